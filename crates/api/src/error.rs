@@ -1,0 +1,82 @@
+//! JSON errors with stable codes.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use publica_types::{codes, TxError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The body of every error response.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code, e.g. `tx.nonce_replayed`.
+    pub code: String,
+    /// A sentence for people.
+    pub message: String,
+}
+
+/// An error answered over HTTP.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Code and message.
+    pub body: ErrorBody,
+}
+
+impl ApiError {
+    /// An error with an explicit status.
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            body: ErrorBody {
+                code: code.into(),
+                message: message.into(),
+            },
+        }
+    }
+
+    /// An internal error; details go to the log, not the client.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "internal error serving a request");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            codes::INTERNAL,
+            "internal error; see the node's log",
+        )
+    }
+}
+
+/// The HTTP status for a transaction error code.
+pub fn status_for(code: &str) -> StatusCode {
+    match code {
+        codes::TX_NONCE_REPLAYED | codes::TX_NONCE_GAP => StatusCode::CONFLICT,
+        codes::TX_TOO_LARGE | codes::REQUEST_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
+        codes::MEMPOOL_FULL | codes::NODE_UNAVAILABLE => StatusCode::SERVICE_UNAVAILABLE,
+        codes::REQUEST_RATE_LIMITED => StatusCode::TOO_MANY_REQUESTS,
+        codes::TX_NOT_FOUND | codes::BLOCK_NOT_FOUND | codes::REQUEST_NOT_FOUND => {
+            StatusCode::NOT_FOUND
+        }
+        codes::INTERNAL => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+impl From<TxError> for ApiError {
+    fn from(e: TxError) -> Self {
+        ApiError {
+            status: status_for(&e.code),
+            body: ErrorBody {
+                code: e.code,
+                message: e.message,
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}

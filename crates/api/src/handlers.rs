@@ -1,0 +1,446 @@
+//! Route handlers.
+
+use crate::error::{ApiError, ErrorBody};
+use crate::server::AppState;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::stream::Stream;
+use publica_node::TxLookup;
+use publica_types::{codes, limits, tx::parse_envelope, AccountId, Envelope, Hash32, TxError};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::time::Duration;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::StreamExt;
+use utoipa::{IntoParams, ToSchema};
+
+/// Longest a receipt request may wait for its block.
+pub const RECEIPT_WAIT_MS_MAX: u64 = 30_000;
+
+fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                codes::REQUEST_TOO_LARGE,
+                "request body exceeds this endpoint's limit",
+            )
+        } else {
+            ApiError::new(e.status(), codes::REQUEST_MALFORMED_JSON, e.body_text())
+        }
+    })
+}
+
+fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::REQUEST_MALFORMED_JSON,
+            format!("body is not valid JSON: {e}"),
+        )
+    })
+}
+
+fn envelope_from(value: Value) -> Result<Envelope, TxError> {
+    // Measured on the value as received, before anything is parsed.
+    let size = serde_json::to_vec(&value)
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX);
+    if size > limits::TX_BYTES_MAX {
+        return Err(TxError::new(
+            codes::TX_TOO_LARGE,
+            format!("a transaction is at most {} bytes", limits::TX_BYTES_MAX),
+        ));
+    }
+    parse_envelope(value)
+}
+
+async fn submit_blocking(
+    state: &AppState,
+    envs: Vec<Envelope>,
+) -> Result<Vec<Result<Hash32, TxError>>, ApiError> {
+    let node = state.node.clone();
+    tokio::task::spawn_blocking(move || node.submit(envs))
+        .await
+        .map_err(ApiError::internal)
+}
+
+/// Accepted transaction.
+#[derive(Serialize, ToSchema)]
+pub struct Accepted {
+    /// The transaction's id; poll `/v1/transactions/{tx_id}` for its receipt.
+    pub tx_id: String,
+}
+
+/// Submit one signed transaction.
+#[utoipa::path(post, path = "/v1/transactions", tag = "transactions",
+    request_body(content = Object, description = "A signed envelope `{body, signer, signature}` (docs/transactions.md)"),
+    responses(
+        (status = 202, description = "Admitted to the mempool", body = Accepted),
+        (status = 400, description = "Malformed, unknown field, bad signature, wrong chain, expired", body = ErrorBody),
+        (status = 409, description = "Nonce replayed or skipped", body = ErrorBody),
+        (status = 413, description = "Too large", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
+        (status = 503, description = "Mempool full", body = ErrorBody),
+    ))]
+pub async fn submit_tx(
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let value = parse_json(&body_bytes(body)?)?;
+    let env = envelope_from(value)?;
+    let mut results = submit_blocking(&state, vec![env]).await?;
+    let id = results.pop().expect("one result per transaction")?;
+    Ok((StatusCode::ACCEPTED, Json(Accepted { tx_id: id.to_hex() })).into_response())
+}
+
+/// A batch of signed transactions.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRequest {
+    /// Up to 10,000 envelopes.
+    #[schema(value_type = Vec<Object>)]
+    pub transactions: Vec<Value>,
+}
+
+/// The result of one item of a batch.
+#[derive(Serialize, ToSchema)]
+pub struct BatchItem {
+    /// The id, when admitted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tx_id: Option<String>,
+    /// Why it was rejected, otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+}
+
+/// Per-item results of a batch.
+#[derive(Serialize, ToSchema)]
+pub struct BatchResponse {
+    /// Items admitted.
+    pub accepted: usize,
+    /// Items rejected.
+    pub rejected: usize,
+    /// One result per submitted item, in order.
+    pub results: Vec<BatchItem>,
+}
+
+/// Submit up to 10,000 signed transactions at once.
+#[utoipa::path(post, path = "/v1/transactions/batch", tag = "transactions",
+    request_body = BatchRequest,
+    responses(
+        (status = 200, description = "Per-item results", body = BatchResponse),
+        (status = 400, description = "Malformed body or batch size out of range", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+    ))]
+pub async fn submit_batch(
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<BatchResponse>, ApiError> {
+    let value = parse_json(&body_bytes(body)?)?;
+    let req: BatchRequest = serde_json::from_value(value).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::TX_MALFORMED,
+            format!("expected {{\"transactions\": [...]}}: {e}"),
+        )
+    })?;
+    let n = req.transactions.len();
+    if n == 0 || n > limits::BATCH_TXS_MAX {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::BATCH_INVALID_SIZE,
+            format!(
+                "a batch holds 1..={} transactions, not {n}",
+                limits::BATCH_TXS_MAX
+            ),
+        ));
+    }
+    let mut parsed: Vec<Result<Envelope, TxError>> =
+        req.transactions.into_iter().map(envelope_from).collect();
+    let good: Vec<Envelope> = parsed
+        .iter_mut()
+        .filter_map(|r| match r {
+            Ok(e) => Some(e.clone()),
+            Err(_) => None,
+        })
+        .collect();
+    let mut admitted = submit_blocking(&state, good).await?.into_iter();
+    let results: Vec<BatchItem> = parsed
+        .into_iter()
+        .map(|r| {
+            let r = r.and_then(|_| admitted.next().expect("one result per admitted envelope"));
+            match r {
+                Ok(id) => BatchItem {
+                    tx_id: Some(id.to_hex()),
+                    error: None,
+                },
+                Err(e) => BatchItem {
+                    tx_id: None,
+                    error: Some(ErrorBody {
+                        code: e.code,
+                        message: e.message,
+                    }),
+                },
+            }
+        })
+        .collect();
+    let accepted = results.iter().filter(|r| r.tx_id.is_some()).count();
+    Ok(Json(BatchResponse {
+        accepted,
+        rejected: n - accepted,
+        results,
+    }))
+}
+
+/// How long to wait for a pending transaction.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct WaitQuery {
+    /// Wait up to this many ms (max 30000) for a pending transaction's block.
+    pub wait_ms: Option<u64>,
+}
+
+fn parse_hash(s: &str, what: &str) -> Result<Hash32, ApiError> {
+    s.parse().map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::REQUEST_INVALID_PARAM,
+            format!("{what}: {e}"),
+        )
+    })
+}
+
+/// A transaction's receipt (committed), or its pending status.
+#[utoipa::path(get, path = "/v1/transactions/{tx_id}", tag = "transactions",
+    params(("tx_id" = String, Path, description = "Transaction id, 64 hex characters"), WaitQuery),
+    responses(
+        (status = 200, description = "Committed: the receipt `{tx_id, status, block_height, block_hash, index, transaction, outcome}`", body = Object),
+        (status = 202, description = "Pending in the mempool", body = Object),
+        (status = 404, description = "Unknown", body = ErrorBody),
+    ))]
+pub async fn get_tx(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    q: Result<Query<WaitQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let id = parse_hash(&id, "tx_id")?;
+    let Query(q) = q.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::REQUEST_INVALID_PARAM,
+            e.body_text(),
+        )
+    })?;
+    let wait = q.wait_ms.unwrap_or(0);
+    if wait > RECEIPT_WAIT_MS_MAX {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::REQUEST_INVALID_PARAM,
+            format!("wait_ms is at most {RECEIPT_WAIT_MS_MAX}"),
+        ));
+    }
+    let found = state
+        .node
+        .wait_for_tx(&id, Duration::from_millis(wait))
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(match found {
+        TxLookup::Committed(r) => (StatusCode::OK, Json(json!(r))).into_response(),
+        TxLookup::Pending => (
+            StatusCode::ACCEPTED,
+            Json(json!({"tx_id": id, "status": "pending"})),
+        )
+            .into_response(),
+        TxLookup::Unknown => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                codes::TX_NOT_FOUND,
+                "no committed or pending transaction has this id",
+            ))
+        }
+    })
+}
+
+/// A block: `{hash, header, transactions, outcomes}`.
+#[utoipa::path(get, path = "/v1/blocks/{height}", tag = "blocks",
+    params(("height" = u64, Path, description = "Block height, from 1")),
+    responses((status = 200, description = "The block", body = Object), (status = 404, description = "Not committed", body = ErrorBody)))]
+pub async fn get_block(
+    State(state): State<AppState>,
+    Path(height): Path<String>,
+) -> Result<Response, ApiError> {
+    let height: u64 = height.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::REQUEST_INVALID_PARAM,
+            "height must be a non-negative integer",
+        )
+    })?;
+    let block = state.node.block(height).map_err(ApiError::internal)?;
+    let block = block.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            codes::BLOCK_NOT_FOUND,
+            format!("no block at height {height} yet"),
+        )
+    })?;
+    let hash = publica_runtime::block_hash(&block.header);
+    let mut v = json!(block.as_ref());
+    v["hash"] = json!(hash);
+    Ok(Json(v).into_response())
+}
+
+/// The chain's head.
+#[utoipa::path(get, path = "/v1/status", tag = "chain",
+    responses((status = 200, description = "`{chain_id, height, block_hash, state_root, time_ms, log_size, mempool_txs}`", body = Object)))]
+pub async fn get_status(State(state): State<AppState>) -> Json<publica_node::Status> {
+    Json(state.node.status())
+}
+
+/// Which state key to read.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StateQuery {
+    /// The key, e.g. `system/note/<account hex>`.
+    pub key: String,
+}
+
+/// A state value with its proof against the last block's state root.
+#[utoipa::path(get, path = "/v1/state", tag = "state",
+    params(StateQuery),
+    responses(
+        (status = 200, description = "`{key, height, state_root, value_hex, value, proof}`; value_hex is null when absent and the proof then shows absence (docs/state-proofs.md)", body = Object),
+        (status = 400, description = "Invalid key", body = ErrorBody)))]
+pub async fn get_state(
+    State(state): State<AppState>,
+    q: Result<Query<StateQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = q.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::STATE_INVALID_KEY,
+            e.body_text(),
+        )
+    })?;
+    let key = q.key;
+    if key.is_empty()
+        || key.len() > limits::STATE_KEY_BYTES_MAX
+        || !key.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::STATE_INVALID_KEY,
+            format!(
+                "a state key is 1..={} printable ASCII characters",
+                limits::STATE_KEY_BYTES_MAX
+            ),
+        ));
+    }
+    let ans = state.node.state_proof(key.as_bytes());
+    let value_json = ans
+        .value
+        .as_ref()
+        .and_then(|v| serde_json::from_slice::<Value>(v).ok());
+    Ok(Json(json!({
+        "key": key,
+        "height": ans.height,
+        "state_root": ans.state_root,
+        "value_hex": ans.value.as_ref().map(hex::encode),
+        "value": value_json,
+        "proof": ans.proof,
+    }))
+    .into_response())
+}
+
+/// An account's nonces.
+#[utoipa::path(get, path = "/v1/accounts/{account}/nonce", tag = "accounts",
+    params(("account" = String, Path, description = "Account (public key), 64 hex characters")),
+    responses((status = 200, description = "`{account, committed_nonce, next_nonce}`", body = Object), (status = 400, description = "Bad account", body = ErrorBody)))]
+pub async fn get_nonce(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+) -> Result<Response, ApiError> {
+    let account: AccountId = account.parse().map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::REQUEST_INVALID_PARAM,
+            format!("account: {e}"),
+        )
+    })?;
+    let (committed, next) = state.node.nonces(&account);
+    Ok(
+        Json(json!({"account": account, "committed_nonce": committed, "next_nonce": next}))
+            .into_response(),
+    )
+}
+
+/// Server-sent events: one `block` event per committed block.
+#[utoipa::path(get, path = "/v1/events", tag = "chain",
+    responses((status = 200, description = "text/event-stream of `block` events `{height, hash, state_root, tx_count, outcomes}`", content_type = "text/event-stream", body = String)))]
+pub async fn events(
+    State(state): State<AppState>,
+) -> Sse<impl Stream<Item = Result<SseEvent, std::convert::Infallible>>> {
+    let stream = BroadcastStream::new(state.node.subscribe_blocks()).map(|item| {
+        Ok(match item {
+            Ok(block) => SseEvent::default()
+                .event("block")
+                .json_data(json!({
+                    "height": block.header.height,
+                    "hash": publica_runtime::block_hash(&block.header),
+                    "state_root": block.header.state_root,
+                    "tx_count": block.header.tx_count,
+                    "outcomes": block.outcomes,
+                }))
+                .unwrap_or_else(|_| SseEvent::default().event("error")),
+            Err(BroadcastStreamRecvError::Lagged(n)) => SseEvent::default()
+                .event("lagged")
+                .data(format!("{{\"missed_blocks\":{n}}}")),
+        })
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// Liveness.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "The process is up")))]
+pub async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// Readiness: recovered and producing blocks.
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "Ready"), (status = 503, description = "Shutting down", body = ErrorBody)))]
+pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError> {
+    if state
+        .shutting_down
+        .load(std::sync::atomic::Ordering::SeqCst)
+    {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            codes::NODE_UNAVAILABLE,
+            "the node is shutting down",
+        ));
+    }
+    Ok("ready\n")
+}
+
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let text = state.node.metrics_text();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+/// Any other path.
+pub async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        codes::REQUEST_NOT_FOUND,
+        "no such route; see /openapi.json",
+    )
+}

@@ -1,0 +1,15 @@
+//! Publica's HTTP API (axum): transactions, receipts, blocks, state proofs,
+//! server-sent events, health, Prometheus metrics and an OpenAPI 3.1
+//! document generated from the handlers.
+//!
+//! Every error is JSON `{code, message}` with a fitting HTTP status; every
+//! request body has a size limit; every client IP has a request-rate limit.
+
+pub mod error;
+pub mod handlers;
+pub mod openapi;
+pub mod ratelimit;
+pub mod server;
+
+pub use error::ApiError;
+pub use server::{router, serve, ApiConfig};

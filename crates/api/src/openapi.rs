@@ -1,0 +1,39 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+
+use crate::handlers;
+use utoipa::OpenApi;
+
+/// Publica's HTTP API.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Publica node API",
+        description = "Submit signed transactions, read receipts, blocks and state with proofs. Errors are `{code, message}` (docs/errors.md)."
+    ),
+    paths(
+        handlers::submit_tx,
+        handlers::submit_batch,
+        handlers::get_tx,
+        handlers::get_block,
+        handlers::get_status,
+        handlers::get_state,
+        handlers::get_nonce,
+        handlers::events,
+        handlers::healthz,
+        handlers::readyz,
+        handlers::metrics,
+    ),
+    components(schemas(
+        crate::error::ErrorBody,
+        handlers::Accepted,
+        handlers::BatchRequest,
+        handlers::BatchItem,
+        handlers::BatchResponse
+    ))
+)]
+pub struct ApiDoc;
+
+/// The document as JSON.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

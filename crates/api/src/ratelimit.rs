@@ -1,0 +1,71 @@
+//! Per-client (per IP address) token-bucket rate limiting.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Most clients tracked at once; beyond it the idlest are forgotten, so a
+/// flood of addresses cannot exhaust memory.
+const CLIENTS_MAX: usize = 100_000;
+
+/// Token buckets keyed by client address.
+#[derive(Debug)]
+pub struct RateLimiter {
+    rate_per_s: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    /// `rate_per_s` requests per second sustained, `burst` at once.
+    pub fn new(rate_per_s: u32, burst: u32) -> Self {
+        RateLimiter {
+            rate_per_s: rate_per_s as f64,
+            burst: burst.max(1) as f64,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one token for `client`; false when it has none left.
+    pub fn allow(&self, client: IpAddr) -> bool {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().expect("rate limiter lock");
+        if buckets.len() >= CLIENTS_MAX && !buckets.contains_key(&client) {
+            let burst = self.burst;
+            let rate = self.rate_per_s;
+            // Forget clients whose bucket has refilled: they lose nothing.
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * rate < burst
+            });
+            if buckets.len() >= CLIENTS_MAX {
+                return false;
+            }
+        }
+        let (tokens, at) = buckets.entry(client).or_insert((self.burst, now));
+        *tokens =
+            (*tokens + now.duration_since(*at).as_secs_f64() * self.rate_per_s).min(self.burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn burst_then_refuse_per_client() {
+        let rl = RateLimiter::new(1, 3);
+        let a: IpAddr = "127.0.0.1".parse().unwrap();
+        let b: IpAddr = "127.0.0.2".parse().unwrap();
+        assert!((0..3).all(|_| rl.allow(a)));
+        assert!(!rl.allow(a));
+        assert!(rl.allow(b), "another client has its own bucket");
+    }
+}

@@ -1,0 +1,129 @@
+//! The router, its limits and the server loop with graceful shutdown.
+
+use crate::error::ApiError;
+use crate::handlers;
+use crate::ratelimit::RateLimiter;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use publica_node::Node;
+use publica_types::{codes, limits};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// Largest body of the single-transaction endpoint, in bytes.
+const SINGLE_BODY_BYTES_MAX: usize = limits::TX_BYTES_MAX + 1024;
+
+/// HTTP settings.
+#[derive(Clone, Debug)]
+pub struct ApiConfig {
+    /// Requests per second each client IP may sustain.
+    pub rate_limit_per_s: u32,
+    /// Requests a client may send in a burst.
+    pub rate_limit_burst: u32,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            rate_limit_per_s: 2_000,
+            rate_limit_burst: 4_000,
+        }
+    }
+}
+
+/// Shared by all handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// The node.
+    pub node: Node,
+    /// Per-client limiter.
+    pub limiter: Arc<RateLimiter>,
+    /// Set once shutdown begins (readiness turns false).
+    pub shutting_down: Arc<AtomicBool>,
+}
+
+async fn rate_limit(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if !state.limiter.allow(addr.ip()) {
+        publica_node::Metrics::add(&state.node.metrics().http_rate_limited_total, 1);
+        return ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            codes::REQUEST_RATE_LIMITED,
+            "too many requests from this address; slow down",
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
+/// The API's routes, limits and middleware.
+pub fn router(state: AppState) -> Router {
+    let doc = crate::openapi::document();
+    Router::new()
+        .route(
+            "/v1/transactions",
+            post(handlers::submit_tx).layer(DefaultBodyLimit::max(SINGLE_BODY_BYTES_MAX)),
+        )
+        .route(
+            "/v1/transactions/batch",
+            post(handlers::submit_batch).layer(DefaultBodyLimit::max(limits::BATCH_BODY_BYTES_MAX)),
+        )
+        .route("/v1/transactions/{tx_id}", get(handlers::get_tx))
+        .route("/v1/blocks/{height}", get(handlers::get_block))
+        .route("/v1/status", get(handlers::get_status))
+        .route("/v1/state", get(handlers::get_state))
+        .route("/v1/accounts/{account}/nonce", get(handlers::get_nonce))
+        .route("/v1/events", get(handlers::events))
+        .route("/healthz", get(handlers::healthz))
+        .route("/readyz", get(handlers::readyz))
+        .route("/metrics", get(handlers::metrics))
+        .route("/openapi.json", get(move || async move { Json(doc) }))
+        .fallback(handlers::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
+        .with_state(state)
+}
+
+/// Serves the API on `listener` until `shutdown` resolves, then stops
+/// taking requests, lets in-flight ones finish and stops the node.
+pub async fn serve(
+    node: Node,
+    listener: tokio::net::TcpListener,
+    config: ApiConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let shutting_down = Arc::new(AtomicBool::new(false));
+    let state = AppState {
+        node: node.clone(),
+        limiter: Arc::new(RateLimiter::new(
+            config.rate_limit_per_s,
+            config.rate_limit_burst,
+        )),
+        shutting_down: shutting_down.clone(),
+    };
+    let app = router(state);
+    let flag = shutting_down.clone();
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        tracing::info!("shutting down: finishing in-flight requests");
+    })
+    .await?;
+    tokio::task::spawn_blocking(move || node.shutdown())
+        .await
+        .map_err(std::io::Error::other)?;
+    Ok(())
+}

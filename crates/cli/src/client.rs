@@ -1,0 +1,78 @@
+//! A small client for the node's HTTP API.
+
+use anyhow::{anyhow, Context, Result};
+use serde_json::Value;
+
+/// Talks to one node.
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Result<Self> {
+        let base = base.trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(anyhow!(
+                "node URL must start with http:// or https://, got '{base}'"
+            ));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .context("building the HTTP client")?;
+        Ok(Client { base, http })
+    }
+
+    async fn answer(resp: reqwest::Response) -> Result<(u16, Value)> {
+        let status = resp.status().as_u16();
+        let text = resp.text().await.context("reading the node's answer")?;
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Ok((status, v))
+    }
+
+    /// GET `path`; returns status and JSON.
+    pub async fn get(&self, path: &str) -> Result<(u16, Value)> {
+        let url = format!("{}{}", self.base, path);
+        let resp = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .with_context(|| format!("connecting to {url}"))?;
+        Self::answer(resp).await
+    }
+
+    /// POST JSON to `path`; returns status and JSON.
+    pub async fn post(&self, path: &str, body: &Value) -> Result<(u16, Value)> {
+        let url = format!("{}{}", self.base, path);
+        let resp = self
+            .http
+            .post(&url)
+            .json(body)
+            .send()
+            .await
+            .with_context(|| format!("connecting to {url}"))?;
+        Self::answer(resp).await
+    }
+
+    /// GET that must succeed with 200.
+    pub async fn get_ok(&self, path: &str) -> Result<Value> {
+        let (status, v) = self.get(path).await?;
+        if status != 200 {
+            return Err(api_error(status, &v));
+        }
+        Ok(v)
+    }
+}
+
+/// Turns an error answer into a message with the node's code.
+pub fn api_error(status: u16, v: &Value) -> anyhow::Error {
+    match (
+        v.get("code").and_then(Value::as_str),
+        v.get("message").and_then(Value::as_str),
+    ) {
+        (Some(code), Some(msg)) => anyhow!("node refused ({status} {code}): {msg}"),
+        _ => anyhow!("node answered HTTP {status}: {v}"),
+    }
+}

@@ -1,0 +1,540 @@
+//! The command tree.
+
+use crate::client::{api_error, Client};
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use publica_crypto::{KeyFile, Keypair};
+use publica_node::NodeConfig;
+use publica_state::{verify_proof, Proof};
+use publica_types::{Call, Envelope, Expiry, Hash32, TxBody};
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Publica: a permissioned public-service ledger.
+#[derive(Parser, Debug)]
+#[command(name = "publica", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Run a single-validator dev ledger with its HTTP API.
+    Dev(DevArgs),
+    /// Create and inspect key files.
+    #[command(subcommand)]
+    Keys(KeysCmd),
+    /// Build, sign and submit transactions.
+    #[command(subcommand)]
+    Tx(TxCmd),
+    /// Ask a node.
+    #[command(subcommand)]
+    Query(QueryCmd),
+    /// Operate on a data directory (node stopped).
+    #[command(subcommand)]
+    Admin(AdminCmd),
+}
+
+#[derive(Args, Debug)]
+struct DevArgs {
+    /// Data directory (block log, snapshots).
+    #[arg(long, default_value = ".publica")]
+    data_dir: PathBuf,
+    /// Address of the HTTP API; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8700")]
+    listen: String,
+    /// Cut a block at least every this many ms (1..=60000).
+    #[arg(long, default_value_t = 100)]
+    block_ms: u64,
+    /// Cut a block as soon as this many transactions wait (1..=50000).
+    #[arg(long, default_value_t = 10_000)]
+    max_block_txs: usize,
+    /// The chain id.
+    #[arg(long, default_value = "publica-dev")]
+    chain_id: String,
+    /// Write a state snapshot every this many blocks.
+    #[arg(long, default_value_t = 1_000)]
+    snapshot_every: u64,
+    /// Requests per second allowed per client IP.
+    #[arg(long, default_value_t = 2_000)]
+    rate_limit: u32,
+    /// Burst of requests allowed per client IP.
+    #[arg(long, default_value_t = 4_000)]
+    rate_burst: u32,
+}
+
+#[derive(Subcommand, Debug)]
+enum KeysCmd {
+    /// Create a key file (encrypted with a passphrase unless --plain).
+    New {
+        /// Where to write it (never overwritten).
+        #[arg(long)]
+        out: PathBuf,
+        /// Store the secret unencrypted (only for throwaway dev keys).
+        #[arg(long)]
+        plain: bool,
+        #[command(flatten)]
+        pass: PassArgs,
+    },
+    /// Print a key file's account (public key); no passphrase needed.
+    Show {
+        /// The key file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+struct PassArgs {
+    /// Read the passphrase from this file (first line). Otherwise
+    /// PUBLICA_PASSPHRASE, otherwise a prompt on the terminal.
+    #[arg(long)]
+    passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct CallArgs {
+    /// Key file of the signer.
+    #[arg(long)]
+    key: PathBuf,
+    #[command(flatten)]
+    pass: PassArgs,
+    /// Module to call, e.g. system.
+    #[arg(long)]
+    module: String,
+    /// Method to call, e.g. set_note.
+    #[arg(long)]
+    method: String,
+    /// Arguments as a JSON object.
+    #[arg(long, default_value = "{}")]
+    args: String,
+}
+
+#[derive(Subcommand, Debug)]
+enum TxCmd {
+    /// Build, sign, submit and wait for the receipt.
+    Send {
+        #[command(flatten)]
+        call: CallArgs,
+        /// Node URL.
+        #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
+        node: String,
+        /// Nonce; asked from the node when omitted.
+        #[arg(long)]
+        nonce: Option<u64>,
+        /// Expire this many blocks after the current height.
+        #[arg(long, default_value_t = 1_000)]
+        expires_in_blocks: u64,
+        /// Return once admitted, without waiting for the receipt.
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Build and sign offline; print the envelope JSON.
+    Sign {
+        #[command(flatten)]
+        call: CallArgs,
+        /// Chain id.
+        #[arg(long, default_value = "publica-dev")]
+        chain_id: String,
+        /// Nonce.
+        #[arg(long)]
+        nonce: u64,
+        /// Last block height that may include it.
+        #[arg(long)]
+        expiry_height: u64,
+    },
+    /// Submit a signed envelope from a file ('-' for stdin) and wait.
+    Submit {
+        /// The envelope.
+        file: PathBuf,
+        /// Node URL.
+        #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
+        node: String,
+        /// Return once admitted.
+        #[arg(long)]
+        no_wait: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum QueryCmd {
+    /// The chain's head.
+    Status(NodeArg),
+    /// A block by height.
+    Block {
+        height: u64,
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// A transaction's receipt.
+    Tx {
+        tx_id: String,
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// A state value with its proof; --verify checks the proof locally.
+    State {
+        key: String,
+        #[arg(long)]
+        verify: bool,
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// An account's nonces.
+    Nonce {
+        account: String,
+        #[command(flatten)]
+        node: NodeArg,
+    },
+}
+
+#[derive(Args, Debug)]
+struct NodeArg {
+    /// Node URL.
+    #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
+    node: String,
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCmd {
+    /// Replay the block log from genesis and check every block's roots.
+    VerifyChain {
+        /// Data directory of a stopped node.
+        #[arg(long, default_value = ".publica")]
+        data_dir: PathBuf,
+    },
+}
+
+/// Runs a parsed command.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.cmd {
+        Cmd::Dev(a) => run_dev(a),
+        Cmd::Keys(k) => run_keys(k),
+        Cmd::Tx(t) => runtime()?.block_on(run_tx(t)),
+        Cmd::Query(q) => runtime()?.block_on(run_query(q)),
+        Cmd::Admin(AdminCmd::VerifyChain { data_dir }) => {
+            let blocks = publica_node::verify_chain(&data_dir)?;
+            print_json(&json!({"verified_blocks": blocks, "data_dir": data_dir}));
+            Ok(())
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn print_json(v: &Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+    );
+}
+
+fn run_dev(a: DevArgs) -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PUBLICA_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let config = NodeConfig {
+        data_dir: a.data_dir.clone(),
+        chain_id: a.chain_id,
+        block_interval_ms: a.block_ms,
+        block_txs_max: a.max_block_txs,
+        snapshot_interval_blocks: a.snapshot_every,
+        mempool_txs_max: 200_000,
+    };
+    config.validate().map_err(|e| anyhow!("{e}"))?;
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&a.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", a.listen))?;
+        let addr = listener.local_addr()?;
+        let node = tokio::task::spawn_blocking(move || publica_node::Node::start_dev(config))
+            .await
+            .context("starting the node")??;
+        let st = node.status();
+        let mut out = std::io::stdout();
+        writeln!(
+            out,
+            "publica dev: chain {} at height {}, data in {}",
+            st.chain_id,
+            st.height,
+            a.data_dir.display()
+        )?;
+        writeln!(out, "publica: listening on http://{addr}")?;
+        out.flush()?;
+        let api = publica_api::ApiConfig {
+            rate_limit_per_s: a.rate_limit,
+            rate_limit_burst: a.rate_burst,
+        };
+        publica_api::serve(node, listener, api, shutdown_signal()).await?;
+        eprintln!("publica: stopped cleanly");
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = term.recv() => {},
+    }
+}
+
+fn read_passphrase(pass: &PassArgs, confirm: bool) -> Result<String> {
+    if let Some(f) = &pass.passphrase_file {
+        let text = std::fs::read_to_string(f)
+            .with_context(|| format!("reading passphrase file {}", f.display()))?;
+        return Ok(text.lines().next().unwrap_or("").to_string());
+    }
+    if let Ok(p) = std::env::var("PUBLICA_PASSPHRASE") {
+        return Ok(p);
+    }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        bail!("a passphrase is needed: set PUBLICA_PASSPHRASE, pass --passphrase-file, or run on a terminal");
+    }
+    let p = rpassword::prompt_password("passphrase: ")?;
+    if confirm && rpassword::prompt_password("again: ")? != p {
+        bail!("the two passphrases differ");
+    }
+    Ok(p)
+}
+
+fn run_keys(k: KeysCmd) -> Result<()> {
+    match k {
+        KeysCmd::New { out, plain, pass } => {
+            let kp = Keypair::generate();
+            let kf = if plain {
+                KeyFile::seal(&kp, None)
+            } else {
+                let p = read_passphrase(&pass, true)?;
+                if p.chars().count() < 8 {
+                    bail!("the passphrase must have at least 8 characters (or use --plain for a throwaway dev key)");
+                }
+                KeyFile::seal(&kp, Some(p.as_bytes()))
+            };
+            kf.write_new(&out)?;
+            print_json(&json!({"account": kp.account(), "file": out, "encrypted": !plain}));
+            Ok(())
+        }
+        KeysCmd::Show { file } => {
+            let kf = KeyFile::read(&file)?;
+            print_json(
+                &json!({"account": kf.account, "encrypted": kf.is_encrypted(), "did": format!("did:publica:{}", kf.account)}),
+            );
+            Ok(())
+        }
+    }
+}
+
+fn open_key(path: &Path, pass: &PassArgs) -> Result<Keypair> {
+    let kf = KeyFile::read(path)?;
+    let shown = path.display().to_string();
+    if kf.is_encrypted() {
+        let p = read_passphrase(pass, false)?;
+        Ok(kf.open(&shown, Some(p.as_bytes()))?)
+    } else {
+        Ok(kf.open(&shown, None)?)
+    }
+}
+
+fn build_envelope(
+    call: &CallArgs,
+    kp: &Keypair,
+    chain_id: String,
+    nonce: u64,
+    expiry: Expiry,
+) -> Result<Envelope> {
+    let args: Value = serde_json::from_str(&call.args).context("--args must be JSON")?;
+    let body = TxBody {
+        chain_id,
+        nonce,
+        expiry,
+        call: Call {
+            module: call.module.clone(),
+            method: call.method.clone(),
+            args,
+        },
+    };
+    body.validate_shape()
+        .map_err(|e| anyhow!("{}", e.message))?;
+    let bytes = body.signing_bytes().map_err(|e| anyhow!("{e}"))?;
+    let signature = kp.sign(&bytes);
+    Ok(Envelope {
+        body,
+        signer: kp.account(),
+        signature,
+    })
+}
+
+async fn submit_and_wait(client: &Client, env: &Envelope, wait: bool) -> Result<()> {
+    let (status, v) = client.post("/v1/transactions", &json!(env)).await?;
+    if status != 202 {
+        return Err(api_error(status, &v));
+    }
+    let id = v["tx_id"].as_str().unwrap_or_default().to_string();
+    if !wait {
+        print_json(&v);
+        return Ok(());
+    }
+    for _ in 0..10 {
+        let (status, r) = client
+            .get(&format!("/v1/transactions/{id}?wait_ms=5000"))
+            .await?;
+        match status {
+            200 => {
+                print_json(&r);
+                if r["outcome"]["status"] == "failed" {
+                    bail!(
+                        "transaction {id} was committed but its call failed: {}",
+                        r["outcome"]["error"]["code"].as_str().unwrap_or("unknown")
+                    );
+                }
+                return Ok(());
+            }
+            202 => continue,
+            _ => return Err(api_error(status, &r)),
+        }
+    }
+    bail!("transaction {id} is still pending after 50 s")
+}
+
+async fn run_tx(t: TxCmd) -> Result<()> {
+    match t {
+        TxCmd::Send {
+            call,
+            node,
+            nonce,
+            expires_in_blocks,
+            no_wait,
+        } => {
+            let kp = open_key(&call.key, &call.pass)?;
+            let client = Client::new(&node)?;
+            let status = client.get_ok("/v1/status").await?;
+            let chain_id = status["chain_id"]
+                .as_str()
+                .ok_or_else(|| anyhow!("node status lacks chain_id"))?
+                .to_string();
+            let height = status["height"].as_u64().unwrap_or(0);
+            let nonce = match nonce {
+                Some(n) => n,
+                None => {
+                    let v = client
+                        .get_ok(&format!("/v1/accounts/{}/nonce", kp.account()))
+                        .await?;
+                    v["next_nonce"]
+                        .as_u64()
+                        .ok_or_else(|| anyhow!("node answer lacks next_nonce"))?
+                }
+            };
+            let env = build_envelope(
+                &call,
+                &kp,
+                chain_id,
+                nonce,
+                Expiry::Height(height + expires_in_blocks),
+            )?;
+            submit_and_wait(&client, &env, !no_wait).await
+        }
+        TxCmd::Sign {
+            call,
+            chain_id,
+            nonce,
+            expiry_height,
+        } => {
+            let kp = open_key(&call.key, &call.pass)?;
+            let env = build_envelope(&call, &kp, chain_id, nonce, Expiry::Height(expiry_height))?;
+            print_json(&json!(env));
+            Ok(())
+        }
+        TxCmd::Submit {
+            file,
+            node,
+            no_wait,
+        } => {
+            let text = if file.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin()).context("reading stdin")?
+            } else {
+                std::fs::read_to_string(&file)
+                    .with_context(|| format!("reading {}", file.display()))?
+            };
+            let v: Value = serde_json::from_str(&text).context("the envelope is not valid JSON")?;
+            let env = publica_types::tx::parse_envelope(v)
+                .map_err(|e| anyhow!("{}: {}", e.code, e.message))?;
+            submit_and_wait(&Client::new(&node)?, &env, !no_wait).await
+        }
+    }
+}
+
+async fn run_query(q: QueryCmd) -> Result<()> {
+    let v = match q {
+        QueryCmd::Status(n) => Client::new(&n.node)?.get_ok("/v1/status").await?,
+        QueryCmd::Block { height, node } => {
+            Client::new(&node.node)?
+                .get_ok(&format!("/v1/blocks/{height}"))
+                .await?
+        }
+        QueryCmd::Tx { tx_id, node } => {
+            let id: Hash32 = tx_id.parse().map_err(|e| anyhow!("tx id: {e}"))?;
+            Client::new(&node.node)?
+                .get_ok(&format!("/v1/transactions/{id}"))
+                .await?
+        }
+        QueryCmd::Nonce { account, node } => {
+            Client::new(&node.node)?
+                .get_ok(&format!("/v1/accounts/{account}/nonce"))
+                .await?
+        }
+        QueryCmd::State { key, verify, node } => {
+            let client = Client::new(&node.node)?;
+            let url = format!("/v1/state?key={}", urlencode(&key));
+            let mut v = client.get_ok(&url).await?;
+            if verify {
+                check_state_proof(&key, &v)?;
+                v["verified"] = json!(true);
+            }
+            v
+        }
+    };
+    print_json(&v);
+    Ok(())
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn check_state_proof(key: &str, v: &Value) -> Result<()> {
+    let root: Hash32 = v["state_root"]
+        .as_str()
+        .unwrap_or_default()
+        .parse()
+        .map_err(|e| anyhow!("state_root: {e}"))?;
+    let proof: Proof = serde_json::from_value(v["proof"].clone()).context("proof")?;
+    let value = match v["value_hex"].as_str() {
+        Some(h) => Some(hex::decode(h).context("value_hex")?),
+        None => None,
+    };
+    verify_proof(&root, key.as_bytes(), value.as_deref(), &proof)
+        .map_err(|e| anyhow!("state proof does not verify: {e}"))
+}

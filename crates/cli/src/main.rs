@@ -1,0 +1,19 @@
+//! `publica`: run a dev node, manage keys, sign and send transactions, query
+//! a node and audit a data directory.
+
+mod client;
+mod commands;
+
+use clap::Parser;
+
+fn main() {
+    let cli = commands::Cli::parse();
+    let code = match commands::run(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,132 @@
+//! The `Consensus` boundary: whatever orders transactions into blocks — the
+//! dev sequencer here, a BFT engine later — drives the node through the same
+//! two interfaces, so the node, the runtime and the API never change with it.
+//!
+//! - [`TxSource`]: where proposals come from (the node's mempool).
+//! - [`BlockSink`]: where ordered batches go to be executed and made durable;
+//!   `commit` returns only once the block is durable (dev) or final
+//!   (network).
+
+use publica_types::VerifiedTx;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// An ordered batch of transactions that consensus decided on.
+#[derive(Debug)]
+pub struct OrderedBatch {
+    /// The transactions, in execution order.
+    pub transactions: Vec<VerifiedTx>,
+    /// The proposer's time for the block, ms since the Unix epoch (the node
+    /// keeps block time monotonic).
+    pub proposed_time_ms: u64,
+}
+
+/// Source of transactions to propose.
+pub trait TxSource: Send + Sync {
+    /// Waits until `max` transactions are available or `deadline` passes,
+    /// then takes up to `max` of them (possibly none).
+    fn take_batch(&self, max: usize, deadline: Instant) -> Vec<VerifiedTx>;
+}
+
+/// Executes and persists ordered batches.
+pub trait BlockSink: Send + Sync {
+    /// Executes the batch as the next block and makes it durable. An error
+    /// is fatal: the node stops and recovers from its log on restart.
+    fn commit(&self, batch: OrderedBatch) -> Result<(), String>;
+}
+
+/// A running consensus instance.
+pub trait Consensus: Send {
+    /// Starts ordering: pulls from `source`, pushes to `sink`.
+    fn start(
+        self: Box<Self>,
+        source: Arc<dyn TxSource>,
+        sink: Arc<dyn BlockSink>,
+    ) -> ConsensusHandle;
+}
+
+/// Stops a running consensus instance.
+#[derive(Debug)]
+pub struct ConsensusHandle {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ConsensusHandle {
+    /// Asks it to stop after the block in progress, and waits.
+    pub fn stop(mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Dev-mode ordering: a single local sequencer that cuts a block every
+/// `block_interval_ms`, or as soon as `block_txs_max` transactions wait.
+/// Empty intervals produce no block.
+#[derive(Debug, Clone)]
+pub struct DevSequencer {
+    /// Longest wait before a non-empty block is cut.
+    pub block_interval_ms: u64,
+    /// Most transactions per block.
+    pub block_txs_max: usize,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+impl Consensus for DevSequencer {
+    fn start(
+        self: Box<Self>,
+        source: Arc<dyn TxSource>,
+        sink: Arc<dyn BlockSink>,
+    ) -> ConsensusHandle {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop_flag = stop.clone();
+        let interval = Duration::from_millis(self.block_interval_ms.max(1));
+        let thread = std::thread::Builder::new()
+            .name("dev-sequencer".into())
+            .spawn(move || {
+                let mut pending: Vec<VerifiedTx> = Vec::new();
+                let mut cut_at = Instant::now() + interval;
+                loop {
+                    let stopping = stop_flag.load(Ordering::SeqCst);
+                    if !stopping {
+                        // Short waits keep shutdown prompt even with long intervals.
+                        let wait_until = cut_at.min(Instant::now() + Duration::from_millis(200));
+                        let room = self.block_txs_max - pending.len();
+                        pending.extend(source.take_batch(room, wait_until));
+                    }
+                    let full = pending.len() >= self.block_txs_max;
+                    if stopping || full || Instant::now() >= cut_at {
+                        if !pending.is_empty() {
+                            let batch = OrderedBatch {
+                                transactions: std::mem::take(&mut pending),
+                                proposed_time_ms: now_ms(),
+                            };
+                            if let Err(e) = sink.commit(batch) {
+                                tracing::error!(error = %e, "committing a block failed; stopping the node");
+                                std::process::abort();
+                            }
+                        }
+                        cut_at = Instant::now() + interval;
+                    }
+                    if stopping {
+                        break;
+                    }
+                }
+            })
+            .expect("spawning the sequencer thread");
+        ConsensusHandle {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}

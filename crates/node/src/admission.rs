@@ -1,0 +1,200 @@
+//! Admission: every check a transaction passes before it may wait for a
+//! block. Rejected transactions never reach a block.
+//!
+//! Order of checks: shape and limits, chain id, canonical form, expiry,
+//! signature (batched, on worker threads), then nonce and duplicates under
+//! the mempool lock.
+
+use crate::node::Inner;
+use publica_crypto::{tx_id, verify_batch};
+use publica_types::{
+    codes, AccountId, Envelope, Expiry, Hash32, SignatureBytes, TxError, VerifiedTx,
+};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Signatures verified per worker chunk; below this, one thread does it all.
+const VERIFY_CHUNK_MIN: usize = 256;
+
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+struct Candidate {
+    envelope: Envelope,
+    signing_bytes: Vec<u8>,
+    id: Hash32,
+}
+
+fn static_checks(
+    inner: &Inner,
+    env: Envelope,
+    next_height: u64,
+    now: u64,
+) -> Result<Candidate, TxError> {
+    env.body.validate_shape()?;
+    if env.body.chain_id != inner.config.chain_id {
+        return Err(TxError::new(
+            codes::TX_WRONG_CHAIN,
+            format!(
+                "this node serves chain '{}', not '{}'",
+                inner.config.chain_id, env.body.chain_id
+            ),
+        ));
+    }
+    let signing_bytes = env
+        .body
+        .signing_bytes()
+        .map_err(|e| TxError::new(codes::TX_NOT_CANONICAL, e.to_string()))?;
+    if signing_bytes.len() > publica_types::limits::TX_BYTES_MAX {
+        return Err(TxError::new(
+            codes::TX_TOO_LARGE,
+            format!(
+                "transaction body exceeds {} bytes",
+                publica_types::limits::TX_BYTES_MAX
+            ),
+        ));
+    }
+    let expired = match env.body.expiry {
+        Expiry::Height(h) => next_height > h,
+        Expiry::UnixMs(t) => now > t,
+    };
+    if expired {
+        return Err(TxError::new(
+            codes::TX_EXPIRED,
+            format!(
+                "expiry {:?} has passed (next block is {next_height})",
+                env.body.expiry
+            ),
+        ));
+    }
+    let id = tx_id(&env.signer, &signing_bytes);
+    Ok(Candidate {
+        envelope: env,
+        signing_bytes,
+        id,
+    })
+}
+
+fn verify_all(cands: &[Candidate]) -> Vec<bool> {
+    let items: Vec<(AccountId, &[u8], SignatureBytes)> = cands
+        .iter()
+        .map(|c| {
+            (
+                c.envelope.signer,
+                c.signing_bytes.as_slice(),
+                c.envelope.signature,
+            )
+        })
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let chunk = (items.len().div_ceil(threads)).max(VERIFY_CHUNK_MIN);
+    if items.len() <= chunk {
+        return verify_batch(&items)
+            .into_iter()
+            .map(|r| r.is_ok())
+            .collect();
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|c| s.spawn(move || verify_batch(c)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("verifier thread"))
+            .map(|r| r.is_ok())
+            .collect()
+    })
+}
+
+/// Admits `envelopes`; one result per input, in order. Runs on the calling
+/// thread (the API calls it from a blocking-task thread).
+pub(crate) fn admit(inner: &Inner, envelopes: Vec<Envelope>) -> Vec<Result<Hash32, TxError>> {
+    let next_height = inner.tip_height() + 1;
+    let now = now_ms();
+    let mut results: Vec<Option<Result<Hash32, TxError>>> = Vec::with_capacity(envelopes.len());
+    let mut cands = Vec::with_capacity(envelopes.len());
+    let mut slots = Vec::with_capacity(envelopes.len());
+    for env in envelopes {
+        match static_checks(inner, env, next_height, now) {
+            Ok(c) => {
+                slots.push(results.len());
+                results.push(None);
+                cands.push(c);
+            }
+            Err(e) => results.push(Some(Err(e))),
+        }
+    }
+    let verdicts = verify_all(&cands);
+    let mut pool = inner.mempool.pool.lock().expect("mempool lock");
+    let mut admitted = 0u64;
+    {
+        let chain = inner.chain.read().expect("chain lock");
+        for ((cand, ok), slot) in cands.into_iter().zip(verdicts).zip(slots) {
+            let r = if !ok {
+                Err(TxError::new(
+                    codes::TX_BAD_SIGNATURE,
+                    "the signature does not verify for this signer over the signing bytes",
+                ))
+            } else if pool.ids.contains(&cand.id) {
+                Err(TxError::new(
+                    codes::TX_NONCE_REPLAYED,
+                    "this transaction is already pending",
+                ))
+            } else if pool.queue.len() >= inner.mempool.capacity {
+                Err(TxError::new(
+                    codes::MEMPOOL_FULL,
+                    "the mempool is full; retry shortly",
+                ))
+            } else {
+                let signer = cand.envelope.signer;
+                let committed = publica_runtime::nonce::committed_nonce(&chain.state, &signer);
+                let expected = pool
+                    .next_nonce
+                    .get(&signer)
+                    .copied()
+                    .unwrap_or(committed + 1);
+                let nonce = cand.envelope.body.nonce;
+                if nonce < expected {
+                    Err(TxError::new(
+                        codes::TX_NONCE_REPLAYED,
+                        format!("nonce {nonce} is already used or pending; next is {expected}"),
+                    ))
+                } else if nonce > expected {
+                    Err(TxError::new(
+                        codes::TX_NONCE_GAP,
+                        format!("nonce {nonce} skips ahead; next is {expected}"),
+                    ))
+                } else {
+                    pool.next_nonce.insert(signer, nonce + 1);
+                    pool.ids.insert(cand.id);
+                    let id = cand.id;
+                    pool.queue.push_back(VerifiedTx {
+                        envelope: cand.envelope,
+                        id,
+                    });
+                    admitted += 1;
+                    Ok(id)
+                }
+            };
+            results[slot] = Some(r);
+        }
+    }
+    drop(pool);
+    if admitted > 0 {
+        inner.mempool.notify();
+    }
+    let out: Vec<Result<Hash32, TxError>> = results
+        .into_iter()
+        .map(|r| r.expect("every slot filled"))
+        .collect();
+    let rejected = out.iter().filter(|r| r.is_err()).count() as u64;
+    crate::Metrics::add(&inner.metrics.txs_admitted_total, admitted);
+    crate::Metrics::add(&inner.metrics.txs_rejected_total, rejected);
+    out
+}

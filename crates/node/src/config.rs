@@ -1,0 +1,66 @@
+//! Node settings, with their limits.
+
+use std::path::PathBuf;
+
+/// How a node runs.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    /// Where the block log and snapshots live.
+    pub data_dir: PathBuf,
+    /// The chain id.
+    pub chain_id: String,
+    /// Longest wait before a non-empty block is cut (dev sequencer).
+    pub block_interval_ms: u64,
+    /// Most transactions per block.
+    pub block_txs_max: usize,
+    /// A state snapshot is written every this many blocks.
+    pub snapshot_interval_blocks: u64,
+    /// Most transactions waiting in the mempool.
+    pub mempool_txs_max: usize,
+}
+
+impl NodeConfig {
+    /// Dev defaults for `data_dir`.
+    pub fn dev(data_dir: PathBuf) -> Self {
+        NodeConfig {
+            data_dir,
+            chain_id: "publica-dev".into(),
+            block_interval_ms: 100,
+            block_txs_max: 10_000,
+            snapshot_interval_blocks: 1_000,
+            mempool_txs_max: 200_000,
+        }
+    }
+
+    /// Checks the limits; the message says which setting is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(1..=60_000).contains(&self.block_interval_ms) {
+            return Err("block interval must be 1..=60000 ms".into());
+        }
+        if !(1..=publica_types::limits::BLOCK_TXS_MAX).contains(&self.block_txs_max) {
+            return Err(format!(
+                "max block transactions must be 1..={}",
+                publica_types::limits::BLOCK_TXS_MAX
+            ));
+        }
+        if self.snapshot_interval_blocks == 0 {
+            return Err("snapshot interval must be at least 1 block".into());
+        }
+        if !(1..=10_000_000).contains(&self.mempool_txs_max) {
+            return Err("mempool size must be 1..=10000000".into());
+        }
+        let probe = publica_types::TxBody {
+            chain_id: self.chain_id.clone(),
+            nonce: 1,
+            expiry: publica_types::Expiry::Height(1),
+            call: publica_types::Call {
+                module: "system".into(),
+                method: "register_account".into(),
+                args: serde_json::json!({}),
+            },
+        };
+        probe
+            .validate_shape()
+            .map_err(|_| "chain id must be 1..=64 printable ASCII characters".to_string())
+    }
+}

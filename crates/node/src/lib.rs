@@ -1,0 +1,19 @@
+//! A Publica node: the mempool (admission), the block pipeline (execute,
+//! persist, index, notify), recovery from disk, and the wiring of storage,
+//! runtime and consensus. The HTTP layer (`publica-api`) drives it through
+//! [`Node`]'s methods only.
+
+pub mod admission;
+pub mod config;
+pub mod mempool;
+pub mod metrics;
+pub mod node;
+pub mod pipeline;
+pub mod query;
+pub mod recovery;
+
+pub use config::NodeConfig;
+pub use metrics::Metrics;
+pub use node::{Node, NodeError};
+pub use query::{Receipt, StateProofAnswer, Status, TxLookup};
+pub use recovery::verify_chain;

@@ -1,0 +1,91 @@
+//! The mempool: admitted transactions waiting for a block, with the per-
+//! signer nonce bookkeeping that makes admission reject replays and gaps.
+
+use publica_consensus::TxSource;
+use publica_types::{AccountId, Block, Hash32, VerifiedTx};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Condvar, Mutex};
+use std::time::Instant;
+
+#[derive(Default)]
+pub(crate) struct Pool {
+    pub(crate) queue: VecDeque<VerifiedTx>,
+    /// For signers with pending transactions: the next nonce they may use.
+    pub(crate) next_nonce: HashMap<AccountId, u64>,
+    /// Ids of pending transactions (queued or executing).
+    pub(crate) ids: HashSet<Hash32>,
+}
+
+/// Pending transactions.
+pub struct Mempool {
+    pub(crate) pool: Mutex<Pool>,
+    ready: Condvar,
+    pub(crate) capacity: usize,
+}
+
+impl std::fmt::Debug for Mempool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Mempool({} txs)", self.len())
+    }
+}
+
+impl Mempool {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Mempool {
+            pool: Mutex::new(Pool::default()),
+            ready: Condvar::new(),
+            capacity,
+        }
+    }
+
+    /// Transactions waiting.
+    pub fn len(&self) -> usize {
+        self.pool.lock().expect("mempool lock").queue.len()
+    }
+
+    /// True when nothing waits.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True when `id` is pending.
+    pub fn contains(&self, id: &Hash32) -> bool {
+        self.pool.lock().expect("mempool lock").ids.contains(id)
+    }
+
+    /// Wakes the sequencer, which re-checks whether a block is full.
+    pub(crate) fn notify(&self) {
+        self.ready.notify_all();
+    }
+
+    /// Forgets committed transactions and settles their signers' nonces.
+    pub(crate) fn on_committed(&self, block: &Block) {
+        let mut pool = self.pool.lock().expect("mempool lock");
+        for (tx, outcome) in block.transactions.iter().zip(&block.outcomes) {
+            pool.ids.remove(&outcome.tx_id);
+            if pool.next_nonce.get(&tx.signer) == Some(&(tx.body.nonce + 1)) {
+                // Nothing newer pending: the committed nonce is authoritative.
+                pool.next_nonce.remove(&tx.signer);
+            }
+        }
+    }
+}
+
+impl TxSource for Mempool {
+    fn take_batch(&self, max: usize, deadline: Instant) -> Vec<VerifiedTx> {
+        let mut pool = self.pool.lock().expect("mempool lock");
+        while pool.queue.len() < max {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            pool = self
+                .ready
+                .wait_timeout(pool, deadline - now)
+                .expect("mempool lock")
+                .0;
+        }
+        let n = pool.queue.len().min(max);
+        pool.queue.drain(..n).collect()
+    }
+}

@@ -1,0 +1,96 @@
+//! Counters exported in the Prometheus text format.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The node's counters and gauges.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// Transactions accepted into the mempool.
+    pub txs_admitted_total: AtomicU64,
+    /// Transactions rejected at admission.
+    pub txs_rejected_total: AtomicU64,
+    /// Transactions committed in blocks (ok or failed).
+    pub txs_committed_total: AtomicU64,
+    /// Committed transactions whose call failed.
+    pub txs_failed_total: AtomicU64,
+    /// Blocks committed.
+    pub blocks_committed_total: AtomicU64,
+    /// Time spent executing and persisting blocks, microseconds.
+    pub block_commit_us_total: AtomicU64,
+    /// HTTP requests refused by the rate limiter.
+    pub http_rate_limited_total: AtomicU64,
+}
+
+impl Metrics {
+    /// Adds to a counter.
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Renders all metrics, with the given gauges, as Prometheus text.
+    pub fn render(&self, height: u64, mempool_txs: usize, state_entries: usize) -> String {
+        let mut out = String::new();
+        let mut counter = |name: &str, help: &str, v: &AtomicU64| {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                v.load(Ordering::Relaxed)
+            );
+        };
+        counter(
+            "publica_txs_admitted_total",
+            "Transactions accepted into the mempool.",
+            &self.txs_admitted_total,
+        );
+        counter(
+            "publica_txs_rejected_total",
+            "Transactions rejected at admission.",
+            &self.txs_rejected_total,
+        );
+        counter(
+            "publica_txs_committed_total",
+            "Transactions committed in blocks.",
+            &self.txs_committed_total,
+        );
+        counter(
+            "publica_txs_failed_total",
+            "Committed transactions whose call failed.",
+            &self.txs_failed_total,
+        );
+        counter(
+            "publica_blocks_committed_total",
+            "Blocks committed.",
+            &self.blocks_committed_total,
+        );
+        counter(
+            "publica_block_commit_microseconds_total",
+            "Time spent executing and persisting blocks.",
+            &self.block_commit_us_total,
+        );
+        counter(
+            "publica_http_rate_limited_total",
+            "HTTP requests refused by the rate limiter.",
+            &self.http_rate_limited_total,
+        );
+        let mut gauge = |name: &str, help: &str, v: u64| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
+        };
+        gauge(
+            "publica_block_height",
+            "Height of the last committed block.",
+            height,
+        );
+        gauge(
+            "publica_mempool_txs",
+            "Transactions waiting in the mempool.",
+            mempool_txs as u64,
+        );
+        gauge(
+            "publica_state_entries",
+            "Entries in the authenticated state.",
+            state_entries as u64,
+        );
+        out
+    }
+}

@@ -1,0 +1,178 @@
+//! The node: state, storage, mempool and consensus, wired together.
+
+use crate::config::NodeConfig;
+use crate::mempool::Mempool;
+use crate::metrics::Metrics;
+use publica_consensus::{Consensus, ConsensusHandle, DevSequencer};
+use publica_runtime::Runtime;
+use publica_state::StateTree;
+use publica_store::{BlockLog, DataDir, StoreError};
+use publica_types::{Block, BlockHeader, Envelope, Hash32, TxError};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, RwLock};
+use tokio::sync::{broadcast, watch};
+
+/// Blocks kept in memory for receipts and the event stream.
+pub(crate) const RECENT_BLOCKS_MAX: usize = 256;
+/// Committed blocks buffered for slow event-stream subscribers.
+const BLOCK_EVENTS_BUFFER: usize = 1024;
+
+/// Why a node could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The settings are invalid.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// Storage failed or is damaged.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The stored chain does not replay to the roots it records.
+    #[error("the block log does not replay: {0}. Refusing to start")]
+    Replay(String),
+}
+
+/// The chain's head: the state after the last committed block.
+pub(crate) struct Chain {
+    pub(crate) state: StateTree,
+    pub(crate) tip: Option<BlockHeader>,
+    pub(crate) tip_hash: Hash32,
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: NodeConfig,
+    pub(crate) runtime: Runtime,
+    pub(crate) chain: RwLock<Chain>,
+    pub(crate) log: Mutex<BlockLog>,
+    pub(crate) data_dir: DataDir,
+    /// tx id -> (height, index in block), for every committed transaction.
+    pub(crate) index: RwLock<HashMap<Hash32, (u64, u32)>>,
+    pub(crate) recent: Mutex<VecDeque<Arc<Block>>>,
+    pub(crate) mempool: Mempool,
+    pub(crate) metrics: Metrics,
+    pub(crate) height_tx: watch::Sender<u64>,
+    pub(crate) blocks_tx: broadcast::Sender<Arc<Block>>,
+}
+
+impl Inner {
+    pub(crate) fn tip_height(&self) -> u64 {
+        *self.height_tx.borrow()
+    }
+}
+
+/// A running node. Cheap to clone; all clones share one node.
+#[derive(Clone)]
+pub struct Node {
+    pub(crate) inner: Arc<Inner>,
+    consensus: Arc<Mutex<Option<ConsensusHandle>>>,
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Node({}, height {})",
+            self.inner.config.chain_id,
+            self.inner.tip_height()
+        )
+    }
+}
+
+impl Node {
+    /// Opens the data directory, recovers (snapshot + replay of the block
+    /// log) and starts the dev sequencer.
+    pub fn start_dev(config: NodeConfig) -> Result<Node, NodeError> {
+        let seq = DevSequencer {
+            block_interval_ms: config.block_interval_ms,
+            block_txs_max: config.block_txs_max,
+        };
+        Self::start(config, Box::new(seq))
+    }
+
+    /// Opens, recovers and starts ordering with `consensus`.
+    pub fn start(config: NodeConfig, consensus: Box<dyn Consensus>) -> Result<Node, NodeError> {
+        config.validate().map_err(NodeError::Config)?;
+        let data_dir = DataDir::open(&config.data_dir, &config.chain_id)?;
+        let recovered = crate::recovery::recover(&data_dir, &Runtime::new())?;
+        let height = recovered.tip.as_ref().map(|t| t.height).unwrap_or(0);
+        let (height_tx, _) = watch::channel(height);
+        let (blocks_tx, _) = broadcast::channel(BLOCK_EVENTS_BUFFER);
+        let inner = Arc::new(Inner {
+            mempool: Mempool::new(config.mempool_txs_max),
+            config,
+            runtime: Runtime::new(),
+            chain: RwLock::new(Chain {
+                state: recovered.state,
+                tip_hash: recovered
+                    .tip
+                    .as_ref()
+                    .map(publica_runtime::block_hash)
+                    .unwrap_or(Hash32::ZERO),
+                tip: recovered.tip,
+            }),
+            log: Mutex::new(recovered.log),
+            data_dir,
+            index: RwLock::new(recovered.index),
+            recent: Mutex::new(recovered.recent),
+            metrics: Metrics::default(),
+            height_tx,
+            blocks_tx,
+        });
+        let sink = Arc::new(crate::pipeline::Pipeline {
+            inner: inner.clone(),
+        });
+        let handle = consensus.start(Arc::new(MempoolSource(inner.clone())), sink);
+        Ok(Node {
+            inner,
+            consensus: Arc::new(Mutex::new(Some(handle))),
+        })
+    }
+
+    /// Admits transactions into the mempool; one result (the tx id, or why
+    /// it was rejected) per input, in order. Blocking: call it from a
+    /// blocking-task thread.
+    pub fn submit(&self, envelopes: Vec<Envelope>) -> Vec<Result<Hash32, TxError>> {
+        crate::admission::admit(&self.inner, envelopes)
+    }
+
+    /// The node's configuration.
+    pub fn config(&self) -> &NodeConfig {
+        &self.inner.config
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// Follows the committed height.
+    pub fn watch_height(&self) -> watch::Receiver<u64> {
+        self.inner.height_tx.subscribe()
+    }
+
+    /// Follows committed blocks.
+    pub fn subscribe_blocks(&self) -> broadcast::Receiver<Arc<Block>> {
+        self.inner.blocks_tx.subscribe()
+    }
+
+    /// Stops block production after the block in progress. Everything that
+    /// was committed is durable; pending transactions are dropped.
+    pub fn shutdown(&self) {
+        let handle = self.consensus.lock().expect("consensus lock").take();
+        if let Some(h) = handle {
+            h.stop();
+        }
+    }
+}
+
+/// The mempool as consensus sees it.
+struct MempoolSource(Arc<Inner>);
+
+impl publica_consensus::TxSource for MempoolSource {
+    fn take_batch(
+        &self,
+        max: usize,
+        deadline: std::time::Instant,
+    ) -> Vec<publica_types::VerifiedTx> {
+        self.0.mempool.take_batch(max, deadline)
+    }
+}

@@ -1,0 +1,205 @@
+//! Read-only questions to the node. Every answer reflects committed
+//! (durable) blocks only.
+
+use crate::node::Node;
+use publica_state::Proof;
+use publica_types::{AccountId, Block, Envelope, Hash32, TxOutcome};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The chain's head.
+#[derive(Clone, Debug, Serialize)]
+pub struct Status {
+    /// The chain id.
+    pub chain_id: String,
+    /// Height of the last committed block (0 before the first).
+    pub height: u64,
+    /// Its hash (zero before the first block).
+    pub block_hash: Hash32,
+    /// Its state root (the empty root before the first block).
+    pub state_root: Hash32,
+    /// Its time, ms since the Unix epoch.
+    pub time_ms: u64,
+    /// Transactions committed since genesis.
+    pub log_size: u64,
+    /// Transactions waiting in the mempool.
+    pub mempool_txs: usize,
+}
+
+/// Proof that a transaction was committed, and with what result.
+#[derive(Clone, Debug, Serialize)]
+pub struct Receipt {
+    /// The transaction's id.
+    pub tx_id: Hash32,
+    /// Always `committed`.
+    pub status: &'static str,
+    /// The block that holds it.
+    pub block_height: u64,
+    /// That block's hash.
+    pub block_hash: Hash32,
+    /// Its position in the block.
+    pub index: u32,
+    /// The signed transaction.
+    pub transaction: Envelope,
+    /// What happened.
+    pub outcome: TxOutcome,
+}
+
+/// Where a transaction is.
+#[derive(Clone, Debug)]
+pub enum TxLookup {
+    /// In a durable block.
+    Committed(Box<Receipt>),
+    /// Admitted, waiting for a block.
+    Pending,
+    /// Never seen (or rejected at admission).
+    Unknown,
+}
+
+/// A state value with its proof against a block's state root.
+#[derive(Clone, Debug)]
+pub struct StateProofAnswer {
+    /// The block whose post-state was read.
+    pub height: u64,
+    /// That block's state root.
+    pub state_root: Hash32,
+    /// The value, or `None` (the proof then shows absence).
+    pub value: Option<Vec<u8>>,
+    /// The proof.
+    pub proof: Proof,
+}
+
+impl Node {
+    /// The chain's head.
+    pub fn status(&self) -> Status {
+        let mut chain = self.inner.chain.write().expect("chain lock");
+        let state_root = chain.state.root();
+        let (height, time_ms, log_size) = chain
+            .tip
+            .as_ref()
+            .map(|t| (t.height, t.time_ms, t.log_size))
+            .unwrap_or((0, 0, 0));
+        let block_hash = chain.tip_hash;
+        drop(chain);
+        Status {
+            chain_id: self.inner.config.chain_id.clone(),
+            height,
+            block_hash,
+            state_root,
+            time_ms,
+            log_size,
+            mempool_txs: self.inner.mempool.len(),
+        }
+    }
+
+    /// The block at `height`, if committed.
+    pub fn block(&self, height: u64) -> Result<Option<Arc<Block>>, String> {
+        {
+            let recent = self.inner.recent.lock().expect("recent lock");
+            if let (Some(first), Some(_)) = (recent.front(), recent.back()) {
+                let first_h = first.header.height;
+                if height >= first_h {
+                    if let Some(b) = recent.get((height - first_h) as usize) {
+                        return Ok(Some(b.clone()));
+                    }
+                }
+            }
+        }
+        let log = self.inner.log.lock().expect("log lock");
+        log.read(height)
+            .map(|b| b.map(Arc::new))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Where transaction `id` is.
+    pub fn lookup_tx(&self, id: &Hash32) -> Result<TxLookup, String> {
+        let found = self
+            .inner
+            .index
+            .read()
+            .expect("index lock")
+            .get(id)
+            .copied();
+        let Some((height, index)) = found else {
+            return Ok(if self.inner.mempool.contains(id) {
+                TxLookup::Pending
+            } else {
+                TxLookup::Unknown
+            });
+        };
+        let block = self
+            .block(height)?
+            .ok_or_else(|| format!("indexed block {height} is missing"))?;
+        let i = index as usize;
+        Ok(TxLookup::Committed(Box::new(Receipt {
+            tx_id: *id,
+            status: "committed",
+            block_height: height,
+            block_hash: publica_runtime::block_hash(&block.header),
+            index,
+            transaction: block.transactions[i].clone(),
+            outcome: block.outcomes[i].clone(),
+        })))
+    }
+
+    /// Like [`Node::lookup_tx`], but while the transaction is pending waits
+    /// up to `wait` for its block.
+    pub async fn wait_for_tx(&self, id: &Hash32, wait: Duration) -> Result<TxLookup, String> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut heights = self.watch_height();
+        loop {
+            heights.borrow_and_update();
+            let found = self.lookup_tx(id)?;
+            if !matches!(found, TxLookup::Pending) {
+                return Ok(found);
+            }
+            match tokio::time::timeout_at(deadline, heights.changed()).await {
+                Ok(Ok(())) => continue,
+                _ => return self.lookup_tx(id),
+            }
+        }
+    }
+
+    /// The value under `key` with a proof against the last block's root.
+    pub fn state_proof(&self, key: &[u8]) -> StateProofAnswer {
+        let mut chain = self.inner.chain.write().expect("chain lock");
+        let state_root = chain.state.root();
+        let proof = chain.state.prove(key);
+        let value = chain.state.get(key).map(<[u8]>::to_vec);
+        let height = chain.tip.as_ref().map(|t| t.height).unwrap_or(0);
+        StateProofAnswer {
+            height,
+            state_root,
+            value,
+            proof,
+        }
+    }
+
+    /// `account`'s last committed nonce and the next nonce it may submit.
+    pub fn nonces(&self, account: &AccountId) -> (u64, u64) {
+        let pool = self.inner.mempool.pool.lock().expect("mempool lock");
+        let chain = self.inner.chain.read().expect("chain lock");
+        let committed = publica_runtime::nonce::committed_nonce(&chain.state, account);
+        let next = pool
+            .next_nonce
+            .get(account)
+            .copied()
+            .unwrap_or(committed + 1);
+        (committed, next)
+    }
+
+    /// Metrics in the Prometheus text format.
+    pub fn metrics_text(&self) -> String {
+        let (height, entries) = {
+            let chain = self.inner.chain.read().expect("chain lock");
+            (
+                chain.tip.as_ref().map(|t| t.height).unwrap_or(0),
+                chain.state.len(),
+            )
+        };
+        self.inner
+            .metrics
+            .render(height, self.inner.mempool.len(), entries)
+    }
+}

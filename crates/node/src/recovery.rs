@@ -1,0 +1,113 @@
+//! Start-up recovery: the latest snapshot plus replay of the block log after
+//! it; and a full replay from genesis for audits.
+
+use crate::node::{NodeError, RECENT_BLOCKS_MAX};
+use publica_runtime::{block_hash, Runtime};
+use publica_state::StateTree;
+use publica_store::{load_latest_snapshot, BlockLog, DataDir};
+use publica_types::{Block, BlockHeader, Hash32};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+pub(crate) struct Recovered {
+    pub(crate) log: BlockLog,
+    pub(crate) state: StateTree,
+    pub(crate) tip: Option<BlockHeader>,
+    pub(crate) index: HashMap<Hash32, (u64, u32)>,
+    pub(crate) recent: VecDeque<Arc<Block>>,
+}
+
+fn check_link(parent: Option<&BlockHeader>, block: &Block) -> Result<(), NodeError> {
+    let h = &block.header;
+    let expected_parent = parent.map(block_hash).unwrap_or(Hash32::ZERO);
+    if h.parent_hash != expected_parent || h.height != parent.map(|p| p.height + 1).unwrap_or(1) {
+        return Err(NodeError::Replay(format!(
+            "block {} does not link to its parent",
+            h.height
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn recover(data_dir: &DataDir, runtime: &Runtime) -> Result<Recovered, NodeError> {
+    let (log, report) = BlockLog::open(data_dir.path())?;
+    if report.discarded_tail_bytes > 0 {
+        tracing::warn!(
+            bytes = report.discarded_tail_bytes,
+            "the block log ended in a torn record (crash during a write); it was discarded"
+        );
+    }
+    let height = log.height();
+    let snapshot = load_latest_snapshot(data_dir.path(), height)?;
+    let (mut state, snap_height, snap_root) = match snapshot {
+        Some(s) => (s.state, s.height, Some(s.state_root)),
+        None => (StateTree::new(), 0, None),
+    };
+    let mut index = HashMap::new();
+    let mut recent = VecDeque::new();
+    let mut tip: Option<BlockHeader> = None;
+    for h in 1..=height {
+        let block = log
+            .read(h)?
+            .ok_or_else(|| NodeError::Replay(format!("block {h} is missing")))?;
+        if block.header.chain_id != data_dir.chain_id() {
+            return Err(NodeError::Replay(format!(
+                "block {h} belongs to another chain"
+            )));
+        }
+        if h <= snap_height {
+            check_link(tip.as_ref(), &block)?;
+            if h == snap_height && Some(block.header.state_root) != snap_root {
+                return Err(NodeError::Replay(format!(
+                    "the snapshot at height {h} does not match the block's state root"
+                )));
+            }
+        } else {
+            runtime
+                .replay_block(&mut state, tip.as_ref(), &block)
+                .map_err(|e| NodeError::Replay(e.to_string()))?;
+        }
+        for (i, o) in block.outcomes.iter().enumerate() {
+            index.insert(o.tx_id, (h, i as u32));
+        }
+        tip = Some(block.header.clone());
+        if height - h < RECENT_BLOCKS_MAX as u64 {
+            recent.push_back(Arc::new(block));
+        }
+    }
+    tracing::info!(height, snapshot_height = snap_height, "recovered the chain");
+    Ok(Recovered {
+        log,
+        state,
+        tip,
+        index,
+        recent,
+    })
+}
+
+/// Replays the whole block log from genesis, ignoring snapshots, and checks
+/// every block's links, outcomes and roots. Returns the number of blocks.
+/// The node must not be running on `data_dir` (its lock is taken).
+pub fn verify_chain(path: &std::path::Path) -> Result<u64, NodeError> {
+    let chain_id = DataDir::recorded_chain_id(path).ok_or_else(|| {
+        NodeError::Config(format!(
+            "{} is not a Publica data directory",
+            path.display()
+        ))
+    })?;
+    let data_dir = DataDir::open(path, &chain_id)?;
+    let (log, _) = BlockLog::open(data_dir.path())?;
+    let runtime = Runtime::new();
+    let mut state = StateTree::new();
+    let mut tip: Option<BlockHeader> = None;
+    for h in 1..=log.height() {
+        let block = log
+            .read(h)?
+            .ok_or_else(|| NodeError::Replay(format!("block {h} is missing")))?;
+        runtime
+            .replay_block(&mut state, tip.as_ref(), &block)
+            .map_err(|e| NodeError::Replay(e.to_string()))?;
+        tip = Some(block.header);
+    }
+    Ok(log.height())
+}

@@ -1,0 +1,64 @@
+//! Building and hashing blocks.
+
+use publica_crypto::sha256;
+use publica_types::canonical::canonicalize;
+use publica_types::{Block, BlockHeader, Envelope, Hash32, TxOutcome};
+
+/// The context a block executes in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockEnv {
+    /// The chain.
+    pub chain_id: String,
+    /// The block's height.
+    pub height: u64,
+    /// The block's time, ms since the Unix epoch.
+    pub time_ms: u64,
+}
+
+/// A block's hash: SHA-256 of its header's canonical JSON.
+pub fn block_hash(header: &BlockHeader) -> Hash32 {
+    sha256(&canonicalize(header).expect("headers hold integers below 2^53"))
+}
+
+/// The transaction-root leaf of a transaction: its id.
+pub fn tx_leaf(tx_id: &Hash32) -> Hash32 {
+    publica_log::leaf_hash(tx_id.as_bytes())
+}
+
+/// The results-root leaf of an outcome: its canonical JSON.
+pub fn outcome_leaf(outcome: &TxOutcome) -> Hash32 {
+    publica_log::leaf_hash(&canonicalize(outcome).expect("outcomes are canonicalisable"))
+}
+
+/// Puts a block together from its parts.
+pub fn assemble_block(
+    env: &BlockEnv,
+    parent: Option<&BlockHeader>,
+    transactions: Vec<Envelope>,
+    outcomes: Vec<TxOutcome>,
+    state_root: Hash32,
+) -> Block {
+    assert_eq!(
+        transactions.len(),
+        outcomes.len(),
+        "one outcome per transaction"
+    );
+    let tx_leaves: Vec<Hash32> = outcomes.iter().map(|o| tx_leaf(&o.tx_id)).collect();
+    let out_leaves: Vec<Hash32> = outcomes.iter().map(outcome_leaf).collect();
+    let header = BlockHeader {
+        chain_id: env.chain_id.clone(),
+        height: env.height,
+        parent_hash: parent.map(block_hash).unwrap_or(Hash32::ZERO),
+        time_ms: env.time_ms,
+        tx_count: transactions.len() as u64,
+        tx_root: publica_log::root(&tx_leaves),
+        results_root: publica_log::root(&out_leaves),
+        state_root,
+        log_size: parent.map(|p| p.log_size).unwrap_or(0) + transactions.len() as u64,
+    };
+    Block {
+        header,
+        transactions,
+        outcomes,
+    }
+}

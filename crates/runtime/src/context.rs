@@ -1,0 +1,103 @@
+//! What a module sees while it runs one call: the signer, the block, reads of
+//! the state and buffered writes under its own prefix.
+
+use crate::block::BlockEnv;
+use publica_state::StateTree;
+use publica_types::{AccountId, Event};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// One call's view of the ledger. Writes are buffered and applied only if
+/// the call succeeds.
+pub struct CallContext<'a> {
+    state: &'a StateTree,
+    module: &'static str,
+    signer: AccountId,
+    env: &'a BlockEnv,
+    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    events: Vec<Event>,
+}
+
+impl<'a> CallContext<'a> {
+    pub(crate) fn new(
+        state: &'a StateTree,
+        module: &'static str,
+        signer: AccountId,
+        env: &'a BlockEnv,
+    ) -> Self {
+        CallContext {
+            state,
+            module,
+            signer,
+            env,
+            writes: BTreeMap::new(),
+            events: Vec::new(),
+        }
+    }
+
+    /// The account that signed the transaction.
+    pub fn signer(&self) -> AccountId {
+        self.signer
+    }
+
+    /// The block being executed.
+    pub fn env(&self) -> &BlockEnv {
+        self.env
+    }
+
+    /// The full state key for `suffix` under this module's prefix.
+    pub fn key(&self, suffix: &str) -> Vec<u8> {
+        format!("{}/{}", self.module, suffix).into_bytes()
+    }
+
+    /// Reads any key (this call's own writes first). Modules read other
+    /// modules' state only through documented keys.
+    pub fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        match self.writes.get(key) {
+            Some(w) => w.clone(),
+            None => self.state.get(key).map(<[u8]>::to_vec),
+        }
+    }
+
+    /// Reads a JSON value.
+    pub fn get_json(&self, key: &[u8]) -> Option<Value> {
+        self.get(key).and_then(|b| serde_json::from_slice(&b).ok())
+    }
+
+    fn assert_own(&self, key: &[u8]) {
+        // A module writing outside its prefix is a bug, not bad input.
+        assert!(
+            key.starts_with(self.module.as_bytes()) && key.get(self.module.len()) == Some(&b'/'),
+            "module {} wrote outside its prefix",
+            self.module
+        );
+    }
+
+    /// Writes `value` as canonical JSON under `key` (which must be this
+    /// module's).
+    pub fn put_json(&mut self, key: Vec<u8>, value: &Value) {
+        self.assert_own(&key);
+        let bytes = publica_types::canonical::to_canonical_bytes(value)
+            .expect("modules store integers within 2^53 and strings only");
+        self.writes.insert(key, Some(bytes));
+    }
+
+    /// Deletes `key` (which must be this module's).
+    pub fn delete(&mut self, key: Vec<u8>) {
+        self.assert_own(&key);
+        self.writes.insert(key, None);
+    }
+
+    /// Records an event.
+    pub fn emit(&mut self, kind: &str, data: Value) {
+        self.events.push(Event {
+            module: self.module.to_string(),
+            kind: kind.to_string(),
+            data,
+        });
+    }
+
+    pub(crate) fn into_parts(self) -> (BTreeMap<Vec<u8>, Option<Vec<u8>>>, Vec<Event>) {
+        (self.writes, self.events)
+    }
+}

@@ -1,0 +1,19 @@
+//! Publica's runtime: checks each transaction's chain, expiry and nonce,
+//! checks the authority its call needs, dispatches it to the module that owns
+//! it, and records an outcome. Execution is a pure function of (state, block).
+//!
+//! A failed call changes no module state; its transaction is still recorded
+//! with an error code. Only a failure *after* the nonce check consumes the
+//! nonce (otherwise the same signed transaction could be replayed).
+
+pub mod block;
+pub mod context;
+pub mod module;
+pub mod nonce;
+pub mod runtime;
+pub mod system;
+
+pub use block::{assemble_block, block_hash, outcome_leaf, tx_leaf, BlockEnv};
+pub use context::CallContext;
+pub use module::{Authority, Module};
+pub use runtime::{ReplayError, Runtime};

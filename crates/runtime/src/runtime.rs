@@ -1,0 +1,223 @@
+//! Dispatch of transactions to modules, and replay of committed blocks.
+
+use crate::block::{assemble_block, block_hash, BlockEnv};
+use crate::context::CallContext;
+use crate::module::{Authority, Module};
+use crate::nonce::{committed_nonce, set_nonce};
+use crate::system::{account_key, System};
+use publica_state::StateTree;
+use publica_types::{
+    codes, Block, BlockHeader, Envelope, Hash32, TxError, TxOutcome, TxStatus, VerifiedTx,
+};
+use std::collections::BTreeMap;
+
+/// Why replaying a stored block did not reproduce it.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("block {height}: {reason}")]
+pub struct ReplayError {
+    /// The block.
+    pub height: u64,
+    /// What differed.
+    pub reason: String,
+}
+
+/// The set of modules and the dispatch rules.
+pub struct Runtime {
+    modules: BTreeMap<&'static str, Box<dyn Module>>,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Runtime({:?})", self.modules.keys().collect::<Vec<_>>())
+    }
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Runtime {
+    /// A runtime with every built-in module.
+    pub fn new() -> Self {
+        let mut rt = Runtime {
+            modules: BTreeMap::new(),
+        };
+        rt.register(Box::new(System));
+        rt
+    }
+
+    /// Adds a module. Two modules may not share a name, and no module may be
+    /// called `runtime` (that prefix holds nonces).
+    pub fn register(&mut self, module: Box<dyn Module>) {
+        let name = module.name();
+        assert_ne!(name, "runtime", "the runtime prefix is reserved");
+        assert!(
+            self.modules.insert(name, module).is_none(),
+            "module {name} registered twice"
+        );
+    }
+
+    /// Executes `txs` in order on `state` for the block `env`; returns one
+    /// outcome per transaction.
+    pub fn execute_block(
+        &self,
+        state: &mut StateTree,
+        env: &BlockEnv,
+        txs: &[VerifiedTx],
+    ) -> Vec<TxOutcome> {
+        txs.iter()
+            .map(|tx| {
+                let (status, error, events) = match self.execute_tx(state, env, &tx.envelope) {
+                    Ok(events) => (TxStatus::Ok, None, events),
+                    Err(e) => (TxStatus::Failed, Some(e), Vec::new()),
+                };
+                TxOutcome {
+                    tx_id: tx.id,
+                    status,
+                    error,
+                    events,
+                }
+            })
+            .collect()
+    }
+
+    fn execute_tx(
+        &self,
+        state: &mut StateTree,
+        env: &BlockEnv,
+        tx: &Envelope,
+    ) -> Result<Vec<publica_types::Event>, TxError> {
+        let body = &tx.body;
+        if body.chain_id != env.chain_id {
+            return Err(TxError::new(
+                codes::TX_WRONG_CHAIN,
+                "transaction is for another chain",
+            ));
+        }
+        if body.expiry.has_passed(env.height, env.time_ms) {
+            return Err(TxError::new(
+                codes::TX_EXPIRED,
+                "transaction expired before this block",
+            ));
+        }
+        let last = committed_nonce(state, &tx.signer);
+        if body.nonce <= last {
+            return Err(TxError::new(
+                codes::TX_NONCE_REPLAYED,
+                format!("nonce {} already used; next is {}", body.nonce, last + 1),
+            ));
+        }
+        if body.nonce != last + 1 {
+            return Err(TxError::new(
+                codes::TX_NONCE_GAP,
+                format!("nonce {} skips ahead; next is {}", body.nonce, last + 1),
+            ));
+        }
+        // From here on the nonce is consumed, whatever the call does.
+        set_nonce(state, &tx.signer, body.nonce);
+        let module = self.modules.get(body.call.module.as_str()).ok_or_else(|| {
+            TxError::new(
+                codes::CALL_UNKNOWN_MODULE,
+                format!("no module named '{}'", body.call.module),
+            )
+        })?;
+        let authority = module.authority(&body.call.method).ok_or_else(|| {
+            TxError::new(
+                codes::CALL_UNKNOWN_METHOD,
+                format!(
+                    "module '{}' has no method '{}'",
+                    body.call.module, body.call.method
+                ),
+            )
+        })?;
+        match authority {
+            Authority::AnySigner => {}
+            Authority::RegisteredAccount => {
+                if state.get(&account_key(&tx.signer)).is_none() {
+                    return Err(TxError::new(
+                        codes::AUTH_ACCOUNT_NOT_REGISTERED,
+                        "the signer has no registered account; send system.register_account first",
+                    ));
+                }
+            }
+        }
+        let mut ctx = CallContext::new(state, module.name(), tx.signer, env);
+        module.execute(&mut ctx, &body.call.method, &body.call.args)?;
+        let (writes, events) = ctx.into_parts();
+        for (k, v) in writes {
+            match v {
+                Some(v) => state.insert(&k, &v),
+                None => {
+                    state.remove(&k);
+                }
+            }
+        }
+        Ok(events)
+    }
+
+    /// Re-executes a stored block on `state` (the parent's post-state) and
+    /// checks that it reproduces the block exactly: parent link, outcomes,
+    /// every root and the log size.
+    pub fn replay_block(
+        &self,
+        state: &mut StateTree,
+        parent: Option<&BlockHeader>,
+        block: &Block,
+    ) -> Result<(), ReplayError> {
+        let h = &block.header;
+        let fail = |reason: String| ReplayError {
+            height: h.height,
+            reason,
+        };
+        let expected_height = parent.map(|p| p.height + 1).unwrap_or(1);
+        if h.height != expected_height {
+            return Err(fail(format!("expected height {expected_height}")));
+        }
+        let expected_parent = parent.map(block_hash).unwrap_or(Hash32::ZERO);
+        if h.parent_hash != expected_parent {
+            return Err(fail("parent hash does not match the previous block".into()));
+        }
+        if parent.is_some_and(|p| h.time_ms < p.time_ms) {
+            return Err(fail("block time goes backwards".into()));
+        }
+        let txs: Vec<VerifiedTx> = block
+            .transactions
+            .iter()
+            .map(|e| {
+                let bytes = e
+                    .body
+                    .signing_bytes()
+                    .map_err(|err| fail(format!("transaction not canonical: {err}")))?;
+                Ok(VerifiedTx {
+                    envelope: e.clone(),
+                    id: publica_crypto::tx_id(&e.signer, &bytes),
+                })
+            })
+            .collect::<Result<_, ReplayError>>()?;
+        let env = BlockEnv {
+            chain_id: h.chain_id.clone(),
+            height: h.height,
+            time_ms: h.time_ms,
+        };
+        let outcomes = self.execute_block(state, &env, &txs);
+        let rebuilt = assemble_block(
+            &env,
+            parent,
+            block.transactions.clone(),
+            outcomes,
+            state.root(),
+        );
+        if rebuilt.outcomes != block.outcomes {
+            return Err(fail("re-execution gives different outcomes".into()));
+        }
+        if rebuilt.header != *h {
+            return Err(fail(format!(
+                "re-execution gives a different header (state root {} instead of {})",
+                rebuilt.header.state_root, h.state_root
+            )));
+        }
+        Ok(())
+    }
+}

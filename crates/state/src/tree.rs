@@ -1,0 +1,387 @@
+//! The in-memory sparse Merkle tree.
+
+use crate::proof::{branch_hash, key_hash, leaf_hash, Proof, Terminal, EMPTY_HASH};
+use publica_crypto::sha256;
+use publica_types::Hash32;
+
+#[derive(Clone)]
+enum Node {
+    Empty,
+    Leaf(Box<Leaf>),
+    Branch(Box<Branch>),
+}
+
+#[derive(Clone)]
+struct Leaf {
+    key_hash: Hash32,
+    key: Vec<u8>,
+    value: Vec<u8>,
+    hash: Hash32,
+}
+
+#[derive(Clone)]
+struct Branch {
+    left: Node,
+    right: Node,
+    /// `None` while a write below has not been rehashed yet.
+    hash: Option<Hash32>,
+}
+
+fn bit(h: &Hash32, depth: usize) -> bool {
+    (h.0[depth / 8] >> (7 - (depth % 8))) & 1 == 1
+}
+
+impl Node {
+    fn hash(&mut self) -> Hash32 {
+        match self {
+            Node::Empty => EMPTY_HASH,
+            Node::Leaf(l) => l.hash,
+            Node::Branch(b) => {
+                if let Some(h) = b.hash {
+                    return h;
+                }
+                let h = branch_hash(&b.left.hash(), &b.right.hash());
+                b.hash = Some(h);
+                h
+            }
+        }
+    }
+
+    fn is_leaf_or_empty(&self) -> bool {
+        !matches!(self, Node::Branch(_))
+    }
+}
+
+/// The whole state. Writes mark paths dirty; [`StateTree::root`] rehashes
+/// only what changed since the last call.
+#[derive(Clone)]
+pub struct StateTree {
+    root: Node,
+    len: usize,
+}
+
+impl Default for StateTree {
+    fn default() -> Self {
+        StateTree {
+            root: Node::Empty,
+            len: 0,
+        }
+    }
+}
+
+impl std::fmt::Debug for StateTree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StateTree({} entries)", self.len)
+    }
+}
+
+impl StateTree {
+    /// An empty state.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The value under `key`, if any.
+    pub fn get(&self, key: &[u8]) -> Option<&[u8]> {
+        let kh = key_hash(key);
+        let mut node = &self.root;
+        let mut depth = 0;
+        loop {
+            match node {
+                Node::Empty => return None,
+                Node::Leaf(l) => {
+                    return (l.key_hash == kh).then_some(l.value.as_slice());
+                }
+                Node::Branch(b) => {
+                    node = if bit(&kh, depth) { &b.right } else { &b.left };
+                    depth += 1;
+                }
+            }
+        }
+    }
+
+    /// Writes `value` under `key`.
+    pub fn insert(&mut self, key: &[u8], value: &[u8]) {
+        let kh = key_hash(key);
+        let hash = leaf_hash(&kh, &sha256(value));
+        let leaf = Box::new(Leaf {
+            key_hash: kh,
+            key: key.to_vec(),
+            value: value.to_vec(),
+            hash,
+        });
+        let root = std::mem::replace(&mut self.root, Node::Empty);
+        let (root, added) = insert_at(root, leaf, 0);
+        self.root = root;
+        if added {
+            self.len += 1;
+        }
+    }
+
+    /// Removes `key`; returns whether it was there.
+    pub fn remove(&mut self, key: &[u8]) -> bool {
+        let kh = key_hash(key);
+        let root = std::mem::replace(&mut self.root, Node::Empty);
+        let (root, removed) = remove_at(root, &kh, 0);
+        self.root = root;
+        if removed {
+            self.len -= 1;
+        }
+        removed
+    }
+
+    /// The root hash, rehashing dirty paths.
+    pub fn root(&mut self) -> Hash32 {
+        self.root.hash()
+    }
+
+    /// A proof for `key` (of its value or of its absence). Call [`Self::root`]
+    /// first: the proof is against the current root.
+    pub fn prove(&mut self, key: &[u8]) -> Proof {
+        self.root();
+        let kh = key_hash(key);
+        let mut siblings = Vec::new();
+        let mut node = &self.root;
+        let mut depth = 0;
+        let terminal = loop {
+            match node {
+                Node::Empty => break Terminal::Empty,
+                Node::Leaf(l) => {
+                    break Terminal::Leaf {
+                        key_hash: l.key_hash,
+                        value_hash: sha256(&l.value),
+                    }
+                }
+                Node::Branch(b) => {
+                    let (next, sib) = if bit(&kh, depth) {
+                        (&b.right, &b.left)
+                    } else {
+                        (&b.left, &b.right)
+                    };
+                    siblings.push(match sib {
+                        Node::Empty => EMPTY_HASH,
+                        Node::Leaf(l) => l.hash,
+                        Node::Branch(sb) => sb.hash.expect("root() rehashed every branch"),
+                    });
+                    node = next;
+                    depth += 1;
+                }
+            }
+        };
+        Proof { siblings, terminal }
+    }
+
+    /// Every entry, in key-hash order (the order snapshots use).
+    pub fn entries(&self) -> Vec<(&[u8], &[u8])> {
+        let mut out = Vec::with_capacity(self.len);
+        let mut stack = vec![&self.root];
+        while let Some(n) = stack.pop() {
+            match n {
+                Node::Empty => {}
+                Node::Leaf(l) => out.push((l.key.as_slice(), l.value.as_slice())),
+                Node::Branch(b) => {
+                    stack.push(&b.right);
+                    stack.push(&b.left);
+                }
+            }
+        }
+        out
+    }
+
+    /// Entries whose key starts with `prefix`, in key order, at most `limit`.
+    /// This scans the whole state; it serves queries, not the hot path.
+    pub fn scan_prefix(&self, prefix: &[u8], limit: usize) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut out: Vec<(Vec<u8>, Vec<u8>)> = self
+            .entries()
+            .into_iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.to_vec(), v.to_vec()))
+            .collect();
+        out.sort();
+        out.truncate(limit);
+        out
+    }
+}
+
+fn insert_at(node: Node, leaf: Box<Leaf>, depth: usize) -> (Node, bool) {
+    match node {
+        Node::Empty => (Node::Leaf(leaf), true),
+        Node::Leaf(existing) => {
+            if existing.key_hash == leaf.key_hash {
+                assert_eq!(
+                    existing.key, leaf.key,
+                    "SHA-256 collision between state keys"
+                );
+                return (Node::Leaf(leaf), false);
+            }
+            (split(existing, leaf, depth), true)
+        }
+        Node::Branch(mut b) => {
+            let added;
+            if bit(&leaf.key_hash, depth) {
+                let child = std::mem::replace(&mut b.right, Node::Empty);
+                (b.right, added) = insert_at(child, leaf, depth + 1);
+            } else {
+                let child = std::mem::replace(&mut b.left, Node::Empty);
+                (b.left, added) = insert_at(child, leaf, depth + 1);
+            }
+            b.hash = None;
+            (Node::Branch(b), added)
+        }
+    }
+}
+
+/// Two leaves that share a path down to `depth`: branch until their key
+/// hashes differ.
+fn split(a: Box<Leaf>, b: Box<Leaf>, depth: usize) -> Node {
+    assert!(depth < 256, "distinct key hashes differ in some bit");
+    let (ba, bb) = (bit(&a.key_hash, depth), bit(&b.key_hash, depth));
+    let (left, right) = if ba == bb {
+        let inner = split(a, b, depth + 1);
+        if ba {
+            (Node::Empty, inner)
+        } else {
+            (inner, Node::Empty)
+        }
+    } else if ba {
+        (Node::Leaf(b), Node::Leaf(a))
+    } else {
+        (Node::Leaf(a), Node::Leaf(b))
+    };
+    Node::Branch(Box::new(Branch {
+        left,
+        right,
+        hash: None,
+    }))
+}
+
+fn remove_at(node: Node, kh: &Hash32, depth: usize) -> (Node, bool) {
+    match node {
+        Node::Empty => (Node::Empty, false),
+        Node::Leaf(l) => {
+            if l.key_hash == *kh {
+                (Node::Empty, true)
+            } else {
+                (Node::Leaf(l), false)
+            }
+        }
+        Node::Branch(mut b) => {
+            let removed;
+            if bit(kh, depth) {
+                let child = std::mem::replace(&mut b.right, Node::Empty);
+                (b.right, removed) = remove_at(child, kh, depth + 1);
+            } else {
+                let child = std::mem::replace(&mut b.left, Node::Empty);
+                (b.left, removed) = remove_at(child, kh, depth + 1);
+            }
+            if !removed {
+                return (Node::Branch(b), false);
+            }
+            // Keep the shape canonical: a branch left with one leaf and
+            // nothing else collapses into that leaf.
+            match (&b.left, &b.right) {
+                (Node::Empty, Node::Empty) => (Node::Empty, true),
+                (Node::Empty, r) if r.is_leaf_or_empty() => (b.right, true),
+                (l, Node::Empty) if l.is_leaf_or_empty() => (b.left, true),
+                _ => {
+                    b.hash = None;
+                    (Node::Branch(b), true)
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proof::verify_proof;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    fn build(entries: &BTreeMap<Vec<u8>, Vec<u8>>) -> StateTree {
+        let mut t = StateTree::new();
+        for (k, v) in entries {
+            t.insert(k, v);
+        }
+        t
+    }
+
+    proptest! {
+        #[test]
+        fn root_depends_only_on_contents(
+            ops in proptest::collection::vec((proptest::collection::vec(0u8..8, 1..3), proptest::option::of(proptest::collection::vec(any::<u8>(), 0..4))), 0..60)
+        ) {
+            let mut t = StateTree::new();
+            let mut model = BTreeMap::new();
+            for (k, v) in &ops {
+                match v {
+                    Some(v) => { t.insert(k, v); model.insert(k.clone(), v.clone()); }
+                    None => { prop_assert_eq!(t.remove(k), model.remove(k).is_some()); }
+                }
+                // Interleave root computations so cached hashes get exercised.
+                if k[0] % 3 == 0 { t.root(); }
+            }
+            prop_assert_eq!(t.len(), model.len());
+            let mut fresh = build(&model);
+            prop_assert_eq!(t.root(), fresh.root());
+            for (k, v) in &model {
+                prop_assert_eq!(t.get(k), Some(v.as_slice()));
+            }
+        }
+
+        #[test]
+        fn proofs_verify_and_tampering_fails(
+            keys in proptest::collection::btree_map(proptest::collection::vec(any::<u8>(), 1..6), proptest::collection::vec(any::<u8>(), 0..6), 0..40),
+            probe in proptest::collection::vec(any::<u8>(), 1..6),
+            flip in any::<usize>(),
+        ) {
+            let mut t = build(&keys);
+            let root = t.root();
+            // Membership for every key, absence for the probe unless present.
+            for (k, v) in &keys {
+                let p = t.prove(k);
+                prop_assert!(verify_proof(&root, k, Some(v), &p).is_ok());
+                let mut wrong = v.clone();
+                wrong.push(1);
+                prop_assert!(verify_proof(&root, k, Some(&wrong), &p).is_err());
+                prop_assert!(verify_proof(&root, k, None, &p).is_err());
+            }
+            let p = t.prove(&probe);
+            match keys.get(&probe) {
+                Some(v) => prop_assert!(verify_proof(&root, &probe, Some(v), &p).is_ok()),
+                None => {
+                    prop_assert!(verify_proof(&root, &probe, None, &p).is_ok());
+                    prop_assert!(verify_proof(&root, &probe, Some(b"x"), &p).is_err());
+                }
+            }
+            // Any flipped bit in a sibling breaks the proof.
+            if !p.siblings.is_empty() {
+                let mut bad = p.clone();
+                let i = flip % bad.siblings.len();
+                bad.siblings[i].0[flip % 32] ^= 1 << (flip % 8);
+                let value = keys.get(&probe).map(|v| v.as_slice());
+                prop_assert!(verify_proof(&root, &probe, value, &bad).is_err());
+            }
+        }
+    }
+
+    #[test]
+    fn empty_tree_proves_absence() {
+        let mut t = StateTree::new();
+        let root = t.root();
+        assert_eq!(root, EMPTY_HASH);
+        let p = t.prove(b"a");
+        assert!(verify_proof(&root, b"a", None, &p).is_ok());
+    }
+}

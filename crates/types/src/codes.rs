@@ -1,0 +1,61 @@
+//! Stable, documented error codes. They are part of the API: clients match on
+//! them, so a code is never renamed or reused for another meaning.
+//! `docs/errors.md` lists them with their HTTP statuses.
+
+/// The request body is not valid JSON.
+pub const REQUEST_MALFORMED_JSON: &str = "request.malformed_json";
+/// The request body exceeds its size limit.
+pub const REQUEST_TOO_LARGE: &str = "request.too_large";
+/// The client sent requests faster than its rate limit.
+pub const REQUEST_RATE_LIMITED: &str = "request.rate_limited";
+/// A path or query parameter is invalid.
+pub const REQUEST_INVALID_PARAM: &str = "request.invalid_param";
+/// The route does not exist.
+pub const REQUEST_NOT_FOUND: &str = "request.not_found";
+/// A batch holds more transactions than allowed, or none.
+pub const BATCH_INVALID_SIZE: &str = "batch.invalid_size";
+
+/// The envelope or body has a field the format does not define.
+pub const TX_UNKNOWN_FIELD: &str = "tx.unknown_field";
+/// The envelope or body is missing a field or has a field of the wrong type.
+pub const TX_MALFORMED: &str = "tx.malformed";
+/// A string field exceeds its documented maximum or has forbidden characters.
+pub const TX_FIELD_INVALID: &str = "tx.field_invalid";
+/// The body has no canonical form (a float, or an integer beyond 2^53 - 1).
+pub const TX_NOT_CANONICAL: &str = "tx.not_canonical";
+/// The signature does not verify for the signer over the signing bytes.
+pub const TX_BAD_SIGNATURE: &str = "tx.bad_signature";
+/// The body names another chain.
+pub const TX_WRONG_CHAIN: &str = "tx.wrong_chain";
+/// The nonce was already used by this signer (or is pending).
+pub const TX_NONCE_REPLAYED: &str = "tx.nonce_replayed";
+/// The nonce skips one: nonces must increase by exactly one.
+pub const TX_NONCE_GAP: &str = "tx.nonce_gap";
+/// The transaction's expiry has passed.
+pub const TX_EXPIRED: &str = "tx.expired";
+/// The transaction is too large.
+pub const TX_TOO_LARGE: &str = "tx.too_large";
+/// The mempool is full; retry later.
+pub const MEMPOOL_FULL: &str = "mempool.full";
+/// No transaction with that id is known.
+pub const TX_NOT_FOUND: &str = "tx.not_found";
+
+/// The call names a module that does not exist.
+pub const CALL_UNKNOWN_MODULE: &str = "call.unknown_module";
+/// The call names a method the module does not have.
+pub const CALL_UNKNOWN_METHOD: &str = "call.unknown_method";
+/// The call's arguments do not match the method's schema.
+pub const CALL_INVALID_ARGS: &str = "call.invalid_args";
+/// The signer lacks the authority the call requires.
+pub const AUTH_UNAUTHORIZED: &str = "auth.unauthorized";
+/// The signer has not registered an account.
+pub const AUTH_ACCOUNT_NOT_REGISTERED: &str = "auth.account_not_registered";
+
+/// The block at that height does not exist (yet).
+pub const BLOCK_NOT_FOUND: &str = "block.not_found";
+/// A state key is empty, too long or not printable ASCII.
+pub const STATE_INVALID_KEY: &str = "state.invalid_key";
+/// The node is shutting down or not yet ready.
+pub const NODE_UNAVAILABLE: &str = "node.unavailable";
+/// An internal error: a bug or a failing disk. Details are in the node's log.
+pub const INTERNAL: &str = "internal";

@@ -1,0 +1,110 @@
+//! Fixed-size identifiers, written as lowercase hex in JSON.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use std::str::FromStr;
+
+/// Why a hex identifier could not be parsed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("expected {expected_bytes} bytes as {} lowercase hex characters", expected_bytes * 2)]
+pub struct HexError {
+    /// How many bytes the identifier has.
+    pub expected_bytes: usize,
+}
+
+fn parse_hex<const N: usize>(s: &str) -> Result<[u8; N], HexError> {
+    let err = HexError { expected_bytes: N };
+    if s.len() != N * 2 || s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(err);
+    }
+    let mut out = [0u8; N];
+    hex::decode_to_slice(s, &mut out).map_err(|_| err)?;
+    Ok(out)
+}
+
+macro_rules! hex_id {
+    ($(#[$doc:meta])* $name:ident, $len:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub [u8; $len]);
+
+        impl $name {
+            /// The raw bytes.
+            pub fn as_bytes(&self) -> &[u8; $len] {
+                &self.0
+            }
+            /// Lowercase hex, the form used in JSON and URLs.
+            pub fn to_hex(&self) -> String {
+                hex::encode(self.0)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = HexError;
+            fn from_str(s: &str) -> Result<Self, HexError> {
+                parse_hex::<$len>(s).map($name)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.to_hex())
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.to_hex())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.to_hex())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+hex_id!(
+    /// A SHA-256 digest: block hashes, transaction ids, Merkle roots.
+    Hash32,
+    32
+);
+hex_id!(
+    /// An account: the 32-byte Ed25519 public key that signs for it.
+    AccountId,
+    32
+);
+hex_id!(
+    /// An Ed25519 signature (R || S).
+    SignatureBytes,
+    64
+);
+
+impl Hash32 {
+    /// The all-zero digest, used as the parent of the first block.
+    pub const ZERO: Hash32 = Hash32([0u8; 32]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trip_and_rejects_uppercase_and_wrong_length() {
+        let h = Hash32([0xab; 32]);
+        let s = h.to_hex();
+        assert_eq!(s.parse::<Hash32>().unwrap(), h);
+        assert!(s.to_uppercase().parse::<Hash32>().is_err());
+        assert!(s[2..].parse::<Hash32>().is_err());
+        assert!("zz".repeat(32).parse::<Hash32>().is_err());
+    }
+}

@@ -1,0 +1,20 @@
+//! Publica's shared vocabulary: identifiers, amounts, the signed transaction
+//! envelope, blocks and receipts, RFC 8785 canonical JSON and stable error codes.
+//!
+//! This crate does no I/O and knows no cryptographic back-end: hashing and
+//! signatures live in `publica-crypto`.
+
+pub mod amount;
+pub mod block;
+pub mod canonical;
+pub mod codes;
+pub mod error;
+pub mod ids;
+pub mod limits;
+pub mod tx;
+
+pub use amount::Amount;
+pub use block::{Block, BlockHeader, Event, TxOutcome, TxStatus};
+pub use error::TxError;
+pub use ids::{AccountId, Hash32, SignatureBytes};
+pub use tx::{Call, Envelope, Expiry, TxBody, VerifiedTx};

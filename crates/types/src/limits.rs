@@ -1,0 +1,17 @@
+//! Documented maxima for every input. Exceeding one is an error, never a
+//! truncation.
+
+/// Largest encoded transaction envelope accepted, in bytes.
+pub const TX_BYTES_MAX: usize = 64 * 1024;
+/// Most transactions in one batch submission.
+pub const BATCH_TXS_MAX: usize = 10_000;
+/// Largest request body for the batch endpoint, in bytes.
+pub const BATCH_BODY_BYTES_MAX: usize = 16 * 1024 * 1024;
+/// Longest chain id, in bytes.
+pub const CHAIN_ID_BYTES_MAX: usize = 64;
+/// Longest module or method name, in bytes.
+pub const CALL_NAME_BYTES_MAX: usize = 64;
+/// Longest state key, in bytes.
+pub const STATE_KEY_BYTES_MAX: usize = 512;
+/// Most transactions in one block.
+pub const BLOCK_TXS_MAX: usize = 50_000;

@@ -1,0 +1,230 @@
+//! The signed transaction: `{body, signer, signature}`.
+//!
+//! Signing bytes are `"publica/tx/v1\n" || chain_id || "\n" || JCS(body)`;
+//! see `docs/transactions.md`.
+
+use crate::canonical::{self, CanonicalError, MAX_SAFE_INTEGER};
+use crate::codes;
+use crate::error::TxError;
+use crate::ids::{AccountId, SignatureBytes};
+use crate::limits;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The first line of the domain tag prefixed to every signed body.
+pub const TX_DOMAIN_TAG: &[u8] = b"publica/tx/v1\n";
+
+/// When a transaction stops being valid. It is rejected at admission, and
+/// fails in a block, once the chain has passed that point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum Expiry {
+    /// Valid in blocks with height <= this.
+    Height(u64),
+    /// Valid in blocks whose time (ms since the Unix epoch) is <= this.
+    UnixMs(u64),
+}
+
+impl Expiry {
+    /// True when a block at `height` and `time_ms` may no longer include it.
+    pub fn has_passed(&self, height: u64, time_ms: u64) -> bool {
+        match *self {
+            Expiry::Height(h) => height > h,
+            Expiry::UnixMs(t) => time_ms > t,
+        }
+    }
+}
+
+/// One module call: which module, which method, and its arguments.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Call {
+    /// Module name, e.g. `system`.
+    pub module: String,
+    /// Method name, e.g. `set_note`.
+    pub method: String,
+    /// Arguments; each method documents its own schema.
+    pub args: Value,
+}
+
+/// What the signer signs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TxBody {
+    /// The chain this transaction is for; guards against cross-chain replay.
+    pub chain_id: String,
+    /// The signer's nonce: the first is 1, each next one exactly one more.
+    pub nonce: u64,
+    /// When the transaction expires.
+    pub expiry: Expiry,
+    /// The module call.
+    pub call: Call,
+}
+
+/// A signed transaction as submitted, stored in blocks and served back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope {
+    /// What was signed.
+    pub body: TxBody,
+    /// The signer's account (its Ed25519 public key).
+    pub signer: AccountId,
+    /// Ed25519 signature over [`TxBody::signing_bytes`].
+    pub signature: SignatureBytes,
+}
+
+fn is_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= limits::CALL_NAME_BYTES_MAX
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+impl TxBody {
+    /// Checks the limits that do not depend on the chain's state.
+    pub fn validate_shape(&self) -> Result<(), TxError> {
+        let id = &self.chain_id;
+        if id.is_empty()
+            || id.len() > limits::CHAIN_ID_BYTES_MAX
+            || !id.bytes().all(|b| b.is_ascii_graphic())
+        {
+            return Err(TxError::new(
+                codes::TX_FIELD_INVALID,
+                format!(
+                    "chain_id must be 1..={} printable ASCII characters",
+                    limits::CHAIN_ID_BYTES_MAX
+                ),
+            ));
+        }
+        if self.nonce == 0 || self.nonce > MAX_SAFE_INTEGER {
+            return Err(TxError::new(
+                codes::TX_FIELD_INVALID,
+                "nonce must be between 1 and 2^53-1",
+            ));
+        }
+        let bound = match self.expiry {
+            Expiry::Height(v) | Expiry::UnixMs(v) => v,
+        };
+        if bound > MAX_SAFE_INTEGER {
+            return Err(TxError::new(
+                codes::TX_FIELD_INVALID,
+                "expiry must be at most 2^53-1",
+            ));
+        }
+        if !is_name(&self.call.module) || !is_name(&self.call.method) {
+            return Err(TxError::new(
+                codes::TX_FIELD_INVALID,
+                format!(
+                    "call.module and call.method must be 1..={} characters of [a-z0-9_]",
+                    limits::CALL_NAME_BYTES_MAX
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The bytes the signer signs: domain tag, chain id, newline, JCS(body).
+    pub fn signing_bytes(&self) -> Result<Vec<u8>, CanonicalError> {
+        let jcs = canonical::canonicalize(self)?;
+        let mut out = Vec::with_capacity(TX_DOMAIN_TAG.len() + self.chain_id.len() + 1 + jcs.len());
+        out.extend_from_slice(TX_DOMAIN_TAG);
+        out.extend_from_slice(self.chain_id.as_bytes());
+        out.push(b'\n');
+        out.extend_from_slice(&jcs);
+        Ok(out)
+    }
+}
+
+/// Parses an envelope from JSON, telling apart malformed JSON, unknown fields
+/// and other shape errors, each with its own code.
+pub fn parse_envelope(value: Value) -> Result<Envelope, TxError> {
+    serde_json::from_value::<Envelope>(value).map_err(classify_serde_error)
+}
+
+/// Maps a serde error on an envelope to a stable code.
+pub fn classify_serde_error(e: serde_json::Error) -> TxError {
+    let msg = e.to_string();
+    if msg.contains("unknown field") || msg.contains("unknown variant") {
+        TxError::new(codes::TX_UNKNOWN_FIELD, msg)
+    } else {
+        TxError::new(codes::TX_MALFORMED, msg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn body() -> Value {
+        json!({
+            "chain_id": "publica-dev",
+            "nonce": 1,
+            "expiry": {"height": 100},
+            "call": {"module": "system", "method": "set_note", "args": {"note": "hi"}}
+        })
+    }
+
+    fn envelope(body: Value) -> Value {
+        json!({"body": body, "signer": "00".repeat(32), "signature": "11".repeat(64)})
+    }
+
+    #[test]
+    fn parses_and_classifies_errors() {
+        let env = parse_envelope(envelope(body())).unwrap();
+        assert_eq!(env.body.expiry, Expiry::Height(100));
+        let mut b = body();
+        b["extra"] = json!(1);
+        assert_eq!(
+            parse_envelope(envelope(b)).unwrap_err().code,
+            codes::TX_UNKNOWN_FIELD
+        );
+        let mut b = body();
+        b["nonce"] = json!("1");
+        assert_eq!(
+            parse_envelope(envelope(b)).unwrap_err().code,
+            codes::TX_MALFORMED
+        );
+        let mut b = body();
+        b["nonce"] = json!(1.5);
+        assert_eq!(
+            parse_envelope(envelope(b)).unwrap_err().code,
+            codes::TX_MALFORMED
+        );
+        let mut e = envelope(body());
+        e["signer"] = json!("abc");
+        assert_eq!(parse_envelope(e).unwrap_err().code, codes::TX_MALFORMED);
+    }
+
+    #[test]
+    fn signing_bytes_are_tag_chain_and_jcs() {
+        let env = parse_envelope(envelope(body())).unwrap();
+        let bytes = env.body.signing_bytes().unwrap();
+        let expected = "publica/tx/v1\npublica-dev\n{\"call\":{\"args\":{\"note\":\"hi\"},\"method\":\"set_note\",\"module\":\"system\"},\"chain_id\":\"publica-dev\",\"expiry\":{\"height\":100},\"nonce\":1}";
+        assert_eq!(String::from_utf8(bytes).unwrap(), expected);
+    }
+
+    #[test]
+    fn shape_limits() {
+        let mut env = parse_envelope(envelope(body())).unwrap();
+        assert!(env.body.validate_shape().is_ok());
+        env.body.call.module = "System".into();
+        assert!(env.body.validate_shape().is_err());
+        let mut env = parse_envelope(envelope(body())).unwrap();
+        env.body.nonce = 0;
+        assert!(env.body.validate_shape().is_err());
+        env.body.nonce = 1;
+        env.body.chain_id = "x".repeat(65);
+        assert!(env.body.validate_shape().is_err());
+    }
+}
+
+/// A transaction that passed admission: its signature verified and its id
+/// computed. Only admission constructs these.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedTx {
+    /// The signed transaction.
+    pub envelope: Envelope,
+    /// Its id (see `publica_crypto::tx_id`).
+    pub id: crate::Hash32,
+}
