@@ -1,0 +1,182 @@
+//! Test harness: runs the real `publica` binary on a loopback port with a
+//! temporary data directory, and signs transactions for it.
+#![allow(dead_code)]
+
+use publica_crypto::Keypair;
+use publica_types::{Call, Envelope, Expiry, TxBody};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Path of the binary under test.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_publica"))
+}
+
+/// A running `publica dev`. Killed (and its output drained) on drop.
+pub struct TestNode {
+    pub child: Child,
+    pub url: String,
+    pub data_dir: PathBuf,
+    pub stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl TestNode {
+    /// Starts a node on `data_dir` with extra arguments.
+    pub fn start_in(data_dir: &Path, extra: &[&str]) -> TestNode {
+        Self::try_start_in(data_dir, extra).unwrap_or_else(|e| panic!("node did not start: {e}"))
+    }
+
+    /// Starts a node; `Err(stderr)` if it exits before listening.
+    pub fn try_start_in(data_dir: &Path, extra: &[&str]) -> Result<TestNode, String> {
+        let mut child = Command::new(bin())
+            .args(["dev", "--listen", "127.0.0.1:0", "--block-ms", "20", "--data-dir"])
+            .arg(data_dir)
+            .args(extra)
+            .env("PUBLICA_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawning publica");
+        let stderr_buf = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let err = child.stderr.take().unwrap();
+        let sink = stderr_buf.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push_str(&line);
+                sink.lock().unwrap().push('\n');
+            }
+        });
+        let out = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("publica: listening on ") {
+                    let _ = tx.send(url.to_string());
+                }
+            }
+        });
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(url) => Ok(TestNode {
+                child,
+                url,
+                data_dir: data_dir.to_path_buf(),
+                stderr: stderr_buf,
+            }),
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                std::thread::sleep(Duration::from_millis(100));
+                let text = stderr_buf.lock().unwrap().clone();
+                Err(text)
+            }
+        }
+    }
+
+    /// SIGKILL, as a power cut would.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM; returns the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        send_sigterm(self.child.id());
+        self.child.wait().expect("waiting for publica")
+    }
+
+    pub fn stderr_text(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+fn send_sigterm(pid: u32) {
+    let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+}
+
+impl Drop for TestNode {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A blocking HTTP client with a short timeout.
+pub fn http() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// GET; returns (status, JSON or string).
+pub fn get(url: &str) -> (u16, Value) {
+    let r = http().get(url).send().unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let status = r.status().as_u16();
+    let text = r.text().unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+/// POST raw bytes as JSON; returns (status, JSON or string).
+pub fn post_raw(url: &str, body: Vec<u8>) -> (u16, Value) {
+    let r = http()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    let status = r.status().as_u16();
+    let text = r.text().unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+/// POST JSON.
+pub fn post(url: &str, body: &Value) -> (u16, Value) {
+    post_raw(url, serde_json::to_vec(body).unwrap())
+}
+
+/// Signs a call.
+pub fn sign(kp: &Keypair, chain_id: &str, nonce: u64, expiry: Expiry, module: &str, method: &str, args: Value) -> Envelope {
+    let body = TxBody {
+        chain_id: chain_id.into(),
+        nonce,
+        expiry,
+        call: Call {
+            module: module.into(),
+            method: method.into(),
+            args,
+        },
+    };
+    let signature = kp.sign(&body.signing_bytes().unwrap());
+    Envelope {
+        body,
+        signer: kp.account(),
+        signature,
+    }
+}
+
+/// Signs a `system` call on the dev chain, expiring far ahead.
+pub fn system_tx(kp: &Keypair, nonce: u64, method: &str, args: Value) -> Envelope {
+    sign(kp, "publica-dev", nonce, Expiry::Height(1_000_000), "system", method, args)
+}
+
+/// Submits one envelope; returns (status, answer).
+pub fn submit(node: &TestNode, env: &Envelope) -> (u16, Value) {
+    post(&format!("{}/v1/transactions", node.url), &json!(env))
+}
+
+/// Waits for a receipt (200), panicking after 30 s.
+pub fn receipt(node: &TestNode, tx_id: &str) -> Value {
+    for _ in 0..30 {
+        let (s, v) = get(&format!("{}/v1/transactions/{tx_id}?wait_ms=1000", node.url));
+        match s {
+            200 => return v,
+            202 => continue,
+            _ => panic!("receipt for {tx_id}: {s} {v}"),
+        }
+    }
+    panic!("no receipt for {tx_id} within 30 s")
+}
