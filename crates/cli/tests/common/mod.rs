@@ -32,9 +32,12 @@ impl TestNode {
 
     /// Starts a node; `Err(stderr)` if it exits before listening.
     pub fn try_start_in(data_dir: &Path, extra: &[&str]) -> Result<TestNode, String> {
-        let mut child = Command::new(bin())
-            .args(["dev", "--listen", "127.0.0.1:0", "--block-ms", "20", "--data-dir"])
-            .arg(data_dir)
+        let mut cmd = Command::new(bin());
+        cmd.args(["dev", "--listen", "127.0.0.1:0", "--data-dir"]).arg(data_dir);
+        if !extra.contains(&"--block-ms") {
+            cmd.args(["--block-ms", "20"]);
+        }
+        let mut child = cmd
             .args(extra)
             .env("PUBLICA_LOG", "info")
             .stdout(Stdio::piped())
