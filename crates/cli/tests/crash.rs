@@ -49,8 +49,14 @@ fn lasting(receipt: &Value) -> Value {
 /// Submits transactions one after another until `stop`, recording receipts.
 fn client(url: String, kp: Arc<Keypair>, seen: Seen, stop: Arc<AtomicBool>, mut rng: Rng) {
     let http = common::http();
-    let next = match http.get(format!("{url}/v1/accounts/{}/nonce", kp.account())).send() {
-        Ok(r) => r.json::<Value>().ok().and_then(|v| v["next_nonce"].as_u64()),
+    let next = match http
+        .get(format!("{url}/v1/accounts/{}/nonce", kp.account()))
+        .send()
+    {
+        Ok(r) => r
+            .json::<Value>()
+            .ok()
+            .and_then(|v| v["next_nonce"].as_u64()),
         Err(_) => None,
     };
     let Some(mut nonce) = next else { return };
@@ -63,15 +69,23 @@ fn client(url: String, kp: Arc<Keypair>, seen: Seen, stop: Arc<AtomicBool>, mut 
             ("set_note", json!({ "note": format!("n{nonce}") }))
         };
         let env = common::system_tx(&kp, nonce, method, args);
-        let sent = http.post(format!("{url}/v1/transactions")).json(&env).send();
+        let sent = http
+            .post(format!("{url}/v1/transactions"))
+            .json(&env)
+            .send();
         let Ok(resp) = sent else { return };
         if resp.status().as_u16() != 202 {
             // The node restarted under us and lost pending transactions; or
             // it is going down. Either way this client's turn is over.
             return;
         }
-        let id = resp.json::<Value>().unwrap()["tx_id"].as_str().unwrap().to_string();
-        let r = http.get(format!("{url}/v1/transactions/{id}?wait_ms=3000")).send();
+        let id = resp.json::<Value>().unwrap()["tx_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = http
+            .get(format!("{url}/v1/transactions/{id}?wait_ms=3000"))
+            .send();
         let Ok(r) = r else { return };
         if r.status().as_u16() != 200 {
             return;
@@ -87,11 +101,19 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
     let seed: u64 = std::env::var("CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1);
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        });
     eprintln!("crash test seed: CRASH_SEED={seed}");
     let mut rng = Rng(seed);
     let dir = tempfile::tempdir().unwrap();
-    let keys: Vec<Arc<Keypair>> = (0..CLIENTS).map(|_| Arc::new(Keypair::generate())).collect();
+    let keys: Vec<Arc<Keypair>> = (0..CLIENTS)
+        .map(|_| Arc::new(Keypair::generate()))
+        .collect();
     let seen: Seen = Arc::new(Mutex::new(BTreeMap::new()));
     // Small snapshot interval so recovery runs from snapshots too.
     let args = ["--block-ms", "5", "--snapshot-every", "7"];
@@ -101,14 +123,22 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
         // Everything seen so far survived the previous crash, unchanged.
         for (id, expected) in seen.lock().unwrap().iter() {
             let (s, r) = get(&format!("{}/v1/transactions/{id}", node.url));
-            assert_eq!(s, 200, "round {round}: committed tx {id} lost (seed {seed})");
-            assert_eq!(&lasting(&r), expected, "round {round}: tx {id} changed (seed {seed})");
+            assert_eq!(
+                s, 200,
+                "round {round}: committed tx {id} lost (seed {seed})"
+            );
+            assert_eq!(
+                &lasting(&r),
+                expected,
+                "round {round}: tx {id} changed (seed {seed})"
+            );
         }
         let stop = Arc::new(AtomicBool::new(false));
         let handles: Vec<_> = keys
             .iter()
             .map(|kp| {
-                let (url, kp, seen, stop) = (node.url.clone(), kp.clone(), seen.clone(), stop.clone());
+                let (url, kp, seen, stop) =
+                    (node.url.clone(), kp.clone(), seen.clone(), stop.clone());
                 let r = Rng(rng.next() | 1);
                 std::thread::spawn(move || client(url, kp, seen, stop, r))
             })
@@ -117,9 +147,27 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
         if rng.below(2) == 0 {
             let kp = Keypair::generate();
             let batch: Vec<Value> = (1..=50u64)
-                .map(|n| json!(common::system_tx(&kp, n, if n == 1 { "register_account" } else { "set_note" }, if n == 1 { json!({}) } else { json!({"note": "b"}) })))
+                .map(|n| {
+                    json!(common::system_tx(
+                        &kp,
+                        n,
+                        if n == 1 {
+                            "register_account"
+                        } else {
+                            "set_note"
+                        },
+                        if n == 1 {
+                            json!({})
+                        } else {
+                            json!({"note": "b"})
+                        }
+                    ))
+                })
                 .collect();
-            let _ = post(&format!("{}/v1/transactions/batch", node.url), &json!({ "transactions": batch }));
+            let _ = post(
+                &format!("{}/v1/transactions/batch", node.url),
+                &json!({ "transactions": batch }),
+            );
         }
         std::thread::sleep(Duration::from_millis(60 + rng.below(400)));
         node.kill9();
@@ -130,14 +178,21 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
     }
 
     let committed = seen.lock().unwrap().len();
-    assert!(committed >= 50, "too few transactions committed to mean anything: {committed}");
+    assert!(
+        committed >= 50,
+        "too few transactions committed to mean anything: {committed}"
+    );
 
     // Final restart: chain links and receipts.
     let node = TestNode::start_in(dir.path(), &args);
     for (id, expected) in seen.lock().unwrap().iter() {
         let (s, r) = get(&format!("{}/v1/transactions/{id}", node.url));
         assert_eq!(s, 200, "final: committed tx {id} lost (seed {seed})");
-        assert_eq!(&lasting(&r), expected, "final: tx {id} changed (seed {seed})");
+        assert_eq!(
+            &lasting(&r),
+            expected,
+            "final: tx {id} changed (seed {seed})"
+        );
     }
     let (_, status) = get(&format!("{}/v1/status", node.url));
     let height = status["height"].as_u64().unwrap();
@@ -146,7 +201,11 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
     for h in 1..=height {
         let (s, b) = get(&format!("{}/v1/blocks/{h}", node.url));
         assert_eq!(s, 200);
-        assert_eq!(b["header"]["parent_hash"].as_str().unwrap(), parent, "block {h} link");
+        assert_eq!(
+            b["header"]["parent_hash"].as_str().unwrap(),
+            parent,
+            "block {h} link"
+        );
         log_size += b["header"]["tx_count"].as_u64().unwrap();
         assert_eq!(b["header"]["log_size"].as_u64().unwrap(), log_size);
         parent = b["hash"].as_str().unwrap().to_string();
@@ -160,7 +219,11 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "verify-chain failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "verify-chain failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["verified_blocks"].as_u64().unwrap(), height);
     eprintln!("crash test: {KILLS} kills, {committed} receipts checked, {height} blocks replayed");

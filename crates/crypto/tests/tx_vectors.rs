@@ -18,7 +18,9 @@ fn vectors() -> Vec<HashMap<String, String>> {
                 out.push(v);
             }
         } else if let Some(v) = current.as_mut() {
-            let (k, val) = line.split_once(": ").expect("vector lines are 'name: value'");
+            let (k, val) = line
+                .split_once(": ")
+                .expect("vector lines are 'name: value'");
             v.insert(k.to_string(), val.to_string());
         }
     }

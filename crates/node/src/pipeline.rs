@@ -49,7 +49,9 @@ impl BlockSink for Pipeline {
         }
         chain.tip_hash = block_hash(&block.header);
         chain.tip = Some(block.header.clone());
-        let snapshot_due = env.height % inner.config.snapshot_interval_blocks == 0;
+        let snapshot_due = env
+            .height
+            .is_multiple_of(inner.config.snapshot_interval_blocks);
         if snapshot_due {
             if let Err(e) =
                 publica_store::write_snapshot(inner.data_dir.path(), env.height, &mut chain.state)

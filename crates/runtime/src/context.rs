@@ -7,6 +7,9 @@ use publica_types::{AccountId, Event};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+/// Buffered writes: `None` deletes.
+pub(crate) type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
 /// One call's view of the ledger. Writes are buffered and applied only if
 /// the call succeeds.
 pub struct CallContext<'a> {
@@ -14,7 +17,7 @@ pub struct CallContext<'a> {
     module: &'static str,
     signer: AccountId,
     env: &'a BlockEnv,
-    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    writes: Writes,
     events: Vec<Event>,
 }
 
@@ -97,7 +100,7 @@ impl<'a> CallContext<'a> {
         });
     }
 
-    pub(crate) fn into_parts(self) -> (BTreeMap<Vec<u8>, Option<Vec<u8>>>, Vec<Event>) {
+    pub(crate) fn into_parts(self) -> (Writes, Vec<Event>) {
         (self.writes, self.events)
     }
 }

@@ -21,14 +21,34 @@ struct Op {
 }
 
 fn op() -> impl Strategy<Value = Op> {
-    (0usize..3, prop_oneof![6 => Just(0i8), 1 => Just(-1i8), 1 => Just(1i8)], 0u8..7, 0usize..300, prop::bool::weighted(0.95), prop::bool::weighted(0.05))
-        .prop_map(|(signer, nonce_shift, call, note_len, chain_ok, expired)| Op { signer, nonce_shift, call, note_len, chain_ok, expired })
+    (
+        0usize..3,
+        prop_oneof![6 => Just(0i8), 1 => Just(-1i8), 1 => Just(1i8)],
+        0u8..7,
+        0usize..300,
+        prop::bool::weighted(0.95),
+        prop::bool::weighted(0.05),
+    )
+        .prop_map(
+            |(signer, nonce_shift, call, note_len, chain_ok, expired)| Op {
+                signer,
+                nonce_shift,
+                call,
+                note_len,
+                chain_ok,
+                expired,
+            },
+        )
 }
 
 fn make_call(c: u8, note_len: usize) -> (String, String, Value) {
     let (m, f, a) = match c {
         0 => ("system", "register_account", json!({})),
-        1 | 2 => ("system", "set_note", json!({ "note": "x".repeat(note_len) })),
+        1 | 2 => (
+            "system",
+            "set_note",
+            json!({ "note": "x".repeat(note_len) }),
+        ),
         3 => ("system", "clear_note", json!({})),
         4 => ("system", "set_note", json!({ "note": "a", "extra": 1 })),
         5 => ("system", "no_such_method", json!({})),
@@ -38,7 +58,11 @@ fn make_call(c: u8, note_len: usize) -> (String, String, Value) {
 }
 
 fn entries(s: &StateTree) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let mut v: Vec<_> = s.entries().into_iter().map(|(k, v)| (k.to_vec(), v.to_vec())).collect();
+    let mut v: Vec<_> = s
+        .entries()
+        .into_iter()
+        .map(|(k, v)| (k.to_vec(), v.to_vec()))
+        .collect();
     v.sort();
     v
 }

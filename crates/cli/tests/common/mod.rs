@@ -33,7 +33,8 @@ impl TestNode {
     /// Starts a node; `Err(stderr)` if it exits before listening.
     pub fn try_start_in(data_dir: &Path, extra: &[&str]) -> Result<TestNode, String> {
         let mut cmd = Command::new(bin());
-        cmd.args(["dev", "--listen", "127.0.0.1:0", "--data-dir"]).arg(data_dir);
+        cmd.args(["dev", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir);
         if !extra.contains(&"--block-ms") {
             cmd.args(["--block-ms", "20"]);
         }
@@ -97,7 +98,10 @@ impl TestNode {
 }
 
 fn send_sigterm(pid: u32) {
-    let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status();
 }
 
 impl Drop for TestNode {
@@ -117,10 +121,16 @@ pub fn http() -> reqwest::blocking::Client {
 
 /// GET; returns (status, JSON or string).
 pub fn get(url: &str) -> (u16, Value) {
-    let r = http().get(url).send().unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let r = http()
+        .get(url)
+        .send()
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
     let status = r.status().as_u16();
     let text = r.text().unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 /// POST raw bytes as JSON; returns (status, JSON or string).
@@ -133,7 +143,10 @@ pub fn post_raw(url: &str, body: Vec<u8>) -> (u16, Value) {
         .unwrap_or_else(|e| panic!("POST {url}: {e}"));
     let status = r.status().as_u16();
     let text = r.text().unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 /// POST JSON.
@@ -142,7 +155,15 @@ pub fn post(url: &str, body: &Value) -> (u16, Value) {
 }
 
 /// Signs a call.
-pub fn sign(kp: &Keypair, chain_id: &str, nonce: u64, expiry: Expiry, module: &str, method: &str, args: Value) -> Envelope {
+pub fn sign(
+    kp: &Keypair,
+    chain_id: &str,
+    nonce: u64,
+    expiry: Expiry,
+    module: &str,
+    method: &str,
+    args: Value,
+) -> Envelope {
     let body = TxBody {
         chain_id: chain_id.into(),
         nonce,
@@ -163,7 +184,15 @@ pub fn sign(kp: &Keypair, chain_id: &str, nonce: u64, expiry: Expiry, module: &s
 
 /// Signs a `system` call on the dev chain, expiring far ahead.
 pub fn system_tx(kp: &Keypair, nonce: u64, method: &str, args: Value) -> Envelope {
-    sign(kp, "publica-dev", nonce, Expiry::Height(1_000_000), "system", method, args)
+    sign(
+        kp,
+        "publica-dev",
+        nonce,
+        Expiry::Height(1_000_000),
+        "system",
+        method,
+        args,
+    )
 }
 
 /// Submits one envelope; returns (status, answer).
@@ -174,7 +203,10 @@ pub fn submit(node: &TestNode, env: &Envelope) -> (u16, Value) {
 /// Waits for a receipt (200), panicking after 30 s.
 pub fn receipt(node: &TestNode, tx_id: &str) -> Value {
     for _ in 0..30 {
-        let (s, v) = get(&format!("{}/v1/transactions/{tx_id}?wait_ms=1000", node.url));
+        let (s, v) = get(&format!(
+            "{}/v1/transactions/{tx_id}?wait_ms=1000",
+            node.url
+        ));
         match s {
             200 => return v,
             202 => continue,
