@@ -134,7 +134,6 @@ pub(crate) fn admit(inner: &Inner, envelopes: Vec<Envelope>) -> Vec<Result<Hash3
     let mut pool = inner.mempool.pool.lock().expect("mempool lock");
     let mut admitted = 0u64;
     {
-        let chain = inner.chain.read().expect("chain lock");
         for ((cand, ok), slot) in cands.into_iter().zip(verdicts).zip(slots) {
             let r = if !ok {
                 Err(TxError::new(
@@ -153,12 +152,7 @@ pub(crate) fn admit(inner: &Inner, envelopes: Vec<Envelope>) -> Vec<Result<Hash3
                 ))
             } else {
                 let signer = cand.envelope.signer;
-                let committed = publica_runtime::nonce::committed_nonce(&chain.state, &signer);
-                let expected = pool
-                    .next_nonce
-                    .get(&signer)
-                    .copied()
-                    .unwrap_or(committed + 1);
+                let expected = pool.expected_nonce(&signer);
                 let nonce = cand.envelope.body.nonce;
                 if nonce < expected {
                     Err(TxError::new(

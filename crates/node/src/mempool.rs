@@ -14,6 +14,19 @@ pub(crate) struct Pool {
     pub(crate) next_nonce: HashMap<AccountId, u64>,
     /// Ids of pending transactions (queued or executing).
     pub(crate) ids: HashSet<Hash32>,
+    /// Every account's last committed nonce, mirrored from the state after
+    /// each block so that admission never waits for a block in progress.
+    pub(crate) committed: HashMap<AccountId, u64>,
+}
+
+impl Pool {
+    /// The nonce `signer` must use next.
+    pub(crate) fn expected_nonce(&self, signer: &AccountId) -> u64 {
+        match self.next_nonce.get(signer) {
+            Some(n) => *n,
+            None => self.committed.get(signer).copied().unwrap_or(0) + 1,
+        }
+    }
 }
 
 /// Pending transactions.
@@ -30,9 +43,12 @@ impl std::fmt::Debug for Mempool {
 }
 
 impl Mempool {
-    pub(crate) fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize, committed: HashMap<AccountId, u64>) -> Self {
         Mempool {
-            pool: Mutex::new(Pool::default()),
+            pool: Mutex::new(Pool {
+                committed,
+                ..Pool::default()
+            }),
             ready: Condvar::new(),
             capacity,
         }
@@ -58,9 +74,13 @@ impl Mempool {
         self.ready.notify_all();
     }
 
-    /// Forgets committed transactions and settles their signers' nonces.
-    pub(crate) fn on_committed(&self, block: &Block) {
+    /// Forgets committed transactions and settles their signers' nonces;
+    /// `nonces` holds the block's signers' committed nonces after it.
+    pub(crate) fn on_committed(&self, block: &Block, nonces: &[(AccountId, u64)]) {
         let mut pool = self.pool.lock().expect("mempool lock");
+        for (signer, nonce) in nonces {
+            pool.committed.insert(*signer, *nonce);
+        }
         for (tx, outcome) in block.transactions.iter().zip(&block.outcomes) {
             pool.ids.remove(&outcome.tx_id);
             if pool.next_nonce.get(&tx.signer) == Some(&(tx.body.nonce + 1)) {

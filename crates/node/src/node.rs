@@ -97,7 +97,7 @@ impl Node {
         let (height_tx, _) = watch::channel(height);
         let (blocks_tx, _) = broadcast::channel(BLOCK_EVENTS_BUFFER);
         let inner = Arc::new(Inner {
-            mempool: Mempool::new(config.mempool_txs_max),
+            mempool: Mempool::new(config.mempool_txs_max, recovered.nonces),
             config,
             runtime: Runtime::new(),
             chain: RwLock::new(Chain {

@@ -4,8 +4,9 @@
 
 use crate::node::{Inner, RECENT_BLOCKS_MAX};
 use publica_consensus::{BlockSink, OrderedBatch};
+use publica_runtime::nonce::committed_nonce;
 use publica_runtime::{assemble_block, block_hash, BlockEnv};
-use publica_types::TxStatus;
+use publica_types::{AccountId, TxStatus};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -30,6 +31,17 @@ impl BlockSink for Pipeline {
         let outcomes = inner
             .runtime
             .execute_block(&mut chain.state, &env, &batch.transactions);
+        let mut signers: Vec<AccountId> = batch
+            .transactions
+            .iter()
+            .map(|t| t.envelope.signer)
+            .collect();
+        signers.sort_unstable();
+        signers.dedup();
+        let nonces: Vec<(AccountId, u64)> = signers
+            .into_iter()
+            .map(|s| (s, committed_nonce(&chain.state, &s)))
+            .collect();
         let state_root = chain.state.root();
         let envelopes = batch.transactions.into_iter().map(|t| t.envelope).collect();
         let block = assemble_block(&env, parent.as_ref(), envelopes, outcomes, state_root);
@@ -70,7 +82,7 @@ impl BlockSink for Pipeline {
                 recent.pop_front();
             }
         }
-        inner.mempool.on_committed(&block);
+        inner.mempool.on_committed(&block, &nonces);
         let failed = block
             .outcomes
             .iter()

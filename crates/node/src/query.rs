@@ -179,14 +179,8 @@ impl Node {
     /// `account`'s last committed nonce and the next nonce it may submit.
     pub fn nonces(&self, account: &AccountId) -> (u64, u64) {
         let pool = self.inner.mempool.pool.lock().expect("mempool lock");
-        let chain = self.inner.chain.read().expect("chain lock");
-        let committed = publica_runtime::nonce::committed_nonce(&chain.state, account);
-        let next = pool
-            .next_nonce
-            .get(account)
-            .copied()
-            .unwrap_or(committed + 1);
-        (committed, next)
+        let committed = pool.committed.get(account).copied().unwrap_or(0);
+        (committed, pool.expected_nonce(account))
     }
 
     /// Metrics in the Prometheus text format.

@@ -5,7 +5,7 @@ use crate::node::{NodeError, RECENT_BLOCKS_MAX};
 use publica_runtime::{block_hash, Runtime};
 use publica_state::StateTree;
 use publica_store::{load_latest_snapshot, BlockLog, DataDir};
-use publica_types::{Block, BlockHeader, Hash32};
+use publica_types::{AccountId, Block, BlockHeader, Hash32};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
@@ -15,6 +15,8 @@ pub(crate) struct Recovered {
     pub(crate) tip: Option<BlockHeader>,
     pub(crate) index: HashMap<Hash32, (u64, u32)>,
     pub(crate) recent: VecDeque<Arc<Block>>,
+    /// Every account's committed nonce.
+    pub(crate) nonces: HashMap<AccountId, u64>,
 }
 
 fn check_link(parent: Option<&BlockHeader>, block: &Block) -> Result<(), NodeError> {
@@ -75,14 +77,38 @@ pub(crate) fn recover(data_dir: &DataDir, runtime: &Runtime) -> Result<Recovered
             recent.push_back(Arc::new(block));
         }
     }
-    tracing::info!(height, snapshot_height = snap_height, "recovered the chain");
+    let nonces = committed_nonces(&state);
+    tracing::info!(
+        height,
+        snapshot_height = snap_height,
+        accounts = nonces.len(),
+        "recovered the chain"
+    );
     Ok(Recovered {
         log,
         state,
         tip,
         index,
         recent,
+        nonces,
     })
+}
+
+/// Every account's committed nonce, read from the state.
+fn committed_nonces(state: &StateTree) -> HashMap<AccountId, u64> {
+    state
+        .entries()
+        .into_iter()
+        .filter_map(|(k, v)| {
+            let account = std::str::from_utf8(k)
+                .ok()?
+                .strip_prefix("runtime/nonce/")?
+                .parse()
+                .ok()?;
+            let nonce = std::str::from_utf8(v).ok()?.parse().ok()?;
+            Some((account, nonce))
+        })
+        .collect()
 }
 
 /// Replays the whole block log from genesis, ignoring snapshots, and checks

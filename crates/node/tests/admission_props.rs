@@ -1,0 +1,95 @@
+//! Property test of admission against a real node (real storage in a
+//! temporary directory, the dev sequencer running): random submissions from
+//! random signers with random nonces are admitted exactly when the nonce is
+//! the next one, replays of admitted or committed transactions are always
+//! rejected, and each admitted transaction is executed exactly once.
+
+use proptest::prelude::*;
+use publica_crypto::Keypair;
+use publica_node::{Node, NodeConfig, TxLookup};
+use publica_types::{codes, Call, Envelope, Expiry, TxBody};
+use serde_json::json;
+use std::collections::HashMap;
+use std::time::Duration;
+
+fn tx(kp: &Keypair, nonce: u64, note: u32) -> Envelope {
+    let body = TxBody {
+        chain_id: "publica-dev".into(),
+        nonce,
+        expiry: Expiry::Height(1_000_000),
+        call: Call {
+            module: "system".into(),
+            method: if nonce == 1 {
+                "register_account"
+            } else {
+                "set_note"
+            }
+            .into(),
+            args: if nonce == 1 {
+                json!({})
+            } else {
+                json!({ "note": format!("{note}") })
+            },
+        },
+    };
+    let signature = kp.sign(&body.signing_bytes().unwrap());
+    Envelope {
+        body,
+        signer: kp.account(),
+        signature,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+    #[test]
+    fn nonces_admit_exactly_the_next_and_replays_never_pass(
+        steps in proptest::collection::vec((0usize..3, -2i64..3, any::<bool>()), 1..40)
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = NodeConfig::dev(dir.path().to_path_buf());
+        config.block_interval_ms = 3;
+        let node = Node::start_dev(config).unwrap();
+        let keys: Vec<Keypair> = (0..3).map(|_| Keypair::generate()).collect();
+        let mut next: HashMap<usize, u64> = HashMap::new();
+        let mut admitted: Vec<Envelope> = Vec::new();
+        for (i, (who, shift, resend)) in steps.into_iter().enumerate() {
+            if resend && !admitted.is_empty() {
+                // Any earlier admitted transaction, pending or committed.
+                let old = admitted[i % admitted.len()].clone();
+                let r = node.submit(vec![old]).pop().unwrap();
+                prop_assert_eq!(r.unwrap_err().code, codes::TX_NONCE_REPLAYED);
+                continue;
+            }
+            let expected = *next.get(&who).unwrap_or(&1);
+            let nonce = (expected as i64 + shift).max(1) as u64;
+            let env = tx(&keys[who], nonce, i as u32);
+            let r = node.submit(vec![env.clone()]).pop().unwrap();
+            if nonce == expected {
+                prop_assert!(r.is_ok(), "{:?}", r);
+                next.insert(who, expected + 1);
+                admitted.push(env);
+            } else {
+                let code = r.unwrap_err().code;
+                let want = if nonce < expected { codes::TX_NONCE_REPLAYED } else { codes::TX_NONCE_GAP };
+                prop_assert_eq!(code, want);
+            }
+        }
+        // Everything admitted commits once, in order, and succeeds.
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        for env in &admitted {
+            let id = publica_crypto::tx_id(&env.signer, &env.body.signing_bytes().unwrap());
+            let found = rt.block_on(node.wait_for_tx(&id, Duration::from_secs(10))).unwrap();
+            match found {
+                TxLookup::Committed(r) => prop_assert_eq!(r.outcome.status, publica_types::TxStatus::Ok),
+                other => prop_assert!(false, "not committed: {:?}", other),
+            }
+        }
+        for (who, n) in &next {
+            let (committed, _) = node.nonces(&keys[*who].account());
+            prop_assert_eq!(committed, n - 1);
+        }
+        prop_assert_eq!(node.status().log_size, admitted.len() as u64);
+        node.shutdown();
+    }
+}
