@@ -404,6 +404,12 @@ pub async fn events(
                 .data(format!("{{\"missed_blocks\":{n}}}")),
         })
     });
+    // End the stream when shutdown begins, or graceful shutdown would wait
+    // for subscribers forever.
+    let mut shutting_down = state.shutting_down.subscribe();
+    let stream = futures_util::StreamExt::take_until(stream, async move {
+        let _ = shutting_down.wait_for(|down| *down).await;
+    });
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
@@ -416,10 +422,7 @@ pub async fn healthz() -> &'static str {
 /// Readiness: recovered and producing blocks.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "Ready"), (status = 503, description = "Shutting down", body = ErrorBody)))]
 pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError> {
-    if state
-        .shutting_down
-        .load(std::sync::atomic::Ordering::SeqCst)
-    {
+    if *state.shutting_down.borrow() {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             codes::NODE_UNAVAILABLE,

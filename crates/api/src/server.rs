@@ -13,8 +13,8 @@ use publica_node::Node;
 use publica_types::{codes, limits};
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use tokio::sync::watch;
 
 /// Largest body of the single-transaction endpoint, in bytes.
 const SINGLE_BODY_BYTES_MAX: usize = limits::TX_BYTES_MAX + 1024;
@@ -44,8 +44,8 @@ pub struct AppState {
     pub node: Node,
     /// Per-client limiter.
     pub limiter: Arc<RateLimiter>,
-    /// Set once shutdown begins (readiness turns false).
-    pub shutting_down: Arc<AtomicBool>,
+    /// Turns true once shutdown begins: readiness fails, event streams end.
+    pub shutting_down: Arc<watch::Sender<bool>>,
 }
 
 async fn rate_limit(
@@ -101,7 +101,7 @@ pub async fn serve(
     config: ApiConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let shutting_down = Arc::new(AtomicBool::new(false));
+    let shutting_down = Arc::new(watch::Sender::new(false));
     let state = AppState {
         node: node.clone(),
         limiter: Arc::new(RateLimiter::new(
@@ -118,7 +118,7 @@ pub async fn serve(
     )
     .with_graceful_shutdown(async move {
         shutdown.await;
-        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        flag.send_replace(true);
         tracing::info!("shutting down: finishing in-flight requests");
     })
     .await?;
