@@ -12,10 +12,12 @@ pub mod checkpoint;
 pub mod hash;
 pub mod note;
 pub mod proof;
+pub mod tiles;
 pub mod tree;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
 pub use hash::{leaf_hash, node_hash, root};
 pub use note::{NoteError, NoteSigner, NoteVerifier};
 pub use proof::{verify_consistency, verify_inclusion, ProofError};
+pub use tiles::TilePath;
 pub use tree::MerkleLog;

@@ -17,6 +17,9 @@ pub struct NodeConfig {
     pub snapshot_interval_blocks: u64,
     /// Most transactions waiting in the mempool.
     pub mempool_txs_max: usize,
+    /// The transparency log's origin (checkpoint origin line and key name);
+    /// `publica.local/<chain id>` when unset.
+    pub log_origin: Option<String>,
 }
 
 impl NodeConfig {
@@ -29,7 +32,15 @@ impl NodeConfig {
             block_txs_max: 10_000,
             snapshot_interval_blocks: 1_000,
             mempool_txs_max: 200_000,
+            log_origin: None,
         }
+    }
+
+    /// The log origin in force.
+    pub fn log_origin(&self) -> String {
+        self.log_origin
+            .clone()
+            .unwrap_or_else(|| format!("publica.local/{}", self.chain_id))
     }
 
     /// Checks the limits; the message says which setting is wrong.

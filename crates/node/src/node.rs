@@ -4,6 +4,7 @@ use crate::config::NodeConfig;
 use crate::mempool::Mempool;
 use crate::metrics::Metrics;
 use publica_consensus::{Consensus, ConsensusHandle, DevSequencer};
+use publica_log::{MerkleLog, NoteSigner};
 use publica_runtime::Runtime;
 use publica_state::StateTree;
 use publica_store::{BlockLog, DataDir, StoreError};
@@ -36,10 +37,18 @@ pub(crate) struct Chain {
     pub(crate) state: StateTree,
     pub(crate) tip: Option<BlockHeader>,
     pub(crate) tip_hash: Hash32,
+    /// The transparency log of every committed transaction.
+    pub(crate) tlog: MerkleLog,
+    /// Log size after each block (index = height - 1).
+    pub(crate) log_sizes: Vec<u64>,
+    /// The signed checkpoint of the last block.
+    pub(crate) checkpoint: String,
 }
 
 pub(crate) struct Inner {
     pub(crate) config: NodeConfig,
+    /// Signs checkpoints with the node's log key.
+    pub(crate) signer: NoteSigner,
     pub(crate) runtime: Runtime,
     pub(crate) chain: RwLock<Chain>,
     pub(crate) log: Mutex<BlockLog>,
@@ -93,14 +102,20 @@ impl Node {
         config.validate().map_err(NodeError::Config)?;
         let data_dir = DataDir::open(&config.data_dir, &config.chain_id)?;
         let recovered = crate::recovery::recover(&data_dir, &Runtime::new())?;
+        let signer = crate::logkey::load_or_create(&data_dir, &config.log_origin())?;
         let height = recovered.tip.as_ref().map(|t| t.height).unwrap_or(0);
         let (height_tx, _) = watch::channel(height);
         let (blocks_tx, _) = broadcast::channel(BLOCK_EVENTS_BUFFER);
+        let checkpoint = crate::pipeline::sign_checkpoint(&signer, &recovered.tlog);
         let inner = Arc::new(Inner {
+            signer,
             mempool: Mempool::new(config.mempool_txs_max, recovered.nonces),
             config,
             runtime: Runtime::new(),
             chain: RwLock::new(Chain {
+                checkpoint,
+                tlog: recovered.tlog,
+                log_sizes: recovered.log_sizes,
                 state: recovered.state,
                 tip_hash: recovered
                     .tip

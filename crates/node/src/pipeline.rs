@@ -4,6 +4,7 @@
 
 use crate::node::{Inner, RECENT_BLOCKS_MAX};
 use publica_consensus::{BlockSink, OrderedBatch};
+use publica_log::{Checkpoint, MerkleLog, NoteSigner};
 use publica_runtime::nonce::committed_nonce;
 use publica_runtime::{assemble_block, block_hash, BlockEnv};
 use publica_types::{AccountId, TxStatus};
@@ -44,7 +45,7 @@ impl BlockSink for Pipeline {
             .collect();
         let state_root = chain.state.root();
         let envelopes = batch.transactions.into_iter().map(|t| t.envelope).collect();
-        let block = assemble_block(&env, parent.as_ref(), envelopes, outcomes, state_root);
+        let block = assemble_block(&env, parent.as_ref(), envelopes, outcomes, state_root, &mut chain.tlog);
         // Readers are blocked by the write lock until the block is durable,
         // so no one sees state or receipts of a block that could be lost.
         inner
@@ -60,6 +61,8 @@ impl BlockSink for Pipeline {
             }
         }
         chain.tip_hash = block_hash(&block.header);
+        chain.log_sizes.push(block.header.log_size);
+        chain.checkpoint = sign_checkpoint(&inner.signer, &chain.tlog);
         chain.tip = Some(block.header.clone());
         let snapshot_due = env
             .height
@@ -101,4 +104,16 @@ impl BlockSink for Pipeline {
         let _ = inner.blocks_tx.send(block);
         Ok(())
     }
+}
+
+/// The signed C2SP checkpoint of the log at its current size. Ed25519 is
+/// deterministic, so the same size always yields the same bytes, before and
+/// after a restart.
+pub(crate) fn sign_checkpoint(signer: &NoteSigner, tlog: &MerkleLog) -> String {
+    let cp = Checkpoint {
+        origin: signer.name().to_string(),
+        size: tlog.len(),
+        root: tlog.root(),
+    };
+    signer.sign(&cp.to_text())
 }

@@ -44,6 +44,14 @@ pub struct Receipt {
     pub transaction: Envelope,
     /// What happened.
     pub outcome: TxOutcome,
+    /// The transaction's position in the transparency log.
+    pub leaf_index: u64,
+    /// The log size the proof and checkpoint are for.
+    pub tree_size: u64,
+    /// RFC 9162 inclusion proof of the leaf in the tree of `tree_size`.
+    pub inclusion_proof: Vec<Hash32>,
+    /// The signed C2SP checkpoint for `tree_size`.
+    pub checkpoint: String,
 }
 
 /// Where a transaction is.
@@ -132,7 +140,18 @@ impl Node {
             .block(height)?
             .ok_or_else(|| format!("indexed block {height} is missing"))?;
         let i = index as usize;
+        let leaf_index = block.header.log_size - block.header.tx_count + index as u64;
+        let (tree_size, inclusion_proof, checkpoint) = {
+            let chain = self.inner.chain.read().expect("chain lock");
+            let size = chain.tlog.len();
+            let proof = chain.tlog.inclusion_proof(leaf_index, size).map_err(|e| e.to_string())?;
+            (size, proof, chain.checkpoint.clone())
+        };
         Ok(TxLookup::Committed(Box::new(Receipt {
+            leaf_index,
+            tree_size,
+            inclusion_proof,
+            checkpoint,
             tx_id: *id,
             status: "committed",
             block_height: height,
@@ -195,5 +214,71 @@ impl Node {
         self.inner
             .metrics
             .render(height, self.inner.mempool.len(), entries)
+    }
+
+    /// The signed checkpoint of the last block.
+    pub fn checkpoint(&self) -> String {
+        self.inner.chain.read().expect("chain lock").checkpoint.clone()
+    }
+
+    /// The log's verifier key, in the C2SP verifier-key text form.
+    pub fn verifier_key(&self) -> String {
+        self.inner.signer.verifier_key()
+    }
+
+    /// The log's origin.
+    pub fn log_origin(&self) -> String {
+        self.inner.signer.name().to_string()
+    }
+
+    /// The consistency proof between two log sizes (0 < from <= to <= now).
+    pub fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<Hash32>, String> {
+        let chain = self.inner.chain.read().expect("chain lock");
+        if from == 0 {
+            return Err("consistency from the empty log proves nothing; use a size of at least 1".into());
+        }
+        chain.tlog.consistency_proof(from, to).map_err(|e| e.to_string())
+    }
+
+    /// A C2SP hash tile, if the log has grown that far.
+    pub fn tile(&self, level: u32, index: u64, width: u64) -> Option<Vec<u8>> {
+        self.inner.chain.read().expect("chain lock").tlog.tile(level, index, width)
+    }
+
+    /// A C2SP entry bundle: entries `index*256 .. index*256+width`, each with
+    /// a big-endian u16 length prefix; `None` if the log is not that long.
+    pub fn entry_bundle(&self, index: u64, width: u64) -> Result<Option<Vec<u8>>, String> {
+        if width == 0 || width > publica_log::tree::TILE_WIDTH {
+            return Ok(None);
+        }
+        let start = index.checked_mul(publica_log::tree::TILE_WIDTH).ok_or("index too large")?;
+        let end = start + width;
+        let sizes = {
+            let chain = self.inner.chain.read().expect("chain lock");
+            if end > chain.tlog.len() {
+                return Ok(None);
+            }
+            chain.log_sizes.clone()
+        };
+        let mut out = Vec::new();
+        // The first block whose log size exceeds `start` holds entry `start`.
+        let mut height = sizes.partition_point(|s| *s <= start) as u64 + 1;
+        let mut leaf = start;
+        while leaf < end {
+            let block = self.block(height)?.ok_or_else(|| format!("block {height} missing"))?;
+            let first = block.header.log_size - block.header.tx_count;
+            for i in (leaf - first)..block.header.tx_count {
+                if leaf >= end {
+                    break;
+                }
+                let entry = publica_runtime::log_entry(&block.transactions[i as usize], &block.outcomes[i as usize]);
+                let len = u16::try_from(entry.len()).map_err(|_| "entry longer than 65535 bytes")?;
+                out.extend_from_slice(&len.to_be_bytes());
+                out.extend_from_slice(&entry);
+                leaf += 1;
+            }
+            height += 1;
+        }
+        Ok(Some(out))
     }
 }

@@ -2,7 +2,8 @@
 //! it; and a full replay from genesis for audits.
 
 use crate::node::{NodeError, RECENT_BLOCKS_MAX};
-use publica_runtime::{block_hash, Runtime};
+use publica_log::MerkleLog;
+use publica_runtime::{append_to_log, block_hash, Runtime};
 use publica_state::StateTree;
 use publica_store::{load_latest_snapshot, BlockLog, DataDir};
 use publica_types::{AccountId, Block, BlockHeader, Hash32};
@@ -11,6 +12,11 @@ use std::sync::Arc;
 
 pub(crate) struct Recovered {
     pub(crate) log: BlockLog,
+    /// The transparency log, rebuilt from the blocks and checked against
+    /// every header's log root.
+    pub(crate) tlog: MerkleLog,
+    /// Log size after each block (index = height - 1).
+    pub(crate) log_sizes: Vec<u64>,
     pub(crate) state: StateTree,
     pub(crate) tip: Option<BlockHeader>,
     pub(crate) index: HashMap<Hash32, (u64, u32)>,
@@ -47,6 +53,8 @@ pub(crate) fn recover(data_dir: &DataDir, runtime: &Runtime) -> Result<Recovered
     };
     let mut index = HashMap::new();
     let mut recent = VecDeque::new();
+    let mut tlog = MerkleLog::new();
+    let mut log_sizes = Vec::with_capacity(height as usize);
     let mut tip: Option<BlockHeader> = None;
     for h in 1..=height {
         let block = log
@@ -64,11 +72,18 @@ pub(crate) fn recover(data_dir: &DataDir, runtime: &Runtime) -> Result<Recovered
                     "the snapshot at height {h} does not match the block's state root"
                 )));
             }
+            let root = append_to_log(&mut tlog, &block.transactions, &block.outcomes);
+            if root != block.header.log_root || tlog.len() != block.header.log_size {
+                return Err(NodeError::Replay(format!(
+                    "block {h}: the transparency log does not match the header"
+                )));
+            }
         } else {
             runtime
-                .replay_block(&mut state, tip.as_ref(), &block)
+                .replay_block(&mut state, &mut tlog, tip.as_ref(), &block)
                 .map_err(|e| NodeError::Replay(e.to_string()))?;
         }
+        log_sizes.push(block.header.log_size);
         for (i, o) in block.outcomes.iter().enumerate() {
             index.insert(o.tx_id, (h, i as u32));
         }
@@ -86,6 +101,8 @@ pub(crate) fn recover(data_dir: &DataDir, runtime: &Runtime) -> Result<Recovered
     );
     Ok(Recovered {
         log,
+        tlog,
+        log_sizes,
         state,
         tip,
         index,
@@ -125,13 +142,14 @@ pub fn verify_chain(path: &std::path::Path) -> Result<u64, NodeError> {
     let (log, _) = BlockLog::open(data_dir.path())?;
     let runtime = Runtime::new();
     let mut state = StateTree::new();
+    let mut tlog = MerkleLog::new();
     let mut tip: Option<BlockHeader> = None;
     for h in 1..=log.height() {
         let block = log
             .read(h)?
             .ok_or_else(|| NodeError::Replay(format!("block {h} is missing")))?;
         runtime
-            .replay_block(&mut state, tip.as_ref(), &block)
+            .replay_block(&mut state, &mut tlog, tip.as_ref(), &block)
             .map_err(|e| NodeError::Replay(e.to_string()))?;
         tip = Some(block.header);
     }

@@ -1,6 +1,7 @@
 //! Building and hashing blocks.
 
 use publica_crypto::sha256;
+use publica_log::MerkleLog;
 use publica_types::canonical::canonicalize;
 use publica_types::{Block, BlockHeader, Envelope, Hash32, TxOutcome};
 
@@ -30,21 +31,37 @@ pub fn outcome_leaf(outcome: &TxOutcome) -> Hash32 {
     publica_log::leaf_hash(&canonicalize(outcome).expect("outcomes are canonicalisable"))
 }
 
-/// Puts a block together from its parts.
+/// The transparency-log entry of a committed transaction:
+/// `JCS(envelope) || SHA-256(JCS(outcome))` (see `docs/transparency.md`).
+pub fn log_entry(envelope: &Envelope, outcome: &TxOutcome) -> Vec<u8> {
+    let mut entry = canonicalize(envelope).expect("envelopes are canonicalisable");
+    let result = sha256(&canonicalize(outcome).expect("outcomes are canonicalisable"));
+    entry.extend_from_slice(result.as_bytes());
+    entry
+}
+
+/// Appends a block's transactions to the log; returns the new root.
+pub fn append_to_log(log: &mut MerkleLog, transactions: &[Envelope], outcomes: &[TxOutcome]) -> Hash32 {
+    for (e, o) in transactions.iter().zip(outcomes) {
+        log.append(publica_log::leaf_hash(&log_entry(e, o)));
+    }
+    log.root()
+}
+
+/// Puts a block together from its parts, appending its transactions to the
+/// transparency log.
 pub fn assemble_block(
     env: &BlockEnv,
     parent: Option<&BlockHeader>,
     transactions: Vec<Envelope>,
     outcomes: Vec<TxOutcome>,
     state_root: Hash32,
+    log: &mut MerkleLog,
 ) -> Block {
-    assert_eq!(
-        transactions.len(),
-        outcomes.len(),
-        "one outcome per transaction"
-    );
+    assert_eq!(transactions.len(), outcomes.len(), "one outcome per transaction");
     let tx_leaves: Vec<Hash32> = outcomes.iter().map(|o| tx_leaf(&o.tx_id)).collect();
     let out_leaves: Vec<Hash32> = outcomes.iter().map(outcome_leaf).collect();
+    let log_root = append_to_log(log, &transactions, &outcomes);
     let header = BlockHeader {
         chain_id: env.chain_id.clone(),
         height: env.height,
@@ -54,7 +71,8 @@ pub fn assemble_block(
         tx_root: publica_log::root(&tx_leaves),
         results_root: publica_log::root(&out_leaves),
         state_root,
-        log_size: parent.map(|p| p.log_size).unwrap_or(0) + transactions.len() as u64,
+        log_size: log.len(),
+        log_root,
     };
     Block {
         header,

@@ -5,6 +5,7 @@ use crate::context::CallContext;
 use crate::module::{Authority, Module};
 use crate::nonce::{committed_nonce, set_nonce};
 use crate::system::{account_key, System};
+use publica_log::MerkleLog;
 use publica_state::StateTree;
 use publica_types::{
     codes, Block, BlockHeader, Envelope, Hash32, TxError, TxOutcome, TxStatus, VerifiedTx,
@@ -163,6 +164,7 @@ impl Runtime {
     pub fn replay_block(
         &self,
         state: &mut StateTree,
+        log: &mut MerkleLog,
         parent: Option<&BlockHeader>,
         block: &Block,
     ) -> Result<(), ReplayError> {
@@ -208,6 +210,7 @@ impl Runtime {
             block.transactions.clone(),
             outcomes,
             state.root(),
+            log,
         );
         if rebuilt.outcomes != block.outcomes {
             return Err(fail("re-execution gives different outcomes".into()));

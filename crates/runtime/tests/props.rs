@@ -75,6 +75,7 @@ proptest! {
         let rt = Runtime::new();
         let mut state = StateTree::new();
         let mut blocks: Vec<Block> = Vec::new();
+        let mut log = publica_log::MerkleLog::new();
         let mut height = 0u64;
         for chunk in ops.chunks(block_size) {
             height += 1;
@@ -119,13 +120,14 @@ proptest! {
             }
             let parent = blocks.last().map(|b| b.header.clone());
             let (envs, outs): (Vec<_>, Vec<_>) = txs.into_iter().unzip();
-            blocks.push(assemble_block(&env, parent.as_ref(), envs, outs, state.root()));
+            blocks.push(assemble_block(&env, parent.as_ref(), envs, outs, state.root(), &mut log));
         }
         // Replay from genesis reproduces every block exactly.
         let mut replayed = StateTree::new();
+        let mut replayed_log = publica_log::MerkleLog::new();
         let mut parent = None;
         for b in &blocks {
-            prop_assert!(rt.replay_block(&mut replayed, parent.as_ref(), b).is_ok());
+            prop_assert!(rt.replay_block(&mut replayed, &mut replayed_log, parent.as_ref(), b).is_ok());
             parent = Some(b.header.clone());
         }
         prop_assert_eq!(replayed.root(), state.root());
@@ -133,7 +135,7 @@ proptest! {
         if let Some(b) = blocks.first() {
             let mut bad = b.clone();
             bad.header.state_root.0[0] ^= 1;
-            prop_assert!(rt.replay_block(&mut StateTree::new(), None, &bad).is_err());
+            prop_assert!(rt.replay_block(&mut StateTree::new(), &mut publica_log::MerkleLog::new(), None, &bad).is_err());
         }
     }
 }

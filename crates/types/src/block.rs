@@ -29,6 +29,8 @@ pub struct BlockHeader {
     /// Transactions committed since genesis, this block's included: the size
     /// of the transparency log after this block.
     pub log_size: u64,
+    /// Root of the transparency log (RFC 6962) at `log_size`.
+    pub log_root: Hash32,
 }
 
 /// Whether a transaction's call took effect.

@@ -1,8 +1,10 @@
 //! Documented maxima for every input. Exceeding one is an error, never a
 //! truncation.
 
-/// Largest encoded transaction envelope accepted, in bytes.
-pub const TX_BYTES_MAX: usize = 64 * 1024;
+/// Largest encoded transaction envelope accepted, in bytes. Below 65,535 so
+/// that a log entry (envelope plus a 32-byte result hash) fits the u16 length
+/// prefix of C2SP entry bundles.
+pub const TX_BYTES_MAX: usize = 60 * 1024;
 /// Most transactions in one batch submission.
 pub const BATCH_TXS_MAX: usize = 10_000;
 /// Largest request body for the batch endpoint, in bytes.
