@@ -55,9 +55,10 @@ pub fn status_for(code: &str) -> StatusCode {
         codes::TX_TOO_LARGE | codes::REQUEST_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
         codes::MEMPOOL_FULL | codes::NODE_UNAVAILABLE => StatusCode::SERVICE_UNAVAILABLE,
         codes::REQUEST_RATE_LIMITED => StatusCode::TOO_MANY_REQUESTS,
-        codes::TX_NOT_FOUND | codes::BLOCK_NOT_FOUND | codes::REQUEST_NOT_FOUND => {
-            StatusCode::NOT_FOUND
-        }
+        codes::TX_NOT_FOUND
+        | codes::BLOCK_NOT_FOUND
+        | codes::REQUEST_NOT_FOUND
+        | codes::TILE_NOT_FOUND => StatusCode::NOT_FOUND,
         codes::INTERNAL => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     }

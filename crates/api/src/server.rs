@@ -1,8 +1,8 @@
 //! The router, its limits and the server loop with graceful shutdown.
 
 use crate::error::ApiError;
-use crate::handlers;
 use crate::ratelimit::RateLimiter;
+use crate::{handlers, log_routes};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
@@ -84,6 +84,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/state", get(handlers::get_state))
         .route("/v1/accounts/{account}/nonce", get(handlers::get_nonce))
         .route("/v1/events", get(handlers::events))
+        .route("/checkpoint", get(log_routes::checkpoint))
+        .route("/tile/{*path}", get(log_routes::tile))
+        .route("/v1/log", get(log_routes::log_info))
+        .route("/v1/log/consistency", get(log_routes::consistency))
         .route("/healthz", get(handlers::healthz))
         .route("/readyz", get(handlers::readyz))
         .route("/metrics", get(handlers::metrics))

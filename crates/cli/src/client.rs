@@ -56,6 +56,23 @@ impl Client {
         Self::answer(resp).await
     }
 
+    /// GET a text resource that must answer 200.
+    pub async fn get_text(&self, path: &str) -> Result<String> {
+        let url = format!("{}{}", self.base, path);
+        let resp = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .with_context(|| format!("connecting to {url}"))?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await.context("reading the node's answer")?;
+        if status != 200 {
+            return Err(anyhow!("{url} answered HTTP {status}"));
+        }
+        Ok(text)
+    }
+
     /// GET that must succeed with 200.
     pub async fn get_ok(&self, path: &str) -> Result<Value> {
         let (status, v) = self.get(path).await?;

@@ -35,6 +35,62 @@ enum Cmd {
     /// Operate on a data directory (node stopped).
     #[command(subcommand)]
     Admin(AdminCmd),
+    /// Verify receipts and checkpoints offline, with only the log's key.
+    #[command(subcommand)]
+    Verify(VerifyCmd),
+    /// Watch a node's transparency log.
+    #[command(subcommand)]
+    Log(LogCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum VerifyCmd {
+    /// Verify a receipt (as served by GET /v1/transactions/{id}) offline.
+    Receipt {
+        /// The receipt JSON file.
+        file: PathBuf,
+        /// The log's verifier key (`name+id+key`), or a file holding it.
+        #[arg(long)]
+        log_key: String,
+        /// Expected origin; defaults to the key's name.
+        #[arg(long)]
+        origin: Option<String>,
+    },
+    /// Verify that the log only grew between two checkpoints.
+    Consistency {
+        /// The older checkpoint (signed note file).
+        old_checkpoint: PathBuf,
+        /// The newer checkpoint.
+        new_checkpoint: PathBuf,
+        /// The proof JSON (`{"proof": [hex, ...]}` from /v1/log/consistency).
+        #[arg(long)]
+        proof: PathBuf,
+        /// The log's verifier key, or a file holding it.
+        #[arg(long)]
+        log_key: String,
+        /// Expected origin; defaults to the key's name.
+        #[arg(long)]
+        origin: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum LogCmd {
+    /// Follow a node's checkpoints; alarm (exit 1) on a fork or rewrite.
+    Watch {
+        /// Node URL.
+        url: String,
+        /// The log's verifier key, or a file holding it (otherwise the key
+        /// the node announces is trusted on first use).
+        #[arg(long)]
+        log_key: Option<String>,
+        /// Poll interval.
+        #[arg(long, default_value_t = 1000)]
+        interval_ms: u64,
+        /// Stop after this many checkpoints (0: never).
+        #[arg(long, default_value_t = 0)]
+        checks: u64,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -63,6 +119,9 @@ struct DevArgs {
     /// Burst of requests allowed per client IP.
     #[arg(long, default_value_t = 4_000)]
     rate_burst: u32,
+    /// Origin of the transparency log (default `publica.local/<chain id>`).
+    #[arg(long)]
+    log_origin: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -213,6 +272,53 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Keys(k) => run_keys(k),
         Cmd::Tx(t) => runtime()?.block_on(run_tx(t)),
         Cmd::Query(q) => runtime()?.block_on(run_query(q)),
+        Cmd::Verify(VerifyCmd::Receipt {
+            file,
+            log_key,
+            origin,
+        }) => {
+            let key = crate::verify::load_log_key(&log_key)?;
+            print_json(&crate::verify::verify_receipt(
+                &file,
+                &key,
+                origin.as_deref(),
+            )?);
+            Ok(())
+        }
+        Cmd::Verify(VerifyCmd::Consistency {
+            old_checkpoint,
+            new_checkpoint,
+            proof,
+            log_key,
+            origin,
+        }) => {
+            let key = crate::verify::load_log_key(&log_key)?;
+            print_json(&crate::verify::verify_consistency_files(
+                &old_checkpoint,
+                &new_checkpoint,
+                &proof,
+                &key,
+                origin.as_deref(),
+            )?);
+            Ok(())
+        }
+        Cmd::Log(LogCmd::Watch {
+            url,
+            log_key,
+            interval_ms,
+            checks,
+        }) => {
+            let key = log_key
+                .as_deref()
+                .map(crate::verify::load_log_key)
+                .transpose()?;
+            runtime()?.block_on(crate::verify::watch(
+                &url,
+                key,
+                std::time::Duration::from_millis(interval_ms.max(10)),
+                checks,
+            ))
+        }
         Cmd::Admin(AdminCmd::VerifyChain { data_dir }) => {
             let blocks = publica_node::verify_chain(&data_dir)?;
             print_json(&json!({"verified_blocks": blocks, "data_dir": data_dir}));
@@ -250,6 +356,7 @@ fn run_dev(a: DevArgs) -> Result<()> {
         block_txs_max: a.max_block_txs,
         snapshot_interval_blocks: a.snapshot_every,
         mempool_txs_max: 200_000,
+        log_origin: a.log_origin,
     };
     config.validate().map_err(|e| anyhow!("{e}"))?;
     let rt = runtime()?;
@@ -270,6 +377,7 @@ fn run_dev(a: DevArgs) -> Result<()> {
             st.height,
             a.data_dir.display()
         )?;
+        writeln!(out, "publica: log key {}", node.verifier_key())?;
         writeln!(out, "publica: listening on http://{addr}")?;
         out.flush()?;
         let api = publica_api::ApiConfig {

@@ -3,6 +3,7 @@
 
 mod client;
 mod commands;
+mod verify;
 
 use clap::Parser;
 

@@ -37,9 +37,18 @@ impl TilePath {
             .iter()
             .rev()
             .enumerate()
-            .map(|(i, g)| if i + 1 < groups.len() { format!("x{g:03}") } else { format!("{g:03}") })
+            .map(|(i, g)| {
+                if i + 1 < groups.len() {
+                    format!("x{g:03}")
+                } else {
+                    format!("{g:03}")
+                }
+            })
             .collect();
-        let level = self.level.map(|l| l.to_string()).unwrap_or_else(|| "entries".into());
+        let level = self
+            .level
+            .map(|l| l.to_string())
+            .unwrap_or_else(|| "entries".into());
         let mut p = format!("tile/{level}/{}", digits.join("/"));
         if let Some(w) = self.partial_width {
             p.push_str(&format!(".p/{w}"));
@@ -55,14 +64,21 @@ impl TilePath {
         }
         let level = match segs.remove(0) {
             "entries" => None,
-            l if !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()) && (l == "0" || !l.starts_with('0')) => {
+            l if !l.is_empty()
+                && l.bytes().all(|b| b.is_ascii_digit())
+                && (l == "0" || !l.starts_with('0')) =>
+            {
                 let v: u32 = l.parse().map_err(|_| "level out of range")?;
                 if v > 63 {
                     return Err("level must be 0..=63".into());
                 }
                 Some(v)
             }
-            _ => return Err("level must be a decimal integer without leading zeros, or 'entries'".into()),
+            _ => {
+                return Err(
+                    "level must be a decimal integer without leading zeros, or 'entries'".into(),
+                )
+            }
         };
         let mut partial_width = None;
         if segs.len() >= 2 && segs[segs.len() - 2].ends_with(".p") {
@@ -81,7 +97,12 @@ impl TilePath {
         let mut index: u64 = 0;
         for (i, s) in segs.iter().enumerate() {
             let last = i + 1 == segs.len();
-            let digits = if last { *s } else { s.strip_prefix('x').ok_or("non-final index groups start with 'x'")? };
+            let digits = if last {
+                *s
+            } else {
+                s.strip_prefix('x')
+                    .ok_or("non-final index groups start with 'x'")?
+            };
             if digits.len() != 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return Err("index groups are exactly 3 digits".into());
             }
@@ -90,7 +111,11 @@ impl TilePath {
                 .and_then(|v| v.checked_add(digits.parse::<u64>().expect("3 digits")))
                 .ok_or("index out of range")?;
         }
-        let parsed = TilePath { level, index, partial_width };
+        let parsed = TilePath {
+            level,
+            index,
+            partial_width,
+        };
         // Only the canonical spelling is accepted (no extra leading groups).
         if parsed.to_path() != format!("tile/{rest}") {
             return Err("non-canonical tile path".into());
@@ -112,10 +137,25 @@ mod tests {
             ("2/999.p/255", Some(2), 999, Some(255)),
         ] {
             let t = TilePath::parse(path).unwrap();
-            assert_eq!((t.level, t.index, t.partial_width), (level, index, w), "{path}");
+            assert_eq!(
+                (t.level, t.index, t.partial_width),
+                (level, index, w),
+                "{path}"
+            );
             assert_eq!(t.to_path(), format!("tile/{path}"));
         }
-        for bad in ["0/1", "0/x000/001", "00/000", "64/000", "0/000.p/0", "0/000.p/256", "0/000.p/07", "x/000", "0/001/002", "0"] {
+        for bad in [
+            "0/1",
+            "0/x000/001",
+            "00/000",
+            "64/000",
+            "0/000.p/0",
+            "0/000.p/256",
+            "0/000.p/07",
+            "x/000",
+            "0/001/002",
+            "0",
+        ] {
             assert!(TilePath::parse(bad).is_err(), "{bad}");
         }
     }

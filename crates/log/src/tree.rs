@@ -76,7 +76,7 @@ impl MerkleLog {
         }
         self.levels[0].push(leaf);
         let mut k = 0;
-        while self.levels[k].len() % 2 == 0 {
+        while self.levels[k].len().is_multiple_of(2) {
             let n = self.levels[k].len();
             let h = node_hash(&self.levels[k][n - 2], &self.levels[k][n - 1]);
             if self.levels.len() == k + 1 {
@@ -97,7 +97,7 @@ impl MerkleLog {
     fn subtree(&self, start: u64, end: u64) -> Hash32 {
         let n = end - start;
         debug_assert!(n > 0 && end <= self.len());
-        if n.is_power_of_two() && start % n == 0 {
+        if n.is_power_of_two() && start.is_multiple_of(n) {
             let k = n.trailing_zeros() as usize;
             return self.levels[k][(start >> k) as usize];
         }

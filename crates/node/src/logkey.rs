@@ -16,7 +16,8 @@ pub(crate) fn load_or_create(data_dir: &DataDir, origin: &str) -> Result<NoteSig
     let shown = path.display().to_string();
     let key = if path.exists() {
         let kf = KeyFile::read(&path).map_err(|e| NodeError::Config(e.to_string()))?;
-        kf.open(&shown, None).map_err(|e| NodeError::Config(e.to_string()))?
+        kf.open(&shown, None)
+            .map_err(|e| NodeError::Config(e.to_string()))?
     } else {
         let kp = Keypair::generate();
         // The node must sign unattended, so the key is stored unencrypted,

@@ -45,7 +45,14 @@ impl BlockSink for Pipeline {
             .collect();
         let state_root = chain.state.root();
         let envelopes = batch.transactions.into_iter().map(|t| t.envelope).collect();
-        let block = assemble_block(&env, parent.as_ref(), envelopes, outcomes, state_root, &mut chain.tlog);
+        let block = assemble_block(
+            &env,
+            parent.as_ref(),
+            envelopes,
+            outcomes,
+            state_root,
+            &mut chain.tlog,
+        );
         // Readers are blocked by the write lock until the block is durable,
         // so no one sees state or receipts of a block that could be lost.
         inner

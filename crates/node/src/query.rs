@@ -144,7 +144,10 @@ impl Node {
         let (tree_size, inclusion_proof, checkpoint) = {
             let chain = self.inner.chain.read().expect("chain lock");
             let size = chain.tlog.len();
-            let proof = chain.tlog.inclusion_proof(leaf_index, size).map_err(|e| e.to_string())?;
+            let proof = chain
+                .tlog
+                .inclusion_proof(leaf_index, size)
+                .map_err(|e| e.to_string())?;
             (size, proof, chain.checkpoint.clone())
         };
         Ok(TxLookup::Committed(Box::new(Receipt {
@@ -218,7 +221,12 @@ impl Node {
 
     /// The signed checkpoint of the last block.
     pub fn checkpoint(&self) -> String {
-        self.inner.chain.read().expect("chain lock").checkpoint.clone()
+        self.inner
+            .chain
+            .read()
+            .expect("chain lock")
+            .checkpoint
+            .clone()
     }
 
     /// The log's verifier key, in the C2SP verifier-key text form.
@@ -235,14 +243,24 @@ impl Node {
     pub fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<Hash32>, String> {
         let chain = self.inner.chain.read().expect("chain lock");
         if from == 0 {
-            return Err("consistency from the empty log proves nothing; use a size of at least 1".into());
+            return Err(
+                "consistency from the empty log proves nothing; use a size of at least 1".into(),
+            );
         }
-        chain.tlog.consistency_proof(from, to).map_err(|e| e.to_string())
+        chain
+            .tlog
+            .consistency_proof(from, to)
+            .map_err(|e| e.to_string())
     }
 
     /// A C2SP hash tile, if the log has grown that far.
     pub fn tile(&self, level: u32, index: u64, width: u64) -> Option<Vec<u8>> {
-        self.inner.chain.read().expect("chain lock").tlog.tile(level, index, width)
+        self.inner
+            .chain
+            .read()
+            .expect("chain lock")
+            .tlog
+            .tile(level, index, width)
     }
 
     /// A C2SP entry bundle: entries `index*256 .. index*256+width`, each with
@@ -251,7 +269,9 @@ impl Node {
         if width == 0 || width > publica_log::tree::TILE_WIDTH {
             return Ok(None);
         }
-        let start = index.checked_mul(publica_log::tree::TILE_WIDTH).ok_or("index too large")?;
+        let start = index
+            .checked_mul(publica_log::tree::TILE_WIDTH)
+            .ok_or("index too large")?;
         let end = start + width;
         let sizes = {
             let chain = self.inner.chain.read().expect("chain lock");
@@ -265,14 +285,20 @@ impl Node {
         let mut height = sizes.partition_point(|s| *s <= start) as u64 + 1;
         let mut leaf = start;
         while leaf < end {
-            let block = self.block(height)?.ok_or_else(|| format!("block {height} missing"))?;
+            let block = self
+                .block(height)?
+                .ok_or_else(|| format!("block {height} missing"))?;
             let first = block.header.log_size - block.header.tx_count;
             for i in (leaf - first)..block.header.tx_count {
                 if leaf >= end {
                     break;
                 }
-                let entry = publica_runtime::log_entry(&block.transactions[i as usize], &block.outcomes[i as usize]);
-                let len = u16::try_from(entry.len()).map_err(|_| "entry longer than 65535 bytes")?;
+                let entry = publica_runtime::log_entry(
+                    &block.transactions[i as usize],
+                    &block.outcomes[i as usize],
+                );
+                let len =
+                    u16::try_from(entry.len()).map_err(|_| "entry longer than 65535 bytes")?;
                 out.extend_from_slice(&len.to_be_bytes());
                 out.extend_from_slice(&entry);
                 leaf += 1;

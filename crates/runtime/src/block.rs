@@ -41,7 +41,11 @@ pub fn log_entry(envelope: &Envelope, outcome: &TxOutcome) -> Vec<u8> {
 }
 
 /// Appends a block's transactions to the log; returns the new root.
-pub fn append_to_log(log: &mut MerkleLog, transactions: &[Envelope], outcomes: &[TxOutcome]) -> Hash32 {
+pub fn append_to_log(
+    log: &mut MerkleLog,
+    transactions: &[Envelope],
+    outcomes: &[TxOutcome],
+) -> Hash32 {
     for (e, o) in transactions.iter().zip(outcomes) {
         log.append(publica_log::leaf_hash(&log_entry(e, o)));
     }
@@ -58,7 +62,11 @@ pub fn assemble_block(
     state_root: Hash32,
     log: &mut MerkleLog,
 ) -> Block {
-    assert_eq!(transactions.len(), outcomes.len(), "one outcome per transaction");
+    assert_eq!(
+        transactions.len(),
+        outcomes.len(),
+        "one outcome per transaction"
+    );
     let tx_leaves: Vec<Hash32> = outcomes.iter().map(|o| tx_leaf(&o.tx_id)).collect();
     let out_leaves: Vec<Hash32> = outcomes.iter().map(outcome_leaf).collect();
     let log_root = append_to_log(log, &transactions, &outcomes);

@@ -13,7 +13,9 @@ pub mod nonce;
 pub mod runtime;
 pub mod system;
 
-pub use block::{append_to_log, assemble_block, block_hash, log_entry, outcome_leaf, tx_leaf, BlockEnv};
+pub use block::{
+    append_to_log, assemble_block, block_hash, log_entry, outcome_leaf, tx_leaf, BlockEnv,
+};
 pub use context::CallContext;
 pub use module::{Authority, Module};
 pub use runtime::{ReplayError, Runtime};

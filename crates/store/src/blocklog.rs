@@ -268,6 +268,7 @@ mod tests {
                 results_root: Hash32::ZERO,
                 state_root: Hash32::ZERO,
                 log_size: 0,
+                log_root: Hash32::ZERO,
             },
             transactions: vec![],
             outcomes: vec![],

@@ -57,5 +57,9 @@ pub const BLOCK_NOT_FOUND: &str = "block.not_found";
 pub const STATE_INVALID_KEY: &str = "state.invalid_key";
 /// The node is shutting down or not yet ready.
 pub const NODE_UNAVAILABLE: &str = "node.unavailable";
+/// The log has not grown as far as the requested tile.
+pub const TILE_NOT_FOUND: &str = "tile.not_found";
+/// Sizes for a consistency proof are out of range or reversed.
+pub const LOG_INVALID_SIZES: &str = "log.invalid_sizes";
 /// An internal error: a bug or a failing disk. Details are in the node's log.
 pub const INTERNAL: &str = "internal";

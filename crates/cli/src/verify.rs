@@ -1,0 +1,201 @@
+//! Offline verification of receipts and checkpoints, and the log monitor.
+
+use crate::client::Client;
+use anyhow::{anyhow, bail, Context, Result};
+use publica_log::{
+    proof::ProofError, verify_consistency, verify_inclusion, Checkpoint, NoteVerifier,
+};
+use publica_types::{tx::parse_envelope, Hash32, TxOutcome};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::Duration;
+
+/// Largest receipt, proof or checkpoint file read, in bytes.
+const INPUT_BYTES_MAX: u64 = 1 << 20;
+
+fn read_small(path: &Path) -> Result<String> {
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    if meta.len() > INPUT_BYTES_MAX {
+        bail!(
+            "{} is larger than {} bytes",
+            path.display(),
+            INPUT_BYTES_MAX
+        );
+    }
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// A verifier key given inline or as a file holding it.
+pub fn load_log_key(arg: &str) -> Result<NoteVerifier> {
+    let p = Path::new(arg);
+    let text = if p.is_file() {
+        read_small(p)?
+    } else {
+        arg.to_string()
+    };
+    Ok(NoteVerifier::parse(text.trim())?)
+}
+
+fn hashes(v: &Value, what: &str) -> Result<Vec<Hash32>> {
+    let arr = v
+        .as_array()
+        .ok_or_else(|| anyhow!("{what} must be an array of hex hashes"))?;
+    arr.iter()
+        .map(|h| {
+            h.as_str()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| anyhow!("{what} holds a value that is not a 64-character hex hash"))
+        })
+        .collect()
+}
+
+fn open_checkpoint(note: &str, key: &NoteVerifier, origin: Option<&str>) -> Result<Checkpoint> {
+    let origin = origin.unwrap_or(&key.name);
+    Checkpoint::open(note, key, origin).map_err(|e| anyhow!("checkpoint rejected: {e}"))
+}
+
+/// Verifies a receipt file with nothing but the log's public key.
+pub fn verify_receipt(file: &Path, key: &NoteVerifier, origin: Option<&str>) -> Result<Value> {
+    let r: Value = serde_json::from_str(&read_small(file)?).context("the receipt is not JSON")?;
+    let note = r["checkpoint"]
+        .as_str()
+        .ok_or_else(|| anyhow!("the receipt has no checkpoint"))?;
+    let cp = open_checkpoint(note, key, origin)?;
+    let tree_size = r["tree_size"]
+        .as_u64()
+        .ok_or_else(|| anyhow!("the receipt has no tree_size"))?;
+    if tree_size != cp.size {
+        bail!("tree size mismatch: the proof is for size {tree_size} but the checkpoint is for size {}", cp.size);
+    }
+    let leaf_index = r["leaf_index"]
+        .as_u64()
+        .ok_or_else(|| anyhow!("the receipt has no leaf_index"))?;
+    let proof = hashes(&r["inclusion_proof"], "inclusion_proof")?;
+    let envelope = parse_envelope(r["transaction"].clone())
+        .map_err(|e| anyhow!("wrong leaf: the transaction is malformed: {}", e.message))?;
+    let outcome: TxOutcome = serde_json::from_value(r["outcome"].clone())
+        .map_err(|e| anyhow!("wrong leaf: the outcome is malformed: {e}"))?;
+    let bytes = envelope
+        .body
+        .signing_bytes()
+        .map_err(|e| anyhow!("wrong leaf: {e}"))?;
+    publica_crypto::verify(&envelope.signer, &bytes, &envelope.signature)
+        .map_err(|_| anyhow!("bad signature: the transaction's own signature does not verify"))?;
+    let id = publica_crypto::tx_id(&envelope.signer, &bytes);
+    let claimed: Option<Hash32> = r["tx_id"].as_str().and_then(|s| s.parse().ok());
+    if outcome.tx_id != id || claimed != Some(id) {
+        bail!("wrong leaf: the receipt's tx_id and outcome do not belong to this transaction (its id is {id})");
+    }
+    let leaf = publica_log::leaf_hash(&publica_runtime::log_entry(&envelope, &outcome));
+    verify_inclusion(leaf_index, tree_size, &leaf, &proof, &cp.root).map_err(|e| match e {
+        ProofError::RootMismatch { .. } => anyhow!(
+            "proof mismatch: this transaction and result are not entry {leaf_index} of the log whose checkpoint is given"
+        ),
+        other => anyhow!("proof mismatch: {other}"),
+    })?;
+    Ok(json!({
+        "verified": true,
+        "origin": cp.origin,
+        "tx_id": id,
+        "status": outcome.status,
+        "block_height": r["block_height"],
+        "leaf_index": leaf_index,
+        "tree_size": tree_size,
+    }))
+}
+
+/// Verifies that the log only grew between two checkpoints.
+pub fn verify_consistency_files(
+    old: &Path,
+    new: &Path,
+    proof_file: &Path,
+    key: &NoteVerifier,
+    origin: Option<&str>,
+) -> Result<Value> {
+    let a = open_checkpoint(&read_small(old)?, key, origin).context("old checkpoint")?;
+    let b = open_checkpoint(&read_small(new)?, key, origin).context("new checkpoint")?;
+    let p: Value =
+        serde_json::from_str(&read_small(proof_file)?).context("the proof file is not JSON")?;
+    let proof = hashes(p.get("proof").unwrap_or(&p), "proof")?;
+    verify_consistency(a.size, b.size, &proof, &a.root, &b.root)
+        .map_err(|e| anyhow!("proof mismatch: {e}"))?;
+    Ok(json!({ "verified": true, "origin": a.origin, "old_size": a.size, "new_size": b.size }))
+}
+
+/// Follows a node's checkpoints and checks that each extends the last.
+pub async fn watch(
+    url: &str,
+    key: Option<NoteVerifier>,
+    interval: Duration,
+    checks: u64,
+) -> Result<()> {
+    let client = Client::new(url)?;
+    let key = match key {
+        Some(k) => k,
+        None => {
+            let info = client.get_ok("/v1/log").await?;
+            let vk = info["verifier_key"]
+                .as_str()
+                .ok_or_else(|| anyhow!("the node did not give its log key"))?;
+            eprintln!(
+                "warning: trusting the log key the node announced ({vk}); pass --log-key to pin it"
+            );
+            NoteVerifier::parse(vk)?
+        }
+    };
+    let mut last: Option<Checkpoint> = None;
+    let mut seen = 0u64;
+    loop {
+        match client.get_text("/checkpoint").await {
+            Ok(note) => {
+                let cp = open_checkpoint(&note, &key, None).map_err(|e| anyhow!("ALARM: {e}"))?;
+                if let Some(prev) = &last {
+                    check_step(&client, prev, &cp).await?;
+                }
+                println!("{} size {} root {} ok", cp.origin, cp.size, cp.root);
+                last = Some(cp);
+                seen += 1;
+                if checks > 0 && seen >= checks {
+                    return Ok(());
+                }
+            }
+            Err(e) => eprintln!("warning: {e:#}; retrying"),
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
+async fn check_step(client: &Client, prev: &Checkpoint, cp: &Checkpoint) -> Result<()> {
+    if cp.size < prev.size {
+        bail!(
+            "ALARM: the log shrank from {} to {} entries: it was rewritten",
+            prev.size,
+            cp.size
+        );
+    }
+    if cp.size == prev.size {
+        if cp.root != prev.root {
+            bail!(
+                "ALARM: fork: two different roots for size {} ({} and {})",
+                cp.size,
+                prev.root,
+                cp.root
+            );
+        }
+        return Ok(());
+    }
+    if prev.size == 0 {
+        return Ok(());
+    }
+    let v = client
+        .get_ok(&format!(
+            "/v1/log/consistency?from={}&to={}",
+            prev.size, cp.size
+        ))
+        .await
+        .context("fetching a consistency proof")?;
+    let proof = hashes(&v["proof"], "proof")?;
+    verify_consistency(prev.size, cp.size, &proof, &prev.root, &cp.root).map_err(|e| {
+        anyhow!("ALARM: fork or rewrite: the checkpoint of size {} does not extend the one of size {} ({e})", cp.size, prev.size)
+    })
+}
