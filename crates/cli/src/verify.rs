@@ -2,10 +2,8 @@
 
 use crate::client::Client;
 use anyhow::{anyhow, bail, Context, Result};
-use publica_log::{
-    proof::ProofError, verify_consistency, verify_inclusion, Checkpoint, NoteVerifier,
-};
-use publica_types::{tx::parse_envelope, Hash32, TxOutcome};
+use publica_log::{verify_consistency, Checkpoint, NoteVerifier};
+use publica_types::Hash32;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::Duration;
@@ -57,50 +55,15 @@ fn open_checkpoint(note: &str, key: &NoteVerifier, origin: Option<&str>) -> Resu
 /// Verifies a receipt file with nothing but the log's public key.
 pub fn verify_receipt(file: &Path, key: &NoteVerifier, origin: Option<&str>) -> Result<Value> {
     let r: Value = serde_json::from_str(&read_small(file)?).context("the receipt is not JSON")?;
-    let note = r["checkpoint"]
-        .as_str()
-        .ok_or_else(|| anyhow!("the receipt has no checkpoint"))?;
-    let cp = open_checkpoint(note, key, origin)?;
-    let tree_size = r["tree_size"]
-        .as_u64()
-        .ok_or_else(|| anyhow!("the receipt has no tree_size"))?;
-    if tree_size != cp.size {
-        bail!("tree size mismatch: the proof is for size {tree_size} but the checkpoint is for size {}", cp.size);
-    }
-    let leaf_index = r["leaf_index"]
-        .as_u64()
-        .ok_or_else(|| anyhow!("the receipt has no leaf_index"))?;
-    let proof = hashes(&r["inclusion_proof"], "inclusion_proof")?;
-    let envelope = parse_envelope(r["transaction"].clone())
-        .map_err(|e| anyhow!("wrong leaf: the transaction is malformed: {}", e.message))?;
-    let outcome: TxOutcome = serde_json::from_value(r["outcome"].clone())
-        .map_err(|e| anyhow!("wrong leaf: the outcome is malformed: {e}"))?;
-    let bytes = envelope
-        .body
-        .signing_bytes()
-        .map_err(|e| anyhow!("wrong leaf: {e}"))?;
-    publica_crypto::verify(&envelope.signer, &bytes, &envelope.signature)
-        .map_err(|_| anyhow!("bad signature: the transaction's own signature does not verify"))?;
-    let id = publica_crypto::tx_id(&envelope.signer, &bytes);
-    let claimed: Option<Hash32> = r["tx_id"].as_str().and_then(|s| s.parse().ok());
-    if outcome.tx_id != id || claimed != Some(id) {
-        bail!("wrong leaf: the receipt's tx_id and outcome do not belong to this transaction (its id is {id})");
-    }
-    let leaf = publica_log::leaf_hash(&publica_runtime::log_entry(&envelope, &outcome));
-    verify_inclusion(leaf_index, tree_size, &leaf, &proof, &cp.root).map_err(|e| match e {
-        ProofError::RootMismatch { .. } => anyhow!(
-            "proof mismatch: this transaction and result are not entry {leaf_index} of the log whose checkpoint is given"
-        ),
-        other => anyhow!("proof mismatch: {other}"),
-    })?;
+    let v = publica_runtime::receipt::verify_receipt(&r, key, origin)?;
     Ok(json!({
         "verified": true,
-        "origin": cp.origin,
-        "tx_id": id,
-        "status": outcome.status,
+        "origin": v.origin,
+        "tx_id": v.tx_id,
+        "status": v.status,
         "block_height": r["block_height"],
-        "leaf_index": leaf_index,
-        "tree_size": tree_size,
+        "leaf_index": v.leaf_index,
+        "tree_size": v.tree_size,
     }))
 }
 

@@ -10,6 +10,7 @@ pub mod block;
 pub mod context;
 pub mod module;
 pub mod nonce;
+pub mod receipt;
 pub mod runtime;
 pub mod system;
 

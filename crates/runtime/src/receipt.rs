@@ -1,0 +1,126 @@
+//! Offline verification of a receipt: with nothing but the log's verifier
+//! key, check that a transaction and its result are an entry of the log
+//! whose signed checkpoint the receipt carries.
+//!
+//! Checked: the checkpoint's signature and origin; that the proof is for the
+//! checkpoint's size; the transaction's own signature; that the receipt's
+//! ids belong to the transaction; and the inclusion proof of the log entry
+//! `JCS(transaction) || SHA-256(JCS(outcome))`. The block height, block hash
+//! and in-block index are informational: they are checked against the block
+//! header (`GET /v1/blocks/{height}`), not by this function.
+
+use crate::block::log_entry;
+use publica_log::proof::ProofError;
+use publica_log::{verify_inclusion, Checkpoint, CheckpointError, NoteVerifier};
+use publica_types::{tx::parse_envelope, Hash32, TxOutcome, TxStatus};
+use serde_json::Value;
+
+/// Why a receipt was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReceiptError {
+    /// A field is missing or malformed.
+    #[error("malformed receipt: {0}")]
+    Malformed(String),
+    /// The checkpoint did not verify (bad signature, unknown key, wrong origin).
+    #[error("checkpoint rejected: {0}")]
+    Checkpoint(#[from] CheckpointError),
+    /// The proof's tree size is not the checkpoint's.
+    #[error("tree size mismatch: the proof is for size {proof} but the checkpoint is for size {checkpoint}")]
+    TreeSizeMismatch {
+        /// Size the proof claims.
+        proof: u64,
+        /// Size the checkpoint signs.
+        checkpoint: u64,
+    },
+    /// The transaction's own signature fails.
+    #[error("bad signature: the transaction's own signature does not verify")]
+    BadTransactionSignature,
+    /// The receipt's ids do not belong to its transaction.
+    #[error("wrong leaf: the receipt's tx_id or outcome do not belong to this transaction (its id is {0})")]
+    WrongLeaf(Hash32),
+    /// The entry is not at that index of the checkpointed tree.
+    #[error("proof mismatch: {0}")]
+    ProofMismatch(String),
+}
+
+/// What a verified receipt proves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedReceipt {
+    /// The log.
+    pub origin: String,
+    /// The transaction.
+    pub tx_id: Hash32,
+    /// Its result.
+    pub status: TxStatus,
+    /// Its position in the log.
+    pub leaf_index: u64,
+    /// The checkpointed size.
+    pub tree_size: u64,
+}
+
+fn field<'a>(r: &'a Value, name: &str) -> Result<&'a Value, ReceiptError> {
+    r.get(name)
+        .ok_or_else(|| ReceiptError::Malformed(format!("missing {name}")))
+}
+
+/// Verifies a receipt as served by `GET /v1/transactions/{id}`. `origin`
+/// defaults to the key's name.
+pub fn verify_receipt(
+    r: &Value,
+    key: &NoteVerifier,
+    origin: Option<&str>,
+) -> Result<VerifiedReceipt, ReceiptError> {
+    let bad = |m: &str| ReceiptError::Malformed(m.to_string());
+    let note = field(r, "checkpoint")?
+        .as_str()
+        .ok_or_else(|| bad("checkpoint must be a string"))?;
+    let cp = Checkpoint::open(note, key, origin.unwrap_or(&key.name))?;
+    let tree_size = field(r, "tree_size")?
+        .as_u64()
+        .ok_or_else(|| bad("tree_size must be an integer"))?;
+    if tree_size != cp.size {
+        return Err(ReceiptError::TreeSizeMismatch {
+            proof: tree_size,
+            checkpoint: cp.size,
+        });
+    }
+    let leaf_index = field(r, "leaf_index")?
+        .as_u64()
+        .ok_or_else(|| bad("leaf_index must be an integer"))?;
+    let proof: Vec<Hash32> = serde_json::from_value(field(r, "inclusion_proof")?.clone())
+        .map_err(|e| bad(&format!("inclusion_proof: {e}")))?;
+    let envelope = parse_envelope(field(r, "transaction")?.clone())
+        .map_err(|e| bad(&format!("transaction: {}", e.message)))?;
+    let outcome: TxOutcome = serde_json::from_value(field(r, "outcome")?.clone())
+        .map_err(|e| bad(&format!("outcome: {e}")))?;
+    let claimed: Hash32 = field(r, "tx_id")?
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| bad("tx_id must be a hex hash"))?;
+    let bytes = envelope
+        .body
+        .signing_bytes()
+        .map_err(|e| bad(&format!("transaction: {e}")))?;
+    publica_crypto::verify(&envelope.signer, &bytes, &envelope.signature)
+        .map_err(|_| ReceiptError::BadTransactionSignature)?;
+    let id = publica_crypto::tx_id(&envelope.signer, &bytes);
+    if outcome.tx_id != id || claimed != id {
+        return Err(ReceiptError::WrongLeaf(id));
+    }
+    let leaf = publica_log::leaf_hash(&log_entry(&envelope, &outcome));
+    verify_inclusion(leaf_index, tree_size, &leaf, &proof, &cp.root).map_err(|e| {
+        ReceiptError::ProofMismatch(match e {
+            ProofError::RootMismatch { .. } => format!(
+                "this transaction and result are not entry {leaf_index} of the log at size {tree_size}"
+            ),
+            other => other.to_string(),
+        })
+    })?;
+    Ok(VerifiedReceipt {
+        origin: cp.origin,
+        tx_id: id,
+        status: outcome.status,
+        leaf_index,
+        tree_size,
+    })
+}
