@@ -118,8 +118,9 @@ impl NoteVerifier {
     pub fn parse(vkey: &str) -> Result<Self, NoteError> {
         let bad = |m: &str| NoteError::BadVerifierKey(m.to_string());
         let vkey = vkey.trim();
-        let mut parts = vkey.rsplitn(3, '+');
-        let (Some(key_b64), Some(id_hex), Some(name)) = (parts.next(), parts.next(), parts.next())
+        // The name has no '+', but base64 may: split from the left.
+        let mut parts = vkey.splitn(3, '+');
+        let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err(bad("expected <name>+<key id>+<key>"));
         };
@@ -199,6 +200,22 @@ impl NoteVerifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verifier_keys_with_plus_in_base64_parse() {
+        let signer = (0u8..=255)
+            .map(|i| NoteSigner::new("publica.local/x", Keypair::from_seed([i; 32])).unwrap())
+            .find(|s| {
+                s.verifier_key()
+                    .splitn(3, '+')
+                    .nth(2)
+                    .unwrap()
+                    .contains('+')
+            })
+            .expect("some key has a '+' in its base64");
+        let v = NoteVerifier::parse(&signer.verifier_key()).unwrap();
+        assert!(v.verify(&signer.sign("a\n")).is_ok());
+    }
 
     #[test]
     fn sign_verify_and_reject_tampering() {

@@ -33,8 +33,10 @@ impl TestNode {
     /// Starts a node; `Err(stderr)` if it exits before listening.
     pub fn try_start_in(data_dir: &Path, extra: &[&str]) -> Result<TestNode, String> {
         let mut cmd = Command::new(bin());
-        cmd.args(["dev", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir);
+        cmd.args(["dev", "--data-dir"]).arg(data_dir);
+        if !extra.contains(&"--listen") {
+            cmd.args(["--listen", "127.0.0.1:0"]);
+        }
         if !extra.contains(&"--block-ms") {
             cmd.args(["--block-ms", "20"]);
         }

@@ -1,0 +1,361 @@
+//! The transparency log end to end, through the real binary: receipts that
+//! verify offline with `publica verify receipt`, checkpoints that survive
+//! `kill -9` byte for byte, consistency proofs checked by `publica verify
+//! consistency`, C2SP tiles, and the monitor catching a forked log.
+
+mod common;
+
+use common::{get, post, receipt, submit, system_tx, TestNode};
+use publica_crypto::Keypair;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn publica(args: &[&str]) -> Output {
+    Command::new(common::bin())
+        .args(args)
+        .output()
+        .expect("running publica")
+}
+
+fn text(url: &str) -> (u16, String, reqwest::header::HeaderMap) {
+    let r = common::http().get(url).send().unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    (status, r.text().unwrap(), headers)
+}
+
+fn bytes(url: &str) -> (u16, Vec<u8>, reqwest::header::HeaderMap) {
+    let r = common::http().get(url).send().unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    (status, r.bytes().unwrap().to_vec(), headers)
+}
+
+/// Registers a fresh account and sets `n - 1` notes; returns the tx ids.
+fn commit_some(node: &TestNode, n: u64) -> Vec<String> {
+    let kp = Keypair::generate();
+    let mut ids = Vec::new();
+    for nonce in 1..=n {
+        let (m, a) = if nonce == 1 {
+            ("register_account", json!({}))
+        } else {
+            ("set_note", json!({"note": format!("{nonce}")}))
+        };
+        let (s, v) = submit(node, &system_tx(&kp, nonce, m, a));
+        assert_eq!(s, 202, "{v}");
+        ids.push(v["tx_id"].as_str().unwrap().to_string());
+    }
+    for id in &ids {
+        receipt(node, id);
+    }
+    ids
+}
+
+fn log_key(node: &TestNode) -> String {
+    get(&format!("{}/v1/log", node.url)).1["verifier_key"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn write(dir: &Path, name: &str, content: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn receipts_verify_offline_and_tampering_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start_in(dir.path(), &[]);
+    let ids = commit_some(&node, 4);
+    let key = log_key(&node);
+    let files = tempfile::tempdir().unwrap();
+    let (_, r) = get(&format!("{}/v1/transactions/{}", node.url, ids[1]));
+    let good = write(files.path(), "r.json", &r.to_string());
+    drop(node); // offline from here on
+
+    let out = publica(&["verify", "receipt", &good, "--log-key", &key]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["tx_id"].as_str().unwrap(), ids[1]);
+
+    let key_file = write(files.path(), "key.txt", &key);
+    assert!(
+        publica(&["verify", "receipt", &good, "--log-key", &key_file])
+            .status
+            .success()
+    );
+
+    let fails = |receipt: &Value, extra: &[&str], reason: &str| {
+        let f = write(files.path(), "bad.json", &receipt.to_string());
+        let mut args = vec!["verify", "receipt", f.as_str(), "--log-key", key.as_str()];
+        args.extend_from_slice(extra);
+        let out = publica(&args);
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(
+            !out.status.success(),
+            "accepted a receipt that should fail with '{reason}'"
+        );
+        assert!(err.contains(reason), "expected '{reason}', got: {err}");
+    };
+    let mut t = r.clone();
+    let cp = r["checkpoint"].as_str().unwrap();
+    let lines: Vec<&str> = cp.split('\n').collect();
+    t["checkpoint"] = json!(cp.replacen(
+        &format!("\n{}\n", lines[1]),
+        &format!("\n{}\n", lines[1].parse::<u64>().unwrap() + 1),
+        1
+    ));
+    fails(&t, &[], "bad signature");
+    fails(&r, &["--origin", "elsewhere.example/log"], "wrong origin");
+    let mut t = r.clone();
+    let h = t["inclusion_proof"][0].as_str().unwrap().to_string();
+    t["inclusion_proof"][0] = json!(format!(
+        "{}{}",
+        if h.starts_with('0') { "1" } else { "0" },
+        &h[1..]
+    ));
+    fails(&t, &[], "proof mismatch");
+    let mut t = r.clone();
+    t["outcome"]["tx_id"] = json!(ids[0]);
+    t["tx_id"] = json!(ids[0]);
+    fails(&t, &[], "wrong leaf");
+    let other_key = NoteKey::other();
+    let out = publica(&["verify", "receipt", &good, "--log-key", &other_key]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no signature from key"));
+}
+
+struct NoteKey;
+impl NoteKey {
+    fn other() -> String {
+        publica_log::NoteSigner::new("publica.local/publica-dev", Keypair::generate())
+            .unwrap()
+            .verifier_key()
+    }
+}
+
+#[test]
+fn checkpoints_survive_kill_9_and_consistency_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let node = TestNode::start_in(dir.path(), &[]);
+    commit_some(&node, 3);
+    let key = log_key(&node);
+    let (_, old, _) = text(&format!("{}/checkpoint", node.url));
+    node.kill9();
+
+    let node = TestNode::start_in(dir.path(), &[]);
+    let (_, again, _) = text(&format!("{}/checkpoint", node.url));
+    assert_eq!(
+        again, old,
+        "same size, same checkpoint bytes after a restart"
+    );
+    assert_eq!(log_key(&node), key, "the log key persists");
+    commit_some(&node, 5);
+    let (_, new, _) = text(&format!("{}/checkpoint", node.url));
+    let size = |cp: &str| cp.split('\n').nth(1).unwrap().parse::<u64>().unwrap();
+    let (s, proof) = get(&format!(
+        "{}/v1/log/consistency?from={}&to={}",
+        node.url,
+        size(&old),
+        size(&new)
+    ));
+    assert_eq!(s, 200, "{proof}");
+    let old_f = write(files.path(), "old.cp", &old);
+    let new_f = write(files.path(), "new.cp", &new);
+    let proof_f = write(files.path(), "proof.json", &proof.to_string());
+    let out = publica(&[
+        "verify",
+        "consistency",
+        &old_f,
+        &new_f,
+        "--proof",
+        &proof_f,
+        "--log-key",
+        &key,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Swapped checkpoints, or a damaged proof, do not verify.
+    let out = publica(&[
+        "verify",
+        "consistency",
+        &new_f,
+        &old_f,
+        "--proof",
+        &proof_f,
+        "--log-key",
+        &key,
+    ]);
+    assert!(!out.status.success());
+    let mut bad = proof.clone();
+    bad["proof"][0] = json!("00".repeat(32));
+    let bad_f = write(files.path(), "bad.json", &bad.to_string());
+    let out = publica(&[
+        "verify",
+        "consistency",
+        &old_f,
+        &new_f,
+        "--proof",
+        &bad_f,
+        "--log-key",
+        &key,
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("proof mismatch"));
+    // Bad sizes are refused with a code.
+    let (s, v) = get(&format!("{}/v1/log/consistency?from=0&to=1", node.url));
+    assert_eq!((s, v["code"].as_str()), (400, Some("log.invalid_sizes")));
+    let (s, v) = get(&format!("{}/v1/log/consistency?from=5&to=999999", node.url));
+    assert_eq!((s, v["code"].as_str()), (400, Some("log.invalid_sizes")));
+}
+
+#[test]
+fn tiles_and_entry_bundles_rebuild_the_checkpointed_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start_in(dir.path(), &[]);
+    // 300 transactions: one full level-0 tile and a partial one.
+    let kp = Keypair::generate();
+    let batch: Vec<Value> = (1..=300u64)
+        .map(|n| {
+            json!(system_tx(
+                &kp,
+                n,
+                if n == 1 {
+                    "register_account"
+                } else {
+                    "set_note"
+                },
+                if n == 1 {
+                    json!({})
+                } else {
+                    json!({"note": "t"})
+                }
+            ))
+        })
+        .collect();
+    let (s, v) = post(
+        &format!("{}/v1/transactions/batch", node.url),
+        &json!({ "transactions": batch }),
+    );
+    assert_eq!((s, v["accepted"].as_u64()), (200, Some(300)));
+    let last = v["results"][299]["tx_id"].as_str().unwrap().to_string();
+    receipt(&node, &last);
+    let (_, cp, headers) = text(&format!("{}/checkpoint", node.url));
+    assert_eq!(headers["content-type"], "text/plain; charset=utf-8");
+    let verifier = publica_log::NoteVerifier::parse(&log_key(&node)).unwrap();
+    let cp = publica_log::Checkpoint::open(&cp, &verifier, &verifier.name).unwrap();
+    assert_eq!(cp.size, 300);
+
+    let (s, full, h) = bytes(&format!("{}/tile/0/000", node.url));
+    assert_eq!((s, full.len()), (200, 256 * 32));
+    assert!(h["cache-control"].to_str().unwrap().contains("immutable"));
+    let (s, part, _) = bytes(&format!("{}/tile/0/001.p/44", node.url));
+    assert_eq!((s, part.len()), (200, 44 * 32));
+    let (s, entries, _) = bytes(&format!("{}/tile/entries/000", node.url));
+    assert_eq!(s, 200);
+    let (s, entries_p, _) = bytes(&format!("{}/tile/entries/001.p/44", node.url));
+    assert_eq!(s, 200);
+    // Every entry hashes to its tile hash.
+    let mut leaves = Vec::new();
+    for bundle in [&entries, &entries_p] {
+        let mut i = 0;
+        while i < bundle.len() {
+            let len = u16::from_be_bytes([bundle[i], bundle[i + 1]]) as usize;
+            leaves.push(publica_log::leaf_hash(&bundle[i + 2..i + 2 + len]));
+            i += 2 + len;
+        }
+    }
+    assert_eq!(leaves.len(), 300);
+    let tile_hashes: Vec<publica_types::Hash32> = full
+        .chunks(32)
+        .chain(part.chunks(32))
+        .map(|c| publica_types::Hash32(c.try_into().unwrap()))
+        .collect();
+    assert_eq!(leaves, tile_hashes);
+    assert_eq!(
+        publica_log::root(&tile_hashes),
+        cp.root,
+        "tiles rebuild the checkpointed root"
+    );
+    let (s, l1, _) = bytes(&format!("{}/tile/1/000.p/1", node.url));
+    assert_eq!(
+        (s, l1.as_slice()),
+        (
+            200,
+            publica_log::root(&tile_hashes[..256]).as_bytes().as_slice()
+        )
+    );
+
+    let (s, v) = get(&format!("{}/tile/0/002", node.url));
+    assert_eq!((s, v["code"].as_str()), (404, Some("tile.not_found")));
+    let (s, v) = get(&format!("{}/tile/0/1", node.url));
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (400, Some("request.invalid_param"))
+    );
+}
+
+#[test]
+fn the_monitor_alarms_on_a_forked_log() {
+    // Two histories signed by the same log key under the same origin: what a
+    // log operator showing different views to different people would do.
+    let a_dir = tempfile::tempdir().unwrap();
+    let b_dir = tempfile::tempdir().unwrap();
+    let a = TestNode::start_in(a_dir.path(), &[]);
+    commit_some(&a, 2);
+    std::fs::copy(
+        a_dir.path().join("log-key.json"),
+        b_dir.path().join("log-key.json"),
+    )
+    .unwrap();
+    let key = log_key(&a);
+    let addr = a.url.trim_start_matches("http://").to_string();
+
+    let mut watch = Command::new(common::bin())
+        .args([
+            "log",
+            "watch",
+            &a.url,
+            "--log-key",
+            &key,
+            "--interval-ms",
+            "50",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    a.kill9();
+    // The other history answers at the same address.
+    let b = TestNode::start_in(b_dir.path(), &["--listen", &addr]);
+    commit_some(&b, 3);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = watch.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the monitor did not notice the fork"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let out = watch.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!status.success());
+    assert!(err.contains("ALARM"), "{err}");
+    drop(b);
+}
