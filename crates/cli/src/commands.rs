@@ -122,6 +122,11 @@ struct DevArgs {
     /// Origin of the transparency log (default `publica.local/<chain id>`).
     #[arg(long)]
     log_origin: Option<String>,
+    /// Genesis file for a new data directory (docs/genesis.md). Without it,
+    /// a new directory gets a dev genesis: one agency administered by a key
+    /// written to <data-dir>/dev-admin-key.json.
+    #[arg(long)]
+    genesis: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -349,9 +354,11 @@ fn run_dev(a: DevArgs) -> Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
+    let (genesis, chain_id) = dev_genesis(&a)?;
     let config = NodeConfig {
+        genesis,
         data_dir: a.data_dir.clone(),
-        chain_id: a.chain_id,
+        chain_id,
         block_interval_ms: a.block_ms,
         block_txs_max: a.max_block_txs,
         snapshot_interval_blocks: a.snapshot_every,
@@ -388,6 +395,41 @@ fn run_dev(a: DevArgs) -> Result<()> {
         eprintln!("publica: stopped cleanly");
         Ok(())
     })
+}
+
+/// The genesis for `publica dev`: the one given, the one the data directory
+/// already has, or a new dev genesis with a fresh admin key.
+fn dev_genesis(a: &DevArgs) -> Result<(Option<publica_identity::Genesis>, String)> {
+    if let Some(f) = &a.genesis {
+        let text = std::fs::read_to_string(f)
+            .with_context(|| format!("reading genesis {}", f.display()))?;
+        let g =
+            publica_identity::Genesis::parse(&text).map_err(|e| anyhow!("{}: {e}", f.display()))?;
+        let chain = g.chain_id.clone();
+        return Ok((Some(g), chain));
+    }
+    if let Some(g) = publica_node::genesis::read_genesis(&a.data_dir)? {
+        return Ok((None, g.chain_id));
+    }
+    std::fs::create_dir_all(&a.data_dir)
+        .with_context(|| format!("creating {}", a.data_dir.display()))?;
+    let key_path = a.data_dir.join("dev-admin-key.json");
+    let kf = match KeyFile::read(&key_path) {
+        Ok(kf) => kf,
+        Err(_) => {
+            let kf = KeyFile::seal(&Keypair::generate(), None);
+            kf.write_new(&key_path)?;
+            kf
+        }
+    };
+    eprintln!(
+        "publica: new dev chain; its agency's administrator key is {}",
+        key_path.display()
+    );
+    Ok((
+        Some(publica_identity::Genesis::dev(&a.chain_id, kf.account)),
+        a.chain_id.clone(),
+    ))
 }
 
 async fn shutdown_signal() {

@@ -16,7 +16,10 @@ fn percentile(sorted: &[u128], p: f64) -> u128 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let n: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10_000_000);
+    let n: u64 = args
+        .get(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000_000);
     let samples: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10_000);
     // Leaf hashes are computed from entries before the clock starts, as the
     // node hashes entries while executing a block.

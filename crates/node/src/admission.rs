@@ -78,17 +78,23 @@ fn static_checks(
     })
 }
 
-fn verify_all(cands: &[Candidate]) -> Vec<bool> {
+fn verify_all(inner: &Inner, cands: &[Candidate]) -> Vec<bool> {
+    // An account signs with its id's key until it rotates; the rotated
+    // ones are few, so a shared map lookup per transaction is cheap.
+    let keys = inner.mempool.keys.read().expect("keys lock");
     let items: Vec<(AccountId, &[u8], SignatureBytes)> = cands
         .iter()
         .map(|c| {
             (
-                c.envelope.signer,
+                keys.get(&c.envelope.signer)
+                    .copied()
+                    .unwrap_or(c.envelope.signer),
                 c.signing_bytes.as_slice(),
                 c.envelope.signature,
             )
         })
         .collect();
+    drop(keys);
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
@@ -130,7 +136,7 @@ pub(crate) fn admit(inner: &Inner, envelopes: Vec<Envelope>) -> Vec<Result<Hash3
             Err(e) => results.push(Some(Err(e))),
         }
     }
-    let verdicts = verify_all(&cands);
+    let verdicts = verify_all(inner, &cands);
     let mut pool = inner.mempool.pool.lock().expect("mempool lock");
     let mut admitted = 0u64;
     {

@@ -17,6 +17,9 @@ pub struct NodeConfig {
     pub snapshot_interval_blocks: u64,
     /// Most transactions waiting in the mempool.
     pub mempool_txs_max: usize,
+    /// The genesis for a new data directory (ignored, but checked, when the
+    /// directory already has one). Its chain id must equal `chain_id`.
+    pub genesis: Option<publica_identity::Genesis>,
     /// The transparency log's origin (checkpoint origin line and key name);
     /// `publica.local/<chain id>` when unset.
     pub log_origin: Option<String>,
@@ -33,6 +36,7 @@ impl NodeConfig {
             snapshot_interval_blocks: 1_000,
             mempool_txs_max: 200_000,
             log_origin: None,
+            genesis: None,
         }
     }
 

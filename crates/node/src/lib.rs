@@ -5,6 +5,7 @@
 
 pub mod admission;
 pub mod config;
+pub mod genesis;
 pub mod logkey;
 pub mod mempool;
 pub mod metrics;

@@ -32,6 +32,8 @@ impl Pool {
 /// Pending transactions.
 pub struct Mempool {
     pub(crate) pool: Mutex<Pool>,
+    /// Accounts whose key changed: the key that signs for them now.
+    pub(crate) keys: std::sync::RwLock<HashMap<AccountId, AccountId>>,
     ready: Condvar,
     pub(crate) capacity: usize,
 }
@@ -43,8 +45,13 @@ impl std::fmt::Debug for Mempool {
 }
 
 impl Mempool {
-    pub(crate) fn new(capacity: usize, committed: HashMap<AccountId, u64>) -> Self {
+    pub(crate) fn new(
+        capacity: usize,
+        committed: HashMap<AccountId, u64>,
+        keys: HashMap<AccountId, AccountId>,
+    ) -> Self {
         Mempool {
+            keys: std::sync::RwLock::new(keys),
             pool: Mutex::new(Pool {
                 committed,
                 ..Pool::default()
@@ -76,7 +83,18 @@ impl Mempool {
 
     /// Forgets committed transactions and settles their signers' nonces;
     /// `nonces` holds the block's signers' committed nonces after it.
-    pub(crate) fn on_committed(&self, block: &Block, nonces: &[(AccountId, u64)]) {
+    pub(crate) fn on_committed(
+        &self,
+        block: &Block,
+        nonces: &[(AccountId, u64)],
+        keys: &[(AccountId, AccountId)],
+    ) {
+        if !keys.is_empty() {
+            let mut k = self.keys.write().expect("keys lock");
+            for (account, key) in keys {
+                k.insert(*account, *key);
+            }
+        }
         let mut pool = self.pool.lock().expect("mempool lock");
         for (signer, nonce) in nonces {
             pool.committed.insert(*signer, *nonce);

@@ -101,7 +101,15 @@ impl Node {
     pub fn start(config: NodeConfig, consensus: Box<dyn Consensus>) -> Result<Node, NodeError> {
         config.validate().map_err(NodeError::Config)?;
         let data_dir = DataDir::open(&config.data_dir, &config.chain_id)?;
-        let recovered = crate::recovery::recover(&data_dir, &Runtime::new())?;
+        let genesis = crate::genesis::settle_genesis(data_dir.path(), config.genesis.as_ref())?;
+        if genesis.chain_id != config.chain_id {
+            return Err(NodeError::Config(format!(
+                "the genesis is for chain '{}', not '{}'",
+                genesis.chain_id, config.chain_id
+            )));
+        }
+        let runtime = crate::genesis::chain_runtime();
+        let recovered = crate::recovery::recover(&data_dir, &runtime, &genesis)?;
         let signer = crate::logkey::load_or_create(&data_dir, &config.log_origin())?;
         let height = recovered.tip.as_ref().map(|t| t.height).unwrap_or(0);
         let (height_tx, _) = watch::channel(height);
@@ -109,9 +117,9 @@ impl Node {
         let checkpoint = crate::pipeline::sign_checkpoint(&signer, &recovered.tlog);
         let inner = Arc::new(Inner {
             signer,
-            mempool: Mempool::new(config.mempool_txs_max, recovered.nonces),
+            mempool: Mempool::new(config.mempool_txs_max, recovered.nonces, recovered.keys),
             config,
-            runtime: Runtime::new(),
+            runtime,
             chain: RwLock::new(Chain {
                 checkpoint,
                 tlog: recovered.tlog,

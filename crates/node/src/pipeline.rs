@@ -5,6 +5,7 @@
 use crate::node::{Inner, RECENT_BLOCKS_MAX};
 use publica_consensus::{BlockSink, OrderedBatch};
 use publica_log::{Checkpoint, MerkleLog, NoteSigner};
+use publica_runtime::authz::{changed_keys, current_key};
 use publica_runtime::nonce::committed_nonce;
 use publica_runtime::{assemble_block, block_hash, BlockEnv};
 use publica_types::{AccountId, TxStatus};
@@ -43,6 +44,11 @@ impl BlockSink for Pipeline {
             .into_iter()
             .map(|s| (s, committed_nonce(&chain.state, &s)))
             .collect();
+        let keys: Vec<(AccountId, AccountId)> =
+            changed_keys(outcomes.iter().flat_map(|o| o.events.iter()))
+                .into_iter()
+                .map(|a| (a, current_key(&chain.state, &a)))
+                .collect();
         let state_root = chain.state.root();
         let envelopes = batch.transactions.into_iter().map(|t| t.envelope).collect();
         let block = assemble_block(
@@ -92,7 +98,7 @@ impl BlockSink for Pipeline {
                 recent.pop_front();
             }
         }
-        inner.mempool.on_committed(&block, &nonces);
+        inner.mempool.on_committed(&block, &nonces, &keys);
         let failed = block
             .outcomes
             .iter()

@@ -2,6 +2,7 @@
 //! it; and a full replay from genesis for audits.
 
 use crate::node::{NodeError, RECENT_BLOCKS_MAX};
+use publica_identity::Genesis;
 use publica_log::MerkleLog;
 use publica_runtime::{append_to_log, block_hash, Runtime};
 use publica_state::StateTree;
@@ -23,6 +24,8 @@ pub(crate) struct Recovered {
     pub(crate) recent: VecDeque<Arc<Block>>,
     /// Every account's committed nonce.
     pub(crate) nonces: HashMap<AccountId, u64>,
+    /// Accounts whose key was rotated or recovered: their current key.
+    pub(crate) keys: HashMap<AccountId, AccountId>,
 }
 
 fn check_link(parent: Option<&BlockHeader>, block: &Block) -> Result<(), NodeError> {
@@ -37,7 +40,11 @@ fn check_link(parent: Option<&BlockHeader>, block: &Block) -> Result<(), NodeErr
     Ok(())
 }
 
-pub(crate) fn recover(data_dir: &DataDir, runtime: &Runtime) -> Result<Recovered, NodeError> {
+pub(crate) fn recover(
+    data_dir: &DataDir,
+    runtime: &Runtime,
+    genesis: &Genesis,
+) -> Result<Recovered, NodeError> {
     let (log, report) = BlockLog::open(data_dir.path())?;
     if report.discarded_tail_bytes > 0 {
         tracing::warn!(
@@ -49,7 +56,7 @@ pub(crate) fn recover(data_dir: &DataDir, runtime: &Runtime) -> Result<Recovered
     let snapshot = load_latest_snapshot(data_dir.path(), height)?;
     let (mut state, snap_height, snap_root) = match snapshot {
         Some(s) => (s.state, s.height, Some(s.state_root)),
-        None => (StateTree::new(), 0, None),
+        None => (genesis.initial_state(), 0, None),
     };
     let mut index = HashMap::new();
     let mut recent = VecDeque::new();
@@ -93,6 +100,7 @@ pub(crate) fn recover(data_dir: &DataDir, runtime: &Runtime) -> Result<Recovered
         }
     }
     let nonces = committed_nonces(&state);
+    let keys = rotated_keys(&state);
     tracing::info!(
         height,
         snapshot_height = snap_height,
@@ -108,7 +116,27 @@ pub(crate) fn recover(data_dir: &DataDir, runtime: &Runtime) -> Result<Recovered
         index,
         recent,
         nonces,
+        keys,
     })
+}
+
+/// Accounts with a rotated key, and that key, read from the state.
+fn rotated_keys(state: &StateTree) -> HashMap<AccountId, AccountId> {
+    state
+        .scan_prefix(b"identity/key/", usize::MAX)
+        .into_iter()
+        .filter_map(|(k, _)| {
+            let account: AccountId = std::str::from_utf8(&k)
+                .ok()?
+                .strip_prefix("identity/key/")?
+                .parse()
+                .ok()?;
+            Some((
+                account,
+                publica_runtime::authz::current_key(state, &account),
+            ))
+        })
+        .collect()
 }
 
 /// Every account's committed nonce, read from the state.
@@ -140,8 +168,10 @@ pub fn verify_chain(path: &std::path::Path) -> Result<u64, NodeError> {
     })?;
     let data_dir = DataDir::open(path, &chain_id)?;
     let (log, _) = BlockLog::open(data_dir.path())?;
-    let runtime = Runtime::new();
-    let mut state = StateTree::new();
+    let genesis = crate::genesis::read_genesis(data_dir.path())?
+        .ok_or_else(|| NodeError::Config(format!("{} has no genesis.json", path.display())))?;
+    let runtime = crate::genesis::chain_runtime();
+    let mut state = genesis.initial_state();
     let mut tlog = MerkleLog::new();
     let mut tip: Option<BlockHeader> = None;
     for h in 1..=log.height() {

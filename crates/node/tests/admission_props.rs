@@ -49,6 +49,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let mut config = NodeConfig::dev(dir.path().to_path_buf());
         config.block_interval_ms = 3;
+        config.genesis = Some(publica_identity::Genesis::dev("publica-dev", Keypair::generate().account()));
         let node = Node::start_dev(config).unwrap();
         let keys: Vec<Keypair> = (0..3).map(|_| Keypair::generate()).collect();
         let mut next: HashMap<usize, u64> = HashMap::new();

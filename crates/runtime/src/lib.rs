@@ -6,6 +6,7 @@
 //! with an error code. Only a failure *after* the nonce check consumes the
 //! nonce (otherwise the same signed transaction could be replayed).
 
+pub mod authz;
 pub mod block;
 pub mod context;
 pub mod module;

@@ -1,17 +1,26 @@
 //! The interface every public-service module implements.
 
+use crate::authz::Role;
 use crate::context::CallContext;
 use publica_types::TxError;
 use serde_json::Value;
 
 /// What a call requires of its signer; the runtime checks it before the
-/// module runs. Later issues add agency roles and multi-signature policies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// module runs. Acts that need several officials go through `identity`
+/// proposals, which run the act once enough approvals are in.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Authority {
     /// Any valid signature (e.g. registering one's own account).
     AnySigner,
     /// The signer must have registered its account with `system`.
     RegisteredAccount,
+    /// The signer must hold `role` in `agency`.
+    AgencyRole {
+        /// The agency id.
+        agency: String,
+        /// The role.
+        role: Role,
+    },
 }
 
 /// A module: a set of calls over state under its own key prefix
@@ -19,8 +28,10 @@ pub enum Authority {
 pub trait Module: Send + Sync {
     /// The module's name, also its state key prefix.
     fn name(&self) -> &'static str;
-    /// The authority `method` needs, or `None` if there is no such method.
-    fn authority(&self, method: &str) -> Option<Authority>;
+    /// The authority `method` with `args` needs. An unknown method is
+    /// `call.unknown_method`; arguments that name no agency where one is
+    /// needed are `call.invalid_args`.
+    fn authority(&self, method: &str, args: &Value) -> Result<Authority, TxError>;
     /// Runs `method`. On `Err` every write made through `ctx` is discarded.
     fn execute(&self, ctx: &mut CallContext<'_>, method: &str, args: &Value)
         -> Result<(), TxError>;
@@ -34,4 +45,12 @@ pub fn parse_args<T: serde::de::DeserializeOwned>(args: &Value) -> Result<T, TxE
             format!("invalid arguments: {e}"),
         )
     })
+}
+
+/// The error for a method a module does not have.
+pub fn unknown_method(module: &str, method: &str) -> TxError {
+    TxError::new(
+        publica_types::codes::CALL_UNKNOWN_METHOD,
+        format!("module '{module}' has no method '{method}'"),
+    )
 }

@@ -1,5 +1,6 @@
 //! Dispatch of transactions to modules, and replay of committed blocks.
 
+use crate::authz::{agency_key, current_key, has_role};
 use crate::block::{assemble_block, block_hash, BlockEnv};
 use crate::context::CallContext;
 use crate::module::{Authority, Module};
@@ -103,6 +104,21 @@ impl Runtime {
                 "transaction expired before this block",
             ));
         }
+        // After a rotation or recovery only the account's current key signs
+        // for it: a transaction signed with the old key, even one admitted
+        // before the change, fails here.
+        let key = current_key(state, &tx.signer);
+        if key != tx.signer {
+            let bytes = body
+                .signing_bytes()
+                .map_err(|e| TxError::new(codes::TX_NOT_CANONICAL, e.to_string()))?;
+            publica_crypto::verify(&key, &bytes, &tx.signature).map_err(|_| {
+                TxError::new(
+                    codes::TX_BAD_SIGNATURE,
+                    "not signed by the account's current key (it was rotated)",
+                )
+            })?;
+        }
         let last = committed_nonce(state, &tx.signer);
         if body.nonce <= last {
             return Err(TxError::new(
@@ -124,16 +140,22 @@ impl Runtime {
                 format!("no module named '{}'", body.call.module),
             )
         })?;
-        let authority = module.authority(&body.call.method).ok_or_else(|| {
-            TxError::new(
-                codes::CALL_UNKNOWN_METHOD,
-                format!(
-                    "module '{}' has no method '{}'",
-                    body.call.module, body.call.method
-                ),
-            )
-        })?;
+        let authority = module.authority(&body.call.method, &body.call.args)?;
         match authority {
+            Authority::AgencyRole { agency, role } => {
+                if state.get(&agency_key(&agency)).is_none() {
+                    return Err(TxError::new(
+                        codes::AUTH_UNKNOWN_AGENCY,
+                        format!("there is no agency '{agency}'"),
+                    ));
+                }
+                if !has_role(state, &agency, &tx.signer, role) {
+                    return Err(TxError::new(
+                        codes::AUTH_UNAUTHORIZED,
+                        format!("this call needs the {role:?} role in agency '{agency}'"),
+                    ));
+                }
+            }
             Authority::AnySigner => {}
             Authority::RegisteredAccount => {
                 if state.get(&account_key(&tx.signer)).is_none() {

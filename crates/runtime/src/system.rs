@@ -51,11 +51,11 @@ impl Module for System {
         "system"
     }
 
-    fn authority(&self, method: &str) -> Option<Authority> {
+    fn authority(&self, method: &str, _args: &Value) -> Result<Authority, TxError> {
         match method {
-            "register_account" => Some(Authority::AnySigner),
-            "set_note" | "clear_note" => Some(Authority::RegisteredAccount),
-            _ => None,
+            "register_account" => Ok(Authority::AnySigner),
+            "set_note" | "clear_note" => Ok(Authority::RegisteredAccount),
+            _ => Err(crate::module::unknown_method(self.name(), method)),
         }
     }
 

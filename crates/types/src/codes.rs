@@ -48,6 +48,8 @@ pub const CALL_UNKNOWN_METHOD: &str = "call.unknown_method";
 pub const CALL_INVALID_ARGS: &str = "call.invalid_args";
 /// The signer lacks the authority the call requires.
 pub const AUTH_UNAUTHORIZED: &str = "auth.unauthorized";
+/// The call names an agency that does not exist.
+pub const AUTH_UNKNOWN_AGENCY: &str = "auth.unknown_agency";
 /// The signer has not registered an account.
 pub const AUTH_ACCOUNT_NOT_REGISTERED: &str = "auth.account_not_registered";
 

@@ -1,0 +1,204 @@
+//! The genesis file: the chain id, the founding agencies with their
+//! administrators, and the governance threshold. See `docs/genesis.md`.
+
+use crate::proposal::ADMINISTRATORS_MAX;
+use crate::state::{check_agency_id, governance_key, Agency, Governance, AGENCY_NAME_BYTES_MAX};
+use publica_runtime::authz::{self, Membership, Role};
+use publica_state::StateTree;
+use publica_types::canonical::canonicalize;
+use publica_types::AccountId;
+use serde::{Deserialize, Serialize};
+
+/// Most founding agencies.
+pub const GENESIS_AGENCIES_MAX: usize = 100;
+
+/// A founding agency.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisAgency {
+    /// Agency id (`[a-z0-9-]`, up to 32 characters).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Administrator accounts (public keys, hex).
+    pub administrators: Vec<AccountId>,
+    /// Approvals of its administrators needed for its sensitive acts.
+    pub policy_threshold: u32,
+}
+
+/// Chain-wide governance at genesis.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisGovernance {
+    /// Agencies that must approve a new agency or a governance change.
+    pub create_agency_threshold: u32,
+}
+
+/// The genesis file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Genesis {
+    /// Format version, 1.
+    pub version: u32,
+    /// The chain id every transaction names.
+    pub chain_id: String,
+    /// The founding agencies.
+    pub agencies: Vec<GenesisAgency>,
+    /// Governance.
+    pub governance: GenesisGovernance,
+}
+
+impl Genesis {
+    /// A one-agency dev genesis administered by `admin`.
+    pub fn dev(chain_id: &str, admin: AccountId) -> Genesis {
+        Genesis {
+            version: 1,
+            chain_id: chain_id.to_string(),
+            agencies: vec![GenesisAgency {
+                id: "dev-agency".into(),
+                name: "Development agency".into(),
+                administrators: vec![admin],
+                policy_threshold: 1,
+            }],
+            governance: GenesisGovernance {
+                create_agency_threshold: 1,
+            },
+        }
+    }
+
+    /// Parses and checks a genesis file's text.
+    pub fn parse(text: &str) -> Result<Genesis, String> {
+        let g: Genesis =
+            serde_json::from_str(text).map_err(|e| format!("genesis is not valid: {e}"))?;
+        g.validate()?;
+        Ok(g)
+    }
+
+    /// Checks every limit and reference.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.version != 1 {
+            return Err("genesis version must be 1".into());
+        }
+        if self.chain_id.is_empty()
+            || self.chain_id.len() > 64
+            || !self.chain_id.bytes().all(|b| b.is_ascii_graphic())
+        {
+            return Err("chain_id must be 1..=64 printable ASCII characters".into());
+        }
+        if self.agencies.is_empty() || self.agencies.len() > GENESIS_AGENCIES_MAX {
+            return Err(format!("genesis names 1..={GENESIS_AGENCIES_MAX} agencies"));
+        }
+        let mut ids: Vec<&str> = self.agencies.iter().map(|a| a.id.as_str()).collect();
+        ids.sort();
+        ids.dedup();
+        if ids.len() != self.agencies.len() {
+            return Err("agency ids must be distinct".into());
+        }
+        for a in &self.agencies {
+            check_agency_id(&a.id).map_err(|e| format!("agency '{}': {}", a.id, e.message))?;
+            if a.name.is_empty() || a.name.len() > AGENCY_NAME_BYTES_MAX {
+                return Err(format!(
+                    "agency '{}': name must be 1..={AGENCY_NAME_BYTES_MAX} bytes",
+                    a.id
+                ));
+            }
+            let mut admins = a.administrators.clone();
+            admins.sort();
+            admins.dedup();
+            if admins.is_empty()
+                || admins.len() != a.administrators.len()
+                || admins.len() > ADMINISTRATORS_MAX
+            {
+                return Err(format!(
+                    "agency '{}': 1..={ADMINISTRATORS_MAX} distinct administrators",
+                    a.id
+                ));
+            }
+            if a.policy_threshold == 0 || a.policy_threshold as usize > admins.len() {
+                return Err(format!(
+                    "agency '{}': policy_threshold must be 1..=administrators",
+                    a.id
+                ));
+            }
+        }
+        let t = self.governance.create_agency_threshold;
+        if t == 0 || t as usize > self.agencies.len() {
+            return Err("governance.create_agency_threshold must be 1..=number of agencies".into());
+        }
+        Ok(())
+    }
+
+    /// The state before the first block.
+    pub fn initial_state(&self) -> StateTree {
+        let mut s = StateTree::new();
+        let mut put = |k: Vec<u8>, v: &dyn erased::Json| s.insert(&k, &v.bytes());
+        for a in &self.agencies {
+            put(
+                authz::agency_key(&a.id),
+                &Agency {
+                    id: a.id.clone(),
+                    name: a.name.clone(),
+                    created_height: 0,
+                    policy_threshold: a.policy_threshold,
+                    administrators: a.administrators.len() as u32,
+                },
+            );
+            for admin in &a.administrators {
+                put(
+                    authz::member_key(&a.id, admin),
+                    &Membership {
+                        roles: vec![Role::Administrator],
+                        since_height: 0,
+                    },
+                );
+            }
+        }
+        put(
+            governance_key(),
+            &Governance {
+                create_agency_threshold: self.governance.create_agency_threshold,
+                agencies: self.agencies.len() as u32,
+            },
+        );
+        s
+    }
+}
+
+mod erased {
+    /// Canonical JSON of a record, as modules store it.
+    pub trait Json {
+        fn bytes(&self) -> Vec<u8>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn bytes(&self) -> Vec<u8> {
+            super::canonicalize(self).expect("genesis records are canonicalisable")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_names_the_problem() {
+        let admin = AccountId([1; 32]);
+        let g = Genesis::dev("c", admin);
+        assert!(g.validate().is_ok());
+        let mut bad = g.clone();
+        bad.agencies[0].policy_threshold = 2;
+        assert!(bad.validate().unwrap_err().contains("policy_threshold"));
+        let mut bad = g.clone();
+        bad.governance.create_agency_threshold = 2;
+        assert!(bad
+            .validate()
+            .unwrap_err()
+            .contains("create_agency_threshold"));
+        let mut bad = g.clone();
+        bad.agencies.push(bad.agencies[0].clone());
+        assert!(bad.validate().unwrap_err().contains("distinct"));
+        assert!(Genesis::parse("{\"version\":1}").is_err());
+        let text = serde_json::to_string(&g).unwrap();
+        assert_eq!(Genesis::parse(&text).unwrap(), g);
+    }
+}

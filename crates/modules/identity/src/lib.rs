@@ -1,0 +1,18 @@
+//! The `identity` module: agencies, their members and roles, M-of-N
+//! proposals for sensitive acts, key rotation, guardian recovery, genesis
+//! and DID documents.
+//!
+//! Roles and current keys are stored in the layout `publica_runtime::authz`
+//! fixes, so the runtime checks every module's calls against them before
+//! the module runs.
+
+pub mod codes;
+pub mod did;
+pub mod genesis;
+pub mod module;
+pub mod proposal;
+pub mod recovery;
+pub mod state;
+
+pub use genesis::{Genesis, GenesisAgency};
+pub use module::Identity;
