@@ -1,0 +1,571 @@
+//! Identity flows through the real runtime: each call is a signed
+//! transaction in its own block, and the blocks replay from genesis to the
+//! same roots at the end of every test.
+
+use publica_crypto::{tx_id, Keypair};
+use publica_identity::recovery::key_proof_message;
+use publica_identity::{Genesis, GenesisAgency, Identity};
+use publica_log::MerkleLog;
+use publica_runtime::authz::{current_key, has_role, Role};
+use publica_runtime::{assemble_block, BlockEnv, Runtime};
+use publica_state::StateTree;
+use publica_types::Block;
+use publica_types::{AccountId, Call, Envelope, Expiry, TxBody, TxStatus, VerifiedTx};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+const CHAIN: &str = "t";
+
+struct Chain {
+    rt: Runtime,
+    genesis: Genesis,
+    state: StateTree,
+    log: MerkleLog,
+    blocks: Vec<Block>,
+    nonces: HashMap<AccountId, u64>,
+}
+
+fn runtime() -> Runtime {
+    let mut rt = Runtime::new();
+    rt.register(Box::new(Identity));
+    rt
+}
+
+impl Chain {
+    fn new(genesis: Genesis) -> Chain {
+        Chain {
+            rt: runtime(),
+            state: genesis.initial_state(),
+            genesis,
+            log: MerkleLog::new(),
+            blocks: vec![],
+            nonces: HashMap::new(),
+        }
+    }
+
+    fn height(&self) -> u64 {
+        self.blocks.len() as u64
+    }
+
+    /// Signs `account`'s call with `key` and runs it in a new block.
+    fn call_as(
+        &mut self,
+        account: AccountId,
+        key: &Keypair,
+        method: &str,
+        args: Value,
+    ) -> Result<(), String> {
+        let nonce = self.nonces.get(&account).copied().unwrap_or(0) + 1;
+        let body = TxBody {
+            chain_id: CHAIN.into(),
+            nonce,
+            expiry: Expiry::Height(1 << 40),
+            call: Call {
+                module: "identity".into(),
+                method: method.into(),
+                args,
+            },
+        };
+        let bytes = body.signing_bytes().unwrap();
+        let tx = VerifiedTx {
+            id: tx_id(&account, &bytes),
+            envelope: Envelope {
+                signature: key.sign(&bytes),
+                signer: account,
+                body,
+            },
+        };
+        let height = self.height() + 1;
+        let env = BlockEnv {
+            chain_id: CHAIN.into(),
+            height,
+            time_ms: height,
+        };
+        let outcome = self
+            .rt
+            .execute_block(&mut self.state, &env, std::slice::from_ref(&tx))
+            .pop()
+            .unwrap();
+        let parent = self.blocks.last().map(|b| b.header.clone());
+        let block = assemble_block(
+            &env,
+            parent.as_ref(),
+            vec![tx.envelope],
+            vec![outcome.clone()],
+            self.state.root(),
+            &mut self.log,
+        );
+        self.blocks.push(block);
+        let committed = publica_runtime::nonce::committed_nonce(&self.state, &account);
+        self.nonces.insert(account, committed);
+        match outcome.status {
+            TxStatus::Ok => Ok(()),
+            TxStatus::Failed => Err(outcome.error.unwrap().code),
+        }
+    }
+
+    fn call(&mut self, key: &Keypair, method: &str, args: Value) -> Result<(), String> {
+        self.call_as(key.account(), key, method, args)
+    }
+
+    fn idle(&mut self, blocks: u64) {
+        // An empty block advances the height.
+        for _ in 0..blocks {
+            let height = self.height() + 1;
+            let env = BlockEnv {
+                chain_id: CHAIN.into(),
+                height,
+                time_ms: height,
+            };
+            let parent = self.blocks.last().map(|b| b.header.clone());
+            let block = assemble_block(
+                &env,
+                parent.as_ref(),
+                vec![],
+                vec![],
+                self.state.root(),
+                &mut self.log,
+            );
+            self.blocks.push(block);
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<Value> {
+        self.state
+            .get(key.as_bytes())
+            .map(|b| serde_json::from_slice(b).unwrap())
+    }
+
+    /// Replaying every block from genesis reproduces every root.
+    fn check_replay(&self) {
+        let mut state = self.genesis.initial_state();
+        let mut log = MerkleLog::new();
+        let mut parent = None;
+        for b in &self.blocks {
+            self.rt
+                .replay_block(&mut state, &mut log, parent.as_ref(), b)
+                .expect("replay reproduces the block");
+            parent = Some(b.header.clone());
+        }
+        assert_eq!(state.root(), self.state.clone().root());
+    }
+}
+
+fn keys(n: usize) -> Vec<Keypair> {
+    (0..n).map(|_| Keypair::generate()).collect()
+}
+
+fn two_agencies(a: &[&Keypair], b: &[&Keypair], a_threshold: u32, gov: u32) -> Genesis {
+    Genesis {
+        version: 1,
+        chain_id: CHAIN.into(),
+        agencies: vec![
+            GenesisAgency {
+                id: "city".into(),
+                name: "City".into(),
+                administrators: a.iter().map(|k| k.account()).collect(),
+                policy_threshold: a_threshold,
+            },
+            GenesisAgency {
+                id: "ministry".into(),
+                name: "Ministry".into(),
+                administrators: b.iter().map(|k| k.account()).collect(),
+                policy_threshold: 1,
+            },
+        ],
+        governance: publica_identity::genesis::GenesisGovernance {
+            create_agency_threshold: gov,
+        },
+    }
+}
+
+#[test]
+fn members_and_roles_are_administered_by_administrators() {
+    let k = keys(4);
+    let (admin, other_admin, clerk, stranger) = (&k[0], &k[1], &k[2], &k[3]);
+    let mut c = Chain::new(two_agencies(&[admin], &[other_admin], 1, 1));
+    let acct = |kp: &Keypair| json!(kp.account());
+    assert_eq!(
+        c.call(
+            admin,
+            "add_member",
+            json!({"agency": "city", "account": acct(clerk), "roles": ["treasurer", "auditor"]})
+        ),
+        Ok(())
+    );
+    assert!(has_role(
+        &c.state,
+        "city",
+        &clerk.account(),
+        Role::Treasurer
+    ));
+    assert!(
+        !has_role(&c.state, "ministry", &clerk.account(), Role::Treasurer),
+        "roles are scoped to their agency"
+    );
+    // Not an administrator of this agency, or not at all.
+    assert_eq!(
+        c.call(
+            other_admin,
+            "grant_role",
+            json!({"agency": "city", "account": acct(stranger), "role": "issuer"})
+        ),
+        Err("auth.unauthorized".into())
+    );
+    assert_eq!(
+        c.call(
+            clerk,
+            "grant_role",
+            json!({"agency": "city", "account": acct(stranger), "role": "issuer"})
+        ),
+        Err("auth.unauthorized".into())
+    );
+    assert_eq!(
+        c.call(
+            admin,
+            "grant_role",
+            json!({"agency": "nowhere", "account": acct(stranger), "role": "issuer"})
+        ),
+        Err("auth.unknown_agency".into())
+    );
+    assert_eq!(
+        c.call(
+            admin,
+            "grant_role",
+            json!({"agency": "city", "account": acct(stranger), "role": "mayor"})
+        ),
+        Err("call.invalid_args".into())
+    );
+    assert_eq!(
+        c.call(
+            admin,
+            "grant_role",
+            json!({"agency": "city", "account": acct(stranger), "role": "administrator"})
+        ),
+        Err("identity.needs_proposal".into())
+    );
+    assert_eq!(
+        c.call(
+            admin,
+            "revoke_role",
+            json!({"agency": "city", "account": acct(clerk), "role": "issuer"})
+        ),
+        Err("identity.role_not_held".into())
+    );
+    assert_eq!(
+        c.call(
+            admin,
+            "revoke_role",
+            json!({"agency": "city", "account": acct(clerk), "role": "treasurer"})
+        ),
+        Ok(())
+    );
+    assert!(!has_role(
+        &c.state,
+        "city",
+        &clerk.account(),
+        Role::Treasurer
+    ));
+    assert!(has_role(&c.state, "city", &clerk.account(), Role::Auditor));
+    assert_eq!(
+        c.call(
+            admin,
+            "remove_member",
+            json!({"agency": "city", "account": acct(clerk)})
+        ),
+        Ok(())
+    );
+    assert_eq!(
+        c.call(
+            admin,
+            "remove_member",
+            json!({"agency": "city", "account": acct(clerk)})
+        ),
+        Err("identity.not_member".into())
+    );
+    assert_eq!(
+        c.call(
+            admin,
+            "remove_member",
+            json!({"agency": "city", "account": acct(admin)})
+        ),
+        Err("identity.needs_proposal".into())
+    );
+    assert_eq!(
+        c.call(admin, "no_such", json!({})),
+        Err("call.unknown_method".into())
+    );
+    c.check_replay();
+}
+
+#[test]
+fn proposals_need_their_threshold_and_expire() {
+    let k = keys(5);
+    let (a1, a2, b1, newcomer, stranger) = (&k[0], &k[1], &k[2], &k[3], &k[4]);
+    // Two agencies must approve a new agency; the city needs 2 of its 2
+    // administrators for its own sensitive acts.
+    let mut c = Chain::new(two_agencies(&[a1, a2], &[b1], 2, 2));
+    let create = json!({"kind": "create_agency", "id": "schools", "name": "Schools", "administrators": [newcomer.account()], "policy_threshold": 1});
+    assert_eq!(
+        c.call(
+            stranger,
+            "propose",
+            json!({"as_agency": "city", "action": create})
+        ),
+        Err("auth.unauthorized".into())
+    );
+    assert_eq!(
+        c.call(
+            a1,
+            "propose",
+            json!({"as_agency": "city", "action": create})
+        ),
+        Ok(())
+    );
+    assert_eq!(
+        c.get("identity/proposal/00000000000000000001").unwrap()["status"],
+        "pending"
+    );
+    assert!(
+        c.get("identity/agency/schools").is_none(),
+        "not before the threshold"
+    );
+    // One approval per agency for chain-wide acts.
+    assert_eq!(
+        c.call(a2, "approve", json!({"as_agency": "city", "proposal": 1})),
+        Err("identity.already_approved".into())
+    );
+    assert_eq!(
+        c.call(a1, "execute", json!({"proposal": 1})),
+        Err("identity.threshold_not_met".into())
+    );
+    assert_eq!(
+        c.call(
+            b1,
+            "approve",
+            json!({"as_agency": "ministry", "proposal": 1})
+        ),
+        Ok(())
+    );
+    let p = c.get("identity/proposal/00000000000000000001").unwrap();
+    assert_eq!(p["status"], "executed");
+    assert_eq!(
+        p["approvals"].as_array().unwrap().len(),
+        2,
+        "approvals stay visible"
+    );
+    assert!(has_role(
+        &c.state,
+        "schools",
+        &newcomer.account(),
+        Role::Administrator
+    ));
+    assert_eq!(
+        c.call(
+            b1,
+            "approve",
+            json!({"as_agency": "ministry", "proposal": 1})
+        ),
+        Err("identity.proposal_closed".into())
+    );
+    assert_eq!(
+        c.call(b1, "execute", json!({"proposal": 1})),
+        Err("identity.proposal_closed".into())
+    );
+    assert_eq!(
+        c.call(
+            b1,
+            "approve",
+            json!({"as_agency": "ministry", "proposal": 99})
+        ),
+        Err("identity.unknown_proposal".into())
+    );
+
+    // The city's own act: only city administrators, two of them.
+    let grant =
+        json!({"kind": "grant_administrator", "agency": "city", "account": stranger.account()});
+    assert_eq!(
+        c.call(
+            b1,
+            "propose",
+            json!({"as_agency": "ministry", "action": grant})
+        ),
+        Err("identity.not_approver".into())
+    );
+    assert_eq!(
+        c.call(
+            a1,
+            "propose",
+            json!({"as_agency": "city", "action": grant, "expires_in_blocks": 2})
+        ),
+        Ok(())
+    );
+    assert_eq!(
+        c.call(
+            b1,
+            "approve",
+            json!({"as_agency": "ministry", "proposal": 2})
+        ),
+        Err("identity.not_approver".into())
+    );
+    c.idle(3);
+    assert_eq!(
+        c.call(a2, "approve", json!({"as_agency": "city", "proposal": 2})),
+        Err("identity.proposal_expired".into())
+    );
+    assert_eq!(
+        c.call(a2, "execute", json!({"proposal": 2})),
+        Err("identity.proposal_expired".into())
+    );
+    assert!(!has_role(
+        &c.state,
+        "city",
+        &stranger.account(),
+        Role::Administrator
+    ));
+    assert_eq!(
+        c.call(a1, "propose", json!({"as_agency": "city", "action": grant})),
+        Ok(())
+    );
+    assert_eq!(
+        c.call(a2, "approve", json!({"as_agency": "city", "proposal": 3})),
+        Ok(())
+    );
+    assert!(has_role(
+        &c.state,
+        "city",
+        &stranger.account(),
+        Role::Administrator
+    ));
+    // A proposal that cannot be carried out is refused up front.
+    let bad = json!({"kind": "set_policy", "agency": "city", "threshold": 9});
+    assert_eq!(
+        c.call(a1, "propose", json!({"as_agency": "city", "action": bad})),
+        Err("identity.invalid_threshold".into())
+    );
+    c.check_replay();
+}
+
+fn proof(account: &AccountId, new: &Keypair) -> String {
+    new.sign(&key_proof_message(CHAIN, account, &new.account()))
+        .to_hex()
+}
+
+#[test]
+fn rotation_moves_signing_to_the_new_key() {
+    let k = keys(4);
+    let (admin, owner, new, wrong) = (&k[0], &k[1], &k[2], &k[3]);
+    let mut c = Chain::new(two_agencies(&[admin], &[wrong], 1, 1));
+    let me = owner.account();
+    assert_eq!(
+        c.call(
+            owner,
+            "rotate_key",
+            json!({"new_key": new.account(), "proof": proof(&me, wrong)})
+        ),
+        Err("identity.bad_key_proof".into())
+    );
+    assert_eq!(
+        c.call(
+            owner,
+            "rotate_key",
+            json!({"new_key": new.account(), "proof": proof(&me, new)})
+        ),
+        Ok(())
+    );
+    assert_eq!(current_key(&c.state, &me), new.account());
+    // The old key no longer signs for the account; the new one does.
+    let g = json!({"guardians": [admin.account()], "threshold": 1, "delay_blocks": 5});
+    assert_eq!(
+        c.call_as(me, owner, "set_guardians", g.clone()),
+        Err("tx.bad_signature".into())
+    );
+    assert_eq!(c.call_as(me, new, "set_guardians", g), Ok(()));
+    assert_eq!(
+        c.call_as(
+            me,
+            new,
+            "rotate_key",
+            json!({"new_key": new.account(), "proof": proof(&me, new)})
+        ),
+        Err("identity.same_key".into())
+    );
+    let doc = publica_identity::did::resolve(&c.state, &format!("did:publica:{me}")).unwrap();
+    assert_eq!(
+        doc["didDocument"]["verificationMethod"][0]["publicKeyMultibase"],
+        publica_identity::did::multikey(&new.account())
+    );
+    let hist = doc["didDocumentMetadata"]["keyHistory"].as_array().unwrap();
+    assert_eq!(hist.len(), 2);
+    assert_eq!(hist[0]["untilHeight"], json!(2));
+    c.check_replay();
+}
+
+#[test]
+fn guardians_recover_a_lost_key_unless_the_owner_vetoes() {
+    let k = keys(6);
+    let (admin, owner, g1, g2, g3, new) = (&k[0], &k[1], &k[2], &k[3], &k[4], &k[5]);
+    let mut c = Chain::new(two_agencies(&[admin], &[g3], 1, 1));
+    let me = owner.account();
+    let acct = json!(me);
+    assert_eq!(
+        c.call(
+            owner,
+            "set_guardians",
+            json!({"guardians": [me], "threshold": 1, "delay_blocks": 3})
+        ),
+        Err("identity.invalid_guardians".into())
+    );
+    assert_eq!(c.call(owner, "set_guardians", json!({"guardians": [g1.account(), g2.account(), g3.account()], "threshold": 4, "delay_blocks": 3})), Err("identity.invalid_threshold".into()));
+    assert_eq!(c.call(owner, "set_guardians", json!({"guardians": [g1.account(), g2.account(), g3.account()], "threshold": 2, "delay_blocks": 3})), Ok(()));
+    let start = json!({"account": acct, "new_key": new.account(), "proof": proof(&me, new)});
+    assert_eq!(
+        c.call(admin, "start_recovery", start.clone()),
+        Err("identity.not_guardian".into())
+    );
+    assert_eq!(c.call(g1, "start_recovery", start.clone()), Ok(()));
+    assert_eq!(
+        c.call(g2, "start_recovery", start.clone()),
+        Err("identity.recovery_active".into())
+    );
+    assert_eq!(
+        c.call(g1, "finish_recovery", json!({"account": acct})),
+        Err("identity.threshold_not_met".into())
+    );
+    assert_eq!(
+        c.call(g1, "approve_recovery", json!({"account": acct})),
+        Err("identity.already_approved".into())
+    );
+    assert_eq!(
+        c.call(g2, "approve_recovery", json!({"account": acct})),
+        Ok(())
+    );
+    assert_eq!(
+        c.call(g2, "finish_recovery", json!({"account": acct})),
+        Err("identity.recovery_delay".into())
+    );
+    // The owner still has the key: veto in time.
+    assert_eq!(c.call(owner, "veto_recovery", json!({})), Ok(()));
+    assert_eq!(
+        c.call(g2, "finish_recovery", json!({"account": acct})),
+        Err("identity.no_recovery".into())
+    );
+    assert_eq!(current_key(&c.state, &me), me);
+    // The key really is lost this time: no veto.
+    assert_eq!(c.call(g3, "start_recovery", start), Ok(()));
+    assert_eq!(
+        c.call(g1, "approve_recovery", json!({"account": acct})),
+        Ok(())
+    );
+    c.idle(3);
+    assert_eq!(
+        c.call(g1, "finish_recovery", json!({"account": acct})),
+        Ok(())
+    );
+    assert_eq!(current_key(&c.state, &me), new.account());
+    assert_eq!(
+        c.call(owner, "veto_recovery", json!({})),
+        Err("tx.bad_signature".into())
+    );
+    c.check_replay();
+}
