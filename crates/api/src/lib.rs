@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod handlers;
+pub mod identity_routes;
 pub mod log_routes;
 pub mod openapi;
 pub mod ratelimit;

@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::ratelimit::RateLimiter;
-use crate::{handlers, log_routes};
+use crate::{handlers, identity_routes, log_routes};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
@@ -88,6 +88,14 @@ pub fn router(state: AppState) -> Router {
         .route("/tile/{*path}", get(log_routes::tile))
         .route("/v1/log", get(log_routes::log_info))
         .route("/v1/log/consistency", get(log_routes::consistency))
+        .route("/v1/identity/did/{did}", get(identity_routes::resolve_did))
+        .route("/v1/identity/agencies", get(identity_routes::agencies))
+        .route(
+            "/v1/identity/agencies/{agency}/members",
+            get(identity_routes::members),
+        )
+        .route("/v1/identity/proposals", get(identity_routes::proposals))
+        .route("/v1/genesis", get(identity_routes::genesis))
         .route("/healthz", get(handlers::healthz))
         .route("/readyz", get(handlers::readyz))
         .route("/metrics", get(handlers::metrics))

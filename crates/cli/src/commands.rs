@@ -41,6 +41,48 @@ enum Cmd {
     /// Watch a node's transparency log.
     #[command(subcommand)]
     Log(LogCmd),
+    /// Identity calls that need more than `tx send` (key proofs).
+    #[command(subcommand)]
+    Identity(IdentityCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum IdentityCmd {
+    /// Rotate an account's key: signed by the current key, with a proof of
+    /// possession by the new one.
+    RotateKey {
+        /// Current key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// New key file.
+        #[arg(long)]
+        new_key: PathBuf,
+        /// The account (default: the current key file's account).
+        #[arg(long)]
+        account: Option<String>,
+        #[command(flatten)]
+        pass: PassArgs,
+        /// Node URL.
+        #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
+        node: String,
+    },
+    /// As a guardian, start recovering `account` to a new key.
+    StartRecovery {
+        /// The guardian's key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The account to recover.
+        #[arg(long)]
+        account: String,
+        /// The account's new key file (its owner's).
+        #[arg(long)]
+        new_key: PathBuf,
+        #[command(flatten)]
+        pass: PassArgs,
+        /// Node URL.
+        #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
+        node: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -173,6 +215,10 @@ struct CallArgs {
     /// Arguments as a JSON object.
     #[arg(long, default_value = "{}")]
     args: String,
+    /// The account signed for, when its key was rotated (default: the key
+    /// file's own account).
+    #[arg(long)]
+    account: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -242,6 +288,28 @@ enum QueryCmd {
         key: String,
         #[arg(long)]
         verify: bool,
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// Resolve a DID (`did:publica:<account hex | agency id>`).
+    Did {
+        did: String,
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// Every agency.
+    Agencies(NodeArg),
+    /// An agency's members and roles.
+    Members {
+        agency: String,
+        #[command(flatten)]
+        node: NodeArg,
+    },
+    /// Multi-signature proposals and their approvals.
+    Proposals {
+        /// pending, executed or expired.
+        #[arg(long)]
+        status: Option<String>,
         #[command(flatten)]
         node: NodeArg,
     },
@@ -324,6 +392,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 checks,
             ))
         }
+        Cmd::Identity(cmd) => runtime()?.block_on(run_identity(cmd)),
         Cmd::Admin(AdminCmd::VerifyChain { data_dir }) => {
             let blocks = publica_node::verify_chain(&data_dir)?;
             print_json(&json!({"verified_blocks": blocks, "data_dir": data_dir}));
@@ -501,6 +570,86 @@ fn open_key(path: &Path, pass: &PassArgs) -> Result<Keypair> {
     }
 }
 
+fn signer_of(call: &CallArgs, kp: &Keypair) -> Result<publica_types::AccountId> {
+    match &call.account {
+        Some(a) => a.parse().map_err(|e| anyhow!("--account: {e}")),
+        None => Ok(kp.account()),
+    }
+}
+
+/// Builds the args of a key change and sends it through `tx send`'s path.
+async fn run_identity(cmd: IdentityCmd) -> Result<()> {
+    let (key, pass, node, method, account, new_key_file) = match cmd {
+        IdentityCmd::RotateKey {
+            key,
+            new_key,
+            account,
+            pass,
+            node,
+        } => (key, pass, node, "rotate_key", account, new_key),
+        IdentityCmd::StartRecovery {
+            key,
+            account,
+            new_key,
+            pass,
+            node,
+        } => (key, pass, node, "start_recovery", Some(account), new_key),
+    };
+    let signer_kp = open_key(&key, &pass)?;
+    let new_kp = open_key(&new_key_file, &pass)?;
+    let client = Client::new(&node)?;
+    let status = client.get_ok("/v1/status").await?;
+    let chain_id = status["chain_id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("node status lacks chain_id"))?
+        .to_string();
+    let target: publica_types::AccountId = match &account {
+        Some(a) => a.parse().map_err(|e| anyhow!("--account: {e}"))?,
+        None => signer_kp.account(),
+    };
+    let proof = new_kp.sign(&publica_identity::recovery::key_proof_message(
+        &chain_id,
+        &target,
+        &new_kp.account(),
+    ));
+    let (args, signer_account) = if method == "rotate_key" {
+        (
+            json!({"new_key": new_kp.account(), "proof": proof}),
+            account,
+        )
+    } else {
+        (
+            json!({"account": target, "new_key": new_kp.account(), "proof": proof}),
+            None,
+        )
+    };
+    let call = CallArgs {
+        key,
+        pass,
+        module: "identity".into(),
+        method: method.into(),
+        args: args.to_string(),
+        account: signer_account,
+    };
+    let nonce = client
+        .get_ok(&format!(
+            "/v1/accounts/{}/nonce",
+            signer_of(&call, &signer_kp)?
+        ))
+        .await?["next_nonce"]
+        .as_u64()
+        .ok_or_else(|| anyhow!("node answer lacks next_nonce"))?;
+    let height = status["height"].as_u64().unwrap_or(0);
+    let env = build_envelope(
+        &call,
+        &signer_kp,
+        chain_id,
+        nonce,
+        Expiry::Height(height + 1_000),
+    )?;
+    submit_and_wait(&client, &env, true).await
+}
+
 fn build_envelope(
     call: &CallArgs,
     kp: &Keypair,
@@ -525,7 +674,7 @@ fn build_envelope(
     let signature = kp.sign(&bytes);
     Ok(Envelope {
         body,
-        signer: kp.account(),
+        signer: signer_of(call, kp)?,
         signature,
     })
 }
@@ -583,7 +732,7 @@ async fn run_tx(t: TxCmd) -> Result<()> {
                 Some(n) => n,
                 None => {
                     let v = client
-                        .get_ok(&format!("/v1/accounts/{}/nonce", kp.account()))
+                        .get_ok(&format!("/v1/accounts/{}/nonce", signer_of(&call, &kp)?))
                         .await?;
                     v["next_nonce"]
                         .as_u64()
@@ -632,6 +781,32 @@ async fn run_tx(t: TxCmd) -> Result<()> {
 async fn run_query(q: QueryCmd) -> Result<()> {
     let v = match q {
         QueryCmd::Status(n) => Client::new(&n.node)?.get_ok("/v1/status").await?,
+        QueryCmd::Did { did, node } => {
+            Client::new(&node.node)?
+                .get_ok(&format!("/v1/identity/did/{}", urlencode(&did)))
+                .await?
+        }
+        QueryCmd::Agencies(n) => {
+            Client::new(&n.node)?
+                .get_ok("/v1/identity/agencies")
+                .await?
+        }
+        QueryCmd::Members { agency, node } => {
+            Client::new(&node.node)?
+                .get_ok(&format!(
+                    "/v1/identity/agencies/{}/members",
+                    urlencode(&agency)
+                ))
+                .await?
+        }
+        QueryCmd::Proposals { status, node } => {
+            let q = status
+                .map(|s| format!("?status={}", urlencode(&s)))
+                .unwrap_or_default();
+            Client::new(&node.node)?
+                .get_ok(&format!("/v1/identity/proposals{q}"))
+                .await?
+        }
         QueryCmd::Block { height, node } => {
             Client::new(&node.node)?
                 .get_ok(&format!("/v1/blocks/{height}"))

@@ -307,4 +307,19 @@ impl Node {
         }
         Ok(Some(out))
     }
+
+    /// Runs a read-only query over the state after the last block; `f` gets
+    /// the state and that block's height.
+    pub fn with_state<R>(&self, f: impl FnOnce(&publica_state::StateTree, u64) -> R) -> R {
+        let chain = self.inner.chain.read().expect("chain lock");
+        let height = chain.tip.as_ref().map(|t| t.height).unwrap_or(0);
+        f(&chain.state, height)
+    }
+
+    /// The chain's genesis.
+    pub fn genesis(&self) -> Option<publica_identity::Genesis> {
+        crate::genesis::read_genesis(self.inner.data_dir.path())
+            .ok()
+            .flatten()
+    }
 }

@@ -11,6 +11,7 @@ pub mod did;
 pub mod genesis;
 pub mod module;
 pub mod proposal;
+pub mod queries;
 pub mod recovery;
 pub mod state;
 
