@@ -81,3 +81,12 @@ impl IntoResponse for ApiError {
         (self.status, Json(self.body)).into_response()
     }
 }
+
+/// A query string, or a 400 with `code` saying what was wrong with it.
+pub fn query_params<T>(
+    q: Result<axum::extract::Query<T>, axum::extract::rejection::QueryRejection>,
+    code: &str,
+) -> Result<T, ApiError> {
+    q.map(|axum::extract::Query(v)| v)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, code, e.body_text()))
+}

@@ -231,13 +231,7 @@ pub async fn get_tx(
     q: Result<Query<WaitQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let id = parse_hash(&id, "tx_id")?;
-    let Query(q) = q.map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            codes::REQUEST_INVALID_PARAM,
-            e.body_text(),
-        )
-    })?;
+    let q = crate::error::query_params(q, codes::REQUEST_INVALID_PARAM)?;
     let wait = q.wait_ms.unwrap_or(0);
     if wait > RECEIPT_WAIT_MS_MAX {
         return Err(ApiError::new(
@@ -322,13 +316,7 @@ pub async fn get_state(
     State(state): State<AppState>,
     q: Result<Query<StateQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = q.map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            codes::STATE_INVALID_KEY,
-            e.body_text(),
-        )
-    })?;
+    let q = crate::error::query_params(q, codes::STATE_INVALID_KEY)?;
     let key = q.key;
     if key.is_empty()
         || key.len() > limits::STATE_KEY_BYTES_MAX

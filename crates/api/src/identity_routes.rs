@@ -78,13 +78,7 @@ fn limit(q: &ListQuery) -> Result<usize, ApiError> {
 type QueryResult = Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>;
 
 fn list_query(q: QueryResult) -> Result<ListQuery, ApiError> {
-    q.map(|Query(q)| q).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            codes::REQUEST_INVALID_PARAM,
-            e.body_text(),
-        )
-    })
+    crate::error::query_params(q, codes::REQUEST_INVALID_PARAM)
 }
 
 /// Every agency.

@@ -114,13 +114,7 @@ pub async fn consistency(
     State(state): State<AppState>,
     q: Result<Query<ConsistencyQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = q.map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            codes::REQUEST_INVALID_PARAM,
-            e.body_text(),
-        )
-    })?;
+    let q = crate::error::query_params(q, codes::REQUEST_INVALID_PARAM)?;
     let proof = state
         .node
         .consistency_proof(q.from, q.to)

@@ -395,23 +395,7 @@ fn torn_tail_is_cut_and_mid_log_corruption_refuses_to_start() {
     let node = TestNode::start_in(dir.path(), &[]);
     let kp = Keypair::generate();
     for n in 1..=3 {
-        let (_, v) = submit(
-            &node,
-            &system_tx(
-                &kp,
-                n,
-                if n == 1 {
-                    "register_account"
-                } else {
-                    "set_note"
-                },
-                if n == 1 {
-                    json!({})
-                } else {
-                    json!({"note": "n"})
-                },
-            ),
-        );
+        let (_, v) = submit(&node, &common::note_tx(&kp, n, "n"));
         receipt(&node, v["tx_id"].as_str().unwrap());
     }
     let (_, st) = get(&format!("{}/v1/status", node.url));

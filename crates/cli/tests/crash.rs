@@ -147,22 +147,7 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
         if rng.below(2) == 0 {
             let kp = Keypair::generate();
             let batch: Vec<Value> = (1..=50u64)
-                .map(|n| {
-                    json!(common::system_tx(
-                        &kp,
-                        n,
-                        if n == 1 {
-                            "register_account"
-                        } else {
-                            "set_note"
-                        },
-                        if n == 1 {
-                            json!({})
-                        } else {
-                            json!({"note": "b"})
-                        }
-                    ))
-                })
+                .map(|n| json!(common::note_tx(&kp, n, "b")))
                 .collect();
             let _ = post(
                 &format!("{}/v1/transactions/batch", node.url),

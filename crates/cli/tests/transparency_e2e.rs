@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{get, post, receipt, submit, system_tx, TestNode};
+use common::{get, post, receipt, TestNode};
 use publica_crypto::Keypair;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -32,26 +32,6 @@ fn bytes(url: &str) -> (u16, Vec<u8>, reqwest::header::HeaderMap) {
     (status, r.bytes().unwrap().to_vec(), headers)
 }
 
-/// Registers a fresh account and sets `n - 1` notes; returns the tx ids.
-fn commit_some(node: &TestNode, n: u64) -> Vec<String> {
-    let kp = Keypair::generate();
-    let mut ids = Vec::new();
-    for nonce in 1..=n {
-        let (m, a) = if nonce == 1 {
-            ("register_account", json!({}))
-        } else {
-            ("set_note", json!({"note": format!("{nonce}")}))
-        };
-        let (s, v) = submit(node, &system_tx(&kp, nonce, m, a));
-        assert_eq!(s, 202, "{v}");
-        ids.push(v["tx_id"].as_str().unwrap().to_string());
-    }
-    for id in &ids {
-        receipt(node, id);
-    }
-    ids
-}
-
 fn log_key(node: &TestNode) -> String {
     get(&format!("{}/v1/log", node.url)).1["verifier_key"]
         .as_str()
@@ -69,7 +49,7 @@ fn write(dir: &Path, name: &str, content: &str) -> String {
 fn receipts_verify_offline_and_tampering_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let node = TestNode::start_in(dir.path(), &[]);
-    let ids = commit_some(&node, 4);
+    let ids = common::commit_notes(&node, 4);
     let key = log_key(&node);
     let files = tempfile::tempdir().unwrap();
     let (_, r) = get(&format!("{}/v1/transactions/{}", node.url, ids[1]));
@@ -147,7 +127,7 @@ fn checkpoints_survive_kill_9_and_consistency_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let files = tempfile::tempdir().unwrap();
     let node = TestNode::start_in(dir.path(), &[]);
-    commit_some(&node, 3);
+    common::commit_notes(&node, 3);
     let key = log_key(&node);
     let (_, old, _) = text(&format!("{}/checkpoint", node.url));
     node.kill9();
@@ -159,7 +139,7 @@ fn checkpoints_survive_kill_9_and_consistency_verifies() {
         "same size, same checkpoint bytes after a restart"
     );
     assert_eq!(log_key(&node), key, "the log key persists");
-    commit_some(&node, 5);
+    common::commit_notes(&node, 5);
     let (_, new, _) = text(&format!("{}/checkpoint", node.url));
     let size = |cp: &str| cp.split('\n').nth(1).unwrap().parse::<u64>().unwrap();
     let (s, proof) = get(&format!(
@@ -228,22 +208,7 @@ fn tiles_and_entry_bundles_rebuild_the_checkpointed_root() {
     // 300 transactions: one full level-0 tile and a partial one.
     let kp = Keypair::generate();
     let batch: Vec<Value> = (1..=300u64)
-        .map(|n| {
-            json!(system_tx(
-                &kp,
-                n,
-                if n == 1 {
-                    "register_account"
-                } else {
-                    "set_note"
-                },
-                if n == 1 {
-                    json!({})
-                } else {
-                    json!({"note": "t"})
-                }
-            ))
-        })
+        .map(|n| json!(common::note_tx(&kp, n, "t")))
         .collect();
     let (s, v) = post(
         &format!("{}/v1/transactions/batch", node.url),
@@ -314,7 +279,7 @@ fn the_monitor_alarms_on_a_forked_log() {
     let a_dir = tempfile::tempdir().unwrap();
     let b_dir = tempfile::tempdir().unwrap();
     let a = TestNode::start_in(a_dir.path(), &[]);
-    commit_some(&a, 2);
+    common::commit_notes(&a, 2);
     std::fs::copy(
         a_dir.path().join("log-key.json"),
         b_dir.path().join("log-key.json"),
@@ -341,7 +306,7 @@ fn the_monitor_alarms_on_a_forked_log() {
     a.kill9();
     // The other history answers at the same address.
     let b = TestNode::start_in(b_dir.path(), &["--listen", &addr]);
-    commit_some(&b, 3);
+    common::commit_notes(&b, 3);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let status = loop {
         if let Some(s) = watch.try_wait().unwrap() {

@@ -197,6 +197,16 @@ pub fn system_tx(kp: &Keypair, nonce: u64, method: &str, args: Value) -> Envelop
     )
 }
 
+/// The `n`-th transaction of an account that registers (nonce 1) and then
+/// sets notes: the workload most tests need.
+pub fn note_tx(kp: &Keypair, n: u64, note: &str) -> Envelope {
+    if n == 1 {
+        system_tx(kp, 1, "register_account", json!({}))
+    } else {
+        system_tx(kp, n, "set_note", json!({ "note": note }))
+    }
+}
+
 /// Submits one envelope; returns (status, answer).
 pub fn submit(node: &TestNode, env: &Envelope) -> (u16, Value) {
     post(&format!("{}/v1/transactions", node.url), &json!(env))
@@ -216,4 +226,21 @@ pub fn receipt(node: &TestNode, tx_id: &str) -> Value {
         }
     }
     panic!("no receipt for {tx_id} within 30 s")
+}
+
+/// A fresh account registers and sets `n - 1` notes; waits for every
+/// receipt and returns the transaction ids.
+pub fn commit_notes(node: &TestNode, n: u64) -> Vec<String> {
+    let kp = Keypair::generate();
+    let ids: Vec<String> = (1..=n)
+        .map(|nonce| {
+            let (s, v) = submit(node, &note_tx(&kp, nonce, &nonce.to_string()));
+            assert_eq!(s, 202, "{v}");
+            v["tx_id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    for id in &ids {
+        receipt(node, id);
+    }
+    ids
 }
