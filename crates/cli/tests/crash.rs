@@ -199,17 +199,6 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
     drop(node);
 
     // Replaying the log from genesis reproduces every state root.
-    let out = std::process::Command::new(common::bin())
-        .args(["admin", "verify-chain", "--data-dir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "verify-chain failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["verified_blocks"].as_u64().unwrap(), height);
+    assert_eq!(common::verify_chain(dir.path()), height);
     eprintln!("crash test: {KILLS} kills, {committed} receipts checked, {height} blocks replayed");
 }

@@ -257,16 +257,7 @@ fn proposals_under_a_custom_genesis_and_rotation_by_cli_survive_replay() {
         "tx.bad_signature"
     );
     drop(node);
-    let out = Command::new(common::bin())
-        .args(["admin", "verify-chain", "--data-dir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::verify_chain(dir.path());
     // A different genesis on the same directory is refused.
     let other = files.path().join("other.json");
     let mut g2 = genesis.clone();

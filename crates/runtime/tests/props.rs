@@ -58,13 +58,7 @@ fn make_call(c: u8, note_len: usize) -> (String, String, Value) {
 }
 
 fn entries(s: &StateTree) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let mut v: Vec<_> = s
-        .entries()
-        .into_iter()
-        .map(|(k, v)| (k.to_vec(), v.to_vec()))
-        .collect();
-    v.sort();
-    v
+    s.sorted_entries()
 }
 
 proptest! {

@@ -198,6 +198,11 @@ impl StateTree {
         out
     }
 
+    /// Every entry as owned pairs, in key order: for comparing whole states.
+    pub fn sorted_entries(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        self.scan_prefix(b"", usize::MAX)
+    }
+
     /// Entries whose key starts with `prefix`, in key order, at most `limit`.
     /// This scans the whole state; it serves queries, not the hot path.
     pub fn scan_prefix(&self, prefix: &[u8], limit: usize) -> Vec<(Vec<u8>, Vec<u8>)> {

@@ -244,3 +244,20 @@ pub fn commit_notes(node: &TestNode, n: u64) -> Vec<String> {
     }
     ids
 }
+
+/// Runs `publica admin verify-chain` on a stopped node's data directory,
+/// requires success, and returns how many blocks were replayed.
+pub fn verify_chain(data_dir: &Path) -> u64 {
+    let out = Command::new(bin())
+        .args(["admin", "verify-chain", "--data-dir"])
+        .arg(data_dir)
+        .output()
+        .expect("running publica admin verify-chain");
+    assert!(
+        out.status.success(),
+        "verify-chain failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("verify-chain prints JSON");
+    report["verified_blocks"].as_u64().expect("verified_blocks")
+}

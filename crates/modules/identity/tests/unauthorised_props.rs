@@ -17,13 +17,7 @@ const AGENCIES: [&str; 3] = ["a", "b", "nowhere"];
 const ROLES: [&str; 3] = ["treasurer", "administrator", "issuer"];
 
 fn entries(s: &StateTree) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let mut v: Vec<_> = s
-        .entries()
-        .into_iter()
-        .map(|(k, v)| (k.to_vec(), v.to_vec()))
-        .collect();
-    v.sort();
-    v
+    s.sorted_entries()
 }
 
 #[derive(Debug, Clone)]
