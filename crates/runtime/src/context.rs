@@ -91,6 +91,26 @@ impl<'a> CallContext<'a> {
         self.writes.insert(key, None);
     }
 
+    /// Reads a typed record (stored by [`Self::write`]); `None` if absent.
+    /// A record that does not decode is a bug in the module that wrote it.
+    pub fn read<T: serde::de::DeserializeOwned>(&self, key: &[u8]) -> Option<T> {
+        self.get(key)
+            .map(|b| serde_json::from_slice(&b).expect("modules read back the records they wrote"))
+    }
+
+    /// Writes a typed record as canonical JSON under this module's `key`.
+    pub fn write<T: serde::Serialize>(&mut self, key: Vec<u8>, value: &T) {
+        let v = serde_json::to_value(value).expect("records serialise");
+        self.put_json(key, &v);
+    }
+
+    /// True when `account` holds `role` in `agency`, as of this call
+    /// (including this call's own writes).
+    pub fn has_role(&self, agency: &str, account: &AccountId, role: crate::authz::Role) -> bool {
+        self.read::<crate::authz::Membership>(&crate::authz::member_key(agency, account))
+            .is_some_and(|m| m.roles.contains(&role))
+    }
+
     /// Records an event.
     pub fn emit(&mut self, kind: &str, data: Value) {
         self.events.push(Event {

@@ -14,6 +14,7 @@ pub mod nonce;
 pub mod receipt;
 pub mod runtime;
 pub mod system;
+pub mod testkit;
 
 pub use block::{
     append_to_log, assemble_block, block_hash, log_entry, outcome_leaf, tx_leaf, BlockEnv,

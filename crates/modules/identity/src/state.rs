@@ -92,8 +92,7 @@ pub fn read<T: DeserializeOwned>(ctx: &CallContext<'_>, key: &[u8]) -> Option<T>
 
 /// Writes a typed record.
 pub fn write<T: Serialize>(ctx: &mut CallContext<'_>, key: Vec<u8>, value: &T) {
-    let v = serde_json::to_value(value).expect("records serialise");
-    ctx.put_json(key, &v);
+    ctx.write(key, value);
 }
 
 /// State key of the governance record.

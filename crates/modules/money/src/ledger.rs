@@ -1,0 +1,661 @@
+//! The double-entry core: every function moves money between records in
+//! one call's buffered writes, so a failure anywhere leaves no trace.
+
+use crate::codes;
+use crate::model::*;
+use publica_runtime::authz::Role;
+use publica_runtime::CallContext;
+use publica_types::{Amount, TxError};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+pub(crate) fn err(code: &str, msg: impl Into<String>) -> TxError {
+    TxError::new(code, msg)
+}
+
+pub(crate) fn nonzero(amount: Amount) -> Result<(), TxError> {
+    if amount.0 == 0 {
+        return Err(err(codes::ZERO_AMOUNT, "the amount must be positive"));
+    }
+    if amount.0 > i128::MAX as u128 / 4 {
+        return Err(err(codes::OVERFLOW, "the amount is too large"));
+    }
+    Ok(())
+}
+
+pub(crate) fn add(a: Amount, b: Amount) -> Result<Amount, TxError> {
+    a.checked_add(b)
+        .ok_or_else(|| err(codes::OVERFLOW, "amount overflow"))
+}
+
+pub(crate) fn sub(a: Amount, b: Amount) -> Result<Amount, TxError> {
+    a.checked_sub(b)
+        .ok_or_else(|| err(codes::OVERFLOW, "amount underflow"))
+}
+
+pub(crate) fn currency(ctx: &CallContext<'_>, code: &str) -> Result<Currency, TxError> {
+    ctx.read(&currency_key(code))
+        .ok_or_else(|| err(codes::UNKNOWN_CURRENCY, format!("no currency '{code}'")))
+}
+
+pub(crate) fn account(ctx: &CallContext<'_>, id: &str) -> Result<Account, TxError> {
+    ctx.read(&account_key(id))
+        .ok_or_else(|| err(codes::UNKNOWN_ACCOUNT, format!("no account '{id}'")))
+}
+
+pub(crate) fn save(ctx: &mut CallContext<'_>, a: &Account) {
+    debug_assert_eq!(
+        a.provenance.values().map(|v| v.0).sum::<u128>() as i128,
+        a.balance.0.max(0),
+        "provenance sums to the positive balance"
+    );
+    ctx.write(account_key(&a.id), a);
+}
+
+/// True when the signer may move money out of `a`.
+pub(crate) fn can_debit(ctx: &CallContext<'_>, a: &Account) -> bool {
+    let me = ctx.signer();
+    match &a.owner {
+        Owner::Citizen { account } | Owner::Merchant { account, .. } => *account == me,
+        Owner::Agency { agency } => ctx.has_role(agency, &me, Role::Treasurer),
+        Owner::Program { agency, .. } => {
+            ctx.has_role(agency, &me, Role::ProgramOfficer)
+                || ctx.has_role(agency, &me, Role::Treasurer)
+        }
+    }
+}
+
+pub(crate) fn open_for_transfer(a: &Account, side: &str) -> Result<(), TxError> {
+    if a.closed {
+        return Err(err(
+            codes::CLOSED,
+            format!("the {side} account '{}' is closed", a.id),
+        ));
+    }
+    if a.frozen {
+        return Err(err(
+            codes::FROZEN,
+            format!("the {side} account '{}' is frozen", a.id),
+        ));
+    }
+    Ok(())
+}
+
+fn earmark_expired(ctx: &CallContext<'_>, a: &Account) -> bool {
+    a.earmark
+        .as_ref()
+        .and_then(|e| e.expires_height)
+        .is_some_and(|h| ctx.env().height > h)
+}
+
+/// Earmarked money only goes to merchants of the listed categories, and
+/// not at all once expired; expired earmarked accounts take nothing in.
+pub(crate) fn check_earmark(
+    ctx: &CallContext<'_>,
+    from: &Account,
+    to: &Account,
+) -> Result<(), TxError> {
+    if earmark_expired(ctx, to) {
+        return Err(err(
+            codes::EXPIRED,
+            format!("the earmarked money in '{}' has expired", to.id),
+        ));
+    }
+    let Some(e) = &from.earmark else {
+        return Ok(());
+    };
+    if earmark_expired(ctx, from) {
+        return Err(err(
+            codes::EXPIRED,
+            format!(
+                "the earmarked money in '{}' has expired; it can only be swept back",
+                from.id
+            ),
+        ));
+    }
+    match &to.owner {
+        Owner::Merchant { category, .. } if e.categories.contains(category) => Ok(()),
+        _ => Err(err(
+            codes::EARMARK_VIOLATION,
+            format!(
+                "money in '{}' may only be spent at merchants of: {}",
+                from.id,
+                e.categories.join(", ")
+            ),
+        )),
+    }
+}
+
+/// Takes `amount` of provenance from `a` (appropriations in key order);
+/// any part beyond its positive balance is labelled as `a`'s overdraft.
+fn take_provenance(a: &mut Account, amount: Amount) -> BTreeMap<String, Amount> {
+    let mut left = amount.0;
+    let mut out = BTreeMap::new();
+    let keys: Vec<String> = a.provenance.keys().cloned().collect();
+    for k in keys {
+        if left == 0 {
+            break;
+        }
+        let have = a.provenance[&k].0;
+        let take = have.min(left);
+        left -= take;
+        if take == have {
+            a.provenance.remove(&k);
+        } else {
+            a.provenance.insert(k.clone(), Amount(have - take));
+        }
+        out.insert(k, Amount(take));
+    }
+    if left > 0 {
+        out.insert(format!("overdraft/{}", a.id), Amount(left));
+    }
+    out
+}
+
+/// Adds incoming provenance to `a`; if `a` is overdrawn, the first part
+/// of the money repays the overdraft and its provenance ends there.
+fn give_provenance(a: &mut Account, mut incoming: BTreeMap<String, Amount>) {
+    let mut debt = (-a.balance.0).max(0) as u128;
+    if debt > 0 {
+        let keys: Vec<String> = incoming.keys().cloned().collect();
+        for k in keys {
+            if debt == 0 {
+                break;
+            }
+            let have = incoming[&k].0;
+            let take = have.min(debt);
+            debt -= take;
+            if take == have {
+                incoming.remove(&k);
+            } else {
+                incoming.insert(k, Amount(have - take));
+            }
+        }
+    }
+    for (k, v) in incoming {
+        let e = a.provenance.entry(k).or_insert(Amount(0));
+        e.0 += v.0;
+    }
+}
+
+/// Debits `amount` from `a` (respecting its overdraft limit); returns the
+/// provenance of the money that left.
+pub(crate) fn debit(a: &mut Account, amount: Amount) -> Result<BTreeMap<String, Amount>, TxError> {
+    let new = a.balance.0 - amount.0 as i128;
+    if new < -(a.overdraft_limit.0 as i128) {
+        return Err(err(
+            codes::OVERDRAFT,
+            format!(
+                "account '{}' holds {} and may not go below -{}",
+                a.id, a.balance.0, a.overdraft_limit.0
+            ),
+        ));
+    }
+    let prov = take_provenance(a, amount);
+    a.balance = Balance(new);
+    Ok(prov)
+}
+
+/// Credits `amount` with its provenance to `a`.
+pub(crate) fn credit(
+    a: &mut Account,
+    amount: Amount,
+    prov: BTreeMap<String, Amount>,
+) -> Result<(), TxError> {
+    let new = a
+        .balance
+        .0
+        .checked_add(amount.0 as i128)
+        .ok_or_else(|| err(codes::OVERFLOW, "balance overflow"))?;
+    give_provenance(a, prov);
+    a.balance = Balance(new);
+    Ok(())
+}
+
+/// Appends an entry to an account's history.
+pub(crate) fn record(ctx: &mut CallContext<'_>, a: &mut Account, entry: serde_json::Value) {
+    let mut e = entry;
+    e["n"] = json!(a.history_len);
+    e["height"] = json!(ctx.env().height);
+    ctx.put_json(history_key(&a.id, a.history_len), &e);
+    a.history_len += 1;
+}
+
+/// Moves `amount` from `from` to `to` with every check; `reference` and
+/// `memo_hash` go to both histories.
+pub(crate) fn transfer(
+    ctx: &mut CallContext<'_>,
+    from_id: &str,
+    to_id: &str,
+    amount: Amount,
+    reference: &str,
+    memo_hash: Option<&str>,
+) -> Result<(), TxError> {
+    nonzero(amount)?;
+    if from_id == to_id {
+        return Err(err(
+            codes::INVALID_FIELD,
+            "from and to are the same account",
+        ));
+    }
+    let mut from = account(ctx, from_id)?;
+    let mut to = account(ctx, to_id)?;
+    if from.currency != to.currency {
+        return Err(err(
+            codes::CURRENCY_MISMATCH,
+            format!(
+                "'{}' holds {} but '{}' holds {}",
+                from.id, from.currency, to.id, to.currency
+            ),
+        ));
+    }
+    if !can_debit(ctx, &from) {
+        return Err(err(
+            codes::NOT_OWNER,
+            format!("the signer may not move money from '{}'", from.id),
+        ));
+    }
+    open_for_transfer(&from, "debit")?;
+    open_for_transfer(&to, "credit")?;
+    check_earmark(ctx, &from, &to)?;
+    let prov = debit(&mut from, amount)?;
+    credit(&mut to, amount, prov)?;
+    record(
+        ctx,
+        &mut from,
+        json!({"kind": "transfer", "direction": "out", "counterparty": to.id, "amount": amount, "reference": reference, "memo_hash": memo_hash}),
+    );
+    record(
+        ctx,
+        &mut to,
+        json!({"kind": "transfer", "direction": "in", "counterparty": from.id, "amount": amount, "reference": reference, "memo_hash": memo_hash}),
+    );
+    save(ctx, &from);
+    save(ctx, &to);
+    ctx.emit("transfer", json!({"from": from.id, "to": to.id, "amount": amount, "currency": from.currency, "reference": reference}));
+    Ok(())
+}
+
+/// Mints against an appropriation into `to`.
+pub(crate) fn mint(
+    ctx: &mut CallContext<'_>,
+    code: &str,
+    appropriation: &str,
+    to_id: &str,
+    amount: Amount,
+) -> Result<(), TxError> {
+    nonzero(amount)?;
+    let mut cur = currency(ctx, code)?;
+    let mut appr: Appropriation = ctx
+        .read(&appropriation_key(code, appropriation))
+        .ok_or_else(|| {
+            err(
+                codes::UNKNOWN_APPROPRIATION,
+                format!("no appropriation '{appropriation}' in {code}"),
+            )
+        })?;
+    if !appr.active {
+        return Err(err(
+            codes::APPROPRIATION_INACTIVE,
+            format!("appropriation '{appropriation}' is not approved yet"),
+        ));
+    }
+    let appr_net = sub(add(appr.minted, amount)?, appr.burned)?;
+    let supply = sub(add(cur.minted, amount)?, cur.burned)?;
+    if appr_net > appr.cap || supply > cur.supply_cap {
+        return Err(err(
+            codes::CAP_EXCEEDED,
+            "minting this would exceed the appropriation's cap or the currency's supply cap",
+        ));
+    }
+    let mut to = account(ctx, to_id)?;
+    if to.currency != code {
+        return Err(err(
+            codes::CURRENCY_MISMATCH,
+            format!("'{}' holds {}", to.id, to.currency),
+        ));
+    }
+    open_for_transfer(&to, "credit")?;
+    if !matches!(&to.owner, Owner::Agency { agency } | Owner::Program { agency, .. } if *agency == cur.agency)
+    {
+        return Err(err(
+            codes::INVALID_FIELD,
+            "money is minted into an account of the issuing agency or its programs",
+        ));
+    }
+    let mut prov = BTreeMap::new();
+    prov.insert(format!("{code}/{appropriation}"), amount);
+    credit(&mut to, amount, prov)?;
+    appr.minted = add(appr.minted, amount)?;
+    cur.minted = add(cur.minted, amount)?;
+    record(
+        ctx,
+        &mut to,
+        json!({"kind": "mint", "direction": "in", "appropriation": appropriation, "amount": amount}),
+    );
+    save(ctx, &to);
+    ctx.write(appropriation_key(code, appropriation), &appr);
+    ctx.write(currency_key(code), &cur);
+    ctx.emit(
+        "mint",
+        json!({"currency": code, "appropriation": appropriation, "to": to.id, "amount": amount}),
+    );
+    Ok(())
+}
+
+/// Burns money from `from`, returning it to the appropriations it came from.
+pub(crate) fn burn(
+    ctx: &mut CallContext<'_>,
+    from_id: &str,
+    amount: Amount,
+) -> Result<(), TxError> {
+    nonzero(amount)?;
+    let mut from = account(ctx, from_id)?;
+    if !can_debit(ctx, &from) {
+        return Err(err(
+            codes::NOT_OWNER,
+            format!("the signer may not move money from '{}'", from.id),
+        ));
+    }
+    open_for_transfer(&from, "debit")?;
+    if from.balance.0 < amount.0 as i128 {
+        return Err(err(codes::OVERDRAFT, "only money held can be burned"));
+    }
+    let prov = debit(&mut from, amount)?;
+    let mut cur = currency(ctx, &from.currency)?;
+    for (k, v) in &prov {
+        if let Some((code, id)) = k.split_once('/').filter(|(c, _)| *c == cur.code) {
+            let key = appropriation_key(code, id);
+            if let Some(mut appr) = ctx.read::<Appropriation>(&key) {
+                appr.burned = add(appr.burned, *v)?;
+                ctx.write(key, &appr);
+            }
+        }
+    }
+    cur.burned = add(cur.burned, amount)?;
+    record(
+        ctx,
+        &mut from,
+        json!({"kind": "burn", "direction": "out", "amount": amount}),
+    );
+    save(ctx, &from);
+    ctx.write(currency_key(&cur.code), &cur);
+    ctx.emit(
+        "burn",
+        json!({"currency": cur.code, "from": from.id, "amount": amount}),
+    );
+    Ok(())
+}
+
+/// Holds `amount` from `from` for `to` until posted, voided or timed out.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn create_pending(
+    ctx: &mut CallContext<'_>,
+    id: &str,
+    from_id: &str,
+    to_id: &str,
+    amount: Amount,
+    timeout_blocks: u64,
+    reference: &str,
+) -> Result<(), TxError> {
+    nonzero(amount)?;
+    if !valid_id(id)
+        || (1..=1_000_000)
+            .contains(&timeout_blocks)
+            .then_some(())
+            .is_none()
+    {
+        return Err(err(
+            codes::INVALID_FIELD,
+            "a pending id is 1..=64 of [a-z0-9._:-] and timeout_blocks 1..=1000000",
+        ));
+    }
+    if ctx.get(&pending_key(id)).is_some() {
+        return Err(err(
+            codes::PENDING_EXISTS,
+            format!("pending transfer '{id}' exists"),
+        ));
+    }
+    let mut from = account(ctx, from_id)?;
+    let to = account(ctx, to_id)?;
+    if from.currency != to.currency {
+        return Err(err(
+            codes::CURRENCY_MISMATCH,
+            "the accounts hold different currencies",
+        ));
+    }
+    if from_id == to_id {
+        return Err(err(
+            codes::INVALID_FIELD,
+            "from and to are the same account",
+        ));
+    }
+    if !can_debit(ctx, &from) {
+        return Err(err(
+            codes::NOT_OWNER,
+            format!("the signer may not move money from '{}'", from.id),
+        ));
+    }
+    open_for_transfer(&from, "debit")?;
+    open_for_transfer(&to, "credit")?;
+    if from.earmark.is_some() {
+        return Err(err(
+            codes::EARMARK_VIOLATION,
+            "earmarked money moves by plain transfers only",
+        ));
+    }
+    check_earmark(ctx, &from, &to)?;
+    let prov = debit(&mut from, amount)?;
+    from.pending_out = add(from.pending_out, amount)?;
+    let p = Pending {
+        id: id.into(),
+        from: from.id.clone(),
+        to: to.id.clone(),
+        amount,
+        provenance: prov,
+        timeout_height: ctx.env().height + timeout_blocks,
+        status: PendingStatus::Pending,
+        posted: Amount(0),
+        reference: reference.into(),
+    };
+    record(
+        ctx,
+        &mut from,
+        json!({"kind": "pending", "direction": "out", "pending": id, "counterparty": to.id, "amount": amount}),
+    );
+    save(ctx, &from);
+    ctx.write(pending_key(id), &p);
+    ctx.emit(
+        "pending_created",
+        json!({"pending": id, "from": from.id, "to": to.id, "amount": amount}),
+    );
+    Ok(())
+}
+
+/// Posts `amount` (all when `None`) of a pending transfer, or voids it.
+pub(crate) fn settle_pending(
+    ctx: &mut CallContext<'_>,
+    id: &str,
+    post: Option<Option<Amount>>,
+) -> Result<(), TxError> {
+    let mut p: Pending = ctx.read(&pending_key(id)).ok_or_else(|| {
+        err(
+            codes::UNKNOWN_PENDING,
+            format!("no pending transfer '{id}'"),
+        )
+    })?;
+    if p.status != PendingStatus::Pending {
+        return Err(err(
+            codes::PENDING_CLOSED,
+            format!("pending transfer '{id}' was already {:?}", p.status).to_lowercase(),
+        ));
+    }
+    let mut from = account(ctx, &p.from)?;
+    let timed_out = ctx.env().height > p.timeout_height;
+    let posting = post.unwrap_or(None).unwrap_or(p.amount);
+    let is_post = post.is_some();
+    if is_post && timed_out {
+        return Err(err(
+            codes::PENDING_EXPIRED,
+            format!(
+                "pending transfer '{id}' timed out at height {}; it can only be voided",
+                p.timeout_height
+            ),
+        ));
+    }
+    // The debit side's owner posts or voids; anyone may void after timeout.
+    if !(can_debit(ctx, &from) || (!is_post && timed_out)) {
+        return Err(err(
+            codes::NOT_OWNER,
+            format!("the signer may not settle '{id}'"),
+        ));
+    }
+    let posted = if is_post { posting } else { Amount(0) };
+    if is_post {
+        nonzero(posted)?;
+        if posted > p.amount {
+            return Err(err(
+                codes::POST_EXCEEDS_PENDING,
+                format!("{} pending, {} asked", p.amount, posted),
+            ));
+        }
+    }
+    // Split the held provenance: the first `posted` goes on, the rest back.
+    let mut held = Account {
+        provenance: p.provenance.clone(),
+        balance: Balance(p.amount.0 as i128),
+        ..from.clone()
+    };
+    let to_prov = take_provenance(&mut held, posted);
+    let back = Amount(p.amount.0 - posted.0);
+    from.pending_out = sub(from.pending_out, p.amount)?;
+    if back.0 > 0 {
+        credit(&mut from, back, held.provenance)?;
+    }
+    if posted.0 > 0 {
+        let mut to = account(ctx, &p.to)?;
+        open_for_transfer(&to, "credit")?;
+        credit(&mut to, posted, to_prov)?;
+        record(
+            ctx,
+            &mut to,
+            json!({"kind": "post", "direction": "in", "pending": id, "counterparty": from.id, "amount": posted}),
+        );
+        save(ctx, &to);
+    }
+    record(
+        ctx,
+        &mut from,
+        json!({"kind": if is_post { "post" } else { "void" }, "direction": "out", "pending": id, "amount": posted, "returned": back}),
+    );
+    save(ctx, &from);
+    p.status = if is_post {
+        PendingStatus::Posted
+    } else {
+        PendingStatus::Voided
+    };
+    p.posted = posted;
+    ctx.write(pending_key(id), &p);
+    ctx.emit(
+        if is_post {
+            "pending_posted"
+        } else {
+            "pending_voided"
+        },
+        json!({"pending": id, "posted": posted, "returned": back}),
+    );
+    Ok(())
+}
+
+/// Takes money back by an official's decision, with a reason code the
+/// holder sees in its history; ignores freezes and earmarks.
+pub(crate) fn clawback(
+    ctx: &mut CallContext<'_>,
+    from_id: &str,
+    to_id: &str,
+    amount: Amount,
+    reason: &str,
+) -> Result<(), TxError> {
+    nonzero(amount)?;
+    let mut from = account(ctx, from_id)?;
+    let mut to = account(ctx, to_id)?;
+    if from.currency != to.currency {
+        return Err(err(
+            codes::CURRENCY_MISMATCH,
+            "the accounts hold different currencies",
+        ));
+    }
+    if from.balance.0 < amount.0 as i128 {
+        return Err(err(
+            codes::OVERDRAFT,
+            "a clawback takes at most what the account holds",
+        ));
+    }
+    if to.closed {
+        return Err(err(codes::CLOSED, "the receiving account is closed"));
+    }
+    let prov = debit(&mut from, amount)?;
+    credit(&mut to, amount, prov)?;
+    record(
+        ctx,
+        &mut from,
+        json!({"kind": "clawback", "direction": "out", "counterparty": to.id, "amount": amount, "reason": reason, "by": ctx.signer()}),
+    );
+    record(
+        ctx,
+        &mut to,
+        json!({"kind": "clawback", "direction": "in", "counterparty": from.id, "amount": amount, "reason": reason}),
+    );
+    save(ctx, &from);
+    save(ctx, &to);
+    ctx.emit(
+        "clawback",
+        json!({"from": from.id, "to": to.id, "amount": amount, "reason": reason}),
+    );
+    Ok(())
+}
+
+/// Returns an expired earmark's balance to its funding account, once.
+pub(crate) fn sweep(ctx: &mut CallContext<'_>, id: &str) -> Result<(), TxError> {
+    let mut a = account(ctx, id)?;
+    let e = a
+        .earmark
+        .clone()
+        .ok_or_else(|| err(codes::NOT_EXPIRED, "the account has no earmark"))?;
+    match e.expires_height {
+        Some(h) if ctx.env().height > h => {}
+        _ => return Err(err(codes::NOT_EXPIRED, "the earmark has not expired")),
+    }
+    if e.swept {
+        return Err(err(
+            codes::NOT_EXPIRED,
+            "the expired money was already swept",
+        ));
+    }
+    let mut to = account(ctx, &e.return_to)?;
+    let amount = Amount(a.balance.0.max(0) as u128);
+    if amount.0 > 0 {
+        let prov = debit(&mut a, amount)?;
+        credit(&mut to, amount, prov)?;
+        record(
+            ctx,
+            &mut to,
+            json!({"kind": "sweep", "direction": "in", "counterparty": a.id, "amount": amount}),
+        );
+        save(ctx, &to);
+    }
+    record(
+        ctx,
+        &mut a,
+        json!({"kind": "sweep", "direction": "out", "counterparty": to.id, "amount": amount}),
+    );
+    if let Some(em) = a.earmark.as_mut() {
+        em.swept = true;
+    }
+    save(ctx, &a);
+    ctx.emit(
+        "swept",
+        json!({"account": a.id, "to": to.id, "amount": amount}),
+    );
+    Ok(())
+}

@@ -1,0 +1,226 @@
+//! The money module's records and their state keys (`money/...`).
+
+use publica_types::{AccountId, Amount};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeMap;
+
+/// Most characters in an id (account, appropriation, pending transfer).
+pub const ID_BYTES_MAX: usize = 64;
+/// Most earmark categories on one account.
+pub const CATEGORIES_MAX: usize = 16;
+
+/// A signed balance in minor units, written as a decimal string.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Balance(pub i128);
+
+impl Serialize for Balance {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Balance {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map(Balance).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A currency.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Currency {
+    /// Code, e.g. `EURC`.
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// Decimal places of the minor unit.
+    pub decimals: u8,
+    /// Issuing agency.
+    pub agency: String,
+    /// Most that may be in circulation (minted − burned).
+    pub supply_cap: Amount,
+    /// Minted so far.
+    pub minted: Amount,
+    /// Burned so far.
+    pub burned: Amount,
+}
+
+/// A budget line money is minted against.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Appropriation {
+    /// Id, unique within its currency.
+    pub id: String,
+    /// The currency.
+    pub currency: String,
+    /// What it is for.
+    pub name: String,
+    /// Most that may be minted against it.
+    pub cap: Amount,
+    /// Minted against it.
+    pub minted: Amount,
+    /// Returned to it by burning.
+    pub burned: Amount,
+    /// Administrators' approvals needed.
+    pub threshold: u32,
+    /// Administrators who approved (the proposer is a treasurer, not one).
+    pub approvals: Vec<AccountId>,
+    /// True once approved.
+    pub active: bool,
+    /// Height it was proposed at.
+    pub created_height: u64,
+}
+
+/// Who an account belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Owner {
+    /// A citizen's own account.
+    Citizen {
+        /// Their account key.
+        account: AccountId,
+    },
+    /// An agency's account, moved by its treasurers.
+    Agency {
+        /// The agency.
+        agency: String,
+    },
+    /// A program's account, moved by its agency's program officers.
+    Program {
+        /// The agency running it.
+        agency: String,
+        /// The program's id.
+        program: String,
+    },
+    /// A merchant accredited by an agency in a category.
+    Merchant {
+        /// The merchant's key.
+        account: AccountId,
+        /// The accrediting agency.
+        agency: String,
+        /// Category, e.g. `food`, `tuition`.
+        category: String,
+    },
+}
+
+/// Restrictions on money held in an earmarked account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Earmark {
+    /// Merchant categories the money may be spent at.
+    pub categories: Vec<String>,
+    /// Height after which the balance is swept back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_height: Option<u64>,
+    /// Where an expiry sweep sends the balance.
+    pub return_to: String,
+    /// True once swept (it happens exactly once).
+    #[serde(default)]
+    pub swept: bool,
+}
+
+/// An account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    /// Id.
+    pub id: String,
+    /// Currency held.
+    pub currency: String,
+    /// Owner.
+    pub owner: Owner,
+    /// Balance (negative only within `overdraft_limit`).
+    pub balance: Balance,
+    /// Held by pending outgoing transfers.
+    pub pending_out: Amount,
+    /// How far below zero the balance may go (0: no overdraft).
+    pub overdraft_limit: Amount,
+    /// No money moves in or out while frozen.
+    pub frozen: bool,
+    /// Closed accounts take no money.
+    pub closed: bool,
+    /// Spending restriction, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earmark: Option<Earmark>,
+    /// Where the positive balance came from: appropriation key
+    /// (`<currency>/<id>`) or `overdraft/<account>` -> amount. Sums to
+    /// max(balance, 0).
+    pub provenance: BTreeMap<String, Amount>,
+    /// Entries in the account's history.
+    pub history_len: u64,
+}
+
+/// Where a pending transfer stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingStatus {
+    /// Held.
+    Pending,
+    /// Posted (fully or partially; the rest returned).
+    Posted,
+    /// Voided: everything returned.
+    Voided,
+}
+
+/// A two-phase transfer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pending {
+    /// Id.
+    pub id: String,
+    /// Debited account.
+    pub from: String,
+    /// Credited account.
+    pub to: String,
+    /// Held amount.
+    pub amount: Amount,
+    /// Provenance of the held money.
+    pub provenance: BTreeMap<String, Amount>,
+    /// Last height at which it may be posted.
+    pub timeout_height: u64,
+    /// Status.
+    pub status: PendingStatus,
+    /// Amount posted.
+    pub posted: Amount,
+    /// Reference.
+    pub reference: String,
+}
+
+/// State key of a currency.
+pub fn currency_key(code: &str) -> Vec<u8> {
+    format!("money/currency/{code}").into_bytes()
+}
+/// State key of an appropriation.
+pub fn appropriation_key(currency: &str, id: &str) -> Vec<u8> {
+    format!("money/appropriation/{currency}/{id}").into_bytes()
+}
+/// State key of an account.
+pub fn account_key(id: &str) -> Vec<u8> {
+    format!("money/account/{id}").into_bytes()
+}
+/// State key of a pending transfer.
+pub fn pending_key(id: &str) -> Vec<u8> {
+    format!("money/pending/{id}").into_bytes()
+}
+/// State key of an account's `n`-th history entry.
+pub fn history_key(account: &str, n: u64) -> Vec<u8> {
+    format!("money/history/{account}/{n:020}").into_bytes()
+}
+
+/// Checks an id: 1..=64 of `[a-z0-9._:-]`.
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= ID_BYTES_MAX
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._:-".contains(&b))
+}
+
+/// Checks a currency code: 2..=12 of `[A-Z0-9]`.
+pub fn valid_code(code: &str) -> bool {
+    (2..=12).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}

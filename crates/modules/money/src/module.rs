@@ -1,0 +1,580 @@
+//! The `money` module's calls. Calls that act for an agency name it in
+//! `agency` and the runtime checks the role before the module runs; calls
+//! that move money from an account check, inside, that the signer may
+//! debit it (its citizen or merchant key, or a treasurer / program officer
+//! of the owning agency). See `docs/money.md`.
+
+use crate::codes;
+use crate::ledger::{self, err};
+use crate::model::*;
+use publica_runtime::authz::Role;
+use publica_runtime::module::{parse_args, unknown_method};
+use publica_runtime::{Authority, CallContext, Module};
+use publica_types::{codes as tx_codes, Amount, TxError};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// Most transfers in one linked batch.
+pub const BATCH_TRANSFERS_MAX: usize = 100;
+/// Longest reference or reason, in bytes.
+pub const REFERENCE_BYTES_MAX: usize = 128;
+
+/// The `money` module.
+#[derive(Debug, Default)]
+pub struct Money;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateCurrency {
+    #[allow(dead_code)]
+    agency: String,
+    code: String,
+    name: String,
+    decimals: u8,
+    supply_cap: Amount,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProposeAppropriation {
+    #[allow(dead_code)]
+    agency: String,
+    currency: String,
+    id: String,
+    name: String,
+    cap: Amount,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppropriationRef {
+    #[allow(dead_code)]
+    agency: String,
+    currency: String,
+    id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Mint {
+    #[allow(dead_code)]
+    agency: String,
+    currency: String,
+    appropriation: String,
+    to: String,
+    amount: Amount,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Burn {
+    from: String,
+    amount: Amount,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OpenAccount {
+    id: String,
+    currency: String,
+    owner: Owner,
+    #[serde(default)]
+    agency: Option<String>,
+    #[serde(default)]
+    overdraft_limit: Option<Amount>,
+    #[serde(default)]
+    earmark: Option<EarmarkArgs>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EarmarkArgs {
+    categories: Vec<String>,
+    #[serde(default)]
+    expires_height: Option<u64>,
+    return_to: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdRef {
+    id: String,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct Transfer {
+    from: String,
+    to: String,
+    amount: Amount,
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    memo_hash: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Batch {
+    transfers: Vec<Transfer>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreatePending {
+    id: String,
+    from: String,
+    to: String,
+    amount: Amount,
+    timeout_blocks: u64,
+    #[serde(default)]
+    reference: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PostPending {
+    id: String,
+    #[serde(default)]
+    amount: Option<Amount>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Clawback {
+    #[allow(dead_code)]
+    agency: String,
+    from: String,
+    to: String,
+    amount: Amount,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Freeze {
+    #[allow(dead_code)]
+    agency: String,
+    account: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Sweep {
+    account: String,
+}
+
+fn agency_of(args: &Value) -> Result<String, TxError> {
+    args.get("agency")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            TxError::new(
+                tx_codes::CALL_INVALID_ARGS,
+                "missing 'agency' (the agency the signer acts for)",
+            )
+        })
+}
+
+fn check_reference(r: &str) -> Result<(), TxError> {
+    if r.len() > REFERENCE_BYTES_MAX || r.chars().any(char::is_control) {
+        return Err(err(
+            codes::INVALID_FIELD,
+            format!(
+                "a reference is at most {REFERENCE_BYTES_MAX} bytes without control characters"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_transfer_fields(t: &Transfer) -> Result<(), TxError> {
+    check_reference(&t.reference)?;
+    if let Some(h) = &t.memo_hash {
+        if h.len() != 64
+            || !h
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        {
+            return Err(err(
+                codes::INVALID_FIELD,
+                "memo_hash is a SHA-256 in 64 lowercase hex characters",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The issuing agency of `currency` must be the agency the signer acts for.
+fn check_issuer(ctx: &CallContext<'_>, agency: &str, currency: &str) -> Result<Currency, TxError> {
+    let cur = ledger::currency(ctx, currency)?;
+    if cur.agency != agency {
+        return Err(err(
+            codes::NOT_OWNER,
+            format!("{currency} is issued by '{}', not '{agency}'", cur.agency),
+        ));
+    }
+    Ok(cur)
+}
+
+fn policy_threshold(ctx: &CallContext<'_>, agency: &str) -> u32 {
+    ctx.read::<Value>(&publica_runtime::authz::agency_key(agency))
+        .and_then(|a| a["policy_threshold"].as_u64())
+        .unwrap_or(1) as u32
+}
+
+impl Money {
+    fn open_account(ctx: &mut CallContext<'_>, a: OpenAccount) -> Result<(), TxError> {
+        if !valid_id(&a.id) {
+            return Err(err(
+                codes::INVALID_FIELD,
+                "an account id is 1..=64 of [a-z0-9._:-]",
+            ));
+        }
+        if ctx.get(&account_key(&a.id)).is_some() {
+            return Err(err(
+                codes::ACCOUNT_EXISTS,
+                format!("account '{}' exists", a.id),
+            ));
+        }
+        ledger::currency(ctx, &a.currency)?;
+        let me = ctx.signer();
+        // Without `agency`, a citizen opens a plain account of their own.
+        // With it, a treasurer opens agency, program, merchant or
+        // earmarked citizen accounts for that agency.
+        match (&a.agency, &a.owner) {
+            (None, Owner::Citizen { account })
+                if *account == me && a.earmark.is_none() && a.overdraft_limit.is_none() => {}
+            (None, _) => return Err(err(
+                codes::NOT_OWNER,
+                "without 'agency', only a plain citizen account of the signer's own can be opened",
+            )),
+            (
+                Some(ag),
+                Owner::Agency { agency }
+                | Owner::Program { agency, .. }
+                | Owner::Merchant { agency, .. },
+            ) if agency != ag => {
+                return Err(err(
+                    codes::NOT_OWNER,
+                    format!("the account belongs to '{agency}', not '{ag}'"),
+                ))
+            }
+            (Some(_), _) => {}
+        }
+        if let Owner::Merchant { category, .. } = &a.owner {
+            if !valid_id(category) {
+                return Err(err(
+                    codes::INVALID_FIELD,
+                    "a category is 1..=64 of [a-z0-9._:-]",
+                ));
+            }
+        }
+        if a.overdraft_limit.is_some_and(|l| l.0 > 0) && !matches!(a.owner, Owner::Agency { .. }) {
+            return Err(err(
+                codes::INVALID_FIELD,
+                "only agency accounts may be allowed an overdraft",
+            ));
+        }
+        let earmark = match a.earmark {
+            None => None,
+            Some(e) => {
+                if e.categories.is_empty()
+                    || e.categories.len() > CATEGORIES_MAX
+                    || !e.categories.iter().all(|c| valid_id(c))
+                {
+                    return Err(err(
+                        codes::INVALID_FIELD,
+                        format!("an earmark lists 1..={CATEGORIES_MAX} categories of [a-z0-9._:-]"),
+                    ));
+                }
+                let ret = ledger::account(ctx, &e.return_to)?;
+                if ret.currency != a.currency {
+                    return Err(err(
+                        codes::CURRENCY_MISMATCH,
+                        "the return account holds another currency",
+                    ));
+                }
+                let mut categories = e.categories;
+                categories.sort();
+                categories.dedup();
+                Some(Earmark {
+                    categories,
+                    expires_height: e.expires_height,
+                    return_to: e.return_to,
+                    swept: false,
+                })
+            }
+        };
+        let acct = Account {
+            id: a.id.clone(),
+            currency: a.currency,
+            owner: a.owner,
+            balance: Balance(0),
+            pending_out: Amount(0),
+            overdraft_limit: a.overdraft_limit.unwrap_or(Amount(0)),
+            frozen: false,
+            closed: false,
+            earmark,
+            provenance: BTreeMap::new(),
+            history_len: 0,
+        };
+        ledger::save(ctx, &acct);
+        ctx.emit(
+            "account_opened",
+            json!({"account": acct.id, "currency": acct.currency}),
+        );
+        Ok(())
+    }
+}
+
+impl Module for Money {
+    fn name(&self) -> &'static str {
+        "money"
+    }
+
+    fn authority(&self, method: &str, args: &Value) -> Result<Authority, TxError> {
+        let role = |role: Role| {
+            Ok(Authority::AgencyRole {
+                agency: agency_of(args)?,
+                role,
+            })
+        };
+        match method {
+            "create_currency"
+            | "propose_appropriation"
+            | "mint"
+            | "clawback"
+            | "freeze"
+            | "unfreeze" => role(Role::Treasurer),
+            "approve_appropriation" => role(Role::Administrator),
+            "open_account" if args.get("agency").is_some() => role(Role::Treasurer),
+            "open_account" | "close_account" | "burn" | "transfer" | "transfer_batch"
+            | "create_pending" | "post_pending" | "void_pending" | "sweep_expired" => {
+                Ok(Authority::AnySigner)
+            }
+            _ => Err(unknown_method(self.name(), method)),
+        }
+    }
+
+    fn execute(
+        &self,
+        ctx: &mut CallContext<'_>,
+        method: &str,
+        args: &Value,
+    ) -> Result<(), TxError> {
+        match method {
+            "create_currency" => {
+                let a: CreateCurrency = parse_args(args)?;
+                let agency = agency_of(args)?;
+                if !valid_code(&a.code)
+                    || a.name.is_empty()
+                    || a.name.len() > 128
+                    || a.decimals > 18
+                {
+                    return Err(err(
+                        codes::INVALID_FIELD,
+                        "a code is 2..=12 of [A-Z0-9], a name 1..=128 bytes, decimals 0..=18",
+                    ));
+                }
+                if ctx.get(&currency_key(&a.code)).is_some() {
+                    return Err(err(
+                        codes::CURRENCY_EXISTS,
+                        format!("currency {} exists", a.code),
+                    ));
+                }
+                let c = Currency {
+                    code: a.code.clone(),
+                    name: a.name,
+                    decimals: a.decimals,
+                    agency,
+                    supply_cap: a.supply_cap,
+                    minted: Amount(0),
+                    burned: Amount(0),
+                };
+                ctx.write(currency_key(&a.code), &c);
+                ctx.emit("currency_created", json!({"currency": a.code}));
+            }
+            "propose_appropriation" => {
+                let a: ProposeAppropriation = parse_args(args)?;
+                let agency = agency_of(args)?;
+                check_issuer(ctx, &agency, &a.currency)?;
+                if !valid_id(&a.id) || a.name.is_empty() || a.name.len() > 128 {
+                    return Err(err(
+                        codes::INVALID_FIELD,
+                        "an appropriation id is 1..=64 of [a-z0-9._:-] and its name 1..=128 bytes",
+                    ));
+                }
+                ledger::nonzero(a.cap)?;
+                let key = appropriation_key(&a.currency, &a.id);
+                if ctx.get(&key).is_some() {
+                    return Err(err(
+                        codes::APPROPRIATION_EXISTS,
+                        format!("appropriation '{}' exists", a.id),
+                    ));
+                }
+                let appr = Appropriation {
+                    id: a.id.clone(),
+                    currency: a.currency.clone(),
+                    name: a.name,
+                    cap: a.cap,
+                    minted: Amount(0),
+                    burned: Amount(0),
+                    threshold: policy_threshold(ctx, &agency),
+                    approvals: vec![],
+                    active: false,
+                    created_height: ctx.env().height,
+                };
+                ctx.write(key, &appr);
+                ctx.emit(
+                    "appropriation_proposed",
+                    json!({"currency": a.currency, "appropriation": a.id}),
+                );
+            }
+            "approve_appropriation" => {
+                let a: AppropriationRef = parse_args(args)?;
+                let agency = agency_of(args)?;
+                check_issuer(ctx, &agency, &a.currency)?;
+                let key = appropriation_key(&a.currency, &a.id);
+                let mut appr: Appropriation = ctx.read(&key).ok_or_else(|| {
+                    err(
+                        codes::UNKNOWN_APPROPRIATION,
+                        format!("no appropriation '{}'", a.id),
+                    )
+                })?;
+                let me = ctx.signer();
+                if appr.approvals.contains(&me) {
+                    return Err(err(
+                        codes::ALREADY_APPROVED,
+                        "this administrator already approved",
+                    ));
+                }
+                appr.approvals.push(me);
+                if appr.approvals.len() as u32 >= appr.threshold {
+                    appr.active = true;
+                }
+                ctx.write(key, &appr);
+                ctx.emit(
+                    "appropriation_approved",
+                    json!({"appropriation": a.id, "by": me, "active": appr.active}),
+                );
+            }
+            "mint" => {
+                let a: Mint = parse_args(args)?;
+                let agency = agency_of(args)?;
+                check_issuer(ctx, &agency, &a.currency)?;
+                ledger::mint(ctx, &a.currency, &a.appropriation, &a.to, a.amount)?;
+            }
+            "burn" => {
+                let a: Burn = parse_args(args)?;
+                ledger::burn(ctx, &a.from, a.amount)?;
+            }
+            "open_account" => {
+                let a: OpenAccount = parse_args(args)?;
+                Self::open_account(ctx, a)?;
+            }
+            "close_account" => {
+                let a: IdRef = parse_args(args)?;
+                let mut acct = ledger::account(ctx, &a.id)?;
+                if !ledger::can_debit(ctx, &acct) {
+                    return Err(err(codes::NOT_OWNER, "only the account's owner closes it"));
+                }
+                if acct.balance.0 != 0 || acct.pending_out.0 != 0 {
+                    return Err(err(codes::NOT_EMPTY, "move the balance out first"));
+                }
+                acct.closed = true;
+                ledger::save(ctx, &acct);
+            }
+            "transfer" => {
+                let t: Transfer = parse_args(args)?;
+                check_transfer_fields(&t)?;
+                ledger::transfer(
+                    ctx,
+                    &t.from,
+                    &t.to,
+                    t.amount,
+                    &t.reference,
+                    t.memo_hash.as_deref(),
+                )?;
+            }
+            "transfer_batch" => {
+                let b: Batch = parse_args(args)?;
+                if b.transfers.is_empty() || b.transfers.len() > BATCH_TRANSFERS_MAX {
+                    return Err(err(
+                        codes::INVALID_BATCH,
+                        format!("a linked batch holds 1..={BATCH_TRANSFERS_MAX} transfers"),
+                    ));
+                }
+                // All or none: the first failure fails the call, and the
+                // runtime discards every write made before it.
+                for (i, t) in b.transfers.iter().enumerate() {
+                    check_transfer_fields(t)?;
+                    ledger::transfer(
+                        ctx,
+                        &t.from,
+                        &t.to,
+                        t.amount,
+                        &t.reference,
+                        t.memo_hash.as_deref(),
+                    )
+                    .map_err(|e| {
+                        TxError::new(&e.code, format!("transfer {i} of the batch: {}", e.message))
+                    })?;
+                }
+            }
+            "create_pending" => {
+                let p: CreatePending = parse_args(args)?;
+                check_reference(&p.reference)?;
+                ledger::create_pending(
+                    ctx,
+                    &p.id,
+                    &p.from,
+                    &p.to,
+                    p.amount,
+                    p.timeout_blocks,
+                    &p.reference,
+                )?;
+            }
+            "post_pending" => {
+                let p: PostPending = parse_args(args)?;
+                ledger::settle_pending(ctx, &p.id, Some(p.amount))?;
+            }
+            "void_pending" => {
+                let p: IdRef = parse_args(args)?;
+                ledger::settle_pending(ctx, &p.id, None)?;
+            }
+            "clawback" => {
+                let c: Clawback = parse_args(args)?;
+                let agency = agency_of(args)?;
+                let from = ledger::account(ctx, &c.from)?;
+                check_issuer(ctx, &agency, &from.currency)?;
+                if !valid_id(&c.reason) {
+                    return Err(err(
+                        codes::INVALID_FIELD,
+                        "a reason code is 1..=64 of [a-z0-9._:-]",
+                    ));
+                }
+                ledger::clawback(ctx, &c.from, &c.to, c.amount, &c.reason)?;
+            }
+            "freeze" | "unfreeze" => {
+                let f: Freeze = parse_args(args)?;
+                let agency = agency_of(args)?;
+                let mut acct = ledger::account(ctx, &f.account)?;
+                check_issuer(ctx, &agency, &acct.currency)?;
+                acct.frozen = method == "freeze";
+                ledger::save(ctx, &acct);
+                ctx.emit(
+                    if acct.frozen { "frozen" } else { "unfrozen" },
+                    json!({"account": acct.id}),
+                );
+            }
+            "sweep_expired" => {
+                let s: Sweep = parse_args(args)?;
+                ledger::sweep(ctx, &s.account)?;
+            }
+            _ => return Err(unknown_method(self.name(), method)),
+        }
+        Ok(())
+    }
+}

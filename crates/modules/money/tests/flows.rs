@@ -1,0 +1,399 @@
+//! Money through the real runtime, every call a signed transaction in its
+//! own block, with replay from genesis at the end.
+
+use publica_crypto::Keypair;
+use publica_identity::{Genesis, GenesisAgency, Identity};
+use publica_money::Money;
+use publica_runtime::testkit::TestChain;
+use publica_runtime::Runtime;
+use serde_json::{json, Value};
+
+struct World {
+    c: TestChain,
+    admin: Keypair,
+    treasurer: Keypair,
+    alice: Keypair,
+    grocer: Keypair,
+    books: Keypair,
+}
+
+fn world() -> World {
+    let admin = Keypair::generate();
+    let genesis = Genesis {
+        version: 1,
+        chain_id: "t".into(),
+        agencies: vec![GenesisAgency {
+            id: "treasury".into(),
+            name: "Treasury".into(),
+            administrators: vec![admin.account()],
+            policy_threshold: 1,
+        }],
+        governance: publica_identity::genesis::GenesisGovernance {
+            create_agency_threshold: 1,
+        },
+    };
+    let mut rt = Runtime::new();
+    rt.register(Box::new(Identity));
+    rt.register(Box::new(Money));
+    let mut w = World {
+        c: TestChain::new(rt, genesis.initial_state()),
+        admin,
+        treasurer: Keypair::generate(),
+        alice: Keypair::generate(),
+        grocer: Keypair::generate(),
+        books: Keypair::generate(),
+    };
+    let t = w.treasurer.account();
+    w.c.call(
+        &w.admin,
+        "identity",
+        "add_member",
+        json!({"agency": "treasury", "account": t, "roles": ["treasurer"]}),
+    )
+    .unwrap();
+    w
+}
+
+impl World {
+    fn m(&mut self, who: &str, method: &str, args: Value) -> Result<(), String> {
+        let kp = match who {
+            "admin" => &self.admin,
+            "treasurer" => &self.treasurer,
+            "alice" => &self.alice,
+            "grocer" => &self.grocer,
+            _ => &self.books,
+        };
+        let kp = Keypair::from_seed(kp.seed());
+        self.c.call(&kp, "money", method, args)
+    }
+    fn balance(&self, id: &str) -> i128 {
+        self.c.get(&format!("money/account/{id}")).unwrap()["balance"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+    fn conserved(&self, code: &str) {
+        let cur = self.c.get(&format!("money/currency/{code}")).unwrap();
+        let minted: i128 = cur["minted"].as_str().unwrap().parse().unwrap();
+        let burned: i128 = cur["burned"].as_str().unwrap().parse().unwrap();
+        let mut total = 0i128;
+        for (_, v) in self.c.state.scan_prefix(b"money/account/", usize::MAX) {
+            let a: Value = serde_json::from_slice(&v).unwrap();
+            if a["currency"] == code {
+                total += a["balance"].as_str().unwrap().parse::<i128>().unwrap()
+                    + a["pending_out"].as_str().unwrap().parse::<i128>().unwrap();
+            }
+        }
+        assert_eq!(total, minted - burned, "money is conserved");
+    }
+}
+
+#[test]
+fn public_money_end_to_end() {
+    let mut w = world();
+    let (alice, grocer, books) = (w.alice.account(), w.grocer.account(), w.books.account());
+    assert_eq!(w.m("alice", "create_currency", json!({"agency": "treasury", "code": "EURC", "name": "City euro", "decimals": 2, "supply_cap": "1000000"})), Err("auth.unauthorized".into()));
+    w.m("treasurer", "create_currency", json!({"agency": "treasury", "code": "EURC", "name": "City euro", "decimals": 2, "supply_cap": "1000000"})).unwrap();
+    assert_eq!(w.m("treasurer", "create_currency", json!({"agency": "treasury", "code": "EURC", "name": "x", "decimals": 2, "supply_cap": "1"})), Err("money.currency_exists".into()));
+    w.m("treasurer", "create_currency", json!({"agency": "treasury", "code": "TOKEN", "name": "Other", "decimals": 0, "supply_cap": "1000"})).unwrap();
+    w.m("treasurer", "propose_appropriation", json!({"agency": "treasury", "currency": "EURC", "id": "benefits-2027", "name": "Benefits 2027", "cap": "100000"})).unwrap();
+
+    let open = |owner: Value, id: &str, extra: Value| {
+        let mut a = json!({"id": id, "currency": "EURC", "owner": owner, "agency": "treasury"});
+        for (k, v) in extra.as_object().unwrap() {
+            a[k] = v.clone();
+        }
+        a
+    };
+    w.m(
+        "treasurer",
+        "open_account",
+        open(
+            json!({"kind": "agency", "agency": "treasury"}),
+            "treasury:main",
+            json!({}),
+        ),
+    )
+    .unwrap();
+    w.m(
+        "treasurer",
+        "open_account",
+        open(
+            json!({"kind": "program", "agency": "treasury", "program": "food-aid"}),
+            "program:food-aid",
+            json!({}),
+        ),
+    )
+    .unwrap();
+    w.m(
+        "alice",
+        "open_account",
+        json!({"id": "alice", "currency": "EURC", "owner": {"kind": "citizen", "account": alice}}),
+    )
+    .unwrap();
+    assert_eq!(w.m("alice", "open_account", json!({"id": "not-mine", "currency": "EURC", "owner": {"kind": "citizen", "account": grocer}})), Err("money.not_owner".into()));
+    w.m("treasurer", "open_account", open(json!({"kind": "merchant", "account": grocer, "agency": "treasury", "category": "food"}), "grocer", json!({}))).unwrap();
+    w.m("treasurer", "open_account", open(json!({"kind": "merchant", "account": books, "agency": "treasury", "category": "books"}), "bookshop", json!({}))).unwrap();
+    let expires = w.c.height() + 200;
+    w.m("treasurer", "open_account", open(json!({"kind": "citizen", "account": alice}), "alice:food", json!({"earmark": {"categories": ["food"], "expires_height": expires, "return_to": "program:food-aid"}}))).unwrap();
+    assert_eq!(w.m("alice", "open_account", json!({"id": "alice", "currency": "EURC", "owner": {"kind": "citizen", "account": alice}})), Err("money.account_exists".into()));
+    w.m("treasurer", "open_account", json!({"id": "alice:token", "currency": "TOKEN", "owner": {"kind": "citizen", "account": alice}, "agency": "treasury"})).unwrap();
+
+    // Minting needs an approved appropriation, within its cap.
+    let mint = |amount: &str| json!({"agency": "treasury", "currency": "EURC", "appropriation": "benefits-2027", "to": "treasury:main", "amount": amount});
+    assert_eq!(
+        w.m("treasurer", "mint", mint("50000")),
+        Err("money.appropriation_inactive".into())
+    );
+    assert_eq!(
+        w.m(
+            "treasurer",
+            "approve_appropriation",
+            json!({"agency": "treasury", "currency": "EURC", "id": "benefits-2027"})
+        ),
+        Err("auth.unauthorized".into())
+    );
+    w.m(
+        "admin",
+        "approve_appropriation",
+        json!({"agency": "treasury", "currency": "EURC", "id": "benefits-2027"}),
+    )
+    .unwrap();
+    assert_eq!(
+        w.m(
+            "admin",
+            "approve_appropriation",
+            json!({"agency": "treasury", "currency": "EURC", "id": "benefits-2027"})
+        ),
+        Err("money.already_approved".into())
+    );
+    w.m("treasurer", "mint", mint("50000")).unwrap();
+    assert_eq!(
+        w.m("treasurer", "mint", mint("60000")),
+        Err("money.cap_exceeded".into())
+    );
+    assert_eq!(w.m("treasurer", "mint", json!({"agency": "treasury", "currency": "EURC", "appropriation": "nope", "to": "treasury:main", "amount": "1"})), Err("money.unknown_appropriation".into()));
+    w.conserved("EURC");
+
+    let tr = |from: &str, to: &str, amount: &str| json!({"from": from, "to": to, "amount": amount, "reference": "r"});
+    w.m(
+        "treasurer",
+        "transfer",
+        tr("treasury:main", "program:food-aid", "10000"),
+    )
+    .unwrap();
+    assert_eq!(
+        w.m("alice", "transfer", tr("treasury:main", "alice", "1")),
+        Err("money.not_owner".into())
+    );
+    w.m(
+        "treasurer",
+        "transfer",
+        tr("program:food-aid", "alice", "1000"),
+    )
+    .unwrap();
+    w.m(
+        "treasurer",
+        "transfer",
+        tr("program:food-aid", "alice:food", "500"),
+    )
+    .unwrap();
+    assert_eq!(
+        w.m("alice", "transfer", tr("alice:food", "bookshop", "100")),
+        Err("money.earmark_violation".into())
+    );
+    assert_eq!(
+        w.m("alice", "transfer", tr("alice:food", "alice", "100")),
+        Err("money.earmark_violation".into())
+    );
+    w.m("alice", "transfer", tr("alice:food", "grocer", "100"))
+        .unwrap();
+    assert_eq!(
+        w.m("alice", "transfer", tr("alice", "alice:token", "1")),
+        Err("money.currency_mismatch".into())
+    );
+    assert_eq!(
+        w.m("alice", "transfer", tr("alice", "grocer", "5000")),
+        Err("money.overdraft".into())
+    );
+    assert_eq!(
+        w.m("alice", "transfer", tr("alice", "grocer", "0")),
+        Err("money.zero_amount".into())
+    );
+    assert_eq!(
+        w.m("alice", "transfer", tr("alice", "nobody", "1")),
+        Err("money.unknown_account".into())
+    );
+    assert_eq!(
+        w.m(
+            "alice",
+            "transfer",
+            tr("alice", "grocer", "340282366920938463463374607431768211455")
+        ),
+        Err("money.overflow".into())
+    );
+    assert_eq!(
+        w.m(
+            "alice",
+            "transfer",
+            json!({"from": "alice", "to": "grocer", "amount": "-1"})
+        ),
+        Err("call.invalid_args".into())
+    );
+
+    // Freeze.
+    assert_eq!(
+        w.m(
+            "alice",
+            "freeze",
+            json!({"agency": "treasury", "account": "alice"})
+        ),
+        Err("auth.unauthorized".into())
+    );
+    w.m(
+        "treasurer",
+        "freeze",
+        json!({"agency": "treasury", "account": "alice"}),
+    )
+    .unwrap();
+    assert_eq!(
+        w.m("alice", "transfer", tr("alice", "grocer", "1")),
+        Err("money.frozen".into())
+    );
+    w.m(
+        "treasurer",
+        "unfreeze",
+        json!({"agency": "treasury", "account": "alice"}),
+    )
+    .unwrap();
+
+    // A linked batch is all or nothing.
+    let before = w.balance("alice");
+    let batch =
+        json!({"transfers": [tr("alice", "grocer", "100"), tr("alice", "grocer", "99999")]});
+    assert_eq!(
+        w.m("alice", "transfer_batch", batch),
+        Err("money.overdraft".into())
+    );
+    assert_eq!(w.balance("alice"), before);
+    w.m(
+        "alice",
+        "transfer_batch",
+        json!({"transfers": [tr("alice", "grocer", "100"), tr("alice", "bookshop", "50")]}),
+    )
+    .unwrap();
+    assert_eq!(w.balance("alice"), before - 150);
+
+    // Two-phase: post partially, the rest comes back.
+    let held = w.balance("alice");
+    w.m(
+        "alice",
+        "create_pending",
+        json!({"id": "p1", "from": "alice", "to": "grocer", "amount": "300", "timeout_blocks": 3}),
+    )
+    .unwrap();
+    assert_eq!(w.balance("alice"), held - 300);
+    w.conserved("EURC");
+    assert_eq!(
+        w.m(
+            "alice",
+            "post_pending",
+            json!({"id": "p1", "amount": "400"})
+        ),
+        Err("money.post_exceeds_pending".into())
+    );
+    w.m(
+        "alice",
+        "post_pending",
+        json!({"id": "p1", "amount": "200"}),
+    )
+    .unwrap();
+    assert_eq!(w.balance("alice"), held - 200);
+    assert_eq!(
+        w.m("alice", "post_pending", json!({"id": "p1"})),
+        Err("money.pending_closed".into())
+    );
+    assert_eq!(
+        w.m("alice", "void_pending", json!({"id": "p1"})),
+        Err("money.pending_closed".into())
+    );
+    w.m(
+        "alice",
+        "create_pending",
+        json!({"id": "p2", "from": "alice", "to": "grocer", "amount": "100", "timeout_blocks": 2}),
+    )
+    .unwrap();
+    assert_eq!(
+        w.m("grocer", "void_pending", json!({"id": "p2"})),
+        Err("money.not_owner".into())
+    );
+    w.c.idle(3);
+    assert_eq!(
+        w.m("alice", "post_pending", json!({"id": "p2"})),
+        Err("money.pending_expired".into())
+    );
+    w.m("grocer", "void_pending", json!({"id": "p2"})).unwrap();
+    assert_eq!(w.balance("alice"), held - 200);
+    assert_eq!(
+        w.m("alice", "post_pending", json!({"id": "nope"})),
+        Err("money.unknown_pending".into())
+    );
+
+    // Clawback, visible to the holder with its reason.
+    assert_eq!(w.m("alice", "clawback", json!({"agency": "treasury", "from": "alice", "to": "treasury:main", "amount": "50", "reason": "fraud.duplicate"})), Err("auth.unauthorized".into()));
+    w.m("treasurer", "clawback", json!({"agency": "treasury", "from": "alice", "to": "treasury:main", "amount": "50", "reason": "fraud.duplicate"})).unwrap();
+    let hist = publica_money::queries::history(&w.c.state, "alice", 0, 500);
+    assert!(hist
+        .iter()
+        .any(|e| e["kind"] == "clawback" && e["reason"] == "fraud.duplicate"));
+
+    // Provenance follows the money back to its appropriation.
+    let a = publica_money::queries::account(&w.c.state, "grocer").unwrap();
+    assert_eq!(
+        a.provenance.keys().collect::<Vec<_>>(),
+        vec!["EURC/benefits-2027"]
+    );
+    assert_eq!(
+        a.provenance.values().map(|v| v.0).sum::<u128>() as i128,
+        a.balance.0
+    );
+
+    // Expiry: after the height, spending is refused and a sweep returns it once.
+    assert_eq!(
+        w.m("grocer", "sweep_expired", json!({"account": "alice:food"})),
+        Err("money.not_expired".into())
+    );
+    let left = w.balance("alice:food");
+    let program = w.balance("program:food-aid");
+    let wait = expires + 1 - w.c.height();
+    w.c.idle(wait);
+    assert_eq!(
+        w.m("alice", "transfer", tr("alice:food", "grocer", "1")),
+        Err("money.expired".into())
+    );
+    w.m("grocer", "sweep_expired", json!({"account": "alice:food"}))
+        .unwrap();
+    assert_eq!(w.balance("alice:food"), 0);
+    assert_eq!(w.balance("program:food-aid"), program + left);
+    assert_eq!(
+        w.m("grocer", "sweep_expired", json!({"account": "alice:food"})),
+        Err("money.not_expired".into())
+    );
+
+    // Burning returns money to its appropriation.
+    w.m(
+        "treasurer",
+        "burn",
+        json!({"from": "treasury:main", "amount": "1000"}),
+    )
+    .unwrap();
+    let appr = w.c.get("money/appropriation/EURC/benefits-2027").unwrap();
+    assert_eq!(appr["burned"], "1000");
+    w.conserved("EURC");
+    assert_eq!(
+        w.m("treasurer", "close_account", json!({"id": "treasury:main"})),
+        Err("money.not_empty".into())
+    );
+    w.c.check_replay();
+}

@@ -1,0 +1,143 @@
+//! An in-memory chain for testing modules through the real runtime: each
+//! call is a signed transaction in its own block, and [`TestChain::check_replay`]
+//! replays every block from the initial state to the same roots.
+
+use crate::block::{assemble_block, BlockEnv};
+use crate::nonce::committed_nonce;
+use crate::runtime::Runtime;
+use publica_crypto::{tx_id, Keypair};
+use publica_log::MerkleLog;
+use publica_state::StateTree;
+use publica_types::{
+    AccountId, Block, Call, Envelope, Expiry, TxBody, TxOutcome, TxStatus, VerifiedTx,
+};
+use serde_json::Value;
+
+/// The chain id test chains use.
+pub const TEST_CHAIN: &str = "t";
+
+/// A chain in memory.
+pub struct TestChain {
+    /// The runtime under test.
+    pub rt: Runtime,
+    /// The current state.
+    pub state: StateTree,
+    initial: StateTree,
+    log: MerkleLog,
+    /// Every block so far.
+    pub blocks: Vec<Block>,
+}
+
+impl TestChain {
+    /// A chain starting from `initial` state.
+    pub fn new(rt: Runtime, initial: StateTree) -> Self {
+        TestChain {
+            rt,
+            state: initial.clone(),
+            initial,
+            log: MerkleLog::new(),
+            blocks: vec![],
+        }
+    }
+
+    /// Height of the last block.
+    pub fn height(&self) -> u64 {
+        self.blocks.len() as u64
+    }
+
+    fn push(&mut self, txs: Vec<VerifiedTx>) -> Vec<TxOutcome> {
+        let height = self.height() + 1;
+        let env = BlockEnv {
+            chain_id: TEST_CHAIN.into(),
+            height,
+            time_ms: height,
+        };
+        let outcomes = self.rt.execute_block(&mut self.state, &env, &txs);
+        let parent = self.blocks.last().map(|b| b.header.clone());
+        let block = assemble_block(
+            &env,
+            parent.as_ref(),
+            txs.into_iter().map(|t| t.envelope).collect(),
+            outcomes.clone(),
+            self.state.root(),
+            &mut self.log,
+        );
+        self.blocks.push(block);
+        outcomes
+    }
+
+    /// Signs `account`'s call with `key` and runs it in a new block;
+    /// `Err(code)` when it failed.
+    pub fn call_as(
+        &mut self,
+        account: AccountId,
+        key: &Keypair,
+        module: &str,
+        method: &str,
+        args: Value,
+    ) -> Result<(), String> {
+        let body = TxBody {
+            chain_id: TEST_CHAIN.into(),
+            nonce: committed_nonce(&self.state, &account) + 1,
+            expiry: Expiry::Height(1 << 40),
+            call: Call {
+                module: module.into(),
+                method: method.into(),
+                args,
+            },
+        };
+        let bytes = body.signing_bytes().expect("canonical");
+        let tx = VerifiedTx {
+            id: tx_id(&account, &bytes),
+            envelope: Envelope {
+                signature: key.sign(&bytes),
+                signer: account,
+                body,
+            },
+        };
+        let outcome = self.push(vec![tx]).pop().expect("one outcome");
+        match outcome.status {
+            TxStatus::Ok => Ok(()),
+            TxStatus::Failed => Err(outcome.error.expect("failed outcomes carry an error").code),
+        }
+    }
+
+    /// `call_as` for the key's own account.
+    pub fn call(
+        &mut self,
+        key: &Keypair,
+        module: &str,
+        method: &str,
+        args: Value,
+    ) -> Result<(), String> {
+        self.call_as(key.account(), key, module, method, args)
+    }
+
+    /// Empty blocks, to let heights pass.
+    pub fn idle(&mut self, blocks: u64) {
+        for _ in 0..blocks {
+            self.push(vec![]);
+        }
+    }
+
+    /// A state value as JSON.
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.state
+            .get(key.as_bytes())
+            .map(|b| serde_json::from_slice(b).expect("JSON values"))
+    }
+
+    /// Replaying every block from the initial state reproduces every block.
+    pub fn check_replay(&self) {
+        let mut state = self.initial.clone();
+        let mut log = MerkleLog::new();
+        let mut parent = None;
+        for b in &self.blocks {
+            self.rt
+                .replay_block(&mut state, &mut log, parent.as_ref(), b)
+                .expect("replay reproduces the block");
+            parent = Some(b.header.clone());
+        }
+        assert_eq!(state.root(), self.state.clone().root());
+    }
+}
