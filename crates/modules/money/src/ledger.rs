@@ -577,6 +577,12 @@ pub(crate) fn clawback(
     reason: &str,
 ) -> Result<(), TxError> {
     nonzero(amount)?;
+    if from_id == to_id {
+        return Err(err(
+            codes::INVALID_FIELD,
+            "from and to are the same account",
+        ));
+    }
     let mut from = account(ctx, from_id)?;
     let mut to = account(ctx, to_id)?;
     if from.currency != to.currency {

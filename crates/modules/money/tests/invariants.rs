@@ -1,0 +1,258 @@
+//! Money invariants over random sequences of operations (10,000 cases):
+//! - per currency, balances + pending = minted − burned after every call;
+//! - no balance below its account's overdraft limit, and provenance always
+//!   sums to the positive balance;
+//! - earmarked money only ever reaches whitelisted merchants, and expired
+//!   money is swept exactly once;
+//! - a linked batch that fails leaves no trace.
+
+use proptest::prelude::*;
+use publica_crypto::Keypair;
+use publica_identity::{Genesis, GenesisAgency, Identity};
+use publica_money::Money;
+use publica_runtime::testkit::TestChain;
+use publica_runtime::Runtime;
+use publica_state::StateTree;
+use serde_json::{json, Value};
+use std::sync::OnceLock;
+
+const ACCOUNTS: [&str; 7] = [
+    "treasury",
+    "program",
+    "alice",
+    "bob",
+    "grocer",
+    "bookshop",
+    "alice-food",
+];
+const EXPIRES: u64 = 30;
+
+struct Base {
+    keys: Vec<Keypair>, // admin, treasurer, alice, bob, grocer, books
+    state: StateTree,
+    height: u64,
+}
+
+fn runtime() -> Runtime {
+    let mut rt = Runtime::new();
+    rt.register(Box::new(Identity));
+    rt.register(Box::new(Money));
+    rt
+}
+
+fn base() -> &'static Base {
+    static BASE: OnceLock<Base> = OnceLock::new();
+    BASE.get_or_init(|| {
+        let keys: Vec<Keypair> = (1..=6u8).map(|i| Keypair::from_seed([i; 32])).collect();
+        let g = Genesis {
+            version: 1,
+            chain_id: "t".into(),
+            agencies: vec![GenesisAgency { id: "gov".into(), name: "Gov".into(), administrators: vec![keys[0].account()], policy_threshold: 1 }],
+            governance: publica_identity::genesis::GenesisGovernance { create_agency_threshold: 1 },
+        };
+        let mut c = TestChain::new(runtime(), g.initial_state());
+        let t = &keys[1];
+        let ok = |r: Result<(), String>| r.expect("setup call");
+        ok(c.call(&keys[0], "identity", "add_member", json!({"agency": "gov", "account": t.account(), "roles": ["treasurer"]})));
+        ok(c.call(t, "money", "create_currency", json!({"agency": "gov", "code": "EURC", "name": "E", "decimals": 2, "supply_cap": "1000000000"})));
+        ok(c.call(t, "money", "propose_appropriation", json!({"agency": "gov", "currency": "EURC", "id": "a1", "name": "A1", "cap": "1000000"})));
+        ok(c.call(t, "money", "propose_appropriation", json!({"agency": "gov", "currency": "EURC", "id": "a2", "name": "A2", "cap": "1000000"})));
+        ok(c.call(&keys[0], "money", "approve_appropriation", json!({"agency": "gov", "currency": "EURC", "id": "a1"})));
+        ok(c.call(&keys[0], "money", "approve_appropriation", json!({"agency": "gov", "currency": "EURC", "id": "a2"})));
+        let open = |id: &str, owner: Value, extra: Value| {
+            let mut a = json!({"id": id, "currency": "EURC", "owner": owner, "agency": "gov"});
+            for (k, v) in extra.as_object().unwrap() {
+                a[k] = v.clone();
+            }
+            a
+        };
+        ok(c.call(t, "money", "open_account", open("treasury", json!({"kind": "agency", "agency": "gov"}), json!({"overdraft_limit": "500"}))));
+        ok(c.call(t, "money", "open_account", open("program", json!({"kind": "program", "agency": "gov", "program": "p"}), json!({}))));
+        ok(c.call(t, "money", "open_account", open("alice", json!({"kind": "citizen", "account": keys[2].account()}), json!({}))));
+        ok(c.call(t, "money", "open_account", open("bob", json!({"kind": "citizen", "account": keys[3].account()}), json!({}))));
+        ok(c.call(t, "money", "open_account", open("grocer", json!({"kind": "merchant", "account": keys[4].account(), "agency": "gov", "category": "food"}), json!({}))));
+        ok(c.call(t, "money", "open_account", open("bookshop", json!({"kind": "merchant", "account": keys[5].account(), "agency": "gov", "category": "books"}), json!({}))));
+        ok(c.call(t, "money", "open_account", open("alice-food", json!({"kind": "citizen", "account": keys[2].account()}), json!({"earmark": {"categories": ["food"], "expires_height": EXPIRES, "return_to": "program"}}))));
+        let height = c.height();
+        assert!(height < EXPIRES);
+        Base { keys, state: c.state.clone(), height }
+    })
+}
+
+/// The key allowed to move money out of each account (treasurer for the
+/// agency and program accounts).
+fn owner_key(i: usize) -> usize {
+    match i {
+        0 | 1 => 1,
+        2 | 6 => 2,
+        3 => 3,
+        4 => 4,
+        _ => 5,
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Transfer {
+        from: usize,
+        to: usize,
+        amount: u64,
+        signer_ok: bool,
+    },
+    Batch {
+        legs: Vec<(usize, usize, u64)>,
+    },
+    Mint {
+        appr: u8,
+        to: usize,
+        amount: u64,
+    },
+    Burn {
+        from: usize,
+        amount: u64,
+    },
+    Pending {
+        from: usize,
+        to: usize,
+        amount: u64,
+        post: Option<u64>,
+        wait: u64,
+    },
+    Clawback {
+        from: usize,
+        to: usize,
+        amount: u64,
+    },
+    Sweep,
+    Idle(u64),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let acct = 0usize..7;
+    prop_oneof![
+        4 => (acct.clone(), acct.clone(), 0u64..3000, prop::bool::weighted(0.9)).prop_map(|(from, to, amount, signer_ok)| Op::Transfer { from, to, amount, signer_ok }),
+        1 => proptest::collection::vec((acct.clone(), acct.clone(), 1u64..2000), 1..4).prop_map(|legs| Op::Batch { legs }),
+        2 => (0u8..3, 0usize..2, 1u64..5000).prop_map(|(appr, to, amount)| Op::Mint { appr, to, amount }),
+        1 => (0usize..2, 1u64..3000).prop_map(|(from, amount)| Op::Burn { from, amount }),
+        1 => (acct.clone(), acct.clone(), 1u64..2000, proptest::option::of(1u64..2500), 0u64..5).prop_map(|(from, to, amount, post, wait)| Op::Pending { from, to, amount, post, wait }),
+        1 => (acct.clone(), 0usize..2, 1u64..2000).prop_map(|(from, to, amount)| Op::Clawback { from, to, amount }),
+        1 => Just(Op::Sweep),
+        1 => (1u64..8).prop_map(Op::Idle),
+    ]
+}
+
+fn amount(v: &Value) -> i128 {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+fn check(state: &StateTree) -> Result<(), TestCaseError> {
+    let cur: Value = serde_json::from_slice(state.get(b"money/currency/EURC").unwrap()).unwrap();
+    let mut total = 0i128;
+    for (_, v) in state.scan_prefix(b"money/account/", usize::MAX) {
+        let a: Value = serde_json::from_slice(&v).unwrap();
+        let bal = amount(&a["balance"]);
+        total += bal + amount(&a["pending_out"]);
+        prop_assert!(
+            bal >= -amount(&a["overdraft_limit"]),
+            "balance below its limit: {a}"
+        );
+        let prov: i128 = a["provenance"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(amount)
+            .sum();
+        prop_assert_eq!(
+            prov,
+            bal.max(0),
+            "provenance sums to the positive balance: {}",
+            a
+        );
+    }
+    prop_assert_eq!(
+        total,
+        amount(&cur["minted"]) - amount(&cur["burned"]),
+        "conservation"
+    );
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 10_000, .. ProptestConfig::default() })]
+    #[test]
+    fn money_invariants_hold(ops in proptest::collection::vec(op(), 1..16)) {
+        let b = base();
+        let mut c = TestChain::new(runtime(), b.state.clone());
+        c.idle(b.height);
+        let k = &b.keys;
+        let mut sweeps = 0;
+        let mut pending_n = 0;
+        for o in ops {
+            match o {
+                Op::Transfer { from, to, amount, signer_ok } => {
+                    let signer = if signer_ok { owner_key(from) } else { (owner_key(from) % 5) + 1 };
+                    let r = c.call(&k[signer], "money", "transfer", json!({"from": ACCOUNTS[from], "to": ACCOUNTS[to], "amount": amount.to_string()}));
+                    if r.is_ok() && from == 6 {
+                        prop_assert_eq!(to, 4, "earmarked food money reached {}", ACCOUNTS[to]);
+                        prop_assert!(c.height() <= EXPIRES, "expired money moved");
+                    }
+                }
+                Op::Batch { legs } => {
+                    let signer = owner_key(legs[0].0);
+                    let before = c.state.sorted_entries();
+                    let transfers: Vec<Value> = legs.iter().map(|(f, t, a)| json!({"from": ACCOUNTS[*f], "to": ACCOUNTS[*t], "amount": a.to_string()})).collect();
+                    if c.call(&k[signer], "money", "transfer_batch", json!({"transfers": transfers})).is_err() {
+                        let nonce_key = format!("runtime/nonce/{}", k[signer].account());
+                        let strip = |v: Vec<(Vec<u8>, Vec<u8>)>| v.into_iter().filter(|(key, _)| *key != nonce_key.as_bytes()).collect::<Vec<_>>();
+                        prop_assert_eq!(strip(before), strip(c.state.sorted_entries()), "a failed batch left a trace");
+                    }
+                }
+                Op::Mint { appr, to, amount } => {
+                    let _ = c.call(&k[1], "money", "mint", json!({"agency": "gov", "currency": "EURC", "appropriation": format!("a{appr}"), "to": ACCOUNTS[to], "amount": amount.to_string()}));
+                }
+                Op::Burn { from, amount } => {
+                    let _ = c.call(&k[1], "money", "burn", json!({"from": ACCOUNTS[from], "amount": amount.to_string()}));
+                }
+                Op::Pending { from, to, amount, post, wait } => {
+                    pending_n += 1;
+                    let id = format!("p{pending_n}");
+                    let signer = owner_key(from);
+                    let created = c.call(&k[signer], "money", "create_pending", json!({"id": id, "from": ACCOUNTS[from], "to": ACCOUNTS[to], "amount": amount.to_string(), "timeout_blocks": 3}));
+                    check(&c.state)?;
+                    c.idle(wait);
+                    let settled = match post {
+                        Some(p) => c.call(&k[signer], "money", "post_pending", json!({"id": id, "amount": p.to_string()})),
+                        None => c.call(&k[signer], "money", "void_pending", json!({"id": id})),
+                    };
+                    if created.is_ok() && settled.is_err() {
+                        // Whatever happened, a timed-out hold can always be voided.
+                        c.idle(4);
+                        let _ = c.call(&k[signer], "money", "void_pending", json!({"id": id}));
+                    }
+                }
+                Op::Clawback { from, to, amount } => {
+                    let _ = c.call(&k[1], "money", "clawback", json!({"agency": "gov", "from": ACCOUNTS[from], "to": ACCOUNTS[to], "amount": amount.to_string(), "reason": "test"}));
+                }
+                Op::Sweep => {
+                    if c.call(&k[4], "money", "sweep_expired", json!({"account": "alice-food"})).is_ok() {
+                        sweeps += 1;
+                        prop_assert!(c.height() > EXPIRES);
+                    }
+                }
+                Op::Idle(n) => c.idle(n),
+            }
+            check(&c.state)?;
+        }
+        // Past expiry, the sweep happens exactly once in total.
+        if c.height() <= EXPIRES {
+            c.idle(EXPIRES + 1 - c.height());
+        }
+        if c.call(&k[4], "money", "sweep_expired", json!({"account": "alice-food"})).is_ok() {
+            sweeps += 1;
+        }
+        prop_assert_eq!(sweeps, 1, "expired money is swept exactly once");
+        let food: Value = serde_json::from_slice(c.state.get(b"money/account/alice-food").unwrap()).unwrap();
+        prop_assert!(amount(&food["balance"]) <= 0);
+        check(&c.state)?;
+    }
+}
