@@ -9,6 +9,7 @@ pub mod error;
 pub mod handlers;
 pub mod identity_routes;
 pub mod log_routes;
+pub mod money_routes;
 pub mod openapi;
 pub mod ratelimit;
 pub mod server;

@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::ratelimit::RateLimiter;
-use crate::{handlers, identity_routes, log_routes};
+use crate::{handlers, identity_routes, log_routes, money_routes};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
@@ -96,6 +96,16 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/identity/proposals", get(identity_routes::proposals))
         .route("/v1/genesis", get(identity_routes::genesis))
+        .route("/v1/money/accounts/{id}", get(money_routes::account))
+        .route(
+            "/v1/money/accounts/{id}/history",
+            get(money_routes::history),
+        )
+        .route(
+            "/v1/money/accounts/{id}/provenance",
+            get(money_routes::provenance),
+        )
+        .route("/v1/money/currencies/{code}", get(money_routes::currency))
         .route("/healthz", get(handlers::healthz))
         .route("/readyz", get(handlers::readyz))
         .route("/metrics", get(handlers::metrics))

@@ -44,6 +44,9 @@ enum Cmd {
     /// Identity calls that need more than `tx send` (key proofs).
     #[command(subcommand)]
     Identity(IdentityCmd),
+    /// Accounts, histories, provenance, currencies, bulk transfers.
+    #[command(subcommand)]
+    Money(crate::money::MoneyCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -192,7 +195,7 @@ enum KeysCmd {
 }
 
 #[derive(Args, Debug, Clone)]
-struct PassArgs {
+pub struct PassArgs {
     /// Read the passphrase from this file (first line). Otherwise
     /// PUBLICA_PASSPHRASE, otherwise a prompt on the terminal.
     #[arg(long)]
@@ -393,6 +396,7 @@ pub fn run(cli: Cli) -> Result<()> {
             ))
         }
         Cmd::Identity(cmd) => runtime()?.block_on(run_identity(cmd)),
+        Cmd::Money(cmd) => runtime()?.block_on(crate::money::run(cmd)),
         Cmd::Admin(AdminCmd::VerifyChain { data_dir }) => {
             let blocks = publica_node::verify_chain(&data_dir)?;
             print_json(&json!({"verified_blocks": blocks, "data_dir": data_dir}));
@@ -559,7 +563,7 @@ fn run_keys(k: KeysCmd) -> Result<()> {
     }
 }
 
-fn open_key(path: &Path, pass: &PassArgs) -> Result<Keypair> {
+pub fn open_key(path: &Path, pass: &PassArgs) -> Result<Keypair> {
     let kf = KeyFile::read(path)?;
     let shown = path.display().to_string();
     if kf.is_encrypted() {

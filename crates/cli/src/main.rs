@@ -3,6 +3,7 @@
 
 mod client;
 mod commands;
+mod money;
 mod verify;
 
 use clap::Parser;

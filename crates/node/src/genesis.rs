@@ -16,6 +16,7 @@ const GENESIS_BYTES_MAX: u64 = 4 << 20;
 pub fn chain_runtime() -> Runtime {
     let mut rt = Runtime::new();
     rt.register(Box::new(Identity));
+    rt.register(Box::new(publica_money::Money));
     rt
 }
 
