@@ -195,7 +195,10 @@ fn parse_csv(text: &str) -> (Vec<Row>, Vec<Value>) {
 
 fn progress(done: usize, total: usize) {
     let width = 30;
-    let filled = (done * width).checked_div(total).unwrap_or(width).min(width);
+    let filled = (done * width)
+        .checked_div(total)
+        .unwrap_or(width)
+        .min(width);
     eprint!(
         "\r[{}{}] {done}/{total} rows",
         "#".repeat(filled),

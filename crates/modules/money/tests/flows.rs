@@ -138,6 +138,7 @@ fn public_money_end_to_end() {
     let expires = w.c.height() + 200;
     w.m("treasurer", "open_account", open(json!({"kind": "citizen", "account": alice}), "alice:food", json!({"earmark": {"categories": ["food"], "expires_height": expires, "return_to": "program:food-aid"}}))).unwrap();
     assert_eq!(w.m("alice", "open_account", json!({"id": "alice", "currency": "EURC", "owner": {"kind": "citizen", "account": alice}})), Err("money.account_exists".into()));
+    assert_eq!(w.m("alice", "open_account", json!({"id": "alice2", "currency": "NOPE", "owner": {"kind": "citizen", "account": alice}})), Err("money.unknown_currency".into()));
     w.m("treasurer", "open_account", json!({"id": "alice:token", "currency": "TOKEN", "owner": {"kind": "citizen", "account": alice}, "agency": "treasury"})).unwrap();
 
     // Minting needs an approved appropriation, within its cap.
@@ -334,6 +335,11 @@ fn public_money_end_to_end() {
         Err("money.pending_expired".into())
     );
     w.m("grocer", "void_pending", json!({"id": "p2"})).unwrap();
+    assert_eq!(
+        w.m("alice", "post_pending", json!({"id": "p2"})),
+        Err("money.pending_closed".into()),
+        "a voided hold cannot be posted"
+    );
     assert_eq!(w.balance("alice"), held - 200);
     assert_eq!(
         w.m("alice", "post_pending", json!({"id": "nope"})),

@@ -1,0 +1,173 @@
+//! Transfers executed per second in process, on one core, signatures
+//! excluded (admission verifies them on other threads): the runtime runs
+//! blocks of `money.transfer` calls between funded citizen accounts and
+//! computes the state root after each block, as the node does.
+//!
+//! ```sh
+//! cargo run --release -p publica-money --example transfer_bench -- 200000 10000
+//! ```
+//! Arguments: transfers, accounts.
+
+use publica_crypto::tx_id;
+use publica_identity::{Genesis, GenesisAgency, Identity};
+use publica_money::Money;
+use publica_runtime::{BlockEnv, Runtime};
+use publica_types::{
+    AccountId, Call, Envelope, Expiry, SignatureBytes, TxBody, TxStatus, VerifiedTx,
+};
+use serde_json::{json, Value};
+use std::time::Instant;
+
+fn tx(signer: AccountId, nonce: u64, module: &str, method: &str, args: Value) -> VerifiedTx {
+    let body = TxBody {
+        chain_id: "b".into(),
+        nonce,
+        expiry: Expiry::Height(1 << 40),
+        call: Call {
+            module: module.into(),
+            method: method.into(),
+            args,
+        },
+    };
+    let id = tx_id(&signer, &body.signing_bytes().expect("canonical"));
+    // The runtime does not re-verify signatures of unrotated accounts:
+    // admission did. A zero signature keeps signing out of the measurement.
+    VerifiedTx {
+        id,
+        envelope: Envelope {
+            body,
+            signer,
+            signature: SignatureBytes([0; 64]),
+        },
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(200_000);
+    let m: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10_000);
+    let admin = AccountId([1; 32]);
+    let genesis = Genesis {
+        version: 1,
+        chain_id: "b".into(),
+        agencies: vec![GenesisAgency {
+            id: "gov".into(),
+            name: "Gov".into(),
+            administrators: vec![admin],
+            policy_threshold: 1,
+        }],
+        governance: publica_identity::genesis::GenesisGovernance {
+            create_agency_threshold: 1,
+        },
+    };
+    let mut rt = Runtime::new();
+    rt.register(Box::new(Identity));
+    rt.register(Box::new(Money));
+    let mut state = genesis.initial_state();
+    let mut height = 0u64;
+    let mut nonces = std::collections::HashMap::new();
+    let mut next = |a: AccountId| {
+        let e = nonces.entry(a).or_insert(0u64);
+        *e += 1;
+        *e
+    };
+    let mut run =
+        |state: &mut publica_state::StateTree, txs: Vec<VerifiedTx>| -> std::time::Duration {
+            height += 1;
+            let env = BlockEnv {
+                chain_id: "b".into(),
+                height,
+                time_ms: height,
+            };
+            let t = Instant::now();
+            let outs = rt.execute_block(state, &env, &txs);
+            state.root();
+            let d = t.elapsed();
+            assert!(
+                outs.iter().all(|o| o.status == TxStatus::Ok),
+                "{:?}",
+                outs.iter().find(|o| o.status != TxStatus::Ok)
+            );
+            d
+        };
+    let accounts: Vec<AccountId> = (0..m)
+        .map(|i| AccountId(publica_crypto::sha256(&(i as u64).to_le_bytes()).0))
+        .collect();
+    let mut setup = vec![
+        tx(
+            admin,
+            next(admin),
+            "identity",
+            "add_member",
+            json!({"agency": "gov", "account": admin, "roles": ["treasurer"]}),
+        ),
+        tx(
+            admin,
+            next(admin),
+            "money",
+            "create_currency",
+            json!({"agency": "gov", "code": "EURC", "name": "E", "decimals": 2, "supply_cap": "1000000000000"}),
+        ),
+        tx(
+            admin,
+            next(admin),
+            "money",
+            "propose_appropriation",
+            json!({"agency": "gov", "currency": "EURC", "id": "a", "name": "A", "cap": "1000000000000"}),
+        ),
+        tx(
+            admin,
+            next(admin),
+            "money",
+            "approve_appropriation",
+            json!({"agency": "gov", "currency": "EURC", "id": "a"}),
+        ),
+        tx(
+            admin,
+            next(admin),
+            "money",
+            "open_account",
+            json!({"agency": "gov", "id": "gov", "currency": "EURC", "owner": {"kind": "agency", "agency": "gov"}}),
+        ),
+        tx(
+            admin,
+            next(admin),
+            "money",
+            "mint",
+            json!({"agency": "gov", "currency": "EURC", "appropriation": "a", "to": "gov", "amount": "1000000000000"}),
+        ),
+    ];
+    for (i, a) in accounts.iter().enumerate() {
+        setup.push(tx(*a, next(*a), "money", "open_account", json!({"id": format!("c{i}"), "currency": "EURC", "owner": {"kind": "citizen", "account": a}})));
+        setup.push(tx(
+            admin,
+            next(admin),
+            "money",
+            "transfer",
+            json!({"from": "gov", "to": format!("c{i}"), "amount": "1000000"}),
+        ));
+    }
+    run(&mut state, setup);
+    // Pre-build the measured transfers: account i pays account i+1.
+    let txs: Vec<VerifiedTx> = (0..n)
+        .map(|k| {
+            let i = k % m;
+            let a = accounts[i];
+            tx(
+                a,
+                next(a),
+                "money",
+                "transfer",
+                json!({"from": format!("c{i}"), "to": format!("c{}", (i + 1) % m), "amount": "1"}),
+            )
+        })
+        .collect();
+    let mut spent = std::time::Duration::ZERO;
+    for block in txs.chunks(10_000) {
+        spent += run(&mut state, block.to_vec());
+    }
+    println!(
+        "{}",
+        json!({"transfers": n, "accounts": m, "seconds": spent.as_secs_f64(), "transfers_per_s": (n as f64 / spent.as_secs_f64()).round(), "state_entries": state.len()})
+    );
+}
