@@ -99,9 +99,14 @@ impl<'a> CallContext<'a> {
     }
 
     /// Writes a typed record as canonical JSON under this module's `key`.
+    ///
+    /// Typed records are encoded straight to JSON: field order is the
+    /// struct's, maps are `BTreeMap`s, so the bytes are deterministic
+    /// without a canonicalisation pass on the hot path.
     pub fn write<T: serde::Serialize>(&mut self, key: Vec<u8>, value: &T) {
-        let v = serde_json::to_value(value).expect("records serialise");
-        self.put_json(key, &v);
+        self.assert_own(&key);
+        let bytes = serde_json::to_vec(value).expect("records serialise");
+        self.writes.insert(key, Some(bytes));
     }
 
     /// True when `account` holds `role` in `agency`, as of this call
