@@ -47,6 +47,47 @@ enum Cmd {
     /// Accounts, histories, provenance, currencies, bulk transfers.
     #[command(subcommand)]
     Money(crate::money::MoneyCmd),
+    /// Load generator and benchmark report (docs/benchmarks.md).
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+struct BenchArgs {
+    /// Node URL; without it the bench starts a node in this process.
+    #[arg(long)]
+    node: Option<String>,
+    /// Administrator key of an agency of the target chain (with --node).
+    #[arg(long)]
+    admin_key: Option<PathBuf>,
+    #[command(flatten)]
+    pass: PassArgs,
+    /// The agency the admin key administers.
+    #[arg(long, default_value = "dev-agency")]
+    agency: String,
+    /// PID of the node, to report its memory and CPU (with --node).
+    #[arg(long)]
+    node_pid: Option<u32>,
+    /// Measured seconds (1..=3600).
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Open-loop rate in tx/s (0: closed loop, as fast as the node commits).
+    #[arg(long, default_value_t = 0)]
+    rate: u64,
+    /// Accounts transferring (1..=1000000).
+    #[arg(long, default_value_t = 1_000)]
+    accounts: usize,
+    /// Concurrent submitters (1..=64).
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// Transactions per batch request (1..=10000).
+    #[arg(long, default_value_t = 1_000)]
+    batch: usize,
+    /// Also measure Ed25519 batch verification and PostgreSQL.
+    #[arg(long)]
+    reference: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -397,6 +438,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Cmd::Identity(cmd) => runtime()?.block_on(run_identity(cmd)),
         Cmd::Money(cmd) => runtime()?.block_on(crate::money::run(cmd)),
+        Cmd::Bench(b) => run_bench(b),
         Cmd::Admin(AdminCmd::VerifyChain { data_dir }) => {
             let blocks = publica_node::verify_chain(&data_dir)?;
             print_json(&json!({"verified_blocks": blocks, "data_dir": data_dir}));
@@ -468,6 +510,44 @@ fn run_dev(a: DevArgs) -> Result<()> {
         eprintln!("publica: stopped cleanly");
         Ok(())
     })
+}
+
+fn run_bench(b: BenchArgs) -> Result<()> {
+    if !(1..=3600).contains(&b.duration)
+        || !(1..=1_000_000).contains(&b.accounts)
+        || !(1..=64).contains(&b.concurrency)
+        || !(1..=10_000).contains(&b.batch)
+    {
+        bail!(
+            "--duration 1..=3600, --accounts 1..=1000000, --concurrency 1..=64, --batch 1..=10000"
+        );
+    }
+    let admin = match (&b.node, &b.admin_key) {
+        (Some(_), Some(k)) => Some(open_key(k, &b.pass)?),
+        (Some(_), None) => {
+            bail!("--node needs --admin-key: the bench sets up its own currency and accounts")
+        }
+        (None, _) => None,
+    };
+    let cfg = publica_bench::BenchConfig {
+        node: b.node,
+        admin,
+        agency: b.agency,
+        node_pid: b.node_pid,
+        duration_s: b.duration,
+        rate: b.rate,
+        accounts: b.accounts,
+        concurrency: b.concurrency,
+        batch: b.batch,
+        reference: b.reference,
+    };
+    let report = runtime()?.block_on(publica_bench::run(cfg))?;
+    if b.json {
+        print_json(&serde_json::to_value(&report)?);
+    } else {
+        print!("{}", report.text());
+    }
+    Ok(())
 }
 
 /// The genesis for `publica dev`: the one given, the one the data directory

@@ -1,0 +1,309 @@
+//! The measured run.
+
+use crate::report::{Latency, Reference, Report};
+use crate::setup::{self, Http};
+use anyhow::{anyhow, Context, Result};
+use futures_util::StreamExt;
+use publica_crypto::Keypair;
+use publica_types::Envelope;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What to run.
+pub struct BenchConfig {
+    /// A node's URL, or `None` to start a node in this process.
+    pub node: Option<String>,
+    /// Administrator key of an agency of the target chain (in-process: made up).
+    pub admin: Option<Keypair>,
+    /// The agency `admin` administers.
+    pub agency: String,
+    /// Its PID, to read its memory and CPU (in-process: this process).
+    pub node_pid: Option<u32>,
+    /// Measured seconds.
+    pub duration_s: u64,
+    /// Open-loop rate in tx/s; 0 for closed loop.
+    pub rate: u64,
+    /// Accounts transferring.
+    pub accounts: usize,
+    /// Concurrent submitters.
+    pub concurrency: usize,
+    /// Transactions per batch request.
+    pub batch: usize,
+    /// Also measure the reference points.
+    pub reference: bool,
+}
+
+/// Most transactions pre-signed for one run.
+const PRESIGN_MAX: usize = 5_000_000;
+/// Pre-signed per second of a closed-loop run (above the target, so the
+/// node, not the supply, is the limit).
+const CLOSED_LOOP_SUPPLY_PER_S: usize = 70_000;
+
+struct Shared {
+    submitted_at: Mutex<HashMap<String, Instant>>,
+    latencies_us: Mutex<Vec<u64>>,
+    committed: AtomicU64,
+    failed: AtomicU64,
+    blocks: AtomicU64,
+    rejected: AtomicU64,
+    submitted: AtomicU64,
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize] as f64 / 1000.0
+}
+
+/// Follows committed blocks over server-sent events.
+async fn follow(
+    http: Http,
+    shared: Arc<Shared>,
+    measuring: Arc<std::sync::atomic::AtomicBool>,
+) -> Result<()> {
+    let resp = http
+        .http
+        .get(format!("{}/v1/events", http.base))
+        .timeout(Duration::from_secs(3600))
+        .send()
+        .await?;
+    let mut stream = resp.bytes_stream();
+    let mut buf = String::new();
+    while let Some(chunk) = stream.next().await {
+        buf.push_str(&String::from_utf8_lossy(&chunk?));
+        while let Some(end) = buf.find("\n\n") {
+            let event: String = buf.drain(..end + 2).collect();
+            let Some(data) = event.lines().find_map(|l| l.strip_prefix("data:")) else {
+                continue;
+            };
+            let Ok(v) = serde_json::from_str::<Value>(data.trim()) else {
+                continue;
+            };
+            let now = Instant::now();
+            if !measuring.load(Ordering::SeqCst) {
+                continue;
+            }
+            shared.blocks.fetch_add(1, Ordering::Relaxed);
+            let outcomes = v["outcomes"].as_array().cloned().unwrap_or_default();
+            let mut at = shared.submitted_at.lock().expect("lock");
+            let mut lat = Vec::with_capacity(outcomes.len());
+            for o in &outcomes {
+                if let Some(t) = o["tx_id"].as_str().and_then(|id| at.remove(id)) {
+                    lat.push(now.duration_since(t).as_micros() as u64);
+                    shared.committed.fetch_add(1, Ordering::Relaxed);
+                    if o["status"] != "ok" {
+                        shared.failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            drop(at);
+            shared.latencies_us.lock().expect("lock").extend(lat);
+        }
+    }
+    Ok(())
+}
+
+async fn submitter(
+    http: Http,
+    queue: Vec<Envelope>,
+    batch: usize,
+    interval: Option<Duration>,
+    until: Instant,
+    shared: Arc<Shared>,
+) -> Result<()> {
+    let ids: Vec<String> = queue
+        .iter()
+        .map(|e| {
+            publica_crypto::tx_id(&e.signer, &e.body.signing_bytes().expect("canonical")).to_hex()
+        })
+        .collect();
+    let mut next = Instant::now();
+    for (chunk, chunk_ids) in queue.chunks(batch).zip(ids.chunks(batch)) {
+        if Instant::now() >= until {
+            break;
+        }
+        if let Some(iv) = interval {
+            tokio::time::sleep_until(next.into()).await;
+            next += iv;
+        }
+        let sent = Instant::now();
+        {
+            let mut at = shared.submitted_at.lock().expect("lock");
+            for id in chunk_ids {
+                at.insert(id.clone(), sent);
+            }
+        }
+        let results = http.submit(chunk).await?;
+        shared
+            .submitted
+            .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        let mut at = shared.submitted_at.lock().expect("lock");
+        for (r, id) in results.iter().zip(chunk_ids) {
+            if r.is_none() {
+                at.remove(id);
+                shared.rejected.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs the benchmark.
+pub async fn run(cfg: BenchConfig) -> Result<Report> {
+    let (url, admin, _dir, _node) = match &cfg.node {
+        Some(u) => (
+            u.clone(),
+            cfg.admin
+                .as_ref()
+                .map(|k| Keypair::from_seed(k.seed()))
+                .ok_or_else(|| anyhow!("a node URL needs --admin-key"))?,
+            None,
+            None,
+        ),
+        None => {
+            let dir = tempfile::tempdir()?;
+            let admin = Keypair::generate();
+            let mut config = publica_node::NodeConfig::dev(dir.path().to_path_buf());
+            config.genesis = Some(publica_identity::Genesis::dev(
+                "publica-dev",
+                admin.account(),
+            ));
+            let node = tokio::task::spawn_blocking(move || publica_node::Node::start_dev(config))
+                .await??;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let url = format!("http://{}", listener.local_addr()?);
+            let api = publica_api::ApiConfig {
+                rate_limit_per_s: 1_000_000,
+                rate_limit_burst: 1_000_000,
+            };
+            let n2 = node.clone();
+            tokio::spawn(publica_api::serve(
+                n2,
+                listener,
+                api,
+                std::future::pending(),
+            ));
+            (url, admin, Some(dir), Some(node))
+        }
+    };
+    let agency = if cfg.node.is_some() {
+        cfg.agency.clone()
+    } else {
+        "dev-agency".to_string()
+    };
+    let http = Http::new(&url)?;
+    eprintln!("bench: setting up {} accounts on {url}", cfg.accounts);
+    let prepared = setup::prepare(&http, &admin, &agency, cfg.accounts)
+        .await
+        .context("setting up the bench's currency and accounts")?;
+    let supply = if cfg.rate > 0 {
+        cfg.rate as usize
+    } else {
+        CLOSED_LOOP_SUPPLY_PER_S
+    };
+    let count = (supply * cfg.duration_s as usize).min(PRESIGN_MAX);
+    eprintln!("bench: pre-signing {count} transfers");
+    let queues = tokio::task::spawn_blocking({
+        let workers = cfg.concurrency;
+        move || {
+            let q = setup::presign(&prepared, count, workers);
+            (q, prepared)
+        }
+    })
+    .await?
+    .0;
+    let shared = Arc::new(Shared {
+        submitted_at: Mutex::new(HashMap::new()),
+        latencies_us: Mutex::new(Vec::new()),
+        committed: AtomicU64::new(0),
+        failed: AtomicU64::new(0),
+        blocks: AtomicU64::new(0),
+        rejected: AtomicU64::new(0),
+        submitted: AtomicU64::new(0),
+    });
+    let measuring = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let follower = tokio::spawn(follow(http.clone(), shared.clone(), measuring.clone()));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let pid = cfg.node_pid.or(cfg.node.is_none().then(std::process::id));
+    let cpu0 = pid.and_then(crate::sys::cpu_seconds);
+    eprintln!("bench: running for {} s", cfg.duration_s);
+    let started = Instant::now();
+    let until = started + Duration::from_secs(cfg.duration_s);
+    let interval = (cfg.rate > 0).then(|| {
+        Duration::from_secs_f64(cfg.batch as f64 * cfg.concurrency as f64 / cfg.rate as f64)
+    });
+    let workers: Vec<_> = queues
+        .into_iter()
+        .map(|q| {
+            tokio::spawn(submitter(
+                http.clone(),
+                q,
+                cfg.batch,
+                interval,
+                until,
+                shared.clone(),
+            ))
+        })
+        .collect();
+    for w in workers {
+        w.await??;
+    }
+    // Let the last blocks land, then stop counting.
+    let drain_until = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < drain_until && !shared.submitted_at.lock().expect("lock").is_empty() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    measuring.store(false, Ordering::SeqCst);
+    let cpu1 = pid.and_then(crate::sys::cpu_seconds);
+    follower.abort();
+    let mut lat = shared.latencies_us.lock().expect("lock").clone();
+    lat.sort_unstable();
+    let committed = shared.committed.load(Ordering::Relaxed);
+    let blocks = shared.blocks.load(Ordering::Relaxed);
+    let mut report = Report {
+        target: cfg.node.clone().unwrap_or_else(|| "in-process".into()),
+        rate_per_s: cfg.rate,
+        duration_s: elapsed,
+        accounts: cfg.accounts,
+        submitted: shared.submitted.load(Ordering::Relaxed),
+        committed,
+        rejected: shared.rejected.load(Ordering::Relaxed),
+        failed_in_block: shared.failed.load(Ordering::Relaxed),
+        committed_tx_per_s: committed as f64 / elapsed,
+        latency: Latency {
+            p50_ms: percentile(&lat, 0.5),
+            p90_ms: percentile(&lat, 0.9),
+            p99_ms: percentile(&lat, 0.99),
+            max_ms: percentile(&lat, 1.0),
+        },
+        blocks,
+        blocks_per_s: blocks as f64 / elapsed,
+        avg_block_txs: if blocks == 0 {
+            0.0
+        } else {
+            committed as f64 / blocks as f64
+        },
+        node_peak_rss_mib: pid.and_then(crate::sys::peak_rss_mib),
+        node_cpu_percent: cpu0.zip(cpu1).map(|(a, b)| (b - a) / elapsed * 100.0),
+        reference: None,
+    };
+    if cfg.reference {
+        eprintln!("bench: measuring reference points");
+        let ed = tokio::task::spawn_blocking(crate::reference::ed25519_batch_verify_per_s).await?;
+        let pg = tokio::task::spawn_blocking(|| crate::reference::postgres_rows_per_s(10)).await?;
+        let tps = report.committed_tx_per_s;
+        report.reference = Some(Reference {
+            ed25519_batch_verify_per_s: ed,
+            ratio_vs_ed25519: tps / ed,
+            ratio_vs_postgres: pg.as_ref().ok().map(|p| tps / p),
+            postgres_rows_per_s: pg.as_ref().ok().copied(),
+            postgres_note: pg.err().map(|e| format!("{e:#}")),
+        });
+    }
+    Ok(report)
+}

@@ -1,0 +1,288 @@
+//! Sets up the bench's own currency, pool and accounts on the target chain,
+//! and pre-signs the transfers.
+
+use anyhow::{anyhow, bail, Context, Result};
+use publica_crypto::Keypair;
+use publica_types::{AccountId, Call, Envelope, Expiry, TxBody};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// Money each bench account starts with (minor units).
+pub const FUNDING: u64 = 1_000_000_000;
+
+/// A thin HTTP client for the bench.
+#[derive(Clone)]
+pub struct Http {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Http {
+    pub fn new(base: &str) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()?;
+        Ok(Http {
+            base: base.trim_end_matches('/').to_string(),
+            http,
+        })
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Value> {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .with_context(|| format!("GET {path}"))?;
+        let status = r.status();
+        let v: Value = r.json().await?;
+        if !status.is_success() {
+            bail!("GET {path}: {status} {v}");
+        }
+        Ok(v)
+    }
+
+    /// Posts a batch; returns one `Some(tx_id)` or `None` (rejected) per item.
+    pub async fn submit(&self, envs: &[Envelope]) -> Result<Vec<Option<String>>> {
+        let r = self
+            .http
+            .post(format!("{}/v1/transactions/batch", self.base))
+            .json(&json!({ "transactions": envs }))
+            .send()
+            .await
+            .context("posting a batch")?;
+        let status = r.status();
+        let v: Value = r.json().await?;
+        if !status.is_success() {
+            bail!("batch refused: {status} {v}");
+        }
+        Ok(v["results"]
+            .as_array()
+            .ok_or_else(|| anyhow!("no results"))?
+            .iter()
+            .map(|i| i["tx_id"].as_str().map(str::to_string))
+            .collect())
+    }
+
+    /// Waits for a receipt and requires its call to have succeeded.
+    pub async fn committed_ok(&self, id: &str) -> Result<()> {
+        for _ in 0..60 {
+            let r = self
+                .http
+                .get(format!("{}/v1/transactions/{id}?wait_ms=2000", self.base))
+                .send()
+                .await?;
+            if r.status().as_u16() == 200 {
+                let v: Value = r.json().await?;
+                if v["outcome"]["status"] != "ok" {
+                    bail!("setup transaction failed: {}", v["outcome"]);
+                }
+                return Ok(());
+            }
+        }
+        bail!("setup transaction {id} did not commit")
+    }
+}
+
+/// Signs a call.
+pub fn sign(
+    kp: &Keypair,
+    signer: AccountId,
+    chain: &str,
+    nonce: u64,
+    module: &str,
+    method: &str,
+    args: Value,
+) -> Envelope {
+    let body = TxBody {
+        chain_id: chain.into(),
+        nonce,
+        expiry: Expiry::Height(1 << 50),
+        call: Call {
+            module: module.into(),
+            method: method.into(),
+            args,
+        },
+    };
+    let signature = kp.sign(&body.signing_bytes().expect("bench bodies are canonical"));
+    Envelope {
+        body,
+        signer,
+        signature,
+    }
+}
+
+/// The bench's accounts on the chain.
+pub struct Prepared {
+    pub chain: String,
+    pub keys: Vec<Keypair>,
+    pub account_ids: Vec<String>,
+}
+
+/// Creates a currency, a funded pool and `n` funded citizen accounts.
+pub async fn prepare(http: &Http, admin: &Keypair, agency: &str, n: usize) -> Result<Prepared> {
+    let status = http.get("/v1/status").await?;
+    let chain = status["chain_id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no chain id"))?
+        .to_string();
+    let me = admin.account();
+    let mut nonce = http.get(&format!("/v1/accounts/{me}/nonce")).await?["next_nonce"]
+        .as_u64()
+        .ok_or_else(|| anyhow!("no nonce"))?;
+    let tag: String = publica_crypto::sha256(
+        &std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_nanos()
+            .to_le_bytes(),
+    )
+    .to_hex()[..8]
+        .to_uppercase();
+    let code = format!("B{tag}");
+    let pool = format!("bench-{}-pool", tag.to_lowercase());
+    let total = (FUNDING as u128) * (n as u128 + 1);
+    let mut calls: Vec<(&str, &str, Value)> = vec![
+        (
+            "identity",
+            "add_member",
+            json!({"agency": agency, "account": me, "roles": ["treasurer"]}),
+        ),
+        (
+            "money",
+            "create_currency",
+            json!({"agency": agency, "code": code, "name": "Bench", "decimals": 2, "supply_cap": total.to_string()}),
+        ),
+        (
+            "money",
+            "propose_appropriation",
+            json!({"agency": agency, "currency": code, "id": "bench", "name": "Bench", "cap": total.to_string()}),
+        ),
+        (
+            "money",
+            "approve_appropriation",
+            json!({"agency": agency, "currency": code, "id": "bench"}),
+        ),
+        (
+            "money",
+            "open_account",
+            json!({"agency": agency, "id": pool, "currency": code, "owner": {"kind": "agency", "agency": agency}}),
+        ),
+        (
+            "money",
+            "mint",
+            json!({"agency": agency, "currency": code, "appropriation": "bench", "to": pool, "amount": total.to_string()}),
+        ),
+    ];
+    // Already a treasurer is fine: that call may fail harmlessly.
+    let first = calls.remove(0);
+    let env = sign(admin, me, &chain, nonce, first.0, first.1, first.2);
+    nonce += 1;
+    if let Some(Some(id)) = http.submit(&[env]).await?.first() {
+        let _ = http.committed_ok(id).await;
+    }
+    for (m, f, a) in calls {
+        let env = sign(admin, me, &chain, nonce, m, f, a);
+        nonce += 1;
+        let id = http
+            .submit(&[env])
+            .await?
+            .pop()
+            .flatten()
+            .ok_or_else(|| anyhow!("setup call {f} was rejected"))?;
+        http.committed_ok(&id)
+            .await
+            .with_context(|| format!("setup call {f}"))?;
+    }
+    let keys: Vec<Keypair> = (0..n).map(|_| Keypair::generate()).collect();
+    let account_ids: Vec<String> = (0..n)
+        .map(|i| format!("bench-{}-{i}", tag.to_lowercase()))
+        .collect();
+    let opens: Vec<Envelope> = keys
+        .iter()
+        .zip(&account_ids)
+        .map(|(k, id)| sign(k, k.account(), &chain, 1, "money", "open_account", json!({"id": id, "currency": code, "owner": {"kind": "citizen", "account": k.account()}})))
+        .collect();
+    let mut last = None;
+    for chunk in opens.chunks(5_000) {
+        for id in http.submit(chunk).await? {
+            last = Some(id.ok_or_else(|| anyhow!("an account opening was rejected"))?);
+        }
+    }
+    if let Some(id) = last {
+        http.committed_ok(&id).await?;
+    }
+    let mut funding = Vec::new();
+    for chunk in account_ids.chunks(100) {
+        let transfers: Vec<Value> = chunk
+            .iter()
+            .map(|to| json!({"from": pool, "to": to, "amount": FUNDING.to_string()}))
+            .collect();
+        funding.push(sign(
+            admin,
+            me,
+            &chain,
+            nonce,
+            "money",
+            "transfer_batch",
+            json!({ "transfers": transfers }),
+        ));
+        nonce += 1;
+    }
+    let mut ids = Vec::new();
+    for chunk in funding.chunks(1_000) {
+        for id in http.submit(chunk).await? {
+            ids.push(id.ok_or_else(|| anyhow!("a funding batch was rejected"))?);
+        }
+    }
+    for id in &ids {
+        http.committed_ok(id).await?;
+    }
+    Ok(Prepared {
+        chain,
+        keys,
+        account_ids,
+    })
+}
+
+/// Pre-signs `count` transfers, account `i` paying account `i + 1`, split
+/// into `workers` queues that each own whole accounts (so every account's
+/// nonces arrive in order).
+pub fn presign(p: &Prepared, count: usize, workers: usize) -> Vec<Vec<Envelope>> {
+    let n = p.keys.len();
+    let threads = std::thread::available_parallelism()
+        .map(|t| t.get())
+        .unwrap_or(1)
+        .max(1);
+    let jobs: Vec<usize> = (0..count).collect();
+    let per = jobs.len().div_ceil(threads).max(1);
+    let mut signed: Vec<(usize, Envelope)> = std::thread::scope(|s| {
+        let handles: Vec<_> = jobs
+            .chunks(per)
+            .map(|chunk| {
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|&k| {
+                            let i = k % n;
+                            // Nonce 1 opened the account.
+                            let nonce = 2 + (k / n) as u64;
+                            let args = json!({"from": p.account_ids[i], "to": p.account_ids[(i + 1) % n], "amount": "1"});
+                            (k, sign(&p.keys[i], p.keys[i].account(), &p.chain, nonce, "money", "transfer", args))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("signer thread"))
+            .collect()
+    });
+    signed.sort_by_key(|(k, _)| *k);
+    let mut queues: Vec<Vec<Envelope>> = vec![Vec::new(); workers];
+    for (k, env) in signed {
+        queues[(k % n) % workers].push(env);
+    }
+    queues
+}

@@ -1,0 +1,50 @@
+//! `publica bench` end to end: an in-process node, its own currency and
+//! accounts, pre-signed transfers over HTTP, and a report whose figures add
+//! up. (Speed is measured by running the bench, never asserted here.)
+
+mod common;
+
+use serde_json::Value;
+use std::process::Command;
+
+#[test]
+fn bench_runs_in_process_and_reports_consistent_figures() {
+    let out = Command::new(common::bin())
+        .args([
+            "bench",
+            "--duration",
+            "1",
+            "--accounts",
+            "20",
+            "--concurrency",
+            "2",
+            "--batch",
+            "200",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let committed = r["committed"].as_u64().unwrap();
+    assert!(committed > 0, "{r}");
+    assert_eq!(r["rejected"], 0, "{r}");
+    assert_eq!(r["failed_in_block"], 0, "{r}");
+    assert!(committed <= r["submitted"].as_u64().unwrap());
+    assert!(r["blocks"].as_u64().unwrap() >= 1);
+    let p50 = r["latency"]["p50_ms"].as_f64().unwrap();
+    let p99 = r["latency"]["p99_ms"].as_f64().unwrap();
+    assert!(p50 > 0.0 && p50 <= p99 && p99 <= r["latency"]["max_ms"].as_f64().unwrap());
+    assert!(r["node_peak_rss_mib"].as_f64().unwrap() > 0.0);
+
+    let bad = Command::new(common::bin())
+        .args(["bench", "--node", "http://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--admin-key"));
+}
