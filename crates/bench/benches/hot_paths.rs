@@ -1,0 +1,120 @@
+//! Micro-benchmarks of the hot paths (`cargo bench -p publica-bench`):
+//! signature verification (single and batched), canonical JSON, Merkle log
+//! append and proofs, state updates and root, transfer execution.
+
+use publica_crypto::{verify, verify_batch, Keypair};
+use publica_log::{leaf_hash, MerkleLog};
+use publica_state::StateTree;
+use publica_types::{AccountId, Call, Envelope, Expiry, SignatureBytes, TxBody};
+use serde_json::json;
+
+fn main() {
+    divan::main();
+}
+
+fn body(nonce: u64) -> TxBody {
+    TxBody {
+        chain_id: "publica-dev".into(),
+        nonce,
+        expiry: Expiry::Height(1_000_000),
+        call: Call {
+            module: "money".into(),
+            method: "transfer".into(),
+            args: json!({"from": "bench-0", "to": "bench-1", "amount": "1", "reference": "r"}),
+        },
+    }
+}
+
+#[divan::bench]
+fn ed25519_verify_single(bencher: divan::Bencher) {
+    let k = Keypair::generate();
+    let msg = body(1).signing_bytes().unwrap();
+    let sig = k.sign(&msg);
+    bencher.bench(|| verify(&k.account(), divan::black_box(&msg), &sig).is_ok());
+}
+
+#[divan::bench(args = [64, 256])]
+fn ed25519_verify_batch(bencher: divan::Bencher, n: usize) {
+    let k = Keypair::generate();
+    let msgs: Vec<Vec<u8>> = (0..n as u64)
+        .map(|i| body(i + 1).signing_bytes().unwrap())
+        .collect();
+    let items: Vec<(AccountId, &[u8], SignatureBytes)> = msgs
+        .iter()
+        .map(|m| (k.account(), m.as_slice(), k.sign(m)))
+        .collect();
+    bencher
+        .counter(divan::counter::ItemsCount::new(n))
+        .bench(|| verify_batch(divan::black_box(&items)));
+}
+
+#[divan::bench]
+fn jcs_signing_bytes(bencher: divan::Bencher) {
+    let b = body(7);
+    bencher.bench(|| divan::black_box(&b).signing_bytes().unwrap());
+}
+
+#[divan::bench]
+fn envelope_parse(bencher: divan::Bencher) {
+    let k = Keypair::generate();
+    let b = body(1);
+    let env = Envelope {
+        signature: k.sign(&b.signing_bytes().unwrap()),
+        signer: k.account(),
+        body: b,
+    };
+    let text = serde_json::to_vec(&env).unwrap();
+    bencher.bench(|| serde_json::from_slice::<Envelope>(divan::black_box(&text)).unwrap());
+}
+
+#[divan::bench]
+fn merkle_append(bencher: divan::Bencher) {
+    let mut log = MerkleLog::new();
+    let mut i = 0u64;
+    bencher.bench_local(|| {
+        i += 1;
+        log.append(leaf_hash(&i.to_le_bytes()));
+    });
+}
+
+#[divan::bench]
+fn merkle_inclusion_proof_1m(bencher: divan::Bencher) {
+    let mut log = MerkleLog::new();
+    for i in 0..1_000_000u64 {
+        log.append(leaf_hash(&i.to_le_bytes()));
+    }
+    let mut i = 0u64;
+    bencher.bench_local(|| {
+        i = (i + 7919) % 1_000_000;
+        log.inclusion_proof(i, 1_000_000).unwrap()
+    });
+}
+
+#[divan::bench]
+fn state_update_and_root_100k(bencher: divan::Bencher) {
+    let mut s = StateTree::new();
+    for i in 0..100_000u64 {
+        s.insert(format!("k/{i}").as_bytes(), b"v");
+    }
+    s.root();
+    let mut i = 0u64;
+    bencher.bench_local(|| {
+        i = (i + 31) % 100_000;
+        s.insert(format!("k/{i}").as_bytes(), &i.to_le_bytes());
+        s.root()
+    });
+}
+
+#[divan::bench]
+fn state_proof_100k(bencher: divan::Bencher) {
+    let mut s = StateTree::new();
+    for i in 0..100_000u64 {
+        s.insert(format!("k/{i}").as_bytes(), b"v");
+    }
+    s.root();
+    let mut i = 0u64;
+    bencher.bench_local(|| {
+        i = (i + 31) % 100_000;
+        s.prove(format!("k/{i}").as_bytes())
+    });
+}
