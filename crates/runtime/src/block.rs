@@ -40,16 +40,32 @@ pub fn log_entry(envelope: &Envelope, outcome: &TxOutcome) -> Vec<u8> {
     entry
 }
 
+/// Appends a block's transactions to the log; returns the new root and
+/// the results-root leaves (both need the outcome's canonical form, which
+/// is computed once).
+fn append_entries(
+    log: &mut MerkleLog,
+    transactions: &[Envelope],
+    outcomes: &[TxOutcome],
+) -> (Hash32, Vec<Hash32>) {
+    let mut out_leaves = Vec::with_capacity(outcomes.len());
+    for (e, o) in transactions.iter().zip(outcomes) {
+        let out = canonicalize(o).expect("outcomes are canonicalisable");
+        out_leaves.push(publica_log::leaf_hash(&out));
+        let mut entry = canonicalize(e).expect("envelopes are canonicalisable");
+        entry.extend_from_slice(sha256(&out).as_bytes());
+        log.append(publica_log::leaf_hash(&entry));
+    }
+    (log.root(), out_leaves)
+}
+
 /// Appends a block's transactions to the log; returns the new root.
 pub fn append_to_log(
     log: &mut MerkleLog,
     transactions: &[Envelope],
     outcomes: &[TxOutcome],
 ) -> Hash32 {
-    for (e, o) in transactions.iter().zip(outcomes) {
-        log.append(publica_log::leaf_hash(&log_entry(e, o)));
-    }
-    log.root()
+    append_entries(log, transactions, outcomes).0
 }
 
 /// Puts a block together from its parts, appending its transactions to the
@@ -68,8 +84,7 @@ pub fn assemble_block(
         "one outcome per transaction"
     );
     let tx_leaves: Vec<Hash32> = outcomes.iter().map(|o| tx_leaf(&o.tx_id)).collect();
-    let out_leaves: Vec<Hash32> = outcomes.iter().map(outcome_leaf).collect();
-    let log_root = append_to_log(log, &transactions, &outcomes);
+    let (log_root, out_leaves) = append_entries(log, &transactions, &outcomes);
     let header = BlockHeader {
         chain_id: env.chain_id.clone(),
         height: env.height,

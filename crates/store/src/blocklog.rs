@@ -32,6 +32,8 @@ pub struct BlockLog {
     /// (offset of payload, payload length) per block.
     frames: Vec<(u64, u32)>,
     end: u64,
+    /// Encoding buffer kept between appends.
+    scratch: Vec<u8>,
 }
 
 impl std::fmt::Debug for BlockLog {
@@ -177,6 +179,7 @@ impl BlockLog {
                 file,
                 frames,
                 end,
+                scratch: Vec::new(),
             },
             report,
         ))
@@ -196,24 +199,30 @@ impl BlockLog {
             self.height() + 1,
             "blocks are appended in height order"
         );
-        let payload = serde_json::to_vec(block).map_err(|e| StoreError::Codec {
+        // Encode straight after a placeholder header into a buffer reused
+        // from block to block: no copy of the payload, no fresh pages.
+        let mut frame = std::mem::take(&mut self.scratch);
+        frame.clear();
+        frame.reserve(HEADER_BYTES as usize + block.transactions.len() * 768 + 1024);
+        frame.extend_from_slice(&[0u8; HEADER_BYTES as usize]);
+        serde_json::to_writer(&mut frame, block).map_err(|e| StoreError::Codec {
             height,
             reason: e.to_string(),
         })?;
-        let len = u32::try_from(payload.len())
+        let payload_len = frame.len() - HEADER_BYTES as usize;
+        let len = u32::try_from(payload_len)
             .ok()
             .filter(|l| *l <= PAYLOAD_BYTES_MAX)
             .ok_or_else(|| StoreError::Codec {
                 height,
                 reason: "block larger than 1 GiB".into(),
             })?;
-        let mut frame = Vec::with_capacity(payload.len() + HEADER_BYTES as usize);
-        frame.extend_from_slice(MAGIC);
-        frame.extend_from_slice(&len.to_le_bytes());
-        frame.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+        let payload_crc = crc32fast::hash(&frame[HEADER_BYTES as usize..]);
+        frame[0..4].copy_from_slice(MAGIC);
+        frame[4..8].copy_from_slice(&len.to_le_bytes());
+        frame[8..12].copy_from_slice(&payload_crc.to_le_bytes());
         let header_crc = crc32fast::hash(&frame[0..12]);
-        frame.extend_from_slice(&header_crc.to_le_bytes());
-        frame.extend_from_slice(&payload);
+        frame[12..16].copy_from_slice(&header_crc.to_le_bytes());
         let shown = self.path.display().to_string();
         self.file
             .write_all(&frame)
@@ -221,8 +230,10 @@ impl BlockLog {
         self.file
             .sync_data()
             .map_err(io_err(format!("syncing block {height} to {shown}")))?;
+        let frame_len = frame.len() as u64;
+        self.scratch = frame;
         self.frames.push((self.end + HEADER_BYTES, len));
-        self.end += frame.len() as u64;
+        self.end += frame_len;
         Ok(())
     }
 
