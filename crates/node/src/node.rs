@@ -62,6 +62,16 @@ pub(crate) struct Inner {
     pub(crate) blocks_tx: broadcast::Sender<Arc<Block>>,
 }
 
+impl Chain {
+    /// The state root of the last block (or of genesis), without rehashing.
+    pub(crate) fn state_root(&self) -> Hash32 {
+        match &self.tip {
+            Some(t) => t.state_root,
+            None => self.state.hashed_root(),
+        }
+    }
+}
+
 impl Inner {
     pub(crate) fn tip_height(&self) -> u64 {
         *self.height_tx.borrow()
@@ -124,7 +134,13 @@ impl Node {
                 checkpoint,
                 tlog: recovered.tlog,
                 log_sizes: recovered.log_sizes,
-                state: recovered.state,
+                // Hashed once here; after that the pipeline rehashes every
+                // block before readers see it, so they only need a read lock.
+                state: {
+                    let mut s = recovered.state;
+                    s.root();
+                    s
+                },
                 tip_hash: recovered
                     .tip
                     .as_ref()

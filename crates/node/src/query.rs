@@ -81,8 +81,8 @@ pub struct StateProofAnswer {
 impl Node {
     /// The chain's head.
     pub fn status(&self) -> Status {
-        let mut chain = self.inner.chain.write().expect("chain lock");
-        let state_root = chain.state.root();
+        let chain = self.inner.chain.read().expect("chain lock");
+        let state_root = chain.state_root();
         let (height, time_ms, log_size) = chain
             .tip
             .as_ref()
@@ -185,9 +185,12 @@ impl Node {
 
     /// The value under `key` with a proof against the last block's root.
     pub fn state_proof(&self, key: &[u8]) -> StateProofAnswer {
-        let mut chain = self.inner.chain.write().expect("chain lock");
-        let state_root = chain.state.root();
-        let proof = chain.state.prove(key);
+        let chain = self.inner.chain.read().expect("chain lock");
+        let state_root = chain.state_root();
+        let proof = chain
+            .state
+            .prove_hashed(key)
+            .expect("committed state is always hashed");
         let value = chain.state.get(key).map(<[u8]>::to_vec);
         let height = chain.tip.as_ref().map(|t| t.height).unwrap_or(0);
         StateProofAnswer {

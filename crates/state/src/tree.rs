@@ -145,10 +145,36 @@ impl StateTree {
         self.root.hash()
     }
 
-    /// A proof for `key` (of its value or of its absence). Call [`Self::root`]
-    /// first: the proof is against the current root.
+    /// A proof for `key` (of its value or of its absence) against the
+    /// current root, rehashing first if needed.
     pub fn prove(&mut self, key: &[u8]) -> Proof {
         self.root();
+        self.prove_hashed(key).expect("just rehashed")
+    }
+
+    /// The root of a fully hashed tree (see [`Self::is_hashed`]).
+    pub fn hashed_root(&self) -> Hash32 {
+        match &self.root {
+            Node::Empty => EMPTY_HASH,
+            Node::Leaf(l) => l.hash,
+            Node::Branch(b) => b.hash.expect("the tree is hashed"),
+        }
+    }
+
+    /// True when every hash is up to date (no write since [`Self::root`]).
+    pub fn is_hashed(&self) -> bool {
+        match &self.root {
+            Node::Branch(b) => b.hash.is_some(),
+            _ => true,
+        }
+    }
+
+    /// A proof without rehashing, for readers sharing the tree: `None` if a
+    /// write happened since the last [`Self::root`].
+    pub fn prove_hashed(&self, key: &[u8]) -> Option<Proof> {
+        if !self.is_hashed() {
+            return None;
+        }
         let kh = key_hash(key);
         let mut siblings = Vec::new();
         let mut node = &self.root;
@@ -178,7 +204,7 @@ impl StateTree {
                 }
             }
         };
-        Proof { siblings, terminal }
+        Some(Proof { siblings, terminal })
     }
 
     /// Every entry, in key-hash order (the order snapshots use).

@@ -147,7 +147,11 @@ fn take_provenance(a: &mut Account, amount: Amount) -> BTreeMap<String, Amount> 
         out.insert(k, Amount(take));
     }
     if left > 0 {
-        out.insert(format!("overdraft/{}", a.id), Amount(left));
+        // Add, not overwrite: the account may already hold some of its own
+        // overdraft money (returned by a voided hold).
+        out.entry(format!("overdraft/{}", a.id))
+            .or_insert(Amount(0))
+            .0 += left;
     }
     out
 }
