@@ -54,3 +54,17 @@ pub fn unknown_method(module: &str, method: &str) -> TxError {
         format!("module '{module}' has no method '{method}'"),
     )
 }
+
+/// The agency id a call names in `field` (the agency the signer acts for),
+/// or `call.invalid_args`. Modules use it to declare `Authority::AgencyRole`.
+pub fn agency_arg(args: &Value, field: &str) -> Result<String, TxError> {
+    args.get(field)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            TxError::new(
+                publica_types::codes::CALL_INVALID_ARGS,
+                format!("missing '{field}' (the agency the signer acts for)"),
+            )
+        })
+}

@@ -18,7 +18,7 @@ use crate::proposal::{self, Action, PROPOSAL_LIFETIME_BLOCKS_DEFAULT};
 use crate::recovery;
 use crate::state;
 use publica_runtime::authz::Role;
-use publica_runtime::module::{parse_args, unknown_method};
+use publica_runtime::module::{agency_arg, parse_args, unknown_method};
 use publica_runtime::{Authority, CallContext, Module};
 use publica_types::{codes as tx_codes, AccountId, SignatureBytes, TxError};
 use serde::Deserialize;
@@ -109,18 +109,6 @@ struct AccountRef {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NoArgs {}
-
-fn agency_arg(args: &Value, field: &str) -> Result<String, TxError> {
-    args.get(field)
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| {
-            TxError::new(
-                tx_codes::CALL_INVALID_ARGS,
-                format!("missing '{field}' (an agency id)"),
-            )
-        })
-}
 
 fn needs_proposal(what: &str) -> TxError {
     TxError::new(

@@ -2,52 +2,27 @@
 //! transaction in its own block, and the blocks replay from genesis to the
 //! same roots at the end of every test.
 
-use publica_crypto::{tx_id, Keypair};
+use publica_crypto::Keypair;
 use publica_identity::recovery::key_proof_message;
 use publica_identity::{Genesis, GenesisAgency, Identity};
-use publica_log::MerkleLog;
 use publica_runtime::authz::{current_key, has_role, Role};
-use publica_runtime::{assemble_block, BlockEnv, Runtime};
-use publica_state::StateTree;
-use publica_types::Block;
-use publica_types::{AccountId, Call, Envelope, Expiry, TxBody, TxStatus, VerifiedTx};
+use publica_runtime::testkit::TestChain;
+use publica_runtime::Runtime;
+use publica_types::AccountId;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 
-const CHAIN: &str = "t";
+const CHAIN: &str = publica_runtime::testkit::TEST_CHAIN;
 
-struct Chain {
-    rt: Runtime,
-    genesis: Genesis,
-    state: StateTree,
-    log: MerkleLog,
-    blocks: Vec<Block>,
-    nonces: HashMap<AccountId, u64>,
-}
-
-fn runtime() -> Runtime {
-    let mut rt = Runtime::new();
-    rt.register(Box::new(Identity));
-    rt
-}
+/// The runtime's test chain, calling `identity`.
+struct Chain(TestChain);
 
 impl Chain {
     fn new(genesis: Genesis) -> Chain {
-        Chain {
-            rt: runtime(),
-            state: genesis.initial_state(),
-            genesis,
-            log: MerkleLog::new(),
-            blocks: vec![],
-            nonces: HashMap::new(),
-        }
+        let mut rt = Runtime::new();
+        rt.register(Box::new(Identity));
+        Chain(TestChain::new(rt, genesis.initial_state()))
     }
 
-    fn height(&self) -> u64 {
-        self.blocks.len() as u64
-    }
-
-    /// Signs `account`'s call with `key` and runs it in a new block.
     fn call_as(
         &mut self,
         account: AccountId,
@@ -55,99 +30,23 @@ impl Chain {
         method: &str,
         args: Value,
     ) -> Result<(), String> {
-        let nonce = self.nonces.get(&account).copied().unwrap_or(0) + 1;
-        let body = TxBody {
-            chain_id: CHAIN.into(),
-            nonce,
-            expiry: Expiry::Height(1 << 40),
-            call: Call {
-                module: "identity".into(),
-                method: method.into(),
-                args,
-            },
-        };
-        let bytes = body.signing_bytes().unwrap();
-        let tx = VerifiedTx {
-            id: tx_id(&account, &bytes),
-            envelope: Envelope {
-                signature: key.sign(&bytes),
-                signer: account,
-                body,
-            },
-        };
-        let height = self.height() + 1;
-        let env = BlockEnv {
-            chain_id: CHAIN.into(),
-            height,
-            time_ms: height,
-        };
-        let outcome = self
-            .rt
-            .execute_block(&mut self.state, &env, std::slice::from_ref(&tx))
-            .pop()
-            .unwrap();
-        let parent = self.blocks.last().map(|b| b.header.clone());
-        let block = assemble_block(
-            &env,
-            parent.as_ref(),
-            vec![tx.envelope],
-            vec![outcome.clone()],
-            self.state.root(),
-            &mut self.log,
-        );
-        self.blocks.push(block);
-        let committed = publica_runtime::nonce::committed_nonce(&self.state, &account);
-        self.nonces.insert(account, committed);
-        match outcome.status {
-            TxStatus::Ok => Ok(()),
-            TxStatus::Failed => Err(outcome.error.unwrap().code),
-        }
+        self.0.call_as(account, key, "identity", method, args)
     }
 
     fn call(&mut self, key: &Keypair, method: &str, args: Value) -> Result<(), String> {
-        self.call_as(key.account(), key, method, args)
+        self.0.call(key, "identity", method, args)
     }
 
     fn idle(&mut self, blocks: u64) {
-        // An empty block advances the height.
-        for _ in 0..blocks {
-            let height = self.height() + 1;
-            let env = BlockEnv {
-                chain_id: CHAIN.into(),
-                height,
-                time_ms: height,
-            };
-            let parent = self.blocks.last().map(|b| b.header.clone());
-            let block = assemble_block(
-                &env,
-                parent.as_ref(),
-                vec![],
-                vec![],
-                self.state.root(),
-                &mut self.log,
-            );
-            self.blocks.push(block);
-        }
+        self.0.idle(blocks)
     }
 
     fn get(&self, key: &str) -> Option<Value> {
-        self.state
-            .get(key.as_bytes())
-            .map(|b| serde_json::from_slice(b).unwrap())
+        self.0.get(key)
     }
 
-    /// Replaying every block from genesis reproduces every root.
     fn check_replay(&self) {
-        let mut state = self.genesis.initial_state();
-        let mut log = MerkleLog::new();
-        let mut parent = None;
-        for b in &self.blocks {
-            self.rt
-                .replay_block(&mut state, &mut log, parent.as_ref(), b)
-                .expect("replay reproduces the block");
-            parent = Some(b.header.clone());
-        }
-        assert_eq!(state.root(), self.state.clone().root());
+        self.0.check_replay()
     }
 }
 
@@ -194,13 +93,13 @@ fn members_and_roles_are_administered_by_administrators() {
         Ok(())
     );
     assert!(has_role(
-        &c.state,
+        &c.0.state,
         "city",
         &clerk.account(),
         Role::Treasurer
     ));
     assert!(
-        !has_role(&c.state, "ministry", &clerk.account(), Role::Treasurer),
+        !has_role(&c.0.state, "ministry", &clerk.account(), Role::Treasurer),
         "roles are scoped to their agency"
     );
     // Not an administrator of this agency, or not at all.
@@ -261,12 +160,17 @@ fn members_and_roles_are_administered_by_administrators() {
         Ok(())
     );
     assert!(!has_role(
-        &c.state,
+        &c.0.state,
         "city",
         &clerk.account(),
         Role::Treasurer
     ));
-    assert!(has_role(&c.state, "city", &clerk.account(), Role::Auditor));
+    assert!(has_role(
+        &c.0.state,
+        "city",
+        &clerk.account(),
+        Role::Auditor
+    ));
     assert_eq!(
         c.call(
             admin,
@@ -355,7 +259,7 @@ fn proposals_need_their_threshold_and_expire() {
         "approvals stay visible"
     );
     assert!(has_role(
-        &c.state,
+        &c.0.state,
         "schools",
         &newcomer.account(),
         Role::Administrator
@@ -418,7 +322,7 @@ fn proposals_need_their_threshold_and_expire() {
         Err("identity.proposal_expired".into())
     );
     assert!(!has_role(
-        &c.state,
+        &c.0.state,
         "city",
         &stranger.account(),
         Role::Administrator
@@ -432,7 +336,7 @@ fn proposals_need_their_threshold_and_expire() {
         Ok(())
     );
     assert!(has_role(
-        &c.state,
+        &c.0.state,
         "city",
         &stranger.account(),
         Role::Administrator
@@ -473,7 +377,7 @@ fn rotation_moves_signing_to_the_new_key() {
         ),
         Ok(())
     );
-    assert_eq!(current_key(&c.state, &me), new.account());
+    assert_eq!(current_key(&c.0.state, &me), new.account());
     // The old key no longer signs for the account; the new one does.
     let g = json!({"guardians": [admin.account()], "threshold": 1, "delay_blocks": 5});
     assert_eq!(
@@ -490,7 +394,7 @@ fn rotation_moves_signing_to_the_new_key() {
         ),
         Err("identity.same_key".into())
     );
-    let doc = publica_identity::did::resolve(&c.state, &format!("did:publica:{me}")).unwrap();
+    let doc = publica_identity::did::resolve(&c.0.state, &format!("did:publica:{me}")).unwrap();
     assert_eq!(
         doc["didDocument"]["verificationMethod"][0]["publicKeyMultibase"],
         publica_identity::did::multikey(&new.account())
@@ -550,7 +454,7 @@ fn guardians_recover_a_lost_key_unless_the_owner_vetoes() {
         c.call(g2, "finish_recovery", json!({"account": acct})),
         Err("identity.no_recovery".into())
     );
-    assert_eq!(current_key(&c.state, &me), me);
+    assert_eq!(current_key(&c.0.state, &me), me);
     // The key really is lost this time: no veto.
     assert_eq!(c.call(g3, "start_recovery", start), Ok(()));
     assert_eq!(
@@ -562,7 +466,7 @@ fn guardians_recover_a_lost_key_unless_the_owner_vetoes() {
         c.call(g1, "finish_recovery", json!({"account": acct})),
         Ok(())
     );
-    assert_eq!(current_key(&c.state, &me), new.account());
+    assert_eq!(current_key(&c.0.state, &me), new.account());
     assert_eq!(
         c.call(owner, "veto_recovery", json!({})),
         Err("tx.bad_signature".into())

@@ -8,9 +8,9 @@ use crate::codes;
 use crate::ledger::{self, err};
 use crate::model::*;
 use publica_runtime::authz::Role;
-use publica_runtime::module::{parse_args, unknown_method};
+use publica_runtime::module::{agency_arg, parse_args, unknown_method};
 use publica_runtime::{Authority, CallContext, Module};
-use publica_types::{codes as tx_codes, Amount, TxError};
+use publica_types::{Amount, TxError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -166,15 +166,7 @@ struct Sweep {
 }
 
 fn agency_of(args: &Value) -> Result<String, TxError> {
-    args.get("agency")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| {
-            TxError::new(
-                tx_codes::CALL_INVALID_ARGS,
-                "missing 'agency' (the agency the signer acts for)",
-            )
-        })
+    agency_arg(args, "agency")
 }
 
 fn check_reference(r: &str) -> Result<(), TxError> {
