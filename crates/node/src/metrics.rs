@@ -18,6 +18,10 @@ pub struct Metrics {
     pub blocks_committed_total: AtomicU64,
     /// Time spent executing and persisting blocks, microseconds.
     pub block_commit_us_total: AtomicU64,
+    /// Of which executing transactions, microseconds.
+    pub block_execute_us_total: AtomicU64,
+    /// Of which hashing (state, log, roots), encoding and fsync, microseconds.
+    pub block_hash_persist_us_total: AtomicU64,
     /// HTTP requests refused by the rate limiter.
     pub http_rate_limited_total: AtomicU64,
 }
@@ -67,6 +71,16 @@ impl Metrics {
             "publica_block_commit_microseconds_total",
             "Time spent executing and persisting blocks.",
             &self.block_commit_us_total,
+        );
+        counter(
+            "publica_block_execute_microseconds_total",
+            "Time spent executing transactions in blocks.",
+            &self.block_execute_us_total,
+        );
+        counter(
+            "publica_block_hash_persist_microseconds_total",
+            "Time spent hashing, encoding and syncing blocks.",
+            &self.block_hash_persist_us_total,
         );
         counter(
             "publica_http_rate_limited_total",

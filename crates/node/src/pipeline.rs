@@ -49,6 +49,7 @@ impl BlockSink for Pipeline {
                 .into_iter()
                 .map(|a| (a, current_key(&chain.state, &a)))
                 .collect();
+        let executed = Instant::now();
         let state_root = chain.state.root();
         let envelopes = batch.transactions.into_iter().map(|t| t.envelope).collect();
         let block = assemble_block(
@@ -67,6 +68,7 @@ impl BlockSink for Pipeline {
             .expect("log lock")
             .append(&block)
             .map_err(|e| e.to_string())?;
+        let persisted = Instant::now();
         {
             let mut index = inner.index.write().expect("index lock");
             for (i, o) in block.outcomes.iter().enumerate() {
@@ -111,6 +113,14 @@ impl BlockSink for Pipeline {
         crate::Metrics::add(
             &m.block_commit_us_total,
             started.elapsed().as_micros() as u64,
+        );
+        crate::Metrics::add(
+            &m.block_execute_us_total,
+            executed.duration_since(started).as_micros() as u64,
+        );
+        crate::Metrics::add(
+            &m.block_hash_persist_us_total,
+            persisted.duration_since(executed).as_micros() as u64,
         );
         inner.height_tx.send_replace(env.height);
         // No subscribers is fine.
