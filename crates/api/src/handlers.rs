@@ -427,6 +427,15 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
+/// A known path with a method it does not serve.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        codes::REQUEST_METHOD_NOT_ALLOWED,
+        "this route does not serve that method; see /openapi.json",
+    )
+}
+
 /// Any other path.
 pub async fn not_found() -> ApiError {
     ApiError::new(

@@ -196,6 +196,8 @@ fn bad_input_is_refused_with_its_code_and_never_reaches_a_block() {
     assert_eq!((s, code(&v)), (400, "state.invalid_key"));
     let (s, v) = get(&format!("{}/no/such/route", node.url));
     assert_eq!((s, code(&v)), (404, "request.not_found"));
+    let (s, v) = get(&url);
+    assert_eq!((s, code(&v)), (405, "request.method_not_allowed"));
 
     // Nothing rejected reached a block.
     std::thread::sleep(Duration::from_millis(200));

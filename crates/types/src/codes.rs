@@ -10,6 +10,8 @@ pub const REQUEST_TOO_LARGE: &str = "request.too_large";
 pub const REQUEST_RATE_LIMITED: &str = "request.rate_limited";
 /// A path or query parameter is invalid.
 pub const REQUEST_INVALID_PARAM: &str = "request.invalid_param";
+/// The route exists but not with that HTTP method.
+pub const REQUEST_METHOD_NOT_ALLOWED: &str = "request.method_not_allowed";
 /// The route does not exist.
 pub const REQUEST_NOT_FOUND: &str = "request.not_found";
 /// A batch holds more transactions than allowed, or none.
