@@ -221,7 +221,7 @@ pub(crate) fn record(ctx: &mut CallContext<'_>, a: &mut Account, entry: serde_js
     let mut e = entry;
     e["n"] = json!(a.history_len);
     e["height"] = json!(ctx.env().height);
-    ctx.put_json(history_key(&a.id, a.history_len), &e);
+    ctx.write(history_key(&a.id, a.history_len), &e);
     a.history_len += 1;
 }
 
