@@ -225,6 +225,33 @@ pub(crate) fn record(ctx: &mut CallContext<'_>, a: &mut Account, entry: serde_js
     a.history_len += 1;
 }
 
+/// Loads the two accounts of a movement: distinct, existing, and holding
+/// the same currency (one place for the checks every movement needs).
+pub(crate) fn load_pair(
+    ctx: &CallContext<'_>,
+    from_id: &str,
+    to_id: &str,
+) -> Result<(Account, Account), TxError> {
+    if from_id == to_id {
+        return Err(err(
+            codes::INVALID_FIELD,
+            "from and to are the same account",
+        ));
+    }
+    let from = account(ctx, from_id)?;
+    let to = account(ctx, to_id)?;
+    if from.currency != to.currency {
+        return Err(err(
+            codes::CURRENCY_MISMATCH,
+            format!(
+                "'{}' holds {} but '{}' holds {}",
+                from.id, from.currency, to.id, to.currency
+            ),
+        ));
+    }
+    Ok((from, to))
+}
+
 /// Moves `amount` from `from` to `to` with every check; `reference` and
 /// `memo_hash` go to both histories.
 pub(crate) fn transfer(
@@ -236,23 +263,7 @@ pub(crate) fn transfer(
     memo_hash: Option<&str>,
 ) -> Result<(), TxError> {
     nonzero(amount)?;
-    if from_id == to_id {
-        return Err(err(
-            codes::INVALID_FIELD,
-            "from and to are the same account",
-        ));
-    }
-    let mut from = account(ctx, from_id)?;
-    let mut to = account(ctx, to_id)?;
-    if from.currency != to.currency {
-        return Err(err(
-            codes::CURRENCY_MISMATCH,
-            format!(
-                "'{}' holds {} but '{}' holds {}",
-                from.id, from.currency, to.id, to.currency
-            ),
-        ));
-    }
+    let (mut from, mut to) = load_pair(ctx, from_id, to_id)?;
     if !can_debit(ctx, &from) {
         return Err(err(
             codes::NOT_OWNER,
@@ -420,20 +431,7 @@ pub(crate) fn create_pending(
             format!("pending transfer '{id}' exists"),
         ));
     }
-    let mut from = account(ctx, from_id)?;
-    let to = account(ctx, to_id)?;
-    if from.currency != to.currency {
-        return Err(err(
-            codes::CURRENCY_MISMATCH,
-            "the accounts hold different currencies",
-        ));
-    }
-    if from_id == to_id {
-        return Err(err(
-            codes::INVALID_FIELD,
-            "from and to are the same account",
-        ));
-    }
+    let (mut from, to) = load_pair(ctx, from_id, to_id)?;
     if !can_debit(ctx, &from) {
         return Err(err(
             codes::NOT_OWNER,
@@ -581,20 +579,7 @@ pub(crate) fn clawback(
     reason: &str,
 ) -> Result<(), TxError> {
     nonzero(amount)?;
-    if from_id == to_id {
-        return Err(err(
-            codes::INVALID_FIELD,
-            "from and to are the same account",
-        ));
-    }
-    let mut from = account(ctx, from_id)?;
-    let mut to = account(ctx, to_id)?;
-    if from.currency != to.currency {
-        return Err(err(
-            codes::CURRENCY_MISMATCH,
-            "the accounts hold different currencies",
-        ));
-    }
+    let (mut from, mut to) = load_pair(ctx, from_id, to_id)?;
     if from.balance.0 < amount.0 as i128 {
         return Err(err(
             codes::OVERDRAFT,
