@@ -47,7 +47,17 @@ fn lasting(receipt: &Value) -> Value {
 }
 
 /// Submits transactions one after another until `stop`, recording receipts.
-fn client(url: String, kp: Arc<Keypair>, seen: Seen, stop: Arc<AtomicBool>, mut rng: Rng) {
+/// Client `me` of `CLIENTS`: notes, and money transfers from its own
+/// account `c<me>` to the next client's, so recovery replays identity and
+/// money state too.
+fn client(
+    url: String,
+    me: usize,
+    kp: Arc<Keypair>,
+    seen: Seen,
+    stop: Arc<AtomicBool>,
+    mut rng: Rng,
+) {
     let http = common::http();
     let next = match http
         .get(format!("{url}/v1/accounts/{}/nonce", kp.account()))
@@ -61,14 +71,25 @@ fn client(url: String, kp: Arc<Keypair>, seen: Seen, stop: Arc<AtomicBool>, mut 
     };
     let Some(mut nonce) = next else { return };
     while !stop.load(Ordering::SeqCst) {
-        let (method, args) = if nonce == 1 {
-            ("register_account", json!({}))
-        } else if rng.below(5) == 0 {
-            ("clear_note", json!({}))
-        } else {
-            ("set_note", json!({ "note": format!("n{nonce}") }))
+        let env = match rng.below(5) {
+            _ if nonce == 1 => common::system_tx(&kp, nonce, "register_account", json!({})),
+            0 => common::system_tx(&kp, nonce, "clear_note", json!({})),
+            1 | 2 => common::sign(
+                &kp,
+                "publica-dev",
+                nonce,
+                publica_types::Expiry::Height(1_000_000),
+                "money",
+                "transfer",
+                json!({"from": format!("c{me}"), "to": format!("c{}", (me + 1) % CLIENTS), "amount": "1"}),
+            ),
+            _ => common::system_tx(
+                &kp,
+                nonce,
+                "set_note",
+                json!({ "note": format!("n{nonce}") }),
+            ),
         };
-        let env = common::system_tx(&kp, nonce, method, args);
         let sent = http
             .post(format!("{url}/v1/transactions"))
             .json(&env)
@@ -118,6 +139,72 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
     // Small snapshot interval so recovery runs from snapshots too.
     let args = ["--block-ms", "5", "--snapshot-every", "7"];
 
+    // Money for the clients: a currency, an approved appropriation, and a
+    // funded account each, set up by the dev genesis administrator.
+    {
+        let node = TestNode::start_in(dir.path(), &args);
+        let admin = publica_crypto::KeyFile::read(&dir.path().join("dev-admin-key.json"))
+            .unwrap()
+            .open("k", None)
+            .unwrap();
+        let mut n = 0;
+        let mut call = |method: &str, args: Value| {
+            n += 1;
+            let env = common::sign(
+                &admin,
+                "publica-dev",
+                n,
+                publica_types::Expiry::Height(1_000_000),
+                if method == "add_member" {
+                    "identity"
+                } else {
+                    "money"
+                },
+                method,
+                args,
+            );
+            let (s, v) = common::submit(&node, &env);
+            assert_eq!(s, 202, "{v}");
+            let r = common::receipt(&node, v["tx_id"].as_str().unwrap());
+            assert_eq!(r["outcome"]["status"], "ok", "{method}: {}", r["outcome"]);
+        };
+        call(
+            "add_member",
+            json!({"agency": "dev-agency", "account": admin.account(), "roles": ["treasurer"]}),
+        );
+        call(
+            "create_currency",
+            json!({"agency": "dev-agency", "code": "EURC", "name": "E", "decimals": 2, "supply_cap": "1000000"}),
+        );
+        call(
+            "propose_appropriation",
+            json!({"agency": "dev-agency", "currency": "EURC", "id": "a", "name": "A", "cap": "1000000"}),
+        );
+        call(
+            "approve_appropriation",
+            json!({"agency": "dev-agency", "currency": "EURC", "id": "a"}),
+        );
+        call(
+            "open_account",
+            json!({"agency": "dev-agency", "id": "pool", "currency": "EURC", "owner": {"kind": "agency", "agency": "dev-agency"}}),
+        );
+        call(
+            "mint",
+            json!({"agency": "dev-agency", "currency": "EURC", "appropriation": "a", "to": "pool", "amount": "1000000"}),
+        );
+        for (i, k) in keys.iter().enumerate() {
+            call(
+                "open_account",
+                json!({"agency": "dev-agency", "id": format!("c{i}"), "currency": "EURC", "owner": {"kind": "citizen", "account": k.account()}}),
+            );
+            call(
+                "transfer",
+                json!({"from": "pool", "to": format!("c{i}"), "amount": "100000"}),
+            );
+        }
+        node.kill9();
+    }
+
     for round in 0..KILLS {
         let node = TestNode::start_in(dir.path(), &args);
         // Everything seen so far survived the previous crash, unchanged.
@@ -136,11 +223,12 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
         let stop = Arc::new(AtomicBool::new(false));
         let handles: Vec<_> = keys
             .iter()
-            .map(|kp| {
+            .enumerate()
+            .map(|(me, kp)| {
                 let (url, kp, seen, stop) =
                     (node.url.clone(), kp.clone(), seen.clone(), stop.clone());
                 let r = Rng(rng.next() | 1);
-                std::thread::spawn(move || client(url, kp, seen, stop, r))
+                std::thread::spawn(move || client(url, me, kp, seen, stop, r))
             })
             .collect();
         // Also push a batch now and then, so blocks of different sizes die.
@@ -163,6 +251,18 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
     }
 
     let committed = seen.lock().unwrap().len();
+    let transfers_ok = seen
+        .lock()
+        .unwrap()
+        .values()
+        .filter(|r| {
+            r["transaction"]["body"]["call"]["module"] == "money" && r["outcome"]["status"] == "ok"
+        })
+        .count();
+    assert!(
+        transfers_ok >= 10,
+        "the workload moved money: {transfers_ok} transfers"
+    );
     assert!(
         committed >= 50,
         "too few transactions committed to mean anything: {committed}"
