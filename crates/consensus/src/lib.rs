@@ -4,7 +4,7 @@
 //!
 //! - [`TxSource`]: where proposals come from (the node's mempool).
 //! - [`BlockSink`]: where ordered batches go to be executed and made durable;
-//!   `commit` returns only once the block is durable (dev) or final
+//!   the node publishes a block only once it is durable (dev) or final
 //!   (network).
 
 use publica_types::VerifiedTx;
@@ -32,8 +32,11 @@ pub trait TxSource: Send + Sync {
 
 /// Executes and persists ordered batches.
 pub trait BlockSink: Send + Sync {
-    /// Executes the batch as the next block and makes it durable. An error
-    /// is fatal: the node stops and recovers from its log on restart.
+    /// Executes the batch as the next block and hands it to persistence;
+    /// the node publishes it (receipts, state, events) only once it is
+    /// durable (dev) or final (network). It may block while the previous
+    /// block is still being persisted. An error is fatal: the node stops
+    /// and recovers from its log on restart.
     fn commit(&self, batch: OrderedBatch) -> Result<(), String>;
 }
 

@@ -83,6 +83,7 @@ impl Inner {
 pub struct Node {
     pub(crate) inner: Arc<Inner>,
     consensus: Arc<Mutex<Option<ConsensusHandle>>>,
+    persister: Arc<Mutex<Option<std::thread::JoinHandle<()>>>>,
 }
 
 impl std::fmt::Debug for Node {
@@ -156,13 +157,32 @@ impl Node {
             height_tx,
             blocks_tx,
         });
+        let exec = {
+            let chain = inner.chain.read().expect("chain lock");
+            crate::pipeline::ExecState {
+                state: chain.state.clone(),
+                tlog: chain.tlog.clone(),
+                tip: chain.tip.clone(),
+            }
+        };
+        let (to_persister, jobs) = std::sync::mpsc::sync_channel(1);
+        let persister = {
+            let inner = inner.clone();
+            std::thread::Builder::new()
+                .name("persister".into())
+                .spawn(move || crate::pipeline::persist_loop(inner, jobs))
+                .expect("spawning the persister thread")
+        };
         let sink = Arc::new(crate::pipeline::Pipeline {
             inner: inner.clone(),
+            exec: Mutex::new(exec),
+            to_persister,
         });
         let handle = consensus.start(Arc::new(MempoolSource(inner.clone())), sink);
         Ok(Node {
             inner,
             consensus: Arc::new(Mutex::new(Some(handle))),
+            persister: Arc::new(Mutex::new(Some(persister))),
         })
     }
 
@@ -198,7 +218,13 @@ impl Node {
     pub fn shutdown(&self) {
         let handle = self.consensus.lock().expect("consensus lock").take();
         if let Some(h) = handle {
+            // Stopping consensus drops the pipeline and its sender, so the
+            // persister finishes the blocks already executed and ends.
             h.stop();
+        }
+        let persister = self.persister.lock().expect("persister lock").take();
+        if let Some(p) = persister {
+            let _ = p.join();
         }
     }
 }

@@ -1,6 +1,15 @@
-//! The block pipeline: execute an ordered batch, append the block durably,
-//! then publish it (index, receipts, events). Nothing is visible before the
-//! block is on disk.
+//! The block pipeline, in two stages so that persisting block N overlaps
+//! executing block N + 1:
+//!
+//! 1. **Execute** (the consensus thread, [`Pipeline::commit`]): run the
+//!    batch on the executor's own state, compute the state and log roots,
+//!    assemble the block, and hand it — with an O(1) snapshot of the state —
+//!    to the persister. At most one block waits between the stages.
+//! 2. **Persist and publish** (the persister thread): append the block and
+//!    `fdatasync`, and only then make it visible: readers' state and log,
+//!    checkpoint, index, receipts, events, snapshots.
+//!
+//! Nothing is visible before the block is on disk.
 
 use crate::node::{Inner, RECENT_BLOCKS_MAX};
 use publica_consensus::{BlockSink, OrderedBatch};
@@ -8,20 +17,45 @@ use publica_log::{Checkpoint, MerkleLog, NoteSigner};
 use publica_runtime::authz::{changed_keys, current_key};
 use publica_runtime::nonce::committed_nonce;
 use publica_runtime::{assemble_block, block_hash, BlockEnv};
-use publica_types::{AccountId, TxStatus};
-use std::sync::Arc;
+use publica_state::StateTree;
+use publica_types::{AccountId, Block, BlockHeader, Hash32, TxStatus};
+use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+/// What the executor keeps: the state and log as of the last executed block.
+pub(crate) struct ExecState {
+    pub(crate) state: StateTree,
+    pub(crate) tlog: MerkleLog,
+    pub(crate) tip: Option<BlockHeader>,
+}
+
+/// An executed block on its way to disk.
+pub(crate) struct Executed {
+    block: Block,
+    /// The state after the block (shares nodes with the executor's).
+    state: StateTree,
+    /// The block's log leaves, for the readers' copy of the log.
+    leaves: Vec<Hash32>,
+    nonces: Vec<(AccountId, u64)>,
+    keys: Vec<(AccountId, AccountId)>,
+    started: Instant,
+    executed: Instant,
+}
 
 pub(crate) struct Pipeline {
     pub(crate) inner: Arc<Inner>,
+    pub(crate) exec: Mutex<ExecState>,
+    pub(crate) to_persister: SyncSender<Executed>,
 }
 
 impl BlockSink for Pipeline {
     fn commit(&self, batch: OrderedBatch) -> Result<(), String> {
         let inner = &self.inner;
         let started = Instant::now();
-        let mut chain = inner.chain.write().expect("chain lock");
-        let parent = chain.tip.clone();
+        let mut ex = self.exec.lock().expect("exec lock");
+        let ex = &mut *ex;
+        let parent = ex.tip.clone();
         let env = BlockEnv {
             chain_id: inner.config.chain_id.clone(),
             height: parent.as_ref().map(|p| p.height).unwrap_or(0) + 1,
@@ -32,7 +66,7 @@ impl BlockSink for Pipeline {
         };
         let outcomes = inner
             .runtime
-            .execute_block(&mut chain.state, &env, &batch.transactions);
+            .execute_block(&mut ex.state, &env, &batch.transactions);
         let mut signers: Vec<AccountId> = batch
             .transactions
             .iter()
@@ -42,91 +76,136 @@ impl BlockSink for Pipeline {
         signers.dedup();
         let nonces: Vec<(AccountId, u64)> = signers
             .into_iter()
-            .map(|s| (s, committed_nonce(&chain.state, &s)))
+            .map(|s| (s, committed_nonce(&ex.state, &s)))
             .collect();
         let keys: Vec<(AccountId, AccountId)> =
             changed_keys(outcomes.iter().flat_map(|o| o.events.iter()))
                 .into_iter()
-                .map(|a| (a, current_key(&chain.state, &a)))
+                .map(|a| (a, current_key(&ex.state, &a)))
                 .collect();
         let executed = Instant::now();
-        let state_root = chain.state.root();
+        let state_root = ex.state.root();
         let envelopes = batch.transactions.into_iter().map(|t| t.envelope).collect();
+        let first_leaf = ex.tlog.len();
         let block = assemble_block(
             &env,
             parent.as_ref(),
             envelopes,
             outcomes,
             state_root,
-            &mut chain.tlog,
+            &mut ex.tlog,
         );
-        // Readers are blocked by the write lock until the block is durable,
-        // so no one sees state or receipts of a block that could be lost.
-        inner
-            .log
-            .lock()
-            .expect("log lock")
-            .append(&block)
-            .map_err(|e| e.to_string())?;
-        let persisted = Instant::now();
-        {
-            let mut index = inner.index.write().expect("index lock");
-            for (i, o) in block.outcomes.iter().enumerate() {
-                index.insert(o.tx_id, (env.height, i as u32));
-            }
+        let leaves = (first_leaf..ex.tlog.len())
+            .map(|i| ex.tlog.leaf(i).expect("just appended"))
+            .collect();
+        ex.tip = Some(block.header.clone());
+        let job = Executed {
+            block,
+            state: ex.state.clone(),
+            leaves,
+            nonces,
+            keys,
+            started,
+            executed,
+        };
+        // Blocks while the previous block is still being persisted: at most
+        // one executed block waits.
+        self.to_persister
+            .send(job)
+            .map_err(|_| "the persister stopped".to_string())
+    }
+}
+
+/// The persister thread's loop: ends when the pipeline is dropped.
+pub(crate) fn persist_loop(inner: Arc<Inner>, jobs: Receiver<Executed>) {
+    for job in jobs {
+        if let Err(e) = persist(&inner, job) {
+            tracing::error!(error = %e, "persisting a block failed; stopping the node");
+            std::process::abort();
         }
+    }
+}
+
+fn persist(inner: &Inner, job: Executed) -> Result<(), String> {
+    let Executed {
+        block,
+        state,
+        leaves,
+        nonces,
+        keys,
+        started,
+        executed,
+    } = job;
+    inner
+        .log
+        .lock()
+        .expect("log lock")
+        .append(&block)
+        .map_err(|e| e.to_string())?;
+    let persisted = Instant::now();
+    let height = block.header.height;
+    {
+        let mut chain = inner.chain.write().expect("chain lock");
+        for l in leaves {
+            chain.tlog.append(l);
+        }
+        assert_eq!(
+            chain.tlog.root(),
+            block.header.log_root,
+            "readers' log matches the executed block"
+        );
+        chain.state = state;
         chain.tip_hash = block_hash(&block.header);
+        chain.tip = Some(block.header.clone());
         chain.log_sizes.push(block.header.log_size);
         chain.checkpoint = sign_checkpoint(&inner.signer, &chain.tlog);
-        chain.tip = Some(block.header.clone());
-        let snapshot_due = env
-            .height
-            .is_multiple_of(inner.config.snapshot_interval_blocks);
-        if snapshot_due {
-            if let Err(e) =
-                publica_store::write_snapshot(inner.data_dir.path(), env.height, &mut chain.state)
-            {
-                // The block log alone can rebuild the state: warn, go on.
-                tracing::warn!(error = %e, height = env.height, "writing a state snapshot failed");
-            }
+        let mut index = inner.index.write().expect("index lock");
+        for (i, o) in block.outcomes.iter().enumerate() {
+            index.insert(o.tx_id, (height, i as u32));
         }
-        drop(chain);
-
-        let block = Arc::new(block);
-        {
-            let mut recent = inner.recent.lock().expect("recent lock");
-            recent.push_back(block.clone());
-            while recent.len() > RECENT_BLOCKS_MAX {
-                recent.pop_front();
-            }
-        }
-        inner.mempool.on_committed(&block, &nonces, &keys);
-        let failed = block
-            .outcomes
-            .iter()
-            .filter(|o| o.status == TxStatus::Failed)
-            .count();
-        let m = &inner.metrics;
-        crate::Metrics::add(&m.blocks_committed_total, 1);
-        crate::Metrics::add(&m.txs_committed_total, block.outcomes.len() as u64);
-        crate::Metrics::add(&m.txs_failed_total, failed as u64);
-        crate::Metrics::add(
-            &m.block_commit_us_total,
-            started.elapsed().as_micros() as u64,
-        );
-        crate::Metrics::add(
-            &m.block_execute_us_total,
-            executed.duration_since(started).as_micros() as u64,
-        );
-        crate::Metrics::add(
-            &m.block_hash_persist_us_total,
-            persisted.duration_since(executed).as_micros() as u64,
-        );
-        inner.height_tx.send_replace(env.height);
-        // No subscribers is fine.
-        let _ = inner.blocks_tx.send(block);
-        Ok(())
     }
+    let block = Arc::new(block);
+    {
+        let mut recent = inner.recent.lock().expect("recent lock");
+        recent.push_back(block.clone());
+        while recent.len() > RECENT_BLOCKS_MAX {
+            recent.pop_front();
+        }
+    }
+    inner.mempool.on_committed(&block, &nonces, &keys);
+    let failed = block
+        .outcomes
+        .iter()
+        .filter(|o| o.status == TxStatus::Failed)
+        .count();
+    let m = &inner.metrics;
+    crate::Metrics::add(&m.blocks_committed_total, 1);
+    crate::Metrics::add(&m.txs_committed_total, block.outcomes.len() as u64);
+    crate::Metrics::add(&m.txs_failed_total, failed as u64);
+    crate::Metrics::add(
+        &m.block_commit_us_total,
+        persisted.duration_since(started).as_micros() as u64,
+    );
+    crate::Metrics::add(
+        &m.block_execute_us_total,
+        executed.duration_since(started).as_micros() as u64,
+    );
+    crate::Metrics::add(
+        &m.block_hash_persist_us_total,
+        persisted.duration_since(executed).as_micros() as u64,
+    );
+    inner.height_tx.send_replace(height);
+    // No subscribers is fine.
+    let _ = inner.blocks_tx.send(block);
+    if height.is_multiple_of(inner.config.snapshot_interval_blocks) {
+        // Written from the block's own state snapshot, off the executor's
+        // path; the block log alone can rebuild the state if this fails.
+        let mut snap = inner.chain.read().expect("chain lock").state.clone();
+        if let Err(e) = publica_store::write_snapshot(inner.data_dir.path(), height, &mut snap) {
+            tracing::warn!(error = %e, height, "writing a state snapshot failed");
+        }
+    }
+    Ok(())
 }
 
 /// The signed C2SP checkpoint of the log at its current size. Ed25519 is

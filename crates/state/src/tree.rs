@@ -3,12 +3,17 @@
 use crate::proof::{branch_hash, key_hash, leaf_hash, Proof, Terminal, EMPTY_HASH};
 use publica_crypto::sha256;
 use publica_types::Hash32;
+use std::sync::Arc;
 
+/// Nodes are shared between versions of the tree: cloning a `StateTree` is
+/// O(1), and a write copies only the nodes on its path that another version
+/// still holds (`Arc::make_mut`). Readers can keep the state of the last
+/// durable block while the next block executes.
 #[derive(Clone)]
 enum Node {
     Empty,
-    Leaf(Box<Leaf>),
-    Branch(Box<Branch>),
+    Leaf(Arc<Leaf>),
+    Branch(Arc<Branch>),
 }
 
 #[derive(Clone)]
@@ -40,6 +45,7 @@ impl Node {
                 if let Some(h) = b.hash {
                     return h;
                 }
+                let b = Arc::make_mut(b);
                 let h = branch_hash(&b.left.hash(), &b.right.hash());
                 b.hash = Some(h);
                 h
@@ -114,7 +120,7 @@ impl StateTree {
     pub fn insert(&mut self, key: &[u8], value: &[u8]) {
         let kh = key_hash(key);
         let hash = leaf_hash(&kh, &sha256(value));
-        let leaf = Box::new(Leaf {
+        let leaf = Arc::new(Leaf {
             key_hash: kh,
             key: key.to_vec(),
             value: value.to_vec(),
@@ -244,7 +250,7 @@ impl StateTree {
     }
 }
 
-fn insert_at(node: Node, leaf: Box<Leaf>, depth: usize) -> (Node, bool) {
+fn insert_at(node: Node, leaf: Arc<Leaf>, depth: usize) -> (Node, bool) {
     match node {
         Node::Empty => (Node::Leaf(leaf), true),
         Node::Leaf(existing) => {
@@ -259,14 +265,15 @@ fn insert_at(node: Node, leaf: Box<Leaf>, depth: usize) -> (Node, bool) {
         }
         Node::Branch(mut b) => {
             let added;
+            let bm = Arc::make_mut(&mut b);
             if bit(&leaf.key_hash, depth) {
-                let child = std::mem::replace(&mut b.right, Node::Empty);
-                (b.right, added) = insert_at(child, leaf, depth + 1);
+                let child = std::mem::replace(&mut bm.right, Node::Empty);
+                (bm.right, added) = insert_at(child, leaf, depth + 1);
             } else {
-                let child = std::mem::replace(&mut b.left, Node::Empty);
-                (b.left, added) = insert_at(child, leaf, depth + 1);
+                let child = std::mem::replace(&mut bm.left, Node::Empty);
+                (bm.left, added) = insert_at(child, leaf, depth + 1);
             }
-            b.hash = None;
+            bm.hash = None;
             (Node::Branch(b), added)
         }
     }
@@ -274,7 +281,7 @@ fn insert_at(node: Node, leaf: Box<Leaf>, depth: usize) -> (Node, bool) {
 
 /// Two leaves that share a path down to `depth`: branch until their key
 /// hashes differ.
-fn split(a: Box<Leaf>, b: Box<Leaf>, depth: usize) -> Node {
+fn split(a: Arc<Leaf>, b: Arc<Leaf>, depth: usize) -> Node {
     assert!(depth < 256, "distinct key hashes differ in some bit");
     let (ba, bb) = (bit(&a.key_hash, depth), bit(&b.key_hash, depth));
     let (left, right) = if ba == bb {
@@ -289,11 +296,21 @@ fn split(a: Box<Leaf>, b: Box<Leaf>, depth: usize) -> Node {
     } else {
         (Node::Leaf(a), Node::Leaf(b))
     };
-    Node::Branch(Box::new(Branch {
+    Node::Branch(Arc::new(Branch {
         left,
         right,
         hash: None,
     }))
+}
+
+/// False when `node` certainly does not hold `kh` (cheap: it is empty or
+/// another leaf); branches may.
+fn subtree_may_hold(node: &Node, kh: &Hash32) -> bool {
+    match node {
+        Node::Empty => false,
+        Node::Leaf(l) => l.key_hash == *kh,
+        Node::Branch(_) => true,
+    }
 }
 
 fn remove_at(node: Node, kh: &Hash32, depth: usize) -> (Node, bool) {
@@ -306,26 +323,37 @@ fn remove_at(node: Node, kh: &Hash32, depth: usize) -> (Node, bool) {
                 (Node::Leaf(l), false)
             }
         }
-        Node::Branch(mut b) => {
+        Node::Branch(b) => {
+            // Look before copying: a miss must not copy a shared path.
+            let child = if bit(kh, depth) { &b.right } else { &b.left };
+            if !subtree_may_hold(child, kh) {
+                return (Node::Branch(b), false);
+            }
+            let mut b = b;
+            let bm = Arc::make_mut(&mut b);
             let removed;
             if bit(kh, depth) {
-                let child = std::mem::replace(&mut b.right, Node::Empty);
-                (b.right, removed) = remove_at(child, kh, depth + 1);
+                let child = std::mem::replace(&mut bm.right, Node::Empty);
+                (bm.right, removed) = remove_at(child, kh, depth + 1);
             } else {
-                let child = std::mem::replace(&mut b.left, Node::Empty);
-                (b.left, removed) = remove_at(child, kh, depth + 1);
+                let child = std::mem::replace(&mut bm.left, Node::Empty);
+                (bm.left, removed) = remove_at(child, kh, depth + 1);
             }
             if !removed {
                 return (Node::Branch(b), false);
             }
             // Keep the shape canonical: a branch left with one leaf and
             // nothing else collapses into that leaf.
-            match (&b.left, &b.right) {
+            match (&bm.left, &bm.right) {
                 (Node::Empty, Node::Empty) => (Node::Empty, true),
-                (Node::Empty, r) if r.is_leaf_or_empty() => (b.right, true),
-                (l, Node::Empty) if l.is_leaf_or_empty() => (b.left, true),
+                (Node::Empty, r) if r.is_leaf_or_empty() => {
+                    (std::mem::replace(&mut bm.right, Node::Empty), true)
+                }
+                (l, Node::Empty) if l.is_leaf_or_empty() => {
+                    (std::mem::replace(&mut bm.left, Node::Empty), true)
+                }
                 _ => {
-                    b.hash = None;
+                    bm.hash = None;
                     (Node::Branch(b), true)
                 }
             }
