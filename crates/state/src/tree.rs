@@ -436,6 +436,28 @@ mod tests {
     }
 
     #[test]
+    fn clones_are_independent_versions() {
+        let mut a = StateTree::new();
+        for i in 0..200u32 {
+            a.insert(&i.to_be_bytes(), b"v1");
+        }
+        let root_before = a.root();
+        let mut snapshot = a.clone();
+        for i in 0..100u32 {
+            a.insert(&i.to_be_bytes(), b"v2");
+        }
+        a.remove(&150u32.to_be_bytes());
+        a.root();
+        assert_eq!(snapshot.root(), root_before, "the snapshot did not change");
+        assert_eq!(snapshot.get(&5u32.to_be_bytes()), Some(&b"v1"[..]));
+        assert_eq!(snapshot.get(&150u32.to_be_bytes()), Some(&b"v1"[..]));
+        assert_eq!(a.get(&5u32.to_be_bytes()), Some(&b"v2"[..]));
+        assert_eq!(a.get(&150u32.to_be_bytes()), None);
+        let p = snapshot.prove_hashed(&5u32.to_be_bytes()).unwrap();
+        assert!(verify_proof(&root_before, &5u32.to_be_bytes(), Some(b"v1"), &p).is_ok());
+    }
+
+    #[test]
     fn empty_tree_proves_absence() {
         let mut t = StateTree::new();
         let root = t.root();
