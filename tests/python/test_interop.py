@@ -8,10 +8,12 @@ import hashlib
 import json
 import os
 import pathlib
+import queue
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -27,34 +29,62 @@ BIN = os.environ.get("PUBLICA_BIN", str(REPO / "target" / "debug" / "publica"))
 CHAIN = "publica-dev"
 
 
+def _node_log(path):
+    try:
+        return pathlib.Path(path).read_text(errors="replace")[-4000:]
+    except OSError:
+        return ""
+
+
 @pytest.fixture(scope="module")
 def node():
     if not os.path.exists(BIN):
-        pytest.fail(f"{BIN} is missing: run `cargo build --bin publica` first")
-    data = tempfile.mkdtemp(prefix="publica-py-")
+        pytest.fail(f"{BIN} is missing: run `cargo build -p publica-cli` first "
+                    "(or set PUBLICA_BIN to the publica binary)")
+    root = tempfile.mkdtemp(prefix="publica-py-")
+    data = os.path.join(root, "data")
+    stderr_path = os.path.join(root, "node.stderr")
+    stderr = open(stderr_path, "wb")
     proc = subprocess.Popen(
         [BIN, "dev", "--data-dir", data, "--listen", "127.0.0.1:0", "--block-ms", "20"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    url = None
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        if line.startswith("publica: listening on "):
-            url = line.split()[-1]
-            break
+        stdout=subprocess.PIPE, stderr=stderr, text=True)
+    # Read stdout on a thread so the 30 s limit holds even if the node prints
+    # nothing, and keep draining it afterwards so the pipe never fills up.
+    lines = queue.Queue()
+
+    def pump():
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
     try:
-        assert url, "the node did not report its address"
+        url = None
+        deadline = time.monotonic() + 30
+        while url is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                pytest.fail("the node did not print its address within 30 s\n" + _node_log(stderr_path))
+            try:
+                line = lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line is None:
+                pytest.fail(f"the node exited (status {proc.wait()}) before listening\n"
+                            + _node_log(stderr_path))
+            if line.startswith("publica: listening on "):
+                url = line.split()[-1]
         yield url
     finally:
-        proc.send_signal(signal.SIGTERM)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        shutil.rmtree(data, ignore_errors=True)
+        stderr.close()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def http(method, url, body=None):
@@ -92,13 +122,16 @@ def submit(url, env):
     return status, json.loads(raw)
 
 
-def receipt(url, tx_id):
-    for _ in range(30):
-        status, body = get_json(f"{url}/v1/transactions/{tx_id}?wait_ms=1000")
+def receipt(url, tx_id, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, body = get_json(f"{url}/v1/transactions/{tx_id}?wait_ms=5000")
         if status == 200:
+            assert body["status"] == "committed", body
+            assert body["tx_id"] == tx_id, body
             return body
-        assert status == 202, (status, body)
-    raise AssertionError(f"no receipt for {tx_id}")
+        assert status == 202 and body.get("status") == "pending", (status, body)
+    raise AssertionError(f"no receipt for {tx_id} within {timeout} s")
 
 
 def bit(h, d):
@@ -156,19 +189,33 @@ def test_signed_in_python_commits_and_proves(node):
     assert submit(node, reg) == (202, {"tx_id": reg_id})
     assert submit(node, setn) == (202, {"tx_id": set_id})
     r1, r2 = receipt(node, reg_id), receipt(node, set_id)
-    assert r1["outcome"]["status"] == "ok" and r2["outcome"]["status"] == "ok"
-    assert r2["tx_id"] == set_id and r2["transaction"] == setn
+    for r, tx_id, env in ((r1, reg_id, reg), (r2, set_id, setn)):
+        assert r["outcome"]["status"] == "ok", r["outcome"]
+        assert r["outcome"]["tx_id"] == tx_id
+        assert r["tx_id"] == tx_id and r["transaction"] == env
+        # The block holds the same transaction and outcome at the receipt's index.
+        _, block = get_json(f"{node}/v1/blocks/{r['block_height']}")
+        assert block["hash"] == r["block_hash"]
+        assert block["header"]["height"] == r["block_height"]
+        assert block["transactions"][r["index"]] == env
+        assert block["outcomes"][r["index"]] == r["outcome"]
+    assert (r1["block_height"], r1["index"]) < (r2["block_height"], r2["index"])
 
     # State value with a proof, checked here with hashlib only.
     key = "system/note/" + k.pub.hex()
     _, st = get_json(f"{node}/v1/state?key={urllib.parse.quote(key)}")
     value = bytes.fromhex(st["value_hex"])
     assert json.loads(value) == {"note": note, "set_height": r2["block_height"]}
+    assert st["value"] == json.loads(value)
     verify_state_proof(st["state_root"], key, value, st["proof"])
+    _, head = get_json(f"{node}/v1/blocks/{st['height']}")
+    assert head["header"]["state_root"] == st["state_root"]
     absent = "system/note/" + "00" * 32
     _, st0 = get_json(f"{node}/v1/state?key={urllib.parse.quote(absent)}")
-    assert st0["value_hex"] is None
+    assert st0["value_hex"] is None and st0["value"] is None
     verify_state_proof(st0["state_root"], absent, None, st0["proof"])
+    _, head0 = get_json(f"{node}/v1/blocks/{st0['height']}")
+    assert head0["header"]["state_root"] == st0["state_root"]
 
     # The receipt's log inclusion proof against its signed checkpoint.
     lines = r2["checkpoint"].split("\n")
