@@ -38,6 +38,12 @@ pub trait BlockSink: Send + Sync {
     /// block is still being persisted. An error is fatal: the node stops
     /// and recovers from its log on restart.
     fn commit(&self, batch: OrderedBatch) -> Result<(), String>;
+
+    /// True when the ledger has work due at `now_ms` (scheduled payouts),
+    /// so a block should be cut even with no transaction waiting.
+    fn wants_block(&self, _now_ms: u64) -> bool {
+        false
+    }
 }
 
 /// A running consensus instance.
@@ -69,7 +75,8 @@ impl ConsensusHandle {
 
 /// Dev-mode ordering: a single local sequencer that cuts a block every
 /// `block_interval_ms`, or as soon as `block_txs_max` transactions wait.
-/// Empty intervals produce no block.
+/// Empty intervals produce no block, unless the ledger has scheduled work
+/// due ([`BlockSink::wants_block`]).
 #[derive(Debug, Clone)]
 pub struct DevSequencer {
     /// Longest wait before a non-empty block is cut.
@@ -109,7 +116,7 @@ impl Consensus for DevSequencer {
                     }
                     let full = pending.len() >= self.block_txs_max;
                     if stopping || full || Instant::now() >= cut_at {
-                        if !pending.is_empty() {
+                        if !pending.is_empty() || (!stopping && sink.wants_block(now_ms())) {
                             let batch = OrderedBatch {
                                 transactions: std::mem::take(&mut pending),
                                 proposed_time_ms: now_ms(),

@@ -17,6 +17,7 @@ pub fn chain_runtime() -> Runtime {
     let mut rt = Runtime::new();
     rt.register(Box::new(Identity));
     rt.register(Box::new(publica_money::Money));
+    rt.register(Box::new(publica_programs::Programs));
     rt
 }
 

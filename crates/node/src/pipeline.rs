@@ -64,9 +64,10 @@ impl BlockSink for Pipeline {
                 .proposed_time_ms
                 .max(parent.as_ref().map(|p| p.time_ms).unwrap_or(0)),
         };
-        let outcomes = inner
+        let result = inner
             .runtime
             .execute_block(&mut ex.state, &env, &batch.transactions);
+        let outcomes = result.outcomes;
         let mut signers: Vec<AccountId> = batch
             .transactions
             .iter()
@@ -92,6 +93,7 @@ impl BlockSink for Pipeline {
             parent.as_ref(),
             envelopes,
             outcomes,
+            result.ledger_events,
             state_root,
             &mut ex.tlog,
         );
@@ -113,6 +115,14 @@ impl BlockSink for Pipeline {
         self.to_persister
             .send(job)
             .map_err(|_| "the persister stopped".to_string())
+    }
+
+    fn wants_block(&self, now_ms: u64) -> bool {
+        let ex = self.exec.lock().expect("exec lock");
+        self.inner
+            .runtime
+            .next_due_ms(&ex.state)
+            .is_some_and(|due| due <= now_ms)
     }
 }
 

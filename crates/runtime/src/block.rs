@@ -3,7 +3,7 @@
 use publica_crypto::sha256;
 use publica_log::MerkleLog;
 use publica_types::canonical::canonicalize;
-use publica_types::{Block, BlockHeader, Envelope, Hash32, TxOutcome};
+use publica_types::{Block, BlockHeader, Envelope, Event, Hash32, TxOutcome};
 
 /// The context a block executes in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +29,17 @@ pub fn tx_leaf(tx_id: &Hash32) -> Hash32 {
 /// The results-root leaf of an outcome: its canonical JSON.
 pub fn outcome_leaf(outcome: &TxOutcome) -> Hash32 {
     publica_log::leaf_hash(&canonicalize(outcome).expect("outcomes are canonicalisable"))
+}
+
+/// Domain prefix of the results-root leaf committing a block's ledger events.
+pub const LEDGER_EVENTS_PREFIX: &[u8] = b"publica/ledger-events/v1\n";
+
+/// The results-root leaf of a block's ledger events (the last leaf, present
+/// only when there are some): `"publica/ledger-events/v1\n" || JCS(events)`.
+pub fn ledger_events_leaf(events: &[Event]) -> Hash32 {
+    let mut bytes = LEDGER_EVENTS_PREFIX.to_vec();
+    bytes.extend_from_slice(&canonicalize(&events).expect("events are canonicalisable"));
+    publica_log::leaf_hash(&bytes)
 }
 
 /// The transparency-log entry of a committed transaction:
@@ -75,6 +86,7 @@ pub fn assemble_block(
     parent: Option<&BlockHeader>,
     transactions: Vec<Envelope>,
     outcomes: Vec<TxOutcome>,
+    ledger_events: Vec<Event>,
     state_root: Hash32,
     log: &mut MerkleLog,
 ) -> Block {
@@ -84,7 +96,10 @@ pub fn assemble_block(
         "one outcome per transaction"
     );
     let tx_leaves: Vec<Hash32> = outcomes.iter().map(|o| tx_leaf(&o.tx_id)).collect();
-    let (log_root, out_leaves) = append_entries(log, &transactions, &outcomes);
+    let (log_root, mut out_leaves) = append_entries(log, &transactions, &outcomes);
+    if !ledger_events.is_empty() {
+        out_leaves.push(ledger_events_leaf(&ledger_events));
+    }
     let header = BlockHeader {
         chain_id: env.chain_id.clone(),
         height: env.height,
@@ -101,5 +116,6 @@ pub fn assemble_block(
         header,
         transactions,
         outcomes,
+        ledger_events,
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::block::BlockEnv;
 use publica_state::StateTree;
-use publica_types::{AccountId, Event};
+use publica_types::{AccountId, Event, Hash32};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -15,27 +15,96 @@ pub(crate) type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 pub struct CallContext<'a> {
     state: &'a StateTree,
     module: &'static str,
+    caller: Option<&'static str>,
     signer: AccountId,
+    tx_id: Option<Hash32>,
     env: &'a BlockEnv,
     writes: Writes,
     events: Vec<Event>,
+    /// While an [`Self::attempt`] runs: each key's buffered entry before
+    /// its first write, to put back if the attempt fails.
+    journal: Option<Vec<(Vec<u8>, Option<Option<Vec<u8>>>)>>,
 }
+
+/// The account a block's own work (scheduled payouts) runs as: no key
+/// signs for it, so no transaction can act as it.
+pub const LEDGER_ACCOUNT: AccountId = AccountId([0u8; 32]);
 
 impl<'a> CallContext<'a> {
     pub(crate) fn new(
         state: &'a StateTree,
         module: &'static str,
         signer: AccountId,
+        tx_id: Option<Hash32>,
         env: &'a BlockEnv,
     ) -> Self {
         CallContext {
             state,
             module,
+            caller: None,
             signer,
+            tx_id,
             env,
             writes: BTreeMap::new(),
             events: Vec::new(),
+            journal: None,
         }
+    }
+
+    /// The transaction being executed; `None` for the block's own work
+    /// (the start-of-block hooks), whose signer is [`LEDGER_ACCOUNT`].
+    pub fn tx_id(&self) -> Option<Hash32> {
+        self.tx_id
+    }
+
+    /// The module that handed control to this one through
+    /// [`Self::as_module`], if any.
+    pub fn caller(&self) -> Option<&'static str> {
+        self.caller
+    }
+
+    /// Runs `f` as `module`: writes go under its prefix and events carry
+    /// its name. This is how one module uses another's public Rust
+    /// interface (e.g. `programs` paying through `money`); the callee
+    /// enforces its own rules and sees [`Self::caller`].
+    pub fn as_module<R>(&mut self, module: &'static str, f: impl FnOnce(&mut Self) -> R) -> R {
+        let (outer, outer_caller) = (self.module, self.caller);
+        self.caller = Some(outer);
+        self.module = module;
+        let r = f(self);
+        self.module = outer;
+        self.caller = outer_caller;
+        r
+    }
+
+    /// Runs `f`; if it fails, every write and event it made is undone and
+    /// the call goes on (one enrolee's failed payout does not undo the
+    /// others'). Attempts do not nest.
+    pub fn attempt<T, E>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, E>) -> Result<T, E> {
+        assert!(self.journal.is_none(), "attempts do not nest");
+        self.journal = Some(Vec::new());
+        let events = self.events.len();
+        let r = f(self);
+        let journal = self.journal.take().expect("set above");
+        if r.is_err() {
+            for (key, before) in journal.into_iter().rev() {
+                match before {
+                    Some(entry) => self.writes.insert(key, entry),
+                    None => self.writes.remove(&key),
+                };
+            }
+            self.events.truncate(events);
+        }
+        r
+    }
+
+    fn buffer(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) {
+        if let Some(j) = &mut self.journal {
+            if !j.iter().any(|(k, _)| *k == key) {
+                j.push((key.clone(), self.writes.get(&key).cloned()));
+            }
+        }
+        self.writes.insert(key, value);
     }
 
     /// The account that signed the transaction.
@@ -82,13 +151,13 @@ impl<'a> CallContext<'a> {
         self.assert_own(&key);
         let bytes = publica_types::canonical::to_canonical_bytes(value)
             .expect("modules store integers within 2^53 and strings only");
-        self.writes.insert(key, Some(bytes));
+        self.buffer(key, Some(bytes));
     }
 
     /// Deletes `key` (which must be this module's).
     pub fn delete(&mut self, key: Vec<u8>) {
         self.assert_own(&key);
-        self.writes.insert(key, None);
+        self.buffer(key, None);
     }
 
     /// Reads a typed record (stored by [`Self::write`]); `None` if absent.
@@ -106,7 +175,7 @@ impl<'a> CallContext<'a> {
     pub fn write<T: serde::Serialize>(&mut self, key: Vec<u8>, value: &T) {
         self.assert_own(&key);
         let bytes = serde_json::to_vec(value).expect("records serialise");
-        self.writes.insert(key, Some(bytes));
+        self.buffer(key, Some(bytes));
     }
 
     /// True when `account` holds `role` in `agency`, as of this call

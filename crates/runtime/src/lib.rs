@@ -17,8 +17,9 @@ pub mod system;
 pub mod testkit;
 
 pub use block::{
-    append_to_log, assemble_block, block_hash, log_entry, outcome_leaf, tx_leaf, BlockEnv,
+    append_to_log, assemble_block, block_hash, ledger_events_leaf, log_entry, outcome_leaf,
+    tx_leaf, BlockEnv,
 };
 pub use context::CallContext;
 pub use module::{Authority, Module};
-pub use runtime::{ReplayError, Runtime};
+pub use runtime::{BlockResult, ReplayError, Runtime};

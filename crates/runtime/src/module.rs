@@ -35,6 +35,20 @@ pub trait Module: Send + Sync {
     /// Runs `method`. On `Err` every write made through `ctx` is discarded.
     fn execute(&self, ctx: &mut CallContext<'_>, method: &str, args: &Value)
         -> Result<(), TxError>;
+
+    /// The module's own work at the start of every block, before any
+    /// transaction (scheduled payouts): it runs as the ledger
+    /// ([`CallContext::tx_id`] is `None`), must be deterministic and
+    /// bounded, and its events are the block's `ledger_events`. Failures
+    /// are the module's to record; nothing here can fail the block.
+    fn begin_block(&self, _ctx: &mut CallContext<'_>) {}
+
+    /// The earliest block time (ms) at which [`Self::begin_block`] has work
+    /// to do, so the sequencer cuts a block then even if no transaction
+    /// waits. `None`: nothing scheduled.
+    fn next_due_ms(&self, _state: &publica_state::StateTree) -> Option<u64> {
+        None
+    }
 }
 
 /// Parses a call's arguments into a typed struct (unknown fields rejected).

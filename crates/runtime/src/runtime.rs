@@ -2,15 +2,13 @@
 
 use crate::authz::{agency_key, current_key, has_role};
 use crate::block::{assemble_block, block_hash, BlockEnv};
-use crate::context::CallContext;
+use crate::context::{CallContext, Writes, LEDGER_ACCOUNT};
 use crate::module::{Authority, Module};
 use crate::nonce::{committed_nonce, set_nonce};
 use crate::system::{account_key, System};
 use publica_log::MerkleLog;
 use publica_state::StateTree;
-use publica_types::{
-    codes, Block, BlockHeader, Envelope, Hash32, TxError, TxOutcome, TxStatus, VerifiedTx,
-};
+use publica_types::{codes, Block, BlockHeader, Hash32, TxError, TxOutcome, TxStatus, VerifiedTx};
 use std::collections::BTreeMap;
 
 /// Why replaying a stored block did not reproduce it.
@@ -21,6 +19,15 @@ pub struct ReplayError {
     pub height: u64,
     /// What differed.
     pub reason: String,
+}
+
+/// What executing a block produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockResult {
+    /// Events of the modules' start-of-block work.
+    pub ledger_events: Vec<publica_types::Event>,
+    /// One outcome per transaction.
+    pub outcomes: Vec<TxOutcome>,
 }
 
 /// The set of modules and the dispatch rules.
@@ -61,17 +68,26 @@ impl Runtime {
         );
     }
 
-    /// Executes `txs` in order on `state` for the block `env`; returns one
-    /// outcome per transaction.
+    /// Runs every module's start-of-block work, then executes `txs` in
+    /// order on `state` for the block `env`.
     pub fn execute_block(
         &self,
         state: &mut StateTree,
         env: &BlockEnv,
         txs: &[VerifiedTx],
-    ) -> Vec<TxOutcome> {
-        txs.iter()
+    ) -> BlockResult {
+        let mut ledger_events = Vec::new();
+        for module in self.modules.values() {
+            let mut ctx = CallContext::new(state, module.name(), LEDGER_ACCOUNT, None, env);
+            module.begin_block(&mut ctx);
+            let (writes, events) = ctx.into_parts();
+            apply(state, writes);
+            ledger_events.extend(events);
+        }
+        let outcomes = txs
+            .iter()
             .map(|tx| {
-                let (status, error, events) = match self.execute_tx(state, env, &tx.envelope) {
+                let (status, error, events) = match self.execute_tx(state, env, tx) {
                     Ok(events) => (TxStatus::Ok, None, events),
                     Err(e) => (TxStatus::Failed, Some(e), Vec::new()),
                 };
@@ -82,16 +98,37 @@ impl Runtime {
                     events,
                 }
             })
-            .collect()
+            .collect();
+        BlockResult {
+            ledger_events,
+            outcomes,
+        }
+    }
+
+    /// The earliest time any module has start-of-block work due.
+    pub fn next_due_ms(&self, state: &StateTree) -> Option<u64> {
+        self.modules
+            .values()
+            .filter_map(|m| m.next_due_ms(state))
+            .min()
     }
 
     fn execute_tx(
         &self,
         state: &mut StateTree,
         env: &BlockEnv,
-        tx: &Envelope,
+        vtx: &VerifiedTx,
     ) -> Result<Vec<publica_types::Event>, TxError> {
+        let tx = &vtx.envelope;
         let body = &tx.body;
+        if tx.signer == LEDGER_ACCOUNT {
+            // The all-zero key has small order: never let a transaction
+            // act as the ledger's own account.
+            return Err(TxError::new(
+                codes::TX_BAD_SIGNATURE,
+                "the all-zero account is reserved for the ledger's own work",
+            ));
+        }
         if body.chain_id != env.chain_id {
             return Err(TxError::new(
                 codes::TX_WRONG_CHAIN,
@@ -166,17 +203,10 @@ impl Runtime {
                 }
             }
         }
-        let mut ctx = CallContext::new(state, module.name(), tx.signer, env);
+        let mut ctx = CallContext::new(state, module.name(), tx.signer, Some(vtx.id), env);
         module.execute(&mut ctx, &body.call.method, &body.call.args)?;
         let (writes, events) = ctx.into_parts();
-        for (k, v) in writes {
-            match v {
-                Some(v) => state.insert(&k, &v),
-                None => {
-                    state.remove(&k);
-                }
-            }
-        }
+        apply(state, writes);
         Ok(events)
     }
 
@@ -225,17 +255,21 @@ impl Runtime {
             height: h.height,
             time_ms: h.time_ms,
         };
-        let outcomes = self.execute_block(state, &env, &txs);
+        let result = self.execute_block(state, &env, &txs);
         let rebuilt = assemble_block(
             &env,
             parent,
             block.transactions.clone(),
-            outcomes,
+            result.outcomes,
+            result.ledger_events,
             state.root(),
             log,
         );
         if rebuilt.outcomes != block.outcomes {
             return Err(fail("re-execution gives different outcomes".into()));
+        }
+        if rebuilt.ledger_events != block.ledger_events {
+            return Err(fail("re-execution gives different ledger events".into()));
         }
         if rebuilt.header != *h {
             return Err(fail(format!(
@@ -244,5 +278,16 @@ impl Runtime {
             )));
         }
         Ok(())
+    }
+}
+
+fn apply(state: &mut StateTree, writes: Writes) {
+    for (k, v) in writes {
+        match v {
+            Some(v) => state.insert(&k, &v),
+            None => {
+                state.remove(&k);
+            }
+        }
     }
 }

@@ -26,6 +26,8 @@ pub struct TestChain {
     log: MerkleLog,
     /// Every block so far.
     pub blocks: Vec<Block>,
+    /// The next block's time (ms); each block is at least 1 ms later.
+    pub time_ms: u64,
 }
 
 impl TestChain {
@@ -37,6 +39,7 @@ impl TestChain {
             initial,
             log: MerkleLog::new(),
             blocks: vec![],
+            time_ms: 1,
         }
     }
 
@@ -50,15 +53,18 @@ impl TestChain {
         let env = BlockEnv {
             chain_id: TEST_CHAIN.into(),
             height,
-            time_ms: height,
+            time_ms: self.time_ms,
         };
-        let outcomes = self.rt.execute_block(&mut self.state, &env, &txs);
+        self.time_ms += 1;
+        let result = self.rt.execute_block(&mut self.state, &env, &txs);
+        let outcomes = result.outcomes.clone();
         let parent = self.blocks.last().map(|b| b.header.clone());
         let block = assemble_block(
             &env,
             parent.as_ref(),
             txs.into_iter().map(|t| t.envelope).collect(),
-            outcomes.clone(),
+            result.outcomes,
+            result.ledger_events,
             self.state.root(),
             &mut self.log,
         );

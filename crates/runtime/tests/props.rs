@@ -93,7 +93,7 @@ proptest! {
                 let before = entries(&state);
                 let nonce_before = committed_nonce(&state, &kp.account());
                 let vt = VerifiedTx { envelope: envelope.clone(), id };
-                let outcome = rt.execute_block(&mut state, &env, std::slice::from_ref(&vt)).pop().unwrap();
+                let outcome = rt.execute_block(&mut state, &env, std::slice::from_ref(&vt)).outcomes.pop().unwrap();
                 let after = entries(&state);
                 if outcome.status == TxStatus::Failed {
                     // Only the signer's nonce may have moved, and by one.
@@ -114,7 +114,7 @@ proptest! {
             }
             let parent = blocks.last().map(|b| b.header.clone());
             let (envs, outs): (Vec<_>, Vec<_>) = txs.into_iter().unzip();
-            blocks.push(assemble_block(&env, parent.as_ref(), envs, outs, state.root(), &mut log));
+            blocks.push(assemble_block(&env, parent.as_ref(), envs, outs, vec![], state.root(), &mut log));
         }
         // Replay from genesis reproduces every block exactly.
         let mut replayed = StateTree::new();

@@ -60,12 +60,13 @@ fn chain() -> (Vec<Value>, NoteVerifier) {
                 }
             })
             .collect();
-        let outcomes = rt.execute_block(&mut state, &env, &txs);
+        let outcomes = rt.execute_block(&mut state, &env, &txs).outcomes;
         let b = assemble_block(
             &env,
             parent.as_ref(),
             txs.into_iter().map(|t| t.envelope).collect(),
             outcomes,
+            vec![],
             state.root(),
             &mut log,
         );

@@ -283,6 +283,7 @@ mod tests {
             },
             transactions: vec![],
             outcomes: vec![],
+            ledger_events: vec![],
         }
     }
 

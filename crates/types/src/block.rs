@@ -81,4 +81,9 @@ pub struct Block {
     pub transactions: Vec<Envelope>,
     /// One outcome per transaction.
     pub outcomes: Vec<TxOutcome>,
+    /// Events the ledger itself emitted at the start of the block, before
+    /// any transaction (scheduled work such as monthly payouts). Committed
+    /// by the last leaf of `results_root` when present.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ledger_events: Vec<Event>,
 }

@@ -89,7 +89,7 @@ proptest! {
             let bytes = body.signing_bytes().unwrap();
             let tx = VerifiedTx { id: tx_id(&signer.account(), &bytes), envelope: Envelope { signature: signer.sign(&bytes), signer: signer.account(), body } };
             let env = BlockEnv { chain_id: "t".into(), height, time_ms: height };
-            let out = rt.execute_block(&mut state, &env, std::slice::from_ref(&tx)).pop().unwrap();
+            let out = rt.execute_block(&mut state, &env, std::slice::from_ref(&tx)).outcomes.pop().unwrap();
             if out.status == TxStatus::Ok {
                 // Every identity call here needs the administrator role in the
                 // agency it names.

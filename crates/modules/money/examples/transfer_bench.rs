@@ -80,7 +80,7 @@ fn main() {
                 time_ms: height,
             };
             let t = Instant::now();
-            let outs = rt.execute_block(state, &env, &txs);
+            let outs = rt.execute_block(state, &env, &txs).outcomes;
             state.root();
             let d = t.elapsed();
             assert!(

@@ -263,13 +263,28 @@ pub(crate) fn transfer(
     memo_hash: Option<&str>,
 ) -> Result<(), TxError> {
     nonzero(amount)?;
-    let (mut from, mut to) = load_pair(ctx, from_id, to_id)?;
+    let (from, _) = load_pair(ctx, from_id, to_id)?;
     if !can_debit(ctx, &from) {
         return Err(err(
             codes::NOT_OWNER,
             format!("the signer may not move money from '{}'", from.id),
         ));
     }
+    move_money(ctx, from_id, to_id, amount, reference, memo_hash)
+}
+
+/// Moves `amount` with every check but the signer's: the caller decided
+/// who may debit `from` (the signer, or a module acting for a program).
+pub(crate) fn move_money(
+    ctx: &mut CallContext<'_>,
+    from_id: &str,
+    to_id: &str,
+    amount: Amount,
+    reference: &str,
+    memo_hash: Option<&str>,
+) -> Result<(), TxError> {
+    nonzero(amount)?;
+    let (mut from, mut to) = load_pair(ctx, from_id, to_id)?;
     open_for_transfer(&from, "debit")?;
     open_for_transfer(&to, "credit")?;
     check_earmark(ctx, &from, &to)?;

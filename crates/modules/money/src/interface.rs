@@ -1,0 +1,137 @@
+//! What other modules may do with money. They call these with their own
+//! [`CallContext`]; each function switches to `money` (its prefix, its
+//! events) through [`CallContext::as_module`] and keeps every money rule:
+//! conservation, no overdraft, frozen and closed accounts, earmarks.
+
+use crate::codes;
+use crate::ledger::{self, err};
+use crate::model::*;
+use publica_runtime::CallContext;
+use publica_types::{AccountId, Amount, TxError};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// The account `id`, read-only.
+pub fn account(ctx: &CallContext<'_>, id: &str) -> Result<Account, TxError> {
+    ledger::account(ctx, id)
+}
+
+/// The account `id`, checked to be the account of `program` run by
+/// `agency`, holding `currency`.
+pub fn program_account(
+    ctx: &CallContext<'_>,
+    id: &str,
+    agency: &str,
+    program: &str,
+    currency: &str,
+) -> Result<Account, TxError> {
+    let a = ledger::account(ctx, id)?;
+    match &a.owner {
+        Owner::Program {
+            agency: ag,
+            program: p,
+        } if ag == agency && p == program => {}
+        _ => {
+            return Err(err(
+                codes::NOT_OWNER,
+                format!("'{id}' is not the account of program '{program}' of '{agency}'"),
+            ))
+        }
+    }
+    if a.currency != currency {
+        return Err(err(
+            codes::CURRENCY_MISMATCH,
+            format!("'{id}' holds {}, not {currency}", a.currency),
+        ));
+    }
+    Ok(a)
+}
+
+/// The restriction a program puts on the money it pays.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BenefitEarmark {
+    /// Merchant categories the money may be spent at.
+    pub categories: Vec<String>,
+    /// Height after which what is left is swept back.
+    pub expires_height: Option<u64>,
+    /// Where the sweep sends it (the program's funding account).
+    pub return_to: String,
+}
+
+/// Opens `holder`'s account `id` in `currency` for a program's payments
+/// (earmarked when the program says so). An existing account with that id
+/// is kept if it is `holder`'s, in that currency.
+pub fn open_benefit_account(
+    ctx: &mut CallContext<'_>,
+    id: &str,
+    currency: &str,
+    holder: AccountId,
+    earmark: Option<BenefitEarmark>,
+) -> Result<(), TxError> {
+    ctx.as_module("money", |ctx| {
+        if !valid_id(id) {
+            return Err(err(
+                codes::INVALID_FIELD,
+                "an account id is 1..=64 of [a-z0-9._:-]",
+            ));
+        }
+        if let Some(a) = ctx.read::<Account>(&account_key(id)) {
+            return match a.owner {
+                Owner::Citizen { account } if account == holder && a.currency == currency => Ok(()),
+                _ => Err(err(
+                    codes::ACCOUNT_EXISTS,
+                    format!("account '{id}' exists and is not this citizen's"),
+                )),
+            };
+        }
+        ledger::currency(ctx, currency)?;
+        let acct = Account {
+            id: id.to_string(),
+            currency: currency.to_string(),
+            owner: Owner::Citizen { account: holder },
+            balance: Balance(0),
+            pending_out: Amount(0),
+            overdraft_limit: Amount(0),
+            frozen: false,
+            closed: false,
+            earmark: earmark.map(|e| Earmark {
+                categories: e.categories,
+                expires_height: e.expires_height,
+                return_to: e.return_to,
+                swept: false,
+            }),
+            provenance: BTreeMap::new(),
+            history_len: 0,
+        };
+        ledger::save(ctx, &acct);
+        ctx.emit(
+            "account_opened",
+            json!({"account": acct.id, "currency": acct.currency}),
+        );
+        Ok(())
+    })
+}
+
+/// Pays `amount` from the account of `program` (run by `agency`) to `to`.
+/// Only the `programs` module may call it: the program's rules, not a
+/// signer, authorise the payment.
+pub fn pay_from_program(
+    ctx: &mut CallContext<'_>,
+    agency: &str,
+    program: &str,
+    from: &str,
+    to: &str,
+    amount: Amount,
+    reference: &str,
+) -> Result<(), TxError> {
+    let a = ledger::account(ctx, from)?;
+    program_account(ctx, from, agency, program, &a.currency)?;
+    ctx.as_module("money", |ctx| {
+        assert_eq!(
+            ctx.caller(),
+            Some("programs"),
+            "only the programs module pays from program accounts"
+        );
+        ledger::move_money(ctx, from, to, amount, reference, None)
+    })
+}

@@ -1,0 +1,32 @@
+//! The `programs` module: welfare programs whose rules run on the ledger.
+//!
+//! - **Definitions**: a program officer defines a program (funding account
+//!   and currency, budget cap, accredited attesters, the registry issuing
+//!   nullifiers, declared attributes, CEL rules for eligibility, benefit and
+//!   an optional condition, a schedule, an earmark, a start and an end); the
+//!   agency's administrators activate it up to their policy threshold. Rule
+//!   changes are new versions in force from a stated height, approved the
+//!   same way; every payout records the version it was computed under.
+//! - **Attestations** by accredited attesters (`attester` role) carry only
+//!   the values rules need, about pseudonymous accounts.
+//! - **Enrolment** needs an unused per-program nullifier signed by the
+//!   registry (one person, one benefit) and a true eligibility rule.
+//! - **Payouts**: on demand by an officer, conditional (released by the
+//!   attestation meeting the condition, in the same transaction), or
+//!   scheduled (monthly, run by the ledger at the start of blocks, exactly
+//!   once per period and enrolee, catching up missed periods). Indexes
+//!   published M-of-N by oracles feed the rules from the next period. The
+//!   budget cap is never exceeded: the payout that would exceed it fails
+//!   and the program stops paying, with an event.
+//!
+//! See `docs/programs.md`.
+
+pub mod codes;
+pub mod model;
+pub mod module;
+pub mod nullifier;
+pub mod period;
+pub mod queries;
+pub mod rules;
+
+pub use module::Programs;

@@ -1,0 +1,385 @@
+//! The programs module's records and their state keys (`programs/...`).
+
+use crate::rules::{AttrValue, Ty};
+use publica_types::{AccountId, Amount};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Most accredited attester agencies, declared attributes, parameters or
+/// indexes of one program.
+pub const LIST_MAX: usize = 32;
+/// Most payouts the ledger makes in one block's scheduled work.
+pub const SCHEDULED_PAYOUTS_PER_BLOCK: usize = 1_000;
+/// Most rule versions a program keeps.
+pub const VERSIONS_MAX: usize = 64;
+/// Most published values an index keeps.
+pub const INDEX_HISTORY_MAX: usize = 240;
+
+/// A version of a program's rules, in force from `from_height`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleVersion {
+    /// 1, 2, ...
+    pub version: u32,
+    /// First height it applies at.
+    pub from_height: u64,
+    /// Who may enrol and be paid (CEL, bool).
+    pub eligibility: String,
+    /// How much one payout is, in minor units (CEL, int).
+    pub benefit: String,
+    /// What an attestation must show to release a conditional payment
+    /// (CEL, bool); none for unconditional programs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// Named integer parameters the rules use.
+    pub params: BTreeMap<String, i64>,
+}
+
+/// A change of rules waiting for the administrators' approvals.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PendingVersion {
+    /// The new version.
+    pub rules: RuleVersion,
+    /// Administrators who approved.
+    pub approvals: Vec<AccountId>,
+    /// Who proposed it.
+    pub proposed_by: AccountId,
+}
+
+/// Restriction on the money a program pays.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramEarmark {
+    /// Merchant categories the benefit may be spent at.
+    pub categories: Vec<String>,
+    /// Height after which unspent benefit returns to the funding account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_height: Option<u64>,
+}
+
+/// How the ledger pays a program by itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Schedule {
+    /// Once per calendar month (UTC), at its start.
+    Monthly,
+}
+
+/// A program.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Program {
+    /// Id.
+    pub id: String,
+    /// The agency running it.
+    pub agency: String,
+    /// Display name.
+    pub name: String,
+    /// Currency of its payouts.
+    pub currency: String,
+    /// The money account it pays from (owned by the program).
+    pub funding_account: String,
+    /// Most it may ever pay, in minor units.
+    pub budget_cap: Amount,
+    /// Paid so far.
+    pub paid_total: Amount,
+    /// Agencies whose attesters it trusts.
+    pub attesters: Vec<String>,
+    /// The agency that issues nullifiers for it.
+    pub registry: String,
+    /// Attributes its rules read, and their types.
+    pub attributes: BTreeMap<String, Ty>,
+    /// Indexes its rules read.
+    pub indexes: Vec<String>,
+    /// Rule versions, oldest first.
+    pub versions: Vec<RuleVersion>,
+    /// A change of rules awaiting approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<PendingVersion>,
+    /// Payouts the ledger makes by itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Schedule>,
+    /// Restriction on paid money.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earmark: Option<ProgramEarmark>,
+    /// Enrolment and payouts open (block time, ms).
+    pub start_ms: u64,
+    /// Enrolment and payouts close (block time, ms; exclusive).
+    pub end_ms: u64,
+    /// Administrators' approvals needed (the agency's policy threshold).
+    pub threshold: u32,
+    /// Administrators who approved the program.
+    pub approvals: Vec<AccountId>,
+    /// True once approved.
+    pub active: bool,
+    /// Enrolments so far (also the next enrolment's sequence number).
+    pub enrolled: u64,
+    /// Set when a payout would have exceeded the budget: no more payouts.
+    pub budget_exhausted: bool,
+    /// Height it was created at.
+    pub created_height: u64,
+    /// Who created it.
+    pub created_by: AccountId,
+}
+
+impl Program {
+    /// The rules in force at `height`.
+    pub fn rules_at(&self, height: u64) -> &RuleVersion {
+        self.versions
+            .iter()
+            .rev()
+            .find(|v| v.from_height <= height)
+            .unwrap_or(&self.versions[0])
+    }
+
+    /// Remaining budget.
+    pub fn remaining(&self) -> u64 {
+        self.budget_cap.0.saturating_sub(self.paid_total.0) as u64
+    }
+}
+
+/// An enrolment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Enrolment {
+    /// The enrolee's pseudonymous account.
+    pub account: AccountId,
+    /// The money account payouts go to.
+    pub benefit_account: String,
+    /// The per-program nullifier used.
+    pub nullifier: String,
+    /// Enrolment order, from 0.
+    pub seq: u64,
+    /// Height of enrolment.
+    pub height: u64,
+    /// Who signed the enrolment (the enrolee or a caseworker).
+    pub by: AccountId,
+    /// Periods paid, in payment order.
+    pub paid_periods: Vec<String>,
+}
+
+/// A use of a nullifier within a program.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NullifierUse {
+    /// Accounts enrolled with it.
+    pub accounts: Vec<AccountId>,
+    /// Extra enrolments allowed by approved overrides.
+    pub allowed_extra: u32,
+}
+
+/// A request to let a used nullifier enrol once more (two officials).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    /// The first official.
+    pub requested_by: AccountId,
+    /// Why.
+    pub reason: String,
+    /// The second official, once approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<AccountId>,
+    /// Height of the request.
+    pub height: u64,
+}
+
+/// An attestation about a subject.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attestation {
+    /// The claimed value.
+    pub value: AttrValue,
+    /// The attester's agency.
+    pub agency: String,
+    /// The attester.
+    pub attester: AccountId,
+    /// The period it is about, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+    /// Block time after which it no longer counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_ms: Option<u64>,
+    /// Revoked by its agency.
+    pub revoked: bool,
+    /// Height it was recorded at.
+    pub height: u64,
+}
+
+/// How a payout was triggered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PayoutKind {
+    /// By an officer.
+    OnDemand,
+    /// By an attestation meeting the program's condition.
+    Conditional,
+    /// By the program's schedule.
+    Scheduled,
+}
+
+/// One payout (or a failed attempt) in a period's run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunEntry {
+    /// The enrolee.
+    pub account: AccountId,
+    /// The period.
+    pub period: String,
+    /// Amount paid (0 when it failed).
+    pub amount: Amount,
+    /// `paid` or `failed`.
+    pub status: String,
+    /// Why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The failure's message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The rule version applied.
+    pub version: u32,
+    /// How it was triggered.
+    pub kind: PayoutKind,
+    /// Block height.
+    pub height: u64,
+    /// The transaction, when a transaction triggered it (scheduled ones
+    /// are in the block's ledger events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tx_id: Option<String>,
+}
+
+/// Totals of one period.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodTotals {
+    /// Payouts made.
+    pub paid_count: u64,
+    /// Amount paid.
+    pub paid_amount: Amount,
+    /// Failed attempts recorded.
+    pub failed_count: u64,
+    /// Entries in the run (paid and failed).
+    pub entries: u64,
+}
+
+/// Where a scheduled program's runs stand.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cursor {
+    /// The period being paid.
+    pub period: String,
+    /// The next enrolment (by sequence) to pay in it.
+    pub next_seq: u64,
+}
+
+/// A published index (e.g. CPI, 1000 = base).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Index {
+    /// Name.
+    pub name: String,
+    /// The oracle agency.
+    pub agency: String,
+    /// Oracles that must agree on a value.
+    pub threshold: u32,
+    /// Published values, oldest first.
+    pub values: Vec<IndexValue>,
+    /// Votes not yet at threshold: period -> value -> oracles.
+    pub votes: BTreeMap<String, BTreeMap<String, Vec<AccountId>>>,
+}
+
+/// A published index value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexValue {
+    /// The period it measures.
+    pub period: String,
+    /// The value.
+    pub value: i64,
+    /// Block time of publication; payouts of periods starting after it use it.
+    pub published_ms: u64,
+    /// Height of publication.
+    pub height: u64,
+}
+
+impl Index {
+    /// The value in force for payouts of a period starting at `start_ms`:
+    /// the latest published before it.
+    pub fn value_for(&self, start_ms: u64) -> Option<i64> {
+        self.values
+            .iter()
+            .rev()
+            .find(|v| v.published_ms < start_ms)
+            .map(|v| v.value)
+    }
+}
+
+/// State key of a program.
+pub fn program_key(id: &str) -> Vec<u8> {
+    format!("programs/program/{id}").into_bytes()
+}
+/// State key of an enrolment.
+pub fn enrolment_key(program: &str, account: &AccountId) -> Vec<u8> {
+    format!("programs/enrolment/{program}/{}", account.to_hex()).into_bytes()
+}
+/// State key of the `seq`-th enrolment's account.
+pub fn seq_key(program: &str, seq: u64) -> Vec<u8> {
+    format!("programs/seq/{program}/{seq:012}").into_bytes()
+}
+/// State key of a nullifier's use.
+pub fn nullifier_key(program: &str, nullifier: &str) -> Vec<u8> {
+    format!("programs/nullifier/{program}/{nullifier}").into_bytes()
+}
+/// State key of a dedup override.
+pub fn override_key(program: &str, nullifier: &str) -> Vec<u8> {
+    format!("programs/override/{program}/{nullifier}").into_bytes()
+}
+/// State key of an attestation (`period` "-" for none).
+pub fn attestation_key(subject: &AccountId, name: &str, period: Option<&str>) -> Vec<u8> {
+    format!(
+        "programs/attest/{}/{name}/{}",
+        subject.to_hex(),
+        period.unwrap_or("-")
+    )
+    .into_bytes()
+}
+/// State key of an enrolee's payout for a period.
+pub fn paid_key(program: &str, account: &AccountId, period: &str) -> Vec<u8> {
+    format!("programs/paid/{program}/{}/{period}", account.to_hex()).into_bytes()
+}
+/// Prefix of an enrolee's payouts.
+pub fn paid_prefix(program: &str, account: &AccountId) -> Vec<u8> {
+    format!("programs/paid/{program}/{}/", account.to_hex()).into_bytes()
+}
+/// State key of a period's totals.
+pub fn period_key(program: &str, period: &str) -> Vec<u8> {
+    format!("programs/period/{program}/{period}").into_bytes()
+}
+/// State key of the `n`-th entry of a period's run.
+pub fn run_key(program: &str, period: &str, n: u64) -> Vec<u8> {
+    format!("programs/run/{program}/{period}/{n:012}").into_bytes()
+}
+/// State key of the list of periods a program has run entries for.
+pub fn periods_key(program: &str) -> Vec<u8> {
+    format!("programs/periods/{program}").into_bytes()
+}
+/// State key of a scheduled program's cursor.
+pub fn cursor_key(program: &str) -> Vec<u8> {
+    format!("programs/cursor/{program}").into_bytes()
+}
+/// State key of the map program -> next due time of scheduled programs.
+pub const SCHEDULES_KEY: &[u8] = b"programs/schedules";
+/// State key of an index.
+pub fn index_key(name: &str) -> Vec<u8> {
+    format!("programs/index/{name}").into_bytes()
+}
+
+/// Checks an id or name: 1..=64 of `[a-z0-9._:-]` (attribute and parameter
+/// names: `[a-z0-9_]`, starting with a letter).
+pub fn valid_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.as_bytes()[0].is_ascii_lowercase()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}

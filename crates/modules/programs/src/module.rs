@@ -1,0 +1,1270 @@
+//! The `programs` module's calls, payouts and scheduled runs.
+
+use crate::codes;
+use crate::model::*;
+use crate::nullifier;
+use crate::period;
+use crate::rules::{self, AttrValue, Inputs, Schema, Ty};
+use publica_money::interface as money;
+use publica_runtime::authz::Role;
+use publica_runtime::module::{agency_arg, parse_args, unknown_method};
+use publica_runtime::{Authority, CallContext, Module};
+use publica_state::StateTree;
+use publica_types::{AccountId, Amount, SignatureBytes, TxError};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// Longest program name or override reason, in bytes.
+pub const TEXT_BYTES_MAX: usize = 200;
+/// Longest attested string, in bytes.
+pub const ATTR_STRING_BYTES_MAX: usize = 64;
+/// Most claims in one attestation.
+pub const CLAIMS_MAX: usize = 16;
+
+/// The `programs` module.
+#[derive(Debug, Default)]
+pub struct Programs;
+
+pub(crate) fn err(code: &str, msg: impl Into<String>) -> TxError {
+    TxError::new(code, msg)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesArgs {
+    eligibility: String,
+    benefit: String,
+    #[serde(default)]
+    condition: Option<String>,
+    #[serde(default)]
+    params: BTreeMap<String, i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateProgram {
+    agency: String,
+    id: String,
+    name: String,
+    currency: String,
+    funding_account: String,
+    budget_cap: Amount,
+    attesters: Vec<String>,
+    registry: String,
+    attributes: BTreeMap<String, Ty>,
+    #[serde(default)]
+    indexes: Vec<String>,
+    #[serde(flatten)]
+    rules: RulesArgs,
+    #[serde(default)]
+    schedule: Option<Schedule>,
+    #[serde(default)]
+    earmark: Option<ProgramEarmark>,
+    start_ms: u64,
+    end_ms: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AmendProgram {
+    agency: String,
+    program: String,
+    from_height: u64,
+    #[serde(flatten)]
+    rules: RulesArgs,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProgramRef {
+    agency: String,
+    program: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Attest {
+    agency: String,
+    subject: AccountId,
+    claims: BTreeMap<String, AttrValue>,
+    #[serde(default)]
+    period: Option<String>,
+    #[serde(default)]
+    expires_ms: Option<u64>,
+    /// A program whose condition this attestation may satisfy.
+    #[serde(default)]
+    program: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeAttestation {
+    #[allow(dead_code)]
+    agency: String,
+    subject: AccountId,
+    name: String,
+    #[serde(default)]
+    period: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Enrol {
+    program: String,
+    account: AccountId,
+    nullifier: String,
+    registry_signer: AccountId,
+    registry_signature: SignatureBytes,
+    /// Present when a caseworker (program officer of this agency) enrols
+    /// someone.
+    #[serde(default)]
+    agency: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Payout {
+    agency: String,
+    program: String,
+    account: AccountId,
+    period: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OverrideArgs {
+    agency: String,
+    program: String,
+    nullifier: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateIndex {
+    agency: String,
+    name: String,
+    threshold: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublishIndex {
+    agency: String,
+    name: String,
+    period: String,
+    value: i64,
+}
+
+fn program(ctx: &CallContext<'_>, id: &str) -> Result<Program, TxError> {
+    ctx.read(&program_key(id))
+        .ok_or_else(|| err(codes::UNKNOWN_PROGRAM, format!("no program '{id}'")))
+}
+
+fn own_program(ctx: &CallContext<'_>, agency: &str, id: &str) -> Result<Program, TxError> {
+    let p = program(ctx, id)?;
+    if p.agency != agency {
+        return Err(err(
+            codes::NOT_ALLOWED,
+            format!("program '{id}' is run by '{}', not '{agency}'", p.agency),
+        ));
+    }
+    Ok(p)
+}
+
+fn policy_threshold(ctx: &CallContext<'_>, agency: &str) -> u32 {
+    ctx.read::<Value>(&publica_runtime::authz::agency_key(agency))
+        .and_then(|a| a["policy_threshold"].as_u64())
+        .unwrap_or(1)
+        .max(1) as u32
+}
+
+fn check_text(what: &str, s: &str) -> Result<(), TxError> {
+    if s.is_empty() || s.len() > TEXT_BYTES_MAX || s.chars().any(char::is_control) {
+        return Err(err(
+            codes::INVALID_FIELD,
+            format!("{what} is 1..={TEXT_BYTES_MAX} bytes without control characters"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_value(v: &AttrValue) -> Result<(), TxError> {
+    match v {
+        AttrValue::Int(i) if i.unsigned_abs() > (1 << 53) => Err(err(
+            codes::INVALID_FIELD,
+            "attested integers are within ±2^53",
+        )),
+        AttrValue::String(s)
+            if s.len() > ATTR_STRING_BYTES_MAX || s.chars().any(char::is_control) =>
+        {
+            Err(err(
+                codes::INVALID_FIELD,
+                format!("attested strings are at most {ATTR_STRING_BYTES_MAX} bytes"),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The rule-checking schema of a program.
+pub fn schema(p: &Program, params: &BTreeMap<String, i64>) -> Schema {
+    Schema {
+        attributes: p.attributes.clone(),
+        params: params.keys().cloned().collect(),
+        indexes: p.indexes.iter().cloned().collect(),
+    }
+}
+
+fn rule_err(which: &str, e: rules::RuleError) -> TxError {
+    err(
+        codes::INVALID_RULE,
+        format!(
+            "{which} rule, line {}, column {}: {}",
+            e.line, e.column, e.message
+        ),
+    )
+}
+
+/// Checks a version's rules against a program's declarations.
+pub fn check_rules(p: &Program, r: &RuleVersion) -> Result<(), TxError> {
+    if r.params.len() > LIST_MAX || !r.params.keys().all(|k| valid_name(k)) {
+        return Err(err(
+            codes::INVALID_FIELD,
+            format!("at most {LIST_MAX} parameters named [a-z][a-z0-9_]*"),
+        ));
+    }
+    if r.params.values().any(|v| v.unsigned_abs() > (1 << 53)) {
+        return Err(err(codes::INVALID_FIELD, "parameters are within ±2^53"));
+    }
+    let s = schema(p, &r.params);
+    rules::check(&r.eligibility, Ty::Bool, &s).map_err(|e| rule_err("eligibility", e))?;
+    rules::check(&r.benefit, Ty::Int, &s).map_err(|e| rule_err("benefit", e))?;
+    if let Some(c) = &r.condition {
+        rules::check(c, Ty::Bool, &s).map_err(|e| rule_err("condition", e))?;
+    }
+    Ok(())
+}
+
+/// The enrolee's attributes that count for `p` in `period` at block time
+/// `now_ms`: attested by an accredited agency's current attester, not
+/// revoked or expired, of the declared type; an attestation for the period
+/// wins over one without.
+pub fn attributes(
+    get: &dyn Fn(&[u8]) -> Option<Vec<u8>>,
+    has_attester_role: &dyn Fn(&str, &AccountId) -> bool,
+    p: &Program,
+    subject: &AccountId,
+    period: &str,
+    now_ms: u64,
+) -> BTreeMap<String, AttrValue> {
+    let mut out = BTreeMap::new();
+    for (name, ty) in &p.attributes {
+        for key in [
+            attestation_key(subject, name, Some(period)),
+            attestation_key(subject, name, None),
+        ] {
+            let Some(a) = get(&key).and_then(|b| serde_json::from_slice::<Attestation>(&b).ok())
+            else {
+                continue;
+            };
+            let valid = !a.revoked
+                && a.expires_ms.is_none_or(|e| e > now_ms)
+                && p.attesters.contains(&a.agency)
+                && has_attester_role(&a.agency, &a.attester)
+                && a.value.ty() == *ty;
+            if valid {
+                out.insert(name.clone(), a.value);
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Index values in force for `period`.
+pub fn index_values(
+    get: &dyn Fn(&[u8]) -> Option<Vec<u8>>,
+    p: &Program,
+    period: &str,
+) -> BTreeMap<String, i64> {
+    let start = period::start_ms(period).unwrap_or(0);
+    p.indexes
+        .iter()
+        .filter_map(|name| {
+            let idx: Index = serde_json::from_slice(&get(&index_key(name))?).ok()?;
+            Some((name.clone(), idx.value_for(start)?))
+        })
+        .collect()
+}
+
+/// What the rules in force give for one enrolee: `Ok(amount)` or the
+/// code and message of why nothing is due.
+pub fn evaluate(
+    rules_in_force: &RuleVersion,
+    inputs: &Inputs,
+    need_condition: bool,
+) -> Result<u64, (String, String)> {
+    let fail = |code: &str, m: String| (code.to_string(), m);
+    let compile =
+        |src: &str| cel::Program::compile(src).map_err(|e| fail(codes::RULE_ERROR, e.to_string()));
+    let eligible = rules::eval_bool(&compile(&rules_in_force.eligibility)?, inputs)
+        .map_err(|m| fail(codes::RULE_ERROR, format!("eligibility: {m}")))?;
+    if !eligible {
+        return Err(fail(
+            codes::NOT_ELIGIBLE,
+            "the eligibility rule is false".into(),
+        ));
+    }
+    if need_condition {
+        if let Some(c) = &rules_in_force.condition {
+            let met = rules::eval_bool(&compile(c)?, inputs)
+                .map_err(|m| fail(codes::RULE_ERROR, format!("condition: {m}")))?;
+            if !met {
+                return Err(fail(codes::NOT_ELIGIBLE, "the condition is not met".into()));
+            }
+        }
+    }
+    let amount = rules::eval_int(&compile(&rules_in_force.benefit)?, inputs)
+        .map_err(|m| fail(codes::RULE_ERROR, format!("benefit: {m}")))?;
+    if amount <= 0 {
+        return Err(fail(
+            codes::ZERO_BENEFIT,
+            format!("the benefit rule gave {amount}"),
+        ));
+    }
+    Ok(amount as u64)
+}
+
+fn inputs_for(ctx: &CallContext<'_>, p: &Program, subject: &AccountId, period: &str) -> Inputs {
+    let rv = p.rules_at(ctx.env().height);
+    let get = |k: &[u8]| ctx.get(k);
+    let role = |agency: &str, who: &AccountId| ctx.has_role(agency, who, Role::Attester);
+    Inputs {
+        attr: attributes(&get, &role, p, subject, period, ctx.env().time_ms),
+        params: rv.params.clone(),
+        index: index_values(&get, p, period),
+        period: period.to_string(),
+    }
+}
+
+fn open_window(ctx: &CallContext<'_>, p: &Program) -> Result<(), TxError> {
+    if !p.active {
+        return Err(err(
+            codes::INACTIVE,
+            format!("program '{}' is not approved yet", p.id),
+        ));
+    }
+    let now = ctx.env().time_ms;
+    if now < p.start_ms || now >= p.end_ms {
+        return Err(err(
+            codes::PROGRAM_ENDED,
+            format!(
+                "program '{}' is open from {} to {} (ms)",
+                p.id, p.start_ms, p.end_ms
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Pays `subject` for `period` under the rules in force: once per period,
+/// never beyond the budget. Writes nothing on `Err` only when run inside
+/// [`CallContext::attempt`] (callers that record failures do).
+fn pay(
+    ctx: &mut CallContext<'_>,
+    p: &mut Program,
+    subject: &AccountId,
+    period: &str,
+    kind: PayoutKind,
+) -> Result<u64, TxError> {
+    let mut e: Enrolment = ctx.read(&enrolment_key(&p.id, subject)).ok_or_else(|| {
+        err(
+            codes::NOT_ENROLLED,
+            format!("{} is not enrolled in '{}'", subject.to_hex(), p.id),
+        )
+    })?;
+    if ctx.get(&paid_key(&p.id, subject, period)).is_some() {
+        return Err(err(
+            codes::ALREADY_PAID,
+            format!("already paid for {period}"),
+        ));
+    }
+    if p.budget_exhausted {
+        return Err(err(
+            codes::BUDGET_EXCEEDED,
+            format!("program '{}' has exhausted its budget", p.id),
+        ));
+    }
+    let inputs = inputs_for(ctx, p, subject, period);
+    let rv = p.rules_at(ctx.env().height).clone();
+    let amount =
+        evaluate(&rv, &inputs, kind != PayoutKind::OnDemand).map_err(|(code, m)| err(&code, m))?;
+    if amount > p.remaining() {
+        return Err(err(
+            codes::BUDGET_EXCEEDED,
+            format!(
+                "paying {amount} would exceed the budget ({} left)",
+                p.remaining()
+            ),
+        ));
+    }
+    let reference = format!("{}/{period}", p.id);
+    money::pay_from_program(
+        ctx,
+        &p.agency,
+        &p.id,
+        &p.funding_account,
+        &e.benefit_account,
+        Amount(amount as u128),
+        &reference,
+    )?;
+    p.paid_total = Amount(p.paid_total.0 + amount as u128);
+    e.paid_periods.push(period.to_string());
+    ctx.write(enrolment_key(&p.id, subject), &e);
+    let entry = RunEntry {
+        account: *subject,
+        period: period.to_string(),
+        amount: Amount(amount as u128),
+        status: "paid".into(),
+        code: None,
+        message: None,
+        version: rv.version,
+        kind,
+        height: ctx.env().height,
+        tx_id: ctx.tx_id().map(|t| t.to_hex()),
+    };
+    ctx.write(paid_key(&p.id, subject, period), &entry);
+    record_entry(ctx, &p.id, &entry);
+    ctx.emit(
+        "payout",
+        json!({"program": p.id, "account": subject, "period": period, "amount": amount, "version": rv.version, "kind": kind}),
+    );
+    Ok(amount)
+}
+
+fn record_entry(ctx: &mut CallContext<'_>, program: &str, entry: &RunEntry) {
+    let key = period_key(program, &entry.period);
+    let mut t: PeriodTotals = ctx.read(&key).unwrap_or_default();
+    if t.entries == 0 {
+        let pk = periods_key(program);
+        let mut periods: Vec<String> = ctx.read(&pk).unwrap_or_default();
+        periods.push(entry.period.clone());
+        periods.sort();
+        ctx.write(pk, &periods);
+    }
+    ctx.write(run_key(program, &entry.period, t.entries), entry);
+    t.entries += 1;
+    if entry.status == "paid" {
+        t.paid_count += 1;
+        t.paid_amount = Amount(t.paid_amount.0 + entry.amount.0);
+    } else {
+        t.failed_count += 1;
+    }
+    ctx.write(key, &t);
+}
+
+/// Records a failed payout in the period's run (after its writes were
+/// undone); a budget failure stops the program's payouts.
+fn record_failure(
+    ctx: &mut CallContext<'_>,
+    p: &mut Program,
+    subject: &AccountId,
+    period: &str,
+    kind: PayoutKind,
+    e: &TxError,
+) {
+    if e.code == codes::ALREADY_PAID || e.code == codes::NOT_ENROLLED {
+        return;
+    }
+    let version = p.rules_at(ctx.env().height).version;
+    let entry = RunEntry {
+        account: *subject,
+        period: period.to_string(),
+        amount: Amount(0),
+        status: "failed".into(),
+        code: Some(e.code.clone()),
+        message: Some(e.message.clone()),
+        version,
+        kind,
+        height: ctx.env().height,
+        tx_id: ctx.tx_id().map(|t| t.to_hex()),
+    };
+    record_entry(ctx, &p.id, &entry);
+    ctx.emit(
+        "payout_failed",
+        json!({"program": p.id, "account": subject, "period": period, "code": e.code, "message": e.message}),
+    );
+    if e.code == codes::BUDGET_EXCEEDED && !p.budget_exhausted {
+        p.budget_exhausted = true;
+        ctx.emit(
+            "budget_exhausted",
+            json!({"program": p.id, "period": period, "paid_total": p.paid_total, "budget_cap": p.budget_cap}),
+        );
+    }
+}
+
+fn schedules(ctx: &CallContext<'_>) -> BTreeMap<String, u64> {
+    ctx.read(SCHEDULES_KEY).unwrap_or_default()
+}
+
+fn activate(ctx: &mut CallContext<'_>, p: &mut Program) {
+    p.active = true;
+    ctx.emit("program_activated", json!({"program": p.id}));
+    if p.schedule.is_some() {
+        let first = period::of(p.start_ms);
+        let due = period::start_ms(&first).unwrap_or(0).max(p.start_ms);
+        ctx.write(
+            cursor_key(&p.id),
+            &Cursor {
+                period: first,
+                next_seq: 0,
+            },
+        );
+        let mut s = schedules(ctx);
+        s.insert(p.id.clone(), due);
+        ctx.write(SCHEDULES_KEY.to_vec(), &s);
+    }
+}
+
+impl Programs {
+    fn create(ctx: &mut CallContext<'_>, a: CreateProgram) -> Result<(), TxError> {
+        if !money_id(&a.id) {
+            return Err(err(
+                codes::INVALID_FIELD,
+                "a program id is 1..=40 of [a-z0-9._-]",
+            ));
+        }
+        check_text("the name", &a.name)?;
+        if ctx.get(&program_key(&a.id)).is_some() {
+            return Err(err(
+                codes::PROGRAM_EXISTS,
+                format!("program '{}' exists", a.id),
+            ));
+        }
+        if a.start_ms >= a.end_ms {
+            return Err(err(codes::INVALID_FIELD, "start_ms must be before end_ms"));
+        }
+        if a.budget_cap.0 == 0 || a.budget_cap.0 > (1 << 53) {
+            return Err(err(codes::INVALID_FIELD, "budget_cap is 1..=2^53"));
+        }
+        if a.attesters.is_empty()
+            || a.attesters.len() > LIST_MAX
+            || a.attributes.len() > LIST_MAX
+            || a.indexes.len() > LIST_MAX
+            || !a
+                .attributes
+                .keys()
+                .chain(a.indexes.iter())
+                .all(|n| valid_name(n))
+        {
+            return Err(err(
+                codes::INVALID_FIELD,
+                format!("1..={LIST_MAX} attester agencies; at most {LIST_MAX} attributes and indexes named [a-z][a-z0-9_]*"),
+            ));
+        }
+        for ag in a.attesters.iter().chain([&a.registry]) {
+            if ctx.get(&publica_runtime::authz::agency_key(ag)).is_none() {
+                return Err(err(
+                    publica_types::codes::AUTH_UNKNOWN_AGENCY,
+                    format!("there is no agency '{ag}'"),
+                ));
+            }
+        }
+        for name in &a.indexes {
+            if ctx.get(&index_key(name)).is_none() {
+                return Err(err(codes::UNKNOWN_INDEX, format!("no index '{name}'")));
+            }
+        }
+        money::program_account(ctx, &a.funding_account, &a.agency, &a.id, &a.currency)?;
+        if let Some(e) = &a.earmark {
+            if e.categories.is_empty() || e.categories.len() > LIST_MAX {
+                return Err(err(
+                    codes::INVALID_FIELD,
+                    "an earmark lists at least one merchant category",
+                ));
+            }
+        }
+        let mut attesters = a.attesters;
+        attesters.sort();
+        attesters.dedup();
+        let mut indexes = a.indexes;
+        indexes.sort();
+        indexes.dedup();
+        let mut p = Program {
+            id: a.id,
+            agency: a.agency.clone(),
+            name: a.name,
+            currency: a.currency,
+            funding_account: a.funding_account,
+            budget_cap: a.budget_cap,
+            paid_total: Amount(0),
+            attesters,
+            registry: a.registry,
+            attributes: a.attributes,
+            indexes,
+            versions: vec![RuleVersion {
+                version: 1,
+                from_height: ctx.env().height,
+                eligibility: a.rules.eligibility,
+                benefit: a.rules.benefit,
+                condition: a.rules.condition,
+                params: a.rules.params,
+            }],
+            pending: None,
+            schedule: a.schedule,
+            earmark: a.earmark,
+            start_ms: a.start_ms,
+            end_ms: a.end_ms,
+            threshold: policy_threshold(ctx, &a.agency),
+            approvals: vec![],
+            active: false,
+            enrolled: 0,
+            budget_exhausted: false,
+            created_height: ctx.env().height,
+            created_by: ctx.signer(),
+        };
+        check_rules(&p, &p.versions[0])?;
+        ctx.emit(
+            "program_created",
+            json!({"program": p.id, "agency": p.agency, "threshold": p.threshold}),
+        );
+        ctx.write(program_key(&p.id), &p);
+        let _ = &mut p;
+        Ok(())
+    }
+
+    fn approve(ctx: &mut CallContext<'_>, a: ProgramRef) -> Result<(), TxError> {
+        let mut p = own_program(ctx, &a.agency, &a.program)?;
+        let me = ctx.signer();
+        let threshold = policy_threshold(ctx, &a.agency) as usize;
+        if !p.active {
+            if p.approvals.contains(&me) {
+                return Err(err(codes::ALREADY_APPROVED, "you already approved"));
+            }
+            p.approvals.push(me);
+            ctx.emit(
+                "program_approved",
+                json!({"program": p.id, "by": me, "approvals": p.approvals.len()}),
+            );
+            if p.approvals.len() >= threshold {
+                activate(ctx, &mut p);
+            }
+        } else {
+            let Some(pending) = &mut p.pending else {
+                return Err(err(codes::NOTHING_PENDING, "nothing waits for approval"));
+            };
+            if pending.approvals.contains(&me) {
+                return Err(err(codes::ALREADY_APPROVED, "you already approved"));
+            }
+            pending.approvals.push(me);
+            let n = pending.approvals.len();
+            ctx.emit(
+                "amendment_approved",
+                json!({"program": p.id, "by": me, "approvals": n}),
+            );
+            if n >= threshold {
+                let mut rules = p.pending.take().expect("checked above").rules;
+                rules.from_height = rules.from_height.max(ctx.env().height + 1);
+                ctx.emit(
+                    "rules_enacted",
+                    json!({"program": p.id, "version": rules.version, "from_height": rules.from_height}),
+                );
+                if p.versions.len() >= VERSIONS_MAX {
+                    return Err(err(
+                        codes::INVALID_FIELD,
+                        format!("at most {VERSIONS_MAX} versions"),
+                    ));
+                }
+                p.versions.push(rules);
+            }
+        }
+        ctx.write(program_key(&p.id), &p);
+        Ok(())
+    }
+
+    fn amend(ctx: &mut CallContext<'_>, a: AmendProgram) -> Result<(), TxError> {
+        let mut p = own_program(ctx, &a.agency, &a.program)?;
+        if a.from_height <= ctx.env().height {
+            return Err(err(
+                codes::INVALID_FIELD,
+                "from_height must be a future height",
+            ));
+        }
+        let rules = RuleVersion {
+            version: p.versions.last().map(|v| v.version).unwrap_or(0) + 1,
+            from_height: a.from_height,
+            eligibility: a.rules.eligibility,
+            benefit: a.rules.benefit,
+            condition: a.rules.condition,
+            params: a.rules.params,
+        };
+        check_rules(&p, &rules)?;
+        ctx.emit(
+            "amendment_proposed",
+            json!({"program": p.id, "version": rules.version, "from_height": rules.from_height}),
+        );
+        p.pending = Some(PendingVersion {
+            rules,
+            approvals: vec![],
+            proposed_by: ctx.signer(),
+        });
+        ctx.write(program_key(&p.id), &p);
+        Ok(())
+    }
+
+    fn attest(ctx: &mut CallContext<'_>, a: Attest) -> Result<(), TxError> {
+        if a.claims.is_empty() || a.claims.len() > CLAIMS_MAX {
+            return Err(err(
+                codes::INVALID_FIELD,
+                format!("an attestation has 1..={CLAIMS_MAX} claims"),
+            ));
+        }
+        for (name, v) in &a.claims {
+            if !valid_name(name) {
+                return Err(err(
+                    codes::INVALID_FIELD,
+                    format!("bad claim name '{name}'"),
+                ));
+            }
+            check_value(v)?;
+        }
+        if let Some(per) = &a.period {
+            if !period::valid(per) {
+                return Err(err(codes::INVALID_PERIOD, "a period is YYYY-MM"));
+            }
+        }
+        if a.expires_ms.is_some_and(|e| e <= ctx.env().time_ms) {
+            return Err(err(
+                codes::ATTESTATION_EXPIRED,
+                "the attestation has already expired",
+            ));
+        }
+        // A program named for release must accredit this attester first:
+        // nothing is recorded otherwise.
+        let prog = match &a.program {
+            Some(id) => {
+                let p = program(ctx, id)?;
+                if !p.attesters.contains(&a.agency) {
+                    return Err(err(
+                        codes::ATTESTER_NOT_ACCREDITED,
+                        format!(
+                            "program '{id}' does not accredit attesters of '{}'",
+                            a.agency
+                        ),
+                    ));
+                }
+                if a.period.is_none() {
+                    return Err(err(
+                        codes::INVALID_PERIOD,
+                        "an attestation that releases a payment names its period",
+                    ));
+                }
+                Some(p)
+            }
+            None => None,
+        };
+        for (name, value) in &a.claims {
+            let rec = Attestation {
+                value: value.clone(),
+                agency: a.agency.clone(),
+                attester: ctx.signer(),
+                period: a.period.clone(),
+                expires_ms: a.expires_ms,
+                revoked: false,
+                height: ctx.env().height,
+            };
+            ctx.write(attestation_key(&a.subject, name, a.period.as_deref()), &rec);
+        }
+        ctx.emit(
+            "attested",
+            json!({"subject": a.subject, "agency": a.agency, "claims": a.claims.keys().collect::<Vec<_>>(), "period": a.period}),
+        );
+        // Conditional release: in the same transaction, so the same block.
+        if let (Some(mut p), Some(per)) = (prog, a.period) {
+            if ctx.get(&enrolment_key(&p.id, &a.subject)).is_some()
+                && p.versions.iter().any(|v| v.condition.is_some())
+            {
+                open_window(ctx, &p)?;
+                let before = p.clone();
+                match ctx.attempt(|ctx| pay(ctx, &mut p, &a.subject, &per, PayoutKind::Conditional))
+                {
+                    Ok(_) => {}
+                    Err(e) => {
+                        p = before;
+                        if e.code == codes::NOT_ELIGIBLE {
+                            ctx.emit("condition_not_met", json!({"program": p.id, "account": a.subject, "period": per, "message": e.message}));
+                        } else {
+                            record_failure(
+                                ctx,
+                                &mut p,
+                                &a.subject,
+                                &per,
+                                PayoutKind::Conditional,
+                                &e,
+                            );
+                        }
+                    }
+                }
+                ctx.write(program_key(&p.id), &p);
+            }
+        }
+        Ok(())
+    }
+
+    fn revoke_attestation(ctx: &mut CallContext<'_>, a: RevokeAttestation) -> Result<(), TxError> {
+        let key = attestation_key(&a.subject, &a.name, a.period.as_deref());
+        let mut rec: Attestation = ctx.read(&key).ok_or_else(|| {
+            err(
+                codes::UNKNOWN_ATTESTATION,
+                format!("no attestation of '{}'", a.name),
+            )
+        })?;
+        if rec.agency != a.agency {
+            return Err(err(
+                codes::NOT_ALLOWED,
+                format!("the attestation was made by '{}'", rec.agency),
+            ));
+        }
+        rec.revoked = true;
+        ctx.write(key, &rec);
+        ctx.emit(
+            "attestation_revoked",
+            json!({"subject": a.subject, "name": a.name, "period": a.period}),
+        );
+        Ok(())
+    }
+
+    fn enrol(ctx: &mut CallContext<'_>, a: Enrol) -> Result<(), TxError> {
+        let mut p = program(ctx, &a.program)?;
+        match &a.agency {
+            Some(ag) if *ag != p.agency => {
+                return Err(err(
+                    codes::NOT_ALLOWED,
+                    format!("caseworkers of '{}' enrol in '{}'", p.agency, p.id),
+                ))
+            }
+            Some(_) => {}
+            None if ctx.signer() != a.account => {
+                return Err(err(
+                    codes::NOT_ALLOWED,
+                    "enrol yourself, or name 'agency' as its caseworker",
+                ))
+            }
+            None => {}
+        }
+        open_window(ctx, &p)?;
+        if !nullifier::valid(&a.nullifier) {
+            return Err(err(
+                codes::INVALID_FIELD,
+                "a nullifier is 64 lowercase hex characters",
+            ));
+        }
+        if ctx.get(&enrolment_key(&p.id, &a.account)).is_some() {
+            return Err(err(codes::ALREADY_ENROLLED, "already enrolled"));
+        }
+        // The registry's token: signed by a registry official's current key.
+        if !ctx.has_role(&p.registry, &a.registry_signer, Role::Attester) {
+            return Err(err(
+                codes::BAD_NULLIFIER_TOKEN,
+                format!(
+                    "the token's signer is not an attester of registry '{}'",
+                    p.registry
+                ),
+            ));
+        }
+        let key = ctx
+            .get_json(&publica_runtime::authz::key_key(&a.registry_signer))
+            .and_then(|v| v["key"].as_str().and_then(|s| s.parse::<AccountId>().ok()))
+            .unwrap_or(a.registry_signer);
+        let msg = nullifier::token_bytes(&ctx.env().chain_id, &p.id, &a.nullifier, &a.account);
+        if publica_crypto::verify(&key, &msg, &a.registry_signature).is_err() {
+            return Err(err(
+                codes::BAD_NULLIFIER_TOKEN,
+                "the registry's signature over the nullifier does not verify",
+            ));
+        }
+        let nkey = nullifier_key(&p.id, &a.nullifier);
+        let mut uses: NullifierUse = ctx.read(&nkey).unwrap_or(NullifierUse {
+            accounts: vec![],
+            allowed_extra: 0,
+        });
+        if uses.accounts.len() > uses.allowed_extra as usize {
+            return Err(err(
+                codes::NULLIFIER_USED,
+                "this person is already enrolled in the program",
+            ));
+        }
+        uses.accounts.push(a.account);
+        ctx.write(nkey, &uses);
+        // Eligibility now, on attested attributes.
+        let per = period::of(ctx.env().time_ms);
+        let inputs = inputs_for(ctx, &p, &a.account, &per);
+        let rv = p.rules_at(ctx.env().height).clone();
+        let eligible = cel::Program::compile(&rv.eligibility)
+            .map_err(|e| err(codes::RULE_ERROR, e.to_string()))
+            .and_then(|prog| {
+                rules::eval_bool(&prog, &inputs).map_err(|m| err(codes::RULE_ERROR, m))
+            })?;
+        if !eligible {
+            return Err(err(
+                codes::NOT_ELIGIBLE,
+                "the eligibility rule is false on the attested attributes",
+            ));
+        }
+        let benefit_account = format!("b.{}.{}", p.id, &a.account.to_hex()[..16]);
+        let earmark = p.earmark.as_ref().map(|e| money::BenefitEarmark {
+            categories: e.categories.clone(),
+            expires_height: e.expires_height,
+            return_to: p.funding_account.clone(),
+        });
+        money::open_benefit_account(ctx, &benefit_account, &p.currency, a.account, earmark)?;
+        let e = Enrolment {
+            account: a.account,
+            benefit_account,
+            nullifier: a.nullifier,
+            seq: p.enrolled,
+            height: ctx.env().height,
+            by: ctx.signer(),
+            paid_periods: vec![],
+        };
+        ctx.write(seq_key(&p.id, e.seq), &json!({"account": a.account}));
+        ctx.write(enrolment_key(&p.id, &a.account), &e);
+        p.enrolled += 1;
+        ctx.write(program_key(&p.id), &p);
+        if p.schedule.is_some() {
+            // The new enrolee is paid for the current period by the next
+            // block's scheduled work.
+            let mut s = schedules(ctx);
+            if let Some(due) = s.get_mut(&p.id) {
+                *due = (*due).min(ctx.env().time_ms);
+                ctx.write(SCHEDULES_KEY.to_vec(), &s);
+            }
+        }
+        ctx.emit(
+            "enrolled",
+            json!({"program": p.id, "account": a.account, "seq": e.seq, "benefit_account": e.benefit_account}),
+        );
+        Ok(())
+    }
+
+    fn payout(ctx: &mut CallContext<'_>, a: Payout) -> Result<(), TxError> {
+        let mut p = own_program(ctx, &a.agency, &a.program)?;
+        open_window(ctx, &p)?;
+        let start = period::start_ms(&a.period)
+            .ok_or_else(|| err(codes::INVALID_PERIOD, "a period is YYYY-MM"))?;
+        if start > ctx.env().time_ms {
+            return Err(err(
+                codes::INVALID_PERIOD,
+                format!("period {} has not begun", a.period),
+            ));
+        }
+        pay(ctx, &mut p, &a.account, &a.period, PayoutKind::OnDemand)?;
+        ctx.write(program_key(&p.id), &p);
+        Ok(())
+    }
+
+    fn request_override(ctx: &mut CallContext<'_>, a: OverrideArgs) -> Result<(), TxError> {
+        let p = own_program(ctx, &a.agency, &a.program)?;
+        let reason = a.reason.unwrap_or_default();
+        check_text("the reason", &reason)?;
+        let uses: NullifierUse =
+            ctx.read(&nullifier_key(&p.id, &a.nullifier))
+                .ok_or_else(|| {
+                    err(
+                        codes::INVALID_FIELD,
+                        "this nullifier was never used in the program",
+                    )
+                })?;
+        let okey = override_key(&p.id, &a.nullifier);
+        if ctx
+            .read::<Override>(&okey)
+            .is_some_and(|o| o.approved_by.is_none())
+        {
+            return Err(err(
+                codes::ALREADY_APPROVED,
+                "an override request is already open",
+            ));
+        }
+        ctx.write(
+            okey,
+            &Override {
+                requested_by: ctx.signer(),
+                reason: reason.clone(),
+                approved_by: None,
+                height: ctx.env().height,
+            },
+        );
+        ctx.emit(
+            "dedup_override_requested",
+            json!({"program": p.id, "nullifier": a.nullifier, "by": ctx.signer(), "reason": reason, "enrolled": uses.accounts.len()}),
+        );
+        Ok(())
+    }
+
+    fn approve_override(ctx: &mut CallContext<'_>, a: OverrideArgs) -> Result<(), TxError> {
+        let p = own_program(ctx, &a.agency, &a.program)?;
+        let okey = override_key(&p.id, &a.nullifier);
+        let mut o: Override = ctx
+            .read(&okey)
+            .filter(|o: &Override| o.approved_by.is_none())
+            .ok_or_else(|| err(codes::NOTHING_PENDING, "no open override request"))?;
+        if o.requested_by == ctx.signer() {
+            return Err(err(
+                codes::ALREADY_APPROVED,
+                "a second official must approve the override",
+            ));
+        }
+        o.approved_by = Some(ctx.signer());
+        let nkey = nullifier_key(&p.id, &a.nullifier);
+        let mut uses: NullifierUse = ctx.read(&nkey).expect("the request checked it");
+        uses.allowed_extra += 1;
+        ctx.write(nkey, &uses);
+        ctx.emit(
+            "dedup_override_approved",
+            json!({"program": p.id, "nullifier": a.nullifier, "requested_by": o.requested_by, "approved_by": ctx.signer(), "reason": o.reason}),
+        );
+        ctx.write(okey, &o);
+        Ok(())
+    }
+
+    fn create_index(ctx: &mut CallContext<'_>, a: CreateIndex) -> Result<(), TxError> {
+        if !valid_name(&a.name) {
+            return Err(err(
+                codes::INVALID_FIELD,
+                "an index name is [a-z][a-z0-9_]*",
+            ));
+        }
+        if ctx.get(&index_key(&a.name)).is_some() {
+            return Err(err(
+                codes::INDEX_EXISTS,
+                format!("index '{}' exists", a.name),
+            ));
+        }
+        if a.threshold == 0 || a.threshold > 32 {
+            return Err(err(codes::INVALID_FIELD, "threshold is 1..=32 oracles"));
+        }
+        let idx = Index {
+            name: a.name,
+            agency: a.agency,
+            threshold: a.threshold,
+            values: vec![],
+            votes: BTreeMap::new(),
+        };
+        ctx.emit(
+            "index_created",
+            json!({"index": idx.name, "agency": idx.agency, "threshold": idx.threshold}),
+        );
+        ctx.write(index_key(&idx.name), &idx);
+        Ok(())
+    }
+
+    fn publish_index(ctx: &mut CallContext<'_>, a: PublishIndex) -> Result<(), TxError> {
+        let key = index_key(&a.name);
+        let mut idx: Index = ctx
+            .read(&key)
+            .ok_or_else(|| err(codes::UNKNOWN_INDEX, format!("no index '{}'", a.name)))?;
+        if idx.agency != a.agency {
+            return Err(err(
+                codes::NOT_ALLOWED,
+                format!("index '{}' is published by '{}'", a.name, idx.agency),
+            ));
+        }
+        if !period::valid(&a.period) {
+            return Err(err(codes::INVALID_PERIOD, "a period is YYYY-MM"));
+        }
+        if a.value <= 0 || a.value > (1 << 40) {
+            return Err(err(codes::INVALID_FIELD, "an index value is 1..=2^40"));
+        }
+        if idx.values.iter().any(|v| v.period == a.period) {
+            return Err(err(
+                codes::ALREADY_APPROVED,
+                format!("{} is already published for {}", a.name, a.period),
+            ));
+        }
+        let me = ctx.signer();
+        let votes = idx.votes.entry(a.period.clone()).or_default();
+        if votes.values().any(|v| v.contains(&me)) {
+            return Err(err(
+                codes::ALREADY_APPROVED,
+                "you already voted for this period",
+            ));
+        }
+        let voters = votes.entry(a.value.to_string()).or_default();
+        voters.push(me);
+        let reached = voters.len() >= idx.threshold as usize;
+        ctx.emit(
+            "index_vote",
+            json!({"index": a.name, "period": a.period, "value": a.value, "by": me}),
+        );
+        if reached {
+            idx.votes.remove(&a.period);
+            idx.values.push(IndexValue {
+                period: a.period.clone(),
+                value: a.value,
+                published_ms: ctx.env().time_ms,
+                height: ctx.env().height,
+            });
+            if idx.values.len() > INDEX_HISTORY_MAX {
+                idx.values.remove(0);
+            }
+            ctx.emit(
+                "index_published",
+                json!({"index": a.name, "period": a.period, "value": a.value}),
+            );
+        }
+        ctx.write(key, &idx);
+        Ok(())
+    }
+
+    /// One block's scheduled work: pays due periods in enrolment order,
+    /// at most [`SCHEDULED_PAYOUTS_PER_BLOCK`] payouts, resuming next block.
+    fn run_schedules(ctx: &mut CallContext<'_>) {
+        let now = ctx.env().time_ms;
+        let mut sched = schedules(ctx);
+        let due: Vec<String> = sched
+            .iter()
+            .filter(|(_, d)| **d <= now)
+            .map(|(p, _)| p.clone())
+            .collect();
+        if due.is_empty() {
+            return;
+        }
+        let mut budget = SCHEDULED_PAYOUTS_PER_BLOCK;
+        for id in due {
+            let Some(mut p) = ctx.read::<Program>(&program_key(&id)) else {
+                sched.remove(&id);
+                continue;
+            };
+            let mut cur: Cursor = ctx
+                .read(&cursor_key(&id))
+                .expect("scheduled programs have a cursor");
+            loop {
+                let start = period::start_ms(&cur.period).expect("cursor periods are valid");
+                if start >= p.end_ms || p.budget_exhausted {
+                    sched.remove(&id);
+                    ctx.emit("schedule_ended", json!({"program": id, "period": cur.period, "budget_exhausted": p.budget_exhausted}));
+                    break;
+                }
+                if start.max(p.start_ms) > now {
+                    sched.insert(id.clone(), start.max(p.start_ms));
+                    break;
+                }
+                if cur.next_seq >= p.enrolled {
+                    // Everyone enrolled so far is paid. The period stays
+                    // open until the next begins: later enrolees are paid
+                    // for it too (enrolment makes the program due again).
+                    let next = period::next(&cur.period);
+                    let next_start = period::start_ms(&next).expect("valid");
+                    if next_start > now {
+                        sched.insert(id.clone(), next_start.max(p.start_ms));
+                        break;
+                    }
+                    ctx.emit(
+                        "period_completed",
+                        json!({"program": id, "period": cur.period}),
+                    );
+                    cur = Cursor {
+                        period: next,
+                        next_seq: 0,
+                    };
+                    continue;
+                }
+                if budget == 0 {
+                    // Still due: the next block resumes here.
+                    sched.insert(id.clone(), now);
+                    break;
+                }
+                budget -= 1;
+                let subject: AccountId = ctx
+                    .get_json(&seq_key(&id, cur.next_seq))
+                    .and_then(|v| v["account"].as_str().and_then(|s| s.parse().ok()))
+                    .expect("every sequence number has an enrolment");
+                let per = cur.period.clone();
+                let before = p.clone();
+                if let Err(e) =
+                    ctx.attempt(|ctx| pay(ctx, &mut p, &subject, &per, PayoutKind::Scheduled))
+                {
+                    p = before;
+                    record_failure(ctx, &mut p, &subject, &per, PayoutKind::Scheduled, &e);
+                }
+                cur.next_seq += 1;
+            }
+            ctx.write(cursor_key(&id), &cur);
+            ctx.write(program_key(&id), &p);
+            if budget == 0 {
+                break;
+            }
+        }
+        ctx.write(SCHEDULES_KEY.to_vec(), &sched);
+    }
+}
+
+/// Program ids double as parts of money account ids: 1..=40 of `[a-z0-9._-]`.
+fn money_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 40
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+}
+
+impl Module for Programs {
+    fn name(&self) -> &'static str {
+        "programs"
+    }
+
+    fn authority(&self, method: &str, args: &Value) -> Result<Authority, TxError> {
+        let role = |role: Role| -> Result<Authority, TxError> {
+            Ok(Authority::AgencyRole {
+                agency: agency_arg(args, "agency")?,
+                role,
+            })
+        };
+        match method {
+            "create_program" | "amend_program" | "payout" | "request_override"
+            | "approve_override" => role(Role::ProgramOfficer),
+            "approve" | "create_index" => role(Role::Administrator),
+            "attest" | "revoke_attestation" => role(Role::Attester),
+            "publish_index" => role(Role::Oracle),
+            "enrol" => match args.get("agency") {
+                Some(_) => role(Role::ProgramOfficer),
+                None => Ok(Authority::AnySigner),
+            },
+            _ => Err(unknown_method("programs", method)),
+        }
+    }
+
+    fn execute(
+        &self,
+        ctx: &mut CallContext<'_>,
+        method: &str,
+        args: &Value,
+    ) -> Result<(), TxError> {
+        match method {
+            "create_program" => Self::create(ctx, parse_args(args)?),
+            "approve" => Self::approve(ctx, parse_args(args)?),
+            "amend_program" => Self::amend(ctx, parse_args(args)?),
+            "attest" => Self::attest(ctx, parse_args(args)?),
+            "revoke_attestation" => Self::revoke_attestation(ctx, parse_args(args)?),
+            "enrol" => Self::enrol(ctx, parse_args(args)?),
+            "payout" => Self::payout(ctx, parse_args(args)?),
+            "request_override" => Self::request_override(ctx, parse_args(args)?),
+            "approve_override" => Self::approve_override(ctx, parse_args(args)?),
+            "create_index" => Self::create_index(ctx, parse_args(args)?),
+            "publish_index" => Self::publish_index(ctx, parse_args(args)?),
+            _ => Err(unknown_method("programs", method)),
+        }
+    }
+
+    fn begin_block(&self, ctx: &mut CallContext<'_>) {
+        Self::run_schedules(ctx);
+    }
+
+    fn next_due_ms(&self, state: &StateTree) -> Option<u64> {
+        let s: BTreeMap<String, u64> = serde_json::from_slice(state.get(SCHEDULES_KEY)?).ok()?;
+        s.values().min().copied()
+    }
+}

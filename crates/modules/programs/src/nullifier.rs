@@ -1,0 +1,91 @@
+//! One person, one benefit, without identity on the ledger.
+//!
+//! The registry agency keeps a secret key `K` off the ledger. For person
+//! `p` (its own internal reference) and program `P` it derives
+//! `nullifier = HMAC-SHA256(K, "publica/nullifier/v1" || 0x00 || P || 0x00 || p)`
+//! and signs a token binding it to the enrolee's pseudonymous account:
+//! Ed25519 over [`token_bytes`]. Enrolment needs an unused nullifier and a
+//! token signed by an official of the registry (role `attester` there).
+//! Without `K` nobody can link the nullifiers of two programs, or a
+//! nullifier to a person. See `docs/programs.md` for the threat model.
+
+use publica_types::AccountId;
+
+/// HMAC-SHA256 (RFC 2104) of `msg` under `key`.
+pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
+    let mut k = [0u8; 64];
+    if key.len() > 64 {
+        k[..32].copy_from_slice(publica_crypto::sha256(key).as_bytes());
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let mut inner = Vec::with_capacity(64 + msg.len());
+    inner.extend(k.iter().map(|b| b ^ 0x36));
+    inner.extend_from_slice(msg);
+    let ih = publica_crypto::sha256(&inner);
+    let mut outer = Vec::with_capacity(96);
+    outer.extend(k.iter().map(|b| b ^ 0x5c));
+    outer.extend_from_slice(ih.as_bytes());
+    *publica_crypto::sha256(&outer).as_bytes()
+}
+
+/// The nullifier of `person` in `program` under the registry's `secret`,
+/// as 64 lowercase hex characters.
+pub fn derive(secret: &[u8], program: &str, person: &str) -> String {
+    let mut msg = b"publica/nullifier/v1\0".to_vec();
+    msg.extend_from_slice(program.as_bytes());
+    msg.push(0);
+    msg.extend_from_slice(person.as_bytes());
+    hex(&hmac_sha256(secret, &msg))
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The bytes a registry official signs to let `account` enrol in
+/// `program` with `nullifier`.
+pub fn token_bytes(chain_id: &str, program: &str, nullifier: &str, account: &AccountId) -> Vec<u8> {
+    format!(
+        "publica/nullifier-token/v1\n{chain_id}\n{program}\n{nullifier}\n{}",
+        account.to_hex()
+    )
+    .into_bytes()
+}
+
+/// True for 64 lowercase hex characters.
+pub fn valid(nullifier: &str) -> bool {
+    nullifier.len() == 64
+        && nullifier
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_matches_rfc_4231() {
+        // Test cases 1 and 2 of RFC 4231.
+        assert_eq!(
+            hex(&hmac_sha256(&[0x0b; 20], b"Hi There")),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
+        );
+        assert_eq!(
+            hex(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn nullifiers_differ_per_program_and_person() {
+        let k = [7u8; 32];
+        let a = derive(&k, "cct", "person-1");
+        assert!(valid(&a));
+        assert_eq!(a, derive(&k, "cct", "person-1"));
+        assert_ne!(a, derive(&k, "ubi", "person-1"));
+        assert_ne!(a, derive(&k, "cct", "person-2"));
+        assert_ne!(a, derive(&[8u8; 32], "cct", "person-1"));
+    }
+}

@@ -1,0 +1,94 @@
+//! Payout periods: calendar months in UTC, written `YYYY-MM`.
+
+const MS_PER_DAY: i64 = 86_400_000;
+
+// Days since 1970-01-01 of a civil date (proleptic Gregorian).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m)
+}
+
+/// Parses `YYYY-MM` (years 1970..=9999) into (year, month).
+pub fn parse(label: &str) -> Option<(i64, i64)> {
+    let b = label.as_bytes();
+    if b.len() != 7
+        || b[4] != b'-'
+        || !label[..4]
+            .bytes()
+            .chain(label[5..].bytes())
+            .all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let y: i64 = label[..4].parse().ok()?;
+    let m: i64 = label[5..].parse().ok()?;
+    ((1970..=9999).contains(&y) && (1..=12).contains(&m)).then_some((y, m))
+}
+
+/// True for a well-formed period label.
+pub fn valid(label: &str) -> bool {
+    parse(label).is_some()
+}
+
+/// The first millisecond of a period.
+pub fn start_ms(label: &str) -> Option<u64> {
+    let (y, m) = parse(label)?;
+    Some((days_from_civil(y, m, 1) * MS_PER_DAY) as u64)
+}
+
+/// The period containing `ms`.
+pub fn of(ms: u64) -> String {
+    let (y, m) = civil_from_days(ms as i64 / MS_PER_DAY);
+    format!("{y:04}-{m:02}")
+}
+
+/// The period after `label` (which must be valid).
+pub fn next(label: &str) -> String {
+    let (y, m) = parse(label).expect("a valid period");
+    if m == 12 {
+        format!("{:04}-01", y + 1)
+    } else {
+        format!("{y:04}-{:02}", m + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_round_trip() {
+        assert_eq!(start_ms("1970-01"), Some(0));
+        assert_eq!(start_ms("2027-03"), Some(1_803_859_200_000));
+        assert_eq!(of(1_803_859_200_000), "2027-03");
+        assert_eq!(of(1_803_859_199_999), "2027-02");
+        assert_eq!(next("2027-12"), "2028-01");
+        for l in ["2024-02", "2024-03", "2000-02", "2100-12"] {
+            let s = start_ms(l).unwrap();
+            assert_eq!(of(s), l);
+            assert_eq!(of(start_ms(&next(l)).unwrap() - 1), l);
+        }
+        for bad in [
+            "2027-13", "2027-00", "27-03", "2027/03", "1969-12", "2027-3",
+        ] {
+            assert!(!valid(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! Read-only views of programs for the API and CLI, and the dry run of a
+//! rule change.
+
+use crate::codes;
+use crate::model::*;
+use crate::module::{attributes, check_rules, evaluate, index_values};
+use crate::period;
+use crate::rules::Inputs;
+use publica_runtime::authz::{has_role, Role};
+use publica_state::StateTree;
+use publica_types::AccountId;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// Most entries of a run report or dry run returned at once.
+pub const PAGE_MAX: u64 = 10_000;
+
+fn read<T: serde::de::DeserializeOwned>(state: &StateTree, key: &[u8]) -> Option<T> {
+    state.get(key).and_then(|b| serde_json::from_slice(b).ok())
+}
+
+/// A program.
+pub fn program(state: &StateTree, id: &str) -> Option<Program> {
+    read(state, &program_key(id))
+}
+
+/// Totals per period, in period order.
+pub fn periods(state: &StateTree, id: &str) -> Vec<(String, PeriodTotals)> {
+    let list: Vec<String> = read(state, &periods_key(id)).unwrap_or_default();
+    list.into_iter()
+        .filter_map(|p| Some((p.clone(), read(state, &period_key(id, &p))?)))
+        .collect()
+}
+
+/// A program with its figures: enrolled, paid, remaining budget, payouts
+/// per period, the next scheduled run.
+pub fn summary(state: &StateTree, id: &str) -> Option<Value> {
+    let p = program(state, id)?;
+    let next_due: Option<u64> =
+        read::<BTreeMap<String, u64>>(state, SCHEDULES_KEY).and_then(|s| s.get(id).copied());
+    let cursor: Option<Cursor> = read(state, &cursor_key(id));
+    let per: Vec<Value> = periods(state, id)
+        .into_iter()
+        .map(|(period, t)| json!({"period": period, "paid_count": t.paid_count, "paid_amount": t.paid_amount, "failed_count": t.failed_count}))
+        .collect();
+    Some(json!({
+        "program": p,
+        "enrolled": p.enrolled,
+        "paid_total": p.paid_total,
+        "remaining_budget": p.remaining().to_string(),
+        "periods": per,
+        "schedule": {"next_due_ms": next_due, "cursor": cursor},
+    }))
+}
+
+/// An enrolee's enrolment and payouts (each with its block and, when a
+/// transaction made it, its transaction id for the receipt).
+pub fn enrolee(state: &StateTree, id: &str, account: &AccountId) -> Option<Value> {
+    let e: Enrolment = read(state, &enrolment_key(id, account))?;
+    let payouts: Vec<RunEntry> = e
+        .paid_periods
+        .iter()
+        .filter_map(|per| read(state, &paid_key(id, account, per)))
+        .collect();
+    Some(json!({"enrolment": e, "payouts": payouts}))
+}
+
+/// Entries `from .. from + limit` of a period's run (paid and failed), and
+/// its totals: the payment run's reconciliation.
+pub fn run(
+    state: &StateTree,
+    id: &str,
+    period: &str,
+    from: u64,
+    limit: u64,
+) -> Option<(PeriodTotals, Vec<RunEntry>)> {
+    let t: PeriodTotals = read(state, &period_key(id, period))?;
+    let end = t.entries.min(from.saturating_add(limit.min(PAGE_MAX)));
+    let entries = (from..end)
+        .filter_map(|n| read(state, &run_key(id, period, n)))
+        .collect();
+    Some((t, entries))
+}
+
+/// A proposed change of rules, for a dry run.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Proposal {
+    /// New eligibility rule (default: the current one).
+    #[serde(default)]
+    pub eligibility: Option<String>,
+    /// New benefit rule.
+    #[serde(default)]
+    pub benefit: Option<String>,
+    /// New condition.
+    #[serde(default)]
+    pub condition: Option<String>,
+    /// New parameters (replace the current ones).
+    #[serde(default)]
+    pub params: Option<BTreeMap<String, i64>>,
+    /// The period to evaluate (default: the current one).
+    #[serde(default)]
+    pub period: Option<String>,
+}
+
+/// One enrolee's line in a dry run.
+#[derive(Clone, Debug, Serialize)]
+pub struct DryRunLine {
+    /// The enrolee.
+    pub account: AccountId,
+    /// Due under the current rules (0 when not due).
+    pub current: u64,
+    /// Due under the proposed rules.
+    pub proposed: u64,
+    /// proposed − current.
+    pub delta: i64,
+    /// Why nothing is due under the proposed rules, if so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proposed_reason: Option<String>,
+}
+
+/// Evaluates current and proposed rules for every enrolee (up to
+/// [`PAGE_MAX`]) at `now_ms`, and reports who gains or loses what.
+/// `Err((code, message))` for an unknown program or a bad rule.
+pub fn dry_run(
+    state: &StateTree,
+    id: &str,
+    proposal: Proposal,
+    height: u64,
+    now_ms: u64,
+) -> Result<Value, (String, String)> {
+    let p = program(state, id).ok_or_else(|| {
+        (
+            codes::UNKNOWN_PROGRAM.to_string(),
+            format!("no program '{id}'"),
+        )
+    })?;
+    let current = p.rules_at(height + 1).clone();
+    let proposed = RuleVersion {
+        version: current.version + 1,
+        from_height: height + 1,
+        eligibility: proposal
+            .eligibility
+            .unwrap_or_else(|| current.eligibility.clone()),
+        benefit: proposal.benefit.unwrap_or_else(|| current.benefit.clone()),
+        condition: proposal.condition.or_else(|| current.condition.clone()),
+        params: proposal.params.unwrap_or_else(|| current.params.clone()),
+    };
+    check_rules(&p, &proposed).map_err(|e| (e.code, e.message))?;
+    let per = proposal.period.unwrap_or_else(|| period::of(now_ms));
+    if !period::valid(&per) {
+        return Err((codes::INVALID_PERIOD.into(), "a period is YYYY-MM".into()));
+    }
+    let get = |k: &[u8]| state.get(k).map(<[u8]>::to_vec);
+    let role = |agency: &str, who: &AccountId| has_role(state, agency, who, Role::Attester);
+    let index = index_values(&get, &p, &per);
+    let (mut gainers, mut losers, mut total_current, mut total_proposed) = (0u64, 0u64, 0u64, 0u64);
+    let mut lines = Vec::new();
+    for seq in 0..p.enrolled.min(PAGE_MAX) {
+        let Some(account) = read::<Value>(state, &seq_key(id, seq)).and_then(|v| {
+            v["account"]
+                .as_str()
+                .and_then(|s| s.parse::<AccountId>().ok())
+        }) else {
+            continue;
+        };
+        let attr = attributes(&get, &role, &p, &account, &per, now_ms);
+        let at = |rv: &RuleVersion| Inputs {
+            attr: attr.clone(),
+            params: rv.params.clone(),
+            index: index.clone(),
+            period: per.clone(),
+        };
+        let cur = evaluate(&current, &at(&current), false).unwrap_or(0);
+        let (new, reason) = match evaluate(&proposed, &at(&proposed), false) {
+            Ok(a) => (a, None),
+            Err((code, m)) => (0, Some(format!("{code}: {m}"))),
+        };
+        total_current += cur;
+        total_proposed += new;
+        match new.cmp(&cur) {
+            std::cmp::Ordering::Greater => gainers += 1,
+            std::cmp::Ordering::Less => losers += 1,
+            std::cmp::Ordering::Equal => {}
+        }
+        if new != cur {
+            lines.push(DryRunLine {
+                account,
+                current: cur,
+                proposed: new,
+                delta: new as i64 - cur as i64,
+                proposed_reason: reason,
+            });
+        }
+    }
+    Ok(json!({
+        "program": id,
+        "period": per,
+        "enrolees": p.enrolled,
+        "gainers": gainers,
+        "losers": losers,
+        "unchanged": p.enrolled.min(PAGE_MAX) - gainers - losers,
+        "total_current": total_current,
+        "total_proposed": total_proposed,
+        "changes": lines,
+    }))
+}

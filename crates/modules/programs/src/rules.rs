@@ -1,0 +1,459 @@
+//! Program rules: CEL expressions (crate `cel`) over an enrolee's attested
+//! attributes, the program's parameters, published indexes and the payout
+//! period. A rule is checked when it is defined — it must parse and
+//! type-check against the program's declared attributes — and evaluated
+//! deterministically: integers only (no floating point), no clock but the
+//! period, no comprehensions (no iteration order to depend on).
+//!
+//! Types: `attr.<name>` has its declared type (`int`, `bool`, `string`),
+//! `has(attr.<name>)` is `bool`, `params.<name>` and `index.<name>` are
+//! `int`, `period` is a `string` (`YYYY-MM`). Allowed: literals, `&&`
+//! `||` `!`, comparisons, `+ - * / %` and unary minus on `int`, `? :`,
+//! `x in [..]` over literals, two-argument `min` and `max`, `size` of a string.
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Longest rule, in bytes.
+pub const RULE_BYTES_MAX: usize = 2_000;
+
+/// A rule's value type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ty {
+    /// A signed integer (amounts in minor units, percentages, counts).
+    Int,
+    /// A boolean.
+    Bool,
+    /// A short string.
+    String,
+}
+
+impl std::fmt::Display for Ty {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Ty::Int => "int",
+            Ty::Bool => "bool",
+            Ty::String => "string",
+        })
+    }
+}
+
+/// An attested value.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AttrValue {
+    /// An integer within ±2^53.
+    Int(i64),
+    /// A boolean.
+    Bool(bool),
+    /// A string of at most 64 bytes.
+    String(String),
+}
+
+impl AttrValue {
+    /// Its type.
+    pub fn ty(&self) -> Ty {
+        match self {
+            AttrValue::Int(_) => Ty::Int,
+            AttrValue::Bool(_) => Ty::Bool,
+            AttrValue::String(_) => Ty::String,
+        }
+    }
+}
+
+/// What a rule may refer to.
+#[derive(Clone, Debug, Default)]
+pub struct Schema {
+    /// Declared attributes and their types.
+    pub attributes: BTreeMap<String, Ty>,
+    /// Parameter names (all `int`).
+    pub params: BTreeSet<String>,
+    /// Index names (all `int`).
+    pub indexes: BTreeSet<String>,
+}
+
+/// Why a rule was refused, and where (1-based line and column).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RuleError {
+    /// Line of the error.
+    pub line: u32,
+    /// Column of the error.
+    pub column: u32,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for RuleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)
+    }
+}
+
+/// Parses and type-checks `source`, which must have type `want`.
+pub fn check(source: &str, want: Ty, schema: &Schema) -> Result<cel::Program, RuleError> {
+    if source.len() > RULE_BYTES_MAX || source.trim().is_empty() {
+        return Err(RuleError {
+            line: 1,
+            column: 1,
+            message: format!("a rule is 1..={RULE_BYTES_MAX} bytes"),
+        });
+    }
+    let program = cel::Program::compile(source).map_err(|e| {
+        let first = e.errors.first();
+        RuleError {
+            line: first.map(|e| e.pos.0.max(1) as u32).unwrap_or(1),
+            column: first.map(|e| e.pos.1.max(0) as u32 + 1).unwrap_or(1),
+            message: first
+                .map(|e| e.msg.clone())
+                .unwrap_or_else(|| "syntax error".into()),
+        }
+    })?;
+    let checker = Checker {
+        schema,
+        info: program.source_info(),
+    };
+    let got = checker.ty(program.expression())?;
+    if got != want {
+        return Err(checker.at(
+            program.expression().id,
+            format!("the rule must be {want}, but it is {got}"),
+        ));
+    }
+    Ok(program)
+}
+
+struct Checker<'a> {
+    schema: &'a Schema,
+    info: &'a cel::common::ast::SourceInfo,
+}
+
+impl Checker<'_> {
+    fn at(&self, id: u64, message: String) -> RuleError {
+        let (line, column) = match self.info.offset_for(id) {
+            Some((start, _)) => {
+                let before: String = self.info.source.chars().take(start as usize).collect();
+                let line = before.matches('\n').count() as u32 + 1;
+                let column = before
+                    .rsplit('\n')
+                    .next()
+                    .map(|l| l.chars().count())
+                    .unwrap_or(0);
+                (line, column as u32 + 1)
+            }
+            None => (1, 1),
+        };
+        RuleError {
+            line,
+            column,
+            message,
+        }
+    }
+
+    fn ty(&self, e: &cel::IdedExpr) -> Result<Ty, RuleError> {
+        use cel::common::ast::{Expr, LiteralValue};
+        match &e.expr {
+            Expr::Literal(l) => match l {
+                LiteralValue::Int(_) => Ok(Ty::Int),
+                LiteralValue::Boolean(_) => Ok(Ty::Bool),
+                LiteralValue::String(_) => Ok(Ty::String),
+                LiteralValue::Double(_) => Err(self.at(
+                    e.id,
+                    "no floating point in rules: use integer units (minor units, percent, basis points)".into(),
+                )),
+                LiteralValue::UInt(_) => Err(self.at(e.id, "write integers without the 'u' suffix".into())),
+                _ => Err(self.at(e.id, "only int, bool and string literals are allowed".into())),
+            },
+            Expr::Ident(name) if name == "period" => Ok(Ty::String),
+            Expr::Ident(name) if ["attr", "params", "index"].contains(&name.as_str()) => Err(
+                self.at(e.id, format!("select a field of '{name}', e.g. {name}.x")),
+            ),
+            Expr::Ident(name) => Err(self.at(
+                e.id,
+                format!("unknown name '{name}': rules see attr, params, index and period"),
+            )),
+            Expr::Select(s) => {
+                let Expr::Ident(base) = &s.operand.expr else {
+                    return Err(self.at(e.id, "only attr.x, params.x and index.x can be selected".into()));
+                };
+                let field = &s.field;
+                let t = match base.as_str() {
+                    "attr" => self.schema.attributes.get(field).copied().ok_or_else(|| {
+                        self.at(e.id, format!("attribute '{field}' is not declared by the program"))
+                    })?,
+                    "params" if !s.test => {
+                        if !self.schema.params.contains(field) {
+                            return Err(self.at(e.id, format!("no parameter '{field}'")));
+                        }
+                        Ty::Int
+                    }
+                    "index" if !s.test => {
+                        if !self.schema.indexes.contains(field) {
+                            return Err(self.at(e.id, format!("index '{field}' is not declared by the program")));
+                        }
+                        Ty::Int
+                    }
+                    "params" | "index" => {
+                        return Err(self.at(e.id, "has() applies to attr.x only".into()))
+                    }
+                    _ => return Err(self.at(e.id, format!("unknown name '{base}'"))),
+                };
+                Ok(if s.test { Ty::Bool } else { t })
+            }
+            Expr::Call(c) => {
+                if c.target.is_some() {
+                    return Err(self.at(e.id, format!("method calls ('.{}()') are not allowed in rules", c.func_name)));
+                }
+                let f = c.func_name.as_str();
+                let want = |args: &[cel::IdedExpr], t: Ty| -> Result<(), RuleError> {
+                    for a in args {
+                        let got = self.ty(a)?;
+                        if got != t {
+                            return Err(self.at(a.id, format!("'{}' needs {t} operands, not {got}", op_name(f))));
+                        }
+                    }
+                    Ok(())
+                };
+                match f {
+                    "_&&_" | "_||_" | "!_" => want(&c.args, Ty::Bool).map(|_| Ty::Bool),
+                    "_+_" | "_-_" | "_*_" | "_/_" | "_%_" | "-_" => want(&c.args, Ty::Int).map(|_| Ty::Int),
+                    "min" | "max" if c.args.len() == 2 => want(&c.args, Ty::Int).map(|_| Ty::Int),
+                    "size" if c.args.len() == 1 => want(&c.args, Ty::String).map(|_| Ty::Int),
+                    "_==_" | "_!=_" | "_<_" | "_<=_" | "_>_" | "_>=_" if c.args.len() == 2 => {
+                        let l = self.ty(&c.args[0])?;
+                        let r = self.ty(&c.args[1])?;
+                        if l != r {
+                            return Err(self.at(e.id, format!("cannot compare {l} with {r}")));
+                        }
+                        if l == Ty::Bool && !matches!(f, "_==_" | "_!=_") {
+                            return Err(self.at(e.id, "booleans are not ordered".into()));
+                        }
+                        Ok(Ty::Bool)
+                    }
+                    "_?_:_" if c.args.len() == 3 => {
+                        want(&c.args[..1], Ty::Bool)?;
+                        let a = self.ty(&c.args[1])?;
+                        let b = self.ty(&c.args[2])?;
+                        if a != b {
+                            return Err(self.at(e.id, format!("the branches of '? :' differ: {a} and {b}")));
+                        }
+                        Ok(a)
+                    }
+                    "@in" if c.args.len() == 2 => {
+                        let t = self.ty(&c.args[0])?;
+                        let Expr::List(list) = &c.args[1].expr else {
+                            return Err(self.at(c.args[1].id, "'in' needs a list literal".into()));
+                        };
+                        want(&list.elements, t)?;
+                        Ok(Ty::Bool)
+                    }
+                    _ => Err(self.at(e.id, format!("'{}' is not allowed in rules", op_name(f)))),
+                }
+            }
+            Expr::Comprehension(_) => Err(self.at(e.id, "macros that iterate (all, exists, map, filter) are not allowed in rules".into())),
+            _ => Err(self.at(e.id, "lists, maps and structs are only allowed after 'in'".into())),
+        }
+    }
+}
+
+fn op_name(f: &str) -> &str {
+    match f {
+        "_&&_" => "&&",
+        "_||_" => "||",
+        "!_" => "!",
+        "_+_" => "+",
+        "_-_" | "-_" => "-",
+        "_*_" => "*",
+        "_/_" => "/",
+        "_%_" => "%",
+        "_==_" => "==",
+        "_!=_" => "!=",
+        "_<_" => "<",
+        "_<=_" => "<=",
+        "_>_" => ">",
+        "_>=_" => ">=",
+        "_?_:_" => "? :",
+        "@in" => "in",
+        "_[_]" => "[]",
+        other => other,
+    }
+}
+
+/// What a rule is evaluated over.
+#[derive(Clone, Debug, Default)]
+pub struct Inputs {
+    /// The enrolee's valid attested attributes.
+    pub attr: BTreeMap<String, AttrValue>,
+    /// The program's parameters.
+    pub params: BTreeMap<String, i64>,
+    /// Index values in force for the period.
+    pub index: BTreeMap<String, i64>,
+    /// The payout period, `YYYY-MM`.
+    pub period: String,
+}
+
+fn value_of(v: &AttrValue) -> cel::Value {
+    match v {
+        AttrValue::Int(i) => cel::Value::Int(*i),
+        AttrValue::Bool(b) => cel::Value::Bool(*b),
+        AttrValue::String(s) => cel::Value::from(s.as_str()),
+    }
+}
+
+/// The value a rule computed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// An integer.
+    Int(i64),
+    /// A boolean.
+    Bool(bool),
+}
+
+/// Evaluates a checked rule; an error (a missing attribute, division by
+/// zero, overflow) is a message for that enrolee's record.
+pub fn eval(program: &cel::Program, inputs: &Inputs) -> Result<Outcome, String> {
+    let mut ctx = cel::Context::default();
+    // Two-argument integer min/max (the standard ones sit behind a feature).
+    let _ = ctx.add_function("max", |a: i64, b: i64| a.max(b));
+    let _ = ctx.add_function("min", |a: i64, b: i64| a.min(b));
+    let attr: HashMap<String, cel::Value> = inputs
+        .attr
+        .iter()
+        .map(|(k, v)| (k.clone(), value_of(v)))
+        .collect();
+    let params: HashMap<String, cel::Value> = inputs
+        .params
+        .iter()
+        .map(|(k, v)| (k.clone(), cel::Value::Int(*v)))
+        .collect();
+    let index: HashMap<String, cel::Value> = inputs
+        .index
+        .iter()
+        .map(|(k, v)| (k.clone(), cel::Value::Int(*v)))
+        .collect();
+    ctx.add_variable_from_value("attr", attr);
+    ctx.add_variable_from_value("params", params);
+    ctx.add_variable_from_value("index", index);
+    ctx.add_variable_from_value("period", inputs.period.as_str());
+    match program.execute(&ctx) {
+        Ok(cel::Value::Int(i)) => Ok(Outcome::Int(i)),
+        Ok(cel::Value::Bool(b)) => Ok(Outcome::Bool(b)),
+        Ok(other) => Err(format!("the rule gave {other:?}")),
+        Err(cel::ExecutionError::NoSuchKey(k)) => Err(format!("no valid attestation of '{k}'")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Evaluates a boolean rule.
+pub fn eval_bool(program: &cel::Program, inputs: &Inputs) -> Result<bool, String> {
+    match eval(program, inputs)? {
+        Outcome::Bool(b) => Ok(b),
+        Outcome::Int(_) => Err("the rule gave an int, not a bool".into()),
+    }
+}
+
+/// Evaluates an integer rule.
+pub fn eval_int(program: &cel::Program, inputs: &Inputs) -> Result<i64, String> {
+    match eval(program, inputs)? {
+        Outcome::Int(i) => Ok(i),
+        Outcome::Bool(_) => Err("the rule gave a bool, not an int".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema() -> Schema {
+        Schema {
+            attributes: [
+                ("age".to_string(), Ty::Int),
+                ("attendance_pct".to_string(), Ty::Int),
+                ("resident".to_string(), Ty::Bool),
+                ("district".to_string(), Ty::String),
+            ]
+            .into(),
+            params: ["base".to_string()].into(),
+            indexes: ["cpi".to_string()].into(),
+        }
+    }
+
+    fn inputs() -> Inputs {
+        Inputs {
+            attr: [
+                ("age".to_string(), AttrValue::Int(70)),
+                ("resident".to_string(), AttrValue::Bool(true)),
+                ("district".to_string(), AttrValue::String("north".into())),
+            ]
+            .into(),
+            params: [("base".to_string(), 10_000)].into(),
+            index: [("cpi".to_string(), 1_050)].into(),
+            period: "2027-03".into(),
+        }
+    }
+
+    #[test]
+    fn good_rules_check_and_evaluate() {
+        let s = schema();
+        let p = check("attr.age >= 65 && attr.resident", Ty::Bool, &s).unwrap();
+        assert_eq!(eval_bool(&p, &inputs()), Ok(true));
+        let p = check("params.base * index.cpi / 1000", Ty::Int, &s).unwrap();
+        assert_eq!(eval_int(&p, &inputs()), Ok(10_500));
+        let p = check(
+            "has(attr.attendance_pct) ? attr.attendance_pct >= 85 : false",
+            Ty::Bool,
+            &s,
+        )
+        .unwrap();
+        assert_eq!(eval_bool(&p, &inputs()), Ok(false));
+        let p = check(
+            "attr.district in ['north', 'east'] && period >= '2027-01'",
+            Ty::Bool,
+            &s,
+        )
+        .unwrap();
+        assert_eq!(eval_bool(&p, &inputs()), Ok(true));
+        let p = check("max(params.base - attr.age * 100, 0)", Ty::Int, &s).unwrap();
+        assert_eq!(eval_int(&p, &inputs()), Ok(3_000));
+    }
+
+    #[test]
+    fn bad_rules_are_refused_with_a_position() {
+        let s = schema();
+        let e = check("attr.age >= ", Ty::Bool, &s).unwrap_err();
+        assert_eq!(e.line, 1, "{e}");
+        let e = check("attr.age >= 65.5", Ty::Bool, &s).unwrap_err();
+        assert!(e.message.contains("floating point"), "{e}");
+        assert_eq!((e.line, e.column), (1, 13), "{e}");
+        let e = check("attr.income > 5", Ty::Bool, &s).unwrap_err();
+        assert!(e.message.contains("not declared"), "{e}");
+        assert_eq!(e.column, 5, "{e}");
+        let e = check("attr.age + 1", Ty::Bool, &s).unwrap_err();
+        assert!(e.message.contains("must be bool"), "{e}");
+        let e = check("attr.resident + 1", Ty::Int, &s).unwrap_err();
+        assert!(e.message.contains("int operands"), "{e}");
+        let e = check("attr.age == 'x'", Ty::Bool, &s).unwrap_err();
+        assert!(e.message.contains("cannot compare"), "{e}");
+        let e = check("[1,2].all(x, x > 0)", Ty::Bool, &s).unwrap_err();
+        assert!(e.message.contains("iterate"), "{e}");
+        let e = check("double(attr.age) > 1", Ty::Bool, &s).unwrap_err();
+        assert!(e.message.contains("not allowed"), "{e}");
+        let e = check("now > 1", Ty::Bool, &s).unwrap_err();
+        assert!(e.message.contains("unknown name"), "{e}");
+        let e = check("true &&\n  attr.nope", Ty::Bool, &s).unwrap_err();
+        assert_eq!((e.line, e.column), (2, 7), "{e}");
+    }
+
+    #[test]
+    fn evaluation_errors_are_messages() {
+        let s = schema();
+        let p = check("attr.attendance_pct >= 85", Ty::Bool, &s).unwrap();
+        assert!(eval_bool(&p, &inputs())
+            .unwrap_err()
+            .contains("attendance_pct"));
+        let p = check("params.base / (attr.age - 70)", Ty::Int, &s).unwrap();
+        assert!(eval_int(&p, &inputs()).is_err());
+        let p = check("9223372036854775807 + attr.age", Ty::Int, &s).unwrap();
+        assert!(eval_int(&p, &inputs()).is_err(), "overflow is an error");
+    }
+}

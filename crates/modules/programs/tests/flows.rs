@@ -1,0 +1,661 @@
+//! Programs through the real runtime, every call a signed transaction in its
+//! own block, with replay from genesis at the end: definitions, rules,
+//! attestations, enrolment with nullifiers, the four kinds of payout, the
+//! budget cap, versions, overrides and dry runs — and every bad-input code.
+
+mod common;
+
+use common::*;
+use publica_crypto::Keypair;
+use publica_programs::queries;
+use serde_json::json;
+
+fn code(r: Result<(), String>) -> String {
+    r.expect_err("the call must fail")
+}
+
+#[test]
+fn definitions_are_checked_and_approved() {
+    let mut w = world();
+    let f = w.fund_program("cct", 10_000);
+    let base = json!({
+        "agency": "city", "id": "cct", "name": "Conditional cash", "currency": "CITY",
+        "funding_account": f, "budget_cap": "10000", "attesters": ["school"], "registry": "registry",
+        "attributes": {"attendance_pct": "int", "resident": "bool"},
+        "eligibility": "attr.resident", "benefit": "params.amount", "params": {"amount": 500},
+        "condition": "attr.attendance_pct >= 85",
+        "start_ms": JAN_2027, "end_ms": JAN_2027 + 12 * MONTH,
+    });
+    let with = |k: &str, v: serde_json::Value| {
+        let mut a = base.clone();
+        a[k] = v;
+        a
+    };
+    // Bad rules carry line and column.
+    let kp = w.key("officer");
+    w.c.call(
+        &kp,
+        "programs",
+        "create_program",
+        with("eligibility", json!("attr.resident &&")),
+    )
+    .unwrap_err();
+    let last = w.c.blocks.last().unwrap().outcomes[0]
+        .error
+        .clone()
+        .unwrap();
+    assert_eq!(last.code, "programs.invalid_rule");
+    assert!(last.message.contains("line 1"), "{}", last.message);
+    w.c.call(
+        &kp,
+        "programs",
+        "create_program",
+        with("condition", json!("attr.attendance_pct >= 0.85")),
+    )
+    .unwrap_err();
+    let last = w.c.blocks.last().unwrap().outcomes[0]
+        .error
+        .clone()
+        .unwrap();
+    assert_eq!(last.code, "programs.invalid_rule");
+    assert!(
+        last.message.contains("column 24") && last.message.contains("floating point"),
+        "{}",
+        last.message
+    );
+    assert_eq!(
+        code(w.p(
+            "officer",
+            "create_program",
+            with("benefit", json!("attr.resident"))
+        )),
+        "programs.invalid_rule"
+    );
+    assert_eq!(
+        code(w.p(
+            "officer",
+            "create_program",
+            with("eligibility", json!("attr.income > 3"))
+        )),
+        "programs.invalid_rule"
+    );
+    assert_eq!(
+        code(w.p("teacher", "create_program", base.clone())),
+        "auth.unauthorized"
+    );
+    assert_eq!(
+        code(w.p(
+            "officer",
+            "create_program",
+            with("funding_account", json!("nope"))
+        )),
+        "money.unknown_account"
+    );
+    assert_eq!(
+        code(w.p(
+            "officer",
+            "create_program",
+            with("attesters", json!(["nowhere"]))
+        )),
+        "auth.unknown_agency"
+    );
+    assert_eq!(
+        code(w.p("officer", "create_program", with("end_ms", json!(JAN_2027)))),
+        "programs.invalid_field"
+    );
+    assert_eq!(
+        code(w.p("officer", "create_program", with("indexes", json!(["cpi"])))),
+        "programs.unknown_index"
+    );
+    assert_eq!(
+        code(w.p("officer", "create_program", with("extra", json!(1)))),
+        "call.invalid_args"
+    );
+    w.p("officer", "create_program", base.clone()).unwrap();
+    assert_eq!(
+        code(w.p("officer", "create_program", base.clone())),
+        "programs.program_exists"
+    );
+
+    // Not active until the administrators approve.
+    let alice = Keypair::generate().account();
+    let args = w.enrol_args("cct", "person-a", &alice);
+    assert_eq!(
+        code(w.p("officer", "enrol", args.clone())),
+        "programs.inactive"
+    );
+    assert_eq!(
+        code(w.p(
+            "officer",
+            "approve",
+            json!({"agency": "city", "program": "cct"})
+        )),
+        "auth.unauthorized"
+    );
+    w.p(
+        "admin",
+        "approve",
+        json!({"agency": "city", "program": "cct"}),
+    )
+    .unwrap();
+    assert_eq!(
+        code(w.p(
+            "admin",
+            "approve",
+            json!({"agency": "city", "program": "cct"})
+        )),
+        "programs.nothing_pending"
+    );
+    assert!(w.program_json("cct")["active"].as_bool().unwrap());
+    w.c.check_replay();
+}
+
+#[test]
+fn enrolment_needs_an_unused_nullifier_and_eligibility() {
+    let mut w = world();
+    w.program("ubi", 1_000_000, json!({})).unwrap();
+    let alice = Keypair::generate();
+    let a = alice.account();
+    // Not eligible without the attested attribute.
+    assert_eq!(
+        code(w.p("officer", "enrol", w.enrol_args("ubi", "person-a", &a))),
+        "programs.not_eligible"
+    );
+    // A registry attester's attestation does not count for a program that
+    // accredits only the school.
+    w.p(
+        "registrar",
+        "attest",
+        json!({"agency": "registry", "subject": a, "claims": {"resident": true}}),
+    )
+    .unwrap();
+    assert_eq!(
+        code(w.p("officer", "enrol", w.enrol_args("ubi", "person-a", &a))),
+        "programs.not_eligible"
+    );
+    assert_eq!(
+        code(w.p("registrar", "attest", json!({"agency": "registry", "subject": a, "claims": {"resident": true}, "period": "2027-01", "program": "ubi"}))),
+        "programs.attester_not_accredited"
+    );
+    assert_eq!(
+        code(w.attest(&a, json!({"resident": true}), None, None).and(w.p(
+            "teacher",
+            "attest",
+            json!({"agency": "school", "subject": a, "claims": {"resident": true}, "expires_ms": 5})
+        ))),
+        "programs.attestation_expired"
+    );
+    assert_eq!(
+        code(w.p(
+            "teacher",
+            "attest",
+            json!({"agency": "registry", "subject": a, "claims": {"resident": true}})
+        )),
+        "auth.unauthorized"
+    );
+    assert_eq!(
+        code(w.p(
+            "teacher",
+            "attest",
+            json!({"agency": "school", "subject": a, "claims": {"x": [1]}})
+        )),
+        "call.invalid_args"
+    );
+
+    // A token signed by someone else, or for another account, is refused.
+    let mut bad = w.enrol_args("ubi", "person-a", &a);
+    bad["registry_signer"] = json!(w.teacher.account());
+    assert_eq!(
+        code(w.p("officer", "enrol", bad)),
+        "programs.bad_nullifier_token"
+    );
+    let mut bad = w.enrol_args("ubi", "person-a", &a);
+    bad["account"] = json!(Keypair::generate().account());
+    assert_eq!(
+        code(w.p("officer", "enrol", bad)),
+        "programs.bad_nullifier_token"
+    );
+    let mut bad = w.enrol_args("ubi", "person-a", &a);
+    bad["nullifier"] = json!("ZZ");
+    assert_eq!(code(w.p("officer", "enrol", bad)), "programs.invalid_field");
+    // Only the enrolee or a caseworker may enrol.
+    let mut selfish = w.enrol_args("ubi", "person-a", &a);
+    selfish.as_object_mut().unwrap().remove("agency");
+    assert_eq!(
+        code(w.p("teacher", "enrol", selfish.clone())),
+        "programs.not_allowed"
+    );
+    // The enrolee enrols themself.
+    w.c.call(&alice, "programs", "enrol", selfish).unwrap();
+    assert_eq!(
+        code(w.p("officer", "enrol", w.enrol_args("ubi", "person-a", &a))),
+        "programs.already_enrolled"
+    );
+
+    // The same person under another account: the nullifier is used.
+    let alias = Keypair::generate().account();
+    w.attest(&alias, json!({"resident": true}), None, None)
+        .unwrap();
+    let twice = w.enrol_args("ubi", "person-a", &alias);
+    assert_eq!(
+        code(w.p("officer", "enrol", twice.clone())),
+        "programs.nullifier_used"
+    );
+    // An override needs two officials, and is logged.
+    let n = twice["nullifier"].as_str().unwrap().to_string();
+    let o = json!({"agency": "city", "program": "ubi", "nullifier": n, "reason": "registry merged two records by mistake"});
+    assert_eq!(
+        code(w.p("officer", "approve_override", o.clone())),
+        "programs.nothing_pending"
+    );
+    w.p("officer", "request_override", o.clone()).unwrap();
+    assert_eq!(
+        code(w.p("officer", "approve_override", o.clone())),
+        "programs.already_approved"
+    );
+    w.p("officer2", "approve_override", o.clone()).unwrap();
+    let ev = &w.c.blocks.last().unwrap().outcomes[0].events[0];
+    assert_eq!(ev.kind, "dedup_override_approved");
+    w.p("officer", "enrol", twice.clone()).unwrap();
+    // The override allowed exactly one more.
+    let third = Keypair::generate().account();
+    w.attest(&third, json!({"resident": true}), None, None)
+        .unwrap();
+    assert_eq!(
+        code(w.p("officer", "enrol", w.enrol_args("ubi", "person-a", &third))),
+        "programs.nullifier_used"
+    );
+    // Another person is fine; the program counts two enrolees.
+    w.p("officer", "enrol", w.enrol_args("ubi", "person-b", &third))
+        .unwrap();
+    assert_eq!(w.program_json("ubi")["enrolled"], 3);
+
+    // After the program's end nobody enrols.
+    w.c.time_ms = JAN_2027 + 25 * MONTH;
+    let late = Keypair::generate().account();
+    assert_eq!(
+        code(w.p("officer", "enrol", w.enrol_args("ubi", "person-c", &late))),
+        "programs.program_ended"
+    );
+    w.c.check_replay();
+    w.conserved();
+}
+
+#[test]
+fn conditional_payouts_are_released_by_the_attestation() {
+    let mut w = world();
+    w.program(
+        "cct",
+        100_000,
+        json!({"condition": "attr.attendance_pct >= 85", "params": {"amount": 2500}}),
+    )
+    .unwrap();
+    let kid = Keypair::generate().account();
+    w.attest(&kid, json!({"resident": true}), None, None)
+        .unwrap();
+    w.p("officer", "enrol", w.enrol_args("cct", "child-1", &kid))
+        .unwrap();
+    let acct = w.benefit_account("cct", &kid);
+
+    // 80 % attendance: recorded, nothing paid.
+    w.attest(
+        &kid,
+        json!({"attendance_pct": 80}),
+        Some("2027-01"),
+        Some("cct"),
+    )
+    .unwrap();
+    assert_eq!(w.balance(&acct), 0);
+    let evs = &w.c.blocks.last().unwrap().outcomes[0].events;
+    assert!(evs.iter().any(|e| e.kind == "condition_not_met"), "{evs:?}");
+    // 90 %: paid in the same block as the attestation.
+    w.attest(
+        &kid,
+        json!({"attendance_pct": 90}),
+        Some("2027-01"),
+        Some("cct"),
+    )
+    .unwrap();
+    assert_eq!(w.balance(&acct), 2500);
+    let evs = &w.c.blocks.last().unwrap().outcomes[0].events;
+    assert!(
+        evs.iter()
+            .any(|e| e.kind == "payout" && e.data["period"] == "2027-01"),
+        "{evs:?}"
+    );
+    // A second attestation for the same period pays nothing more.
+    w.attest(
+        &kid,
+        json!({"attendance_pct": 99}),
+        Some("2027-01"),
+        Some("cct"),
+    )
+    .unwrap();
+    assert_eq!(w.balance(&acct), 2500);
+    // The next month is paid on its own attestation.
+    w.attest(
+        &kid,
+        json!({"attendance_pct": 86}),
+        Some("2027-02"),
+        Some("cct"),
+    )
+    .unwrap();
+    assert_eq!(w.balance(&acct), 5000);
+    // Revoking the attester's role makes its attestations count for nothing.
+    let t = w.teacher.account();
+    w.call(
+        "admin",
+        "identity",
+        "revoke_role",
+        json!({"agency": "school", "account": t, "role": "attester"}),
+    )
+    .unwrap();
+    assert_eq!(
+        code(w.attest(
+            &kid,
+            json!({"attendance_pct": 95}),
+            Some("2027-03"),
+            Some("cct")
+        )),
+        "auth.unauthorized"
+    );
+    assert_eq!(
+        code(w.p(
+            "officer",
+            "payout",
+            json!({"agency": "city", "program": "cct", "account": kid, "period": "2027-01"})
+        )),
+        "programs.already_paid"
+    );
+    let e = queries::enrolee(&w.c.state, "cct", &kid).unwrap();
+    assert_eq!(e["payouts"].as_array().unwrap().len(), 2);
+    assert_eq!(e["payouts"][0]["kind"], "conditional");
+    assert!(e["payouts"][0]["tx_id"].is_string());
+    w.c.check_replay();
+    w.conserved();
+}
+
+#[test]
+fn on_demand_payouts_and_rule_versions() {
+    let mut w = world();
+    w.program("aid", 100_000, json!({"benefit": "params.amount + (has(attr.age) && attr.age >= 65 ? params.senior : 0)", "params": {"amount": 1000, "senior": 500}})).unwrap();
+    let (young, old) = (Keypair::generate().account(), Keypair::generate().account());
+    w.attest(&young, json!({"resident": true, "age": 30}), None, None)
+        .unwrap();
+    w.attest(&old, json!({"resident": true, "age": 70}), None, None)
+        .unwrap();
+    w.p("officer", "enrol", w.enrol_args("aid", "y", &young))
+        .unwrap();
+    w.p("officer", "enrol", w.enrol_args("aid", "o", &old))
+        .unwrap();
+    let pay = |a: &publica_types::AccountId, p: &str| json!({"agency": "city", "program": "aid", "account": a, "period": p});
+    w.p("officer", "payout", pay(&young, "2027-01")).unwrap();
+    w.p("officer", "payout", pay(&old, "2027-01")).unwrap();
+    assert_eq!(w.balance(&w.benefit_account("aid", &young)), 1000);
+    assert_eq!(w.balance(&w.benefit_account("aid", &old)), 1500);
+    assert_eq!(
+        code(w.p("officer", "payout", pay(&old, "2027-01"))),
+        "programs.already_paid"
+    );
+    assert_eq!(
+        code(w.p("officer", "payout", pay(&old, "2031-01"))),
+        "programs.invalid_period"
+    );
+    assert_eq!(
+        code(w.p("officer", "payout", pay(&old, "2027-1"))),
+        "programs.invalid_period"
+    );
+    assert_eq!(
+        code(w.p("teacher", "payout", pay(&old, "2027-02"))),
+        "auth.unauthorized"
+    );
+    let stranger = Keypair::generate().account();
+    assert_eq!(
+        code(w.p("officer", "payout", pay(&stranger, "2027-01"))),
+        "programs.not_enrolled"
+    );
+
+    // Dry run of a rule change: seniors gain, nobody loses.
+    let dry = queries::dry_run(
+        &w.c.state,
+        "aid",
+        serde_json::from_value(json!({"params": {"amount": 1000, "senior": 800}})).unwrap(),
+        w.c.height(),
+        w.c.time_ms,
+    )
+    .unwrap();
+    assert_eq!(
+        (dry["gainers"].as_u64(), dry["losers"].as_u64()),
+        (Some(1), Some(0)),
+        "{dry}"
+    );
+    assert_eq!(
+        dry["total_proposed"].as_u64().unwrap() - dry["total_current"].as_u64().unwrap(),
+        300
+    );
+    assert_eq!(dry["changes"][0]["account"], json!(old));
+    let bad = queries::dry_run(
+        &w.c.state,
+        "aid",
+        serde_json::from_value(json!({"benefit": "attr.nope"})).unwrap(),
+        w.c.height(),
+        w.c.time_ms,
+    );
+    assert_eq!(bad.unwrap_err().0, "programs.invalid_rule");
+
+    // Enact it from a later height; earlier payouts stay explained by v1.
+    let from = w.c.height() + 3;
+    w.p("officer", "amend_program", json!({"agency": "city", "program": "aid", "from_height": from, "eligibility": "attr.resident", "benefit": "params.amount + (has(attr.age) && attr.age >= 65 ? params.senior : 0)", "params": {"amount": 1000, "senior": 800}})).unwrap();
+    assert_eq!(code(w.p("officer", "amend_program", json!({"agency": "city", "program": "aid", "from_height": 1, "eligibility": "true", "benefit": "1"}))), "programs.invalid_field");
+    w.p(
+        "admin",
+        "approve",
+        json!({"agency": "city", "program": "aid"}),
+    )
+    .unwrap();
+    w.c.idle(3);
+    w.c.time_ms += MONTH;
+    w.p("officer", "payout", pay(&old, "2027-02")).unwrap();
+    assert_eq!(w.balance(&w.benefit_account("aid", &old)), 1500 + 1800);
+    let e = queries::enrolee(&w.c.state, "aid", &old).unwrap();
+    assert_eq!(
+        (
+            e["payouts"][0]["version"].as_u64(),
+            e["payouts"][1]["version"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
+    w.c.check_replay();
+    w.conserved();
+}
+
+#[test]
+fn schedules_pay_once_per_period_and_catch_up() {
+    let mut w = world();
+    w.program(
+        "ubi",
+        1_000_000,
+        json!({"schedule": "monthly", "params": {"amount": 700}}),
+    )
+    .unwrap();
+    let people: Vec<_> = (0..5).map(|_| Keypair::generate().account()).collect();
+    for (i, a) in people.iter().enumerate() {
+        if i != 4 {
+            w.attest(a, json!({"resident": true}), None, None).unwrap();
+        }
+    }
+    for (i, a) in people.iter().take(4).enumerate() {
+        w.p("officer", "enrol", w.enrol_args("ubi", &format!("p{i}"), a))
+            .unwrap();
+    }
+    // January is due from the program's start: the next block pays it.
+    w.c.idle(1);
+    let jan = queries::run(&w.c.state, "ubi", "2027-01", 0, 100).unwrap();
+    assert_eq!(jan.0.paid_count, 4, "{:?}", jan.1);
+    // Each enrolee was paid by the ledger's own work at the start of the
+    // block after their enrolment.
+    let by_ledger: usize =
+        w.c.blocks
+            .iter()
+            .map(|b| {
+                b.ledger_events
+                    .iter()
+                    .filter(|e| e.kind == "payout")
+                    .count()
+            })
+            .sum();
+    assert_eq!(by_ledger, 4);
+    w.c.idle(3);
+    assert_eq!(
+        w.paid_total("ubi"),
+        2800,
+        "no second payment in the same period"
+    );
+
+    // One enrolee's attestation is revoked: their payout fails with a code,
+    // the others are paid.
+    w.p(
+        "teacher",
+        "revoke_attestation",
+        json!({"agency": "school", "subject": people[3], "name": "resident"}),
+    )
+    .unwrap();
+    // The node was down for three months: the next block pays Feb, Mar, Apr.
+    w.c.time_ms = JAN_2027 + 3 * MONTH + 86_400_000;
+    w.c.idle(1);
+    for p in ["2027-02", "2027-03", "2027-04"] {
+        let (t, entries) = queries::run(&w.c.state, "ubi", p, 0, 100).unwrap();
+        assert_eq!((t.paid_count, t.failed_count), (3, 1), "{p}: {entries:?}");
+        assert_eq!(
+            entries
+                .iter()
+                .find(|e| e.status == "failed")
+                .unwrap()
+                .code
+                .as_deref(),
+            Some("programs.not_eligible")
+        );
+    }
+    assert!(
+        queries::run(&w.c.state, "ubi", "2027-05", 0, 100).is_none(),
+        "May has not begun"
+    );
+    w.c.idle(2);
+    assert_eq!(w.paid_total("ubi"), 2800 + 3 * 3 * 700);
+    for a in &people[..3] {
+        assert_eq!(w.balance(&w.benefit_account("ubi", a)), 4 * 700);
+    }
+    let s = queries::summary(&w.c.state, "ubi").unwrap();
+    assert_eq!(s["periods"].as_array().unwrap().len(), 4);
+    w.c.check_replay();
+    w.conserved();
+}
+
+#[test]
+fn budget_cap_stops_payouts_without_overspending() {
+    let mut w = world();
+    w.program(
+        "small",
+        2_500,
+        json!({"schedule": "monthly", "params": {"amount": 1000}}),
+    )
+    .unwrap();
+    let people: Vec<_> = (0..3).map(|_| Keypair::generate().account()).collect();
+    for (i, a) in people.iter().enumerate() {
+        w.attest(a, json!({"resident": true}), None, None).unwrap();
+        w.p(
+            "officer",
+            "enrol",
+            w.enrol_args("small", &format!("p{i}"), a),
+        )
+        .unwrap();
+    }
+    w.c.idle(1);
+    assert_eq!(w.paid_total("small"), 2000);
+    let evs = &w.c.blocks.last().unwrap().ledger_events;
+    assert!(evs.iter().any(|e| e.kind == "budget_exhausted"), "{evs:?}");
+    assert!(evs
+        .iter()
+        .any(|e| e.kind == "payout_failed" && e.data["code"] == "programs.budget_exceeded"));
+    assert_eq!(
+        code(w.p(
+            "officer",
+            "payout",
+            json!({"agency": "city", "program": "small", "account": people[2], "period": "2027-01"})
+        )),
+        "programs.budget_exceeded"
+    );
+    w.c.time_ms += 2 * MONTH;
+    w.c.idle(2);
+    assert_eq!(w.paid_total("small"), 2000, "the schedule stopped");
+    assert!(queries::summary(&w.c.state, "small").unwrap()["schedule"]["next_due_ms"].is_null());
+    w.c.check_replay();
+    w.conserved();
+}
+
+#[test]
+fn indexation_adjusts_payouts_from_the_next_period() {
+    let mut w = world();
+    assert_eq!(
+        code(w.p(
+            "oracle0",
+            "create_index",
+            json!({"agency": "stats", "name": "cpi", "threshold": 2})
+        )),
+        "auth.unauthorized"
+    );
+    w.p(
+        "admin",
+        "create_index",
+        json!({"agency": "stats", "name": "cpi", "threshold": 2}),
+    )
+    .unwrap();
+    let vote = |v: i64| json!({"agency": "stats", "name": "cpi", "period": "2026-12", "value": v});
+    w.p("oracle0", "publish_index", vote(1000)).unwrap();
+    assert_eq!(
+        code(w.p("oracle0", "publish_index", vote(1000))),
+        "programs.already_approved"
+    );
+    assert_eq!(
+        code(w.p("officer", "publish_index", vote(1000))),
+        "auth.unauthorized"
+    );
+    w.p("oracle1", "publish_index", vote(1000)).unwrap();
+    // The pension starts in February: the index published in January is in
+    // force for it.
+    w.program("pension", 10_000_000, json!({"schedule": "monthly", "indexes": ["cpi"], "benefit": "params.base * index.cpi / 1000", "params": {"base": 20000}, "start_ms": JAN_2027 + MONTH})).unwrap();
+    let p = Keypair::generate().account();
+    w.attest(&p, json!({"resident": true}), None, None).unwrap();
+    w.c.time_ms = JAN_2027 + MONTH;
+    w.p("officer", "enrol", w.enrol_args("pension", "gran", &p))
+        .unwrap();
+    w.c.idle(1);
+    assert_eq!(w.balance(&w.benefit_account("pension", &p)), 20_000);
+    // Prices rose 5 %: oracles disagree at first, then two agree.
+    let vote = |v: i64| json!({"agency": "stats", "name": "cpi", "period": "2027-01", "value": v});
+    w.p("oracle0", "publish_index", vote(1049)).unwrap();
+    w.p("oracle1", "publish_index", vote(1050)).unwrap();
+    assert_eq!(
+        w.c.get("programs/index/cpi").unwrap()["values"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    w.p("oracle2", "publish_index", vote(1050)).unwrap();
+    assert_eq!(
+        w.c.get("programs/index/cpi").unwrap()["values"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    w.c.time_ms = JAN_2027 + 2 * MONTH;
+    w.c.idle(1);
+    assert_eq!(
+        w.balance(&w.benefit_account("pension", &p)),
+        20_000 + 21_000
+    );
+    w.c.check_replay();
+    w.conserved();
+}
