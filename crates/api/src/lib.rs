@@ -11,6 +11,7 @@ pub mod identity_routes;
 pub mod log_routes;
 pub mod money_routes;
 pub mod openapi;
+pub mod program_routes;
 pub mod ratelimit;
 pub mod server;
 

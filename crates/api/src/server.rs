@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::ratelimit::RateLimiter;
-use crate::{handlers, identity_routes, log_routes, money_routes};
+use crate::{handlers, identity_routes, log_routes, money_routes, program_routes};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
@@ -106,6 +106,16 @@ pub fn router(state: AppState) -> Router {
             get(money_routes::provenance),
         )
         .route("/v1/money/currencies/{code}", get(money_routes::currency))
+        .route("/v1/programs/{id}", get(program_routes::program))
+        .route(
+            "/v1/programs/{id}/enrolees/{account}",
+            get(program_routes::enrolee),
+        )
+        .route("/v1/programs/{id}/runs/{period}", get(program_routes::run))
+        .route(
+            "/v1/programs/{id}/dry-run",
+            post(program_routes::dry_run).layer(DefaultBodyLimit::max(64 * 1024)),
+        )
         .route("/healthz", get(handlers::healthz))
         .route("/readyz", get(handlers::readyz))
         .route("/metrics", get(handlers::metrics))

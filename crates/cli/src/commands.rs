@@ -213,6 +213,11 @@ struct DevArgs {
     /// written to <data-dir>/dev-admin-key.json.
     #[arg(long)]
     genesis: Option<PathBuf>,
+    /// Seed a new dev chain with a demo welfare pilot: a city, a school, a
+    /// registry, a local coin, a conditional cash transfer and a UBI
+    /// program with a few hundred enrolees and months of payouts.
+    #[arg(long)]
+    demo: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -502,6 +507,17 @@ fn run_dev(a: DevArgs) -> Result<()> {
         writeln!(out, "publica: log key {}", node.verifier_key())?;
         writeln!(out, "publica: listening on http://{addr}")?;
         out.flush()?;
+        if a.demo {
+            let key_path = a.data_dir.join("dev-admin-key.json");
+            let admin = KeyFile::read(&key_path)
+                .map_err(|e| anyhow!("{}: {e}", key_path.display()))?
+                .open(&key_path.display().to_string(), None)
+                .map_err(|e| anyhow!("--demo needs the plain dev admin key: {e}"))?;
+            let n = node.clone();
+            tokio::task::spawn_blocking(move || crate::demo::seed(&n, admin))
+                .await
+                .context("seeding the demo")??;
+        }
         let api = publica_api::ApiConfig {
             rate_limit_per_s: a.rate_limit,
             rate_limit_burst: a.rate_burst,
@@ -580,7 +596,11 @@ fn dev_genesis(a: &DevArgs) -> Result<(Option<publica_identity::Genesis>, String
         key_path.display()
     );
     Ok((
-        Some(publica_identity::Genesis::dev(&a.chain_id, kf.account)),
+        Some(if a.demo {
+            crate::demo::genesis(&a.chain_id, kf.account)
+        } else {
+            publica_identity::Genesis::dev(&a.chain_id, kf.account)
+        }),
         a.chain_id.clone(),
     ))
 }

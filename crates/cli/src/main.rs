@@ -3,6 +3,7 @@
 
 mod client;
 mod commands;
+mod demo;
 mod money;
 mod verify;
 
