@@ -40,7 +40,7 @@ fn demo_pilot_through_the_api() {
     assert_eq!(cct["enrolled"], 120);
     let paid: u64 = cct["paid_total"].as_str().unwrap().parse().unwrap();
     assert!(
-        paid > 0 && paid % 2500 == 0 && paid < 3 * 120 * 2500,
+        paid > 0 && paid.is_multiple_of(2500) && paid < 3 * 120 * 2500,
         "only some children met the condition: {paid}"
     );
 

@@ -10,6 +10,10 @@ use std::collections::BTreeMap;
 /// Buffered writes: `None` deletes.
 pub(crate) type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 
+/// A key and its buffered entry before an attempt first wrote it (`None`:
+/// it had none).
+type JournalEntry = (Vec<u8>, Option<Option<Vec<u8>>>);
+
 /// One call's view of the ledger. Writes are buffered and applied only if
 /// the call succeeds.
 pub struct CallContext<'a> {
@@ -23,7 +27,7 @@ pub struct CallContext<'a> {
     events: Vec<Event>,
     /// While an [`Self::attempt`] runs: each key's buffered entry before
     /// its first write, to put back if the attempt fails.
-    journal: Option<Vec<(Vec<u8>, Option<Option<Vec<u8>>>)>>,
+    journal: Option<Vec<JournalEntry>>,
 }
 
 /// The account a block's own work (scheduled payouts) runs as: no key
