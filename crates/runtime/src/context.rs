@@ -189,6 +189,15 @@ impl<'a> CallContext<'a> {
             .is_some_and(|m| m.roles.contains(&role))
     }
 
+    /// Approvals of `agency`'s administrators its sensitive acts need (its
+    /// policy threshold; at least 1).
+    pub fn policy_threshold(&self, agency: &str) -> u32 {
+        self.get_json(&crate::authz::agency_key(agency))
+            .and_then(|a| a["policy_threshold"].as_u64())
+            .unwrap_or(1)
+            .max(1) as u32
+    }
+
     /// Records an event.
     pub fn emit(&mut self, kind: &str, data: Value) {
         self.events.push(Event {

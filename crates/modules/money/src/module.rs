@@ -210,12 +210,6 @@ fn check_issuer(ctx: &CallContext<'_>, agency: &str, currency: &str) -> Result<C
     Ok(cur)
 }
 
-fn policy_threshold(ctx: &CallContext<'_>, agency: &str) -> u32 {
-    ctx.read::<Value>(&publica_runtime::authz::agency_key(agency))
-        .and_then(|a| a["policy_threshold"].as_u64())
-        .unwrap_or(1) as u32
-}
-
 impl Money {
     fn open_account(ctx: &mut CallContext<'_>, a: OpenAccount) -> Result<(), TxError> {
         if !valid_id(&a.id) {
@@ -413,7 +407,7 @@ impl Module for Money {
                     cap: a.cap,
                     minted: Amount(0),
                     burned: Amount(0),
-                    threshold: policy_threshold(ctx, &agency),
+                    threshold: ctx.policy_threshold(&agency),
                     approvals: vec![],
                     active: false,
                     created_height: ctx.env().height,

@@ -174,13 +174,6 @@ fn own_program(ctx: &CallContext<'_>, agency: &str, id: &str) -> Result<Program,
     Ok(p)
 }
 
-fn policy_threshold(ctx: &CallContext<'_>, agency: &str) -> u32 {
-    ctx.read::<Value>(&publica_runtime::authz::agency_key(agency))
-        .and_then(|a| a["policy_threshold"].as_u64())
-        .unwrap_or(1)
-        .max(1) as u32
-}
-
 fn check_text(what: &str, s: &str) -> Result<(), TxError> {
     if s.is_empty() || s.len() > TEXT_BYTES_MAX || s.chars().any(char::is_control) {
         return Err(err(
@@ -618,7 +611,7 @@ impl Programs {
             earmark: a.earmark,
             start_ms: a.start_ms,
             end_ms: a.end_ms,
-            threshold: policy_threshold(ctx, &a.agency),
+            threshold: ctx.policy_threshold(&a.agency),
             approvals: vec![],
             active: false,
             enrolled: 0,
@@ -639,7 +632,7 @@ impl Programs {
     fn approve(ctx: &mut CallContext<'_>, a: ProgramRef) -> Result<(), TxError> {
         let mut p = own_program(ctx, &a.agency, &a.program)?;
         let me = ctx.signer();
-        let threshold = policy_threshold(ctx, &a.agency) as usize;
+        let threshold = ctx.policy_threshold(&a.agency) as usize;
         if !p.active {
             if p.approvals.contains(&me) {
                 return Err(err(codes::ALREADY_APPROVED, "you already approved"));
