@@ -132,7 +132,7 @@ pub async fn run(
                     currency,
                     e.code.as_deref().unwrap_or(""),
                     e.version,
-                    serde_json::to_value(e.kind).map_err(ApiError::internal)?.as_str().unwrap_or(""),
+                    e.kind.as_str(),
                     e.height,
                     e.tx_id.as_deref().unwrap_or(""),
                 ));
@@ -156,7 +156,7 @@ pub async fn run(
                         "status": if e.status == "paid" { "succ" } else { "rjct" },
                         "status_reason_code": e.code,
                         "status_reason_message": e.message,
-                        "instruction": format!("{} payout, rules version {}", serde_json::to_value(e.kind).unwrap_or_default().as_str().unwrap_or(""), e.version),
+                        "instruction": format!("{} payout, rules version {}", e.kind.as_str(), e.version),
                     })
                 })
                 .collect();
@@ -188,10 +188,7 @@ pub async fn dry_run(
             format!("the body is not a proposal: {e}"),
         )
     })?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0);
+    let now = publica_types::now_ms();
     let r = state
         .node
         .with_state(|s, height| queries::dry_run(s, &id, proposal, height, now));

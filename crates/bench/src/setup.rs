@@ -3,7 +3,7 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use publica_crypto::Keypair;
-use publica_types::{AccountId, Call, Envelope, Expiry, TxBody};
+use publica_types::{AccountId, Envelope, Expiry, TxBody};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -85,7 +85,7 @@ impl Http {
     }
 }
 
-/// Signs a call.
+/// Signs a call, valid far ahead.
 pub fn sign(
     kp: &Keypair,
     signer: AccountId,
@@ -95,22 +95,9 @@ pub fn sign(
     method: &str,
     args: Value,
 ) -> Envelope {
-    let body = TxBody {
-        chain_id: chain.into(),
-        nonce,
-        expiry: Expiry::Height(1 << 50),
-        call: Call {
-            module: module.into(),
-            method: method.into(),
-            args,
-        },
-    };
-    let signature = kp.sign(&body.signing_bytes().expect("bench bodies are canonical"));
-    Envelope {
-        body,
-        signer,
-        signature,
-    }
+    let body = TxBody::new(chain, nonce, Expiry::Height(1 << 50), module, method, args);
+    kp.sign_tx(signer, body)
+        .expect("bench bodies are canonical")
 }
 
 /// The bench's accounts on the chain.

@@ -11,27 +11,20 @@
 //! the quick check the node foundation reports.
 
 use publica_crypto::Keypair;
-use publica_types::{Call, Envelope, Expiry, TxBody};
+use publica_types::{Expiry, TxBody};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 fn sign(kp: &Keypair, chain: &str, nonce: u64, method: &str, args: Value) -> Value {
-    let body = TxBody {
-        chain_id: chain.into(),
+    let body = TxBody::new(
+        chain,
         nonce,
-        expiry: Expiry::Height(1 << 40),
-        call: Call {
-            module: "system".into(),
-            method: method.into(),
-            args,
-        },
-    };
-    let signature = kp.sign(&body.signing_bytes().expect("canonical"));
-    json!(Envelope {
-        body,
-        signer: kp.account(),
-        signature
-    })
+        Expiry::Height(1 << 40),
+        "system",
+        method,
+        args,
+    );
+    json!(kp.sign_tx(kp.account(), body).expect("canonical"))
 }
 
 fn post_batches(client: &reqwest::blocking::Client, url: &str, txs: &[Value]) {

@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use publica_crypto::{KeyFile, Keypair};
 use publica_node::NodeConfig;
 use publica_state::{verify_proof, Proof};
-use publica_types::{Call, Envelope, Expiry, Hash32, TxBody};
+use publica_types::{Envelope, Expiry, Hash32, TxBody};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -762,25 +762,11 @@ fn build_envelope(
     expiry: Expiry,
 ) -> Result<Envelope> {
     let args: Value = serde_json::from_str(&call.args).context("--args must be JSON")?;
-    let body = TxBody {
-        chain_id,
-        nonce,
-        expiry,
-        call: Call {
-            module: call.module.clone(),
-            method: call.method.clone(),
-            args,
-        },
-    };
+    let body = TxBody::new(chain_id, nonce, expiry, &call.module, &call.method, args);
     body.validate_shape()
         .map_err(|e| anyhow!("{}", e.message))?;
-    let bytes = body.signing_bytes().map_err(|e| anyhow!("{e}"))?;
-    let signature = kp.sign(&bytes);
-    Ok(Envelope {
-        body,
-        signer: signer_of(call, kp)?,
-        signature,
-    })
+    kp.sign_tx(signer_of(call, kp)?, body)
+        .map_err(|e| anyhow!("{e}"))
 }
 
 async fn submit_and_wait(client: &Client, env: &Envelope, wait: bool) -> Result<()> {

@@ -10,7 +10,7 @@ use publica_crypto::Keypair;
 use publica_identity::{Genesis, GenesisAgency};
 use publica_node::Node;
 use publica_programs::{nullifier, period};
-use publica_types::{AccountId, Call, Envelope, Expiry, TxBody};
+use publica_types::{now_ms, AccountId, Envelope, Expiry, TxBody};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -46,22 +46,17 @@ struct Seeder<'a> {
 impl Seeder<'_> {
     fn tx(&mut self, module: &str, method: &str, args: Value) -> Envelope {
         self.nonce += 1;
-        let body = TxBody {
-            chain_id: self.chain_id.clone(),
-            nonce: self.nonce,
-            expiry: Expiry::Height(1 << 40),
-            call: Call {
-                module: module.into(),
-                method: method.into(),
-                args,
-            },
-        };
-        let bytes = body.signing_bytes().expect("demo bodies are canonical");
-        Envelope {
-            signature: self.admin.sign(&bytes),
-            signer: self.admin.account(),
-            body,
-        }
+        let body = TxBody::new(
+            &self.chain_id,
+            self.nonce,
+            Expiry::Height(1 << 40),
+            module,
+            method,
+            args,
+        );
+        self.admin
+            .sign_tx(self.admin.account(), body)
+            .expect("demo bodies are canonical")
     }
 
     /// Submits a phase and waits until all of it is committed.
@@ -89,13 +84,6 @@ fn citizen(i: usize) -> AccountId {
         *publica_crypto::sha256(format!("publica demo citizen {i}").as_bytes()).as_bytes(),
     )
     .account()
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 /// Seeds the pilot on a new demo chain. Blocking.

@@ -6,7 +6,7 @@ use crate::commands::{open_key, PassArgs};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
 use publica_crypto::Keypair;
-use publica_types::{AccountId, Call, Envelope, Expiry, TxBody};
+use publica_types::{AccountId, Expiry, TxBody};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -256,22 +256,16 @@ async fn bulk(
     for chunk in rows.chunks(BULK_CHUNK) {
         let mut envs = Vec::with_capacity(chunk.len());
         for r in chunk {
-            let body = TxBody {
-                chain_id: chain.clone(),
+            let args = json!({"from": r.from, "to": r.to, "amount": r.amount.to_string(), "reference": r.reference});
+            let body = TxBody::new(
+                &chain,
                 nonce,
-                expiry: Expiry::Height(height + 10_000),
-                call: Call {
-                    module: "money".into(),
-                    method: "transfer".into(),
-                    args: json!({"from": r.from, "to": r.to, "amount": r.amount.to_string(), "reference": r.reference}),
-                },
-            };
-            let bytes = body.signing_bytes().map_err(|e| anyhow!("{e}"))?;
-            envs.push(Envelope {
-                signature: kp.sign(&bytes),
-                signer,
-                body,
-            });
+                Expiry::Height(height + 10_000),
+                "money",
+                "transfer",
+                args,
+            );
+            envs.push(kp.sign_tx(signer, body).map_err(|e| anyhow!("{e}"))?);
             nonce += 1;
         }
         let (s, v) = client

@@ -7,11 +7,12 @@
 //!   the node publishes a block only once it is durable (dev) or final
 //!   (network).
 
+use publica_types::now_ms;
 use publica_types::VerifiedTx;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 /// An ordered batch of transactions that consensus decided on.
 #[derive(Debug)]
@@ -83,13 +84,6 @@ pub struct DevSequencer {
     pub block_interval_ms: u64,
     /// Most transactions per block.
     pub block_txs_max: usize,
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 impl Consensus for DevSequencer {

@@ -53,6 +53,22 @@ impl Keypair {
         AccountId(vk.into())
     }
 
+    /// Signs `body` for `signer` (the key's own account, or an account
+    /// whose key was rotated to this one). Fails only for a body that has
+    /// no canonical form (e.g. a float in its arguments).
+    pub fn sign_tx(
+        &self,
+        signer: publica_types::AccountId,
+        body: publica_types::TxBody,
+    ) -> Result<publica_types::Envelope, publica_types::canonical::CanonicalError> {
+        let signature = self.sign(&body.signing_bytes()?);
+        Ok(publica_types::Envelope {
+            body,
+            signer,
+            signature,
+        })
+    }
+
     /// Signs `msg`.
     pub fn sign(&self, msg: &[u8]) -> SignatureBytes {
         SignatureBytes(self.signing.sign(msg).to_bytes())

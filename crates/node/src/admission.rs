@@ -7,20 +7,13 @@
 
 use crate::node::Inner;
 use publica_crypto::{tx_id, verify_batch};
+use publica_types::now_ms;
 use publica_types::{
     codes, AccountId, Envelope, Expiry, Hash32, SignatureBytes, TxError, VerifiedTx,
 };
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Signatures verified per worker chunk; below this, one thread does it all.
 const VERIFY_CHUNK_MIN: usize = 256;
-
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
 
 struct Candidate {
     envelope: Envelope,

@@ -8,9 +8,7 @@ use crate::runtime::Runtime;
 use publica_crypto::{tx_id, Keypair};
 use publica_log::MerkleLog;
 use publica_state::StateTree;
-use publica_types::{
-    AccountId, Block, Call, Envelope, Expiry, TxBody, TxOutcome, TxStatus, VerifiedTx,
-};
+use publica_types::{AccountId, Block, Envelope, Expiry, TxBody, TxOutcome, TxStatus, VerifiedTx};
 use serde_json::Value;
 
 /// The chain id test chains use.
@@ -82,16 +80,15 @@ impl TestChain {
         method: &str,
         args: Value,
     ) -> Result<(), String> {
-        let body = TxBody {
-            chain_id: TEST_CHAIN.into(),
-            nonce: committed_nonce(&self.state, &account) + 1,
-            expiry: Expiry::Height(1 << 40),
-            call: Call {
-                module: module.into(),
-                method: method.into(),
-                args,
-            },
-        };
+        let nonce = committed_nonce(&self.state, &account) + 1;
+        let body = TxBody::new(
+            TEST_CHAIN,
+            nonce,
+            Expiry::Height(1 << 40),
+            module,
+            method,
+            args,
+        );
         let bytes = body.signing_bytes().expect("canonical");
         let tx = VerifiedTx {
             id: tx_id(&account, &bytes),

@@ -18,3 +18,12 @@ pub use block::{Block, BlockHeader, Event, TxOutcome, TxStatus};
 pub use error::TxError;
 pub use ids::{AccountId, Hash32, SignatureBytes};
 pub use tx::{Call, Envelope, Expiry, TxBody, VerifiedTx};
+
+/// The wall clock in ms since the Unix epoch (0 if the clock is before it).
+/// Block times come from it; execution itself only ever reads block time.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}

@@ -81,6 +81,27 @@ fn is_name(s: &str) -> bool {
 }
 
 impl TxBody {
+    /// A body calling `module.method(args)`.
+    pub fn new(
+        chain_id: impl Into<String>,
+        nonce: u64,
+        expiry: Expiry,
+        module: &str,
+        method: &str,
+        args: Value,
+    ) -> TxBody {
+        TxBody {
+            chain_id: chain_id.into(),
+            nonce,
+            expiry,
+            call: Call {
+                module: module.into(),
+                method: method.into(),
+                args,
+            },
+        }
+    }
+
     /// Checks the limits that do not depend on the chain's state.
     pub fn validate_shape(&self) -> Result<(), TxError> {
         let id = &self.chain_id;

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use publica_crypto::Keypair;
-use publica_types::{Call, Envelope, Expiry, TxBody};
+use publica_types::{Envelope, Expiry, TxBody};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -166,22 +166,8 @@ pub fn sign(
     method: &str,
     args: Value,
 ) -> Envelope {
-    let body = TxBody {
-        chain_id: chain_id.into(),
-        nonce,
-        expiry,
-        call: Call {
-            module: module.into(),
-            method: method.into(),
-            args,
-        },
-    };
-    let signature = kp.sign(&body.signing_bytes().unwrap());
-    Envelope {
-        body,
-        signer: kp.account(),
-        signature,
-    }
+    let body = TxBody::new(chain_id, nonce, expiry, module, method, args);
+    kp.sign_tx(kp.account(), body).unwrap()
 }
 
 /// Signs a `system` call on the dev chain, expiring far ahead.

@@ -9,7 +9,6 @@ use crate::model::*;
 use publica_runtime::CallContext;
 use publica_types::{AccountId, Amount, TxError};
 use serde_json::json;
-use std::collections::BTreeMap;
 
 /// The account `id`, read-only.
 pub fn account(ctx: &CallContext<'_>, id: &str) -> Result<Account, TxError> {
@@ -85,24 +84,18 @@ pub fn open_benefit_account(
             };
         }
         ledger::currency(ctx, currency)?;
-        let acct = Account {
-            id: id.to_string(),
-            currency: currency.to_string(),
-            owner: Owner::Citizen { account: holder },
-            balance: Balance(0),
-            pending_out: Amount(0),
-            overdraft_limit: Amount(0),
-            frozen: false,
-            closed: false,
-            earmark: earmark.map(|e| Earmark {
+        let acct = Account::new(
+            id.to_string(),
+            currency.to_string(),
+            Owner::Citizen { account: holder },
+            Amount(0),
+            earmark.map(|e| Earmark {
                 categories: e.categories,
                 expires_height: e.expires_height,
                 return_to: e.return_to,
                 swept: false,
             }),
-            provenance: BTreeMap::new(),
-            history_len: 0,
-        };
+        );
         ledger::save(ctx, &acct);
         ctx.emit(
             "account_opened",

@@ -151,6 +151,31 @@ pub struct Account {
     pub history_len: u64,
 }
 
+impl Account {
+    /// A new, empty, open account.
+    pub fn new(
+        id: String,
+        currency: String,
+        owner: Owner,
+        overdraft_limit: Amount,
+        earmark: Option<Earmark>,
+    ) -> Account {
+        Account {
+            id,
+            currency,
+            owner,
+            balance: Balance(0),
+            pending_out: Amount(0),
+            overdraft_limit,
+            frozen: false,
+            closed: false,
+            earmark,
+            provenance: BTreeMap::new(),
+            history_len: 0,
+        }
+    }
+}
+
 /// Where a pending transfer stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -13,7 +13,6 @@ use publica_runtime::{Authority, CallContext, Module};
 use publica_types::{Amount, TxError};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 
 /// Most transfers in one linked batch.
 pub const BATCH_TRANSFERS_MAX: usize = 100;
@@ -293,19 +292,13 @@ impl Money {
                 })
             }
         };
-        let acct = Account {
-            id: a.id.clone(),
-            currency: a.currency,
-            owner: a.owner,
-            balance: Balance(0),
-            pending_out: Amount(0),
-            overdraft_limit: a.overdraft_limit.unwrap_or(Amount(0)),
-            frozen: false,
-            closed: false,
+        let acct = Account::new(
+            a.id,
+            a.currency,
+            a.owner,
+            a.overdraft_limit.unwrap_or(Amount(0)),
             earmark,
-            provenance: BTreeMap::new(),
-            history_len: 0,
-        };
+        );
         ledger::save(ctx, &acct);
         ctx.emit(
             "account_opened",

@@ -218,6 +218,17 @@ pub enum PayoutKind {
     Scheduled,
 }
 
+impl PayoutKind {
+    /// Its name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PayoutKind::OnDemand => "on_demand",
+            PayoutKind::Conditional => "conditional",
+            PayoutKind::Scheduled => "scheduled",
+        }
+    }
+}
+
 /// One payout (or a failed attempt) in a period's run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -586,7 +586,7 @@ impl Programs {
         let mut indexes = a.indexes;
         indexes.sort();
         indexes.dedup();
-        let mut p = Program {
+        let p = Program {
             id: a.id,
             agency: a.agency.clone(),
             name: a.name,
@@ -625,7 +625,6 @@ impl Programs {
             json!({"program": p.id, "agency": p.agency, "threshold": p.threshold}),
         );
         ctx.write(program_key(&p.id), &p);
-        let _ = &mut p;
         Ok(())
     }
 
@@ -1195,13 +1194,10 @@ impl Programs {
     }
 }
 
-/// Program ids double as parts of money account ids: 1..=40 of `[a-z0-9._-]`.
+/// Program ids are money ids without `:`, of at most 40 bytes: they name
+/// benefit accounts (`b.<program>.<16 hex>`, within money's 64 bytes).
 fn money_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 40
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+    publica_money::model::valid_id(id) && id.len() <= 40 && !id.contains(':')
 }
 
 impl Module for Programs {

@@ -36,11 +36,7 @@ pub fn derive(secret: &[u8], program: &str, person: &str) -> String {
     msg.extend_from_slice(program.as_bytes());
     msg.push(0);
     msg.extend_from_slice(person.as_bytes());
-    hex(&hmac_sha256(secret, &msg))
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    publica_types::Hash32(hmac_sha256(secret, &msg)).to_hex()
 }
 
 /// The bytes a registry official signs to let `account` enrol in
@@ -69,11 +65,11 @@ mod tests {
     fn hmac_matches_rfc_4231() {
         // Test cases 1 and 2 of RFC 4231.
         assert_eq!(
-            hex(&hmac_sha256(&[0x0b; 20], b"Hi There")),
+            publica_types::Hash32(hmac_sha256(&[0x0b; 20], b"Hi There")).to_hex(),
             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
         );
         assert_eq!(
-            hex(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+            publica_types::Hash32(hmac_sha256(b"Jefe", b"what do ya want for nothing?")).to_hex(),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
     }

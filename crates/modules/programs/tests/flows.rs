@@ -290,11 +290,7 @@ fn conditional_payouts_are_released_by_the_attestation() {
         json!({"condition": "attr.attendance_pct >= 85", "params": {"amount": 2500}}),
     )
     .unwrap();
-    let kid = Keypair::generate().account();
-    w.attest(&kid, json!({"resident": true}), None, None)
-        .unwrap();
-    w.p("officer", "enrol", w.enrol_args("cct", "child-1", &kid))
-        .unwrap();
+    let kid = w.enrolee("cct", "child-1", json!({"resident": true}));
     let acct = w.benefit_account("cct", &kid);
 
     // 80 % attendance: recorded, nothing paid.
@@ -379,15 +375,8 @@ fn conditional_payouts_are_released_by_the_attestation() {
 fn on_demand_payouts_and_rule_versions() {
     let mut w = world();
     w.program("aid", 100_000, json!({"benefit": "params.amount + (has(attr.age) && attr.age >= 65 ? params.senior : 0)", "params": {"amount": 1000, "senior": 500}})).unwrap();
-    let (young, old) = (Keypair::generate().account(), Keypair::generate().account());
-    w.attest(&young, json!({"resident": true, "age": 30}), None, None)
-        .unwrap();
-    w.attest(&old, json!({"resident": true, "age": 70}), None, None)
-        .unwrap();
-    w.p("officer", "enrol", w.enrol_args("aid", "y", &young))
-        .unwrap();
-    w.p("officer", "enrol", w.enrol_args("aid", "o", &old))
-        .unwrap();
+    let young = w.enrolee("aid", "y", json!({"resident": true, "age": 30}));
+    let old = w.enrolee("aid", "o", json!({"resident": true, "age": 70}));
     let pay = |a: &publica_types::AccountId, p: &str| json!({"agency": "city", "program": "aid", "account": a, "period": p});
     w.p("officer", "payout", pay(&young, "2027-01")).unwrap();
     w.p("officer", "payout", pay(&old, "2027-01")).unwrap();
@@ -478,16 +467,9 @@ fn schedules_pay_once_per_period_and_catch_up() {
         json!({"schedule": "monthly", "params": {"amount": 700}}),
     )
     .unwrap();
-    let people: Vec<_> = (0..5).map(|_| Keypair::generate().account()).collect();
-    for (i, a) in people.iter().enumerate() {
-        if i != 4 {
-            w.attest(a, json!({"resident": true}), None, None).unwrap();
-        }
-    }
-    for (i, a) in people.iter().take(4).enumerate() {
-        w.p("officer", "enrol", w.enrol_args("ubi", &format!("p{i}"), a))
-            .unwrap();
-    }
+    let people: Vec<_> = (0..4)
+        .map(|i| w.enrolee("ubi", &format!("p{i}"), json!({"resident": true})))
+        .collect();
     // January is due from the program's start: the next block pays it.
     w.c.idle(1);
     let jan = queries::run(&w.c.state, "ubi", "2027-01", 0, 100).unwrap();
@@ -513,7 +495,24 @@ fn schedules_pay_once_per_period_and_catch_up() {
     );
 
     // One enrolee's attestation is revoked: their payout fails with a code,
-    // the others are paid.
+    // the others are paid. Only the attesting agency revokes, and only what
+    // exists.
+    assert_eq!(
+        code(w.p(
+            "registrar",
+            "revoke_attestation",
+            json!({"agency": "registry", "subject": people[3], "name": "resident"})
+        )),
+        "programs.not_allowed"
+    );
+    assert_eq!(
+        code(w.p(
+            "teacher",
+            "revoke_attestation",
+            json!({"agency": "school", "subject": people[3], "name": "age"})
+        )),
+        "programs.unknown_attestation"
+    );
     w.p(
         "teacher",
         "revoke_attestation",
@@ -560,16 +559,9 @@ fn budget_cap_stops_payouts_without_overspending() {
         json!({"schedule": "monthly", "params": {"amount": 1000}}),
     )
     .unwrap();
-    let people: Vec<_> = (0..3).map(|_| Keypair::generate().account()).collect();
-    for (i, a) in people.iter().enumerate() {
-        w.attest(a, json!({"resident": true}), None, None).unwrap();
-        w.p(
-            "officer",
-            "enrol",
-            w.enrol_args("small", &format!("p{i}"), a),
-        )
-        .unwrap();
-    }
+    let people: Vec<_> = (0..3)
+        .map(|i| w.enrolee("small", &format!("p{i}"), json!({"resident": true})))
+        .collect();
     w.c.idle(1);
     assert_eq!(w.paid_total("small"), 2000);
     let evs = &w.c.blocks.last().unwrap().ledger_events;
@@ -610,6 +602,14 @@ fn indexation_adjusts_payouts_from_the_next_period() {
         json!({"agency": "stats", "name": "cpi", "threshold": 2}),
     )
     .unwrap();
+    assert_eq!(
+        code(w.p(
+            "admin",
+            "create_index",
+            json!({"agency": "stats", "name": "cpi", "threshold": 1})
+        )),
+        "programs.index_exists"
+    );
     let vote = |v: i64| json!({"agency": "stats", "name": "cpi", "period": "2026-12", "value": v});
     w.p("oracle0", "publish_index", vote(1000)).unwrap();
     assert_eq!(
@@ -624,11 +624,8 @@ fn indexation_adjusts_payouts_from_the_next_period() {
     // The pension starts in February: the index published in January is in
     // force for it.
     w.program("pension", 10_000_000, json!({"schedule": "monthly", "indexes": ["cpi"], "benefit": "params.base * index.cpi / 1000", "params": {"base": 20000}, "start_ms": JAN_2027 + MONTH})).unwrap();
-    let p = Keypair::generate().account();
-    w.attest(&p, json!({"resident": true}), None, None).unwrap();
     w.c.time_ms = JAN_2027 + MONTH;
-    w.p("officer", "enrol", w.enrol_args("pension", "gran", &p))
-        .unwrap();
+    let p = w.enrolee("pension", "gran", json!({"resident": true}));
     w.c.idle(1);
     assert_eq!(w.balance(&w.benefit_account("pension", &p)), 20_000);
     // Prices rose 5 %: oracles disagree at first, then two agree.
@@ -655,6 +652,46 @@ fn indexation_adjusts_payouts_from_the_next_period() {
     assert_eq!(
         w.balance(&w.benefit_account("pension", &p)),
         20_000 + 21_000
+    );
+    w.c.check_replay();
+    w.conserved();
+}
+
+#[test]
+fn a_rule_failing_for_one_enrolee_is_recorded_and_the_block_goes_on() {
+    let mut w = world();
+    // 1000 / (age - 30) - 100: division by zero at 30, below zero at 70.
+    w.program(
+        "calc",
+        1_000_000,
+        json!({"schedule": "monthly", "benefit": "params.amount / (attr.age - 30) - 100", "params": {"amount": 1000}}),
+    )
+    .unwrap();
+    let thirty = w.enrolee("calc", "a", json!({"resident": true, "age": 30}));
+    let seventy = w.enrolee("calc", "b", json!({"resident": true, "age": 70}));
+    let thirtyfive = w.enrolee("calc", "c", json!({"resident": true, "age": 35}));
+    w.c.idle(1);
+    let (t, entries) = queries::run(&w.c.state, "calc", "2027-01", 0, 100).unwrap();
+    assert_eq!((t.paid_count, t.failed_count), (1, 2), "{entries:?}");
+    let code_of = |a| {
+        entries
+            .iter()
+            .find(|e| e.account == a)
+            .and_then(|e| e.code.clone())
+    };
+    assert_eq!(code_of(thirty).as_deref(), Some("programs.rule_error"));
+    assert_eq!(code_of(seventy).as_deref(), Some("programs.zero_benefit"));
+    assert_eq!(code_of(thirtyfive), None);
+    assert_eq!(w.balance(&w.benefit_account("calc", &thirtyfive)), 100);
+    // The same failures on demand fail the transaction with their code.
+    let pay = |a: &publica_types::AccountId| json!({"agency": "city", "program": "calc", "account": a, "period": "2027-01"});
+    assert_eq!(
+        code(w.p("officer", "payout", pay(&thirty))),
+        "programs.rule_error"
+    );
+    assert_eq!(
+        code(w.p("officer", "payout", pay(&seventy))),
+        "programs.zero_benefit"
     );
     w.c.check_replay();
     w.conserved();

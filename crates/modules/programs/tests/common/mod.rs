@@ -185,6 +185,16 @@ impl World {
                "registry_signer": self.registrar.account(), "registry_signature": sig, "agency": "city"})
     }
 
+    /// A new enrolee of `program` (registry person `person`): the school
+    /// attests `claims` about a fresh account and a caseworker enrols it.
+    pub fn enrolee(&mut self, program: &str, person: &str, claims: Value) -> AccountId {
+        let a = Keypair::generate().account();
+        self.attest(&a, claims, None, None).unwrap();
+        self.p("officer", "enrol", self.enrol_args(program, person, &a))
+            .unwrap();
+        a
+    }
+
     /// The school attests `claims` about `subject`.
     pub fn attest(
         &mut self,
