@@ -85,7 +85,7 @@ pub struct RunQuery {
 /// with its totals.
 #[utoipa::path(get, path = "/v1/programs/{id}/runs/{period}", tag = "programs",
     params(("id" = String, Path, description = "Program id"), ("period" = String, Path, description = "YYYY-MM"), RunQuery),
-    responses((status = 200, description = "JSON `{program, period, totals, entries}`, CSV, or G2P Connect `{header, message: {disbursements: [...]}}`", body = Object), (status = 400, description = "Bad period or parameter", body = ErrorBody), (status = 404, description = "No run for that period", body = ErrorBody)))]
+    responses((status = 200, description = "JSON `{program, period, totals, entries}`, CSV, or G2P Connect on-disburse `{header, message: {transaction_id, disburse_response: [...]}}`", body = Object), (status = 400, description = "Bad period or parameter", body = ErrorBody), (status = 404, description = "No run for that period", body = ErrorBody)))]
 pub async fn run(
     State(state): State<AppState>,
     Path((id, per)): Path<(String, String)>,
@@ -140,15 +140,17 @@ pub async fn run(
             Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], out).into_response())
         }
         "g2p" => {
-            // The disburse status shapes of G2P Connect, where they fit:
-            // payee financial address = the enrolee's account, payer = the
-            // program's funding account, one record per payout.
-            let disbursements: Vec<Value> = entries
+            // G2P Connect's on-disburse shapes, where they fit: payee
+            // financial address = the enrolee's account, payer = the
+            // program, one record per payout.
+            let now = period::timestamp(publica_types::now_ms());
+            let records: Vec<Value> = entries
                 .iter()
                 .enumerate()
                 .map(|(i, e)| {
                     json!({
                         "reference_id": format!("{id}/{per}/{}", from + i as u64),
+                        "timestamp": now,
                         "payer_fa": format!("publica:program:{id}"),
                         "payee_fa": format!("publica:account:{}", e.account.to_hex()),
                         "amount": e.amount.0.to_string(),
@@ -156,13 +158,13 @@ pub async fn run(
                         "status": if e.status == "paid" { "succ" } else { "rjct" },
                         "status_reason_code": e.code,
                         "status_reason_message": e.message,
-                        "instruction": format!("{} payout, rules version {}", e.kind.as_str(), e.version),
+                        "instruction": format!("{} payout, rules version {}, block {}{}", e.kind.as_str(), e.version, e.height, e.tx_id.as_deref().map(|t| format!(", tx {t}")).unwrap_or_default()),
                     })
                 })
                 .collect();
             Ok(Json(json!({
-                "header": {"version": "1.0.0", "action": "on-disburse", "total_count": totals.entries, "completed_count": totals.paid_count},
-                "message": {"transaction_id": format!("{id}/{per}"), "disbursements": disbursements},
+                "header": {"version": "1.0.0", "message_id": format!("{id}/{per}/{from}"), "message_ts": now, "action": "on-disburse", "status": "succ", "total_count": totals.entries, "completed_count": totals.paid_count},
+                "message": {"transaction_id": format!("{id}/{per}"), "disburse_response": records},
             }))
             .into_response())
         }

@@ -47,6 +47,10 @@ enum Cmd {
     /// Accounts, histories, provenance, currencies, bulk transfers.
     #[command(subcommand)]
     Money(crate::money::MoneyCmd),
+    /// Welfare programs: figures, run reports, registry tokens, bulk
+    /// enrolments and attestations, G2P Connect disbursements.
+    #[command(subcommand)]
+    Programs(crate::programs::ProgramsCmd),
     /// Load generator and benchmark report (docs/benchmarks.md).
     Bench(BenchArgs),
 }
@@ -443,6 +447,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Cmd::Identity(cmd) => runtime()?.block_on(run_identity(cmd)),
         Cmd::Money(cmd) => runtime()?.block_on(crate::money::run(cmd)),
+        Cmd::Programs(cmd) => runtime()?.block_on(crate::programs::run(cmd)),
         Cmd::Bench(b) => run_bench(b),
         Cmd::Admin(AdminCmd::VerifyChain { data_dir }) => {
             let blocks = publica_node::verify_chain(&data_dir)?;

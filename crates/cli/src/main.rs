@@ -1,10 +1,12 @@
 //! `publica`: run a dev node, manage keys, sign and send transactions, query
 //! a node and audit a data directory.
 
+mod bulk;
 mod client;
 mod commands;
 mod demo;
 mod money;
+mod programs;
 mod verify;
 
 use clap::Parser;

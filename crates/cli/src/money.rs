@@ -1,21 +1,13 @@
 //! `publica money …`: accounts, histories, provenance, currencies,
 //! transfers, and bulk transfers from a CSV file.
 
-use crate::client::{api_error, Client};
-use crate::commands::{open_key, PassArgs};
+use crate::bulk::{self, SignerArgs};
+use crate::client::Client;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
-use publica_crypto::Keypair;
-use publica_types::{AccountId, Expiry, TxBody};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
-
-/// Most rows in one bulk file.
-const BULK_ROWS_MAX: usize = 100_000;
-/// Transactions per batch request in a bulk run.
-const BULK_CHUNK: usize = 1_000;
 
 #[derive(Subcommand, Debug)]
 pub enum MoneyCmd {
@@ -52,19 +44,12 @@ pub enum MoneyCmd {
     /// Transfers from a CSV file (`from,to,amount[,reference]`, header
     /// first), with progress, per-row results and a reconciliation summary.
     Bulk {
-        /// Key file of the signer (owner of the debited accounts).
-        #[arg(long)]
-        key: PathBuf,
+        /// The signer (owner of the debited accounts) and the node.
         #[command(flatten)]
-        pass: PassArgs,
-        /// The account signed for, if its key was rotated.
-        #[arg(long)]
-        account: Option<String>,
+        signer: SignerArgs,
         /// The CSV file.
         #[arg(long)]
         file: PathBuf,
-        #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
-        node: String,
     },
 }
 
@@ -138,209 +123,64 @@ pub async fn run(cmd: MoneyCmd) -> Result<()> {
                     .await?,
             );
         }
-        MoneyCmd::Bulk {
-            key,
-            pass,
-            account,
-            file,
-            node,
-        } => bulk(&key, &pass, account.as_deref(), &file, &node).await?,
+        MoneyCmd::Bulk { signer, file } => bulk(&signer, &file).await?,
     }
     Ok(())
 }
 
-struct Row {
-    line: usize,
-    from: String,
-    to: String,
-    amount: u128,
-    reference: String,
-}
-
-fn parse_csv(text: &str) -> (Vec<Row>, Vec<Value>) {
-    let mut rows = Vec::new();
-    let mut invalid = Vec::new();
-    for (i, line) in text.lines().enumerate().skip(1) {
-        let line_no = i + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let cols: Vec<&str> = line.split(',').map(str::trim).collect();
-        let bad = |why: &str| json!({"line": line_no, "status": "invalid", "error": why});
-        if !(3..=4).contains(&cols.len()) || line.contains('"') {
-            invalid.push(bad("expected from,to,amount[,reference] without quotes"));
-            continue;
-        }
-        let amount = match cols[2].parse::<u128>() {
-            Ok(a) if a > 0 && !cols[2].starts_with('0') => a,
-            _ => {
-                invalid.push(bad("amount must be a positive integer in minor units"));
-                continue;
-            }
-        };
-        if !publica_money::model::valid_id(cols[0]) || !publica_money::model::valid_id(cols[1]) {
-            invalid.push(bad("from and to must be account ids"));
-            continue;
-        }
-        rows.push(Row {
-            line: line_no,
-            from: cols[0].into(),
-            to: cols[1].into(),
-            amount,
-            reference: cols.get(3).unwrap_or(&"").to_string(),
-        });
-    }
-    (rows, invalid)
-}
-
-fn progress(done: usize, total: usize) {
-    let width = 30;
-    let filled = (done * width)
-        .checked_div(total)
-        .unwrap_or(width)
-        .min(width);
-    eprint!(
-        "\r[{}{}] {done}/{total} rows",
-        "#".repeat(filled),
-        " ".repeat(width - filled)
-    );
-    let _ = std::io::stderr().flush();
-}
-
-async fn bulk(
-    key: &std::path::Path,
-    pass: &PassArgs,
-    account: Option<&str>,
-    file: &std::path::Path,
-    node: &str,
-) -> Result<()> {
-    let meta = std::fs::metadata(file).with_context(|| format!("reading {}", file.display()))?;
-    if meta.len() > 64 << 20 {
-        bail!("{} is larger than 64 MiB", file.display());
-    }
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let header = text.lines().next().unwrap_or("").replace(' ', "");
+/// Transfers from a CSV file: one `money.transfer` per row.
+async fn bulk(signer: &SignerArgs, file: &std::path::Path) -> Result<()> {
+    let csv = bulk::read_csv(file)?;
+    let header = csv.header.join(",");
     if !(header == "from,to,amount" || header == "from,to,amount,reference") {
         bail!(
             "{}: the first line must be the header from,to,amount[,reference]",
             file.display()
         );
     }
-    let (rows, mut results) = parse_csv(&text);
-    if rows.len() + results.len() > BULK_ROWS_MAX {
-        bail!("at most {BULK_ROWS_MAX} rows per file");
+    let mut results = csv.invalid;
+    let mut calls = Vec::new();
+    let mut amounts = Vec::new();
+    for (line, cols) in &csv.rows {
+        if !(3..=4).contains(&cols.len()) {
+            results.push(bulk::invalid(*line, "expected from,to,amount[,reference]"));
+            continue;
+        }
+        let amount = match cols[2].parse::<u128>() {
+            Ok(a) if a > 0 && !cols[2].starts_with('0') => a,
+            _ => {
+                results.push(bulk::invalid(
+                    *line,
+                    "amount must be a positive integer in minor units",
+                ));
+                continue;
+            }
+        };
+        if !publica_money::model::valid_id(&cols[0]) || !publica_money::model::valid_id(&cols[1]) {
+            results.push(bulk::invalid(*line, "from and to must be account ids"));
+            continue;
+        }
+        let reference = cols.get(3).cloned().unwrap_or_default();
+        calls.push(bulk::Call {
+            line: *line,
+            module: "money",
+            method: "transfer",
+            args: json!({"from": cols[0], "to": cols[1], "amount": amount.to_string(), "reference": reference}),
+        });
+        amounts.push((cols[0].clone(), amount));
     }
-    let kp: Keypair = open_key(key, pass)?;
-    let signer: AccountId = match account {
-        Some(a) => a.parse().map_err(|e| anyhow!("--account: {e}"))?,
-        None => kp.account(),
-    };
-    let client = Client::new(node)?;
-    let status = client.get_ok("/v1/status").await?;
-    let chain = status["chain_id"]
-        .as_str()
-        .ok_or_else(|| anyhow!("node status lacks chain_id"))?
-        .to_string();
-    let height = status["height"].as_u64().unwrap_or(0);
-    let mut nonce = client
-        .get_ok(&format!("/v1/accounts/{signer}/nonce"))
-        .await?["next_nonce"]
-        .as_u64()
-        .ok_or_else(|| anyhow!("no next_nonce"))?;
-    let total = rows.len();
-    let mut done = 0;
+    let session = bulk::Session::open(signer).await?;
+    let done = session.submit(&calls).await?;
     let mut moved: BTreeMap<String, u128> = BTreeMap::new();
-    let (mut ok, mut failed, mut rejected) = (0usize, 0usize, 0usize);
-    progress(0, total);
-    for chunk in rows.chunks(BULK_CHUNK) {
-        let mut envs = Vec::with_capacity(chunk.len());
-        for r in chunk {
-            let args = json!({"from": r.from, "to": r.to, "amount": r.amount.to_string(), "reference": r.reference});
-            let body = TxBody::new(
-                &chain,
-                nonce,
-                Expiry::Height(height + 10_000),
-                "money",
-                "transfer",
-                args,
-            );
-            envs.push(kp.sign_tx(signer, body).map_err(|e| anyhow!("{e}"))?);
-            nonce += 1;
+    for ((call, d), (from, amount)) in calls.iter().zip(&done).zip(amounts) {
+        if d.ok() {
+            *moved.entry(from).or_default() += amount;
         }
-        let (s, v) = client
-            .post("/v1/transactions/batch", &json!({ "transactions": envs }))
-            .await?;
-        if s != 200 {
-            return Err(api_error(s, &v));
-        }
-        let items = v["results"].as_array().cloned().unwrap_or_default();
-        // A rejected item leaves a nonce gap: later ones in this chunk are
-        // rejected too, and nonces restart from the node's next one.
-        let mut ids = Vec::new();
-        for (r, item) in chunk.iter().zip(&items) {
-            match item["tx_id"].as_str() {
-                Some(id) => ids.push((r, id.to_string())),
-                None => {
-                    rejected += 1;
-                    results.push(
-                        json!({"line": r.line, "status": "rejected", "error": item["error"]}),
-                    );
-                }
-            }
-        }
-        for (r, id) in ids {
-            let receipt = loop {
-                let (s, v) = client
-                    .get(&format!("/v1/transactions/{id}?wait_ms=5000"))
-                    .await?;
-                match s {
-                    200 => break v,
-                    202 => continue,
-                    _ => return Err(api_error(s, &v)),
-                }
-            };
-            let outcome = &receipt["outcome"];
-            if outcome["status"] == "ok" {
-                ok += 1;
-                *moved.entry(r.from.clone()).or_default() += r.amount;
-                results.push(json!({"line": r.line, "status": "ok", "tx_id": id, "block_height": receipt["block_height"]}));
-            } else {
-                failed += 1;
-                results.push(json!({"line": r.line, "status": "failed", "tx_id": id, "error": outcome["error"]}));
-            }
-            done += 1;
-            progress(done, total);
-        }
-        if items.iter().any(|i| i.get("tx_id").is_none()) {
-            nonce = client
-                .get_ok(&format!("/v1/accounts/{signer}/nonce"))
-                .await?["next_nonce"]
-                .as_u64()
-                .unwrap_or(nonce);
-            done = done.max(ok + failed + rejected);
-            progress(done, total);
-        }
+        results.push(d.report(call.line));
     }
-    eprintln!();
-    results.sort_by_key(|r| r["line"].as_u64().unwrap_or(0));
-    let invalid = results.iter().filter(|r| r["status"] == "invalid").count();
     let summary = json!({
-        "rows": total + invalid,
-        "committed_ok": ok,
-        "failed_in_block": failed,
-        "rejected_at_admission": rejected,
-        "invalid_rows": invalid,
         "moved_per_account": moved.iter().map(|(k, v)| (k.clone(), json!(v.to_string()))).collect::<serde_json::Map<_, _>>(),
         "moved_total": moved.values().sum::<u128>().to_string(),
     });
-    print(&json!({ "results": results, "summary": summary }));
-    if ok != total + invalid {
-        bail!(
-            "{} of {} rows did not transfer; see the per-row results",
-            total + invalid - ok,
-            total + invalid
-        );
-    }
-    Ok(())
+    bulk::finish(results, summary)
 }

@@ -89,8 +89,14 @@ fn demo_pilot_through_the_api() {
         "{}/v1/programs/ubi/runs/{first}?format=g2p&limit=5",
         node.url
     ));
-    assert_eq!(g2p["message"]["disbursements"].as_array().unwrap().len(), 5);
-    assert_eq!(g2p["message"]["disbursements"][0]["status"], "succ");
+    assert_eq!(
+        g2p["message"]["disburse_response"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+    assert_eq!(g2p["message"]["disburse_response"][0]["status"], "succ");
     assert_eq!(g2p["header"]["completed_count"], 300);
 
     // An enrolee's payouts carry their receipts' transaction ids.
@@ -186,4 +192,304 @@ fn demo_pilot_through_the_api() {
     let (_, again) = get(&format!("{}/v1/programs/ubi", node.url));
     assert_eq!(again["paid_total"], "12000000");
     assert_eq!(again["enrolled"], 300);
+}
+
+/// Runs the binary; returns success, stdout as JSON (or Null) and stderr.
+fn publica(args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(bin())
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json_of(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+#[test]
+fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let node = TestNode::start_in(&data, &["--demo"]);
+    let key = data.join("dev-admin-key.json");
+    let key = key.to_str().unwrap();
+    let url = node.url.clone();
+    let file = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let people: Vec<String> = (0..3)
+        .map(|_| publica_crypto::Keypair::generate().account().to_hex())
+        .collect();
+
+    // The registry attests residence and age from a CSV: one row without
+    // claims, one quoted and one with a bad subject are reported, not sent.
+    let att = file(
+        "att.csv",
+        &format!(
+            "subject,resident,age\n{},true,30\n{},true,41\n{},true,67\n{},,\n\"x\",true,1\nnope,true,5\n",
+            people[0], people[1], people[2], people[0]
+        ),
+    );
+    let (ok, out, err) = publica(&[
+        "programs",
+        "import-attestations",
+        "--key",
+        key,
+        "--node",
+        &url,
+        "--agency",
+        "registry",
+        "--file",
+        &att,
+    ]);
+    assert!(!ok, "three invalid rows make the run fail: {err}");
+    assert!(err.contains("3/3 rows"), "progress bar: {err}");
+    let r = json_of(&out);
+    assert_eq!(
+        (
+            r["summary"]["committed_ok"].as_u64(),
+            r["summary"]["invalid_rows"].as_u64()
+        ),
+        (Some(3), Some(3)),
+        "{r}"
+    );
+    assert_eq!(r["results"][0]["status"], "ok");
+    assert!(r["results"][0]["tx_id"].is_string());
+    assert_eq!(r["results"][3]["error"], "the row has no claim");
+
+    // The registry turns person,account rows into nullifier tokens; the
+    // person identifiers never reach the node.
+    let secret = file("secret", &"ab".repeat(32));
+    let persons = file(
+        "persons.csv",
+        &format!(
+            "person,account\nP-1,{}\nP-2,{}\nP-3,{}\n",
+            people[0], people[1], people[2]
+        ),
+    );
+    let enrol_csv = dir.path().join("enrol.csv");
+    let (ok, _, err) = publica(&[
+        "programs",
+        "registry-tokens",
+        "--key",
+        key,
+        "--node",
+        &url,
+        "--secret-file",
+        &secret,
+        "--program",
+        "ubi",
+        "--file",
+        &persons,
+        "--out",
+        enrol_csv.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let tokens = std::fs::read_to_string(&enrol_csv).unwrap();
+    assert_eq!(tokens.lines().count(), 4, "{tokens}");
+    assert!(!tokens.contains("P-1"));
+    let short = file("short", "abcd");
+    let (ok, _, err) = publica(&[
+        "programs",
+        "registry-tokens",
+        "--key",
+        key,
+        "--node",
+        &url,
+        "--secret-file",
+        &short,
+        "--program",
+        "ubi",
+        "--file",
+        &persons,
+    ]);
+    assert!(!ok && err.contains("at least 32 bytes"), "{err}");
+    let twice = file(
+        "twice.csv",
+        &format!("person,account\nP-1,{}\nP-1,{}\n", people[0], people[1]),
+    );
+    let (ok, _, err) = publica(&[
+        "programs",
+        "registry-tokens",
+        "--key",
+        key,
+        "--node",
+        &url,
+        "--secret-file",
+        &secret,
+        "--program",
+        "ubi",
+        "--file",
+        &twice,
+    ]);
+    assert!(!ok && err.contains("one person, one enrolment"), "{err}");
+
+    // A caseworker enrols them from that file; a second run finds each
+    // already enrolled and says so row by row.
+    let enrol = enrol_csv.to_str().unwrap();
+    let import = |f: &str| {
+        publica(&[
+            "programs",
+            "import-enrolments",
+            "--key",
+            key,
+            "--node",
+            &url,
+            "--program",
+            "ubi",
+            "--agency",
+            "city",
+            "--file",
+            f,
+        ])
+    };
+    let (ok, out, err) = import(enrol);
+    assert!(ok, "{err}\n{out}");
+    assert_eq!(json_of(&out)["summary"]["committed_ok"], 3);
+    let (_, ubi) = get(&format!("{url}/v1/programs/ubi"));
+    assert_eq!(ubi["enrolled"], 303);
+    let (ok, out, _) = import(enrol);
+    assert!(!ok);
+    let r = json_of(&out);
+    assert_eq!(r["summary"]["failed_in_block"], 3, "{r}");
+    assert_eq!(
+        r["results"][0]["error"]["code"],
+        "programs.already_enrolled"
+    );
+    let (ok, _, err) = import(&file("bad-header.csv", "account,nullifier\n"));
+    assert!(!ok && err.contains("header"), "{err}");
+
+    // A G2P Connect disburse request: two pay, one expects another amount
+    // (nothing paid), one names no account, one repeats a reference.
+    let first = ubi["periods"][0]["period"].as_str().unwrap().to_string();
+    let d = |r: &str, payee: &str, amount: &str| {
+        json!({"reference_id": r, "payer_fa": "publica:program:ubi", "payee_fa": payee,
+               "amount": amount, "currency_code": "EXC", "scheduled_timestamp": format!("{first}-15T09:00:00Z")})
+    };
+    let fa = |i: usize| format!("publica:account:{}", people[i]);
+    let req = json!({
+        "header": {"version": "1.0.0", "message_id": "m-1", "action": "disburse", "sender_id": "spmis.city"},
+        "message": {"transaction_id": "T-1", "disburse_request": [
+            d("r1", &fa(0), "10000"), d("r2", &fa(1), "10000"), d("r3", &fa(2), "12000"),
+            d("r4", "iban:DE00", "10000"), d("r1", &fa(2), "10000"),
+        ]},
+    });
+    let reqf = file("disburse.json", &req.to_string());
+    let answer = dir.path().join("on-disburse.json");
+    let (ok, _, err) = publica(&[
+        "programs",
+        "disburse",
+        "--key",
+        key,
+        "--node",
+        &url,
+        "--agency",
+        "city",
+        "--file",
+        &reqf,
+        "--out",
+        answer.to_str().unwrap(),
+    ]);
+    assert!(!ok && err.contains("3 of 5"), "{err}");
+    let a = json_of(&std::fs::read_to_string(&answer).unwrap());
+    assert_eq!(a["header"]["action"], "on-disburse");
+    assert_eq!(a["header"]["receiver_id"], "spmis.city");
+    assert_eq!(a["header"]["completed_count"], 2);
+    assert_eq!(a["message"]["transaction_id"], "T-1");
+    let rs = a["message"]["disburse_response"].as_array().unwrap();
+    let status: Vec<(&str, &str)> = rs
+        .iter()
+        .map(|r| {
+            (
+                r["status"].as_str().unwrap(),
+                r["status_reason_code"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        status,
+        [
+            ("succ", ""),
+            ("succ", ""),
+            ("rjct", "programs.amount_mismatch"),
+            ("rjct", "rjct.payee_fa.invalid"),
+            ("rjct", "rjct.reference_id.duplicate"),
+        ]
+    );
+    assert!(rs[0]["instruction"]
+        .as_str()
+        .unwrap()
+        .starts_with("publica transaction "));
+    assert!(rs[0]["timestamp"].as_str().unwrap().ends_with('Z'));
+    let (_, e) = get(&format!("{url}/v1/programs/ubi/enrolees/{}", people[2]));
+    assert!(
+        e["payouts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["period"] != first.as_str()),
+        "the mismatched amount paid nothing: {e}"
+    );
+    let (ok, _, err) = publica(&[
+        "programs",
+        "disburse",
+        "--key",
+        key,
+        "--node",
+        &url,
+        "--agency",
+        "city",
+        "--file",
+        &file("notg2p.json", "{\"header\": {\"action\": \"search\"}}"),
+    ]);
+    assert!(!ok && err.contains("header.action"), "{err}");
+
+    // The run's reconciliation report, exported whole in each format.
+    let report = |format: &str| {
+        let (ok, out, err) = publica(&[
+            "programs", "report", "ubi", "--period", &first, "--format", format, "--node", &url,
+        ]);
+        assert!(ok, "{err}");
+        out
+    };
+    let csv = report("csv");
+    assert_eq!(
+        csv.lines().count(),
+        1 + 302,
+        "300 demo payouts and 2 disbursed"
+    );
+    assert!(csv.starts_with("account,period,status,"));
+    assert_eq!(
+        json_of(&report("json"))["entries"]
+            .as_array()
+            .unwrap()
+            .len(),
+        302
+    );
+    let g2p = json_of(&report("g2p"));
+    assert_eq!(
+        g2p["message"]["disburse_response"]
+            .as_array()
+            .unwrap()
+            .len(),
+        302
+    );
+    let (ok, _, err) = publica(&[
+        "programs", "report", "ubi", "--period", "2027-13", "--node", &url,
+    ]);
+    assert!(!ok && err.contains("YYYY-MM"), "{err}");
+    let (ok, _, err) = publica(&[
+        "programs", "report", "ubi", "--period", &first, "--format", "xml", "--node", &url,
+    ]);
+    assert!(!ok && err.contains("json, csv or g2p"), "{err}");
+    let (ok, _, err) = publica(&["programs", "show", "nope", "--node", &url]);
+    assert!(!ok && err.contains("programs.unknown_program"), "{err}");
+    drop(node);
 }

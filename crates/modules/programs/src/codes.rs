@@ -49,3 +49,5 @@ pub const ALREADY_APPROVED: &str = "programs.already_approved";
 pub const NOTHING_PENDING: &str = "programs.nothing_pending";
 /// The period is malformed (`YYYY-MM`) or not yet open.
 pub const INVALID_PERIOD: &str = "programs.invalid_period";
+/// The benefit rule gives another amount than the payout's expected one.
+pub const AMOUNT_MISMATCH: &str = "programs.amount_mismatch";

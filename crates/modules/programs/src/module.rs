@@ -129,6 +129,10 @@ struct Payout {
     program: String,
     account: AccountId,
     period: String,
+    /// The amount the paying system expects (a G2P disburse instruction,
+    /// say): when the benefit rule gives another, nothing is paid.
+    #[serde(default)]
+    expected_amount: Option<Amount>,
 }
 
 #[derive(Deserialize)]
@@ -372,6 +376,7 @@ fn pay(
     subject: &AccountId,
     period: &str,
     kind: PayoutKind,
+    expected: Option<u64>,
 ) -> Result<u64, TxError> {
     let mut e: Enrolment = ctx.read(&enrolment_key(&p.id, subject)).ok_or_else(|| {
         err(
@@ -395,6 +400,12 @@ fn pay(
     let rv = p.rules_at(ctx.env().height).clone();
     let amount =
         evaluate(&rv, &inputs, kind != PayoutKind::OnDemand).map_err(|(code, m)| err(&code, m))?;
+    if let Some(want) = expected.filter(|w| *w != amount) {
+        return Err(err(
+            codes::AMOUNT_MISMATCH,
+            format!("the benefit rule gives {amount}, not the expected {want}"),
+        ));
+    }
     if amount > p.remaining() {
         return Err(err(
             codes::BUDGET_EXCEEDED,
@@ -781,8 +792,9 @@ impl Programs {
             {
                 open_window(ctx, &p)?;
                 let before = p.clone();
-                match ctx.attempt(|ctx| pay(ctx, &mut p, &a.subject, &per, PayoutKind::Conditional))
-                {
+                match ctx.attempt(|ctx| {
+                    pay(ctx, &mut p, &a.subject, &per, PayoutKind::Conditional, None)
+                }) {
                     Ok(_) => {}
                     Err(e) => {
                         p = before;
@@ -953,7 +965,23 @@ impl Programs {
                 format!("period {} has not begun", a.period),
             ));
         }
-        pay(ctx, &mut p, &a.account, &a.period, PayoutKind::OnDemand)?;
+        let expected = match a.expected_amount {
+            Some(x) => Some(u64::try_from(x.0).map_err(|_| {
+                err(
+                    codes::AMOUNT_MISMATCH,
+                    "the expected amount is out of range",
+                )
+            })?),
+            None => None,
+        };
+        pay(
+            ctx,
+            &mut p,
+            &a.account,
+            &a.period,
+            PayoutKind::OnDemand,
+            expected,
+        )?;
         ctx.write(program_key(&p.id), &p);
         Ok(())
     }
@@ -1177,7 +1205,7 @@ impl Programs {
                 let per = cur.period.clone();
                 let before = p.clone();
                 if let Err(e) =
-                    ctx.attempt(|ctx| pay(ctx, &mut p, &subject, &per, PayoutKind::Scheduled))
+                    ctx.attempt(|ctx| pay(ctx, &mut p, &subject, &per, PayoutKind::Scheduled, None))
                 {
                     p = before;
                     record_failure(ctx, &mut p, &subject, &per, PayoutKind::Scheduled, &e);

@@ -13,16 +13,17 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn civil_from_days(z: i64) -> (i64, i64) {
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m)
+    (y, m, d)
 }
 
 /// Parses `YYYY-MM` (years 1970..=9999) into (year, month).
@@ -55,8 +56,21 @@ pub fn start_ms(label: &str) -> Option<u64> {
 
 /// The period containing `ms`.
 pub fn of(ms: u64) -> String {
-    let (y, m) = civil_from_days(ms as i64 / MS_PER_DAY);
+    let (y, m, _) = civil_from_days(ms as i64 / MS_PER_DAY);
     format!("{y:04}-{m:02}")
+}
+
+/// `ms` since the epoch as an RFC 3339 UTC timestamp, to the second.
+pub fn timestamp(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    let s = secs % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
 }
 
 /// The period after `label` (which must be valid).
@@ -78,6 +92,13 @@ mod tests {
         assert_eq!(start_ms("1970-01"), Some(0));
         assert_eq!(start_ms("2027-03"), Some(1_803_859_200_000));
         assert_eq!(of(1_803_859_200_000), "2027-03");
+        assert_eq!(timestamp(0), "1970-01-01T00:00:00Z");
+        // 2024-02-29T23:59:59.5Z, a leap day.
+        assert_eq!(timestamp(1_709_251_199_500), "2024-02-29T23:59:59Z");
+        assert_eq!(
+            timestamp(1_803_859_200_000 + 3_723_000),
+            "2027-03-01T01:02:03Z"
+        );
         assert_eq!(of(1_803_859_199_999), "2027-02");
         assert_eq!(next("2027-12"), "2028-01");
         for l in ["2024-02", "2024-03", "2000-02", "2100-12"] {

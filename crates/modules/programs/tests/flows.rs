@@ -378,7 +378,18 @@ fn on_demand_payouts_and_rule_versions() {
     let young = w.enrolee("aid", "y", json!({"resident": true, "age": 30}));
     let old = w.enrolee("aid", "o", json!({"resident": true, "age": 70}));
     let pay = |a: &publica_types::AccountId, p: &str| json!({"agency": "city", "program": "aid", "account": a, "period": p});
-    w.p("officer", "payout", pay(&young, "2027-01")).unwrap();
+    // A payout naming the amount the paying system expects is refused, and
+    // pays nothing, when the rule gives another.
+    let mut wrong = pay(&young, "2027-01");
+    wrong["expected_amount"] = json!("999");
+    assert_eq!(
+        code(w.p("officer", "payout", wrong)),
+        "programs.amount_mismatch"
+    );
+    assert_eq!(w.balance(&w.benefit_account("aid", &young)), 0);
+    let mut right = pay(&young, "2027-01");
+    right["expected_amount"] = json!("1000");
+    w.p("officer", "payout", right).unwrap();
     w.p("officer", "payout", pay(&old, "2027-01")).unwrap();
     assert_eq!(w.balance(&w.benefit_account("aid", &young)), 1000);
     assert_eq!(w.balance(&w.benefit_account("aid", &old)), 1500);

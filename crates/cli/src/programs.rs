@@ -1,0 +1,723 @@
+//! `publica programs …`: program figures, reconciliation reports, the
+//! registry's nullifier tokens, bulk enrolments and attestations from CSV,
+//! and G2P Connect disburse requests.
+
+use crate::bulk::{self, Call, SignerArgs};
+use crate::client::Client;
+use crate::commands::open_key;
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Subcommand;
+use publica_programs::{model::valid_name, nullifier, period};
+use publica_types::{AccountId, SignatureBytes};
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Most disbursements in one G2P request.
+const DISBURSE_MAX: usize = 10_000;
+/// Largest G2P request file.
+const DISBURSE_FILE_BYTES_MAX: u64 = 16 << 20;
+/// Entries per page when exporting a run.
+const PAGE: usize = 10_000;
+
+#[derive(Subcommand, Debug)]
+pub enum ProgramsCmd {
+    /// A program's figures: enrolled, paid, remaining budget, periods.
+    Show {
+        id: String,
+        #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
+        node: String,
+    },
+    /// Export a payment run's reconciliation report (every page).
+    Report {
+        id: String,
+        /// The period, YYYY-MM.
+        #[arg(long)]
+        period: String,
+        /// json, csv, or g2p (G2P Connect on-disburse).
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Write here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
+        node: String,
+    },
+    /// For a registry: turn `person,account` rows into the enrolment CSV
+    /// (`account,nullifier,registry_signer,registry_signature`). Person
+    /// identifiers and the secret stay on this machine.
+    RegistryTokens {
+        /// The registry official (role attester in the registry) and node.
+        #[command(flatten)]
+        signer: SignerArgs,
+        /// The registry's secret for nullifiers: a file of at least 64 hex
+        /// characters (e.g. `openssl rand -hex 32`).
+        #[arg(long)]
+        secret_file: PathBuf,
+        /// The program the nullifiers are for.
+        #[arg(long)]
+        program: String,
+        /// CSV with the header `person,account`.
+        #[arg(long)]
+        file: PathBuf,
+        /// Write the enrolment CSV here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Enrol people from the registry's CSV file (header account,
+    /// nullifier, registry_signer, registry_signature) as a caseworker of
+    /// the program's agency.
+    ImportEnrolments {
+        #[command(flatten)]
+        signer: SignerArgs,
+        #[arg(long)]
+        program: String,
+        /// The program's agency (the signer is a program officer there).
+        #[arg(long)]
+        agency: String,
+        /// The CSV file.
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Record attestations from a CSV file. Header: subject, then optional
+    /// period and expires_ms, then claim names; cells true/false are
+    /// booleans, integers are ints, anything else a string; an empty cell
+    /// leaves the claim out.
+    ImportAttestations {
+        #[command(flatten)]
+        signer: SignerArgs,
+        /// The attester's agency.
+        #[arg(long)]
+        agency: String,
+        /// A program whose condition these attestations may satisfy.
+        #[arg(long)]
+        program: Option<String>,
+        /// The CSV file.
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Carry out a G2P Connect disburse request (JSON) as on-demand payouts
+    /// and print the on-disburse answer: payer_fa `publica:program:<id>`,
+    /// payee_fa `publica:account:<hex>`, amount in minor units (refused
+    /// unless the benefit rule gives exactly that), period from
+    /// scheduled_timestamp's month (or --period).
+    Disburse {
+        #[command(flatten)]
+        signer: SignerArgs,
+        /// The programs' agency (the signer is a program officer there).
+        #[arg(long)]
+        agency: String,
+        /// The G2P disburse request.
+        #[arg(long)]
+        file: PathBuf,
+        /// Period for requests without scheduled_timestamp, YYYY-MM.
+        #[arg(long)]
+        period: Option<String>,
+        /// Write the on-disburse answer here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+fn program_id(id: &str) -> Result<&str> {
+    if publica_money::model::valid_id(id) {
+        Ok(id)
+    } else {
+        bail!("'{id}' is not a program id (1..=64 of [a-z0-9._:-])")
+    }
+}
+
+fn agency_id(id: &str) -> Result<&str> {
+    if publica_money::model::valid_id(id) {
+        Ok(id)
+    } else {
+        bail!("'{id}' is not an agency id")
+    }
+}
+
+fn write_out(out: Option<&Path>, text: &str) -> Result<()> {
+    match out {
+        Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display())),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string()) + "\n"
+}
+
+pub async fn run(cmd: ProgramsCmd) -> Result<()> {
+    match cmd {
+        ProgramsCmd::Show { id, node } => {
+            let v = Client::new(&node)?
+                .get_ok(&format!("/v1/programs/{}", program_id(&id)?))
+                .await?;
+            write_out(None, &pretty(&v))
+        }
+        ProgramsCmd::Report {
+            id,
+            period: per,
+            format,
+            out,
+            node,
+        } => report(&node, &id, &per, &format, out.as_deref()).await,
+        ProgramsCmd::RegistryTokens {
+            signer,
+            secret_file,
+            program,
+            file,
+            out,
+        } => registry_tokens(&signer, &secret_file, &program, &file, out.as_deref()).await,
+        ProgramsCmd::ImportEnrolments {
+            signer,
+            program,
+            agency,
+            file,
+        } => import_enrolments(&signer, &program, &agency, &file).await,
+        ProgramsCmd::ImportAttestations {
+            signer,
+            agency,
+            program,
+            file,
+        } => import_attestations(&signer, &agency, program.as_deref(), &file).await,
+        ProgramsCmd::Disburse {
+            signer,
+            agency,
+            file,
+            period: per,
+            out,
+        } => disburse(&signer, &agency, &file, per.as_deref(), out.as_deref()).await,
+    }
+}
+
+/// Every page of a run, merged into one document of the format.
+async fn report(node: &str, id: &str, per: &str, format: &str, out: Option<&Path>) -> Result<()> {
+    program_id(id)?;
+    if !period::valid(per) {
+        bail!("--period must be YYYY-MM, got '{per}'");
+    }
+    let client = Client::new(node)?;
+    let path = |from: usize, fmt: &str| {
+        format!("/v1/programs/{id}/runs/{per}?format={fmt}&from={from}&limit={PAGE}")
+    };
+    let text = match format {
+        "csv" => {
+            let mut all = String::new();
+            let mut from = 0;
+            loop {
+                let page = client.get_text(&path(from, "csv")).await?;
+                let mut lines = page.lines();
+                let header = lines.next().unwrap_or_default();
+                if from == 0 {
+                    all.push_str(header);
+                    all.push('\n');
+                }
+                let mut n = 0;
+                for l in lines {
+                    all.push_str(l);
+                    all.push('\n');
+                    n += 1;
+                }
+                if n < PAGE {
+                    break all;
+                }
+                from += n;
+            }
+        }
+        "json" | "g2p" => {
+            let list = if format == "json" {
+                "/entries"
+            } else {
+                "/message/disburse_response"
+            };
+            let mut doc = client.get_ok(&path(0, format)).await?;
+            let mut from = doc
+                .pointer(list)
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            let mut last = from;
+            while last == PAGE {
+                let page = client.get_ok(&path(from, format)).await?;
+                let more = page
+                    .pointer(list)
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                last = more.len();
+                from += last;
+                if let Some(Value::Array(a)) = doc.pointer_mut(list) {
+                    a.extend(more);
+                }
+            }
+            if let Some(from) = doc.get_mut("from") {
+                *from = json!(0);
+            }
+            pretty(&doc)
+        }
+        _ => bail!("--format is json, csv or g2p"),
+    };
+    write_out(out, &text)
+}
+
+fn read_secret(file: &Path) -> Result<Vec<u8>> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let secret = hex::decode(text.trim())
+        .map_err(|_| anyhow!("{}: the secret must be hex", file.display()))?;
+    if secret.len() < 32 {
+        bail!(
+            "{}: the secret must be at least 32 bytes (64 hex characters)",
+            file.display()
+        );
+    }
+    Ok(secret)
+}
+
+async fn registry_tokens(
+    signer: &SignerArgs,
+    secret_file: &Path,
+    program: &str,
+    file: &Path,
+    out: Option<&Path>,
+) -> Result<()> {
+    program_id(program)?;
+    let secret = read_secret(secret_file)?;
+    let csv = bulk::read_csv(file)?;
+    if csv.header.join(",") != "person,account" {
+        bail!(
+            "{}: the first line must be the header person,account",
+            file.display()
+        );
+    }
+    if let Some(bad) = csv.invalid.first() {
+        bail!("{}: line {}: {}", file.display(), bad["line"], bad["error"]);
+    }
+    let kp = open_key(&signer.key, &signer.pass)?;
+    let official: AccountId = match &signer.account {
+        Some(a) => a.parse().map_err(|e| anyhow!("--account: {e}"))?,
+        None => kp.account(),
+    };
+    let status = Client::new(&signer.node)?.get_ok("/v1/status").await?;
+    let chain = status["chain_id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("node status lacks chain_id"))?;
+    let mut text = String::from("account,nullifier,registry_signer,registry_signature\n");
+    let mut seen = BTreeMap::new();
+    for (line, cols) in &csv.rows {
+        let (person, account) = match cols.as_slice() {
+            [p, a] if !p.is_empty() => (p, a),
+            _ => bail!("{}: line {line}: expected person,account", file.display()),
+        };
+        let account: AccountId = account
+            .parse()
+            .map_err(|e| anyhow!("{}: line {line}: account: {e}", file.display()))?;
+        if let Some(first) = seen.insert(person.clone(), *line) {
+            bail!(
+                "{}: line {line}: the person of line {first} again (one person, one enrolment)",
+                file.display()
+            );
+        }
+        let n = nullifier::derive(&secret, program, person);
+        let sig = kp.sign(&nullifier::token_bytes(chain, program, &n, &account));
+        text.push_str(&format!("{account},{n},{official},{sig}\n"));
+    }
+    eprintln!("{} tokens for program '{program}'", csv.rows.len());
+    write_out(out, &text)
+}
+
+async fn import_enrolments(
+    signer: &SignerArgs,
+    program: &str,
+    agency: &str,
+    file: &Path,
+) -> Result<()> {
+    program_id(program)?;
+    agency_id(agency)?;
+    let csv = bulk::read_csv(file)?;
+    if csv.header.join(",") != "account,nullifier,registry_signer,registry_signature" {
+        bail!(
+            "{}: the first line must be the header account,nullifier,registry_signer,registry_signature",
+            file.display()
+        );
+    }
+    let mut results = csv.invalid;
+    let mut calls = Vec::new();
+    for (line, cols) in &csv.rows {
+        let [account, n, official, sig] = cols.as_slice() else {
+            results.push(bulk::invalid(*line, "expected four cells"));
+            continue;
+        };
+        let parsed = (
+            account.parse::<AccountId>(),
+            official.parse::<AccountId>(),
+            sig.parse::<SignatureBytes>(),
+        );
+        let (Ok(account), Ok(official), Ok(sig)) = parsed else {
+            results.push(bulk::invalid(
+                *line,
+                "account and registry_signer are 64 hex characters, registry_signature 128",
+            ));
+            continue;
+        };
+        if !nullifier::valid(n) {
+            results.push(bulk::invalid(
+                *line,
+                "a nullifier is 64 lowercase hex characters",
+            ));
+            continue;
+        }
+        calls.push(Call {
+            line: *line,
+            module: "programs",
+            method: "enrol",
+            args: json!({"program": program, "account": account, "nullifier": n, "registry_signer": official, "registry_signature": sig, "agency": agency}),
+        });
+    }
+    submit_rows(signer, calls, results, json!({"program": program})).await
+}
+
+/// A CSV cell as an attested value.
+fn attr(cell: &str) -> Value {
+    match cell {
+        "true" => json!(true),
+        "false" => json!(false),
+        _ => match cell.parse::<i64>() {
+            Ok(i) => json!(i),
+            Err(_) => json!(cell),
+        },
+    }
+}
+
+async fn import_attestations(
+    signer: &SignerArgs,
+    agency: &str,
+    program: Option<&str>,
+    file: &Path,
+) -> Result<()> {
+    agency_id(agency)?;
+    if let Some(p) = program {
+        program_id(p)?;
+    }
+    let csv = bulk::read_csv(file)?;
+    let h = &csv.header;
+    if h.first().map(String::as_str) != Some("subject") {
+        bail!(
+            "{}: the header starts with subject, then optional period and expires_ms, then claim names",
+            file.display()
+        );
+    }
+    let col = |name: &str| h.iter().position(|c| c == name);
+    let (period_col, expires_col) = (col("period"), col("expires_ms"));
+    let claims: Vec<(usize, &String)> = h
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(i, _)| Some(*i) != period_col && Some(*i) != expires_col)
+        .collect();
+    if claims.is_empty() {
+        bail!("{}: the header names no claim", file.display());
+    }
+    if let Some((_, bad)) = claims.iter().find(|(_, c)| !valid_name(c)) {
+        bail!(
+            "{}: '{bad}' is not a claim name (lowercase letter, then [a-z0-9_], at most 64)",
+            file.display()
+        );
+    }
+    let mut results = csv.invalid;
+    let mut calls = Vec::new();
+    for (line, cols) in &csv.rows {
+        if cols.len() != h.len() {
+            results.push(bulk::invalid(
+                *line,
+                format!("expected {} cells like the header", h.len()),
+            ));
+            continue;
+        }
+        let Ok(subject) = cols[0].parse::<AccountId>() else {
+            results.push(bulk::invalid(
+                *line,
+                "subject is an account (64 hex characters)",
+            ));
+            continue;
+        };
+        let mut args = json!({"agency": agency, "subject": subject});
+        let values: Map<String, Value> = claims
+            .iter()
+            .filter(|(i, _)| !cols[*i].is_empty())
+            .map(|(i, name)| (name.to_string(), attr(&cols[*i])))
+            .collect();
+        if values.is_empty() {
+            results.push(bulk::invalid(*line, "the row has no claim"));
+            continue;
+        }
+        args["claims"] = Value::Object(values);
+        if let Some(i) = period_col.filter(|i| !cols[*i].is_empty()) {
+            if !period::valid(&cols[i]) {
+                results.push(bulk::invalid(*line, "a period is YYYY-MM"));
+                continue;
+            }
+            args["period"] = json!(cols[i]);
+        }
+        if let Some(i) = expires_col.filter(|i| !cols[*i].is_empty()) {
+            let Ok(ms) = cols[i].parse::<u64>() else {
+                results.push(bulk::invalid(
+                    *line,
+                    "expires_ms is milliseconds since 1970",
+                ));
+                continue;
+            };
+            args["expires_ms"] = json!(ms);
+        }
+        if let Some(p) = program {
+            args["program"] = json!(p);
+        }
+        calls.push(Call {
+            line: *line,
+            module: "programs",
+            method: "attest",
+            args,
+        });
+    }
+    submit_rows(signer, calls, results, json!({"agency": agency})).await
+}
+
+/// Submits the rows' calls and prints the per-row report.
+async fn submit_rows(
+    signer: &SignerArgs,
+    calls: Vec<Call>,
+    mut results: Vec<Value>,
+    summary: Value,
+) -> Result<()> {
+    let session = bulk::Session::open(signer).await?;
+    let done = session.submit(&calls).await?;
+    results.extend(calls.iter().zip(&done).map(|(c, d)| d.report(c.line)));
+    bulk::finish(results, summary)
+}
+
+/// One disbursement of a G2P request, checked.
+struct Disbursement {
+    program: String,
+    account: AccountId,
+    period: String,
+    amount: u64,
+}
+
+/// A G2P record refused before signing: (status reason code, message).
+type Refusal = (&'static str, String);
+
+fn check_disbursement(
+    d: &Value,
+    default_period: Option<&str>,
+    currencies: &BTreeMap<String, String>,
+) -> Result<Disbursement, Refusal> {
+    let text = |k: &str| d.get(k).and_then(Value::as_str);
+    let program = text("payer_fa")
+        .and_then(|f| f.strip_prefix("publica:program:"))
+        .filter(|p| currencies.contains_key(*p))
+        .ok_or((
+            "rjct.payer_fa.invalid",
+            "payer_fa must be publica:program:<id> of a program of this ledger".to_string(),
+        ))?;
+    let account: AccountId = text("payee_fa")
+        .and_then(|f| f.strip_prefix("publica:account:"))
+        .and_then(|a| a.parse().ok())
+        .ok_or((
+            "rjct.payee_fa.invalid",
+            "payee_fa must be publica:account:<64 hex characters>".to_string(),
+        ))?;
+    let amount = match d.get("amount") {
+        Some(Value::String(s)) if !s.starts_with('0') => s.parse::<u64>().ok(),
+        Some(Value::Number(n)) => n.as_u64(),
+        _ => None,
+    }
+    .filter(|a| *a > 0)
+    .ok_or((
+        "rjct.amount.invalid",
+        "amount must be a positive integer in minor units".to_string(),
+    ))?;
+    if let Some(c) = d.get("currency_code") {
+        if c.as_str() != currencies.get(program).map(String::as_str) {
+            return Err((
+                "rjct.currency_code.invalid",
+                format!("program '{program}' pays in {}", currencies[program]),
+            ));
+        }
+    }
+    let per = match text("scheduled_timestamp") {
+        Some(ts) => ts
+            .get(..7)
+            .filter(|p| period::valid(p) && ts.len() >= 10 && ts.as_bytes()[7] == b'-'),
+        None if d.get("scheduled_timestamp").is_some() => None,
+        None => default_period,
+    }
+    .ok_or((
+        "rjct.schedule_ts.invalid",
+        "scheduled_timestamp must be an RFC 3339 date-time (its month is the period), or give --period"
+            .to_string(),
+    ))?;
+    Ok(Disbursement {
+        program: program.to_string(),
+        account,
+        period: per.to_string(),
+        amount,
+    })
+}
+
+async fn disburse(
+    signer: &SignerArgs,
+    agency: &str,
+    file: &Path,
+    default_period: Option<&str>,
+    out: Option<&Path>,
+) -> Result<()> {
+    agency_id(agency)?;
+    if let Some(p) = default_period.filter(|p| !period::valid(p)) {
+        bail!("--period must be YYYY-MM, got '{p}'");
+    }
+    let meta = std::fs::metadata(file).with_context(|| format!("reading {}", file.display()))?;
+    if meta.len() > DISBURSE_FILE_BYTES_MAX {
+        bail!("{} is larger than 16 MiB", file.display());
+    }
+    let req: Value = serde_json::from_slice(
+        &std::fs::read(file).with_context(|| format!("reading {}", file.display()))?,
+    )
+    .with_context(|| format!("{} is not JSON", file.display()))?;
+    if req.pointer("/header/action").and_then(Value::as_str) != Some("disburse") {
+        bail!("{}: header.action must be \"disburse\"", file.display());
+    }
+    let transaction_id = req
+        .pointer("/message/transaction_id")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty() && t.len() <= 99)
+        .ok_or_else(|| {
+            anyhow!(
+                "{}: message.transaction_id (1..=99 characters) is required",
+                file.display()
+            )
+        })?
+        .to_string();
+    let items = req
+        .pointer("/message/disburse_request")
+        .and_then(Value::as_array)
+        .filter(|a| (1..=DISBURSE_MAX).contains(&a.len()))
+        .ok_or_else(|| {
+            anyhow!(
+                "{}: message.disburse_request must list 1..={DISBURSE_MAX} disbursements",
+                file.display()
+            )
+        })?;
+
+    // The programs named, with their currencies.
+    let session = bulk::Session::open(signer).await?;
+    let mut currencies = BTreeMap::new();
+    let named: BTreeSet<&str> = items
+        .iter()
+        .filter_map(|d| d["payer_fa"].as_str()?.strip_prefix("publica:program:"))
+        .filter(|p| publica_money::model::valid_id(p))
+        .collect();
+    for p in named {
+        let (s, v) = session.client.get(&format!("/v1/programs/{p}")).await?;
+        if s == 200 {
+            if let Some(c) = v["program"]["currency"].as_str() {
+                currencies.insert(p.to_string(), c.to_string());
+            }
+        }
+    }
+
+    let mut answers: Vec<Value> = Vec::with_capacity(items.len());
+    let mut calls = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (i, d) in items.iter().enumerate() {
+        let reference = d["reference_id"].as_str().unwrap_or_default();
+        let mut answer = json!({
+            "reference_id": reference,
+            "payer_fa": d["payer_fa"], "payee_fa": d["payee_fa"],
+            "amount": d["amount"], "currency_code": d["currency_code"],
+        });
+        let checked = if reference.is_empty() || reference.len() > 99 {
+            Err((
+                "rjct.reference_id.invalid",
+                "reference_id must be 1..=99 characters".to_string(),
+            ))
+        } else if !seen.insert(reference.to_string()) {
+            Err((
+                "rjct.reference_id.duplicate",
+                "reference_id appears twice in the request".to_string(),
+            ))
+        } else {
+            check_disbursement(d, default_period, &currencies)
+        };
+        match checked {
+            Ok(x) => {
+                calls.push(Call {
+                    line: i,
+                    module: "programs",
+                    method: "payout",
+                    args: json!({"agency": agency, "program": x.program, "account": x.account, "period": x.period, "expected_amount": x.amount.to_string()}),
+                });
+            }
+            Err((code, why)) => {
+                answer["status"] = json!("rjct");
+                answer["status_reason_code"] = json!(code);
+                answer["status_reason_message"] = json!(why);
+            }
+        }
+        answers.push(answer);
+    }
+    let done = session.submit(&calls).await?;
+    for (c, d) in calls.iter().zip(&done) {
+        let a = &mut answers[c.line];
+        match d {
+            bulk::Done::Committed {
+                tx_id,
+                height,
+                outcome,
+            } => {
+                if outcome["status"] == "ok" {
+                    a["status"] = json!("succ");
+                } else {
+                    a["status"] = json!("rjct");
+                    a["status_reason_code"] = outcome["error"]["code"].clone();
+                    a["status_reason_message"] = outcome["error"]["message"].clone();
+                }
+                a["instruction"] = json!(format!("publica transaction {tx_id} in block {height}"));
+            }
+            bulk::Done::Rejected { error } => {
+                a["status"] = json!("rjct");
+                a["status_reason_code"] = error["code"].clone();
+                a["status_reason_message"] = error["message"].clone();
+            }
+        }
+    }
+    let now = period::timestamp(publica_types::now_ms());
+    for a in &mut answers {
+        a["timestamp"] = json!(now);
+    }
+    let succ = answers.iter().filter(|a| a["status"] == "succ").count();
+    let total = answers.len();
+    let doc = json!({
+        "header": {
+            "version": "1.0.0",
+            "message_id": format!("{transaction_id}/on-disburse"),
+            "message_ts": now,
+            "action": "on-disburse",
+            "status": "succ",
+            "sender_id": "publica",
+            "receiver_id": req.pointer("/header/sender_id"),
+            "total_count": total,
+            "completed_count": succ,
+        },
+        "message": {"transaction_id": transaction_id, "disburse_response": answers},
+    });
+    write_out(out, &pretty(&doc))?;
+    if succ != total {
+        bail!(
+            "{} of {total} disbursements were refused; see the on-disburse answer",
+            total - succ
+        );
+    }
+    Ok(())
+}
