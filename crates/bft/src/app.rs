@@ -1,0 +1,228 @@
+//! Publica as the engine's application: proposals are batches from this
+//! validator's mempool; a vote needs the header hash the proposal names
+//! (at the last height its proposer executed) to equal this validator's
+//! own, valid signatures and a sane time; finalized blocks are executed in
+//! height order.
+
+use crate::block::{BftBlock, BLOCK_BYTES_MAX};
+use crate::ledger::Ledger;
+use commonware_actor::Feedback;
+use commonware_consensus::{
+    marshal::{ancestry::Ancestry, Update},
+    simplex::{scheme::ed25519, types::Context},
+    Application, Heightable, Reporter,
+};
+use commonware_cryptography::{ed25519::PublicKey, sha256::Digest, Digested, Digestible};
+use commonware_runtime::Clock;
+use commonware_utils::Acknowledgement;
+use futures::StreamExt;
+use publica_types::limits::BLOCK_TXS_MAX;
+use publica_types::Envelope;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, UNIX_EPOCH};
+
+/// How far ahead of a validator's clock a proposal's time may be.
+pub const CLOCK_DRIFT_MAX_MS: u64 = 10_000;
+/// How often a proposal or vote waiting for the parent's execution looks.
+const WAIT_STEP: Duration = Duration::from_millis(5);
+
+/// Faults a test validator can be told to commit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Proposes blocks naming a header it did not compute.
+    WrongExecutedHeader,
+}
+
+/// One validator's application.
+#[derive(Clone)]
+pub struct PublicaApp {
+    ledger: Arc<Mutex<Ledger>>,
+    mempool: Arc<Mutex<VecDeque<Envelope>>>,
+    fault: Option<Fault>,
+    /// Most transactions per proposal.
+    block_txs_max: usize,
+}
+
+fn now_ms(clock: &impl Clock) -> u64 {
+    clock
+        .current()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+impl PublicaApp {
+    /// An application over `ledger`.
+    pub fn new(ledger: Ledger) -> Self {
+        PublicaApp {
+            ledger: Arc::new(Mutex::new(ledger)),
+            mempool: Arc::default(),
+            fault: None,
+            block_txs_max: BLOCK_TXS_MAX.min(5_000),
+        }
+    }
+
+    /// The same validator, misbehaving.
+    pub fn with_fault(mut self, fault: Fault) -> Self {
+        self.fault = Some(fault);
+        self
+    }
+
+    /// Queues a transaction for this validator's next proposals.
+    pub fn submit(&self, tx: Envelope) {
+        self.mempool.lock().expect("mempool").push_back(tx);
+    }
+
+    /// Reads the ledger.
+    pub fn with_ledger<T>(&self, f: impl FnOnce(&Ledger) -> T) -> T {
+        f(&self.ledger.lock().expect("ledger"))
+    }
+
+    /// Waits until the ledger has executed `height`.
+    async fn executed(&self, clock: &impl Clock, height: u64) {
+        while self.with_ledger(|l| l.height()) < height {
+            clock.sleep(WAIT_STEP).await;
+        }
+    }
+
+    /// Takes up to `block_txs_max` pending transactions not yet committed.
+    fn take_batch(&self) -> Vec<Vec<u8>> {
+        let mut pool = self.mempool.lock().expect("mempool");
+        let ledger = self.ledger.lock().expect("ledger");
+        let mut txs = Vec::new();
+        let mut bytes = 0;
+        while txs.len() < self.block_txs_max {
+            let Some(tx) = pool.pop_front() else { break };
+            if tx.body.nonce <= ledger.committed_nonce(&tx.signer) {
+                continue;
+            }
+            let raw = serde_json::to_vec(&tx).expect("envelopes encode");
+            if bytes + raw.len() > BLOCK_BYTES_MAX {
+                pool.push_front(tx);
+                break;
+            }
+            bytes += raw.len();
+            txs.push(raw);
+        }
+        txs
+    }
+}
+
+impl<E: Clock + Send + Sync + 'static> Application<E> for PublicaApp {
+    type SigningScheme = ed25519::Scheme;
+    type Context = Context<Digest, PublicKey>;
+    type Block = BftBlock;
+    type Input = ();
+
+    async fn propose(
+        &mut self,
+        (clock, _): (E, Self::Context),
+        ancestry: impl Ancestry<Self::Block>,
+        _: (),
+    ) -> Option<Digested<Self::Block>> {
+        let parent = ancestry.peek()?.clone();
+        // The parent may be certified and not yet final; its own claim was
+        // checked by a quorum, so reaching it keeps claims monotonic.
+        self.executed(&clock, parent.inner().executed_height).await;
+        let (executed_height, mut executed_header_hash, ours) = self.with_ledger(|l| {
+            let h = l.height().min(parent.height().get());
+            let ours = on_chain(l, parent.height().get(), &parent.digest());
+            (h, l.header_hash(h).unwrap_or_default(), ours)
+        });
+        if !ours {
+            return None;
+        }
+        if self.fault == Some(Fault::WrongExecutedHeader) {
+            executed_header_hash[0] ^= 1;
+        }
+        let block = BftBlock {
+            parent: parent.digest(),
+            height: parent.height().next(),
+            time_ms: now_ms(&clock).max(parent.inner().time_ms + 1),
+            executed_height,
+            executed_header_hash,
+            txs: self.take_batch(),
+        };
+        let digest = block.digest();
+        Some(Digested::precomputed(block, digest))
+    }
+
+    async fn verify(
+        &mut self,
+        (clock, _): (E, Self::Context),
+        ancestry: impl Ancestry<Self::Block>,
+    ) -> bool {
+        let mut chain = ancestry.clone();
+        let (Some(candidate), Some(parent)) = (chain.next().await, chain.next().await) else {
+            return false;
+        };
+        let (block, height) = (candidate.inner(), candidate.height().get());
+        let refuse = |why: &str| {
+            tracing::warn!(height, reason = why, "refusing a proposal");
+            false
+        };
+        if block.executed_height < parent.inner().executed_height || block.executed_height >= height
+        {
+            return refuse("executed height out of order");
+        }
+        if block.time_ms <= parent.inner().time_ms
+            || block.time_ms > now_ms(&clock) + CLOCK_DRIFT_MAX_MS
+        {
+            return refuse("time out of bounds");
+        }
+        if let Err(e) = Ledger::check_transactions(block) {
+            return refuse(&e.0);
+        }
+        // The named height is final somewhere, so it reaches this validator;
+        // waiting abstains until then (the engine may move on).
+        self.executed(&clock, block.executed_height).await;
+        let (header, ours) = self.with_ledger(|l| {
+            (
+                l.header_hash(block.executed_height),
+                on_chain(l, parent.height().get(), &parent.digest()),
+            )
+        });
+        if !ours {
+            return refuse("the parent conflicts with this validator's finalized chain");
+        }
+        if header != Some(block.executed_header_hash) {
+            return refuse("names a header this validator did not compute");
+        }
+        true
+    }
+}
+
+/// False when `digest` at `height` conflicts with what `l` finalized there.
+fn on_chain(l: &Ledger, height: u64, digest: &Digest) -> bool {
+    match height {
+        0 => *digest == BftBlock::genesis().digest(),
+        h if h <= l.height() => l.digest_at(h) == Some(*digest),
+        _ => true,
+    }
+}
+
+impl Reporter for PublicaApp {
+    type Activity = Update<BftBlock>;
+
+    fn report(&mut self, activity: Self::Activity) -> Feedback {
+        if let Update::Block(block, ack) = activity {
+            let height = block.height().get();
+            let mut ledger = self.ledger.lock().expect("ledger");
+            if height > ledger.height() {
+                if let Err(e) = ledger.execute(block.inner()) {
+                    // Finalized by a quorum yet not executable here: this
+                    // copy diverged; withholding the ack stops the marshal.
+                    tracing::error!(height, reason = %e.0, "cannot execute a finalized block");
+                    return Feedback::Ok;
+                }
+            } else if height > 0 && ledger.digest_at(height) != Some(block.digest()) {
+                tracing::error!(height, "a second, different block finalized at one height");
+                return Feedback::Ok;
+            }
+            drop(ledger);
+            ack.acknowledge();
+        }
+        Feedback::Ok
+    }
+}

@@ -1,0 +1,20 @@
+//! Publica's chain ordered by an existing BFT engine: commonware's simplex
+//! consensus with its marshal (ordered delivery of finalized blocks, block
+//! broadcast, backfill). See `docs/adr/0001-bft-engine.md`.
+//!
+//! - [`BftBlock`]: what the engine orders (signed transactions, time, and
+//!   the proposer's hash of the parent's Publica header).
+//! - [`Ledger`]: one validator's execution of finalized blocks with the
+//!   Publica runtime.
+//! - [`PublicaApp`]: the engine's application (propose, verify, execute).
+//! - [`sim`]: a deterministic, seed-replayable N-validator simulation with
+//!   partitions, slow links and faulty validators.
+
+pub mod app;
+pub mod block;
+pub mod ledger;
+pub mod sim;
+
+pub use app::{Fault, PublicaApp};
+pub use block::BftBlock;
+pub use ledger::{Invalid, Ledger};

@@ -1,0 +1,310 @@
+//! Four validators in a deterministic simulation: they finalize the same
+//! Publica blocks (same header hashes, same state roots) while a validator
+//! is partitioned away and comes back, and while one is slow; two down halt
+//! the chain without a
+//! fork and it resumes when they return; a validator proposing a parent
+//! header it did not compute never gets a block finalized. Each scenario
+//! runs under several seeds; a seed replays the same run (checked).
+
+use commonware_runtime::{deterministic, Clock, Runner as _};
+use publica_bft::sim::{link, validator_keys, SimNetwork};
+use publica_bft::{Fault, Ledger, PublicaApp};
+use publica_crypto::Keypair;
+use publica_runtime::Runtime;
+use publica_state::StateTree;
+use publica_types::{Envelope, Expiry, TxBody};
+use serde_json::json;
+use std::time::Duration;
+
+const CHAIN: &str = "publica-sim";
+const N: usize = 4;
+
+/// Seeds 1..=8, or only `PUBLICA_SIM_SEED` (to replay a failing one).
+fn seeds() -> Vec<u64> {
+    let seeds = match std::env::var("PUBLICA_SIM_SEED") {
+        Ok(s) => vec![s.parse().expect("PUBLICA_SIM_SEED is a number")],
+        Err(_) => (1..=8).collect(),
+    };
+    seeds
+        .into_iter()
+        .inspect(|s| eprintln!("seed {s} (PUBLICA_SIM_SEED={s} replays it)"))
+        .collect()
+}
+
+/// Account `a`'s `n`-th transaction: register, then notes.
+fn tx(a: u8, n: u64) -> Envelope {
+    let kp = Keypair::from_seed([a; 32]);
+    let (method, args) = if n == 1 {
+        ("register_account", json!({}))
+    } else {
+        ("set_note", json!({"note": format!("note {n} of {a}")}))
+    };
+    let body = TxBody::new(CHAIN, n, Expiry::Height(1 << 30), "system", method, args);
+    kp.sign_tx(kp.account(), body).expect("signs")
+}
+
+fn apps(faulty: Option<(usize, Fault)>) -> Vec<PublicaApp> {
+    (0..N)
+        .map(|i| {
+            let app = PublicaApp::new(Ledger::new(CHAIN, Runtime::new(), StateTree::new()));
+            match faulty {
+                Some((f, fault)) if f == i => app.with_fault(fault),
+                _ => app,
+            }
+        })
+        .collect()
+}
+
+async fn start(context: &deterministic::Context, apps: &[PublicaApp]) -> SimNetwork {
+    let mut net = SimNetwork::start(context, validator_keys(N)).await;
+    net.connect_all(link(20, 2)).await;
+    for (i, app) in apps.iter().enumerate() {
+        net.start_validator(context, i, app.clone()).await;
+    }
+    net
+}
+
+/// Waits (in virtual time, at most `limit`) until `ok` holds for every
+/// validator in `who`.
+async fn until(
+    context: &deterministic::Context,
+    apps: &[PublicaApp],
+    who: &[usize],
+    limit: Duration,
+    ok: impl Fn(&Ledger) -> bool,
+) -> bool {
+    let deadline = context.current() + limit;
+    loop {
+        if who.iter().all(|&i| apps[i].with_ledger(&ok)) {
+            return true;
+        }
+        if context.current() >= deadline {
+            return false;
+        }
+        context.sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn heights(apps: &[PublicaApp]) -> Vec<u64> {
+    apps.iter().map(|a| a.with_ledger(Ledger::height)).collect()
+}
+
+/// Every pair of validators agrees on every height both executed: header
+/// hash (which covers state root, results and log root). Returns a
+/// fingerprint of the common chain.
+fn agree(apps: &[PublicaApp], who: &[usize]) -> String {
+    let common = who
+        .iter()
+        .map(|&i| apps[i].with_ledger(Ledger::height))
+        .min()
+        .unwrap();
+    assert!(common > 0, "something was finalized");
+    let mut print = Vec::new();
+    for h in 1..=common {
+        let hashes: Vec<_> = who
+            .iter()
+            .map(|&i| apps[i].with_ledger(|l| l.header_hash(h).unwrap()))
+            .collect();
+        assert!(
+            hashes.windows(2).all(|w| w[0] == w[1]),
+            "validators differ at height {h}"
+        );
+        print.extend_from_slice(&hashes[0]);
+    }
+    format!("{common}:{}", publica_crypto::sha256(&print))
+}
+
+fn committed(l: &Ledger, accounts: std::ops::Range<u8>, nonce: u64) -> bool {
+    accounts
+        .into_iter()
+        .all(|a| l.committed_nonce(&Keypair::from_seed([a; 32]).account()) >= nonce)
+}
+
+fn all_ok(l: &Ledger) -> bool {
+    l.blocks().iter().all(|b| {
+        b.outcomes
+            .iter()
+            .all(|o| o.status == publica_types::TxStatus::Ok)
+    })
+}
+
+fn partition_run(seed: u64) -> String {
+    let cfg = deterministic::Config::new()
+        .with_seed(seed)
+        .with_timeout(Some(Duration::from_secs(600)));
+    deterministic::Runner::new(cfg).start(|context| async move {
+        let apps = apps(None);
+        let mut net = start(&context, &apps).await;
+        let all: Vec<usize> = (0..N).collect();
+        // Ten accounts, four transactions each, spread over the validators.
+        for n in 1..=4u64 {
+            for a in 0..10u8 {
+                apps[(a as usize + n as usize) % N].submit(tx(a, n));
+            }
+            assert!(
+                until(&context, &apps, &all, Duration::from_secs(60), |l| {
+                    committed(l, 0..10, n)
+                })
+                .await,
+                "round {n} committed: heights {:?}",
+                heights(&apps)
+            );
+        }
+        agree(&apps, &all);
+
+        // Validator 3 is cut off; the other three go on and commit more.
+        net.isolate(3).await;
+        let cut = heights(&apps)[3];
+        for a in 0..10u8 {
+            apps[a as usize % 3].submit(tx(a, 5));
+        }
+        let three = [0, 1, 2];
+        assert!(
+            until(
+                &context,
+                &apps,
+                &three,
+                Duration::from_secs(60),
+                |l| committed(l, 0..10, 5) && l.height() >= cut + 10
+            )
+            .await,
+            "three validators go on: {:?}",
+            heights(&apps)
+        );
+        assert!(
+            heights(&apps)[3] <= cut + 1,
+            "the isolated one cannot finalize alone"
+        );
+
+        // It returns and catches up through backfill, then agrees.
+        net.reconnect(3, link(20, 2)).await;
+        let target = heights(&apps)[..3].iter().copied().max().unwrap();
+        assert!(
+            until(&context, &apps, &[3], Duration::from_secs(60), |l| l
+                .height()
+                >= target)
+            .await,
+            "validator 3 catches up to {target}: {:?}",
+            heights(&apps)
+        );
+        agree(&apps, &all);
+
+        // Validator 1 becomes slow (300 ms links); everyone, it included,
+        // still commits and agrees.
+        net.isolate(1).await;
+        net.reconnect(1, link(300, 50)).await;
+        for a in 0..10u8 {
+            apps[a as usize % N].submit(tx(a, 6));
+        }
+        assert!(
+            until(&context, &apps, &all, Duration::from_secs(60), |l| {
+                committed(l, 0..10, 6)
+            })
+            .await,
+            "commits with a slow validator: {:?}",
+            heights(&apps)
+        );
+        for app in &apps {
+            assert!(app.with_ledger(all_ok), "every transaction succeeded");
+        }
+        agree(&apps, &all)
+    })
+}
+
+#[test]
+fn validators_agree_and_a_partitioned_one_catches_up() {
+    for seed in seeds() {
+        let first = partition_run(seed);
+        eprintln!("seed {seed}: common chain {first}");
+        if seed == 1 {
+            assert_eq!(
+                first,
+                partition_run(seed),
+                "seed {seed} replays the same run"
+            );
+        }
+    }
+}
+
+#[test]
+fn two_down_halts_without_a_fork_and_resumes() {
+    for seed in seeds() {
+        let cfg = deterministic::Config::new()
+            .with_seed(seed)
+            .with_timeout(Some(Duration::from_secs(600)));
+        deterministic::Runner::new(cfg).start(|context| async move {
+            let apps = apps(None);
+            let mut net = start(&context, &apps).await;
+            let all: Vec<usize> = (0..N).collect();
+            assert!(
+                until(&context, &apps, &all, Duration::from_secs(30), |l| l
+                    .height()
+                    >= 5)
+                .await
+            );
+            net.isolate(2).await;
+            net.isolate(3).await;
+            // Let blocks in flight settle, then nothing more is final.
+            context.sleep(Duration::from_secs(3)).await;
+            let halted = heights(&apps);
+            apps[0].submit(tx(7, 1));
+            context.sleep(Duration::from_secs(20)).await;
+            assert_eq!(
+                heights(&apps),
+                halted,
+                "no quorum, no new block (seed {seed})"
+            );
+            agree(&apps, &all);
+
+            net.reconnect(2, link(20, 2)).await;
+            net.reconnect(3, link(20, 2)).await;
+            let top = *halted.iter().max().unwrap();
+            assert!(
+                until(&context, &apps, &all, Duration::from_secs(60), |l| l
+                    .height()
+                    >= top + 5
+                    && committed(l, 7..8, 1))
+                .await,
+                "resumes: {:?}",
+                heights(&apps)
+            );
+            agree(&apps, &all);
+        });
+    }
+}
+
+#[test]
+fn a_validator_lying_about_the_parent_state_gets_nothing_finalized() {
+    for seed in seeds() {
+        let cfg = deterministic::Config::new()
+            .with_seed(seed)
+            .with_timeout(Some(Duration::from_secs(600)));
+        deterministic::Runner::new(cfg).start(|context| async move {
+            let apps = apps(Some((3, Fault::WrongExecutedHeader)));
+            let _net = start(&context, &apps).await;
+            let all: Vec<usize> = (0..N).collect();
+            // Its own transactions wait in its mempool: they are committed
+            // only if one of its proposals is finalized.
+            for a in 0..4u8 {
+                apps[3].submit(tx(40 + a, 1));
+                apps[a as usize % 3].submit(tx(a, 1));
+            }
+            assert!(
+                until(&context, &apps, &all, Duration::from_secs(120), |l| l
+                    .height()
+                    >= 16
+                    && committed(l, 0..4, 1))
+                .await,
+                "the chain goes on: {:?}",
+                heights(&apps)
+            );
+            agree(&apps, &all);
+            for app in &apps {
+                assert!(
+                    app.with_ledger(|l| !committed(l, 40..41, 1) && !committed(l, 41..42, 1)),
+                    "none of the liar's proposals was finalized (seed {seed})"
+                );
+            }
+        });
+    }
+}
