@@ -5,6 +5,7 @@
 //! height order.
 
 use crate::block::{BftBlock, BLOCK_BYTES_MAX};
+use crate::finality::{Finality, Gossip};
 use crate::ledger::Ledger;
 use commonware_actor::Feedback;
 use commonware_consensus::{
@@ -18,12 +19,14 @@ use commonware_utils::Acknowledgement;
 use futures::StreamExt;
 use publica_types::limits::BLOCK_TXS_MAX;
 use publica_types::Envelope;
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, UNIX_EPOCH};
 
 /// How far ahead of a validator's clock a proposal's time may be.
 pub const CLOCK_DRIFT_MAX_MS: u64 = 10_000;
+/// Most transactions waiting in one validator's pool.
+pub const MEMPOOL_MAX: usize = 100_000;
 /// How often a proposal or vote waiting for the parent's execution looks.
 const WAIT_STEP: Duration = Duration::from_millis(5);
 
@@ -38,6 +41,7 @@ pub enum Fault {
 #[derive(Clone)]
 pub struct PublicaApp {
     ledger: Arc<Mutex<Ledger>>,
+    finality: Arc<Mutex<Finality>>,
     mempool: Arc<Mutex<VecDeque<Envelope>>>,
     fault: Option<Fault>,
     /// Most transactions per proposal.
@@ -53,10 +57,12 @@ fn now_ms(clock: &impl Clock) -> u64 {
 }
 
 impl PublicaApp {
-    /// An application over `ledger`.
-    pub fn new(ledger: Ledger) -> Self {
+    /// An application over `ledger`, cosigning executed checkpoints with
+    /// `finality`.
+    pub fn new(ledger: Ledger, finality: Finality) -> Self {
         PublicaApp {
             ledger: Arc::new(Mutex::new(ledger)),
+            finality: Arc::new(Mutex::new(finality)),
             mempool: Arc::default(),
             fault: None,
             block_txs_max: BLOCK_TXS_MAX.min(5_000),
@@ -69,14 +75,43 @@ impl PublicaApp {
         self
     }
 
-    /// Queues a transaction for this validator's next proposals.
-    pub fn submit(&self, tx: Envelope) {
-        self.mempool.lock().expect("mempool").push_back(tx);
+    /// Queues a transaction for this validator's next proposals; false
+    /// when the pool is full.
+    pub fn submit(&self, tx: Envelope) -> bool {
+        let mut pool = self.mempool.lock().expect("mempool");
+        if pool.len() >= MEMPOOL_MAX {
+            return false;
+        }
+        pool.push_back(tx);
+        true
     }
 
     /// Reads the ledger.
     pub fn with_ledger<T>(&self, f: impl FnOnce(&Ledger) -> T) -> T {
         f(&self.ledger.lock().expect("ledger"))
+    }
+
+    /// Reads the finality state (final checkpoints, the cosigner set).
+    pub fn with_finality<T>(&self, f: impl FnOnce(&Finality) -> T) -> T {
+        f(&self.finality.lock().expect("finality"))
+    }
+
+    /// A peer's gossip message; returns the answers for that peer.
+    pub fn gossip_in(&self, raw: &[u8]) -> Vec<Gossip> {
+        let mut reply = Vec::new();
+        if let Some(msg) = Gossip::decode(raw) {
+            self.finality
+                .lock()
+                .expect("finality")
+                .receive(msg, &mut reply);
+        }
+        reply
+    }
+
+    /// Gossip for every peer (and, with `ask`, requests for missing final
+    /// checkpoints).
+    pub fn gossip_out(&self, ask: bool) -> Vec<Gossip> {
+        self.finality.lock().expect("finality").drain(ask)
     }
 
     /// Waits until the ledger has executed `height`.
@@ -86,20 +121,25 @@ impl PublicaApp {
         }
     }
 
-    /// Takes up to `block_txs_max` pending transactions not yet committed.
-    fn take_batch(&self) -> Vec<Vec<u8>> {
+    /// Up to `block_txs_max` pending transactions: not committed, and not
+    /// in the proposal's unfinalized ancestors (`pending`, their encodings).
+    /// Transactions stay in the pool until committed, so a proposal that is
+    /// never finalized loses none.
+    fn take_batch(&self, pending: &HashSet<Vec<u8>>) -> Vec<Vec<u8>> {
         let mut pool = self.mempool.lock().expect("mempool");
         let ledger = self.ledger.lock().expect("ledger");
+        pool.retain(|tx| tx.body.nonce > ledger.committed_nonce(&tx.signer));
         let mut txs = Vec::new();
         let mut bytes = 0;
-        while txs.len() < self.block_txs_max {
-            let Some(tx) = pool.pop_front() else { break };
-            if tx.body.nonce <= ledger.committed_nonce(&tx.signer) {
+        for tx in pool.iter() {
+            if txs.len() == self.block_txs_max {
+                break;
+            }
+            let raw = serde_json::to_vec(tx).expect("envelopes encode");
+            if pending.contains(&raw) {
                 continue;
             }
-            let raw = serde_json::to_vec(&tx).expect("envelopes encode");
             if bytes + raw.len() > BLOCK_BYTES_MAX {
-                pool.push_front(tx);
                 break;
             }
             bytes += raw.len();
@@ -133,6 +173,15 @@ impl<E: Clock + Send + Sync + 'static> Application<E> for PublicaApp {
         if !ours {
             return None;
         }
+        // Transactions already in the unfinalized ancestors stay out.
+        let mut pending = HashSet::new();
+        let mut chain = ancestry.clone();
+        while let Some(b) = chain.next().await {
+            if b.height().get() <= executed_height {
+                break;
+            }
+            pending.extend(b.inner().txs.iter().cloned());
+        }
         if self.fault == Some(Fault::WrongExecutedHeader) {
             executed_header_hash[0] ^= 1;
         }
@@ -142,7 +191,7 @@ impl<E: Clock + Send + Sync + 'static> Application<E> for PublicaApp {
             time_ms: now_ms(&clock).max(parent.inner().time_ms + 1),
             executed_height,
             executed_header_hash,
-            txs: self.take_batch(),
+            txs: self.take_batch(&pending),
         };
         let digest = block.digest();
         Some(Digested::precomputed(block, digest))
@@ -209,7 +258,8 @@ impl Reporter for PublicaApp {
         if let Update::Block(block, ack) = activity {
             let height = block.height().get();
             let mut ledger = self.ledger.lock().expect("ledger");
-            if height > ledger.height() {
+            let fresh = height > ledger.height();
+            if fresh {
                 if let Err(e) = ledger.execute(block.inner()) {
                     // Finalized by a quorum yet not executable here: this
                     // copy diverged; withholding the ack stops the marshal.
@@ -219,6 +269,16 @@ impl Reporter for PublicaApp {
             } else if height > 0 && ledger.digest_at(height) != Some(block.digest()) {
                 tracing::error!(height, "a second, different block finalized at one height");
                 return Feedback::Ok;
+            }
+            if fresh {
+                let header = &ledger.blocks()[height as usize - 1].header;
+                let mut finality = self.finality.lock().expect("finality");
+                let checkpoint = publica_log::Checkpoint {
+                    origin: finality.origin().to_string(),
+                    size: header.log_size,
+                    root: header.log_root,
+                };
+                finality.executed(height, &checkpoint, header.time_ms / 1000);
             }
             drop(ledger);
             ack.acknowledge();

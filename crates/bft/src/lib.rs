@@ -7,14 +7,18 @@
 //! - [`Ledger`]: one validator's execution of finalized blocks with the
 //!   Publica runtime.
 //! - [`PublicaApp`]: the engine's application (propose, verify, execute).
+//! - [`Finality`]: cosigned checkpoints (C2SP `cosignature/v1`) from a
+//!   quorum of validators, the finality evidence receipts carry.
 //! - [`sim`]: a deterministic, seed-replayable N-validator simulation with
 //!   partitions, slow links and faulty validators.
 
 pub mod app;
 pub mod block;
+pub mod finality;
 pub mod ledger;
 pub mod sim;
 
 pub use app::{Fault, PublicaApp};
 pub use block::BftBlock;
+pub use finality::{Finality, Gossip};
 pub use ledger::{Invalid, Ledger};

@@ -6,6 +6,7 @@
 
 use crate::app::PublicaApp;
 use crate::block::BftBlock;
+use crate::finality::{run_gossip, Finality};
 use commonware_broadcast::buffered;
 use commonware_consensus::{
     marshal::{
@@ -30,9 +31,12 @@ use commonware_cryptography::{
 };
 use commonware_p2p::simulated::{self, Link, Network, Oracle};
 use commonware_parallel::Sequential;
-use commonware_runtime::{buffer::paged::CacheRef, deterministic, Quota, Supervisor as _};
+use commonware_runtime::{
+    buffer::paged::CacheRef, deterministic, Quota, Spawner as _, Supervisor as _,
+};
 use commonware_storage::archive::immutable;
 use commonware_utils::{ordered::Set, NZDuration, NZUsize, TryCollect as _, NZU16, NZU32, NZU64};
+use publica_log::Cosigner;
 use std::time::Duration;
 
 /// Signing namespace of consensus messages.
@@ -97,6 +101,27 @@ pub fn validator_keys(n: usize) -> Vec<PrivateKey> {
     (0..n as u64)
         .map(|i| PrivateKey::from_seed(0xb0b0 + i))
         .collect()
+}
+
+/// Origin of the simulated chain's transparency log.
+pub const ORIGIN: &str = "publica.sim/log";
+
+/// Validator `i`'s cosigning key (distinct from its consensus key).
+pub fn cosigner(i: usize) -> Cosigner {
+    Cosigner::new(
+        &format!("validator-{i}.publica.sim"),
+        publica_crypto::Keypair::from_seed([0xc0 ^ i as u8; 32]),
+    )
+    .expect("a valid cosigner name")
+}
+
+/// Validator `i`'s finality state in an `n`-validator network.
+pub fn finality(i: usize, n: usize) -> Finality {
+    Finality::new(
+        ORIGIN,
+        cosigner(i),
+        (0..n).map(|j| cosigner(j).key()).collect(),
+    )
 }
 
 /// The simulated network, with every validator's public key.
@@ -274,6 +299,7 @@ impl SimNetwork {
 
         // Consensus itself on channels 3 (votes), 4 (certificates), 5
         // (resolving certificates).
+        let gossip_app = app.clone();
         let wrapper = Inline::new(
             context.child("inline"),
             app,
@@ -315,5 +341,11 @@ impl SimNetwork {
         let certificates = control.register(4, quota).await.expect("channel 4");
         let resolving = control.register(5, quota).await.expect("channel 5");
         engine.start(votes, certificates, resolving);
+
+        // Cosignatures of executed checkpoints (6).
+        let (tx, rx) = control.register(6, quota).await.expect("channel 6");
+        context
+            .child("cosign")
+            .spawn(move |ctx| run_gossip(ctx, gossip_app, tx, rx));
     }
 }

@@ -3,13 +3,17 @@
 //! is partitioned away and comes back, and while one is slow; two down halt
 //! the chain without a
 //! fork and it resumes when they return; a validator proposing a parent
-//! header it did not compute never gets a block finalized. Each scenario
+//! header it did not compute never gets a block finalized. Every executed
+//! height ends with a checkpoint cosigned by a quorum, which opens offline
+//! against the validators' cosigner keys (also for the validator that was
+//! away and caught up). Each scenario
 //! runs under several seeds; a seed replays the same run (checked).
 
 use commonware_runtime::{deterministic, Clock, Runner as _};
-use publica_bft::sim::{link, validator_keys, SimNetwork};
+use publica_bft::sim::{finality, link, validator_keys, SimNetwork, ORIGIN};
 use publica_bft::{Fault, Ledger, PublicaApp};
 use publica_crypto::Keypair;
+use publica_log::open_cosigned;
 use publica_runtime::Runtime;
 use publica_state::StateTree;
 use publica_types::{Envelope, Expiry, TxBody};
@@ -21,14 +25,10 @@ const N: usize = 4;
 
 /// Seeds 1..=8, or only `PUBLICA_SIM_SEED` (to replay a failing one).
 fn seeds() -> Vec<u64> {
-    let seeds = match std::env::var("PUBLICA_SIM_SEED") {
+    match std::env::var("PUBLICA_SIM_SEED") {
         Ok(s) => vec![s.parse().expect("PUBLICA_SIM_SEED is a number")],
         Err(_) => (1..=8).collect(),
-    };
-    seeds
-        .into_iter()
-        .inspect(|s| eprintln!("seed {s} (PUBLICA_SIM_SEED={s} replays it)"))
-        .collect()
+    }
 }
 
 /// Account `a`'s `n`-th transaction: register, then notes.
@@ -46,7 +46,10 @@ fn tx(a: u8, n: u64) -> Envelope {
 fn apps(faulty: Option<(usize, Fault)>) -> Vec<PublicaApp> {
     (0..N)
         .map(|i| {
-            let app = PublicaApp::new(Ledger::new(CHAIN, Runtime::new(), StateTree::new()));
+            let app = PublicaApp::new(
+                Ledger::new(CHAIN, Runtime::new(), StateTree::new()),
+                finality(i, N),
+            );
             match faulty {
                 Some((f, fault)) if f == i => app.with_fault(fault),
                 _ => app,
@@ -114,6 +117,39 @@ fn agree(apps: &[PublicaApp], who: &[usize]) -> String {
     format!("{common}:{}", publica_crypto::sha256(&print))
 }
 
+/// Every validator in `who` gets, for every height all of them executed, a
+/// checkpoint cosigned by a quorum of the set, which opens offline against
+/// the cosigner keys alone and matches its own header.
+async fn final_everywhere(context: &deterministic::Context, apps: &[PublicaApp], who: &[usize]) {
+    let common = who
+        .iter()
+        .map(|&i| apps[i].with_ledger(Ledger::height))
+        .min()
+        .unwrap();
+    let all_final = || {
+        who.iter().all(|&i| {
+            apps[i].with_finality(|f| (1..=common).all(|h| f.final_checkpoint(h).is_some()))
+        })
+    };
+    let deadline = context.current() + Duration::from_secs(30);
+    while !all_final() {
+        assert!(
+            context.current() < deadline,
+            "final checkpoints up to {common} everywhere"
+        );
+        context.sleep(Duration::from_millis(50)).await;
+    }
+    let keys = apps[0].with_finality(|f| f.set().to_vec());
+    for &i in who {
+        for h in 1..=common {
+            let note = apps[i].with_finality(|f| f.final_checkpoint(h).unwrap().clone());
+            let cp = open_cosigned(&note, &keys, 3, ORIGIN).expect("opens with 3 of 4");
+            let header = apps[i].with_ledger(|l| l.blocks()[h as usize - 1].header.clone());
+            assert_eq!((cp.size, cp.root), (header.log_size, header.log_root));
+        }
+    }
+}
+
 fn committed(l: &Ledger, accounts: std::ops::Range<u8>, nonce: u64) -> bool {
     accounts
         .into_iter()
@@ -129,6 +165,7 @@ fn all_ok(l: &Ledger) -> bool {
 }
 
 fn partition_run(seed: u64) -> String {
+    eprintln!("seed {seed} (PUBLICA_SIM_SEED={seed} replays it)");
     let cfg = deterministic::Config::new()
         .with_seed(seed)
         .with_timeout(Some(Duration::from_secs(600)));
@@ -139,7 +176,7 @@ fn partition_run(seed: u64) -> String {
         // Ten accounts, four transactions each, spread over the validators.
         for n in 1..=4u64 {
             for a in 0..10u8 {
-                apps[(a as usize + n as usize) % N].submit(tx(a, n));
+                assert!(apps[(a as usize + n as usize) % N].submit(tx(a, n)));
             }
             assert!(
                 until(&context, &apps, &all, Duration::from_secs(60), |l| {
@@ -156,7 +193,7 @@ fn partition_run(seed: u64) -> String {
         net.isolate(3).await;
         let cut = heights(&apps)[3];
         for a in 0..10u8 {
-            apps[a as usize % 3].submit(tx(a, 5));
+            assert!(apps[a as usize % 3].submit(tx(a, 5)));
         }
         let three = [0, 1, 2];
         assert!(
@@ -194,7 +231,7 @@ fn partition_run(seed: u64) -> String {
         net.isolate(1).await;
         net.reconnect(1, link(300, 50)).await;
         for a in 0..10u8 {
-            apps[a as usize % N].submit(tx(a, 6));
+            assert!(apps[a as usize % N].submit(tx(a, 6)));
         }
         assert!(
             until(&context, &apps, &all, Duration::from_secs(60), |l| {
@@ -207,6 +244,7 @@ fn partition_run(seed: u64) -> String {
         for app in &apps {
             assert!(app.with_ledger(all_ok), "every transaction succeeded");
         }
+        final_everywhere(&context, &apps, &all).await;
         agree(&apps, &all)
     })
 }
@@ -229,6 +267,7 @@ fn validators_agree_and_a_partitioned_one_catches_up() {
 #[test]
 fn two_down_halts_without_a_fork_and_resumes() {
     for seed in seeds() {
+        eprintln!("seed {seed} (PUBLICA_SIM_SEED={seed} replays it)");
         let cfg = deterministic::Config::new()
             .with_seed(seed)
             .with_timeout(Some(Duration::from_secs(600)));
@@ -247,7 +286,7 @@ fn two_down_halts_without_a_fork_and_resumes() {
             // Let blocks in flight settle, then nothing more is final.
             context.sleep(Duration::from_secs(3)).await;
             let halted = heights(&apps);
-            apps[0].submit(tx(7, 1));
+            assert!(apps[0].submit(tx(7, 1)));
             context.sleep(Duration::from_secs(20)).await;
             assert_eq!(
                 heights(&apps),
@@ -269,6 +308,7 @@ fn two_down_halts_without_a_fork_and_resumes() {
                 heights(&apps)
             );
             agree(&apps, &all);
+            final_everywhere(&context, &apps, &all).await;
         });
     }
 }
@@ -276,6 +316,7 @@ fn two_down_halts_without_a_fork_and_resumes() {
 #[test]
 fn a_validator_lying_about_the_parent_state_gets_nothing_finalized() {
     for seed in seeds() {
+        eprintln!("seed {seed} (PUBLICA_SIM_SEED={seed} replays it)");
         let cfg = deterministic::Config::new()
             .with_seed(seed)
             .with_timeout(Some(Duration::from_secs(600)));
@@ -286,8 +327,8 @@ fn a_validator_lying_about_the_parent_state_gets_nothing_finalized() {
             // Its own transactions wait in its mempool: they are committed
             // only if one of its proposals is finalized.
             for a in 0..4u8 {
-                apps[3].submit(tx(40 + a, 1));
-                apps[a as usize % 3].submit(tx(a, 1));
+                assert!(apps[3].submit(tx(40 + a, 1)));
+                assert!(apps[a as usize % 3].submit(tx(a, 1)));
             }
             assert!(
                 until(&context, &apps, &all, Duration::from_secs(120), |l| l
@@ -305,6 +346,7 @@ fn a_validator_lying_about_the_parent_state_gets_nothing_finalized() {
                     "none of the liar's proposals was finalized (seed {seed})"
                 );
             }
+            final_everywhere(&context, &apps, &all).await;
         });
     }
 }

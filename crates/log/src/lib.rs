@@ -9,6 +9,7 @@
 //! - [`checkpoint`]: C2SP `tlog-checkpoint` bodies.
 
 pub mod checkpoint;
+pub mod cosign;
 pub mod hash;
 pub mod note;
 pub mod proof;
@@ -16,6 +17,7 @@ pub mod tiles;
 pub mod tree;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
+pub use cosign::{open_cosigned, quorum, CosignError, Cosigner, CosignerKey};
 pub use hash::{leaf_hash, node_hash, root};
 pub use note::{NoteError, NoteSigner, NoteVerifier};
 pub use proof::{verify_consistency, verify_inclusion, ProofError};

@@ -37,11 +37,16 @@ pub enum NoteError {
 
 /// The 4-byte key ID of an Ed25519 key under `name`.
 pub fn key_id(name: &str, public: &AccountId) -> [u8; 4] {
-    let h = sha256_parts(&[name.as_bytes(), b"\n", &[ED25519], public.as_bytes()]);
+    typed_key_id(ED25519, name, public)
+}
+
+/// `SHA-256(name || 0x0A || type || public key)[:4]`.
+pub(crate) fn typed_key_id(kind: u8, name: &str, public: &AccountId) -> [u8; 4] {
+    let h = sha256_parts(&[name.as_bytes(), b"\n", &[kind], public.as_bytes()]);
     [h.0[0], h.0[1], h.0[2], h.0[3]]
 }
 
-fn check_name(name: &str) -> bool {
+pub(crate) fn check_name(name: &str) -> bool {
     !name.is_empty()
         && !name.contains('+')
         && name.chars().all(|c| !c.is_whitespace() && !c.is_control())
@@ -98,7 +103,7 @@ impl NoteSigner {
     }
 }
 
-fn hex_lower(b: &[u8]) -> String {
+pub(crate) fn hex_lower(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
@@ -148,38 +153,9 @@ impl NoteVerifier {
 
     /// Verifies `note` and returns its text.
     pub fn verify<'a>(&self, note: &'a str) -> Result<&'a str, NoteError> {
-        let malformed = |m: &str| NoteError::Malformed(m.to_string());
-        if note.len() > NOTE_BYTES_MAX {
-            return Err(malformed("note too large"));
-        }
-        if note.chars().any(|c| c.is_control() && c != '\n') {
-            return Err(malformed("control characters other than newline"));
-        }
-        let split = note
-            .rfind("\n\n")
-            .ok_or_else(|| malformed("no blank line before the signatures"))?;
-        let text = &note[..split + 1];
-        let sigs = &note[split + 2..];
-        if !sigs.ends_with('\n') || sigs.len() < 2 {
-            return Err(malformed("signature lines must end in a newline"));
-        }
+        let (text, lines) = split_note(note)?;
         let mut found = false;
-        for (i, line) in sigs[..sigs.len() - 1].split('\n').enumerate() {
-            if i >= NOTE_SIGNATURES_MAX {
-                return Err(malformed("too many signatures"));
-            }
-            let rest = line.strip_prefix("\u{2014} ").ok_or_else(|| {
-                malformed("signature line must start with an em dash and a space")
-            })?;
-            let (name, b64) = rest
-                .rsplit_once(' ')
-                .ok_or_else(|| malformed("signature line needs a name and a signature"))?;
-            let blob = B64
-                .decode(b64)
-                .map_err(|_| malformed("signature is not base64"))?;
-            if blob.len() < 4 {
-                return Err(malformed("signature too short"));
-            }
+        for (name, blob) in lines {
             if name != self.name || blob[..4] != self.id {
                 continue; // Another key's signature: ignored, per the spec.
             }
@@ -195,6 +171,49 @@ impl NoteVerifier {
         }
         Ok(text)
     }
+}
+
+/// A signature line: key name and decoded blob (at least 4 bytes).
+pub(crate) type SignatureLine<'a> = (&'a str, Vec<u8>);
+
+/// Splits a note into its text (ending in a newline) and its signature
+/// lines, within the size and count limits.
+pub(crate) fn split_note(note: &str) -> Result<(&str, Vec<SignatureLine<'_>>), NoteError> {
+    let malformed = |m: &str| NoteError::Malformed(m.to_string());
+    if note.len() > NOTE_BYTES_MAX {
+        return Err(malformed("note too large"));
+    }
+    if note.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(malformed("control characters other than newline"));
+    }
+    let split = note
+        .rfind("\n\n")
+        .ok_or_else(|| malformed("no blank line before the signatures"))?;
+    let text = &note[..split + 1];
+    let sigs = &note[split + 2..];
+    if !sigs.ends_with('\n') || sigs.len() < 2 {
+        return Err(malformed("signature lines must end in a newline"));
+    }
+    let mut lines = Vec::new();
+    for (i, line) in sigs[..sigs.len() - 1].split('\n').enumerate() {
+        if i >= NOTE_SIGNATURES_MAX {
+            return Err(malformed("too many signatures"));
+        }
+        let rest = line
+            .strip_prefix("\u{2014} ")
+            .ok_or_else(|| malformed("signature line must start with an em dash and a space"))?;
+        let (name, b64) = rest
+            .rsplit_once(' ')
+            .ok_or_else(|| malformed("signature line needs a name and a signature"))?;
+        let blob = B64
+            .decode(b64)
+            .map_err(|_| malformed("signature is not base64"))?;
+        if blob.len() < 4 {
+            return Err(malformed("signature too short"));
+        }
+        lines.push((name, blob));
+    }
+    Ok((text, lines))
 }
 
 #[cfg(test)]
