@@ -5,6 +5,7 @@
 //! height order.
 
 use crate::block::{BftBlock, BLOCK_BYTES_MAX};
+use crate::evidence::Evidence;
 use crate::finality::{Finality, Gossip};
 use crate::ledger::Ledger;
 use commonware_actor::Feedback;
@@ -41,6 +42,7 @@ pub enum Fault {
 #[derive(Clone)]
 pub struct PublicaApp {
     ledger: Arc<Mutex<Ledger>>,
+    evidence: Arc<Mutex<Vec<Evidence>>>,
     finality: Arc<Mutex<Finality>>,
     mempool: Arc<Mutex<VecDeque<Envelope>>>,
     fault: Option<Fault>,
@@ -62,6 +64,7 @@ impl PublicaApp {
     pub fn new(ledger: Ledger, finality: Finality) -> Self {
         PublicaApp {
             ledger: Arc::new(Mutex::new(ledger)),
+            evidence: Arc::default(),
             finality: Arc::new(Mutex::new(finality)),
             mempool: Arc::default(),
             fault: None,
@@ -89,6 +92,16 @@ impl PublicaApp {
     /// Reads the ledger.
     pub fn with_ledger<T>(&self, f: impl FnOnce(&Ledger) -> T) -> T {
         f(&self.ledger.lock().expect("ledger"))
+    }
+
+    /// Misbehaviour the engine proved so far.
+    pub fn evidence(&self) -> Vec<Evidence> {
+        self.evidence.lock().expect("evidence").clone()
+    }
+
+    /// Where the engine's evidence is recorded.
+    pub fn evidence_log(&self) -> Arc<Mutex<Vec<Evidence>>> {
+        self.evidence.clone()
     }
 
     /// Reads the finality state (final checkpoints, the cosigner set).

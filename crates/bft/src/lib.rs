@@ -7,6 +7,7 @@
 //! - [`Ledger`]: one validator's execution of finalized blocks with the
 //!   Publica runtime.
 //! - [`PublicaApp`]: the engine's application (propose, verify, execute).
+//! - [`Evidence`]: proven equivocations, recorded from the engine.
 //! - [`Finality`]: cosigned checkpoints (C2SP `cosignature/v1`) from a
 //!   quorum of validators, the finality evidence receipts carry.
 //! - [`sim`]: a deterministic, seed-replayable N-validator simulation with
@@ -14,11 +15,13 @@
 
 pub mod app;
 pub mod block;
+pub mod evidence;
 pub mod finality;
 pub mod ledger;
 pub mod sim;
 
 pub use app::{Fault, PublicaApp};
 pub use block::BftBlock;
+pub use evidence::Evidence;
 pub use finality::{Finality, Gossip};
 pub use ledger::{Invalid, Ledger};

@@ -6,6 +6,7 @@
 
 use crate::app::PublicaApp;
 use crate::block::BftBlock;
+use crate::evidence::EvidenceReporter;
 use crate::finality::{run_gossip, Finality};
 use commonware_broadcast::buffered;
 use commonware_consensus::{
@@ -300,6 +301,7 @@ impl SimNetwork {
         // Consensus itself on channels 3 (votes), 4 (certificates), 5
         // (resolving certificates).
         let gossip_app = app.clone();
+        let evidence = app.evidence_log();
         let wrapper = Inline::new(
             context.child("inline"),
             app,
@@ -314,7 +316,7 @@ impl SimNetwork {
                 blocker: self.oracle.control(me.clone()),
                 automaton: wrapper.clone(),
                 relay: wrapper.clone(),
-                reporter: wrapper,
+                reporter: EvidenceReporter::new(wrapper, evidence),
                 strategy: Sequential,
                 partition: format!("{prefix}-simplex"),
                 mailbox_size: NZUsize!(1024),
@@ -334,7 +336,7 @@ impl SimNetwork {
                 fetch_timeout: NZDuration!(Duration::from_secs(1)),
                 fetch_retry_delay: Duration::from_millis(100),
                 forward: ForwardPolicy::Disabled,
-                track_historical_votes: false,
+                track_historical_votes: true,
             },
         );
         let votes = control.register(3, quota).await.expect("channel 3");

@@ -6,7 +6,9 @@
 //! header it did not compute never gets a block finalized. Every executed
 //! height ends with a checkpoint cosigned by a quorum, which opens offline
 //! against the validators' cosigner keys (also for the validator that was
-//! away and caught up). Each scenario
+//! away and caught up). An equivocating validator (the engine's own
+//! conflicter) is proven and recorded by every honest one; one sending junk
+//! on every channel is blocked; neither forks or stops the chain. Each scenario
 //! runs under several seeds; a seed replays the same run (checked).
 
 use commonware_runtime::{deterministic, Clock, Runner as _};
@@ -349,4 +351,121 @@ fn a_validator_lying_about_the_parent_state_gets_nothing_finalized() {
             final_everywhere(&context, &apps, &all).await;
         });
     }
+}
+
+/// Validator 0 is Byzantine: it equivocates (the engine's conflicter) and,
+/// with `garbage`, also floods every other channel with junk.
+fn byzantine_run(garbage: bool) {
+    use commonware_consensus::simplex::mocks::conflicter::{Config, Conflicter};
+    use commonware_consensus::simplex::scheme::ed25519;
+    use commonware_cryptography::Sha256;
+    use commonware_p2p::{Recipients, Sender as _};
+    use commonware_runtime::{Quota, Spawner as _, Supervisor as _};
+    use commonware_utils::NZU32;
+    for seed in seeds() {
+        eprintln!("seed {seed} (PUBLICA_SIM_SEED={seed} replays it)");
+        let cfg = deterministic::Config::new()
+            .with_seed(seed)
+            .with_timeout(Some(Duration::from_secs(600)));
+        deterministic::Runner::new(cfg).start(|context| async move {
+            let apps = apps(None);
+            let mut net = SimNetwork::start(&context, validator_keys(N)).await;
+            net.connect_all(link(20, 2)).await;
+            // Validator 0 runs the engine's equivocator: it signs two
+            // different notarize and finalize votes for every proposal.
+            let scheme = ed25519::Scheme::signer(
+                publica_bft::sim::NAMESPACE,
+                net.participants.clone(),
+                net.keys[0].clone(),
+            )
+            .unwrap();
+            let votes = net
+                .oracle
+                .control(net.key(0))
+                .register(3, Quota::per_second(NZU32!(100_000)))
+                .await
+                .unwrap();
+            Conflicter::<_, _, Sha256>::new(context.child("byzantine"), Config { scheme })
+                .start(votes);
+            // It also sends garbage on every other channel.
+            if garbage {
+                let control = net.oracle.control(net.key(0));
+                let mut senders = Vec::new();
+                for channel in [1, 2, 4, 5, 6] {
+                    let (tx, _rx) = control
+                        .register(channel, Quota::per_second(NZU32!(100_000)))
+                        .await
+                        .unwrap();
+                    senders.push((tx, _rx));
+                }
+                context.child("garbage").spawn(move |ctx| async move {
+                    for n in 0u64.. {
+                        ctx.sleep(Duration::from_millis(50)).await;
+                        let junk = publica_crypto::sha256(&n.to_be_bytes()).0;
+                        for (tx, _) in senders.iter_mut() {
+                            tx.send(
+                                Recipients::All,
+                                junk[..(n % 32) as usize + 1].to_vec(),
+                                false,
+                            );
+                        }
+                    }
+                });
+            }
+            let honest = [1, 2, 3];
+            for &i in &honest {
+                net.start_validator(&context, i, apps[i].clone()).await;
+            }
+            for a in 0..6u8 {
+                assert!(apps[1 + a as usize % 3].submit(tx(a, 1)));
+            }
+            assert!(
+                until(&context, &apps, &honest, Duration::from_secs(120), |l| l
+                    .height()
+                    >= 10
+                    && committed(l, 0..6, 1))
+                .await,
+                "the honest three go on: {:?}",
+                heights(&apps)
+            );
+            agree(&apps, &honest);
+            final_everywhere(&context, &apps, &honest).await;
+            // Junk gets the sender blocked by every honest validator;
+            // otherwise each of them holds proof against validator 0, and
+            // only against it.
+            if garbage {
+                let blocked = net.oracle.blocked().await.unwrap();
+                for &i in &honest {
+                    assert!(
+                        blocked.contains(&(net.key(i), net.key(0))),
+                        "{i} blocks the sender of junk"
+                    );
+                }
+                assert!(blocked.iter().all(|(_, b)| *b == net.key(0)));
+                return;
+            }
+            let offender = net.participants.position(&net.key(0)).unwrap() as u32;
+            for &i in &honest {
+                let ev = apps[i].evidence();
+                assert!(
+                    !ev.is_empty(),
+                    "validator {i} recorded evidence (seed {seed})"
+                );
+                assert!(ev
+                    .iter()
+                    .all(|e| e.offender == offender && !e.proof.is_empty()));
+                assert!(ev.iter().any(|e| e.kind.starts_with("conflicting_")));
+            }
+        });
+    }
+}
+
+#[test]
+fn an_equivocating_validator_is_recorded_and_cannot_fork_the_chain() {
+    byzantine_run(false);
+}
+
+#[test]
+fn a_validator_sending_garbage_is_blocked_and_the_chain_goes_on() {
+    byzantine_run(true);
 }
