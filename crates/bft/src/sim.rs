@@ -33,7 +33,7 @@ use commonware_cryptography::{
 use commonware_p2p::simulated::{self, Link, Network, Oracle};
 use commonware_parallel::Sequential;
 use commonware_runtime::{
-    buffer::paged::CacheRef, deterministic, Quota, Spawner as _, Supervisor as _,
+    buffer::paged::CacheRef, deterministic, Handle, Quota, Spawner as _, Supervisor as _,
 };
 use commonware_storage::archive::immutable;
 use commonware_utils::{ordered::Set, NZDuration, NZUsize, TryCollect as _, NZU16, NZU32, NZU64};
@@ -126,6 +126,7 @@ pub fn finality(i: usize, n: usize) -> Finality {
 }
 
 /// The simulated network, with every validator's public key.
+#[derive(Clone)]
 pub struct SimNetwork {
     pub oracle: Oracle<PublicKey, deterministic::Context>,
     pub keys: Vec<PrivateKey>,
@@ -206,6 +207,23 @@ impl SimNetwork {
                     .await;
             }
         }
+    }
+
+    /// Runs validator `i` as one supervised task: aborting the returned
+    /// handle stops every part of it at once, like a crash; its storage
+    /// (the engine's journals and archives) and `app`'s ledger remain, and
+    /// spawning it again restarts it from them.
+    pub fn spawn_validator(
+        &self,
+        context: &deterministic::Context,
+        i: usize,
+        app: PublicaApp,
+    ) -> Handle<()> {
+        let mut net = self.clone();
+        context.child(LABELS[i]).spawn(move |ctx| async move {
+            net.start_validator(&ctx, i, app).await;
+            futures::future::pending::<()>().await
+        })
     }
 
     /// Starts validator `i` with `app` on `context`.

@@ -8,7 +8,9 @@
 //! against the validators' cosigner keys (also for the validator that was
 //! away and caught up). An equivocating validator (the engine's own
 //! conflicter) is proven and recorded by every honest one; one sending junk
-//! on every channel is blocked; neither forks or stops the chain. Each scenario
+//! on every channel is blocked; neither forks or stops the chain. A crashed
+//! validator (all its tasks aborted at once) restarts from its storage,
+//! catches up and proposes again. Each scenario
 //! runs under several seeds; a seed replays the same run (checked).
 
 use commonware_runtime::{deterministic, Clock, Runner as _};
@@ -468,4 +470,71 @@ fn an_equivocating_validator_is_recorded_and_cannot_fork_the_chain() {
 #[test]
 fn a_validator_sending_garbage_is_blocked_and_the_chain_goes_on() {
     byzantine_run(true);
+}
+
+#[test]
+fn a_crashed_validator_restarts_and_catches_up() {
+    for seed in seeds() {
+        eprintln!("seed {seed} (PUBLICA_SIM_SEED={seed} replays it)");
+        let cfg = deterministic::Config::new()
+            .with_seed(seed)
+            .with_timeout(Some(Duration::from_secs(600)));
+        deterministic::Runner::new(cfg).start(|context| async move {
+            let apps = apps(None);
+            let mut net = SimNetwork::start(&context, validator_keys(N)).await;
+            net.connect_all(link(20, 2)).await;
+            let mut handles: Vec<_> = (0..N)
+                .map(|i| net.spawn_validator(&context, i, apps[i].clone()))
+                .collect();
+            let all: Vec<usize> = (0..N).collect();
+            for a in 0..8u8 {
+                assert!(apps[a as usize % N].submit(tx(a, 1)));
+            }
+            assert!(
+                until(&context, &apps, &all, Duration::from_secs(60), |l| {
+                    committed(l, 0..8, 1)
+                })
+                .await
+            );
+            // Validator 2 crashes; the others go on without it.
+            handles[2].abort();
+            let down = heights(&apps)[2];
+            for a in 0..8u8 {
+                assert!(apps[[0, 1, 3][a as usize % 3]].submit(tx(a, 2)));
+            }
+            let up = [0, 1, 3];
+            assert!(
+                until(
+                    &context,
+                    &apps,
+                    &up,
+                    Duration::from_secs(60),
+                    |l| committed(l, 0..8, 2) && l.height() >= down + 10
+                )
+                .await,
+                "three go on: {:?}",
+                heights(&apps)
+            );
+            assert!(
+                heights(&apps)[2] <= down + 1,
+                "a stopped validator stays behind"
+            );
+            // It restarts from its storage, catches up, and takes part again:
+            // transactions sent only to it are committed.
+            handles[2] = net.spawn_validator(&context, 2, apps[2].clone());
+            for a in 0..8u8 {
+                assert!(apps[2].submit(tx(a, 3)));
+            }
+            assert!(
+                until(&context, &apps, &all, Duration::from_secs(120), |l| {
+                    committed(l, 0..8, 3)
+                })
+                .await,
+                "the restarted validator catches up and proposes: {:?}",
+                heights(&apps)
+            );
+            agree(&apps, &all);
+            final_everywhere(&context, &apps, &all).await;
+        });
+    }
 }
