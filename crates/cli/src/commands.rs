@@ -139,10 +139,39 @@ enum VerifyCmd {
     Receipt {
         /// The receipt JSON file.
         file: PathBuf,
-        /// The log's verifier key (`name+id+key`), or a file holding it.
+        /// The log's verifier key (`name+id+key`), or a file holding it
+        /// (a single node).
+        #[arg(
+            long,
+            required_unless_present = "validators",
+            conflicts_with = "validators"
+        )]
+        log_key: Option<String>,
+        /// A validator set file (`{"origin", "cosigners": [vkey…],
+        /// "quorum"?}`): the checkpoint must carry cosignatures from a
+        /// quorum of it (a network).
         #[arg(long)]
-        log_key: String,
-        /// Expected origin; defaults to the key's name.
+        validators: Option<PathBuf>,
+        /// Expected origin; defaults to the key's name or the set's origin.
+        #[arg(long)]
+        origin: Option<String>,
+    },
+    /// Verify a checkpoint (signed note file) offline: against the log key,
+    /// or as final, cosigned by a quorum of a validator set.
+    Checkpoint {
+        /// The checkpoint note file.
+        file: PathBuf,
+        /// The log's verifier key, or a file holding it.
+        #[arg(
+            long,
+            required_unless_present = "validators",
+            conflicts_with = "validators"
+        )]
+        log_key: Option<String>,
+        /// A validator set file (see `verify receipt`).
+        #[arg(long)]
+        validators: Option<PathBuf>,
+        /// Expected origin; defaults to the key's name or the set's origin.
         #[arg(long)]
         origin: Option<String>,
     },
@@ -401,12 +430,27 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Verify(VerifyCmd::Receipt {
             file,
             log_key,
+            validators,
             origin,
         }) => {
-            let key = crate::verify::load_log_key(&log_key)?;
+            let trust = crate::verify::TrustArg::load(log_key.as_deref(), validators.as_deref())?;
             print_json(&crate::verify::verify_receipt(
                 &file,
-                &key,
+                &trust,
+                origin.as_deref(),
+            )?);
+            Ok(())
+        }
+        Cmd::Verify(VerifyCmd::Checkpoint {
+            file,
+            log_key,
+            validators,
+            origin,
+        }) => {
+            let trust = crate::verify::TrustArg::load(log_key.as_deref(), validators.as_deref())?;
+            print_json(&crate::verify::verify_checkpoint(
+                &file,
+                &trust,
                 origin.as_deref(),
             )?);
             Ok(())

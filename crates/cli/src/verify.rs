@@ -2,7 +2,8 @@
 
 use crate::client::Client;
 use anyhow::{anyhow, bail, Context, Result};
-use publica_log::{verify_consistency, Checkpoint, NoteVerifier};
+use publica_log::{verify_consistency, Checkpoint, NoteVerifier, ValidatorSet};
+use publica_runtime::receipt::Trust;
 use publica_types::Hash32;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -52,10 +53,50 @@ fn open_checkpoint(note: &str, key: &NoteVerifier, origin: Option<&str>) -> Resu
     Checkpoint::open(note, key, origin).map_err(|e| anyhow!("checkpoint rejected: {e}"))
 }
 
-/// Verifies a receipt file with nothing but the log's public key.
-pub fn verify_receipt(file: &Path, key: &NoteVerifier, origin: Option<&str>) -> Result<Value> {
+/// What a checkpoint is checked against: a node's log key, or a validator
+/// set's quorum of cosignatures.
+pub enum TrustArg {
+    LogKey(NoteVerifier),
+    Validators(ValidatorSet),
+}
+
+impl TrustArg {
+    /// From `--log-key` or `--validators` (clap makes it exactly one).
+    pub fn load(log_key: Option<&str>, validators: Option<&Path>) -> Result<Self> {
+        match (log_key, validators) {
+            (Some(k), None) => Ok(TrustArg::LogKey(load_log_key(k)?)),
+            (None, Some(f)) => Ok(TrustArg::Validators(
+                ValidatorSet::parse(&read_small(f)?)
+                    .with_context(|| format!("reading the validator set {}", f.display()))?,
+            )),
+            _ => bail!("give either --log-key or --validators"),
+        }
+    }
+
+    fn trust(&self) -> Trust<'_> {
+        match self {
+            TrustArg::LogKey(k) => Trust::LogKey(k),
+            TrustArg::Validators(v) => Trust::Validators(v),
+        }
+    }
+}
+
+/// Verifies a checkpoint note file.
+pub fn verify_checkpoint(file: &Path, trust: &TrustArg, origin: Option<&str>) -> Result<Value> {
+    let cp = trust.trust().open(&read_small(file)?, origin)?;
+    Ok(json!({
+        "verified": true,
+        "final": matches!(trust, TrustArg::Validators(_)),
+        "origin": cp.origin,
+        "size": cp.size,
+        "root": cp.root,
+    }))
+}
+
+/// Verifies a receipt file with nothing but public keys.
+pub fn verify_receipt(file: &Path, trust: &TrustArg, origin: Option<&str>) -> Result<Value> {
     let r: Value = serde_json::from_str(&read_small(file)?).context("the receipt is not JSON")?;
-    let v = publica_runtime::receipt::verify_receipt(&r, key, origin)?;
+    let v = publica_runtime::receipt::verify_receipt_with(&r, trust.trust(), origin)?;
     Ok(json!({
         "verified": true,
         "origin": v.origin,
@@ -64,6 +105,7 @@ pub fn verify_receipt(file: &Path, key: &NoteVerifier, origin: Option<&str>) -> 
         "block_height": r["block_height"],
         "leaf_index": v.leaf_index,
         "tree_size": v.tree_size,
+        "final": matches!(trust, TrustArg::Validators(_)),
     }))
 }
 

@@ -324,3 +324,118 @@ fn the_monitor_alarms_on_a_forked_log() {
     assert!(err.contains("ALARM"), "{err}");
     drop(b);
 }
+
+/// A network's receipt carries a checkpoint cosigned by its validators
+/// (C2SP cosignature/v1): it verifies offline against the validator set
+/// file alone with a quorum of cosignatures, and not with fewer, with
+/// outsiders' lines, or once the checkpoint is altered.
+#[test]
+fn receipts_with_a_validator_quorum_verify_against_the_set_alone() {
+    use publica_log::{Checkpoint, Cosigner, ValidatorSet};
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start_in(dir.path(), &[]);
+    let ids = common::commit_notes(&node, 2);
+    let (_, mut r) = get(&format!("{}/v1/transactions/{}", node.url, ids[0]));
+    drop(node);
+    let note = r["checkpoint"].as_str().unwrap().to_string();
+    let body = &note[..note.find("\n\n").unwrap() + 1];
+    let origin = Checkpoint::parse(body).unwrap().origin;
+    let cosigners: Vec<Cosigner> = (0..4u8)
+        .map(|i| {
+            Cosigner::new(
+                &format!("validator-{i}.example"),
+                Keypair::from_seed([i; 32]),
+            )
+            .unwrap()
+        })
+        .collect();
+    let set = ValidatorSet::new(&origin, cosigners.iter().map(Cosigner::key).collect());
+    let files = tempfile::tempdir().unwrap();
+    let set_file = write(files.path(), "validators.json", &set.to_json());
+    let lines: Vec<String> = cosigners
+        .iter()
+        .map(|c| c.cosign(body, 1_800_000_000))
+        .collect();
+    let outsider = Cosigner::new("validator-9.example", Keypair::from_seed([9; 32])).unwrap();
+    let made = std::cell::Cell::new(0);
+    let receipt_with = |extra: &[String]| {
+        let mut r2 = r.clone();
+        r2["checkpoint"] = json!(format!("{body}\n{}", extra.concat()));
+        made.set(made.get() + 1);
+        write(
+            files.path(),
+            &format!("r{}.json", made.get()),
+            &r2.to_string(),
+        )
+    };
+    let verify = |file: &str| publica(&["verify", "receipt", file, "--validators", &set_file]);
+
+    let out = verify(&receipt_with(&lines[1..]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["verified"].clone(), v["final"].clone()),
+        (json!(true), json!(true))
+    );
+    let cp_file = write(
+        files.path(),
+        "cp.txt",
+        &format!("{body}\n{}", lines[..3].concat()),
+    );
+    let out = publica(&["verify", "checkpoint", &cp_file, "--validators", &set_file]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    for (why, file, expect) in [
+        (
+            "two of four",
+            receipt_with(&lines[..2]),
+            "2 valid cosignatures from the validator set, 3 needed",
+        ),
+        (
+            "an outsider does not count",
+            receipt_with(&[lines[0].clone(), lines[1].clone(), outsider.cosign(body, 1)]),
+            "2 valid cosignatures",
+        ),
+        (
+            "the node's own signature is not a cosignature",
+            receipt_with(&[]),
+            "malformed",
+        ),
+    ] {
+        let out = verify(&file);
+        assert!(!out.status.success(), "{why}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expect), "{why}: {err}");
+    }
+    // Altered size: the cosignatures no longer verify.
+    r["checkpoint"] = json!(format!("{body}\n{}", lines.concat()).replacen(
+        &format!("\n{}\n", Checkpoint::parse(body).unwrap().size),
+        "\n999\n",
+        1
+    ));
+    let altered = write(files.path(), "r.json", &r.to_string());
+    let err = String::from_utf8_lossy(&verify(&altered).stderr).into_owned();
+    assert!(err.contains("bad cosignature"), "{err}");
+    // Exactly one of --log-key and --validators.
+    let out = publica(&["verify", "receipt", &altered]);
+    assert!(!out.status.success());
+    let bad_set = write(
+        files.path(),
+        "bad.json",
+        "{\"origin\": \"x\", \"cosigners\": [], \"quorum\": 1}",
+    );
+    let err = String::from_utf8_lossy(&verify_with(&altered, &bad_set).stderr).into_owned();
+    assert!(err.contains("validator set"), "{err}");
+
+    fn verify_with(file: &str, set: &str) -> Output {
+        publica(&["verify", "receipt", file, "--validators", set])
+    }
+}

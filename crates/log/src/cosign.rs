@@ -212,6 +212,88 @@ pub fn check_line(key: &CosignerKey, text: &str, line: &str) -> Result<u64, Note
     }
 }
 
+/// Most cosigners in a validator set.
+pub const VALIDATORS_MAX: usize = 100;
+
+/// A network's validator set as an offline verifier holds it: the log's
+/// origin, the validators' cosigner keys, and the quorum (at least 2f + 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidatorSet {
+    /// The log's origin line.
+    pub origin: String,
+    /// The validators' cosigner keys.
+    pub cosigners: Vec<CosignerKey>,
+    /// Cosignatures a final checkpoint needs.
+    pub quorum: usize,
+}
+
+impl ValidatorSet {
+    /// A set with the BFT quorum of its size.
+    pub fn new(origin: &str, cosigners: Vec<CosignerKey>) -> Self {
+        ValidatorSet {
+            origin: origin.into(),
+            quorum: quorum(cosigners.len()),
+            cosigners,
+        }
+    }
+
+    /// Parses `{"origin": "...", "cosigners": ["<vkey>", ...], "quorum": n}`
+    /// (`quorum` optional; never below 2f + 1 of the set).
+    pub fn parse(json: &str) -> Result<Self, NoteError> {
+        let bad = |m: String| NoteError::BadVerifierKey(format!("validator set: {m}"));
+        let v: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| bad(format!("not JSON: {e}")))?;
+        let origin = v["origin"]
+            .as_str()
+            .filter(|o| !o.is_empty() && !o.contains('\n'))
+            .ok_or_else(|| bad("needs an origin".into()))?;
+        let list = v["cosigners"]
+            .as_array()
+            .filter(|l| (1..=VALIDATORS_MAX).contains(&l.len()))
+            .ok_or_else(|| bad(format!("needs 1..={VALIDATORS_MAX} cosigners")))?;
+        let mut cosigners = Vec::with_capacity(list.len());
+        for k in list {
+            let key = CosignerKey::parse(k.as_str().unwrap_or_default())?;
+            if cosigners.iter().any(|c: &CosignerKey| c.name == key.name) {
+                return Err(bad(format!("cosigner {} is listed twice", key.name)));
+            }
+            cosigners.push(key);
+        }
+        let mut set = ValidatorSet::new(origin, cosigners);
+        match &v["quorum"] {
+            serde_json::Value::Null => {}
+            q => {
+                let q = q.as_u64().unwrap_or(0) as usize;
+                if q < set.quorum || q > set.cosigners.len() {
+                    return Err(bad(format!(
+                        "quorum must be {}..={} for {} validators",
+                        set.quorum,
+                        set.cosigners.len(),
+                        set.cosigners.len()
+                    )));
+                }
+                set.quorum = q;
+            }
+        }
+        Ok(set)
+    }
+
+    /// The JSON form [`ValidatorSet::parse`] reads.
+    pub fn to_json(&self) -> String {
+        serde_json::json!({
+            "origin": self.origin,
+            "cosigners": self.cosigners.iter().map(CosignerKey::to_vkey).collect::<Vec<_>>(),
+            "quorum": self.quorum,
+        })
+        .to_string()
+    }
+
+    /// Opens a checkpoint cosigned by a quorum of the set.
+    pub fn open(&self, note: &str) -> Result<Checkpoint, CosignError> {
+        open_cosigned(note, &self.cosigners, self.quorum, &self.origin)
+    }
+}
+
 /// The smallest number of validators, out of `n`, that a BFT quorum needs
 /// (`n - f` with `f = (n - 1) / 3` faulty).
 pub fn quorum(n: usize) -> usize {
@@ -242,6 +324,39 @@ mod tests {
             root: Hash32([9; 32]),
         }
         .to_text()
+    }
+
+    #[test]
+    fn validator_set_files_parse_and_refuse_weak_quorums() {
+        let keys: Vec<_> = set(4).iter().map(Cosigner::key).collect();
+        let vs = ValidatorSet::new("o/log", keys.clone());
+        assert_eq!(ValidatorSet::parse(&vs.to_json()).unwrap(), vs);
+        let with = |q: &str| {
+            format!(
+                "{{\"origin\": \"o/log\", \"quorum\": {q}, \"cosigners\": {}}}",
+                serde_json::to_string(&keys.iter().map(CosignerKey::to_vkey).collect::<Vec<_>>())
+                    .unwrap()
+            )
+        };
+        assert_eq!(ValidatorSet::parse(&with("4")).unwrap().quorum, 4);
+        for weak in ["2", "5", "\"x\""] {
+            assert!(ValidatorSet::parse(&with(weak)).is_err(), "{weak}");
+        }
+        let twice = format!(
+            "{{\"origin\": \"o/log\", \"cosigners\": [\"{0}\", \"{0}\"]}}",
+            keys[0].to_vkey()
+        );
+        assert!(ValidatorSet::parse(&twice)
+            .unwrap_err()
+            .to_string()
+            .contains("twice"));
+        for broken in [
+            "{",
+            "{\"origin\": \"o\", \"cosigners\": []}",
+            "{\"cosigners\": [\"x\"]}",
+        ] {
+            assert!(ValidatorSet::parse(broken).is_err(), "{broken}");
+        }
     }
 
     #[test]

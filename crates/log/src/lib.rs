@@ -17,7 +17,7 @@ pub mod tiles;
 pub mod tree;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
-pub use cosign::{open_cosigned, quorum, CosignError, Cosigner, CosignerKey};
+pub use cosign::{open_cosigned, quorum, CosignError, Cosigner, CosignerKey, ValidatorSet};
 pub use hash::{leaf_hash, node_hash, root};
 pub use note::{NoteError, NoteSigner, NoteVerifier};
 pub use proof::{verify_consistency, verify_inclusion, ProofError};

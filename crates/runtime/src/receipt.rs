@@ -1,8 +1,10 @@
 //! Offline verification of a receipt: with nothing but the log's verifier
-//! key, check that a transaction and its result are an entry of the log
-//! whose signed checkpoint the receipt carries.
+//! key (a single node) or the validator set's cosigner keys (a network, where
+//! the checkpoint must carry cosignatures from a quorum), check that a
+//! transaction and its result are an entry of the log whose checkpoint the
+//! receipt carries.
 //!
-//! Checked: the checkpoint's signature and origin; that the proof is for the
+//! Checked: the checkpoint's signature (or quorum of cosignatures) and origin; that the proof is for the
 //! checkpoint's size; the transaction's own signature; that the receipt's
 //! ids belong to the transaction; and the inclusion proof of the log entry
 //! `JCS(transaction) || SHA-256(JCS(outcome))`. The block height, block hash
@@ -11,7 +13,9 @@
 
 use crate::block::log_entry;
 use publica_log::proof::ProofError;
-use publica_log::{verify_inclusion, Checkpoint, CheckpointError, NoteVerifier};
+use publica_log::{
+    verify_inclusion, Checkpoint, CheckpointError, CosignError, NoteVerifier, ValidatorSet,
+};
 use publica_types::{tx::parse_envelope, Hash32, TxOutcome, TxStatus};
 use serde_json::Value;
 
@@ -24,6 +28,9 @@ pub enum ReceiptError {
     /// The checkpoint did not verify (bad signature, unknown key, wrong origin).
     #[error("checkpoint rejected: {0}")]
     Checkpoint(#[from] CheckpointError),
+    /// The checkpoint lacks a quorum of valid validator cosignatures.
+    #[error("checkpoint not final: {0}")]
+    NotFinal(CosignError),
     /// The proof's tree size is not the checkpoint's.
     #[error("tree size mismatch: the proof is for size {proof} but the checkpoint is for size {checkpoint}")]
     TreeSizeMismatch {
@@ -41,6 +48,13 @@ pub enum ReceiptError {
     /// The entry is not at that index of the checkpointed tree.
     #[error("proof mismatch: {0}")]
     ProofMismatch(String),
+}
+
+impl From<CosignError> for ReceiptError {
+    fn from(e: CosignError) -> Self {
+        // Not a `source`: the message already includes it.
+        ReceiptError::NotFinal(e)
+    }
 }
 
 /// What a verified receipt proves.
@@ -63,18 +77,57 @@ fn field<'a>(r: &'a Value, name: &str) -> Result<&'a Value, ReceiptError> {
         .ok_or_else(|| ReceiptError::Malformed(format!("missing {name}")))
 }
 
-/// Verifies a receipt as served by `GET /v1/transactions/{id}`. `origin`
-/// defaults to the key's name.
+/// Whom a checkpoint must come from.
+#[derive(Debug, Clone, Copy)]
+pub enum Trust<'a> {
+    /// The single node's log key (dev mode).
+    LogKey(&'a NoteVerifier),
+    /// A quorum of a network's validators (their cosignatures).
+    Validators(&'a ValidatorSet),
+}
+
+impl Trust<'_> {
+    /// Opens a checkpoint note; `origin` defaults to the key's name or the
+    /// set's origin.
+    pub fn open(&self, note: &str, origin: Option<&str>) -> Result<Checkpoint, ReceiptError> {
+        match self {
+            Trust::LogKey(key) => Ok(Checkpoint::open(note, key, origin.unwrap_or(&key.name))?),
+            Trust::Validators(set) => {
+                let cp = set.open(note)?;
+                match origin {
+                    Some(o) if o != cp.origin => Err(CheckpointError::WrongOrigin {
+                        got: cp.origin,
+                        want: o.into(),
+                    }
+                    .into()),
+                    _ => Ok(cp),
+                }
+            }
+        }
+    }
+}
+
+/// Verifies a receipt as served by `GET /v1/transactions/{id}` against the
+/// log's key. `origin` defaults to the key's name.
 pub fn verify_receipt(
     r: &Value,
     key: &NoteVerifier,
+    origin: Option<&str>,
+) -> Result<VerifiedReceipt, ReceiptError> {
+    verify_receipt_with(r, Trust::LogKey(key), origin)
+}
+
+/// Verifies a receipt whose checkpoint must satisfy `trust`.
+pub fn verify_receipt_with(
+    r: &Value,
+    trust: Trust<'_>,
     origin: Option<&str>,
 ) -> Result<VerifiedReceipt, ReceiptError> {
     let bad = |m: &str| ReceiptError::Malformed(m.to_string());
     let note = field(r, "checkpoint")?
         .as_str()
         .ok_or_else(|| bad("checkpoint must be a string"))?;
-    let cp = Checkpoint::open(note, key, origin.unwrap_or(&key.name))?;
+    let cp = trust.open(note, origin)?;
     let tree_size = field(r, "tree_size")?
         .as_u64()
         .ok_or_else(|| bad("tree_size must be an integer"))?;
