@@ -20,6 +20,9 @@ pub const MESSAGE_BYTES_MAX: usize = 16 * 1024;
 const AHEAD_MAX: u64 = 256;
 /// Missing final checkpoints asked for per request round.
 const ASK_MAX: usize = 32;
+/// Heights behind the executed one whose texts and lines are kept once
+/// final (only final checkpoints are kept for good).
+const KEEP_BEHIND: u64 = 64;
 
 const LINE: u8 = 0;
 const ASK: u8 = 1;
@@ -115,6 +118,11 @@ impl Finality {
         &self.origin
     }
 
+    /// Heights whose texts and lines are still held (for tests of pruning).
+    pub fn held(&self) -> usize {
+        self.texts.len()
+    }
+
     /// The final checkpoint of `height`, once a quorum cosigned it.
     pub fn final_checkpoint(&self, height: u64) -> Option<&String> {
         self.finals.get(&height)
@@ -133,6 +141,11 @@ impl Finality {
             self.accept_line(height, &line);
         }
         self.early.retain(|h, _| *h > height);
+        // Texts and lines of old final heights are no longer needed.
+        let finals = &self.finals;
+        let old = |h: &u64| *h + KEEP_BEHIND < height && finals.contains_key(h);
+        self.texts.retain(|h, _| !old(h));
+        self.lines.retain(|h, _| !old(h));
     }
 
     fn accept_line(&mut self, height: u64, line: &str) {
@@ -329,5 +342,29 @@ mod tests {
         nodes[3].receive(Gossip::Ask(1), &mut r);
         assert!(matches!(&r[..], [Gossip::Line(1, _)]));
         assert_eq!(nodes[0].quorum(), 3);
+    }
+
+    #[test]
+    fn old_final_heights_keep_only_their_final_checkpoint() {
+        let mut nodes: Vec<Finality> = (0..3).map(node).collect();
+        for h in 1..=200u64 {
+            let mut out = vec![];
+            for n in nodes.iter_mut() {
+                n.executed(h, &cp(h), h);
+                out.extend(n.drain(false));
+            }
+            for n in nodes.iter_mut() {
+                for g in &out {
+                    n.receive(g.clone(), &mut vec![]);
+                }
+            }
+        }
+        for n in &nodes {
+            assert!(n.held() <= KEEP_BEHIND as usize + 2, "{}", n.held());
+            assert!((1..=200).all(|h| n.final_checkpoint(h).is_some()));
+        }
+        let mut reply = vec![];
+        nodes[0].receive(Gossip::Ask(1), &mut reply);
+        assert!(matches!(&reply[..], [Gossip::Final(1, _)]));
     }
 }

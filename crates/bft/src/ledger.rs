@@ -1,6 +1,8 @@
 //! One validator's copy of the ledger: executes each finalized block with
 //! the Publica runtime, in height order, and remembers the header hash it
-//! computed for each height, which later proposals repeat.
+//! computed for each height, which later proposals repeat. It keeps every
+//! block in memory: it serves the simulation and tests; a node executes
+//! through its own pipeline and block log (see the ADR's open work).
 
 use crate::block::BftBlock;
 use commonware_cryptography::{sha256::Digest, Digestible};
