@@ -8,7 +8,7 @@ use crate::block::BftBlock;
 use commonware_cryptography::{sha256::Digest, Digestible};
 use publica_crypto::{tx_id, verify};
 use publica_log::MerkleLog;
-use publica_runtime::block::{assemble_block, block_hash, BlockEnv};
+use publica_runtime::block::{block_hash, BlockEnv};
 use publica_runtime::nonce::committed_nonce;
 use publica_runtime::Runtime;
 use publica_state::StateTree;
@@ -137,17 +137,10 @@ impl Ledger {
             height,
             time_ms: block.time_ms,
         };
-        let result = self.rt.execute_block(&mut self.state, &env, &txs);
         let parent = self.blocks.last().map(|b| b.header.clone());
-        let executed = assemble_block(
-            &env,
-            parent.as_ref(),
-            txs.into_iter().map(|t| t.envelope).collect(),
-            result.outcomes,
-            result.ledger_events,
-            self.state.root(),
-            &mut self.log,
-        );
+        let executed =
+            self.rt
+                .run_block(&mut self.state, &mut self.log, &env, parent.as_ref(), txs);
         self.blocks.push(executed);
         self.digests.push(block.digest());
         Ok(())

@@ -96,6 +96,54 @@ fn heights(apps: &[PublicaApp]) -> Vec<u64> {
     apps.iter().map(|a| a.with_ledger(Ledger::height)).collect()
 }
 
+/// The validators `who` reach `height` with the first transaction of every
+/// account in `accounts` committed.
+async fn goes_on(
+    context: &deterministic::Context,
+    apps: &[PublicaApp],
+    who: &[usize],
+    height: u64,
+    accounts: std::ops::Range<u8>,
+) {
+    assert!(
+        until(context, apps, who, Duration::from_secs(120), |l| {
+            l.height() >= height && committed(l, accounts.clone(), 1)
+        })
+        .await,
+        "the chain goes on: {:?}",
+        heights(apps)
+    );
+}
+
+/// With validator `away` cut off or stopped, the others commit round
+/// `nonce` of accounts `0..accounts` (sent to them) and ten more blocks,
+/// while `away` stays behind.
+async fn others_go_on(
+    context: &deterministic::Context,
+    apps: &[PublicaApp],
+    away: usize,
+    accounts: u8,
+    nonce: u64,
+) {
+    let before = heights(apps)[away];
+    let others: Vec<usize> = (0..N).filter(|i| *i != away).collect();
+    for a in 0..accounts {
+        assert!(apps[others[a as usize % others.len()]].submit(tx(a, nonce)));
+    }
+    assert!(
+        until(context, apps, &others, Duration::from_secs(60), |l| {
+            committed(l, 0..accounts, nonce) && l.height() >= before + 10
+        })
+        .await,
+        "the others go on without {away}: {:?}",
+        heights(apps)
+    );
+    assert!(
+        heights(apps)[away] <= before + 1,
+        "validator {away} cannot finalize alone"
+    );
+}
+
 /// Every pair of validators agrees on every height both executed: header
 /// hash (which covers state root, results and log root). Returns a
 /// fingerprint of the common chain.
@@ -195,27 +243,7 @@ fn partition_run(seed: u64) -> String {
 
         // Validator 3 is cut off; the other three go on and commit more.
         net.isolate(3).await;
-        let cut = heights(&apps)[3];
-        for a in 0..10u8 {
-            assert!(apps[a as usize % 3].submit(tx(a, 5)));
-        }
-        let three = [0, 1, 2];
-        assert!(
-            until(
-                &context,
-                &apps,
-                &three,
-                Duration::from_secs(60),
-                |l| committed(l, 0..10, 5) && l.height() >= cut + 10
-            )
-            .await,
-            "three validators go on: {:?}",
-            heights(&apps)
-        );
-        assert!(
-            heights(&apps)[3] <= cut + 1,
-            "the isolated one cannot finalize alone"
-        );
+        others_go_on(&context, &apps, 3, 10, 5).await;
 
         // It returns and catches up through backfill, then agrees.
         net.reconnect(3, link(20, 2)).await;
@@ -334,15 +362,7 @@ fn a_validator_lying_about_the_parent_state_gets_nothing_finalized() {
                 assert!(apps[3].submit(tx(40 + a, 1)));
                 assert!(apps[a as usize % 3].submit(tx(a, 1)));
             }
-            assert!(
-                until(&context, &apps, &all, Duration::from_secs(120), |l| l
-                    .height()
-                    >= 16
-                    && committed(l, 0..4, 1))
-                .await,
-                "the chain goes on: {:?}",
-                heights(&apps)
-            );
+            goes_on(&context, &apps, &all, 16, 0..4).await;
             agree(&apps, &all);
             for app in &apps {
                 assert!(
@@ -421,15 +441,7 @@ fn byzantine_run(garbage: bool) {
             for a in 0..6u8 {
                 assert!(apps[1 + a as usize % 3].submit(tx(a, 1)));
             }
-            assert!(
-                until(&context, &apps, &honest, Duration::from_secs(120), |l| l
-                    .height()
-                    >= 10
-                    && committed(l, 0..6, 1))
-                .await,
-                "the honest three go on: {:?}",
-                heights(&apps)
-            );
+            goes_on(&context, &apps, &honest, 10, 0..6).await;
             agree(&apps, &honest);
             final_everywhere(&context, &apps, &honest).await;
             // Junk gets the sender blocked by every honest validator;
@@ -498,27 +510,7 @@ fn a_crashed_validator_restarts_and_catches_up() {
             );
             // Validator 2 crashes; the others go on without it.
             handles[2].abort();
-            let down = heights(&apps)[2];
-            for a in 0..8u8 {
-                assert!(apps[[0, 1, 3][a as usize % 3]].submit(tx(a, 2)));
-            }
-            let up = [0, 1, 3];
-            assert!(
-                until(
-                    &context,
-                    &apps,
-                    &up,
-                    Duration::from_secs(60),
-                    |l| committed(l, 0..8, 2) && l.height() >= down + 10
-                )
-                .await,
-                "three go on: {:?}",
-                heights(&apps)
-            );
-            assert!(
-                heights(&apps)[2] <= down + 1,
-                "a stopped validator stays behind"
-            );
+            others_go_on(&context, &apps, 2, 8, 2).await;
             // It restarts from its storage, catches up, and takes part again:
             // transactions sent only to it are committed.
             handles[2] = net.spawn_validator(&context, 2, apps[2].clone());

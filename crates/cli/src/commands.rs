@@ -133,47 +133,43 @@ enum IdentityCmd {
     },
 }
 
+/// What a checkpoint is checked against.
+#[derive(Args, Debug)]
+struct TrustArgs {
+    /// The log's verifier key (`name+id+key`), or a file holding it (a
+    /// single node).
+    #[arg(
+        long,
+        required_unless_present = "validators",
+        conflicts_with = "validators"
+    )]
+    log_key: Option<String>,
+    /// A validator set file (`{"origin", "cosigners": [vkey…], "quorum"?}`):
+    /// the checkpoint must carry cosignatures from a quorum of it (a
+    /// network).
+    #[arg(long)]
+    validators: Option<PathBuf>,
+    /// Expected origin; defaults to the key's name or the set's origin.
+    #[arg(long)]
+    origin: Option<String>,
+}
+
 #[derive(Subcommand, Debug)]
 enum VerifyCmd {
     /// Verify a receipt (as served by GET /v1/transactions/{id}) offline.
     Receipt {
         /// The receipt JSON file.
         file: PathBuf,
-        /// The log's verifier key (`name+id+key`), or a file holding it
-        /// (a single node).
-        #[arg(
-            long,
-            required_unless_present = "validators",
-            conflicts_with = "validators"
-        )]
-        log_key: Option<String>,
-        /// A validator set file (`{"origin", "cosigners": [vkey…],
-        /// "quorum"?}`): the checkpoint must carry cosignatures from a
-        /// quorum of it (a network).
-        #[arg(long)]
-        validators: Option<PathBuf>,
-        /// Expected origin; defaults to the key's name or the set's origin.
-        #[arg(long)]
-        origin: Option<String>,
+        #[command(flatten)]
+        trust: TrustArgs,
     },
     /// Verify a checkpoint (signed note file) offline: against the log key,
     /// or as final, cosigned by a quorum of a validator set.
     Checkpoint {
         /// The checkpoint note file.
         file: PathBuf,
-        /// The log's verifier key, or a file holding it.
-        #[arg(
-            long,
-            required_unless_present = "validators",
-            conflicts_with = "validators"
-        )]
-        log_key: Option<String>,
-        /// A validator set file (see `verify receipt`).
-        #[arg(long)]
-        validators: Option<PathBuf>,
-        /// Expected origin; defaults to the key's name or the set's origin.
-        #[arg(long)]
-        origin: Option<String>,
+        #[command(flatten)]
+        trust: TrustArgs,
     },
     /// Verify that the log only grew between two checkpoints.
     Consistency {
@@ -427,31 +423,23 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Keys(k) => run_keys(k),
         Cmd::Tx(t) => runtime()?.block_on(run_tx(t)),
         Cmd::Query(q) => runtime()?.block_on(run_query(q)),
-        Cmd::Verify(VerifyCmd::Receipt {
-            file,
-            log_key,
-            validators,
-            origin,
-        }) => {
-            let trust = crate::verify::TrustArg::load(log_key.as_deref(), validators.as_deref())?;
+        Cmd::Verify(VerifyCmd::Receipt { file, trust: t }) => {
+            let trust =
+                crate::verify::TrustArg::load(t.log_key.as_deref(), t.validators.as_deref())?;
             print_json(&crate::verify::verify_receipt(
                 &file,
                 &trust,
-                origin.as_deref(),
+                t.origin.as_deref(),
             )?);
             Ok(())
         }
-        Cmd::Verify(VerifyCmd::Checkpoint {
-            file,
-            log_key,
-            validators,
-            origin,
-        }) => {
-            let trust = crate::verify::TrustArg::load(log_key.as_deref(), validators.as_deref())?;
+        Cmd::Verify(VerifyCmd::Checkpoint { file, trust: t }) => {
+            let trust =
+                crate::verify::TrustArg::load(t.log_key.as_deref(), t.validators.as_deref())?;
             print_json(&crate::verify::verify_checkpoint(
                 &file,
                 &trust,
-                origin.as_deref(),
+                t.origin.as_deref(),
             )?);
             Ok(())
         }

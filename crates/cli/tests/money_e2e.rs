@@ -117,16 +117,7 @@ fn bulk_payments_with_proofs_history_and_provenance() {
         "a progress bar on stderr"
     );
 
-    let out = Command::new(common::bin())
-        .args(["money", "account", "c0", "--verify", "--node", &d.node.url])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = common::run_ok(&["money", "account", "c0", "--verify", "--node", &d.node.url]);
     assert_eq!(
         (v["account"]["balance"].as_str(), v["verified"].as_bool()),
         (Some("300"), Some(true))

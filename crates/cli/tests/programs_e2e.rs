@@ -275,60 +275,36 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
         ),
     );
     let enrol_csv = dir.path().join("enrol.csv");
-    let (ok, _, err) = publica(&[
-        "programs",
-        "registry-tokens",
-        "--key",
-        key,
-        "--node",
-        &url,
-        "--secret-file",
-        &secret,
-        "--program",
-        "ubi",
-        "--file",
-        &persons,
-        "--out",
-        enrol_csv.to_str().unwrap(),
-    ]);
+    let tokens = |secret: &str, persons: &str, out: &[&str]| {
+        let mut args = vec![
+            "programs",
+            "registry-tokens",
+            "--key",
+            key,
+            "--node",
+            &url,
+            "--secret-file",
+            secret,
+            "--program",
+            "ubi",
+            "--file",
+            persons,
+        ];
+        args.extend_from_slice(out);
+        publica(&args)
+    };
+    let (ok, _, err) = tokens(&secret, &persons, &["--out", enrol_csv.to_str().unwrap()]);
     assert!(ok, "{err}");
-    let tokens = std::fs::read_to_string(&enrol_csv).unwrap();
-    assert_eq!(tokens.lines().count(), 4, "{tokens}");
-    assert!(!tokens.contains("P-1"));
-    let short = file("short", "abcd");
-    let (ok, _, err) = publica(&[
-        "programs",
-        "registry-tokens",
-        "--key",
-        key,
-        "--node",
-        &url,
-        "--secret-file",
-        &short,
-        "--program",
-        "ubi",
-        "--file",
-        &persons,
-    ]);
+    let written = std::fs::read_to_string(&enrol_csv).unwrap();
+    assert_eq!(written.lines().count(), 4, "{written}");
+    assert!(!written.contains("P-1"));
+    let (ok, _, err) = tokens(&file("short", "abcd"), &persons, &[]);
     assert!(!ok && err.contains("at least 32 bytes"), "{err}");
     let twice = file(
         "twice.csv",
         &format!("person,account\nP-1,{}\nP-1,{}\n", people[0], people[1]),
     );
-    let (ok, _, err) = publica(&[
-        "programs",
-        "registry-tokens",
-        "--key",
-        key,
-        "--node",
-        &url,
-        "--secret-file",
-        &secret,
-        "--program",
-        "ubi",
-        "--file",
-        &twice,
-    ]);
+    let (ok, _, err) = tokens(&secret, &twice, &[]);
     assert!(!ok && err.contains("one person, one enrolment"), "{err}");
 
     // A caseworker enrols them from that file; a second run finds each
@@ -383,20 +359,15 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
     });
     let reqf = file("disburse.json", &req.to_string());
     let answer = dir.path().join("on-disburse.json");
-    let (ok, _, err) = publica(&[
-        "programs",
-        "disburse",
-        "--key",
-        key,
-        "--node",
-        &url,
-        "--agency",
-        "city",
-        "--file",
-        &reqf,
-        "--out",
-        answer.to_str().unwrap(),
-    ]);
+    let disburse = |file: &str, extra: &[&str]| {
+        let mut args = vec![
+            "programs", "disburse", "--key", key, "--node", &url, "--agency", "city", "--file",
+            file,
+        ];
+        args.extend_from_slice(extra);
+        publica(&args)
+    };
+    let (ok, _, err) = disburse(&reqf, &["--out", answer.to_str().unwrap()]);
     assert!(!ok && err.contains("3 of 5"), "{err}");
     let a = json_of(&std::fs::read_to_string(&answer).unwrap());
     assert_eq!(a["header"]["action"], "on-disburse");
@@ -437,18 +408,10 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
             .all(|p| p["period"] != first.as_str()),
         "the mismatched amount paid nothing: {e}"
     );
-    let (ok, _, err) = publica(&[
-        "programs",
-        "disburse",
-        "--key",
-        key,
-        "--node",
-        &url,
-        "--agency",
-        "city",
-        "--file",
+    let (ok, _, err) = disburse(
         &file("notg2p.json", "{\"header\": {\"action\": \"search\"}}"),
-    ]);
+        &[],
+    );
     assert!(!ok && err.contains("header.action"), "{err}");
 
     // The run's reconciliation report, exported whole in each format.

@@ -370,13 +370,13 @@ fn receipts_with_a_validator_quorum_verify_against_the_set_alone() {
     };
     let verify = |file: &str| publica(&["verify", "receipt", file, "--validators", &set_file]);
 
-    let out = verify(&receipt_with(&lines[1..]));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = common::run_ok(&[
+        "verify",
+        "receipt",
+        &receipt_with(&lines[1..]),
+        "--validators",
+        &set_file,
+    ]);
     assert_eq!(
         (v["verified"].clone(), v["final"].clone()),
         (json!(true), json!(true))

@@ -68,6 +68,28 @@ impl Runtime {
         );
     }
 
+    /// Executes `txs` as the block `env` on top of `parent` and assembles
+    /// the block: state root, results, and the log after its entries.
+    pub fn run_block(
+        &self,
+        state: &mut StateTree,
+        log: &mut MerkleLog,
+        env: &BlockEnv,
+        parent: Option<&BlockHeader>,
+        txs: Vec<VerifiedTx>,
+    ) -> Block {
+        let result = self.execute_block(state, env, &txs);
+        assemble_block(
+            env,
+            parent,
+            txs.into_iter().map(|t| t.envelope).collect(),
+            result.outcomes,
+            result.ledger_events,
+            state.root(),
+            log,
+        )
+    }
+
     /// Runs every module's start-of-block work, then executes `txs` in
     /// order on `state` for the block `env`.
     pub fn execute_block(

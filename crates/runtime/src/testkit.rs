@@ -2,7 +2,7 @@
 //! call is a signed transaction in its own block, and [`TestChain::check_replay`]
 //! replays every block from the initial state to the same roots.
 
-use crate::block::{assemble_block, BlockEnv};
+use crate::block::BlockEnv;
 use crate::nonce::committed_nonce;
 use crate::runtime::Runtime;
 use publica_crypto::{tx_id, Keypair};
@@ -54,18 +54,11 @@ impl TestChain {
             time_ms: self.time_ms,
         };
         self.time_ms += 1;
-        let result = self.rt.execute_block(&mut self.state, &env, &txs);
-        let outcomes = result.outcomes.clone();
         let parent = self.blocks.last().map(|b| b.header.clone());
-        let block = assemble_block(
-            &env,
-            parent.as_ref(),
-            txs.into_iter().map(|t| t.envelope).collect(),
-            result.outcomes,
-            result.ledger_events,
-            self.state.root(),
-            &mut self.log,
-        );
+        let block = self
+            .rt
+            .run_block(&mut self.state, &mut self.log, &env, parent.as_ref(), txs);
+        let outcomes = block.outcomes.clone();
         self.blocks.push(block);
         outcomes
     }

@@ -11,6 +11,20 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+/// Runs the binary with `args`; it must succeed; its stdout as JSON.
+pub fn run_ok(args: &[&str]) -> Value {
+    let out = Command::new(bin())
+        .args(args)
+        .output()
+        .expect("running publica");
+    assert!(
+        out.status.success(),
+        "publica {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
 /// Path of the binary under test.
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_publica"))
