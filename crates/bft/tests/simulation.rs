@@ -35,6 +35,27 @@ fn seeds() -> Vec<u64> {
     }
 }
 
+/// A deterministic runtime for `seed` (virtual time, at most 10 minutes).
+fn runner(seed: u64) -> deterministic::Runner {
+    eprintln!("seed {seed} (PUBLICA_SIM_SEED={seed} replays it)");
+    deterministic::Runner::new(
+        deterministic::Config::new()
+            .with_seed(seed)
+            .with_timeout(Some(Duration::from_secs(600))),
+    )
+}
+
+/// Runs `scenario` under every seed.
+fn each_seed<F, Fut>(scenario: F)
+where
+    F: Fn(deterministic::Context, u64) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for seed in seeds() {
+        runner(seed).start(|context| scenario(context, seed));
+    }
+}
+
 /// Account `a`'s `n`-th transaction: register, then notes.
 fn tx(a: u8, n: u64) -> Envelope {
     let kp = Keypair::from_seed([a; 32]);
@@ -217,11 +238,7 @@ fn all_ok(l: &Ledger) -> bool {
 }
 
 fn partition_run(seed: u64) -> String {
-    eprintln!("seed {seed} (PUBLICA_SIM_SEED={seed} replays it)");
-    let cfg = deterministic::Config::new()
-        .with_seed(seed)
-        .with_timeout(Some(Duration::from_secs(600)));
-    deterministic::Runner::new(cfg).start(|context| async move {
+    runner(seed).start(|context| async move {
         let apps = apps(None);
         let mut net = start(&context, &apps).await;
         let all: Vec<usize> = (0..N).collect();
@@ -298,81 +315,69 @@ fn validators_agree_and_a_partitioned_one_catches_up() {
 
 #[test]
 fn two_down_halts_without_a_fork_and_resumes() {
-    for seed in seeds() {
-        eprintln!("seed {seed} (PUBLICA_SIM_SEED={seed} replays it)");
-        let cfg = deterministic::Config::new()
-            .with_seed(seed)
-            .with_timeout(Some(Duration::from_secs(600)));
-        deterministic::Runner::new(cfg).start(|context| async move {
-            let apps = apps(None);
-            let mut net = start(&context, &apps).await;
-            let all: Vec<usize> = (0..N).collect();
-            assert!(
-                until(&context, &apps, &all, Duration::from_secs(30), |l| l
-                    .height()
-                    >= 5)
-                .await
-            );
-            net.isolate(2).await;
-            net.isolate(3).await;
-            // Let blocks in flight settle, then nothing more is final.
-            context.sleep(Duration::from_secs(3)).await;
-            let halted = heights(&apps);
-            assert!(apps[0].submit(tx(7, 1)));
-            context.sleep(Duration::from_secs(20)).await;
-            assert_eq!(
-                heights(&apps),
-                halted,
-                "no quorum, no new block (seed {seed})"
-            );
-            agree(&apps, &all);
+    each_seed(|context, seed| async move {
+        let apps = apps(None);
+        let mut net = start(&context, &apps).await;
+        let all: Vec<usize> = (0..N).collect();
+        assert!(
+            until(&context, &apps, &all, Duration::from_secs(30), |l| l
+                .height()
+                >= 5)
+            .await
+        );
+        net.isolate(2).await;
+        net.isolate(3).await;
+        // Let blocks in flight settle, then nothing more is final.
+        context.sleep(Duration::from_secs(3)).await;
+        let halted = heights(&apps);
+        assert!(apps[0].submit(tx(7, 1)));
+        context.sleep(Duration::from_secs(20)).await;
+        assert_eq!(
+            heights(&apps),
+            halted,
+            "no quorum, no new block (seed {seed})"
+        );
+        agree(&apps, &all);
 
-            net.reconnect(2, link(20, 2)).await;
-            net.reconnect(3, link(20, 2)).await;
-            let top = *halted.iter().max().unwrap();
-            assert!(
-                until(&context, &apps, &all, Duration::from_secs(60), |l| l
-                    .height()
-                    >= top + 5
-                    && committed(l, 7..8, 1))
-                .await,
-                "resumes: {:?}",
-                heights(&apps)
-            );
-            agree(&apps, &all);
-            final_everywhere(&context, &apps, &all).await;
-        });
-    }
+        net.reconnect(2, link(20, 2)).await;
+        net.reconnect(3, link(20, 2)).await;
+        let top = *halted.iter().max().unwrap();
+        assert!(
+            until(&context, &apps, &all, Duration::from_secs(60), |l| l
+                .height()
+                >= top + 5
+                && committed(l, 7..8, 1))
+            .await,
+            "resumes: {:?}",
+            heights(&apps)
+        );
+        agree(&apps, &all);
+        final_everywhere(&context, &apps, &all).await;
+    });
 }
 
 #[test]
 fn a_validator_lying_about_the_parent_state_gets_nothing_finalized() {
-    for seed in seeds() {
-        eprintln!("seed {seed} (PUBLICA_SIM_SEED={seed} replays it)");
-        let cfg = deterministic::Config::new()
-            .with_seed(seed)
-            .with_timeout(Some(Duration::from_secs(600)));
-        deterministic::Runner::new(cfg).start(|context| async move {
-            let apps = apps(Some((3, Fault::WrongExecutedHeader)));
-            let _net = start(&context, &apps).await;
-            let all: Vec<usize> = (0..N).collect();
-            // Its own transactions wait in its mempool: they are committed
-            // only if one of its proposals is finalized.
-            for a in 0..4u8 {
-                assert!(apps[3].submit(tx(40 + a, 1)));
-                assert!(apps[a as usize % 3].submit(tx(a, 1)));
-            }
-            goes_on(&context, &apps, &all, 16, 0..4).await;
-            agree(&apps, &all);
-            for app in &apps {
-                assert!(
-                    app.with_ledger(|l| !committed(l, 40..41, 1) && !committed(l, 41..42, 1)),
-                    "none of the liar's proposals was finalized (seed {seed})"
-                );
-            }
-            final_everywhere(&context, &apps, &all).await;
-        });
-    }
+    each_seed(|context, seed| async move {
+        let apps = apps(Some((3, Fault::WrongExecutedHeader)));
+        let _net = start(&context, &apps).await;
+        let all: Vec<usize> = (0..N).collect();
+        // Its own transactions wait in its mempool: they are committed
+        // only if one of its proposals is finalized.
+        for a in 0..4u8 {
+            assert!(apps[3].submit(tx(40 + a, 1)));
+            assert!(apps[a as usize % 3].submit(tx(a, 1)));
+        }
+        goes_on(&context, &apps, &all, 16, 0..4).await;
+        agree(&apps, &all);
+        for app in &apps {
+            assert!(
+                app.with_ledger(|l| !committed(l, 40..41, 1) && !committed(l, 41..42, 1)),
+                "none of the liar's proposals was finalized (seed {seed})"
+            );
+        }
+        final_everywhere(&context, &apps, &all).await;
+    });
 }
 
 /// Validator 0 is Byzantine: it equivocates (the engine's conflicter) and,
@@ -384,94 +389,87 @@ fn byzantine_run(garbage: bool) {
     use commonware_p2p::{Recipients, Sender as _};
     use commonware_runtime::{Quota, Spawner as _, Supervisor as _};
     use commonware_utils::NZU32;
-    for seed in seeds() {
-        eprintln!("seed {seed} (PUBLICA_SIM_SEED={seed} replays it)");
-        let cfg = deterministic::Config::new()
-            .with_seed(seed)
-            .with_timeout(Some(Duration::from_secs(600)));
-        deterministic::Runner::new(cfg).start(|context| async move {
-            let apps = apps(None);
-            let mut net = SimNetwork::start(&context, validator_keys(N)).await;
-            net.connect_all(link(20, 2)).await;
-            // Validator 0 runs the engine's equivocator: it signs two
-            // different notarize and finalize votes for every proposal.
-            let scheme = ed25519::Scheme::signer(
-                publica_bft::sim::NAMESPACE,
-                net.participants.clone(),
-                net.keys[0].clone(),
-            )
+    each_seed(|context, seed| async move {
+        let apps = apps(None);
+        let mut net = SimNetwork::start(&context, validator_keys(N)).await;
+        net.connect_all(link(20, 2)).await;
+        // Validator 0 runs the engine's equivocator: it signs two
+        // different notarize and finalize votes for every proposal.
+        let scheme = ed25519::Scheme::signer(
+            publica_bft::sim::NAMESPACE,
+            net.participants.clone(),
+            net.keys[0].clone(),
+        )
+        .unwrap();
+        let votes = net
+            .oracle
+            .control(net.key(0))
+            .register(3, Quota::per_second(NZU32!(100_000)))
+            .await
             .unwrap();
-            let votes = net
-                .oracle
-                .control(net.key(0))
-                .register(3, Quota::per_second(NZU32!(100_000)))
-                .await
-                .unwrap();
-            Conflicter::<_, _, Sha256>::new(context.child("byzantine"), Config { scheme })
-                .start(votes);
-            // It also sends garbage on every other channel.
-            if garbage {
-                let control = net.oracle.control(net.key(0));
-                let mut senders = Vec::new();
-                for channel in [1, 2, 4, 5, 6] {
-                    let (tx, _rx) = control
-                        .register(channel, Quota::per_second(NZU32!(100_000)))
-                        .await
-                        .unwrap();
-                    senders.push((tx, _rx));
-                }
-                context.child("garbage").spawn(move |ctx| async move {
-                    for n in 0u64.. {
-                        ctx.sleep(Duration::from_millis(50)).await;
-                        let junk = publica_crypto::sha256(&n.to_be_bytes()).0;
-                        for (tx, _) in senders.iter_mut() {
-                            tx.send(
-                                Recipients::All,
-                                junk[..(n % 32) as usize + 1].to_vec(),
-                                false,
-                            );
-                        }
+        Conflicter::<_, _, Sha256>::new(context.child("byzantine"), Config { scheme }).start(votes);
+        // It also sends garbage on every other channel.
+        if garbage {
+            let control = net.oracle.control(net.key(0));
+            let mut senders = Vec::new();
+            for channel in [1, 2, 4, 5, 6] {
+                let (tx, _rx) = control
+                    .register(channel, Quota::per_second(NZU32!(100_000)))
+                    .await
+                    .unwrap();
+                senders.push((tx, _rx));
+            }
+            context.child("garbage").spawn(move |ctx| async move {
+                for n in 0u64.. {
+                    ctx.sleep(Duration::from_millis(50)).await;
+                    let junk = publica_crypto::sha256(&n.to_be_bytes()).0;
+                    for (tx, _) in senders.iter_mut() {
+                        tx.send(
+                            Recipients::All,
+                            junk[..(n % 32) as usize + 1].to_vec(),
+                            false,
+                        );
                     }
-                });
-            }
-            let honest = [1, 2, 3];
-            for &i in &honest {
-                net.start_validator(&context, i, apps[i].clone()).await;
-            }
-            for a in 0..6u8 {
-                assert!(apps[1 + a as usize % 3].submit(tx(a, 1)));
-            }
-            goes_on(&context, &apps, &honest, 10, 0..6).await;
-            agree(&apps, &honest);
-            final_everywhere(&context, &apps, &honest).await;
-            // Junk gets the sender blocked by every honest validator;
-            // otherwise each of them holds proof against validator 0, and
-            // only against it.
-            if garbage {
-                let blocked = net.oracle.blocked().await.unwrap();
-                for &i in &honest {
-                    assert!(
-                        blocked.contains(&(net.key(i), net.key(0))),
-                        "{i} blocks the sender of junk"
-                    );
                 }
-                assert!(blocked.iter().all(|(_, b)| *b == net.key(0)));
-                return;
-            }
-            let offender = net.participants.position(&net.key(0)).unwrap() as u32;
+            });
+        }
+        let honest = [1, 2, 3];
+        for &i in &honest {
+            net.start_validator(&context, i, apps[i].clone()).await;
+        }
+        for a in 0..6u8 {
+            assert!(apps[1 + a as usize % 3].submit(tx(a, 1)));
+        }
+        goes_on(&context, &apps, &honest, 10, 0..6).await;
+        agree(&apps, &honest);
+        final_everywhere(&context, &apps, &honest).await;
+        // Junk gets the sender blocked by every honest validator;
+        // otherwise each of them holds proof against validator 0, and
+        // only against it.
+        if garbage {
+            let blocked = net.oracle.blocked().await.unwrap();
             for &i in &honest {
-                let ev = apps[i].evidence();
                 assert!(
-                    !ev.is_empty(),
-                    "validator {i} recorded evidence (seed {seed})"
+                    blocked.contains(&(net.key(i), net.key(0))),
+                    "{i} blocks the sender of junk"
                 );
-                assert!(ev
-                    .iter()
-                    .all(|e| e.offender == offender && !e.proof.is_empty()));
-                assert!(ev.iter().any(|e| e.kind.starts_with("conflicting_")));
             }
-        });
-    }
+            assert!(blocked.iter().all(|(_, b)| *b == net.key(0)));
+            return;
+        }
+        let offender = net.participants.position(&net.key(0)).unwrap() as u32;
+        for &i in &honest {
+            let ev = apps[i].evidence();
+            assert!(
+                !ev.is_empty(),
+                "validator {i} recorded evidence (seed {seed})"
+            );
+            assert!(ev
+                .iter()
+                .all(|e| e.offender == offender && !e.proof.is_empty()));
+            assert!(ev.iter().any(|e| e.kind.starts_with("conflicting_")));
+        }
+    });
 }
 
 #[test]
@@ -486,47 +484,41 @@ fn a_validator_sending_garbage_is_blocked_and_the_chain_goes_on() {
 
 #[test]
 fn a_crashed_validator_restarts_and_catches_up() {
-    for seed in seeds() {
-        eprintln!("seed {seed} (PUBLICA_SIM_SEED={seed} replays it)");
-        let cfg = deterministic::Config::new()
-            .with_seed(seed)
-            .with_timeout(Some(Duration::from_secs(600)));
-        deterministic::Runner::new(cfg).start(|context| async move {
-            let apps = apps(None);
-            let mut net = SimNetwork::start(&context, validator_keys(N)).await;
-            net.connect_all(link(20, 2)).await;
-            let mut handles: Vec<_> = (0..N)
-                .map(|i| net.spawn_validator(&context, i, apps[i].clone()))
-                .collect();
-            let all: Vec<usize> = (0..N).collect();
-            for a in 0..8u8 {
-                assert!(apps[a as usize % N].submit(tx(a, 1)));
-            }
-            assert!(
-                until(&context, &apps, &all, Duration::from_secs(60), |l| {
-                    committed(l, 0..8, 1)
-                })
-                .await
-            );
-            // Validator 2 crashes; the others go on without it.
-            handles[2].abort();
-            others_go_on(&context, &apps, 2, 8, 2).await;
-            // It restarts from its storage, catches up, and takes part again:
-            // transactions sent only to it are committed.
-            handles[2] = net.spawn_validator(&context, 2, apps[2].clone());
-            for a in 0..8u8 {
-                assert!(apps[2].submit(tx(a, 3)));
-            }
-            assert!(
-                until(&context, &apps, &all, Duration::from_secs(120), |l| {
-                    committed(l, 0..8, 3)
-                })
-                .await,
-                "the restarted validator catches up and proposes: {:?}",
-                heights(&apps)
-            );
-            agree(&apps, &all);
-            final_everywhere(&context, &apps, &all).await;
-        });
-    }
+    each_seed(|context, _seed| async move {
+        let apps = apps(None);
+        let mut net = SimNetwork::start(&context, validator_keys(N)).await;
+        net.connect_all(link(20, 2)).await;
+        let mut handles: Vec<_> = (0..N)
+            .map(|i| net.spawn_validator(&context, i, apps[i].clone()))
+            .collect();
+        let all: Vec<usize> = (0..N).collect();
+        for a in 0..8u8 {
+            assert!(apps[a as usize % N].submit(tx(a, 1)));
+        }
+        assert!(
+            until(&context, &apps, &all, Duration::from_secs(60), |l| {
+                committed(l, 0..8, 1)
+            })
+            .await
+        );
+        // Validator 2 crashes; the others go on without it.
+        handles[2].abort();
+        others_go_on(&context, &apps, 2, 8, 2).await;
+        // It restarts from its storage, catches up, and takes part again:
+        // transactions sent only to it are committed.
+        handles[2] = net.spawn_validator(&context, 2, apps[2].clone());
+        for a in 0..8u8 {
+            assert!(apps[2].submit(tx(a, 3)));
+        }
+        assert!(
+            until(&context, &apps, &all, Duration::from_secs(120), |l| {
+                committed(l, 0..8, 3)
+            })
+            .await,
+            "the restarted validator catches up and proposes: {:?}",
+            heights(&apps)
+        );
+        agree(&apps, &all);
+        final_everywhere(&context, &apps, &all).await;
+    });
 }
