@@ -6,8 +6,9 @@
 
 use crate::block::{BftBlock, BLOCK_BYTES_MAX};
 use crate::evidence::Evidence;
+use crate::executor::Executor;
 use crate::finality::{Finality, Gossip};
-use crate::ledger::Ledger;
+use crate::ledger::{check_claim, Ledger};
 use commonware_actor::Feedback;
 use commonware_consensus::{
     marshal::{ancestry::Ancestry, Update},
@@ -19,15 +20,14 @@ use commonware_runtime::Clock;
 use commonware_utils::Acknowledgement;
 use futures::StreamExt;
 use publica_types::limits::BLOCK_TXS_MAX;
-use publica_types::Envelope;
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, UNIX_EPOCH};
 
 /// How far ahead of a validator's clock a proposal's time may be.
 pub const CLOCK_DRIFT_MAX_MS: u64 = 10_000;
-/// Most transactions waiting in one validator's pool.
-pub const MEMPOOL_MAX: usize = 100_000;
+/// Engine digests of executed heights kept to check proposals' parents.
+const DIGESTS_KEPT: usize = 4096;
 /// How often a proposal or vote waiting for the parent's execution looks.
 const WAIT_STEP: Duration = Duration::from_millis(5);
 
@@ -38,13 +38,13 @@ pub enum Fault {
     WrongExecutedHeader,
 }
 
-/// One validator's application.
-#[derive(Clone)]
-pub struct PublicaApp {
-    ledger: Arc<Mutex<Ledger>>,
+/// One validator's application over its executor `X`.
+pub struct PublicaApp<X = Ledger> {
+    ledger: Arc<Mutex<X>>,
+    /// Engine digests of the last executed heights.
+    digests: Arc<Mutex<BTreeMap<u64, Digest>>>,
     evidence: Arc<Mutex<Vec<Evidence>>>,
     finality: Arc<Mutex<Finality>>,
-    mempool: Arc<Mutex<VecDeque<Envelope>>>,
     fault: Option<Fault>,
     /// Most transactions per proposal.
     block_txs_max: usize,
@@ -58,15 +58,36 @@ fn now_ms(clock: &impl Clock) -> u64 {
         .unwrap_or(0)
 }
 
-impl PublicaApp {
+impl<X> Clone for PublicaApp<X> {
+    fn clone(&self) -> Self {
+        PublicaApp {
+            ledger: self.ledger.clone(),
+            digests: self.digests.clone(),
+            evidence: self.evidence.clone(),
+            finality: self.finality.clone(),
+            fault: self.fault,
+            block_txs_max: self.block_txs_max,
+        }
+    }
+}
+
+impl PublicaApp<Ledger> {
+    /// Queues a transaction for this validator's next proposals; false
+    /// when the pool is full.
+    pub fn submit(&self, tx: publica_types::Envelope) -> bool {
+        self.ledger.lock().expect("ledger").submit(tx)
+    }
+}
+
+impl<X: Executor> PublicaApp<X> {
     /// An application over `ledger`, cosigning executed checkpoints with
     /// `finality`.
-    pub fn new(ledger: Ledger, finality: Finality) -> Self {
+    pub fn new(ledger: X, finality: Finality) -> Self {
         PublicaApp {
             ledger: Arc::new(Mutex::new(ledger)),
+            digests: Arc::default(),
             evidence: Arc::default(),
             finality: Arc::new(Mutex::new(finality)),
-            mempool: Arc::default(),
             fault: None,
             block_txs_max: BLOCK_TXS_MAX.min(5_000),
         }
@@ -78,19 +99,8 @@ impl PublicaApp {
         self
     }
 
-    /// Queues a transaction for this validator's next proposals; false
-    /// when the pool is full.
-    pub fn submit(&self, tx: Envelope) -> bool {
-        let mut pool = self.mempool.lock().expect("mempool");
-        if pool.len() >= MEMPOOL_MAX {
-            return false;
-        }
-        pool.push_back(tx);
-        true
-    }
-
-    /// Reads the ledger.
-    pub fn with_ledger<T>(&self, f: impl FnOnce(&Ledger) -> T) -> T {
+    /// Reads the executor.
+    pub fn with_ledger<T>(&self, f: impl FnOnce(&X) -> T) -> T {
         f(&self.ledger.lock().expect("ledger"))
     }
 
@@ -134,24 +144,14 @@ impl PublicaApp {
         }
     }
 
-    /// Up to `block_txs_max` pending transactions: not committed, and not
-    /// in the proposal's unfinalized ancestors (`pending`, their encodings).
-    /// Transactions stay in the pool until committed, so a proposal that is
-    /// never finalized loses none.
-    fn take_batch(&self, pending: &HashSet<Vec<u8>>) -> Vec<Vec<u8>> {
-        let mut pool = self.mempool.lock().expect("mempool");
-        let ledger = self.ledger.lock().expect("ledger");
-        pool.retain(|tx| tx.body.nonce > ledger.committed_nonce(&tx.signer));
-        let mut txs = Vec::new();
+    /// Up to `block_txs_max` pending transactions, not in the proposal's
+    /// unfinalized ancestors (`skip`, their ids), within the block's bytes.
+    fn take_batch(&self, skip: &HashSet<publica_types::Hash32>) -> Vec<Vec<u8>> {
+        let pending = self.with_ledger(|l| l.pending(self.block_txs_max, skip));
+        let mut txs = Vec::with_capacity(pending.len());
         let mut bytes = 0;
-        for tx in pool.iter() {
-            if txs.len() == self.block_txs_max {
-                break;
-            }
-            let raw = serde_json::to_vec(tx).expect("envelopes encode");
-            if pending.contains(&raw) {
-                continue;
-            }
+        for tx in pending {
+            let raw = serde_json::to_vec(&tx).expect("envelopes encode");
             if bytes + raw.len() > BLOCK_BYTES_MAX {
                 break;
             }
@@ -160,9 +160,21 @@ impl PublicaApp {
         }
         txs
     }
+
+    /// False when `digest` at `height` conflicts with what this validator
+    /// finalized there (unknown heights, beyond the kept window, pass).
+    fn on_chain(&self, height: u64, digest: &Digest) -> bool {
+        if height == 0 {
+            return *digest == BftBlock::genesis().digest();
+        }
+        match self.digests.lock().expect("digests").get(&height) {
+            Some(d) => d == digest,
+            None => true,
+        }
+    }
 }
 
-impl<E: Clock + Send + Sync + 'static> Application<E> for PublicaApp {
+impl<E: Clock + Send + Sync + 'static, X: Executor> Application<E> for PublicaApp<X> {
     type SigningScheme = ed25519::Scheme;
     type Context = Context<Digest, PublicKey>;
     type Block = BftBlock;
@@ -178,22 +190,22 @@ impl<E: Clock + Send + Sync + 'static> Application<E> for PublicaApp {
         // The parent may be certified and not yet final; its own claim was
         // checked by a quorum, so reaching it keeps claims monotonic.
         self.executed(&clock, parent.inner().executed_height).await;
-        let (executed_height, mut executed_header_hash, ours) = self.with_ledger(|l| {
+        let (executed_height, header) = self.with_ledger(|l| {
             let h = l.height().min(parent.height().get());
-            let ours = on_chain(l, parent.height().get(), &parent.digest());
-            (h, l.header_hash(h).unwrap_or_default(), ours)
+            (h, l.header_hash(h))
         });
-        if !ours {
+        if !self.on_chain(parent.height().get(), &parent.digest()) {
             return None;
         }
+        let mut executed_header_hash = header?;
         // Transactions already in the unfinalized ancestors stay out.
-        let mut pending = HashSet::new();
+        let mut skip = HashSet::new();
         let mut chain = ancestry.clone();
         while let Some(b) = chain.next().await {
             if b.height().get() <= executed_height {
                 break;
             }
-            pending.extend(b.inner().txs.iter().cloned());
+            skip.extend(Ledger::tx_ids(b.inner()));
         }
         if self.fault == Some(Fault::WrongExecutedHeader) {
             executed_header_hash[0] ^= 1;
@@ -204,7 +216,7 @@ impl<E: Clock + Send + Sync + 'static> Application<E> for PublicaApp {
             time_ms: now_ms(&clock).max(parent.inner().time_ms + 1),
             executed_height,
             executed_header_hash,
-            txs: self.take_batch(&pending),
+            txs: self.take_batch(&skip),
         };
         let digest = block.digest();
         Some(Digested::precomputed(block, digest))
@@ -239,13 +251,8 @@ impl<E: Clock + Send + Sync + 'static> Application<E> for PublicaApp {
         // The named height is final somewhere, so it reaches this validator;
         // waiting abstains until then (the engine may move on).
         self.executed(&clock, block.executed_height).await;
-        let (header, ours) = self.with_ledger(|l| {
-            (
-                l.header_hash(block.executed_height),
-                on_chain(l, parent.height().get(), &parent.digest()),
-            )
-        });
-        if !ours {
+        let header = self.with_ledger(|l| l.header_hash(block.executed_height));
+        if !self.on_chain(parent.height().get(), &parent.digest()) {
             return refuse("the parent conflicts with this validator's finalized chain");
         }
         if header != Some(block.executed_header_hash) {
@@ -255,36 +262,33 @@ impl<E: Clock + Send + Sync + 'static> Application<E> for PublicaApp {
     }
 }
 
-/// False when `digest` at `height` conflicts with what `l` finalized there.
-fn on_chain(l: &Ledger, height: u64, digest: &Digest) -> bool {
-    match height {
-        0 => *digest == BftBlock::genesis().digest(),
-        h if h <= l.height() => l.digest_at(h) == Some(*digest),
-        _ => true,
-    }
-}
-
-impl Reporter for PublicaApp {
+impl<X: Executor> Reporter for PublicaApp<X> {
     type Activity = Update<BftBlock>;
 
     fn report(&mut self, activity: Self::Activity) -> Feedback {
         if let Update::Block(block, ack) = activity {
             let height = block.height().get();
             let mut ledger = self.ledger.lock().expect("ledger");
-            let fresh = height > ledger.height();
-            if fresh {
-                if let Err(e) = ledger.execute(block.inner()) {
-                    // Finalized by a quorum yet not executable here: this
-                    // copy diverged; withholding the ack stops the marshal.
-                    tracing::error!(height, reason = %e.0, "cannot execute a finalized block");
-                    return Feedback::Ok;
+            if height > ledger.height() {
+                // Finalized by a quorum yet not executable here: this copy
+                // diverged; withholding the ack stops the marshal.
+                let executed = check_claim(&*ledger, block.inner())
+                    .and_then(|()| Ledger::check_transactions(block.inner()))
+                    .and_then(|txs| ledger.execute(block.inner(), txs));
+                let header = match executed {
+                    Ok(h) => h,
+                    Err(e) => {
+                        tracing::error!(height, reason = %e.0, "cannot execute a finalized block");
+                        return Feedback::Ok;
+                    }
+                };
+                drop(ledger);
+                let mut digests = self.digests.lock().expect("digests");
+                digests.insert(height, block.digest());
+                while digests.len() > DIGESTS_KEPT {
+                    digests.pop_first();
                 }
-            } else if height > 0 && ledger.digest_at(height) != Some(block.digest()) {
-                tracing::error!(height, "a second, different block finalized at one height");
-                return Feedback::Ok;
-            }
-            if fresh {
-                let header = &ledger.blocks()[height as usize - 1].header;
+                drop(digests);
                 let mut finality = self.finality.lock().expect("finality");
                 let checkpoint = publica_log::Checkpoint {
                     origin: finality.origin().to_string(),
@@ -292,8 +296,10 @@ impl Reporter for PublicaApp {
                     root: header.log_root,
                 };
                 finality.executed(height, &checkpoint, header.time_ms / 1000);
+            } else if height > 0 && !self.on_chain(height, &block.digest()) {
+                tracing::error!(height, "a second, different block finalized at one height");
+                return Feedback::Ok;
             }
-            drop(ledger);
             ack.acknowledge();
         }
         Feedback::Ok

@@ -227,8 +227,13 @@ impl Finality {
 /// Runs a validator's cosignature gossip over one channel until the
 /// channel closes: sends its new lines as they come, answers requests, and
 /// every second asks for final checkpoints it lacks.
-pub async fn run_gossip<E, S, R>(clock: E, app: crate::PublicaApp, mut sender: S, mut receiver: R)
-where
+pub async fn run_gossip<E, S, R, X>(
+    clock: E,
+    app: crate::PublicaApp<X>,
+    mut sender: S,
+    mut receiver: R,
+) where
+    X: crate::Executor,
     E: commonware_runtime::Clock,
     S: commonware_p2p::Sender,
     R: commonware_p2p::Receiver<PublicKey = S::PublicKey>,

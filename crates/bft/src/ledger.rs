@@ -5,14 +5,14 @@
 //! through its own pipeline and block log (see the ADR's open work).
 
 use crate::block::BftBlock;
-use commonware_cryptography::{sha256::Digest, Digestible};
 use publica_crypto::{tx_id, verify};
 use publica_log::MerkleLog;
 use publica_runtime::block::{block_hash, BlockEnv};
 use publica_runtime::nonce::committed_nonce;
 use publica_runtime::Runtime;
 use publica_state::StateTree;
-use publica_types::{AccountId, Block, Envelope, VerifiedTx};
+use publica_types::{AccountId, Block, BlockHeader, Envelope, Hash32, VerifiedTx};
+use std::collections::{HashSet, VecDeque};
 
 /// Why a proposed block is invalid.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,8 +25,11 @@ pub struct Ledger {
     state: StateTree,
     log: MerkleLog,
     blocks: Vec<Block>,
-    digests: Vec<Digest>,
+    pool: VecDeque<Envelope>,
 }
+
+/// Most transactions waiting in a ledger's pool.
+pub const POOL_MAX: usize = 100_000;
 
 impl Ledger {
     /// A ledger at genesis (`initial` state, nothing executed).
@@ -37,7 +40,7 @@ impl Ledger {
             state: initial,
             log: MerkleLog::new(),
             blocks: vec![],
-            digests: vec![],
+            pool: VecDeque::new(),
         }
     }
 
@@ -73,16 +76,43 @@ impl Ledger {
         }
     }
 
-    /// The engine's digest of the block executed at `height` (height ≥ 1).
-    pub fn digest_at(&self, height: u64) -> Option<Digest> {
-        height
-            .checked_sub(1)
-            .and_then(|i| self.digests.get(i as usize).copied())
+    /// Queues a transaction for proposals; false when the pool is full.
+    pub fn submit(&mut self, tx: Envelope) -> bool {
+        if self.pool.len() >= POOL_MAX {
+            return false;
+        }
+        self.pool.push_back(tx);
+        true
+    }
+
+    /// Up to `max` pooled transactions not committed and not in `skip`;
+    /// they stay pooled until committed.
+    pub fn pending(&self, max: usize, skip: &HashSet<Hash32>) -> Vec<Envelope> {
+        self.pool
+            .iter()
+            .filter(|t| t.body.nonce > self.committed_nonce(&t.signer))
+            .filter(|t| {
+                t.body
+                    .signing_bytes()
+                    .is_ok_and(|b| !skip.contains(&tx_id(&t.signer, &b)))
+            })
+            .take(max)
+            .cloned()
+            .collect()
     }
 
     /// The account's last committed nonce.
     pub fn committed_nonce(&self, account: &AccountId) -> u64 {
         committed_nonce(&self.state, account)
+    }
+
+    /// The ids of the block's transactions that decode (no signature check).
+    pub fn tx_ids(block: &BftBlock) -> impl Iterator<Item = Hash32> + '_ {
+        block.txs.iter().filter_map(|raw| {
+            let e: Envelope = serde_json::from_slice(raw).ok()?;
+            let bytes = e.body.signing_bytes().ok()?;
+            Some(tx_id(&e.signer, &bytes))
+        })
     }
 
     /// Decodes the block's transactions and checks every signature; the
@@ -112,8 +142,13 @@ impl Ledger {
             .collect()
     }
 
-    /// Executes the finalized `block` as the next height.
-    pub fn execute(&mut self, block: &BftBlock) -> Result<(), Invalid> {
+    /// Executes the finalized `block` (its checked transactions `txs`) as
+    /// the next height; returns its header.
+    pub fn execute(
+        &mut self,
+        block: &BftBlock,
+        txs: Vec<VerifiedTx>,
+    ) -> Result<BlockHeader, Invalid> {
         let height = block.height.get();
         if height != self.height() + 1 {
             return Err(Invalid(format!(
@@ -121,17 +156,6 @@ impl Ledger {
                 self.height()
             )));
         }
-        // A finalized block was verified by a quorum: a mismatch here means
-        // this validator's state diverged, which must stop it.
-        if block.executed_height >= height
-            || self.header_hash(block.executed_height) != Some(block.executed_header_hash)
-        {
-            return Err(Invalid(format!(
-                "block {height} names a header at height {} that this validator did not compute",
-                block.executed_height
-            )));
-        }
-        let txs = Self::check_transactions(block)?;
         let env = BlockEnv {
             chain_id: self.chain_id.clone(),
             height,
@@ -141,10 +165,30 @@ impl Ledger {
         let executed =
             self.rt
                 .run_block(&mut self.state, &mut self.log, &env, parent.as_ref(), txs);
+        let header = executed.header.clone();
         self.blocks.push(executed);
-        self.digests.push(block.digest());
-        Ok(())
+        let committed = &self.state;
+        self.pool
+            .retain(|t| t.body.nonce > committed_nonce(committed, &t.signer));
+        Ok(header)
     }
+}
+
+/// Checks a finalized block's claim against `executor` before executing
+/// it: the named height is below the block and its header hash is the one
+/// this validator computed. A finalized block failing this means this
+/// validator's state diverged from the quorum's.
+pub fn check_claim(executor: &impl crate::Executor, block: &BftBlock) -> Result<(), Invalid> {
+    let height = block.height.get();
+    if block.executed_height >= height
+        || executor.header_hash(block.executed_height) != Some(block.executed_header_hash)
+    {
+        return Err(Invalid(format!(
+            "block {height} names a header at height {} that this validator did not compute",
+            block.executed_height
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -168,7 +212,7 @@ mod tests {
     fn block(l: &Ledger, txs: Vec<Vec<u8>>) -> BftBlock {
         let h = l.height();
         BftBlock {
-            parent: l.digest_at(h).unwrap_or(Sha256::hash(&[b"g"])),
+            parent: Sha256::hash(&[b"parent"]),
             height: Height::new(h + 1),
             time_ms: 1_000 + h,
             executed_height: h,
@@ -199,12 +243,33 @@ mod tests {
             .0
             .contains("twice"));
 
+        // Pooled transactions are offered until committed, without those
+        // the caller skips.
+        let envelope = |raw: &[u8]| serde_json::from_slice::<Envelope>(raw).unwrap();
+        for n in 1..=3 {
+            assert!(l.submit(envelope(&note(&kp, n))));
+        }
+        let first = block(&l, vec![note(&kp, 1)]);
+        let skip: HashSet<Hash32> = Ledger::tx_ids(&first).collect();
+        assert_eq!(l.pending(10, &skip).len(), 2);
+        assert_eq!(l.pending(1, &HashSet::new()).len(), 1);
+
+        let run = |l: &mut Ledger, b: &BftBlock| {
+            check_claim(l, b)?;
+            let txs = Ledger::check_transactions(b)?;
+            l.execute(b, txs)
+        };
         let b1 = block(&l, vec![note(&kp, 1), note(&kp, 2)]);
-        l.execute(&b1).unwrap();
+        let h1 = run(&mut l, &b1).unwrap();
         assert_eq!((l.height(), l.committed_nonce(&kp.account())), (1, 2));
-        assert_eq!(l.digest_at(1), Some(b1.digest()));
+        assert_eq!(block_hash(&h1).0, l.header_hash(1).unwrap());
+        assert_eq!(
+            l.pending(10, &HashSet::new()).len(),
+            1,
+            "committed ones leave the pool"
+        );
         assert!(l
-            .execute(&b1)
+            .execute(&b1, vec![])
             .unwrap_err()
             .0
             .contains("delivered at height 1"));
@@ -212,12 +277,13 @@ mod tests {
         // and nothing changes.
         let mut b2 = block(&l, vec![note(&kp, 3)]);
         b2.executed_header_hash[5] ^= 1;
-        assert!(l.execute(&b2).unwrap_err().0.contains("did not compute"));
+        assert!(run(&mut l, &b2).unwrap_err().0.contains("did not compute"));
         let mut b2 = block(&l, vec![note(&kp, 3)]);
         b2.executed_height = 2;
-        assert!(l.execute(&b2).is_err());
+        assert!(run(&mut l, &b2).is_err());
         assert_eq!((l.height(), l.committed_nonce(&kp.account())), (1, 2));
-        l.execute(&block(&l, vec![note(&kp, 3)])).unwrap();
+        let b2 = block(&l, vec![note(&kp, 3)]);
+        run(&mut l, &b2).unwrap();
         assert_eq!(
             l.blocks()[1].header.parent_hash.0,
             l.header_hash(1).unwrap()

@@ -16,6 +16,7 @@
 pub mod app;
 pub mod block;
 pub mod evidence;
+pub mod executor;
 pub mod finality;
 pub mod ledger;
 pub mod sim;
@@ -23,5 +24,6 @@ pub mod sim;
 pub use app::{Fault, PublicaApp};
 pub use block::BftBlock;
 pub use evidence::Evidence;
+pub use executor::{Executor, NodeExecutor};
 pub use finality::{Finality, Gossip};
 pub use ledger::{Invalid, Ledger};

@@ -7,6 +7,7 @@
 use crate::app::PublicaApp;
 use crate::block::BftBlock;
 use crate::evidence::EvidenceReporter;
+use crate::executor::Executor;
 use crate::finality::{run_gossip, Finality};
 use commonware_broadcast::buffered;
 use commonware_consensus::{
@@ -213,11 +214,11 @@ impl SimNetwork {
     /// handle stops every part of it at once, like a crash; its storage
     /// (the engine's journals and archives) and `app`'s ledger remain, and
     /// spawning it again restarts it from them.
-    pub fn spawn_validator(
+    pub fn spawn_validator<X: Executor>(
         &self,
         context: &deterministic::Context,
         i: usize,
-        app: PublicaApp,
+        app: PublicaApp<X>,
     ) -> Handle<()> {
         let mut net = self.clone();
         context.child(LABELS[i]).spawn(move |ctx| async move {
@@ -227,11 +228,11 @@ impl SimNetwork {
     }
 
     /// Starts validator `i` with `app` on `context`.
-    pub async fn start_validator(
+    pub async fn start_validator<X: Executor>(
         &mut self,
         context: &deterministic::Context,
         i: usize,
-        app: PublicaApp,
+        app: PublicaApp<X>,
     ) {
         let context = context.child(LABELS[i]);
         let me = self.key(i);

@@ -8,7 +8,7 @@
 //!   (network).
 
 use publica_types::now_ms;
-use publica_types::VerifiedTx;
+use publica_types::{BlockHeader, Hash32, VerifiedTx};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -29,6 +29,11 @@ pub trait TxSource: Send + Sync {
     /// Waits until `max` transactions are available or `deadline` passes,
     /// then takes up to `max` of them (possibly none).
     fn take_batch(&self, max: usize, deadline: Instant) -> Vec<VerifiedTx>;
+
+    /// Up to `max` pending transactions, oldest first, without taking them:
+    /// a BFT proposal may never be finalized, so they stay pending until
+    /// committed. `skip` leaves out ids (those in unfinalized ancestors).
+    fn peek_batch(&self, max: usize, skip: &dyn Fn(&Hash32) -> bool) -> Vec<VerifiedTx>;
 }
 
 /// Executes and persists ordered batches.
@@ -45,7 +50,18 @@ pub trait BlockSink: Send + Sync {
     fn wants_block(&self, _now_ms: u64) -> bool {
         false
     }
+
+    /// The header of the last executed block (it may still be on its way
+    /// to disk), if any.
+    fn executed_tip(&self) -> Option<BlockHeader>;
+
+    /// The hash of the executed header at `height`, for the last
+    /// [`EXECUTED_HEADERS_KEPT`] heights (zero for height 0).
+    fn executed_header_hash(&self, height: u64) -> Option<Hash32>;
 }
+
+/// Executed header hashes a [`BlockSink`] answers for.
+pub const EXECUTED_HEADERS_KEPT: usize = 4096;
 
 /// A running consensus instance.
 pub trait Consensus: Send {
@@ -65,6 +81,11 @@ pub struct ConsensusHandle {
 }
 
 impl ConsensusHandle {
+    /// A handle that raises `stop` and joins `thread` (if any).
+    pub fn new(stop: Arc<AtomicBool>, thread: Option<JoinHandle<()>>) -> Self {
+        ConsensusHandle { stop, thread }
+    }
+
     /// Asks it to stop after the block in progress, and waits.
     pub fn stop(mut self) {
         self.stop.store(true, Ordering::SeqCst);

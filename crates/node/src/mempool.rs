@@ -17,6 +17,9 @@ pub(crate) struct Pool {
     /// Every account's last committed nonce, mirrored from the state after
     /// each block so that admission never waits for a block in progress.
     pub(crate) committed: HashMap<AccountId, u64>,
+    /// True once a BFT proposer peeked: committed transactions must then
+    /// leave the queue when their block is committed.
+    pub(crate) peeked: bool,
 }
 
 impl Pool {
@@ -125,5 +128,20 @@ impl TxSource for Mempool {
         }
         let n = pool.queue.len().min(max);
         pool.queue.drain(..n).collect()
+    }
+
+    fn peek_batch(&self, max: usize, skip: &dyn Fn(&Hash32) -> bool) -> Vec<VerifiedTx> {
+        let mut pool = self.pool.lock().expect("mempool lock");
+        pool.peeked = true;
+        pool.queue
+            .iter()
+            .filter(|t| {
+                !skip(&t.id)
+                    && pool.committed.get(&t.envelope.signer).copied().unwrap_or(0)
+                        < t.envelope.body.nonce
+            })
+            .take(max)
+            .cloned()
+            .collect()
     }
 }

@@ -123,6 +123,7 @@ impl Node {
         let recovered = crate::recovery::recover(&data_dir, &runtime, &genesis)?;
         let signer = crate::logkey::load_or_create(&data_dir, &config.log_origin())?;
         let height = recovered.tip.as_ref().map(|t| t.height).unwrap_or(0);
+        let recovered_hashes = recovered.hashes;
         let (height_tx, _) = watch::channel(height);
         let (blocks_tx, _) = broadcast::channel(BLOCK_EVENTS_BUFFER);
         let checkpoint = crate::pipeline::sign_checkpoint(&signer, &recovered.tlog);
@@ -163,6 +164,7 @@ impl Node {
                 state: chain.state.clone(),
                 tlog: chain.tlog.clone(),
                 tip: chain.tip.clone(),
+                hashes: recovered_hashes,
             }
         };
         let (to_persister, jobs) = std::sync::mpsc::sync_channel(1);
@@ -239,5 +241,13 @@ impl publica_consensus::TxSource for MempoolSource {
         deadline: std::time::Instant,
     ) -> Vec<publica_types::VerifiedTx> {
         self.0.mempool.take_batch(max, deadline)
+    }
+
+    fn peek_batch(
+        &self,
+        max: usize,
+        skip: &dyn Fn(&Hash32) -> bool,
+    ) -> Vec<publica_types::VerifiedTx> {
+        self.0.mempool.peek_batch(max, skip)
     }
 }

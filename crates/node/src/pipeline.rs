@@ -12,7 +12,7 @@
 //! Nothing is visible before the block is on disk.
 
 use crate::node::{Inner, RECENT_BLOCKS_MAX};
-use publica_consensus::{BlockSink, OrderedBatch};
+use publica_consensus::{BlockSink, OrderedBatch, EXECUTED_HEADERS_KEPT};
 use publica_log::{Checkpoint, MerkleLog, NoteSigner};
 use publica_runtime::authz::{changed_keys, current_key};
 use publica_runtime::nonce::committed_nonce;
@@ -28,6 +28,8 @@ pub(crate) struct ExecState {
     pub(crate) state: StateTree,
     pub(crate) tlog: MerkleLog,
     pub(crate) tip: Option<BlockHeader>,
+    /// Hashes of the last executed headers (height, hash), oldest first.
+    pub(crate) hashes: std::collections::VecDeque<(u64, Hash32)>,
 }
 
 /// An executed block on its way to disk.
@@ -101,6 +103,11 @@ impl BlockSink for Pipeline {
             .map(|i| ex.tlog.leaf(i).expect("just appended"))
             .collect();
         ex.tip = Some(block.header.clone());
+        ex.hashes
+            .push_back((block.header.height, block_hash(&block.header)));
+        if ex.hashes.len() > EXECUTED_HEADERS_KEPT {
+            ex.hashes.pop_front();
+        }
         let job = Executed {
             block,
             state: ex.state.clone(),
@@ -123,6 +130,20 @@ impl BlockSink for Pipeline {
             .runtime
             .next_due_ms(&ex.state)
             .is_some_and(|due| due <= now_ms)
+    }
+
+    fn executed_tip(&self) -> Option<BlockHeader> {
+        self.exec.lock().expect("exec lock").tip.clone()
+    }
+
+    fn executed_header_hash(&self, height: u64) -> Option<Hash32> {
+        if height == 0 {
+            return Some(Hash32::ZERO);
+        }
+        let ex = self.exec.lock().expect("exec lock");
+        let first = ex.hashes.front()?.0;
+        let i = height.checked_sub(first)? as usize;
+        ex.hashes.get(i).map(|(_, h)| *h)
     }
 }
 

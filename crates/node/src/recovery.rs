@@ -22,6 +22,8 @@ pub(crate) struct Recovered {
     pub(crate) tip: Option<BlockHeader>,
     pub(crate) index: HashMap<Hash32, (u64, u32)>,
     pub(crate) recent: VecDeque<Arc<Block>>,
+    /// Hashes of the last executed headers (height, hash), oldest first.
+    pub(crate) hashes: VecDeque<(u64, publica_types::Hash32)>,
     /// Every account's committed nonce.
     pub(crate) nonces: HashMap<AccountId, u64>,
     /// Accounts whose key was rotated or recovered: their current key.
@@ -60,6 +62,7 @@ pub(crate) fn recover(
     };
     let mut index = HashMap::new();
     let mut recent = VecDeque::new();
+    let mut hashes = VecDeque::new();
     let mut tlog = MerkleLog::new();
     let mut log_sizes = Vec::with_capacity(height as usize);
     let mut tip: Option<BlockHeader> = None;
@@ -95,6 +98,9 @@ pub(crate) fn recover(
             index.insert(o.tx_id, (h, i as u32));
         }
         tip = Some(block.header.clone());
+        if height - h < publica_consensus::EXECUTED_HEADERS_KEPT as u64 {
+            hashes.push_back((h, publica_runtime::block_hash(&block.header)));
+        }
         if height - h < RECENT_BLOCKS_MAX as u64 {
             recent.push_back(Arc::new(block));
         }
@@ -115,6 +121,7 @@ pub(crate) fn recover(
         tip,
         index,
         recent,
+        hashes,
         nonces,
         keys,
     })

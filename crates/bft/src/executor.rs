@@ -1,0 +1,97 @@
+//! What executes a validator's finalized blocks: the in-memory [`Ledger`]
+//! (the simulation and tests) or a node's own block pipeline
+//! ([`NodeExecutor`]: durable block log, receipts, API), behind one trait.
+
+use crate::block::BftBlock;
+use crate::ledger::{Invalid, Ledger};
+use publica_consensus::{BlockSink, OrderedBatch, TxSource};
+use publica_types::{BlockHeader, Envelope, Hash32, VerifiedTx};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// Executes finalized blocks in height order and offers pending
+/// transactions for proposals.
+pub trait Executor: Send + 'static {
+    /// Height of the last executed block (0 at genesis).
+    fn height(&self) -> u64;
+    /// Hash of the executed header at `height` (zero for 0), while kept.
+    fn header_hash(&self, height: u64) -> Option<[u8; 32]>;
+    /// Up to `max` pending transactions, oldest first, not committed and
+    /// whose ids are not in `skip`; they stay pending until committed.
+    fn pending(&self, max: usize, skip: &HashSet<Hash32>) -> Vec<Envelope>;
+    /// Executes the block's checked transactions as the next height and
+    /// returns its header.
+    fn execute(&mut self, block: &BftBlock, txs: Vec<VerifiedTx>) -> Result<BlockHeader, Invalid>;
+}
+
+impl Executor for Ledger {
+    fn height(&self) -> u64 {
+        Ledger::height(self)
+    }
+
+    fn header_hash(&self, height: u64) -> Option<[u8; 32]> {
+        Ledger::header_hash(self, height)
+    }
+
+    fn pending(&self, max: usize, skip: &HashSet<Hash32>) -> Vec<Envelope> {
+        Ledger::pending(self, max, skip)
+    }
+
+    fn execute(&mut self, block: &BftBlock, txs: Vec<VerifiedTx>) -> Result<BlockHeader, Invalid> {
+        Ledger::execute(self, block, txs)
+    }
+}
+
+/// A node's pipeline and mempool as a validator's executor: finalized
+/// blocks go through the same execution, durable block log, receipts and
+/// events as in dev mode.
+pub struct NodeExecutor {
+    source: Arc<dyn TxSource>,
+    sink: Arc<dyn BlockSink>,
+}
+
+impl NodeExecutor {
+    /// The node's mempool (`source`) and block pipeline (`sink`), as its
+    /// `Consensus::start` receives them.
+    pub fn new(source: Arc<dyn TxSource>, sink: Arc<dyn BlockSink>) -> Self {
+        NodeExecutor { source, sink }
+    }
+}
+
+impl Executor for NodeExecutor {
+    fn height(&self) -> u64 {
+        self.sink.executed_tip().map_or(0, |t| t.height)
+    }
+
+    fn header_hash(&self, height: u64) -> Option<[u8; 32]> {
+        self.sink.executed_header_hash(height).map(|h| h.0)
+    }
+
+    fn pending(&self, max: usize, skip: &HashSet<Hash32>) -> Vec<Envelope> {
+        self.source
+            .peek_batch(max, &|id| skip.contains(id))
+            .into_iter()
+            .map(|t| t.envelope)
+            .collect()
+    }
+
+    fn execute(&mut self, block: &BftBlock, txs: Vec<VerifiedTx>) -> Result<BlockHeader, Invalid> {
+        let height = block.height.get();
+        if height != self.height() + 1 {
+            return Err(Invalid(format!(
+                "block {height} delivered at height {}",
+                self.height()
+            )));
+        }
+        self.sink
+            .commit(OrderedBatch {
+                transactions: txs,
+                proposed_time_ms: block.time_ms,
+            })
+            .map_err(Invalid)?;
+        self.sink
+            .executed_tip()
+            .filter(|t| t.height == height)
+            .ok_or_else(|| Invalid(format!("block {height} was not executed")))
+    }
+}
