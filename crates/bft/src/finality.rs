@@ -83,7 +83,11 @@ pub struct Finality {
     early: BTreeMap<u64, Vec<String>>,
     finals: BTreeMap<u64, String>,
     outbox: VecDeque<Gossip>,
+    on_final: Option<FinalHook>,
 }
+
+/// Called with each new final checkpoint (height, cosigned note).
+pub type FinalHook = Box<dyn Fn(u64, &str) + Send>;
 
 impl Finality {
     /// Cosigning as `me` for the log `origin`, with `set` the validators'
@@ -100,7 +104,22 @@ impl Finality {
             early: BTreeMap::new(),
             finals: BTreeMap::new(),
             outbox: VecDeque::new(),
+            on_final: None,
         }
+    }
+
+    /// Calls `hook` with every new final checkpoint (a node stores them
+    /// for its receipts).
+    pub fn on_final(mut self, hook: FinalHook) -> Self {
+        self.on_final = Some(hook);
+        self
+    }
+
+    fn finalize(&mut self, height: u64, note: String) {
+        if let Some(hook) = &self.on_final {
+            hook(height, &note);
+        }
+        self.finals.insert(height, note);
     }
 
     /// The validator set's cosigner keys.
@@ -160,7 +179,7 @@ impl Finality {
         lines.insert(key.name.clone(), line.to_string());
         if lines.len() >= self.quorum && !self.finals.contains_key(&height) {
             let note = format!("{text}\n{}", lines.values().cloned().collect::<String>());
-            self.finals.insert(height, note);
+            self.finalize(height, note);
         }
     }
 
@@ -198,9 +217,7 @@ impl Finality {
                     return;
                 }
                 match open_cosigned(&note, &self.set, self.quorum, &self.origin) {
-                    Ok(cp) if cp.to_text() == *text => {
-                        self.finals.insert(h, note);
-                    }
+                    Ok(cp) if cp.to_text() == *text => self.finalize(h, note),
                     _ => tracing::warn!(height = h, "a final checkpoint that does not match ours"),
                 }
             }

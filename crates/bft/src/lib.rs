@@ -25,5 +25,5 @@ pub use app::{Fault, PublicaApp};
 pub use block::BftBlock;
 pub use evidence::Evidence;
 pub use executor::{Executor, NodeExecutor};
-pub use finality::{Finality, Gossip};
+pub use finality::{FinalHook, Finality, Gossip};
 pub use ledger::{Invalid, Ledger};

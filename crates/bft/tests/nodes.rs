@@ -6,13 +6,15 @@
 //! catches up and goes on.
 
 use commonware_runtime::{deterministic, Clock, Runner as _};
-use publica_bft::sim::{finality, link, validator_keys, SimNetwork};
-use publica_bft::{NodeExecutor, PublicaApp};
+use publica_bft::sim::{cosigner, link, validator_keys, SimNetwork};
+use publica_bft::{Finality, NodeExecutor, PublicaApp};
 use publica_consensus::{BlockSink, Consensus, ConsensusHandle, TxSource};
 use publica_crypto::Keypair;
 use publica_identity::Genesis;
+use publica_log::ValidatorSet;
 use publica_node::query::TxLookup;
 use publica_node::{Node, NodeConfig};
+use publica_runtime::receipt::{verify_receipt_with, Trust};
 use publica_types::{Expiry, Hash32, TxBody};
 use serde_json::json;
 use std::path::Path;
@@ -37,14 +39,33 @@ impl Consensus for Capture {
     }
 }
 
-fn open(dir: &Path, genesis: &Genesis) -> (Node, NodeExecutor) {
+/// The validators' cosigner keys for the nodes' log.
+fn validator_set(origin: &str) -> ValidatorSet {
+    ValidatorSet::new(origin, (0..N).map(|i| cosigner(i).key()).collect())
+}
+
+/// Opens validator `i`'s node and its application: the node executes, and
+/// stores the final checkpoints its receipts then carry.
+fn open(i: usize, dir: &Path, genesis: &Genesis) -> (Node, PublicaApp<NodeExecutor>) {
     let mut config = NodeConfig::dev(dir.to_path_buf());
     config.chain_id = CHAIN.into();
     config.genesis = Some(genesis.clone());
     let (tx, rx) = mpsc::channel();
     let node = Node::start(config, Box::new(Capture(tx))).expect("node starts");
     let (source, sink) = rx.recv().expect("consensus started");
-    (node, NodeExecutor::new(source, sink))
+    let origin = node.log_origin();
+    let keeper = node.clone();
+    let finality = Finality::new(&origin, cosigner(i), validator_set(&origin).cosigners).on_final(
+        Box::new(move |_, note| {
+            keeper
+                .add_final_checkpoint(note)
+                .expect("a checkpoint of this log");
+        }),
+    );
+    (
+        node,
+        PublicaApp::new(NodeExecutor::new(source, sink), finality),
+    )
 }
 
 fn note(kp: &Keypair, n: u64) -> publica_types::Envelope {
@@ -91,9 +112,9 @@ fn nodes_execute_the_bft_chain_and_a_reopened_node_catches_up() {
         let mut nodes: Vec<Option<Node>> = Vec::new();
         let mut handles = Vec::new();
         for (i, path) in paths.iter().enumerate() {
-            let (node, exec) = open(path, &genesis);
+            let (node, app) = open(i, path, &genesis);
             nodes.push(Some(node));
-            handles.push(net.spawn_validator(&context, i, PublicaApp::new(exec, finality(i, N))));
+            handles.push(net.spawn_validator(&context, i, app));
         }
         // Accounts register at different nodes, then write notes.
         let keys: Vec<Keypair> = (0..8u8).map(|i| Keypair::from_seed([i + 1; 32])).collect();
@@ -133,9 +154,9 @@ fn nodes_execute_the_bft_chain_and_a_reopened_node_catches_up() {
         );
 
         // It reopens from its block log and catches up.
-        let (node, exec) = open(&paths[2], &genesis);
+        let (node, app) = open(2, &paths[2], &genesis);
         nodes[2] = Some(node);
-        handles[2] = net.spawn_validator(&context, 2, PublicaApp::new(exec, finality(2, N)));
+        handles[2] = net.spawn_validator(&context, 2, app);
         let target = nodes[0].as_ref().unwrap().status().height;
         assert!(
             wait(&context, Duration::from_secs(120), || {
@@ -205,6 +226,32 @@ fn nodes_execute_the_bft_chain_and_a_reopened_node_catches_up() {
             all.len(),
             "each admitted transaction executed once"
         );
+        // Every node serves receipts whose checkpoint a quorum of validators
+        // cosigned: they verify offline against the validator set alone.
+        let n0 = nodes[0].as_ref().unwrap();
+        let set = validator_set(&n0.log_origin());
+        // A node stores only checkpoints of its own log.
+        assert!(n0.add_final_checkpoint("no blank line").is_err());
+        let forged = publica_log::Checkpoint {
+            origin: n0.log_origin(),
+            size: 3,
+            root: Hash32([1; 32]),
+        }
+        .to_text();
+        let err = n0
+            .add_final_checkpoint(&format!("{forged}\n{}", cosigner(0).cosign(&forged, 1)))
+            .unwrap_err();
+        assert!(err.contains("not one of this log"), "{err}");
+        for n in nodes.iter().flatten() {
+            for id in &all {
+                let TxLookup::Committed(r) = n.lookup_tx(id).unwrap() else {
+                    panic!("committed")
+                };
+                let json = serde_json::to_value(&*r).unwrap();
+                verify_receipt_with(&json, Trust::Validators(&set), None)
+                    .expect("a receipt final under the validator set");
+            }
+        }
         for h in &handles {
             h.abort();
         }

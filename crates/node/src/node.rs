@@ -56,6 +56,9 @@ pub(crate) struct Inner {
     /// tx id -> (height, index in block), for every committed transaction.
     pub(crate) index: RwLock<HashMap<Hash32, (u64, u32)>>,
     pub(crate) recent: Mutex<VecDeque<Arc<Block>>>,
+    /// In a validator network: checkpoints cosigned by a quorum, by log
+    /// size; receipts carry them instead of the node's own signature.
+    pub(crate) finals: RwLock<std::collections::BTreeMap<u64, String>>,
     pub(crate) mempool: Mempool,
     pub(crate) metrics: Metrics,
     pub(crate) height_tx: watch::Sender<u64>,
@@ -154,6 +157,7 @@ impl Node {
             data_dir,
             index: RwLock::new(recovered.index),
             recent: Mutex::new(recovered.recent),
+            finals: RwLock::default(),
             metrics: Metrics::default(),
             height_tx,
             blocks_tx,
@@ -193,6 +197,35 @@ impl Node {
     /// blocking-task thread.
     pub fn submit(&self, envelopes: Vec<Envelope>) -> Vec<Result<Hash32, TxError>> {
         crate::admission::admit(&self.inner, envelopes)
+    }
+
+    /// Records a final checkpoint (cosigned by a quorum of validators,
+    /// checked by the caller) for this node's log: from then on receipts
+    /// carry the smallest final checkpoint covering their entry, and are
+    /// pending until one does. Refused unless it is a checkpoint of this
+    /// log's origin, size and root.
+    pub fn add_final_checkpoint(&self, note: &str) -> Result<(), String> {
+        let text = note
+            .find("\n\n")
+            .map(|i| &note[..i + 1])
+            .ok_or("not a signed note")?;
+        let cp = publica_log::Checkpoint::parse(text).map_err(|e| e.to_string())?;
+        let chain = self.inner.chain.read().expect("chain lock");
+        if cp.origin != self.inner.config.log_origin()
+            || chain.tlog.root_at(cp.size).ok() != Some(cp.root)
+        {
+            return Err(format!(
+                "checkpoint of size {} is not one of this log",
+                cp.size
+            ));
+        }
+        drop(chain);
+        self.inner
+            .finals
+            .write()
+            .expect("finals lock")
+            .insert(cp.size, note.to_string());
+        Ok(())
     }
 
     /// The node's configuration.

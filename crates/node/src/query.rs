@@ -50,7 +50,8 @@ pub struct Receipt {
     pub tree_size: u64,
     /// RFC 9162 inclusion proof of the leaf in the tree of `tree_size`.
     pub inclusion_proof: Vec<Hash32>,
-    /// The signed C2SP checkpoint for `tree_size`.
+    /// The C2SP checkpoint for `tree_size`: signed by the node, or in a
+    /// validator network cosigned by a quorum of validators.
     pub checkpoint: String,
 }
 
@@ -141,14 +142,27 @@ impl Node {
             .ok_or_else(|| format!("indexed block {height} is missing"))?;
         let i = index as usize;
         let leaf_index = block.header.log_size - block.header.tx_count + index as u64;
+        let final_checkpoint = {
+            let finals = self.inner.finals.read().expect("finals lock");
+            if finals.is_empty() {
+                None
+            } else {
+                // A validator network: only a quorum's checkpoint will do.
+                match finals.range(leaf_index + 1..).next() {
+                    Some((size, note)) => Some((*size, note.clone())),
+                    None => return Ok(TxLookup::Pending),
+                }
+            }
+        };
         let (tree_size, inclusion_proof, checkpoint) = {
             let chain = self.inner.chain.read().expect("chain lock");
-            let size = chain.tlog.len();
+            let (size, note) =
+                final_checkpoint.unwrap_or_else(|| (chain.tlog.len(), chain.checkpoint.clone()));
             let proof = chain
                 .tlog
                 .inclusion_proof(leaf_index, size)
                 .map_err(|e| e.to_string())?;
-            (size, proof, chain.checkpoint.clone())
+            (size, proof, note)
         };
         Ok(TxLookup::Committed(Box::new(Receipt {
             leaf_index,
