@@ -11,6 +11,11 @@ mod verify;
 
 use clap::Parser;
 
+/// mimalloc: the node allocates and frees many small records per
+/// transaction; measured in `docs/benchmarks.md`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = commands::Cli::parse();
     let code = match commands::run(cli) {
