@@ -37,6 +37,7 @@ pub struct SignerArgs {
 
 /// A CSV file: the header's column names and the data rows (line number,
 /// trimmed cells). Rows that cannot be read are already in `invalid`.
+#[derive(Debug)]
 pub struct Csv {
     pub header: Vec<String>,
     pub rows: Vec<(usize, Vec<String>)>,
@@ -275,11 +276,7 @@ pub fn finish(mut results: Vec<Value>, mut summary: Value) -> Result<()> {
     summary["failed_in_block"] = json!(count("failed"));
     summary["rejected_at_admission"] = json!(count("rejected"));
     summary["invalid_rows"] = json!(count("invalid"));
-    let v = json!({ "results": results, "summary": summary });
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&v).unwrap_or_else(|_| v.to_string())
-    );
+    crate::client::print_json(&json!({ "results": results, "summary": summary }));
     if ok != rows {
         bail!(
             "{} of {rows} rows did not go through; see the per-row results",
@@ -287,4 +284,39 @@ pub fn finish(mut results: Vec<Value>, mut summary: Value) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv(text: &str) -> Result<Csv> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f.csv");
+        std::fs::write(&p, text).unwrap();
+        read_csv(&p)
+    }
+
+    #[test]
+    fn reads_rows_and_refuses_what_it_cannot_read() {
+        let c = csv("a, b\n1,2\n\n\"x\",3\n 4 ,5\n").unwrap();
+        assert_eq!(c.header, ["a", "b"]);
+        assert_eq!(
+            c.rows,
+            [
+                (2, vec!["1".into(), "2".into()]),
+                (5, vec!["4".into(), "5".into()])
+            ]
+        );
+        assert_eq!(c.invalid, [invalid(4, "quoted cells are not supported")]);
+        assert!(csv("").unwrap_err().to_string().contains("header"));
+        assert!(csv(" \n1\n").unwrap_err().to_string().contains("header"));
+        let too_many = format!("a\n{}", "1\n".repeat(ROWS_MAX + 1));
+        assert!(csv(&too_many)
+            .unwrap_err()
+            .to_string()
+            .contains("at most 100000 rows"));
+        let dir = tempfile::tempdir().unwrap();
+        assert!(read_csv(&dir.path().join("missing.csv")).is_err());
+    }
 }

@@ -83,6 +83,26 @@ impl Client {
     }
 }
 
+/// JSON as the CLI prints it: indented.
+pub fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+}
+
+/// Prints JSON to stdout, indented.
+pub fn print_json(v: &Value) {
+    println!("{}", pretty(v));
+}
+
+/// `id` if it is a well-formed account, program or agency id (1..=64 of
+/// `[a-z0-9._:-]`, safe in a URL path); `kind` names it in the error.
+pub fn checked_id<'a>(kind: &str, id: &'a str) -> Result<&'a str> {
+    if publica_money::model::valid_id(id) {
+        Ok(id)
+    } else {
+        Err(anyhow!("'{id}' is not {kind} id (1..=64 of [a-z0-9._:-])"))
+    }
+}
+
 /// Turns an error answer into a message with the node's code.
 pub fn api_error(status: u16, v: &Value) -> anyhow::Error {
     match (

@@ -1,6 +1,6 @@
 //! The command tree.
 
-use crate::client::{api_error, Client};
+use crate::client::{api_error, print_json, Client};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use publica_crypto::{KeyFile, Keypair};
@@ -494,13 +494,6 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("starting the async runtime")
-}
-
-fn print_json(v: &Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
-    );
 }
 
 fn run_dev(a: DevArgs) -> Result<()> {

@@ -2,10 +2,10 @@
 //! transfers, and bulk transfers from a CSV file.
 
 use crate::bulk::{self, SignerArgs};
-use crate::client::Client;
+use crate::client::{checked_id, print_json, Client};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -53,19 +53,8 @@ pub enum MoneyCmd {
     },
 }
 
-fn print(v: &Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
-    );
-}
-
 fn path_id(id: &str) -> Result<&str> {
-    if publica_money::model::valid_id(id) {
-        Ok(id)
-    } else {
-        bail!("'{id}' is not an account id (1..=64 of [a-z0-9._:-])")
-    }
+    checked_id("an account", id)
 }
 
 pub async fn run(cmd: MoneyCmd) -> Result<()> {
@@ -89,7 +78,7 @@ pub async fn run(cmd: MoneyCmd) -> Result<()> {
                     .map_err(|e| anyhow!("the balance proof does not verify: {e}"))?;
                 v["verified"] = json!(true);
             }
-            print(&v);
+            print_json(&v);
         }
         MoneyCmd::History {
             id,
@@ -97,7 +86,7 @@ pub async fn run(cmd: MoneyCmd) -> Result<()> {
             limit,
             node,
         } => {
-            print(
+            print_json(
                 &Client::new(&node)?
                     .get_ok(&format!(
                         "/v1/money/accounts/{}/history?from={from}&limit={limit}",
@@ -107,7 +96,7 @@ pub async fn run(cmd: MoneyCmd) -> Result<()> {
             );
         }
         MoneyCmd::Provenance { id, node } => {
-            print(
+            print_json(
                 &Client::new(&node)?
                     .get_ok(&format!("/v1/money/accounts/{}/provenance", path_id(&id)?))
                     .await?,
@@ -117,7 +106,7 @@ pub async fn run(cmd: MoneyCmd) -> Result<()> {
             if !publica_money::model::valid_code(&code) {
                 bail!("'{code}' is not a currency code (2..=12 of [A-Z0-9])");
             }
-            print(
+            print_json(
                 &Client::new(&node)?
                     .get_ok(&format!("/v1/money/currencies/{code}"))
                     .await?,

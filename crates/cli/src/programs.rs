@@ -3,7 +3,7 @@
 //! and G2P Connect disburse requests.
 
 use crate::bulk::{self, Call, SignerArgs};
-use crate::client::Client;
+use crate::client::{checked_id, Client};
 use crate::commands::open_key;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
@@ -120,19 +120,11 @@ pub enum ProgramsCmd {
 }
 
 fn program_id(id: &str) -> Result<&str> {
-    if publica_money::model::valid_id(id) {
-        Ok(id)
-    } else {
-        bail!("'{id}' is not a program id (1..=64 of [a-z0-9._:-])")
-    }
+    checked_id("a program", id)
 }
 
 fn agency_id(id: &str) -> Result<&str> {
-    if publica_money::model::valid_id(id) {
-        Ok(id)
-    } else {
-        bail!("'{id}' is not an agency id")
-    }
+    checked_id("an agency", id)
 }
 
 fn write_out(out: Option<&Path>, text: &str) -> Result<()> {
@@ -146,7 +138,7 @@ fn write_out(out: Option<&Path>, text: &str) -> Result<()> {
 }
 
 fn pretty(v: &Value) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string()) + "\n"
+    crate::client::pretty(v) + "\n"
 }
 
 pub async fn run(cmd: ProgramsCmd) -> Result<()> {

@@ -454,5 +454,151 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
     assert!(!ok && err.contains("json, csv or g2p"), "{err}");
     let (ok, _, err) = publica(&["programs", "show", "nope", "--node", &url]);
     assert!(!ok && err.contains("programs.unknown_program"), "{err}");
+
+    // Every refusal a G2P item can get, with its code; a resent item pays
+    // nobody twice.
+    let mut bad = vec![
+        d("", &fa(0), "10000"),
+        d("b2", &fa(0), "0"),
+        d("b3", &fa(0), "-5"),
+        d("b4", &fa(0), "010"),
+        d("b5", &fa(0), "10000"),
+        d("b6", &fa(0), "10000"),
+        d("b7", &fa(0), "10000"),
+        d("b8", &fa(0), "10000"),
+    ];
+    bad[4]["payer_fa"] = json!("publica:program:nope");
+    bad[5]["currency_code"] = json!("EUR");
+    bad[6]["scheduled_timestamp"] = json!("soon");
+    bad[7]
+        .as_object_mut()
+        .unwrap()
+        .remove("scheduled_timestamp");
+    let mut resent = d("b9", &fa(0), "10000");
+    resent["amount"] = json!(10000);
+    bad.push(resent);
+    let req = json!({"header": {"action": "disburse"}, "message": {"transaction_id": "T-2", "disburse_request": bad}});
+    let out = dir.path().join("bad-answer.json");
+    let (ok, _, err) = disburse(
+        &file("bad.json", &req.to_string()),
+        &["--out", out.to_str().unwrap()],
+    );
+    assert!(!ok && err.contains("9 of 9"), "{err}");
+    let a = json_of(&std::fs::read_to_string(&out).unwrap());
+    let codes: Vec<&str> = a["message"]["disburse_response"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert_eq!(r["status"], "rjct", "{r}");
+            r["status_reason_code"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "rjct.reference_id.invalid",
+            "rjct.amount.invalid",
+            "rjct.amount.invalid",
+            "rjct.amount.invalid",
+            "rjct.payer_fa.invalid",
+            "rjct.currency_code.invalid",
+            "rjct.schedule_ts.invalid",
+            "rjct.schedule_ts.invalid",
+            "programs.already_paid",
+        ]
+    );
+    // Whole requests that are not disburse requests, and bad flags.
+    for (why, body, flag, expect) in [
+        ("not JSON", "{", None, "is not JSON"),
+        (
+            "no items",
+            r#"{"header":{"action":"disburse"},"message":{"transaction_id":"t","disburse_request":[]}}"#,
+            None,
+            "1..=10000 disbursements",
+        ),
+        (
+            "no transaction id",
+            r#"{"header":{"action":"disburse"},"message":{"disburse_request":[{}]}}"#,
+            None,
+            "transaction_id",
+        ),
+        (
+            "bad period flag",
+            r#"{"header":{"action":"disburse"}}"#,
+            Some("2027-13"),
+            "--period must be YYYY-MM",
+        ),
+    ] {
+        let f = file("req.json", body);
+        let extra: Vec<&str> = flag.map(|p| vec!["--period", p]).unwrap_or_default();
+        let (ok, _, err) = disburse(&f, &extra);
+        assert!(!ok && err.contains(expect), "{why}: {err}");
+    }
+
+    // Bad attestation, enrolment and token files: whole-file errors stop
+    // before signing; bad rows are reported one by one.
+    let attest = |f: &str| {
+        publica(&[
+            "programs",
+            "import-attestations",
+            "--key",
+            key,
+            "--node",
+            &url,
+            "--agency",
+            "registry",
+            "--file",
+            f,
+        ])
+    };
+    for (body, expect) in [
+        ("account,age\n", "the header starts with subject"),
+        ("subject,Age\n", "is not a claim name"),
+        ("subject,period\n", "names no claim"),
+        ("", "the first line must be the header"),
+    ] {
+        let (ok, _, err) = attest(&file("a.csv", body));
+        assert!(!ok && err.contains(expect), "{body:?}: {err}");
+    }
+    let rows = format!(
+        "subject,period,expires_ms,age\n{p},2027-13,,3\n{p},,soon,3\n{p},,,\n{p},2027-01,,4,5\n",
+        p = people[0]
+    );
+    let (ok, out, _) = attest(&file("rows.csv", &rows));
+    assert!(!ok);
+    let r = json_of(&out);
+    let errors: Vec<&str> = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["error"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "a period is YYYY-MM",
+            "expires_ms is milliseconds since 1970",
+            "the row has no claim",
+            "expected 4 cells like the header"
+        ]
+    );
+    let enrol_rows = format!(
+        "account,nullifier,registry_signer,registry_signature\nnope,{n},{a},{s}\n{a},XYZ,{a},{s}\n{a},{n}\n",
+        n = "ab".repeat(32),
+        a = people[0],
+        s = "cd".repeat(64)
+    );
+    let (ok, out, _) = import(&file("enrol-bad.csv", &enrol_rows));
+    assert!(!ok);
+    let r = json_of(&out);
+    assert_eq!(r["summary"]["invalid_rows"], 3, "{r}");
+    let bad_person = file("bad-person.csv", "person,account\nP-9,nope\n");
+    let (ok, _, err) = tokens(&secret, &bad_person, &[]);
+    assert!(!ok && err.contains("line 2: account"), "{err}");
+    let (ok, _, err) = publica(&[
+        "programs", "report", "Bad Id!", "--period", &first, "--node", &url,
+    ]);
+    assert!(!ok && err.contains("is not a program id"), "{err}");
     drop(node);
 }

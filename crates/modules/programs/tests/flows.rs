@@ -472,15 +472,7 @@ fn on_demand_payouts_and_rule_versions() {
 #[test]
 fn schedules_pay_once_per_period_and_catch_up() {
     let mut w = world();
-    w.program(
-        "ubi",
-        1_000_000,
-        json!({"schedule": "monthly", "params": {"amount": 700}}),
-    )
-    .unwrap();
-    let people: Vec<_> = (0..4)
-        .map(|i| w.enrolee("ubi", &format!("p{i}"), json!({"resident": true})))
-        .collect();
+    let people = w.monthly("ubi", 1_000_000, 700, 4);
     // January is due from the program's start: the next block pays it.
     w.c.idle(1);
     let jan = queries::run(&w.c.state, "ubi", "2027-01", 0, 100).unwrap();
@@ -564,15 +556,7 @@ fn schedules_pay_once_per_period_and_catch_up() {
 #[test]
 fn budget_cap_stops_payouts_without_overspending() {
     let mut w = world();
-    w.program(
-        "small",
-        2_500,
-        json!({"schedule": "monthly", "params": {"amount": 1000}}),
-    )
-    .unwrap();
-    let people: Vec<_> = (0..3)
-        .map(|i| w.enrolee("small", &format!("p{i}"), json!({"resident": true})))
-        .collect();
+    let people = w.monthly("small", 2_500, 1000, 3);
     w.c.idle(1);
     assert_eq!(w.paid_total("small"), 2000);
     let evs = &w.c.blocks.last().unwrap().ledger_events;

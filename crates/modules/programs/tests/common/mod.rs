@@ -213,6 +213,20 @@ impl World {
         self.p("teacher", "attest", a)
     }
 
+    /// A monthly scheduled program paying `amount`, with `n` resident
+    /// enrolees.
+    pub fn monthly(&mut self, id: &str, budget: u64, amount: i64, n: usize) -> Vec<AccountId> {
+        self.program(
+            id,
+            budget,
+            json!({"schedule": "monthly", "params": {"amount": amount}}),
+        )
+        .unwrap();
+        (0..n)
+            .map(|i| self.enrolee(id, &format!("p{i}"), json!({"resident": true})))
+            .collect()
+    }
+
     pub fn balance(&self, id: &str) -> i128 {
         self.c
             .get(&format!("money/account/{id}"))
