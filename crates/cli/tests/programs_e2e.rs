@@ -237,18 +237,21 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
             people[0], people[1], people[2], people[0]
         ),
     );
-    let (ok, out, err) = publica(&[
-        "programs",
-        "import-attestations",
-        "--key",
-        key,
-        "--node",
-        &url,
-        "--agency",
-        "registry",
-        "--file",
-        &att,
-    ]);
+    let attest = |f: &str| {
+        publica(&[
+            "programs",
+            "import-attestations",
+            "--key",
+            key,
+            "--node",
+            &url,
+            "--agency",
+            "registry",
+            "--file",
+            f,
+        ])
+    };
+    let (ok, out, err) = attest(&att);
     assert!(!ok, "three invalid rows make the run fail: {err}");
     assert!(err.contains("3/3 rows"), "progress bar: {err}");
     let r = json_of(&out);
@@ -538,20 +541,6 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
 
     // Bad attestation, enrolment and token files: whole-file errors stop
     // before signing; bad rows are reported one by one.
-    let attest = |f: &str| {
-        publica(&[
-            "programs",
-            "import-attestations",
-            "--key",
-            key,
-            "--node",
-            &url,
-            "--agency",
-            "registry",
-            "--file",
-            f,
-        ])
-    };
     for (body, expect) in [
         ("account,age\n", "the header starts with subject"),
         ("subject,Age\n", "is not a claim name"),
