@@ -15,6 +15,7 @@
 
 pub mod app;
 pub mod block;
+pub mod engine;
 pub mod evidence;
 pub mod executor;
 pub mod finality;

@@ -6,45 +6,24 @@
 
 use crate::app::PublicaApp;
 use crate::block::BftBlock;
-use crate::evidence::EvidenceReporter;
+pub use crate::engine::NAMESPACE;
+use crate::engine::{self, Channels, Identity};
 use crate::executor::Executor;
-use crate::finality::{run_gossip, Finality};
-use commonware_broadcast::buffered;
+use crate::finality::Finality;
 use commonware_consensus::{
-    marshal::{
-        self,
-        core::Actor,
-        resolver::p2p as resolver,
-        standard::{Inline, Standard},
-        Start,
-    },
-    simplex::{
-        self,
-        config::{Floor, ForwardPolicy, SkipBudget, SkipPolicy},
-        elector::RoundRobin,
-        scheme::ed25519,
-    },
-    types::{Epoch, FixedEpocher, ViewDelta},
+    marshal::{self, standard::Standard},
+    simplex::scheme::ed25519,
 };
 use commonware_cryptography::{
-    certificate::ConstantProvider,
     ed25519::{PrivateKey, PublicKey},
-    Digested, Digestible, Sha256, Signer,
+    Signer,
 };
 use commonware_p2p::simulated::{self, Link, Network, Oracle};
-use commonware_parallel::Sequential;
-use commonware_runtime::{
-    buffer::paged::CacheRef, deterministic, Handle, Quota, Spawner as _, Supervisor as _,
-};
-use commonware_storage::archive::immutable;
-use commonware_utils::{ordered::Set, NZDuration, NZUsize, TryCollect as _, NZU16, NZU32, NZU64};
+use commonware_runtime::{deterministic, Handle, Quota, Spawner as _, Supervisor as _};
+use commonware_utils::{ordered::Set, NZUsize, TryCollect as _, NZU32};
 use publica_log::Cosigner;
 use std::time::Duration;
 
-/// Signing namespace of consensus messages.
-pub const NAMESPACE: &[u8] = b"publica/bft/v1";
-/// Blocks per engine epoch (validator sets change only at epoch ends).
-const BLOCKS_PER_EPOCH: u64 = 1 << 40;
 const LABELS: [&str; 10] = [
     "validator_0",
     "validator_1",
@@ -57,36 +36,6 @@ const LABELS: [&str; 10] = [
     "validator_8",
     "validator_9",
 ];
-
-/// The genesis block with its digest.
-fn genesis() -> Digested<BftBlock> {
-    let g = BftBlock::genesis();
-    let d = g.digest();
-    Digested::precomputed(g, d)
-}
-
-/// Storage of one of marshal's archives.
-fn archive<C>(prefix: &str, name: &str, page_cache: &CacheRef, codec: C) -> immutable::Config<C> {
-    immutable::Config {
-        metadata_partition: format!("{prefix}-{name}-metadata"),
-        freezer_table_partition: format!("{prefix}-{name}-freezer-table"),
-        freezer_table_initial_size: 64,
-        freezer_table_resize_frequency: 10,
-        freezer_table_resize_chunk_size: 10,
-        freezer_key_partition: format!("{prefix}-{name}-freezer-key"),
-        freezer_key_page_cache: page_cache.clone(),
-        freezer_value_partition: format!("{prefix}-{name}-freezer-value"),
-        freezer_value_target_size: 1 << 20,
-        freezer_value_compression: None,
-        ordinal_partition: format!("{prefix}-{name}-ordinal"),
-        items_per_section: NZU64!(64),
-        codec_config: codec,
-        replay_buffer: NZUsize!(1 << 16),
-        freezer_key_write_buffer: NZUsize!(1 << 16),
-        freezer_value_write_buffer: NZUsize!(1 << 16),
-        ordinal_write_buffer: NZUsize!(1 << 16),
-    }
-}
 
 /// A link of the simulated network.
 pub fn link(latency_ms: u64, jitter_ms: u64) -> Link {
@@ -236,137 +185,25 @@ impl SimNetwork {
     ) {
         let context = context.child(LABELS[i]);
         let me = self.key(i);
-        let scheme =
-            ed25519::Scheme::signer(NAMESPACE, self.participants.clone(), self.keys[i].clone())
-                .expect("a validator is a participant");
         let quota = Quota::per_second(NZU32!(100_000));
-        let page_cache = CacheRef::new(NZU16!(1024), NZUsize!(64));
-        let prefix = format!("publica-{i}");
         let control = self.oracle.control(me.clone());
-
-        // Backfill of missed blocks (channel 1) and block broadcast (2).
-        let backfill = control.register(1, quota).await.expect("channel 1");
-        let resolver = resolver::init(
-            context.child("resolver"),
-            resolver::Config {
-                public_key: me.clone(),
-                peer_provider: self.oracle.manager(),
-                blocker: self.oracle.control(me.clone()),
-                mailbox_size: NZUsize!(1024),
-                fetch_timeout: NZDuration!(Duration::from_secs(2)),
-                fetch_retry_delay: Duration::from_millis(100),
-                priority_requests: false,
-                priority_responses: false,
-            },
-            backfill,
-        );
-        let (broadcast, buffer) = buffered::Engine::new(
-            context.child("broadcast"),
-            buffered::Config {
-                public_key: me.clone(),
-                mailbox_size: NZUsize!(1024),
-                deque_size: 10,
-                priority: false,
-                codec_config: (),
-                peer_provider: self.oracle.manager(),
-                strategy: Sequential,
-            },
-        );
-        broadcast.start(control.register(2, quota).await.expect("channel 2"));
-
-        use commonware_cryptography::certificate::Verifier as _;
-        let finalizations = immutable::Archive::init(
-            context.child("finalizations"),
-            archive(
-                &prefix,
-                "finalizations",
-                &page_cache,
-                ed25519::Scheme::certificate_codec_config_unbounded(),
-            ),
-        )
-        .await
-        .expect("finalizations archive");
-        let blocks = immutable::Archive::init(
-            context.child("blocks"),
-            archive(&prefix, "blocks", &page_cache, ()),
-        )
-        .await
-        .expect("blocks archive");
-        let (actor, marshal_mailbox, _floor) = Actor::init(
-            context.child("marshal"),
-            finalizations,
-            blocks,
-            marshal::Config {
-                provider: ConstantProvider::new(scheme.clone()),
-                epocher: FixedEpocher::new(NZU64!(BLOCKS_PER_EPOCH)),
-                start: Start::Genesis(genesis()),
-                partition_prefix: prefix.clone(),
-                mailbox_size: NZUsize!(1024),
-                view_retention: ViewDelta::new(10),
-                prunable_items_per_section: NZU64!(64),
-                page_cache: page_cache.clone(),
-                replay_buffer: NZUsize!(1 << 16),
-                key_write_buffer: NZUsize!(1 << 16),
-                value_write_buffer: NZUsize!(1 << 16),
-                block_codec_config: (),
-                max_repair: NZUsize!(16),
-                max_pending_acks: NZUsize!(1),
-                strategy: Sequential,
-            },
-        )
-        .await;
-        actor.start(app.clone(), buffer, resolver);
-
-        // Consensus itself on channels 3 (votes), 4 (certificates), 5
-        // (resolving certificates).
-        let gossip_app = app.clone();
-        let evidence = app.evidence_log();
-        let wrapper = Inline::new(
-            context.child("inline"),
-            app,
-            marshal_mailbox,
-            FixedEpocher::new(NZU64!(BLOCKS_PER_EPOCH)),
-        );
-        let engine = simplex::Engine::new(
-            context.child("simplex"),
-            simplex::config::Config {
-                scheme,
-                elector: RoundRobin::<Sha256>::default(),
-                blocker: self.oracle.control(me.clone()),
-                automaton: wrapper.clone(),
-                relay: wrapper.clone(),
-                reporter: EvidenceReporter::new(wrapper, evidence),
-                strategy: Sequential,
-                partition: format!("{prefix}-simplex"),
-                mailbox_size: NZUsize!(1024),
-                epoch: Epoch::zero(),
-                floor: Floor::Genesis(BftBlock::genesis().digest()),
-                replay_buffer: NZUsize!(1 << 16),
-                write_buffer: NZUsize!(1 << 16),
-                page_cache,
-                leader_timeout: Duration::from_secs(1),
-                certification_timeout: Duration::from_secs(2),
-                timeout_retry: Duration::from_secs(3),
-                view_retention: ViewDelta::new(10),
-                skip: SkipPolicy::Enabled {
-                    timeout: Duration::from_secs(5),
-                    budget: SkipBudget::Participants,
-                },
-                fetch_timeout: NZDuration!(Duration::from_secs(1)),
-                fetch_retry_delay: Duration::from_millis(100),
-                forward: ForwardPolicy::Disabled,
-                track_historical_votes: true,
-            },
-        );
-        let votes = control.register(3, quota).await.expect("channel 3");
-        let certificates = control.register(4, quota).await.expect("channel 4");
-        let resolving = control.register(5, quota).await.expect("channel 5");
-        engine.start(votes, certificates, resolving);
-
-        // Cosignatures of executed checkpoints (6).
-        let (tx, rx) = control.register(6, quota).await.expect("channel 6");
-        context
-            .child("cosign")
-            .spawn(move |ctx| run_gossip(ctx, gossip_app, tx, rx));
+        let channel = async |n| control.register(n, quota).await.expect("a channel");
+        let channels = Channels {
+            backfill: channel(engine::CH_BACKFILL).await,
+            broadcast: channel(engine::CH_BROADCAST).await,
+            votes: channel(engine::CH_VOTES).await,
+            certificates: channel(engine::CH_CERTIFICATES).await,
+            resolving: channel(engine::CH_RESOLVING).await,
+            cosign: channel(engine::CH_COSIGN).await,
+        };
+        let id = Identity {
+            signer: self.keys[i].clone(),
+            participants: self.participants.clone(),
+            namespace: NAMESPACE.to_vec(),
+            partition: format!("publica-{i}"),
+            peers: self.oracle.manager(),
+            blocker: self.oracle.control(me),
+        };
+        engine::start(context, id, channels, app).await;
     }
 }
