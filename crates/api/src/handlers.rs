@@ -423,8 +423,22 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiEr
 /// Prometheus metrics.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let text = state.node.metrics_text();
+    let mut text = state.node.metrics_text();
+    if let Some(net) = &state.network {
+        text.push_str(&(net.metrics)());
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+/// The validator network as this node sees it: `mode` is `single-node`
+/// (dev) or `validator`, then its name, peers, executed and final heights,
+/// finality latency, relayed transactions and recorded evidence.
+#[utoipa::path(get, path = "/v1/network", tag = "operations", responses((status = 200, description = "Consensus status", body = Object)))]
+pub async fn network(State(state): State<AppState>) -> Json<Value> {
+    match &state.network {
+        Some(net) => Json((net.status)()),
+        None => Json(json!({"mode": "single-node", "height": state.node.status().height})),
+    }
 }
 
 /// A known path with a method it does not serve.

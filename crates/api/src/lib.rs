@@ -16,4 +16,4 @@ pub mod ratelimit;
 pub mod server;
 
 pub use error::ApiError;
-pub use server::{router, serve, ApiConfig};
+pub use server::{router, serve, serve_only, ApiConfig, NetworkView};

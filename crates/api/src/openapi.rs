@@ -16,6 +16,7 @@ use utoipa::OpenApi;
         handlers::get_tx,
         handlers::get_block,
         handlers::get_status,
+        handlers::network,
         handlers::get_state,
         handlers::get_nonce,
         handlers::events,

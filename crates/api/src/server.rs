@@ -26,6 +26,8 @@ pub struct ApiConfig {
     pub rate_limit_per_s: u32,
     /// Requests a client may send in a burst.
     pub rate_limit_burst: u32,
+    /// In a validator network: the consensus side's status and metrics.
+    pub network: Option<NetworkView>,
 }
 
 impl Default for ApiConfig {
@@ -33,7 +35,23 @@ impl Default for ApiConfig {
         ApiConfig {
             rate_limit_per_s: 2_000,
             rate_limit_burst: 4_000,
+            network: None,
         }
+    }
+}
+
+/// A validator's consensus side, as the API shows it.
+#[derive(Clone)]
+pub struct NetworkView {
+    /// Its status (`GET /v1/network`).
+    pub status: Arc<dyn Fn() -> serde_json::Value + Send + Sync>,
+    /// Its metrics, Prometheus text (appended to `GET /metrics`).
+    pub metrics: Arc<dyn Fn() -> String + Send + Sync>,
+}
+
+impl std::fmt::Debug for NetworkView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NetworkView")
     }
 }
 
@@ -46,6 +64,8 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Turns true once shutdown begins: readiness fails, event streams end.
     pub shutting_down: Arc<watch::Sender<bool>>,
+    /// The consensus side, in a validator network.
+    pub network: Option<NetworkView>,
 }
 
 async fn rate_limit(
@@ -81,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/transactions/{tx_id}", get(handlers::get_tx))
         .route("/v1/blocks/{height}", get(handlers::get_block))
         .route("/v1/status", get(handlers::get_status))
+        .route("/v1/network", get(handlers::network))
         .route("/v1/state", get(handlers::get_state))
         .route("/v1/accounts/{account}/nonce", get(handlers::get_nonce))
         .route("/v1/events", get(handlers::events))
@@ -134,6 +155,21 @@ pub async fn serve(
     config: ApiConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_only(node.clone(), listener, config, shutdown).await?;
+    tokio::task::spawn_blocking(move || node.shutdown())
+        .await
+        .map_err(std::io::Error::other)?;
+    Ok(())
+}
+
+/// Serves the API like [`serve`] but leaves the node running: a validator
+/// stops its engine (which holds the node's pipeline) before the node.
+pub async fn serve_only(
+    node: Node,
+    listener: tokio::net::TcpListener,
+    config: ApiConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let shutting_down = Arc::new(watch::Sender::new(false));
     let state = AppState {
         node: node.clone(),
@@ -142,6 +178,7 @@ pub async fn serve(
             config.rate_limit_burst,
         )),
         shutting_down: shutting_down.clone(),
+        network: config.network.clone(),
     };
     let app = router(state);
     let flag = shutting_down.clone();
@@ -154,9 +191,5 @@ pub async fn serve(
         flag.send_replace(true);
         tracing::info!("shutting down: finishing in-flight requests");
     })
-    .await?;
-    tokio::task::spawn_blocking(move || node.shutdown())
-        .await
-        .map_err(std::io::Error::other)?;
-    Ok(())
+    .await
 }

@@ -179,6 +179,7 @@ pub async fn run(cfg: BenchConfig) -> Result<Report> {
             let api = publica_api::ApiConfig {
                 rate_limit_per_s: 1_000_000,
                 rate_limit_burst: 1_000_000,
+                network: None,
             };
             let n2 = node.clone();
             tokio::spawn(publica_api::serve(

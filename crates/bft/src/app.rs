@@ -28,6 +28,8 @@ use std::time::{Duration, UNIX_EPOCH};
 pub const CLOCK_DRIFT_MAX_MS: u64 = 10_000;
 /// Engine digests of executed heights kept to check proposals' parents.
 const DIGESTS_KEPT: usize = 4096;
+/// How often an idle leader looks for transactions.
+const IDLE_STEP: Duration = Duration::from_millis(10);
 /// How often a proposal or vote waiting for the parent's execution looks.
 const WAIT_STEP: Duration = Duration::from_millis(5);
 
@@ -48,6 +50,24 @@ pub struct PublicaApp<X = Ledger> {
     fault: Option<Fault>,
     /// Most transactions per proposal.
     block_txs_max: usize,
+    /// How long a leader with nothing to propose waits for transactions.
+    idle_wait: Duration,
+    stats: Arc<Mutex<ChainStats>>,
+}
+
+/// What a validator executed, and how long blocks took to become final.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct ChainStats {
+    /// Finalized blocks executed since start.
+    pub blocks: u64,
+    /// Transactions in them.
+    pub transactions: u64,
+    /// Sum, over those blocks, of proposal time to execution here (ms).
+    pub finality_ms_sum: u64,
+    /// The longest of them (ms).
+    pub finality_ms_max: u64,
+    /// The last block's (ms).
+    pub finality_ms_last: u64,
 }
 
 fn now_ms(clock: &impl Clock) -> u64 {
@@ -67,6 +87,8 @@ impl<X> Clone for PublicaApp<X> {
             finality: self.finality.clone(),
             fault: self.fault,
             block_txs_max: self.block_txs_max,
+            idle_wait: self.idle_wait,
+            stats: self.stats.clone(),
         }
     }
 }
@@ -90,6 +112,8 @@ impl<X: Executor> PublicaApp<X> {
             finality: Arc::new(Mutex::new(finality)),
             fault: None,
             block_txs_max: BLOCK_TXS_MAX.min(5_000),
+            idle_wait: Duration::ZERO,
+            stats: Arc::default(),
         }
     }
 
@@ -102,6 +126,25 @@ impl<X: Executor> PublicaApp<X> {
     /// Reads the executor.
     pub fn with_ledger<T>(&self, f: impl FnOnce(&X) -> T) -> T {
         f(&self.ledger.lock().expect("ledger"))
+    }
+
+    /// Most transactions per proposal (1..=5000 kept).
+    pub fn with_block_txs_max(mut self, n: usize) -> Self {
+        self.block_txs_max = n.clamp(1, BLOCK_TXS_MAX.min(5_000));
+        self
+    }
+
+    /// A leader with no pending transaction waits up to `wait` (less than
+    /// the engine's leader timeout) for one before proposing an empty
+    /// block, so an idle network does not write a stream of empty blocks.
+    pub fn with_idle_wait(mut self, wait: Duration) -> Self {
+        self.idle_wait = wait;
+        self
+    }
+
+    /// Blocks executed and their finality latency since start.
+    pub fn stats(&self) -> ChainStats {
+        self.stats.lock().expect("stats").clone()
     }
 
     /// Misbehaviour the engine proved so far.
@@ -210,13 +253,19 @@ impl<E: Clock + Send + Sync + 'static, X: Executor> Application<E> for PublicaAp
         if self.fault == Some(Fault::WrongExecutedHeader) {
             executed_header_hash[0] ^= 1;
         }
+        let mut txs = self.take_batch(&skip);
+        let idle_until = clock.current() + self.idle_wait;
+        while txs.is_empty() && clock.current() < idle_until {
+            clock.sleep(IDLE_STEP).await;
+            txs = self.take_batch(&skip);
+        }
         let block = BftBlock {
             parent: parent.digest(),
             height: parent.height().next(),
             time_ms: now_ms(&clock).max(parent.inner().time_ms + 1),
             executed_height,
             executed_header_hash,
-            txs: self.take_batch(&skip),
+            txs,
         };
         let digest = block.digest();
         Some(Digested::precomputed(block, digest))
@@ -283,6 +332,14 @@ impl<X: Executor> Reporter for PublicaApp<X> {
                     }
                 };
                 drop(ledger);
+                let latency = publica_types::now_ms().saturating_sub(block.inner().time_ms);
+                let mut stats = self.stats.lock().expect("stats");
+                stats.blocks += 1;
+                stats.transactions += block.inner().txs.len() as u64;
+                stats.finality_ms_sum += latency;
+                stats.finality_ms_max = stats.finality_ms_max.max(latency);
+                stats.finality_ms_last = latency;
+                drop(stats);
                 let mut digests = self.digests.lock().expect("digests");
                 digests.insert(height, block.digest());
                 while digests.len() > DIGESTS_KEPT {

@@ -147,6 +147,11 @@ impl Finality {
         self.finals.get(&height)
     }
 
+    /// The highest height with a final checkpoint held here.
+    pub fn latest_final(&self) -> Option<u64> {
+        self.finals.keys().next_back().copied()
+    }
+
     /// Called after executing `height`: cosign its checkpoint (at the block
     /// time, so every replay cosigns the same bytes), queue the line for the
     /// others, and check the lines that came early.

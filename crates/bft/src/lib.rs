@@ -20,9 +20,10 @@ pub mod evidence;
 pub mod executor;
 pub mod finality;
 pub mod ledger;
+pub mod network;
 pub mod sim;
 
-pub use app::{Fault, PublicaApp};
+pub use app::{ChainStats, Fault, PublicaApp};
 pub use block::BftBlock;
 pub use evidence::Evidence;
 pub use executor::{Executor, NodeExecutor};

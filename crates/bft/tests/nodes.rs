@@ -8,7 +8,6 @@
 use commonware_runtime::{deterministic, Clock, Runner as _};
 use publica_bft::sim::{cosigner, link, validator_keys, SimNetwork};
 use publica_bft::{Finality, NodeExecutor, PublicaApp};
-use publica_consensus::{BlockSink, Consensus, ConsensusHandle, TxSource};
 use publica_crypto::Keypair;
 use publica_identity::Genesis;
 use publica_log::ValidatorSet;
@@ -18,26 +17,10 @@ use publica_runtime::receipt::{verify_receipt_with, Trust};
 use publica_types::{Expiry, Hash32, TxBody};
 use serde_json::json;
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
-use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 const N: usize = 4;
 const CHAIN: &str = "publica-bft-nodes";
-
-/// Hands the node's mempool and pipeline to the simulation.
-struct Capture(mpsc::Sender<(Arc<dyn TxSource>, Arc<dyn BlockSink>)>);
-
-impl Consensus for Capture {
-    fn start(
-        self: Box<Self>,
-        source: Arc<dyn TxSource>,
-        sink: Arc<dyn BlockSink>,
-    ) -> ConsensusHandle {
-        self.0.send((source, sink)).expect("capture");
-        ConsensusHandle::new(Arc::new(AtomicBool::new(false)), None)
-    }
-}
 
 /// The validators' cosigner keys for the nodes' log.
 fn validator_set(origin: &str) -> ValidatorSet {
@@ -50,9 +33,9 @@ fn open(i: usize, dir: &Path, genesis: &Genesis) -> (Node, PublicaApp<NodeExecut
     let mut config = NodeConfig::dev(dir.to_path_buf());
     config.chain_id = CHAIN.into();
     config.genesis = Some(genesis.clone());
-    let (tx, rx) = mpsc::channel();
-    let node = Node::start(config, Box::new(Capture(tx))).expect("node starts");
-    let (source, sink) = rx.recv().expect("consensus started");
+    let (consensus, executor) = NodeExecutor::attach();
+    let node = Node::start(config, consensus).expect("node starts");
+    let executor = executor.recv().expect("consensus started");
     let origin = node.log_origin();
     let keeper = node.clone();
     let finality = Finality::new(&origin, cosigner(i), validator_set(&origin).cosigners).on_final(
@@ -62,10 +45,7 @@ fn open(i: usize, dir: &Path, genesis: &Genesis) -> (Node, PublicaApp<NodeExecut
                 .expect("a checkpoint of this log");
         }),
     );
-    (
-        node,
-        PublicaApp::new(NodeExecutor::new(source, sink), finality),
-    )
+    (node, PublicaApp::new(executor, finality))
 }
 
 fn note(kp: &Keypair, n: u64) -> publica_types::Envelope {

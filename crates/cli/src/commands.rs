@@ -53,6 +53,11 @@ enum Cmd {
     Programs(crate::programs::ProgramsCmd),
     /// Load generator and benchmark report (docs/benchmarks.md).
     Bench(BenchArgs),
+    /// Run one validator of a network, with its API (docs/operations.md).
+    Node(crate::testnet::NodeArgs),
+    /// Write and start a local validator network.
+    #[command(subcommand)]
+    Testnet(crate::testnet::TestnetCmd),
 }
 
 #[derive(Args, Debug)]
@@ -481,6 +486,15 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Money(cmd) => runtime()?.block_on(crate::money::run(cmd)),
         Cmd::Programs(cmd) => runtime()?.block_on(crate::programs::run(cmd)),
         Cmd::Bench(b) => run_bench(b),
+        Cmd::Node(a) => crate::testnet::run_node(a),
+        Cmd::Testnet(crate::testnet::TestnetCmd::Init {
+            validators,
+            out,
+            chain_id,
+            host,
+            base_port,
+        }) => crate::testnet::init(validators, &out, &chain_id, host, base_port),
+        Cmd::Testnet(crate::testnet::TestnetCmd::Run { dir }) => crate::testnet::run_all(&dir),
         Cmd::Admin(AdminCmd::VerifyChain { data_dir }) => {
             let blocks = publica_node::verify_chain(&data_dir)?;
             print_json(&json!({"verified_blocks": blocks, "data_dir": data_dir}));
@@ -496,14 +510,19 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-fn run_dev(a: DevArgs) -> Result<()> {
+/// Logs to stderr, filtered by `PUBLICA_LOG` (default `info`).
+pub(crate) fn init_logging() {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("PUBLICA_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,commonware=warn")),
         )
         .init();
+}
+
+fn run_dev(a: DevArgs) -> Result<()> {
+    init_logging();
     let (genesis, chain_id) = dev_genesis(&a)?;
     let config = NodeConfig {
         genesis,
@@ -551,6 +570,7 @@ fn run_dev(a: DevArgs) -> Result<()> {
         let api = publica_api::ApiConfig {
             rate_limit_per_s: a.rate_limit,
             rate_limit_burst: a.rate_burst,
+            network: None,
         };
         publica_api::serve(node, listener, api, shutdown_signal()).await?;
         eprintln!("publica: stopped cleanly");
@@ -635,7 +655,7 @@ fn dev_genesis(a: &DevArgs) -> Result<(Option<publica_identity::Genesis>, String
     ))
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = match signal(SignalKind::terminate()) {
         Ok(s) => s,

@@ -16,6 +16,6 @@ pub mod recovery;
 
 pub use config::NodeConfig;
 pub use metrics::Metrics;
-pub use node::{Node, NodeError};
+pub use node::{Node, NodeError, Relay};
 pub use query::{Receipt, StateProofAnswer, Status, TxLookup};
 pub use recovery::verify_chain;

@@ -59,6 +59,12 @@ pub(crate) struct Inner {
     /// In a validator network: checkpoints cosigned by a quorum, by log
     /// size; receipts carry them instead of the node's own signature.
     pub(crate) finals: RwLock<std::collections::BTreeMap<u64, String>>,
+    /// In a validator network: where transactions admitted here go so
+    /// that the other validators (and so every leader) have them too.
+    pub(crate) relay: RwLock<Option<Relay>>,
+    /// In a validator network: receipts wait for a quorum's checkpoint
+    /// even before the first one arrived (after a restart, say).
+    pub(crate) finals_required: std::sync::atomic::AtomicBool,
     pub(crate) mempool: Mempool,
     pub(crate) metrics: Metrics,
     pub(crate) height_tx: watch::Sender<u64>,
@@ -80,6 +86,9 @@ impl Inner {
         *self.height_tx.borrow()
     }
 }
+
+/// Receives the transactions a validator admitted, to pass them on.
+pub type Relay = Arc<dyn Fn(Vec<Envelope>) + Send + Sync>;
 
 /// A running node. Cheap to clone; all clones share one node.
 #[derive(Clone)]
@@ -158,6 +167,8 @@ impl Node {
             index: RwLock::new(recovered.index),
             recent: Mutex::new(recovered.recent),
             finals: RwLock::default(),
+            relay: RwLock::default(),
+            finals_required: Default::default(),
             metrics: Metrics::default(),
             height_tx,
             blocks_tx,
@@ -196,7 +207,43 @@ impl Node {
     /// it was rejected) per input, in order. Blocking: call it from a
     /// blocking-task thread.
     pub fn submit(&self, envelopes: Vec<Envelope>) -> Vec<Result<Hash32, TxError>> {
+        let relay = self.inner.relay.read().expect("relay lock").clone();
+        let Some(relay) = relay else {
+            return crate::admission::admit(&self.inner, envelopes);
+        };
+        let copies = envelopes.clone();
+        let results = crate::admission::admit(&self.inner, envelopes);
+        let admitted: Vec<Envelope> = copies
+            .into_iter()
+            .zip(&results)
+            .filter(|(_, r)| r.is_ok())
+            .map(|(e, _)| e)
+            .collect();
+        if !admitted.is_empty() {
+            relay(admitted);
+        }
+        results
+    }
+
+    /// Admits transactions another validator admitted and relayed: the
+    /// same checks as [`Node::submit`], without relaying them again.
+    pub fn submit_relayed(&self, envelopes: Vec<Envelope>) -> Vec<Result<Hash32, TxError>> {
         crate::admission::admit(&self.inner, envelopes)
+    }
+
+    /// Receipts carry only checkpoints a validator quorum cosigned
+    /// ([`Node::add_final_checkpoint`]): until one covers a transaction,
+    /// it is pending. A validator network's nodes call this at start.
+    pub fn require_final_checkpoints(&self) {
+        self.inner
+            .finals_required
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// From now on, hands every batch of transactions admitted through
+    /// [`Node::submit`] to `relay` (a validator network's gossip).
+    pub fn set_relay(&self, relay: Relay) {
+        *self.inner.relay.write().expect("relay lock") = Some(relay);
     }
 
     /// Records a final checkpoint (cosigned by a quorum of validators,

@@ -54,8 +54,14 @@ impl TestNode {
         if !extra.contains(&"--block-ms") {
             cmd.args(["--block-ms", "20"]);
         }
+        cmd.args(extra);
+        Self::launch(cmd, data_dir)
+    }
+
+    /// Runs `cmd` (a `publica` command that serves an API) until it prints
+    /// the address it listens on; `Err(stderr)` if it exits before.
+    pub fn launch(mut cmd: Command, data_dir: &Path) -> Result<TestNode, String> {
         let mut child = cmd
-            .args(extra)
             .env("PUBLICA_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -1,0 +1,392 @@
+//! A validator over real sockets: commonware's tokio runtime, its
+//! authenticated p2p network among a fixed set of validators with known
+//! addresses (`lookup`: every connection is encrypted and both ends prove
+//! their consensus key), the engine stack of [`crate::engine`], and the
+//! relay that passes transactions admitted at one validator to the others.
+
+use crate::app::PublicaApp;
+use crate::engine::{self, Channels, Identity};
+use crate::executor::Executor;
+use commonware_consensus::{
+    marshal::{self, standard::Standard},
+    simplex::scheme::ed25519 as scheme,
+};
+use commonware_cryptography::{
+    ed25519::{PrivateKey, PublicKey},
+    ChaCha20Poly1305, Signer as _,
+};
+use commonware_p2p::{
+    authenticated::lookup, Address, AddressableManager as _, Blocker as _, Receiver, Recipients,
+    Sender,
+};
+use commonware_runtime::{
+    tokio as rt, Metrics as _, Quota, Runner as _, Spawner as _, Supervisor as _,
+};
+use commonware_stream::{
+    cups::{self, Cups},
+    sake::{self, Sake},
+};
+use commonware_utils::{ordered::Map, NZUsize, NZU32};
+use futures::StreamExt as _;
+use publica_types::Envelope;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Most transactions in one relayed batch.
+pub const RELAY_BATCH_TXS_MAX: usize = 2_000;
+/// Target size of one relayed batch (it is sent once it is this big).
+const RELAY_BATCH_BYTES: usize = 512 * 1024;
+/// Batches waiting to be relayed; beyond this they stay local only.
+const RELAY_QUEUE: usize = 1_024;
+/// Relayed batches waiting for admission here.
+const ADMIT_QUEUE: usize = 256;
+
+/// Takes transactions to pass on (a node's `set_relay` hook).
+pub type Relay = Arc<dyn Fn(Vec<Envelope>) + Send + Sync>;
+/// Admits transactions relayed by another validator (a node's
+/// `submit_relayed`); returns how many it admitted.
+pub type Admit = Arc<dyn Fn(Vec<Envelope>) -> usize + Send + Sync>;
+
+/// One validator of a network.
+pub struct ValidatorNet {
+    /// Its consensus (and p2p identity) Ed25519 key's seed.
+    pub signer: [u8; 32],
+    /// Where it listens for peers.
+    pub listen: SocketAddr,
+    /// Every validator (itself included): consensus public key and p2p
+    /// address.
+    pub validators: Vec<([u8; 32], SocketAddr)>,
+    /// The chain id, part of every signing namespace.
+    pub chain_id: String,
+    /// The engine's own storage (journals, archives).
+    pub storage_dir: PathBuf,
+    /// Worker threads of the async runtime.
+    pub worker_threads: usize,
+    /// Allow private and loopback peer addresses (a local testnet).
+    pub private_addresses: bool,
+}
+
+/// What the caller's main task can ask of the running validator.
+#[derive(Clone)]
+pub struct Running {
+    context: Arc<rt::Context>,
+    relay: Relay,
+    stats: Arc<RelayStats>,
+}
+
+/// Counters of the transaction relay.
+#[derive(Debug, Default)]
+pub struct RelayStats {
+    /// Transactions sent to the other validators.
+    pub sent: std::sync::atomic::AtomicU64,
+    /// Relayed transactions received and admitted here.
+    pub admitted: std::sync::atomic::AtomicU64,
+    /// Relayed transactions refused here (mostly already known).
+    pub refused: std::sync::atomic::AtomicU64,
+    /// Transactions not relayed because the queue was full.
+    pub dropped: std::sync::atomic::AtomicU64,
+}
+
+impl Running {
+    /// The engine's and network's metrics, Prometheus text format.
+    pub fn metrics(&self) -> String {
+        self.context.encode()
+    }
+
+    /// Where transactions admitted here go to reach the other validators.
+    pub fn relay(&self) -> Relay {
+        self.relay.clone()
+    }
+
+    /// The relay's counters.
+    pub fn relay_stats(&self) -> &RelayStats {
+        &self.stats
+    }
+}
+
+fn namespace(chain_id: &str, what: &str) -> Vec<u8> {
+    let mut n = engine::NAMESPACE.to_vec();
+    n.extend_from_slice(format!("/{what}/{chain_id}").as_bytes());
+    n
+}
+
+/// Runs validator `net` with `app` until `main` returns, and returns what
+/// it returned; an error before anything starts when the keys are wrong.
+/// Relayed transactions are admitted with `admit`; `main` gets the relay
+/// for transactions admitted here.
+pub fn run<X, T, F, Fut>(
+    net: ValidatorNet,
+    app: PublicaApp<X>,
+    admit: Admit,
+    main: F,
+) -> Result<T, String>
+where
+    X: Executor,
+    F: FnOnce(Running) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let cfg = rt::Config::new()
+        .with_storage_directory(net.storage_dir.clone())
+        .with_worker_threads(net.worker_threads.max(1))
+        .with_catch_panics(false);
+    let signer = private_key(&net.signer);
+    let keyed: Vec<(PublicKey, SocketAddr)> = net
+        .validators
+        .iter()
+        .map(|(k, a)| Ok((public_key(k)?, *a)))
+        .collect::<Result<_, String>>()?;
+    let participants: commonware_utils::ordered::Set<PublicKey> = keyed
+        .iter()
+        .map(|(k, _)| k.clone())
+        .collect::<Vec<_>>()
+        .try_into()
+        .map_err(|_| "a consensus key appears twice".to_string())?;
+    if !participants.iter().any(|k| *k == signer.public_key()) {
+        return Err("this validator's consensus key is not in the network".into());
+    }
+    Ok(rt::Runner::new(cfg).start(|context| async move {
+        let n = net.validators.len();
+        let max_message =
+            (marshal::max_payload_size::<Standard<crate::BftBlock>, scheme::Scheme>(n as u32, &())
+                as u32)
+                .max(RELAY_BATCH_BYTES as u32 * 4)
+                .min(lookup::max_size::<Cups<Sake<PrivateKey>, ChaCha20Poly1305>>());
+        let handshake = Cups::<_, ChaCha20Poly1305>::new(
+            Sake {
+                signer: signer.clone(),
+                synchrony_bound: Duration::from_secs(5),
+                max_handshake_age: Duration::from_secs(10),
+                version: sake::Version::V1,
+            },
+            cups::Version::V1,
+        );
+        let p2p_namespace = namespace(&net.chain_id, "p2p");
+        let mut p2p_cfg = if net.private_addresses {
+            lookup::Config::local(
+                handshake,
+                &p2p_namespace,
+                net.listen,
+                NZUsize!(n.max(1)),
+                max_message,
+                NZUsize!(4_096),
+            )
+        } else {
+            lookup::Config::recommended(
+                handshake,
+                &p2p_namespace,
+                net.listen,
+                NZUsize!(n.max(1)),
+                max_message,
+                NZUsize!(4_096),
+            )
+        };
+        // A restarted validator must be able to reconnect at once.
+        p2p_cfg.peer_connection_cooldown = Duration::from_millis(500);
+        p2p_cfg.allowed_handshake_rate_per_ip = Quota::per_second(NZU32!(64));
+        let (mut network, mut oracle) = lookup::Network::new(context.child("p2p"), p2p_cfg);
+        let peers: Map<PublicKey, Address> = keyed
+            .iter()
+            .map(|(k, a)| (k.clone(), Address::Symmetric(*a)))
+            .collect::<Vec<_>>()
+            .try_into()
+            .expect("distinct validator keys");
+        let _ = oracle.track(0, peers);
+        // Messages per second per peer and channel; each channel's inbound
+        // mailbox is sized to one such burst from every peer.
+        let quota = Quota::per_second(NZU32!(1_000));
+        let channels = Channels {
+            backfill: network.register(engine::CH_BACKFILL, quota),
+            broadcast: network.register(engine::CH_BROADCAST, quota),
+            votes: network.register(engine::CH_VOTES, quota),
+            certificates: network.register(engine::CH_CERTIFICATES, quota),
+            resolving: network.register(engine::CH_RESOLVING, quota),
+            cosign: network.register(engine::CH_COSIGN, quota),
+        };
+        let txs = network.register(engine::CH_TXS, quota);
+        network.start();
+
+        let id = Identity {
+            signer,
+            participants,
+            namespace: namespace(&net.chain_id, "consensus"),
+            partition: "publica".into(),
+            peers: oracle.clone(),
+            blocker: oracle.clone(),
+        };
+        engine::start(context.child("engine"), id, channels, app).await;
+
+        let stats = Arc::new(RelayStats::default());
+        let (out_tx, out_rx) = futures::channel::mpsc::channel::<Vec<Envelope>>(RELAY_QUEUE);
+        let out_tx = Mutex::new(out_tx);
+        let dropped = stats.clone();
+        let relay: Relay = Arc::new(move |batch: Vec<Envelope>| {
+            let n = batch.len() as u64;
+            if out_tx.lock().expect("relay lock").try_send(batch).is_err() {
+                dropped
+                    .dropped
+                    .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+                tracing::warn!("relay queue full: {n} transactions stay at this validator");
+            }
+        });
+        let admitter = spawn_admitter(admit, stats.clone());
+        let relay_stats = stats.clone();
+        let mut blocker = oracle.clone();
+        context.child("relay").spawn(move |_| async move {
+            run_relay(out_rx, admitter, relay_stats, txs.0, txs.1, move |peer| {
+                let _ = blocker.block(peer);
+            })
+            .await
+        });
+        let out = main(Running {
+            context: Arc::new(context.child("status")),
+            relay,
+            stats,
+        })
+        .await;
+        let _ = context.stop(0, Some(Duration::from_secs(5))).await;
+        out
+    }))
+}
+
+/// The consensus key from its seed.
+fn private_key(seed: &[u8; 32]) -> PrivateKey {
+    use commonware_codec::DecodeExt as _;
+    PrivateKey::decode(seed.to_vec()).expect("any 32 bytes are an Ed25519 seed")
+}
+
+/// A consensus public key from its 32 bytes.
+pub fn public_key(bytes: &[u8; 32]) -> Result<PublicKey, String> {
+    use commonware_codec::DecodeExt as _;
+    PublicKey::decode(bytes.to_vec()).map_err(|_| "not an Ed25519 public key".to_string())
+}
+
+/// A thread that admits relayed batches (admission blocks: signature
+/// checks on worker threads); a full queue drops the batch, which the
+/// other validators still hold.
+fn spawn_admitter(
+    admit: Admit,
+    stats: Arc<RelayStats>,
+) -> std::sync::mpsc::SyncSender<Vec<Envelope>> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Envelope>>(ADMIT_QUEUE);
+    std::thread::Builder::new()
+        .name("relay-admit".into())
+        .spawn(move || {
+            use std::sync::atomic::Ordering::Relaxed;
+            for batch in rx {
+                let n = batch.len() as u64;
+                let ok = admit(batch) as u64;
+                stats.admitted.fetch_add(ok, Relaxed);
+                stats.refused.fetch_add(n - ok, Relaxed);
+            }
+        })
+        .expect("spawning the relay admission thread");
+    tx
+}
+
+/// Encodes a batch of transactions for the relay channel.
+pub fn encode_batch(txs: &[Envelope]) -> Vec<u8> {
+    serde_json::to_vec(txs).expect("envelopes serialize")
+}
+
+/// Decodes a relayed batch; `None` for anything but 1..=`RELAY_BATCH_TXS_MAX`
+/// well-formed envelopes (admission then checks each one fully).
+pub fn decode_batch(bytes: &[u8]) -> Option<Vec<Envelope>> {
+    let txs: Vec<Envelope> = serde_json::from_slice(bytes).ok()?;
+    (!txs.is_empty() && txs.len() <= RELAY_BATCH_TXS_MAX).then_some(txs)
+}
+
+/// Sends this validator's admitted transactions to every other validator
+/// in batches, and admits theirs. A peer sending a malformed batch is
+/// blocked: only validators are connected, and an honest one never does.
+async fn run_relay<S, R>(
+    mut out: futures::channel::mpsc::Receiver<Vec<Envelope>>,
+    admitter: std::sync::mpsc::SyncSender<Vec<Envelope>>,
+    stats: Arc<RelayStats>,
+    mut sender: S,
+    mut receiver: R,
+    mut block: impl FnMut(PublicKey),
+) where
+    S: Sender<PublicKey = PublicKey>,
+    R: Receiver<PublicKey = PublicKey>,
+{
+    use std::sync::atomic::Ordering::Relaxed;
+    loop {
+        commonware_macros::select! {
+            batch = out.next() => {
+                let Some(mut batch) = batch else { return };
+                // Take whatever else is already queued, up to a batch.
+                while batch.len() < RELAY_BATCH_TXS_MAX {
+                    match out.try_recv() {
+                        Ok(more) => batch.extend(more),
+                        Err(_) => break,
+                    }
+                }
+                for chunk in batch.chunks(RELAY_BATCH_TXS_MAX) {
+                    let bytes = encode_batch(chunk);
+                    sender.send(Recipients::All, bytes, false);
+                    stats.sent.fetch_add(chunk.len() as u64, Relaxed);
+                }
+            },
+            msg = receiver.recv() => {
+                let Ok((from, raw)) = msg else { return };
+                match decode_batch(raw.as_ref()) {
+                    Some(txs) => {
+                        let n = txs.len() as u64;
+                        if admitter.try_send(txs).is_err() {
+                            stats.dropped.fetch_add(n, Relaxed);
+                        }
+                    }
+                    None => {
+                        tracing::warn!(peer = %from, "malformed transaction batch: peer blocked");
+                        block(from);
+                    }
+                }
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use publica_crypto::Keypair;
+    use publica_types::{Expiry, TxBody};
+    use serde_json::json;
+
+    fn tx(n: u64) -> Envelope {
+        let kp = Keypair::from_seed([3; 32]);
+        let body = TxBody::new(
+            "c",
+            n,
+            Expiry::Height(9),
+            "system",
+            "set_note",
+            json!({"note": "x"}),
+        );
+        kp.sign_tx(kp.account(), body).unwrap()
+    }
+
+    #[test]
+    fn consensus_keys_are_the_ledgers_ed25519_keys() {
+        use commonware_codec::Encode as _;
+        let kp = Keypair::from_seed([9; 32]);
+        let public = private_key(&kp.seed()).public_key();
+        assert_eq!(public.encode().as_ref(), kp.account().0.as_slice());
+        assert_eq!(public_key(&kp.account().0).unwrap(), public);
+    }
+
+    #[test]
+    fn batches_round_trip_and_bad_ones_are_refused() {
+        let txs: Vec<Envelope> = (1..=3).map(tx).collect();
+        let back = decode_batch(&encode_batch(&txs)).unwrap();
+        assert_eq!(back.len(), 3);
+        assert_eq!(back[2].body.nonce, 3);
+        assert!(decode_batch(b"[]").is_none(), "empty");
+        assert!(decode_batch(b"{}").is_none(), "not a list");
+        assert!(decode_batch(b"\xff\x00").is_none(), "not JSON");
+        let too_many: Vec<Envelope> = (0..=RELAY_BATCH_TXS_MAX as u64).map(|_| tx(1)).collect();
+        assert!(decode_batch(&encode_batch(&too_many)).is_none(), "too many");
+    }
+}

@@ -1,0 +1,228 @@
+//! A four-validator network of real `publica node` processes on loopback:
+//! a client submits transactions to every validator while one validator is
+//! killed with SIGKILL and later restarted; at the end every receipted
+//! transaction is committed on every validator, all hold the same blocks
+//! and state roots, and receipts verify offline against the validator set.
+
+mod common;
+
+use common::{bin, get, post, run_ok, TestNode};
+use publica_crypto::Keypair;
+use publica_types::{Envelope, Expiry, TxBody};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const N: usize = 4;
+const CHAIN: &str = "publica-e2e-net";
+
+/// A base port with 2N free ports above it (p2p, then API).
+fn free_ports() -> u16 {
+    for attempt in 0..200u32 {
+        let base = 20_000 + ((std::process::id() * 7 + attempt * 97) % 40_000) as u16;
+        let held: Vec<_> = (0..2 * N as u16)
+            .map_while(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).ok())
+            .collect();
+        if held.len() == 2 * N {
+            return base;
+        }
+    }
+    panic!("no free port range on 127.0.0.1");
+}
+
+fn start(dir: &Path, i: usize) -> TestNode {
+    let config = dir.join(format!("validator-{i}/config.json"));
+    let mut cmd = Command::new(bin());
+    cmd.arg("node").arg("--config").arg(&config);
+    TestNode::launch(cmd, &dir.join(format!("validator-{i}/data")))
+        .unwrap_or_else(|e| panic!("validator {i} did not start: {e}"))
+}
+
+fn tx(kp: &Keypair, n: u64) -> Envelope {
+    let (method, args) = if n == 1 {
+        ("register_account", json!({}))
+    } else {
+        ("set_note", json!({"note": format!("note {n}")}))
+    };
+    let body = TxBody::new(CHAIN, n, Expiry::Height(1 << 30), "system", method, args);
+    kp.sign_tx(kp.account(), body).unwrap()
+}
+
+/// Submits `env` to the first validator from `first` on that is up and
+/// admits it (or already has it); returns which one.
+fn submit(urls: &[String], alive: &[bool], first: usize, env: &Envelope) -> usize {
+    for k in 0..N {
+        let i = (first + k) % N;
+        if !alive[i] {
+            continue;
+        }
+        let (s, v) = post(&format!("{}/v1/transactions", urls[i]), &json!(env));
+        // 409: already pending or used here (relayed from another one).
+        if s == 202 || (s == 409 && v["code"] == "tx.nonce_replayed") {
+            return i;
+        }
+    }
+    panic!("no validator admitted {}", env.body.nonce);
+}
+
+/// The receipt of `id` at `url` once committed and final, if it is.
+fn committed(url: &str, id: &str) -> Option<Value> {
+    let (s, v) = get(&format!("{url}/v1/transactions/{id}"));
+    (s == 200).then_some(v)
+}
+
+fn height(url: &str) -> u64 {
+    get(&format!("{url}/v1/status")).1["height"]
+        .as_u64()
+        .unwrap()
+}
+
+fn wait_until(limit: Duration, what: &str, mut ok: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !ok() {
+        assert!(Instant::now() < deadline, "timed out: {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn four_validators_survive_a_kill_and_agree_on_every_block() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir: PathBuf = tmp.path().join("net");
+    let base = free_ports();
+    let init = run_ok(&[
+        "testnet",
+        "init",
+        "--validators",
+        "4",
+        "--out",
+        dir.to_str().unwrap(),
+        "--chain-id",
+        CHAIN,
+        "--base-port",
+        &base.to_string(),
+    ]);
+    assert_eq!(init["validators"].as_array().unwrap().len(), N);
+    let mut nodes: Vec<Option<TestNode>> = (0..N).map(|i| Some(start(&dir, i))).collect();
+    let urls: Vec<String> = nodes
+        .iter()
+        .map(|n| n.as_ref().unwrap().url.clone())
+        .collect();
+    let mut alive = vec![true; N];
+    wait_until(Duration::from_secs(60), "first blocks", || {
+        urls.iter().all(|u| height(u) >= 1)
+    });
+
+    let keys: Vec<Keypair> = (0..12u8).map(|i| Keypair::from_seed([i + 1; 32])).collect();
+    let mut ids: Vec<String> = Vec::new();
+    const ROUNDS: u64 = 6;
+    for round in 1..=ROUNDS {
+        let batch: Vec<(Envelope, String)> = keys
+            .iter()
+            .map(|kp| {
+                let e = tx(kp, round);
+                let id =
+                    publica_crypto::tx_id(&e.signer, &e.body.signing_bytes().unwrap()).to_string();
+                (e, id)
+            })
+            .collect();
+        for (a, (e, _)) in batch.iter().enumerate() {
+            submit(&urls, &alive, a + round as usize, e);
+        }
+        if round == 2 {
+            // Validator 3 dies mid-round: SIGKILL, like a power cut, with
+            // transactions it admitted maybe not yet relayed.
+            nodes[3].take().unwrap().kill9();
+            alive[3] = false;
+        }
+        if round == 4 {
+            nodes[3] = Some(start(&dir, 3));
+            alive[3] = true;
+        }
+        // Every transaction of the round is committed somewhere alive; one
+        // lost with the killed validator is submitted again elsewhere.
+        let deadline = Instant::now() + Duration::from_secs(90);
+        for (a, (e, id)) in batch.iter().enumerate() {
+            let mut resent = Instant::now();
+            while !(0..N).any(|i| alive[i] && committed(&urls[i], id).is_some()) {
+                assert!(
+                    Instant::now() < deadline,
+                    "round {round}: {id} not committed"
+                );
+                if resent.elapsed() > Duration::from_secs(5) {
+                    submit(&urls, &alive, a, e);
+                    resent = Instant::now();
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        ids.extend(batch.into_iter().map(|(_, id)| id));
+    }
+
+    // The restarted validator caught up; every transaction is committed on
+    // every validator, once, in the same block.
+    let top = urls.iter().map(|u| height(u)).max().unwrap();
+    wait_until(
+        Duration::from_secs(90),
+        "every validator at the top",
+        || urls.iter().all(|u| height(u) >= top),
+    );
+    let mut placed: HashMap<String, u64> = HashMap::new();
+    for id in &ids {
+        for u in &urls {
+            let r = committed(u, id).unwrap_or_else(|| panic!("{id} not committed at {u}"));
+            assert_eq!(r["outcome"]["status"], "ok", "{r}");
+            let h = r["block_height"].as_u64().unwrap();
+            assert_eq!(
+                *placed.entry(id.clone()).or_insert(h),
+                h,
+                "{id} heights differ"
+            );
+        }
+    }
+    for h in 1..=top {
+        let blocks: Vec<Value> = urls
+            .iter()
+            .map(|u| get(&format!("{u}/v1/blocks/{h}")).1)
+            .collect();
+        for b in &blocks[1..] {
+            assert_eq!(b["hash"], blocks[0]["hash"], "block {h} differs");
+            assert_eq!(b["header"]["state_root"], blocks[0]["header"]["state_root"]);
+        }
+    }
+    let status = get(&format!("{}/v1/network", urls[3])).1;
+    assert_eq!(status["mode"], "validator", "{status}");
+    assert!(status["final_height"].as_u64().unwrap_or(0) > 0, "{status}");
+    let metrics = common::http()
+        .get(format!("{}/metrics", urls[0]))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(metrics.contains("publica_"), "node metrics");
+    assert!(metrics.contains("simplex"), "consensus metrics");
+
+    // A receipt from any validator verifies offline against the set alone,
+    // once a quorum cosigned a checkpoint covering it.
+    let set = dir.join("validators.json");
+    for (k, u) in urls.iter().enumerate() {
+        let id = &ids[k * 7 % ids.len()];
+        let file = tmp.path().join(format!("receipt-{k}.json"));
+        wait_until(Duration::from_secs(30), "a final receipt", || {
+            let r = committed(u, id).unwrap();
+            std::fs::write(&file, r.to_string()).unwrap();
+            Command::new(bin())
+                .args(["verify", "receipt"])
+                .arg(&file)
+                .arg("--validators")
+                .arg(&set)
+                .output()
+                .unwrap()
+                .status
+                .success()
+        });
+    }
+    drop(nodes);
+}
