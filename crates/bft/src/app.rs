@@ -20,7 +20,8 @@ use commonware_runtime::Clock;
 use commonware_utils::Acknowledgement;
 use futures::StreamExt;
 use publica_types::limits::BLOCK_TXS_MAX;
-use std::collections::{BTreeMap, HashSet};
+use publica_types::VerifiedTx;
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -28,6 +29,8 @@ use std::time::{Duration, UNIX_EPOCH};
 pub const CLOCK_DRIFT_MAX_MS: u64 = 10_000;
 /// Engine digests of executed heights kept to check proposals' parents.
 const DIGESTS_KEPT: usize = 4096;
+/// Verified proposals whose checked transactions are kept for execution.
+const CHECKED_KEPT: usize = 16;
 /// How often an idle leader looks for transactions.
 const IDLE_STEP: Duration = Duration::from_millis(10);
 /// How often a proposal or vote waiting for the parent's execution looks.
@@ -53,6 +56,9 @@ pub struct PublicaApp<X = Ledger> {
     /// How long a leader with nothing to propose waits for transactions.
     idle_wait: Duration,
     stats: Arc<Mutex<ChainStats>>,
+    /// Transactions of recently verified proposals, so executing one that
+    /// is finalized does not decode and check them again.
+    checked: Arc<Mutex<VecDeque<(Digest, Vec<VerifiedTx>)>>>,
 }
 
 /// What a validator executed, and how long blocks took to become final.
@@ -89,6 +95,7 @@ impl<X> Clone for PublicaApp<X> {
             block_txs_max: self.block_txs_max,
             idle_wait: self.idle_wait,
             stats: self.stats.clone(),
+            checked: self.checked.clone(),
         }
     }
 }
@@ -114,6 +121,7 @@ impl<X: Executor> PublicaApp<X> {
             block_txs_max: BLOCK_TXS_MAX.min(5_000),
             idle_wait: Duration::ZERO,
             stats: Arc::default(),
+            checked: Arc::default(),
         }
     }
 
@@ -294,9 +302,10 @@ impl<E: Clock + Send + Sync + 'static, X: Executor> Application<E> for PublicaAp
         {
             return refuse("time out of bounds");
         }
-        if let Err(e) = Ledger::check_transactions(block) {
-            return refuse(&e.0);
-        }
+        let txs = match Ledger::check_transactions(block) {
+            Ok(txs) => txs,
+            Err(e) => return refuse(&e.0),
+        };
         // The named height is final somewhere, so it reaches this validator;
         // waiting abstains until then (the engine may move on).
         self.executed(&clock, block.executed_height).await;
@@ -306,6 +315,11 @@ impl<E: Clock + Send + Sync + 'static, X: Executor> Application<E> for PublicaAp
         }
         if header != Some(block.executed_header_hash) {
             return refuse("names a header this validator did not compute");
+        }
+        let mut checked = self.checked.lock().expect("checked");
+        checked.push_back((candidate.digest(), txs));
+        while checked.len() > CHECKED_KEPT {
+            checked.pop_front();
         }
         true
     }
@@ -321,8 +335,17 @@ impl<X: Executor> Reporter for PublicaApp<X> {
             if height > ledger.height() {
                 // Finalized by a quorum yet not executable here: this copy
                 // diverged; withholding the ack stops the marshal.
+                let digest = block.digest();
+                let known = {
+                    let mut checked = self.checked.lock().expect("checked");
+                    let at = checked.iter().position(|(d, _)| *d == digest);
+                    at.and_then(|i| checked.remove(i)).map(|(_, txs)| txs)
+                };
                 let executed = check_claim(&*ledger, block.inner())
-                    .and_then(|()| Ledger::check_transactions(block.inner()))
+                    .and_then(|()| match known {
+                        Some(txs) => Ok(txs),
+                        None => Ledger::check_transactions(block.inner()),
+                    })
                     .and_then(|txs| ledger.execute(block.inner(), txs));
                 let header = match executed {
                     Ok(h) => h,

@@ -5,7 +5,7 @@
 //! through its own pipeline and block log (see the ADR's open work).
 
 use crate::block::BftBlock;
-use publica_crypto::{tx_id, verify};
+use publica_crypto::{tx_id, verify_batch};
 use publica_log::MerkleLog;
 use publica_runtime::block::{block_hash, BlockEnv};
 use publica_runtime::nonce::committed_nonce;
@@ -120,26 +120,33 @@ impl Ledger {
     /// executes, recording failures.
     pub fn check_transactions(block: &BftBlock) -> Result<Vec<VerifiedTx>, Invalid> {
         let mut seen = std::collections::HashSet::with_capacity(block.txs.len());
-        block
-            .txs
+        let mut decoded = Vec::with_capacity(block.txs.len());
+        for (i, raw) in block.txs.iter().enumerate() {
+            let envelope: Envelope = serde_json::from_slice(raw)
+                .map_err(|e| Invalid(format!("transaction {i} is not an envelope: {e}")))?;
+            let bytes = envelope
+                .body
+                .signing_bytes()
+                .map_err(|e| Invalid(format!("transaction {i}: {e}")))?;
+            let id = tx_id(&envelope.signer, &bytes);
+            if !seen.insert(id) {
+                return Err(Invalid(format!("transaction {i} appears twice")));
+            }
+            decoded.push((envelope, bytes, id));
+        }
+        // One batch verification for the block (each alone only if it fails).
+        let items: Vec<_> = decoded
             .iter()
-            .enumerate()
-            .map(|(i, raw)| {
-                let envelope: Envelope = serde_json::from_slice(raw)
-                    .map_err(|e| Invalid(format!("transaction {i} is not an envelope: {e}")))?;
-                let bytes = envelope
-                    .body
-                    .signing_bytes()
-                    .map_err(|e| Invalid(format!("transaction {i}: {e}")))?;
-                verify(&envelope.signer, &bytes, &envelope.signature)
-                    .map_err(|_| Invalid(format!("transaction {i}: bad signature")))?;
-                let id = tx_id(&envelope.signer, &bytes);
-                if !seen.insert(id) {
-                    return Err(Invalid(format!("transaction {i} appears twice")));
-                }
-                Ok(VerifiedTx { id, envelope })
-            })
-            .collect()
+            .map(|(e, bytes, _)| (e.signer, bytes.as_slice(), e.signature))
+            .collect();
+        if let Some(i) = verify_batch(&items).iter().position(|r| r.is_err()) {
+            return Err(Invalid(format!("transaction {i}: bad signature")));
+        }
+        drop(items);
+        Ok(decoded
+            .into_iter()
+            .map(|(envelope, _, id)| VerifiedTx { id, envelope })
+            .collect())
     }
 
     /// Executes the finalized `block` (its checked transactions `txs`) as

@@ -271,6 +271,10 @@ enum KeysCmd {
     Show {
         /// The key file.
         file: PathBuf,
+        /// Also print the key's cosigner verifier key under this name (a
+        /// validator's entry in network.json).
+        #[arg(long)]
+        cosigner_name: Option<String>,
     },
 }
 
@@ -703,11 +707,18 @@ fn run_keys(k: KeysCmd) -> Result<()> {
             print_json(&json!({"account": kp.account(), "file": out, "encrypted": !plain}));
             Ok(())
         }
-        KeysCmd::Show { file } => {
+        KeysCmd::Show {
+            file,
+            cosigner_name,
+        } => {
             let kf = KeyFile::read(&file)?;
-            print_json(
-                &json!({"account": kf.account, "encrypted": kf.is_encrypted(), "did": format!("did:publica:{}", kf.account)}),
-            );
+            let mut out = json!({"account": kf.account, "encrypted": kf.is_encrypted(), "did": format!("did:publica:{}", kf.account)});
+            if let Some(name) = cosigner_name {
+                let key = publica_log::CosignerKey::for_public(&name, kf.account)
+                    .map_err(|e| anyhow!("{e}"))?;
+                out["cosigner_key"] = json!(key.to_vkey());
+            }
+            print_json(&out);
             Ok(())
         }
     }

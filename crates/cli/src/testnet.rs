@@ -19,6 +19,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Newest evidence records shown on the status page.
+const EVIDENCE_SHOWN: usize = 100;
 /// Most validators in one network.
 pub const VALIDATORS_MAX: usize = 100;
 
@@ -498,6 +500,14 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
         private_addresses: net.validators.iter().all(|v| !is_public(v.p2p)),
     };
     let status_app = app.clone();
+    // The engine numbers validators in the order of their consensus keys.
+    let mut by_index: Vec<(String, String)> = net
+        .validators
+        .iter()
+        .map(|v| (v.consensus_key.clone(), v.name.clone()))
+        .collect();
+    by_index.sort();
+    let by_index: Vec<String> = by_index.into_iter().map(|(_, n)| n).collect();
     let names: Vec<serde_json::Value> = net
         .validators
         .iter()
@@ -547,7 +557,21 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
                         "refused": relay.refused.load(Relaxed),
                         "dropped": relay.dropped.load(Relaxed),
                     },
-                    "evidence": status_app.evidence().len(),
+                    "evidence": status_app
+                        .evidence()
+                        .iter()
+                        .rev()
+                        .take(EVIDENCE_SHOWN)
+                        .map(|e| json!({
+                            "kind": e.kind,
+                            "view": e.view,
+                            "offender": by_index.get(e.offender as usize)
+                                .cloned()
+                                .unwrap_or_else(|| e.offender.to_string()),
+                            "proof": hex::encode(&e.proof),
+                        }))
+                        .collect::<Vec<_>>(),
+                    "evidence_total": status_app.evidence().len(),
                 })
             }),
             metrics: Arc::new(move || running.metrics()),

@@ -226,3 +226,102 @@ fn four_validators_survive_a_kill_and_agree_on_every_block() {
     }
     drop(nodes);
 }
+
+/// Runs the binary; it must fail; returns its stderr.
+fn fails(args: &[&std::ffi::OsStr]) -> String {
+    let out = Command::new(bin()).args(args).output().unwrap();
+    assert!(!out.status.success(), "{args:?} should fail");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("net");
+    let d = dir.to_str().unwrap();
+    let os = |v: &[&str]| -> Vec<std::ffi::OsString> { v.iter().map(|s| s.into()).collect() };
+    let refuse = |v: &[&str]| {
+        let a = os(v);
+        fails(&a.iter().map(|s| s.as_os_str()).collect::<Vec<_>>())
+    };
+    assert!(refuse(&["testnet", "init", "--validators", "0", "--out", d]).contains("1..=100"));
+    assert!(
+        refuse(&["testnet", "init", "--out", d, "--chain-id", "bad chain"]).contains("--chain-id")
+    );
+    assert!(
+        refuse(&["testnet", "init", "--out", d, "--base-port", "65530"]).contains("--base-port")
+    );
+    run_ok(&[
+        "testnet",
+        "init",
+        "--validators",
+        "4",
+        "--out",
+        d,
+        "--base-port",
+        "31000",
+    ]);
+    assert!(refuse(&["testnet", "init", "--out", d]).contains("not empty"));
+
+    // The operator's way to publish a cosigner key matches init's.
+    let net: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("network.json")).unwrap()).unwrap();
+    let v0 = &net["validators"][0];
+    let shown = run_ok(&[
+        "keys",
+        "show",
+        dir.join("validator-0/cosigner-key.json").to_str().unwrap(),
+        "--cosigner-name",
+        v0["name"].as_str().unwrap(),
+    ]);
+    assert_eq!(shown["cosigner_key"], v0["cosigner_key"]);
+    let consensus = run_ok(&[
+        "keys",
+        "show",
+        dir.join("validator-0/consensus-key.json").to_str().unwrap(),
+    ]);
+    assert_eq!(consensus["account"], v0["consensus_key"]);
+    let set = std::fs::read_to_string(dir.join("validators.json")).unwrap();
+    assert!(set.contains(v0["cosigner_key"].as_str().unwrap()));
+
+    let config = |i: usize| dir.join(format!("validator-{i}/config.json"));
+    let node = |c: &Path| refuse(&["node", "--config", c.to_str().unwrap()]);
+    assert!(node(&dir.join("nope.json")).contains("reading config"));
+    // Validator 0's config with validator 1's consensus key.
+    let c0: Value = serde_json::from_str(&std::fs::read_to_string(config(0)).unwrap()).unwrap();
+    let edit = |name: &str, f: &dyn Fn(&mut Value)| {
+        let mut c = c0.clone();
+        f(&mut c);
+        let p = dir.join(format!("validator-0/{name}.json"));
+        std::fs::write(&p, c.to_string()).unwrap();
+        node(&p)
+    };
+    let e = edit("wrong-key", &|c| {
+        c["consensus_key"] = json!("../validator-1/consensus-key.json")
+    });
+    assert!(e.contains("is not the consensus key"), "{e}");
+    let e = edit("wrong-cosigner", &|c| {
+        c["cosigner_key"] = json!("../validator-1/cosigner-key.json")
+    });
+    assert!(e.contains("is not the cosigner key"), "{e}");
+    let e = edit("stranger", &|c| c["name"] = json!("stranger.example"));
+    assert!(e.contains("is not a validator"), "{e}");
+    let e = edit("unknown-field", &|c| c["colour"] = json!("red"));
+    assert!(e.contains("unknown field"), "{e}");
+    let e = edit("big-blocks", &|c| c["block_txs_max"] = json!(9_999_999));
+    assert!(e.contains("block_txs_max"), "{e}");
+    let e = edit("slow-idle", &|c| c["idle_block_ms"] = json!(5_000));
+    assert!(e.contains("idle_block_ms"), "{e}");
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = held.local_addr().unwrap();
+    let e = edit("taken-port", &|c| c["api_listen"] = json!(port.to_string()));
+    assert!(e.contains("cannot listen"), "{e}");
+    // A network file that names one key twice.
+    let mut bad = net.clone();
+    bad["validators"][1]["consensus_key"] = v0["consensus_key"].clone();
+    std::fs::write(dir.join("bad-network.json"), bad.to_string()).unwrap();
+    let e = edit("dup-network", &|c| {
+        c["network"] = json!("../bad-network.json")
+    });
+    assert!(e.contains("appears twice"), "{e}");
+}

@@ -41,12 +41,7 @@ impl std::fmt::Debug for Cosigner {
 impl Cosigner {
     /// A cosigner named `name` (no spaces, no `+`).
     pub fn new(name: &str, key: Keypair) -> Result<Self, NoteError> {
-        if !check_name(name) {
-            return Err(NoteError::BadVerifierKey(format!(
-                "cosigner name '{name}' must be non-empty without spaces or '+'"
-            )));
-        }
-        let id = typed_key_id(COSIGNATURE_V1, name, &key.account());
+        let id = CosignerKey::for_public(name, key.account())?.id;
         Ok(Cosigner {
             name: name.into(),
             key,
@@ -86,6 +81,21 @@ pub struct CosignerKey {
 }
 
 impl CosignerKey {
+    /// The verifier key of cosigner `name` with public key `public` (what
+    /// an operator publishes without touching the secret key).
+    pub fn for_public(name: &str, public: AccountId) -> Result<Self, NoteError> {
+        if !check_name(name) {
+            return Err(NoteError::BadVerifierKey(format!(
+                "cosigner name '{name}' must be non-empty without spaces or '+'"
+            )));
+        }
+        Ok(CosignerKey {
+            name: name.into(),
+            id: typed_key_id(COSIGNATURE_V1, name, &public),
+            public,
+        })
+    }
+
     /// The verifier-key text `<name>+<id hex>+base64(0x04 || key)`.
     pub fn to_vkey(&self) -> String {
         let mut k = vec![COSIGNATURE_V1];
