@@ -29,6 +29,8 @@ use std::time::{Duration, UNIX_EPOCH};
 pub const CLOCK_DRIFT_MAX_MS: u64 = 10_000;
 /// Engine digests of executed heights kept to check proposals' parents.
 const DIGESTS_KEPT: usize = 4096;
+/// A verified proposal's digest and its checked transactions.
+type Checked = (Digest, Vec<VerifiedTx>);
 /// Verified proposals whose checked transactions are kept for execution.
 const CHECKED_KEPT: usize = 16;
 /// How often an idle leader looks for transactions.
@@ -58,7 +60,7 @@ pub struct PublicaApp<X = Ledger> {
     stats: Arc<Mutex<ChainStats>>,
     /// Transactions of recently verified proposals, so executing one that
     /// is finalized does not decode and check them again.
-    checked: Arc<Mutex<VecDeque<(Digest, Vec<VerifiedTx>)>>>,
+    checked: Arc<Mutex<VecDeque<Checked>>>,
 }
 
 /// What a validator executed, and how long blocks took to become final.
