@@ -206,6 +206,10 @@ fn nodes_execute_the_bft_chain_and_a_reopened_node_catches_up() {
             all.len(),
             "each admitted transaction executed once"
         );
+        // Committed transactions left every mempool (proposers only peek).
+        for n in nodes.iter().flatten() {
+            assert_eq!(n.status().mempool_txs, 0, "mempool emptied");
+        }
         // Every node serves receipts whose checkpoint a quorum of validators
         // cosigned: they verify offline against the validator set alone.
         let n0 = nodes[0].as_ref().unwrap();

@@ -109,6 +109,20 @@ impl Mempool {
                 pool.next_nonce.remove(&tx.signer);
             }
         }
+        if pool.peeked && !block.transactions.is_empty() {
+            // A BFT proposer only peeks: what this block committed (its
+            // own transactions, or others with a nonce now used) leaves.
+            let pool = &mut *pool;
+            let (committed, ids) = (&pool.committed, &mut pool.ids);
+            pool.queue.retain(|t| {
+                let signer = &t.envelope.signer;
+                let live = committed.get(signer).copied().unwrap_or(0) < t.envelope.body.nonce;
+                if !live {
+                    ids.remove(&t.id);
+                }
+                live
+            });
+        }
     }
 }
 

@@ -59,6 +59,9 @@ pub(crate) struct Inner {
     /// In a validator network: checkpoints cosigned by a quorum, by log
     /// size; receipts carry them instead of the node's own signature.
     pub(crate) finals: RwLock<std::collections::BTreeMap<u64, String>>,
+    /// Final checkpoints beyond this node's durable log, by size, with
+    /// their root: checked when the log reaches them.
+    pub(crate) early_finals: Mutex<std::collections::BTreeMap<u64, (Hash32, String)>>,
     /// In a validator network: where transactions admitted here go so
     /// that the other validators (and so every leader) have them too.
     pub(crate) relay: RwLock<Option<Relay>>,
@@ -85,7 +88,30 @@ impl Inner {
     pub(crate) fn tip_height(&self) -> u64 {
         *self.height_tx.borrow()
     }
+
+    /// Checks the early final checkpoints the durable log now reaches.
+    pub(crate) fn settle_early_finals(&self) {
+        let mut early = self.early_finals.lock().expect("early finals lock");
+        if early.is_empty() {
+            return;
+        }
+        let chain = self.chain.read().expect("chain lock");
+        let len = chain.tlog.len();
+        let due: Vec<u64> = early.range(..=len).map(|(size, _)| *size).collect();
+        let mut finals = self.finals.write().expect("finals lock");
+        for size in due {
+            let (root, note) = early.remove(&size).expect("listed");
+            if chain.tlog.root_at(size).ok() == Some(root) {
+                finals.insert(size, note);
+            } else {
+                tracing::error!(size, "a final checkpoint is not one of this log");
+            }
+        }
+    }
 }
+
+/// Final checkpoints held until this node's log reaches them.
+const EARLY_FINALS_MAX: usize = 4096;
 
 /// Receives the transactions a validator admitted, to pass them on.
 pub type Relay = Arc<dyn Fn(Vec<Envelope>) + Send + Sync>;
@@ -167,6 +193,7 @@ impl Node {
             index: RwLock::new(recovered.index),
             recent: Mutex::new(recovered.recent),
             finals: RwLock::default(),
+            early_finals: Mutex::default(),
             relay: RwLock::default(),
             finals_required: Default::default(),
             metrics: Metrics::default(),
@@ -250,17 +277,30 @@ impl Node {
     /// checked by the caller) for this node's log: from then on receipts
     /// carry the smallest final checkpoint covering their entry, and are
     /// pending until one does. Refused unless it is a checkpoint of this
-    /// log's origin, size and root.
+    /// log's origin, size and root; one beyond the durable log (a quorum
+    /// can be faster than this node's disk) is held and checked when the
+    /// log reaches its size, and dropped with an error log if it does not
+    /// match then.
     pub fn add_final_checkpoint(&self, note: &str) -> Result<(), String> {
         let text = note
             .find("\n\n")
             .map(|i| &note[..i + 1])
             .ok_or("not a signed note")?;
         let cp = publica_log::Checkpoint::parse(text).map_err(|e| e.to_string())?;
+        if cp.origin != self.inner.config.log_origin() {
+            return Err(format!("checkpoint of another log ('{}')", cp.origin));
+        }
         let chain = self.inner.chain.read().expect("chain lock");
-        if cp.origin != self.inner.config.log_origin()
-            || chain.tlog.root_at(cp.size).ok() != Some(cp.root)
-        {
+        if cp.size > chain.tlog.len() {
+            // A quorum can be faster than this node's own disk: checked
+            // once the block that reaches this size is durable here.
+            let mut early = self.inner.early_finals.lock().expect("early finals lock");
+            if early.len() < EARLY_FINALS_MAX {
+                early.insert(cp.size, (cp.root, note.to_string()));
+            }
+            return Ok(());
+        }
+        if chain.tlog.root_at(cp.size).ok() != Some(cp.root) {
             return Err(format!(
                 "checkpoint of size {} is not one of this log",
                 cp.size

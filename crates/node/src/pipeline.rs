@@ -204,6 +204,7 @@ fn persist(inner: &Inner, job: Executed) -> Result<(), String> {
         }
     }
     inner.mempool.on_committed(&block, &nonces, &keys);
+    inner.settle_early_finals();
     let failed = block
         .outcomes
         .iter()
