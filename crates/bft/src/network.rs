@@ -163,25 +163,21 @@ where
             cups::Version::V1,
         );
         let p2p_namespace = namespace(&net.chain_id, "p2p");
-        let mut p2p_cfg = if net.private_addresses {
-            lookup::Config::local(
-                handshake,
-                &p2p_namespace,
-                net.listen,
-                NZUsize!(n.max(1)),
-                max_message,
-                NZUsize!(4_096),
-            )
+        // Private addresses (one machine, an agencies' private network)
+        // need the settings that allow them.
+        let settings = if net.private_addresses {
+            lookup::Config::local
         } else {
-            lookup::Config::recommended(
-                handshake,
-                &p2p_namespace,
-                net.listen,
-                NZUsize!(n.max(1)),
-                max_message,
-                NZUsize!(4_096),
-            )
+            lookup::Config::recommended
         };
+        let mut p2p_cfg = settings(
+            handshake,
+            &p2p_namespace,
+            net.listen,
+            NZUsize!(n.max(1)),
+            max_message,
+            NZUsize!(4_096),
+        );
         // A restarted validator must be able to reconnect at once.
         p2p_cfg.peer_connection_cooldown = Duration::from_millis(500);
         p2p_cfg.allowed_handshake_rate_per_ip = Quota::per_second(NZU32!(64));

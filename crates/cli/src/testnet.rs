@@ -642,7 +642,29 @@ pub fn run_all(dir: &Path) -> Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(crate::commands::shutdown_signal());
+    let mut exited = vec![false; children.len()];
+    rt.block_on(async {
+        let signal = crate::commands::shutdown_signal();
+        tokio::pin!(signal);
+        loop {
+            tokio::select! {
+                _ = &mut signal => break,
+                _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {
+                    // A validator that stopped on its own is reported, not
+                    // restarted: its log says why.
+                    for (i, c) in children.iter_mut().enumerate() {
+                        if let (false, Ok(Some(status))) = (exited[i], c.try_wait()) {
+                            exited[i] = true;
+                            eprintln!(
+                                "publica testnet: {} exited ({status}); see validator-{i}/node.log",
+                                net.validators[i].name
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    });
     for c in &children {
         let _ = std::process::Command::new("kill")
             .arg("-TERM")

@@ -8,7 +8,7 @@ mod common;
 
 use common::{bin, get, post, run_ok, TestNode};
 use publica_crypto::Keypair;
-use publica_types::{Envelope, Expiry, TxBody};
+use publica_types::Envelope;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,8 +20,14 @@ const CHAIN: &str = "publica-e2e-net";
 
 /// A base port with 2N free ports above it (p2p, then API).
 fn free_ports() -> u16 {
+    // Tests of this file run in parallel: each call starts elsewhere.
+    static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     for attempt in 0..200u32 {
-        let base = 20_000 + ((std::process::id() * 7 + attempt * 97) % 40_000) as u16;
+        let spread = std::process::id() * 7 + call * 4_001 + attempt * 97;
+        // Below the ephemeral range (32768+), where outgoing connections
+        // of other tests take their local ports.
+        let base = 20_000 + (spread % 12_000) as u16;
         let held: Vec<_> = (0..2 * N as u16)
             .map_while(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).ok())
             .collect();
@@ -41,13 +47,7 @@ fn start(dir: &Path, i: usize) -> TestNode {
 }
 
 fn tx(kp: &Keypair, n: u64) -> Envelope {
-    let (method, args) = if n == 1 {
-        ("register_account", json!({}))
-    } else {
-        ("set_note", json!({"note": format!("note {n}")}))
-    };
-    let body = TxBody::new(CHAIN, n, Expiry::Height(1 << 30), "system", method, args);
-    kp.sign_tx(kp.account(), body).unwrap()
+    common::note_tx_on(CHAIN, kp, n, &format!("note {n}"))
 }
 
 /// Submits `env` to the first validator from `first` on that is up and
@@ -324,4 +324,76 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
         c["network"] = json!("../bad-network.json")
     });
     assert!(e.contains("appears twice"), "{e}");
+}
+
+#[test]
+fn testnet_run_starts_every_validator_reports_a_dead_one_and_stops_them_all() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("net");
+    let base = free_ports();
+    run_ok(&[
+        "testnet",
+        "init",
+        "--out",
+        dir.to_str().unwrap(),
+        "--base-port",
+        &base.to_string(),
+    ]);
+    let mut run = Command::new(bin())
+        .args(["testnet", "run", "--dir"])
+        .arg(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let urls: Vec<String> = (0..N)
+        .map(|i| format!("http://127.0.0.1:{}", base + (N + i) as u16))
+        .collect();
+    let live = |u: &str| {
+        common::http()
+            .get(format!("{u}/v1/status"))
+            .send()
+            .ok()
+            .and_then(|r| r.json::<Value>().ok())
+            .and_then(|v| v["height"].as_u64())
+            .is_some_and(|h| h >= 1)
+    };
+    wait_until(Duration::from_secs(60), "every validator producing", || {
+        urls.iter().all(|u| live(u))
+    });
+    // The pids it printed; one validator dies on its own.
+    let mut out = String::new();
+    let mut reader = std::io::BufReader::new(run.stdout.take().unwrap());
+    let mut pids = Vec::new();
+    while pids.len() < N {
+        out.clear();
+        std::io::BufRead::read_line(&mut reader, &mut out).unwrap();
+        if let Some(p) = out.split("(pid ").nth(1) {
+            pids.push(p.split(',').next().unwrap().to_string());
+        }
+    }
+    Command::new("kill")
+        .args(["-KILL", &pids[1]])
+        .status()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    Command::new("kill")
+        .args(["-TERM", &run.id().to_string()])
+        .status()
+        .unwrap();
+    let output = run.wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("validator-1.publica-testnet exited"), "{err}");
+    assert!(err.contains("stopped"), "{err}");
+    for p in &pids {
+        assert!(
+            !Path::new(&format!("/proc/{p}")).exists()
+                || std::fs::read_to_string(format!("/proc/{p}/stat"))
+                    .map(|s| s.contains(") Z "))
+                    .unwrap_or(true),
+            "validator pid {p} still running"
+        );
+    }
+    assert!(urls.iter().all(|u| !live(u)), "every API stopped");
 }

@@ -206,11 +206,25 @@ pub fn system_tx(kp: &Keypair, nonce: u64, method: &str, args: Value) -> Envelop
 /// The `n`-th transaction of an account that registers (nonce 1) and then
 /// sets notes: the workload most tests need.
 pub fn note_tx(kp: &Keypair, n: u64, note: &str) -> Envelope {
-    if n == 1 {
-        system_tx(kp, 1, "register_account", json!({}))
+    note_tx_on("publica-dev", kp, n, note)
+}
+
+/// [`note_tx`] on chain `chain_id`.
+pub fn note_tx_on(chain_id: &str, kp: &Keypair, n: u64, note: &str) -> Envelope {
+    let (method, args) = if n == 1 {
+        ("register_account", json!({}))
     } else {
-        system_tx(kp, n, "set_note", json!({ "note": note }))
-    }
+        ("set_note", json!({ "note": note }))
+    };
+    sign(
+        kp,
+        chain_id,
+        n,
+        Expiry::Height(1_000_000),
+        "system",
+        method,
+        args,
+    )
 }
 
 /// Submits one envelope; returns (status, answer).
