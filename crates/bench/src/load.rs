@@ -34,6 +34,9 @@ pub struct BenchConfig {
     pub batch: usize,
     /// Also measure the reference points.
     pub reference: bool,
+    /// Other validators of the node's network: submitters are spread over
+    /// the node and these (each account always goes to the same one).
+    pub submit_to: Vec<String>,
 }
 
 /// Most transactions pre-signed for one run.
@@ -237,11 +240,16 @@ pub async fn run(cfg: BenchConfig) -> Result<Report> {
     let interval = (cfg.rate > 0).then(|| {
         Duration::from_secs_f64(cfg.batch as f64 * cfg.concurrency as f64 / cfg.rate as f64)
     });
+    let mut targets = vec![http.clone()];
+    for u in &cfg.submit_to {
+        targets.push(Http::new(u)?);
+    }
     let workers: Vec<_> = queues
         .into_iter()
-        .map(|q| {
+        .enumerate()
+        .map(|(k, q)| {
             tokio::spawn(submitter(
-                http.clone(),
+                targets[k % targets.len()].clone(),
                 q,
                 cfg.batch,
                 interval,
@@ -267,7 +275,11 @@ pub async fn run(cfg: BenchConfig) -> Result<Report> {
     let committed = shared.committed.load(Ordering::Relaxed);
     let blocks = shared.blocks.load(Ordering::Relaxed);
     let mut report = Report {
-        target: cfg.node.clone().unwrap_or_else(|| "in-process".into()),
+        target: match (&cfg.node, cfg.submit_to.len()) {
+            (None, _) => "in-process".into(),
+            (Some(u), 0) => u.clone(),
+            (Some(u), n) => format!("{u} and {n} more validators"),
+        },
         rate_per_s: cfg.rate,
         duration_s: elapsed,
         accounts: cfg.accounts,

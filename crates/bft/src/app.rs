@@ -61,6 +61,9 @@ pub struct PublicaApp<X = Ledger> {
     /// Transactions of recently verified proposals, so executing one that
     /// is finalized does not decode and check them again.
     checked: Arc<Mutex<VecDeque<Checked>>>,
+    /// When each peer (consensus key bytes) was last heard from on the
+    /// cosignature channel (ms since the epoch, this validator's clock).
+    heard: Arc<Mutex<BTreeMap<Vec<u8>, u64>>>,
 }
 
 /// What a validator executed, and how long blocks took to become final.
@@ -98,6 +101,7 @@ impl<X> Clone for PublicaApp<X> {
             idle_wait: self.idle_wait,
             stats: self.stats.clone(),
             checked: self.checked.clone(),
+            heard: self.heard.clone(),
         }
     }
 }
@@ -124,6 +128,7 @@ impl<X: Executor> PublicaApp<X> {
             idle_wait: Duration::ZERO,
             stats: Arc::default(),
             checked: Arc::default(),
+            heard: Arc::default(),
         }
     }
 
@@ -170,6 +175,19 @@ impl<X: Executor> PublicaApp<X> {
     /// Reads the finality state (final checkpoints, the cosigner set).
     pub fn with_finality<T>(&self, f: impl FnOnce(&Finality) -> T) -> T {
         f(&self.finality.lock().expect("finality"))
+    }
+
+    /// Records that `peer` (its consensus key bytes) was heard from now.
+    pub fn heard_from(&self, peer: &[u8], now_ms: u64) {
+        self.heard
+            .lock()
+            .expect("heard")
+            .insert(peer.to_vec(), now_ms);
+    }
+
+    /// When each peer was last heard from (ms since the epoch).
+    pub fn last_heard(&self) -> BTreeMap<Vec<u8>, u64> {
+        self.heard.lock().expect("heard").clone()
     }
 
     /// A peer's gossip message; returns the answers for that peer.

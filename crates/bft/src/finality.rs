@@ -268,6 +268,11 @@ pub async fn run_gossip<E, S, R, X>(
         commonware_macros::select! {
             msg = receiver.recv() => {
                 let Ok((from, raw)) = msg else { return };
+                let now = clock
+                    .current()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as u64);
+                app.heard_from(&commonware_codec::Encode::encode(&from), now);
                 for answer in app.gossip_in(raw.as_ref()) {
                     sender.send(Recipients::One(from.clone()), answer.encode(), false);
                 }

@@ -94,6 +94,10 @@ struct BenchArgs {
     /// Also measure Ed25519 batch verification and PostgreSQL.
     #[arg(long)]
     reference: bool,
+    /// With --node in a validator network: the other validators' URLs
+    /// (comma-separated); submissions are spread over all of them.
+    #[arg(long, value_delimiter = ',')]
+    submit_to: Vec<String>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -592,6 +596,9 @@ fn run_bench(b: BenchArgs) -> Result<()> {
             "--duration 1..=3600, --accounts 1..=1000000, --concurrency 1..=64, --batch 1..=10000"
         );
     }
+    if b.node.is_none() && !b.submit_to.is_empty() {
+        bail!("--submit-to needs --node (the validator the bench sets up on and follows)");
+    }
     let admin = match (&b.node, &b.admin_key) {
         (Some(_), Some(k)) => Some(open_key(k, &b.pass)?),
         (Some(_), None) => {
@@ -610,6 +617,7 @@ fn run_bench(b: BenchArgs) -> Result<()> {
         concurrency: b.concurrency,
         batch: b.batch,
         reference: b.reference,
+        submit_to: b.submit_to,
     };
     let report = runtime()?.block_on(publica_bench::run(cfg))?;
     if b.json {

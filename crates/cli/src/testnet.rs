@@ -507,6 +507,7 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
         .map(|v| (v.consensus_key.clone(), v.name.clone()))
         .collect();
     by_index.sort();
+    let key_names: std::collections::HashMap<String, String> = by_index.iter().cloned().collect();
     let by_index: Vec<String> = by_index.into_iter().map(|(_, n)| n).collect();
     let names: Vec<serde_json::Value> = net
         .validators
@@ -541,11 +542,22 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
                 let stats = status_app.stats();
                 let relay = status_running.relay_stats();
                 let final_height = status_app.with_finality(|f| f.latest_final());
+                let now = publica_types::now_ms();
+                let peers: Vec<serde_json::Value> = status_app
+                    .last_heard()
+                    .into_iter()
+                    .map(|(key, at)| {
+                        let hex_key = hex::encode(key);
+                        let name = key_names.get(&hex_key).cloned().unwrap_or(hex_key);
+                        json!({"name": name, "heard_ms_ago": now.saturating_sub(at)})
+                    })
+                    .collect();
                 use std::sync::atomic::Ordering::Relaxed;
                 json!({
                     "mode": "validator",
                     "name": me,
                     "validators": names,
+                    "peers": peers,
                     "quorum": quorum,
                     "height": status_node.status().height,
                     "final_height": final_height,

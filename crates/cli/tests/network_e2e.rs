@@ -195,6 +195,16 @@ fn four_validators_survive_a_kill_and_agree_on_every_block() {
     let status = get(&format!("{}/v1/network", urls[3])).1;
     assert_eq!(status["mode"], "validator", "{status}");
     assert!(status["final_height"].as_u64().unwrap_or(0) > 0, "{status}");
+    // The restarted validator hears from the three others.
+    let peers = status["peers"].as_array().unwrap();
+    assert_eq!(peers.len(), N - 1, "{status}");
+    assert!(
+        peers
+            .iter()
+            .all(|p| p["name"].as_str().unwrap().starts_with("validator-")
+                && p["heard_ms_ago"].as_u64().unwrap() < 10_000),
+        "{status}"
+    );
     let metrics = common::http()
         .get(format!("{}/metrics", urls[0]))
         .send()
