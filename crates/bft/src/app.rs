@@ -5,7 +5,7 @@
 //! height order.
 
 use crate::block::{BftBlock, BLOCK_BYTES_MAX};
-use crate::evidence::Evidence;
+use crate::evidence::{Evidence, EvidenceLog};
 use crate::executor::Executor;
 use crate::finality::{Finality, Gossip};
 use crate::ledger::{check_claim, Ledger};
@@ -50,7 +50,7 @@ pub struct PublicaApp<X = Ledger> {
     ledger: Arc<Mutex<X>>,
     /// Engine digests of the last executed heights.
     digests: Arc<Mutex<BTreeMap<u64, Digest>>>,
-    evidence: Arc<Mutex<Vec<Evidence>>>,
+    evidence: Arc<Mutex<EvidenceLog>>,
     finality: Arc<Mutex<Finality>>,
     fault: Option<Fault>,
     /// Most transactions per proposal.
@@ -162,13 +162,20 @@ impl<X: Executor> PublicaApp<X> {
         self.stats.lock().expect("stats").clone()
     }
 
+    /// Keeps evidence in the file at `path` too (appended, synced, read
+    /// back at start), so it outlives restarts.
+    pub fn with_evidence_file(self, path: &std::path::Path) -> Result<Self, String> {
+        *self.evidence.lock().expect("evidence") = EvidenceLog::open(path)?;
+        Ok(self)
+    }
+
     /// Misbehaviour the engine proved so far.
     pub fn evidence(&self) -> Vec<Evidence> {
-        self.evidence.lock().expect("evidence").clone()
+        self.evidence.lock().expect("evidence").records().to_vec()
     }
 
     /// Where the engine's evidence is recorded.
-    pub fn evidence_log(&self) -> Arc<Mutex<Vec<Evidence>>> {
+    pub fn evidence_log(&self) -> Arc<Mutex<EvidenceLog>> {
         self.evidence.clone()
     }
 

@@ -481,6 +481,12 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
     let app = PublicaApp::new(executor, finality)
         .with_block_txs_max(c.block_txs_max)
         .with_idle_wait(std::time::Duration::from_millis(c.idle_block_ms));
+    let consensus_dir = c.data_dir.join("consensus");
+    std::fs::create_dir_all(&consensus_dir)
+        .with_context(|| format!("creating {}", consensus_dir.display()))?;
+    let app = app
+        .with_evidence_file(&consensus_dir.join("evidence.jsonl"))
+        .map_err(|e| anyhow!("{e}"))?;
     let stopper = node.clone();
     let admitter = node.clone();
     let admit: Admit = Arc::new(move |txs| {
@@ -495,7 +501,7 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
         listen: c.p2p_listen,
         validators,
         chain_id: net.chain_id.clone(),
-        storage_dir: c.data_dir.join("consensus"),
+        storage_dir: consensus_dir,
         worker_threads: c.worker_threads,
         private_addresses: net.validators.iter().all(|v| !is_public(v.p2p)),
     };
