@@ -276,11 +276,16 @@ impl<E: Clock + Send + Sync + 'static, X: Executor> Application<E> for PublicaAp
             return None;
         }
         let mut executed_header_hash = header?;
-        // Transactions already in the unfinalized ancestors stay out.
+        // Transactions already in the unfinalized ancestors stay out, and
+        // those of final blocks the pool has not settled yet (executed,
+        // still on their way to disk) too.
+        let settled = self
+            .with_ledger(|l| l.settled_height())
+            .min(executed_height);
         let mut skip = HashSet::new();
         let mut chain = ancestry.clone();
         while let Some(b) = chain.next().await {
-            if b.height().get() <= executed_height {
+            if b.height().get() <= settled {
                 break;
             }
             skip.extend(Ledger::tx_ids(b.inner()));

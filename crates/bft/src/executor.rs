@@ -19,6 +19,11 @@ pub trait Executor: Send + 'static {
     /// Up to `max` pending transactions, oldest first, not committed and
     /// whose ids are not in `skip`; they stay pending until committed.
     fn pending(&self, max: usize, skip: &HashSet<Hash32>) -> Vec<Envelope>;
+    /// The height up to which [`Executor::pending`] already leaves out
+    /// committed transactions (at most [`Executor::height`]).
+    fn settled_height(&self) -> u64 {
+        self.height()
+    }
     /// Executes the block's checked transactions as the next height and
     /// returns its header.
     fn execute(&mut self, block: &BftBlock, txs: Vec<VerifiedTx>) -> Result<BlockHeader, Invalid>;
@@ -91,6 +96,10 @@ impl Executor for NodeExecutor {
 
     fn header_hash(&self, height: u64) -> Option<[u8; 32]> {
         self.sink.executed_header_hash(height).map(|h| h.0)
+    }
+
+    fn settled_height(&self) -> u64 {
+        self.source.settled_height().min(self.height())
     }
 
     fn pending(&self, max: usize, skip: &HashSet<Hash32>) -> Vec<Envelope> {

@@ -276,6 +276,9 @@ pub fn init(n: usize, out: &Path, chain_id: &str, host: std::net::IpAddr, base: 
     if !(1..=VALIDATORS_MAX).contains(&n) {
         bail!("--validators must be 1..={VALIDATORS_MAX}");
     }
+    if host.is_unspecified() || host.is_multicast() {
+        bail!("--host must be an address the validators can dial, not {host}");
+    }
     if u32::from(base) + 2 * n as u32 > u32::from(u16::MAX) || base == 0 {
         bail!("--base-port must leave room for 2 x {n} ports below 65536");
     }
@@ -424,7 +427,7 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
         .ok_or_else(|| anyhow!("'{}' is not a validator in {}", c.name, c.network.display()))?
         .clone();
     let consensus_kp = open_key(&c.consensus_key, &a.pass)?;
-    if consensus_kp.account().to_string() != me.consensus_key {
+    if consensus_key(&me.consensus_key)? != consensus_kp.account().0 {
         bail!(
             "{} is not the consensus key the network file names for '{}'",
             c.consensus_key.display(),

@@ -34,6 +34,14 @@ pub trait TxSource: Send + Sync {
     /// a BFT proposal may never be finalized, so they stay pending until
     /// committed. `skip` leaves out ids (those in unfinalized ancestors).
     fn peek_batch(&self, max: usize, skip: &dyn Fn(&Hash32) -> bool) -> Vec<VerifiedTx>;
+
+    /// The height up to which committed blocks have left the pool: their
+    /// transactions are no longer offered by [`TxSource::peek_batch`]. It
+    /// can trail the executed height (blocks on their way to disk), so a
+    /// proposer skips the transactions of every ancestor above it.
+    fn settled_height(&self) -> u64 {
+        0
+    }
 }
 
 /// Executes and persists ordered batches.

@@ -20,6 +20,8 @@ pub(crate) struct Pool {
     /// True once a BFT proposer peeked: committed transactions must then
     /// leave the queue when their block is committed.
     pub(crate) peeked: bool,
+    /// The last block whose transactions left the pool.
+    pub(crate) settled: u64,
 }
 
 impl Pool {
@@ -52,11 +54,13 @@ impl Mempool {
         capacity: usize,
         committed: HashMap<AccountId, u64>,
         keys: HashMap<AccountId, AccountId>,
+        height: u64,
     ) -> Self {
         Mempool {
             keys: std::sync::RwLock::new(keys),
             pool: Mutex::new(Pool {
                 committed,
+                settled: height,
                 ..Pool::default()
             }),
             ready: Condvar::new(),
@@ -99,6 +103,7 @@ impl Mempool {
             }
         }
         let mut pool = self.pool.lock().expect("mempool lock");
+        pool.settled = block.header.height;
         for (signer, nonce) in nonces {
             pool.committed.insert(*signer, *nonce);
         }
@@ -142,6 +147,10 @@ impl TxSource for Mempool {
         }
         let n = pool.queue.len().min(max);
         pool.queue.drain(..n).collect()
+    }
+
+    fn settled_height(&self) -> u64 {
+        self.pool.lock().expect("mempool lock").settled
     }
 
     fn peek_batch(&self, max: usize, skip: &dyn Fn(&Hash32) -> bool) -> Vec<VerifiedTx> {

@@ -167,7 +167,12 @@ impl Node {
         let checkpoint = crate::pipeline::sign_checkpoint(&signer, &recovered.tlog);
         let inner = Arc::new(Inner {
             signer,
-            mempool: Mempool::new(config.mempool_txs_max, recovered.nonces, recovered.keys),
+            mempool: Mempool::new(
+                config.mempool_txs_max,
+                recovered.nonces,
+                recovered.keys,
+                height,
+            ),
             config,
             runtime,
             chain: RwLock::new(Chain {
@@ -369,5 +374,9 @@ impl publica_consensus::TxSource for MempoolSource {
         skip: &dyn Fn(&Hash32) -> bool,
     ) -> Vec<publica_types::VerifiedTx> {
         self.0.mempool.peek_batch(max, skip)
+    }
+
+    fn settled_height(&self) -> u64 {
+        self.0.mempool.settled_height()
     }
 }

@@ -192,7 +192,9 @@ fn persist(inner: &Inner, job: Executed) -> Result<(), String> {
         chain.checkpoint = sign_checkpoint(&inner.signer, &chain.tlog);
         let mut index = inner.index.write().expect("index lock");
         for (i, o) in block.outcomes.iter().enumerate() {
-            index.insert(o.tx_id, (height, i as u32));
+            // A transaction included again (a replay, refused by its nonce)
+            // keeps pointing at where it ran.
+            index.entry(o.tx_id).or_insert((height, i as u32));
         }
     }
     let block = Arc::new(block);
