@@ -334,7 +334,18 @@ impl<E: Clock + Send + Sync + 'static, X: Executor> Application<E> for PublicaAp
         {
             return refuse("time out of bounds");
         }
-        let txs = match Ledger::check_transactions(block) {
+        // Signatures this validator verified when it admitted the very same
+        // transactions are not verified again.
+        let decoded = match Ledger::decode_transactions(block) {
+            Ok(d) => d,
+            Err(e) => return refuse(&e.0),
+        };
+        let keys: Vec<_> = decoded
+            .iter()
+            .map(|d| (d.id, d.envelope.signature))
+            .collect();
+        let verified = self.with_ledger(|l| l.admitted(&keys));
+        let txs = match Ledger::check_decoded(decoded, &verified) {
             Ok(txs) => txs,
             Err(e) => return refuse(&e.0),
         };

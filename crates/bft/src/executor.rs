@@ -5,7 +5,7 @@
 use crate::block::BftBlock;
 use crate::ledger::{Invalid, Ledger};
 use publica_consensus::{BlockSink, Consensus, ConsensusHandle, OrderedBatch, TxSource};
-use publica_types::{BlockHeader, Envelope, Hash32, VerifiedTx};
+use publica_types::{BlockHeader, Envelope, Hash32, SignatureBytes, VerifiedTx};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -23,6 +23,11 @@ pub trait Executor: Send + 'static {
     /// committed transactions (at most [`Executor::height`]).
     fn settled_height(&self) -> u64 {
         self.height()
+    }
+    /// For each (id, signature): whether this validator admitted exactly
+    /// that transaction and signature (verified then).
+    fn admitted(&self, txs: &[(Hash32, SignatureBytes)]) -> Vec<bool> {
+        vec![false; txs.len()]
     }
     /// Executes the block's checked transactions as the next height and
     /// returns its header.
@@ -100,6 +105,10 @@ impl Executor for NodeExecutor {
 
     fn settled_height(&self) -> u64 {
         self.source.settled_height().min(self.height())
+    }
+
+    fn admitted(&self, txs: &[(Hash32, SignatureBytes)]) -> Vec<bool> {
+        self.source.admitted(txs)
     }
 
     fn pending(&self, max: usize, skip: &HashSet<Hash32>) -> Vec<Envelope> {

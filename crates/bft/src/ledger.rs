@@ -18,6 +18,17 @@ use std::collections::{HashSet, VecDeque};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid(pub String);
 
+/// A block's transaction, decoded, before its signature is checked.
+#[derive(Debug)]
+pub struct Decoded {
+    /// The envelope.
+    pub envelope: Envelope,
+    /// Its signing bytes.
+    pub bytes: Vec<u8>,
+    /// Its id.
+    pub id: Hash32,
+}
+
 /// A validator's executed chain.
 pub struct Ledger {
     chain_id: String,
@@ -119,6 +130,12 @@ impl Ledger {
     /// runtime checks the rest (chain, expiry, nonce, authority) when it
     /// executes, recording failures.
     pub fn check_transactions(block: &BftBlock) -> Result<Vec<VerifiedTx>, Invalid> {
+        Self::check_decoded(Self::decode_transactions(block)?, &[])
+    }
+
+    /// The block's transactions, decoded, with their signing bytes and ids;
+    /// refused when one is not an envelope or appears twice.
+    pub fn decode_transactions(block: &BftBlock) -> Result<Vec<Decoded>, Invalid> {
         let mut seen = std::collections::HashSet::with_capacity(block.txs.len());
         let mut decoded = Vec::with_capacity(block.txs.len());
         for (i, raw) in block.txs.iter().enumerate() {
@@ -132,20 +149,42 @@ impl Ledger {
             if !seen.insert(id) {
                 return Err(Invalid(format!("transaction {i} appears twice")));
             }
-            decoded.push((envelope, bytes, id));
+            decoded.push(Decoded {
+                envelope,
+                bytes,
+                id,
+            });
         }
-        // One batch verification for the block (each alone only if it fails).
-        let items: Vec<_> = decoded
-            .iter()
-            .map(|(e, bytes, _)| (e.signer, bytes.as_slice(), e.signature))
+        Ok(decoded)
+    }
+
+    /// Checks the signatures of `decoded` in one batch, except those marked
+    /// true in `verified` (this validator admitted exactly that transaction
+    /// with exactly that signature, and checked it then).
+    pub fn check_decoded(
+        decoded: Vec<Decoded>,
+        verified: &[bool],
+    ) -> Result<Vec<VerifiedTx>, Invalid> {
+        let todo: Vec<usize> = (0..decoded.len())
+            .filter(|&i| !verified.get(i).copied().unwrap_or(false))
             .collect();
-        if let Some(i) = verify_batch(&items).iter().position(|r| r.is_err()) {
-            return Err(Invalid(format!("transaction {i}: bad signature")));
+        let items: Vec<_> = todo
+            .iter()
+            .map(|&i| {
+                let d = &decoded[i];
+                (d.envelope.signer, d.bytes.as_slice(), d.envelope.signature)
+            })
+            .collect();
+        if let Some(k) = verify_batch(&items).iter().position(|r| r.is_err()) {
+            return Err(Invalid(format!("transaction {}: bad signature", todo[k])));
         }
         drop(items);
         Ok(decoded
             .into_iter()
-            .map(|(envelope, _, id)| VerifiedTx { id, envelope })
+            .map(|d| VerifiedTx {
+                id: d.id,
+                envelope: d.envelope,
+            })
             .collect())
     }
 
@@ -226,6 +265,26 @@ mod tests {
             executed_header_hash: l.header_hash(h).unwrap(),
             txs,
         }
+    }
+
+    #[test]
+    fn only_signatures_vouched_for_skip_the_check() {
+        let kp = Keypair::from_seed([5; 32]);
+        let l = Ledger::new("c", Runtime::new(), StateTree::new());
+        let mut forged: Envelope = serde_json::from_slice(&note(&kp, 1)).unwrap();
+        forged.signature.0[0] ^= 1;
+        let b = block(&l, vec![serde_json::to_vec(&forged).unwrap(), note(&kp, 2)]);
+        let decoded = || Ledger::decode_transactions(&b).unwrap();
+        let e = Ledger::check_decoded(decoded(), &[false, false]).unwrap_err();
+        assert!(e.0.contains("transaction 0: bad signature"), "{e:?}");
+        // The forged one still fails when only the other is vouched for.
+        assert!(Ledger::check_decoded(decoded(), &[false, true]).is_err());
+        assert_eq!(
+            Ledger::check_decoded(decoded(), &[true, false])
+                .unwrap()
+                .len(),
+            2
+        );
     }
 
     #[test]

@@ -42,6 +42,13 @@ pub trait TxSource: Send + Sync {
     fn settled_height(&self) -> u64 {
         0
     }
+
+    /// For each (id, signature): whether this pool admitted exactly that
+    /// transaction with exactly that signature (its signature was verified
+    /// then), so a vote need not verify it again.
+    fn admitted(&self, txs: &[(Hash32, publica_types::SignatureBytes)]) -> Vec<bool> {
+        vec![false; txs.len()]
+    }
 }
 
 /// Executes and persists ordered batches.

@@ -139,7 +139,7 @@ pub(crate) fn admit(inner: &Inner, envelopes: Vec<Envelope>) -> Vec<Result<Hash3
                     codes::TX_BAD_SIGNATURE,
                     "the signature does not verify for this signer over the signing bytes",
                 ))
-            } else if pool.ids.contains(&cand.id) {
+            } else if pool.ids.contains_key(&cand.id) {
                 Err(TxError::new(
                     codes::TX_NONCE_REPLAYED,
                     "this transaction is already pending",
@@ -165,7 +165,7 @@ pub(crate) fn admit(inner: &Inner, envelopes: Vec<Envelope>) -> Vec<Result<Hash3
                     ))
                 } else {
                     pool.next_nonce.insert(signer, nonce + 1);
-                    pool.ids.insert(cand.id);
+                    pool.ids.insert(cand.id, cand.envelope.signature);
                     let id = cand.id;
                     pool.queue.push_back(VerifiedTx {
                         envelope: cand.envelope,

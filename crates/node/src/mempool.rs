@@ -2,8 +2,8 @@
 //! signer nonce bookkeeping that makes admission reject replays and gaps.
 
 use publica_consensus::TxSource;
-use publica_types::{AccountId, Block, Hash32, VerifiedTx};
-use std::collections::{HashMap, HashSet, VecDeque};
+use publica_types::{AccountId, Block, Hash32, SignatureBytes, VerifiedTx};
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Condvar, Mutex};
 use std::time::Instant;
 
@@ -12,8 +12,9 @@ pub(crate) struct Pool {
     pub(crate) queue: VecDeque<VerifiedTx>,
     /// For signers with pending transactions: the next nonce they may use.
     pub(crate) next_nonce: HashMap<AccountId, u64>,
-    /// Ids of pending transactions (queued or executing).
-    pub(crate) ids: HashSet<Hash32>,
+    /// Ids of pending transactions (queued or executing), with the
+    /// signature admission verified.
+    pub(crate) ids: HashMap<Hash32, SignatureBytes>,
     /// Every account's last committed nonce, mirrored from the state after
     /// each block so that admission never waits for a block in progress.
     pub(crate) committed: HashMap<AccountId, u64>,
@@ -80,7 +81,7 @@ impl Mempool {
 
     /// True when `id` is pending.
     pub fn contains(&self, id: &Hash32) -> bool {
-        self.pool.lock().expect("mempool lock").ids.contains(id)
+        self.pool.lock().expect("mempool lock").ids.contains_key(id)
     }
 
     /// Wakes the sequencer, which re-checks whether a block is full.
@@ -153,6 +154,13 @@ impl TxSource for Mempool {
         self.pool.lock().expect("mempool lock").settled
     }
 
+    fn admitted(&self, txs: &[(Hash32, SignatureBytes)]) -> Vec<bool> {
+        let pool = self.pool.lock().expect("mempool lock");
+        txs.iter()
+            .map(|(id, sig)| pool.ids.get(id) == Some(sig))
+            .collect()
+    }
+
     fn peek_batch(&self, max: usize, skip: &dyn Fn(&Hash32) -> bool) -> Vec<VerifiedTx> {
         let mut pool = self.pool.lock().expect("mempool lock");
         pool.peeked = true;
@@ -166,5 +174,23 @@ impl TxSource for Mempool {
             .take(max)
             .cloned()
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_admitted_signature_counts_as_verified() {
+        let pool = Mempool::new(10, HashMap::new(), HashMap::new(), 0);
+        let (id, sig) = (Hash32([1; 32]), SignatureBytes([2; 64]));
+        pool.pool.lock().unwrap().ids.insert(id, sig);
+        let asked = [
+            (id, sig),
+            (id, SignatureBytes([3; 64])),
+            (Hash32([4; 32]), sig),
+        ];
+        assert_eq!(pool.admitted(&asked), vec![true, false, false]);
     }
 }

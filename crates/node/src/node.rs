@@ -379,4 +379,8 @@ impl publica_consensus::TxSource for MempoolSource {
     fn settled_height(&self) -> u64 {
         self.0.mempool.settled_height()
     }
+
+    fn admitted(&self, txs: &[(Hash32, publica_types::SignatureBytes)]) -> Vec<bool> {
+        self.0.mempool.admitted(txs)
+    }
 }
