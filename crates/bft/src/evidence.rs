@@ -58,11 +58,13 @@ impl EvidenceLog {
         };
         let lines: Vec<&str> = text.lines().collect();
         let mut records = Vec::new();
+        let mut torn = false;
         for (i, line) in lines.iter().enumerate() {
             match parse_record(line) {
                 Some(e) => records.push(e),
                 None if i + 1 == lines.len() && !text.ends_with('\n') => {
                     tracing::warn!("{}: ignoring a torn last record", path.display());
+                    torn = true;
                 }
                 None => {
                     return Err(format!(
@@ -73,15 +75,21 @@ impl EvidenceLog {
                 }
             }
         }
-        let file = std::fs::OpenOptions::new()
+        let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        if !text.ends_with('\n') {
+        if torn {
             // Cut the torn record off, as the block log does.
             let keep = text.rfind('\n').map_or(0, |i| i + 1);
             file.set_len(keep as u64)
+                .and_then(|()| file.sync_data())
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        } else if !text.is_empty() && !text.ends_with('\n') {
+            // A whole record whose newline was not written: keep it.
+            use std::io::Write as _;
+            file.write_all(b"\n")
                 .and_then(|()| file.sync_data())
                 .map_err(|e| format!("{}: {e}", path.display()))?;
         }
@@ -218,6 +226,14 @@ mod tests {
         drop(log);
         let log = EvidenceLog::open(&path).unwrap();
         assert_eq!(log.records(), &[ev(7), ev(9), ev(11)]);
+        // A whole last record without its newline is kept.
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.pop();
+        std::fs::write(&path, text).unwrap();
+        let mut log = EvidenceLog::open(&path).unwrap();
+        log.record(ev(13));
+        drop(log);
+        assert_eq!(EvidenceLog::open(&path).unwrap().records().len(), 4);
         // Damage before the end is refused, not skipped.
         std::fs::write(&path, "junk\n{}\n").unwrap();
         assert!(EvidenceLog::open(&path).unwrap_err().contains("line 1"));

@@ -286,6 +286,28 @@ pub fn encode_batch(txs: &[Envelope]) -> Vec<u8> {
     serde_json::to_vec(txs).expect("envelopes serialize")
 }
 
+/// Splits `txs` into encoded batches of at most [`RELAY_BATCH_TXS_MAX`]
+/// transactions and about [`RELAY_BATCH_BYTES`] (a single transaction is
+/// far smaller), each with its count.
+pub fn encode_batches(txs: &[Envelope]) -> Vec<(usize, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0;
+    for (i, tx) in txs.iter().enumerate() {
+        let size = serde_json::to_vec(tx).map_or(0, |v| v.len()) + 1;
+        if i > start && (i - start == RELAY_BATCH_TXS_MAX || bytes + size > RELAY_BATCH_BYTES) {
+            out.push((i - start, encode_batch(&txs[start..i])));
+            start = i;
+            bytes = 0;
+        }
+        bytes += size;
+    }
+    if start < txs.len() {
+        out.push((txs.len() - start, encode_batch(&txs[start..])));
+    }
+    out
+}
+
 /// Decodes a relayed batch; `None` for anything but 1..=`RELAY_BATCH_TXS_MAX`
 /// well-formed envelopes (admission then checks each one fully).
 pub fn decode_batch(bytes: &[u8]) -> Option<Vec<Envelope>> {
@@ -319,10 +341,15 @@ async fn run_relay<S, R>(
                         Err(_) => break,
                     }
                 }
-                for chunk in batch.chunks(RELAY_BATCH_TXS_MAX) {
-                    let bytes = encode_batch(chunk);
-                    sender.send(Recipients::All, bytes, false);
-                    stats.sent.fetch_add(chunk.len() as u64, Relaxed);
+                for bytes in encode_batches(&batch) {
+                    let (n, bytes) = bytes;
+                    if sender.send(Recipients::All, bytes, false).is_empty() {
+                        // No peer took it (none connected, queues full):
+                        // those stay here until this validator leads.
+                        stats.dropped.fetch_add(n as u64, Relaxed);
+                    } else {
+                        stats.sent.fetch_add(n as u64, Relaxed);
+                    }
                 }
             },
             msg = receiver.recv() => {
@@ -384,5 +411,33 @@ mod tests {
         assert!(decode_batch(b"\xff\x00").is_none(), "not JSON");
         let too_many: Vec<Envelope> = (0..=RELAY_BATCH_TXS_MAX as u64).map(|_| tx(1)).collect();
         assert!(decode_batch(&encode_batch(&too_many)).is_none(), "too many");
+        // What is sent is split so that every part decodes and fits.
+        let parts = encode_batches(&too_many);
+        assert_eq!(parts.iter().map(|(n, _)| n).sum::<usize>(), too_many.len());
+        for (n, bytes) in &parts {
+            assert!(bytes.len() <= RELAY_BATCH_BYTES + 1024);
+            assert_eq!(decode_batch(bytes).unwrap().len(), *n);
+        }
+        let big_note = "x".repeat(20_000);
+        let kp = Keypair::from_seed([4; 32]);
+        let big: Vec<Envelope> = (1..=60)
+            .map(|n| {
+                let body = TxBody::new(
+                    "c",
+                    n,
+                    Expiry::Height(9),
+                    "system",
+                    "set_note",
+                    json!({"note": big_note}),
+                );
+                kp.sign_tx(kp.account(), body).unwrap()
+            })
+            .collect();
+        let parts = encode_batches(&big);
+        assert!(parts.len() >= 3, "split by size");
+        assert!(parts
+            .iter()
+            .all(|(_, b)| b.len() <= RELAY_BATCH_BYTES + 1024));
+        assert!(encode_batches(&[]).is_empty());
     }
 }

@@ -116,13 +116,16 @@ impl Mempool {
             }
         }
         if pool.peeked && !block.transactions.is_empty() {
-            // A BFT proposer only peeks: what this block committed (its
-            // own transactions, or others with a nonce now used) leaves.
+            // A BFT proposer only peeks: what this block included (run or
+            // failed, e.g. expired) and others with a nonce now used leave.
+            let included: std::collections::HashSet<&Hash32> =
+                block.outcomes.iter().map(|o| &o.tx_id).collect();
             let pool = &mut *pool;
             let (committed, ids) = (&pool.committed, &mut pool.ids);
             pool.queue.retain(|t| {
                 let signer = &t.envelope.signer;
-                let live = committed.get(signer).copied().unwrap_or(0) < t.envelope.body.nonce;
+                let live = !included.contains(&t.id)
+                    && committed.get(signer).copied().unwrap_or(0) < t.envelope.body.nonce;
                 if !live {
                     ids.remove(&t.id);
                 }

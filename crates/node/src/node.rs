@@ -298,7 +298,9 @@ impl Node {
         let chain = self.inner.chain.read().expect("chain lock");
         if cp.size > chain.tlog.len() {
             // A quorum can be faster than this node's own disk: checked
-            // once the block that reaches this size is durable here.
+            // once the block that reaches this size is durable here (by the
+            // next block's settling at the latest).
+            drop(chain);
             let mut early = self.inner.early_finals.lock().expect("early finals lock");
             if early.len() < EARLY_FINALS_MAX {
                 early.insert(cp.size, (cp.root, note.to_string()));

@@ -95,7 +95,7 @@ pub(crate) fn recover(
         }
         log_sizes.push(block.header.log_size);
         for (i, o) in block.outcomes.iter().enumerate() {
-            index.entry(o.tx_id).or_insert((h, i as u32));
+            crate::pipeline::index_outcome(&mut index, o, h, i);
         }
         tip = Some(block.header.clone());
         if height - h < publica_consensus::EXECUTED_HEADERS_KEPT as u64 {
