@@ -29,6 +29,9 @@ use std::time::{Duration, UNIX_EPOCH};
 pub const CLOCK_DRIFT_MAX_MS: u64 = 10_000;
 /// Engine digests of executed heights kept to check proposals' parents.
 const DIGESTS_KEPT: usize = 4096;
+/// Longest wait, when executing, for the parent block to settle (only for
+/// a transaction signed with a rotated key).
+const SETTLE_WAIT_MAX: Duration = Duration::from_secs(10);
 /// A verified proposal's digest and its checked transactions.
 type Checked = (Digest, Vec<VerifiedTx>);
 /// Verified proposals whose checked transactions are kept for execution.
@@ -345,7 +348,8 @@ impl<E: Clock + Send + Sync + 'static, X: Executor> Application<E> for PublicaAp
             .map(|d| (d.id, d.envelope.signature))
             .collect();
         let verified = self.with_ledger(|l| l.admitted(&keys));
-        let txs = match Ledger::check_decoded(decoded, &verified) {
+        let rotated = |a: &publica_types::AccountId| self.with_ledger(|l| l.current_key(a));
+        let txs = match Ledger::check_decoded(decoded, &verified, &rotated) {
             Ok(txs) => txs,
             Err(e) => return refuse(&e.0),
         };
@@ -387,7 +391,20 @@ impl<X: Executor> Reporter for PublicaApp<X> {
                 let executed = check_claim(&*ledger, block.inner())
                     .and_then(|()| match known {
                         Some(txs) => Ok(txs),
-                        None => Ledger::check_transactions(block.inner()),
+                        None => Ledger::decode_transactions(block.inner()).and_then(|d| {
+                            // A key rotation in the parent block must be
+                            // settled before its new key is known here.
+                            let rotated = |a: &publica_types::AccountId| {
+                                let deadline = std::time::Instant::now() + SETTLE_WAIT_MAX;
+                                while ledger.settled_height() + 1 < height
+                                    && std::time::Instant::now() < deadline
+                                {
+                                    std::thread::sleep(Duration::from_millis(1));
+                                }
+                                ledger.current_key(a)
+                            };
+                            Ledger::check_decoded(d, &[], &rotated)
+                        }),
                     })
                     .and_then(|txs| ledger.execute(block.inner(), txs));
                 let header = match executed {

@@ -5,7 +5,7 @@
 use crate::block::BftBlock;
 use crate::ledger::{Invalid, Ledger};
 use publica_consensus::{BlockSink, Consensus, ConsensusHandle, OrderedBatch, TxSource};
-use publica_types::{BlockHeader, Envelope, Hash32, SignatureBytes, VerifiedTx};
+use publica_types::{AccountId, BlockHeader, Envelope, Hash32, SignatureBytes, VerifiedTx};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -28,6 +28,11 @@ pub trait Executor: Send + 'static {
     /// that transaction and signature (verified then).
     fn admitted(&self, txs: &[(Hash32, SignatureBytes)]) -> Vec<bool> {
         vec![false; txs.len()]
+    }
+    /// The key `account` signs with since a rotation, as of the settled
+    /// height ([`Executor::settled_height`]); `None` if it never rotated.
+    fn current_key(&self, _account: &AccountId) -> Option<AccountId> {
+        None
     }
     /// Executes the block's checked transactions as the next height and
     /// returns its header.
@@ -109,6 +114,10 @@ impl Executor for NodeExecutor {
 
     fn admitted(&self, txs: &[(Hash32, SignatureBytes)]) -> Vec<bool> {
         self.source.admitted(txs)
+    }
+
+    fn current_key(&self, account: &AccountId) -> Option<AccountId> {
+        self.source.current_key(account)
     }
 
     fn pending(&self, max: usize, skip: &HashSet<Hash32>) -> Vec<Envelope> {

@@ -130,7 +130,7 @@ impl Ledger {
     /// runtime checks the rest (chain, expiry, nonce, authority) when it
     /// executes, recording failures.
     pub fn check_transactions(block: &BftBlock) -> Result<Vec<VerifiedTx>, Invalid> {
-        Self::check_decoded(Self::decode_transactions(block)?, &[])
+        Self::check_decoded(Self::decode_transactions(block)?, &[], &|_| None)
     }
 
     /// The block's transactions, decoded, with their signing bytes and ids;
@@ -160,10 +160,14 @@ impl Ledger {
 
     /// Checks the signatures of `decoded` in one batch, except those marked
     /// true in `verified` (this validator admitted exactly that transaction
-    /// with exactly that signature, and checked it then).
+    /// with exactly that signature, and checked it then). A signature that
+    /// fails under the signer's own key passes under the key `rotated` says
+    /// the account signs with now (after a key rotation; the runtime checks
+    /// again at execution that it is still the current key).
     pub fn check_decoded(
         decoded: Vec<Decoded>,
         verified: &[bool],
+        rotated: &dyn Fn(&AccountId) -> Option<AccountId>,
     ) -> Result<Vec<VerifiedTx>, Invalid> {
         let todo: Vec<usize> = (0..decoded.len())
             .filter(|&i| !verified.get(i).copied().unwrap_or(false))
@@ -175,8 +179,17 @@ impl Ledger {
                 (d.envelope.signer, d.bytes.as_slice(), d.envelope.signature)
             })
             .collect();
-        if let Some(k) = verify_batch(&items).iter().position(|r| r.is_err()) {
-            return Err(Invalid(format!("transaction {}: bad signature", todo[k])));
+        for (k, r) in verify_batch(&items).iter().enumerate() {
+            if r.is_err() {
+                let d = &decoded[todo[k]];
+                let by_new_key = rotated(&d.envelope.signer).is_some_and(|key| {
+                    key != d.envelope.signer
+                        && publica_crypto::verify(&key, &d.bytes, &d.envelope.signature).is_ok()
+                });
+                if !by_new_key {
+                    return Err(Invalid(format!("transaction {}: bad signature", todo[k])));
+                }
+            }
         }
         drop(items);
         Ok(decoded
@@ -268,6 +281,32 @@ mod tests {
     }
 
     #[test]
+    fn a_rotated_account_signs_with_its_current_key() {
+        let (old, new) = (Keypair::from_seed([6; 32]), Keypair::from_seed([7; 32]));
+        let l = Ledger::new("c", Runtime::new(), StateTree::new());
+        let body = TxBody::new(
+            "c",
+            2,
+            Expiry::Height(100),
+            "system",
+            "set_note",
+            json!({"note": "n"}),
+        );
+        let env = new.sign_tx(old.account(), body).unwrap();
+        let b = block(&l, vec![serde_json::to_vec(&env).unwrap()]);
+        let decoded = || Ledger::decode_transactions(&b).unwrap();
+        assert!(Ledger::check_decoded(decoded(), &[], &|_| None).is_err());
+        let stranger = Keypair::from_seed([8; 32]).account();
+        assert!(Ledger::check_decoded(decoded(), &[], &|_| Some(stranger)).is_err());
+        let current = new.account();
+        assert!(
+            Ledger::check_decoded(decoded(), &[], &|a| (*a == old.account())
+                .then_some(current))
+            .is_ok()
+        );
+    }
+
+    #[test]
     fn only_signatures_vouched_for_skip_the_check() {
         let kp = Keypair::from_seed([5; 32]);
         let l = Ledger::new("c", Runtime::new(), StateTree::new());
@@ -275,12 +314,12 @@ mod tests {
         forged.signature.0[0] ^= 1;
         let b = block(&l, vec![serde_json::to_vec(&forged).unwrap(), note(&kp, 2)]);
         let decoded = || Ledger::decode_transactions(&b).unwrap();
-        let e = Ledger::check_decoded(decoded(), &[false, false]).unwrap_err();
+        let e = Ledger::check_decoded(decoded(), &[false, false], &|_| None).unwrap_err();
         assert!(e.0.contains("transaction 0: bad signature"), "{e:?}");
         // The forged one still fails when only the other is vouched for.
-        assert!(Ledger::check_decoded(decoded(), &[false, true]).is_err());
+        assert!(Ledger::check_decoded(decoded(), &[false, true], &|_| None).is_err());
         assert_eq!(
-            Ledger::check_decoded(decoded(), &[true, false])
+            Ledger::check_decoded(decoded(), &[true, false], &|_| None)
                 .unwrap()
                 .len(),
             2

@@ -167,6 +167,47 @@ fn four_validators_survive_a_kill_and_agree_on_every_block() {
         ids.extend(batch.into_iter().map(|(_, id)| id));
     }
 
+    // An account rotates its key at one validator and signs with the new
+    // key at another: every validator's vote accepts the new key.
+    let old_file = tmp.path().join("old-key.json");
+    let new_file = tmp.path().join("new-key.json");
+    let next = Keypair::from_seed([99; 32]);
+    publica_crypto::KeyFile::seal(&keys[0], None)
+        .write_new(&old_file)
+        .unwrap();
+    publica_crypto::KeyFile::seal(&next, None)
+        .write_new(&new_file)
+        .unwrap();
+    let out = Command::new(bin())
+        .args(["identity", "rotate-key", "--key"])
+        .arg(&old_file)
+        .arg("--new-key")
+        .arg(&new_file)
+        .args(["--node", &urls[0]])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let body = publica_types::TxBody::new(
+        CHAIN,
+        ROUNDS + 2,
+        publica_types::Expiry::Height(1 << 30),
+        "system",
+        "set_note",
+        json!({"note": "signed with the new key"}),
+    );
+    let rotated = next.sign_tx(keys[0].account(), body).unwrap();
+    let id =
+        publica_crypto::tx_id(&rotated.signer, &rotated.body.signing_bytes().unwrap()).to_string();
+    submit(&urls, &alive, 1, &rotated);
+    wait_until(Duration::from_secs(60), "the new key's note", || {
+        urls.iter().all(|u| committed(u, &id).is_some())
+    });
+    ids.push(id);
+
     // The restarted validator caught up; every transaction is committed on
     // every validator, once, in the same block.
     let top = urls.iter().map(|u| height(u)).max().unwrap();
@@ -203,7 +244,8 @@ fn four_validators_survive_a_kill_and_agree_on_every_block() {
         executed += outcomes.len();
     }
     // Resent, relayed and multiply-submitted: each ran exactly once.
-    assert_eq!(executed, ids.len(), "every transaction executed once");
+    // (and the key rotation itself)
+    assert_eq!(executed, ids.len() + 1, "every transaction executed once");
     let status = get(&format!("{}/v1/network", urls[3])).1;
     assert_eq!(status["mode"], "validator", "{status}");
     assert!(status["final_height"].as_u64().unwrap_or(0) > 0, "{status}");

@@ -49,6 +49,12 @@ pub trait TxSource: Send + Sync {
     fn admitted(&self, txs: &[(Hash32, publica_types::SignatureBytes)]) -> Vec<bool> {
         vec![false; txs.len()]
     }
+
+    /// The key `account` signs with since a rotation, as of the settled
+    /// height; `None` if it never rotated.
+    fn current_key(&self, _account: &publica_types::AccountId) -> Option<publica_types::AccountId> {
+        None
+    }
 }
 
 /// Executes and persists ordered batches.

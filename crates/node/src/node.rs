@@ -385,4 +385,14 @@ impl publica_consensus::TxSource for MempoolSource {
     fn admitted(&self, txs: &[(Hash32, publica_types::SignatureBytes)]) -> Vec<bool> {
         self.0.mempool.admitted(txs)
     }
+
+    fn current_key(&self, account: &publica_types::AccountId) -> Option<publica_types::AccountId> {
+        self.0
+            .mempool
+            .keys
+            .read()
+            .expect("keys lock")
+            .get(account)
+            .copied()
+    }
 }
