@@ -178,19 +178,16 @@ fn four_validators_survive_a_kill_and_agree_on_every_block() {
     publica_crypto::KeyFile::seal(&next, None)
         .write_new(&new_file)
         .unwrap();
-    let out = Command::new(bin())
-        .args(["identity", "rotate-key", "--key"])
-        .arg(&old_file)
-        .arg("--new-key")
-        .arg(&new_file)
-        .args(["--node", &urls[0]])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(&[
+        "identity",
+        "rotate-key",
+        "--key",
+        old_file.to_str().unwrap(),
+        "--new-key",
+        new_file.to_str().unwrap(),
+        "--node",
+        &urls[0],
+    ]);
     let body = publica_types::TxBody::new(
         CHAIN,
         ROUNDS + 2,
