@@ -146,7 +146,7 @@ async fn submitter(
             .fetch_add(chunk.len() as u64, Ordering::Relaxed);
         let mut at = shared.submitted_at.lock().expect("lock");
         for (r, id) in results.iter().zip(chunk_ids) {
-            if r.is_none() {
+            if r.is_err() {
                 at.remove(id);
                 shared.rejected.fetch_add(1, Ordering::Relaxed);
             }

@@ -44,7 +44,7 @@ impl Http {
     }
 
     /// Posts a batch; returns one `Some(tx_id)` or `None` (rejected) per item.
-    pub async fn submit(&self, envs: &[Envelope]) -> Result<Vec<Option<String>>> {
+    pub async fn submit(&self, envs: &[Envelope]) -> Result<Vec<Result<String, String>>> {
         let r = self
             .http
             .post(format!("{}/v1/transactions/batch", self.base))
@@ -61,7 +61,15 @@ impl Http {
             .as_array()
             .ok_or_else(|| anyhow!("no results"))?
             .iter()
-            .map(|i| i["tx_id"].as_str().map(str::to_string))
+            .map(|i| match i["tx_id"].as_str() {
+                Some(id) => Ok(id.to_string()),
+                // The node's reason, e.g. `mempool.full: the mempool is full`.
+                None => Err(format!(
+                    "{}: {}",
+                    i["error"]["code"].as_str().unwrap_or("?"),
+                    i["error"]["message"].as_str().unwrap_or("no reason given")
+                )),
+            })
             .collect())
     }
 
@@ -161,13 +169,17 @@ pub async fn prepare(http: &Http, admin: &Keypair, agency: &str, n: usize) -> Re
             json!({"agency": agency, "currency": code, "appropriation": "bench", "to": pool, "amount": total.to_string()}),
         ),
     ];
-    // Already a treasurer is fine: that call may fail harmlessly.
     let first = calls.remove(0);
     let env = sign(admin, me, &chain, nonce, first.0, first.1, first.2);
+    let id = http
+        .submit(&[env])
+        .await?
+        .pop()
+        .ok_or_else(|| anyhow!("setup call add_member: no result"))?
+        .map_err(|e| anyhow!("setup call add_member was rejected: {e}"))?;
     nonce += 1;
-    if let Some(Some(id)) = http.submit(&[env]).await?.first() {
-        let _ = http.committed_ok(id).await;
-    }
+    // Already a treasurer: the call fails in its block, harmlessly.
+    let _ = http.committed_ok(&id).await;
     for (m, f, a) in calls {
         let env = sign(admin, me, &chain, nonce, m, f, a);
         nonce += 1;
@@ -175,8 +187,8 @@ pub async fn prepare(http: &Http, admin: &Keypair, agency: &str, n: usize) -> Re
             .submit(&[env])
             .await?
             .pop()
-            .flatten()
-            .ok_or_else(|| anyhow!("setup call {f} was rejected"))?;
+            .ok_or_else(|| anyhow!("setup call {f}: no result"))?
+            .map_err(|e| anyhow!("setup call {f} was rejected: {e}"))?;
         http.committed_ok(&id)
             .await
             .with_context(|| format!("setup call {f}"))?;
@@ -193,7 +205,7 @@ pub async fn prepare(http: &Http, admin: &Keypair, agency: &str, n: usize) -> Re
     let mut last = None;
     for chunk in opens.chunks(5_000) {
         for id in http.submit(chunk).await? {
-            last = Some(id.ok_or_else(|| anyhow!("an account opening was rejected"))?);
+            last = Some(id.map_err(|e| anyhow!("an account opening was rejected: {e}"))?);
         }
     }
     if let Some(id) = last {
@@ -219,7 +231,7 @@ pub async fn prepare(http: &Http, admin: &Keypair, agency: &str, n: usize) -> Re
     let mut ids = Vec::new();
     for chunk in funding.chunks(1_000) {
         for id in http.submit(chunk).await? {
-            ids.push(id.ok_or_else(|| anyhow!("a funding batch was rejected"))?);
+            ids.push(id.map_err(|e| anyhow!("a funding batch was rejected: {e}"))?);
         }
     }
     for id in &ids {
