@@ -312,6 +312,10 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
     assert!(
         refuse(&["testnet", "init", "--out", d, "--base-port", "65530"]).contains("--base-port")
     );
+    let e = refuse(&["testnet", "init", "--out", d, "--host", "0.0.0.0"]);
+    assert!(e.contains("--host must be an address"), "{e}");
+    let e = refuse(&["bench", "--submit-to", "http://127.0.0.1:9"]);
+    assert!(e.contains("--submit-to needs --node"), "{e}");
     run_ok(&[
         "testnet",
         "init",
