@@ -5,6 +5,7 @@
 //! height order.
 
 use crate::block::{BftBlock, BLOCK_BYTES_MAX};
+use crate::epochs::Epochs;
 use crate::evidence::{Evidence, EvidenceLog};
 use crate::executor::Executor;
 use crate::finality::{Finality, Gossip};
@@ -67,6 +68,10 @@ pub struct PublicaApp<X = Ledger> {
     /// When each peer (consensus key bytes) was last heard from on the
     /// cosignature channel (ms since the epoch, this validator's clock).
     heard: Arc<Mutex<BTreeMap<Vec<u8>, u64>>>,
+    /// The validator sets by epoch, once the engine started.
+    epochs: Arc<Mutex<Option<Epochs>>>,
+    /// The highest height a peer showed it executed, and that peer.
+    ahead: Arc<Mutex<Option<(u64, PublicKey)>>>,
 }
 
 /// What a validator executed, and how long blocks took to become final.
@@ -105,6 +110,8 @@ impl<X> Clone for PublicaApp<X> {
             stats: self.stats.clone(),
             checked: self.checked.clone(),
             heard: self.heard.clone(),
+            epochs: self.epochs.clone(),
+            ahead: self.ahead.clone(),
         }
     }
 }
@@ -132,6 +139,8 @@ impl<X: Executor> PublicaApp<X> {
             stats: Arc::default(),
             checked: Arc::default(),
             heard: Arc::default(),
+            epochs: Arc::default(),
+            ahead: Arc::default(),
         }
     }
 
@@ -185,6 +194,48 @@ impl<X: Executor> PublicaApp<X> {
     /// Reads the finality state (final checkpoints, the cosigner set).
     pub fn with_finality<T>(&self, f: impl FnOnce(&Finality) -> T) -> T {
         f(&self.finality.lock().expect("finality"))
+    }
+
+    /// Hands over the validator sets (when the engine starts); from then
+    /// on every execution brings them up to date.
+    pub fn attach_epochs(&self, epochs: Epochs) {
+        let history = epochs.history();
+        self.finality
+            .lock()
+            .expect("finality")
+            .set_history(&history);
+        *self.epochs.lock().expect("epochs") = Some(epochs);
+    }
+
+    /// The validator sets, once the engine started.
+    pub fn epochs(&self) -> Option<Epochs> {
+        self.epochs.lock().expect("epochs").clone()
+    }
+
+    /// Notes that `peer` executed `height` (it cosigned it).
+    pub fn peer_at(&self, height: u64, peer: &PublicKey) {
+        let mut ahead = self.ahead.lock().expect("ahead");
+        if ahead.as_ref().is_none_or(|(h, _)| *h < height) {
+            *ahead = Some((height, peer.clone()));
+        }
+    }
+
+    /// The highest height a peer showed since the last call, and the peer.
+    pub fn take_ahead(&self) -> Option<(u64, PublicKey)> {
+        self.ahead.lock().expect("ahead").take()
+    }
+
+    /// After executing `height`: the sets as the state now records them.
+    fn refresh_sets(&self, ledger: &X, height: u64) {
+        let Some(epochs) = self.epochs() else {
+            return;
+        };
+        if epochs.update(ledger.validators(), height) {
+            self.finality
+                .lock()
+                .expect("finality")
+                .set_history(&epochs.history());
+        }
     }
 
     /// Records that `peer` (its consensus key bytes) was heard from now.
@@ -414,6 +465,7 @@ impl<X: Executor> Reporter for PublicaApp<X> {
                         return Feedback::Ok;
                     }
                 };
+                self.refresh_sets(&ledger, height);
                 drop(ledger);
                 let latency = publica_types::now_ms().saturating_sub(block.inner().time_ms);
                 let mut stats = self.stats.lock().expect("stats");

@@ -5,6 +5,7 @@
 
 use crate::app::PublicaApp;
 use crate::block::BftBlock;
+use crate::epochs::Epochs;
 use crate::evidence::EvidenceReporter;
 use crate::executor::Executor;
 use crate::finality::run_gossip;
@@ -17,26 +18,33 @@ use commonware_consensus::{
         elector::RoundRobin,
         scheme::ed25519,
     },
-    types::{Epoch, FixedEpocher, ViewDelta},
+    types::{Epoch, FixedEpocher, Height, ViewDelta},
 };
 use commonware_cryptography::{
-    certificate::ConstantProvider,
     ed25519::{PrivateKey, PublicKey},
     Digested, Digestible, Sha256, Signer as _,
 };
-use commonware_p2p::{Blocker, Channel, Provider, Receiver, Sender};
+use commonware_p2p::{
+    utils::mux::{Builder as _, Muxer},
+    Blocker, Channel, Provider, Receiver, Sender,
+};
 use commonware_parallel::Sequential;
-use commonware_runtime::{buffer::paged::CacheRef, Clock, Metrics, Spawner, Storage};
+use commonware_runtime::{buffer::paged::CacheRef, Clock, Handle, Metrics, Spawner, Storage};
 use commonware_storage::archive::immutable;
-use commonware_utils::{ordered::Set, NZDuration, NZUsize, NZU16, NZU64};
+use commonware_utils::{vec::NonEmptyVec, NZDuration, NZUsize, NZU16, NZU64};
+use publica_log::ValidatorHistory;
 use rand_core::CryptoRng;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 /// Signing namespace of consensus messages (the chain id is appended, so
 /// votes of one chain never count on another).
 pub const NAMESPACE: &[u8] = b"publica/bft/v1";
-/// Blocks per engine epoch (validator sets change only at epoch ends).
-const BLOCKS_PER_EPOCH: u64 = 1 << 40;
+/// How often the orchestrator looks for a new epoch, peers and hints.
+const ORCHESTRATOR_TICK: Duration = Duration::from_millis(50);
+/// How far behind its peers (in heights) a validator asks them for the
+/// final block it is missing, rather than waiting for consensus traffic.
+const BEHIND_HINT: u64 = 8;
 
 /// The p2p channels, by number.
 pub const CH_BACKFILL: Channel = 1;
@@ -58,12 +66,17 @@ pub struct Channels<S, R> {
     pub cosign: (S, R),
 }
 
+/// Called with the peers to stay connected to whenever they change (a
+/// set-change id that only grows, and each peer's key and address).
+pub type Tracker = Box<dyn FnMut(u64, Vec<(PublicKey, SocketAddr)>) + Send>;
+
 /// Who a validator is and with whom it runs.
 pub struct Identity<P, B> {
     /// Its consensus key.
     pub signer: PrivateKey,
-    /// Every validator's consensus key (itself included).
-    pub participants: Set<PublicKey>,
+    /// The validator sets when the executed state records none (a
+    /// simulation over an empty state); otherwise the state's own.
+    pub genesis: ValidatorHistory,
     /// The consensus signing namespace.
     pub namespace: Vec<u8>,
     /// Prefix of its storage partitions (`[a-zA-Z0-9_-]`).
@@ -72,6 +85,9 @@ pub struct Identity<P, B> {
     pub peers: P,
     /// Blocks peers that send invalid messages.
     pub blocker: B,
+    /// Keeps the network's connections to the validators of the current
+    /// and next sets (none: every peer is always reachable).
+    pub track: Option<Tracker>,
 }
 
 /// The genesis block with its digest.
@@ -108,6 +124,12 @@ fn archive<C>(prefix: &str, name: &str, page_cache: &CacheRef, codec: C) -> immu
 /// context stops (or, in the simulation, its supervising task is aborted);
 /// the engine's journals and archives stay in `context`'s storage, and
 /// starting again resumes from them.
+///
+/// The marshal (ordered finalized blocks, backfill) runs across epochs;
+/// simplex runs one instance per epoch, only while this validator is in
+/// that epoch's set, on its own sub-channels of the vote, certificate and
+/// resolver channels. The orchestrator moves to the next epoch as soon as
+/// the current epoch's last block is executed (its set is then settled).
 pub async fn start<E, P, B, S, R, X>(
     context: E,
     id: Identity<P, B>,
@@ -122,8 +144,15 @@ pub async fn start<E, P, B, S, R, X>(
     X: Executor,
 {
     let me = id.signer.public_key();
-    let scheme = ed25519::Scheme::signer(&id.namespace, id.participants.clone(), id.signer)
-        .expect("a validator is a participant");
+    let executed = app.with_ledger(|l| l.height());
+    let history = app
+        .with_ledger(|l| l.validators())
+        .unwrap_or_else(|| id.genesis.clone());
+    let epochs = Epochs::new(&id.namespace, id.signer.clone(), history, executed);
+    app.attach_epochs(epochs.clone());
+    let epocher = FixedEpocher::new(
+        std::num::NonZeroU64::new(epochs.epoch_blocks()).expect("epochs hold blocks"),
+    );
     let page_cache = CacheRef::new(NZU16!(1024), NZUsize!(64));
     let prefix = id.partition;
 
@@ -178,8 +207,8 @@ pub async fn start<E, P, B, S, R, X>(
         finalizations,
         blocks,
         marshal::Config {
-            provider: ConstantProvider::new(scheme.clone()),
-            epocher: FixedEpocher::new(NZU64!(BLOCKS_PER_EPOCH)),
+            provider: epochs.clone(),
+            epocher: epocher.clone(),
             start: Start::Genesis(genesis()),
             partition_prefix: prefix.clone(),
             mailbox_size: NZUsize!(1024),
@@ -202,42 +231,159 @@ pub async fn start<E, P, B, S, R, X>(
     let evidence = app.evidence_log();
     let wrapper = Inline::new(
         context.child("inline"),
-        app,
-        marshal_mailbox,
-        FixedEpocher::new(NZU64!(BLOCKS_PER_EPOCH)),
+        app.clone(),
+        marshal_mailbox.clone(),
+        epocher,
     );
-    let engine = simplex::Engine::new(
-        context.child("simplex"),
-        simplex::config::Config {
-            scheme,
-            elector: RoundRobin::<Sha256>::default(),
-            blocker: id.blocker,
-            automaton: wrapper.clone(),
-            relay: wrapper.clone(),
-            reporter: EvidenceReporter::new(wrapper, evidence),
-            strategy: Sequential,
-            partition: format!("{prefix}-simplex"),
-            mailbox_size: NZUsize!(1024),
-            epoch: Epoch::zero(),
-            floor: Floor::Genesis(BftBlock::genesis().digest()),
-            replay_buffer: NZUsize!(1 << 16),
-            write_buffer: NZUsize!(1 << 16),
-            page_cache,
-            leader_timeout: Duration::from_secs(1),
-            certification_timeout: Duration::from_secs(2),
-            timeout_retry: Duration::from_secs(3),
-            view_retention: ViewDelta::new(10),
-            skip: SkipPolicy::Enabled {
-                timeout: Duration::from_secs(5),
-                budget: SkipBudget::Participants,
-            },
-            fetch_timeout: NZDuration!(Duration::from_secs(1)),
-            fetch_retry_delay: Duration::from_millis(100),
-            forward: ForwardPolicy::Disabled,
-            track_historical_votes: true,
-        },
+
+    // One sub-channel per epoch on each consensus channel; votes for an
+    // epoch this validator does not run (yet) come out of the backup.
+    let (votes_mux, mut votes, mut votes_backup) = Muxer::builder(
+        context.child("votes_mux"),
+        channels.votes.0,
+        channels.votes.1,
+    )
+    .with_backup()
+    .build();
+    votes_mux.start();
+    let (certificates_mux, mut certificates) = Muxer::new(
+        context.child("certificates_mux"),
+        channels.certificates.0,
+        channels.certificates.1,
     );
-    engine.start(channels.votes, channels.certificates, channels.resolving);
+    certificates_mux.start();
+    let (resolving_mux, mut resolving) = Muxer::new(
+        context.child("resolving_mux"),
+        channels.resolving.0,
+        channels.resolving.1,
+    );
+    resolving_mux.start();
+
+    let blocker = id.blocker;
+    let mut track = id.track;
+    let namespace = id.namespace;
+    let signer = id.signer;
+    context
+        .child("orchestrator")
+        .spawn(move |ctx| async move {
+            // The epoch whose engine runs (if this validator is in its set).
+            let mut running: Option<Handle<()>> = None;
+            let mut entered: Option<u64> = None;
+            let mut tracked: Vec<(PublicKey, SocketAddr)> = Vec::new();
+            let mut track_id = 0u64;
+            loop {
+                commonware_macros::select! {
+                    msg = votes_backup.recv() => {
+                        let Some((their_epoch, (from, _))) = msg else { return };
+                        // Someone votes in a later epoch: this validator
+                        // lacks the final blocks that lead there.
+                        let ours = epochs.settled_through();
+                        if their_epoch > ours {
+                            marshal_mailbox.hint_finalized(
+                                Height::new(epochs.last_height(ours)),
+                                NonEmptyVec::new(from),
+                            );
+                        }
+                    },
+                    _ = ctx.sleep(ORCHESTRATOR_TICK) => {
+                        let target = epochs.settled_through();
+                        if entered != Some(target) {
+                            if let Some(old) = running.take() {
+                                old.abort();
+                            }
+                            if let Some(participants) = epochs.participants(target) {
+                                let scheme = ed25519::Scheme::signer(
+                                    &namespace,
+                                    participants,
+                                    signer.clone(),
+                                );
+                                if let Some(scheme) = scheme {
+                                    let floor = if target == 0 {
+                                        BftBlock::genesis().digest()
+                                    } else {
+                                        // The last block of the epoch before
+                                        // is this epoch's genesis; executed
+                                        // here, so the marshal holds it.
+                                        let h = Height::new(epochs.last_height(target - 1));
+                                        loop {
+                                            if let Some((_, d)) = marshal_mailbox.get_info(h).await {
+                                                break d;
+                                            }
+                                            ctx.sleep(ORCHESTRATOR_TICK).await;
+                                        }
+                                    };
+                                    let engine = simplex::Engine::new(
+                                        ctx.child("simplex").with_attribute("epoch", target),
+                                        simplex::config::Config {
+                                            scheme,
+                                            elector: RoundRobin::<Sha256>::default(),
+                                            blocker: blocker.clone(),
+                                            automaton: wrapper.clone(),
+                                            relay: wrapper.clone(),
+                                            reporter: EvidenceReporter::new(
+                                                wrapper.clone(),
+                                                evidence.clone(),
+                                            ),
+                                            strategy: Sequential,
+                                            partition: format!("{prefix}-simplex-{target}"),
+                                            mailbox_size: NZUsize!(1024),
+                                            epoch: Epoch::new(target),
+                                            floor: Floor::Genesis(floor),
+                                            replay_buffer: NZUsize!(1 << 16),
+                                            write_buffer: NZUsize!(1 << 16),
+                                            page_cache: page_cache.clone(),
+                                            leader_timeout: Duration::from_secs(1),
+                                            certification_timeout: Duration::from_secs(2),
+                                            timeout_retry: Duration::from_secs(3),
+                                            view_retention: ViewDelta::new(10),
+                                            skip: SkipPolicy::Enabled {
+                                                timeout: Duration::from_secs(5),
+                                                budget: SkipBudget::Participants,
+                                            },
+                                            fetch_timeout: NZDuration!(Duration::from_secs(1)),
+                                            fetch_retry_delay: Duration::from_millis(100),
+                                            forward: ForwardPolicy::Disabled,
+                                            track_historical_votes: true,
+                                        },
+                                    );
+                                    let (Ok(v), Ok(c), Ok(r)) = (
+                                        votes.register(target).await,
+                                        certificates.register(target).await,
+                                        resolving.register(target).await,
+                                    ) else {
+                                        tracing::error!(epoch = target, "cannot open the epoch's channels");
+                                        return;
+                                    };
+                                    running = Some(engine.start(v, c, r));
+                                    tracing::info!(epoch = target, "entered epoch as a validator");
+                                } else {
+                                    tracing::info!(epoch = target, "not in this epoch's validator set: following");
+                                }
+                            }
+                            entered = Some(target);
+                        }
+                        if let Some(track) = track.as_mut() {
+                            let peers = epochs.peers();
+                            if peers != tracked {
+                                track_id += 1;
+                                track(track_id, peers.clone());
+                                tracked = peers;
+                            }
+                        }
+                        if let Some((height, from)) = app.take_ahead() {
+                            let executed = app.with_ledger(|l| l.height());
+                            let reach = epochs.last_height(epochs.settled_through());
+                            if height > executed + BEHIND_HINT {
+                                marshal_mailbox.hint_finalized(
+                                    Height::new(height.min(reach)),
+                                    NonEmptyVec::new(from),
+                                );
+                            }
+                        }
+                    },
+                }
+            }
+        });
 
     let (tx, rx) = channels.cosign;
     context

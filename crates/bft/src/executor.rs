@@ -5,6 +5,7 @@
 use crate::block::BftBlock;
 use crate::ledger::{Invalid, Ledger};
 use publica_consensus::{BlockSink, Consensus, ConsensusHandle, OrderedBatch, TxSource};
+use publica_log::validators::{ValidatorHistory, VALIDATORS_KEY};
 use publica_types::{AccountId, BlockHeader, Envelope, Hash32, SignatureBytes, VerifiedTx};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -34,9 +35,26 @@ pub trait Executor: Send + 'static {
     fn current_key(&self, _account: &AccountId) -> Option<AccountId> {
         None
     }
+    /// The validator sets as the executed state records them (`None` when
+    /// it records none).
+    fn validators(&self) -> Option<ValidatorHistory> {
+        None
+    }
     /// Executes the block's checked transactions as the next height and
     /// returns its header.
     fn execute(&mut self, block: &BftBlock, txs: Vec<VerifiedTx>) -> Result<BlockHeader, Invalid>;
+}
+
+/// The history in a state value, if it is one.
+fn history(bytes: Option<&[u8]>) -> Option<ValidatorHistory> {
+    let bytes = bytes?;
+    match ValidatorHistory::parse(bytes) {
+        Ok(h) => Some(h),
+        Err(e) => {
+            tracing::error!("the state's validator sets do not parse: {e}");
+            None
+        }
+    }
 }
 
 impl Executor for Ledger {
@@ -50,6 +68,10 @@ impl Executor for Ledger {
 
     fn pending(&self, max: usize, skip: &HashSet<Hash32>) -> Vec<Envelope> {
         Ledger::pending(self, max, skip)
+    }
+
+    fn validators(&self) -> Option<ValidatorHistory> {
+        history(self.state().get(VALIDATORS_KEY))
     }
 
     fn execute(&mut self, block: &BftBlock, txs: Vec<VerifiedTx>) -> Result<BlockHeader, Invalid> {
@@ -118,6 +140,10 @@ impl Executor for NodeExecutor {
 
     fn current_key(&self, account: &AccountId) -> Option<AccountId> {
         self.source.current_key(account)
+    }
+
+    fn validators(&self) -> Option<ValidatorHistory> {
+        history(self.sink.executed_state_value(VALIDATORS_KEY).as_deref())
     }
 
     fn pending(&self, max: usize, skip: &HashSet<Hash32>) -> Vec<Envelope> {

@@ -73,8 +73,8 @@ impl Gossip {
 pub struct Finality {
     origin: String,
     me: Cosigner,
-    set: Vec<CosignerKey>,
-    quorum: usize,
+    /// Cosigner keys by the first height each set finalizes, increasing.
+    sets: Vec<(u64, Vec<CosignerKey>)>,
     /// Checkpoint text of each executed height.
     texts: BTreeMap<u64, String>,
     /// Valid lines per height, by cosigner name (executed heights).
@@ -91,14 +91,12 @@ pub type FinalHook = Box<dyn Fn(u64, &str) + Send>;
 
 impl Finality {
     /// Cosigning as `me` for the log `origin`, with `set` the validators'
-    /// cosigner keys (`me` among them).
+    /// cosigner keys from genesis (until [`Finality::set_history`]).
     pub fn new(origin: &str, me: Cosigner, set: Vec<CosignerKey>) -> Self {
-        assert!(set.contains(&me.key()), "a validator is in its own set");
         Finality {
             origin: origin.into(),
-            quorum: quorum(set.len()),
             me,
-            set,
+            sets: vec![(0, set)],
             texts: BTreeMap::new(),
             lines: BTreeMap::new(),
             early: BTreeMap::new(),
@@ -122,14 +120,40 @@ impl Finality {
         self.finals.insert(height, note);
     }
 
-    /// The validator set's cosigner keys.
-    pub fn set(&self) -> &[CosignerKey] {
-        &self.set
+    /// The sets of a validator history (each epoch's cosigner keys from
+    /// its first height); a set whose keys do not parse is skipped.
+    pub fn set_history(&mut self, history: &publica_log::ValidatorHistory) {
+        let mut sets = Vec::new();
+        for e in &history.epochs {
+            let keys: Result<Vec<CosignerKey>, String> =
+                e.validators.iter().map(|v| v.cosigner()).collect();
+            match keys {
+                Ok(keys) => sets.push((e.first_height, keys)),
+                Err(err) => tracing::error!(epoch = e.epoch, "a validator set: {err}"),
+            }
+        }
+        if !sets.is_empty() {
+            self.sets = sets;
+        }
     }
 
-    /// Cosignatures a final checkpoint needs.
+    /// The cosigner keys that finalize `height`.
+    pub fn set_at(&self, height: u64) -> &[CosignerKey] {
+        self.sets
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= height)
+            .map_or(&self.sets[0].1, |(_, keys)| keys)
+    }
+
+    /// The latest validator set's cosigner keys.
+    pub fn set(&self) -> &[CosignerKey] {
+        &self.sets.last().expect("a set").1
+    }
+
+    /// Cosignatures a final checkpoint of the latest set needs.
     pub fn quorum(&self) -> usize {
-        self.quorum
+        quorum(self.set().len())
     }
 
     /// The log origin.
@@ -157,10 +181,13 @@ impl Finality {
     /// others, and check the lines that came early.
     pub fn executed(&mut self, height: u64, checkpoint: &Checkpoint, time_s: u64) {
         let text = checkpoint.to_text();
-        let mine = self.me.cosign(&text, time_s);
-        self.texts.insert(height, text);
-        self.outbox.push_back(Gossip::Line(height, mine.clone()));
-        self.accept_line(height, &mine);
+        self.texts.insert(height, text.clone());
+        // Only the set of this height cosigns it.
+        if self.set_at(height).contains(&self.me.key()) {
+            let mine = self.me.cosign(&text, time_s);
+            self.outbox.push_back(Gossip::Line(height, mine.clone()));
+            self.accept_line(height, &mine);
+        }
         for line in self.early.remove(&height).unwrap_or_default() {
             self.accept_line(height, &line);
         }
@@ -176,13 +203,15 @@ impl Finality {
         let Some(text) = self.texts.get(&height) else {
             return;
         };
-        let Some(key) = self.set.iter().find(|k| check_line(k, text, line).is_ok()) else {
+        let set = self.set_at(height);
+        let Some(key) = set.iter().find(|k| check_line(k, text, line).is_ok()) else {
             tracing::debug!(height, "dropping a cosignature that does not verify");
             return;
         };
+        let (name, needed) = (key.name.clone(), quorum(set.len()));
         let lines = self.lines.entry(height).or_default();
-        lines.insert(key.name.clone(), line.to_string());
-        if lines.len() >= self.quorum && !self.finals.contains_key(&height) {
+        lines.insert(name, line.to_string());
+        if lines.len() >= needed && !self.finals.contains_key(&height) {
             let note = format!("{text}\n{}", lines.values().cloned().collect::<String>());
             self.finalize(height, note);
         }
@@ -194,8 +223,9 @@ impl Finality {
         match msg {
             Gossip::Line(h, line) if self.texts.contains_key(&h) => self.accept_line(h, &line),
             Gossip::Line(h, line) if h > executed && h <= executed + AHEAD_MAX => {
+                let most = self.set_at(h).len() * 2;
                 let early = self.early.entry(h).or_default();
-                if early.len() < self.set.len() * 2 {
+                if early.len() < most {
                     early.push(line);
                 }
             }
@@ -221,7 +251,8 @@ impl Finality {
                 if self.finals.contains_key(&h) {
                     return;
                 }
-                match open_cosigned(&note, &self.set, self.quorum, &self.origin) {
+                let set = self.set_at(h);
+                match open_cosigned(&note, set, quorum(set.len()), &self.origin) {
                     Ok(cp) if cp.to_text() == *text => self.finalize(h, note),
                     _ => tracing::warn!(height = h, "a final checkpoint that does not match ours"),
                 }
@@ -257,7 +288,7 @@ pub async fn run_gossip<E, S, R, X>(
 ) where
     X: crate::Executor,
     E: commonware_runtime::Clock,
-    S: commonware_p2p::Sender,
+    S: commonware_p2p::Sender<PublicKey = commonware_cryptography::ed25519::PublicKey>,
     R: commonware_p2p::Receiver<PublicKey = S::PublicKey>,
 {
     use commonware_p2p::Recipients;
@@ -273,6 +304,9 @@ pub async fn run_gossip<E, S, R, X>(
                     .duration_since(std::time::UNIX_EPOCH)
                     .map_or(0, |d| d.as_millis() as u64);
                 app.heard_from(&commonware_codec::Encode::encode(&from), now);
+                if let Some(Gossip::Line(h, _) | Gossip::Final(h, _)) = Gossip::decode(raw.as_ref()) {
+                    app.peer_at(h, &from);
+                }
                 for answer in app.gossip_in(raw.as_ref()) {
                     sender.send(Recipients::One(from.clone()), answer.encode(), false);
                 }

@@ -8,6 +8,8 @@
 //!   Publica runtime.
 //! - [`PublicaApp`]: the engine's application (propose, verify, execute).
 //! - [`Evidence`]: proven equivocations, recorded from the engine.
+//! - [`Epochs`]: the validator set of each engine epoch, as the ledger's
+//!   state records it (identity governance changes it).
 //! - [`Finality`]: cosigned checkpoints (C2SP `cosignature/v1`) from a
 //!   quorum of validators, the finality evidence receipts carry.
 //! - [`sim`]: a deterministic, seed-replayable N-validator simulation with
@@ -16,6 +18,7 @@
 pub mod app;
 pub mod block;
 pub mod engine;
+pub mod epochs;
 pub mod evidence;
 pub mod executor;
 pub mod finality;
@@ -25,6 +28,7 @@ pub mod sim;
 
 pub use app::{ChainStats, Fault, PublicaApp};
 pub use block::BftBlock;
+pub use epochs::Epochs;
 pub use evidence::Evidence;
 pub use executor::{Executor, NodeExecutor};
 pub use finality::{FinalHook, Finality, Gossip};

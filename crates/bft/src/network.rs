@@ -1,8 +1,10 @@
 //! A validator over real sockets: commonware's tokio runtime, its
-//! authenticated p2p network among a fixed set of validators with known
-//! addresses (`lookup`: every connection is encrypted and both ends prove
-//! their consensus key), the engine stack of [`crate::engine`], and the
-//! relay that passes transactions admitted at one validator to the others.
+//! authenticated p2p network among the validators with known addresses
+//! (`lookup`: every connection is encrypted and both ends prove their
+//! consensus key; the peers are those of the current and next validator
+//! sets, followed as governance changes them), the engine stack of
+//! [`crate::engine`], and the relay that passes transactions admitted at
+//! one validator to the others.
 
 use crate::app::PublicaApp;
 use crate::engine::{self, Channels, Identity};
@@ -13,7 +15,7 @@ use commonware_consensus::{
 };
 use commonware_cryptography::{
     ed25519::{PrivateKey, PublicKey},
-    ChaCha20Poly1305, Signer as _,
+    ChaCha20Poly1305,
 };
 use commonware_p2p::{
     authenticated::lookup, Address, AddressableManager as _, Blocker as _, Receiver, Recipients,
@@ -28,12 +30,15 @@ use commonware_stream::{
 };
 use commonware_utils::{ordered::Map, NZUsize, NZU32};
 use futures::StreamExt as _;
+use publica_log::ValidatorHistory;
 use publica_types::Envelope;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// Most validators a network connects (sets are tracked up to this size).
+pub const NETWORK_VALIDATORS_MAX: usize = 32;
 /// Most transactions in one relayed batch.
 pub const RELAY_BATCH_TXS_MAX: usize = 2_000;
 /// Target size of one relayed batch (it is sent once it is this big).
@@ -55,9 +60,10 @@ pub struct ValidatorNet {
     pub signer: [u8; 32],
     /// Where it listens for peers.
     pub listen: SocketAddr,
-    /// Every validator (itself included): consensus public key and p2p
-    /// address.
-    pub validators: Vec<([u8; 32], SocketAddr)>,
+    /// The validator sets at genesis (the node's executed state holds the
+    /// later ones); a validator outside them (one being added) follows
+    /// until governance adds it.
+    pub genesis: ValidatorHistory,
     /// The chain id, part of every signing namespace.
     pub chain_id: String,
     /// The engine's own storage (journals, archives).
@@ -132,27 +138,14 @@ where
         .with_worker_threads(net.worker_threads.max(1))
         .with_catch_panics(false);
     let signer = private_key(&net.signer);
-    let keyed: Vec<(PublicKey, SocketAddr)> = net
-        .validators
-        .iter()
-        .map(|(k, a)| Ok((public_key(k)?, *a)))
-        .collect::<Result<_, String>>()?;
-    let participants: commonware_utils::ordered::Set<PublicKey> = keyed
-        .iter()
-        .map(|(k, _)| k.clone())
-        .collect::<Vec<_>>()
-        .try_into()
-        .map_err(|_| "a consensus key appears twice".to_string())?;
-    if !participants.iter().any(|k| *k == signer.public_key()) {
-        return Err("this validator's consensus key is not in the network".into());
-    }
+    net.genesis.check()?;
     Ok(rt::Runner::new(cfg).start(|context| async move {
-        let n = net.validators.len();
-        let max_message =
-            (marshal::max_payload_size::<Standard<crate::BftBlock>, scheme::Scheme>(n as u32, &())
-                as u32)
-                .max(RELAY_BATCH_BYTES as u32 * 4)
-                .min(lookup::max_size::<Cups<Sake<PrivateKey>, ChaCha20Poly1305>>());
+        let max_message = (marshal::max_payload_size::<Standard<crate::BftBlock>, scheme::Scheme>(
+            NETWORK_VALIDATORS_MAX as u32,
+            &(),
+        ) as u32)
+            .max(RELAY_BATCH_BYTES as u32 * 4)
+            .min(lookup::max_size::<Cups<Sake<PrivateKey>, ChaCha20Poly1305>>());
         let handshake = Cups::<_, ChaCha20Poly1305>::new(
             Sake {
                 signer: signer.clone(),
@@ -174,21 +167,38 @@ where
             handshake,
             &p2p_namespace,
             net.listen,
-            NZUsize!(n.max(1)),
+            // The validators and this one (if it is not among them yet).
+            NZUsize!(NETWORK_VALIDATORS_MAX + 1),
             max_message,
             NZUsize!(4_096),
         );
+        // The current sets only (the orchestrator tracks each change).
+        p2p_cfg.tracked_peer_sets = NZUsize!(2);
         // A restarted validator must be able to reconnect at once.
         p2p_cfg.peer_connection_cooldown = Duration::from_millis(500);
         p2p_cfg.allowed_handshake_rate_per_ip = Quota::per_second(NZU32!(64));
-        let (mut network, mut oracle) = lookup::Network::new(context.child("p2p"), p2p_cfg);
-        let peers: Map<PublicKey, Address> = keyed
-            .iter()
-            .map(|(k, a)| (k.clone(), Address::Symmetric(*a)))
-            .collect::<Vec<_>>()
-            .try_into()
-            .expect("distinct validator keys");
-        let _ = oracle.track(0, peers);
+        let (mut network, oracle) = lookup::Network::new(context.child("p2p"), p2p_cfg);
+        let mut tracker = oracle.clone();
+        let track: engine::Tracker = Box::new(move |id, peers| {
+            if peers.len() > NETWORK_VALIDATORS_MAX {
+                tracing::error!(
+                    "{} validators: this build connects to at most {NETWORK_VALIDATORS_MAX}",
+                    peers.len()
+                );
+                return;
+            }
+            let peers: Result<Map<PublicKey, Address>, _> = peers
+                .into_iter()
+                .map(|(k, a)| (k, Address::Symmetric(a)))
+                .collect::<Vec<_>>()
+                .try_into();
+            match peers {
+                Ok(peers) => {
+                    let _ = tracker.track(id, peers);
+                }
+                Err(_) => tracing::error!("a validator set names one key twice"),
+            }
+        });
         // Messages per second per peer and channel; each channel's inbound
         // mailbox is sized to one such burst from every peer.
         let quota = Quota::per_second(NZU32!(1_000));
@@ -205,11 +215,12 @@ where
 
         let id = Identity {
             signer,
-            participants,
+            genesis: net.genesis,
             namespace: namespace(&net.chain_id, "consensus"),
             partition: "publica".into(),
             peers: oracle.clone(),
             blocker: oracle.clone(),
+            track: Some(track),
         };
         engine::start(context.child("engine"), id, channels, app).await;
 
@@ -394,6 +405,7 @@ mod tests {
     #[test]
     fn consensus_keys_are_the_ledgers_ed25519_keys() {
         use commonware_codec::Encode as _;
+        use commonware_cryptography::Signer as _;
         let kp = Keypair::from_seed([9; 32]);
         let public = private_key(&kp.seed()).public_key();
         assert_eq!(public.encode().as_ref(), kp.account().0.as_slice());

@@ -22,6 +22,7 @@ use commonware_p2p::simulated::{self, Link, Network, Oracle};
 use commonware_runtime::{deterministic, Handle, Quota, Spawner as _, Supervisor as _};
 use commonware_utils::{ordered::Set, NZUsize, TryCollect as _, NZU32};
 use publica_log::Cosigner;
+use publica_log::{Validator, ValidatorHistory};
 use std::time::Duration;
 
 const LABELS: [&str; 10] = [
@@ -75,12 +76,42 @@ pub fn finality(i: usize, n: usize) -> Finality {
     )
 }
 
+/// Heights per epoch of a chain whose set never changes.
+pub const NO_EPOCHS: u64 = 1 << 40;
+
+/// Validator `i` as the ledger's validator sets name it.
+pub fn validator(i: usize, key: &PrivateKey) -> Validator {
+    Validator {
+        name: format!("validator-{i}"),
+        consensus_key: hex::encode(commonware_codec::Encode::encode(&key.public_key())),
+        cosigner_key: cosigner(i).key().to_vkey(),
+        // Never dialled: the simulated network links keys, not addresses.
+        address: format!("127.0.0.1:{}", 26_000 + i),
+    }
+}
+
+/// Validator sets with `keys` from genesis, `epoch_blocks` heights per
+/// epoch.
+pub fn history(keys: &[PrivateKey], epoch_blocks: u64) -> ValidatorHistory {
+    ValidatorHistory::genesis(
+        epoch_blocks,
+        keys.iter()
+            .enumerate()
+            .map(|(i, k)| validator(i, k))
+            .collect(),
+    )
+    .expect("a valid simulated set")
+}
+
 /// The simulated network, with every validator's public key.
 #[derive(Clone)]
 pub struct SimNetwork {
     pub oracle: Oracle<PublicKey, deterministic::Context>,
     pub keys: Vec<PrivateKey>,
     pub participants: Set<PublicKey>,
+    /// The sets when a validator's state records none: every key, one
+    /// epoch.
+    pub genesis: ValidatorHistory,
 }
 
 impl SimNetwork {
@@ -109,6 +140,7 @@ impl SimNetwork {
         network.start();
         SimNetwork {
             oracle,
+            genesis: history(&keys, NO_EPOCHS),
             keys,
             participants,
         }
@@ -198,11 +230,12 @@ impl SimNetwork {
         };
         let id = Identity {
             signer: self.keys[i].clone(),
-            participants: self.participants.clone(),
+            genesis: self.genesis.clone(),
             namespace: NAMESPACE.to_vec(),
             partition: format!("publica-{i}"),
             peers: self.oracle.manager(),
             blocker: self.oracle.control(me),
+            track: None,
         };
         engine::start(context, id, channels, app).await;
     }

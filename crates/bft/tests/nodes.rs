@@ -39,9 +39,9 @@ fn open(i: usize, dir: &Path, genesis: &Genesis) -> (Node, PublicaApp<NodeExecut
     let origin = node.log_origin();
     let keeper = node.clone();
     let finality = Finality::new(&origin, cosigner(i), validator_set(&origin).cosigners).on_final(
-        Box::new(move |_, note| {
+        Box::new(move |height, note| {
             keeper
-                .add_final_checkpoint(note)
+                .add_final_checkpoint(height, note)
                 .expect("a checkpoint of this log");
         }),
     );
@@ -215,7 +215,7 @@ fn nodes_execute_the_bft_chain_and_a_reopened_node_catches_up() {
         let n0 = nodes[0].as_ref().unwrap();
         let set = validator_set(&n0.log_origin());
         // A node stores only checkpoints of its own log.
-        assert!(n0.add_final_checkpoint("no blank line").is_err());
+        assert!(n0.add_final_checkpoint(1, "no blank line").is_err());
         let forged = publica_log::Checkpoint {
             origin: n0.log_origin(),
             size: 3,
@@ -223,7 +223,7 @@ fn nodes_execute_the_bft_chain_and_a_reopened_node_catches_up() {
         }
         .to_text();
         let err = n0
-            .add_final_checkpoint(&format!("{forged}\n{}", cosigner(0).cosign(&forged, 1)))
+            .add_final_checkpoint(1, &format!("{forged}\n{}", cosigner(0).cosign(&forged, 1)))
             .unwrap_err();
         assert!(err.contains("not one of this log"), "{err}");
         for n in nodes.iter().flatten() {

@@ -401,12 +401,18 @@ fn byzantine_run(garbage: bool) {
             net.keys[0].clone(),
         )
         .unwrap();
-        let votes = net
+        let (raw_tx, raw_rx) = net
             .oracle
             .control(net.key(0))
             .register(3, Quota::per_second(NZU32!(100_000)))
             .await
             .unwrap();
+        // Votes travel on one sub-channel per epoch; this chain stays in
+        // epoch 0.
+        let (mux, mut epochs) =
+            commonware_p2p::utils::mux::Muxer::new(context.child("byzantine_mux"), raw_tx, raw_rx);
+        mux.start();
+        let votes = epochs.register(0).await.unwrap();
         Conflicter::<_, _, Sha256>::new(context.child("byzantine"), Config { scheme }).start(votes);
         // It also sends garbage on every other channel.
         if garbage {

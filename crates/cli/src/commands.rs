@@ -501,7 +501,19 @@ pub fn run(cli: Cli) -> Result<()> {
             chain_id,
             host,
             base_port,
-        }) => crate::testnet::init(validators, &out, &chain_id, host, base_port),
+            spares,
+            epoch_blocks,
+        }) => crate::testnet::init(
+            crate::testnet::InitPlan {
+                validators,
+                spares,
+                epoch_blocks,
+                host,
+                base_port,
+            },
+            &out,
+            &chain_id,
+        ),
         Cmd::Testnet(crate::testnet::TestnetCmd::Run { dir }) => crate::testnet::run_all(&dir),
         Cmd::Admin(AdminCmd::VerifyChain { data_dir }) => {
             let blocks = publica_node::verify_chain(&data_dir)?;

@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use publica_bft::network::{Admit, ValidatorNet};
 use publica_bft::{Finality, NodeExecutor, PublicaApp};
 use publica_crypto::{KeyFile, Keypair};
-use publica_identity::genesis::{Genesis, GenesisAgency, GenesisGovernance};
+use publica_identity::genesis::{Genesis, GenesisAgency, GenesisGovernance, GenesisValidators};
 use publica_log::{Cosigner, CosignerKey, ValidatorSet};
 use publica_node::{Node, NodeConfig};
 use serde::{Deserialize, Serialize};
@@ -41,9 +41,18 @@ pub enum TestnetCmd {
         /// Address the validators listen on.
         #[arg(long, default_value = "127.0.0.1")]
         host: std::net::IpAddr,
-        /// First port: validator i's p2p port is base+i, its API base+N+i.
+        /// First port: validator i's p2p port is base+i, its API
+        /// base+T+i (T: validators and spares).
         #[arg(long, default_value_t = 26600)]
         base_port: u16,
+        /// Spare validators: keys and configs, not in the genesis set, for
+        /// governance to add later (docs/operations.md).
+        #[arg(long, default_value_t = 0)]
+        spares: usize,
+        /// Heights per engine epoch: a validator-set change takes effect
+        /// at the start of the epoch after the one it is approved in.
+        #[arg(long, default_value_t = 1_000)]
+        epoch_blocks: u64,
     },
     /// Start every validator of a network written by `init`, each as its
     /// own `publica node` process (logs in each validator's directory),
@@ -93,6 +102,18 @@ pub struct ValidatorEntry {
     pub p2p: SocketAddr,
     /// Its public API (for people; not used by the validators).
     pub api: String,
+}
+
+impl ValidatorEntry {
+    /// The validator as the ledger's validator sets record it.
+    pub fn ledger_entry(&self) -> publica_log::Validator {
+        publica_log::Validator {
+            name: self.name.clone(),
+            consensus_key: self.consensus_key.clone(),
+            cosigner_key: self.cosigner_key.clone(),
+            address: self.p2p.to_string(),
+        }
+    }
 }
 
 impl NetworkFile {
@@ -271,16 +292,45 @@ fn pretty(v: &impl Serialize) -> String {
     serde_json::to_string_pretty(v).expect("serializes") + "\n"
 }
 
+/// What `publica testnet init` writes.
+pub struct InitPlan {
+    /// Validators in the genesis set.
+    pub validators: usize,
+    /// Validators with keys and configs, outside the genesis set.
+    pub spares: usize,
+    /// Heights per engine epoch.
+    pub epoch_blocks: u64,
+    /// The address they listen on.
+    pub host: std::net::IpAddr,
+    /// The first port.
+    pub base_port: u16,
+}
+
 /// `publica testnet init`.
-pub fn init(n: usize, out: &Path, chain_id: &str, host: std::net::IpAddr, base: u16) -> Result<()> {
-    if !(1..=VALIDATORS_MAX).contains(&n) {
-        bail!("--validators must be 1..={VALIDATORS_MAX}");
+pub fn init(plan: InitPlan, out: &Path, chain_id: &str) -> Result<()> {
+    let (n, host, base) = (plan.validators, plan.host, plan.base_port);
+    let max = publica_bft::network::NETWORK_VALIDATORS_MAX;
+    if !(1..=max).contains(&n) {
+        bail!("--validators must be 1..={max}");
+    }
+    if n + plan.spares > max {
+        bail!("--validators plus --spares must be at most {max}");
+    }
+    let total = n + plan.spares;
+    if !(publica_log::validators::EPOCH_BLOCKS_MIN..=publica_log::validators::EPOCH_BLOCKS_MAX)
+        .contains(&plan.epoch_blocks)
+    {
+        bail!(
+            "--epoch-blocks must be {}..={}",
+            publica_log::validators::EPOCH_BLOCKS_MIN,
+            publica_log::validators::EPOCH_BLOCKS_MAX
+        );
     }
     if host.is_unspecified() || host.is_multicast() {
         bail!("--host must be an address the validators can dial, not {host}");
     }
-    if u32::from(base) + 2 * n as u32 > u32::from(u16::MAX) || base == 0 {
-        bail!("--base-port must leave room for 2 x {n} ports below 65536");
+    if u32::from(base) + 2 * total as u32 > u32::from(u16::MAX) || base == 0 {
+        bail!("--base-port must leave room for 2 x {total} ports below 65536");
     }
     let probe = NodeConfig {
         chain_id: chain_id.into(),
@@ -299,7 +349,8 @@ pub fn init(n: usize, out: &Path, chain_id: &str, host: std::net::IpAddr, base: 
     let mut agencies = Vec::new();
     let mut validators = Vec::new();
     let mut configs = Vec::new();
-    for i in 0..n {
+    let mut spares = Vec::new();
+    for i in 0..total {
         let name = format!("validator-{i}.{chain_id}");
         let dir = out.join(format!("validator-{i}"));
         std::fs::create_dir(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -317,21 +368,30 @@ pub fn init(n: usize, out: &Path, chain_id: &str, host: std::net::IpAddr, base: 
             .map_err(|e| anyhow!("validator name {name}: {e}"))?
             .key()
             .to_vkey();
-        agencies.push(GenesisAgency {
-            id: format!("agency-{i}"),
-            name: format!("Agency {i}"),
-            administrators: vec![admin.account()],
-            policy_threshold: 1,
-        });
         let p2p = SocketAddr::new(host, base + i as u16);
-        let api = SocketAddr::new(host, base + (n + i) as u16);
-        validators.push(ValidatorEntry {
+        let api = SocketAddr::new(host, base + (total + i) as u16);
+        let entry = ValidatorEntry {
             name: name.clone(),
             consensus_key: consensus.account().to_string(),
             cosigner_key,
             p2p,
             api: format!("http://{api}"),
-        });
+        };
+        if i < n {
+            agencies.push(GenesisAgency {
+                id: format!("agency-{i}"),
+                name: format!("Agency {i}"),
+                administrators: vec![admin.account()],
+                policy_threshold: 1,
+            });
+            validators.push(entry);
+        } else {
+            // What governance's add_validator names (and the API it
+            // will serve, for people).
+            let v = entry.ledger_entry();
+            write_new(&dir.join("validator.json"), &pretty(&v))?;
+            spares.push((entry, dir.join("validator.json")));
+        }
         configs.push((
             dir.join("config.json"),
             ValidatorConfig {
@@ -358,6 +418,13 @@ pub fn init(n: usize, out: &Path, chain_id: &str, host: std::net::IpAddr, base: 
         governance: GenesisGovernance {
             create_agency_threshold: (n / 2 + 1) as u32,
         },
+        validators: Some(GenesisValidators {
+            epoch_blocks: plan.epoch_blocks,
+            set: validators
+                .iter()
+                .map(ValidatorEntry::ledger_entry)
+                .collect(),
+        }),
     };
     genesis.validate().map_err(|e| anyhow!("{e}"))?;
     let network = NetworkFile {
@@ -382,6 +449,10 @@ pub fn init(n: usize, out: &Path, chain_id: &str, host: std::net::IpAddr, base: 
         "validators": network.validators.iter().zip(&configs).map(|(v, (path, _))| json!({
             "name": v.name, "api": v.api, "p2p": v.p2p, "config": path,
         })).collect::<Vec<_>>(),
+        "spares": spares.iter().map(|(v, file)| json!({
+            "name": v.name, "api": v.api, "p2p": v.p2p, "add_validator": file,
+        })).collect::<Vec<_>>(),
+        "epoch_blocks": plan.epoch_blocks,
         "validator_set": out.join("validators.json"),
         "start": format!("publica testnet run --dir {}", out.display()),
         "note": "keys are unencrypted: a local test network only (docs/operations.md)",
@@ -420,42 +491,77 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
             net.chain_id
         );
     }
-    let me = net
-        .validators
-        .iter()
-        .find(|v| v.name == c.name)
-        .ok_or_else(|| anyhow!("'{}' is not a validator in {}", c.name, c.network.display()))?
-        .clone();
+    // The validator sets: the genesis file's, or (a network written before
+    // sets were on the ledger) the network file's, fixed for good.
+    let history = match &genesis.validators {
+        Some(v) => {
+            let h = v
+                .history()
+                .map_err(|e| anyhow!("{}: {e}", c.genesis.display()))?;
+            let listed: Vec<publica_log::Validator> = net
+                .validators
+                .iter()
+                .map(ValidatorEntry::ledger_entry)
+                .collect();
+            if h.epochs[0].validators != listed {
+                bail!(
+                    "the validators of {} differ from the genesis set of {}",
+                    c.network.display(),
+                    c.genesis.display()
+                );
+            }
+            h
+        }
+        None => publica_log::ValidatorHistory::genesis(
+            publica_log::validators::EPOCH_BLOCKS_MAX,
+            net.validators
+                .iter()
+                .map(ValidatorEntry::ledger_entry)
+                .collect(),
+        )
+        .map_err(|e| anyhow!("{}: {e}", c.network.display()))?,
+    };
     let consensus_kp = open_key(&c.consensus_key, &a.pass)?;
-    if consensus_key(&me.consensus_key)? != consensus_kp.account().0 {
-        bail!(
-            "{} is not the consensus key the network file names for '{}'",
-            c.consensus_key.display(),
-            c.name
-        );
-    }
     let cosigner =
         Cosigner::new(&c.name, open_key(&c.cosigner_key, &a.pass)?).map_err(|e| anyhow!("{e}"))?;
-    if cosigner.key().to_vkey() != me.cosigner_key {
+    // A validator of the genesis set must hold the keys the network names;
+    // one outside it (a spare) follows until governance adds it.
+    let genesis_member = net.validators.iter().find(|v| v.name == c.name);
+    if let Some(me) = genesis_member {
+        if consensus_key(&me.consensus_key)? != consensus_kp.account().0 {
+            bail!(
+                "{} is not the consensus key the network file names for '{}'",
+                c.consensus_key.display(),
+                c.name
+            );
+        }
+        if cosigner.key().to_vkey() != me.cosigner_key {
+            bail!(
+                "{} is not the cosigner key the network file names for '{}'",
+                c.cosigner_key.display(),
+                c.name
+            );
+        }
+        if c.p2p_listen.port() != me.p2p.port() {
+            bail!(
+                "p2p_listen {} does not use the port the network file gives ({})",
+                c.p2p_listen,
+                me.p2p
+            );
+        }
+    } else if net
+        .validators
+        .iter()
+        .any(|v| consensus_key(&v.consensus_key).ok() == Some(consensus_kp.account().0))
+    {
         bail!(
-            "{} is not the cosigner key the network file names for '{}'",
-            c.cosigner_key.display(),
-            c.name
-        );
-    }
-    if c.p2p_listen.port() != me.p2p.port() {
-        bail!(
-            "p2p_listen {} does not use the port the network file gives ({})",
-            c.p2p_listen,
-            me.p2p
+            "{} is the consensus key of another validator in {}",
+            c.consensus_key.display(),
+            c.network.display()
         );
     }
     let signer = consensus_kp.seed();
-    let validators = net
-        .validators
-        .iter()
-        .map(|v| Ok((consensus_key(&v.consensus_key)?, v.p2p)))
-        .collect::<Result<Vec<_>>>()?;
+    let (in_genesis, genesis_size) = (genesis_member.is_some(), net.validators.len());
 
     // The node: durable block log, admission, receipts; its blocks come
     // from the engine.
@@ -476,7 +582,7 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
     let keeper = node.clone();
     let finality = Finality::new(&net.log_origin, cosigner, set.cosigners.clone()).on_final(
         Box::new(move |height, note| {
-            if let Err(e) = keeper.add_final_checkpoint(note) {
+            if let Err(e) = keeper.add_final_checkpoint(height, note) {
                 tracing::error!(height, "final checkpoint refused: {e}");
             }
         }),
@@ -502,27 +608,20 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
     let vnet = ValidatorNet {
         signer,
         listen: c.p2p_listen,
-        validators,
+        genesis: history,
         chain_id: net.chain_id.clone(),
         storage_dir: consensus_dir,
         worker_threads: c.worker_threads,
-        private_addresses: net.validators.iter().all(|v| !is_public(v.p2p)),
+        private_addresses: net.validators.iter().all(|v| !is_public(v.p2p))
+            && !is_public(c.p2p_listen),
     };
     let status_app = app.clone();
-    // The engine numbers validators in the order of their consensus keys.
-    let mut by_index: Vec<(String, String)> = net
+    let apis: std::collections::HashMap<String, String> = net
         .validators
         .iter()
-        .map(|v| (v.consensus_key.clone(), v.name.clone()))
+        .map(|v| (v.name.clone(), v.api.clone()))
         .collect();
-    by_index.sort();
-    let key_names: std::collections::HashMap<String, String> = by_index.iter().cloned().collect();
-    let by_index: Vec<String> = by_index.into_iter().map(|(_, n)| n).collect();
-    let names: Vec<serde_json::Value> = net
-        .validators
-        .iter()
-        .map(|v| json!({"name": v.name, "p2p": v.p2p, "api": v.api}))
-        .collect();
+    let origin = net.log_origin.clone();
     publica_bft::network::run(vnet, app, admit, move |running| async move {
         node.set_relay(running.relay());
         let listener = tokio::net::TcpListener::bind(c.api_listen)
@@ -533,11 +632,15 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
         let mut out = std::io::stdout();
         writeln!(
             out,
-            "publica node {}: chain {} at height {}, {} validators, data in {}",
+            "publica node {}: chain {} at height {}, {}, data in {}",
             c.name,
             st.chain_id,
             st.height,
-            names.len(),
+            if in_genesis {
+                format!("{genesis_size} genesis validators")
+            } else {
+                "outside the genesis validator set".to_string()
+            },
             c.data_dir.display()
         )?;
         writeln!(out, "publica: listening on http://{addr}")?;
@@ -545,10 +648,54 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
         let status_running = running.clone();
         let status_node = node.clone();
         let me = c.name.clone();
-        let quorum = set.quorum;
         let view = publica_api::NetworkView {
             status: Arc::new(move || {
                 let stats = status_app.stats();
+                let height = status_node.status().height;
+                let sets = status_app.epochs().map(|e| e.history());
+                let epoch = sets.as_ref().map(|h| h.epoch_of(height + 1));
+                let current: Vec<publica_log::Validator> = sets
+                    .as_ref()
+                    .map(|h| h.set_at(height + 1).to_vec())
+                    .unwrap_or_default();
+                let names: Vec<serde_json::Value> = current
+                    .iter()
+                    .map(|v| {
+                        json!({
+                            "name": v.name,
+                            "p2p": v.address,
+                            "api": apis.get(&v.name),
+                        })
+                    })
+                    .collect();
+                // Names by consensus key, and (for evidence) in the order
+                // the engine numbers the current set: by key.
+                let mut keyed: Vec<(String, String)> = sets
+                    .iter()
+                    .flat_map(|h| h.epochs.iter().flat_map(|e| e.validators.iter()))
+                    .map(|v| (v.consensus_key.to_ascii_lowercase(), v.name.clone()))
+                    .collect();
+                keyed.sort();
+                keyed.dedup();
+                let key_names: std::collections::HashMap<String, String> =
+                    keyed.into_iter().collect();
+                let mut by_index: Vec<(String, String)> = current
+                    .iter()
+                    .map(|v| (v.consensus_key.to_ascii_lowercase(), v.name.clone()))
+                    .collect();
+                by_index.sort();
+                let by_index: Vec<String> = by_index.into_iter().map(|(_, n)| n).collect();
+                let quorum = publica_log::quorum(current.len().max(1));
+                let next_change = sets.as_ref().and_then(|h| {
+                    h.epochs
+                        .last()
+                        .filter(|e| e.first_height > height)
+                        .map(|e| json!({
+                            "from_height": e.first_height,
+                            "epoch": e.epoch,
+                            "validators": e.validators.iter().map(|v| &v.name).collect::<Vec<_>>(),
+                        }))
+                });
                 let relay = status_running.relay_stats();
                 let final_height = status_app.with_finality(|f| f.latest_final());
                 let now = publica_types::now_ms();
@@ -565,10 +712,18 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
                 json!({
                     "mode": "validator",
                     "name": me,
+                    "in_validator_set": current.iter().any(|v| v.name == me),
+                    "epoch": epoch,
+                    "epoch_blocks": sets.as_ref().map(|h| h.epoch_blocks),
                     "validators": names,
+                    "next_change": next_change,
+                    "verifier_set": sets
+                        .as_ref()
+                        .and_then(|h| h.verifier_set(&origin).ok())
+                        .and_then(|v| serde_json::from_str::<serde_json::Value>(&v.to_json()).ok()),
                     "peers": peers,
                     "quorum": quorum,
-                    "height": status_node.status().height,
+                    "height": height,
                     "final_height": final_height,
                     "executed": stats,
                     "finality_ms_avg": stats.finality_ms_sum.checked_div(stats.blocks),

@@ -83,7 +83,7 @@ impl TrustArg {
 
 /// Verifies a checkpoint note file.
 pub fn verify_checkpoint(file: &Path, trust: &TrustArg, origin: Option<&str>) -> Result<Value> {
-    let cp = trust.trust().open(&read_small(file)?, origin)?;
+    let cp = trust.trust().open(&read_small(file)?, origin, None)?;
     Ok(json!({
         "verified": true,
         "final": matches!(trust, TrustArg::Validators(_)),

@@ -20,6 +20,11 @@ const CHAIN: &str = "publica-e2e-net";
 
 /// A base port with 2N free ports above it (p2p, then API).
 fn free_ports() -> u16 {
+    free_port_range(2 * N as u16)
+}
+
+/// A base port with `count` free ports from it.
+fn free_port_range(count: u16) -> u16 {
     // Tests of this file run in parallel: each call starts elsewhere.
     static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -28,10 +33,10 @@ fn free_ports() -> u16 {
         // Below the ephemeral range (32768+), where outgoing connections
         // of other tests take their local ports.
         let base = 20_000 + (spread % 12_000) as u16;
-        let held: Vec<_> = (0..2 * N as u16)
+        let held: Vec<_> = (0..count)
             .map_while(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).ok())
             .collect();
-        if held.len() == 2 * N {
+        if held.len() == count as usize {
             return base;
         }
     }
@@ -305,7 +310,20 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
         let a = os(v);
         fails(&a.iter().map(|s| s.as_os_str()).collect::<Vec<_>>())
     };
-    assert!(refuse(&["testnet", "init", "--validators", "0", "--out", d]).contains("1..=100"));
+    assert!(refuse(&["testnet", "init", "--validators", "0", "--out", d]).contains("1..=32"));
+    let e = refuse(&[
+        "testnet",
+        "init",
+        "--validators",
+        "30",
+        "--spares",
+        "3",
+        "--out",
+        d,
+    ]);
+    assert!(e.contains("--spares must be at most 32"), "{e}");
+    let e = refuse(&["testnet", "init", "--epoch-blocks", "2", "--out", d]);
+    assert!(e.contains("--epoch-blocks must be 4.."), "{e}");
     assert!(
         refuse(&["testnet", "init", "--out", d, "--chain-id", "bad chain"]).contains("--chain-id")
     );
@@ -369,8 +387,10 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
         c["cosigner_key"] = json!("../validator-1/cosigner-key.json")
     });
     assert!(e.contains("is not the cosigner key"), "{e}");
+    // A validator outside the genesis set (one to be added) may not use
+    // a genesis validator's key.
     let e = edit("stranger", &|c| c["name"] = json!("stranger.example"));
-    assert!(e.contains("is not a validator"), "{e}");
+    assert!(e.contains("the consensus key of another validator"), "{e}");
     let e = edit("unknown-field", &|c| c["colour"] = json!("red"));
     assert!(e.contains("unknown field"), "{e}");
     let e = edit("big-blocks", &|c| c["block_txs_max"] = json!(9_999_999));
@@ -389,6 +409,14 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
         c["network"] = json!("../bad-network.json")
     });
     assert!(e.contains("appears twice"), "{e}");
+    // A network file whose validators are not the genesis set.
+    let mut moved = net.clone();
+    moved["validators"][2]["p2p"] = json!("127.0.0.1:1");
+    std::fs::write(dir.join("moved-network.json"), moved.to_string()).unwrap();
+    let e = edit("moved-network", &|c| {
+        c["network"] = json!("../moved-network.json")
+    });
+    assert!(e.contains("differ from the genesis set"), "{e}");
 }
 
 #[test]
@@ -461,4 +489,190 @@ fn testnet_run_starts_every_validator_reports_a_dead_one_and_stops_them_all() {
         );
     }
     assert!(urls.iter().all(|u| !live(u)), "every API stopped");
+}
+
+/// The network status page of a validator.
+fn network(url: &str) -> Value {
+    let (s, v) = get(&format!("{url}/v1/network"));
+    assert_eq!(s, 200, "{v}");
+    v
+}
+
+/// Agency `i`'s administrator calls identity.`method` at `url`; the call
+/// must succeed.
+fn governance(dir: &Path, url: &str, i: usize, method: &str, args: Value) -> Value {
+    let key = dir.join(format!("validator-{i}/admin-key.json"));
+    let r = run_ok(&[
+        "tx",
+        "send",
+        "--key",
+        key.to_str().unwrap(),
+        "--module",
+        "identity",
+        "--method",
+        method,
+        "--args",
+        &args.to_string(),
+        "--node",
+        url,
+    ]);
+    assert_eq!(r["outcome"]["status"], "ok", "{r}");
+    r
+}
+
+/// Agency `by` proposes `action`, the next two agencies approve: returns
+/// the height from which the new set finalizes blocks.
+fn change_set(dir: &Path, urls: &[String], by: usize, id: u64, action: Value) -> u64 {
+    let agency = |i: usize| format!("agency-{i}");
+    governance(
+        dir,
+        &urls[by],
+        by,
+        "propose",
+        json!({"as_agency": agency(by), "action": action}),
+    );
+    for i in [(by + 1) % N, (by + 2) % N] {
+        governance(
+            dir,
+            &urls[i],
+            i,
+            "approve",
+            json!({"as_agency": agency(i), "proposal": id}),
+        );
+    }
+    let next = network(&urls[by])["next_change"].clone();
+    next["from_height"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("a change ahead: {next}"))
+}
+
+#[test]
+fn governance_adds_a_validator_that_joins_and_removes_one_that_leaves() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir: PathBuf = tmp.path().join("net");
+    let base = free_port_range(2 * (N as u16 + 1));
+    let init = run_ok(&[
+        "testnet",
+        "init",
+        "--validators",
+        "4",
+        "--spares",
+        "1",
+        "--epoch-blocks",
+        "16",
+        "--out",
+        dir.to_str().unwrap(),
+        "--chain-id",
+        CHAIN,
+        "--base-port",
+        &base.to_string(),
+    ]);
+    assert_eq!(init["spares"].as_array().unwrap().len(), 1, "{init}");
+    // All five start; the spare is outside the genesis set and follows.
+    let mut nodes: Vec<Option<TestNode>> = (0..=N).map(|i| Some(start(&dir, i))).collect();
+    let urls: Vec<String> = nodes
+        .iter()
+        .map(|n| n.as_ref().unwrap().url.clone())
+        .collect();
+    // The others do not let it connect before governance adds it.
+    wait_until(Duration::from_secs(60), "first blocks", || {
+        urls[..N].iter().all(|u| height(u) >= 1)
+    });
+    let spare = network(&urls[N]);
+    assert_eq!(spare["in_validator_set"], false, "{spare}");
+    assert_eq!(spare["validators"].as_array().unwrap().len(), N);
+
+    // The agencies add it (3 of 4 approve): from the next epoch on.
+    let entry: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("validator-4/validator.json")).unwrap(),
+    )
+    .unwrap();
+    let added_from = change_set(
+        &dir,
+        &urls,
+        0,
+        1,
+        json!({"kind": "add_validator", "validator": entry}),
+    );
+    assert_eq!(added_from % 16, 0);
+    wait_until(Duration::from_secs(90), "the five-validator epoch", || {
+        urls.iter().all(|u| height(u) > added_from)
+    });
+    let joined = network(&urls[N]);
+    assert_eq!(joined["in_validator_set"], true, "{joined}");
+    assert_eq!(joined["validators"].as_array().unwrap().len(), N + 1);
+    assert_eq!(joined["quorum"], 4);
+
+    // Validator 0 dies: 4 of the 5 must vote, the new one among them.
+    nodes[0].take().unwrap().kill9();
+    let live: Vec<String> = urls[1..].to_vec();
+    let h = height(&live[0]);
+    wait_until(
+        Duration::from_secs(90),
+        "blocks without validator 0",
+        || live.iter().all(|u| height(u) >= h + 4),
+    );
+
+    // A transaction sent to the new validator is committed everywhere
+    // alive, and its receipt verifies offline against the sets the ledger
+    // recorded (published on the status page).
+    let kp = Keypair::from_seed([77; 32]);
+    let e = tx(&kp, 1);
+    let (s, v) = post(&format!("{}/v1/transactions", urls[N]), &json!(e));
+    assert_eq!(s, 202, "{v}");
+    let id = v["tx_id"].as_str().unwrap().to_string();
+    wait_until(
+        Duration::from_secs(60),
+        "the new validator's transaction",
+        || live.iter().all(|u| committed(u, &id).is_some()),
+    );
+    let receipt = committed(&urls[N], &id).unwrap();
+    assert!(receipt["checkpoint_height"].as_u64().unwrap() >= added_from);
+    let sets = tmp.path().join("sets.json");
+    std::fs::write(&sets, network(&urls[1])["verifier_set"].to_string()).unwrap();
+    let receipt_file = tmp.path().join("receipt.json");
+    std::fs::write(&receipt_file, receipt.to_string()).unwrap();
+    let verified = run_ok(&[
+        "verify",
+        "receipt",
+        receipt_file.to_str().unwrap(),
+        "--validators",
+        sets.to_str().unwrap(),
+    ]);
+    assert_eq!(verified["verified"], true, "{verified}");
+    // The agencies remove validator 0, through the others.
+    let removed_from = change_set(
+        &dir,
+        &live,
+        0,
+        2,
+        json!({"kind": "remove_validator", "name": format!("validator-0.{CHAIN}")}),
+    );
+    wait_until(
+        Duration::from_secs(90),
+        "the epoch without validator 0",
+        || live.iter().all(|u| height(u) > removed_from),
+    );
+    let after = network(&live[0]);
+    assert_eq!(after["validators"].as_array().unwrap().len(), N, "{after}");
+    assert_eq!(after["quorum"], 3);
+    // Validator 1 dies too: three of the four remaining still finalize
+    // (in the five-validator set, three could not).
+    nodes[1].take().unwrap().kill9();
+    let rest: Vec<String> = urls[2..].to_vec();
+    let h = height(&rest[0]);
+    wait_until(
+        Duration::from_secs(90),
+        "blocks with two of five down",
+        || rest.iter().all(|u| height(u) >= h + 4),
+    );
+    // The same blocks on every validator still running.
+    let top = rest.iter().map(|u| height(u)).min().unwrap();
+    for height in [1, added_from, removed_from, top] {
+        let hashes: Vec<Value> = rest
+            .iter()
+            .map(|u| get(&format!("{u}/v1/blocks/{height}")).1["header"].clone())
+            .collect();
+        assert!(hashes.windows(2).all(|w| w[0] == w[1]), "block {height}");
+    }
 }

@@ -79,6 +79,11 @@ pub trait BlockSink: Send + Sync {
     /// The hash of the executed header at `height`, for the last
     /// [`EXECUTED_HEADERS_KEPT`] heights (zero for height 0).
     fn executed_header_hash(&self, height: u64) -> Option<Hash32>;
+
+    /// A value of the executed state (after the last executed block).
+    fn executed_state_value(&self, _key: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
 }
 
 /// Executed header hashes a [`BlockSink`] answers for.

@@ -11,4 +11,4 @@ pub mod sign;
 
 pub use hash::{sha256, tx_id};
 pub use keyfile::{KeyFile, KeyFileError};
-pub use sign::{verify, verify_batch, Keypair, SignatureError};
+pub use sign::{is_public_key, verify, verify_batch, Keypair, SignatureError};

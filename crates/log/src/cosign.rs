@@ -235,6 +235,20 @@ pub struct ValidatorSet {
     pub cosigners: Vec<CosignerKey>,
     /// Cosignatures a final checkpoint needs.
     pub quorum: usize,
+    /// Later sets (validator-set changes by governance), by the height
+    /// they finalize from, increasing.
+    pub changes: Vec<SetChange>,
+}
+
+/// A validator set that finalizes heights from `from_height` on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetChange {
+    /// The first height it finalizes.
+    pub from_height: u64,
+    /// Its cosigner keys.
+    pub cosigners: Vec<CosignerKey>,
+    /// Cosignatures it takes.
+    pub quorum: usize,
 }
 
 impl ValidatorSet {
@@ -244,11 +258,22 @@ impl ValidatorSet {
             origin: origin.into(),
             quorum: quorum(cosigners.len()),
             cosigners,
+            changes: Vec::new(),
         }
     }
 
-    /// Parses `{"origin": "...", "cosigners": ["<vkey>", ...], "quorum": n}`
-    /// (`quorum` optional; never below 2f + 1 of the set).
+    /// The cosigner keys and quorum that finalize `height`.
+    pub fn set_at(&self, height: u64) -> (&[CosignerKey], usize) {
+        match self.changes.iter().rev().find(|c| c.from_height <= height) {
+            Some(c) => (&c.cosigners, c.quorum),
+            None => (&self.cosigners, self.quorum),
+        }
+    }
+
+    /// Parses `{"origin": "...", "cosigners": ["<vkey>", ...], "quorum": n,
+    /// "changes": [{"from_height": h, "cosigners": [...], "quorum": n}]}`
+    /// (`quorum` and `changes` optional; a quorum is never below 2f + 1 of
+    /// its set; `from_height` increases).
     pub fn parse(json: &str) -> Result<Self, NoteError> {
         let bad = |m: String| NoteError::BadVerifierKey(format!("validator set: {m}"));
         let v: serde_json::Value =
@@ -257,6 +282,32 @@ impl ValidatorSet {
             .as_str()
             .filter(|o| !o.is_empty() && !o.contains('\n'))
             .ok_or_else(|| bad("needs an origin".into()))?;
+        let (cosigners, quorum) = Self::parse_keys(&v)?;
+        let mut set = ValidatorSet::new(origin, cosigners);
+        set.quorum = quorum;
+        let changes = match &v["changes"] {
+            serde_json::Value::Null => &Vec::new(),
+            serde_json::Value::Array(list) if list.len() <= 10_000 => list,
+            _ => return Err(bad("changes must be a list".into())),
+        };
+        for c in changes {
+            let from_height = c["from_height"]
+                .as_u64()
+                .filter(|h| set.changes.last().map_or(*h > 0, |l| *h > l.from_height))
+                .ok_or_else(|| bad("changes need increasing from_height values".into()))?;
+            let (cosigners, quorum) = Self::parse_keys(c)?;
+            set.changes.push(SetChange {
+                from_height,
+                cosigners,
+                quorum,
+            });
+        }
+        Ok(set)
+    }
+
+    /// One set's `cosigners` and `quorum`.
+    fn parse_keys(v: &serde_json::Value) -> Result<(Vec<CosignerKey>, usize), NoteError> {
+        let bad = |m: String| NoteError::BadVerifierKey(format!("validator set: {m}"));
         let list = v["cosigners"]
             .as_array()
             .filter(|l| (1..=VALIDATORS_MAX).contains(&l.len()))
@@ -269,38 +320,58 @@ impl ValidatorSet {
             }
             cosigners.push(key);
         }
-        let mut set = ValidatorSet::new(origin, cosigners);
-        match &v["quorum"] {
-            serde_json::Value::Null => {}
+        let least = quorum(cosigners.len());
+        let q = match &v["quorum"] {
+            serde_json::Value::Null => least,
             q => {
                 let q = q.as_u64().unwrap_or(0) as usize;
-                if q < set.quorum || q > set.cosigners.len() {
+                if q < least || q > cosigners.len() {
                     return Err(bad(format!(
-                        "quorum must be {}..={} for {} validators",
-                        set.quorum,
-                        set.cosigners.len(),
-                        set.cosigners.len()
+                        "quorum must be {least}..={} for {} validators",
+                        cosigners.len(),
+                        cosigners.len()
                     )));
                 }
-                set.quorum = q;
+                q
             }
-        }
-        Ok(set)
+        };
+        Ok((cosigners, q))
     }
 
     /// The JSON form [`ValidatorSet::parse`] reads.
     pub fn to_json(&self) -> String {
-        serde_json::json!({
+        let keys = |l: &[CosignerKey]| l.iter().map(CosignerKey::to_vkey).collect::<Vec<_>>();
+        let mut v = serde_json::json!({
             "origin": self.origin,
-            "cosigners": self.cosigners.iter().map(CosignerKey::to_vkey).collect::<Vec<_>>(),
+            "cosigners": keys(&self.cosigners),
             "quorum": self.quorum,
-        })
-        .to_string()
+        });
+        if !self.changes.is_empty() {
+            v["changes"] = self
+                .changes
+                .iter()
+                .map(|c| {
+                    serde_json::json!({
+                        "from_height": c.from_height,
+                        "cosigners": keys(&c.cosigners),
+                        "quorum": c.quorum,
+                    })
+                })
+                .collect();
+        }
+        v.to_string()
     }
 
-    /// Opens a checkpoint cosigned by a quorum of the set.
+    /// Opens a checkpoint cosigned by a quorum of the latest set.
     pub fn open(&self, note: &str) -> Result<Checkpoint, CosignError> {
-        open_cosigned(note, &self.cosigners, self.quorum, &self.origin)
+        self.open_at(note, u64::MAX)
+    }
+
+    /// Opens the checkpoint of the block at `height`: cosigned by a quorum
+    /// of the set that finalized it.
+    pub fn open_at(&self, note: &str, height: u64) -> Result<Checkpoint, CosignError> {
+        let (keys, quorum) = self.set_at(height);
+        open_cosigned(note, keys, quorum, &self.origin)
     }
 }
 

@@ -15,11 +15,15 @@ pub mod note;
 pub mod proof;
 pub mod tiles;
 pub mod tree;
+pub mod validators;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
-pub use cosign::{open_cosigned, quorum, CosignError, Cosigner, CosignerKey, ValidatorSet};
+pub use cosign::{
+    open_cosigned, quorum, CosignError, Cosigner, CosignerKey, SetChange, ValidatorSet,
+};
 pub use hash::{leaf_hash, node_hash, root};
 pub use note::{NoteError, NoteSigner, NoteVerifier};
 pub use proof::{verify_consistency, verify_inclusion, ProofError};
 pub use tiles::TilePath;
 pub use tree::MerkleLog;
+pub use validators::{Validator, ValidatorHistory, VALIDATORS_KEY};

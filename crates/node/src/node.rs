@@ -58,10 +58,10 @@ pub(crate) struct Inner {
     pub(crate) recent: Mutex<VecDeque<Arc<Block>>>,
     /// In a validator network: checkpoints cosigned by a quorum, by log
     /// size; receipts carry them instead of the node's own signature.
-    pub(crate) finals: RwLock<std::collections::BTreeMap<u64, String>>,
+    pub(crate) finals: RwLock<std::collections::BTreeMap<u64, (u64, String)>>,
     /// Final checkpoints beyond this node's durable log, by size, with
     /// their root: checked when the log reaches them.
-    pub(crate) early_finals: Mutex<std::collections::BTreeMap<u64, (Hash32, String)>>,
+    pub(crate) early_finals: Mutex<std::collections::BTreeMap<u64, (Hash32, u64, String)>>,
     /// In a validator network: where transactions admitted here go so
     /// that the other validators (and so every leader) have them too.
     pub(crate) relay: RwLock<Option<Relay>>,
@@ -100,9 +100,9 @@ impl Inner {
         let due: Vec<u64> = early.range(..=len).map(|(size, _)| *size).collect();
         let mut finals = self.finals.write().expect("finals lock");
         for size in due {
-            let (root, note) = early.remove(&size).expect("listed");
+            let (root, height, note) = early.remove(&size).expect("listed");
             if chain.tlog.root_at(size).ok() == Some(root) {
-                finals.insert(size, note);
+                finals.entry(size).or_insert((height, note));
             } else {
                 tracing::error!(size, "a final checkpoint is not one of this log");
             }
@@ -285,8 +285,10 @@ impl Node {
     /// log's origin, size and root; one beyond the durable log (a quorum
     /// can be faster than this node's disk) is held and checked when the
     /// log reaches its size, and dropped with an error log if it does not
-    /// match then.
-    pub fn add_final_checkpoint(&self, note: &str) -> Result<(), String> {
+    /// match then. `height` is the block whose checkpoint it is (a
+    /// verifier picks the validator set by it); of the blocks of one log
+    /// size, the first final one is kept.
+    pub fn add_final_checkpoint(&self, height: u64, note: &str) -> Result<(), String> {
         let text = note
             .find("\n\n")
             .map(|i| &note[..i + 1])
@@ -303,7 +305,9 @@ impl Node {
             drop(chain);
             let mut early = self.inner.early_finals.lock().expect("early finals lock");
             if early.len() < EARLY_FINALS_MAX {
-                early.insert(cp.size, (cp.root, note.to_string()));
+                early
+                    .entry(cp.size)
+                    .or_insert((cp.root, height, note.to_string()));
             }
             return Ok(());
         }
@@ -318,7 +322,8 @@ impl Node {
             .finals
             .write()
             .expect("finals lock")
-            .insert(cp.size, note.to_string());
+            .entry(cp.size)
+            .or_insert((height, note.to_string()));
         Ok(())
     }
 

@@ -136,6 +136,11 @@ impl BlockSink for Pipeline {
         self.exec.lock().expect("exec lock").tip.clone()
     }
 
+    fn executed_state_value(&self, key: &[u8]) -> Option<Vec<u8>> {
+        let ex = self.exec.lock().expect("exec lock");
+        ex.state.get(key).map(<[u8]>::to_vec)
+    }
+
     fn executed_header_hash(&self, height: u64) -> Option<Hash32> {
         if height == 0 {
             return Some(Hash32::ZERO);

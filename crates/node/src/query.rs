@@ -53,6 +53,10 @@ pub struct Receipt {
     /// The C2SP checkpoint for `tree_size`: signed by the node, or in a
     /// validator network cosigned by a quorum of validators.
     pub checkpoint: String,
+    /// In a validator network: the block whose checkpoint that is (the
+    /// validator set of its epoch cosigned it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint_height: Option<u64>,
 }
 
 /// Where a transaction is.
@@ -154,26 +158,27 @@ impl Node {
             } else {
                 // A validator network: only a quorum's checkpoint will do.
                 match finals.range(leaf_index + 1..).next() {
-                    Some((size, note)) => Some((*size, note.clone())),
+                    Some((size, (height, note))) => Some((*size, Some(*height), note.clone())),
                     None => return Ok(TxLookup::Pending),
                 }
             }
         };
-        let (tree_size, inclusion_proof, checkpoint) = {
+        let (tree_size, inclusion_proof, checkpoint, checkpoint_height) = {
             let chain = self.inner.chain.read().expect("chain lock");
-            let (size, note) =
-                final_checkpoint.unwrap_or_else(|| (chain.tlog.len(), chain.checkpoint.clone()));
+            let (size, height, note) = final_checkpoint
+                .unwrap_or_else(|| (chain.tlog.len(), None, chain.checkpoint.clone()));
             let proof = chain
                 .tlog
                 .inclusion_proof(leaf_index, size)
                 .map_err(|e| e.to_string())?;
-            (size, proof, note)
+            (size, proof, note, height)
         };
         Ok(TxLookup::Committed(Box::new(Receipt {
             leaf_index,
             tree_size,
             inclusion_proof,
             checkpoint,
+            checkpoint_height,
             tx_id: *id,
             status: "committed",
             block_height: height,

@@ -88,12 +88,19 @@ pub enum Trust<'a> {
 
 impl Trust<'_> {
     /// Opens a checkpoint note; `origin` defaults to the key's name or the
-    /// set's origin.
-    pub fn open(&self, note: &str, origin: Option<&str>) -> Result<Checkpoint, ReceiptError> {
+    /// set's origin. A network's checkpoint of the block at `height` must
+    /// carry a quorum of that block's validator set (the latest set when
+    /// the height is unknown).
+    pub fn open(
+        &self,
+        note: &str,
+        origin: Option<&str>,
+        height: Option<u64>,
+    ) -> Result<Checkpoint, ReceiptError> {
         match self {
             Trust::LogKey(key) => Ok(Checkpoint::open(note, key, origin.unwrap_or(&key.name))?),
             Trust::Validators(set) => {
-                let cp = set.open(note)?;
+                let cp = set.open_at(note, height.unwrap_or(u64::MAX))?;
                 match origin {
                     Some(o) if o != cp.origin => Err(CheckpointError::WrongOrigin {
                         got: cp.origin,
@@ -127,7 +134,20 @@ pub fn verify_receipt_with(
     let note = field(r, "checkpoint")?
         .as_str()
         .ok_or_else(|| bad("checkpoint must be a string"))?;
-    let cp = trust.open(note, origin)?;
+    // The checkpoint's block picks the validator set; it is at or after
+    // the transaction's block.
+    let block_height = r.get("block_height").and_then(Value::as_u64);
+    let height = match r.get("checkpoint_height") {
+        None | Some(Value::Null) => block_height,
+        Some(h) => Some(
+            h.as_u64()
+                .filter(|h| block_height.is_none_or(|b| *h >= b))
+                .ok_or_else(|| {
+                    bad("checkpoint_height must be an integer at or after block_height")
+                })?,
+        ),
+    };
+    let cp = trust.open(note, origin, height)?;
     let tree_size = field(r, "tree_size")?
         .as_u64()
         .ok_or_else(|| bad("tree_size must be an integer"))?;

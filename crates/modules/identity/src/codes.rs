@@ -40,3 +40,9 @@ pub const RECOVERY_DELAY: &str = "identity.recovery_delay";
 pub const INVALID_GUARDIANS: &str = "identity.invalid_guardians";
 /// The last administrator of an agency cannot be removed.
 pub const LAST_ADMINISTRATOR: &str = "identity.last_administrator";
+/// The chain has no validator set (a single node).
+pub const NO_VALIDATOR_SET: &str = "identity.no_validator_set";
+/// A validator entry or the set it makes is not valid.
+pub const INVALID_VALIDATOR: &str = "identity.invalid_validator";
+/// No validator of that name in the next epoch's set.
+pub const UNKNOWN_VALIDATOR: &str = "identity.unknown_validator";

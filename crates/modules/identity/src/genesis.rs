@@ -46,6 +46,27 @@ pub struct Genesis {
     pub agencies: Vec<GenesisAgency>,
     /// Governance.
     pub governance: GenesisGovernance,
+    /// A validator network's first set (absent for a single node).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validators: Option<GenesisValidators>,
+}
+
+/// A network's validators at genesis.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisValidators {
+    /// Heights per engine epoch: set changes take effect at epoch starts.
+    pub epoch_blocks: u64,
+    /// The validators of epoch 0.
+    pub set: Vec<publica_log::Validator>,
+}
+
+impl GenesisValidators {
+    /// The history this starts.
+    pub fn history(&self) -> Result<publica_log::ValidatorHistory, String> {
+        publica_log::ValidatorHistory::genesis(self.epoch_blocks, self.set.clone())
+            .map_err(|e| format!("validators: {e}"))
+    }
 }
 
 impl Genesis {
@@ -63,6 +84,7 @@ impl Genesis {
             governance: GenesisGovernance {
                 create_agency_threshold: 1,
             },
+            validators: None,
         }
     }
 
@@ -125,6 +147,9 @@ impl Genesis {
         if t == 0 || t as usize > self.agencies.len() {
             return Err("governance.create_agency_threshold must be 1..=number of agencies".into());
         }
+        if let Some(v) = &self.validators {
+            v.history()?;
+        }
         Ok(())
     }
 
@@ -160,6 +185,12 @@ impl Genesis {
                 agencies: self.agencies.len() as u32,
             },
         );
+        if let Some(v) = &self.validators {
+            put(
+                publica_log::VALIDATORS_KEY.to_vec(),
+                &v.history().expect("validated"),
+            );
+        }
         s
     }
 }

@@ -12,6 +12,8 @@
 
 use crate::codes;
 use crate::state::{self, Agency, Governance};
+use publica_log::validators::{ValidatorHistory, VALIDATORS_KEY};
+use publica_log::Validator;
 use publica_runtime::authz::{self, Role};
 use publica_runtime::CallContext;
 use publica_types::{AccountId, TxError};
@@ -66,6 +68,16 @@ pub enum Action {
         /// New threshold (1..=agencies).
         create_agency_threshold: u32,
     },
+    /// Add a validator to a network's set, from the next engine epoch.
+    AddValidator {
+        /// The validator: name, consensus and cosigner keys, p2p address.
+        validator: Validator,
+    },
+    /// Remove a validator from a network's set, from the next engine epoch.
+    RemoveValidator {
+        /// Its name.
+        name: String,
+    },
 }
 
 impl Action {
@@ -73,7 +85,10 @@ impl Action {
     /// acts approved by agencies.
     pub fn scope(&self) -> Option<&str> {
         match self {
-            Action::CreateAgency { .. } | Action::SetGovernance { .. } => None,
+            Action::CreateAgency { .. }
+            | Action::SetGovernance { .. }
+            | Action::AddValidator { .. }
+            | Action::RemoveValidator { .. } => None,
             Action::GrantAdministrator { agency, .. }
             | Action::RevokeAdministrator { agency, .. }
             | Action::SetPolicy { agency, .. } => Some(agency),
@@ -225,8 +240,56 @@ fn validate(ctx: &CallContext<'_>, action: &Action) -> Result<(), TxError> {
                 ));
             }
         }
+        Action::AddValidator { .. } | Action::RemoveValidator { .. } => {
+            validator_change(ctx, action)?;
+        }
     }
     Ok(())
+}
+
+/// The validator history after `action` (executed at this height), and
+/// the height from which the new set finalizes blocks.
+fn validator_change(
+    ctx: &CallContext<'_>,
+    action: &Action,
+) -> Result<(ValidatorHistory, u64), TxError> {
+    let mut history = ctx
+        .get(VALIDATORS_KEY)
+        .map(|b| ValidatorHistory::parse(&b).expect("genesis and this module write it"))
+        .ok_or_else(|| {
+            TxError::new(
+                codes::NO_VALIDATOR_SET,
+                "this chain runs on one node: it has no validator set to change",
+            )
+        })?;
+    let height = ctx.env().height;
+    let next = history.set_of(history.epoch_of(height) + 1).to_vec();
+    let effective = match action {
+        Action::AddValidator { validator } => {
+            validator
+                .check()
+                .map_err(|m| TxError::new(codes::INVALID_VALIDATOR, m))?;
+            history.change(height, |set| {
+                set.push(validator.clone());
+                Ok(())
+            })
+        }
+        Action::RemoveValidator { name } => {
+            let Some(at) = next.iter().position(|v| v.name == *name) else {
+                return Err(TxError::new(
+                    codes::UNKNOWN_VALIDATOR,
+                    format!("no validator named '{name}' in the next epoch's set"),
+                ));
+            };
+            history.change(height, |set| {
+                set.remove(at);
+                Ok(())
+            })
+        }
+        _ => unreachable!("only validator actions change the set"),
+    }
+    .map_err(|m| TxError::new(codes::INVALID_VALIDATOR, m))?;
+    Ok((history, effective))
 }
 
 fn execute_action(ctx: &mut CallContext<'_>, action: &Action) -> Result<(), TxError> {
@@ -289,6 +352,24 @@ fn execute_action(ctx: &mut CallContext<'_>, action: &Action) -> Result<(), TxEr
             ctx.emit(
                 "governance_set",
                 json!({ "create_agency_threshold": create_agency_threshold }),
+            );
+        }
+        Action::AddValidator { .. } | Action::RemoveValidator { .. } => {
+            let (history, from_height) = validator_change(ctx, action)?;
+            ctx.write(VALIDATORS_KEY.to_vec(), &history);
+            let (kind, name) = match action {
+                Action::AddValidator { validator } => ("validator_added", &validator.name),
+                Action::RemoveValidator { name } => ("validator_removed", name),
+                _ => unreachable!(),
+            };
+            ctx.emit(
+                kind,
+                json!({
+                    "name": name,
+                    "from_height": from_height,
+                    "epoch": history.epoch_of(from_height),
+                    "validators": history.set_at(from_height).len(),
+                }),
             );
         }
     }

@@ -75,6 +75,7 @@ fn two_agencies(a: &[&Keypair], b: &[&Keypair], a_threshold: u32, gov: u32) -> G
         governance: publica_identity::genesis::GenesisGovernance {
             create_agency_threshold: gov,
         },
+        validators: None,
     }
 }
 

@@ -59,6 +59,7 @@ proptest! {
                 GenesisAgency { id: "b".into(), name: "B".into(), administrators: vec![k[2].account()], policy_threshold: 1 },
             ],
             governance: publica_identity::genesis::GenesisGovernance { create_agency_threshold: 2 },
+            validators: None,
         };
         let mut state = genesis.initial_state();
         let mut rt = Runtime::new();

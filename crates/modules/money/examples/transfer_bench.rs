@@ -59,6 +59,7 @@ fn main() {
         governance: publica_identity::genesis::GenesisGovernance {
             create_agency_threshold: 1,
         },
+        validators: None,
     };
     let mut rt = Runtime::new();
     rt.register(Box::new(Identity));

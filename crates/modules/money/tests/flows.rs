@@ -31,6 +31,7 @@ fn world() -> World {
         governance: publica_identity::genesis::GenesisGovernance {
             create_agency_threshold: 1,
         },
+        validators: None,
     };
     let mut rt = Runtime::new();
     rt.register(Box::new(Identity));

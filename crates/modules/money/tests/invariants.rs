@@ -49,6 +49,7 @@ fn base() -> &'static Base {
             chain_id: "t".into(),
             agencies: vec![GenesisAgency { id: "gov".into(), name: "Gov".into(), administrators: vec![keys[0].account()], policy_threshold: 1 }],
             governance: publica_identity::genesis::GenesisGovernance { create_agency_threshold: 1 },
+            validators: None,
         };
         let mut c = TestChain::new(runtime(), g.initial_state());
         let t = &keys[1];

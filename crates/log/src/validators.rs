@@ -1,0 +1,382 @@
+//! The validator set as the ledger records it: who runs consensus in each
+//! engine epoch, with the keys and addresses the others need.
+//!
+//! Genesis fixes epoch 0's set. An identity-governance proposal (add or
+//! remove a validator, approved M-of-N by the agencies) changes the set of
+//! the epoch after the one in which it is executed: every node reads the
+//! same state at the same height, so all of them switch at the epoch's
+//! first height, and no one restarts. Epochs are `epoch_blocks` heights
+//! long: epoch `e` holds heights `e * epoch_blocks ..= (e + 1) *
+//! epoch_blocks - 1` (height 0, genesis, is in epoch 0).
+
+use crate::cosign::{quorum, CosignerKey, ValidatorSet, VALIDATORS_MAX};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+/// Where the identity module keeps the history (ledger state key).
+pub const VALIDATORS_KEY: &[u8] = b"identity/validators";
+/// Fewest heights per epoch (tests use short epochs).
+pub const EPOCH_BLOCKS_MIN: u64 = 4;
+/// Most heights per epoch.
+pub const EPOCH_BLOCKS_MAX: u64 = 1 << 40;
+/// Longest validator name.
+pub const VALIDATOR_NAME_MAX: usize = 64;
+/// Epochs a history keeps (older sets stay verifiable in receipts
+/// already issued; a chain changing its set this often is misconfigured).
+pub const EPOCHS_KEPT_MAX: usize = 10_000;
+
+/// One validator: its consensus key (the engine's votes), its cosigner key
+/// (checkpoint cosignatures) and where its peers reach it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Validator {
+    /// Its name (`[a-z0-9.-]`, the operating agency's choice).
+    pub name: String,
+    /// Ed25519 consensus public key, 64 hex digits.
+    pub consensus_key: String,
+    /// C2SP cosigner verifier key (`name+id+key`).
+    pub cosigner_key: String,
+    /// Its p2p address (`ip:port`).
+    pub address: String,
+}
+
+impl Validator {
+    /// Checks every field.
+    pub fn check(&self) -> Result<(), String> {
+        let n = &self.name;
+        if n.is_empty()
+            || n.len() > VALIDATOR_NAME_MAX
+            || !n
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        {
+            return Err(format!(
+                "validator name {n:?} must be 1..={VALIDATOR_NAME_MAX} of [a-z0-9.-]"
+            ));
+        }
+        self.consensus_key_bytes()?;
+        self.cosigner()?;
+        self.socket_addr()?;
+        Ok(())
+    }
+
+    /// The consensus key's bytes.
+    pub fn consensus_key_bytes(&self) -> Result<[u8; 32], String> {
+        let bad = || {
+            format!(
+                "validator {}: consensus_key must be 64 hex digits of a valid Ed25519 public key",
+                self.name
+            )
+        };
+        let mut out = [0u8; 32];
+        let s = self.consensus_key.as_bytes();
+        if s.len() != 64 {
+            return Err(bad());
+        }
+        for (i, pair) in s.chunks(2).enumerate() {
+            let hex = std::str::from_utf8(pair).map_err(|_| bad())?;
+            out[i] = u8::from_str_radix(hex, 16).map_err(|_| bad())?;
+        }
+        if !publica_crypto::is_public_key(out) {
+            return Err(bad());
+        }
+        Ok(out)
+    }
+
+    /// The cosigner key.
+    pub fn cosigner(&self) -> Result<CosignerKey, String> {
+        CosignerKey::parse(&self.cosigner_key)
+            .map_err(|e| format!("validator {}: cosigner_key: {e}", self.name))
+    }
+
+    /// The p2p address.
+    pub fn socket_addr(&self) -> Result<SocketAddr, String> {
+        self.address
+            .parse()
+            .map_err(|_| format!("validator {}: address must be ip:port", self.name))
+    }
+}
+
+/// Checks a set: its size, every member, and that no name, key or address
+/// is used twice.
+pub fn check_set(set: &[Validator]) -> Result<(), String> {
+    if !(1..=VALIDATORS_MAX).contains(&set.len()) {
+        return Err(format!(
+            "a validator set holds 1..={VALIDATORS_MAX} validators"
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for v in set {
+        v.check()?;
+        let cosigner = v.cosigner()?.name;
+        for (what, value) in [
+            ("name", &v.name),
+            ("consensus key", &v.consensus_key.to_ascii_lowercase()),
+            ("cosigner name", &cosigner),
+            ("address", &v.address),
+        ] {
+            if !seen.insert((what, value.clone())) {
+                return Err(format!("{what} {value} is used by two validators"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The set of one epoch and the epochs after it, until the next entry.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ValidatorEpoch {
+    /// The first epoch with this set.
+    pub epoch: u64,
+    /// That epoch's first height.
+    pub first_height: u64,
+    /// The validators.
+    pub validators: Vec<Validator>,
+}
+
+/// Every set the chain had, from genesis.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ValidatorHistory {
+    /// Heights per epoch.
+    pub epoch_blocks: u64,
+    /// The sets, by first epoch, increasing; the first is epoch 0's.
+    pub epochs: Vec<ValidatorEpoch>,
+}
+
+impl ValidatorHistory {
+    /// The history at genesis.
+    pub fn genesis(epoch_blocks: u64, validators: Vec<Validator>) -> Result<Self, String> {
+        let h = ValidatorHistory {
+            epoch_blocks,
+            epochs: vec![ValidatorEpoch {
+                epoch: 0,
+                first_height: 0,
+                validators,
+            }],
+        };
+        h.check()?;
+        Ok(h)
+    }
+
+    /// Checks the whole history.
+    pub fn check(&self) -> Result<(), String> {
+        if !(EPOCH_BLOCKS_MIN..=EPOCH_BLOCKS_MAX).contains(&self.epoch_blocks) {
+            return Err(format!(
+                "epoch_blocks must be {EPOCH_BLOCKS_MIN}..={EPOCH_BLOCKS_MAX}"
+            ));
+        }
+        if self.epochs.first().map(|e| e.epoch) != Some(0) || self.epochs.len() > EPOCHS_KEPT_MAX {
+            return Err("the history starts with epoch 0's set".into());
+        }
+        for pair in self.epochs.windows(2) {
+            if pair[1].epoch <= pair[0].epoch {
+                return Err("the history's epochs must increase".into());
+            }
+        }
+        for e in &self.epochs {
+            if Some(e.first_height) != e.epoch.checked_mul(self.epoch_blocks) {
+                return Err(format!("epoch {} starts at the wrong height", e.epoch));
+            }
+            check_set(&e.validators)?;
+        }
+        Ok(())
+    }
+
+    /// Parses and checks a history (the state's JSON).
+    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+        let h: ValidatorHistory =
+            serde_json::from_slice(bytes).map_err(|e| format!("validator history: {e}"))?;
+        h.check()?;
+        Ok(h)
+    }
+
+    /// The epoch holding `height`.
+    pub fn epoch_of(&self, height: u64) -> u64 {
+        height / self.epoch_blocks
+    }
+
+    /// The last height of `epoch`.
+    pub fn last_height(&self, epoch: u64) -> u64 {
+        epoch
+            .saturating_add(1)
+            .saturating_mul(self.epoch_blocks)
+            .saturating_sub(1)
+    }
+
+    /// The latest epoch whose set is settled once `executed` is: the next
+    /// one as soon as the current epoch's last block is executed.
+    pub fn settled_through(&self, executed: u64) -> u64 {
+        self.epoch_of(executed.saturating_add(1))
+    }
+
+    /// The set of `epoch` (as far as the history knows it).
+    pub fn set_of(&self, epoch: u64) -> &[Validator] {
+        let e = self
+            .epochs
+            .iter()
+            .rev()
+            .find(|e| e.epoch <= epoch)
+            .unwrap_or(&self.epochs[0]);
+        &e.validators
+    }
+
+    /// The set that finalizes `height`.
+    pub fn set_at(&self, height: u64) -> &[Validator] {
+        self.set_of(self.epoch_of(height))
+    }
+
+    /// Changes the set from the epoch after the one holding `height` (the
+    /// block executing the change); returns that epoch's first height.
+    pub fn change(
+        &mut self,
+        height: u64,
+        f: impl FnOnce(&mut Vec<Validator>) -> Result<(), String>,
+    ) -> Result<u64, String> {
+        let next = self.epoch_of(height) + 1;
+        let mut set = self.set_of(next).to_vec();
+        f(&mut set)?;
+        check_set(&set)?;
+        let first_height = next
+            .checked_mul(self.epoch_blocks)
+            .ok_or("the chain ran out of epochs")?;
+        let entry = ValidatorEpoch {
+            epoch: next,
+            first_height,
+            validators: set,
+        };
+        let full = self.epochs.len() >= EPOCHS_KEPT_MAX;
+        match self.epochs.last_mut() {
+            Some(last) if last.epoch == next => *last = entry,
+            _ if full => return Err("the history holds as many sets as it may".into()),
+            _ => self.epochs.push(entry),
+        }
+        Ok(first_height)
+    }
+
+    /// The history as an offline verifier holds it: every set's cosigner
+    /// keys with the height it starts at.
+    pub fn verifier_set(&self, origin: &str) -> Result<ValidatorSet, String> {
+        let keys = |e: &ValidatorEpoch| -> Result<Vec<CosignerKey>, String> {
+            e.validators.iter().map(Validator::cosigner).collect()
+        };
+        let mut set = ValidatorSet::new(origin, keys(&self.epochs[0])?);
+        for e in &self.epochs[1..] {
+            let cosigners = keys(e)?;
+            set.changes.push(crate::cosign::SetChange {
+                from_height: e.first_height,
+                quorum: quorum(cosigners.len()),
+                cosigners,
+            });
+        }
+        Ok(set)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Cosigner;
+    use publica_crypto::Keypair;
+
+    pub(crate) fn validator(i: u8) -> Validator {
+        let consensus = Keypair::from_seed([i; 32]).account();
+        let cosigner =
+            Cosigner::new(&format!("v{i}.example"), Keypair::from_seed([i ^ 0x80; 32])).unwrap();
+        Validator {
+            name: format!("v{i}"),
+            consensus_key: consensus.to_string(),
+            cosigner_key: cosigner.key().to_vkey(),
+            address: format!("127.0.0.1:{}", 26000 + u16::from(i)),
+        }
+    }
+
+    #[test]
+    fn changes_take_effect_in_the_next_epoch() {
+        let mut h = ValidatorHistory::genesis(10, (0..4).map(validator).collect()).unwrap();
+        assert_eq!(h.epoch_of(9), 0);
+        assert_eq!(h.epoch_of(10), 1);
+        assert_eq!(h.last_height(0), 9);
+        assert_eq!(h.settled_through(8), 0);
+        assert_eq!(h.settled_through(9), 1);
+        // Executed in epoch 0's last block: epoch 1 has it.
+        assert_eq!(
+            h.change(9, |s| {
+                s.push(validator(4));
+                Ok(())
+            }),
+            Ok(10)
+        );
+        assert_eq!(h.set_at(9).len(), 4);
+        assert_eq!(h.set_at(10).len(), 5);
+        // Two changes in one epoch make one entry.
+        assert_eq!(
+            h.change(12, |s| {
+                s.remove(0);
+                Ok(())
+            }),
+            Ok(20)
+        );
+        assert_eq!(
+            h.change(13, |s| {
+                s.remove(0);
+                Ok(())
+            }),
+            Ok(20)
+        );
+        assert_eq!(h.epochs.len(), 3);
+        assert_eq!(h.set_at(25).len(), 3);
+        assert_eq!(h.set_at(1_000).len(), 3);
+        assert_eq!(
+            ValidatorHistory::parse(&serde_json::to_vec(&h).unwrap()),
+            Ok(h.clone())
+        );
+        let vs = h.verifier_set("o.example/log").unwrap();
+        assert_eq!(vs.set_at(9).0.len(), 4);
+        assert_eq!(vs.set_at(10).0.len(), 5);
+        assert_eq!(vs.set_at(20).0.len(), 3);
+        assert_eq!(crate::ValidatorSet::parse(&vs.to_json()).unwrap(), vs);
+    }
+
+    #[test]
+    fn bad_sets_and_histories_are_refused() {
+        let mut h = ValidatorHistory::genesis(10, (0..4).map(validator).collect()).unwrap();
+        let dup = |f: fn(&mut Validator)| {
+            let mut v = validator(9);
+            f(&mut v);
+            v
+        };
+        for v in [
+            dup(|v| v.name = "v0".into()),
+            dup(|v| v.consensus_key = validator(1).consensus_key),
+            dup(|v| v.address = "127.0.0.1:26002".into()),
+            dup(|v| v.cosigner_key = validator(2).cosigner_key),
+            dup(|v| v.name = "Bad Name".into()),
+            dup(|v| v.consensus_key = "00".repeat(32)),
+            dup(|v| v.consensus_key = "zz".repeat(32)),
+            dup(|v| v.address = "somewhere".into()),
+            dup(|v| v.cosigner_key = "junk".into()),
+        ] {
+            assert!(
+                h.change(3, |s| {
+                    s.push(v.clone());
+                    Ok(())
+                })
+                .is_err(),
+                "{v:?}"
+            );
+        }
+        assert!(h
+            .change(3, |s| {
+                s.clear();
+                Ok(())
+            })
+            .is_err());
+        assert_eq!(h.epochs.len(), 1, "refused changes leave no trace");
+        assert!(ValidatorHistory::genesis(3, vec![validator(0)]).is_err());
+        let mut bad = h.clone();
+        bad.epochs[0].first_height = 1;
+        assert!(bad.check().is_err());
+    }
+}
