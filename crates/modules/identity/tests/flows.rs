@@ -474,3 +474,111 @@ fn guardians_recover_a_lost_key_unless_the_owner_vetoes() {
     );
     c.check_replay();
 }
+
+/// A validator entry as governance names it.
+fn validator(i: u8) -> Value {
+    let cosigner = publica_log::Cosigner::new(
+        &format!("v{i}.example"),
+        Keypair::from_seed([0x90 + i; 32]),
+    )
+    .unwrap();
+    json!({
+        "name": format!("v{i}"),
+        "consensus_key": Keypair::from_seed([0xa0 + i; 32]).account(),
+        "cosigner_key": cosigner.key().to_vkey(),
+        "address": format!("127.0.0.1:{}", 26_000 + u16::from(i)),
+    })
+}
+
+#[test]
+fn validator_sets_change_by_governance_from_the_next_epoch() {
+    let k = keys(3);
+    let (a, b, stranger) = (&k[0], &k[1], &k[2]);
+    // A single-node chain has no set to change.
+    let mut dev = Chain::new(two_agencies(&[a], &[b], 1, 1));
+    assert_eq!(
+        dev.call(
+            a,
+            "propose",
+            json!({"as_agency": "city", "action": {"kind": "add_validator", "validator": validator(5)}})
+        ),
+        Err("identity.no_validator_set".into())
+    );
+    // A network: four validators, epochs of 4 heights, both agencies
+    // approve chain-wide acts.
+    let mut g = two_agencies(&[a], &[b], 1, 2);
+    g.validators = Some(publica_identity::genesis::GenesisValidators {
+        epoch_blocks: 4,
+        set: (0..4)
+            .map(|i| serde_json::from_value(validator(i)).unwrap())
+            .collect(),
+    });
+    g.validate().unwrap();
+    let mut c = Chain::new(g);
+    let sets = |c: &Chain| c.get("identity/validators").unwrap();
+    let propose = |c: &mut Chain, action: Value| {
+        c.call(a, "propose", json!({"as_agency": "city", "action": action}))
+    };
+    // Bad entries are refused when proposed.
+    let mut dup = validator(7);
+    dup["address"] = validator(1)["address"].clone();
+    let mut bad_key = validator(7);
+    bad_key["consensus_key"] = json!("00".repeat(32));
+    for (action, code) in [
+        (json!({"kind": "add_validator", "validator": validator(2)}), "identity.invalid_validator"),
+        (json!({"kind": "add_validator", "validator": dup}), "identity.invalid_validator"),
+        (json!({"kind": "add_validator", "validator": bad_key}), "identity.invalid_validator"),
+        (json!({"kind": "remove_validator", "name": "v9"}), "identity.unknown_validator"),
+    ] {
+        assert_eq!(propose(&mut c, action), Err(code.into()));
+    }
+    assert_eq!(
+        c.call(
+            stranger,
+            "propose",
+            json!({"as_agency": "city", "action": {"kind": "remove_validator", "name": "v0"}})
+        ),
+        Err("auth.unauthorized".into())
+    );
+    // Proposed, then approved by the ministry: executed at that height,
+    // the set changes from the next epoch's first height.
+    assert_eq!(
+        propose(&mut c, json!({"kind": "add_validator", "validator": validator(4)})),
+        Ok(())
+    );
+    assert_eq!(sets(&c)["epochs"].as_array().unwrap().len(), 1, "not yet");
+    assert_eq!(
+        c.call(b, "approve", json!({"as_agency": "ministry", "proposal": 1})),
+        Ok(())
+    );
+    let executed_at = c.0.height();
+    let s = sets(&c);
+    let next = &s["epochs"][1];
+    assert_eq!(next["epoch"], executed_at / 4 + 1);
+    assert_eq!(next["first_height"], (executed_at / 4 + 1) * 4);
+    assert_eq!(next["validators"].as_array().unwrap().len(), 5);
+    assert_eq!(s["epochs"][0]["validators"].as_array().unwrap().len(), 4);
+    // A second change builds on the first (in the same epoch it amends
+    // that entry).
+    assert_eq!(
+        propose(&mut c, json!({"kind": "remove_validator", "name": "v0"})),
+        Ok(())
+    );
+    assert_eq!(
+        c.call(b, "approve", json!({"as_agency": "ministry", "proposal": 2})),
+        Ok(())
+    );
+    let s = sets(&c);
+    if c.0.height() / 4 == executed_at / 4 {
+        assert_eq!(s["epochs"].as_array().unwrap().len(), 2);
+    }
+    let last = s["epochs"].as_array().unwrap().last().unwrap().clone();
+    let names: Vec<&str> = last["validators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["v1", "v2", "v3", "v4"]);
+    c.check_replay();
+}
