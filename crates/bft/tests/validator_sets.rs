@@ -6,6 +6,8 @@
 //! genesis validator, and the chain goes on with two of the five down,
 //! which only the smaller set allows. Every final checkpoint opens offline
 //! against the set of its height, and all validators agree on every block.
+//! A stopped validator restarted epochs later catches up across the
+//! switches and votes again.
 
 use commonware_runtime::{deterministic, Clock, Runner as _};
 use publica_bft::sim::{finality, link, validator, validator_keys, SimNetwork, ORIGIN};
@@ -300,6 +302,41 @@ fn governance_adds_and_removes_validators_at_epoch_boundaries() {
                 .with_finality(|f| f.final_checkpoint(last).cloned())
                 .unwrap();
             assert!(verifier.open_at(&note, 1).is_err());
+
+            // Validator 1 restarts from its storage, epochs later: it
+            // catches up across the switches and votes again (with 2
+            // stopped, 3 of the 4 need it).
+            handles[1] = Some(net.spawn_validator(&context, 1, apps[1].clone()));
+            let top = apps[2].with_ledger(Ledger::height);
+            until(
+                &context,
+                &apps,
+                &[1, 2, 3, 4],
+                Duration::from_secs(120),
+                "validator 1 back",
+                |l| l.height() >= top + 2,
+            )
+            .await;
+            handles[2].take().unwrap().abort();
+            let h = apps[3].with_ledger(Ledger::height);
+            until(
+                &context,
+                &apps,
+                &[1, 3, 4],
+                Duration::from_secs(120),
+                "the 4-set without 2",
+                |l| l.height() >= h + EPOCH_BLOCKS,
+            )
+            .await;
+            let top = [1, 3, 4]
+                .iter()
+                .map(|&i| apps[i].with_ledger(Ledger::height))
+                .min()
+                .unwrap();
+            for h in 1..=top {
+                let a = apps[1].with_ledger(|l| l.header_hash(h));
+                assert_eq!(a, apps[3].with_ledger(|l| l.header_hash(h)), "height {h}");
+            }
             drop(handles);
         });
     }

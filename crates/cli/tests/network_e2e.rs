@@ -108,6 +108,9 @@ fn four_validators_survive_a_kill_and_agree_on_every_block() {
         CHAIN,
         "--base-port",
         &base.to_string(),
+        // Short epochs: the kill and the restart cross epoch switches.
+        "--epoch-blocks",
+        "8",
     ]);
     assert_eq!(init["validators"].as_array().unwrap().len(), N);
     let mut nodes: Vec<Option<TestNode>> = (0..N).map(|i| Some(start(&dir, i))).collect();

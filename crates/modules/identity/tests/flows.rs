@@ -477,11 +477,9 @@ fn guardians_recover_a_lost_key_unless_the_owner_vetoes() {
 
 /// A validator entry as governance names it.
 fn validator(i: u8) -> Value {
-    let cosigner = publica_log::Cosigner::new(
-        &format!("v{i}.example"),
-        Keypair::from_seed([0x90 + i; 32]),
-    )
-    .unwrap();
+    let cosigner =
+        publica_log::Cosigner::new(&format!("v{i}.example"), Keypair::from_seed([0x90 + i; 32]))
+            .unwrap();
     json!({
         "name": format!("v{i}"),
         "consensus_key": Keypair::from_seed([0xa0 + i; 32]).account(),
@@ -525,10 +523,22 @@ fn validator_sets_change_by_governance_from_the_next_epoch() {
     let mut bad_key = validator(7);
     bad_key["consensus_key"] = json!("00".repeat(32));
     for (action, code) in [
-        (json!({"kind": "add_validator", "validator": validator(2)}), "identity.invalid_validator"),
-        (json!({"kind": "add_validator", "validator": dup}), "identity.invalid_validator"),
-        (json!({"kind": "add_validator", "validator": bad_key}), "identity.invalid_validator"),
-        (json!({"kind": "remove_validator", "name": "v9"}), "identity.unknown_validator"),
+        (
+            json!({"kind": "add_validator", "validator": validator(2)}),
+            "identity.invalid_validator",
+        ),
+        (
+            json!({"kind": "add_validator", "validator": dup}),
+            "identity.invalid_validator",
+        ),
+        (
+            json!({"kind": "add_validator", "validator": bad_key}),
+            "identity.invalid_validator",
+        ),
+        (
+            json!({"kind": "remove_validator", "name": "v9"}),
+            "identity.unknown_validator",
+        ),
     ] {
         assert_eq!(propose(&mut c, action), Err(code.into()));
     }
@@ -543,12 +553,19 @@ fn validator_sets_change_by_governance_from_the_next_epoch() {
     // Proposed, then approved by the ministry: executed at that height,
     // the set changes from the next epoch's first height.
     assert_eq!(
-        propose(&mut c, json!({"kind": "add_validator", "validator": validator(4)})),
+        propose(
+            &mut c,
+            json!({"kind": "add_validator", "validator": validator(4)})
+        ),
         Ok(())
     );
     assert_eq!(sets(&c)["epochs"].as_array().unwrap().len(), 1, "not yet");
     assert_eq!(
-        c.call(b, "approve", json!({"as_agency": "ministry", "proposal": 1})),
+        c.call(
+            b,
+            "approve",
+            json!({"as_agency": "ministry", "proposal": 1})
+        ),
         Ok(())
     );
     let executed_at = c.0.height();
@@ -565,7 +582,11 @@ fn validator_sets_change_by_governance_from_the_next_epoch() {
         Ok(())
     );
     assert_eq!(
-        c.call(b, "approve", json!({"as_agency": "ministry", "proposal": 2})),
+        c.call(
+            b,
+            "approve",
+            json!({"as_agency": "ministry", "proposal": 2})
+        ),
         Ok(())
     );
     let s = sets(&c);
