@@ -234,6 +234,17 @@ fn nodes_execute_the_bft_chain_and_a_reopened_node_catches_up() {
                 let json = serde_json::to_value(&*r).unwrap();
                 verify_receipt_with(&json, Trust::Validators(&set), None)
                     .expect("a receipt final under the validator set");
+                // The checkpoint's block picks the set: never one before
+                // the transaction's own block.
+                let at = json["checkpoint_height"]
+                    .as_u64()
+                    .expect("a network receipt");
+                assert!(at >= json["block_height"].as_u64().unwrap());
+                for bad in [json!(0), json!("7"), json!(-1)] {
+                    let mut forged = json.clone();
+                    forged["checkpoint_height"] = bad;
+                    assert!(verify_receipt_with(&forged, Trust::Validators(&set), None).is_err());
+                }
             }
         }
         for h in &handles {

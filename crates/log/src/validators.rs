@@ -340,6 +340,36 @@ mod tests {
     }
 
     #[test]
+    fn verifier_files_with_changes_refuse_disorder() {
+        let mut h = ValidatorHistory::genesis(10, (0..4).map(validator).collect()).unwrap();
+        h.change(5, |s| {
+            s.push(validator(4));
+            Ok(())
+        })
+        .unwrap();
+        h.change(15, |s| {
+            s.remove(0);
+            Ok(())
+        })
+        .unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&h.verifier_set("o.example/log").unwrap().to_json()).unwrap();
+        assert_eq!(json["changes"][0]["from_height"], 10);
+        assert_eq!(json["changes"][1]["from_height"], 20);
+        for bad in [
+            |j: &mut serde_json::Value| j["changes"][1]["from_height"] = 10.into(),
+            |j: &mut serde_json::Value| j["changes"][0]["from_height"] = 0.into(),
+            |j: &mut serde_json::Value| j["changes"][0]["quorum"] = 2.into(),
+            |j: &mut serde_json::Value| j["changes"][0]["cosigners"] = serde_json::json!([]),
+            |j: &mut serde_json::Value| j["changes"] = serde_json::json!({}),
+        ] {
+            let mut j = json.clone();
+            bad(&mut j);
+            assert!(crate::ValidatorSet::parse(&j.to_string()).is_err(), "{j}");
+        }
+    }
+
+    #[test]
     fn bad_sets_and_histories_are_refused() {
         let mut h = ValidatorHistory::genesis(10, (0..4).map(validator).collect()).unwrap();
         let dup = |f: fn(&mut Validator)| {
