@@ -26,7 +26,7 @@ use commonware_cryptography::{
 };
 use commonware_p2p::{
     utils::mux::{Builder as _, Muxer},
-    Blocker, Channel, Provider, Receiver, Sender,
+    Blocker, Channel, Message, Provider, Receiver, Sender,
 };
 use commonware_parallel::Sequential;
 use commonware_runtime::{buffer::paged::CacheRef, Clock, Handle, Metrics, Spawner, Storage};
@@ -34,14 +34,24 @@ use commonware_storage::archive::immutable;
 use commonware_utils::{vec::NonEmptyVec, NZDuration, NZUsize, NZU16, NZU64};
 use publica_log::ValidatorHistory;
 use rand_core::CryptoRng;
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 /// Signing namespace of consensus messages (the chain id is appended, so
 /// votes of one chain never count on another).
 pub const NAMESPACE: &[u8] = b"publica/bft/v1";
-/// How often the orchestrator looks for a new epoch, peers and hints.
-const ORCHESTRATOR_TICK: Duration = Duration::from_millis(50);
+/// How often the orchestrator looks for a new epoch (its other checks run
+/// every [`SLOW_TICKS`] ticks).
+const ORCHESTRATOR_TICK: Duration = Duration::from_millis(5);
+/// How long after an epoch ends its journal is removed (its aborted
+/// engine's tasks are gone by then).
+const JOURNAL_GRACE: Duration = Duration::from_secs(10);
+/// Ticks between the orchestrator's peer and catch-up checks.
+const SLOW_TICKS: u64 = 20;
+/// Messages of the next epoch kept per channel until this validator
+/// enters it (they arrive while it still executes the boundary block).
+const EARLY_KEPT: usize = 4_096;
 /// How far behind its peers (in heights) a validator asks them for the
 /// final block it is missing, rather than waiting for consensus traffic.
 const BEHIND_HINT: u64 = 8;
@@ -236,8 +246,8 @@ pub async fn start<E, P, B, S, R, X>(
         epocher,
     );
 
-    // One sub-channel per epoch on each consensus channel; votes for an
-    // epoch this validator does not run (yet) come out of the backup.
+    // One sub-channel per epoch on each consensus channel; messages for an
+    // epoch this validator does not run (yet) come out of the backups.
     let (votes_mux, mut votes, mut votes_backup) = Muxer::builder(
         context.child("votes_mux"),
         channels.votes.0,
@@ -246,17 +256,21 @@ pub async fn start<E, P, B, S, R, X>(
     .with_backup()
     .build();
     votes_mux.start();
-    let (certificates_mux, mut certificates) = Muxer::new(
+    let (certificates_mux, mut certificates, mut certificates_backup) = Muxer::builder(
         context.child("certificates_mux"),
         channels.certificates.0,
         channels.certificates.1,
-    );
+    )
+    .with_backup()
+    .build();
     certificates_mux.start();
-    let (resolving_mux, mut resolving) = Muxer::new(
+    let (resolving_mux, mut resolving, mut resolving_backup) = Muxer::builder(
         context.child("resolving_mux"),
         channels.resolving.0,
         channels.resolving.1,
-    );
+    )
+    .with_backup()
+    .build();
     resolving_mux.start();
 
     let blocker = id.blocker;
@@ -271,25 +285,53 @@ pub async fn start<E, P, B, S, R, X>(
             let mut entered: Option<u64> = None;
             let mut tracked: Vec<(PublicKey, SocketAddr)> = Vec::new();
             let mut track_id = 0u64;
+            let mut ticks = 0u64;
+            // Messages of the epoch about to start, per channel (votes,
+            // certificates, resolver), replayed to its engine.
+            let mut early: [Early; 3] = Default::default();
+            // Ended epochs whose journals go after a grace period.
+            let mut retired: VecDeque<(u64, std::time::SystemTime)> = VecDeque::new();
             loop {
                 commonware_macros::select! {
                     msg = votes_backup.recv() => {
-                        let Some((their_epoch, (from, _))) = msg else { return };
+                        let Some((their_epoch, (from, raw))) = msg else { return };
                         // Someone votes in a later epoch: this validator
                         // lacks the final blocks that lead there.
                         let ours = epochs.settled_through();
-                        if their_epoch > ours {
+                        if their_epoch > ours + 1 {
                             marshal_mailbox.hint_finalized(
                                 Height::new(epochs.last_height(ours)),
-                                NonEmptyVec::new(from),
+                                NonEmptyVec::new(from.clone()),
                             );
                         }
+                        early[0].keep(their_epoch, ours, entered, (from, raw));
+                    },
+                    msg = certificates_backup.recv() => {
+                        let Some((their_epoch, m)) = msg else { return };
+                        early[1].keep(their_epoch, epochs.settled_through(), entered, m);
+                    },
+                    msg = resolving_backup.recv() => {
+                        let Some((their_epoch, m)) = msg else { return };
+                        early[2].keep(their_epoch, epochs.settled_through(), entered, m);
                     },
                     _ = ctx.sleep(ORCHESTRATOR_TICK) => {
+                        ticks += 1;
                         let target = epochs.settled_through();
                         if entered != Some(target) {
                             if let Some(old) = running.take() {
                                 old.abort();
+                            }
+                            // Votes of ended epochs are never needed again
+                            // (a validator never re-enters one): their
+                            // journals go once their engines are surely
+                            // gone (at start: the ones a crash between
+                            // switches may have left).
+                            let now = ctx.current();
+                            match entered {
+                                Some(previous) => retired.push_back((previous, now)),
+                                None => retired.extend(
+                                    (target.saturating_sub(2)..target).map(|e| (e, now)),
+                                ),
                             }
                             if let Some(participants) = epochs.participants(target) {
                                 let scheme = ed25519::Scheme::signer(
@@ -354,13 +396,40 @@ pub async fn start<E, P, B, S, R, X>(
                                         tracing::error!(epoch = target, "cannot open the epoch's channels");
                                         return;
                                     };
-                                    running = Some(engine.start(v, c, r));
+                                    // What reached the backups before the
+                                    // sub-channels opened (this task was
+                                    // busy here) belongs to the new engine.
+                                    while let Ok((e, m)) = votes_backup.try_recv() {
+                                        early[0].keep(e, target, entered, m);
+                                    }
+                                    while let Ok((e, m)) = certificates_backup.try_recv() {
+                                        early[1].keep(e, target, entered, m);
+                                    }
+                                    while let Ok((e, m)) = resolving_backup.try_recv() {
+                                        early[2].keep(e, target, entered, m);
+                                    }
+                                    let [ev, ec, er] = &mut early;
+                                    running = Some(engine.start(
+                                        (v.0, ev.replay(target, v.1)),
+                                        (c.0, ec.replay(target, c.1)),
+                                        (r.0, er.replay(target, r.1)),
+                                    ));
                                     tracing::info!(epoch = target, "entered epoch as a validator");
                                 } else {
                                     tracing::info!(epoch = target, "not in this epoch's validator set: following");
                                 }
                             }
                             entered = Some(target);
+                        }
+                        if !ticks.is_multiple_of(SLOW_TICKS) {
+                            continue;
+                        }
+                        while let Some((epoch, at)) = retired.front().copied() {
+                            if ctx.current() < at + JOURNAL_GRACE {
+                                break;
+                            }
+                            retired.pop_front();
+                            let _ = ctx.remove(&format!("{prefix}-simplex-{epoch}"), None).await;
                         }
                         if let Some(track) = track.as_mut() {
                             let peers = epochs.peers();
@@ -389,4 +458,65 @@ pub async fn start<E, P, B, S, R, X>(
     context
         .child("cosign")
         .spawn(move |ctx| run_gossip(ctx, gossip_app, tx, rx));
+}
+
+/// Messages of one channel for the epoch about to start.
+#[derive(Default)]
+struct Early {
+    epoch: u64,
+    kept: VecDeque<Message<PublicKey>>,
+}
+
+impl Early {
+    /// Keeps `m` if it is for the next epoch (settled or about to be, and
+    /// not entered yet); older ones are dropped.
+    fn keep(&mut self, epoch: u64, settled: u64, entered: Option<u64>, m: Message<PublicKey>) {
+        let ahead = entered.is_none_or(|e| epoch > e);
+        if !ahead || epoch < settled || epoch > settled + 1 {
+            return;
+        }
+        if epoch != self.epoch {
+            self.epoch = epoch;
+            self.kept.clear();
+        }
+        if self.kept.len() == EARLY_KEPT {
+            self.kept.pop_front();
+        }
+        self.kept.push_back(m);
+    }
+
+    /// `inner`, after the messages kept for `epoch`.
+    fn replay<R: Receiver<PublicKey = PublicKey>>(&mut self, epoch: u64, inner: R) -> Replayed<R> {
+        let early = if self.epoch == epoch {
+            std::mem::take(&mut self.kept)
+        } else {
+            VecDeque::new()
+        };
+        self.kept.clear();
+        Replayed { early, inner }
+    }
+}
+
+/// A sub-channel's receiver that first yields what arrived before it was
+/// opened.
+#[derive(Debug)]
+struct Replayed<R: Receiver> {
+    early: VecDeque<Message<R::PublicKey>>,
+    inner: R,
+}
+
+impl<R: Receiver> Receiver for Replayed<R> {
+    type Error = R::Error;
+    type PublicKey = R::PublicKey;
+
+    async fn recv(&mut self) -> Result<Message<R::PublicKey>, R::Error> {
+        match self.early.pop_front() {
+            Some(m) => Ok(m),
+            None => self.inner.recv().await,
+        }
+    }
+
+    fn capacity(&self) -> std::num::NonZeroUsize {
+        self.inner.capacity()
+    }
 }

@@ -20,6 +20,9 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 
+/// Epoch schemes kept built.
+const SCHEMES_KEPT: usize = 16;
+
 /// The sets this validator knows, shared by its engine parts.
 #[derive(Clone)]
 pub struct Epochs {
@@ -162,11 +165,12 @@ impl Provider for Epochs {
             ed25519::Scheme::signer(&self.namespace, participants.clone(), self.me.clone())
                 .unwrap_or_else(|| ed25519::Scheme::verifier(&self.namespace, participants));
         let scoped = Scoped::scheme(Arc::new(scheme));
-        self.inner
-            .write()
-            .expect("epochs lock")
-            .schemes
-            .insert(epoch, scoped.clone());
+        let mut k = self.inner.write().expect("epochs lock");
+        k.schemes.insert(epoch, scoped.clone());
+        // Older epochs are rarely asked again; they are rebuilt if so.
+        while k.schemes.len() > SCHEMES_KEPT {
+            k.schemes.pop_first();
+        }
         Some(scoped)
     }
 }

@@ -184,6 +184,22 @@ fn governance_adds_and_removes_validators_at_epoch_boundaries() {
                 |l| l.height() >= 3,
             )
             .await;
+            // Epoch switches cost no leader timeout each (1 s: ten of them
+            // would take 16 s or more here).
+            let started = context.current();
+            let h = apps[0].with_ledger(Ledger::height);
+            until(
+                &context,
+                &apps,
+                &genesis_set,
+                Duration::from_secs(60),
+                "ten epoch switches",
+                |l| l.height() >= h + 10 * EPOCH_BLOCKS,
+            )
+            .await;
+            let took = context.current().duration_since(started).unwrap();
+            eprintln!("ten epochs in {took:?}");
+            assert!(took < Duration::from_secs(12), "ten epochs took {took:?}");
 
             // Add validator 4.
             let added_from = change_set(
