@@ -37,8 +37,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Most validators a network connects (sets are tracked up to this size).
-pub const NETWORK_VALIDATORS_MAX: usize = 32;
+/// Most validators a network connects: two full sets (the current one
+/// and the next, while a change is pending).
+pub const NETWORK_VALIDATORS_MAX: usize = 2 * publica_log::validators::SET_MAX;
 /// Most transactions in one relayed batch.
 pub const RELAY_BATCH_TXS_MAX: usize = 2_000;
 /// Target size of one relayed batch (it is sent once it is this big).

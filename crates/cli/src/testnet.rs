@@ -21,15 +21,15 @@ use std::sync::Arc;
 
 /// Newest evidence records shown on the status page.
 const EVIDENCE_SHOWN: usize = 100;
-/// Most validators in one network.
-pub const VALIDATORS_MAX: usize = 100;
+/// Most validators in one network's genesis set.
+pub const VALIDATORS_MAX: usize = publica_log::validators::SET_MAX;
 
 #[derive(Subcommand, Debug)]
 pub enum TestnetCmd {
     /// Write a local N-validator network: genesis, network file, keys and
     /// one config per validator (docs/operations.md).
     Init {
-        /// How many validators (1..=100; 4 tolerates one faulty).
+        /// How many validators (1..=16; 4 tolerates one faulty).
         #[arg(long, default_value_t = 4)]
         validators: usize,
         /// Directory to create (must not exist or be empty).
@@ -309,12 +309,12 @@ pub struct InitPlan {
 /// `publica testnet init`.
 pub fn init(plan: InitPlan, out: &Path, chain_id: &str) -> Result<()> {
     let (n, host, base) = (plan.validators, plan.host, plan.base_port);
-    let max = publica_bft::network::NETWORK_VALIDATORS_MAX;
+    let max = publica_log::validators::SET_MAX;
     if !(1..=max).contains(&n) {
         bail!("--validators must be 1..={max}");
     }
-    if n + plan.spares > max {
-        bail!("--validators plus --spares must be at most {max}");
+    if plan.spares > max {
+        bail!("--spares must be at most {max}");
     }
     let total = n + plan.spares;
     if !(publica_log::validators::EPOCH_BLOCKS_MIN..=publica_log::validators::EPOCH_BLOCKS_MAX)

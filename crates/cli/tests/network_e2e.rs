@@ -313,18 +313,10 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
         let a = os(v);
         fails(&a.iter().map(|s| s.as_os_str()).collect::<Vec<_>>())
     };
-    assert!(refuse(&["testnet", "init", "--validators", "0", "--out", d]).contains("1..=32"));
-    let e = refuse(&[
-        "testnet",
-        "init",
-        "--validators",
-        "30",
-        "--spares",
-        "3",
-        "--out",
-        d,
-    ]);
-    assert!(e.contains("--spares must be at most 32"), "{e}");
+    assert!(refuse(&["testnet", "init", "--validators", "0", "--out", d]).contains("1..=16"));
+    assert!(refuse(&["testnet", "init", "--validators", "17", "--out", d]).contains("1..=16"));
+    let e = refuse(&["testnet", "init", "--spares", "17", "--out", d]);
+    assert!(e.contains("--spares must be at most 16"), "{e}");
     let e = refuse(&["testnet", "init", "--epoch-blocks", "2", "--out", d]);
     assert!(e.contains("--epoch-blocks must be 4.."), "{e}");
     assert!(

@@ -9,12 +9,16 @@
 //! long: epoch `e` holds heights `e * epoch_blocks ..= (e + 1) *
 //! epoch_blocks - 1` (height 0, genesis, is in epoch 0).
 
-use crate::cosign::{quorum, CosignerKey, ValidatorSet, VALIDATORS_MAX};
+use crate::cosign::{quorum, CosignerKey, ValidatorSet};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
 /// Where the identity module keeps the history (ledger state key).
 pub const VALIDATORS_KEY: &[u8] = b"identity/validators";
+/// Most validators in one set: every validator talks to every other,
+/// and while a change is pending each connects to two sets (the network
+/// layer is sized for twice this).
+pub const SET_MAX: usize = 16;
 /// Fewest heights per epoch (tests use short epochs).
 pub const EPOCH_BLOCKS_MIN: u64 = 4;
 /// Most heights per epoch.
@@ -100,10 +104,8 @@ impl Validator {
 /// Checks a set: its size, every member, and that no name, key or address
 /// is used twice.
 pub fn check_set(set: &[Validator]) -> Result<(), String> {
-    if !(1..=VALIDATORS_MAX).contains(&set.len()) {
-        return Err(format!(
-            "a validator set holds 1..={VALIDATORS_MAX} validators"
-        ));
+    if !(1..=SET_MAX).contains(&set.len()) {
+        return Err(format!("a validator set holds 1..={SET_MAX} validators"));
     }
     let mut seen = std::collections::HashSet::new();
     for v in set {
@@ -405,6 +407,16 @@ mod tests {
             .is_err());
         assert_eq!(h.epochs.len(), 1, "refused changes leave no trace");
         assert!(ValidatorHistory::genesis(3, vec![validator(0)]).is_err());
+        // Every validator talks to every other: sets stay small.
+        let mut full =
+            ValidatorHistory::genesis(10, (0..SET_MAX as u8).map(validator).collect()).unwrap();
+        assert!(full
+            .change(3, |s| {
+                s.push(validator(SET_MAX as u8));
+                Ok(())
+            })
+            .unwrap_err()
+            .contains("1..=16"));
         let mut bad = h.clone();
         bad.epochs[0].first_height = 1;
         assert!(bad.check().is_err());
