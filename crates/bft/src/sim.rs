@@ -38,6 +38,15 @@ const LABELS: [&str; 10] = [
     "validator_9",
 ];
 
+/// The seeds a scenario runs under: 1..=`count`, or only the one in
+/// `PUBLICA_SIM_SEED` (to replay a failing run).
+pub fn seeds(count: u64) -> Vec<u64> {
+    match std::env::var("PUBLICA_SIM_SEED") {
+        Ok(s) => vec![s.parse().expect("PUBLICA_SIM_SEED is a number")],
+        Err(_) => (1..=count).collect(),
+    }
+}
+
 /// A link of the simulated network.
 pub fn link(latency_ms: u64, jitter_ms: u64) -> Link {
     Link {

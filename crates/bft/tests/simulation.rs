@@ -29,10 +29,7 @@ const N: usize = 4;
 
 /// Seeds 1..=8, or only `PUBLICA_SIM_SEED` (to replay a failing one).
 fn seeds() -> Vec<u64> {
-    match std::env::var("PUBLICA_SIM_SEED") {
-        Ok(s) => vec![s.parse().expect("PUBLICA_SIM_SEED is a number")],
-        Err(_) => (1..=8).collect(),
-    }
+    publica_bft::sim::seeds(8)
 }
 
 /// A deterministic runtime for `seed` (virtual time, at most 10 minutes).

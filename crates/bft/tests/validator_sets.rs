@@ -23,14 +23,6 @@ const CHAIN: &str = "publica-sim-sets";
 /// Heights per epoch: short, so the run crosses many epoch boundaries.
 const EPOCH_BLOCKS: u64 = 8;
 
-/// Seeds 1..=4, or only `PUBLICA_SIM_SEED`.
-fn seeds() -> Vec<u64> {
-    match std::env::var("PUBLICA_SIM_SEED") {
-        Ok(s) => vec![s.parse().expect("PUBLICA_SIM_SEED is a number")],
-        Err(_) => (1..=4).collect(),
-    }
-}
-
 fn admin(i: usize) -> Keypair {
     Keypair::from_seed([0x40 + i as u8; 32])
 }
@@ -86,6 +78,22 @@ async fn until(
         assert!(context.current() < deadline, "{what}: heights {heights:?}");
         context.sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The validators `who` finalize `blocks` more heights.
+async fn goes_on(
+    context: &deterministic::Context,
+    apps: &[PublicaApp],
+    who: &[usize],
+    blocks: u64,
+    what: &str,
+) {
+    let h = apps[who[0]].with_ledger(Ledger::height);
+    let limit = Duration::from_secs(120);
+    until(context, apps, who, limit, what, |l| {
+        l.height() >= h + blocks
+    })
+    .await;
 }
 
 /// The executed status of every transaction signed by `signer` so far.
@@ -151,7 +159,7 @@ async fn change_set(
 
 #[test]
 fn governance_adds_and_removes_validators_at_epoch_boundaries() {
-    for seed in seeds() {
+    for seed in publica_bft::sim::seeds(4) {
         eprintln!("seed {seed} (PUBLICA_SIM_SEED={seed} replays it)");
         let runner = deterministic::Runner::new(
             deterministic::Config::new()
@@ -223,14 +231,12 @@ fn governance_adds_and_removes_validators_at_epoch_boundaries() {
             .await;
             // Validator 0 stops: 4 of the 5 must vote, so validator 4 does.
             handles[0].take().unwrap().abort();
-            let h = apps[1].with_ledger(Ledger::height);
-            until(
+            goes_on(
                 &context,
                 &apps,
                 &[1, 2, 3, 4],
-                Duration::from_secs(120),
+                2 * EPOCH_BLOCKS,
                 "the 5-set without 0",
-                |l| l.height() >= h + 2 * EPOCH_BLOCKS,
             )
             .await;
 
@@ -255,15 +261,13 @@ fn governance_adds_and_removes_validators_at_epoch_boundaries() {
             // Validator 1 stops too: in the 4-set, 3 of 4 still finalize
             // (in the 5-set, 3 of 5 could not).
             handles[1].take().unwrap().abort();
-            let h = apps[2].with_ledger(Ledger::height);
             let rest = [2, 3, 4];
-            until(
+            goes_on(
                 &context,
                 &apps,
                 &rest,
-                Duration::from_secs(120),
+                2 * EPOCH_BLOCKS,
                 "the 4-set without 1",
-                |l| l.height() >= h + 2 * EPOCH_BLOCKS,
             )
             .await;
 
@@ -334,14 +338,12 @@ fn governance_adds_and_removes_validators_at_epoch_boundaries() {
             )
             .await;
             handles[2].take().unwrap().abort();
-            let h = apps[3].with_ledger(Ledger::height);
-            until(
+            goes_on(
                 &context,
                 &apps,
                 &[1, 3, 4],
-                Duration::from_secs(120),
+                EPOCH_BLOCKS,
                 "the 4-set without 2",
-                |l| l.height() >= h + EPOCH_BLOCKS,
             )
             .await;
             let top = [1, 3, 4]

@@ -97,21 +97,8 @@ fn four_validators_survive_a_kill_and_agree_on_every_block() {
     let tmp = tempfile::tempdir().unwrap();
     let dir: PathBuf = tmp.path().join("net");
     let base = free_ports();
-    let init = run_ok(&[
-        "testnet",
-        "init",
-        "--validators",
-        "4",
-        "--out",
-        dir.to_str().unwrap(),
-        "--chain-id",
-        CHAIN,
-        "--base-port",
-        &base.to_string(),
-        // Short epochs: the kill and the restart cross epoch switches.
-        "--epoch-blocks",
-        "8",
-    ]);
+    // Short epochs: the kill and the restart cross epoch switches.
+    let init = init_network(&dir, base, &["--epoch-blocks", "8"]);
     assert_eq!(init["validators"].as_array().unwrap().len(), N);
     let mut nodes: Vec<Option<TestNode>> = (0..N).map(|i| Some(start(&dir, i))).collect();
     let urls: Vec<String> = nodes
@@ -486,6 +473,34 @@ fn testnet_run_starts_every_validator_reports_a_dead_one_and_stops_them_all() {
     assert!(urls.iter().all(|u| !live(u)), "every API stopped");
 }
 
+/// `publica testnet init` of four validators in `dir` from port `base`,
+/// with `extra` options.
+fn init_network(dir: &Path, base: u16, extra: &[&str]) -> Value {
+    let base = base.to_string();
+    let mut args = vec![
+        "testnet",
+        "init",
+        "--validators",
+        "4",
+        "--out",
+        dir.to_str().unwrap(),
+        "--chain-id",
+        CHAIN,
+        "--base-port",
+        &base,
+    ];
+    args.extend_from_slice(extra);
+    run_ok(&args)
+}
+
+/// Every validator at `urls` finalizes four more blocks.
+fn goes_on(urls: &[String], what: &str) {
+    let h = height(&urls[0]);
+    wait_until(Duration::from_secs(90), what, || {
+        urls.iter().all(|u| height(u) >= h + 4)
+    });
+}
+
 /// The network status page of a validator.
 fn network(url: &str) -> Value {
     let (s, v) = get(&format!("{url}/v1/network"));
@@ -546,22 +561,7 @@ fn governance_adds_a_validator_that_joins_and_removes_one_that_leaves() {
     let tmp = tempfile::tempdir().unwrap();
     let dir: PathBuf = tmp.path().join("net");
     let base = free_port_range(2 * (N as u16 + 1));
-    let init = run_ok(&[
-        "testnet",
-        "init",
-        "--validators",
-        "4",
-        "--spares",
-        "1",
-        "--epoch-blocks",
-        "16",
-        "--out",
-        dir.to_str().unwrap(),
-        "--chain-id",
-        CHAIN,
-        "--base-port",
-        &base.to_string(),
-    ]);
+    let init = init_network(&dir, base, &["--spares", "1", "--epoch-blocks", "16"]);
     assert_eq!(init["spares"].as_array().unwrap().len(), 1, "{init}");
     // All five start; the spare is outside the genesis set and follows.
     let mut nodes: Vec<Option<TestNode>> = (0..=N).map(|i| Some(start(&dir, i))).collect();
@@ -601,12 +601,7 @@ fn governance_adds_a_validator_that_joins_and_removes_one_that_leaves() {
     // Validator 0 dies: 4 of the 5 must vote, the new one among them.
     nodes[0].take().unwrap().kill9();
     let live: Vec<String> = urls[1..].to_vec();
-    let h = height(&live[0]);
-    wait_until(
-        Duration::from_secs(90),
-        "blocks without validator 0",
-        || live.iter().all(|u| height(u) >= h + 4),
-    );
+    goes_on(&live, "blocks without validator 0");
 
     // A transaction sent to the new validator is committed everywhere
     // alive, and its receipt verifies offline against the sets the ledger
@@ -655,12 +650,7 @@ fn governance_adds_a_validator_that_joins_and_removes_one_that_leaves() {
     // (in the five-validator set, three could not).
     nodes[1].take().unwrap().kill9();
     let rest: Vec<String> = urls[2..].to_vec();
-    let h = height(&rest[0]);
-    wait_until(
-        Duration::from_secs(90),
-        "blocks with two of five down",
-        || rest.iter().all(|u| height(u) >= h + 4),
-    );
+    goes_on(&rest, "blocks with two of five down");
     // The same blocks on every validator still running.
     let top = rest.iter().map(|u| height(u)).min().unwrap();
     for height in [1, added_from, removed_from, top] {
