@@ -123,6 +123,54 @@ enum IdentityCmd {
         #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
         node: String,
     },
+    /// As an administrator of `--as-agency`, propose an act that needs
+    /// M-of-N approval (docs/identity.md); prints the receipt, whose
+    /// `proposal_created` event names the proposal.
+    Propose {
+        /// The administrator's key file.
+        #[arg(long)]
+        key: PathBuf,
+        #[command(flatten)]
+        pass: PassArgs,
+        /// The agency proposing.
+        #[arg(long)]
+        as_agency: String,
+        /// The action, as JSON (`{"kind": "create_agency", ...}`), or
+        /// `@FILE` holding it.
+        #[arg(long, required_unless_present_any = ["add_validator", "remove_validator"], conflicts_with_all = ["add_validator", "remove_validator"])]
+        action: Option<String>,
+        /// Add the validator whose entry (name, consensus_key,
+        /// cosigner_key, address) is in this file (`testnet init
+        /// --spares` writes one).
+        #[arg(long, conflicts_with = "remove_validator")]
+        add_validator: Option<PathBuf>,
+        /// Remove the validator of this name.
+        #[arg(long)]
+        remove_validator: Option<String>,
+        /// Blocks during which it can be approved.
+        #[arg(long)]
+        expires_in_blocks: Option<u64>,
+        /// Node URL.
+        #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
+        node: String,
+    },
+    /// As an administrator of `--as-agency`, approve a proposal.
+    Approve {
+        /// The administrator's key file.
+        #[arg(long)]
+        key: PathBuf,
+        #[command(flatten)]
+        pass: PassArgs,
+        /// The agency approving.
+        #[arg(long)]
+        as_agency: String,
+        /// The proposal's number.
+        #[arg(long)]
+        proposal: u64,
+        /// Node URL.
+        #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
+        node: String,
+    },
     /// As a guardian, start recovering `account` to a new key.
     StartRecovery {
         /// The guardian's key file.
@@ -762,8 +810,103 @@ fn signer_of(call: &CallArgs, kp: &Keypair) -> Result<publica_types::AccountId> 
     }
 }
 
+/// A proposal's action from `--action` (JSON or `@FILE`) or the validator
+/// shortcuts.
+fn proposal_action(
+    action: Option<String>,
+    add_validator: Option<PathBuf>,
+    remove_validator: Option<String>,
+) -> Result<Value> {
+    let read = |path: &Path| -> Result<Value> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
+    };
+    match (action, add_validator, remove_validator) {
+        (Some(a), None, None) => match a.strip_prefix('@') {
+            Some(file) => read(Path::new(file)),
+            None => serde_json::from_str(&a).context("--action must be JSON or @FILE"),
+        },
+        (None, Some(file), None) => Ok(json!({"kind": "add_validator", "validator": read(&file)?})),
+        (None, None, Some(name)) => Ok(json!({"kind": "remove_validator", "name": name})),
+        _ => bail!("give one of --action, --add-validator or --remove-validator"),
+    }
+}
+
+/// Signs `call` with its signer's next nonce, valid for 1,000 blocks from
+/// the node's height, submits it and waits for the receipt.
+async fn send_call(client: &Client, status: &Value, call: CallArgs, kp: &Keypair) -> Result<()> {
+    let chain_id = status["chain_id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("node status lacks chain_id"))?
+        .to_string();
+    let nonce = client
+        .get_ok(&format!("/v1/accounts/{}/nonce", signer_of(&call, kp)?))
+        .await?["next_nonce"]
+        .as_u64()
+        .ok_or_else(|| anyhow!("node answer lacks next_nonce"))?;
+    let height = status["height"].as_u64().unwrap_or(0);
+    let env = build_envelope(&call, kp, chain_id, nonce, Expiry::Height(height + 1_000))?;
+    submit_and_wait(client, &env, true).await
+}
+
+/// Proposals and approvals of identity governance.
+async fn run_governance(cmd: IdentityCmd) -> Result<()> {
+    let (key, pass, node, method, args) = match cmd {
+        IdentityCmd::Propose {
+            key,
+            pass,
+            as_agency,
+            action,
+            add_validator,
+            remove_validator,
+            expires_in_blocks,
+            node,
+        } => {
+            let action = proposal_action(action, add_validator, remove_validator)?;
+            let mut args = json!({"as_agency": as_agency, "action": action});
+            if let Some(n) = expires_in_blocks {
+                args["expires_in_blocks"] = json!(n);
+            }
+            (key, pass, node, "propose", args)
+        }
+        IdentityCmd::Approve {
+            key,
+            pass,
+            as_agency,
+            proposal,
+            node,
+        } => (
+            key,
+            pass,
+            node,
+            "approve",
+            json!({"as_agency": as_agency, "proposal": proposal}),
+        ),
+        _ => unreachable!("key changes go through run_identity"),
+    };
+    let kp = open_key(&key, &pass)?;
+    let client = Client::new(&node)?;
+    let status = client.get_ok("/v1/status").await?;
+    let call = CallArgs {
+        key,
+        pass,
+        module: "identity".into(),
+        method: method.into(),
+        args: args.to_string(),
+        account: None,
+    };
+    send_call(&client, &status, call, &kp).await
+}
+
 /// Builds the args of a key change and sends it through `tx send`'s path.
 async fn run_identity(cmd: IdentityCmd) -> Result<()> {
+    if matches!(
+        cmd,
+        IdentityCmd::Propose { .. } | IdentityCmd::Approve { .. }
+    ) {
+        return run_governance(cmd).await;
+    }
     let (key, pass, node, method, account, new_key_file) = match cmd {
         IdentityCmd::RotateKey {
             key,
@@ -779,6 +922,7 @@ async fn run_identity(cmd: IdentityCmd) -> Result<()> {
             pass,
             node,
         } => (key, pass, node, "start_recovery", Some(account), new_key),
+        _ => unreachable!("governance goes through run_governance"),
     };
     let signer_kp = open_key(&key, &pass)?;
     let new_kp = open_key(&new_key_file, &pass)?;
@@ -816,23 +960,7 @@ async fn run_identity(cmd: IdentityCmd) -> Result<()> {
         args: args.to_string(),
         account: signer_account,
     };
-    let nonce = client
-        .get_ok(&format!(
-            "/v1/accounts/{}/nonce",
-            signer_of(&call, &signer_kp)?
-        ))
-        .await?["next_nonce"]
-        .as_u64()
-        .ok_or_else(|| anyhow!("node answer lacks next_nonce"))?;
-    let height = status["height"].as_u64().unwrap_or(0);
-    let env = build_envelope(
-        &call,
-        &signer_kp,
-        chain_id,
-        nonce,
-        Expiry::Height(height + 1_000),
-    )?;
-    submit_and_wait(&client, &env, true).await
+    send_call(&client, &status, call, &signer_kp).await
 }
 
 fn build_envelope(

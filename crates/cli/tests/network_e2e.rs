@@ -304,6 +304,32 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
     assert!(refuse(&["testnet", "init", "--validators", "17", "--out", d]).contains("1..=16"));
     let e = refuse(&["testnet", "init", "--spares", "17", "--out", d]);
     assert!(e.contains("--spares must be at most 16"), "{e}");
+    let e = refuse(&[
+        "identity",
+        "propose",
+        "--key",
+        "k.json",
+        "--as-agency",
+        "a",
+        "--action",
+        "{bad",
+    ]);
+    assert!(e.contains("--action must be JSON or @FILE"), "{e}");
+    let e = refuse(&["identity", "propose", "--key", "k.json", "--as-agency", "a"]);
+    assert!(e.contains("--action"), "{e}");
+    let e = refuse(&[
+        "identity",
+        "propose",
+        "--key",
+        "k.json",
+        "--as-agency",
+        "a",
+        "--action",
+        "{}",
+        "--remove-validator",
+        "v",
+    ]);
+    assert!(e.contains("cannot be used with"), "{e}");
     let e = refuse(&["testnet", "init", "--epoch-blocks", "2", "--out", d]);
     assert!(e.contains("--epoch-blocks must be 4.."), "{e}");
     assert!(
@@ -508,47 +534,43 @@ fn network(url: &str) -> Value {
     v
 }
 
-/// Agency `i`'s administrator calls identity.`method` at `url`; the call
-/// must succeed.
-fn governance(dir: &Path, url: &str, i: usize, method: &str, args: Value) -> Value {
+/// Agency `i`'s administrator runs `publica identity <args>` at `url`
+/// (as that agency); the call must succeed.
+fn governance(dir: &Path, url: &str, i: usize, args: &[&str]) -> Value {
     let key = dir.join(format!("validator-{i}/admin-key.json"));
-    let r = run_ok(&[
-        "tx",
-        "send",
+    let agency = format!("agency-{i}");
+    let mut all = vec!["identity"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&[
         "--key",
         key.to_str().unwrap(),
-        "--module",
-        "identity",
-        "--method",
-        method,
-        "--args",
-        &args.to_string(),
+        "--as-agency",
+        &agency,
         "--node",
         url,
     ]);
+    let r = run_ok(&all);
     assert_eq!(r["outcome"]["status"], "ok", "{r}");
     r
 }
 
-/// Agency `by` proposes `action`, the next two agencies approve: returns
-/// the height from which the new set finalizes blocks.
-fn change_set(dir: &Path, urls: &[String], by: usize, id: u64, action: Value) -> u64 {
-    let agency = |i: usize| format!("agency-{i}");
-    governance(
-        dir,
-        &urls[by],
-        by,
-        "propose",
-        json!({"as_agency": agency(by), "action": action}),
-    );
+/// Agency `by` proposes a set change (`what`: `--add-validator FILE` or
+/// `--remove-validator NAME`), the next two agencies approve: returns the
+/// height from which the new set finalizes blocks.
+fn change_set(dir: &Path, urls: &[String], by: usize, what: &[&str]) -> u64 {
+    let mut args = vec!["propose"];
+    args.extend_from_slice(what);
+    let r = governance(dir, &urls[by], by, &args);
+    let id = r["outcome"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "proposal_created")
+        .and_then(|e| e["data"]["proposal"].as_u64())
+        .unwrap_or_else(|| panic!("a proposal_created event: {r}"))
+        .to_string();
     for i in [(by + 1) % N, (by + 2) % N] {
-        governance(
-            dir,
-            &urls[i],
-            i,
-            "approve",
-            json!({"as_agency": agency(i), "proposal": id}),
-        );
+        governance(dir, &urls[i], i, &["approve", "--proposal", &id]);
     }
     let next = network(&urls[by])["next_change"].clone();
     next["from_height"]
@@ -578,16 +600,12 @@ fn governance_adds_a_validator_that_joins_and_removes_one_that_leaves() {
     assert_eq!(spare["validators"].as_array().unwrap().len(), N);
 
     // The agencies add it (3 of 4 approve): from the next epoch on.
-    let entry: Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.join("validator-4/validator.json")).unwrap(),
-    )
-    .unwrap();
+    let entry = dir.join("validator-4/validator.json");
     let added_from = change_set(
         &dir,
         &urls,
         0,
-        1,
-        json!({"kind": "add_validator", "validator": entry}),
+        &["--add-validator", entry.to_str().unwrap()],
     );
     assert_eq!(added_from % 16, 0);
     wait_until(Duration::from_secs(90), "the five-validator epoch", || {
@@ -631,13 +649,8 @@ fn governance_adds_a_validator_that_joins_and_removes_one_that_leaves() {
     ]);
     assert_eq!(verified["verified"], true, "{verified}");
     // The agencies remove validator 0, through the others.
-    let removed_from = change_set(
-        &dir,
-        &live,
-        0,
-        2,
-        json!({"kind": "remove_validator", "name": format!("validator-0.{CHAIN}")}),
-    );
+    let name = format!("validator-0.{CHAIN}");
+    let removed_from = change_set(&dir, &live, 0, &["--remove-validator", &name]);
     wait_until(
         Duration::from_secs(90),
         "the epoch without validator 0",
