@@ -127,14 +127,8 @@ enum IdentityCmd {
     /// M-of-N approval (docs/identity.md); prints the receipt, whose
     /// `proposal_created` event names the proposal.
     Propose {
-        /// The administrator's key file.
-        #[arg(long)]
-        key: PathBuf,
         #[command(flatten)]
-        pass: PassArgs,
-        /// The agency proposing.
-        #[arg(long)]
-        as_agency: String,
+        admin: AdminArgs,
         /// The action, as JSON (`{"kind": "create_agency", ...}`), or
         /// `@FILE` holding it.
         #[arg(long, required_unless_present_any = ["add_validator", "remove_validator"], conflicts_with_all = ["add_validator", "remove_validator"])]
@@ -150,26 +144,14 @@ enum IdentityCmd {
         /// Blocks during which it can be approved.
         #[arg(long)]
         expires_in_blocks: Option<u64>,
-        /// Node URL.
-        #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
-        node: String,
     },
     /// As an administrator of `--as-agency`, approve a proposal.
     Approve {
-        /// The administrator's key file.
-        #[arg(long)]
-        key: PathBuf,
         #[command(flatten)]
-        pass: PassArgs,
-        /// The agency approving.
-        #[arg(long)]
-        as_agency: String,
+        admin: AdminArgs,
         /// The proposal's number.
         #[arg(long)]
         proposal: u64,
-        /// Node URL.
-        #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
-        node: String,
     },
     /// As a guardian, start recovering `account` to a new key.
     StartRecovery {
@@ -328,6 +310,22 @@ enum KeysCmd {
         #[arg(long)]
         cosigner_name: Option<String>,
     },
+}
+
+/// An agency administrator acting for the agency.
+#[derive(Args, Debug)]
+struct AdminArgs {
+    /// The administrator's key file.
+    #[arg(long)]
+    key: PathBuf,
+    #[command(flatten)]
+    pass: PassArgs,
+    /// The agency it acts for.
+    #[arg(long)]
+    as_agency: String,
+    /// Node URL.
+    #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
+    node: String,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -852,45 +850,33 @@ async fn send_call(client: &Client, status: &Value, call: CallArgs, kp: &Keypair
 
 /// Proposals and approvals of identity governance.
 async fn run_governance(cmd: IdentityCmd) -> Result<()> {
-    let (key, pass, node, method, args) = match cmd {
+    let (admin, method, args) = match cmd {
         IdentityCmd::Propose {
-            key,
-            pass,
-            as_agency,
+            admin,
             action,
             add_validator,
             remove_validator,
             expires_in_blocks,
-            node,
         } => {
             let action = proposal_action(action, add_validator, remove_validator)?;
-            let mut args = json!({"as_agency": as_agency, "action": action});
+            let mut args = json!({"as_agency": admin.as_agency, "action": action});
             if let Some(n) = expires_in_blocks {
                 args["expires_in_blocks"] = json!(n);
             }
-            (key, pass, node, "propose", args)
+            (admin, "propose", args)
         }
-        IdentityCmd::Approve {
-            key,
-            pass,
-            as_agency,
-            proposal,
-            node,
-        } => (
-            key,
-            pass,
-            node,
-            "approve",
-            json!({"as_agency": as_agency, "proposal": proposal}),
-        ),
+        IdentityCmd::Approve { admin, proposal } => {
+            let args = json!({"as_agency": admin.as_agency, "proposal": proposal});
+            (admin, "approve", args)
+        }
         _ => unreachable!("key changes go through run_identity"),
     };
-    let kp = open_key(&key, &pass)?;
-    let client = Client::new(&node)?;
+    let kp = open_key(&admin.key, &admin.pass)?;
+    let client = Client::new(&admin.node)?;
     let status = client.get_ok("/v1/status").await?;
     let call = CallArgs {
-        key,
-        pass,
+        key: admin.key,
+        pass: admin.pass,
         module: "identity".into(),
         method: method.into(),
         args: args.to_string(),

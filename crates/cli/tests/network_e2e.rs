@@ -304,31 +304,15 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
     assert!(refuse(&["testnet", "init", "--validators", "17", "--out", d]).contains("1..=16"));
     let e = refuse(&["testnet", "init", "--spares", "17", "--out", d]);
     assert!(e.contains("--spares must be at most 16"), "{e}");
-    let e = refuse(&[
-        "identity",
-        "propose",
-        "--key",
-        "k.json",
-        "--as-agency",
-        "a",
-        "--action",
-        "{bad",
-    ]);
+    let propose = |extra: &[&str]| {
+        let base = ["identity", "propose", "--key", "k.json", "--as-agency", "a"];
+        refuse(&[&base[..], extra].concat())
+    };
+    let e = propose(&["--action", "{bad"]);
     assert!(e.contains("--action must be JSON or @FILE"), "{e}");
-    let e = refuse(&["identity", "propose", "--key", "k.json", "--as-agency", "a"]);
+    let e = propose(&[]);
     assert!(e.contains("--action"), "{e}");
-    let e = refuse(&[
-        "identity",
-        "propose",
-        "--key",
-        "k.json",
-        "--as-agency",
-        "a",
-        "--action",
-        "{}",
-        "--remove-validator",
-        "v",
-    ]);
+    let e = propose(&["--action", "{}", "--remove-validator", "v"]);
     assert!(e.contains("cannot be used with"), "{e}");
     let e = refuse(&["testnet", "init", "--epoch-blocks", "2", "--out", d]);
     assert!(e.contains("--epoch-blocks must be 4.."), "{e}");
