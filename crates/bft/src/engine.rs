@@ -32,7 +32,7 @@ use commonware_parallel::Sequential;
 use commonware_runtime::{buffer::paged::CacheRef, Clock, Handle, Metrics, Spawner, Storage};
 use commonware_storage::archive::immutable;
 use commonware_utils::{vec::NonEmptyVec, NZDuration, NZUsize, NZU16, NZU64};
-use publica_log::ValidatorHistory;
+use publica_identity::ValidatorHistory;
 use rand_core::CryptoRng;
 use std::collections::VecDeque;
 use std::net::SocketAddr;

@@ -1,5 +1,5 @@
 //! Validator sets by engine epoch, as the executed ledger state records
-//! them (`publica_log::validators`): the engine asks which keys sign and
+//! them (`publica_identity::validators`): the engine asks which keys sign and
 //! verify the certificates of an epoch, the orchestrator which epoch to
 //! run, and the p2p layer whom to connect to.
 //!
@@ -15,7 +15,7 @@ use commonware_cryptography::{
     Signer as _,
 };
 use commonware_utils::ordered::Set;
-use publica_log::validators::{Validator, ValidatorHistory};
+use publica_identity::validators::{Validator, ValidatorHistory};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};

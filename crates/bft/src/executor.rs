@@ -5,7 +5,7 @@
 use crate::block::BftBlock;
 use crate::ledger::{Invalid, Ledger};
 use publica_consensus::{BlockSink, Consensus, ConsensusHandle, OrderedBatch, TxSource};
-use publica_log::validators::{ValidatorHistory, VALIDATORS_KEY};
+use publica_identity::validators::{ValidatorHistory, VALIDATORS_KEY};
 use publica_types::{AccountId, BlockHeader, Envelope, Hash32, SignatureBytes, VerifiedTx};
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -122,7 +122,7 @@ impl Finality {
 
     /// The sets of a validator history (each epoch's cosigner keys from
     /// its first height); a set whose keys do not parse is skipped.
-    pub fn set_history(&mut self, history: &publica_log::ValidatorHistory) {
+    pub fn set_history(&mut self, history: &publica_identity::ValidatorHistory) {
         let mut sets = Vec::new();
         for e in &history.epochs {
             let keys: Result<Vec<CosignerKey>, String> =

@@ -30,7 +30,7 @@ use commonware_stream::{
 };
 use commonware_utils::{ordered::Map, NZUsize, NZU32};
 use futures::StreamExt as _;
-use publica_log::ValidatorHistory;
+use publica_identity::ValidatorHistory;
 use publica_types::Envelope;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -39,7 +39,7 @@ use std::time::Duration;
 
 /// Most validators a network connects: two full sets (the current one
 /// and the next, while a change is pending).
-pub const NETWORK_VALIDATORS_MAX: usize = 2 * publica_log::validators::SET_MAX;
+pub const NETWORK_VALIDATORS_MAX: usize = 2 * publica_identity::validators::SET_MAX;
 /// Most transactions in one relayed batch.
 pub const RELAY_BATCH_TXS_MAX: usize = 2_000;
 /// Target size of one relayed batch (it is sent once it is this big).

@@ -21,8 +21,8 @@ use commonware_cryptography::{
 use commonware_p2p::simulated::{self, Link, Network, Oracle};
 use commonware_runtime::{deterministic, Handle, Quota, Spawner as _, Supervisor as _};
 use commonware_utils::{ordered::Set, NZUsize, TryCollect as _, NZU32};
+use publica_identity::{Validator, ValidatorHistory};
 use publica_log::Cosigner;
-use publica_log::{Validator, ValidatorHistory};
 use std::time::Duration;
 
 const LABELS: [&str; 10] = [

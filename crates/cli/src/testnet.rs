@@ -22,7 +22,7 @@ use std::sync::Arc;
 /// Newest evidence records shown on the status page.
 const EVIDENCE_SHOWN: usize = 100;
 /// Most validators in one network's genesis set.
-pub const VALIDATORS_MAX: usize = publica_log::validators::SET_MAX;
+pub const VALIDATORS_MAX: usize = publica_identity::validators::SET_MAX;
 
 #[derive(Subcommand, Debug)]
 pub enum TestnetCmd {
@@ -106,8 +106,8 @@ pub struct ValidatorEntry {
 
 impl ValidatorEntry {
     /// The validator as the ledger's validator sets record it.
-    pub fn ledger_entry(&self) -> publica_log::Validator {
-        publica_log::Validator {
+    pub fn ledger_entry(&self) -> publica_identity::Validator {
+        publica_identity::Validator {
             name: self.name.clone(),
             consensus_key: self.consensus_key.clone(),
             cosigner_key: self.cosigner_key.clone(),
@@ -309,7 +309,7 @@ pub struct InitPlan {
 /// `publica testnet init`.
 pub fn init(plan: InitPlan, out: &Path, chain_id: &str) -> Result<()> {
     let (n, host, base) = (plan.validators, plan.host, plan.base_port);
-    let max = publica_log::validators::SET_MAX;
+    let max = publica_identity::validators::SET_MAX;
     if !(1..=max).contains(&n) {
         bail!("--validators must be 1..={max}");
     }
@@ -317,13 +317,14 @@ pub fn init(plan: InitPlan, out: &Path, chain_id: &str) -> Result<()> {
         bail!("--spares must be at most {max}");
     }
     let total = n + plan.spares;
-    if !(publica_log::validators::EPOCH_BLOCKS_MIN..=publica_log::validators::EPOCH_BLOCKS_MAX)
+    if !(publica_identity::validators::EPOCH_BLOCKS_MIN
+        ..=publica_identity::validators::EPOCH_BLOCKS_MAX)
         .contains(&plan.epoch_blocks)
     {
         bail!(
             "--epoch-blocks must be {}..={}",
-            publica_log::validators::EPOCH_BLOCKS_MIN,
-            publica_log::validators::EPOCH_BLOCKS_MAX
+            publica_identity::validators::EPOCH_BLOCKS_MIN,
+            publica_identity::validators::EPOCH_BLOCKS_MAX
         );
     }
     if host.is_unspecified() || host.is_multicast() {
@@ -498,7 +499,7 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
             let h = v
                 .history()
                 .map_err(|e| anyhow!("{}: {e}", c.genesis.display()))?;
-            let listed: Vec<publica_log::Validator> = net
+            let listed: Vec<publica_identity::Validator> = net
                 .validators
                 .iter()
                 .map(ValidatorEntry::ledger_entry)
@@ -512,8 +513,8 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
             }
             h
         }
-        None => publica_log::ValidatorHistory::genesis(
-            publica_log::validators::EPOCH_BLOCKS_MAX,
+        None => publica_identity::ValidatorHistory::genesis(
+            publica_identity::validators::EPOCH_BLOCKS_MAX,
             net.validators
                 .iter()
                 .map(ValidatorEntry::ledger_entry)
@@ -654,7 +655,7 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
                 let height = status_node.status().height;
                 let sets = status_app.epochs().map(|e| e.history());
                 let epoch = sets.as_ref().map(|h| h.epoch_of(height + 1));
-                let current: Vec<publica_log::Validator> = sets
+                let current: Vec<publica_identity::Validator> = sets
                     .as_ref()
                     .map(|h| h.set_at(height + 1).to_vec())
                     .unwrap_or_default();

@@ -15,7 +15,6 @@ pub mod note;
 pub mod proof;
 pub mod tiles;
 pub mod tree;
-pub mod validators;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
 pub use cosign::{
@@ -26,4 +25,3 @@ pub use note::{NoteError, NoteSigner, NoteVerifier};
 pub use proof::{verify_consistency, verify_inclusion, ProofError};
 pub use tiles::TilePath;
 pub use tree::MerkleLog;
-pub use validators::{Validator, ValidatorHistory, VALIDATORS_KEY};

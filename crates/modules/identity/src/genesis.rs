@@ -58,13 +58,13 @@ pub struct GenesisValidators {
     /// Heights per engine epoch: set changes take effect at epoch starts.
     pub epoch_blocks: u64,
     /// The validators of epoch 0.
-    pub set: Vec<publica_log::Validator>,
+    pub set: Vec<crate::Validator>,
 }
 
 impl GenesisValidators {
     /// The history this starts.
-    pub fn history(&self) -> Result<publica_log::ValidatorHistory, String> {
-        publica_log::ValidatorHistory::genesis(self.epoch_blocks, self.set.clone())
+    pub fn history(&self) -> Result<crate::ValidatorHistory, String> {
+        crate::ValidatorHistory::genesis(self.epoch_blocks, self.set.clone())
             .map_err(|e| format!("validators: {e}"))
     }
 }
@@ -187,7 +187,7 @@ impl Genesis {
         );
         if let Some(v) = &self.validators {
             put(
-                publica_log::VALIDATORS_KEY.to_vec(),
+                crate::VALIDATORS_KEY.to_vec(),
                 &v.history().expect("validated"),
             );
         }

@@ -1,6 +1,6 @@
 //! The `identity` module: agencies, their members and roles, M-of-N
-//! proposals for sensitive acts, key rotation, guardian recovery, genesis
-//! and DID documents.
+//! proposals for sensitive acts, key rotation, guardian recovery, genesis,
+//! DID documents, and a validator network's sets by engine epoch.
 //!
 //! Roles and current keys are stored in the layout `publica_runtime::authz`
 //! fixes, so the runtime checks every module's calls against them before
@@ -14,6 +14,8 @@ pub mod proposal;
 pub mod queries;
 pub mod recovery;
 pub mod state;
+pub mod validators;
 
 pub use genesis::{Genesis, GenesisAgency};
 pub use module::Identity;
+pub use validators::{Validator, ValidatorHistory, VALIDATORS_KEY};

@@ -12,8 +12,7 @@
 
 use crate::codes;
 use crate::state::{self, Agency, Governance};
-use publica_log::validators::{ValidatorHistory, VALIDATORS_KEY};
-use publica_log::Validator;
+use crate::validators::{Validator, ValidatorHistory, VALIDATORS_KEY};
 use publica_runtime::authz::{self, Role};
 use publica_runtime::CallContext;
 use publica_types::{AccountId, TxError};

@@ -9,7 +9,7 @@
 //! long: epoch `e` holds heights `e * epoch_blocks ..= (e + 1) *
 //! epoch_blocks - 1` (height 0, genesis, is in epoch 0).
 
-use crate::cosign::{quorum, CosignerKey, ValidatorSet};
+use publica_log::cosign::{quorum, CosignerKey, SetChange, ValidatorSet};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
@@ -266,7 +266,7 @@ impl ValidatorHistory {
         let mut set = ValidatorSet::new(origin, keys(&self.epochs[0])?);
         for e in &self.epochs[1..] {
             let cosigners = keys(e)?;
-            set.changes.push(crate::cosign::SetChange {
+            set.changes.push(SetChange {
                 from_height: e.first_height,
                 quorum: quorum(cosigners.len()),
                 cosigners,
@@ -279,8 +279,8 @@ impl ValidatorHistory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Cosigner;
     use publica_crypto::Keypair;
+    use publica_log::Cosigner;
 
     pub(crate) fn validator(i: u8) -> Validator {
         let consensus = Keypair::from_seed([i; 32]).account();
@@ -338,7 +338,7 @@ mod tests {
         assert_eq!(vs.set_at(9).0.len(), 4);
         assert_eq!(vs.set_at(10).0.len(), 5);
         assert_eq!(vs.set_at(20).0.len(), 3);
-        assert_eq!(crate::ValidatorSet::parse(&vs.to_json()).unwrap(), vs);
+        assert_eq!(ValidatorSet::parse(&vs.to_json()).unwrap(), vs);
     }
 
     #[test]
@@ -367,7 +367,7 @@ mod tests {
         ] {
             let mut j = json.clone();
             bad(&mut j);
-            assert!(crate::ValidatorSet::parse(&j.to_string()).is_err(), "{j}");
+            assert!(ValidatorSet::parse(&j.to_string()).is_err(), "{j}");
         }
     }
 
