@@ -209,6 +209,10 @@ enum VerifyCmd {
         file: PathBuf,
         #[command(flatten)]
         trust: TrustArgs,
+        /// With --validators: the height of the block whose checkpoint it
+        /// is (its set must cosign it; default: the latest set).
+        #[arg(long)]
+        height: Option<u64>,
     },
     /// Verify that the log only grew between two checkpoints.
     Consistency {
@@ -492,13 +496,21 @@ pub fn run(cli: Cli) -> Result<()> {
             )?);
             Ok(())
         }
-        Cmd::Verify(VerifyCmd::Checkpoint { file, trust: t }) => {
+        Cmd::Verify(VerifyCmd::Checkpoint {
+            file,
+            trust: t,
+            height,
+        }) => {
+            if height.is_some() && t.validators.is_none() {
+                bail!("--height goes with --validators (a single node's log key signs every checkpoint)");
+            }
             let trust =
                 crate::verify::TrustArg::load(t.log_key.as_deref(), t.validators.as_deref())?;
             print_json(&crate::verify::verify_checkpoint(
                 &file,
                 &trust,
                 t.origin.as_deref(),
+                height,
             )?);
             Ok(())
         }

@@ -81,9 +81,15 @@ impl TrustArg {
     }
 }
 
-/// Verifies a checkpoint note file.
-pub fn verify_checkpoint(file: &Path, trust: &TrustArg, origin: Option<&str>) -> Result<Value> {
-    let cp = trust.trust().open(&read_small(file)?, origin, None)?;
+/// Verifies a checkpoint note file (of the block at `height`, when known:
+/// a network's set of that height must cosign it).
+pub fn verify_checkpoint(
+    file: &Path,
+    trust: &TrustArg,
+    origin: Option<&str>,
+    height: Option<u64>,
+) -> Result<Value> {
+    let cp = trust.trust().open(&read_small(file)?, origin, height)?;
     Ok(json!({
         "verified": true,
         "final": matches!(trust, TrustArg::Validators(_)),

@@ -632,6 +632,30 @@ fn governance_adds_a_validator_that_joins_and_removes_one_that_leaves() {
         sets.to_str().unwrap(),
     ]);
     assert_eq!(verified["verified"], true, "{verified}");
+    // The checkpoint alone, against the set of its height.
+    let note = tmp.path().join("checkpoint.txt");
+    std::fs::write(&note, receipt["checkpoint"].as_str().unwrap()).unwrap();
+    let at = receipt["checkpoint_height"].to_string();
+    let cp = run_ok(&[
+        "verify",
+        "checkpoint",
+        note.to_str().unwrap(),
+        "--validators",
+        sets.to_str().unwrap(),
+        "--height",
+        &at,
+    ]);
+    assert_eq!(cp["final"], true, "{cp}");
+    let e = fails(&[
+        "verify".as_ref(),
+        "checkpoint".as_ref(),
+        note.as_os_str(),
+        "--height".as_ref(),
+        at.as_ref(),
+        "--log-key".as_ref(),
+        "k".as_ref(),
+    ]);
+    assert!(e.contains("--validators"), "{e}");
     // The agencies remove validator 0, through the others.
     let name = format!("validator-0.{CHAIN}");
     let removed_from = change_set(&dir, &live, 0, &["--remove-validator", &name]);
