@@ -828,8 +828,7 @@ fn proposal_action(
     remove_validator: Option<String>,
 ) -> Result<Value> {
     let read = |path: &Path| -> Result<Value> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text = crate::verify::read_small(path)?;
         serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
     };
     match (action, add_validator, remove_validator) {

@@ -136,27 +136,22 @@ impl NetworkFile {
         if !(1..=VALIDATORS_MAX).contains(&self.validators.len()) {
             bail!("a network has 1..={VALIDATORS_MAX} validators");
         }
-        let mut seen = std::collections::HashSet::new();
-        for v in &self.validators {
-            consensus_key(&v.consensus_key)
-                .with_context(|| format!("validator '{}': consensus_key", v.name))?;
-            let ck = CosignerKey::parse(&v.cosigner_key)
-                .map_err(|e| anyhow!("validator '{}': cosigner_key: {e}", v.name))?;
+        // The same rules as the ledger's sets (keys, names, addresses, no
+        // repeats), and each cosigner key carries its validator's name.
+        let entries: Vec<publica_identity::Validator> = self
+            .validators
+            .iter()
+            .map(ValidatorEntry::ledger_entry)
+            .collect();
+        publica_identity::validators::check_set(&entries).map_err(|e| anyhow!("{e}"))?;
+        for v in &entries {
+            let ck = v.cosigner().map_err(|e| anyhow!("{e}"))?;
             if ck.name != v.name {
                 bail!(
                     "validator '{}': its cosigner key is named '{}'",
                     v.name,
                     ck.name
                 );
-            }
-            for (what, value) in [
-                ("name", v.name.clone()),
-                ("consensus key", v.consensus_key.clone()),
-                ("p2p address", v.p2p.to_string()),
-            ] {
-                if !seen.insert((what, value.clone())) {
-                    bail!("{what} {value} appears twice");
-                }
             }
         }
         Ok(())
@@ -173,14 +168,11 @@ impl NetworkFile {
     }
 }
 
-/// A consensus public key from hex.
-fn consensus_key(hex_key: &str) -> Result<[u8; 32]> {
-    let bytes: [u8; 32] = hex::decode(hex_key)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| anyhow!("not 32 bytes of hex"))?;
-    publica_bft::network::public_key(&bytes).map_err(|e| anyhow!("{e}"))?;
-    Ok(bytes)
+/// A validator's consensus public key (the network file was checked).
+fn consensus_key(v: &ValidatorEntry) -> Result<[u8; 32]> {
+    v.ledger_entry()
+        .consensus_key_bytes()
+        .map_err(|e| anyhow!("{e}"))
 }
 
 /// A validator's own settings; paths are relative to the file's directory.
@@ -529,7 +521,7 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
     // one outside it (a spare) follows until governance adds it.
     let genesis_member = net.validators.iter().find(|v| v.name == c.name);
     if let Some(me) = genesis_member {
-        if consensus_key(&me.consensus_key)? != consensus_kp.account().0 {
+        if consensus_key(me)? != consensus_kp.account().0 {
             bail!(
                 "{} is not the consensus key the network file names for '{}'",
                 c.consensus_key.display(),
@@ -553,7 +545,7 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
     } else if net
         .validators
         .iter()
-        .any(|v| consensus_key(&v.consensus_key).ok() == Some(consensus_kp.account().0))
+        .any(|v| consensus_key(v).ok() == Some(consensus_kp.account().0))
     {
         bail!(
             "{} is the consensus key of another validator in {}",

@@ -12,7 +12,7 @@ use std::time::Duration;
 /// Largest receipt, proof or checkpoint file read, in bytes.
 const INPUT_BYTES_MAX: u64 = 1 << 20;
 
-fn read_small(path: &Path) -> Result<String> {
+pub(crate) fn read_small(path: &Path) -> Result<String> {
     let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
     if meta.len() > INPUT_BYTES_MAX {
         bail!(

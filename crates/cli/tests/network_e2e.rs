@@ -312,6 +312,12 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
     assert!(e.contains("--action must be JSON or @FILE"), "{e}");
     let e = propose(&[]);
     assert!(e.contains("--action"), "{e}");
+    let big = tmp.path().join("big.json");
+    std::fs::write(&big, vec![b' '; 5 << 20]).unwrap();
+    let e = propose(&["--action", &format!("@{}", big.display())]);
+    assert!(e.contains("is larger than"), "{e}");
+    let e = propose(&["--add-validator", "/nonexistent/validator.json"]);
+    assert!(e.contains("reading /nonexistent/validator.json"), "{e}");
     let e = propose(&["--action", "{}", "--remove-validator", "v"]);
     assert!(e.contains("cannot be used with"), "{e}");
     let e = refuse(&["testnet", "init", "--epoch-blocks", "2", "--out", d]);
@@ -400,7 +406,7 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
     let e = edit("dup-network", &|c| {
         c["network"] = json!("../bad-network.json")
     });
-    assert!(e.contains("appears twice"), "{e}");
+    assert!(e.contains("is used by two validators"), "{e}");
     // A network file whose validators are not the genesis set.
     let mut moved = net.clone();
     moved["validators"][2]["p2p"] = json!("127.0.0.1:1");

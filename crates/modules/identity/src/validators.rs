@@ -72,19 +72,13 @@ impl Validator {
                 self.name
             )
         };
-        let mut out = [0u8; 32];
-        let s = self.consensus_key.as_bytes();
-        if s.len() != 64 {
+        // The same form as an account id (consensus keys are Ed25519 keys
+        // in Publica's key files).
+        let key: publica_types::AccountId = self.consensus_key.parse().map_err(|_| bad())?;
+        if !publica_crypto::is_public_key(key.0) {
             return Err(bad());
         }
-        for (i, pair) in s.chunks(2).enumerate() {
-            let hex = std::str::from_utf8(pair).map_err(|_| bad())?;
-            out[i] = u8::from_str_radix(hex, 16).map_err(|_| bad())?;
-        }
-        if !publica_crypto::is_public_key(out) {
-            return Err(bad());
-        }
-        Ok(out)
+        Ok(key.0)
     }
 
     /// The cosigner key.
