@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod program_routes;
 pub mod ratelimit;
 pub mod server;
+pub mod sync_routes;
 
 pub use error::ApiError;
 pub use server::{router, serve, serve_only, ApiConfig, NetworkView};

@@ -47,7 +47,13 @@ pub struct NetworkView {
     pub status: Arc<dyn Fn() -> serde_json::Value + Send + Sync>,
     /// Its metrics, Prometheus text (appended to `GET /metrics`).
     pub metrics: Arc<dyn Fn() -> String + Send + Sync>,
+    /// The newest floor it offers to validators that sync state
+    /// (`GET /v1/sync/floor`), if it holds one.
+    pub floor: Arc<dyn Fn() -> FloorFuture + Send + Sync>,
 }
+
+/// What looking for a floor answers (the floor's JSON).
+pub type FloorFuture = std::pin::Pin<Box<dyn Future<Output = Option<serde_json::Value>> + Send>>;
 
 impl std::fmt::Debug for NetworkView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -102,6 +108,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/blocks/{height}", get(handlers::get_block))
         .route("/v1/status", get(handlers::get_status))
         .route("/v1/network", get(handlers::network))
+        .route("/v1/sync/floor", get(crate::sync_routes::floor))
+        .route("/v1/sync/blocks", get(crate::sync_routes::blocks))
+        .route("/v1/sync/snapshot", get(crate::sync_routes::snapshot))
         .route("/v1/state", get(handlers::get_state))
         .route("/v1/accounts/{account}/nonce", get(handlers::get_nonce))
         .route("/v1/events", get(handlers::events))

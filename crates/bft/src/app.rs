@@ -220,9 +220,18 @@ impl<X: Executor> PublicaApp<X> {
         }
     }
 
-    /// The highest height a peer showed since the last call, and the peer.
-    pub fn take_ahead(&self) -> Option<(u64, PublicKey)> {
-        self.ahead.lock().expect("ahead").take()
+    /// The highest height a peer showed that this validator has not
+    /// reached yet (as far as [`Self::clear_ahead`] was told), and the peer.
+    pub fn ahead(&self) -> Option<(u64, PublicKey)> {
+        self.ahead.lock().expect("ahead").clone()
+    }
+
+    /// Forgets the peer's height once this validator reached `height`.
+    pub fn clear_ahead(&self, height: u64) {
+        let mut ahead = self.ahead.lock().expect("ahead");
+        if ahead.as_ref().is_some_and(|(h, _)| *h <= height) {
+            *ahead = None;
+        }
     }
 
     /// After executing `height`: the sets as the state now records them.

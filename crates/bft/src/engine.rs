@@ -56,6 +56,9 @@ const EARLY_KEPT: usize = 4_096;
 /// final block it is missing, rather than waiting for consensus traffic.
 const BEHIND_HINT: u64 = 8;
 
+/// Least time between two catch-up hints drawn from later-epoch votes.
+const HINT_EVERY: Duration = Duration::from_millis(500);
+
 /// The p2p channels, by number.
 pub const CH_BACKFILL: Channel = 1;
 pub const CH_BROADCAST: Channel = 2;
@@ -98,6 +101,10 @@ pub struct Identity<P, B> {
     /// Keeps the network's connections to the validators of the current
     /// and next sets (none: every peer is always reachable).
     pub track: Option<Tracker>,
+    /// After a state sync: the checked finalization of the block the
+    /// engine starts from (the ledger holds everything below it).
+    /// (its height and certificate).
+    pub floor: Option<(u64, crate::sync::Certificate)>,
 }
 
 /// The genesis block with its digest.
@@ -145,7 +152,8 @@ pub async fn start<E, P, B, S, R, X>(
     id: Identity<P, B>,
     channels: Channels<S, R>,
     app: PublicaApp<X>,
-) where
+) -> crate::sync::Floors
+where
     E: Clock + CryptoRng + Spawner + Storage + Metrics,
     P: Provider<PublicKey = PublicKey> + Clone,
     B: Blocker<PublicKey = PublicKey> + Clone,
@@ -219,7 +227,10 @@ pub async fn start<E, P, B, S, R, X>(
         marshal::Config {
             provider: epochs.clone(),
             epocher: epocher.clone(),
-            start: Start::Genesis(genesis()),
+            start: match id.floor.clone() {
+                Some((_, f)) => Start::Floor(f),
+                None => Start::Genesis(genesis()),
+            },
             partition_prefix: prefix.clone(),
             mailbox_size: NZUsize!(1024),
             view_retention: ViewDelta::new(10),
@@ -236,6 +247,10 @@ pub async fn start<E, P, B, S, R, X>(
     )
     .await;
     actor.start(app.clone(), buffer, resolver);
+    let floors = crate::sync::Floors::new(marshal_mailbox.clone(), epochs.clone());
+    // The block a state sync started from: below it the marshal holds
+    // nothing, so the simplex instance of its epoch starts from it.
+    let synced_from = id.floor;
 
     let gossip_app = app.clone();
     let evidence = app.evidence_log();
@@ -291,14 +306,24 @@ pub async fn start<E, P, B, S, R, X>(
             let mut early: [Early; 3] = Default::default();
             // Ended epochs whose journals go after a grace period.
             let mut retired: VecDeque<(u64, std::time::SystemTime)> = VecDeque::new();
+            let mut last_hint: Option<std::time::SystemTime> = None;
+            let mut last_ahead_hint: Option<std::time::SystemTime> = None;
             loop {
                 commonware_macros::select! {
                     msg = votes_backup.recv() => {
                         let Some((their_epoch, (from, raw))) = msg else { return };
-                        // Someone votes in a later epoch: this validator
-                        // lacks the final blocks that lead there.
+                        // Someone votes in a later epoch than the one this
+                        // validator runs: every block of its epoch is final
+                        // there, and it lacks some (the network may even
+                        // wait for its vote). At most one hint per
+                        // HINT_EVERY: votes come in bursts.
                         let ours = epochs.settled_through();
-                        if their_epoch > ours + 1 {
+                        let now = ctx.current();
+                        if their_epoch > ours
+                            && app.with_ledger(|l| l.height()) < epochs.last_height(ours)
+                            && last_hint.is_none_or(|t| now >= t + HINT_EVERY)
+                        {
+                            last_hint = Some(now);
                             marshal_mailbox.hint_finalized(
                                 Height::new(epochs.last_height(ours)),
                                 NonEmptyVec::new(from.clone()),
@@ -340,19 +365,25 @@ pub async fn start<E, P, B, S, R, X>(
                                     signer.clone(),
                                 );
                                 if let Some(scheme) = scheme {
-                                    let floor = if target == 0 {
-                                        BftBlock::genesis().digest()
+                                    let synced = synced_from.as_ref().filter(|(h, _)| {
+                                        target > 0 && epochs.last_height(target - 1) < *h
+                                    });
+                                    let floor = if let Some((_, f)) = synced {
+                                        Floor::Finalized(f.clone())
+                                    } else if target == 0 {
+                                        Floor::Genesis(BftBlock::genesis().digest())
                                     } else {
                                         // The last block of the epoch before
                                         // is this epoch's genesis; executed
                                         // here, so the marshal holds it.
                                         let h = Height::new(epochs.last_height(target - 1));
-                                        loop {
+                                        let digest = loop {
                                             if let Some((_, d)) = marshal_mailbox.get_info(h).await {
                                                 break d;
                                             }
                                             ctx.sleep(ORCHESTRATOR_TICK).await;
-                                        }
+                                        };
+                                        Floor::Genesis(digest)
                                     };
                                     let engine = simplex::Engine::new(
                                         ctx.child("simplex").with_attribute("epoch", target),
@@ -370,7 +401,7 @@ pub async fn start<E, P, B, S, R, X>(
                                             partition: format!("{prefix}-simplex-{target}"),
                                             mailbox_size: NZUsize!(1024),
                                             epoch: Epoch::new(target),
-                                            floor: Floor::Genesis(floor),
+                                            floor,
                                             replay_buffer: NZUsize!(1 << 16),
                                             write_buffer: NZUsize!(1 << 16),
                                             page_cache: page_cache.clone(),
@@ -439,10 +470,19 @@ pub async fn start<E, P, B, S, R, X>(
                                 tracked = peers;
                             }
                         }
-                        if let Some((height, from)) = app.take_ahead() {
+                        // A peer showed a height well beyond this one: ask
+                        // again every HINT_EVERY until it is reached (a
+                        // stalled network sends nothing new to hint by).
+                        if let Some((height, from)) = app.ahead() {
                             let executed = app.with_ledger(|l| l.height());
                             let reach = epochs.last_height(epochs.settled_through());
-                            if height > executed + BEHIND_HINT {
+                            let now = ctx.current();
+                            if height <= executed {
+                                app.clear_ahead(height);
+                            } else if height > executed + BEHIND_HINT
+                                && last_ahead_hint.is_none_or(|t| now >= t + HINT_EVERY)
+                            {
+                                last_ahead_hint = Some(now);
                                 marshal_mailbox.hint_finalized(
                                     Height::new(height.min(reach)),
                                     NonEmptyVec::new(from),
@@ -458,6 +498,7 @@ pub async fn start<E, P, B, S, R, X>(
     context
         .child("cosign")
         .spawn(move |ctx| run_gossip(ctx, gossip_app, tx, rx));
+    floors
 }
 
 /// Messages of one channel for the epoch about to start.

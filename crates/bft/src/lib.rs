@@ -25,6 +25,7 @@ pub mod finality;
 pub mod ledger;
 pub mod network;
 pub mod sim;
+pub mod sync;
 
 pub use app::{ChainStats, Fault, PublicaApp};
 pub use block::BftBlock;
@@ -33,3 +34,4 @@ pub use evidence::Evidence;
 pub use executor::{Executor, NodeExecutor};
 pub use finality::{FinalHook, Finality, Gossip};
 pub use ledger::{Invalid, Ledger};
+pub use sync::{Floor, FloorFile, Floors};

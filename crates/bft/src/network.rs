@@ -73,6 +73,8 @@ pub struct ValidatorNet {
     pub worker_threads: usize,
     /// Allow private and loopback peer addresses (a local testnet).
     pub private_addresses: bool,
+    /// After a state sync: the checked floor the engine starts from.
+    pub floor: Option<crate::sync::Floor>,
 }
 
 /// What the caller's main task can ask of the running validator.
@@ -81,6 +83,7 @@ pub struct Running {
     context: Arc<rt::Context>,
     relay: Relay,
     stats: Arc<RelayStats>,
+    floors: crate::sync::Floors,
 }
 
 /// Counters of the transaction relay.
@@ -107,10 +110,20 @@ impl Running {
         self.relay.clone()
     }
 
+    /// Where the floors this validator offers to joiners come from.
+    pub fn floors(&self) -> crate::sync::Floors {
+        self.floors.clone()
+    }
+
     /// The relay's counters.
     pub fn relay_stats(&self) -> &RelayStats {
         &self.stats
     }
+}
+
+/// The signing namespace of chain `chain_id`'s consensus votes.
+pub fn consensus_namespace(chain_id: &str) -> Vec<u8> {
+    namespace(chain_id, "consensus")
 }
 
 fn namespace(chain_id: &str, what: &str) -> Vec<u8> {
@@ -217,13 +230,14 @@ where
         let id = Identity {
             signer,
             genesis: net.genesis,
-            namespace: namespace(&net.chain_id, "consensus"),
+            namespace: consensus_namespace(&net.chain_id),
             partition: "publica".into(),
             peers: oracle.clone(),
             blocker: oracle.clone(),
             track: Some(track),
+            floor: net.floor.map(|f| (f.block.height.get(), f.certificate)),
         };
-        engine::start(context.child("engine"), id, channels, app).await;
+        let floors = engine::start(context.child("engine"), id, channels, app).await;
 
         let stats = Arc::new(RelayStats::default());
         let (out_tx, out_rx) = futures::channel::mpsc::channel::<Vec<Envelope>>(RELAY_QUEUE);
@@ -251,6 +265,7 @@ where
             context: Arc::new(context.child("status")),
             relay,
             stats,
+            floors,
         })
         .await;
         let _ = context.stop(0, Some(Duration::from_secs(5))).await;

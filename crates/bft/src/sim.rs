@@ -245,6 +245,7 @@ impl SimNetwork {
             peers: self.oracle.manager(),
             blocker: self.oracle.control(me),
             track: None,
+            floor: None,
         };
         engine::start(context, id, channels, app).await;
     }

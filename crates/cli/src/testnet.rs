@@ -100,7 +100,8 @@ pub struct ValidatorEntry {
     pub cosigner_key: String,
     /// Where it listens for the other validators.
     pub p2p: SocketAddr,
-    /// Its public API (for people; not used by the validators).
+    /// Its public API (for people, and for validators that sync state
+    /// from it).
     pub api: String,
 }
 
@@ -211,6 +212,23 @@ pub struct ValidatorConfig {
     /// empty block (0..=900 ms; the engine's leader timeout is 1 s).
     #[serde(default = "default_idle")]
     pub idle_block_ms: u64,
+    /// A state snapshot is written every this many blocks (what joiners
+    /// sync from).
+    #[serde(default = "default_snapshot_interval")]
+    pub snapshot_interval_blocks: u64,
+    /// At start, when a peer offers a checked floor more than this many
+    /// blocks beyond this validator's ledger, it syncs state from a
+    /// snapshot instead of executing every block (0: never).
+    #[serde(default = "default_state_sync_after")]
+    pub state_sync_after_blocks: u64,
+}
+
+fn default_snapshot_interval() -> u64 {
+    1_000
+}
+
+fn default_state_sync_after() -> u64 {
+    10_000
 }
 
 fn default_idle() -> u64 {
@@ -254,6 +272,12 @@ impl ValidatorConfig {
         }
         if !(1..=64).contains(&c.worker_threads) {
             bail!("{}: worker_threads must be 1..=64", path.display());
+        }
+        if !(1..=1_000_000).contains(&c.snapshot_interval_blocks) {
+            bail!(
+                "{}: snapshot_interval_blocks must be 1..=1000000",
+                path.display()
+            );
         }
         if c.idle_block_ms > 900 {
             bail!("{}: idle_block_ms must be 0..=900", path.display());
@@ -401,6 +425,8 @@ pub fn init(plan: InitPlan, out: &Path, chain_id: &str) -> Result<()> {
                 rate_burst: default_burst(),
                 worker_threads: default_threads(),
                 idle_block_ms: default_idle(),
+                snapshot_interval_blocks: default_snapshot_interval(),
+                state_sync_after_blocks: default_state_sync_after(),
             },
         ));
     }
@@ -514,6 +540,9 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
         )
         .map_err(|e| anyhow!("{}: {e}", c.network.display()))?,
     };
+    // Far behind (or new): the ledger is brought up to a floor the
+    // validators finalized, from a peer's snapshot.
+    let floor = crate::statesync::prepare(&c, &net, &genesis, &history)?;
     let consensus_kp = open_key(&c.consensus_key, &a.pass)?;
     let cosigner =
         Cosigner::new(&c.name, open_key(&c.cosigner_key, &a.pass)?).map_err(|e| anyhow!("{e}"))?;
@@ -562,6 +591,7 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
         genesis: Some(genesis),
         log_origin: Some(net.log_origin.clone()),
         block_txs_max: c.block_txs_max,
+        snapshot_interval_blocks: c.snapshot_interval_blocks,
         chain_id: net.chain_id.clone(),
         ..NodeConfig::dev(c.data_dir.join("ledger"))
     };
@@ -607,6 +637,7 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
         worker_threads: c.worker_threads,
         private_addresses: net.validators.iter().all(|v| !is_public(v.p2p))
             && !is_public(c.p2p_listen),
+        floor,
     };
     let status_app = app.clone();
     let apis: std::collections::HashMap<String, String> = net
@@ -743,6 +774,17 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
                     "evidence_total": status_app.evidence().len(),
                 })
             }),
+            floor: {
+                let floors = running.floors();
+                let floor_node = node.clone();
+                Arc::new(move || {
+                    let floors = floors.clone();
+                    let executed = floor_node.status().height;
+                    Box::pin(
+                        async move { floors.latest(executed).await.map(|f| json!(f.to_file())) },
+                    )
+                })
+            },
             metrics: Arc::new(move || running.metrics()),
         };
         let api = publica_api::ApiConfig {

@@ -688,3 +688,127 @@ fn governance_adds_a_validator_that_joins_and_removes_one_that_leaves() {
         assert!(hashes.windows(2).all(|w| w[0] == w[1]), "block {height}");
     }
 }
+
+/// Sets `fields` in validator `i`'s config.
+fn configure(dir: &Path, i: usize, fields: &Value) {
+    let path = dir.join(format!("validator-{i}/config.json"));
+    let mut c: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for (k, v) in fields.as_object().unwrap() {
+        c[k] = v.clone();
+    }
+    std::fs::write(&path, c.to_string()).unwrap();
+}
+
+#[test]
+fn a_validator_far_behind_syncs_state_from_a_snapshot_and_then_votes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir: PathBuf = tmp.path().join("net");
+    let base = free_ports();
+    init_network(&dir, base, &["--epoch-blocks", "16"]);
+    // Snapshots every 10 blocks, a sync when more than 30 behind, and
+    // empty blocks without waiting, so the chain grows quickly.
+    for i in 0..N {
+        configure(
+            &dir,
+            i,
+            &json!({"snapshot_interval_blocks": 10, "state_sync_after_blocks": 30, "idle_block_ms": 20}),
+        );
+    }
+    // Validator 3 stays off while the others write the chain.
+    let mut nodes: Vec<Option<TestNode>> = (0..N - 1).map(|i| Some(start(&dir, i))).collect();
+    let mut urls: Vec<String> = nodes
+        .iter()
+        .map(|n| n.as_ref().unwrap().url.clone())
+        .collect();
+    let kp = Keypair::from_seed([91; 32]);
+    let alive = [true, true, true, false];
+    let ids: Vec<String> = (1..=20)
+        .map(|n| {
+            let e = tx(&kp, n);
+            submit(&urls, &alive, n as usize, &e);
+            publica_crypto::tx_id(&e.signer, &e.body.signing_bytes().unwrap()).to_string()
+        })
+        .collect();
+    wait_until(Duration::from_secs(90), "the early transactions", || {
+        ids.iter().all(|id| committed(&urls[0], id).is_some())
+    });
+    wait_until(Duration::from_secs(120), "a long chain", || {
+        height(&urls[0]) >= 120
+    });
+
+    // A floor is served; a dev-style refusal for bad pages.
+    let (s, floor) = get(&format!("{}/v1/sync/floor", urls[1]));
+    assert_eq!(s, 200, "{floor}");
+    assert_eq!(floor["participants"].as_array().unwrap().len(), N);
+    let (s, v) = get(&format!("{}/v1/sync/blocks?from=0", urls[1]));
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (400, Some("request.invalid_param"))
+    );
+    let (s, v) = get(&format!("{}/v1/sync/blocks?from=5&limit=3", urls[1]));
+    assert_eq!(s, 200);
+    let heights: Vec<u64> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["header"]["height"].as_u64().unwrap())
+        .collect();
+    assert_eq!(heights, [5, 6, 7]);
+    let (s, v) = get(&format!("{}/v1/sync/snapshot?max_height=5", urls[1]));
+    assert_eq!((s, v["code"].as_str()), (404, Some("sync.no_snapshot")));
+
+    // Validator 3 starts with nothing: it takes the state from a snapshot
+    // and executes only the blocks after it.
+    let before = height(&urls[0]);
+    nodes.push(Some(start(&dir, 3)));
+    urls.push(nodes[3].as_ref().unwrap().url.clone());
+    let log = nodes[3].as_ref().unwrap().stderr_text();
+    assert!(log.contains("state synced"), "{log}");
+    wait_until(
+        Duration::from_secs(60),
+        "the synced validator keeps up",
+        || height(&urls[3]) >= before + 8,
+    );
+    let executed = network(&urls[3])["executed"]["blocks"].as_u64().unwrap();
+    let at = height(&urls[3]);
+    assert!(
+        executed + 60 < at,
+        "executed {executed} blocks to reach {at}: not a state sync"
+    );
+    // The transactions before the sync are there, with their receipts.
+    wait_until(
+        Duration::from_secs(30),
+        "receipts of the synced blocks",
+        || ids.iter().all(|id| committed(&urls[3], id).is_some()),
+    );
+    // It votes: without validator 0, three of four must, the synced one
+    // among them (still catching up: the others wait for it, and it must
+    // find the blocks it lacks without new traffic to hint it).
+    nodes[0].take().unwrap().kill9();
+    let live: Vec<String> = urls[1..].to_vec();
+    goes_on(&live, "blocks with the synced validator voting");
+    let e = tx(&kp, 21);
+    let (s, v) = post(&format!("{}/v1/transactions", urls[3]), &json!(e));
+    assert_eq!(s, 202, "{v}");
+    let id = v["tx_id"].as_str().unwrap().to_string();
+    wait_until(
+        Duration::from_secs(60),
+        "a transaction after the sync",
+        || live.iter().all(|u| committed(u, &id).is_some()),
+    );
+    // The same blocks (and so state roots) everywhere, below and above
+    // the floor.
+    let top = live.iter().map(|u| height(u)).min().unwrap();
+    for h in [1, 10, before / 2, before, top] {
+        let headers: Vec<Value> = live
+            .iter()
+            .map(|u| get(&format!("{u}/v1/blocks/{h}")).1["header"].clone())
+            .collect();
+        assert!(headers[0].is_object(), "block {h}");
+        assert!(headers.windows(2).all(|w| w[0] == w[1]), "block {h}");
+    }
+    // Restarted, it resumes from its own ledger (the floor file is kept).
+    nodes[3].take().unwrap().kill9();
+    nodes[3] = Some(start(&dir, 3));
+    goes_on(&live, "blocks after the synced validator restarted");
+}

@@ -18,4 +18,4 @@ pub use config::NodeConfig;
 pub use metrics::Metrics;
 pub use node::{Node, NodeError, Relay};
 pub use query::{Receipt, StateProofAnswer, Status, TxLookup};
-pub use recovery::verify_chain;
+pub use recovery::{check_ledger, verify_chain, LedgerCheck};

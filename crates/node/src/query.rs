@@ -106,6 +106,16 @@ impl Node {
         }
     }
 
+    /// The newest state snapshot at or below `height_max` (its height and
+    /// file), for a validator that syncs from it.
+    pub fn latest_snapshot(
+        &self,
+        height_max: u64,
+    ) -> Result<Option<(u64, std::path::PathBuf)>, String> {
+        publica_store::latest_snapshot_file(self.inner.data_dir.path(), height_max)
+            .map_err(|e| e.to_string())
+    }
+
     /// The block at `height`, if committed.
     pub fn block(&self, height: u64) -> Result<Option<Arc<Block>>, String> {
         {

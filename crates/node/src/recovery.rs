@@ -28,6 +28,8 @@ pub(crate) struct Recovered {
     pub(crate) nonces: HashMap<AccountId, u64>,
     /// Accounts whose key was rotated or recovered: their current key.
     pub(crate) keys: HashMap<AccountId, AccountId>,
+    /// Height of the snapshot the state started from (0: genesis).
+    pub(crate) snapshot_height: u64,
 }
 
 fn check_link(parent: Option<&BlockHeader>, block: &Block) -> Result<(), NodeError> {
@@ -124,6 +126,45 @@ pub(crate) fn recover(
         hashes,
         nonces,
         keys,
+        snapshot_height: snap_height,
+    })
+}
+
+/// What [`check_ledger`] found in a ledger directory.
+#[derive(Debug)]
+pub struct LedgerCheck {
+    /// Height of its last block.
+    pub height: u64,
+    /// Hash of that block's header.
+    pub tip_hash: Hash32,
+    /// Height of the snapshot the state was rebuilt from (0: none).
+    pub snapshot_height: u64,
+    /// The validator sets its state records, if any.
+    pub validators: Option<publica_identity::ValidatorHistory>,
+}
+
+/// Opens a ledger directory that no node runs on (a state sync's staging
+/// copy), records `genesis` in it, and recovers it as a start would: every
+/// block linked to its parent and its transparency-log root checked, the
+/// snapshot's state root checked against its block's header, the blocks
+/// after it executed again.
+pub fn check_ledger(path: &std::path::Path, genesis: &Genesis) -> Result<LedgerCheck, NodeError> {
+    let data_dir = DataDir::open(path, &genesis.chain_id)?;
+    let genesis = crate::genesis::settle_genesis(data_dir.path(), Some(genesis))?;
+    let runtime = crate::genesis::chain_runtime();
+    let r = recover(&data_dir, &runtime, &genesis)?;
+    let validators = match r.state.get(publica_identity::validators::VALIDATORS_KEY) {
+        Some(bytes) => Some(
+            publica_identity::ValidatorHistory::parse(bytes)
+                .map_err(|e| NodeError::Replay(format!("the state's validator sets: {e}")))?,
+        ),
+        None => None,
+    };
+    Ok(LedgerCheck {
+        height: r.tip.as_ref().map(|t| t.height).unwrap_or(0),
+        tip_hash: r.tip.as_ref().map(block_hash).unwrap_or(Hash32::ZERO),
+        snapshot_height: r.snapshot_height,
+        validators,
     })
 }
 

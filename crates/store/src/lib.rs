@@ -11,7 +11,9 @@ pub mod snapshot;
 
 pub use blocklog::{BlockLog, OpenReport};
 pub use datadir::DataDir;
-pub use snapshot::{load_latest_snapshot, write_snapshot, Snapshot};
+pub use snapshot::{
+    install_snapshot, latest_snapshot_file, load_latest_snapshot, write_snapshot, Snapshot,
+};
 
 /// What can go wrong with storage.
 #[derive(Debug, thiserror::Error)]

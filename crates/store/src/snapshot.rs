@@ -74,6 +74,44 @@ pub fn write_snapshot(
     Ok(final_path)
 }
 
+/// The newest snapshot file at or below `height_max` (by name; whoever
+/// reads it checks it): its height and path.
+pub fn latest_snapshot_file(
+    dir: &Path,
+    height_max: u64,
+) -> Result<Option<(u64, PathBuf)>, StoreError> {
+    Ok(list_snapshots(dir)?
+        .into_iter()
+        .rev()
+        .find(|(h, _)| *h <= height_max))
+}
+
+/// Checks a snapshot file received from elsewhere (checksum, entries, the
+/// rebuilt state root) and writes it into `dir`'s snapshots atomically.
+/// Returns its height and state root.
+pub fn install_snapshot(dir: &Path, bytes: &[u8]) -> Result<(u64, Hash32), StoreError> {
+    let snap = parse(bytes).map_err(|reason| StoreError::Corrupted {
+        path: "received snapshot".into(),
+        offset: 0,
+        reason,
+    })?;
+    let sdir = snapshot_dir(dir);
+    fs::create_dir_all(&sdir).map_err(io_err(format!("creating {}", sdir.display())))?;
+    let final_path = sdir.join(format!("state-{:020}.snap", snap.height));
+    let tmp = sdir.join(format!("state-{:020}.tmp", snap.height));
+    {
+        let mut f = File::create(&tmp).map_err(io_err(format!("creating {}", tmp.display())))?;
+        f.write_all(bytes)
+            .and_then(|_| f.sync_all())
+            .map_err(io_err(format!("writing {}", tmp.display())))?;
+    }
+    fs::rename(&tmp, &final_path).map_err(io_err(format!("renaming {}", tmp.display())))?;
+    File::open(&sdir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err(format!("syncing {}", sdir.display())))?;
+    Ok((snap.height, snap.state_root))
+}
+
 fn list_snapshots(dir: &Path) -> Result<Vec<(u64, PathBuf)>, StoreError> {
     let sdir = snapshot_dir(dir);
     let mut out = Vec::new();
@@ -182,6 +220,25 @@ mod tests {
         fs::write(&p, b).unwrap();
         assert_eq!(
             load_latest_snapshot(dir.path(), 10)
+                .unwrap()
+                .unwrap()
+                .height,
+            2
+        );
+        // Received snapshots are checked before they are written.
+        let (h, path) = latest_snapshot_file(dir.path(), 2).unwrap().unwrap();
+        assert_eq!(h, 2);
+        let good = fs::read(path).unwrap();
+        let other = tempfile::tempdir().unwrap();
+        assert!(latest_snapshot_file(other.path(), 9).unwrap().is_none());
+        let mut bad = good.clone();
+        bad[60] ^= 1;
+        assert!(install_snapshot(other.path(), &bad).is_err());
+        assert!(install_snapshot(other.path(), b"PSNAP001").is_err());
+        assert!(latest_snapshot_file(other.path(), 9).unwrap().is_none());
+        assert_eq!(install_snapshot(other.path(), &good).unwrap().0, 2);
+        assert_eq!(
+            load_latest_snapshot(other.path(), 9)
                 .unwrap()
                 .unwrap()
                 .height,

@@ -57,6 +57,10 @@ pub const AUTH_ACCOUNT_NOT_REGISTERED: &str = "auth.account_not_registered";
 
 /// The block at that height does not exist (yet).
 pub const BLOCK_NOT_FOUND: &str = "block.not_found";
+/// The node offers no floor to sync state from (dev mode, or none yet).
+pub const SYNC_NO_FLOOR: &str = "sync.no_floor";
+/// The node holds no state snapshot at or below the asked height.
+pub const SYNC_NO_SNAPSHOT: &str = "sync.no_snapshot";
 /// A state key is empty, too long or not printable ASCII.
 pub const STATE_INVALID_KEY: &str = "state.invalid_key";
 /// The node is shutting down or not yet ready.
