@@ -52,13 +52,24 @@ pub fn prepare(
         0
     };
     let namespace = publica_bft::network::consensus_namespace(&net.chain_id);
-    // The keys this validator trusts: the genesis set (the validators the
-    // network file names, checked against it).
-    let trusted: Vec<_> = history.epochs[0]
-        .validators
-        .iter()
-        .filter_map(publica_bft::epochs::consensus_key)
-        .collect();
+    // The keys this validator trusts: those its config names, else the
+    // genesis set (the validators the network file names, checked
+    // against it).
+    let trusted: Vec<_> = if c.state_sync_trusted_keys.is_empty() {
+        history.epochs[0]
+            .validators
+            .iter()
+            .filter_map(publica_bft::epochs::consensus_key)
+            .collect()
+    } else {
+        c.state_sync_trusted_keys
+            .iter()
+            .filter_map(|k| {
+                let bytes: [u8; 32] = hex::decode(k).ok()?.try_into().ok()?;
+                publica_bft::network::public_key(&bytes).ok()
+            })
+            .collect()
+    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -221,6 +221,11 @@ pub struct ValidatorConfig {
     /// snapshot instead of executing every block (0: never).
     #[serde(default = "default_state_sync_after")]
     pub state_sync_after_blocks: u64,
+    /// The consensus keys (hex) a floor must be signed by a quorum of; empty:
+    /// the genesis set. Operators set the current set's keys here once
+    /// governance has replaced most of the genesis validators.
+    #[serde(default)]
+    pub state_sync_trusted_keys: Vec<String>,
 }
 
 fn default_snapshot_interval() -> u64 {
@@ -272,6 +277,26 @@ impl ValidatorConfig {
         }
         if !(1..=64).contains(&c.worker_threads) {
             bail!("{}: worker_threads must be 1..=64", path.display());
+        }
+        if c.state_sync_trusted_keys.len() > publica_identity::validators::SET_MAX {
+            bail!(
+                "{}: state_sync_trusted_keys names more than {} keys",
+                path.display(),
+                publica_identity::validators::SET_MAX
+            );
+        }
+        for k in &c.state_sync_trusted_keys {
+            let bytes: [u8; 32] = hex::decode(k)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| {
+                    anyhow!(
+                        "{}: state_sync_trusted_keys: '{k}' is not a 32-byte hex key",
+                        path.display()
+                    )
+                })?;
+            publica_bft::network::public_key(&bytes)
+                .map_err(|e| anyhow!("{}: state_sync_trusted_keys: '{k}': {e}", path.display()))?;
         }
         if !(1..=1_000_000).contains(&c.snapshot_interval_blocks) {
             bail!(
@@ -427,6 +452,7 @@ pub fn init(plan: InitPlan, out: &Path, chain_id: &str) -> Result<()> {
                 idle_block_ms: default_idle(),
                 snapshot_interval_blocks: default_snapshot_interval(),
                 state_sync_after_blocks: default_state_sync_after(),
+                state_sync_trusted_keys: Vec::new(),
             },
         ));
     }

@@ -866,6 +866,9 @@ fn operations_endpoints() {
         "/v1/status",
         "/v1/state",
         "/v1/events",
+        "/v1/sync/floor",
+        "/v1/sync/blocks",
+        "/v1/sync/snapshot",
     ] {
         assert!(
             doc["paths"].get(p).is_some(),
@@ -874,6 +877,39 @@ fn operations_endpoints() {
     }
     assert!(doc["paths"]["/v1/transactions"].get("post").is_some());
     assert!(doc["paths"]["/v1/status"].get("get").is_some());
+
+    // State-sync routes of a single node: blocks are served, there is no
+    // floor (no validators' certificates) and no snapshot yet.
+    let (s, v) = get(&format!("{}/v1/sync/blocks?from=1&limit=5", node.url));
+    assert_eq!(s, 200, "{v}");
+    let page = v.as_array().unwrap();
+    assert!(!page.is_empty() && page[0]["header"]["height"] == 1, "{v}");
+    let (s, v) = get(&format!("{}/v1/sync/blocks?from=999999", node.url));
+    assert_eq!((s, v), (200, json!([])));
+    expect_err(
+        "limit too big",
+        get(&format!("{}/v1/sync/blocks?from=1&limit=5000", node.url)),
+        400,
+        "request.invalid_param",
+    );
+    expect_err(
+        "no from",
+        get(&format!("{}/v1/sync/blocks", node.url)),
+        400,
+        "request.invalid_param",
+    );
+    expect_err(
+        "dev floor",
+        get(&format!("{}/v1/sync/floor", node.url)),
+        404,
+        "sync.no_floor",
+    );
+    expect_err(
+        "no snapshot",
+        get(&format!("{}/v1/sync/snapshot", node.url)),
+        404,
+        "sync.no_snapshot",
+    );
 }
 
 #[test]

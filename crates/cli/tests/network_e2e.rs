@@ -395,6 +395,10 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
     assert!(e.contains("block_txs_max"), "{e}");
     let e = edit("slow-idle", &|c| c["idle_block_ms"] = json!(5_000));
     assert!(e.contains("idle_block_ms"), "{e}");
+    let e = edit("no-snapshots", &|c| c["snapshot_interval_blocks"] = json!(0));
+    assert!(e.contains("snapshot_interval_blocks"), "{e}");
+    let e = edit("bad-trust", &|c| c["state_sync_trusted_keys"] = json!(["abcd"]));
+    assert!(e.contains("not a 32-byte hex key"), "{e}");
     let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = held.local_addr().unwrap();
     let e = edit("taken-port", &|c| c["api_listen"] = json!(port.to_string()));
@@ -756,6 +760,21 @@ fn a_validator_far_behind_syncs_state_from_a_snapshot_and_then_votes() {
     assert_eq!(heights, [5, 6, 7]);
     let (s, v) = get(&format!("{}/v1/sync/snapshot?max_height=5", urls[1]));
     assert_eq!((s, v["code"].as_str()), (404, Some("sync.no_snapshot")));
+
+    // Told to trust other keys than the validators', validator 3 refuses
+    // every floor and does not sync (it would catch up block by block).
+    let strangers: Vec<String> = (1..=4u8)
+        .map(|i| Keypair::from_seed([200 + i; 32]).account().to_string())
+        .collect();
+    configure(&dir, 3, &json!({"state_sync_trusted_keys": strangers}));
+    let wary = start(&dir, 3);
+    std::thread::sleep(Duration::from_millis(500));
+    let log = wary.stderr_text();
+    assert!(log.contains("refusing the peer's floor"), "{log}");
+    assert!(!log.contains("state synced"), "{log}");
+    wary.kill9();
+    std::fs::remove_dir_all(dir.join("validator-3/data")).unwrap();
+    configure(&dir, 3, &json!({"state_sync_trusted_keys": []}));
 
     // Validator 3 starts with nothing: it takes the state from a snapshot
     // and executes only the blocks after it.
