@@ -801,14 +801,28 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
                 })
             }),
             floor: {
+                // Looking for a floor reads the marshal's archives: the
+                // answer is kept a second, so a flood of requests costs
+                // one search per second.
                 let floors = running.floors();
                 let floor_node = node.clone();
+                type Cached = Option<(std::time::Instant, serde_json::Value)>;
+                let cache: Arc<tokio::sync::Mutex<Cached>> = Arc::default();
                 Arc::new(move || {
                     let floors = floors.clone();
+                    let cache = cache.clone();
                     let executed = floor_node.status().height;
-                    Box::pin(
-                        async move { floors.latest(executed).await.map(|f| json!(f.to_file())) },
-                    )
+                    Box::pin(async move {
+                        let mut cached = cache.lock().await;
+                        if let Some((at, v)) = cached.as_ref() {
+                            if at.elapsed() < std::time::Duration::from_secs(1) {
+                                return Some(v.clone());
+                            }
+                        }
+                        let v = json!(floors.latest(executed).await?.to_file());
+                        *cached = Some((std::time::Instant::now(), v.clone()));
+                        Some(v)
+                    })
                 })
             },
             metrics: Arc::new(move || running.metrics()),
