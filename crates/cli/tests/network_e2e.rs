@@ -395,9 +395,13 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
     assert!(e.contains("block_txs_max"), "{e}");
     let e = edit("slow-idle", &|c| c["idle_block_ms"] = json!(5_000));
     assert!(e.contains("idle_block_ms"), "{e}");
-    let e = edit("no-snapshots", &|c| c["snapshot_interval_blocks"] = json!(0));
+    let e = edit("no-snapshots", &|c| {
+        c["snapshot_interval_blocks"] = json!(0)
+    });
     assert!(e.contains("snapshot_interval_blocks"), "{e}");
-    let e = edit("bad-trust", &|c| c["state_sync_trusted_keys"] = json!(["abcd"]));
+    let e = edit("bad-trust", &|c| {
+        c["state_sync_trusted_keys"] = json!(["abcd"])
+    });
     assert!(e.contains("not a 32-byte hex key"), "{e}");
     let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = held.local_addr().unwrap();
@@ -704,14 +708,14 @@ fn configure(dir: &Path, i: usize, fields: &Value) {
 }
 
 #[test]
-fn a_validator_far_behind_syncs_state_from_a_snapshot_and_then_votes() {
+fn validators_far_behind_or_new_sync_state_from_a_snapshot_and_then_vote() {
     let tmp = tempfile::tempdir().unwrap();
     let dir: PathBuf = tmp.path().join("net");
-    let base = free_ports();
-    init_network(&dir, base, &["--epoch-blocks", "16"]);
+    let base = free_port_range(2 * (N as u16 + 1));
+    init_network(&dir, base, &["--epoch-blocks", "16", "--spares", "1"]);
     // Snapshots every 10 blocks, a sync when more than 30 behind, and
     // empty blocks without waiting, so the chain grows quickly.
-    for i in 0..N {
+    for i in 0..=N {
         configure(
             &dir,
             i,
@@ -826,8 +830,41 @@ fn a_validator_far_behind_syncs_state_from_a_snapshot_and_then_votes() {
         assert!(headers[0].is_object(), "block {h}");
         assert!(headers.windows(2).all(|w| w[0] == w[1]), "block {h}");
     }
-    // Restarted, it resumes from its own ledger (the floor file is kept).
+
+    // A new validator joins by syncing: governance adds the spare, which
+    // is not running. In the five-validator epoch four must vote (1, 2, 3
+    // and the new one), so the network waits for it.
+    let entry = dir.join("validator-4/validator.json");
+    let added_from = change_set(
+        &dir,
+        &urls,
+        1,
+        &["--add-validator", entry.to_str().unwrap()],
+    );
+    wait_until(
+        Duration::from_secs(90),
+        "the last four-validator block",
+        || live.iter().all(|u| height(u) + 1 >= added_from),
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        live.iter().all(|u| height(u) < added_from + 2),
+        "the five-validator epoch finalized without its new validator"
+    );
+    nodes.push(Some(start(&dir, 4)));
+    let newcomer = nodes[4].as_ref().unwrap().url.clone();
+    let log = nodes[4].as_ref().unwrap().stderr_text();
+    assert!(log.contains("state synced"), "{log}");
+    let mut five = live.clone();
+    five.push(newcomer.clone());
+    goes_on(&five, "blocks with the synced newcomer voting");
+    let joined = network(&newcomer);
+    assert_eq!(joined["in_validator_set"], true, "{joined}");
+    assert!(joined["executed"]["blocks"].as_u64().unwrap() + 60 < height(&newcomer));
+
+    // Restarted, the first synced validator resumes from its own ledger
+    // (the floor file is kept); the network waits for it again.
     nodes[3].take().unwrap().kill9();
     nodes[3] = Some(start(&dir, 3));
-    goes_on(&live, "blocks after the synced validator restarted");
+    goes_on(&five, "blocks after the synced validator restarted");
 }
