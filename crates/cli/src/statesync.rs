@@ -38,10 +38,6 @@ pub fn prepare(
     history: &ValidatorHistory,
 ) -> Result<Option<Floor>> {
     let consensus_dir = c.data_dir.join("consensus");
-    let kept = read_floor(&consensus_dir.join(FLOOR_FILE))?;
-    if c.state_sync_after_blocks == 0 {
-        return Ok(kept);
-    }
     let ledger_dir = c.data_dir.join("ledger");
     let local = if ledger_dir.join("blocks.log").exists() {
         BlockLog::open(&ledger_dir)
@@ -51,6 +47,24 @@ pub fn prepare(
     } else {
         0
     };
+    // The engine resumes from an earlier sync's floor only over a ledger
+    // that reaches it (not one removed since).
+    let floor_path = consensus_dir.join(FLOOR_FILE);
+    let kept = read_floor(&floor_path)?;
+    let kept_ok = |kept: Option<Floor>| -> Result<Option<Floor>> {
+        match kept {
+            Some(f) if f.block.executed_height > local => bail!(
+                "{} starts the engine at height {}, but the ledger holds only {local} blocks: remove {} (and the engine's storage beside it) to catch up anew",
+                floor_path.display(),
+                f.block.height.get(),
+                consensus_dir.display()
+            ),
+            k => Ok(k),
+        }
+    };
+    if c.state_sync_after_blocks == 0 {
+        return kept_ok(kept);
+    }
     let namespace = publica_bft::network::consensus_namespace(&net.chain_id);
     // The keys this validator trusts: those its config names, else the
     // genesis set (the validators the network file names, checked
@@ -92,10 +106,10 @@ pub fn prepare(
     }
     offers.sort_by_key(|(_, c, _)| std::cmp::Reverse(c.height));
     let Some(best) = offers.first() else {
-        return Ok(kept);
+        return kept_ok(kept);
     };
     if best.1.executed_height <= local.saturating_add(c.state_sync_after_blocks) {
-        return Ok(kept);
+        return kept_ok(kept);
     }
     tracing::info!(
         local,

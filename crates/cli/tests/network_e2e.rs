@@ -867,4 +867,13 @@ fn validators_far_behind_or_new_sync_state_from_a_snapshot_and_then_vote() {
     nodes[3].take().unwrap().kill9();
     nodes[3] = Some(start(&dir, 3));
     goes_on(&five, "blocks after the synced validator restarted");
+
+    // Its ledger removed (and syncing turned off), it refuses to start the
+    // engine at the kept floor over a ledger that does not reach it.
+    nodes[3].take().unwrap().kill9();
+    std::fs::remove_dir_all(dir.join("validator-3/data/ledger")).unwrap();
+    configure(&dir, 3, &json!({"state_sync_after_blocks": 0}));
+    let config = dir.join("validator-3/config.json");
+    let e = fails(&["node".as_ref(), "--config".as_ref(), config.as_os_str()]);
+    assert!(e.contains("ledger holds only 0 blocks"), "{e}");
 }
