@@ -17,6 +17,10 @@ use utoipa::IntoParams;
 pub const PAGE_BLOCKS_MAX: u64 = 1_000;
 /// A page stops growing once it holds this many bytes of blocks.
 const PAGE_BYTES: usize = 16 << 20;
+/// Snapshots sent at once; more requests get `sync.busy`.
+static SNAPSHOT_SENDS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+/// Bytes read from a snapshot file per chunk sent.
+const CHUNK_BYTES: usize = 1 << 20;
 
 /// The floor a syncing validator starts from.
 #[utoipa::path(get, path = "/v1/sync/floor", tag = "operations",
@@ -107,7 +111,8 @@ pub struct SnapshotQuery {
     params(SnapshotQuery),
     responses(
         (status = 200, description = "The snapshot file", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 404, description = "No snapshot at or below that height", body = ErrorBody)))]
+        (status = 404, description = "No snapshot at or below that height", body = ErrorBody),
+        (status = 503, description = "Already sending snapshots to two validators", body = ErrorBody)))]
 pub async fn snapshot(
     State(state): State<AppState>,
     q: Result<Query<SnapshotQuery>, axum::extract::rejection::QueryRejection>,
@@ -125,9 +130,45 @@ pub async fn snapshot(
             format!("this node holds no state snapshot at or below height {max}"),
         ));
     };
-    let bytes = tokio::fs::read(&path).await.map_err(ApiError::internal)?;
-    let mut resp = ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response();
-    resp.headers_mut().insert(
+    // A snapshot can be large: at most two are sent at once, each
+    // streamed from the file in chunks (the file, opened first, stays
+    // readable even if a newer snapshot prunes it meanwhile).
+    let permit = SNAPSHOT_SENDS.try_acquire().map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            codes::SYNC_BUSY,
+            "this node is already sending its snapshot to other validators; try again shortly",
+        )
+    })?;
+    let file = std::fs::File::open(&path).map_err(ApiError::internal)?;
+    let len = file.metadata().map_err(ApiError::internal)?.len();
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(4);
+    tokio::task::spawn_blocking(move || {
+        use std::io::Read as _;
+        let _permit = permit;
+        let mut file = file;
+        let mut buf = vec![0u8; CHUNK_BYTES];
+        loop {
+            match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    let chunk = axum::body::Bytes::copy_from_slice(&buf[..n]);
+                    if tx.blocking_send(Ok(chunk)).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    break;
+                }
+            }
+        }
+    });
+    let body = axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
+    let mut resp = ([(header::CONTENT_TYPE, "application/octet-stream")], body).into_response();
+    let headers = resp.headers_mut();
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    headers.insert(
         "x-publica-snapshot-height",
         HeaderValue::from_str(&height.to_string()).expect("digits"),
     );

@@ -764,6 +764,25 @@ fn validators_far_behind_or_new_sync_state_from_a_snapshot_and_then_vote() {
     assert_eq!(heights, [5, 6, 7]);
     let (s, v) = get(&format!("{}/v1/sync/snapshot?max_height=5", urls[1]));
     assert_eq!((s, v["code"].as_str()), (404, Some("sync.no_snapshot")));
+    let r = common::http()
+        .get(format!("{}/v1/sync/snapshot", urls[1]))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let at: u64 = r.headers()["x-publica-snapshot-height"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(at >= 110 && at % 10 == 0, "snapshot at {at}");
+    let len: usize = r.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let body = r.bytes().unwrap();
+    assert_eq!(body.len(), len);
+    assert!(body.starts_with(b"PSNAP001"));
 
     // Told to trust other keys than the validators', validator 3 refuses
     // every floor and does not sync (it would catch up block by block).

@@ -61,6 +61,8 @@ pub const BLOCK_NOT_FOUND: &str = "block.not_found";
 pub const SYNC_NO_FLOOR: &str = "sync.no_floor";
 /// The node holds no state snapshot at or below the asked height.
 pub const SYNC_NO_SNAPSHOT: &str = "sync.no_snapshot";
+/// The node is already sending as many snapshots as it allows at once.
+pub const SYNC_BUSY: &str = "sync.busy";
 /// A state key is empty, too long or not printable ASCII.
 pub const STATE_INVALID_KEY: &str = "state.invalid_key";
 /// The node is shutting down or not yet ready.
