@@ -774,7 +774,7 @@ fn validators_far_behind_or_new_sync_state_from_a_snapshot_and_then_vote() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!(at >= 110 && at % 10 == 0, "snapshot at {at}");
+    assert!(at >= 110 && at.is_multiple_of(10), "snapshot at {at}");
     let len: usize = r.headers()["content-length"]
         .to_str()
         .unwrap()
