@@ -697,6 +697,61 @@ fn governance_adds_a_validator_that_joins_and_removes_one_that_leaves() {
     }
 }
 
+/// A local HTTP proxy to the validator API at `to` that alters one
+/// transaction's signature in every page of blocks it passes on; its URL.
+fn lying_proxy(to: String) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+            // The rest of the request head.
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap_or(0) <= 2 {
+                    break;
+                }
+            }
+            let Ok(r) = common::http().get(format!("{to}{path}")).send() else {
+                continue;
+            };
+            let status = r.status().as_u16();
+            let mut body = r.bytes().unwrap().to_vec();
+            if path.starts_with("/v1/sync/blocks") && status == 200 {
+                let mut blocks: Value = serde_json::from_slice(&body).unwrap();
+                if let Some(b) = blocks
+                    .as_array_mut()
+                    .unwrap()
+                    .iter_mut()
+                    .find(|b| !b["transactions"].as_array().unwrap().is_empty())
+                {
+                    let sig = b["transactions"][0]["signature"]
+                        .as_str()
+                        .unwrap()
+                        .to_string();
+                    let flipped = if sig.starts_with('0') { "1" } else { "0" };
+                    b["transactions"][0]["signature"] = json!(format!("{flipped}{}", &sig[1..]));
+                }
+                body = blocks.to_string().into_bytes();
+            }
+            let head = format!(
+                "HTTP/1.1 {status} X\r\ncontent-length: {}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = conn.write_all(head.as_bytes());
+            let _ = conn.write_all(&body);
+        }
+    });
+    url
+}
+
 /// Sets `fields` in validator `i`'s config.
 fn configure(dir: &Path, i: usize, fields: &Value) {
     let path = dir.join(format!("validator-{i}/config.json"));
@@ -783,6 +838,35 @@ fn validators_far_behind_or_new_sync_state_from_a_snapshot_and_then_vote() {
     let body = r.bytes().unwrap();
     assert_eq!(body.len(), len);
     assert!(body.starts_with(b"PSNAP001"));
+
+    // A peer that alters one transaction in the blocks it serves: the
+    // validator's sync fails (the blocks no longer match their headers'
+    // log roots), says why, and installs nothing.
+    let liar = lying_proxy(urls[1].clone());
+    let mut net: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("network.json")).unwrap()).unwrap();
+    for (i, v) in net["validators"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .enumerate()
+    {
+        // Only the liar answers.
+        v["api"] = json!(if i == 1 {
+            liar.clone()
+        } else {
+            "http://127.0.0.1:9".to_string()
+        });
+    }
+    std::fs::write(dir.join("liar-network.json"), net.to_string()).unwrap();
+    configure(&dir, 3, &json!({"network": "../liar-network.json"}));
+    let config = dir.join("validator-3/config.json");
+    let e = fails(&["node".as_ref(), "--config".as_ref(), config.as_os_str()]);
+    assert!(e.contains("state sync failed"), "{e}");
+    assert!(e.contains("transparency log does not match"), "{e}");
+    assert!(!dir.join("validator-3/data/ledger").exists());
+    assert!(!dir.join("validator-3/data/ledger.sync").exists());
+    configure(&dir, 3, &json!({"network": "../network.json"}));
 
     // Told to trust other keys than the validators', validator 3 refuses
     // every floor and does not sync (it would catch up block by block).
