@@ -125,9 +125,9 @@ pub fn prepare(
             Ok(snapshot_height) => {
                 std::fs::create_dir_all(&consensus_dir)
                     .with_context(|| format!("creating {}", consensus_dir.display()))?;
-                write_atomic(
+                publica_store::write_atomic(
                     &consensus_dir.join(FLOOR_FILE),
-                    &serde_json::to_string_pretty(&floor.to_file())?,
+                    serde_json::to_string_pretty(&floor.to_file())?.as_bytes(),
                 )?;
                 tracing::info!(
                     peer = %api,
@@ -361,14 +361,4 @@ fn sync_dir(dir: &Path) -> Result<()> {
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
         .with_context(|| format!("syncing {}", dir.display()))
-}
-
-fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::File::open(&tmp)
-        .and_then(|f| f.sync_all())
-        .with_context(|| format!("syncing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming {}", tmp.display()))?;
-    sync_dir(path.parent().unwrap_or(Path::new(".")))
 }

@@ -47,6 +47,28 @@ pub enum StoreError {
     /// The data directory belongs to another chain or another process.
     #[error("{0}")]
     DataDir(String),
+    /// A file received from elsewhere (a peer's snapshot) is not valid.
+    #[error("{0}")]
+    Received(String),
+}
+
+/// Writes `bytes` to `path` atomically and durably: a temporary file
+/// beside it, fsync'd, renamed over `path`, and the folder fsync'd.
+pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), StoreError> {
+    use std::io::Write as _;
+    let tmp = path.with_extension("tmp");
+    {
+        let mut f =
+            std::fs::File::create(&tmp).map_err(io_err(format!("creating {}", tmp.display())))?;
+        f.write_all(bytes)
+            .and_then(|_| f.sync_all())
+            .map_err(io_err(format!("writing {}", tmp.display())))?;
+    }
+    std::fs::rename(&tmp, path).map_err(io_err(format!("renaming {}", tmp.display())))?;
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err(format!("syncing {}", dir.display())))
 }
 
 pub(crate) fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> StoreError {

@@ -8,8 +8,7 @@
 use crate::{io_err, StoreError};
 use publica_state::StateTree;
 use publica_types::Hash32;
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8; 8] = b"PSNAP001";
@@ -55,17 +54,7 @@ pub fn write_snapshot(
     let crc = crc32fast::hash(&buf);
     buf.extend_from_slice(&crc.to_le_bytes());
     let final_path = sdir.join(format!("state-{height:020}.snap"));
-    let tmp = sdir.join(format!("state-{height:020}.tmp"));
-    {
-        let mut f = File::create(&tmp).map_err(io_err(format!("creating {}", tmp.display())))?;
-        f.write_all(&buf)
-            .and_then(|_| f.sync_all())
-            .map_err(io_err(format!("writing {}", tmp.display())))?;
-    }
-    fs::rename(&tmp, &final_path).map_err(io_err(format!("renaming {}", tmp.display())))?;
-    File::open(&sdir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err(format!("syncing {}", sdir.display())))?;
+    crate::write_atomic(&final_path, &buf)?;
     let mut all = list_snapshots(dir)?;
     while all.len() > SNAPSHOTS_KEPT {
         let (_, old) = all.remove(0);
@@ -90,25 +79,11 @@ pub fn latest_snapshot_file(
 /// rebuilt state root) and writes it into `dir`'s snapshots atomically.
 /// Returns its height and state root.
 pub fn install_snapshot(dir: &Path, bytes: &[u8]) -> Result<(u64, Hash32), StoreError> {
-    let snap = parse(bytes).map_err(|reason| StoreError::Corrupted {
-        path: "received snapshot".into(),
-        offset: 0,
-        reason,
-    })?;
+    let snap = parse(bytes)
+        .map_err(|reason| StoreError::Received(format!("the received snapshot: {reason}")))?;
     let sdir = snapshot_dir(dir);
     fs::create_dir_all(&sdir).map_err(io_err(format!("creating {}", sdir.display())))?;
-    let final_path = sdir.join(format!("state-{:020}.snap", snap.height));
-    let tmp = sdir.join(format!("state-{:020}.tmp", snap.height));
-    {
-        let mut f = File::create(&tmp).map_err(io_err(format!("creating {}", tmp.display())))?;
-        f.write_all(bytes)
-            .and_then(|_| f.sync_all())
-            .map_err(io_err(format!("writing {}", tmp.display())))?;
-    }
-    fs::rename(&tmp, &final_path).map_err(io_err(format!("renaming {}", tmp.display())))?;
-    File::open(&sdir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err(format!("syncing {}", sdir.display())))?;
+    crate::write_atomic(&sdir.join(format!("state-{:020}.snap", snap.height)), bytes)?;
     Ok((snap.height, snap.state_root))
 }
 
