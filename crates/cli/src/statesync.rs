@@ -274,21 +274,24 @@ async fn fill_staging(
         if blocks.is_empty() {
             bail!("the peer has no block {from}");
         }
-        for b in blocks.into_iter().take((target - from + 1) as usize) {
+        let page: Vec<Block> = blocks
+            .into_iter()
+            .take((target - from + 1) as usize)
+            .collect();
+        for (next, b) in (from..).zip(&page) {
             let h = &b.header;
             let parent = prev
                 .as_ref()
                 .map(publica_runtime::block_hash)
                 .unwrap_or(publica_types::Hash32::ZERO);
-            if h.height != log.height() + 1
-                || h.parent_hash != parent
-                || h.chain_id != genesis.chain_id
-            {
+            if h.height != next || h.parent_hash != parent || h.chain_id != genesis.chain_id {
                 bail!("the peer's block {} does not continue the chain", h.height);
             }
-            log.append(&b)?;
-            prev = Some(b.header);
+            prev = Some(b.header.clone());
         }
+        // One fsync per page (the staging copy is checked as a whole
+        // before it is used).
+        log.append_all(&page)?;
     }
     let tip = prev.ok_or_else(|| anyhow!("no block to sync"))?;
     if publica_runtime::block_hash(&tip).0 != certified.executed_header_hash {
