@@ -214,10 +214,15 @@ where
             }
         });
         // Messages per second per peer and channel; each channel's inbound
-        // mailbox is sized to one such burst from every peer.
-        let quota = Quota::per_second(NZU32!(1_000));
+        // mailbox is preallocated for one such burst from every possible
+        // peer, so the quotas are what a validator needs, not more: about
+        // 20 views a second bring a few votes, certificates and cosignature
+        // lines each, and relayed batches are fewer; only backfill (a
+        // validator catching up asks for many blocks) gets more.
+        let quota = Quota::per_second(NZU32!(250));
+        let backfill_quota = Quota::per_second(NZU32!(1_000));
         let channels = Channels {
-            backfill: network.register(engine::CH_BACKFILL, quota),
+            backfill: network.register(engine::CH_BACKFILL, backfill_quota),
             broadcast: network.register(engine::CH_BROADCAST, quota),
             votes: network.register(engine::CH_VOTES, quota),
             certificates: network.register(engine::CH_CERTIFICATES, quota),
