@@ -101,9 +101,8 @@ pub struct Identity<P, B> {
     /// Keeps the network's connections to the validators of the current
     /// and next sets (none: every peer is always reachable).
     pub track: Option<Tracker>,
-    /// After a state sync: the checked finalization of the block the
-    /// engine starts from (the ledger holds everything below it).
-    /// (its height and certificate).
+    /// After a state sync: the height and checked finalization of the
+    /// block the engine starts from (the ledger holds everything below it).
     pub floor: Option<(u64, crate::sync::Certificate)>,
 }
 
@@ -365,8 +364,10 @@ where
                                     signer.clone(),
                                 );
                                 if let Some(scheme) = scheme {
+                                    // (The floor's epoch: the first this
+                                    // validator runs after the sync.)
                                     let synced = synced_from.as_ref().filter(|(h, _)| {
-                                        target > 0 && epochs.last_height(target - 1) < *h
+                                        target == 0 || epochs.last_height(target - 1) < *h
                                     });
                                     let floor = if let Some((_, f)) = synced {
                                         Floor::Finalized(f.clone())
