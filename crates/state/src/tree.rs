@@ -19,9 +19,20 @@ enum Node {
 #[derive(Clone)]
 struct Leaf {
     key_hash: Hash32,
-    key: Vec<u8>,
-    value: Vec<u8>,
     hash: Hash32,
+    /// The key, then the value, in one allocation.
+    bytes: Box<[u8]>,
+    key_len: u32,
+}
+
+impl Leaf {
+    fn key(&self) -> &[u8] {
+        &self.bytes[..self.key_len as usize]
+    }
+
+    fn value(&self) -> &[u8] {
+        &self.bytes[self.key_len as usize..]
+    }
 }
 
 #[derive(Clone)]
@@ -106,7 +117,7 @@ impl StateTree {
             match node {
                 Node::Empty => return None,
                 Node::Leaf(l) => {
-                    return (l.key_hash == kh).then_some(l.value.as_slice());
+                    return (l.key_hash == kh).then_some(l.value());
                 }
                 Node::Branch(b) => {
                     node = if bit(&kh, depth) { &b.right } else { &b.left };
@@ -122,8 +133,8 @@ impl StateTree {
         let hash = leaf_hash(&kh, &sha256(value));
         let leaf = Arc::new(Leaf {
             key_hash: kh,
-            key: key.to_vec(),
-            value: value.to_vec(),
+            bytes: [key, value].concat().into_boxed_slice(),
+            key_len: u32::try_from(key.len()).expect("state keys are short"),
             hash,
         });
         let root = std::mem::replace(&mut self.root, Node::Empty);
@@ -191,7 +202,7 @@ impl StateTree {
                 Node::Leaf(l) => {
                     break Terminal::Leaf {
                         key_hash: l.key_hash,
-                        value_hash: sha256(&l.value),
+                        value_hash: sha256(l.value()),
                     }
                 }
                 Node::Branch(b) => {
@@ -220,7 +231,7 @@ impl StateTree {
         while let Some(n) = stack.pop() {
             match n {
                 Node::Empty => {}
-                Node::Leaf(l) => out.push((l.key.as_slice(), l.value.as_slice())),
+                Node::Leaf(l) => out.push((l.key(), l.value())),
                 Node::Branch(b) => {
                     stack.push(&b.right);
                     stack.push(&b.left);
@@ -256,7 +267,8 @@ fn insert_at(node: Node, leaf: Arc<Leaf>, depth: usize) -> (Node, bool) {
         Node::Leaf(existing) => {
             if existing.key_hash == leaf.key_hash {
                 assert_eq!(
-                    existing.key, leaf.key,
+                    existing.key(),
+                    leaf.key(),
                     "SHA-256 collision between state keys"
                 );
                 return (Node::Leaf(leaf), false);
