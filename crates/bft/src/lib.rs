@@ -29,6 +29,8 @@ pub mod sync;
 
 pub use app::{ChainStats, Fault, PublicaApp};
 pub use block::BftBlock;
+/// A validator's consensus (and p2p) public key.
+pub use commonware_cryptography::ed25519::PublicKey as ConsensusKey;
 pub use epochs::Epochs;
 pub use evidence::Evidence;
 pub use executor::{Executor, NodeExecutor};

@@ -114,10 +114,10 @@ impl Floor {
             .participants
             .iter()
             .map(|k| {
-                let bytes: [u8; 32] = unhex("validator key", k)?
-                    .try_into()
-                    .map_err(|_| "a floor validator key is not 32 bytes".to_string())?;
-                crate::network::public_key(&bytes)
+                let account: publica_types::AccountId = k
+                    .parse()
+                    .map_err(|_| format!("the floor's validator key '{k}' is not 32-byte hex"))?;
+                crate::network::public_key(&account.0)
             })
             .collect::<Result<Vec<_>, _>>()?;
         if block.height.get() != f.height || certificate.epoch().get() != f.epoch {
@@ -385,6 +385,11 @@ mod tests {
         let mut bad = good.to_file();
         bad.participants.clear();
         assert!(Floor::from_file(&bad).is_err());
+        let mut bad = good.to_file();
+        bad.participants[0] = "zz".into();
+        assert!(Floor::from_file(&bad)
+            .unwrap_err()
+            .contains("not 32-byte hex"));
         let mut bad = good.to_file();
         bad.finalization.push_str("00");
         assert!(Floor::from_file(&bad)

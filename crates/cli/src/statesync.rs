@@ -76,13 +76,8 @@ pub fn prepare(
             .filter_map(publica_bft::epochs::consensus_key)
             .collect()
     } else {
-        c.state_sync_trusted_keys
-            .iter()
-            .filter_map(|k| {
-                let bytes: [u8; 32] = hex::decode(k).ok()?.try_into().ok()?;
-                publica_bft::network::public_key(&bytes).ok()
-            })
-            .collect()
+        c.trusted_keys()
+            .map_err(|e| anyhow!("state_sync_trusted_keys: {e}"))?
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -361,7 +356,5 @@ fn install(staging: &Path, ledger_dir: &Path) -> Result<()> {
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .with_context(|| format!("syncing {}", dir.display()))
+    Ok(publica_store::sync_dir(dir)?)
 }

@@ -285,19 +285,8 @@ impl ValidatorConfig {
                 publica_identity::validators::SET_MAX
             );
         }
-        for k in &c.state_sync_trusted_keys {
-            let bytes: [u8; 32] = hex::decode(k)
-                .ok()
-                .and_then(|b| b.try_into().ok())
-                .ok_or_else(|| {
-                    anyhow!(
-                        "{}: state_sync_trusted_keys: '{k}' is not a 32-byte hex key",
-                        path.display()
-                    )
-                })?;
-            publica_bft::network::public_key(&bytes)
-                .map_err(|e| anyhow!("{}: state_sync_trusted_keys: '{k}': {e}", path.display()))?;
-        }
+        c.trusted_keys()
+            .map_err(|e| anyhow!("{}: state_sync_trusted_keys: {e}", path.display()))?;
         if !(1..=1_000_000).contains(&c.snapshot_interval_blocks) {
             bail!(
                 "{}: snapshot_interval_blocks must be 1..=1000000",
@@ -314,6 +303,26 @@ impl ValidatorConfig {
             );
         }
         Ok(c)
+    }
+}
+
+impl ValidatorConfig {
+    /// The consensus keys `state_sync_trusted_keys` names (parsed as the
+    /// account ids they are), each once.
+    pub fn trusted_keys(&self) -> Result<Vec<publica_bft::ConsensusKey>, String> {
+        let mut keys = Vec::with_capacity(self.state_sync_trusted_keys.len());
+        for k in &self.state_sync_trusted_keys {
+            let account: publica_types::AccountId = k
+                .parse()
+                .map_err(|_| format!("'{k}' is not a 32-byte hex key"))?;
+            let key =
+                publica_bft::network::public_key(&account.0).map_err(|e| format!("'{k}': {e}"))?;
+            if keys.contains(&key) {
+                return Err(format!("'{k}' is named twice"));
+            }
+            keys.push(key);
+        }
+        Ok(keys)
     }
 }
 

@@ -910,6 +910,18 @@ fn operations_endpoints() {
         404,
         "sync.no_snapshot",
     );
+    expect_err(
+        "bad snapshot height",
+        get(&format!("{}/v1/sync/snapshot?max_height=ten", node.url)),
+        400,
+        "request.invalid_param",
+    );
+    expect_err(
+        "unknown snapshot parameter",
+        get(&format!("{}/v1/sync/snapshot?height=1", node.url)),
+        400,
+        "request.invalid_param",
+    );
 }
 
 #[test]

@@ -403,6 +403,11 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
         c["state_sync_trusted_keys"] = json!(["abcd"])
     });
     assert!(e.contains("not a 32-byte hex key"), "{e}");
+    let k = v0["consensus_key"].clone();
+    let e = edit("twice-trusted", &|c| {
+        c["state_sync_trusted_keys"] = json!([k.clone(), k.clone()])
+    });
+    assert!(e.contains("is named twice"), "{e}");
     let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = held.local_addr().unwrap();
     let e = edit("taken-port", &|c| c["api_listen"] = json!(port.to_string()));

@@ -65,7 +65,11 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), StoreErr
             .map_err(io_err(format!("writing {}", tmp.display())))?;
     }
     std::fs::rename(&tmp, path).map_err(io_err(format!("renaming {}", tmp.display())))?;
-    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    sync_dir(path.parent().unwrap_or(std::path::Path::new(".")))
+}
+
+/// Makes a folder's entries (new, renamed files) durable.
+pub fn sync_dir(dir: &std::path::Path) -> Result<(), StoreError> {
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(io_err(format!("syncing {}", dir.display())))
