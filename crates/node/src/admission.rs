@@ -2,8 +2,10 @@
 //! block. Rejected transactions never reach a block.
 //!
 //! Order of checks: shape and limits, chain id, canonical form, expiry,
-//! signature (batched, on worker threads), then nonce and duplicates under
-//! the mempool lock.
+//! room in the mempool, signature (batched, on worker threads), then nonce,
+//! duplicates and room again under the mempool lock. Transactions beyond
+//! the mempool's room are refused before their signature is checked: an
+//! overloaded node does not spend its CPU verifying what it cannot keep.
 
 use crate::node::Inner;
 use publica_crypto::{tx_id, verify_batch};
@@ -113,14 +115,20 @@ fn verify_all(inner: &Inner, cands: &[Candidate]) -> Vec<bool> {
 
 /// Admits `envelopes`; one result per input, in order. Runs on the calling
 /// thread (the API calls it from a blocking-task thread).
+fn mempool_full() -> TxError {
+    TxError::new(codes::MEMPOOL_FULL, "the mempool is full; retry shortly")
+}
+
 pub(crate) fn admit(inner: &Inner, envelopes: Vec<Envelope>) -> Vec<Result<Hash32, TxError>> {
     let next_height = inner.tip_height() + 1;
     let now = now_ms();
     let mut results: Vec<Option<Result<Hash32, TxError>>> = Vec::with_capacity(envelopes.len());
     let mut cands = Vec::with_capacity(envelopes.len());
     let mut slots = Vec::with_capacity(envelopes.len());
+    let room = inner.mempool.capacity.saturating_sub(inner.mempool.len());
     for env in envelopes {
         match static_checks(inner, env, next_height, now) {
+            Ok(_) if cands.len() >= room => results.push(Some(Err(mempool_full()))),
             Ok(c) => {
                 slots.push(results.len());
                 results.push(None);
@@ -145,10 +153,7 @@ pub(crate) fn admit(inner: &Inner, envelopes: Vec<Envelope>) -> Vec<Result<Hash3
                     "this transaction is already pending",
                 ))
             } else if pool.queue.len() >= inner.mempool.capacity {
-                Err(TxError::new(
-                    codes::MEMPOOL_FULL,
-                    "the mempool is full; retry shortly",
-                ))
+                Err(mempool_full())
             } else {
                 let signer = cand.envelope.signer;
                 let expected = pool.expected_nonce(&signer);

@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod node;
 pub mod pipeline;
 pub mod query;
+mod recent;
 pub mod recovery;
 
 pub use config::NodeConfig;

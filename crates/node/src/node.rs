@@ -9,14 +9,14 @@ use publica_runtime::Runtime;
 use publica_state::StateTree;
 use publica_store::{BlockLog, DataDir, StoreError};
 use publica_types::{Block, BlockHeader, Envelope, Hash32, TxError};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::{broadcast, watch};
 
-/// Blocks kept in memory for receipts and the event stream.
-pub(crate) const RECENT_BLOCKS_MAX: usize = 256;
-/// Committed blocks buffered for slow event-stream subscribers.
-const BLOCK_EVENTS_BUFFER: usize = 1024;
+/// Committed blocks buffered for slow event-stream subscribers (who are
+/// told how many they missed beyond it): a bound on the memory one slow
+/// subscriber can pin.
+const BLOCK_EVENTS_BUFFER: usize = 64;
 
 /// Why a node could not start.
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +55,7 @@ pub(crate) struct Inner {
     pub(crate) data_dir: DataDir,
     /// tx id -> (height, index in block), for every committed transaction.
     pub(crate) index: RwLock<HashMap<Hash32, (u64, u32)>>,
-    pub(crate) recent: Mutex<VecDeque<Arc<Block>>>,
+    pub(crate) recent: Mutex<crate::recent::RecentBlocks>,
     /// In a validator network: checkpoints cosigned by a quorum, by log
     /// size; receipts carry them instead of the node's own signature.
     pub(crate) finals: RwLock<std::collections::BTreeMap<u64, (u64, String)>>,

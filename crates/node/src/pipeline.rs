@@ -11,7 +11,7 @@
 //!
 //! Nothing is visible before the block is on disk.
 
-use crate::node::{Inner, RECENT_BLOCKS_MAX};
+use crate::node::Inner;
 use publica_consensus::{BlockSink, OrderedBatch, EXECUTED_HEADERS_KEPT};
 use publica_log::{Checkpoint, MerkleLog, NoteSigner};
 use publica_runtime::authz::{changed_keys, current_key};
@@ -172,12 +172,11 @@ fn persist(inner: &Inner, job: Executed) -> Result<(), String> {
         started,
         executed,
     } = job;
-    inner
-        .log
-        .lock()
-        .expect("log lock")
-        .append(&block)
-        .map_err(|e| e.to_string())?;
+    let encoded = {
+        let mut log = inner.log.lock().expect("log lock");
+        log.append(&block).map_err(|e| e.to_string())?;
+        log.record_len(block.header.height).expect("just appended")
+    };
     let persisted = Instant::now();
     let height = block.header.height;
     {
@@ -203,10 +202,7 @@ fn persist(inner: &Inner, job: Executed) -> Result<(), String> {
     let block = Arc::new(block);
     {
         let mut recent = inner.recent.lock().expect("recent lock");
-        recent.push_back(block.clone());
-        while recent.len() > RECENT_BLOCKS_MAX {
-            recent.pop_front();
-        }
+        recent.push(block.clone(), encoded);
     }
     inner.mempool.on_committed(&block, &nonces, &keys);
     inner.settle_early_finals();

@@ -118,21 +118,21 @@ impl Node {
 
     /// The block at `height`, if committed.
     pub fn block(&self, height: u64) -> Result<Option<Arc<Block>>, String> {
-        {
-            let recent = self.inner.recent.lock().expect("recent lock");
-            if let (Some(first), Some(_)) = (recent.front(), recent.back()) {
-                let first_h = first.header.height;
-                if height >= first_h {
-                    if let Some(b) = recent.get((height - first_h) as usize) {
-                        return Ok(Some(b.clone()));
-                    }
-                }
-            }
+        if let Some(b) = self.inner.recent.lock().expect("recent lock").get(height) {
+            return Ok(Some(b));
         }
-        let log = self.inner.log.lock().expect("log lock");
-        log.read(height)
-            .map(|b| b.map(Arc::new))
-            .map_err(|e| e.to_string())
+        let block = {
+            let log = self.inner.log.lock().expect("log lock");
+            log.read(height).map_err(|e| e.to_string())?.map(Arc::new)
+        };
+        if let Some(b) = &block {
+            self.inner
+                .recent
+                .lock()
+                .expect("recent lock")
+                .remember_read(b.clone());
+        }
+        Ok(block)
     }
 
     /// Where transaction `id` is.

@@ -1,7 +1,8 @@
 //! Start-up recovery: the latest snapshot plus replay of the block log after
 //! it; and a full replay from genesis for audits.
 
-use crate::node::{NodeError, RECENT_BLOCKS_MAX};
+use crate::node::NodeError;
+use crate::recent::{RecentBlocks, RECENT_BLOCKS_MAX};
 use publica_identity::Genesis;
 use publica_log::MerkleLog;
 use publica_runtime::{append_to_log, block_hash, Runtime};
@@ -21,7 +22,7 @@ pub(crate) struct Recovered {
     pub(crate) state: StateTree,
     pub(crate) tip: Option<BlockHeader>,
     pub(crate) index: HashMap<Hash32, (u64, u32)>,
-    pub(crate) recent: VecDeque<Arc<Block>>,
+    pub(crate) recent: RecentBlocks,
     /// Hashes of the last executed headers (height, hash), oldest first.
     pub(crate) hashes: VecDeque<(u64, publica_types::Hash32)>,
     /// Every account's committed nonce.
@@ -63,7 +64,7 @@ pub(crate) fn recover(
         None => (genesis.initial_state(), 0, None),
     };
     let mut index = HashMap::new();
-    let mut recent = VecDeque::new();
+    let mut recent = RecentBlocks::default();
     let mut hashes = VecDeque::new();
     let mut tlog = MerkleLog::new();
     let mut log_sizes = Vec::with_capacity(height as usize);
@@ -104,7 +105,8 @@ pub(crate) fn recover(
             hashes.push_back((h, publica_runtime::block_hash(&block.header)));
         }
         if height - h < RECENT_BLOCKS_MAX as u64 {
-            recent.push_back(Arc::new(block));
+            let encoded = log.record_len(h).expect("read above");
+            recent.push(Arc::new(block), encoded);
         }
     }
     let nonces = committed_nonces(&state);

@@ -94,3 +94,45 @@ proptest! {
         node.shutdown();
     }
 }
+
+/// A full mempool refuses what it cannot keep before checking signatures:
+/// an overloaded node does not spend its CPU verifying transactions it
+/// will drop. Malformed transactions still get their own error.
+#[test]
+fn a_full_mempool_refuses_before_checking_signatures() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = NodeConfig::dev(dir.path().to_path_buf());
+    // No block is cut during the test: the mempool stays as filled.
+    config.block_interval_ms = 60_000;
+    config.mempool_txs_max = 5;
+    config.genesis = Some(publica_identity::Genesis::dev(
+        "publica-dev",
+        Keypair::generate().account(),
+    ));
+    let node = Node::start_dev(config).unwrap();
+    let keys: Vec<Keypair> = (0..8).map(|_| Keypair::generate()).collect();
+    let results = node.submit(keys.iter().map(|k| tx(k, 1, 0)).collect());
+    let codes_seen: Vec<Option<String>> = results
+        .iter()
+        .map(|r| r.as_ref().err().map(|e| e.code.clone()))
+        .collect();
+    assert!(
+        codes_seen[..5].iter().all(Option::is_none),
+        "{codes_seen:?}"
+    );
+    for c in &codes_seen[5..] {
+        assert_eq!(c.as_deref(), Some(codes::MEMPOOL_FULL));
+    }
+    assert_eq!(node.status().mempool_txs, 5);
+    // A forged signature beyond the room is refused as "full", unverified.
+    let mut forged = tx(&Keypair::generate(), 1, 0);
+    forged.signature.0[0] ^= 1;
+    let r = node.submit(vec![forged]).pop().unwrap();
+    assert_eq!(r.unwrap_err().code, codes::MEMPOOL_FULL);
+    // A transaction for another chain still says so.
+    let mut wrong = tx(&Keypair::generate(), 1, 0);
+    wrong.body.chain_id = "elsewhere".into();
+    let r = node.submit(vec![wrong]).pop().unwrap();
+    assert_eq!(r.unwrap_err().code, codes::TX_WRONG_CHAIN);
+    node.shutdown();
+}

@@ -259,6 +259,12 @@ impl BlockLog {
         Ok(())
     }
 
+    /// The encoded size in bytes of the block at `height`, if it exists.
+    pub fn record_len(&self, height: u64) -> Option<u64> {
+        let i = usize::try_from(height.checked_sub(1)?).ok()?;
+        self.frames.get(i).map(|(_, len)| u64::from(*len))
+    }
+
     /// Reads the block at `height`, if it exists.
     pub fn read(&self, height: u64) -> Result<Option<Block>, StoreError> {
         if height == 0 || height > self.height() {

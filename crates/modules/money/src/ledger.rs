@@ -263,14 +263,14 @@ pub(crate) fn transfer(
     memo_hash: Option<&str>,
 ) -> Result<(), TxError> {
     nonzero(amount)?;
-    let (from, _) = load_pair(ctx, from_id, to_id)?;
+    let (from, to) = load_pair(ctx, from_id, to_id)?;
     if !can_debit(ctx, &from) {
         return Err(err(
             codes::NOT_OWNER,
             format!("the signer may not move money from '{}'", from.id),
         ));
     }
-    move_money(ctx, from_id, to_id, amount, reference, memo_hash)
+    move_loaded(ctx, from, to, amount, reference, memo_hash)
 }
 
 /// Moves `amount` with every check but the signer's: the caller decided
@@ -284,7 +284,19 @@ pub(crate) fn move_money(
     memo_hash: Option<&str>,
 ) -> Result<(), TxError> {
     nonzero(amount)?;
-    let (mut from, mut to) = load_pair(ctx, from_id, to_id)?;
+    let (from, to) = load_pair(ctx, from_id, to_id)?;
+    move_loaded(ctx, from, to, amount, reference, memo_hash)
+}
+
+/// [`move_money`] between two accounts already loaded by [`load_pair`].
+fn move_loaded(
+    ctx: &mut CallContext<'_>,
+    mut from: Account,
+    mut to: Account,
+    amount: Amount,
+    reference: &str,
+    memo_hash: Option<&str>,
+) -> Result<(), TxError> {
     open_for_transfer(&from, "debit")?;
     open_for_transfer(&to, "credit")?;
     check_earmark(ctx, &from, &to)?;
