@@ -37,6 +37,10 @@ pub struct BenchConfig {
     /// Other validators of the node's network: submitters are spread over
     /// the node and these (each account always goes to the same one).
     pub submit_to: Vec<String>,
+    /// Closed loop: most transactions submitted and not yet committed at
+    /// once, over all submitters (0: unbounded, the mempool fills and
+    /// refuses the excess).
+    pub in_flight: usize,
 }
 
 /// Most transactions pre-signed for one run.
@@ -114,7 +118,7 @@ async fn submitter(
     http: Http,
     queue: Vec<Envelope>,
     batch: usize,
-    interval: Option<Duration>,
+    pace: Pace,
     until: Instant,
     shared: Arc<Shared>,
 ) -> Result<()> {
@@ -129,9 +133,24 @@ async fn submitter(
         if Instant::now() >= until {
             break;
         }
-        if let Some(iv) = interval {
-            tokio::time::sleep_until(next.into()).await;
-            next += iv;
+        match pace {
+            Pace::Every(iv) => {
+                tokio::time::sleep_until(next.into()).await;
+                next += iv;
+            }
+            Pace::InFlight(max) => {
+                // Wait for commits to make room (the follower removes
+                // committed transactions from `submitted_at`).
+                while max > 0 && Instant::now() < until && {
+                    let n = shared.submitted_at.lock().expect("lock").len();
+                    n > 0 && n + chunk.len() > max
+                } {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            }
+        }
+        if Instant::now() >= until {
+            break;
         }
         let sent = Instant::now();
         {
@@ -153,6 +172,16 @@ async fn submitter(
         }
     }
     Ok(())
+}
+
+/// How a submitter paces its batches.
+#[derive(Clone, Copy)]
+enum Pace {
+    /// Open loop: one batch every interval.
+    Every(Duration),
+    /// Closed loop: as fast as commits make room under this many
+    /// transactions in flight (0: no bound).
+    InFlight(usize),
 }
 
 /// Runs the benchmark.
@@ -234,12 +263,17 @@ pub async fn run(cfg: BenchConfig) -> Result<Report> {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let pid = cfg.node_pid.or(cfg.node.is_none().then(std::process::id));
     let cpu0 = pid.and_then(crate::sys::cpu_seconds);
+    let peak_reset = pid.is_some_and(crate::sys::reset_peak_rss);
     eprintln!("bench: running for {} s", cfg.duration_s);
     let started = Instant::now();
     let until = started + Duration::from_secs(cfg.duration_s);
-    let interval = (cfg.rate > 0).then(|| {
-        Duration::from_secs_f64(cfg.batch as f64 * cfg.concurrency as f64 / cfg.rate as f64)
-    });
+    let pace = if cfg.rate > 0 {
+        Pace::Every(Duration::from_secs_f64(
+            cfg.batch as f64 * cfg.concurrency as f64 / cfg.rate as f64,
+        ))
+    } else {
+        Pace::InFlight(cfg.in_flight)
+    };
     let mut targets = vec![http.clone()];
     for u in &cfg.submit_to {
         targets.push(Http::new(u)?);
@@ -252,7 +286,7 @@ pub async fn run(cfg: BenchConfig) -> Result<Report> {
                 targets[k % targets.len()].clone(),
                 q,
                 cfg.batch,
-                interval,
+                pace,
                 until,
                 shared.clone(),
             ))
@@ -302,6 +336,9 @@ pub async fn run(cfg: BenchConfig) -> Result<Report> {
             committed as f64 / blocks as f64
         },
         node_peak_rss_mib: pid.and_then(crate::sys::peak_rss_mib),
+        node_peak_rss_since_start: !peak_reset,
+        node_rss_mib: pid.and_then(crate::sys::rss_mib),
+        in_flight_max: if cfg.rate > 0 { 0 } else { cfg.in_flight },
         node_cpu_percent: cpu0.zip(cpu1).map(|(a, b)| (b - a) / elapsed * 100.0),
         reference: None,
     };

@@ -59,8 +59,17 @@ pub struct Report {
     pub blocks_per_s: f64,
     /// Mean transactions per block.
     pub avg_block_txs: f64,
-    /// Node's peak RSS, MiB (in-process: the whole bench process).
+    /// Node's peak RSS during the window, MiB (in-process: the whole bench
+    /// process); over the node's whole life when the peak could not be
+    /// reset (`node_peak_rss_since_start`).
     pub node_peak_rss_mib: Option<f64>,
+    /// True when `node_peak_rss_mib` covers the node's life, set-up included.
+    pub node_peak_rss_since_start: bool,
+    /// Node's RSS at the end of the window, MiB.
+    pub node_rss_mib: Option<f64>,
+    /// Closed loop: most transactions submitted and not yet committed at
+    /// once (0: unbounded).
+    pub in_flight_max: usize,
     /// Node CPU use during the window, percent of one core.
     pub node_cpu_percent: Option<f64>,
     /// Reference points, with `--reference`.
@@ -73,7 +82,7 @@ impl Report {
         let mut s = format!(
             "target            {}\nmode              {}\naccounts          {}\nwindow            {:.1} s\nsubmitted         {}\ncommitted         {} ({:.0} tx/s)\nrejected          {}\nfailed in block   {}\nlatency           p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms\nblocks            {} ({:.1}/s, {:.0} tx/block)\n",
             self.target,
-            if self.rate_per_s == 0 { "closed loop".to_string() } else { format!("open loop at {} tx/s", self.rate_per_s) },
+            if self.rate_per_s == 0 { if self.in_flight_max == 0 { "closed loop".to_string() } else { format!("closed loop, at most {} in flight", self.in_flight_max) } } else { format!("open loop at {} tx/s", self.rate_per_s) },
             self.accounts,
             self.duration_s,
             self.submitted,
@@ -90,7 +99,15 @@ impl Report {
             self.avg_block_txs,
         );
         if let Some(m) = self.node_peak_rss_mib {
-            s.push_str(&format!("node peak RSS     {m:.0} MiB\n"));
+            let when = if self.node_peak_rss_since_start {
+                "since the node started"
+            } else {
+                "during the window"
+            };
+            s.push_str(&format!("node peak RSS     {m:.0} MiB {when}\n"));
+        }
+        if let Some(m) = self.node_rss_mib {
+            s.push_str(&format!("node RSS at end   {m:.0} MiB\n"));
         }
         if let Some(c) = self.node_cpu_percent {
             s.push_str(&format!("node CPU          {c:.0} % of one core\n"));

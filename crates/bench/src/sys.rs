@@ -1,16 +1,33 @@
 //! Process figures from /proc: peak resident memory and CPU time.
 
-/// Peak resident set size of `pid` in MiB (VmHWM), if readable.
-pub fn peak_rss_mib(pid: u32) -> Option<f64> {
+fn status_mib(pid: u32, field: &str) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kb: f64 = status
         .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
+        .find_map(|l| l.strip_prefix(field))?
         .split_whitespace()
-        .nth(1)?
+        .next()?
         .parse()
         .ok()?;
     Some(kb / 1024.0)
+}
+
+/// Peak resident set size of `pid` in MiB (VmHWM), if readable: since
+/// [`reset_peak_rss`] if that succeeded, else over the process's life.
+pub fn peak_rss_mib(pid: u32) -> Option<f64> {
+    status_mib(pid, "VmHWM:")
+}
+
+/// Resident set size of `pid` now, in MiB (VmRSS), if readable.
+pub fn rss_mib(pid: u32) -> Option<f64> {
+    status_mib(pid, "VmRSS:")
+}
+
+/// Resets the peak RSS of `pid` to its current RSS (Linux `clear_refs`
+/// value 5), so that the peak covers the measured window and not the
+/// set-up; false when not permitted.
+pub fn reset_peak_rss(pid: u32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), b"5").is_ok()
 }
 
 /// CPU seconds (user + system) used so far by `pid`.

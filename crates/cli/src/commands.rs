@@ -91,6 +91,11 @@ struct BenchArgs {
     /// Transactions per batch request (1..=10000).
     #[arg(long, default_value_t = 1_000)]
     batch: usize,
+    /// Closed loop: most transactions submitted and not yet committed at
+    /// once (0..=1000000; 0: no bound, the mempool fills and refuses the
+    /// excess).
+    #[arg(long, default_value_t = 30_000)]
+    in_flight: usize,
     /// Also measure Ed25519 batch verification and PostgreSQL.
     #[arg(long)]
     reference: bool,
@@ -661,9 +666,10 @@ fn run_bench(b: BenchArgs) -> Result<()> {
         || !(1..=1_000_000).contains(&b.accounts)
         || !(1..=64).contains(&b.concurrency)
         || !(1..=10_000).contains(&b.batch)
+        || b.in_flight > 1_000_000
     {
         bail!(
-            "--duration 1..=3600, --accounts 1..=1000000, --concurrency 1..=64, --batch 1..=10000"
+            "--duration 1..=3600, --accounts 1..=1000000, --concurrency 1..=64, --batch 1..=10000, --in-flight 0..=1000000"
         );
     }
     if b.node.is_none() && !b.submit_to.is_empty() {
@@ -688,6 +694,7 @@ fn run_bench(b: BenchArgs) -> Result<()> {
         batch: b.batch,
         reference: b.reference,
         submit_to: b.submit_to,
+        in_flight: b.in_flight,
     };
     let report = runtime()?.block_on(publica_bench::run(cfg))?;
     if b.json {

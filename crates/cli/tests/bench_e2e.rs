@@ -20,6 +20,8 @@ fn bench_runs_in_process_and_reports_consistent_figures() {
             "2",
             "--batch",
             "200",
+            "--in-flight",
+            "300",
             "--json",
         ])
         .output()
@@ -40,6 +42,17 @@ fn bench_runs_in_process_and_reports_consistent_figures() {
     let p99 = r["latency"]["p99_ms"].as_f64().unwrap();
     assert!(p50 > 0.0 && p50 <= p99 && p99 <= r["latency"]["max_ms"].as_f64().unwrap());
     assert!(r["node_peak_rss_mib"].as_f64().unwrap() > 0.0);
+    assert!(r["node_rss_mib"].as_f64().unwrap() > 0.0);
+    // The peak is reset when the window starts: it is the window's.
+    assert_eq!(r["node_peak_rss_since_start"], false, "{r}");
+    assert_eq!(r["in_flight_max"], 300, "{r}");
+
+    let bad = Command::new(common::bin())
+        .args(["bench", "--in-flight", "2000000"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--in-flight 0..=1000000"));
 
     let bad = Command::new(common::bin())
         .args(["bench", "--node", "http://127.0.0.1:9"])
