@@ -35,7 +35,15 @@ macro_rules! hex_id {
             }
             /// Lowercase hex, the form used in JSON and URLs.
             pub fn to_hex(&self) -> String {
-                hex::encode(self.0)
+                self.with_hex(str::to_owned)
+            }
+
+            /// Runs `f` on the lowercase hex, written on the stack (ids
+            /// are encoded for every transaction, event and receipt).
+            fn with_hex<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+                let mut buf = [0u8; 2 * $len];
+                hex::encode_to_slice(self.0, &mut buf).expect("the buffer is twice the length");
+                f(std::str::from_utf8(&buf).expect("hex digits are ASCII"))
             }
         }
 
@@ -48,7 +56,7 @@ macro_rules! hex_id {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.to_hex())
+                self.with_hex(|h| f.write_str(h))
             }
         }
 
@@ -60,7 +68,7 @@ macro_rules! hex_id {
 
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.to_hex())
+                self.with_hex(|h| s.serialize_str(h))
             }
         }
 
