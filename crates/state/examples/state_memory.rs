@@ -20,6 +20,9 @@ fn rss_bytes() -> u64 {
     kib * 1024
 }
 
+/// Makes the key and value of entry `i`.
+type Shape = dyn Fn(usize) -> (Vec<u8>, Vec<u8>);
+
 /// Resident bytes per entry of a tree of `n` entries made by `entry(i)`.
 fn per_entry(n: usize, entry: impl Fn(usize) -> (Vec<u8>, Vec<u8>)) -> (u64, usize) {
     let before = rss_bytes();
@@ -42,7 +45,7 @@ fn main() {
         .unwrap_or(1_000_000);
     let account = br#"{"id":"bench-25e84a9b-560000","currency":"B25E84A9B","owner":{"kind":"citizen","account":"27f47e9f795dfad68d2e110d2ac37f32c73d53739c0c972195d53795e0c59a53"},"balance":"1000000000","pending_out":"0","overdraft_limit":"0","frozen":false,"closed":false,"provenance":{"B25E84A9B/bench":"1000000000"},"history_len":1}"#;
     let history = br#"{"amount":"1000000000","counterparty":"bench-25e84a9b-pool","direction":"in","height":157,"kind":"transfer","memo_hash":null,"n":0,"reference":""}"#;
-    let shapes: [(&str, Box<dyn Fn(usize) -> (Vec<u8>, Vec<u8>)>); 3] = [
+    let shapes: [(&str, Box<Shape>); 3] = [
         (
             "money account",
             Box::new(|i| {
