@@ -11,7 +11,7 @@ use publica_types::limits::{BLOCK_TXS_MAX, TX_BYTES_MAX};
 
 /// Most encoded bytes of one block's transactions (the engine's network
 /// messages are sized from it).
-pub const BLOCK_BYTES_MAX: usize = 8 << 20;
+pub const BLOCK_BYTES_MAX: usize = publica_types::limits::BLOCK_TX_BYTES_MAX;
 
 /// A block as the engine sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]

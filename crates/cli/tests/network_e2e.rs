@@ -241,7 +241,19 @@ fn four_validators_survive_a_kill_and_agree_on_every_block() {
     let status = get(&format!("{}/v1/network", urls[3])).1;
     assert_eq!(status["mode"], "validator", "{status}");
     assert!(status["final_height"].as_u64().unwrap_or(0) > 0, "{status}");
-    // The restarted validator hears from the three others.
+    // The restarted validator hears from the three others (their
+    // cosignatures may reach it a little later on a loaded machine).
+    wait_until(
+        Duration::from_secs(30),
+        "the restarted validator hearing from the three others",
+        || {
+            get(&format!("{}/v1/network", urls[3])).1["peers"]
+                .as_array()
+                .map_or(0, Vec::len)
+                == N - 1
+        },
+    );
+    let status = get(&format!("{}/v1/network", urls[3])).1;
     let peers = status["peers"].as_array().unwrap();
     assert_eq!(peers.len(), N - 1, "{status}");
     assert!(

@@ -7,6 +7,7 @@
 //!   the node publishes a block only once it is durable (dev) or final
 //!   (network).
 
+use publica_types::limits::{BLOCK_TX_BYTES_MAX, TX_BYTES_MAX};
 use publica_types::now_ms;
 use publica_types::{BlockHeader, Hash32, VerifiedTx};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,11 +25,22 @@ pub struct OrderedBatch {
     pub proposed_time_ms: u64,
 }
 
+/// Transactions taken for a block, and their size in bytes (signing bytes).
+#[derive(Debug, Default)]
+pub struct TakenBatch {
+    /// The transactions, in order.
+    pub transactions: Vec<VerifiedTx>,
+    /// Sum of their signing bytes.
+    pub bytes: usize,
+}
+
 /// Source of transactions to propose.
 pub trait TxSource: Send + Sync {
-    /// Waits until `max` transactions are available or `deadline` passes,
-    /// then takes up to `max` of them (possibly none).
-    fn take_batch(&self, max: usize, deadline: Instant) -> Vec<VerifiedTx>;
+    /// Waits until `max` transactions, or `max_bytes` of them, are
+    /// available or `deadline` passes, then takes up to `max` of them in
+    /// order, stopping before the first that would pass `max_bytes`
+    /// (possibly none).
+    fn take_batch(&self, max: usize, max_bytes: usize, deadline: Instant) -> TakenBatch;
 
     /// Up to `max` pending transactions, oldest first, without taking them:
     /// a BFT proposal may never be finalized, so they stay pending until
@@ -146,6 +158,7 @@ impl Consensus for DevSequencer {
             .name("dev-sequencer".into())
             .spawn(move || {
                 let mut pending: Vec<VerifiedTx> = Vec::new();
+                let mut pending_bytes = 0usize;
                 let mut cut_at = Instant::now() + interval;
                 loop {
                     let stopping = stop_flag.load(Ordering::SeqCst);
@@ -153,11 +166,18 @@ impl Consensus for DevSequencer {
                         // Short waits keep shutdown prompt even with long intervals.
                         let wait_until = cut_at.min(Instant::now() + Duration::from_millis(200));
                         let room = self.block_txs_max - pending.len();
-                        pending.extend(source.take_batch(room, wait_until));
+                        let room_bytes = BLOCK_TX_BYTES_MAX - pending_bytes;
+                        let taken = source.take_batch(room, room_bytes, wait_until);
+                        pending.extend(taken.transactions);
+                        pending_bytes += taken.bytes;
                     }
-                    let full = pending.len() >= self.block_txs_max;
+                    // Full by count, or with less room than the largest
+                    // transaction could need.
+                    let full = pending.len() >= self.block_txs_max
+                        || BLOCK_TX_BYTES_MAX - pending_bytes < TX_BYTES_MAX;
                     if stopping || full || Instant::now() >= cut_at {
                         if !pending.is_empty() || (!stopping && sink.wants_block(now_ms())) {
+                            pending_bytes = 0;
                             let batch = OrderedBatch {
                                 transactions: std::mem::take(&mut pending),
                                 proposed_time_ms: now_ms(),

@@ -172,9 +172,14 @@ pub(crate) fn admit(inner: &Inner, envelopes: Vec<Envelope>) -> Vec<Result<Hash3
                     pool.next_nonce.insert(signer, nonce + 1);
                     pool.ids.insert(cand.id, cand.envelope.signature);
                     let id = cand.id;
-                    pool.queue.push_back(VerifiedTx {
-                        envelope: cand.envelope,
-                        id,
+                    let bytes = cand.signing_bytes.len();
+                    pool.queued_bytes += bytes;
+                    pool.queue.push_back(crate::mempool::Queued {
+                        tx: VerifiedTx {
+                            envelope: cand.envelope,
+                            id,
+                        },
+                        bytes: u32::try_from(bytes).expect("bounded by TX_BYTES_MAX"),
                     });
                     admitted += 1;
                     Ok(id)

@@ -1,15 +1,23 @@
 //! The mempool: admitted transactions waiting for a block, with the per-
 //! signer nonce bookkeeping that makes admission reject replays and gaps.
 
-use publica_consensus::TxSource;
+use publica_consensus::{TakenBatch, TxSource};
 use publica_types::{AccountId, Block, Hash32, SignatureBytes, VerifiedTx};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Condvar, Mutex};
 use std::time::Instant;
 
+/// A waiting transaction and the size of its signing bytes.
+pub(crate) struct Queued {
+    pub(crate) tx: VerifiedTx,
+    pub(crate) bytes: u32,
+}
+
 #[derive(Default)]
 pub(crate) struct Pool {
-    pub(crate) queue: VecDeque<VerifiedTx>,
+    pub(crate) queue: VecDeque<Queued>,
+    /// Sum of the queued transactions' signing bytes.
+    pub(crate) queued_bytes: usize,
     /// For signers with pending transactions: the next nonce they may use.
     pub(crate) next_nonce: HashMap<AccountId, u64>,
     /// Ids of pending transactions (queued or executing), with the
@@ -121,13 +129,15 @@ impl Mempool {
             let included: std::collections::HashSet<&Hash32> =
                 block.outcomes.iter().map(|o| &o.tx_id).collect();
             let pool = &mut *pool;
-            let (committed, ids) = (&pool.committed, &mut pool.ids);
-            pool.queue.retain(|t| {
+            let (committed, ids, bytes) = (&pool.committed, &mut pool.ids, &mut pool.queued_bytes);
+            pool.queue.retain(|q| {
+                let t = &q.tx;
                 let signer = &t.envelope.signer;
                 let live = !included.contains(&t.id)
                     && committed.get(signer).copied().unwrap_or(0) < t.envelope.body.nonce;
                 if !live {
                     ids.remove(&t.id);
+                    *bytes -= q.bytes as usize;
                 }
                 live
             });
@@ -136,9 +146,9 @@ impl Mempool {
 }
 
 impl TxSource for Mempool {
-    fn take_batch(&self, max: usize, deadline: Instant) -> Vec<VerifiedTx> {
+    fn take_batch(&self, max: usize, max_bytes: usize, deadline: Instant) -> TakenBatch {
         let mut pool = self.pool.lock().expect("mempool lock");
-        while pool.queue.len() < max {
+        while pool.queue.len() < max && pool.queued_bytes < max_bytes {
             let now = Instant::now();
             if now >= deadline {
                 break;
@@ -149,8 +159,19 @@ impl TxSource for Mempool {
                 .expect("mempool lock")
                 .0;
         }
-        let n = pool.queue.len().min(max);
-        pool.queue.drain(..n).collect()
+        let mut taken = TakenBatch::default();
+        while taken.transactions.len() < max {
+            match pool.queue.front() {
+                Some(q) if taken.bytes + q.bytes as usize <= max_bytes => {
+                    let q = pool.queue.pop_front().expect("just seen");
+                    pool.queued_bytes -= q.bytes as usize;
+                    taken.bytes += q.bytes as usize;
+                    taken.transactions.push(q.tx);
+                }
+                _ => break,
+            }
+        }
+        taken
     }
 
     fn settled_height(&self) -> u64 {
@@ -169,6 +190,7 @@ impl TxSource for Mempool {
         pool.peeked = true;
         pool.queue
             .iter()
+            .map(|q| &q.tx)
             .filter(|t| {
                 !skip(&t.id)
                     && pool.committed.get(&t.envelope.signer).copied().unwrap_or(0)
@@ -195,5 +217,47 @@ mod tests {
             (Hash32([4; 32]), sig),
         ];
         assert_eq!(pool.admitted(&asked), vec![true, false, false]);
+    }
+
+    #[test]
+    fn a_batch_stops_before_the_transaction_that_would_pass_the_byte_budget() {
+        let pool = Mempool::new(10, HashMap::new(), HashMap::new(), 0);
+        {
+            let mut p = pool.pool.lock().unwrap();
+            for (i, bytes) in [100u32, 100, 100, 50].into_iter().enumerate() {
+                let body = publica_types::TxBody::new(
+                    "t",
+                    1,
+                    publica_types::Expiry::Height(9),
+                    "system",
+                    "set_note",
+                    serde_json::json!({}),
+                );
+                p.queue.push_back(Queued {
+                    tx: VerifiedTx {
+                        envelope: publica_types::Envelope {
+                            body,
+                            signer: AccountId([i as u8; 32]),
+                            signature: SignatureBytes([0; 64]),
+                        },
+                        id: Hash32([i as u8; 32]),
+                    },
+                    bytes,
+                });
+                p.queued_bytes += bytes as usize;
+            }
+        }
+        let now = Instant::now();
+        // 250 bytes of room: two transactions; the third would pass it.
+        let taken = pool.take_batch(10, 250, now);
+        assert_eq!(taken.transactions.len(), 2);
+        assert_eq!(taken.bytes, 200);
+        assert_eq!(pool.pool.lock().unwrap().queued_bytes, 150);
+        // The count bound still applies.
+        let taken = pool.take_batch(1, 1_000, now);
+        assert_eq!((taken.transactions.len(), taken.bytes), (1, 100));
+        let taken = pool.take_batch(10, 1_000, now);
+        assert_eq!((taken.transactions.len(), taken.bytes), (1, 50));
+        assert_eq!(pool.pool.lock().unwrap().queued_bytes, 0);
     }
 }

@@ -370,9 +370,10 @@ impl publica_consensus::TxSource for MempoolSource {
     fn take_batch(
         &self,
         max: usize,
+        max_bytes: usize,
         deadline: std::time::Instant,
-    ) -> Vec<publica_types::VerifiedTx> {
-        self.0.mempool.take_batch(max, deadline)
+    ) -> publica_consensus::TakenBatch {
+        self.0.mempool.take_batch(max, max_bytes, deadline)
     }
 
     fn peek_batch(

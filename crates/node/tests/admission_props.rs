@@ -136,3 +136,72 @@ fn a_full_mempool_refuses_before_checking_signatures() {
     assert_eq!(r.unwrap_err().code, codes::TX_WRONG_CHAIN);
     node.shutdown();
 }
+
+/// Blocks are cut by bytes as well as by count: 200 transactions of about
+/// 50 KB each (10 MB) never go into one block, whose transactions stay
+/// within `BLOCK_TX_BYTES_MAX`.
+#[test]
+fn blocks_of_large_transactions_are_cut_by_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = NodeConfig::dev(dir.path().to_path_buf());
+    config.block_interval_ms = 300;
+    config.genesis = Some(publica_identity::Genesis::dev(
+        "publica-dev",
+        Keypair::generate().account(),
+    ));
+    let node = Node::start_dev(config).unwrap();
+    let big = "x".repeat(50_000);
+    let envs: Vec<Envelope> = (0..200)
+        .map(|_| {
+            let kp = Keypair::generate();
+            // Admitted (under TX_BYTES_MAX), then refused by the system
+            // module in its block: the note is too long. Size is the point.
+            let body = TxBody::new(
+                "publica-dev",
+                1,
+                Expiry::Height(1_000_000),
+                "system",
+                "set_note",
+                json!({ "note": big }),
+            );
+            kp.sign_tx(kp.account(), body).unwrap()
+        })
+        .collect();
+    let sizes: HashMap<_, usize> = envs
+        .iter()
+        .map(|e| {
+            let bytes = e.body.signing_bytes().unwrap();
+            (publica_crypto::tx_id(&e.signer, &bytes), bytes.len())
+        })
+        .collect();
+    assert!(node.submit(envs).iter().all(Result::is_ok));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for id in sizes.keys() {
+        let found = rt
+            .block_on(node.wait_for_tx(id, Duration::from_secs(30)))
+            .unwrap();
+        assert!(matches!(found, TxLookup::Committed(_)), "{found:?}");
+    }
+    let (mut blocks, mut seen) = (0, 0);
+    for h in 1..=node.status().height {
+        let block = node.block(h).unwrap().unwrap();
+        let bytes: usize = block.outcomes.iter().map(|o| sizes[&o.tx_id]).sum();
+        assert!(
+            bytes <= publica_types::limits::BLOCK_TX_BYTES_MAX,
+            "block {h}: {bytes} bytes"
+        );
+        if !block.transactions.is_empty() {
+            blocks += 1;
+        }
+        seen += block.transactions.len();
+    }
+    assert_eq!(seen, 200);
+    assert!(
+        blocks >= 2,
+        "10 MB of transactions went into {blocks} block(s)"
+    );
+    node.shutdown();
+}

@@ -17,3 +17,7 @@ pub const CALL_NAME_BYTES_MAX: usize = 64;
 pub const STATE_KEY_BYTES_MAX: usize = 512;
 /// Most transactions in one block.
 pub const BLOCK_TXS_MAX: usize = 50_000;
+/// Most bytes of transactions in one block (signing bytes in a dev block,
+/// encoded envelopes in a BFT block): a block of large transactions is cut
+/// early, so that no block costs more memory than this bounds.
+pub const BLOCK_TX_BYTES_MAX: usize = 8 << 20;
