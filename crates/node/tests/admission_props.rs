@@ -40,17 +40,27 @@ fn tx(kp: &Keypair, nonce: u64, note: u32) -> Envelope {
     }
 }
 
+/// A dev node on a fresh temporary directory, its config tuned by `tune`;
+/// the directory lives as long as the returned guard.
+fn dev_node(tune: impl FnOnce(&mut NodeConfig)) -> (tempfile::TempDir, Node) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = NodeConfig::dev(dir.path().to_path_buf());
+    config.genesis = Some(publica_identity::Genesis::dev(
+        "publica-dev",
+        Keypair::generate().account(),
+    ));
+    tune(&mut config);
+    let node = Node::start_dev(config).unwrap();
+    (dir, node)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
     #[test]
     fn nonces_admit_exactly_the_next_and_replays_never_pass(
         steps in proptest::collection::vec((0usize..3, -2i64..3, any::<bool>()), 1..40)
     ) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut config = NodeConfig::dev(dir.path().to_path_buf());
-        config.block_interval_ms = 3;
-        config.genesis = Some(publica_identity::Genesis::dev("publica-dev", Keypair::generate().account()));
-        let node = Node::start_dev(config).unwrap();
+        let (_dir, node) = dev_node(|c| c.block_interval_ms = 3);
         let keys: Vec<Keypair> = (0..3).map(|_| Keypair::generate()).collect();
         let mut next: HashMap<usize, u64> = HashMap::new();
         let mut admitted: Vec<Envelope> = Vec::new();
@@ -100,16 +110,11 @@ proptest! {
 /// will drop. Malformed transactions still get their own error.
 #[test]
 fn a_full_mempool_refuses_before_checking_signatures() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = NodeConfig::dev(dir.path().to_path_buf());
-    // No block is cut during the test: the mempool stays as filled.
-    config.block_interval_ms = 60_000;
-    config.mempool_txs_max = 5;
-    config.genesis = Some(publica_identity::Genesis::dev(
-        "publica-dev",
-        Keypair::generate().account(),
-    ));
-    let node = Node::start_dev(config).unwrap();
+    let (_dir, node) = dev_node(|c| {
+        // No block is cut during the test: the mempool stays as filled.
+        c.block_interval_ms = 60_000;
+        c.mempool_txs_max = 5;
+    });
     let keys: Vec<Keypair> = (0..8).map(|_| Keypair::generate()).collect();
     let results = node.submit(keys.iter().map(|k| tx(k, 1, 0)).collect());
     let codes_seen: Vec<Option<String>> = results
@@ -142,14 +147,7 @@ fn a_full_mempool_refuses_before_checking_signatures() {
 /// within `BLOCK_TX_BYTES_MAX`.
 #[test]
 fn blocks_of_large_transactions_are_cut_by_bytes() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = NodeConfig::dev(dir.path().to_path_buf());
-    config.block_interval_ms = 300;
-    config.genesis = Some(publica_identity::Genesis::dev(
-        "publica-dev",
-        Keypair::generate().account(),
-    ));
-    let node = Node::start_dev(config).unwrap();
+    let (_dir, node) = dev_node(|c| c.block_interval_ms = 300);
     let big = "x".repeat(50_000);
     let envs: Vec<Envelope> = (0..200)
         .map(|_| {
