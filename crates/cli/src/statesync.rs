@@ -31,6 +31,11 @@ const FLOOR_FILE: &str = "state-sync-floor.json";
 
 /// The floor this validator's engine starts from, if it synced: syncing
 /// first when a peer is more than `state_sync_after_blocks` ahead.
+/// Rounds of fresh floors asked for before a state sync gives up.
+const SYNC_ROUNDS: usize = 3;
+/// Wait between rounds: longer than a peer caches its floor.
+const SYNC_RETRY_WAIT: Duration = Duration::from_millis(1_500);
+
 pub fn prepare(
     c: &ValidatorConfig,
     net: &NetworkFile,
@@ -88,57 +93,67 @@ pub fn prepare(
         .connect_timeout(Duration::from_secs(3))
         .build()
         .context("building the HTTP client")?;
-    let mut offers: Vec<(Floor, Certified, String)> = Vec::new();
-    for v in net.validators.iter().filter(|v| v.name != c.name) {
-        let api = v.api.trim_end_matches('/').to_string();
-        match rt.block_on(fetch_floor(&http, &api)) {
-            Ok(floor) => match floor.check(&namespace, |h| history.epoch_of(h), &trusted) {
-                Ok(certified) => offers.push((floor, certified, api)),
-                Err(e) => tracing::warn!(peer = %v.name, "refusing the peer's floor: {e}"),
-            },
-            Err(e) => tracing::info!(peer = %v.name, "no floor from this peer: {e:#}"),
-        }
-    }
-    offers.sort_by_key(|(_, c, _)| std::cmp::Reverse(c.height));
-    let Some(best) = offers.first() else {
-        return kept_ok(kept);
-    };
-    if best.1.executed_height <= local.saturating_add(c.state_sync_after_blocks) {
-        return kept_ok(kept);
-    }
-    tracing::info!(
-        local,
-        target = best.1.executed_height,
-        "far behind the network: syncing state from a snapshot"
-    );
     let mut last_error = None;
-    for (floor, certified, api) in &offers {
-        if certified.executed_height <= local {
-            break;
+    // A peer's floor is cached for a second and its oldest snapshots are
+    // pruned as the chain moves on: a floor can be older than every
+    // snapshot the peer still holds (`sync.no_snapshot`). Fresh floors are
+    // asked for again, a few times, before giving up.
+    for round in 0..SYNC_ROUNDS {
+        if round > 0 {
+            std::thread::sleep(SYNC_RETRY_WAIT);
+            tracing::info!(round, "asking the peers for fresh floors");
         }
-        match rt.block_on(sync_from(&http, api, c, genesis, floor, certified, local)) {
-            Ok(snapshot_height) => {
-                std::fs::create_dir_all(&consensus_dir)
-                    .with_context(|| format!("creating {}", consensus_dir.display()))?;
-                publica_store::write_atomic(
-                    &consensus_dir.join(FLOOR_FILE),
-                    serde_json::to_string_pretty(&floor.to_file())?.as_bytes(),
-                )?;
-                tracing::info!(
-                    peer = %api,
-                    height = certified.executed_height,
-                    snapshot_height,
-                    "state synced"
-                );
-                println!(
-                    "publica node {}: state synced from {api}: ledger at height {} (snapshot {snapshot_height}, no block below it executed), the engine starts at {}",
-                    c.name, certified.executed_height, certified.height
-                );
-                return Ok(Some(floor.clone()));
+        let mut offers: Vec<(Floor, Certified, String)> = Vec::new();
+        for v in net.validators.iter().filter(|v| v.name != c.name) {
+            let api = v.api.trim_end_matches('/').to_string();
+            match rt.block_on(fetch_floor(&http, &api)) {
+                Ok(floor) => match floor.check(&namespace, |h| history.epoch_of(h), &trusted) {
+                    Ok(certified) => offers.push((floor, certified, api)),
+                    Err(e) => tracing::warn!(peer = %v.name, "refusing the peer's floor: {e}"),
+                },
+                Err(e) => tracing::info!(peer = %v.name, "no floor from this peer: {e:#}"),
             }
-            Err(e) => {
-                tracing::warn!(peer = %api, "state sync failed: {e:#}");
-                last_error = Some(e);
+        }
+        offers.sort_by_key(|(_, c, _)| std::cmp::Reverse(c.height));
+        let Some(best) = offers.first() else {
+            return kept_ok(kept);
+        };
+        if best.1.executed_height <= local.saturating_add(c.state_sync_after_blocks) {
+            return kept_ok(kept);
+        }
+        tracing::info!(
+            local,
+            target = best.1.executed_height,
+            "far behind the network: syncing state from a snapshot"
+        );
+        for (floor, certified, api) in &offers {
+            if certified.executed_height <= local {
+                break;
+            }
+            match rt.block_on(sync_from(&http, api, c, genesis, floor, certified, local)) {
+                Ok(snapshot_height) => {
+                    std::fs::create_dir_all(&consensus_dir)
+                        .with_context(|| format!("creating {}", consensus_dir.display()))?;
+                    publica_store::write_atomic(
+                        &consensus_dir.join(FLOOR_FILE),
+                        serde_json::to_string_pretty(&floor.to_file())?.as_bytes(),
+                    )?;
+                    tracing::info!(
+                        peer = %api,
+                        height = certified.executed_height,
+                        snapshot_height,
+                        "state synced"
+                    );
+                    println!(
+                        "publica node {}: state synced from {api}: ledger at height {} (snapshot {snapshot_height}, no block below it executed), the engine starts at {}",
+                        c.name, certified.executed_height, certified.height
+                    );
+                    return Ok(Some(floor.clone()));
+                }
+                Err(e) => {
+                    tracing::warn!(peer = %api, "state sync failed: {e:#}");
+                    last_error = Some(e);
+                }
             }
         }
     }
