@@ -121,9 +121,15 @@ impl Node {
         if let Some(b) = self.inner.recent.lock().expect("recent lock").get(height) {
             return Ok(Some(b));
         }
-        let block = {
+        // Only the read holds the log's lock: the persister appends under
+        // it, and decoding a large block takes milliseconds.
+        let record = {
             let log = self.inner.log.lock().expect("log lock");
-            log.read(height).map_err(|e| e.to_string())?.map(Arc::new)
+            log.read_record(height).map_err(|e| e.to_string())?
+        };
+        let block = match record {
+            Some(r) => Some(Arc::new(r.decode().map_err(|e| e.to_string())?)),
+            None => None,
         };
         if let Some(b) = &block {
             self.inner

@@ -142,14 +142,16 @@ fn a_full_mempool_refuses_before_checking_signatures() {
     node.shutdown();
 }
 
-/// Blocks are cut by bytes as well as by count: 200 transactions of about
-/// 50 KB each (10 MB) never go into one block, whose transactions stay
-/// within `BLOCK_TX_BYTES_MAX`.
+/// Blocks are cut by bytes as well as by count: 400 transactions of about
+/// 50 KB each (20 MB) never go into one block, whose transactions stay
+/// within `BLOCK_TX_BYTES_MAX`. The blocks together pass the 16 MiB the
+/// node keeps decoded, so the first ones are read back from the block log
+/// on disk, and their receipts are still served.
 #[test]
 fn blocks_of_large_transactions_are_cut_by_bytes() {
     let (_dir, node) = dev_node(|c| c.block_interval_ms = 300);
     let big = "x".repeat(50_000);
-    let envs: Vec<Envelope> = (0..200)
+    let envs: Vec<Envelope> = (0..400)
         .map(|_| {
             let kp = Keypair::generate();
             // Admitted (under TX_BYTES_MAX), then refused by the system
@@ -196,10 +198,20 @@ fn blocks_of_large_transactions_are_cut_by_bytes() {
         }
         seen += block.transactions.len();
     }
-    assert_eq!(seen, 200);
+    assert_eq!(seen, 400);
     assert!(
-        blocks >= 2,
-        "10 MB of transactions went into {blocks} block(s)"
+        blocks >= 3,
+        "20 MB of transactions went into {blocks} block(s)"
     );
+    // Block 1 is beyond the decoded ones now: its receipts come from disk,
+    // twice (the second from the last block read).
+    let first = node.block(1).unwrap().unwrap();
+    assert!(first.outcomes.len() >= 2, "block 1 holds the first of them");
+    for o in first.outcomes.iter().take(2) {
+        match node.lookup_tx(&o.tx_id).unwrap() {
+            TxLookup::Committed(r) => assert_eq!(r.block_height, 1),
+            other => panic!("not committed: {other:?}"),
+        }
+    }
     node.shutdown();
 }

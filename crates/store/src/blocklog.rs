@@ -267,6 +267,14 @@ impl BlockLog {
 
     /// Reads the block at `height`, if it exists.
     pub fn read(&self, height: u64) -> Result<Option<Block>, StoreError> {
+        self.read_record(height)?
+            .map(BlockRecord::decode)
+            .transpose()
+    }
+
+    /// Reads the encoded block at `height` without decoding it: a reader
+    /// can decode a large block after releasing a lock it holds on the log.
+    pub fn read_record(&self, height: u64) -> Result<Option<BlockRecord>, StoreError> {
         if height == 0 || height > self.height() {
             return Ok(None);
         }
@@ -275,18 +283,41 @@ impl BlockLog {
         self.file
             .read_exact_at(&mut payload, at)
             .map_err(io_err(format!("reading block {height}")))?;
-        let block: Block = serde_json::from_slice(&payload).map_err(|e| StoreError::Codec {
+        Ok(Some(BlockRecord {
             height,
-            reason: e.to_string(),
-        })?;
+            at,
+            payload,
+            path: self.path.display().to_string(),
+        }))
+    }
+}
+
+/// One block as stored, read by [`BlockLog::read_record`].
+#[derive(Debug)]
+pub struct BlockRecord {
+    height: u64,
+    at: u64,
+    payload: Vec<u8>,
+    path: String,
+}
+
+impl BlockRecord {
+    /// Decodes the block and checks it is the one its place says.
+    pub fn decode(self) -> Result<Block, StoreError> {
+        let height = self.height;
+        let block: Block =
+            serde_json::from_slice(&self.payload).map_err(|e| StoreError::Codec {
+                height,
+                reason: e.to_string(),
+            })?;
         if block.header.height != height {
             return Err(StoreError::Corrupted {
-                path: self.path.display().to_string(),
-                offset: at,
+                path: self.path,
+                offset: self.at,
                 reason: format!("record {height} holds block {}", block.header.height),
             });
         }
-        Ok(Some(block))
+        Ok(block)
     }
 }
 
