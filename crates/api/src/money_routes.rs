@@ -65,10 +65,12 @@ pub struct Page {
     pub limit: Option<usize>,
 }
 
-/// An account's history, oldest first.
+/// An account's history, oldest first: one entry per movement, numbered
+/// `n` from 0, with the block `height` and the `tx_id` whose receipt
+/// proves it (absent for the ledger's own scheduled work).
 #[utoipa::path(get, path = "/v1/money/accounts/{id}/history", tag = "money",
     params(("id" = String, Path, description = "Account id"), Page),
-    responses((status = 200, description = "`{account, from, entries: [...], total}`", body = Object), (status = 404, description = "No such account", body = ErrorBody)))]
+    responses((status = 200, description = "`{account, from, entries: [{n, kind, direction, amount, ..., height, tx_id}], total}`", body = Object), (status = 404, description = "No such account", body = ErrorBody)))]
 pub async fn history(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -84,10 +86,21 @@ pub async fn history(
         ));
     }
     let from = p.from.unwrap_or(0);
-    let found = state.node.with_state(|s, _| {
-        queries::account(s, &id).map(|a| (a.history_len, queries::history(s, &id, from, limit)))
-    });
-    let (total, entries) = found.ok_or_else(|| not_found(&format!("account '{id}'")))?;
+    if state
+        .node
+        .with_state(|s, _| queries::account(s, &id))
+        .is_none()
+    {
+        return Err(not_found(&format!("account '{id}'")));
+    }
+    let (total, entries) = state
+        .node
+        .indexed(
+            &format!("money/{}", publica_money::history::history_key(&id)),
+            from,
+            limit,
+        )
+        .map_err(ApiError::internal)?;
     Ok(
         Json(json!({ "account": id, "from": from, "total": total, "entries": entries }))
             .into_response(),

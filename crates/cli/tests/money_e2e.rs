@@ -130,6 +130,24 @@ fn bulk_payments_with_proofs_history_and_provenance() {
     ));
     assert_eq!(h["total"], 4, "mint and three payments: {h}");
     assert_eq!(h["entries"][1]["reference"], "may");
+    // Each entry names the transaction whose receipt proves it.
+    let e = &h["entries"][1];
+    assert_eq!(
+        (e["n"].as_u64(), e["direction"].as_str()),
+        (Some(1), Some("out"))
+    );
+    let (s, r) = get(&format!(
+        "{}/v1/transactions/{}",
+        d.node.url,
+        e["tx_id"].as_str().expect("a tx id")
+    ));
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["block_height"], e["height"]);
+    assert!(r["outcome"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|ev| ev["kind"] == "transfer" && ev["data"]["to"] == e["counterparty"]));
     let (_, c) = get(&format!("{}/v1/money/currencies/EURC", d.node.url));
     assert_eq!(
         (
@@ -151,4 +169,27 @@ fn bulk_payments_with_proofs_history_and_provenance() {
         (s, v["code"].as_str()),
         (400, Some("request.invalid_param"))
     );
+    let (s, v) = get(&format!("{}/v1/money/accounts/nobody/history", d.node.url));
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (404, Some("money.unknown_account"))
+    );
+
+    // Histories live beside the state, rebuilt from the blocks at start:
+    // after a restart (and with the index file gone) they are the same.
+    let ubi = |url: &str| {
+        get(&format!(
+            "{url}/v1/money/accounts/ubi/history?from=1&limit=3"
+        ))
+        .1
+    };
+    let before = ubi(&d.node.url);
+    let Dev {
+        node, _dir: dir, ..
+    } = d;
+    assert!(node.terminate().success());
+    std::fs::remove_file(dir.path().join("event-index.dat")).unwrap();
+    let node = TestNode::start_in(dir.path(), &[]);
+    assert_eq!(ubi(&node.url), before);
+    assert_eq!(before["entries"].as_array().unwrap().len(), 3, "{before}");
 }

@@ -5,6 +5,7 @@
 
 pub mod admission;
 pub mod config;
+mod event_index;
 pub mod genesis;
 pub mod logkey;
 pub mod mempool;

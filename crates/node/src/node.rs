@@ -56,6 +56,8 @@ pub(crate) struct Inner {
     /// tx id -> (height, index in block), for every committed transaction.
     pub(crate) index: RwLock<HashMap<Hash32, (u64, u32)>>,
     pub(crate) recent: Mutex<crate::recent::RecentBlocks>,
+    /// What modules filed for committed events (account histories).
+    pub(crate) events: RwLock<crate::event_index::EventIndex>,
     /// In a validator network: checkpoints cosigned by a quorum, by log
     /// size; receipts carry them instead of the node's own signature.
     pub(crate) finals: RwLock<std::collections::BTreeMap<u64, (u64, String)>>,
@@ -197,6 +199,7 @@ impl Node {
             data_dir,
             index: RwLock::new(recovered.index),
             recent: Mutex::new(recovered.recent),
+            events: RwLock::new(recovered.events),
             finals: RwLock::default(),
             early_finals: Mutex::default(),
             relay: RwLock::default(),

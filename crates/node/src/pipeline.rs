@@ -179,6 +179,15 @@ fn persist(inner: &Inner, job: Executed) -> Result<(), String> {
     };
     let persisted = Instant::now();
     let height = block.header.height;
+    // Filed before the block is published: whoever sees its receipts sees
+    // the histories it wrote.
+    let filed = inner.runtime.index_block(&block);
+    inner
+        .events
+        .write()
+        .expect("event index lock")
+        .add(filed)
+        .map_err(|e| format!("writing the event index: {e}"))?;
     {
         let mut chain = inner.chain.write().expect("chain lock");
         for l in leaves {

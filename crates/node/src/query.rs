@@ -359,6 +359,22 @@ impl Node {
         f(&chain.state, height)
     }
 
+    /// Entries `from .. from + limit` that modules filed under `key` in
+    /// the event index (e.g. `money/account/<id>`: an account's history),
+    /// oldest first, and how many the key has.
+    pub fn indexed(
+        &self,
+        key: &str,
+        from: u64,
+        limit: usize,
+    ) -> Result<(u64, Vec<serde_json::Value>), String> {
+        let events = self.inner.events.read().expect("event index lock");
+        let entries = events
+            .page(key, from, limit)
+            .map_err(|e| format!("reading the event index: {e}"))?;
+        Ok((events.count(key), entries))
+    }
+
     /// The chain's genesis.
     pub fn genesis(&self) -> Option<publica_identity::Genesis> {
         crate::genesis::read_genesis(self.inner.data_dir.path())

@@ -1,6 +1,7 @@
 //! Start-up recovery: the latest snapshot plus replay of the block log after
 //! it; and a full replay from genesis for audits.
 
+use crate::event_index::EventIndex;
 use crate::node::NodeError;
 use crate::recent::{RecentBlocks, RECENT_BLOCKS_MAX};
 use publica_identity::Genesis;
@@ -22,6 +23,8 @@ pub(crate) struct Recovered {
     pub(crate) state: StateTree,
     pub(crate) tip: Option<BlockHeader>,
     pub(crate) index: HashMap<Hash32, (u64, u32)>,
+    /// What the modules filed for every committed block's events.
+    pub(crate) events: EventIndex,
     pub(crate) recent: RecentBlocks,
     /// Hashes of the last executed headers (height, hash), oldest first.
     pub(crate) hashes: VecDeque<(u64, publica_types::Hash32)>,
@@ -64,6 +67,13 @@ pub(crate) fn recover(
         None => (genesis.initial_state(), 0, None),
     };
     let mut index = HashMap::new();
+    let index_io = |e: std::io::Error| {
+        NodeError::Store(publica_store::StoreError::Io {
+            context: format!("writing the event index {}", crate::event_index::INDEX_FILE),
+            source: e,
+        })
+    };
+    let mut events = EventIndex::create(data_dir.path()).map_err(index_io)?;
     let mut recent = RecentBlocks::default();
     let mut hashes = VecDeque::new();
     let mut tlog = MerkleLog::new();
@@ -100,6 +110,7 @@ pub(crate) fn recover(
         for (i, o) in block.outcomes.iter().enumerate() {
             crate::pipeline::index_outcome(&mut index, o, h, i);
         }
+        events.add(runtime.index_block(&block)).map_err(index_io)?;
         tip = Some(block.header.clone());
         if height - h < publica_consensus::EXECUTED_HEADERS_KEPT as u64 {
             hashes.push_back((h, publica_runtime::block_hash(&block.header)));
@@ -124,6 +135,7 @@ pub(crate) fn recover(
         state,
         tip,
         index,
+        events,
         recent,
         hashes,
         nonces,

@@ -57,6 +57,40 @@ impl Runtime {
         rt
     }
 
+    /// What a committed block files in the event index, in order: the
+    /// start-of-block events, then each successful transaction's. Keys are
+    /// `<module>/<module's key>`; each entry gains the block's `height`
+    /// and, for a transaction's event, its `tx_id`.
+    pub fn index_block(&self, block: &Block) -> Vec<(String, serde_json::Value)> {
+        let mut out = Vec::new();
+        let height = block.header.height;
+        let mut file = |tx: Option<&Hash32>, e: &publica_types::Event| {
+            let Some(m) = self.modules.get(e.module.as_str()) else {
+                return;
+            };
+            for (key, mut entry) in m.index_event(&e.kind, &e.data) {
+                if let Some(obj) = entry.as_object_mut() {
+                    obj.insert("height".into(), height.into());
+                    if let Some(tx) = tx {
+                        obj.insert("tx_id".into(), tx.to_hex().into());
+                    }
+                }
+                out.push((format!("{}/{key}", e.module), entry));
+            }
+        };
+        for e in &block.ledger_events {
+            file(None, e);
+        }
+        for o in &block.outcomes {
+            if o.status == TxStatus::Ok {
+                for e in &o.events {
+                    file(Some(&o.tx_id), e);
+                }
+            }
+        }
+        out
+    }
+
     /// Adds a module. Two modules may not share a name, and no module may be
     /// called `runtime` (that prefix holds nonces).
     pub fn register(&mut self, module: Box<dyn Module>) {

@@ -123,6 +123,21 @@ impl TestChain {
             .map(|b| serde_json::from_slice(b).expect("JSON values"))
     }
 
+    /// The entries the blocks so far filed under `key` in the event index
+    /// (see [`Runtime::index_block`]), numbered as the node numbers them.
+    pub fn indexed(&self, key: &str) -> Vec<Value> {
+        let mut out: Vec<Value> = Vec::new();
+        for b in &self.blocks {
+            for (k, mut entry) in self.rt.index_block(b) {
+                if k == key {
+                    entry["n"] = out.len().into();
+                    out.push(entry);
+                }
+            }
+        }
+        out
+    }
+
     /// Replaying every block from the initial state reproduces every block.
     pub fn check_replay(&self) {
         let mut state = self.initial.clone();

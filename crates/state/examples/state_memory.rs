@@ -1,5 +1,5 @@
 //! Memory held by the state tree per entry, for entries shaped like the
-//! ledger's (a money account, a history entry, a nonce), measured as the
+//! ledger's (a money account, a nonce), measured as the
 //! process's resident memory before and after inserting them (Linux
 //! `/proc/self/status`), with the root computed.
 //!
@@ -43,24 +43,14 @@ fn main() {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
-    let account = br#"{"id":"bench-25e84a9b-560000","currency":"B25E84A9B","owner":{"kind":"citizen","account":"27f47e9f795dfad68d2e110d2ac37f32c73d53739c0c972195d53795e0c59a53"},"balance":"1000000000","pending_out":"0","overdraft_limit":"0","frozen":false,"closed":false,"provenance":{"B25E84A9B/bench":"1000000000"},"history_len":1}"#;
-    let history = br#"{"amount":"1000000000","counterparty":"bench-25e84a9b-pool","direction":"in","height":157,"kind":"transfer","memo_hash":null,"n":0,"reference":""}"#;
-    let shapes: [(&str, Box<Shape>); 3] = [
+    let account = br#"{"id":"bench-25e84a9b-560000","currency":"B25E84A9B","owner":{"kind":"citizen","account":"27f47e9f795dfad68d2e110d2ac37f32c73d53739c0c972195d53795e0c59a53"},"balance":"1000000000","pending_out":"0","overdraft_limit":"0","frozen":false,"closed":false,"provenance":{"B25E84A9B/bench":"1000000000"}}"#;
+    let shapes: [(&str, Box<Shape>); 2] = [
         (
             "money account",
             Box::new(|i| {
                 (
                     format!("money/account/bench-25e84a9b-{i}").into_bytes(),
                     account.to_vec(),
-                )
-            }),
-        ),
-        (
-            "history entry",
-            Box::new(|i| {
-                (
-                    format!("money/history/bench-25e84a9b-{i}/{:020}", 0).into_bytes(),
-                    history.to_vec(),
                 )
             }),
         ),

@@ -216,15 +216,6 @@ pub(crate) fn credit(
     Ok(())
 }
 
-/// Appends an entry to an account's history.
-pub(crate) fn record(ctx: &mut CallContext<'_>, a: &mut Account, entry: serde_json::Value) {
-    let mut e = entry;
-    e["n"] = json!(a.history_len);
-    e["height"] = json!(ctx.env().height);
-    ctx.write(history_key(&a.id, a.history_len), &e);
-    a.history_len += 1;
-}
-
 /// Loads the two accounts of a movement: distinct, existing, and holding
 /// the same currency (one place for the checks every movement needs).
 pub(crate) fn load_pair(
@@ -302,19 +293,13 @@ fn move_loaded(
     check_earmark(ctx, &from, &to)?;
     let prov = debit(&mut from, amount)?;
     credit(&mut to, amount, prov)?;
-    record(
-        ctx,
-        &mut from,
-        json!({"kind": "transfer", "direction": "out", "counterparty": to.id, "amount": amount, "reference": reference, "memo_hash": memo_hash}),
-    );
-    record(
-        ctx,
-        &mut to,
-        json!({"kind": "transfer", "direction": "in", "counterparty": from.id, "amount": amount, "reference": reference, "memo_hash": memo_hash}),
-    );
     save(ctx, &from);
     save(ctx, &to);
-    ctx.emit("transfer", json!({"from": from.id, "to": to.id, "amount": amount, "currency": from.currency, "reference": reference}));
+    let mut event = json!({"from": from.id, "to": to.id, "amount": amount, "currency": from.currency, "reference": reference});
+    if let Some(memo) = memo_hash {
+        event["memo_hash"] = memo.into();
+    }
+    ctx.emit("transfer", event);
     Ok(())
 }
 
@@ -370,11 +355,6 @@ pub(crate) fn mint(
     credit(&mut to, amount, prov)?;
     appr.minted = add(appr.minted, amount)?;
     cur.minted = add(cur.minted, amount)?;
-    record(
-        ctx,
-        &mut to,
-        json!({"kind": "mint", "direction": "in", "appropriation": appropriation, "amount": amount}),
-    );
     save(ctx, &to);
     ctx.write(appropriation_key(code, appropriation), &appr);
     ctx.write(currency_key(code), &cur);
@@ -415,11 +395,6 @@ pub(crate) fn burn(
         }
     }
     cur.burned = add(cur.burned, amount)?;
-    record(
-        ctx,
-        &mut from,
-        json!({"kind": "burn", "direction": "out", "amount": amount}),
-    );
     save(ctx, &from);
     ctx.write(currency_key(&cur.code), &cur);
     ctx.emit(
@@ -487,11 +462,6 @@ pub(crate) fn create_pending(
         posted: Amount(0),
         reference: reference.into(),
     };
-    record(
-        ctx,
-        &mut from,
-        json!({"kind": "pending", "direction": "out", "pending": id, "counterparty": to.id, "amount": amount}),
-    );
     save(ctx, &from);
     ctx.write(pending_key(id), &p);
     ctx.emit(
@@ -565,18 +535,8 @@ pub(crate) fn settle_pending(
         let mut to = account(ctx, &p.to)?;
         open_for_transfer(&to, "credit")?;
         credit(&mut to, posted, to_prov)?;
-        record(
-            ctx,
-            &mut to,
-            json!({"kind": "post", "direction": "in", "pending": id, "counterparty": from.id, "amount": posted}),
-        );
         save(ctx, &to);
     }
-    record(
-        ctx,
-        &mut from,
-        json!({"kind": if is_post { "post" } else { "void" }, "direction": "out", "pending": id, "amount": posted, "returned": back}),
-    );
     save(ctx, &from);
     p.status = if is_post {
         PendingStatus::Posted
@@ -591,7 +551,7 @@ pub(crate) fn settle_pending(
         } else {
             "pending_voided"
         },
-        json!({"pending": id, "posted": posted, "returned": back}),
+        json!({"pending": id, "from": p.from, "to": p.to, "posted": posted, "returned": back}),
     );
     Ok(())
 }
@@ -618,21 +578,11 @@ pub(crate) fn clawback(
     }
     let prov = debit(&mut from, amount)?;
     credit(&mut to, amount, prov)?;
-    record(
-        ctx,
-        &mut from,
-        json!({"kind": "clawback", "direction": "out", "counterparty": to.id, "amount": amount, "reason": reason, "by": ctx.signer()}),
-    );
-    record(
-        ctx,
-        &mut to,
-        json!({"kind": "clawback", "direction": "in", "counterparty": from.id, "amount": amount, "reason": reason}),
-    );
     save(ctx, &from);
     save(ctx, &to);
     ctx.emit(
         "clawback",
-        json!({"from": from.id, "to": to.id, "amount": amount, "reason": reason}),
+        json!({"from": from.id, "to": to.id, "amount": amount, "reason": reason, "by": ctx.signer()}),
     );
     Ok(())
 }
@@ -659,18 +609,8 @@ pub(crate) fn sweep(ctx: &mut CallContext<'_>, id: &str) -> Result<(), TxError> 
     if amount.0 > 0 {
         let prov = debit(&mut a, amount)?;
         credit(&mut to, amount, prov)?;
-        record(
-            ctx,
-            &mut to,
-            json!({"kind": "sweep", "direction": "in", "counterparty": a.id, "amount": amount}),
-        );
         save(ctx, &to);
     }
-    record(
-        ctx,
-        &mut a,
-        json!({"kind": "sweep", "direction": "out", "counterparty": to.id, "amount": amount}),
-    );
     if let Some(em) = a.earmark.as_mut() {
         em.swept = true;
     }

@@ -20,6 +20,7 @@
 //! amounts equals minted minus burned, after every transaction.
 
 pub mod codes;
+pub mod history;
 pub mod interface;
 pub mod ledger;
 pub mod model;

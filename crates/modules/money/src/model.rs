@@ -147,8 +147,6 @@ pub struct Account {
     /// (`<currency>/<id>`) or `overdraft/<account>` -> amount. Sums to
     /// max(balance, 0).
     pub provenance: BTreeMap<String, Amount>,
-    /// Entries in the account's history.
-    pub history_len: u64,
 }
 
 impl Account {
@@ -171,7 +169,6 @@ impl Account {
             closed: false,
             earmark,
             provenance: BTreeMap::new(),
-            history_len: 0,
         }
     }
 }
@@ -227,10 +224,6 @@ pub fn account_key(id: &str) -> Vec<u8> {
 /// State key of a pending transfer.
 pub fn pending_key(id: &str) -> Vec<u8> {
     format!("money/pending/{id}").into_bytes()
-}
-/// State key of an account's `n`-th history entry.
-pub fn history_key(account: &str, n: u64) -> Vec<u8> {
-    format!("money/history/{account}/{n:020}").into_bytes()
 }
 
 /// Checks an id: 1..=64 of `[a-z0-9._:-]`.

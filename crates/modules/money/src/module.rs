@@ -313,6 +313,10 @@ impl Module for Money {
         "money"
     }
 
+    fn index_event(&self, kind: &str, data: &Value) -> Vec<(String, Value)> {
+        crate::history::entries(kind, data)
+    }
+
     fn authority(&self, method: &str, args: &Value) -> Result<Authority, TxError> {
         let role = |role: Role| {
             Ok(Authority::AgencyRole {

@@ -2,7 +2,6 @@
 
 use crate::model::*;
 use publica_state::StateTree;
-use serde_json::Value;
 
 /// Most history entries per page.
 pub const HISTORY_PAGE_MAX: usize = 500;
@@ -26,12 +25,4 @@ pub fn currency(state: &StateTree, code: &str) -> Option<(Currency, Vec<Appropri
         .filter_map(|(_, v)| serde_json::from_slice(&v).ok())
         .collect();
     Some((c, apprs))
-}
-
-/// Entries `from .. from + limit` of an account's history.
-pub fn history(state: &StateTree, id: &str, from: u64, limit: usize) -> Vec<Value> {
-    let len = account(state, id).map(|a| a.history_len).unwrap_or(0);
-    (from..len.min(from.saturating_add(limit.min(HISTORY_PAGE_MAX) as u64)))
-        .filter_map(|n| read(state, &history_key(id, n)))
-        .collect()
 }

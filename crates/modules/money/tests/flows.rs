@@ -350,7 +350,7 @@ fn public_money_end_to_end() {
     // Clawback, visible to the holder with its reason.
     assert_eq!(w.m("alice", "clawback", json!({"agency": "treasury", "from": "alice", "to": "treasury:main", "amount": "50", "reason": "fraud.duplicate"})), Err("auth.unauthorized".into()));
     w.m("treasurer", "clawback", json!({"agency": "treasury", "from": "alice", "to": "treasury:main", "amount": "50", "reason": "fraud.duplicate"})).unwrap();
-    let hist = publica_money::queries::history(&w.c.state, "alice", 0, 500);
+    let hist = w.c.indexed("money/account/alice");
     assert!(hist
         .iter()
         .any(|e| e["kind"] == "clawback" && e["reason"] == "fraud.duplicate"));

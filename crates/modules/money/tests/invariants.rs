@@ -188,6 +188,7 @@ proptest! {
         let k = &b.keys;
         let mut sweeps = 0;
         let mut pending_n = 0;
+        let start: Vec<i128> = ACCOUNTS.iter().map(|a| balance(&c.state, a)).collect();
         for o in ops {
             match o {
                 Op::Transfer { from, to, amount, signer_ok } => {
@@ -255,5 +256,42 @@ proptest! {
         let food: Value = serde_json::from_slice(c.state.get(b"money/account/alice-food").unwrap()).unwrap();
         prop_assert!(amount(&food["balance"]) <= 0);
         check(&c.state)?;
+        // Each account's history, filed off the state from the blocks'
+        // events, accounts for every change of its balance.
+        for (i, a) in ACCOUNTS.iter().enumerate() {
+            let entries = c.indexed(&format!("money/account/{a}"));
+            let mut moved = 0i128;
+            for (n, e) in entries.iter().enumerate() {
+                prop_assert_eq!(e["n"].as_u64(), Some(n as u64));
+                prop_assert!(e["height"].as_u64().is_some_and(|h| h >= 1 && h <= c.height()));
+                moved += history_effect(e);
+            }
+            prop_assert_eq!(start[i] + moved, balance(&c.state, a), "history of {}: {:?}", a, entries);
+        }
+    }
+}
+
+fn balance(state: &StateTree, account: &str) -> i128 {
+    let a: Value = serde_json::from_slice(
+        state
+            .get(format!("money/account/{account}").as_bytes())
+            .unwrap(),
+    )
+    .unwrap();
+    amount(&a["balance"])
+}
+
+/// What a history entry did to its account's balance.
+fn history_effect(e: &Value) -> i128 {
+    match (
+        e["kind"].as_str().unwrap(),
+        e["direction"].as_str().unwrap(),
+    ) {
+        (_, "in") => amount(&e["amount"]),
+        // The held amount left the balance when the hold was made; only
+        // what was not posted comes back.
+        ("post" | "void", "out") => amount(&e["returned"]),
+        (_, "out") => -amount(&e["amount"]),
+        other => panic!("unknown entry {other:?}"),
     }
 }
