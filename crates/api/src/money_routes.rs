@@ -93,13 +93,11 @@ pub async fn history(
     {
         return Err(not_found(&format!("account '{id}'")));
     }
-    let (total, entries) = state
-        .node
-        .indexed(
-            &format!("money/{}", publica_money::history::history_key(&id)),
-            from,
-            limit,
-        )
+    let node = state.node.clone();
+    let key = format!("money/{}", publica_money::history::history_key(&id));
+    let (total, entries) = tokio::task::spawn_blocking(move || node.indexed(&key, from, limit))
+        .await
+        .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
     Ok(
         Json(json!({ "account": id, "from": from, "total": total, "entries": entries }))

@@ -192,4 +192,13 @@ fn bulk_payments_with_proofs_history_and_provenance() {
     let node = TestNode::start_in(dir.path(), &[]);
     assert_eq!(ubi(&node.url), before);
     assert_eq!(before["entries"].as_array().unwrap().len(), 3, "{before}");
+
+    // A ledger written before histories left the state (no format file:
+    // format 1) is refused with a clear message, and left as it was.
+    assert!(node.terminate().success());
+    std::fs::remove_file(dir.path().join("LEDGER_FORMAT")).unwrap();
+    let blocks = std::fs::read(dir.path().join("blocks.log")).unwrap();
+    let e = TestNode::try_start_in(dir.path(), &[]).err().expect("refused");
+    assert!(e.contains("holds a ledger of format 1"), "{e}");
+    assert_eq!(std::fs::read(dir.path().join("blocks.log")).unwrap(), blocks);
 }

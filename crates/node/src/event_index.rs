@@ -15,6 +15,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
+use std::sync::Arc;
 
 /// The index's file in the data directory.
 pub(crate) const INDEX_FILE: &str = "event-index.dat";
@@ -25,13 +26,36 @@ const ENTRY_BYTES_MAX: u32 = 1 << 20;
 
 /// Entries by key, in commit order, numbered from 0 per key.
 pub(crate) struct EventIndex {
-    /// Read handle (positioned reads; no shared cursor).
-    reader: File,
+    /// Read handle (positioned reads, no shared cursor), shared with
+    /// readers so that they read after releasing the index's lock.
+    reader: Arc<File>,
     writer: BufWriter<File>,
     /// Bytes appended so far (flushed at the end of every block).
     len: u64,
-    /// Key -> offset of each of its entries.
+    /// Key -> offset of each of its published entries.
     keys: HashMap<Box<str>, Vec<u64>>,
+    /// Entries of the block being committed: written, not yet visible.
+    staged: Vec<(String, u64)>,
+}
+
+/// Where a page of one key's entries is, taken under the index's lock and
+/// read after it is released.
+pub(crate) struct PageAt {
+    /// The key's published entries.
+    pub(crate) count: u64,
+    offsets: Vec<u64>,
+    file: Arc<File>,
+}
+
+impl PageAt {
+    /// Reads the page's entries from the file (published entries are
+    /// flushed and never rewritten while the node runs).
+    pub(crate) fn read(&self) -> std::io::Result<Vec<Value>> {
+        self.offsets
+            .iter()
+            .map(|&at| read_entry(&self.file, at))
+            .collect()
+    }
 }
 
 impl EventIndex {
@@ -43,70 +67,91 @@ impl EventIndex {
             .write(true)
             .truncate(true)
             .open(&path)?;
-        let reader = File::open(&path)?;
+        let reader = Arc::new(File::open(&path)?);
         Ok(EventIndex {
             reader,
             writer: BufWriter::with_capacity(1 << 16, writer),
             len: 0,
             keys: HashMap::new(),
+            staged: Vec::new(),
         })
     }
 
-    /// Files one block's entries (from `Runtime::index_block`), numbering
-    /// each within its key, and makes them readable.
+    /// Writes one block's entries (from `Runtime::index_block`), numbering
+    /// each within its key; they become visible at [`Self::publish`].
     pub(crate) fn add(&mut self, entries: Vec<(String, Value)>) -> std::io::Result<()> {
+        debug_assert!(self.staged.is_empty(), "one block at a time");
         if entries.is_empty() {
             return Ok(());
         }
+        let mut in_block: HashMap<&str, u64> = HashMap::new();
         let mut bytes = Vec::new();
-        for (key, mut entry) in entries {
-            let offsets = match self.keys.get_mut(key.as_str()) {
-                Some(o) => o,
-                None => self.keys.entry(key.into_boxed_str()).or_default(),
+        for (key, entry) in &entries {
+            let Value::Object(fields) = entry else {
+                continue;
             };
-            entry["n"] = offsets.len().into();
+            let earlier = in_block.entry(key.as_str()).or_insert(0);
+            let n = self.keys.get(key.as_str()).map_or(0, |o| o.len() as u64) + *earlier;
+            *earlier += 1;
+            let mut fields = fields.clone();
+            fields.insert("n".into(), n.into());
             bytes.clear();
-            serde_json::to_writer(&mut bytes, &entry).map_err(std::io::Error::other)?;
+            serde_json::to_writer(&mut bytes, &fields).map_err(std::io::Error::other)?;
             let len = u32::try_from(bytes.len())
                 .ok()
                 .filter(|l| *l <= ENTRY_BYTES_MAX)
                 .ok_or_else(|| std::io::Error::other("an index entry exceeds 1 MiB"))?;
             self.writer.write_all(&len.to_le_bytes())?;
             self.writer.write_all(&bytes)?;
-            offsets.push(self.len);
+            self.staged.push((key.clone(), self.len));
             self.len += 4 + bytes.len() as u64;
         }
         self.writer.flush()
     }
 
+    /// Makes the entries written by [`Self::add`] visible.
+    pub(crate) fn publish(&mut self) {
+        for (key, at) in self.staged.drain(..) {
+            match self.keys.get_mut(key.as_str()) {
+                Some(o) => o.push(at),
+                None => {
+                    self.keys.insert(key.into_boxed_str(), vec![at]);
+                }
+            }
+        }
+    }
+
     /// How many entries `key` has.
+    #[cfg(test)]
     pub(crate) fn count(&self, key: &str) -> u64 {
         self.keys.get(key).map_or(0, |o| o.len() as u64)
     }
 
-    /// Entries `from .. from + limit` of `key`, oldest first.
-    pub(crate) fn page(&self, key: &str, from: u64, limit: usize) -> std::io::Result<Vec<Value>> {
-        let Some(offsets) = self.keys.get(key) else {
-            return Ok(Vec::new());
-        };
+    /// Where entries `from .. from + limit` of `key` are, oldest first.
+    pub(crate) fn page_at(&self, key: &str, from: u64, limit: usize) -> PageAt {
+        let offsets = self.keys.get(key).map(Vec::as_slice).unwrap_or(&[]);
         let from = usize::try_from(from)
             .unwrap_or(usize::MAX)
             .min(offsets.len());
         let to = from.saturating_add(limit).min(offsets.len());
-        offsets[from..to].iter().map(|&at| self.read(at)).collect()
-    }
-
-    fn read(&self, at: u64) -> std::io::Result<Value> {
-        let mut len = [0u8; 4];
-        self.reader.read_exact_at(&mut len, at)?;
-        let len = u32::from_le_bytes(len);
-        if len > ENTRY_BYTES_MAX {
-            return Err(std::io::Error::other("a damaged index entry"));
+        PageAt {
+            count: offsets.len() as u64,
+            offsets: offsets[from..to].to_vec(),
+            file: self.reader.clone(),
         }
-        let mut bytes = vec![0u8; len as usize];
-        self.reader.read_exact_at(&mut bytes, at + 4)?;
-        serde_json::from_slice(&bytes).map_err(std::io::Error::other)
     }
+}
+
+fn read_entry(file: &File, at: u64) -> std::io::Result<Value> {
+    let mut len = [0u8; 4];
+    file.read_exact_at(&mut len, at)?;
+    let len = u32::from_le_bytes(len);
+    if len > ENTRY_BYTES_MAX {
+        return Err(std::io::Error::other("a damaged index entry"));
+    }
+    let mut bytes = vec![0u8; len as usize];
+    file.read_exact_at(&mut bytes, at + 4)?;
+    serde_json::from_slice(&bytes).map_err(std::io::Error::other)
 }
 
 #[cfg(test)]
@@ -118,35 +163,56 @@ mod tests {
     fn entries_are_numbered_per_key_and_paged_from_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let mut ix = EventIndex::create(dir.path()).unwrap();
+        let page = |ix: &EventIndex, key: &str, from: u64, limit: usize| {
+            ix.page_at(key, from, limit).read().unwrap()
+        };
         ix.add(vec![
             ("money/account/a".into(), json!({"amount": "1"})),
             ("money/account/b".into(), json!({"amount": "2"})),
             ("money/account/a".into(), json!({"amount": "3"})),
         ])
         .unwrap();
+        // Written, not visible until published (with the block).
+        assert_eq!(ix.count("money/account/a"), 0);
+        assert!(page(&ix, "money/account/a", 0, 10).is_empty());
+        ix.publish();
         ix.add(vec![]).unwrap();
+        ix.publish();
         ix.add(vec![("money/account/a".into(), json!({"amount": "4"}))])
             .unwrap();
+        ix.publish();
         assert_eq!(
             (ix.count("money/account/a"), ix.count("money/account/b")),
             (3, 1)
         );
         assert_eq!(ix.count("money/account/c"), 0);
-        let page = ix.page("money/account/a", 1, 10).unwrap();
         assert_eq!(
-            page,
+            page(&ix, "money/account/a", 1, 10),
             vec![
                 json!({"amount": "3", "n": 1}),
                 json!({"amount": "4", "n": 2})
             ]
         );
-        assert_eq!(ix.page("money/account/a", 0, 1).unwrap().len(), 1);
-        assert!(ix.page("money/account/a", 3, 10).unwrap().is_empty());
-        assert!(ix
-            .page("money/account/a", u64::MAX, usize::MAX)
-            .unwrap()
-            .is_empty());
-        assert!(ix.page("nobody", 0, 10).unwrap().is_empty());
+        assert_eq!(
+            page(&ix, "money/account/b", 0, 10),
+            vec![json!({"amount": "2", "n": 0})]
+        );
+        assert_eq!(page(&ix, "money/account/a", 0, 1).len(), 1);
+        assert_eq!(ix.page_at("money/account/a", 0, 1).count, 3);
+        assert!(page(&ix, "money/account/a", 3, 10).is_empty());
+        assert!(page(&ix, "money/account/a", u64::MAX, usize::MAX).is_empty());
+        assert!(page(&ix, "nobody", 0, 10).is_empty());
+        // A page located before more entries arrive still reads its own.
+        let at = ix.page_at("money/account/b", 0, 10);
+        ix.add(vec![("money/account/b".into(), json!({"amount": "5"}))])
+            .unwrap();
+        ix.publish();
+        assert_eq!(at.read().unwrap().len(), 1);
+        // Entries that are not objects are not filed.
+        ix.add(vec![("money/account/b".into(), json!("junk"))])
+            .unwrap();
+        ix.publish();
+        assert_eq!(ix.count("money/account/b"), 2);
         // A new index starts empty over the same file.
         let again = EventIndex::create(dir.path()).unwrap();
         assert_eq!(again.count("money/account/a"), 0);

@@ -179,8 +179,9 @@ fn persist(inner: &Inner, job: Executed) -> Result<(), String> {
     };
     let persisted = Instant::now();
     let height = block.header.height;
-    // Filed before the block is published: whoever sees its receipts sees
-    // the histories it wrote.
+    // Written now, made visible with the block below: a history shows no
+    // entry of a block whose receipts are not served yet, and the other
+    // way round.
     let filed = inner.runtime.index_block(&block);
     inner
         .events
@@ -207,6 +208,7 @@ fn persist(inner: &Inner, job: Executed) -> Result<(), String> {
         for (i, o) in block.outcomes.iter().enumerate() {
             index_outcome(&mut index, o, height, i);
         }
+        inner.events.write().expect("event index lock").publish();
     }
     let block = Arc::new(block);
     {

@@ -361,18 +361,25 @@ impl Node {
 
     /// Entries `from .. from + limit` that modules filed under `key` in
     /// the event index (e.g. `money/account/<id>`: an account's history),
-    /// oldest first, and how many the key has.
+    /// oldest first, and how many the key has. Reads from disk after
+    /// releasing the index's lock, so the block being committed waits for
+    /// no reader; a blocking call.
     pub fn indexed(
         &self,
         key: &str,
         from: u64,
         limit: usize,
     ) -> Result<(u64, Vec<serde_json::Value>), String> {
-        let events = self.inner.events.read().expect("event index lock");
-        let entries = events
-            .page(key, from, limit)
+        let at = self
+            .inner
+            .events
+            .read()
+            .expect("event index lock")
+            .page_at(key, from, limit);
+        let entries = at
+            .read()
             .map_err(|e| format!("reading the event index: {e}"))?;
-        Ok((events.count(key), entries))
+        Ok((at.count, entries))
     }
 
     /// The chain's genesis.

@@ -6,7 +6,7 @@ use crate::node::NodeError;
 use crate::recent::{RecentBlocks, RECENT_BLOCKS_MAX};
 use publica_identity::Genesis;
 use publica_log::MerkleLog;
-use publica_runtime::{append_to_log, block_hash, Runtime};
+use publica_runtime::{append_committed, block_hash, Runtime};
 use publica_state::StateTree;
 use publica_store::{load_latest_snapshot, BlockLog, DataDir};
 use publica_types::{AccountId, Block, BlockHeader, Hash32};
@@ -95,12 +95,8 @@ pub(crate) fn recover(
                     "the snapshot at height {h} does not match the block's state root"
                 )));
             }
-            let root = append_to_log(&mut tlog, &block.transactions, &block.outcomes);
-            if root != block.header.log_root || tlog.len() != block.header.log_size {
-                return Err(NodeError::Replay(format!(
-                    "block {h}: the transparency log does not match the header"
-                )));
-            }
+            append_committed(&mut tlog, &block)
+                .map_err(|e| NodeError::Replay(format!("block {h}: {e}")))?;
         } else {
             runtime
                 .replay_block(&mut state, &mut tlog, tip.as_ref(), &block)
@@ -111,6 +107,7 @@ pub(crate) fn recover(
             crate::pipeline::index_outcome(&mut index, o, h, i);
         }
         events.add(runtime.index_block(&block)).map_err(index_io)?;
+        events.publish();
         tip = Some(block.header.clone());
         if height - h < publica_consensus::EXECUTED_HEADERS_KEPT as u64 {
             hashes.push_back((h, publica_runtime::block_hash(&block.header)));

@@ -70,13 +70,33 @@ fn append_entries(
     (log.root(), out_leaves)
 }
 
-/// Appends a block's transactions to the log; returns the new root.
-pub fn append_to_log(
-    log: &mut MerkleLog,
-    transactions: &[Envelope],
-    outcomes: &[TxOutcome],
-) -> Hash32 {
-    append_entries(log, transactions, outcomes).0
+/// Appends a committed block that is not executed again (one below a
+/// snapshot) to the log, checking what it carries against its header: the
+/// transaction count, the log's root and size, the transaction root and
+/// the results root, which commits its outcomes and its ledger events.
+/// Those events feed the node's event index, so none may go unchecked.
+pub fn append_committed(log: &mut MerkleLog, block: &Block) -> Result<(), String> {
+    let h = &block.header;
+    if block.transactions.len() != block.outcomes.len()
+        || h.tx_count != block.transactions.len() as u64
+    {
+        return Err("its transactions, outcomes and header disagree on their number".into());
+    }
+    let (log_root, mut out_leaves) = append_entries(log, &block.transactions, &block.outcomes);
+    if log_root != h.log_root || log.len() != h.log_size {
+        return Err("the transparency log does not match the header".into());
+    }
+    if !block.ledger_events.is_empty() {
+        out_leaves.push(ledger_events_leaf(&block.ledger_events));
+    }
+    if publica_log::root(&out_leaves) != h.results_root {
+        return Err("its outcomes or ledger events do not match the header's results root".into());
+    }
+    let tx_leaves: Vec<Hash32> = block.outcomes.iter().map(|o| tx_leaf(&o.tx_id)).collect();
+    if publica_log::root(&tx_leaves) != h.tx_root {
+        return Err("its transaction ids do not match the header's transaction root".into());
+    }
+    Ok(())
 }
 
 /// Puts a block together from its parts, appending its transactions to the

@@ -17,7 +17,7 @@ pub mod system;
 pub mod testkit;
 
 pub use block::{
-    append_to_log, assemble_block, block_hash, ledger_events_leaf, log_entry, outcome_leaf,
+    append_committed, assemble_block, block_hash, ledger_events_leaf, log_entry, outcome_leaf,
     tx_leaf, BlockEnv,
 };
 pub use context::CallContext;

@@ -4,6 +4,11 @@ use crate::{io_err, StoreError};
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
 
+/// The ledger format this build reads and writes. 2: account histories
+/// left the consensus state (a state written by format 1 still holds them
+/// and does not replay under format 2's rules).
+pub const LEDGER_FORMAT: u32 = 2;
+
 /// An open, locked data directory. The lock is released on drop (or when the
 /// process dies, since it is an OS file lock).
 #[derive(Debug)]
@@ -46,12 +51,15 @@ impl DataDir {
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                fs::write(&chain_path, format!("{chain_id}\n"))
+                let format_path = path.join(FORMAT_FILE);
+                fs::write(&format_path, format!("{LEDGER_FORMAT}\n"))
+                    .and_then(|_| fs::write(&chain_path, format!("{chain_id}\n")))
                     .and_then(|_| File::open(path)?.sync_all())
                     .map_err(io_err(format!("writing {}", chain_path.display())))?;
             }
             Err(e) => return Err(io_err(format!("reading {}", chain_path.display()))(e)),
         }
+        check_format(path)?;
         Ok(DataDir {
             path: path.to_path_buf(),
             _lock: lock,
@@ -77,6 +85,27 @@ impl DataDir {
     }
 }
 
+/// The file recording the directory's ledger format.
+const FORMAT_FILE: &str = "LEDGER_FORMAT";
+
+/// Refuses a directory written in another ledger format (one without the
+/// file predates it: format 1).
+fn check_format(path: &Path) -> Result<(), StoreError> {
+    let format_path = path.join(FORMAT_FILE);
+    let found = match fs::read_to_string(&format_path) {
+        Ok(s) => s.trim().to_string(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "1".to_string(),
+        Err(e) => return Err(io_err(format!("reading {}", format_path.display()))(e)),
+    };
+    if found != LEDGER_FORMAT.to_string() {
+        return Err(StoreError::DataDir(format!(
+            "data directory {} holds a ledger of format {found}; this publica reads format {LEDGER_FORMAT} (account histories left the state). Keep that directory for the version that wrote it and start this one in another --data-dir",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +121,26 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("holds chain 'a'"));
+        assert!(DataDir::open(dir.path(), "a").is_ok());
+    }
+
+    #[test]
+    fn a_directory_of_another_ledger_format_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(DataDir::open(dir.path(), "a").unwrap());
+        let format = dir.path().join(FORMAT_FILE);
+        assert_eq!(
+            fs::read_to_string(&format).unwrap(),
+            format!("{LEDGER_FORMAT}\n")
+        );
+        // Written before the format was recorded: format 1.
+        fs::remove_file(&format).unwrap();
+        let e = DataDir::open(dir.path(), "a").unwrap_err().to_string();
+        assert!(e.contains("holds a ledger of format 1"), "{e}");
+        fs::write(&format, "3\n").unwrap();
+        let e = DataDir::open(dir.path(), "a").unwrap_err().to_string();
+        assert!(e.contains("format 3") && e.contains("--data-dir"), "{e}");
+        fs::write(&format, format!("{LEDGER_FORMAT}\n")).unwrap();
         assert!(DataDir::open(dir.path(), "a").is_ok());
     }
 }

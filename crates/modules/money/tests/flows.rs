@@ -403,4 +403,25 @@ fn public_money_end_to_end() {
         Err("money.not_empty".into())
     );
     w.c.check_replay();
+
+    // Blocks a node takes without executing them again (below a snapshot)
+    // feed the histories too, so their events are checked against the
+    // headers: a forged ledger event or outcome is refused.
+    let (last, before) = w.c.blocks.split_last().unwrap();
+    let mut log = publica_log::MerkleLog::new();
+    for b in before {
+        publica_runtime::append_committed(&mut log, b).unwrap();
+    }
+    let mut forged = last.clone();
+    forged.ledger_events.push(publica_types::Event {
+        module: "money".into(),
+        kind: "transfer".into(),
+        data: json!({"from": "treasury:main", "to": "alice", "amount": "1", "reference": ""}),
+    });
+    let e = publica_runtime::append_committed(&mut log.clone(), &forged).unwrap_err();
+    assert!(e.contains("results root"), "{e}");
+    let mut forged = last.clone();
+    forged.outcomes[0].tx_id = publica_types::Hash32([7; 32]);
+    assert!(publica_runtime::append_committed(&mut log.clone(), &forged).is_err());
+    publica_runtime::append_committed(&mut log, last).unwrap();
 }
