@@ -198,7 +198,12 @@ fn bulk_payments_with_proofs_history_and_provenance() {
     assert!(node.terminate().success());
     std::fs::remove_file(dir.path().join("LEDGER_FORMAT")).unwrap();
     let blocks = std::fs::read(dir.path().join("blocks.log")).unwrap();
-    let e = TestNode::try_start_in(dir.path(), &[]).err().expect("refused");
+    let e = TestNode::try_start_in(dir.path(), &[])
+        .err()
+        .expect("refused");
     assert!(e.contains("holds a ledger of format 1"), "{e}");
-    assert_eq!(std::fs::read(dir.path().join("blocks.log")).unwrap(), blocks);
+    assert_eq!(
+        std::fs::read(dir.path().join("blocks.log")).unwrap(),
+        blocks
+    );
 }

@@ -15,6 +15,7 @@ pub mod pipeline;
 pub mod query;
 mod recent;
 pub mod recovery;
+mod txindex;
 
 pub use config::NodeConfig;
 pub use metrics::Metrics;

@@ -9,7 +9,6 @@ use publica_runtime::Runtime;
 use publica_state::StateTree;
 use publica_store::{BlockLog, DataDir, StoreError};
 use publica_types::{Block, BlockHeader, Envelope, Hash32, TxError};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::{broadcast, watch};
 
@@ -54,7 +53,7 @@ pub(crate) struct Inner {
     pub(crate) log: Mutex<BlockLog>,
     pub(crate) data_dir: DataDir,
     /// tx id -> (height, index in block), for every committed transaction.
-    pub(crate) index: RwLock<HashMap<Hash32, (u64, u32)>>,
+    pub(crate) index: RwLock<crate::txindex::TxIndex>,
     pub(crate) recent: Mutex<crate::recent::RecentBlocks>,
     /// What modules filed for committed events (account histories).
     pub(crate) events: RwLock<crate::event_index::EventIndex>,

@@ -206,7 +206,7 @@ fn persist(inner: &Inner, job: Executed) -> Result<(), String> {
         chain.checkpoint = sign_checkpoint(&inner.signer, &chain.tlog);
         let mut index = inner.index.write().expect("index lock");
         for (i, o) in block.outcomes.iter().enumerate() {
-            index_outcome(&mut index, o, height, i);
+            index.insert(o, height, i);
         }
         inner.events.write().expect("event index lock").publish();
     }
@@ -262,23 +262,4 @@ pub(crate) fn sign_checkpoint(signer: &NoteSigner, tlog: &MerkleLog) -> String {
         root: tlog.root(),
     };
     signer.sign(&cp.to_text())
-}
-
-/// Indexes where transaction `o` is: its latest inclusion, except that a
-/// copy refused as a replay of its nonce never hides where it ran.
-pub(crate) fn index_outcome(
-    index: &mut std::collections::HashMap<Hash32, (u64, u32)>,
-    o: &publica_types::TxOutcome,
-    height: u64,
-    i: usize,
-) {
-    let replay = o
-        .error
-        .as_ref()
-        .is_some_and(|e| e.code == publica_types::codes::TX_NONCE_REPLAYED);
-    if replay {
-        index.entry(o.tx_id).or_insert((height, i as u32));
-    } else {
-        index.insert(o.tx_id, (height, i as u32));
-    }
 }

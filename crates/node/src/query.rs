@@ -143,13 +143,7 @@ impl Node {
 
     /// Where transaction `id` is.
     pub fn lookup_tx(&self, id: &Hash32) -> Result<TxLookup, String> {
-        let found = self
-            .inner
-            .index
-            .read()
-            .expect("index lock")
-            .get(id)
-            .copied();
+        let found = self.inner.index.read().expect("index lock").get(id);
         let Some((height, index)) = found else {
             return Ok(if self.inner.mempool.contains(id) {
                 TxLookup::Pending
@@ -161,6 +155,14 @@ impl Node {
             .block(height)?
             .ok_or_else(|| format!("indexed block {height} is missing"))?;
         let i = index as usize;
+        if block.outcomes.get(i).map(|o| o.tx_id) != Some(*id) {
+            // Another id with the same first 16 bytes (see `txindex`).
+            return Ok(if self.inner.mempool.contains(id) {
+                TxLookup::Pending
+            } else {
+                TxLookup::Unknown
+            });
+        }
         let leaf_index = block.header.log_size - block.header.tx_count + index as u64;
         let final_checkpoint = {
             let finals = self.inner.finals.read().expect("finals lock");

@@ -4,6 +4,7 @@
 use crate::event_index::EventIndex;
 use crate::node::NodeError;
 use crate::recent::{RecentBlocks, RECENT_BLOCKS_MAX};
+use crate::txindex::TxIndex;
 use publica_identity::Genesis;
 use publica_log::MerkleLog;
 use publica_runtime::{append_committed, block_hash, Runtime};
@@ -22,7 +23,7 @@ pub(crate) struct Recovered {
     pub(crate) log_sizes: Vec<u64>,
     pub(crate) state: StateTree,
     pub(crate) tip: Option<BlockHeader>,
-    pub(crate) index: HashMap<Hash32, (u64, u32)>,
+    pub(crate) index: TxIndex,
     /// What the modules filed for every committed block's events.
     pub(crate) events: EventIndex,
     pub(crate) recent: RecentBlocks,
@@ -66,7 +67,7 @@ pub(crate) fn recover(
         Some(s) => (s.state, s.height, Some(s.state_root)),
         None => (genesis.initial_state(), 0, None),
     };
-    let mut index = HashMap::new();
+    let mut index = TxIndex::default();
     let index_io = |e: std::io::Error| {
         NodeError::Store(publica_store::StoreError::Io {
             context: format!("writing the event index {}", crate::event_index::INDEX_FILE),
@@ -104,7 +105,7 @@ pub(crate) fn recover(
         }
         log_sizes.push(block.header.log_size);
         for (i, o) in block.outcomes.iter().enumerate() {
-            crate::pipeline::index_outcome(&mut index, o, h, i);
+            index.insert(o, h, i);
         }
         events.add(runtime.index_block(&block)).map_err(index_io)?;
         events.publish();
