@@ -1,13 +1,18 @@
 //! Memory held by the state tree per entry, for entries shaped like the
 //! ledger's (a money account, a nonce), measured as the
 //! process's resident memory before and after inserting them (Linux
-//! `/proc/self/status`), with the root computed.
+//! `/proc/self/status`), with the root computed, under the node's allocator
+//! (mimalloc).
 //!
 //! ```sh
 //! cargo run --release -p publica-state --example state_memory -- 1000000
 //! ```
 
 use publica_state::StateTree;
+
+// The node's allocator, so that size classes round as they do there.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn rss_bytes() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("Linux /proc");
