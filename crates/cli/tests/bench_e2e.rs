@@ -47,17 +47,19 @@ fn bench_runs_in_process_and_reports_consistent_figures() {
     assert_eq!(r["node_peak_rss_since_start"], false, "{r}");
     assert_eq!(r["in_flight_max"], 300, "{r}");
 
-    let bad = Command::new(common::bin())
-        .args(["bench", "--in-flight", "2000000"])
-        .output()
-        .unwrap();
-    assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("--in-flight 0..=1000000"));
-
-    let bad = Command::new(common::bin())
-        .args(["bench", "--node", "http://127.0.0.1:9"])
-        .output()
-        .unwrap();
-    assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("--admin-key"));
+    for (args, says) in [
+        (
+            &["bench", "--in-flight", "2000000"][..],
+            "--in-flight 0..=1000000",
+        ),
+        (
+            &["bench", "--node", "http://127.0.0.1:9"][..],
+            "--admin-key",
+        ),
+    ] {
+        let bad = Command::new(common::bin()).args(args).output().unwrap();
+        assert!(!bad.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&bad.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
 }

@@ -84,16 +84,25 @@ impl EventIndex {
         if entries.is_empty() {
             return Ok(());
         }
-        let mut in_block: HashMap<&str, u64> = HashMap::new();
+        // Entries of this block so far, by key (staged until published).
+        let mut in_block: HashMap<String, u64> = HashMap::new();
         let mut bytes = Vec::new();
-        for (key, entry) in &entries {
-            let Value::Object(fields) = entry else {
+        for (key, entry) in entries {
+            let Value::Object(mut fields) = entry else {
                 continue;
             };
-            let earlier = in_block.entry(key.as_str()).or_insert(0);
-            let n = self.keys.get(key.as_str()).map_or(0, |o| o.len() as u64) + *earlier;
-            *earlier += 1;
-            let mut fields = fields.clone();
+            let published = self.keys.get(key.as_str()).map_or(0, |o| o.len() as u64);
+            let earlier = match in_block.get_mut(key.as_str()) {
+                Some(count) => {
+                    *count += 1;
+                    *count - 1
+                }
+                None => {
+                    in_block.insert(key.clone(), 1);
+                    0
+                }
+            };
+            let n = published + earlier;
             fields.insert("n".into(), n.into());
             bytes.clear();
             serde_json::to_writer(&mut bytes, &fields).map_err(std::io::Error::other)?;
@@ -103,7 +112,7 @@ impl EventIndex {
                 .ok_or_else(|| std::io::Error::other("an index entry exceeds 1 MiB"))?;
             self.writer.write_all(&len.to_le_bytes())?;
             self.writer.write_all(&bytes)?;
-            self.staged.push((key.clone(), self.len));
+            self.staged.push((key, self.len));
             self.len += 4 + bytes.len() as u64;
         }
         self.writer.flush()
