@@ -157,7 +157,8 @@ pub struct LedgerCheck {
 
 /// Opens a ledger directory that no node runs on (a state sync's staging
 /// copy), records `genesis` in it, and recovers it as a start would: every
-/// block linked to its parent and its transparency-log root checked, the
+/// block linked to its parent and its transaction, results and
+/// transparency-log roots checked, the
 /// snapshot's state root checked against its block's header, the blocks
 /// after it executed again.
 pub fn check_ledger(path: &std::path::Path, genesis: &Genesis) -> Result<LedgerCheck, NodeError> {
