@@ -547,6 +547,29 @@ fn schedules_pay_once_per_period_and_catch_up() {
     for a in &people[..3] {
         assert_eq!(w.balance(&w.benefit_account("ubi", a)), 4 * 700);
     }
+    // Scheduled payouts are the ledger's own work: the holder's history
+    // shows each, with its block height and no transaction id (the
+    // block's results root commits them).
+    let history = w.c.indexed(&format!(
+        "money/account/{}",
+        w.benefit_account("ubi", &people[0])
+    ));
+    assert_eq!(history.len(), 4, "{history:?}");
+    for e in &history {
+        assert_eq!(
+            (
+                e["kind"].as_str(),
+                e["direction"].as_str(),
+                e["amount"].as_str()
+            ),
+            (Some("transfer"), Some("in"), Some("700")),
+            "{e}"
+        );
+        assert!(
+            e.get("tx_id").is_none() && e["height"].as_u64().is_some(),
+            "{e}"
+        );
+    }
     let s = queries::summary(&w.c.state, "ubi").unwrap();
     assert_eq!(s["periods"].as_array().unwrap().len(), 4);
     w.c.check_replay();
