@@ -52,7 +52,7 @@ pub async fn tile(
     })?;
     let node = state.node.clone();
     let bytes = tokio::task::spawn_blocking(move || match t.level {
-        Some(level) => Ok(node.tile(level, t.index, t.width())),
+        Some(level) => node.tile(level, t.index, t.width()),
         None => node.entry_bundle(t.index, t.width()),
     })
     .await

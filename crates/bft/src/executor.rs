@@ -71,7 +71,7 @@ impl Executor for Ledger {
     }
 
     fn validators(&self) -> Option<ValidatorHistory> {
-        history(self.state().get(VALIDATORS_KEY))
+        history(self.state().get(VALIDATORS_KEY).as_deref())
     }
 
     fn execute(&mut self, block: &BftBlock, txs: Vec<VerifiedTx>) -> Result<BlockHeader, Invalid> {

@@ -5,11 +5,13 @@
 //! - [`hash`]: leaf, node and root hashing (also used for block roots);
 //! - [`proof`]: verification of inclusion and consistency proofs;
 //! - [`tree`]: the in-memory tree, proof generation and tiles;
+//! - [`frontier`]: the tree's right edge, for block producers;
 //! - [`note`]: C2SP signed notes with Ed25519 keys and verifier keys;
 //! - [`checkpoint`]: C2SP `tlog-checkpoint` bodies.
 
 pub mod checkpoint;
 pub mod cosign;
+pub mod frontier;
 pub mod hash;
 pub mod note;
 pub mod proof;
@@ -20,8 +22,9 @@ pub use checkpoint::{Checkpoint, CheckpointError};
 pub use cosign::{
     open_cosigned, quorum, CosignError, Cosigner, CosignerKey, SetChange, ValidatorSet,
 };
+pub use frontier::{AppendLog, Frontier};
 pub use hash::{leaf_hash, node_hash, root};
 pub use note::{NoteError, NoteSigner, NoteVerifier};
 pub use proof::{verify_consistency, verify_inclusion, ProofError};
 pub use tiles::TilePath;
-pub use tree::MerkleLog;
+pub use tree::{LevelStore, MemoryLevels, MerkleLog, TreeError};

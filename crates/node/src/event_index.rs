@@ -3,8 +3,8 @@
 //!
 //! A history grows with every payment; in the state it would cost memory
 //! and Merkle work per entry forever. Here the entries are appended to one
-//! file in the data directory, and memory holds only, per key, where its
-//! entries are (8 bytes each). The file is derived: it is rebuilt from the
+//! file in the data directory, and memory holds only, per key, its digest
+//! and where its entries are (8 bytes each). The file is derived: it is rebuilt from the
 //! block log at every start, so a crash can never leave it disagreeing
 //! with the blocks, and each entry names the transaction whose receipt
 //! proves it.
@@ -32,10 +32,41 @@ pub(crate) struct EventIndex {
     writer: BufWriter<File>,
     /// Bytes appended so far (flushed at the end of every block).
     len: u64,
-    /// Key -> offset of each of its published entries.
-    keys: HashMap<Box<str>, Vec<u64>>,
+    /// Key (its digest) -> offset of each of its published entries.
+    keys: HashMap<KeyDigest, Offsets>,
     /// Entries of the block being committed: written, not yet visible.
-    staged: Vec<(String, u64)>,
+    staged: Vec<(KeyDigest, u64)>,
+}
+
+/// A key as the index holds it: the SHA-256 of the key string, 32 bytes
+/// where a key such as `money/account/<id>` takes an 80-byte allocation.
+type KeyDigest = [u8; 32];
+
+fn digest(key: &str) -> KeyDigest {
+    publica_crypto::sha256(key.as_bytes()).0
+}
+
+/// Offsets of one key's entries. Most keys (accounts) have a few entries;
+/// a key's first one needs no allocation.
+enum Offsets {
+    One(u64),
+    Many(Vec<u64>),
+}
+
+impl Offsets {
+    fn as_slice(&self) -> &[u64] {
+        match self {
+            Offsets::One(at) => std::slice::from_ref(at),
+            Offsets::Many(v) => v,
+        }
+    }
+
+    fn push(&mut self, at: u64) {
+        match self {
+            Offsets::One(first) => *self = Offsets::Many(vec![*first, at]),
+            Offsets::Many(v) => v.push(at),
+        }
+    }
 }
 
 /// Where a page of one key's entries is, taken under the index's lock and
@@ -85,23 +116,17 @@ impl EventIndex {
             return Ok(());
         }
         // Entries of this block so far, by key (staged until published).
-        let mut in_block: HashMap<String, u64> = HashMap::new();
+        let mut in_block: HashMap<KeyDigest, u64> = HashMap::new();
         let mut bytes = Vec::new();
         for (key, entry) in entries {
             let Value::Object(mut fields) = entry else {
                 continue;
             };
-            let published = self.keys.get(key.as_str()).map_or(0, |o| o.len() as u64);
-            let earlier = match in_block.get_mut(key.as_str()) {
-                Some(count) => {
-                    *count += 1;
-                    *count - 1
-                }
-                None => {
-                    in_block.insert(key.clone(), 1);
-                    0
-                }
-            };
+            let key = digest(&key);
+            let published = self.keys.get(&key).map_or(0, |o| o.as_slice().len() as u64);
+            let count = in_block.entry(key).or_insert(0);
+            let earlier = *count;
+            *count += 1;
             let n = published + earlier;
             fields.insert("n".into(), n.into());
             bytes.clear();
@@ -121,10 +146,10 @@ impl EventIndex {
     /// Makes the entries written by [`Self::add`] visible.
     pub(crate) fn publish(&mut self) {
         for (key, at) in self.staged.drain(..) {
-            match self.keys.get_mut(key.as_str()) {
+            match self.keys.get_mut(&key) {
                 Some(o) => o.push(at),
                 None => {
-                    self.keys.insert(key.into_boxed_str(), vec![at]);
+                    self.keys.insert(key, Offsets::One(at));
                 }
             }
         }
@@ -133,12 +158,18 @@ impl EventIndex {
     /// How many entries `key` has.
     #[cfg(test)]
     pub(crate) fn count(&self, key: &str) -> u64 {
-        self.keys.get(key).map_or(0, |o| o.len() as u64)
+        self.keys
+            .get(&digest(key))
+            .map_or(0, |o| o.as_slice().len() as u64)
     }
 
     /// Where entries `from .. from + limit` of `key` are, oldest first.
     pub(crate) fn page_at(&self, key: &str, from: u64, limit: usize) -> PageAt {
-        let offsets = self.keys.get(key).map(Vec::as_slice).unwrap_or(&[]);
+        let offsets = self
+            .keys
+            .get(&digest(key))
+            .map(Offsets::as_slice)
+            .unwrap_or(&[]);
         let from = usize::try_from(from)
             .unwrap_or(usize::MAX)
             .min(offsets.len());

@@ -7,6 +7,7 @@ pub mod admission;
 pub mod config;
 mod event_index;
 pub mod genesis;
+mod log_levels;
 pub mod logkey;
 pub mod mempool;
 pub mod metrics;

@@ -2,6 +2,8 @@
 //! signer nonce bookkeeping that makes admission reject replays and gaps.
 
 use publica_consensus::{TakenBatch, TxSource};
+use publica_runtime::nonce::committed_nonce;
+use publica_state::StateTree;
 use publica_types::{AccountId, Block, Hash32, SignatureBytes, VerifiedTx};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Condvar, Mutex};
@@ -23,9 +25,12 @@ pub(crate) struct Pool {
     /// Ids of pending transactions (queued or executing), with the
     /// signature admission verified.
     pub(crate) ids: HashMap<Hash32, SignatureBytes>,
-    /// Every account's last committed nonce, mirrored from the state after
-    /// each block so that admission never waits for a block in progress.
-    pub(crate) committed: HashMap<AccountId, u64>,
+    /// The state as of the last block whose transactions left the pool
+    /// (shares its nodes with the readers' copy), for committed nonces:
+    /// admission never waits for a block in progress, and the nonces stay
+    /// in step with `next_nonce` and `ids`. A copy of every account's
+    /// nonce here would cost about 85 bytes per account.
+    pub(crate) committed: StateTree,
     /// True once a BFT proposer peeked: committed transactions must then
     /// leave the queue when their block is committed.
     pub(crate) peeked: bool,
@@ -34,11 +39,16 @@ pub(crate) struct Pool {
 }
 
 impl Pool {
+    /// `signer`'s last committed nonce.
+    pub(crate) fn committed_nonce(&self, signer: &AccountId) -> u64 {
+        committed_nonce(&self.committed, signer)
+    }
+
     /// The nonce `signer` must use next.
     pub(crate) fn expected_nonce(&self, signer: &AccountId) -> u64 {
         match self.next_nonce.get(signer) {
             Some(n) => *n,
-            None => self.committed.get(signer).copied().unwrap_or(0) + 1,
+            None => self.committed_nonce(signer) + 1,
         }
     }
 }
@@ -61,7 +71,7 @@ impl std::fmt::Debug for Mempool {
 impl Mempool {
     pub(crate) fn new(
         capacity: usize,
-        committed: HashMap<AccountId, u64>,
+        committed: StateTree,
         keys: HashMap<AccountId, AccountId>,
         height: u64,
     ) -> Self {
@@ -98,11 +108,11 @@ impl Mempool {
     }
 
     /// Forgets committed transactions and settles their signers' nonces;
-    /// `nonces` holds the block's signers' committed nonces after it.
+    /// `state` is the state after `block`.
     pub(crate) fn on_committed(
         &self,
         block: &Block,
-        nonces: &[(AccountId, u64)],
+        state: StateTree,
         keys: &[(AccountId, AccountId)],
     ) {
         if !keys.is_empty() {
@@ -113,9 +123,7 @@ impl Mempool {
         }
         let mut pool = self.pool.lock().expect("mempool lock");
         pool.settled = block.header.height;
-        for (signer, nonce) in nonces {
-            pool.committed.insert(*signer, *nonce);
-        }
+        pool.committed = state;
         for (tx, outcome) in block.transactions.iter().zip(&block.outcomes) {
             pool.ids.remove(&outcome.tx_id);
             if pool.next_nonce.get(&tx.signer) == Some(&(tx.body.nonce + 1)) {
@@ -134,7 +142,7 @@ impl Mempool {
                 let t = &q.tx;
                 let signer = &t.envelope.signer;
                 let live = !included.contains(&t.id)
-                    && committed.get(signer).copied().unwrap_or(0) < t.envelope.body.nonce;
+                    && committed_nonce(committed, signer) < t.envelope.body.nonce;
                 if !live {
                     ids.remove(&t.id);
                     *bytes -= q.bytes as usize;
@@ -192,9 +200,7 @@ impl TxSource for Mempool {
             .iter()
             .map(|q| &q.tx)
             .filter(|t| {
-                !skip(&t.id)
-                    && pool.committed.get(&t.envelope.signer).copied().unwrap_or(0)
-                        < t.envelope.body.nonce
+                !skip(&t.id) && pool.committed_nonce(&t.envelope.signer) < t.envelope.body.nonce
             })
             .take(max)
             .cloned()
@@ -208,7 +214,7 @@ mod tests {
 
     #[test]
     fn only_the_admitted_signature_counts_as_verified() {
-        let pool = Mempool::new(10, HashMap::new(), HashMap::new(), 0);
+        let pool = Mempool::new(10, StateTree::new(), HashMap::new(), 0);
         let (id, sig) = (Hash32([1; 32]), SignatureBytes([2; 64]));
         pool.pool.lock().unwrap().ids.insert(id, sig);
         let asked = [
@@ -221,7 +227,7 @@ mod tests {
 
     #[test]
     fn a_batch_stops_before_the_transaction_that_would_pass_the_byte_budget() {
-        let pool = Mempool::new(10, HashMap::new(), HashMap::new(), 0);
+        let pool = Mempool::new(10, StateTree::new(), HashMap::new(), 0);
         {
             let mut p = pool.pool.lock().unwrap();
             for (i, bytes) in [100u32, 100, 100, 50].into_iter().enumerate() {

@@ -36,8 +36,9 @@ pub(crate) struct Chain {
     pub(crate) state: StateTree,
     pub(crate) tip: Option<BlockHeader>,
     pub(crate) tip_hash: Hash32,
-    /// The transparency log of every committed transaction.
-    pub(crate) tlog: MerkleLog,
+    /// The transparency log of every committed transaction (its lower
+    /// levels in files, see `log_levels`).
+    pub(crate) tlog: MerkleLog<crate::log_levels::DiskLevels>,
     /// Log size after each block (index = height - 1).
     pub(crate) log_sizes: Vec<u64>,
     /// The signed checkpoint of the last block.
@@ -170,7 +171,7 @@ impl Node {
             signer,
             mempool: Mempool::new(
                 config.mempool_txs_max,
-                recovered.nonces,
+                recovered.state.clone(),
                 recovered.keys,
                 height,
             ),
@@ -211,7 +212,7 @@ impl Node {
             let chain = inner.chain.read().expect("chain lock");
             crate::pipeline::ExecState {
                 state: chain.state.clone(),
-                tlog: chain.tlog.clone(),
+                tlog: chain.tlog.frontier().clone(),
                 tip: chain.tip.clone(),
                 hashes: recovered_hashes,
             }

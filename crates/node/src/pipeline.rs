@@ -13,9 +13,8 @@
 
 use crate::node::Inner;
 use publica_consensus::{BlockSink, OrderedBatch, EXECUTED_HEADERS_KEPT};
-use publica_log::{Checkpoint, MerkleLog, NoteSigner};
+use publica_log::{AppendLog, Checkpoint, Frontier, LevelStore, MerkleLog, NoteSigner};
 use publica_runtime::authz::{changed_keys, current_key};
-use publica_runtime::nonce::committed_nonce;
 use publica_runtime::{assemble_block, block_hash, BlockEnv};
 use publica_state::StateTree;
 use publica_types::{AccountId, Block, BlockHeader, Hash32, TxStatus};
@@ -26,10 +25,33 @@ use std::time::Instant;
 /// What the executor keeps: the state and log as of the last executed block.
 pub(crate) struct ExecState {
     pub(crate) state: StateTree,
-    pub(crate) tlog: MerkleLog,
+    /// The log's right edge: the readers' copy holds the whole tree.
+    pub(crate) tlog: Frontier,
     pub(crate) tip: Option<BlockHeader>,
     /// Hashes of the last executed headers (height, hash), oldest first.
     pub(crate) hashes: std::collections::VecDeque<(u64, Hash32)>,
+}
+
+/// The executor's log while it assembles a block: the edge, and the
+/// block's leaves for the readers' copy.
+struct Recording<'a> {
+    edge: &'a mut Frontier,
+    leaves: Vec<Hash32>,
+}
+
+impl AppendLog for Recording<'_> {
+    fn append_leaf(&mut self, leaf: Hash32) {
+        self.edge.append(leaf);
+        self.leaves.push(leaf);
+    }
+
+    fn size(&self) -> u64 {
+        self.edge.len()
+    }
+
+    fn current_root(&self) -> Hash32 {
+        self.edge.root()
+    }
 }
 
 /// An executed block on its way to disk.
@@ -39,7 +61,6 @@ pub(crate) struct Executed {
     state: StateTree,
     /// The block's log leaves, for the readers' copy of the log.
     leaves: Vec<Hash32>,
-    nonces: Vec<(AccountId, u64)>,
     keys: Vec<(AccountId, AccountId)>,
     started: Instant,
     executed: Instant,
@@ -70,17 +91,6 @@ impl BlockSink for Pipeline {
             .runtime
             .execute_block(&mut ex.state, &env, &batch.transactions);
         let outcomes = result.outcomes;
-        let mut signers: Vec<AccountId> = batch
-            .transactions
-            .iter()
-            .map(|t| t.envelope.signer)
-            .collect();
-        signers.sort_unstable();
-        signers.dedup();
-        let nonces: Vec<(AccountId, u64)> = signers
-            .into_iter()
-            .map(|s| (s, committed_nonce(&ex.state, &s)))
-            .collect();
         let keys: Vec<(AccountId, AccountId)> =
             changed_keys(outcomes.iter().flat_map(|o| o.events.iter()))
                 .into_iter()
@@ -89,7 +99,10 @@ impl BlockSink for Pipeline {
         let executed = Instant::now();
         let state_root = ex.state.root();
         let envelopes = batch.transactions.into_iter().map(|t| t.envelope).collect();
-        let first_leaf = ex.tlog.len();
+        let mut log = Recording {
+            edge: &mut ex.tlog,
+            leaves: Vec::new(),
+        };
         let block = assemble_block(
             &env,
             parent.as_ref(),
@@ -97,11 +110,9 @@ impl BlockSink for Pipeline {
             outcomes,
             result.ledger_events,
             state_root,
-            &mut ex.tlog,
+            &mut log,
         );
-        let leaves = (first_leaf..ex.tlog.len())
-            .map(|i| ex.tlog.leaf(i).expect("just appended"))
-            .collect();
+        let leaves = log.leaves;
         ex.tip = Some(block.header.clone());
         ex.hashes
             .push_back((block.header.height, block_hash(&block.header)));
@@ -112,7 +123,6 @@ impl BlockSink for Pipeline {
             block,
             state: ex.state.clone(),
             leaves,
-            nonces,
             keys,
             started,
             executed,
@@ -138,7 +148,7 @@ impl BlockSink for Pipeline {
 
     fn executed_state_value(&self, key: &[u8]) -> Option<Vec<u8>> {
         let ex = self.exec.lock().expect("exec lock");
-        ex.state.get(key).map(<[u8]>::to_vec)
+        ex.state.get(key).map(|v| v.into_owned())
     }
 
     fn executed_header_hash(&self, height: u64) -> Option<Hash32> {
@@ -167,7 +177,6 @@ fn persist(inner: &Inner, job: Executed) -> Result<(), String> {
         block,
         state,
         leaves,
-        nonces,
         keys,
         started,
         executed,
@@ -194,12 +203,17 @@ fn persist(inner: &Inner, job: Executed) -> Result<(), String> {
         for l in leaves {
             chain.tlog.append(l);
         }
+        chain
+            .tlog
+            .store_mut()
+            .flush()
+            .map_err(|e| format!("writing the log's hashes: {e}"))?;
         assert_eq!(
             chain.tlog.root(),
             block.header.log_root,
             "readers' log matches the executed block"
         );
-        chain.state = state;
+        chain.state = state.clone();
         chain.tip_hash = block_hash(&block.header);
         chain.tip = Some(block.header.clone());
         chain.log_sizes.push(block.header.log_size);
@@ -215,7 +229,7 @@ fn persist(inner: &Inner, job: Executed) -> Result<(), String> {
         let mut recent = inner.recent.lock().expect("recent lock");
         recent.push(block.clone(), encoded);
     }
-    inner.mempool.on_committed(&block, &nonces, &keys);
+    inner.mempool.on_committed(&block, state, &keys);
     inner.settle_early_finals();
     let failed = block
         .outcomes
@@ -255,7 +269,7 @@ fn persist(inner: &Inner, job: Executed) -> Result<(), String> {
 /// The signed C2SP checkpoint of the log at its current size. Ed25519 is
 /// deterministic, so the same size always yields the same bytes, before and
 /// after a restart.
-pub(crate) fn sign_checkpoint(signer: &NoteSigner, tlog: &MerkleLog) -> String {
+pub(crate) fn sign_checkpoint<S: LevelStore>(signer: &NoteSigner, tlog: &MerkleLog<S>) -> String {
     let cp = Checkpoint {
         origin: signer.name().to_string(),
         size: tlog.len(),

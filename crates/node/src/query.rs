@@ -233,7 +233,7 @@ impl Node {
             .state
             .prove_hashed(key)
             .expect("committed state is always hashed");
-        let value = chain.state.get(key).map(<[u8]>::to_vec);
+        let value = chain.state.get(key).map(|v| v.into_owned());
         let height = chain.tip.as_ref().map(|t| t.height).unwrap_or(0);
         StateProofAnswer {
             height,
@@ -246,7 +246,7 @@ impl Node {
     /// `account`'s last committed nonce and the next nonce it may submit.
     pub fn nonces(&self, account: &AccountId) -> (u64, u64) {
         let pool = self.inner.mempool.pool.lock().expect("mempool lock");
-        let committed = pool.committed.get(account).copied().unwrap_or(0);
+        let committed = pool.committed_nonce(account);
         (committed, pool.expected_nonce(account))
     }
 
@@ -299,13 +299,14 @@ impl Node {
     }
 
     /// A C2SP hash tile, if the log has grown that far.
-    pub fn tile(&self, level: u32, index: u64, width: u64) -> Option<Vec<u8>> {
+    pub fn tile(&self, level: u32, index: u64, width: u64) -> Result<Option<Vec<u8>>, String> {
         self.inner
             .chain
             .read()
             .expect("chain lock")
             .tlog
             .tile(level, index, width)
+            .map_err(|e| e.to_string())
     }
 
     /// A C2SP entry bundle: entries `index*256 .. index*256+width`, each with

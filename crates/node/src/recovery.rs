@@ -2,6 +2,7 @@
 //! it; and a full replay from genesis for audits.
 
 use crate::event_index::EventIndex;
+use crate::log_levels::DiskLevels;
 use crate::node::NodeError;
 use crate::recent::{RecentBlocks, RECENT_BLOCKS_MAX};
 use crate::txindex::TxIndex;
@@ -18,7 +19,7 @@ pub(crate) struct Recovered {
     pub(crate) log: BlockLog,
     /// The transparency log, rebuilt from the blocks and checked against
     /// every header's log root.
-    pub(crate) tlog: MerkleLog,
+    pub(crate) tlog: MerkleLog<DiskLevels>,
     /// Log size after each block (index = height - 1).
     pub(crate) log_sizes: Vec<u64>,
     pub(crate) state: StateTree,
@@ -29,8 +30,6 @@ pub(crate) struct Recovered {
     pub(crate) recent: RecentBlocks,
     /// Hashes of the last executed headers (height, hash), oldest first.
     pub(crate) hashes: VecDeque<(u64, publica_types::Hash32)>,
-    /// Every account's committed nonce.
-    pub(crate) nonces: HashMap<AccountId, u64>,
     /// Accounts whose key was rotated or recovered: their current key.
     pub(crate) keys: HashMap<AccountId, AccountId>,
     /// Height of the snapshot the state started from (0: genesis).
@@ -77,7 +76,16 @@ pub(crate) fn recover(
     let mut events = EventIndex::create(data_dir.path()).map_err(index_io)?;
     let mut recent = RecentBlocks::default();
     let mut hashes = VecDeque::new();
-    let mut tlog = MerkleLog::new();
+    let levels_io = |e: std::io::Error| {
+        NodeError::Store(publica_store::StoreError::Io {
+            context: format!(
+                "writing the log's hashes under {}",
+                crate::log_levels::LEVELS_DIR
+            ),
+            source: e,
+        })
+    };
+    let mut tlog = MerkleLog::with_store(DiskLevels::create(data_dir.path()).map_err(levels_io)?);
     let mut log_sizes = Vec::with_capacity(height as usize);
     let mut tip: Option<BlockHeader> = None;
     for h in 1..=height {
@@ -103,6 +111,7 @@ pub(crate) fn recover(
                 .replay_block(&mut state, &mut tlog, tip.as_ref(), &block)
                 .map_err(|e| NodeError::Replay(e.to_string()))?;
         }
+        tlog.store_mut().flush().map_err(levels_io)?;
         log_sizes.push(block.header.log_size);
         for (i, o) in block.outcomes.iter().enumerate() {
             index.insert(o, h, i);
@@ -118,12 +127,11 @@ pub(crate) fn recover(
             recent.push(Arc::new(block), encoded);
         }
     }
-    let nonces = committed_nonces(&state);
     let keys = rotated_keys(&state);
     tracing::info!(
         height,
         snapshot_height = snap_height,
-        accounts = nonces.len(),
+        state_entries = state.len(),
         "recovered the chain"
     );
     Ok(Recovered {
@@ -136,7 +144,6 @@ pub(crate) fn recover(
         events,
         recent,
         hashes,
-        nonces,
         keys,
         snapshot_height: snap_height,
     })
@@ -168,7 +175,7 @@ pub fn check_ledger(path: &std::path::Path, genesis: &Genesis) -> Result<LedgerC
     let r = recover(&data_dir, &runtime, &genesis)?;
     let validators = match r.state.get(publica_identity::validators::VALIDATORS_KEY) {
         Some(bytes) => Some(
-            publica_identity::ValidatorHistory::parse(bytes)
+            publica_identity::ValidatorHistory::parse(&bytes)
                 .map_err(|e| NodeError::Replay(format!("the state's validator sets: {e}")))?,
         ),
         None => None,
@@ -196,23 +203,6 @@ fn rotated_keys(state: &StateTree) -> HashMap<AccountId, AccountId> {
                 account,
                 publica_runtime::authz::current_key(state, &account),
             ))
-        })
-        .collect()
-}
-
-/// Every account's committed nonce, read from the state.
-fn committed_nonces(state: &StateTree) -> HashMap<AccountId, u64> {
-    state
-        .entries()
-        .into_iter()
-        .filter_map(|(k, v)| {
-            let account = std::str::from_utf8(k)
-                .ok()?
-                .strip_prefix("runtime/nonce/")?
-                .parse()
-                .ok()?;
-            let nonce = std::str::from_utf8(v).ok()?.parse().ok()?;
-            Some((account, nonce))
         })
         .collect()
 }

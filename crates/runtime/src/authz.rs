@@ -81,7 +81,7 @@ pub struct Membership {
 pub fn has_role(state: &StateTree, agency: &str, account: &AccountId, role: Role) -> bool {
     state
         .get(&member_key(agency, account))
-        .and_then(|b| serde_json::from_slice::<Membership>(b).ok())
+        .and_then(|b| serde_json::from_slice::<Membership>(&b).ok())
         .is_some_and(|m| m.roles.contains(&role))
 }
 
@@ -89,7 +89,7 @@ pub fn has_role(state: &StateTree, agency: &str, account: &AccountId, role: Role
 pub fn current_key(state: &StateTree, account: &AccountId) -> AccountId {
     state
         .get(&key_key(account))
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
         .and_then(|v| v["key"].as_str().and_then(|s| s.parse().ok()))
         .unwrap_or(*account)
 }

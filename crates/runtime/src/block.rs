@@ -1,7 +1,7 @@
 //! Building and hashing blocks.
 
 use publica_crypto::sha256;
-use publica_log::MerkleLog;
+use publica_log::AppendLog;
 use publica_types::canonical::canonicalize;
 use publica_types::{Block, BlockHeader, Envelope, Event, Hash32, TxOutcome};
 
@@ -55,7 +55,7 @@ pub fn log_entry(envelope: &Envelope, outcome: &TxOutcome) -> Vec<u8> {
 /// the results-root leaves (both need the outcome's canonical form, which
 /// is computed once).
 fn append_entries(
-    log: &mut MerkleLog,
+    log: &mut impl AppendLog,
     transactions: &[Envelope],
     outcomes: &[TxOutcome],
 ) -> (Hash32, Vec<Hash32>) {
@@ -65,9 +65,9 @@ fn append_entries(
         out_leaves.push(publica_log::leaf_hash(&out));
         let mut entry = canonicalize(e).expect("envelopes are canonicalisable");
         entry.extend_from_slice(sha256(&out).as_bytes());
-        log.append(publica_log::leaf_hash(&entry));
+        log.append_leaf(publica_log::leaf_hash(&entry));
     }
-    (log.root(), out_leaves)
+    (log.current_root(), out_leaves)
 }
 
 /// Appends a committed block that is not executed again (one below a
@@ -75,7 +75,7 @@ fn append_entries(
 /// transaction count, the log's root and size, the transaction root and
 /// the results root, which commits its outcomes and its ledger events.
 /// Those events feed the node's event index, so none may go unchecked.
-pub fn append_committed(log: &mut MerkleLog, block: &Block) -> Result<(), String> {
+pub fn append_committed(log: &mut impl AppendLog, block: &Block) -> Result<(), String> {
     let h = &block.header;
     if block.transactions.len() != block.outcomes.len()
         || h.tx_count != block.transactions.len() as u64
@@ -83,7 +83,7 @@ pub fn append_committed(log: &mut MerkleLog, block: &Block) -> Result<(), String
         return Err("its transactions, outcomes and header disagree on their number".into());
     }
     let (log_root, mut out_leaves) = append_entries(log, &block.transactions, &block.outcomes);
-    if log_root != h.log_root || log.len() != h.log_size {
+    if log_root != h.log_root || log.size() != h.log_size {
         return Err("the transparency log does not match the header".into());
     }
     if !block.ledger_events.is_empty() {
@@ -108,7 +108,7 @@ pub fn assemble_block(
     outcomes: Vec<TxOutcome>,
     ledger_events: Vec<Event>,
     state_root: Hash32,
-    log: &mut MerkleLog,
+    log: &mut impl AppendLog,
 ) -> Block {
     assert_eq!(
         transactions.len(),
@@ -129,7 +129,7 @@ pub fn assemble_block(
         tx_root: publica_log::root(&tx_leaves),
         results_root: publica_log::root(&out_leaves),
         state_root,
-        log_size: log.len(),
+        log_size: log.size(),
         log_root,
     };
     Block {

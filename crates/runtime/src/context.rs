@@ -131,7 +131,7 @@ impl<'a> CallContext<'a> {
     pub fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
         match self.writes.get(key) {
             Some(w) => w.clone(),
-            None => self.state.get(key).map(<[u8]>::to_vec),
+            None => self.state.get(key).map(|v| v.into_owned()),
         }
     }
 

@@ -13,7 +13,7 @@ pub fn nonce_key(account: &AccountId) -> Vec<u8> {
 pub fn committed_nonce(state: &StateTree, account: &AccountId) -> u64 {
     state
         .get(&nonce_key(account))
-        .and_then(|b| std::str::from_utf8(b).ok()?.parse().ok())
+        .and_then(|b| std::str::from_utf8(&b).ok()?.parse().ok())
         .unwrap_or(0)
 }
 

@@ -6,7 +6,7 @@ use crate::context::{CallContext, Writes, LEDGER_ACCOUNT};
 use crate::module::{Authority, Module};
 use crate::nonce::{committed_nonce, set_nonce};
 use crate::system::{account_key, System};
-use publica_log::MerkleLog;
+use publica_log::AppendLog;
 use publica_state::StateTree;
 use publica_types::{codes, Block, BlockHeader, Hash32, TxError, TxOutcome, TxStatus, VerifiedTx};
 use std::collections::BTreeMap;
@@ -107,7 +107,7 @@ impl Runtime {
     pub fn run_block(
         &self,
         state: &mut StateTree,
-        log: &mut MerkleLog,
+        log: &mut impl AppendLog,
         env: &BlockEnv,
         parent: Option<&BlockHeader>,
         txs: Vec<VerifiedTx>,
@@ -272,7 +272,7 @@ impl Runtime {
     pub fn replay_block(
         &self,
         state: &mut StateTree,
-        log: &mut MerkleLog,
+        log: &mut impl AppendLog,
         parent: Option<&BlockHeader>,
         block: &Block,
     ) -> Result<(), ReplayError> {

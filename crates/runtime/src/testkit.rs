@@ -120,7 +120,7 @@ impl TestChain {
     pub fn get(&self, key: &str) -> Option<Value> {
         self.state
             .get(key.as_bytes())
-            .map(|b| serde_json::from_slice(b).expect("JSON values"))
+            .map(|b| serde_json::from_slice(&b).expect("JSON values"))
     }
 
     /// The entries the blocks so far filed under `key` in the event index

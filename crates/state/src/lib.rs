@@ -8,6 +8,7 @@
 //! value and proofs of absence are both a path of sibling hashes; see
 //! [`proof`] for the exact verification rule.
 
+mod pack;
 pub mod proof;
 pub mod tree;
 

@@ -1,8 +1,10 @@
 //! The in-memory sparse Merkle tree.
 
+use crate::pack::{holds, pack, unpack};
 use crate::proof::{branch_hash, key_hash, leaf_hash, Proof, Terminal, EMPTY_HASH};
 use publica_crypto::sha256;
 use publica_types::Hash32;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Nodes are shared between versions of the tree: cloning a `StateTree` is
@@ -23,21 +25,25 @@ enum Node {
 #[derive(Clone)]
 struct Leaf {
     hash: Hash32,
-    /// The key's length (2 bytes, little-endian), the key, the value: one
-    /// allocation.
+    /// The packed key's length (2 bytes, little-endian), the key and the
+    /// value, both packed (see [`crate::pack`]): one allocation.
     bytes: Box<[u8]>,
 }
 
 impl Leaf {
     fn new(key: &[u8], value: &[u8], hash: Hash32) -> Leaf {
-        let key_len = u16::try_from(key.len()).expect("state keys are shorter than 64 KiB");
         let mut bytes = Vec::with_capacity(2 + key.len() + value.len());
-        bytes.extend_from_slice(&key_len.to_le_bytes());
-        bytes.extend_from_slice(key);
-        bytes.extend_from_slice(value);
+        bytes.extend_from_slice(&[0, 0]);
+        pack(key, &mut bytes);
+        let key_len = u16::try_from(bytes.len() - 2).expect("state keys are shorter than 64 KiB");
+        bytes[..2].copy_from_slice(&key_len.to_le_bytes());
+        pack(value, &mut bytes);
+        // A copy of the exact size: shrinking in place would keep the
+        // unpacked size's allocation (mimalloc keeps a block that is
+        // shrunk by less than half).
         Leaf {
             hash,
-            bytes: bytes.into_boxed_slice(),
+            bytes: Box::from(bytes.as_slice()),
         }
     }
 
@@ -45,16 +51,25 @@ impl Leaf {
         2 + u16::from_le_bytes([self.bytes[0], self.bytes[1]]) as usize
     }
 
-    fn key(&self) -> &[u8] {
+    fn packed_key(&self) -> &[u8] {
         &self.bytes[2..self.key_end()]
     }
 
-    fn value(&self) -> &[u8] {
-        &self.bytes[self.key_end()..]
+    fn key(&self) -> Cow<'_, [u8]> {
+        unpack(self.packed_key())
+    }
+
+    /// Whether this is `key`'s leaf.
+    fn has_key(&self, key: &[u8]) -> bool {
+        holds(self.packed_key(), key)
+    }
+
+    fn value(&self) -> Cow<'_, [u8]> {
+        unpack(&self.bytes[self.key_end()..])
     }
 
     fn key_hash(&self) -> Hash32 {
-        key_hash(self.key())
+        key_hash(&self.key())
     }
 }
 
@@ -131,8 +146,8 @@ impl StateTree {
         self.len == 0
     }
 
-    /// The value under `key`, if any.
-    pub fn get(&self, key: &[u8]) -> Option<&[u8]> {
+    /// The value under `key`, if any (borrowed unless it was packed).
+    pub fn get(&self, key: &[u8]) -> Option<Cow<'_, [u8]>> {
         let kh = key_hash(key);
         let mut node = &self.root;
         let mut depth = 0;
@@ -140,7 +155,7 @@ impl StateTree {
             match node {
                 Node::Empty => return None,
                 Node::Leaf(l) => {
-                    return (l.key() == key).then_some(l.value());
+                    return l.has_key(key).then(|| l.value());
                 }
                 Node::Branch(b) => {
                     node = if bit(&kh, depth) { &b.right } else { &b.left };
@@ -220,7 +235,7 @@ impl StateTree {
                 Node::Leaf(l) => {
                     break Terminal::Leaf {
                         key_hash: l.key_hash(),
-                        value_hash: sha256(l.value()),
+                        value_hash: sha256(&l.value()),
                     }
                 }
                 Node::Branch(b) => {
@@ -242,21 +257,20 @@ impl StateTree {
         Some(Proof { siblings, terminal })
     }
 
-    /// Every entry, in key-hash order (the order snapshots use).
-    pub fn entries(&self) -> Vec<(&[u8], &[u8])> {
-        let mut out = Vec::with_capacity(self.len);
+    /// Calls `f` with every entry's key and value, in key-hash order (the
+    /// order snapshots use).
+    pub fn for_each(&self, mut f: impl FnMut(&[u8], &[u8])) {
         let mut stack = vec![&self.root];
         while let Some(n) = stack.pop() {
             match n {
                 Node::Empty => {}
-                Node::Leaf(l) => out.push((l.key(), l.value())),
+                Node::Leaf(l) => f(&l.key(), &l.value()),
                 Node::Branch(b) => {
                     stack.push(&b.right);
                     stack.push(&b.left);
                 }
             }
         }
-        out
     }
 
     /// Every entry as owned pairs, in key order: for comparing whole states.
@@ -267,12 +281,12 @@ impl StateTree {
     /// Entries whose key starts with `prefix`, in key order, at most `limit`.
     /// This scans the whole state; it serves queries, not the hot path.
     pub fn scan_prefix(&self, prefix: &[u8], limit: usize) -> Vec<(Vec<u8>, Vec<u8>)> {
-        let mut out: Vec<(Vec<u8>, Vec<u8>)> = self
-            .entries()
-            .into_iter()
-            .filter(|(k, _)| k.starts_with(prefix))
-            .map(|(k, v)| (k.to_vec(), v.to_vec()))
-            .collect();
+        let mut out: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        self.for_each(|k, v| {
+            if k.starts_with(prefix) {
+                out.push((k.to_vec(), v.to_vec()));
+            }
+        });
         out.sort();
         out.truncate(limit);
         out
@@ -284,7 +298,7 @@ fn insert_at(node: Node, leaf: Arc<Leaf>, kh: &Hash32, depth: usize) -> (Node, b
     match node {
         Node::Empty => (Node::Leaf(leaf), true),
         Node::Leaf(existing) => {
-            if existing.key() == leaf.key() {
+            if existing.packed_key() == leaf.packed_key() {
                 return (Node::Leaf(leaf), false);
             }
             let existing_kh = existing.key_hash();
@@ -336,7 +350,7 @@ fn split(a: (Arc<Leaf>, &Hash32), b: (Arc<Leaf>, &Hash32), depth: usize) -> Node
 fn subtree_may_hold(node: &Node, key: &[u8]) -> bool {
     match node {
         Node::Empty => false,
-        Node::Leaf(l) => l.key() == key,
+        Node::Leaf(l) => l.has_key(key),
         Node::Branch(_) => true,
     }
 }
@@ -346,7 +360,7 @@ fn remove_at(node: Node, key: &[u8], kh: &Hash32, depth: usize) -> (Node, bool) 
     match node {
         Node::Empty => (Node::Empty, false),
         Node::Leaf(l) => {
-            if l.key() == key {
+            if l.has_key(key) {
                 (Node::Empty, true)
             } else {
                 (Node::Leaf(l), false)
@@ -431,7 +445,8 @@ mod tests {
             let mut fresh = build(&model);
             prop_assert_eq!(t.root(), fresh.root());
             for (k, v) in &model {
-                prop_assert_eq!(t.get(k), Some(v.as_slice()));
+                let got = t.get(k);
+                prop_assert_eq!(got.as_deref(), Some(v.as_slice()));
             }
         }
 
@@ -471,6 +486,44 @@ mod tests {
         }
     }
 
+    proptest! {
+        #[test]
+        fn packed_ids_read_back_and_prove_as_plain_bytes(
+            ids in proptest::collection::btree_set(any::<[u8; 32]>(), 1..30),
+            gone in any::<usize>(),
+        ) {
+            let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+            let entries: BTreeMap<Vec<u8>, Vec<u8>> = ids
+                .iter()
+                .map(|id| {
+                    let key = format!("runtime/nonce/{}", hex(id)).into_bytes();
+                    let value = format!("{{\"owner\":\"{}\",\"x\":\"\u{ff}\"}}", hex(&id[..20])).into_bytes();
+                    (key, value)
+                })
+                .collect();
+            let mut t = build(&entries);
+            let root = t.root();
+            let mut seen = BTreeMap::new();
+            t.for_each(|k, v| {
+                seen.insert(k.to_vec(), v.to_vec());
+            });
+            prop_assert_eq!(&seen, &entries);
+            for (k, v) in &entries {
+                let got = t.get(k);
+                prop_assert_eq!(got.as_deref(), Some(v.as_slice()));
+                let p = t.prove(k);
+                prop_assert!(verify_proof(&root, k, Some(v), &p).is_ok());
+                // The same key with an upper-case digit is another key.
+                let other = String::from_utf8(k.clone()).unwrap().to_uppercase();
+                prop_assert!(t.get(other.as_bytes()).is_none());
+            }
+            let (k, _) = entries.iter().nth(gone % entries.len()).unwrap();
+            prop_assert!(t.remove(k));
+            prop_assert!(t.get(k).is_none());
+            prop_assert_eq!(t.len(), entries.len() - 1);
+        }
+    }
+
     #[test]
     fn clones_are_independent_versions() {
         let mut a = StateTree::new();
@@ -485,9 +538,15 @@ mod tests {
         a.remove(&150u32.to_be_bytes());
         a.root();
         assert_eq!(snapshot.root(), root_before, "the snapshot did not change");
-        assert_eq!(snapshot.get(&5u32.to_be_bytes()), Some(&b"v1"[..]));
-        assert_eq!(snapshot.get(&150u32.to_be_bytes()), Some(&b"v1"[..]));
-        assert_eq!(a.get(&5u32.to_be_bytes()), Some(&b"v2"[..]));
+        assert_eq!(
+            snapshot.get(&5u32.to_be_bytes()).as_deref(),
+            Some(&b"v1"[..])
+        );
+        assert_eq!(
+            snapshot.get(&150u32.to_be_bytes()).as_deref(),
+            Some(&b"v1"[..])
+        );
+        assert_eq!(a.get(&5u32.to_be_bytes()).as_deref(), Some(&b"v2"[..]));
         assert_eq!(a.get(&150u32.to_be_bytes()), None);
         let p = snapshot.prove_hashed(&5u32.to_be_bytes()).unwrap();
         assert!(verify_proof(&root_before, &5u32.to_be_bytes(), Some(b"v1"), &p).is_ok());

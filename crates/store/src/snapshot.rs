@@ -39,18 +39,17 @@ pub fn write_snapshot(
     let sdir = snapshot_dir(dir);
     fs::create_dir_all(&sdir).map_err(io_err(format!("creating {}", sdir.display())))?;
     let root = state.root();
-    let entries = state.entries();
-    let mut buf = Vec::with_capacity(64 + entries.len() * 96);
+    let mut buf = Vec::with_capacity(64 + state.len() * 96);
     buf.extend_from_slice(MAGIC);
     buf.extend_from_slice(&height.to_le_bytes());
     buf.extend_from_slice(root.as_bytes());
-    buf.extend_from_slice(&(entries.len() as u64).to_le_bytes());
-    for (k, v) in &entries {
+    buf.extend_from_slice(&(state.len() as u64).to_le_bytes());
+    state.for_each(|k, v| {
         buf.extend_from_slice(&(k.len() as u32).to_le_bytes());
         buf.extend_from_slice(k);
         buf.extend_from_slice(&(v.len() as u32).to_le_bytes());
         buf.extend_from_slice(v);
-    }
+    });
     let crc = crc32fast::hash(&buf);
     buf.extend_from_slice(&crc.to_le_bytes());
     let final_path = sdir.join(format!("state-{height:020}.snap"));

@@ -62,7 +62,7 @@ pub fn multikey(key: &AccountId) -> String {
 }
 
 fn read<T: serde::de::DeserializeOwned>(state: &StateTree, key: &[u8]) -> Option<T> {
-    state.get(key).and_then(|b| serde_json::from_slice(b).ok())
+    state.get(key).and_then(|b| serde_json::from_slice(&b).ok())
 }
 
 fn method(did: &str, fragment: &str, controller: &str, key: &AccountId) -> Value {

@@ -7,7 +7,7 @@ use publica_state::StateTree;
 pub const HISTORY_PAGE_MAX: usize = 500;
 
 fn read<T: serde::de::DeserializeOwned>(state: &StateTree, key: &[u8]) -> Option<T> {
-    state.get(key).and_then(|b| serde_json::from_slice(b).ok())
+    state.get(key).and_then(|b| serde_json::from_slice(&b).ok())
 }
 
 /// An account.

@@ -147,7 +147,7 @@ fn amount(v: &Value) -> i128 {
 }
 
 fn check(state: &StateTree) -> Result<(), TestCaseError> {
-    let cur: Value = serde_json::from_slice(state.get(b"money/currency/EURC").unwrap()).unwrap();
+    let cur: Value = serde_json::from_slice(&state.get(b"money/currency/EURC").unwrap()).unwrap();
     let mut total = 0i128;
     for (_, v) in state.scan_prefix(b"money/account/", usize::MAX) {
         let a: Value = serde_json::from_slice(&v).unwrap();
@@ -253,7 +253,7 @@ proptest! {
             sweeps += 1;
         }
         prop_assert_eq!(sweeps, 1, "expired money is swept exactly once");
-        let food: Value = serde_json::from_slice(c.state.get(b"money/account/alice-food").unwrap()).unwrap();
+        let food: Value = serde_json::from_slice(&c.state.get(b"money/account/alice-food").unwrap()).unwrap();
         prop_assert!(amount(&food["balance"]) <= 0);
         check(&c.state)?;
         // Each account's history, filed off the state from the blocks'
@@ -273,7 +273,7 @@ proptest! {
 
 fn balance(state: &StateTree, account: &str) -> i128 {
     let a: Value = serde_json::from_slice(
-        state
+        &state
             .get(format!("money/account/{account}").as_bytes())
             .unwrap(),
     )

@@ -1281,7 +1281,7 @@ impl Module for Programs {
     }
 
     fn next_due_ms(&self, state: &StateTree) -> Option<u64> {
-        let s: BTreeMap<String, u64> = serde_json::from_slice(state.get(SCHEDULES_KEY)?).ok()?;
+        let s: BTreeMap<String, u64> = serde_json::from_slice(&state.get(SCHEDULES_KEY)?).ok()?;
         s.values().min().copied()
     }
 }

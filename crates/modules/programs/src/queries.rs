@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 pub const PAGE_MAX: u64 = 10_000;
 
 fn read<T: serde::de::DeserializeOwned>(state: &StateTree, key: &[u8]) -> Option<T> {
-    state.get(key).and_then(|b| serde_json::from_slice(b).ok())
+    state.get(key).and_then(|b| serde_json::from_slice(&b).ok())
 }
 
 /// A program.
@@ -152,7 +152,7 @@ pub fn dry_run(
     if !period::valid(&per) {
         return Err((codes::INVALID_PERIOD.into(), "a period is YYYY-MM".into()));
     }
-    let get = |k: &[u8]| state.get(k).map(<[u8]>::to_vec);
+    let get = |k: &[u8]| state.get(k).map(|v| v.into_owned());
     let role = |agency: &str, who: &AccountId| has_role(state, agency, who, Role::Attester);
     let index = index_values(&get, &p, &per);
     let (mut gainers, mut losers, mut total_current, mut total_proposed) = (0u64, 0u64, 0u64, 0u64);
