@@ -77,16 +77,103 @@ impl Leaf {
 struct Branch {
     left: Node,
     right: Node,
-    /// `None` while a write below has not been rehashed yet.
+    /// The hash of the whole node, its chain included; `None` while a
+    /// write below has not been rehashed yet.
     hash: Option<Hash32>,
+    /// Path compression: the levels of single-child nodes (an empty
+    /// sibling each) this branch stands for above the level where its
+    /// children split. Its keys' hashes share those bits; the children
+    /// split at the branch's depth + `skip`. Without it, a tree of random
+    /// keys would hold about 1.44 branches per entry instead of one.
+    skip: u8,
+    /// The shared bits, the first one in bit 63, when `skip` <= 64 (the
+    /// rest is zero); longer chains (keys that share more than 64 bits
+    /// below the branch: made on purpose, never by chance) read them from
+    /// a leaf's key hash.
+    path: u64,
 }
 
 fn bit(h: &Hash32, depth: usize) -> bool {
     (h.0[depth / 8] >> (7 - (depth % 8))) & 1 == 1
 }
 
+/// Chain bits a branch holds inline (64; fewer in tests, so that they
+/// cover chains read from a leaf too).
+#[cfg(not(test))]
+fn inline_bits() -> usize {
+    64
+}
+
+#[cfg(test)]
+thread_local! {
+    static INLINE_BITS: std::cell::Cell<usize> = const { std::cell::Cell::new(64) };
+}
+
+#[cfg(test)]
+fn inline_bits() -> usize {
+    INLINE_BITS.with(|c| c.get())
+}
+
+/// The `len` bits of `h` from `depth` on, in the form of [`Branch::path`].
+fn path_of(h: &Hash32, depth: usize, len: usize) -> u64 {
+    (0..len.min(inline_bits()))
+        .filter(|j| bit(h, depth + j))
+        .fold(0, |p, j| p | 1 << (63 - j))
+}
+
+/// The key hash of some leaf below `node` (not empty).
+fn some_key_hash(node: &Node) -> Hash32 {
+    let mut node = node;
+    loop {
+        match node {
+            Node::Leaf(l) => return l.key_hash(),
+            Node::Branch(b) => node = &b.left,
+            Node::Empty => unreachable!("a branch's children are not empty"),
+        }
+    }
+}
+
+/// Where a branch's chain bits are.
+enum Chain {
+    Inline(u64),
+    /// A key hash of the branch's subtree, and the branch's depth.
+    Leaf(Hash32, usize),
+}
+
+impl Chain {
+    fn of(b: &Branch, depth: usize) -> Chain {
+        if b.skip as usize <= inline_bits() {
+            Chain::Inline(b.path)
+        } else {
+            Chain::Leaf(some_key_hash(&b.left), depth)
+        }
+    }
+
+    /// The chain's `j`-th bit (at the branch's depth + `j`).
+    fn bit(&self, j: usize) -> bool {
+        match self {
+            Chain::Inline(p) => (p >> (63 - j)) & 1 == 1,
+            Chain::Leaf(h, depth) => bit(h, depth + j),
+        }
+    }
+}
+
+/// The hash of the chain's node at the branch's depth + `from`, given the
+/// hash `inner` of the split below the chain of `skip` levels.
+fn chain_hash(chain: &Chain, mut inner: Hash32, from: usize, skip: usize) -> Hash32 {
+    for j in (from..skip).rev() {
+        inner = if chain.bit(j) {
+            branch_hash(&EMPTY_HASH, &inner)
+        } else {
+            branch_hash(&inner, &EMPTY_HASH)
+        };
+    }
+    inner
+}
+
 impl Node {
-    fn hash(&mut self) -> Hash32 {
+    /// The node's hash, for a node at `depth`.
+    fn hash(&mut self, depth: usize) -> Hash32 {
         match self {
             Node::Empty => EMPTY_HASH,
             Node::Leaf(l) => l.hash,
@@ -95,15 +182,27 @@ impl Node {
                     return h;
                 }
                 let b = Arc::make_mut(b);
-                let h = branch_hash(&b.left.hash(), &b.right.hash());
+                let skip = b.skip as usize;
+                let below = depth + skip + 1;
+                let inner = branch_hash(&b.left.hash(below), &b.right.hash(below));
+                let h = if skip == 0 {
+                    inner
+                } else {
+                    chain_hash(&Chain::of(b, depth), inner, 0, skip)
+                };
                 b.hash = Some(h);
                 h
             }
         }
     }
 
-    fn is_leaf_or_empty(&self) -> bool {
-        !matches!(self, Node::Branch(_))
+    /// The hash of a node of a hashed tree.
+    fn hashed(&self) -> Hash32 {
+        match self {
+            Node::Empty => EMPTY_HASH,
+            Node::Leaf(l) => l.hash,
+            Node::Branch(b) => b.hash.expect("root() rehashed every branch"),
+        }
     }
 }
 
@@ -158,6 +257,9 @@ impl StateTree {
                     return l.has_key(key).then(|| l.value());
                 }
                 Node::Branch(b) => {
+                    // The chain's bits are not checked: a key that leaves
+                    // it ends at another leaf, whose key differs.
+                    depth += b.skip as usize;
                     node = if bit(&kh, depth) { &b.right } else { &b.left };
                     depth += 1;
                 }
@@ -192,7 +294,7 @@ impl StateTree {
 
     /// The root hash, rehashing dirty paths.
     pub fn root(&mut self) -> Hash32 {
-        self.root.hash()
+        self.root.hash(0)
     }
 
     /// A proof for `key` (of its value or of its absence) against the
@@ -239,16 +341,28 @@ impl StateTree {
                     }
                 }
                 Node::Branch(b) => {
+                    let skip = b.skip as usize;
+                    if skip > 0 {
+                        // Each level of the chain has an empty sibling,
+                        // unless the key leaves the chain there: its side
+                        // is empty, and the sibling is the rest of the
+                        // chain.
+                        let chain = Chain::of(b, depth);
+                        if let Some(j) = (0..skip).find(|&j| bit(&kh, depth + j) != chain.bit(j)) {
+                            siblings.extend(std::iter::repeat_n(EMPTY_HASH, j));
+                            let inner = branch_hash(&b.left.hashed(), &b.right.hashed());
+                            siblings.push(chain_hash(&chain, inner, j + 1, skip));
+                            break Terminal::Empty;
+                        }
+                        siblings.extend(std::iter::repeat_n(EMPTY_HASH, skip));
+                        depth += skip;
+                    }
                     let (next, sib) = if bit(&kh, depth) {
                         (&b.right, &b.left)
                     } else {
                         (&b.left, &b.right)
                     };
-                    siblings.push(match sib {
-                        Node::Empty => EMPTY_HASH,
-                        Node::Leaf(l) => l.hash,
-                        Node::Branch(sb) => sb.hash.expect("root() rehashed every branch"),
-                    });
+                    siblings.push(sib.hashed());
                     node = next;
                     depth += 1;
                 }
@@ -293,7 +407,7 @@ impl StateTree {
     }
 }
 
-/// Inserts `leaf`, whose key hashes to `kh`.
+/// Inserts `leaf`, whose key hashes to `kh`, below a node at `depth`.
 fn insert_at(node: Node, leaf: Arc<Leaf>, kh: &Hash32, depth: usize) -> (Node, bool) {
     match node {
         Node::Empty => (Node::Leaf(leaf), true),
@@ -302,18 +416,50 @@ fn insert_at(node: Node, leaf: Arc<Leaf>, kh: &Hash32, depth: usize) -> (Node, b
                 return (Node::Leaf(leaf), false);
             }
             let existing_kh = existing.key_hash();
-            assert_ne!(existing_kh, *kh, "SHA-256 collision between state keys");
-            (split((existing, &existing_kh), (leaf, kh), depth), true)
+            let split = (depth..256)
+                .find(|&d| bit(&existing_kh, d) != bit(kh, d))
+                .expect("SHA-256 collision between state keys");
+            let (left, right) = if bit(kh, split) {
+                (Node::Leaf(existing), Node::Leaf(leaf))
+            } else {
+                (Node::Leaf(leaf), Node::Leaf(existing))
+            };
+            (branch(left, right, kh, depth, split - depth), true)
         }
         Node::Branch(mut b) => {
+            let skip = b.skip as usize;
+            if skip > 0 {
+                let chain = Chain::of(&b, depth);
+                if let Some(j) = (0..skip).find(|&j| bit(kh, depth + j) != chain.bit(j)) {
+                    // The key leaves the chain at depth + j: the chain is
+                    // cut there, the new leaf beside its lower part.
+                    let lower = skip - j - 1;
+                    let lower_path = match chain {
+                        Chain::Inline(p) => p.checked_shl(j as u32 + 1).unwrap_or(0),
+                        Chain::Leaf(h, _) => path_of(&h, depth + j + 1, lower),
+                    };
+                    let bm = Arc::make_mut(&mut b);
+                    bm.skip = lower as u8;
+                    bm.path = lower_path;
+                    // Its hash covered the whole chain.
+                    bm.hash = None;
+                    let (left, right) = if bit(kh, depth + j) {
+                        (Node::Branch(b), Node::Leaf(leaf))
+                    } else {
+                        (Node::Leaf(leaf), Node::Branch(b))
+                    };
+                    return (branch(left, right, kh, depth, j), true);
+                }
+            }
+            let split = depth + skip;
             let added;
             let bm = Arc::make_mut(&mut b);
-            if bit(kh, depth) {
+            if bit(kh, split) {
                 let child = std::mem::replace(&mut bm.right, Node::Empty);
-                (bm.right, added) = insert_at(child, leaf, kh, depth + 1);
+                (bm.right, added) = insert_at(child, leaf, kh, split + 1);
             } else {
                 let child = std::mem::replace(&mut bm.left, Node::Empty);
-                (bm.left, added) = insert_at(child, leaf, kh, depth + 1);
+                (bm.left, added) = insert_at(child, leaf, kh, split + 1);
             }
             bm.hash = None;
             (Node::Branch(b), added)
@@ -321,27 +467,15 @@ fn insert_at(node: Node, leaf: Arc<Leaf>, kh: &Hash32, depth: usize) -> (Node, b
     }
 }
 
-/// Two leaves that share a path down to `depth`: branch until their key
-/// hashes differ.
-fn split(a: (Arc<Leaf>, &Hash32), b: (Arc<Leaf>, &Hash32), depth: usize) -> Node {
-    assert!(depth < 256, "distinct key hashes differ in some bit");
-    let (ba, bb) = (bit(a.1, depth), bit(b.1, depth));
-    let (left, right) = if ba == bb {
-        let inner = split(a, b, depth + 1);
-        if ba {
-            (Node::Empty, inner)
-        } else {
-            (inner, Node::Empty)
-        }
-    } else if ba {
-        (Node::Leaf(b.0), Node::Leaf(a.0))
-    } else {
-        (Node::Leaf(a.0), Node::Leaf(b.0))
-    };
+/// A new branch at `depth` whose children split `skip` levels below it;
+/// `kh` is the key hash of one of its leaves (for the chain's bits).
+fn branch(left: Node, right: Node, kh: &Hash32, depth: usize, skip: usize) -> Node {
     Node::Branch(Arc::new(Branch {
         left,
         right,
         hash: None,
+        skip: u8::try_from(skip).expect("key hashes split above depth 256"),
+        path: path_of(kh, depth, skip),
     }))
 }
 
@@ -355,7 +489,7 @@ fn subtree_may_hold(node: &Node, key: &[u8]) -> bool {
     }
 }
 
-/// Removes `key`, which hashes to `kh`.
+/// Removes `key`, which hashes to `kh`, below a node at `depth`.
 fn remove_at(node: Node, key: &[u8], kh: &Hash32, depth: usize) -> (Node, bool) {
     match node {
         Node::Empty => (Node::Empty, false),
@@ -367,38 +501,50 @@ fn remove_at(node: Node, key: &[u8], kh: &Hash32, depth: usize) -> (Node, bool) 
             }
         }
         Node::Branch(b) => {
+            let skip = b.skip as usize;
+            let split = depth + skip;
+            let right = bit(kh, split);
             // Look before copying: a miss must not copy a shared path.
-            let child = if bit(kh, depth) { &b.right } else { &b.left };
-            if !subtree_may_hold(child, key) {
+            if !subtree_may_hold(if right { &b.right } else { &b.left }, key) {
                 return (Node::Branch(b), false);
             }
             let mut b = b;
             let bm = Arc::make_mut(&mut b);
-            let removed;
-            if bit(kh, depth) {
-                let child = std::mem::replace(&mut bm.right, Node::Empty);
-                (bm.right, removed) = remove_at(child, key, kh, depth + 1);
+            let (slot, other) = if right {
+                (&mut bm.right, &mut bm.left)
             } else {
-                let child = std::mem::replace(&mut bm.left, Node::Empty);
-                (bm.left, removed) = remove_at(child, key, kh, depth + 1);
-            }
+                (&mut bm.left, &mut bm.right)
+            };
+            let child = std::mem::replace(slot, Node::Empty);
+            let (child, removed) = remove_at(child, key, kh, split + 1);
             if !removed {
+                *slot = child;
                 return (Node::Branch(b), false);
             }
-            // Keep the shape canonical: a branch left with one leaf and
-            // nothing else collapses into that leaf.
-            match (&bm.left, &bm.right) {
-                (Node::Empty, Node::Empty) => (Node::Empty, true),
-                (Node::Empty, r) if r.is_leaf_or_empty() => {
-                    (std::mem::replace(&mut bm.right, Node::Empty), true)
+            if !matches!(child, Node::Empty) {
+                *slot = child;
+                bm.hash = None;
+                return (Node::Branch(b), true);
+            }
+            // One side left: the branch and its chain give way to it. A
+            // leaf stands for its subtree at any depth; a branch takes
+            // this chain and this level into its own.
+            match std::mem::replace(other, Node::Empty) {
+                Node::Branch(mut o) => {
+                    let merged = skip + 1 + o.skip as usize;
+                    let path = if merged <= inline_bits() {
+                        let side = u64::from(!right) << (63 - skip);
+                        bm.path | side | o.path.checked_shr(skip as u32 + 1).unwrap_or(0)
+                    } else {
+                        0
+                    };
+                    let om = Arc::make_mut(&mut o);
+                    om.skip = u8::try_from(merged).expect("key hashes split above depth 256");
+                    om.path = path;
+                    om.hash = None;
+                    (Node::Branch(o), true)
                 }
-                (l, Node::Empty) if l.is_leaf_or_empty() => {
-                    (std::mem::replace(&mut bm.left, Node::Empty), true)
-                }
-                _ => {
-                    bm.hash = None;
-                    (Node::Branch(b), true)
-                }
+                leaf => (leaf, true),
             }
         }
     }
@@ -521,6 +667,74 @@ mod tests {
             prop_assert!(t.remove(k));
             prop_assert!(t.get(k).is_none());
             prop_assert_eq!(t.len(), entries.len() - 1);
+        }
+    }
+
+    /// The root by the definition: a subtree of one entry is its leaf, an
+    /// empty one hashes to EMPTY_HASH, any other splits on the next bit.
+    fn defined_root(entries: &[(Hash32, Hash32)], depth: usize) -> Hash32 {
+        match entries {
+            [] => EMPTY_HASH,
+            [(_, leaf)] => *leaf,
+            _ => {
+                let (right, left): (Vec<_>, Vec<_>) =
+                    entries.iter().partition(|(kh, _)| bit(kh, depth));
+                branch_hash(
+                    &defined_root(&left, depth + 1),
+                    &defined_root(&right, depth + 1),
+                )
+            }
+        }
+    }
+
+    fn count_branches(node: &Node) -> usize {
+        match node {
+            Node::Branch(b) => 1 + count_branches(&b.left) + count_branches(&b.right),
+            _ => 0,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn compressed_paths_hash_and_prove_as_the_defined_tree(
+            ops in proptest::collection::vec((0u16..300, any::<bool>()), 0..200),
+            inline in prop_oneof![Just(64usize), Just(1), Just(0)],
+            probe in 0u16..300,
+        ) {
+            INLINE_BITS.with(|c| c.set(inline));
+            let mut t = StateTree::new();
+            let mut model = BTreeMap::new();
+            for (i, (k, put)) in ops.iter().enumerate() {
+                let key = k.to_be_bytes();
+                if *put {
+                    t.insert(&key, &[i as u8]);
+                    model.insert(key.to_vec(), vec![i as u8]);
+                } else {
+                    prop_assert_eq!(t.remove(&key), model.remove(&key[..]).is_some());
+                }
+                if i % 7 == 0 { t.root(); }
+            }
+            let leaves: Vec<(Hash32, Hash32)> = model
+                .iter()
+                .map(|(k, v)| {
+                    let kh = key_hash(k);
+                    (kh, leaf_hash(&kh, &sha256(v)))
+                })
+                .collect();
+            let root = t.root();
+            prop_assert_eq!(root, defined_root(&leaves, 0));
+            // Path compression: one branch per split, n - 1 for n entries.
+            prop_assert_eq!(count_branches(&t.root), model.len().saturating_sub(1));
+            let key = probe.to_be_bytes();
+            let p = t.prove(&key);
+            let value = model.get(&key[..]).map(|v| v.as_slice());
+            prop_assert!(verify_proof(&root, &key, value, &p).is_ok());
+            // A snapshot taken now is not changed by later writes.
+            let mut before = t.clone();
+            t.insert(&key, b"changed");
+            t.root();
+            prop_assert_eq!(before.root(), root);
+            INLINE_BITS.with(|c| c.set(64));
         }
     }
 
