@@ -218,10 +218,11 @@ fn persist(inner: &Inner, job: Executed) -> Result<(), String> {
         chain.tip = Some(block.header.clone());
         chain.log_sizes.push(block.header.log_size);
         chain.checkpoint = sign_checkpoint(&inner.signer, &chain.tlog);
-        let mut index = inner.index.write().expect("index lock");
-        for (i, o) in block.outcomes.iter().enumerate() {
-            index.insert(o, height, i);
-        }
+        inner
+            .index
+            .write()
+            .expect("index lock")
+            .add_block(height, &block.outcomes);
         inner.events.write().expect("event index lock").publish();
     }
     let block = Arc::new(block);

@@ -143,26 +143,26 @@ impl Node {
 
     /// Where transaction `id` is.
     pub fn lookup_tx(&self, id: &Hash32) -> Result<TxLookup, String> {
-        let found = self.inner.index.read().expect("index lock").get(id);
-        let Some((height, index)) = found else {
+        let candidates = self.inner.index.read().expect("index lock").get(id);
+        let mut found = None;
+        for (height, index) in candidates {
+            let block = self
+                .block(height)?
+                .ok_or_else(|| format!("indexed block {height} is missing"))?;
+            // Another id may share the indexed prefix (see `txindex`).
+            if block.outcomes.get(index as usize).map(|o| o.tx_id) == Some(*id) {
+                found = Some((block, index));
+                break;
+            }
+        }
+        let Some((block, index)) = found else {
             return Ok(if self.inner.mempool.contains(id) {
                 TxLookup::Pending
             } else {
                 TxLookup::Unknown
             });
         };
-        let block = self
-            .block(height)?
-            .ok_or_else(|| format!("indexed block {height} is missing"))?;
         let i = index as usize;
-        if block.outcomes.get(i).map(|o| o.tx_id) != Some(*id) {
-            // Another id with the same first 16 bytes (see `txindex`).
-            return Ok(if self.inner.mempool.contains(id) {
-                TxLookup::Pending
-            } else {
-                TxLookup::Unknown
-            });
-        }
         let leaf_index = block.header.log_size - block.header.tx_count + index as u64;
         let final_checkpoint = {
             let finals = self.inner.finals.read().expect("finals lock");
@@ -199,7 +199,7 @@ impl Node {
             checkpoint_height,
             tx_id: *id,
             status: "committed",
-            block_height: height,
+            block_height: block.header.height,
             block_hash: publica_runtime::block_hash(&block.header),
             index,
             transaction: block.transactions[i].clone(),

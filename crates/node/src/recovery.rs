@@ -113,9 +113,7 @@ pub(crate) fn recover(
         }
         tlog.store_mut().flush().map_err(levels_io)?;
         log_sizes.push(block.header.log_size);
-        for (i, o) in block.outcomes.iter().enumerate() {
-            index.insert(o, h, i);
-        }
+        index.add_block(h, &block.outcomes);
         events.add(runtime.index_block(&block)).map_err(index_io)?;
         events.publish();
         tip = Some(block.header.clone());

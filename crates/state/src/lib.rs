@@ -4,7 +4,9 @@
 //! The structure is a binary sparse Merkle tree over SHA-256(key) in which a
 //! subtree holding a single entry is replaced by that entry's leaf, so its
 //! depth grows with log2(entries) instead of 256 and its root depends only on
-//! the set of entries, never on the order they were written in. Proofs of a
+//! the set of entries, never on the order they were written in. In memory,
+//! chains of single-child levels are held as one branch (path compression)
+//! and leaves hold runs of hex digits packed; neither changes a hash. Proofs of a
 //! value and proofs of absence are both a path of sibling hashes; see
 //! [`proof`] for the exact verification rule.
 
