@@ -110,17 +110,46 @@ pub fn assemble_block(
     state_root: Hash32,
     log: &mut impl AppendLog,
 ) -> Block {
+    let header = assemble_header(
+        env,
+        parent,
+        &transactions,
+        &outcomes,
+        &ledger_events,
+        state_root,
+        log,
+    );
+    Block {
+        header,
+        transactions,
+        outcomes,
+        ledger_events,
+    }
+}
+
+/// The header of a block made of these parts, appending its transactions
+/// to the transparency log (what [`assemble_block`] does, without taking
+/// the parts: a replay compares it with the stored block's).
+pub fn assemble_header(
+    env: &BlockEnv,
+    parent: Option<&BlockHeader>,
+    transactions: &[Envelope],
+    outcomes: &[TxOutcome],
+    ledger_events: &[Event],
+    state_root: Hash32,
+    log: &mut impl AppendLog,
+) -> BlockHeader {
     assert_eq!(
         transactions.len(),
         outcomes.len(),
         "one outcome per transaction"
     );
     let tx_leaves: Vec<Hash32> = outcomes.iter().map(|o| tx_leaf(&o.tx_id)).collect();
-    let (log_root, mut out_leaves) = append_entries(log, &transactions, &outcomes);
+    let (log_root, mut out_leaves) = append_entries(log, transactions, outcomes);
     if !ledger_events.is_empty() {
-        out_leaves.push(ledger_events_leaf(&ledger_events));
+        out_leaves.push(ledger_events_leaf(ledger_events));
     }
-    let header = BlockHeader {
+    BlockHeader {
         chain_id: env.chain_id.clone(),
         height: env.height,
         parent_hash: parent.map(block_hash).unwrap_or(Hash32::ZERO),
@@ -131,11 +160,5 @@ pub fn assemble_block(
         state_root,
         log_size: log.size(),
         log_root,
-    };
-    Block {
-        header,
-        transactions,
-        outcomes,
-        ledger_events,
     }
 }

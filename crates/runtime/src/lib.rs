@@ -17,8 +17,8 @@ pub mod system;
 pub mod testkit;
 
 pub use block::{
-    append_committed, assemble_block, block_hash, ledger_events_leaf, log_entry, outcome_leaf,
-    tx_leaf, BlockEnv,
+    append_committed, assemble_block, assemble_header, block_hash, ledger_events_leaf, log_entry,
+    outcome_leaf, tx_leaf, BlockEnv,
 };
 pub use context::CallContext;
 pub use module::{Authority, Module};

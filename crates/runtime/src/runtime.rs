@@ -1,7 +1,7 @@
 //! Dispatch of transactions to modules, and replay of committed blocks.
 
 use crate::authz::{agency_key, current_key, has_role};
-use crate::block::{assemble_block, block_hash, BlockEnv};
+use crate::block::{assemble_block, assemble_header, block_hash, BlockEnv};
 use crate::context::{CallContext, Writes, LEDGER_ACCOUNT};
 use crate::module::{Authority, Module};
 use crate::nonce::{committed_nonce, set_nonce};
@@ -312,25 +312,26 @@ impl Runtime {
             time_ms: h.time_ms,
         };
         let result = self.execute_block(state, &env, &txs);
-        let rebuilt = assemble_block(
+        let state_root = state.root();
+        let rebuilt = assemble_header(
             &env,
             parent,
-            block.transactions.clone(),
-            result.outcomes,
-            result.ledger_events,
-            state.root(),
+            &block.transactions,
+            &result.outcomes,
+            &result.ledger_events,
+            state_root,
             log,
         );
-        if rebuilt.outcomes != block.outcomes {
+        if result.outcomes != block.outcomes {
             return Err(fail("re-execution gives different outcomes".into()));
         }
-        if rebuilt.ledger_events != block.ledger_events {
+        if result.ledger_events != block.ledger_events {
             return Err(fail("re-execution gives different ledger events".into()));
         }
-        if rebuilt.header != *h {
+        if rebuilt != *h {
             return Err(fail(format!(
                 "re-execution gives a different header (state root {} instead of {})",
-                rebuilt.header.state_root, h.state_root
+                rebuilt.state_root, h.state_root
             )));
         }
         Ok(())
