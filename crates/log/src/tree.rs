@@ -110,11 +110,6 @@ impl<S: LevelStore> MerkleLog<S> {
         }
     }
 
-    /// The store.
-    pub fn store(&self) -> &S {
-        &self.store
-    }
-
     /// The store, to flush it (appends never read it back).
     pub fn store_mut(&mut self) -> &mut S {
         &mut self.store
@@ -142,12 +137,12 @@ impl<S: LevelStore> MerkleLog<S> {
         self.edge.append_with(leaf, |k, h| store.push(k, h));
     }
 
-    /// The leaf hash at `index`.
-    pub fn leaf(&self, index: u64) -> Option<Hash32> {
+    /// The leaf hash at `index`, if the log holds one there.
+    pub fn leaf(&self, index: u64) -> Result<Option<Hash32>, TreeError> {
         if index >= self.len() {
-            return None;
+            return Ok(None);
         }
-        self.store.get(0, index).ok()
+        self.store.get(0, index).map(Some)
     }
 
     /// MTH(D[start:end]) where `start` is a multiple of the largest power of

@@ -182,7 +182,7 @@ mod tests {
             );
         }
         assert_eq!(disk.leaf(n - 1), memory.leaf(n - 1));
-        assert_eq!(disk.leaf(n), None);
+        assert_eq!(disk.leaf(n), Ok(None));
         // Level 0 is on disk: 32 bytes per flushed leaf.
         let len = std::fs::metadata(dir.path().join(LEVELS_DIR).join("0.dat"))
             .unwrap()
@@ -215,5 +215,6 @@ mod tests {
             Err(TreeError::Storage(_))
         ));
         assert!(matches!(disk.tile(0, 1, 256), Err(TreeError::Storage(_))));
+        assert!(matches!(disk.leaf(500), Err(TreeError::Storage(_))));
     }
 }

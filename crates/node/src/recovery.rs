@@ -67,25 +67,18 @@ pub(crate) fn recover(
         None => (genesis.initial_state(), 0, None),
     };
     let mut index = TxIndex::default();
-    let index_io = |e: std::io::Error| {
-        NodeError::Store(publica_store::StoreError::Io {
-            context: format!("writing the event index {}", crate::event_index::INDEX_FILE),
-            source: e,
-        })
-    };
-    let mut events = EventIndex::create(data_dir.path()).map_err(index_io)?;
+    let index_io = writing(format!(
+        "the event index {}",
+        crate::event_index::INDEX_FILE
+    ));
+    let mut events = EventIndex::create(data_dir.path()).map_err(&index_io)?;
     let mut recent = RecentBlocks::default();
     let mut hashes = VecDeque::new();
-    let levels_io = |e: std::io::Error| {
-        NodeError::Store(publica_store::StoreError::Io {
-            context: format!(
-                "writing the log's hashes under {}",
-                crate::log_levels::LEVELS_DIR
-            ),
-            source: e,
-        })
-    };
-    let mut tlog = MerkleLog::with_store(DiskLevels::create(data_dir.path()).map_err(levels_io)?);
+    let levels_io = writing(format!(
+        "the log's hashes under {}",
+        crate::log_levels::LEVELS_DIR
+    ));
+    let mut tlog = MerkleLog::with_store(DiskLevels::create(data_dir.path()).map_err(&levels_io)?);
     let mut log_sizes = Vec::with_capacity(height as usize);
     let mut tip: Option<BlockHeader> = None;
     for h in 1..=height {
@@ -111,10 +104,10 @@ pub(crate) fn recover(
                 .replay_block(&mut state, &mut tlog, tip.as_ref(), &block)
                 .map_err(|e| NodeError::Replay(e.to_string()))?;
         }
-        tlog.store_mut().flush().map_err(levels_io)?;
+        tlog.store_mut().flush().map_err(&levels_io)?;
         log_sizes.push(block.header.log_size);
         index.add_block(h, &block.outcomes);
-        events.add(runtime.index_block(&block)).map_err(index_io)?;
+        events.add(runtime.index_block(&block)).map_err(&index_io)?;
         events.publish();
         tip = Some(block.header.clone());
         if height - h < publica_consensus::EXECUTED_HEADERS_KEPT as u64 {
@@ -145,6 +138,16 @@ pub(crate) fn recover(
         keys,
         snapshot_height: snap_height,
     })
+}
+
+/// The error for a failed write to one of the files recovery rebuilds.
+fn writing(what: String) -> impl Fn(std::io::Error) -> NodeError {
+    move |source| {
+        NodeError::Store(publica_store::StoreError::Io {
+            context: format!("writing {what}"),
+            source,
+        })
+    }
 }
 
 /// What [`check_ledger`] found in a ledger directory.
