@@ -11,8 +11,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::stream::Stream;
 use publica_node::TxLookup;
-use publica_types::{codes, limits, tx::parse_envelope, AccountId, Envelope, Hash32, TxError};
+use publica_types::{
+    codes, limits, tx::classify_serde_error, AccountId, Envelope, Hash32, TxError,
+};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use std::time::Duration;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
@@ -37,7 +40,7 @@ fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     })
 }
 
-fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
+fn parse_json<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -47,18 +50,22 @@ fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
     })
 }
 
-fn envelope_from(value: Value) -> Result<Envelope, TxError> {
-    // Measured on the value as received, before anything is parsed.
-    let size = serde_json::to_vec(&value)
-        .map(|v| v.len())
-        .unwrap_or(usize::MAX);
-    if size > limits::TX_BYTES_MAX {
+/// One envelope's JSON text, syntax already checked, parsed into an
+/// envelope. The size limit applies to its compact form, whatever spaces it
+/// was sent with; the text is only re-encoded when it is over the limit.
+fn envelope_from(raw: &RawValue) -> Result<Envelope, TxError> {
+    let text = raw.get();
+    let too_large = text.len() > limits::TX_BYTES_MAX
+        && serde_json::from_str::<Value>(text)
+            .and_then(|v| serde_json::to_vec(&v))
+            .map_or(true, |compact| compact.len() > limits::TX_BYTES_MAX);
+    if too_large {
         return Err(TxError::new(
             codes::TX_TOO_LARGE,
             format!("a transaction is at most {} bytes", limits::TX_BYTES_MAX),
         ));
     }
-    parse_envelope(value)
+    serde_json::from_str::<Envelope>(text).map_err(classify_serde_error)
 }
 
 async fn submit_blocking(
@@ -93,8 +100,8 @@ pub async fn submit_tx(
     State(state): State<AppState>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let value = parse_json(&body_bytes(body)?)?;
-    let env = envelope_from(value)?;
+    let bytes = body_bytes(body)?;
+    let env = envelope_from(parse_json(&bytes)?)?;
     let mut results = submit_blocking(&state, vec![env]).await?;
     let id = results.pop().expect("one result per transaction")?;
     Ok((StatusCode::ACCEPTED, Json(Accepted { tx_id: id.to_hex() })).into_response())
@@ -107,6 +114,14 @@ pub struct BatchRequest {
     /// Up to 10,000 envelopes.
     #[schema(value_type = Vec<Object>)]
     pub transactions: Vec<Value>,
+}
+
+/// A batch as parsed: each envelope's text, for [`envelope_from`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBatch<'a> {
+    #[serde(borrow)]
+    transactions: Vec<&'a RawValue>,
 }
 
 /// The result of one item of a batch.
@@ -143,14 +158,21 @@ pub async fn submit_batch(
     State(state): State<AppState>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<BatchResponse>, ApiError> {
-    let value = parse_json(&body_bytes(body)?)?;
-    let req: BatchRequest = serde_json::from_value(value).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            codes::TX_MALFORMED,
-            format!("expected {{\"transactions\": [...]}}: {e}"),
-        )
-    })?;
+    let bytes = body_bytes(body)?;
+    // Each item is kept as its text, syntax checked, and parsed on its own:
+    // a bad item is that item's error, not the batch's.
+    let req: RawBatch = match serde_json::from_slice(&bytes) {
+        Ok(req) => req,
+        Err(e) => {
+            // A body that is not JSON at all is told so first.
+            parse_json::<serde::de::IgnoredAny>(&bytes)?;
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                codes::TX_MALFORMED,
+                format!("expected {{\"transactions\": [...]}}: {e}"),
+            ));
+        }
+    };
     let n = req.transactions.len();
     if n == 0 || n > limits::BATCH_TXS_MAX {
         return Err(ApiError::new(
@@ -162,20 +184,17 @@ pub async fn submit_batch(
             ),
         ));
     }
-    let mut parsed: Vec<Result<Envelope, TxError>> =
-        req.transactions.into_iter().map(envelope_from).collect();
-    let good: Vec<Envelope> = parsed
-        .iter_mut()
-        .filter_map(|r| match r {
-            Ok(e) => Some(e.clone()),
-            Err(_) => None,
-        })
+    let mut good = Vec::with_capacity(n);
+    let parsed: Vec<Result<(), TxError>> = req
+        .transactions
+        .into_iter()
+        .map(|raw| envelope_from(raw).map(|e| good.push(e)))
         .collect();
     let mut admitted = submit_blocking(&state, good).await?.into_iter();
     let results: Vec<BatchItem> = parsed
         .into_iter()
         .map(|r| {
-            let r = r.and_then(|_| admitted.next().expect("one result per admitted envelope"));
+            let r = r.and_then(|()| admitted.next().expect("one result per admitted envelope"));
             match r {
                 Ok(id) => BatchItem {
                     tx_id: Some(id.to_hex()),
@@ -369,6 +388,16 @@ pub async fn get_nonce(
     )
 }
 
+/// The data of a `block` event, written straight from the block.
+#[derive(Serialize)]
+struct BlockEventData<'a> {
+    hash: Hash32,
+    height: u64,
+    outcomes: &'a [publica_types::TxOutcome],
+    state_root: Hash32,
+    tx_count: u64,
+}
+
 /// Server-sent events: one `block` event per committed block.
 #[utoipa::path(get, path = "/v1/events", tag = "chain",
     responses((status = 200, description = "text/event-stream of `block` events `{height, hash, state_root, tx_count, outcomes}`", content_type = "text/event-stream", body = String)))]
@@ -379,13 +408,13 @@ pub async fn events(
         Ok(match item {
             Ok(block) => SseEvent::default()
                 .event("block")
-                .json_data(json!({
-                    "height": block.header.height,
-                    "hash": publica_runtime::block_hash(&block.header),
-                    "state_root": block.header.state_root,
-                    "tx_count": block.header.tx_count,
-                    "outcomes": block.outcomes,
-                }))
+                .json_data(BlockEventData {
+                    hash: publica_runtime::block_hash(&block.header),
+                    height: block.header.height,
+                    outcomes: &block.outcomes,
+                    state_root: block.header.state_root,
+                    tx_count: block.header.tx_count,
+                })
                 .unwrap_or_else(|_| SseEvent::default().event("error")),
             Err(BroadcastStreamRecvError::Lagged(n)) => SseEvent::default()
                 .event("lagged")

@@ -1,12 +1,10 @@
 //! The measured run.
 
 use crate::report::{Latency, Reference, Report};
-use crate::setup::{self, Http};
+use crate::setup::{self, Batch, Http};
 use anyhow::{anyhow, Context, Result};
 use futures_util::StreamExt;
 use publica_crypto::Keypair;
-use publica_types::Envelope;
-use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -66,6 +64,19 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize] as f64 / 1000.0
 }
 
+/// A `block` event, as far as the bench reads it.
+#[derive(serde::Deserialize)]
+struct BlockEvent<'a> {
+    #[serde(borrow)]
+    outcomes: Vec<OutcomeSeen<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct OutcomeSeen<'a> {
+    tx_id: &'a str,
+    status: &'a str,
+}
+
 /// Follows committed blocks over server-sent events.
 async fn follow(
     http: Http,
@@ -79,15 +90,23 @@ async fn follow(
         .send()
         .await?;
     let mut stream = resp.bytes_stream();
-    let mut buf = String::new();
+    let mut buf: Vec<u8> = Vec::new();
+    // Bytes of `buf` already searched for an event's end.
+    let mut searched: usize = 0;
     while let Some(chunk) = stream.next().await {
-        buf.push_str(&String::from_utf8_lossy(&chunk?));
-        while let Some(end) = buf.find("\n\n") {
-            let event: String = buf.drain(..end + 2).collect();
+        buf.extend_from_slice(&chunk?);
+        while let Some(end) = buf[searched.saturating_sub(1)..]
+            .windows(2)
+            .position(|w| w == b"\n\n")
+            .map(|p| p + searched.saturating_sub(1))
+        {
+            let rest = buf.split_off(end + 2);
+            let event = String::from_utf8_lossy(&std::mem::replace(&mut buf, rest)).into_owned();
+            searched = 0;
             let Some(data) = event.lines().find_map(|l| l.strip_prefix("data:")) else {
                 continue;
             };
-            let Ok(v) = serde_json::from_str::<Value>(data.trim()) else {
+            let Ok(block) = serde_json::from_str::<BlockEvent>(data.trim()) else {
                 continue;
             };
             let now = Instant::now();
@@ -95,14 +114,13 @@ async fn follow(
                 continue;
             }
             shared.blocks.fetch_add(1, Ordering::Relaxed);
-            let outcomes = v["outcomes"].as_array().cloned().unwrap_or_default();
             let mut at = shared.submitted_at.lock().expect("lock");
-            let mut lat = Vec::with_capacity(outcomes.len());
-            for o in &outcomes {
-                if let Some(t) = o["tx_id"].as_str().and_then(|id| at.remove(id)) {
+            let mut lat = Vec::with_capacity(block.outcomes.len());
+            for o in &block.outcomes {
+                if let Some(t) = at.remove(o.tx_id) {
                     lat.push(now.duration_since(t).as_micros() as u64);
                     shared.committed.fetch_add(1, Ordering::Relaxed);
-                    if o["status"] != "ok" {
+                    if o.status != "ok" {
                         shared.failed.fetch_add(1, Ordering::Relaxed);
                     }
                 }
@@ -110,26 +128,25 @@ async fn follow(
             drop(at);
             shared.latencies_us.lock().expect("lock").extend(lat);
         }
+        searched = buf.len();
     }
     Ok(())
 }
 
 async fn submitter(
     http: Http,
-    queue: Vec<Envelope>,
-    batch: usize,
+    queue: Vec<Batch>,
     pace: Pace,
     until: Instant,
     shared: Arc<Shared>,
 ) -> Result<()> {
-    let ids: Vec<String> = queue
-        .iter()
-        .map(|e| {
-            publica_crypto::tx_id(&e.signer, &e.body.signing_bytes().expect("canonical")).to_hex()
-        })
-        .collect();
     let mut next = Instant::now();
-    for (chunk, chunk_ids) in queue.chunks(batch).zip(ids.chunks(batch)) {
+    for Batch {
+        body,
+        ids: chunk_ids,
+    } in queue
+    {
+        let len = chunk_ids.len();
         if Instant::now() >= until {
             break;
         }
@@ -143,7 +160,7 @@ async fn submitter(
                 // committed transactions from `submitted_at`).
                 while max > 0 && Instant::now() < until && {
                     let n = shared.submitted_at.lock().expect("lock").len();
-                    n > 0 && n + chunk.len() > max
+                    n > 0 && n + len > max
                 } {
                     tokio::time::sleep(Duration::from_millis(1)).await;
                 }
@@ -155,16 +172,14 @@ async fn submitter(
         let sent = Instant::now();
         {
             let mut at = shared.submitted_at.lock().expect("lock");
-            for id in chunk_ids {
+            for id in &chunk_ids {
                 at.insert(id.clone(), sent);
             }
         }
-        let results = http.submit(chunk).await?;
-        shared
-            .submitted
-            .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        let results = http.submit_encoded(body).await?;
+        shared.submitted.fetch_add(len as u64, Ordering::Relaxed);
         let mut at = shared.submitted_at.lock().expect("lock");
-        for (r, id) in results.iter().zip(chunk_ids) {
+        for (r, id) in results.iter().zip(&chunk_ids) {
             if r.is_err() {
                 at.remove(id);
                 shared.rejected.fetch_add(1, Ordering::Relaxed);
@@ -242,8 +257,9 @@ pub async fn run(cfg: BenchConfig) -> Result<Report> {
     eprintln!("bench: pre-signing {count} transfers");
     let queues = tokio::task::spawn_blocking({
         let workers = cfg.concurrency;
+        let batch = cfg.batch;
         move || {
-            let q = setup::presign(&prepared, count, workers);
+            let q = setup::presign(&prepared, count, workers, batch);
             (q, prepared)
         }
     })
@@ -285,7 +301,6 @@ pub async fn run(cfg: BenchConfig) -> Result<Report> {
             tokio::spawn(submitter(
                 targets[k % targets.len()].clone(),
                 q,
-                cfg.batch,
                 pace,
                 until,
                 shared.clone(),

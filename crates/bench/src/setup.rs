@@ -7,6 +7,37 @@ use publica_types::{AccountId, Envelope, Expiry, TxBody};
 use serde_json::{json, Value};
 use std::time::Duration;
 
+/// A batch request's body, from its envelopes' JSON.
+pub fn batch_body(envelopes: impl IntoIterator<Item = Vec<u8>>) -> Vec<u8> {
+    let mut body = b"{\"transactions\":[".to_vec();
+    for (i, e) in envelopes.into_iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(&e);
+    }
+    body.extend_from_slice(b"]}");
+    body
+}
+
+/// What the node answers to a batch, as far as the bench reads it.
+#[derive(serde::Deserialize)]
+struct BatchResults {
+    results: Vec<ItemResult>,
+}
+
+#[derive(serde::Deserialize)]
+struct ItemResult {
+    tx_id: Option<String>,
+    error: Option<ItemError>,
+}
+
+#[derive(serde::Deserialize)]
+struct ItemError {
+    code: String,
+    message: String,
+}
+
 /// Money each bench account starts with (minor units).
 pub const FUNDING: u64 = 1_000_000_000;
 
@@ -43,32 +74,42 @@ impl Http {
         Ok(v)
     }
 
-    /// Posts a batch; returns one `Some(tx_id)` or `None` (rejected) per item.
+    /// Posts a batch; returns one `Ok(tx_id)` or `Err(reason)` per item.
     pub async fn submit(&self, envs: &[Envelope]) -> Result<Vec<Result<String, String>>> {
+        self.submit_encoded(batch_body(
+            envs.iter()
+                .map(|e| serde_json::to_vec(e).expect("envelopes encode")),
+        ))
+        .await
+    }
+
+    /// Posts a batch body made by [`batch_body`].
+    pub async fn submit_encoded(&self, body: Vec<u8>) -> Result<Vec<Result<String, String>>> {
         let r = self
             .http
             .post(format!("{}/v1/transactions/batch", self.base))
-            .json(&json!({ "transactions": envs }))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body)
             .send()
             .await
             .context("posting a batch")?;
         let status = r.status();
-        let v: Value = r.json().await?;
+        let bytes = r.bytes().await?;
         if !status.is_success() {
-            bail!("batch refused: {status} {v}");
+            bail!(
+                "batch refused: {status} {}",
+                String::from_utf8_lossy(&bytes)
+            );
         }
-        Ok(v["results"]
-            .as_array()
-            .ok_or_else(|| anyhow!("no results"))?
-            .iter()
-            .map(|i| match i["tx_id"].as_str() {
-                Some(id) => Ok(id.to_string()),
+        let v: BatchResults =
+            serde_json::from_slice(&bytes).context("reading a batch's results")?;
+        Ok(v.results
+            .into_iter()
+            .map(|i| match (i.tx_id, i.error) {
+                (Some(id), _) => Ok(id),
                 // The node's reason, e.g. `mempool.full: the mempool is full`.
-                None => Err(format!(
-                    "{}: {}",
-                    i["error"]["code"].as_str().unwrap_or("?"),
-                    i["error"]["message"].as_str().unwrap_or("no reason given")
-                )),
+                (None, Some(e)) => Err(format!("{}: {}", e.code, e.message)),
+                (None, None) => Err("?: no reason given".into()),
             })
             .collect())
     }
@@ -236,10 +277,18 @@ pub async fn prepare(http: &Http, admin: &Keypair, agency: &str, n: usize) -> Re
     })
 }
 
+/// Pre-signed transfers, ready to post: a batch request's body and the
+/// ids of its transactions, in order.
+pub struct Batch {
+    pub body: Vec<u8>,
+    pub ids: Vec<String>,
+}
+
 /// Pre-signs `count` transfers, account `i` paying account `i + 1`, split
 /// into `workers` queues that each own whole accounts (so every account's
-/// nonces arrive in order).
-pub fn presign(p: &Prepared, count: usize, workers: usize) -> Vec<Vec<Envelope>> {
+/// nonces arrive in order), and encodes them into batches of `batch`: the
+/// clock then times the node, not the bench's encoding.
+pub fn presign(p: &Prepared, count: usize, workers: usize, batch: usize) -> Vec<Vec<Batch>> {
     let n = p.keys.len();
     let threads = std::thread::available_parallelism()
         .map(|t| t.get())
@@ -247,7 +296,8 @@ pub fn presign(p: &Prepared, count: usize, workers: usize) -> Vec<Vec<Envelope>>
         .max(1);
     let jobs: Vec<usize> = (0..count).collect();
     let per = jobs.len().div_ceil(threads).max(1);
-    let mut signed: Vec<(usize, Envelope)> = std::thread::scope(|s| {
+    // Each transfer as (its id, its JSON).
+    let mut signed: Vec<(usize, String, Vec<u8>)> = std::thread::scope(|s| {
         let handles: Vec<_> = jobs
             .chunks(per)
             .map(|chunk| {
@@ -259,7 +309,12 @@ pub fn presign(p: &Prepared, count: usize, workers: usize) -> Vec<Vec<Envelope>>
                             // Nonce 1 opened the account.
                             let nonce = 2 + (k / n) as u64;
                             let args = json!({"from": p.account_ids[i], "to": p.account_ids[(i + 1) % n], "amount": "1"});
-                            (k, sign(&p.keys[i], p.keys[i].account(), &p.chain, nonce, "money", "transfer", args))
+                            let env = sign(&p.keys[i], p.keys[i].account(), &p.chain, nonce, "money", "transfer", args);
+                            let id = publica_crypto::tx_id(
+                                &env.signer,
+                                &env.body.signing_bytes().expect("bench bodies are canonical"),
+                            );
+                            (k, id.to_hex(), serde_json::to_vec(&env).expect("envelopes encode"))
                         })
                         .collect::<Vec<_>>()
                 })
@@ -270,10 +325,25 @@ pub fn presign(p: &Prepared, count: usize, workers: usize) -> Vec<Vec<Envelope>>
             .flat_map(|h| h.join().expect("signer thread"))
             .collect()
     });
-    signed.sort_by_key(|(k, _)| *k);
-    let mut queues: Vec<Vec<Envelope>> = vec![Vec::new(); workers];
-    for (k, env) in signed {
-        queues[(k % n) % workers].push(env);
+    signed.sort_by_key(|(k, _, _)| *k);
+    let mut queues: Vec<Vec<(String, Vec<u8>)>> = (0..workers).map(|_| Vec::new()).collect();
+    for (k, id, json) in signed {
+        queues[(k % n) % workers].push((id, json));
     }
     queues
+        .into_iter()
+        .map(|q| {
+            let mut batches = Vec::with_capacity(q.len().div_ceil(batch.max(1)));
+            let mut items = q.into_iter().peekable();
+            while items.peek().is_some() {
+                let (ids, jsons): (Vec<String>, Vec<Vec<u8>>) =
+                    items.by_ref().take(batch.max(1)).unzip();
+                batches.push(Batch {
+                    body: batch_body(jsons),
+                    ids,
+                });
+            }
+            batches
+        })
+        .collect()
 }

@@ -569,6 +569,37 @@ fn bad_input_is_rejected_with_codes_and_never_reaches_a_block() {
         400,
         "request.malformed_json",
     );
+    expect_err(
+        "batch without its transactions member",
+        post(&batch_url, &json!({ "txs": [good] })),
+        400,
+        "tx.malformed",
+    );
+    // The 60 KiB limit is on an item's compact JSON: one sent with spaces
+    // that take it over is measured without them; one over it compact is
+    // refused on its own, and the rest of the batch goes on.
+    let kp3 = Keypair::generate();
+    let roomy_env = system_tx(&kp3, 1, "register_account", json!({}));
+    let roomy = serde_json::to_string(&roomy_env)
+        .unwrap()
+        .replace(',', &format!(",{}", " ".repeat(16 * 1024)));
+    assert!(roomy.len() > 60 * 1024);
+    let huge = serde_json::to_string(&system_tx(
+        &kp3,
+        2,
+        "set_note",
+        json!({ "note": "x".repeat(60 * 1024) }),
+    ))
+    .unwrap();
+    let (s, v) = post_raw(
+        &batch_url,
+        format!("{{\"transactions\": [{roomy}, {huge}]}}").into_bytes(),
+    );
+    assert_eq!(s, 200, "{v}");
+    let roomy_id = v["results"][0]["tx_id"].as_str().unwrap_or_default();
+    assert_eq!(roomy_id, tx_id_of(&roomy_env), "{v}");
+    admitted.insert(roomy_id.to_string());
+    assert_eq!(v["results"][1]["error"]["code"], "tx.too_large", "{v}");
     // A batch mixing valid and invalid items: per-item results.
     let kp2 = Keypair::generate();
     let b_ok1 = system_tx(&kp2, 1, "register_account", json!({}));

@@ -176,6 +176,12 @@ impl Consensus for DevSequencer {
                     let full = pending.len() >= self.block_txs_max
                         || BLOCK_TX_BYTES_MAX - pending_bytes < TX_BYTES_MAX;
                     if stopping || full || Instant::now() >= cut_at {
+                        // The next interval runs from this cut, not from the
+                        // end of this block's commit: a block that takes
+                        // longer than the interval to commit is followed by
+                        // the next at once, so waiting transactions are not
+                        // held for a commit and an interval in turn.
+                        cut_at = Instant::now() + interval;
                         if !pending.is_empty() || (!stopping && sink.wants_block(now_ms())) {
                             pending_bytes = 0;
                             let batch = OrderedBatch {
@@ -187,7 +193,6 @@ impl Consensus for DevSequencer {
                                 std::process::abort();
                             }
                         }
-                        cut_at = Instant::now() + interval;
                     }
                     if stopping {
                         break;

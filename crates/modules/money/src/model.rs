@@ -21,7 +21,7 @@ impl Serialize for Balance {
 
 impl<'de> Deserialize<'de> for Balance {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         s.parse().map(Balance).map_err(serde::de::Error::custom)
     }
 }
