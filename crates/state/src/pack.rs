@@ -18,47 +18,58 @@ const RUN_MIN: usize = 32;
 const RUN_MAX: usize = 510;
 const DIGITS: &[u8; 16] = b"0123456789abcdef";
 
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        _ => None,
+/// Each byte's hex value, or `NOT_HEX`.
+const NOT_HEX: u8 = 0xFF;
+const HEX_VALUE: [u8; 256] = {
+    let mut t = [NOT_HEX; 256];
+    let mut i = 0;
+    while i < 16 {
+        t[DIGITS[i] as usize] = i as u8;
+        i += 1;
     }
-}
+    t
+};
 
 /// Appends `plain`, packed, to `out`.
 pub(crate) fn pack(plain: &[u8], out: &mut Vec<u8>) {
+    out.reserve(plain.len());
     let mut i = 0;
     while i < plain.len() {
-        let b = plain[i];
-        if hex_value(b).is_some() {
-            let run = plain[i..]
-                .iter()
-                .take(RUN_MAX)
-                .take_while(|c| hex_value(**c).is_some())
-                .count();
-            if run >= RUN_MIN {
-                let n = run / 2;
-                out.push(ESC);
-                out.push(n as u8);
-                for pair in plain[i..i + 2 * n].chunks_exact(2) {
-                    let hi = hex_value(pair[0]).expect("a hex digit");
-                    let lo = hex_value(pair[1]).expect("a hex digit");
-                    out.push(hi << 4 | lo);
-                }
-                i += 2 * n;
-                continue;
-            }
+        // Bytes that are neither hex digits nor the escape go as they are.
+        let copy = plain[i..]
+            .iter()
+            .take_while(|&&c| HEX_VALUE[usize::from(c)] == NOT_HEX && c != ESC)
+            .count();
+        out.extend_from_slice(&plain[i..i + copy]);
+        i += copy;
+        let Some(&b) = plain.get(i) else {
+            break;
+        };
+        if b == ESC {
+            out.extend_from_slice(&[ESC, 0]);
+            i += 1;
+            continue;
+        }
+        let run = plain[i..]
+            .iter()
+            .take(RUN_MAX)
+            .take_while(|&&c| HEX_VALUE[usize::from(c)] != NOT_HEX)
+            .count();
+        if run < RUN_MIN {
             // Not a long run: copy it as it is.
             out.extend_from_slice(&plain[i..i + run]);
             i += run;
             continue;
         }
-        out.push(b);
-        if b == ESC {
-            out.push(0);
-        }
-        i += 1;
+        let n = run / 2;
+        out.push(ESC);
+        out.push(n as u8);
+        out.extend(
+            plain[i..i + 2 * n]
+                .chunks_exact(2)
+                .map(|pair| HEX_VALUE[usize::from(pair[0])] << 4 | HEX_VALUE[usize::from(pair[1])]),
+        );
+        i += 2 * n;
     }
 }
 
@@ -66,19 +77,21 @@ pub(crate) fn pack(plain: &[u8], out: &mut Vec<u8>) {
 fn unpack_into(packed: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
     while i < packed.len() {
-        let b = packed[i];
-        if b != ESC {
-            out.push(b);
-            i += 1;
-            continue;
+        let plain = packed[i..]
+            .iter()
+            .position(|&b| b == ESC)
+            .unwrap_or(packed.len() - i);
+        out.extend_from_slice(&packed[i..i + plain]);
+        i += plain;
+        if i == packed.len() {
+            break;
         }
         let n = packed[i + 1] as usize;
         if n == 0 {
             out.push(ESC);
         } else {
             for &p in &packed[i + 2..i + 2 + n] {
-                out.push(DIGITS[(p >> 4) as usize]);
-                out.push(DIGITS[(p & 15) as usize]);
+                out.extend_from_slice(&[DIGITS[(p >> 4) as usize], DIGITS[(p & 15) as usize]]);
             }
         }
         i += 2 + n;
