@@ -99,6 +99,9 @@ fn write_string(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     let mut from = 0;
     for (i, &b) in bytes.iter().enumerate() {
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
+        }
         let short: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",

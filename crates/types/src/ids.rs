@@ -12,13 +12,38 @@ pub struct HexError {
     pub expected_bytes: usize,
 }
 
+/// Each byte's value as a lowercase hex digit, or `NOT_HEX`.
+const NOT_HEX: u8 = 0xFF;
+const LOWER_HEX: [u8; 256] = {
+    let mut t = [NOT_HEX; 256];
+    let digits = b"0123456789abcdef";
+    let mut i = 0;
+    while i < 16 {
+        t[digits[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
 fn parse_hex<const N: usize>(s: &str) -> Result<[u8; N], HexError> {
     let err = HexError { expected_bytes: N };
-    if s.len() != N * 2 || s.bytes().any(|b| b.is_ascii_uppercase()) {
+    if s.len() != N * 2 {
         return Err(err);
     }
     let mut out = [0u8; N];
-    hex::decode_to_slice(s, &mut out).map_err(|_| err)?;
+    let mut bad = 0u8;
+    for (o, pair) in out.iter_mut().zip(s.as_bytes().chunks_exact(2)) {
+        let (hi, lo) = (
+            LOWER_HEX[usize::from(pair[0])],
+            LOWER_HEX[usize::from(pair[1])],
+        );
+        // NOT_HEX has its high bit set; digits never do.
+        bad |= hi | lo;
+        *o = hi << 4 | lo;
+    }
+    if bad & 0x80 != 0 {
+        return Err(err);
+    }
     Ok(out)
 }
 
@@ -114,5 +139,21 @@ mod tests {
         assert!(s.to_uppercase().parse::<Hash32>().is_err());
         assert!(s[2..].parse::<Hash32>().is_err());
         assert!("zz".repeat(32).parse::<Hash32>().is_err());
+    }
+
+    proptest::proptest! {
+        /// The table decoder takes exactly the lowercase hex that the
+        /// `hex` crate decodes, to the same bytes.
+        #[test]
+        fn parses_exactly_lowercase_hex(
+            s in "[0-9a-fA-Fgz\\u{e9}\\u{ff10}]{0,6}",
+        ) {
+            let lower = s.bytes().all(|b| !b.is_ascii_uppercase());
+            let expected = hex::decode(&s)
+                .ok()
+                .filter(|b| lower && b.len() == 2)
+                .map(|b| [b[0], b[1]]);
+            proptest::prop_assert_eq!(parse_hex::<2>(&s).ok(), expected);
+        }
     }
 }
