@@ -804,6 +804,60 @@ mod tests {
         }
     }
 
+    /// The ledger's own records declare their fields in canonical order:
+    /// serde_json's plain output of them is already canonical.
+    #[test]
+    fn ledger_records_are_declared_in_canonical_order() {
+        use crate::block::{BlockHeader, Event, TxOutcome, TxStatus};
+        use crate::ids::{AccountId, Hash32, SignatureBytes};
+        use crate::tx::{Envelope, Expiry, TxBody};
+        let body = TxBody::new(
+            "publica-dev",
+            7,
+            Expiry::Height(9),
+            "money",
+            "transfer",
+            json!({"to": "b", "from": "a", "amount": "1"}),
+        );
+        let env = Envelope {
+            body,
+            signer: AccountId([1; 32]),
+            signature: SignatureBytes([2; 64]),
+        };
+        let outcome = TxOutcome {
+            tx_id: Hash32([3; 32]),
+            status: TxStatus::Failed,
+            error: Some(crate::TxError::new("money.x", "no")),
+            events: vec![Event {
+                module: "money".into(),
+                kind: "transfer".into(),
+                data: json!({"z": 1, "a": [true]}),
+            }],
+        };
+        let header = BlockHeader {
+            chain_id: "publica-dev".into(),
+            height: 1,
+            parent_hash: Hash32::ZERO,
+            time_ms: 2,
+            tx_count: 1,
+            tx_root: Hash32([4; 32]),
+            results_root: Hash32([5; 32]),
+            state_root: Hash32([6; 32]),
+            log_size: 1,
+            log_root: Hash32([7; 32]),
+        };
+        for (plain, canonical) in [
+            (serde_json::to_vec(&env), canonicalize(&env)),
+            (serde_json::to_vec(&outcome), canonicalize(&outcome)),
+            (serde_json::to_vec(&header), canonicalize(&header)),
+        ] {
+            assert_eq!(
+                String::from_utf8(plain.unwrap()).unwrap(),
+                String::from_utf8(canonical.unwrap()).unwrap()
+            );
+        }
+    }
+
     proptest! {
         #[test]
         fn values_are_written_as_defined(v in any_json()) {

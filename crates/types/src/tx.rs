@@ -36,41 +36,50 @@ impl Expiry {
 }
 
 /// One module call: which module, which method, and its arguments.
+///
+/// Fields are declared in canonical (JCS) order, so canonical JSON is
+/// written without reordering them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Call {
-    /// Module name, e.g. `system`.
-    pub module: String,
-    /// Method name, e.g. `set_note`.
-    pub method: String,
     /// Arguments; each method documents its own schema.
     pub args: Value,
+    /// Method name, e.g. `set_note`.
+    pub method: String,
+    /// Module name, e.g. `system`.
+    pub module: String,
 }
 
 /// What the signer signs.
+///
+/// Fields are declared in canonical (JCS) order, so canonical JSON is
+/// written without reordering them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TxBody {
-    /// The chain this transaction is for; guards against cross-chain replay.
-    pub chain_id: String,
-    /// The signer's nonce: the first is 1, each next one exactly one more.
-    pub nonce: u64,
-    /// When the transaction expires.
-    pub expiry: Expiry,
     /// The module call.
     pub call: Call,
+    /// The chain this transaction is for; guards against cross-chain replay.
+    pub chain_id: String,
+    /// When the transaction expires.
+    pub expiry: Expiry,
+    /// The signer's nonce: the first is 1, each next one exactly one more.
+    pub nonce: u64,
 }
 
 /// A signed transaction as submitted, stored in blocks and served back.
+///
+/// Fields are declared in canonical (JCS) order, so canonical JSON is
+/// written without reordering them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Envelope {
     /// What was signed.
     pub body: TxBody,
-    /// The signer's account (its Ed25519 public key).
-    pub signer: AccountId,
     /// Ed25519 signature over [`TxBody::signing_bytes`].
     pub signature: SignatureBytes,
+    /// The signer's account (its Ed25519 public key).
+    pub signer: AccountId,
 }
 
 fn is_name(s: &str) -> bool {
