@@ -11,9 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::stream::Stream;
 use publica_node::TxLookup;
-use publica_types::{
-    codes, limits, tx::classify_serde_error, AccountId, Envelope, Hash32, TxError,
-};
+use publica_types::{codes, limits, tx::parse_envelope_text, AccountId, Envelope, Hash32, TxError};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
@@ -65,7 +63,7 @@ fn envelope_from(raw: &RawValue) -> Result<Envelope, TxError> {
             format!("a transaction is at most {} bytes", limits::TX_BYTES_MAX),
         ));
     }
-    serde_json::from_str::<Envelope>(text).map_err(classify_serde_error)
+    parse_envelope_text(text)
 }
 
 async fn submit_blocking(

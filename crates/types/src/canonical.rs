@@ -136,6 +136,25 @@ fn utf16_order(a: &str, b: &str) -> std::cmp::Ordering {
     a.encode_utf16().cmp(b.encode_utf16())
 }
 
+/// Integer methods of [`Jcs`]: each widens its value for one writer.
+macro_rules! integers {
+    ($write:ident as $wide:ty: $($method:ident $t:ty),*) => {$(
+        fn $method(self, v: $t) -> Result<(), CanonicalError> {
+            $write(<$wide>::from(v), self.out)
+        }
+    )*};
+}
+
+/// Integer methods of [`KeyName`]: an integer key names its member by its
+/// decimal text.
+macro_rules! names {
+    ($($method:ident $t:ty),*) => {$(
+        fn $method(self, v: $t) -> Result<String, CanonicalError> {
+            Ok(v.to_string())
+        }
+    )*};
+}
+
 /// The serializer: writes canonical JSON into `out` as the value is walked.
 struct Jcs<'a> {
     out: &'a mut Vec<u8>,
@@ -247,36 +266,14 @@ impl<'a> serde::Serializer for Jcs<'a> {
             .extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<(), CanonicalError> {
-        write_i64(v.into(), self.out)
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), CanonicalError> {
-        write_i64(v.into(), self.out)
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), CanonicalError> {
-        write_i64(v.into(), self.out)
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), CanonicalError> {
-        write_i64(v, self.out)
-    }
+    integers!(write_i64 as i64: serialize_i8 i8, serialize_i16 i16, serialize_i32 i32, serialize_i64 i64);
     fn serialize_i128(self, v: i128) -> Result<(), CanonicalError> {
         match i64::try_from(v) {
             Ok(i) => write_i64(i, self.out),
             Err(_) => Err(CanonicalError::UnsafeNumber(v.to_string())),
         }
     }
-    fn serialize_u8(self, v: u8) -> Result<(), CanonicalError> {
-        write_u64(v.into(), self.out)
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), CanonicalError> {
-        write_u64(v.into(), self.out)
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), CanonicalError> {
-        write_u64(v.into(), self.out)
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), CanonicalError> {
-        write_u64(v, self.out)
-    }
+    integers!(write_u64 as u64: serialize_u8 u8, serialize_u16 u16, serialize_u32 u32, serialize_u64 u64);
     fn serialize_u128(self, v: u128) -> Result<(), CanonicalError> {
         match u64::try_from(v) {
             Ok(u) => write_u64(u, self.out),
@@ -521,36 +518,10 @@ impl serde::Serializer for KeyName {
     fn serialize_bool(self, v: bool) -> Result<String, CanonicalError> {
         Ok(v.to_string())
     }
-    fn serialize_i8(self, v: i8) -> Result<String, CanonicalError> {
-        Ok(v.to_string())
-    }
-    fn serialize_i16(self, v: i16) -> Result<String, CanonicalError> {
-        Ok(v.to_string())
-    }
-    fn serialize_i32(self, v: i32) -> Result<String, CanonicalError> {
-        Ok(v.to_string())
-    }
-    fn serialize_i64(self, v: i64) -> Result<String, CanonicalError> {
-        Ok(v.to_string())
-    }
-    fn serialize_i128(self, v: i128) -> Result<String, CanonicalError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u8(self, v: u8) -> Result<String, CanonicalError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u16(self, v: u16) -> Result<String, CanonicalError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u32(self, v: u32) -> Result<String, CanonicalError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u64(self, v: u64) -> Result<String, CanonicalError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u128(self, v: u128) -> Result<String, CanonicalError> {
-        Ok(v.to_string())
-    }
+    names!(
+        serialize_i8 i8, serialize_i16 i16, serialize_i32 i32, serialize_i64 i64, serialize_i128 i128,
+        serialize_u8 u8, serialize_u16 u16, serialize_u32 u32, serialize_u64 u64, serialize_u128 u128
+    );
     fn serialize_f32(self, _v: f32) -> Result<String, CanonicalError> {
         Err(not_a_name())
     }

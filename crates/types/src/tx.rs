@@ -171,6 +171,12 @@ pub fn parse_envelope(value: Value) -> Result<Envelope, TxError> {
     serde_json::from_value::<Envelope>(value).map_err(classify_serde_error)
 }
 
+/// Parses an envelope from its JSON text, with the codes of
+/// [`parse_envelope`].
+pub fn parse_envelope_text(text: &str) -> Result<Envelope, TxError> {
+    serde_json::from_str::<Envelope>(text).map_err(classify_serde_error)
+}
+
 /// Maps a serde error on an envelope to a stable code.
 pub fn classify_serde_error(e: serde_json::Error) -> TxError {
     let msg = e.to_string();
@@ -224,6 +230,25 @@ mod tests {
         let mut e = envelope(body());
         e["signer"] = json!("abc");
         assert_eq!(parse_envelope(e).unwrap_err().code, codes::TX_MALFORMED);
+        // From text, the same verdicts and codes.
+        let text = envelope(body()).to_string();
+        assert_eq!(parse_envelope_text(&text).unwrap(), env);
+        let mut b = body();
+        b["extra"] = json!(1);
+        assert_eq!(
+            parse_envelope_text(&envelope(b).to_string())
+                .unwrap_err()
+                .code,
+            codes::TX_UNKNOWN_FIELD
+        );
+        let mut b = body();
+        b["nonce"] = json!(1.5);
+        assert_eq!(
+            parse_envelope_text(&envelope(b).to_string())
+                .unwrap_err()
+                .code,
+            codes::TX_MALFORMED
+        );
     }
 
     #[test]
