@@ -466,35 +466,25 @@ impl Obj<'_> {
     }
 }
 
-impl serde::ser::SerializeStruct for Obj<'_> {
-    type Ok = ();
-    type Error = CanonicalError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), CanonicalError> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<(), CanonicalError> {
-        self.finish()
-    }
+macro_rules! struct_like {
+    ($($trait:ident),*) => {$(
+        impl serde::ser::$trait for Obj<'_> {
+            type Ok = ();
+            type Error = CanonicalError;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), CanonicalError> {
+                self.field(key, value)
+            }
+            fn end(self) -> Result<(), CanonicalError> {
+                self.finish()
+            }
+        }
+    )*};
 }
-
-impl serde::ser::SerializeStructVariant for Obj<'_> {
-    type Ok = ();
-    type Error = CanonicalError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), CanonicalError> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<(), CanonicalError> {
-        self.finish()
-    }
-}
+struct_like!(SerializeStruct, SerializeStructVariant);
 
 /// Turns a map key into a member name, as serde_json does: strings, and
 /// integers, booleans and unit variants by their text; nothing else.
