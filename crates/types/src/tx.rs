@@ -209,46 +209,40 @@ mod tests {
     fn parses_and_classifies_errors() {
         let env = parse_envelope(envelope(body())).unwrap();
         assert_eq!(env.body.expiry, Expiry::Height(100));
-        let mut b = body();
-        b["extra"] = json!(1);
         assert_eq!(
-            parse_envelope(envelope(b)).unwrap_err().code,
-            codes::TX_UNKNOWN_FIELD
+            parse_envelope_text(&envelope(body()).to_string()).unwrap(),
+            env
         );
-        let mut b = body();
-        b["nonce"] = json!("1");
-        assert_eq!(
-            parse_envelope(envelope(b)).unwrap_err().code,
-            codes::TX_MALFORMED
-        );
-        let mut b = body();
-        b["nonce"] = json!(1.5);
-        assert_eq!(
-            parse_envelope(envelope(b)).unwrap_err().code,
-            codes::TX_MALFORMED
-        );
-        let mut e = envelope(body());
-        e["signer"] = json!("abc");
-        assert_eq!(parse_envelope(e).unwrap_err().code, codes::TX_MALFORMED);
-        // From text, the same verdicts and codes.
-        let text = envelope(body()).to_string();
-        assert_eq!(parse_envelope_text(&text).unwrap(), env);
-        let mut b = body();
-        b["extra"] = json!(1);
-        assert_eq!(
-            parse_envelope_text(&envelope(b).to_string())
-                .unwrap_err()
-                .code,
-            codes::TX_UNKNOWN_FIELD
-        );
-        let mut b = body();
-        b["nonce"] = json!(1.5);
-        assert_eq!(
-            parse_envelope_text(&envelope(b).to_string())
-                .unwrap_err()
-                .code,
-            codes::TX_MALFORMED
-        );
+        let with_body = |field: &str, v: Value| {
+            let mut b = body();
+            b[field] = v;
+            envelope(b)
+        };
+        let mut bad_signer = envelope(body());
+        bad_signer["signer"] = json!("abc");
+        for (what, e, code) in [
+            (
+                "an unknown field",
+                with_body("extra", json!(1)),
+                codes::TX_UNKNOWN_FIELD,
+            ),
+            (
+                "a nonce as a string",
+                with_body("nonce", json!("1")),
+                codes::TX_MALFORMED,
+            ),
+            (
+                "a float nonce",
+                with_body("nonce", json!(1.5)),
+                codes::TX_MALFORMED,
+            ),
+            ("a signer that is not hex", bad_signer, codes::TX_MALFORMED),
+        ] {
+            // From a value and from text, the same verdict and code.
+            let text = e.to_string();
+            assert_eq!(parse_envelope(e).unwrap_err().code, code, "{what}");
+            assert_eq!(parse_envelope_text(&text).unwrap_err().code, code, "{what}");
+        }
     }
 
     #[test]
