@@ -9,6 +9,7 @@
 //! with the blocks, and each entry names the transaction whose receipt
 //! proves it.
 
+use publica_runtime::IndexEntry;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -110,27 +111,20 @@ impl EventIndex {
 
     /// Writes one block's entries (from `Runtime::index_block`), numbering
     /// each within its key; they become visible at [`Self::publish`].
-    pub(crate) fn add(&mut self, entries: Vec<(String, Value)>) -> std::io::Result<()> {
+    pub(crate) fn add(&mut self, entries: Vec<IndexEntry>) -> std::io::Result<()> {
         debug_assert!(self.staged.is_empty(), "one block at a time");
         if entries.is_empty() {
             return Ok(());
         }
         // Entries of this block so far, by key (staged until published).
         let mut in_block: HashMap<KeyDigest, u64> = HashMap::new();
-        let mut bytes = Vec::new();
-        for (key, entry) in entries {
-            let Value::Object(mut fields) = entry else {
-                continue;
-            };
-            let key = digest(&key);
+        for entry in entries {
+            let key = digest(&entry.key);
             let published = self.keys.get(&key).map_or(0, |o| o.as_slice().len() as u64);
             let count = in_block.entry(key).or_insert(0);
             let earlier = *count;
             *count += 1;
-            let n = published + earlier;
-            fields.insert("n".into(), n.into());
-            bytes.clear();
-            serde_json::to_writer(&mut bytes, &fields).map_err(std::io::Error::other)?;
+            let bytes = entry.into_object(published + earlier);
             let len = u32::try_from(bytes.len())
                 .ok()
                 .filter(|l| *l <= ENTRY_BYTES_MAX)
@@ -197,7 +191,18 @@ fn read_entry(file: &File, at: u64) -> std::io::Result<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use publica_runtime::IndexFiler;
     use serde_json::json;
+
+    /// Entries as the runtime files them (each gains `height` 1).
+    fn filed(entries: &[(&str, Value)]) -> Vec<IndexEntry> {
+        let mut out = Vec::new();
+        let mut filer = IndexFiler::new("money", 1, None, &mut out);
+        for (key, entry) in entries {
+            filer.file(key, entry);
+        }
+        out
+    }
 
     #[test]
     fn entries_are_numbered_per_key_and_paged_from_the_file() {
@@ -206,11 +211,11 @@ mod tests {
         let page = |ix: &EventIndex, key: &str, from: u64, limit: usize| {
             ix.page_at(key, from, limit).read().unwrap()
         };
-        ix.add(vec![
-            ("money/account/a".into(), json!({"amount": "1"})),
-            ("money/account/b".into(), json!({"amount": "2"})),
-            ("money/account/a".into(), json!({"amount": "3"})),
-        ])
+        ix.add(filed(&[
+            ("account/a", json!({"amount": "1"})),
+            ("account/b", json!({"amount": "2"})),
+            ("account/a", json!({"amount": "3"})),
+        ]))
         .unwrap();
         // Written, not visible until published (with the block).
         assert_eq!(ix.count("money/account/a"), 0);
@@ -218,7 +223,7 @@ mod tests {
         ix.publish();
         ix.add(vec![]).unwrap();
         ix.publish();
-        ix.add(vec![("money/account/a".into(), json!({"amount": "4"}))])
+        ix.add(filed(&[("account/a", json!({"amount": "4"}))]))
             .unwrap();
         ix.publish();
         assert_eq!(
@@ -229,13 +234,13 @@ mod tests {
         assert_eq!(
             page(&ix, "money/account/a", 1, 10),
             vec![
-                json!({"amount": "3", "n": 1}),
-                json!({"amount": "4", "n": 2})
+                json!({"amount": "3", "height": 1, "n": 1}),
+                json!({"amount": "4", "height": 1, "n": 2})
             ]
         );
         assert_eq!(
             page(&ix, "money/account/b", 0, 10),
-            vec![json!({"amount": "2", "n": 0})]
+            vec![json!({"amount": "2", "height": 1, "n": 0})]
         );
         assert_eq!(page(&ix, "money/account/a", 0, 1).len(), 1);
         assert_eq!(ix.page_at("money/account/a", 0, 1).count, 3);
@@ -244,15 +249,10 @@ mod tests {
         assert!(page(&ix, "nobody", 0, 10).is_empty());
         // A page located before more entries arrive still reads its own.
         let at = ix.page_at("money/account/b", 0, 10);
-        ix.add(vec![("money/account/b".into(), json!({"amount": "5"}))])
+        ix.add(filed(&[("account/b", json!({"amount": "5"}))]))
             .unwrap();
         ix.publish();
         assert_eq!(at.read().unwrap().len(), 1);
-        // Entries that are not objects are not filed.
-        ix.add(vec![("money/account/b".into(), json!("junk"))])
-            .unwrap();
-        ix.publish();
-        assert_eq!(ix.count("money/account/b"), 2);
         // A new index starts empty over the same file.
         let again = EventIndex::create(dir.path()).unwrap();
         assert_eq!(again.count("money/account/a"), 0);

@@ -9,6 +9,7 @@
 pub mod authz;
 pub mod block;
 pub mod context;
+pub mod index;
 pub mod module;
 pub mod nonce;
 pub mod receipt;
@@ -21,5 +22,6 @@ pub use block::{
     outcome_leaf, tx_leaf, BlockEnv,
 };
 pub use context::CallContext;
+pub use index::{Field, Fields, IndexEntry, IndexFiler};
 pub use module::{Authority, Module};
 pub use runtime::{BlockResult, ReplayError, Runtime};

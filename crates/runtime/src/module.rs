@@ -2,6 +2,7 @@
 
 use crate::authz::Role;
 use crate::context::CallContext;
+use crate::index::IndexFiler;
 use publica_types::TxError;
 use serde_json::Value;
 
@@ -50,16 +51,14 @@ pub trait Module: Send + Sync {
         None
     }
 
-    /// The entries one of this module's committed events files in the
-    /// node's event index, as `(key, entry)` pairs: e.g. a transfer files
-    /// one entry under each account it touched. The index lives beside
-    /// the state, not in it: it is derived from committed blocks (rebuilt
-    /// from them at start-up), costs no state and is under no root, while
-    /// each entry names the transaction whose receipt proves it. Keys are
-    /// the module's own; the runtime prefixes them with its name.
-    fn index_event(&self, _kind: &str, _data: &Value) -> Vec<(String, Value)> {
-        Vec::new()
-    }
+    /// Files what one of this module's committed events puts in the
+    /// node's event index, through `filer`: e.g. a transfer files one
+    /// entry under each account it touched. The index lives beside the
+    /// state, not in it: it is derived from committed blocks (rebuilt from
+    /// them at start-up), costs no state and is under no root, while each
+    /// entry names the transaction whose receipt proves it. Keys are the
+    /// module's own; the filer prefixes them with its name.
+    fn index_event(&self, _kind: &str, _data: &Value, _filer: &mut IndexFiler<'_>) {}
 }
 
 /// Parses a call's arguments into a typed struct (unknown fields rejected).

@@ -3,6 +3,7 @@
 use crate::authz::{agency_key, current_key, has_role};
 use crate::block::{assemble_block, assemble_header, block_hash, BlockEnv};
 use crate::context::{CallContext, Writes, LEDGER_ACCOUNT};
+use crate::index::{IndexEntry, IndexFiler};
 use crate::module::{Authority, Module};
 use crate::nonce::{committed_nonce, set_nonce};
 use crate::system::{account_key, System};
@@ -61,22 +62,18 @@ impl Runtime {
     /// start-of-block events, then each successful transaction's. Keys are
     /// `<module>/<module's key>`; each entry gains the block's `height`
     /// and, for a transaction's event, its `tx_id`.
-    pub fn index_block(&self, block: &Block) -> Vec<(String, serde_json::Value)> {
+    pub fn index_block(&self, block: &Block) -> Vec<IndexEntry> {
         let mut out = Vec::new();
         let height = block.header.height;
         let mut file = |tx: Option<&Hash32>, e: &publica_types::Event| {
-            let Some(m) = self.modules.get(e.module.as_str()) else {
+            let Some((name, m)) = self.modules.get_key_value(e.module.as_str()) else {
                 return;
             };
-            for (key, mut entry) in m.index_event(&e.kind, &e.data) {
-                if let Some(obj) = entry.as_object_mut() {
-                    obj.insert("height".into(), height.into());
-                    if let Some(tx) = tx {
-                        obj.insert("tx_id".into(), tx.to_hex().into());
-                    }
-                }
-                out.push((format!("{}/{key}", e.module), entry));
-            }
+            m.index_event(
+                &e.kind,
+                &e.data,
+                &mut IndexFiler::new(name, height, tx, &mut out),
+            );
         };
         for e in &block.ledger_events {
             file(None, e);

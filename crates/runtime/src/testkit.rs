@@ -128,10 +128,10 @@ impl TestChain {
     pub fn indexed(&self, key: &str) -> Vec<Value> {
         let mut out: Vec<Value> = Vec::new();
         for b in &self.blocks {
-            for (k, mut entry) in self.rt.index_block(b) {
-                if k == key {
-                    entry["n"] = out.len().into();
-                    out.push(entry);
+            for entry in self.rt.index_block(b) {
+                if entry.key == key {
+                    let n = out.len() as u64;
+                    out.push(serde_json::from_slice(&entry.into_object(n)).expect("JSON entries"));
                 }
             }
         }

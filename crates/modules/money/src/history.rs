@@ -8,7 +8,9 @@
 //! serves. The node adds `n` (the entry's place in that account's
 //! history), `height` and `tx_id` (whose receipt proves the event).
 
-use serde_json::{json, Value};
+use publica_runtime::index::Field::{Json as J, Str as S};
+use publica_runtime::index::{Field, Fields, IndexFiler};
+use serde_json::Value;
 
 /// The event-index key of an account's history (the runtime prefixes it
 /// with `money/`).
@@ -20,44 +22,64 @@ fn amount_is_zero(v: &Value) -> bool {
     v.as_str() == Some("0")
 }
 
-/// The history entries one `money` event files: `(index key, entry)`.
-pub fn entries(kind: &str, d: &Value) -> Vec<(String, Value)> {
-    let at = |field: &str| d.get(field).and_then(Value::as_str).map(history_key);
-    let mut out = Vec::new();
-    let mut file = |key: Option<String>, entry: Value| {
-        if let Some(k) = key {
-            out.push((k, entry));
+/// Files the history entries of one `money` event: one per account it
+/// touched, under [`history_key`], each written straight from the event.
+pub fn file_entries(kind: &str, d: &Value, filer: &mut IndexFiler<'_>) {
+    // Files `fields` under the account named by the event's `side`.
+    let mut file = |side: &str, fields: &[(&str, Field<'_>)]| {
+        if let Some(account) = d.get(side).and_then(Value::as_str) {
+            filer.file(&history_key(account), &Fields(fields));
         }
     };
+    let kind_is = |k| ("kind", S(k));
+    let out = ("direction", S("out"));
+    let into = ("direction", S("in"));
     match kind {
         "transfer" => {
-            let memo = d.get("memo_hash").cloned().unwrap_or(Value::Null);
-            file(
-                at("from"),
-                json!({"kind": "transfer", "direction": "out", "counterparty": d["to"], "amount": d["amount"], "reference": d["reference"], "memo_hash": memo}),
-            );
-            file(
-                at("to"),
-                json!({"kind": "transfer", "direction": "in", "counterparty": d["from"], "amount": d["amount"], "reference": d["reference"], "memo_hash": memo}),
-            );
+            let shared = |counterparty| {
+                [
+                    ("counterparty", J(&d[counterparty])),
+                    ("amount", J(&d["amount"])),
+                    ("reference", J(&d["reference"])),
+                    ("memo_hash", J(&d["memo_hash"])),
+                ]
+            };
+            let [c, a, r, m] = shared("to");
+            file("from", &[kind_is("transfer"), out, c, a, r, m]);
+            let [c, a, r, m] = shared("from");
+            file("to", &[kind_is("transfer"), into, c, a, r, m]);
         }
         "mint" => file(
-            at("to"),
-            json!({"kind": "mint", "direction": "in", "appropriation": d["appropriation"], "amount": d["amount"]}),
+            "to",
+            &[
+                kind_is("mint"),
+                into,
+                ("appropriation", J(&d["appropriation"])),
+                ("amount", J(&d["amount"])),
+            ],
         ),
-        "burn" => file(
-            at("from"),
-            json!({"kind": "burn", "direction": "out", "amount": d["amount"]}),
-        ),
+        "burn" => file("from", &[kind_is("burn"), out, ("amount", J(&d["amount"]))]),
         "pending_created" => file(
-            at("from"),
-            json!({"kind": "pending", "direction": "out", "pending": d["pending"], "counterparty": d["to"], "amount": d["amount"]}),
+            "from",
+            &[
+                kind_is("pending"),
+                out,
+                ("pending", J(&d["pending"])),
+                ("counterparty", J(&d["to"])),
+                ("amount", J(&d["amount"])),
+            ],
         ),
         "pending_posted" | "pending_voided" => {
             if !amount_is_zero(&d["posted"]) {
                 file(
-                    at("to"),
-                    json!({"kind": "post", "direction": "in", "pending": d["pending"], "counterparty": d["from"], "amount": d["posted"]}),
+                    "to",
+                    &[
+                        kind_is("post"),
+                        into,
+                        ("pending", J(&d["pending"])),
+                        ("counterparty", J(&d["from"])),
+                        ("amount", J(&d["posted"])),
+                    ],
                 );
             }
             let settled = if kind == "pending_posted" {
@@ -66,33 +88,209 @@ pub fn entries(kind: &str, d: &Value) -> Vec<(String, Value)> {
                 "void"
             };
             file(
-                at("from"),
-                json!({"kind": settled, "direction": "out", "pending": d["pending"], "amount": d["posted"], "returned": d["returned"]}),
+                "from",
+                &[
+                    kind_is(settled),
+                    out,
+                    ("pending", J(&d["pending"])),
+                    ("amount", J(&d["posted"])),
+                    ("returned", J(&d["returned"])),
+                ],
             );
         }
         "clawback" => {
             file(
-                at("from"),
-                json!({"kind": "clawback", "direction": "out", "counterparty": d["to"], "amount": d["amount"], "reason": d["reason"], "by": d["by"]}),
+                "from",
+                &[
+                    kind_is("clawback"),
+                    out,
+                    ("counterparty", J(&d["to"])),
+                    ("amount", J(&d["amount"])),
+                    ("reason", J(&d["reason"])),
+                    ("by", J(&d["by"])),
+                ],
             );
             file(
-                at("to"),
-                json!({"kind": "clawback", "direction": "in", "counterparty": d["from"], "amount": d["amount"], "reason": d["reason"]}),
+                "to",
+                &[
+                    kind_is("clawback"),
+                    into,
+                    ("counterparty", J(&d["from"])),
+                    ("amount", J(&d["amount"])),
+                    ("reason", J(&d["reason"])),
+                ],
             );
         }
         "swept" => {
             if !amount_is_zero(&d["amount"]) {
                 file(
-                    at("to"),
-                    json!({"kind": "sweep", "direction": "in", "counterparty": d["account"], "amount": d["amount"]}),
+                    "to",
+                    &[
+                        kind_is("sweep"),
+                        into,
+                        ("counterparty", J(&d["account"])),
+                        ("amount", J(&d["amount"])),
+                    ],
                 );
             }
             file(
-                at("account"),
-                json!({"kind": "sweep", "direction": "out", "counterparty": d["to"], "amount": d["amount"]}),
+                "account",
+                &[
+                    kind_is("sweep"),
+                    out,
+                    ("counterparty", J(&d["to"])),
+                    ("amount", J(&d["amount"])),
+                ],
             );
         }
         _ => {}
     }
-    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use publica_runtime::IndexEntry;
+    use serde_json::json;
+
+    /// The entries `kind` files, as the history API serves them (`n` 0),
+    /// by key.
+    fn filed(kind: &str, data: Value) -> Vec<(String, Value)> {
+        let mut out: Vec<IndexEntry> = Vec::new();
+        let tx = publica_types::Hash32([1; 32]);
+        file_entries(
+            kind,
+            &data,
+            &mut IndexFiler::new("money", 9, Some(&tx), &mut out),
+        );
+        out.into_iter()
+            .map(|e| {
+                let key = e.key.clone();
+                let mut v: Value = serde_json::from_slice(&e.into_object(0)).unwrap();
+                let o = v.as_object_mut().unwrap();
+                assert_eq!(o.remove("height"), Some(json!(9)));
+                assert_eq!(o.remove("tx_id"), Some(json!(tx.to_hex())));
+                assert_eq!(o.remove("n"), Some(json!(0)));
+                (key, v)
+            })
+            .collect()
+    }
+
+    fn at(account: &str, entry: Value) -> (String, Value) {
+        (format!("money/account/{account}"), entry)
+    }
+
+    #[test]
+    fn each_movement_files_one_entry_per_account_it_touched() {
+        assert_eq!(
+            filed(
+                "transfer",
+                json!({"from": "a", "to": "b", "amount": "5", "reference": "r1", "memo_hash": "ab"})
+            ),
+            vec![
+                at(
+                    "a",
+                    json!({"kind": "transfer", "direction": "out", "counterparty": "b", "amount": "5", "reference": "r1", "memo_hash": "ab"})
+                ),
+                at(
+                    "b",
+                    json!({"kind": "transfer", "direction": "in", "counterparty": "a", "amount": "5", "reference": "r1", "memo_hash": "ab"})
+                ),
+            ]
+        );
+        // Missing details are null, not absent.
+        assert_eq!(
+            filed("transfer", json!({"from": "a", "to": "b", "amount": "5"}))[0].1,
+            json!({"kind": "transfer", "direction": "out", "counterparty": "b", "amount": "5", "reference": null, "memo_hash": null})
+        );
+        assert_eq!(
+            filed(
+                "mint",
+                json!({"to": "b", "amount": "7", "appropriation": "p"})
+            ),
+            vec![at(
+                "b",
+                json!({"kind": "mint", "direction": "in", "appropriation": "p", "amount": "7"})
+            )]
+        );
+        assert_eq!(
+            filed("burn", json!({"from": "a", "amount": "2"})),
+            vec![at(
+                "a",
+                json!({"kind": "burn", "direction": "out", "amount": "2"})
+            )]
+        );
+        assert_eq!(
+            filed(
+                "pending_created",
+                json!({"from": "a", "to": "b", "amount": "3", "pending": "x"})
+            ),
+            vec![at(
+                "a",
+                json!({"kind": "pending", "direction": "out", "pending": "x", "counterparty": "b", "amount": "3"})
+            )]
+        );
+        let settled =
+            json!({"from": "a", "to": "b", "pending": "x", "posted": "2", "returned": "1"});
+        assert_eq!(
+            filed("pending_posted", settled.clone()),
+            vec![
+                at(
+                    "b",
+                    json!({"kind": "post", "direction": "in", "pending": "x", "counterparty": "a", "amount": "2"})
+                ),
+                at(
+                    "a",
+                    json!({"kind": "post", "direction": "out", "pending": "x", "amount": "2", "returned": "1"})
+                ),
+            ]
+        );
+        // Nothing posted: only the payer's side, which got it all back.
+        assert_eq!(
+            filed(
+                "pending_voided",
+                json!({"from": "a", "to": "b", "pending": "x", "posted": "0", "returned": "3"})
+            ),
+            vec![at(
+                "a",
+                json!({"kind": "void", "direction": "out", "pending": "x", "amount": "0", "returned": "3"})
+            )]
+        );
+        assert_eq!(
+            filed(
+                "clawback",
+                json!({"from": "a", "to": "t", "amount": "4", "reason": "fraud", "by": "treasury"})
+            ),
+            vec![
+                at(
+                    "a",
+                    json!({"kind": "clawback", "direction": "out", "counterparty": "t", "amount": "4", "reason": "fraud", "by": "treasury"})
+                ),
+                at(
+                    "t",
+                    json!({"kind": "clawback", "direction": "in", "counterparty": "a", "amount": "4", "reason": "fraud"})
+                ),
+            ]
+        );
+        assert_eq!(
+            filed("swept", json!({"account": "a", "to": "p", "amount": "6"})),
+            vec![
+                at(
+                    "p",
+                    json!({"kind": "sweep", "direction": "in", "counterparty": "a", "amount": "6"})
+                ),
+                at(
+                    "a",
+                    json!({"kind": "sweep", "direction": "out", "counterparty": "p", "amount": "6"})
+                ),
+            ]
+        );
+        assert_eq!(
+            filed("swept", json!({"account": "a", "to": "p", "amount": "0"})).len(),
+            1
+        );
+        // Events that move nothing, or name no account, file nothing.
+        assert!(filed("currency_created", json!({"currency": "EURC"})).is_empty());
+        assert!(filed("transfer", json!({"amount": "5"})).is_empty());
+    }
 }

@@ -9,7 +9,7 @@ use crate::ledger::{self, err};
 use crate::model::*;
 use publica_runtime::authz::Role;
 use publica_runtime::module::{agency_arg, parse_args, unknown_method};
-use publica_runtime::{Authority, CallContext, Module};
+use publica_runtime::{Authority, CallContext, IndexFiler, Module};
 use publica_types::{Amount, TxError};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -313,8 +313,8 @@ impl Module for Money {
         "money"
     }
 
-    fn index_event(&self, kind: &str, data: &Value) -> Vec<(String, Value)> {
-        crate::history::entries(kind, data)
+    fn index_event(&self, kind: &str, data: &Value, filer: &mut IndexFiler<'_>) {
+        crate::history::file_entries(kind, data, filer)
     }
 
     fn authority(&self, method: &str, args: &Value) -> Result<Authority, TxError> {
