@@ -391,25 +391,79 @@ pub async fn get_nonce(
 struct BlockEventData<'a> {
     hash: Hash32,
     height: u64,
-    outcomes: &'a [publica_types::TxOutcome],
+    outcomes: Outcomes<'a>,
     state_root: Hash32,
     tx_count: u64,
 }
 
+/// What each outcome in a `block` event carries.
+#[derive(Clone, Copy, Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OutcomeDetail {
+    /// The whole outcome, with its events.
+    #[default]
+    Full,
+    /// `tx_id`, `status` and, for a failure, `error`: enough to follow
+    /// receipts, in a fraction of the bytes.
+    Brief,
+}
+
+/// How to stream block events.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EventsQuery {
+    /// `full` (default) or `brief` outcomes.
+    pub outcomes: Option<OutcomeDetail>,
+}
+
+/// A block's outcomes in the detail asked for.
+#[derive(Clone, Copy)]
+struct Outcomes<'a>(&'a [publica_types::TxOutcome], OutcomeDetail);
+
+/// The brief form of one outcome.
+#[derive(Serialize)]
+struct BriefOutcome<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a publica_types::TxError>,
+    status: publica_types::TxStatus,
+    tx_id: Hash32,
+}
+
+impl Serialize for Outcomes<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.1 {
+            OutcomeDetail::Full => self.0.serialize(serializer),
+            OutcomeDetail::Brief => serializer.collect_seq(self.0.iter().map(|o| BriefOutcome {
+                error: o.error.as_ref(),
+                status: o.status,
+                tx_id: o.tx_id,
+            })),
+        }
+    }
+}
+
 /// Server-sent events: one `block` event per committed block.
 #[utoipa::path(get, path = "/v1/events", tag = "chain",
-    responses((status = 200, description = "text/event-stream of `block` events `{height, hash, state_root, tx_count, outcomes}`", content_type = "text/event-stream", body = String)))]
+    params(EventsQuery),
+    responses(
+        (status = 200, description = "text/event-stream of `block` events `{height, hash, state_root, tx_count, outcomes}`; with `outcomes=brief` each outcome is `{tx_id, status, error?}`", content_type = "text/event-stream", body = String),
+        (status = 400, description = "An unknown parameter or detail", body = ErrorBody),
+    ))]
 pub async fn events(
     State(state): State<AppState>,
-) -> Sse<impl Stream<Item = Result<SseEvent, std::convert::Infallible>>> {
-    let stream = BroadcastStream::new(state.node.subscribe_blocks()).map(|item| {
+    q: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, std::convert::Infallible>>>, ApiError> {
+    let detail = crate::error::query_params(q, codes::REQUEST_INVALID_PARAM)?
+        .outcomes
+        .unwrap_or_default();
+    let stream = BroadcastStream::new(state.node.subscribe_blocks()).map(move |item| {
         Ok(match item {
             Ok(block) => SseEvent::default()
                 .event("block")
                 .json_data(BlockEventData {
                     hash: publica_runtime::block_hash(&block.header),
                     height: block.header.height,
-                    outcomes: &block.outcomes,
+                    outcomes: Outcomes(&block.outcomes, detail),
                     state_root: block.header.state_root,
                     tx_count: block.header.tx_count,
                 })
@@ -425,7 +479,7 @@ pub async fn events(
     let stream = futures_util::StreamExt::take_until(stream, async move {
         let _ = shutting_down.wait_for(|down| *down).await;
     });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
 /// Liveness.

@@ -776,12 +776,10 @@ fn bad_input_is_rejected_with_codes_and_never_reaches_a_block() {
     );
 }
 
-#[test]
-fn server_sent_events_stream_committed_blocks() {
-    let dir = tempfile::tempdir().unwrap();
-    let node = TestNode::start_in(dir.path(), &[]);
+/// Opens `/v1/events` with `query`; its lines arrive on the receiver.
+fn open_events(node: &TestNode, query: &str) -> std::sync::mpsc::Receiver<String> {
     let resp = common::http()
-        .get(format!("{}/v1/events", node.url))
+        .get(format!("{}/v1/events{query}", node.url))
         .send()
         .expect("opening /v1/events");
     assert_eq!(resp.status().as_u16(), 200);
@@ -801,15 +799,14 @@ fn server_sent_events_stream_committed_blocks() {
             }
         }
     });
+    rx
+}
 
-    let kp = Keypair::generate();
-    let env = system_tx(&kp, 1, "register_account", json!({}));
-    let id = admit(&node, &env);
-
+/// The data of the first `block` event on `rx` whose outcomes include `id`.
+fn block_event_carrying(rx: &std::sync::mpsc::Receiver<String>, id: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(8);
     let mut previous = String::new();
-    let mut event: Option<Value> = None;
-    while event.is_none() {
+    loop {
         let left = deadline.saturating_duration_since(Instant::now());
         assert!(!left.is_zero(), "no block event carried {id} within 8 s");
         let Ok(line) = rx.recv_timeout(left) else {
@@ -825,20 +822,67 @@ fn server_sent_events_stream_committed_blocks() {
                     .iter()
                     .any(|o| o["tx_id"] == id);
                 if carries {
-                    event = Some(v);
+                    return v;
                 }
             }
         }
         previous = line;
     }
-    let v = event.unwrap();
-    let r = receipt(&node, &id);
-    assert_eq!(v["height"], r["block_height"], "{v}");
-    assert_eq!(v["hash"], r["block_hash"], "{v}");
-    let b = block_at(&node, u64_of(&v["height"]));
-    assert_eq!(v["state_root"], b["header"]["state_root"]);
-    assert_eq!(v["tx_count"], b["header"]["tx_count"]);
-    assert_eq!(v["outcomes"], b["outcomes"]);
+}
+
+#[test]
+fn server_sent_events_stream_committed_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start_in(dir.path(), &[]);
+    let full = open_events(&node, "");
+    let brief = open_events(&node, "?outcomes=brief");
+    for bad in ["?outcomes=everything", "?outcome=brief"] {
+        let (s, v) = get(&format!("{}/v1/events{bad}", node.url));
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (400, Some("request.invalid_param")),
+            "{bad}: {v}"
+        );
+    }
+
+    let kp = Keypair::generate();
+    // The second registration fails in its block: a brief outcome keeps
+    // the error.
+    let ok = admit(&node, &system_tx(&kp, 1, "register_account", json!({})));
+    receipt(&node, &ok);
+    let failed = admit(&node, &system_tx(&kp, 2, "register_account", json!({})));
+    assert_eq!(receipt(&node, &failed)["outcome"]["status"], "failed");
+
+    for id in [&ok, &failed] {
+        let v = block_event_carrying(&full, id);
+        let r = receipt(&node, id);
+        assert_eq!(v["height"], r["block_height"], "{v}");
+        assert_eq!(v["hash"], r["block_hash"], "{v}");
+        let b = block_at(&node, u64_of(&v["height"]));
+        assert_eq!(v["state_root"], b["header"]["state_root"]);
+        assert_eq!(v["tx_count"], b["header"]["tx_count"]);
+        assert_eq!(v["outcomes"], b["outcomes"]);
+
+        // Brief: the same block, each outcome reduced to what a receipt
+        // follower needs.
+        let short = block_event_carrying(&brief, id);
+        for field in ["height", "hash", "state_root", "tx_count"] {
+            assert_eq!(short[field], v[field], "{field}");
+        }
+        let expected: Vec<Value> = b["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                let mut e = json!({"tx_id": o["tx_id"], "status": o["status"]});
+                if let Some(err) = o.get("error") {
+                    e["error"] = err.clone();
+                }
+                e
+            })
+            .collect();
+        assert_eq!(short["outcomes"], Value::Array(expected), "{short}");
+    }
 }
 
 #[test]
