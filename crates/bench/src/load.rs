@@ -39,6 +39,9 @@ pub struct BenchConfig {
     /// once, over all submitters (0: unbounded, the mempool fills and
     /// refuses the excess).
     pub in_flight: usize,
+    /// The in-process node's longest wait before cutting a block, ms
+    /// (`None`: the node's default). Ignored with `node`.
+    pub block_interval_ms: Option<u64>,
 }
 
 /// Most transactions pre-signed for one run.
@@ -204,6 +207,8 @@ enum Pace {
 
 /// Runs the benchmark.
 pub async fn run(cfg: BenchConfig) -> Result<Report> {
+    // The in-process node's block interval, for the report.
+    let mut block_interval_ms = None;
     let (url, admin, _dir, _node) = match &cfg.node {
         Some(u) => (
             u.clone(),
@@ -218,6 +223,10 @@ pub async fn run(cfg: BenchConfig) -> Result<Report> {
             let dir = tempfile::tempdir()?;
             let admin = Keypair::generate();
             let mut config = publica_node::NodeConfig::dev(dir.path().to_path_buf());
+            if let Some(ms) = cfg.block_interval_ms {
+                config.block_interval_ms = ms;
+            }
+            block_interval_ms = Some(config.block_interval_ms);
             config.genesis = Some(publica_identity::Genesis::dev(
                 "publica-dev",
                 admin.account(),
@@ -357,6 +366,7 @@ pub async fn run(cfg: BenchConfig) -> Result<Report> {
         node_peak_rss_since_start: !peak_reset,
         node_rss_mib: pid.and_then(crate::sys::rss_mib),
         in_flight_max: if cfg.rate > 0 { 0 } else { cfg.in_flight },
+        block_interval_ms,
         node_cpu_percent: cpu0.zip(cpu1).map(|(a, b)| (b - a) / elapsed * 100.0),
         reference: None,
     };

@@ -70,6 +70,9 @@ pub struct Report {
     /// Closed loop: most transactions submitted and not yet committed at
     /// once (0: unbounded).
     pub in_flight_max: usize,
+    /// The in-process node's longest wait before cutting a block, ms
+    /// (`None`: a node the bench did not start).
+    pub block_interval_ms: Option<u64>,
     /// Node CPU use during the window, percent of one core.
     pub node_cpu_percent: Option<f64>,
     /// Reference points, with `--reference`.
@@ -98,6 +101,9 @@ impl Report {
             self.blocks_per_s,
             self.avg_block_txs,
         );
+        if let Some(ms) = self.block_interval_ms {
+            s.push_str(&format!("block interval    {ms} ms at most\n"));
+        }
         if let Some(m) = self.node_peak_rss_mib {
             let when = if self.node_peak_rss_since_start {
                 "since the node started"

@@ -96,6 +96,11 @@ struct BenchArgs {
     /// excess).
     #[arg(long, default_value_t = 30_000)]
     in_flight: usize,
+    /// The in-process node's longest wait before cutting a block, in ms
+    /// (1..=60000; default: the node's, 100). For a node given with
+    /// --node, set it there (`publica dev --block-ms`).
+    #[arg(long)]
+    block_ms: Option<u64>,
     /// Also measure Ed25519 batch verification and PostgreSQL.
     #[arg(long)]
     reference: bool,
@@ -672,6 +677,12 @@ fn run_bench(b: BenchArgs) -> Result<()> {
             "--duration 1..=3600, --accounts 1..=1000000, --concurrency 1..=64, --batch 1..=10000, --in-flight 0..=1000000"
         );
     }
+    if b.block_ms.is_some_and(|ms| !(1..=60_000).contains(&ms)) {
+        bail!("--block-ms 1..=60000");
+    }
+    if b.node.is_some() && b.block_ms.is_some() {
+        bail!("--block-ms sets the in-process node's interval; for a node given with --node, set it on that node (publica dev --block-ms)");
+    }
     if b.node.is_none() && !b.submit_to.is_empty() {
         bail!("--submit-to needs --node (the validator the bench sets up on and follows)");
     }
@@ -695,6 +706,7 @@ fn run_bench(b: BenchArgs) -> Result<()> {
         reference: b.reference,
         submit_to: b.submit_to,
         in_flight: b.in_flight,
+        block_interval_ms: b.block_ms,
     };
     let report = runtime()?.block_on(publica_bench::run(cfg))?;
     if b.json {

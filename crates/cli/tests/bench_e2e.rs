@@ -22,6 +22,8 @@ fn bench_runs_in_process_and_reports_consistent_figures() {
             "200",
             "--in-flight",
             "300",
+            "--block-ms",
+            "40",
             "--json",
         ])
         .output()
@@ -46,6 +48,8 @@ fn bench_runs_in_process_and_reports_consistent_figures() {
     // The peak is reset when the window starts: it is the window's.
     assert_eq!(r["node_peak_rss_since_start"], false, "{r}");
     assert_eq!(r["in_flight_max"], 300, "{r}");
+    // The node ran with the interval asked for.
+    assert_eq!(r["block_interval_ms"], 40, "{r}");
 
     for (args, says) in [
         (
@@ -55,6 +59,11 @@ fn bench_runs_in_process_and_reports_consistent_figures() {
         (
             &["bench", "--node", "http://127.0.0.1:9"][..],
             "--admin-key",
+        ),
+        (&["bench", "--block-ms", "0"][..], "--block-ms 1..=60000"),
+        (
+            &["bench", "--node", "http://127.0.0.1:9", "--block-ms", "50"][..],
+            "publica dev --block-ms",
         ),
     ] {
         let bad = Command::new(common::bin()).args(args).output().unwrap();
