@@ -3,7 +3,8 @@
 //!
 //! An entry is serialized once, straight from the event it comes from:
 //! building it as a `serde_json::Value` map first, adding fields to the map
-//! and dropping it again cost about a tenth of the node's CPU at full load.
+//! and dropping it again took about 7 % of the node's CPU samples at full
+//! load (`docs/benchmarks.md`, "The serial stage").
 
 use publica_types::Hash32;
 use serde::ser::{Serialize, SerializeMap, Serializer};

@@ -176,121 +176,133 @@ mod tests {
             .collect()
     }
 
-    fn at(account: &str, entry: Value) -> (String, Value) {
-        (format!("money/account/{account}"), entry)
-    }
-
     #[test]
     fn each_movement_files_one_entry_per_account_it_touched() {
-        assert_eq!(
-            filed(
+        // (event kind, event data, the entries it files: account, entry).
+        let cases = [
+            (
                 "transfer",
-                json!({"from": "a", "to": "b", "amount": "5", "reference": "r1", "memo_hash": "ab"})
+                json!({"from": "a", "to": "b", "amount": "5", "reference": "r1", "memo_hash": "ab"}),
+                vec![
+                    (
+                        "a",
+                        json!({"kind": "transfer", "direction": "out", "counterparty": "b", "amount": "5", "reference": "r1", "memo_hash": "ab"}),
+                    ),
+                    (
+                        "b",
+                        json!({"kind": "transfer", "direction": "in", "counterparty": "a", "amount": "5", "reference": "r1", "memo_hash": "ab"}),
+                    ),
+                ],
             ),
-            vec![
-                at(
-                    "a",
-                    json!({"kind": "transfer", "direction": "out", "counterparty": "b", "amount": "5", "reference": "r1", "memo_hash": "ab"})
-                ),
-                at(
-                    "b",
-                    json!({"kind": "transfer", "direction": "in", "counterparty": "a", "amount": "5", "reference": "r1", "memo_hash": "ab"})
-                ),
-            ]
-        );
-        // Missing details are null, not absent.
-        assert_eq!(
-            filed("transfer", json!({"from": "a", "to": "b", "amount": "5"}))[0].1,
-            json!({"kind": "transfer", "direction": "out", "counterparty": "b", "amount": "5", "reference": null, "memo_hash": null})
-        );
-        assert_eq!(
-            filed(
+            // Missing details are null, not absent.
+            (
+                "transfer",
+                json!({"from": "a", "to": "b", "amount": "5"}),
+                vec![
+                    (
+                        "a",
+                        json!({"kind": "transfer", "direction": "out", "counterparty": "b", "amount": "5", "reference": null, "memo_hash": null}),
+                    ),
+                    (
+                        "b",
+                        json!({"kind": "transfer", "direction": "in", "counterparty": "a", "amount": "5", "reference": null, "memo_hash": null}),
+                    ),
+                ],
+            ),
+            (
                 "mint",
-                json!({"to": "b", "amount": "7", "appropriation": "p"})
-            ),
-            vec![at(
-                "b",
-                json!({"kind": "mint", "direction": "in", "appropriation": "p", "amount": "7"})
-            )]
-        );
-        assert_eq!(
-            filed("burn", json!({"from": "a", "amount": "2"})),
-            vec![at(
-                "a",
-                json!({"kind": "burn", "direction": "out", "amount": "2"})
-            )]
-        );
-        assert_eq!(
-            filed(
-                "pending_created",
-                json!({"from": "a", "to": "b", "amount": "3", "pending": "x"})
-            ),
-            vec![at(
-                "a",
-                json!({"kind": "pending", "direction": "out", "pending": "x", "counterparty": "b", "amount": "3"})
-            )]
-        );
-        let settled =
-            json!({"from": "a", "to": "b", "pending": "x", "posted": "2", "returned": "1"});
-        assert_eq!(
-            filed("pending_posted", settled.clone()),
-            vec![
-                at(
+                json!({"to": "b", "amount": "7", "appropriation": "p"}),
+                vec![(
                     "b",
-                    json!({"kind": "post", "direction": "in", "pending": "x", "counterparty": "a", "amount": "2"})
-                ),
-                at(
+                    json!({"kind": "mint", "direction": "in", "appropriation": "p", "amount": "7"}),
+                )],
+            ),
+            (
+                "burn",
+                json!({"from": "a", "amount": "2"}),
+                vec![(
                     "a",
-                    json!({"kind": "post", "direction": "out", "pending": "x", "amount": "2", "returned": "1"})
-                ),
-            ]
-        );
-        // Nothing posted: only the payer's side, which got it all back.
-        assert_eq!(
-            filed(
+                    json!({"kind": "burn", "direction": "out", "amount": "2"}),
+                )],
+            ),
+            (
+                "pending_created",
+                json!({"from": "a", "to": "b", "amount": "3", "pending": "x"}),
+                vec![(
+                    "a",
+                    json!({"kind": "pending", "direction": "out", "pending": "x", "counterparty": "b", "amount": "3"}),
+                )],
+            ),
+            (
+                "pending_posted",
+                json!({"from": "a", "to": "b", "pending": "x", "posted": "2", "returned": "1"}),
+                vec![
+                    (
+                        "b",
+                        json!({"kind": "post", "direction": "in", "pending": "x", "counterparty": "a", "amount": "2"}),
+                    ),
+                    (
+                        "a",
+                        json!({"kind": "post", "direction": "out", "pending": "x", "amount": "2", "returned": "1"}),
+                    ),
+                ],
+            ),
+            // Nothing posted: only the payer's side, which got it all back.
+            (
                 "pending_voided",
-                json!({"from": "a", "to": "b", "pending": "x", "posted": "0", "returned": "3"})
+                json!({"from": "a", "to": "b", "pending": "x", "posted": "0", "returned": "3"}),
+                vec![(
+                    "a",
+                    json!({"kind": "void", "direction": "out", "pending": "x", "amount": "0", "returned": "3"}),
+                )],
             ),
-            vec![at(
-                "a",
-                json!({"kind": "void", "direction": "out", "pending": "x", "amount": "0", "returned": "3"})
-            )]
-        );
-        assert_eq!(
-            filed(
+            (
                 "clawback",
-                json!({"from": "a", "to": "t", "amount": "4", "reason": "fraud", "by": "treasury"})
+                json!({"from": "a", "to": "t", "amount": "4", "reason": "fraud", "by": "treasury"}),
+                vec![
+                    (
+                        "a",
+                        json!({"kind": "clawback", "direction": "out", "counterparty": "t", "amount": "4", "reason": "fraud", "by": "treasury"}),
+                    ),
+                    (
+                        "t",
+                        json!({"kind": "clawback", "direction": "in", "counterparty": "a", "amount": "4", "reason": "fraud"}),
+                    ),
+                ],
             ),
-            vec![
-                at(
+            (
+                "swept",
+                json!({"account": "a", "to": "p", "amount": "6"}),
+                vec![
+                    (
+                        "p",
+                        json!({"kind": "sweep", "direction": "in", "counterparty": "a", "amount": "6"}),
+                    ),
+                    (
+                        "a",
+                        json!({"kind": "sweep", "direction": "out", "counterparty": "p", "amount": "6"}),
+                    ),
+                ],
+            ),
+            // Nothing left to sweep: only the swept account's side.
+            (
+                "swept",
+                json!({"account": "a", "to": "p", "amount": "0"}),
+                vec![(
                     "a",
-                    json!({"kind": "clawback", "direction": "out", "counterparty": "t", "amount": "4", "reason": "fraud", "by": "treasury"})
-                ),
-                at(
-                    "t",
-                    json!({"kind": "clawback", "direction": "in", "counterparty": "a", "amount": "4", "reason": "fraud"})
-                ),
-            ]
-        );
-        assert_eq!(
-            filed("swept", json!({"account": "a", "to": "p", "amount": "6"})),
-            vec![
-                at(
-                    "p",
-                    json!({"kind": "sweep", "direction": "in", "counterparty": "a", "amount": "6"})
-                ),
-                at(
-                    "a",
-                    json!({"kind": "sweep", "direction": "out", "counterparty": "p", "amount": "6"})
-                ),
-            ]
-        );
-        assert_eq!(
-            filed("swept", json!({"account": "a", "to": "p", "amount": "0"})).len(),
-            1
-        );
-        // Events that move nothing, or name no account, file nothing.
-        assert!(filed("currency_created", json!({"currency": "EURC"})).is_empty());
-        assert!(filed("transfer", json!({"amount": "5"})).is_empty());
+                    json!({"kind": "sweep", "direction": "out", "counterparty": "p", "amount": "0"}),
+                )],
+            ),
+            // Events that move nothing, or name no account, file nothing.
+            ("currency_created", json!({"currency": "EURC"}), vec![]),
+            ("transfer", json!({"amount": "5"}), vec![]),
+        ];
+        for (kind, data, expected) in cases {
+            let expected: Vec<(String, Value)> = expected
+                .into_iter()
+                .map(|(account, entry)| (format!("money/account/{account}"), entry))
+                .collect();
+            assert_eq!(filed(kind, data.clone()), expected, "{kind} {data}");
+        }
     }
 }
