@@ -8,7 +8,7 @@
 //!   present only once an account's key was rotated or recovered (until
 //!   then its key is its id).
 
-use publica_state::StateTree;
+use crate::overlay::StateRead;
 use publica_types::{AccountId, Event};
 use serde::{Deserialize, Serialize};
 
@@ -78,17 +78,22 @@ pub struct Membership {
 }
 
 /// True when `account` holds `role` in `agency`.
-pub fn has_role(state: &StateTree, agency: &str, account: &AccountId, role: Role) -> bool {
+pub fn has_role(
+    state: &(impl StateRead + ?Sized),
+    agency: &str,
+    account: &AccountId,
+    role: Role,
+) -> bool {
     state
-        .get(&member_key(agency, account))
+        .value(&member_key(agency, account))
         .and_then(|b| serde_json::from_slice::<Membership>(&b).ok())
         .is_some_and(|m| m.roles.contains(&role))
 }
 
 /// The key that currently signs for `account`.
-pub fn current_key(state: &StateTree, account: &AccountId) -> AccountId {
+pub fn current_key(state: &(impl StateRead + ?Sized), account: &AccountId) -> AccountId {
     state
-        .get(&key_key(account))
+        .value(&key_key(account))
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
         .and_then(|v| v["key"].as_str().and_then(|s| s.parse().ok()))
         .unwrap_or(*account)

@@ -2,22 +2,22 @@
 //! the state and buffered writes under its own prefix.
 
 use crate::block::BlockEnv;
-use publica_state::StateTree;
+use crate::overlay::{BlockState, Slot};
 use publica_types::{AccountId, Event, Hash32};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// Buffered writes: `None` deletes.
-pub(crate) type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+/// Buffered writes.
+pub(crate) type Writes = BTreeMap<Vec<u8>, Slot>;
 
 /// A key and its buffered entry before an attempt first wrote it (`None`:
 /// it had none).
-type JournalEntry = (Vec<u8>, Option<Option<Vec<u8>>>);
+type JournalEntry = (Vec<u8>, Option<Slot>);
 
 /// One call's view of the ledger. Writes are buffered and applied only if
 /// the call succeeds.
 pub struct CallContext<'a> {
-    state: &'a StateTree,
+    state: &'a BlockState<'a>,
     module: &'static str,
     caller: Option<&'static str>,
     signer: AccountId,
@@ -36,7 +36,7 @@ pub const LEDGER_ACCOUNT: AccountId = AccountId([0u8; 32]);
 
 impl<'a> CallContext<'a> {
     pub(crate) fn new(
-        state: &'a StateTree,
+        state: &'a BlockState<'a>,
         module: &'static str,
         signer: AccountId,
         tx_id: Option<Hash32>,
@@ -102,7 +102,7 @@ impl<'a> CallContext<'a> {
         r
     }
 
-    fn buffer(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) {
+    fn buffer(&mut self, key: Vec<u8>, value: Slot) {
         if let Some(j) = &mut self.journal {
             if !j.iter().any(|(k, _)| *k == key) {
                 j.push((key.clone(), self.writes.get(&key).cloned()));
@@ -129,10 +129,23 @@ impl<'a> CallContext<'a> {
     /// Reads any key (this call's own writes first). Modules read other
     /// modules' state only through documented keys.
     pub fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
-        match self.writes.get(key) {
-            Some(w) => w.clone(),
-            None => self.state.get(key).map(|v| v.into_owned()),
+        match self.slot(key) {
+            Some(w) => w.value().map(|v| v.into_owned()),
+            None => self.state.committed(key).map(|v| v.into_owned()),
         }
+    }
+
+    /// True when `key` holds a value (this call's own writes first).
+    pub fn contains(&self, key: &[u8]) -> bool {
+        match self.slot(key) {
+            Some(w) => !matches!(w, Slot::Deleted),
+            None => self.state.committed(key).is_some(),
+        }
+    }
+
+    /// This call's write to `key`, else the block's.
+    fn slot(&self, key: &[u8]) -> Option<&Slot> {
+        self.writes.get(key).or_else(|| self.state.pending(key))
     }
 
     /// Reads a JSON value.
@@ -155,31 +168,42 @@ impl<'a> CallContext<'a> {
         self.assert_own(&key);
         let bytes = publica_types::canonical::to_canonical_bytes(value)
             .expect("modules store integers within 2^53 and strings only");
-        self.buffer(key, Some(bytes));
+        self.buffer(key, Slot::Bytes(bytes));
     }
 
     /// Deletes `key` (which must be this module's).
     pub fn delete(&mut self, key: Vec<u8>) {
         self.assert_own(&key);
-        self.buffer(key, None);
+        self.buffer(key, Slot::Deleted);
     }
 
     /// Reads a typed record (stored by [`Self::write`]); `None` if absent.
     /// A record that does not decode is a bug in the module that wrote it.
-    pub fn read<T: serde::de::DeserializeOwned>(&self, key: &[u8]) -> Option<T> {
-        self.get(key)
-            .map(|b| serde_json::from_slice(&b).expect("modules read back the records they wrote"))
+    ///
+    /// A record this block already wrote as a `T` is copied, not decoded.
+    pub fn read<T: serde::de::DeserializeOwned + Clone + 'static>(&self, key: &[u8]) -> Option<T> {
+        let decode =
+            |b: &[u8]| serde_json::from_slice(b).expect("modules read back the records they wrote");
+        match self.slot(key) {
+            Some(w) => w.typed().or_else(|| w.value().map(|b| decode(&b))),
+            None => self.state.committed(key).map(|b| decode(&b)),
+        }
     }
 
     /// Writes a typed record as canonical JSON under this module's `key`.
     ///
     /// Typed records are encoded straight to JSON: field order is the
     /// struct's, maps are `BTreeMap`s, so the bytes are deterministic
-    /// without a canonicalisation pass on the hot path.
-    pub fn write<T: serde::Serialize>(&mut self, key: Vec<u8>, value: &T) {
+    /// without a canonicalisation pass on the hot path. The record is
+    /// encoded once, when the block ends, from the block's last write.
+    pub fn write<T: serde::Serialize + Clone + 'static>(&mut self, key: Vec<u8>, value: &T) {
+        self.put(key, value.clone());
+    }
+
+    /// [`Self::write`], taking the record instead of copying it.
+    pub fn put<T: serde::Serialize + Clone + 'static>(&mut self, key: Vec<u8>, value: T) {
         self.assert_own(&key);
-        let bytes = serde_json::to_vec(value).expect("records serialise");
-        self.buffer(key, Some(bytes));
+        self.buffer(key, Slot::Record(Box::new(value)));
     }
 
     /// True when `account` holds `role` in `agency`, as of this call

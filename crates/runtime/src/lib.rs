@@ -12,6 +12,7 @@ pub mod context;
 pub mod index;
 pub mod module;
 pub mod nonce;
+pub mod overlay;
 pub mod receipt;
 pub mod runtime;
 pub mod system;
@@ -24,4 +25,5 @@ pub use block::{
 pub use context::CallContext;
 pub use index::{Field, Fields, IndexEntry, IndexFiler};
 pub use module::{Authority, Module};
+pub use overlay::{BlockState, StateRead};
 pub use runtime::{BlockResult, ReplayError, Runtime};

@@ -2,10 +2,11 @@
 
 use crate::authz::{agency_key, current_key, has_role};
 use crate::block::{assemble_block, assemble_header, block_hash, BlockEnv};
-use crate::context::{CallContext, Writes, LEDGER_ACCOUNT};
+use crate::context::{CallContext, LEDGER_ACCOUNT};
 use crate::index::{IndexEntry, IndexFiler};
 use crate::module::{Authority, Module};
 use crate::nonce::{committed_nonce, set_nonce};
+use crate::overlay::{BlockState, StateRead};
 use crate::system::{account_key, System};
 use publica_log::AppendLog;
 use publica_state::StateTree;
@@ -129,18 +130,19 @@ impl Runtime {
         env: &BlockEnv,
         txs: &[VerifiedTx],
     ) -> BlockResult {
+        let mut state = BlockState::new(state);
         let mut ledger_events = Vec::new();
         for module in self.modules.values() {
-            let mut ctx = CallContext::new(state, module.name(), LEDGER_ACCOUNT, None, env);
+            let mut ctx = CallContext::new(&state, module.name(), LEDGER_ACCOUNT, None, env);
             module.begin_block(&mut ctx);
             let (writes, events) = ctx.into_parts();
-            apply(state, writes);
+            state.absorb(writes);
             ledger_events.extend(events);
         }
         let outcomes = txs
             .iter()
             .map(|tx| {
-                let (status, error, events) = match self.execute_tx(state, env, tx) {
+                let (status, error, events) = match self.execute_tx(&mut state, env, tx) {
                     Ok(events) => (TxStatus::Ok, None, events),
                     Err(e) => (TxStatus::Failed, Some(e), Vec::new()),
                 };
@@ -152,6 +154,7 @@ impl Runtime {
                 }
             })
             .collect();
+        state.finish();
         BlockResult {
             ledger_events,
             outcomes,
@@ -168,7 +171,7 @@ impl Runtime {
 
     fn execute_tx(
         &self,
-        state: &mut StateTree,
+        state: &mut BlockState,
         env: &BlockEnv,
         vtx: &VerifiedTx,
     ) -> Result<Vec<publica_types::Event>, TxError> {
@@ -197,7 +200,7 @@ impl Runtime {
         // After a rotation or recovery only the account's current key signs
         // for it: a transaction signed with the old key, even one admitted
         // before the change, fails here.
-        let key = current_key(state, &tx.signer);
+        let key = current_key(&*state, &tx.signer);
         if key != tx.signer {
             let bytes = body
                 .signing_bytes()
@@ -209,7 +212,7 @@ impl Runtime {
                 )
             })?;
         }
-        let last = committed_nonce(state, &tx.signer);
+        let last = committed_nonce(&*state, &tx.signer);
         if body.nonce <= last {
             return Err(TxError::new(
                 codes::TX_NONCE_REPLAYED,
@@ -233,13 +236,13 @@ impl Runtime {
         let authority = module.authority(&body.call.method, &body.call.args)?;
         match authority {
             Authority::AgencyRole { agency, role } => {
-                if state.get(&agency_key(&agency)).is_none() {
+                if state.value(&agency_key(&agency)).is_none() {
                     return Err(TxError::new(
                         codes::AUTH_UNKNOWN_AGENCY,
                         format!("there is no agency '{agency}'"),
                     ));
                 }
-                if !has_role(state, &agency, &tx.signer, role) {
+                if !has_role(&*state, &agency, &tx.signer, role) {
                     return Err(TxError::new(
                         codes::AUTH_UNAUTHORIZED,
                         format!("this call needs the {role:?} role in agency '{agency}'"),
@@ -248,7 +251,7 @@ impl Runtime {
             }
             Authority::AnySigner => {}
             Authority::RegisteredAccount => {
-                if state.get(&account_key(&tx.signer)).is_none() {
+                if state.value(&account_key(&tx.signer)).is_none() {
                     return Err(TxError::new(
                         codes::AUTH_ACCOUNT_NOT_REGISTERED,
                         "the signer has no registered account; send system.register_account first",
@@ -259,7 +262,7 @@ impl Runtime {
         let mut ctx = CallContext::new(state, module.name(), tx.signer, Some(vtx.id), env);
         module.execute(&mut ctx, &body.call.method, &body.call.args)?;
         let (writes, events) = ctx.into_parts();
-        apply(state, writes);
+        state.absorb(writes);
         Ok(events)
     }
 
@@ -332,16 +335,5 @@ impl Runtime {
             )));
         }
         Ok(())
-    }
-}
-
-fn apply(state: &mut StateTree, writes: Writes) {
-    for (k, v) in writes {
-        match v {
-            Some(v) => state.insert(&k, &v),
-            None => {
-                state.remove(&k);
-            }
-        }
     }
 }

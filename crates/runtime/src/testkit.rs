@@ -46,7 +46,8 @@ impl TestChain {
         self.blocks.len() as u64
     }
 
-    fn push(&mut self, txs: Vec<VerifiedTx>) -> Vec<TxOutcome> {
+    /// Runs `txs` as the next block; returns their outcomes.
+    pub fn push(&mut self, txs: Vec<VerifiedTx>) -> Vec<TxOutcome> {
         let height = self.height() + 1;
         let env = BlockEnv {
             chain_id: TEST_CHAIN.into(),
@@ -63,6 +64,34 @@ impl TestChain {
         outcomes
     }
 
+    /// `account`'s call with `nonce`, signed with `key`.
+    pub fn sign(
+        account: AccountId,
+        key: &Keypair,
+        nonce: u64,
+        module: &str,
+        method: &str,
+        args: Value,
+    ) -> VerifiedTx {
+        let body = TxBody::new(
+            TEST_CHAIN,
+            nonce,
+            Expiry::Height(1 << 40),
+            module,
+            method,
+            args,
+        );
+        let bytes = body.signing_bytes().expect("canonical");
+        VerifiedTx {
+            id: tx_id(&account, &bytes),
+            envelope: Envelope {
+                signature: key.sign(&bytes),
+                signer: account,
+                body,
+            },
+        }
+    }
+
     /// Signs `account`'s call with `key` and runs it in a new block;
     /// `Err(code)` when it failed.
     pub fn call_as(
@@ -74,23 +103,7 @@ impl TestChain {
         args: Value,
     ) -> Result<(), String> {
         let nonce = committed_nonce(&self.state, &account) + 1;
-        let body = TxBody::new(
-            TEST_CHAIN,
-            nonce,
-            Expiry::Height(1 << 40),
-            module,
-            method,
-            args,
-        );
-        let bytes = body.signing_bytes().expect("canonical");
-        let tx = VerifiedTx {
-            id: tx_id(&account, &bytes),
-            envelope: Envelope {
-                signature: key.sign(&bytes),
-                signer: account,
-                body,
-            },
-        };
+        let tx = Self::sign(account, key, nonce, module, method, args);
         let outcome = self.push(vec![tx]).pop().expect("one outcome");
         match outcome.status {
             TxStatus::Ok => Ok(()),

@@ -173,7 +173,7 @@ fn validate(ctx: &CallContext<'_>, action: &Action) -> Result<(), TxError> {
                     "an agency name is 1..=128 bytes without control characters",
                 ));
             }
-            if ctx.get(&authz::agency_key(id)).is_some() {
+            if ctx.contains(&authz::agency_key(id)) {
                 return Err(TxError::new(
                     codes::AGENCY_EXISTS,
                     format!("agency '{id}' already exists"),

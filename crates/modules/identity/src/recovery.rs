@@ -118,7 +118,7 @@ pub fn rotate(
     check_proof(ctx, &me, &new_key, &proof)?;
     change_key(ctx, &me, new_key, "rotation")?;
     // A pending recovery is moot once the owner acts.
-    if ctx.get(&recovery_key(&me)).is_some() {
+    if ctx.contains(&recovery_key(&me)) {
         ctx.delete(recovery_key(&me));
     }
     Ok(())
@@ -192,7 +192,7 @@ pub fn start(
     proof: SignatureBytes,
 ) -> Result<(), TxError> {
     let g = guardians_of(ctx, &account)?;
-    if ctx.get(&recovery_key(&account)).is_some() {
+    if ctx.contains(&recovery_key(&account)) {
         return Err(TxError::new(
             codes::RECOVERY_ACTIVE,
             "a recovery is already under way for this account",

@@ -85,13 +85,12 @@ pub struct Guardians {
 }
 
 /// Reads a typed record.
-pub fn read<T: DeserializeOwned>(ctx: &CallContext<'_>, key: &[u8]) -> Option<T> {
-    ctx.get(key)
-        .map(|b| serde_json::from_slice(&b).expect("identity records are written by this module"))
+pub fn read<T: DeserializeOwned + Clone + 'static>(ctx: &CallContext<'_>, key: &[u8]) -> Option<T> {
+    ctx.read(key)
 }
 
 /// Writes a typed record.
-pub fn write<T: Serialize>(ctx: &mut CallContext<'_>, key: Vec<u8>, value: &T) {
+pub fn write<T: Serialize + Clone + 'static>(ctx: &mut CallContext<'_>, key: Vec<u8>, value: &T) {
     ctx.write(key, value);
 }
 

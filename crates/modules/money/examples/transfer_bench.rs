@@ -6,7 +6,7 @@
 //! ```sh
 //! cargo run --release -p publica-money --example transfer_bench -- 200000 10000
 //! ```
-//! Arguments: transfers, accounts.
+//! Arguments: transfers, accounts, transfers per block (default 10000).
 
 use publica_crypto::tx_id;
 use publica_identity::{Genesis, GenesisAgency, Identity};
@@ -17,6 +17,10 @@ use publica_types::{
 };
 use serde_json::{json, Value};
 use std::time::Instant;
+
+// The node's allocator, so that allocation costs are the node's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn tx(signer: AccountId, nonce: u64, module: &str, method: &str, args: Value) -> VerifiedTx {
     let body = TxBody {
@@ -46,6 +50,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(200_000);
     let m: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10_000);
+    let per_block: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(10_000);
     let admin = AccountId([1; 32]);
     let genesis = Genesis {
         version: 1,
@@ -164,11 +169,11 @@ fn main() {
         })
         .collect();
     let mut spent = std::time::Duration::ZERO;
-    for block in txs.chunks(10_000) {
+    for block in txs.chunks(per_block.max(1)) {
         spent += run(&mut state, block.to_vec());
     }
     println!(
         "{}",
-        json!({"transfers": n, "accounts": m, "seconds": spent.as_secs_f64(), "transfers_per_s": (n as f64 / spent.as_secs_f64()).round(), "state_entries": state.len()})
+        json!({"transfers": n, "accounts": m, "per_block": per_block, "seconds": spent.as_secs_f64(), "transfers_per_s": (n as f64 / spent.as_secs_f64()).round(), "state_entries": state.len()})
     );
 }

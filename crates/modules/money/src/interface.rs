@@ -96,11 +96,11 @@ pub fn open_benefit_account(
                 swept: false,
             }),
         );
-        ledger::save(ctx, &acct);
         ctx.emit(
             "account_opened",
             json!({"account": acct.id, "currency": acct.currency}),
         );
+        ledger::save(ctx, acct);
         Ok(())
     })
 }

@@ -43,13 +43,13 @@ pub(crate) fn account(ctx: &CallContext<'_>, id: &str) -> Result<Account, TxErro
         .ok_or_else(|| err(codes::UNKNOWN_ACCOUNT, format!("no account '{id}'")))
 }
 
-pub(crate) fn save(ctx: &mut CallContext<'_>, a: &Account) {
+pub(crate) fn save(ctx: &mut CallContext<'_>, a: Account) {
     debug_assert_eq!(
         a.provenance.values().map(|v| v.0).sum::<u128>() as i128,
         a.balance.0.max(0),
         "provenance sums to the positive balance"
     );
-    ctx.write(account_key(&a.id), a);
+    ctx.put(account_key(&a.id), a);
 }
 
 /// True when the signer may move money out of `a`.
@@ -293,13 +293,13 @@ fn move_loaded(
     check_earmark(ctx, &from, &to)?;
     let prov = debit(&mut from, amount)?;
     credit(&mut to, amount, prov)?;
-    save(ctx, &from);
-    save(ctx, &to);
     let mut event = json!({"from": from.id, "to": to.id, "amount": amount, "currency": from.currency, "reference": reference});
     if let Some(memo) = memo_hash {
         event["memo_hash"] = memo.into();
     }
     ctx.emit("transfer", event);
+    save(ctx, from);
+    save(ctx, to);
     Ok(())
 }
 
@@ -355,13 +355,13 @@ pub(crate) fn mint(
     credit(&mut to, amount, prov)?;
     appr.minted = add(appr.minted, amount)?;
     cur.minted = add(cur.minted, amount)?;
-    save(ctx, &to);
-    ctx.write(appropriation_key(code, appropriation), &appr);
-    ctx.write(currency_key(code), &cur);
     ctx.emit(
         "mint",
         json!({"currency": code, "appropriation": appropriation, "to": to.id, "amount": amount}),
     );
+    save(ctx, to);
+    ctx.write(appropriation_key(code, appropriation), &appr);
+    ctx.write(currency_key(code), &cur);
     Ok(())
 }
 
@@ -395,12 +395,12 @@ pub(crate) fn burn(
         }
     }
     cur.burned = add(cur.burned, amount)?;
-    save(ctx, &from);
-    ctx.write(currency_key(&cur.code), &cur);
     ctx.emit(
         "burn",
         json!({"currency": cur.code, "from": from.id, "amount": amount}),
     );
+    save(ctx, from);
+    ctx.write(currency_key(&cur.code), &cur);
     Ok(())
 }
 
@@ -427,7 +427,7 @@ pub(crate) fn create_pending(
             "a pending id is 1..=64 of [a-z0-9._:-] and timeout_blocks 1..=1000000",
         ));
     }
-    if ctx.get(&pending_key(id)).is_some() {
+    if ctx.contains(&pending_key(id)) {
         return Err(err(
             codes::PENDING_EXISTS,
             format!("pending transfer '{id}' exists"),
@@ -462,12 +462,12 @@ pub(crate) fn create_pending(
         posted: Amount(0),
         reference: reference.into(),
     };
-    save(ctx, &from);
-    ctx.write(pending_key(id), &p);
     ctx.emit(
         "pending_created",
         json!({"pending": id, "from": from.id, "to": to.id, "amount": amount}),
     );
+    save(ctx, from);
+    ctx.write(pending_key(id), &p);
     Ok(())
 }
 
@@ -535,9 +535,9 @@ pub(crate) fn settle_pending(
         let mut to = account(ctx, &p.to)?;
         open_for_transfer(&to, "credit")?;
         credit(&mut to, posted, to_prov)?;
-        save(ctx, &to);
+        save(ctx, to);
     }
-    save(ctx, &from);
+    save(ctx, from);
     p.status = if is_post {
         PendingStatus::Posted
     } else {
@@ -578,12 +578,12 @@ pub(crate) fn clawback(
     }
     let prov = debit(&mut from, amount)?;
     credit(&mut to, amount, prov)?;
-    save(ctx, &from);
-    save(ctx, &to);
     ctx.emit(
         "clawback",
         json!({"from": from.id, "to": to.id, "amount": amount, "reason": reason, "by": ctx.signer()}),
     );
+    save(ctx, from);
+    save(ctx, to);
     Ok(())
 }
 
@@ -609,15 +609,17 @@ pub(crate) fn sweep(ctx: &mut CallContext<'_>, id: &str) -> Result<(), TxError> 
     if amount.0 > 0 {
         let prov = debit(&mut a, amount)?;
         credit(&mut to, amount, prov)?;
-        save(ctx, &to);
     }
     if let Some(em) = a.earmark.as_mut() {
         em.swept = true;
     }
-    save(ctx, &a);
     ctx.emit(
         "swept",
         json!({"account": a.id, "to": to.id, "amount": amount}),
     );
+    if amount.0 > 0 {
+        save(ctx, to);
+    }
+    save(ctx, a);
     Ok(())
 }

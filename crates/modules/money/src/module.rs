@@ -217,7 +217,7 @@ impl Money {
                 "an account id is 1..=64 of [a-z0-9._:-]",
             ));
         }
-        if ctx.get(&account_key(&a.id)).is_some() {
+        if ctx.contains(&account_key(&a.id)) {
             return Err(err(
                 codes::ACCOUNT_EXISTS,
                 format!("account '{}' exists", a.id),
@@ -299,11 +299,11 @@ impl Money {
             a.overdraft_limit.unwrap_or(Amount(0)),
             earmark,
         );
-        ledger::save(ctx, &acct);
         ctx.emit(
             "account_opened",
             json!({"account": acct.id, "currency": acct.currency}),
         );
+        ledger::save(ctx, acct);
         Ok(())
     }
 }
@@ -361,7 +361,7 @@ impl Module for Money {
                         "a code is 2..=12 of [A-Z0-9], a name 1..=128 bytes, decimals 0..=18",
                     ));
                 }
-                if ctx.get(&currency_key(&a.code)).is_some() {
+                if ctx.contains(&currency_key(&a.code)) {
                     return Err(err(
                         codes::CURRENCY_EXISTS,
                         format!("currency {} exists", a.code),
@@ -391,7 +391,7 @@ impl Module for Money {
                 }
                 ledger::nonzero(a.cap)?;
                 let key = appropriation_key(&a.currency, &a.id);
-                if ctx.get(&key).is_some() {
+                if ctx.contains(&key) {
                     return Err(err(
                         codes::APPROPRIATION_EXISTS,
                         format!("appropriation '{}' exists", a.id),
@@ -467,7 +467,7 @@ impl Module for Money {
                     return Err(err(codes::NOT_EMPTY, "move the balance out first"));
                 }
                 acct.closed = true;
-                ledger::save(ctx, &acct);
+                ledger::save(ctx, acct);
             }
             "transfer" => {
                 let t: Transfer = parse_args(args)?;
@@ -546,11 +546,11 @@ impl Module for Money {
                 let mut acct = ledger::account(ctx, &f.account)?;
                 check_issuer(ctx, &agency, &acct.currency)?;
                 acct.frozen = method == "freeze";
-                ledger::save(ctx, &acct);
                 ctx.emit(
                     if acct.frozen { "frozen" } else { "unfrozen" },
                     json!({"account": acct.id}),
                 );
+                ledger::save(ctx, acct);
             }
             "sweep_expired" => {
                 let s: Sweep = parse_args(args)?;

@@ -4,15 +4,19 @@
 //!   sums to the positive balance;
 //! - earmarked money only ever reaches whitelisted merchants, and expired
 //!   money is swept exactly once;
-//! - a linked batch that fails leaves no trace.
+//! - a linked batch that fails leaves no trace;
+//! - the outcomes and the state after a run of transfers do not depend on
+//!   how the transactions are cut into blocks.
 
 use proptest::prelude::*;
 use publica_crypto::Keypair;
 use publica_identity::{Genesis, GenesisAgency, Identity};
 use publica_money::Money;
+use publica_runtime::nonce::committed_nonce;
 use publica_runtime::testkit::TestChain;
 use publica_runtime::Runtime;
 use publica_state::StateTree;
+use publica_types::VerifiedTx;
 use serde_json::{json, Value};
 use std::sync::OnceLock;
 
@@ -268,6 +272,78 @@ proptest! {
             }
             prop_assert_eq!(start[i] + moved, balance(&c.state, a), "history of {}: {:?}", a, entries);
         }
+    }
+}
+
+/// A transfer, or a linked batch of them, signed by the first debited
+/// account's owner (a transfer now and then by someone else).
+#[derive(Debug, Clone)]
+enum Move {
+    One {
+        from: usize,
+        to: usize,
+        amount: u64,
+        signer_ok: bool,
+    },
+    Batch {
+        legs: Vec<(usize, usize, u64)>,
+    },
+}
+
+fn moves() -> impl Strategy<Value = Vec<Move>> {
+    let acct = 0usize..7;
+    let m = prop_oneof![
+        6 => (acct.clone(), acct.clone(), 0u64..3000, prop::bool::weighted(0.9)).prop_map(|(from, to, amount, signer_ok)| Move::One { from, to, amount, signer_ok }),
+        1 => proptest::collection::vec((acct.clone(), acct.clone(), 1u64..2000), 1..4).prop_map(|legs| Move::Batch { legs }),
+    ];
+    proptest::collection::vec(m, 1..40)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2_000, .. ProptestConfig::default() })]
+    /// A block keeps hot records in memory and writes them to the state at
+    /// its end: the transactions' outcomes and the state after them must be
+    /// the same however they are cut into blocks.
+    #[test]
+    fn cutting_transactions_into_blocks_changes_nothing(
+        moves in moves(),
+        cuts in proptest::collection::vec(any::<bool>(), 40),
+    ) {
+        let b = base();
+        let mut nonces: Vec<u64> = b.keys.iter().map(|k| committed_nonce(&b.state, &k.account())).collect();
+        let txs: Vec<VerifiedTx> = moves
+            .iter()
+            .map(|m| {
+                let (signer, method, args) = match m {
+                    Move::One { from, to, amount, signer_ok } => {
+                        let signer = if *signer_ok { owner_key(*from) } else { (owner_key(*from) % 5) + 1 };
+                        (signer, "transfer", json!({"from": ACCOUNTS[*from], "to": ACCOUNTS[*to], "amount": amount.to_string()}))
+                    }
+                    Move::Batch { legs } => (owner_key(legs[0].0), "transfer_batch", json!({"transfers": legs.iter().map(|(f, t, a)| json!({"from": ACCOUNTS[*f], "to": ACCOUNTS[*t], "amount": a.to_string()})).collect::<Vec<_>>()})),
+                };
+                nonces[signer] += 1;
+                let k = &b.keys[signer];
+                TestChain::sign(k.account(), k, nonces[signer], "money", method, args)
+            })
+            .collect();
+        let mut whole = TestChain::new(runtime(), b.state.clone());
+        let one = whole.push(txs.clone());
+        let mut cut = TestChain::new(runtime(), b.state.clone());
+        let mut many = Vec::new();
+        let mut block = Vec::new();
+        for (i, tx) in txs.into_iter().enumerate() {
+            block.push(tx);
+            // No block may reach the earmark's expiry.
+            if cuts[i] && cut.height() + 2 < EXPIRES {
+                many.extend(cut.push(std::mem::take(&mut block)));
+            }
+        }
+        many.extend(cut.push(block));
+        prop_assert_eq!(one, many);
+        prop_assert_eq!(whole.state.sorted_entries(), cut.state.sorted_entries());
+        prop_assert_eq!(whole.state.root(), cut.state.root());
+        check(&whole.state)?;
+        whole.check_replay();
     }
 }
 

@@ -384,7 +384,7 @@ fn pay(
             format!("{} is not enrolled in '{}'", subject.to_hex(), p.id),
         )
     })?;
-    if ctx.get(&paid_key(&p.id, subject, period)).is_some() {
+    if ctx.contains(&paid_key(&p.id, subject, period)) {
         return Err(err(
             codes::ALREADY_PAID,
             format!("already paid for {period}"),
@@ -542,7 +542,7 @@ impl Programs {
             ));
         }
         check_text("the name", &a.name)?;
-        if ctx.get(&program_key(&a.id)).is_some() {
+        if ctx.contains(&program_key(&a.id)) {
             return Err(err(
                 codes::PROGRAM_EXISTS,
                 format!("program '{}' exists", a.id),
@@ -570,7 +570,7 @@ impl Programs {
             ));
         }
         for ag in a.attesters.iter().chain([&a.registry]) {
-            if ctx.get(&publica_runtime::authz::agency_key(ag)).is_none() {
+            if !ctx.contains(&publica_runtime::authz::agency_key(ag)) {
                 return Err(err(
                     publica_types::codes::AUTH_UNKNOWN_AGENCY,
                     format!("there is no agency '{ag}'"),
@@ -578,7 +578,7 @@ impl Programs {
             }
         }
         for name in &a.indexes {
-            if ctx.get(&index_key(name)).is_none() {
+            if !ctx.contains(&index_key(name)) {
                 return Err(err(codes::UNKNOWN_INDEX, format!("no index '{name}'")));
             }
         }
@@ -787,7 +787,7 @@ impl Programs {
         );
         // Conditional release: in the same transaction, so the same block.
         if let (Some(mut p), Some(per)) = (prog, a.period) {
-            if ctx.get(&enrolment_key(&p.id, &a.subject)).is_some()
+            if ctx.contains(&enrolment_key(&p.id, &a.subject))
                 && p.versions.iter().any(|v| v.condition.is_some())
             {
                 open_window(ctx, &p)?;
@@ -866,7 +866,7 @@ impl Programs {
                 "a nullifier is 64 lowercase hex characters",
             ));
         }
-        if ctx.get(&enrolment_key(&p.id, &a.account)).is_some() {
+        if ctx.contains(&enrolment_key(&p.id, &a.account)) {
             return Err(err(codes::ALREADY_ENROLLED, "already enrolled"));
         }
         // The registry's token: signed by a registry official's current key.
@@ -1057,7 +1057,7 @@ impl Programs {
                 "an index name is [a-z][a-z0-9_]*",
             ));
         }
-        if ctx.get(&index_key(&a.name)).is_some() {
+        if ctx.contains(&index_key(&a.name)) {
             return Err(err(
                 codes::INDEX_EXISTS,
                 format!("index '{}' exists", a.name),
