@@ -197,6 +197,7 @@ impl Ledger {
             .map(|d| VerifiedTx {
                 id: d.id,
                 envelope: d.envelope,
+                signing_bytes: d.bytes,
             })
             .collect())
     }

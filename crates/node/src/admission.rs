@@ -207,6 +207,7 @@ pub(crate) fn admit(inner: &Inner, envelopes: Vec<Envelope>) -> Vec<Result<Hash3
                         tx: VerifiedTx {
                             envelope: cand.envelope,
                             id,
+                            signing_bytes: cand.signing_bytes,
                         },
                         bytes: u32::try_from(bytes).expect("bounded by TX_BYTES_MAX"),
                     });

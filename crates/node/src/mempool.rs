@@ -247,6 +247,8 @@ mod tests {
                             signature: SignatureBytes([0; 64]),
                         },
                         id: Hash32([i as u8; 32]),
+                        // The budget counts `bytes` below.
+                        signing_bytes: Vec::new(),
                     },
                     bytes,
                 });

@@ -98,7 +98,6 @@ impl BlockSink for Pipeline {
                 .collect();
         let executed = Instant::now();
         let state_root = ex.state.root();
-        let envelopes = batch.transactions.into_iter().map(|t| t.envelope).collect();
         let mut log = Recording {
             edge: &mut ex.tlog,
             leaves: Vec::new(),
@@ -106,7 +105,7 @@ impl BlockSink for Pipeline {
         let block = assemble_block(
             &env,
             parent.as_ref(),
-            envelopes,
+            batch.transactions,
             outcomes,
             result.ledger_events,
             state_root,

@@ -3,7 +3,7 @@
 use publica_crypto::sha256;
 use publica_log::AppendLog;
 use publica_types::canonical::canonicalize;
-use publica_types::{Block, BlockHeader, Envelope, Event, Hash32, TxOutcome};
+use publica_types::{Block, BlockHeader, Envelope, Event, Hash32, TxOutcome, VerifiedTx};
 
 /// The context a block executes in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,19 +51,18 @@ pub fn log_entry(envelope: &Envelope, outcome: &TxOutcome) -> Vec<u8> {
     entry
 }
 
-/// Appends a block's transactions to the log; returns the new root and
-/// the results-root leaves (both need the outcome's canonical form, which
-/// is computed once).
+/// Appends a block's transactions, given as their envelopes' canonical
+/// JSON, to the log; returns the new root and the results-root leaves (both
+/// need the outcome's canonical form, which is computed once).
 fn append_entries(
     log: &mut impl AppendLog,
-    transactions: &[Envelope],
+    envelopes: impl Iterator<Item = Vec<u8>>,
     outcomes: &[TxOutcome],
 ) -> (Hash32, Vec<Hash32>) {
     let mut out_leaves = Vec::with_capacity(outcomes.len());
-    for (e, o) in transactions.iter().zip(outcomes) {
+    for (mut entry, o) in envelopes.zip(outcomes) {
         let out = canonicalize(o).expect("outcomes are canonicalisable");
         out_leaves.push(publica_log::leaf_hash(&out));
-        let mut entry = canonicalize(e).expect("envelopes are canonicalisable");
         entry.extend_from_slice(sha256(&out).as_bytes());
         log.append_leaf(publica_log::leaf_hash(&entry));
     }
@@ -82,7 +81,11 @@ pub fn append_committed(log: &mut impl AppendLog, block: &Block) -> Result<(), S
     {
         return Err("its transactions, outcomes and header disagree on their number".into());
     }
-    let (log_root, mut out_leaves) = append_entries(log, &block.transactions, &block.outcomes);
+    let (log_root, mut out_leaves) = append_entries(
+        log,
+        block.transactions.iter().map(canonical_envelope),
+        &block.outcomes,
+    );
     if log_root != h.log_root || log.size() != h.log_size {
         return Err("the transparency log does not match the header".into());
     }
@@ -104,16 +107,18 @@ pub fn append_committed(log: &mut impl AppendLog, block: &Block) -> Result<(), S
 pub fn assemble_block(
     env: &BlockEnv,
     parent: Option<&BlockHeader>,
-    transactions: Vec<Envelope>,
+    transactions: Vec<VerifiedTx>,
     outcomes: Vec<TxOutcome>,
     ledger_events: Vec<Event>,
     state_root: Hash32,
     log: &mut impl AppendLog,
 ) -> Block {
-    let header = assemble_header(
+    let header = header_of(
         env,
         parent,
-        &transactions,
+        transactions
+            .iter()
+            .map(|t| t.envelope.canonical_from_signing_bytes(&t.signing_bytes)),
         &outcomes,
         &ledger_events,
         state_root,
@@ -121,7 +126,7 @@ pub fn assemble_block(
     );
     Block {
         header,
-        transactions,
+        transactions: transactions.into_iter().map(|t| t.envelope).collect(),
         outcomes,
         ledger_events,
     }
@@ -139,13 +144,39 @@ pub fn assemble_header(
     state_root: Hash32,
     log: &mut impl AppendLog,
 ) -> BlockHeader {
+    header_of(
+        env,
+        parent,
+        transactions.iter().map(canonical_envelope),
+        outcomes,
+        ledger_events,
+        state_root,
+        log,
+    )
+}
+
+fn canonical_envelope(e: &Envelope) -> Vec<u8> {
+    canonicalize(e).expect("envelopes are canonicalisable")
+}
+
+/// The header of a block whose envelopes' canonical JSON is `envelopes`,
+/// one per outcome.
+fn header_of(
+    env: &BlockEnv,
+    parent: Option<&BlockHeader>,
+    envelopes: impl ExactSizeIterator<Item = Vec<u8>>,
+    outcomes: &[TxOutcome],
+    ledger_events: &[Event],
+    state_root: Hash32,
+    log: &mut impl AppendLog,
+) -> BlockHeader {
     assert_eq!(
-        transactions.len(),
+        envelopes.len(),
         outcomes.len(),
         "one outcome per transaction"
     );
     let tx_leaves: Vec<Hash32> = outcomes.iter().map(|o| tx_leaf(&o.tx_id)).collect();
-    let (log_root, mut out_leaves) = append_entries(log, transactions, outcomes);
+    let (log_root, mut out_leaves) = append_entries(log, envelopes, outcomes);
     if !ledger_events.is_empty() {
         out_leaves.push(ledger_events_leaf(ledger_events));
     }
@@ -154,7 +185,7 @@ pub fn assemble_header(
         height: env.height,
         parent_hash: parent.map(block_hash).unwrap_or(Hash32::ZERO),
         time_ms: env.time_ms,
-        tx_count: transactions.len() as u64,
+        tx_count: outcomes.len() as u64,
         tx_root: publica_log::root(&tx_leaves),
         results_root: publica_log::root(&out_leaves),
         state_root,

@@ -114,7 +114,7 @@ impl Runtime {
         assemble_block(
             env,
             parent,
-            txs.into_iter().map(|t| t.envelope).collect(),
+            txs,
             result.outcomes,
             result.ledger_events,
             state.root(),
@@ -202,10 +202,7 @@ impl Runtime {
         // before the change, fails here.
         let key = current_key(&*state, &tx.signer);
         if key != tx.signer {
-            let bytes = body
-                .signing_bytes()
-                .map_err(|e| TxError::new(codes::TX_NOT_CANONICAL, e.to_string()))?;
-            publica_crypto::verify(&key, &bytes, &tx.signature).map_err(|_| {
+            publica_crypto::verify(&key, &vtx.signing_bytes, &tx.signature).map_err(|_| {
                 TxError::new(
                     codes::TX_BAD_SIGNATURE,
                     "not signed by the account's current key (it was rotated)",
@@ -303,6 +300,7 @@ impl Runtime {
                 Ok(VerifiedTx {
                     envelope: e.clone(),
                     id: publica_crypto::tx_id(&e.signer, &bytes),
+                    signing_bytes: bytes,
                 })
             })
             .collect::<Result<_, ReplayError>>()?;

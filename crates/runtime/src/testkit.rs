@@ -89,6 +89,7 @@ impl TestChain {
                 signer: account,
                 body,
             },
+            signing_bytes: bytes,
         }
     }
 

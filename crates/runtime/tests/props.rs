@@ -92,7 +92,7 @@ proptest! {
                 // Execute one at a time to compare state around each call.
                 let before = entries(&state);
                 let nonce_before = committed_nonce(&state, &kp.account());
-                let vt = VerifiedTx { envelope: envelope.clone(), id };
+                let vt = VerifiedTx { envelope, id, signing_bytes: bytes };
                 let outcome = rt.execute_block(&mut state, &env, std::slice::from_ref(&vt)).outcomes.pop().unwrap();
                 let after = entries(&state);
                 if outcome.status == TxStatus::Failed {
@@ -110,7 +110,7 @@ proptest! {
                     prop_assert!(o.chain_ok && !o.expired && nonce_exact);
                     prop_assert!(o.call <= 3);
                 }
-                txs.push((envelope, outcome));
+                txs.push((vt, outcome));
             }
             let parent = blocks.last().map(|b| b.header.clone());
             let (envs, outs): (Vec<_>, Vec<_>) = txs.into_iter().unzip();

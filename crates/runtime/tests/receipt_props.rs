@@ -57,6 +57,7 @@ fn chain() -> (Vec<Value>, NoteVerifier) {
                         body,
                     },
                     id,
+                    signing_bytes: bytes,
                 }
             })
             .collect();
@@ -64,7 +65,7 @@ fn chain() -> (Vec<Value>, NoteVerifier) {
         let b = assemble_block(
             &env,
             parent.as_ref(),
-            txs.into_iter().map(|t| t.envelope).collect(),
+            txs,
             outcomes,
             vec![],
             state.root(),

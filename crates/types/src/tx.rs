@@ -82,6 +82,29 @@ pub struct Envelope {
     pub signer: AccountId,
 }
 
+impl Envelope {
+    /// The envelope's canonical JSON, from `signing_bytes`, its body's
+    /// [`TxBody::signing_bytes`]: the body's canonical JSON is their tail,
+    /// and the envelope's members in canonical order are `body`,
+    /// `signature`, `signer`. Same bytes as canonicalizing the envelope,
+    /// without walking the body again.
+    pub fn canonical_from_signing_bytes(&self, signing_bytes: &[u8]) -> Vec<u8> {
+        let body = &signing_bytes[TX_DOMAIN_TAG.len() + self.body.chain_id.len() + 1..];
+        let signature =
+            canonical::canonicalize(&self.signature).expect("a signature is a hex string");
+        let signer = canonical::canonicalize(&self.signer).expect("an account is a hex string");
+        let mut out = Vec::with_capacity(body.len() + signature.len() + signer.len() + 35);
+        out.extend_from_slice(b"{\"body\":");
+        out.extend_from_slice(body);
+        out.extend_from_slice(b",\"signature\":");
+        out.extend_from_slice(&signature);
+        out.extend_from_slice(b",\"signer\":");
+        out.extend_from_slice(&signer);
+        out.push(b'}');
+        out
+    }
+}
+
 fn is_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= limits::CALL_NAME_BYTES_MAX
@@ -246,6 +269,25 @@ mod tests {
     }
 
     #[test]
+    fn canonical_from_signing_bytes_is_the_envelopes_canonical_json() {
+        for args in [
+            json!({"note": "hi"}),
+            json!({"z": [1, {"b": "é\u{1}", "a": null}], "a": "x"}),
+            json!({}),
+        ] {
+            let mut v = envelope(body());
+            v["body"]["call"]["args"] = args;
+            v["body"]["chain_id"] = json!("chain-ü");
+            let env = parse_envelope(v).unwrap();
+            let bytes = env.body.signing_bytes().unwrap();
+            assert_eq!(
+                env.canonical_from_signing_bytes(&bytes),
+                canonical::canonicalize(&env).unwrap()
+            );
+        }
+    }
+
+    #[test]
     fn signing_bytes_are_tag_chain_and_jcs() {
         let env = parse_envelope(envelope(body())).unwrap();
         let bytes = env.body.signing_bytes().unwrap();
@@ -276,4 +318,7 @@ pub struct VerifiedTx {
     pub envelope: Envelope,
     /// Its id (see `publica_crypto::tx_id`).
     pub id: crate::Hash32,
+    /// Its body's [`TxBody::signing_bytes`], as verified; block assembly
+    /// builds the envelope's canonical JSON from them.
+    pub signing_bytes: Vec<u8>,
 }

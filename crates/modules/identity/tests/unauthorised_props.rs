@@ -88,7 +88,7 @@ proptest! {
                 call: Call { module: "identity".into(), method: method.into(), args },
             };
             let bytes = body.signing_bytes().unwrap();
-            let tx = VerifiedTx { id: tx_id(&signer.account(), &bytes), envelope: Envelope { signature: signer.sign(&bytes), signer: signer.account(), body } };
+            let tx = VerifiedTx { id: tx_id(&signer.account(), &bytes), envelope: Envelope { signature: signer.sign(&bytes), signer: signer.account(), body }, signing_bytes: bytes };
             let env = BlockEnv { chain_id: "t".into(), height, time_ms: height };
             let out = rt.execute_block(&mut state, &env, std::slice::from_ref(&tx)).outcomes.pop().unwrap();
             if out.status == TxStatus::Ok {

@@ -33,7 +33,8 @@ fn tx(signer: AccountId, nonce: u64, module: &str, method: &str, args: Value) ->
             args,
         },
     };
-    let id = tx_id(&signer, &body.signing_bytes().expect("canonical"));
+    let signing_bytes = body.signing_bytes().expect("canonical");
+    let id = tx_id(&signer, &signing_bytes);
     // The runtime does not re-verify signatures of unrotated accounts:
     // admission did. A zero signature keeps signing out of the measurement.
     VerifiedTx {
@@ -43,6 +44,7 @@ fn tx(signer: AccountId, nonce: u64, module: &str, method: &str, args: Value) ->
             signer,
             signature: SignatureBytes([0; 64]),
         },
+        signing_bytes,
     }
 }
 
