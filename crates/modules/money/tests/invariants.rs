@@ -132,11 +132,63 @@ enum Op {
     Idle(u64),
 }
 
+/// A transfer, signed by its debited account's owner nine times in ten.
+fn transfer_op() -> impl Strategy<Value = Op> {
+    (0usize..7, 0usize..7, 0u64..3000, prop::bool::weighted(0.9)).prop_map(
+        |(from, to, amount, signer_ok)| Op::Transfer {
+            from,
+            to,
+            amount,
+            signer_ok,
+        },
+    )
+}
+
+/// A linked batch of one to three transfers.
+fn batch_op() -> impl Strategy<Value = Op> {
+    proptest::collection::vec((0usize..7, 0usize..7, 1u64..2000), 1..4)
+        .prop_map(|legs| Op::Batch { legs })
+}
+
+/// The signer (an index into the keys), method and arguments of a
+/// transfer or batch op; a batch is signed by its first debited account's
+/// owner.
+fn transfer_call(o: &Op) -> (usize, &'static str, Value) {
+    match o {
+        Op::Transfer {
+            from,
+            to,
+            amount,
+            signer_ok,
+        } => {
+            let signer = if *signer_ok {
+                owner_key(*from)
+            } else {
+                (owner_key(*from) % 5) + 1
+            };
+            (
+                signer,
+                "transfer",
+                json!({"from": ACCOUNTS[*from], "to": ACCOUNTS[*to], "amount": amount.to_string()}),
+            )
+        }
+        Op::Batch { legs } => {
+            let transfers: Vec<Value> = legs.iter().map(|(f, t, a)| json!({"from": ACCOUNTS[*f], "to": ACCOUNTS[*t], "amount": a.to_string()})).collect();
+            (
+                owner_key(legs[0].0),
+                "transfer_batch",
+                json!({"transfers": transfers}),
+            )
+        }
+        other => unreachable!("not a transfer: {other:?}"),
+    }
+}
+
 fn op() -> impl Strategy<Value = Op> {
     let acct = 0usize..7;
     prop_oneof![
-        4 => (acct.clone(), acct.clone(), 0u64..3000, prop::bool::weighted(0.9)).prop_map(|(from, to, amount, signer_ok)| Op::Transfer { from, to, amount, signer_ok }),
-        1 => proptest::collection::vec((acct.clone(), acct.clone(), 1u64..2000), 1..4).prop_map(|legs| Op::Batch { legs }),
+        4 => transfer_op(),
+        1 => batch_op(),
         2 => (0u8..3, 0usize..2, 1u64..5000).prop_map(|(appr, to, amount)| Op::Mint { appr, to, amount }),
         1 => (0usize..2, 1u64..3000).prop_map(|(from, amount)| Op::Burn { from, amount }),
         1 => (acct.clone(), acct.clone(), 1u64..2000, proptest::option::of(1u64..2500), 0u64..5).prop_map(|(from, to, amount, post, wait)| Op::Pending { from, to, amount, post, wait }),
@@ -195,19 +247,18 @@ proptest! {
         let start: Vec<i128> = ACCOUNTS.iter().map(|a| balance(&c.state, a)).collect();
         for o in ops {
             match o {
-                Op::Transfer { from, to, amount, signer_ok } => {
-                    let signer = if signer_ok { owner_key(from) } else { (owner_key(from) % 5) + 1 };
-                    let r = c.call(&k[signer], "money", "transfer", json!({"from": ACCOUNTS[from], "to": ACCOUNTS[to], "amount": amount.to_string()}));
+                Op::Transfer { from, to, .. } => {
+                    let (signer, method, args) = transfer_call(&o);
+                    let r = c.call(&k[signer], "money", method, args);
                     if r.is_ok() && from == 6 {
                         prop_assert_eq!(to, 4, "earmarked food money reached {}", ACCOUNTS[to]);
                         prop_assert!(c.height() <= EXPIRES, "expired money moved");
                     }
                 }
-                Op::Batch { legs } => {
-                    let signer = owner_key(legs[0].0);
+                Op::Batch { .. } => {
+                    let (signer, method, args) = transfer_call(&o);
                     let before = c.state.sorted_entries();
-                    let transfers: Vec<Value> = legs.iter().map(|(f, t, a)| json!({"from": ACCOUNTS[*f], "to": ACCOUNTS[*t], "amount": a.to_string()})).collect();
-                    if c.call(&k[signer], "money", "transfer_batch", json!({"transfers": transfers})).is_err() {
+                    if c.call(&k[signer], "money", method, args).is_err() {
                         let nonce_key = format!("runtime/nonce/{}", k[signer].account());
                         let strip = |v: Vec<(Vec<u8>, Vec<u8>)>| v.into_iter().filter(|(key, _)| *key != nonce_key.as_bytes()).collect::<Vec<_>>();
                         prop_assert_eq!(strip(before), strip(c.state.sorted_entries()), "a failed batch left a trace");
@@ -275,30 +326,6 @@ proptest! {
     }
 }
 
-/// A transfer, or a linked batch of them, signed by the first debited
-/// account's owner (a transfer now and then by someone else).
-#[derive(Debug, Clone)]
-enum Move {
-    One {
-        from: usize,
-        to: usize,
-        amount: u64,
-        signer_ok: bool,
-    },
-    Batch {
-        legs: Vec<(usize, usize, u64)>,
-    },
-}
-
-fn moves() -> impl Strategy<Value = Vec<Move>> {
-    let acct = 0usize..7;
-    let m = prop_oneof![
-        6 => (acct.clone(), acct.clone(), 0u64..3000, prop::bool::weighted(0.9)).prop_map(|(from, to, amount, signer_ok)| Move::One { from, to, amount, signer_ok }),
-        1 => proptest::collection::vec((acct.clone(), acct.clone(), 1u64..2000), 1..4).prop_map(|legs| Move::Batch { legs }),
-    ];
-    proptest::collection::vec(m, 1..40)
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2_000, .. ProptestConfig::default() })]
     /// A block keeps hot records in memory and writes them to the state at
@@ -306,7 +333,7 @@ proptest! {
     /// the same however they are cut into blocks.
     #[test]
     fn cutting_transactions_into_blocks_changes_nothing(
-        moves in moves(),
+        moves in proptest::collection::vec(prop_oneof![6 => transfer_op(), 1 => batch_op()], 1..40),
         cuts in proptest::collection::vec(any::<bool>(), 40),
     ) {
         let b = base();
@@ -314,13 +341,7 @@ proptest! {
         let txs: Vec<VerifiedTx> = moves
             .iter()
             .map(|m| {
-                let (signer, method, args) = match m {
-                    Move::One { from, to, amount, signer_ok } => {
-                        let signer = if *signer_ok { owner_key(*from) } else { (owner_key(*from) % 5) + 1 };
-                        (signer, "transfer", json!({"from": ACCOUNTS[*from], "to": ACCOUNTS[*to], "amount": amount.to_string()}))
-                    }
-                    Move::Batch { legs } => (owner_key(legs[0].0), "transfer_batch", json!({"transfers": legs.iter().map(|(f, t, a)| json!({"from": ACCOUNTS[*f], "to": ACCOUNTS[*t], "amount": a.to_string()})).collect::<Vec<_>>()})),
-                };
+                let (signer, method, args) = transfer_call(m);
                 nonces[signer] += 1;
                 let k = &b.keys[signer];
                 TestChain::sign(k.account(), k, nonces[signer], "money", method, args)
