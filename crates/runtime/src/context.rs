@@ -194,8 +194,9 @@ impl<'a> CallContext<'a> {
     ///
     /// Typed records are encoded straight to JSON: field order is the
     /// struct's, maps are `BTreeMap`s, so the bytes are deterministic
-    /// without a canonicalisation pass on the hot path. The record is
-    /// encoded once, when the block ends, from the block's last write.
+    /// without a canonicalisation pass on the hot path. A key the block
+    /// writes often is encoded once, from its last write, when the block
+    /// ends (see [`crate::overlay`]).
     pub fn write<T: serde::Serialize + Clone + 'static>(&mut self, key: Vec<u8>, value: &T) {
         self.put(key, value.clone());
     }
