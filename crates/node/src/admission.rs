@@ -201,15 +201,11 @@ pub(crate) fn admit(inner: &Inner, envelopes: Vec<Envelope>) -> Vec<Result<Hash3
                     pool.next_nonce.insert(signer, nonce + 1);
                     pool.ids.insert(cand.id, cand.envelope.signature);
                     let id = cand.id;
-                    let bytes = cand.signing_bytes.len();
-                    pool.queued_bytes += bytes;
-                    pool.queue.push_back(crate::mempool::Queued {
-                        tx: VerifiedTx {
-                            envelope: cand.envelope,
-                            id,
-                            signing_bytes: cand.signing_bytes,
-                        },
-                        bytes: u32::try_from(bytes).expect("bounded by TX_BYTES_MAX"),
+                    pool.queued_bytes += cand.signing_bytes.len();
+                    pool.queue.push_back(VerifiedTx {
+                        envelope: cand.envelope,
+                        id,
+                        signing_bytes: cand.signing_bytes,
                     });
                     admitted += 1;
                     Ok(id)

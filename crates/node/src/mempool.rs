@@ -9,15 +9,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Condvar, Mutex};
 use std::time::Instant;
 
-/// A waiting transaction and the size of its signing bytes.
-pub(crate) struct Queued {
-    pub(crate) tx: VerifiedTx,
-    pub(crate) bytes: u32,
-}
-
 #[derive(Default)]
 pub(crate) struct Pool {
-    pub(crate) queue: VecDeque<Queued>,
+    pub(crate) queue: VecDeque<VerifiedTx>,
     /// Sum of the queued transactions' signing bytes.
     pub(crate) queued_bytes: usize,
     /// For signers with pending transactions: the next nonce they may use.
@@ -138,14 +132,13 @@ impl Mempool {
                 block.outcomes.iter().map(|o| &o.tx_id).collect();
             let pool = &mut *pool;
             let (committed, ids, bytes) = (&pool.committed, &mut pool.ids, &mut pool.queued_bytes);
-            pool.queue.retain(|q| {
-                let t = &q.tx;
+            pool.queue.retain(|t| {
                 let signer = &t.envelope.signer;
                 let live = !included.contains(&t.id)
                     && committed_nonce(committed, signer) < t.envelope.body.nonce;
                 if !live {
                     ids.remove(&t.id);
-                    *bytes -= q.bytes as usize;
+                    *bytes -= t.signing_bytes.len();
                 }
                 live
             });
@@ -170,11 +163,11 @@ impl TxSource for Mempool {
         let mut taken = TakenBatch::default();
         while taken.transactions.len() < max {
             match pool.queue.front() {
-                Some(q) if taken.bytes + q.bytes as usize <= max_bytes => {
-                    let q = pool.queue.pop_front().expect("just seen");
-                    pool.queued_bytes -= q.bytes as usize;
-                    taken.bytes += q.bytes as usize;
-                    taken.transactions.push(q.tx);
+                Some(t) if taken.bytes + t.signing_bytes.len() <= max_bytes => {
+                    let t = pool.queue.pop_front().expect("just seen");
+                    pool.queued_bytes -= t.signing_bytes.len();
+                    taken.bytes += t.signing_bytes.len();
+                    taken.transactions.push(t);
                 }
                 _ => break,
             }
@@ -198,7 +191,6 @@ impl TxSource for Mempool {
         pool.peeked = true;
         pool.queue
             .iter()
-            .map(|q| &q.tx)
             .filter(|t| {
                 !skip(&t.id) && pool.committed_nonce(&t.envelope.signer) < t.envelope.body.nonce
             })
@@ -230,7 +222,7 @@ mod tests {
         let pool = Mempool::new(10, StateTree::new(), HashMap::new(), 0);
         {
             let mut p = pool.pool.lock().unwrap();
-            for (i, bytes) in [100u32, 100, 100, 50].into_iter().enumerate() {
+            for (i, bytes) in [100usize, 100, 100, 50].into_iter().enumerate() {
                 let body = publica_types::TxBody::new(
                     "t",
                     1,
@@ -239,20 +231,17 @@ mod tests {
                     "set_note",
                     serde_json::json!({}),
                 );
-                p.queue.push_back(Queued {
-                    tx: VerifiedTx {
-                        envelope: publica_types::Envelope {
-                            body,
-                            signer: AccountId([i as u8; 32]),
-                            signature: SignatureBytes([0; 64]),
-                        },
-                        id: Hash32([i as u8; 32]),
-                        // The budget counts `bytes` below.
-                        signing_bytes: Vec::new(),
+                p.queue.push_back(VerifiedTx {
+                    envelope: publica_types::Envelope {
+                        body,
+                        signer: AccountId([i as u8; 32]),
+                        signature: SignatureBytes([0; 64]),
                     },
-                    bytes,
+                    id: Hash32([i as u8; 32]),
+                    // The budget counts their length only.
+                    signing_bytes: vec![0; bytes],
                 });
-                p.queued_bytes += bytes as usize;
+                p.queued_bytes += bytes;
             }
         }
         let now = Instant::now();

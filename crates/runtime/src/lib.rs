@@ -25,5 +25,5 @@ pub use block::{
 pub use context::CallContext;
 pub use index::{Field, Fields, IndexEntry, IndexFiler};
 pub use module::{Authority, Module};
-pub use overlay::{BlockState, StateRead};
+pub use overlay::StateRead;
 pub use runtime::{BlockResult, ReplayError, Runtime};

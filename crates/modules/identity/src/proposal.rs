@@ -230,8 +230,9 @@ fn validate(ctx: &CallContext<'_>, action: &Action) -> Result<(), TxError> {
         Action::SetGovernance {
             create_agency_threshold,
         } => {
-            let g: Governance =
-                state::read(ctx, &state::governance_key()).expect("genesis wrote governance");
+            let g: Governance = ctx
+                .read(&state::governance_key())
+                .expect("genesis wrote governance");
             if *create_agency_threshold == 0 || *create_agency_threshold > g.agencies {
                 return Err(TxError::new(
                     codes::INVALID_THRESHOLD,
@@ -308,14 +309,15 @@ fn execute_action(ctx: &mut CallContext<'_>, action: &Action) -> Result<(), TxEr
                 policy_threshold: *policy_threshold,
                 administrators: 0,
             };
-            state::write(ctx, authz::agency_key(id), &agency);
+            ctx.write(authz::agency_key(id), &agency);
             for a in administrators {
                 state::grant(ctx, id, a, Role::Administrator)?;
             }
-            let mut g: Governance =
-                state::read(ctx, &state::governance_key()).expect("genesis wrote governance");
+            let mut g: Governance = ctx
+                .read(&state::governance_key())
+                .expect("genesis wrote governance");
             g.agencies += 1;
-            state::write(ctx, state::governance_key(), &g);
+            ctx.write(state::governance_key(), &g);
             ctx.emit("agency_created", json!({ "agency": id }));
         }
         Action::GrantAdministrator { agency, account } => {
@@ -335,7 +337,7 @@ fn execute_action(ctx: &mut CallContext<'_>, action: &Action) -> Result<(), TxEr
         Action::SetPolicy { agency, threshold } => {
             let mut a = state::agency(ctx, agency)?;
             a.policy_threshold = *threshold;
-            state::write(ctx, authz::agency_key(agency), &a);
+            ctx.write(authz::agency_key(agency), &a);
             ctx.emit(
                 "policy_set",
                 json!({ "agency": agency, "threshold": threshold }),
@@ -344,10 +346,11 @@ fn execute_action(ctx: &mut CallContext<'_>, action: &Action) -> Result<(), TxEr
         Action::SetGovernance {
             create_agency_threshold,
         } => {
-            let mut g: Governance =
-                state::read(ctx, &state::governance_key()).expect("genesis wrote governance");
+            let mut g: Governance = ctx
+                .read(&state::governance_key())
+                .expect("genesis wrote governance");
             g.create_agency_threshold = *create_agency_threshold;
-            state::write(ctx, state::governance_key(), &g);
+            ctx.write(state::governance_key(), &g);
             ctx.emit(
                 "governance_set",
                 json!({ "create_agency_threshold": create_agency_threshold }),
@@ -424,13 +427,13 @@ pub fn propose(
     validate(ctx, &action)?;
     let threshold = match action.scope() {
         None => {
-            state::read::<Governance>(ctx, &state::governance_key())
+            ctx.read::<Governance>(&state::governance_key())
                 .expect("genesis wrote governance")
                 .create_agency_threshold
         }
         Some(agency) => state::agency(ctx, agency)?.policy_threshold,
     };
-    let id = state::read::<u64>(ctx, &seq_key()).unwrap_or(0) + 1;
+    let id = ctx.read::<u64>(&seq_key()).unwrap_or(0) + 1;
     ctx.put_json(seq_key(), &json!(id));
     let height = ctx.env().height;
     let mut p = Proposal {
@@ -452,12 +455,13 @@ pub fn propose(
         json!({ "proposal": id, "threshold": threshold }),
     );
     maybe_execute(ctx, &mut p)?;
-    state::write(ctx, proposal_key(id), &p);
+    ctx.write(proposal_key(id), &p);
     Ok(id)
 }
 
 fn load_open(ctx: &CallContext<'_>, id: u64) -> Result<Proposal, TxError> {
-    let p: Proposal = state::read(ctx, &proposal_key(id))
+    let p: Proposal = ctx
+        .read(&proposal_key(id))
         .ok_or_else(|| TxError::new(codes::UNKNOWN_PROPOSAL, format!("no proposal {id}")))?;
     if p.status == ProposalStatus::Executed {
         return Err(TxError::new(
@@ -495,7 +499,7 @@ pub fn approve(ctx: &mut CallContext<'_>, id: u64, as_agency: &str) -> Result<()
         json!({ "proposal": id, "account": signer, "agency": as_agency }),
     );
     maybe_execute(ctx, &mut p)?;
-    state::write(ctx, proposal_key(id), &p);
+    ctx.write(proposal_key(id), &p);
     Ok(())
 }
 
@@ -513,6 +517,6 @@ pub fn execute(ctx: &mut CallContext<'_>, id: u64) -> Result<(), TxError> {
         ));
     }
     maybe_execute(ctx, &mut p)?;
-    state::write(ctx, proposal_key(id), &p);
+    ctx.write(proposal_key(id), &p);
     Ok(())
 }

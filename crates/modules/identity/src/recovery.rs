@@ -77,7 +77,7 @@ fn change_key(
     how: &str,
 ) -> Result<(), TxError> {
     let height = ctx.env().height;
-    let mut rec: KeyRecord = state::read(ctx, &authz::key_key(account)).unwrap_or(KeyRecord {
+    let mut rec: KeyRecord = ctx.read(&authz::key_key(account)).unwrap_or(KeyRecord {
         key: *account,
         history: vec![KeyPeriod {
             key: *account,
@@ -100,7 +100,7 @@ fn change_key(
         until_height: None,
     });
     rec.key = new_key;
-    state::write(ctx, authz::key_key(account), &rec);
+    ctx.write(authz::key_key(account), &rec);
     ctx.emit(
         KEY_CHANGED_EVENT,
         json!({ "account": account, "key": new_key, "by": how }),
@@ -158,7 +158,7 @@ pub fn set_guardians(
         threshold,
         delay_blocks,
     };
-    state::write(ctx, state::guardians_key(&me), &g);
+    ctx.write(state::guardians_key(&me), &g);
     ctx.emit(
         "guardians_set",
         json!({ "account": me, "threshold": threshold }),
@@ -167,7 +167,8 @@ pub fn set_guardians(
 }
 
 fn guardians_of(ctx: &CallContext<'_>, account: &AccountId) -> Result<Guardians, TxError> {
-    let g: Guardians = state::read(ctx, &state::guardians_key(account))
+    let g: Guardians = ctx
+        .read(&state::guardians_key(account))
         .ok_or_else(|| TxError::new(codes::NOT_GUARDIAN, "the account has no guardians"))?;
     if !g.guardians.contains(&ctx.signer()) {
         return Err(TxError::new(
@@ -206,7 +207,7 @@ pub fn start(
         threshold_height: None,
     };
     note_threshold(ctx, &mut r, &g);
-    state::write(ctx, recovery_key(&account), &r);
+    ctx.write(recovery_key(&account), &r);
     ctx.emit(
         "recovery_started",
         json!({ "account": account, "guardian": ctx.signer() }),
@@ -215,7 +216,7 @@ pub fn start(
 }
 
 fn active(ctx: &CallContext<'_>, account: &AccountId) -> Result<Recovery, TxError> {
-    state::read(ctx, &recovery_key(account)).ok_or_else(|| {
+    ctx.read(&recovery_key(account)).ok_or_else(|| {
         TxError::new(
             codes::NO_RECOVERY,
             "no recovery is under way for this account",
@@ -235,7 +236,7 @@ pub fn approve(ctx: &mut CallContext<'_>, account: AccountId) -> Result<(), TxEr
     }
     r.approvals.push(ctx.signer());
     note_threshold(ctx, &mut r, &g);
-    state::write(ctx, recovery_key(&account), &r);
+    ctx.write(recovery_key(&account), &r);
     ctx.emit(
         "recovery_approved",
         json!({ "account": account, "guardian": ctx.signer() }),

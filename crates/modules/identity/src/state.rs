@@ -13,7 +13,6 @@
 use publica_runtime::authz::{self, Membership, Role};
 use publica_runtime::CallContext;
 use publica_types::{AccountId, TxError};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// Longest agency id.
@@ -84,16 +83,6 @@ pub struct Guardians {
     pub delay_blocks: u64,
 }
 
-/// Reads a typed record.
-pub fn read<T: DeserializeOwned + Clone + 'static>(ctx: &CallContext<'_>, key: &[u8]) -> Option<T> {
-    ctx.read(key)
-}
-
-/// Writes a typed record.
-pub fn write<T: Serialize + Clone + 'static>(ctx: &mut CallContext<'_>, key: Vec<u8>, value: &T) {
-    ctx.write(key, value);
-}
-
 /// State key of the governance record.
 pub fn governance_key() -> Vec<u8> {
     b"identity/governance".to_vec()
@@ -122,7 +111,7 @@ pub fn check_agency_id(id: &str) -> Result<(), TxError> {
 
 /// The agency, or `auth.unknown_agency`.
 pub fn agency(ctx: &CallContext<'_>, id: &str) -> Result<Agency, TxError> {
-    read(ctx, &authz::agency_key(id)).ok_or_else(|| {
+    ctx.read(&authz::agency_key(id)).ok_or_else(|| {
         TxError::new(
             publica_types::codes::AUTH_UNKNOWN_AGENCY,
             format!("there is no agency '{id}'"),
@@ -132,7 +121,7 @@ pub fn agency(ctx: &CallContext<'_>, id: &str) -> Result<Agency, TxError> {
 
 /// The membership of `account` in `agency`, if any.
 pub fn membership(ctx: &CallContext<'_>, agency: &str, account: &AccountId) -> Option<Membership> {
-    read(ctx, &authz::member_key(agency, account))
+    ctx.read(&authz::member_key(agency, account))
 }
 
 /// True when `account` is an administrator of `agency`.
@@ -158,11 +147,11 @@ pub fn grant(
     }
     m.roles.push(role);
     m.roles.sort();
-    write(ctx, authz::member_key(agency_id, account), &m);
+    ctx.write(authz::member_key(agency_id, account), &m);
     if role == Role::Administrator {
         let mut a = agency(ctx, agency_id)?;
         a.administrators += 1;
-        write(ctx, authz::agency_key(agency_id), &a);
+        ctx.write(authz::agency_key(agency_id), &a);
     }
     Ok(())
 }
@@ -197,13 +186,13 @@ pub fn revoke(
         }
         a.administrators -= 1;
         a.policy_threshold = a.policy_threshold.min(a.administrators);
-        write(ctx, authz::agency_key(agency_id), &a);
+        ctx.write(authz::agency_key(agency_id), &a);
     }
     m.roles.retain(|r| *r != role);
     if m.roles.is_empty() {
         ctx.delete(authz::member_key(agency_id, account));
     } else {
-        write(ctx, authz::member_key(agency_id, account), &m);
+        ctx.write(authz::member_key(agency_id, account), &m);
     }
     Ok(())
 }
