@@ -2,7 +2,7 @@
 //! the state and buffered writes under its own prefix.
 
 use crate::block::BlockEnv;
-use crate::overlay::{BlockState, Slot};
+use crate::overlay::{BlockState, Slot, StateRead};
 use publica_types::{AccountId, Event, Hash32};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -137,9 +137,9 @@ impl<'a> CallContext<'a> {
 
     /// True when `key` holds a value (this call's own writes first).
     pub fn contains(&self, key: &[u8]) -> bool {
-        match self.slot(key) {
+        match self.writes.get(key) {
             Some(w) => !matches!(w, Slot::Deleted),
-            None => self.state.committed(key).is_some(),
+            None => self.state.contains(key),
         }
     }
 

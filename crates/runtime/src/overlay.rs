@@ -24,6 +24,11 @@ use std::hash::BuildHasher;
 pub trait StateRead {
     /// The bytes under `key`, if any.
     fn value(&self, key: &[u8]) -> Option<Cow<'_, [u8]>>;
+
+    /// True when `key` holds a value.
+    fn contains(&self, key: &[u8]) -> bool {
+        self.value(key).is_some()
+    }
 }
 
 impl StateRead for StateTree {
@@ -186,6 +191,14 @@ impl StateRead for BlockState<'_> {
             None => self.base.get(key),
         }
     }
+
+    /// Checks a waiting record without encoding it.
+    fn contains(&self, key: &[u8]) -> bool {
+        match self.pending(key) {
+            Some(slot) => !matches!(slot, Slot::Deleted),
+            None => self.base.get(key).is_some(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -233,6 +246,8 @@ mod tests {
         let latest = format!(r#"{{"n":{}}}"#, WRITES_THROUGH + 2);
         assert_eq!(block.value(b"hot").as_deref(), Some(latest.as_bytes()));
         assert_eq!(block.value(b"hot-gone"), None);
+        assert!(block.contains(b"hot") && block.contains(b"cold"));
+        assert!(!block.contains(b"hot-gone") && !block.contains(b"gone"));
         block.finish();
 
         direct.insert(b"cold", b"2");

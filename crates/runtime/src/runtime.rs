@@ -233,7 +233,7 @@ impl Runtime {
         let authority = module.authority(&body.call.method, &body.call.args)?;
         match authority {
             Authority::AgencyRole { agency, role } => {
-                if state.value(&agency_key(&agency)).is_none() {
+                if !state.contains(&agency_key(&agency)) {
                     return Err(TxError::new(
                         codes::AUTH_UNKNOWN_AGENCY,
                         format!("there is no agency '{agency}'"),
@@ -248,7 +248,7 @@ impl Runtime {
             }
             Authority::AnySigner => {}
             Authority::RegisteredAccount => {
-                if state.value(&account_key(&tx.signer)).is_none() {
+                if !state.contains(&account_key(&tx.signer)) {
                     return Err(TxError::new(
                         codes::AUTH_ACCOUNT_NOT_REGISTERED,
                         "the signer has no registered account; send system.register_account first",

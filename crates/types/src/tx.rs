@@ -101,6 +101,11 @@ impl Envelope {
         out.extend_from_slice(b",\"signer\":");
         out.extend_from_slice(&signer);
         out.push(b'}');
+        debug_assert_eq!(
+            Ok(&out),
+            canonical::canonicalize(self).as_ref(),
+            "signing bytes of another body"
+        );
         out
     }
 }

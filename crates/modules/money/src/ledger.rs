@@ -606,20 +606,16 @@ pub(crate) fn sweep(ctx: &mut CallContext<'_>, id: &str) -> Result<(), TxError> 
     }
     let mut to = account(ctx, &e.return_to)?;
     let amount = Amount(a.balance.0.max(0) as u128);
+    let event = json!({"account": a.id, "to": to.id, "amount": amount});
     if amount.0 > 0 {
         let prov = debit(&mut a, amount)?;
         credit(&mut to, amount, prov)?;
+        save(ctx, to);
     }
     if let Some(em) = a.earmark.as_mut() {
         em.swept = true;
     }
-    ctx.emit(
-        "swept",
-        json!({"account": a.id, "to": to.id, "amount": amount}),
-    );
-    if amount.0 > 0 {
-        save(ctx, to);
-    }
     save(ctx, a);
+    ctx.emit("swept", event);
     Ok(())
 }
