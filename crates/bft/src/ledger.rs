@@ -169,6 +169,16 @@ impl Ledger {
         verified: &[bool],
         rotated: &dyn Fn(&AccountId) -> Option<AccountId>,
     ) -> Result<Vec<VerifiedTx>, Invalid> {
+        // A small-order or non-canonical signer verifies a forged signature
+        // under ZIP-215; admission refuses it, and so does a block.
+        if let Some(i) = decoded
+            .iter()
+            .position(|d| publica_crypto::is_weak_key(&d.envelope.signer.0))
+        {
+            return Err(Invalid(format!(
+                "transaction {i}: the signer is a weak key"
+            )));
+        }
         let todo: Vec<usize> = (0..decoded.len())
             .filter(|&i| !verified.get(i).copied().unwrap_or(false))
             .collect();

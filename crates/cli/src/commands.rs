@@ -584,8 +584,12 @@ pub fn run(cli: Cli) -> Result<()> {
         ),
         Cmd::Testnet(crate::testnet::TestnetCmd::Run { dir }) => crate::testnet::run_all(&dir),
         Cmd::Admin(AdminCmd::VerifyChain { data_dir }) => {
-            let blocks = publica_node::verify_chain(&data_dir)?;
-            print_json(&json!({"verified_blocks": blocks, "data_dir": data_dir}));
+            let v = publica_node::verify_chain(&data_dir)?;
+            print_json(&json!({
+                "verified_blocks": v.verified_blocks,
+                "torn_tail_bytes": v.torn_tail_bytes,
+                "data_dir": data_dir,
+            }));
             Ok(())
         }
     }

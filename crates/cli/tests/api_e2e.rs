@@ -461,6 +461,24 @@ fn bad_input_is_rejected_with_codes_and_never_reaches_a_block() {
         400,
         "tx.bad_signature",
     );
+    // Weak signers, each with the signature R = identity, S = 0 that
+    // ZIP-215 accepts for any message under a small-order key: the outside
+    // test landed the all-zero account's transaction in five blocks.
+    let mut forged = vec![0u8; 64];
+    forged[0] = 1;
+    for weak in [
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "0100000000000000000000000000000000000000000000000000000000000080",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    ] {
+        let mut t = good.clone();
+        t["signer"] = json!(weak);
+        t["signature"] = json!(hex::encode(&forged));
+        expect_err(weak, post(&url, &t), 400, "tx.invalid_signer");
+    }
     // Another chain, correctly signed.
     let other_chain = sign(
         &kp,
@@ -1329,11 +1347,61 @@ fn storage_faults_at_startup() {
         "the last block holds only the last transaction"
     );
     node.kill9();
-
-    // (a) A torn final record is cut off at start-up.
     let log = dir.path().join("blocks.log");
     let bytes = std::fs::read(&log).unwrap();
+    let verify_chain = || {
+        Command::new(common::bin())
+            .args(["admin", "verify-chain", "--data-dir"])
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+
+    // (0) A flipped bit in the last block, complete and synced, is no torn
+    // write: its receipt was given. Neither the node nor verify-chain cuts
+    // it; both name the block, and the file stays as it was.
+    let mut flipped = bytes.clone();
+    let at = bytes.len() - 40;
+    flipped[at] ^= 0x04;
+    std::fs::write(&log, &flipped).unwrap();
+    let out = verify_chain();
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success(), "verify-chain passed a damaged block");
+    assert!(
+        stderr.contains("corrupted") && stderr.contains(&format!("block {height}:")),
+        "stderr: {stderr}"
+    );
+    let err = match TestNode::try_start_in(dir.path(), &[]) {
+        Ok(n) => panic!(
+            "a node with a damaged last block started: {}",
+            status_of(&n)
+        ),
+        Err(e) => e,
+    };
+    assert!(
+        err.contains("Refusing to start") && err.contains(&format!("block {height}:")),
+        "stderr: {err}"
+    );
+    assert_eq!(
+        std::fs::read(&log).unwrap(),
+        flipped,
+        "the damaged file is kept"
+    );
+    std::fs::write(&log, &bytes).unwrap();
+
+    // (a) A torn final record: verify-chain reports it and leaves it; the
+    // node cuts it off at start-up.
     std::fs::write(&log, &bytes[..bytes.len() - 7]).unwrap();
+    let out = verify_chain();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(u64_of(&report["verified_blocks"]), height - 1, "{report}");
+    assert!(u64_of(&report["torn_tail_bytes"]) > 0, "{report}");
+    assert_eq!(
+        std::fs::read(&log).unwrap().len(),
+        bytes.len() - 7,
+        "verify-chain writes nothing"
+    );
     let node = TestNode::start_in(dir.path(), &[]);
     let st = status_of(&node);
     assert_eq!(

@@ -6,9 +6,11 @@
 //! be accepted alone and vice versa, or two nodes could disagree on a block.
 
 pub mod hash;
+pub mod key;
 pub mod keyfile;
 pub mod sign;
 
 pub use hash::{sha256, tx_id};
+pub use key::{is_public_key, is_weak_key};
 pub use keyfile::{KeyFile, KeyFileError};
-pub use sign::{is_public_key, verify, verify_batch, Keypair, SignatureError};
+pub use sign::{verify, verify_batch, Keypair, SignatureError};

@@ -82,12 +82,6 @@ pub fn verify(signer: &AccountId, msg: &[u8], sig: &SignatureBytes) -> Result<()
         .map_err(|_| SignatureError::Invalid)
 }
 
-/// True when `bytes` is a valid Ed25519 public key (a curve point), other
-/// than the all-zero key the ledger reserves for its own work.
-pub fn is_public_key(bytes: [u8; 32]) -> bool {
-    bytes != [0; 32] && VerificationKey::try_from(bytes).is_ok()
-}
-
 /// Verifies many signatures at once; returns one verdict per item, in order.
 ///
 /// A batch is much cheaper than one check per signature. When the batch

@@ -89,6 +89,11 @@ impl CosignerKey {
                 "cosigner name '{name}' must be non-empty without spaces or '+'"
             )));
         }
+        if !publica_crypto::is_public_key(public.0) {
+            return Err(NoteError::BadVerifierKey(format!(
+                "cosigner '{name}': the key is of small order, not canonical or not a curve point"
+            )));
+        }
         Ok(CosignerKey {
             name: name.into(),
             id: typed_key_id(COSIGNATURE_V1, name, &public),
@@ -121,6 +126,12 @@ impl CosignerKey {
             ));
         }
         let public = AccountId(key[1..].try_into().expect("32 bytes"));
+        if !publica_crypto::is_public_key(public.0) {
+            // A small-order key would accept a forged cosignature.
+            return Err(bad(
+                "the key is of small order, not canonical or not a curve point",
+            ));
+        }
         let id = typed_key_id(COSIGNATURE_V1, name, &public);
         if hex_lower(&id) != id_hex.to_ascii_lowercase() {
             return Err(bad("key id does not match the name and key"));

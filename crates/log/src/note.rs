@@ -137,6 +137,12 @@ impl NoteVerifier {
             return Err(bad("only Ed25519 keys (type 0x01, 32 bytes) are supported"));
         }
         let public = AccountId(key[1..].try_into().expect("32 bytes"));
+        if !publica_crypto::is_public_key(public.0) {
+            // A small-order key would accept a forged checkpoint signature.
+            return Err(bad(
+                "the key is of small order, not canonical or not a curve point",
+            ));
+        }
         if id_hex.len() != 8 || !id_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(bad("key id must be 8 hex characters"));
         }

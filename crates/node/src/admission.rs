@@ -1,7 +1,7 @@
 //! Admission: every check a transaction passes before it may wait for a
 //! block. Rejected transactions never reach a block.
 //!
-//! Order of checks: shape and limits, chain id, canonical form, expiry,
+//! Order of checks: shape and limits, the signer's key, chain id, canonical form, expiry,
 //! room in the mempool, signature (batched, on worker threads), then nonce,
 //! duplicates and room again under the mempool lock. Transactions beyond
 //! the mempool's room are refused before their signature is checked: an
@@ -54,6 +54,15 @@ fn static_checks(
     now: u64,
 ) -> Result<Candidate, TxError> {
     env.body.validate_shape()?;
+    if publica_crypto::is_weak_key(&env.signer.0) {
+        // A small-order key verifies a forged signature for any message,
+        // and a non-canonical one aliases another account; neither may
+        // sign (the ledger's own all-zero account is one of them).
+        return Err(TxError::new(
+            codes::TX_INVALID_SIGNER,
+            format!("the signer {}", publica_crypto::key::WEAK_KEY_MESSAGE),
+        ));
+    }
     if env.body.chain_id != inner.config.chain_id {
         return Err(TxError::new(
             codes::TX_WRONG_CHAIN,

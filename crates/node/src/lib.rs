@@ -22,4 +22,4 @@ pub use config::NodeConfig;
 pub use metrics::Metrics;
 pub use node::{Node, NodeError, Relay};
 pub use query::{Receipt, StateProofAnswer, Status, TxLookup};
-pub use recovery::{check_ledger, verify_chain, LedgerCheck};
+pub use recovery::{check_ledger, verify_chain, ChainVerification, LedgerCheck};

@@ -208,10 +208,21 @@ fn rotated_keys(state: &StateTree) -> HashMap<AccountId, AccountId> {
         .collect()
 }
 
+/// What [`verify_chain`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChainVerification {
+    /// Blocks replayed from genesis and found identical.
+    pub verified_blocks: u64,
+    /// Bytes of a torn final record (an append a crash interrupted), left
+    /// in place; the node cuts them when it next starts.
+    pub torn_tail_bytes: u64,
+}
+
 /// Replays the whole block log from genesis, ignoring snapshots, and checks
-/// every block's links, outcomes and roots. Returns the number of blocks.
-/// The node must not be running on `data_dir` (its lock is taken).
-pub fn verify_chain(path: &std::path::Path) -> Result<u64, NodeError> {
+/// every block's links, outcomes and roots. Writes nothing: a torn tail is
+/// reported, not cut, and a damaged block is an error naming it. The node
+/// must not be running on `data_dir` (its lock is taken).
+pub fn verify_chain(path: &std::path::Path) -> Result<ChainVerification, NodeError> {
     let chain_id = DataDir::recorded_chain_id(path).ok_or_else(|| {
         NodeError::Config(format!(
             "{} is not a Publica data directory",
@@ -219,7 +230,7 @@ pub fn verify_chain(path: &std::path::Path) -> Result<u64, NodeError> {
         ))
     })?;
     let data_dir = DataDir::open(path, &chain_id)?;
-    let (log, _) = BlockLog::open(data_dir.path())?;
+    let (log, report) = BlockLog::open_read_only(data_dir.path())?;
     let genesis = crate::genesis::read_genesis(data_dir.path())?
         .ok_or_else(|| NodeError::Config(format!("{} has no genesis.json", path.display())))?;
     let runtime = crate::genesis::chain_runtime();
@@ -235,5 +246,8 @@ pub fn verify_chain(path: &std::path::Path) -> Result<u64, NodeError> {
             .map_err(|e| NodeError::Replay(e.to_string()))?;
         tip = Some(block.header);
     }
-    Ok(log.height())
+    Ok(ChainVerification {
+        verified_blocks: log.height(),
+        torn_tail_bytes: report.discarded_tail_bytes,
+    })
 }

@@ -177,18 +177,38 @@ impl Runtime {
     ) -> Result<Vec<publica_types::Event>, TxError> {
         let tx = &vtx.envelope;
         let body = &tx.body;
-        if tx.signer == LEDGER_ACCOUNT {
-            // The all-zero key has small order: never let a transaction
-            // act as the ledger's own account.
-            return Err(TxError::new(
-                codes::TX_BAD_SIGNATURE,
-                "the all-zero account is reserved for the ledger's own work",
-            ));
-        }
+        // Checks that leave the nonce alone: a transaction of another chain
+        // is not one of this chain's, and a wrong nonce is not this one to
+        // use. Admission refuses both, so an honest block holds neither.
         if body.chain_id != env.chain_id {
             return Err(TxError::new(
                 codes::TX_WRONG_CHAIN,
                 "transaction is for another chain",
+            ));
+        }
+        let last = committed_nonce(&*state, &tx.signer);
+        if body.nonce <= last {
+            return Err(TxError::new(
+                codes::TX_NONCE_REPLAYED,
+                format!("nonce {} already used; next is {}", body.nonce, last + 1),
+            ));
+        }
+        if body.nonce != last + 1 {
+            return Err(TxError::new(
+                codes::TX_NONCE_GAP,
+                format!("nonce {} skips ahead; next is {}", body.nonce, last + 1),
+            ));
+        }
+        // From here on the nonce is consumed, whatever fails after: the same
+        // transaction can never be executed, or fail, in a second block.
+        set_nonce(state, &tx.signer, body.nonce);
+        if publica_crypto::is_weak_key(&tx.signer.0) {
+            // Admission refuses these; a block proposed by a faulty
+            // validator may still carry one. The all-zero account, the
+            // ledger's own, is among them.
+            return Err(TxError::new(
+                codes::TX_INVALID_SIGNER,
+                format!("the signer {}", publica_crypto::key::WEAK_KEY_MESSAGE),
             ));
         }
         if body.expiry.has_passed(env.height, env.time_ms) {
@@ -209,21 +229,6 @@ impl Runtime {
                 )
             })?;
         }
-        let last = committed_nonce(&*state, &tx.signer);
-        if body.nonce <= last {
-            return Err(TxError::new(
-                codes::TX_NONCE_REPLAYED,
-                format!("nonce {} already used; next is {}", body.nonce, last + 1),
-            ));
-        }
-        if body.nonce != last + 1 {
-            return Err(TxError::new(
-                codes::TX_NONCE_GAP,
-                format!("nonce {} skips ahead; next is {}", body.nonce, last + 1),
-            ));
-        }
-        // From here on the nonce is consumed, whatever the call does.
-        set_nonce(state, &tx.signer, body.nonce);
         let module = self.modules.get(body.call.module.as_str()).ok_or_else(|| {
             TxError::new(
                 codes::CALL_UNKNOWN_MODULE,

@@ -3,6 +3,23 @@
 //! Frame: `magic "PBK1" | payload length u32 LE | CRC-32 of payload u32 LE |
 //! CRC-32 of the previous 12 bytes u32 LE | payload (the block's JSON)`.
 //! The header has its own checksum so that a damaged length is never trusted.
+//!
+//! Crash policy. An append that a crash interrupts leaves a prefix of its
+//! frame, possibly followed by zeros where the file system grew the file
+//! without writing its data. Nothing else is a torn write, so opening the
+//! log tells the two apart:
+//! - **torn tail**, cut off when a node opens the log: the last frame is
+//!   incomplete (the file ends inside its header, or before the end its
+//!   intact header claims), its header is all zeros, or its payload, which
+//!   is JSON text and so never holds a zero byte, has a run of zeros
+//!   filling a whole 512-byte disk sector (or all of its part of one);
+//! - **corruption**, anywhere else and in a complete last frame: a flipped
+//!   bit, a damaged header. The log refuses to open, names the block and
+//!   the byte, and leaves the file as it is: that block was durable, and
+//!   its receipts may be in users' hands.
+//!
+//! [`BlockLog::open_read_only`] reads the same way and never writes: it
+//! reports a torn tail without cutting it (`publica admin verify-chain`).
 
 use crate::{io_err, StoreError};
 use publica_types::Block;
@@ -47,56 +64,103 @@ impl std::fmt::Debug for BlockLog {
     }
 }
 
+/// Disk sectors: the unit a lost write leaves as zeros.
+const SECTOR_BYTES: u64 = 512;
+
 enum Frame {
     Ok {
         payload_at: u64,
         len: u32,
     },
-    /// Not a valid frame; `claimed_end` is where it says it ends, if its
-    /// header could be trusted.
+    /// Not a valid frame.
     Bad {
         reason: String,
-        claimed_end: Option<u64>,
+        torn: Torn,
     },
+}
+
+/// Whether a bad frame looks like an interrupted append.
+enum Torn {
+    /// Only a crash during an append leaves this (incomplete frame, or
+    /// zeros where data was never written) — if nothing valid follows.
+    IfLast,
+    /// Damage that no append leaves: corruption wherever it is.
+    Never,
 }
 
 fn read_frame(file: &File, at: u64, file_len: u64) -> Result<Frame, std::io::Error> {
     if file_len - at < HEADER_BYTES {
         return Ok(Frame::Bad {
             reason: "incomplete frame header".into(),
-            claimed_end: Some(file_len + 1),
+            torn: Torn::IfLast,
         });
     }
     let mut h = [0u8; HEADER_BYTES as usize];
     file.read_exact_at(&mut h, at)?;
     let header_crc = u32::from_le_bytes(h[12..16].try_into().expect("4 bytes"));
     if &h[0..4] != MAGIC || crc32fast::hash(&h[0..12]) != header_crc {
+        let zeros = h.iter().all(|b| *b == 0);
         return Ok(Frame::Bad {
-            reason: "bad frame header".into(),
-            claimed_end: None,
+            reason: if zeros {
+                "frame header of zeros".into()
+            } else {
+                "bad frame header".into()
+            },
+            torn: if zeros { Torn::IfLast } else { Torn::Never },
         });
     }
     let len = u32::from_le_bytes(h[4..8].try_into().expect("4 bytes"));
     let crc = u32::from_le_bytes(h[8..12].try_into().expect("4 bytes"));
     let end = at + HEADER_BYTES + len as u64;
-    if len > PAYLOAD_BYTES_MAX || end > file_len {
+    if len > PAYLOAD_BYTES_MAX {
+        return Ok(Frame::Bad {
+            reason: format!("frame header claims {len} bytes, more than a block may hold"),
+            torn: Torn::Never,
+        });
+    }
+    if end > file_len {
         return Ok(Frame::Bad {
             reason: format!("frame of {len} bytes runs past the end of the file"),
-            claimed_end: Some(end),
+            torn: Torn::IfLast,
         });
     }
     let mut payload = vec![0u8; len as usize];
     file.read_exact_at(&mut payload, at + HEADER_BYTES)?;
     if crc32fast::hash(&payload) != crc {
+        let lost = has_zeroed_sector(&payload, at + HEADER_BYTES);
         return Ok(Frame::Bad {
-            reason: "payload checksum mismatch".into(),
-            claimed_end: Some(end),
+            reason: if lost {
+                "payload with a sector of zeros (never written)".into()
+            } else {
+                "payload checksum mismatch".into()
+            },
+            torn: if lost { Torn::IfLast } else { Torn::Never },
         });
     }
     Ok(Frame::Ok {
         payload_at: at + HEADER_BYTES,
         len,
     })
+}
+
+/// True when some part of `payload` (which starts at file offset `at`)
+/// that fills one disk sector, or all of the payload's share of one, is
+/// all zeros. A payload is JSON text, which never holds a zero byte, and a
+/// bit flip cannot zero a run of two bytes; a sector the disk never wrote
+/// reads as zeros.
+fn has_zeroed_sector(payload: &[u8], at: u64) -> bool {
+    let mut i = 0usize;
+    while i < payload.len() {
+        let offset = at + i as u64;
+        let to_boundary = (SECTOR_BYTES - offset % SECTOR_BYTES) as usize;
+        let chunk = &payload[i..payload.len().min(i + to_boundary)];
+        // A one-byte share could be a single damaged byte: not evidence.
+        if chunk.len() >= 2 && chunk.iter().all(|b| *b == 0) {
+            return true;
+        }
+        i += chunk.len();
+    }
+    false
 }
 
 /// True when some intact frame header starts after `from`.
@@ -114,71 +178,103 @@ fn valid_header_after(file: &File, from: u64, file_len: u64) -> Result<bool, std
     Ok(false)
 }
 
+/// The frames of a log file, and where a torn tail starts, if it has one.
+struct Scan {
+    frames: Vec<(u64, u32)>,
+    /// Offset of the torn tail's first byte (the file's length if none).
+    end: u64,
+}
+
+/// Reads every frame of `file`; fails on corruption (see the crash policy
+/// at the top), naming the block whose frame is damaged.
+fn scan(file: &File, file_len: u64, shown: &str) -> Result<Scan, StoreError> {
+    let read_err = |e| io_err(format!("reading {shown}"))(e);
+    let mut frames = Vec::new();
+    let mut at = 0u64;
+    while at < file_len {
+        match read_frame(file, at, file_len).map_err(read_err)? {
+            Frame::Ok { payload_at, len } => {
+                frames.push((payload_at, len));
+                at = payload_at + len as u64;
+            }
+            Frame::Bad { reason, torn } => {
+                let torn = match torn {
+                    Torn::Never => false,
+                    Torn::IfLast => !valid_header_after(file, at, file_len).map_err(read_err)?,
+                };
+                if !torn {
+                    return Err(StoreError::Corrupted {
+                        path: shown.to_string(),
+                        offset: at,
+                        reason: format!("block {}: {reason}", frames.len() + 1),
+                    });
+                }
+                tracing::warn!(
+                    path = %shown,
+                    offset = at,
+                    bytes = file_len - at,
+                    %reason,
+                    "a torn final block record, left by a crash during an append"
+                );
+                return Ok(Scan { frames, end: at });
+            }
+        }
+    }
+    Ok(Scan { frames, end: at })
+}
+
 impl BlockLog {
     /// Opens (or creates) `blocks.log` in `dir`, checks every frame, cuts off
-    /// a torn final frame, and fails on damage anywhere else.
+    /// a torn final frame, and fails on corruption anywhere, the last
+    /// complete frame included.
     pub fn open(dir: &Path) -> Result<(BlockLog, OpenReport), StoreError> {
         let path = dir.join("blocks.log");
-        let shown = path.display().to_string();
         let file = OpenOptions::new()
             .read(true)
             .append(true)
             .create(true)
             .open(&path)
-            .map_err(io_err(format!("opening {shown}")))?;
+            .map_err(io_err(format!("opening {}", path.display())))?;
+        Self::load(path, file, true)
+    }
+
+    /// Opens an existing `blocks.log` in `dir` to read it, with the checks
+    /// of [`BlockLog::open`], and writes nothing: a torn tail is reported
+    /// in `discarded_tail_bytes` (what [`BlockLog::open`] would cut) and
+    /// left in place. Appending to the result fails.
+    pub fn open_read_only(dir: &Path) -> Result<(BlockLog, OpenReport), StoreError> {
+        let path = dir.join("blocks.log");
+        let file = File::open(&path).map_err(io_err(format!("opening {}", path.display())))?;
+        Self::load(path, file, false)
+    }
+
+    fn load(
+        path: PathBuf,
+        file: File,
+        cut_torn_tail: bool,
+    ) -> Result<(BlockLog, OpenReport), StoreError> {
+        let shown = path.display().to_string();
         let file_len = file
             .metadata()
             .map_err(io_err(format!("reading {shown}")))?
             .len();
-        let mut frames = Vec::new();
-        let mut at = 0u64;
-        let mut report = OpenReport::default();
-        while at < file_len {
-            match read_frame(&file, at, file_len).map_err(io_err(format!("reading {shown}")))? {
-                Frame::Ok { payload_at, len } => {
-                    frames.push((payload_at, len));
-                    at = payload_at + len as u64;
-                }
-                Frame::Bad {
-                    reason,
-                    claimed_end,
-                } => {
-                    let torn = match claimed_end {
-                        Some(end) => end >= file_len,
-                        None => !valid_header_after(&file, at, file_len)
-                            .map_err(io_err(format!("reading {shown}")))?,
-                    };
-                    if !torn {
-                        return Err(StoreError::Corrupted {
-                            path: shown,
-                            offset: at,
-                            reason,
-                        });
-                    }
-                    tracing::warn!(
-                        path = %shown,
-                        offset = at,
-                        bytes = file_len - at,
-                        %reason,
-                        "discarding a torn final block record left by a crash during an append"
-                    );
-                    report.discarded_tail_bytes = file_len - at;
-                    file.set_len(at)
-                        .map_err(io_err(format!("truncating {shown}")))?;
-                    file.sync_all()
-                        .map_err(io_err(format!("syncing {shown}")))?;
-                    break;
-                }
-            }
+        let scan = scan(&file, file_len, &shown)?;
+        let report = OpenReport {
+            blocks: scan.frames.len() as u64,
+            discarded_tail_bytes: file_len - scan.end,
+        };
+        if cut_torn_tail && scan.end < file_len {
+            file.set_len(scan.end)
+                .map_err(io_err(format!("truncating {shown}")))?;
+            file.sync_all()
+                .map_err(io_err(format!("syncing {shown}")))?;
         }
-        report.blocks = frames.len() as u64;
-        let end = at.min(file_len);
         Ok((
             BlockLog {
                 path,
                 file,
-                frames,
-                end,
+                frames: scan.frames,
+                end: scan.end,
                 scratch: Vec::new(),
             },
             report,
@@ -380,15 +476,21 @@ mod tests {
         assert!(log.read(0).unwrap().is_none());
     }
 
-    #[test]
-    fn torn_tail_is_discarded_at_every_cut() {
+    /// A log of three blocks: its directory, its path, its bytes, and
+    /// where the last frame starts.
+    fn three_blocks() -> (tempfile::TempDir, PathBuf, Vec<u8>, u64) {
         let dir = tempfile::tempdir().unwrap();
         write_blocks(dir.path(), 3);
         let path = dir.path().join("blocks.log");
         let full = std::fs::read(&path).unwrap();
         let (log, _) = BlockLog::open(dir.path()).unwrap();
         let third_start = log.frames[2].0 - HEADER_BYTES;
-        drop(log);
+        (dir, path, full, third_start)
+    }
+
+    #[test]
+    fn torn_tail_is_discarded_at_every_cut() {
+        let (dir, path, full, third_start) = three_blocks();
         for cut in third_start + 1..full.len() as u64 {
             std::fs::write(&path, &full[..cut as usize]).unwrap();
             let (mut log, report) = BlockLog::open(dir.path()).unwrap();
@@ -426,5 +528,92 @@ mod tests {
         }
         // The file was left untouched for an operator to inspect.
         assert_eq!(std::fs::read(&path).unwrap().len(), full.len());
+    }
+
+    #[test]
+    fn a_flipped_bit_in_the_last_complete_block_is_corruption_not_a_torn_tail() {
+        let (dir, path, full, third_start) = three_blocks();
+        // Every byte of the last frame, header and payload, each bit.
+        for at in third_start as usize..full.len() {
+            for bit in 0..8 {
+                let mut bad = full.clone();
+                bad[at] ^= 1 << bit;
+                std::fs::write(&path, &bad).unwrap();
+                for read_only in [false, true] {
+                    let err = if read_only {
+                        BlockLog::open_read_only(dir.path()).unwrap_err()
+                    } else {
+                        BlockLog::open(dir.path()).unwrap_err()
+                    };
+                    let text = err.to_string();
+                    assert!(
+                        matches!(err, StoreError::Corrupted { .. }),
+                        "byte {at} bit {bit}: {text}"
+                    );
+                    assert!(text.contains("block 3"), "byte {at} bit {bit}: {text}");
+                }
+                // Nothing was cut: the operator keeps the damaged file.
+                assert_eq!(std::fs::read(&path).unwrap(), bad, "byte {at} bit {bit}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_payload_whose_tail_never_reached_the_disk_is_a_torn_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        write_blocks(dir.path(), 2);
+        // A last block spanning several disk sectors.
+        let mut big = block(3);
+        big.header.chain_id = "x".repeat(2000);
+        let (mut log, _) = BlockLog::open(dir.path()).unwrap();
+        log.append(&big).unwrap();
+        let third_start = log.frames[2].0 - HEADER_BYTES;
+        drop(log);
+        let path = dir.path().join("blocks.log");
+        let full = std::fs::read(&path).unwrap();
+        let boundaries: Vec<u64> = (1..)
+            .map(|n| n * SECTOR_BYTES)
+            .skip_while(|b| *b <= third_start + HEADER_BYTES)
+            .take_while(|b| *b + 2 <= full.len() as u64)
+            .collect();
+        assert!(boundaries.len() >= 3, "{boundaries:?}");
+        // The file grew to its full length, but the sectors from one on
+        // were never written and read as zeros.
+        for zero_from in boundaries {
+            let mut torn = full.clone();
+            torn[zero_from as usize..].fill(0);
+            std::fs::write(&path, &torn).unwrap();
+            let (_, report) = BlockLog::open_read_only(dir.path()).unwrap();
+            assert_eq!(report.blocks, 2);
+            assert_eq!(
+                std::fs::read(&path).unwrap(),
+                torn,
+                "a read-only open never cuts"
+            );
+            let (_, report) = BlockLog::open(dir.path()).unwrap();
+            assert_eq!(report.blocks, 2);
+            assert_eq!(report.discarded_tail_bytes, full.len() as u64 - third_start);
+            assert_eq!(std::fs::read(&path).unwrap().len() as u64, third_start);
+        }
+    }
+
+    #[test]
+    fn zeroed_sectors_are_found_and_single_bytes_are_not_evidence() {
+        let json = vec![b'x'; 2000];
+        assert!(!has_zeroed_sector(&json, 100));
+        let mut one = json.clone();
+        one[700] = 0;
+        assert!(
+            !has_zeroed_sector(&one, 0),
+            "one zero byte is damage, not a lost sector"
+        );
+        // The payload's share of the sector 512..1024 (it starts at 100).
+        let mut sector = json.clone();
+        sector[412..924].fill(0);
+        assert!(has_zeroed_sector(&sector, 100));
+        // The last two bytes, alone in their sector.
+        let mut tail = json.clone();
+        tail[1998..].fill(0);
+        assert!(has_zeroed_sector(&tail, 2048 - 1998));
     }
 }

@@ -4,10 +4,17 @@ use crate::{io_err, StoreError};
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
 
-/// The ledger format this build reads and writes. 2: account histories
-/// left the consensus state (a state written by format 1 still holds them
-/// and does not replay under format 2's rules).
-pub const LEDGER_FORMAT: u32 = 2;
+/// The ledger format this build reads and writes: a ledger written under
+/// another format's rules does not replay under this one's.
+/// - 2: account histories left the consensus state;
+/// - 3: accounts have no overdraft (the field left account records), a
+///   transaction that passes the chain and nonce checks always uses its
+///   nonce, and weak keys (small-order, non-canonical) are refused.
+pub const LEDGER_FORMAT: u32 = 3;
+
+/// What changed in [`LEDGER_FORMAT`], for the message refusing another.
+const LEDGER_FORMAT_CHANGE: &str =
+    "no overdrafts, failed transactions use their nonce, weak keys refused";
 
 /// An open, locked data directory. The lock is released on drop (or when the
 /// process dies, since it is an OS file lock).
@@ -99,7 +106,7 @@ fn check_format(path: &Path) -> Result<(), StoreError> {
     };
     if found != LEDGER_FORMAT.to_string() {
         return Err(StoreError::DataDir(format!(
-            "data directory {} holds a ledger of format {found}; this publica reads format {LEDGER_FORMAT} (account histories left the state). Keep that directory for the version that wrote it and start this one in another --data-dir",
+            "data directory {} holds a ledger of format {found}; this publica reads format {LEDGER_FORMAT} ({LEDGER_FORMAT_CHANGE}). Keep that directory for the version that wrote it and start this one in another --data-dir",
             path.display()
         )));
     }
@@ -137,9 +144,14 @@ mod tests {
         fs::remove_file(&format).unwrap();
         let e = DataDir::open(dir.path(), "a").unwrap_err().to_string();
         assert!(e.contains("holds a ledger of format 1"), "{e}");
-        fs::write(&format, "3\n").unwrap();
+        fs::write(&format, "2\n").unwrap();
         let e = DataDir::open(dir.path(), "a").unwrap_err().to_string();
-        assert!(e.contains("format 3") && e.contains("--data-dir"), "{e}");
+        assert!(
+            e.contains("holds a ledger of format 2")
+                && e.contains(&format!("reads format {LEDGER_FORMAT}"))
+                && e.contains("--data-dir"),
+            "{e}"
+        );
         fs::write(&format, format!("{LEDGER_FORMAT}\n")).unwrap();
         assert!(DataDir::open(dir.path(), "a").is_ok());
     }

@@ -25,6 +25,10 @@ pub const TX_MALFORMED: &str = "tx.malformed";
 pub const TX_FIELD_INVALID: &str = "tx.field_invalid";
 /// The body has no canonical form (a float, or an integer beyond 2^53 - 1).
 pub const TX_NOT_CANONICAL: &str = "tx.not_canonical";
+/// The signer is not a usable Ed25519 public key: a key of small order
+/// (anyone could sign for it; the ledger's own all-zero account is one) or
+/// a non-canonical encoding of a key.
+pub const TX_INVALID_SIGNER: &str = "tx.invalid_signer";
 /// The signature does not verify for the signer over the signing bytes.
 pub const TX_BAD_SIGNATURE: &str = "tx.bad_signature";
 /// The body names another chain.

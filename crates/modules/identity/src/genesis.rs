@@ -136,6 +136,13 @@ impl Genesis {
                     a.id
                 ));
             }
+            if let Some(k) = admins.iter().find(|k| !publica_crypto::is_public_key(k.0)) {
+                return Err(format!(
+                    "agency '{}': administrator {k} {}",
+                    a.id,
+                    publica_crypto::key::WEAK_KEY_MESSAGE
+                ));
+            }
             if a.policy_threshold == 0 || a.policy_threshold as usize > admins.len() {
                 return Err(format!(
                     "agency '{}': policy_threshold must be 1..=administrators",
@@ -213,9 +220,21 @@ mod tests {
 
     #[test]
     fn validation_names_the_problem() {
-        let admin = AccountId([1; 32]);
+        let admin = publica_crypto::Keypair::from_seed([1; 32]).account();
         let g = Genesis::dev("c", admin);
         assert!(g.validate().is_ok());
+        // The all-zero key and the identity point sign for anyone.
+        for weak in [[0u8; 32], {
+            let mut k = [0u8; 32];
+            k[0] = 1;
+            k
+        }] {
+            let bad = Genesis::dev("c", AccountId(weak));
+            assert!(
+                bad.validate().unwrap_err().contains("not a usable Ed25519"),
+                "{weak:?}"
+            );
+        }
         let mut bad = g.clone();
         bad.agencies[0].policy_threshold = 2;
         assert!(bad.validate().unwrap_err().contains("policy_threshold"));

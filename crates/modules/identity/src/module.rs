@@ -35,6 +35,7 @@ const ROLES_MAX: usize = Role::ALL.len();
 #[serde(deny_unknown_fields)]
 struct AddMember {
     agency: String,
+    #[serde(deserialize_with = "publica_crypto::key::one")]
     account: AccountId,
     roles: Vec<Role>,
 }
@@ -80,6 +81,7 @@ struct ProposalRef {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Rotate {
+    #[serde(deserialize_with = "publica_crypto::key::one")]
     new_key: AccountId,
     proof: SignatureBytes,
 }
@@ -87,6 +89,7 @@ struct Rotate {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SetGuardians {
+    #[serde(deserialize_with = "publica_crypto::key::many")]
     guardians: Vec<AccountId>,
     threshold: u32,
     delay_blocks: u64,
@@ -96,6 +99,7 @@ struct SetGuardians {
 #[serde(deny_unknown_fields)]
 struct StartRecovery {
     account: AccountId,
+    #[serde(deserialize_with = "publica_crypto::key::one")]
     new_key: AccountId,
     proof: SignatureBytes,
 }

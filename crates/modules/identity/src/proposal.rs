@@ -37,6 +37,7 @@ pub enum Action {
         /// Display name.
         name: String,
         /// First administrators.
+        #[serde(deserialize_with = "publica_crypto::key::many")]
         administrators: Vec<AccountId>,
         /// Approvals its administrators need for its sensitive acts.
         policy_threshold: u32,
@@ -46,6 +47,7 @@ pub enum Action {
         /// The agency.
         agency: String,
         /// The account.
+        #[serde(deserialize_with = "publica_crypto::key::one")]
         account: AccountId,
     },
     /// Take the administrator role from an account.

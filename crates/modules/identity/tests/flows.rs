@@ -603,3 +603,64 @@ fn validator_sets_change_by_governance_from_the_next_epoch() {
     assert_eq!(names, ["v1", "v2", "v3", "v4"]);
     c.check_replay();
 }
+
+/// Keys anyone can sign for (small order) or that alias another key (not
+/// canonical) never enter as a member, administrator, guardian or new key.
+#[test]
+fn weak_keys_enter_nowhere() {
+    let k = keys(3);
+    let (admin, other, owner) = (&k[0], &k[1], &k[2]);
+    let mut c = Chain::new(two_agencies(&[admin], &[other], 1, 1));
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let mut p_plus_one = [0xffu8; 32];
+    p_plus_one[0] = 0xee;
+    p_plus_one[31] = 0x7f;
+    for weak in [
+        AccountId([0; 32]),
+        AccountId(identity),
+        AccountId(p_plus_one),
+    ] {
+        let bad = Err("call.invalid_args".to_string());
+        assert_eq!(
+            c.call(
+                admin,
+                "add_member",
+                json!({"agency": "city", "account": weak, "roles": ["treasurer"]})
+            ),
+            bad
+        );
+        assert_eq!(
+            c.call(
+                owner,
+                "rotate_key",
+                json!({"new_key": weak, "proof": "00".repeat(64)})
+            ),
+            bad
+        );
+        assert_eq!(
+            c.call(
+                owner,
+                "set_guardians",
+                json!({"guardians": [admin.account(), weak], "threshold": 1, "delay_blocks": 10})
+            ),
+            bad
+        );
+        for action in [
+            json!({"kind": "create_agency", "id": "weak", "name": "Weak", "administrators": [weak], "policy_threshold": 1}),
+            json!({"kind": "grant_administrator", "agency": "city", "account": weak}),
+        ] {
+            assert_eq!(
+                c.call(
+                    admin,
+                    "propose",
+                    json!({"as_agency": "city", "action": action})
+                ),
+                bad
+            );
+        }
+        assert!(!has_role(&c.0.state, "city", &weak, Role::Treasurer));
+    }
+    assert_eq!(current_key(&c.0.state, &owner.account()), owner.account());
+    c.0.check_replay();
+}

@@ -22,7 +22,7 @@ pub const ZERO_AMOUNT: &str = "money.zero_amount";
 pub const OVERFLOW: &str = "money.overflow";
 /// The accounts hold different currencies.
 pub const CURRENCY_MISMATCH: &str = "money.currency_mismatch";
-/// Not enough balance (and no overdraft allowed).
+/// Not enough balance: no account goes below zero.
 pub const OVERDRAFT: &str = "money.overdraft";
 /// The account is frozen.
 pub const FROZEN: &str = "money.frozen";

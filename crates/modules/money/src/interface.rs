@@ -88,7 +88,6 @@ pub fn open_benefit_account(
             id.to_string(),
             currency.to_string(),
             Owner::Citizen { account: holder },
-            Amount(0),
             earmark.map(|e| Earmark {
                 categories: e.categories,
                 expires_height: e.expires_height,

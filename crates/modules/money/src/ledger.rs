@@ -45,9 +45,9 @@ pub(crate) fn account(ctx: &CallContext<'_>, id: &str) -> Result<Account, TxErro
 
 pub(crate) fn save(ctx: &mut CallContext<'_>, a: Account) {
     debug_assert_eq!(
-        a.provenance.values().map(|v| v.0).sum::<u128>() as i128,
-        a.balance.0.max(0),
-        "provenance sums to the positive balance"
+        a.provenance.values().map(|v| v.0).sum::<u128>(),
+        a.balance.0,
+        "provenance sums to the balance"
     );
     ctx.put(account_key(&a.id), a);
 }
@@ -126,8 +126,9 @@ pub(crate) fn check_earmark(
     }
 }
 
-/// Takes `amount` of provenance from `a` (appropriations in key order);
-/// any part beyond its positive balance is labelled as `a`'s overdraft.
+/// Takes `amount` of provenance from `a` (appropriations in key order).
+/// The caller has checked that `a` holds `amount`: provenance sums to the
+/// balance, so it covers it.
 fn take_provenance(a: &mut Account, amount: Amount) -> BTreeMap<String, Amount> {
     let mut left = amount.0;
     let mut out = BTreeMap::new();
@@ -146,57 +147,31 @@ fn take_provenance(a: &mut Account, amount: Amount) -> BTreeMap<String, Amount> 
         }
         out.insert(k, Amount(take));
     }
-    if left > 0 {
-        // Add, not overwrite: the account may already hold some of its own
-        // overdraft money (returned by a voided hold).
-        out.entry(format!("overdraft/{}", a.id))
-            .or_insert(Amount(0))
-            .0 += left;
-    }
+    assert_eq!(left, 0, "provenance covers the balance of '{}'", a.id);
     out
 }
 
-/// Adds incoming provenance to `a`; if `a` is overdrawn, the first part
-/// of the money repays the overdraft and its provenance ends there.
-fn give_provenance(a: &mut Account, mut incoming: BTreeMap<String, Amount>) {
-    let mut debt = (-a.balance.0).max(0) as u128;
-    if debt > 0 {
-        let keys: Vec<String> = incoming.keys().cloned().collect();
-        for k in keys {
-            if debt == 0 {
-                break;
-            }
-            let have = incoming[&k].0;
-            let take = have.min(debt);
-            debt -= take;
-            if take == have {
-                incoming.remove(&k);
-            } else {
-                incoming.insert(k, Amount(have - take));
-            }
-        }
-    }
+/// Adds incoming provenance to `a`. Each entry is at most the amount
+/// credited with it, which the caller checked fits the balance.
+fn give_provenance(a: &mut Account, incoming: BTreeMap<String, Amount>) {
     for (k, v) in incoming {
         let e = a.provenance.entry(k).or_insert(Amount(0));
         e.0 += v.0;
     }
 }
 
-/// Debits `amount` from `a` (respecting its overdraft limit); returns the
-/// provenance of the money that left.
+/// Debits `amount` from `a`; returns the provenance of the money that
+/// left. No account goes below zero: every unit in circulation was
+/// minted under an approved appropriation, within the supply cap.
 pub(crate) fn debit(a: &mut Account, amount: Amount) -> Result<BTreeMap<String, Amount>, TxError> {
-    let new = a.balance.0 - amount.0 as i128;
-    if new < -(a.overdraft_limit.0 as i128) {
-        return Err(err(
+    let new = a.balance.checked_sub(amount).ok_or_else(|| {
+        err(
             codes::OVERDRAFT,
-            format!(
-                "account '{}' holds {} and may not go below -{}",
-                a.id, a.balance.0, a.overdraft_limit.0
-            ),
-        ));
-    }
+            format!("account '{}' holds {}, less than {amount}", a.id, a.balance),
+        )
+    })?;
     let prov = take_provenance(a, amount);
-    a.balance = Balance(new);
+    a.balance = new;
     Ok(prov)
 }
 
@@ -206,13 +181,9 @@ pub(crate) fn credit(
     amount: Amount,
     prov: BTreeMap<String, Amount>,
 ) -> Result<(), TxError> {
-    let new = a
-        .balance
-        .0
-        .checked_add(amount.0 as i128)
-        .ok_or_else(|| err(codes::OVERFLOW, "balance overflow"))?;
+    let new = add(a.balance, amount)?;
     give_provenance(a, prov);
-    a.balance = Balance(new);
+    a.balance = new;
     Ok(())
 }
 
@@ -380,9 +351,6 @@ pub(crate) fn burn(
         ));
     }
     open_for_transfer(&from, "debit")?;
-    if from.balance.0 < amount.0 as i128 {
-        return Err(err(codes::OVERDRAFT, "only money held can be burned"));
-    }
     let prov = debit(&mut from, amount)?;
     let mut cur = currency(ctx, &from.currency)?;
     for (k, v) in &prov {
@@ -522,7 +490,7 @@ pub(crate) fn settle_pending(
     // Split the held provenance: the first `posted` goes on, the rest back.
     let mut held = Account {
         provenance: p.provenance.clone(),
-        balance: Balance(p.amount.0 as i128),
+        balance: p.amount,
         ..from.clone()
     };
     let to_prov = take_provenance(&mut held, posted);
@@ -567,12 +535,6 @@ pub(crate) fn clawback(
 ) -> Result<(), TxError> {
     nonzero(amount)?;
     let (mut from, mut to) = load_pair(ctx, from_id, to_id)?;
-    if from.balance.0 < amount.0 as i128 {
-        return Err(err(
-            codes::OVERDRAFT,
-            "a clawback takes at most what the account holds",
-        ));
-    }
     if to.closed {
         return Err(err(codes::CLOSED, "the receiving account is closed"));
     }
@@ -605,7 +567,7 @@ pub(crate) fn sweep(ctx: &mut CallContext<'_>, id: &str) -> Result<(), TxError> 
         ));
     }
     let mut to = account(ctx, &e.return_to)?;
-    let amount = Amount(a.balance.0.max(0) as u128);
+    let amount = a.balance;
     let event = json!({"account": a.id, "to": to.id, "amount": amount});
     if amount.0 > 0 {
         let prov = debit(&mut a, amount)?;

@@ -6,7 +6,7 @@
 //!   treasurer and activated by the agency's administrators up to its policy
 //!   threshold (M-of-N). Minting draws on an active appropriation.
 //! - **Accounts** belong to a citizen, an agency, a program or a merchant,
-//!   hold one currency, and may be frozen, closed, allowed an overdraft, or
+//!   hold one currency, never go below zero, and may be frozen, closed, or
 //!   **earmarked** (spendable only at merchants of listed categories, and
 //!   optionally expiring back to the account that funded them).
 //! - **Transfers**: single, linked batches (all or none), two-phase (pending,
@@ -17,7 +17,12 @@
 //!   drawing on appropriations in id order.
 //!
 //! Conservation: for every currency, the sum of balances plus pending
-//! amounts equals minted minus burned, after every transaction.
+//! amounts equals minted minus burned, after every transaction. No account
+//! has an overdraft, so no unit exists that was not minted under an active
+//! appropriation within the supply cap. Only the issuing agency's
+//! treasurers open accounts in its currency for others (agency, program,
+//! merchant and earmarked accounts); a citizen opens a plain one of their
+//! own.
 
 pub mod codes;
 pub mod history;

@@ -1,30 +1,13 @@
 //! The money module's records and their state keys (`money/...`).
 
 use publica_types::{AccountId, Amount};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 
 /// Most characters in an id (account, appropriation, pending transfer).
 pub const ID_BYTES_MAX: usize = 64;
 /// Most earmark categories on one account.
 pub const CATEGORIES_MAX: usize = 16;
-
-/// A signed balance in minor units, written as a decimal string.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Balance(pub i128);
-
-impl Serialize for Balance {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0.to_string())
-    }
-}
-
-impl<'de> Deserialize<'de> for Balance {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        s.parse().map(Balance).map_err(serde::de::Error::custom)
-    }
-}
 
 /// A currency.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,12 +157,10 @@ pub struct Account {
     /// Owner.
     #[serde(deserialize_with = "owner_record")]
     pub owner: Owner,
-    /// Balance (negative only within `overdraft_limit`).
-    pub balance: Balance,
+    /// Balance: never below zero.
+    pub balance: Amount,
     /// Held by pending outgoing transfers.
     pub pending_out: Amount,
-    /// How far below zero the balance may go (0: no overdraft).
-    pub overdraft_limit: Amount,
     /// No money moves in or out while frozen.
     pub frozen: bool,
     /// Closed accounts take no money.
@@ -187,28 +168,20 @@ pub struct Account {
     /// Spending restriction, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub earmark: Option<Earmark>,
-    /// Where the positive balance came from: appropriation key
-    /// (`<currency>/<id>`) or `overdraft/<account>` -> amount. Sums to
-    /// max(balance, 0).
+    /// Where the balance came from: appropriation key (`<currency>/<id>`)
+    /// -> amount. Sums to the balance.
     pub provenance: BTreeMap<String, Amount>,
 }
 
 impl Account {
     /// A new, empty, open account.
-    pub fn new(
-        id: String,
-        currency: String,
-        owner: Owner,
-        overdraft_limit: Amount,
-        earmark: Option<Earmark>,
-    ) -> Account {
+    pub fn new(id: String, currency: String, owner: Owner, earmark: Option<Earmark>) -> Account {
         Account {
             id,
             currency,
             owner,
-            balance: Balance(0),
+            balance: Amount(0),
             pending_out: Amount(0),
-            overdraft_limit,
             frozen: false,
             closed: false,
             earmark,
@@ -314,7 +287,7 @@ mod tests {
     #[test]
     fn account_records_read_back_every_owner() {
         for owner in owners() {
-            let a = Account::new("a1".into(), "eur".into(), owner.clone(), Amount(5), None);
+            let a = Account::new("a1".into(), "eur".into(), owner.clone(), None);
             let bytes = serde_json::to_vec(&a).unwrap();
             assert_eq!(serde_json::from_slice::<Account>(&bytes).unwrap(), a);
             // The record reader and the derived one agree on the owner.
@@ -331,7 +304,6 @@ mod tests {
             Owner::Agency {
                 agency: "city".into(),
             },
-            Amount(0),
             None,
         );
         let mut v = serde_json::to_value(&a).unwrap();

@@ -80,6 +80,9 @@ struct OpenAccount {
     owner: Owner,
     #[serde(default)]
     agency: Option<String>,
+    /// Refused unless zero: accounts never go below zero. Kept as a field
+    /// so that a client still sending it learns why, not just that it is
+    /// unknown.
     #[serde(default)]
     overdraft_limit: Option<Amount>,
     #[serde(default)]
@@ -223,14 +226,21 @@ impl Money {
                 format!("account '{}' exists", a.id),
             ));
         }
-        ledger::currency(ctx, &a.currency)?;
+        if a.overdraft_limit.is_some_and(|l| l.0 > 0) {
+            // An overdraft would put units in circulation that no
+            // appropriation approved and no supply cap counts.
+            return Err(err(
+                codes::INVALID_FIELD,
+                "accounts have no overdraft: an agency spends only money minted under an approved appropriation",
+            ));
+        }
+        let cur = ledger::currency(ctx, &a.currency)?;
         let me = ctx.signer();
         // Without `agency`, a citizen opens a plain account of their own.
         // With it, a treasurer opens agency, program, merchant or
         // earmarked citizen accounts for that agency.
         match (&a.agency, &a.owner) {
-            (None, Owner::Citizen { account })
-                if *account == me && a.earmark.is_none() && a.overdraft_limit.is_none() => {}
+            (None, Owner::Citizen { account }) if *account == me && a.earmark.is_none() => {}
             (None, _) => return Err(err(
                 codes::NOT_OWNER,
                 "without 'agency', only a plain citizen account of the signer's own can be opened",
@@ -246,7 +256,27 @@ impl Money {
                     format!("the account belongs to '{agency}', not '{ag}'"),
                 ))
             }
+            (Some(ag), _) if *ag != cur.agency => {
+                return Err(err(
+                    codes::NOT_OWNER,
+                    format!(
+                        "{} is issued by '{}': only its treasurers open accounts in it for others",
+                        cur.code, cur.agency
+                    ),
+                ))
+            }
             (Some(_), _) => {}
+        }
+        if let Owner::Citizen { account } | Owner::Merchant { account, .. } = &a.owner {
+            if !publica_crypto::is_public_key(account.0) {
+                return Err(err(
+                    codes::INVALID_FIELD,
+                    format!(
+                        "the owner {account} {}",
+                        publica_crypto::key::WEAK_KEY_MESSAGE
+                    ),
+                ));
+            }
         }
         if let Owner::Merchant { category, .. } = &a.owner {
             if !valid_id(category) {
@@ -255,12 +285,6 @@ impl Money {
                     "a category is 1..=64 of [a-z0-9._:-]",
                 ));
             }
-        }
-        if a.overdraft_limit.is_some_and(|l| l.0 > 0) && !matches!(a.owner, Owner::Agency { .. }) {
-            return Err(err(
-                codes::INVALID_FIELD,
-                "only agency accounts may be allowed an overdraft",
-            ));
         }
         let earmark = match a.earmark {
             None => None,
@@ -292,13 +316,7 @@ impl Money {
                 })
             }
         };
-        let acct = Account::new(
-            a.id,
-            a.currency,
-            a.owner,
-            a.overdraft_limit.unwrap_or(Amount(0)),
-            earmark,
-        );
+        let acct = Account::new(a.id, a.currency, a.owner, earmark);
         ctx.emit(
             "account_opened",
             json!({"account": acct.id, "currency": acct.currency}),

@@ -17,17 +17,21 @@ struct World {
     books: Keypair,
 }
 
-fn world() -> World {
-    let admin = Keypair::generate();
+/// A chain with identity and money whose genesis founds `agencies`, each
+/// with `admin` as its one administrator.
+fn chain(admin: &Keypair, agencies: &[&str]) -> TestChain {
     let genesis = Genesis {
         version: 1,
         chain_id: "t".into(),
-        agencies: vec![GenesisAgency {
-            id: "treasury".into(),
-            name: "Treasury".into(),
-            administrators: vec![admin.account()],
-            policy_threshold: 1,
-        }],
+        agencies: agencies
+            .iter()
+            .map(|id| GenesisAgency {
+                id: id.to_string(),
+                name: id.to_string(),
+                administrators: vec![admin.account()],
+                policy_threshold: 1,
+            })
+            .collect(),
         governance: publica_identity::genesis::GenesisGovernance {
             create_agency_threshold: 1,
         },
@@ -36,8 +40,13 @@ fn world() -> World {
     let mut rt = Runtime::new();
     rt.register(Box::new(Identity));
     rt.register(Box::new(Money));
+    TestChain::new(rt, genesis.initial_state())
+}
+
+fn world() -> World {
+    let admin = Keypair::generate();
     let mut w = World {
-        c: TestChain::new(rt, genesis.initial_state()),
+        c: chain(&admin, &["treasury"]),
         admin,
         treasurer: Keypair::generate(),
         alice: Keypair::generate(),
@@ -362,7 +371,7 @@ fn public_money_end_to_end() {
         vec!["EURC/benefits-2027"]
     );
     assert_eq!(
-        a.provenance.values().map(|v| v.0).sum::<u128>() as i128,
+        a.provenance.values().map(|v| v.0).sum::<u128>(),
         a.balance.0
     );
 
@@ -424,4 +433,110 @@ fn public_money_end_to_end() {
     forged.outcomes[0].tx_id = publica_types::Hash32([7; 32]);
     assert!(publica_runtime::append_committed(&mut log.clone(), &forged).is_err());
     publica_runtime::append_committed(&mut log, last).unwrap();
+}
+
+/// The outside test's reproduction: a member holding only the treasurer
+/// role opened an agency account with an unbounded overdraft and paid a
+/// citizen out of it, with nothing minted; and a treasurer of another
+/// agency did the same in a currency it does not issue.
+#[test]
+fn no_treasurer_makes_money_without_minting_it() {
+    let admin = Keypair::generate();
+    let mut c = chain(&admin, &["agency-0", "agency-1"]);
+    let (t0, t1, citizen) = (
+        Keypair::generate(),
+        Keypair::generate(),
+        Keypair::generate(),
+    );
+    for (t, ag) in [(&t0, "agency-0"), (&t1, "agency-1")] {
+        c.call(
+            &admin,
+            "identity",
+            "add_member",
+            json!({"agency": ag, "account": t.account(), "roles": ["treasurer"]}),
+        )
+        .unwrap();
+    }
+    c.call(&t0, "money", "create_currency", json!({"agency": "agency-0", "code": "XC", "name": "X", "decimals": 0, "supply_cap": "1000"}))
+        .unwrap();
+    let agency_account = |id: &str, ag: &str| json!({"id": id, "currency": "XC", "agency": ag, "owner": {"kind": "agency", "agency": ag}});
+    let mut od = agency_account("od", "agency-0");
+    od["overdraft_limit"] = json!("1000000000000000");
+    let refused = c.call(&t0, "money", "open_account", od).unwrap_err();
+    assert_eq!(refused, "money.invalid_field");
+    // The issuer's own agency account, without overdraft, is fine.
+    c.call(
+        &t0,
+        "money",
+        "open_account",
+        agency_account("od", "agency-0"),
+    )
+    .unwrap();
+    c.call(&t0, "money", "open_account", json!({"id": "payee", "currency": "XC", "agency": "agency-0", "owner": {"kind": "citizen", "account": citizen.account()}}))
+        .unwrap();
+    assert_eq!(
+        c.call(
+            &t0,
+            "money",
+            "transfer",
+            json!({"from": "od", "to": "payee", "amount": "1000000000000"})
+        ),
+        Err("money.overdraft".into())
+    );
+    // Agency-1 opens nothing in agency-0's currency, with or without an
+    // overdraft, for itself or for anyone.
+    for args in [
+        agency_account("other", "agency-1"),
+        json!({"id": "other", "currency": "XC", "agency": "agency-1", "owner": {"kind": "citizen", "account": citizen.account()}}),
+        json!({"id": "other", "currency": "XC", "agency": "agency-1", "owner": {"kind": "program", "agency": "agency-1", "program": "p"}}),
+    ] {
+        assert_eq!(
+            c.call(&t1, "money", "open_account", args),
+            Err("money.not_owner".into())
+        );
+    }
+    assert!(c.get("money/account/other").is_none());
+    // A citizen still opens a plain account of their own in any currency.
+    c.call(&citizen, "money", "open_account", json!({"id": "mine", "currency": "XC", "owner": {"kind": "citizen", "account": citizen.account()}}))
+        .unwrap();
+    let cur = c.get("money/currency/XC").unwrap();
+    assert_eq!(
+        (cur["minted"].as_str(), cur["burned"].as_str()),
+        (Some("0"), Some("0"))
+    );
+    for id in ["od", "payee", "mine"] {
+        assert_eq!(
+            c.get(&format!("money/account/{id}")).unwrap()["balance"],
+            "0"
+        );
+    }
+    c.check_replay();
+}
+
+/// Keys nobody holds, or that alias another, never own an account.
+#[test]
+fn accounts_are_never_opened_for_weak_keys() {
+    let mut w = world();
+    let t = Keypair::from_seed(w.treasurer.seed());
+    w.c.call(&t, "money", "create_currency", json!({"agency": "treasury", "code": "XC", "name": "X", "decimals": 0, "supply_cap": "1000"}))
+        .unwrap();
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    for weak in [[0u8; 32], identity] {
+        let key = publica_types::AccountId(weak);
+        for owner in [
+            json!({"kind": "citizen", "account": key}),
+            json!({"kind": "merchant", "account": key, "agency": "treasury", "category": "food"}),
+        ] {
+            assert_eq!(
+                w.c.call(
+                    &t,
+                    "money",
+                    "open_account",
+                    json!({"id": "weak", "currency": "XC", "agency": "treasury", "owner": owner})
+                ),
+                Err("money.invalid_field".into())
+            );
+        }
+    }
 }

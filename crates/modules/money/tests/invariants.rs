@@ -1,7 +1,10 @@
 //! Money invariants over random sequences of operations (10,000 cases):
 //! - per currency, balances + pending = minted − burned after every call;
-//! - no balance below its account's overdraft limit, and provenance always
-//!   sums to the positive balance;
+//! - no balance below zero, provenance always sums to the balance and names
+//!   only approved appropriations, so the money in accounts never exceeds
+//!   minted − burned, nor minted the supply cap or an appropriation's cap;
+//! - no overdraft can be opened, and no treasurer of another agency opens
+//!   accounts in the currency;
 //! - earmarked money only ever reaches whitelisted merchants, and expired
 //!   money is swept exactly once;
 //! - a linked batch that fails leaves no trace;
@@ -51,7 +54,10 @@ fn base() -> &'static Base {
         let g = Genesis {
             version: 1,
             chain_id: "t".into(),
-            agencies: vec![GenesisAgency { id: "gov".into(), name: "Gov".into(), administrators: vec![keys[0].account()], policy_threshold: 1 }],
+            agencies: vec![
+                GenesisAgency { id: "gov".into(), name: "Gov".into(), administrators: vec![keys[0].account()], policy_threshold: 1 },
+                GenesisAgency { id: "other".into(), name: "Other".into(), administrators: vec![keys[0].account()], policy_threshold: 1 },
+            ],
             governance: publica_identity::genesis::GenesisGovernance { create_agency_threshold: 1 },
             validators: None,
         };
@@ -59,6 +65,8 @@ fn base() -> &'static Base {
         let t = &keys[1];
         let ok = |r: Result<(), String>| r.expect("setup call");
         ok(c.call(&keys[0], "identity", "add_member", json!({"agency": "gov", "account": t.account(), "roles": ["treasurer"]})));
+        // Bob is a treasurer too, of another agency: not EURC's issuer.
+        ok(c.call(&keys[0], "identity", "add_member", json!({"agency": "other", "account": keys[3].account(), "roles": ["treasurer"]})));
         ok(c.call(t, "money", "create_currency", json!({"agency": "gov", "code": "EURC", "name": "E", "decimals": 2, "supply_cap": "1000000000"})));
         ok(c.call(t, "money", "propose_appropriation", json!({"agency": "gov", "currency": "EURC", "id": "a1", "name": "A1", "cap": "1000000"})));
         ok(c.call(t, "money", "propose_appropriation", json!({"agency": "gov", "currency": "EURC", "id": "a2", "name": "A2", "cap": "1000000"})));
@@ -71,7 +79,7 @@ fn base() -> &'static Base {
             }
             a
         };
-        ok(c.call(t, "money", "open_account", open("treasury", json!({"kind": "agency", "agency": "gov"}), json!({"overdraft_limit": "500"}))));
+        ok(c.call(t, "money", "open_account", open("treasury", json!({"kind": "agency", "agency": "gov"}), json!({}))));
         ok(c.call(t, "money", "open_account", open("program", json!({"kind": "program", "agency": "gov", "program": "p"}), json!({}))));
         ok(c.call(t, "money", "open_account", open("alice", json!({"kind": "citizen", "account": keys[2].account()}), json!({}))));
         ok(c.call(t, "money", "open_account", open("bob", json!({"kind": "citizen", "account": keys[3].account()}), json!({}))));
@@ -130,6 +138,11 @@ enum Op {
     },
     Sweep,
     Idle(u64),
+    /// A way to make money without minting it, which must fail.
+    Forge {
+        overdraft: u64,
+        by_other_agency: bool,
+    },
 }
 
 /// A transfer, signed by its debited account's owner nine times in ten.
@@ -195,6 +208,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (acct.clone(), 0usize..2, 1u64..2000).prop_map(|(from, to, amount)| Op::Clawback { from, to, amount }),
         1 => Just(Op::Sweep),
         1 => (1u64..8).prop_map(Op::Idle),
+        1 => (1u64..u64::MAX, any::<bool>()).prop_map(|(overdraft, by_other_agency)| Op::Forge { overdraft, by_other_agency }),
     ]
 }
 
@@ -203,34 +217,49 @@ fn amount(v: &Value) -> i128 {
 }
 
 fn check(state: &StateTree) -> Result<(), TestCaseError> {
-    let cur: Value = serde_json::from_slice(&state.get(b"money/currency/EURC").unwrap()).unwrap();
+    let record = |key: &str| -> Value {
+        serde_json::from_slice(&state.get(key.as_bytes()).unwrap()).unwrap()
+    };
+    let cur = record("money/currency/EURC");
     let mut total = 0i128;
+    let mut held = 0i128;
     for (_, v) in state.scan_prefix(b"money/account/", usize::MAX) {
         let a: Value = serde_json::from_slice(&v).unwrap();
         let bal = amount(&a["balance"]);
+        prop_assert!(bal >= 0, "balance below zero: {}", a);
+        prop_assert!(a.get("overdraft_limit").is_none(), "an overdraft: {}", a);
+        held += bal;
         total += bal + amount(&a["pending_out"]);
+        let prov = a["provenance"].as_object().unwrap();
+        for k in prov.keys() {
+            prop_assert!(
+                k == "EURC/a1" || k == "EURC/a2",
+                "money from {} in {}",
+                k,
+                a
+            );
+        }
+        let prov: i128 = prov.values().map(amount).sum();
+        prop_assert_eq!(prov, bal, "provenance sums to the balance: {}", a);
+    }
+    let (minted, burned) = (amount(&cur["minted"]), amount(&cur["burned"]));
+    prop_assert_eq!(total, minted - burned, "conservation");
+    prop_assert!(
+        held <= minted - burned,
+        "more money held than minted − burned"
+    );
+    prop_assert!(
+        minted - burned <= amount(&cur["supply_cap"]),
+        "beyond the supply cap"
+    );
+    for id in ["a1", "a2"] {
+        let appr = record(&format!("money/appropriation/EURC/{id}"));
         prop_assert!(
-            bal >= -amount(&a["overdraft_limit"]),
-            "balance below its limit: {a}"
-        );
-        let prov: i128 = a["provenance"]
-            .as_object()
-            .unwrap()
-            .values()
-            .map(amount)
-            .sum();
-        prop_assert_eq!(
-            prov,
-            bal.max(0),
-            "provenance sums to the positive balance: {}",
-            a
+            amount(&appr["minted"]) - amount(&appr["burned"]) <= amount(&appr["cap"]),
+            "beyond the cap of {}",
+            id
         );
     }
-    prop_assert_eq!(
-        total,
-        amount(&cur["minted"]) - amount(&cur["burned"]),
-        "conservation"
-    );
     Ok(())
 }
 
@@ -244,6 +273,7 @@ proptest! {
         let k = &b.keys;
         let mut sweeps = 0;
         let mut pending_n = 0;
+        let mut forged = 0;
         let start: Vec<i128> = ACCOUNTS.iter().map(|a| balance(&c.state, a)).collect();
         for o in ops {
             match o {
@@ -297,6 +327,19 @@ proptest! {
                     }
                 }
                 Op::Idle(n) => c.idle(n),
+                Op::Forge { overdraft, by_other_agency } => {
+                    forged += 1;
+                    let id = format!("forged{forged}");
+                    let (signer, agency) = if by_other_agency { (3, "other") } else { (1, "gov") };
+                    let mut args = json!({"id": id, "currency": "EURC", "agency": agency, "owner": {"kind": "agency", "agency": agency}});
+                    if overdraft > 1 || !by_other_agency {
+                        args["overdraft_limit"] = json!(overdraft.to_string());
+                    }
+                    let r = c.call(&k[signer], "money", "open_account", args);
+                    prop_assert!(r.is_err(), "{} opened", id);
+                    let key = format!("money/account/{id}");
+                    prop_assert!(c.state.get(key.as_bytes()).is_none());
+                }
             }
             check(&c.state)?;
         }

@@ -86,6 +86,7 @@ struct ProgramRef {
 #[serde(deny_unknown_fields)]
 struct Attest {
     agency: String,
+    #[serde(deserialize_with = "publica_crypto::key::one")]
     subject: AccountId,
     claims: BTreeMap<String, AttrValue>,
     #[serde(default)]
@@ -112,8 +113,10 @@ struct RevokeAttestation {
 #[serde(deny_unknown_fields)]
 struct Enrol {
     program: String,
+    #[serde(deserialize_with = "publica_crypto::key::one")]
     account: AccountId,
     nullifier: String,
+    #[serde(deserialize_with = "publica_crypto::key::one")]
     registry_signer: AccountId,
     registry_signature: SignatureBytes,
     /// Present when a caseworker (program officer of this agency) enrols
