@@ -351,6 +351,17 @@ pub(crate) fn burn(
         ));
     }
     open_for_transfer(&from, "debit")?;
+    if earmark_expired(ctx, &from) {
+        // Expired earmarked money belongs back where it came from; burning
+        // it would let the holder destroy it before the sweep.
+        return Err(err(
+            codes::EXPIRED,
+            format!(
+                "the earmarked money in '{}' has expired; it can only be swept back",
+                from.id
+            ),
+        ));
+    }
     let prov = debit(&mut from, amount)?;
     let mut cur = currency(ctx, &from.currency)?;
     for (k, v) in &prov {
@@ -479,6 +490,9 @@ pub(crate) fn settle_pending(
     }
     let posted = if is_post { posting } else { Amount(0) };
     if is_post {
+        // A freeze stops a hold made before it from being paid out; a void
+        // only returns the money to its (frozen) owner.
+        open_for_transfer(&from, "debit")?;
         nonzero(posted)?;
         if posted > p.amount {
             return Err(err(
@@ -567,6 +581,10 @@ pub(crate) fn sweep(ctx: &mut CallContext<'_>, id: &str) -> Result<(), TxError> 
         ));
     }
     let mut to = account(ctx, &e.return_to)?;
+    // A sweep is a transfer like any other: nothing leaves a frozen
+    // account, and nothing lands in a frozen or closed one.
+    open_for_transfer(&a, "debit")?;
+    open_for_transfer(&to, "credit")?;
     let amount = a.balance;
     let event = json!({"account": a.id, "to": to.id, "amount": amount});
     if amount.0 > 0 {

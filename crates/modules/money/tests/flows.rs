@@ -540,3 +540,104 @@ fn accounts_are_never_opened_for_weak_keys() {
         }
     }
 }
+
+/// A freeze stops a hold made before it from being paid out; expired
+/// earmarked money can be neither burned nor swept out of a frozen account
+/// or into a frozen or closed one (issue: money controls, items 4, 10, 12).
+#[test]
+fn frozen_and_expired_money_stays_where_the_rules_put_it() {
+    let mut w = world();
+    let alice = w.alice.account();
+    let grocer = w.grocer.account();
+    w.m("treasurer", "create_currency", json!({"agency": "treasury", "code": "EURC", "name": "E", "decimals": 2, "supply_cap": "1000000"})).unwrap();
+    w.m(
+        "treasurer",
+        "propose_appropriation",
+        json!({"agency": "treasury", "currency": "EURC", "id": "a", "name": "A", "cap": "100000"}),
+    )
+    .unwrap();
+    w.m(
+        "admin",
+        "approve_appropriation",
+        json!({"agency": "treasury", "currency": "EURC", "id": "a"}),
+    )
+    .unwrap();
+    let open = |id: &str, owner: Value| json!({"id": id, "currency": "EURC", "agency": "treasury", "owner": owner});
+    w.m(
+        "treasurer",
+        "open_account",
+        open(
+            "program",
+            json!({"kind": "program", "agency": "treasury", "program": "food"}),
+        ),
+    )
+    .unwrap();
+    w.m(
+        "treasurer",
+        "open_account",
+        open("alice", json!({"kind": "citizen", "account": alice})),
+    )
+    .unwrap();
+    w.m("treasurer", "open_account", open("grocer", json!({"kind": "merchant", "account": grocer, "agency": "treasury", "category": "food"}))).unwrap();
+    let expires = w.c.height() + 10;
+    let mut food = open("alice:food", json!({"kind": "citizen", "account": alice}));
+    food["earmark"] =
+        json!({"categories": ["food"], "expires_height": expires, "return_to": "program"});
+    w.m("treasurer", "open_account", food).unwrap();
+    w.m("treasurer", "mint", json!({"agency": "treasury", "currency": "EURC", "appropriation": "a", "to": "program", "amount": "5000"})).unwrap();
+    let tr = |from: &str, to: &str, amount: &str| json!({"from": from, "to": to, "amount": amount});
+    w.m("treasurer", "transfer", tr("program", "alice", "1000"))
+        .unwrap();
+    w.m("treasurer", "transfer", tr("program", "alice:food", "700"))
+        .unwrap();
+
+    // A hold made before the freeze is not paid out while frozen; a void
+    // returns it to the frozen owner.
+    w.m(
+        "alice",
+        "create_pending",
+        json!({"id": "h", "from": "alice", "to": "grocer", "amount": "400", "timeout_blocks": 100}),
+    )
+    .unwrap();
+    let freeze = |account: &str| json!({"agency": "treasury", "account": account});
+    w.m("treasurer", "freeze", freeze("alice")).unwrap();
+    assert_eq!(
+        w.m("alice", "post_pending", json!({"id": "h"})),
+        Err("money.frozen".into())
+    );
+    assert_eq!(w.balance("grocer"), 0);
+    w.m("alice", "void_pending", json!({"id": "h"})).unwrap();
+    assert_eq!(w.balance("alice"), 1000);
+    w.m("treasurer", "unfreeze", freeze("alice")).unwrap();
+
+    // Expired earmarked money is not burned by its holder.
+    w.c.idle(expires + 1 - w.c.height());
+    assert_eq!(
+        w.m(
+            "alice",
+            "burn",
+            json!({"from": "alice:food", "amount": "100"})
+        ),
+        Err("money.expired".into())
+    );
+    // The sweep moves nothing out of a frozen account, nor into a frozen one.
+    w.m("treasurer", "freeze", freeze("alice:food")).unwrap();
+    assert_eq!(
+        w.m("grocer", "sweep_expired", json!({"account": "alice:food"})),
+        Err("money.frozen".into())
+    );
+    w.m("treasurer", "unfreeze", freeze("alice:food")).unwrap();
+    w.m("treasurer", "freeze", freeze("program")).unwrap();
+    assert_eq!(
+        w.m("grocer", "sweep_expired", json!({"account": "alice:food"})),
+        Err("money.frozen".into())
+    );
+    w.m("treasurer", "unfreeze", freeze("program")).unwrap();
+    assert_eq!(w.balance("alice:food"), 700);
+    w.m("grocer", "sweep_expired", json!({"account": "alice:food"}))
+        .unwrap();
+    assert_eq!(w.balance("alice:food"), 0);
+    assert_eq!(w.balance("program"), 5000 - 1000);
+    w.conserved("EURC");
+    w.c.check_replay();
+}
