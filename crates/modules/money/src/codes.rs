@@ -54,3 +54,5 @@ pub const INVALID_FIELD: &str = "money.invalid_field";
 pub const NOT_EMPTY: &str = "money.not_empty";
 /// The approver already approved the appropriation.
 pub const ALREADY_APPROVED: &str = "money.already_approved";
+/// The appropriation's approval period ended before its threshold was met.
+pub const APPROPRIATION_EXPIRED: &str = "money.appropriation_expired";

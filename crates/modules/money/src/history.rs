@@ -34,6 +34,9 @@ pub fn file_entries(kind: &str, d: &Value, filer: &mut IndexFiler<'_>) {
     let kind_is = |k| ("kind", S(k));
     let out = ("direction", S("out"));
     let into = ("direction", S("in"));
+    // A change of the account itself, which moves no money.
+    let none = ("direction", S("none"));
+    let by = ("by", J(&d["by"]));
     match kind {
         "transfer" => {
             let shared = |counterparty| {
@@ -143,6 +146,12 @@ pub fn file_entries(kind: &str, d: &Value, filer: &mut IndexFiler<'_>) {
                 ],
             );
         }
+        "account_opened" => file(
+            "account",
+            &[kind_is("opened"), none, ("currency", J(&d["currency"])), by],
+        ),
+        "frozen" | "unfrozen" => file("account", &[kind_is(kind), none, by]),
+        "account_closed" => file("account", &[kind_is("closed"), none, by]),
         _ => {}
     }
 }
@@ -291,6 +300,39 @@ mod tests {
                 vec![(
                     "a",
                     json!({"kind": "sweep", "direction": "out", "counterparty": "p", "amount": "0"}),
+                )],
+            ),
+            // Changes of the account itself, with who made them.
+            (
+                "account_opened",
+                json!({"account": "a", "currency": "EURC", "by": "k"}),
+                vec![(
+                    "a",
+                    json!({"kind": "opened", "direction": "none", "currency": "EURC", "by": "k"}),
+                )],
+            ),
+            (
+                "frozen",
+                json!({"account": "a", "by": "t"}),
+                vec![(
+                    "a",
+                    json!({"kind": "frozen", "direction": "none", "by": "t"}),
+                )],
+            ),
+            (
+                "unfrozen",
+                json!({"account": "a", "by": "t"}),
+                vec![(
+                    "a",
+                    json!({"kind": "unfrozen", "direction": "none", "by": "t"}),
+                )],
+            ),
+            (
+                "account_closed",
+                json!({"account": "a", "by": "k"}),
+                vec![(
+                    "a",
+                    json!({"kind": "closed", "direction": "none", "by": "k"}),
                 )],
             ),
             // Events that move nothing, or name no account, file nothing.

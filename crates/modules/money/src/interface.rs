@@ -57,50 +57,73 @@ pub struct BenefitEarmark {
     pub return_to: String,
 }
 
-/// Opens `holder`'s account `id` in `currency` for a program's payments
-/// (earmarked when the program says so). An existing account with that id
-/// is kept if it is `holder`'s, in that currency.
+/// Opens `holder`'s benefit account in `program` ([`benefit_account_id`])
+/// in `currency` for the program's payments, earmarked when the program
+/// says so. Nobody else can open an account with that id (the prefix is
+/// reserved), so one that exists was opened by this program for this
+/// holder; it is kept only if its currency and earmark are the program's.
 pub fn open_benefit_account(
     ctx: &mut CallContext<'_>,
-    id: &str,
+    program: &str,
     currency: &str,
     holder: AccountId,
     earmark: Option<BenefitEarmark>,
-) -> Result<(), TxError> {
+) -> Result<String, TxError> {
+    let id = benefit_account_id(program, &holder);
     ctx.as_module("money", |ctx| {
-        if !valid_id(id) {
+        if !valid_id(&id) {
             return Err(err(
                 codes::INVALID_FIELD,
-                "an account id is 1..=64 of [a-z0-9._:-]",
+                format!("the benefit account id '{id}' is not 1..=64 of [a-z0-9._:-]"),
             ));
         }
-        if let Some(a) = ctx.read::<Account>(&account_key(id)) {
+        let earmark = earmark.map(|e| {
+            let mut categories = e.categories;
+            categories.sort();
+            categories.dedup();
+            Earmark {
+                categories,
+                expires_height: e.expires_height,
+                return_to: e.return_to,
+                swept: false,
+            }
+        });
+        if let Some(a) = ctx.read::<Account>(&account_key(&id)) {
+            let same_earmark = match (&a.earmark, &earmark) {
+                (None, None) => true,
+                (Some(x), Some(y)) => {
+                    (&x.categories, x.expires_height, &x.return_to)
+                        == (&y.categories, y.expires_height, &y.return_to)
+                }
+                _ => false,
+            };
             return match a.owner {
-                Owner::Citizen { account } if account == holder && a.currency == currency => Ok(()),
+                Owner::Citizen { account }
+                    if account == holder && a.currency == currency && same_earmark =>
+                {
+                    Ok(id.clone())
+                }
                 _ => Err(err(
                     codes::ACCOUNT_EXISTS,
-                    format!("account '{id}' exists and is not this citizen's"),
+                    format!(
+                        "account '{id}' exists and is not this program's account for this citizen"
+                    ),
                 )),
             };
         }
         ledger::currency(ctx, currency)?;
         let acct = Account::new(
-            id.to_string(),
+            id.clone(),
             currency.to_string(),
             Owner::Citizen { account: holder },
-            earmark.map(|e| Earmark {
-                categories: e.categories,
-                expires_height: e.expires_height,
-                return_to: e.return_to,
-                swept: false,
-            }),
+            earmark,
         );
         ctx.emit(
             "account_opened",
-            json!({"account": acct.id, "currency": acct.currency}),
+            json!({"account": acct.id, "currency": acct.currency, "by": ctx.signer()}),
         );
         ledger::save(ctx, acct);
-        Ok(())
+        Ok(id.clone())
     })
 }
 

@@ -81,6 +81,23 @@ pub(crate) fn open_for_transfer(a: &Account, side: &str) -> Result<(), TxError> 
     Ok(())
 }
 
+/// [`open_for_transfer`] on the credit side, and an earmarked account
+/// whose money expired (or was swept) takes nothing in: it would be
+/// stranded there.
+pub(crate) fn open_for_credit(ctx: &CallContext<'_>, a: &Account) -> Result<(), TxError> {
+    open_for_transfer(a, "credit")?;
+    if earmark_expired(ctx, a) || a.earmark.as_ref().is_some_and(|e| e.swept) {
+        return Err(err(
+            codes::EXPIRED,
+            format!(
+                "the earmarked money in '{}' has expired; it takes nothing in",
+                a.id
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn earmark_expired(ctx: &CallContext<'_>, a: &Account) -> bool {
     a.earmark
         .as_ref()
@@ -89,18 +106,12 @@ fn earmark_expired(ctx: &CallContext<'_>, a: &Account) -> bool {
 }
 
 /// Earmarked money only goes to merchants of the listed categories, and
-/// not at all once expired; expired earmarked accounts take nothing in.
+/// not at all once expired ([`open_for_credit`] keeps it from coming in).
 pub(crate) fn check_earmark(
     ctx: &CallContext<'_>,
     from: &Account,
     to: &Account,
 ) -> Result<(), TxError> {
-    if earmark_expired(ctx, to) {
-        return Err(err(
-            codes::EXPIRED,
-            format!("the earmarked money in '{}' has expired", to.id),
-        ));
-    }
     let Some(e) = &from.earmark else {
         return Ok(());
     };
@@ -260,7 +271,7 @@ fn move_loaded(
     memo_hash: Option<&str>,
 ) -> Result<(), TxError> {
     open_for_transfer(&from, "debit")?;
-    open_for_transfer(&to, "credit")?;
+    open_for_credit(ctx, &to)?;
     check_earmark(ctx, &from, &to)?;
     let prov = debit(&mut from, amount)?;
     credit(&mut to, amount, prov)?;
@@ -298,9 +309,12 @@ pub(crate) fn mint(
             format!("appropriation '{appropriation}' is not approved yet"),
         ));
     }
-    let appr_net = sub(add(appr.minted, amount)?, appr.burned)?;
+    // The appropriation's cap bounds all that is ever minted against it
+    // (burning does not refill a budget line); the supply cap bounds what
+    // is in circulation.
+    let appr_gross = add(appr.minted, amount)?;
     let supply = sub(add(cur.minted, amount)?, cur.burned)?;
-    if appr_net > appr.cap || supply > cur.supply_cap {
+    if appr_gross > appr.cap || supply > cur.supply_cap {
         return Err(err(
             codes::CAP_EXCEEDED,
             "minting this would exceed the appropriation's cap or the currency's supply cap",
@@ -313,7 +327,7 @@ pub(crate) fn mint(
             format!("'{}' holds {}", to.id, to.currency),
         ));
     }
-    open_for_transfer(&to, "credit")?;
+    open_for_credit(ctx, &to)?;
     if !matches!(&to.owner, Owner::Agency { agency } | Owner::Program { agency, .. } if *agency == cur.agency)
     {
         return Err(err(
@@ -374,6 +388,17 @@ pub(crate) fn burn(
         }
     }
     cur.burned = add(cur.burned, amount)?;
+    if cur.burned > cur.minted {
+        // Every unit was minted, so this means a broken invariant, never a
+        // user's mistake; refuse rather than brick the currency's mints.
+        return Err(err(
+            codes::OVERFLOW,
+            format!(
+                "burning {amount} would burn more {} than was ever minted",
+                cur.code
+            ),
+        ));
+    }
     ctx.emit(
         "burn",
         json!({"currency": cur.code, "from": from.id, "amount": amount}),
@@ -420,7 +445,7 @@ pub(crate) fn create_pending(
         ));
     }
     open_for_transfer(&from, "debit")?;
-    open_for_transfer(&to, "credit")?;
+    open_for_credit(ctx, &to)?;
     if from.earmark.is_some() {
         return Err(err(
             codes::EARMARK_VIOLATION,
@@ -481,8 +506,17 @@ pub(crate) fn settle_pending(
             ),
         ));
     }
-    // The debit side's owner posts or voids; anyone may void after timeout.
-    if !(can_debit(ctx, &from) || (!is_post && timed_out)) {
+    // The debit side's owner posts or voids; anyone may void after timeout;
+    // the issuer's treasurer voids a frozen account's hold, so that a
+    // clawback can reach the money.
+    let issuer_voids_frozen = !is_post
+        && from.frozen
+        && ctx.has_role(
+            &currency(ctx, &from.currency)?.agency,
+            &ctx.signer(),
+            Role::Treasurer,
+        );
+    if !(can_debit(ctx, &from) || (!is_post && timed_out) || issuer_voids_frozen) {
         return Err(err(
             codes::NOT_OWNER,
             format!("the signer may not settle '{id}'"),
@@ -515,7 +549,7 @@ pub(crate) fn settle_pending(
     }
     if posted.0 > 0 {
         let mut to = account(ctx, &p.to)?;
-        open_for_transfer(&to, "credit")?;
+        open_for_credit(ctx, &to)?;
         credit(&mut to, posted, to_prov)?;
         save(ctx, to);
     }
@@ -549,9 +583,7 @@ pub(crate) fn clawback(
 ) -> Result<(), TxError> {
     nonzero(amount)?;
     let (mut from, mut to) = load_pair(ctx, from_id, to_id)?;
-    if to.closed {
-        return Err(err(codes::CLOSED, "the receiving account is closed"));
-    }
+    open_for_credit(ctx, &to)?;
     let prov = debit(&mut from, amount)?;
     credit(&mut to, amount, prov)?;
     ctx.emit(
@@ -584,7 +616,7 @@ pub(crate) fn sweep(ctx: &mut CallContext<'_>, id: &str) -> Result<(), TxError> 
     // A sweep is a transfer like any other: nothing leaves a frozen
     // account, and nothing lands in a frozen or closed one.
     open_for_transfer(&a, "debit")?;
-    open_for_transfer(&to, "credit")?;
+    open_for_credit(ctx, &to)?;
     let amount = a.balance;
     let event = json!({"account": a.id, "to": to.id, "amount": amount});
     if amount.0 > 0 {

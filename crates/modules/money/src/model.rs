@@ -39,20 +39,23 @@ pub struct Appropriation {
     pub currency: String,
     /// What it is for.
     pub name: String,
-    /// Most that may be minted against it.
+    /// Most that may ever be minted against it: burning money does not
+    /// refill it.
     pub cap: Amount,
     /// Minted against it.
     pub minted: Amount,
-    /// Returned to it by burning.
+    /// Returned to it by burning (recorded; it does not refill the cap).
     pub burned: Amount,
-    /// Administrators' approvals needed.
-    pub threshold: u32,
     /// Administrators who approved (the proposer is a treasurer, not one).
+    /// It activates when those still administrators reach the agency's
+    /// policy threshold at the time of an approval.
     pub approvals: Vec<AccountId>,
     /// True once approved.
     pub active: bool,
     /// Height it was proposed at.
     pub created_height: u64,
+    /// Last height at which it may be approved; it never activates after.
+    pub expires_height: u64,
 }
 
 /// Who an account belongs to.
@@ -224,6 +227,18 @@ pub struct Pending {
     pub posted: Amount,
     /// Reference.
     pub reference: String,
+}
+
+/// The start of every benefit account's id (`b.<program>.<16 hex digits
+/// of the holder's key>`): reserved for the accounts programs open.
+pub const BENEFIT_ACCOUNT_PREFIX: &str = "b.";
+
+/// The id of `holder`'s benefit account in `program`.
+pub fn benefit_account_id(program: &str, holder: &AccountId) -> String {
+    format!(
+        "{BENEFIT_ACCOUNT_PREFIX}{program}.{}",
+        &holder.to_hex()[..16]
+    )
 }
 
 /// State key of a currency.

@@ -18,6 +18,11 @@ use serde_json::{json, Value};
 pub const BATCH_TRANSFERS_MAX: usize = 100;
 /// Longest reference or reason, in bytes.
 pub const REFERENCE_BYTES_MAX: usize = 128;
+/// Blocks an appropriation waits for its approvals unless the proposal
+/// says otherwise.
+pub const APPROPRIATION_LIFETIME_BLOCKS_DEFAULT: u64 = 1_000;
+/// Longest an appropriation may wait for its approvals, in blocks.
+pub const APPROPRIATION_LIFETIME_BLOCKS_MAX: u64 = 1_000_000;
 
 /// The `money` module.
 #[derive(Debug, Default)]
@@ -43,6 +48,8 @@ struct ProposeAppropriation {
     id: String,
     name: String,
     cap: Amount,
+    #[serde(default)]
+    expires_in_blocks: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -220,6 +227,14 @@ impl Money {
                 "an account id is 1..=64 of [a-z0-9._:-]",
             ));
         }
+        if a.id.starts_with(BENEFIT_ACCOUNT_PREFIX) {
+            // Taken first, a benefit account's predictable id would let
+            // anyone block an enrolment or receive its payments.
+            return Err(err(
+                codes::INVALID_FIELD,
+                format!("account ids beginning '{BENEFIT_ACCOUNT_PREFIX}' are reserved for benefit accounts, which only programs open"),
+            ));
+        }
         if ctx.contains(&account_key(&a.id)) {
             return Err(err(
                 codes::ACCOUNT_EXISTS,
@@ -319,7 +334,7 @@ impl Money {
         let acct = Account::new(a.id, a.currency, a.owner, earmark);
         ctx.emit(
             "account_opened",
-            json!({"account": acct.id, "currency": acct.currency}),
+            json!({"account": acct.id, "currency": acct.currency, "by": ctx.signer()}),
         );
         ledger::save(ctx, acct);
         Ok(())
@@ -408,6 +423,15 @@ impl Module for Money {
                     ));
                 }
                 ledger::nonzero(a.cap)?;
+                let lifetime = a
+                    .expires_in_blocks
+                    .unwrap_or(APPROPRIATION_LIFETIME_BLOCKS_DEFAULT);
+                if !(1..=APPROPRIATION_LIFETIME_BLOCKS_MAX).contains(&lifetime) {
+                    return Err(err(
+                        codes::INVALID_FIELD,
+                        format!("expires_in_blocks is 1..={APPROPRIATION_LIFETIME_BLOCKS_MAX}"),
+                    ));
+                }
                 let key = appropriation_key(&a.currency, &a.id);
                 if ctx.contains(&key) {
                     return Err(err(
@@ -422,10 +446,10 @@ impl Module for Money {
                     cap: a.cap,
                     minted: Amount(0),
                     burned: Amount(0),
-                    threshold: ctx.policy_threshold(&agency),
                     approvals: vec![],
                     active: false,
                     created_height: ctx.env().height,
+                    expires_height: ctx.env().height + lifetime,
                 };
                 ctx.write(key, &appr);
                 ctx.emit(
@@ -451,8 +475,21 @@ impl Module for Money {
                         "this administrator already approved",
                     ));
                 }
+                if !appr.active && ctx.env().height > appr.expires_height {
+                    return Err(err(
+                        codes::APPROPRIATION_EXPIRED,
+                        format!(
+                            "appropriation '{}' could be approved until height {}; propose it again",
+                            a.id, appr.expires_height
+                        ),
+                    ));
+                }
+                // The policy in force now decides, and only approvals of
+                // those who are still administrators count.
+                appr.approvals
+                    .retain(|k| ctx.has_role(&agency, k, Role::Administrator));
                 appr.approvals.push(me);
-                if appr.approvals.len() as u32 >= appr.threshold {
+                if appr.approvals.len() as u32 >= ctx.policy_threshold(&agency) {
                     appr.active = true;
                 }
                 ctx.write(key, &appr);
@@ -485,6 +522,10 @@ impl Module for Money {
                     return Err(err(codes::NOT_EMPTY, "move the balance out first"));
                 }
                 acct.closed = true;
+                ctx.emit(
+                    "account_closed",
+                    json!({"account": acct.id, "by": ctx.signer()}),
+                );
                 ledger::save(ctx, acct);
             }
             "transfer" => {
@@ -556,6 +597,17 @@ impl Module for Money {
                         "a reason code is 1..=64 of [a-z0-9._:-]",
                     ));
                 }
+                // Money taken back goes back to the public purse: the
+                // issuer's own or one of its programs' accounts, never a
+                // person's (the official's own included).
+                let to = ledger::account(ctx, &c.to)?;
+                if !matches!(&to.owner, Owner::Agency { agency: ag } | Owner::Program { agency: ag, .. } if *ag == agency)
+                {
+                    return Err(err(
+                        codes::NOT_OWNER,
+                        format!("a clawback returns money to an account of '{agency}' or of one of its programs, not to '{}'", to.id),
+                    ));
+                }
                 ledger::clawback(ctx, &c.from, &c.to, c.amount, &c.reason)?;
             }
             "freeze" | "unfreeze" => {
@@ -566,7 +618,7 @@ impl Module for Money {
                 acct.frozen = method == "freeze";
                 ctx.emit(
                     if acct.frozen { "frozen" } else { "unfrozen" },
-                    json!({"account": acct.id}),
+                    json!({"account": acct.id, "by": ctx.signer()}),
                 );
                 ledger::save(ctx, acct);
             }

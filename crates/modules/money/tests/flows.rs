@@ -641,3 +641,151 @@ fn frozen_and_expired_money_stays_where_the_rules_put_it() {
     w.conserved("EURC");
     w.c.check_replay();
 }
+
+/// Benefit accounts are the programs' alone: nobody opens one first to
+/// skip its earmark, divert it or block an enrolment; clawbacks go back to
+/// the issuer; frozen holds can be voided by the issuer; appropriations
+/// follow the policy in force, expire, and cap what is ever minted; every
+/// change of an account is in its history (issue: money controls, items
+/// 1–3, 4, 8, 13, 14, 16).
+#[test]
+fn accounts_and_appropriations_follow_the_issuers_rules() {
+    let mut w = world();
+    let (alice, grocer) = (w.alice.account(), w.grocer.account());
+    w.m("treasurer", "create_currency", json!({"agency": "treasury", "code": "EURC", "name": "E", "decimals": 2, "supply_cap": "1000000"})).unwrap();
+    // A predictable benefit account id cannot be taken first, by the
+    // citizen or by a treasurer.
+    let benefit = publica_money::model::benefit_account_id("food", &alice);
+    assert_eq!(
+        w.m("alice", "open_account", json!({"id": benefit, "currency": "EURC", "owner": {"kind": "citizen", "account": alice}})),
+        Err("money.invalid_field".into())
+    );
+    assert_eq!(
+        w.m("treasurer", "open_account", json!({"id": benefit, "currency": "EURC", "agency": "treasury", "owner": {"kind": "citizen", "account": alice}})),
+        Err("money.invalid_field".into())
+    );
+    assert!(w.c.get(&format!("money/account/{benefit}")).is_none());
+
+    // An appropriation expires unapproved, and the threshold in force at
+    // approval decides.
+    let propose = |id: &str, blocks: u64| json!({"agency": "treasury", "currency": "EURC", "id": id, "name": id, "cap": "1000", "expires_in_blocks": blocks});
+    let approve = |id: &str| json!({"agency": "treasury", "currency": "EURC", "id": id});
+    assert_eq!(
+        w.m("treasurer", "propose_appropriation", propose("x", 0)),
+        Err("money.invalid_field".into())
+    );
+    w.m("treasurer", "propose_appropriation", propose("late", 2))
+        .unwrap();
+    w.c.idle(3);
+    assert_eq!(
+        w.m("admin", "approve_appropriation", approve("late")),
+        Err("money.appropriation_expired".into())
+    );
+    w.m("treasurer", "propose_appropriation", propose("a", 100))
+        .unwrap();
+    w.m("admin", "approve_appropriation", approve("a")).unwrap();
+    let appr = w.c.get("money/appropriation/EURC/a").unwrap();
+    assert_eq!(appr["active"], true);
+
+    // The cap bounds all ever minted: burning does not refill it.
+    let open = |id: &str, owner: Value| json!({"id": id, "currency": "EURC", "agency": "treasury", "owner": owner});
+    w.m(
+        "treasurer",
+        "open_account",
+        open("main", json!({"kind": "agency", "agency": "treasury"})),
+    )
+    .unwrap();
+    let mint = |amount: &str| json!({"agency": "treasury", "currency": "EURC", "appropriation": "a", "to": "main", "amount": amount});
+    w.m("treasurer", "mint", mint("1000")).unwrap();
+    w.m(
+        "treasurer",
+        "burn",
+        json!({"from": "main", "amount": "600"}),
+    )
+    .unwrap();
+    assert_eq!(
+        w.m("treasurer", "mint", mint("1")),
+        Err("money.cap_exceeded".into())
+    );
+
+    // Clawbacks return money to the issuer, never to a person.
+    w.m(
+        "treasurer",
+        "open_account",
+        open("alice", json!({"kind": "citizen", "account": alice})),
+    )
+    .unwrap();
+    w.m("treasurer", "open_account", open("grocer", json!({"kind": "merchant", "account": grocer, "agency": "treasury", "category": "food"}))).unwrap();
+    w.m(
+        "treasurer",
+        "transfer",
+        json!({"from": "main", "to": "alice", "amount": "300"}),
+    )
+    .unwrap();
+    let claw = |to: &str, amount: &str| json!({"agency": "treasury", "from": "alice", "to": to, "amount": amount, "reason": "fraud"});
+    assert_eq!(
+        w.m("treasurer", "clawback", claw("grocer", "10")),
+        Err("money.not_owner".into())
+    );
+    w.m("treasurer", "clawback", claw("main", "10")).unwrap();
+
+    // A frozen account's hold: its owner cannot post it, the issuer voids
+    // it, and a clawback then reaches the money.
+    w.m("alice", "create_pending", json!({"id": "h", "from": "alice", "to": "grocer", "amount": "290", "timeout_blocks": 1000})).unwrap();
+    w.m(
+        "treasurer",
+        "freeze",
+        json!({"agency": "treasury", "account": "alice"}),
+    )
+    .unwrap();
+    assert_eq!(
+        w.m("grocer", "void_pending", json!({"id": "h"})),
+        Err("money.not_owner".into())
+    );
+    w.m("treasurer", "void_pending", json!({"id": "h"}))
+        .unwrap();
+    w.m("treasurer", "clawback", claw("main", "290")).unwrap();
+    assert_eq!(w.balance("alice"), 0);
+
+    // Every change of the account is in its history, with who made it.
+    w.m(
+        "treasurer",
+        "unfreeze",
+        json!({"agency": "treasury", "account": "alice"}),
+    )
+    .unwrap();
+    w.m("alice", "close_account", json!({"id": "alice"}))
+        .unwrap();
+    let kinds: Vec<(String, String)> =
+        w.c.indexed("money/account/alice")
+            .iter()
+            .map(|e| {
+                (
+                    e["kind"].as_str().unwrap().to_string(),
+                    e["by"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+    let t = w.treasurer.account().to_hex();
+    let a = alice.to_hex();
+    let expect = [
+        ("opened", t.as_str()),
+        ("transfer", ""),
+        ("clawback", t.as_str()),
+        ("pending", ""),
+        ("frozen", t.as_str()),
+        ("void", ""),
+        ("clawback", t.as_str()),
+        ("unfrozen", t.as_str()),
+        ("closed", a.as_str()),
+    ];
+    assert_eq!(
+        kinds,
+        expect
+            .iter()
+            .map(|(k, b)| (k.to_string(), b.to_string()))
+            .collect::<Vec<_>>()
+    );
+    w.conserved("EURC");
+    w.c.check_replay();
+}

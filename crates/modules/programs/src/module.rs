@@ -921,13 +921,13 @@ impl Programs {
                 "the eligibility rule is false on the attested attributes",
             ));
         }
-        let benefit_account = format!("b.{}.{}", p.id, &a.account.to_hex()[..16]);
         let earmark = p.earmark.as_ref().map(|e| money::BenefitEarmark {
             categories: e.categories.clone(),
             expires_height: e.expires_height,
             return_to: p.funding_account.clone(),
         });
-        money::open_benefit_account(ctx, &benefit_account, &p.currency, a.account, earmark)?;
+        let benefit_account =
+            money::open_benefit_account(ctx, &p.id, &p.currency, a.account, earmark)?;
         let e = Enrolment {
             account: a.account,
             benefit_account,

@@ -248,7 +248,7 @@ impl World {
     }
 
     pub fn benefit_account(&self, program: &str, a: &AccountId) -> String {
-        format!("b.{program}.{}", &a.to_hex()[..16])
+        publica_money::model::benefit_account_id(program, a)
     }
 
     /// Money is conserved in CITY.
