@@ -128,13 +128,20 @@ fn bulk_payments_with_proofs_history_and_provenance() {
         "{}/v1/money/accounts/ubi/history?from=0&limit=10",
         d.node.url
     ));
-    assert_eq!(h["total"], 4, "mint and three payments: {h}");
-    assert_eq!(h["entries"][1]["reference"], "may");
+    assert_eq!(h["total"], 5, "opening, mint and three payments: {h}");
+    assert_eq!(
+        (
+            h["entries"][0]["kind"].as_str(),
+            h["entries"][0]["direction"].as_str()
+        ),
+        (Some("opened"), Some("none"))
+    );
+    assert_eq!(h["entries"][2]["reference"], "may");
     // Each entry names the transaction whose receipt proves it.
-    let e = &h["entries"][1];
+    let e = &h["entries"][2];
     assert_eq!(
         (e["n"].as_u64(), e["direction"].as_str()),
-        (Some(1), Some("out"))
+        (Some(2), Some("out"))
     );
     let (s, r) = get(&format!(
         "{}/v1/transactions/{}",

@@ -65,6 +65,25 @@ fn world() -> World {
 }
 
 impl World {
+    /// The treasurer opens `id` in EURC for the agency, owned by `owner`.
+    fn open_eurc(&mut self, id: &str, owner: Value) {
+        self.m(
+            "treasurer",
+            "open_account",
+            json!({"id": id, "currency": "EURC", "agency": "treasury", "owner": owner}),
+        )
+        .unwrap();
+    }
+
+    /// Alice's plain account and the grocer's (a food merchant), in EURC.
+    fn open_alice_and_grocer(&mut self) {
+        let (alice, grocer) = (self.alice.account(), self.grocer.account());
+        self.open_eurc("alice", json!({"kind": "citizen", "account": alice}));
+        self.open_eurc(
+            "grocer",
+            json!({"kind": "merchant", "account": grocer, "agency": "treasury", "category": "food"}),
+        );
+    }
     fn m(&mut self, who: &str, method: &str, args: Value) -> Result<(), String> {
         let kp = match who {
             "admin" => &self.admin,
@@ -548,7 +567,6 @@ fn accounts_are_never_opened_for_weak_keys() {
 fn frozen_and_expired_money_stays_where_the_rules_put_it() {
     let mut w = world();
     let alice = w.alice.account();
-    let grocer = w.grocer.account();
     w.m("treasurer", "create_currency", json!({"agency": "treasury", "code": "EURC", "name": "E", "decimals": 2, "supply_cap": "1000000"})).unwrap();
     w.m(
         "treasurer",
@@ -563,22 +581,11 @@ fn frozen_and_expired_money_stays_where_the_rules_put_it() {
     )
     .unwrap();
     let open = |id: &str, owner: Value| json!({"id": id, "currency": "EURC", "agency": "treasury", "owner": owner});
-    w.m(
-        "treasurer",
-        "open_account",
-        open(
-            "program",
-            json!({"kind": "program", "agency": "treasury", "program": "food"}),
-        ),
-    )
-    .unwrap();
-    w.m(
-        "treasurer",
-        "open_account",
-        open("alice", json!({"kind": "citizen", "account": alice})),
-    )
-    .unwrap();
-    w.m("treasurer", "open_account", open("grocer", json!({"kind": "merchant", "account": grocer, "agency": "treasury", "category": "food"}))).unwrap();
+    w.open_eurc(
+        "program",
+        json!({"kind": "program", "agency": "treasury", "program": "food"}),
+    );
+    w.open_alice_and_grocer();
     let expires = w.c.height() + 10;
     let mut food = open("alice:food", json!({"kind": "citizen", "account": alice}));
     food["earmark"] =
@@ -651,7 +658,7 @@ fn frozen_and_expired_money_stays_where_the_rules_put_it() {
 #[test]
 fn accounts_and_appropriations_follow_the_issuers_rules() {
     let mut w = world();
-    let (alice, grocer) = (w.alice.account(), w.grocer.account());
+    let alice = w.alice.account();
     w.m("treasurer", "create_currency", json!({"agency": "treasury", "code": "EURC", "name": "E", "decimals": 2, "supply_cap": "1000000"})).unwrap();
     // A predictable benefit account id cannot be taken first, by the
     // citizen or by a treasurer.
@@ -709,13 +716,7 @@ fn accounts_and_appropriations_follow_the_issuers_rules() {
     );
 
     // Clawbacks return money to the issuer, never to a person.
-    w.m(
-        "treasurer",
-        "open_account",
-        open("alice", json!({"kind": "citizen", "account": alice})),
-    )
-    .unwrap();
-    w.m("treasurer", "open_account", open("grocer", json!({"kind": "merchant", "account": grocer, "agency": "treasury", "category": "food"}))).unwrap();
+    w.open_alice_and_grocer();
     w.m(
         "treasurer",
         "transfer",

@@ -554,8 +554,9 @@ fn schedules_pay_once_per_period_and_catch_up() {
         "money/account/{}",
         w.benefit_account("ubi", &people[0])
     ));
-    assert_eq!(history.len(), 4, "{history:?}");
-    for e in &history {
+    assert_eq!(history.len(), 5, "{history:?}");
+    assert_eq!(history[0]["kind"], "opened", "the enrolment opened it");
+    for e in &history[1..] {
         assert_eq!(
             (
                 e["kind"].as_str(),
