@@ -120,15 +120,15 @@ pub async fn provenance(
     Ok(Json(json!({ "account": a.id, "currency": a.currency, "balance": a.balance, "provenance": a.provenance })).into_response())
 }
 
-/// A currency with its totals and appropriations.
+/// A currency with its totals, appropriations and accredited merchants.
 #[utoipa::path(get, path = "/v1/money/currencies/{code}", tag = "money",
     params(("code" = String, Path, description = "Currency code")),
-    responses((status = 200, description = "`{currency: {minted, burned, supply_cap, ...}, appropriations: [{id, cap, minted, burned, active, approvals}]}`", body = Object), (status = 404, description = "No such currency", body = ErrorBody)))]
+    responses((status = 200, description = "`{currency: {minted, burned, supply_cap, ...}, appropriations: [{id, cap, minted, burned, active, approvals, expires_height}], merchants: [{merchant, currency, categories, active, by, height}]}`", body = Object), (status = 404, description = "No such currency", body = ErrorBody)))]
 pub async fn currency(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (c, apprs) = state
+    let (c, apprs, merchants) = state
         .node
         .with_state(|s, _| queries::currency(s, &code))
         .ok_or_else(|| {
@@ -138,5 +138,8 @@ pub async fn currency(
                 format!("no currency '{code}'"),
             )
         })?;
-    Ok(Json(json!({ "currency": c, "appropriations": apprs })).into_response())
+    Ok(
+        Json(json!({ "currency": c, "appropriations": apprs, "merchants": merchants }))
+            .into_response(),
+    )
 }

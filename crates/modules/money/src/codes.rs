@@ -54,5 +54,14 @@ pub const INVALID_FIELD: &str = "money.invalid_field";
 pub const NOT_EMPTY: &str = "money.not_empty";
 /// The approver already approved the appropriation.
 pub const ALREADY_APPROVED: &str = "money.already_approved";
+/// The merchant is not accredited by the currency's issuer for that
+/// category (or its accreditation, or merchant role, was revoked).
+pub const NOT_ACCREDITED: &str = "money.not_accredited";
+/// A clawback above the currency's single-official limit needs a second
+/// treasurer (and an id to approve it by); the proposer cannot approve.
+pub const NEEDS_SECOND_OFFICIAL: &str = "money.needs_second_official";
+/// No proposed clawback with that id is waiting (never proposed, already
+/// carried out, or expired).
+pub const UNKNOWN_CLAWBACK: &str = "money.unknown_clawback";
 /// The appropriation's approval period ended before its threshold was met.
 pub const APPROPRIATION_EXPIRED: &str = "money.appropriation_expired";

@@ -111,6 +111,7 @@ pub fn file_entries(kind: &str, d: &Value, filer: &mut IndexFiler<'_>) {
                     ("amount", J(&d["amount"])),
                     ("reason", J(&d["reason"])),
                     ("by", J(&d["by"])),
+                    ("proposed_by", J(&d["proposed_by"])),
                 ],
             );
             file(
@@ -267,11 +268,11 @@ mod tests {
             ),
             (
                 "clawback",
-                json!({"from": "a", "to": "t", "amount": "4", "reason": "fraud", "by": "treasury"}),
+                json!({"from": "a", "to": "t", "amount": "4", "reason": "fraud", "by": "treasury", "proposed_by": "p"}),
                 vec![
                     (
                         "a",
-                        json!({"kind": "clawback", "direction": "out", "counterparty": "t", "amount": "4", "reason": "fraud", "by": "treasury"}),
+                        json!({"kind": "clawback", "direction": "out", "counterparty": "t", "amount": "4", "reason": "fraud", "by": "treasury", "proposed_by": "p"}),
                     ),
                     (
                         "t",

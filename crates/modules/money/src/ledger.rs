@@ -125,7 +125,9 @@ pub(crate) fn check_earmark(
         ));
     }
     match &to.owner {
-        Owner::Merchant { category, .. } if e.categories.contains(category) => Ok(()),
+        Owner::Merchant {
+            account, category, ..
+        } if e.categories.contains(category) => accredited(ctx, &to.currency, account, category),
         _ => Err(err(
             codes::EARMARK_VIOLATION,
             format!(
@@ -135,6 +137,32 @@ pub(crate) fn check_earmark(
             ),
         )),
     }
+}
+
+/// Ok when `merchant` may accept `category` in `code` now: accredited by
+/// the issuer for it, not revoked, and still holding the identity
+/// `merchant` role in the issuing agency.
+pub(crate) fn accredited(
+    ctx: &CallContext<'_>,
+    code: &str,
+    merchant: &publica_types::AccountId,
+    category: &str,
+) -> Result<(), TxError> {
+    let cur = currency(ctx, code)?;
+    let ok = ctx
+        .read::<MerchantAccreditation>(&merchant_key(code, merchant))
+        .is_some_and(|m| m.active && m.categories.iter().any(|c| c == category))
+        && ctx.has_role(&cur.agency, merchant, Role::Merchant);
+    if !ok {
+        return Err(err(
+            codes::NOT_ACCREDITED,
+            format!(
+                "{merchant} is not a merchant accredited by '{}' for '{category}' in {code}",
+                cur.agency
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Takes `amount` of provenance from `a` (appropriations in key order).
@@ -572,14 +600,16 @@ pub(crate) fn settle_pending(
     Ok(())
 }
 
-/// Takes money back by an official's decision, with a reason code the
-/// holder sees in its history; ignores freezes and earmarks.
+/// Takes money back by an official's decision (the signer's, after
+/// `proposed_by`'s when two were needed), with a reason code the holder
+/// sees in its history; ignores freezes and earmarks.
 pub(crate) fn clawback(
     ctx: &mut CallContext<'_>,
     from_id: &str,
     to_id: &str,
     amount: Amount,
     reason: &str,
+    proposed_by: Option<publica_types::AccountId>,
 ) -> Result<(), TxError> {
     nonzero(amount)?;
     let (mut from, mut to) = load_pair(ctx, from_id, to_id)?;
@@ -588,7 +618,7 @@ pub(crate) fn clawback(
     credit(&mut to, amount, prov)?;
     ctx.emit(
         "clawback",
-        json!({"from": from.id, "to": to.id, "amount": amount, "reason": reason, "by": ctx.signer()}),
+        json!({"from": from.id, "to": to.id, "amount": amount, "reason": reason, "by": ctx.signer(), "proposed_by": proposed_by}),
     );
     save(ctx, from);
     save(ctx, to);

@@ -27,6 +27,9 @@ pub struct Currency {
     pub minted: Amount,
     /// Burned so far.
     pub burned: Amount,
+    /// Largest clawback one treasurer carries out alone; above it a second
+    /// treasurer approves (0: every clawback needs two).
+    pub clawback_single_max: Amount,
 }
 
 /// A budget line money is minted against.
@@ -56,6 +59,27 @@ pub struct Appropriation {
     pub created_height: u64,
     /// Last height at which it may be approved; it never activates after.
     pub expires_height: u64,
+}
+
+/// A merchant's accreditation by a currency's issuer: which categories of
+/// earmarked money it may accept in that currency. The merchant's key
+/// also holds the identity `merchant` role in the issuing agency.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MerchantAccreditation {
+    /// The merchant's key.
+    pub merchant: AccountId,
+    /// The currency.
+    pub currency: String,
+    /// Categories it may accept, sorted, without repeats.
+    pub categories: Vec<String>,
+    /// False once revoked: it accepts no earmarked money and no new
+    /// merchant account is opened for it.
+    pub active: bool,
+    /// The treasurer who last accredited or revoked it.
+    pub by: AccountId,
+    /// Height of that act.
+    pub height: u64,
 }
 
 /// Who an account belongs to.
@@ -248,6 +272,10 @@ pub fn currency_key(code: &str) -> Vec<u8> {
 /// State key of an appropriation.
 pub fn appropriation_key(currency: &str, id: &str) -> Vec<u8> {
     format!("money/appropriation/{currency}/{id}").into_bytes()
+}
+/// State key of a merchant's accreditation in a currency.
+pub fn merchant_key(currency: &str, merchant: &AccountId) -> Vec<u8> {
+    format!("money/merchant/{currency}/{merchant}").into_bytes()
 }
 /// State key of an account.
 pub fn account_key(id: &str) -> Vec<u8> {

@@ -10,7 +10,7 @@ use crate::model::*;
 use publica_runtime::authz::Role;
 use publica_runtime::module::{agency_arg, parse_args, unknown_method};
 use publica_runtime::{Authority, CallContext, IndexFiler, Module};
-use publica_types::{Amount, TxError};
+use publica_types::{AccountId, Amount, TxError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -37,6 +37,8 @@ struct CreateCurrency {
     name: String,
     decimals: u8,
     supply_cap: Amount,
+    #[serde(default)]
+    clawback_single_max: Option<Amount>,
 }
 
 #[derive(Deserialize)]
@@ -151,21 +153,30 @@ struct PostPending {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Clawback {
-    #[allow(dead_code)]
-    agency: String,
-    from: String,
-    to: String,
-    amount: Amount,
-    reason: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct Freeze {
     #[allow(dead_code)]
     agency: String,
     account: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccreditMerchant {
+    #[allow(dead_code)]
+    agency: String,
+    currency: String,
+    #[serde(deserialize_with = "publica_crypto::key::one")]
+    merchant: AccountId,
+    categories: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeMerchant {
+    #[allow(dead_code)]
+    agency: String,
+    currency: String,
+    merchant: AccountId,
 }
 
 #[derive(Deserialize)]
@@ -220,6 +231,55 @@ fn check_issuer(ctx: &CallContext<'_>, agency: &str, currency: &str) -> Result<C
 }
 
 impl Money {
+    /// Accredits (or re-accredits, with new categories) a merchant in the
+    /// issuer's currency. The key must hold the identity `merchant` role
+    /// in the issuing agency: identity says who it is, money what it may
+    /// accept.
+    fn accredit_merchant(
+        ctx: &mut CallContext<'_>,
+        agency: &str,
+        m: AccreditMerchant,
+    ) -> Result<(), TxError> {
+        check_issuer(ctx, agency, &m.currency)?;
+        if !ctx.has_role(agency, &m.merchant, Role::Merchant) {
+            return Err(err(
+                codes::NOT_ACCREDITED,
+                format!(
+                    "{} does not hold the merchant role in '{agency}' (identity.grant_role)",
+                    m.merchant
+                ),
+            ));
+        }
+        let mut categories = m.categories;
+        if categories.is_empty()
+            || categories.len() > CATEGORIES_MAX
+            || !categories.iter().all(|c| valid_id(c))
+        {
+            return Err(err(
+                codes::INVALID_FIELD,
+                format!(
+                    "a merchant is accredited for 1..={CATEGORIES_MAX} categories of [a-z0-9._:-]"
+                ),
+            ));
+        }
+        categories.sort();
+        categories.dedup();
+        let rec = MerchantAccreditation {
+            merchant: m.merchant,
+            currency: m.currency,
+            categories,
+            active: true,
+            by: ctx.signer(),
+            height: ctx.env().height,
+        };
+        ctx.emit(
+            "merchant_accredited",
+            json!({"currency": rec.currency, "merchant": rec.merchant, "categories": rec.categories, "by": rec.by}),
+        );
+        ctx.write(merchant_key(&rec.currency, &rec.merchant), &rec);
+        Ok(())
+    }
+
     fn open_account(ctx: &mut CallContext<'_>, a: OpenAccount) -> Result<(), TxError> {
         if !valid_id(&a.id) {
             return Err(err(
@@ -293,13 +353,17 @@ impl Money {
                 ));
             }
         }
-        if let Owner::Merchant { category, .. } = &a.owner {
+        if let Owner::Merchant {
+            account, category, ..
+        } = &a.owner
+        {
             if !valid_id(category) {
                 return Err(err(
                     codes::INVALID_FIELD,
                     "a category is 1..=64 of [a-z0-9._:-]",
                 ));
             }
+            ledger::accredited(ctx, &a.currency, account, category)?;
         }
         let earmark = match a.earmark {
             None => None,
@@ -363,7 +427,10 @@ impl Module for Money {
             | "mint"
             | "clawback"
             | "freeze"
-            | "unfreeze" => role(Role::Treasurer),
+            | "unfreeze"
+            | "accredit_merchant"
+            | "revoke_merchant"
+            | "approve_clawback" => role(Role::Treasurer),
             "approve_appropriation" => role(Role::Administrator),
             "open_account" if args.get("agency").is_some() => role(Role::Treasurer),
             "open_account" | "close_account" | "burn" | "transfer" | "transfer_batch"
@@ -408,6 +475,7 @@ impl Module for Money {
                     supply_cap: a.supply_cap,
                     minted: Amount(0),
                     burned: Amount(0),
+                    clawback_single_max: a.clawback_single_max.unwrap_or(Amount(0)),
                 };
                 ctx.write(currency_key(&a.code), &c);
                 ctx.emit("currency_created", json!({"currency": a.code}));
@@ -587,28 +655,14 @@ impl Module for Money {
                 ledger::settle_pending(ctx, &p.id, None)?;
             }
             "clawback" => {
-                let c: Clawback = parse_args(args)?;
+                let c: crate::clawback::ClawbackArgs = parse_args(args)?;
                 let agency = agency_of(args)?;
-                let from = ledger::account(ctx, &c.from)?;
-                check_issuer(ctx, &agency, &from.currency)?;
-                if !valid_id(&c.reason) {
-                    return Err(err(
-                        codes::INVALID_FIELD,
-                        "a reason code is 1..=64 of [a-z0-9._:-]",
-                    ));
-                }
-                // Money taken back goes back to the public purse: the
-                // issuer's own or one of its programs' accounts, never a
-                // person's (the official's own included).
-                let to = ledger::account(ctx, &c.to)?;
-                if !matches!(&to.owner, Owner::Agency { agency: ag } | Owner::Program { agency: ag, .. } if *ag == agency)
-                {
-                    return Err(err(
-                        codes::NOT_OWNER,
-                        format!("a clawback returns money to an account of '{agency}' or of one of its programs, not to '{}'", to.id),
-                    ));
-                }
-                ledger::clawback(ctx, &c.from, &c.to, c.amount, &c.reason)?;
+                crate::clawback::clawback(ctx, &agency, c)?;
+            }
+            "approve_clawback" => {
+                let c: crate::clawback::ApproveClawback = parse_args(args)?;
+                let agency = agency_of(args)?;
+                crate::clawback::approve(ctx, &agency, c)?;
             }
             "freeze" | "unfreeze" => {
                 let f: Freeze = parse_args(args)?;
@@ -621,6 +675,37 @@ impl Module for Money {
                     json!({"account": acct.id, "by": ctx.signer()}),
                 );
                 ledger::save(ctx, acct);
+            }
+            "accredit_merchant" => {
+                let m: AccreditMerchant = parse_args(args)?;
+                let agency = agency_of(args)?;
+                Self::accredit_merchant(ctx, &agency, m)?;
+            }
+            "revoke_merchant" => {
+                let m: RevokeMerchant = parse_args(args)?;
+                let agency = agency_of(args)?;
+                check_issuer(ctx, &agency, &m.currency)?;
+                let key = merchant_key(&m.currency, &m.merchant);
+                let mut rec: MerchantAccreditation = ctx
+                    .read(&key)
+                    .filter(|r: &MerchantAccreditation| r.active)
+                    .ok_or_else(|| {
+                        err(
+                            codes::NOT_ACCREDITED,
+                            format!(
+                                "{} is not an accredited merchant in {}",
+                                m.merchant, m.currency
+                            ),
+                        )
+                    })?;
+                rec.active = false;
+                rec.by = ctx.signer();
+                rec.height = ctx.env().height;
+                ctx.write(key, &rec);
+                ctx.emit(
+                    "merchant_revoked",
+                    json!({"currency": m.currency, "merchant": m.merchant, "by": rec.by}),
+                );
             }
             "sweep_expired" => {
                 let s: Sweep = parse_args(args)?;

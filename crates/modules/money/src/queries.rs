@@ -15,14 +15,28 @@ pub fn account(state: &StateTree, id: &str) -> Option<Account> {
     read(state, &account_key(id))
 }
 
-/// A currency and its appropriations.
-pub fn currency(state: &StateTree, code: &str) -> Option<(Currency, Vec<Appropriation>)> {
+/// Most appropriations or merchants a currency query lists.
+pub const CURRENCY_LIST_MAX: usize = 10_000;
+
+/// A currency, its appropriations and its merchants' accreditations.
+pub fn currency(
+    state: &StateTree,
+    code: &str,
+) -> Option<(Currency, Vec<Appropriation>, Vec<MerchantAccreditation>)> {
     let c: Currency = read(state, &currency_key(code))?;
-    let prefix = format!("money/appropriation/{code}/");
-    let apprs = state
-        .scan_prefix(prefix.as_bytes(), 10_000)
+    Some((
+        c,
+        all(state, "appropriation", code),
+        all(state, "merchant", code),
+    ))
+}
+
+/// Every record under `money/<what>/<code>/`, up to [`CURRENCY_LIST_MAX`].
+fn all<T: serde::de::DeserializeOwned>(state: &StateTree, what: &str, code: &str) -> Vec<T> {
+    let prefix = format!("money/{what}/{code}/");
+    state
+        .scan_prefix(prefix.as_bytes(), CURRENCY_LIST_MAX)
         .into_iter()
         .filter_map(|(_, v)| serde_json::from_slice(&v).ok())
-        .collect();
-    Some((c, apprs))
+        .collect()
 }

@@ -6,6 +6,7 @@ use publica_identity::{Genesis, GenesisAgency, Identity};
 use publica_money::Money;
 use publica_runtime::testkit::TestChain;
 use publica_runtime::Runtime;
+use publica_types::AccountId;
 use serde_json::{json, Value};
 
 struct World {
@@ -75,15 +76,39 @@ impl World {
         .unwrap();
     }
 
-    /// Alice's plain account and the grocer's (a food merchant), in EURC.
+    /// Makes `merchant` a merchant of the agency (identity role) accredited
+    /// in EURC for `categories`.
+    fn accredit(&mut self, merchant: AccountId, categories: Value) {
+        self.identity(
+            "add_member",
+            json!({"agency": "treasury", "account": merchant, "roles": ["merchant"]}),
+        )
+        .unwrap();
+        self.m(
+            "treasurer",
+            "accredit_merchant",
+            json!({"agency": "treasury", "currency": "EURC", "merchant": merchant, "categories": categories}),
+        )
+        .unwrap();
+    }
+
+    /// Alice's plain account and the grocer's (an accredited food
+    /// merchant), in EURC.
     fn open_alice_and_grocer(&mut self) {
         let (alice, grocer) = (self.alice.account(), self.grocer.account());
+        self.accredit(grocer, json!(["food"]));
         self.open_eurc("alice", json!({"kind": "citizen", "account": alice}));
         self.open_eurc(
             "grocer",
             json!({"kind": "merchant", "account": grocer, "agency": "treasury", "category": "food"}),
         );
     }
+    /// An identity call by the agency's administrator.
+    fn identity(&mut self, method: &str, args: Value) -> Result<(), String> {
+        let admin = Keypair::from_seed(self.admin.seed());
+        self.c.call(&admin, "identity", method, args)
+    }
+
     fn m(&mut self, who: &str, method: &str, args: Value) -> Result<(), String> {
         let kp = match who {
             "admin" => &self.admin,
@@ -123,7 +148,7 @@ fn public_money_end_to_end() {
     let mut w = world();
     let (alice, grocer, books) = (w.alice.account(), w.grocer.account(), w.books.account());
     assert_eq!(w.m("alice", "create_currency", json!({"agency": "treasury", "code": "EURC", "name": "City euro", "decimals": 2, "supply_cap": "1000000"})), Err("auth.unauthorized".into()));
-    w.m("treasurer", "create_currency", json!({"agency": "treasury", "code": "EURC", "name": "City euro", "decimals": 2, "supply_cap": "1000000"})).unwrap();
+    w.m("treasurer", "create_currency", json!({"agency": "treasury", "code": "EURC", "name": "City euro", "decimals": 2, "supply_cap": "1000000", "clawback_single_max": "100"})).unwrap();
     assert_eq!(w.m("treasurer", "create_currency", json!({"agency": "treasury", "code": "EURC", "name": "x", "decimals": 2, "supply_cap": "1"})), Err("money.currency_exists".into()));
     w.m("treasurer", "create_currency", json!({"agency": "treasury", "code": "TOKEN", "name": "Other", "decimals": 0, "supply_cap": "1000"})).unwrap();
     w.m("treasurer", "propose_appropriation", json!({"agency": "treasury", "currency": "EURC", "id": "benefits-2027", "name": "Benefits 2027", "cap": "100000"})).unwrap();
@@ -162,6 +187,8 @@ fn public_money_end_to_end() {
     )
     .unwrap();
     assert_eq!(w.m("alice", "open_account", json!({"id": "not-mine", "currency": "EURC", "owner": {"kind": "citizen", "account": grocer}})), Err("money.not_owner".into()));
+    w.accredit(grocer, json!(["food"]));
+    w.accredit(books, json!(["books"]));
     w.m("treasurer", "open_account", open(json!({"kind": "merchant", "account": grocer, "agency": "treasury", "category": "food"}), "grocer", json!({}))).unwrap();
     w.m("treasurer", "open_account", open(json!({"kind": "merchant", "account": books, "agency": "treasury", "category": "books"}), "bookshop", json!({}))).unwrap();
     let expires = w.c.height() + 200;
@@ -659,7 +686,7 @@ fn frozen_and_expired_money_stays_where_the_rules_put_it() {
 fn accounts_and_appropriations_follow_the_issuers_rules() {
     let mut w = world();
     let alice = w.alice.account();
-    w.m("treasurer", "create_currency", json!({"agency": "treasury", "code": "EURC", "name": "E", "decimals": 2, "supply_cap": "1000000"})).unwrap();
+    w.m("treasurer", "create_currency", json!({"agency": "treasury", "code": "EURC", "name": "E", "decimals": 2, "supply_cap": "1000000", "clawback_single_max": "100"})).unwrap();
     // A predictable benefit account id cannot be taken first, by the
     // citizen or by a treasurer.
     let benefit = publica_money::model::benefit_account_id("food", &alice);
@@ -745,7 +772,36 @@ fn accounts_and_appropriations_follow_the_issuers_rules() {
     );
     w.m("treasurer", "void_pending", json!({"id": "h"}))
         .unwrap();
-    w.m("treasurer", "clawback", claw("main", "290")).unwrap();
+    // Above the currency's single-official limit, a second treasurer
+    // approves, once; the proposer cannot.
+    assert_eq!(
+        w.m("treasurer", "clawback", claw("main", "290")),
+        Err("money.needs_second_official".into())
+    );
+    let mut big = claw("main", "290");
+    big["id"] = json!("case-7");
+    w.m("treasurer", "clawback", big).unwrap();
+    assert_eq!(w.balance("alice"), 290, "proposed, not yet carried out");
+    let approve = json!({"agency": "treasury", "currency": "EURC", "id": "case-7"});
+    assert_eq!(
+        w.m("treasurer", "approve_clawback", approve.clone()),
+        Err("money.needs_second_official".into())
+    );
+    assert_eq!(
+        w.m("books", "approve_clawback", approve.clone()),
+        Err("auth.unauthorized".into())
+    );
+    let books = w.books.account();
+    w.identity(
+        "add_member",
+        json!({"agency": "treasury", "account": books, "roles": ["treasurer"]}),
+    )
+    .unwrap();
+    w.m("books", "approve_clawback", approve.clone()).unwrap();
+    assert_eq!(
+        w.m("books", "approve_clawback", approve),
+        Err("money.unknown_clawback".into())
+    );
     assert_eq!(w.balance("alice"), 0);
 
     // Every change of the account is in its history, with who made it.
@@ -768,7 +824,7 @@ fn accounts_and_appropriations_follow_the_issuers_rules() {
             })
             .collect();
     let t = w.treasurer.account().to_hex();
-    let a = alice.to_hex();
+    let (a, b) = (alice.to_hex(), books.to_hex());
     let expect = [
         ("opened", t.as_str()),
         ("transfer", ""),
@@ -776,7 +832,7 @@ fn accounts_and_appropriations_follow_the_issuers_rules() {
         ("pending", ""),
         ("frozen", t.as_str()),
         ("void", ""),
-        ("clawback", t.as_str()),
+        ("clawback", b.as_str()),
         ("unfrozen", t.as_str()),
         ("closed", a.as_str()),
     ];
@@ -787,6 +843,142 @@ fn accounts_and_appropriations_follow_the_issuers_rules() {
             .map(|(k, b)| (k.to_string(), b.to_string()))
             .collect::<Vec<_>>()
     );
+    w.conserved("EURC");
+    w.c.check_replay();
+}
+
+/// Merchant status is the issuer's to give and take: a key becomes a
+/// merchant only with the identity role in the issuing agency and the
+/// issuer's accreditation for a category in that currency; revoking
+/// either stops earmarked payments at once; accreditations are public
+/// (issue: money controls, item 6).
+#[test]
+fn merchants_are_accredited_by_the_issuer_and_revocable() {
+    let mut w = world();
+    let (alice, grocer) = (w.alice.account(), w.grocer.account());
+    w.m("treasurer", "create_currency", json!({"agency": "treasury", "code": "EURC", "name": "E", "decimals": 2, "supply_cap": "1000000"})).unwrap();
+    let merchant = |id: &str, key: AccountId, category: &str| json!({"id": id, "currency": "EURC", "agency": "treasury", "owner": {"kind": "merchant", "account": key, "agency": "treasury", "category": category}});
+    // The treasurer cannot make any key, his own included, a merchant.
+    let t = w.treasurer.account();
+    assert_eq!(
+        w.m("treasurer", "open_account", merchant("mine", t, "food")),
+        Err("money.not_accredited".into())
+    );
+    let accredit = |key: AccountId, cats: Value| json!({"agency": "treasury", "currency": "EURC", "merchant": key, "categories": cats});
+    assert_eq!(
+        w.m(
+            "treasurer",
+            "accredit_merchant",
+            accredit(t, json!(["food"]))
+        ),
+        Err("money.not_accredited".into()),
+        "no merchant role"
+    );
+    assert_eq!(
+        w.m(
+            "alice",
+            "accredit_merchant",
+            accredit(grocer, json!(["food"]))
+        ),
+        Err("auth.unauthorized".into())
+    );
+    w.accredit(grocer, json!(["food", "food"]));
+    assert_eq!(
+        w.m(
+            "treasurer",
+            "accredit_merchant",
+            accredit(grocer, json!([]))
+        ),
+        Err("money.invalid_field".into())
+    );
+    // Only for the accredited category.
+    assert_eq!(
+        w.m(
+            "treasurer",
+            "open_account",
+            merchant("grocer:books", grocer, "books")
+        ),
+        Err("money.not_accredited".into())
+    );
+    w.m(
+        "treasurer",
+        "open_account",
+        merchant("grocer", grocer, "food"),
+    )
+    .unwrap();
+    let (_, _, merchants) = publica_money::queries::currency(&w.c.state, "EURC").unwrap();
+    assert_eq!(
+        (
+            merchants.len(),
+            merchants[0].categories.clone(),
+            merchants[0].active
+        ),
+        (1, vec!["food".to_string()], true)
+    );
+
+    // Earmarked food money reaches it while it is accredited.
+    w.m(
+        "treasurer",
+        "propose_appropriation",
+        json!({"agency": "treasury", "currency": "EURC", "id": "a", "name": "A", "cap": "1000"}),
+    )
+    .unwrap();
+    w.m(
+        "admin",
+        "approve_appropriation",
+        json!({"agency": "treasury", "currency": "EURC", "id": "a"}),
+    )
+    .unwrap();
+    w.open_eurc("main", json!({"kind": "agency", "agency": "treasury"}));
+    let mut food = json!({"id": "alice:food", "currency": "EURC", "agency": "treasury", "owner": {"kind": "citizen", "account": alice}});
+    food["earmark"] = json!({"categories": ["food"], "return_to": "main"});
+    w.m("treasurer", "open_account", food).unwrap();
+    w.m("treasurer", "mint", json!({"agency": "treasury", "currency": "EURC", "appropriation": "a", "to": "main", "amount": "500"})).unwrap();
+    w.m(
+        "treasurer",
+        "transfer",
+        json!({"from": "main", "to": "alice:food", "amount": "300"}),
+    )
+    .unwrap();
+    let pay = json!({"from": "alice:food", "to": "grocer", "amount": "10"});
+    w.m("alice", "transfer", pay.clone()).unwrap();
+    // Revoked: no more earmarked money, no new merchant account.
+    let revoke = json!({"agency": "treasury", "currency": "EURC", "merchant": grocer});
+    w.m("treasurer", "revoke_merchant", revoke.clone()).unwrap();
+    assert_eq!(
+        w.m("treasurer", "revoke_merchant", revoke),
+        Err("money.not_accredited".into())
+    );
+    assert_eq!(
+        w.m("alice", "transfer", pay.clone()),
+        Err("money.not_accredited".into())
+    );
+    assert_eq!(
+        w.m(
+            "treasurer",
+            "open_account",
+            merchant("grocer2", grocer, "food")
+        ),
+        Err("money.not_accredited".into())
+    );
+    // Accredited again, it is paid; without its identity role, it is not.
+    w.m(
+        "treasurer",
+        "accredit_merchant",
+        accredit(grocer, json!(["food"])),
+    )
+    .unwrap();
+    w.m("alice", "transfer", pay.clone()).unwrap();
+    w.identity(
+        "revoke_role",
+        json!({"agency": "treasury", "account": grocer, "role": "merchant"}),
+    )
+    .unwrap();
+    assert_eq!(
+        w.m("alice", "transfer", pay),
+        Err("money.not_accredited".into())
+    );
+    assert_eq!(w.balance("grocer"), 20);
     w.conserved("EURC");
     w.c.check_replay();
 }

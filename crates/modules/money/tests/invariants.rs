@@ -70,7 +70,7 @@ fn base() -> &'static Base {
         ok(c.call(&keys[0], "identity", "add_member", json!({"agency": "gov", "account": t.account(), "roles": ["treasurer"]})));
         // Bob is a treasurer too, of another agency: not EURC's issuer.
         ok(c.call(&keys[0], "identity", "add_member", json!({"agency": "other", "account": keys[3].account(), "roles": ["treasurer"]})));
-        ok(c.call(t, "money", "create_currency", json!({"agency": "gov", "code": "EURC", "name": "E", "decimals": 2, "supply_cap": "1000000000"})));
+        ok(c.call(t, "money", "create_currency", json!({"agency": "gov", "code": "EURC", "name": "E", "decimals": 2, "supply_cap": "1000000000", "clawback_single_max": "1000"})));
         ok(c.call(t, "money", "propose_appropriation", json!({"agency": "gov", "currency": "EURC", "id": "a1", "name": "A1", "cap": "1000000"})));
         ok(c.call(t, "money", "propose_appropriation", json!({"agency": "gov", "currency": "EURC", "id": "a2", "name": "A2", "cap": "1000000"})));
         ok(c.call(&keys[0], "money", "approve_appropriation", json!({"agency": "gov", "currency": "EURC", "id": "a1"})));
@@ -86,6 +86,10 @@ fn base() -> &'static Base {
         ok(c.call(t, "money", "open_account", open("program", json!({"kind": "program", "agency": "gov", "program": "p"}), json!({}))));
         ok(c.call(t, "money", "open_account", open("alice", json!({"kind": "citizen", "account": keys[2].account()}), json!({}))));
         ok(c.call(t, "money", "open_account", open("bob", json!({"kind": "citizen", "account": keys[3].account()}), json!({}))));
+        for (merchant, category) in [(&keys[4], "food"), (&keys[5], "books")] {
+            ok(c.call(&keys[0], "identity", "add_member", json!({"agency": "gov", "account": merchant.account(), "roles": ["merchant"]})));
+            ok(c.call(t, "money", "accredit_merchant", json!({"agency": "gov", "currency": "EURC", "merchant": merchant.account(), "categories": [category]})));
+        }
         ok(c.call(t, "money", "open_account", open("grocer", json!({"kind": "merchant", "account": keys[4].account(), "agency": "gov", "category": "food"}), json!({}))));
         ok(c.call(t, "money", "open_account", open("bookshop", json!({"kind": "merchant", "account": keys[5].account(), "agency": "gov", "category": "books"}), json!({}))));
         ok(c.call(t, "money", "open_account", open("alice-food", json!({"kind": "citizen", "account": keys[2].account()}), json!({"earmark": {"categories": ["food"], "expires_height": EXPIRES, "return_to": "program"}}))));
@@ -332,6 +336,7 @@ proptest! {
                 Op::Clawback { from, to, amount } => {
                     let r = c.call(&k[1], "money", "clawback", json!({"agency": "gov", "from": ACCOUNTS[from], "to": ACCOUNTS[to], "amount": amount.to_string(), "reason": "test"}));
                     prop_assert!(r.is_err() || to < 2, "a clawback landed in {}", ACCOUNTS[to]);
+                    prop_assert!(r.is_err() || amount <= 1000, "one treasurer clawed back {}", amount);
                 }
                 Op::Freeze { account, on } => {
                     let method = if on { "freeze" } else { "unfreeze" };
