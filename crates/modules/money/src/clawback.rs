@@ -3,7 +3,9 @@
 //! issuer or of one of its programs, never a person's).
 //!
 //! One treasurer of the issuer claws back up to the currency's
-//! `clawback_single_max`; above it the clawback is proposed under an id and
+//! `clawback_single_max` (never from a program's account, whose money
+//! otherwise leaves only by the program's payouts); above it, or from a
+//! program's account, the clawback is proposed under an id and
 //! a second treasurer of the issuer, not the proposer, approves it within
 //! [`CLAWBACK_LIFETIME_BLOCKS`] blocks. Every check runs again when it is
 //! carried out.
@@ -119,14 +121,17 @@ pub(crate) fn clawback(
 ) -> Result<(), TxError> {
     let cur = check(ctx, agency, &a.from, &a.to, &a.reason)?;
     ledger::nonzero(a.amount)?;
-    if a.amount <= cur.clawback_single_max {
+    // A program's funds leave it by its payouts only; taking them back is
+    // a decision for two officials, whatever the amount.
+    let from_program = matches!(ledger::account(ctx, &a.from)?.owner, Owner::Program { .. });
+    if a.amount <= cur.clawback_single_max && !from_program {
         return ledger::clawback(ctx, &a.from, &a.to, a.amount, &a.reason, None);
     }
     let id = a.id.filter(|id| valid_id(id)).ok_or_else(|| {
         err(
             codes::NEEDS_SECOND_OFFICIAL,
             format!(
-                "a clawback above {} {} needs a second treasurer: name it with 'id' (1..=64 of [a-z0-9._:-]) and have another treasurer send approve_clawback",
+                "a clawback above {} {}, or from a program's account, needs a second treasurer: name it with 'id' (1..=64 of [a-z0-9._:-]) and have another treasurer send approve_clawback",
                 cur.clawback_single_max, cur.code
             ),
         )

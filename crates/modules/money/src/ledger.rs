@@ -52,8 +52,21 @@ pub(crate) fn save(ctx: &mut CallContext<'_>, a: Account) {
     ctx.put(account_key(&a.id), a);
 }
 
-/// True when the signer may move money out of `a`.
+/// True when the signer may move money out of `a`. Nobody may move money
+/// out of a program's account by hand: it pays only through the program's
+/// payouts (`interface::pay_from_program`), so the program's budget
+/// always tells what it has paid.
 pub(crate) fn can_debit(ctx: &CallContext<'_>, a: &Account) -> bool {
+    match &a.owner {
+        Owner::Program { .. } => false,
+        _ => manages(ctx, a),
+    }
+}
+
+/// True when the signer runs `a` (closes it, once empty): its citizen's or
+/// merchant's key, a treasurer of the owning agency, or for a program's
+/// account its agency's program officers and treasurers.
+pub(crate) fn manages(ctx: &CallContext<'_>, a: &Account) -> bool {
     let me = ctx.signer();
     match &a.owner {
         Owner::Citizen { account } | Owner::Merchant { account, .. } => *account == me,

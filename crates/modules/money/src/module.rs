@@ -583,7 +583,7 @@ impl Module for Money {
             "close_account" => {
                 let a: IdRef = parse_args(args)?;
                 let mut acct = ledger::account(ctx, &a.id)?;
-                if !ledger::can_debit(ctx, &acct) {
+                if !ledger::manages(ctx, &acct) {
                     return Err(err(codes::NOT_OWNER, "only the account's owner closes it"));
                 }
                 if acct.balance.0 != 0 || acct.pending_out.0 != 0 {

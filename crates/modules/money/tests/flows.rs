@@ -244,16 +244,25 @@ fn public_money_end_to_end() {
         w.m("alice", "transfer", tr("treasury:main", "alice", "1")),
         Err("money.not_owner".into())
     );
+    // A program's funding account pays only through the program's payouts.
+    assert_eq!(
+        w.m(
+            "treasurer",
+            "transfer",
+            tr("program:food-aid", "alice", "1000")
+        ),
+        Err("money.not_owner".into())
+    );
     w.m(
         "treasurer",
         "transfer",
-        tr("program:food-aid", "alice", "1000"),
+        tr("treasury:main", "alice", "1000"),
     )
     .unwrap();
     w.m(
         "treasurer",
         "transfer",
-        tr("program:food-aid", "alice:food", "500"),
+        tr("treasury:main", "alice:food", "500"),
     )
     .unwrap();
     assert_eq!(
@@ -612,17 +621,18 @@ fn frozen_and_expired_money_stays_where_the_rules_put_it() {
         "program",
         json!({"kind": "program", "agency": "treasury", "program": "food"}),
     );
+    w.open_eurc("main", json!({"kind": "agency", "agency": "treasury"}));
     w.open_alice_and_grocer();
     let expires = w.c.height() + 10;
     let mut food = open("alice:food", json!({"kind": "citizen", "account": alice}));
     food["earmark"] =
         json!({"categories": ["food"], "expires_height": expires, "return_to": "program"});
     w.m("treasurer", "open_account", food).unwrap();
-    w.m("treasurer", "mint", json!({"agency": "treasury", "currency": "EURC", "appropriation": "a", "to": "program", "amount": "5000"})).unwrap();
+    w.m("treasurer", "mint", json!({"agency": "treasury", "currency": "EURC", "appropriation": "a", "to": "main", "amount": "5000"})).unwrap();
     let tr = |from: &str, to: &str, amount: &str| json!({"from": from, "to": to, "amount": amount});
-    w.m("treasurer", "transfer", tr("program", "alice", "1000"))
+    w.m("treasurer", "transfer", tr("main", "alice", "1000"))
         .unwrap();
-    w.m("treasurer", "transfer", tr("program", "alice:food", "700"))
+    w.m("treasurer", "transfer", tr("main", "alice:food", "700"))
         .unwrap();
 
     // A hold made before the freeze is not paid out while frozen; a void
@@ -671,7 +681,7 @@ fn frozen_and_expired_money_stays_where_the_rules_put_it() {
     w.m("grocer", "sweep_expired", json!({"account": "alice:food"}))
         .unwrap();
     assert_eq!(w.balance("alice:food"), 0);
-    assert_eq!(w.balance("program"), 5000 - 1000);
+    assert_eq!(w.balance("program"), 700);
     w.conserved("EURC");
     w.c.check_replay();
 }
