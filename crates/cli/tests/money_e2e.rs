@@ -479,7 +479,7 @@ fn a_random_multi_actor_campaign_keeps_the_books_right() {
                     } else {
                         "unfreeze"
                     },
-                    json!({"agency": ag, "account": from}),
+                    json!({"agency": ag, "account": from, "reason": "audit"}),
                 ),
                 8 => {
                     let n = dice.next() % 1_000_000;

@@ -151,7 +151,10 @@ pub fn file_entries(kind: &str, d: &Value, filer: &mut IndexFiler<'_>) {
             "account",
             &[kind_is("opened"), none, ("currency", J(&d["currency"])), by],
         ),
-        "frozen" | "unfrozen" => file("account", &[kind_is(kind), none, by]),
+        "frozen" | "unfrozen" => file(
+            "account",
+            &[kind_is(kind), none, ("reason", J(&d["reason"])), by],
+        ),
         "account_closed" => file("account", &[kind_is("closed"), none, by]),
         _ => {}
     }
@@ -314,18 +317,18 @@ mod tests {
             ),
             (
                 "frozen",
-                json!({"account": "a", "by": "t"}),
+                json!({"account": "a", "by": "t", "reason": "fraud"}),
                 vec![(
                     "a",
-                    json!({"kind": "frozen", "direction": "none", "by": "t"}),
+                    json!({"kind": "frozen", "direction": "none", "reason": "fraud", "by": "t"}),
                 )],
             ),
             (
                 "unfrozen",
-                json!({"account": "a", "by": "t"}),
+                json!({"account": "a", "by": "t", "reason": "cleared"}),
                 vec![(
                     "a",
-                    json!({"kind": "unfrozen", "direction": "none", "by": "t"}),
+                    json!({"kind": "unfrozen", "direction": "none", "reason": "cleared", "by": "t"}),
                 )],
             ),
             (

@@ -157,6 +157,8 @@ struct Freeze {
     #[allow(dead_code)]
     agency: String,
     account: String,
+    /// Why, as a code the holder sees in the account's history.
+    reason: String,
 }
 
 #[derive(Deserialize)]
@@ -669,10 +671,16 @@ impl Module for Money {
                 let agency = agency_of(args)?;
                 let mut acct = ledger::account(ctx, &f.account)?;
                 check_issuer(ctx, &agency, &acct.currency)?;
+                if !valid_id(&f.reason) {
+                    return Err(err(
+                        codes::INVALID_FIELD,
+                        "a reason code is 1..=64 of [a-z0-9._:-]",
+                    ));
+                }
                 acct.frozen = method == "freeze";
                 ctx.emit(
                     if acct.frozen { "frozen" } else { "unfrozen" },
-                    json!({"account": acct.id, "by": ctx.signer()}),
+                    json!({"account": acct.id, "by": ctx.signer(), "reason": f.reason}),
                 );
                 ledger::save(ctx, acct);
             }

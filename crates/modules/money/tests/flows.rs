@@ -313,14 +313,14 @@ fn public_money_end_to_end() {
         w.m(
             "alice",
             "freeze",
-            json!({"agency": "treasury", "account": "alice"})
+            json!({"agency": "treasury", "account": "alice", "reason": "fraud.suspected"})
         ),
         Err("auth.unauthorized".into())
     );
     w.m(
         "treasurer",
         "freeze",
-        json!({"agency": "treasury", "account": "alice"}),
+        json!({"agency": "treasury", "account": "alice", "reason": "fraud.suspected"}),
     )
     .unwrap();
     assert_eq!(
@@ -330,7 +330,7 @@ fn public_money_end_to_end() {
     w.m(
         "treasurer",
         "unfreeze",
-        json!({"agency": "treasury", "account": "alice"}),
+        json!({"agency": "treasury", "account": "alice", "reason": "fraud.suspected"}),
     )
     .unwrap();
 
@@ -643,7 +643,7 @@ fn frozen_and_expired_money_stays_where_the_rules_put_it() {
         json!({"id": "h", "from": "alice", "to": "grocer", "amount": "400", "timeout_blocks": 100}),
     )
     .unwrap();
-    let freeze = |account: &str| json!({"agency": "treasury", "account": account});
+    let freeze = |account: &str| json!({"agency": "treasury", "account": account, "reason": "fraud.suspected"});
     w.m("treasurer", "freeze", freeze("alice")).unwrap();
     assert_eq!(
         w.m("alice", "post_pending", json!({"id": "h"})),
@@ -773,7 +773,7 @@ fn accounts_and_appropriations_follow_the_issuers_rules() {
     w.m(
         "treasurer",
         "freeze",
-        json!({"agency": "treasury", "account": "alice"}),
+        json!({"agency": "treasury", "account": "alice", "reason": "fraud.suspected"}),
     )
     .unwrap();
     assert_eq!(
@@ -814,11 +814,28 @@ fn accounts_and_appropriations_follow_the_issuers_rules() {
     );
     assert_eq!(w.balance("alice"), 0);
 
+    // A freeze says why: without a reason code it is refused.
+    assert_eq!(
+        w.m(
+            "treasurer",
+            "freeze",
+            json!({"agency": "treasury", "account": "alice"})
+        ),
+        Err("call.invalid_args".into())
+    );
+    assert_eq!(
+        w.m(
+            "treasurer",
+            "freeze",
+            json!({"agency": "treasury", "account": "alice", "reason": "Because I said so"})
+        ),
+        Err("money.invalid_field".into())
+    );
     // Every change of the account is in its history, with who made it.
     w.m(
         "treasurer",
         "unfreeze",
-        json!({"agency": "treasury", "account": "alice"}),
+        json!({"agency": "treasury", "account": "alice", "reason": "fraud.suspected"}),
     )
     .unwrap();
     w.m("alice", "close_account", json!({"id": "alice"}))
@@ -846,6 +863,9 @@ fn accounts_and_appropriations_follow_the_issuers_rules() {
         ("unfrozen", t.as_str()),
         ("closed", a.as_str()),
     ];
+    let entries = w.c.indexed("money/account/alice");
+    let frozen = entries.iter().find(|e| e["kind"] == "frozen").unwrap();
+    assert_eq!(frozen["reason"], "fraud.suspected", "{frozen}");
     assert_eq!(
         kinds,
         expect

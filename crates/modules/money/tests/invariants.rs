@@ -341,7 +341,7 @@ proptest! {
                 }
                 Op::Freeze { account, on } => {
                     let method = if on { "freeze" } else { "unfreeze" };
-                    c.call(&k[1], "money", method, json!({"agency": "gov", "account": ACCOUNTS[account]})).expect("the issuer's treasurer freezes");
+                    c.call(&k[1], "money", method, json!({"agency": "gov", "account": ACCOUNTS[account], "reason": "test"})).expect("the issuer's treasurer freezes");
                 }
                 Op::Sweep => {
                     if c.call(&k[4], "money", "sweep_expired", json!({"account": "alice-food"})).is_ok() {
@@ -369,7 +369,7 @@ proptest! {
         // Past expiry, the sweep happens exactly once in total, once the
         // accounts it moves money between are not frozen.
         for account in [1, 6] {
-            c.call(&k[1], "money", "unfreeze", json!({"agency": "gov", "account": ACCOUNTS[account]})).expect("unfreeze");
+            c.call(&k[1], "money", "unfreeze", json!({"agency": "gov", "account": ACCOUNTS[account], "reason": "test"})).expect("unfreeze");
         }
         if c.height() <= EXPIRES {
             c.idle(EXPIRES + 1 - c.height());
