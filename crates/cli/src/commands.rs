@@ -290,6 +290,11 @@ struct DevArgs {
     /// Origin of the transparency log (default `publica.local/<chain id>`).
     #[arg(long)]
     log_origin: Option<String>,
+    /// Sign checkpoints with a new transparency-log key when log-key.json
+    /// is missing from a chain that has blocks (otherwise the node refuses
+    /// to start). Give every verifier the new key.
+    #[arg(long)]
+    new_log_key: bool,
     /// Genesis file for a new data directory (docs/genesis.md). Without it,
     /// a new directory gets a dev genesis: one agency administered by a key
     /// written to <data-dir>/dev-admin-key.json.
@@ -625,6 +630,7 @@ fn run_dev(a: DevArgs) -> Result<()> {
         snapshot_interval_blocks: a.snapshot_every,
         mempool_txs_max: 200_000,
         log_origin: a.log_origin,
+        new_log_key: a.new_log_key,
     };
     config.validate().map_err(|e| anyhow!("{e}"))?;
     let rt = runtime()?;

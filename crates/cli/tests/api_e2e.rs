@@ -1325,6 +1325,43 @@ fn cli_reports_bad_input_with_nonzero_exit() {
     assert_eq!(v["key"], note_key.as_str());
 }
 
+/// A chain whose transparency-log key went missing does not silently sign
+/// on with a new one: it refuses to start until the key is restored, or
+/// the operator asks for a new key (issue 22 item 7).
+#[test]
+fn a_missing_log_key_stops_the_chain_until_restored_or_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start_in(dir.path(), &[]);
+    common::commit_notes(&node, 2);
+    let (_, log) = get(&format!("{}/v1/log", node.url));
+    let old_key = log["verifier_key"].as_str().unwrap().to_string();
+    assert!(node.terminate().success());
+    let key_file = dir.path().join("log-key.json");
+    let saved = std::fs::read(&key_file).unwrap();
+    std::fs::remove_file(&key_file).unwrap();
+    let err = match TestNode::try_start_in(dir.path(), &[]) {
+        Ok(n) => panic!("started without its log key: {}", status_of(&n)),
+        Err(e) => e,
+    };
+    assert!(
+        err.contains("log-key.json is missing") && err.contains("--new-log-key"),
+        "stderr: {err}"
+    );
+    assert!(!key_file.exists(), "no key was made");
+    // Restored from the backup, it signs on with the same key.
+    std::fs::write(&key_file, &saved).unwrap();
+    let node = TestNode::start_in(dir.path(), &[]);
+    let (_, log) = get(&format!("{}/v1/log", node.url));
+    assert_eq!(log["verifier_key"], old_key.as_str());
+    assert!(node.terminate().success());
+    // Asked for explicitly, a new key.
+    std::fs::remove_file(&key_file).unwrap();
+    let node = TestNode::start_in(dir.path(), &["--new-log-key"]);
+    let (_, log) = get(&format!("{}/v1/log", node.url));
+    assert_ne!(log["verifier_key"], old_key.as_str());
+    assert!(key_file.exists());
+}
+
 #[test]
 fn storage_faults_at_startup() {
     let dir = tempfile::tempdir().unwrap();

@@ -23,6 +23,11 @@ pub struct NodeConfig {
     /// The transparency log's origin (checkpoint origin line and key name);
     /// `publica.local/<chain id>` when unset.
     pub log_origin: Option<String>,
+    /// Start signing checkpoints with a new transparency-log key when
+    /// `log-key.json` is missing from a data directory that already holds
+    /// blocks. Without it such a node refuses to start: a key silently
+    /// replaced would sign checkpoints no verifier of the old key accepts.
+    pub new_log_key: bool,
 }
 
 impl NodeConfig {
@@ -37,6 +42,7 @@ impl NodeConfig {
             mempool_txs_max: 200_000,
             log_origin: None,
             genesis: None,
+            new_log_key: false,
         }
     }
 
