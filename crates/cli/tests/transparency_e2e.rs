@@ -65,6 +65,20 @@ fn receipts_verify_offline_and_tampering_is_named() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["verified"], true);
     assert_eq!(v["tx_id"].as_str().unwrap(), ids[1]);
+    // An altered block height still verifies (no proof covers it), so it
+    // is never printed as if checked: only under `not_proved`.
+    let mut shifted = r.clone();
+    shifted["block_height"] = json!(r["block_height"].as_u64().unwrap() + 1000);
+    let shifted = write(files.path(), "shifted.json", &shifted.to_string());
+    let out = publica(&["verify", "receipt", &shifted, "--log-key", &key]);
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v.get("block_height").is_none(), "{v}");
+    assert_eq!(
+        v["not_proved"]["block_height"].as_u64(),
+        Some(r["block_height"].as_u64().unwrap() + 1000),
+        "{v}"
+    );
 
     let key_file = write(files.path(), "key.txt", &key);
     assert!(

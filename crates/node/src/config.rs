@@ -24,9 +24,10 @@ pub struct NodeConfig {
     /// `publica.local/<chain id>` when unset.
     pub log_origin: Option<String>,
     /// Start signing checkpoints with a new transparency-log key when
-    /// `log-key.json` is missing from a data directory that already holds
-    /// blocks. Without it such a node refuses to start: a key silently
-    /// replaced would sign checkpoints no verifier of the old key accepts.
+    /// `log-key.json` is missing from a data directory whose node signed
+    /// with one (`log-key.pub` is there). Without it such a node refuses to
+    /// start: a key silently replaced would sign checkpoints no verifier of
+    /// the old key accepts.
     pub new_log_key: bool,
 }
 

@@ -162,12 +162,8 @@ impl Node {
         let runtime = crate::genesis::chain_runtime();
         let recovered = crate::recovery::recover(&data_dir, &runtime, &genesis)?;
         let height = recovered.tip.as_ref().map(|t| t.height).unwrap_or(0);
-        let signer = crate::logkey::load_or_create(
-            &data_dir,
-            &config.log_origin(),
-            height,
-            config.new_log_key,
-        )?;
+        let signer =
+            crate::logkey::load_or_create(&data_dir, &config.log_origin(), config.new_log_key)?;
         let recovered_hashes = recovered.hashes;
         let (height_tx, _) = watch::channel(height);
         let (blocks_tx, _) = broadcast::channel(BLOCK_EVENTS_BUFFER);
