@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{get, post, TestNode};
+use common::{get, post, Dice, TestNode};
 use publica_crypto::Keypair;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -18,20 +18,6 @@ use std::time::Duration;
 
 const KILLS: usize = 22;
 const CLIENTS: usize = 3;
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// What a client saw committed: tx id -> the receipt's lasting parts.
 type Seen = Arc<Mutex<BTreeMap<String, Value>>>;
@@ -56,7 +42,7 @@ fn client(
     kp: Arc<Keypair>,
     seen: Seen,
     stop: Arc<AtomicBool>,
-    mut rng: Rng,
+    mut rng: Dice,
 ) {
     let http = common::http();
     let next = match http
@@ -130,7 +116,7 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
                 | 1
         });
     eprintln!("crash test seed: CRASH_SEED={seed}");
-    let mut rng = Rng(seed);
+    let mut rng = Dice(seed);
     let dir = tempfile::tempdir().unwrap();
     let keys: Vec<Arc<Keypair>> = (0..CLIENTS)
         .map(|_| Arc::new(Keypair::generate()))
@@ -143,10 +129,7 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
     // funded account each, set up by the dev genesis administrator.
     {
         let node = TestNode::start_in(dir.path(), &args);
-        let admin = publica_crypto::KeyFile::read(&dir.path().join("dev-admin-key.json"))
-            .unwrap()
-            .open("k", None)
-            .unwrap();
+        let admin = common::dev_admin(dir.path());
         let mut n = 0;
         let mut call = |method: &str, args: Value| {
             n += 1;
@@ -227,7 +210,7 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
             .map(|(me, kp)| {
                 let (url, kp, seen, stop) =
                     (node.url.clone(), kp.clone(), seen.clone(), stop.clone());
-                let r = Rng(rng.next() | 1);
+                let r = Dice(rng.next() | 1);
                 std::thread::spawn(move || client(url, me, kp, seen, stop, r))
             })
             .collect();

@@ -36,8 +36,7 @@ fn outcome(r: &Value) -> (String, Option<String>) {
 fn dev_genesis_admin_manages_members_and_dids_resolve() {
     let dir = tempfile::tempdir().unwrap();
     let node = TestNode::start_in(dir.path(), &[]);
-    let kf = KeyFile::read(&dir.path().join("dev-admin-key.json")).unwrap();
-    let admin = kf.open("dev-admin-key.json", None).unwrap();
+    let admin = common::dev_admin(dir.path());
     let (_, g) = get(&format!("{}/v1/genesis", node.url));
     assert_eq!(
         g["agencies"][0]["administrators"][0].as_str().unwrap(),

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{get, receipt, sign, submit, TestNode};
+use common::{get, receipt, sign, submit, Dice, TestNode};
 use publica_crypto::{KeyFile, Keypair};
 use publica_types::Expiry;
 use serde_json::{json, Value};
@@ -40,10 +40,7 @@ impl Dev {
 fn bulk_payments_with_proofs_history_and_provenance() {
     let dir = tempfile::tempdir().unwrap();
     let node = TestNode::start_in(dir.path(), &[]);
-    let admin = KeyFile::read(&dir.path().join("dev-admin-key.json"))
-        .unwrap()
-        .open("k", None)
-        .unwrap();
+    let admin = common::dev_admin(dir.path());
     let mut d = Dev {
         node,
         admin,
@@ -217,25 +214,6 @@ fn bulk_payments_with_proofs_history_and_provenance() {
     );
 }
 
-/// A deterministic stream of pseudo-random numbers (xorshift64*): a seed
-/// replays a campaign.
-struct Dice(u64);
-
-impl Dice {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len() as u64) as usize]
-    }
-}
-
 /// Signers of a campaign and their next nonces.
 struct Actors {
     keys: Vec<Keypair>,
@@ -283,10 +261,7 @@ impl Actors {
 fn a_random_multi_actor_campaign_keeps_the_books_right() {
     let dir = tempfile::tempdir().unwrap();
     let node = TestNode::start_in(dir.path(), &[]);
-    let admin = KeyFile::read(&dir.path().join("dev-admin-key.json"))
-        .unwrap()
-        .open("k", None)
-        .unwrap();
+    let admin = common::dev_admin(dir.path());
     // 0 admin (administrator and treasurer), 1 second treasurer,
     // 2..=4 citizens, 5 food merchant, 6 bookshop, 7 attacker.
     let mut keys = vec![admin];

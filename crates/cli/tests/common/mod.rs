@@ -281,3 +281,31 @@ pub fn verify_chain(data_dir: &Path) -> u64 {
     let report: Value = serde_json::from_slice(&out.stdout).expect("verify-chain prints JSON");
     report["verified_blocks"].as_u64().expect("verified_blocks")
 }
+
+/// A deterministic stream of pseudo-random numbers (xorshift64*): a seed
+/// replays a run (a crash campaign, a money campaign).
+pub struct Dice(pub u64);
+
+impl Dice {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len() as u64) as usize]
+    }
+}
+
+/// The dev chain's administrator key, which `publica dev` writes into a
+/// new data directory.
+pub fn dev_admin(data_dir: &Path) -> Keypair {
+    publica_crypto::KeyFile::read(&data_dir.join("dev-admin-key.json"))
+        .expect("a dev data directory holds dev-admin-key.json")
+        .open("dev-admin-key.json", None)
+        .expect("the dev admin key is not encrypted")
+}
