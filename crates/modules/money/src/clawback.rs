@@ -85,13 +85,7 @@ fn check(
     reason: &str,
 ) -> Result<Currency, TxError> {
     let from = ledger::account(ctx, from)?;
-    let cur = ledger::currency(ctx, &from.currency)?;
-    if cur.agency != agency {
-        return Err(err(
-            codes::NOT_OWNER,
-            format!("{} is issued by '{}', not '{agency}'", cur.code, cur.agency),
-        ));
-    }
+    let cur = ledger::check_issuer(ctx, agency, &from.currency)?;
     if !valid_id(reason) {
         return Err(err(
             codes::INVALID_FIELD,

@@ -38,6 +38,23 @@ pub(crate) fn currency(ctx: &CallContext<'_>, code: &str) -> Result<Currency, Tx
         .ok_or_else(|| err(codes::UNKNOWN_CURRENCY, format!("no currency '{code}'")))
 }
 
+/// The issuing agency of `code` must be the agency the signer acts for;
+/// returns the currency.
+pub(crate) fn check_issuer(
+    ctx: &CallContext<'_>,
+    agency: &str,
+    code: &str,
+) -> Result<Currency, TxError> {
+    let cur = currency(ctx, code)?;
+    if cur.agency != agency {
+        return Err(err(
+            codes::NOT_OWNER,
+            format!("{code} is issued by '{}', not '{agency}'", cur.agency),
+        ));
+    }
+    Ok(cur)
+}
+
 pub(crate) fn account(ctx: &CallContext<'_>, id: &str) -> Result<Account, TxError> {
     ctx.read(&account_key(id))
         .ok_or_else(|| err(codes::UNKNOWN_ACCOUNT, format!("no account '{id}'")))

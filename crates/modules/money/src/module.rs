@@ -5,7 +5,7 @@
 //! of the owning agency). See `docs/money.md`.
 
 use crate::codes;
-use crate::ledger::{self, err};
+use crate::ledger::{self, check_issuer, err};
 use crate::model::*;
 use publica_runtime::authz::Role;
 use publica_runtime::module::{agency_arg, parse_args, unknown_method};
@@ -218,18 +218,6 @@ fn check_transfer_fields(t: &Transfer) -> Result<(), TxError> {
         }
     }
     Ok(())
-}
-
-/// The issuing agency of `currency` must be the agency the signer acts for.
-fn check_issuer(ctx: &CallContext<'_>, agency: &str, currency: &str) -> Result<Currency, TxError> {
-    let cur = ledger::currency(ctx, currency)?;
-    if cur.agency != agency {
-        return Err(err(
-            codes::NOT_OWNER,
-            format!("{currency} is issued by '{}', not '{agency}'", cur.agency),
-        ));
-    }
-    Ok(cur)
 }
 
 impl Money {
