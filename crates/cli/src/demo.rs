@@ -1,9 +1,11 @@
 //! `publica dev --demo`: a realistic pilot on a new dev chain — a city, a
 //! school and a civil registry; a local coin; a conditional cash transfer
-//! for schoolchildren (paid when the school attests attendance ≥ 85 %) and
-//! a monthly UBI that started three months ago (the ledger's schedule
-//! catches up the missed months by itself); a few hundred enrolees.
-//! Every step is a signed transaction through the node's own admission.
+//! for schoolchildren (paid when the school attests this month's attendance
+//! ≥ 85 %), a monthly UBI paid by the ledger's own schedule, and a winter
+//! energy allowance paid on demand by a program officer; a few hundred
+//! enrolees. Every step is a signed transaction through the node's own
+//! admission. Payments start with the month the chain is seeded in: no
+//! program pays a period before its enrolees' enrolment.
 
 use anyhow::{anyhow, bail, Result};
 use publica_crypto::Keypair;
@@ -18,6 +20,8 @@ use std::time::{Duration, Instant};
 pub const RESIDENTS: usize = 300;
 /// Of them, schoolchildren in the conditional cash transfer.
 pub const CHILDREN: usize = 120;
+/// Residents (the first ones) also enrolled in the energy allowance.
+pub const ENERGY: usize = 100;
 
 /// The demo's genesis: three agencies administered by the dev key.
 pub fn genesis(chain_id: &str, admin: AccountId) -> Genesis {
@@ -102,12 +106,7 @@ pub fn seed(node: &Node, admin: Keypair) -> Result<()> {
     }
     let now = now_ms();
     let this = period::of(now);
-    let mut past = vec![this.clone()];
-    for _ in 0..3 {
-        let prev = period::of(period::start_ms(&past[0]).expect("valid") - 1);
-        past.insert(0, prev);
-    }
-    let start = period::start_ms(&past[0]).expect("valid");
+    let start = period::start_ms(&this).expect("valid");
     let end = start + 400 * 86_400_000 * 3;
 
     let mut txs = vec![];
@@ -132,8 +131,10 @@ pub fn seed(node: &Node, admin: Keypair) -> Result<()> {
         s.tx("money", "approve_appropriation", json!({"agency": "city", "currency": "EXC", "id": "welfare"})),
         s.tx("money", "open_account", json!({"id": "program:cct", "currency": "EXC", "agency": "city", "owner": {"kind": "program", "agency": "city", "program": "cct"}})),
         s.tx("money", "open_account", json!({"id": "program:ubi", "currency": "EXC", "agency": "city", "owner": {"kind": "program", "agency": "city", "program": "ubi"}})),
+        s.tx("money", "open_account", json!({"id": "program:energy", "currency": "EXC", "agency": "city", "owner": {"kind": "program", "agency": "city", "program": "energy"}})),
         s.tx("money", "mint", json!({"agency": "city", "currency": "EXC", "appropriation": "welfare", "to": "program:cct", "amount": "50000000"})),
         s.tx("money", "mint", json!({"agency": "city", "currency": "EXC", "appropriation": "welfare", "to": "program:ubi", "amount": "200000000"})),
+        s.tx("money", "mint", json!({"agency": "city", "currency": "EXC", "appropriation": "welfare", "to": "program:energy", "amount": "20000000"})),
     ];
     s.phase("local coin and program accounts", txs)?;
 
@@ -161,8 +162,19 @@ pub fn seed(node: &Node, admin: Keypair) -> Result<()> {
             "schedule": "monthly",
             "start_ms": start, "end_ms": end,
         })),
+        s.tx("programs", "create_program", json!({
+            "agency": "city", "id": "energy", "name": "Winter energy allowance", "currency": "EXC",
+            "funding_account": "program:energy", "budget_cap": "20000000",
+            "attesters": ["registry"], "registry": "registry",
+            "attributes": {"resident": "bool", "age": "int"},
+            "eligibility": "attr.resident",
+            "benefit": "params.base + (attr.age >= 65 ? params.senior : 0)",
+            "params": {"base": 5000, "senior": 2500},
+            "start_ms": start, "end_ms": end,
+        })),
         s.tx("programs", "approve", json!({"agency": "city", "program": "cct"})),
         s.tx("programs", "approve", json!({"agency": "city", "program": "ubi"})),
+        s.tx("programs", "approve", json!({"agency": "city", "program": "energy"})),
     ];
     s.phase("programs defined and approved", txs)?;
 
@@ -182,8 +194,10 @@ pub fn seed(node: &Node, admin: Keypair) -> Result<()> {
     // registry's secret stays in this process).
     let secret = publica_crypto::sha256(format!("demo registry secret {now}").as_bytes());
     let mut txs = vec![];
-    for i in 0..RESIDENTS + CHILDREN {
-        let program = if i < RESIDENTS { "ubi" } else { "cct" };
+    let enrolments = (0..RESIDENTS + CHILDREN)
+        .map(|i| (i, if i < RESIDENTS { "ubi" } else { "cct" }))
+        .chain((0..ENERGY).map(|i| (i, "energy")));
+    for (i, program) in enrolments {
         let a = citizen(i);
         let n = nullifier::derive(secret.as_bytes(), program, &format!("person-{i}"));
         let sig = s
@@ -193,29 +207,24 @@ pub fn seed(node: &Node, admin: Keypair) -> Result<()> {
     }
     s.phase("enrolments", txs)?;
 
-    // The school attests attendance for each past month; meeting the
+    // The school attests this month's attendance so far; meeting the
     // condition releases the payment in the same block.
     let mut txs = vec![];
-    for p in &past[..3] {
-        for i in RESIDENTS..RESIDENTS + CHILDREN {
-            let pct = 70 + (i * 13 + p.len() * 7 + p.as_bytes()[6] as usize * 5) % 31;
-            txs.push(s.tx("programs", "attest", json!({"agency": "school", "subject": citizen(i), "claims": {"attendance_pct": pct}, "period": p, "program": "cct"})));
-        }
+    for i in RESIDENTS..RESIDENTS + CHILDREN {
+        let pct = 70 + (i * 13 + this.as_bytes()[6] as usize * 5) % 31;
+        txs.push(s.tx("programs", "attest", json!({"agency": "school", "subject": citizen(i), "claims": {"attendance_pct": pct}, "period": this, "program": "cct"})));
     }
     s.phase("attendance attested by the school", txs)?;
-    // The UBI's schedule pays from the month of enrolment on; the months
-    // before it are paid retroactively by the program officer, on demand.
+    // The energy allowance is paid on demand by the program officer.
     let mut txs = vec![];
-    for p in &past[..3] {
-        for i in 0..RESIDENTS {
-            txs.push(s.tx(
-                "programs",
-                "payout",
-                json!({"agency": "city", "program": "ubi", "account": citizen(i), "period": p}),
-            ));
-        }
+    for i in 0..ENERGY {
+        txs.push(s.tx(
+            "programs",
+            "payout",
+            json!({"agency": "city", "program": "energy", "account": citizen(i), "period": this}),
+        ));
     }
-    s.phase("retroactive UBI payouts", txs)?;
+    s.phase("energy allowance payouts", txs)?;
     // Let the UBI schedule catch up (at most 1,000 payouts per block).
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -228,7 +237,7 @@ pub fn seed(node: &Node, admin: Keypair) -> Result<()> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    for id in ["cct", "ubi"] {
+    for id in ["cct", "ubi", "energy"] {
         let v = node
             .with_state(|st, _| publica_programs::queries::summary(st, id))
             .ok_or_else(|| anyhow!("demo program {id} missing"))?;

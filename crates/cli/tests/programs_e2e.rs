@@ -24,8 +24,8 @@ fn demo_pilot_through_the_api() {
     let periods = ubi["periods"].as_array().unwrap();
     assert_eq!(
         periods.len(),
-        4,
-        "three retroactive months and the current one: {periods:?}"
+        1,
+        "the current month only: nothing before the enrolment is paid: {periods:?}"
     );
     for p in periods {
         assert_eq!(
@@ -34,19 +34,19 @@ fn demo_pilot_through_the_api() {
             "{p}"
         );
     }
-    assert_eq!(ubi["paid_total"], "12000000");
-    assert_eq!(ubi["remaining_budget"], "188000000");
+    assert_eq!(ubi["paid_total"], "3000000");
+    assert_eq!(ubi["remaining_budget"], "197000000");
     let (_, cct) = get(&format!("{}/v1/programs/cct", node.url));
     assert_eq!(cct["enrolled"], 120);
     let paid: u64 = cct["paid_total"].as_str().unwrap().parse().unwrap();
     assert!(
-        paid > 0 && paid.is_multiple_of(2500) && paid < 3 * 120 * 2500,
+        paid > 0 && paid.is_multiple_of(2500) && paid < 120 * 2500,
         "only some children met the condition: {paid}"
     );
 
     // The current month's UBI was paid by the ledger's schedule: its run
     // entries have no transaction, and a block carries them as ledger events.
-    let current = periods[3]["period"].as_str().unwrap().to_string();
+    let current = periods[0]["period"].as_str().unwrap().to_string();
     let (s, run) = get(&format!("{}/v1/programs/ubi/runs/{current}", node.url));
     assert_eq!(s, 200);
     assert_eq!(run["entries"].as_array().unwrap().len(), 300);
@@ -82,7 +82,7 @@ fn demo_pilot_through_the_api() {
         csv.lines()
             .nth(1)
             .unwrap()
-            .contains(",paid,10000,EXC,,1,on_demand,"),
+            .contains(",paid,10000,EXC,,1,scheduled,"),
         "{csv}"
     );
     let (_, g2p) = get(&format!(
@@ -99,19 +99,22 @@ fn demo_pilot_through_the_api() {
     assert_eq!(g2p["message"]["disburse_response"][0]["status"], "succ");
     assert_eq!(g2p["header"]["completed_count"], 300);
 
-    // An enrolee's payouts carry their receipts' transaction ids.
+    // The energy allowance was paid on demand: an enrolee's payouts carry
+    // their receipts' transaction ids.
+    let (_, energy) = get(&format!("{}/v1/programs/energy", node.url));
+    assert_eq!(energy["enrolled"], 100);
+    assert_eq!(energy["periods"][0]["paid_count"], 100, "{energy}");
     let account = run["entries"][0]["account"].as_str().unwrap().to_string();
-    let (s, e) = get(&format!("{}/v1/programs/ubi/enrolees/{account}", node.url));
+    let (s, e) = get(&format!(
+        "{}/v1/programs/energy/enrolees/{account}",
+        node.url
+    ));
     assert_eq!(s, 200, "{e}");
     let payouts = e["payouts"].as_array().unwrap();
-    assert_eq!(payouts.len(), 4);
-    assert_eq!(
-        payouts.iter().filter(|p| p["kind"] == "scheduled").count(),
-        1
-    );
-    let tx = payouts
-        .iter()
-        .find_map(|p| p["tx_id"].as_str())
+    assert_eq!(payouts.len(), 1);
+    assert_eq!(payouts[0]["kind"], "on_demand");
+    let tx = payouts[0]["tx_id"]
+        .as_str()
         .expect("on-demand payouts name their transaction");
     let (s, receipt) = get(&format!("{}/v1/transactions/{tx}", node.url));
     assert_eq!(s, 200);
@@ -190,7 +193,7 @@ fn demo_pilot_through_the_api() {
     assert!(verify_chain(&data) > 0);
     let node = TestNode::start_in(&data, &["--demo"]);
     let (_, again) = get(&format!("{}/v1/programs/ubi", node.url));
-    assert_eq!(again["paid_total"], "12000000");
+    assert_eq!(again["paid_total"], "3000000");
     assert_eq!(again["enrolled"], 300);
 }
 
@@ -289,7 +292,7 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
             "--secret-file",
             secret,
             "--program",
-            "ubi",
+            "energy",
             "--file",
             persons,
         ];
@@ -322,7 +325,7 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
             "--node",
             &url,
             "--program",
-            "ubi",
+            "energy",
             "--agency",
             "city",
             "--file",
@@ -332,8 +335,8 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
     let (ok, out, err) = import(enrol);
     assert!(ok, "{err}\n{out}");
     assert_eq!(json_of(&out)["summary"]["committed_ok"], 3);
-    let (_, ubi) = get(&format!("{url}/v1/programs/ubi"));
-    assert_eq!(ubi["enrolled"], 303);
+    let (_, energy) = get(&format!("{url}/v1/programs/energy"));
+    assert_eq!(energy["enrolled"], 103);
     let (ok, out, _) = import(enrol);
     assert!(!ok);
     let r = json_of(&out);
@@ -347,17 +350,18 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
 
     // A G2P Connect disburse request: two pay, one expects another amount
     // (nothing paid), one names no account, one repeats a reference.
-    let first = ubi["periods"][0]["period"].as_str().unwrap().to_string();
+    // The on-demand energy allowance, for the month the demo was seeded in.
+    let first = energy["periods"][0]["period"].as_str().unwrap().to_string();
     let d = |r: &str, payee: &str, amount: &str| {
-        json!({"reference_id": r, "payer_fa": "publica:program:ubi", "payee_fa": payee,
-               "amount": amount, "currency_code": "EXC", "scheduled_timestamp": format!("{first}-15T09:00:00Z")})
+        json!({"reference_id": r, "payer_fa": "publica:program:energy", "payee_fa": payee,
+               "amount": amount, "currency_code": "EXC", "scheduled_timestamp": format!("{first}-01T09:00:00Z")})
     };
     let fa = |i: usize| format!("publica:account:{}", people[i]);
     let req = json!({
         "header": {"version": "1.0.0", "message_id": "m-1", "action": "disburse", "sender_id": "spmis.city"},
         "message": {"transaction_id": "T-1", "disburse_request": [
-            d("r1", &fa(0), "10000"), d("r2", &fa(1), "10000"), d("r3", &fa(2), "12000"),
-            d("r4", "iban:DE00", "10000"), d("r1", &fa(2), "10000"),
+            d("r1", &fa(0), "5000"), d("r2", &fa(1), "5000"), d("r3", &fa(2), "5000"),
+            d("r4", "iban:DE00", "5000"), d("r1", &fa(2), "7500"),
         ]},
     });
     let reqf = file("disburse.json", &req.to_string());
@@ -402,7 +406,7 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
         .unwrap()
         .starts_with("publica transaction "));
     assert!(rs[0]["timestamp"].as_str().unwrap().ends_with('Z'));
-    let (_, e) = get(&format!("{url}/v1/programs/ubi/enrolees/{}", people[2]));
+    let (_, e) = get(&format!("{url}/v1/programs/energy/enrolees/{}", people[2]));
     assert!(
         e["payouts"]
             .as_array()
@@ -420,7 +424,7 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
     // The run's reconciliation report, exported whole in each format.
     let report = |format: &str| {
         let (ok, out, err) = publica(&[
-            "programs", "report", "ubi", "--period", &first, "--format", format, "--node", &url,
+            "programs", "report", "energy", "--period", &first, "--format", format, "--node", &url,
         ]);
         assert!(ok, "{err}");
         out
@@ -428,8 +432,8 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
     let csv = report("csv");
     assert_eq!(
         csv.lines().count(),
-        1 + 302,
-        "300 demo payouts and 2 disbursed"
+        1 + 102,
+        "100 demo payouts and 2 disbursed"
     );
     assert!(csv.starts_with("account,period,status,"));
     assert_eq!(
@@ -437,7 +441,7 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
             .as_array()
             .unwrap()
             .len(),
-        302
+        102
     );
     let g2p = json_of(&report("g2p"));
     assert_eq!(
@@ -445,7 +449,7 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
             .as_array()
             .unwrap()
             .len(),
-        302
+        102
     );
     let (ok, _, err) = publica(&[
         "programs", "report", "ubi", "--period", "2027-13", "--node", &url,

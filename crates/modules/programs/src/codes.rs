@@ -51,3 +51,10 @@ pub const NOTHING_PENDING: &str = "programs.nothing_pending";
 pub const INVALID_PERIOD: &str = "programs.invalid_period";
 /// The benefit rule gives another amount than the payout's expected one.
 pub const AMOUNT_MISMATCH: &str = "programs.amount_mismatch";
+/// The period cannot be paid (or attested for release) now: it has not
+/// begun, lies outside the program's or the enrolment's dates, or is further
+/// back than the arrears window (which needs a payout override).
+pub const PERIOD_NOT_PAYABLE: &str = "programs.period_not_payable";
+/// The eligibility holds but the program's condition is not met (no
+/// attestation shows it).
+pub const CONDITION_NOT_MET: &str = "programs.condition_not_met";

@@ -12,6 +12,10 @@ pub const LIST_MAX: usize = 32;
 pub const SCHEDULED_PAYOUTS_PER_BLOCK: usize = 1_000;
 /// Most rule versions a program keeps.
 pub const VERSIONS_MAX: usize = 64;
+/// Most periods back (before the current one) that one official may pay
+/// on demand or release by attestation; older arrears need a payout
+/// override approved by a second official.
+pub const ARREARS_PERIODS_MAX: i64 = 3;
 /// Most published values an index keeps.
 pub const INDEX_HISTORY_MAX: usize = 240;
 
@@ -153,6 +157,9 @@ pub struct Enrolment {
     pub seq: u64,
     /// Height of enrolment.
     pub height: u64,
+    /// Block time of enrolment: no period before its period is payable.
+    #[serde(default)]
+    pub time_ms: u64,
     /// Who signed the enrolment (the enrolee or a caseworker).
     pub by: AccountId,
     /// Periods paid, in payment order.
@@ -216,6 +223,9 @@ pub enum PayoutKind {
     Conditional,
     /// By the program's schedule.
     Scheduled,
+    /// By a payout override: one official's request with a reason code,
+    /// approved by a second (no condition, or arrears beyond the window).
+    Override,
 }
 
 impl PayoutKind {
@@ -225,6 +235,7 @@ impl PayoutKind {
             PayoutKind::OnDemand => "on_demand",
             PayoutKind::Conditional => "conditional",
             PayoutKind::Scheduled => "scheduled",
+            PayoutKind::Override => "override",
         }
     }
 }
@@ -257,6 +268,59 @@ pub struct RunEntry {
     /// are in the block's ledger events).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tx_id: Option<String>,
+    /// For an override: its reason code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_reason: Option<OverrideReason>,
+}
+
+/// Why an official asks to pay outside the ordinary rules (a closed list,
+/// so reports can count them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OverrideReason {
+    /// The attester could not attest (school closed, registry outage).
+    AttesterUnavailable,
+    /// The enrolee is exempt from the condition (illness, disability).
+    ConditionExempted,
+    /// The claim was made late for a documented cause (arrears).
+    LateClaim,
+    /// An administrative error withheld the payment (arrears).
+    AdministrativeError,
+    /// A grievance or appeal decided the payment is due.
+    GrievanceDecision,
+}
+
+impl OverrideReason {
+    /// Its name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OverrideReason::AttesterUnavailable => "attester_unavailable",
+            OverrideReason::ConditionExempted => "condition_exempted",
+            OverrideReason::LateClaim => "late_claim",
+            OverrideReason::AdministrativeError => "administrative_error",
+            OverrideReason::GrievanceDecision => "grievance_decision",
+        }
+    }
+}
+
+/// A request to pay one enrolee for one period outside the ordinary rules:
+/// without the program's condition, or further back than
+/// [`ARREARS_PERIODS_MAX`]. Never before the enrolment, outside the
+/// program's dates, twice, or without eligibility.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayoutOverride {
+    /// The reason code.
+    pub reason: OverrideReason,
+    /// The official's note (no personal data), 1..=200 bytes.
+    pub note: String,
+    /// The first official.
+    pub requested_by: AccountId,
+    /// Height of the request.
+    pub height: u64,
+    /// The second official, once approved (and paid).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<AccountId>,
 }
 
 /// Totals of one period.
@@ -344,6 +408,14 @@ pub fn nullifier_key(program: &str, nullifier: &str) -> Vec<u8> {
 /// State key of a dedup override.
 pub fn override_key(program: &str, nullifier: &str) -> Vec<u8> {
     format!("programs/override/{program}/{nullifier}").into_bytes()
+}
+/// State key of a payout override for (program, enrolee, period).
+pub fn payout_override_key(program: &str, account: &AccountId, period: &str) -> Vec<u8> {
+    format!(
+        "programs/payout-override/{program}/{}/{period}",
+        account.to_hex()
+    )
+    .into_bytes()
 }
 /// State key of an attestation (`period` "-" for none).
 pub fn attestation_key(subject: &AccountId, name: &str, period: Option<&str>) -> Vec<u8> {

@@ -140,6 +140,26 @@ struct Payout {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RequestPayoutOverride {
+    agency: String,
+    program: String,
+    account: AccountId,
+    period: String,
+    reason: OverrideReason,
+    note: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApprovePayoutOverride {
+    agency: String,
+    program: String,
+    account: AccountId,
+    period: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct OverrideArgs {
     agency: String,
     program: String,
@@ -320,10 +340,19 @@ pub fn evaluate(
     }
     if need_condition {
         if let Some(c) = &rules_in_force.condition {
-            let met = rules::eval_bool(&compile(c)?, inputs)
-                .map_err(|m| fail(codes::RULE_ERROR, format!("condition: {m}")))?;
+            // A condition not shown true (say, no attestation yet) is
+            // not met.
+            let met = rules::eval_bool(&compile(c)?, inputs).map_err(|m| {
+                fail(
+                    codes::CONDITION_NOT_MET,
+                    format!("the condition cannot be shown: {m}"),
+                )
+            })?;
             if !met {
-                return Err(fail(codes::NOT_ELIGIBLE, "the condition is not met".into()));
+                return Err(fail(
+                    codes::CONDITION_NOT_MET,
+                    "the condition is not met".into(),
+                ));
             }
         }
     }
@@ -370,6 +399,45 @@ fn open_window(ctx: &CallContext<'_>, p: &Program) -> Result<(), TxError> {
     Ok(())
 }
 
+/// Whether `per` may be paid to enrolment `e` now: the period has begun,
+/// overlaps the program's dates, is not before the enrolment's period and,
+/// for one official's payouts and releases, is at most
+/// [`ARREARS_PERIODS_MAX`] periods back (the schedule catches up by itself;
+/// an override approved by a second official may go further back).
+pub fn check_payable(
+    p: &Program,
+    e: &Enrolment,
+    per: &str,
+    now_ms: u64,
+    kind: PayoutKind,
+) -> Result<(), TxError> {
+    let start =
+        period::start_ms(per).ok_or_else(|| err(codes::INVALID_PERIOD, "a period is YYYY-MM"))?;
+    let refuse = |m: String| Err(err(codes::PERIOD_NOT_PAYABLE, m));
+    if start > now_ms {
+        return refuse(format!("period {per} has not begun"));
+    }
+    if period::end_ms(per) <= p.start_ms || start >= p.end_ms {
+        return refuse(format!(
+            "period {per} lies outside the dates of program '{}'",
+            p.id
+        ));
+    }
+    let enrolled = period::of(e.time_ms);
+    if per < enrolled.as_str() {
+        return refuse(format!("period {per} is before the enrolment ({enrolled})"));
+    }
+    if matches!(kind, PayoutKind::OnDemand | PayoutKind::Conditional) {
+        let back = period::months_between(per, &period::of(now_ms));
+        if back > ARREARS_PERIODS_MAX {
+            return refuse(format!(
+                "period {per} is {back} periods back: arrears beyond {ARREARS_PERIODS_MAX} need a payout override approved by a second official"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Pays `subject` for `period` under the rules in force: once per period,
 /// never beyond the budget. Writes nothing on `Err` only when run inside
 /// [`CallContext::attempt`] (callers that record failures do).
@@ -380,6 +448,7 @@ fn pay(
     period: &str,
     kind: PayoutKind,
     expected: Option<u64>,
+    override_reason: Option<OverrideReason>,
 ) -> Result<u64, TxError> {
     let mut e: Enrolment = ctx.read(&enrolment_key(&p.id, subject)).ok_or_else(|| {
         err(
@@ -393,6 +462,7 @@ fn pay(
             format!("already paid for {period}"),
         ));
     }
+    check_payable(p, &e, period, ctx.env().time_ms, kind)?;
     if p.budget_exhausted {
         return Err(err(
             codes::BUDGET_EXCEEDED,
@@ -402,7 +472,7 @@ fn pay(
     let inputs = inputs_for(ctx, p, subject, period);
     let rv = p.rules_at(ctx.env().height).clone();
     let amount =
-        evaluate(&rv, &inputs, kind != PayoutKind::OnDemand).map_err(|(code, m)| err(&code, m))?;
+        evaluate(&rv, &inputs, kind != PayoutKind::Override).map_err(|(code, m)| err(&code, m))?;
     if let Some(want) = expected.filter(|w| *w != amount) {
         return Err(err(
             codes::AMOUNT_MISMATCH,
@@ -442,12 +512,13 @@ fn pay(
         kind,
         height: ctx.env().height,
         tx_id: ctx.tx_id().map(|t| t.to_hex()),
+        override_reason,
     };
     ctx.write(paid_key(&p.id, subject, period), &entry);
     record_entry(ctx, &p.id, &entry);
     ctx.emit(
         "payout",
-        json!({"program": p.id, "account": subject, "period": period, "amount": amount, "version": rv.version, "kind": kind}),
+        json!({"program": p.id, "account": subject, "period": period, "amount": amount, "version": rv.version, "kind": kind, "override_reason": override_reason}),
     );
     Ok(amount)
 }
@@ -498,6 +569,7 @@ fn record_failure(
         kind,
         height: ctx.env().height,
         tx_id: ctx.tx_id().map(|t| t.to_hex()),
+        override_reason: None,
     };
     record_entry(ctx, &p.id, &entry);
     ctx.emit(
@@ -521,7 +593,9 @@ fn activate(ctx: &mut CallContext<'_>, p: &mut Program) {
     p.active = true;
     ctx.emit("program_activated", json!({"program": p.id}));
     if p.schedule.is_some() {
-        let first = period::of(p.start_ms);
+        // Never periods before the activation: a program approved late
+        // pays from the period it is approved in.
+        let first = period::of(p.start_ms.max(ctx.env().time_ms));
         let due = period::start_ms(&first).unwrap_or(0).max(p.start_ms);
         ctx.write(
             cursor_key(&p.id),
@@ -738,8 +812,13 @@ impl Programs {
             check_value(v)?;
         }
         if let Some(per) = &a.period {
-            if !period::valid(per) {
-                return Err(err(codes::INVALID_PERIOD, "a period is YYYY-MM"));
+            let start = period::start_ms(per)
+                .ok_or_else(|| err(codes::INVALID_PERIOD, "a period is YYYY-MM"))?;
+            if start > ctx.env().time_ms {
+                return Err(err(
+                    codes::PERIOD_NOT_PAYABLE,
+                    format!("period {per} has not begun: attest it once it has"),
+                ));
             }
         }
         if a.expires_ms.is_some_and(|e| e <= ctx.env().time_ms) {
@@ -762,10 +841,17 @@ impl Programs {
                         ),
                     ));
                 }
-                if a.period.is_none() {
+                let Some(per) = &a.period else {
                     return Err(err(
                         codes::INVALID_PERIOD,
                         "an attestation that releases a payment names its period",
+                    ));
+                };
+                let start = period::start_ms(per).expect("checked above");
+                if period::end_ms(per) <= p.start_ms || start >= p.end_ms {
+                    return Err(err(
+                        codes::PERIOD_NOT_PAYABLE,
+                        format!("period {per} lies outside the dates of program '{id}'"),
                     ));
                 }
                 Some(p)
@@ -796,12 +882,20 @@ impl Programs {
                 open_window(ctx, &p)?;
                 let before = p.clone();
                 match ctx.attempt(|ctx| {
-                    pay(ctx, &mut p, &a.subject, &per, PayoutKind::Conditional, None)
+                    pay(
+                        ctx,
+                        &mut p,
+                        &a.subject,
+                        &per,
+                        PayoutKind::Conditional,
+                        None,
+                        None,
+                    )
                 }) {
                     Ok(_) => {}
                     Err(e) => {
                         p = before;
-                        if e.code == codes::NOT_ELIGIBLE {
+                        if e.code == codes::CONDITION_NOT_MET {
                             ctx.emit("condition_not_met", json!({"program": p.id, "account": a.subject, "period": per, "message": e.message}));
                         } else {
                             record_failure(
@@ -934,6 +1028,7 @@ impl Programs {
             nullifier: a.nullifier,
             seq: p.enrolled,
             height: ctx.env().height,
+            time_ms: ctx.env().time_ms,
             by: ctx.signer(),
             paid_periods: vec![],
         };
@@ -960,13 +1055,8 @@ impl Programs {
     fn payout(ctx: &mut CallContext<'_>, a: Payout) -> Result<(), TxError> {
         let mut p = own_program(ctx, &a.agency, &a.program)?;
         open_window(ctx, &p)?;
-        let start = period::start_ms(&a.period)
-            .ok_or_else(|| err(codes::INVALID_PERIOD, "a period is YYYY-MM"))?;
-        if start > ctx.env().time_ms {
-            return Err(err(
-                codes::INVALID_PERIOD,
-                format!("period {} has not begun", a.period),
-            ));
+        if !period::valid(&a.period) {
+            return Err(err(codes::INVALID_PERIOD, "a period is YYYY-MM"));
         }
         let expected = match a.expected_amount {
             Some(x) => Some(u64::try_from(x.0).map_err(|_| {
@@ -984,7 +1074,93 @@ impl Programs {
             &a.period,
             PayoutKind::OnDemand,
             expected,
+            None,
         )?;
+        ctx.write(program_key(&p.id), &p);
+        Ok(())
+    }
+
+    fn request_payout_override(
+        ctx: &mut CallContext<'_>,
+        a: RequestPayoutOverride,
+    ) -> Result<(), TxError> {
+        let p = own_program(ctx, &a.agency, &a.program)?;
+        check_text("the note", &a.note)?;
+        if !period::valid(&a.period) {
+            return Err(err(codes::INVALID_PERIOD, "a period is YYYY-MM"));
+        }
+        let e: Enrolment = ctx.read(&enrolment_key(&p.id, &a.account)).ok_or_else(|| {
+            err(
+                codes::NOT_ENROLLED,
+                format!("{} is not enrolled in '{}'", a.account.to_hex(), p.id),
+            )
+        })?;
+        if ctx.contains(&paid_key(&p.id, &a.account, &a.period)) {
+            return Err(err(
+                codes::ALREADY_PAID,
+                format!("already paid for {}", a.period),
+            ));
+        }
+        check_payable(&p, &e, &a.period, ctx.env().time_ms, PayoutKind::Override)?;
+        let key = payout_override_key(&p.id, &a.account, &a.period);
+        if ctx.contains(&key) {
+            return Err(err(
+                codes::ALREADY_APPROVED,
+                "an override for this enrolee and period was already requested",
+            ));
+        }
+        let o = PayoutOverride {
+            reason: a.reason,
+            note: a.note,
+            requested_by: ctx.signer(),
+            height: ctx.env().height,
+            approved_by: None,
+        };
+        ctx.emit(
+            "payout_override_requested",
+            json!({"program": p.id, "account": a.account, "period": a.period, "reason": o.reason, "note": o.note, "by": o.requested_by}),
+        );
+        ctx.write(key, &o);
+        Ok(())
+    }
+
+    fn approve_payout_override(
+        ctx: &mut CallContext<'_>,
+        a: ApprovePayoutOverride,
+    ) -> Result<(), TxError> {
+        let mut p = own_program(ctx, &a.agency, &a.program)?;
+        open_window(ctx, &p)?;
+        let key = payout_override_key(&p.id, &a.account, &a.period);
+        let mut o: PayoutOverride = ctx
+            .read(&key)
+            .filter(|o: &PayoutOverride| o.approved_by.is_none())
+            .ok_or_else(|| {
+                err(
+                    codes::NOTHING_PENDING,
+                    "no open payout override for this enrolee and period",
+                )
+            })?;
+        if o.requested_by == ctx.signer() {
+            return Err(err(
+                codes::ALREADY_APPROVED,
+                "a second official must approve the override",
+            ));
+        }
+        let amount = pay(
+            ctx,
+            &mut p,
+            &a.account,
+            &a.period,
+            PayoutKind::Override,
+            None,
+            Some(o.reason),
+        )?;
+        o.approved_by = Some(ctx.signer());
+        ctx.emit(
+            "payout_override_approved",
+            json!({"program": p.id, "account": a.account, "period": a.period, "reason": o.reason, "requested_by": o.requested_by, "approved_by": ctx.signer(), "amount": amount}),
+        );
+        ctx.write(key, &o);
         ctx.write(program_key(&p.id), &p);
         Ok(())
     }
@@ -1206,14 +1382,30 @@ impl Programs {
                     .and_then(|v| v["account"].as_str().and_then(|s| s.parse().ok()))
                     .expect("every sequence number has an enrolment");
                 let per = cur.period.clone();
+                cur.next_seq += 1;
+                let enrolled_in = ctx
+                    .read::<Enrolment>(&enrolment_key(&id, &subject))
+                    .map(|e| period::of(e.time_ms))
+                    .unwrap_or_default();
+                if per < enrolled_in {
+                    // Enrolled after this period: nothing is due for it.
+                    continue;
+                }
                 let before = p.clone();
-                if let Err(e) =
-                    ctx.attempt(|ctx| pay(ctx, &mut p, &subject, &per, PayoutKind::Scheduled, None))
-                {
+                if let Err(e) = ctx.attempt(|ctx| {
+                    pay(
+                        ctx,
+                        &mut p,
+                        &subject,
+                        &per,
+                        PayoutKind::Scheduled,
+                        None,
+                        None,
+                    )
+                }) {
                     p = before;
                     record_failure(ctx, &mut p, &subject, &per, PayoutKind::Scheduled, &e);
                 }
-                cur.next_seq += 1;
             }
             ctx.write(cursor_key(&id), &cur);
             ctx.write(program_key(&id), &p);
@@ -1244,8 +1436,13 @@ impl Module for Programs {
             })
         };
         match method {
-            "create_program" | "amend_program" | "payout" | "request_override"
-            | "approve_override" => role(Role::ProgramOfficer),
+            "create_program"
+            | "amend_program"
+            | "payout"
+            | "request_override"
+            | "approve_override"
+            | "request_payout_override"
+            | "approve_payout_override" => role(Role::ProgramOfficer),
             "approve" | "create_index" => role(Role::Administrator),
             "attest" | "revoke_attestation" => role(Role::Attester),
             "publish_index" => role(Role::Oracle),
@@ -1273,6 +1470,8 @@ impl Module for Programs {
             "payout" => Self::payout(ctx, parse_args(args)?),
             "request_override" => Self::request_override(ctx, parse_args(args)?),
             "approve_override" => Self::approve_override(ctx, parse_args(args)?),
+            "request_payout_override" => Self::request_payout_override(ctx, parse_args(args)?),
+            "approve_payout_override" => Self::approve_payout_override(ctx, parse_args(args)?),
             "create_index" => Self::create_index(ctx, parse_args(args)?),
             "publish_index" => Self::publish_index(ctx, parse_args(args)?),
             _ => Err(unknown_method("programs", method)),

@@ -73,6 +73,25 @@ pub fn timestamp(ms: u64) -> String {
     )
 }
 
+/// Months from 1970-01 to a valid period (1970-01 is 0).
+pub fn ordinal(label: &str) -> Option<i64> {
+    let (y, m) = parse(label)?;
+    Some((y - 1970) * 12 + m - 1)
+}
+
+/// Whole periods from `earlier` to `later` (negative when `later` comes
+/// first); both must be valid.
+pub fn months_between(earlier: &str, later: &str) -> i64 {
+    ordinal(later).expect("a valid period") - ordinal(earlier).expect("a valid period")
+}
+
+/// The first millisecond after a valid period.
+pub fn end_ms(label: &str) -> u64 {
+    let (y, m) = parse(label).expect("a valid period");
+    let (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    (days_from_civil(y, m, 1) * MS_PER_DAY) as u64
+}
+
 /// The period after `label` (which must be valid).
 pub fn next(label: &str) -> String {
     let (y, m) = parse(label).expect("a valid period");
@@ -101,6 +120,11 @@ mod tests {
         );
         assert_eq!(of(1_803_859_199_999), "2027-02");
         assert_eq!(next("2027-12"), "2028-01");
+        assert_eq!(ordinal("1970-01"), Some(0));
+        assert_eq!(months_between("2026-11", "2027-02"), 3);
+        assert_eq!(months_between("2027-02", "2026-11"), -3);
+        assert_eq!(end_ms("2027-02"), 1_803_859_200_000);
+        assert!(end_ms("9999-12") > start_ms("9999-12").unwrap());
         for l in ["2024-02", "2024-03", "2000-02", "2100-12"] {
             let s = start_ms(l).unwrap();
             assert_eq!(of(s), l);

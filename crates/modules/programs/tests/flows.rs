@@ -328,7 +328,17 @@ fn conditional_payouts_are_released_by_the_attestation() {
     )
     .unwrap();
     assert_eq!(w.balance(&acct), 2500);
-    // The next month is paid on its own attestation.
+    // The next month is paid on its own attestation, once it has begun.
+    assert_eq!(
+        code(w.attest(
+            &kid,
+            json!({"attendance_pct": 86}),
+            Some("2027-02"),
+            Some("cct"),
+        )),
+        "programs.period_not_payable"
+    );
+    w.c.time_ms = JAN_2027 + MONTH;
     w.attest(
         &kid,
         json!({"attendance_pct": 86}),
@@ -399,7 +409,7 @@ fn on_demand_payouts_and_rule_versions() {
     );
     assert_eq!(
         code(w.p("officer", "payout", pay(&old, "2031-01"))),
-        "programs.invalid_period"
+        "programs.period_not_payable"
     );
     assert_eq!(
         code(w.p("officer", "payout", pay(&old, "2027-1"))),
@@ -711,6 +721,223 @@ fn a_rule_failing_for_one_enrolee_is_recorded_and_the_block_goes_on() {
     assert_eq!(
         code(w.p("officer", "payout", pay(&seventy))),
         "programs.zero_benefit"
+    );
+    w.c.check_replay();
+    w.conserved();
+}
+
+/// Issue 26 items 1, 2 and 7: a payable period has begun, lies within the
+/// program's dates and the enrolment's, and is at most three periods back
+/// unless a second official approves an override with a reason code; an
+/// on-demand payout of a conditional program needs its condition too.
+#[test]
+fn only_periods_within_the_program_and_the_enrolment_are_paid() {
+    let mut w = world();
+    // A schedule from 1970, approved and joined in January 2027, pays
+    // January 2027 alone (it once paid 684 months).
+    w.program(
+        "old",
+        10_000_000,
+        json!({"schedule": "monthly", "start_ms": 0, "params": {"amount": 100}}),
+    )
+    .unwrap();
+    let a = w.enrolee("old", "a", json!({"resident": true}));
+    w.c.idle(2);
+    let e = queries::enrolee(&w.c.state, "old", &a).unwrap();
+    let periods: Vec<&str> = e["payouts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["period"].as_str().unwrap())
+        .collect();
+    assert_eq!(periods, ["2027-01"]);
+    assert_eq!(w.paid_total("old"), 100);
+    let pay = |prog: &str, a: &publica_types::AccountId, p: &str| json!({"agency": "city", "program": prog, "account": a, "period": p});
+    for (per, why) in [
+        ("1999-01", "before the enrolment"),
+        ("2026-12", "before the enrolment"),
+        ("2027-02", "has not begun"),
+    ] {
+        assert_eq!(
+            code(w.p("officer", "payout", pay("old", &a, per))),
+            "programs.period_not_payable",
+            "{per}: {why}"
+        );
+    }
+
+    // Someone who joins in March is not paid for the months before.
+    w.c.time_ms = JAN_2027 + 2 * MONTH;
+    let late = w.enrolee("old", "late", json!({"resident": true}));
+    w.c.idle(2);
+    let e = queries::enrolee(&w.c.state, "old", &late).unwrap();
+    assert_eq!(e["payouts"].as_array().unwrap().len(), 1, "{e}");
+    assert_eq!(e["payouts"][0]["period"], "2027-03");
+    assert_eq!(
+        code(w.p("officer", "payout", pay("old", &late, "2027-02"))),
+        "programs.period_not_payable"
+    );
+
+    // On demand, arrears go three periods back; older ones need an
+    // override, approved by a second official, with a reason code.
+    w.program("aid", 100_000, json!({"start_ms": JAN_2027 - 12 * MONTH}))
+        .unwrap();
+    let b = w.enrolee("aid", "b", json!({"resident": true}));
+    assert_eq!(
+        code(w.p("officer", "payout", pay("aid", &b, "2027-02"))),
+        "programs.period_not_payable",
+        "before the enrolment even within the program's dates"
+    );
+    w.c.time_ms = JAN_2027 + 7 * MONTH + 86_400_000; // 7 August
+    assert_eq!(
+        code(w.p("officer", "payout", pay("aid", &b, "2027-04"))),
+        "programs.period_not_payable"
+    );
+    w.p("officer", "payout", pay("aid", &b, "2027-05")).unwrap();
+    let req = |per: &str, reason: &str| json!({"agency": "city", "program": "aid", "account": b, "period": per, "reason": reason, "note": "claim lodged in February, lost in the mail room"});
+    let approve =
+        |per: &str| json!({"agency": "city", "program": "aid", "account": b, "period": per});
+    assert!(code(w.p(
+        "officer",
+        "request_payout_override",
+        req("2027-04", "because")
+    ))
+    .starts_with("call.invalid_args"));
+    assert_eq!(
+        code(w.p(
+            "officer",
+            "request_payout_override",
+            req("2027-02", "late_claim")
+        )),
+        "programs.period_not_payable",
+        "never before the enrolment"
+    );
+    assert_eq!(
+        code(w.p(
+            "officer",
+            "request_payout_override",
+            req("2027-05", "late_claim")
+        )),
+        "programs.already_paid"
+    );
+    let mut bad_note = req("2027-04", "late_claim");
+    bad_note["note"] = json!("");
+    assert_eq!(
+        code(w.p("officer", "request_payout_override", bad_note)),
+        "programs.invalid_field"
+    );
+    assert_eq!(
+        code(w.p("officer", "approve_payout_override", approve("2027-04"))),
+        "programs.nothing_pending"
+    );
+    w.p(
+        "officer",
+        "request_payout_override",
+        req("2027-04", "late_claim"),
+    )
+    .unwrap();
+    assert_eq!(
+        code(w.p(
+            "officer",
+            "request_payout_override",
+            req("2027-04", "late_claim")
+        )),
+        "programs.already_approved"
+    );
+    assert_eq!(
+        code(w.p("officer", "approve_payout_override", approve("2027-04"))),
+        "programs.already_approved",
+        "the requester cannot approve"
+    );
+    assert_eq!(w.balance(&w.benefit_account("aid", &b)), 1000);
+    w.p("officer2", "approve_payout_override", approve("2027-04"))
+        .unwrap();
+    assert_eq!(w.balance(&w.benefit_account("aid", &b)), 2000);
+    assert_eq!(
+        code(w.p("officer2", "approve_payout_override", approve("2027-04"))),
+        "programs.nothing_pending",
+        "an approval pays once"
+    );
+    let (_, entries) = queries::run(&w.c.state, "aid", "2027-04", 0, 10).unwrap();
+    assert_eq!(entries[0].kind.as_str(), "override");
+    assert_eq!(
+        entries[0].override_reason.map(|r| r.as_str()),
+        Some("late_claim")
+    );
+
+    // A conditional program: no attestation for a period that has not
+    // begun or lies outside its dates; no on-demand payout without the
+    // condition; an override with a reason code pays without it.
+    w.program(
+        "cct",
+        100_000,
+        json!({"condition": "attr.attendance_pct >= 85", "params": {"amount": 2500}}),
+    )
+    .unwrap();
+    let kid = w.enrolee("cct", "kid", json!({"resident": true}));
+    assert_eq!(
+        code(w.attest(
+            &kid,
+            json!({"attendance_pct": 99}),
+            Some("2027-12"),
+            Some("cct")
+        )),
+        "programs.period_not_payable"
+    );
+    assert_eq!(
+        code(w.attest(
+            &kid,
+            json!({"attendance_pct": 99}),
+            Some("2026-10"),
+            Some("cct")
+        )),
+        "programs.period_not_payable",
+        "before the program's start"
+    );
+    assert_eq!(
+        code(w.p("officer", "payout", pay("cct", &kid, "2027-08"))),
+        "programs.condition_not_met"
+    );
+    let mut r = req("2027-08", "attester_unavailable");
+    r["program"] = json!("cct");
+    r["account"] = json!(kid);
+    r["note"] = json!("school closed by flooding in August");
+    w.p("officer", "request_payout_override", r).unwrap();
+    let mut ap = approve("2027-08");
+    ap["program"] = json!("cct");
+    ap["account"] = json!(kid);
+    w.p("officer2", "approve_payout_override", ap).unwrap();
+    assert_eq!(w.balance(&w.benefit_account("cct", &kid)), 2500);
+    let evs = &w.c.blocks.last().unwrap().outcomes[0].events;
+    assert!(
+        evs.iter()
+            .any(|e| e.kind == "payout_override_approved"
+                && e.data["reason"] == "attester_unavailable"),
+        "{evs:?}"
+    );
+    // When eligibility fails, the release says so, not "condition not met".
+    w.c.time_ms += MONTH;
+    w.p(
+        "teacher",
+        "revoke_attestation",
+        json!({"agency": "school", "subject": kid, "name": "resident"}),
+    )
+    .unwrap();
+    w.attest(
+        &kid,
+        json!({"attendance_pct": 99}),
+        Some("2027-09"),
+        Some("cct"),
+    )
+    .unwrap();
+    let evs = &w.c.blocks.last().unwrap().outcomes[0].events;
+    assert!(
+        !evs.iter().any(|e| e.kind == "condition_not_met"),
+        "{evs:?}"
+    );
+    assert!(
+        evs.iter()
+            .any(|e| e.kind == "payout_failed" && e.data["code"] == "programs.not_eligible"),
+        "{evs:?}"
     );
     w.c.check_replay();
     w.conserved();

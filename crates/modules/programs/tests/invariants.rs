@@ -1,6 +1,8 @@
-//! Over random sequences of enrolments, attestations, on-demand payouts and
-//! months passing (with the node "down" for several at a time), no enrolee
-//! is paid twice for one period, the total paid never exceeds the budget,
+//! Over random sequences of enrolments, attestations, on-demand payouts,
+//! two-official overrides and months passing (with the node "down" for
+//! several at a time), no enrolee is paid twice for one period, nor for a
+//! period that had not begun or came before their enrolment, the total paid
+//! never exceeds the budget,
 //! the program's books match its payouts, money is conserved, and replay
 //! reproduces every block.
 
@@ -9,24 +11,40 @@ mod common;
 use common::*;
 use proptest::prelude::*;
 use publica_crypto::Keypair;
-use publica_programs::queries;
+use publica_programs::{period, queries};
 use serde_json::json;
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug)]
 enum Op {
     Enrol(usize),
-    Attest { who: usize, pct: i64, month: u64 },
-    Pay { who: usize, month: u64 },
-    Advance { months: u64 },
+    Attest {
+        who: usize,
+        pct: i64,
+        month: u64,
+    },
+    Pay {
+        who: usize,
+        month: u64,
+    },
+    Override {
+        who: usize,
+        month: u64,
+        reason: &'static str,
+    },
+    Advance {
+        months: u64,
+    },
     Blocks(u64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (0..8usize).prop_map(Op::Enrol),
-        3 => (0..8usize, 60..100i64, 0..4u64).prop_map(|(who, pct, month)| Op::Attest { who, pct, month }),
-        2 => (0..8usize, 0..4u64).prop_map(|(who, month)| Op::Pay { who, month }),
+        3 => (0..8usize, 60..100i64, 0..12u64).prop_map(|(who, pct, month)| Op::Attest { who, pct, month }),
+        2 => (0..8usize, 0..12u64).prop_map(|(who, month)| Op::Pay { who, month }),
+        1 => (0..8usize, 0..12u64, prop::sample::select(vec!["late_claim", "attester_unavailable"]))
+            .prop_map(|(who, month, reason)| Op::Override { who, month, reason }),
         1 => (1..4u64).prop_map(|months| Op::Advance { months }),
         1 => (1..3u64).prop_map(Op::Blocks),
     ]
@@ -54,11 +72,22 @@ proptest! {
                 Op::Enrol(i) => {
                     let _ = w.p("officer", "enrol", w.enrol_args("p", &format!("person{i}"), &people[i]));
                 }
-                Op::Attest { who, pct, month: m } if m <= month => {
+                Op::Attest { who, pct, month: m } => {
                     let _ = w.attest(&people[who], json!({"attendance_pct": pct}), Some(&label(m)), Some("p"));
                 }
-                Op::Pay { who, month: m } if m <= month => {
+                Op::Pay { who, month: m } => {
                     let _ = w.p("officer", "payout", json!({"agency": "city", "program": "p", "account": people[who], "period": label(m)}));
+                }
+                Op::Override { who, month: m, reason } => {
+                    let at = json!({"agency": "city", "program": "p", "account": people[who], "period": label(m)});
+                    let mut req = at.clone();
+                    req["reason"] = json!(reason);
+                    req["note"] = json!("property test");
+                    if w.p("officer", "request_payout_override", req).is_ok() {
+                        // The requester never approves their own request.
+                        prop_assert!(w.p("officer", "approve_payout_override", at.clone()).is_err());
+                        let _ = w.p("officer2", "approve_payout_override", at);
+                    }
                 }
                 Op::Advance { months } => {
                     month = (month + months).min(11);
@@ -67,7 +96,6 @@ proptest! {
                     w.c.idle(1);
                 }
                 Op::Blocks(n) => w.c.idle(n),
-                _ => {}
             }
         }
         w.c.idle(2);
@@ -78,6 +106,10 @@ proptest! {
             let evs = b.ledger_events.iter().chain(b.outcomes.iter().flat_map(|o| o.events.iter()));
             for e in evs.filter(|e| e.module == "programs" && e.kind == "payout") {
                 let k = (e.data["account"].as_str().unwrap().to_string(), e.data["period"].as_str().unwrap().to_string());
+                let begun = period::start_ms(&k.1).unwrap() <= b.header.time_ms;
+                prop_assert!(begun, "{} paid in block time {}", k.1, b.header.time_ms);
+                let enrolled = w.c.get(&format!("programs/enrolment/p/{}", k.0)).unwrap()["time_ms"].as_u64().unwrap();
+                prop_assert!(k.1 >= period::of(enrolled), "{} paid to an enrolee of {}", k.1, period::of(enrolled));
                 *seen.entry(k).or_default() += 1;
                 total += e.data["amount"].as_u64().unwrap();
             }
