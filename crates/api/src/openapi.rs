@@ -40,6 +40,8 @@ use utoipa::OpenApi;
         crate::program_routes::enrolee,
         crate::program_routes::run,
         crate::program_routes::dry_run,
+        crate::program_routes::indexes,
+        crate::program_routes::index,
         handlers::healthz,
         handlers::readyz,
         handlers::metrics,

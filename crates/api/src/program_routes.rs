@@ -34,7 +34,7 @@ pub async fn program(
 ) -> Result<Response, ApiError> {
     let v = state
         .node
-        .with_state(|s, _| queries::summary(s, &id))
+        .with_state(|s, h| queries::summary(s, &id, h))
         .ok_or_else(|| no_program(&id))?;
     Ok(Json(v).into_response())
 }
@@ -177,7 +177,7 @@ pub async fn run(
 #[utoipa::path(post, path = "/v1/programs/{id}/dry-run", tag = "programs",
     params(("id" = String, Path, description = "Program id")),
     request_body(content = Object, description = "`{eligibility?, benefit?, condition?, params?, period?}`"),
-    responses((status = 200, description = "`{gainers, losers, unchanged, total_current, total_proposed, changes: [...]}`", body = Object), (status = 400, description = "Malformed body or bad rule (with line and column)", body = ErrorBody), (status = 404, description = "No such program", body = ErrorBody)))]
+    responses((status = 200, description = "`{gainers, losers, unchanged, total_current, total_proposed, changes: [...]}` (totals are decimal strings)", body = Object), (status = 400, description = "Malformed body or bad rule (with line and column; rules above 256 cost units are refused)", body = ErrorBody), (status = 404, description = "No such program", body = ErrorBody), (status = 429, description = "Two dry runs are already running", body = ErrorBody)))]
 pub async fn dry_run(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -190,10 +190,30 @@ pub async fn dry_run(
             format!("the body is not a proposal: {e}"),
         )
     })?;
+    // At most a few at once, each on a snapshot of the state (a cheap
+    // copy-on-write clone) off the chain's lock and off the async workers:
+    // a dry run never holds up a block.
+    let Ok(permit) = state.heavy.clone().try_acquire_owned() else {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            publica_types::codes::REQUEST_RATE_LIMITED,
+            "other dry runs are running; try again in a moment",
+        ));
+    };
+    let (snapshot, height) = state.node.with_state(|s, h| (s.clone(), h));
     let now = publica_types::now_ms();
-    let r = state
-        .node
-        .with_state(|s, height| queries::dry_run(s, &id, proposal, height, now));
+    let r = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        queries::dry_run(&snapshot, &id, proposal, height, now)
+    })
+    .await
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            publica_types::codes::INTERNAL,
+            format!("the dry run failed: {e}"),
+        )
+    })?;
     match r {
         Ok(v) => Ok(Json(v).into_response()),
         Err((code, m)) if code == pcodes::UNKNOWN_PROGRAM => {
@@ -201,4 +221,35 @@ pub async fn dry_run(
         }
         Err((code, m)) => Err(ApiError::new(StatusCode::BAD_REQUEST, &code, m)),
     }
+}
+
+/// Every published index (e.g. a statistics office's CPI) with its latest
+/// value.
+#[utoipa::path(get, path = "/v1/indexes", tag = "programs",
+    responses((status = 200, description = "`{indexes: [{agency, name, reference, threshold, latest, published}]}`", body = Object)))]
+pub async fn indexes(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let list = state.node.with_state(|s, _| queries::indexes(s));
+    Ok(Json(serde_json::json!({ "indexes": list })).into_response())
+}
+
+/// One agency's index: every published value (the period it measures,
+/// when and at which height it was published) and the open votes.
+#[utoipa::path(get, path = "/v1/indexes/{agency}/{name}", tag = "programs",
+    params(("agency" = String, Path, description = "The oracle agency"), ("name" = String, Path, description = "Index name")),
+    responses((status = 200, description = "`{name, agency, threshold, values: [{period, value, published_ms, height}], votes}`", body = Object), (status = 404, description = "No such index", body = ErrorBody)))]
+pub async fn index(
+    State(state): State<AppState>,
+    Path((agency, name)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let idx = state
+        .node
+        .with_state(|s, _| queries::index(s, &agency, &name))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                pcodes::UNKNOWN_INDEX,
+                format!("no index '{agency}/{name}'"),
+            )
+        })?;
+    Ok(Json(idx).into_response())
 }

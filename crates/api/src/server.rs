@@ -72,7 +72,13 @@ pub struct AppState {
     pub shutting_down: Arc<watch::Sender<bool>>,
     /// The consensus side, in a validator network.
     pub network: Option<NetworkView>,
+    /// Permits for expensive queries (program dry runs) running at once.
+    pub heavy: Arc<tokio::sync::Semaphore>,
 }
+
+/// Expensive queries (program dry runs) a node runs at once; more are
+/// answered `429 request.rate_limited`.
+pub const HEAVY_QUERIES_AT_ONCE: usize = 2;
 
 async fn rate_limit(
     State(state): State<AppState>,
@@ -136,6 +142,8 @@ pub fn router(state: AppState) -> Router {
             get(money_routes::provenance),
         )
         .route("/v1/money/currencies/{code}", get(money_routes::currency))
+        .route("/v1/indexes", get(program_routes::indexes))
+        .route("/v1/indexes/{agency}/{name}", get(program_routes::index))
         .route("/v1/programs/{id}", get(program_routes::program))
         .route(
             "/v1/programs/{id}/enrolees/{account}",
@@ -188,6 +196,7 @@ pub async fn serve_only(
         )),
         shutting_down: shutting_down.clone(),
         network: config.network.clone(),
+        heavy: Arc::new(tokio::sync::Semaphore::new(HEAVY_QUERIES_AT_ONCE)),
     };
     let app = router(state);
     let flag = shutting_down.clone();

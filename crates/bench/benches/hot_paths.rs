@@ -1,6 +1,8 @@
 //! Micro-benchmarks of the hot paths (`cargo bench -p publica-bench`):
 //! signature verification (single and batched), canonical JSON, Merkle log
-//! append and proofs, state updates and root, transfer execution.
+//! append and proofs, state updates and root, transfer execution, program
+//! rules (checking a rule, and evaluating a simple and a costliest one as a
+//! scheduled payout does).
 
 use publica_crypto::{verify, verify_batch, Keypair};
 use publica_log::{leaf_hash, MerkleLog};
@@ -117,4 +119,61 @@ fn state_proof_100k(bencher: divan::Bencher) {
         i = (i + 31) % 100_000;
         s.prove(format!("k/{i}").as_bytes())
     });
+}
+
+/// The program rules of the bench: a simple eligibility rule and the
+/// costliest allowed (`attr.age in [...]`, 254 of 256 units).
+fn rule(kind: &str) -> String {
+    match kind {
+        "simple" => "attr.resident && attr.age >= 18".into(),
+        _ => {
+            let ages: Vec<String> = (0..250).map(|i| (i * 7).to_string()).collect();
+            format!("attr.age in [{}]", ages.join(","))
+        }
+    }
+}
+
+fn rule_schema() -> publica_programs::rules::Schema {
+    use publica_programs::rules::Ty;
+    publica_programs::rules::Schema {
+        attributes: [
+            ("age".to_string(), Ty::Int),
+            ("resident".to_string(), Ty::Bool),
+        ]
+        .into(),
+        ..Default::default()
+    }
+}
+
+/// Parsing and type-checking a rule (at definition; also what every
+/// payout paid before rules were cached).
+#[divan::bench(args = ["simple", "costly"])]
+fn program_rule_check(bencher: divan::Bencher, kind: &str) {
+    let (src, schema) = (rule(kind), rule_schema());
+    bencher.bench(|| {
+        publica_programs::rules::check(
+            divan::black_box(&src),
+            publica_programs::rules::Ty::Bool,
+            &schema,
+        )
+        .unwrap()
+    });
+}
+
+/// Evaluating a rule for one enrolee as a payout does (compiled rule from
+/// the cache; the age is not in the list, so `in` scans all of it).
+#[divan::bench(args = ["simple", "costly"])]
+fn program_rule_eval(bencher: divan::Bencher, kind: &str) {
+    use publica_programs::rules::{compiled, eval_bool, AttrValue, Inputs};
+    let src = rule(kind);
+    let inputs = Inputs {
+        attr: [
+            ("age".to_string(), AttrValue::Int(40_001)),
+            ("resident".to_string(), AttrValue::Bool(true)),
+        ]
+        .into(),
+        period: "2027-01".into(),
+        ..Default::default()
+    };
+    bencher.bench_local(|| eval_bool(&compiled(divan::black_box(&src)).unwrap().program, &inputs));
 }

@@ -2,7 +2,9 @@
 //! school and a civil registry; a local coin; a conditional cash transfer
 //! for schoolchildren (paid when the school attests this month's attendance
 //! ≥ 85 %), a monthly UBI paid by the ledger's own schedule, and a winter
-//! energy allowance paid on demand by a program officer; a few hundred
+//! energy allowance paid on demand by a program officer; a statistics
+//! office's consumer price index, to which the UBI is indexed from the
+//! month after its publication; a few hundred
 //! enrolees. Every step is a signed transaction through the node's own
 //! admission. Payments start with the month the chain is seeded in: no
 //! program pays a period before its enrolees' enrolment.
@@ -36,6 +38,7 @@ pub fn genesis(chain_id: &str, admin: AccountId) -> Genesis {
         agency("city", "City of Example"),
         agency("school", "Example Primary School"),
         agency("registry", "Civil Registry"),
+        agency("stats", "Statistics Office"),
     ];
     g
 }
@@ -104,6 +107,11 @@ pub fn seed(node: &Node, admin: Keypair) -> Result<()> {
         eprintln!("publica demo: already seeded");
         return Ok(());
     }
+    eprintln!(
+        "publica demo: WARNING: the demo citizens' keys derive from a public seed \
+         (sha256(\"publica demo citizen <n>\")): anyone can sign as them. A demo chain \
+         is for looking around, never for real people or money."
+    );
     let now = now_ms();
     let this = period::of(now);
     let start = period::start_ms(&this).expect("valid");
@@ -114,6 +122,7 @@ pub fn seed(node: &Node, admin: Keypair) -> Result<()> {
         ("city", vec!["treasurer", "program_officer"]),
         ("school", vec!["attester"]),
         ("registry", vec!["attester"]),
+        ("stats", vec!["oracle"]),
     ] {
         for role in roles {
             txs.push(s.tx(
@@ -138,6 +147,23 @@ pub fn seed(node: &Node, admin: Keypair) -> Result<()> {
     ];
     s.phase("local coin and program accounts", txs)?;
 
+    // The statistics office publishes last month's consumer price index
+    // (1000 = base): it applies to payouts from next month on.
+    let last = period::of(start - 1);
+    let txs = vec![
+        s.tx(
+            "programs",
+            "create_index",
+            json!({"agency": "stats", "name": "cpi", "threshold": 1}),
+        ),
+        s.tx(
+            "programs",
+            "publish_index",
+            json!({"agency": "stats", "name": "cpi", "period": last, "value": 1032}),
+        ),
+    ];
+    s.phase("consumer price index published", txs)?;
+
     let txs = vec![
         s.tx("programs", "create_program", json!({
             "agency": "city", "id": "cct", "name": "School attendance cash transfer", "currency": "EXC",
@@ -156,8 +182,9 @@ pub fn seed(node: &Node, admin: Keypair) -> Result<()> {
             "funding_account": "program:ubi", "budget_cap": "200000000",
             "attesters": ["registry"], "registry": "registry",
             "attributes": {"resident": "bool", "age": "int"},
+            "indexes": ["stats/cpi"],
             "eligibility": "attr.resident && attr.age >= 18",
-            "benefit": "params.monthly",
+            "benefit": "params.monthly * (has(index.cpi) ? index.cpi : 1000) / 1000",
             "params": {"monthly": 10000},
             "schedule": "monthly",
             "start_ms": start, "end_ms": end,
@@ -172,11 +199,23 @@ pub fn seed(node: &Node, admin: Keypair) -> Result<()> {
             "params": {"base": 5000, "senior": 2500},
             "start_ms": start, "end_ms": end,
         })),
-        s.tx("programs", "approve", json!({"agency": "city", "program": "cct"})),
-        s.tx("programs", "approve", json!({"agency": "city", "program": "ubi"})),
-        s.tx("programs", "approve", json!({"agency": "city", "program": "energy"})),
     ];
-    s.phase("programs defined and approved", txs)?;
+    s.phase("programs defined", txs)?;
+    // The administrator approves each definition by the hash of what was
+    // reviewed.
+    let mut txs = vec![];
+    for id in ["cct", "ubi", "energy"] {
+        let hash = node
+            .with_state(|st, h| publica_programs::queries::summary(st, id, h))
+            .and_then(|v| v["approval_hash"].as_str().map(str::to_string))
+            .ok_or_else(|| anyhow!("demo program {id} missing"))?;
+        txs.push(s.tx(
+            "programs",
+            "approve",
+            json!({"agency": "city", "program": id, "hash": hash}),
+        ));
+    }
+    s.phase("programs approved", txs)?;
 
     // The registry attests residence and age; children are 6..=16.
     let mut txs = vec![];
@@ -228,8 +267,8 @@ pub fn seed(node: &Node, admin: Keypair) -> Result<()> {
     // Let the UBI schedule catch up (at most 1,000 payouts per block).
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let due = node.with_state(|st, _| {
-            publica_programs::queries::summary(st, "ubi")
+        let due = node.with_state(|st, h| {
+            publica_programs::queries::summary(st, "ubi", h)
                 .and_then(|v| v["schedule"]["next_due_ms"].as_u64())
         });
         if due.is_some_and(|d| d > now_ms()) || Instant::now() > deadline {
@@ -239,7 +278,7 @@ pub fn seed(node: &Node, admin: Keypair) -> Result<()> {
     }
     for id in ["cct", "ubi", "energy"] {
         let v = node
-            .with_state(|st, _| publica_programs::queries::summary(st, id))
+            .with_state(|st, h| publica_programs::queries::summary(st, id, h))
             .ok_or_else(|| anyhow!("demo program {id} missing"))?;
         eprintln!(
             "publica demo: {id}: {} enrolled, {} paid over {} periods, {} left — GET /v1/programs/{id}",

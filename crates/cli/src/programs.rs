@@ -117,6 +117,96 @@ pub enum ProgramsCmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// As an administrator of the program's agency, approve what waits for
+    /// approval in a program (its definition, or a pending amendment),
+    /// naming the hash you reviewed (`approval_hash` in `programs show`):
+    /// if the content changed since, nothing is approved.
+    Approve {
+        #[command(flatten)]
+        signer: SignerArgs,
+        #[arg(long)]
+        agency: String,
+        #[arg(long)]
+        program: String,
+        /// The reviewed content's hash (64 hex).
+        #[arg(long)]
+        hash: String,
+    },
+    /// Every published index (CPI and the like) with its latest value.
+    Indexes {
+        #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
+        node: String,
+    },
+    /// One index, `<agency>/<name>`: its published values and open votes.
+    Index {
+        reference: String,
+        #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
+        node: String,
+    },
+    /// As an administrator of an oracle agency, create one of its indexes.
+    IndexCreate {
+        #[command(flatten)]
+        signer: SignerArgs,
+        #[arg(long)]
+        agency: String,
+        #[arg(long)]
+        name: String,
+        /// Oracles that must agree on a value (1..=32).
+        #[arg(long)]
+        threshold: u32,
+    },
+    /// As an oracle of the agency, vote an index's value for a period that
+    /// has begun; published once `threshold` oracles agree.
+    IndexPublish {
+        #[command(flatten)]
+        signer: SignerArgs,
+        #[arg(long)]
+        agency: String,
+        #[arg(long)]
+        name: String,
+        /// The period the value measures, YYYY-MM.
+        #[arg(long)]
+        period: String,
+        /// The value (1..=2^40; e.g. 1000 = base).
+        #[arg(long)]
+        value: i64,
+    },
+}
+
+/// Signs and submits one call, prints its receipt's result, and fails
+/// unless it went through.
+async fn one_call(signer: &SignerArgs, method: &'static str, args: Value) -> Result<()> {
+    let session = bulk::Session::open(signer).await?;
+    let done = session
+        .submit(&[Call {
+            line: 1,
+            module: "programs",
+            method,
+            args,
+        }])
+        .await?;
+    let done = done
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow!("no result"))?;
+    let report = done.report(1);
+    crate::client::print_json(&report);
+    if !done.ok() {
+        let e = &report["error"];
+        bail!(
+            "programs.{method} did not go through: {} {}",
+            e["code"].as_str().unwrap_or(""),
+            e["message"].as_str().unwrap_or("")
+        );
+    }
+    Ok(())
+}
+
+fn index_name(name: &str) -> Result<&str> {
+    if !valid_name(name) {
+        bail!("an index name is [a-z][a-z0-9_]*, at most 64 bytes, not '{name}'");
+    }
+    Ok(name)
 }
 
 fn program_id(id: &str) -> Result<&str> {
@@ -182,6 +272,60 @@ pub async fn run(cmd: ProgramsCmd) -> Result<()> {
             period: per,
             out,
         } => disburse(&signer, &agency, &file, per.as_deref(), out.as_deref()).await,
+        ProgramsCmd::Approve {
+            signer,
+            agency,
+            program,
+            hash,
+        } => {
+            if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                bail!(
+                    "--hash is the 64 hex characters of approval_hash in `publica programs show`"
+                );
+            }
+            let args = json!({"agency": agency_id(&agency)?, "program": program_id(&program)?, "hash": hash.to_ascii_lowercase()});
+            one_call(&signer, "approve", args).await
+        }
+        ProgramsCmd::Indexes { node } => {
+            let v = Client::new(&node)?.get_ok("/v1/indexes").await?;
+            write_out(None, &pretty(&v))
+        }
+        ProgramsCmd::Index { reference, node } => {
+            let (agency, name) = publica_programs::model::index_ref(&reference)
+                .ok_or_else(|| anyhow!("an index is <agency>/<name>, not '{reference}'"))?;
+            let v = Client::new(&node)?
+                .get_ok(&format!("/v1/indexes/{agency}/{name}"))
+                .await?;
+            write_out(None, &pretty(&v))
+        }
+        ProgramsCmd::IndexCreate {
+            signer,
+            agency,
+            name,
+            threshold,
+        } => {
+            if !(1..=32).contains(&threshold) {
+                bail!("--threshold is 1..=32 oracles");
+            }
+            let args = json!({"agency": agency_id(&agency)?, "name": index_name(&name)?, "threshold": threshold});
+            one_call(&signer, "create_index", args).await
+        }
+        ProgramsCmd::IndexPublish {
+            signer,
+            agency,
+            name,
+            period: per,
+            value,
+        } => {
+            if !period::valid(&per) {
+                bail!("--period must be YYYY-MM, got '{per}'");
+            }
+            if !(1..=1 << 40).contains(&value) {
+                bail!("--value is 1..=2^40");
+            }
+            let args = json!({"agency": agency_id(&agency)?, "name": index_name(&name)?, "period": per, "value": value});
+            one_call(&signer, "publish_index", args).await
+        }
     }
 }
 
@@ -500,6 +644,70 @@ struct Disbursement {
 /// A G2P record refused before signing: (status reason code, message).
 type Refusal = (&'static str, String);
 
+/// True for an RFC 3339 date-time: `YYYY-MM-DDTHH:MM:SS`, optional
+/// fraction, then `Z` or `±HH:MM`; the date must exist.
+fn rfc3339(ts: &str) -> bool {
+    let b = ts.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r.clone())
+            .filter(|d| d.iter().all(u8::is_ascii_digit))
+            .map(|_| ts[r].parse::<u32>().unwrap_or(u32::MAX))
+    };
+    let sep = |i: usize, c: &[u8]| b.get(i).is_some_and(|x| c.contains(x));
+    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) = (
+        digits(0..4),
+        digits(5..7),
+        digits(8..10),
+        digits(11..13),
+        digits(14..16),
+        digits(17..19),
+    ) else {
+        return false;
+    };
+    if !(sep(4, b"-") && sep(7, b"-") && sep(10, b"Tt") && sep(13, b":") && sep(16, b":")) {
+        return false;
+    }
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&mo) || d == 0 || d > days[mo as usize - 1] || h > 23 || mi > 59 || s > 60
+    {
+        return false;
+    }
+    let mut rest = &ts[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
+            return false;
+        }
+        rest = &frac[n..];
+    }
+    match rest.as_bytes() {
+        [b'Z' | b'z'] => true,
+        [b'+' | b'-', ..] if rest.len() == 6 => {
+            let (oh, om) = (rest[1..3].parse::<u32>(), rest[4..6].parse::<u32>());
+            rest.as_bytes()[3] == b':'
+                && rest[1..3].bytes().all(|c| c.is_ascii_digit())
+                && rest[4..6].bytes().all(|c| c.is_ascii_digit())
+                && oh.is_ok_and(|h| h <= 23)
+                && om.is_ok_and(|m| m <= 59)
+        }
+        _ => false,
+    }
+}
+
 fn check_disbursement(
     d: &Value,
     default_period: Option<&str>,
@@ -521,7 +729,11 @@ fn check_disbursement(
             "payee_fa must be publica:account:<64 hex characters>".to_string(),
         ))?;
     let amount = match d.get("amount") {
-        Some(Value::String(s)) if !s.starts_with('0') => s.parse::<u64>().ok(),
+        Some(Value::String(s))
+            if !s.starts_with('0') && !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            s.parse::<u64>().ok()
+        }
         Some(Value::Number(n)) => n.as_u64(),
         _ => None,
     }
@@ -530,18 +742,17 @@ fn check_disbursement(
         "rjct.amount.invalid",
         "amount must be a positive integer in minor units".to_string(),
     ))?;
-    if let Some(c) = d.get("currency_code") {
-        if c.as_str() != currencies.get(program).map(String::as_str) {
-            return Err((
-                "rjct.currency_code.invalid",
-                format!("program '{program}' pays in {}", currencies[program]),
-            ));
-        }
+    if text("currency_code") != currencies.get(program).map(String::as_str) {
+        return Err((
+            "rjct.currency_code.invalid",
+            format!(
+                "currency_code is required and must be the program's: '{program}' pays in {}",
+                currencies[program]
+            ),
+        ));
     }
     let per = match text("scheduled_timestamp") {
-        Some(ts) => ts
-            .get(..7)
-            .filter(|p| period::valid(p) && ts.len() >= 10 && ts.as_bytes()[7] == b'-'),
+        Some(ts) => ts.get(..7).filter(|p| period::valid(p) && rfc3339(ts)),
         None if d.get("scheduled_timestamp").is_some() => None,
         None => default_period,
     }
@@ -712,4 +923,32 @@ async fn disburse(
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339;
+
+    #[test]
+    fn rfc3339_date_times_are_checked_whole() {
+        for good in [
+            "2027-01-15T09:00:00Z",
+            "2024-02-29T23:59:59.123+01:00",
+            "2027-12-31t00:00:00-05:30",
+        ] {
+            assert!(rfc3339(good), "{good}");
+        }
+        for bad in [
+            "2026-01-zzgarbage",
+            "2027-02-29T09:00:00Z",
+            "2027-01-15",
+            "2027-01-15T09:00:00",
+            "2027-01-15T24:00:00Z",
+            "2027-01-15T09:00:00.Z",
+            "2027-01-15T09:00:00+1:00",
+            "2027-13-01T09:00:00Z",
+        ] {
+            assert!(!rfc3339(bad), "{bad}");
+        }
+    }
 }

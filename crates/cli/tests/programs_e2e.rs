@@ -139,7 +139,30 @@ fn demo_pilot_through_the_api() {
         1
     );
 
-    // Bad input: each with its status and code.
+    // The UBI is indexed to the statistics office's CPI, published for
+    // last month: it applies from next month, this month pays the base.
+    assert_eq!(ubi["program"]["indexes"], json!(["stats/cpi"]));
+    assert_eq!(ubi["version_in_force"], 1);
+    assert!(ubi["approval_hash"].is_null(), "approved: {ubi}");
+    assert_eq!(ubi["definition_hash"].as_str().unwrap().len(), 64);
+    let (s, list) = get(&format!("{}/v1/indexes", node.url));
+    assert_eq!(s, 200);
+    assert_eq!(list["indexes"][0]["reference"], "stats/cpi");
+    assert_eq!(list["indexes"][0]["latest"]["value"], 1032);
+    let (s, cpi) = get(&format!("{}/v1/indexes/stats/cpi", node.url));
+    assert_eq!((s, cpi["threshold"].as_u64()), (200, Some(1)));
+    let (s, v) = get(&format!("{}/v1/indexes/city/cpi", node.url));
+    assert_eq!((s, code(&v)), (404, "programs.unknown_index"));
+
+    // Bad input: each with its status and code. A rule above the cost
+    // bound is refused before anything is evaluated.
+    let long: Vec<String> = (0..400).map(|i| i.to_string()).collect();
+    let (s, v) = post(
+        &format!("{}/v1/programs/ubi/dry-run", node.url),
+        &json!({"eligibility": format!("attr.age in [{}]", long.join(","))}),
+    );
+    assert_eq!((s, code(&v)), (400, "programs.invalid_rule"));
+    assert!(v["message"].as_str().unwrap().contains("units"), "{v}");
     let (s, v) = post(
         &format!("{}/v1/programs/ubi/dry-run", node.url),
         &json!({"benefit": "params.monthly * 1.1"}),
@@ -462,6 +485,82 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
     let (ok, _, err) = publica(&["programs", "show", "nope", "--node", &url]);
     assert!(!ok && err.contains("programs.unknown_program"), "{err}");
 
+    // Indexes from the CLI: list, show, vote (the dev key is the demo's
+    // statistics oracle), and clear errors.
+    let (ok, out, err) = publica(&["programs", "indexes", "--node", &url]);
+    assert!(ok, "{err}");
+    assert_eq!(json_of(&out)["indexes"][0]["reference"], "stats/cpi");
+    let (ok, _, err) = publica(&[
+        "programs",
+        "index-publish",
+        "--key",
+        key,
+        "--node",
+        &url,
+        "--agency",
+        "stats",
+        "--name",
+        "cpi",
+        "--period",
+        &first,
+        "--value",
+        "1041",
+    ]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = publica(&["programs", "index", "stats/cpi", "--node", &url]);
+    assert!(ok, "{err}");
+    assert_eq!(json_of(&out)["values"].as_array().unwrap().len(), 2);
+    let (ok, _, err) = publica(&["programs", "index", "cpi", "--node", &url]);
+    assert!(!ok && err.contains("<agency>/<name>"), "{err}");
+    let (ok, _, err) = publica(&[
+        "programs",
+        "index-publish",
+        "--key",
+        key,
+        "--node",
+        &url,
+        "--agency",
+        "stats",
+        "--name",
+        "cpi",
+        "--period",
+        "2099-01",
+        "--value",
+        "1041",
+    ]);
+    assert!(!ok && err.contains("programs.invalid_period"), "{err}");
+    // Approvals name the reviewed hash: a stale one approves nothing.
+    let (ok, _, err) = publica(&[
+        "programs",
+        "approve",
+        "--key",
+        key,
+        "--node",
+        &url,
+        "--agency",
+        "city",
+        "--program",
+        "ubi",
+        "--hash",
+        "xyz",
+    ]);
+    assert!(!ok && err.contains("--hash"), "{err}");
+    let (ok, _, err) = publica(&[
+        "programs",
+        "approve",
+        "--key",
+        key,
+        "--node",
+        &url,
+        "--agency",
+        "city",
+        "--program",
+        "ubi",
+        "--hash",
+        &"ab".repeat(32),
+    ]);
+    assert!(!ok && err.contains("programs.nothing_pending"), "{err}");
+
     // Every refusal a G2P item can get, with its code; a resent item pays
     // nobody twice.
     let mut bad = vec![
@@ -481,6 +580,13 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
         .as_object_mut()
         .unwrap()
         .remove("scheduled_timestamp");
+    let mut no_currency = d("b10", &fa(0), "10000");
+    no_currency.as_object_mut().unwrap().remove("currency_code");
+    bad.push(no_currency);
+    bad.push(d("b11", &fa(0), "+10000"));
+    let mut garbage = d("b12", &fa(0), "10000");
+    garbage["scheduled_timestamp"] = json!(format!("{first}-zzgarbage"));
+    bad.push(garbage);
     let mut resent = d("b9", &fa(0), "10000");
     resent["amount"] = json!(10000);
     bad.push(resent);
@@ -490,7 +596,7 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
         &file("bad.json", &req.to_string()),
         &["--out", out.to_str().unwrap()],
     );
-    assert!(!ok && err.contains("9 of 9"), "{err}");
+    assert!(!ok && err.contains("12 of 12"), "{err}");
     let a = json_of(&std::fs::read_to_string(&out).unwrap());
     let codes: Vec<&str> = a["message"]["disburse_response"]
         .as_array()
@@ -511,6 +617,9 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
             "rjct.payer_fa.invalid",
             "rjct.currency_code.invalid",
             "rjct.schedule_ts.invalid",
+            "rjct.schedule_ts.invalid",
+            "rjct.currency_code.invalid",
+            "rjct.amount.invalid",
             "rjct.schedule_ts.invalid",
             "programs.already_paid",
         ]

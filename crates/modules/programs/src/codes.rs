@@ -58,3 +58,6 @@ pub const PERIOD_NOT_PAYABLE: &str = "programs.period_not_payable";
 /// The eligibility holds but the program's condition is not met (no
 /// attestation shows it).
 pub const CONDITION_NOT_MET: &str = "programs.condition_not_met";
+/// An approval names another hash than the content waiting for approval
+/// (it changed after review).
+pub const APPROVAL_MISMATCH: &str = "programs.approval_mismatch";

@@ -8,8 +8,19 @@ use std::collections::BTreeMap;
 /// Most accredited attester agencies, declared attributes, parameters or
 /// indexes of one program.
 pub const LIST_MAX: usize = 32;
+/// Cost units of the ledger's scheduled work in one block (see
+/// [`crate::module::payout_units`]): 1,000 payouts of simple rules, fewer
+/// of costly ones.
+pub const SCHEDULED_UNITS_PER_BLOCK: u64 = 64_000;
+/// Cost units of a scheduled payout besides its rules.
+pub const PAYOUT_UNITS_BASE: u64 = 16;
+/// Fewest cost units a scheduled payout counts for.
+pub const PAYOUT_UNITS_MIN: u64 = 64;
+/// Most cost units a scheduled payout counts for (three rules at
+/// [`crate::rules::RULE_COST_MAX`]).
+pub const PAYOUT_UNITS_MAX: u64 = PAYOUT_UNITS_BASE + 3 * crate::rules::RULE_COST_MAX as u64;
 /// Most payouts the ledger makes in one block's scheduled work.
-pub const SCHEDULED_PAYOUTS_PER_BLOCK: usize = 1_000;
+pub const SCHEDULED_PAYOUTS_PER_BLOCK: u64 = SCHEDULED_UNITS_PER_BLOCK / PAYOUT_UNITS_MIN;
 /// Most rule versions a program keeps.
 pub const VERSIONS_MAX: usize = 64;
 /// Most periods back (before the current one) that one official may pay
@@ -27,6 +38,10 @@ pub struct RuleVersion {
     pub version: u32,
     /// First height it applies at.
     pub from_height: u64,
+    /// Block time of the first block at `from_height` or above, once
+    /// reached: which periods it governs (see [`Program::rules_for`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_ms: Option<u64>,
     /// Who may enrol and be paid (CEL, bool).
     pub eligibility: String,
     /// How much one payout is, in minor units (CEL, int).
@@ -49,6 +64,9 @@ pub struct PendingVersion {
     pub approvals: Vec<AccountId>,
     /// Who proposed it.
     pub proposed_by: AccountId,
+    /// [`content_hash`] of `rules`: what each approval names.
+    #[serde(default)]
+    pub hash: String,
 }
 
 /// Restriction on the money a program pays.
@@ -88,13 +106,19 @@ pub struct Program {
     pub budget_cap: Amount,
     /// Paid so far.
     pub paid_total: Amount,
-    /// Agencies whose attesters it trusts.
+    /// Agencies whose attesters it trusts, in order of trust.
     pub attesters: Vec<String>,
+    /// Per attribute, the agencies trusted for it (a subset of
+    /// `attesters`, in order of trust); an attribute not listed trusts all
+    /// of `attesters`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attribute_attesters: BTreeMap<String, Vec<String>>,
     /// The agency that issues nullifiers for it.
     pub registry: String,
     /// Attributes its rules read, and their types.
     pub attributes: BTreeMap<String, Ty>,
-    /// Indexes its rules read.
+    /// Indexes its rules read, as `<agency>/<name>` (rules say
+    /// `index.<name>`).
     pub indexes: Vec<String>,
     /// Rule versions, oldest first.
     pub versions: Vec<RuleVersion>,
@@ -128,13 +152,57 @@ pub struct Program {
 }
 
 impl Program {
-    /// The rules in force at `height`.
+    /// The rules in force at `height`: the version with the greatest
+    /// `from_height` not above it (of equal ones, the later enacted).
     pub fn rules_at(&self, height: u64) -> &RuleVersion {
         self.versions
             .iter()
-            .rev()
-            .find(|v| v.from_height <= height)
+            .enumerate()
+            .filter(|(_, v)| v.from_height <= height)
+            .max_by_key(|(i, v)| (v.from_height, *i))
+            .map(|(_, v)| v)
             .unwrap_or(&self.versions[0])
+    }
+
+    /// The rules that govern a payout for `per` made at `height` and block
+    /// time `now_ms`: for a period still running, those in force now; for
+    /// an ended period (arrears), those in force when it began — what its
+    /// scheduled payment would have used — so a later amendment never
+    /// reprices the past.
+    pub fn rules_for(&self, per: &str, height: u64, now_ms: u64) -> &RuleVersion {
+        if crate::period::end_ms(per) > now_ms {
+            return self.rules_at(height);
+        }
+        let start = crate::period::start_ms(per).unwrap_or(0);
+        self.versions
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.from_height <= height && v.from_ms.is_some_and(|t| t <= start))
+            .max_by_key(|(i, v)| (v.from_ms, v.from_height, *i))
+            .map(|(_, v)| v)
+            .unwrap_or(&self.versions[0])
+    }
+
+    /// The agencies trusted for attribute `name`, in order of trust.
+    pub fn trusted_for(&self, name: &str) -> &[String] {
+        self.attribute_attesters
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or(&self.attesters)
+    }
+
+    /// What approving the program's activation approves: the hash of its
+    /// definition (everything but approvals and running figures).
+    pub fn definition_hash(&self) -> String {
+        let mut d = self.clone();
+        d.approvals.clear();
+        d.active = false;
+        d.pending = None;
+        d.paid_total = Amount(0);
+        d.enrolled = 0;
+        d.budget_exhausted = false;
+        d.threshold = 0;
+        content_hash(&d)
     }
 
     /// Remaining budget.
@@ -378,15 +446,35 @@ pub struct IndexValue {
 }
 
 impl Index {
-    /// The value in force for payouts of a period starting at `start_ms`:
-    /// the latest published before it.
-    pub fn value_for(&self, start_ms: u64) -> Option<i64> {
+    /// The value in force for payouts of `period`: of the values published
+    /// before it began, the one measuring the latest period before it (a
+    /// late revision of an old period never replaces a newer value).
+    pub fn value_for(&self, period: &str) -> Option<i64> {
+        let start = crate::period::start_ms(period)?;
         self.values
             .iter()
-            .rev()
-            .find(|v| v.published_ms < start_ms)
+            .filter(|v| v.published_ms < start && v.period.as_str() < period)
+            .max_by(|a, b| a.period.cmp(&b.period))
             .map(|v| v.value)
     }
+}
+
+/// Splits an index reference `<agency>/<name>`.
+pub fn index_ref(r: &str) -> Option<(&str, &str)> {
+    let (agency, name) = r.split_once('/')?;
+    let agency_ok = !agency.is_empty()
+        && agency.len() <= 32
+        && agency
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    (agency_ok && valid_name(name)).then_some((agency, name))
+}
+
+/// Lowercase hex SHA-256 of the canonical JSON (RFC 8785) of `value`: what
+/// an approval names, so that it approves exactly the content reviewed.
+pub fn content_hash<T: Serialize>(value: &T) -> String {
+    let bytes = publica_types::canonical::canonicalize(value).expect("records are JSON");
+    publica_crypto::sha256(&bytes).to_hex()
 }
 
 /// State key of a program.
@@ -417,10 +505,16 @@ pub fn payout_override_key(program: &str, account: &AccountId, period: &str) -> 
     )
     .into_bytes()
 }
-/// State key of an attestation (`period` "-" for none).
-pub fn attestation_key(subject: &AccountId, name: &str, period: Option<&str>) -> Vec<u8> {
+/// State key of an agency's attestation of `name` about `subject` (`period`
+/// "-" for none): each agency has its own, so none overwrites another's.
+pub fn attestation_key(
+    subject: &AccountId,
+    name: &str,
+    agency: &str,
+    period: Option<&str>,
+) -> Vec<u8> {
     format!(
-        "programs/attest/{}/{name}/{}",
+        "programs/attest/{}/{name}/{agency}/{}",
         subject.to_hex(),
         period.unwrap_or("-")
     )
@@ -450,12 +544,17 @@ pub fn periods_key(program: &str) -> Vec<u8> {
 pub fn cursor_key(program: &str) -> Vec<u8> {
     format!("programs/cursor/{program}").into_bytes()
 }
+/// State key of the map program -> enacted versions whose first block has
+/// not come yet (their `from_ms` is set by that block).
+pub const VERSION_STARTS_KEY: &[u8] = b"programs/version-starts";
 /// State key of the map program -> next due time of scheduled programs.
 pub const SCHEDULES_KEY: &[u8] = b"programs/schedules";
-/// State key of an index.
-pub fn index_key(name: &str) -> Vec<u8> {
-    format!("programs/index/{name}").into_bytes()
+/// State key of agency `agency`'s index `name`: each agency names its own.
+pub fn index_key(agency: &str, name: &str) -> Vec<u8> {
+    format!("programs/index/{agency}/{name}").into_bytes()
 }
+/// Prefix of every index.
+pub const INDEX_PREFIX: &[u8] = b"programs/index/";
 
 /// Checks an id or name: 1..=64 of `[a-z0-9._:-]` (attribute and parameter
 /// names: `[a-z0-9_]`, starting with a letter).

@@ -51,6 +51,8 @@ struct CreateProgram {
     funding_account: String,
     budget_cap: Amount,
     attesters: Vec<String>,
+    #[serde(default)]
+    attribute_attesters: BTreeMap<String, Vec<String>>,
     registry: String,
     attributes: BTreeMap<String, Ty>,
     #[serde(default)]
@@ -77,9 +79,12 @@ struct AmendProgram {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ProgramRef {
+struct Approve {
     agency: String,
     program: String,
+    /// The hash of what is approved: the program's `definition_hash` for
+    /// its activation, the pending amendment's `hash` otherwise.
+    hash: String,
 }
 
 #[derive(Deserialize)]
@@ -101,7 +106,6 @@ struct Attest {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RevokeAttestation {
-    #[allow(dead_code)]
     agency: String,
     subject: AccountId,
     name: String,
@@ -234,7 +238,11 @@ pub fn schema(p: &Program, params: &BTreeMap<String, i64>) -> Schema {
     Schema {
         attributes: p.attributes.clone(),
         params: params.keys().cloned().collect(),
-        indexes: p.indexes.iter().cloned().collect(),
+        indexes: p
+            .indexes
+            .iter()
+            .filter_map(|r| index_ref(r).map(|(_, name)| name.to_string()))
+            .collect(),
     }
 }
 
@@ -269,9 +277,10 @@ pub fn check_rules(p: &Program, r: &RuleVersion) -> Result<(), TxError> {
 }
 
 /// The enrolee's attributes that count for `p` in `period` at block time
-/// `now_ms`: attested by an accredited agency's current attester, not
-/// revoked or expired, of the declared type; an attestation for the period
-/// wins over one without.
+/// `now_ms`: attested by an agency the program trusts for that attribute
+/// (by a current attester), not revoked or expired, of the declared type.
+/// An attestation for the period wins over one without; among trusted
+/// agencies, the first in the program's order of trust.
 pub fn attributes(
     get: &dyn Fn(&[u8]) -> Option<Vec<u8>>,
     has_attester_role: &dyn Fn(&str, &AccountId) -> bool,
@@ -282,17 +291,19 @@ pub fn attributes(
 ) -> BTreeMap<String, AttrValue> {
     let mut out = BTreeMap::new();
     for (name, ty) in &p.attributes {
-        for key in [
-            attestation_key(subject, name, Some(period)),
-            attestation_key(subject, name, None),
-        ] {
+        let trusted = p.trusted_for(name);
+        let keys = [Some(period), None].into_iter().flat_map(|per| {
+            trusted
+                .iter()
+                .map(move |agency| attestation_key(subject, name, agency, per))
+        });
+        for key in keys {
             let Some(a) = get(&key).and_then(|b| serde_json::from_slice::<Attestation>(&b).ok())
             else {
                 continue;
             };
             let valid = !a.revoked
                 && a.expires_ms.is_none_or(|e| e > now_ms)
-                && p.attesters.contains(&a.agency)
                 && has_attester_role(&a.agency, &a.attester)
                 && a.value.ty() == *ty;
             if valid {
@@ -310,12 +321,12 @@ pub fn index_values(
     p: &Program,
     period: &str,
 ) -> BTreeMap<String, i64> {
-    let start = period::start_ms(period).unwrap_or(0);
     p.indexes
         .iter()
-        .filter_map(|name| {
-            let idx: Index = serde_json::from_slice(&get(&index_key(name))?).ok()?;
-            Some((name.clone(), idx.value_for(start)?))
+        .filter_map(|r| {
+            let (agency, name) = index_ref(r)?;
+            let idx: Index = serde_json::from_slice(&get(&index_key(agency, name))?).ok()?;
+            Some((name.to_string(), idx.value_for(period)?))
         })
         .collect()
 }
@@ -328,9 +339,8 @@ pub fn evaluate(
     need_condition: bool,
 ) -> Result<u64, (String, String)> {
     let fail = |code: &str, m: String| (code.to_string(), m);
-    let compile =
-        |src: &str| cel::Program::compile(src).map_err(|e| fail(codes::RULE_ERROR, e.to_string()));
-    let eligible = rules::eval_bool(&compile(&rules_in_force.eligibility)?, inputs)
+    let compile = |src: &str| rules::compiled(src).map_err(|e| fail(codes::RULE_ERROR, e));
+    let eligible = rules::eval_bool(&compile(&rules_in_force.eligibility)?.program, inputs)
         .map_err(|m| fail(codes::RULE_ERROR, format!("eligibility: {m}")))?;
     if !eligible {
         return Err(fail(
@@ -342,7 +352,7 @@ pub fn evaluate(
         if let Some(c) = &rules_in_force.condition {
             // A condition not shown true (say, no attestation yet) is
             // not met.
-            let met = rules::eval_bool(&compile(c)?, inputs).map_err(|m| {
+            let met = rules::eval_bool(&compile(c)?.program, inputs).map_err(|m| {
                 fail(
                     codes::CONDITION_NOT_MET,
                     format!("the condition cannot be shown: {m}"),
@@ -356,7 +366,7 @@ pub fn evaluate(
             }
         }
     }
-    let amount = rules::eval_int(&compile(&rules_in_force.benefit)?, inputs)
+    let amount = rules::eval_int(&compile(&rules_in_force.benefit)?.program, inputs)
         .map_err(|m| fail(codes::RULE_ERROR, format!("benefit: {m}")))?;
     if amount <= 0 {
         return Err(fail(
@@ -367,8 +377,30 @@ pub fn evaluate(
     Ok(amount as u64)
 }
 
+/// [`evaluate`], and an amount above the program's whole budget is a rule
+/// error (not the budget's end: one absurd amount must not stop the
+/// program for everyone).
+pub fn benefit_due(
+    p: &Program,
+    rules_in_force: &RuleVersion,
+    inputs: &Inputs,
+    need_condition: bool,
+) -> Result<u64, (String, String)> {
+    let amount = evaluate(rules_in_force, inputs, need_condition)?;
+    if amount as u128 > p.budget_cap.0 {
+        return Err((
+            codes::RULE_ERROR.to_string(),
+            format!(
+                "the benefit rule gave {amount}, more than the whole budget ({})",
+                p.budget_cap.0
+            ),
+        ));
+    }
+    Ok(amount)
+}
+
 fn inputs_for(ctx: &CallContext<'_>, p: &Program, subject: &AccountId, period: &str) -> Inputs {
-    let rv = p.rules_at(ctx.env().height);
+    let rv = p.rules_for(period, ctx.env().height, ctx.env().time_ms);
     let get = |k: &[u8]| ctx.get(k);
     let role = |agency: &str, who: &AccountId| ctx.has_role(agency, who, Role::Attester);
     Inputs {
@@ -470,9 +502,11 @@ fn pay(
         ));
     }
     let inputs = inputs_for(ctx, p, subject, period);
-    let rv = p.rules_at(ctx.env().height).clone();
-    let amount =
-        evaluate(&rv, &inputs, kind != PayoutKind::Override).map_err(|(code, m)| err(&code, m))?;
+    let rv = p
+        .rules_for(period, ctx.env().height, ctx.env().time_ms)
+        .clone();
+    let amount = benefit_due(p, &rv, &inputs, kind != PayoutKind::Override)
+        .map_err(|(code, m)| err(&code, m))?;
     if let Some(want) = expected.filter(|w| *w != amount) {
         return Err(err(
             codes::AMOUNT_MISMATCH,
@@ -557,7 +591,9 @@ fn record_failure(
     if e.code == codes::ALREADY_PAID || e.code == codes::NOT_ENROLLED {
         return;
     }
-    let version = p.rules_at(ctx.env().height).version;
+    let version = p
+        .rules_for(period, ctx.env().height, ctx.env().time_ms)
+        .version;
     let entry = RunEntry {
         account: *subject,
         period: period.to_string(),
@@ -635,16 +671,27 @@ impl Programs {
             || a.attesters.len() > LIST_MAX
             || a.attributes.len() > LIST_MAX
             || a.indexes.len() > LIST_MAX
-            || !a
-                .attributes
-                .keys()
-                .chain(a.indexes.iter())
-                .all(|n| valid_name(n))
+            || !a.attributes.keys().all(|n| valid_name(n))
         {
             return Err(err(
                 codes::INVALID_FIELD,
-                format!("1..={LIST_MAX} attester agencies; at most {LIST_MAX} attributes and indexes named [a-z][a-z0-9_]*"),
+                format!("1..={LIST_MAX} attester agencies; at most {LIST_MAX} attributes named [a-z][a-z0-9_]* and {LIST_MAX} indexes"),
             ));
+        }
+        let mut index_names = std::collections::BTreeSet::new();
+        for r in &a.indexes {
+            let Some((_, name)) = index_ref(r) else {
+                return Err(err(
+                    codes::INVALID_FIELD,
+                    format!("an index is named <agency>/<name>, not '{r}'"),
+                ));
+            };
+            if !index_names.insert(name) {
+                return Err(err(
+                    codes::INVALID_FIELD,
+                    format!("two indexes are called '{name}' in the rules"),
+                ));
+            }
         }
         for ag in a.attesters.iter().chain([&a.registry]) {
             if !ctx.contains(&publica_runtime::authz::agency_key(ag)) {
@@ -654,9 +701,10 @@ impl Programs {
                 ));
             }
         }
-        for name in &a.indexes {
-            if !ctx.contains(&index_key(name)) {
-                return Err(err(codes::UNKNOWN_INDEX, format!("no index '{name}'")));
+        for r in &a.indexes {
+            let (agency, name) = index_ref(r).expect("checked above");
+            if !ctx.contains(&index_key(agency, name)) {
+                return Err(err(codes::UNKNOWN_INDEX, format!("no index '{r}'")));
             }
         }
         money::program_account(ctx, &a.funding_account, &a.agency, &a.id, &a.currency)?;
@@ -668,9 +716,34 @@ impl Programs {
                 ));
             }
         }
-        let mut attesters = a.attesters;
-        attesters.sort();
-        attesters.dedup();
+        let mut attesters: Vec<String> = vec![];
+        for ag in a.attesters {
+            if !attesters.contains(&ag) {
+                attesters.push(ag);
+            }
+        }
+        let mut attribute_attesters = BTreeMap::new();
+        for (name, list) in a.attribute_attesters {
+            let mut trusted: Vec<String> = vec![];
+            for ag in list {
+                if !attesters.contains(&ag) {
+                    return Err(err(
+                        codes::INVALID_FIELD,
+                        format!("attribute '{name}' trusts '{ag}', which is not among the program's attesters"),
+                    ));
+                }
+                if !trusted.contains(&ag) {
+                    trusted.push(ag);
+                }
+            }
+            if !a.attributes.contains_key(&name) || trusted.is_empty() {
+                return Err(err(
+                    codes::INVALID_FIELD,
+                    format!("attribute_attesters names declared attributes, each with at least one agency ('{name}')"),
+                ));
+            }
+            attribute_attesters.insert(name, trusted);
+        }
         let mut indexes = a.indexes;
         indexes.sort();
         indexes.dedup();
@@ -683,12 +756,14 @@ impl Programs {
             budget_cap: a.budget_cap,
             paid_total: Amount(0),
             attesters,
+            attribute_attesters,
             registry: a.registry,
             attributes: a.attributes,
             indexes,
             versions: vec![RuleVersion {
                 version: 1,
                 from_height: ctx.env().height,
+                from_ms: Some(ctx.env().time_ms),
                 eligibility: a.rules.eligibility,
                 benefit: a.rules.benefit,
                 condition: a.rules.condition,
@@ -710,16 +785,30 @@ impl Programs {
         check_rules(&p, &p.versions[0])?;
         ctx.emit(
             "program_created",
-            json!({"program": p.id, "agency": p.agency, "threshold": p.threshold}),
+            json!({"program": p.id, "agency": p.agency, "threshold": p.threshold, "definition_hash": p.definition_hash()}),
         );
         ctx.write(program_key(&p.id), &p);
         Ok(())
     }
 
-    fn approve(ctx: &mut CallContext<'_>, a: ProgramRef) -> Result<(), TxError> {
+    fn approve(ctx: &mut CallContext<'_>, a: Approve) -> Result<(), TxError> {
         let mut p = own_program(ctx, &a.agency, &a.program)?;
         let me = ctx.signer();
         let threshold = ctx.policy_threshold(&a.agency) as usize;
+        let approved = if p.active {
+            p.pending.as_ref().map(|x| x.hash.clone())
+        } else {
+            Some(p.definition_hash())
+        };
+        if let Some(h) = approved.filter(|h| *h != a.hash) {
+            return Err(err(
+                codes::APPROVAL_MISMATCH,
+                format!(
+                    "you approve {}, but what waits for approval is {h}: review it again",
+                    a.hash
+                ),
+            ));
+        }
         if !p.active {
             if p.approvals.contains(&me) {
                 return Err(err(codes::ALREADY_APPROVED, "you already approved"));
@@ -727,7 +816,7 @@ impl Programs {
             p.approvals.push(me);
             ctx.emit(
                 "program_approved",
-                json!({"program": p.id, "by": me, "approvals": p.approvals.len()}),
+                json!({"program": p.id, "by": me, "approvals": p.approvals.len(), "hash": a.hash}),
             );
             if p.approvals.len() >= threshold {
                 activate(ctx, &mut p);
@@ -743,14 +832,14 @@ impl Programs {
             let n = pending.approvals.len();
             ctx.emit(
                 "amendment_approved",
-                json!({"program": p.id, "by": me, "approvals": n}),
+                json!({"program": p.id, "by": me, "approvals": n, "hash": a.hash}),
             );
             if n >= threshold {
                 let mut rules = p.pending.take().expect("checked above").rules;
                 rules.from_height = rules.from_height.max(ctx.env().height + 1);
                 ctx.emit(
                     "rules_enacted",
-                    json!({"program": p.id, "version": rules.version, "from_height": rules.from_height}),
+                    json!({"program": p.id, "version": rules.version, "from_height": rules.from_height, "hash": a.hash}),
                 );
                 if p.versions.len() >= VERSIONS_MAX {
                     return Err(err(
@@ -758,6 +847,11 @@ impl Programs {
                         format!("at most {VERSIONS_MAX} versions"),
                     ));
                 }
+                // Its first block records when it came in force.
+                let mut starts: BTreeMap<String, Vec<u32>> =
+                    ctx.read(VERSION_STARTS_KEY).unwrap_or_default();
+                starts.entry(p.id.clone()).or_default().push(rules.version);
+                ctx.write(VERSION_STARTS_KEY.to_vec(), &starts);
                 p.versions.push(rules);
             }
         }
@@ -776,20 +870,26 @@ impl Programs {
         let rules = RuleVersion {
             version: p.versions.last().map(|v| v.version).unwrap_or(0) + 1,
             from_height: a.from_height,
+            from_ms: None,
             eligibility: a.rules.eligibility,
             benefit: a.rules.benefit,
             condition: a.rules.condition,
             params: a.rules.params,
         };
         check_rules(&p, &rules)?;
+        let hash = content_hash(&rules);
+        // A new proposal replaces any pending one, and its approvals with
+        // it: nothing approved before applies to other content.
+        let replaced = p.pending.as_ref().map(|x| x.hash.clone());
         ctx.emit(
             "amendment_proposed",
-            json!({"program": p.id, "version": rules.version, "from_height": rules.from_height}),
+            json!({"program": p.id, "version": rules.version, "from_height": rules.from_height, "hash": hash, "replaces": replaced}),
         );
         p.pending = Some(PendingVersion {
             rules,
             approvals: vec![],
             proposed_by: ctx.signer(),
+            hash,
         });
         ctx.write(program_key(&p.id), &p);
         Ok(())
@@ -868,7 +968,10 @@ impl Programs {
                 revoked: false,
                 height: ctx.env().height,
             };
-            ctx.write(attestation_key(&a.subject, name, a.period.as_deref()), &rec);
+            ctx.write(
+                attestation_key(&a.subject, name, &a.agency, a.period.as_deref()),
+                &rec,
+            );
         }
         ctx.emit(
             "attested",
@@ -916,24 +1019,18 @@ impl Programs {
     }
 
     fn revoke_attestation(ctx: &mut CallContext<'_>, a: RevokeAttestation) -> Result<(), TxError> {
-        let key = attestation_key(&a.subject, &a.name, a.period.as_deref());
+        let key = attestation_key(&a.subject, &a.name, &a.agency, a.period.as_deref());
         let mut rec: Attestation = ctx.read(&key).ok_or_else(|| {
             err(
                 codes::UNKNOWN_ATTESTATION,
-                format!("no attestation of '{}'", a.name),
+                format!("'{}' made no attestation of '{}'", a.agency, a.name),
             )
         })?;
-        if rec.agency != a.agency {
-            return Err(err(
-                codes::NOT_ALLOWED,
-                format!("the attestation was made by '{}'", rec.agency),
-            ));
-        }
         rec.revoked = true;
         ctx.write(key, &rec);
         ctx.emit(
             "attestation_revoked",
-            json!({"subject": a.subject, "name": a.name, "period": a.period}),
+            json!({"subject": a.subject, "name": a.name, "agency": a.agency, "period": a.period}),
         );
         Ok(())
     }
@@ -1004,10 +1101,10 @@ impl Programs {
         let per = period::of(ctx.env().time_ms);
         let inputs = inputs_for(ctx, &p, &a.account, &per);
         let rv = p.rules_at(ctx.env().height).clone();
-        let eligible = cel::Program::compile(&rv.eligibility)
-            .map_err(|e| err(codes::RULE_ERROR, e.to_string()))
-            .and_then(|prog| {
-                rules::eval_bool(&prog, &inputs).map_err(|m| err(codes::RULE_ERROR, m))
+        let eligible = rules::compiled(&rv.eligibility)
+            .map_err(|e| err(codes::RULE_ERROR, e))
+            .and_then(|c| {
+                rules::eval_bool(&c.program, &inputs).map_err(|m| err(codes::RULE_ERROR, m))
             })?;
         if !eligible {
             return Err(err(
@@ -1236,10 +1333,10 @@ impl Programs {
                 "an index name is [a-z][a-z0-9_]*",
             ));
         }
-        if ctx.contains(&index_key(&a.name)) {
+        if ctx.contains(&index_key(&a.agency, &a.name)) {
             return Err(err(
                 codes::INDEX_EXISTS,
-                format!("index '{}' exists", a.name),
+                format!("index '{}/{}' exists", a.agency, a.name),
             ));
         }
         if a.threshold == 0 || a.threshold > 32 {
@@ -1256,23 +1353,28 @@ impl Programs {
             "index_created",
             json!({"index": idx.name, "agency": idx.agency, "threshold": idx.threshold}),
         );
-        ctx.write(index_key(&idx.name), &idx);
+        ctx.write(index_key(&idx.agency, &idx.name), &idx);
         Ok(())
     }
 
     fn publish_index(ctx: &mut CallContext<'_>, a: PublishIndex) -> Result<(), TxError> {
-        let key = index_key(&a.name);
-        let mut idx: Index = ctx
-            .read(&key)
-            .ok_or_else(|| err(codes::UNKNOWN_INDEX, format!("no index '{}'", a.name)))?;
-        if idx.agency != a.agency {
+        let key = index_key(&a.agency, &a.name);
+        let mut idx: Index = ctx.read(&key).ok_or_else(|| {
+            err(
+                codes::UNKNOWN_INDEX,
+                format!("no index '{}/{}'", a.agency, a.name),
+            )
+        })?;
+        let start = period::start_ms(&a.period)
+            .ok_or_else(|| err(codes::INVALID_PERIOD, "a period is YYYY-MM"))?;
+        if start > ctx.env().time_ms {
             return Err(err(
-                codes::NOT_ALLOWED,
-                format!("index '{}' is published by '{}'", a.name, idx.agency),
+                codes::INVALID_PERIOD,
+                format!(
+                    "{} has not begun: an index measures a past or current period",
+                    a.period
+                ),
             ));
-        }
-        if !period::valid(&a.period) {
-            return Err(err(codes::INVALID_PERIOD, "a period is YYYY-MM"));
         }
         if a.value <= 0 || a.value > (1 << 40) {
             return Err(err(codes::INVALID_FIELD, "an index value is 1..=2^40"));
@@ -1293,7 +1395,13 @@ impl Programs {
         }
         let voters = votes.entry(a.value.to_string()).or_default();
         voters.push(me);
-        let reached = voters.len() >= idx.threshold as usize;
+        // Only oracles who still hold the role count: a revoked oracle's
+        // earlier vote does not.
+        let current = voters
+            .iter()
+            .filter(|v| ctx.has_role(&a.agency, v, Role::Oracle))
+            .count();
+        let reached = current >= idx.threshold as usize;
         ctx.emit(
             "index_vote",
             json!({"index": a.name, "period": a.period, "value": a.value, "by": me}),
@@ -1318,8 +1426,49 @@ impl Programs {
         Ok(())
     }
 
+    /// Records the block time at which enacted versions come in force.
+    fn start_versions(ctx: &mut CallContext<'_>) {
+        let Some(mut starts) = ctx.read::<BTreeMap<String, Vec<u32>>>(VERSION_STARTS_KEY) else {
+            return;
+        };
+        let (height, now) = (ctx.env().height, ctx.env().time_ms);
+        let mut changed = false;
+        for (id, waiting) in starts.iter_mut() {
+            let Some(mut p) = ctx.read::<Program>(&program_key(id)) else {
+                waiting.clear();
+                changed = true;
+                continue;
+            };
+            let mut touched = false;
+            for v in p.versions.iter_mut() {
+                if waiting.contains(&v.version) && v.from_height <= height && v.from_ms.is_none() {
+                    v.from_ms = Some(now);
+                    touched = true;
+                }
+            }
+            if touched {
+                waiting.retain(|n| {
+                    p.versions
+                        .iter()
+                        .any(|v| v.version == *n && v.from_ms.is_none())
+                });
+                ctx.write(program_key(id), &p);
+                changed = true;
+            }
+        }
+        if changed {
+            starts.retain(|_, w| !w.is_empty());
+            if starts.is_empty() {
+                ctx.delete(VERSION_STARTS_KEY.to_vec());
+            } else {
+                ctx.write(VERSION_STARTS_KEY.to_vec(), &starts);
+            }
+        }
+    }
+
     /// One block's scheduled work: pays due periods in enrolment order,
-    /// at most [`SCHEDULED_PAYOUTS_PER_BLOCK`] payouts, resuming next block.
+    /// at most [`SCHEDULED_PAYOUTS_PER_BLOCK`] payouts shared equally among
+    /// the due programs, resuming next block.
     fn run_schedules(ctx: &mut CallContext<'_>) {
         let now = ctx.env().time_ms;
         let mut sched = schedules(ctx);
@@ -1331,19 +1480,29 @@ impl Programs {
         if due.is_empty() {
             return;
         }
-        let mut budget = SCHEDULED_PAYOUTS_PER_BLOCK;
-        for id in due {
-            let Some(mut p) = ctx.read::<Program>(&program_key(&id)) else {
-                sched.remove(&id);
+        // The block's work is metered in rule cost units. Each due program
+        // gets an equal share (at least one payout's worth), starting from
+        // a program that moves with the height, so one program's catch-up
+        // never starves the others.
+        let n = due.len();
+        let share = (SCHEDULED_UNITS_PER_BLOCK / n as u64).max(PAYOUT_UNITS_MAX);
+        let mut left = SCHEDULED_UNITS_PER_BLOCK;
+        let first = (ctx.env().height % n as u64) as usize;
+        for id in due.iter().cycle().skip(first).take(n) {
+            let Some(mut p) = ctx.read::<Program>(&program_key(id)) else {
+                sched.remove(id);
                 continue;
             };
             let mut cur: Cursor = ctx
-                .read(&cursor_key(&id))
+                .read(&cursor_key(id))
                 .expect("scheduled programs have a cursor");
+            let mut budget = share.min(left);
+            let given = budget;
+            let unit = payout_units(&p, ctx.env().height);
             loop {
                 let start = period::start_ms(&cur.period).expect("cursor periods are valid");
                 if start >= p.end_ms || p.budget_exhausted {
-                    sched.remove(&id);
+                    sched.remove(id);
                     ctx.emit("schedule_ended", json!({"program": id, "period": cur.period, "budget_exhausted": p.budget_exhausted}));
                     break;
                 }
@@ -1371,20 +1530,20 @@ impl Programs {
                     };
                     continue;
                 }
-                if budget == 0 {
+                if budget < unit {
                     // Still due: the next block resumes here.
                     sched.insert(id.clone(), now);
                     break;
                 }
-                budget -= 1;
+                budget -= unit;
                 let subject: AccountId = ctx
-                    .get_json(&seq_key(&id, cur.next_seq))
+                    .get_json(&seq_key(id, cur.next_seq))
                     .and_then(|v| v["account"].as_str().and_then(|s| s.parse().ok()))
                     .expect("every sequence number has an enrolment");
                 let per = cur.period.clone();
                 cur.next_seq += 1;
                 let enrolled_in = ctx
-                    .read::<Enrolment>(&enrolment_key(&id, &subject))
+                    .read::<Enrolment>(&enrolment_key(id, &subject))
                     .map(|e| period::of(e.time_ms))
                     .unwrap_or_default();
                 if per < enrolled_in {
@@ -1407,14 +1566,23 @@ impl Programs {
                     record_failure(ctx, &mut p, &subject, &per, PayoutKind::Scheduled, &e);
                 }
             }
-            ctx.write(cursor_key(&id), &cur);
-            ctx.write(program_key(&id), &p);
-            if budget == 0 {
-                break;
-            }
+            ctx.write(cursor_key(id), &cur);
+            ctx.write(program_key(id), &p);
+            left -= given - budget;
         }
         ctx.write(SCHEDULES_KEY.to_vec(), &sched);
     }
+}
+
+/// Cost units of one scheduled payout under the rules in force at
+/// `height`: a base for the payout's own work plus its rules' cost, and at
+/// least [`PAYOUT_UNITS_MIN`].
+pub fn payout_units(p: &Program, height: u64) -> u64 {
+    let rv = p.rules_at(height);
+    let rule = |src: &str| rules::compiled(src).map(|c| c.cost as u64).unwrap_or(0);
+    let cost =
+        rule(&rv.eligibility) + rule(&rv.benefit) + rv.condition.as_deref().map(rule).unwrap_or(0);
+    (PAYOUT_UNITS_BASE + cost).clamp(PAYOUT_UNITS_MIN, PAYOUT_UNITS_MAX)
 }
 
 /// Program ids are money ids without `:`, of at most 40 bytes: they name
@@ -1479,6 +1647,7 @@ impl Module for Programs {
     }
 
     fn begin_block(&self, ctx: &mut CallContext<'_>) {
+        Self::start_versions(ctx);
         Self::run_schedules(ctx);
     }
 

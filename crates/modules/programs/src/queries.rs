@@ -3,7 +3,7 @@
 
 use crate::codes;
 use crate::model::*;
-use crate::module::{attributes, check_rules, evaluate, index_values};
+use crate::module::{attributes, benefit_due, check_rules, index_values};
 use crate::period;
 use crate::rules::Inputs;
 use publica_runtime::authz::{has_role, Role};
@@ -33,9 +33,10 @@ pub fn periods(state: &StateTree, id: &str) -> Vec<(String, PeriodTotals)> {
         .collect()
 }
 
-/// A program with its figures: enrolled, paid, remaining budget, payouts
-/// per period, the next scheduled run.
-pub fn summary(state: &StateTree, id: &str) -> Option<Value> {
+/// A program with its figures at `height`: enrolled, paid, remaining
+/// budget, payouts per period, the next scheduled run, the rule version in
+/// force and the hash an administrator's approval must name.
+pub fn summary(state: &StateTree, id: &str, height: u64) -> Option<Value> {
     let p = program(state, id)?;
     let next_due: Option<u64> =
         read::<BTreeMap<String, u64>>(state, SCHEDULES_KEY).and_then(|s| s.get(id).copied());
@@ -44,7 +45,15 @@ pub fn summary(state: &StateTree, id: &str) -> Option<Value> {
         .into_iter()
         .map(|(period, t)| json!({"period": period, "paid_count": t.paid_count, "paid_amount": t.paid_amount, "failed_count": t.failed_count}))
         .collect();
+    let awaiting = if p.active {
+        p.pending.as_ref().map(|x| x.hash.clone())
+    } else {
+        Some(p.definition_hash())
+    };
     Some(json!({
+        "version_in_force": p.rules_at(height + 1).version,
+        "definition_hash": p.definition_hash(),
+        "approval_hash": awaiting,
         "program": p,
         "enrolled": p.enrolled,
         "paid_total": p.paid_total,
@@ -52,6 +61,27 @@ pub fn summary(state: &StateTree, id: &str) -> Option<Value> {
         "periods": per,
         "schedule": {"next_due_ms": next_due, "cursor": cursor},
     }))
+}
+
+/// Every index (agency, name, threshold, latest published value), at
+/// most [`PAGE_MAX`].
+pub fn indexes(state: &StateTree) -> Vec<Value> {
+    state
+        .scan_prefix(INDEX_PREFIX, PAGE_MAX as usize)
+        .into_iter()
+        .filter_map(|(_, v)| serde_json::from_slice::<Index>(&v).ok())
+        .map(|i| {
+            let latest = i.values.iter().max_by(|a, b| a.period.cmp(&b.period));
+            json!({"agency": i.agency, "name": i.name, "reference": format!("{}/{}", i.agency, i.name),
+                   "threshold": i.threshold, "latest": latest, "published": i.values.len()})
+        })
+        .collect()
+}
+
+/// Agency `agency`'s index `name`: its published values and the votes
+/// still short of the threshold.
+pub fn index(state: &StateTree, agency: &str, name: &str) -> Option<Index> {
+    read(state, &index_key(agency, name))
 }
 
 /// An enrolee's enrolment and payouts (each with its block and, when a
@@ -140,6 +170,7 @@ pub fn dry_run(
     let proposed = RuleVersion {
         version: current.version + 1,
         from_height: height + 1,
+        from_ms: None,
         eligibility: proposal
             .eligibility
             .unwrap_or_else(|| current.eligibility.clone()),
@@ -155,7 +186,9 @@ pub fn dry_run(
     let get = |k: &[u8]| state.get(k).map(|v| v.into_owned());
     let role = |agency: &str, who: &AccountId| has_role(state, agency, who, Role::Attester);
     let index = index_values(&get, &p, &per);
-    let (mut gainers, mut losers, mut total_current, mut total_proposed) = (0u64, 0u64, 0u64, 0u64);
+    let (mut gainers, mut losers) = (0u64, 0u64);
+    // Each amount is at most the budget cap (2^53), so 10,000 of them fit.
+    let (mut total_current, mut total_proposed) = (0u128, 0u128);
     let mut lines = Vec::new();
     for seq in 0..p.enrolled.min(PAGE_MAX) {
         let Some(account) = read::<Value>(state, &seq_key(id, seq)).and_then(|v| {
@@ -172,13 +205,13 @@ pub fn dry_run(
             index: index.clone(),
             period: per.clone(),
         };
-        let cur = evaluate(&current, &at(&current), false).unwrap_or(0);
-        let (new, reason) = match evaluate(&proposed, &at(&proposed), false) {
+        let cur = benefit_due(&p, &current, &at(&current), false).unwrap_or(0);
+        let (new, reason) = match benefit_due(&p, &proposed, &at(&proposed), false) {
             Ok(a) => (a, None),
             Err((code, m)) => (0, Some(format!("{code}: {m}"))),
         };
-        total_current += cur;
-        total_proposed += new;
+        total_current += cur as u128;
+        total_proposed += new as u128;
         match new.cmp(&cur) {
             std::cmp::Ordering::Greater => gainers += 1,
             std::cmp::Ordering::Less => losers += 1,
@@ -201,8 +234,8 @@ pub fn dry_run(
         "gainers": gainers,
         "losers": losers,
         "unchanged": p.enrolled.min(PAGE_MAX) - gainers - losers,
-        "total_current": total_current,
-        "total_proposed": total_proposed,
+        "total_current": total_current.to_string(),
+        "total_proposed": total_proposed.to_string(),
         "changes": lines,
     }))
 }

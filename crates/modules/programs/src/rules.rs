@@ -6,16 +6,28 @@
 //! period, no comprehensions (no iteration order to depend on).
 //!
 //! Types: `attr.<name>` has its declared type (`int`, `bool`, `string`),
-//! `has(attr.<name>)` is `bool`, `params.<name>` and `index.<name>` are
+//! `has(attr.<name>)` and `has(index.<name>)` (a value in force for the
+//! period) are `bool`, `params.<name>` and `index.<name>` are
 //! `int`, `period` is a `string` (`YYYY-MM`). Allowed: literals, `&&`
 //! `||` `!`, comparisons, `+ - * / %` and unary minus on `int`, `? :`,
 //! `x in [..]` over literals, two-argument `min` and `max`, `size` of a string.
+//!
+//! **Cost.** Every rule has a static cost: one unit per name, literal,
+//! operator and list element ([`cost`]); a rule above [`RULE_COST_MAX`] is
+//! refused when defined. Without loops, evaluating a rule takes time linear
+//! in its cost, so the cost bounds each evaluation, and the ledger's
+//! scheduled work per block is metered in these units. Compiled rules are
+//! cached by their source ([`compiled`]): a payout run parses each rule once.
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Longest rule, in bytes.
 pub const RULE_BYTES_MAX: usize = 2_000;
+/// Most cost units in one rule (see [`cost`]).
+pub const RULE_COST_MAX: u32 = 256;
+/// Compiled rules kept per thread.
+const CACHE_MAX: usize = 512;
 
 /// A rule's value type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -120,7 +132,66 @@ pub fn check(source: &str, want: Ty, schema: &Schema) -> Result<cel::Program, Ru
             format!("the rule must be {want}, but it is {got}"),
         ));
     }
+    let units = cost(program.expression());
+    if units > RULE_COST_MAX {
+        return Err(RuleError {
+            line: 1,
+            column: 1,
+            message: format!(
+                "the rule costs {units} units, at most {RULE_COST_MAX} (one per name, literal, operator and list element)"
+            ),
+        });
+    }
     Ok(program)
+}
+
+/// A rule's static cost: one unit per name, literal, operator and list
+/// element (saturating).
+pub fn cost(e: &cel::IdedExpr) -> u32 {
+    use cel::common::ast::Expr;
+    let sum = |xs: &[cel::IdedExpr]| xs.iter().fold(0u32, |a, x| a.saturating_add(cost(x)));
+    match &e.expr {
+        Expr::Call(c) => 1u32
+            .saturating_add(c.target.as_deref().map(cost).unwrap_or(0))
+            .saturating_add(sum(&c.args)),
+        Expr::List(l) => 1u32.saturating_add(sum(&l.elements)),
+        Expr::Select(s) => 1u32.saturating_add(cost(&s.operand)),
+        _ => 1,
+    }
+}
+
+/// A compiled rule and its cost.
+pub struct Compiled {
+    /// The program.
+    pub program: cel::Program,
+    /// Its [`cost`].
+    pub cost: u32,
+}
+
+thread_local! {
+    static CACHE: std::cell::RefCell<HashMap<String, std::rc::Rc<Compiled>>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
+/// The compiled form of a rule (which was checked when defined), from a
+/// per-thread cache: compiling is pure, so caching changes no result.
+pub fn compiled(source: &str) -> Result<std::rc::Rc<Compiled>, String> {
+    if let Some(c) = CACHE.with(|c| c.borrow().get(source).cloned()) {
+        return Ok(c);
+    }
+    let program = cel::Program::compile(source).map_err(|e| e.to_string())?;
+    let c = std::rc::Rc::new(Compiled {
+        cost: cost(program.expression()),
+        program,
+    });
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(source.to_string(), c.clone());
+    });
+    Ok(c)
 }
 
 struct Checker<'a> {
@@ -187,14 +258,14 @@ impl Checker<'_> {
                         }
                         Ty::Int
                     }
-                    "index" if !s.test => {
+                    "index" => {
                         if !self.schema.indexes.contains(field) {
                             return Err(self.at(e.id, format!("index '{field}' is not declared by the program")));
                         }
                         Ty::Int
                     }
-                    "params" | "index" => {
-                        return Err(self.at(e.id, "has() applies to attr.x only".into()))
+                    "params" => {
+                        return Err(self.at(e.id, "has() applies to attr.x and index.x only".into()))
                     }
                     _ => return Err(self.at(e.id, format!("unknown name '{base}'"))),
                 };
@@ -442,6 +513,28 @@ mod tests {
         assert!(e.message.contains("unknown name"), "{e}");
         let e = check("true &&\n  attr.nope", Ty::Bool, &s).unwrap_err();
         assert_eq!((e.line, e.column), (2, 7), "{e}");
+        // Cost: a list of 250 ages fits (254 units); one of 260 does not.
+        let list = |n: usize| {
+            let items: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+            format!("attr.age in [{}]", items.join(","))
+        };
+        let p = check(&list(250), Ty::Bool, &s).unwrap();
+        assert_eq!(cost(p.expression()), 254);
+        let e = check(&list(260), Ty::Bool, &s).unwrap_err();
+        assert!(e.message.contains("costs 264 units"), "{e}");
+        assert_eq!(
+            cost(
+                check("attr.resident && attr.age >= 18", Ty::Bool, &s)
+                    .unwrap()
+                    .expression()
+            ),
+            7
+        );
+        // The cache gives the same program back.
+        let a = compiled("attr.age + 1").unwrap();
+        let b = compiled("attr.age + 1").unwrap();
+        assert!(std::rc::Rc::ptr_eq(&a, &b));
+        assert_eq!(a.cost, 4);
     }
 
     #[test]

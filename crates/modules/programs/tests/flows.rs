@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use publica_crypto::Keypair;
-use publica_programs::queries;
+use publica_programs::{period, queries};
 use serde_json::json;
 
 fn code(r: Result<(), String>) -> String {
@@ -104,8 +104,16 @@ fn definitions_are_checked_and_approved() {
         "programs.invalid_field"
     );
     assert_eq!(
-        code(w.p("officer", "create_program", with("indexes", json!(["cpi"])))),
+        code(w.p(
+            "officer",
+            "create_program",
+            with("indexes", json!(["stats/cpi"]))
+        )),
         "programs.unknown_index"
+    );
+    assert_eq!(
+        code(w.p("officer", "create_program", with("indexes", json!(["cpi"])))),
+        "programs.invalid_field"
     );
     assert_eq!(
         code(w.p("officer", "create_program", with("extra", json!(1)))),
@@ -125,25 +133,18 @@ fn definitions_are_checked_and_approved() {
         "programs.inactive"
     );
     assert_eq!(
-        code(w.p(
-            "officer",
-            "approve",
-            json!({"agency": "city", "program": "cct"})
-        )),
+        code(w.p("officer", "approve", w.approval("cct"))),
         "auth.unauthorized"
     );
-    w.p(
-        "admin",
-        "approve",
-        json!({"agency": "city", "program": "cct"}),
-    )
-    .unwrap();
+    let mut other = w.approval("cct");
+    other["hash"] = json!("00".repeat(32));
     assert_eq!(
-        code(w.p(
-            "admin",
-            "approve",
-            json!({"agency": "city", "program": "cct"})
-        )),
+        code(w.p("admin", "approve", other.clone())),
+        "programs.approval_mismatch"
+    );
+    w.p("admin", "approve", w.approval("cct")).unwrap();
+    assert_eq!(
+        code(w.p("admin", "approve", other)),
         "programs.nothing_pending"
     );
     assert!(w.program_json("cct")["active"].as_bool().unwrap());
@@ -440,7 +441,16 @@ fn on_demand_payouts_and_rule_versions() {
         "{dry}"
     );
     assert_eq!(
-        dry["total_proposed"].as_u64().unwrap() - dry["total_current"].as_u64().unwrap(),
+        dry["total_proposed"]
+            .as_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            - dry["total_current"]
+                .as_str()
+                .unwrap()
+                .parse::<u64>()
+                .unwrap(),
         300
     );
     assert_eq!(dry["changes"][0]["account"], json!(old));
@@ -453,20 +463,32 @@ fn on_demand_payouts_and_rule_versions() {
     );
     assert_eq!(bad.unwrap_err().0, "programs.invalid_rule");
 
+    // Someone enrolled in January is not paid until February.
+    let late = w.enrolee("aid", "late", json!({"resident": true, "age": 80}));
     // Enact it from a later height; earlier payouts stay explained by v1.
     let from = w.c.height() + 3;
     w.p("officer", "amend_program", json!({"agency": "city", "program": "aid", "from_height": from, "eligibility": "attr.resident", "benefit": "params.amount + (has(attr.age) && attr.age >= 65 ? params.senior : 0)", "params": {"amount": 1000, "senior": 800}})).unwrap();
     assert_eq!(code(w.p("officer", "amend_program", json!({"agency": "city", "program": "aid", "from_height": 1, "eligibility": "true", "benefit": "1"}))), "programs.invalid_field");
-    w.p(
-        "admin",
-        "approve",
-        json!({"agency": "city", "program": "aid"}),
-    )
-    .unwrap();
+    w.p("admin", "approve", w.approval("aid")).unwrap();
     w.c.idle(3);
     w.c.time_ms += MONTH;
     w.p("officer", "payout", pay(&old, "2027-02")).unwrap();
     assert_eq!(w.balance(&w.benefit_account("aid", &old)), 1500 + 1800);
+    // Arrears for January are paid under the rules in force when January
+    // began (v1), not today's.
+    let v = w.program_json("aid")["versions"][1]["from_ms"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        v > JAN_2027 && v < JAN_2027 + MONTH,
+        "v2 came in force in January"
+    );
+    w.p("officer", "payout", pay(&late, "2027-01")).unwrap();
+    w.p("officer", "payout", pay(&late, "2027-02")).unwrap();
+    assert_eq!(w.balance(&w.benefit_account("aid", &late)), 1500 + 1800);
+    let e = queries::enrolee(&w.c.state, "aid", &late).unwrap();
+    assert_eq!(e["payouts"][0]["version"], 1);
+    assert_eq!(e["payouts"][1]["version"], 2);
     let e = queries::enrolee(&w.c.state, "aid", &old).unwrap();
     assert_eq!(
         (
@@ -516,7 +538,7 @@ fn schedules_pay_once_per_period_and_catch_up() {
             "revoke_attestation",
             json!({"agency": "registry", "subject": people[3], "name": "resident"})
         )),
-        "programs.not_allowed"
+        "programs.unknown_attestation"
     );
     assert_eq!(
         code(w.p(
@@ -581,7 +603,7 @@ fn schedules_pay_once_per_period_and_catch_up() {
             "{e}"
         );
     }
-    let s = queries::summary(&w.c.state, "ubi").unwrap();
+    let s = queries::summary(&w.c.state, "ubi", w.c.height()).unwrap();
     assert_eq!(s["periods"].as_array().unwrap().len(), 4);
     w.c.check_replay();
     w.conserved();
@@ -609,7 +631,10 @@ fn budget_cap_stops_payouts_without_overspending() {
     w.c.time_ms += 2 * MONTH;
     w.c.idle(2);
     assert_eq!(w.paid_total("small"), 2000, "the schedule stopped");
-    assert!(queries::summary(&w.c.state, "small").unwrap()["schedule"]["next_due_ms"].is_null());
+    assert!(
+        queries::summary(&w.c.state, "small", w.c.height()).unwrap()["schedule"]["next_due_ms"]
+            .is_null()
+    );
     w.c.check_replay();
     w.conserved();
 }
@@ -652,7 +677,7 @@ fn indexation_adjusts_payouts_from_the_next_period() {
     w.p("oracle1", "publish_index", vote(1000)).unwrap();
     // The pension starts in February: the index published in January is in
     // force for it.
-    w.program("pension", 10_000_000, json!({"schedule": "monthly", "indexes": ["cpi"], "benefit": "params.base * index.cpi / 1000", "params": {"base": 20000}, "start_ms": JAN_2027 + MONTH})).unwrap();
+    w.program("pension", 10_000_000, json!({"schedule": "monthly", "indexes": ["stats/cpi"], "benefit": "params.base * index.cpi / 1000", "params": {"base": 20000}, "start_ms": JAN_2027 + MONTH})).unwrap();
     w.c.time_ms = JAN_2027 + MONTH;
     let p = w.enrolee("pension", "gran", json!({"resident": true}));
     w.c.idle(1);
@@ -662,7 +687,7 @@ fn indexation_adjusts_payouts_from_the_next_period() {
     w.p("oracle0", "publish_index", vote(1049)).unwrap();
     w.p("oracle1", "publish_index", vote(1050)).unwrap();
     assert_eq!(
-        w.c.get("programs/index/cpi").unwrap()["values"]
+        w.c.get("programs/index/stats/cpi").unwrap()["values"]
             .as_array()
             .unwrap()
             .len(),
@@ -670,7 +695,7 @@ fn indexation_adjusts_payouts_from_the_next_period() {
     );
     w.p("oracle2", "publish_index", vote(1050)).unwrap();
     assert_eq!(
-        w.c.get("programs/index/cpi").unwrap()["values"]
+        w.c.get("programs/index/stats/cpi").unwrap()["values"]
             .as_array()
             .unwrap()
             .len(),
@@ -941,4 +966,257 @@ fn only_periods_within_the_program_and_the_enrolment_are_paid() {
     );
     w.c.check_replay();
     w.conserved();
+}
+
+/// Issue 26 items 4, 6, 9 and 10: attestations are kept per agency and
+/// trusted per attribute; an approval names the hash of what it approves;
+/// indexes belong to their agency, count only current oracles and take the
+/// latest period's value; the rule in force is the one with the latest
+/// start; an absurd amount is a rule error, not the end of the budget.
+#[test]
+fn attestations_approvals_and_indexes_hold_against_the_audit() {
+    let mut w = world();
+    // Item 6: only the registry is trusted for age.
+    let base = json!({"attesters": ["registry", "school"], "attribute_attesters": {"age": ["registry"]},
+        "eligibility": "attr.resident && attr.age >= 65"});
+    let mut bad = base.clone();
+    bad["attribute_attesters"] = json!({"age": ["stats"]});
+    assert_eq!(
+        code(w.program("bad1", 10_000, bad)),
+        "programs.invalid_field"
+    );
+    let mut bad = base.clone();
+    bad["attribute_attesters"] = json!({"income": ["registry"]});
+    assert_eq!(
+        code(w.program("bad2", 10_000, bad)),
+        "programs.invalid_field"
+    );
+    w.program("pension", 100_000, base).unwrap();
+    let gran = Keypair::generate().account();
+    w.p(
+        "registrar",
+        "attest",
+        json!({"agency": "registry", "subject": gran, "claims": {"resident": true, "age": 70}}),
+    )
+    .unwrap();
+    w.p("officer", "enrol", w.enrol_args("pension", "gran", &gran))
+        .unwrap();
+    // A teacher's attestation of another age neither overwrites the
+    // registry's nor counts for the pension.
+    w.attest(&gran, json!({"age": 20}), None, None).unwrap();
+    let key = |ag: &str| format!("programs/attest/{}/age/{ag}/-", gran.to_hex());
+    assert_eq!(w.c.get(&key("registry")).unwrap()["value"], 70);
+    assert_eq!(w.c.get(&key("school")).unwrap()["value"], 20);
+    let pay =
+        |per: &str| json!({"agency": "city", "program": "pension", "account": gran, "period": per});
+    w.p("officer", "payout", pay("2027-01")).unwrap();
+    // The registry can still revoke its own.
+    w.p(
+        "registrar",
+        "revoke_attestation",
+        json!({"agency": "registry", "subject": gran, "name": "age"}),
+    )
+    .unwrap();
+    w.c.time_ms += MONTH;
+    assert_eq!(
+        code(w.p("officer", "payout", pay("2027-02"))),
+        "programs.rule_error",
+        "no valid attestation of age is left"
+    );
+
+    // Item 9: an approval names the content; a swapped amendment resets it.
+    let amend = |amount: i64, from: u64| {
+        json!({"agency": "city", "program": "pension", "from_height": from,
+        "eligibility": "attr.resident", "benefit": "params.amount", "params": {"amount": amount}})
+    };
+    let far = w.c.height() + 50;
+    w.p("officer", "amend_program", amend(2600, far)).unwrap();
+    let reviewed = w.approval("pension");
+    w.p("officer2", "amend_program", amend(1_000_000, far))
+        .unwrap();
+    assert_eq!(
+        code(w.p("admin", "approve", reviewed.clone())),
+        "programs.approval_mismatch"
+    );
+    let pending = w.program_json("pension")["pending"].clone();
+    assert_eq!(pending["approvals"], json!([]), "{pending}");
+    assert_ne!(pending["hash"], reviewed["hash"]);
+    // Re-proposing the reviewed content gives the reviewed hash again.
+    w.p("officer", "amend_program", amend(2600, far)).unwrap();
+    assert_eq!(w.approval("pension"), reviewed);
+    w.p("admin", "approve", reviewed).unwrap();
+    // A later version from an earlier height applies until the earlier
+    // version's start, which then applies ("from 117" once never did).
+    let near = w.c.height() + 5;
+    w.p("officer", "amend_program", amend(2700, near)).unwrap();
+    w.p("admin", "approve", w.approval("pension")).unwrap();
+    let p = queries::program(&w.c.state, "pension").unwrap();
+    assert_eq!(p.rules_at(near).version, 3);
+    assert_eq!(p.rules_at(far).version, 2);
+    w.c.idle(5);
+    let s = queries::summary(&w.c.state, "pension", w.c.height()).unwrap();
+    assert_eq!(s["version_in_force"], 3, "{s}");
+
+    // Item 4 and 10: indexes are per agency; only current oracles count.
+    w.p(
+        "admin",
+        "create_index",
+        json!({"agency": "stats", "name": "cpi", "threshold": 2}),
+    )
+    .unwrap();
+    w.p(
+        "admin",
+        "create_index",
+        json!({"agency": "city", "name": "cpi", "threshold": 1}),
+    )
+    .unwrap();
+    let vote =
+        |per: &str, v: i64| json!({"agency": "stats", "name": "cpi", "period": per, "value": v});
+    assert_eq!(
+        code(w.p("oracle0", "publish_index", vote("2027-12", 1000))),
+        "programs.invalid_period",
+        "a period that has not begun"
+    );
+    w.p("oracle0", "publish_index", vote("2026-12", 1000))
+        .unwrap();
+    let o0 = w.oracles[0].account();
+    w.call(
+        "admin",
+        "identity",
+        "revoke_role",
+        json!({"agency": "stats", "account": o0, "role": "oracle"}),
+    )
+    .unwrap();
+    w.p("oracle1", "publish_index", vote("2026-12", 1000))
+        .unwrap();
+    let idx = |w: &World| w.c.get("programs/index/stats/cpi").unwrap();
+    assert_eq!(
+        idx(&w)["values"],
+        json!([]),
+        "the revoked oracle's vote no longer counts"
+    );
+    w.p("oracle2", "publish_index", vote("2026-12", 1000))
+        .unwrap();
+    assert_eq!(idx(&w)["values"].as_array().unwrap().len(), 1);
+    // A late revision of 2019-06 does not become the value in force.
+    w.p("oracle1", "publish_index", vote("2019-06", 500))
+        .unwrap();
+    w.p("oracle2", "publish_index", vote("2019-06", 500))
+        .unwrap();
+    assert_eq!(idx(&w)["values"].as_array().unwrap().len(), 2);
+    // Values apply to periods that begin after their publication.
+    w.c.time_ms += MONTH;
+    w.program(
+        "indexed",
+        10_000_000,
+        json!({"indexes": ["stats/cpi"], "benefit": "params.amount * index.cpi / 1000"}),
+    )
+    .unwrap();
+    let x = w.enrolee("indexed", "x", json!({"resident": true}));
+    w.p("officer", "payout", json!({"agency": "city", "program": "indexed", "account": x, "period": period::of(w.c.time_ms)}))
+        .unwrap();
+    assert_eq!(w.balance(&w.benefit_account("indexed", &x)), 1000);
+
+    // Item 10: an amount above the whole budget is a rule error and does
+    // not stop the program.
+    w.program(
+        "absurd",
+        10_000,
+        json!({"benefit": "params.amount * 1000000000000", "params": {"amount": 62000}}),
+    )
+    .unwrap();
+    let y = w.enrolee("absurd", "y", json!({"resident": true}));
+    assert_eq!(
+        code(w.p("officer", "payout", json!({"agency": "city", "program": "absurd", "account": y, "period": period::of(w.c.time_ms)}))),
+        "programs.rule_error"
+    );
+    assert_eq!(w.program_json("absurd")["budget_exhausted"], false);
+    w.c.check_replay();
+    w.conserved();
+}
+
+/// Issue 26 item 10: one program's catch-up does not starve another's
+/// scheduled payouts.
+#[test]
+fn a_large_catch_up_shares_the_block_with_other_programs() {
+    let mut w = world();
+    w.program(
+        "a",
+        10_000,
+        json!({"schedule": "monthly", "eligibility": "true", "params": {"amount": 1}}),
+    )
+    .unwrap();
+    w.program(
+        "b",
+        100_000,
+        json!({"schedule": "monthly", "eligibility": "true", "params": {"amount": 7}}),
+    )
+    .unwrap();
+    for i in 0..1_000 {
+        let a = Keypair::generate().account();
+        w.p("officer", "enrol", w.enrol_args("a", &format!("a{i}"), &a))
+            .unwrap();
+    }
+    let b = Keypair::generate().account();
+    w.p("officer", "enrol", w.enrol_args("b", "b", &b)).unwrap();
+    w.c.idle(2);
+    assert_eq!(w.paid_total("a"), 1_000);
+    // Three months of downtime: "a" needs 3,000 payouts, "b" three.
+    w.c.time_ms = JAN_2027 + 3 * MONTH + 86_400_000;
+    w.c.idle(1);
+    assert_eq!(
+        w.paid_total("b"),
+        4 * 7,
+        "b is caught up in the first block"
+    );
+    assert!(w.paid_total("a") < 4_000);
+    w.c.idle(4);
+    assert_eq!(w.paid_total("a"), 4_000);
+}
+
+/// Issue 26 item 8: scheduled work is metered by the rules' cost: a costly
+/// rule pays fewer enrolees per block (the rest in the next), a simple one
+/// up to 1,000.
+#[test]
+fn costly_rules_are_metered_in_scheduled_work() {
+    let mut w = world();
+    let ages: Vec<String> = (0..250).map(|i| i.to_string()).collect();
+    let rule = format!("attr.age in [{}]", ages.join(","));
+    w.program(
+        "costly",
+        100_000,
+        json!({"schedule": "monthly", "attesters": ["registry"], "eligibility": rule, "params": {"amount": 1}}),
+    )
+    .unwrap();
+    let p = queries::program(&w.c.state, "costly").unwrap();
+    // 16 + 254 (eligibility) + 2 (benefit) units: 235 payouts per block.
+    assert_eq!(
+        publica_programs::module::payout_units(&p, w.c.height()),
+        272
+    );
+    for i in 0..300 {
+        let a = Keypair::generate().account();
+        w.p(
+            "registrar",
+            "attest",
+            json!({"agency": "registry", "subject": a, "claims": {"age": 40}}),
+        )
+        .unwrap();
+        w.p(
+            "officer",
+            "enrol",
+            w.enrol_args("costly", &format!("c{i}"), &a),
+        )
+        .unwrap();
+    }
+    w.c.idle(1);
+    let (t, _) = queries::run(&w.c.state, "costly", "2027-01", 0, 1).unwrap();
+    assert_eq!(t.paid_count, 300, "January, one by one as they enrolled");
+    w.c.time_ms = JAN_2027 + MONTH + 86_400_000;
+    w.c.idle(1);
+    let (t, _) = queries::run(&w.c.state, "costly", "2027-02", 0, 1).unwrap();
+    assert_eq!(t.paid_count, 64_000 / 272);
+    w.c.idle(1);
+    let (t, _) = queries::run(&w.c.state, "costly", "2027-02", 0, 1).unwrap();
+    assert_eq!(t.paid_count, 300);
 }

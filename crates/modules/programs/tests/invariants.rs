@@ -117,7 +117,7 @@ proptest! {
         prop_assert!(seen.values().all(|n| *n == 1), "paid twice: {seen:?}");
         prop_assert!(total <= budget, "paid {total} of {budget}");
         prop_assert_eq!(total, w.paid_total("p"));
-        let s = queries::summary(&w.c.state, "p").unwrap();
+        let s = queries::summary(&w.c.state, "p", w.c.height()).unwrap();
         let by_period: u64 = s["periods"].as_array().unwrap().iter().map(|p| p["paid_amount"].as_str().unwrap().parse::<u64>().unwrap()).sum();
         prop_assert_eq!(by_period, total);
         let balances: i128 = people.iter().map(|a| w.balance(&w.benefit_account("p", a))).sum();

@@ -167,7 +167,14 @@ impl World {
             args[k] = v.clone();
         }
         self.p("officer", "create_program", args)?;
-        self.p("admin", "approve", json!({"agency": "city", "program": id}))
+        self.p("admin", "approve", self.approval(id))
+    }
+
+    /// An administrator's approval of what waits in program `id` (its
+    /// definition, or its pending amendment), naming that content's hash.
+    pub fn approval(&self, id: &str) -> Value {
+        let s = publica_programs::queries::summary(&self.c.state, id, self.c.height()).unwrap();
+        json!({"agency": "city", "program": id, "hash": s["approval_hash"]})
     }
 
     /// The registry's token for `account` in `program` (person `person`).
