@@ -285,3 +285,216 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
     assert_eq!(common::verify_chain(dir.path()), height);
     eprintln!("crash test: {KILLS} kills, {committed} receipts checked, {height} blocks replayed");
 }
+
+/// Where the committed ledger fixture lives: a small chain written by the
+/// code before the typed module kit (issue 24), which every later version
+/// must replay to the same roots.
+fn fixture_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ledger-format-3")
+}
+
+/// Replays the committed fixture from genesis: every block's state,
+/// results and log roots must come out as they were written (wire format,
+/// stored bytes and roots unchanged).
+#[test]
+fn a_ledger_written_before_replays_to_the_same_roots() {
+    let src = fixture_dir();
+    let expected: Value =
+        serde_json::from_slice(&std::fs::read(src.join("expected.json")).unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["CHAIN_ID", "LEDGER_FORMAT", "genesis.json", "blocks.log"] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    assert_eq!(
+        common::verify_chain(dir.path()),
+        expected["blocks"].as_u64().unwrap()
+    );
+    // The node serves it: the tip's header is the recorded one.
+    let node = TestNode::start_in(dir.path(), &[]);
+    let h = expected["blocks"].as_u64().unwrap();
+    let (s, block) = get(&format!("{}/v1/blocks/{h}", node.url));
+    assert_eq!(s, 200, "{block}");
+    assert_eq!(block["header"], expected["tip"], "{block}");
+}
+
+/// Writes the fixture above (run by hand, with the code whose format it
+/// pins): `PUBLICA_FIXTURE_OUT=tests/fixtures/ledger-format-3 cargo test -p
+/// publica-cli --test crash -- --ignored write_ledger_fixture`. Every
+/// module's calls, successes and each kind of failure (unknown method, bad
+/// arguments, an unauthorised signer with bad arguments, a rule refusal).
+#[test]
+#[ignore = "writes the committed fixture; run by hand"]
+fn write_ledger_fixture() {
+    let out = std::path::PathBuf::from(std::env::var("PUBLICA_FIXTURE_OUT").unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let node = TestNode::start_in(&data, &[]);
+    let admin = common::dev_admin(&data);
+    let seeded = |n: u8| Keypair::from_seed([n; 32]);
+    let (x, stranger, kid) = (seeded(1), seeded(2), seeded(3));
+    let mut nonces: BTreeMap<String, u64> = BTreeMap::new();
+    let mut run = |calls: Vec<(&Keypair, &str, &str, Value)>| -> Vec<Value> {
+        let ids: Vec<String> = calls
+            .into_iter()
+            .map(|(kp, module, method, args)| {
+                let n = nonces.entry(kp.account().to_hex()).or_insert(0);
+                *n += 1;
+                let env = common::sign(
+                    kp,
+                    "publica-dev",
+                    *n,
+                    publica_types::Expiry::Height(1_000_000),
+                    module,
+                    method,
+                    args,
+                );
+                let (s, v) = common::submit(&node, &env);
+                assert_eq!(s, 202, "{module}.{method}: {v}");
+                v["tx_id"].as_str().unwrap().to_string()
+            })
+            .collect();
+        ids.iter().map(|id| common::receipt(&node, id)).collect()
+    };
+    let a = admin.account();
+    let ag = "dev-agency";
+    let mut calls = vec![
+        (&admin, "system", "register_account", json!({})),
+        (&admin, "system", "set_note", json!({"note": "fixture"})),
+        (&admin, "system", "set_note", json!({"note": "bad\u{7}"})),
+        (&admin, "system", "nope", json!({})),
+        (&admin, "system", "clear_note", json!({"extra": 1})),
+        (&admin, "system", "clear_note", json!({})),
+    ];
+    for role in ["treasurer", "program_officer", "attester", "oracle"] {
+        calls.push((
+            &admin,
+            "identity",
+            "grant_role",
+            json!({"agency": ag, "account": a, "role": role}),
+        ));
+    }
+    calls.extend([
+        (&admin, "identity", "add_member", json!({"agency": ag, "account": x.account(), "roles": ["attester", "program_officer"]})),
+        (&admin, "identity", "revoke_role", json!({"agency": ag, "account": x.account(), "role": "attester"})),
+        (&admin, "identity", "add_member", json!({"agency": ag, "account": x.account(), "roles": ["administrator"]})),
+        (&admin, "identity", "propose", json!({"as_agency": ag, "action": {"create_agency": {"id": "school", "name": "School", "administrators": [a], "policy_threshold": 1}}})),
+        (&stranger, "money", "create_currency", json!({"agency": ag, "code": 7})),
+        (&stranger, "money", "nope", json!({})),
+        (&stranger, "identity", "grant_role", json!({"role": "treasurer"})),
+        (&admin, "money", "create_currency", json!({"agency": ag, "code": "FX", "name": "Fixture coin", "decimals": 2, "supply_cap": "100000000", "clawback_single_max": "5000"})),
+        (&admin, "money", "propose_appropriation", json!({"agency": ag, "currency": "FX", "id": "y1", "name": "Year 1", "cap": "50000000"})),
+        (&admin, "money", "approve_appropriation", json!({"agency": ag, "currency": "FX", "id": "y1"})),
+        (&admin, "money", "open_account", json!({"id": "ops", "currency": "FX", "agency": ag, "owner": {"kind": "agency", "agency": ag}})),
+        (&admin, "money", "open_account", json!({"id": "od", "currency": "FX", "agency": ag, "owner": {"kind": "agency", "agency": ag}, "overdraft_limit": "1000"})),
+        (&admin, "money", "open_account", json!({"id": "me", "currency": "FX", "owner": {"kind": "citizen", "account": a}})),
+        (&admin, "money", "open_account", json!({"id": "program:aid", "currency": "FX", "agency": ag, "owner": {"kind": "program", "agency": ag, "program": "aid"}})),
+        (&admin, "money", "mint", json!({"agency": ag, "currency": "FX", "appropriation": "y1", "to": "ops", "amount": "1000000"})),
+        (&admin, "money", "mint", json!({"agency": ag, "currency": "FX", "appropriation": "y1", "to": "program:aid", "amount": "1000000"})),
+        (&admin, "money", "transfer", json!({"from": "ops", "to": "me", "amount": "2500", "reference": "r1"})),
+        (&admin, "money", "transfer", json!({"from": "ops", "to": "me", "amount": "-1"})),
+        (&admin, "money", "transfer_batch", json!({"transfers": [{"from": "ops", "to": "me", "amount": "10"}, {"from": "me", "to": "ops", "amount": "5", "memo_hash": "ab".repeat(32)}]})),
+        (&admin, "money", "create_pending", json!({"id": "h1", "from": "ops", "to": "me", "amount": "300", "timeout_blocks": 100})),
+        (&admin, "money", "post_pending", json!({"id": "h1", "amount": "200"})),
+        (&admin, "money", "create_pending", json!({"id": "h2", "from": "ops", "to": "me", "amount": "30", "timeout_blocks": 100})),
+        (&admin, "money", "void_pending", json!({"id": "h2"})),
+        (&admin, "money", "freeze", json!({"agency": ag, "account": "me", "reason": "fraud-check"})),
+        (&admin, "money", "transfer", json!({"from": "me", "to": "ops", "amount": "1"})),
+        (&admin, "money", "unfreeze", json!({"agency": ag, "account": "me", "reason": "cleared"})),
+        (&admin, "money", "clawback", json!({"agency": ag, "from": "me", "to": "ops", "amount": "100", "reason": "overpaid"})),
+        (&admin, "money", "burn", json!({"from": "ops", "amount": "50"})),
+        (&admin, "programs", "create_index", json!({"agency": ag, "name": "cpi", "threshold": 1})),
+        (&admin, "programs", "publish_index", json!({"agency": ag, "name": "cpi", "period": "2026-01", "value": 1010})),
+        (&admin, "programs", "create_program", json!({
+            "agency": ag, "id": "aid", "name": "Aid", "currency": "FX", "funding_account": "program:aid",
+            "budget_cap": "500000", "attesters": [ag], "registry": ag,
+            "attributes": {"resident": "bool", "age": "int", "attendance_pct": "int"},
+            "indexes": [format!("{ag}/cpi")],
+            "eligibility": "attr.resident", "benefit": "params.amount * (has(index.cpi) ? index.cpi : 1000) / 1000",
+            "condition": "attr.attendance_pct >= 85",
+            "params": {"amount": 1000}, "start_ms": 0u64, "end_ms": 4_102_444_800_000u64})),
+        (&admin, "programs", "create_program", json!({"agency": ag, "id": "bad", "name": "Bad", "currency": "FX", "funding_account": "program:aid",
+            "budget_cap": "5", "attesters": [ag], "registry": ag, "attributes": {}, "eligibility": "1.5 > 1", "benefit": "1", "start_ms": 0u64, "end_ms": 1u64})),
+    ]);
+    let receipts = run(calls);
+    assert!(receipts.iter().any(|r| r["outcome"]["status"] == "failed"));
+    let (_, p) = get(&format!("{}/v1/programs/aid", node.url));
+    let hash = p["approval_hash"].clone();
+    let per = p["program"]["versions"][0]["from_ms"]
+        .as_u64()
+        .map(publica_programs::period::of)
+        .unwrap();
+    let n = publica_programs::nullifier::derive(&[9; 32], "aid", "kid");
+    let token = admin.sign(&publica_programs::nullifier::token_bytes(
+        "publica-dev",
+        "aid",
+        &n,
+        &kid.account(),
+    ));
+    let pay =
+        |p: &str| json!({"agency": ag, "program": "aid", "account": kid.account(), "period": p});
+    run(vec![
+        (
+            &admin,
+            "programs",
+            "approve",
+            json!({"agency": ag, "program": "aid", "hash": "00"}),
+        ),
+        (
+            &admin,
+            "programs",
+            "approve",
+            json!({"agency": ag, "program": "aid", "hash": hash}),
+        ),
+        (
+            &admin,
+            "programs",
+            "attest",
+            json!({"agency": ag, "subject": kid.account(), "claims": {"resident": true, "age": 9}}),
+        ),
+        (
+            &admin,
+            "programs",
+            "enrol",
+            json!({"program": "aid", "account": kid.account(), "nullifier": n, "registry_signer": a, "registry_signature": token, "agency": ag}),
+        ),
+        (&admin, "programs", "payout", pay(&per)),
+        (
+            &admin,
+            "programs",
+            "attest",
+            json!({"agency": ag, "subject": kid.account(), "claims": {"attendance_pct": 70}, "period": per, "program": "aid"}),
+        ),
+        (
+            &admin,
+            "programs",
+            "request_payout_override",
+            json!({"agency": ag, "program": "aid", "account": kid.account(), "period": per, "reason": "attester_unavailable", "note": "school closed"}),
+        ),
+        (
+            &x,
+            "programs",
+            "approve_payout_override",
+            json!({"agency": ag, "program": "aid", "account": kid.account(), "period": per}),
+        ),
+        (&admin, "programs", "payout", pay(&per)),
+        (
+            &admin,
+            "programs",
+            "amend_program",
+            json!({"agency": ag, "program": "aid", "from_height": 1_000_000u64, "eligibility": "attr.resident", "benefit": "params.amount", "params": {"amount": 1200}}),
+        ),
+    ]);
+    let (_, status) = get(&format!("{}/v1/status", node.url));
+    let h = status["height"].as_u64().unwrap();
+    let (_, block) = get(&format!("{}/v1/blocks/{h}", node.url));
+    assert!(node.terminate().success());
+    std::fs::create_dir_all(&out).unwrap();
+    for f in ["CHAIN_ID", "LEDGER_FORMAT", "genesis.json", "blocks.log"] {
+        std::fs::copy(data.join(f), out.join(f)).unwrap();
+    }
+    std::fs::write(
+        out.join("expected.json"),
+        serde_json::to_string_pretty(&json!({"blocks": h, "tip": block["header"]})).unwrap() + "\n",
+    )
+    .unwrap();
+}

@@ -65,3 +65,32 @@ pub fn settle_genesis(data_dir: &Path, genesis: Option<&Genesis>) -> Result<Gene
         ))),
     }
 }
+
+#[cfg(test)]
+mod codes_doc {
+    /// `docs/errors.md` lists every module's rejection codes exactly as
+    /// the modules declare them: an undocumented code fails CI. To update
+    /// the document after adding a code, run this test with
+    /// `PUBLICA_BLESS=1`.
+    #[test]
+    fn errors_md_lists_every_module_code() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/errors.md");
+        let doc = std::fs::read_to_string(&path).unwrap();
+        let (begin, end) = ("<!-- module-codes:begin -->\n", "<!-- module-codes:end -->");
+        let (i, j) = (
+            doc.find(begin)
+                .expect("docs/errors.md has the module-codes begin marker")
+                + begin.len(),
+            doc.find(end)
+                .expect("docs/errors.md has the module-codes end marker"),
+        );
+        let want = super::chain_runtime().codes_markdown() + "\n";
+        if doc[i..j] != want {
+            if std::env::var_os("PUBLICA_BLESS").is_some() {
+                std::fs::write(&path, format!("{}{want}{}", &doc[..i], &doc[j..])).unwrap();
+            } else {
+                panic!("docs/errors.md's module codes differ from the modules' rejections; run with PUBLICA_BLESS=1 to rewrite them:\n{want}");
+            }
+        }
+    }
+}

@@ -10,6 +10,7 @@ pub mod authz;
 pub mod block;
 pub mod context;
 pub mod index;
+pub mod kit;
 pub mod module;
 pub mod nonce;
 pub mod overlay;
@@ -24,6 +25,7 @@ pub use block::{
 };
 pub use context::CallContext;
 pub use index::{Field, Fields, IndexEntry, IndexFiler};
+pub use kit::{Calls, Need, Rejections, TypedModule};
 pub use module::{Authority, Module};
 pub use overlay::StateRead;
 pub use runtime::{BlockResult, ReplayError, Runtime};

@@ -59,6 +59,12 @@ pub trait Module: Send + Sync {
     /// entry names the transaction whose receipt proves it. Keys are the
     /// module's own; the filer prefixes them with its name.
     fn index_event(&self, _kind: &str, _data: &Value, _filer: &mut IndexFiler<'_>) {}
+
+    /// The module's rejection codes: code, HTTP status, meaning (modules on
+    /// the kit list their [`crate::kit::Rejections`]).
+    fn rejections(&self) -> Vec<(&'static str, u16, &'static str)> {
+        Vec::new()
+    }
 }
 
 /// Parses a call's arguments into a typed struct (unknown fields rejected).

@@ -91,6 +91,32 @@ impl Runtime {
 
     /// Adds a module. Two modules may not share a name, and no module may be
     /// called `runtime` (that prefix holds nonces).
+    /// The registered modules, by name.
+    pub fn modules(&self) -> impl Iterator<Item = &dyn Module> {
+        self.modules.values().map(|m| m.as_ref())
+    }
+
+    /// The Markdown tables of every module's rejection codes (code, HTTP
+    /// status, meaning), one section per module, as `docs/errors.md` holds
+    /// them between its `module-codes` markers.
+    pub fn codes_markdown(&self) -> String {
+        let mut out = String::new();
+        for m in self.modules() {
+            let rows = m.rejections();
+            if rows.is_empty() {
+                continue;
+            }
+            out.push_str(&format!(
+                "\n### `{}`\n\n| code | HTTP | meaning |\n|---|---|---|\n",
+                m.name()
+            ));
+            for (code, status, meaning) in rows {
+                out.push_str(&format!("| `{code}` | {status} | {meaning} |\n"));
+            }
+        }
+        out
+    }
+
     pub fn register(&mut self, module: Box<dyn Module>) {
         let name = module.name();
         assert_ne!(name, "runtime", "the runtime prefix is reserved");

@@ -7,20 +7,25 @@
 //! `system/note/<hex>` = `{"note": "...", "set_height": h}`.
 
 use crate::context::CallContext;
-use crate::module::{parse_args, Authority, Module};
+use crate::kit::{Need, Rejections, TypedModule};
 use publica_types::{AccountId, TxError};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// Longest note, in bytes.
 pub const NOTE_BYTES_MAX: usize = 280;
 
-/// Error: the account is already registered.
-pub const ACCOUNT_EXISTS: &str = "system.account_exists";
-/// Error: the note is too long or has control characters.
-pub const NOTE_INVALID: &str = "system.note_invalid";
-/// Error: there is no note to clear.
-pub const NOTE_ABSENT: &str = "system.note_absent";
+crate::rejections! {
+    /// Why `system` refuses a call.
+    pub enum SystemRejection {
+        AccountExists / ACCOUNT_EXISTS = "system.account_exists", 409,
+            "The account is already registered.";
+        NoteInvalid / NOTE_INVALID = "system.note_invalid", 400,
+            "The note is longer than 280 bytes or has control characters.";
+        NoteAbsent / NOTE_ABSENT = "system.note_absent", 404,
+            "There is no note to clear.";
+    }
+}
 
 /// The state key of `account`'s registration.
 pub fn account_key(account: &AccountId) -> Vec<u8> {
@@ -36,59 +41,56 @@ pub fn note_key(account: &AccountId) -> Vec<u8> {
 #[derive(Debug)]
 pub struct System;
 
-#[derive(Deserialize)]
+/// No arguments (`{}`).
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NoArgs {}
+pub struct NoArgs {}
 
-#[derive(Deserialize)]
+/// Arguments of `set_note`.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SetNote {
-    note: String,
+pub struct SetNote {
+    /// The note, at most [`NOTE_BYTES_MAX`] bytes.
+    pub note: String,
 }
 
-impl Module for System {
-    fn name(&self) -> &'static str {
-        "system"
+crate::calls! {
+    /// The calls of `system`.
+    #[derive(Debug)]
+    pub enum SystemCall {
+        /// Register the signer's account (any signer).
+        RegisterAccount(NoArgs) = "register_account" => Need::Any,
+        /// Set the signer's public note (registered accounts).
+        SetNote(SetNote) = "set_note" => Need::Registered,
+        /// Clear it.
+        ClearNote(NoArgs) = "clear_note" => Need::Registered,
     }
+}
 
-    fn authority(&self, method: &str, _args: &Value) -> Result<Authority, TxError> {
-        match method {
-            "register_account" => Ok(Authority::AnySigner),
-            "set_note" | "clear_note" => Ok(Authority::RegisteredAccount),
-            _ => Err(crate::module::unknown_method(self.name(), method)),
-        }
-    }
+impl TypedModule for System {
+    const NAME: &'static str = "system";
+    type Call = SystemCall;
+    type Rejection = SystemRejection;
 
-    fn execute(
-        &self,
-        ctx: &mut CallContext<'_>,
-        method: &str,
-        args: &Value,
-    ) -> Result<(), TxError> {
+    fn execute(&self, ctx: &mut CallContext<'_>, call: SystemCall) -> Result<(), TxError> {
         let me = ctx.signer();
         let height = ctx.env().height;
-        match method {
-            "register_account" => {
-                let NoArgs {} = parse_args(args)?;
+        match call {
+            SystemCall::RegisterAccount(NoArgs {}) => {
                 let key = account_key(&me);
                 if ctx.get(&key).is_some() {
-                    return Err(TxError::new(
-                        ACCOUNT_EXISTS,
-                        "this account is already registered",
-                    ));
+                    return Err(
+                        SystemRejection::AccountExists.err("this account is already registered")
+                    );
                 }
                 ctx.put_json(key, &json!({ "registered_height": height }));
                 ctx.emit("account_registered", json!({ "account": me }));
             }
-            "set_note" => {
-                let SetNote { note } = parse_args(args)?;
+            SystemCall::SetNote(SetNote { note }) => {
                 if note.len() > NOTE_BYTES_MAX || note.chars().any(char::is_control) {
-                    return Err(TxError::new(
-                        NOTE_INVALID,
-                        format!(
-                            "a note is at most {NOTE_BYTES_MAX} bytes with no control characters"
-                        ),
-                    ));
+                    return Err(SystemRejection::NoteInvalid.err(format!(
+                        "a note is at most {NOTE_BYTES_MAX} bytes with no control characters"
+                    )));
                 }
                 ctx.put_json(
                     note_key(&me),
@@ -96,16 +98,14 @@ impl Module for System {
                 );
                 ctx.emit("note_set", json!({ "account": me }));
             }
-            "clear_note" => {
-                let NoArgs {} = parse_args(args)?;
+            SystemCall::ClearNote(NoArgs {}) => {
                 let key = note_key(&me);
                 if ctx.get(&key).is_none() {
-                    return Err(TxError::new(NOTE_ABSENT, "there is no note to clear"));
+                    return Err(SystemRejection::NoteAbsent.err("there is no note to clear"));
                 }
                 ctx.delete(key);
                 ctx.emit("note_cleared", json!({ "account": me }));
             }
-            _ => unreachable!("authority() rejected unknown methods"),
         }
         Ok(())
     }

@@ -18,11 +18,10 @@ use crate::proposal::{self, Action, PROPOSAL_LIFETIME_BLOCKS_DEFAULT};
 use crate::recovery;
 use crate::state;
 use publica_runtime::authz::Role;
-use publica_runtime::module::{agency_arg, parse_args, unknown_method};
-use publica_runtime::{Authority, CallContext, Module};
+use publica_runtime::{CallContext, Need, TypedModule};
 use publica_types::{codes as tx_codes, AccountId, SignatureBytes, TxError};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// The `identity` module.
 #[derive(Debug, Default)]
@@ -31,88 +30,153 @@ pub struct Identity;
 /// Most roles granted in one call.
 const ROLES_MAX: usize = Role::ALL.len();
 
-#[derive(Deserialize)]
+/// Arguments of `add_member`.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AddMember {
-    agency: String,
+pub struct AddMember {
+    /// The agency.
+    pub agency: String,
+    /// The new member.
     #[serde(deserialize_with = "publica_crypto::key::one")]
-    account: AccountId,
-    roles: Vec<Role>,
+    pub account: AccountId,
+    /// Its roles (not `administrator`).
+    pub roles: Vec<Role>,
 }
 
-#[derive(Deserialize)]
+/// Arguments naming a member of an agency.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct MemberRef {
-    agency: String,
-    account: AccountId,
+pub struct MemberRef {
+    /// The agency.
+    pub agency: String,
+    /// The member.
+    pub account: AccountId,
 }
 
-#[derive(Deserialize)]
+/// Arguments naming a member's role.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RoleRef {
-    agency: String,
-    account: AccountId,
-    role: Role,
+pub struct RoleRef {
+    /// The agency.
+    pub agency: String,
+    /// The member.
+    pub account: AccountId,
+    /// The role (not `administrator`).
+    pub role: Role,
 }
 
-#[derive(Deserialize)]
+/// Arguments of `propose`.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Propose {
-    #[allow(dead_code)]
-    as_agency: String,
-    action: Action,
-    expires_in_blocks: Option<u64>,
+pub struct Propose {
+    /// The agency whose administrator proposes.
+    pub as_agency: String,
+    /// What is proposed.
+    pub action: Action,
+    /// Blocks until it expires unapproved.
+    pub expires_in_blocks: Option<u64>,
 }
 
-#[derive(Deserialize)]
+/// Arguments of `approve`.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Approve {
-    #[allow(dead_code)]
-    as_agency: String,
-    proposal: u64,
+pub struct Approve {
+    /// The agency whose administrator approves.
+    pub as_agency: String,
+    /// The proposal.
+    pub proposal: u64,
 }
 
-#[derive(Deserialize)]
+/// Arguments naming a proposal.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ProposalRef {
-    proposal: u64,
+pub struct ProposalRef {
+    /// The proposal.
+    pub proposal: u64,
 }
 
-#[derive(Deserialize)]
+/// Arguments of `rotate_key`.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Rotate {
+pub struct Rotate {
+    /// The new key.
     #[serde(deserialize_with = "publica_crypto::key::one")]
-    new_key: AccountId,
-    proof: SignatureBytes,
+    pub new_key: AccountId,
+    /// The new key's signature proving possession.
+    pub proof: SignatureBytes,
 }
 
-#[derive(Deserialize)]
+/// Arguments of `set_guardians`.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SetGuardians {
+pub struct SetGuardians {
+    /// The guardians.
     #[serde(deserialize_with = "publica_crypto::key::many")]
-    guardians: Vec<AccountId>,
-    threshold: u32,
-    delay_blocks: u64,
+    pub guardians: Vec<AccountId>,
+    /// How many must approve a recovery.
+    pub threshold: u32,
+    /// Blocks a recovery waits (the holder may veto meanwhile).
+    pub delay_blocks: u64,
 }
 
-#[derive(Deserialize)]
+/// Arguments of `start_recovery`.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StartRecovery {
-    account: AccountId,
+pub struct StartRecovery {
+    /// The account to recover.
+    pub account: AccountId,
+    /// Its new key.
     #[serde(deserialize_with = "publica_crypto::key::one")]
-    new_key: AccountId,
-    proof: SignatureBytes,
+    pub new_key: AccountId,
+    /// The new key's signature proving possession.
+    pub proof: SignatureBytes,
 }
 
-#[derive(Deserialize)]
+/// Arguments naming an account.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AccountRef {
-    account: AccountId,
+pub struct AccountRef {
+    /// The account.
+    pub account: AccountId,
 }
 
-#[derive(Deserialize)]
+/// No arguments (`{}`).
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NoArgs {}
+pub struct NoArgs {}
+
+publica_runtime::calls! {
+    /// The calls of `identity` (see the table above).
+    #[derive(Debug)]
+    pub enum IdentityCall {
+        /// Add a member with roles.
+        AddMember(AddMember) = "add_member" => Need::Role(Role::Administrator, "agency"),
+        /// Remove a member.
+        RemoveMember(MemberRef) = "remove_member" => Need::Role(Role::Administrator, "agency"),
+        /// Grant a member a role.
+        GrantRole(RoleRef) = "grant_role" => Need::Role(Role::Administrator, "agency"),
+        /// Take a role from a member.
+        RevokeRole(RoleRef) = "revoke_role" => Need::Role(Role::Administrator, "agency"),
+        /// Propose an M-of-N act.
+        Propose(Propose) = "propose" => Need::Role(Role::Administrator, "as_agency"),
+        /// Approve a proposal.
+        Approve(Approve) = "approve" => Need::Role(Role::Administrator, "as_agency"),
+        /// Execute an approved proposal.
+        Execute(ProposalRef) = "execute" => Need::Any,
+        /// Rotate the signer's key.
+        RotateKey(Rotate) = "rotate_key" => Need::Any,
+        /// Set the signer's guardians.
+        SetGuardians(SetGuardians) = "set_guardians" => Need::Any,
+        /// Start recovering an account (a guardian).
+        StartRecovery(StartRecovery) = "start_recovery" => Need::Any,
+        /// Approve a recovery (a guardian).
+        ApproveRecovery(AccountRef) = "approve_recovery" => Need::Any,
+        /// Finish a recovery after its delay (a guardian).
+        FinishRecovery(AccountRef) = "finish_recovery" => Need::Any,
+        /// Veto a recovery of the signer's account.
+        VetoRecovery(NoArgs) = "veto_recovery" => Need::Any,
+    }
+}
 
 fn needs_proposal(what: &str) -> TxError {
     TxError::new(
@@ -121,36 +185,14 @@ fn needs_proposal(what: &str) -> TxError {
     )
 }
 
-impl Module for Identity {
-    fn name(&self) -> &'static str {
-        "identity"
-    }
+impl TypedModule for Identity {
+    const NAME: &'static str = "identity";
+    type Call = IdentityCall;
+    type Rejection = codes::IdentityRejection;
 
-    fn authority(&self, method: &str, args: &Value) -> Result<Authority, TxError> {
-        let admin_of = |field: &str| {
-            Ok(Authority::AgencyRole {
-                agency: agency_arg(args, field)?,
-                role: Role::Administrator,
-            })
-        };
-        match method {
-            "add_member" | "remove_member" | "grant_role" | "revoke_role" => admin_of("agency"),
-            "propose" | "approve" => admin_of("as_agency"),
-            "execute" | "rotate_key" | "set_guardians" | "start_recovery" | "approve_recovery"
-            | "finish_recovery" | "veto_recovery" => Ok(Authority::AnySigner),
-            _ => Err(unknown_method(self.name(), method)),
-        }
-    }
-
-    fn execute(
-        &self,
-        ctx: &mut CallContext<'_>,
-        method: &str,
-        args: &Value,
-    ) -> Result<(), TxError> {
-        match method {
-            "add_member" => {
-                let a: AddMember = parse_args(args)?;
+    fn execute(&self, ctx: &mut CallContext<'_>, call: IdentityCall) -> Result<(), TxError> {
+        match call {
+            IdentityCall::AddMember(a) => {
                 if a.roles.is_empty() || a.roles.len() > ROLES_MAX {
                     return Err(TxError::new(
                         tx_codes::CALL_INVALID_ARGS,
@@ -168,8 +210,7 @@ impl Module for Identity {
                     json!({ "agency": a.agency, "account": a.account, "roles": a.roles }),
                 );
             }
-            "remove_member" => {
-                let a: MemberRef = parse_args(args)?;
+            IdentityCall::RemoveMember(a) => {
                 let m = state::membership(ctx, &a.agency, &a.account).ok_or_else(|| {
                     TxError::new(
                         codes::NOT_MEMBER,
@@ -185,70 +226,45 @@ impl Module for Identity {
                     json!({ "agency": a.agency, "account": a.account }),
                 );
             }
-            "grant_role" | "revoke_role" => {
-                let a: RoleRef = parse_args(args)?;
+            IdentityCall::GrantRole(a) => {
                 if a.role == Role::Administrator {
                     return Err(needs_proposal("changing an administrator"));
                 }
-                if method == "grant_role" {
-                    state::grant(ctx, &a.agency, &a.account, a.role)?;
-                    ctx.emit(
-                        "role_granted",
-                        json!({ "agency": a.agency, "account": a.account, "role": a.role }),
-                    );
-                } else {
-                    state::revoke(ctx, &a.agency, &a.account, a.role)?;
-                    ctx.emit(
-                        "role_revoked",
-                        json!({ "agency": a.agency, "account": a.account, "role": a.role }),
-                    );
-                }
+                state::grant(ctx, &a.agency, &a.account, a.role)?;
+                ctx.emit(
+                    "role_granted",
+                    json!({ "agency": a.agency, "account": a.account, "role": a.role }),
+                );
             }
-            "propose" => {
-                let a: Propose = parse_args(args)?;
-                let as_agency = agency_arg(args, "as_agency")?;
+            IdentityCall::RevokeRole(a) => {
+                if a.role == Role::Administrator {
+                    return Err(needs_proposal("changing an administrator"));
+                }
+                state::revoke(ctx, &a.agency, &a.account, a.role)?;
+                ctx.emit(
+                    "role_revoked",
+                    json!({ "agency": a.agency, "account": a.account, "role": a.role }),
+                );
+            }
+            IdentityCall::Propose(a) => {
                 proposal::propose(
                     ctx,
                     a.action,
-                    &as_agency,
+                    &a.as_agency,
                     a.expires_in_blocks
                         .unwrap_or(PROPOSAL_LIFETIME_BLOCKS_DEFAULT),
                 )?;
             }
-            "approve" => {
-                let a: Approve = parse_args(args)?;
-                let as_agency = agency_arg(args, "as_agency")?;
-                proposal::approve(ctx, a.proposal, &as_agency)?;
+            IdentityCall::Approve(a) => proposal::approve(ctx, a.proposal, &a.as_agency)?,
+            IdentityCall::Execute(a) => proposal::execute(ctx, a.proposal)?,
+            IdentityCall::RotateKey(a) => recovery::rotate(ctx, a.new_key, a.proof)?,
+            IdentityCall::SetGuardians(a) => {
+                recovery::set_guardians(ctx, a.guardians, a.threshold, a.delay_blocks)?
             }
-            "execute" => {
-                let a: ProposalRef = parse_args(args)?;
-                proposal::execute(ctx, a.proposal)?;
-            }
-            "rotate_key" => {
-                let a: Rotate = parse_args(args)?;
-                recovery::rotate(ctx, a.new_key, a.proof)?;
-            }
-            "set_guardians" => {
-                let a: SetGuardians = parse_args(args)?;
-                recovery::set_guardians(ctx, a.guardians, a.threshold, a.delay_blocks)?;
-            }
-            "start_recovery" => {
-                let a: StartRecovery = parse_args(args)?;
-                recovery::start(ctx, a.account, a.new_key, a.proof)?;
-            }
-            "approve_recovery" => {
-                let a: AccountRef = parse_args(args)?;
-                recovery::approve(ctx, a.account)?;
-            }
-            "finish_recovery" => {
-                let a: AccountRef = parse_args(args)?;
-                recovery::finish(ctx, a.account)?;
-            }
-            "veto_recovery" => {
-                let NoArgs {} = parse_args(args)?;
-                recovery::veto(ctx)?;
-            }
-            _ => return Err(unknown_method(self.name(), method)),
+            IdentityCall::StartRecovery(a) => recovery::start(ctx, a.account, a.new_key, a.proof)?,
+            IdentityCall::ApproveRecovery(a) => recovery::approve(ctx, a.account)?,
+            IdentityCall::FinishRecovery(a) => recovery::finish(ctx, a.account)?,
+            IdentityCall::VetoRecovery(NoArgs {}) => recovery::veto(ctx)?,
         }
         Ok(())
     }

@@ -22,28 +22,26 @@ use serde_json::json;
 pub const CLAWBACK_LIFETIME_BLOCKS: u64 = 1_000;
 
 /// `clawback`'s arguments.
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct ClawbackArgs {
-    #[allow(dead_code)]
-    agency: String,
-    from: String,
-    to: String,
-    amount: Amount,
-    reason: String,
+pub struct ClawbackArgs {
+    pub agency: String,
+    pub from: String,
+    pub to: String,
+    pub amount: Amount,
+    pub reason: String,
     /// Names the proposal when the amount needs a second official.
     #[serde(default)]
-    id: Option<String>,
+    pub id: Option<String>,
 }
 
 /// `approve_clawback`'s arguments.
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct ApproveClawback {
-    #[allow(dead_code)]
-    agency: String,
-    currency: String,
-    id: String,
+pub struct ApproveClawback {
+    pub agency: String,
+    pub currency: String,
+    pub id: String,
 }
 
 /// A clawback above the single-official limit, waiting for a second one.

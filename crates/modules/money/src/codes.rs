@@ -1,67 +1,69 @@
 //! Error codes of the money module (listed in `docs/errors.md`).
 
-/// No such currency.
-pub const UNKNOWN_CURRENCY: &str = "money.unknown_currency";
-/// The currency code is taken.
-pub const CURRENCY_EXISTS: &str = "money.currency_exists";
-/// No such account.
-pub const UNKNOWN_ACCOUNT: &str = "money.unknown_account";
-/// The account id is taken.
-pub const ACCOUNT_EXISTS: &str = "money.account_exists";
-/// No such appropriation.
-pub const UNKNOWN_APPROPRIATION: &str = "money.unknown_appropriation";
-/// The appropriation id is taken.
-pub const APPROPRIATION_EXISTS: &str = "money.appropriation_exists";
-/// The appropriation is not (yet) active.
-pub const APPROPRIATION_INACTIVE: &str = "money.appropriation_inactive";
-/// Minting would exceed the appropriation's cap or the currency's supply cap.
-pub const CAP_EXCEEDED: &str = "money.cap_exceeded";
-/// Amount zero.
-pub const ZERO_AMOUNT: &str = "money.zero_amount";
-/// An amount computation overflowed.
-pub const OVERFLOW: &str = "money.overflow";
-/// The accounts hold different currencies.
-pub const CURRENCY_MISMATCH: &str = "money.currency_mismatch";
-/// Not enough balance: no account goes below zero.
-pub const OVERDRAFT: &str = "money.overdraft";
-/// The account is frozen.
-pub const FROZEN: &str = "money.frozen";
-/// The account is closed.
-pub const CLOSED: &str = "money.closed";
-/// The signer may not move money from this account.
-pub const NOT_OWNER: &str = "money.not_owner";
-/// Earmarked money can only go to merchants of the listed categories.
-pub const EARMARK_VIOLATION: &str = "money.earmark_violation";
-/// The earmarked money has expired; it can only be swept back.
-pub const EXPIRED: &str = "money.expired";
-/// The earmark has not expired yet, or the account has no expiring earmark.
-pub const NOT_EXPIRED: &str = "money.not_expired";
-/// No such pending transfer.
-pub const UNKNOWN_PENDING: &str = "money.unknown_pending";
-/// The pending transfer was already posted or voided.
-pub const PENDING_CLOSED: &str = "money.pending_closed";
-/// The pending transfer timed out: it can only be voided.
-pub const PENDING_EXPIRED: &str = "money.pending_expired";
-/// Posting more than is pending.
-pub const POST_EXCEEDS_PENDING: &str = "money.post_exceeds_pending";
-/// The pending transfer id is taken.
-pub const PENDING_EXISTS: &str = "money.pending_exists";
-/// A batch is empty or too long.
-pub const INVALID_BATCH: &str = "money.invalid_batch";
-/// A field is malformed (ids, codes, decimals, categories).
-pub const INVALID_FIELD: &str = "money.invalid_field";
-/// The account still holds money.
-pub const NOT_EMPTY: &str = "money.not_empty";
-/// The approver already approved the appropriation.
-pub const ALREADY_APPROVED: &str = "money.already_approved";
-/// The merchant is not accredited by the currency's issuer for that
-/// category (or its accreditation, or merchant role, was revoked).
-pub const NOT_ACCREDITED: &str = "money.not_accredited";
-/// A clawback above the currency's single-official limit needs a second
-/// treasurer (and an id to approve it by); the proposer cannot approve.
-pub const NEEDS_SECOND_OFFICIAL: &str = "money.needs_second_official";
-/// No proposed clawback with that id is waiting (never proposed, already
-/// carried out, or expired).
-pub const UNKNOWN_CLAWBACK: &str = "money.unknown_clawback";
-/// The appropriation's approval period ended before its threshold was met.
-pub const APPROPRIATION_EXPIRED: &str = "money.appropriation_expired";
+publica_runtime::rejections! {
+    /// Why `money` refuses a call, with its HTTP status and meaning.
+    pub enum MoneyRejection {
+        UnknownCurrency / UNKNOWN_CURRENCY = "money.unknown_currency", 404,
+            "No such currency.";
+        CurrencyExists / CURRENCY_EXISTS = "money.currency_exists", 409,
+            "The currency code is taken.";
+        UnknownAccount / UNKNOWN_ACCOUNT = "money.unknown_account", 404,
+            "No such account.";
+        AccountExists / ACCOUNT_EXISTS = "money.account_exists", 409,
+            "The account id is taken.";
+        UnknownAppropriation / UNKNOWN_APPROPRIATION = "money.unknown_appropriation", 404,
+            "No such appropriation.";
+        AppropriationExists / APPROPRIATION_EXISTS = "money.appropriation_exists", 409,
+            "The appropriation id is taken.";
+        AppropriationInactive / APPROPRIATION_INACTIVE = "money.appropriation_inactive", 409,
+            "The appropriation is not (yet) active.";
+        CapExceeded / CAP_EXCEEDED = "money.cap_exceeded", 400,
+            "Minting would exceed the appropriation's cap or the currency's supply cap.";
+        ZeroAmount / ZERO_AMOUNT = "money.zero_amount", 400,
+            "Amount zero.";
+        Overflow / OVERFLOW = "money.overflow", 400,
+            "An amount computation overflowed.";
+        CurrencyMismatch / CURRENCY_MISMATCH = "money.currency_mismatch", 409,
+            "The accounts hold different currencies.";
+        Overdraft / OVERDRAFT = "money.overdraft", 400,
+            "Not enough balance: no account goes below zero.";
+        Frozen / FROZEN = "money.frozen", 400,
+            "The account is frozen.";
+        Closed / CLOSED = "money.closed", 409,
+            "The account is closed.";
+        NotOwner / NOT_OWNER = "money.not_owner", 403,
+            "The signer may not move money from this account.";
+        EarmarkViolation / EARMARK_VIOLATION = "money.earmark_violation", 400,
+            "Earmarked money can only go to merchants of the listed categories.";
+        Expired / EXPIRED = "money.expired", 409,
+            "The earmarked money has expired; it can only be swept back.";
+        NotExpired / NOT_EXPIRED = "money.not_expired", 409,
+            "The earmark has not expired yet, or the account has no expiring earmark.";
+        UnknownPending / UNKNOWN_PENDING = "money.unknown_pending", 404,
+            "No such pending transfer.";
+        PendingClosed / PENDING_CLOSED = "money.pending_closed", 409,
+            "The pending transfer was already posted or voided.";
+        PendingExpired / PENDING_EXPIRED = "money.pending_expired", 409,
+            "The pending transfer timed out: it can only be voided.";
+        PostExceedsPending / POST_EXCEEDS_PENDING = "money.post_exceeds_pending", 400,
+            "Posting more than is pending.";
+        PendingExists / PENDING_EXISTS = "money.pending_exists", 409,
+            "The pending transfer id is taken.";
+        InvalidBatch / INVALID_BATCH = "money.invalid_batch", 400,
+            "A batch is empty or too long.";
+        InvalidField / INVALID_FIELD = "money.invalid_field", 400,
+            "A field is malformed (ids, codes, decimals, categories).";
+        NotEmpty / NOT_EMPTY = "money.not_empty", 403,
+            "The account still holds money.";
+        AlreadyApproved / ALREADY_APPROVED = "money.already_approved", 409,
+            "The approver already approved the appropriation.";
+        NotAccredited / NOT_ACCREDITED = "money.not_accredited", 403,
+            "The merchant is not accredited by the currency's issuer for that category (or its accreditation, or merchant role, was revoked).";
+        NeedsSecondOfficial / NEEDS_SECOND_OFFICIAL = "money.needs_second_official", 403,
+            "A clawback above the currency's single-official limit needs a second treasurer (and an id to approve it by); the proposer cannot approve.";
+        UnknownClawback / UNKNOWN_CLAWBACK = "money.unknown_clawback", 404,
+            "No proposed clawback with that id is waiting (never proposed, already carried out, or expired).";
+        AppropriationExpired / APPROPRIATION_EXPIRED = "money.appropriation_expired", 409,
+            "The appropriation's approval period ended before its threshold was met.";
+    }
+}

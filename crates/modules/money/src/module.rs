@@ -8,8 +8,7 @@ use crate::codes;
 use crate::ledger::{self, check_issuer, err};
 use crate::model::*;
 use publica_runtime::authz::Role;
-use publica_runtime::module::{agency_arg, parse_args, unknown_method};
-use publica_runtime::{Authority, CallContext, IndexFiler, Module};
+use publica_runtime::{CallContext, IndexFiler, Need, TypedModule};
 use publica_types::{AccountId, Amount, TxError};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -28,167 +27,217 @@ pub const APPROPRIATION_LIFETIME_BLOCKS_MAX: u64 = 1_000_000;
 #[derive(Debug, Default)]
 pub struct Money;
 
-#[derive(Deserialize)]
+/// Arguments of a `money` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CreateCurrency {
-    #[allow(dead_code)]
-    agency: String,
-    code: String,
-    name: String,
-    decimals: u8,
-    supply_cap: Amount,
+pub struct CreateCurrency {
+    pub agency: String,
+    pub code: String,
+    pub name: String,
+    pub decimals: u8,
+    pub supply_cap: Amount,
     #[serde(default)]
-    clawback_single_max: Option<Amount>,
+    pub clawback_single_max: Option<Amount>,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `money` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ProposeAppropriation {
-    #[allow(dead_code)]
-    agency: String,
-    currency: String,
-    id: String,
-    name: String,
-    cap: Amount,
+pub struct ProposeAppropriation {
+    pub agency: String,
+    pub currency: String,
+    pub id: String,
+    pub name: String,
+    pub cap: Amount,
     #[serde(default)]
-    expires_in_blocks: Option<u64>,
+    pub expires_in_blocks: Option<u64>,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `money` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AppropriationRef {
-    #[allow(dead_code)]
-    agency: String,
-    currency: String,
-    id: String,
+pub struct AppropriationRef {
+    pub agency: String,
+    pub currency: String,
+    pub id: String,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `money` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Mint {
-    #[allow(dead_code)]
-    agency: String,
-    currency: String,
-    appropriation: String,
-    to: String,
-    amount: Amount,
+pub struct Mint {
+    pub agency: String,
+    pub currency: String,
+    pub appropriation: String,
+    pub to: String,
+    pub amount: Amount,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `money` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Burn {
-    from: String,
-    amount: Amount,
+pub struct Burn {
+    pub from: String,
+    pub amount: Amount,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `money` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct OpenAccount {
-    id: String,
-    currency: String,
-    owner: Owner,
+pub struct OpenAccount {
+    pub id: String,
+    pub currency: String,
+    pub owner: Owner,
     #[serde(default)]
-    agency: Option<String>,
+    pub agency: Option<String>,
     /// Refused unless zero: accounts never go below zero. Kept as a field
     /// so that a client still sending it learns why, not just that it is
     /// unknown.
     #[serde(default)]
-    overdraft_limit: Option<Amount>,
+    pub overdraft_limit: Option<Amount>,
     #[serde(default)]
-    earmark: Option<EarmarkArgs>,
+    pub earmark: Option<EarmarkArgs>,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `money` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct EarmarkArgs {
-    categories: Vec<String>,
+pub struct EarmarkArgs {
+    pub categories: Vec<String>,
     #[serde(default)]
-    expires_height: Option<u64>,
-    return_to: String,
+    pub expires_height: Option<u64>,
+    pub return_to: String,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `money` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct IdRef {
-    id: String,
+pub struct IdRef {
+    pub id: String,
 }
 
-#[derive(Deserialize, Clone)]
+/// Arguments of a `money` call.
+#[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
-struct Transfer {
-    from: String,
-    to: String,
-    amount: Amount,
+pub struct Transfer {
+    pub from: String,
+    pub to: String,
+    pub amount: Amount,
     #[serde(default)]
-    reference: String,
+    pub reference: String,
     #[serde(default)]
-    memo_hash: Option<String>,
+    pub memo_hash: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `money` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Batch {
-    transfers: Vec<Transfer>,
+pub struct Batch {
+    pub transfers: Vec<Transfer>,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `money` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CreatePending {
-    id: String,
-    from: String,
-    to: String,
-    amount: Amount,
-    timeout_blocks: u64,
+pub struct CreatePending {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    pub amount: Amount,
+    pub timeout_blocks: u64,
     #[serde(default)]
-    reference: String,
+    pub reference: String,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `money` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PostPending {
-    id: String,
+pub struct PostPending {
+    pub id: String,
     #[serde(default)]
-    amount: Option<Amount>,
+    pub amount: Option<Amount>,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `money` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Freeze {
-    #[allow(dead_code)]
-    agency: String,
-    account: String,
+pub struct Freeze {
+    pub agency: String,
+    pub account: String,
     /// Why, as a code the holder sees in the account's history.
-    reason: String,
+    pub reason: String,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `money` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AccreditMerchant {
-    #[allow(dead_code)]
-    agency: String,
-    currency: String,
+pub struct AccreditMerchant {
+    pub agency: String,
+    pub currency: String,
     #[serde(deserialize_with = "publica_crypto::key::one")]
-    merchant: AccountId,
-    categories: Vec<String>,
+    pub merchant: AccountId,
+    pub categories: Vec<String>,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `money` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RevokeMerchant {
-    #[allow(dead_code)]
-    agency: String,
-    currency: String,
-    merchant: AccountId,
+pub struct RevokeMerchant {
+    pub agency: String,
+    pub currency: String,
+    pub merchant: AccountId,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `money` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Sweep {
-    account: String,
+pub struct Sweep {
+    pub account: String,
 }
 
-fn agency_of(args: &Value) -> Result<String, TxError> {
-    agency_arg(args, "agency")
+publica_runtime::calls! {
+    /// The calls of `money` (see `docs/money.md`).
+    #[derive(Debug)]
+    pub enum MoneyCall {
+        /// Create a currency (its issuing agency's treasurer).
+        CreateCurrency(CreateCurrency) = "create_currency" => Need::Role(Role::Treasurer, "agency"),
+        /// Propose an appropriation.
+        ProposeAppropriation(ProposeAppropriation) = "propose_appropriation" => Need::Role(Role::Treasurer, "agency"),
+        /// Approve an appropriation (administrators, M-of-N).
+        ApproveAppropriation(AppropriationRef) = "approve_appropriation" => Need::Role(Role::Administrator, "agency"),
+        /// Mint under an active appropriation.
+        Mint(Mint) = "mint" => Need::Role(Role::Treasurer, "agency"),
+        /// Burn from an account the signer may debit.
+        Burn(Burn) = "burn" => Need::Any,
+        /// Open an account: one's own, or (naming `agency`) for others.
+        OpenAccount(OpenAccount) = "open_account" => Need::RoleIfNamed(Role::Treasurer, "agency"),
+        /// Close an empty account.
+        CloseAccount(IdRef) = "close_account" => Need::Any,
+        /// Move money.
+        Transfer(Transfer) = "transfer" => Need::Any,
+        /// Move money in a linked batch, all or none.
+        TransferBatch(Batch) = "transfer_batch" => Need::Any,
+        /// Hold money for a two-phase transfer.
+        CreatePending(CreatePending) = "create_pending" => Need::Any,
+        /// Post a hold (all or part).
+        PostPending(PostPending) = "post_pending" => Need::Any,
+        /// Void a hold.
+        VoidPending(IdRef) = "void_pending" => Need::Any,
+        /// Take money back with a reason code.
+        Clawback(crate::clawback::ClawbackArgs) = "clawback" => Need::Role(Role::Treasurer, "agency"),
+        /// Carry out a clawback proposed by another treasurer.
+        ApproveClawback(crate::clawback::ApproveClawback) = "approve_clawback" => Need::Role(Role::Treasurer, "agency"),
+        /// Freeze an account, with a reason code.
+        Freeze(Freeze) = "freeze" => Need::Role(Role::Treasurer, "agency"),
+        /// Unfreeze it, with a reason code.
+        Unfreeze(Freeze) = "unfreeze" => Need::Role(Role::Treasurer, "agency"),
+        /// Accredit a merchant in the issuer's currency.
+        AccreditMerchant(AccreditMerchant) = "accredit_merchant" => Need::Role(Role::Treasurer, "agency"),
+        /// Revoke a merchant's accreditation.
+        RevokeMerchant(RevokeMerchant) = "revoke_merchant" => Need::Role(Role::Treasurer, "agency"),
+        /// Return an expired earmarked balance.
+        SweepExpired(Sweep) = "sweep_expired" => Need::Any,
+    }
 }
 
 fn check_reference(r: &str) -> Result<(), TxError> {
@@ -395,52 +444,19 @@ impl Money {
     }
 }
 
-impl Module for Money {
-    fn name(&self) -> &'static str {
-        "money"
-    }
+impl TypedModule for Money {
+    const NAME: &'static str = "money";
+    type Call = MoneyCall;
+    type Rejection = codes::MoneyRejection;
 
     fn index_event(&self, kind: &str, data: &Value, filer: &mut IndexFiler<'_>) {
         crate::history::file_entries(kind, data, filer)
     }
 
-    fn authority(&self, method: &str, args: &Value) -> Result<Authority, TxError> {
-        let role = |role: Role| {
-            Ok(Authority::AgencyRole {
-                agency: agency_of(args)?,
-                role,
-            })
-        };
-        match method {
-            "create_currency"
-            | "propose_appropriation"
-            | "mint"
-            | "clawback"
-            | "freeze"
-            | "unfreeze"
-            | "accredit_merchant"
-            | "revoke_merchant"
-            | "approve_clawback" => role(Role::Treasurer),
-            "approve_appropriation" => role(Role::Administrator),
-            "open_account" if args.get("agency").is_some() => role(Role::Treasurer),
-            "open_account" | "close_account" | "burn" | "transfer" | "transfer_batch"
-            | "create_pending" | "post_pending" | "void_pending" | "sweep_expired" => {
-                Ok(Authority::AnySigner)
-            }
-            _ => Err(unknown_method(self.name(), method)),
-        }
-    }
-
-    fn execute(
-        &self,
-        ctx: &mut CallContext<'_>,
-        method: &str,
-        args: &Value,
-    ) -> Result<(), TxError> {
-        match method {
-            "create_currency" => {
-                let a: CreateCurrency = parse_args(args)?;
-                let agency = agency_of(args)?;
+    fn execute(&self, ctx: &mut CallContext<'_>, call: MoneyCall) -> Result<(), TxError> {
+        match call {
+            MoneyCall::CreateCurrency(a) => {
+                let agency = a.agency.clone();
                 if !valid_code(&a.code)
                     || a.name.is_empty()
                     || a.name.len() > 128
@@ -470,9 +486,8 @@ impl Module for Money {
                 ctx.write(currency_key(&a.code), &c);
                 ctx.emit("currency_created", json!({"currency": a.code}));
             }
-            "propose_appropriation" => {
-                let a: ProposeAppropriation = parse_args(args)?;
-                let agency = agency_of(args)?;
+            MoneyCall::ProposeAppropriation(a) => {
+                let agency = a.agency.clone();
                 check_issuer(ctx, &agency, &a.currency)?;
                 if !valid_id(&a.id) || a.name.is_empty() || a.name.len() > 128 {
                     return Err(err(
@@ -515,9 +530,8 @@ impl Module for Money {
                     json!({"currency": a.currency, "appropriation": a.id}),
                 );
             }
-            "approve_appropriation" => {
-                let a: AppropriationRef = parse_args(args)?;
-                let agency = agency_of(args)?;
+            MoneyCall::ApproveAppropriation(a) => {
+                let agency = a.agency.clone();
                 check_issuer(ctx, &agency, &a.currency)?;
                 let key = appropriation_key(&a.currency, &a.id);
                 let mut appr: Appropriation = ctx.read(&key).ok_or_else(|| {
@@ -556,22 +570,18 @@ impl Module for Money {
                     json!({"appropriation": a.id, "by": me, "active": appr.active}),
                 );
             }
-            "mint" => {
-                let a: Mint = parse_args(args)?;
-                let agency = agency_of(args)?;
+            MoneyCall::Mint(a) => {
+                let agency = a.agency.clone();
                 check_issuer(ctx, &agency, &a.currency)?;
                 ledger::mint(ctx, &a.currency, &a.appropriation, &a.to, a.amount)?;
             }
-            "burn" => {
-                let a: Burn = parse_args(args)?;
+            MoneyCall::Burn(a) => {
                 ledger::burn(ctx, &a.from, a.amount)?;
             }
-            "open_account" => {
-                let a: OpenAccount = parse_args(args)?;
+            MoneyCall::OpenAccount(a) => {
                 Self::open_account(ctx, a)?;
             }
-            "close_account" => {
-                let a: IdRef = parse_args(args)?;
+            MoneyCall::CloseAccount(a) => {
                 let mut acct = ledger::account(ctx, &a.id)?;
                 if !ledger::manages(ctx, &acct) {
                     return Err(err(codes::NOT_OWNER, "only the account's owner closes it"));
@@ -586,8 +596,7 @@ impl Module for Money {
                 );
                 ledger::save(ctx, acct);
             }
-            "transfer" => {
-                let t: Transfer = parse_args(args)?;
+            MoneyCall::Transfer(t) => {
                 check_transfer_fields(&t)?;
                 ledger::transfer(
                     ctx,
@@ -598,8 +607,7 @@ impl Module for Money {
                     t.memo_hash.as_deref(),
                 )?;
             }
-            "transfer_batch" => {
-                let b: Batch = parse_args(args)?;
+            MoneyCall::TransferBatch(b) => {
                 if b.transfers.is_empty() || b.transfers.len() > BATCH_TRANSFERS_MAX {
                     return Err(err(
                         codes::INVALID_BATCH,
@@ -623,8 +631,7 @@ impl Module for Money {
                     })?;
                 }
             }
-            "create_pending" => {
-                let p: CreatePending = parse_args(args)?;
+            MoneyCall::CreatePending(p) => {
                 check_reference(&p.reference)?;
                 ledger::create_pending(
                     ctx,
@@ -636,50 +643,26 @@ impl Module for Money {
                     &p.reference,
                 )?;
             }
-            "post_pending" => {
-                let p: PostPending = parse_args(args)?;
+            MoneyCall::PostPending(p) => {
                 ledger::settle_pending(ctx, &p.id, Some(p.amount))?;
             }
-            "void_pending" => {
-                let p: IdRef = parse_args(args)?;
+            MoneyCall::VoidPending(p) => {
                 ledger::settle_pending(ctx, &p.id, None)?;
             }
-            "clawback" => {
-                let c: crate::clawback::ClawbackArgs = parse_args(args)?;
-                let agency = agency_of(args)?;
+            MoneyCall::Clawback(c) => {
+                let agency = c.agency.clone();
                 crate::clawback::clawback(ctx, &agency, c)?;
             }
-            "approve_clawback" => {
-                let c: crate::clawback::ApproveClawback = parse_args(args)?;
-                let agency = agency_of(args)?;
+            MoneyCall::ApproveClawback(c) => {
+                let agency = c.agency.clone();
                 crate::clawback::approve(ctx, &agency, c)?;
             }
-            "freeze" | "unfreeze" => {
-                let f: Freeze = parse_args(args)?;
-                let agency = agency_of(args)?;
-                let mut acct = ledger::account(ctx, &f.account)?;
-                check_issuer(ctx, &agency, &acct.currency)?;
-                if !valid_id(&f.reason) {
-                    return Err(err(
-                        codes::INVALID_FIELD,
-                        "a reason code is 1..=64 of [a-z0-9._:-]",
-                    ));
-                }
-                acct.frozen = method == "freeze";
-                ctx.emit(
-                    if acct.frozen { "frozen" } else { "unfrozen" },
-                    json!({"account": acct.id, "by": ctx.signer(), "reason": f.reason}),
-                );
-                ledger::save(ctx, acct);
-            }
-            "accredit_merchant" => {
-                let m: AccreditMerchant = parse_args(args)?;
-                let agency = agency_of(args)?;
+            MoneyCall::AccreditMerchant(m) => {
+                let agency = m.agency.clone();
                 Self::accredit_merchant(ctx, &agency, m)?;
             }
-            "revoke_merchant" => {
-                let m: RevokeMerchant = parse_args(args)?;
-                let agency = agency_of(args)?;
+            MoneyCall::RevokeMerchant(m) => {
+                let agency = m.agency.clone();
                 check_issuer(ctx, &agency, &m.currency)?;
                 let key = merchant_key(&m.currency, &m.merchant);
                 let mut rec: MerchantAccreditation = ctx
@@ -703,12 +686,34 @@ impl Module for Money {
                     json!({"currency": m.currency, "merchant": m.merchant, "by": rec.by}),
                 );
             }
-            "sweep_expired" => {
-                let s: Sweep = parse_args(args)?;
+            MoneyCall::SweepExpired(s) => {
                 ledger::sweep(ctx, &s.account)?;
             }
-            _ => return Err(unknown_method(self.name(), method)),
+            MoneyCall::Freeze(f) => Self::freeze(ctx, f, true)?,
+            MoneyCall::Unfreeze(f) => Self::freeze(ctx, f, false)?,
         }
+        Ok(())
+    }
+}
+
+impl Money {
+    /// Freezes (or unfreezes) an account of the issuer's currency.
+    fn freeze(ctx: &mut CallContext<'_>, f: Freeze, frozen: bool) -> Result<(), TxError> {
+        let agency = f.agency.clone();
+        let mut acct = ledger::account(ctx, &f.account)?;
+        check_issuer(ctx, &agency, &acct.currency)?;
+        if !valid_id(&f.reason) {
+            return Err(err(
+                codes::INVALID_FIELD,
+                "a reason code is 1..=64 of [a-z0-9._:-]",
+            ));
+        }
+        acct.frozen = frozen;
+        ctx.emit(
+            if acct.frozen { "frozen" } else { "unfrozen" },
+            json!({"account": acct.id, "by": ctx.signer(), "reason": f.reason}),
+        );
+        ledger::save(ctx, acct);
         Ok(())
     }
 }

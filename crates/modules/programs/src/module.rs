@@ -7,12 +7,11 @@ use crate::period;
 use crate::rules::{self, AttrValue, Inputs, Schema, Ty};
 use publica_money::interface as money;
 use publica_runtime::authz::Role;
-use publica_runtime::module::{agency_arg, parse_args, unknown_method};
-use publica_runtime::{Authority, CallContext, Module};
+use publica_runtime::{CallContext, Need, TypedModule};
 use publica_state::StateTree;
 use publica_types::{AccountId, Amount, SignatureBytes, TxError};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::BTreeMap;
 
 /// Longest program name or override reason, in bytes.
@@ -30,163 +29,176 @@ pub(crate) fn err(code: &str, msg: impl Into<String>) -> TxError {
     TxError::new(code, msg)
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `programs` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RulesArgs {
-    eligibility: String,
-    benefit: String,
+pub struct RulesArgs {
+    pub eligibility: String,
+    pub benefit: String,
     #[serde(default)]
-    condition: Option<String>,
+    pub condition: Option<String>,
     #[serde(default)]
-    params: BTreeMap<String, i64>,
+    pub params: BTreeMap<String, i64>,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `programs` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CreateProgram {
-    agency: String,
-    id: String,
-    name: String,
-    currency: String,
-    funding_account: String,
-    budget_cap: Amount,
-    attesters: Vec<String>,
+pub struct CreateProgram {
+    pub agency: String,
+    pub id: String,
+    pub name: String,
+    pub currency: String,
+    pub funding_account: String,
+    pub budget_cap: Amount,
+    pub attesters: Vec<String>,
     #[serde(default)]
-    attribute_attesters: BTreeMap<String, Vec<String>>,
-    registry: String,
-    attributes: BTreeMap<String, Ty>,
+    pub attribute_attesters: BTreeMap<String, Vec<String>>,
+    pub registry: String,
+    pub attributes: BTreeMap<String, Ty>,
     #[serde(default)]
-    indexes: Vec<String>,
+    pub indexes: Vec<String>,
     #[serde(flatten)]
-    rules: RulesArgs,
+    pub rules: RulesArgs,
     #[serde(default)]
-    schedule: Option<Schedule>,
+    pub schedule: Option<Schedule>,
     #[serde(default)]
-    earmark: Option<ProgramEarmark>,
-    start_ms: u64,
-    end_ms: u64,
+    pub earmark: Option<ProgramEarmark>,
+    pub start_ms: u64,
+    pub end_ms: u64,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `programs` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AmendProgram {
-    agency: String,
-    program: String,
-    from_height: u64,
+pub struct AmendProgram {
+    pub agency: String,
+    pub program: String,
+    pub from_height: u64,
     #[serde(flatten)]
-    rules: RulesArgs,
+    pub rules: RulesArgs,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `programs` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Approve {
-    agency: String,
-    program: String,
+pub struct Approve {
+    pub agency: String,
+    pub program: String,
     /// The hash of what is approved: the program's `definition_hash` for
     /// its activation, the pending amendment's `hash` otherwise.
-    hash: String,
+    pub hash: String,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `programs` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Attest {
-    agency: String,
+pub struct Attest {
+    pub agency: String,
     #[serde(deserialize_with = "publica_crypto::key::one")]
-    subject: AccountId,
-    claims: BTreeMap<String, AttrValue>,
+    pub subject: AccountId,
+    pub claims: BTreeMap<String, AttrValue>,
     #[serde(default)]
-    period: Option<String>,
+    pub period: Option<String>,
     #[serde(default)]
-    expires_ms: Option<u64>,
+    pub expires_ms: Option<u64>,
     /// A program whose condition this attestation may satisfy.
     #[serde(default)]
-    program: Option<String>,
+    pub program: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `programs` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RevokeAttestation {
-    agency: String,
-    subject: AccountId,
-    name: String,
+pub struct RevokeAttestation {
+    pub agency: String,
+    pub subject: AccountId,
+    pub name: String,
     #[serde(default)]
-    period: Option<String>,
+    pub period: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `programs` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Enrol {
-    program: String,
+pub struct Enrol {
+    pub program: String,
     #[serde(deserialize_with = "publica_crypto::key::one")]
-    account: AccountId,
-    nullifier: String,
+    pub account: AccountId,
+    pub nullifier: String,
     #[serde(deserialize_with = "publica_crypto::key::one")]
-    registry_signer: AccountId,
-    registry_signature: SignatureBytes,
+    pub registry_signer: AccountId,
+    pub registry_signature: SignatureBytes,
     /// Present when a caseworker (program officer of this agency) enrols
     /// someone.
     #[serde(default)]
-    agency: Option<String>,
+    pub agency: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `programs` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Payout {
-    agency: String,
-    program: String,
-    account: AccountId,
-    period: String,
+pub struct Payout {
+    pub agency: String,
+    pub program: String,
+    pub account: AccountId,
+    pub period: String,
     /// The amount the paying system expects (a G2P disburse instruction,
     /// say): when the benefit rule gives another, nothing is paid.
     #[serde(default)]
-    expected_amount: Option<Amount>,
+    pub expected_amount: Option<Amount>,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `programs` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RequestPayoutOverride {
-    agency: String,
-    program: String,
-    account: AccountId,
-    period: String,
-    reason: OverrideReason,
-    note: String,
+pub struct RequestPayoutOverride {
+    pub agency: String,
+    pub program: String,
+    pub account: AccountId,
+    pub period: String,
+    pub reason: OverrideReason,
+    pub note: String,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `programs` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ApprovePayoutOverride {
-    agency: String,
-    program: String,
-    account: AccountId,
-    period: String,
+pub struct ApprovePayoutOverride {
+    pub agency: String,
+    pub program: String,
+    pub account: AccountId,
+    pub period: String,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `programs` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct OverrideArgs {
-    agency: String,
-    program: String,
-    nullifier: String,
+pub struct OverrideArgs {
+    pub agency: String,
+    pub program: String,
+    pub nullifier: String,
     #[serde(default)]
-    reason: Option<String>,
+    pub reason: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `programs` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CreateIndex {
-    agency: String,
-    name: String,
-    threshold: u32,
+pub struct CreateIndex {
+    pub agency: String,
+    pub name: String,
+    pub threshold: u32,
 }
 
-#[derive(Deserialize)]
+/// Arguments of a `programs` call.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PublishIndex {
-    agency: String,
-    name: String,
-    period: String,
-    value: i64,
+pub struct PublishIndex {
+    pub agency: String,
+    pub name: String,
+    pub period: String,
+    pub value: i64,
 }
 
 fn program(ctx: &CallContext<'_>, id: &str) -> Result<Program, TxError> {
@@ -1591,58 +1603,59 @@ fn money_id(id: &str) -> bool {
     publica_money::model::valid_id(id) && id.len() <= 40 && !id.contains(':')
 }
 
-impl Module for Programs {
-    fn name(&self) -> &'static str {
-        "programs"
+publica_runtime::calls! {
+    /// The calls of `programs` (see `docs/programs.md`).
+    #[derive(Debug)]
+    pub enum ProgramsCall {
+        /// Define a program (inactive until approved).
+        CreateProgram(CreateProgram) = "create_program" => Need::Role(Role::ProgramOfficer, "agency"),
+        /// Approve what waits: the definition or an amendment, by its hash.
+        Approve(Approve) = "approve" => Need::Role(Role::Administrator, "agency"),
+        /// Propose new rules from a future height.
+        AmendProgram(AmendProgram) = "amend_program" => Need::Role(Role::ProgramOfficer, "agency"),
+        /// Attest facts about a subject (and release a conditional payment).
+        Attest(Attest) = "attest" => Need::Role(Role::Attester, "agency"),
+        /// Revoke one's own agency's attestation.
+        RevokeAttestation(RevokeAttestation) = "revoke_attestation" => Need::Role(Role::Attester, "agency"),
+        /// Enrol oneself, or (naming `agency`) someone as a caseworker.
+        Enrol(Enrol) = "enrol" => Need::RoleIfNamed(Role::ProgramOfficer, "agency"),
+        /// Pay an enrolee for a period on demand.
+        Payout(Payout) = "payout" => Need::Role(Role::ProgramOfficer, "agency"),
+        /// Ask for one more enrolment under a used nullifier.
+        RequestOverride(OverrideArgs) = "request_override" => Need::Role(Role::ProgramOfficer, "agency"),
+        /// Approve it (a second official).
+        ApproveOverride(OverrideArgs) = "approve_override" => Need::Role(Role::ProgramOfficer, "agency"),
+        /// Ask to pay outside the ordinary rules, with a reason code.
+        RequestPayoutOverride(RequestPayoutOverride) = "request_payout_override" => Need::Role(Role::ProgramOfficer, "agency"),
+        /// Approve and pay it (a second official).
+        ApprovePayoutOverride(ApprovePayoutOverride) = "approve_payout_override" => Need::Role(Role::ProgramOfficer, "agency"),
+        /// Create one of the agency's indexes.
+        CreateIndex(CreateIndex) = "create_index" => Need::Role(Role::Administrator, "agency"),
+        /// Vote an index value.
+        PublishIndex(PublishIndex) = "publish_index" => Need::Role(Role::Oracle, "agency"),
     }
+}
 
-    fn authority(&self, method: &str, args: &Value) -> Result<Authority, TxError> {
-        let role = |role: Role| -> Result<Authority, TxError> {
-            Ok(Authority::AgencyRole {
-                agency: agency_arg(args, "agency")?,
-                role,
-            })
-        };
-        match method {
-            "create_program"
-            | "amend_program"
-            | "payout"
-            | "request_override"
-            | "approve_override"
-            | "request_payout_override"
-            | "approve_payout_override" => role(Role::ProgramOfficer),
-            "approve" | "create_index" => role(Role::Administrator),
-            "attest" | "revoke_attestation" => role(Role::Attester),
-            "publish_index" => role(Role::Oracle),
-            "enrol" => match args.get("agency") {
-                Some(_) => role(Role::ProgramOfficer),
-                None => Ok(Authority::AnySigner),
-            },
-            _ => Err(unknown_method("programs", method)),
-        }
-    }
+impl TypedModule for Programs {
+    const NAME: &'static str = "programs";
+    type Call = ProgramsCall;
+    type Rejection = codes::ProgramsRejection;
 
-    fn execute(
-        &self,
-        ctx: &mut CallContext<'_>,
-        method: &str,
-        args: &Value,
-    ) -> Result<(), TxError> {
-        match method {
-            "create_program" => Self::create(ctx, parse_args(args)?),
-            "approve" => Self::approve(ctx, parse_args(args)?),
-            "amend_program" => Self::amend(ctx, parse_args(args)?),
-            "attest" => Self::attest(ctx, parse_args(args)?),
-            "revoke_attestation" => Self::revoke_attestation(ctx, parse_args(args)?),
-            "enrol" => Self::enrol(ctx, parse_args(args)?),
-            "payout" => Self::payout(ctx, parse_args(args)?),
-            "request_override" => Self::request_override(ctx, parse_args(args)?),
-            "approve_override" => Self::approve_override(ctx, parse_args(args)?),
-            "request_payout_override" => Self::request_payout_override(ctx, parse_args(args)?),
-            "approve_payout_override" => Self::approve_payout_override(ctx, parse_args(args)?),
-            "create_index" => Self::create_index(ctx, parse_args(args)?),
-            "publish_index" => Self::publish_index(ctx, parse_args(args)?),
-            _ => Err(unknown_method("programs", method)),
+    fn execute(&self, ctx: &mut CallContext<'_>, call: ProgramsCall) -> Result<(), TxError> {
+        match call {
+            ProgramsCall::CreateProgram(a) => Self::create(ctx, a),
+            ProgramsCall::Approve(a) => Self::approve(ctx, a),
+            ProgramsCall::AmendProgram(a) => Self::amend(ctx, a),
+            ProgramsCall::Attest(a) => Self::attest(ctx, a),
+            ProgramsCall::RevokeAttestation(a) => Self::revoke_attestation(ctx, a),
+            ProgramsCall::Enrol(a) => Self::enrol(ctx, a),
+            ProgramsCall::Payout(a) => Self::payout(ctx, a),
+            ProgramsCall::RequestOverride(a) => Self::request_override(ctx, a),
+            ProgramsCall::ApproveOverride(a) => Self::approve_override(ctx, a),
+            ProgramsCall::RequestPayoutOverride(a) => Self::request_payout_override(ctx, a),
+            ProgramsCall::ApprovePayoutOverride(a) => Self::approve_payout_override(ctx, a),
+            ProgramsCall::CreateIndex(a) => Self::create_index(ctx, a),
+            ProgramsCall::PublishIndex(a) => Self::publish_index(ctx, a),
         }
     }
 
