@@ -224,6 +224,13 @@ impl<'a> CallContext<'a> {
     }
 
     /// Records an event.
+    /// Emits a typed event (one variant of the module's event enum, whose
+    /// JSON is `{"kind": ..., "data": {...}}`).
+    pub fn emit_event<E: serde::Serialize>(&mut self, event: &E) {
+        let (kind, data) = crate::kit::split_event(event);
+        self.emit(&kind, data);
+    }
+
     pub fn emit(&mut self, kind: &str, data: Value) {
         self.events.push(Event {
             module: self.module.to_string(),

@@ -40,6 +40,12 @@ pub enum Field<'a> {
     Str(&'a str),
     /// A JSON value.
     Json(&'a Value),
+    /// An amount (a decimal string).
+    Amount(publica_types::Amount),
+    /// An account key (hex).
+    Key(&'a publica_types::AccountId),
+    /// `null`.
+    Null,
 }
 
 /// An entry given as its members, in the order they are written.
@@ -53,6 +59,9 @@ impl Serialize for Fields<'_> {
             match field {
                 Field::Str(s) => map.serialize_entry(name, s)?,
                 Field::Json(v) => map.serialize_entry(name, v)?,
+                Field::Amount(a) => map.serialize_entry(name, a)?,
+                Field::Key(k) => map.serialize_entry(name, k)?,
+                Field::Null => map.serialize_entry(name, &())?,
             }
         }
         map.end()

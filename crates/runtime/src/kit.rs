@@ -79,6 +79,38 @@ pub trait Rejections: Copy + 'static {
     }
 }
 
+/// A module's events: one enum, serde-tagged as the event JSON blocks
+/// carry (`#[serde(tag = "kind", content = "data", rename_all =
+/// "snake_case")]`), emitted with [`CallContext::emit_event`] and read back
+/// with [`Events::decode`].
+pub trait Events: serde::Serialize + serde::de::DeserializeOwned {
+    /// The event of `kind` with `data`, if it is one of this enum's.
+    fn decode(kind: &str, data: &Value) -> Option<Self> {
+        let mut m = serde_json::Map::new();
+        m.insert("kind".into(), Value::String(kind.to_string()));
+        m.insert("data".into(), data.clone());
+        serde_json::from_value(Value::Object(m)).ok()
+    }
+}
+
+/// The `kind` and `data` of a typed event.
+pub fn split_event<E: serde::Serialize>(event: &E) -> (String, Value) {
+    match serde_json::to_value(event) {
+        Ok(Value::Object(mut m)) => {
+            let kind = match m.remove("kind") {
+                Some(Value::String(k)) => k,
+                _ => panic!("an event enum is tagged with a string `kind`"),
+            };
+            (
+                kind,
+                m.remove("data")
+                    .unwrap_or(Value::Object(Default::default())),
+            )
+        }
+        _ => panic!("an event enum serialises as {{kind, data}}"),
+    }
+}
+
 /// A module written on the kit. The runtime sees it as a [`Module`].
 pub trait TypedModule: Send + Sync + 'static {
     /// The module's name, also its state key prefix.
@@ -87,6 +119,8 @@ pub trait TypedModule: Send + Sync + 'static {
     type Call: Calls;
     /// Its rejection codes.
     type Rejection: Rejections;
+    /// Its events.
+    type Event: Events;
     /// Runs a call. On `Err` every write made through `ctx` is discarded.
     fn execute(&self, ctx: &mut CallContext<'_>, call: Self::Call) -> Result<(), TxError>;
     /// See [`Module::begin_block`].
@@ -95,8 +129,9 @@ pub trait TypedModule: Send + Sync + 'static {
     fn next_due_ms(&self, _state: &publica_state::StateTree) -> Option<u64> {
         None
     }
-    /// See [`Module::index_event`].
-    fn index_event(&self, _kind: &str, _data: &Value, _filer: &mut IndexFiler<'_>) {}
+    /// What one of its committed events files in the node's event index
+    /// (see [`Module::index_event`]).
+    fn index_event(&self, _event: &Self::Event, _filer: &mut IndexFiler<'_>) {}
 }
 
 impl<T: TypedModule> Module for T {
@@ -131,7 +166,9 @@ impl<T: TypedModule> Module for T {
     }
 
     fn index_event(&self, kind: &str, data: &Value, filer: &mut IndexFiler<'_>) {
-        TypedModule::index_event(self, kind, data, filer)
+        if let Some(e) = T::Event::decode(kind, data) {
+            TypedModule::index_event(self, &e, filer)
+        }
     }
 
     fn rejections(&self) -> Vec<(&'static str, u16, &'static str)> {

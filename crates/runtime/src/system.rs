@@ -7,9 +7,9 @@
 //! `system/note/<hex>` = `{"note": "...", "set_height": h}`.
 
 use crate::context::CallContext;
-use crate::kit::{Need, Rejections, TypedModule};
+use crate::kit::{Events, Need, Rejections, TypedModule};
 use publica_types::{AccountId, TxError};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// Longest note, in bytes.
@@ -67,10 +67,34 @@ crate::calls! {
     }
 }
 
+/// The events of `system`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum SystemEvent {
+    /// An account registered its key.
+    AccountRegistered {
+        /// The account.
+        account: AccountId,
+    },
+    /// An account set its note.
+    NoteSet {
+        /// The account.
+        account: AccountId,
+    },
+    /// An account cleared its note.
+    NoteCleared {
+        /// The account.
+        account: AccountId,
+    },
+}
+
+impl Events for SystemEvent {}
+
 impl TypedModule for System {
     const NAME: &'static str = "system";
     type Call = SystemCall;
     type Rejection = SystemRejection;
+    type Event = SystemEvent;
 
     fn execute(&self, ctx: &mut CallContext<'_>, call: SystemCall) -> Result<(), TxError> {
         let me = ctx.signer();
@@ -84,7 +108,7 @@ impl TypedModule for System {
                     );
                 }
                 ctx.put_json(key, &json!({ "registered_height": height }));
-                ctx.emit("account_registered", json!({ "account": me }));
+                ctx.emit_event(&SystemEvent::AccountRegistered { account: me });
             }
             SystemCall::SetNote(SetNote { note }) => {
                 if note.len() > NOTE_BYTES_MAX || note.chars().any(char::is_control) {
@@ -96,7 +120,7 @@ impl TypedModule for System {
                     note_key(&me),
                     &json!({ "note": note, "set_height": height }),
                 );
-                ctx.emit("note_set", json!({ "account": me }));
+                ctx.emit_event(&SystemEvent::NoteSet { account: me });
             }
             SystemCall::ClearNote(NoArgs {}) => {
                 let key = note_key(&me);
@@ -104,7 +128,7 @@ impl TypedModule for System {
                     return Err(SystemRejection::NoteAbsent.err("there is no note to clear"));
                 }
                 ctx.delete(key);
-                ctx.emit("note_cleared", json!({ "account": me }));
+                ctx.emit_event(&SystemEvent::NoteCleared { account: me });
             }
         }
         Ok(())

@@ -8,6 +8,7 @@
 
 pub mod codes;
 pub mod did;
+pub mod events;
 pub mod genesis;
 pub mod module;
 pub mod proposal;
@@ -16,6 +17,7 @@ pub mod recovery;
 pub mod state;
 pub mod validators;
 
+pub use events::IdentityEvent;
 pub use genesis::{Genesis, GenesisAgency};
 pub use module::Identity;
 pub use validators::{Validator, ValidatorHistory, VALIDATORS_KEY};

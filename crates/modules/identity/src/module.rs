@@ -14,6 +14,7 @@
 //! | `veto_recovery` | `{}` | the account's current key |
 
 use crate::codes;
+use crate::events::IdentityEvent;
 use crate::proposal::{self, Action, PROPOSAL_LIFETIME_BLOCKS_DEFAULT};
 use crate::recovery;
 use crate::state;
@@ -21,7 +22,6 @@ use publica_runtime::authz::Role;
 use publica_runtime::{CallContext, Need, TypedModule};
 use publica_types::{codes as tx_codes, AccountId, SignatureBytes, TxError};
 use serde::Deserialize;
-use serde_json::json;
 
 /// The `identity` module.
 #[derive(Debug, Default)]
@@ -189,6 +189,7 @@ impl TypedModule for Identity {
     const NAME: &'static str = "identity";
     type Call = IdentityCall;
     type Rejection = codes::IdentityRejection;
+    type Event = IdentityEvent;
 
     fn execute(&self, ctx: &mut CallContext<'_>, call: IdentityCall) -> Result<(), TxError> {
         match call {
@@ -205,10 +206,11 @@ impl TypedModule for Identity {
                 for r in &a.roles {
                     state::grant(ctx, &a.agency, &a.account, *r)?;
                 }
-                ctx.emit(
-                    "member_added",
-                    json!({ "agency": a.agency, "account": a.account, "roles": a.roles }),
-                );
+                ctx.emit_event(&IdentityEvent::MemberAdded {
+                    agency: a.agency,
+                    account: a.account,
+                    roles: a.roles,
+                });
             }
             IdentityCall::RemoveMember(a) => {
                 let m = state::membership(ctx, &a.agency, &a.account).ok_or_else(|| {
@@ -221,30 +223,32 @@ impl TypedModule for Identity {
                     return Err(needs_proposal("removing an administrator"));
                 }
                 ctx.delete(publica_runtime::authz::member_key(&a.agency, &a.account));
-                ctx.emit(
-                    "member_removed",
-                    json!({ "agency": a.agency, "account": a.account }),
-                );
+                ctx.emit_event(&IdentityEvent::MemberRemoved {
+                    agency: a.agency,
+                    account: a.account,
+                });
             }
             IdentityCall::GrantRole(a) => {
                 if a.role == Role::Administrator {
                     return Err(needs_proposal("changing an administrator"));
                 }
                 state::grant(ctx, &a.agency, &a.account, a.role)?;
-                ctx.emit(
-                    "role_granted",
-                    json!({ "agency": a.agency, "account": a.account, "role": a.role }),
-                );
+                ctx.emit_event(&IdentityEvent::RoleGranted {
+                    agency: a.agency,
+                    account: a.account,
+                    role: a.role,
+                });
             }
             IdentityCall::RevokeRole(a) => {
                 if a.role == Role::Administrator {
                     return Err(needs_proposal("changing an administrator"));
                 }
                 state::revoke(ctx, &a.agency, &a.account, a.role)?;
-                ctx.emit(
-                    "role_revoked",
-                    json!({ "agency": a.agency, "account": a.account, "role": a.role }),
-                );
+                ctx.emit_event(&IdentityEvent::RoleRevoked {
+                    agency: a.agency,
+                    account: a.account,
+                    role: a.role,
+                });
             }
             IdentityCall::Propose(a) => {
                 proposal::propose(

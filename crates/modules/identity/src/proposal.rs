@@ -11,6 +11,7 @@
 //! is made; eligibility is checked when each approval is given.
 
 use crate::codes;
+use crate::events::IdentityEvent;
 use crate::state::{self, Agency, Governance};
 use crate::validators::{Validator, ValidatorHistory, VALIDATORS_KEY};
 use publica_runtime::authz::{self, Role};
@@ -320,30 +321,32 @@ fn execute_action(ctx: &mut CallContext<'_>, action: &Action) -> Result<(), TxEr
                 .expect("genesis wrote governance");
             g.agencies += 1;
             ctx.write(state::governance_key(), &g);
-            ctx.emit("agency_created", json!({ "agency": id }));
+            ctx.emit_event(&IdentityEvent::AgencyCreated { agency: id.clone() });
         }
         Action::GrantAdministrator { agency, account } => {
             state::grant(ctx, agency, account, Role::Administrator)?;
-            ctx.emit(
-                "role_granted",
-                json!({ "agency": agency, "account": account, "role": Role::Administrator }),
-            );
+            ctx.emit_event(&IdentityEvent::RoleGranted {
+                agency: agency.clone(),
+                account: *account,
+                role: Role::Administrator,
+            });
         }
         Action::RevokeAdministrator { agency, account } => {
             state::revoke(ctx, agency, account, Role::Administrator)?;
-            ctx.emit(
-                "role_revoked",
-                json!({ "agency": agency, "account": account, "role": Role::Administrator }),
-            );
+            ctx.emit_event(&IdentityEvent::RoleRevoked {
+                agency: agency.clone(),
+                account: *account,
+                role: Role::Administrator,
+            });
         }
         Action::SetPolicy { agency, threshold } => {
             let mut a = state::agency(ctx, agency)?;
             a.policy_threshold = *threshold;
             ctx.write(authz::agency_key(agency), &a);
-            ctx.emit(
-                "policy_set",
-                json!({ "agency": agency, "threshold": threshold }),
-            );
+            ctx.emit_event(&IdentityEvent::PolicySet {
+                agency: agency.clone(),
+                threshold: *threshold,
+            });
         }
         Action::SetGovernance {
             create_agency_threshold,
@@ -353,28 +356,32 @@ fn execute_action(ctx: &mut CallContext<'_>, action: &Action) -> Result<(), TxEr
                 .expect("genesis wrote governance");
             g.create_agency_threshold = *create_agency_threshold;
             ctx.write(state::governance_key(), &g);
-            ctx.emit(
-                "governance_set",
-                json!({ "create_agency_threshold": create_agency_threshold }),
-            );
+            ctx.emit_event(&IdentityEvent::GovernanceSet {
+                create_agency_threshold: *create_agency_threshold,
+            });
         }
         Action::AddValidator { .. } | Action::RemoveValidator { .. } => {
             let (history, from_height) = validator_change(ctx, action)?;
             ctx.write(VALIDATORS_KEY.to_vec(), &history);
-            let (kind, name) = match action {
-                Action::AddValidator { validator } => ("validator_added", &validator.name),
-                Action::RemoveValidator { name } => ("validator_removed", name),
-                _ => unreachable!(),
-            };
-            ctx.emit(
-                kind,
-                json!({
-                    "name": name,
-                    "from_height": from_height,
-                    "epoch": history.epoch_of(from_height),
-                    "validators": history.set_at(from_height).len(),
-                }),
+            let (epoch, validators) = (
+                history.epoch_of(from_height),
+                history.set_at(from_height).len(),
             );
+            ctx.emit_event(&match action {
+                Action::AddValidator { validator } => IdentityEvent::ValidatorAdded {
+                    name: validator.name.clone(),
+                    from_height,
+                    epoch,
+                    validators,
+                },
+                Action::RemoveValidator { name } => IdentityEvent::ValidatorRemoved {
+                    name: name.clone(),
+                    from_height,
+                    epoch,
+                    validators,
+                },
+                _ => unreachable!("matched above"),
+            });
         }
     }
     Ok(())
@@ -407,7 +414,7 @@ fn maybe_execute(ctx: &mut CallContext<'_>, p: &mut Proposal) -> Result<(), TxEr
         execute_action(ctx, &action)?;
         p.status = ProposalStatus::Executed;
         p.executed_height = Some(ctx.env().height);
-        ctx.emit("proposal_executed", json!({ "proposal": p.id }));
+        ctx.emit_event(&IdentityEvent::ProposalExecuted { proposal: p.id });
     }
     Ok(())
 }
@@ -452,10 +459,10 @@ pub fn propose(
         status: ProposalStatus::Pending,
         executed_height: None,
     };
-    ctx.emit(
-        "proposal_created",
-        json!({ "proposal": id, "threshold": threshold }),
-    );
+    ctx.emit_event(&IdentityEvent::ProposalCreated {
+        proposal: id,
+        threshold,
+    });
     maybe_execute(ctx, &mut p)?;
     ctx.write(proposal_key(id), &p);
     Ok(id)
@@ -496,10 +503,11 @@ pub fn approve(ctx: &mut CallContext<'_>, id: u64, as_agency: &str) -> Result<()
         agency: as_agency.to_string(),
         height: ctx.env().height,
     });
-    ctx.emit(
-        "proposal_approved",
-        json!({ "proposal": id, "account": signer, "agency": as_agency }),
-    );
+    ctx.emit_event(&IdentityEvent::ProposalApproved {
+        proposal: id,
+        account: signer,
+        agency: as_agency.to_string(),
+    });
     maybe_execute(ctx, &mut p)?;
     ctx.write(proposal_key(id), &p);
     Ok(())

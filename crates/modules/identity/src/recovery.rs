@@ -13,12 +13,12 @@
 //! then the owner, with the current key, can veto.
 
 use crate::codes;
+use crate::events::IdentityEvent;
 use crate::state::{self, Guardians, KeyPeriod, KeyRecord};
-use publica_runtime::authz::{self, KEY_CHANGED_EVENT};
+use publica_runtime::authz;
 use publica_runtime::CallContext;
 use publica_types::{AccountId, SignatureBytes, TxError};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 /// Most guardians.
 pub const GUARDIANS_MAX: usize = 10;
@@ -101,10 +101,11 @@ fn change_key(
     });
     rec.key = new_key;
     ctx.write(authz::key_key(account), &rec);
-    ctx.emit(
-        KEY_CHANGED_EVENT,
-        json!({ "account": account, "key": new_key, "by": how }),
-    );
+    ctx.emit_event(&IdentityEvent::KeyChanged {
+        account: *account,
+        key: new_key,
+        by: how.to_string(),
+    });
     Ok(())
 }
 
@@ -159,10 +160,10 @@ pub fn set_guardians(
         delay_blocks,
     };
     ctx.write(state::guardians_key(&me), &g);
-    ctx.emit(
-        "guardians_set",
-        json!({ "account": me, "threshold": threshold }),
-    );
+    ctx.emit_event(&IdentityEvent::GuardiansSet {
+        account: me,
+        threshold,
+    });
     Ok(())
 }
 
@@ -208,10 +209,10 @@ pub fn start(
     };
     note_threshold(ctx, &mut r, &g);
     ctx.write(recovery_key(&account), &r);
-    ctx.emit(
-        "recovery_started",
-        json!({ "account": account, "guardian": ctx.signer() }),
-    );
+    ctx.emit_event(&IdentityEvent::RecoveryStarted {
+        account,
+        guardian: ctx.signer(),
+    });
     Ok(())
 }
 
@@ -237,10 +238,10 @@ pub fn approve(ctx: &mut CallContext<'_>, account: AccountId) -> Result<(), TxEr
     r.approvals.push(ctx.signer());
     note_threshold(ctx, &mut r, &g);
     ctx.write(recovery_key(&account), &r);
-    ctx.emit(
-        "recovery_approved",
-        json!({ "account": account, "guardian": ctx.signer() }),
-    );
+    ctx.emit_event(&IdentityEvent::RecoveryApproved {
+        account,
+        guardian: ctx.signer(),
+    });
     Ok(())
 }
 
@@ -249,7 +250,7 @@ pub fn veto(ctx: &mut CallContext<'_>) -> Result<(), TxError> {
     let me = ctx.signer();
     active(ctx, &me)?;
     ctx.delete(recovery_key(&me));
-    ctx.emit("recovery_vetoed", json!({ "account": me }));
+    ctx.emit_event(&IdentityEvent::RecoveryVetoed { account: me });
     Ok(())
 }
 

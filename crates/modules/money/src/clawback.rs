@@ -11,12 +11,12 @@
 //! carried out.
 
 use crate::codes;
+use crate::events::MoneyEvent;
 use crate::ledger::{self, err};
 use crate::model::*;
 use publica_runtime::CallContext;
 use publica_types::{AccountId, Amount, TxError};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 /// Blocks a proposed clawback waits for its second official.
 pub const CLAWBACK_LIFETIME_BLOCKS: u64 = 1_000;
@@ -145,10 +145,15 @@ pub(crate) fn clawback(
         expires_height: ctx.env().height + CLAWBACK_LIFETIME_BLOCKS,
         approved_by: None,
     };
-    ctx.emit(
-        "clawback_proposed",
-        json!({"currency": cur.code, "id": p.id, "from": p.from, "to": p.to, "amount": p.amount, "reason": p.reason, "by": p.proposed_by}),
-    );
+    ctx.emit_event(&MoneyEvent::ClawbackProposed {
+        currency: cur.code.clone(),
+        id: p.id.clone(),
+        from: p.from.clone(),
+        to: p.to.clone(),
+        amount: p.amount,
+        reason: p.reason.clone(),
+        by: p.proposed_by,
+    });
     ctx.write(key, &p);
     Ok(())
 }

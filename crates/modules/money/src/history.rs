@@ -8,9 +8,9 @@
 //! serves. The node adds `n` (the entry's place in that account's
 //! history), `height` and `tx_id` (whose receipt proves the event).
 
-use publica_runtime::index::Field::{Json as J, Str as S};
+use crate::events::MoneyEvent;
+use publica_runtime::index::Field::{Amount as A, Key, Null, Str as S};
 use publica_runtime::index::{Field, Fields, IndexFiler};
-use serde_json::Value;
 
 /// The event-index key of an account's history (the runtime prefixes it
 /// with `money/`).
@@ -18,145 +18,222 @@ pub fn history_key(account: &str) -> String {
     format!("account/{account}")
 }
 
-fn amount_is_zero(v: &Value) -> bool {
-    v.as_str() == Some("0")
-}
-
 /// Files the history entries of one `money` event: one per account it
 /// touched, under [`history_key`], each written straight from the event.
-pub fn file_entries(kind: &str, d: &Value, filer: &mut IndexFiler<'_>) {
-    // Files `fields` under the account named by the event's `side`.
-    let mut file = |side: &str, fields: &[(&str, Field<'_>)]| {
-        if let Some(account) = d.get(side).and_then(Value::as_str) {
-            filer.file(&history_key(account), &Fields(fields));
-        }
-    };
-    let kind_is = |k| ("kind", S(k));
+pub fn file_entries(e: &MoneyEvent, filer: &mut IndexFiler<'_>) {
+    use MoneyEvent as E;
+    let kind = |k| ("kind", S(k));
     let out = ("direction", S("out"));
     let into = ("direction", S("in"));
     // A change of the account itself, which moves no money.
     let none = ("direction", S("none"));
-    let by = ("by", J(&d["by"]));
-    match kind {
-        "transfer" => {
-            let shared = |counterparty| {
-                [
-                    ("counterparty", J(&d[counterparty])),
-                    ("amount", J(&d["amount"])),
-                    ("reference", J(&d["reference"])),
-                    ("memo_hash", J(&d["memo_hash"])),
-                ]
-            };
-            let [c, a, r, m] = shared("to");
-            file("from", &[kind_is("transfer"), out, c, a, r, m]);
-            let [c, a, r, m] = shared("from");
-            file("to", &[kind_is("transfer"), into, c, a, r, m]);
+    let mut file = |account: &str, fields: &[(&str, Field<'_>)]| {
+        filer.file(&history_key(account), &Fields(fields));
+    };
+    match e {
+        E::Transfer {
+            from,
+            to,
+            amount,
+            reference,
+            memo_hash,
+            ..
+        } => {
+            let memo = memo_hash.as_deref().map_or(Null, S);
+            file(
+                from,
+                &[
+                    kind("transfer"),
+                    out,
+                    ("counterparty", S(to)),
+                    ("amount", A(*amount)),
+                    ("reference", S(reference)),
+                    ("memo_hash", memo),
+                ],
+            );
+            file(
+                to,
+                &[
+                    kind("transfer"),
+                    into,
+                    ("counterparty", S(from)),
+                    ("amount", A(*amount)),
+                    ("reference", S(reference)),
+                    ("memo_hash", memo),
+                ],
+            );
         }
-        "mint" => file(
-            "to",
+        E::Mint {
+            appropriation,
+            to,
+            amount,
+            ..
+        } => file(
+            to,
             &[
-                kind_is("mint"),
+                kind("mint"),
                 into,
-                ("appropriation", J(&d["appropriation"])),
-                ("amount", J(&d["amount"])),
+                ("appropriation", S(appropriation)),
+                ("amount", A(*amount)),
             ],
         ),
-        "burn" => file("from", &[kind_is("burn"), out, ("amount", J(&d["amount"]))]),
-        "pending_created" => file(
-            "from",
+        E::Burn { from, amount, .. } => file(from, &[kind("burn"), out, ("amount", A(*amount))]),
+        E::PendingCreated {
+            pending,
+            from,
+            to,
+            amount,
+        } => file(
+            from,
             &[
-                kind_is("pending"),
+                kind("pending"),
                 out,
-                ("pending", J(&d["pending"])),
-                ("counterparty", J(&d["to"])),
-                ("amount", J(&d["amount"])),
+                ("pending", S(pending)),
+                ("counterparty", S(to)),
+                ("amount", A(*amount)),
             ],
         ),
-        "pending_posted" | "pending_voided" => {
-            if !amount_is_zero(&d["posted"]) {
+        E::PendingPosted {
+            pending,
+            from,
+            to,
+            posted,
+            returned,
+        }
+        | E::PendingVoided {
+            pending,
+            from,
+            to,
+            posted,
+            returned,
+        } => {
+            if posted.0 != 0 {
                 file(
-                    "to",
+                    to,
                     &[
-                        kind_is("post"),
+                        kind("post"),
                         into,
-                        ("pending", J(&d["pending"])),
-                        ("counterparty", J(&d["from"])),
-                        ("amount", J(&d["posted"])),
+                        ("pending", S(pending)),
+                        ("counterparty", S(from)),
+                        ("amount", A(*posted)),
                     ],
                 );
             }
-            let settled = if kind == "pending_posted" {
+            let settled = if matches!(e, E::PendingPosted { .. }) {
                 "post"
             } else {
                 "void"
             };
             file(
-                "from",
+                from,
                 &[
-                    kind_is(settled),
+                    kind(settled),
                     out,
-                    ("pending", J(&d["pending"])),
-                    ("amount", J(&d["posted"])),
-                    ("returned", J(&d["returned"])),
+                    ("pending", S(pending)),
+                    ("amount", A(*posted)),
+                    ("returned", A(*returned)),
                 ],
             );
         }
-        "clawback" => {
+        E::Clawback {
+            from,
+            to,
+            amount,
+            reason,
+            by,
+            proposed_by,
+        } => {
+            let proposer = proposed_by.as_ref().map_or(Null, Key);
             file(
-                "from",
+                from,
                 &[
-                    kind_is("clawback"),
+                    kind("clawback"),
                     out,
-                    ("counterparty", J(&d["to"])),
-                    ("amount", J(&d["amount"])),
-                    ("reason", J(&d["reason"])),
-                    ("by", J(&d["by"])),
-                    ("proposed_by", J(&d["proposed_by"])),
+                    ("counterparty", S(to)),
+                    ("amount", A(*amount)),
+                    ("reason", S(reason)),
+                    ("by", Key(by)),
+                    ("proposed_by", proposer),
                 ],
             );
             file(
-                "to",
+                to,
                 &[
-                    kind_is("clawback"),
+                    kind("clawback"),
                     into,
-                    ("counterparty", J(&d["from"])),
-                    ("amount", J(&d["amount"])),
-                    ("reason", J(&d["reason"])),
+                    ("counterparty", S(from)),
+                    ("amount", A(*amount)),
+                    ("reason", S(reason)),
                 ],
             );
         }
-        "swept" => {
-            if !amount_is_zero(&d["amount"]) {
+        E::Swept {
+            account,
+            to,
+            amount,
+        } => {
+            if amount.0 != 0 {
                 file(
-                    "to",
+                    to,
                     &[
-                        kind_is("sweep"),
+                        kind("sweep"),
                         into,
-                        ("counterparty", J(&d["account"])),
-                        ("amount", J(&d["amount"])),
+                        ("counterparty", S(account)),
+                        ("amount", A(*amount)),
                     ],
                 );
             }
             file(
-                "account",
+                account,
                 &[
-                    kind_is("sweep"),
+                    kind("sweep"),
                     out,
-                    ("counterparty", J(&d["to"])),
-                    ("amount", J(&d["amount"])),
+                    ("counterparty", S(to)),
+                    ("amount", A(*amount)),
                 ],
             );
         }
-        "account_opened" => file(
-            "account",
-            &[kind_is("opened"), none, ("currency", J(&d["currency"])), by],
+        E::AccountOpened {
+            account,
+            currency,
+            by,
+        } => file(
+            account,
+            &[
+                kind("opened"),
+                none,
+                ("currency", S(currency)),
+                ("by", Key(by)),
+            ],
         ),
-        "frozen" | "unfrozen" => file(
-            "account",
-            &[kind_is(kind), none, ("reason", J(&d["reason"])), by],
+        E::Frozen {
+            account,
+            by,
+            reason,
+        } => file(
+            account,
+            &[kind("frozen"), none, ("reason", S(reason)), ("by", Key(by))],
         ),
-        "account_closed" => file("account", &[kind_is("closed"), none, by]),
-        _ => {}
+        E::Unfrozen {
+            account,
+            by,
+            reason,
+        } => file(
+            account,
+            &[
+                kind("unfrozen"),
+                none,
+                ("reason", S(reason)),
+                ("by", Key(by)),
+            ],
+        ),
+        E::AccountClosed { account, by } => file(account, &[kind("closed"), none, ("by", Key(by))]),
+        E::CurrencyCreated { .. }
+        | E::AppropriationProposed { .. }
+        | E::AppropriationApproved { .. }
+        | E::MerchantAccredited { .. }
+        | E::MerchantRevoked { .. }
+        | E::ClawbackProposed { .. } => {}
     }
 }
 
@@ -164,18 +241,19 @@ pub fn file_entries(kind: &str, d: &Value, filer: &mut IndexFiler<'_>) {
 mod tests {
     use super::*;
     use publica_runtime::IndexEntry;
-    use serde_json::json;
+    use serde_json::{json, Value};
+
+    const K1: &str = "0101010101010101010101010101010101010101010101010101010101010101";
+    const K2: &str = "0202020202020202020202020202020202020202020202020202020202020202";
 
     /// The entries `kind` files, as the history API serves them (`n` 0),
     /// by key.
     fn filed(kind: &str, data: Value) -> Vec<(String, Value)> {
         let mut out: Vec<IndexEntry> = Vec::new();
         let tx = publica_types::Hash32([1; 32]);
-        file_entries(
-            kind,
-            &data,
-            &mut IndexFiler::new("money", 9, Some(&tx), &mut out),
-        );
+        if let Some(e) = <MoneyEvent as publica_runtime::kit::Events>::decode(kind, &data) {
+            file_entries(&e, &mut IndexFiler::new("money", 9, Some(&tx), &mut out));
+        }
         out.into_iter()
             .map(|e| {
                 let key = e.key.clone();
@@ -195,7 +273,7 @@ mod tests {
         let cases = [
             (
                 "transfer",
-                json!({"from": "a", "to": "b", "amount": "5", "reference": "r1", "memo_hash": "ab"}),
+                json!({"from": "a", "to": "b", "amount": "5", "currency": "EURC", "reference": "r1", "memo_hash": "ab"}),
                 vec![
                     (
                         "a",
@@ -207,24 +285,24 @@ mod tests {
                     ),
                 ],
             ),
-            // Missing details are null, not absent.
+            // No memo: null, not absent.
             (
                 "transfer",
-                json!({"from": "a", "to": "b", "amount": "5"}),
+                json!({"from": "a", "to": "b", "amount": "5", "currency": "EURC", "reference": ""}),
                 vec![
                     (
                         "a",
-                        json!({"kind": "transfer", "direction": "out", "counterparty": "b", "amount": "5", "reference": null, "memo_hash": null}),
+                        json!({"kind": "transfer", "direction": "out", "counterparty": "b", "amount": "5", "reference": "", "memo_hash": null}),
                     ),
                     (
                         "b",
-                        json!({"kind": "transfer", "direction": "in", "counterparty": "a", "amount": "5", "reference": null, "memo_hash": null}),
+                        json!({"kind": "transfer", "direction": "in", "counterparty": "a", "amount": "5", "reference": "", "memo_hash": null}),
                     ),
                 ],
             ),
             (
                 "mint",
-                json!({"to": "b", "amount": "7", "appropriation": "p"}),
+                json!({"currency": "EURC", "to": "b", "amount": "7", "appropriation": "p"}),
                 vec![(
                     "b",
                     json!({"kind": "mint", "direction": "in", "appropriation": "p", "amount": "7"}),
@@ -232,7 +310,7 @@ mod tests {
             ),
             (
                 "burn",
-                json!({"from": "a", "amount": "2"}),
+                json!({"currency": "EURC", "from": "a", "amount": "2"}),
                 vec![(
                     "a",
                     json!({"kind": "burn", "direction": "out", "amount": "2"}),
@@ -271,11 +349,11 @@ mod tests {
             ),
             (
                 "clawback",
-                json!({"from": "a", "to": "t", "amount": "4", "reason": "fraud", "by": "treasury", "proposed_by": "p"}),
+                json!({"from": "a", "to": "t", "amount": "4", "reason": "fraud", "by": K1, "proposed_by": K2}),
                 vec![
                     (
                         "a",
-                        json!({"kind": "clawback", "direction": "out", "counterparty": "t", "amount": "4", "reason": "fraud", "by": "treasury", "proposed_by": "p"}),
+                        json!({"kind": "clawback", "direction": "out", "counterparty": "t", "amount": "4", "reason": "fraud", "by": K1, "proposed_by": K2}),
                     ),
                     (
                         "t",
@@ -309,34 +387,34 @@ mod tests {
             // Changes of the account itself, with who made them.
             (
                 "account_opened",
-                json!({"account": "a", "currency": "EURC", "by": "k"}),
+                json!({"account": "a", "currency": "EURC", "by": K1}),
                 vec![(
                     "a",
-                    json!({"kind": "opened", "direction": "none", "currency": "EURC", "by": "k"}),
+                    json!({"kind": "opened", "direction": "none", "currency": "EURC", "by": K1}),
                 )],
             ),
             (
                 "frozen",
-                json!({"account": "a", "by": "t", "reason": "fraud"}),
+                json!({"account": "a", "by": K2, "reason": "fraud"}),
                 vec![(
                     "a",
-                    json!({"kind": "frozen", "direction": "none", "reason": "fraud", "by": "t"}),
+                    json!({"kind": "frozen", "direction": "none", "reason": "fraud", "by": K2}),
                 )],
             ),
             (
                 "unfrozen",
-                json!({"account": "a", "by": "t", "reason": "cleared"}),
+                json!({"account": "a", "by": K2, "reason": "cleared"}),
                 vec![(
                     "a",
-                    json!({"kind": "unfrozen", "direction": "none", "reason": "cleared", "by": "t"}),
+                    json!({"kind": "unfrozen", "direction": "none", "reason": "cleared", "by": K2}),
                 )],
             ),
             (
                 "account_closed",
-                json!({"account": "a", "by": "k"}),
+                json!({"account": "a", "by": K1}),
                 vec![(
                     "a",
-                    json!({"kind": "closed", "direction": "none", "by": "k"}),
+                    json!({"kind": "closed", "direction": "none", "by": K1}),
                 )],
             ),
             // Events that move nothing, or name no account, file nothing.

@@ -4,11 +4,11 @@
 //! conservation, no overdraft, frozen and closed accounts, earmarks.
 
 use crate::codes;
+use crate::events::MoneyEvent;
 use crate::ledger::{self, err};
 use crate::model::*;
 use publica_runtime::CallContext;
 use publica_types::{AccountId, Amount, TxError};
-use serde_json::json;
 
 /// The account `id`, read-only.
 pub fn account(ctx: &CallContext<'_>, id: &str) -> Result<Account, TxError> {
@@ -118,10 +118,11 @@ pub fn open_benefit_account(
             Owner::Citizen { account: holder },
             earmark,
         );
-        ctx.emit(
-            "account_opened",
-            json!({"account": acct.id, "currency": acct.currency, "by": ctx.signer()}),
-        );
+        ctx.emit_event(&MoneyEvent::AccountOpened {
+            account: acct.id.clone(),
+            currency: acct.currency.clone(),
+            by: ctx.signer(),
+        });
         ledger::save(ctx, acct);
         Ok(id.clone())
     })

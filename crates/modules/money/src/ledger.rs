@@ -2,11 +2,12 @@
 //! one call's buffered writes, so a failure anywhere leaves no trace.
 
 use crate::codes;
+use crate::events::MoneyEvent;
 use crate::model::*;
 use publica_runtime::authz::Role;
 use publica_runtime::CallContext;
 use publica_types::{Amount, TxError};
-use serde_json::json;
+
 use std::collections::BTreeMap;
 
 pub(crate) fn err(code: &str, msg: impl Into<String>) -> TxError {
@@ -333,11 +334,14 @@ fn move_loaded(
     check_earmark(ctx, &from, &to)?;
     let prov = debit(&mut from, amount)?;
     credit(&mut to, amount, prov)?;
-    let mut event = json!({"from": from.id, "to": to.id, "amount": amount, "currency": from.currency, "reference": reference});
-    if let Some(memo) = memo_hash {
-        event["memo_hash"] = memo.into();
-    }
-    ctx.emit("transfer", event);
+    ctx.emit_event(&MoneyEvent::Transfer {
+        from: from.id.clone(),
+        to: to.id.clone(),
+        amount,
+        currency: from.currency.clone(),
+        reference: reference.to_string(),
+        memo_hash: memo_hash.map(str::to_string),
+    });
     save(ctx, from);
     save(ctx, to);
     Ok(())
@@ -398,10 +402,12 @@ pub(crate) fn mint(
     credit(&mut to, amount, prov)?;
     appr.minted = add(appr.minted, amount)?;
     cur.minted = add(cur.minted, amount)?;
-    ctx.emit(
-        "mint",
-        json!({"currency": code, "appropriation": appropriation, "to": to.id, "amount": amount}),
-    );
+    ctx.emit_event(&MoneyEvent::Mint {
+        currency: code.to_string(),
+        appropriation: appropriation.to_string(),
+        to: to.id.clone(),
+        amount,
+    });
     save(ctx, to);
     ctx.write(appropriation_key(code, appropriation), &appr);
     ctx.write(currency_key(code), &cur);
@@ -457,10 +463,11 @@ pub(crate) fn burn(
             ),
         ));
     }
-    ctx.emit(
-        "burn",
-        json!({"currency": cur.code, "from": from.id, "amount": amount}),
-    );
+    ctx.emit_event(&MoneyEvent::Burn {
+        currency: cur.code.clone(),
+        from: from.id.clone(),
+        amount,
+    });
     save(ctx, from);
     ctx.write(currency_key(&cur.code), &cur);
     Ok(())
@@ -524,10 +531,12 @@ pub(crate) fn create_pending(
         posted: Amount(0),
         reference: reference.into(),
     };
-    ctx.emit(
-        "pending_created",
-        json!({"pending": id, "from": from.id, "to": to.id, "amount": amount}),
-    );
+    ctx.emit_event(&MoneyEvent::PendingCreated {
+        pending: id.to_string(),
+        from: from.id.clone(),
+        to: to.id.clone(),
+        amount,
+    });
     save(ctx, from);
     ctx.write(pending_key(id), &p);
     Ok(())
@@ -619,14 +628,24 @@ pub(crate) fn settle_pending(
     };
     p.posted = posted;
     ctx.write(pending_key(id), &p);
-    ctx.emit(
-        if is_post {
-            "pending_posted"
-        } else {
-            "pending_voided"
-        },
-        json!({"pending": id, "from": p.from, "to": p.to, "posted": posted, "returned": back}),
-    );
+    let (pending, from, to, returned) = (id.to_string(), p.from.clone(), p.to.clone(), back);
+    ctx.emit_event(&if is_post {
+        MoneyEvent::PendingPosted {
+            pending,
+            from,
+            to,
+            posted,
+            returned,
+        }
+    } else {
+        MoneyEvent::PendingVoided {
+            pending,
+            from,
+            to,
+            posted,
+            returned,
+        }
+    });
     Ok(())
 }
 
@@ -646,10 +665,14 @@ pub(crate) fn clawback(
     open_for_credit(ctx, &to)?;
     let prov = debit(&mut from, amount)?;
     credit(&mut to, amount, prov)?;
-    ctx.emit(
-        "clawback",
-        json!({"from": from.id, "to": to.id, "amount": amount, "reason": reason, "by": ctx.signer(), "proposed_by": proposed_by}),
-    );
+    ctx.emit_event(&MoneyEvent::Clawback {
+        from: from.id.clone(),
+        to: to.id.clone(),
+        amount,
+        reason: reason.to_string(),
+        by: ctx.signer(),
+        proposed_by,
+    });
     save(ctx, from);
     save(ctx, to);
     Ok(())
@@ -678,7 +701,11 @@ pub(crate) fn sweep(ctx: &mut CallContext<'_>, id: &str) -> Result<(), TxError> 
     open_for_transfer(&a, "debit")?;
     open_for_credit(ctx, &to)?;
     let amount = a.balance;
-    let event = json!({"account": a.id, "to": to.id, "amount": amount});
+    let event = MoneyEvent::Swept {
+        account: a.id.clone(),
+        to: to.id.clone(),
+        amount,
+    };
     if amount.0 > 0 {
         let prov = debit(&mut a, amount)?;
         credit(&mut to, amount, prov)?;
@@ -688,6 +715,6 @@ pub(crate) fn sweep(ctx: &mut CallContext<'_>, id: &str) -> Result<(), TxError> 
         em.swept = true;
     }
     save(ctx, a);
-    ctx.emit("swept", event);
+    ctx.emit_event(&event);
     Ok(())
 }

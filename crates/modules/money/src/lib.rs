@@ -26,6 +26,7 @@
 
 pub mod clawback;
 pub mod codes;
+pub mod events;
 pub mod history;
 pub mod interface;
 pub mod ledger;
@@ -33,4 +34,5 @@ pub mod model;
 pub mod module;
 pub mod queries;
 
+pub use events::MoneyEvent;
 pub use module::Money;

@@ -5,13 +5,13 @@
 //! of the owning agency). See `docs/money.md`.
 
 use crate::codes;
+use crate::events::MoneyEvent;
 use crate::ledger::{self, check_issuer, err};
 use crate::model::*;
 use publica_runtime::authz::Role;
 use publica_runtime::{CallContext, IndexFiler, Need, TypedModule};
 use publica_types::{AccountId, Amount, TxError};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 /// Most transfers in one linked batch.
 pub const BATCH_TRANSFERS_MAX: usize = 100;
@@ -311,10 +311,12 @@ impl Money {
             by: ctx.signer(),
             height: ctx.env().height,
         };
-        ctx.emit(
-            "merchant_accredited",
-            json!({"currency": rec.currency, "merchant": rec.merchant, "categories": rec.categories, "by": rec.by}),
-        );
+        ctx.emit_event(&MoneyEvent::MerchantAccredited {
+            currency: rec.currency.clone(),
+            merchant: rec.merchant,
+            categories: rec.categories.clone(),
+            by: rec.by,
+        });
         ctx.write(merchant_key(&rec.currency, &rec.merchant), &rec);
         Ok(())
     }
@@ -435,10 +437,11 @@ impl Money {
             }
         };
         let acct = Account::new(a.id, a.currency, a.owner, earmark);
-        ctx.emit(
-            "account_opened",
-            json!({"account": acct.id, "currency": acct.currency, "by": ctx.signer()}),
-        );
+        ctx.emit_event(&MoneyEvent::AccountOpened {
+            account: acct.id.clone(),
+            currency: acct.currency.clone(),
+            by: ctx.signer(),
+        });
         ledger::save(ctx, acct);
         Ok(())
     }
@@ -448,9 +451,10 @@ impl TypedModule for Money {
     const NAME: &'static str = "money";
     type Call = MoneyCall;
     type Rejection = codes::MoneyRejection;
+    type Event = MoneyEvent;
 
-    fn index_event(&self, kind: &str, data: &Value, filer: &mut IndexFiler<'_>) {
-        crate::history::file_entries(kind, data, filer)
+    fn index_event(&self, event: &MoneyEvent, filer: &mut IndexFiler<'_>) {
+        crate::history::file_entries(event, filer)
     }
 
     fn execute(&self, ctx: &mut CallContext<'_>, call: MoneyCall) -> Result<(), TxError> {
@@ -484,7 +488,7 @@ impl TypedModule for Money {
                     clawback_single_max: a.clawback_single_max.unwrap_or(Amount(0)),
                 };
                 ctx.write(currency_key(&a.code), &c);
-                ctx.emit("currency_created", json!({"currency": a.code}));
+                ctx.emit_event(&MoneyEvent::CurrencyCreated { currency: a.code });
             }
             MoneyCall::ProposeAppropriation(a) => {
                 let agency = a.agency.clone();
@@ -525,10 +529,10 @@ impl TypedModule for Money {
                     expires_height: ctx.env().height + lifetime,
                 };
                 ctx.write(key, &appr);
-                ctx.emit(
-                    "appropriation_proposed",
-                    json!({"currency": a.currency, "appropriation": a.id}),
-                );
+                ctx.emit_event(&MoneyEvent::AppropriationProposed {
+                    currency: a.currency,
+                    appropriation: a.id,
+                });
             }
             MoneyCall::ApproveAppropriation(a) => {
                 let agency = a.agency.clone();
@@ -565,10 +569,11 @@ impl TypedModule for Money {
                     appr.active = true;
                 }
                 ctx.write(key, &appr);
-                ctx.emit(
-                    "appropriation_approved",
-                    json!({"appropriation": a.id, "by": me, "active": appr.active}),
-                );
+                ctx.emit_event(&MoneyEvent::AppropriationApproved {
+                    appropriation: a.id,
+                    by: me,
+                    active: appr.active,
+                });
             }
             MoneyCall::Mint(a) => {
                 let agency = a.agency.clone();
@@ -590,10 +595,10 @@ impl TypedModule for Money {
                     return Err(err(codes::NOT_EMPTY, "move the balance out first"));
                 }
                 acct.closed = true;
-                ctx.emit(
-                    "account_closed",
-                    json!({"account": acct.id, "by": ctx.signer()}),
-                );
+                ctx.emit_event(&MoneyEvent::AccountClosed {
+                    account: acct.id.clone(),
+                    by: ctx.signer(),
+                });
                 ledger::save(ctx, acct);
             }
             MoneyCall::Transfer(t) => {
@@ -681,10 +686,11 @@ impl TypedModule for Money {
                 rec.by = ctx.signer();
                 rec.height = ctx.env().height;
                 ctx.write(key, &rec);
-                ctx.emit(
-                    "merchant_revoked",
-                    json!({"currency": m.currency, "merchant": m.merchant, "by": rec.by}),
-                );
+                ctx.emit_event(&MoneyEvent::MerchantRevoked {
+                    currency: m.currency,
+                    merchant: m.merchant,
+                    by: rec.by,
+                });
             }
             MoneyCall::SweepExpired(s) => {
                 ledger::sweep(ctx, &s.account)?;
@@ -709,10 +715,20 @@ impl Money {
             ));
         }
         acct.frozen = frozen;
-        ctx.emit(
-            if acct.frozen { "frozen" } else { "unfrozen" },
-            json!({"account": acct.id, "by": ctx.signer(), "reason": f.reason}),
-        );
+        let (account, by, reason) = (acct.id.clone(), ctx.signer(), f.reason);
+        ctx.emit_event(&if frozen {
+            MoneyEvent::Frozen {
+                account,
+                by,
+                reason,
+            }
+        } else {
+            MoneyEvent::Unfrozen {
+                account,
+                by,
+                reason,
+            }
+        });
         ledger::save(ctx, acct);
         Ok(())
     }

@@ -22,6 +22,7 @@
 //! See `docs/programs.md`.
 
 pub mod codes;
+pub mod events;
 pub mod model;
 pub mod module;
 pub mod nullifier;
@@ -29,4 +30,5 @@ pub mod period;
 pub mod queries;
 pub mod rules;
 
+pub use events::ProgramsEvent;
 pub use module::Programs;

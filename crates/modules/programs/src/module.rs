@@ -1,6 +1,7 @@
 //! The `programs` module's calls, payouts and scheduled runs.
 
 use crate::codes;
+use crate::events::ProgramsEvent;
 use crate::model::*;
 use crate::nullifier;
 use crate::period;
@@ -562,10 +563,15 @@ fn pay(
     };
     ctx.write(paid_key(&p.id, subject, period), &entry);
     record_entry(ctx, &p.id, &entry);
-    ctx.emit(
-        "payout",
-        json!({"program": p.id, "account": subject, "period": period, "amount": amount, "version": rv.version, "kind": kind, "override_reason": override_reason}),
-    );
+    ctx.emit_event(&ProgramsEvent::Payout {
+        program: p.id.clone(),
+        account: *subject,
+        period: period.to_string(),
+        amount,
+        version: rv.version,
+        kind,
+        override_reason,
+    });
     Ok(amount)
 }
 
@@ -620,16 +626,21 @@ fn record_failure(
         override_reason: None,
     };
     record_entry(ctx, &p.id, &entry);
-    ctx.emit(
-        "payout_failed",
-        json!({"program": p.id, "account": subject, "period": period, "code": e.code, "message": e.message}),
-    );
+    ctx.emit_event(&ProgramsEvent::PayoutFailed {
+        program: p.id.clone(),
+        account: *subject,
+        period: period.to_string(),
+        code: e.code.clone(),
+        message: e.message.clone(),
+    });
     if e.code == codes::BUDGET_EXCEEDED && !p.budget_exhausted {
         p.budget_exhausted = true;
-        ctx.emit(
-            "budget_exhausted",
-            json!({"program": p.id, "period": period, "paid_total": p.paid_total, "budget_cap": p.budget_cap}),
-        );
+        ctx.emit_event(&ProgramsEvent::BudgetExhausted {
+            program: p.id.clone(),
+            period: period.to_string(),
+            paid_total: p.paid_total,
+            budget_cap: p.budget_cap,
+        });
     }
 }
 
@@ -639,7 +650,9 @@ fn schedules(ctx: &CallContext<'_>) -> BTreeMap<String, u64> {
 
 fn activate(ctx: &mut CallContext<'_>, p: &mut Program) {
     p.active = true;
-    ctx.emit("program_activated", json!({"program": p.id}));
+    ctx.emit_event(&ProgramsEvent::ProgramActivated {
+        program: p.id.clone(),
+    });
     if p.schedule.is_some() {
         // Never periods before the activation: a program approved late
         // pays from the period it is approved in.
@@ -795,10 +808,12 @@ impl Programs {
             created_by: ctx.signer(),
         };
         check_rules(&p, &p.versions[0])?;
-        ctx.emit(
-            "program_created",
-            json!({"program": p.id, "agency": p.agency, "threshold": p.threshold, "definition_hash": p.definition_hash()}),
-        );
+        ctx.emit_event(&ProgramsEvent::ProgramCreated {
+            program: p.id.clone(),
+            agency: p.agency.clone(),
+            threshold: p.threshold,
+            definition_hash: p.definition_hash().clone(),
+        });
         ctx.write(program_key(&p.id), &p);
         Ok(())
     }
@@ -826,10 +841,12 @@ impl Programs {
                 return Err(err(codes::ALREADY_APPROVED, "you already approved"));
             }
             p.approvals.push(me);
-            ctx.emit(
-                "program_approved",
-                json!({"program": p.id, "by": me, "approvals": p.approvals.len(), "hash": a.hash}),
-            );
+            ctx.emit_event(&ProgramsEvent::ProgramApproved {
+                program: p.id.clone(),
+                by: me,
+                approvals: p.approvals.len(),
+                hash: a.hash.clone(),
+            });
             if p.approvals.len() >= threshold {
                 activate(ctx, &mut p);
             }
@@ -842,17 +859,21 @@ impl Programs {
             }
             pending.approvals.push(me);
             let n = pending.approvals.len();
-            ctx.emit(
-                "amendment_approved",
-                json!({"program": p.id, "by": me, "approvals": n, "hash": a.hash}),
-            );
+            ctx.emit_event(&ProgramsEvent::AmendmentApproved {
+                program: p.id.clone(),
+                by: me,
+                approvals: n,
+                hash: a.hash.clone(),
+            });
             if n >= threshold {
                 let mut rules = p.pending.take().expect("checked above").rules;
                 rules.from_height = rules.from_height.max(ctx.env().height + 1);
-                ctx.emit(
-                    "rules_enacted",
-                    json!({"program": p.id, "version": rules.version, "from_height": rules.from_height, "hash": a.hash}),
-                );
+                ctx.emit_event(&ProgramsEvent::RulesEnacted {
+                    program: p.id.clone(),
+                    version: rules.version,
+                    from_height: rules.from_height,
+                    hash: a.hash.clone(),
+                });
                 if p.versions.len() >= VERSIONS_MAX {
                     return Err(err(
                         codes::INVALID_FIELD,
@@ -893,10 +914,13 @@ impl Programs {
         // A new proposal replaces any pending one, and its approvals with
         // it: nothing approved before applies to other content.
         let replaced = p.pending.as_ref().map(|x| x.hash.clone());
-        ctx.emit(
-            "amendment_proposed",
-            json!({"program": p.id, "version": rules.version, "from_height": rules.from_height, "hash": hash, "replaces": replaced}),
-        );
+        ctx.emit_event(&ProgramsEvent::AmendmentProposed {
+            program: p.id.clone(),
+            version: rules.version,
+            from_height: rules.from_height,
+            hash: hash.clone(),
+            replaces: replaced.clone(),
+        });
         p.pending = Some(PendingVersion {
             rules,
             approvals: vec![],
@@ -985,10 +1009,12 @@ impl Programs {
                 &rec,
             );
         }
-        ctx.emit(
-            "attested",
-            json!({"subject": a.subject, "agency": a.agency, "claims": a.claims.keys().collect::<Vec<_>>(), "period": a.period}),
-        );
+        ctx.emit_event(&ProgramsEvent::Attested {
+            subject: a.subject,
+            agency: a.agency.clone(),
+            claims: a.claims.keys().cloned().collect(),
+            period: a.period.clone(),
+        });
         // Conditional release: in the same transaction, so the same block.
         if let (Some(mut p), Some(per)) = (prog, a.period) {
             if ctx.contains(&enrolment_key(&p.id, &a.subject))
@@ -1011,7 +1037,12 @@ impl Programs {
                     Err(e) => {
                         p = before;
                         if e.code == codes::CONDITION_NOT_MET {
-                            ctx.emit("condition_not_met", json!({"program": p.id, "account": a.subject, "period": per, "message": e.message}));
+                            ctx.emit_event(&ProgramsEvent::ConditionNotMet {
+                                program: p.id.clone(),
+                                account: a.subject,
+                                period: per.clone(),
+                                message: e.message.clone(),
+                            });
                         } else {
                             record_failure(
                                 ctx,
@@ -1040,10 +1071,12 @@ impl Programs {
         })?;
         rec.revoked = true;
         ctx.write(key, &rec);
-        ctx.emit(
-            "attestation_revoked",
-            json!({"subject": a.subject, "name": a.name, "agency": a.agency, "period": a.period}),
-        );
+        ctx.emit_event(&ProgramsEvent::AttestationRevoked {
+            subject: a.subject,
+            name: a.name.clone(),
+            agency: a.agency.clone(),
+            period: a.period.clone(),
+        });
         Ok(())
     }
 
@@ -1154,10 +1187,12 @@ impl Programs {
                 ctx.write(SCHEDULES_KEY.to_vec(), &s);
             }
         }
-        ctx.emit(
-            "enrolled",
-            json!({"program": p.id, "account": a.account, "seq": e.seq, "benefit_account": e.benefit_account}),
-        );
+        ctx.emit_event(&ProgramsEvent::Enrolled {
+            program: p.id.clone(),
+            account: a.account,
+            seq: e.seq,
+            benefit_account: e.benefit_account.clone(),
+        });
         Ok(())
     }
 
@@ -1225,10 +1260,14 @@ impl Programs {
             height: ctx.env().height,
             approved_by: None,
         };
-        ctx.emit(
-            "payout_override_requested",
-            json!({"program": p.id, "account": a.account, "period": a.period, "reason": o.reason, "note": o.note, "by": o.requested_by}),
-        );
+        ctx.emit_event(&ProgramsEvent::PayoutOverrideRequested {
+            program: p.id.clone(),
+            account: a.account,
+            period: a.period.clone(),
+            reason: o.reason,
+            note: o.note.clone(),
+            by: o.requested_by,
+        });
         ctx.write(key, &o);
         Ok(())
     }
@@ -1265,10 +1304,15 @@ impl Programs {
             Some(o.reason),
         )?;
         o.approved_by = Some(ctx.signer());
-        ctx.emit(
-            "payout_override_approved",
-            json!({"program": p.id, "account": a.account, "period": a.period, "reason": o.reason, "requested_by": o.requested_by, "approved_by": ctx.signer(), "amount": amount}),
-        );
+        ctx.emit_event(&ProgramsEvent::PayoutOverrideApproved {
+            program: p.id.clone(),
+            account: a.account,
+            period: a.period.clone(),
+            reason: o.reason,
+            requested_by: o.requested_by,
+            approved_by: ctx.signer(),
+            amount,
+        });
         ctx.write(key, &o);
         ctx.write(program_key(&p.id), &p);
         Ok(())
@@ -1305,10 +1349,13 @@ impl Programs {
                 height: ctx.env().height,
             },
         );
-        ctx.emit(
-            "dedup_override_requested",
-            json!({"program": p.id, "nullifier": a.nullifier, "by": ctx.signer(), "reason": reason, "enrolled": uses.accounts.len()}),
-        );
+        ctx.emit_event(&ProgramsEvent::DedupOverrideRequested {
+            program: p.id.clone(),
+            nullifier: a.nullifier.clone(),
+            by: ctx.signer(),
+            reason: reason.clone(),
+            enrolled: uses.accounts.len(),
+        });
         Ok(())
     }
 
@@ -1330,10 +1377,13 @@ impl Programs {
         let mut uses: NullifierUse = ctx.read(&nkey).expect("the request checked it");
         uses.allowed_extra += 1;
         ctx.write(nkey, &uses);
-        ctx.emit(
-            "dedup_override_approved",
-            json!({"program": p.id, "nullifier": a.nullifier, "requested_by": o.requested_by, "approved_by": ctx.signer(), "reason": o.reason}),
-        );
+        ctx.emit_event(&ProgramsEvent::DedupOverrideApproved {
+            program: p.id.clone(),
+            nullifier: a.nullifier.clone(),
+            requested_by: o.requested_by,
+            approved_by: ctx.signer(),
+            reason: o.reason.clone(),
+        });
         ctx.write(okey, &o);
         Ok(())
     }
@@ -1361,10 +1411,11 @@ impl Programs {
             values: vec![],
             votes: BTreeMap::new(),
         };
-        ctx.emit(
-            "index_created",
-            json!({"index": idx.name, "agency": idx.agency, "threshold": idx.threshold}),
-        );
+        ctx.emit_event(&ProgramsEvent::IndexCreated {
+            index: idx.name.clone(),
+            agency: idx.agency.clone(),
+            threshold: idx.threshold,
+        });
         ctx.write(index_key(&idx.agency, &idx.name), &idx);
         Ok(())
     }
@@ -1414,10 +1465,12 @@ impl Programs {
             .filter(|v| ctx.has_role(&a.agency, v, Role::Oracle))
             .count();
         let reached = current >= idx.threshold as usize;
-        ctx.emit(
-            "index_vote",
-            json!({"index": a.name, "period": a.period, "value": a.value, "by": me}),
-        );
+        ctx.emit_event(&ProgramsEvent::IndexVote {
+            index: a.name.clone(),
+            period: a.period.clone(),
+            value: a.value,
+            by: me,
+        });
         if reached {
             idx.votes.remove(&a.period);
             idx.values.push(IndexValue {
@@ -1429,10 +1482,11 @@ impl Programs {
             if idx.values.len() > INDEX_HISTORY_MAX {
                 idx.values.remove(0);
             }
-            ctx.emit(
-                "index_published",
-                json!({"index": a.name, "period": a.period, "value": a.value}),
-            );
+            ctx.emit_event(&ProgramsEvent::IndexPublished {
+                index: a.name.clone(),
+                period: a.period.clone(),
+                value: a.value,
+            });
         }
         ctx.write(key, &idx);
         Ok(())
@@ -1515,7 +1569,11 @@ impl Programs {
                 let start = period::start_ms(&cur.period).expect("cursor periods are valid");
                 if start >= p.end_ms || p.budget_exhausted {
                     sched.remove(id);
-                    ctx.emit("schedule_ended", json!({"program": id, "period": cur.period, "budget_exhausted": p.budget_exhausted}));
+                    ctx.emit_event(&ProgramsEvent::ScheduleEnded {
+                        program: id.clone(),
+                        period: cur.period.clone(),
+                        budget_exhausted: p.budget_exhausted,
+                    });
                     break;
                 }
                 if start.max(p.start_ms) > now {
@@ -1532,10 +1590,10 @@ impl Programs {
                         sched.insert(id.clone(), next_start.max(p.start_ms));
                         break;
                     }
-                    ctx.emit(
-                        "period_completed",
-                        json!({"program": id, "period": cur.period}),
-                    );
+                    ctx.emit_event(&ProgramsEvent::PeriodCompleted {
+                        program: id.clone(),
+                        period: cur.period.clone(),
+                    });
                     cur = Cursor {
                         period: next,
                         next_seq: 0,
@@ -1640,6 +1698,7 @@ impl TypedModule for Programs {
     const NAME: &'static str = "programs";
     type Call = ProgramsCall;
     type Rejection = codes::ProgramsRejection;
+    type Event = ProgramsEvent;
 
     fn execute(&self, ctx: &mut CallContext<'_>, call: ProgramsCall) -> Result<(), TxError> {
         match call {
