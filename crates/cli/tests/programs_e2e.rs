@@ -490,75 +490,48 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
     let (ok, out, err) = publica(&["programs", "indexes", "--node", &url]);
     assert!(ok, "{err}");
     assert_eq!(json_of(&out)["indexes"][0]["reference"], "stats/cpi");
-    let (ok, _, err) = publica(&[
-        "programs",
-        "index-publish",
-        "--key",
-        key,
-        "--node",
-        &url,
-        "--agency",
-        "stats",
-        "--name",
-        "cpi",
-        "--period",
-        &first,
-        "--value",
-        "1041",
-    ]);
+    let signed = |args: &[&str]| {
+        let mut all = vec!["programs", args[0], "--key", key, "--node", &url];
+        all.extend_from_slice(&args[1..]);
+        publica(&all)
+    };
+    let publish = |period: &str| {
+        signed(&[
+            "index-publish",
+            "--agency",
+            "stats",
+            "--name",
+            "cpi",
+            "--period",
+            period,
+            "--value",
+            "1041",
+        ])
+    };
+    let (ok, _, err) = publish(&first);
     assert!(ok, "{err}");
     let (ok, out, err) = publica(&["programs", "index", "stats/cpi", "--node", &url]);
     assert!(ok, "{err}");
     assert_eq!(json_of(&out)["values"].as_array().unwrap().len(), 2);
     let (ok, _, err) = publica(&["programs", "index", "cpi", "--node", &url]);
     assert!(!ok && err.contains("<agency>/<name>"), "{err}");
-    let (ok, _, err) = publica(&[
-        "programs",
-        "index-publish",
-        "--key",
-        key,
-        "--node",
-        &url,
-        "--agency",
-        "stats",
-        "--name",
-        "cpi",
-        "--period",
-        "2099-01",
-        "--value",
-        "1041",
-    ]);
+    let (ok, _, err) = publish("2099-01");
     assert!(!ok && err.contains("programs.invalid_period"), "{err}");
     // Approvals name the reviewed hash: a stale one approves nothing.
-    let (ok, _, err) = publica(&[
-        "programs",
-        "approve",
-        "--key",
-        key,
-        "--node",
-        &url,
-        "--agency",
-        "city",
-        "--program",
-        "ubi",
-        "--hash",
-        "xyz",
-    ]);
+    let approve = |hash: &str| {
+        signed(&[
+            "approve",
+            "--agency",
+            "city",
+            "--program",
+            "ubi",
+            "--hash",
+            hash,
+        ])
+    };
+    let (ok, _, err) = approve("xyz");
     assert!(!ok && err.contains("--hash"), "{err}");
-    let (ok, _, err) = publica(&[
-        "programs",
-        "approve",
-        "--key",
-        key,
-        "--node",
-        &url,
-        "--agency",
-        "city",
-        "--program",
-        "ubi",
-        "--hash",
-        &"ab".repeat(32),
-    ]);
+    let (ok, _, err) = approve(&"ab".repeat(32));
     assert!(!ok && err.contains("programs.nothing_pending"), "{err}");
 
     // Every refusal a G2P item can get, with its code; a resent item pays
