@@ -146,11 +146,7 @@ pub enum ProgramsCmd {
     /// As an administrator of an oracle agency, create one of its indexes.
     IndexCreate {
         #[command(flatten)]
-        signer: SignerArgs,
-        #[arg(long)]
-        agency: String,
-        #[arg(long)]
-        name: String,
+        index: IndexArgs,
         /// Oracles that must agree on a value (1..=32).
         #[arg(long)]
         threshold: u32,
@@ -159,11 +155,7 @@ pub enum ProgramsCmd {
     /// has begun; published once `threshold` oracles agree.
     IndexPublish {
         #[command(flatten)]
-        signer: SignerArgs,
-        #[arg(long)]
-        agency: String,
-        #[arg(long)]
-        name: String,
+        index: IndexArgs,
         /// The period the value measures, YYYY-MM.
         #[arg(long)]
         period: String,
@@ -200,6 +192,19 @@ async fn one_call(signer: &SignerArgs, method: &'static str, args: Value) -> Res
         );
     }
     Ok(())
+}
+
+/// The signer and the index an oracle agency's official acts on.
+#[derive(clap::Args, Debug)]
+pub struct IndexArgs {
+    #[command(flatten)]
+    signer: SignerArgs,
+    /// The oracle agency.
+    #[arg(long)]
+    agency: String,
+    /// The index's name.
+    #[arg(long)]
+    name: String,
 }
 
 fn index_name(name: &str) -> Result<&str> {
@@ -299,9 +304,12 @@ pub async fn run(cmd: ProgramsCmd) -> Result<()> {
             write_out(None, &pretty(&v))
         }
         ProgramsCmd::IndexCreate {
-            signer,
-            agency,
-            name,
+            index:
+                IndexArgs {
+                    signer,
+                    agency,
+                    name,
+                },
             threshold,
         } => {
             if !(1..=32).contains(&threshold) {
@@ -311,9 +319,12 @@ pub async fn run(cmd: ProgramsCmd) -> Result<()> {
             one_call(&signer, "create_index", args).await
         }
         ProgramsCmd::IndexPublish {
-            signer,
-            agency,
-            name,
+            index:
+                IndexArgs {
+                    signer,
+                    agency,
+                    name,
+                },
             period: per,
             value,
         } => {
