@@ -290,7 +290,7 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
 /// code before the typed module kit (issue 24), which every later version
 /// must replay to the same roots.
 fn fixture_dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ledger-format-3")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ledger-format-4")
 }
 
 /// Replays the committed fixture from genesis: every block's state,
@@ -318,7 +318,7 @@ fn a_ledger_written_before_replays_to_the_same_roots() {
 }
 
 /// Writes the fixture above (run by hand, with the code whose format it
-/// pins): `PUBLICA_FIXTURE_OUT=tests/fixtures/ledger-format-3 cargo test -p
+/// pins): `PUBLICA_FIXTURE_OUT=tests/fixtures/ledger-format-4 cargo test -p
 /// publica-cli --test crash -- --ignored write_ledger_fixture`. Every
 /// module's calls, successes and each kind of failure (unknown method, bad
 /// arguments, an unauthorised signer with bad arguments, a rule refusal).

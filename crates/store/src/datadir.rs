@@ -10,11 +10,14 @@ use std::path::{Path, PathBuf};
 /// - 3: accounts have no overdraft (the field left account records), a
 ///   transaction that passes the chain and nonce checks always uses its
 ///   nonce, and weak keys (small-order, non-canonical) are refused.
-pub const LEDGER_FORMAT: u32 = 3;
+/// - 4: programs keep attestations per agency and indexes per agency,
+///   approvals name the hash of what they approve, enrolments record their
+///   time, and periods before an enrolment are not payable.
+pub const LEDGER_FORMAT: u32 = 4;
 
 /// What changed in [`LEDGER_FORMAT`], for the message refusing another.
 const LEDGER_FORMAT_CHANGE: &str =
-    "no overdrafts, failed transactions use their nonce, weak keys refused";
+    "programs: attestations and indexes per agency, approvals by hash, no payment before enrolment";
 
 /// An open, locked data directory. The lock is released on drop (or when the
 /// process dies, since it is an OS file lock).
