@@ -539,3 +539,13 @@ pub async fn not_found() -> ApiError {
         "no such route; see /openapi.json",
     )
 }
+
+/// The chain's genesis file.
+#[utoipa::path(get, path = "/v1/genesis", tag = "chain", responses((status = 200, description = "The genesis (docs/genesis.md)", body = Object)))]
+pub async fn genesis(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let g = state
+        .node
+        .genesis()
+        .ok_or_else(|| ApiError::internal("the data directory has no readable genesis"))?;
+    Ok(Json(g).into_response())
+}

@@ -1,17 +1,16 @@
 //! Publica's HTTP API (axum): transactions, receipts, blocks, state proofs,
-//! server-sent events, health, Prometheus metrics and an OpenAPI 3.1
-//! document generated from the handlers.
+//! server-sent events, health, Prometheus metrics, the modules' read APIs
+//! (declared by each module, mounted from the registry) and an OpenAPI 3.1
+//! document generated from the handlers and the modules' routes.
 //!
 //! Every error is JSON `{code, message}` with a fitting HTTP status; every
 //! request body has a size limit; every client IP has a request-rate limit.
 
 pub mod error;
 pub mod handlers;
-pub mod identity_routes;
 pub mod log_routes;
-pub mod money_routes;
+pub mod module_routes;
 pub mod openapi;
-pub mod program_routes;
 pub mod ratelimit;
 pub mod server;
 pub mod sync_routes;

@@ -1,4 +1,5 @@
-//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and
+//! the modules' route declarations.
 
 use crate::handlers;
 use utoipa::OpenApi;
@@ -27,21 +28,7 @@ use utoipa::OpenApi;
         crate::log_routes::tile,
         crate::log_routes::log_info,
         crate::log_routes::consistency,
-        crate::identity_routes::resolve_did,
-        crate::identity_routes::agencies,
-        crate::identity_routes::members,
-        crate::identity_routes::proposals,
-        crate::identity_routes::genesis,
-        crate::money_routes::account,
-        crate::money_routes::history,
-        crate::money_routes::provenance,
-        crate::money_routes::currency,
-        crate::program_routes::program,
-        crate::program_routes::enrolee,
-        crate::program_routes::run,
-        crate::program_routes::dry_run,
-        crate::program_routes::indexes,
-        crate::program_routes::index,
+        handlers::genesis,
         handlers::healthz,
         handlers::readyz,
         handlers::metrics,
@@ -56,7 +43,9 @@ use utoipa::OpenApi;
 )]
 pub struct ApiDoc;
 
-/// The document as JSON.
+/// The document: the node's own routes and every registered module's.
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    crate::module_routes::document(&mut doc);
+    doc
 }

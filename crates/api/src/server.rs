@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::ratelimit::RateLimiter;
-use crate::{handlers, identity_routes, log_routes, money_routes, program_routes};
+use crate::{handlers, log_routes, module_routes};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
@@ -101,7 +101,7 @@ async fn rate_limit(
 /// The API's routes, limits and middleware.
 pub fn router(state: AppState) -> Router {
     let doc = crate::openapi::document();
-    Router::new()
+    let router = Router::new()
         .route(
             "/v1/transactions",
             post(handlers::submit_tx).layer(DefaultBodyLimit::max(SINGLE_BODY_BYTES_MAX)),
@@ -124,40 +124,12 @@ pub fn router(state: AppState) -> Router {
         .route("/tile/{*path}", get(log_routes::tile))
         .route("/v1/log", get(log_routes::log_info))
         .route("/v1/log/consistency", get(log_routes::consistency))
-        .route("/v1/identity/did/{did}", get(identity_routes::resolve_did))
-        .route("/v1/identity/agencies", get(identity_routes::agencies))
-        .route(
-            "/v1/identity/agencies/{agency}/members",
-            get(identity_routes::members),
-        )
-        .route("/v1/identity/proposals", get(identity_routes::proposals))
-        .route("/v1/genesis", get(identity_routes::genesis))
-        .route("/v1/money/accounts/{id}", get(money_routes::account))
-        .route(
-            "/v1/money/accounts/{id}/history",
-            get(money_routes::history),
-        )
-        .route(
-            "/v1/money/accounts/{id}/provenance",
-            get(money_routes::provenance),
-        )
-        .route("/v1/money/currencies/{code}", get(money_routes::currency))
-        .route("/v1/indexes", get(program_routes::indexes))
-        .route("/v1/indexes/{agency}/{name}", get(program_routes::index))
-        .route("/v1/programs/{id}", get(program_routes::program))
-        .route(
-            "/v1/programs/{id}/enrolees/{account}",
-            get(program_routes::enrolee),
-        )
-        .route("/v1/programs/{id}/runs/{period}", get(program_routes::run))
-        .route(
-            "/v1/programs/{id}/dry-run",
-            post(program_routes::dry_run).layer(DefaultBodyLimit::max(64 * 1024)),
-        )
+        .route("/v1/genesis", get(handlers::genesis))
         .route("/healthz", get(handlers::healthz))
         .route("/readyz", get(handlers::readyz))
         .route("/metrics", get(handlers::metrics))
-        .route("/openapi.json", get(move || async move { Json(doc) }))
+        .route("/openapi.json", get(move || async move { Json(doc) }));
+    module_routes::mount(router)
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))

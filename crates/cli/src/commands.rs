@@ -32,6 +32,8 @@ enum Cmd {
     /// Ask a node.
     #[command(subcommand)]
     Query(QueryCmd),
+    /// Any module's read route (`publica read` lists them).
+    Read(crate::read::ReadArgs),
     /// Operate on a data directory (node stopped).
     #[command(subcommand)]
     Admin(AdminCmd),
@@ -501,6 +503,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Keys(k) => run_keys(k),
         Cmd::Tx(t) => runtime()?.block_on(run_tx(t)),
         Cmd::Query(q) => runtime()?.block_on(run_query(q)),
+        Cmd::Read(a) => runtime()?.block_on(crate::read::run(a)),
         Cmd::Verify(VerifyCmd::Receipt { file, trust: t }) => {
             let trust =
                 crate::verify::TrustArg::load(t.log_key.as_deref(), t.validators.as_deref())?;

@@ -7,6 +7,7 @@ mod commands;
 mod demo;
 mod money;
 mod programs;
+mod read;
 mod statesync;
 mod testnet;
 mod verify;

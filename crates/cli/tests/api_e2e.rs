@@ -970,6 +970,24 @@ fn operations_endpoints() {
     }
     assert!(doc["paths"]["/v1/transactions"].get("post").is_some());
     assert!(doc["paths"]["/v1/status"].get("get").is_some());
+    // Every route of every registered module is served and documented.
+    let registry = publica_api::module_routes::registered();
+    assert!(registry.iter().map(|(_, r)| r.len()).sum::<usize>() >= 10);
+    for (module, routes) in registry {
+        for r in routes {
+            let verb = match r.verb {
+                publica_runtime::routes::Verb::Get => "get",
+                publica_runtime::routes::Verb::Post => "post",
+            };
+            let op = &doc["paths"][r.path][verb];
+            assert_eq!(
+                op["operationId"],
+                format!("{module}.{}", r.name),
+                "{verb} {} missing from /openapi.json",
+                r.path
+            );
+        }
+    }
 
     // State-sync routes of a single node: blocks are served, there is no
     // floor (no validators' certificates) and no snapshot yet.

@@ -162,6 +162,47 @@ fn bulk_payments_with_proofs_history_and_provenance() {
         ),
         (Some("1000"), Some("1000"))
     );
+    // The generic `publica read` reaches the same routes from the registry.
+    let v = common::run_ok(&[
+        "read",
+        "money",
+        "history",
+        "ubi",
+        "--param",
+        "limit=2",
+        "--node",
+        &d.node.url,
+    ]);
+    assert_eq!(
+        (v["total"].as_u64(), v["entries"].as_array().map(Vec::len)),
+        (Some(5), Some(2)),
+        "{v}"
+    );
+    let out = std::process::Command::new(common::bin())
+        .args(["read", "money", "account", "nobody", "--node", &d.node.url])
+        .output()
+        .expect("running publica");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("404 money.unknown_account"), "{err}");
+    let out = std::process::Command::new(common::bin())
+        .args(["read", "money", "nothing", "--node", &d.node.url])
+        .output()
+        .expect("running publica");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("its routes are: account, history"), "{err}");
+    let out = std::process::Command::new(common::bin())
+        .arg("read")
+        .output()
+        .expect("running publica");
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success()
+            && list.contains("money account <id>")
+            && list.contains("programs dry-run"),
+        "{list}"
+    );
     let (s, v) = get(&format!("{}/v1/money/accounts/nobody", d.node.url));
     assert_eq!(
         (s, v["code"].as_str()),

@@ -21,5 +21,5 @@ mod txindex;
 pub use config::NodeConfig;
 pub use metrics::Metrics;
 pub use node::{Node, NodeError, Relay};
-pub use query::{Receipt, StateProofAnswer, Status, TxLookup};
+pub use query::{NodeReadView, Receipt, StateProofAnswer, Status, TxLookup};
 pub use recovery::{check_ledger, verify_chain, ChainVerification, LedgerCheck};

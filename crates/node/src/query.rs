@@ -2,7 +2,7 @@
 //! (durable) blocks only.
 
 use crate::node::Node;
-use publica_state::Proof;
+use publica_runtime::routes::{ReadError, ReadView};
 use publica_types::{AccountId, Block, Envelope, Hash32, TxOutcome};
 use serde::Serialize;
 use std::sync::Arc;
@@ -70,18 +70,7 @@ pub enum TxLookup {
     Unknown,
 }
 
-/// A state value with its proof against a block's state root.
-#[derive(Clone, Debug)]
-pub struct StateProofAnswer {
-    /// The block whose post-state was read.
-    pub height: u64,
-    /// That block's state root.
-    pub state_root: Hash32,
-    /// The value, or `None` (the proof then shows absence).
-    pub value: Option<Vec<u8>>,
-    /// The proof.
-    pub proof: Proof,
-}
+pub use publica_runtime::routes::StateProofAnswer;
 
 impl Node {
     /// The chain's head.
@@ -372,7 +361,7 @@ impl Node {
         key: &str,
         from: u64,
         limit: usize,
-    ) -> Result<(u64, Vec<serde_json::Value>), String> {
+    ) -> Result<(u64, Vec<serde_json::Value>), ReadError> {
         let at = self
             .inner
             .events
@@ -381,8 +370,20 @@ impl Node {
             .page_at(key, from, limit);
         let entries = at
             .read()
-            .map_err(|e| format!("reading the event index: {e}"))?;
+            .map_err(|e| ReadError::internal(format!("reading the event index: {e}")))?;
         Ok((at.count, entries))
+    }
+
+    /// The committed state as it is now, for a module's routes: a
+    /// copy-on-write snapshot, so a long read holds up no block.
+    pub fn read_view(&self) -> NodeReadView {
+        let chain = self.inner.chain.read().expect("chain lock");
+        NodeReadView {
+            state: chain.state.clone(),
+            height: chain.tip.as_ref().map_or(0, |t| t.height),
+            state_root: chain.state_root(),
+            node: self.clone(),
+        }
     }
 
     /// The chain's genesis.
@@ -390,5 +391,49 @@ impl Node {
         crate::genesis::read_genesis(self.inner.data_dir.path())
             .ok()
             .flatten()
+    }
+}
+
+/// A snapshot of the committed state at one height, with the node's
+/// event index: what a module's routes read ([`Node::read_view`]).
+pub struct NodeReadView {
+    state: publica_state::StateTree,
+    height: u64,
+    state_root: Hash32,
+    node: Node,
+}
+
+impl ReadView for NodeReadView {
+    fn state(&self) -> &publica_state::StateTree {
+        &self.state
+    }
+
+    fn height(&self) -> u64 {
+        self.height
+    }
+
+    fn prove(&self, key: &[u8]) -> StateProofAnswer {
+        StateProofAnswer {
+            height: self.height,
+            state_root: self.state_root,
+            value: self.state.get(key).map(|v| v.into_owned()),
+            proof: self
+                .state
+                .prove_hashed(key)
+                .expect("committed state is always hashed"),
+        }
+    }
+
+    fn indexed(
+        &self,
+        key: &str,
+        from: u64,
+        limit: usize,
+    ) -> Result<(u64, Vec<serde_json::Value>), ReadError> {
+        self.node.indexed(key, from, limit)
+    }
+
+    fn now_ms(&self) -> u64 {
+        publica_types::now_ms()
     }
 }

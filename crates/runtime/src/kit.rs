@@ -121,6 +121,8 @@ pub trait TypedModule: Send + Sync + 'static {
     type Rejection: Rejections;
     /// Its events.
     type Event: Events;
+    /// Its read API (see [`crate::routes`]).
+    const ROUTES: &'static [crate::routes::Route] = &[];
     /// Runs a call. On `Err` every write made through `ctx` is discarded.
     fn execute(&self, ctx: &mut CallContext<'_>, call: Self::Call) -> Result<(), TxError>;
     /// See [`Module::begin_block`].
@@ -169,6 +171,10 @@ impl<T: TypedModule> Module for T {
         if let Some(e) = T::Event::decode(kind, data) {
             TypedModule::index_event(self, &e, filer)
         }
+    }
+
+    fn routes(&self) -> &'static [crate::routes::Route] {
+        T::ROUTES
     }
 
     fn rejections(&self) -> Vec<(&'static str, u16, &'static str)> {

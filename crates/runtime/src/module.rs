@@ -65,6 +65,11 @@ pub trait Module: Send + Sync {
     fn rejections(&self) -> Vec<(&'static str, u16, &'static str)> {
         Vec::new()
     }
+
+    /// The routes the node serves for this module (its read API).
+    fn routes(&self) -> &'static [crate::routes::Route] {
+        &[]
+    }
 }
 
 /// Parses a call's arguments into a typed struct (unknown fields rejected).

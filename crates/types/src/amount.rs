@@ -5,10 +5,29 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// An amount of money in minor units (cents, for a currency with 2 decimals).
+///
+/// The value is private: amounts change only through the checked operations
+/// below, so no code path can wrap money around silently, whatever the build
+/// profile's overflow checks.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Amount(pub u128);
+pub struct Amount(u128);
 
 impl Amount {
+    /// No money.
+    pub const ZERO: Amount = Amount(0);
+
+    /// An amount of `minor` minor units.
+    pub const fn new(minor: u128) -> Amount {
+        Amount(minor)
+    }
+    /// The amount in minor units.
+    pub const fn get(self) -> u128 {
+        self.0
+    }
+    /// Whether this is no money.
+    pub const fn is_zero(self) -> bool {
+        self.0 == 0
+    }
     /// Checked addition: `None` on overflow.
     pub fn checked_add(self, other: Amount) -> Option<Amount> {
         self.0.checked_add(other.0).map(Amount)
@@ -16,6 +35,16 @@ impl Amount {
     /// Checked subtraction: `None` when the result would be negative.
     pub fn checked_sub(self, other: Amount) -> Option<Amount> {
         self.0.checked_sub(other.0).map(Amount)
+    }
+    /// Checked multiplication by a count: `None` on overflow.
+    pub fn checked_mul(self, count: u128) -> Option<Amount> {
+        self.0.checked_mul(count).map(Amount)
+    }
+    /// Checked sum of amounts: `None` on overflow.
+    pub fn checked_sum<I: IntoIterator<Item = Amount>>(amounts: I) -> Option<Amount> {
+        amounts
+            .into_iter()
+            .try_fold(Amount::ZERO, |acc, a| acc.checked_add(a))
     }
 }
 

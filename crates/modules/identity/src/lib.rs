@@ -14,6 +14,7 @@ pub mod module;
 pub mod proposal;
 pub mod queries;
 pub mod recovery;
+pub mod routes;
 pub mod state;
 pub mod validators;
 

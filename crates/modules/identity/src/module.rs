@@ -190,6 +190,7 @@ impl TypedModule for Identity {
     type Call = IdentityCall;
     type Rejection = codes::IdentityRejection;
     type Event = IdentityEvent;
+    const ROUTES: &'static [publica_runtime::Route] = crate::routes::ROUTES;
 
     fn execute(&self, ctx: &mut CallContext<'_>, call: IdentityCall) -> Result<(), TxError> {
         match call {

@@ -107,7 +107,7 @@ pub fn file_entries(e: &MoneyEvent, filer: &mut IndexFiler<'_>) {
             posted,
             returned,
         } => {
-            if posted.0 != 0 {
+            if !posted.is_zero() {
                 file(
                     to,
                     &[
@@ -172,7 +172,7 @@ pub fn file_entries(e: &MoneyEvent, filer: &mut IndexFiler<'_>) {
             to,
             amount,
         } => {
-            if amount.0 != 0 {
+            if !amount.is_zero() {
                 file(
                     to,
                     &[

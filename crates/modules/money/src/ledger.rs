@@ -15,10 +15,10 @@ pub(crate) fn err(code: &str, msg: impl Into<String>) -> TxError {
 }
 
 pub(crate) fn nonzero(amount: Amount) -> Result<(), TxError> {
-    if amount.0 == 0 {
+    if amount.is_zero() {
         return Err(err(codes::ZERO_AMOUNT, "the amount must be positive"));
     }
-    if amount.0 > i128::MAX as u128 / 4 {
+    if amount.get() > i128::MAX as u128 / 4 {
         return Err(err(codes::OVERFLOW, "the amount is too large"));
     }
     Ok(())
@@ -63,8 +63,8 @@ pub(crate) fn account(ctx: &CallContext<'_>, id: &str) -> Result<Account, TxErro
 
 pub(crate) fn save(ctx: &mut CallContext<'_>, a: Account) {
     debug_assert_eq!(
-        a.provenance.values().map(|v| v.0).sum::<u128>(),
-        a.balance.0,
+        Amount::checked_sum(a.provenance.values().copied()),
+        Some(a.balance),
         "provenance sums to the balance"
     );
     ctx.put(account_key(&a.id), a);
@@ -200,34 +200,39 @@ pub(crate) fn accredited(
 /// The caller has checked that `a` holds `amount`: provenance sums to the
 /// balance, so it covers it.
 fn take_provenance(a: &mut Account, amount: Amount) -> BTreeMap<String, Amount> {
-    let mut left = amount.0;
+    let mut left = amount;
     let mut out = BTreeMap::new();
     let keys: Vec<String> = a.provenance.keys().cloned().collect();
     for k in keys {
-        if left == 0 {
+        if left.is_zero() {
             break;
         }
-        let have = a.provenance[&k].0;
+        let have = a.provenance[&k];
         let take = have.min(left);
-        left -= take;
-        if take == have {
-            a.provenance.remove(&k);
-        } else {
-            a.provenance.insert(k.clone(), Amount(have - take));
-        }
-        out.insert(k, Amount(take));
+        left = left.checked_sub(take).expect("take is at most left");
+        match have.checked_sub(take).expect("take is at most have") {
+            rest if rest.is_zero() => a.provenance.remove(&k),
+            rest => a.provenance.insert(k.clone(), rest),
+        };
+        out.insert(k, take);
     }
-    assert_eq!(left, 0, "provenance covers the balance of '{}'", a.id);
+    assert!(
+        left.is_zero(),
+        "provenance covers the balance of '{}'",
+        a.id
+    );
     out
 }
 
 /// Adds incoming provenance to `a`. Each entry is at most the amount
-/// credited with it, which the caller checked fits the balance.
-fn give_provenance(a: &mut Account, incoming: BTreeMap<String, Amount>) {
+/// credited with it, which the caller checked fits the balance; the sum is
+/// checked all the same.
+fn give_provenance(a: &mut Account, incoming: BTreeMap<String, Amount>) -> Result<(), TxError> {
     for (k, v) in incoming {
-        let e = a.provenance.entry(k).or_insert(Amount(0));
-        e.0 += v.0;
+        let e = a.provenance.entry(k).or_default();
+        *e = add(*e, v)?;
     }
+    Ok(())
 }
 
 /// Debits `amount` from `a`; returns the provenance of the money that
@@ -252,7 +257,7 @@ pub(crate) fn credit(
     prov: BTreeMap<String, Amount>,
 ) -> Result<(), TxError> {
     let new = add(a.balance, amount)?;
-    give_provenance(a, prov);
+    give_provenance(a, prov)?;
     a.balance = new;
     Ok(())
 }
@@ -528,7 +533,7 @@ pub(crate) fn create_pending(
         provenance: prov,
         timeout_height: ctx.env().height + timeout_blocks,
         status: PendingStatus::Pending,
-        posted: Amount(0),
+        posted: Amount::ZERO,
         reference: reference.into(),
     };
     ctx.emit_event(&MoneyEvent::PendingCreated {
@@ -589,7 +594,7 @@ pub(crate) fn settle_pending(
             format!("the signer may not settle '{id}'"),
         ));
     }
-    let posted = if is_post { posting } else { Amount(0) };
+    let posted = if is_post { posting } else { Amount::ZERO };
     if is_post {
         // A freeze stops a hold made before it from being paid out; a void
         // only returns the money to its (frozen) owner.
@@ -609,12 +614,12 @@ pub(crate) fn settle_pending(
         ..from.clone()
     };
     let to_prov = take_provenance(&mut held, posted);
-    let back = Amount(p.amount.0 - posted.0);
+    let back = sub(p.amount, posted)?;
     from.pending_out = sub(from.pending_out, p.amount)?;
-    if back.0 > 0 {
+    if !back.is_zero() {
         credit(&mut from, back, held.provenance)?;
     }
-    if posted.0 > 0 {
+    if !posted.is_zero() {
         let mut to = account(ctx, &p.to)?;
         open_for_credit(ctx, &to)?;
         credit(&mut to, posted, to_prov)?;
@@ -706,7 +711,7 @@ pub(crate) fn sweep(ctx: &mut CallContext<'_>, id: &str) -> Result<(), TxError> 
         to: to.id.clone(),
         amount,
     };
-    if amount.0 > 0 {
+    if !amount.is_zero() {
         let prov = debit(&mut a, amount)?;
         credit(&mut to, amount, prov)?;
         save(ctx, to);

@@ -33,6 +33,7 @@ pub mod ledger;
 pub mod model;
 pub mod module;
 pub mod queries;
+pub mod routes;
 
 pub use events::MoneyEvent;
 pub use module::Money;

@@ -342,7 +342,7 @@ impl Money {
                 format!("account '{}' exists", a.id),
             ));
         }
-        if a.overdraft_limit.is_some_and(|l| l.0 > 0) {
+        if a.overdraft_limit.is_some_and(|l| !l.is_zero()) {
             // An overdraft would put units in circulation that no
             // appropriation approved and no supply cap counts.
             return Err(err(
@@ -452,6 +452,7 @@ impl TypedModule for Money {
     type Call = MoneyCall;
     type Rejection = codes::MoneyRejection;
     type Event = MoneyEvent;
+    const ROUTES: &'static [publica_runtime::Route] = crate::routes::ROUTES;
 
     fn index_event(&self, event: &MoneyEvent, filer: &mut IndexFiler<'_>) {
         crate::history::file_entries(event, filer)
@@ -483,9 +484,9 @@ impl TypedModule for Money {
                     decimals: a.decimals,
                     agency,
                     supply_cap: a.supply_cap,
-                    minted: Amount(0),
-                    burned: Amount(0),
-                    clawback_single_max: a.clawback_single_max.unwrap_or(Amount(0)),
+                    minted: Amount::ZERO,
+                    burned: Amount::ZERO,
+                    clawback_single_max: a.clawback_single_max.unwrap_or_default(),
                 };
                 ctx.write(currency_key(&a.code), &c);
                 ctx.emit_event(&MoneyEvent::CurrencyCreated { currency: a.code });
@@ -521,8 +522,8 @@ impl TypedModule for Money {
                     currency: a.currency.clone(),
                     name: a.name,
                     cap: a.cap,
-                    minted: Amount(0),
-                    burned: Amount(0),
+                    minted: Amount::ZERO,
+                    burned: Amount::ZERO,
                     approvals: vec![],
                     active: false,
                     created_height: ctx.env().height,
@@ -591,7 +592,7 @@ impl TypedModule for Money {
                 if !ledger::manages(ctx, &acct) {
                     return Err(err(codes::NOT_OWNER, "only the account's owner closes it"));
                 }
-                if acct.balance.0 != 0 || acct.pending_out.0 != 0 {
+                if !acct.balance.is_zero() || !acct.pending_out.is_zero() {
                     return Err(err(codes::NOT_EMPTY, "move the balance out first"));
                 }
                 acct.closed = true;

@@ -426,8 +426,8 @@ fn public_money_end_to_end() {
         vec!["EURC/benefits-2027"]
     );
     assert_eq!(
-        a.provenance.values().map(|v| v.0).sum::<u128>(),
-        a.balance.0
+        publica_types::Amount::checked_sum(a.provenance.values().copied()),
+        Some(a.balance)
     );
 
     // Expiry: after the height, spending is refused and a sweep returns it once.

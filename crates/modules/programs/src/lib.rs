@@ -28,6 +28,7 @@ pub mod module;
 pub mod nullifier;
 pub mod period;
 pub mod queries;
+pub mod routes;
 pub mod rules;
 
 pub use events::ProgramsEvent;

@@ -198,7 +198,7 @@ impl Program {
         d.approvals.clear();
         d.active = false;
         d.pending = None;
-        d.paid_total = Amount(0);
+        d.paid_total = Amount::ZERO;
         d.enrolled = 0;
         d.budget_exhausted = false;
         d.threshold = 0;
@@ -207,7 +207,10 @@ impl Program {
 
     /// Remaining budget.
     pub fn remaining(&self) -> u64 {
-        self.budget_cap.0.saturating_sub(self.paid_total.0) as u64
+        // budget_cap is at most 2^53 (checked at creation), so it fits.
+        self.budget_cap
+            .checked_sub(self.paid_total)
+            .map_or(0, |left| left.get() as u64)
     }
 }
 

@@ -400,12 +400,12 @@ pub fn benefit_due(
     need_condition: bool,
 ) -> Result<u64, (String, String)> {
     let amount = evaluate(rules_in_force, inputs, need_condition)?;
-    if amount as u128 > p.budget_cap.0 {
+    if Amount::new(amount.into()) > p.budget_cap {
         return Err((
             codes::RULE_ERROR.to_string(),
             format!(
                 "the benefit rule gave {amount}, more than the whole budget ({})",
-                p.budget_cap.0
+                p.budget_cap
             ),
         ));
     }
@@ -542,16 +542,20 @@ fn pay(
         &p.id,
         &p.funding_account,
         &e.benefit_account,
-        Amount(amount as u128),
+        Amount::new(amount.into()),
         &reference,
     )?;
-    p.paid_total = Amount(p.paid_total.0 + amount as u128);
+    // Within the remaining budget (checked above), so the sum fits.
+    p.paid_total = p
+        .paid_total
+        .checked_add(Amount::new(amount.into()))
+        .ok_or_else(|| err(codes::BUDGET_EXCEEDED, "the paid total overflows"))?;
     e.paid_periods.push(period.to_string());
     ctx.write(enrolment_key(&p.id, subject), &e);
     let entry = RunEntry {
         account: *subject,
         period: period.to_string(),
-        amount: Amount(amount as u128),
+        amount: Amount::new(amount.into()),
         status: "paid".into(),
         code: None,
         message: None,
@@ -589,7 +593,12 @@ fn record_entry(ctx: &mut CallContext<'_>, program: &str, entry: &RunEntry) {
     t.entries += 1;
     if entry.status == "paid" {
         t.paid_count += 1;
-        t.paid_amount = Amount(t.paid_amount.0 + entry.amount.0);
+        // Every paid entry also counts in the program's paid total, which
+        // stays within its budget (at most 2^53): the sum cannot overflow.
+        t.paid_amount = t
+            .paid_amount
+            .checked_add(entry.amount)
+            .expect("a run's total is bounded by the budget");
     } else {
         t.failed_count += 1;
     }
@@ -615,7 +624,7 @@ fn record_failure(
     let entry = RunEntry {
         account: *subject,
         period: period.to_string(),
-        amount: Amount(0),
+        amount: Amount::ZERO,
         status: "failed".into(),
         code: Some(e.code.clone()),
         message: Some(e.message.clone()),
@@ -689,7 +698,7 @@ impl Programs {
         if a.start_ms >= a.end_ms {
             return Err(err(codes::INVALID_FIELD, "start_ms must be before end_ms"));
         }
-        if a.budget_cap.0 == 0 || a.budget_cap.0 > (1 << 53) {
+        if a.budget_cap.is_zero() || a.budget_cap.get() > (1 << 53) {
             return Err(err(codes::INVALID_FIELD, "budget_cap is 1..=2^53"));
         }
         if a.attesters.is_empty()
@@ -779,7 +788,7 @@ impl Programs {
             currency: a.currency,
             funding_account: a.funding_account,
             budget_cap: a.budget_cap,
-            paid_total: Amount(0),
+            paid_total: Amount::ZERO,
             attesters,
             attribute_attesters,
             registry: a.registry,
@@ -1203,7 +1212,7 @@ impl Programs {
             return Err(err(codes::INVALID_PERIOD, "a period is YYYY-MM"));
         }
         let expected = match a.expected_amount {
-            Some(x) => Some(u64::try_from(x.0).map_err(|_| {
+            Some(x) => Some(u64::try_from(x.get()).map_err(|_| {
                 err(
                     codes::AMOUNT_MISMATCH,
                     "the expected amount is out of range",
@@ -1699,6 +1708,7 @@ impl TypedModule for Programs {
     type Call = ProgramsCall;
     type Rejection = codes::ProgramsRejection;
     type Event = ProgramsEvent;
+    const ROUTES: &'static [publica_runtime::Route] = crate::routes::ROUTES;
 
     fn execute(&self, ctx: &mut CallContext<'_>, call: ProgramsCall) -> Result<(), TxError> {
         match call {

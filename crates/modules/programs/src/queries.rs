@@ -7,6 +7,7 @@ use crate::module::{attributes, benefit_due, check_rules, index_values};
 use crate::period;
 use crate::rules::Inputs;
 use publica_runtime::authz::{has_role, Role};
+use publica_runtime::routes::ReadError;
 use publica_state::StateTree;
 use publica_types::AccountId;
 use serde::{Deserialize, Serialize};
@@ -152,19 +153,16 @@ pub struct DryRunLine {
 
 /// Evaluates current and proposed rules for every enrolee (up to
 /// [`PAGE_MAX`]) at `now_ms`, and reports who gains or loses what.
-/// `Err((code, message))` for an unknown program or a bad rule.
+/// `404` for an unknown program, `400` for a bad rule or period.
 pub fn dry_run(
     state: &StateTree,
     id: &str,
     proposal: Proposal,
     height: u64,
     now_ms: u64,
-) -> Result<Value, (String, String)> {
+) -> Result<Value, ReadError> {
     let p = program(state, id).ok_or_else(|| {
-        (
-            codes::UNKNOWN_PROGRAM.to_string(),
-            format!("no program '{id}'"),
-        )
+        ReadError::not_found(codes::UNKNOWN_PROGRAM, format!("no program '{id}'"))
     })?;
     let current = p.rules_at(height + 1).clone();
     let proposed = RuleVersion {
@@ -178,10 +176,14 @@ pub fn dry_run(
         condition: proposal.condition.or_else(|| current.condition.clone()),
         params: proposal.params.unwrap_or_else(|| current.params.clone()),
     };
-    check_rules(&p, &proposed).map_err(|e| (e.code, e.message))?;
+    check_rules(&p, &proposed).map_err(|e| ReadError::new(400, &e.code, e.message))?;
     let per = proposal.period.unwrap_or_else(|| period::of(now_ms));
     if !period::valid(&per) {
-        return Err((codes::INVALID_PERIOD.into(), "a period is YYYY-MM".into()));
+        return Err(ReadError::new(
+            400,
+            codes::INVALID_PERIOD,
+            "a period is YYYY-MM",
+        ));
     }
     let get = |k: &[u8]| state.get(k).map(|v| v.into_owned());
     let role = |agency: &str, who: &AccountId| has_role(state, agency, who, Role::Attester);

@@ -461,7 +461,7 @@ fn on_demand_payouts_and_rule_versions() {
         w.c.height(),
         w.c.time_ms,
     );
-    assert_eq!(bad.unwrap_err().0, "programs.invalid_rule");
+    assert_eq!(bad.unwrap_err().code, "programs.invalid_rule");
 
     // Someone enrolled in January is not paid until February.
     let late = w.enrolee("aid", "late", json!({"resident": true, "age": 80}));

@@ -1,0 +1,149 @@
+//! The identity module's read API: DID resolution, agencies, their
+//! members, and multi-signature proposals.
+
+use crate::did::{self, DidError};
+use crate::queries;
+use publica_runtime::routes::{
+    Param, ReadError, ReadView, Reply, Route, RouteRequest, Verb, Weight,
+};
+use publica_types::codes;
+use serde_json::json;
+
+const LIMIT: Param = Param::query("limit", "At most this many (1..=1000, default 100)");
+
+/// The routes, in the order the OpenAPI document lists them.
+pub const ROUTES: &[Route] = &[
+    Route {
+        name: "did",
+        verb: Verb::Get,
+        path: "/v1/identity/did/{did}",
+        summary: "Resolves `did:publica:<account hex | agency id>` (a W3C DID-resolution result).",
+        params: &[Param::path(
+            "did",
+            "e.g. did:publica:<64 hex> or did:publica:<agency id>",
+        )],
+        body: None,
+        answer: "DID-resolution result `{didDocument, didResolutionMetadata, didDocumentMetadata}`",
+        errors: &[
+            (
+                400,
+                "Not a did:publica identifier (`didResolutionMetadata.error = invalidDid`)",
+            ),
+            (404, "No such account or agency (`notFound`)"),
+        ],
+        weight: Weight::Light,
+        handler: resolve_did,
+    },
+    Route {
+        name: "agencies",
+        verb: Verb::Get,
+        path: "/v1/identity/agencies",
+        summary: "Every agency.",
+        params: &[LIMIT],
+        body: None,
+        answer: "`{agencies: [{id, name, created_height, policy_threshold, administrators}]}`",
+        errors: &[(400, "Bad limit")],
+        weight: Weight::Light,
+        handler: agencies,
+    },
+    Route {
+        name: "members",
+        verb: Verb::Get,
+        path: "/v1/identity/agencies/{agency}/members",
+        summary: "An agency's members and their roles.",
+        params: &[Param::path("agency", "Agency id"), LIMIT],
+        body: None,
+        answer: "`{agency, members: [{account, roles, since_height}]}`",
+        errors: &[(400, "Bad limit"), (404, "No such agency")],
+        weight: Weight::Light,
+        handler: members,
+    },
+    Route {
+        name: "proposals",
+        verb: Verb::Get,
+        path: "/v1/identity/proposals",
+        summary: "Multi-signature proposals and their approvals.",
+        params: &[
+            LIMIT,
+            Param::query("status", "Only `pending`, `executed` or `expired` ones"),
+        ],
+        body: None,
+        answer: "`{proposals: [...]}` with every approval",
+        errors: &[(400, "Bad status or limit")],
+        weight: Weight::Light,
+        handler: proposals,
+    },
+];
+
+/// Longest DID resolved.
+const DID_BYTES_MAX: usize = 200;
+
+fn resolve_did(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let d = req.path("did");
+    let resolved = if d.len() > DID_BYTES_MAX {
+        Err(DidError::InvalidDid)
+    } else {
+        did::resolve(view.state(), d)
+    };
+    Ok(match resolved {
+        Ok(v) => Reply::typed_json(
+            200,
+            "application/ld+json;profile=\"https://w3id.org/did-resolution\"",
+            v,
+        ),
+        Err(e) => {
+            let status = match e {
+                DidError::InvalidDid => 400,
+                DidError::NotFound => 404,
+            };
+            Reply::typed_json(
+                status,
+                "application/json",
+                json!({
+                    "@context": "https://w3id.org/did-resolution/v1",
+                    "didDocument": null,
+                    "didResolutionMetadata": { "error": e.code() },
+                    "didDocumentMetadata": {},
+                }),
+            )
+        }
+    })
+}
+
+fn limit(req: &RouteRequest) -> Result<usize, ReadError> {
+    req.number("limit", 100, 1..=1000)
+}
+
+fn agencies(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let list = queries::agencies(view.state(), limit(req)?);
+    Ok(Reply::json(json!({ "agencies": list })))
+}
+
+fn members(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let n = limit(req)?;
+    let agency = req.path("agency");
+    if view
+        .state()
+        .get(&publica_runtime::authz::agency_key(agency))
+        .is_none()
+    {
+        return Err(ReadError::not_found(
+            codes::AUTH_UNKNOWN_AGENCY,
+            format!("there is no agency '{agency}'"),
+        ));
+    }
+    let list = queries::members(view.state(), agency, n);
+    Ok(Reply::json(json!({ "agency": agency, "members": list })))
+}
+
+fn proposals(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let n = limit(req)?;
+    let status = req.query("status");
+    if status.is_some_and(|s| !["pending", "executed", "expired"].contains(&s)) {
+        return Err(ReadError::bad_param(
+            "status is pending, executed or expired",
+        ));
+    }
+    let list = queries::proposals(view.state(), status, view.height(), n);
+    Ok(Reply::json(json!({ "proposals": list })))
+}

@@ -1,0 +1,240 @@
+//! The programs module's read API: a program's figures, an enrolee's
+//! payouts, a payment run's reconciliation (JSON, CSV or G2P Connect
+//! disburse shapes), the dry run of a rule change, and published indexes.
+
+use crate::{codes, period, queries};
+use publica_runtime::routes::{
+    Param, ReadError, ReadView, Reply, Route, RouteRequest, Verb, Weight,
+};
+use publica_types::AccountId;
+use serde_json::{json, Value};
+
+const PROGRAM_ID: Param = Param::path("id", "Program id");
+
+/// The routes, in the order the OpenAPI document lists them.
+pub const ROUTES: &[Route] = &[
+    Route {
+        name: "program",
+        verb: Verb::Get,
+        path: "/v1/programs/{id}",
+        summary: "A program: definition, rule versions, enrolled count, paid total, remaining budget, payouts per period, next scheduled run.",
+        params: &[PROGRAM_ID],
+        body: None,
+        answer: "`{program, enrolled, paid_total, remaining_budget, periods: [...], schedule, version_in_force, definition_hash, approval_hash}`",
+        errors: &[(404, "No such program")],
+        weight: Weight::Light,
+        handler: program,
+    },
+    Route {
+        name: "enrolee",
+        verb: Verb::Get,
+        path: "/v1/programs/{id}/enrolees/{account}",
+        summary: "An enrolee's enrolment and payouts; each payout names its block height and, when a transaction released it, the transaction id whose receipt proves it (scheduled payouts are in the block's `ledger_events`).",
+        params: &[PROGRAM_ID, Param::path("account", "Enrolee account (64 hex)")],
+        body: None,
+        answer: "`{enrolment, payouts: [...]}`",
+        errors: &[(400, "Malformed account"), (404, "Not enrolled")],
+        weight: Weight::Light,
+        handler: enrolee,
+    },
+    Route {
+        name: "run",
+        verb: Verb::Get,
+        path: "/v1/programs/{id}/runs/{period}",
+        summary: "A payment run's reconciliation: every payout and failure of a period, with its totals.",
+        params: &[
+            PROGRAM_ID,
+            Param::path("period", "YYYY-MM"),
+            Param::query("from", "First entry (default 0)"),
+            Param::query("limit", "Entries (1..=10000, default 1000)"),
+            Param::query("format", "`json` (default), `csv`, or `g2p` (G2P Connect disburse shapes)"),
+        ],
+        body: None,
+        answer: "JSON `{program, period, totals, from, entries}`, CSV, or G2P Connect on-disburse `{header, message: {transaction_id, disburse_response: [...]}}`",
+        errors: &[(400, "Bad period or parameter"), (404, "No such program, or no run for that period")],
+        weight: Weight::Light,
+        handler: run,
+    },
+    Route {
+        name: "dry-run",
+        verb: Verb::Post,
+        path: "/v1/programs/{id}/dry-run",
+        summary: "Evaluates a proposed rule change against every current enrolee and reports who would gain or lose what; nothing is enacted.",
+        params: &[PROGRAM_ID],
+        body: Some("`{eligibility?, benefit?, condition?, params?, period?}`"),
+        answer: "`{gainers, losers, unchanged, total_current, total_proposed, changes: [...]}` (totals are decimal strings)",
+        errors: &[
+            (400, "Malformed body or bad rule (with line and column; rules above 256 cost units are refused)"),
+            (404, "No such program"),
+            (429, "Two dry runs are already running"),
+        ],
+        weight: Weight::Heavy,
+        handler: dry_run,
+    },
+    Route {
+        name: "indexes",
+        verb: Verb::Get,
+        path: "/v1/indexes",
+        summary: "Every published index (e.g. a statistics office's CPI) with its latest value.",
+        params: &[],
+        body: None,
+        answer: "`{indexes: [{agency, name, reference, threshold, latest, published}]}`",
+        errors: &[],
+        weight: Weight::Light,
+        handler: indexes,
+    },
+    Route {
+        name: "index",
+        verb: Verb::Get,
+        path: "/v1/indexes/{agency}/{name}",
+        summary: "One agency's index: every published value (the period it measures, when and at which height it was published) and the open votes.",
+        params: &[Param::path("agency", "The oracle agency"), Param::path("name", "Index name")],
+        body: None,
+        answer: "`{name, agency, threshold, values: [{period, value, published_ms, height}], votes}`",
+        errors: &[(404, "No such index")],
+        weight: Weight::Light,
+        handler: index,
+    },
+];
+
+fn no_program(id: &str) -> ReadError {
+    ReadError::not_found(codes::UNKNOWN_PROGRAM, format!("no program '{id}'"))
+}
+
+fn program(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let id = req.path("id");
+    queries::summary(view.state(), id, view.height())
+        .map(Reply::json)
+        .ok_or_else(|| no_program(id))
+}
+
+fn enrolee(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let (id, account) = (req.path("id"), req.path("account"));
+    let a: AccountId = account
+        .parse()
+        .map_err(|_| ReadError::bad_param("an account is 64 hex characters"))?;
+    queries::enrolee(view.state(), id, &a)
+        .map(Reply::json)
+        .ok_or_else(|| {
+            ReadError::not_found(
+                codes::NOT_ENROLLED,
+                format!("{account} is not enrolled in '{id}'"),
+            )
+        })
+}
+
+fn run(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let (id, per) = (req.path("id"), req.path("period"));
+    if !period::valid(per) {
+        return Err(ReadError::bad_param("a period is YYYY-MM"));
+    }
+    let limit = req.number("limit", 1000, 1..=queries::PAGE_MAX)?;
+    let format = req.query("format").unwrap_or("json");
+    if !["json", "csv", "g2p"].contains(&format) {
+        return Err(ReadError::bad_param("format is json, csv or g2p"));
+    }
+    let from = req.number("from", 0, 0..=u64::MAX)?;
+    let currency = queries::program(view.state(), id)
+        .map(|p| p.currency)
+        .ok_or_else(|| no_program(id))?;
+    let (totals, entries) = queries::run(view.state(), id, per, from, limit).ok_or_else(|| {
+        ReadError::not_found(
+            codes::INVALID_PERIOD,
+            format!("program '{id}' has no run for {per}"),
+        )
+    })?;
+    Ok(match format {
+        "csv" => Reply::text("text/csv; charset=utf-8", run_csv(&entries, &currency)),
+        "g2p" => {
+            let now = period::timestamp(view.now_ms());
+            Reply::json(run_g2p(id, per, from, &totals, &entries, &currency, &now))
+        }
+        _ => Reply::json(
+            json!({"program": id, "period": per, "totals": totals, "from": from, "entries": entries}),
+        ),
+    })
+}
+
+fn run_csv(entries: &[crate::model::RunEntry], currency: &str) -> String {
+    let mut out =
+        String::from("account,period,status,amount,currency,code,version,kind,height,tx_id\n");
+    for e in entries {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{}\n",
+            e.account.to_hex(),
+            e.period,
+            e.status,
+            e.amount,
+            currency,
+            e.code.as_deref().unwrap_or(""),
+            e.version,
+            e.kind.as_str(),
+            e.height,
+            e.tx_id.as_deref().unwrap_or(""),
+        ));
+    }
+    out
+}
+
+/// G2P Connect's on-disburse shapes, where they fit: payee financial
+/// address = the enrolee's account, payer = the program, one record per
+/// payout.
+fn run_g2p(
+    id: &str,
+    per: &str,
+    from: u64,
+    totals: &crate::model::PeriodTotals,
+    entries: &[crate::model::RunEntry],
+    currency: &str,
+    now: &str,
+) -> Value {
+    let records: Vec<Value> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            json!({
+                "reference_id": format!("{id}/{per}/{}", from + i as u64),
+                "timestamp": now,
+                "payer_fa": format!("publica:program:{id}"),
+                "payee_fa": format!("publica:account:{}", e.account.to_hex()),
+                "amount": e.amount.to_string(),
+                "currency_code": currency,
+                "status": if e.status == "paid" { "succ" } else { "rjct" },
+                "status_reason_code": e.code,
+                "status_reason_message": e.message,
+                "instruction": format!("{} payout, rules version {}, block {}{}", e.kind.as_str(), e.version, e.height, e.tx_id.as_deref().map(|t| format!(", tx {t}")).unwrap_or_default()),
+            })
+        })
+        .collect();
+    json!({
+        "header": {"version": "1.0.0", "message_id": format!("{id}/{per}/{from}"), "message_ts": now, "action": "on-disburse", "status": "succ", "total_count": totals.entries, "completed_count": totals.paid_count},
+        "message": {"transaction_id": format!("{id}/{per}"), "disburse_response": records},
+    })
+}
+
+fn dry_run(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let proposal: queries::Proposal = req.body("a proposal")?;
+    queries::dry_run(
+        view.state(),
+        req.path("id"),
+        proposal,
+        view.height(),
+        view.now_ms(),
+    )
+    .map(Reply::json)
+}
+
+fn indexes(view: &dyn ReadView, _: &RouteRequest) -> Result<Reply, ReadError> {
+    Ok(Reply::json(
+        json!({ "indexes": queries::indexes(view.state()) }),
+    ))
+}
+
+fn index(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let (agency, name) = (req.path("agency"), req.path("name"));
+    queries::index(view.state(), agency, name)
+        .map(Reply::json)
+        .ok_or_else(|| {
+            ReadError::not_found(codes::UNKNOWN_INDEX, format!("no index '{agency}/{name}'"))
+        })
+}
