@@ -719,7 +719,7 @@ fn run_bench(b: BenchArgs) -> Result<()> {
     if b.json {
         print_json(&serde_json::to_value(&report)?);
     } else {
-        print!("{}", report.text());
+        crate::out!("{}", report.text());
     }
     Ok(())
 }

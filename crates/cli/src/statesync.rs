@@ -144,7 +144,7 @@ pub fn prepare(
                         snapshot_height,
                         "state synced"
                     );
-                    println!(
+                    crate::outln!(
                         "publica node {}: state synced from {api}: ledger at height {} (snapshot {snapshot_height}, no block below it executed), the engine starts at {}",
                         c.name, certified.executed_height, certified.height
                     );

@@ -886,7 +886,7 @@ pub fn run_all(dir: &Path) -> Result<()> {
             .stderr(log)
             .spawn()
             .with_context(|| format!("starting {}", v.name))?;
-        println!(
+        crate::outln!(
             "{}: {} (pid {}, log {})",
             v.name,
             v.api,
@@ -895,7 +895,7 @@ pub fn run_all(dir: &Path) -> Result<()> {
         );
         children.push(child);
     }
-    println!(
+    crate::outln!(
         "publica testnet: {} validators running; Ctrl-C stops them",
         children.len()
     );
