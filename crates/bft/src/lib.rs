@@ -24,6 +24,7 @@ pub mod executor;
 pub mod finality;
 pub mod ledger;
 pub mod network;
+mod orchestrator;
 pub mod sim;
 pub mod sync;
 
