@@ -10,6 +10,7 @@ pub mod handlers;
 pub mod identity_routes;
 pub mod log_routes;
 pub mod money_routes;
+pub mod network;
 pub mod openapi;
 pub mod program_routes;
 pub mod ratelimit;
@@ -17,4 +18,5 @@ pub mod server;
 pub mod sync_routes;
 
 pub use error::ApiError;
-pub use server::{router, serve, serve_only, ApiConfig, NetworkView};
+pub use network::{FloorFuture, NetworkView};
+pub use server::{router, serve, serve_only, ApiConfig};

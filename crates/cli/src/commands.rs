@@ -577,7 +577,7 @@ pub fn run(cli: Cli) -> Result<()> {
             spares,
             epoch_blocks,
         }) => crate::testnet::init(
-            crate::testnet::InitPlan {
+            publica_validator::InitPlan {
                 validators,
                 spares,
                 epoch_blocks,

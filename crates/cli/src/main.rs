@@ -8,7 +8,6 @@ mod demo;
 mod money;
 mod output;
 mod programs;
-mod statesync;
 mod testnet;
 mod verify;
 
