@@ -506,7 +506,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiEr
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let mut text = state.node.metrics_text();
     if let Some(net) = &state.network {
-        text.push_str(&(net.metrics)());
+        text.push_str(&net.metrics_text());
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
@@ -516,10 +516,13 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 /// finality latency, relayed transactions and recorded evidence.
 #[utoipa::path(get, path = "/v1/network", tag = "operations", responses((status = 200, description = "Consensus status", body = Object)))]
 pub async fn network(State(state): State<AppState>) -> Json<Value> {
-    match &state.network {
-        Some(net) => Json((net.status)()),
-        None => Json(json!({"mode": "single-node", "height": state.node.status().height})),
-    }
+    let status = match &state.network {
+        Some(net) => net.status(),
+        None => publica_consensus::NetworkStatus::SingleNode {
+            height: state.node.status().height,
+        },
+    };
+    Json(crate::network::sorted_json(&status))
 }
 
 /// A known path with a method it does not serve.

@@ -10,10 +10,12 @@ pub mod error;
 pub mod handlers;
 pub mod log_routes;
 pub mod module_routes;
+pub mod network;
 pub mod openapi;
 pub mod ratelimit;
 pub mod server;
 pub mod sync_routes;
 
 pub use error::ApiError;
-pub use server::{router, serve, serve_only, ApiConfig, NetworkView};
+pub use network::{FloorFuture, NetworkView};
+pub use server::{router, serve, serve_only, ApiConfig};

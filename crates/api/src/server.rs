@@ -1,6 +1,7 @@
 //! The router, its limits and the server loop with graceful shutdown.
 
 use crate::error::ApiError;
+use crate::network::NetworkView;
 use crate::ratelimit::RateLimiter;
 use crate::{handlers, log_routes, module_routes};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
@@ -20,14 +21,24 @@ use tokio::sync::watch;
 const SINGLE_BODY_BYTES_MAX: usize = limits::TX_BYTES_MAX + 1024;
 
 /// HTTP settings.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ApiConfig {
     /// Requests per second each client IP may sustain.
     pub rate_limit_per_s: u32,
     /// Requests a client may send in a burst.
     pub rate_limit_burst: u32,
     /// In a validator network: the consensus side's status and metrics.
-    pub network: Option<NetworkView>,
+    pub network: Option<Arc<dyn NetworkView>>,
+}
+
+impl std::fmt::Debug for ApiConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiConfig")
+            .field("rate_limit_per_s", &self.rate_limit_per_s)
+            .field("rate_limit_burst", &self.rate_limit_burst)
+            .field("network", &self.network.is_some())
+            .finish()
+    }
 }
 
 impl Default for ApiConfig {
@@ -37,27 +48,6 @@ impl Default for ApiConfig {
             rate_limit_burst: 4_000,
             network: None,
         }
-    }
-}
-
-/// A validator's consensus side, as the API shows it.
-#[derive(Clone)]
-pub struct NetworkView {
-    /// Its status (`GET /v1/network`).
-    pub status: Arc<dyn Fn() -> serde_json::Value + Send + Sync>,
-    /// Its metrics, Prometheus text (appended to `GET /metrics`).
-    pub metrics: Arc<dyn Fn() -> String + Send + Sync>,
-    /// The newest floor it offers to validators that sync state
-    /// (`GET /v1/sync/floor`), if it holds one.
-    pub floor: Arc<dyn Fn() -> FloorFuture + Send + Sync>,
-}
-
-/// What looking for a floor answers (the floor's JSON).
-pub type FloorFuture = std::pin::Pin<Box<dyn Future<Output = Option<serde_json::Value>> + Send>>;
-
-impl std::fmt::Debug for NetworkView {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("NetworkView")
     }
 }
 
@@ -71,7 +61,7 @@ pub struct AppState {
     /// Turns true once shutdown begins: readiness fails, event streams end.
     pub shutting_down: Arc<watch::Sender<bool>>,
     /// The consensus side, in a validator network.
-    pub network: Option<NetworkView>,
+    pub network: Option<Arc<dyn NetworkView>>,
     /// Permits for expensive queries (program dry runs) running at once.
     pub heavy: Arc<tokio::sync::Semaphore>,
 }

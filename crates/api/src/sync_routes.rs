@@ -36,8 +36,8 @@ pub async fn floor(State(state): State<AppState>) -> Result<Response, ApiError> 
             "this node runs alone (dev mode): it has no finalization certificates to sync from",
         )
     })?;
-    match (net.floor)().await {
-        Some(f) => Ok(Json(f).into_response()),
+    match net.floor().await {
+        Some(f) => Ok(Json(crate::network::sorted_json(&f)).into_response()),
         None => Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             codes::SYNC_NO_FLOOR,

@@ -74,20 +74,7 @@ pub struct PublicaApp<X = Ledger> {
     ahead: Arc<Mutex<Option<(u64, PublicKey)>>>,
 }
 
-/// What a validator executed, and how long blocks took to become final.
-#[derive(Clone, Debug, Default, serde::Serialize)]
-pub struct ChainStats {
-    /// Finalized blocks executed since start.
-    pub blocks: u64,
-    /// Transactions in them.
-    pub transactions: u64,
-    /// Sum, over those blocks, of proposal time to execution here (ms).
-    pub finality_ms_sum: u64,
-    /// The longest of them (ms).
-    pub finality_ms_max: u64,
-    /// The last block's (ms).
-    pub finality_ms_last: u64,
-}
+pub use publica_consensus::ChainStats;
 
 fn now_ms(clock: &impl Clock) -> u64 {
     clock
@@ -177,8 +164,13 @@ impl<X: Executor> PublicaApp<X> {
     /// Keeps evidence in the file at `path` too (appended, synced, read
     /// back at start), so it outlives restarts.
     pub fn with_evidence_file(self, path: &std::path::Path) -> Result<Self, String> {
-        *self.evidence.lock().expect("evidence") = EvidenceLog::open(path)?;
-        Ok(self)
+        Ok(self.with_evidence_log(EvidenceLog::open(path)?))
+    }
+
+    /// Records evidence in `log` (opened with [`EvidenceLog::open`]).
+    pub fn with_evidence_log(self, log: EvidenceLog) -> Self {
+        *self.evidence.lock().expect("evidence") = log;
+        self
     }
 
     /// Misbehaviour the engine proved so far.

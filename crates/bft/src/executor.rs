@@ -4,7 +4,7 @@
 
 use crate::block::BftBlock;
 use crate::ledger::{Invalid, Ledger};
-use publica_consensus::{BlockSink, Consensus, ConsensusHandle, OrderedBatch, TxSource};
+use publica_consensus::{BlockSink, OrderedBatch, TxSource};
 use publica_identity::validators::{ValidatorHistory, VALIDATORS_KEY};
 use publica_types::{AccountId, BlockHeader, Envelope, Hash32, SignatureBytes, VerifiedTx};
 use std::collections::HashSet;
@@ -88,36 +88,10 @@ pub struct NodeExecutor {
 }
 
 impl NodeExecutor {
-    /// The node's mempool (`source`) and block pipeline (`sink`), as its
-    /// `Consensus::start` receives them.
+    /// The node's mempool (`source`) and block pipeline (`sink`), as
+    /// [`crate::BftConsensus`]'s `Consensus::start` receives them.
     pub fn new(source: Arc<dyn TxSource>, sink: Arc<dyn BlockSink>) -> Self {
         NodeExecutor { source, sink }
-    }
-}
-
-/// Hands a node's mempool and pipeline over when the node starts.
-struct Attach(std::sync::mpsc::Sender<NodeExecutor>);
-
-impl Consensus for Attach {
-    fn start(
-        self: Box<Self>,
-        source: Arc<dyn TxSource>,
-        sink: Arc<dyn BlockSink>,
-    ) -> ConsensusHandle {
-        // The receiver outlives the node's start; if it was dropped, the
-        // node simply never gets blocks.
-        let _ = self.0.send(NodeExecutor::new(source, sink));
-        ConsensusHandle::new(Arc::new(std::sync::atomic::AtomicBool::new(false)), None)
-    }
-}
-
-impl NodeExecutor {
-    /// The consensus to start a node with so that the engine orders its
-    /// blocks: once `Node::start` returns, the receiver holds the node's
-    /// executor.
-    pub fn attach() -> (Box<dyn Consensus>, std::sync::mpsc::Receiver<NodeExecutor>) {
-        let (tx, rx) = std::sync::mpsc::channel();
-        (Box::new(Attach(tx)), rx)
     }
 }
 

@@ -7,6 +7,8 @@
 //! - [`Ledger`]: one validator's execution of finalized blocks with the
 //!   Publica runtime.
 //! - [`PublicaApp`]: the engine's application (propose, verify, execute).
+//! - [`BftConsensus`]: the engine as a node's `Consensus`, started by
+//!   `Node::start` with the node's mempool and block pipeline.
 //! - [`Evidence`]: proven equivocations, recorded from the engine.
 //! - [`Epochs`]: the validator set of each engine epoch, as the ledger's
 //!   state records it (identity governance changes it).
@@ -17,6 +19,7 @@
 
 pub mod app;
 pub mod block;
+pub mod consensus;
 pub mod engine;
 pub mod epochs;
 pub mod evidence;
@@ -24,6 +27,7 @@ pub mod executor;
 pub mod finality;
 pub mod ledger;
 pub mod network;
+mod orchestrator;
 pub mod sim;
 pub mod sync;
 
@@ -31,6 +35,7 @@ pub use app::{ChainStats, Fault, PublicaApp};
 pub use block::BftBlock;
 /// A validator's consensus (and p2p) public key.
 pub use commonware_cryptography::ed25519::PublicKey as ConsensusKey;
+pub use consensus::{BftConsensus, BftSettings, Engine, EngineStarting};
 pub use epochs::Epochs;
 pub use evidence::Evidence;
 pub use executor::{Executor, NodeExecutor};

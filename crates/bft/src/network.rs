@@ -50,7 +50,7 @@ const RELAY_QUEUE: usize = 1_024;
 const ADMIT_QUEUE: usize = 256;
 
 /// Takes transactions to pass on (a node's `set_relay` hook).
-pub type Relay = Arc<dyn Fn(Vec<Envelope>) + Send + Sync>;
+pub use publica_consensus::Relay;
 /// Admits transactions relayed by another validator (a node's
 /// `submit_relayed`); returns how many it admitted.
 pub type Admit = Arc<dyn Fn(Vec<Envelope>) -> usize + Send + Sync>;
@@ -118,6 +118,30 @@ impl Running {
     /// The relay's counters.
     pub fn relay_stats(&self) -> &RelayStats {
         &self.stats
+    }
+
+    /// The relay's counters, read now.
+    pub fn relay_counts(&self) -> publica_consensus::RelayCounts {
+        use std::sync::atomic::Ordering::Relaxed;
+        publica_consensus::RelayCounts {
+            sent: self.stats.sent.load(Relaxed),
+            admitted: self.stats.admitted.load(Relaxed),
+            refused: self.stats.refused.load(Relaxed),
+            dropped: self.stats.dropped.load(Relaxed),
+        }
+    }
+
+    /// Runs `task` on the validator's async runtime (beside the engine,
+    /// on the same worker threads) and waits for its result; `None` when
+    /// the runtime stopped first. Call it from a thread outside the
+    /// runtime: it blocks.
+    pub fn run_task<T, F>(&self, label: &'static str, task: F) -> Option<T>
+    where
+        T: Send + 'static,
+        F: std::future::Future<Output = T> + Send + 'static,
+    {
+        let handle = self.context.child(label).spawn(move |_| task);
+        futures::executor::block_on(handle).ok()
     }
 }
 

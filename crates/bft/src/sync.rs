@@ -24,7 +24,6 @@ use commonware_consensus::{
 use commonware_cryptography::{ed25519::PublicKey, sha256::Digest, Digestible as _};
 use commonware_parallel::Sequential;
 use commonware_utils::ordered::Set;
-use serde::{Deserialize, Serialize};
 
 /// A finalization certificate of the engine (ed25519 votes).
 pub type Certificate = Finalization<ed25519::Scheme, Digest>;
@@ -57,21 +56,7 @@ pub struct Certified {
     pub executed_header_hash: [u8; 32],
 }
 
-/// The floor as JSON: hex of the engine's own encodings.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct FloorFile {
-    /// Height of the finalized block.
-    pub height: u64,
-    /// Its epoch.
-    pub epoch: u64,
-    /// The block, hex.
-    pub block: String,
-    /// Its finalization certificate, hex.
-    pub finalization: String,
-    /// The set's consensus keys, hex.
-    pub participants: Vec<String>,
-}
+pub use publica_consensus::FloorFile;
 
 fn unhex(what: &str, s: &str) -> Result<Vec<u8>, String> {
     hex::decode(s).map_err(|_| format!("the floor's {what} is not hex"))

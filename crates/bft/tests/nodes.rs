@@ -8,6 +8,7 @@
 use commonware_runtime::{deterministic, Clock, Runner as _};
 use publica_bft::sim::{cosigner, link, validator_keys, SimNetwork};
 use publica_bft::{Finality, NodeExecutor, PublicaApp};
+use publica_consensus::{BlockSink, Consensus, ConsensusHandle, TxSource};
 use publica_crypto::Keypair;
 use publica_identity::Genesis;
 use publica_log::ValidatorSet;
@@ -17,6 +18,8 @@ use publica_runtime::receipt::{verify_receipt_with, Trust};
 use publica_types::{Expiry, Hash32, TxBody};
 use serde_json::json;
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::Duration;
 
 const N: usize = 4;
@@ -27,14 +30,31 @@ fn validator_set(origin: &str) -> ValidatorSet {
     ValidatorSet::new(origin, (0..N).map(|i| cosigner(i).key()).collect())
 }
 
+/// The simulation's stand-in for the engine as the node's consensus: the
+/// engine runs on the deterministic runtime, outside the node, so the
+/// node's mempool and pipeline are handed out to it (a real validator
+/// starts `publica_bft::BftConsensus` instead).
+struct Simulated(std::sync::mpsc::Sender<NodeExecutor>);
+
+impl Consensus for Simulated {
+    fn start(
+        self: Box<Self>,
+        source: Arc<dyn TxSource>,
+        sink: Arc<dyn BlockSink>,
+    ) -> ConsensusHandle {
+        let _ = self.0.send(NodeExecutor::new(source, sink));
+        ConsensusHandle::new(Arc::new(AtomicBool::new(false)), None)
+    }
+}
+
 /// Opens validator `i`'s node and its application: the node executes, and
 /// stores the final checkpoints its receipts then carry.
 fn open(i: usize, dir: &Path, genesis: &Genesis) -> (Node, PublicaApp<NodeExecutor>) {
     let mut config = NodeConfig::dev(dir.to_path_buf());
     config.chain_id = CHAIN.into();
     config.genesis = Some(genesis.clone());
-    let (consensus, executor) = NodeExecutor::attach();
-    let node = Node::start(config, consensus).expect("node starts");
+    let (handover, executor) = std::sync::mpsc::channel();
+    let node = Node::start(config, Box::new(Simulated(handover))).expect("node starts");
     let executor = executor.recv().expect("consensus started");
     let origin = node.log_origin();
     let keeper = node.clone();

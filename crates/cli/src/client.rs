@@ -90,7 +90,7 @@ pub fn pretty(v: &Value) -> String {
 
 /// Prints JSON to stdout, indented.
 pub fn print_json(v: &Value) {
-    println!("{}", pretty(v));
+    crate::outln!("{}", pretty(v));
 }
 
 /// `id` if it is a well-formed account, program or agency id (1..=64 of

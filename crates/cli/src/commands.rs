@@ -580,7 +580,7 @@ pub fn run(cli: Cli) -> Result<()> {
             spares,
             epoch_blocks,
         }) => crate::testnet::init(
-            crate::testnet::InitPlan {
+            publica_validator::InitPlan {
                 validators,
                 spares,
                 epoch_blocks,
@@ -722,7 +722,7 @@ fn run_bench(b: BenchArgs) -> Result<()> {
     if b.json {
         print_json(&serde_json::to_value(&report)?);
     } else {
-        print!("{}", report.text());
+        crate::out!("{}", report.text());
     }
     Ok(())
 }

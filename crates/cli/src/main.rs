@@ -6,9 +6,9 @@ mod client;
 mod commands;
 mod demo;
 mod money;
+mod output;
 mod programs;
 mod read;
-mod statesync;
 mod testnet;
 mod verify;
 
@@ -23,6 +23,9 @@ fn main() {
     let cli = commands::Cli::parse();
     let code = match commands::run(cli) {
         Ok(()) => 0,
+        // The reader of stdout went away (`publica … | head`): nothing
+        // to report, as with any Unix tool.
+        Err(e) if output::is_broken_pipe(&e) => 0,
         Err(e) => {
             eprintln!("error: {e:#}");
             1

@@ -226,7 +226,7 @@ fn write_out(out: Option<&Path>, text: &str) -> Result<()> {
     match out {
         Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display())),
         None => {
-            print!("{text}");
+            crate::out!("{text}");
             Ok(())
         }
     }

@@ -100,8 +100,8 @@ pub async fn run(a: ReadArgs) -> Result<()> {
         return Err(api_error(status, &v));
     }
     match json {
-        Some(v) if is_json => println!("{}", pretty(&v)),
-        _ => print!("{text}"),
+        Some(v) if is_json => crate::outln!("{}", pretty(&v)),
+        _ => crate::out!("{text}"),
     }
     Ok(())
 }
@@ -118,7 +118,7 @@ fn print_routes(module: &str, routes: &[Route]) {
         if r.verb == Verb::Post {
             usage.push_str(" --body FILE");
         }
-        println!("{usage}\n    {}", r.summary);
+        crate::outln!("{usage}\n    {}", r.summary);
     }
 }
 

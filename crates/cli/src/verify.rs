@@ -169,7 +169,7 @@ pub async fn watch(
                 if let Some(prev) = &last {
                     check_step(&client, prev, &cp).await?;
                 }
-                println!("{} size {} root {} ok", cp.origin, cp.size, cp.root);
+                crate::outln!("{} size {} root {} ok", cp.origin, cp.size, cp.root);
                 last = Some(cp);
                 seen += 1;
                 if checks > 0 && seen >= checks {

@@ -91,6 +91,12 @@ impl Inner {
         *self.height_tx.borrow()
     }
 
+    /// See [`Node::require_final_checkpoints`].
+    pub(crate) fn require_final_checkpoints(&self) {
+        self.finals_required
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Checks the early final checkpoints the durable log now reaches.
     pub(crate) fn settle_early_finals(&self) {
         let mut early = self.early_finals.lock().expect("early finals lock");
@@ -110,13 +116,51 @@ impl Inner {
             }
         }
     }
+
+    /// See [`Node::add_final_checkpoint`].
+    pub(crate) fn add_final_checkpoint(&self, height: u64, note: &str) -> Result<(), String> {
+        let text = note
+            .find("\n\n")
+            .map(|i| &note[..i + 1])
+            .ok_or("not a signed note")?;
+        let cp = publica_log::Checkpoint::parse(text).map_err(|e| e.to_string())?;
+        if cp.origin != self.config.log_origin() {
+            return Err(format!("checkpoint of another log ('{}')", cp.origin));
+        }
+        let chain = self.chain.read().expect("chain lock");
+        if cp.size > chain.tlog.len() {
+            // A quorum can be faster than this node's own disk: checked
+            // once the block that reaches this size is durable here (by the
+            // next block's settling at the latest).
+            drop(chain);
+            let mut early = self.early_finals.lock().expect("early finals lock");
+            if early.len() < EARLY_FINALS_MAX {
+                early
+                    .entry(cp.size)
+                    .or_insert((cp.root, height, note.to_string()));
+            }
+            return Ok(());
+        }
+        if chain.tlog.root_at(cp.size).ok() != Some(cp.root) {
+            return Err(format!(
+                "checkpoint of size {} is not one of this log",
+                cp.size
+            ));
+        }
+        drop(chain);
+        self.finals
+            .write()
+            .expect("finals lock")
+            .entry(cp.size)
+            .or_insert((height, note.to_string()));
+        Ok(())
+    }
 }
 
 /// Final checkpoints held until this node's log reaches them.
 const EARLY_FINALS_MAX: usize = 4096;
 
-/// Receives the transactions a validator admitted, to pass them on.
-pub type Relay = Arc<dyn Fn(Vec<Envelope>) + Send + Sync>;
+pub use publica_consensus::Relay;
 
 /// A running node. Cheap to clone; all clones share one node.
 #[derive(Clone)]
@@ -271,9 +315,7 @@ impl Node {
     /// ([`Node::add_final_checkpoint`]): until one covers a transaction,
     /// it is pending. A validator network's nodes call this at start.
     pub fn require_final_checkpoints(&self) {
-        self.inner
-            .finals_required
-            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.inner.require_final_checkpoints();
     }
 
     /// From now on, hands every batch of transactions admitted through
@@ -293,42 +335,7 @@ impl Node {
     /// verifier picks the validator set by it); of the blocks of one log
     /// size, the first final one is kept.
     pub fn add_final_checkpoint(&self, height: u64, note: &str) -> Result<(), String> {
-        let text = note
-            .find("\n\n")
-            .map(|i| &note[..i + 1])
-            .ok_or("not a signed note")?;
-        let cp = publica_log::Checkpoint::parse(text).map_err(|e| e.to_string())?;
-        if cp.origin != self.inner.config.log_origin() {
-            return Err(format!("checkpoint of another log ('{}')", cp.origin));
-        }
-        let chain = self.inner.chain.read().expect("chain lock");
-        if cp.size > chain.tlog.len() {
-            // A quorum can be faster than this node's own disk: checked
-            // once the block that reaches this size is durable here (by the
-            // next block's settling at the latest).
-            drop(chain);
-            let mut early = self.inner.early_finals.lock().expect("early finals lock");
-            if early.len() < EARLY_FINALS_MAX {
-                early
-                    .entry(cp.size)
-                    .or_insert((cp.root, height, note.to_string()));
-            }
-            return Ok(());
-        }
-        if chain.tlog.root_at(cp.size).ok() != Some(cp.root) {
-            return Err(format!(
-                "checkpoint of size {} is not one of this log",
-                cp.size
-            ));
-        }
-        drop(chain);
-        self.inner
-            .finals
-            .write()
-            .expect("finals lock")
-            .entry(cp.size)
-            .or_insert((height, note.to_string()));
-        Ok(())
+        self.inner.add_final_checkpoint(height, note)
     }
 
     /// The node's configuration.
@@ -404,5 +411,16 @@ impl publica_consensus::TxSource for MempoolSource {
             .expect("keys lock")
             .get(account)
             .copied()
+    }
+
+    fn admit_relayed(&self, txs: Vec<Envelope>) -> usize {
+        crate::admission::admit(&self.0, txs)
+            .iter()
+            .filter(|r| r.is_ok())
+            .count()
+    }
+
+    fn set_relay(&self, relay: Relay) {
+        *self.0.relay.write().expect("relay lock") = Some(relay);
     }
 }

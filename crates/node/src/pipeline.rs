@@ -73,6 +73,14 @@ pub(crate) struct Pipeline {
 }
 
 impl BlockSink for Pipeline {
+    fn require_final_checkpoints(&self) {
+        self.inner.require_final_checkpoints();
+    }
+
+    fn add_final_checkpoint(&self, height: u64, note: &str) -> Result<(), String> {
+        self.inner.add_final_checkpoint(height, note)
+    }
+
     fn commit(&self, batch: OrderedBatch) -> Result<(), String> {
         let inner = &self.inner;
         let started = Instant::now();
