@@ -21,8 +21,8 @@ impl RateLimiter {
     /// `rate_per_s` requests per second sustained, `burst` at once.
     pub fn new(rate_per_s: u32, burst: u32) -> Self {
         RateLimiter {
-            rate_per_s: rate_per_s as f64,
-            burst: burst.max(1) as f64,
+            rate_per_s: f64::from(rate_per_s),
+            burst: f64::from(burst.max(1)),
             buckets: Mutex::new(HashMap::new()),
         }
     }

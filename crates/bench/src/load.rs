@@ -50,6 +50,7 @@ const PRESIGN_MAX: usize = 5_000_000;
 /// node, not the supply, is the limit).
 const CLOSED_LOOP_SUPPLY_PER_S: usize = 70_000;
 
+#[derive(Default)]
 struct Shared {
     submitted_at: Mutex<HashMap<String, Instant>>,
     latencies_us: Mutex<Vec<u64>>,
@@ -207,57 +208,126 @@ enum Pace {
 
 /// Runs the benchmark.
 pub async fn run(cfg: BenchConfig) -> Result<Report> {
-    // The in-process node's block interval, for the report.
-    let mut block_interval_ms = None;
-    let (url, admin, _dir, _node) = match &cfg.node {
-        Some(u) => (
-            u.clone(),
-            cfg.admin
-                .as_ref()
-                .map(|k| Keypair::from_seed(k.seed()))
-                .ok_or_else(|| anyhow!("a node URL needs --admin-key"))?,
-            None,
-            None,
-        ),
-        None => {
-            let dir = tempfile::tempdir()?;
-            let admin = Keypair::generate();
-            let mut config = publica_node::NodeConfig::dev(dir.path().to_path_buf());
-            if let Some(ms) = cfg.block_interval_ms {
-                config.block_interval_ms = ms;
-            }
-            block_interval_ms = Some(config.block_interval_ms);
-            config.genesis = Some(publica_identity::Genesis::dev(
-                "publica-dev",
-                admin.account(),
-            ));
-            let node = tokio::task::spawn_blocking(move || publica_node::Node::start_dev(config))
-                .await??;
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-            let url = format!("http://{}", listener.local_addr()?);
-            let api = publica_api::ApiConfig {
-                rate_limit_per_s: 1_000_000,
-                rate_limit_burst: 1_000_000,
-                network: None,
-            };
-            let n2 = node.clone();
-            tokio::spawn(publica_api::serve(
-                n2,
-                listener,
-                api,
-                std::future::pending(),
-            ));
-            (url, admin, Some(dir), Some(node))
-        }
-    };
+    let target = Target::start(&cfg).await?;
     let agency = if cfg.node.is_some() {
         cfg.agency.clone()
     } else {
         "dev-agency".to_string()
     };
-    let http = Http::new(&url)?;
-    eprintln!("bench: setting up {} accounts on {url}", cfg.accounts);
-    let prepared = setup::prepare(&http, &admin, &agency, cfg.accounts)
+    let http = Http::new(&target.url)?;
+    eprintln!(
+        "bench: setting up {} accounts on {}",
+        cfg.accounts, target.url
+    );
+    let queues = presigned(&cfg, &http, &target.admin, &agency).await?;
+    let shared = Arc::new(Shared::default());
+    let measuring = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let follower = tokio::spawn(follow(http.clone(), shared.clone(), measuring.clone()));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let usage = NodeUsage::start(&cfg);
+    eprintln!("bench: running for {} s", cfg.duration_s);
+    let started = Instant::now();
+    let until = started + Duration::from_secs(cfg.duration_s);
+    submit_all(&cfg, &http, queues, until, &shared).await?;
+    // Let the last blocks land, then stop counting.
+    let drain_until = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < drain_until && !shared.submitted_at.lock().expect("lock").is_empty() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    measuring.store(false, Ordering::SeqCst);
+    let cpu_end = usage.pid.and_then(crate::sys::cpu_seconds);
+    follower.abort();
+    let mut report = report(
+        &cfg,
+        &shared,
+        elapsed,
+        &usage,
+        cpu_end,
+        target.block_interval_ms,
+    );
+    if cfg.reference {
+        eprintln!("bench: measuring reference points");
+        report.reference = Some(reference_points(report.committed_tx_per_s).await?);
+    }
+    Ok(report)
+}
+
+/// The node the bench runs against: the one at `cfg.node`, or one started
+/// in this process (on a temporary directory, with a made-up
+/// administrator), which lives as long as this does.
+struct Target {
+    url: String,
+    admin: Keypair,
+    /// The in-process node's block interval, for the report.
+    block_interval_ms: Option<u64>,
+    // Declared before `_dir`, so that the node stops before its directory
+    // goes.
+    _node: Option<publica_node::Node>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Target {
+    async fn start(cfg: &BenchConfig) -> Result<Target> {
+        if let Some(u) = &cfg.node {
+            return Ok(Target {
+                url: u.clone(),
+                admin: cfg
+                    .admin
+                    .as_ref()
+                    .map(|k| Keypair::from_seed(k.seed()))
+                    .ok_or_else(|| anyhow!("a node URL needs --admin-key"))?,
+                block_interval_ms: None,
+                _node: None,
+                _dir: None,
+            });
+        }
+        let dir = tempfile::tempdir()?;
+        let admin = Keypair::generate();
+        let mut config = publica_node::NodeConfig::dev(dir.path().to_path_buf());
+        if let Some(ms) = cfg.block_interval_ms {
+            config.block_interval_ms = ms;
+        }
+        let block_interval_ms = Some(config.block_interval_ms);
+        config.genesis = Some(publica_identity::Genesis::dev(
+            "publica-dev",
+            admin.account(),
+        ));
+        let node =
+            tokio::task::spawn_blocking(move || publica_node::Node::start_dev(config)).await??;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let api = publica_api::ApiConfig {
+            rate_limit_per_s: 1_000_000,
+            rate_limit_burst: 1_000_000,
+            network: None,
+        };
+        let n2 = node.clone();
+        tokio::spawn(publica_api::serve(
+            n2,
+            listener,
+            api,
+            std::future::pending(),
+        ));
+        Ok(Target {
+            url,
+            admin,
+            block_interval_ms,
+            _node: Some(node),
+            _dir: Some(dir),
+        })
+    }
+}
+
+/// Sets up the bench's accounts and pre-signs the run's transfers, one
+/// queue of batches per submitter.
+async fn presigned(
+    cfg: &BenchConfig,
+    http: &Http,
+    admin: &Keypair,
+    agency: &str,
+) -> Result<Vec<Vec<Batch>>> {
+    let prepared = setup::prepare(http, admin, agency, cfg.accounts)
         .await
         .context("setting up the bench's currency and accounts")?;
     let supply = if cfg.rate > 0 {
@@ -277,24 +347,18 @@ pub async fn run(cfg: BenchConfig) -> Result<Report> {
     })
     .await?
     .0;
-    let shared = Arc::new(Shared {
-        submitted_at: Mutex::new(HashMap::new()),
-        latencies_us: Mutex::new(Vec::new()),
-        committed: AtomicU64::new(0),
-        failed: AtomicU64::new(0),
-        blocks: AtomicU64::new(0),
-        rejected: AtomicU64::new(0),
-        submitted: AtomicU64::new(0),
-    });
-    let measuring = Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let follower = tokio::spawn(follow(http.clone(), shared.clone(), measuring.clone()));
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let pid = cfg.node_pid.or(cfg.node.is_none().then(std::process::id));
-    let cpu0 = pid.and_then(crate::sys::cpu_seconds);
-    let peak_reset = pid.is_some_and(crate::sys::reset_peak_rss);
-    eprintln!("bench: running for {} s", cfg.duration_s);
-    let started = Instant::now();
-    let until = started + Duration::from_secs(cfg.duration_s);
+    Ok(queues)
+}
+
+/// Runs one submitter per queue until `until`, spread over the node and
+/// `cfg.submit_to`, and waits for all of them.
+async fn submit_all(
+    cfg: &BenchConfig,
+    http: &Http,
+    queues: Vec<Vec<Batch>>,
+    until: Instant,
+    shared: &Arc<Shared>,
+) -> Result<()> {
     let pace = if cfg.rate > 0 {
         Pace::Every(Duration::from_secs_f64(
             cfg.batch as f64 * cfg.concurrency as f64 / cfg.rate as f64,
@@ -322,20 +386,47 @@ pub async fn run(cfg: BenchConfig) -> Result<Report> {
     for w in workers {
         w.await??;
     }
-    // Let the last blocks land, then stop counting.
-    let drain_until = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < drain_until && !shared.submitted_at.lock().expect("lock").is_empty() {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    Ok(())
+}
+
+/// The node process whose resources the report shows, and its CPU time
+/// when the run began.
+struct NodeUsage {
+    pid: Option<u32>,
+    cpu_start_s: Option<f64>,
+    /// Whether its peak RSS was reset, so that it is the run's own.
+    peak_reset: bool,
+}
+
+impl NodeUsage {
+    fn start(cfg: &BenchConfig) -> Self {
+        let pid = cfg.node_pid.or(cfg.node.is_none().then(std::process::id));
+        let cpu_start_s = pid.and_then(crate::sys::cpu_seconds);
+        let peak_reset = pid.is_some_and(crate::sys::reset_peak_rss);
+        NodeUsage {
+            pid,
+            cpu_start_s,
+            peak_reset,
+        }
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    measuring.store(false, Ordering::SeqCst);
-    let cpu1 = pid.and_then(crate::sys::cpu_seconds);
-    follower.abort();
+}
+
+/// The run's report from what it counted over `elapsed` seconds, without
+/// reference points.
+fn report(
+    cfg: &BenchConfig,
+    shared: &Shared,
+    elapsed: f64,
+    usage: &NodeUsage,
+    cpu_end_s: Option<f64>,
+    block_interval_ms: Option<u64>,
+) -> Report {
+    let pid = usage.pid;
     let mut lat = shared.latencies_us.lock().expect("lock").clone();
     lat.sort_unstable();
     let committed = shared.committed.load(Ordering::Relaxed);
     let blocks = shared.blocks.load(Ordering::Relaxed);
-    let mut report = Report {
+    Report {
         target: match (&cfg.node, cfg.submit_to.len()) {
             (None, _) => "in-process".into(),
             (Some(u), 0) => u.clone(),
@@ -363,25 +454,28 @@ pub async fn run(cfg: BenchConfig) -> Result<Report> {
             committed as f64 / blocks as f64
         },
         node_peak_rss_mib: pid.and_then(crate::sys::peak_rss_mib),
-        node_peak_rss_since_start: !peak_reset,
+        node_peak_rss_since_start: !usage.peak_reset,
         node_rss_mib: pid.and_then(crate::sys::rss_mib),
         in_flight_max: if cfg.rate > 0 { 0 } else { cfg.in_flight },
         block_interval_ms,
-        node_cpu_percent: cpu0.zip(cpu1).map(|(a, b)| (b - a) / elapsed * 100.0),
+        node_cpu_percent: usage
+            .cpu_start_s
+            .zip(cpu_end_s)
+            .map(|(a, b)| (b - a) / elapsed * 100.0),
         reference: None,
-    };
-    if cfg.reference {
-        eprintln!("bench: measuring reference points");
-        let ed = tokio::task::spawn_blocking(crate::reference::ed25519_batch_verify_per_s).await?;
-        let pg = tokio::task::spawn_blocking(|| crate::reference::postgres_rows_per_s(10)).await?;
-        let tps = report.committed_tx_per_s;
-        report.reference = Some(Reference {
-            ed25519_batch_verify_per_s: ed,
-            ratio_vs_ed25519: tps / ed,
-            ratio_vs_postgres: pg.as_ref().ok().map(|p| tps / p),
-            postgres_rows_per_s: pg.as_ref().ok().copied(),
-            postgres_note: pg.err().map(|e| format!("{e:#}")),
-        });
     }
-    Ok(report)
+}
+
+/// Measures the reference points on this machine and sets `tps`, the
+/// run's committed transactions per second, against them.
+async fn reference_points(tps: f64) -> Result<Reference> {
+    let ed = tokio::task::spawn_blocking(crate::reference::ed25519_batch_verify_per_s).await?;
+    let pg = tokio::task::spawn_blocking(|| crate::reference::postgres_rows_per_s(10)).await?;
+    Ok(Reference {
+        ed25519_batch_verify_per_s: ed,
+        ratio_vs_ed25519: tps / ed,
+        ratio_vs_postgres: pg.as_ref().ok().map(|p| tps / p),
+        postgres_rows_per_s: pg.as_ref().ok().copied(),
+        postgres_note: pg.err().map(|e| format!("{e:#}")),
+    })
 }

@@ -28,7 +28,10 @@ pub fn ed25519_batch_verify_per_s() -> f64 {
     while started.elapsed() < Duration::from_secs(2) {
         for chunk in items.chunks(256) {
             let ok = verify_batch(chunk);
-            assert!(ok.iter().all(|r| r.is_ok()), "reference signatures verify");
+            assert!(
+                ok.iter().all(std::result::Result::is_ok),
+                "reference signatures verify"
+            );
             verified += chunk.len();
         }
     }
@@ -101,56 +104,94 @@ pub fn postgres_rows_per_s(seconds: u64) -> Result<f64> {
     {
         bail!("running as root and there is no 'postgres' user to run PostgreSQL as");
     }
-    let dir = tempfile::Builder::new()
-        .prefix("publica-bench-pg")
-        .tempdir()?;
-    let data = dir.path().join("data");
-    if root {
-        Command::new("chown")
-            .args(["-R", "postgres"])
-            .arg(dir.path())
-            .status()?;
+    let instance = Instance::start(bin, root)?;
+    let result = instance.inserts_per_s(seconds);
+    instance.stop();
+    result
+}
+
+/// A private PostgreSQL instance, its data and socket in a temporary
+/// directory, listening on a loopback port.
+struct Instance {
+    bin: PathBuf,
+    /// Whether its tools run as the `postgres` user (we are root).
+    as_postgres: bool,
+    dir: tempfile::TempDir,
+    data: String,
+    port: String,
+}
+
+impl Instance {
+    /// Creates the cluster (user `bench`, trusted) and starts its server
+    /// with durable commits.
+    fn start(bin: PathBuf, as_postgres: bool) -> Result<Self> {
+        let dir = tempfile::Builder::new()
+            .prefix("publica-bench-pg")
+            .tempdir()?;
+        let data = dir.path().join("data");
+        if as_postgres {
+            Command::new("chown")
+                .args(["-R", "postgres"])
+                .arg(dir.path())
+                .status()?;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port()
+            .to_string();
+        let instance = Instance {
+            bin,
+            as_postgres,
+            data: data.to_string_lossy().to_string(),
+            dir,
+            port,
+        };
+        let sock = instance.dir.path().to_string_lossy().to_string();
+        instance.pg(
+            "initdb",
+            &[
+                "-D",
+                &instance.data,
+                "-A",
+                "trust",
+                "-U",
+                "bench",
+                "--no-instructions",
+            ],
+        )?;
+        let opts = format!(
+            "-p {} -k {sock} -c listen_addresses=127.0.0.1 -c synchronous_commit=on -c fsync=on",
+            instance.port
+        );
+        let log = instance
+            .dir
+            .path()
+            .join("pg.log")
+            .to_string_lossy()
+            .to_string();
+        instance.pg(
+            "pg_ctl",
+            &["-D", &instance.data, "-l", &log, "-o", &opts, "-w", "start"],
+        )?;
+        Ok(instance)
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port()
-        .to_string();
-    let data_s = data.to_string_lossy().to_string();
-    let sock = dir.path().to_string_lossy().to_string();
-    pg(
-        &bin,
-        "initdb",
-        root,
-        &[
-            "-D",
-            &data_s,
-            "-A",
-            "trust",
-            "-U",
-            "bench",
-            "--no-instructions",
-        ],
-    )?;
-    let opts = format!(
-        "-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c synchronous_commit=on -c fsync=on"
-    );
-    let log = dir.path().join("pg.log").to_string_lossy().to_string();
-    pg(
-        &bin,
-        "pg_ctl",
-        root,
-        &["-D", &data_s, "-l", &log, "-o", &opts, "-w", "start"],
-    )?;
-    let result = (|| -> Result<f64> {
-        pg(
-            &bin,
+
+    /// Runs one of its tools.
+    fn pg(&self, tool: &str, args: &[&str]) -> Result<String> {
+        pg(&self.bin, tool, self.as_postgres, args)
+    }
+
+    /// Creates the table, then has `pgbench` insert one row per
+    /// transaction from 4 clients for `seconds`; the transactions per
+    /// second it reports.
+    fn inserts_per_s(&self, seconds: u64) -> Result<f64> {
+        self.pg(
             "psql",
-            root,
             &[
                 "-h",
                 "127.0.0.1",
                 "-p",
-                &port,
+                &self.port,
                 "-U",
                 "bench",
                 "-d",
@@ -162,27 +203,25 @@ pub fn postgres_rows_per_s(seconds: u64) -> Result<f64> {
         )?;
         // A payload the size of a signed transfer envelope.
         let payload = format!("{{\"body\":{{\"call\":{{\"args\":{{\"amount\":\"1\",\"from\":\"bench-0\",\"to\":\"bench-1\"}},\"method\":\"transfer\",\"module\":\"money\"}},\"chain_id\":\"publica-dev\",\"expiry\":{{\"height\":1}},\"nonce\":2}},\"signature\":\"{}\",\"signer\":\"{}\"}}", "ab".repeat(64), "cd".repeat(32));
-        let script = dir.path().join("insert.sql");
+        let script = self.dir.path().join("insert.sql");
         std::fs::write(
             &script,
             format!("INSERT INTO ledger (payload) VALUES ('{payload}');\n"),
         )?;
-        if root {
+        if self.as_postgres {
             Command::new("chown")
                 .args(["postgres"])
                 .arg(&script)
                 .status()?;
         }
-        let out = pg(
-            &bin,
+        let out = self.pg(
             "pgbench",
-            root,
             &[
                 "-n",
                 "-h",
                 "127.0.0.1",
                 "-p",
-                &port,
+                &self.port,
                 "-U",
                 "bench",
                 "-c",
@@ -201,12 +240,10 @@ pub fn postgres_rows_per_s(seconds: u64) -> Result<f64> {
             .and_then(|l| l.split_whitespace().next())
             .and_then(|v| v.parse().ok())
             .ok_or_else(|| anyhow!("pgbench printed no tps line"))
-    })();
-    let _ = pg(
-        &bin,
-        "pg_ctl",
-        root,
-        &["-D", &data_s, "-m", "immediate", "stop"],
-    );
-    result
+    }
+
+    /// Stops the server at once; the directory goes when `self` does.
+    fn stop(&self) {
+        let _ = self.pg("pg_ctl", &["-D", &self.data, "-m", "immediate", "stop"]);
+    }
 }

@@ -44,11 +44,15 @@ pub const FUNDING: u64 = 1_000_000_000;
 /// A thin HTTP client for the bench.
 #[derive(Clone)]
 pub struct Http {
+    /// The node's API address, without a trailing `/`
+    /// (`http://127.0.0.1:8080`).
     pub base: String,
+    /// The client, with a 120 s timeout per request.
     pub http: reqwest::Client,
 }
 
 impl Http {
+    /// A client of the node at `base`.
     pub fn new(base: &str) -> Result<Self> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(120))
@@ -59,6 +63,8 @@ impl Http {
         })
     }
 
+    /// GETs `path` (from `/v1/...`) and reads the JSON answer; an error
+    /// status is an error, with the answer.
     pub async fn get(&self, path: &str) -> Result<Value> {
         let r = self
             .http
@@ -151,81 +157,173 @@ pub fn sign(
 
 /// The bench's accounts on the chain.
 pub struct Prepared {
+    /// The chain id the transfers are signed for.
     pub chain: String,
+    /// Each account's owner key, account `i` owned by `keys[i]`.
     pub keys: Vec<Keypair>,
+    /// Each account's id, each funded with [`FUNDING`] minor units.
     pub account_ids: Vec<String>,
 }
 
 /// Creates a currency, a funded pool and `n` funded citizen accounts.
 pub async fn prepare(http: &Http, admin: &Keypair, agency: &str, n: usize) -> Result<Prepared> {
-    let status = http.get("/v1/status").await?;
-    let chain = status["chain_id"]
-        .as_str()
-        .ok_or_else(|| anyhow!("no chain id"))?
-        .to_string();
-    let me = admin.account();
-    let mut nonce = http.get(&format!("/v1/accounts/{me}/nonce")).await?["next_nonce"]
-        .as_u64()
-        .ok_or_else(|| anyhow!("no nonce"))?;
-    let tag: String = publica_crypto::sha256(
+    let mut admin = Admin::connect(http, admin).await?;
+    let tag = run_tag()?;
+    let code = format!("B{tag}");
+    let pool = format!("bench-{}-pool", tag.to_lowercase());
+    let total = u128::from(FUNDING) * (n as u128 + 1);
+    admin.issue(agency, &code, &pool, total).await?;
+    let (keys, account_ids) = open_accounts(http, &admin.chain, &code, &tag, n).await?;
+    admin.fund(&pool, &account_ids).await?;
+    Ok(Prepared {
+        chain: admin.chain,
+        keys,
+        account_ids,
+    })
+}
+
+/// Eight hex digits that tell this run's currency and accounts apart from
+/// an earlier run's on the same chain.
+fn run_tag() -> Result<String> {
+    Ok(publica_crypto::sha256(
         &std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)?
             .as_nanos()
             .to_le_bytes(),
     )
     .to_hex()[..8]
-        .to_uppercase();
-    let code = format!("B{tag}");
-    let pool = format!("bench-{}-pool", tag.to_lowercase());
-    let total = (FUNDING as u128) * (n as u128 + 1);
-    let calls: Vec<(&str, &str, Value)> = vec![
-        (
-            "identity",
-            "add_member",
-            json!({"agency": agency, "account": me, "roles": ["treasurer"]}),
-        ),
-        (
-            "money",
-            "create_currency",
-            json!({"agency": agency, "code": code, "name": "Bench", "decimals": 2, "supply_cap": total.to_string()}),
-        ),
-        (
-            "money",
-            "propose_appropriation",
-            json!({"agency": agency, "currency": code, "id": "bench", "name": "Bench", "cap": total.to_string()}),
-        ),
-        (
-            "money",
-            "approve_appropriation",
-            json!({"agency": agency, "currency": code, "id": "bench"}),
-        ),
-        (
-            "money",
-            "open_account",
-            json!({"agency": agency, "id": pool, "currency": code, "owner": {"kind": "agency", "agency": agency}}),
-        ),
-        (
-            "money",
-            "mint",
-            json!({"agency": agency, "currency": code, "appropriation": "bench", "to": pool, "amount": total.to_string()}),
-        ),
-    ];
-    for (k, (m, f, a)) in calls.into_iter().enumerate() {
-        let env = sign(admin, me, &chain, nonce, m, f, a);
-        let id = http
-            .submit(&[env])
-            .await?
-            .pop()
-            .ok_or_else(|| anyhow!("setup call {f}: no result"))?
-            .map_err(|e| anyhow!("setup call {f} was rejected: {e}"))?;
-        // Admitted: its nonce is used even if the call fails in its block.
-        nonce += 1;
-        let done = http.committed_ok(&id).await;
-        // The first, add_member, fails harmlessly when already a treasurer.
-        if k > 0 {
-            done.with_context(|| format!("setup call {f}"))?;
-        }
+        .to_uppercase())
+}
+
+/// The agency official who sets the bench up, and its next nonce.
+struct Admin<'a> {
+    http: &'a Http,
+    key: &'a Keypair,
+    me: AccountId,
+    chain: String,
+    nonce: u64,
+}
+
+impl<'a> Admin<'a> {
+    /// Reads the chain id and the official's next nonce.
+    async fn connect(http: &'a Http, key: &'a Keypair) -> Result<Admin<'a>> {
+        let status = http.get("/v1/status").await?;
+        let chain = status["chain_id"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no chain id"))?
+            .to_string();
+        let me = key.account();
+        let nonce = http.get(&format!("/v1/accounts/{me}/nonce")).await?["next_nonce"]
+            .as_u64()
+            .ok_or_else(|| anyhow!("no nonce"))?;
+        Ok(Admin {
+            http,
+            key,
+            me,
+            chain,
+            nonce,
+        })
     }
+
+    /// Makes the official a treasurer of `agency`, which issues currency
+    /// `code` and mints `total` minor units of it into its account `pool`;
+    /// one call at a time, each committed before the next.
+    async fn issue(&mut self, agency: &str, code: &str, pool: &str, total: u128) -> Result<()> {
+        let me = self.me;
+        let calls: Vec<(&str, &str, Value)> = vec![
+            (
+                "identity",
+                "add_member",
+                json!({"agency": agency, "account": me, "roles": ["treasurer"]}),
+            ),
+            (
+                "money",
+                "create_currency",
+                json!({"agency": agency, "code": code, "name": "Bench", "decimals": 2, "supply_cap": total.to_string()}),
+            ),
+            (
+                "money",
+                "propose_appropriation",
+                json!({"agency": agency, "currency": code, "id": "bench", "name": "Bench", "cap": total.to_string()}),
+            ),
+            (
+                "money",
+                "approve_appropriation",
+                json!({"agency": agency, "currency": code, "id": "bench"}),
+            ),
+            (
+                "money",
+                "open_account",
+                json!({"agency": agency, "id": pool, "currency": code, "owner": {"kind": "agency", "agency": agency}}),
+            ),
+            (
+                "money",
+                "mint",
+                json!({"agency": agency, "currency": code, "appropriation": "bench", "to": pool, "amount": total.to_string()}),
+            ),
+        ];
+        for (k, (m, f, a)) in calls.into_iter().enumerate() {
+            let env = sign(self.key, me, &self.chain, self.nonce, m, f, a);
+            let id = self
+                .http
+                .submit(&[env])
+                .await?
+                .pop()
+                .ok_or_else(|| anyhow!("setup call {f}: no result"))?
+                .map_err(|e| anyhow!("setup call {f} was rejected: {e}"))?;
+            // Admitted: its nonce is used even if the call fails in its block.
+            self.nonce += 1;
+            let done = self.http.committed_ok(&id).await;
+            // The first, add_member, fails harmlessly when already a treasurer.
+            if k > 0 {
+                done.with_context(|| format!("setup call {f}"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Pays [`FUNDING`] from `pool` to each of `account_ids`, in linked
+    /// batches of 100, and waits for every batch to commit.
+    async fn fund(&mut self, pool: &str, account_ids: &[String]) -> Result<()> {
+        let mut funding = Vec::new();
+        for chunk in account_ids.chunks(100) {
+            let transfers: Vec<Value> = chunk
+                .iter()
+                .map(|to| json!({"from": pool, "to": to, "amount": FUNDING.to_string()}))
+                .collect();
+            funding.push(sign(
+                self.key,
+                self.me,
+                &self.chain,
+                self.nonce,
+                "money",
+                "transfer_batch",
+                json!({ "transfers": transfers }),
+            ));
+            self.nonce += 1;
+        }
+        let mut ids = Vec::new();
+        for chunk in funding.chunks(1_000) {
+            for id in self.http.submit(chunk).await? {
+                ids.push(id.map_err(|e| anyhow!("a funding batch was rejected: {e}"))?);
+            }
+        }
+        for id in &ids {
+            self.http.committed_ok(id).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Opens `n` citizen accounts in currency `code`, each with a new key, and
+/// waits for the last to commit; the keys and the account ids.
+async fn open_accounts(
+    http: &Http,
+    chain: &str,
+    code: &str,
+    tag: &str,
+    n: usize,
+) -> Result<(Vec<Keypair>, Vec<String>)> {
     let keys: Vec<Keypair> = (0..n).map(|_| Keypair::generate()).collect();
     let account_ids: Vec<String> = (0..n)
         .map(|i| format!("bench-{}-{i}", tag.to_lowercase()))
@@ -233,7 +331,7 @@ pub async fn prepare(http: &Http, admin: &Keypair, agency: &str, n: usize) -> Re
     let opens: Vec<Envelope> = keys
         .iter()
         .zip(&account_ids)
-        .map(|(k, id)| sign(k, k.account(), &chain, 1, "money", "open_account", json!({"id": id, "currency": code, "owner": {"kind": "citizen", "account": k.account()}})))
+        .map(|(k, id)| sign(k, k.account(), chain, 1, "money", "open_account", json!({"id": id, "currency": code, "owner": {"kind": "citizen", "account": k.account()}})))
         .collect();
     let mut last = None;
     for chunk in opens.chunks(5_000) {
@@ -244,43 +342,15 @@ pub async fn prepare(http: &Http, admin: &Keypair, agency: &str, n: usize) -> Re
     if let Some(id) = last {
         http.committed_ok(&id).await?;
     }
-    let mut funding = Vec::new();
-    for chunk in account_ids.chunks(100) {
-        let transfers: Vec<Value> = chunk
-            .iter()
-            .map(|to| json!({"from": pool, "to": to, "amount": FUNDING.to_string()}))
-            .collect();
-        funding.push(sign(
-            admin,
-            me,
-            &chain,
-            nonce,
-            "money",
-            "transfer_batch",
-            json!({ "transfers": transfers }),
-        ));
-        nonce += 1;
-    }
-    let mut ids = Vec::new();
-    for chunk in funding.chunks(1_000) {
-        for id in http.submit(chunk).await? {
-            ids.push(id.map_err(|e| anyhow!("a funding batch was rejected: {e}"))?);
-        }
-    }
-    for id in &ids {
-        http.committed_ok(id).await?;
-    }
-    Ok(Prepared {
-        chain,
-        keys,
-        account_ids,
-    })
+    Ok((keys, account_ids))
 }
 
 /// Pre-signed transfers, ready to post: a batch request's body and the
 /// ids of its transactions, in order.
 pub struct Batch {
+    /// The JSON body of one `POST /v1/transactions/batch`.
     pub body: Vec<u8>,
+    /// The hex ids of its transactions, in the body's order.
     pub ids: Vec<String>,
 }
 
@@ -291,7 +361,7 @@ pub struct Batch {
 pub fn presign(p: &Prepared, count: usize, workers: usize, batch: usize) -> Vec<Vec<Batch>> {
     let n = p.keys.len();
     let threads = std::thread::available_parallelism()
-        .map(|t| t.get())
+        .map(std::num::NonZero::get)
         .unwrap_or(1)
         .max(1);
     let jobs: Vec<usize> = (0..count).collect();

@@ -272,7 +272,7 @@ impl<X: Executor> PublicaApp<X> {
 
     /// Waits until the ledger has executed `height`.
     async fn executed(&self, clock: &impl Clock, height: u64) {
-        while self.with_ledger(|l| l.height()) < height {
+        while self.with_ledger(super::executor::Executor::height) < height {
             clock.sleep(WAIT_STEP).await;
         }
     }
@@ -335,7 +335,7 @@ impl<E: Clock + Send + Sync + 'static, X: Executor> Application<E> for PublicaAp
         // those of final blocks the pool has not settled yet (executed,
         // still on their way to disk) too.
         let settled = self
-            .with_ledger(|l| l.settled_height())
+            .with_ledger(super::executor::Executor::settled_height)
             .min(executed_height);
         let mut skip = HashSet::new();
         let mut chain = ancestry.clone();

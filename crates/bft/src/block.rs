@@ -155,6 +155,7 @@ impl commonware_consensus::BoundedBlock for BftBlock {
 mod tests {
     use super::*;
     use commonware_codec::{Decode, Encode};
+    use commonware_consensus::BoundedBlock as _;
     use proptest::prelude::*;
 
     fn block(txs: Vec<Vec<u8>>, executed_height: u64) -> BftBlock {
@@ -199,7 +200,6 @@ mod tests {
         b.extend_from_slice(&[0; 32]);
         UInt((BLOCK_TXS_MAX + 1) as u64).write(&mut b);
         assert!(BftBlock::decode_cfg(bytes::Bytes::from(b), &()).is_err());
-        use commonware_consensus::BoundedBlock as _;
         assert!(BftBlock::max_encode_size(&()) > BLOCK_BYTES_MAX);
     }
 }

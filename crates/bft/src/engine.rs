@@ -43,23 +43,36 @@ use std::time::Duration;
 /// votes of one chain never count on another).
 pub const NAMESPACE: &[u8] = b"publica/bft/v1";
 
-/// The p2p channels, by number.
+// The p2p channels, by number.
+/// Marshal's backfill: finalized blocks fetched from peers.
 pub const CH_BACKFILL: Channel = 1;
+/// Marshal's block broadcast: proposed blocks sent to every validator.
 pub const CH_BROADCAST: Channel = 2;
+/// Consensus votes, split into one sub-channel per epoch.
 pub const CH_VOTES: Channel = 3;
+/// Consensus certificates (a quorum's votes), one sub-channel per epoch.
 pub const CH_CERTIFICATES: Channel = 4;
+/// Consensus's resolver: certificates of missed views fetched from peers,
+/// one sub-channel per epoch.
 pub const CH_RESOLVING: Channel = 5;
+/// The cosignature gossip of finality evidence (`crate::finality`).
 pub const CH_COSIGN: Channel = 6;
 /// Transactions admitted at one validator, relayed to the others.
 pub const CH_TXS: Channel = 7;
 
 /// A validator's registered channels (sender, receiver), one per job.
 pub struct Channels<S, R> {
+    /// Finalized blocks fetched from peers ([`CH_BACKFILL`]).
     pub backfill: (S, R),
+    /// Proposed blocks sent to every validator ([`CH_BROADCAST`]).
     pub broadcast: (S, R),
+    /// Consensus votes ([`CH_VOTES`]).
     pub votes: (S, R),
+    /// Consensus certificates ([`CH_CERTIFICATES`]).
     pub certificates: (S, R),
+    /// Certificates of missed views fetched from peers ([`CH_RESOLVING`]).
     pub resolving: (S, R),
+    /// Checkpoint cosignatures ([`CH_COSIGN`]).
     pub cosign: (S, R),
 }
 
@@ -212,9 +225,9 @@ where
 /// The validator sets as the executed state records them (the genesis
 /// sets when it records none), attached to the application.
 fn attach_epochs<P, B, X: Executor>(id: &Identity<P, B>, app: &PublicaApp<X>) -> Epochs {
-    let executed = app.with_ledger(|l| l.height());
+    let executed = app.with_ledger(super::executor::Executor::height);
     let history = app
-        .with_ledger(|l| l.validators())
+        .with_ledger(super::executor::Executor::validators)
         .unwrap_or_else(|| id.genesis.clone());
     let epochs = Epochs::new(&id.namespace, id.signer.clone(), history, executed);
     app.attach_epochs(epochs.clone());

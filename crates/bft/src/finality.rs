@@ -125,8 +125,11 @@ impl Finality {
     pub fn set_history(&mut self, history: &publica_identity::ValidatorHistory) {
         let mut sets = Vec::new();
         for e in &history.epochs {
-            let keys: Result<Vec<CosignerKey>, String> =
-                e.validators.iter().map(|v| v.cosigner()).collect();
+            let keys: Result<Vec<CosignerKey>, String> = e
+                .validators
+                .iter()
+                .map(publica_identity::Validator::cosigner)
+                .collect();
             match keys {
                 Ok(keys) => sets.push((e.first_height, keys)),
                 Err(err) => tracing::error!(epoch = e.epoch, "a validator set: {err}"),
@@ -415,11 +418,11 @@ mod tests {
         let mut nodes: Vec<Finality> = (0..3).map(node).collect();
         for h in 1..=200u64 {
             let mut out = vec![];
-            for n in nodes.iter_mut() {
+            for n in &mut nodes {
                 n.executed(h, &cp(h), h);
                 out.extend(n.drain(false));
             }
-            for n in nodes.iter_mut() {
+            for n in &mut nodes {
                 for g in &out {
                     n.receive(g.clone(), &mut vec![]);
                 }

@@ -178,65 +178,9 @@ where
     let signer = private_key(&net.signer);
     net.genesis.check()?;
     Ok(rt::Runner::new(cfg).start(|context| async move {
-        let max_message = (marshal::max_payload_size::<Standard<crate::BftBlock>, scheme::Scheme>(
-            NETWORK_VALIDATORS_MAX as u32,
-            &(),
-        ) as u32)
-            .max(RELAY_BATCH_BYTES as u32 * 4)
-            .min(lookup::max_size::<Cups<Sake<PrivateKey>, ChaCha20Poly1305>>());
-        let handshake = Cups::<_, ChaCha20Poly1305>::new(
-            Sake {
-                signer: signer.clone(),
-                synchrony_bound: Duration::from_secs(5),
-                max_handshake_age: Duration::from_secs(10),
-                version: sake::Version::V1,
-            },
-            cups::Version::V1,
-        );
-        let p2p_namespace = namespace(&net.chain_id, "p2p");
-        // Private addresses (one machine, an agencies' private network)
-        // need the settings that allow them.
-        let settings = if net.private_addresses {
-            lookup::Config::local
-        } else {
-            lookup::Config::recommended
-        };
-        let mut p2p_cfg = settings(
-            handshake,
-            &p2p_namespace,
-            net.listen,
-            // The validators and this one (if it is not among them yet).
-            NZUsize!(NETWORK_VALIDATORS_MAX + 1),
-            max_message,
-            NZUsize!(4_096),
-        );
-        // The current sets only (the orchestrator tracks each change).
-        p2p_cfg.tracked_peer_sets = NZUsize!(2);
-        // A restarted validator must be able to reconnect at once.
-        p2p_cfg.peer_connection_cooldown = Duration::from_millis(500);
-        p2p_cfg.allowed_handshake_rate_per_ip = Quota::per_second(NZU32!(64));
+        let p2p_cfg = p2p_config(&net, &signer);
         let (mut network, oracle) = lookup::Network::new(context.child("p2p"), p2p_cfg);
-        let mut tracker = oracle.clone();
-        let track: engine::Tracker = Box::new(move |id, peers| {
-            if peers.len() > NETWORK_VALIDATORS_MAX {
-                tracing::error!(
-                    "{} validators: this build connects to at most {NETWORK_VALIDATORS_MAX}",
-                    peers.len()
-                );
-                return;
-            }
-            let peers: Result<Map<PublicKey, Address>, _> = peers
-                .into_iter()
-                .map(|(k, a)| (k, Address::Symmetric(a)))
-                .collect::<Vec<_>>()
-                .try_into();
-            match peers {
-                Ok(peers) => {
-                    let _ = tracker.track(id, peers);
-                }
-                Err(_) => tracing::error!("a validator set names one key twice"),
-            }
-        });
+        let track = tracker(oracle.clone());
         // Messages per second per peer and channel; each channel's inbound
         // mailbox is preallocated for one such burst from every possible
         // peer, so the quotas are what a validator needs, not more: about
@@ -268,28 +212,7 @@ where
         };
         let floors = engine::start(context.child("engine"), id, channels, app).await;
 
-        let stats = Arc::new(RelayStats::default());
-        let (out_tx, out_rx) = futures::channel::mpsc::channel::<Vec<Envelope>>(RELAY_QUEUE);
-        let out_tx = Mutex::new(out_tx);
-        let dropped = stats.clone();
-        let relay: Relay = Arc::new(move |batch: Vec<Envelope>| {
-            let n = batch.len() as u64;
-            if out_tx.lock().expect("relay lock").try_send(batch).is_err() {
-                dropped
-                    .dropped
-                    .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
-                tracing::warn!("relay queue full: {n} transactions stay at this validator");
-            }
-        });
-        let admitter = spawn_admitter(admit, stats.clone());
-        let relay_stats = stats.clone();
-        let mut blocker = oracle.clone();
-        context.child("relay").spawn(move |_| async move {
-            run_relay(out_rx, admitter, relay_stats, txs.0, txs.1, move |peer| {
-                let _ = blocker.block(peer);
-            })
-            .await
-        });
+        let (relay, stats) = start_relay(&context, admit, &oracle, txs);
         let out = main(Running {
             context: Arc::new(context.child("status")),
             relay,
@@ -300,6 +223,116 @@ where
         let _ = context.stop(0, Some(Duration::from_secs(5))).await;
         out
     }))
+}
+
+/// The handshake of peer connections: both ends prove their consensus key
+/// (SAKE), then the stream is encrypted (CUPS, ChaCha20-Poly1305).
+type Handshake = Cups<Sake<PrivateKey>, ChaCha20Poly1305>;
+
+/// The p2p network's settings for validator `net`, whose key is `signer`.
+fn p2p_config(net: &ValidatorNet, signer: &PrivateKey) -> lookup::Config<Handshake> {
+    let max_message = (marshal::max_payload_size::<Standard<crate::BftBlock>, scheme::Scheme>(
+        NETWORK_VALIDATORS_MAX as u32,
+        &(),
+    ) as u32)
+        .max(RELAY_BATCH_BYTES as u32 * 4)
+        .min(lookup::max_size::<Handshake>());
+    let handshake = Cups::<_, ChaCha20Poly1305>::new(
+        Sake {
+            signer: signer.clone(),
+            synchrony_bound: Duration::from_secs(5),
+            max_handshake_age: Duration::from_secs(10),
+            version: sake::Version::V1,
+        },
+        cups::Version::V1,
+    );
+    let p2p_namespace = namespace(&net.chain_id, "p2p");
+    // Private addresses (one machine, an agencies' private network)
+    // need the settings that allow them.
+    let settings = if net.private_addresses {
+        lookup::Config::local
+    } else {
+        lookup::Config::recommended
+    };
+    let mut p2p_cfg = settings(
+        handshake,
+        &p2p_namespace,
+        net.listen,
+        // The validators and this one (if it is not among them yet).
+        NZUsize!(NETWORK_VALIDATORS_MAX + 1),
+        max_message,
+        NZUsize!(4_096),
+    );
+    // The current sets only (the orchestrator tracks each change).
+    p2p_cfg.tracked_peer_sets = NZUsize!(2);
+    // A restarted validator must be able to reconnect at once.
+    p2p_cfg.peer_connection_cooldown = Duration::from_millis(500);
+    p2p_cfg.allowed_handshake_rate_per_ip = Quota::per_second(NZU32!(64));
+    p2p_cfg
+}
+
+/// The engine's hook for validator-set changes: `oracle` keeps connections
+/// to each new set's peers, at their addresses.
+fn tracker(mut oracle: lookup::Oracle<PublicKey>) -> engine::Tracker {
+    Box::new(move |id, peers| {
+        if peers.len() > NETWORK_VALIDATORS_MAX {
+            tracing::error!(
+                "{} validators: this build connects to at most {NETWORK_VALIDATORS_MAX}",
+                peers.len()
+            );
+            return;
+        }
+        let peers: Result<Map<PublicKey, Address>, _> = peers
+            .into_iter()
+            .map(|(k, a)| (k, Address::Symmetric(a)))
+            .collect::<Vec<_>>()
+            .try_into();
+        match peers {
+            Ok(peers) => {
+                let _ = oracle.track(id, peers);
+            }
+            Err(_) => tracing::error!("a validator set names one key twice"),
+        }
+    })
+}
+
+/// Starts the transaction relay on channel `txs` ([`run_relay`], with
+/// `oracle` blocking the peers it finds misbehaving, and an admission
+/// thread for `admit`); where to hand transactions admitted here, and
+/// the relay's counters.
+fn start_relay<S, R>(
+    context: &rt::Context,
+    admit: Admit,
+    oracle: &lookup::Oracle<PublicKey>,
+    txs: (S, R),
+) -> (Relay, Arc<RelayStats>)
+where
+    S: Sender<PublicKey = PublicKey> + 'static,
+    R: Receiver<PublicKey = PublicKey> + 'static,
+{
+    let stats = Arc::new(RelayStats::default());
+    let (out_tx, out_rx) = futures::channel::mpsc::channel::<Vec<Envelope>>(RELAY_QUEUE);
+    let out_tx = Mutex::new(out_tx);
+    let dropped = stats.clone();
+    let relay: Relay = Arc::new(move |batch: Vec<Envelope>| {
+        let n = batch.len() as u64;
+        if out_tx.lock().expect("relay lock").try_send(batch).is_err() {
+            dropped
+                .dropped
+                .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+            tracing::warn!("relay queue full: {n} transactions stay at this validator");
+        }
+    });
+    let admitter = spawn_admitter(admit, stats.clone());
+    let relay_stats = stats.clone();
+    let mut blocker = oracle.clone();
+    context.child("relay").spawn(move |_| async move {
+        run_relay(out_rx, admitter, relay_stats, txs.0, txs.1, move |peer| {
+            let _ = blocker.block(peer);
+        })
+        .await;
+    });
+    (relay, stats)
 }
 
 /// The consensus key from its seed.

@@ -165,7 +165,8 @@ where
     fn hint_from_later_vote(&mut self, ctx: &E, their_epoch: u64, ours: u64, from: &PublicKey) {
         let now = ctx.current();
         if their_epoch > ours
-            && self.app.with_ledger(|l| l.height()) < self.epochs.last_height(ours)
+            && self.app.with_ledger(super::executor::Executor::height)
+                < self.epochs.last_height(ours)
             && self
                 .progress
                 .last_hint
@@ -362,7 +363,7 @@ where
         let Some((height, from)) = self.app.ahead() else {
             return;
         };
-        let executed = self.app.with_ledger(|l| l.height());
+        let executed = self.app.with_ledger(super::executor::Executor::height);
         let reach = self.epochs.last_height(self.epochs.settled_through());
         let now = ctx.current();
         if height <= executed {

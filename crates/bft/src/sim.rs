@@ -115,8 +115,12 @@ pub fn history(keys: &[PrivateKey], epoch_blocks: u64) -> ValidatorHistory {
 /// The simulated network, with every validator's public key.
 #[derive(Clone)]
 pub struct SimNetwork {
+    /// The simulator's control: adds and removes links, registers
+    /// channels, blocks peers.
     pub oracle: Oracle<PublicKey, deterministic::Context>,
+    /// The validators' consensus keys: validator `i` signs with `keys[i]`.
     pub keys: Vec<PrivateKey>,
+    /// Every validator's public key, as an ordered set.
     pub participants: Set<PublicKey>,
     /// The sets when a validator's state records none: every key, one
     /// epoch.
@@ -128,7 +132,7 @@ impl SimNetwork {
     pub async fn start(context: &deterministic::Context, keys: Vec<PrivateKey>) -> Self {
         let participants: Set<PublicKey> = keys
             .iter()
-            .map(|k| k.public_key())
+            .map(commonware_cryptography::Signer::public_key)
             .try_collect()
             .expect("distinct validator keys");
         let max_size = marshal::max_payload_size::<Standard<BftBlock>, ed25519::Scheme>(
@@ -213,7 +217,7 @@ impl SimNetwork {
         let mut net = self.clone();
         context.child(LABELS[i]).spawn(move |ctx| async move {
             net.start_validator(&ctx, i, app).await;
-            futures::future::pending::<()>().await
+            futures::future::pending::<()>().await;
         })
     }
 

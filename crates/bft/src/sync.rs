@@ -237,7 +237,7 @@ mod tests {
         simplex::types::{Finalize, Proposal},
         types::{Round, View},
     };
-    use commonware_cryptography::{ed25519::PrivateKey, Signer as _};
+    use commonware_cryptography::{ed25519::PrivateKey, Signer};
 
     const NS: &[u8] = b"publica/bft/v1/consensus/test";
 
@@ -264,7 +264,7 @@ mod tests {
     /// A floor for `b` in `epoch`, signed by the first `signers` of `set`.
     fn floor(b: BftBlock, epoch: u64, set: &[PrivateKey], signers: usize) -> Floor {
         let participants =
-            Set::try_from(set.iter().map(|k| k.public_key()).collect::<Vec<_>>()).unwrap();
+            Set::try_from(set.iter().map(Signer::public_key).collect::<Vec<_>>()).unwrap();
         let proposal = Proposal::new(
             Round::new(Epoch::new(epoch), View::new(5)),
             View::new(4),
@@ -293,7 +293,7 @@ mod tests {
     }
 
     fn pubs(k: &[PrivateKey]) -> Vec<PublicKey> {
-        k.iter().map(|k| k.public_key()).collect()
+        k.iter().map(Signer::public_key).collect()
     }
 
     #[test]

@@ -4,6 +4,10 @@
 //! node, all nodes hold the same blocks and state roots, and a validator
 //! whose node is shut down and reopened (recovery from its block log)
 //! catches up and goes on.
+#![allow(
+    clippy::too_many_lines,
+    reason = "a scenario test reads top to bottom as one story"
+)]
 
 use commonware_runtime::{deterministic, Clock, Runner as _};
 use publica_bft::sim::{cosigner, link, validator_keys, SimNetwork};

@@ -426,7 +426,7 @@ fn byzantine_run(garbage: bool) {
                 for n in 0u64.. {
                     ctx.sleep(Duration::from_millis(50)).await;
                     let junk = publica_crypto::sha256(&n.to_be_bytes()).0;
-                    for (tx, _) in senders.iter_mut() {
+                    for (tx, _) in &mut senders {
                         tx.send(
                             Recipients::All,
                             junk[..(n % 32) as usize + 1].to_vec(),

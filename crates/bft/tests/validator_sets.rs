@@ -8,6 +8,10 @@
 //! against the set of its height, and all validators agree on every block.
 //! A stopped validator restarted epochs later catches up across the
 //! switches and votes again.
+#![allow(
+    clippy::too_many_lines,
+    reason = "a scenario test reads top to bottom as one story"
+)]
 
 use commonware_runtime::{deterministic, Clock, Runner as _};
 use publica_bft::sim::{finality, link, validator, validator_keys, SimNetwork, ORIGIN};

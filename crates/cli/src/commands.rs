@@ -504,68 +504,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Tx(t) => runtime()?.block_on(run_tx(t)),
         Cmd::Query(q) => runtime()?.block_on(run_query(q)),
         Cmd::Read(a) => runtime()?.block_on(crate::read::run(a)),
-        Cmd::Verify(VerifyCmd::Receipt { file, trust: t }) => {
-            let trust =
-                crate::verify::TrustArg::load(t.log_key.as_deref(), t.validators.as_deref())?;
-            print_json(&crate::verify::verify_receipt(
-                &file,
-                &trust,
-                t.origin.as_deref(),
-            )?);
-            Ok(())
-        }
-        Cmd::Verify(VerifyCmd::Checkpoint {
-            file,
-            trust: t,
-            height,
-        }) => {
-            if height.is_some() && t.validators.is_none() {
-                bail!("--height goes with --validators (a single node's log key signs every checkpoint)");
-            }
-            let trust =
-                crate::verify::TrustArg::load(t.log_key.as_deref(), t.validators.as_deref())?;
-            print_json(&crate::verify::verify_checkpoint(
-                &file,
-                &trust,
-                t.origin.as_deref(),
-                height,
-            )?);
-            Ok(())
-        }
-        Cmd::Verify(VerifyCmd::Consistency {
-            old_checkpoint,
-            new_checkpoint,
-            proof,
-            log_key,
-            origin,
-        }) => {
-            let key = crate::verify::load_log_key(&log_key)?;
-            print_json(&crate::verify::verify_consistency_files(
-                &old_checkpoint,
-                &new_checkpoint,
-                &proof,
-                &key,
-                origin.as_deref(),
-            )?);
-            Ok(())
-        }
-        Cmd::Log(LogCmd::Watch {
-            url,
-            log_key,
-            interval_ms,
-            checks,
-        }) => {
-            let key = log_key
-                .as_deref()
-                .map(crate::verify::load_log_key)
-                .transpose()?;
-            runtime()?.block_on(crate::verify::watch(
-                &url,
-                key,
-                std::time::Duration::from_millis(interval_ms.max(10)),
-                checks,
-            ))
-        }
+        Cmd::Verify(cmd) => run_verify(cmd),
+        Cmd::Log(cmd) => run_log(cmd),
         Cmd::Identity(cmd) => runtime()?.block_on(run_identity(cmd)),
         Cmd::Money(cmd) => runtime()?.block_on(crate::money::run(cmd)),
         Cmd::Programs(cmd) => runtime()?.block_on(crate::programs::run(cmd)),
@@ -599,6 +539,81 @@ pub fn run(cli: Cli) -> Result<()> {
                 "data_dir": data_dir,
             }));
             Ok(())
+        }
+    }
+}
+
+/// Checks a receipt, checkpoint or consistency proof offline and prints
+/// the result.
+fn run_verify(cmd: VerifyCmd) -> Result<()> {
+    match cmd {
+        VerifyCmd::Receipt { file, trust: t } => {
+            let trust =
+                crate::verify::TrustArg::load(t.log_key.as_deref(), t.validators.as_deref())?;
+            print_json(&crate::verify::verify_receipt(
+                &file,
+                &trust,
+                t.origin.as_deref(),
+            )?);
+            Ok(())
+        }
+        VerifyCmd::Checkpoint {
+            file,
+            trust: t,
+            height,
+        } => {
+            if height.is_some() && t.validators.is_none() {
+                bail!("--height goes with --validators (a single node's log key signs every checkpoint)");
+            }
+            let trust =
+                crate::verify::TrustArg::load(t.log_key.as_deref(), t.validators.as_deref())?;
+            print_json(&crate::verify::verify_checkpoint(
+                &file,
+                &trust,
+                t.origin.as_deref(),
+                height,
+            )?);
+            Ok(())
+        }
+        VerifyCmd::Consistency {
+            old_checkpoint,
+            new_checkpoint,
+            proof,
+            log_key,
+            origin,
+        } => {
+            let key = crate::verify::load_log_key(&log_key)?;
+            print_json(&crate::verify::verify_consistency_files(
+                &old_checkpoint,
+                &new_checkpoint,
+                &proof,
+                &key,
+                origin.as_deref(),
+            )?);
+            Ok(())
+        }
+    }
+}
+
+/// Follows a node's checkpoints, alarming on a fork or rewrite.
+fn run_log(cmd: LogCmd) -> Result<()> {
+    match cmd {
+        LogCmd::Watch {
+            url,
+            log_key,
+            interval_ms,
+            checks,
+        } => {
+            let key = log_key
+                .as_deref()
+                .map(crate::verify::load_log_key)
+                .transpose()?;
+            runtime()?.block_on(crate::verify::watch(
+                &url,
+                key,
+                std::time::Duration::from_millis(interval_ms.max(10)),
+                checks,
+            ))
         }
     }
 }
@@ -768,9 +783,8 @@ fn dev_genesis(a: &DevArgs) -> Result<(Option<publica_identity::Genesis>, String
 
 pub(crate) async fn shutdown_signal() {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => return std::future::pending().await,
+    let Ok(mut term) = signal(SignalKind::terminate()) else {
+        return std::future::pending().await;
     };
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {},

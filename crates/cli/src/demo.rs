@@ -101,7 +101,7 @@ pub fn seed(node: &Node, admin: Keypair) -> Result<()> {
         node,
         nonce: node.nonces(&me).0,
         admin,
-        chain_id: chain_id.clone(),
+        chain_id,
     };
     if s.nonce > 0 {
         eprintln!("publica demo: already seeded");
@@ -116,155 +116,198 @@ pub fn seed(node: &Node, admin: Keypair) -> Result<()> {
     let this = period::of(now);
     let start = period::start_ms(&this).expect("valid");
     let end = start + 400 * 86_400_000 * 3;
+    s.grant_roles()?;
+    s.issue_coin()?;
+    s.publish_cpi(start)?;
+    s.define_programs(start, end)?;
+    s.approve_programs()?;
+    s.attest_residents()?;
+    s.enrol_all(now)?;
+    s.attest_attendance(&this)?;
+    s.pay_energy(&this)?;
+    wait_for_schedule(node);
+    print_programs(node)
+}
 
-    let mut txs = vec![];
-    for (agency, roles) in [
-        ("city", vec!["treasurer", "program_officer"]),
-        ("school", vec!["attester"]),
-        ("registry", vec!["attester"]),
-        ("stats", vec!["oracle"]),
-    ] {
-        for role in roles {
-            txs.push(s.tx(
-                "identity",
-                "grant_role",
-                json!({"agency": agency, "account": me, "role": role}),
+impl Seeder<'_> {
+    /// The dev key takes every official's role in the demo's agencies.
+    fn grant_roles(&mut self) -> Result<()> {
+        let me = self.admin.account();
+        let mut txs = vec![];
+        for (agency, roles) in [
+            ("city", vec!["treasurer", "program_officer"]),
+            ("school", vec!["attester"]),
+            ("registry", vec!["attester"]),
+            ("stats", vec!["oracle"]),
+        ] {
+            for role in roles {
+                txs.push(self.tx(
+                    "identity",
+                    "grant_role",
+                    json!({"agency": agency, "account": me, "role": role}),
+                ));
+            }
+        }
+        self.phase("officials' roles", txs)
+    }
+
+    /// The city's coin, EXC, and each program's account, funded.
+    fn issue_coin(&mut self) -> Result<()> {
+        let txs = vec![
+            self.tx("money", "create_currency", json!({"agency": "city", "code": "EXC", "name": "Example city coin", "decimals": 2, "supply_cap": "1000000000"})),
+            self.tx("money", "propose_appropriation", json!({"agency": "city", "currency": "EXC", "id": "welfare", "name": "Welfare pilots", "cap": "500000000"})),
+            self.tx("money", "approve_appropriation", json!({"agency": "city", "currency": "EXC", "id": "welfare"})),
+            self.tx("money", "open_account", json!({"id": "program:cct", "currency": "EXC", "agency": "city", "owner": {"kind": "program", "agency": "city", "program": "cct"}})),
+            self.tx("money", "open_account", json!({"id": "program:ubi", "currency": "EXC", "agency": "city", "owner": {"kind": "program", "agency": "city", "program": "ubi"}})),
+            self.tx("money", "open_account", json!({"id": "program:energy", "currency": "EXC", "agency": "city", "owner": {"kind": "program", "agency": "city", "program": "energy"}})),
+            self.tx("money", "mint", json!({"agency": "city", "currency": "EXC", "appropriation": "welfare", "to": "program:cct", "amount": "50000000"})),
+            self.tx("money", "mint", json!({"agency": "city", "currency": "EXC", "appropriation": "welfare", "to": "program:ubi", "amount": "200000000"})),
+            self.tx("money", "mint", json!({"agency": "city", "currency": "EXC", "appropriation": "welfare", "to": "program:energy", "amount": "20000000"})),
+        ];
+        self.phase("local coin and program accounts", txs)
+    }
+
+    /// The statistics office publishes last month's consumer price index
+    /// (1000 = base): it applies to payouts from next month on.
+    fn publish_cpi(&mut self, start: u64) -> Result<()> {
+        let last = period::of(start - 1);
+        let txs = vec![
+            self.tx(
+                "programs",
+                "create_index",
+                json!({"agency": "stats", "name": "cpi", "threshold": 1}),
+            ),
+            self.tx(
+                "programs",
+                "publish_index",
+                json!({"agency": "stats", "name": "cpi", "period": last, "value": 1032}),
+            ),
+        ];
+        self.phase("consumer price index published", txs)
+    }
+
+    /// The three programs, from `start` to `end` (block time, ms).
+    fn define_programs(&mut self, start: u64, end: u64) -> Result<()> {
+        let txs = vec![
+            self.tx("programs", "create_program", json!({
+                "agency": "city", "id": "cct", "name": "School attendance cash transfer", "currency": "EXC",
+                "funding_account": "program:cct", "budget_cap": "50000000",
+                "attesters": ["school", "registry"], "registry": "registry",
+                "attributes": {"resident": "bool", "age": "int", "attendance_pct": "int"},
+                "eligibility": "attr.resident && attr.age >= 6 && attr.age <= 16",
+                "benefit": "params.monthly",
+                "condition": "attr.attendance_pct >= params.min_attendance",
+                "params": {"monthly": 2500, "min_attendance": 85},
+                "earmark": {"categories": ["food", "school"]},
+                "start_ms": start, "end_ms": end,
+            })),
+            self.tx("programs", "create_program", json!({
+                "agency": "city", "id": "ubi", "name": "Universal basic income pilot", "currency": "EXC",
+                "funding_account": "program:ubi", "budget_cap": "200000000",
+                "attesters": ["registry"], "registry": "registry",
+                "attributes": {"resident": "bool", "age": "int"},
+                "indexes": ["stats/cpi"],
+                "eligibility": "attr.resident && attr.age >= 18",
+                "benefit": "params.monthly * (has(index.cpi) ? index.cpi : 1000) / 1000",
+                "params": {"monthly": 10000},
+                "schedule": "monthly",
+                "start_ms": start, "end_ms": end,
+            })),
+            self.tx("programs", "create_program", json!({
+                "agency": "city", "id": "energy", "name": "Winter energy allowance", "currency": "EXC",
+                "funding_account": "program:energy", "budget_cap": "20000000",
+                "attesters": ["registry"], "registry": "registry",
+                "attributes": {"resident": "bool", "age": "int"},
+                "eligibility": "attr.resident",
+                "benefit": "params.base + (attr.age >= 65 ? params.senior : 0)",
+                "params": {"base": 5000, "senior": 2500},
+                "start_ms": start, "end_ms": end,
+            })),
+        ];
+        self.phase("programs defined", txs)
+    }
+
+    /// The administrator approves each definition by the hash of what was
+    /// reviewed.
+    fn approve_programs(&mut self) -> Result<()> {
+        let mut txs = vec![];
+        for id in ["cct", "ubi", "energy"] {
+            let hash = self
+                .node
+                .with_state(|st, h| publica_programs::queries::summary(st, id, h))
+                .and_then(|v| v["approval_hash"].as_str().map(str::to_string))
+                .ok_or_else(|| anyhow!("demo program {id} missing"))?;
+            txs.push(self.tx(
+                "programs",
+                "approve",
+                json!({"agency": "city", "program": id, "hash": hash}),
             ));
         }
+        self.phase("programs approved", txs)
     }
-    s.phase("officials' roles", txs)?;
 
-    let txs = vec![
-        s.tx("money", "create_currency", json!({"agency": "city", "code": "EXC", "name": "Example city coin", "decimals": 2, "supply_cap": "1000000000"})),
-        s.tx("money", "propose_appropriation", json!({"agency": "city", "currency": "EXC", "id": "welfare", "name": "Welfare pilots", "cap": "500000000"})),
-        s.tx("money", "approve_appropriation", json!({"agency": "city", "currency": "EXC", "id": "welfare"})),
-        s.tx("money", "open_account", json!({"id": "program:cct", "currency": "EXC", "agency": "city", "owner": {"kind": "program", "agency": "city", "program": "cct"}})),
-        s.tx("money", "open_account", json!({"id": "program:ubi", "currency": "EXC", "agency": "city", "owner": {"kind": "program", "agency": "city", "program": "ubi"}})),
-        s.tx("money", "open_account", json!({"id": "program:energy", "currency": "EXC", "agency": "city", "owner": {"kind": "program", "agency": "city", "program": "energy"}})),
-        s.tx("money", "mint", json!({"agency": "city", "currency": "EXC", "appropriation": "welfare", "to": "program:cct", "amount": "50000000"})),
-        s.tx("money", "mint", json!({"agency": "city", "currency": "EXC", "appropriation": "welfare", "to": "program:ubi", "amount": "200000000"})),
-        s.tx("money", "mint", json!({"agency": "city", "currency": "EXC", "appropriation": "welfare", "to": "program:energy", "amount": "20000000"})),
-    ];
-    s.phase("local coin and program accounts", txs)?;
-
-    // The statistics office publishes last month's consumer price index
-    // (1000 = base): it applies to payouts from next month on.
-    let last = period::of(start - 1);
-    let txs = vec![
-        s.tx(
-            "programs",
-            "create_index",
-            json!({"agency": "stats", "name": "cpi", "threshold": 1}),
-        ),
-        s.tx(
-            "programs",
-            "publish_index",
-            json!({"agency": "stats", "name": "cpi", "period": last, "value": 1032}),
-        ),
-    ];
-    s.phase("consumer price index published", txs)?;
-
-    let txs = vec![
-        s.tx("programs", "create_program", json!({
-            "agency": "city", "id": "cct", "name": "School attendance cash transfer", "currency": "EXC",
-            "funding_account": "program:cct", "budget_cap": "50000000",
-            "attesters": ["school", "registry"], "registry": "registry",
-            "attributes": {"resident": "bool", "age": "int", "attendance_pct": "int"},
-            "eligibility": "attr.resident && attr.age >= 6 && attr.age <= 16",
-            "benefit": "params.monthly",
-            "condition": "attr.attendance_pct >= params.min_attendance",
-            "params": {"monthly": 2500, "min_attendance": 85},
-            "earmark": {"categories": ["food", "school"]},
-            "start_ms": start, "end_ms": end,
-        })),
-        s.tx("programs", "create_program", json!({
-            "agency": "city", "id": "ubi", "name": "Universal basic income pilot", "currency": "EXC",
-            "funding_account": "program:ubi", "budget_cap": "200000000",
-            "attesters": ["registry"], "registry": "registry",
-            "attributes": {"resident": "bool", "age": "int"},
-            "indexes": ["stats/cpi"],
-            "eligibility": "attr.resident && attr.age >= 18",
-            "benefit": "params.monthly * (has(index.cpi) ? index.cpi : 1000) / 1000",
-            "params": {"monthly": 10000},
-            "schedule": "monthly",
-            "start_ms": start, "end_ms": end,
-        })),
-        s.tx("programs", "create_program", json!({
-            "agency": "city", "id": "energy", "name": "Winter energy allowance", "currency": "EXC",
-            "funding_account": "program:energy", "budget_cap": "20000000",
-            "attesters": ["registry"], "registry": "registry",
-            "attributes": {"resident": "bool", "age": "int"},
-            "eligibility": "attr.resident",
-            "benefit": "params.base + (attr.age >= 65 ? params.senior : 0)",
-            "params": {"base": 5000, "senior": 2500},
-            "start_ms": start, "end_ms": end,
-        })),
-    ];
-    s.phase("programs defined", txs)?;
-    // The administrator approves each definition by the hash of what was
-    // reviewed.
-    let mut txs = vec![];
-    for id in ["cct", "ubi", "energy"] {
-        let hash = node
-            .with_state(|st, h| publica_programs::queries::summary(st, id, h))
-            .and_then(|v| v["approval_hash"].as_str().map(str::to_string))
-            .ok_or_else(|| anyhow!("demo program {id} missing"))?;
-        txs.push(s.tx(
-            "programs",
-            "approve",
-            json!({"agency": "city", "program": id, "hash": hash}),
-        ));
+    /// The registry attests residence and age; children are 6..=16.
+    fn attest_residents(&mut self) -> Result<()> {
+        let mut txs = vec![];
+        for i in 0..RESIDENTS + CHILDREN {
+            let age = if i < RESIDENTS {
+                18 + (i * 7) % 70
+            } else {
+                6 + i % 11
+            };
+            txs.push(self.tx("programs", "attest", json!({"agency": "registry", "subject": citizen(i), "claims": {"resident": true, "age": age}})));
+        }
+        self.phase("residence and age attested by the registry", txs)
     }
-    s.phase("programs approved", txs)?;
 
-    // The registry attests residence and age; children are 6..=16.
-    let mut txs = vec![];
-    for i in 0..RESIDENTS + CHILDREN {
-        let age = if i < RESIDENTS {
-            18 + (i * 7) % 70
-        } else {
-            6 + i % 11
-        };
-        txs.push(s.tx("programs", "attest", json!({"agency": "registry", "subject": citizen(i), "claims": {"resident": true, "age": age}})));
+    /// Enrolment by a caseworker with the registry's nullifier tokens (the
+    /// registry's secret, made from `now`, stays in this process).
+    fn enrol_all(&mut self, now: u64) -> Result<()> {
+        let me = self.admin.account();
+        let secret = publica_crypto::sha256(format!("demo registry secret {now}").as_bytes());
+        let mut txs = vec![];
+        let enrolments = (0..RESIDENTS + CHILDREN)
+            .map(|i| (i, if i < RESIDENTS { "ubi" } else { "cct" }))
+            .chain((0..ENERGY).map(|i| (i, "energy")));
+        for (i, program) in enrolments {
+            let a = citizen(i);
+            let n = nullifier::derive(secret.as_bytes(), program, &format!("person-{i}"));
+            let sig = self
+                .admin
+                .sign(&nullifier::token_bytes(&self.chain_id, program, &n, &a));
+            txs.push(self.tx("programs", "enrol", json!({"program": program, "account": a, "nullifier": n, "registry_signer": me, "registry_signature": sig, "agency": "city"})));
+        }
+        self.phase("enrolments", txs)
     }
-    s.phase("residence and age attested by the registry", txs)?;
 
-    // Enrolment by a caseworker with the registry's nullifier tokens (the
-    // registry's secret stays in this process).
-    let secret = publica_crypto::sha256(format!("demo registry secret {now}").as_bytes());
-    let mut txs = vec![];
-    let enrolments = (0..RESIDENTS + CHILDREN)
-        .map(|i| (i, if i < RESIDENTS { "ubi" } else { "cct" }))
-        .chain((0..ENERGY).map(|i| (i, "energy")));
-    for (i, program) in enrolments {
-        let a = citizen(i);
-        let n = nullifier::derive(secret.as_bytes(), program, &format!("person-{i}"));
-        let sig = s
-            .admin
-            .sign(&nullifier::token_bytes(&chain_id, program, &n, &a));
-        txs.push(s.tx("programs", "enrol", json!({"program": program, "account": a, "nullifier": n, "registry_signer": me, "registry_signature": sig, "agency": "city"})));
+    /// The school attests this month's attendance so far; meeting the
+    /// condition releases the payment in the same block.
+    fn attest_attendance(&mut self, this: &str) -> Result<()> {
+        let mut txs = vec![];
+        for i in RESIDENTS..RESIDENTS + CHILDREN {
+            let pct = 70 + (i * 13 + this.as_bytes()[6] as usize * 5) % 31;
+            txs.push(self.tx("programs", "attest", json!({"agency": "school", "subject": citizen(i), "claims": {"attendance_pct": pct}, "period": this, "program": "cct"})));
+        }
+        self.phase("attendance attested by the school", txs)
     }
-    s.phase("enrolments", txs)?;
 
-    // The school attests this month's attendance so far; meeting the
-    // condition releases the payment in the same block.
-    let mut txs = vec![];
-    for i in RESIDENTS..RESIDENTS + CHILDREN {
-        let pct = 70 + (i * 13 + this.as_bytes()[6] as usize * 5) % 31;
-        txs.push(s.tx("programs", "attest", json!({"agency": "school", "subject": citizen(i), "claims": {"attendance_pct": pct}, "period": this, "program": "cct"})));
+    /// The energy allowance is paid on demand by the program officer.
+    fn pay_energy(&mut self, this: &str) -> Result<()> {
+        let mut txs = vec![];
+        for i in 0..ENERGY {
+            txs.push(self.tx(
+                "programs",
+                "payout",
+                json!({"agency": "city", "program": "energy", "account": citizen(i), "period": this}),
+            ));
+        }
+        self.phase("energy allowance payouts", txs)
     }
-    s.phase("attendance attested by the school", txs)?;
-    // The energy allowance is paid on demand by the program officer.
-    let mut txs = vec![];
-    for i in 0..ENERGY {
-        txs.push(s.tx(
-            "programs",
-            "payout",
-            json!({"agency": "city", "program": "energy", "account": citizen(i), "period": this}),
-        ));
-    }
-    s.phase("energy allowance payouts", txs)?;
-    // Let the UBI schedule catch up (at most 1,000 payouts per block).
+}
+
+/// Lets the UBI schedule catch up (at most 1,000 payouts per block), for
+/// at most a minute.
+fn wait_for_schedule(node: &Node) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let due = node.with_state(|st, h| {
@@ -276,13 +319,17 @@ pub fn seed(node: &Node, admin: Keypair) -> Result<()> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// Prints each program's enrolment, payments and remaining budget.
+fn print_programs(node: &Node) -> Result<()> {
     for id in ["cct", "ubi", "energy"] {
         let v = node
             .with_state(|st, h| publica_programs::queries::summary(st, id, h))
             .ok_or_else(|| anyhow!("demo program {id} missing"))?;
         eprintln!(
             "publica demo: {id}: {} enrolled, {} paid over {} periods, {} left — GET /v1/programs/{id}",
-            v["enrolled"], v["paid_total"], v["periods"].as_array().map(|a| a.len()).unwrap_or(0), v["remaining_budget"]
+            v["enrolled"], v["paid_total"], v["periods"].as_array().map(std::vec::Vec::len).unwrap_or(0), v["remaining_budget"]
         );
     }
     Ok(())

@@ -282,15 +282,7 @@ pub async fn run(cmd: ProgramsCmd) -> Result<()> {
             agency,
             program,
             hash,
-        } => {
-            if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-                bail!(
-                    "--hash is the 64 hex characters of approval_hash in `publica programs show`"
-                );
-            }
-            let args = json!({"agency": agency_id(&agency)?, "program": program_id(&program)?, "hash": hash.to_ascii_lowercase()});
-            one_call(&signer, "approve", args).await
-        }
+        } => approve(&signer, &agency, &program, &hash).await,
         ProgramsCmd::Indexes { node } => {
             let v = Client::new(&node)?.get_ok("/v1/indexes").await?;
             write_out(None, &pretty(&v))
@@ -303,41 +295,43 @@ pub async fn run(cmd: ProgramsCmd) -> Result<()> {
                 .await?;
             write_out(None, &pretty(&v))
         }
-        ProgramsCmd::IndexCreate {
-            index:
-                IndexArgs {
-                    signer,
-                    agency,
-                    name,
-                },
-            threshold,
-        } => {
-            if !(1..=32).contains(&threshold) {
-                bail!("--threshold is 1..=32 oracles");
-            }
-            let args = json!({"agency": agency_id(&agency)?, "name": index_name(&name)?, "threshold": threshold});
-            one_call(&signer, "create_index", args).await
-        }
+        ProgramsCmd::IndexCreate { index, threshold } => create_index(&index, threshold).await,
         ProgramsCmd::IndexPublish {
-            index:
-                IndexArgs {
-                    signer,
-                    agency,
-                    name,
-                },
+            index,
             period: per,
             value,
-        } => {
-            if !period::valid(&per) {
-                bail!("--period must be YYYY-MM, got '{per}'");
-            }
-            if !(1..=1 << 40).contains(&value) {
-                bail!("--value is 1..=2^40");
-            }
-            let args = json!({"agency": agency_id(&agency)?, "name": index_name(&name)?, "period": per, "value": value});
-            one_call(&signer, "publish_index", args).await
-        }
+        } => publish_index(&index, &per, value).await,
     }
+}
+
+/// Approves a program's definition or pending amendment by its hash.
+async fn approve(signer: &SignerArgs, agency: &str, program: &str, hash: &str) -> Result<()> {
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!("--hash is the 64 hex characters of approval_hash in `publica programs show`");
+    }
+    let args = json!({"agency": agency_id(agency)?, "program": program_id(program)?, "hash": hash.to_ascii_lowercase()});
+    one_call(signer, "approve", args).await
+}
+
+/// Creates one of an oracle agency's indexes.
+async fn create_index(index: &IndexArgs, threshold: u32) -> Result<()> {
+    if !(1..=32).contains(&threshold) {
+        bail!("--threshold is 1..=32 oracles");
+    }
+    let args = json!({"agency": agency_id(&index.agency)?, "name": index_name(&index.name)?, "threshold": threshold});
+    one_call(&index.signer, "create_index", args).await
+}
+
+/// Votes an index's value for a period.
+async fn publish_index(index: &IndexArgs, per: &str, value: i64) -> Result<()> {
+    if !period::valid(per) {
+        bail!("--period must be YYYY-MM, got '{per}'");
+    }
+    if !(1..=1 << 40).contains(&value) {
+        bail!("--value is 1..=2^40");
+    }
+    let args = json!({"agency": agency_id(&index.agency)?, "name": index_name(&index.name)?, "period": per, "value": value});
+    one_call(&index.signer, "publish_index", args).await
 }
 
 /// Every page of a run, merged into one document of the format.
@@ -594,7 +588,7 @@ async fn import_attestations(
         let values: Map<String, Value> = claims
             .iter()
             .filter(|(i, _)| !cols[*i].is_empty())
-            .map(|(i, name)| (name.to_string(), attr(&cols[*i])))
+            .map(|(i, name)| ((*name).clone(), attr(&cols[*i])))
             .collect();
         if values.is_empty() {
             results.push(bulk::invalid(*line, "the row has no claim"));
@@ -791,17 +785,7 @@ async fn disburse(
     if let Some(p) = default_period.filter(|p| !period::valid(p)) {
         bail!("--period must be YYYY-MM, got '{p}'");
     }
-    let meta = std::fs::metadata(file).with_context(|| format!("reading {}", file.display()))?;
-    if meta.len() > DISBURSE_FILE_BYTES_MAX {
-        bail!("{} is larger than 16 MiB", file.display());
-    }
-    let req: Value = serde_json::from_slice(
-        &std::fs::read(file).with_context(|| format!("reading {}", file.display()))?,
-    )
-    .with_context(|| format!("{} is not JSON", file.display()))?;
-    if req.pointer("/header/action").and_then(Value::as_str) != Some("disburse") {
-        bail!("{}: header.action must be \"disburse\"", file.display());
-    }
+    let req = read_disburse_request(file)?;
     let transaction_id = req
         .pointer("/message/transaction_id")
         .and_then(Value::as_str)
@@ -823,89 +807,11 @@ async fn disburse(
                 file.display()
             )
         })?;
-
-    // The programs named, with their currencies.
     let session = bulk::Session::open(signer).await?;
-    let mut currencies = BTreeMap::new();
-    let named: BTreeSet<&str> = items
-        .iter()
-        .filter_map(|d| d["payer_fa"].as_str()?.strip_prefix("publica:program:"))
-        .filter(|p| publica_money::model::valid_id(p))
-        .collect();
-    for p in named {
-        let (s, v) = session.client.get(&format!("/v1/programs/{p}")).await?;
-        if s == 200 {
-            if let Some(c) = v["program"]["currency"].as_str() {
-                currencies.insert(p.to_string(), c.to_string());
-            }
-        }
-    }
-
-    let mut answers: Vec<Value> = Vec::with_capacity(items.len());
-    let mut calls = Vec::new();
-    let mut seen = BTreeSet::new();
-    for (i, d) in items.iter().enumerate() {
-        let reference = d["reference_id"].as_str().unwrap_or_default();
-        let mut answer = json!({
-            "reference_id": reference,
-            "payer_fa": d["payer_fa"], "payee_fa": d["payee_fa"],
-            "amount": d["amount"], "currency_code": d["currency_code"],
-        });
-        let checked = if reference.is_empty() || reference.len() > 99 {
-            Err((
-                "rjct.reference_id.invalid",
-                "reference_id must be 1..=99 characters".to_string(),
-            ))
-        } else if !seen.insert(reference.to_string()) {
-            Err((
-                "rjct.reference_id.duplicate",
-                "reference_id appears twice in the request".to_string(),
-            ))
-        } else {
-            check_disbursement(d, default_period, &currencies)
-        };
-        match checked {
-            Ok(x) => {
-                calls.push(Call {
-                    line: i,
-                    module: "programs",
-                    method: "payout",
-                    args: json!({"agency": agency, "program": x.program, "account": x.account, "period": x.period, "expected_amount": x.amount.to_string()}),
-                });
-            }
-            Err((code, why)) => {
-                answer["status"] = json!("rjct");
-                answer["status_reason_code"] = json!(code);
-                answer["status_reason_message"] = json!(why);
-            }
-        }
-        answers.push(answer);
-    }
+    let currencies = program_currencies(&session, items).await?;
+    let (mut answers, calls) = payout_calls(items, agency, default_period, &currencies);
     let done = session.submit(&calls).await?;
-    for (c, d) in calls.iter().zip(&done) {
-        let a = &mut answers[c.line];
-        match d {
-            bulk::Done::Committed {
-                tx_id,
-                height,
-                outcome,
-            } => {
-                if outcome["status"] == "ok" {
-                    a["status"] = json!("succ");
-                } else {
-                    a["status"] = json!("rjct");
-                    a["status_reason_code"] = outcome["error"]["code"].clone();
-                    a["status_reason_message"] = outcome["error"]["message"].clone();
-                }
-                a["instruction"] = json!(format!("publica transaction {tx_id} in block {height}"));
-            }
-            bulk::Done::Rejected { error } => {
-                a["status"] = json!("rjct");
-                a["status_reason_code"] = error["code"].clone();
-                a["status_reason_message"] = error["message"].clone();
-            }
-        }
-    }
+    record_outcomes(&mut answers, &calls, &done);
     let now = period::timestamp(publica_types::now_ms());
     for a in &mut answers {
         a["timestamp"] = json!(now);
@@ -934,6 +840,126 @@ async fn disburse(
         );
     }
     Ok(())
+}
+
+/// Reads a G2P `disburse` request from `file`: JSON of at most
+/// [`DISBURSE_FILE_BYTES_MAX`] bytes whose `header.action` is `disburse`.
+fn read_disburse_request(file: &Path) -> Result<Value> {
+    let meta = std::fs::metadata(file).with_context(|| format!("reading {}", file.display()))?;
+    if meta.len() > DISBURSE_FILE_BYTES_MAX {
+        bail!("{} is larger than 16 MiB", file.display());
+    }
+    let req: Value = serde_json::from_slice(
+        &std::fs::read(file).with_context(|| format!("reading {}", file.display()))?,
+    )
+    .with_context(|| format!("{} is not JSON", file.display()))?;
+    if req.pointer("/header/action").and_then(Value::as_str) != Some("disburse") {
+        bail!("{}: header.action must be \"disburse\"", file.display());
+    }
+    Ok(req)
+}
+
+/// The currency of each program the disbursements name as payer (those
+/// the node does not know are left out).
+async fn program_currencies(
+    session: &bulk::Session,
+    items: &[Value],
+) -> Result<BTreeMap<String, String>> {
+    let mut currencies = BTreeMap::new();
+    let named: BTreeSet<&str> = items
+        .iter()
+        .filter_map(|d| d["payer_fa"].as_str()?.strip_prefix("publica:program:"))
+        .filter(|p| publica_money::model::valid_id(p))
+        .collect();
+    for p in named {
+        let (s, v) = session.client.get(&format!("/v1/programs/{p}")).await?;
+        if s == 200 {
+            if let Some(c) = v["program"]["currency"].as_str() {
+                currencies.insert(p.to_string(), c.to_string());
+            }
+        }
+    }
+    Ok(currencies)
+}
+
+/// One answer per disbursement, in order, and a `payout` call for each
+/// that passes the checks; the others' answers say why they were refused.
+fn payout_calls(
+    items: &[Value],
+    agency: &str,
+    default_period: Option<&str>,
+    currencies: &BTreeMap<String, String>,
+) -> (Vec<Value>, Vec<Call>) {
+    let mut answers: Vec<Value> = Vec::with_capacity(items.len());
+    let mut calls = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (i, d) in items.iter().enumerate() {
+        let reference = d["reference_id"].as_str().unwrap_or_default();
+        let mut answer = json!({
+            "reference_id": reference,
+            "payer_fa": d["payer_fa"], "payee_fa": d["payee_fa"],
+            "amount": d["amount"], "currency_code": d["currency_code"],
+        });
+        let checked = if reference.is_empty() || reference.len() > 99 {
+            Err((
+                "rjct.reference_id.invalid",
+                "reference_id must be 1..=99 characters".to_string(),
+            ))
+        } else if !seen.insert(reference.to_string()) {
+            Err((
+                "rjct.reference_id.duplicate",
+                "reference_id appears twice in the request".to_string(),
+            ))
+        } else {
+            check_disbursement(d, default_period, currencies)
+        };
+        match checked {
+            Ok(x) => {
+                calls.push(Call {
+                    line: i,
+                    module: "programs",
+                    method: "payout",
+                    args: json!({"agency": agency, "program": x.program, "account": x.account, "period": x.period, "expected_amount": x.amount.to_string()}),
+                });
+            }
+            Err((code, why)) => {
+                answer["status"] = json!("rjct");
+                answer["status_reason_code"] = json!(code);
+                answer["status_reason_message"] = json!(why);
+            }
+        }
+        answers.push(answer);
+    }
+    (answers, calls)
+}
+
+/// Writes what became of each call into its disbursement's answer: `succ`
+/// with the transaction and block, or `rjct` with the ledger's code.
+fn record_outcomes(answers: &mut [Value], calls: &[Call], done: &[bulk::Done]) {
+    for (c, d) in calls.iter().zip(done) {
+        let a = &mut answers[c.line];
+        match d {
+            bulk::Done::Committed {
+                tx_id,
+                height,
+                outcome,
+            } => {
+                if outcome["status"] == "ok" {
+                    a["status"] = json!("succ");
+                } else {
+                    a["status"] = json!("rjct");
+                    a["status_reason_code"] = outcome["error"]["code"].clone();
+                    a["status_reason_message"] = outcome["error"]["message"].clone();
+                }
+                a["instruction"] = json!(format!("publica transaction {tx_id} in block {height}"));
+            }
+            bulk::Done::Rejected { error } => {
+                a["status"] = json!("rjct");
+                a["status_reason_code"] = error["code"].clone();
+                a["status_reason_message"] = error["message"].clone();
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,10 @@
 //! End-to-end tests of the HTTP API and the CLI: the real `publica` binary,
 //! started on a loopback port with its own temporary data directory, driven
 //! over real HTTP. Every test starts its own node, so they run in parallel.
+#![allow(
+    clippy::too_many_lines,
+    reason = "a scenario test reads top to bottom as one story"
+)]
 
 mod common;
 
@@ -1345,7 +1349,7 @@ fn cli_reports_bad_input_with_nonzero_exit() {
 
 /// A chain whose transparency-log key went missing does not silently sign
 /// on with a new one: it refuses to start until the key is restored, or
-/// the operator asks for a new key (issue 22 item 7).
+/// the operator asks for a new key.
 #[test]
 fn a_missing_log_key_stops_the_chain_until_restored_or_replaced() {
     let dir = tempfile::tempdir().unwrap();

@@ -5,6 +5,10 @@
 //! genesis must reproduce every state root.
 //!
 //! Reproduce a run with `CRASH_SEED=<seed printed on failure>`.
+#![allow(
+    clippy::too_many_lines,
+    reason = "a scenario test reads top to bottom as one story"
+)]
 
 mod common;
 
@@ -286,9 +290,9 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
     eprintln!("crash test: {KILLS} kills, {committed} receipts checked, {height} blocks replayed");
 }
 
-/// Where the committed ledger fixture lives: a small chain written by the
-/// code before the typed module kit (issue 24), which every later version
-/// must replay to the same roots.
+/// Where the committed ledger fixture lives: a small chain in ledger format
+/// 4, written by an earlier build, which every later version must replay to
+/// the same roots.
 fn fixture_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ledger-format-4")
 }

@@ -1,6 +1,10 @@
 //! Identity through the real binary and HTTP: a dev genesis with its admin
 //! key, members and roles, an M-of-N proposal under a custom genesis, key
 //! rotation with the CLI, DID resolution, and replay from genesis.
+#![allow(
+    clippy::too_many_lines,
+    reason = "a scenario test reads top to bottom as one story"
+)]
 
 mod common;
 

@@ -3,6 +3,10 @@
 //! killed with SIGKILL and later restarted; at the end every receipted
 //! transaction is committed on every validator, all hold the same blocks
 //! and state roots, and receipts verify offline against the validator set.
+#![allow(
+    clippy::too_many_lines,
+    reason = "a scenario test reads top to bottom as one story"
+)]
 
 mod common;
 
@@ -94,6 +98,7 @@ fn wait_until(limit: Duration, what: &str, mut ok: impl FnMut() -> bool) {
 
 #[test]
 fn four_validators_survive_a_kill_and_agree_on_every_block() {
+    const ROUNDS: u64 = 6;
     let tmp = tempfile::tempdir().unwrap();
     let dir: PathBuf = tmp.path().join("net");
     let base = free_ports();
@@ -112,7 +117,6 @@ fn four_validators_survive_a_kill_and_agree_on_every_block() {
 
     let keys: Vec<Keypair> = (0..12u8).map(|i| Keypair::from_seed([i + 1; 32])).collect();
     let mut ids: Vec<String> = Vec::new();
-    const ROUNDS: u64 = 6;
     for round in 1..=ROUNDS {
         let batch: Vec<(Envelope, String)> = keys
             .iter()
@@ -307,10 +311,16 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("net");
     let d = dir.to_str().unwrap();
-    let os = |v: &[&str]| -> Vec<std::ffi::OsString> { v.iter().map(|s| s.into()).collect() };
+    let os = |v: &[&str]| -> Vec<std::ffi::OsString> {
+        v.iter().map(std::convert::Into::into).collect()
+    };
     let refuse = |v: &[&str]| {
         let a = os(v);
-        fails(&a.iter().map(|s| s.as_os_str()).collect::<Vec<_>>())
+        fails(
+            &a.iter()
+                .map(std::ffi::OsString::as_os_str)
+                .collect::<Vec<_>>(),
+        )
     };
     assert!(refuse(&["testnet", "init", "--validators", "0", "--out", d]).contains("1..=16"));
     assert!(refuse(&["testnet", "init", "--validators", "17", "--out", d]).contains("1..=16"));
@@ -390,11 +400,11 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
         node(&p)
     };
     let e = edit("wrong-key", &|c| {
-        c["consensus_key"] = json!("../validator-1/consensus-key.json")
+        c["consensus_key"] = json!("../validator-1/consensus-key.json");
     });
     assert!(e.contains("is not the consensus key"), "{e}");
     let e = edit("wrong-cosigner", &|c| {
-        c["cosigner_key"] = json!("../validator-1/cosigner-key.json")
+        c["cosigner_key"] = json!("../validator-1/cosigner-key.json");
     });
     assert!(e.contains("is not the cosigner key"), "{e}");
     // A validator outside the genesis set (one to be added) may not use
@@ -408,16 +418,16 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
     let e = edit("slow-idle", &|c| c["idle_block_ms"] = json!(5_000));
     assert!(e.contains("idle_block_ms"), "{e}");
     let e = edit("no-snapshots", &|c| {
-        c["snapshot_interval_blocks"] = json!(0)
+        c["snapshot_interval_blocks"] = json!(0);
     });
     assert!(e.contains("snapshot_interval_blocks"), "{e}");
     let e = edit("bad-trust", &|c| {
-        c["state_sync_trusted_keys"] = json!(["abcd"])
+        c["state_sync_trusted_keys"] = json!(["abcd"]);
     });
     assert!(e.contains("not a 32-byte hex key"), "{e}");
     let k = v0["consensus_key"].clone();
     let e = edit("twice-trusted", &|c| {
-        c["state_sync_trusted_keys"] = json!([k.clone(), k.clone()])
+        c["state_sync_trusted_keys"] = json!([k.clone(), k.clone()]);
     });
     assert!(e.contains("is named twice"), "{e}");
     let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -429,7 +439,7 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
     bad["validators"][1]["consensus_key"] = v0["consensus_key"].clone();
     std::fs::write(dir.join("bad-network.json"), bad.to_string()).unwrap();
     let e = edit("dup-network", &|c| {
-        c["network"] = json!("../bad-network.json")
+        c["network"] = json!("../bad-network.json");
     });
     assert!(e.contains("is used by two validators"), "{e}");
     // A network file whose validators are not the genesis set.
@@ -437,7 +447,7 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
     moved["validators"][2]["p2p"] = json!("127.0.0.1:1");
     std::fs::write(dir.join("moved-network.json"), moved.to_string()).unwrap();
     let e = edit("moved-network", &|c| {
-        c["network"] = json!("../moved-network.json")
+        c["network"] = json!("../moved-network.json");
     });
     assert!(e.contains("differ from the genesis set"), "{e}");
 }

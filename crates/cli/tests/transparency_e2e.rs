@@ -2,6 +2,10 @@
 //! verify offline with `publica verify receipt`, checkpoints that survive
 //! `kill -9` byte for byte, consistency proofs checked by `publica verify
 //! consistency`, C2SP tiles, and the monitor catching a forked log.
+#![allow(
+    clippy::too_many_lines,
+    reason = "a scenario test reads top to bottom as one story"
+)]
 
 mod common;
 
@@ -453,8 +457,9 @@ fn receipts_with_a_validator_quorum_verify_against_the_set_alone() {
     );
     let err = String::from_utf8_lossy(&verify_with(&altered, &bad_set).stderr).into_owned();
     assert!(err.contains("validator set"), "{err}");
+}
 
-    fn verify_with(file: &str, set: &str) -> Output {
-        publica(&["verify", "receipt", file, "--validators", set])
-    }
+/// `publica verify receipt FILE --validators SET`.
+fn verify_with(file: &str, set: &str) -> Output {
+    publica(&["verify", "receipt", file, "--validators", set])
 }

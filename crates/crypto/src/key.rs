@@ -174,7 +174,7 @@ mod tests {
         // small-order key.
         let mut sig = [0u8; 64];
         sig[0] = 1;
-        for p in EIGHT_TORSION.iter() {
+        for p in &EIGHT_TORSION {
             let k = p.compress().0;
             assert!(is_weak_key(&k));
             let vk = VerificationKey::try_from(k).unwrap();

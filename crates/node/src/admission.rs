@@ -124,7 +124,7 @@ fn verify_all(inner: &Inner, cands: &[Candidate]) -> Vec<bool> {
         .collect();
     drop(keys);
     let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
+        .map(std::num::NonZero::get)
         .unwrap_or(1);
     let chunk = (items.len().div_ceil(threads)).max(VERIFY_CHUNK_MIN);
     if items.len() <= chunk {

@@ -155,7 +155,7 @@ impl BlockSink for Pipeline {
 
     fn executed_state_value(&self, key: &[u8]) -> Option<Vec<u8>> {
         let ex = self.exec.lock().expect("exec lock");
-        ex.state.get(key).map(|v| v.into_owned())
+        ex.state.get(key).map(std::borrow::Cow::into_owned)
     }
 
     fn executed_header_hash(&self, height: u64) -> Option<Hash32> {

@@ -152,7 +152,7 @@ impl Node {
             });
         };
         let i = index as usize;
-        let leaf_index = block.header.log_size - block.header.tx_count + index as u64;
+        let leaf_index = block.header.log_size - block.header.tx_count + u64::from(index);
         let final_checkpoint = {
             let finals = self.inner.finals.read().expect("finals lock");
             if finals.is_empty()
@@ -222,7 +222,7 @@ impl Node {
             .state
             .prove_hashed(key)
             .expect("committed state is always hashed");
-        let value = chain.state.get(key).map(|v| v.into_owned());
+        let value = chain.state.get(key).map(std::borrow::Cow::into_owned);
         let height = chain.tip.as_ref().map(|t| t.height).unwrap_or(0);
         StateProofAnswer {
             height,
@@ -416,7 +416,7 @@ impl ReadView for NodeReadView {
         StateProofAnswer {
             height: self.height,
             state_root: self.state_root,
-            value: self.state.get(key).map(|v| v.into_owned()),
+            value: self.state.get(key).map(std::borrow::Cow::into_owned),
             proof: self
                 .state
                 .prove_hashed(key)

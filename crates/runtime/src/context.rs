@@ -130,8 +130,8 @@ impl<'a> CallContext<'a> {
     /// modules' state only through documented keys.
     pub fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
         match self.slot(key) {
-            Some(w) => w.value().map(|v| v.into_owned()),
-            None => self.state.committed(key).map(|v| v.into_owned()),
+            Some(w) => w.value().map(std::borrow::Cow::into_owned),
+            None => self.state.committed(key).map(std::borrow::Cow::into_owned),
         }
     }
 
@@ -223,7 +223,6 @@ impl<'a> CallContext<'a> {
             .max(1) as u32
     }
 
-    /// Records an event.
     /// Emits a typed event (one variant of the module's event enum, whose
     /// JSON is `{"kind": ..., "data": {...}}`).
     pub fn emit_event<E: serde::Serialize>(&mut self, event: &E) {
@@ -231,6 +230,8 @@ impl<'a> CallContext<'a> {
         self.emit(&kind, data);
     }
 
+    /// Records an event: its `kind` and its `data`, as
+    /// [`Self::emit_event`] splits a typed one.
     pub fn emit(&mut self, kind: &str, data: Value) {
         self.events.push(Event {
             module: self.module.to_string(),

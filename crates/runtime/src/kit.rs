@@ -97,9 +97,8 @@ pub trait Events: serde::Serialize + serde::de::DeserializeOwned {
 pub fn split_event<E: serde::Serialize>(event: &E) -> (String, Value) {
     match serde_json::to_value(event) {
         Ok(Value::Object(mut m)) => {
-            let kind = match m.remove("kind") {
-                Some(Value::String(k)) => k,
-                _ => panic!("an event enum is tagged with a string `kind`"),
+            let Some(Value::String(kind)) = m.remove("kind") else {
+                panic!("an event enum is tagged with a string `kind`")
             };
             (
                 kind,
@@ -160,7 +159,7 @@ impl<T: TypedModule> Module for T {
     }
 
     fn begin_block(&self, ctx: &mut CallContext<'_>) {
-        TypedModule::begin_block(self, ctx)
+        TypedModule::begin_block(self, ctx);
     }
 
     fn next_due_ms(&self, state: &publica_state::StateTree) -> Option<u64> {
@@ -169,7 +168,7 @@ impl<T: TypedModule> Module for T {
 
     fn index_event(&self, kind: &str, data: &Value, filer: &mut IndexFiler<'_>) {
         if let Some(e) = T::Event::decode(kind, data) {
-            TypedModule::index_event(self, &e, filer)
+            TypedModule::index_event(self, &e, filer);
         }
     }
 

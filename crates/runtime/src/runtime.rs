@@ -89,11 +89,9 @@ impl Runtime {
         out
     }
 
-    /// Adds a module. Two modules may not share a name, and no module may be
-    /// called `runtime` (that prefix holds nonces).
     /// The registered modules, by name.
     pub fn modules(&self) -> impl Iterator<Item = &dyn Module> {
-        self.modules.values().map(|m| m.as_ref())
+        self.modules.values().map(std::convert::AsRef::as_ref)
     }
 
     /// The Markdown tables of every module's rejection codes (code, HTTP
@@ -117,6 +115,8 @@ impl Runtime {
         out
     }
 
+    /// Adds a module. Two modules may not share a name, and no module may be
+    /// called `runtime` (that prefix holds nonces).
     pub fn register(&mut self, module: Box<dyn Module>) {
         let name = module.name();
         assert_ne!(name, "runtime", "the runtime prefix is reserved");
@@ -245,7 +245,7 @@ impl Runtime {
         }
         // After a rotation or recovery only the account's current key signs
         // for it: a transaction signed with the old key, even one admitted
-        // before the change, fails here.
+        // before the rotation, fails here.
         let key = current_key(&*state, &tx.signer);
         if key != tx.signer {
             publica_crypto::verify(&key, &vtx.signing_bytes, &tx.signature).map_err(|_| {

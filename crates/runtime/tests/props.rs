@@ -88,7 +88,7 @@ proptest! {
                 let base = committed_nonce(&state, &signer) as i64 + 1;
                 let body = TxBody {
                     chain_id: if o.chain_ok { "c".into() } else { "other".into() },
-                    nonce: (base + o.nonce_shift as i64).max(1) as u64,
+                    nonce: (base + i64::from(o.nonce_shift)).max(1) as u64,
                     expiry: if o.expired { Expiry::Height(height - 1) } else { Expiry::Height(height + 5) },
                     call: Call { module, method, args },
                 };

@@ -63,7 +63,7 @@ fn main() {
             "nonce",
             Box::new(|i| {
                 (
-                    format!("runtime/nonce/{:064x}", i).into_bytes(),
+                    format!("runtime/nonce/{i:064x}").into_bytes(),
                     b"1".to_vec(),
                 )
             }),

@@ -111,7 +111,7 @@ thread_local! {
 
 #[cfg(test)]
 fn inline_bits() -> usize {
-    INLINE_BITS.with(|c| c.get())
+    INLINE_BITS.with(std::cell::Cell::get)
 }
 
 /// The `len` bits of `h` from `depth` on, in the form of [`Branch::path`].
@@ -626,7 +626,7 @@ mod tests {
                 let mut bad = p.clone();
                 let i = flip % bad.siblings.len();
                 bad.siblings[i].0[flip % 32] ^= 1 << (flip % 8);
-                let value = keys.get(&probe).map(|v| v.as_slice());
+                let value = keys.get(&probe).map(std::vec::Vec::as_slice);
                 prop_assert!(verify_proof(&root, &probe, value, &bad).is_err());
             }
         }
@@ -727,7 +727,7 @@ mod tests {
             prop_assert_eq!(count_branches(&t.root), model.len().saturating_sub(1));
             let key = probe.to_be_bytes();
             let p = t.prove(&key);
-            let value = model.get(&key[..]).map(|v| v.as_slice());
+            let value = model.get(&key[..]).map(std::vec::Vec::as_slice);
             prop_assert!(verify_proof(&root, &key, value, &p).is_ok());
             // A snapshot taken now is not changed by later writes.
             let mut before = t.clone();

@@ -111,7 +111,7 @@ fn read_frame(file: &File, at: u64, file_len: u64) -> Result<Frame, std::io::Err
     }
     let len = u32::from_le_bytes(h[4..8].try_into().expect("4 bytes"));
     let crc = u32::from_le_bytes(h[8..12].try_into().expect("4 bytes"));
-    let end = at + HEADER_BYTES + len as u64;
+    let end = at + HEADER_BYTES + u64::from(len);
     if len > PAYLOAD_BYTES_MAX {
         return Ok(Frame::Bad {
             reason: format!("frame header claims {len} bytes, more than a block may hold"),
@@ -195,7 +195,7 @@ fn scan(file: &File, file_len: u64, shown: &str) -> Result<Scan, StoreError> {
         match read_frame(file, at, file_len).map_err(read_err)? {
             Frame::Ok { payload_at, len } => {
                 frames.push((payload_at, len));
-                at = payload_at + len as u64;
+                at = payload_at + u64::from(len);
             }
             Frame::Bad { reason, torn } => {
                 let torn = match torn {

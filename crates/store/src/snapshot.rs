@@ -156,10 +156,10 @@ pub fn load_latest_snapshot(dir: &Path, height_max: u64) -> Result<Option<Snapsh
         match parse(&bytes) {
             Ok(s) if s.height == h => return Ok(Some(s)),
             Ok(_) => {
-                tracing::warn!(path = %path.display(), "snapshot height differs from its name; ignoring it")
+                tracing::warn!(path = %path.display(), "snapshot height differs from its name; ignoring it");
             }
             Err(reason) => {
-                tracing::warn!(path = %path.display(), %reason, "ignoring a damaged snapshot")
+                tracing::warn!(path = %path.display(), %reason, "ignoring a damaged snapshot");
             }
         }
     }

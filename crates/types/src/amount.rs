@@ -44,7 +44,7 @@ impl Amount {
     pub fn checked_sum<I: IntoIterator<Item = Amount>>(amounts: I) -> Option<Amount> {
         amounts
             .into_iter()
-            .try_fold(Amount::ZERO, |acc, a| acc.checked_add(a))
+            .try_fold(Amount::ZERO, Amount::checked_add)
     }
 }
 

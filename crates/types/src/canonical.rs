@@ -625,7 +625,7 @@ mod tests {
                 Value::Number(n) => match (n.as_u64(), n.as_i64()) {
                     (Some(u), _) if u <= MAX_SAFE_INTEGER => out.push_str(&u.to_string()),
                     (None, Some(i)) if i.unsigned_abs() <= MAX_SAFE_INTEGER => {
-                        out.push_str(&i.to_string())
+                        out.push_str(&i.to_string());
                     }
                     _ => return Err(CanonicalError::UnsafeNumber(n.to_string())),
                 },

@@ -79,7 +79,7 @@ impl ValidatorView {
             peers: self.peers(sets.as_ref()),
             quorum: publica_log::quorum(current.len().max(1)),
             height,
-            final_height: app.with_finality(|f| f.latest_final()),
+            final_height: app.with_finality(publica_bft::Finality::latest_final),
             finality_ms_avg: stats.finality_ms_sum.checked_div(stats.blocks),
             executed: stats,
             relay: self.engine.running.relay_counts(),

@@ -37,9 +37,9 @@ pub fn base58btc(bytes: &[u8]) -> String {
     const ALPHABET: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
     let mut digits: Vec<u8> = Vec::new();
     for &b in bytes {
-        let mut carry = b as u32;
-        for d in digits.iter_mut() {
-            carry += (*d as u32) << 8;
+        let mut carry = u32::from(b);
+        for d in &mut digits {
+            carry += u32::from(*d) << 8;
             *d = (carry % 58) as u8;
             carry /= 58;
         }

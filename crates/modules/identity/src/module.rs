@@ -264,7 +264,7 @@ impl TypedModule for Identity {
             IdentityCall::Execute(a) => proposal::execute(ctx, a.proposal)?,
             IdentityCall::RotateKey(a) => recovery::rotate(ctx, a.new_key, a.proof)?,
             IdentityCall::SetGuardians(a) => {
-                recovery::set_guardians(ctx, a.guardians, a.threshold, a.delay_blocks)?
+                recovery::set_guardians(ctx, a.guardians, a.threshold, a.delay_blocks)?;
             }
             IdentityCall::StartRecovery(a) => recovery::start(ctx, a.account, a.new_key, a.proof)?,
             IdentityCall::ApproveRecovery(a) => recovery::approve(ctx, a.account)?,

@@ -1,6 +1,10 @@
 //! Identity flows through the real runtime: each call is a signed
 //! transaction in its own block, and the blocks replay from genesis to the
 //! same roots at the end of every test.
+#![allow(
+    clippy::too_many_lines,
+    reason = "a scenario test reads top to bottom as one story"
+)]
 
 use publica_crypto::Keypair;
 use publica_identity::recovery::key_proof_message;
@@ -38,7 +42,7 @@ impl Chain {
     }
 
     fn idle(&mut self, blocks: u64) {
-        self.0.idle(blocks)
+        self.0.idle(blocks);
     }
 
     fn get(&self, key: &str) -> Option<Value> {
@@ -46,7 +50,7 @@ impl Chain {
     }
 
     fn check_replay(&self) {
-        self.0.check_replay()
+        self.0.check_replay();
     }
 }
 

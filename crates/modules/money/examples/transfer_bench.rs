@@ -48,134 +48,171 @@ fn tx(signer: AccountId, nonce: u64, module: &str, method: &str, args: Value) ->
     }
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(200_000);
-    let m: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10_000);
-    let per_block: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(10_000);
-    let admin = AccountId([1; 32]);
-    let genesis = Genesis {
-        version: 1,
-        chain_id: "b".into(),
-        agencies: vec![GenesisAgency {
-            id: "gov".into(),
-            name: "Gov".into(),
-            administrators: vec![admin],
-            policy_threshold: 1,
-        }],
-        governance: publica_identity::genesis::GenesisGovernance {
-            create_agency_threshold: 1,
-        },
-        validators: None,
-    };
-    let mut rt = Runtime::new();
-    rt.register(Box::new(Identity));
-    rt.register(Box::new(Money));
-    let mut state = genesis.initial_state();
-    let mut height = 0u64;
-    let mut nonces = std::collections::HashMap::new();
-    let mut next = |a: AccountId| {
-        let e = nonces.entry(a).or_insert(0u64);
+/// Each signer's next nonce.
+#[derive(Default)]
+struct Nonces(std::collections::HashMap<AccountId, u64>);
+
+impl Nonces {
+    fn next(&mut self, a: AccountId) -> u64 {
+        let e = self.0.entry(a).or_insert(0u64);
         *e += 1;
         *e
-    };
-    let mut run =
-        |state: &mut publica_state::StateTree, txs: Vec<VerifiedTx>| -> std::time::Duration {
-            height += 1;
-            let env = BlockEnv {
-                chain_id: "b".into(),
-                height,
-                time_ms: height,
-            };
-            let t = Instant::now();
-            let outs = rt.execute_block(state, &env, &txs).outcomes;
-            state.root();
-            let d = t.elapsed();
-            assert!(
-                outs.iter().all(|o| o.status == TxStatus::Ok),
-                "{:?}",
-                outs.iter().find(|o| o.status != TxStatus::Ok)
-            );
-            d
+    }
+}
+
+/// The runtime and its state, one block after another.
+struct Chain {
+    rt: Runtime,
+    state: publica_state::StateTree,
+    height: u64,
+}
+
+impl Chain {
+    /// A chain with one agency, `gov`, whose only administrator is `admin`.
+    fn new(admin: AccountId) -> Self {
+        let genesis = Genesis {
+            version: 1,
+            chain_id: "b".into(),
+            agencies: vec![GenesisAgency {
+                id: "gov".into(),
+                name: "Gov".into(),
+                administrators: vec![admin],
+                policy_threshold: 1,
+            }],
+            governance: publica_identity::genesis::GenesisGovernance {
+                create_agency_threshold: 1,
+            },
+            validators: None,
         };
-    let accounts: Vec<AccountId> = (0..m)
-        .map(|i| AccountId(publica_crypto::sha256(&(i as u64).to_le_bytes()).0))
-        .collect();
+        let mut rt = Runtime::new();
+        rt.register(Box::new(Identity));
+        rt.register(Box::new(Money));
+        Chain {
+            rt,
+            state: genesis.initial_state(),
+            height: 0,
+        }
+    }
+
+    /// Executes `txs` as the next block and computes the state root; the
+    /// time both took. Every transaction must succeed.
+    fn run(&mut self, txs: Vec<VerifiedTx>) -> std::time::Duration {
+        self.height += 1;
+        let env = BlockEnv {
+            chain_id: "b".into(),
+            height: self.height,
+            time_ms: self.height,
+        };
+        let t = Instant::now();
+        let outs = self.rt.execute_block(&mut self.state, &env, &txs).outcomes;
+        self.state.root();
+        let d = t.elapsed();
+        assert!(
+            outs.iter().all(|o| o.status == TxStatus::Ok),
+            "{:?}",
+            outs.iter().find(|o| o.status != TxStatus::Ok)
+        );
+        d
+    }
+}
+
+/// The currency EURC with all of its supply in `gov`'s account, and one
+/// citizen account `c<i>` for each of `accounts`, funded from it.
+fn setup(admin: AccountId, accounts: &[AccountId], nonces: &mut Nonces) -> Vec<VerifiedTx> {
     let mut setup = vec![
         tx(
             admin,
-            next(admin),
+            nonces.next(admin),
             "identity",
             "add_member",
             json!({"agency": "gov", "account": admin, "roles": ["treasurer"]}),
         ),
         tx(
             admin,
-            next(admin),
+            nonces.next(admin),
             "money",
             "create_currency",
             json!({"agency": "gov", "code": "EURC", "name": "E", "decimals": 2, "supply_cap": "1000000000000"}),
         ),
         tx(
             admin,
-            next(admin),
+            nonces.next(admin),
             "money",
             "propose_appropriation",
             json!({"agency": "gov", "currency": "EURC", "id": "a", "name": "A", "cap": "1000000000000"}),
         ),
         tx(
             admin,
-            next(admin),
+            nonces.next(admin),
             "money",
             "approve_appropriation",
             json!({"agency": "gov", "currency": "EURC", "id": "a"}),
         ),
         tx(
             admin,
-            next(admin),
+            nonces.next(admin),
             "money",
             "open_account",
             json!({"agency": "gov", "id": "gov", "currency": "EURC", "owner": {"kind": "agency", "agency": "gov"}}),
         ),
         tx(
             admin,
-            next(admin),
+            nonces.next(admin),
             "money",
             "mint",
             json!({"agency": "gov", "currency": "EURC", "appropriation": "a", "to": "gov", "amount": "1000000000000"}),
         ),
     ];
     for (i, a) in accounts.iter().enumerate() {
-        setup.push(tx(*a, next(*a), "money", "open_account", json!({"id": format!("c{i}"), "currency": "EURC", "owner": {"kind": "citizen", "account": a}})));
+        setup.push(tx(*a, nonces.next(*a), "money", "open_account", json!({"id": format!("c{i}"), "currency": "EURC", "owner": {"kind": "citizen", "account": a}})));
         setup.push(tx(
             admin,
-            next(admin),
+            nonces.next(admin),
             "money",
             "transfer",
             json!({"from": "gov", "to": format!("c{i}"), "amount": "1000000"}),
         ));
     }
-    run(&mut state, setup);
-    // Pre-build the measured transfers: account i pays account i+1.
-    let txs: Vec<VerifiedTx> = (0..n)
+    setup
+}
+
+/// The measured transfers, pre-built: account i pays account i+1.
+fn transfers(n: usize, accounts: &[AccountId], nonces: &mut Nonces) -> Vec<VerifiedTx> {
+    let m = accounts.len();
+    (0..n)
         .map(|k| {
             let i = k % m;
             let a = accounts[i];
             tx(
                 a,
-                next(a),
+                nonces.next(a),
                 "money",
                 "transfer",
                 json!({"from": format!("c{i}"), "to": format!("c{}", (i + 1) % m), "amount": "1"}),
             )
         })
+        .collect()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(200_000);
+    let m: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10_000);
+    let per_block: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(10_000);
+    let admin = AccountId([1; 32]);
+    let mut chain = Chain::new(admin);
+    let mut nonces = Nonces::default();
+    let accounts: Vec<AccountId> = (0..m)
+        .map(|i| AccountId(publica_crypto::sha256(&(i as u64).to_le_bytes()).0))
         .collect();
+    chain.run(setup(admin, &accounts, &mut nonces));
+    let txs = transfers(n, &accounts, &mut nonces);
     let mut spent = std::time::Duration::ZERO;
     for block in txs.chunks(per_block.max(1)) {
-        spent += run(&mut state, block.to_vec());
+        spent += chain.run(block.to_vec());
     }
     println!(
         "{}",
-        json!({"transfers": n, "accounts": m, "per_block": per_block, "seconds": spent.as_secs_f64(), "transfers_per_s": (n as f64 / spent.as_secs_f64()).round(), "state_entries": state.len()})
+        json!({"transfers": n, "accounts": m, "per_block": per_block, "seconds": spent.as_secs_f64(), "transfers_per_s": (n as f64 / spent.as_secs_f64()).round(), "state_entries": chain.state.len()})
     );
 }

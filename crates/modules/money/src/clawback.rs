@@ -13,7 +13,7 @@
 use crate::codes;
 use crate::events::MoneyEvent;
 use crate::ledger::{self, err};
-use crate::model::*;
+use crate::model::{valid_id, Currency, Owner};
 use publica_runtime::CallContext;
 use publica_types::{AccountId, Amount, TxError};
 use serde::{Deserialize, Serialize};
@@ -25,10 +25,17 @@ pub const CLAWBACK_LIFETIME_BLOCKS: u64 = 1_000;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClawbackArgs {
+    /// The issuing agency of the account's currency; the signer must be
+    /// one of its treasurers.
     pub agency: String,
+    /// The account money is taken from; freezes and earmarks do not stop it.
     pub from: String,
+    /// The issuer's (or one of its programs') account the money goes to.
     pub to: String,
+    /// Minor units taken back.
     pub amount: Amount,
+    /// Why, as a code (1..=64 of `[a-z0-9._:-]`) the holder sees in the
+    /// account's history.
     pub reason: String,
     /// Names the proposal when the amount needs a second official.
     #[serde(default)]
@@ -39,8 +46,12 @@ pub struct ClawbackArgs {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApproveClawback {
+    /// The issuing agency; the signer must be one of its treasurers, not
+    /// the proposer.
     pub agency: String,
+    /// Code of the currency the clawback was proposed in.
     pub currency: String,
+    /// The id the proposal was made under.
     pub id: String,
 }
 

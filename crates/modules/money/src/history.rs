@@ -11,6 +11,7 @@
 use crate::events::MoneyEvent;
 use publica_runtime::index::Field::{Amount as A, Key, Null, Str as S};
 use publica_runtime::index::{Field, Fields, IndexFiler};
+use publica_types::{AccountId, Amount};
 
 /// The event-index key of an account's history (the runtime prefixes it
 /// with `money/`).
@@ -22,14 +23,6 @@ pub fn history_key(account: &str) -> String {
 /// touched, under [`history_key`], each written straight from the event.
 pub fn file_entries(e: &MoneyEvent, filer: &mut IndexFiler<'_>) {
     use MoneyEvent as E;
-    let kind = |k| ("kind", S(k));
-    let out = ("direction", S("out"));
-    let into = ("direction", S("in"));
-    // A change of the account itself, which moves no money.
-    let none = ("direction", S("none"));
-    let mut file = |account: &str, fields: &[(&str, Field<'_>)]| {
-        filer.file(&history_key(account), &Fields(fields));
-    };
     match e {
         E::Transfer {
             from,
@@ -38,61 +31,22 @@ pub fn file_entries(e: &MoneyEvent, filer: &mut IndexFiler<'_>) {
             reference,
             memo_hash,
             ..
-        } => {
-            let memo = memo_hash.as_deref().map_or(Null, S);
-            file(
-                from,
-                &[
-                    kind("transfer"),
-                    out,
-                    ("counterparty", S(to)),
-                    ("amount", A(*amount)),
-                    ("reference", S(reference)),
-                    ("memo_hash", memo),
-                ],
-            );
-            file(
-                to,
-                &[
-                    kind("transfer"),
-                    into,
-                    ("counterparty", S(from)),
-                    ("amount", A(*amount)),
-                    ("reference", S(reference)),
-                    ("memo_hash", memo),
-                ],
-            );
-        }
+        } => file_transfer(filer, from, to, *amount, reference, memo_hash.as_deref()),
         E::Mint {
             appropriation,
             to,
             amount,
             ..
-        } => file(
-            to,
-            &[
-                kind("mint"),
-                into,
-                ("appropriation", S(appropriation)),
-                ("amount", A(*amount)),
-            ],
-        ),
-        E::Burn { from, amount, .. } => file(from, &[kind("burn"), out, ("amount", A(*amount))]),
+        } => file_mint(filer, to, appropriation, *amount),
+        E::Burn { from, amount, .. } => {
+            file(filer, from, &[kind("burn"), OUT, ("amount", A(*amount))]);
+        }
         E::PendingCreated {
             pending,
             from,
             to,
             amount,
-        } => file(
-            from,
-            &[
-                kind("pending"),
-                out,
-                ("pending", S(pending)),
-                ("counterparty", S(to)),
-                ("amount", A(*amount)),
-            ],
-        ),
+        } => file_hold(filer, pending, from, to, *amount),
         E::PendingPosted {
             pending,
             from,
@@ -107,33 +61,12 @@ pub fn file_entries(e: &MoneyEvent, filer: &mut IndexFiler<'_>) {
             posted,
             returned,
         } => {
-            if !posted.is_zero() {
-                file(
-                    to,
-                    &[
-                        kind("post"),
-                        into,
-                        ("pending", S(pending)),
-                        ("counterparty", S(from)),
-                        ("amount", A(*posted)),
-                    ],
-                );
-            }
             let settled = if matches!(e, E::PendingPosted { .. }) {
                 "post"
             } else {
                 "void"
             };
-            file(
-                from,
-                &[
-                    kind(settled),
-                    out,
-                    ("pending", S(pending)),
-                    ("amount", A(*posted)),
-                    ("returned", A(*returned)),
-                ],
-            );
+            file_settled(filer, settled, pending, from, to, *posted, *returned);
         }
         E::Clawback {
             from,
@@ -142,92 +75,30 @@ pub fn file_entries(e: &MoneyEvent, filer: &mut IndexFiler<'_>) {
             reason,
             by,
             proposed_by,
-        } => {
-            let proposer = proposed_by.as_ref().map_or(Null, Key);
-            file(
-                from,
-                &[
-                    kind("clawback"),
-                    out,
-                    ("counterparty", S(to)),
-                    ("amount", A(*amount)),
-                    ("reason", S(reason)),
-                    ("by", Key(by)),
-                    ("proposed_by", proposer),
-                ],
-            );
-            file(
-                to,
-                &[
-                    kind("clawback"),
-                    into,
-                    ("counterparty", S(from)),
-                    ("amount", A(*amount)),
-                    ("reason", S(reason)),
-                ],
-            );
-        }
+        } => file_clawback(filer, from, to, *amount, reason, by, proposed_by.as_ref()),
         E::Swept {
             account,
             to,
             amount,
-        } => {
-            if !amount.is_zero() {
-                file(
-                    to,
-                    &[
-                        kind("sweep"),
-                        into,
-                        ("counterparty", S(account)),
-                        ("amount", A(*amount)),
-                    ],
-                );
-            }
-            file(
-                account,
-                &[
-                    kind("sweep"),
-                    out,
-                    ("counterparty", S(to)),
-                    ("amount", A(*amount)),
-                ],
-            );
-        }
+        } => file_sweep(filer, account, to, *amount),
         E::AccountOpened {
             account,
             currency,
             by,
-        } => file(
-            account,
-            &[
-                kind("opened"),
-                none,
-                ("currency", S(currency)),
-                ("by", Key(by)),
-            ],
-        ),
+        } => file_opened(filer, account, currency, by),
         E::Frozen {
             account,
             by,
             reason,
-        } => file(
-            account,
-            &[kind("frozen"), none, ("reason", S(reason)), ("by", Key(by))],
-        ),
+        } => file_flag(filer, account, "frozen", reason, by),
         E::Unfrozen {
             account,
             by,
             reason,
-        } => file(
-            account,
-            &[
-                kind("unfrozen"),
-                none,
-                ("reason", S(reason)),
-                ("by", Key(by)),
-            ],
-        ),
-        E::AccountClosed { account, by } => file(account, &[kind("closed"), none, ("by", Key(by))]),
+        } => file_flag(filer, account, "unfrozen", reason, by),
+        E::AccountClosed { account, by } => {
+            file(filer, account, &[kind("closed"), NONE, ("by", Key(by))]);
+        }
         E::CurrencyCreated { .. }
         | E::AppropriationProposed { .. }
         | E::AppropriationApproved { .. }
@@ -235,6 +106,214 @@ pub fn file_entries(e: &MoneyEvent, filer: &mut IndexFiler<'_>) {
         | E::MerchantRevoked { .. }
         | E::ClawbackProposed { .. } => {}
     }
+}
+
+/// Money leaving the account.
+const OUT: (&str, Field<'static>) = ("direction", S("out"));
+/// Money coming into the account.
+const INTO: (&str, Field<'static>) = ("direction", S("in"));
+/// A change of the account itself, which moves no money.
+const NONE: (&str, Field<'static>) = ("direction", S("none"));
+
+/// The `kind` member of an entry.
+fn kind(k: &str) -> (&'static str, Field<'_>) {
+    ("kind", S(k))
+}
+
+/// Files one entry in `account`'s history.
+fn file(filer: &mut IndexFiler<'_>, account: &str, fields: &[(&str, Field<'_>)]) {
+    filer.file(&history_key(account), &Fields(fields));
+}
+
+/// A mint: the credited account's entry.
+fn file_mint(filer: &mut IndexFiler<'_>, to: &str, appropriation: &str, amount: Amount) {
+    file(
+        filer,
+        to,
+        &[
+            kind("mint"),
+            INTO,
+            ("appropriation", S(appropriation)),
+            ("amount", A(amount)),
+        ],
+    );
+}
+
+/// A hold made: the payer's entry (the amount leaves its balance now).
+fn file_hold(filer: &mut IndexFiler<'_>, pending: &str, from: &str, to: &str, amount: Amount) {
+    file(
+        filer,
+        from,
+        &[
+            kind("pending"),
+            OUT,
+            ("pending", S(pending)),
+            ("counterparty", S(to)),
+            ("amount", A(amount)),
+        ],
+    );
+}
+
+/// An account opened, with who opened it.
+fn file_opened(filer: &mut IndexFiler<'_>, account: &str, currency: &str, by: &AccountId) {
+    file(
+        filer,
+        account,
+        &[
+            kind("opened"),
+            NONE,
+            ("currency", S(currency)),
+            ("by", Key(by)),
+        ],
+    );
+}
+
+/// An account frozen or unfrozen (`flag`), with the reason code and who
+/// did it.
+fn file_flag(filer: &mut IndexFiler<'_>, account: &str, flag: &str, reason: &str, by: &AccountId) {
+    file(
+        filer,
+        account,
+        &[kind(flag), NONE, ("reason", S(reason)), ("by", Key(by))],
+    );
+}
+
+/// A transfer: one entry for each side.
+fn file_transfer(
+    filer: &mut IndexFiler<'_>,
+    from: &str,
+    to: &str,
+    amount: Amount,
+    reference: &str,
+    memo_hash: Option<&str>,
+) {
+    let memo = memo_hash.map_or(Null, S);
+    file(
+        filer,
+        from,
+        &[
+            kind("transfer"),
+            OUT,
+            ("counterparty", S(to)),
+            ("amount", A(amount)),
+            ("reference", S(reference)),
+            ("memo_hash", memo),
+        ],
+    );
+    file(
+        filer,
+        to,
+        &[
+            kind("transfer"),
+            INTO,
+            ("counterparty", S(from)),
+            ("amount", A(amount)),
+            ("reference", S(reference)),
+            ("memo_hash", memo),
+        ],
+    );
+}
+
+/// A hold posted or voided (`settled`): the payee's entry when anything
+/// reached it, then the payer's.
+fn file_settled(
+    filer: &mut IndexFiler<'_>,
+    settled: &str,
+    pending: &str,
+    from: &str,
+    to: &str,
+    posted: Amount,
+    returned: Amount,
+) {
+    if !posted.is_zero() {
+        file(
+            filer,
+            to,
+            &[
+                kind("post"),
+                INTO,
+                ("pending", S(pending)),
+                ("counterparty", S(from)),
+                ("amount", A(posted)),
+            ],
+        );
+    }
+    file(
+        filer,
+        from,
+        &[
+            kind(settled),
+            OUT,
+            ("pending", S(pending)),
+            ("amount", A(posted)),
+            ("returned", A(returned)),
+        ],
+    );
+}
+
+/// A clawback: the holder's entry names both officials, the public
+/// purse's does not.
+fn file_clawback(
+    filer: &mut IndexFiler<'_>,
+    from: &str,
+    to: &str,
+    amount: Amount,
+    reason: &str,
+    by: &AccountId,
+    proposed_by: Option<&AccountId>,
+) {
+    let proposer = proposed_by.map_or(Null, Key);
+    file(
+        filer,
+        from,
+        &[
+            kind("clawback"),
+            OUT,
+            ("counterparty", S(to)),
+            ("amount", A(amount)),
+            ("reason", S(reason)),
+            ("by", Key(by)),
+            ("proposed_by", proposer),
+        ],
+    );
+    file(
+        filer,
+        to,
+        &[
+            kind("clawback"),
+            INTO,
+            ("counterparty", S(from)),
+            ("amount", A(amount)),
+            ("reason", S(reason)),
+        ],
+    );
+}
+
+/// An expiry sweep: the return account's entry when anything reached it,
+/// then the expired account's.
+fn file_sweep(filer: &mut IndexFiler<'_>, account: &str, to: &str, amount: Amount) {
+    if !amount.is_zero() {
+        file(
+            filer,
+            to,
+            &[
+                kind("sweep"),
+                INTO,
+                ("counterparty", S(account)),
+                ("amount", A(amount)),
+            ],
+        );
+    }
+    file(
+        filer,
+        account,
+        &[
+            kind("sweep"),
+            OUT,
+            ("counterparty", S(to)),
+            ("amount", A(amount)),
+        ],
+    );
 }
 
 #[cfg(test)]
@@ -268,6 +347,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::too_many_lines, reason = "one table of every movement kind")]
     fn each_movement_files_one_entry_per_account_it_touched() {
         // (event kind, event data, the entries it files: account, entry).
         let cases = [

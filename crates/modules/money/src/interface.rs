@@ -6,7 +6,7 @@
 use crate::codes;
 use crate::events::MoneyEvent;
 use crate::ledger::{self, err};
-use crate::model::*;
+use crate::model::{account_key, benefit_account_id, valid_id, Account, Earmark, Owner};
 use publica_runtime::CallContext;
 use publica_types::{AccountId, Amount, TxError};
 

@@ -3,7 +3,10 @@
 
 use crate::codes;
 use crate::events::MoneyEvent;
-use crate::model::*;
+use crate::model::{
+    account_key, appropriation_key, currency_key, merchant_key, pending_key, valid_id, Account,
+    Appropriation, Currency, MerchantAccreditation, Owner, Pending, PendingStatus,
+};
 use publica_runtime::authz::Role;
 use publica_runtime::CallContext;
 use publica_types::{Amount, TxError};

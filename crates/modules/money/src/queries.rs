@@ -1,6 +1,8 @@
 //! Read-only views for the API and CLI.
 
-use crate::model::*;
+use crate::model::{
+    account_key, currency_key, Account, Appropriation, Currency, MerchantAccreditation,
+};
 use publica_state::StateTree;
 
 /// Most history entries per page.

@@ -1,5 +1,9 @@
 //! Money through the real runtime, every call a signed transaction in its
 //! own block, with replay from genesis at the end.
+#![allow(
+    clippy::too_many_lines,
+    reason = "a scenario test reads top to bottom as one story"
+)]
 
 use publica_crypto::Keypair;
 use publica_identity::{Genesis, GenesisAgency, Identity};

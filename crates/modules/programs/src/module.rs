@@ -2,7 +2,15 @@
 
 use crate::codes;
 use crate::events::ProgramsEvent;
-use crate::model::*;
+use crate::model::{
+    attestation_key, content_hash, cursor_key, enrolment_key, index_key, index_ref, nullifier_key,
+    override_key, paid_key, payout_override_key, period_key, periods_key, program_key, run_key,
+    seq_key, valid_name, Attestation, Cursor, Enrolment, Index, IndexValue, NullifierUse, Override,
+    OverrideReason, PayoutKind, PayoutOverride, PendingVersion, PeriodTotals, Program,
+    ProgramEarmark, RuleVersion, RunEntry, Schedule, ARREARS_PERIODS_MAX, INDEX_HISTORY_MAX,
+    LIST_MAX, PAYOUT_UNITS_BASE, PAYOUT_UNITS_MAX, PAYOUT_UNITS_MIN, SCHEDULED_UNITS_PER_BLOCK,
+    SCHEDULES_KEY, VERSIONS_MAX, VERSION_STARTS_KEY,
+};
 use crate::nullifier;
 use crate::period;
 use crate::rules::{self, AttrValue, Inputs, Schema, Ty};
@@ -34,10 +42,15 @@ pub(crate) fn err(code: &str, msg: impl Into<String>) -> TxError {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RulesArgs {
+    /// CEL expression of type bool: who may enrol and be paid.
     pub eligibility: String,
+    /// CEL expression of type int: the amount of one payout, in minor units.
     pub benefit: String,
+    /// CEL expression of type bool an attestation must make true to
+    /// release a payment; unconditional when absent.
     #[serde(default)]
     pub condition: Option<String>,
+    /// Named integers (within ±2^53) the rules read as `params.<name>`.
     #[serde(default)]
     pub params: BTreeMap<String, i64>,
 }
@@ -46,26 +59,48 @@ pub struct RulesArgs {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProgram {
+    /// The running agency; the signer must be one of its program officers.
     pub agency: String,
+    /// The program's id, 1..=40 of `[a-z0-9._-]`, unique on the ledger.
     pub id: String,
+    /// Its display name, 1..=200 bytes without control characters.
     pub name: String,
+    /// Code of the currency it pays in.
     pub currency: String,
+    /// The money account it pays from, owned by this program in `currency`.
     pub funding_account: String,
+    /// Most it may ever pay, in minor units (1..=2^53).
     pub budget_cap: Amount,
+    /// Agencies whose attesters it trusts, in order of trust (1..=32).
     pub attesters: Vec<String>,
+    /// Per attribute, the agencies trusted for it, in order of trust (a
+    /// subset of `attesters`); an attribute not listed trusts all of them.
     #[serde(default)]
     pub attribute_attesters: BTreeMap<String, Vec<String>>,
+    /// The agency whose officials sign nullifier tokens.
     pub registry: String,
+    /// The attributes the rules may read as `attr.<name>`, with their
+    /// types (at most 32).
     pub attributes: BTreeMap<String, Ty>,
+    /// Published indexes the rules read, as `<agency>/<name>` (at most 32);
+    /// the rules say `index.<name>`.
     #[serde(default)]
     pub indexes: Vec<String>,
+    /// The first version of its rules.
     #[serde(flatten)]
     pub rules: RulesArgs,
+    /// When the ledger pays by itself (`monthly`); without it, payouts
+    /// are made on demand or released by attestations.
     #[serde(default)]
     pub schedule: Option<Schedule>,
+    /// Where paid money may be spent, and until which height.
     #[serde(default)]
     pub earmark: Option<ProgramEarmark>,
+    /// Block time (ms since the Unix epoch) from which enrolment and
+    /// payouts are open.
     pub start_ms: u64,
+    /// Block time (ms since the Unix epoch) from which they are closed;
+    /// after `start_ms`.
     pub end_ms: u64,
 }
 
@@ -73,9 +108,13 @@ pub struct CreateProgram {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AmendProgram {
+    /// The running agency; the signer must be one of its program officers.
     pub agency: String,
+    /// Id of the program amended.
     pub program: String,
+    /// The future block height from which the new rules apply.
     pub from_height: u64,
+    /// The new version's rules, in full.
     #[serde(flatten)]
     pub rules: RulesArgs,
 }
@@ -84,7 +123,9 @@ pub struct AmendProgram {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Approve {
+    /// The running agency; the signer must be one of its administrators.
     pub agency: String,
+    /// Id of the program whose definition or amendment is approved.
     pub program: String,
     /// The hash of what is approved: the program's `definition_hash` for
     /// its activation, the pending amendment's `hash` otherwise.
@@ -95,12 +136,20 @@ pub struct Approve {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Attest {
+    /// The attesting agency; the signer must be one of its attesters.
     pub agency: String,
+    /// The enrolee's pseudonymous account key the claims are about.
     #[serde(deserialize_with = "publica_crypto::key::one")]
     pub subject: AccountId,
+    /// The facts attested, by attribute name (1..=16), holding only what
+    /// rules need.
     pub claims: BTreeMap<String, AttrValue>,
+    /// The period (`YYYY-MM`, begun) the claims are about; about no
+    /// particular period when absent.
     #[serde(default)]
     pub period: Option<String>,
+    /// Block time (ms since the Unix epoch) from which the claims no
+    /// longer count; they never expire when absent.
     #[serde(default)]
     pub expires_ms: Option<u64>,
     /// A program whose condition this attestation may satisfy.
@@ -112,9 +161,15 @@ pub struct Attest {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeAttestation {
+    /// The agency that made the attestation; the signer must be one of its
+    /// attesters.
     pub agency: String,
+    /// The account key the attestation is about.
     pub subject: AccountId,
+    /// The attribute whose claim is revoked.
     pub name: String,
+    /// The period the attestation was about; absent for one about no
+    /// particular period.
     #[serde(default)]
     pub period: Option<String>,
 }
@@ -123,12 +178,19 @@ pub struct RevokeAttestation {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Enrol {
+    /// Id of the program enrolled in.
     pub program: String,
+    /// The enrolee's pseudonymous account key.
     #[serde(deserialize_with = "publica_crypto::key::one")]
     pub account: AccountId,
+    /// The registry's per-program nullifier for this person, 64 lowercase
+    /// hex characters.
     pub nullifier: String,
+    /// The account key of the registry attester who signed the token.
     #[serde(deserialize_with = "publica_crypto::key::one")]
     pub registry_signer: AccountId,
+    /// The token: an Ed25519 signature, under the signer's current key,
+    /// binding the nullifier to `account` (`nullifier::token_bytes`).
     pub registry_signature: SignatureBytes,
     /// Present when a caseworker (program officer of this agency) enrols
     /// someone.
@@ -140,9 +202,13 @@ pub struct Enrol {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Payout {
+    /// The running agency; the signer must be one of its program officers.
     pub agency: String,
+    /// Id of the program paying.
     pub program: String,
+    /// The enrolee's account key.
     pub account: AccountId,
+    /// The period paid, `YYYY-MM`.
     pub period: String,
     /// The amount the paying system expects (a G2P disburse instruction,
     /// say): when the benefit rule gives another, nothing is paid.
@@ -154,11 +220,18 @@ pub struct Payout {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequestPayoutOverride {
+    /// The running agency; the signer must be one of its program officers.
     pub agency: String,
+    /// Id of the program that would pay.
     pub program: String,
+    /// The enrolee's account key.
     pub account: AccountId,
+    /// The period to pay, `YYYY-MM`.
     pub period: String,
+    /// Why the ordinary rules are set aside, as a reportable code.
     pub reason: OverrideReason,
+    /// The official's words, 1..=200 bytes without control characters (no
+    /// personal data).
     pub note: String,
 }
 
@@ -166,9 +239,14 @@ pub struct RequestPayoutOverride {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApprovePayoutOverride {
+    /// The running agency; the signer must be another of its program
+    /// officers than the requester.
     pub agency: String,
+    /// Id of the program that pays.
     pub program: String,
+    /// The enrolee's account key.
     pub account: AccountId,
+    /// The period paid, `YYYY-MM`.
     pub period: String,
 }
 
@@ -176,9 +254,14 @@ pub struct ApprovePayoutOverride {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OverrideArgs {
+    /// The running agency; the signer must be one of its program officers.
     pub agency: String,
+    /// Id of the program.
     pub program: String,
+    /// The used nullifier one more enrolment is asked for under.
     pub nullifier: String,
+    /// Why, 1..=200 bytes without control characters; required by
+    /// `request_override`, not read by `approve_override`.
     #[serde(default)]
     pub reason: Option<String>,
 }
@@ -187,8 +270,13 @@ pub struct OverrideArgs {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateIndex {
+    /// The agency whose index it is; the signer must be one of its
+    /// administrators.
     pub agency: String,
+    /// The index's name, `[a-z][a-z0-9_]*`, unique within the agency.
     pub name: String,
+    /// How many of the agency's current oracles must vote the same value
+    /// to publish it (1..=32).
     pub threshold: u32,
 }
 
@@ -196,9 +284,14 @@ pub struct CreateIndex {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PublishIndex {
+    /// The agency whose index it is; the signer must be one of its oracles.
     pub agency: String,
+    /// The index's name within the agency.
     pub name: String,
+    /// The period (`YYYY-MM`, begun) the value measures.
     pub period: String,
+    /// The value voted, 1..=2^40, in the index's own fixed-point scale
+    /// (rules divide by it: 1032 is 103.2 % where the base is 1000).
     pub value: i64,
 }
 
@@ -682,66 +775,9 @@ fn activate(ctx: &mut CallContext<'_>, p: &mut Program) {
 
 impl Programs {
     fn create(ctx: &mut CallContext<'_>, a: CreateProgram) -> Result<(), TxError> {
-        if !money_id(&a.id) {
-            return Err(err(
-                codes::INVALID_FIELD,
-                "a program id is 1..=40 of [a-z0-9._-]",
-            ));
-        }
-        check_text("the name", &a.name)?;
-        if ctx.contains(&program_key(&a.id)) {
-            return Err(err(
-                codes::PROGRAM_EXISTS,
-                format!("program '{}' exists", a.id),
-            ));
-        }
-        if a.start_ms >= a.end_ms {
-            return Err(err(codes::INVALID_FIELD, "start_ms must be before end_ms"));
-        }
-        if a.budget_cap.is_zero() || a.budget_cap.get() > (1 << 53) {
-            return Err(err(codes::INVALID_FIELD, "budget_cap is 1..=2^53"));
-        }
-        if a.attesters.is_empty()
-            || a.attesters.len() > LIST_MAX
-            || a.attributes.len() > LIST_MAX
-            || a.indexes.len() > LIST_MAX
-            || !a.attributes.keys().all(|n| valid_name(n))
-        {
-            return Err(err(
-                codes::INVALID_FIELD,
-                format!("1..={LIST_MAX} attester agencies; at most {LIST_MAX} attributes named [a-z][a-z0-9_]* and {LIST_MAX} indexes"),
-            ));
-        }
-        let mut index_names = std::collections::BTreeSet::new();
-        for r in &a.indexes {
-            let Some((_, name)) = index_ref(r) else {
-                return Err(err(
-                    codes::INVALID_FIELD,
-                    format!("an index is named <agency>/<name>, not '{r}'"),
-                ));
-            };
-            if !index_names.insert(name) {
-                return Err(err(
-                    codes::INVALID_FIELD,
-                    format!("two indexes are called '{name}' in the rules"),
-                ));
-            }
-        }
-        for ag in a.attesters.iter().chain([&a.registry]) {
-            if !ctx.contains(&publica_runtime::authz::agency_key(ag)) {
-                return Err(err(
-                    publica_types::codes::AUTH_UNKNOWN_AGENCY,
-                    format!("there is no agency '{ag}'"),
-                ));
-            }
-        }
-        for r in &a.indexes {
-            let (agency, name) = index_ref(r).expect("checked above");
-            if !ctx.contains(&index_key(agency, name)) {
-                return Err(err(codes::UNKNOWN_INDEX, format!("no index '{r}'")));
-            }
-        }
-        money::program_account(ctx, &a.funding_account, &a.agency, &a.id, &a.currency)?;
+        Self::check_new_program(ctx, &a)?;
+        Self::check_index_refs(&a.indexes)?;
+        Self::check_program_links(ctx, &a)?;
         if let Some(e) = &a.earmark {
             if e.categories.is_empty() || e.categories.len() > LIST_MAX {
                 return Err(err(
@@ -756,28 +792,8 @@ impl Programs {
                 attesters.push(ag);
             }
         }
-        let mut attribute_attesters = BTreeMap::new();
-        for (name, list) in a.attribute_attesters {
-            let mut trusted: Vec<String> = vec![];
-            for ag in list {
-                if !attesters.contains(&ag) {
-                    return Err(err(
-                        codes::INVALID_FIELD,
-                        format!("attribute '{name}' trusts '{ag}', which is not among the program's attesters"),
-                    ));
-                }
-                if !trusted.contains(&ag) {
-                    trusted.push(ag);
-                }
-            }
-            if !a.attributes.contains_key(&name) || trusted.is_empty() {
-                return Err(err(
-                    codes::INVALID_FIELD,
-                    format!("attribute_attesters names declared attributes, each with at least one agency ('{name}')"),
-                ));
-            }
-            attribute_attesters.insert(name, trusted);
-        }
+        let attribute_attesters =
+            Self::trusted_per_attribute(&attesters, a.attribute_attesters, &a.attributes)?;
         let mut indexes = a.indexes;
         indexes.sort();
         indexes.dedup();
@@ -825,6 +841,117 @@ impl Programs {
         });
         ctx.write(program_key(&p.id), &p);
         Ok(())
+    }
+
+    /// The checks of `create_program` on the program itself: its id, name,
+    /// dates, budget and the lengths of its lists, and that the id is free.
+    fn check_new_program(ctx: &CallContext<'_>, a: &CreateProgram) -> Result<(), TxError> {
+        if !money_id(&a.id) {
+            return Err(err(
+                codes::INVALID_FIELD,
+                "a program id is 1..=40 of [a-z0-9._-]",
+            ));
+        }
+        check_text("the name", &a.name)?;
+        if ctx.contains(&program_key(&a.id)) {
+            return Err(err(
+                codes::PROGRAM_EXISTS,
+                format!("program '{}' exists", a.id),
+            ));
+        }
+        if a.start_ms >= a.end_ms {
+            return Err(err(codes::INVALID_FIELD, "start_ms must be before end_ms"));
+        }
+        if a.budget_cap.is_zero() || a.budget_cap.get() > (1 << 53) {
+            return Err(err(codes::INVALID_FIELD, "budget_cap is 1..=2^53"));
+        }
+        if a.attesters.is_empty()
+            || a.attesters.len() > LIST_MAX
+            || a.attributes.len() > LIST_MAX
+            || a.indexes.len() > LIST_MAX
+            || !a.attributes.keys().all(|n| valid_name(n))
+        {
+            return Err(err(
+                codes::INVALID_FIELD,
+                format!("1..={LIST_MAX} attester agencies; at most {LIST_MAX} attributes named [a-z][a-z0-9_]* and {LIST_MAX} indexes"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Each index is named `<agency>/<name>`, and no two share the name the
+    /// rules call them by.
+    fn check_index_refs(indexes: &[String]) -> Result<(), TxError> {
+        let mut index_names = std::collections::BTreeSet::new();
+        for r in indexes {
+            let Some((_, name)) = index_ref(r) else {
+                return Err(err(
+                    codes::INVALID_FIELD,
+                    format!("an index is named <agency>/<name>, not '{r}'"),
+                ));
+            };
+            if !index_names.insert(name) {
+                return Err(err(
+                    codes::INVALID_FIELD,
+                    format!("two indexes are called '{name}' in the rules"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// What a new program names exists: its attester and registry agencies,
+    /// its indexes, and its funding account, which belongs to it.
+    fn check_program_links(ctx: &CallContext<'_>, a: &CreateProgram) -> Result<(), TxError> {
+        for ag in a.attesters.iter().chain([&a.registry]) {
+            if !ctx.contains(&publica_runtime::authz::agency_key(ag)) {
+                return Err(err(
+                    publica_types::codes::AUTH_UNKNOWN_AGENCY,
+                    format!("there is no agency '{ag}'"),
+                ));
+            }
+        }
+        for r in &a.indexes {
+            let (agency, name) = index_ref(r).expect("checked above");
+            if !ctx.contains(&index_key(agency, name)) {
+                return Err(err(codes::UNKNOWN_INDEX, format!("no index '{r}'")));
+            }
+        }
+        money::program_account(ctx, &a.funding_account, &a.agency, &a.id, &a.currency)?;
+        Ok(())
+    }
+
+    /// The agencies trusted for each listed attribute, without repeats, in the
+    /// order given: each a declared attribute trusting at least one of the
+    /// program's `attesters`, and only those.
+    fn trusted_per_attribute(
+        attesters: &[String],
+        listed: BTreeMap<String, Vec<String>>,
+        attributes: &BTreeMap<String, Ty>,
+    ) -> Result<BTreeMap<String, Vec<String>>, TxError> {
+        let mut attribute_attesters = BTreeMap::new();
+        for (name, list) in listed {
+            let mut trusted: Vec<String> = vec![];
+            for ag in list {
+                if !attesters.contains(&ag) {
+                    return Err(err(
+                        codes::INVALID_FIELD,
+                        format!("attribute '{name}' trusts '{ag}', which is not among the program's attesters"),
+                    ));
+                }
+                if !trusted.contains(&ag) {
+                    trusted.push(ag);
+                }
+            }
+            if !attributes.contains_key(&name) || trusted.is_empty() {
+                return Err(err(
+                    codes::INVALID_FIELD,
+                    format!("attribute_attesters names declared attributes, each with at least one agency ('{name}')"),
+                ));
+            }
+            attribute_attesters.insert(name, trusted);
+        }
+        Ok(attribute_attesters)
     }
 
     fn approve(ctx: &mut CallContext<'_>, a: Approve) -> Result<(), TxError> {
@@ -941,6 +1068,24 @@ impl Programs {
     }
 
     fn attest(ctx: &mut CallContext<'_>, a: Attest) -> Result<(), TxError> {
+        Self::check_attestation(ctx, &a)?;
+        // A program named for release must accredit this attester first:
+        // nothing is recorded otherwise.
+        let prog = match &a.program {
+            Some(id) => Some(Self::release_program(ctx, &a, id)?),
+            None => None,
+        };
+        Self::record_attestation(ctx, &a);
+        // Conditional release: in the same transaction, so the same block.
+        if let (Some(p), Some(per)) = (prog, a.period) {
+            Self::release(ctx, p, &a.subject, &per)?;
+        }
+        Ok(())
+    }
+
+    /// The checks of `attest` that need no program: the claims, a period
+    /// that has begun, an expiry still ahead.
+    fn check_attestation(ctx: &CallContext<'_>, a: &Attest) -> Result<(), TxError> {
         if a.claims.is_empty() || a.claims.len() > CLAIMS_MAX {
             return Err(err(
                 codes::INVALID_FIELD,
@@ -972,37 +1117,41 @@ impl Programs {
                 "the attestation has already expired",
             ));
         }
-        // A program named for release must accredit this attester first:
-        // nothing is recorded otherwise.
-        let prog = match &a.program {
-            Some(id) => {
-                let p = program(ctx, id)?;
-                if !p.attesters.contains(&a.agency) {
-                    return Err(err(
-                        codes::ATTESTER_NOT_ACCREDITED,
-                        format!(
-                            "program '{id}' does not accredit attesters of '{}'",
-                            a.agency
-                        ),
-                    ));
-                }
-                let Some(per) = &a.period else {
-                    return Err(err(
-                        codes::INVALID_PERIOD,
-                        "an attestation that releases a payment names its period",
-                    ));
-                };
-                let start = period::start_ms(per).expect("checked above");
-                if period::end_ms(per) <= p.start_ms || start >= p.end_ms {
-                    return Err(err(
-                        codes::PERIOD_NOT_PAYABLE,
-                        format!("period {per} lies outside the dates of program '{id}'"),
-                    ));
-                }
-                Some(p)
-            }
-            None => None,
+        Ok(())
+    }
+
+    /// The program `id` an attestation names for release: it accredits the
+    /// attesting agency, and the attestation names a period within its
+    /// dates.
+    fn release_program(ctx: &CallContext<'_>, a: &Attest, id: &str) -> Result<Program, TxError> {
+        let p = program(ctx, id)?;
+        if !p.attesters.contains(&a.agency) {
+            return Err(err(
+                codes::ATTESTER_NOT_ACCREDITED,
+                format!(
+                    "program '{id}' does not accredit attesters of '{}'",
+                    a.agency
+                ),
+            ));
+        }
+        let Some(per) = &a.period else {
+            return Err(err(
+                codes::INVALID_PERIOD,
+                "an attestation that releases a payment names its period",
+            ));
         };
+        let start = period::start_ms(per).expect("checked above");
+        if period::end_ms(per) <= p.start_ms || start >= p.end_ms {
+            return Err(err(
+                codes::PERIOD_NOT_PAYABLE,
+                format!("period {per} lies outside the dates of program '{id}'"),
+            ));
+        }
+        Ok(p)
+    }
+
+    /// Writes one attestation per claim, under the attesting agency.
+    fn record_attestation(ctx: &mut CallContext<'_>, a: &Attest) {
         for (name, value) in &a.claims {
             let rec = Attestation {
                 value: value.clone(),
@@ -1024,48 +1173,50 @@ impl Programs {
             claims: a.claims.keys().cloned().collect(),
             period: a.period.clone(),
         });
-        // Conditional release: in the same transaction, so the same block.
-        if let (Some(mut p), Some(per)) = (prog, a.period) {
-            if ctx.contains(&enrolment_key(&p.id, &a.subject))
-                && p.versions.iter().any(|v| v.condition.is_some())
-            {
-                open_window(ctx, &p)?;
-                let before = p.clone();
-                match ctx.attempt(|ctx| {
-                    pay(
-                        ctx,
-                        &mut p,
-                        &a.subject,
-                        &per,
-                        PayoutKind::Conditional,
-                        None,
-                        None,
-                    )
-                }) {
-                    Ok(_) => {}
-                    Err(e) => {
-                        p = before;
-                        if e.code == codes::CONDITION_NOT_MET {
-                            ctx.emit_event(&ProgramsEvent::ConditionNotMet {
-                                program: p.id.clone(),
-                                account: a.subject,
-                                period: per.clone(),
-                                message: e.message.clone(),
-                            });
-                        } else {
-                            record_failure(
-                                ctx,
-                                &mut p,
-                                &a.subject,
-                                &per,
-                                PayoutKind::Conditional,
-                                &e,
-                            );
-                        }
+    }
+
+    /// Pays `subject` for `per` when it is enrolled in `p` and `p` has a
+    /// condition. A program not open refuses the attestation; a payment
+    /// that fails does not: it is recorded in the period's run, or, when
+    /// the condition is not met, as its own event.
+    fn release(
+        ctx: &mut CallContext<'_>,
+        mut p: Program,
+        subject: &AccountId,
+        per: &str,
+    ) -> Result<(), TxError> {
+        if ctx.contains(&enrolment_key(&p.id, subject))
+            && p.versions.iter().any(|v| v.condition.is_some())
+        {
+            open_window(ctx, &p)?;
+            let before = p.clone();
+            match ctx.attempt(|ctx| {
+                pay(
+                    ctx,
+                    &mut p,
+                    subject,
+                    per,
+                    PayoutKind::Conditional,
+                    None,
+                    None,
+                )
+            }) {
+                Ok(_) => {}
+                Err(e) => {
+                    p = before;
+                    if e.code == codes::CONDITION_NOT_MET {
+                        ctx.emit_event(&ProgramsEvent::ConditionNotMet {
+                            program: p.id.clone(),
+                            account: *subject,
+                            period: per.to_string(),
+                            message: e.message.clone(),
+                        });
+                    } else {
+                        record_failure(ctx, &mut p, subject, per, PayoutKind::Conditional, &e);
                     }
                 }
-                ctx.write(program_key(&p.id), &p);
             }
+            ctx.write(program_key(&p.id), &p);
         }
         Ok(())
     }
@@ -1091,22 +1242,7 @@ impl Programs {
 
     fn enrol(ctx: &mut CallContext<'_>, a: Enrol) -> Result<(), TxError> {
         let mut p = program(ctx, &a.program)?;
-        match &a.agency {
-            Some(ag) if *ag != p.agency => {
-                return Err(err(
-                    codes::NOT_ALLOWED,
-                    format!("caseworkers of '{}' enrol in '{}'", p.agency, p.id),
-                ))
-            }
-            Some(_) => {}
-            None if ctx.signer() != a.account => {
-                return Err(err(
-                    codes::NOT_ALLOWED,
-                    "enrol yourself, or name 'agency' as its caseworker",
-                ))
-            }
-            None => {}
-        }
+        Self::check_enroller(ctx, &p, &a)?;
         open_window(ctx, &p)?;
         if !nullifier::valid(&a.nullifier) {
             return Err(err(
@@ -1117,55 +1253,9 @@ impl Programs {
         if ctx.contains(&enrolment_key(&p.id, &a.account)) {
             return Err(err(codes::ALREADY_ENROLLED, "already enrolled"));
         }
-        // The registry's token: signed by a registry official's current key.
-        if !ctx.has_role(&p.registry, &a.registry_signer, Role::Attester) {
-            return Err(err(
-                codes::BAD_NULLIFIER_TOKEN,
-                format!(
-                    "the token's signer is not an attester of registry '{}'",
-                    p.registry
-                ),
-            ));
-        }
-        let key = ctx
-            .get_json(&publica_runtime::authz::key_key(&a.registry_signer))
-            .and_then(|v| v["key"].as_str().and_then(|s| s.parse::<AccountId>().ok()))
-            .unwrap_or(a.registry_signer);
-        let msg = nullifier::token_bytes(&ctx.env().chain_id, &p.id, &a.nullifier, &a.account);
-        if publica_crypto::verify(&key, &msg, &a.registry_signature).is_err() {
-            return Err(err(
-                codes::BAD_NULLIFIER_TOKEN,
-                "the registry's signature over the nullifier does not verify",
-            ));
-        }
-        let nkey = nullifier_key(&p.id, &a.nullifier);
-        let mut uses: NullifierUse = ctx.read(&nkey).unwrap_or(NullifierUse {
-            accounts: vec![],
-            allowed_extra: 0,
-        });
-        if uses.accounts.len() > uses.allowed_extra as usize {
-            return Err(err(
-                codes::NULLIFIER_USED,
-                "this person is already enrolled in the program",
-            ));
-        }
-        uses.accounts.push(a.account);
-        ctx.write(nkey, &uses);
-        // Eligibility now, on attested attributes.
-        let per = period::of(ctx.env().time_ms);
-        let inputs = inputs_for(ctx, &p, &a.account, &per);
-        let rv = p.rules_at(ctx.env().height).clone();
-        let eligible = rules::compiled(&rv.eligibility)
-            .map_err(|e| err(codes::RULE_ERROR, e))
-            .and_then(|c| {
-                rules::eval_bool(&c.program, &inputs).map_err(|m| err(codes::RULE_ERROR, m))
-            })?;
-        if !eligible {
-            return Err(err(
-                codes::NOT_ELIGIBLE,
-                "the eligibility rule is false on the attested attributes",
-            ));
-        }
+        Self::check_nullifier_token(ctx, &p, &a)?;
+        Self::use_nullifier(ctx, &p, &a)?;
+        Self::check_eligible_now(ctx, &p, &a.account)?;
         let earmark = p.earmark.as_ref().map(|e| money::BenefitEarmark {
             categories: e.categories.clone(),
             expires_height: e.expires_height,
@@ -1202,6 +1292,90 @@ impl Programs {
             seq: e.seq,
             benefit_account: e.benefit_account.clone(),
         });
+        Ok(())
+    }
+
+    /// The signer enrols itself, or is a caseworker of the program's own
+    /// agency.
+    fn check_enroller(ctx: &CallContext<'_>, p: &Program, a: &Enrol) -> Result<(), TxError> {
+        match &a.agency {
+            Some(ag) if *ag != p.agency => Err(err(
+                codes::NOT_ALLOWED,
+                format!("caseworkers of '{}' enrol in '{}'", p.agency, p.id),
+            )),
+            Some(_) => Ok(()),
+            None if ctx.signer() != a.account => Err(err(
+                codes::NOT_ALLOWED,
+                "enrol yourself, or name 'agency' as its caseworker",
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// The registry's token: signed by a registry official's current key.
+    fn check_nullifier_token(ctx: &CallContext<'_>, p: &Program, a: &Enrol) -> Result<(), TxError> {
+        if !ctx.has_role(&p.registry, &a.registry_signer, Role::Attester) {
+            return Err(err(
+                codes::BAD_NULLIFIER_TOKEN,
+                format!(
+                    "the token's signer is not an attester of registry '{}'",
+                    p.registry
+                ),
+            ));
+        }
+        let key = ctx
+            .get_json(&publica_runtime::authz::key_key(&a.registry_signer))
+            .and_then(|v| v["key"].as_str().and_then(|s| s.parse::<AccountId>().ok()))
+            .unwrap_or(a.registry_signer);
+        let msg = nullifier::token_bytes(&ctx.env().chain_id, &p.id, &a.nullifier, &a.account);
+        if publica_crypto::verify(&key, &msg, &a.registry_signature).is_err() {
+            return Err(err(
+                codes::BAD_NULLIFIER_TOKEN,
+                "the registry's signature over the nullifier does not verify",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Records the enrolment under the nullifier, refused when the person
+    /// is already enrolled and no override allows one more.
+    fn use_nullifier(ctx: &mut CallContext<'_>, p: &Program, a: &Enrol) -> Result<(), TxError> {
+        let nkey = nullifier_key(&p.id, &a.nullifier);
+        let mut uses: NullifierUse = ctx.read(&nkey).unwrap_or(NullifierUse {
+            accounts: vec![],
+            allowed_extra: 0,
+        });
+        if uses.accounts.len() > uses.allowed_extra as usize {
+            return Err(err(
+                codes::NULLIFIER_USED,
+                "this person is already enrolled in the program",
+            ));
+        }
+        uses.accounts.push(a.account);
+        ctx.write(nkey, &uses);
+        Ok(())
+    }
+
+    /// Eligibility now, on attested attributes.
+    fn check_eligible_now(
+        ctx: &CallContext<'_>,
+        p: &Program,
+        account: &AccountId,
+    ) -> Result<(), TxError> {
+        let per = period::of(ctx.env().time_ms);
+        let inputs = inputs_for(ctx, p, account, &per);
+        let rv = p.rules_at(ctx.env().height).clone();
+        let eligible = rules::compiled(&rv.eligibility)
+            .map_err(|e| err(codes::RULE_ERROR, e))
+            .and_then(|c| {
+                rules::eval_bool(&c.program, &inputs).map_err(|m| err(codes::RULE_ERROR, m))
+            })?;
+        if !eligible {
+            return Err(err(
+                codes::NOT_ELIGIBLE,
+                "the eligibility rule is false on the attested attributes",
+            ));
+        }
         Ok(())
     }
 
@@ -1508,14 +1682,14 @@ impl Programs {
         };
         let (height, now) = (ctx.env().height, ctx.env().time_ms);
         let mut changed = false;
-        for (id, waiting) in starts.iter_mut() {
+        for (id, waiting) in &mut starts {
             let Some(mut p) = ctx.read::<Program>(&program_key(id)) else {
                 waiting.clear();
                 changed = true;
                 continue;
             };
             let mut touched = false;
-            for v in p.versions.iter_mut() {
+            for v in &mut p.versions {
                 if waiting.contains(&v.version) && v.from_height <= height && v.from_ms.is_none() {
                     v.from_ms = Some(now);
                     touched = true;
@@ -1658,7 +1832,7 @@ impl Programs {
 /// least [`PAYOUT_UNITS_MIN`].
 pub fn payout_units(p: &Program, height: u64) -> u64 {
     let rv = p.rules_at(height);
-    let rule = |src: &str| rules::compiled(src).map(|c| c.cost as u64).unwrap_or(0);
+    let rule = |src: &str| rules::compiled(src).map(|c| u64::from(c.cost)).unwrap_or(0);
     let cost =
         rule(&rv.eligibility) + rule(&rv.benefit) + rv.condition.as_deref().map(rule).unwrap_or(0);
     (PAYOUT_UNITS_BASE + cost).clamp(PAYOUT_UNITS_MIN, PAYOUT_UNITS_MAX)

@@ -2,7 +2,11 @@
 //! rule change.
 
 use crate::codes;
-use crate::model::*;
+use crate::model::{
+    cursor_key, enrolment_key, index_key, paid_key, period_key, periods_key, program_key, run_key,
+    seq_key, Cursor, Enrolment, Index, PeriodTotals, Program, RuleVersion, RunEntry, INDEX_PREFIX,
+    SCHEDULES_KEY,
+};
 use crate::module::{attributes, benefit_due, check_rules, index_values};
 use crate::period;
 use crate::rules::Inputs;
@@ -185,7 +189,7 @@ pub fn dry_run(
             "a period is YYYY-MM",
         ));
     }
-    let get = |k: &[u8]| state.get(k).map(|v| v.into_owned());
+    let get = |k: &[u8]| state.get(k).map(std::borrow::Cow::into_owned);
     let role = |agency: &str, who: &AccountId| has_role(state, agency, who, Role::Attester);
     let index = index_values(&get, &p, &per);
     let (mut gainers, mut losers) = (0u64, 0u64);
@@ -212,8 +216,8 @@ pub fn dry_run(
             Ok(a) => (a, None),
             Err((code, m)) => (0, Some(format!("{code}: {m}"))),
         };
-        total_current += cur as u128;
-        total_proposed += new as u128;
+        total_current += u128::from(cur);
+        total_proposed += u128::from(new);
         match new.cmp(&cur) {
             std::cmp::Ordering::Greater => gainers += 1,
             std::cmp::Ordering::Less => losers += 1,

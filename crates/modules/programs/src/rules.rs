@@ -222,107 +222,147 @@ impl Checker<'_> {
     }
 
     fn ty(&self, e: &cel::IdedExpr) -> Result<Ty, RuleError> {
-        use cel::common::ast::{Expr, LiteralValue};
+        use cel::common::ast::Expr;
         match &e.expr {
-            Expr::Literal(l) => match l {
-                LiteralValue::Int(_) => Ok(Ty::Int),
-                LiteralValue::Boolean(_) => Ok(Ty::Bool),
-                LiteralValue::String(_) => Ok(Ty::String),
-                LiteralValue::Double(_) => Err(self.at(
-                    e.id,
-                    "no floating point in rules: use integer units (minor units, percent, basis points)".into(),
-                )),
-                LiteralValue::UInt(_) => Err(self.at(e.id, "write integers without the 'u' suffix".into())),
-                _ => Err(self.at(e.id, "only int, bool and string literals are allowed".into())),
-            },
+            Expr::Literal(l) => self.literal_ty(e.id, l),
             Expr::Ident(name) if name == "period" => Ok(Ty::String),
-            Expr::Ident(name) if ["attr", "params", "index"].contains(&name.as_str()) => Err(
-                self.at(e.id, format!("select a field of '{name}', e.g. {name}.x")),
-            ),
+            Expr::Ident(name) if ["attr", "params", "index"].contains(&name.as_str()) => {
+                Err(self.at(e.id, format!("select a field of '{name}', e.g. {name}.x")))
+            }
             Expr::Ident(name) => Err(self.at(
                 e.id,
                 format!("unknown name '{name}': rules see attr, params, index and period"),
             )),
-            Expr::Select(s) => {
-                let Expr::Ident(base) = &s.operand.expr else {
-                    return Err(self.at(e.id, "only attr.x, params.x and index.x can be selected".into()));
-                };
-                let field = &s.field;
-                let t = match base.as_str() {
-                    "attr" => self.schema.attributes.get(field).copied().ok_or_else(|| {
-                        self.at(e.id, format!("attribute '{field}' is not declared by the program"))
-                    })?,
-                    "params" if !s.test => {
-                        if !self.schema.params.contains(field) {
-                            return Err(self.at(e.id, format!("no parameter '{field}'")));
-                        }
-                        Ty::Int
-                    }
-                    "index" => {
-                        if !self.schema.indexes.contains(field) {
-                            return Err(self.at(e.id, format!("index '{field}' is not declared by the program")));
-                        }
-                        Ty::Int
-                    }
-                    "params" => {
-                        return Err(self.at(e.id, "has() applies to attr.x and index.x only".into()))
-                    }
-                    _ => return Err(self.at(e.id, format!("unknown name '{base}'"))),
-                };
-                Ok(if s.test { Ty::Bool } else { t })
-            }
-            Expr::Call(c) => {
-                if c.target.is_some() {
-                    return Err(self.at(e.id, format!("method calls ('.{}()') are not allowed in rules", c.func_name)));
+            Expr::Select(s) => self.select_ty(e.id, s),
+            Expr::Call(c) => self.call_ty(e.id, c),
+            Expr::Comprehension(_) => Err(self.at(
+                e.id,
+                "macros that iterate (all, exists, map, filter) are not allowed in rules".into(),
+            )),
+            _ => Err(self.at(
+                e.id,
+                "lists, maps and structs are only allowed after 'in'".into(),
+            )),
+        }
+    }
+
+    /// The type of literal `l` (expression `id`): int, bool and string
+    /// only.
+    fn literal_ty(&self, id: u64, l: &cel::common::ast::LiteralValue) -> Result<Ty, RuleError> {
+        use cel::common::ast::LiteralValue;
+        match l {
+            LiteralValue::Int(_) => Ok(Ty::Int),
+            LiteralValue::Boolean(_) => Ok(Ty::Bool),
+            LiteralValue::String(_) => Ok(Ty::String),
+            LiteralValue::Double(_) => Err(self.at(
+                id,
+                "no floating point in rules: use integer units (minor units, percent, basis points)".into(),
+            )),
+            LiteralValue::UInt(_) => Err(self.at(id, "write integers without the 'u' suffix".into())),
+            _ => Err(self.at(id, "only int, bool and string literals are allowed".into())),
+        }
+    }
+
+    /// The type of `attr.x`, `params.x`, `index.x` or `has(..)` of one of
+    /// them (expression `id`), each declared by the program.
+    fn select_ty(&self, id: u64, s: &cel::common::ast::SelectExpr) -> Result<Ty, RuleError> {
+        use cel::common::ast::Expr;
+        let Expr::Ident(base) = &s.operand.expr else {
+            return Err(self.at(
+                id,
+                "only attr.x, params.x and index.x can be selected".into(),
+            ));
+        };
+        let field = &s.field;
+        let t = match base.as_str() {
+            "attr" => self.schema.attributes.get(field).copied().ok_or_else(|| {
+                self.at(
+                    id,
+                    format!("attribute '{field}' is not declared by the program"),
+                )
+            })?,
+            "params" if !s.test => {
+                if !self.schema.params.contains(field) {
+                    return Err(self.at(id, format!("no parameter '{field}'")));
                 }
-                let f = c.func_name.as_str();
-                let want = |args: &[cel::IdedExpr], t: Ty| -> Result<(), RuleError> {
-                    for a in args {
-                        let got = self.ty(a)?;
-                        if got != t {
-                            return Err(self.at(a.id, format!("'{}' needs {t} operands, not {got}", op_name(f))));
-                        }
-                    }
-                    Ok(())
-                };
-                match f {
-                    "_&&_" | "_||_" | "!_" => want(&c.args, Ty::Bool).map(|_| Ty::Bool),
-                    "_+_" | "_-_" | "_*_" | "_/_" | "_%_" | "-_" => want(&c.args, Ty::Int).map(|_| Ty::Int),
-                    "min" | "max" if c.args.len() == 2 => want(&c.args, Ty::Int).map(|_| Ty::Int),
-                    "size" if c.args.len() == 1 => want(&c.args, Ty::String).map(|_| Ty::Int),
-                    "_==_" | "_!=_" | "_<_" | "_<=_" | "_>_" | "_>=_" if c.args.len() == 2 => {
-                        let l = self.ty(&c.args[0])?;
-                        let r = self.ty(&c.args[1])?;
-                        if l != r {
-                            return Err(self.at(e.id, format!("cannot compare {l} with {r}")));
-                        }
-                        if l == Ty::Bool && !matches!(f, "_==_" | "_!=_") {
-                            return Err(self.at(e.id, "booleans are not ordered".into()));
-                        }
-                        Ok(Ty::Bool)
-                    }
-                    "_?_:_" if c.args.len() == 3 => {
-                        want(&c.args[..1], Ty::Bool)?;
-                        let a = self.ty(&c.args[1])?;
-                        let b = self.ty(&c.args[2])?;
-                        if a != b {
-                            return Err(self.at(e.id, format!("the branches of '? :' differ: {a} and {b}")));
-                        }
-                        Ok(a)
-                    }
-                    "@in" if c.args.len() == 2 => {
-                        let t = self.ty(&c.args[0])?;
-                        let Expr::List(list) = &c.args[1].expr else {
-                            return Err(self.at(c.args[1].id, "'in' needs a list literal".into()));
-                        };
-                        want(&list.elements, t)?;
-                        Ok(Ty::Bool)
-                    }
-                    _ => Err(self.at(e.id, format!("'{}' is not allowed in rules", op_name(f)))),
+                Ty::Int
+            }
+            "index" => {
+                if !self.schema.indexes.contains(field) {
+                    return Err(self.at(
+                        id,
+                        format!("index '{field}' is not declared by the program"),
+                    ));
+                }
+                Ty::Int
+            }
+            "params" => return Err(self.at(id, "has() applies to attr.x and index.x only".into())),
+            _ => return Err(self.at(id, format!("unknown name '{base}'"))),
+        };
+        Ok(if s.test { Ty::Bool } else { t })
+    }
+
+    /// The type of an operator or function call `c` (expression `id`):
+    /// only the operators and functions rules allow, on operands of the
+    /// types they take.
+    fn call_ty(&self, id: u64, c: &cel::common::ast::CallExpr) -> Result<Ty, RuleError> {
+        use cel::common::ast::Expr;
+        if c.target.is_some() {
+            return Err(self.at(
+                id,
+                format!(
+                    "method calls ('.{}()') are not allowed in rules",
+                    c.func_name
+                ),
+            ));
+        }
+        let f = c.func_name.as_str();
+        let want = |args: &[cel::IdedExpr], t: Ty| -> Result<(), RuleError> {
+            for a in args {
+                let got = self.ty(a)?;
+                if got != t {
+                    return Err(self.at(
+                        a.id,
+                        format!("'{}' needs {t} operands, not {got}", op_name(f)),
+                    ));
                 }
             }
-            Expr::Comprehension(_) => Err(self.at(e.id, "macros that iterate (all, exists, map, filter) are not allowed in rules".into())),
-            _ => Err(self.at(e.id, "lists, maps and structs are only allowed after 'in'".into())),
+            Ok(())
+        };
+        match f {
+            "_&&_" | "_||_" | "!_" => want(&c.args, Ty::Bool).map(|_| Ty::Bool),
+            "_+_" | "_-_" | "_*_" | "_/_" | "_%_" | "-_" => want(&c.args, Ty::Int).map(|_| Ty::Int),
+            "min" | "max" if c.args.len() == 2 => want(&c.args, Ty::Int).map(|_| Ty::Int),
+            "size" if c.args.len() == 1 => want(&c.args, Ty::String).map(|_| Ty::Int),
+            "_==_" | "_!=_" | "_<_" | "_<=_" | "_>_" | "_>=_" if c.args.len() == 2 => {
+                let l = self.ty(&c.args[0])?;
+                let r = self.ty(&c.args[1])?;
+                if l != r {
+                    return Err(self.at(id, format!("cannot compare {l} with {r}")));
+                }
+                if l == Ty::Bool && !matches!(f, "_==_" | "_!=_") {
+                    return Err(self.at(id, "booleans are not ordered".into()));
+                }
+                Ok(Ty::Bool)
+            }
+            "_?_:_" if c.args.len() == 3 => {
+                want(&c.args[..1], Ty::Bool)?;
+                let a = self.ty(&c.args[1])?;
+                let b = self.ty(&c.args[2])?;
+                if a != b {
+                    return Err(self.at(id, format!("the branches of '? :' differ: {a} and {b}")));
+                }
+                Ok(a)
+            }
+            "@in" if c.args.len() == 2 => {
+                let t = self.ty(&c.args[0])?;
+                let Expr::List(list) = &c.args[1].expr else {
+                    return Err(self.at(c.args[1].id, "'in' needs a list literal".into()));
+                };
+                want(&list.elements, t)?;
+                Ok(Ty::Bool)
+            }
+            _ => Err(self.at(id, format!("'{}' is not allowed in rules", op_name(f)))),
         }
     }
 }

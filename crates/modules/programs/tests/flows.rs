@@ -2,6 +2,10 @@
 //! own block, with replay from genesis at the end: definitions, rules,
 //! attestations, enrolment with nullifiers, the four kinds of payout, the
 //! budget cap, versions, overrides and dry runs — and every bad-input code.
+#![allow(
+    clippy::too_many_lines,
+    reason = "a scenario test reads top to bottom as one story"
+)]
 
 mod common;
 
@@ -751,7 +755,7 @@ fn a_rule_failing_for_one_enrolee_is_recorded_and_the_block_goes_on() {
     w.conserved();
 }
 
-/// Issue 26 items 1, 2 and 7: a payable period has begun, lies within the
+/// A payable period has begun, lies within the
 /// program's dates and the enrolment's, and is at most three periods back
 /// unless a second official approves an override with a reason code; an
 /// on-demand payout of a conditional program needs its condition too.
@@ -885,7 +889,9 @@ fn only_periods_within_the_program_and_the_enrolment_are_paid() {
     let (_, entries) = queries::run(&w.c.state, "aid", "2027-04", 0, 10).unwrap();
     assert_eq!(entries[0].kind.as_str(), "override");
     assert_eq!(
-        entries[0].override_reason.map(|r| r.as_str()),
+        entries[0]
+            .override_reason
+            .map(publica_programs::model::OverrideReason::as_str),
         Some("late_claim")
     );
 
@@ -968,7 +974,7 @@ fn only_periods_within_the_program_and_the_enrolment_are_paid() {
     w.conserved();
 }
 
-/// Issue 26 items 4, 6, 9 and 10: attestations are kept per agency and
+/// Attestations are kept per agency and
 /// trusted per attribute; an approval names the hash of what it approves;
 /// indexes belong to their agency, count only current oracles and take the
 /// latest period's value; the rule in force is the one with the latest
@@ -1135,7 +1141,7 @@ fn attestations_approvals_and_indexes_hold_against_the_audit() {
     w.conserved();
 }
 
-/// Issue 26 item 10: one program's catch-up does not starve another's
+/// One program's catch-up does not starve another's
 /// scheduled payouts.
 #[test]
 fn a_large_catch_up_shares_the_block_with_other_programs() {
@@ -1174,7 +1180,7 @@ fn a_large_catch_up_shares_the_block_with_other_programs() {
     assert_eq!(w.paid_total("a"), 4_000);
 }
 
-/// Issue 26 item 8: scheduled work is metered by the rules' cost: a costly
+/// Scheduled work is metered by the rules' cost: a costly
 /// rule pays fewer enrolees per block (the rest in the next), a simple one
 /// up to 1,000.
 #[test]
