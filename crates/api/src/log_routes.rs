@@ -115,9 +115,12 @@ pub async fn consistency(
     q: Result<Query<ConsistencyQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let q = crate::error::query_params(q, codes::REQUEST_INVALID_PARAM)?;
-    let proof = state
-        .node
-        .consistency_proof(q.from, q.to)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, codes::LOG_INVALID_SIZES, e))?;
+    let proof = state.node.consistency_proof(q.from, q.to).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::LOG_INVALID_SIZES,
+            e.to_string(),
+        )
+    })?;
     Ok(Json(json!({ "from": q.from, "to": q.to, "proof": proof })).into_response())
 }

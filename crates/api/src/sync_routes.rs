@@ -79,7 +79,9 @@ pub async fn blocks(
     let page = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
         let mut out = b"[".to_vec();
         for h in q.from..q.from.saturating_add(limit) {
-            let Some(block) = node.block(h)? else { break };
+            let Some(block) = node.block(h).map_err(|e| e.to_string())? else {
+                break;
+            };
             if h > q.from {
                 if out.len() > PAGE_BYTES {
                     break;

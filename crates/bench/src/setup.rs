@@ -3,7 +3,7 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use publica_crypto::Keypair;
-use publica_types::{AccountId, Envelope, Expiry, TxBody};
+use publica_types::{AccountId, Envelope, Expiry, TxBody, TxError};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -80,8 +80,9 @@ impl Http {
         Ok(v)
     }
 
-    /// Posts a batch; returns one `Ok(tx_id)` or `Err(reason)` per item.
-    pub async fn submit(&self, envs: &[Envelope]) -> Result<Vec<Result<String, String>>> {
+    /// Posts a batch; returns one `Ok(tx_id)` or `Err(the node's code and
+    /// message)` per item.
+    pub async fn submit(&self, envs: &[Envelope]) -> Result<Vec<Result<String, TxError>>> {
         self.submit_encoded(batch_body(
             envs.iter()
                 .map(|e| serde_json::to_vec(e).expect("envelopes encode")),
@@ -90,7 +91,7 @@ impl Http {
     }
 
     /// Posts a batch body made by [`batch_body`].
-    pub async fn submit_encoded(&self, body: Vec<u8>) -> Result<Vec<Result<String, String>>> {
+    pub async fn submit_encoded(&self, body: Vec<u8>) -> Result<Vec<Result<String, TxError>>> {
         let r = self
             .http
             .post(format!("{}/v1/transactions/batch", self.base))
@@ -114,8 +115,11 @@ impl Http {
             .map(|i| match (i.tx_id, i.error) {
                 (Some(id), _) => Ok(id),
                 // The node's reason, e.g. `mempool.full: the mempool is full`.
-                (None, Some(e)) => Err(format!("{}: {}", e.code, e.message)),
-                (None, None) => Err("?: no reason given".into()),
+                (None, Some(e)) => Err(TxError {
+                    code: e.code,
+                    message: e.message,
+                }),
+                (None, None) => Err(TxError::new("?", "no reason given")),
             })
             .collect())
     }

@@ -163,7 +163,10 @@ impl<X: Executor> PublicaApp<X> {
 
     /// Keeps evidence in the file at `path` too (appended, synced, read
     /// back at start), so it outlives restarts.
-    pub fn with_evidence_file(self, path: &std::path::Path) -> Result<Self, String> {
+    pub fn with_evidence_file(
+        self,
+        path: &std::path::Path,
+    ) -> Result<Self, crate::evidence::EvidenceError> {
         Ok(self.with_evidence_log(EvidenceLog::open(path)?))
     }
 

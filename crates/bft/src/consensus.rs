@@ -11,6 +11,7 @@ use crate::executor::NodeExecutor;
 use crate::finality::Finality;
 use crate::network::{self, Admit, Running, ValidatorNet};
 use publica_consensus::{BlockSink, Consensus, ConsensusHandle, TxSource};
+use publica_identity::ValidatorSetError;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::Arc;
@@ -32,10 +33,21 @@ pub struct BftSettings {
     pub evidence: EvidenceLog,
 }
 
+/// Why a validator's engine did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The genesis validator sets it was given are not valid.
+    #[error(transparent)]
+    Genesis(#[from] ValidatorSetError),
+    /// The engine's thread ended before the engine ran (it panicked).
+    #[error("the engine's thread ended before it started")]
+    ThreadEnded,
+}
+
 /// A validator's engine, to start a node with ([`BftConsensus::new`]).
 pub struct BftConsensus {
     settings: BftSettings,
-    started: SyncSender<Result<Engine, String>>,
+    started: SyncSender<Result<Engine, StartError>>,
 }
 
 /// The running engine: what it reports (through its application) and the
@@ -49,14 +61,12 @@ pub struct Engine {
 }
 
 /// Where the running engine arrives once `Node::start` started it.
-pub struct EngineStarting(Receiver<Result<Engine, String>>);
+pub struct EngineStarting(Receiver<Result<Engine, StartError>>);
 
 impl EngineStarting {
     /// Waits for the engine to run; why not, if it could not start.
-    pub fn wait(self) -> Result<Engine, String> {
-        self.0
-            .recv()
-            .unwrap_or_else(|_| Err("the engine's thread ended before it started".into()))
+    pub fn wait(self) -> Result<Engine, StartError> {
+        self.0.recv().unwrap_or(Err(StartError::ThreadEnded))
     }
 }
 
@@ -110,7 +120,7 @@ impl Consensus for BftConsensus {
                     let _ = woken.await;
                 });
                 if let Err(e) = ran {
-                    let _ = report.send(Err(e));
+                    let _ = report.send(Err(e.into()));
                 }
             })
             .expect("spawning the engine thread");

@@ -39,6 +39,27 @@ const KINDS: [&str; 3] = [
     "nullify_finalize",
 ];
 
+/// Why an evidence file could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum EvidenceError {
+    /// The file could not be read, created, repaired or synced.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The system's answer.
+        source: std::io::Error,
+    },
+    /// A line other than a torn last one is not an evidence record.
+    #[error("{}: line {line} is not evidence", .path.display())]
+    NotEvidence {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The line, from 1.
+        line: usize,
+    },
+}
+
 /// A validator's evidence: in memory, and with a file, also appended (one
 /// JSON line per record, synced) so it outlives restarts.
 #[derive(Debug, Default)]
@@ -50,11 +71,15 @@ pub struct EvidenceLog {
 impl EvidenceLog {
     /// Opens (or creates) the evidence file at `path` and reads what it
     /// holds; a torn last line (a crash while appending) is ignored.
-    pub fn open(path: &std::path::Path) -> Result<Self, String> {
+    pub fn open(path: &std::path::Path) -> Result<Self, EvidenceError> {
+        let io = |source| EvidenceError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(format!("{}: {e}", path.display())),
+            Err(e) => return Err(io(e)),
         };
         let lines: Vec<&str> = text.lines().collect();
         let mut records = Vec::new();
@@ -67,11 +92,10 @@ impl EvidenceLog {
                     torn = true;
                 }
                 None => {
-                    return Err(format!(
-                        "{}: line {} is not evidence",
-                        path.display(),
-                        i + 1
-                    ))
+                    return Err(EvidenceError::NotEvidence {
+                        path: path.to_path_buf(),
+                        line: i + 1,
+                    })
                 }
             }
         }
@@ -79,19 +103,19 @@ impl EvidenceLog {
             .create(true)
             .append(true)
             .open(path)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+            .map_err(io)?;
         if torn {
             // Cut the torn record off, as the block log does.
             let keep = text.rfind('\n').map_or(0, |i| i + 1);
             file.set_len(keep as u64)
                 .and_then(|()| file.sync_data())
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+                .map_err(io)?;
         } else if !text.is_empty() && !text.ends_with('\n') {
             // A whole record whose newline was not written: keep it.
             use std::io::Write as _;
             file.write_all(b"\n")
                 .and_then(|()| file.sync_data())
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+                .map_err(io)?;
         }
         Ok(EvidenceLog {
             records,
@@ -236,6 +260,9 @@ mod tests {
         assert_eq!(EvidenceLog::open(&path).unwrap().records().len(), 4);
         // Damage before the end is refused, not skipped.
         std::fs::write(&path, "junk\n{}\n").unwrap();
-        assert!(EvidenceLog::open(&path).unwrap_err().contains("line 1"));
+        assert!(EvidenceLog::open(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("line 1"));
     }
 }

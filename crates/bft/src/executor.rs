@@ -141,7 +141,7 @@ impl Executor for NodeExecutor {
                 transactions: txs,
                 proposed_time_ms: block.time_ms,
             })
-            .map_err(Invalid)?;
+            .map_err(|e| Invalid(e.to_string()))?;
         self.sink
             .executed_tip()
             .filter(|t| t.height == height)

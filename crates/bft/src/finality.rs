@@ -125,7 +125,7 @@ impl Finality {
     pub fn set_history(&mut self, history: &publica_identity::ValidatorHistory) {
         let mut sets = Vec::new();
         for e in &history.epochs {
-            let keys: Result<Vec<CosignerKey>, String> = e
+            let keys: Result<Vec<CosignerKey>, _> = e
                 .validators
                 .iter()
                 .map(publica_identity::Validator::cosigner)

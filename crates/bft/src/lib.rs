@@ -35,10 +35,10 @@ pub use app::{ChainStats, Fault, PublicaApp};
 pub use block::BftBlock;
 /// A validator's consensus (and p2p) public key.
 pub use commonware_cryptography::ed25519::PublicKey as ConsensusKey;
-pub use consensus::{BftConsensus, BftSettings, Engine, EngineStarting};
+pub use consensus::{BftConsensus, BftSettings, Engine, EngineStarting, StartError};
 pub use epochs::Epochs;
-pub use evidence::Evidence;
+pub use evidence::{Evidence, EvidenceError};
 pub use executor::{Executor, NodeExecutor};
 pub use finality::{FinalHook, Finality, Gossip};
 pub use ledger::{Invalid, Ledger};
-pub use sync::{Floor, FloorFile, Floors};
+pub use sync::{Floor, FloorError, FloorFile, Floors};

@@ -30,7 +30,7 @@ use commonware_stream::{
 };
 use commonware_utils::{ordered::Map, NZUsize, NZU32};
 use futures::StreamExt as _;
-use publica_identity::ValidatorHistory;
+use publica_identity::{ValidatorHistory, ValidatorSetError};
 use publica_types::Envelope;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -157,7 +157,8 @@ fn namespace(chain_id: &str, what: &str) -> Vec<u8> {
 }
 
 /// Runs validator `net` with `app` until `main` returns, and returns what
-/// it returned; an error before anything starts when the keys are wrong.
+/// it returned; an error before anything starts when the genesis sets are
+/// not valid.
 /// Relayed transactions are admitted with `admit`; `main` gets the relay
 /// for transactions admitted here.
 pub fn run<X, T, F, Fut>(
@@ -165,7 +166,7 @@ pub fn run<X, T, F, Fut>(
     app: PublicaApp<X>,
     admit: Admit,
     main: F,
-) -> Result<T, String>
+) -> Result<T, ValidatorSetError>
 where
     X: Executor,
     F: FnOnce(Running) -> Fut,
@@ -341,10 +342,15 @@ fn private_key(seed: &[u8; 32]) -> PrivateKey {
     PrivateKey::decode(seed.to_vec()).expect("any 32 bytes are an Ed25519 seed")
 }
 
+/// 32 bytes that are not an Ed25519 public key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("not an Ed25519 public key")]
+pub struct NotAPublicKey;
+
 /// A consensus public key from its 32 bytes.
-pub fn public_key(bytes: &[u8; 32]) -> Result<PublicKey, String> {
+pub fn public_key(bytes: &[u8; 32]) -> Result<PublicKey, NotAPublicKey> {
     use commonware_codec::DecodeExt as _;
-    PublicKey::decode(bytes.to_vec()).map_err(|_| "not an Ed25519 public key".to_string())
+    PublicKey::decode(bytes.to_vec()).map_err(|_| NotAPublicKey)
 }
 
 /// A thread that admits relayed batches (admission blocks: signature

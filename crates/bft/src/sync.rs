@@ -14,6 +14,7 @@
 //! below the snapshot. The engine then starts at `F` (its marshal's floor).
 
 use crate::block::BftBlock;
+use crate::network::{NotAPublicKey, NETWORK_VALIDATORS_MAX};
 use commonware_codec::{Decode as _, Encode as _};
 use commonware_consensus::{
     marshal::{core::Mailbox, standard::Standard},
@@ -58,8 +59,85 @@ pub struct Certified {
 
 pub use publica_consensus::FloorFile;
 
-fn unhex(what: &str, s: &str) -> Result<Vec<u8>, String> {
-    hex::decode(s).map_err(|_| format!("the floor's {what} is not hex"))
+/// Why a floor was refused: its file does not decode, or it proves
+/// nothing this node can trust.
+#[derive(Debug, thiserror::Error)]
+pub enum FloorError {
+    /// No participant, or more than a network has.
+    #[error("the floor names {participants} validators (1..={NETWORK_VALIDATORS_MAX} allowed)")]
+    Participants {
+        /// How many it names.
+        participants: usize,
+    },
+    /// A field that must be hex is not.
+    #[error("the floor's {field} is not hex")]
+    NotHex {
+        /// The field (`block` or `finalization`).
+        field: &'static str,
+    },
+    /// The block does not decode.
+    #[error("the floor's block does not decode: {0}")]
+    Block(#[source] commonware_codec::Error),
+    /// The finalization does not decode.
+    #[error("the floor's finalization does not decode: {0}")]
+    Finalization(#[source] commonware_codec::Error),
+    /// A participant's key is not 32 bytes of hex.
+    #[error("the floor's validator key '{key}' is not 32-byte hex")]
+    KeyNotHex {
+        /// The key as given.
+        key: String,
+    },
+    /// A participant's key is not an Ed25519 public key.
+    #[error(transparent)]
+    Key(#[from] NotAPublicKey),
+    /// The file's height or epoch is not its block's.
+    #[error("the floor's height or epoch differs from its block's")]
+    HeightOrEpoch,
+    /// The floor is at height 0 or 1.
+    #[error("a floor must be above height 1")]
+    TooLow,
+    /// The certificate finalizes another block.
+    #[error("the finalization is not for the floor's block")]
+    OtherBlock,
+    /// The block certifies a header other than the one just below it.
+    #[error("the floor's block certifies height {executed_height}, not the one below it")]
+    CertifiedHeight {
+        /// The height it certifies.
+        executed_height: u64,
+    },
+    /// The certificate's epoch is not the one of the block's height.
+    #[error("the finalization is for epoch {certified}, height {height} is in epoch {epoch}")]
+    Epoch {
+        /// The certificate's epoch.
+        certified: u64,
+        /// The block's height.
+        height: u64,
+        /// The epoch of that height.
+        epoch: u64,
+    },
+    /// The participants name a key twice.
+    #[error("the floor's validator set names a key twice")]
+    DuplicateKey,
+    /// The participants are not in the engine's order.
+    #[error("the floor's validators are not in the engine's order")]
+    Order,
+    /// The certificate's signatures do not verify for the participants.
+    #[error("the finalization's signatures do not verify")]
+    Signatures,
+    /// Fewer than a quorum of the trusted keys signed.
+    #[error("only {signed} of the {trusted} validators this node trusts signed the floor ({needed} needed)")]
+    Quorum {
+        /// Trusted keys among the signers.
+        signed: usize,
+        /// Keys this node trusts.
+        trusted: usize,
+        /// A quorum of them.
+        needed: usize,
+    },
+}
+
+fn unhex(field: &'static str, s: &str) -> Result<Vec<u8>, FloorError> {
+    hex::decode(s).map_err(|_| FloorError::NotHex { field })
 }
 
 impl Floor {
@@ -80,33 +158,29 @@ impl Floor {
 
     /// Decodes a floor (bounded: at most [`crate::network::NETWORK_VALIDATORS_MAX`]
     /// participants); nothing is checked yet.
-    pub fn from_file(f: &FloorFile) -> Result<Floor, String> {
-        if f.participants.is_empty()
-            || f.participants.len() > crate::network::NETWORK_VALIDATORS_MAX
-        {
-            return Err(format!(
-                "the floor names {} validators (1..={} allowed)",
-                f.participants.len(),
-                crate::network::NETWORK_VALIDATORS_MAX
-            ));
+    pub fn from_file(f: &FloorFile) -> Result<Floor, FloorError> {
+        if f.participants.is_empty() || f.participants.len() > NETWORK_VALIDATORS_MAX {
+            return Err(FloorError::Participants {
+                participants: f.participants.len(),
+            });
         }
         let block = BftBlock::decode_cfg(bytes::Bytes::from(unhex("block", &f.block)?), &())
-            .map_err(|e| format!("the floor's block does not decode: {e}"))?;
+            .map_err(FloorError::Block)?;
         let raw = bytes::Bytes::from(unhex("finalization", &f.finalization)?);
         let certificate = Certificate::decode_cfg(raw, &f.participants.len())
-            .map_err(|e| format!("the floor's finalization does not decode: {e}"))?;
+            .map_err(FloorError::Finalization)?;
         let participants = f
             .participants
             .iter()
-            .map(|k| {
+            .map(|k| -> Result<PublicKey, FloorError> {
                 let account: publica_types::AccountId = k
                     .parse()
-                    .map_err(|_| format!("the floor's validator key '{k}' is not 32-byte hex"))?;
-                crate::network::public_key(&account.0)
+                    .map_err(|_| FloorError::KeyNotHex { key: k.clone() })?;
+                Ok(crate::network::public_key(&account.0)?)
             })
             .collect::<Result<Vec<_>, _>>()?;
         if block.height.get() != f.height || certificate.epoch().get() != f.epoch {
-            return Err("the floor's height or epoch differs from its block's".into());
+            return Err(FloorError::HeightOrEpoch);
         }
         Ok(Floor {
             block,
@@ -124,40 +198,39 @@ impl Floor {
         namespace: &[u8],
         epoch_of: impl Fn(u64) -> u64,
         trusted: &[PublicKey],
-    ) -> Result<Certified, String> {
+    ) -> Result<Certified, FloorError> {
         let height = self.block.height.get();
         if height < 2 {
-            return Err("a floor must be above height 1".into());
+            return Err(FloorError::TooLow);
         }
         if self.certificate.proposal.payload != self.block.digest() {
-            return Err("the finalization is not for the floor's block".into());
+            return Err(FloorError::OtherBlock);
         }
         if self.block.executed_height + 1 != height {
-            return Err(format!(
-                "the floor's block certifies height {}, not the one below it",
-                self.block.executed_height
-            ));
+            return Err(FloorError::CertifiedHeight {
+                executed_height: self.block.executed_height,
+            });
         }
         let epoch = epoch_of(height);
         if self.certificate.epoch() != Epoch::new(epoch) {
-            return Err(format!(
-                "the finalization is for epoch {}, height {height} is in epoch {epoch}",
-                self.certificate.epoch().get()
-            ));
+            return Err(FloorError::Epoch {
+                certified: self.certificate.epoch().get(),
+                height,
+                epoch,
+            });
         }
-        let set = Set::try_from(self.participants.clone())
-            .map_err(|_| "the floor's validator set names a key twice".to_string())?;
+        let set = Set::try_from(self.participants.clone()).map_err(|_| FloorError::DuplicateKey)?;
         // The certificate's signer indices count in the set's own order.
         let ordered: Vec<PublicKey> = set.iter().cloned().collect();
         if ordered != self.participants {
-            return Err("the floor's validators are not in the engine's order".into());
+            return Err(FloorError::Order);
         }
         let scheme = ed25519::Scheme::verifier(namespace, set);
         if !self
             .certificate
             .verify(&mut commonware_utils::sys_rng(), &scheme, &Sequential)
         {
-            return Err("the finalization's signatures do not verify".into());
+            return Err(FloorError::Signatures);
         }
         let signed_trusted = self
             .certificate
@@ -169,10 +242,11 @@ impl Floor {
             .count();
         let needed = publica_log::quorum(trusted.len().max(1));
         if signed_trusted < needed {
-            return Err(format!(
-                "only {signed_trusted} of the {} validators this node trusts signed the floor ({needed} needed)",
-                trusted.len()
-            ));
+            return Err(FloorError::Quorum {
+                signed: signed_trusted,
+                trusted: trusted.len(),
+                needed,
+            });
         }
         Ok(Certified {
             height,
@@ -330,7 +404,7 @@ mod tests {
     fn floors_that_prove_nothing_are_refused() {
         let set = keys(1..5);
         let trusted = pubs(&set);
-        let err = |f: &Floor| f.check(NS, |h| h / 8, &trusted).unwrap_err();
+        let err = |f: &Floor| f.check(NS, |h| h / 8, &trusted).unwrap_err().to_string();
         // Another set entirely (an attacker's keys) signs a valid certificate.
         let strangers = keys(20..24);
         let e = err(&floor(block(10, 9), 1, &strangers, 4));
@@ -363,10 +437,16 @@ mod tests {
         // Malformed files.
         let mut bad = good.to_file();
         bad.block = "zz".into();
-        assert!(Floor::from_file(&bad).unwrap_err().contains("not hex"));
+        assert!(Floor::from_file(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("not hex"));
         let mut bad = good.to_file();
         bad.height += 1;
-        assert!(Floor::from_file(&bad).unwrap_err().contains("differs"));
+        assert!(Floor::from_file(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("differs"));
         let mut bad = good.to_file();
         bad.participants.clear();
         assert!(Floor::from_file(&bad).is_err());
@@ -374,11 +454,13 @@ mod tests {
         bad.participants[0] = "zz".into();
         assert!(Floor::from_file(&bad)
             .unwrap_err()
+            .to_string()
             .contains("not 32-byte hex"));
         let mut bad = good.to_file();
         bad.finalization.push_str("00");
         assert!(Floor::from_file(&bad)
             .unwrap_err()
+            .to_string()
             .contains("does not decode"));
     }
 }

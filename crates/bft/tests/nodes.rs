@@ -248,7 +248,8 @@ fn nodes_execute_the_bft_chain_and_a_reopened_node_catches_up() {
         .to_text();
         let err = n0
             .add_final_checkpoint(1, &format!("{forged}\n{}", cosigner(0).cosign(&forged, 1)))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not one of this log"), "{err}");
         for n in nodes.iter().flatten() {
             for id in &all {

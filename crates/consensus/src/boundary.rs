@@ -73,6 +73,41 @@ pub trait TxSource: Send + Sync {
     fn set_relay(&self, _relay: Relay) {}
 }
 
+/// Why a [`BlockSink`] could not take an ordered batch: fatal, the node
+/// stops and recovers from its log on restart.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    /// The thread that makes executed blocks durable has ended.
+    #[error("the persister stopped")]
+    PersisterStopped,
+}
+
+/// Why a [`BlockSink`] refused a final checkpoint.
+#[derive(Debug, thiserror::Error)]
+pub enum FinalCheckpointError {
+    /// The sink keeps no final checkpoints (a single node).
+    #[error("this node keeps no final checkpoints")]
+    NotKept,
+    /// The note has no blank line between its text and its signatures.
+    #[error("not a signed note")]
+    NotSignedNote,
+    /// The note's text is not a checkpoint.
+    #[error(transparent)]
+    Checkpoint(#[from] publica_log::CheckpointError),
+    /// The checkpoint is of another log.
+    #[error("checkpoint of another log ('{origin}')")]
+    OtherLog {
+        /// The checkpoint's origin.
+        origin: String,
+    },
+    /// The node's log has another root at the checkpoint's size.
+    #[error("checkpoint of size {size} is not one of this log")]
+    NotThisLog {
+        /// The checkpoint's log size.
+        size: u64,
+    },
+}
+
 /// Receives the transactions a validator admitted, to pass them on.
 pub type Relay = Arc<dyn Fn(Vec<Envelope>) + Send + Sync>;
 
@@ -83,7 +118,7 @@ pub trait BlockSink: Send + Sync {
     /// durable (dev) or final (network). It may block while the previous
     /// block is still being persisted. An error is fatal: the node stops
     /// and recovers from its log on restart.
-    fn commit(&self, batch: OrderedBatch) -> Result<(), String>;
+    fn commit(&self, batch: OrderedBatch) -> Result<(), CommitError>;
 
     /// True when the ledger has work due at `now_ms` (scheduled payouts),
     /// so a block should be cut even with no transaction waiting.
@@ -113,8 +148,8 @@ pub trait BlockSink: Send + Sync {
     /// Records a checkpoint of the node's log that a quorum of validators
     /// cosigned (checked by the caller) as the final checkpoint of block
     /// `height`; refused unless it is one of this log.
-    fn add_final_checkpoint(&self, _height: u64, _note: &str) -> Result<(), String> {
-        Err("this node keeps no final checkpoints".into())
+    fn add_final_checkpoint(&self, _height: u64, _note: &str) -> Result<(), FinalCheckpointError> {
+        Err(FinalCheckpointError::NotKept)
     }
 }
 

@@ -16,8 +16,8 @@ mod dev;
 pub mod status;
 
 pub use boundary::{
-    BlockSink, Consensus, ConsensusHandle, OrderedBatch, Relay, TakenBatch, TxSource,
-    EXECUTED_HEADERS_KEPT,
+    BlockSink, CommitError, Consensus, ConsensusHandle, FinalCheckpointError, OrderedBatch, Relay,
+    TakenBatch, TxSource, EXECUTED_HEADERS_KEPT,
 };
 pub use dev::DevSequencer;
 pub use status::{

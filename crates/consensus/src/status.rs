@@ -37,7 +37,7 @@ pub struct ValidatorStatus {
     pub next_change: Option<SetChange>,
     /// Every set so far as an offline verifier holds it (the JSON
     /// `publica verify --validators` reads, `ValidatorSet::to_json`).
-    pub verifier_set: Option<serde_json::Value>,
+    pub verifier_set: Option<publica_log::ValidatorSet>,
     /// The validators it heard from, and how long ago.
     pub peers: Vec<PeerHeard>,
     /// Cosignatures (and votes) a block of the current set needs.
@@ -194,7 +194,14 @@ mod tests {
     /// it was built with `json!` (keys sorted, `null` for what is absent).
     #[test]
     fn a_validator_status_is_the_json_the_page_always_gave() {
+        use publica_log::{CosignerKey, ValidatorSet};
         use serde_json::json;
+        let key = CosignerKey::for_public(
+            "v0.example",
+            publica_crypto::Keypair::from_seed([7; 32]).account(),
+        )
+        .unwrap();
+        let set = ValidatorSet::new("o", vec![key.clone()]);
         let typed = NetworkStatus::Validator(Box::new(ValidatorStatus {
             name: "v1".into(),
             in_validator_set: true,
@@ -217,7 +224,7 @@ mod tests {
                 epoch: 3,
                 validators: vec!["v0".into(), "v9".into()],
             }),
-            verifier_set: Some(json!({"origin": "o", "cosigners": ["k"], "quorum": 1})),
+            verifier_set: Some(set.clone()),
             peers: vec![PeerHeard {
                 name: "v0".into(),
                 heard_ms_ago: 12,
@@ -259,7 +266,7 @@ mod tests {
                 {"name": "v9", "p2p": "127.0.0.1:9", "api": api},
             ],
             "next_change": {"from_height": 24, "epoch": 3, "validators": ["v0", "v9"]},
-            "verifier_set": {"origin": "o", "cosigners": ["k"], "quorum": 1},
+            "verifier_set": {"origin": "o", "cosigners": [key.to_vkey()], "quorum": 1},
             "peers": [{"name": "v0", "heard_ms_ago": 12}],
             "quorum": 2,
             "height": 20,
@@ -275,6 +282,8 @@ mod tests {
         let typed = serde_json::to_value(&typed).unwrap();
         assert_eq!(typed, page);
         assert_eq!(typed.to_string(), page.to_string());
+        let back: NetworkStatus = serde_json::from_value(typed).unwrap();
+        assert!(matches!(back, NetworkStatus::Validator(s) if s.verifier_set == Some(set)));
         let none = serde_json::to_value(NetworkStatus::SingleNode { height: 3 }).unwrap();
         assert_eq!(
             none.to_string(),

@@ -351,6 +351,11 @@ impl ValidatorSet {
 
     /// The JSON form [`ValidatorSet::parse`] reads.
     pub fn to_json(&self) -> String {
+        self.to_value().to_string()
+    }
+
+    /// [`ValidatorSet::to_json`] as a JSON value.
+    fn to_value(&self) -> serde_json::Value {
         let keys = |l: &[CosignerKey]| l.iter().map(CosignerKey::to_vkey).collect::<Vec<_>>();
         let mut v = serde_json::json!({
             "origin": self.origin,
@@ -370,7 +375,7 @@ impl ValidatorSet {
                 })
                 .collect();
         }
-        v.to_string()
+        v
     }
 
     /// Opens a checkpoint cosigned by a quorum of the latest set.
@@ -390,6 +395,21 @@ impl ValidatorSet {
 /// (`n - f` with `f = (n - 1) / 3` faulty).
 pub fn quorum(n: usize) -> usize {
     n - n.saturating_sub(1) / 3
+}
+
+/// Serialized as [`ValidatorSet::to_json`] writes it.
+impl serde::Serialize for ValidatorSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_value().serialize(s)
+    }
+}
+
+/// Read and checked as [`ValidatorSet::parse`] reads it.
+impl<'de> serde::Deserialize<'de> for ValidatorSet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        ValidatorSet::parse(&v.to_string()).map_err(serde::de::Error::custom)
+    }
 }
 
 #[cfg(test)]

@@ -26,5 +26,5 @@ pub use frontier::{AppendLog, Frontier};
 pub use hash::{leaf_hash, node_hash, root};
 pub use note::{NoteError, NoteSigner, NoteVerifier};
 pub use proof::{verify_consistency, verify_inclusion, ProofError};
-pub use tiles::TilePath;
+pub use tiles::{TilePath, TilePathError};
 pub use tree::{LevelStore, MemoryLevels, MerkleLog, TreeError};

@@ -5,6 +5,44 @@
 
 use crate::tree::TILE_WIDTH;
 
+/// Why a tile path was refused (the messages name the rule broken).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TilePathError {
+    /// Fewer than two segments.
+    #[error("expected <level>/<index>")]
+    TooShort,
+    /// The level does not fit in a `u32`.
+    #[error("level out of range")]
+    LevelOutOfRange,
+    /// The level is above 63.
+    #[error("level must be 0..=63")]
+    LevelTooHigh,
+    /// The level is neither a plain decimal nor `entries`.
+    #[error("level must be a decimal integer without leading zeros, or 'entries'")]
+    LevelSyntax,
+    /// The partial width is not plain decimal digits.
+    #[error("partial width must be 1..=255 without leading zeros")]
+    PartialWidthSyntax,
+    /// The partial width does not fit in a `u64`.
+    #[error("partial width out of range")]
+    PartialWidthOutOfRange,
+    /// The partial width is not below a full tile's.
+    #[error("partial width must be 1..=255")]
+    PartialWidth,
+    /// An index group other than the last lacks its `x`.
+    #[error("non-final index groups start with 'x'")]
+    GroupPrefix,
+    /// An index group is not exactly three digits.
+    #[error("index groups are exactly 3 digits")]
+    GroupDigits,
+    /// The index does not fit in a `u64`.
+    #[error("index out of range")]
+    IndexOutOfRange,
+    /// The path is not the canonical spelling of its tile.
+    #[error("non-canonical tile path")]
+    NonCanonical,
+}
+
 /// A parsed tile path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TilePath {
@@ -57,10 +95,10 @@ impl TilePath {
     }
 
     /// Parses the part after `tile/`.
-    pub fn parse(rest: &str) -> Result<TilePath, String> {
+    pub fn parse(rest: &str) -> Result<TilePath, TilePathError> {
         let mut segs: Vec<&str> = rest.split('/').collect();
         if segs.len() < 2 {
-            return Err("expected <level>/<index>".into());
+            return Err(TilePathError::TooShort);
         }
         let level = match segs.remove(0) {
             "entries" => None,
@@ -68,27 +106,25 @@ impl TilePath {
                 && l.bytes().all(|b| b.is_ascii_digit())
                 && (l == "0" || !l.starts_with('0')) =>
             {
-                let v: u32 = l.parse().map_err(|_| "level out of range")?;
+                let v: u32 = l.parse().map_err(|_| TilePathError::LevelOutOfRange)?;
                 if v > 63 {
-                    return Err("level must be 0..=63".into());
+                    return Err(TilePathError::LevelTooHigh);
                 }
                 Some(v)
             }
-            _ => {
-                return Err(
-                    "level must be a decimal integer without leading zeros, or 'entries'".into(),
-                )
-            }
+            _ => return Err(TilePathError::LevelSyntax),
         };
         let mut partial_width = None;
         if segs.len() >= 2 && segs[segs.len() - 2].ends_with(".p") {
             let w = segs.pop().expect("checked length");
             if w.is_empty() || !w.bytes().all(|b| b.is_ascii_digit()) || w.starts_with('0') {
-                return Err("partial width must be 1..=255 without leading zeros".into());
+                return Err(TilePathError::PartialWidthSyntax);
             }
-            let w: u64 = w.parse().map_err(|_| "partial width out of range")?;
+            let w: u64 = w
+                .parse()
+                .map_err(|_| TilePathError::PartialWidthOutOfRange)?;
             if !(1..TILE_WIDTH).contains(&w) {
-                return Err("partial width must be 1..=255".into());
+                return Err(TilePathError::PartialWidth);
             }
             partial_width = Some(w);
             let last = segs.pop().expect("checked length");
@@ -100,16 +136,15 @@ impl TilePath {
             let digits = if last {
                 *s
             } else {
-                s.strip_prefix('x')
-                    .ok_or("non-final index groups start with 'x'")?
+                s.strip_prefix('x').ok_or(TilePathError::GroupPrefix)?
             };
             if digits.len() != 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err("index groups are exactly 3 digits".into());
+                return Err(TilePathError::GroupDigits);
             }
             index = index
                 .checked_mul(1000)
                 .and_then(|v| v.checked_add(digits.parse::<u64>().expect("3 digits")))
-                .ok_or("index out of range")?;
+                .ok_or(TilePathError::IndexOutOfRange)?;
         }
         let parsed = TilePath {
             level,
@@ -118,7 +153,7 @@ impl TilePath {
         };
         // Only the canonical spelling is accepted (no extra leading groups).
         if parsed.to_path() != format!("tile/{rest}") {
-            return Err("non-canonical tile path".into());
+            return Err(TilePathError::NonCanonical);
         }
         Ok(parsed)
     }

@@ -2,6 +2,29 @@
 
 use std::path::PathBuf;
 
+/// A node setting out of its range; the message says which.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// `block_interval_ms` is not 1..=60000.
+    #[error("block interval must be 1..=60000 ms")]
+    BlockInterval,
+    /// `block_txs_max` is not 1..=[`publica_types::limits::BLOCK_TXS_MAX`].
+    #[error(
+        "max block transactions must be 1..={}",
+        publica_types::limits::BLOCK_TXS_MAX
+    )]
+    BlockTxs,
+    /// `snapshot_interval_blocks` is 0.
+    #[error("snapshot interval must be at least 1 block")]
+    SnapshotInterval,
+    /// `mempool_txs_max` is not 1..=10000000.
+    #[error("mempool size must be 1..=10000000")]
+    MempoolSize,
+    /// The chain id is empty, too long or not printable ASCII.
+    #[error("chain id must be 1..=64 printable ASCII characters")]
+    ChainId,
+}
+
 /// How a node runs.
 #[derive(Clone, Debug)]
 pub struct NodeConfig {
@@ -55,21 +78,18 @@ impl NodeConfig {
     }
 
     /// Checks the limits; the message says which setting is wrong.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if !(1..=60_000).contains(&self.block_interval_ms) {
-            return Err("block interval must be 1..=60000 ms".into());
+            return Err(ConfigError::BlockInterval);
         }
         if !(1..=publica_types::limits::BLOCK_TXS_MAX).contains(&self.block_txs_max) {
-            return Err(format!(
-                "max block transactions must be 1..={}",
-                publica_types::limits::BLOCK_TXS_MAX
-            ));
+            return Err(ConfigError::BlockTxs);
         }
         if self.snapshot_interval_blocks == 0 {
-            return Err("snapshot interval must be at least 1 block".into());
+            return Err(ConfigError::SnapshotInterval);
         }
         if !(1..=10_000_000).contains(&self.mempool_txs_max) {
-            return Err("mempool size must be 1..=10000000".into());
+            return Err(ConfigError::MempoolSize);
         }
         let probe = publica_types::TxBody {
             chain_id: self.chain_id.clone(),
@@ -81,8 +101,6 @@ impl NodeConfig {
                 args: serde_json::json!({}),
             },
         };
-        probe
-            .validate_shape()
-            .map_err(|_| "chain id must be 1..=64 printable ASCII characters".to_string())
+        probe.validate_shape().map_err(|_| ConfigError::ChainId)
     }
 }

@@ -18,8 +18,8 @@ mod recent;
 pub mod recovery;
 mod txindex;
 
-pub use config::NodeConfig;
+pub use config::{ConfigError, NodeConfig};
 pub use metrics::Metrics;
-pub use node::{Node, NodeError, Relay};
-pub use query::{NodeReadView, Receipt, StateProofAnswer, Status, TxLookup};
+pub use node::{FinalCheckpointError, Node, NodeError, Relay};
+pub use query::{NodeReadView, QueryError, Receipt, StateProofAnswer, Status, TxLookup};
 pub use recovery::{check_ledger, verify_chain, ChainVerification, LedgerCheck};

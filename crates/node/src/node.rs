@@ -23,6 +23,9 @@ pub enum NodeError {
     /// The settings are invalid.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// A setting is out of its range.
+    #[error("invalid configuration: {0}")]
+    Settings(#[from] crate::config::ConfigError),
     /// Storage failed or is damaged.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -118,14 +121,18 @@ impl Inner {
     }
 
     /// See [`Node::add_final_checkpoint`].
-    pub(crate) fn add_final_checkpoint(&self, height: u64, note: &str) -> Result<(), String> {
+    pub(crate) fn add_final_checkpoint(
+        &self,
+        height: u64,
+        note: &str,
+    ) -> Result<(), FinalCheckpointError> {
         let text = note
             .find("\n\n")
             .map(|i| &note[..i + 1])
-            .ok_or("not a signed note")?;
-        let cp = publica_log::Checkpoint::parse(text).map_err(|e| e.to_string())?;
+            .ok_or(FinalCheckpointError::NotSignedNote)?;
+        let cp = publica_log::Checkpoint::parse(text)?;
         if cp.origin != self.config.log_origin() {
-            return Err(format!("checkpoint of another log ('{}')", cp.origin));
+            return Err(FinalCheckpointError::OtherLog { origin: cp.origin });
         }
         let chain = self.chain.read().expect("chain lock");
         if cp.size > chain.tlog.len() {
@@ -142,10 +149,7 @@ impl Inner {
             return Ok(());
         }
         if chain.tlog.root_at(cp.size).ok() != Some(cp.root) {
-            return Err(format!(
-                "checkpoint of size {} is not one of this log",
-                cp.size
-            ));
+            return Err(FinalCheckpointError::NotThisLog { size: cp.size });
         }
         drop(chain);
         self.finals
@@ -160,7 +164,7 @@ impl Inner {
 /// Final checkpoints held until this node's log reaches them.
 const EARLY_FINALS_MAX: usize = 4096;
 
-pub use publica_consensus::Relay;
+pub use publica_consensus::{FinalCheckpointError, Relay};
 
 /// A running node. Cheap to clone; all clones share one node.
 #[derive(Clone)]
@@ -194,7 +198,7 @@ impl Node {
 
     /// Opens, recovers and starts ordering with `consensus`.
     pub fn start(config: NodeConfig, consensus: Box<dyn Consensus>) -> Result<Node, NodeError> {
-        config.validate().map_err(NodeError::Config)?;
+        config.validate()?;
         let data_dir = DataDir::open(&config.data_dir, &config.chain_id)?;
         let genesis = crate::genesis::settle_genesis(data_dir.path(), config.genesis.as_ref())?;
         if genesis.chain_id != config.chain_id {
@@ -334,7 +338,11 @@ impl Node {
     /// match then. `height` is the block whose checkpoint it is (a
     /// verifier picks the validator set by it); of the blocks of one log
     /// size, the first final one is kept.
-    pub fn add_final_checkpoint(&self, height: u64, note: &str) -> Result<(), String> {
+    pub fn add_final_checkpoint(
+        &self,
+        height: u64,
+        note: &str,
+    ) -> Result<(), FinalCheckpointError> {
         self.inner.add_final_checkpoint(height, note)
     }
 

@@ -12,7 +12,9 @@
 //! Nothing is visible before the block is on disk.
 
 use crate::node::Inner;
-use publica_consensus::{BlockSink, OrderedBatch, EXECUTED_HEADERS_KEPT};
+use publica_consensus::{
+    BlockSink, CommitError, FinalCheckpointError, OrderedBatch, EXECUTED_HEADERS_KEPT,
+};
 use publica_log::{AppendLog, Checkpoint, Frontier, LevelStore, MerkleLog, NoteSigner};
 use publica_runtime::authz::{changed_keys, current_key};
 use publica_runtime::{assemble_block, block_hash, BlockEnv};
@@ -77,11 +79,11 @@ impl BlockSink for Pipeline {
         self.inner.require_final_checkpoints();
     }
 
-    fn add_final_checkpoint(&self, height: u64, note: &str) -> Result<(), String> {
+    fn add_final_checkpoint(&self, height: u64, note: &str) -> Result<(), FinalCheckpointError> {
         self.inner.add_final_checkpoint(height, note)
     }
 
-    fn commit(&self, batch: OrderedBatch) -> Result<(), String> {
+    fn commit(&self, batch: OrderedBatch) -> Result<(), CommitError> {
         let inner = &self.inner;
         let started = Instant::now();
         let mut ex = self.exec.lock().expect("exec lock");
@@ -138,7 +140,7 @@ impl BlockSink for Pipeline {
         // one executed block waits.
         self.to_persister
             .send(job)
-            .map_err(|_| "the persister stopped".to_string())
+            .map_err(|_| CommitError::PersisterStopped)
     }
 
     fn wants_block(&self, now_ms: u64) -> bool {

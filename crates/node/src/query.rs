@@ -2,11 +2,46 @@
 //! (durable) blocks only.
 
 use crate::node::Node;
+use publica_log::TreeError;
 use publica_runtime::routes::{ReadError, ReadView};
+use publica_store::StoreError;
 use publica_types::{AccountId, Block, Envelope, Hash32, TxOutcome};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Why a read of the committed chain failed.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// The block log could not be read, or a block in it not decoded.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The transparency log has no such size, or its hashes could not be
+    /// read.
+    #[error(transparent)]
+    Log(#[from] TreeError),
+    /// A consistency proof was asked from size 0.
+    #[error("consistency from the empty log proves nothing; use a size of at least 1")]
+    ConsistencyFromEmpty,
+    /// The transaction index names a block the block log does not hold.
+    #[error("indexed block {height} is missing")]
+    IndexedBlockMissing {
+        /// The block's height.
+        height: u64,
+    },
+    /// A block the log's sizes place below the tip is not in the block log.
+    #[error("block {height} missing")]
+    BlockMissing {
+        /// The block's height.
+        height: u64,
+    },
+    /// An entry bundle's index is beyond any log.
+    #[error("index too large")]
+    BundleIndexTooLarge,
+    /// A log entry does not fit an entry bundle's 16-bit length prefix.
+    #[error("entry longer than 65535 bytes")]
+    EntryTooLong,
+}
 
 /// The chain's head.
 #[derive(Clone, Debug, Serialize)]
@@ -100,13 +135,12 @@ impl Node {
     pub fn latest_snapshot(
         &self,
         height_max: u64,
-    ) -> Result<Option<(u64, std::path::PathBuf)>, String> {
+    ) -> Result<Option<(u64, std::path::PathBuf)>, StoreError> {
         publica_store::latest_snapshot_file(self.inner.data_dir.path(), height_max)
-            .map_err(|e| e.to_string())
     }
 
     /// The block at `height`, if committed.
-    pub fn block(&self, height: u64) -> Result<Option<Arc<Block>>, String> {
+    pub fn block(&self, height: u64) -> Result<Option<Arc<Block>>, QueryError> {
         if let Some(b) = self.inner.recent.lock().expect("recent lock").get(height) {
             return Ok(Some(b));
         }
@@ -114,10 +148,10 @@ impl Node {
         // it, and decoding a large block takes milliseconds.
         let record = {
             let log = self.inner.log.lock().expect("log lock");
-            log.read_record(height).map_err(|e| e.to_string())?
+            log.read_record(height)?
         };
         let block = match record {
-            Some(r) => Some(Arc::new(r.decode().map_err(|e| e.to_string())?)),
+            Some(r) => Some(Arc::new(r.decode()?)),
             None => None,
         };
         if let Some(b) = &block {
@@ -131,13 +165,13 @@ impl Node {
     }
 
     /// Where transaction `id` is.
-    pub fn lookup_tx(&self, id: &Hash32) -> Result<TxLookup, String> {
+    pub fn lookup_tx(&self, id: &Hash32) -> Result<TxLookup, QueryError> {
         let candidates = self.inner.index.read().expect("index lock").get(id);
         let mut found = None;
         for (height, index) in candidates {
             let block = self
                 .block(height)?
-                .ok_or_else(|| format!("indexed block {height} is missing"))?;
+                .ok_or(QueryError::IndexedBlockMissing { height })?;
             // Another id may share the indexed prefix (see `txindex`).
             if block.outcomes.get(index as usize).map(|o| o.tx_id) == Some(*id) {
                 found = Some((block, index));
@@ -174,10 +208,7 @@ impl Node {
             let chain = self.inner.chain.read().expect("chain lock");
             let (size, height, note) = final_checkpoint
                 .unwrap_or_else(|| (chain.tlog.len(), None, chain.checkpoint.clone()));
-            let proof = chain
-                .tlog
-                .inclusion_proof(leaf_index, size)
-                .map_err(|e| e.to_string())?;
+            let proof = chain.tlog.inclusion_proof(leaf_index, size)?;
             (size, proof, note, height)
         };
         Ok(TxLookup::Committed(Box::new(Receipt {
@@ -198,7 +229,7 @@ impl Node {
 
     /// Like [`Node::lookup_tx`], but while the transaction is pending waits
     /// up to `wait` for its block.
-    pub async fn wait_for_tx(&self, id: &Hash32, wait: Duration) -> Result<TxLookup, String> {
+    pub async fn wait_for_tx(&self, id: &Hash32, wait: Duration) -> Result<TxLookup, QueryError> {
         let deadline = tokio::time::Instant::now() + wait;
         let mut heights = self.watch_height();
         loop {
@@ -274,39 +305,34 @@ impl Node {
     }
 
     /// The consistency proof between two log sizes (0 < from <= to <= now).
-    pub fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<Hash32>, String> {
+    pub fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<Hash32>, QueryError> {
         let chain = self.inner.chain.read().expect("chain lock");
         if from == 0 {
-            return Err(
-                "consistency from the empty log proves nothing; use a size of at least 1".into(),
-            );
+            return Err(QueryError::ConsistencyFromEmpty);
         }
-        chain
-            .tlog
-            .consistency_proof(from, to)
-            .map_err(|e| e.to_string())
+        Ok(chain.tlog.consistency_proof(from, to)?)
     }
 
     /// A C2SP hash tile, if the log has grown that far.
-    pub fn tile(&self, level: u32, index: u64, width: u64) -> Result<Option<Vec<u8>>, String> {
-        self.inner
+    pub fn tile(&self, level: u32, index: u64, width: u64) -> Result<Option<Vec<u8>>, QueryError> {
+        Ok(self
+            .inner
             .chain
             .read()
             .expect("chain lock")
             .tlog
-            .tile(level, index, width)
-            .map_err(|e| e.to_string())
+            .tile(level, index, width)?)
     }
 
     /// A C2SP entry bundle: entries `index*256 .. index*256+width`, each with
     /// a big-endian u16 length prefix; `None` if the log is not that long.
-    pub fn entry_bundle(&self, index: u64, width: u64) -> Result<Option<Vec<u8>>, String> {
+    pub fn entry_bundle(&self, index: u64, width: u64) -> Result<Option<Vec<u8>>, QueryError> {
         if width == 0 || width > publica_log::tree::TILE_WIDTH {
             return Ok(None);
         }
         let start = index
             .checked_mul(publica_log::tree::TILE_WIDTH)
-            .ok_or("index too large")?;
+            .ok_or(QueryError::BundleIndexTooLarge)?;
         let end = start + width;
         let sizes = {
             let chain = self.inner.chain.read().expect("chain lock");
@@ -322,7 +348,7 @@ impl Node {
         while leaf < end {
             let block = self
                 .block(height)?
-                .ok_or_else(|| format!("block {height} missing"))?;
+                .ok_or(QueryError::BlockMissing { height })?;
             let first = block.header.log_size - block.header.tx_count;
             for i in (leaf - first)..block.header.tx_count {
                 if leaf >= end {
@@ -332,8 +358,7 @@ impl Node {
                     &block.transactions[i as usize],
                     &block.outcomes[i as usize],
                 );
-                let len =
-                    u16::try_from(entry.len()).map_err(|_| "entry longer than 65535 bytes")?;
+                let len = u16::try_from(entry.len()).map_err(|_| QueryError::EntryTooLong)?;
                 out.extend_from_slice(&len.to_be_bytes());
                 out.extend_from_slice(&entry);
                 leaf += 1;

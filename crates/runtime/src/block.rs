@@ -51,6 +51,24 @@ pub fn log_entry(envelope: &Envelope, outcome: &TxOutcome) -> Vec<u8> {
     entry
 }
 
+/// Why a committed block does not match its own header
+/// ([`append_committed`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CommittedBlockError {
+    /// The numbers of transactions, outcomes and the header's count differ.
+    #[error("its transactions, outcomes and header disagree on their number")]
+    Count,
+    /// The log's root or size after its entries is not the header's.
+    #[error("the transparency log does not match the header")]
+    Log,
+    /// Its outcomes and ledger events do not hash to the results root.
+    #[error("its outcomes or ledger events do not match the header's results root")]
+    ResultsRoot,
+    /// Its transaction ids do not hash to the transaction root.
+    #[error("its transaction ids do not match the header's transaction root")]
+    TxRoot,
+}
+
 /// Appends a block's transactions, given as their envelopes' canonical
 /// JSON, to the log; returns the new root and the results-root leaves (both
 /// need the outcome's canonical form, which is computed once).
@@ -74,12 +92,15 @@ fn append_entries(
 /// transaction count, the log's root and size, the transaction root and
 /// the results root, which commits its outcomes and its ledger events.
 /// Those events feed the node's event index, so none may go unchecked.
-pub fn append_committed(log: &mut impl AppendLog, block: &Block) -> Result<(), String> {
+pub fn append_committed(
+    log: &mut impl AppendLog,
+    block: &Block,
+) -> Result<(), CommittedBlockError> {
     let h = &block.header;
     if block.transactions.len() != block.outcomes.len()
         || h.tx_count != block.transactions.len() as u64
     {
-        return Err("its transactions, outcomes and header disagree on their number".into());
+        return Err(CommittedBlockError::Count);
     }
     let (log_root, mut out_leaves) = append_entries(
         log,
@@ -87,17 +108,17 @@ pub fn append_committed(log: &mut impl AppendLog, block: &Block) -> Result<(), S
         &block.outcomes,
     );
     if log_root != h.log_root || log.size() != h.log_size {
-        return Err("the transparency log does not match the header".into());
+        return Err(CommittedBlockError::Log);
     }
     if !block.ledger_events.is_empty() {
         out_leaves.push(ledger_events_leaf(&block.ledger_events));
     }
     if publica_log::root(&out_leaves) != h.results_root {
-        return Err("its outcomes or ledger events do not match the header's results root".into());
+        return Err(CommittedBlockError::ResultsRoot);
     }
     let tx_leaves: Vec<Hash32> = block.outcomes.iter().map(|o| tx_leaf(&o.tx_id)).collect();
     if publica_log::root(&tx_leaves) != h.tx_root {
-        return Err("its transaction ids do not match the header's transaction root".into());
+        return Err(CommittedBlockError::TxRoot);
     }
     Ok(())
 }

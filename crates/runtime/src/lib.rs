@@ -22,7 +22,7 @@ pub mod testkit;
 
 pub use block::{
     append_committed, assemble_block, assemble_header, block_hash, ledger_events_leaf, log_entry,
-    outcome_leaf, tx_leaf, BlockEnv,
+    outcome_leaf, tx_leaf, BlockEnv, CommittedBlockError,
 };
 pub use context::CallContext;
 pub use index::{Field, Fields, IndexEntry, IndexFiler};

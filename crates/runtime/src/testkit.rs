@@ -14,6 +14,34 @@ use serde_json::Value;
 /// The chain id test chains use.
 pub const TEST_CHAIN: &str = "t";
 
+/// A call that failed in its block: the error code its outcome recorded
+/// (compares equal to the code as a string, so a test can say
+/// `Err("money.overdraft".into())`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{code}")]
+pub struct Rejected {
+    /// The stable error code, e.g. `money.overdraft`.
+    pub code: String,
+}
+
+impl From<&str> for Rejected {
+    fn from(code: &str) -> Self {
+        Rejected { code: code.into() }
+    }
+}
+
+impl PartialEq<str> for Rejected {
+    fn eq(&self, code: &str) -> bool {
+        self.code == code
+    }
+}
+
+impl PartialEq<&str> for Rejected {
+    fn eq(&self, code: &&str) -> bool {
+        self.code == *code
+    }
+}
+
 /// A chain in memory.
 pub struct TestChain {
     /// The runtime under test.
@@ -94,7 +122,7 @@ impl TestChain {
     }
 
     /// Signs `account`'s call with `key` and runs it in a new block;
-    /// `Err(code)` when it failed.
+    /// [`Rejected`] with the outcome's code when it failed.
     pub fn call_as(
         &mut self,
         account: AccountId,
@@ -102,13 +130,15 @@ impl TestChain {
         module: &str,
         method: &str,
         args: Value,
-    ) -> Result<(), String> {
+    ) -> Result<(), Rejected> {
         let nonce = committed_nonce(&self.state, &account) + 1;
         let tx = Self::sign(account, key, nonce, module, method, args);
         let outcome = self.push(vec![tx]).pop().expect("one outcome");
         match outcome.status {
             TxStatus::Ok => Ok(()),
-            TxStatus::Failed => Err(outcome.error.expect("failed outcomes carry an error").code),
+            TxStatus::Failed => Err(Rejected {
+                code: outcome.error.expect("failed outcomes carry an error").code,
+            }),
         }
     }
 
@@ -119,7 +149,7 @@ impl TestChain {
         module: &str,
         method: &str,
         args: Value,
-    ) -> Result<(), String> {
+    ) -> Result<(), Rejected> {
         self.call_as(key.account(), key, module, method, args)
     }
 

@@ -40,6 +40,12 @@ pub enum ValidatorError {
     /// stopped under it.
     #[error("{0}")]
     Engine(String),
+    /// The engine could not start.
+    #[error(transparent)]
+    EngineStart(#[from] publica_bft::StartError),
+    /// The engine's evidence file could not be opened.
+    #[error(transparent)]
+    Evidence(#[from] publica_bft::EvidenceError),
 }
 
 impl ValidatorError {

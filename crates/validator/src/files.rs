@@ -85,11 +85,11 @@ impl NetworkFile {
             .map(ValidatorEntry::ledger_entry)
             .collect();
         publica_identity::validators::check_set(&entries)
-            .map_err(|e| ValidatorError::invalid(e.clone()))?;
+            .map_err(|e| ValidatorError::invalid(e.to_string()))?;
         for v in &entries {
             let ck = v
                 .cosigner()
-                .map_err(|e| ValidatorError::invalid(e.clone()))?;
+                .map_err(|e| ValidatorError::invalid(e.to_string()))?;
             if ck.name != v.name {
                 return Err(ValidatorError::invalid(format!(
                     "validator '{}': its cosigner key is named '{}'",
@@ -119,7 +119,7 @@ impl ValidatorEntry {
     pub fn consensus_key_bytes(&self) -> Result<[u8; 32], ValidatorError> {
         self.ledger_entry()
             .consensus_key_bytes()
-            .map_err(|e| ValidatorError::invalid(e.clone()))
+            .map_err(|e| ValidatorError::invalid(e.to_string()))
     }
 }
 

@@ -169,7 +169,7 @@ pub fn init(plan: InitPlan, out: &Path, chain_id: &str) -> Result<InitReport, Va
     };
     genesis
         .validate()
-        .map_err(|e| ValidatorError::invalid(e.clone()))?;
+        .map_err(|e| ValidatorError::invalid(e.to_string()))?;
     let network = NetworkFile {
         version: 1,
         chain_id: chain_id.into(),

@@ -271,7 +271,9 @@ fn open_node(
         chain_id: net.chain_id.clone(),
         ..NodeConfig::dev(c.data_dir.join("ledger"))
     };
-    node_config.validate().map_err(ValidatorError::Invalid)?;
+    node_config
+        .validate()
+        .map_err(|e| ValidatorError::invalid(e.to_string()))?;
     let settings = engine_settings(files, consensus_key, cosigner, floor)?;
     let (consensus, starting) = BftConsensus::new(settings);
     let node = Node::start(node_config, Box::new(consensus))?;
@@ -279,7 +281,7 @@ fn open_node(
         Ok(engine) => Ok((node, engine)),
         Err(e) => {
             node.shutdown();
-            Err(ValidatorError::Engine(e))
+            Err(ValidatorError::EngineStart(e))
         }
     }
 }
@@ -297,10 +299,12 @@ fn engine_settings(
     let consensus_dir = c.data_dir.join("consensus");
     std::fs::create_dir_all(&consensus_dir)
         .io_context(|| format!("creating {}", consensus_dir.display()))?;
-    let evidence = publica_bft::evidence::EvidenceLog::open(&consensus_dir.join("evidence.jsonl"))
-        .map_err(ValidatorError::Invalid)?;
+    let evidence = publica_bft::evidence::EvidenceLog::open(&consensus_dir.join("evidence.jsonl"))?;
     // The engine refuses a malformed set; said here, before the node opens.
-    files.history.check().map_err(ValidatorError::Invalid)?;
+    files
+        .history
+        .check()
+        .map_err(|e| ValidatorError::invalid(e.to_string()))?;
     Ok(BftSettings {
         net: ValidatorNet {
             signer: consensus_key.seed(),

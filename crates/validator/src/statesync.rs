@@ -322,7 +322,7 @@ async fn fetch_floor(http: &reqwest::Client, api: &str) -> PeerResult<Floor> {
     let bytes = get_ok(http, &format!("{api}/v1/sync/floor"), FLOOR_JSON_BYTES_MAX).await?;
     let f: FloorFile =
         serde_json::from_slice(&bytes).map_err(|e| format!("the floor is not JSON: {e}"))?;
-    Floor::from_file(&f)
+    Floor::from_file(&f).map_err(|e| e.to_string())
 }
 
 /// Syncs the ledger up to the certified height from the peer at `api`;

@@ -74,8 +74,7 @@ impl ValidatorView {
             next_change: sets.as_ref().and_then(|h| next_change(h, height)),
             verifier_set: sets
                 .as_ref()
-                .and_then(|h| h.verifier_set(&self.origin).ok())
-                .and_then(|v| serde_json::from_str(&v.to_json()).ok()),
+                .and_then(|h| h.verifier_set(&self.origin).ok()),
             peers: self.peers(sets.as_ref()),
             quorum: publica_log::quorum(current.len().max(1)),
             height,

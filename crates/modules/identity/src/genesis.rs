@@ -3,14 +3,79 @@
 
 use crate::proposal::ADMINISTRATORS_MAX;
 use crate::state::{check_agency_id, governance_key, Agency, Governance, AGENCY_NAME_BYTES_MAX};
+use crate::validators::ValidatorSetError;
 use publica_runtime::authz::{self, Membership, Role};
 use publica_state::StateTree;
 use publica_types::canonical::canonicalize;
-use publica_types::AccountId;
+use publica_types::{AccountId, TxError};
 use serde::{Deserialize, Serialize};
 
 /// Most founding agencies.
 pub const GENESIS_AGENCIES_MAX: usize = 100;
+
+/// Why a genesis file was refused: the message names the setting.
+#[derive(Debug, thiserror::Error)]
+pub enum GenesisError {
+    /// The text is not a genesis file's JSON.
+    #[error("genesis is not valid: {0}")]
+    Json(#[source] serde_json::Error),
+    /// The format version is not 1.
+    #[error("genesis version must be 1")]
+    Version,
+    /// The chain id is empty, too long or not printable ASCII.
+    #[error("chain_id must be 1..=64 printable ASCII characters")]
+    ChainId,
+    /// No founding agency, or more than [`GENESIS_AGENCIES_MAX`].
+    #[error("genesis names 1..={GENESIS_AGENCIES_MAX} agencies")]
+    AgencyCount,
+    /// Two founding agencies share an id.
+    #[error("agency ids must be distinct")]
+    DuplicateAgency,
+    /// An agency id is not a valid id.
+    #[error("agency '{agency}': {}", .error.message)]
+    AgencyId {
+        /// The agency id given.
+        agency: String,
+        /// Why the id is refused.
+        #[source]
+        error: TxError,
+    },
+    /// An agency's name is empty or too long.
+    #[error("agency '{agency}': name must be 1..={AGENCY_NAME_BYTES_MAX} bytes")]
+    AgencyName {
+        /// The agency.
+        agency: String,
+    },
+    /// An agency has no administrator, too many, or one twice.
+    #[error("agency '{agency}': 1..={ADMINISTRATORS_MAX} distinct administrators")]
+    Administrators {
+        /// The agency.
+        agency: String,
+    },
+    /// An administrator's key signs for anyone (a weak Ed25519 key).
+    #[error(
+        "agency '{agency}': administrator {key} {}",
+        publica_crypto::key::WEAK_KEY_MESSAGE
+    )]
+    WeakAdministratorKey {
+        /// The agency.
+        agency: String,
+        /// The weak key.
+        key: AccountId,
+    },
+    /// An agency's threshold is 0 or above its administrators.
+    #[error("agency '{agency}': policy_threshold must be 1..=administrators")]
+    PolicyThreshold {
+        /// The agency.
+        agency: String,
+    },
+    /// The governance threshold is 0 or above the number of agencies.
+    #[error("governance.create_agency_threshold must be 1..=number of agencies")]
+    GovernanceThreshold,
+    /// The validator sets are not valid.
+    #[error("validators: {0}")]
+    Validators(#[source] ValidatorSetError),
+}
 
 /// A founding agency.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,9 +128,42 @@ pub struct GenesisValidators {
 
 impl GenesisValidators {
     /// The history this starts.
-    pub fn history(&self) -> Result<crate::ValidatorHistory, String> {
+    pub fn history(&self) -> Result<crate::ValidatorHistory, GenesisError> {
         crate::ValidatorHistory::genesis(self.epoch_blocks, self.set.clone())
-            .map_err(|e| format!("validators: {e}"))
+            .map_err(GenesisError::Validators)
+    }
+}
+
+impl GenesisAgency {
+    /// Checks the agency's id, name, administrators and threshold.
+    fn validate(&self) -> Result<(), GenesisError> {
+        let agency = || self.id.clone();
+        check_agency_id(&self.id).map_err(|error| GenesisError::AgencyId {
+            agency: agency(),
+            error,
+        })?;
+        if self.name.is_empty() || self.name.len() > AGENCY_NAME_BYTES_MAX {
+            return Err(GenesisError::AgencyName { agency: agency() });
+        }
+        let mut admins = self.administrators.clone();
+        admins.sort();
+        admins.dedup();
+        if admins.is_empty()
+            || admins.len() != self.administrators.len()
+            || admins.len() > ADMINISTRATORS_MAX
+        {
+            return Err(GenesisError::Administrators { agency: agency() });
+        }
+        if let Some(k) = admins.iter().find(|k| !publica_crypto::is_public_key(k.0)) {
+            return Err(GenesisError::WeakAdministratorKey {
+                agency: agency(),
+                key: *k,
+            });
+        }
+        if self.policy_threshold == 0 || self.policy_threshold as usize > admins.len() {
+            return Err(GenesisError::PolicyThreshold { agency: agency() });
+        }
+        Ok(())
     }
 }
 
@@ -89,70 +187,38 @@ impl Genesis {
     }
 
     /// Parses and checks a genesis file's text.
-    pub fn parse(text: &str) -> Result<Genesis, String> {
-        let g: Genesis =
-            serde_json::from_str(text).map_err(|e| format!("genesis is not valid: {e}"))?;
+    pub fn parse(text: &str) -> Result<Genesis, GenesisError> {
+        let g: Genesis = serde_json::from_str(text).map_err(GenesisError::Json)?;
         g.validate()?;
         Ok(g)
     }
 
     /// Checks every limit and reference.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), GenesisError> {
         if self.version != 1 {
-            return Err("genesis version must be 1".into());
+            return Err(GenesisError::Version);
         }
         if self.chain_id.is_empty()
             || self.chain_id.len() > 64
             || !self.chain_id.bytes().all(|b| b.is_ascii_graphic())
         {
-            return Err("chain_id must be 1..=64 printable ASCII characters".into());
+            return Err(GenesisError::ChainId);
         }
         if self.agencies.is_empty() || self.agencies.len() > GENESIS_AGENCIES_MAX {
-            return Err(format!("genesis names 1..={GENESIS_AGENCIES_MAX} agencies"));
+            return Err(GenesisError::AgencyCount);
         }
         let mut ids: Vec<&str> = self.agencies.iter().map(|a| a.id.as_str()).collect();
         ids.sort();
         ids.dedup();
         if ids.len() != self.agencies.len() {
-            return Err("agency ids must be distinct".into());
+            return Err(GenesisError::DuplicateAgency);
         }
         for a in &self.agencies {
-            check_agency_id(&a.id).map_err(|e| format!("agency '{}': {}", a.id, e.message))?;
-            if a.name.is_empty() || a.name.len() > AGENCY_NAME_BYTES_MAX {
-                return Err(format!(
-                    "agency '{}': name must be 1..={AGENCY_NAME_BYTES_MAX} bytes",
-                    a.id
-                ));
-            }
-            let mut admins = a.administrators.clone();
-            admins.sort();
-            admins.dedup();
-            if admins.is_empty()
-                || admins.len() != a.administrators.len()
-                || admins.len() > ADMINISTRATORS_MAX
-            {
-                return Err(format!(
-                    "agency '{}': 1..={ADMINISTRATORS_MAX} distinct administrators",
-                    a.id
-                ));
-            }
-            if let Some(k) = admins.iter().find(|k| !publica_crypto::is_public_key(k.0)) {
-                return Err(format!(
-                    "agency '{}': administrator {k} {}",
-                    a.id,
-                    publica_crypto::key::WEAK_KEY_MESSAGE
-                ));
-            }
-            if a.policy_threshold == 0 || a.policy_threshold as usize > admins.len() {
-                return Err(format!(
-                    "agency '{}': policy_threshold must be 1..=administrators",
-                    a.id
-                ));
-            }
+            a.validate()?;
         }
         let t = self.governance.create_agency_threshold;
         if t == 0 || t as usize > self.agencies.len() {
-            return Err("governance.create_agency_threshold must be 1..=number of agencies".into());
+            return Err(GenesisError::GovernanceThreshold);
         }
         if let Some(v) = &self.validators {
             v.history()?;
@@ -231,22 +297,30 @@ mod tests {
         }] {
             let bad = Genesis::dev("c", AccountId(weak));
             assert!(
-                bad.validate().unwrap_err().contains("not a usable Ed25519"),
+                bad.validate()
+                    .unwrap_err()
+                    .to_string()
+                    .contains("not a usable Ed25519"),
                 "{weak:?}"
             );
         }
         let mut bad = g.clone();
         bad.agencies[0].policy_threshold = 2;
-        assert!(bad.validate().unwrap_err().contains("policy_threshold"));
+        assert!(bad
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("policy_threshold"));
         let mut bad = g.clone();
         bad.governance.create_agency_threshold = 2;
         assert!(bad
             .validate()
             .unwrap_err()
+            .to_string()
             .contains("create_agency_threshold"));
         let mut bad = g.clone();
         bad.agencies.push(bad.agencies[0].clone());
-        assert!(bad.validate().unwrap_err().contains("distinct"));
+        assert!(bad.validate().unwrap_err().to_string().contains("distinct"));
         assert!(Genesis::parse("{\"version\":1}").is_err());
         let text = serde_json::to_string(&g).unwrap();
         assert_eq!(Genesis::parse(&text).unwrap(), g);

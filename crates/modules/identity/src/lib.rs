@@ -19,6 +19,6 @@ pub mod state;
 pub mod validators;
 
 pub use events::IdentityEvent;
-pub use genesis::{Genesis, GenesisAgency};
+pub use genesis::{Genesis, GenesisAgency, GenesisError};
 pub use module::Identity;
-pub use validators::{Validator, ValidatorHistory, VALIDATORS_KEY};
+pub use validators::{Validator, ValidatorHistory, ValidatorSetError, VALIDATORS_KEY};

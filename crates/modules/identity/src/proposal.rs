@@ -271,7 +271,7 @@ fn validator_change(
         Action::AddValidator { validator } => {
             validator
                 .check()
-                .map_err(|m| TxError::new(codes::INVALID_VALIDATOR, m))?;
+                .map_err(|e| TxError::new(codes::INVALID_VALIDATOR, e.to_string()))?;
             history.change(height, |set| {
                 set.push(validator.clone());
                 Ok(())
@@ -291,7 +291,7 @@ fn validator_change(
         }
         _ => unreachable!("only validator actions change the set"),
     }
-    .map_err(|m| TxError::new(codes::INVALID_VALIDATOR, m))?;
+    .map_err(|e| TxError::new(codes::INVALID_VALIDATOR, e.to_string()))?;
     Ok((history, effective))
 }
 

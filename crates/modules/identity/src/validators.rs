@@ -10,6 +10,7 @@
 //! epoch_blocks - 1` (height 0, genesis, is in epoch 0).
 
 use publica_log::cosign::{quorum, CosignerKey, SetChange, ValidatorSet};
+use publica_log::NoteError;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
@@ -29,6 +30,80 @@ pub const VALIDATOR_NAME_MAX: usize = 64;
 /// already issued; a chain changing its set this often is misconfigured).
 pub const EPOCHS_KEPT_MAX: usize = 10_000;
 
+/// Why a validator, a validator set or a history of sets was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ValidatorSetError {
+    /// A validator's name is empty, too long, or has other characters.
+    #[error("validator name {name:?} must be 1..={VALIDATOR_NAME_MAX} of [a-z0-9.-]")]
+    Name {
+        /// The name given.
+        name: String,
+    },
+    /// A validator's consensus key is not an Ed25519 public key in hex.
+    #[error("validator {name}: consensus_key must be 64 hex digits of a valid Ed25519 public key")]
+    ConsensusKey {
+        /// The validator.
+        name: String,
+    },
+    /// A validator's cosigner key is not a C2SP verifier key.
+    #[error("validator {name}: cosigner_key: {source}")]
+    CosignerKey {
+        /// The validator.
+        name: String,
+        /// Why the key does not parse.
+        source: NoteError,
+    },
+    /// A validator's address is not `ip:port`.
+    #[error("validator {name}: address must be ip:port")]
+    Address {
+        /// The validator.
+        name: String,
+    },
+    /// A set is empty or larger than [`SET_MAX`].
+    #[error("a validator set holds 1..={SET_MAX} validators")]
+    SetSize {
+        /// How many validators the set has.
+        validators: usize,
+    },
+    /// Two validators of a set share a name, key or address.
+    #[error("{what} {value} is used by two validators")]
+    Duplicate {
+        /// What they share (`name`, `consensus key`, `cosigner name`,
+        /// `address`).
+        what: &'static str,
+        /// The shared value.
+        value: String,
+    },
+    /// `epoch_blocks` is outside [`EPOCH_BLOCKS_MIN`]..=[`EPOCH_BLOCKS_MAX`].
+    #[error("epoch_blocks must be {EPOCH_BLOCKS_MIN}..={EPOCH_BLOCKS_MAX}")]
+    EpochBlocks {
+        /// The value given.
+        epoch_blocks: u64,
+    },
+    /// The history does not start with epoch 0, or holds more than
+    /// [`EPOCHS_KEPT_MAX`] sets.
+    #[error("the history starts with epoch 0's set")]
+    FirstEpoch,
+    /// The history's epochs are not increasing.
+    #[error("the history's epochs must increase")]
+    EpochOrder,
+    /// An epoch's first height is not `epoch * epoch_blocks`.
+    #[error("epoch {epoch} starts at the wrong height")]
+    EpochStart {
+        /// The epoch.
+        epoch: u64,
+    },
+    /// A history in the state is not its JSON.
+    #[error("validator history: {0}")]
+    Json(#[source] serde_json::Error),
+    /// The next epoch's first height does not fit in a `u64`.
+    #[error("the chain ran out of epochs")]
+    OutOfEpochs,
+    /// The history already holds [`EPOCHS_KEPT_MAX`] sets.
+    #[error("the history holds as many sets as it may")]
+    HistoryFull,
+}
+
 /// One validator: its consensus key (the engine's votes), its cosigner key
 /// (checkpoint cosignatures) and where its peers reach it.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -46,7 +121,7 @@ pub struct Validator {
 
 impl Validator {
     /// Checks every field.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), ValidatorSetError> {
         let n = &self.name;
         if n.is_empty()
             || n.len() > VALIDATOR_NAME_MAX
@@ -54,9 +129,7 @@ impl Validator {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
         {
-            return Err(format!(
-                "validator name {n:?} must be 1..={VALIDATOR_NAME_MAX} of [a-z0-9.-]"
-            ));
+            return Err(ValidatorSetError::Name { name: n.clone() });
         }
         self.consensus_key_bytes()?;
         self.cosigner()?;
@@ -65,12 +138,9 @@ impl Validator {
     }
 
     /// The consensus key's bytes.
-    pub fn consensus_key_bytes(&self) -> Result<[u8; 32], String> {
-        let bad = || {
-            format!(
-                "validator {}: consensus_key must be 64 hex digits of a valid Ed25519 public key",
-                self.name
-            )
+    pub fn consensus_key_bytes(&self) -> Result<[u8; 32], ValidatorSetError> {
+        let bad = || ValidatorSetError::ConsensusKey {
+            name: self.name.clone(),
         };
         // The same form as an account id (consensus keys are Ed25519 keys
         // in Publica's key files).
@@ -82,24 +152,30 @@ impl Validator {
     }
 
     /// The cosigner key.
-    pub fn cosigner(&self) -> Result<CosignerKey, String> {
-        CosignerKey::parse(&self.cosigner_key)
-            .map_err(|e| format!("validator {}: cosigner_key: {e}", self.name))
+    pub fn cosigner(&self) -> Result<CosignerKey, ValidatorSetError> {
+        CosignerKey::parse(&self.cosigner_key).map_err(|source| ValidatorSetError::CosignerKey {
+            name: self.name.clone(),
+            source,
+        })
     }
 
     /// The p2p address.
-    pub fn socket_addr(&self) -> Result<SocketAddr, String> {
+    pub fn socket_addr(&self) -> Result<SocketAddr, ValidatorSetError> {
         self.address
             .parse()
-            .map_err(|_| format!("validator {}: address must be ip:port", self.name))
+            .map_err(|_| ValidatorSetError::Address {
+                name: self.name.clone(),
+            })
     }
 }
 
 /// Checks a set: its size, every member, and that no name, key or address
 /// is used twice.
-pub fn check_set(set: &[Validator]) -> Result<(), String> {
+pub fn check_set(set: &[Validator]) -> Result<(), ValidatorSetError> {
     if !(1..=SET_MAX).contains(&set.len()) {
-        return Err(format!("a validator set holds 1..={SET_MAX} validators"));
+        return Err(ValidatorSetError::SetSize {
+            validators: set.len(),
+        });
     }
     let mut seen = std::collections::HashSet::new();
     for v in set {
@@ -112,7 +188,10 @@ pub fn check_set(set: &[Validator]) -> Result<(), String> {
             ("address", &v.address),
         ] {
             if !seen.insert((what, value.clone())) {
-                return Err(format!("{what} {value} is used by two validators"));
+                return Err(ValidatorSetError::Duplicate {
+                    what,
+                    value: value.clone(),
+                });
             }
         }
     }
@@ -143,7 +222,10 @@ pub struct ValidatorHistory {
 
 impl ValidatorHistory {
     /// The history at genesis.
-    pub fn genesis(epoch_blocks: u64, validators: Vec<Validator>) -> Result<Self, String> {
+    pub fn genesis(
+        epoch_blocks: u64,
+        validators: Vec<Validator>,
+    ) -> Result<Self, ValidatorSetError> {
         let h = ValidatorHistory {
             epoch_blocks,
             epochs: vec![ValidatorEpoch {
@@ -157,23 +239,23 @@ impl ValidatorHistory {
     }
 
     /// Checks the whole history.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), ValidatorSetError> {
         if !(EPOCH_BLOCKS_MIN..=EPOCH_BLOCKS_MAX).contains(&self.epoch_blocks) {
-            return Err(format!(
-                "epoch_blocks must be {EPOCH_BLOCKS_MIN}..={EPOCH_BLOCKS_MAX}"
-            ));
+            return Err(ValidatorSetError::EpochBlocks {
+                epoch_blocks: self.epoch_blocks,
+            });
         }
         if self.epochs.first().map(|e| e.epoch) != Some(0) || self.epochs.len() > EPOCHS_KEPT_MAX {
-            return Err("the history starts with epoch 0's set".into());
+            return Err(ValidatorSetError::FirstEpoch);
         }
         for pair in self.epochs.windows(2) {
             if pair[1].epoch <= pair[0].epoch {
-                return Err("the history's epochs must increase".into());
+                return Err(ValidatorSetError::EpochOrder);
             }
         }
         for e in &self.epochs {
             if Some(e.first_height) != e.epoch.checked_mul(self.epoch_blocks) {
-                return Err(format!("epoch {} starts at the wrong height", e.epoch));
+                return Err(ValidatorSetError::EpochStart { epoch: e.epoch });
             }
             check_set(&e.validators)?;
         }
@@ -181,9 +263,8 @@ impl ValidatorHistory {
     }
 
     /// Parses and checks a history (the state's JSON).
-    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
-        let h: ValidatorHistory =
-            serde_json::from_slice(bytes).map_err(|e| format!("validator history: {e}"))?;
+    pub fn parse(bytes: &[u8]) -> Result<Self, ValidatorSetError> {
+        let h: ValidatorHistory = serde_json::from_slice(bytes).map_err(ValidatorSetError::Json)?;
         h.check()?;
         Ok(h)
     }
@@ -228,15 +309,15 @@ impl ValidatorHistory {
     pub fn change(
         &mut self,
         height: u64,
-        f: impl FnOnce(&mut Vec<Validator>) -> Result<(), String>,
-    ) -> Result<u64, String> {
+        f: impl FnOnce(&mut Vec<Validator>) -> Result<(), ValidatorSetError>,
+    ) -> Result<u64, ValidatorSetError> {
         let next = self.epoch_of(height) + 1;
         let mut set = self.set_of(next).to_vec();
         f(&mut set)?;
         check_set(&set)?;
         let first_height = next
             .checked_mul(self.epoch_blocks)
-            .ok_or("the chain ran out of epochs")?;
+            .ok_or(ValidatorSetError::OutOfEpochs)?;
         let entry = ValidatorEpoch {
             epoch: next,
             first_height,
@@ -245,7 +326,7 @@ impl ValidatorHistory {
         let full = self.epochs.len() >= EPOCHS_KEPT_MAX;
         match self.epochs.last_mut() {
             Some(last) if last.epoch == next => *last = entry,
-            _ if full => return Err("the history holds as many sets as it may".into()),
+            _ if full => return Err(ValidatorSetError::HistoryFull),
             _ => self.epochs.push(entry),
         }
         Ok(first_height)
@@ -253,8 +334,8 @@ impl ValidatorHistory {
 
     /// The history as an offline verifier holds it: every set's cosigner
     /// keys with the height it starts at.
-    pub fn verifier_set(&self, origin: &str) -> Result<ValidatorSet, String> {
-        let keys = |e: &ValidatorEpoch| -> Result<Vec<CosignerKey>, String> {
+    pub fn verifier_set(&self, origin: &str) -> Result<ValidatorSet, ValidatorSetError> {
+        let keys = |e: &ValidatorEpoch| -> Result<Vec<CosignerKey>, ValidatorSetError> {
             e.validators.iter().map(Validator::cosigner).collect()
         };
         let mut set = ValidatorSet::new(origin, keys(&self.epochs[0])?);
@@ -301,8 +382,9 @@ mod tests {
             h.change(9, |s| {
                 s.push(validator(4));
                 Ok(())
-            }),
-            Ok(10)
+            })
+            .unwrap(),
+            10
         );
         assert_eq!(h.set_at(9).len(), 4);
         assert_eq!(h.set_at(10).len(), 5);
@@ -311,22 +393,24 @@ mod tests {
             h.change(12, |s| {
                 s.remove(0);
                 Ok(())
-            }),
-            Ok(20)
+            })
+            .unwrap(),
+            20
         );
         assert_eq!(
             h.change(13, |s| {
                 s.remove(0);
                 Ok(())
-            }),
-            Ok(20)
+            })
+            .unwrap(),
+            20
         );
         assert_eq!(h.epochs.len(), 3);
         assert_eq!(h.set_at(25).len(), 3);
         assert_eq!(h.set_at(1_000).len(), 3);
         assert_eq!(
-            ValidatorHistory::parse(&serde_json::to_vec(&h).unwrap()),
-            Ok(h.clone())
+            ValidatorHistory::parse(&serde_json::to_vec(&h).unwrap()).unwrap(),
+            h
         );
         let vs = h.verifier_set("o.example/log").unwrap();
         assert_eq!(vs.set_at(9).0.len(), 4);
@@ -410,6 +494,7 @@ mod tests {
                 Ok(())
             })
             .unwrap_err()
+            .to_string()
             .contains("1..=16"));
         let mut bad = h.clone();
         bad.epochs[0].first_height = 1;

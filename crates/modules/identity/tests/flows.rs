@@ -10,7 +10,7 @@ use publica_crypto::Keypair;
 use publica_identity::recovery::key_proof_message;
 use publica_identity::{Genesis, GenesisAgency, Identity};
 use publica_runtime::authz::{current_key, has_role, Role};
-use publica_runtime::testkit::TestChain;
+use publica_runtime::testkit::{Rejected, TestChain};
 use publica_runtime::Runtime;
 use publica_types::AccountId;
 use serde_json::{json, Value};
@@ -33,11 +33,11 @@ impl Chain {
         key: &Keypair,
         method: &str,
         args: Value,
-    ) -> Result<(), String> {
+    ) -> Result<(), Rejected> {
         self.0.call_as(account, key, "identity", method, args)
     }
 
-    fn call(&mut self, key: &Keypair, method: &str, args: Value) -> Result<(), String> {
+    fn call(&mut self, key: &Keypair, method: &str, args: Value) -> Result<(), Rejected> {
         self.0.call(key, "identity", method, args)
     }
 
@@ -625,7 +625,7 @@ fn weak_keys_enter_nowhere() {
         AccountId(identity),
         AccountId(p_plus_one),
     ] {
-        let bad = Err("call.invalid_args".to_string());
+        let bad = Err(Rejected::from("call.invalid_args"));
         assert_eq!(
             c.call(
                 admin,

@@ -199,11 +199,14 @@ fn main() {
     let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(200_000);
     let m: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10_000);
     let per_block: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(10_000);
-    let admin = AccountId([1; 32]);
+    let admin = publica_crypto::Keypair::from_seed([1; 32]).account();
     let mut chain = Chain::new(admin);
     let mut nonces = Nonces::default();
     let accounts: Vec<AccountId> = (0..m)
-        .map(|i| AccountId(publica_crypto::sha256(&(i as u64).to_le_bytes()).0))
+        .map(|i| {
+            publica_crypto::Keypair::from_seed(publica_crypto::sha256(&(i as u64).to_le_bytes()).0)
+                .account()
+        })
         .collect();
     chain.run(setup(admin, &accounts, &mut nonces));
     let txs = transfers(n, &accounts, &mut nonces);

@@ -8,7 +8,7 @@
 use publica_crypto::Keypair;
 use publica_identity::{Genesis, GenesisAgency, Identity};
 use publica_money::Money;
-use publica_runtime::testkit::TestChain;
+use publica_runtime::testkit::{Rejected, TestChain};
 use publica_runtime::Runtime;
 use publica_types::AccountId;
 use serde_json::{json, Value};
@@ -108,12 +108,12 @@ impl World {
         );
     }
     /// An identity call by the agency's administrator.
-    fn identity(&mut self, method: &str, args: Value) -> Result<(), String> {
+    fn identity(&mut self, method: &str, args: Value) -> Result<(), Rejected> {
         let admin = Keypair::from_seed(self.admin.seed());
         self.c.call(&admin, "identity", method, args)
     }
 
-    fn m(&mut self, who: &str, method: &str, args: Value) -> Result<(), String> {
+    fn m(&mut self, who: &str, method: &str, args: Value) -> Result<(), Rejected> {
         let kp = match who {
             "admin" => &self.admin,
             "treasurer" => &self.treasurer,
@@ -487,7 +487,7 @@ fn public_money_end_to_end() {
         data: json!({"from": "treasury:main", "to": "alice", "amount": "1", "reference": ""}),
     });
     let e = publica_runtime::append_committed(&mut log.clone(), &forged).unwrap_err();
-    assert!(e.contains("results root"), "{e}");
+    assert!(e.to_string().contains("results root"), "{e}");
     let mut forged = last.clone();
     forged.outcomes[0].tx_id = publica_types::Hash32([7; 32]);
     assert!(publica_runtime::append_committed(&mut log.clone(), &forged).is_err());

@@ -19,7 +19,7 @@ use publica_crypto::Keypair;
 use publica_identity::{Genesis, GenesisAgency, Identity};
 use publica_money::Money;
 use publica_runtime::nonce::committed_nonce;
-use publica_runtime::testkit::TestChain;
+use publica_runtime::testkit::{Rejected, TestChain};
 use publica_runtime::Runtime;
 use publica_state::StateTree;
 use publica_types::VerifiedTx;
@@ -66,7 +66,7 @@ fn base() -> &'static Base {
         };
         let mut c = TestChain::new(runtime(), g.initial_state());
         let t = &keys[1];
-        let ok = |r: Result<(), String>| r.expect("setup call");
+        let ok = |r: Result<(), Rejected>| r.expect("setup call");
         ok(c.call(&keys[0], "identity", "add_member", json!({"agency": "gov", "account": t.account(), "roles": ["treasurer"]})));
         // Bob is a treasurer too, of another agency: not EURC's issuer.
         ok(c.call(&keys[0], "identity", "add_member", json!({"agency": "other", "account": keys[3].account(), "roles": ["treasurer"]})));

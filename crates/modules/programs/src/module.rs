@@ -445,7 +445,8 @@ pub fn evaluate(
     need_condition: bool,
 ) -> Result<u64, (String, String)> {
     let fail = |code: &str, m: String| (code.to_string(), m);
-    let compile = |src: &str| rules::compiled(src).map_err(|e| fail(codes::RULE_ERROR, e));
+    let compile =
+        |src: &str| rules::compiled(src).map_err(|e| fail(codes::RULE_ERROR, e.to_string()));
     let eligible = rules::eval_bool(&compile(&rules_in_force.eligibility)?.program, inputs)
         .map_err(|m| fail(codes::RULE_ERROR, format!("eligibility: {m}")))?;
     if !eligible {
@@ -1366,9 +1367,10 @@ impl Programs {
         let inputs = inputs_for(ctx, p, account, &per);
         let rv = p.rules_at(ctx.env().height).clone();
         let eligible = rules::compiled(&rv.eligibility)
-            .map_err(|e| err(codes::RULE_ERROR, e))
+            .map_err(|e| err(codes::RULE_ERROR, e.to_string()))
             .and_then(|c| {
-                rules::eval_bool(&c.program, &inputs).map_err(|m| err(codes::RULE_ERROR, m))
+                rules::eval_bool(&c.program, &inputs)
+                    .map_err(|e| err(codes::RULE_ERROR, e.to_string()))
             })?;
         if !eligible {
             return Err(err(

@@ -102,6 +102,31 @@ impl std::fmt::Display for RuleError {
     }
 }
 
+/// Why a checked rule gave no value for one enrolee: a message for that
+/// enrolee's record.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum EvalError {
+    /// The rule reads an attribute the enrolee has no valid attestation of.
+    #[error("no valid attestation of '{attribute}'")]
+    NoAttestation {
+        /// The attribute.
+        attribute: String,
+    },
+    /// The `cel` interpreter stopped (division by zero, overflow, a value
+    /// of the wrong type).
+    #[error(transparent)]
+    Cel(cel::ExecutionError),
+    /// The rule gave a value that is neither an int nor a bool.
+    #[error("the rule gave {0:?}")]
+    Value(cel::Value),
+    /// A boolean rule gave an int.
+    #[error("the rule gave an int, not a bool")]
+    IntNotBool,
+    /// An integer rule gave a bool.
+    #[error("the rule gave a bool, not an int")]
+    BoolNotInt,
+}
+
 /// Parses and type-checks `source`, which must have type `want`.
 pub fn check(source: &str, want: Ty, schema: &Schema) -> Result<cel::Program, RuleError> {
     if source.len() > RULE_BYTES_MAX || source.trim().is_empty() {
@@ -174,12 +199,13 @@ thread_local! {
 }
 
 /// The compiled form of a rule (which was checked when defined), from a
-/// per-thread cache: compiling is pure, so caching changes no result.
-pub fn compiled(source: &str) -> Result<std::rc::Rc<Compiled>, String> {
+/// per-thread cache: compiling is pure, so caching changes no result. An
+/// error is `cel`'s own: a stored rule that no longer parses.
+pub fn compiled(source: &str) -> Result<std::rc::Rc<Compiled>, cel::ParseErrors> {
     if let Some(c) = CACHE.with(|c| c.borrow().get(source).cloned()) {
         return Ok(c);
     }
-    let program = cel::Program::compile(source).map_err(|e| e.to_string())?;
+    let program = cel::Program::compile(source)?;
     let c = std::rc::Rc::new(Compiled {
         cost: cost(program.expression()),
         program,
@@ -422,7 +448,7 @@ pub enum Outcome {
 
 /// Evaluates a checked rule; an error (a missing attribute, division by
 /// zero, overflow) is a message for that enrolee's record.
-pub fn eval(program: &cel::Program, inputs: &Inputs) -> Result<Outcome, String> {
+pub fn eval(program: &cel::Program, inputs: &Inputs) -> Result<Outcome, EvalError> {
     let mut ctx = cel::Context::default();
     // Two-argument integer min/max (the standard ones sit behind a feature).
     let _ = ctx.add_function("max", |a: i64, b: i64| a.max(b));
@@ -449,25 +475,27 @@ pub fn eval(program: &cel::Program, inputs: &Inputs) -> Result<Outcome, String> 
     match program.execute(&ctx) {
         Ok(cel::Value::Int(i)) => Ok(Outcome::Int(i)),
         Ok(cel::Value::Bool(b)) => Ok(Outcome::Bool(b)),
-        Ok(other) => Err(format!("the rule gave {other:?}")),
-        Err(cel::ExecutionError::NoSuchKey(k)) => Err(format!("no valid attestation of '{k}'")),
-        Err(e) => Err(e.to_string()),
+        Ok(other) => Err(EvalError::Value(other)),
+        Err(cel::ExecutionError::NoSuchKey(k)) => Err(EvalError::NoAttestation {
+            attribute: k.to_string(),
+        }),
+        Err(e) => Err(EvalError::Cel(e)),
     }
 }
 
 /// Evaluates a boolean rule.
-pub fn eval_bool(program: &cel::Program, inputs: &Inputs) -> Result<bool, String> {
+pub fn eval_bool(program: &cel::Program, inputs: &Inputs) -> Result<bool, EvalError> {
     match eval(program, inputs)? {
         Outcome::Bool(b) => Ok(b),
-        Outcome::Int(_) => Err("the rule gave an int, not a bool".into()),
+        Outcome::Int(_) => Err(EvalError::IntNotBool),
     }
 }
 
 /// Evaluates an integer rule.
-pub fn eval_int(program: &cel::Program, inputs: &Inputs) -> Result<i64, String> {
+pub fn eval_int(program: &cel::Program, inputs: &Inputs) -> Result<i64, EvalError> {
     match eval(program, inputs)? {
         Outcome::Int(i) => Ok(i),
-        Outcome::Bool(_) => Err("the rule gave a bool, not an int".into()),
+        Outcome::Bool(_) => Err(EvalError::BoolNotInt),
     }
 }
 
@@ -583,6 +611,7 @@ mod tests {
         let p = check("attr.attendance_pct >= 85", Ty::Bool, &s).unwrap();
         assert!(eval_bool(&p, &inputs())
             .unwrap_err()
+            .to_string()
             .contains("attendance_pct"));
         let p = check("params.base / (attr.age - 70)", Ty::Int, &s).unwrap();
         assert!(eval_int(&p, &inputs()).is_err());

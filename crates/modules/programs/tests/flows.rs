@@ -12,10 +12,11 @@ mod common;
 use common::*;
 use publica_crypto::Keypair;
 use publica_programs::{period, queries};
+use publica_runtime::testkit::Rejected;
 use serde_json::json;
 
-fn code(r: Result<(), String>) -> String {
-    r.expect_err("the call must fail")
+fn code(r: Result<(), Rejected>) -> String {
+    r.expect_err("the call must fail").code
 }
 
 #[test]

@@ -7,7 +7,7 @@ use publica_crypto::Keypair;
 use publica_identity::{Genesis, GenesisAgency, Identity};
 use publica_money::Money;
 use publica_programs::{nullifier, Programs};
-use publica_runtime::testkit::{TestChain, TEST_CHAIN};
+use publica_runtime::testkit::{Rejected, TestChain, TEST_CHAIN};
 use publica_runtime::Runtime;
 use publica_types::AccountId;
 use serde_json::{json, Value};
@@ -129,12 +129,12 @@ impl World {
         module: &str,
         method: &str,
         args: Value,
-    ) -> Result<(), String> {
+    ) -> Result<(), Rejected> {
         let kp = self.key(who);
         self.c.call(&kp, module, method, args)
     }
 
-    pub fn p(&mut self, who: &str, method: &str, args: Value) -> Result<(), String> {
+    pub fn p(&mut self, who: &str, method: &str, args: Value) -> Result<(), Rejected> {
         self.call(who, "programs", method, args)
     }
 
@@ -151,7 +151,7 @@ impl World {
     }
 
     /// Creates and approves a program; `extra` overrides fields.
-    pub fn program(&mut self, id: &str, budget: u64, extra: Value) -> Result<(), String> {
+    pub fn program(&mut self, id: &str, budget: u64, extra: Value) -> Result<(), Rejected> {
         let funding = self.fund_program(id, budget * 2);
         let mut args = json!({
             "agency": "city", "id": id, "name": format!("Program {id}"), "currency": "CITY",
@@ -210,7 +210,7 @@ impl World {
         claims: Value,
         period: Option<&str>,
         program: Option<&str>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Rejected> {
         let mut a = json!({"agency": "school", "subject": subject, "claims": claims});
         if let Some(p) = period {
             a["period"] = json!(p);
