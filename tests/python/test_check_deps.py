@@ -47,6 +47,17 @@ def write_policy(tmp_path, allow, exceptions, duplicates):
     return path
 
 
+def run_with_duplicates(tmp_path, policy, dups):
+    """Runs the check with the checked-in licences and `dups` listed."""
+    path = write_policy(
+        tmp_path,
+        policy["licenses"]["allow"],
+        policy["licenses"].get("exceptions", []),
+        dups,
+    )
+    return run(path)
+
+
 @pytest.fixture(scope="module")
 def policy():
     with open(POLICY, "rb") as f:
@@ -89,13 +100,7 @@ def test_an_unlisted_duplicate_fails(tmp_path, policy):
     dups = dict(policy["duplicates"])
     name = sorted(dups)[0]
     del dups[name]
-    path = write_policy(
-        tmp_path,
-        policy["licenses"]["allow"],
-        policy["licenses"].get("exceptions", []),
-        dups,
-    )
-    r = run(path)
+    r = run_with_duplicates(tmp_path, policy, dups)
     assert r.returncode == 1
     assert f"error: {name} is built in" in r.stderr
 
@@ -103,12 +108,6 @@ def test_an_unlisted_duplicate_fails(tmp_path, policy):
 def test_a_stale_listed_duplicate_fails(tmp_path, policy):
     dups = dict(policy["duplicates"])
     dups["no-such-crate-here"] = "listed by mistake"
-    path = write_policy(
-        tmp_path,
-        policy["licenses"]["allow"],
-        policy["licenses"].get("exceptions", []),
-        dups,
-    )
-    r = run(path)
+    r = run_with_duplicates(tmp_path, policy, dups)
     assert r.returncode == 1
     assert "no-such-crate-here is no longer duplicated" in r.stdout
