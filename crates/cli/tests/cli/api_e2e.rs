@@ -6,9 +6,7 @@
     reason = "a scenario test reads top to bottom as one story"
 )]
 
-mod common;
-
-use common::{get, post, post_raw, receipt, sign, submit, system_tx, TestNode};
+use crate::common::{get, post, post_raw, receipt, sign, submit, system_tx, TestNode};
 use publica_crypto::{KeyFile, Keypair};
 use publica_types::{BlockHeader, Envelope, Expiry, Hash32, TxOutcome};
 use serde_json::{json, Value};
@@ -112,7 +110,7 @@ fn verify_state_answer(key: &str, v: &Value) {
 /// Runs the binary with `args` and only the given `PUBLICA_*` variables;
 /// fails the test if it runs past `limit`.
 fn run_cli(args: &[&str], env: &[(&str, &str)], limit: Duration) -> Output {
-    let mut cmd = Command::new(common::bin());
+    let mut cmd = Command::new(crate::common::bin());
     cmd.args(args)
         .env_remove("PUBLICA_PASSPHRASE")
         .env_remove("PUBLICA_NODE")
@@ -751,7 +749,7 @@ fn bad_input_is_rejected_with_codes_and_never_reaches_a_block() {
         400,
         "state.invalid_key",
     );
-    let r = common::http()
+    let r = crate::common::http()
         .get(format!("{}/v1/no/such/route", node.url))
         .send()
         .unwrap();
@@ -766,7 +764,7 @@ fn bad_input_is_rejected_with_codes_and_never_reaches_a_block() {
     );
     let v: Value = r.json().expect("an unknown route answers JSON");
     expect_err("unknown route", (404, v), 404, "request.not_found");
-    let r = common::http()
+    let r = crate::common::http()
         .get(format!("{}/v1/transactions", node.url))
         .send()
         .unwrap();
@@ -800,7 +798,7 @@ fn bad_input_is_rejected_with_codes_and_never_reaches_a_block() {
 
 /// Opens `/v1/events` with `query`; its lines arrive on the receiver.
 fn open_events(node: &TestNode, query: &str) -> std::sync::mpsc::Receiver<String> {
-    let resp = common::http()
+    let resp = crate::common::http()
         .get(format!("{}/v1/events{query}", node.url))
         .send()
         .expect("opening /v1/events");
@@ -921,7 +919,7 @@ fn operations_endpoints() {
     receipt(&node, &id);
 
     let metrics = || -> (String, String) {
-        let r = common::http()
+        let r = crate::common::http()
             .get(format!("{}/metrics", node.url))
             .send()
             .unwrap();
@@ -1043,7 +1041,7 @@ fn operations_endpoints() {
 fn rate_limit_per_client() {
     let dir = tempfile::tempdir().unwrap();
     let node = TestNode::start_in(dir.path(), &["--rate-limit", "1", "--rate-burst", "3"]);
-    let client = common::http();
+    let client = crate::common::http();
     let url = format!("{}/v1/status", node.url);
     let started = Instant::now();
     for i in 0..3 {
@@ -1072,7 +1070,7 @@ fn graceful_shutdown_and_restart_keep_state() {
     let node = TestNode::start_in(dir.path(), &[]);
     let kp = Keypair::generate();
     let envs: Vec<Envelope> = (1..=3)
-        .map(|n| common::note_tx(&kp, n, &format!("note {n}")))
+        .map(|n| crate::common::note_tx(&kp, n, &format!("note {n}")))
         .collect();
     let ids: Vec<String> = envs.iter().map(|e| admit(&node, e)).collect();
     for id in &ids {
@@ -1093,7 +1091,7 @@ fn graceful_shutdown_and_restart_keep_state() {
     let before_note = state_at(&node, &note_key);
 
     // An open event stream must not hold up the shutdown.
-    let events = common::http()
+    let events = crate::common::http()
         .get(format!("{}/v1/events", node.url))
         .send()
         .expect("opening /v1/events");
@@ -1168,11 +1166,11 @@ fn graceful_shutdown_and_restart_keep_state() {
     );
     expect_err(
         "a new transaction with an old nonce",
-        submit(&node, &common::note_tx(&kp, 3, "again")),
+        submit(&node, &crate::common::note_tx(&kp, 3, "again")),
         409,
         "tx.nonce_replayed",
     );
-    let env4 = common::note_tx(&kp, 4, "after restart");
+    let env4 = crate::common::note_tx(&kp, 4, "after restart");
     let id4 = admit(&node, &env4);
     let r4 = receipt(&node, &id4);
     check_receipt(&node, &r4, &env4, &id4);
@@ -1354,7 +1352,7 @@ fn cli_reports_bad_input_with_nonzero_exit() {
 fn a_missing_log_key_stops_the_chain_until_restored_or_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let node = TestNode::start_in(dir.path(), &[]);
-    common::commit_notes(&node, 2);
+    crate::common::commit_notes(&node, 2);
     let (_, log) = get(&format!("{}/v1/log", node.url));
     let old_key = log["verifier_key"].as_str().unwrap().to_string();
     assert!(node.terminate().success());
@@ -1391,7 +1389,7 @@ fn storage_faults_at_startup() {
     let kp = Keypair::generate();
     let mut last = String::new();
     for n in 1..=4 {
-        let id = admit(&node, &common::note_tx(&kp, n, &format!("note {n}")));
+        let id = admit(&node, &crate::common::note_tx(&kp, n, &format!("note {n}")));
         let r = receipt(&node, &id);
         assert_eq!(r["outcome"]["status"], "ok");
         last = id;
@@ -1409,7 +1407,7 @@ fn storage_faults_at_startup() {
     let log = dir.path().join("blocks.log");
     let bytes = std::fs::read(&log).unwrap();
     let verify_chain = || {
-        Command::new(common::bin())
+        Command::new(crate::common::bin())
             .args(["admin", "verify-chain", "--data-dir"])
             .arg(dir.path())
             .output()
@@ -1486,7 +1484,7 @@ fn storage_faults_at_startup() {
         "the dropped nonce is free again"
     );
     // It still takes and commits new transactions.
-    let env = common::note_tx(&kp, 4, "after the cut");
+    let env = crate::common::note_tx(&kp, 4, "after the cut");
     let id = admit(&node, &env);
     let r = receipt(&node, &id);
     check_receipt(&node, &r, &env, &id);
@@ -1496,7 +1494,7 @@ fn storage_faults_at_startup() {
     check_chain(&node, &st);
     node.kill9();
     assert_eq!(
-        common::verify_chain(dir.path()),
+        crate::common::verify_chain(dir.path()),
         height,
         "the repaired log replays"
     );

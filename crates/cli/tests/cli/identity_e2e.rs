@@ -6,9 +6,7 @@
     reason = "a scenario test reads top to bottom as one story"
 )]
 
-mod common;
-
-use common::{get, receipt, sign, submit, TestNode};
+use crate::common::{get, receipt, sign, submit, TestNode};
 use publica_crypto::{KeyFile, Keypair};
 use publica_types::Expiry;
 use serde_json::{json, Value};
@@ -40,7 +38,7 @@ fn outcome(r: &Value) -> (String, Option<String>) {
 fn dev_genesis_admin_manages_members_and_dids_resolve() {
     let dir = tempfile::tempdir().unwrap();
     let node = TestNode::start_in(dir.path(), &[]);
-    let admin = common::dev_admin(dir.path());
+    let admin = crate::common::dev_admin(dir.path());
     let (_, g) = get(&format!("{}/v1/genesis", node.url));
     assert_eq!(
         g["agencies"][0]["administrators"][0].as_str().unwrap(),
@@ -180,7 +178,7 @@ fn proposals_under_a_custom_genesis_and_rotation_by_cli_survive_replay() {
     KeyFile::seal(&newcomer, None).write_new(&old).unwrap();
     let next = Keypair::generate();
     KeyFile::seal(&next, None).write_new(&new).unwrap();
-    let out = Command::new(common::bin())
+    let out = Command::new(crate::common::bin())
         .args([
             "identity",
             "rotate-key",
@@ -260,7 +258,7 @@ fn proposals_under_a_custom_genesis_and_rotation_by_cli_survive_replay() {
         "tx.bad_signature"
     );
     drop(node);
-    common::verify_chain(dir.path());
+    crate::common::verify_chain(dir.path());
     // A different genesis on the same directory is refused.
     let other = files.path().join("other.json");
     let mut g2 = genesis.clone();

@@ -6,9 +6,7 @@
     reason = "a scenario test reads top to bottom as one story"
 )]
 
-mod common;
-
-use common::{get, receipt, sign, submit, Dice, TestNode};
+use crate::common::{get, receipt, sign, submit, Dice, TestNode};
 use publica_crypto::{KeyFile, Keypair};
 use publica_types::Expiry;
 use serde_json::{json, Value};
@@ -44,7 +42,7 @@ impl Dev {
 fn bulk_payments_with_proofs_history_and_provenance() {
     let dir = tempfile::tempdir().unwrap();
     let node = TestNode::start_in(dir.path(), &[]);
-    let admin = common::dev_admin(dir.path());
+    let admin = crate::common::dev_admin(dir.path());
     let mut d = Dev {
         node,
         admin,
@@ -78,7 +76,7 @@ fn bulk_payments_with_proofs_history_and_provenance() {
     KeyFile::seal(&d.admin, None).write_new(&key).unwrap();
     let csv = files.path().join("pay.csv");
     std::fs::write(&csv, "from,to,amount,reference\nubi,c0,300,may\nubi,c1,300,may\nnot an id,c2,1,x\nubi,c2,900,may\nubi,c2,100,may\n").unwrap();
-    let out = Command::new(common::bin())
+    let out = Command::new(crate::common::bin())
         .args([
             "money",
             "bulk",
@@ -120,7 +118,7 @@ fn bulk_payments_with_proofs_history_and_provenance() {
         "a progress bar on stderr"
     );
 
-    let v = common::run_ok(&["money", "account", "c0", "--verify", "--node", &d.node.url]);
+    let v = crate::common::run_ok(&["money", "account", "c0", "--verify", "--node", &d.node.url]);
     assert_eq!(
         (v["account"]["balance"].as_str(), v["verified"].as_bool()),
         (Some("300"), Some(true))
@@ -167,7 +165,7 @@ fn bulk_payments_with_proofs_history_and_provenance() {
         (Some("1000"), Some("1000"))
     );
     // The generic `publica read` reaches the same routes from the registry.
-    let v = common::run_ok(&[
+    let v = crate::common::run_ok(&[
         "read",
         "money",
         "history",
@@ -182,21 +180,21 @@ fn bulk_payments_with_proofs_history_and_provenance() {
         (Some(5), Some(2)),
         "{v}"
     );
-    let out = std::process::Command::new(common::bin())
+    let out = std::process::Command::new(crate::common::bin())
         .args(["read", "money", "account", "nobody", "--node", &d.node.url])
         .output()
         .expect("running publica");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("404 money.unknown_account"), "{err}");
-    let out = std::process::Command::new(common::bin())
+    let out = std::process::Command::new(crate::common::bin())
         .args(["read", "money", "nothing", "--node", &d.node.url])
         .output()
         .expect("running publica");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("its routes are: account, history"), "{err}");
-    let out = std::process::Command::new(common::bin())
+    let out = std::process::Command::new(crate::common::bin())
         .arg("read")
         .output()
         .expect("running publica");
@@ -306,7 +304,7 @@ impl Actors {
 fn a_random_multi_actor_campaign_keeps_the_books_right() {
     let dir = tempfile::tempdir().unwrap();
     let node = TestNode::start_in(dir.path(), &[]);
-    let admin = common::dev_admin(dir.path());
+    let admin = crate::common::dev_admin(dir.path());
     // 0 admin (administrator and treasurer), 1 second treasurer,
     // 2..=4 citizens, 5 food merchant, 6 bookshop, 7 attacker.
     let mut keys = vec![admin];

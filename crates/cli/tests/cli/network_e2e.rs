@@ -8,9 +8,7 @@
     reason = "a scenario test reads top to bottom as one story"
 )]
 
-mod common;
-
-use common::{bin, get, post, run_ok, TestNode};
+use crate::common::{bin, get, post, run_ok, TestNode};
 use publica_crypto::Keypair;
 use publica_types::Envelope;
 use serde_json::{json, Value};
@@ -56,7 +54,7 @@ fn start(dir: &Path, i: usize) -> TestNode {
 }
 
 fn tx(kp: &Keypair, n: u64) -> Envelope {
-    common::note_tx_on(CHAIN, kp, n, &format!("note {n}"))
+    crate::common::note_tx_on(CHAIN, kp, n, &format!("note {n}"))
 }
 
 /// Submits `env` to the first validator from `first` on that is up and
@@ -267,7 +265,7 @@ fn four_validators_survive_a_kill_and_agree_on_every_block() {
                 && p["heard_ms_ago"].as_u64().unwrap() < 10_000),
         "{status}"
     );
-    let metrics = common::http()
+    let metrics = crate::common::http()
         .get(format!("{}/metrics", urls[0]))
         .send()
         .unwrap()
@@ -476,7 +474,7 @@ fn testnet_run_starts_every_validator_reports_a_dead_one_and_stops_them_all() {
         .map(|i| format!("http://127.0.0.1:{}", base + (N + i) as u16))
         .collect();
     let live = |u: &str| {
-        common::http()
+        crate::common::http()
             .get(format!("{u}/v1/status"))
             .send()
             .ok()
@@ -746,7 +744,7 @@ fn lying_proxy(to: String) -> String {
                     break;
                 }
             }
-            let Ok(r) = common::http().get(format!("{to}{path}")).send() else {
+            let Ok(r) = crate::common::http().get(format!("{to}{path}")).send() else {
                 continue;
             };
             let status = r.status().as_u16();
@@ -846,7 +844,7 @@ fn validators_far_behind_or_new_sync_state_from_a_snapshot_and_then_vote() {
     assert_eq!(heights, [5, 6, 7]);
     let (s, v) = get(&format!("{}/v1/sync/snapshot?max_height=5", urls[1]));
     assert_eq!((s, v["code"].as_str()), (404, Some("sync.no_snapshot")));
-    let r = common::http()
+    let r = crate::common::http()
         .get(format!("{}/v1/sync/snapshot", urls[1]))
         .send()
         .unwrap();

@@ -2,14 +2,12 @@
 //! accounts, pre-signed transfers over HTTP, and a report whose figures add
 //! up. (Speed is measured by running the bench, never asserted here.)
 
-mod common;
-
 use serde_json::Value;
 use std::process::Command;
 
 #[test]
 fn bench_runs_in_process_and_reports_consistent_figures() {
-    let out = Command::new(common::bin())
+    let out = Command::new(crate::common::bin())
         .args([
             "bench",
             "--duration",
@@ -70,7 +68,10 @@ fn bench_runs_in_process_and_reports_consistent_figures() {
             "publica dev --block-ms",
         ),
     ] {
-        let bad = Command::new(common::bin()).args(args).output().unwrap();
+        let bad = Command::new(crate::common::bin())
+            .args(args)
+            .output()
+            .unwrap();
         assert!(!bad.status.success(), "{args:?}");
         let stderr = String::from_utf8_lossy(&bad.stderr);
         assert!(stderr.contains(says), "{args:?}: {stderr}");

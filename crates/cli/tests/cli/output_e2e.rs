@@ -2,9 +2,7 @@
 //! away (`publica query … | head`), it ends quietly with status 0 instead
 //! of panicking on the closed pipe.
 
-mod common;
-
-use common::TestNode;
+use crate::common::TestNode;
 use std::process::{Command, Stdio};
 
 /// Runs `publica args` with stdout a pipe whose reader is already closed,
@@ -12,7 +10,7 @@ use std::process::{Command, Stdio};
 fn run_with_stdout_closed(args: &[&str]) -> (Option<i32>, String) {
     let (reader, writer) = std::io::pipe().expect("a pipe");
     drop(reader);
-    let out = Command::new(common::bin())
+    let out = Command::new(crate::common::bin())
         .args(args)
         .stdout(writer)
         .stderr(Stdio::piped())
@@ -28,7 +26,7 @@ fn run_with_stdout_closed(args: &[&str]) -> (Option<i32>, String) {
 fn a_closed_stdout_ends_a_query_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let node = TestNode::start_in(dir.path(), &[]);
-    common::commit_notes(&node, 1);
+    crate::common::commit_notes(&node, 1);
     for args in [
         &["query", "status", "--node", &node.url][..],
         &["query", "block", "1", "--node", &node.url][..],

@@ -6,9 +6,7 @@
 //! the program's books match its payouts, money is conserved, and replay
 //! reproduces every block.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use proptest::prelude::*;
 use publica_crypto::Keypair;
 use publica_programs::{period, queries};

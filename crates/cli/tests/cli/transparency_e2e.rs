@@ -7,30 +7,28 @@
     reason = "a scenario test reads top to bottom as one story"
 )]
 
-mod common;
-
-use common::{get, post, receipt, TestNode};
+use crate::common::{get, post, receipt, TestNode};
 use publica_crypto::Keypair;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::process::{Command, Output};
 
 fn publica(args: &[&str]) -> Output {
-    Command::new(common::bin())
+    Command::new(crate::common::bin())
         .args(args)
         .output()
         .expect("running publica")
 }
 
 fn text(url: &str) -> (u16, String, reqwest::header::HeaderMap) {
-    let r = common::http().get(url).send().unwrap();
+    let r = crate::common::http().get(url).send().unwrap();
     let status = r.status().as_u16();
     let headers = r.headers().clone();
     (status, r.text().unwrap(), headers)
 }
 
 fn bytes(url: &str) -> (u16, Vec<u8>, reqwest::header::HeaderMap) {
-    let r = common::http().get(url).send().unwrap();
+    let r = crate::common::http().get(url).send().unwrap();
     let status = r.status().as_u16();
     let headers = r.headers().clone();
     (status, r.bytes().unwrap().to_vec(), headers)
@@ -53,7 +51,7 @@ fn write(dir: &Path, name: &str, content: &str) -> String {
 fn receipts_verify_offline_and_tampering_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let node = TestNode::start_in(dir.path(), &[]);
-    let ids = common::commit_notes(&node, 4);
+    let ids = crate::common::commit_notes(&node, 4);
     let key = log_key(&node);
     let files = tempfile::tempdir().unwrap();
     let (_, r) = get(&format!("{}/v1/transactions/{}", node.url, ids[1]));
@@ -145,7 +143,7 @@ fn checkpoints_survive_kill_9_and_consistency_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let files = tempfile::tempdir().unwrap();
     let node = TestNode::start_in(dir.path(), &[]);
-    common::commit_notes(&node, 3);
+    crate::common::commit_notes(&node, 3);
     let key = log_key(&node);
     let (_, old, _) = text(&format!("{}/checkpoint", node.url));
     node.kill9();
@@ -159,7 +157,7 @@ fn checkpoints_survive_kill_9_and_consistency_verifies() {
         "same size, same checkpoint bytes after a restart"
     );
     assert_eq!(log_key(&node), key, "the log key persists");
-    common::commit_notes(&node, 5);
+    crate::common::commit_notes(&node, 5);
     let (_, new, _) = text(&format!("{}/checkpoint", node.url));
     let size = |cp: &str| cp.split('\n').nth(1).unwrap().parse::<u64>().unwrap();
     let (s, proof) = get(&format!(
@@ -231,7 +229,7 @@ fn tiles_and_entry_bundles_rebuild_the_checkpointed_root() {
     // 300 transactions: one full level-0 tile and a partial one.
     let kp = Keypair::generate();
     let batch: Vec<Value> = (1..=300u64)
-        .map(|n| json!(common::note_tx(&kp, n, "t")))
+        .map(|n| json!(crate::common::note_tx(&kp, n, "t")))
         .collect();
     let (s, v) = post(
         &format!("{}/v1/transactions/batch", node.url),
@@ -302,7 +300,7 @@ fn the_monitor_alarms_on_a_forked_log() {
     let a_dir = tempfile::tempdir().unwrap();
     let b_dir = tempfile::tempdir().unwrap();
     let a = TestNode::start_in(a_dir.path(), &[]);
-    common::commit_notes(&a, 2);
+    crate::common::commit_notes(&a, 2);
     std::fs::copy(
         a_dir.path().join("log-key.json"),
         b_dir.path().join("log-key.json"),
@@ -311,7 +309,7 @@ fn the_monitor_alarms_on_a_forked_log() {
     let key = log_key(&a);
     let addr = a.url.trim_start_matches("http://").to_string();
 
-    let mut watch = Command::new(common::bin())
+    let mut watch = Command::new(crate::common::bin())
         .args([
             "log",
             "watch",
@@ -329,7 +327,7 @@ fn the_monitor_alarms_on_a_forked_log() {
     a.kill9();
     // The other history answers at the same address.
     let b = TestNode::start_in(b_dir.path(), &["--listen", &addr]);
-    common::commit_notes(&b, 3);
+    crate::common::commit_notes(&b, 3);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let status = loop {
         if let Some(s) = watch.try_wait().unwrap() {
@@ -357,7 +355,7 @@ fn receipts_with_a_validator_quorum_verify_against_the_set_alone() {
     use publica_log::{Checkpoint, Cosigner, ValidatorSet};
     let dir = tempfile::tempdir().unwrap();
     let node = TestNode::start_in(dir.path(), &[]);
-    let ids = common::commit_notes(&node, 2);
+    let ids = crate::common::commit_notes(&node, 2);
     let (_, mut r) = get(&format!("{}/v1/transactions/{}", node.url, ids[0]));
     drop(node);
     let note = r["checkpoint"].as_str().unwrap().to_string();
@@ -393,7 +391,7 @@ fn receipts_with_a_validator_quorum_verify_against_the_set_alone() {
     };
     let verify = |file: &str| publica(&["verify", "receipt", file, "--validators", &set_file]);
 
-    let v = common::run_ok(&[
+    let v = crate::common::run_ok(&[
         "verify",
         "receipt",
         &receipt_with(&lines[1..]),

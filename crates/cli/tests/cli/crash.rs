@@ -10,9 +10,7 @@
     reason = "a scenario test reads top to bottom as one story"
 )]
 
-mod common;
-
-use common::{get, post, Dice, TestNode};
+use crate::common::{get, post, Dice, TestNode};
 use publica_crypto::Keypair;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -48,7 +46,7 @@ fn client(
     stop: Arc<AtomicBool>,
     mut rng: Dice,
 ) {
-    let http = common::http();
+    let http = crate::common::http();
     let next = match http
         .get(format!("{url}/v1/accounts/{}/nonce", kp.account()))
         .send()
@@ -62,9 +60,9 @@ fn client(
     let Some(mut nonce) = next else { return };
     while !stop.load(Ordering::SeqCst) {
         let env = match rng.below(5) {
-            _ if nonce == 1 => common::system_tx(&kp, nonce, "register_account", json!({})),
-            0 => common::system_tx(&kp, nonce, "clear_note", json!({})),
-            1 | 2 => common::sign(
+            _ if nonce == 1 => crate::common::system_tx(&kp, nonce, "register_account", json!({})),
+            0 => crate::common::system_tx(&kp, nonce, "clear_note", json!({})),
+            1 | 2 => crate::common::sign(
                 &kp,
                 "publica-dev",
                 nonce,
@@ -73,7 +71,7 @@ fn client(
                 "transfer",
                 json!({"from": format!("c{me}"), "to": format!("c{}", (me + 1) % CLIENTS), "amount": "1"}),
             ),
-            _ => common::system_tx(
+            _ => crate::common::system_tx(
                 &kp,
                 nonce,
                 "set_note",
@@ -133,11 +131,11 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
     // funded account each, set up by the dev genesis administrator.
     {
         let node = TestNode::start_in(dir.path(), &args);
-        let admin = common::dev_admin(dir.path());
+        let admin = crate::common::dev_admin(dir.path());
         let mut n = 0;
         let mut call = |method: &str, args: Value| {
             n += 1;
-            let env = common::sign(
+            let env = crate::common::sign(
                 &admin,
                 "publica-dev",
                 n,
@@ -150,9 +148,9 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
                 method,
                 args,
             );
-            let (s, v) = common::submit(&node, &env);
+            let (s, v) = crate::common::submit(&node, &env);
             assert_eq!(s, 202, "{v}");
-            let r = common::receipt(&node, v["tx_id"].as_str().unwrap());
+            let r = crate::common::receipt(&node, v["tx_id"].as_str().unwrap());
             assert_eq!(r["outcome"]["status"], "ok", "{method}: {}", r["outcome"]);
         };
         call(
@@ -222,7 +220,7 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
         if rng.below(2) == 0 {
             let kp = Keypair::generate();
             let batch: Vec<Value> = (1..=50u64)
-                .map(|n| json!(common::note_tx(&kp, n, "b")))
+                .map(|n| json!(crate::common::note_tx(&kp, n, "b")))
                 .collect();
             let _ = post(
                 &format!("{}/v1/transactions/batch", node.url),
@@ -286,7 +284,7 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
     drop(node);
 
     // Replaying the log from genesis reproduces every state root.
-    assert_eq!(common::verify_chain(dir.path()), height);
+    assert_eq!(crate::common::verify_chain(dir.path()), height);
     eprintln!("crash test: {KILLS} kills, {committed} receipts checked, {height} blocks replayed");
 }
 
@@ -310,7 +308,7 @@ fn a_ledger_written_before_replays_to_the_same_roots() {
         std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
     }
     assert_eq!(
-        common::verify_chain(dir.path()),
+        crate::common::verify_chain(dir.path()),
         expected["blocks"].as_u64().unwrap()
     );
     // The node serves it: the tip's header is the recorded one.
@@ -323,7 +321,7 @@ fn a_ledger_written_before_replays_to_the_same_roots() {
 
 /// Writes the fixture above (run by hand, with the code whose format it
 /// pins): `PUBLICA_FIXTURE_OUT=tests/fixtures/ledger-format-4 cargo test -p
-/// publica-cli --test crash -- --ignored write_ledger_fixture`. Every
+/// publica-cli --test cli -- --ignored write_ledger_fixture`. Every
 /// module's calls, successes and each kind of failure (unknown method, bad
 /// arguments, an unauthorised signer with bad arguments, a rule refusal).
 #[test]
@@ -333,7 +331,7 @@ fn write_ledger_fixture() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("d");
     let node = TestNode::start_in(&data, &[]);
-    let admin = common::dev_admin(&data);
+    let admin = crate::common::dev_admin(&data);
     let seeded = |n: u8| Keypair::from_seed([n; 32]);
     let (x, stranger, kid) = (seeded(1), seeded(2), seeded(3));
     let mut nonces: BTreeMap<String, u64> = BTreeMap::new();
@@ -343,7 +341,7 @@ fn write_ledger_fixture() {
             .map(|(kp, module, method, args)| {
                 let n = nonces.entry(kp.account().to_hex()).or_insert(0);
                 *n += 1;
-                let env = common::sign(
+                let env = crate::common::sign(
                     kp,
                     "publica-dev",
                     *n,
@@ -352,12 +350,14 @@ fn write_ledger_fixture() {
                     method,
                     args,
                 );
-                let (s, v) = common::submit(&node, &env);
+                let (s, v) = crate::common::submit(&node, &env);
                 assert_eq!(s, 202, "{module}.{method}: {v}");
                 v["tx_id"].as_str().unwrap().to_string()
             })
             .collect();
-        ids.iter().map(|id| common::receipt(&node, id)).collect()
+        ids.iter()
+            .map(|id| crate::common::receipt(&node, id))
+            .collect()
     };
     let a = admin.account();
     let ag = "dev-agency";

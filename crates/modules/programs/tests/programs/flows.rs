@@ -7,9 +7,7 @@
     reason = "a scenario test reads top to bottom as one story"
 )]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use publica_crypto::Keypair;
 use publica_programs::{period, queries};
 use publica_runtime::testkit::Rejected;

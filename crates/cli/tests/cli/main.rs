@@ -1,0 +1,16 @@
+//! The `publica` binary end to end, in one test binary (it links once):
+//! each module runs the real binary on loopback ports with temporary data
+//! directories. Run one with `cargo test -p publica-cli --test cli
+//! money_e2e::`.
+
+mod common;
+
+mod api_e2e;
+mod bench_e2e;
+mod crash;
+mod identity_e2e;
+mod money_e2e;
+mod network_e2e;
+mod output_e2e;
+mod programs_e2e;
+mod transparency_e2e;

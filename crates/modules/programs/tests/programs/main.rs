@@ -1,0 +1,7 @@
+//! The integration tests of this crate, in one test binary (it links once).
+//! Run one module with `cargo test -p publica-programs --test programs <module>::`.
+
+mod common;
+
+mod flows;
+mod invariants;
