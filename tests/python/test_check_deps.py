@@ -111,3 +111,23 @@ def test_a_stale_listed_duplicate_fails(tmp_path, policy):
     r = run_with_duplicates(tmp_path, policy, dups)
     assert r.returncode == 1
     assert "no-such-crate-here is no longer duplicated" in r.stdout
+
+
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        (None, "No such file"),
+        ("[licenses\n", "not TOML"),
+        ("[duplicates]\n", "needs [licenses] with an `allow` list"),
+        ('[licenses]\nallow = ["MIT"]\n[duplicates]\nsyn = ""\n', "gives its reason"),
+    ],
+)
+def test_an_unusable_policy_is_named_with_why(tmp_path, text, why):
+    path = tmp_path / "policy.toml"
+    if text is not None:
+        path.write_text(text)
+    r = run(path)
+    assert r.returncode == 1
+    assert f"policy {path}:" in r.stderr
+    assert why in r.stderr
+    assert "Traceback" not in r.stderr

@@ -282,12 +282,28 @@ mod tests {
         let typed = serde_json::to_value(&typed).unwrap();
         assert_eq!(typed, page);
         assert_eq!(typed.to_string(), page.to_string());
-        let back: NetworkStatus = serde_json::from_value(typed).unwrap();
+        let back: NetworkStatus = serde_json::from_value(typed.clone()).unwrap();
         assert!(matches!(back, NetworkStatus::Validator(s) if s.verifier_set == Some(set)));
+        refuses_bad_verifier_sets(&typed, &key.to_vkey());
         let none = serde_json::to_value(NetworkStatus::SingleNode { height: 3 }).unwrap();
         assert_eq!(
             none.to_string(),
             json!({"mode": "single-node", "height": 3}).to_string()
         );
+    }
+
+    /// A verifier set read back is checked as `publica verify` checks one:
+    /// a key that is not a cosigner key, or a quorum the set cannot reach,
+    /// is refused.
+    fn refuses_bad_verifier_sets(page: &serde_json::Value, vkey: &str) {
+        use serde_json::json;
+        for bad in [
+            json!({"origin": "o", "cosigners": ["k"], "quorum": 1}),
+            json!({"origin": "o", "cosigners": [vkey], "quorum": 2}),
+        ] {
+            let mut page = page.clone();
+            page["verifier_set"] = bad;
+            assert!(serde_json::from_value::<NetworkStatus>(page).is_err());
+        }
     }
 }
