@@ -534,13 +534,22 @@ pub async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// Any other path.
-pub async fn not_found() -> ApiError {
+/// Any other path: for a browser outside the API, the portal's page
+/// saying so; otherwise the API's error.
+pub async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    let path = uri.path();
+    let api = ["/v1/", "/tile/", "/checkpoint"]
+        .iter()
+        .any(|p| path.starts_with(p));
+    if !api && publica_portal::wants_html(&headers) {
+        return publica_portal::not_found(&headers, path);
+    }
     ApiError::new(
         StatusCode::NOT_FOUND,
         codes::REQUEST_NOT_FOUND,
         "no such route; see /openapi.json",
     )
+    .into_response()
 }
 
 /// The chain's genesis file.

@@ -29,6 +29,8 @@ pub struct ApiConfig {
     pub rate_limit_burst: u32,
     /// In a validator network: the consensus side's status and metrics.
     pub network: Option<Arc<dyn NetworkView>>,
+    /// The portal merges payment cells with fewer recipients than this.
+    pub min_cell_recipients: u64,
 }
 
 impl std::fmt::Debug for ApiConfig {
@@ -37,6 +39,7 @@ impl std::fmt::Debug for ApiConfig {
             .field("rate_limit_per_s", &self.rate_limit_per_s)
             .field("rate_limit_burst", &self.rate_limit_burst)
             .field("network", &self.network.is_some())
+            .field("min_cell_recipients", &self.min_cell_recipients)
             .finish()
     }
 }
@@ -47,6 +50,7 @@ impl Default for ApiConfig {
             rate_limit_per_s: 2_000,
             rate_limit_burst: 4_000,
             network: None,
+            min_cell_recipients: publica_portal::MIN_CELL_RECIPIENTS_DEFAULT,
         }
     }
 }
@@ -64,6 +68,8 @@ pub struct AppState {
     pub network: Option<Arc<dyn NetworkView>>,
     /// Permits for expensive queries (program dry runs) running at once.
     pub heavy: Arc<tokio::sync::Semaphore>,
+    /// The public portal's settings.
+    pub portal: publica_portal::PortalConfig,
 }
 
 /// Expensive queries (program dry runs) a node runs at once; more are
@@ -119,7 +125,9 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(handlers::readyz))
         .route("/metrics", get(handlers::metrics))
         .route("/openapi.json", get(move || async move { Json(doc) }));
+    let portal = publica_portal::Portal::new(state.node.clone(), state.portal.clone());
     module_routes::mount(router)
+        .merge(publica_portal::router(portal))
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
@@ -159,6 +167,14 @@ pub async fn serve_only(
         shutting_down: shutting_down.clone(),
         network: config.network.clone(),
         heavy: Arc::new(tokio::sync::Semaphore::new(HEAVY_QUERIES_AT_ONCE)),
+        portal: publica_portal::PortalConfig {
+            min_cell_recipients: config.min_cell_recipients,
+            network: config.network.clone().map(|n| {
+                let status: Arc<dyn Fn() -> publica_consensus::NetworkStatus + Send + Sync> =
+                    Arc::new(move || n.status());
+                status
+            }),
+        },
     };
     let app = router(state);
     let flag = shutting_down.clone();

@@ -301,6 +301,7 @@ impl Target {
             rate_limit_per_s: 1_000_000,
             rate_limit_burst: 1_000_000,
             network: None,
+            ..publica_api::ApiConfig::default()
         };
         let n2 = node.clone();
         tokio::spawn(publica_api::serve(

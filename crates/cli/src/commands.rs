@@ -289,6 +289,10 @@ struct DevArgs {
     /// Burst of requests allowed per client IP.
     #[arg(long, default_value_t = 4_000)]
     rate_burst: u32,
+    /// The portal merges payment figures (a program's month) with fewer
+    /// recipients than this, so that no small count points at a person.
+    #[arg(long, default_value_t = publica_portal::MIN_CELL_RECIPIENTS_DEFAULT, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    min_cell: u64,
     /// Origin of the transparency log (default `publica.local/<chain id>`).
     #[arg(long)]
     log_origin: Option<String>,
@@ -671,6 +675,7 @@ fn run_dev(a: DevArgs) -> Result<()> {
         )?;
         writeln!(out, "publica: log key {}", node.verifier_key())?;
         writeln!(out, "publica: listening on http://{addr}")?;
+        writeln!(out, "publica: portal at http://{addr}/ (API under /v1)")?;
         out.flush()?;
         if a.demo {
             let key_path = a.data_dir.join("dev-admin-key.json");
@@ -687,6 +692,7 @@ fn run_dev(a: DevArgs) -> Result<()> {
             rate_limit_per_s: a.rate_limit,
             rate_limit_burst: a.rate_burst,
             network: None,
+            min_cell_recipients: a.min_cell,
         };
         publica_api::serve(node, listener, api, shutdown_signal()).await?;
         eprintln!("publica: stopped cleanly");

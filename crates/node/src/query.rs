@@ -5,7 +5,7 @@ use crate::node::Node;
 use publica_log::TreeError;
 use publica_runtime::routes::{ReadError, ReadView};
 use publica_store::StoreError;
-use publica_types::{AccountId, Block, Envelope, Hash32, TxOutcome};
+use publica_types::{AccountId, Block, BlockHeader, Envelope, Hash32, TxOutcome};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -162,6 +162,17 @@ impl Node {
                 .remember_read(b.clone());
         }
         Ok(block)
+    }
+
+    /// The header of the block at `height`, if committed: from memory
+    /// for recent blocks, otherwise the first bytes of its record (a page
+    /// of block headers costs no decoding of their transactions).
+    pub fn header(&self, height: u64) -> Result<Option<BlockHeader>, QueryError> {
+        if let Some(b) = self.inner.recent.lock().expect("recent lock").get(height) {
+            return Ok(Some(b.header.clone()));
+        }
+        let log = self.inner.log.lock().expect("log lock");
+        Ok(log.read_header(height)?)
     }
 
     /// Where transaction `id` is.

@@ -22,7 +22,7 @@
 //! reports a torn tail without cutting it (`publica admin verify-chain`).
 
 use crate::{io_err, StoreError};
-use publica_types::Block;
+use publica_types::{Block, BlockHeader};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::FileExt;
@@ -386,7 +386,46 @@ impl BlockLog {
             path: self.path.display().to_string(),
         }))
     }
+    /// Reads only the header of the block at `height`, if it exists: a
+    /// block is stored as JSON whose first member is its header, so this
+    /// reads the record's first bytes and decodes the header alone, however
+    /// many transactions the block holds (a page listing blocks reads
+    /// dozens of headers).
+    pub fn read_header(&self, height: u64) -> Result<Option<BlockHeader>, StoreError> {
+        if height == 0 || height > self.height() {
+            return Ok(None);
+        }
+        let (at, len) = self.frames[(height - 1) as usize];
+        let mut payload = vec![0u8; (len as usize).min(HEADER_READ_BYTES)];
+        self.file
+            .read_exact_at(&mut payload, at)
+            .map_err(io_err(format!("reading block {height}")))?;
+        let header = payload.strip_prefix(HEADER_PREFIX).and_then(|rest| {
+            serde_json::Deserializer::from_slice(rest)
+                .into_iter::<BlockHeader>()
+                .next()?
+                .ok()
+        });
+        // Not the usual layout (or a header longer than the bytes read):
+        // decode the whole record.
+        let Some(header) = header else {
+            return Ok(self.read(height)?.map(|b| b.header));
+        };
+        if header.height != height {
+            return Err(StoreError::Corrupted {
+                path: self.path.display().to_string(),
+                offset: at,
+                reason: format!("record {height} holds block {}", header.height),
+            });
+        }
+        Ok(Some(header))
+    }
 }
+
+/// How a stored block starts: its header is the first member.
+const HEADER_PREFIX: &[u8] = b"{\"header\":";
+/// Bytes read for a header: a header's JSON is about 700 bytes.
+const HEADER_READ_BYTES: usize = 4096;
 
 /// One block as stored, read by [`BlockLog::read_record`].
 #[derive(Debug)]
@@ -474,6 +513,27 @@ mod tests {
         );
         assert!(log.read(4).unwrap().is_none());
         assert!(log.read(0).unwrap().is_none());
+    }
+
+    #[test]
+    fn header_reads_match_whole_reads_for_small_and_large_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut log, _) = BlockLog::open(dir.path()).unwrap();
+        let mut large = block(2);
+        // Far more than the bytes a header read takes.
+        large.ledger_events = (0..200)
+            .map(|i| publica_types::Event {
+                data: serde_json::json!({ "i": i, "pad": "x".repeat(100) }),
+                kind: "k".into(),
+                module: "m".into(),
+            })
+            .collect();
+        log.append_all(&[block(1), large.clone()]).unwrap();
+        assert!(log.record_len(2).unwrap() > HEADER_READ_BYTES as u64);
+        assert_eq!(log.read_header(1).unwrap().unwrap(), block(1).header);
+        assert_eq!(log.read_header(2).unwrap().unwrap(), large.header);
+        assert!(log.read_header(0).unwrap().is_none());
+        assert!(log.read_header(3).unwrap().is_none());
     }
 
     /// A log of three blocks: its directory, its path, its bytes, and

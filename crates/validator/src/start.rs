@@ -186,6 +186,7 @@ impl Validator {
                 node.clone(),
                 engine.clone(),
             ))),
+            ..publica_api::ApiConfig::default()
         };
         let running = engine.running.clone();
         // Only the API holds the engine's application now: once it ends,

@@ -12,5 +12,6 @@ mod identity_e2e;
 mod money_e2e;
 mod network_e2e;
 mod output_e2e;
+mod portal_e2e;
 mod programs_e2e;
 mod transparency_e2e;

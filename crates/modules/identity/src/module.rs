@@ -19,7 +19,8 @@ use crate::proposal::{self, Action, PROPOSAL_LIFETIME_BLOCKS_DEFAULT};
 use crate::recovery;
 use crate::state;
 use publica_runtime::authz::Role;
-use publica_runtime::{CallContext, Need, TypedModule};
+use publica_runtime::index::{Field, Fields};
+use publica_runtime::{CallContext, IndexFiler, Need, TypedModule};
 use publica_types::{codes as tx_codes, AccountId, SignatureBytes, TxError};
 use serde::Deserialize;
 
@@ -191,6 +192,15 @@ impl TypedModule for Identity {
     type Rejection = codes::IdentityRejection;
     type Event = IdentityEvent;
     const ROUTES: &'static [publica_runtime::Route] = crate::routes::ROUTES;
+
+    fn index_event(&self, event: &IdentityEvent, filer: &mut IndexFiler<'_>) {
+        if let IdentityEvent::AgencyCreated { agency } = event {
+            filer.file(
+                crate::state::AGENCIES_DIRECTORY_KEY,
+                &Fields(&[("id", Field::Str(agency))]),
+            );
+        }
+    }
 
     fn execute(&self, ctx: &mut CallContext<'_>, call: IdentityCall) -> Result<(), TxError> {
         match call {

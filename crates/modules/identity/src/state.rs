@@ -83,6 +83,10 @@ pub struct Guardians {
     pub delay_blocks: u64,
 }
 
+/// The event-index key listing the agencies created after genesis, in
+/// creation order (`{id}` entries; genesis agencies are in the genesis).
+pub const AGENCIES_DIRECTORY_KEY: &str = "directory/agencies";
+
 /// State key of the governance record.
 pub fn governance_key() -> Vec<u8> {
     b"identity/governance".to_vec()

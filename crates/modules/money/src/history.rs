@@ -19,6 +19,17 @@ pub fn history_key(account: &str) -> String {
     format!("account/{account}")
 }
 
+/// The event-index key listing every currency, in creation order (`{id}`
+/// entries): what a page of all currencies reads instead of scanning the
+/// state.
+pub const CURRENCIES_KEY: &str = "directory/currencies";
+
+/// The event-index key listing a currency's appropriations, in the order
+/// they were proposed (`{id}` entries).
+pub fn appropriations_key(currency: &str) -> String {
+    format!("directory/appropriations/{currency}")
+}
+
 /// Files the history entries of one `money` event: one per account it
 /// touched, under [`history_key`], each written straight from the event.
 pub fn file_entries(e: &MoneyEvent, filer: &mut IndexFiler<'_>) {
@@ -99,9 +110,17 @@ pub fn file_entries(e: &MoneyEvent, filer: &mut IndexFiler<'_>) {
         E::AccountClosed { account, by } => {
             file(filer, account, &[kind("closed"), NONE, ("by", Key(by))]);
         }
-        E::CurrencyCreated { .. }
-        | E::AppropriationProposed { .. }
-        | E::AppropriationApproved { .. }
+        E::CurrencyCreated { currency } => {
+            filer.file(CURRENCIES_KEY, &Fields(&[("id", S(currency))]));
+        }
+        E::AppropriationProposed {
+            currency,
+            appropriation,
+        } => filer.file(
+            &appropriations_key(currency),
+            &Fields(&[("id", S(appropriation))]),
+        ),
+        E::AppropriationApproved { .. }
         | E::MerchantAccredited { .. }
         | E::MerchantRevoked { .. }
         | E::ClawbackProposed { .. } => {}
@@ -498,7 +517,11 @@ mod tests {
                 )],
             ),
             // Events that move nothing, or name no account, file nothing.
-            ("currency_created", json!({"currency": "EURC"}), vec![]),
+            (
+                "appropriation_approved",
+                json!({"appropriation": "a", "by": K1, "active": true}),
+                vec![],
+            ),
             ("transfer", json!({"amount": "5"}), vec![]),
         ];
         for (kind, data, expected) in cases {
@@ -508,5 +531,23 @@ mod tests {
                 .collect();
             assert_eq!(filed(kind, data.clone()), expected, "{kind} {data}");
         }
+    }
+
+    #[test]
+    fn currencies_and_appropriations_are_listed_in_the_directory() {
+        assert_eq!(
+            filed("currency_created", json!({"currency": "EURC"})),
+            vec![("money/directory/currencies".into(), json!({"id": "EURC"}))]
+        );
+        assert_eq!(
+            filed(
+                "appropriation_proposed",
+                json!({"currency": "EURC", "appropriation": "budget-2027"})
+            ),
+            vec![(
+                "money/directory/appropriations/EURC".into(),
+                json!({"id": "budget-2027"})
+            )]
+        );
     }
 }

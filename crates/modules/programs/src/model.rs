@@ -480,6 +480,11 @@ pub fn content_hash<T: Serialize>(value: &T) -> String {
     publica_crypto::sha256(&bytes).to_hex()
 }
 
+/// The event-index key listing every program, in creation order (`{id,
+/// agency}` entries): what a page of all programs reads instead of
+/// scanning the state.
+pub const PROGRAMS_DIRECTORY_KEY: &str = "directory/programs";
+
 /// State key of a program.
 pub fn program_key(id: &str) -> Vec<u8> {
     format!("programs/program/{id}").into_bytes()

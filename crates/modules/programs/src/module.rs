@@ -16,7 +16,8 @@ use crate::period;
 use crate::rules::{self, AttrValue, Inputs, Schema, Ty};
 use publica_money::interface as money;
 use publica_runtime::authz::Role;
-use publica_runtime::{CallContext, Need, TypedModule};
+use publica_runtime::index::{Field, Fields};
+use publica_runtime::{CallContext, IndexFiler, Need, TypedModule};
 use publica_state::StateTree;
 use publica_types::{AccountId, Amount, SignatureBytes, TxError};
 use serde::Deserialize;
@@ -1885,6 +1886,18 @@ impl TypedModule for Programs {
     type Rejection = codes::ProgramsRejection;
     type Event = ProgramsEvent;
     const ROUTES: &'static [publica_runtime::Route] = crate::routes::ROUTES;
+
+    fn index_event(&self, event: &ProgramsEvent, filer: &mut IndexFiler<'_>) {
+        if let ProgramsEvent::ProgramCreated {
+            program, agency, ..
+        } = event
+        {
+            filer.file(
+                crate::model::PROGRAMS_DIRECTORY_KEY,
+                &Fields(&[("id", Field::Str(program)), ("agency", Field::Str(agency))]),
+            );
+        }
+    }
 
     fn execute(&self, ctx: &mut CallContext<'_>, call: ProgramsCall) -> Result<(), TxError> {
         match call {

@@ -60,6 +60,11 @@ pub fn of(ms: u64) -> String {
     format!("{y:04}-{m:02}")
 }
 
+/// The civil date (year, month, day; UTC) of `ms` since the epoch.
+pub fn date_of(ms: u64) -> (i64, i64, i64) {
+    civil_from_days((ms / 86_400_000) as i64)
+}
+
 /// `ms` since the epoch as an RFC 3339 UTC timestamp, to the second.
 pub fn timestamp(ms: u64) -> String {
     let secs = ms / 1000;

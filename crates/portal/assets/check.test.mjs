@@ -1,0 +1,293 @@
+// Tests of check.js, the in-browser receipt check:
+//   node --test crates/portal/assets/check.test.mjs
+// The receipts in testdata/ come from a real node; log-key.txt is its
+// public log verifier key.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import vm from 'node:vm';
+
+const here = new URL('.', import.meta.url);
+const scriptPath = new URL('check.js', here);
+const { verifyReceiptText, jcs } = createRequire(import.meta.url)('./check.js');
+const subtle = globalThis.crypto.subtle;
+const encoder = new TextEncoder();
+
+const logKey = readFileSync(new URL('testdata/log-key.txt', here), 'utf8').trim();
+const receiptNames = readdirSync(new URL('testdata/', here)).filter((n) => n.endsWith('.json')).sort();
+const receiptText = (name) => readFileSync(new URL('testdata/' + name, here), 'utf8');
+const sample = () => JSON.parse(receiptText('receipt-ok.json'));
+
+const toBase64 = (bytes) => Buffer.from(bytes).toString('base64');
+const toHex = (bytes) => Buffer.from(bytes).toString('hex');
+const sha256 = async (...parts) => new Uint8Array(await subtle.digest('SHA-256', Buffer.concat(parts.map((p) => Buffer.from(p)))));
+
+// A fresh note signer: its verifier key text and a function signing a note text.
+async function noteSigner(name) {
+  const pair = await subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);
+  const publicKey = new Uint8Array(await subtle.exportKey('raw', pair.publicKey));
+  const typed = Uint8Array.of(1, ...publicKey);
+  const id = (await sha256(encoder.encode(name + '\n'), typed)).slice(0, 4);
+  const verifierKey = `${name}+${toHex(id)}+${toBase64(typed)}`;
+  const sign = async (text) => {
+    const signature = new Uint8Array(await subtle.sign({ name: 'Ed25519' }, pair.privateKey, encoder.encode(text)));
+    return `${text}\n\u2014 ${name} ${toBase64([...id, ...signature])}\n`;
+  };
+  return { verifierKey, sign };
+}
+
+async function expectFailure(receipt, code, key = logKey) {
+  const text = typeof receipt === 'string' ? receipt : JSON.stringify(receipt);
+  const result = await verifyReceiptText(text, key);
+  assert.equal(result.verified, false, `expected ${code}, got a verified receipt`);
+  assert.equal(result.code, code, `expected ${code}, got ${result.code}: ${result.detail}`);
+  assert.equal(typeof result.detail, 'string');
+  assert.equal(typeof result.step, 'string');
+  return result;
+}
+
+test('every sample receipt verifies with the log key', async () => {
+  assert.ok(receiptNames.length >= 4);
+  for (const name of receiptNames) {
+    const text = receiptText(name);
+    const receipt = JSON.parse(text);
+    const result = await verifyReceiptText(text, logKey);
+    assert.deepEqual(result, {
+      verified: true,
+      origin: 'publica.local/publica-dev',
+      tx_id: receipt.tx_id,
+      status: receipt.outcome.status,
+      leaf_index: receipt.leaf_index,
+      tree_size: receipt.tree_size,
+      block_height_unproved: receipt.block_height,
+    }, name);
+  }
+});
+
+test('the same receipt pretty-printed, with an explicit null error, still verifies', async () => {
+  const receipt = sample();
+  receipt.outcome.error = null;
+  const result = await verifyReceiptText('\n  ' + JSON.stringify(receipt, null, 2) + '\n', logKey);
+  assert.equal(result.verified, true, result.detail);
+});
+
+test('tampered receipts fail with the right code', async () => {
+  const flipHex = (hex) => (hex[0] === '0' ? '1' : '0') + hex.slice(1);
+  let r = sample();
+  r.inclusion_proof[0] = flipHex(r.inclusion_proof[0]);
+  await expectFailure(r, 'proof_mismatch');
+
+  // The outcome is not signed by the transaction: only the proof catches it.
+  r = sample();
+  r.outcome.status = 'failed';
+  await expectFailure(r, 'proof_mismatch');
+
+  r = sample();
+  r.transaction.body.nonce += 1;
+  await expectFailure(r, 'bad_tx_signature');
+
+  r = sample();
+  r.tree_size += 1;
+  await expectFailure(r, 'tree_size_mismatch');
+
+  r = sample();
+  r.tx_id = flipHex(r.tx_id);
+  await expectFailure(r, 'wrong_leaf');
+
+  r = sample();
+  r.outcome.tx_id = flipHex(r.outcome.tx_id);
+  await expectFailure(r, 'wrong_leaf');
+
+  r = sample();
+  r.leaf_index = r.tree_size;
+  await expectFailure(r, 'proof_mismatch');
+
+  r = sample();
+  r.inclusion_proof.pop();
+  await expectFailure(r, 'proof_mismatch');
+});
+
+test('a flipped character of the checkpoint signature fails its check', async () => {
+  const r = sample();
+  const [text, line] = r.checkpoint.split('\n\n');
+  const at = line.lastIndexOf(' ') + 40; // well inside the signature, past the key id
+  const flipped = line.slice(0, at) + (line[at] === 'A' ? 'B' : 'A') + line.slice(at + 1);
+  r.checkpoint = text + '\n\n' + flipped;
+  await expectFailure(r, 'bad_checkpoint_signature');
+});
+
+test('keys: another key, a malformed key, a weak key, another origin, a network', async () => {
+  const other = await noteSigner('publica.local/publica-dev');
+  await expectFailure(sample(), 'no_signature', other.verifierKey);
+
+  await expectFailure(sample(), 'bad_key', 'not a key');
+  await expectFailure(sample(), 'bad_key', logKey.replace('+d6828398+', '+d6828399+'));
+  await expectFailure(sample(), 'bad_key', logKey.slice(0, -4));
+  // The identity point, with a key id that matches it: anyone could sign for it.
+  const identity = Uint8Array.of(1, 1, ...new Uint8Array(31));
+  const id = (await sha256(encoder.encode('weak\n'), identity)).slice(0, 4);
+  await expectFailure(sample(), 'bad_key', `weak+${toHex(id)}+${toBase64(identity)}`);
+
+  // A checkpoint of another log, signed by a key named as this one.
+  const mine = await noteSigner('mine');
+  const r = sample();
+  r.checkpoint = await mine.sign('theirs\n1182\n' + r.checkpoint.split('\n')[2] + '\n');
+  await expectFailure(r, 'wrong_origin', mine.verifierKey);
+
+  // A validator network's checkpoint carries cosignatures, not the log key's.
+  const validator = await noteSigner('validator-0.example');
+  const n = sample();
+  n.checkpoint = await validator.sign(n.checkpoint.split('\n\n')[0] + '\n');
+  n.checkpoint_height = 20;
+  await expectFailure(n, 'unsupported_network');
+  delete n.checkpoint_height;
+  await expectFailure(n, 'no_signature');
+});
+
+test('texts that are not receipts', async () => {
+  await expectFailure('hello', 'not_json');
+  await expectFailure('', 'not_json');
+  const empty = await expectFailure('{}', 'malformed');
+  assert.match(empty.detail, /checkpoint/);
+  await expectFailure('[]', 'malformed');
+  let r = sample();
+  r.transaction.extra = 1;
+  await expectFailure(r, 'malformed');
+  r = sample();
+  r.transaction.signer = r.transaction.signer.toUpperCase();
+  await expectFailure(r, 'malformed');
+  r = sample();
+  delete r.outcome.status;
+  await expectFailure(r, 'malformed');
+  r = sample();
+  r.checkpoint = r.checkpoint.replace('\n\n', '\n');
+  await expectFailure(r, 'malformed');
+  await expectFailure(JSON.stringify({ pad: 'x'.repeat(1 << 20) }), 'too_large');
+});
+
+test('numbers JSON.parse would change are left to the server', async () => {
+  const text = JSON.stringify(sample());
+  await expectFailure(text.replace('"nonce":15', '"nonce":9007199254740993'), 'unsupported_number');
+  await expectFailure(text.replace('"nonce":15', '"nonce":15.0'), 'unsupported_number');
+  await expectFailure(text.replace('"nonce":15', '"nonce":1.5e1'), 'unsupported_number');
+  // Digits inside strings are not numbers.
+  const r = sample();
+  r.outcome.events[0].data.index = '9007199254740993.5';
+  await expectFailure(r, 'proof_mismatch');
+});
+
+test('JCS orders members by UTF-16 code units (RFC 8785 section 3.2.3)', () => {
+  const value = {
+    '\u20ac': 'Euro Sign', '\r': 'Carriage Return', '\ufb33': 'Hebrew Letter Dalet With Dagesh',
+    '1': 'One', '\u{1f600}': 'Emoji: Grinning Face', '\u0080': 'Control', '\u00f6': 'Latin Small Letter O With Diaeresis',
+  };
+  assert.equal(jcs(value),
+    '{"\\r":"Carriage Return","1":"One","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis",' +
+    '"\u20ac":"Euro Sign","\u{1f600}":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}');
+});
+
+test('JCS escapes as ECMAScript does: controls escaped, U+2028 and U+007F raw', () => {
+  assert.equal(jcs('a"b\\c\u0001\u001f\n\u007f\u00e9\u2028\u2029\b\f\t\r'),
+    '"a\\"b\\\\c\\u0001\\u001f\\n\u007f\u00e9\u2028\u2029\\b\\f\\t\\r"');
+  assert.equal(jcs({ 'k\u0000': '\u2028' }), '{"k\\u0000":"\u2028"}');
+});
+
+test('JCS writes nested arrays and objects without whitespace', () => {
+  assert.equal(jcs({ b: [1, -2, true, null, [[], [{}]], { z: 1, a: [] }], a: {} }),
+    '{"a":{},"b":[1,-2,true,null,[[],[{}]],{"a":[],"z":1}]}');
+  assert.equal(jcs(9007199254740991), '9007199254740991');
+  assert.equal(jcs(-0), '0');
+});
+
+test('JCS refuses what has no canonical form here', () => {
+  assert.throws(() => jcs(1.5), RangeError);
+  assert.throws(() => jcs(9007199254740992), RangeError);
+  assert.throws(() => jcs('\ud800'), RangeError);
+  assert.throws(() => jcs({ a: undefined }), TypeError);
+  assert.equal(jcs('\u{1f600}'), '"\u{1f600}"');
+});
+
+// ---- The page: the script run as the browser runs it, with a small stand-in DOM.
+
+class FakeElement {
+  constructor(tag) { this.tag = tag; this.children = []; this.attributes = {}; this.text = ''; }
+  set textContent(text) { this.text = String(text); this.children = []; }
+  get textContent() { return this.text + this.children.map((c) => (typeof c === 'string' ? c : c.textContent)).join(''); }
+  setAttribute(name, value) { this.attributes[name] = String(value); }
+  getAttribute(name) { return name in this.attributes ? this.attributes[name] : null; }
+  removeAttribute(name) { delete this.attributes[name]; }
+  append(...nodes) { this.children.push(...nodes); }
+  replaceChildren(...nodes) { this.text = ''; this.children = nodes; }
+  addEventListener(type, listener) { (this.listeners ||= {})[type] = listener; }
+  find(tag) { return this.children.filter((c) => typeof c !== 'string').flatMap((c) => (c.tag === tag ? [c] : c.find(tag))); }
+}
+
+function page({ receipt, key, messages }) {
+  const byId = {};
+  const form = new FakeElement('form');
+  form.setAttribute('data-log-key', key);
+  const fields = { receipt: { value: receipt }, receipt_file: { files: [] }, log_key: { value: '' } };
+  form.elements = { namedItem: (name) => fields[name] || null };
+  form.requestSubmit = () => { form.postedToServer = true; };
+  byId['receipt-check'] = form;
+  byId['check-result'] = new FakeElement('div');
+  for (const [id, text] of Object.entries(messages)) {
+    byId['msg-' + id] = new FakeElement('span');
+    byId['msg-' + id].textContent = text;
+  }
+  const document = {
+    readyState: 'complete',
+    documentElement: { lang: 'en' },
+    getElementById: (id) => byId[id] || null,
+    createElement: (tag) => new FakeElement(tag),
+  };
+  const context = { document, crypto: globalThis.crypto, TextEncoder, atob, btoa, Intl };
+  vm.runInNewContext(readFileSync(scriptPath, 'utf8'), context, { filename: 'check.js' });
+  return { form, output: byId['check-result'], fields, context };
+}
+
+async function submit(form) {
+  let prevented = false;
+  form.listeners.submit({ preventDefault: () => { prevented = true; }, submitter: null });
+  assert.ok(prevented);
+  for (let i = 0; i < 200 && !form.postedToServer; i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+test('the page shows a verified receipt with its own words, and what was not proved', async () => {
+  const messages = { verified: 'Verificado', 'by-browser': 'Su navegador', proved: 'Prueba', 'not-proved': 'No prueba', 'not-proved-height': 'Altura: palabra del nodo', origin: 'Registro', tx: 'Transacción', status: 'Estado', leaf: 'Posición' };
+  const txId = JSON.parse(receiptText('receipt-h10.json')).tx_id;
+  const { form, output, context } = page({ receipt: receiptText('receipt-h10.json'), key: logKey, messages });
+  assert.equal(typeof context.PublicaCheck.verifyReceiptText, 'function');
+  await submit(form);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(output.getAttribute('data-checked-by'), 'browser');
+  assert.equal(form.postedToServer, undefined);
+  assert.equal(output.find('h2')[0].textContent, 'Verificado');
+  const terms = output.find('dt').map((d) => d.textContent);
+  const values = output.find('dd').map((d) => d.textContent);
+  assert.deepEqual(terms, ['Registro', 'Transacción', 'Estado', 'Posición']);
+  assert.deepEqual(values, ['publica.local/publica-dev', txId, 'ok', '1,181 / 1,182']);
+  assert.equal(output.find('a')[0].getAttribute('href'), '/explorer/transactions/' + txId);
+  assert.ok(output.textContent.includes('Altura: palabra del nodo'));
+});
+
+test('the page shows a failure with its message and detail, and gives way to the server when it must', async () => {
+  const r = sample();
+  r.tree_size += 1;
+  const failed = page({ receipt: JSON.stringify(r), key: logKey, messages: { failed: 'No verificado', tree_size_mismatch: 'Otro tamaño' } });
+  await submit(failed.form);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(failed.output.getAttribute('data-checked-by'), 'browser');
+  assert.equal(failed.output.find('h2')[0].textContent, 'No verificado');
+  const error = failed.output.find('p')[0];
+  assert.equal(error.textContent, 'Otro tamaño');
+  assert.equal(error.getAttribute('data-code'), 'receipt.tree_size_mismatch');
+  assert.match(failed.output.find('pre')[0].textContent, /size 1183/);
+
+  const big = JSON.stringify(sample()).replace('"nonce":15', '"nonce":9007199254740993');
+  const server = page({ receipt: big, key: logKey, messages: {} });
+  await submit(server.form);
+  assert.equal(server.form.postedToServer, true);
+  assert.equal(server.output.getAttribute('data-checked-by'), null);
+});

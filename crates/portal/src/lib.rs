@@ -1,0 +1,177 @@
+//! The public portal: pages a citizen, a journalist or an auditor reads in
+//! a browser to see what the ledger holds, where the money went, and to
+//! check a receipt, in plain words and in two languages.
+//!
+//! Every page is rendered on the server (maud templates) from the node's
+//! committed state and event index, never by walking the history; it works
+//! without JavaScript, and the one script only adds the in-browser receipt
+//! check. Responses carry a strict Content-Security-Policy: no inline
+//! script or style, nothing from another origin. The JSON each page shows
+//! is one link away, under `/v1`.
+
+mod charts;
+mod data;
+mod i18n;
+mod layout;
+mod pages;
+
+pub use i18n::Lang;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use publica_consensus::NetworkStatus;
+use publica_node::Node;
+use std::sync::{Arc, Mutex};
+
+/// What the portal reads besides the node.
+#[derive(Clone, Default)]
+pub struct PortalConfig {
+    /// Payment cells (a program's period) with fewer recipients than this
+    /// are merged before they are shown, so that no small count points at
+    /// a person.
+    pub min_cell_recipients: u64,
+    /// In a validator network: the consensus side's status (validators and
+    /// whether they are heard).
+    pub network: Option<Arc<dyn Fn() -> NetworkStatus + Send + Sync>>,
+}
+
+impl std::fmt::Debug for PortalConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PortalConfig")
+            .field("min_cell_recipients", &self.min_cell_recipients)
+            .field("network", &self.network.is_some())
+            .finish()
+    }
+}
+
+/// Recipients a shown cell has at least, unless configured otherwise.
+pub const MIN_CELL_RECIPIENTS_DEFAULT: u64 = 10;
+
+/// The portal's shared state.
+#[derive(Clone)]
+pub struct Portal {
+    node: Node,
+    config: PortalConfig,
+    /// Where today's transactions start (found once a day).
+    day: Arc<Mutex<data::DayStart>>,
+}
+
+impl Portal {
+    /// A portal over `node`.
+    pub fn new(node: Node, config: PortalConfig) -> Portal {
+        Portal {
+            node,
+            config,
+            day: Arc::default(),
+        }
+    }
+}
+
+/// The portal's routes, for the API's router to merge (state `S` is the
+/// API's; the portal brings its own).
+pub fn router<S: Clone + Send + Sync + 'static>(portal: Portal) -> Router<S> {
+    Router::new()
+        .route("/", get(pages::home::page))
+        .route("/explorer", get(pages::explorer::blocks))
+        .route("/explorer/blocks/{height}", get(pages::explorer::block))
+        .route(
+            "/explorer/transactions/{id}",
+            get(pages::explorer::transaction),
+        )
+        .route("/explorer/accounts/{id}", get(pages::explorer::account))
+        .route("/explorer/agencies", get(pages::explorer::agencies))
+        .route("/explorer/agencies/{id}", get(pages::explorer::agency))
+        .route("/search", get(pages::explorer::search))
+        .route("/money", get(pages::money::page))
+        .route("/programs", get(pages::programs::list))
+        .route("/programs/{id}", get(pages::programs::page))
+        .route(
+            "/check",
+            get(pages::check::form).post(pages::check::submit).layer(
+                axum::extract::DefaultBodyLimit::max(pages::check::FORM_BYTES_MAX),
+            ),
+        )
+        .route("/help", get(pages::help::page))
+        .route("/assets/portal.css", get(assets::css))
+        .route("/assets/check.js", get(assets::script))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(portal)
+}
+
+/// The page for a path that is neither the API's nor the portal's, for a
+/// browser (the API answers JSON to other clients).
+pub fn not_found(headers: &HeaderMap, path: &str) -> Response {
+    let lang = layout::lang_of(headers, None);
+    let mut r = pages::error_page(
+        lang,
+        StatusCode::NOT_FOUND,
+        "page.not_found",
+        &lang.ta("error-no-page", &[("path", path)]),
+    );
+    set_security_headers(r.headers_mut());
+    r
+}
+
+/// Whether a request comes from a browser that wants a page.
+pub fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
+}
+
+/// What the portal's responses may load: only its own stylesheet, script
+/// and images; no frames, no other origin, no inline code.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+fn set_security_headers(h: &mut HeaderMap) {
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+}
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut r = next.run(req).await;
+    set_security_headers(r.headers_mut());
+    r
+}
+
+mod assets {
+    use super::{header, IntoResponse, Portal, Response, State};
+
+    const CSS: &str = include_str!("../assets/portal.css");
+    const SCRIPT: &str = include_str!("../assets/check.js");
+
+    fn asset(content_type: &'static str, body: &'static str) -> Response {
+        (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            body,
+        )
+            .into_response()
+    }
+
+    pub(crate) async fn css(State(_): State<Portal>) -> Response {
+        asset("text/css; charset=utf-8", CSS)
+    }
+
+    pub(crate) async fn script(State(_): State<Portal>) -> Response {
+        asset("text/javascript; charset=utf-8", SCRIPT)
+    }
+}

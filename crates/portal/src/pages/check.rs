@@ -1,0 +1,273 @@
+//! Check a receipt: paste it (or, with JavaScript, pick its file) and the
+//! browser verifies the inclusion proof and the checkpoint's signature
+//! itself (`assets/check.js`, WebCrypto); without JavaScript, or where the
+//! browser cannot, the server runs the same check as `publica verify
+//! receipt` and says in plain words what was proved and what was not.
+
+use super::problem;
+use crate::layout::{row, Page, Reader};
+use crate::Portal;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use maud::{html, Markup};
+use publica_consensus::NetworkStatus;
+use publica_log::NoteVerifier;
+use publica_node::TxLookup;
+use publica_runtime::receipt::{verify_receipt_with, ReceiptError, Trust, VerifiedReceipt};
+use serde::Deserialize;
+
+/// Largest receipt checked, in bytes (as `publica verify receipt`).
+pub const RECEIPT_BYTES_MAX: usize = 1 << 20;
+/// Largest form accepted: a receipt of the largest size, URL-encoded.
+pub const FORM_BYTES_MAX: usize = 3 * RECEIPT_BYTES_MAX + 4096;
+
+/// Messages the in-browser check shows, by its result code: the page
+/// carries them in the reader's language.
+const SCRIPT_MESSAGES: &[(&str, &str)] = &[
+    ("verified", "check-verified"),
+    ("not_json", "check-not-json"),
+    ("malformed", "check-malformed"),
+    ("bad_key", "check-bad-key"),
+    ("no_signature", "check-no-signature"),
+    ("bad_checkpoint_signature", "check-bad-checkpoint"),
+    ("wrong_origin", "check-wrong-origin"),
+    ("tree_size_mismatch", "check-tree-size"),
+    ("bad_tx_signature", "check-bad-tx-signature"),
+    ("wrong_leaf", "check-wrong-leaf"),
+    ("proof_mismatch", "check-proof-mismatch"),
+    ("not-proved-height", "check-not-proved-height"),
+    ("checking", "check-checking"),
+    ("proved", "check-proved"),
+    ("not-proved", "check-not-proved"),
+    ("origin", "check-origin"),
+    ("tx", "col-transaction"),
+    ("status", "col-status"),
+    ("leaf", "tx-leaf"),
+    ("failed", "check-failed"),
+    ("by-browser", "check-by-browser"),
+];
+
+/// The form's fields.
+#[derive(Debug, Default, Deserialize)]
+pub struct CheckForm {
+    /// The receipt's JSON text.
+    #[serde(default)]
+    receipt: String,
+    /// A verifier key to check against instead of this node's.
+    #[serde(default)]
+    log_key: String,
+}
+
+/// `GET /check` (`?tx=<id>` fills in that transaction's receipt).
+pub async fn form(
+    State(portal): State<Portal>,
+    reader: Reader,
+    q: super::explorer::Params,
+) -> Response {
+    let mut prefill = String::new();
+    if let Some(id) = super::explorer::param(&q, "tx") {
+        let Ok(id) = id.parse() else {
+            return problem(
+                &portal,
+                &reader,
+                StatusCode::BAD_REQUEST,
+                "request.invalid_param",
+                reader.lang.t("error-bad-tx-id"),
+            );
+        };
+        let node = portal.node.clone();
+        if let Ok(Ok(TxLookup::Committed(r))) =
+            tokio::task::spawn_blocking(move || node.lookup_tx(&id)).await
+        {
+            prefill = serde_json::to_string_pretty(&r).unwrap_or_default();
+        }
+    }
+    render(
+        &portal,
+        &reader,
+        &CheckForm {
+            receipt: prefill,
+            log_key: String::new(),
+        },
+        None,
+        StatusCode::OK,
+    )
+}
+
+/// `POST /check`: the server's check.
+pub async fn submit(
+    State(portal): State<Portal>,
+    reader: Reader,
+    form: Result<Form<CheckForm>, FormRejection>,
+) -> Response {
+    let lang = reader.lang;
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return problem(
+                &portal,
+                &reader,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request.too_large",
+                lang.t("check-too-large"),
+            );
+        }
+        Err(_) => {
+            return problem(
+                &portal,
+                &reader,
+                StatusCode::BAD_REQUEST,
+                "request.malformed_form",
+                lang.t("check-bad-form"),
+            );
+        }
+    };
+    if form.receipt.len() > RECEIPT_BYTES_MAX {
+        return problem(
+            &portal,
+            &reader,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request.too_large",
+            lang.t("check-too-large"),
+        );
+    }
+    let outcome = check(&portal, &form);
+    let status = if outcome.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(&portal, &reader, &form, Some(outcome), status)
+}
+
+/// Why the server's check failed: a message id and its detail.
+struct Failure {
+    code: &'static str,
+    message: &'static str,
+    detail: String,
+}
+
+fn failure(code: &'static str, message: &'static str, detail: impl ToString) -> Failure {
+    Failure {
+        code,
+        message,
+        detail: detail.to_string(),
+    }
+}
+
+fn check(portal: &Portal, form: &CheckForm) -> Result<VerifiedReceipt, Failure> {
+    let receipt: serde_json::Value = serde_json::from_str(form.receipt.trim())
+        .map_err(|e| failure("receipt.not_json", "check-not-json", e))?;
+    let key_text = if form.log_key.trim().is_empty() {
+        portal.node.verifier_key()
+    } else {
+        form.log_key.trim().to_string()
+    };
+    let network = portal.config.network.as_ref().map(|f| f());
+    let set = match &network {
+        Some(NetworkStatus::Validator(v)) if form.log_key.trim().is_empty() => {
+            v.verifier_set.clone()
+        }
+        _ => None,
+    };
+    let key;
+    let trust = match &set {
+        Some(set) => Trust::Validators(set),
+        None => {
+            key = NoteVerifier::parse(&key_text)
+                .map_err(|e| failure("receipt.bad_key", "check-bad-key", e))?;
+            Trust::LogKey(&key)
+        }
+    };
+    verify_receipt_with(&receipt, trust, None).map_err(|e| {
+        let (code, message) = match &e {
+            ReceiptError::Malformed(_) => ("receipt.malformed", "check-malformed"),
+            ReceiptError::Checkpoint(publica_log::CheckpointError::WrongOrigin { .. }) => {
+                ("receipt.wrong_origin", "check-wrong-origin")
+            }
+            ReceiptError::Checkpoint(_) => ("receipt.bad_checkpoint", "check-bad-checkpoint"),
+            ReceiptError::NotFinal(_) => ("receipt.not_final", "check-not-final"),
+            ReceiptError::TreeSizeMismatch { .. } => {
+                ("receipt.tree_size_mismatch", "check-tree-size")
+            }
+            ReceiptError::BadTransactionSignature => {
+                ("receipt.bad_tx_signature", "check-bad-tx-signature")
+            }
+            ReceiptError::WrongLeaf(_) => ("receipt.wrong_leaf", "check-wrong-leaf"),
+            ReceiptError::ProofMismatch(_) => ("receipt.proof_mismatch", "check-proof-mismatch"),
+        };
+        failure(code, message, e)
+    })
+}
+
+fn render(
+    portal: &Portal,
+    reader: &Reader,
+    form: &CheckForm,
+    outcome: Option<Result<VerifiedReceipt, Failure>>,
+    status: StatusCode,
+) -> Response {
+    let lang = reader.lang;
+    let node_key = portal.node.verifier_key();
+    let body = html! {
+        p { (lang.t("check-intro")) }
+        form id="receipt-check" method="post" action="/check" data-log-key=(node_key) {
+            p {
+                label for="receipt" { (lang.t("check-paste")) }
+                textarea id="receipt" name="receipt" rows="12" spellcheck="false" { (form.receipt) }
+            }
+            p {
+                label for="receipt_file" { (lang.t("check-file")) }
+                input id="receipt_file" name="receipt_file" type="file" accept="application/json,.json";
+            }
+            details {
+                summary { (lang.t("check-other-key")) }
+                p {
+                    label for="log_key" { (lang.t("check-key-label")) }
+                    input id="log_key" name="log_key" type="text" value=(form.log_key) placeholder=(node_key) size="60";
+                }
+            }
+            p { button type="submit" { (lang.t("check-button")) } }
+        }
+        div id="check-result" aria-live="polite" {
+            @match &outcome {
+                Some(Ok(v)) => (verified(reader, v)),
+                Some(Err(f)) => {
+                    h2 class="failed" { (lang.t("check-failed")) }
+                    p class="error" data-code=(f.code) { (lang.t(f.message)) }
+                    details { summary { (lang.t("check-detail")) } pre { (f.detail) } }
+                },
+                None => {},
+            }
+        }
+        div hidden id="check-messages" {
+            @for (code, id) in SCRIPT_MESSAGES { span id={ "msg-" (code) } { (lang.t(id)) } }
+        }
+    };
+    let mut page = Page::new(lang.t("check-title"), body);
+    page.script = true;
+    page.status = status;
+    if let Some(Err(f)) = &outcome {
+        page.error_code = Some(f.code);
+    }
+    page.render(portal, reader)
+}
+
+fn verified(reader: &Reader, v: &VerifiedReceipt) -> Markup {
+    let lang = reader.lang;
+    html! {
+        h2 class="verified" data-checked-by="server" { (lang.t("check-verified")) }
+        p { (lang.t("check-by-server")) }
+        h3 { (lang.t("check-proved")) }
+        dl {
+            (row(&lang.t("check-origin"), html! { code { (v.origin) } }))
+            (row(&lang.t("col-transaction"), html! { a href={ "/explorer/transactions/" (v.tx_id.to_hex()) } { code { (v.tx_id.to_hex()) } } }))
+            (row(&lang.t("col-status"), html! { (format!("{:?}", v.status).to_lowercase()) }))
+            (row(&lang.t("tx-leaf"), html! { (lang.int(v.leaf_index)) " / " (lang.int(v.tree_size)) }))
+        }
+        h3 { (lang.t("check-not-proved")) }
+        p { (lang.t("check-not-proved-height")) }
+    }
+}

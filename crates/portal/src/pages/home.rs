@@ -1,0 +1,129 @@
+//! Home: what this ledger is, who runs it, the headline figures and the
+//! latest checkpoint.
+
+use crate::data;
+use crate::i18n::Lang;
+use crate::layout::{row, short, Page, Reader};
+use crate::Portal;
+use axum::extract::State;
+use axum::response::Response;
+use maud::{html, Markup};
+use publica_consensus::NetworkStatus;
+
+/// `GET /`.
+pub async fn page(State(portal): State<Portal>, reader: Reader) -> Response {
+    let p = portal.clone();
+    let built = tokio::task::spawn_blocking(move || body(&p, reader.lang)).await;
+    match built {
+        Ok(Ok(body)) => Page::new(reader.lang.t("home-title"), body)
+            .json("/v1/status")
+            .render(&portal, &reader),
+        Ok(Err(e)) => super::unavailable(&portal, &reader, &e),
+        Err(e) => super::unavailable(&portal, &reader, &e),
+    }
+}
+
+fn body(portal: &Portal, lang: Lang) -> Result<Markup, publica_node::QueryError> {
+    let node = &portal.node;
+    let view = node.read_view();
+    let status = node.status();
+    let genesis = node.genesis();
+    let agencies = data::agencies(&view, genesis.as_ref());
+    let currencies = data::currencies(&view);
+    let month = publica_programs::period::of(publica_types::now_ms());
+    let paid = data::paid_in(&view, &month);
+    let today = data::transactions_today(node, &portal.day)?;
+    let checkpoint = node.checkpoint();
+    Ok(html! {
+        p class="lead" { (lang.t("home-intro")) }
+        section aria-labelledby="figures" {
+            h2 id="figures" { (lang.t("home-figures")) }
+            dl class="figures" {
+                (row(&lang.t("home-tx-today"), html! { (lang.int(today)) }))
+                (row(&lang.t("home-tx-total"), html! { (lang.int(status.log_size)) }))
+                (row(&lang.t("home-height"), html! { a href={ "/explorer/blocks/" (status.height) } { (lang.int(status.height)) } }))
+                @if status.height > 0 { (row(&lang.t("home-last-block"), html! { (lang.time(status.time_ms)) })) }
+            }
+            h3 { (lang.t("home-money-issued")) }
+            @if currencies.is_empty() {
+                p { (lang.t("home-no-currency")) }
+            } @else {
+                table {
+                    caption class="visually-hidden" { (lang.t("home-money-issued")) }
+                    thead { tr {
+                        th scope="col" { (lang.t("col-currency")) }
+                        th scope="col" class="num" { (lang.t("col-in-circulation")) }
+                        th scope="col" class="num" { (lang.ta("col-paid-in", &[("month", &lang.period(&month))])) }
+                        th scope="col" { (lang.t("col-proof")) }
+                    } }
+                    tbody {
+                        @for c in &currencies {
+                            @let paid_here = paid.iter().find(|(code, _)| *code == c.code).map(|(_, p)| p.amount).unwrap_or(0);
+                            tr {
+                                th scope="row" { (c.name) " (" (c.code) ")" }
+                                td class="num" { (lang.amount(data::supply(c).get(), c.decimals)) }
+                                td class="num" { (lang.amount(paid_here, c.decimals)) }
+                                td { a href={ "/v1/money/currencies/" (c.code) } { "JSON" } }
+                            }
+                        }
+                    }
+                }
+                p { a href="/money" { (lang.t("home-where-link")) } }
+            }
+        }
+        section aria-labelledby="who" {
+            h2 id="who" { (lang.t("home-who")) }
+            (validators(portal, lang))
+            h3 { (lang.t("home-agencies")) }
+            ul {
+                @for a in &agencies {
+                    li { a href={ "/explorer/agencies/" (a.id) } { (a.name) } }
+                }
+            }
+        }
+        section aria-labelledby="checkpoint" {
+            h2 id="checkpoint" { (lang.t("home-checkpoint")) }
+            p { (lang.t("home-checkpoint-explained")) }
+            pre class="note" { (checkpoint) }
+            p { a href="/check" { (lang.t("home-check-link")) } " · " a href="/checkpoint" { (lang.t("home-checkpoint-raw")) } }
+        }
+    })
+}
+
+fn validators(portal: &Portal, lang: Lang) -> Markup {
+    let status = portal.config.network.as_ref().map(|f| f());
+    match status {
+        Some(NetworkStatus::Validator(v)) => html! {
+            p { (lang.ta("home-validators", &[("count", &lang.int(v.validators.len() as u64)), ("quorum", &lang.int(v.quorum as u64))])) }
+            table {
+                caption class="visually-hidden" { (lang.t("home-who")) }
+                thead { tr { th scope="col" { (lang.t("col-validator")) } th scope="col" { (lang.t("col-status")) } } }
+                tbody {
+                    @for val in &v.validators {
+                        @let heard = v.peers.iter().find(|p| p.name == val.name).map(|p| p.heard_ms_ago);
+                        tr {
+                            th scope="row" { (val.name) }
+                            td {
+                                @if val.name == v.name { (lang.t("validator-this-node")) }
+                                @else if let Some(ms) = heard {
+                                    @if ms < 10_000 { (lang.t("validator-up")) } @else { (lang.ta("validator-silent", &[("seconds", &lang.int(ms / 1000))])) }
+                                } @else { (lang.t("validator-unheard")) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+        _ => html! { p { (lang.t("home-single-node")) } },
+    }
+}
+
+/// A currency amount with its code, for other pages.
+pub fn money(lang: Lang, minor: u128, decimals: u8, code: &str) -> Markup {
+    html! { (lang.amount(minor, decimals)) " " abbr { (code) } }
+}
+
+/// A short id linking to its page.
+pub fn link(href: String, id: &str) -> Markup {
+    html! { a href=(href) { (short(id)) } }
+}

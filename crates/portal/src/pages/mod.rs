@@ -1,0 +1,102 @@
+//! The pages, one module per section.
+
+pub mod check;
+pub mod explorer;
+pub mod help;
+pub mod home;
+pub mod money;
+pub mod programs;
+
+use crate::i18n::Lang;
+use crate::layout::{Page, Reader};
+use crate::Portal;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use maud::html;
+
+/// A page saying what went wrong, in the reader's language: `status`, a
+/// machine-readable `code` (in a `<meta>` and the `x-publica-error`
+/// header) and a sentence.
+pub fn error_page(lang: Lang, status: StatusCode, code: &str, message: &str) -> Response {
+    // Without the node (the API's fallback), the frame has no chain name.
+    let body = html! {
+        (maud::DOCTYPE)
+        html lang=(lang.tag()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="publica-error" content=(code);
+                title { (lang.t("error-title")) " · Publica" }
+                link rel="stylesheet" href="/assets/portal.css";
+            }
+            body {
+                main id="main" {
+                    h1 { (lang.t("error-title")) }
+                    p class="error" { (message) }
+                    p { a href="/" { (lang.t("error-home")) } " · " a href="/help" { (lang.t("nav-help")) } }
+                }
+            }
+        }
+    };
+    let mut r = (status, Html(body.into_string())).into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(code) {
+        r.headers_mut().insert("x-publica-error", v);
+    }
+    r
+}
+
+/// An error inside the portal's frame.
+pub fn problem(
+    portal: &Portal,
+    reader: &Reader,
+    status: StatusCode,
+    code: &str,
+    message: String,
+) -> Response {
+    let lang = reader.lang;
+    let body = html! {
+        p class="error" role="alert" { (message) }
+        p { a href="/" { (lang.t("error-home")) } " · " a href="/help" { (lang.t("nav-help")) } }
+    };
+    let mut page = Page::new(lang.t("error-title"), body);
+    page.status = status;
+    page.error_code = Some(code);
+    page.render(portal, reader)
+}
+
+/// The node could not read what a page needs (a disk error): said as such,
+/// with status 503, never a stack trace.
+pub fn unavailable(portal: &Portal, reader: &Reader, detail: &dyn std::fmt::Display) -> Response {
+    // The detail goes to the operator's log, not to the reader.
+    tracing::warn!("portal: a read failed: {detail}");
+    problem(
+        portal,
+        reader,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "node.unavailable",
+        reader.lang.t("error-unavailable"),
+    )
+}
+
+/// A page number from a query, within `1..=max`, else an error page.
+pub fn page_number(
+    portal: &Portal,
+    reader: &Reader,
+    given: Option<&str>,
+    max: u64,
+) -> Result<u64, Box<Response>> {
+    let Some(text) = given else { return Ok(1) };
+    match text.parse::<u64>() {
+        Ok(n) if (1..=max.max(1)).contains(&n) => Ok(n),
+        _ => Err(Box::new(problem(
+            portal,
+            reader,
+            StatusCode::BAD_REQUEST,
+            "request.invalid_param",
+            reader.lang.ta(
+                "error-page-number",
+                &[("given", text), ("max", &reader.lang.int(max.max(1)))],
+            ),
+        ))),
+    }
+}

@@ -1,0 +1,301 @@
+//! Where the money went: per currency, from its appropriations to what was
+//! issued, from there to the programs' budgets (paid out, or not yet) and
+//! to everything else, as a flow diagram with the same figures in a table,
+//! each with the JSON (and its state proof) it comes from.
+
+use super::home::money;
+use crate::charts::{self, Flow};
+use crate::data;
+use crate::i18n::Lang;
+use crate::layout::{trusted, Page, Reader};
+use crate::Portal;
+use axum::extract::State;
+use axum::response::Response;
+use maud::{html, Markup};
+use publica_money::model::Currency;
+use publica_programs::model::{PeriodTotals, Program};
+use publica_runtime::routes::ReadView;
+
+/// `GET /money`.
+pub async fn page(State(portal): State<Portal>, reader: Reader) -> Response {
+    let lang = reader.lang;
+    let view = portal.node.read_view();
+    let currencies = data::currencies(&view);
+    let programs = data::programs(&view);
+    let min = portal.config.min_cell_recipients;
+    let body = html! {
+        p class="lead" { (lang.t("money-intro")) }
+        @if currencies.is_empty() { p { (lang.t("home-no-currency")) } }
+        @for c in &currencies {
+            (currency_section(&view, lang, c, &programs, min))
+        }
+        p { (lang.ta("money-small-cells", &[("min", &lang.int(min))])) }
+    };
+    Page::new(lang.t("money-title"), body).render(&portal, &reader)
+}
+
+/// One row of the flow's table: a link, its amount and where it is proved.
+struct FlowRow {
+    from: String,
+    to: String,
+    amount: u128,
+    proof: String,
+}
+
+fn currency_section(
+    view: &dyn ReadView,
+    lang: Lang,
+    c: &Currency,
+    programs: &[Program],
+    min: u64,
+) -> Markup {
+    let mine: Vec<&Program> = programs.iter().filter(|p| p.currency == c.code).collect();
+    let (flow, rows) = flow_of(view, lang, c, &mine);
+    let label = lang.ta("money-flow-label", &[("currency", &c.name)]);
+    html! {
+        section aria-labelledby={ "currency-" (c.code) } {
+            h2 id={ "currency-" (c.code) } { (c.name) " (" (c.code) ")" }
+            dl class="figures" {
+                dt { (lang.t("money-minted")) } dd { (money(lang, c.minted.get(), c.decimals, &c.code)) }
+                dt { (lang.t("money-burned")) } dd { (money(lang, c.burned.get(), c.decimals, &c.code)) }
+                dt { (lang.t("col-in-circulation")) } dd { (money(lang, data::supply(c).get(), c.decimals, &c.code)) }
+            }
+            figure {
+                (trusted(charts::flow(&label, &flow)))
+                figcaption { (label) " " (lang.t("money-flow-table-follows")) }
+            }
+            table {
+                caption { (lang.ta("money-flow-caption", &[("currency", &c.code)])) }
+                thead { tr {
+                    th scope="col" { (lang.t("col-from")) }
+                    th scope="col" { (lang.t("col-to")) }
+                    th scope="col" class="num" { (lang.t("col-amount")) }
+                    th scope="col" { (lang.t("col-proof")) }
+                } }
+                tbody {
+                    @for r in &rows {
+                        tr {
+                            td { (r.from) }
+                            th scope="row" { (r.to) }
+                            td class="num" { (lang.amount(r.amount, c.decimals)) }
+                            td { a href=(r.proof) { "JSON" } }
+                        }
+                    }
+                }
+            }
+            @for p in &mine {
+                (paid_by_period(view, lang, c, p, min))
+            }
+        }
+    }
+}
+
+/// The flow of one currency and its table. Columns: appropriations;
+/// issued; burned, each program's budget and the other accounts; paid
+/// to recipients and not yet paid.
+fn flow_of(
+    view: &dyn ReadView,
+    lang: Lang,
+    c: &Currency,
+    mine: &[&Program],
+) -> (Flow, Vec<FlowRow>) {
+    let mut f = Flow::default();
+    let mut rows = Vec::new();
+    let currency_json = format!("/v1/money/currencies/{}", c.code);
+    let issued = f.node(1, lang.t("money-issued"));
+    for a in data::appropriations(view, &c.code) {
+        let n = f.node(0, a.name.clone());
+        f.link(n, issued, a.minted.get());
+        rows.push(FlowRow {
+            from: a.name,
+            to: lang.t("money-issued"),
+            amount: a.minted.get(),
+            proof: currency_json.clone(),
+        });
+    }
+    let burned = f.node(2, lang.t("money-burned"));
+    f.link(issued, burned, c.burned.get());
+    rows.push(FlowRow {
+        from: lang.t("money-issued"),
+        to: lang.t("money-burned"),
+        amount: c.burned.get(),
+        proof: currency_json.clone(),
+    });
+    let paid = f.node(3, lang.t("money-paid-recipients"));
+    let unpaid = f.node(3, lang.t("money-not-yet-paid"));
+    let mut to_programs = 0u128;
+    for p in mine {
+        let held = data::account(view, &p.funding_account).map_or(0, |a| a.balance.get());
+        let budget = p.paid_total.get().saturating_add(held);
+        to_programs = to_programs.saturating_add(budget);
+        let n = f.node(2, p.name.clone());
+        f.link(issued, n, budget);
+        f.link(n, paid, p.paid_total.get());
+        f.link(n, unpaid, held);
+        let program_json = format!("/v1/programs/{}", p.id);
+        rows.push(FlowRow {
+            from: lang.t("money-issued"),
+            to: p.name.clone(),
+            amount: budget,
+            proof: program_json.clone(),
+        });
+        rows.push(FlowRow {
+            from: p.name.clone(),
+            to: lang.t("money-paid-recipients"),
+            amount: p.paid_total.get(),
+            proof: program_json,
+        });
+        rows.push(FlowRow {
+            from: p.name.clone(),
+            to: lang.t("money-not-yet-paid"),
+            amount: held,
+            proof: format!("/v1/money/accounts/{}", p.funding_account),
+        });
+    }
+    let others = data::supply(c).get().saturating_sub(to_programs);
+    let other = f.node(2, lang.t("money-other-accounts"));
+    f.link(issued, other, others);
+    rows.push(FlowRow {
+        from: lang.t("money-issued"),
+        to: lang.t("money-other-accounts"),
+        amount: others,
+        proof: currency_json,
+    });
+    (f, rows)
+}
+
+/// A period row as shown: small periods merged.
+pub struct ShownPeriod {
+    /// The period (or the merged row's label).
+    pub label: String,
+    /// Payments, unless too few to show.
+    pub count: Option<u64>,
+    /// Their total.
+    pub amount: u128,
+}
+
+/// `periods` with every period of fewer than `min` payments merged into
+/// one row, whose count is shown only if it reaches `min` itself.
+pub fn merge_small(lang: Lang, periods: &[(String, PeriodTotals)], min: u64) -> Vec<ShownPeriod> {
+    let mut out = Vec::new();
+    let (mut small_count, mut small_amount, mut small_periods) = (0u64, 0u128, 0usize);
+    for (label, t) in periods {
+        if t.paid_count >= min {
+            out.push(ShownPeriod {
+                label: lang.period(label),
+                count: Some(t.paid_count),
+                amount: t.paid_amount.get(),
+            });
+        } else if t.paid_count > 0 {
+            small_count += t.paid_count;
+            small_amount = small_amount.saturating_add(t.paid_amount.get());
+            small_periods += 1;
+        }
+    }
+    if small_periods > 0 {
+        out.push(ShownPeriod {
+            label: lang.ta(
+                "money-merged-periods",
+                &[
+                    ("count", &lang.int(small_periods as u64)),
+                    ("min", &lang.int(min)),
+                ],
+            ),
+            count: (small_count >= min).then_some(small_count),
+            amount: small_amount,
+        });
+    }
+    out
+}
+
+/// A program's payments per period: chart and table.
+pub fn paid_by_period(
+    view: &dyn ReadView,
+    lang: Lang,
+    c: &Currency,
+    p: &Program,
+    min: u64,
+) -> Markup {
+    let periods = data::periods(view, &p.id);
+    let shown = merge_small(lang, &periods, min);
+    let scale = 10f64.powi(i32::from(c.decimals));
+    let bars: Vec<(String, f64)> = shown
+        .iter()
+        .map(|s| (s.label.clone(), s.amount as f64 / scale))
+        .collect();
+    let label = lang.ta(
+        "money-paid-chart",
+        &[("program", &p.name), ("currency", &c.code)],
+    );
+    html! {
+        h3 { (p.name) }
+        @if shown.is_empty() { p { (lang.t("money-nothing-paid")) } } @else {
+            figure {
+                (trusted(charts::bars(&label, &bars)))
+                figcaption { (label) }
+            }
+            table {
+                caption { (label) }
+                thead { tr {
+                    th scope="col" { (lang.t("col-period")) }
+                    th scope="col" class="num" { (lang.t("col-payments")) }
+                    th scope="col" class="num" { (lang.t("col-amount")) }
+                } }
+                tbody {
+                    @for s in &shown {
+                        tr {
+                            th scope="row" { (s.label) }
+                            td class="num" { @if let Some(n) = s.count { (lang.int(n)) } @else { (lang.ta("money-fewer-than", &[("min", &lang.int(min))])) } }
+                            td class="num" { (lang.amount(s.amount, c.decimals)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use publica_types::Amount;
+
+    fn totals(count: u64, amount: u128) -> PeriodTotals {
+        PeriodTotals {
+            paid_count: count,
+            paid_amount: Amount::new(amount),
+            failed_count: 0,
+            entries: count,
+        }
+    }
+
+    #[test]
+    fn small_periods_are_merged_and_their_count_hidden() {
+        let periods = vec![
+            ("2026-10".to_string(), totals(300, 3000)),
+            ("2026-11".to_string(), totals(3, 30)),
+            ("2026-12".to_string(), totals(4, 40)),
+            ("2027-01".to_string(), totals(0, 0)),
+        ];
+        let shown = merge_small(Lang::En, &periods, 10);
+        assert_eq!(shown.len(), 2);
+        assert_eq!(
+            (shown[0].label.as_str(), shown[0].count, shown[0].amount),
+            ("Oct 2026", Some(300), 3000)
+        );
+        // Two small periods: 7 payments, fewer than 10, so no count.
+        assert_eq!((shown[1].count, shown[1].amount), (None, 70));
+        assert!(shown[1].label.contains('2'), "{}", shown[1].label);
+        // With a lower threshold, each stands alone.
+        assert_eq!(merge_small(Lang::En, &periods, 3).len(), 3);
+        // Merged small periods that together reach the threshold show it.
+        let shown = merge_small(Lang::En, &periods, 5);
+        assert_eq!(shown.last().map(|s| s.count), Some(Some(7)));
+        // Totals reconcile: nothing is dropped.
+        let sum: u128 = merge_small(Lang::En, &periods, 10)
+            .iter()
+            .map(|s| s.amount)
+            .sum();
+        assert_eq!(sum, 3070);
+    }
+}

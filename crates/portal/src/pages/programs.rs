@@ -1,0 +1,160 @@
+//! Programs: each one's enrolment, payments per period, budget used and
+//! left, its rules and when they changed, and its schedule.
+
+use super::home::money;
+use super::money::paid_by_period;
+use super::problem;
+use crate::data;
+use crate::i18n::Lang;
+use crate::layout::{row, Page, Reader};
+use crate::Portal;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use maud::{html, Markup};
+use publica_money::model::{currency_key, Currency};
+use publica_programs::model::Program;
+
+fn decimals(view: &dyn publica_runtime::routes::ReadView, code: &str) -> u8 {
+    data::get::<Currency>(view, &currency_key(code)).map_or(0, |c| c.decimals)
+}
+
+/// Enrolment as shown: a count below the small-cell minimum is not.
+fn enrolled(lang: Lang, n: u64, min: u64) -> String {
+    if n > 0 && n < min {
+        lang.ta("money-fewer-than", &[("min", &lang.int(min))])
+    } else {
+        lang.int(n)
+    }
+}
+
+/// `GET /programs`.
+pub async fn list(State(portal): State<Portal>, reader: Reader) -> Response {
+    let lang = reader.lang;
+    let view = portal.node.read_view();
+    let programs = data::programs(&view);
+    let min = portal.config.min_cell_recipients;
+    let body = html! {
+        p { (lang.t("programs-intro")) }
+        @if programs.is_empty() { p { (lang.t("programs-none")) } } @else {
+            table {
+                caption { (lang.t("programs-title")) }
+                thead { tr {
+                    th scope="col" { (lang.t("col-program")) }
+                    th scope="col" { (lang.t("col-agency")) }
+                    th scope="col" class="num" { (lang.t("col-enrolled")) }
+                    th scope="col" class="num" { (lang.t("col-paid")) }
+                    th scope="col" class="num" { (lang.t("col-left")) }
+                } }
+                tbody {
+                    @for p in &programs {
+                        @let d = decimals(&view, &p.currency);
+                        tr {
+                            th scope="row" { a href={ "/programs/" (p.id) } { (p.name) } }
+                            td { a href={ "/explorer/agencies/" (p.agency) } { (p.agency) } }
+                            td class="num" { (enrolled(lang, p.enrolled, min)) }
+                            td class="num" { (money(lang, p.paid_total.get(), d, &p.currency)) }
+                            td class="num" { (money(lang, u128::from(p.remaining()), d, &p.currency)) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Page::new(lang.t("programs-title"), body).render(&portal, &reader)
+}
+
+/// `GET /programs/{id}`.
+pub async fn page(
+    State(portal): State<Portal>,
+    reader: Reader,
+    Path(id): Path<String>,
+) -> Response {
+    let lang = reader.lang;
+    if id.is_empty()
+        || id.len() > 64
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
+    {
+        return problem(
+            &portal,
+            &reader,
+            StatusCode::BAD_REQUEST,
+            "request.invalid_param",
+            lang.t("error-bad-program-id"),
+        );
+    }
+    let view = portal.node.read_view();
+    let Some(p) = data::program(&view, &id) else {
+        return problem(
+            &portal,
+            &reader,
+            StatusCode::NOT_FOUND,
+            "programs.unknown_program",
+            lang.ta("error-unknown-program", &[("id", &id)]),
+        );
+    };
+    let currency = data::get::<Currency>(&view, &currency_key(&p.currency));
+    let d = currency.as_ref().map_or(0, |c| c.decimals);
+    let min = portal.config.min_cell_recipients;
+    let body = html! {
+        dl class="figures" {
+            (row(&lang.t("col-agency"), html! { a href={ "/explorer/agencies/" (p.agency) } { (p.agency) } }))
+            (row(&lang.t("col-status"), html! { (status(lang, &p)) }))
+            (row(&lang.t("col-enrolled"), html! { (enrolled(lang, p.enrolled, min)) }))
+            (row(&lang.t("program-budget"), money(lang, p.budget_cap.get(), d, &p.currency)))
+            (row(&lang.t("col-paid"), money(lang, p.paid_total.get(), d, &p.currency)))
+            (row(&lang.t("col-left"), money(lang, u128::from(p.remaining()), d, &p.currency)))
+            (row(&lang.t("program-dates"), html! { (lang.time(p.start_ms)) " – " (lang.time(p.end_ms)) }))
+            (row(&lang.t("program-schedule"), html! { @if p.schedule.is_some() { (lang.t("program-monthly")) } @else { (lang.t("program-on-demand")) } }))
+            (row(&lang.t("program-funding"), html! { a href={ "/explorer/accounts/" (p.funding_account) } { code { (p.funding_account) } } }))
+        }
+        @if let Some(c) = &currency { (paid_by_period(&view, lang, c, &p, min)) }
+        h2 { (lang.t("program-rules")) }
+        p { (lang.t("program-rules-explained")) }
+        (versions(lang, &p))
+    };
+    Page::new(p.name.clone(), body)
+        .json(format!("/v1/programs/{id}"))
+        .render(&portal, &reader)
+}
+
+fn status(lang: Lang, p: &Program) -> String {
+    if !p.active {
+        lang.t("program-awaiting-approval")
+    } else if p.budget_exhausted {
+        lang.t("program-budget-exhausted")
+    } else {
+        lang.t("program-active")
+    }
+}
+
+fn versions(lang: Lang, p: &Program) -> Markup {
+    html! {
+        table {
+            caption { (lang.t("program-rules")) }
+            thead { tr {
+                th scope="col" class="num" { (lang.t("col-version")) }
+                th scope="col" { (lang.t("col-from")) }
+                th scope="col" { (lang.t("program-eligibility")) }
+                th scope="col" { (lang.t("program-benefit")) }
+                th scope="col" { (lang.t("program-condition")) }
+            } }
+            tbody {
+                @for v in &p.versions {
+                    tr {
+                        th scope="row" class="num" { (v.version) }
+                        td { @if let Some(ms) = v.from_ms { (lang.time(ms)) } @else { a href={ "/explorer/blocks/" (v.from_height) } { (lang.int(v.from_height)) } } }
+                        td { code { (v.eligibility) } }
+                        td { code { (v.benefit) } }
+                        td { @if let Some(c) = &v.condition { code { (c) } } @else { "—" } }
+                    }
+                }
+            }
+        }
+        @if let Some(pending) = &p.pending {
+            p { (lang.ta("program-pending", &[("version", &pending.rules.version.to_string()), ("approvals", &pending.approvals.len().to_string()), ("threshold", &p.threshold.to_string())])) }
+        }
+    }
+}
