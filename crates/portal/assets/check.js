@@ -8,8 +8,8 @@
 //
 // It enhances the form #receipt-check; without it (no JavaScript, no
 // Ed25519 in WebCrypto, a validator network) the form posts and the server
-// runs the same check. The page served under a strict CSP: no eval, no
-// inline code, and results are built with textContent only.
+// runs the same check. The page is served under a strict CSP: no eval, no
+// inline code; results are built with textContent only.
 (function (root) {
   'use strict';
 
@@ -65,10 +65,7 @@
   // ---- Bytes.
 
   function concat(...parts) {
-    const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-    let at = 0;
-    for (const part of parts) { out.set(part, at); at += part.length; }
-    return out;
+    return Uint8Array.from(parts.flatMap((part) => Array.from(part)));
   }
   function equalBytes(a, b) {
     return a.length === b.length && a.every((byte, i) => byte === b[i]);
@@ -113,14 +110,12 @@
   // The canonical encodings of the eight points of small order: under such
   // a key anyone can sign (crates/crypto/src/key.rs refuses them too).
   const SMALL_ORDER = [
-    '0100000000000000000000000000000000000000000000000000000000000000',
-    'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-    '0000000000000000000000000000000000000000000000000000000000000000',
-    '0000000000000000000000000000000000000000000000000000000000000080',
-    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
-    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
-    '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
-    '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+    // the identity (0, 1) and the point of order 2 (0, -1)
+    '0100000000000000000000000000000000000000000000000000000000000000', 'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    // order 4, then order 8
+    '0000000000000000000000000000000000000000000000000000000000000000', '0000000000000000000000000000000000000000000000000000000000000080',
+    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a', 'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
+    '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05', '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
   ];
   // A small-order point, or a non-canonical encoding (y >= p, or x = 0 with its sign bit set).
   function isWeakKey(key) {
@@ -241,8 +236,10 @@
   function malformed(detail) {
     fail('malformed', 'parse', 'malformed receipt: ' + detail);
   }
+  // Fields are named from the receipt down: "receipt.transaction.signer".
+  const fieldName = (field) => (field === 'receipt' ? 'the receipt' : field.slice('receipt.'.length));
   function checkValue(value, kind, field) {
-    const wrong = (what) => malformed(field.replace(/^receipt\.?/, '') + ' must be ' + what);
+    const wrong = (what) => malformed(fieldName(field) + ' must be ' + what);
     if (kind === ANY || (value === null && NULLABLE.includes(field))) return;
     if (kind === TEXT) {
       if (typeof value !== 'string') wrong('a string');
@@ -258,10 +255,10 @@
       const names = Object.keys(kind).map((name) => name.replace(/\?$/, ''));
       Object.keys(kind).forEach((name, i) => {
         if (Object.prototype.hasOwnProperty.call(value, names[i])) checkValue(value[names[i]], kind[name], field + '.' + names[i]);
-        else if (!name.endsWith('?')) malformed('missing ' + (field + '.' + names[i]).replace(/^receipt\./, ''));
+        else if (!name.endsWith('?')) malformed('missing ' + fieldName(field + '.' + names[i]));
       });
       const unknown = Object.keys(value).find((name) => !names.includes(name));
-      if (field !== 'receipt' && unknown !== undefined) malformed('unknown field ' + (field + '.' + unknown).replace(/^receipt\./, ''));
+      if (field !== 'receipt' && unknown !== undefined) malformed('unknown field ' + fieldName(field + '.' + unknown));
     }
   }
 
@@ -281,7 +278,7 @@
   // Rust side refuses both: find such numbers in the text itself (the
   // text is valid JSON, so strings are matched whole and skipped).
   function findUnsupportedNumber(text) {
-    const tokens = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+    const tokens = /"(?:[^"\\]+|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
     for (const [token] of text.matchAll(tokens)) {
       if (token[0] === '"') continue;
       if (/[.eE]/.test(token) || !Number.isSafeInteger(Number(token))) return token;
@@ -419,6 +416,8 @@
     if (!form || !output || !root.crypto || !root.crypto.subtle) return;
     let busy = false;
     let toServer = false; // set once the browser gives way: the next submit posts
+    // A page restored by the Back button checks in the browser again.
+    if (root.addEventListener) root.addEventListener('pageshow', () => { toServer = false; });
     form.addEventListener('submit', (event) => {
       if (toServer) return;
       event.preventDefault();

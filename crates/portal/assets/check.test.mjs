@@ -115,6 +115,16 @@ test('a flipped character of the checkpoint signature fails its check', async ()
   const flipped = line.slice(0, at) + (line[at] === 'A' ? 'B' : 'A') + line.slice(at + 1);
   r.checkpoint = text + '\n\n' + flipped;
   await expectFailure(r, 'bad_checkpoint_signature');
+
+  // Base64 whose last character carries stray bits decodes to the same
+  // bytes, but Rust refuses it: so must the browser.
+  const stray = sample();
+  const last = stray.checkpoint.lastIndexOf('=') - 1;
+  const bits = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const lastCharacter = bits[bits.indexOf(stray.checkpoint[last]) ^ 1];
+  stray.checkpoint = stray.checkpoint.slice(0, last) + lastCharacter + stray.checkpoint.slice(last + 1);
+  const result = await expectFailure(stray, 'malformed');
+  assert.match(result.detail, /not base64/);
 });
 
 test('keys: another key, a malformed key, a weak key, another origin, a network', async () => {
@@ -124,10 +134,18 @@ test('keys: another key, a malformed key, a weak key, another origin, a network'
   await expectFailure(sample(), 'bad_key', 'not a key');
   await expectFailure(sample(), 'bad_key', logKey.replace('+d6828398+', '+d6828399+'));
   await expectFailure(sample(), 'bad_key', logKey.slice(0, -4));
-  // The identity point, with a key id that matches it: anyone could sign for it.
-  const identity = Uint8Array.of(1, 1, ...new Uint8Array(31));
-  const id = (await sha256(encoder.encode('weak\n'), identity)).slice(0, 4);
-  await expectFailure(sample(), 'bad_key', `weak+${toHex(id)}+${toBase64(identity)}`);
+  // Keys anyone could sign for, or aliases of another key, each with a key
+  // id that matches it: the identity, the identity with its sign bit set,
+  // and y = p (not reduced).
+  const p = Uint8Array.of(0xed, ...new Array(30).fill(0xff), 0x7f);
+  const identity = Uint8Array.of(1, ...new Uint8Array(31));
+  const signedIdentity = Uint8Array.of(1, ...new Uint8Array(30), 0x80);
+  for (const weak of [identity, signedIdentity, p]) {
+    const typed = Uint8Array.of(1, ...weak);
+    const id = (await sha256(encoder.encode('weak\n'), typed)).slice(0, 4);
+    const failure = await expectFailure(sample(), 'bad_key', `weak+${toHex(id)}+${toBase64(typed)}`);
+    assert.match(failure.detail, /small order/);
+  }
 
   // A checkpoint of another log, signed by a key named as this one.
   const mine = await noteSigner('mine');
@@ -247,11 +265,16 @@ function page({ receipt, key, messages }) {
   return { form, output: byId['check-result'], fields, context };
 }
 
-async function submit(form) {
+// Submits the form and waits until the script has shown a result or posted the form.
+async function submit(form, output) {
   let prevented = false;
   form.listeners.submit({ preventDefault: () => { prevented = true; }, submitter: null });
-  assert.ok(prevented);
-  for (let i = 0; i < 200 && !form.postedToServer; i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.ok(prevented, 'the browser check holds the form back');
+  for (let i = 0; i < 400; i += 1) {
+    if (form.postedToServer || output.getAttribute('aria-busy') === null) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.fail('no result after 2 s');
 }
 
 test('the page shows a verified receipt with its own words, and what was not proved', async () => {
@@ -259,8 +282,7 @@ test('the page shows a verified receipt with its own words, and what was not pro
   const txId = JSON.parse(receiptText('receipt-h10.json')).tx_id;
   const { form, output, context } = page({ receipt: receiptText('receipt-h10.json'), key: logKey, messages });
   assert.equal(typeof context.PublicaCheck.verifyReceiptText, 'function');
-  await submit(form);
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await submit(form, output);
   assert.equal(output.getAttribute('data-checked-by'), 'browser');
   assert.equal(form.postedToServer, undefined);
   assert.equal(output.find('h2')[0].textContent, 'Verificado');
@@ -276,8 +298,7 @@ test('the page shows a failure with its message and detail, and gives way to the
   const r = sample();
   r.tree_size += 1;
   const failed = page({ receipt: JSON.stringify(r), key: logKey, messages: { failed: 'No verificado', tree_size_mismatch: 'Otro tamaño' } });
-  await submit(failed.form);
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await submit(failed.form, failed.output);
   assert.equal(failed.output.getAttribute('data-checked-by'), 'browser');
   assert.equal(failed.output.find('h2')[0].textContent, 'No verificado');
   const error = failed.output.find('p')[0];
@@ -287,7 +308,7 @@ test('the page shows a failure with its message and detail, and gives way to the
 
   const big = JSON.stringify(sample()).replace('"nonce":15', '"nonce":9007199254740993');
   const server = page({ receipt: big, key: logKey, messages: {} });
-  await submit(server.form);
+  await submit(server.form, server.output);
   assert.equal(server.form.postedToServer, true);
   assert.equal(server.output.getAttribute('data-checked-by'), null);
 });

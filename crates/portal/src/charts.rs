@@ -37,7 +37,8 @@ pub fn bars(label: &str, bars: &[(String, f64)]) -> String {
                 .margin(12)
                 .x_label_area_size(36)
                 .y_label_area_size(72)
-                .build_cartesian_2d((0..n).into_segmented(), 0.0..top)?;
+                // A segmented range of 0..k has k + 1 segments.
+                .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..top)?;
             chart
                 .configure_mesh()
                 .disable_x_mesh()
@@ -53,11 +54,14 @@ pub fn bars(label: &str, bars: &[(String, f64)]) -> String {
                 .axis_style(BLACK)
                 .draw()?;
             chart.draw_series(bars.iter().enumerate().map(|(i, b)| {
+                // The last segment's right edge is `Last`, not a value.
+                let right = if i + 1 < n {
+                    SegmentValue::Exact(i + 1)
+                } else {
+                    SegmentValue::Last
+                };
                 let mut bar = Rectangle::new(
-                    [
-                        (SegmentValue::Exact(i), 0.0),
-                        (SegmentValue::Exact(i + 1), b.1),
-                    ],
+                    [(SegmentValue::Exact(i), 0.0), (right, b.1)],
                     RGBColor(0x1f, 0x5f, 0x99).filled(),
                 );
                 bar.set_margin(0, 0, 6, 6);
@@ -108,7 +112,7 @@ impl Flow {
     }
 }
 
-const FLOW_WIDTH: f64 = 760.0;
+const FLOW_WIDTH: f64 = 900.0;
 const FLOW_HEIGHT: f64 = 360.0;
 const NODE_WIDTH: f64 = 14.0;
 const GAP: f64 = 18.0;
@@ -146,11 +150,16 @@ pub fn flow(label: &str, f: &Flow) -> String {
         })
         .fold(f64::INFINITY, f64::min);
     let scale = if scale.is_finite() { scale } else { 0.0 };
-    let step = (FLOW_WIDTH - 220.0) / (columns.saturating_sub(1).max(1) as f64);
+    // Room on the right for the last column's labels.
+    let step = (FLOW_WIDTH - 340.0) / (columns.saturating_sub(1).max(1) as f64);
     // Node positions: x by column, stacked from the top.
     let mut next_y = vec![20.0; columns];
     let mut pos = vec![(0.0, 0.0, 0.0); n];
     for (i, node) in f.nodes.iter().enumerate() {
+        if size[i] == 0 {
+            // Nothing flows through it: not drawn (the table lists it).
+            continue;
+        }
         let h = (size[i] as f64 * scale).max(2.0);
         let x = 10.0 + step * node.column as f64;
         pos[i] = (x, next_y[node.column], h);
@@ -179,10 +188,14 @@ pub fn flow(label: &str, f: &Flow) -> String {
         );
     }
     for (i, node) in f.nodes.iter().enumerate() {
+        if size[i] == 0 {
+            continue;
+        }
         let (x, y, h) = pos[i];
+        // Labels over the bands keep a white outline to stay legible.
         let _ = write!(
             svg,
-            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{NODE_WIDTH}\" height=\"{h:.1}\" fill=\"#222\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"13\" font-family=\"sans-serif\" fill=\"#111\">{}</text>",
+            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{NODE_WIDTH}\" height=\"{h:.1}\" fill=\"#222\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"13\" font-family=\"sans-serif\" fill=\"#111\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
             x + NODE_WIDTH + 4.0,
             y + h / 2.0 + 4.0,
             esc(&node.label)
@@ -226,9 +239,12 @@ mod tests {
         assert!(svg.contains("Other &lt;accounts&gt;"));
         assert!(!svg.contains("style="));
         let widths: Vec<f64> = svg
-            .split("stroke-width=\"")
+            .split("<path ")
             .skip(1)
-            .map(|s| s.split('"').next().unwrap().parse().unwrap())
+            .map(|p| {
+                let w = p.split("stroke-width=\"").nth(1).unwrap();
+                w.split('"').next().unwrap().parse().unwrap()
+            })
             .collect();
         assert_eq!(widths.len(), 2);
         assert!((widths[0] / widths[1] - 3.0).abs() < 0.05, "{widths:?}");

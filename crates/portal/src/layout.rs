@@ -157,6 +157,7 @@ fn frame(page: &Page<'_>, lang: Lang, chain: &str, path: &str) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (page.title) " · Publica" }
                 link rel="stylesheet" href="/assets/portal.css";
+                link rel="icon" href="/assets/icon.svg" type="image/svg+xml";
                 @if page.script { script src="/assets/check.js" defer {} }
                 @if let Some(code) = page.error_code { meta name="publica-error" content=(code); }
             }

@@ -98,6 +98,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(portal: Portal) -> Router<S> {
         .route("/help", get(pages::help::page))
         .route("/assets/portal.css", get(assets::css))
         .route("/assets/check.js", get(assets::script))
+        .route("/assets/icon.svg", get(assets::icon))
+        .route("/favicon.ico", get(assets::icon))
         .layer(middleware::from_fn(security_headers))
         .with_state(portal)
 }
@@ -155,6 +157,7 @@ mod assets {
 
     const CSS: &str = include_str!("../assets/portal.css");
     const SCRIPT: &str = include_str!("../assets/check.js");
+    const ICON: &str = include_str!("../assets/icon.svg");
 
     fn asset(content_type: &'static str, body: &'static str) -> Response {
         (
@@ -173,5 +176,9 @@ mod assets {
 
     pub(crate) async fn script(State(_): State<Portal>) -> Response {
         asset("text/javascript; charset=utf-8", SCRIPT)
+    }
+
+    pub(crate) async fn icon(State(_): State<Portal>) -> Response {
+        asset("image/svg+xml", ICON)
     }
 }

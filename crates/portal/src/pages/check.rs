@@ -47,6 +47,8 @@ const SCRIPT_MESSAGES: &[(&str, &str)] = &[
     ("leaf", "tx-leaf"),
     ("failed", "check-failed"),
     ("by-browser", "check-by-browser"),
+    ("too_large", "check-too-large"),
+    ("detail", "check-detail"),
 ];
 
 /// The form's fields.
@@ -231,7 +233,7 @@ fn render(
             }
             p { button type="submit" { (lang.t("check-button")) } }
         }
-        div id="check-result" aria-live="polite" {
+        div id="check-result" aria-live="polite" data-checked-by=[outcome.as_ref().map(|_| "server")] {
             @match &outcome {
                 Some(Ok(v)) => (verified(reader, v)),
                 Some(Err(f)) => {
@@ -258,7 +260,7 @@ fn render(
 fn verified(reader: &Reader, v: &VerifiedReceipt) -> Markup {
     let lang = reader.lang;
     html! {
-        h2 class="verified" data-checked-by="server" { (lang.t("check-verified")) }
+        h2 class="verified" { (lang.t("check-verified")) }
         p { (lang.t("check-by-server")) }
         h3 { (lang.t("check-proved")) }
         dl {

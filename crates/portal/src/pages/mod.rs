@@ -28,6 +28,7 @@ pub fn error_page(lang: Lang, status: StatusCode, code: &str, message: &str) -> 
                 meta name="publica-error" content=(code);
                 title { (lang.t("error-title")) " · Publica" }
                 link rel="stylesheet" href="/assets/portal.css";
+                link rel="icon" href="/assets/icon.svg" type="image/svg+xml";
             }
             body {
                 main id="main" {

@@ -1,0 +1,204 @@
+// The public portal in a real browser: starts `publica dev --demo` on a
+// loopback port, drives Debian's headless Chromium through playwright-core
+// and checks, on every page and in both languages, that it loads with no
+// console error or CSP violation, that axe-core finds no WCAG 2.2 A/AA
+// violation, that the keyboard alone reaches every link; that the receipt
+// check says "verified" for a real receipt and names the failure for a
+// tampered one, in the browser itself; that the language switch works.
+// Screenshots of every page go to target/portal-screenshots/.
+//
+// Run: npm ci --prefix tests/browser && node tests/browser/run.mjs
+// (PUBLICA_BIN and CHROMIUM override the binary and browser paths).
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import assert from 'node:assert/strict';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const bin = process.env.PUBLICA_BIN || join(root, 'target', 'debug', 'publica');
+const browserPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const shots = process.env.PORTAL_SCREENSHOTS || join(root, 'target', 'portal-screenshots');
+
+// The flags a closed network needs: without the background-networking
+// ones, Chromium keeps trying to reach Google's hosts.
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+/** Starts the node; resolves with its URL and process once the demo is seeded. */
+async function startNode(dataDir) {
+  const child = spawn(bin, ['dev', '--demo', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--block-ms', '20'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PUBLICA_LOG: 'warn' },
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`the node did not start: ${stderr}`)), 120000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/publica: listening on (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`the node exited (${code}): ${stderr}`)); });
+  });
+  // The API serves once the demo is seeded.
+  for (let i = 0; i < 600; i++) {
+    try {
+      const r = await fetch(`${url}/v1/programs/ubi`);
+      if (r.ok) return { url, child };
+    } catch { /* not serving yet */ }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the demo was not seeded within 120 s');
+}
+
+/** Opens `path`, failing on console errors, page errors and CSP violations. */
+async function open(page, url, path, { status = 200 } = {}) {
+  const problems = [];
+  const onConsole = (m) => {
+    if (m.type() !== 'error' && m.type() !== 'warning') return;
+    // The browser logs the document's own error status; the page is meant.
+    if (status !== 200 && /status of \d+/.test(m.text())) return;
+    problems.push(`console ${m.type()}: ${m.text()}`);
+  };
+  const onError = (e) => problems.push(`page error: ${e.message}`);
+  page.on('console', onConsole);
+  page.on('pageerror', onError);
+  const response = await page.goto(url + path, { waitUntil: 'load' });
+  assert.equal(response.status(), status, `${path}: status`);
+  await page.waitForTimeout(50);
+  page.off('console', onConsole);
+  page.off('pageerror', onError);
+  assert.deepEqual(problems, [], `${path}: no console error`);
+}
+
+/** axe-core inside the page: no WCAG 2.2 A/AA violation. */
+async function axe(page, path) {
+  const has = await page.evaluate(() => typeof window.axe !== 'undefined');
+  if (!has) await page.evaluate(axeSource);
+  const result = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), AXE_TAGS);
+  const found = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  assert.deepEqual(found, [], `${path}: axe violations`);
+  // axe ran its rules (a page it could not read would pass none).
+  assert.ok(result.passes.length >= 10, `${path}: axe passed only ${result.passes.length} rules`);
+  axeRulesPassed += result.passes.length;
+}
+let axeRulesPassed = 0;
+
+/** Tab through the page: every visible link and control gets focus. */
+async function keyboard(page, path) {
+  const targets = await page.evaluate(() => {
+    const visible = (e) => e.checkVisibility({ contentVisibilityAuto: true, visibilityProperty: true });
+    return [...document.querySelectorAll('a[href], button, input, textarea, summary')]
+      .filter((e) => visible(e) || e.classList.contains('skip'))
+      .map((e, i) => { e.dataset.kbd = String(i); return String(i); });
+  });
+  const reached = new Set();
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  for (let i = 0; i < targets.length + 5; i++) {
+    await page.keyboard.press('Tab');
+    const k = await page.evaluate(() => (document.activeElement && document.activeElement.dataset.kbd) || null);
+    if (k !== null) reached.add(k);
+  }
+  const missed = targets.filter((t) => !reached.has(t));
+  const described = await page.evaluate((ks) => ks.map((k) => document.querySelector(`[data-kbd="${k}"]`).outerHTML.slice(0, 120)), missed);
+  assert.deepEqual(described, [], `${path}: elements the keyboard does not reach`);
+}
+
+async function main() {
+  if (!existsSync(browserPath)) throw new Error(`no browser at ${browserPath}: install Debian's chromium package`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'publica-portal-'));
+  let node;
+  let browser;
+  try {
+    node = await startNode(join(dataDir, 'd'));
+    const { url } = node;
+    const block1 = await (await fetch(`${url}/v1/blocks/1`)).json();
+    const tx = (block1.block || block1).outcomes[0].tx_id;
+    const ubi = await (await fetch(`${url}/v1/programs/ubi`)).json();
+    const funding = ubi.program.funding_account;
+    const pages = [
+      ['home', '/'], ['explorer', '/explorer'], ['block', '/explorer/blocks/1'],
+      ['transaction', `/explorer/transactions/${tx}`], ['account', `/explorer/accounts/${funding}`],
+      ['agencies', '/explorer/agencies'], ['agency', '/explorer/agencies/city'], ['money', '/money'],
+      ['programs', '/programs'], ['program', '/programs/ubi'], ['check', '/check'], ['help', '/help'],
+    ];
+    mkdirSync(shots, { recursive: true });
+    browser = await chromium.launch({ executablePath: browserPath, args: CHROMIUM_ARGS, headless: true });
+    for (const lang of ['en', 'es']) {
+      const context = await browser.newContext({ locale: lang, viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      for (const [name, path] of pages) {
+        await open(page, url, path);
+        assert.equal(await page.getAttribute('html', 'lang'), lang, `${path}: language`);
+        await axe(page, `${path} (${lang})`);
+        await keyboard(page, `${path} (${lang})`);
+        await page.screenshot({ path: join(shots, `${name}-${lang}.png`), fullPage: true });
+      }
+      // An error page is a page too.
+      await open(page, url, '/explorer/blocks/99999', { status: 404 });
+      await axe(page, `error page (${lang})`);
+      await page.screenshot({ path: join(shots, `error-${lang}.png`) });
+      await context.close();
+    }
+
+    // The receipt check, in the browser itself.
+    const context = await browser.newContext({ locale: 'en' });
+    const page = await context.newPage();
+    await open(page, url, `/check?tx=${tx}`);
+    await page.click('#receipt-check button[type=submit]');
+    await page.waitForSelector('#check-result[data-checked-by="browser"]', { timeout: 10000 });
+    const verified = await page.textContent('#check-result');
+    assert.match(verified, /Verified/, 'a real receipt verifies');
+    assert.match(verified, /node's word/, 'what is not proved is said');
+    assert.equal(page.url(), `${url}/check?tx=${tx}`, 'checked without leaving the page');
+    await page.screenshot({ path: join(shots, 'check-verified-en.png'), fullPage: true });
+    // Tampered: another proof hash.
+    const text = await page.inputValue('#receipt');
+    const receipt = JSON.parse(text);
+    const h = receipt.inclusion_proof[0];
+    receipt.inclusion_proof[0] = (h[0] === '0' ? '1' : '0') + h.slice(1);
+    await page.fill('#receipt', JSON.stringify(receipt));
+    await page.evaluate(() => document.getElementById('check-result').removeAttribute('data-checked-by'));
+    await page.click('#receipt-check button[type=submit]');
+    await page.waitForSelector('#check-result[data-checked-by="browser"]', { timeout: 10000 });
+    const failed = await page.textContent('#check-result');
+    assert.match(failed, /Not verified/);
+    assert.match(failed, /does not lead to the checkpoint/, 'the failure is named');
+    await page.screenshot({ path: join(shots, 'check-tampered-en.png'), fullPage: true });
+    await axe(page, 'check result');
+
+    // The language switch, and it is remembered.
+    await open(page, url, '/');
+    await page.click('a[hreflang="es"]');
+    await page.waitForLoadState('load');
+    assert.equal(await page.getAttribute('html', 'lang'), 'es');
+    await open(page, url, '/money');
+    assert.equal(await page.getAttribute('html', 'lang'), 'es', 'the choice is remembered');
+    assert.match(await page.textContent('h1'), /Adónde fue el dinero/);
+    await context.close();
+    console.log(`portal browser tests: ${pages.length} pages x 2 languages passed (${axeRulesPassed} axe rule checks passed, none violated); screenshots in ${shots}`);
+  } finally {
+    if (browser) await browser.close();
+    if (node) node.child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
