@@ -144,9 +144,9 @@ async function main() {
       for (const [name, path] of pages) {
         await open(page, url, path);
         assert.equal(await page.getAttribute('html', 'lang'), lang, `${path}: language`);
+        await page.screenshot({ path: join(shots, `${name}-${lang}.png`), fullPage: true });
         await axe(page, `${path} (${lang})`);
         await keyboard(page, `${path} (${lang})`);
-        await page.screenshot({ path: join(shots, `${name}-${lang}.png`), fullPage: true });
       }
       // An error page is a page too.
       await open(page, url, '/explorer/blocks/99999', { status: 404 });
@@ -180,6 +180,19 @@ async function main() {
     assert.match(failed, /does not lead to the checkpoint/, 'the failure is named');
     await page.screenshot({ path: join(shots, 'check-tampered-en.png'), fullPage: true });
     await axe(page, 'check result');
+
+    // The home page's figures follow the chain (server-sent events).
+    await open(page, url, '/');
+    const before = await page.textContent('#live-height');
+    // An idle dev chain cuts no block: a transaction makes one.
+    await new Promise((resolve, reject) => {
+      const send = spawn(bin, ['tx', 'send', '--key', join(dataDir, 'd', 'dev-admin-key.json'), '--module', 'system',
+        '--method', 'register_account', '--node', url], { stdio: 'ignore' });
+      send.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`publica tx send exited ${code}`))));
+    });
+    await page.waitForFunction((h) => document.getElementById('live-height').textContent !== h, before, { timeout: 10000 });
+    const after = await page.getAttribute('#live-height', 'href');
+    assert.notEqual(after, `/explorer/blocks/${before.replace(/\D/g, '')}`, 'the latest block link follows');
 
     // The language switch, and it is remembered.
     await open(page, url, '/');

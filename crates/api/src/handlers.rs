@@ -406,13 +406,16 @@ pub enum OutcomeDetail {
     /// `tx_id`, `status` and, for a failure, `error`: enough to follow
     /// receipts, in a fraction of the bytes.
     Brief,
+    /// No outcomes (`[]`): the block's height, hash, root and count alone,
+    /// for a page that shows the chain's head.
+    None,
 }
 
 /// How to stream block events.
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct EventsQuery {
-    /// `full` (default) or `brief` outcomes.
+    /// `full` (default), `brief` or `none` outcomes.
     pub outcomes: Option<OutcomeDetail>,
 }
 
@@ -438,6 +441,7 @@ impl Serialize for Outcomes<'_> {
                 status: o.status,
                 tx_id: o.tx_id,
             })),
+            OutcomeDetail::None => serializer.collect_seq(std::iter::empty::<()>()),
         }
     }
 }
@@ -446,7 +450,7 @@ impl Serialize for Outcomes<'_> {
 #[utoipa::path(get, path = "/v1/events", tag = "chain",
     params(EventsQuery),
     responses(
-        (status = 200, description = "text/event-stream of `block` events `{height, hash, state_root, tx_count, outcomes}`; with `outcomes=brief` each outcome is `{tx_id, status, error?}`", content_type = "text/event-stream", body = String),
+        (status = 200, description = "text/event-stream of `block` events `{height, hash, state_root, tx_count, outcomes}`; with `outcomes=brief` each outcome is `{tx_id, status, error?}`, with `outcomes=none` there are none", content_type = "text/event-stream", body = String),
         (status = 400, description = "An unknown parameter or detail", body = ErrorBody),
     ))]
 pub async fn events(

@@ -73,8 +73,8 @@ pub struct Page<'a> {
     pub status: StatusCode,
     /// A machine-readable error code (error pages).
     pub error_code: Option<&'a str>,
-    /// Load the receipt-check script.
-    pub script: bool,
+    /// The page's one script (progressive enhancement), if it has one.
+    pub script: Option<&'static str>,
 }
 
 impl<'a> Page<'a> {
@@ -86,7 +86,7 @@ impl<'a> Page<'a> {
             body,
             status: StatusCode::OK,
             error_code: None,
-            script: false,
+            script: None,
         }
     }
 
@@ -158,7 +158,7 @@ fn frame(page: &Page<'_>, lang: Lang, chain: &str, path: &str) -> Markup {
                 title { (page.title) " · Publica" }
                 link rel="stylesheet" href="/assets/portal.css";
                 link rel="icon" href="/assets/icon.svg" type="image/svg+xml";
-                @if page.script { script src="/assets/check.js" defer {} }
+                @if let Some(src) = page.script { script src=(src) defer {} }
                 @if let Some(code) = page.error_code { meta name="publica-error" content=(code); }
             }
             body {

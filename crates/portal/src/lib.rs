@@ -58,6 +58,8 @@ pub struct Portal {
     config: PortalConfig,
     /// Where today's transactions start (found once a day).
     day: Arc<Mutex<data::DayStart>>,
+    /// The chain's genesis (read from the data directory once).
+    genesis: Arc<std::sync::OnceLock<Option<publica_identity::Genesis>>>,
 }
 
 impl Portal {
@@ -67,7 +69,13 @@ impl Portal {
             node,
             config,
             day: Arc::default(),
+            genesis: Arc::default(),
         }
+    }
+
+    /// The chain's genesis, read once: it never changes.
+    fn genesis(&self) -> Option<&publica_identity::Genesis> {
+        self.genesis.get_or_init(|| self.node.genesis()).as_ref()
     }
 }
 
@@ -98,6 +106,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(portal: Portal) -> Router<S> {
         .route("/help", get(pages::help::page))
         .route("/assets/portal.css", get(assets::css))
         .route("/assets/check.js", get(assets::script))
+        .route("/assets/live.js", get(assets::live))
         .route("/assets/icon.svg", get(assets::icon))
         .route("/favicon.ico", get(assets::icon))
         .layer(middleware::from_fn(security_headers))
@@ -158,6 +167,7 @@ mod assets {
     const CSS: &str = include_str!("../assets/portal.css");
     const SCRIPT: &str = include_str!("../assets/check.js");
     const ICON: &str = include_str!("../assets/icon.svg");
+    const LIVE: &str = include_str!("../assets/live.js");
 
     fn asset(content_type: &'static str, body: &'static str) -> Response {
         (
@@ -176,6 +186,10 @@ mod assets {
 
     pub(crate) async fn script(State(_): State<Portal>) -> Response {
         asset("text/javascript; charset=utf-8", SCRIPT)
+    }
+
+    pub(crate) async fn live(State(_): State<Portal>) -> Response {
+        asset("text/javascript; charset=utf-8", LIVE)
     }
 
     pub(crate) async fn icon(State(_): State<Portal>) -> Response {

@@ -294,6 +294,36 @@ fn four_validators_survive_a_kill_and_agree_on_every_block() {
                 .success()
         });
     }
+
+    // Each validator's portal names the validators, and its server-side
+    // receipt check holds a network receipt to the validators' quorum.
+    let home = crate::common::http()
+        .get(format!("{}/", urls[1]))
+        .header("accept", "text/html")
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        home.contains(&format!("{N} validators keep this ledger together")),
+        "{home}"
+    );
+    assert!(home.contains("validator-0") && home.contains("this node"));
+    let final_receipt = std::fs::read_to_string(tmp.path().join("receipt-0.json")).unwrap();
+    let checked = crate::common::http()
+        .post(format!("{}/check", urls[2]))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "receipt={}",
+            final_receipt
+                .bytes()
+                .map(|b| format!("%{b:02X}"))
+                .collect::<String>()
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(checked.status().as_u16(), 200);
+    assert!(checked.text().unwrap().contains("Verified"));
     drop(nodes);
 }
 

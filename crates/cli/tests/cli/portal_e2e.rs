@@ -42,7 +42,8 @@ fn ok_page(url: &str, lang: Option<&str>) -> String {
     // Scripts only from the portal's own file; no inline handlers.
     for (i, _) in body.match_indices("<script") {
         assert!(
-            body[i..].starts_with("<script src=\"/assets/check.js\""),
+            body[i..].starts_with("<script src=\"/assets/check.js\"")
+                || body[i..].starts_with("<script src=\"/assets/live.js\""),
             "{url}: inline script"
         );
     }

@@ -249,7 +249,7 @@ fn render(
         }
     };
     let mut page = Page::new(lang.t("check-title"), body);
-    page.script = true;
+    page.script = Some("/assets/check.js");
     page.status = status;
     if let Some(Err(f)) = &outcome {
         page.error_code = Some(f.code);

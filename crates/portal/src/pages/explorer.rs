@@ -382,7 +382,7 @@ fn direction(lang: crate::Lang, d: Option<&str>) -> String {
 pub async fn agencies(State(portal): State<Portal>, reader: Reader) -> Response {
     let lang = reader.lang;
     let view = portal.node.read_view();
-    let list = data::agencies(&view, portal.node.genesis().as_ref());
+    let list = data::agencies(&view, portal.genesis());
     let body = html! {
         p { (lang.t("agencies-intro")) }
         ul { @for a in &list { li { a href={ "/explorer/agencies/" (a.id) } { (a.name) } " (" code { (a.id) } ")" } } }

@@ -15,9 +15,11 @@ pub async fn page(State(portal): State<Portal>, reader: Reader) -> Response {
     let p = portal.clone();
     let built = tokio::task::spawn_blocking(move || body(&p, reader.lang)).await;
     match built {
-        Ok(Ok(body)) => Page::new(reader.lang.t("home-title"), body)
-            .json("/v1/status")
-            .render(&portal, &reader),
+        Ok(Ok(body)) => {
+            let mut page = Page::new(reader.lang.t("home-title"), body).json("/v1/status");
+            page.script = Some("/assets/live.js");
+            page.render(&portal, &reader)
+        }
         Ok(Err(e)) => super::unavailable(&portal, &reader, &e),
         Err(e) => super::unavailable(&portal, &reader, &e),
     }
@@ -27,8 +29,7 @@ fn body(portal: &Portal, lang: Lang) -> Result<Markup, publica_node::QueryError>
     let node = &portal.node;
     let view = node.read_view();
     let status = node.status();
-    let genesis = node.genesis();
-    let agencies = data::agencies(&view, genesis.as_ref());
+    let agencies = data::agencies(&view, portal.genesis());
     let currencies = data::currencies(&view);
     let month = publica_programs::period::of(publica_types::now_ms());
     let paid = data::paid_in(&view, &month);
@@ -39,9 +40,9 @@ fn body(portal: &Portal, lang: Lang) -> Result<Markup, publica_node::QueryError>
         section aria-labelledby="figures" {
             h2 id="figures" { (lang.t("home-figures")) }
             dl class="figures" {
-                (row(&lang.t("home-tx-today"), html! { (lang.int(today)) }))
-                (row(&lang.t("home-tx-total"), html! { (lang.int(status.log_size)) }))
-                (row(&lang.t("home-height"), html! { a href={ "/explorer/blocks/" (status.height) } { (lang.int(status.height)) } }))
+                (row(&lang.t("home-tx-today"), html! { span id="live-tx-today" data-value=(today) { (lang.int(today)) } }))
+                (row(&lang.t("home-tx-total"), html! { span id="live-tx-total" data-value=(status.log_size) { (lang.int(status.log_size)) } }))
+                (row(&lang.t("home-height"), html! { a id="live-height" href={ "/explorer/blocks/" (status.height) } { (lang.int(status.height)) } }))
                 @if status.height > 0 { (row(&lang.t("home-last-block"), html! { (lang.time(status.time_ms)) })) }
             }
             h3 { (lang.t("home-money-issued")) }
