@@ -23,6 +23,7 @@ async function json(path) {
 
 async function pages() {
   const status = await json('/v1/status');
+  height = Math.max(1, status.height);
   const block = await json(`/v1/blocks/${status.height}`);
   const outcomes = (block.block || block).outcomes;
   const tx = outcomes.length ? outcomes[0].tx_id : null;
@@ -32,10 +33,21 @@ async function pages() {
     ...(tx ? [`/explorer/transactions/${tx}`] : []),
     `/explorer/accounts/${ubi.program.funding_account}`, '/explorer/agencies', '/explorer/agencies/city',
     '/money', '/programs', '/programs/ubi', '/check', '/help', '/search?q=ubi',
+    '/explorer/blocks/{h}', '/explorer?page={p}',
   ];
 }
 
-async function timeOne(path) {
+// A path with `{h}` asks for a different block each time, spread over the
+// chain (cold reads from the block log, not the block the node decoded
+// last); `{p}` for a different page of the block list.
+let next = 0;
+let height = 1;
+
+async function timeOne(pattern) {
+  next += 1;
+  const path = pattern
+    .replace('{h}', () => String(height - ((next * 7919) % height)))
+    .replace('{p}', () => String((next % Math.max(1, Math.floor(height / 20))) + 1));
   const start = process.hrtime.bigint();
   const r = await fetch(url + path, { headers: { accept: 'text/html' }, redirect: 'manual' });
   await r.arrayBuffer();

@@ -391,6 +391,7 @@ pub async fn get_nonce(
 struct BlockEventData<'a> {
     hash: Hash32,
     height: u64,
+    log_size: u64,
     outcomes: Outcomes<'a>,
     state_root: Hash32,
     tx_count: u64,
@@ -450,7 +451,7 @@ impl Serialize for Outcomes<'_> {
 #[utoipa::path(get, path = "/v1/events", tag = "chain",
     params(EventsQuery),
     responses(
-        (status = 200, description = "text/event-stream of `block` events `{height, hash, state_root, tx_count, outcomes}`; with `outcomes=brief` each outcome is `{tx_id, status, error?}`, with `outcomes=none` there are none", content_type = "text/event-stream", body = String),
+        (status = 200, description = "text/event-stream of `block` events `{height, hash, log_size, state_root, tx_count, outcomes}`; with `outcomes=brief` each outcome is `{tx_id, status, error?}`, with `outcomes=none` there are none", content_type = "text/event-stream", body = String),
         (status = 400, description = "An unknown parameter or detail", body = ErrorBody),
     ))]
 pub async fn events(
@@ -467,6 +468,7 @@ pub async fn events(
                 .json_data(BlockEventData {
                     hash: publica_runtime::block_hash(&block.header),
                     height: block.header.height,
+                    log_size: block.header.log_size,
                     outcomes: Outcomes(&block.outcomes, detail),
                     state_root: block.header.state_root,
                     tx_count: block.header.tx_count,
@@ -545,15 +547,20 @@ pub async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> 
     let api = ["/v1/", "/tile/", "/checkpoint"]
         .iter()
         .any(|p| path.starts_with(p));
-    if !api && publica_portal::wants_html(&headers) {
-        return publica_portal::not_found(&headers, path);
-    }
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        codes::REQUEST_NOT_FOUND,
-        "no such route; see /openapi.json",
-    )
-    .into_response()
+    let mut r = if !api && publica_portal::wants_html(&headers) {
+        publica_portal::not_found(&headers, path)
+    } else {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            codes::REQUEST_NOT_FOUND,
+            "no such route; see /openapi.json",
+        )
+        .into_response()
+    };
+    // The answer depends on what the client accepts: caches must know.
+    r.headers_mut()
+        .insert(header::VARY, axum::http::HeaderValue::from_static("Accept"));
+    r
 }
 
 /// The chain's genesis file.

@@ -175,6 +175,37 @@ impl Node {
         Ok(log.read_header(height)?)
     }
 
+    /// The header of the block at `height` and its transactions `from ..
+    /// from + count`, if committed: a recent block from memory, an older
+    /// one decoding only that range (a block page shows a hundred of ten
+    /// thousand).
+    pub fn block_page(
+        &self,
+        height: u64,
+        from: usize,
+        count: usize,
+    ) -> Result<Option<publica_store::BlockPage>, QueryError> {
+        if let Some(b) = self.inner.recent.lock().expect("recent lock").get(height) {
+            let end = from.saturating_add(count).min(b.transactions.len());
+            let start = from.min(end);
+            return Ok(Some(publica_store::BlockPage {
+                header: b.header.clone(),
+                tx_total: b.transactions.len(),
+                ledger_events: b.ledger_events.len(),
+                transactions: b.transactions[start..end]
+                    .iter()
+                    .cloned()
+                    .zip(b.outcomes[start..end].iter().cloned())
+                    .collect(),
+            }));
+        }
+        let record = {
+            let log = self.inner.log.lock().expect("log lock");
+            log.read_record(height)?
+        };
+        Ok(record.map(|r| r.decode_page(from, count)).transpose()?)
+    }
+
     /// Where transaction `id` is.
     pub fn lookup_tx(&self, id: &Hash32) -> Result<TxLookup, QueryError> {
         let candidates = self.inner.index.read().expect("index lock").get(id);

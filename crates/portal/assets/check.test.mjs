@@ -312,3 +312,24 @@ test('the page shows a failure with its message and detail, and gives way to the
   assert.equal(server.form.postedToServer, true);
   assert.equal(server.output.getAttribute('data-checked-by'), null);
 });
+
+test('a validator network\'s page leaves every check to the server (the quorum), unless the reader gives a key', async () => {
+  const network = page({ receipt: receiptText('receipt-h10.json'), key: logKey, messages: {} });
+  network.form.setAttribute('data-network', 'validators');
+  await submit(network.form, network.output);
+  assert.equal(network.form.postedToServer, true, 'a receipt that verifies with one node\'s key is still the server\'s to judge');
+
+  const typed = page({ receipt: receiptText('receipt-h10.json'), key: logKey, messages: { verified: 'Verified' } });
+  typed.form.setAttribute('data-network', 'validators');
+  typed.fields.log_key.value = logKey;
+  await submit(typed.form, typed.output);
+  assert.equal(typed.form.postedToServer, undefined);
+  assert.equal(typed.output.getAttribute('data-checked-by'), 'browser');
+
+  // Failures carry the server's codes.
+  const r = sample();
+  r.checkpoint = r.checkpoint.replace(/— (\S+) (\S)/, (m, name, c) => `— ${name} ${c === 'A' ? 'B' : 'A'}`);
+  const bad = page({ receipt: JSON.stringify(r), key: logKey, messages: {} });
+  await submit(bad.form, bad.output);
+  assert.equal(bad.output.find('p')[0].getAttribute('data-code'), 'receipt.bad_checkpoint');
+});

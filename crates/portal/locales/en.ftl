@@ -67,10 +67,16 @@ home-no-currency = No currency has been created yet.
 home-where-link = See where the money went
 home-who = Who runs this ledger
 home-single-node = One node keeps this ledger (a single-agency or test installation); there are no other validators to ask.
-home-validators = { $count } validators keep this ledger together; any { $quorum } of them must agree on each block.
+home-validators = { $n ->
+    [one] One validator keeps this ledger.
+   *[other] { $count } validators keep this ledger together; any { $quorum } of them must agree on each block.
+}
 validator-this-node = this node
 validator-up = heard from in the last 10 seconds
-validator-silent = silent for { $seconds } seconds
+validator-silent = silent for { $seconds } { $n ->
+    [one] second
+   *[other] seconds
+}
 validator-unheard = not heard from yet
 home-agencies = Agencies
 home-checkpoint = Latest checkpoint
@@ -88,7 +94,10 @@ block-title = Block { $height }
 block-log-size = Transactions in the log after this block
 block-state-root = State root
 block-parent = Previous block's hash
-block-ledger-events = The ledger itself did { $count } scheduled tasks at the start of this block (such as monthly payments).
+block-ledger-events = The ledger itself did { $n ->
+    [one] one scheduled task
+   *[other] { $count } scheduled tasks
+} at the start of this block (such as monthly payments).
 block-txs-caption = Transactions, page { $page } of { $pages }
 block-previous = Previous block
 block-next = Next block
@@ -138,9 +147,17 @@ money-flow-table-follows = The table below gives the same figures.
 money-flow-caption = Flow of { $currency }, figure by figure
 money-paid-chart = { $program }: paid per month ({ $currency })
 money-nothing-paid = Nothing paid yet.
-money-merged-periods = { $count } months with fewer than { $min } payments each, combined
+money-merged-periods = { $n ->
+    [one] One month with fewer than { $min } payments, combined
+   *[other] { $count } months with fewer than { $min } payments each, combined
+}
 money-fewer-than = fewer than { $min }
-money-small-cells = To protect privacy, months with fewer than { $min } payments are combined, and counts under { $min } are not shown.
+money-fewer-payments = fewer than { $min } payments
+money-suppressed = not shown (too few payments)
+money-unattributed = Issued without a listed appropriation
+money-returned = Paid, then returned to program budgets
+money-counted-twice = (counted in both paid and not yet paid)
+money-small-cells = To protect privacy, months with fewer than { $min } payments are combined, and counts under { $min } are not shown on these pages.
 
 ## Programs
 programs-title = Programs
@@ -224,7 +241,7 @@ help-receipt-1 = Every transaction has a receipt. It contains the transaction, i
 help-receipt-2 = With the receipt and the ledger's public key, anyone can check it on their own computer, without trusting this website or the people who run it. If a single character of the receipt is changed, the check fails.
 help-check-heading = How to check a receipt
 help-check-1 = Open "Check a receipt", paste the receipt's text or choose its file, and press Check.
-help-check-2 = Your browser checks the checkpoint's signature and the proof itself. It tells you what was proved (which transaction, its result, its place in the log) and what was not (the block number is the node's word).
+help-check-2 = Your browser checks the checkpoint's signature and the proof itself (on a ledger kept by several validators, this server checks that enough of them signed). It tells you what was proved (which transaction, its result, its place in the log) and what was not (the block number is the node's word).
 help-check-3 = You can also check a receipt on the command line with "publica verify receipt", which does the same computation.
 help-private-heading = What the ledger does not hold about you
 help-private-1 = The ledger holds no names, addresses, birth dates or identity numbers. People appear only as pseudonymous accounts and keys.

@@ -61,16 +61,22 @@ home-figures = Hoy en cifras
 home-tx-today = Transacciones de hoy (UTC)
 home-tx-total = Transacciones desde el inicio
 home-height = Último bloque
-home-last-block = Último bloque a las
+home-last-block = Hora del último bloque
 home-money-issued = Dinero emitido
 home-no-currency = Todavía no se ha creado ninguna moneda.
 home-where-link = Ver adónde fue el dinero
 home-who = Quién lleva este registro
 home-single-node = Un solo nodo lleva este registro (una instalación de un solo organismo o de prueba); no hay otros validadores a los que preguntar.
-home-validators = { $count } validadores llevan juntos este registro; { $quorum } de ellos deben estar de acuerdo en cada bloque.
+home-validators = { $n ->
+    [one] Un validador lleva este registro.
+   *[other] { $count } validadores llevan juntos este registro; cualesquiera { $quorum } de ellos deben estar de acuerdo en cada bloque.
+}
 validator-this-node = este nodo
 validator-up = se ha sabido de él en los últimos 10 segundos
-validator-silent = en silencio desde hace { $seconds } segundos
+validator-silent = en silencio desde hace { $seconds } { $n ->
+    [one] segundo
+   *[other] segundos
+}
 validator-unheard = aún no se ha sabido de él
 home-agencies = Organismos
 home-checkpoint = Último punto de control
@@ -88,7 +94,10 @@ block-title = Bloque { $height }
 block-log-size = Transacciones en el registro tras este bloque
 block-state-root = Raíz del estado
 block-parent = Hash del bloque anterior
-block-ledger-events = El propio registro hizo { $count } tareas programadas al comienzo de este bloque (como los pagos mensuales).
+block-ledger-events = El propio registro hizo { $n ->
+    [one] una tarea programada
+   *[other] { $count } tareas programadas
+} al comienzo de este bloque (como los pagos mensuales).
 block-txs-caption = Transacciones, página { $page } de { $pages }
 block-previous = Bloque anterior
 block-next = Bloque siguiente
@@ -138,9 +147,17 @@ money-flow-table-follows = La tabla siguiente da las mismas cifras.
 money-flow-caption = Flujo de { $currency }, cifra a cifra
 money-paid-chart = { $program }: pagado por mes ({ $currency })
 money-nothing-paid = Todavía no se ha pagado nada.
-money-merged-periods = { $count } meses con menos de { $min } pagos cada uno, agrupados
+money-merged-periods = { $n ->
+    [one] Un mes con menos de { $min } pagos, agrupado
+   *[other] { $count } meses con menos de { $min } pagos cada uno, agrupados
+}
 money-fewer-than = menos de { $min }
-money-small-cells = Para proteger la privacidad, los meses con menos de { $min } pagos se agrupan y no se muestran recuentos inferiores a { $min }.
+money-fewer-payments = menos de { $min } pagos
+money-suppressed = no se muestra (muy pocos pagos)
+money-unattributed = Emitido sin una asignación registrada
+money-returned = Pagado y luego devuelto a presupuestos de programas
+money-counted-twice = (contado en pagado y en aún no pagado)
+money-small-cells = Para proteger la privacidad, los meses con menos de { $min } pagos se agrupan y no se muestran recuentos inferiores a { $min } en estas páginas.
 
 ## Programas
 programs-title = Programas
@@ -164,7 +181,7 @@ program-pending = La versión { $version } está propuesta y tiene { $approvals 
 
 ## Comprobar un recibo
 check-title = Comprobar un recibo
-check-intro = Un recibo prueba que una transacción y su resultado están en el registro público de este libro. Péguelo abajo (o elija su archivo) y se comprobará solo con claves públicas: su navegador hace el trabajo cuando puede.
+check-intro = Un recibo prueba que una transacción y su resultado están en el registro público de este libro mayor. Péguelo abajo (o elija su archivo) y se comprobará solo con claves públicas: su navegador hace el trabajo cuando puede.
 check-paste = Recibo (JSON)
 check-file = O elija un archivo de recibo (requiere JavaScript)
 check-other-key = Comprobar con otra clave de registro
@@ -224,7 +241,7 @@ help-receipt-1 = Cada transacción tiene un recibo. Contiene la transacción, su
 help-receipt-2 = Con el recibo y la clave pública del registro, cualquiera puede comprobarlo en su propio ordenador, sin fiarse de este sitio web ni de quienes lo gestionan. Si se cambia un solo carácter del recibo, la comprobación falla.
 help-check-heading = Cómo comprobar un recibo
 help-check-1 = Abra «Comprobar un recibo», pegue el texto del recibo o elija su archivo y pulse Comprobar.
-help-check-2 = Su navegador comprueba por sí mismo la firma del punto de control y la prueba. Le dice qué se probó (qué transacción, su resultado, su lugar en el registro) y qué no (el número de bloque es palabra del nodo).
+help-check-2 = Su navegador comprueba por sí mismo la firma del punto de control y la prueba (en un registro que llevan varios validadores, este servidor comprueba que firmaron suficientes). Le dice qué se probó (qué transacción, su resultado, su lugar en el registro) y qué no (el número de bloque es palabra del nodo).
 help-check-3 = También puede comprobar un recibo en la línea de órdenes con «publica verify receipt», que hace el mismo cálculo.
 help-private-heading = Lo que el registro no guarda sobre usted
 help-private-1 = El registro no guarda nombres, direcciones, fechas de nacimiento ni números de identidad. Las personas aparecen solo como cuentas y claves seudónimas.

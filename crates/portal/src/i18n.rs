@@ -87,6 +87,17 @@ impl Lang {
         self.format(id, Some(&fa))
     }
 
+    /// The message `id` with its arguments and the count `$n` that picks
+    /// its plural form (`one`, `other`, ... per language).
+    pub fn tn(self, id: &str, args: &[(&str, &str)], n: u64) -> String {
+        let mut fa = FluentArgs::new();
+        for (name, value) in args {
+            fa.set(*name, FluentValue::from(*value));
+        }
+        fa.set("n", FluentValue::from(n));
+        self.format(id, Some(&fa))
+    }
+
     fn format(self, id: &str, args: Option<&FluentArgs<'_>>) -> String {
         let bundle = self.bundle();
         let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
@@ -288,6 +299,20 @@ mod tests {
         assert_eq!(Lang::Es.time(ms), "4 dic 2026, 13:05 UTC");
         assert_eq!(Lang::Es.period("2026-09"), "sept 2026");
         assert_eq!(Lang::En.period("junk"), "junk");
+    }
+
+    #[test]
+    fn counts_pick_the_plural_form() {
+        let one = Lang::En.tn("validator-silent", &[("seconds", "1")], 1);
+        let many = Lang::En.tn("validator-silent", &[("seconds", "12")], 12);
+        assert_eq!(
+            (one.as_str(), many.as_str()),
+            ("silent for 1 second", "silent for 12 seconds")
+        );
+        assert_eq!(
+            Lang::Es.tn("validator-silent", &[("seconds", "1")], 1),
+            "en silencio desde hace 1 segundo"
+        );
     }
 
     #[test]

@@ -19,6 +19,19 @@ pub struct Reader {
     remember: bool,
     /// The path asked for (the language switch links back to it).
     pub path: String,
+    /// Its query without `lang` (kept by the language switch).
+    query: String,
+}
+
+impl Reader {
+    /// The page asked for, in `lang`.
+    fn in_lang(&self, lang: Lang) -> String {
+        if self.query.is_empty() {
+            format!("{}?lang={}", self.path, lang.tag())
+        } else {
+            format!("{}?{}&lang={}", self.path, self.query, lang.tag())
+        }
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Reader {
@@ -30,10 +43,19 @@ impl<S: Send + Sync> FromRequestParts<S> for Reader {
                 .find_map(|kv| kv.strip_prefix("lang="))
                 .and_then(Lang::from_tag)
         });
+        let query = parts
+            .uri
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .filter(|kv| !kv.is_empty() && !kv.starts_with("lang="))
+            .collect::<Vec<_>>()
+            .join("&");
         Ok(Reader {
             lang: lang_of(&parts.headers, chosen),
             remember: chosen.is_some(),
             path: parts.uri.path().to_string(),
+            query,
         })
     }
 }
@@ -100,7 +122,7 @@ impl<'a> Page<'a> {
     pub fn render(self, portal: &Portal, reader: &Reader) -> Response {
         let chain = portal.node.status().chain_id;
         let lang = reader.lang;
-        let html = frame(&self, lang, &chain, &reader.path);
+        let html = frame(&self, reader, &chain);
         let mut r = (self.status, html).into_response();
         let h = r.headers_mut();
         h.insert(
@@ -148,7 +170,8 @@ fn current(href: &str, path: &str) -> bool {
     }
 }
 
-fn frame(page: &Page<'_>, lang: Lang, chain: &str, path: &str) -> Markup {
+fn frame(page: &Page<'_>, reader: &Reader, chain: &str) -> Markup {
+    let (lang, path) = (reader.lang, reader.path.as_str());
     html! {
         (DOCTYPE)
         html lang=(lang.tag()) {
@@ -189,7 +212,7 @@ fn frame(page: &Page<'_>, lang: Lang, chain: &str, path: &str) -> Markup {
                                     @if other == lang {
                                         span aria-current="true" lang=(other.tag()) { (other.endonym()) }
                                     } @else {
-                                        a href={ (path) "?lang=" (other.tag()) } hreflang=(other.tag()) lang=(other.tag()) { (other.endonym()) }
+                                        a href=(reader.in_lang(other)) hreflang=(other.tag()) lang=(other.tag()) { (other.endonym()) }
                                     }
                                 }
                             }

@@ -456,6 +456,74 @@ impl BlockRecord {
     }
 }
 
+/// Part of a block: its header, how many transactions and ledger events
+/// it holds, and the transactions (with their outcomes) of one range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockPage {
+    /// The header.
+    pub header: BlockHeader,
+    /// Transactions in the whole block.
+    pub tx_total: usize,
+    /// Ledger events in the whole block.
+    pub ledger_events: usize,
+    /// The range's transactions and their outcomes, in block order.
+    pub transactions: Vec<(publica_types::Envelope, publica_types::TxOutcome)>,
+}
+
+/// A stored block with its transactions and outcomes left as JSON text:
+/// only the ones a page shows are decoded.
+#[derive(serde::Deserialize)]
+struct LazyBlock<'a> {
+    header: BlockHeader,
+    #[serde(borrow)]
+    transactions: Vec<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    outcomes: Vec<&'a serde_json::value::RawValue>,
+    #[serde(default, borrow)]
+    ledger_events: Vec<&'a serde_json::value::RawValue>,
+}
+
+impl BlockRecord {
+    /// Decodes the header and the transactions `from .. from + count`
+    /// only: a page of a block of 10,000 transfers decodes a hundred.
+    pub fn decode_page(&self, from: usize, count: usize) -> Result<BlockPage, StoreError> {
+        let codec = |reason: String| StoreError::Codec {
+            height: self.height,
+            reason,
+        };
+        let lazy: LazyBlock<'_> =
+            serde_json::from_slice(&self.payload).map_err(|e| codec(e.to_string()))?;
+        if lazy.header.height != self.height {
+            return Err(StoreError::Corrupted {
+                path: self.path.clone(),
+                offset: self.at,
+                reason: format!("record {} holds block {}", self.height, lazy.header.height),
+            });
+        }
+        let end = from.saturating_add(count).min(lazy.transactions.len());
+        let transactions = (from.min(end)..end)
+            .map(|i| {
+                let env = serde_json::from_str(lazy.transactions[i].get());
+                let out = lazy
+                    .outcomes
+                    .get(i)
+                    .ok_or_else(|| codec(format!("transaction {i} has no outcome")))?;
+                let out = serde_json::from_str(out.get());
+                Ok((
+                    env.map_err(|e| codec(e.to_string()))?,
+                    out.map_err(|e| codec(e.to_string()))?,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(BlockPage {
+            header: lazy.header,
+            tx_total: lazy.transactions.len(),
+            ledger_events: lazy.ledger_events.len(),
+            transactions,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -513,6 +581,51 @@ mod tests {
         );
         assert!(log.read(4).unwrap().is_none());
         assert!(log.read(0).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_page_of_a_block_is_the_whole_blocks_range() {
+        let kp = publica_crypto::Keypair::from_seed([3; 32]);
+        let mut b = block(1);
+        for n in 1..=5 {
+            let body = publica_types::TxBody::new(
+                "t",
+                n,
+                publica_types::Expiry::Height(9),
+                "system",
+                "set_note",
+                serde_json::json!({ "note": n.to_string() }),
+            );
+            let env = kp.sign_tx(kp.account(), body).unwrap();
+            b.outcomes.push(publica_types::TxOutcome {
+                error: None,
+                events: vec![],
+                status: publica_types::TxStatus::Ok,
+                tx_id: Hash32([u8::try_from(n).unwrap(); 32]),
+            });
+            b.transactions.push(env);
+        }
+        b.header.tx_count = 5;
+        let dir = tempfile::tempdir().unwrap();
+        let (mut log, _) = BlockLog::open(dir.path()).unwrap();
+        log.append(&b).unwrap();
+        let record = log.read_record(1).unwrap().unwrap();
+        let page = record.decode_page(1, 2).unwrap();
+        assert_eq!((page.tx_total, page.ledger_events), (5, 0));
+        assert_eq!(page.header, b.header);
+        let whole: Vec<_> = b
+            .transactions
+            .iter()
+            .cloned()
+            .zip(b.outcomes.iter().cloned())
+            .collect();
+        assert_eq!(page.transactions, whole[1..3].to_vec());
+        // Past the end: the rest, or nothing.
+        assert_eq!(
+            record.decode_page(4, 10).unwrap().transactions,
+            whole[4..].to_vec()
+        );
+        assert!(record.decode_page(9, 10).unwrap().transactions.is_empty());
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub mod blocklog;
 pub mod datadir;
 pub mod snapshot;
 
-pub use blocklog::{BlockLog, BlockRecord, OpenReport};
+pub use blocklog::{BlockLog, BlockPage, BlockRecord, OpenReport};
 pub use datadir::DataDir;
 pub use snapshot::{
     install_snapshot, latest_snapshot_file, load_latest_snapshot, write_snapshot, Snapshot,

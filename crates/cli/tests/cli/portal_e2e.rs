@@ -157,6 +157,17 @@ fn portal_shows_the_demo_in_two_languages() {
         money.contains("/v1/money/accounts/"),
         "each budget links to its proof"
     );
+    // Every unit issued is accounted for: the appropriations add up to what
+    // was issued, and the budgets to no more than what circulates.
+    assert!(
+        !money.contains("without a listed appropriation"),
+        "appropriations reconcile"
+    );
+    assert!(!money.contains("counted in both"), "budgets reconcile");
+    assert!(money.contains("Other accounts"));
+    // The language switch keeps the rest of the address.
+    let blocks_page = ok_page(&format!("{url}/explorer?page=1"), None);
+    assert!(blocks_page.contains("href=\"/explorer?page=1&amp;lang=es\""));
 
     // Programs: enrolment, payments per month, rules.
     let programs = ok_page(&format!("{url}/programs"), None);

@@ -213,9 +213,13 @@ fn render(
 ) -> Response {
     let lang = reader.lang;
     let node_key = portal.node.verifier_key();
+    let network = matches!(
+        portal.config.network.as_ref().map(|f| f()),
+        Some(NetworkStatus::Validator(_))
+    );
     let body = html! {
         p { (lang.t("check-intro")) }
-        form id="receipt-check" method="post" action="/check" data-log-key=(node_key) {
+        form id="receipt-check" method="post" action="/check" data-log-key=(node_key) data-network=[network.then_some("validators")] {
             p {
                 label for="receipt" { (lang.t("check-paste")) }
                 textarea id="receipt" name="receipt" rows="12" spellcheck="false" { (form.receipt) }
@@ -266,7 +270,7 @@ fn verified(reader: &Reader, v: &VerifiedReceipt) -> Markup {
         dl {
             (row(&lang.t("check-origin"), html! { code { (v.origin) } }))
             (row(&lang.t("col-transaction"), html! { a href={ "/explorer/transactions/" (v.tx_id.to_hex()) } { code { (v.tx_id.to_hex()) } } }))
-            (row(&lang.t("col-status"), html! { (format!("{:?}", v.status).to_lowercase()) }))
+            (row(&lang.t("col-status"), html! { (super::explorer::status_text(lang, v.status)) }))
             (row(&lang.t("tx-leaf"), html! { (lang.int(v.leaf_index)) " / " (lang.int(v.tree_size)) }))
         }
         h3 { (lang.t("check-not-proved")) }

@@ -19,6 +19,9 @@ use std::collections::BTreeMap;
 const BLOCKS_PER_PAGE: u64 = 20;
 /// Transactions of a block a page lists.
 const TXS_PER_PAGE: u64 = 100;
+/// Pages of a block's transactions, at most.
+const PAGES_PER_BLOCK_MAX: u64 =
+    (publica_types::limits::BLOCK_TXS_MAX as u64).div_ceil(TXS_PER_PAGE);
 /// History entries of an account a page lists.
 const HISTORY_PER_PAGE: u64 = 50;
 /// Longest search term.
@@ -122,8 +125,18 @@ pub async fn block(
             lang.ta("error-bad-height", &[("given", &height)]),
         );
     };
+    // The page is checked against the block's size once it is read; until
+    // then, against the most a block can hold.
+    let asked = match page_number(&portal, &reader, param(&q, "page"), PAGES_PER_BLOCK_MAX) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let first = usize::try_from((asked - 1) * TXS_PER_PAGE).unwrap_or(usize::MAX);
     let node = portal.node.clone();
-    let block = match tokio::task::spawn_blocking(move || node.block(height)).await {
+    let read =
+        tokio::task::spawn_blocking(move || node.block_page(height, first, TXS_PER_PAGE as usize))
+            .await;
+    let block = match read {
         Ok(Ok(Some(b))) => b,
         Ok(Ok(None)) => {
             return problem(
@@ -137,20 +150,14 @@ pub async fn block(
         Ok(Err(e)) => return unavailable(&portal, &reader, &e),
         Err(e) => return unavailable(&portal, &reader, &e),
     };
-    let total = block.transactions.len() as u64;
+    let total = block.tx_total as u64;
     let pages = total.div_ceil(TXS_PER_PAGE).max(1);
     let page = match page_number(&portal, &reader, param(&q, "page"), pages) {
         Ok(p) => p,
         Err(r) => return *r,
     };
     let h = &block.header;
-    let first = (page - 1) * TXS_PER_PAGE;
-    let shown = block
-        .transactions
-        .iter()
-        .zip(&block.outcomes)
-        .skip(usize::try_from(first).unwrap_or(usize::MAX))
-        .take(TXS_PER_PAGE as usize);
+    let shown = &block.transactions;
     let body = html! {
         dl {
             (row(&lang.t("col-time"), html! { (lang.time(h.time_ms)) }))
@@ -159,8 +166,8 @@ pub async fn block(
             (row(&lang.t("block-state-root"), html! { code { (h.state_root.to_hex()) } }))
             (row(&lang.t("block-parent"), html! { code { (h.parent_hash.to_hex()) } }))
         }
-        @if !block.ledger_events.is_empty() {
-            p { (lang.ta("block-ledger-events", &[("count", &lang.int(block.ledger_events.len() as u64))])) }
+        @if block.ledger_events > 0 {
+            p { (lang.tn("block-ledger-events", &[("count", &lang.int(block.ledger_events as u64))], block.ledger_events as u64)) }
         }
         @if total > 0 {
             table {
@@ -185,7 +192,7 @@ pub async fn block(
         nav class="pager" aria-label=(lang.t("pager-blocks")) {
             @if height > 1 { a href={ "/explorer/blocks/" (height - 1) } rel="prev" { (lang.t("block-previous")) } }
             " "
-            a href={ "/explorer/blocks/" (height + 1) } rel="next" { (lang.t("block-next")) }
+            @if height < portal.node.status().height { a href={ "/explorer/blocks/" (height + 1) } rel="next" { (lang.t("block-next")) } }
         }
     };
     Page::new(
@@ -196,7 +203,8 @@ pub async fn block(
     .render(&portal, &reader)
 }
 
-fn status_text(lang: crate::Lang, s: publica_types::TxStatus) -> String {
+/// A transaction's result in plain words.
+pub fn status_text(lang: crate::Lang, s: publica_types::TxStatus) -> String {
     match s {
         publica_types::TxStatus::Ok => lang.t("status-ok"),
         publica_types::TxStatus::Failed => lang.t("status-failed"),
@@ -357,7 +365,7 @@ pub async fn account(
                             th scope="row" { (e["kind"].as_str().unwrap_or("")) " " (direction(lang, e["direction"].as_str())) }
                             td class="num" { @if let Some(v) = amount { (lang.amount(v, decimals)) } }
                             td { @if let Some(c) = e["counterparty"].as_str() { (short(c)) } }
-                            td { @if let Some(tx) = e["tx_id"].as_str() { a href={ "/explorer/transactions/" (tx) } { (lang.t("col-receipt")) } } @else { (lang.ta("account-ledger-work", &[("height", &e["height"].to_string())])) } }
+                            td { @if let Some(tx) = e["tx_id"].as_str() { a href={ "/explorer/transactions/" (tx) } { (lang.t("col-receipt")) } } @else { (lang.ta("account-ledger-work", &[("height", &e["height"].as_u64().map(|h| lang.int(h)).unwrap_or_default())])) } }
                         }
                     }
                 }
@@ -482,6 +490,16 @@ pub async fn search(State(portal): State<Portal>, reader: Reader, q: Params) -> 
     }
 }
 
+/// Whether `term` can be the id of a program, agency, account or currency
+/// (1..=64 of letters, digits and `._:-`): nothing else is looked up, and
+/// so nothing else ends up in a redirect.
+pub fn plain_id(term: &str) -> bool {
+    (1..=64).contains(&term.len())
+        && term
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
+}
+
 /// Why a search could not look: a read of the node failed.
 type ReadFailed = Box<dyn std::error::Error + Send + Sync>;
 
@@ -499,6 +517,9 @@ async fn find(portal: &Portal, term: &str) -> Result<Option<String>, ReadFailed>
             .ok()
             .filter(|h| (1..=tip).contains(h))
             .map(|h| format!("/explorer/blocks/{h}")));
+    }
+    if !plain_id(term) {
+        return Ok(None);
     }
     let view = portal.node.read_view();
     if data::program(&view, term).is_some() {

@@ -59,11 +59,12 @@ fn body(portal: &Portal, lang: Lang) -> Result<Markup, publica_node::QueryError>
                     } }
                     tbody {
                         @for c in &currencies {
-                            @let paid_here = paid.iter().find(|(code, _)| *code == c.code).map(|(_, p)| p.amount).unwrap_or(0);
+                            @let paid_here = paid.iter().find(|(code, _)| *code == c.code).map(|(_, p)| p.clone()).unwrap_or_default();
                             tr {
                                 th scope="row" { (c.name) " (" (c.code) ")" }
                                 td class="num" { (lang.amount(data::supply(c).get(), c.decimals)) }
-                                td class="num" { (lang.amount(paid_here, c.decimals)) }
+                                // Fewer payments than a shown cell needs: not shown.
+                                td class="num" { @if paid_here.count == 0 || paid_here.count >= portal.config.min_cell_recipients { (lang.amount(paid_here.amount, c.decimals)) } @else { (lang.ta("money-fewer-payments", &[("min", &lang.int(portal.config.min_cell_recipients))])) } }
                                 td { a href={ "/v1/money/currencies/" (c.code) } { "JSON" } }
                             }
                         }
@@ -95,7 +96,7 @@ fn validators(portal: &Portal, lang: Lang) -> Markup {
     let status = portal.config.network.as_ref().map(|f| f());
     match status {
         Some(NetworkStatus::Validator(v)) => html! {
-            p { (lang.ta("home-validators", &[("count", &lang.int(v.validators.len() as u64)), ("quorum", &lang.int(v.quorum as u64))])) }
+            p { (lang.tn("home-validators", &[("count", &lang.int(v.validators.len() as u64)), ("quorum", &lang.int(v.quorum as u64))], v.validators.len() as u64)) }
             table {
                 caption class="visually-hidden" { (lang.t("home-who")) }
                 thead { tr { th scope="col" { (lang.t("col-validator")) } th scope="col" { (lang.t("col-status")) } } }
@@ -107,7 +108,7 @@ fn validators(portal: &Portal, lang: Lang) -> Markup {
                             td {
                                 @if val.name == v.name { (lang.t("validator-this-node")) }
                                 @else if let Some(ms) = heard {
-                                    @if ms < 10_000 { (lang.t("validator-up")) } @else { (lang.ta("validator-silent", &[("seconds", &lang.int(ms / 1000))])) }
+                                    @if ms < 10_000 { (lang.t("validator-up")) } @else { (lang.tn("validator-silent", &[("seconds", &lang.int(ms / 1000))], ms / 1000)) }
                                 } @else { (lang.t("validator-unheard")) }
                             }
                         }

@@ -102,30 +102,50 @@ fn flow_of(
     let mut f = Flow::default();
     let mut rows = Vec::new();
     let currency_json = format!("/v1/money/currencies/{}", c.code);
-    let issued = f.node(1, lang.t("money-issued"));
+    let issued_label = lang.t("money-issued");
+    let row = |from: &str, to: &str, amount: u128, proof: &str| FlowRow {
+        from: from.to_string(),
+        to: to.to_string(),
+        amount,
+        proof: proof.to_string(),
+    };
+    let issued = f.node(1, issued_label.clone());
+    let mut appropriated = 0u128;
     for a in data::appropriations(view, &c.code) {
         let n = f.node(0, a.name.clone());
         f.link(n, issued, a.minted.get());
-        rows.push(FlowRow {
-            from: a.name,
-            to: lang.t("money-issued"),
-            amount: a.minted.get(),
-            proof: currency_json.clone(),
-        });
+        appropriated = appropriated.saturating_add(a.minted.get());
+        rows.push(row(&a.name, &issued_label, a.minted.get(), &currency_json));
+    }
+    if appropriated != c.minted.get() {
+        // Every mint names an appropriation; a difference is a defect to
+        // see, not to hide.
+        rows.push(row(
+            &lang.t("money-unattributed"),
+            &issued_label,
+            c.minted.get().abs_diff(appropriated),
+            &currency_json,
+        ));
     }
     let burned = f.node(2, lang.t("money-burned"));
     f.link(issued, burned, c.burned.get());
-    rows.push(FlowRow {
-        from: lang.t("money-issued"),
-        to: lang.t("money-burned"),
-        amount: c.burned.get(),
-        proof: currency_json.clone(),
-    });
+    rows.push(row(
+        &issued_label,
+        &lang.t("money-burned"),
+        c.burned.get(),
+        &currency_json,
+    ));
     let paid = f.node(3, lang.t("money-paid-recipients"));
     let unpaid = f.node(3, lang.t("money-not-yet-paid"));
     let mut to_programs = 0u128;
+    // A funding account shared by programs counts once, with the first.
+    let mut counted = std::collections::BTreeSet::new();
     for p in mine {
-        let held = data::account(view, &p.funding_account).map_or(0, |a| a.balance.get());
+        let held = if counted.insert(p.funding_account.as_str()) {
+            data::account(view, &p.funding_account).map_or(0, |a| a.balance.get())
+        } else {
+            0
+        };
         let budget = p.paid_total.get().saturating_add(held);
         to_programs = to_programs.saturating_add(budget);
         let n = f.node(2, p.name.clone());
@@ -133,34 +153,40 @@ fn flow_of(
         f.link(n, paid, p.paid_total.get());
         f.link(n, unpaid, held);
         let program_json = format!("/v1/programs/{}", p.id);
-        rows.push(FlowRow {
-            from: lang.t("money-issued"),
-            to: p.name.clone(),
-            amount: budget,
-            proof: program_json.clone(),
-        });
-        rows.push(FlowRow {
-            from: p.name.clone(),
-            to: lang.t("money-paid-recipients"),
-            amount: p.paid_total.get(),
-            proof: program_json,
-        });
-        rows.push(FlowRow {
-            from: p.name.clone(),
-            to: lang.t("money-not-yet-paid"),
-            amount: held,
-            proof: format!("/v1/money/accounts/{}", p.funding_account),
-        });
+        rows.push(row(&issued_label, &p.name, budget, &program_json));
+        rows.push(row(
+            &p.name,
+            &lang.t("money-paid-recipients"),
+            p.paid_total.get(),
+            &program_json,
+        ));
+        rows.push(row(
+            &p.name,
+            &lang.t("money-not-yet-paid"),
+            held,
+            &format!("/v1/money/accounts/{}", p.funding_account),
+        ));
     }
-    let others = data::supply(c).get().saturating_sub(to_programs);
-    let other = f.node(2, lang.t("money-other-accounts"));
-    f.link(issued, other, others);
-    rows.push(FlowRow {
-        from: lang.t("money-issued"),
-        to: lang.t("money-other-accounts"),
-        amount: others,
-        proof: currency_json,
-    });
+    let supply = data::supply(c).get();
+    if supply >= to_programs {
+        let other = f.node(2, lang.t("money-other-accounts"));
+        f.link(issued, other, supply - to_programs);
+        rows.push(row(
+            &issued_label,
+            &lang.t("money-other-accounts"),
+            supply - to_programs,
+            &currency_json,
+        ));
+    } else {
+        // Money paid and then returned to a program's budget (a clawback,
+        // an expired earmark) is in its paid total and in its balance.
+        rows.push(row(
+            &lang.t("money-returned"),
+            &lang.t("money-counted-twice"),
+            to_programs - supply,
+            &currency_json,
+        ));
+    }
     (f, rows)
 }
 
@@ -170,8 +196,8 @@ pub struct ShownPeriod {
     pub label: String,
     /// Payments, unless too few to show.
     pub count: Option<u64>,
-    /// Their total.
-    pub amount: u128,
+    /// Their total, unless it would show one small month's figure.
+    pub amount: Option<u128>,
 }
 
 /// `periods` with every period of fewer than `min` payments merged into
@@ -184,7 +210,7 @@ pub fn merge_small(lang: Lang, periods: &[(String, PeriodTotals)], min: u64) -> 
             out.push(ShownPeriod {
                 label: lang.period(label),
                 count: Some(t.paid_count),
-                amount: t.paid_amount.get(),
+                amount: Some(t.paid_amount.get()),
             });
         } else if t.paid_count > 0 {
             small_count += t.paid_count;
@@ -193,16 +219,19 @@ pub fn merge_small(lang: Lang, periods: &[(String, PeriodTotals)], min: u64) -> 
         }
     }
     if small_periods > 0 {
+        let enough = small_count >= min;
         out.push(ShownPeriod {
-            label: lang.ta(
+            label: lang.tn(
                 "money-merged-periods",
                 &[
                     ("count", &lang.int(small_periods as u64)),
                     ("min", &lang.int(min)),
                 ],
+                small_periods as u64,
             ),
-            count: (small_count >= min).then_some(small_count),
-            amount: small_amount,
+            count: enough.then_some(small_count),
+            // One small month alone would show that month's figure.
+            amount: (enough || small_periods > 1).then_some(small_amount),
         });
     }
     out
@@ -221,7 +250,7 @@ pub fn paid_by_period(
     let scale = 10f64.powi(i32::from(c.decimals));
     let bars: Vec<(String, f64)> = shown
         .iter()
-        .map(|s| (s.label.clone(), s.amount as f64 / scale))
+        .filter_map(|s| Some((s.label.clone(), s.amount? as f64 / scale)))
         .collect();
     let label = lang.ta(
         "money-paid-chart",
@@ -246,7 +275,7 @@ pub fn paid_by_period(
                         tr {
                             th scope="row" { (s.label) }
                             td class="num" { @if let Some(n) = s.count { (lang.int(n)) } @else { (lang.ta("money-fewer-than", &[("min", &lang.int(min))])) } }
-                            td class="num" { (lang.amount(s.amount, c.decimals)) }
+                            td class="num" { @if let Some(a) = s.amount { (lang.amount(a, c.decimals)) } @else { (lang.t("money-suppressed")) } }
                         }
                     }
                 }
@@ -281,11 +310,14 @@ mod tests {
         assert_eq!(shown.len(), 2);
         assert_eq!(
             (shown[0].label.as_str(), shown[0].count, shown[0].amount),
-            ("Oct 2026", Some(300), 3000)
+            ("Oct 2026", Some(300), Some(3000))
         );
         // Two small periods: 7 payments, fewer than 10, so no count.
-        assert_eq!((shown[1].count, shown[1].amount), (None, 70));
-        assert!(shown[1].label.contains('2'), "{}", shown[1].label);
+        assert_eq!((shown[1].count, shown[1].amount), (None, Some(70)));
+        assert_eq!(
+            shown[1].label,
+            "2 months with fewer than 10 payments each, combined"
+        );
         // With a lower threshold, each stands alone.
         assert_eq!(merge_small(Lang::En, &periods, 3).len(), 3);
         // Merged small periods that together reach the threshold show it.
@@ -294,8 +326,15 @@ mod tests {
         // Totals reconcile: nothing is dropped.
         let sum: u128 = merge_small(Lang::En, &periods, 10)
             .iter()
-            .map(|s| s.amount)
+            .filter_map(|s| s.amount)
             .sum();
         assert_eq!(sum, 3070);
+        // One small month alone: neither its count nor its amount.
+        let one = merge_small(Lang::En, &periods[..2], 10);
+        assert_eq!((one[1].count, one[1].amount), (None, None));
+        assert_eq!(
+            one[1].label,
+            "One month with fewer than 10 payments, combined"
+        );
     }
 }

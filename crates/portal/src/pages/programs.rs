@@ -71,12 +71,7 @@ pub async fn page(
     Path(id): Path<String>,
 ) -> Response {
     let lang = reader.lang;
-    if id.is_empty()
-        || id.len() > 64
-        || !id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
-    {
+    if !super::explorer::plain_id(&id) {
         return problem(
             &portal,
             &reader,
