@@ -4,8 +4,10 @@
 //! document generated from the handlers and the modules' routes.
 //!
 //! Every error is JSON `{code, message}` with a fitting HTTP status; every
-//! request body has a size limit; every client IP has a request-rate limit.
+//! request body has a size limit; every client IP has a request-rate limit
+//! and a connection cap; a request header must arrive within a timeout.
 
+pub mod connections;
 pub mod error;
 pub mod handlers;
 pub mod log_routes;
@@ -16,6 +18,7 @@ pub mod ratelimit;
 pub mod server;
 pub mod sync_routes;
 
+pub use connections::ConnectionLimits;
 pub use error::ApiError;
 pub use network::{FloorFuture, NetworkView};
 pub use server::{router, serve, serve_only, ApiConfig};

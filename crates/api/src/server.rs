@@ -31,6 +31,8 @@ pub struct ApiConfig {
     pub network: Option<Arc<dyn NetworkView>>,
     /// The portal merges payment cells with fewer recipients than this.
     pub min_cell_recipients: u64,
+    /// Header-read timeout and connection caps.
+    pub connections: crate::ConnectionLimits,
 }
 
 impl std::fmt::Debug for ApiConfig {
@@ -40,6 +42,7 @@ impl std::fmt::Debug for ApiConfig {
             .field("rate_limit_burst", &self.rate_limit_burst)
             .field("network", &self.network.is_some())
             .field("min_cell_recipients", &self.min_cell_recipients)
+            .field("connections", &self.connections)
             .finish()
     }
 }
@@ -51,6 +54,7 @@ impl Default for ApiConfig {
             rate_limit_burst: 4_000,
             network: None,
             min_cell_recipients: publica_portal::MIN_CELL_RECIPIENTS_DEFAULT,
+            connections: crate::ConnectionLimits::default(),
         }
     }
 }
@@ -178,11 +182,9 @@ pub async fn serve_only(
     };
     let app = router(state);
     let flag = shutting_down.clone();
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let refused =
+        move || publica_node::Metrics::add(&node.metrics().http_connections_refused_total, 1);
+    crate::connections::serve(listener, app, config.connections, refused, async move {
         shutdown.await;
         flag.send_replace(true);
         tracing::info!("shutting down: finishing in-flight requests");

@@ -293,6 +293,16 @@ struct DevArgs {
     /// recipients than this, so that no small count points at a person.
     #[arg(long, default_value_t = publica_portal::MIN_CELL_RECIPIENTS_DEFAULT, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     min_cell: u64,
+    /// A request's header must arrive whole within this many ms (an idle
+    /// keep-alive connection is closed after it too).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    http_header_timeout_ms: u64,
+    /// HTTP connections open at once, in all.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    http_max_connections: u64,
+    /// HTTP connections open at once from one client address.
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    http_max_connections_per_ip: u64,
     /// Origin of the transparency log (default `publica.local/<chain id>`).
     #[arg(long)]
     log_origin: Option<String>,
@@ -693,6 +703,12 @@ fn run_dev(a: DevArgs) -> Result<()> {
             rate_limit_burst: a.rate_burst,
             network: None,
             min_cell_recipients: a.min_cell,
+            connections: publica_api::ConnectionLimits {
+                header_read_timeout: std::time::Duration::from_millis(a.http_header_timeout_ms),
+                max_connections: usize::try_from(a.http_max_connections).unwrap_or(usize::MAX),
+                max_connections_per_ip: usize::try_from(a.http_max_connections_per_ip)
+                    .unwrap_or(usize::MAX),
+            },
         };
         publica_api::serve(node, listener, api, shutdown_signal()).await?;
         eprintln!("publica: stopped cleanly");

@@ -24,6 +24,8 @@ pub struct Metrics {
     pub block_hash_persist_us_total: AtomicU64,
     /// HTTP requests refused by the rate limiter.
     pub http_rate_limited_total: AtomicU64,
+    /// HTTP connections closed on arrival for a connection cap.
+    pub http_connections_refused_total: AtomicU64,
 }
 
 impl Metrics {
@@ -86,6 +88,11 @@ impl Metrics {
             "publica_http_rate_limited_total",
             "HTTP requests refused by the rate limiter.",
             &self.http_rate_limited_total,
+        );
+        counter(
+            "publica_http_connections_refused_total",
+            "HTTP connections closed on arrival: over the total or per-address cap.",
+            &self.http_connections_refused_total,
         );
         let mut gauge = |name: &str, help: &str, v: u64| {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");

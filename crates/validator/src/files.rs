@@ -173,6 +173,30 @@ pub struct ValidatorConfig {
     /// governance has replaced most of the genesis validators.
     #[serde(default)]
     pub state_sync_trusted_keys: Vec<String>,
+    /// The API's header-read timeout, ms (an idle keep-alive connection is
+    /// closed after it too).
+    #[serde(default = "default_header_timeout")]
+    pub http_header_timeout_ms: u64,
+    /// API connections open at once, in all.
+    #[serde(default = "default_max_connections")]
+    pub http_max_connections: usize,
+    /// API connections open at once from one client address.
+    #[serde(default = "default_max_connections_per_ip")]
+    pub http_max_connections_per_ip: usize,
+}
+
+pub(crate) fn default_header_timeout() -> u64 {
+    publica_api::ConnectionLimits::default()
+        .header_read_timeout
+        .as_millis()
+        .try_into()
+        .unwrap_or(u64::MAX)
+}
+pub(crate) fn default_max_connections() -> usize {
+    publica_api::ConnectionLimits::default().max_connections
+}
+pub(crate) fn default_max_connections_per_ip() -> usize {
+    publica_api::ConnectionLimits::default().max_connections_per_ip
 }
 
 pub(crate) fn default_snapshot_interval() -> u64 {
@@ -249,6 +273,16 @@ impl ValidatorConfig {
         }
         if self.rate_limit == 0 || self.rate_burst == 0 {
             return Err("rate_limit and rate_burst must be at least 1".into());
+        }
+        if !(100..=600_000).contains(&self.http_header_timeout_ms) {
+            return Err("http_header_timeout_ms must be 100..=600000".into());
+        }
+        if !(1..=65_536).contains(&self.http_max_connections)
+            || !(1..=65_536).contains(&self.http_max_connections_per_ip)
+        {
+            return Err(
+                "http_max_connections and http_max_connections_per_ip must be 1..=65536".into(),
+            );
         }
         Ok(())
     }

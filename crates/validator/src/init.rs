@@ -4,8 +4,10 @@
 
 use crate::error::{IoContext as _, ValidatorError};
 use crate::files::{
-    default_block_txs, default_burst, default_idle, default_rate, default_snapshot_interval,
-    default_state_sync_after, default_threads, NetworkFile, ValidatorConfig, ValidatorEntry,
+    default_block_txs, default_burst, default_header_timeout, default_idle,
+    default_max_connections, default_max_connections_per_ip, default_rate,
+    default_snapshot_interval, default_state_sync_after, default_threads, NetworkFile,
+    ValidatorConfig, ValidatorEntry,
 };
 use publica_crypto::{KeyFile, Keypair};
 use publica_identity::genesis::{Genesis, GenesisAgency, GenesisGovernance, GenesisValidators};
@@ -256,5 +258,8 @@ fn config_for(entry: &ValidatorEntry, api_listen: SocketAddr) -> ValidatorConfig
         snapshot_interval_blocks: default_snapshot_interval(),
         state_sync_after_blocks: default_state_sync_after(),
         state_sync_trusted_keys: Vec::new(),
+        http_header_timeout_ms: default_header_timeout(),
+        http_max_connections: default_max_connections(),
+        http_max_connections_per_ip: default_max_connections_per_ip(),
     }
 }

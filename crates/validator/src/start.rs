@@ -186,6 +186,13 @@ impl Validator {
                 node.clone(),
                 engine.clone(),
             ))),
+            connections: publica_api::ConnectionLimits {
+                header_read_timeout: std::time::Duration::from_millis(
+                    files.config.http_header_timeout_ms,
+                ),
+                max_connections: files.config.http_max_connections,
+                max_connections_per_ip: files.config.http_max_connections_per_ip,
+            },
             ..publica_api::ApiConfig::default()
         };
         let running = engine.running.clone();
