@@ -302,6 +302,18 @@ mod tests {
     }
 
     #[test]
+    fn catalogues_hold_no_hidden_formatting() {
+        // Pages neutralise such characters, taking them for the ledger's.
+        for (name, text) in [("en", EN_FTL), ("es", ES_FTL)] {
+            let page = crate::layout::neutralise(text.to_string());
+            assert_eq!(
+                page, text,
+                "{name}.ftl holds an invisible formatting character"
+            );
+        }
+    }
+
+    #[test]
     fn counts_pick_the_plural_form() {
         let one = Lang::En.tn("validator-silent", &[("seconds", "1")], 1);
         let many = Lang::En.tn("validator-silent", &[("seconds", "12")], 12);

@@ -122,8 +122,8 @@ impl<'a> Page<'a> {
     pub fn render(self, portal: &Portal, reader: &Reader) -> Response {
         let chain = portal.node.status().chain_id;
         let lang = reader.lang;
-        let html = frame(&self, reader, &chain);
-        let mut r = (self.status, html).into_response();
+        let html = neutralise(frame(&self, reader, &chain).into_string());
+        let mut r = (self.status, axum::response::Html(html)).into_response();
         let h = r.headers_mut();
         h.insert(
             header::CONTENT_LANGUAGE,
@@ -257,4 +257,66 @@ pub fn short(id: &str) -> Markup {
 /// Text already escaped (an SVG we wrote).
 pub fn trusted(svg: String) -> PreEscaped<String> {
     PreEscaped(svg)
+}
+
+/// Whether `c` changes how text around it is displayed without showing
+/// itself: bidirectional embeddings, overrides, isolates and marks,
+/// zero-width characters, the byte-order mark, invisible operators and
+/// tag characters. Ledger text is public and signed by whoever wrote it;
+/// such a character could make a name read as another (U+202E turns
+/// `gpj.exe` around), so pages show it as a visible code instead.
+fn hidden_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E007F}'
+    ) || (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
+/// `html` with every [`hidden_format`] character written as `[U+XXXX]`.
+/// The portal's own templates and catalogues hold none, so only text from
+/// the ledger is touched.
+pub fn neutralise(html: String) -> String {
+    if !html.chars().any(hidden_format) {
+        return html;
+    }
+    let mut out = String::with_capacity(html.len() + 32);
+    for c in html.chars() {
+        if hidden_format(c) {
+            out.push_str(&format!("[U+{:04X}]", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralise;
+
+    #[test]
+    fn hidden_formatting_is_shown_as_codes() {
+        assert_eq!(
+            neutralise("plain <b>text</b>\n".into()),
+            "plain <b>text</b>\n"
+        );
+        assert_eq!(
+            neutralise("invoice\u{202E}fdp.exe".into()),
+            "invoice[U+202E]fdp.exe"
+        );
+        assert_eq!(
+            neutralise("a\u{200B}b\u{2067}c\u{FEFF}d\u{E0041}\u{7}".into()),
+            "a[U+200B]b[U+2067]c[U+FEFF]d[U+E0041][U+0007]"
+        );
+        // Letters of right-to-left scripts are text, not formatting.
+        assert_eq!(neutralise("مرحبا שלום".into()), "مرحبا שלום");
+    }
 }

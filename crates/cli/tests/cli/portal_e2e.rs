@@ -332,6 +332,19 @@ fn portal_checks_receipts_and_refuses_bad_input_with_reasons() {
     let (s, code, _) = post_check(url, &"x".repeat(1 << 21), "");
     assert_eq!((s, code.as_str()), (413, "request.too_large"));
 
+    // Text from the ledger that would display as something else (a right-
+    // to-left override) shows its hidden characters as codes.
+    let kp = publica_crypto::Keypair::generate();
+    let (s, v) = submit(&node, &note_tx(&kp, 1, "x"));
+    assert_eq!(s, 202, "{v}");
+    let (s, v) = submit(&node, &note_tx(&kp, 2, "invoice\u{202E}fdp.exe"));
+    assert_eq!(s, 202, "{v}");
+    let spoof = v["tx_id"].as_str().unwrap().to_string();
+    receipt(&node, &spoof);
+    let txp = ok_page(&format!("{url}/explorer/transactions/{spoof}"), None);
+    assert!(txp.contains("invoice[U+202E]fdp.exe"), "{txp}");
+    assert!(!txp.contains('\u{202E}'));
+
     // Unknown ids, malformed ids, huge page numbers, script in queries.
     refused(
         &format!("{url}/explorer/blocks/99999"),

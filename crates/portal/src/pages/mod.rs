@@ -39,7 +39,7 @@ pub fn error_page(lang: Lang, status: StatusCode, code: &str, message: &str) -> 
             }
         }
     };
-    let mut r = (status, Html(body.into_string())).into_response();
+    let mut r = (status, Html(crate::layout::neutralise(body.into_string()))).into_response();
     if let Ok(v) = axum::http::HeaderValue::from_str(code) {
         r.headers_mut().insert("x-publica-error", v);
     }
