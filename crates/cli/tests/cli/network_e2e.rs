@@ -446,14 +446,14 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
     let e = edit("slow-idle", &|c| c["idle_block_ms"] = json!(5_000));
     assert!(e.contains("idle_block_ms"), "{e}");
     let e = edit("no-header-time", &|c| {
-        c["http_header_timeout_ms"] = json!(5)
+        c["http_header_timeout_ms"] = json!(5);
     });
     assert!(
         e.contains("http_header_timeout_ms must be 100..=600000"),
         "{e}"
     );
     let e = edit("no-connections", &|c| {
-        c["http_max_connections_per_ip"] = json!(0)
+        c["http_max_connections_per_ip"] = json!(0);
     });
     assert!(e.contains("http_max_connections_per_ip"), "{e}");
     let e = edit("no-snapshots", &|c| {
