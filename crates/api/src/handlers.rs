@@ -218,6 +218,7 @@ pub async fn submit_batch(
 
 /// How long to wait for a pending transaction.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct WaitQuery {
     /// Wait up to this many ms (max 30000) for a pending transaction's block.
@@ -317,6 +318,7 @@ pub async fn get_status(State(state): State<AppState>) -> Json<publica_node::Sta
 
 /// Which state key to read.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StateQuery {
     /// The key, e.g. `system/note/<account hex>`.
@@ -414,6 +416,7 @@ pub enum OutcomeDetail {
 
 /// How to stream block events.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EventsQuery {
     /// `full` (default), `brief` or `none` outcomes.

@@ -96,6 +96,7 @@ pub async fn log_info(State(state): State<AppState>) -> Response {
 
 /// Sizes for a consistency proof.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ConsistencyQuery {
     /// The older size (at least 1).

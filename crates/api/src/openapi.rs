@@ -38,7 +38,8 @@ use utoipa::OpenApi;
         handlers::Accepted,
         handlers::BatchRequest,
         handlers::BatchItem,
-        handlers::BatchResponse
+        handlers::BatchResponse,
+        handlers::OutcomeDetail
     ))
 )]
 pub struct ApiDoc;

@@ -48,6 +48,7 @@ pub async fn floor(State(state): State<AppState>) -> Result<Response, ApiError> 
 
 /// Which blocks.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct BlocksQuery {
     /// The first height (at least 1).
@@ -101,6 +102,7 @@ pub async fn blocks(
 
 /// Which snapshot.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SnapshotQuery {
     /// The newest snapshot at or below this height (default: any).
