@@ -53,6 +53,20 @@ impl RateLimiter {
             false
         }
     }
+
+    /// Whole seconds until `client` has a request again (at least 1): what
+    /// a `429` answer's `Retry-After` says.
+    pub fn retry_after_s(&self, client: IpAddr) -> u64 {
+        let buckets = self.buckets.lock().expect("rate limiter lock");
+        let missing = buckets.get(&client).map_or(0.0, |(tokens, _)| 1.0 - tokens);
+        let wait = (missing / self.rate_per_s.max(f64::MIN_POSITIVE)).ceil();
+        if wait.is_finite() && wait >= 1.0 {
+            // At most an hour: a rate of one request an hour is the floor.
+            wait.min(3600.0) as u64
+        } else {
+            1
+        }
+    }
 }
 
 #[cfg(test)]
@@ -67,5 +81,9 @@ mod tests {
         assert!((0..3).all(|_| rl.allow(a)));
         assert!(!rl.allow(a));
         assert!(rl.allow(b), "another client has its own bucket");
+        assert_eq!(rl.retry_after_s(a), 1, "one token a second");
+        let slow = RateLimiter::new(1, 1);
+        assert!(slow.allow(a) && !slow.allow(a));
+        assert_eq!(slow.retry_after_s(a), 1);
     }
 }

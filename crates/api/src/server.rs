@@ -86,14 +86,22 @@ async fn rate_limit(
     req: Request,
     next: Next,
 ) -> Response {
-    if !state.limiter.allow(addr.ip()) {
+    // Probes and metrics are outside the clients' budget: an operator's
+    // monitoring keeps working while a client is being refused.
+    let probe = matches!(req.uri().path(), "/healthz" | "/readyz" | "/metrics");
+    if !probe && !state.limiter.allow(addr.ip()) {
         publica_node::Metrics::add(&state.node.metrics().http_rate_limited_total, 1);
-        return ApiError::new(
+        let retry = state.limiter.retry_after_s(addr.ip());
+        let mut refused = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             codes::REQUEST_RATE_LIMITED,
             "too many requests from this address; slow down",
         )
         .into_response();
+        refused
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, retry.into());
+        return refused;
     }
     next.run(req).await
 }

@@ -1050,6 +1050,11 @@ fn rate_limit_per_client() {
     }
     let r = client.get(&url).send().unwrap();
     let s = r.status().as_u16();
+    let retry = r
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     let v: Value = r.json().expect("a refusal is JSON");
     assert!(
         started.elapsed() < Duration::from_millis(900),
@@ -1062,6 +1067,13 @@ fn rate_limit_per_client() {
         429,
         "request.rate_limited",
     );
+    // It says when to come back: one request a second.
+    assert_eq!(retry, Some(1));
+    // Probes and metrics stay outside the client's budget.
+    for path in ["/healthz", "/readyz", "/metrics"] {
+        let r = client.get(format!("{}{path}", node.url)).send().unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{path} while rate limited");
+    }
 }
 
 #[test]
