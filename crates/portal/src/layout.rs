@@ -239,6 +239,17 @@ fn frame(page: &Page<'_>, reader: &Reader, chain: &str) -> Markup {
     }
 }
 
+/// A table's head: each column's heading, numeric columns aligned right.
+pub fn head(columns: &[(&str, bool)]) -> Markup {
+    html! {
+        thead { tr {
+            @for (heading, numeric) in columns {
+                @if *numeric { th scope="col" class="num" { (heading) } } @else { th scope="col" { (heading) } }
+            }
+        } }
+    }
+}
+
 /// A `<dl>` row.
 pub fn row(term: &str, value: Markup) -> Markup {
     html! { dt { (term) } dd { (value) } }

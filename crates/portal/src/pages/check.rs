@@ -4,7 +4,7 @@
 //! browser cannot, the server runs the same check as `publica verify
 //! receipt` and says in plain words what was proved and what was not.
 
-use super::problem;
+use super::{bad_request, problem};
 use crate::layout::{row, Page, Reader};
 use crate::Portal;
 use axum::extract::rejection::FormRejection;
@@ -71,13 +71,7 @@ pub async fn form(
     let mut prefill = String::new();
     if let Some(id) = super::explorer::param(&q, "tx") {
         let Ok(id) = id.parse() else {
-            return problem(
-                &portal,
-                &reader,
-                StatusCode::BAD_REQUEST,
-                "request.invalid_param",
-                reader.lang.t("error-bad-tx-id"),
-            );
+            return bad_request(&portal, &reader, reader.lang.t("error-bad-tx-id"));
         };
         let node = portal.node.clone();
         if let Ok(Ok(TxLookup::Committed(r))) =
@@ -105,28 +99,12 @@ pub async fn submit(
     form: Result<Form<CheckForm>, FormRejection>,
 ) -> Response {
     let lang = reader.lang;
-    let form = match form {
-        Ok(Form(form)) => form,
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return problem(
-                &portal,
-                &reader,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "request.too_large",
-                lang.t("check-too-large"),
-            );
-        }
-        Err(_) => {
-            return problem(
-                &portal,
-                &reader,
-                StatusCode::BAD_REQUEST,
-                "request.malformed_form",
-                lang.t("check-bad-form"),
-            );
-        }
+    // Too large as a body or as the receipt in it: the same answer.
+    let too_large = match &form {
+        Ok(Form(f)) => f.receipt.len() > RECEIPT_BYTES_MAX,
+        Err(e) => e.status() == StatusCode::PAYLOAD_TOO_LARGE,
     };
-    if form.receipt.len() > RECEIPT_BYTES_MAX {
+    if too_large {
         return problem(
             &portal,
             &reader,
@@ -135,6 +113,15 @@ pub async fn submit(
             lang.t("check-too-large"),
         );
     }
+    let Ok(Form(form)) = form else {
+        return problem(
+            &portal,
+            &reader,
+            StatusCode::BAD_REQUEST,
+            "request.malformed_form",
+            lang.t("check-bad-form"),
+        );
+    };
     let outcome = check(&portal, &form);
     let status = if outcome.is_ok() {
         StatusCode::OK

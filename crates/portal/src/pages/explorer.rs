@@ -2,13 +2,12 @@
 //! (pseudonymous), agencies, and search by id.
 
 use super::home::{link, money};
-use super::{page_number, problem, unavailable};
+use super::{bad_request, page_number, unavailable, unknown};
 use crate::data;
-use crate::layout::{row, short, Page, Reader};
+use crate::layout::{head, row, short, Page, Reader};
 use crate::Portal;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use publica_node::TxLookup;
@@ -70,12 +69,7 @@ pub async fn blocks(State(portal): State<Portal>, reader: Reader, q: Params) -> 
         } @else {
             table {
                 caption { (lang.ta("explorer-blocks-caption", &[("page", &lang.int(page)), ("pages", &lang.int(pages))])) }
-                thead { tr {
-                    th scope="col" class="num" { (lang.t("col-height")) }
-                    th scope="col" { (lang.t("col-time")) }
-                    th scope="col" class="num" { (lang.t("col-transactions")) }
-                    th scope="col" { (lang.t("col-hash")) }
-                } }
+                (head(&[(&lang.t("col-height"), true), (&lang.t("col-time"), false), (&lang.t("col-transactions"), true), (&lang.t("col-hash"), false)]))
                 tbody {
                     @for h in &headers {
                         tr {
@@ -117,11 +111,9 @@ pub async fn block(
 ) -> Response {
     let lang = reader.lang;
     let Ok(height) = height.parse::<u64>() else {
-        return problem(
+        return bad_request(
             &portal,
             &reader,
-            StatusCode::BAD_REQUEST,
-            "request.invalid_param",
             lang.ta("error-bad-height", &[("given", &height)]),
         );
     };
@@ -139,10 +131,9 @@ pub async fn block(
     let block = match read {
         Ok(Ok(Some(b))) => b,
         Ok(Ok(None)) => {
-            return problem(
+            return unknown(
                 &portal,
                 &reader,
-                StatusCode::NOT_FOUND,
                 "block.unknown",
                 lang.ta("error-unknown-block", &[("height", &height.to_string())]),
             );
@@ -172,11 +163,7 @@ pub async fn block(
         @if total > 0 {
             table {
                 caption { (lang.ta("block-txs-caption", &[("page", &lang.int(page)), ("pages", &lang.int(pages))])) }
-                thead { tr {
-                    th scope="col" { (lang.t("col-transaction")) }
-                    th scope="col" { (lang.t("col-action")) }
-                    th scope="col" { (lang.t("col-status")) }
-                } }
+                (head(&[(&lang.t("col-transaction"), false), (&lang.t("col-action"), false), (&lang.t("col-status"), false)]))
                 tbody {
                     @for (env, out) in shown {
                         tr {
@@ -219,13 +206,7 @@ pub async fn transaction(
 ) -> Response {
     let lang = reader.lang;
     let Ok(tx) = id.parse::<Hash32>() else {
-        return problem(
-            &portal,
-            &reader,
-            StatusCode::BAD_REQUEST,
-            "request.invalid_param",
-            lang.t("error-bad-tx-id"),
-        );
+        return bad_request(&portal, &reader, lang.t("error-bad-tx-id"));
     };
     let node = portal.node.clone();
     let receipt = match tokio::task::spawn_blocking(move || node.lookup_tx(&tx)).await {
@@ -237,13 +218,7 @@ pub async fn transaction(
                 .render(&portal, &reader);
         }
         Ok(Ok(TxLookup::Unknown)) => {
-            return problem(
-                &portal,
-                &reader,
-                StatusCode::NOT_FOUND,
-                "tx.unknown",
-                lang.t("error-unknown-tx"),
-            );
+            return unknown(&portal, &reader, "tx.unknown", lang.t("error-unknown-tx"));
         }
         Ok(Err(e)) => return unavailable(&portal, &reader, &e),
         Err(e) => return unavailable(&portal, &reader, &e),
@@ -291,20 +266,13 @@ pub async fn account(
 ) -> Response {
     let lang = reader.lang;
     if !publica_money::model::valid_id(&id) {
-        return problem(
-            &portal,
-            &reader,
-            StatusCode::BAD_REQUEST,
-            "request.invalid_param",
-            lang.t("error-bad-account-id"),
-        );
+        return bad_request(&portal, &reader, lang.t("error-bad-account-id"));
     }
     let view = portal.node.read_view();
     let Some(a) = data::account(&view, &id) else {
-        return problem(
+        return unknown(
             &portal,
             &reader,
-            StatusCode::NOT_FOUND,
             "money.unknown_account",
             lang.ta("error-unknown-account", &[("id", &id)]),
         );
@@ -352,12 +320,7 @@ pub async fn account(
         @if entries.is_empty() { p { (lang.t("account-no-history")) } } @else {
             table {
                 caption { (lang.ta("account-history-caption", &[("page", &lang.int(page)), ("pages", &lang.int(pages))])) }
-                thead { tr {
-                    th scope="col" { (lang.t("col-what")) }
-                    th scope="col" class="num" { (lang.t("col-amount")) }
-                    th scope="col" { (lang.t("col-counterparty")) }
-                    th scope="col" { (lang.t("col-proof")) }
-                } }
+                (head(&[(&lang.t("col-what"), false), (&lang.t("col-amount"), true), (&lang.t("col-counterparty"), false), (&lang.t("col-proof"), false)]))
                 tbody {
                     @for e in entries.iter().rev() {
                         @let amount = e["amount"].as_str().and_then(|s| s.parse::<u128>().ok());
@@ -408,20 +371,13 @@ pub async fn agency(
 ) -> Response {
     let lang = reader.lang;
     if publica_identity::state::check_agency_id(&id).is_err() {
-        return problem(
-            &portal,
-            &reader,
-            StatusCode::BAD_REQUEST,
-            "request.invalid_param",
-            lang.t("error-bad-agency-id"),
-        );
+        return bad_request(&portal, &reader, lang.t("error-bad-agency-id"));
     }
     let view = portal.node.read_view();
     let Some(a) = data::agency(&view, &id) else {
-        return problem(
+        return unknown(
             &portal,
             &reader,
-            StatusCode::NOT_FOUND,
             "auth.unknown_agency",
             lang.ta("error-unknown-agency", &[("id", &id)]),
         );
@@ -465,11 +421,9 @@ pub async fn search(State(portal): State<Portal>, reader: Reader, q: Params) -> 
         || term.chars().count() > SEARCH_CHARS_MAX
         || term.chars().any(char::is_control)
     {
-        return problem(
+        return bad_request(
             &portal,
             &reader,
-            StatusCode::BAD_REQUEST,
-            "request.invalid_param",
             lang.ta(
                 "error-bad-search",
                 &[("max", &SEARCH_CHARS_MAX.to_string())],
@@ -479,10 +433,9 @@ pub async fn search(State(portal): State<Portal>, reader: Reader, q: Params) -> 
     let found = find(&portal, &term).await;
     match found {
         Ok(Some(path)) => Redirect::to(&path).into_response(),
-        Ok(None) => problem(
+        Ok(None) => unknown(
             &portal,
             &reader,
-            StatusCode::NOT_FOUND,
             "search.not_found",
             lang.ta("error-search-nothing", &[("term", &term)]),
         ),

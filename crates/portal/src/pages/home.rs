@@ -3,7 +3,7 @@
 
 use crate::data;
 use crate::i18n::Lang;
-use crate::layout::{row, short, Page, Reader};
+use crate::layout::{head, row, short, Page, Reader};
 use crate::Portal;
 use axum::extract::State;
 use axum::response::Response;
@@ -51,12 +51,12 @@ fn body(portal: &Portal, lang: Lang) -> Result<Markup, publica_node::QueryError>
             } @else {
                 table {
                     caption class="visually-hidden" { (lang.t("home-money-issued")) }
-                    thead { tr {
-                        th scope="col" { (lang.t("col-currency")) }
-                        th scope="col" class="num" { (lang.t("col-in-circulation")) }
-                        th scope="col" class="num" { (lang.ta("col-paid-in", &[("month", &lang.period(&month))])) }
-                        th scope="col" { (lang.t("col-proof")) }
-                    } }
+                    (head(&[
+                        (&lang.t("col-currency"), false),
+                        (&lang.t("col-in-circulation"), true),
+                        (&lang.ta("col-paid-in", &[("month", &lang.period(&month))]), true),
+                        (&lang.t("col-proof"), false),
+                    ]))
                     tbody {
                         @for c in &currencies {
                             @let paid_here = paid.iter().find(|(code, _)| *code == c.code).map(|(_, p)| p.clone()).unwrap_or_default();
@@ -99,7 +99,7 @@ fn validators(portal: &Portal, lang: Lang) -> Markup {
             p { (lang.tn("home-validators", &[("count", &lang.int(v.validators.len() as u64)), ("quorum", &lang.int(v.quorum as u64))], v.validators.len() as u64)) }
             table {
                 caption class="visually-hidden" { (lang.t("home-who")) }
-                thead { tr { th scope="col" { (lang.t("col-validator")) } th scope="col" { (lang.t("col-status")) } } }
+                (head(&[(&lang.t("col-validator"), false), (&lang.t("col-status"), false)]))
                 tbody {
                     @for val in &v.validators {
                         @let heard = v.peers.iter().find(|p| p.name == val.name).map(|p| p.heard_ms_ago);

@@ -65,6 +65,22 @@ pub fn problem(
     page.render(portal, reader)
 }
 
+/// A malformed id or parameter: `400 request.invalid_param` with `message`.
+pub fn bad_request(portal: &Portal, reader: &Reader, message: String) -> Response {
+    problem(
+        portal,
+        reader,
+        StatusCode::BAD_REQUEST,
+        "request.invalid_param",
+        message,
+    )
+}
+
+/// Nothing has that id: `404` with the module's `code` and `message`.
+pub fn unknown(portal: &Portal, reader: &Reader, code: &str, message: String) -> Response {
+    problem(portal, reader, StatusCode::NOT_FOUND, code, message)
+}
+
 /// The node could not read what a page needs (a disk error): said as such,
 /// with status 503, never a stack trace.
 pub fn unavailable(portal: &Portal, reader: &Reader, detail: &dyn std::fmt::Display) -> Response {
@@ -89,11 +105,9 @@ pub fn page_number(
     let Some(text) = given else { return Ok(1) };
     match text.parse::<u64>() {
         Ok(n) if (1..=max.max(1)).contains(&n) => Ok(n),
-        _ => Err(Box::new(problem(
+        _ => Err(Box::new(bad_request(
             portal,
             reader,
-            StatusCode::BAD_REQUEST,
-            "request.invalid_param",
             reader.lang.ta(
                 "error-page-number",
                 &[("given", text), ("max", &reader.lang.int(max.max(1)))],

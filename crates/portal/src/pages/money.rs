@@ -7,7 +7,7 @@ use super::home::money;
 use crate::charts::{self, Flow};
 use crate::data;
 use crate::i18n::Lang;
-use crate::layout::{trusted, Page, Reader};
+use crate::layout::{head, trusted, Page, Reader};
 use crate::Portal;
 use axum::extract::State;
 use axum::response::Response;
@@ -66,12 +66,7 @@ fn currency_section(
             }
             table {
                 caption { (lang.ta("money-flow-caption", &[("currency", &c.code)])) }
-                thead { tr {
-                    th scope="col" { (lang.t("col-from")) }
-                    th scope="col" { (lang.t("col-to")) }
-                    th scope="col" class="num" { (lang.t("col-amount")) }
-                    th scope="col" { (lang.t("col-proof")) }
-                } }
+                (head(&[(&lang.t("col-from"), false), (&lang.t("col-to"), false), (&lang.t("col-amount"), true), (&lang.t("col-proof"), false)]))
                 tbody {
                     @for r in &rows {
                         tr {
@@ -265,11 +260,7 @@ pub fn paid_by_period(
             }
             table {
                 caption { (label) }
-                thead { tr {
-                    th scope="col" { (lang.t("col-period")) }
-                    th scope="col" class="num" { (lang.t("col-payments")) }
-                    th scope="col" class="num" { (lang.t("col-amount")) }
-                } }
+                (head(&[(&lang.t("col-period"), false), (&lang.t("col-payments"), true), (&lang.t("col-amount"), true)]))
                 tbody {
                     @for s in &shown {
                         tr {

@@ -3,13 +3,12 @@
 
 use super::home::money;
 use super::money::paid_by_period;
-use super::problem;
+use super::{bad_request, unknown};
 use crate::data;
 use crate::i18n::Lang;
-use crate::layout::{row, Page, Reader};
+use crate::layout::{head, row, Page, Reader};
 use crate::Portal;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{html, Markup};
 use publica_money::model::{currency_key, Currency};
@@ -39,13 +38,7 @@ pub async fn list(State(portal): State<Portal>, reader: Reader) -> Response {
         @if programs.is_empty() { p { (lang.t("programs-none")) } } @else {
             table {
                 caption { (lang.t("programs-title")) }
-                thead { tr {
-                    th scope="col" { (lang.t("col-program")) }
-                    th scope="col" { (lang.t("col-agency")) }
-                    th scope="col" class="num" { (lang.t("col-enrolled")) }
-                    th scope="col" class="num" { (lang.t("col-paid")) }
-                    th scope="col" class="num" { (lang.t("col-left")) }
-                } }
+                (head(&[(&lang.t("col-program"), false), (&lang.t("col-agency"), false), (&lang.t("col-enrolled"), true), (&lang.t("col-paid"), true), (&lang.t("col-left"), true)]))
                 tbody {
                     @for p in &programs {
                         @let d = decimals(&view, &p.currency);
@@ -72,20 +65,13 @@ pub async fn page(
 ) -> Response {
     let lang = reader.lang;
     if !super::explorer::plain_id(&id) {
-        return problem(
-            &portal,
-            &reader,
-            StatusCode::BAD_REQUEST,
-            "request.invalid_param",
-            lang.t("error-bad-program-id"),
-        );
+        return bad_request(&portal, &reader, lang.t("error-bad-program-id"));
     }
     let view = portal.node.read_view();
     let Some(p) = data::program(&view, &id) else {
-        return problem(
+        return unknown(
             &portal,
             &reader,
-            StatusCode::NOT_FOUND,
             "programs.unknown_program",
             lang.ta("error-unknown-program", &[("id", &id)]),
         );
@@ -129,13 +115,7 @@ fn versions(lang: Lang, p: &Program) -> Markup {
     html! {
         table {
             caption { (lang.t("program-rules")) }
-            thead { tr {
-                th scope="col" class="num" { (lang.t("col-version")) }
-                th scope="col" { (lang.t("col-from")) }
-                th scope="col" { (lang.t("program-eligibility")) }
-                th scope="col" { (lang.t("program-benefit")) }
-                th scope="col" { (lang.t("program-condition")) }
-            } }
+            (head(&[(&lang.t("col-version"), true), (&lang.t("col-from"), false), (&lang.t("program-eligibility"), false), (&lang.t("program-benefit"), false), (&lang.t("program-condition"), false)]))
             tbody {
                 @for v in &p.versions {
                     tr {
