@@ -154,20 +154,14 @@ impl TxBody {
                 ),
             ));
         }
-        if self.nonce == 0 || self.nonce > MAX_SAFE_INTEGER {
-            return Err(TxError::new(
-                codes::TX_FIELD_INVALID,
-                "nonce must be between 1 and 2^53-1",
-            ));
-        }
         let bound = match self.expiry {
             Expiry::Height(v) | Expiry::UnixMs(v) => v,
         };
-        if bound > MAX_SAFE_INTEGER {
-            return Err(TxError::new(
-                codes::TX_FIELD_INVALID,
-                "expiry must be at most 2^53-1",
-            ));
+        if self.nonce > MAX_SAFE_INTEGER || bound > MAX_SAFE_INTEGER {
+            return Err(not_canonical());
+        }
+        if self.nonce == 0 {
+            return Err(nonce_out_of_range());
         }
         if !is_name(&self.call.module) || !is_name(&self.call.method) {
             return Err(TxError::new(
@@ -193,16 +187,67 @@ impl TxBody {
     }
 }
 
-/// Parses an envelope from JSON, telling apart malformed JSON, unknown fields
-/// and other shape errors, each with its own code.
+/// A number the canonical form cannot hold.
+fn not_canonical() -> TxError {
+    TxError::new(
+        codes::TX_NOT_CANONICAL,
+        "numbers are integers of magnitude at most 2^53-1 (amounts are decimal strings)",
+    )
+}
+
+fn nonce_out_of_range() -> TxError {
+    TxError::new(
+        codes::TX_FIELD_INVALID,
+        "nonce must be between 1 and 2^53-1",
+    )
+}
+
+/// The one rule for numbers in an envelope: a number JSON's canonical form
+/// cannot hold (a fraction, an exponent, or an integer beyond ±(2^53−1))
+/// is `tx.not_canonical` wherever it is; an integer outside a field's
+/// range (a nonce of 0 or −1) is that field's `tx.field_invalid`. Checked
+/// when a typed parse has failed, to name the failure by this rule.
+fn number_rule(value: &Value) -> Option<TxError> {
+    fn canonical(v: &Value) -> bool {
+        match v {
+            Value::Number(n) => n
+                .as_i64()
+                .map(i64::unsigned_abs)
+                .or_else(|| n.as_u64())
+                .is_some_and(|m| m <= MAX_SAFE_INTEGER),
+            Value::Array(items) => items.iter().all(canonical),
+            Value::Object(members) => members.values().all(canonical),
+            _ => true,
+        }
+    }
+    if !canonical(value) {
+        return Some(not_canonical());
+    }
+    value["body"]["nonce"]
+        .as_i64()
+        .filter(|n| *n < 1)
+        .map(|_| nonce_out_of_range())
+}
+
+/// Parses an envelope from JSON, telling apart malformed JSON, unknown fields,
+/// numbers without a canonical form and other shape errors, each with its
+/// own code.
 pub fn parse_envelope(value: Value) -> Result<Envelope, TxError> {
+    if let Some(e) = number_rule(&value) {
+        return Err(e);
+    }
     serde_json::from_value::<Envelope>(value).map_err(classify_serde_error)
 }
 
 /// Parses an envelope from its JSON text, with the codes of
 /// [`parse_envelope`].
 pub fn parse_envelope_text(text: &str) -> Result<Envelope, TxError> {
-    serde_json::from_str::<Envelope>(text).map_err(classify_serde_error)
+    serde_json::from_str::<Envelope>(text).map_err(|e| {
+        serde_json::from_str::<Value>(text)
+            .ok()
+            .and_then(|v| number_rule(&v))
+            .unwrap_or_else(|| classify_serde_error(e))
+    })
 }
 
 /// Maps a serde error on an envelope to a stable code.
@@ -219,6 +264,47 @@ pub fn classify_serde_error(e: serde_json::Error) -> TxError {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn numbers_follow_one_rule() {
+        let text = |nonce: &str| {
+            format!(
+                "{{\"body\":{{\"call\":{{\"args\":{{}},\"method\":\"m\",\"module\":\"system\"}},\"chain_id\":\"c\",\"expiry\":{{\"height\":100}},\"nonce\":{nonce}}},\"signer\":\"{}\",\"signature\":\"{}\"}}",
+                "11".repeat(32),
+                "22".repeat(64)
+            )
+        };
+        let code = |nonce: &str| {
+            parse_envelope_text(&text(nonce))
+                .and_then(|e| e.body.validate_shape().map(|()| e))
+                .err()
+                .map(|e| e.code)
+        };
+        // Out of the field's range: the field's code.
+        assert_eq!(code("-1").as_deref(), Some(codes::TX_FIELD_INVALID));
+        assert_eq!(code("0").as_deref(), Some(codes::TX_FIELD_INVALID));
+        // No canonical form: not_canonical, however it fails to parse.
+        for n in [
+            "9007199254740992",
+            "18446744073709551617",
+            "1.5",
+            "1e3",
+            "-9007199254740993",
+        ] {
+            assert_eq!(code(n).as_deref(), Some(codes::TX_NOT_CANONICAL), "{n}");
+        }
+        assert_eq!(code("9007199254740991"), None);
+        // The same from a parsed value (receipts, the CLI).
+        let v: Value = serde_json::from_str(&text("1.5")).unwrap();
+        assert_eq!(parse_envelope(v).unwrap_err().code, codes::TX_NOT_CANONICAL);
+        // Elsewhere in the body too.
+        let big = text("1").replace("\"args\":{}", "\"args\":{\"n\":[1, 2.5]}");
+        assert_eq!(
+            parse_envelope_text(&big).map(|_| ()).err().map(|e| e.code),
+            None,
+            "args are checked when signed"
+        );
+    }
 
     fn body() -> Value {
         json!({
@@ -260,9 +346,9 @@ mod tests {
                 codes::TX_MALFORMED,
             ),
             (
-                "a float nonce",
+                "a float nonce (no canonical form)",
                 with_body("nonce", json!(1.5)),
-                codes::TX_MALFORMED,
+                codes::TX_NOT_CANONICAL,
             ),
             ("a signer that is not hex", bad_signer, codes::TX_MALFORMED),
         ] {

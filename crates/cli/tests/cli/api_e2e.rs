@@ -423,7 +423,7 @@ fn bad_input_is_rejected_with_codes_and_never_reaches_a_block() {
     expect_err("nonce as a string", post(&url, &t), 400, "tx.malformed");
     let mut t = good.clone();
     t["body"]["nonce"] = json!(1.5);
-    expect_err("float nonce", post(&url, &t), 400, "tx.malformed");
+    expect_err("float nonce", post(&url, &t), 400, "tx.not_canonical");
     let mut t = good.clone();
     t.as_object_mut().unwrap().remove("signature");
     expect_err("missing signature", post(&url, &t), 400, "tx.malformed");
@@ -533,6 +533,27 @@ fn bad_input_is_rejected_with_codes_and_never_reaches_a_block() {
     );
     let zero = system_tx(&kp, 0, "register_account", json!({}));
     expect_err("nonce 0", submit(&node, &zero), 400, "tx.field_invalid");
+    // One rule for numbers: an integer outside a field's range is that
+    // field's error; a number without a canonical form is not_canonical.
+    let url = format!("{}/v1/transactions", node.url);
+    let mut raw = serde_json::to_value(&zero).unwrap();
+    for (nonce, code) in [
+        (json!(-1), "tx.field_invalid"),
+        (json!(1.5), "tx.not_canonical"),
+        (json!(9_007_199_254_740_992_u64), "tx.not_canonical"),
+    ] {
+        raw["body"]["nonce"] = nonce.clone();
+        expect_err(&format!("nonce {nonce}"), post(&url, &raw), 400, code);
+    }
+    let huge = serde_json::to_string(&zero)
+        .unwrap()
+        .replace("\"nonce\":0", "\"nonce\":18446744073709551617");
+    expect_err(
+        "nonce 2^64+1",
+        post_raw(&url, huge.into_bytes()),
+        400,
+        "tx.not_canonical",
+    );
     // A nonce gap.
     let gap = system_tx(&kp, 3, "register_account", json!({}));
     expect_err("nonce gap", submit(&node, &gap), 409, "tx.nonce_gap");
