@@ -20,6 +20,7 @@ footer-api = API reference (OpenAPI)
 pager-label = Pages
 pager-blocks = Other blocks
 pager-newer = Newer
+list-first = Showing the first { $shown } of { $total }.
 pager-older = Older
 
 ## Table headings

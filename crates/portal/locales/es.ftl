@@ -20,6 +20,7 @@ footer-api = Referencia de la API (OpenAPI)
 pager-label = Páginas
 pager-blocks = Otros bloques
 pager-newer = Más recientes
+list-first = Se muestran los primeros { $shown } de { $total }.
 pager-older = Más antiguos
 
 ## Encabezados de tabla

@@ -38,9 +38,25 @@ pub fn directory(view: &dyn ReadView, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// How many entries a directory key has, shown or not: a list page says
+/// when it shows only the first [`DIRECTORY_MAX`].
+pub fn directory_total(view: &dyn ReadView, key: &str) -> u64 {
+    view.indexed(key, 0, 0).map_or(0, |(total, _)| total)
+}
+
+/// The directory key of the programs.
+pub fn programs_key() -> String {
+    format!("programs/{PROGRAMS_DIRECTORY_KEY}")
+}
+
+/// The directory key of the currencies.
+pub fn currencies_key() -> String {
+    format!("money/{CURRENCIES_KEY}")
+}
+
 /// Every currency, in creation order.
 pub fn currencies(view: &dyn ReadView) -> Vec<Currency> {
-    directory(view, &format!("money/{CURRENCIES_KEY}"))
+    directory(view, &currencies_key())
         .iter()
         .filter_map(|code| get(view, &currency_key(code)))
         .collect()
@@ -61,7 +77,7 @@ pub fn account(view: &dyn ReadView, id: &str) -> Option<Account> {
 
 /// Every program, in creation order.
 pub fn programs(view: &dyn ReadView) -> Vec<Program> {
-    directory(view, &format!("programs/{PROGRAMS_DIRECTORY_KEY}"))
+    directory(view, &programs_key())
         .iter()
         .filter_map(|id| program(view, id))
         .collect()

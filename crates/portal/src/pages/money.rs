@@ -22,9 +22,13 @@ pub async fn page(State(portal): State<Portal>, reader: Reader) -> Response {
     let view = portal.node.read_view();
     let currencies = data::currencies(&view);
     let programs = data::programs(&view);
+    let total = data::directory_total(&view, &data::currencies_key());
     let min = portal.config.min_cell_recipients;
     let body = html! {
         p class="lead" { (lang.t("money-intro")) }
+        @if total > currencies.len() as u64 {
+            p { (lang.ta("list-first", &[("shown", &lang.int(currencies.len() as u64)), ("total", &lang.int(total))])) }
+        }
         @if currencies.is_empty() { p { (lang.t("home-no-currency")) } }
         @for c in &currencies {
             (currency_section(&view, lang, c, &programs, min))

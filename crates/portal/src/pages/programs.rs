@@ -32,9 +32,13 @@ pub async fn list(State(portal): State<Portal>, reader: Reader) -> Response {
     let lang = reader.lang;
     let view = portal.node.read_view();
     let programs = data::programs(&view);
+    let total = data::directory_total(&view, &data::programs_key());
     let min = portal.config.min_cell_recipients;
     let body = html! {
         p { (lang.t("programs-intro")) }
+        @if total > programs.len() as u64 {
+            p { (lang.ta("list-first", &[("shown", &lang.int(programs.len() as u64)), ("total", &lang.int(total))])) }
+        }
         @if programs.is_empty() { p { (lang.t("programs-none")) } } @else {
             table {
                 caption { (lang.t("programs-title")) }
