@@ -313,13 +313,7 @@ fn four_validators_survive_a_kill_and_agree_on_every_block() {
     let checked = crate::common::http()
         .post(format!("{}/check", urls[2]))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "receipt={}",
-            final_receipt
-                .bytes()
-                .map(|b| format!("%{b:02X}"))
-                .collect::<String>()
-        ))
+        .body(format!("receipt={}", crate::common::encode(&final_receipt)))
         .send()
         .unwrap();
     assert_eq!(checked.status().as_u16(), 200);

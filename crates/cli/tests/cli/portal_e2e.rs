@@ -233,18 +233,6 @@ fn portal_shows_the_demo_in_two_languages() {
     assert_eq!(get(&format!("{url}/v1/status")).0, 200);
 }
 
-/// Percent-encodes a form or query value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// `n` with English thousands separators.
 fn group(n: u128) -> String {
     let s = n.to_string();
