@@ -1240,6 +1240,34 @@ fn cli_reports_bad_input_with_nonzero_exit() {
         text(&out.stderr)
     );
 
+    // The portal's and the HTTP server's settings out of range.
+    for (flag, value) in [
+        ("--min-cell", "0"),
+        ("--http-header-timeout-ms", "5"),
+        ("--http-max-connections", "0"),
+        ("--http-max-connections-per-ip", "0"),
+    ] {
+        let out = run_cli(
+            &[
+                "dev",
+                flag,
+                value,
+                "--data-dir",
+                &data,
+                "--listen",
+                "127.0.0.1:0",
+            ],
+            &[],
+            limit,
+        );
+        assert!(!out.status.success(), "dev {flag} {value} must fail");
+        assert!(
+            text(&out.stderr).contains(flag) && text(&out.stderr).contains("not in"),
+            "stderr: {}",
+            text(&out.stderr)
+        );
+    }
+
     // A key file that does not exist.
     let out = run_cli(
         &[

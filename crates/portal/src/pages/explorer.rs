@@ -264,15 +264,22 @@ pub async fn account(
     Path(id): Path<String>,
     q: Params,
 ) -> Response {
+    super::off_runtime(portal, reader, move |portal, reader| {
+        account_now(portal, reader, id, q)
+    })
+    .await
+}
+
+fn account_now(portal: &Portal, reader: &Reader, id: String, q: Params) -> Response {
     let lang = reader.lang;
     if !publica_money::model::valid_id(&id) {
-        return bad_request(&portal, &reader, lang.t("error-bad-account-id"));
+        return bad_request(portal, reader, lang.t("error-bad-account-id"));
     }
     let view = portal.node.read_view();
     let Some(a) = data::account(&view, &id) else {
         return unknown(
-            &portal,
-            &reader,
+            portal,
+            reader,
             "money.unknown_account",
             lang.ta("error-unknown-account", &[("id", &id)]),
         );
@@ -285,10 +292,10 @@ pub async fn account(
     let key = format!("money/{}", publica_money::history::history_key(&id));
     let total = match publica_runtime::routes::ReadView::indexed(&view, &key, 0, 0) {
         Ok((n, _)) => n,
-        Err(e) => return unavailable(&portal, &reader, &e.message),
+        Err(e) => return unavailable(portal, reader, &e.message),
     };
     let pages = total.div_ceil(HISTORY_PER_PAGE).max(1);
-    let page = match page_number(&portal, &reader, param(&q, "page"), pages) {
+    let page = match page_number(portal, reader, param(&q, "page"), pages) {
         Ok(p) => p,
         Err(r) => return *r,
     };
@@ -301,7 +308,7 @@ pub async fn account(
         usize::try_from(end - from).unwrap_or(0),
     ) {
         Ok((_, e)) => e,
-        Err(e) => return unavailable(&portal, &reader, &e.message),
+        Err(e) => return unavailable(portal, reader, &e.message),
     };
     let body = html! {
         p { (lang.t("account-pseudonymous")) }
@@ -333,12 +340,12 @@ pub async fn account(
                     }
                 }
             }
-            (pager(&reader, &format!("/explorer/accounts/{id}"), page, pages))
+            (pager(reader, &format!("/explorer/accounts/{id}"), page, pages))
         }
     };
     Page::new(lang.ta("account-title", &[("id", &id)]), body)
         .json(format!("/v1/money/accounts/{id}"))
-        .render(&portal, &reader)
+        .render(portal, reader)
 }
 
 fn direction(lang: crate::Lang, d: Option<&str>) -> String {
@@ -351,6 +358,13 @@ fn direction(lang: crate::Lang, d: Option<&str>) -> String {
 
 /// `GET /explorer/agencies`.
 pub async fn agencies(State(portal): State<Portal>, reader: Reader) -> Response {
+    super::off_runtime(portal, reader, move |portal, reader| {
+        agencies_now(portal, reader)
+    })
+    .await
+}
+
+fn agencies_now(portal: &Portal, reader: &Reader) -> Response {
     let lang = reader.lang;
     let view = portal.node.read_view();
     let list = data::agencies(&view, portal.genesis());
@@ -360,7 +374,7 @@ pub async fn agencies(State(portal): State<Portal>, reader: Reader) -> Response 
     };
     Page::new(lang.t("agencies-title"), body)
         .json("/v1/identity/agencies")
-        .render(&portal, &reader)
+        .render(portal, reader)
 }
 
 /// `GET /explorer/agencies/{id}`: an agency, its currencies and programs.
@@ -369,15 +383,22 @@ pub async fn agency(
     reader: Reader,
     Path(id): Path<String>,
 ) -> Response {
+    super::off_runtime(portal, reader, move |portal, reader| {
+        agency_now(portal, reader, id)
+    })
+    .await
+}
+
+fn agency_now(portal: &Portal, reader: &Reader, id: String) -> Response {
     let lang = reader.lang;
     if publica_identity::state::check_agency_id(&id).is_err() {
-        return bad_request(&portal, &reader, lang.t("error-bad-agency-id"));
+        return bad_request(portal, reader, lang.t("error-bad-agency-id"));
     }
     let view = portal.node.read_view();
     let Some(a) = data::agency(&view, &id) else {
         return unknown(
-            &portal,
-            &reader,
+            portal,
+            reader,
             "auth.unknown_agency",
             lang.ta("error-unknown-agency", &[("id", &id)]),
         );
@@ -409,7 +430,7 @@ pub async fn agency(
     };
     Page::new(a.name.clone(), body)
         .json("/v1/identity/agencies")
-        .render(&portal, &reader)
+        .render(portal, reader)
 }
 
 /// `GET /search?q=`: a transaction id, a block height, or the id of a

@@ -65,6 +65,21 @@ pub fn problem(
     page.render(portal, reader)
 }
 
+/// Runs `build` on the blocking pool and answers what it renders: pages
+/// that read the event index read its file, which must not hold up the
+/// async workers serving the API and its event streams.
+pub async fn off_runtime(
+    portal: Portal,
+    reader: Reader,
+    build: impl FnOnce(&Portal, &Reader) -> Response + Send + 'static,
+) -> Response {
+    let (p, r) = (portal.clone(), reader.clone());
+    match tokio::task::spawn_blocking(move || build(&p, &r)).await {
+        Ok(response) => response,
+        Err(e) => unavailable(&portal, &reader, &e),
+    }
+}
+
 /// A malformed id or parameter: `400 request.invalid_param` with `message`.
 pub fn bad_request(portal: &Portal, reader: &Reader, message: String) -> Response {
     problem(

@@ -18,6 +18,13 @@ use publica_runtime::routes::ReadView;
 
 /// `GET /money`.
 pub async fn page(State(portal): State<Portal>, reader: Reader) -> Response {
+    super::off_runtime(portal, reader, move |portal, reader| {
+        page_now(portal, reader)
+    })
+    .await
+}
+
+fn page_now(portal: &Portal, reader: &Reader) -> Response {
     let lang = reader.lang;
     let view = portal.node.read_view();
     let currencies = data::currencies(&view);
@@ -35,7 +42,7 @@ pub async fn page(State(portal): State<Portal>, reader: Reader) -> Response {
         }
         p { (lang.ta("money-small-cells", &[("min", &lang.int(min))])) }
     };
-    Page::new(lang.t("money-title"), body).render(&portal, &reader)
+    Page::new(lang.t("money-title"), body).render(portal, reader)
 }
 
 /// One row of the flow's table: a link, its amount and where it is proved.

@@ -29,6 +29,13 @@ fn enrolled(lang: Lang, n: u64, min: u64) -> String {
 
 /// `GET /programs`.
 pub async fn list(State(portal): State<Portal>, reader: Reader) -> Response {
+    super::off_runtime(portal, reader, move |portal, reader| {
+        list_now(portal, reader)
+    })
+    .await
+}
+
+fn list_now(portal: &Portal, reader: &Reader) -> Response {
     let lang = reader.lang;
     let view = portal.node.read_view();
     let programs = data::programs(&view);
@@ -58,7 +65,7 @@ pub async fn list(State(portal): State<Portal>, reader: Reader) -> Response {
             }
         }
     };
-    Page::new(lang.t("programs-title"), body).render(&portal, &reader)
+    Page::new(lang.t("programs-title"), body).render(portal, reader)
 }
 
 /// `GET /programs/{id}`.
@@ -67,15 +74,22 @@ pub async fn page(
     reader: Reader,
     Path(id): Path<String>,
 ) -> Response {
+    super::off_runtime(portal, reader, move |portal, reader| {
+        page_now(portal, reader, id)
+    })
+    .await
+}
+
+fn page_now(portal: &Portal, reader: &Reader, id: String) -> Response {
     let lang = reader.lang;
     if !super::explorer::plain_id(&id) {
-        return bad_request(&portal, &reader, lang.t("error-bad-program-id"));
+        return bad_request(portal, reader, lang.t("error-bad-program-id"));
     }
     let view = portal.node.read_view();
     let Some(p) = data::program(&view, &id) else {
         return unknown(
-            &portal,
-            &reader,
+            portal,
+            reader,
             "programs.unknown_program",
             lang.ta("error-unknown-program", &[("id", &id)]),
         );
@@ -102,7 +116,7 @@ pub async fn page(
     };
     Page::new(p.name.clone(), body)
         .json(format!("/v1/programs/{id}"))
-        .render(&portal, &reader)
+        .render(portal, reader)
 }
 
 fn status(lang: Lang, p: &Program) -> String {
