@@ -23,6 +23,8 @@ pub struct ApiError {
     pub status: StatusCode,
     /// Code and message.
     pub body: ErrorBody,
+    /// Seconds the client should wait before trying again (`Retry-After`).
+    pub retry_after_s: Option<u64>,
 }
 
 impl ApiError {
@@ -34,7 +36,15 @@ impl ApiError {
                 code: code.into(),
                 message: message.into(),
             },
+            retry_after_s: None,
         }
+    }
+
+    /// The same error with a `Retry-After` of `seconds`.
+    #[must_use]
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after_s = Some(seconds);
+        self
     }
 
     /// An internal error; details go to the log, not the client.
@@ -54,7 +64,7 @@ pub fn status_for(code: &str) -> StatusCode {
         codes::TX_NONCE_REPLAYED | codes::TX_NONCE_GAP => StatusCode::CONFLICT,
         codes::TX_TOO_LARGE | codes::REQUEST_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
         codes::MEMPOOL_FULL | codes::NODE_UNAVAILABLE => StatusCode::SERVICE_UNAVAILABLE,
-        codes::REQUEST_RATE_LIMITED => StatusCode::TOO_MANY_REQUESTS,
+        codes::REQUEST_RATE_LIMITED | codes::MEMPOOL_SIGNER_FULL => StatusCode::TOO_MANY_REQUESTS,
         codes::TX_NOT_FOUND
         | codes::BLOCK_NOT_FOUND
         | codes::REQUEST_NOT_FOUND
@@ -72,13 +82,20 @@ impl From<TxError> for ApiError {
                 code: e.code,
                 message: e.message,
             },
+            retry_after_s: None,
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut response = (self.status, Json(self.body)).into_response();
+        if let Some(seconds) = self.retry_after_s {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

@@ -4,7 +4,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::server::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +15,7 @@ use publica_types::{codes, limits, tx::parse_envelope_text, AccountId, Envelope,
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
+use std::net::SocketAddr;
 use std::time::Duration;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::BroadcastStream;
@@ -66,6 +67,39 @@ fn envelope_from(raw: &RawValue) -> Result<Envelope, TxError> {
     parse_envelope_text(text)
 }
 
+/// Takes `n` transactions from the client's budget, before any of them is
+/// parsed or its signature checked; refuses the request when the budget
+/// has fewer left (`429`, with `Retry-After`), or when `n` is more than the
+/// budget ever holds (`400 batch.invalid_size`).
+fn charge_txs(state: &AppState, client: SocketAddr, n: usize) -> Result<(), ApiError> {
+    let limiter = &state.tx_limiter;
+    let n = n as u64;
+    if n > limiter.burst() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::BATCH_INVALID_SIZE,
+            format!(
+                "this node takes at most {} transactions at once from one address, not {n}",
+                limiter.burst()
+            ),
+        ));
+    }
+    if limiter.allow_n(client.ip(), n) {
+        return Ok(());
+    }
+    publica_node::Metrics::add(&state.node.metrics().http_rate_limited_total, 1);
+    let wait = limiter.retry_after_n_s(client.ip(), n);
+    Err(ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        codes::REQUEST_RATE_LIMITED,
+        format!(
+            "this address has submitted more transactions than its budget allows; \
+             {n} more are allowed in {wait} s"
+        ),
+    )
+    .retry_after(wait))
+}
+
 async fn submit_blocking(
     state: &AppState,
     envs: Vec<Envelope>,
@@ -96,9 +130,11 @@ pub struct Accepted {
     ))]
 pub async fn submit_tx(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let bytes = body_bytes(body)?;
+    charge_txs(&state, client, 1)?;
     let env = envelope_from(parse_json(&bytes)?)?;
     let mut results = submit_blocking(&state, vec![env]).await?;
     let id = results.pop().expect("one result per transaction")?;
@@ -151,9 +187,11 @@ pub struct BatchResponse {
         (status = 200, description = "Per-item results", body = BatchResponse),
         (status = 400, description = "Malformed body or batch size out of range", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 429, description = "Too many requests or transactions from this address; `Retry-After` says when to retry", body = ErrorBody),
     ))]
 pub async fn submit_batch(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<BatchResponse>, ApiError> {
     let bytes = body_bytes(body)?;
@@ -182,6 +220,7 @@ pub async fn submit_batch(
             ),
         ));
     }
+    charge_txs(&state, client, n)?;
     let mut good = Vec::with_capacity(n);
     let parsed: Vec<Result<(), TxError>> = req
         .transactions

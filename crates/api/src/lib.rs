@@ -21,4 +21,4 @@ pub mod sync_routes;
 pub use connections::ConnectionLimits;
 pub use error::ApiError;
 pub use network::{FloorFuture, NetworkView};
-pub use server::{router, serve, serve_only, ApiConfig};
+pub use server::{router, serve, serve_only, ApiConfig, TX_BURST_DEFAULT, TX_RATE_PER_S_DEFAULT};

@@ -300,6 +300,8 @@ impl Target {
         let api = publica_api::ApiConfig {
             rate_limit_per_s: 1_000_000,
             rate_limit_burst: 1_000_000,
+            tx_rate_per_s: 1_000_000,
+            tx_burst: 1_000_000,
             network: None,
             ..publica_api::ApiConfig::default()
         };

@@ -289,6 +289,13 @@ struct DevArgs {
     /// Burst of requests allowed per client IP.
     #[arg(long, default_value_t = 4_000)]
     rate_burst: u32,
+    /// Transactions per second a client IP may submit (each costs a
+    /// signature check), one by one or in batches.
+    #[arg(long, default_value_t = publica_api::TX_RATE_PER_S_DEFAULT, value_parser = clap::value_parser!(u32).range(1..))]
+    tx_rate_limit: u32,
+    /// Transactions a client IP may submit at once; no batch may be larger.
+    #[arg(long, default_value_t = publica_api::TX_BURST_DEFAULT, value_parser = clap::value_parser!(u32).range(1..))]
+    tx_burst: u32,
     /// The portal merges payment figures (a program's month) with fewer
     /// recipients than this, so that no small count points at a person.
     #[arg(long, default_value_t = publica_portal::MIN_CELL_RECIPIENTS_DEFAULT, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
@@ -701,6 +708,8 @@ fn run_dev(a: DevArgs) -> Result<()> {
         let api = publica_api::ApiConfig {
             rate_limit_per_s: a.rate_limit,
             rate_limit_burst: a.rate_burst,
+            tx_rate_per_s: a.tx_rate_limit,
+            tx_burst: a.tx_burst,
             network: None,
             min_cell_recipients: a.min_cell,
             connections: publica_api::ConnectionLimits {

@@ -2,10 +2,14 @@
 //! block. Rejected transactions never reach a block.
 //!
 //! Order of checks: shape and limits, the signer's key, chain id, canonical form, expiry,
-//! room in the mempool, signature (batched, on worker threads), then nonce,
-//! duplicates and room again under the mempool lock. Transactions beyond
-//! the mempool's room are refused before their signature is checked: an
-//! overloaded node does not spend its CPU verifying what it cannot keep.
+//! room in the mempool, the signer's share of it, signature (batched, on
+//! worker threads), then nonce, duplicates, room and share again under the
+//! mempool lock. Transactions beyond the mempool's room, or beyond the
+//! share of it one signer may fill (a twentieth), are refused before their
+//! signature is checked: an overloaded node does not spend its CPU
+//! verifying what it cannot keep. Only admitted transactions count towards
+//! a signer's share, so naming someone else as signer of transactions with
+//! bad signatures takes nothing from them.
 
 use crate::node::Inner;
 use publica_crypto::{tx_id, verify_batch};
@@ -157,6 +161,48 @@ fn mempool_full() -> TxError {
     TxError::new(codes::MEMPOOL_FULL, "the mempool is full; retry shortly")
 }
 
+fn signer_full(share: u64) -> TxError {
+    TxError::new(
+        codes::MEMPOOL_SIGNER_FULL,
+        format!(
+            "this signer already has {share} transactions waiting, its share of the mempool; \
+             retry once some are in a block"
+        ),
+    )
+}
+
+/// Refuses, before their signatures are checked, the candidates whose
+/// signer's pending transactions (with those ahead of it in this call)
+/// would exceed the signer's share of the mempool.
+fn within_signer_share(
+    inner: &Inner,
+    cands: Vec<Candidate>,
+    slots: Vec<usize>,
+    results: &mut [Option<Result<Hash32, TxError>>],
+) -> (Vec<Candidate>, Vec<usize>) {
+    let share = inner.mempool.signer_share;
+    let mut ahead: std::collections::HashMap<AccountId, u64> = std::collections::HashMap::new();
+    let pool = inner.mempool.pool.lock().expect("mempool lock");
+    let mut kept = (
+        Vec::with_capacity(cands.len()),
+        Vec::with_capacity(slots.len()),
+    );
+    for (cand, slot) in cands.into_iter().zip(slots) {
+        let signer = cand.envelope.signer;
+        let n = ahead
+            .entry(signer)
+            .or_insert_with(|| pool.pending_of(&signer));
+        if *n >= share {
+            results[slot] = Some(Err(signer_full(share)));
+        } else {
+            *n += 1;
+            kept.0.push(cand);
+            kept.1.push(slot);
+        }
+    }
+    kept
+}
+
 pub(crate) fn admit(inner: &Inner, envelopes: Vec<Envelope>) -> Vec<Result<Hash32, TxError>> {
     let next_height = inner.tip_height() + 1;
     let now = now_ms();
@@ -175,6 +221,7 @@ pub(crate) fn admit(inner: &Inner, envelopes: Vec<Envelope>) -> Vec<Result<Hash3
             Err(e) => results.push(Some(Err(e))),
         }
     }
+    let (cands, slots) = within_signer_share(inner, cands, slots, &mut results);
     let verdicts = verify_all(inner, &cands);
     let mut pool = inner.mempool.pool.lock().expect("mempool lock");
     let mut admitted = 0u64;
@@ -206,6 +253,10 @@ pub(crate) fn admit(inner: &Inner, envelopes: Vec<Envelope>) -> Vec<Result<Hash3
                         codes::TX_NONCE_GAP,
                         format!("nonce {nonce} skips ahead; next is {expected}"),
                     ))
+                } else if nonce > inner.mempool.signer_share
+                    && pool.pending_of(&signer) >= inner.mempool.signer_share
+                {
+                    Err(signer_full(inner.mempool.signer_share))
                 } else {
                     pool.next_nonce.insert(signer, nonce + 1);
                     pool.ids.insert(cand.id, cand.envelope.signature);

@@ -38,6 +38,14 @@ impl Pool {
         committed_nonce(&self.committed, signer)
     }
 
+    /// How many of `signer`'s transactions are pending.
+    pub(crate) fn pending_of(&self, signer: &AccountId) -> u64 {
+        match self.next_nonce.get(signer) {
+            Some(next) => next.saturating_sub(self.committed_nonce(signer) + 1),
+            None => 0,
+        }
+    }
+
     /// The nonce `signer` must use next.
     pub(crate) fn expected_nonce(&self, signer: &AccountId) -> u64 {
         match self.next_nonce.get(signer) {
@@ -54,7 +62,13 @@ pub struct Mempool {
     pub(crate) keys: std::sync::RwLock<HashMap<AccountId, AccountId>>,
     ready: Condvar,
     pub(crate) capacity: usize,
+    /// Most transactions of one signer pending at once.
+    pub(crate) signer_share: u64,
 }
+
+/// The part of the mempool one signer may fill: a twentieth, but never
+/// fewer than this many transactions (a small mempool is not divided).
+const SIGNER_SHARE_FLOOR: usize = 1_000;
 
 impl std::fmt::Debug for Mempool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -78,6 +92,7 @@ impl Mempool {
             }),
             ready: Condvar::new(),
             capacity,
+            signer_share: (capacity / 20).max(SIGNER_SHARE_FLOOR.min(capacity)) as u64,
         }
     }
 

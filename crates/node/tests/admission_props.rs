@@ -215,3 +215,42 @@ fn blocks_of_large_transactions_are_cut_by_bytes() {
     }
     node.shutdown();
 }
+
+/// One signer may fill only its share of the mempool (a twentieth); beyond
+/// it the signer is refused before its signatures are checked. Forged
+/// transactions that name a signer take nothing from its share.
+#[test]
+fn a_signer_gets_its_share_of_the_mempool_and_no_more() {
+    let (_dir, node) = dev_node(|c| {
+        c.block_interval_ms = 60_000;
+        c.mempool_txs_max = 40_000;
+    });
+    let share = 2_000u64;
+    let signer = Keypair::generate();
+    // Someone else's forgeries under this signer's name.
+    let forged: Vec<Envelope> = (1..=100)
+        .map(|n| {
+            let mut f = tx(&Keypair::generate(), n, 0);
+            f.signer = signer.account();
+            f
+        })
+        .collect();
+    for r in node.submit(forged) {
+        assert_eq!(r.unwrap_err().code, codes::TX_BAD_SIGNATURE);
+    }
+    let own: Vec<Envelope> = (1..=share).map(|n| tx(&signer, n, 1)).collect();
+    assert!(node.submit(own).iter().all(Result::is_ok));
+    let over = node.submit(vec![tx(&signer, share + 1, 1)]).pop().unwrap();
+    let e = over.unwrap_err();
+    assert_eq!(e.code, codes::MEMPOOL_SIGNER_FULL, "{}", e.message);
+    // A forged one beyond the share is refused as such, unverified.
+    let mut forged = tx(&signer, share + 1, 2);
+    forged.signature.0[0] ^= 1;
+    let r = node.submit(vec![forged]).pop().unwrap();
+    assert_eq!(r.unwrap_err().code, codes::MEMPOOL_SIGNER_FULL);
+    // Other signers are unaffected.
+    let other = node.submit(vec![tx(&Keypair::generate(), 1, 0)]).pop();
+    assert!(other.unwrap().is_ok());
+    assert_eq!(node.status().mempool_txs as u64, share + 1);
+    node.shutdown();
+}

@@ -43,6 +43,8 @@ pub const TX_EXPIRED: &str = "tx.expired";
 pub const TX_TOO_LARGE: &str = "tx.too_large";
 /// The mempool is full; retry later.
 pub const MEMPOOL_FULL: &str = "mempool.full";
+/// The signer already has its share of the mempool waiting; retry later.
+pub const MEMPOOL_SIGNER_FULL: &str = "mempool.signer_full";
 /// No transaction with that id is known.
 pub const TX_NOT_FOUND: &str = "tx.not_found";
 

@@ -152,6 +152,12 @@ pub struct ValidatorConfig {
     /// API burst per client IP.
     #[serde(default = "default_burst")]
     pub rate_burst: u32,
+    /// Transactions per second a client IP may submit.
+    #[serde(default = "default_tx_rate")]
+    pub tx_rate_limit: u32,
+    /// Transactions a client IP may submit at once.
+    #[serde(default = "default_tx_burst")]
+    pub tx_burst: u32,
     /// Worker threads of its async runtime.
     #[serde(default = "default_threads")]
     pub worker_threads: usize,
@@ -220,6 +226,12 @@ pub(crate) fn default_rate() -> u32 {
 pub(crate) fn default_burst() -> u32 {
     4_000
 }
+pub(crate) fn default_tx_rate() -> u32 {
+    publica_api::TX_RATE_PER_S_DEFAULT
+}
+pub(crate) fn default_tx_burst() -> u32 {
+    publica_api::TX_BURST_DEFAULT
+}
 pub(crate) fn default_threads() -> usize {
     2
 }
@@ -273,6 +285,9 @@ impl ValidatorConfig {
         }
         if self.rate_limit == 0 || self.rate_burst == 0 {
             return Err("rate_limit and rate_burst must be at least 1".into());
+        }
+        if self.tx_rate_limit == 0 || self.tx_burst == 0 {
+            return Err("tx_rate_limit and tx_burst must be at least 1".into());
         }
         if !(100..=600_000).contains(&self.http_header_timeout_ms) {
             return Err("http_header_timeout_ms must be 100..=600000".into());

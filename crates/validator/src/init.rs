@@ -6,8 +6,8 @@ use crate::error::{IoContext as _, ValidatorError};
 use crate::files::{
     default_block_txs, default_burst, default_header_timeout, default_idle,
     default_max_connections, default_max_connections_per_ip, default_rate,
-    default_snapshot_interval, default_state_sync_after, default_threads, NetworkFile,
-    ValidatorConfig, ValidatorEntry,
+    default_snapshot_interval, default_state_sync_after, default_threads, default_tx_burst,
+    default_tx_rate, NetworkFile, ValidatorConfig, ValidatorEntry,
 };
 use publica_crypto::{KeyFile, Keypair};
 use publica_identity::genesis::{Genesis, GenesisAgency, GenesisGovernance, GenesisValidators};
@@ -253,6 +253,8 @@ fn config_for(entry: &ValidatorEntry, api_listen: SocketAddr) -> ValidatorConfig
         block_txs_max: default_block_txs(),
         rate_limit: default_rate(),
         rate_burst: default_burst(),
+        tx_rate_limit: default_tx_rate(),
+        tx_burst: default_tx_burst(),
         worker_threads: default_threads(),
         idle_block_ms: default_idle(),
         snapshot_interval_blocks: default_snapshot_interval(),

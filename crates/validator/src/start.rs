@@ -181,6 +181,8 @@ impl Validator {
         let config = publica_api::ApiConfig {
             rate_limit_per_s: files.config.rate_limit,
             rate_limit_burst: files.config.rate_burst,
+            tx_rate_per_s: files.config.tx_rate_limit,
+            tx_burst: files.config.tx_burst,
             network: Some(Arc::new(ValidatorView::new(
                 &files,
                 node.clone(),

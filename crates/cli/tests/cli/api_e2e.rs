@@ -1097,6 +1097,88 @@ fn rate_limit_per_client() {
     }
 }
 
+/// A counter's value in the node's `/metrics`.
+fn metric(node: &TestNode, name: &str) -> u64 {
+    let text = crate::common::http()
+        .get(format!("{}/metrics", node.url))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{name} not in /metrics"))
+}
+
+#[test]
+fn transaction_budget_per_client_is_charged_before_any_signature_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start_in(dir.path(), &["--tx-rate-limit", "1", "--tx-burst", "5"]);
+    let batch_url = format!("{}/v1/transactions/batch", node.url);
+    let forged = |n: usize| -> Value {
+        let txs: Vec<Envelope> = (1..=n as u64)
+            .map(|i| {
+                let mut e = crate::common::note_tx(&Keypair::generate(), i, "x");
+                e.signature.0[0] ^= 1;
+                e
+            })
+            .collect();
+        json!({ "transactions": txs })
+    };
+    // Larger than the budget ever holds: refused as a size, not a wait.
+    expect_err(
+        "a batch over --tx-burst",
+        post(&batch_url, &forged(6)),
+        400,
+        "batch.invalid_size",
+    );
+    let started = Instant::now();
+    let (s, v) = post(&batch_url, &forged(5));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["rejected"], 5, "{v}");
+    assert_eq!(v["results"][0]["error"]["code"], "tx.bad_signature", "{v}");
+    let rejected = metric(&node, "publica_txs_rejected_total");
+    assert_eq!(rejected, 5);
+    // The budget is spent: the next batch and a single transaction are
+    // refused whole, with when to come back, and never verified.
+    let r = crate::common::http()
+        .post(&batch_url)
+        .json(&forged(2))
+        .send()
+        .unwrap();
+    let status = r.status().as_u16();
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    expect_err(
+        "a batch over budget",
+        (status, r.json().unwrap()),
+        429,
+        "request.rate_limited",
+    );
+    assert!(
+        (1..=2).contains(&retry),
+        "two transactions at one a second: {retry}"
+    );
+    let single = forged(1)["transactions"][0].clone();
+    expect_err(
+        "one transaction over budget",
+        post(&format!("{}/v1/transactions", node.url), &single),
+        429,
+        "request.rate_limited",
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "too slow to test a budget of one a second: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(metric(&node, "publica_txs_rejected_total"), rejected);
+    // Reads are not transactions: they stay within the request budget.
+    assert_eq!(get(&format!("{}/v1/status", node.url)).0, 200);
+}
+
 #[test]
 fn graceful_shutdown_and_restart_keep_state() {
     let dir = tempfile::tempdir().unwrap();
