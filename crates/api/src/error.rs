@@ -63,7 +63,9 @@ pub fn status_for(code: &str) -> StatusCode {
     match code {
         codes::TX_NONCE_REPLAYED | codes::TX_NONCE_GAP => StatusCode::CONFLICT,
         codes::TX_TOO_LARGE | codes::REQUEST_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
-        codes::MEMPOOL_FULL | codes::NODE_UNAVAILABLE => StatusCode::SERVICE_UNAVAILABLE,
+        codes::MEMPOOL_FULL | codes::NODE_UNAVAILABLE | codes::NODE_READ_ONLY => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         codes::REQUEST_RATE_LIMITED | codes::MEMPOOL_SIGNER_FULL => StatusCode::TOO_MANY_REQUESTS,
         codes::TX_NOT_FOUND
         | codes::BLOCK_NOT_FOUND

@@ -67,11 +67,26 @@ fn envelope_from(raw: &RawValue) -> Result<Envelope, TxError> {
     parse_envelope_text(text)
 }
 
-/// Takes `n` transactions from the client's budget, before any of them is
+/// What a refusal while the node cannot write says in `Retry-After`.
+const READ_ONLY_RETRY_S: u64 = 5;
+
+/// Refuses transactions while the node cannot write to its disk; then
+/// takes `n` transactions from the client's budget, before any of them is
 /// parsed or its signature checked; refuses the request when the budget
 /// has fewer left (`429`, with `Retry-After`), or when `n` is more than the
 /// budget ever holds (`400 batch.invalid_size`).
 fn charge_txs(state: &AppState, client: SocketAddr, n: usize) -> Result<(), ApiError> {
+    if let Some(fault) = state.node.write_fault() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            codes::NODE_READ_ONLY,
+            format!(
+                "the node cannot write to its disk ({fault}); it serves reads and takes \
+                 transactions again when it can"
+            ),
+        )
+        .retry_after(READ_ONLY_RETRY_S));
+    }
     let limiter = &state.tx_limiter;
     let n = n as u64;
     if n > limiter.burst() {
@@ -126,7 +141,7 @@ pub struct Accepted {
         (status = 409, description = "Nonce replayed or skipped", body = ErrorBody),
         (status = 413, description = "Too large", body = ErrorBody),
         (status = 429, description = "Rate limited", body = ErrorBody),
-        (status = 503, description = "Mempool full", body = ErrorBody),
+        (status = 503, description = "Mempool full (`mempool.full`), or the node cannot write to its disk (`node.read_only`)", body = ErrorBody),
     ))]
 pub async fn submit_tx(
     State(state): State<AppState>,
@@ -188,6 +203,7 @@ pub struct BatchResponse {
         (status = 400, description = "Malformed body or batch size out of range", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 429, description = "Too many requests or transactions from this address; `Retry-After` says when to retry", body = ErrorBody),
+        (status = 503, description = "The node cannot write to its disk (`node.read_only`)", body = ErrorBody),
     ))]
 pub async fn submit_batch(
     State(state): State<AppState>,
@@ -537,13 +553,20 @@ pub async fn healthz() -> &'static str {
 }
 
 /// Readiness: recovered and producing blocks.
-#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "Ready"), (status = 503, description = "Shutting down", body = ErrorBody)))]
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "Ready"), (status = 503, description = "Shutting down (`node.unavailable`), or read-only because the disk cannot be written (`node.read_only`)", body = ErrorBody)))]
 pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError> {
     if *state.shutting_down.borrow() {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             codes::NODE_UNAVAILABLE,
             "the node is shutting down",
+        ));
+    }
+    if let Some(fault) = state.node.write_fault() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            codes::NODE_READ_ONLY,
+            format!("the node cannot write to its disk ({fault}); it serves reads only"),
         ));
     }
     Ok("ready\n")

@@ -204,6 +204,18 @@ fn within_signer_share(
 }
 
 pub(crate) fn admit(inner: &Inner, envelopes: Vec<Envelope>) -> Vec<Result<Hash32, TxError>> {
+    if let Some(fault) = inner.write_fault() {
+        // Nothing is admitted that could not be committed; reads go on.
+        let refused = TxError::new(
+            codes::NODE_READ_ONLY,
+            format!(
+                "the node cannot write to its disk ({fault}); it serves reads and takes \
+                 transactions again when it can"
+            ),
+        );
+        crate::Metrics::add(&inner.metrics.txs_rejected_total, envelopes.len() as u64);
+        return envelopes.iter().map(|_| Err(refused.clone())).collect();
+    }
     let next_height = inner.tip_height() + 1;
     let now = now_ms();
     let mut results: Vec<Option<Result<Hash32, TxError>>> = Vec::with_capacity(envelopes.len());

@@ -13,7 +13,7 @@ use publica_runtime::IndexEntry;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Seek, Write};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Arc;
@@ -37,6 +37,8 @@ pub(crate) struct EventIndex {
     keys: HashMap<KeyDigest, Offsets>,
     /// Entries of the block being committed: written, not yet visible.
     staged: Vec<(KeyDigest, u64)>,
+    /// True when a failed write may have left bytes after `len`.
+    dirty_tail: bool,
 }
 
 /// A key as the index holds it: the SHA-256 of the key string, 32 bytes
@@ -106,16 +108,51 @@ impl EventIndex {
             len: 0,
             keys: HashMap::new(),
             staged: Vec::new(),
+            dirty_tail: false,
         })
     }
 
     /// Writes one block's entries (from `Runtime::index_block`), numbering
     /// each within its key; they become visible at [`Self::publish`].
-    pub(crate) fn add(&mut self, entries: Vec<IndexEntry>) -> std::io::Result<()> {
+    ///
+    /// All or nothing: when writing fails (a full disk), what this call
+    /// wrote is cut off again, so that the same entries can be added once
+    /// the cause is gone.
+    pub(crate) fn add(&mut self, entries: &[IndexEntry]) -> std::io::Result<()> {
         debug_assert!(self.staged.is_empty(), "one block at a time");
         if entries.is_empty() {
             return Ok(());
         }
+        if self.dirty_tail {
+            self.cut_back()?;
+        }
+        let start = self.len;
+        let written = self.write_entries(entries);
+        if written.is_err() {
+            self.staged.clear();
+            self.len = start;
+            self.dirty_tail = true;
+            // If this fails too, the next call tries again before writing.
+            let _ = self.cut_back();
+        }
+        written
+    }
+
+    /// Drops what a failed [`Self::add`] buffered or wrote after `len`.
+    fn cut_back(&mut self) -> std::io::Result<()> {
+        let file = self.writer.get_ref().try_clone()?;
+        let old = std::mem::replace(&mut self.writer, BufWriter::with_capacity(1 << 16, file));
+        // Its buffered bytes go with it, unwritten.
+        drop(old.into_parts());
+        self.writer.get_ref().set_len(self.len)?;
+        self.writer
+            .get_mut()
+            .seek(std::io::SeekFrom::Start(self.len))?;
+        self.dirty_tail = false;
+        Ok(())
+    }
+
+    fn write_entries(&mut self, entries: &[IndexEntry]) -> std::io::Result<()> {
         // Entries of this block so far, by key (staged until published).
         let mut in_block: HashMap<KeyDigest, u64> = HashMap::new();
         for entry in entries {
@@ -124,15 +161,17 @@ impl EventIndex {
             let count = in_block.entry(key).or_insert(0);
             let earlier = *count;
             *count += 1;
-            let bytes = entry.into_object(published + earlier);
-            let len = u32::try_from(bytes.len())
+            let (open, close) = entry.object_parts(published + earlier);
+            let bytes = open.len() + close.len();
+            let len = u32::try_from(bytes)
                 .ok()
                 .filter(|l| *l <= ENTRY_BYTES_MAX)
                 .ok_or_else(|| std::io::Error::other("an index entry exceeds 1 MiB"))?;
             self.writer.write_all(&len.to_le_bytes())?;
-            self.writer.write_all(&bytes)?;
+            self.writer.write_all(open)?;
+            self.writer.write_all(close.as_bytes())?;
             self.staged.push((key, self.len));
-            self.len += 4 + bytes.len() as u64;
+            self.len += 4 + bytes as u64;
         }
         self.writer.flush()
     }
@@ -211,7 +250,7 @@ mod tests {
         let page = |ix: &EventIndex, key: &str, from: u64, limit: usize| {
             ix.page_at(key, from, limit).read().unwrap()
         };
-        ix.add(filed(&[
+        ix.add(&filed(&[
             ("account/a", json!({"amount": "1"})),
             ("account/b", json!({"amount": "2"})),
             ("account/a", json!({"amount": "3"})),
@@ -221,9 +260,9 @@ mod tests {
         assert_eq!(ix.count("money/account/a"), 0);
         assert!(page(&ix, "money/account/a", 0, 10).is_empty());
         ix.publish();
-        ix.add(vec![]).unwrap();
+        ix.add(&[]).unwrap();
         ix.publish();
-        ix.add(filed(&[("account/a", json!({"amount": "4"}))]))
+        ix.add(&filed(&[("account/a", json!({"amount": "4"}))]))
             .unwrap();
         ix.publish();
         assert_eq!(
@@ -249,7 +288,7 @@ mod tests {
         assert!(page(&ix, "nobody", 0, 10).is_empty());
         // A page located before more entries arrive still reads its own.
         let at = ix.page_at("money/account/b", 0, 10);
-        ix.add(filed(&[("account/b", json!({"amount": "5"}))]))
+        ix.add(&filed(&[("account/b", json!({"amount": "5"}))]))
             .unwrap();
         ix.publish();
         assert_eq!(at.read().unwrap().len(), 1);

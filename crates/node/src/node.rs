@@ -74,6 +74,11 @@ pub(crate) struct Inner {
     /// even before the first one arrived (after a restart, say).
     pub(crate) finals_required: std::sync::atomic::AtomicBool,
     pub(crate) mempool: Mempool,
+    /// Why the node cannot write to its disk now, while it cannot: it then
+    /// refuses transactions and serves reads.
+    pub(crate) write_fault: Mutex<Option<String>>,
+    /// True once the node is stopping.
+    pub(crate) stopping: std::sync::atomic::AtomicBool,
     pub(crate) metrics: Metrics,
     pub(crate) height_tx: watch::Sender<u64>,
     pub(crate) blocks_tx: broadcast::Sender<Arc<Block>>,
@@ -92,6 +97,25 @@ impl Chain {
 impl Inner {
     pub(crate) fn tip_height(&self) -> u64 {
         *self.height_tx.borrow()
+    }
+
+    /// Records why the disk cannot be written (`None`: it can again);
+    /// true when that changes whether the node is read-only.
+    pub(crate) fn set_write_fault(&self, fault: Option<String>) -> bool {
+        let mut now = self.write_fault.lock().expect("write fault lock");
+        let changed = now.is_some() != fault.is_some();
+        *now = fault;
+        changed
+    }
+
+    /// Why the node takes no transactions now, if it does not.
+    pub(crate) fn write_fault(&self) -> Option<String> {
+        self.write_fault.lock().expect("write fault lock").clone()
+    }
+
+    /// True once the node is stopping.
+    pub(crate) fn stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// See [`Node::require_final_checkpoints`].
@@ -224,6 +248,8 @@ impl Node {
                 recovered.keys,
                 height,
             ),
+            write_fault: Mutex::new(None),
+            stopping: std::sync::atomic::AtomicBool::new(false),
             config,
             runtime,
             chain: RwLock::new(Chain {
@@ -369,6 +395,11 @@ impl Node {
     /// Stops block production after the block in progress. Everything that
     /// was committed is durable; pending transactions are dropped.
     pub fn shutdown(&self) {
+        // A persister waiting for disk space gives up its block (never
+        // committed) rather than hold the stop up.
+        self.inner
+            .stopping
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         let handle = self.consensus.lock().expect("consensus lock").take();
         if let Some(h) = handle {
             // Stopping consensus drops the pipeline and its sender, so the

@@ -171,17 +171,58 @@ impl BlockSink for Pipeline {
     }
 }
 
-/// The persister thread's loop: ends when the pipeline is dropped.
+/// How long the persister waits before trying a failed write again.
+const WRITE_RETRY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The persister thread's loop: ends when the pipeline is dropped, or when
+/// the node stops while a block cannot be written.
 pub(crate) fn persist_loop(inner: Arc<Inner>, jobs: Receiver<Executed>) {
     for job in jobs {
-        if let Err(e) = persist(&inner, job) {
-            tracing::error!(error = %e, "persisting a block failed; stopping the node");
-            std::process::abort();
+        if persist(&inner, job).is_none() {
+            tracing::warn!(
+                "stopping with a block that could not be written; it was never committed"
+            );
+            return;
         }
     }
 }
 
-fn persist(inner: &Inner, job: Executed) -> Result<(), String> {
+/// Runs `write` until it succeeds. While it fails (a full disk, an I/O
+/// error) the node is read-only: it refuses transactions with the reason
+/// and serves reads; the first success makes it writable again. `None`
+/// when the node stops meanwhile. `write` must be all or nothing.
+fn until_written<T>(
+    inner: &Inner,
+    what: &str,
+    mut write: impl FnMut() -> Result<T, String>,
+) -> Option<T> {
+    loop {
+        match write() {
+            Ok(v) => {
+                if inner.set_write_fault(None) {
+                    tracing::info!("the disk takes writes again: taking transactions again");
+                }
+                return Some(v);
+            }
+            Err(e) => {
+                let reason = format!("{what}: {e}");
+                if inner.set_write_fault(Some(reason.clone())) {
+                    tracing::error!(
+                        error = %reason,
+                        "cannot write to the disk: refusing transactions, serving reads, \
+                         retrying until it can"
+                    );
+                }
+                if inner.stopping() {
+                    return None;
+                }
+                std::thread::sleep(WRITE_RETRY);
+            }
+        }
+    }
+}
+
+fn persist(inner: &Inner, job: Executed) -> Option<()> {
     let Executed {
         block,
         state,
@@ -190,33 +231,32 @@ fn persist(inner: &Inner, job: Executed) -> Result<(), String> {
         started,
         executed,
     } = job;
-    let encoded = {
+    let height = block.header.height;
+    let encoded = until_written(inner, &format!("appending block {height}"), || {
         let mut log = inner.log.lock().expect("log lock");
         log.append(&block).map_err(|e| e.to_string())?;
-        log.record_len(block.header.height).expect("just appended")
-    };
+        Ok(log.record_len(height).expect("just appended"))
+    })?;
     let persisted = Instant::now();
-    let height = block.header.height;
     // Written now, made visible with the block below: a history shows no
     // entry of a block whose receipts are not served yet, and the other
     // way round.
     let filed = inner.runtime.index_block(&block);
-    inner
-        .events
-        .write()
-        .expect("event index lock")
-        .add(filed)
-        .map_err(|e| format!("writing the event index: {e}"))?;
+    until_written(inner, "writing the event index", || {
+        let mut events = inner.events.write().expect("event index lock");
+        events.add(&filed).map_err(|e| e.to_string())
+    })?;
     {
         let mut chain = inner.chain.write().expect("chain lock");
         for l in leaves {
             chain.tlog.append(l);
         }
-        chain
-            .tlog
-            .store_mut()
-            .flush()
-            .map_err(|e| format!("writing the log's hashes: {e}"))?;
+        // The hashes not written stay in memory, readable, and go to the
+        // files with the next block's: the files are derived and rebuilt
+        // from the block log at every start.
+        if let Err(e) = chain.tlog.store_mut().flush() {
+            tracing::warn!(error = %e, height, "writing the log's hashes failed; kept in memory");
+        }
         assert_eq!(
             chain.tlog.root(),
             block.header.log_root,
@@ -273,7 +313,7 @@ fn persist(inner: &Inner, job: Executed) -> Result<(), String> {
             tracing::warn!(error = %e, height, "writing a state snapshot failed");
         }
     }
-    Ok(())
+    Some(())
 }
 
 /// The signed C2SP checkpoint of the log at its current size. Ed25519 is

@@ -60,6 +60,10 @@ pub struct Status {
     pub log_size: u64,
     /// Transactions waiting in the mempool.
     pub mempool_txs: usize,
+    /// Present while the node cannot write to its disk: why. It then
+    /// refuses transactions (`node.read_only`) and serves reads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<String>,
 }
 
 /// Proof that a transaction was committed, and with what result.
@@ -127,7 +131,15 @@ impl Node {
             time_ms,
             log_size,
             mempool_txs: self.inner.mempool.len(),
+            read_only: self.inner.write_fault(),
         }
+    }
+
+    /// Why the node cannot write to its disk now, if it cannot: it then
+    /// refuses transactions and serves reads, and takes transactions again
+    /// once a write succeeds.
+    pub fn write_fault(&self) -> Option<String> {
+        self.inner.write_fault()
     }
 
     /// The newest state snapshot at or below `height_max` (its height and
@@ -321,9 +333,16 @@ impl Node {
                 chain.state.len(),
             )
         };
-        self.inner
+        let mut text = self
+            .inner
             .metrics
-            .render(height, self.inner.mempool.len(), entries)
+            .render(height, self.inner.mempool.len(), entries);
+        let read_only = u8::from(self.inner.write_fault().is_some());
+        text.push_str(&format!(
+            "# HELP publica_node_read_only 1 while the node cannot write to its disk and refuses transactions.\n\
+             # TYPE publica_node_read_only gauge\npublica_node_read_only {read_only}\n"
+        ));
+        text
     }
 
     /// The signed checkpoint of the last block.

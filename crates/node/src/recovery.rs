@@ -107,7 +107,9 @@ pub(crate) fn recover(
         tlog.store_mut().flush().map_err(&levels_io)?;
         log_sizes.push(block.header.log_size);
         index.add_block(h, &block.outcomes);
-        events.add(runtime.index_block(&block)).map_err(&index_io)?;
+        events
+            .add(&runtime.index_block(&block))
+            .map_err(&index_io)?;
         events.publish();
         tip = Some(block.header.clone());
         if height - h < publica_consensus::EXECUTED_HEADERS_KEPT as u64 {

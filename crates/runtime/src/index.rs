@@ -30,6 +30,13 @@ impl IndexEntry {
         write!(object, ",\"n\":{n}}}").expect("writing to memory");
         object
     }
+
+    /// The same text as [`IndexEntry::into_object`] in two parts, without
+    /// copying the entry: its open object, and the member `"n": n` with
+    /// the closing brace.
+    pub fn object_parts(&self, n: u64) -> (&[u8], String) {
+        (&self.open_object, format!(",\"n\":{n}}}"))
+    }
 }
 
 /// One member of an entry: a fixed string, or a value taken from the

@@ -51,6 +51,9 @@ pub struct BlockLog {
     end: u64,
     /// Encoding buffer kept between appends.
     scratch: Vec<u8>,
+    /// True when a failed append may have left bytes after `end` that
+    /// could not be cut off yet: the next append cuts them first.
+    dirty_tail: bool,
 }
 
 impl std::fmt::Debug for BlockLog {
@@ -276,6 +279,7 @@ impl BlockLog {
                 frames: scan.frames,
                 end: scan.end,
                 scratch: Vec::new(),
+                dirty_tail: false,
             },
             report,
         ))
@@ -289,20 +293,53 @@ impl BlockLog {
     /// Appends a block and makes it durable (one `fdatasync`). The block's
     /// height must be the next one.
     pub fn append(&mut self, block: &Block) -> Result<(), StoreError> {
-        self.append_unsynced(block)?;
-        self.sync(block.header.height)
+        self.append_all(std::slice::from_ref(block))
     }
 
     /// Appends blocks in height order and makes them durable with one
     /// `fdatasync` (a state sync writes thousands).
+    ///
+    /// All or nothing: when a write or the sync fails (a full disk, an I/O
+    /// error) the log cuts what it wrote back off and stays as it was, so
+    /// the same blocks can be appended again once the cause is gone. A
+    /// failed sync is never retried on the same bytes: after one, the
+    /// kernel may have dropped the pages it could not write and report the
+    /// next sync clean, so the frames are written anew.
     pub fn append_all(&mut self, blocks: &[Block]) -> Result<(), StoreError> {
+        self.cut_dirty_tail()?;
+        let (frames, end) = (self.frames.len(), self.end);
+        let mut written = Ok(());
         for b in blocks {
-            self.append_unsynced(b)?;
+            written = self.append_unsynced(b);
+            if written.is_err() {
+                break;
+            }
         }
-        match blocks.last() {
-            Some(b) => self.sync(b.header.height),
-            None => Ok(()),
+        if written.is_ok() {
+            if let Some(b) = blocks.last() {
+                written = self.sync(b.header.height);
+            }
         }
+        if written.is_err() {
+            self.frames.truncate(frames);
+            self.end = end;
+            self.dirty_tail = true;
+            // If this fails too, the next append tries again before writing.
+            let _ = self.cut_dirty_tail();
+        }
+        written
+    }
+
+    /// Cuts off what a failed append left after the last whole block.
+    fn cut_dirty_tail(&mut self) -> Result<(), StoreError> {
+        if self.dirty_tail {
+            self.file.set_len(self.end).map_err(io_err(format!(
+                "cutting a failed append off {}",
+                self.path.display()
+            )))?;
+            self.dirty_tail = false;
+        }
+        Ok(())
     }
 
     fn sync(&mut self, height: u64) -> Result<(), StoreError> {

@@ -60,9 +60,12 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), StoreErr
     {
         let mut f =
             std::fs::File::create(&tmp).map_err(io_err(format!("creating {}", tmp.display())))?;
-        f.write_all(bytes)
-            .and_then(|_| f.sync_all())
-            .map_err(io_err(format!("writing {}", tmp.display())))?;
+        if let Err(e) = f.write_all(bytes).and_then(|()| f.sync_all()) {
+            // A full disk keeps no half-written file taking its space.
+            drop(f);
+            let _ = std::fs::remove_file(&tmp);
+            return Err(io_err(format!("writing {}", tmp.display()))(e));
+        }
     }
     std::fs::rename(&tmp, path).map_err(io_err(format!("renaming {}", tmp.display())))?;
     sync_dir(path.parent().unwrap_or(std::path::Path::new(".")))

@@ -73,6 +73,9 @@ pub const SYNC_BUSY: &str = "sync.busy";
 pub const STATE_INVALID_KEY: &str = "state.invalid_key";
 /// The node is shutting down or not yet ready.
 pub const NODE_UNAVAILABLE: &str = "node.unavailable";
+/// The node cannot write to its disk (full, or failing): it refuses
+/// transactions and serves reads until it can.
+pub const NODE_READ_ONLY: &str = "node.read_only";
 /// The log has not grown as far as the requested tile.
 pub const TILE_NOT_FOUND: &str = "tile.not_found";
 /// Sizes for a consistency proof are out of range or reversed.
