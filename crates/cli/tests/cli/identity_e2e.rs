@@ -108,6 +108,31 @@ fn dev_genesis_admin_manages_members_and_dids_resolve() {
         (s, d["didResolutionMetadata"]["error"].as_str()),
         (400, Some("invalidDid"))
     );
+
+    // One rule for registration: it is needed only to write the account's
+    // own record (notes). Roles come from membership, registered or not,
+    // and an official's DID resolves either way: the agency's controller
+    // (the genesis administrator) and the unregistered treasurer.
+    for official in [&admin, &clerk] {
+        let (s, d) = get(&format!(
+            "{}/v1/identity/did/did:publica:{}",
+            node.url,
+            official.account()
+        ));
+        assert_eq!(s, 200, "{d}");
+        assert_eq!(
+            d["didDocument"]["verificationMethod"][0]["publicKeyMultibase"],
+            publica_identity::did::multikey(&official.account())
+        );
+    }
+    let note = crate::common::system_tx(&clerk, 2, "set_note", json!({"note": "hello"}));
+    let (s, v) = submit(&node, &note);
+    assert_eq!(s, 202, "{v}");
+    let r = receipt(&node, v["tx_id"].as_str().unwrap());
+    assert_eq!(
+        outcome(&r),
+        ("failed".into(), Some("auth.account_not_registered".into()))
+    );
 }
 
 #[test]

@@ -83,6 +83,24 @@ fn result(doc: Value, metadata: Value) -> Value {
     })
 }
 
+/// Agencies looked at for an account's membership (a ledger has tens).
+const AGENCIES_SCANNED_MAX: usize = 10_000;
+
+/// True when `account` holds a role in some agency: an official's DID
+/// resolves whether or not the account registered, so that an agency's
+/// controllers always resolve.
+fn is_member(state: &StateTree, account: &AccountId) -> bool {
+    state
+        .scan_prefix(b"identity/agency/", AGENCIES_SCANNED_MAX)
+        .iter()
+        .filter_map(|(k, _)| {
+            std::str::from_utf8(k)
+                .ok()?
+                .strip_prefix("identity/agency/")
+        })
+        .any(|agency| state.get(&authz::member_key(agency, account)).is_some())
+}
+
 /// Resolves `did` against the state.
 pub fn resolve(state: &StateTree, did: &str) -> Result<Value, DidError> {
     let id = did
@@ -97,7 +115,7 @@ pub fn resolve(state: &StateTree, did: &str) -> Result<Value, DidError> {
         let registered = state
             .get(&publica_runtime::system::account_key(&account))
             .is_some();
-        if rec.is_none() && !registered {
+        if rec.is_none() && !registered && !is_member(state, &account) {
             return Err(DidError::NotFound);
         }
         let key = rec.as_ref().map(|r| r.key).unwrap_or(account);

@@ -52,7 +52,7 @@ publica_runtime::rejections! {
         InvalidBatch / INVALID_BATCH = "money.invalid_batch", 400,
             "A batch is empty or too long.";
         InvalidField / INVALID_FIELD = "money.invalid_field", 400,
-            "A field is malformed (ids, codes, decimals, categories).";
+            "A well-formed value money does not accept: an id or code outside its alphabet or length, `decimals` above 18, a category, a weak key as an account owner, an `overdraft_limit` above zero, an account id beginning `b.` (see \"One rule for arguments\").";
         NotEmpty / NOT_EMPTY = "money.not_empty", 403,
             "The account still holds money.";
         AlreadyApproved / ALREADY_APPROVED = "money.already_approved", 409,

@@ -303,14 +303,30 @@ fn public_money_end_to_end() {
         ),
         Err("money.overflow".into())
     );
-    assert_eq!(
-        w.m(
-            "alice",
-            "transfer",
-            json!({"from": "alice", "to": "grocer", "amount": "-1"})
-        ),
-        Err("call.invalid_args".into())
-    );
+    // One rule for arguments: an amount that is not a string of decimal
+    // digits (no sign, fraction, exponent or leading zero) does not fit
+    // the method's schema, in every form; a well-formed amount the module
+    // refuses has the module's code (zero, overflow, above).
+    for bad in [
+        json!("-1"),
+        json!("1.5"),
+        json!("1e3"),
+        json!("007"),
+        json!(""),
+        json!(" 1"),
+        json!(5),
+        json!(null),
+    ] {
+        assert_eq!(
+            w.m(
+                "alice",
+                "transfer",
+                json!({"from": "alice", "to": "grocer", "amount": bad})
+            ),
+            Err("call.invalid_args".into()),
+            "amount {bad}"
+        );
+    }
 
     // Freeze.
     assert_eq!(
