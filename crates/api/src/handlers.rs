@@ -11,9 +11,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::stream::Stream;
 use publica_node::TxLookup;
-use publica_types::{codes, limits, tx::parse_envelope_text, AccountId, Envelope, Hash32, TxError};
+use publica_types::tx::{batch_items, parse_envelope_raw, BatchError};
+use publica_types::{codes, limits, AccountId, Envelope, Hash32, TxError};
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -47,24 +47,6 @@ fn parse_json<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
             format!("body is not valid JSON: {e}"),
         )
     })
-}
-
-/// One envelope's JSON text, syntax already checked, parsed into an
-/// envelope. The size limit applies to its compact form, whatever spaces it
-/// was sent with; the text is only re-encoded when it is over the limit.
-fn envelope_from(raw: &RawValue) -> Result<Envelope, TxError> {
-    let text = raw.get();
-    let too_large = text.len() > limits::TX_BYTES_MAX
-        && serde_json::from_str::<Value>(text)
-            .and_then(|v| serde_json::to_vec(&v))
-            .map_or(true, |compact| compact.len() > limits::TX_BYTES_MAX);
-    if too_large {
-        return Err(TxError::new(
-            codes::TX_TOO_LARGE,
-            format!("a transaction is at most {} bytes", limits::TX_BYTES_MAX),
-        ));
-    }
-    parse_envelope_text(text)
 }
 
 /// What a refusal while the node cannot write says in `Retry-After`.
@@ -150,7 +132,7 @@ pub async fn submit_tx(
 ) -> Result<Response, ApiError> {
     let bytes = body_bytes(body)?;
     charge_txs(&state, client, 1)?;
-    let env = envelope_from(parse_json(&bytes)?)?;
+    let env = parse_envelope_raw(parse_json(&bytes)?)?;
     let mut results = submit_blocking(&state, vec![env]).await?;
     let id = results.pop().expect("one result per transaction")?;
     Ok((StatusCode::ACCEPTED, Json(Accepted { tx_id: id.to_hex() })).into_response())
@@ -163,14 +145,6 @@ pub struct BatchRequest {
     /// Up to 10,000 envelopes.
     #[schema(value_type = Vec<Object>)]
     pub transactions: Vec<Value>,
-}
-
-/// A batch as parsed: each envelope's text, for [`envelope_from`].
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawBatch<'a> {
-    #[serde(borrow)]
-    transactions: Vec<&'a RawValue>,
 }
 
 /// The result of one item of a batch.
@@ -211,37 +185,32 @@ pub async fn submit_batch(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<BatchResponse>, ApiError> {
     let bytes = body_bytes(body)?;
-    // Each item is kept as its text, syntax checked, and parsed on its own:
-    // a bad item is that item's error, not the batch's.
-    let req: RawBatch = match serde_json::from_slice(&bytes) {
-        Ok(req) => req,
-        Err(e) => {
-            // A body that is not JSON at all is told so first.
-            parse_json::<serde::de::IgnoredAny>(&bytes)?;
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                codes::TX_MALFORMED,
-                format!("expected {{\"transactions\": [...]}}: {e}"),
-            ));
-        }
-    };
-    let n = req.transactions.len();
-    if n == 0 || n > limits::BATCH_TXS_MAX {
-        return Err(ApiError::new(
+    let items = batch_items(&bytes).map_err(|e| match e {
+        BatchError::NotJson(why) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::REQUEST_MALFORMED_JSON,
+            format!("body is not valid JSON: {why}"),
+        ),
+        BatchError::NotABatch(why) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::TX_MALFORMED,
+            format!("expected {{\"transactions\": [...]}}: {why}"),
+        ),
+        BatchError::Size(n) => ApiError::new(
             StatusCode::BAD_REQUEST,
             codes::BATCH_INVALID_SIZE,
             format!(
                 "a batch holds 1..={} transactions, not {n}",
                 limits::BATCH_TXS_MAX
             ),
-        ));
-    }
+        ),
+    })?;
+    let n = items.len();
     charge_txs(&state, client, n)?;
     let mut good = Vec::with_capacity(n);
-    let parsed: Vec<Result<(), TxError>> = req
-        .transactions
+    let parsed: Vec<Result<(), TxError>> = items
         .into_iter()
-        .map(|raw| envelope_from(raw).map(|e| good.push(e)))
+        .map(|raw| parse_envelope_raw(raw).map(|e| good.push(e)))
         .collect();
     let mut admitted = submit_blocking(&state, good).await?.into_iter();
     let results: Vec<BatchItem> = parsed

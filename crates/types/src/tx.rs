@@ -250,6 +250,67 @@ pub fn parse_envelope_text(text: &str) -> Result<Envelope, TxError> {
     })
 }
 
+/// One envelope's JSON text, syntax already checked (an item of a batch),
+/// parsed with the codes of [`parse_envelope`]. The size limit applies to
+/// its compact form, whatever spaces it was sent with; the text is only
+/// re-encoded when it is over the limit.
+pub fn parse_envelope_raw(raw: &serde_json::value::RawValue) -> Result<Envelope, TxError> {
+    let text = raw.get();
+    let too_large = text.len() > crate::limits::TX_BYTES_MAX
+        && serde_json::from_str::<Value>(text)
+            .and_then(|v| serde_json::to_vec(&v))
+            .map_or(true, |compact| compact.len() > crate::limits::TX_BYTES_MAX);
+    if too_large {
+        return Err(TxError::new(
+            codes::TX_TOO_LARGE,
+            format!(
+                "a transaction is at most {} bytes",
+                crate::limits::TX_BYTES_MAX
+            ),
+        ));
+    }
+    parse_envelope_text(text)
+}
+
+/// Why a batch body was refused as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchError {
+    /// The body is not JSON at all.
+    NotJson(String),
+    /// It is JSON, but not `{"transactions": [...]}`.
+    NotABatch(String),
+    /// It holds no transaction, or more than [`crate::limits::BATCH_TXS_MAX`].
+    Size(usize),
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBatch<'a> {
+    #[serde(borrow)]
+    transactions: Vec<&'a serde_json::value::RawValue>,
+}
+
+/// The items of a batch body `{"transactions": [...]}`, each kept as its
+/// text, syntax checked, for [`parse_envelope_raw`]: a bad item is that
+/// item's error, not the batch's.
+pub fn batch_items(bytes: &[u8]) -> Result<Vec<&serde_json::value::RawValue>, BatchError> {
+    let batch: RawBatch = match serde_json::from_slice(bytes) {
+        Ok(batch) => batch,
+        Err(e) => {
+            // A body that is not JSON at all is told so first.
+            if let Err(not_json) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+                return Err(BatchError::NotJson(not_json.to_string()));
+            }
+            return Err(BatchError::NotABatch(e.to_string()));
+        }
+    };
+    let n = batch.transactions.len();
+    if n == 0 || n > crate::limits::BATCH_TXS_MAX {
+        return Err(BatchError::Size(n));
+    }
+    Ok(batch.transactions)
+}
+
 /// Maps a serde error on an envelope to a stable code.
 pub fn classify_serde_error(e: serde_json::Error) -> TxError {
     let msg = e.to_string();

@@ -1,0 +1,294 @@
+//! Fuzz targets: every decoder of input from outside the node, each as a
+//! function of arbitrary bytes that must never panic, hang or allocate
+//! without bound. Where a decoder has a property to keep (a canonical form
+//! is stable, what is encoded decodes to the same thing, a real proof
+//! verifies and a changed one does not), the target asserts it, so a
+//! broken property is a crash the fuzzer reports.
+//!
+//! The coverage-guided fuzzer (AFL++ through `cargo afl`, stable Rust) runs
+//! them from the `fuzz/` folder (`scripts/fuzz`, `docs/fuzzing.md`); the
+//! corpus and every input that once crashed live in `fuzz/corpus/<target>`
+//! and `fuzz/regressions/<target>`, and `cargo test` runs each target over
+//! all of them, so a fixed crash stays fixed.
+
+use publica_types::Hash32;
+
+/// A target: a name and its function.
+pub type Target = (&'static str, fn(&[u8]));
+
+/// Every target, by name.
+pub const TARGETS: &[Target] = &[
+    ("envelope", envelope),
+    ("batch", batch),
+    ("canonical_json", canonical_json),
+    ("block_log", block_log),
+    ("checkpoint_note", checkpoint_note),
+    ("cosigned_note", cosigned_note),
+    ("inclusion_proof", inclusion_proof),
+    ("state_proof", state_proof),
+    ("tile_path", tile_path),
+    ("key_file", key_file),
+    ("bft_block", bft_block),
+    ("relay_batch", relay_batch),
+    ("sync_floor", sync_floor),
+];
+
+/// The target called `name`.
+pub fn target(name: &str) -> Option<fn(&[u8])> {
+    TARGETS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+}
+
+/// One signed transaction as `POST /v1/transactions` takes it: parsed, and
+/// when it parses, its shape checked, its signing bytes derived (they must
+/// be canonical JSON of the body) and its signature checked.
+pub fn envelope(data: &[u8]) {
+    let Ok(raw) = serde_json::from_slice::<&serde_json::value::RawValue>(data) else {
+        return;
+    };
+    if let Ok(env) = publica_types::tx::parse_envelope_raw(raw) {
+        let _ = env.body.validate_shape();
+        if let Ok(bytes) = env.body.signing_bytes() {
+            let _ = publica_crypto::verify(&env.signer, &bytes, &env.signature);
+            let _ = publica_crypto::is_weak_key(&env.signer.0);
+        }
+    }
+}
+
+/// A batch as `POST /v1/transactions/batch` takes it.
+pub fn batch(data: &[u8]) {
+    if let Ok(items) = publica_types::tx::batch_items(data) {
+        for raw in items {
+            if let Ok(env) = publica_types::tx::parse_envelope_raw(raw) {
+                let _ = env.body.signing_bytes();
+            }
+        }
+    }
+}
+
+/// RFC 8785 canonical JSON: the canonical form of any JSON value parses
+/// back to the same value and is its own canonical form.
+pub fn canonical_json(data: &[u8]) {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let Ok(once) = publica_types::canonical::to_canonical_bytes(&value) else {
+        return;
+    };
+    let back: serde_json::Value = serde_json::from_slice(&once).expect("canonical JSON is JSON");
+    let twice = publica_types::canonical::to_canonical_bytes(&back)
+        .expect("a canonical form has a canonical form");
+    assert_eq!(once, twice, "canonical JSON is stable");
+}
+
+/// A block log file (`blocks.log`) as a node opens it at start and
+/// `publica admin verify-chain` reads it: every frame checked, every
+/// record decoded, whole and paged.
+pub fn block_log(data: &[u8]) {
+    let dir = scratch_dir();
+    std::fs::write(dir.path().join("blocks.log"), data).expect("writing a scratch file");
+    let Ok((log, report)) = publica_store::BlockLog::open_read_only(dir.path()) else {
+        return;
+    };
+    assert!(report.discarded_tail_bytes <= data.len() as u64);
+    for height in 1..=log.height() {
+        let Ok(Some(record)) = log.read_record(height) else {
+            continue;
+        };
+        if let Ok(page) = record.decode_page(0, 16) {
+            let _ = page;
+        }
+        let _ = record.decode();
+    }
+    // Opening to write cuts a torn tail off, and keeps every whole block.
+    if let Ok((log2, _)) = publica_store::BlockLog::open(dir.path()) {
+        assert_eq!(log2.height(), log.height());
+    }
+}
+
+/// A temporary folder in memory where the system has one.
+fn scratch_dir() -> tempfile::TempDir {
+    let shm = std::path::Path::new("/dev/shm");
+    if shm.is_dir() {
+        if let Ok(d) = tempfile::tempdir_in(shm) {
+            return d;
+        }
+    }
+    tempfile::tempdir().expect("a scratch directory")
+}
+
+/// The key every note target verifies against: fixed, so that the corpus
+/// can hold notes it really signed.
+pub fn note_key() -> publica_crypto::Keypair {
+    publica_crypto::Keypair::from_seed([7; 32])
+}
+
+/// The origin of the notes the targets verify.
+pub const NOTE_ORIGIN: &str = "publica.local/fuzz";
+
+/// A checkpoint note (`GET /checkpoint`, a receipt's checkpoint): the first
+/// line of the input is a verifier key, the rest a signed note, checked
+/// against that key and against the fixed one.
+pub fn checkpoint_note(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (vkey, note) = text.split_once('\n').unwrap_or((text, ""));
+    if let Ok(v) = publica_log::NoteVerifier::parse(vkey) {
+        let _ = publica_log::Checkpoint::open(note, &v, NOTE_ORIGIN);
+    }
+    let fixed = publica_log::NoteSigner::new(NOTE_ORIGIN, note_key()).expect("a valid name");
+    let fixed = publica_log::NoteVerifier::parse(&fixed.verifier_key()).expect("own key parses");
+    if let Ok(cp) = publica_log::Checkpoint::open(note, &fixed, NOTE_ORIGIN) {
+        // What verifies reads back to the same text.
+        assert_eq!(publica_log::Checkpoint::parse(&cp.to_text()).ok(), Some(cp));
+    }
+    let _ = publica_log::Checkpoint::parse(text);
+}
+
+/// A note cosigned by validators: the first line is a validator set's JSON
+/// (as `validators.json` carries it), the rest the note.
+pub fn cosigned_note(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (set, note) = text.split_once('\n').unwrap_or((text, ""));
+    if let Ok(set) = publica_log::ValidatorSet::parse(set) {
+        let _ = set.open(note);
+        let _ = set.open_at(note, 1);
+    }
+}
+
+/// Reads a big-endian u64 from the front of `data`.
+fn take_u64(data: &mut &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    let n = data.len().min(8);
+    b[..n].copy_from_slice(&data[..n]);
+    *data = &data[n..];
+    u64::from_be_bytes(b)
+}
+
+fn hashes(data: &[u8]) -> Vec<Hash32> {
+    data.chunks_exact(32)
+        .map(|c| Hash32(c.try_into().expect("32 bytes")))
+        .collect()
+}
+
+/// Inclusion and consistency proofs of the transparency log (receipts,
+/// `GET /v1/log/consistency`): arbitrary ones never panic, and in a real
+/// tree of the size the input picks, real proofs verify and a proof with
+/// a hash changed does not.
+pub fn inclusion_proof(data: &[u8]) {
+    let mut rest = data;
+    let index = take_u64(&mut rest);
+    let size = take_u64(&mut rest);
+    let path = hashes(rest);
+    let leaf = Hash32([1; 32]);
+    let root = path.first().copied().unwrap_or(Hash32([0; 32]));
+    let _ = publica_log::verify_inclusion(index, size, &leaf, &path, &root);
+    let _ = publica_log::verify_consistency(index, size, &path, &leaf, &root);
+
+    // A real tree of 1..=300 leaves.
+    let n = size % 300 + 1;
+    let mut tree = publica_log::MerkleLog::new();
+    for i in 0..n {
+        tree.append(publica_log::leaf_hash(&i.to_be_bytes()));
+    }
+    let i = index % n;
+    let leaf = publica_log::leaf_hash(&i.to_be_bytes());
+    let root = tree.root();
+    let proof = tree.inclusion_proof(i, n).expect("a proof inside the tree");
+    assert!(publica_log::verify_inclusion(i, n, &leaf, &proof, &root).is_ok());
+    if let (Some(pick), Some(flip)) = (rest.first(), rest.get(1)) {
+        if !proof.is_empty() && *flip != 0 {
+            let mut bad = proof.clone();
+            bad[usize::from(*pick) % proof.len()].0[0] ^= flip;
+            assert!(publica_log::verify_inclusion(i, n, &leaf, &bad, &root).is_err());
+        }
+    }
+    let old = (index >> 32) % n + 1;
+    let old_root = tree.root_at(old).expect("a size inside the tree");
+    let proof = tree
+        .consistency_proof(old, n)
+        .expect("sizes inside the tree");
+    assert!(publica_log::verify_consistency(old, n, &proof, &old_root, &root).is_ok());
+}
+
+/// A state proof (`GET /v1/state`, module reads with proofs) as a client
+/// checks it: a JSON proof, a key and maybe a value, against a root.
+pub fn state_proof(data: &[u8]) {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let Ok(proof) = serde_json::from_value::<publica_state::Proof>(v["proof"].clone()) else {
+        return;
+    };
+    let root: Hash32 = v["root"]
+        .as_str()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(Hash32([0; 32]));
+    let key = v["key"].as_str().unwrap_or("k").as_bytes();
+    let value = v["value"].as_str().map(str::as_bytes);
+    let _ = publica_state::verify_proof(&root, key, value, &proof);
+}
+
+/// A tile path (`GET /tile/...`).
+pub fn tile_path(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = publica_log::TilePath::parse(text);
+    }
+}
+
+/// A key file as `publica` reads one. Encrypted ones are opened only with
+/// cheap parameters, so that the fuzzer spends its time on the parsing.
+pub fn key_file(data: &[u8]) {
+    let Ok(file) = serde_json::from_slice::<publica_crypto::KeyFile>(data) else {
+        return;
+    };
+    if let publica_crypto::keyfile::Secret::Argon2idChacha20poly1305 {
+        m_cost_kib, t_cost, ..
+    } = &file.secret
+    {
+        if *m_cost_kib > 64 || *t_cost > 2 {
+            return;
+        }
+    }
+    let _ = file.open("fuzz", Some(b"passphrase"));
+    let _ = file.open("fuzz", None);
+}
+
+/// A block of the BFT engine, as a validator decodes one from a peer, and
+/// its transactions as the ledger checks them: what decodes encodes back to
+/// the same bytes.
+pub fn bft_block(data: &[u8]) {
+    use commonware_codec::{Decode as _, Encode as _};
+    let Ok(block) = publica_bft::BftBlock::decode_cfg(bytes::Bytes::copy_from_slice(data), &())
+    else {
+        return;
+    };
+    assert_eq!(
+        block.encode().as_ref(),
+        data,
+        "the block codec is canonical"
+    );
+    let _ = publica_bft::Ledger::decode_transactions(&block);
+}
+
+/// A batch of transactions relayed by another validator.
+pub fn relay_batch(data: &[u8]) {
+    if let Some(txs) = publica_bft::network::decode_batch(data) {
+        for tx in txs {
+            let _ = tx.body.signing_bytes();
+        }
+    }
+}
+
+/// A state-sync floor from a peer (`GET /v1/sync/floor`): decoded, and
+/// checked against a fixed trusted set.
+pub fn sync_floor(data: &[u8]) {
+    let Ok(file) = serde_json::from_slice::<publica_bft::FloorFile>(data) else {
+        return;
+    };
+    if let Ok(floor) = publica_bft::Floor::from_file(&file) {
+        let _ = floor.to_file();
+    }
+}
