@@ -55,9 +55,11 @@ pub enum ProofError {
 /// Number of hashes below the split point, and of border hashes, in the
 /// inclusion proof for `index` in a tree of `size`.
 fn inclusion_shape(index: u64, size: u64) -> (usize, usize) {
-    let inner = (64 - (index ^ (size - 1)).leading_zeros()) as usize;
-    let border = (index >> inner).count_ones() as usize;
-    (inner, border)
+    let inner = 64 - (index ^ (size - 1)).leading_zeros();
+    // All 64 bits differ in a tree of 2^63 leaves or more: nothing is left
+    // above the split (a shift by 64 would overflow; found by fuzzing).
+    let border = index.checked_shr(inner).unwrap_or(0).count_ones() as usize;
+    (inner as usize, border)
 }
 
 /// Hashes `seed` up through `proof`, taking the side from the bits of `index`.

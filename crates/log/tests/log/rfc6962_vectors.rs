@@ -123,3 +123,17 @@ fn consistency_vectors() {
     });
     eprintln!("{n} consistency vectors checked");
 }
+
+/// Found by the fuzzer (`fuzz/regressions/inclusion_proof`): an index and a
+/// size whose 64 bits all differ made the proof's shape overflow a shift
+/// (a panic in a debug build); such proofs are refused.
+#[test]
+fn sizes_at_the_top_of_the_range_are_refused_not_a_panic() {
+    let leaf = Hash32([1; 32]);
+    let big = 1u64 << 63;
+    assert!(verify_inclusion(big, u64::MAX, &leaf, &[], &leaf).is_err());
+    assert!(verify_inclusion(0, u64::MAX, &leaf, &[leaf; 3], &leaf).is_err());
+    assert!(verify_inclusion(big - 1, big, &leaf, &[leaf; 63], &leaf).is_err());
+    assert!(verify_consistency(big - 1, u64::MAX, &[leaf], &leaf, &leaf).is_err());
+    assert!(verify_consistency(1, u64::MAX, &[leaf; 64], &leaf, &leaf).is_err());
+}

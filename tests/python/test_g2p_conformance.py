@@ -1,0 +1,452 @@
+"""G2P Connect conformance of Publica's disburse messages, checked against the
+published specification alone (G2P-Connect/specs, release/yaml/
+disburse_core_api_v1.0.0.yaml; PyYAML and jsonschema from PyPI):
+
+- a disburse request built as docs/programs.md describes one is the schema
+  of `POST /disburse` (what `publica programs disburse` accepts);
+- the field names docs/programs.md gives for the messages are the spec's;
+- `GET /v1/programs/{id}/runs/{period}?format=g2p` of a demo node is the
+  schema of the `POST /on-disburse` callback body;
+- so is the answer of `publica programs disburse` to a standard request.
+
+The specification is OpenAPI 3.0, whose schema objects are a dialect of JSON
+Schema draft 4/5: `$ref`s are resolved within the file, `nullable` becomes a
+`null` type, examples are dropped, and the result is checked with
+jsonschema's Draft4Validator and an RFC 3339 check for `format: date-time`.
+One erratum of the published file is corrected (see ERRATA).
+
+The synchronous `/disburse/sync/disburse` operation is not used: its schemas
+name the actions `search` and `on-search` (a copy of the search operation),
+so no disburse message can match them; the asynchronous `/disburse` and
+`/on-disburse` bodies are the standard shapes.
+"""
+
+import datetime
+import json
+import os
+import pathlib
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import jsonschema
+import pytest
+import yaml
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+BIN = os.environ.get("PUBLICA_BIN", str(REPO / "target" / "debug" / "publica"))
+SPECS = pathlib.Path(os.environ.get("G2P_CONNECT_SPECS", "/work/shared/testdata/g2p-connect-specs"))
+DISBURSE_YAML = SPECS / "release" / "yaml" / "disburse_core_api_v1.0.0.yaml"
+
+if not DISBURSE_YAML.is_file():
+    pytest.skip(f"the G2P Connect specification is not here ({DISBURSE_YAML}): clone "
+                "G2P-Connect/specs (branch draft) and set G2P_CONNECT_SPECS to it to run "
+                "these conformance tests", allow_module_level=True)
+
+
+# --- The specification as JSON Schema ---------------------------------------
+
+# The published DisburseRequest requires "disburemsents" (sic) while its
+# property is "disbursements": as published, no request could validate.
+ERRATA = [(("components", "schemas", "DisburseRequest", "required"), "disburemsents", "disbursements")]
+
+
+def load_spec():
+    doc = yaml.safe_load(DISBURSE_YAML.read_text(encoding="utf-8"))
+    for path, wrong, right in ERRATA:
+        node = doc
+        for key in path:
+            node = node[key]
+        node[:] = [right if x == wrong else x for x in node]
+    return doc
+
+
+def pointer(doc, ref):
+    """The node a local `$ref` ("#/a/b~1c") names."""
+    assert ref.startswith("#/"), f"only references within the file are expected, not {ref}"
+    node = doc
+    for part in ref[2:].split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def as_json_schema(doc, node, seen=()):
+    """An OpenAPI 3.0 schema object as a self-contained draft 4 schema:
+    references inlined (each marked `x-ref: <name>`, which validators
+    ignore), `nullable` turned into a `null` type, examples dropped."""
+    if isinstance(node, list):
+        return [as_json_schema(doc, x, seen) for x in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:  # OpenAPI 3.0: a reference's siblings are ignored
+        ref = node["$ref"]
+        assert ref not in seen, f"circular reference {ref}"
+        out = as_json_schema(doc, pointer(doc, ref), seen + (ref,))
+        return {**out, "x-ref": ref.rsplit("/", 1)[-1]}
+    out = {k: as_json_schema(doc, v, seen) for k, v in node.items()
+           if k not in ("example", "examples", "nullable")}
+    if node.get("nullable") is True:
+        if "type" in out:
+            out["type"] = [out["type"], "null"]
+        if "enum" in out:
+            out["enum"] = out["enum"] + [None]
+    return out
+
+
+RFC3339 = re.compile(r"(\d{4}-\d\d-\d\d)[Tt](\d\d:\d\d:\d\d)(\.\d+)?([Zz]|[+-](\d\d):(\d\d))")
+FORMATS = jsonschema.FormatChecker(formats=())
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def date_time(value):
+    """RFC 3339 section 5.6, as OpenAPI 3.0 defines `date-time`."""
+    if not isinstance(value, str):
+        return True
+    m = RFC3339.fullmatch(value)
+    if not m:
+        return False
+    datetime.datetime.strptime(f"{m[1]}T{m[2]}", "%Y-%m-%dT%H:%M:%S")  # a real date and time
+    return m[5] is None or (int(m[5]) <= 23 and int(m[6]) <= 59)
+
+
+def body_validator(doc, path):
+    """A validator for the JSON body of `POST <path>`."""
+    schema = as_json_schema(doc, doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"])
+    jsonschema.Draft4Validator.check_schema(schema)
+    return jsonschema.Draft4Validator(schema, format_checker=FORMATS)
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return load_spec()
+
+
+@pytest.fixture(scope="module")
+def disburse(spec):
+    return body_validator(spec, "/disburse")
+
+
+@pytest.fixture(scope="module")
+def on_disburse(spec):
+    return body_validator(spec, "/on-disburse")
+
+
+def where(path):
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
+    return out or "(the message)"
+
+
+def leaves(error):
+    """The errors under `error` worth reading: for `message`, which is
+    `anyOf` the plain message or an EncryptedMessage, those of the plain
+    branch (Publica never encrypts)."""
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        plain = [i for i, s in enumerate(error.validator_value) if s.get("x-ref") != "EncryptedMessage"]
+        sub = [e for e in error.context if len(plain) == 1 and e.relative_schema_path[0] == plain[0]]
+        if sub:
+            for e in sub:
+                yield from leaves(e)
+            return
+    yield error
+
+
+def problems(validator, message, renamed=False):
+    """What makes `message` invalid, one line per kind of error: errors at
+    the same place in different items are counted, the first one shown.
+
+    A required list sent under another name hides its items' errors: they
+    are reported too, as if the list had the spec's name."""
+    groups, hidden = {}, []
+    for top in validator.iter_errors(message):
+        for e in leaves(top):
+            at = where(e.absolute_path)
+            generic = re.sub(r"\[\d+\]", "[*]", at)
+            kind = e.message if e.validator == "required" else e.validator
+            text = e.message if len(e.message) <= 300 else e.message[:300] + "..."
+            groups.setdefault((generic, kind), [f"{at}: {text}", set()])[1].add(at)
+            if e.validator == "required" and isinstance(e.instance, dict) and not renamed:
+                missing = [p for p in e.validator_value if p not in e.instance]
+                other = [k for k, v in e.instance.items()
+                         if isinstance(v, list) and k not in e.schema.get("properties", {})]
+                if len(missing) == 1 and len(other) == 1:
+                    hidden.append((list(e.absolute_path), other[0], missing[0]))
+    # A value of the wrong type is also outside any enum: say it once.
+    groups = {(g, k): v for (g, k), v in groups.items() if not (k == "enum" and (g, "type") in groups)}
+    found = [line if len(n) == 1 else f"{line}  (and {len(n) - 1} more like it)" for line, n in groups.values()]
+    for path, old, new in hidden:
+        fixed = json.loads(json.dumps(message))
+        node = fixed
+        for p in path:
+            node = node[p]
+        node[new] = node.pop(old)
+        was, now_ = where(path + [old]), where(path + [new])
+        found += [was + line[len(now_):] for line in problems(validator, fixed, renamed=True)
+                  if line.startswith(now_ + "[")]
+    return found
+
+
+def assert_conforms(validator, message, what):
+    found = problems(validator, message)
+    if found:
+        pytest.fail(f"{what} is not G2P Connect's shape ({len(found)} kinds of error):\n  - "
+                    + "\n  - ".join(found), pytrace=False)
+
+
+# --- Messages ---------------------------------------------------------------
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def disbursement(reference, payee, amount, period, program="energy", currency="EXC"):
+    """One item as docs/programs.md describes it: the program pays, the
+    enrolee's account is paid, the month of scheduled_timestamp is the
+    period; the amount is a decimal with two places, as the spec's Amount."""
+    return {"reference_id": reference, "payer_fa": f"publica:program:{program}",
+            "payee_fa": payee, "amount": amount, "currency_code": currency,
+            "scheduled_timestamp": f"{period}-01T00:00:00Z"}
+
+
+def disburse_request(items, transaction_id="T-1"):
+    return {
+        "header": {"version": "1.0.0", "message_id": f"{transaction_id}/disburse", "message_ts": now(),
+                   "action": "disburse", "sender_id": "spmis.city", "receiver_id": "publica",
+                   "total_count": len(items)},
+        "message": {"transaction_id": transaction_id, "disbursements": items},
+    }
+
+
+def account_fa(account):
+    return f"publica:account:{account}"
+
+
+def new_account():
+    key = Ed25519PrivateKey.generate()
+    return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
+
+
+# --- The schemas themselves -------------------------------------------------
+
+def test_the_schemas_accept_a_standard_exchange_and_refuse_minor_units(disburse, on_disburse):
+    """Positive and negative control: the schemas as read here are neither
+    unsatisfiable nor vacuous."""
+    item = disbursement("r1", account_fa("ab" * 32), "50.00", "2027-01")
+    assert_conforms(disburse, disburse_request([item]), "a hand-made standard request")
+    answer = {
+        "header": {"version": "1.0.0", "message_id": "T-1/on-disburse", "message_ts": now(),
+                   "action": "on-disburse", "status": "succ", "sender_id": "publica",
+                   "receiver_id": "spmis.city", "total_count": 2, "completed_count": 2},
+        "message": {"transaction_id": "T-1", "disbursements_status": [
+            {"reference_id": "r1", "timestamp": now(), "status": "succ", "amount": "50.00",
+             "currency_code": "EXC", "payer_fa": item["payer_fa"], "payee_fa": item["payee_fa"]},
+            {"reference_id": "r2", "timestamp": now(), "status": "rjct",
+             "status_reason_code": "rjct.amount.invalid",
+             "status_reason_message": "programs.amount_mismatch: the rule gives 75.00"},
+        ]},
+    }
+    assert_conforms(on_disburse, answer, "a hand-made standard on-disburse answer")
+
+    bad = json.loads(json.dumps(answer))
+    bad["message"]["disbursements_status"][0]["amount"] = "5000"
+    bad["message"]["disbursements_status"][1]["status_reason_code"] = "programs.amount_mismatch"
+    bad["message"]["disbursements_status"][1]["status_reason_message"] = None
+    assert len(problems(on_disburse, bad)) == 3, problems(on_disburse, bad)
+    legacy = {"header": answer["header"],
+              "message": {"transaction_id": "T-1", "disburse_response": answer["message"]["disbursements_status"]}}
+    assert problems(on_disburse, legacy) == [
+        "message: 'disbursements_status' is a required property"]
+
+
+def test_the_message_fields_docs_name_are_the_specs(spec):
+    """docs/programs.md names the members of the request and the answer
+    (`message.<name>`): each is a member of DisburseRequest or
+    DisburseResponse."""
+    docs = (REPO / "docs" / "programs.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`message\.(\w+)", docs))
+    assert named, "docs/programs.md names no message member"
+    schemas = spec["components"]["schemas"]
+    known = set(schemas["DisburseRequest"]["properties"]) | set(schemas["DisburseResponse"]["properties"])
+    if not named <= known:
+        pytest.fail(f"docs/programs.md names message members G2P Connect does not have: "
+                    f"{sorted(named - known)} (the spec's: {sorted(known)})", pytrace=False)
+
+
+def test_a_request_as_our_docs_describe_it_is_standard(disburse):
+    items = [disbursement("r1", account_fa("ab" * 32), "50.00", "2027-01"),
+             disbursement("r2", account_fa("cd" * 32), "75.00", "2027-01")]
+    assert_conforms(disburse, disburse_request(items), "a disburse request as docs/programs.md describes it")
+
+
+# --- A demo node ------------------------------------------------------------
+
+def http_json(url, timeout=30):
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+def seeded(url):
+    """Whether the demo has paid the UBI's first run and the energy
+    allowance (the last thing it seeds)."""
+    for program in ("ubi", "energy"):
+        status, p = http_json(f"{url}/v1/programs/{program}")
+        periods = p.get("periods") if status == 200 else None
+        if not periods or not p["enrolled"] or periods[0]["paid_count"] != p["enrolled"]:
+            return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def node():
+    """A demo node: (url, data directory)."""
+    if not os.path.exists(BIN):
+        pytest.fail(f"{BIN} is missing: run `cargo build -p publica-cli` first "
+                    "(or set PUBLICA_BIN to the publica binary)")
+    root = tempfile.mkdtemp(prefix="publica-g2p-")
+    data = os.path.join(root, "data")
+    log_path = os.path.join(root, "node.stderr")
+    log = open(log_path, "wb")
+    proc = subprocess.Popen([BIN, "dev", "--demo", "--data-dir", data, "--listen", "127.0.0.1:0"],
+                            stdout=subprocess.PIPE, stderr=log, text=True)
+    lines = queue.Queue()
+
+    def pump():
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+
+    def fail(why):
+        pytest.fail(f"{why}\n" + pathlib.Path(log_path).read_text(errors="replace")[-4000:])
+
+    try:
+        url, deadline = None, time.monotonic() + 60
+        while url is None:
+            try:
+                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                fail("the node did not print its address within 60 s")
+            if line is None:
+                fail(f"the node exited (status {proc.wait()}) before listening")
+            if line.startswith("publica: listening on "):
+                url = line.split()[-1]
+        deadline = time.monotonic() + 240
+        while not seeded(url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                fail("the demo was not seeded within 240 s")
+            time.sleep(0.5)
+        yield url, data
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def first_period(url, program):
+    status, p = http_json(f"{url}/v1/programs/{program}")
+    assert status == 200 and p["periods"], p
+    return p["periods"][0]["period"]
+
+
+# --- What the node and the CLI answer ---------------------------------------
+
+@pytest.mark.parametrize("program", ["ubi", "cct", "energy"])
+def test_a_runs_g2p_format_is_an_on_disburse_message(node, on_disburse, program):
+    url, _ = node
+    period = first_period(url, program)
+    status, answer = http_json(f"{url}/v1/programs/{program}/runs/{period}?format=g2p")
+    assert status == 200, answer
+    assert "message" in answer, answer
+    assert_conforms(on_disburse, answer, f"GET /v1/programs/{program}/runs/{period}?format=g2p")
+
+
+def publica(*args):
+    r = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=300)
+    return r.returncode == 0, r.stdout, r.stderr
+
+
+def enrol_in_energy(url, key, work, ages):
+    """New enrolees of the energy allowance, attested resident with these
+    ages by the registry, enrolled by the city's caseworker (docs/programs.md,
+    "Enrolment"): their accounts."""
+    people = [new_account() for _ in ages]
+    att = work / "attestations.csv"
+    att.write_text("subject,resident,age\n" + "".join(f"{a},true,{age}\n" for a, age in zip(people, ages)))
+    ok, out, err = publica("programs", "import-attestations", "--key", key, "--node", url,
+                           "--agency", "registry", "--file", str(att))
+    assert ok, f"import-attestations: {err}\n{out}"
+    secret, persons, enrol = work / "secret", work / "persons.csv", work / "enrol.csv"
+    secret.write_text("5e" * 32)
+    persons.write_text("person,account\n" + "".join(f"P-{i},{a}\n" for i, a in enumerate(people)))
+    ok, out, err = publica("programs", "registry-tokens", "--key", key, "--node", url, "--secret-file",
+                           str(secret), "--program", "energy", "--file", str(persons), "--out", str(enrol))
+    assert ok, f"registry-tokens: {err}\n{out}"
+    ok, out, err = publica("programs", "import-enrolments", "--key", key, "--node", url, "--program",
+                           "energy", "--agency", "city", "--file", str(enrol))
+    assert ok, f"import-enrolments: {err}\n{out}"
+    return people
+
+
+def test_programs_disburse_accepts_a_standard_request_and_answers_on_disburse(node, disburse, on_disburse, tmp_path):
+    url, data = node
+    key = os.path.join(data, "dev-admin-key.json")
+    period = first_period(url, "energy")
+    status, run = http_json(f"{url}/v1/programs/energy/runs/{period}?limit=1")
+    assert status == 200 and run["entries"], run
+    paid_already = run["entries"][0]["account"]
+    young, senior = enrol_in_energy(url, key, tmp_path, [30, 70])
+
+    # The energy allowance pays 50.00, 75.00 from 65 on (docs/programs.md, Demo).
+    items = [
+        disbursement("r1", account_fa(young), "50.00", period),
+        disbursement("r2", account_fa(senior), "50.00", period),        # the rule gives 75.00
+        disbursement("r3", account_fa(paid_already), "50.00", period),  # paid by the demo
+        disbursement("r4", "iban:DE00", "50.00", period),
+        disbursement("r5", account_fa(senior), "75.00", period, currency="USD"),
+        disbursement("r1", account_fa(senior), "75.00", period),        # reference repeated
+    ]
+    request = disburse_request(items, transaction_id="T-conformance")
+    assert_conforms(disburse, request, "the test's disburse request")
+    request_file, answer_file = tmp_path / "disburse.json", tmp_path / "on-disburse.json"
+    request_file.write_text(json.dumps(request, indent=2))
+
+    ok, out, err = publica("programs", "disburse", "--key", key, "--node", url, "--agency", "city",
+                           "--file", str(request_file), "--out", str(answer_file))
+    if not answer_file.exists():
+        pytest.fail(f"`publica programs disburse` gave no answer to a standard G2P Connect disburse "
+                    f"request (exit {'0' if ok else 'non-zero'}):\n{err.strip()}\n{out.strip()}", pytrace=False)
+    answer = json.loads(answer_file.read_text())
+    assert_conforms(on_disburse, answer, "the answer of `publica programs disburse`")
+
+    assert answer["header"]["action"] == "on-disburse"
+    assert answer["header"].get("receiver_id") == request["header"]["sender_id"]
+    assert answer["message"]["transaction_id"] == "T-conformance"
+    records = answer["message"]["disbursements_status"]
+    assert [r["reference_id"] for r in records] == [i["reference_id"] for i in items]
+    assert [r["status"] for r in records] == ["succ"] + ["rjct"] * 5, records
+    assert records[0].get("amount") in (None, "50.00"), records[0]
+    assert [r.get("status_reason_code") for r in records[3:]] == [
+        "rjct.payee_fa.invalid", "rjct.currency_code.invalid", "rjct.reference_id.duplicate"], records
+    # The ledger's own reasons are words for people, not G2P codes.
+    assert "programs.amount_mismatch" in records[1].get("status_reason_message", ""), records[1]
+    assert "programs.already_paid" in records[2].get("status_reason_message", ""), records[2]
