@@ -96,8 +96,14 @@ pub struct Route {
     pub params: &'static [Param],
     /// For a `Post` route: what the JSON body holds.
     pub body: Option<&'static str>,
-    /// The shape of a `200` answer.
+    /// The shape of a `200` answer, in a sentence.
     pub answer: &'static str,
+    /// The JSON Schema (2020-12) of a `200` JSON answer, as JSON text: the
+    /// OpenAPI document declares it, and a test checks real answers
+    /// against it. `$ref`s may name the node's shared schemas
+    /// (`#/components/schemas/Hex32`, `Amount`, `StateProof`, ...;
+    /// `crates/api/openapi/schemas.json`).
+    pub schema: &'static str,
     /// The other statuses it answers, and when.
     pub errors: &'static [(u16, &'static str)],
     /// Its cost.
@@ -311,6 +317,7 @@ mod tests {
         params: &[Param::path("id", "Id"), Param::query("limit", "1..=10")],
         body: None,
         answer: "`{}`",
+        schema: r#"{"type": "object", "maxProperties": 0}"#,
         errors: &[],
         weight: Weight::Light,
         handler: nothing,

@@ -24,6 +24,75 @@ pub const ROUTES: &[Route] = &[
         )],
         body: None,
         answer: "DID-resolution result `{didDocument, didResolutionMetadata, didDocumentMetadata}`",
+        schema: r#"{
+          "type": "object",
+          "description": "A W3C DID-resolution result.",
+          "required": [
+            "@context",
+            "didDocument",
+            "didResolutionMetadata",
+            "didDocumentMetadata"
+          ],
+          "properties": {
+            "@context": {
+              "type": "string"
+            },
+            "didDocument": {
+              "type": [
+                "object",
+                "null"
+              ],
+              "required": [
+                "id",
+                "verificationMethod"
+              ],
+              "properties": {
+                "id": {
+                  "type": "string"
+                },
+                "controller": {
+                  "type": "array",
+                  "items": {
+                    "type": "string"
+                  }
+                },
+                "verificationMethod": {
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "required": [
+                      "id",
+                      "type",
+                      "controller",
+                      "publicKeyMultibase"
+                    ],
+                    "properties": {
+                      "id": {
+                        "type": "string"
+                      },
+                      "type": {
+                        "const": "Multikey"
+                      },
+                      "controller": {
+                        "type": "string"
+                      },
+                      "publicKeyMultibase": {
+                        "type": "string",
+                        "pattern": "^z"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "didResolutionMetadata": {
+              "type": "object"
+            },
+            "didDocumentMetadata": {
+              "type": "object"
+            }
+          }
+        }"#,
         errors: &[
             (
                 400,
@@ -42,6 +111,48 @@ pub const ROUTES: &[Route] = &[
         params: &[LIMIT],
         body: None,
         answer: "`{agencies: [{id, name, created_height, policy_threshold, administrators}]}`",
+        schema: r#"{
+          "type": "object",
+          "required": [
+            "agencies"
+          ],
+          "properties": {
+            "agencies": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "name",
+                  "created_height",
+                  "policy_threshold",
+                  "administrators"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "name": {
+                    "type": "string"
+                  },
+                  "created_height": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "policy_threshold": {
+                    "type": "integer",
+                    "minimum": 1
+                  },
+                  "administrators": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "How many administrators it has."
+                  }
+                }
+              }
+            }
+          }
+        }"#,
         errors: &[(400, "Bad limit")],
         weight: Weight::Light,
         handler: agencies,
@@ -54,6 +165,44 @@ pub const ROUTES: &[Route] = &[
         params: &[Param::path("agency", "Agency id"), LIMIT],
         body: None,
         answer: "`{agency, members: [{account, roles, since_height}]}`",
+        schema: r##"{
+          "type": "object",
+          "required": [
+            "agency",
+            "members"
+          ],
+          "properties": {
+            "agency": {
+              "type": "string"
+            },
+            "members": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": [
+                  "account",
+                  "roles",
+                  "since_height"
+                ],
+                "properties": {
+                  "account": {
+                    "$ref": "#/components/schemas/Hex32"
+                  },
+                  "roles": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "since_height": {
+                    "type": "integer",
+                    "minimum": 0
+                  }
+                }
+              }
+            }
+          }
+        }"##,
         errors: &[(400, "Bad limit"), (404, "No such agency")],
         weight: Weight::Light,
         handler: members,
@@ -69,6 +218,20 @@ pub const ROUTES: &[Route] = &[
         ],
         body: None,
         answer: "`{proposals: [...]}` with every approval",
+        schema: r#"{
+          "type": "object",
+          "required": [
+            "proposals"
+          ],
+          "properties": {
+            "proposals": {
+              "type": "array",
+              "items": {
+                "type": "object"
+              }
+            }
+          }
+        }"#,
         errors: &[(400, "Bad status or limit")],
         weight: Weight::Light,
         handler: proposals,

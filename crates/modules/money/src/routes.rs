@@ -19,6 +19,85 @@ pub const ROUTES: &[Route] = &[
         params: &[ACCOUNT_ID],
         body: None,
         answer: "`{account, key, height, state_root, value_hex, proof}`",
+        schema: r##"{
+          "type": "object",
+          "description": "An account's record with its proof against the state root of block `height` (`value_hex` is the record's bytes, which the proof covers).",
+          "required": [
+            "account",
+            "key",
+            "height",
+            "state_root",
+            "value_hex",
+            "proof"
+          ],
+          "properties": {
+            "account": {
+              "type": "object",
+              "required": [
+                "id",
+                "currency",
+                "balance",
+                "owner",
+                "frozen",
+                "closed"
+              ],
+              "properties": {
+                "id": {
+                  "type": "string"
+                },
+                "currency": {
+                  "type": "string"
+                },
+                "balance": {
+                  "$ref": "#/components/schemas/Amount"
+                },
+                "pending_out": {
+                  "$ref": "#/components/schemas/Amount"
+                },
+                "owner": {
+                  "type": "object",
+                  "required": [
+                    "kind"
+                  ],
+                  "properties": {
+                    "kind": {
+                      "type": "string"
+                    }
+                  }
+                },
+                "frozen": {
+                  "type": "boolean"
+                },
+                "closed": {
+                  "type": "boolean"
+                },
+                "provenance": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "$ref": "#/components/schemas/Amount"
+                  }
+                }
+              }
+            },
+            "key": {
+              "type": "string"
+            },
+            "height": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "state_root": {
+              "$ref": "#/components/schemas/Hex32"
+            },
+            "value_hex": {
+              "type": "string",
+              "pattern": "^([0-9a-f]{2})*$"
+            },
+            "proof": {
+              "$ref": "#/components/schemas/StateProof"
+            }
+          }
+        }"##,
         errors: &[(400, "Malformed account id"), (404, "No such account")],
         weight: Weight::Light,
         handler: account,
@@ -35,6 +114,68 @@ pub const ROUTES: &[Route] = &[
         ],
         body: None,
         answer: "`{account, from, entries: [{n, kind, direction, amount, ..., height, tx_id}], total}`",
+        schema: r##"{
+          "type": "object",
+          "required": [
+            "account",
+            "from",
+            "entries",
+            "total"
+          ],
+          "properties": {
+            "account": {
+              "type": "string"
+            },
+            "from": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "total": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "entries": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": [
+                  "n",
+                  "kind",
+                  "direction",
+                  "height"
+                ],
+                "properties": {
+                  "n": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "kind": {
+                    "type": "string"
+                  },
+                  "direction": {
+                    "type": "string",
+                    "enum": [
+                      "in",
+                      "out",
+                      "none"
+                    ]
+                  },
+                  "amount": {
+                    "$ref": "#/components/schemas/Amount"
+                  },
+                  "height": {
+                    "type": "integer",
+                    "minimum": 1
+                  },
+                  "tx_id": {
+                    "$ref": "#/components/schemas/Hex32",
+                    "description": "Absent for the ledger's own scheduled work."
+                  }
+                }
+              }
+            }
+          }
+        }"##,
         errors: &[(400, "Bad paging"), (404, "No such account")],
         weight: Weight::Light,
         handler: history,
@@ -47,6 +188,33 @@ pub const ROUTES: &[Route] = &[
         params: &[ACCOUNT_ID],
         body: None,
         answer: "`{account, currency, balance, provenance: {\"<currency>/<appropriation>\": amount}}`",
+        schema: r##"{
+          "type": "object",
+          "required": [
+            "account",
+            "currency",
+            "balance",
+            "provenance"
+          ],
+          "properties": {
+            "account": {
+              "type": "string"
+            },
+            "currency": {
+              "type": "string"
+            },
+            "balance": {
+              "$ref": "#/components/schemas/Amount"
+            },
+            "provenance": {
+              "type": "object",
+              "description": "`<currency>/<appropriation>` -> amount.",
+              "additionalProperties": {
+                "$ref": "#/components/schemas/Amount"
+              }
+            }
+          }
+        }"##,
         errors: &[(404, "No such account")],
         weight: Weight::Light,
         handler: provenance,
@@ -59,6 +227,105 @@ pub const ROUTES: &[Route] = &[
         params: &[Param::path("code", "Currency code")],
         body: None,
         answer: "`{currency: {minted, burned, supply_cap, ...}, appropriations: [{id, cap, minted, burned, active, approvals, expires_height}], merchants: [{merchant, currency, categories, active, by, height}]}`",
+        schema: r##"{
+          "type": "object",
+          "required": [
+            "currency",
+            "appropriations",
+            "merchants"
+          ],
+          "properties": {
+            "currency": {
+              "type": "object",
+              "required": [
+                "code",
+                "name",
+                "agency",
+                "decimals",
+                "minted",
+                "burned",
+                "supply_cap"
+              ],
+              "properties": {
+                "code": {
+                  "type": "string"
+                },
+                "name": {
+                  "type": "string"
+                },
+                "agency": {
+                  "type": "string"
+                },
+                "decimals": {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 18
+                },
+                "minted": {
+                  "$ref": "#/components/schemas/Amount"
+                },
+                "burned": {
+                  "$ref": "#/components/schemas/Amount"
+                },
+                "supply_cap": {
+                  "$ref": "#/components/schemas/Amount"
+                },
+                "clawback_single_max": {
+                  "$ref": "#/components/schemas/Amount"
+                }
+              }
+            },
+            "appropriations": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "cap",
+                  "minted",
+                  "burned",
+                  "active",
+                  "approvals"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "cap": {
+                    "$ref": "#/components/schemas/Amount"
+                  },
+                  "minted": {
+                    "$ref": "#/components/schemas/Amount"
+                  },
+                  "burned": {
+                    "$ref": "#/components/schemas/Amount"
+                  },
+                  "active": {
+                    "type": "boolean"
+                  },
+                  "approvals": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Hex32"
+                    }
+                  },
+                  "expires_height": {
+                    "type": [
+                      "integer",
+                      "null"
+                    ]
+                  }
+                }
+              }
+            },
+            "merchants": {
+              "type": "array",
+              "items": {
+                "type": "object"
+              }
+            }
+          }
+        }"##,
         errors: &[(404, "No such currency")],
         weight: Weight::Light,
         handler: currency,

@@ -11,6 +11,72 @@ use serde_json::{json, Value};
 
 const PROGRAM_ID: Param = Param::path("id", "Program id");
 
+/// The JSON Schema of one payout (or its failure), as run reports and an
+/// enrolee's page list them.
+macro_rules! payout_schema {
+    () => {
+        r##"{
+            "type": "object",
+            "description": "One payment of a program (or its failure).",
+            "required": [
+                "account",
+                "amount",
+                "height",
+                "kind",
+                "period",
+                "status",
+                "version"
+            ],
+            "properties": {
+                "account": {
+                    "$ref": "#/components/schemas/Hex32"
+                },
+                "amount": {
+                    "$ref": "#/components/schemas/Amount"
+                },
+                "height": {
+                    "type": "integer",
+                    "minimum": 1
+                },
+                "kind": {
+                    "type": "string"
+                },
+                "period": {
+                    "type": "string"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "paid",
+                        "failed"
+                    ]
+                },
+                "tx_id": {
+                    "$ref": "#/components/schemas/Hex32",
+                    "description": "The transaction that paid it; absent for the ledger's own scheduled work."
+                },
+                "version": {
+                    "type": "integer",
+                    "minimum": 1
+                },
+                "override_reason": {
+                    "type": [
+                        "string",
+                        "null"
+                    ]
+                },
+                "error": {
+                    "type": [
+                        "string",
+                        "object",
+                        "null"
+                    ]
+                }
+            }
+        }"##
+    };
+}
+
 /// The routes, in the order the OpenAPI document lists them.
 pub const ROUTES: &[Route] = &[
     Route {
@@ -21,6 +87,143 @@ pub const ROUTES: &[Route] = &[
         params: &[PROGRAM_ID],
         body: None,
         answer: "`{program, enrolled, paid_total, remaining_budget, periods: [...], schedule, version_in_force, definition_hash, approval_hash}`",
+        schema: r##"{
+          "type": "object",
+          "required": [
+            "program",
+            "enrolled",
+            "paid_total",
+            "remaining_budget",
+            "periods",
+            "schedule",
+            "version_in_force",
+            "definition_hash",
+            "approval_hash"
+          ],
+          "properties": {
+            "program": {
+              "type": "object",
+              "required": [
+                "id",
+                "name",
+                "agency",
+                "currency",
+                "active",
+                "versions"
+              ],
+              "properties": {
+                "id": {
+                  "type": "string"
+                },
+                "name": {
+                  "type": "string"
+                },
+                "agency": {
+                  "type": "string"
+                },
+                "currency": {
+                  "type": "string"
+                },
+                "active": {
+                  "type": "boolean"
+                },
+                "budget_cap": {
+                  "$ref": "#/components/schemas/Amount"
+                },
+                "versions": {
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "required": [
+                      "version",
+                      "from_height"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "minimum": 1
+                      },
+                      "from_height": {
+                        "type": "integer",
+                        "minimum": 0
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "enrolled": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "paid_total": {
+              "$ref": "#/components/schemas/Amount"
+            },
+            "remaining_budget": {
+              "oneOf": [
+                {
+                  "$ref": "#/components/schemas/Amount"
+                },
+                {
+                  "type": "null"
+                }
+              ]
+            },
+            "periods": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": [
+                  "period",
+                  "paid_count",
+                  "paid_amount",
+                  "failed_count"
+                ],
+                "properties": {
+                  "period": {
+                    "type": "string"
+                  },
+                  "paid_count": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "paid_amount": {
+                    "$ref": "#/components/schemas/Amount"
+                  },
+                  "failed_count": {
+                    "type": "integer",
+                    "minimum": 0
+                  }
+                }
+              }
+            },
+            "schedule": {
+              "type": [
+                "object",
+                "null"
+              ]
+            },
+            "version_in_force": {
+              "type": [
+                "integer",
+                "null"
+              ]
+            },
+            "definition_hash": {
+              "$ref": "#/components/schemas/Hex32"
+            },
+            "approval_hash": {
+              "oneOf": [
+                {
+                  "$ref": "#/components/schemas/Hex32"
+                },
+                {
+                  "type": "null"
+                }
+              ]
+            }
+          }
+        }"##,
         errors: &[(404, "No such program")],
         weight: Weight::Light,
         handler: program,
@@ -33,6 +236,43 @@ pub const ROUTES: &[Route] = &[
         params: &[PROGRAM_ID, Param::path("account", "Enrolee account (64 hex)")],
         body: None,
         answer: "`{enrolment, payouts: [...]}`",
+        schema: concat!(
+            r##"{
+              "type": "object",
+              "required": [
+                "enrolment",
+                "payouts"
+              ],
+              "properties": {
+                "enrolment": {
+                  "type": "object",
+                  "required": [
+                    "account",
+                    "benefit_account",
+                    "height"
+                  ],
+                  "properties": {
+                    "account": {
+                      "$ref": "#/components/schemas/Hex32"
+                    },
+                    "benefit_account": {
+                      "type": "string"
+                    },
+                    "height": {
+                      "type": "integer",
+                      "minimum": 1
+                    }
+                  }
+                },
+                "payouts": {
+                  "type": "array",
+                  "items": "##,
+            payout_schema!(),
+            r#"
+                }
+              }
+            }"#
+        ),
         errors: &[(400, "Malformed account"), (404, "Not enrolled")],
         weight: Weight::Light,
         handler: enrolee,
@@ -51,6 +291,63 @@ pub const ROUTES: &[Route] = &[
         ],
         body: None,
         answer: "JSON `{program, period, totals, from, entries}`, CSV, or G2P Connect on-disburse `{header, message: {transaction_id, disburse_response: [...]}}`",
+        schema: concat!(
+            r##"{
+              "type": "object",
+              "description": "The JSON form (`format=json`, the default); `format=csv` answers text/csv and `format=g2p` a G2P Connect on-disburse message.",
+              "required": [
+                "program",
+                "period",
+                "totals",
+                "from",
+                "entries"
+              ],
+              "properties": {
+                "program": {
+                  "type": "string"
+                },
+                "period": {
+                  "type": "string"
+                },
+                "from": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "totals": {
+                  "type": "object",
+                  "required": [
+                    "entries",
+                    "paid_count",
+                    "paid_amount",
+                    "failed_count"
+                  ],
+                  "properties": {
+                    "entries": {
+                      "type": "integer",
+                      "minimum": 0
+                    },
+                    "paid_count": {
+                      "type": "integer",
+                      "minimum": 0
+                    },
+                    "paid_amount": {
+                      "$ref": "#/components/schemas/Amount"
+                    },
+                    "failed_count": {
+                      "type": "integer",
+                      "minimum": 0
+                    }
+                  }
+                },
+                "entries": {
+                  "type": "array",
+                  "items": "##,
+            payout_schema!(),
+            r#"
+                }
+              }
+            }"#
+        ),
         errors: &[(400, "Bad period or parameter"), (404, "No such program, or no run for that period")],
         weight: Weight::Light,
         handler: run,
@@ -63,6 +360,76 @@ pub const ROUTES: &[Route] = &[
         params: &[PROGRAM_ID],
         body: Some("`{eligibility?, benefit?, condition?, params?, period?}`"),
         answer: "`{gainers, losers, unchanged, total_current, total_proposed, changes: [...]}` (totals are decimal strings)",
+        schema: r##"{
+          "type": "object",
+          "required": [
+            "program",
+            "period",
+            "enrolees",
+            "gainers",
+            "losers",
+            "unchanged",
+            "total_current",
+            "total_proposed",
+            "changes"
+          ],
+          "properties": {
+            "program": {
+              "type": "string"
+            },
+            "period": {
+              "type": "string"
+            },
+            "enrolees": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "gainers": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "losers": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "unchanged": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "total_current": {
+              "$ref": "#/components/schemas/Amount"
+            },
+            "total_proposed": {
+              "$ref": "#/components/schemas/Amount"
+            },
+            "changes": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": [
+                  "account",
+                  "current",
+                  "proposed",
+                  "delta"
+                ],
+                "properties": {
+                  "account": {
+                    "$ref": "#/components/schemas/Hex32"
+                  },
+                  "current": {
+                    "type": "integer"
+                  },
+                  "proposed": {
+                    "type": "integer"
+                  },
+                  "delta": {
+                    "type": "integer"
+                  }
+                }
+              }
+            }
+          }
+        }"##,
         errors: &[
             (400, "Malformed body or bad rule (with line and column; rules above 256 cost units are refused)"),
             (404, "No such program"),
@@ -79,6 +446,52 @@ pub const ROUTES: &[Route] = &[
         params: &[],
         body: None,
         answer: "`{indexes: [{agency, name, reference, threshold, latest, published}]}`",
+        schema: r#"{
+          "type": "object",
+          "required": [
+            "indexes"
+          ],
+          "properties": {
+            "indexes": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": [
+                  "agency",
+                  "name",
+                  "reference",
+                  "threshold",
+                  "published"
+                ],
+                "properties": {
+                  "agency": {
+                    "type": "string"
+                  },
+                  "name": {
+                    "type": "string"
+                  },
+                  "reference": {
+                    "type": "string"
+                  },
+                  "threshold": {
+                    "type": "integer",
+                    "minimum": 1
+                  },
+                  "published": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "latest": {
+                    "type": [
+                      "object",
+                      "null"
+                    ]
+                  }
+                }
+              }
+            }
+          }
+        }"#,
         errors: &[],
         weight: Weight::Light,
         handler: indexes,
@@ -91,6 +504,57 @@ pub const ROUTES: &[Route] = &[
         params: &[Param::path("agency", "The oracle agency"), Param::path("name", "Index name")],
         body: None,
         answer: "`{name, agency, threshold, values: [{period, value, published_ms, height}], votes}`",
+        schema: r#"{
+          "type": "object",
+          "required": [
+            "name",
+            "agency",
+            "threshold",
+            "values",
+            "votes"
+          ],
+          "properties": {
+            "name": {
+              "type": "string"
+            },
+            "agency": {
+              "type": "string"
+            },
+            "threshold": {
+              "type": "integer",
+              "minimum": 1
+            },
+            "values": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": [
+                  "period",
+                  "value",
+                  "published_ms",
+                  "height"
+                ],
+                "properties": {
+                  "period": {
+                    "type": "string"
+                  },
+                  "value": {
+                    "type": "integer"
+                  },
+                  "published_ms": {
+                    "type": "integer"
+                  },
+                  "height": {
+                    "type": "integer"
+                  }
+                }
+              }
+            },
+            "votes": {
+              "type": "object"
+            }
+          }
+        }"#,
         errors: &[(404, "No such index")],
         weight: Weight::Light,
         handler: index,

@@ -1,0 +1,199 @@
+"""The API's documentation is its contract: every JSON answer a real node
+gives (a demo chain with money and programs) validates against the schema
+the served OpenAPI document declares for that route and status, and every
+JSON example in docs/ is valid JSON that validates against the schema it
+names (`<!-- schema: Name -->` before the block) or is marked as a file
+format outside the API (`<!-- json: what -->`)."""
+
+import copy
+import json
+import os
+import pathlib
+import re
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import jsonschema
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+BIN = os.environ.get("PUBLICA_BIN", str(REPO / "target" / "debug" / "publica"))
+
+
+@pytest.fixture(scope="module")
+def demo():
+    if not os.path.exists(BIN):
+        pytest.fail(f"{BIN} is missing: run `cargo build --bin publica` first")
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.Popen(
+            [BIN, "dev", "--demo", "--data-dir", os.path.join(tmp, "d"),
+             "--listen", "127.0.0.1:0"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            url = None
+            deadline = time.time() + 120
+            while url is None and time.time() < deadline:
+                line = proc.stdout.readline()
+                match = re.match(r"publica: listening on (http://\S+)", line)
+                if match:
+                    url = match.group(1)
+            assert url, "the demo node did not start"
+            with urllib.request.urlopen(url + "/openapi.json", timeout=30) as r:
+                doc = json.load(r)
+            yield url, doc
+        finally:
+            proc.kill()
+            proc.wait()
+
+
+def call(url, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url + path, data=data,
+                                 headers={"content-type": "application/json"} if data else {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, json.load(e)
+
+
+def schema_of(doc, template, method, status):
+    answer = doc["paths"][template][method]["responses"][str(status)]
+    schema = copy.deepcopy(answer["content"]["application/json"]["schema"])
+    schema["components"] = doc["components"]
+    return schema
+
+
+class Contract:
+    """Fetches answers and checks each against its declared schema."""
+
+    def __init__(self, url, doc):
+        self.url, self.doc, self.checked = url, doc, set()
+
+    def get(self, template, path=None, method="get", body=None, status=200):
+        got, answer = call(self.url, path or template, body)
+        assert got == status, f"{method.upper()} {path or template}: {got} {answer}"
+        schema = schema_of(self.doc, template, method, status)
+        errors = list(jsonschema.Draft202012Validator(schema).iter_errors(answer))
+        assert not errors, (
+            f"{method.upper()} {path or template} does not match its schema: "
+            + "; ".join(f"{e.json_path}: {e.message[:200]}" for e in errors[:5]))
+        self.checked.add((template, method, status))
+        return answer
+
+
+def test_every_answer_matches_its_declared_schema(demo):
+    url, doc = demo
+    c = Contract(url, doc)
+    status = c.get("/v1/status")
+    c.get("/v1/network")
+    genesis = c.get("/v1/genesis")
+    log = c.get("/v1/log")
+    c.get("/v1/log/consistency", f"/v1/log/consistency?from=1&to={status['log_size']}")
+    c.get("/v1/sync/blocks", "/v1/sync/blocks?from=1&limit=3")
+    tx_id = None
+    for height in range(1, status["height"] + 1):
+        block = c.get("/v1/blocks/{height}", f"/v1/blocks/{height}")
+        if tx_id is None and block["outcomes"]:
+            tx_id = block["outcomes"][0]["tx_id"]
+            signer = block["transactions"][0]["signer"]
+    receipt = c.get("/v1/transactions/{tx_id}", f"/v1/transactions/{tx_id}")
+    c.get("/v1/accounts/{account}/nonce", f"/v1/accounts/{signer}/nonce")
+    c.get("/v1/state", "/v1/state?key=identity/agency/city")
+    c.get("/v1/state", "/v1/state?key=no/such/key")
+    agency = genesis["agencies"][0]["id"]
+    c.get("/v1/identity/agencies")
+    c.get("/v1/identity/agencies/{agency}/members", f"/v1/identity/agencies/{agency}/members")
+    c.get("/v1/identity/did/{did}", f"/v1/identity/did/did:publica:{agency}")
+    c.get("/v1/identity/did/{did}", f"/v1/identity/did/did:publica:{signer}")
+    c.get("/v1/identity/proposals")
+    indexes = c.get("/v1/indexes")
+    for ix in indexes["indexes"]:
+        c.get("/v1/indexes/{agency}/{name}", f"/v1/indexes/{ix['agency']}/{ix['name']}")
+    for program in ("cct", "ubi", "energy"):
+        p = c.get("/v1/programs/{id}", f"/v1/programs/{program}")
+        period = p["periods"][0]["period"]
+        run = c.get("/v1/programs/{id}/runs/{period}", f"/v1/programs/{program}/runs/{period}?limit=5")
+        account = run["entries"][0]["account"]
+        c.get("/v1/programs/{id}/enrolees/{account}", f"/v1/programs/{program}/enrolees/{account}")
+        funding = p["program"]["funding_account"]
+        c.get("/v1/money/accounts/{id}", f"/v1/money/accounts/{funding}")
+        c.get("/v1/money/accounts/{id}/history", f"/v1/money/accounts/{funding}/history?limit=5")
+        c.get("/v1/money/accounts/{id}/provenance", f"/v1/money/accounts/{funding}/provenance")
+        c.get("/v1/money/currencies/{code}", f"/v1/money/currencies/{p['program']['currency']}")
+    c.get("/v1/programs/{id}/dry-run", "/v1/programs/ubi/dry-run", method="post",
+          body={"params": {"monthly": 12000}})
+    # A scheduled payment has no transaction id: its history entry and
+    # payout say so by leaving it out, as the schema allows.
+    run = c.get("/v1/programs/{id}/runs/{period}", "/v1/programs/ubi/runs/" + p["periods"][0]["period"] + "?limit=1")
+    benefit = "b.ubi." + run["entries"][0]["account"][:16]
+    c.get("/v1/money/accounts/{id}/history", f"/v1/money/accounts/{benefit}/history")
+
+    # The schemas are not vacuous: a receipt without its checkpoint, or a
+    # status with a short hash, is refused.
+    for broken, template in (
+        ({k: v for k, v in receipt.items() if k != "checkpoint"}, "/v1/transactions/{tx_id}"),
+        (dict(status, block_hash="abc"), "/v1/status"),
+        (dict(log, extra=1), "/v1/log"),
+    ):
+        schema = schema_of(doc, template, "get", 200)
+        assert list(jsonschema.Draft202012Validator(schema).iter_errors(broken)), template
+
+    # Every JSON answer the document declares was checked here.
+    declared = {
+        (template, method, int(status))
+        for template, item in doc["paths"].items()
+        for method, op in item.items()
+        for status, answer in op["responses"].items()
+        if status.startswith("2") and "application/json" in answer.get("content", {})
+    }
+    # Answers a demo node cannot give: a validator's floor, a pending
+    # transaction, the batch and single submissions (checked by the
+    # interoperability test).
+    elsewhere = {
+        ("/v1/sync/floor", "get", 200),
+        ("/v1/transactions/{tx_id}", "get", 202),
+        ("/v1/transactions", "post", 202),
+        ("/v1/transactions/batch", "post", 200),
+    }
+    missing = declared - c.checked - elsewhere
+    assert not missing, f"declared answers never checked: {sorted(missing)}"
+
+
+def test_every_json_answer_has_a_schema(demo):
+    _, doc = demo
+    for template, item in doc["paths"].items():
+        for method, op in item.items():
+            for status, answer in op["responses"].items():
+                media = answer.get("content", {}).get("application/json")
+                if media is None or not status.startswith("2"):
+                    continue
+                schema = media.get("schema", {})
+                where = f"{method.upper()} {template} {status}"
+                assert schema not in ({}, {"type": "object"}), f"{where} has no schema"
+
+
+DOC_BLOCK = re.compile(r"(?:<!--\s*(schema|json):\s*([^>]+?)\s*-->\s*\n)?```json\n(.*?)```", re.S)
+
+
+def test_every_json_example_in_the_docs_is_valid_and_typed(demo):
+    _, doc = demo
+    names = doc["components"]["schemas"]
+    found = 0
+    for md in sorted((REPO / "docs").glob("*.md")):
+        for match in DOC_BLOCK.finditer(md.read_text()):
+            kind, name, text = match.groups()
+            where = f"{md.name}: a JSON example starting {text[:60]!r}"
+            assert kind, f"{where} names no schema (<!-- schema: Name --> or <!-- json: what -->)"
+            value = json.loads(text)
+            found += 1
+            if kind == "schema":
+                assert name in names, f"{where}: no schema {name} in the document"
+                schema = {"$ref": f"#/components/schemas/{name}", "components": doc["components"]}
+                errors = list(jsonschema.Draft202012Validator(schema).iter_errors(value))
+                assert not errors, f"{where}: " + "; ".join(
+                    f"{e.json_path}: {e.message[:200]}" for e in errors[:5])
+    assert found >= 5
