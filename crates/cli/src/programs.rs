@@ -96,11 +96,12 @@ pub enum ProgramsCmd {
         #[arg(long)]
         file: PathBuf,
     },
-    /// Carry out a G2P Connect disburse request (JSON) as on-demand payouts
-    /// and print the on-disburse answer: payer_fa `publica:program:<id>`,
-    /// payee_fa `publica:account:<hex>`, amount in minor units (refused
-    /// unless the benefit rule gives exactly that), period from
-    /// scheduled_timestamp's month (or --period).
+    /// Carry out a G2P Connect disburse request (disbursement API v1.0.0,
+    /// JSON) as on-demand payouts and print the on-disburse answer:
+    /// payer_fa `publica:program:<id>`, payee_fa `publica:account:<hex>`,
+    /// amount as the standard writes it ("25.00"; refused unless the
+    /// benefit rule gives exactly that), period from scheduled_timestamp's
+    /// month (or --period).
     Disburse {
         #[command(flatten)]
         signer: SignerArgs,
@@ -372,7 +373,7 @@ async fn report(node: &str, id: &str, per: &str, format: &str, out: Option<&Path
             let list = if format == "json" {
                 "/entries"
             } else {
-                "/message/disburse_response"
+                "/message/disbursements_status"
             };
             let mut doc = client.get_ok(&path(0, format)).await?;
             let mut from = doc
@@ -643,8 +644,12 @@ struct Disbursement {
     program: String,
     account: AccountId,
     period: String,
-    amount: u64,
+    /// Minor units.
+    amount: u128,
 }
+
+/// A program's currency: its code and decimal places.
+type Money = (String, u8);
 
 /// A G2P record refused before signing: (status reason code, message).
 type Refusal = (&'static str, String);
@@ -716,7 +721,7 @@ fn rfc3339(ts: &str) -> bool {
 fn check_disbursement(
     d: &Value,
     default_period: Option<&str>,
-    currencies: &BTreeMap<String, String>,
+    currencies: &BTreeMap<String, Money>,
 ) -> Result<Disbursement, Refusal> {
     let text = |k: &str| d.get(k).and_then(Value::as_str);
     let program = text("payer_fa")
@@ -733,27 +738,20 @@ fn check_disbursement(
             "rjct.payee_fa.invalid",
             "payee_fa must be publica:account:<64 hex characters>".to_string(),
         ))?;
-    let amount = match d.get("amount") {
-        Some(Value::String(s))
-            if !s.starts_with('0') && !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            s.parse::<u64>().ok()
-        }
-        Some(Value::Number(n)) => n.as_u64(),
-        _ => None,
-    }
-    .filter(|a| *a > 0)
-    .ok_or((
-        "rjct.amount.invalid",
-        "amount must be a positive integer in minor units".to_string(),
-    ))?;
-    if text("currency_code") != currencies.get(program).map(String::as_str) {
+    let (code, decimals) = &currencies[program];
+    let amount = text("amount")
+        .and_then(|a| publica_programs::g2p::amount_minor(a, *decimals))
+        .ok_or((
+            "rjct.amount.invalid",
+            format!(
+                "amount must be a positive decimal string with one or two places (\"25.00\"), \
+                 exact in {code} ({decimals} decimals)"
+            ),
+        ))?;
+    if d.get("currency_code").is_some_and(|c| c.as_str() != Some(code.as_str())) {
         return Err((
             "rjct.currency_code.invalid",
-            format!(
-                "currency_code is required and must be the program's: '{program}' pays in {}",
-                currencies[program]
-            ),
+            format!("currency_code must be the program's: '{program}' pays in {code}"),
         ));
     }
     let per = match text("scheduled_timestamp") {
@@ -798,15 +796,22 @@ async fn disburse(
         })?
         .to_string();
     let items = req
-        .pointer("/message/disburse_request")
+        .pointer("/message/disbursements")
         .and_then(Value::as_array)
         .filter(|a| (1..=DISBURSE_MAX).contains(&a.len()))
         .ok_or_else(|| {
             anyhow!(
-                "{}: message.disburse_request must list 1..={DISBURSE_MAX} disbursements",
+                "{}: message.disbursements must list 1..={DISBURSE_MAX} disbursements",
                 file.display()
             )
         })?;
+    if req.pointer("/header/total_count").and_then(Value::as_u64) != Some(items.len() as u64) {
+        bail!(
+            "{}: header.total_count must be the number of disbursements ({})",
+            file.display(),
+            items.len()
+        );
+    }
     let session = bulk::Session::open(signer).await?;
     let currencies = program_currencies(&session, items).await?;
     let (mut answers, calls) = payout_calls(items, agency, default_period, &currencies);
@@ -818,7 +823,7 @@ async fn disburse(
     }
     let succ = answers.iter().filter(|a| a["status"] == "succ").count();
     let total = answers.len();
-    let doc = json!({
+    let mut doc = json!({
         "header": {
             "version": "1.0.0",
             "message_id": format!("{transaction_id}/on-disburse"),
@@ -826,12 +831,15 @@ async fn disburse(
             "action": "on-disburse",
             "status": "succ",
             "sender_id": "publica",
-            "receiver_id": req.pointer("/header/sender_id"),
             "total_count": total,
-            "completed_count": succ,
+            // Every disbursement was carried out or refused: none waits.
+            "completed_count": total,
         },
-        "message": {"transaction_id": transaction_id, "disburse_response": answers},
+        "message": {"transaction_id": transaction_id, "disbursements_status": answers},
     });
+    if let Some(sender) = req.pointer("/header/sender_id").and_then(Value::as_str) {
+        doc["header"]["receiver_id"] = json!(sender);
+    }
     write_out(out, &pretty(&doc))?;
     if succ != total {
         bail!(
@@ -843,7 +851,10 @@ async fn disburse(
 }
 
 /// Reads a G2P `disburse` request from `file`: JSON of at most
-/// [`DISBURSE_FILE_BYTES_MAX`] bytes whose `header.action` is `disburse`.
+/// [`DISBURSE_FILE_BYTES_MAX`] bytes whose header has the members the
+/// standard requires (`message_id`, `message_ts`, `action` = `disburse`,
+/// `sender_id`, `total_count`), in version 1.0.0 if it says, and not
+/// encrypted (which the CLI does not open).
 fn read_disburse_request(file: &Path) -> Result<Value> {
     let meta = std::fs::metadata(file).with_context(|| format!("reading {}", file.display()))?;
     if meta.len() > DISBURSE_FILE_BYTES_MAX {
@@ -853,18 +864,34 @@ fn read_disburse_request(file: &Path) -> Result<Value> {
         &std::fs::read(file).with_context(|| format!("reading {}", file.display()))?,
     )
     .with_context(|| format!("{} is not JSON", file.display()))?;
-    if req.pointer("/header/action").and_then(Value::as_str) != Some("disburse") {
+    let header = |k: &str| req.pointer(&format!("/header/{k}"));
+    let text = |k: &str| header(k).and_then(Value::as_str).filter(|t| !t.is_empty());
+    if text("action") != Some("disburse") {
         bail!("{}: header.action must be \"disburse\"", file.display());
+    }
+    for k in ["message_id", "sender_id"] {
+        if text(k).is_none() {
+            bail!("{}: header.{k} is required", file.display());
+        }
+    }
+    if !text("message_ts").is_some_and(rfc3339) {
+        bail!("{}: header.message_ts must be an RFC 3339 date-time", file.display());
+    }
+    if header("version").is_some_and(|v| v.as_str() != Some("1.0.0")) {
+        bail!("{}: header.version must be \"1.0.0\"", file.display());
+    }
+    if header("is_msg_encrypted").is_some_and(|e| e != &json!(false)) || req["message"].is_string() {
+        bail!("{}: encrypted messages are not supported", file.display());
     }
     Ok(req)
 }
 
-/// The currency of each program the disbursements name as payer (those
-/// the node does not know are left out).
+/// The currency (code and decimals) of each program the disbursements name
+/// as payer (those the node does not know are left out).
 async fn program_currencies(
     session: &bulk::Session,
     items: &[Value],
-) -> Result<BTreeMap<String, String>> {
+) -> Result<BTreeMap<String, Money>> {
     let mut currencies = BTreeMap::new();
     let named: BTreeSet<&str> = items
         .iter()
@@ -875,7 +902,17 @@ async fn program_currencies(
         let (s, v) = session.client.get(&format!("/v1/programs/{p}")).await?;
         if s == 200 {
             if let Some(c) = v["program"]["currency"].as_str() {
-                currencies.insert(p.to_string(), c.to_string());
+                let (s, cur) = session
+                    .client
+                    .get(&format!("/v1/money/currencies/{c}"))
+                    .await?;
+                let decimals = cur["currency"]["decimals"].as_u64().and_then(|d| u8::try_from(d).ok());
+                match (s, decimals) {
+                    (200, Some(d)) => {
+                        currencies.insert(p.to_string(), (c.to_string(), d));
+                    }
+                    _ => bail!("the node did not give currency {c} of program {p}: {s} {cur}"),
+                }
             }
         }
     }
@@ -888,18 +925,20 @@ fn payout_calls(
     items: &[Value],
     agency: &str,
     default_period: Option<&str>,
-    currencies: &BTreeMap<String, String>,
+    currencies: &BTreeMap<String, Money>,
 ) -> (Vec<Value>, Vec<Call>) {
     let mut answers: Vec<Value> = Vec::with_capacity(items.len());
     let mut calls = Vec::new();
     let mut seen = BTreeSet::new();
     for (i, d) in items.iter().enumerate() {
         let reference = d["reference_id"].as_str().unwrap_or_default();
-        let mut answer = json!({
-            "reference_id": reference,
-            "payer_fa": d["payer_fa"], "payee_fa": d["payee_fa"],
-            "amount": d["amount"], "currency_code": d["currency_code"],
-        });
+        let mut answer = json!({ "reference_id": reference });
+        // Echoed only as the standard types them: strings.
+        for k in ["payer_fa", "payee_fa", "amount", "currency_code"] {
+            if let Some(v) = d[k].as_str() {
+                answer[k] = json!(v);
+            }
+        }
         let checked = if reference.is_empty() || reference.len() > 99 {
             Err((
                 "rjct.reference_id.invalid",
@@ -947,19 +986,25 @@ fn record_outcomes(answers: &mut [Value], calls: &[Call], done: &[bulk::Done]) {
                 if outcome["status"] == "ok" {
                     a["status"] = json!("succ");
                 } else {
-                    a["status"] = json!("rjct");
-                    a["status_reason_code"] = outcome["error"]["code"].clone();
-                    a["status_reason_message"] = outcome["error"]["message"].clone();
+                    refuse(a, &outcome["error"]);
                 }
                 a["instruction"] = json!(format!("publica transaction {tx_id} in block {height}"));
             }
-            bulk::Done::Rejected { error } => {
-                a["status"] = json!("rjct");
-                a["status_reason_code"] = error["code"].clone();
-                a["status_reason_message"] = error["message"].clone();
-            }
+            bulk::Done::Rejected { error } => refuse(a, error),
         }
     }
+}
+
+/// Marks an answer refused for the ledger's `{code, message}`: the
+/// standard's reason code where one fits, the ledger's in the message.
+fn refuse(answer: &mut Value, error: &Value) {
+    let code = error["code"].as_str().unwrap_or("internal");
+    answer["status"] = json!("rjct");
+    if let Some(reason) = publica_programs::g2p::reason_code(code) {
+        answer["status_reason_code"] = json!(reason);
+    }
+    let message = error["message"].as_str().unwrap_or_default();
+    answer["status_reason_message"] = json!(publica_programs::g2p::reason_message(code, message));
 }
 
 #[cfg(test)]

@@ -92,14 +92,16 @@ fn demo_pilot_through_the_api() {
         node.url
     ));
     assert_eq!(
-        g2p["message"]["disburse_response"]
+        g2p["message"]["disbursements_status"]
             .as_array()
             .unwrap()
             .len(),
         5
     );
-    assert_eq!(g2p["message"]["disburse_response"][0]["status"], "succ");
+    assert_eq!(g2p["message"]["disbursements_status"][0]["status"], "succ");
     assert_eq!(g2p["header"]["completed_count"], 300);
+    // Amounts as G2P Connect writes them: the coin has two decimals.
+    assert_eq!(g2p["message"]["disbursements_status"][0]["amount"], "100.00");
 
     // The energy allowance was paid on demand: an enrolee's payouts carry
     // their receipts' transaction ids.
@@ -383,10 +385,10 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
     };
     let fa = |i: usize| format!("publica:account:{}", people[i]);
     let req = json!({
-        "header": {"version": "1.0.0", "message_id": "m-1", "action": "disburse", "sender_id": "spmis.city"},
-        "message": {"transaction_id": "T-1", "disburse_request": [
-            d("r1", &fa(0), "5000"), d("r2", &fa(1), "5000"), d("r3", &fa(2), "5000"),
-            d("r4", "iban:DE00", "5000"), d("r1", &fa(2), "7500"),
+        "header": {"version": "1.0.0", "message_id": "m-1", "message_ts": format!("{first}-01T08:00:00Z"), "action": "disburse", "sender_id": "spmis.city", "total_count": 5},
+        "message": {"transaction_id": "T-1", "disbursements": [
+            d("r1", &fa(0), "50.00"), d("r2", &fa(1), "50.00"), d("r3", &fa(2), "50.00"),
+            d("r4", "iban:DE00", "50.00"), d("r1", &fa(2), "75.00"),
         ]},
     });
     let reqf = file("disburse.json", &req.to_string());
@@ -404,9 +406,9 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
     let a = json_of(&std::fs::read_to_string(&answer).unwrap());
     assert_eq!(a["header"]["action"], "on-disburse");
     assert_eq!(a["header"]["receiver_id"], "spmis.city");
-    assert_eq!(a["header"]["completed_count"], 2);
+    assert_eq!(a["header"]["completed_count"], 5, "each carried out or refused");
     assert_eq!(a["message"]["transaction_id"], "T-1");
-    let rs = a["message"]["disburse_response"].as_array().unwrap();
+    let rs = a["message"]["disbursements_status"].as_array().unwrap();
     let status: Vec<(&str, &str)> = rs
         .iter()
         .map(|r| {
@@ -421,7 +423,7 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
         [
             ("succ", ""),
             ("succ", ""),
-            ("rjct", "programs.amount_mismatch"),
+            ("rjct", "rjct.amount.invalid"),
             ("rjct", "rjct.payee_fa.invalid"),
             ("rjct", "rjct.reference_id.duplicate"),
         ]
@@ -431,6 +433,14 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
         .unwrap()
         .starts_with("publica transaction "));
     assert!(rs[0]["timestamp"].as_str().unwrap().ends_with('Z'));
+    assert!(
+        rs[2]["status_reason_message"]
+            .as_str()
+            .unwrap()
+            .starts_with("programs.amount_mismatch: "),
+        "the ledger's code is in the message: {}",
+        rs[2]
+    );
     let (_, e) = get(&format!("{url}/v1/programs/energy/enrolees/{}", people[2]));
     assert!(
         e["payouts"]
@@ -445,6 +455,18 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
         &[],
     );
     assert!(!ok && err.contains("header.action"), "{err}");
+    // The header the standard requires, and its count.
+    let mut header_less = req.clone();
+    header_less["header"]
+        .as_object_mut()
+        .unwrap()
+        .remove("message_ts");
+    let (ok, _, err) = disburse(&file("no-ts.json", &header_less.to_string()), &[]);
+    assert!(!ok && err.contains("header.message_ts"), "{err}");
+    let mut miscounted = req.clone();
+    miscounted["header"]["total_count"] = json!(4);
+    let (ok, _, err) = disburse(&file("count.json", &miscounted.to_string()), &[]);
+    assert!(!ok && err.contains("header.total_count"), "{err}");
 
     // The run's reconciliation report, exported whole in each format.
     let report = |format: &str| {
@@ -470,7 +492,7 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
     );
     let g2p = json_of(&report("g2p"));
     assert_eq!(
-        g2p["message"]["disburse_response"]
+        g2p["message"]["disbursements_status"]
             .as_array()
             .unwrap()
             .len(),
@@ -539,14 +561,14 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
     // Every refusal a G2P item can get, with its code; a resent item pays
     // nobody twice.
     let mut bad = vec![
-        d("", &fa(0), "10000"),
-        d("b2", &fa(0), "0"),
-        d("b3", &fa(0), "-5"),
-        d("b4", &fa(0), "010"),
-        d("b5", &fa(0), "10000"),
-        d("b6", &fa(0), "10000"),
-        d("b7", &fa(0), "10000"),
-        d("b8", &fa(0), "10000"),
+        d("", &fa(0), "100.00"),
+        d("b2", &fa(0), "0.00"),
+        d("b3", &fa(0), "-5.00"),
+        d("b4", &fa(0), "10000"),
+        d("b5", &fa(0), "100.00"),
+        d("b6", &fa(0), "100.00"),
+        d("b7", &fa(0), "100.00"),
+        d("b8", &fa(0), "100.00"),
     ];
     bad[4]["payer_fa"] = json!("publica:program:nope");
     bad[5]["currency_code"] = json!("EUR");
@@ -555,31 +577,39 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
         .as_object_mut()
         .unwrap()
         .remove("scheduled_timestamp");
-    let mut no_currency = d("b10", &fa(0), "10000");
-    no_currency.as_object_mut().unwrap().remove("currency_code");
-    bad.push(no_currency);
-    bad.push(d("b11", &fa(0), "+10000"));
-    let mut garbage = d("b12", &fa(0), "10000");
+    let mut lowercase = d("b10", &fa(0), "100.00");
+    lowercase["currency_code"] = json!("exc");
+    bad.push(lowercase);
+    bad.push(d("b11", &fa(0), "+100.00"));
+    let mut garbage = d("b12", &fa(0), "100.00");
     garbage["scheduled_timestamp"] = json!(format!("{first}-zzgarbage"));
     bad.push(garbage);
-    let mut resent = d("b9", &fa(0), "10000");
-    resent["amount"] = json!(10000);
+    let mut number = d("b13", &fa(0), "100.00");
+    number["amount"] = json!(10000);
+    bad.push(number);
+    // The currency is optional in the standard: without it, the program's.
+    let mut resent = d("b9", &fa(0), "100.00");
+    resent.as_object_mut().unwrap().remove("currency_code");
     bad.push(resent);
-    let req = json!({"header": {"action": "disburse"}, "message": {"transaction_id": "T-2", "disburse_request": bad}});
+    let n = bad.len();
+    let req = json!({"header": {"version": "1.0.0", "message_id": "m-2", "message_ts": format!("{first}-01T08:00:00Z"), "action": "disburse", "sender_id": "spmis.city", "total_count": n}, "message": {"transaction_id": "T-2", "disbursements": bad}});
     let out = dir.path().join("bad-answer.json");
     let (ok, _, err) = disburse(
         &file("bad.json", &req.to_string()),
         &["--out", out.to_str().unwrap()],
     );
-    assert!(!ok && err.contains("12 of 12"), "{err}");
+    assert!(!ok && err.contains("13 of 13"), "{err}");
     let a = json_of(&std::fs::read_to_string(&out).unwrap());
-    let codes: Vec<&str> = a["message"]["disburse_response"]
+    let codes: Vec<&str> = a["message"]["disbursements_status"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| {
             assert_eq!(r["status"], "rjct", "{r}");
-            r["status_reason_code"].as_str().unwrap()
+            r["status_reason_code"]
+                .as_str()
+                .or_else(|| r["status_reason_message"].as_str()?.split(':').next())
+                .unwrap()
         })
         .collect();
     assert_eq!(
@@ -596,6 +626,8 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
             "rjct.currency_code.invalid",
             "rjct.amount.invalid",
             "rjct.schedule_ts.invalid",
+            "rjct.amount.invalid",
+            // No standard code fits: the ledger's is in the message.
             "programs.already_paid",
         ]
     );
@@ -604,13 +636,13 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
         ("not JSON", "{", None, "is not JSON"),
         (
             "no items",
-            r#"{"header":{"action":"disburse"},"message":{"transaction_id":"t","disburse_request":[]}}"#,
+            r#"{"header":{"action":"disburse","message_id":"m","message_ts":"2027-01-01T00:00:00Z","sender_id":"s","total_count":0},"message":{"transaction_id":"t","disbursements":[]}}"#,
             None,
             "1..=10000 disbursements",
         ),
         (
             "no transaction id",
-            r#"{"header":{"action":"disburse"},"message":{"disburse_request":[{}]}}"#,
+            r#"{"header":{"action":"disburse","message_id":"m","message_ts":"2027-01-01T00:00:00Z","sender_id":"s","total_count":1},"message":{"disbursements":[{}]}}"#,
             None,
             "transaction_id",
         ),

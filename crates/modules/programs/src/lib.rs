@@ -23,6 +23,7 @@
 
 pub mod codes;
 pub mod events;
+pub mod g2p;
 pub mod model;
 pub mod module;
 pub mod nullifier;

@@ -290,7 +290,7 @@ pub const ROUTES: &[Route] = &[
             Param::query("format", "`json` (default), `csv`, or `g2p` (G2P Connect disburse shapes)"),
         ],
         body: None,
-        answer: "JSON `{program, period, totals, from, entries}`, CSV, or G2P Connect on-disburse `{header, message: {transaction_id, disburse_response: [...]}}`",
+        answer: "JSON `{program, period, totals, from, entries}`, CSV, or G2P Connect on-disburse `{header, message: {transaction_id, disbursements_status: [...]}}` (disbursement API v1.0.0; amounts as decimals with two places)",
         schema: concat!(
             r##"{
               "type": "object",
@@ -601,6 +601,8 @@ fn run(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
     let currency = queries::program(view.state(), id)
         .map(|p| p.currency)
         .ok_or_else(|| no_program(id))?;
+    let decimals = publica_money::queries::currency(view.state(), &currency)
+        .map_or(2, |(c, _, _)| c.decimals);
     let (totals, entries) = queries::run(view.state(), id, per, from, limit).ok_or_else(|| {
         ReadError::not_found(
             codes::INVALID_PERIOD,
@@ -611,7 +613,8 @@ fn run(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
         "csv" => Reply::text("text/csv; charset=utf-8", run_csv(&entries, &currency)),
         "g2p" => {
             let now = period::timestamp(view.now_ms());
-            Reply::json(run_g2p(id, per, from, &totals, &entries, &currency, &now))
+            let money = (currency.as_str(), decimals);
+            Reply::json(run_g2p(id, per, from, &totals, &entries, money, &now))
         }
         _ => Reply::json(
             json!({"program": id, "period": per, "totals": totals, "from": from, "entries": entries}),
@@ -640,39 +643,52 @@ fn run_csv(entries: &[crate::model::RunEntry], currency: &str) -> String {
     out
 }
 
-/// G2P Connect's on-disburse shapes, where they fit: payee financial
-/// address = the enrolee's account, payer = the program, one record per
-/// payout.
+/// A run as G2P Connect's on-disburse message (disbursement API v1.0.0):
+/// payer = the program, payee = the enrolee's account, one status per
+/// payout. Amounts in the standard's decimal form (left out when they have
+/// none, `crate::g2p`), the currency only when it is an ISO code, a reason
+/// code only where the standard has one; the ledger's code and message are
+/// in `status_reason_message`.
 fn run_g2p(
     id: &str,
     per: &str,
     from: u64,
     totals: &crate::model::PeriodTotals,
     entries: &[crate::model::RunEntry],
-    currency: &str,
+    (currency, decimals): (&str, u8),
     now: &str,
 ) -> Value {
     let records: Vec<Value> = entries
         .iter()
         .enumerate()
         .map(|(i, e)| {
-            json!({
+            let mut r = json!({
                 "reference_id": format!("{id}/{per}/{}", from + i as u64),
                 "timestamp": now,
                 "payer_fa": format!("publica:program:{id}"),
                 "payee_fa": format!("publica:account:{}", e.account.to_hex()),
-                "amount": e.amount.to_string(),
-                "currency_code": currency,
                 "status": if e.status == "paid" { "succ" } else { "rjct" },
-                "status_reason_code": e.code,
-                "status_reason_message": e.message,
                 "instruction": format!("{} payout, rules version {}, block {}{}", e.kind.as_str(), e.version, e.height, e.tx_id.as_deref().map(|t| format!(", tx {t}")).unwrap_or_default()),
-            })
+            });
+            if let Some(amount) = crate::g2p::amount_text(e.amount.get(), decimals) {
+                r["amount"] = json!(amount);
+            }
+            if crate::g2p::iso_currency(currency) {
+                r["currency_code"] = json!(currency);
+            }
+            if let Some(code) = &e.code {
+                if let Some(reason) = crate::g2p::reason_code(code) {
+                    r["status_reason_code"] = json!(reason);
+                }
+                let message = e.message.as_deref().unwrap_or_default();
+                r["status_reason_message"] = json!(crate::g2p::reason_message(code, message));
+            }
+            r
         })
         .collect();
     json!({
-        "header": {"version": "1.0.0", "message_id": format!("{id}/{per}/{from}"), "message_ts": now, "action": "on-disburse", "status": "succ", "total_count": totals.entries, "completed_count": totals.paid_count},
-        "message": {"transaction_id": format!("{id}/{per}"), "disburse_response": records},
+        "header": {"version": "1.0.0", "message_id": format!("{id}/{per}/{from}/{now}"), "message_ts": now, "action": "on-disburse", "status": "succ", "total_count": totals.entries, "completed_count": totals.entries},
+        "message": {"transaction_id": format!("{id}/{per}"), "disbursements_status": records},
     })
 }
 
