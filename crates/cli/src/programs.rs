@@ -748,7 +748,9 @@ fn check_disbursement(
                  exact in {code} ({decimals} decimals)"
             ),
         ))?;
-    if d.get("currency_code").is_some_and(|c| c.as_str() != Some(code.as_str())) {
+    if d.get("currency_code")
+        .is_some_and(|c| c.as_str() != Some(code.as_str()))
+    {
         return Err((
             "rjct.currency_code.invalid",
             format!("currency_code must be the program's: '{program}' pays in {code}"),
@@ -875,12 +877,16 @@ fn read_disburse_request(file: &Path) -> Result<Value> {
         }
     }
     if !text("message_ts").is_some_and(rfc3339) {
-        bail!("{}: header.message_ts must be an RFC 3339 date-time", file.display());
+        bail!(
+            "{}: header.message_ts must be an RFC 3339 date-time",
+            file.display()
+        );
     }
     if header("version").is_some_and(|v| v.as_str() != Some("1.0.0")) {
         bail!("{}: header.version must be \"1.0.0\"", file.display());
     }
-    if header("is_msg_encrypted").is_some_and(|e| e != &json!(false)) || req["message"].is_string() {
+    if header("is_msg_encrypted").is_some_and(|e| e != &json!(false)) || req["message"].is_string()
+    {
         bail!("{}: encrypted messages are not supported", file.display());
     }
     Ok(req)
@@ -906,7 +912,9 @@ async fn program_currencies(
                     .client
                     .get(&format!("/v1/money/currencies/{c}"))
                     .await?;
-                let decimals = cur["currency"]["decimals"].as_u64().and_then(|d| u8::try_from(d).ok());
+                let decimals = cur["currency"]["decimals"]
+                    .as_u64()
+                    .and_then(|d| u8::try_from(d).ok());
                 match (s, decimals) {
                     (200, Some(d)) => {
                         currencies.insert(p.to_string(), (c.to_string(), d));

@@ -101,7 +101,10 @@ fn demo_pilot_through_the_api() {
     assert_eq!(g2p["message"]["disbursements_status"][0]["status"], "succ");
     assert_eq!(g2p["header"]["completed_count"], 300);
     // Amounts as G2P Connect writes them: the coin has two decimals.
-    assert_eq!(g2p["message"]["disbursements_status"][0]["amount"], "100.00");
+    assert_eq!(
+        g2p["message"]["disbursements_status"][0]["amount"],
+        "100.00"
+    );
 
     // The energy allowance was paid on demand: an enrolee's payouts carry
     // their receipts' transaction ids.
@@ -406,7 +409,10 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
     let a = json_of(&std::fs::read_to_string(&answer).unwrap());
     assert_eq!(a["header"]["action"], "on-disburse");
     assert_eq!(a["header"]["receiver_id"], "spmis.city");
-    assert_eq!(a["header"]["completed_count"], 5, "each carried out or refused");
+    assert_eq!(
+        a["header"]["completed_count"], 5,
+        "each carried out or refused"
+    );
     assert_eq!(a["message"]["transaction_id"], "T-1");
     let rs = a["message"]["disbursements_status"].as_array().unwrap();
     let status: Vec<(&str, &str)> = rs

@@ -35,7 +35,7 @@ pub fn amount_text(minor: u128, decimals: u8) -> Option<String> {
         )
     } else {
         let finer = 10u128.checked_pow(u32::from(decimals - 2))?;
-        if minor % finer != 0 {
+        if !minor.is_multiple_of(finer) {
             return None;
         }
         let hundredths = minor / finer;
@@ -68,7 +68,7 @@ pub fn amount_minor(text: &str, decimals: u8) -> Option<u128> {
             .checked_add(hundredths.checked_mul(scale / 100)?)?
     } else {
         let drop = 10u128.pow(u32::from(2 - decimals));
-        if hundredths % drop != 0 {
+        if !hundredths.is_multiple_of(drop) {
             return None;
         }
         units
@@ -133,16 +133,37 @@ mod tests {
         assert_eq!(amount_minor("500.00", 0), Some(500));
         assert_eq!(amount_minor("500.50", 0), None, "no cents in this currency");
         assert_eq!(amount_minor("1.25", 6), Some(1_250_000));
-        for bad in ["25", "25.", ".5", "+25.00", "-1.00", "25.000", "2 5.00", "0.00", "1e3.00", "12345678901234.00", ""] {
+        for bad in [
+            "25",
+            "25.",
+            ".5",
+            "+25.00",
+            "-1.00",
+            "25.000",
+            "2 5.00",
+            "0.00",
+            "1e3.00",
+            "12345678901234.00",
+            "",
+        ] {
             assert_eq!(amount_minor(bad, 2), None, "{bad:?}");
         }
     }
 
     #[test]
     fn ledger_codes_map_to_the_standards_codes_or_to_none() {
-        assert_eq!(reason_code("programs.not_enrolled"), Some("rjct.payee_fa.invalid"));
-        assert_eq!(reason_code("programs.amount_mismatch"), Some("rjct.amount.invalid"));
-        assert_eq!(reason_code("rjct.reference_id.duplicate"), Some("rjct.reference_id.duplicate"));
+        assert_eq!(
+            reason_code("programs.not_enrolled"),
+            Some("rjct.payee_fa.invalid")
+        );
+        assert_eq!(
+            reason_code("programs.amount_mismatch"),
+            Some("rjct.amount.invalid")
+        );
+        assert_eq!(
+            reason_code("rjct.reference_id.duplicate"),
+            Some("rjct.reference_id.duplicate")
+        );
         assert_eq!(reason_code("programs.already_paid"), None);
         assert_eq!(reason_code("tx.nonce_gap"), None);
         for c in ["programs.unknown_program", "programs.period_not_payable"] {
@@ -157,7 +178,7 @@ mod tests {
                 prop_assert_eq!(amount_minor(&text, decimals), Some(minor));
             } else {
                 // Only what is finer than a hundredth or too large has no form.
-                let fine = decimals > 2 && minor % 10u128.pow(u32::from(decimals - 2)) != 0;
+                let fine = decimals > 2 && !minor.is_multiple_of(10u128.pow(u32::from(decimals - 2)));
                 let whole = minor / 10u128.pow(u32::from(decimals));
                 prop_assert!(fine || whole >= 10u128.pow(13));
             }

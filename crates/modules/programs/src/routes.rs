@@ -601,8 +601,8 @@ fn run(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
     let currency = queries::program(view.state(), id)
         .map(|p| p.currency)
         .ok_or_else(|| no_program(id))?;
-    let decimals = publica_money::queries::currency(view.state(), &currency)
-        .map_or(2, |(c, _, _)| c.decimals);
+    let decimals =
+        publica_money::queries::currency(view.state(), &currency).map_or(2, |(c, _, _)| c.decimals);
     let (totals, entries) = queries::run(view.state(), id, per, from, limit).ok_or_else(|| {
         ReadError::not_found(
             codes::INVALID_PERIOD,
