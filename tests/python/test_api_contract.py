@@ -7,46 +7,23 @@ format outside the API (`<!-- json: what -->`)."""
 
 import copy
 import json
-import os
-import pathlib
 import re
-import subprocess
-import tempfile
-import time
 import urllib.error
 import urllib.request
 
 import jsonschema
 import pytest
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
-BIN = os.environ.get("PUBLICA_BIN", str(REPO / "target" / "debug" / "publica"))
+from publica_node import REPO, running_node
 
 
 @pytest.fixture(scope="module")
 def demo():
-    if not os.path.exists(BIN):
-        pytest.fail(f"{BIN} is missing: run `cargo build --bin publica` first")
-    with tempfile.TemporaryDirectory() as tmp:
-        proc = subprocess.Popen(
-            [BIN, "dev", "--demo", "--data-dir", os.path.join(tmp, "d"),
-             "--listen", "127.0.0.1:0"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        try:
-            url = None
-            deadline = time.time() + 120
-            while url is None and time.time() < deadline:
-                line = proc.stdout.readline()
-                match = re.match(r"publica: listening on (http://\S+)", line)
-                if match:
-                    url = match.group(1)
-            assert url, "the demo node did not start"
-            with urllib.request.urlopen(url + "/openapi.json", timeout=30) as r:
-                doc = json.load(r)
-            yield url, doc
-        finally:
-            proc.kill()
-            proc.wait()
+    # The demo is seeded before the node listens.
+    with running_node("--demo", start_s=120) as (url, _):
+        with urllib.request.urlopen(url + "/openapi.json", timeout=30) as r:
+            doc = json.load(r)
+        yield url, doc
 
 
 def call(url, path, body=None):

@@ -5,53 +5,32 @@ for every call, and the books it ends with are what the page says."""
 
 import json
 import os
-import pathlib
 import re
 import subprocess
 import tempfile
-import time
 import urllib.request
 
-import pytest
+from publica_node import BIN, REPO, running_node
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
-BIN = os.environ.get("PUBLICA_BIN", str(REPO / "target" / "debug" / "publica"))
 BLOCK = re.compile(r"<!-- walkthrough: money -->\s*\n```sh\n(.*?)```", re.S)
 
 
 def test_the_money_walkthrough_runs_as_written():
-    if not os.path.exists(BIN):
-        pytest.fail(f"{BIN} is missing: run `cargo build --bin publica` first")
     blocks = BLOCK.findall((REPO / "docs" / "money.md").read_text())
     assert len(blocks) == 3, "docs/money.md has three walk-through blocks"
-    with tempfile.TemporaryDirectory() as tmp:
-        data = os.path.join(tmp, "d")
-        proc = subprocess.Popen(
-            [BIN, "dev", "--data-dir", data, "--listen", "127.0.0.1:0", "--block-ms", "20"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        try:
-            url = None
-            deadline = time.time() + 60
-            while url is None and time.time() < deadline:
-                match = re.match(r"publica: listening on (http://\S+)", proc.stdout.readline())
-                if match:
-                    url = match.group(1)
-            assert url, "the node did not start"
-            bindir = os.path.join(tmp, "bin")
-            os.mkdir(bindir)
-            os.symlink(BIN, os.path.join(bindir, "publica"))
-            env = dict(os.environ, NODE=url, KEY=os.path.join(data, "dev-admin-key.json"),
-                       PATH=bindir + os.pathsep + os.environ["PATH"])
-            script = "set -euo pipefail\n" + "\n".join(blocks)
-            run = subprocess.run(["bash", "-c", script], cwd=tmp, env=env,
-                                 capture_output=True, text=True, timeout=300)
-            assert run.returncode == 0, run.stderr
-            calls = [line for line in run.stdout.splitlines() if re.fullmatch(r"[a-z_]+ \w+", line)]
-            assert len(calls) == 8, run.stdout
-            assert all(line.endswith(" ok") for line in calls), run.stdout
-            with urllib.request.urlopen(url + "/v1/money/accounts/alice/provenance") as r:
-                prov = json.load(r)
-            assert prov["balance"] == "12500" and prov["provenance"] == {"DEMO/pilot": "12500"}, prov
-        finally:
-            proc.kill()
-            proc.wait()
+    with running_node("--block-ms", "20") as (url, data), tempfile.TemporaryDirectory() as tmp:
+        bindir = os.path.join(tmp, "bin")
+        os.mkdir(bindir)
+        os.symlink(BIN, os.path.join(bindir, "publica"))
+        env = dict(os.environ, NODE=url, KEY=os.path.join(data, "dev-admin-key.json"),
+                   PATH=bindir + os.pathsep + os.environ["PATH"])
+        script = "set -euo pipefail\n" + "\n".join(blocks)
+        run = subprocess.run(["bash", "-c", script], cwd=tmp, env=env,
+                             capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr
+        calls = [line for line in run.stdout.splitlines() if re.fullmatch(r"[a-z_]+ \w+", line)]
+        assert len(calls) == 8, run.stdout
+        assert all(line.endswith(" ok") for line in calls), run.stdout
+        with urllib.request.urlopen(url + "/v1/money/accounts/alice/provenance") as r:
+            prov = json.load(r)
+        assert prov["balance"] == "12500" and prov["provenance"] == {"DEMO/pilot": "12500"}, prov

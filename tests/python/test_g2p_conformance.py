@@ -25,13 +25,8 @@ import datetime
 import json
 import os
 import pathlib
-import queue
 import re
-import shutil
-import signal
 import subprocess
-import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -42,8 +37,7 @@ import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
-BIN = os.environ.get("PUBLICA_BIN", str(REPO / "target" / "debug" / "publica"))
+from publica_node import BIN, REPO, running_node
 SPECS = pathlib.Path(os.environ.get("G2P_CONNECT_SPECS", "/work/shared/testdata/g2p-connect-specs"))
 DISBURSE_YAML = SPECS / "release" / "yaml" / "disburse_core_api_v1.0.0.yaml"
 
@@ -312,54 +306,13 @@ def seeded(url):
 @pytest.fixture(scope="module")
 def node():
     """A demo node: (url, data directory)."""
-    if not os.path.exists(BIN):
-        pytest.fail(f"{BIN} is missing: run `cargo build -p publica-cli` first "
-                    "(or set PUBLICA_BIN to the publica binary)")
-    root = tempfile.mkdtemp(prefix="publica-g2p-")
-    data = os.path.join(root, "data")
-    log_path = os.path.join(root, "node.stderr")
-    log = open(log_path, "wb")
-    proc = subprocess.Popen([BIN, "dev", "--demo", "--data-dir", data, "--listen", "127.0.0.1:0"],
-                            stdout=subprocess.PIPE, stderr=log, text=True)
-    lines = queue.Queue()
-
-    def pump():
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-
-    def fail(why):
-        pytest.fail(f"{why}\n" + pathlib.Path(log_path).read_text(errors="replace")[-4000:])
-
-    try:
-        url, deadline = None, time.monotonic() + 60
-        while url is None:
-            try:
-                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            except queue.Empty:
-                fail("the node did not print its address within 60 s")
-            if line is None:
-                fail(f"the node exited (status {proc.wait()}) before listening")
-            if line.startswith("publica: listening on "):
-                url = line.split()[-1]
+    with running_node("--demo") as (url, data):
         deadline = time.monotonic() + 240
         while not seeded(url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                fail("the demo was not seeded within 240 s")
+            if time.monotonic() > deadline:
+                pytest.fail("the demo was not seeded within 240 s")
             time.sleep(0.5)
         yield url, data
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def first_period(url, program):

@@ -6,14 +6,6 @@ independently of the node's code."""
 import base64
 import hashlib
 import json
-import os
-import pathlib
-import queue
-import shutil
-import signal
-import subprocess
-import tempfile
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -24,67 +16,14 @@ import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
-BIN = os.environ.get("PUBLICA_BIN", str(REPO / "target" / "debug" / "publica"))
+from publica_node import running_node
 CHAIN = "publica-dev"
-
-
-def _node_log(path):
-    try:
-        return pathlib.Path(path).read_text(errors="replace")[-4000:]
-    except OSError:
-        return ""
 
 
 @pytest.fixture(scope="module")
 def node():
-    if not os.path.exists(BIN):
-        pytest.fail(f"{BIN} is missing: run `cargo build -p publica-cli` first "
-                    "(or set PUBLICA_BIN to the publica binary)")
-    root = tempfile.mkdtemp(prefix="publica-py-")
-    data = os.path.join(root, "data")
-    stderr_path = os.path.join(root, "node.stderr")
-    stderr = open(stderr_path, "wb")
-    proc = subprocess.Popen(
-        [BIN, "dev", "--data-dir", data, "--listen", "127.0.0.1:0", "--block-ms", "20"],
-        stdout=subprocess.PIPE, stderr=stderr, text=True)
-    # Read stdout on a thread so the 30 s limit holds even if the node prints
-    # nothing, and keep draining it afterwards so the pipe never fills up.
-    lines = queue.Queue()
-
-    def pump():
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    try:
-        url = None
-        deadline = time.monotonic() + 30
-        while url is None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                pytest.fail("the node did not print its address within 30 s\n" + _node_log(stderr_path))
-            try:
-                line = lines.get(timeout=left)
-            except queue.Empty:
-                continue
-            if line is None:
-                pytest.fail(f"the node exited (status {proc.wait()}) before listening\n"
-                            + _node_log(stderr_path))
-            if line.startswith("publica: listening on "):
-                url = line.split()[-1]
+    with running_node("--block-ms", "20") as (url, _):
         yield url
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        stderr.close()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def http(method, url, body=None):

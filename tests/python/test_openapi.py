@@ -4,44 +4,20 @@ that is not in a route's path is a query parameter, and those the server
 defaults are optional."""
 
 import json
-import os
-import pathlib
 import re
-import subprocess
-import tempfile
-import time
 import urllib.request
 
 import pytest
 from openapi_spec_validator import validate
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
-BIN = os.environ.get("PUBLICA_BIN", str(REPO / "target" / "debug" / "publica"))
+from publica_node import running_node
 
 
 @pytest.fixture(scope="module")
 def document():
-    if not os.path.exists(BIN):
-        pytest.fail(f"{BIN} is missing: run `cargo build --bin publica` first "
-                    "(or set PUBLICA_BIN to the publica binary)")
-    with tempfile.TemporaryDirectory() as tmp:
-        proc = subprocess.Popen(
-            [BIN, "dev", "--data-dir", os.path.join(tmp, "d"), "--listen", "127.0.0.1:0"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        try:
-            url = None
-            deadline = time.time() + 60
-            while url is None and time.time() < deadline:
-                line = proc.stdout.readline()
-                match = re.match(r"publica: listening on (http://\S+)", line)
-                if match:
-                    url = match.group(1)
-            assert url, "the node did not start"
-            with urllib.request.urlopen(url + "/openapi.json", timeout=30) as r:
-                yield json.load(r)
-        finally:
-            proc.kill()
-            proc.wait()
+    with running_node() as (url, _):
+        with urllib.request.urlopen(url + "/openapi.json", timeout=30) as r:
+            yield json.load(r)
 
 
 def test_the_document_is_valid_openapi(document):
