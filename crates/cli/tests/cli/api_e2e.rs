@@ -1328,6 +1328,8 @@ fn cli_reports_bad_input_with_nonzero_exit() {
         ("--http-header-timeout-ms", "5"),
         ("--http-max-connections", "0"),
         ("--http-max-connections-per-ip", "0"),
+        ("--tx-rate-limit", "0"),
+        ("--tx-burst", "0"),
     ] {
         let out = run_cli(
             &[
