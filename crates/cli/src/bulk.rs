@@ -12,10 +12,6 @@ use serde_json::{json, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Most rows in one bulk file.
-pub const ROWS_MAX: usize = 100_000;
-/// Largest bulk file.
-const FILE_BYTES_MAX: u64 = 64 << 20;
 /// Transactions per batch request.
 const CHUNK: usize = 1_000;
 
@@ -35,59 +31,18 @@ pub struct SignerArgs {
     pub node: String,
 }
 
-/// A CSV file: the header's column names and the data rows (line number,
-/// trimmed cells). Rows that cannot be read are already in `invalid`.
-#[derive(Debug)]
-pub struct Csv {
-    pub header: Vec<String>,
-    pub rows: Vec<(usize, Vec<String>)>,
-    pub invalid: Vec<Value>,
-}
-
-/// A row refused before anything was signed.
-pub fn invalid(line: usize, why: impl Into<String>) -> Value {
-    json!({"line": line, "status": "invalid", "error": why.into()})
-}
+pub use publica_types::csv::Csv;
 
 /// Reads a CSV file (header first, comma separated, no quoting) of at most
-/// [`ROWS_MAX`] rows.
+/// [`publica_types::csv::ROWS_MAX`] rows.
 pub fn read_csv(file: &Path) -> Result<Csv> {
     let meta = std::fs::metadata(file).with_context(|| format!("reading {}", file.display()))?;
-    if meta.len() > FILE_BYTES_MAX {
+    if meta.len() > publica_types::csv::BYTES_MAX as u64 {
         bail!("{} is larger than 64 MiB", file.display());
     }
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let mut lines = text.lines().enumerate();
-    let header: Vec<String> = match lines.next() {
-        Some((_, h)) if !h.trim().is_empty() => {
-            h.split(',').map(|c| c.trim().to_string()).collect()
-        }
-        _ => bail!("{}: the first line must be the header", file.display()),
-    };
-    let mut rows = Vec::new();
-    let mut invalid_rows = Vec::new();
-    for (i, line) in lines {
-        if line.trim().is_empty() {
-            continue;
-        }
-        if rows.len() + invalid_rows.len() == ROWS_MAX {
-            bail!("at most {ROWS_MAX} rows per file");
-        }
-        if line.contains('"') {
-            invalid_rows.push(invalid(i + 1, "quoted cells are not supported"));
-            continue;
-        }
-        rows.push((
-            i + 1,
-            line.split(',').map(|c| c.trim().to_string()).collect(),
-        ));
-    }
-    Ok(Csv {
-        header,
-        rows,
-        invalid: invalid_rows,
-    })
+    publica_types::csv::parse(&text).map_err(|e| anyhow!("{}: {e}", file.display()))
 }
 
 /// One call to sign and submit for a row.
@@ -290,33 +245,13 @@ pub fn finish(mut results: Vec<Value>, mut summary: Value) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn csv(text: &str) -> Result<Csv> {
+    #[test]
+    fn names_the_file_it_cannot_read() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("f.csv");
-        std::fs::write(&p, text).unwrap();
-        read_csv(&p)
-    }
-
-    #[test]
-    fn reads_rows_and_refuses_what_it_cannot_read() {
-        let c = csv("a, b\n1,2\n\n\"x\",3\n 4 ,5\n").unwrap();
-        assert_eq!(c.header, ["a", "b"]);
-        assert_eq!(
-            c.rows,
-            [
-                (2, vec!["1".into(), "2".into()]),
-                (5, vec!["4".into(), "5".into()])
-            ]
-        );
-        assert_eq!(c.invalid, [invalid(4, "quoted cells are not supported")]);
-        assert!(csv("").unwrap_err().to_string().contains("header"));
-        assert!(csv(" \n1\n").unwrap_err().to_string().contains("header"));
-        let too_many = format!("a\n{}", "1\n".repeat(ROWS_MAX + 1));
-        assert!(csv(&too_many)
-            .unwrap_err()
-            .to_string()
-            .contains("at most 100000 rows"));
-        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(&p, " \n1\n").unwrap();
+        let e = read_csv(&p).unwrap_err().to_string();
+        assert!(e.contains("f.csv") && e.contains("header"), "{e}");
         assert!(read_csv(&dir.path().join("missing.csv")).is_err());
     }
 }

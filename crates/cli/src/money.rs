@@ -119,45 +119,18 @@ pub async fn run(cmd: MoneyCmd) -> Result<()> {
 
 /// Transfers from a CSV file: one `money.transfer` per row.
 async fn bulk(signer: &SignerArgs, file: &std::path::Path) -> Result<()> {
-    let csv = bulk::read_csv(file)?;
-    let header = csv.header.join(",");
-    if !(header == "from,to,amount" || header == "from,to,amount,reference") {
-        bail!(
-            "{}: the first line must be the header from,to,amount[,reference]",
-            file.display()
-        );
-    }
-    let mut results = csv.invalid;
-    let mut calls = Vec::new();
-    let mut amounts = Vec::new();
-    for (line, cols) in &csv.rows {
-        if !(3..=4).contains(&cols.len()) {
-            results.push(bulk::invalid(*line, "expected from,to,amount[,reference]"));
-            continue;
-        }
-        let amount = match cols[2].parse::<u128>() {
-            Ok(a) if a > 0 && !cols[2].starts_with('0') => a,
-            _ => {
-                results.push(bulk::invalid(
-                    *line,
-                    "amount must be a positive integer in minor units",
-                ));
-                continue;
-            }
-        };
-        if !publica_money::model::valid_id(&cols[0]) || !publica_money::model::valid_id(&cols[1]) {
-            results.push(bulk::invalid(*line, "from and to must be account ids"));
-            continue;
-        }
-        let reference = cols.get(3).cloned().unwrap_or_default();
-        calls.push(bulk::Call {
-            line: *line,
+    let (rows, mut results) = publica_money::bulk::transfers(bulk::read_csv(file)?)
+        .map_err(|e| anyhow!("{}: {e}", file.display()))?;
+    let calls: Vec<bulk::Call> = rows
+        .iter()
+        .map(|t| bulk::Call {
+            line: t.line,
             module: "money",
             method: "transfer",
-            args: json!({"from": cols[0], "to": cols[1], "amount": amount.to_string(), "reference": reference}),
-        });
-        amounts.push((cols[0].clone(), amount));
-    }
+            args: json!({"from": t.from, "to": t.to, "amount": t.amount.to_string(), "reference": t.reference}),
+        })
+        .collect();
+    let amounts = rows.into_iter().map(|t| (t.from, t.amount));
     let session = bulk::Session::open(signer).await?;
     let done = session.submit(&calls).await?;
     let mut moved: BTreeMap<String, u128> = BTreeMap::new();

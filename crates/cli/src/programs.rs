@@ -7,14 +7,12 @@ use crate::client::{checked_id, Client};
 use crate::commands::open_key;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
-use publica_programs::{model::valid_name, nullifier, period};
-use publica_types::{AccountId, SignatureBytes};
-use serde_json::{json, Map, Value};
+use publica_programs::{disburse, model::valid_name, nullifier, period};
+use publica_types::AccountId;
+use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Most disbursements in one G2P request.
-const DISBURSE_MAX: usize = 10_000;
 /// Largest G2P request file.
 const DISBURSE_FILE_BYTES_MAX: u64 = 16 << 20;
 /// Entries per page when exporting a run.
@@ -427,16 +425,8 @@ async fn registry_tokens(
 ) -> Result<()> {
     program_id(program)?;
     let secret = read_secret(secret_file)?;
-    let csv = bulk::read_csv(file)?;
-    if csv.header.join(",") != "person,account" {
-        bail!(
-            "{}: the first line must be the header person,account",
-            file.display()
-        );
-    }
-    if let Some(bad) = csv.invalid.first() {
-        bail!("{}: line {}: {}", file.display(), bad["line"], bad["error"]);
-    }
+    let people = publica_programs::bulk::registry(&bulk::read_csv(file)?)
+        .map_err(|e| anyhow!("{}: {e}", file.display()))?;
     let kp = open_key(&signer.key, &signer.pass)?;
     let official: AccountId = match &signer.account {
         Some(a) => a.parse().map_err(|e| anyhow!("--account: {e}"))?,
@@ -447,26 +437,12 @@ async fn registry_tokens(
         .as_str()
         .ok_or_else(|| anyhow!("node status lacks chain_id"))?;
     let mut text = String::from("account,nullifier,registry_signer,registry_signature\n");
-    let mut seen = BTreeMap::new();
-    for (line, cols) in &csv.rows {
-        let (person, account) = match cols.as_slice() {
-            [p, a] if !p.is_empty() => (p, a),
-            _ => bail!("{}: line {line}: expected person,account", file.display()),
-        };
-        let account: AccountId = account
-            .parse()
-            .map_err(|e| anyhow!("{}: line {line}: account: {e}", file.display()))?;
-        if let Some(first) = seen.insert(person.clone(), *line) {
-            bail!(
-                "{}: line {line}: the person of line {first} again (one person, one enrolment)",
-                file.display()
-            );
-        }
+    for (_, person, account) in &people {
         let n = nullifier::derive(&secret, program, person);
-        let sig = kp.sign(&nullifier::token_bytes(chain, program, &n, &account));
+        let sig = kp.sign(&nullifier::token_bytes(chain, program, &n, account));
         text.push_str(&format!("{account},{n},{official},{sig}\n"));
     }
-    eprintln!("{} tokens for program '{program}'", csv.rows.len());
+    eprintln!("{} tokens for program '{program}'", people.len());
     write_out(out, &text)
 }
 
@@ -478,59 +454,11 @@ async fn import_enrolments(
 ) -> Result<()> {
     program_id(program)?;
     agency_id(agency)?;
-    let csv = bulk::read_csv(file)?;
-    if csv.header.join(",") != "account,nullifier,registry_signer,registry_signature" {
-        bail!(
-            "{}: the first line must be the header account,nullifier,registry_signer,registry_signature",
-            file.display()
-        );
-    }
-    let mut results = csv.invalid;
-    let mut calls = Vec::new();
-    for (line, cols) in &csv.rows {
-        let [account, n, official, sig] = cols.as_slice() else {
-            results.push(bulk::invalid(*line, "expected four cells"));
-            continue;
-        };
-        let parsed = (
-            account.parse::<AccountId>(),
-            official.parse::<AccountId>(),
-            sig.parse::<SignatureBytes>(),
-        );
-        let (Ok(account), Ok(official), Ok(sig)) = parsed else {
-            results.push(bulk::invalid(
-                *line,
-                "account and registry_signer are 64 hex characters, registry_signature 128",
-            ));
-            continue;
-        };
-        if !nullifier::valid(n) {
-            results.push(bulk::invalid(
-                *line,
-                "a nullifier is 64 lowercase hex characters",
-            ));
-            continue;
-        }
-        calls.push(Call {
-            line: *line,
-            module: "programs",
-            method: "enrol",
-            args: json!({"program": program, "account": account, "nullifier": n, "registry_signer": official, "registry_signature": sig, "agency": agency}),
-        });
-    }
+    let (rows, results) =
+        publica_programs::bulk::enrolments(bulk::read_csv(file)?, program, agency)
+            .map_err(|e| anyhow!("{}: {e}", file.display()))?;
+    let calls = rows_to_calls(rows, "enrol");
     submit_rows(signer, calls, results, json!({"program": program})).await
-}
-
-/// A CSV cell as an attested value.
-fn attr(cell: &str) -> Value {
-    match cell {
-        "true" => json!(true),
-        "false" => json!(false),
-        _ => match cell.parse::<i64>() {
-            Ok(i) => json!(i),
-            Err(_) => json!(cell),
-        },
-    }
 }
 
 async fn import_attestations(
@@ -543,87 +471,23 @@ async fn import_attestations(
     if let Some(p) = program {
         program_id(p)?;
     }
-    let csv = bulk::read_csv(file)?;
-    let h = &csv.header;
-    if h.first().map(String::as_str) != Some("subject") {
-        bail!(
-            "{}: the header starts with subject, then optional period and expires_ms, then claim names",
-            file.display()
-        );
-    }
-    let col = |name: &str| h.iter().position(|c| c == name);
-    let (period_col, expires_col) = (col("period"), col("expires_ms"));
-    let claims: Vec<(usize, &String)> = h
-        .iter()
-        .enumerate()
-        .skip(1)
-        .filter(|(i, _)| Some(*i) != period_col && Some(*i) != expires_col)
-        .collect();
-    if claims.is_empty() {
-        bail!("{}: the header names no claim", file.display());
-    }
-    if let Some((_, bad)) = claims.iter().find(|(_, c)| !valid_name(c)) {
-        bail!(
-            "{}: '{bad}' is not a claim name (lowercase letter, then [a-z0-9_], at most 64)",
-            file.display()
-        );
-    }
-    let mut results = csv.invalid;
-    let mut calls = Vec::new();
-    for (line, cols) in &csv.rows {
-        if cols.len() != h.len() {
-            results.push(bulk::invalid(
-                *line,
-                format!("expected {} cells like the header", h.len()),
-            ));
-            continue;
-        }
-        let Ok(subject) = cols[0].parse::<AccountId>() else {
-            results.push(bulk::invalid(
-                *line,
-                "subject is an account (64 hex characters)",
-            ));
-            continue;
-        };
-        let mut args = json!({"agency": agency, "subject": subject});
-        let values: Map<String, Value> = claims
-            .iter()
-            .filter(|(i, _)| !cols[*i].is_empty())
-            .map(|(i, name)| ((*name).clone(), attr(&cols[*i])))
-            .collect();
-        if values.is_empty() {
-            results.push(bulk::invalid(*line, "the row has no claim"));
-            continue;
-        }
-        args["claims"] = Value::Object(values);
-        if let Some(i) = period_col.filter(|i| !cols[*i].is_empty()) {
-            if !period::valid(&cols[i]) {
-                results.push(bulk::invalid(*line, "a period is YYYY-MM"));
-                continue;
-            }
-            args["period"] = json!(cols[i]);
-        }
-        if let Some(i) = expires_col.filter(|i| !cols[*i].is_empty()) {
-            let Ok(ms) = cols[i].parse::<u64>() else {
-                results.push(bulk::invalid(
-                    *line,
-                    "expires_ms is milliseconds since 1970",
-                ));
-                continue;
-            };
-            args["expires_ms"] = json!(ms);
-        }
-        if let Some(p) = program {
-            args["program"] = json!(p);
-        }
-        calls.push(Call {
-            line: *line,
-            module: "programs",
-            method: "attest",
-            args,
-        });
-    }
+    let (rows, results) =
+        publica_programs::bulk::attestations(bulk::read_csv(file)?, agency, program)
+            .map_err(|e| anyhow!("{}: {e}", file.display()))?;
+    let calls = rows_to_calls(rows, "attest");
     submit_rows(signer, calls, results, json!({"agency": agency})).await
+}
+
+/// One `programs.<method>` call per row read.
+fn rows_to_calls(rows: Vec<(usize, Value)>, method: &'static str) -> Vec<Call> {
+    rows.into_iter()
+        .map(|(line, args)| Call {
+            line,
+            module: "programs",
+            method,
+            args,
+        })
+        .collect()
 }
 
 /// Submits the rows' calls and prints the per-row report.
@@ -639,141 +503,6 @@ async fn submit_rows(
     bulk::finish(results, summary)
 }
 
-/// One disbursement of a G2P request, checked.
-struct Disbursement {
-    program: String,
-    account: AccountId,
-    period: String,
-    /// Minor units.
-    amount: u128,
-}
-
-/// A program's currency: its code and decimal places.
-type Money = (String, u8);
-
-/// A G2P record refused before signing: (status reason code, message).
-type Refusal = (&'static str, String);
-
-/// True for an RFC 3339 date-time: `YYYY-MM-DDTHH:MM:SS`, optional
-/// fraction, then `Z` or `±HH:MM`; the date must exist.
-fn rfc3339(ts: &str) -> bool {
-    let b = ts.as_bytes();
-    let digits = |r: std::ops::Range<usize>| {
-        b.get(r.clone())
-            .filter(|d| d.iter().all(u8::is_ascii_digit))
-            .map(|_| ts[r].parse::<u32>().unwrap_or(u32::MAX))
-    };
-    let sep = |i: usize, c: &[u8]| b.get(i).is_some_and(|x| c.contains(x));
-    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) = (
-        digits(0..4),
-        digits(5..7),
-        digits(8..10),
-        digits(11..13),
-        digits(14..16),
-        digits(17..19),
-    ) else {
-        return false;
-    };
-    if !(sep(4, b"-") && sep(7, b"-") && sep(10, b"Tt") && sep(13, b":") && sep(16, b":")) {
-        return false;
-    }
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    let days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1..=12).contains(&mo) || d == 0 || d > days[mo as usize - 1] || h > 23 || mi > 59 || s > 60
-    {
-        return false;
-    }
-    let mut rest = &ts[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if n == 0 {
-            return false;
-        }
-        rest = &frac[n..];
-    }
-    match rest.as_bytes() {
-        [b'Z' | b'z'] => true,
-        [b'+' | b'-', ..] if rest.len() == 6 => {
-            let (oh, om) = (rest[1..3].parse::<u32>(), rest[4..6].parse::<u32>());
-            rest.as_bytes()[3] == b':'
-                && rest[1..3].bytes().all(|c| c.is_ascii_digit())
-                && rest[4..6].bytes().all(|c| c.is_ascii_digit())
-                && oh.is_ok_and(|h| h <= 23)
-                && om.is_ok_and(|m| m <= 59)
-        }
-        _ => false,
-    }
-}
-
-fn check_disbursement(
-    d: &Value,
-    default_period: Option<&str>,
-    currencies: &BTreeMap<String, Money>,
-) -> Result<Disbursement, Refusal> {
-    let text = |k: &str| d.get(k).and_then(Value::as_str);
-    let program = text("payer_fa")
-        .and_then(|f| f.strip_prefix("publica:program:"))
-        .filter(|p| currencies.contains_key(*p))
-        .ok_or((
-            "rjct.payer_fa.invalid",
-            "payer_fa must be publica:program:<id> of a program of this ledger".to_string(),
-        ))?;
-    let account: AccountId = text("payee_fa")
-        .and_then(|f| f.strip_prefix("publica:account:"))
-        .and_then(|a| a.parse().ok())
-        .ok_or((
-            "rjct.payee_fa.invalid",
-            "payee_fa must be publica:account:<64 hex characters>".to_string(),
-        ))?;
-    let (code, decimals) = &currencies[program];
-    let amount = text("amount")
-        .and_then(|a| publica_programs::g2p::amount_minor(a, *decimals))
-        .ok_or((
-            "rjct.amount.invalid",
-            format!(
-                "amount must be a positive decimal string with one or two places (\"25.00\"), \
-                 exact in {code} ({decimals} decimals)"
-            ),
-        ))?;
-    if d.get("currency_code")
-        .is_some_and(|c| c.as_str() != Some(code.as_str()))
-    {
-        return Err((
-            "rjct.currency_code.invalid",
-            format!("currency_code must be the program's: '{program}' pays in {code}"),
-        ));
-    }
-    let per = match text("scheduled_timestamp") {
-        Some(ts) => ts.get(..7).filter(|p| period::valid(p) && rfc3339(ts)),
-        None if d.get("scheduled_timestamp").is_some() => None,
-        None => default_period,
-    }
-    .ok_or((
-        "rjct.schedule_ts.invalid",
-        "scheduled_timestamp must be an RFC 3339 date-time (its month is the period), or give --period"
-            .to_string(),
-    ))?;
-    Ok(Disbursement {
-        program: program.to_string(),
-        account,
-        period: per.to_string(),
-        amount,
-    })
-}
-
 async fn disburse(
     signer: &SignerArgs,
     agency: &str,
@@ -786,37 +515,20 @@ async fn disburse(
         bail!("--period must be YYYY-MM, got '{p}'");
     }
     let req = read_disburse_request(file)?;
-    let transaction_id = req
-        .pointer("/message/transaction_id")
-        .and_then(Value::as_str)
-        .filter(|t| !t.is_empty() && t.len() <= 99)
-        .ok_or_else(|| {
-            anyhow!(
-                "{}: message.transaction_id (1..=99 characters) is required",
-                file.display()
-            )
-        })?
-        .to_string();
-    let items = req
-        .pointer("/message/disbursements")
-        .and_then(Value::as_array)
-        .filter(|a| (1..=DISBURSE_MAX).contains(&a.len()))
-        .ok_or_else(|| {
-            anyhow!(
-                "{}: message.disbursements must list 1..={DISBURSE_MAX} disbursements",
-                file.display()
-            )
-        })?;
-    if req.pointer("/header/total_count").and_then(Value::as_u64) != Some(items.len() as u64) {
-        bail!(
-            "{}: header.total_count must be the number of disbursements ({})",
-            file.display(),
-            items.len()
-        );
-    }
+    let g2p = disburse::request(&req).map_err(|e| anyhow!("{}: {e}", file.display()))?;
+    let (transaction_id, items) = (&g2p.transaction_id, &g2p.disbursements);
     let session = bulk::Session::open(signer).await?;
     let currencies = program_currencies(&session, items).await?;
-    let (mut answers, calls) = payout_calls(items, agency, default_period, &currencies);
+    let (mut answers, passed) = disburse::check_all(items, default_period, &currencies);
+    let calls: Vec<Call> = passed
+        .into_iter()
+        .map(|(i, x)| Call {
+            line: i,
+            module: "programs",
+            method: "payout",
+            args: json!({"agency": agency, "program": x.program, "account": x.account, "period": x.period, "expected_amount": x.amount.to_string()}),
+        })
+        .collect();
     let done = session.submit(&calls).await?;
     record_outcomes(&mut answers, &calls, &done);
     let now = period::timestamp(publica_types::now_ms());
@@ -839,9 +551,7 @@ async fn disburse(
         },
         "message": {"transaction_id": transaction_id, "disbursements_status": answers},
     });
-    if let Some(sender) = req.pointer("/header/sender_id").and_then(Value::as_str) {
-        doc["header"]["receiver_id"] = json!(sender);
-    }
+    doc["header"]["receiver_id"] = json!(g2p.sender_id);
     write_out(out, &pretty(&doc))?;
     if succ != total {
         bail!(
@@ -853,43 +563,16 @@ async fn disburse(
 }
 
 /// Reads a G2P `disburse` request from `file`: JSON of at most
-/// [`DISBURSE_FILE_BYTES_MAX`] bytes whose header has the members the
-/// standard requires (`message_id`, `message_ts`, `action` = `disburse`,
-/// `sender_id`, `total_count`), in version 1.0.0 if it says, and not
-/// encrypted (which the CLI does not open).
+/// [`DISBURSE_FILE_BYTES_MAX`] bytes ([`disburse::request`] checks it).
 fn read_disburse_request(file: &Path) -> Result<Value> {
     let meta = std::fs::metadata(file).with_context(|| format!("reading {}", file.display()))?;
     if meta.len() > DISBURSE_FILE_BYTES_MAX {
         bail!("{} is larger than 16 MiB", file.display());
     }
-    let req: Value = serde_json::from_slice(
+    serde_json::from_slice(
         &std::fs::read(file).with_context(|| format!("reading {}", file.display()))?,
     )
-    .with_context(|| format!("{} is not JSON", file.display()))?;
-    let header = |k: &str| req.pointer(&format!("/header/{k}"));
-    let text = |k: &str| header(k).and_then(Value::as_str).filter(|t| !t.is_empty());
-    if text("action") != Some("disburse") {
-        bail!("{}: header.action must be \"disburse\"", file.display());
-    }
-    for k in ["message_id", "sender_id"] {
-        if text(k).is_none() {
-            bail!("{}: header.{k} is required", file.display());
-        }
-    }
-    if !text("message_ts").is_some_and(rfc3339) {
-        bail!(
-            "{}: header.message_ts must be an RFC 3339 date-time",
-            file.display()
-        );
-    }
-    if header("version").is_some_and(|v| v.as_str() != Some("1.0.0")) {
-        bail!("{}: header.version must be \"1.0.0\"", file.display());
-    }
-    if header("is_msg_encrypted").is_some_and(|e| e != &json!(false)) || req["message"].is_string()
-    {
-        bail!("{}: encrypted messages are not supported", file.display());
-    }
-    Ok(req)
+    .with_context(|| format!("{} is not JSON", file.display()))
 }
 
 /// The currency (code and decimals) of each program the disbursements name
@@ -897,7 +580,7 @@ fn read_disburse_request(file: &Path) -> Result<Value> {
 async fn program_currencies(
     session: &bulk::Session,
     items: &[Value],
-) -> Result<BTreeMap<String, Money>> {
+) -> Result<BTreeMap<String, disburse::Money>> {
     let mut currencies = BTreeMap::new();
     let named: BTreeSet<&str> = items
         .iter()
@@ -925,59 +608,6 @@ async fn program_currencies(
         }
     }
     Ok(currencies)
-}
-
-/// One answer per disbursement, in order, and a `payout` call for each
-/// that passes the checks; the others' answers say why they were refused.
-fn payout_calls(
-    items: &[Value],
-    agency: &str,
-    default_period: Option<&str>,
-    currencies: &BTreeMap<String, Money>,
-) -> (Vec<Value>, Vec<Call>) {
-    let mut answers: Vec<Value> = Vec::with_capacity(items.len());
-    let mut calls = Vec::new();
-    let mut seen = BTreeSet::new();
-    for (i, d) in items.iter().enumerate() {
-        let reference = d["reference_id"].as_str().unwrap_or_default();
-        let mut answer = json!({ "reference_id": reference });
-        // Echoed only as the standard types them: strings.
-        for k in ["payer_fa", "payee_fa", "amount", "currency_code"] {
-            if let Some(v) = d[k].as_str() {
-                answer[k] = json!(v);
-            }
-        }
-        let checked = if reference.is_empty() || reference.len() > 99 {
-            Err((
-                "rjct.reference_id.invalid",
-                "reference_id must be 1..=99 characters".to_string(),
-            ))
-        } else if !seen.insert(reference.to_string()) {
-            Err((
-                "rjct.reference_id.duplicate",
-                "reference_id appears twice in the request".to_string(),
-            ))
-        } else {
-            check_disbursement(d, default_period, currencies)
-        };
-        match checked {
-            Ok(x) => {
-                calls.push(Call {
-                    line: i,
-                    module: "programs",
-                    method: "payout",
-                    args: json!({"agency": agency, "program": x.program, "account": x.account, "period": x.period, "expected_amount": x.amount.to_string()}),
-                });
-            }
-            Err((code, why)) => {
-                answer["status"] = json!("rjct");
-                answer["status_reason_code"] = json!(code);
-                answer["status_reason_message"] = json!(why);
-            }
-        }
-        answers.push(answer);
-    }
-    (answers, calls)
 }
 
 /// Writes what became of each call into its disbursement's answer: `succ`
@@ -1013,32 +643,4 @@ fn refuse(answer: &mut Value, error: &Value) {
     }
     let message = error["message"].as_str().unwrap_or_default();
     answer["status_reason_message"] = json!(publica_programs::g2p::reason_message(code, message));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::rfc3339;
-
-    #[test]
-    fn rfc3339_date_times_are_checked_whole() {
-        for good in [
-            "2027-01-15T09:00:00Z",
-            "2024-02-29T23:59:59.123+01:00",
-            "2027-12-31t00:00:00-05:30",
-        ] {
-            assert!(rfc3339(good), "{good}");
-        }
-        for bad in [
-            "2026-01-zzgarbage",
-            "2027-02-29T09:00:00Z",
-            "2027-01-15",
-            "2027-01-15T09:00:00",
-            "2027-01-15T24:00:00Z",
-            "2027-01-15T09:00:00.Z",
-            "2027-01-15T09:00:00+1:00",
-            "2027-13-01T09:00:00Z",
-        ] {
-            assert!(!rfc3339(bad), "{bad}");
-        }
-    }
 }

@@ -102,6 +102,38 @@ mod seeds {
         proofs(dir);
         key_files(dir, &kp);
         bft(dir, &txs);
+        imports(dir);
+    }
+
+    /// The files officials import: CSV and G2P requests.
+    fn imports(dir: &Path) {
+        let (a, n, sig) = ("a1".repeat(32), "b2".repeat(32), "c3".repeat(64));
+        let csvs = [
+            "from,to,amount,reference\ntreasury,alice,125,rent\ntreasury,bob,0\n\"q\",x,1\n".to_string(),
+            format!("person,account\nP-001,{a}\nP-002,{a}\n"),
+            format!("account,nullifier,registry_signer,registry_signature\n{a},{n},{a},{sig}\n{a},{n}\n"),
+            format!("subject,period,expires_ms,age,in_school\n{a},2027-01,,70,true\n{a},2027-13,5,,\n"),
+        ];
+        for (i, text) in csvs.iter().enumerate() {
+            put(dir, "csv_import", &format!("seed-{i}.csv"), text.as_bytes());
+        }
+        let req = json!({
+            "header": {"version": "1.0.0", "message_id": "m-1", "message_ts": "2027-01-15T09:00:00Z",
+                       "action": "disburse", "sender_id": "registry", "total_count": 3},
+            "message": {"transaction_id": "t-1", "disbursements": [
+                {"reference_id": "r-1", "payer_fa": "publica:program:ubi", "payee_fa": format!("publica:account:{a}"),
+                 "amount": "25.00", "currency_code": "EUR", "scheduled_timestamp": "2027-01-15T09:00:00Z"},
+                {"reference_id": "r-2", "payer_fa": "publica:program:pension", "payee_fa": format!("publica:account:{a}"),
+                 "amount": "310.5"},
+                {"reference_id": "r-1", "payer_fa": "publica:program:none", "payee_fa": "x", "amount": "1"}
+            ]}
+        });
+        put(
+            dir,
+            "g2p_disburse",
+            "seed-0.json",
+            &serde_json::to_vec_pretty(&req).unwrap(),
+        );
     }
 
     /// Envelopes, batches and canonical JSON; returns two signed envelopes.
@@ -189,6 +221,17 @@ mod seeds {
         let mut flipped = log[..cut].to_vec();
         flipped[100] ^= 0x10;
         put(dir, "block_log", "seed-2.log", &flipped);
+
+        // The same chain's first blocks as bare payloads, split by zero bytes.
+        let fixture =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ledger-format-4");
+        let (chain, _) = publica_store::BlockLog::open_read_only(&fixture).unwrap();
+        let mut payloads = Vec::new();
+        for h in 1..=chain.height().min(3) {
+            payloads.extend(serde_json::to_vec(&chain.read(h).unwrap().unwrap()).unwrap());
+            payloads.push(0);
+        }
+        put(dir, "block_frames", "seed-0.bin", &payloads);
     }
 
     fn notes(dir: &Path) {

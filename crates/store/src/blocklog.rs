@@ -42,6 +42,31 @@ pub struct OpenReport {
     pub discarded_tail_bytes: u64,
 }
 
+/// Writes the frame header of `frame` (16 bytes of room, then a payload of
+/// `len` bytes): magic, length, the payload's CRC-32, the header's CRC-32.
+fn seal(frame: &mut [u8], len: u32) {
+    let payload_crc = crc32fast::hash(&frame[HEADER_BYTES as usize..]);
+    frame[0..4].copy_from_slice(MAGIC);
+    frame[4..8].copy_from_slice(&len.to_le_bytes());
+    frame[8..12].copy_from_slice(&payload_crc.to_le_bytes());
+    let header_crc = crc32fast::hash(&frame[0..12]);
+    frame[12..16].copy_from_slice(&header_crc.to_le_bytes());
+}
+
+/// `payload` in a frame as [`BlockLog::append`] writes one, checksums
+/// included: for tools and fuzzers that build a log from payloads of
+/// their own. `None` for a payload over the 1 GiB a frame may hold.
+#[must_use]
+pub fn frame(payload: &[u8]) -> Option<Vec<u8>> {
+    let len = u32::try_from(payload.len())
+        .ok()
+        .filter(|l| *l <= PAYLOAD_BYTES_MAX)?;
+    let mut f = vec![0u8; HEADER_BYTES as usize];
+    f.extend_from_slice(payload);
+    seal(&mut f, len);
+    Some(f)
+}
+
 /// The append-only block log. Height `h` is record `h - 1`.
 pub struct BlockLog {
     path: PathBuf,
@@ -375,12 +400,7 @@ impl BlockLog {
                 height,
                 reason: "block larger than 1 GiB".into(),
             })?;
-        let payload_crc = crc32fast::hash(&frame[HEADER_BYTES as usize..]);
-        frame[0..4].copy_from_slice(MAGIC);
-        frame[4..8].copy_from_slice(&len.to_le_bytes());
-        frame[8..12].copy_from_slice(&payload_crc.to_le_bytes());
-        let header_crc = crc32fast::hash(&frame[0..12]);
-        frame[12..16].copy_from_slice(&header_crc.to_le_bytes());
+        seal(&mut frame, len);
         let shown = self.path.display().to_string();
         self.file
             .write_all(&frame)

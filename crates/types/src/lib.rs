@@ -8,6 +8,7 @@ pub mod amount;
 pub mod block;
 pub mod canonical;
 pub mod codes;
+pub mod csv;
 pub mod error;
 pub mod ids;
 pub mod limits;

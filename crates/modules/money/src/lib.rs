@@ -24,6 +24,7 @@
 //! merchant and earmarked accounts); a citizen opens a plain one of their
 //! own.
 
+pub mod bulk;
 pub mod clawback;
 pub mod codes;
 pub mod events;

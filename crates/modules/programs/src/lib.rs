@@ -21,7 +21,9 @@
 //!
 //! See `docs/programs.md`.
 
+pub mod bulk;
 pub mod codes;
+pub mod disburse;
 pub mod events;
 pub mod g2p;
 pub mod model;
