@@ -7,7 +7,8 @@ use crate::client::{checked_id, Client};
 use crate::commands::open_key;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
-use publica_programs::{disburse, model::valid_name, nullifier, period};
+use publica_programs::model::{valid_name, Schedule};
+use publica_programs::{disburse, nullifier, period};
 use publica_types::AccountId;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,7 +30,7 @@ pub enum ProgramsCmd {
     /// Export a payment run's reconciliation report (every page).
     Report {
         id: String,
-        /// The period, YYYY-MM.
+        /// The period: YYYY-MM, YYYY-Www or YYYY-MM-DD, as the program pays.
         #[arg(long)]
         period: String,
         /// json, csv, or g2p (G2P Connect on-disburse).
@@ -109,7 +110,8 @@ pub enum ProgramsCmd {
         /// The G2P disburse request.
         #[arg(long)]
         file: PathBuf,
-        /// Period for requests without scheduled_timestamp, YYYY-MM.
+        /// Period for requests without scheduled_timestamp (YYYY-MM, YYYY-Www
+        /// or YYYY-MM-DD, as the program pays).
         #[arg(long)]
         period: Option<String>,
         /// Write the on-disburse answer here instead of stdout.
@@ -323,7 +325,7 @@ async fn create_index(index: &IndexArgs, threshold: u32) -> Result<()> {
 
 /// Votes an index's value for a period.
 async fn publish_index(index: &IndexArgs, per: &str, value: i64) -> Result<()> {
-    if !period::valid(per) {
+    if period::kind(per) != Some(period::Kind::Month) {
         bail!("--period must be YYYY-MM, got '{per}'");
     }
     if !(1..=1 << 40).contains(&value) {
@@ -337,7 +339,9 @@ async fn publish_index(index: &IndexArgs, per: &str, value: i64) -> Result<()> {
 async fn report(node: &str, id: &str, per: &str, format: &str, out: Option<&Path>) -> Result<()> {
     program_id(id)?;
     if !period::valid(per) {
-        bail!("--period must be YYYY-MM, got '{per}'");
+        bail!(
+            "--period must be YYYY-MM, YYYY-Www or YYYY-MM-DD (as the program pays), got '{per}'"
+        );
     }
     let client = Client::new(node)?;
     let path = |from: usize, fmt: &str| {
@@ -512,7 +516,7 @@ async fn disburse(
 ) -> Result<()> {
     agency_id(agency)?;
     if let Some(p) = default_period.filter(|p| !period::valid(p)) {
-        bail!("--period must be YYYY-MM, got '{p}'");
+        bail!("--period must be YYYY-MM, YYYY-Www or YYYY-MM-DD (as the program pays), got '{p}'");
     }
     let req = read_disburse_request(file)?;
     let g2p = disburse::request(&req).map_err(|e| anyhow!("{}: {e}", file.display()))?;
@@ -575,12 +579,12 @@ fn read_disburse_request(file: &Path) -> Result<Value> {
     .with_context(|| format!("{} is not JSON", file.display()))
 }
 
-/// The currency (code and decimals) of each program the disbursements name
-/// as payer (those the node does not know are left out).
+/// The currency (code and decimals) and kind of period of each program the
+/// disbursements name as payer (those the node does not know are left out).
 async fn program_currencies(
     session: &bulk::Session,
     items: &[Value],
-) -> Result<BTreeMap<String, disburse::Money>> {
+) -> Result<BTreeMap<String, disburse::Payer>> {
     let mut currencies = BTreeMap::new();
     let named: BTreeSet<&str> = items
         .iter()
@@ -600,7 +604,13 @@ async fn program_currencies(
                     .and_then(|d| u8::try_from(d).ok());
                 match (s, decimals) {
                     (200, Some(d)) => {
-                        currencies.insert(p.to_string(), (c.to_string(), d));
+                        let schedule = serde_json::from_value(v["program"]["schedule"].clone());
+                        let payer = disburse::Payer {
+                            currency: c.to_string(),
+                            decimals: d,
+                            period: Schedule::kind(schedule.ok()),
+                        };
+                        currencies.insert(p.to_string(), payer);
                     }
                     _ => bail!("the node did not give currency {c} of program {p}: {s} {cur}"),
                 }

@@ -165,24 +165,32 @@ pub fn csv_import(data: &[u8]) {
 
 /// A G2P Connect `disburse` request (`publica programs disburse`): its
 /// header and message checked, then each disbursement against a ledger of
-/// two programs (one paying in cents, one in whole units). There is one
+/// three programs (one paying in cents by month, two in whole units by
+/// week and by day). There is one
 /// answer per disbursement, and every one that passes has a positive
 /// amount.
 pub fn g2p_disburse(data: &[u8]) {
+    use publica_programs::period::Kind;
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) else {
         return;
     };
     let Ok(req) = publica_programs::disburse::request(&value) else {
         return;
     };
-    let currencies = [
-        ("ubi".to_string(), ("EUR".to_string(), 2)),
-        ("pension".to_string(), ("XLC".to_string(), 0)),
+    let payer = |currency: &str, decimals, period| publica_programs::disburse::Payer {
+        currency: currency.to_string(),
+        decimals,
+        period,
+    };
+    let payers = [
+        ("ubi".to_string(), payer("EUR", 2, Kind::Month)),
+        ("pension".to_string(), payer("XLC", 0, Kind::Week)),
+        ("meals".to_string(), payer("XLC", 0, Kind::Day)),
     ]
     .into_iter()
     .collect();
     let (answers, passed) =
-        publica_programs::disburse::check_all(&req.disbursements, Some("2027-01"), &currencies);
+        publica_programs::disburse::check_all(&req.disbursements, Some("2027-01"), &payers);
     assert_eq!(answers.len(), req.disbursements.len(), "one answer each");
     assert!(passed
         .iter()

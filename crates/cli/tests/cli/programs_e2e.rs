@@ -717,3 +717,163 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
     assert!(!ok && err.contains("is not a program id"), "{err}");
     drop(node);
 }
+
+/// A program paid by the day: defined, approved and joined through the
+/// CLI on a demo chain, the ledger pays today's period by itself, the
+/// report names the day, and a month is refused as its period.
+#[test]
+fn daily_schedule_through_the_cli() {
+    use publica_programs::period::{self, Kind};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let node = TestNode::start_in(&data, &["--demo"]);
+    let key = data.join("dev-admin-key.json");
+    let key = key.to_str().unwrap();
+    let url = node.url.clone();
+    let file = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let send = |module: &str, method: &str, args: Value| {
+        let args = args.to_string();
+        let (ok, out, err) = publica(&[
+            "tx", "send", "--key", key, "--node", &url, "--module", module, "--method", method,
+            "--args", &args,
+        ]);
+        (ok, out + &err)
+    };
+    let now = publica_types::now_ms();
+    for (module, method, args) in [
+        (
+            "money",
+            "open_account",
+            json!({"id": "program:meals", "currency": "EXC", "agency": "city", "owner": {"kind": "program", "agency": "city", "program": "meals"}}),
+        ),
+        (
+            "money",
+            "mint",
+            json!({"agency": "city", "currency": "EXC", "appropriation": "welfare", "to": "program:meals", "amount": "100000"}),
+        ),
+        (
+            "programs",
+            "create_program",
+            json!({
+                "agency": "city", "id": "meals", "name": "School meals", "currency": "EXC",
+                "funding_account": "program:meals", "budget_cap": "100000",
+                "attesters": ["registry"], "registry": "registry",
+                "attributes": {"resident": "bool"},
+                "eligibility": "attr.resident", "benefit": "params.daily", "params": {"daily": 300},
+                "schedule": "daily", "start_ms": now - 86_400_000, "end_ms": now + 30 * 86_400_000,
+            }),
+        ),
+    ] {
+        let (ok, out) = send(module, method, args);
+        assert!(ok, "{method}: {out}");
+    }
+    let (_, meals) = get(&format!("{url}/v1/programs/meals"));
+    let hash = meals["approval_hash"].as_str().unwrap().to_string();
+    let (ok, out) = send(
+        "programs",
+        "approve",
+        json!({"agency": "city", "program": "meals", "hash": hash}),
+    );
+    assert!(ok, "{out}");
+
+    let people: Vec<String> = (0..2)
+        .map(|_| publica_crypto::Keypair::generate().account().to_hex())
+        .collect();
+    let att = file(
+        "att.csv",
+        &format!("subject,resident\n{},true\n{},true\n", people[0], people[1]),
+    );
+    let secret = file("secret", &"cd".repeat(32));
+    let persons = file(
+        "persons.csv",
+        &format!("person,account\nP-1,{}\nP-2,{}\n", people[0], people[1]),
+    );
+    let enrol = dir.path().join("enrol.csv");
+    let enrol = enrol.to_str().unwrap();
+    let common = ["--key", key, "--node", &url];
+    for args in [
+        vec![
+            "programs",
+            "import-attestations",
+            "--agency",
+            "registry",
+            "--file",
+            &att,
+        ],
+        vec![
+            "programs",
+            "registry-tokens",
+            "--secret-file",
+            &secret,
+            "--program",
+            "meals",
+            "--file",
+            &persons,
+            "--out",
+            enrol,
+        ],
+        vec![
+            "programs",
+            "import-enrolments",
+            "--program",
+            "meals",
+            "--agency",
+            "city",
+            "--file",
+            enrol,
+        ],
+    ] {
+        let mut all = args.clone();
+        all.extend_from_slice(&common);
+        let (ok, out, err) = publica(&all);
+        assert!(ok, "{args:?}: {err}\n{out}");
+    }
+
+    // The ledger pays today by itself (in a block it cuts when work is due).
+    let today = period::of_kind(Kind::Day, now);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let meals = loop {
+        let (_, m) = get(&format!("{url}/v1/programs/meals"));
+        if m["periods"][0]["paid_count"] == 2 || std::time::Instant::now() > deadline {
+            break m;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(meals["program"]["schedule"], "daily");
+    let first = meals["periods"][0]["period"].as_str().unwrap().to_string();
+    assert_eq!(meals["periods"][0]["paid_count"], 2, "{meals}");
+    // Just after midnight the test may see tomorrow already.
+    assert!(
+        first == today || first == period::next(&today),
+        "{first} {today}"
+    );
+    let (ok, out, err) = publica(&[
+        "programs", "report", "meals", "--period", &first, "--format", "csv", "--node", &url,
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(out.lines().count(), 3, "a header and two payouts: {out}");
+    assert!(out.lines().nth(1).unwrap().contains(&first), "{out}");
+
+    // A month is not a period of this program; nor is a malformed day.
+    let pay =
+        |p: &str| json!({"agency": "city", "program": "meals", "account": people[0], "period": p});
+    let (ok, out) = send("programs", "payout", pay(&first[..7]));
+    assert!(
+        !ok && out.contains("programs.invalid_period") && out.contains("YYYY-MM-DD"),
+        "{out}"
+    );
+    let (ok, _, err) = publica(&[
+        "programs",
+        "report",
+        "meals",
+        "--period",
+        "2027-02-30",
+        "--node",
+        &url,
+    ]);
+    assert!(!ok && err.contains("YYYY-Www"), "{err}");
+}

@@ -162,7 +162,7 @@ fn attestation(c: &Columns<'_>, cols: &[String], agency: &str) -> Result<Value, 
     args["claims"] = Value::Object(values);
     if let Some(i) = c.period.filter(|i| !cols[*i].is_empty()) {
         if !period::valid(&cols[i]) {
-            return Err("a period is YYYY-MM");
+            return Err("a period is YYYY-MM, YYYY-Www (an ISO week) or YYYY-MM-DD");
         }
         args["period"] = json!(cols[i]);
     }

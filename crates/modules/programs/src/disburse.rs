@@ -20,14 +20,22 @@ pub struct Disbursement {
     pub program: String,
     /// The payee.
     pub account: AccountId,
-    /// The period paid (`YYYY-MM`).
+    /// The period paid, of the program's kind.
     pub period: String,
     /// Minor units.
     pub amount: u128,
 }
 
 /// A program's currency: its code and decimal places.
-pub type Money = (String, u8);
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payer {
+    /// The currency code.
+    pub currency: String,
+    /// Its decimal places.
+    pub decimals: u8,
+    /// The kind of period the program pays by.
+    pub period: period::Kind,
+}
 
 /// A G2P record refused before signing: (status reason code, message).
 pub type Refusal = (&'static str, String);
@@ -106,12 +114,12 @@ pub fn rfc3339(ts: &str) -> bool {
 pub fn check_disbursement(
     d: &Value,
     default_period: Option<&str>,
-    currencies: &BTreeMap<String, Money>,
+    payers: &BTreeMap<String, Payer>,
 ) -> Result<Disbursement, Refusal> {
     let text = |k: &str| d.get(k).and_then(Value::as_str);
     let program = text("payer_fa")
         .and_then(|f| f.strip_prefix("publica:program:"))
-        .filter(|p| currencies.contains_key(*p))
+        .filter(|p| payers.contains_key(*p))
         .ok_or((
             "rjct.payer_fa.invalid",
             "payer_fa must be publica:program:<id> of a program of this ledger".to_string(),
@@ -123,7 +131,11 @@ pub fn check_disbursement(
             "rjct.payee_fa.invalid",
             "payee_fa must be publica:account:<64 hex characters>".to_string(),
         ))?;
-    let (code, decimals) = &currencies[program];
+    let Payer {
+        currency: code,
+        decimals,
+        period: kind,
+    } = &payers[program];
     let amount = text("amount")
         .and_then(|a| g2p::amount_minor(a, *decimals))
         .ok_or((
@@ -141,20 +153,29 @@ pub fn check_disbursement(
             format!("currency_code must be the program's: '{program}' pays in {code}"),
         ));
     }
+    // The period of the program's kind holding the timestamp's date.
     let per = match text("scheduled_timestamp") {
-        Some(ts) => ts.get(..7).filter(|p| period::valid(p) && rfc3339(ts)),
+        Some(ts) => ts
+            .get(..10)
+            .filter(|_| rfc3339(ts))
+            .and_then(period::start_ms)
+            .map(|ms| period::of_kind(*kind, ms)),
         None if d.get("scheduled_timestamp").is_some() => None,
-        None => default_period,
+        None => default_period
+            .filter(|p| period::kind(p) == Some(*kind))
+            .map(str::to_string),
     }
     .ok_or((
         "rjct.schedule_ts.invalid",
-        "scheduled_timestamp must be an RFC 3339 date-time (its month is the period), or give --period"
-            .to_string(),
+        format!(
+            "scheduled_timestamp must be an RFC 3339 date-time (the program's period holding its date is paid), or give --period ({})",
+            kind.form()
+        ),
     ))?;
     Ok(Disbursement {
         program: program.to_string(),
         account,
-        period: per.to_string(),
+        period: per,
         amount,
     })
 }
@@ -232,7 +253,7 @@ pub fn request(req: &Value) -> Result<Request, String> {
 pub fn check_all(
     items: &[Value],
     default_period: Option<&str>,
-    currencies: &BTreeMap<String, Money>,
+    payers: &BTreeMap<String, Payer>,
 ) -> (Vec<Value>, Vec<(usize, Disbursement)>) {
     let mut answers: Vec<Value> = Vec::with_capacity(items.len());
     let mut passed = Vec::new();
@@ -257,7 +278,7 @@ pub fn check_all(
                 "reference_id appears twice in the request".to_string(),
             ))
         } else {
-            check_disbursement(d, default_period, currencies)
+            check_disbursement(d, default_period, payers)
         };
         match checked {
             Ok(x) => passed.push((i, x)),

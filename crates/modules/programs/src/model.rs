@@ -84,8 +84,24 @@ pub struct ProgramEarmark {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Schedule {
-    /// Once per calendar month (UTC), at its start.
+    /// Once per calendar month (UTC), at its start; periods `YYYY-MM`.
     Monthly,
+    /// Once per ISO week (Monday to Sunday, UTC), at its start; periods
+    /// `YYYY-Www`.
+    Weekly,
+    /// Once per day (UTC), at its start; periods `YYYY-MM-DD`.
+    Daily,
+}
+
+impl Schedule {
+    /// The kind of period a program with this schedule (or none) pays by.
+    pub fn kind(schedule: Option<Schedule>) -> crate::period::Kind {
+        match schedule {
+            Some(Schedule::Weekly) => crate::period::Kind::Week,
+            Some(Schedule::Daily) => crate::period::Kind::Day,
+            Some(Schedule::Monthly) | None => crate::period::Kind::Month,
+        }
+    }
 }
 
 /// A program.
@@ -181,6 +197,27 @@ impl Program {
             .max_by_key(|(i, v)| (v.from_ms, v.from_height, *i))
             .map(|(_, v)| v)
             .unwrap_or(&self.versions[0])
+    }
+
+    /// The kind of period the program pays by: its schedule's, months
+    /// when it has none.
+    pub fn period_kind(&self) -> crate::period::Kind {
+        Schedule::kind(self.schedule)
+    }
+
+    /// The program's period containing `ms`.
+    pub fn period_of(&self, ms: u64) -> String {
+        crate::period::of_kind(self.period_kind(), ms)
+    }
+
+    /// True when `label` is a period of the kind the program pays by.
+    pub fn pays_by(&self, label: &str) -> bool {
+        crate::period::kind(label) == Some(self.period_kind())
+    }
+
+    /// What a period of this program looks like, for messages.
+    pub fn period_form(&self) -> String {
+        format!("a period is {}", self.period_kind().form())
     }
 
     /// The agencies trusted for attribute `name`, in order of trust.
@@ -456,7 +493,10 @@ impl Index {
         let start = crate::period::start_ms(period)?;
         self.values
             .iter()
-            .filter(|v| v.published_ms < start && v.period.as_str() < period)
+            .filter(|v| {
+                v.published_ms < start
+                    && crate::period::start_ms(&v.period).is_some_and(|s| s < start)
+            })
             .max_by(|a, b| a.period.cmp(&b.period))
             .map(|v| v.value)
     }

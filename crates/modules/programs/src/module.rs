@@ -551,8 +551,10 @@ pub fn check_payable(
     now_ms: u64,
     kind: PayoutKind,
 ) -> Result<(), TxError> {
-    let start =
-        period::start_ms(per).ok_or_else(|| err(codes::INVALID_PERIOD, "a period is YYYY-MM"))?;
+    if !p.pays_by(per) {
+        return Err(err(codes::INVALID_PERIOD, p.period_form()));
+    }
+    let start = period::start_ms(per).expect("a period of the program's kind");
     let refuse = |m: String| Err(err(codes::PERIOD_NOT_PAYABLE, m));
     if start > now_ms {
         return refuse(format!("period {per} has not begun"));
@@ -563,12 +565,12 @@ pub fn check_payable(
             p.id
         ));
     }
-    let enrolled = period::of(e.time_ms);
-    if per < enrolled.as_str() {
+    let enrolled = p.period_of(e.time_ms);
+    if start < period::start_ms(&enrolled).expect("a valid period") {
         return refuse(format!("period {per} is before the enrolment ({enrolled})"));
     }
     if matches!(kind, PayoutKind::OnDemand | PayoutKind::Conditional) {
-        let back = period::months_between(per, &period::of(now_ms));
+        let back = period::between(per, &p.period_of(now_ms));
         if back > ARREARS_PERIODS_MAX {
             return refuse(format!(
                 "period {per} is {back} periods back: arrears beyond {ARREARS_PERIODS_MAX} need a payout override approved by a second official"
@@ -760,7 +762,7 @@ fn activate(ctx: &mut CallContext<'_>, p: &mut Program) {
     if p.schedule.is_some() {
         // Never periods before the activation: a program approved late
         // pays from the period it is approved in.
-        let first = period::of(p.start_ms.max(ctx.env().time_ms));
+        let first = p.period_of(p.start_ms.max(ctx.env().time_ms));
         let due = period::start_ms(&first).unwrap_or(0).max(p.start_ms);
         ctx.write(
             cursor_key(&p.id),
@@ -1104,8 +1106,12 @@ impl Programs {
             check_value(v)?;
         }
         if let Some(per) = &a.period {
-            let start = period::start_ms(per)
-                .ok_or_else(|| err(codes::INVALID_PERIOD, "a period is YYYY-MM"))?;
+            let start = period::start_ms(per).ok_or_else(|| {
+                err(
+                    codes::INVALID_PERIOD,
+                    "a period is YYYY-MM, YYYY-Www (an ISO week) or YYYY-MM-DD",
+                )
+            })?;
             if start > ctx.env().time_ms {
                 return Err(err(
                     codes::PERIOD_NOT_PAYABLE,
@@ -1142,6 +1148,12 @@ impl Programs {
                 "an attestation that releases a payment names its period",
             ));
         };
+        if !p.pays_by(per) {
+            return Err(err(
+                codes::INVALID_PERIOD,
+                format!("{} for program '{id}'", p.period_form()),
+            ));
+        }
         let start = period::start_ms(per).expect("checked above");
         if period::end_ms(per) <= p.start_ms || start >= p.end_ms {
             return Err(err(
@@ -1364,7 +1376,7 @@ impl Programs {
         p: &Program,
         account: &AccountId,
     ) -> Result<(), TxError> {
-        let per = period::of(ctx.env().time_ms);
+        let per = p.period_of(ctx.env().time_ms);
         let inputs = inputs_for(ctx, p, account, &per);
         let rv = p.rules_at(ctx.env().height).clone();
         let eligible = rules::compiled(&rv.eligibility)
@@ -1385,8 +1397,8 @@ impl Programs {
     fn payout(ctx: &mut CallContext<'_>, a: Payout) -> Result<(), TxError> {
         let mut p = own_program(ctx, &a.agency, &a.program)?;
         open_window(ctx, &p)?;
-        if !period::valid(&a.period) {
-            return Err(err(codes::INVALID_PERIOD, "a period is YYYY-MM"));
+        if !p.pays_by(&a.period) {
+            return Err(err(codes::INVALID_PERIOD, p.period_form()));
         }
         let expected = match a.expected_amount {
             Some(x) => Some(u64::try_from(x.get()).map_err(|_| {
@@ -1416,8 +1428,8 @@ impl Programs {
     ) -> Result<(), TxError> {
         let p = own_program(ctx, &a.agency, &a.program)?;
         check_text("the note", &a.note)?;
-        if !period::valid(&a.period) {
-            return Err(err(codes::INVALID_PERIOD, "a period is YYYY-MM"));
+        if !p.pays_by(&a.period) {
+            return Err(err(codes::INVALID_PERIOD, p.period_form()));
         }
         let e: Enrolment = ctx.read(&enrolment_key(&p.id, &a.account)).ok_or_else(|| {
             err(
@@ -1615,6 +1627,7 @@ impl Programs {
             )
         })?;
         let start = period::start_ms(&a.period)
+            .filter(|_| period::kind(&a.period) == Some(period::Kind::Month))
             .ok_or_else(|| err(codes::INVALID_PERIOD, "a period is YYYY-MM"))?;
         if start > ctx.env().time_ms {
             return Err(err(
@@ -1800,9 +1813,9 @@ impl Programs {
                 cur.next_seq += 1;
                 let enrolled_in = ctx
                     .read::<Enrolment>(&enrolment_key(id, &subject))
-                    .map(|e| period::of(e.time_ms))
+                    .and_then(|e| period::start_ms(&p.period_of(e.time_ms)))
                     .unwrap_or_default();
-                if per < enrolled_in {
+                if start < enrolled_in {
                     // Enrolled after this period: nothing is due for it.
                     continue;
                 }

@@ -8,7 +8,6 @@ use crate::model::{
     SCHEDULES_KEY,
 };
 use crate::module::{attributes, benefit_due, check_rules, index_values};
-use crate::period;
 use crate::rules::Inputs;
 use publica_runtime::authz::{has_role, Role};
 use publica_runtime::routes::ReadError;
@@ -181,13 +180,9 @@ pub fn dry_run(
         params: proposal.params.unwrap_or_else(|| current.params.clone()),
     };
     check_rules(&p, &proposed).map_err(|e| ReadError::new(400, &e.code, e.message))?;
-    let per = proposal.period.unwrap_or_else(|| period::of(now_ms));
-    if !period::valid(&per) {
-        return Err(ReadError::new(
-            400,
-            codes::INVALID_PERIOD,
-            "a period is YYYY-MM",
-        ));
+    let per = proposal.period.unwrap_or_else(|| p.period_of(now_ms));
+    if !p.pays_by(&per) {
+        return Err(ReadError::new(400, codes::INVALID_PERIOD, p.period_form()));
     }
     let get = |k: &[u8]| state.get(k).map(std::borrow::Cow::into_owned);
     let role = |agency: &str, who: &AccountId| has_role(state, agency, who, Role::Attester);

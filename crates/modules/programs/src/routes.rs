@@ -284,7 +284,7 @@ pub const ROUTES: &[Route] = &[
         summary: "A payment run's reconciliation: every payout and failure of a period, with its totals.",
         params: &[
             PROGRAM_ID,
-            Param::path("period", "YYYY-MM"),
+            Param::path("period", "YYYY-MM, YYYY-Www or YYYY-MM-DD, as the program pays"),
             Param::query("from", "First entry (default 0)"),
             Param::query("limit", "Entries (1..=10000, default 1000)"),
             Param::query("format", "`json` (default), `csv`, or `g2p` (G2P Connect disburse shapes)"),
@@ -590,7 +590,9 @@ fn enrolee(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> 
 fn run(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
     let (id, per) = (req.path("id"), req.path("period"));
     if !period::valid(per) {
-        return Err(ReadError::bad_param("a period is YYYY-MM"));
+        return Err(ReadError::bad_param(
+            "a period is YYYY-MM, YYYY-Www (an ISO week) or YYYY-MM-DD",
+        ));
     }
     let limit = req.number("limit", 1000, 1..=queries::PAGE_MAX)?;
     let format = req.query("format").unwrap_or("json");

@@ -1225,3 +1225,85 @@ fn costly_rules_are_metered_in_scheduled_work() {
     let (t, _) = queries::run(&w.c.state, "costly", "2027-02", 0, 1).unwrap();
     assert_eq!(t.paid_count, 300);
 }
+
+/// The paid periods of enrolee `a` in `program`, in order.
+fn paid_periods(w: &World, program: &str, a: &publica_types::AccountId) -> Vec<String> {
+    let e = queries::enrolee(&w.c.state, program, a).unwrap();
+    e["payouts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["period"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Weekly and daily schedules pay each ISO week or day once, from the one
+/// the enrolment falls in, catching up missed ones one by one; their
+/// payouts and reports name periods of their own kind and refuse others.
+#[test]
+fn weekly_and_daily_schedules_pay_each_period_once() {
+    const DAY: u64 = 86_400_000;
+    let mut w = world();
+    // 2027-01-01 is a Friday, in ISO week 2026-W53.
+    w.program(
+        "week",
+        1_000_000,
+        json!({"schedule": "weekly", "params": {"amount": 70}}),
+    )
+    .unwrap();
+    w.program(
+        "day",
+        1_000_000,
+        json!({"schedule": "daily", "params": {"amount": 10}}),
+    )
+    .unwrap();
+    assert_eq!(w.program_json("week")["schedule"], "weekly");
+    let a = w.enrolee("week", "a", json!({"resident": true}));
+    w.p("officer", "enrol", w.enrol_args("day", "a", &a))
+        .unwrap();
+    w.c.idle(2);
+    assert_eq!(paid_periods(&w, "week", &a), ["2026-W53"]);
+    assert_eq!(paid_periods(&w, "day", &a), ["2027-01-01"]);
+
+    // Monday 4 January, after three days down: each day once, a new week.
+    w.c.time_ms = JAN_2027 + 3 * DAY + 60_000;
+    w.c.idle(3);
+    assert_eq!(paid_periods(&w, "week", &a), ["2026-W53", "2027-W01"]);
+    assert_eq!(
+        paid_periods(&w, "day", &a),
+        ["2027-01-01", "2027-01-02", "2027-01-03", "2027-01-04"]
+    );
+    assert_eq!(w.paid_total("week"), 140);
+    assert_eq!(w.paid_total("day"), 40);
+    w.c.idle(2);
+    assert_eq!(w.paid_total("day"), 40, "never twice");
+
+    // Periods of another kind are refused, whatever the program's kind.
+    let pay =
+        |prog: &str, p: &str| json!({"agency": "city", "program": prog, "account": a, "period": p});
+    for (prog, per) in [
+        ("week", "2027-01"),
+        ("week", "2027-01-04"),
+        ("day", "2027-W01"),
+    ] {
+        let e = code(w.p("officer", "payout", pay(prog, per)));
+        assert_eq!(e, "programs.invalid_period", "{prog} {per}");
+    }
+    w.program("month", 1_000_000, json!({"start_ms": JAN_2027 - MONTH}))
+        .unwrap();
+    w.p("officer", "enrol", w.enrol_args("month", "a", &a))
+        .unwrap();
+    let e = code(w.p("officer", "payout", pay("month", "2027-01-04")));
+    assert_eq!(e, "programs.invalid_period");
+    w.p("officer", "payout", pay("month", "2027-01")).unwrap();
+    // Not begun, and already paid, as for months.
+    let e = code(w.p("officer", "payout", pay("day", "2027-01-05")));
+    assert_eq!(e, "programs.period_not_payable");
+    let e = code(w.p("officer", "payout", pay("day", "2027-01-03")));
+    assert_eq!(e, "programs.already_paid");
+
+    // The run of a day, with its totals.
+    let (totals, entries) = queries::run(&w.c.state, "day", "2027-01-03", 0, 10).unwrap();
+    assert_eq!((totals.paid_count, entries.len()), (1, 1));
+    w.c.check_replay();
+}
