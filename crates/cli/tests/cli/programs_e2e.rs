@@ -692,7 +692,7 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
     assert_eq!(
         errors,
         [
-            "a period is YYYY-MM",
+            "a period is YYYY-MM, YYYY-Www (an ISO week) or YYYY-MM-DD",
             "expires_ms is milliseconds since 1970",
             "the row has no claim",
             "expected 4 cells like the header"
