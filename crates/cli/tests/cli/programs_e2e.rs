@@ -244,19 +244,49 @@ fn json_of(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
-#[test]
-fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("d");
-    let node = TestNode::start_in(&data, &["--demo"]);
-    let key = data.join("dev-admin-key.json");
-    let key = key.to_str().unwrap();
-    let url = node.url.clone();
-    let file = |name: &str, text: &str| {
-        let p = dir.path().join(name);
+/// A demo chain (`publica dev --demo`) whose dev key holds every role, and
+/// a folder for the files a test hands the CLI.
+struct Demo {
+    // Fields drop in order: the node stops before its folder goes. It is
+    // held only to run until then.
+    _node: TestNode,
+    dir: tempfile::TempDir,
+    key: String,
+    url: String,
+}
+
+impl Demo {
+    fn start() -> Demo {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("d");
+        let node = TestNode::start_in(&data, &["--demo"]);
+        let key = data
+            .join("dev-admin-key.json")
+            .to_str()
+            .unwrap()
+            .to_string();
+        let url = node.url.clone();
+        Demo {
+            _node: node,
+            dir,
+            key,
+            url,
+        }
+    }
+
+    /// Writes `text` to `name` in the test's folder; its path.
+    fn file(&self, name: &str, text: &str) -> String {
+        let p = self.dir.path().join(name);
         std::fs::write(&p, text).unwrap();
         p.to_str().unwrap().to_string()
-    };
+    }
+}
+
+#[test]
+fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
+    let demo = Demo::start();
+    let (dir, key, url) = (&demo.dir, demo.key.as_str(), demo.url.clone());
+    let file = |name: &str, text: &str| demo.file(name, text);
     let people: Vec<String> = (0..3)
         .map(|_| publica_crypto::Keypair::generate().account().to_hex())
         .collect();
@@ -715,7 +745,7 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
         "programs", "report", "Bad Id!", "--period", &first, "--node", &url,
     ]);
     assert!(!ok && err.contains("is not a program id"), "{err}");
-    drop(node);
+    drop(demo);
 }
 
 /// A program paid by the day: defined, approved and joined through the
@@ -724,17 +754,9 @@ fn bulk_imports_reports_and_g2p_disbursements_through_the_cli() {
 #[test]
 fn daily_schedule_through_the_cli() {
     use publica_programs::period::{self, Kind};
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("d");
-    let node = TestNode::start_in(&data, &["--demo"]);
-    let key = data.join("dev-admin-key.json");
-    let key = key.to_str().unwrap();
-    let url = node.url.clone();
-    let file = |name: &str, text: &str| {
-        let p = dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p.to_str().unwrap().to_string()
-    };
+    let demo = Demo::start();
+    let (dir, key, url) = (&demo.dir, demo.key.as_str(), demo.url.clone());
+    let file = |name: &str, text: &str| demo.file(name, text);
     let send = |module: &str, method: &str, args: Value| {
         let args = args.to_string();
         let (ok, out, err) = publica(&[

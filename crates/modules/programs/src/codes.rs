@@ -50,7 +50,7 @@ publica_runtime::rejections! {
         NothingPending / NOTHING_PENDING = "programs.nothing_pending", 404,
             "Nothing waits for approval.";
         InvalidPeriod / INVALID_PERIOD = "programs.invalid_period", 400,
-            "The period is malformed (`YYYY-MM`) or not yet open.";
+            "The period is malformed, not of the program's kind (`YYYY-MM`, `YYYY-Www` or `YYYY-MM-DD`), or not yet open.";
         AmountMismatch / AMOUNT_MISMATCH = "programs.amount_mismatch", 409,
             "The benefit rule gives another amount than the payout's expected one.";
         PeriodNotPayable / PERIOD_NOT_PAYABLE = "programs.period_not_payable", 400,
