@@ -1289,6 +1289,16 @@ fn weekly_and_daily_schedules_pay_each_period_once() {
         let e = code(w.p("officer", "payout", pay(prog, per)));
         assert_eq!(e, "programs.invalid_period", "{prog} {per}");
     }
+    // So is an attestation that would release a payment for one.
+    let e = code(w.attest(
+        &a,
+        json!({"attendance_pct": 90}),
+        Some("2027-01"),
+        Some("day"),
+    ));
+    assert_eq!(e, "programs.invalid_period");
+    let e = code(w.attest(&a, json!({"attendance_pct": 90}), Some("2027-13-01"), None));
+    assert_eq!(e, "programs.invalid_period");
     w.program("month", 1_000_000, json!({"start_ms": JAN_2027 - MONTH}))
         .unwrap();
     w.p("officer", "enrol", w.enrol_args("month", "a", &a))
