@@ -33,6 +33,9 @@ export class PublicaError extends Error {
  * `publica verify` (docs/transparency.md):
  *
  * - `malformed`: not the documented shape (a field missing or of the wrong type);
+ * - `unsupported_number`: the text holds a number JavaScript cannot read exactly
+ *   (beyond 2^53-1, or written with a fraction or an exponent); the receipt may
+ *   still be valid: check it with `publica verify receipt`;
  * - `bad_verifier_key`: the log key text is not a usable verifier key;
  * - `bad_signature`: the checkpoint's signature by the key does not verify (altered, or another key);
  * - `no_signature_from_key`: the checkpoint carries no signature by this key;
@@ -58,6 +61,7 @@ export class VerificationError extends Error {
 /** A named reason for refusing a receipt, checkpoint or proof. */
 export type VerificationReason =
   | 'malformed'
+  | 'unsupported_number'
   | 'bad_verifier_key'
   | 'bad_signature'
   | 'no_signature_from_key'

@@ -386,7 +386,12 @@ function checkReceiptShape(r: unknown): asserts r is Receipt {
     bad('inclusion_proof must be a list of 64-character lowercase hex hashes');
   }
   if (typeof r.tx_id !== 'string' || !HASH.test(r.tx_id)) bad('tx_id must be 64 lowercase hex characters');
-  if (r.checkpoint_height != null) integer(r.checkpoint_height, 'checkpoint_height');
+  if (r.checkpoint_height != null) {
+    integer(r.checkpoint_height, 'checkpoint_height');
+    // The ledger reads block_height only when it is an integer.
+    const block = typeof r.block_height === 'number' && Number.isSafeInteger(r.block_height) && r.block_height >= 0 ? r.block_height : 0;
+    if ((r.checkpoint_height as number) < block) bad('checkpoint_height must be at or after block_height');
+  }
   const tx = object(r.transaction, 'transaction', ['body', 'signer', 'signature']);
   if (typeof tx.signer !== 'string' || !HASH.test(tx.signer)) bad('transaction.signer must be 64 lowercase hex characters');
   if (typeof tx.signature !== 'string' || !/^[0-9a-f]{128}$/.test(tx.signature)) bad('transaction.signature must be 128 lowercase hex characters');
@@ -515,7 +520,7 @@ function parseJsonText(text: string, what: string): unknown {
   for (const [token] of text.matchAll(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g)) {
     if (token.startsWith('"')) continue;
     if (/[.eE]/.test(token) || !Number.isSafeInteger(Number(token))) {
-      fail('malformed', `the number ${token} in the ${what} is not an integer within 2^53-1`);
+      fail('unsupported_number', `the number ${token} in the ${what} is not an integer within 2^53-1: JavaScript cannot read it exactly`);
     }
   }
   return parsed;

@@ -78,6 +78,21 @@ describe('canonical JSON (RFC 8785)', () => {
     assert.equal(canonicalJson('\u0001\u001f\u007f'), '"\\u0001\\u001f\u007f"');
   });
 
+  test('RFC 8785 section 3.2.3 ordering, raw U+2028 and U+007F, nested values without whitespace', () => {
+    const value = {
+      '\u20ac': 'Euro Sign', '\r': 'Carriage Return', '\ufb33': 'Hebrew Letter Dalet With Dagesh',
+      '1': 'One', '\u{1f600}': 'Emoji: Grinning Face', '\u0080': 'Control', '\u00f6': 'Latin Small Letter O With Diaeresis',
+    };
+    assert.equal(canonicalJson(value),
+      '{"\\r":"Carriage Return","1":"One","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis",' +
+      '"\u20ac":"Euro Sign","\u{1f600}":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}');
+    assert.equal(canonicalJson('a"b\\c\u0001\u001f\n\u007f\u00e9\u2028\u2029\b\f\t\r'),
+      '"a\\"b\\\\c\\u0001\\u001f\\n\u007f\u00e9\u2028\u2029\\b\\f\\t\\r"');
+    assert.equal(canonicalJson({ 'k\u0000': '\u2028' }), '{"k\\u0000":"\u2028"}');
+    assert.equal(canonicalJson({ b: [1, -2, true, null, [[], [{}]], { z: 1, a: [] }], a: {} }),
+      '{"a":{},"b":[1,-2,true,null,[[],[{}]],{"a":[],"z":1}]}');
+  });
+
   test('refuses values without a canonical form, naming where', () => {
     const cases: Array<[unknown, RegExp]> = [
       [{ a: { amount: 1.5 } }, /^\$\.a\.amount: the number 1\.5/],
@@ -183,7 +198,9 @@ describe("the portal's sample receipts (crates/portal/assets/testdata)", () => {
 
   test('numbers JSON.parse would round are refused in text', async () => {
     const text = read(dir + 'receipt-ok.json').replace(/"leaf_index":\d+/, '"leaf_index":9007199254740993');
-    await refused(verifyReceipt(text, logKey), 'malformed');
+    await refused(verifyReceipt(text, logKey), 'unsupported_number');
+    const nonce = read(dir + 'receipt-ok.json').replace(/"nonce":(\d+)/, '"nonce":$1.0');
+    await refused(verifyReceipt(nonce, logKey), 'unsupported_number');
   });
 
   test('verifier keys are checked', async () => {

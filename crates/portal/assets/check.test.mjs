@@ -1,16 +1,14 @@
-// Tests of check.js, the in-browser receipt check:
+// Tests of check.js, the in-browser receipt check, and so of the
+// TypeScript client's verifier it runs (./sdk/, from scripts/portal-sdk):
 //   node --test crates/portal/assets/check.test.mjs
 // The receipts in testdata/ come from a real node; log-key.txt is its
 // public log verifier key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import vm from 'node:vm';
 
 const here = new URL('.', import.meta.url);
-const scriptPath = new URL('check.js', here);
-const { verifyReceiptText, jcs } = createRequire(import.meta.url)('./check.js');
+const { verifyReceiptText, enhance } = await import('./check.js');
 const subtle = globalThis.crypto.subtle;
 const encoder = new TextEncoder();
 
@@ -195,38 +193,7 @@ test('numbers JSON.parse would change are left to the server', async () => {
   await expectFailure(r, 'proof_mismatch');
 });
 
-test('JCS orders members by UTF-16 code units (RFC 8785 section 3.2.3)', () => {
-  const value = {
-    '\u20ac': 'Euro Sign', '\r': 'Carriage Return', '\ufb33': 'Hebrew Letter Dalet With Dagesh',
-    '1': 'One', '\u{1f600}': 'Emoji: Grinning Face', '\u0080': 'Control', '\u00f6': 'Latin Small Letter O With Diaeresis',
-  };
-  assert.equal(jcs(value),
-    '{"\\r":"Carriage Return","1":"One","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis",' +
-    '"\u20ac":"Euro Sign","\u{1f600}":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}');
-});
-
-test('JCS escapes as ECMAScript does: controls escaped, U+2028 and U+007F raw', () => {
-  assert.equal(jcs('a"b\\c\u0001\u001f\n\u007f\u00e9\u2028\u2029\b\f\t\r'),
-    '"a\\"b\\\\c\\u0001\\u001f\\n\u007f\u00e9\u2028\u2029\\b\\f\\t\\r"');
-  assert.equal(jcs({ 'k\u0000': '\u2028' }), '{"k\\u0000":"\u2028"}');
-});
-
-test('JCS writes nested arrays and objects without whitespace', () => {
-  assert.equal(jcs({ b: [1, -2, true, null, [[], [{}]], { z: 1, a: [] }], a: {} }),
-    '{"a":{},"b":[1,-2,true,null,[[],[{}]],{"a":[],"z":1}]}');
-  assert.equal(jcs(9007199254740991), '9007199254740991');
-  assert.equal(jcs(-0), '0');
-});
-
-test('JCS refuses what has no canonical form here', () => {
-  assert.throws(() => jcs(1.5), RangeError);
-  assert.throws(() => jcs(9007199254740992), RangeError);
-  assert.throws(() => jcs('\ud800'), RangeError);
-  assert.throws(() => jcs({ a: undefined }), TypeError);
-  assert.equal(jcs('\u{1f600}'), '"\u{1f600}"');
-});
-
-// ---- The page: the script run as the browser runs it, with a small stand-in DOM.
+// ---- The page: the script's enhancement of the form, on a small stand-in DOM.
 
 class FakeElement {
   constructor(tag) { this.tag = tag; this.children = []; this.attributes = {}; this.text = ''; }
@@ -260,9 +227,8 @@ function page({ receipt, key, messages }) {
     getElementById: (id) => byId[id] || null,
     createElement: (tag) => new FakeElement(tag),
   };
-  const context = { document, crypto: globalThis.crypto, TextEncoder, atob, btoa, Intl };
-  vm.runInNewContext(readFileSync(scriptPath, 'utf8'), context, { filename: 'check.js' });
-  return { form, output: byId['check-result'], fields, context };
+  enhance(document, { crypto: globalThis.crypto });
+  return { form, output: byId['check-result'], fields };
 }
 
 // Submits the form and waits until the script has shown a result or posted the form.
@@ -280,8 +246,7 @@ async function submit(form, output) {
 test('the page shows a verified receipt with its own words, and what was not proved', async () => {
   const messages = { verified: 'Verificado', 'by-browser': 'Su navegador', proved: 'Prueba', 'not-proved': 'No prueba', 'not-proved-height': 'Altura: palabra del nodo', origin: 'Registro', tx: 'Transacción', status: 'Estado', leaf: 'Posición' };
   const txId = JSON.parse(receiptText('receipt-h10.json')).tx_id;
-  const { form, output, context } = page({ receipt: receiptText('receipt-h10.json'), key: logKey, messages });
-  assert.equal(typeof context.PublicaCheck.verifyReceiptText, 'function');
+  const { form, output } = page({ receipt: receiptText('receipt-h10.json'), key: logKey, messages });
   await submit(form, output);
   assert.equal(output.getAttribute('data-checked-by'), 'browser');
   assert.equal(form.postedToServer, undefined);

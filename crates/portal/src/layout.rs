@@ -95,7 +95,7 @@ pub struct Page<'a> {
     pub status: StatusCode,
     /// A machine-readable error code (error pages).
     pub error_code: Option<&'a str>,
-    /// The page's one script (progressive enhancement), if it has one.
+    /// The page's one script (progressive enhancement, an ES module), if it has one.
     pub script: Option<&'static str>,
 }
 
@@ -181,7 +181,7 @@ fn frame(page: &Page<'_>, reader: &Reader, chain: &str) -> Markup {
                 title { (page.title) " · Publica" }
                 link rel="stylesheet" href="/assets/portal.css";
                 link rel="icon" href="/assets/icon.svg" type="image/svg+xml";
-                @if let Some(src) = page.script { script src=(src) defer {} }
+                @if let Some(src) = page.script { script type="module" src=(src) {} }
                 @if let Some(code) = page.error_code { meta name="publica-error" content=(code); }
             }
             body {

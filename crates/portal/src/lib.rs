@@ -107,6 +107,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(portal: Portal) -> Router<S> {
         .route("/assets/portal.css", get(assets::css))
         .route("/assets/check.js", get(assets::script))
         .route("/assets/live.js", get(assets::live))
+        .route("/assets/sdk/{file}", get(assets::sdk))
         .route("/assets/icon.svg", get(assets::icon))
         .route("/favicon.ico", get(assets::icon))
         .layer(middleware::from_fn(security_headers))
@@ -162,12 +163,27 @@ async fn security_headers(req: Request, next: Next) -> Response {
 }
 
 mod assets {
-    use super::{header, IntoResponse, Portal, Response, State};
+    use super::{header, HeaderMap, IntoResponse, Portal, Response, State};
+    use axum::extract::Path;
 
     const CSS: &str = include_str!("../assets/portal.css");
     const SCRIPT: &str = include_str!("../assets/check.js");
     const ICON: &str = include_str!("../assets/icon.svg");
     const LIVE: &str = include_str!("../assets/live.js");
+    /// The TypeScript client's verifier, compiled to ES modules by
+    /// `scripts/portal-sdk` (which `./scripts/test` runs with `--check`):
+    /// `check.js` imports it, so the browser checks receipts with the
+    /// client's own code.
+    pub(crate) const SDK: &[(&str, &str)] = &[
+        ("bytes.js", include_str!("../assets/sdk/bytes.js")),
+        ("canonical.js", include_str!("../assets/sdk/canonical.js")),
+        ("crypto.js", include_str!("../assets/sdk/crypto.js")),
+        ("errors.js", include_str!("../assets/sdk/errors.js")),
+        ("keys.js", include_str!("../assets/sdk/keys.js")),
+        ("tx.js", include_str!("../assets/sdk/tx.js")),
+        ("types.js", include_str!("../assets/sdk/types.js")),
+        ("verify.js", include_str!("../assets/sdk/verify.js")),
+    ];
 
     fn asset(content_type: &'static str, body: &'static str) -> Response {
         (
@@ -192,7 +208,59 @@ mod assets {
         asset("text/javascript; charset=utf-8", LIVE)
     }
 
+    pub(crate) async fn sdk(
+        State(_): State<Portal>,
+        headers: HeaderMap,
+        Path(file): Path<String>,
+    ) -> Response {
+        match SDK.iter().find(|(name, _)| *name == file) {
+            Some((_, body)) => asset("text/javascript; charset=utf-8", body),
+            None => super::not_found(&headers, &format!("/assets/sdk/{file}")),
+        }
+    }
+
     pub(crate) async fn icon(State(_): State<Portal>) -> Response {
         asset("image/svg+xml", ICON)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::{SCRIPT, SDK};
+
+        /// The modules a script imports by relative path.
+        fn imports(source: &str) -> Vec<&str> {
+            source
+                .lines()
+                .filter(|l| l.starts_with("import ") || l.starts_with("export "))
+                .filter_map(|l| l.split(" from '").nth(1))
+                .filter_map(|rest| rest.split('\'').next())
+                .collect()
+        }
+
+        #[test]
+        fn every_module_the_check_imports_is_served_and_every_compiled_module_is_listed() {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sdk");
+            let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            on_disk.sort();
+            let served: Vec<&str> = SDK.iter().map(|(name, _)| *name).collect();
+            assert_eq!(on_disk, served, "assets/sdk and the served list differ");
+            let check = imports(SCRIPT);
+            assert!(check.contains(&"./sdk/verify.js"), "{check:?}");
+            for import in check {
+                let name = import
+                    .strip_prefix("./sdk/")
+                    .expect("check.js imports only ./sdk/");
+                assert!(served.contains(&name), "check.js imports {import}");
+            }
+            for (name, source) in SDK {
+                for import in imports(source) {
+                    let target = import.strip_prefix("./").expect("relative imports only");
+                    assert!(served.contains(&target), "{name} imports {import}");
+                }
+            }
+        }
     }
 }

@@ -42,8 +42,8 @@ fn ok_page(url: &str, lang: Option<&str>) -> String {
     // Scripts only from the portal's own file; no inline handlers.
     for (i, _) in body.match_indices("<script") {
         assert!(
-            body[i..].starts_with("<script src=\"/assets/check.js\"")
-                || body[i..].starts_with("<script src=\"/assets/live.js\""),
+            body[i..].starts_with("<script type=\"module\" src=\"/assets/check.js\"")
+                || body[i..].starts_with("<script type=\"module\" src=\"/assets/live.js\""),
             "{url}: inline script"
         );
     }
@@ -229,6 +229,27 @@ fn portal_shows_the_demo_in_two_languages() {
     assert!(css.as_str().unwrap().contains("--link"));
     let r = http().get(format!("{url}/assets/check.js")).send().unwrap();
     assert!(header(r.headers(), "content-type").starts_with("text/javascript"));
+    // It runs the TypeScript client's verifier, served beside it.
+    assert!(r.text().unwrap().contains("from './sdk/verify.js'"));
+    let r = http()
+        .get(format!("{url}/assets/sdk/verify.js"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(header(r.headers(), "content-type").starts_with("text/javascript"));
+    assert!(r
+        .text()
+        .unwrap()
+        .contains("export async function verifyReceipt("));
+    let r = http()
+        .get(format!("{url}/assets/sdk/client.js"))
+        .send()
+        .unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        404,
+        "only the verifier's modules are served"
+    );
     // The API is where it was.
     assert_eq!(get(&format!("{url}/v1/status")).0, 200);
 }

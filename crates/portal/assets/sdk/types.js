@@ -1,0 +1,3 @@
+// What the node's HTTP API answers (GET /openapi.json; docs/*.md).
+// Hashes, ids and keys are lowercase hex strings.
+export {};

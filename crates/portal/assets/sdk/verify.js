@@ -1,0 +1,507 @@
+// Offline verification: signed checkpoints (C2SP signed notes), receipts
+// with their RFC 9162 inclusion proofs, consistency proofs between two
+// checkpoints, and state proofs. Nothing here uses the network; every step
+// follows docs/transparency.md and docs/state-proofs.md.
+import { concat, equalBytes, fromBase64, fromHex, toHex, utf8 } from './bytes.js';
+import { canonicalJson } from './canonical.js';
+import { ed25519Verify, isStrongPublicKey, sha256 } from './crypto.js';
+import { VerificationError } from './errors.js';
+import { signingBytes } from './tx.js';
+const fail = (reason, message) => {
+    throw new VerificationError(reason, message);
+};
+const ED25519_KEY_TYPE = 0x01;
+const COSIGNATURE_BLOB_BYTES = 4 + 8 + 64; // c2sp.org/tlog-cosignature: key ID, time, signature
+// Rust's `char::is_control`: the C0 and C1 controls and DEL.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const NOTE_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+/**
+ * Parses a verifier key `<name>+<key id hex>+<base64(0x01 || public key)>`
+ * and checks it: an Ed25519 key that is canonical and not of small order,
+ * and a key ID equal to `SHA-256(name || "\n" || 0x01 || public key)[:4]`.
+ * Throws `VerificationError` (`bad_verifier_key`).
+ */
+export async function parseVerifierKey(text) {
+    const bad = (detail) => fail('bad_verifier_key', detail);
+    const trimmed = typeof text === 'string' ? text.trim() : bad('expected a string');
+    // The name holds no '+', base64 may: split from the left.
+    const first = trimmed.indexOf('+');
+    const second = trimmed.indexOf('+', first + 1);
+    if (first < 0 || second < 0)
+        bad('expected <name>+<key id>+<key>');
+    const name = trimmed.slice(0, first);
+    const idHex = trimmed.slice(first + 1, second);
+    if (!name || name.includes('+') || /\s/.test(name) || CONTROL.test(name))
+        bad('invalid key name');
+    const typed = fromBase64(trimmed.slice(second + 1)) ?? bad('the key is not base64');
+    if (typed.length !== 33 || typed[0] !== ED25519_KEY_TYPE)
+        bad('only Ed25519 keys (type 0x01, 32 bytes) are supported');
+    const publicKey = typed.slice(1);
+    if (!isStrongPublicKey(publicKey))
+        bad('the key is of small order, not canonical or not a curve point');
+    if (!/^[0-9a-fA-F]{8}$/.test(idHex))
+        bad('the key id must be 8 hex characters');
+    const keyId = (await sha256(utf8(name + '\n'), typed)).slice(0, 4);
+    if (toHex(keyId) !== idHex.toLowerCase())
+        bad('the key id does not match the name and key');
+    return { name, keyId, publicKey };
+}
+async function verifierKey(key) {
+    return typeof key === 'string' ? parseVerifierKey(key) : key;
+}
+/**
+ * Opens a C2SP signed note holding a checkpoint: checks that it carries a
+ * valid Ed25519 signature by `key` (lines by other keys are ignored, as
+ * the spec says), that its origin is the key's name, and parses the size
+ * and root. Throws `VerificationError`: `malformed`, `bad_signature`,
+ * `no_signature_from_key`, `validator_network`, `wrong_origin`.
+ */
+export async function openCheckpoint(note, key) {
+    const k = await verifierKey(key);
+    const bad = (detail) => fail('malformed', `malformed signed note: ${detail}`);
+    if (typeof note !== 'string')
+        bad('expected a string');
+    if (utf8(note).length > 64 * 1024)
+        bad('note too large');
+    if (NOTE_CONTROL.test(note))
+        bad('control characters other than newline');
+    const split = note.lastIndexOf('\n\n');
+    if (split < 0)
+        bad('no blank line before the signatures');
+    const text = note.slice(0, split + 1);
+    const signatures = note.slice(split + 2);
+    if (signatures.length < 2 || !signatures.endsWith('\n'))
+        bad('signature lines must end in a newline');
+    const lines = signatures.slice(0, -1).split('\n');
+    if (lines.length > 100)
+        bad('too many signatures');
+    let found = false;
+    let cosigned = false;
+    for (const line of lines) {
+        if (!line.startsWith('\u2014 '))
+            bad('a signature line must start with an em dash and a space');
+        const space = line.lastIndexOf(' ');
+        if (space < 2)
+            bad('a signature line needs a name and a signature');
+        const name = line.slice(2, space);
+        const blob = fromBase64(line.slice(space + 1)) ?? bad('a signature is not base64');
+        if (blob.length < 4)
+            bad('a signature is too short');
+        if (blob.length === COSIGNATURE_BLOB_BYTES)
+            cosigned = true;
+        if (name !== k.name || !equalBytes(blob.slice(0, 4), k.keyId))
+            continue; // another key's line
+        const signature = blob.slice(4);
+        if (signature.length !== 64 || !(await ed25519Verify(k.publicKey, utf8(text), signature))) {
+            fail('bad_signature', `the checkpoint's signature by ${k.name} does not verify: the note was altered or signed by another key`);
+        }
+        found = true;
+    }
+    if (!found && cosigned) {
+        fail('validator_network', 'the checkpoint is cosigned by validators: check its quorum with `publica verify --validators`');
+    }
+    if (!found)
+        fail('no_signature_from_key', `the note has no signature by the key ${k.name}`);
+    const [origin, sizeLine, rootLine] = text.split('\n');
+    const badCheckpoint = (detail) => fail('malformed', `malformed checkpoint: ${detail}`);
+    if (!origin)
+        badCheckpoint('missing origin line');
+    if (!/^(?:0|[1-9][0-9]*)$/.test(sizeLine ?? ''))
+        badCheckpoint('the size must be a decimal integer without leading zeros');
+    const size = Number(sizeLine);
+    if (!Number.isSafeInteger(size))
+        badCheckpoint('the size is beyond 2^53-1');
+    const root = fromBase64(rootLine ?? '');
+    if (!root || root.length !== 32)
+        return badCheckpoint('the root hash is not 32 bytes of base64');
+    if (origin !== k.name)
+        fail('wrong_origin', `the checkpoint is for '${origin}', expected '${k.name}'`);
+    return { origin: origin, size, root, note };
+}
+// ---- Merkle trees (RFC 9162).
+/** `SHA-256(0x00 || entry)`, a log leaf's hash. */
+export async function leafHash(entry) {
+    return sha256(Uint8Array.of(0), entry);
+}
+function nodeHash(left, right) {
+    return sha256(Uint8Array.of(1), left, right);
+}
+// Halving that stays exact beyond 32 bits (unlike >>).
+const half = (n) => Math.floor(n / 2);
+const odd = (n) => n % 2 === 1;
+/**
+ * Checks an RFC 9162 (section 2.1.3.2) inclusion proof: the leaf at
+ * `leafIndex` of a tree of `treeSize` leaves, with this `proof`, has
+ * `root`. Refuses `leafIndex >= treeSize` (so nothing is in the empty
+ * tree), and proofs with hashes too many or too few. Throws
+ * `VerificationError` (`proof_mismatch`).
+ */
+export async function verifyInclusionProof(leafIndex, treeSize, leaf, proof, root) {
+    if (!equalBytes(await inclusionRoot(leafIndex, treeSize, leaf, proof), root)) {
+        fail('proof_mismatch', `the leaf is not entry ${leafIndex} of the tree of size ${treeSize} with this root`);
+    }
+}
+// The root an inclusion proof leads to, after its bounds checks.
+async function inclusionRoot(leafIndex, treeSize, leaf, proof) {
+    const mismatch = (detail) => fail('proof_mismatch', detail);
+    if (!Number.isSafeInteger(leafIndex) || !Number.isSafeInteger(treeSize) || leafIndex < 0)
+        mismatch('sizes must be non-negative integers');
+    if (leafIndex >= treeSize)
+        mismatch(`leaf index ${leafIndex} is outside a tree of size ${treeSize}`);
+    let fn = leafIndex;
+    let sn = treeSize - 1;
+    let r = leaf;
+    for (const p of proof) {
+        if (sn === 0)
+            mismatch(`the proof has more hashes than a tree of size ${treeSize} needs`);
+        if (odd(fn) || fn === sn) {
+            r = await nodeHash(p, r);
+            while (!odd(fn) && fn !== 0) {
+                fn = half(fn);
+                sn = half(sn);
+            }
+        }
+        else {
+            r = await nodeHash(r, p);
+        }
+        fn = half(fn);
+        sn = half(sn);
+    }
+    if (sn !== 0)
+        mismatch(`the proof has fewer hashes than a tree of size ${treeSize} needs`);
+    return r;
+}
+/**
+ * Checks an RFC 9162 (section 2.1.4.2) consistency proof that the tree of
+ * `size1` leaves with `root1` is a prefix of the tree of `size2` leaves
+ * with `root2`. As docs/transparency.md decides: a proof from size 0 is
+ * refused (it would prove nothing), and between equal sizes the proof is
+ * empty and the roots equal. Throws `VerificationError` (`proof_mismatch`).
+ */
+export async function verifyConsistencyProof(size1, size2, proof, root1, root2) {
+    const mismatch = (detail) => fail('proof_mismatch', detail);
+    if (!Number.isSafeInteger(size1) || !Number.isSafeInteger(size2))
+        mismatch('sizes must be integers');
+    if (size1 < 1)
+        mismatch('a consistency proof from size 0 proves nothing');
+    if (size2 < size1)
+        mismatch(`the newer size ${size2} is smaller than the older ${size1}`);
+    if (size1 === size2) {
+        if (proof.length !== 0)
+            mismatch('between equal sizes the proof must be empty');
+        if (!equalBytes(root1, root2))
+            mismatch(`two different roots for size ${size1}`);
+        return;
+    }
+    if (proof.length === 0)
+        mismatch('the proof is empty');
+    // Step 2: when size1 is a power of two, its root is the path's first node.
+    const path = isPowerOfTwo(size1) ? [root1, ...proof] : [...proof];
+    let fn = size1 - 1;
+    let sn = size2 - 1;
+    while (odd(fn)) {
+        fn = half(fn);
+        sn = half(sn);
+    }
+    let fr = path[0];
+    let sr = path[0];
+    for (const c of path.slice(1)) {
+        if (sn === 0)
+            mismatch(`the proof has more hashes than sizes ${size1} and ${size2} need`);
+        if (odd(fn) || fn === sn) {
+            fr = await nodeHash(c, fr);
+            sr = await nodeHash(c, sr);
+            while (!odd(fn) && fn !== 0) {
+                fn = half(fn);
+                sn = half(sn);
+            }
+        }
+        else {
+            sr = await nodeHash(sr, c);
+        }
+        fn = half(fn);
+        sn = half(sn);
+    }
+    if (sn !== 0)
+        mismatch(`the proof has fewer hashes than sizes ${size1} and ${size2} need`);
+    if (!equalBytes(fr, root1))
+        mismatch(`the proof does not lead to the older root (size ${size1})`);
+    if (!equalBytes(sr, root2))
+        mismatch(`the proof does not lead to the newer root (size ${size2}): the log did not only grow`);
+}
+function isPowerOfTwo(n) {
+    let m = n;
+    while (m > 1 && m % 2 === 0)
+        m /= 2;
+    return m === 1;
+}
+/**
+ * Verifies, offline, that the log only grew between two signed
+ * checkpoints: both signatures, then the consistency proof (as
+ * `GET /v1/log/consistency` gives it, or its list of hex hashes) between
+ * their sizes and roots.
+ */
+export async function verifyConsistency(older, newer, proof, key) {
+    const k = await verifierKey(key);
+    const a = await openCheckpoint(older, k);
+    const b = await openCheckpoint(newer, k);
+    const hashes = Array.isArray(proof) ? proof : proof?.proof;
+    if (!Array.isArray(proof)) {
+        if (!isRecord(proof) || !Array.isArray(hashes))
+            fail('malformed', 'the proof must be {from, to, proof: [hex]} or a list of hex hashes');
+        if (proof.from !== a.size || proof.to !== b.size) {
+            fail('tree_size_mismatch', `the proof is from ${proof.from} to ${proof.to}, the checkpoints are of sizes ${a.size} and ${b.size}`);
+        }
+    }
+    await verifyConsistencyProof(a.size, b.size, hexList(hashes, 'proof'), a.root, b.root);
+    return { older: a, newer: b };
+}
+/** The log entry of a transaction: `JCS(transaction) || SHA-256(JCS(outcome))`. */
+export async function logEntry(transaction, outcome) {
+    // The outcome as the ledger writes it: no `error` when null, no empty `events`.
+    const written = { status: outcome.status, tx_id: outcome.tx_id };
+    if (outcome.error != null)
+        written.error = outcome.error;
+    if (outcome.events && outcome.events.length > 0)
+        written.events = outcome.events;
+    return concat(utf8(canonicalJson(transaction)), await sha256(utf8(canonicalJson(written))));
+}
+/**
+ * Verifies a receipt offline against the log's verifier key, step by step
+ * as docs/transparency.md says: the checkpoint's signature and origin, the
+ * tree size, the transaction's own signature and id, then the RFC 9162
+ * inclusion proof of its log entry up to the checkpoint's root.
+ *
+ * `receipt` may be the parsed answer or its JSON text (the text is checked
+ * for numbers JSON.parse would silently round). Throws `VerificationError`
+ * with a named `reason`; returns what was proved.
+ */
+export async function verifyReceipt(receipt, key) {
+    const r = typeof receipt === 'string' ? parseJsonText(receipt, 'receipt') : receipt;
+    checkReceiptShape(r);
+    const k = await verifierKey(key);
+    let checkpoint;
+    try {
+        checkpoint = await openCheckpoint(r.checkpoint, k);
+    }
+    catch (error) {
+        // A network's receipt names the block of its cosigned checkpoint.
+        if (error instanceof VerificationError && error.reason === 'no_signature_from_key' && r.checkpoint_height != null) {
+            fail('validator_network', 'a validator network receipt: check its quorum with `publica verify receipt --validators`');
+        }
+        throw error;
+    }
+    if (r.tree_size !== checkpoint.size) {
+        fail('tree_size_mismatch', `the proof is for size ${r.tree_size} but the checkpoint is for size ${checkpoint.size}`);
+    }
+    const { transaction } = r;
+    const signer = fromHex(transaction.signer, 'transaction.signer', 32);
+    let bytes;
+    try {
+        bytes = signingBytes(transaction.body);
+    }
+    catch (error) {
+        return fail('malformed', `transaction.body: ${error.message}`);
+    }
+    if (!(await ed25519Verify(signer, bytes, fromHex(transaction.signature, 'transaction.signature', 64)))) {
+        fail('bad_tx_signature', "the transaction's own signature does not verify");
+    }
+    const id = toHex(await sha256(signer, bytes));
+    if (r.tx_id !== id || r.outcome.tx_id !== id) {
+        fail('wrong_leaf', `the receipt's tx_id or outcome belong to another transaction (this one's id is ${id})`);
+    }
+    let entry;
+    try {
+        entry = await logEntry(transaction, r.outcome);
+    }
+    catch (error) {
+        return fail('malformed', error.message);
+    }
+    const root = await inclusionRoot(r.leaf_index, r.tree_size, await leafHash(entry), hexList(r.inclusion_proof, 'inclusion_proof'));
+    if (!equalBytes(root, checkpoint.root)) {
+        fail('proof_mismatch', `this transaction and result are not entry ${r.leaf_index} of the log at size ${r.tree_size}`);
+    }
+    return {
+        origin: checkpoint.origin,
+        txId: id,
+        status: r.outcome.status,
+        leafIndex: r.leaf_index,
+        treeSize: r.tree_size,
+        checkpoint,
+        notProved: { blockHeight: r.block_height, blockHash: r.block_hash, index: r.index },
+    };
+}
+// The receipt's shape, as the ledger's own types define it: exact members
+// for the transaction (unknown fields would be refused at admission) and
+// the outcome; the receipt itself may carry more.
+const HASH = /^[0-9a-f]{64}$/;
+function checkReceiptShape(r) {
+    const bad = (detail) => fail('malformed', `malformed receipt: ${detail}`);
+    const object = (value, field, members, optional = []) => {
+        if (!isRecord(value))
+            return bad(`${field} must be an object`);
+        for (const name of members)
+            if (!(name in value))
+                bad(`missing ${field}.${name}`);
+        const unknown = Object.keys(value).find((name) => !members.includes(name) && !optional.includes(name));
+        if (unknown !== undefined)
+            bad(`unknown field ${field}.${unknown}`);
+        return value;
+    };
+    const integer = (value, field) => {
+        if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+            bad(`${field} must be a non-negative integer`);
+    };
+    if (!isRecord(r))
+        return bad('expected a JSON object');
+    for (const name of ['checkpoint', 'tree_size', 'leaf_index', 'inclusion_proof', 'tx_id', 'transaction', 'outcome']) {
+        if (!(name in r))
+            bad(`missing ${name}`);
+    }
+    if (typeof r.checkpoint !== 'string')
+        bad('checkpoint must be a string');
+    integer(r.tree_size, 'tree_size');
+    integer(r.leaf_index, 'leaf_index');
+    if (!Array.isArray(r.inclusion_proof) || !r.inclusion_proof.every((h) => typeof h === 'string' && HASH.test(h))) {
+        bad('inclusion_proof must be a list of 64-character lowercase hex hashes');
+    }
+    if (typeof r.tx_id !== 'string' || !HASH.test(r.tx_id))
+        bad('tx_id must be 64 lowercase hex characters');
+    if (r.checkpoint_height != null) {
+        integer(r.checkpoint_height, 'checkpoint_height');
+        // The ledger reads block_height only when it is an integer.
+        const block = typeof r.block_height === 'number' && Number.isSafeInteger(r.block_height) && r.block_height >= 0 ? r.block_height : 0;
+        if (r.checkpoint_height < block)
+            bad('checkpoint_height must be at or after block_height');
+    }
+    const tx = object(r.transaction, 'transaction', ['body', 'signer', 'signature']);
+    if (typeof tx.signer !== 'string' || !HASH.test(tx.signer))
+        bad('transaction.signer must be 64 lowercase hex characters');
+    if (typeof tx.signature !== 'string' || !/^[0-9a-f]{128}$/.test(tx.signature))
+        bad('transaction.signature must be 128 lowercase hex characters');
+    const body = object(tx.body, 'transaction.body', ['chain_id', 'nonce', 'expiry', 'call']);
+    const expiry = object(body.expiry, 'transaction.body.expiry', [], ['height', 'unix_ms']);
+    if (Object.keys(expiry).length !== 1)
+        bad('transaction.body.expiry must be {"height": n} or {"unix_ms": n}');
+    object(body.call, 'transaction.body.call', ['module', 'method', 'args']);
+    const outcome = object(r.outcome, 'outcome', ['status', 'tx_id'], ['error', 'events']);
+    if (outcome.status !== 'ok' && outcome.status !== 'failed')
+        bad('outcome.status must be "ok" or "failed"');
+    if (outcome.events !== undefined && !Array.isArray(outcome.events))
+        bad('outcome.events must be a list');
+}
+const bit = (hash, d) => (hash[d >> 3] >> (7 - (d & 7))) & 1;
+/**
+ * Verifies a `GET /v1/state` answer offline (docs/state-proofs.md): that
+ * the proof leads from the key's position to `state_root`, proving either
+ * `value_hex` under the key or, when it is null, that the key is absent.
+ *
+ * The answer's own `state_root` is the node's word: pass `expectedStateRoot`
+ * (hex, from the header of the block at `answer.height`, whose hash you
+ * checked with `blockHash`) to pin it. Throws `VerificationError`
+ * (`malformed`, `state_proof_mismatch`).
+ */
+export async function verifyStateProof(answer, expectedStateRoot) {
+    const bad = (detail) => fail('malformed', `malformed state answer: ${detail}`);
+    const mismatch = (detail) => fail('state_proof_mismatch', detail);
+    if (!isRecord(answer) || !isRecord(answer.proof) || !isRecord(answer.proof.terminal))
+        return bad('expected {key, height, state_root, value_hex, proof: {siblings, terminal}}');
+    const { key, proof } = answer;
+    if (typeof key !== 'string' || key === '')
+        bad('key must be a non-empty string');
+    if (typeof answer.state_root !== 'string' || !HASH.test(answer.state_root))
+        bad('state_root must be 64 lowercase hex characters');
+    if (expectedStateRoot !== undefined && answer.state_root !== expectedStateRoot.toLowerCase()) {
+        mismatch(`the answer is against state root ${answer.state_root}, expected ${expectedStateRoot}`);
+    }
+    if (!Array.isArray(proof.siblings) || proof.siblings.length > 256)
+        bad('proof.siblings must be a list of at most 256 hashes');
+    const siblings = hexList(proof.siblings, 'proof.siblings');
+    const value = answer.value_hex === null ? null : fromHexOr(answer.value_hex, 'value_hex');
+    const kh = await sha256(utf8(key));
+    const n = siblings.length;
+    const terminal = proof.terminal;
+    let acc;
+    if (terminal.kind === 'empty') {
+        if (value !== null)
+            mismatch('the proof shows the key absent, but the answer has a value');
+        acc = new Uint8Array(32);
+    }
+    else if (terminal.kind === 'leaf') {
+        const tkh = fromHexOr(terminal.key_hash, 'proof.terminal.key_hash', 32);
+        const tvh = fromHexOr(terminal.value_hash, 'proof.terminal.value_hash', 32);
+        for (let d = 0; d < n; d++)
+            if (bit(tkh, d) !== bit(kh, d))
+                mismatch('the terminal leaf is not on the key\'s path');
+        if (value === null) {
+            if (equalBytes(tkh, kh))
+                mismatch('the answer says absent, but the proof holds a value for this key');
+        }
+        else {
+            if (!equalBytes(tkh, kh))
+                mismatch('the proof is of another key');
+            if (!equalBytes(tvh, await sha256(value)))
+                mismatch('the proof is of another value');
+        }
+        acc = await sha256(Uint8Array.of(0), tkh, tvh);
+    }
+    else {
+        return bad('proof.terminal.kind must be "empty" or "leaf"');
+    }
+    for (let d = n - 1; d >= 0; d--) {
+        acc = bit(kh, d) ? await nodeHash(siblings[d], acc) : await nodeHash(acc, siblings[d]);
+    }
+    if (toHex(acc) !== answer.state_root)
+        mismatch(`the proof does not lead to the state root ${answer.state_root}`);
+    let json = null;
+    if (value !== null) {
+        try {
+            json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(value));
+        }
+        catch {
+            json = null;
+        }
+    }
+    return { key, height: answer.height, stateRoot: answer.state_root, present: value !== null, value, json };
+}
+// ---- Blocks.
+/** A block's hash: SHA-256 of its header's canonical JSON, hex. */
+export async function blockHash(header) {
+    return toHex(await sha256(utf8(canonicalJson(header))));
+}
+// ---- Helpers.
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function fromHexOr(text, what, length) {
+    try {
+        return fromHex(text, what, length);
+    }
+    catch (error) {
+        return fail('malformed', error.message);
+    }
+}
+function hexList(list, what) {
+    if (!Array.isArray(list))
+        return fail('malformed', `${what} must be a list of hex hashes`);
+    return list.map((h, i) => fromHexOr(h, `${what}[${i}]`, 32));
+}
+// JSON.parse rounds integers beyond 2^53 and reads 1.0 as 1, so such a
+// number would verify as another: find one in the text itself.
+function parseJsonText(text, what) {
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch (error) {
+        return fail('malformed', `the ${what} is not JSON: ${error.message}`);
+    }
+    for (const [token] of text.matchAll(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g)) {
+        if (token.startsWith('"'))
+            continue;
+        if (/[.eE]/.test(token) || !Number.isSafeInteger(Number(token))) {
+            fail('unsupported_number', `the number ${token} in the ${what} is not an integer within 2^53-1: JavaScript cannot read it exactly`);
+        }
+    }
+    return parsed;
+}
