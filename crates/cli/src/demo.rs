@@ -125,6 +125,7 @@ pub fn seed(node: &Node, admin: Keypair) -> Result<()> {
     s.enrol_all(now)?;
     s.attest_attendance(&this)?;
     s.pay_energy(&this)?;
+    s.top_up_energy()?;
     wait_for_schedule(node);
     print_programs(node)
 }
@@ -289,6 +290,28 @@ impl Seeder<'_> {
             txs.push(self.tx("programs", "attest", json!({"agency": "school", "subject": citizen(i), "claims": {"attendance_pct": pct}, "period": this, "program": "cct"})));
         }
         self.phase("attendance attested by the school", txs)
+    }
+
+    /// A change of terms, as a council decides one: the energy allowance's
+    /// budget raised (and its account funded), approved by the
+    /// administrator naming the change's hash.
+    fn top_up_energy(&mut self) -> Result<()> {
+        let txs = vec![
+            self.tx("money", "mint", json!({"agency": "city", "currency": "EXC", "appropriation": "welfare", "to": "program:energy", "amount": "5000000"})),
+            self.tx("programs", "amend_terms", json!({"agency": "city", "program": "energy", "budget_cap": "25000000", "reason": "Council decision 2026/41: a colder winter"})),
+        ];
+        self.phase("energy allowance budget raise proposed", txs)?;
+        let hash = self
+            .node
+            .with_state(|st, h| publica_programs::queries::summary(st, "energy", h))
+            .and_then(|v| v["terms_approval_hash"].as_str().map(str::to_string))
+            .ok_or_else(|| anyhow!("demo: the energy allowance's change of terms is missing"))?;
+        let tx = self.tx(
+            "programs",
+            "approve",
+            json!({"agency": "city", "program": "energy", "hash": hash}),
+        );
+        self.phase("energy allowance budget raise approved", vec![tx])
     }
 
     /// The energy allowance is paid on demand by the program officer.

@@ -119,9 +119,10 @@ pub enum ProgramsCmd {
         out: Option<PathBuf>,
     },
     /// As an administrator of the program's agency, approve what waits for
-    /// approval in a program (its definition, or a pending amendment),
-    /// naming the hash you reviewed (`approval_hash` in `programs show`):
-    /// if the content changed since, nothing is approved.
+    /// approval in a program (its definition, a pending amendment of its
+    /// rules, or of its terms), naming the hash you reviewed
+    /// (`approval_hash` or `terms_approval_hash` in `programs show`): if
+    /// the content changed since, nothing is approved.
     Approve {
         #[command(flatten)]
         signer: SignerArgs,
@@ -132,6 +133,33 @@ pub enum ProgramsCmd {
         /// The reviewed content's hash (64 hex).
         #[arg(long)]
         hash: String,
+    },
+    /// As a program officer, propose new terms for a running program: a
+    /// budget cap raised or lowered, an end moved, a schedule set or
+    /// removed. Administrators then approve it with `programs approve`,
+    /// naming the `terms_approval_hash` the answer's event (and `programs
+    /// show`) gives.
+    AmendTerms {
+        #[command(flatten)]
+        signer: SignerArgs,
+        #[arg(long)]
+        agency: String,
+        #[arg(long)]
+        program: String,
+        /// The new budget cap, in minor units (not below what was paid).
+        #[arg(long)]
+        budget_cap: Option<u64>,
+        /// The new end, a UTC date YYYY-MM-DD (payouts and enrolment close
+        /// at its start).
+        #[arg(long)]
+        end: Option<String>,
+        /// The new schedule: monthly, weekly, daily or none (of the
+        /// program's kind of period).
+        #[arg(long)]
+        schedule: Option<String>,
+        /// Why, e.g. the decision's reference (1..=200 bytes, no personal data).
+        #[arg(long)]
+        reason: String,
     },
     /// Every published index (CPI and the like) with its latest value.
     Indexes {
@@ -284,6 +312,34 @@ pub async fn run(cmd: ProgramsCmd) -> Result<()> {
             program,
             hash,
         } => approve(&signer, &agency, &program, &hash).await,
+        ProgramsCmd::AmendTerms {
+            signer,
+            agency,
+            program,
+            budget_cap,
+            end,
+            schedule,
+            reason,
+        } => {
+            let args = amend_terms_args(
+                &agency,
+                &program,
+                budget_cap,
+                end.as_deref(),
+                schedule.as_deref(),
+                &reason,
+            )?;
+            one_call(&signer, "amend_terms", args).await?;
+            // What the administrators approve: this change's hash.
+            let v = Client::new(&signer.node)?
+                .get_ok(&format!("/v1/programs/{program}"))
+                .await?;
+            let hash = v["terms_approval_hash"].as_str().unwrap_or("");
+            eprintln!(
+                "terms_approval_hash {hash}: approve with `publica programs approve --agency {agency} --program {program} --hash {hash}`"
+            );
+            Ok(())
+        }
         ProgramsCmd::Indexes { node } => {
             let v = Client::new(&node)?.get_ok("/v1/indexes").await?;
             write_out(None, &pretty(&v))
@@ -312,6 +368,45 @@ async fn approve(signer: &SignerArgs, agency: &str, program: &str, hash: &str) -
     }
     let args = json!({"agency": agency_id(agency)?, "program": program_id(program)?, "hash": hash.to_ascii_lowercase()});
     one_call(signer, "approve", args).await
+}
+
+/// The arguments of `programs.amend_terms`, checked before signing.
+fn amend_terms_args(
+    agency: &str,
+    program: &str,
+    budget_cap: Option<u64>,
+    end: Option<&str>,
+    schedule: Option<&str>,
+    reason: &str,
+) -> Result<Value> {
+    let mut args =
+        json!({"agency": agency_id(agency)?, "program": program_id(program)?, "reason": reason});
+    if budget_cap.is_none() && end.is_none() && schedule.is_none() {
+        bail!("give --budget-cap, --end or --schedule: what the change sets");
+    }
+    if reason.is_empty() || reason.len() > 200 || reason.chars().any(char::is_control) {
+        bail!("--reason is 1..=200 bytes without control characters");
+    }
+    if let Some(cap) = budget_cap {
+        if cap == 0 || cap > 1 << 53 {
+            bail!("--budget-cap is 1..=2^53 minor units");
+        }
+        args["budget_cap"] = json!(cap.to_string());
+    }
+    if let Some(date) = end {
+        let ms = (period::kind(date) == Some(period::Kind::Day))
+            .then(|| period::start_ms(date))
+            .flatten()
+            .ok_or_else(|| anyhow!("--end is a UTC date YYYY-MM-DD, not '{date}'"))?;
+        args["end_ms"] = json!(ms);
+    }
+    if let Some(s) = schedule {
+        if !["monthly", "weekly", "daily", "none"].contains(&s) {
+            bail!("--schedule is monthly, weekly, daily or none, not '{s}'");
+        }
+        args["schedule"] = json!(s);
+    }
+    Ok(args)
 }
 
 /// Creates one of an oracle agency's indexes.

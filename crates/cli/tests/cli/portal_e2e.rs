@@ -177,6 +177,18 @@ fn portal_shows_the_demo_in_two_languages() {
     assert!(p.contains("every month, by the ledger itself"));
     assert!(p.contains("Rules and their versions"));
     assert!(p.contains("href=\"/v1/programs/ubi\""));
+    assert!(
+        !p.contains("Changes of budget"),
+        "ubi's terms never changed"
+    );
+    // The energy allowance's budget was raised by a council decision.
+    let p = ok_page(&format!("{url}/programs/energy"), None);
+    assert!(p.contains("Changes of budget, dates and schedule"), "{p}");
+    assert!(p.contains("Council decision 2026/41: a colder winter"));
+    assert!(
+        p.contains("Budget: 200,000.00 <abbr>EXC</abbr> → 250,000.00 <abbr>EXC</abbr>"),
+        "{p}"
+    );
 
     // Explorer: blocks, a block, a transaction, an account, agencies.
     let blocks = ok_page(&format!("{url}/explorer"), None);

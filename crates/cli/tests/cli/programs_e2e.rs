@@ -899,3 +899,119 @@ fn daily_schedule_through_the_cli() {
     ]);
     assert!(!ok && err.contains("YYYY-Www"), "{err}");
 }
+
+/// A change of terms proposed and approved with the CLI on a demo chain;
+/// bad input refused before signing, and by the node.
+#[test]
+fn terms_change_through_the_cli() {
+    let demo = Demo::start();
+    let (key, url) = (demo.key.as_str(), demo.url.clone());
+    let amend = |extra: &[&str]| {
+        let mut args = vec![
+            "programs",
+            "amend-terms",
+            "--key",
+            key,
+            "--node",
+            &url,
+            "--agency",
+            "city",
+            "--program",
+            "energy",
+        ];
+        args.extend_from_slice(extra);
+        publica(&args)
+    };
+    for (extra, said) in [
+        (
+            &["--reason", "x"][..],
+            "give --budget-cap, --end or --schedule",
+        ),
+        (
+            &["--end", "2026-13-01", "--reason", "x"][..],
+            "--end is a UTC date",
+        ),
+        (
+            &["--schedule", "hourly", "--reason", "x"][..],
+            "--schedule is monthly",
+        ),
+        (
+            &["--budget-cap", "0", "--reason", "x"][..],
+            "--budget-cap is 1..=2^53",
+        ),
+        (
+            &["--budget-cap", "10", "--reason", ""][..],
+            "--reason is 1..=200 bytes",
+        ),
+        // The node refuses a cap below what was paid, and a change of kind.
+        (
+            &["--budget-cap", "1", "--reason", "x"][..],
+            "programs.invalid_field",
+        ),
+        (
+            &["--schedule", "daily", "--reason", "x"][..],
+            "programs.invalid_field",
+        ),
+    ] {
+        let (ok, out, err) = amend(extra);
+        assert!(!ok, "{extra:?}: {out}");
+        assert!(err.contains(said), "{extra:?}: {err}");
+    }
+    let (_, before) = get(&format!("{url}/v1/programs/energy"));
+    assert!(before["terms_approval_hash"].is_null(), "{before}");
+    // The demo itself raised the budget once, by a council decision.
+    assert_eq!(before["program"]["budget_cap"], "25000000", "{before}");
+    assert_eq!(
+        before["amendments"].as_array().unwrap().len(),
+        1,
+        "{before}"
+    );
+
+    let (ok, out, err) = amend(&[
+        "--budget-cap",
+        "24000000",
+        "--end",
+        "2099-01-01",
+        "--reason",
+        "Council decision 2026/41",
+    ]);
+    assert!(ok, "{out}{err}");
+    let (_, p) = get(&format!("{url}/v1/programs/energy"));
+    let hash = p["terms_approval_hash"].as_str().unwrap().to_string();
+    assert!(
+        err.contains(&format!("terms_approval_hash {hash}")),
+        "the answer names the hash to approve: {err}"
+    );
+    assert_eq!(
+        p["program"]["budget_cap"], before["program"]["budget_cap"],
+        "nothing changes before approval"
+    );
+    let (ok, out, err) = publica(&[
+        "programs",
+        "approve",
+        "--key",
+        key,
+        "--node",
+        &url,
+        "--agency",
+        "city",
+        "--program",
+        "energy",
+        "--hash",
+        &hash,
+    ]);
+    assert!(ok, "{out}{err}");
+    let (_, p) = get(&format!("{url}/v1/programs/energy"));
+    assert_eq!(p["program"]["budget_cap"], "24000000", "{p}");
+    assert_eq!(p["program"]["end_ms"], 4_070_908_800_000u64);
+    let list = p["amendments"].as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    let last = list.last().unwrap();
+    assert_eq!(last["change"]["reason"], "Council decision 2026/41");
+    assert_eq!(last["hash"], hash.as_str());
+    assert_eq!(
+        last["before"]["budget_cap"],
+        before["program"]["budget_cap"]
+    );
+    assert_eq!(last["approvals"].as_array().unwrap().len(), 1);
+}

@@ -1,7 +1,7 @@
 //! The `programs` module's events: one enum, whose JSON is the event's
 //! `kind` and `data` exactly as blocks carry them.
 
-use crate::model::{OverrideReason, PayoutKind};
+use crate::model::{OverrideReason, PayoutKind, Terms, TermsChange};
 use publica_types::{AccountId, Amount};
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +70,28 @@ pub enum ProgramsEvent {
         from_height: u64,
         /// The hash approved.
         hash: String,
+    },
+    /// A change of a program's terms was proposed.
+    TermsProposed {
+        /// The change (program, number, what it sets, reason).
+        change: TermsChange,
+        /// The hash its approvals must name.
+        hash: String,
+        /// The hash of the pending change of terms it replaces, if any.
+        replaces: Option<String>,
+    },
+    /// A change of a program's terms was enacted (its last approval).
+    TermsEnacted {
+        /// The program.
+        program: String,
+        /// The change's number.
+        number: u32,
+        /// The hash approved.
+        hash: String,
+        /// The terms now.
+        terms: Terms,
+        /// True when scheduled payouts restarted with it.
+        resumed: bool,
     },
     /// An attester recorded claims about a subject.
     Attested {

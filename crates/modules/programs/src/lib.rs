@@ -7,6 +7,8 @@
 //!   agency's administrators activate it up to their policy threshold. Rule
 //!   changes are new versions in force from a stated height, approved the
 //!   same way; every payout records the version it was computed under.
+//!   Its terms (budget cap, end, schedule) change the same way
+//!   ([`terms`]): a program whose budget ran out resumes after a top-up.
 //! - **Attestations** by accredited attesters (`attester` role) carry only
 //!   the values rules need, about pseudonymous accounts.
 //! - **Enrolment** needs an unused per-program nullifier signed by the
@@ -33,6 +35,7 @@ pub mod period;
 pub mod queries;
 pub mod routes;
 pub mod rules;
+pub mod terms;
 
 pub use events::ProgramsEvent;
 pub use module::Programs;

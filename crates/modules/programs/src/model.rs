@@ -69,6 +69,110 @@ pub struct PendingVersion {
     pub hash: String,
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// A program's schedule as a change of terms names it: one of the
+/// schedules, or `none` (payouts on demand or by attestation only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScheduleTerm {
+    /// Monthly payouts.
+    Monthly,
+    /// Weekly payouts.
+    Weekly,
+    /// Daily payouts.
+    Daily,
+    /// No payouts by the ledger itself.
+    None,
+}
+
+impl ScheduleTerm {
+    /// The schedule it sets.
+    pub fn schedule(self) -> Option<Schedule> {
+        match self {
+            ScheduleTerm::Monthly => Some(Schedule::Monthly),
+            ScheduleTerm::Weekly => Some(Schedule::Weekly),
+            ScheduleTerm::Daily => Some(Schedule::Daily),
+            ScheduleTerm::None => None,
+        }
+    }
+}
+
+/// A change of a program's terms: what it sets (absent: unchanged), and
+/// why. Its [`content_hash`] is what each approval names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TermsChange {
+    /// The program.
+    pub program: String,
+    /// Its number among the program's changes of terms (1, 2, ...).
+    pub number: u32,
+    /// The new budget cap, in minor units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_cap: Option<Amount>,
+    /// The new end (block time, ms; exclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_ms: Option<u64>,
+    /// The new schedule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<ScheduleTerm>,
+    /// Why (a decision's reference, say): 1..=200 bytes, never personal data.
+    pub reason: String,
+}
+
+/// A change of terms awaiting its approvals.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PendingTerms {
+    /// The change.
+    pub change: TermsChange,
+    /// Administrators who approved.
+    pub approvals: Vec<AccountId>,
+    /// Who proposed it.
+    pub proposed_by: AccountId,
+    /// The height it was proposed at.
+    pub proposed_height: u64,
+    /// [`content_hash`] of `change`.
+    pub hash: String,
+}
+
+/// A program's terms: what a change of terms may set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Terms {
+    /// Most it may ever pay, in minor units.
+    pub budget_cap: Amount,
+    /// Enrolment and payouts close (block time, ms; exclusive).
+    pub end_ms: u64,
+    /// Payouts the ledger makes by itself.
+    pub schedule: Option<Schedule>,
+}
+
+/// An enacted change of terms, with its approvals and the terms before.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TermsAmendment {
+    /// The change.
+    pub change: TermsChange,
+    /// Its hash, which every approval named.
+    pub hash: String,
+    /// Who proposed it.
+    pub proposed_by: AccountId,
+    /// The height it was proposed at.
+    pub proposed_height: u64,
+    /// The administrators who approved it, in order.
+    pub approvals: Vec<AccountId>,
+    /// The height it was enacted at (its last approval's).
+    pub enacted_height: u64,
+    /// The terms it replaced.
+    pub before: Terms,
+    /// True when it restarted scheduled payouts that had stopped (budget
+    /// spent, end reached, or no schedule).
+    pub resumed: bool,
+}
+
 /// Restriction on the money a program pays.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -141,6 +245,12 @@ pub struct Program {
     /// A change of rules awaiting approval.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<PendingVersion>,
+    /// A change of terms (budget, end date, schedule) awaiting approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_terms: Option<PendingTerms>,
+    /// Changes of terms enacted so far (each kept at [`amendment_key`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub terms_amended: u32,
     /// Payouts the ledger makes by itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<Schedule>,
@@ -235,11 +345,22 @@ impl Program {
         d.approvals.clear();
         d.active = false;
         d.pending = None;
+        d.pending_terms = None;
+        d.terms_amended = 0;
         d.paid_total = Amount::ZERO;
         d.enrolled = 0;
         d.budget_exhausted = false;
         d.threshold = 0;
         content_hash(&d)
+    }
+
+    /// Its terms now.
+    pub fn terms(&self) -> Terms {
+        Terms {
+            budget_cap: self.budget_cap,
+            end_ms: self.end_ms,
+            schedule: self.schedule,
+        }
     }
 
     /// Remaining budget.
@@ -587,6 +708,10 @@ pub fn run_key(program: &str, period: &str, n: u64) -> Vec<u8> {
 /// State key of the list of periods a program has run entries for.
 pub fn periods_key(program: &str) -> Vec<u8> {
     format!("programs/periods/{program}").into_bytes()
+}
+/// State key of a program's enacted change of terms number `number`.
+pub fn amendment_key(program: &str, number: u32) -> Vec<u8> {
+    format!("programs/amendment/{program}/{number:06}").into_bytes()
 }
 /// State key of a scheduled program's cursor.
 pub fn cursor_key(program: &str) -> Vec<u8> {

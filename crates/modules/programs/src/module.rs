@@ -301,7 +301,11 @@ fn program(ctx: &CallContext<'_>, id: &str) -> Result<Program, TxError> {
         .ok_or_else(|| err(codes::UNKNOWN_PROGRAM, format!("no program '{id}'")))
 }
 
-fn own_program(ctx: &CallContext<'_>, agency: &str, id: &str) -> Result<Program, TxError> {
+pub(crate) fn own_program(
+    ctx: &CallContext<'_>,
+    agency: &str,
+    id: &str,
+) -> Result<Program, TxError> {
     let p = program(ctx, id)?;
     if p.agency != agency {
         return Err(err(
@@ -312,7 +316,7 @@ fn own_program(ctx: &CallContext<'_>, agency: &str, id: &str) -> Result<Program,
     Ok(p)
 }
 
-fn check_text(what: &str, s: &str) -> Result<(), TxError> {
+pub(crate) fn check_text(what: &str, s: &str) -> Result<(), TxError> {
     if s.is_empty() || s.len() > TEXT_BYTES_MAX || s.chars().any(char::is_control) {
         return Err(err(
             codes::INVALID_FIELD,
@@ -750,7 +754,7 @@ fn record_failure(
     }
 }
 
-fn schedules(ctx: &CallContext<'_>) -> BTreeMap<String, u64> {
+pub(crate) fn schedules(ctx: &CallContext<'_>) -> BTreeMap<String, u64> {
     ctx.read(SCHEDULES_KEY).unwrap_or_default()
 }
 
@@ -824,6 +828,8 @@ impl Programs {
                 params: a.rules.params,
             }],
             pending: None,
+            pending_terms: None,
+            terms_amended: 0,
             schedule: a.schedule,
             earmark: a.earmark,
             start_ms: a.start_ms,
@@ -962,17 +968,27 @@ impl Programs {
         let mut p = own_program(ctx, &a.agency, &a.program)?;
         let me = ctx.signer();
         let threshold = ctx.policy_threshold(&a.agency) as usize;
-        let approved = if p.active {
-            p.pending.as_ref().map(|x| x.hash.clone())
+        if p.active && p.pending_terms.as_ref().is_some_and(|t| t.hash == a.hash) {
+            crate::terms::approve(ctx, &mut p, me, threshold)?;
+            ctx.write(program_key(&p.id), &p);
+            return Ok(());
+        }
+        let waiting: Vec<String> = if p.active {
+            p.pending
+                .iter()
+                .map(|x| x.hash.clone())
+                .chain(p.pending_terms.iter().map(|x| x.hash.clone()))
+                .collect()
         } else {
-            Some(p.definition_hash())
+            vec![p.definition_hash()]
         };
-        if let Some(h) = approved.filter(|h| *h != a.hash) {
+        if !waiting.is_empty() && !waiting.contains(&a.hash) {
             return Err(err(
                 codes::APPROVAL_MISMATCH,
                 format!(
-                    "you approve {}, but what waits for approval is {h}: review it again",
-                    a.hash
+                    "you approve {}, but what waits for approval is {}: review it again",
+                    a.hash,
+                    waiting.join(" or ")
                 ),
             ));
         }
@@ -1870,6 +1886,8 @@ publica_runtime::calls! {
         Approve(Approve) = "approve" => Need::Role(Role::Administrator, "agency"),
         /// Propose new rules from a future height.
         AmendProgram(AmendProgram) = "amend_program" => Need::Role(Role::ProgramOfficer, "agency"),
+        /// Propose new terms: budget cap, end, schedule.
+        AmendTerms(crate::terms::AmendTerms) = "amend_terms" => Need::Role(Role::ProgramOfficer, "agency"),
         /// Attest facts about a subject (and release a conditional payment).
         Attest(Attest) = "attest" => Need::Role(Role::Attester, "agency"),
         /// Revoke one's own agency's attestation.
@@ -1917,6 +1935,7 @@ impl TypedModule for Programs {
             ProgramsCall::CreateProgram(a) => Self::create(ctx, a),
             ProgramsCall::Approve(a) => Self::approve(ctx, a),
             ProgramsCall::AmendProgram(a) => Self::amend(ctx, a),
+            ProgramsCall::AmendTerms(a) => crate::terms::amend(ctx, a),
             ProgramsCall::Attest(a) => Self::attest(ctx, a),
             ProgramsCall::RevokeAttestation(a) => Self::revoke_attestation(ctx, a),
             ProgramsCall::Enrol(a) => Self::enrol(ctx, a),

@@ -216,6 +216,21 @@ pub fn next(label: &str) -> String {
     of_kind(kind, (end * MS_PER_DAY) as u64)
 }
 
+/// The period `n` periods before `label` (which must be valid), of the
+/// same kind; the first period of its kind when there are fewer.
+pub fn back(label: &str, n: u32) -> String {
+    let (kind, mut start, _) = span(label).expect("a valid period");
+    let mut out = label.to_string();
+    for _ in 0..n {
+        if start <= 0 {
+            break;
+        }
+        out = of_kind(kind, (start * MS_PER_DAY - 1) as u64);
+        start = span(&out).expect("valid").1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +265,18 @@ mod tests {
             "2027-13", "2027-00", "27-03", "2027/03", "1969-12", "2027-3", "+027-03", "2027-+3",
         ] {
             assert!(!valid(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn stepping_back() {
+        assert_eq!(back("2027-03", 3), "2026-12");
+        assert_eq!(back("2027-01-02", 3), "2026-12-30");
+        assert_eq!(back("2027-W01", 3), "2026-W51");
+        assert_eq!(back("2027-W01", 0), "2027-W01");
+        assert_eq!(back("1970-02", 3), "1970-01");
+        for label in ["2027-03", "2026-W53", "2024-03-01"] {
+            assert_eq!(between(&back(label, 3), label), 3, "{label}");
         }
     }
 

@@ -3,9 +3,9 @@
 
 use crate::codes;
 use crate::model::{
-    cursor_key, enrolment_key, index_key, paid_key, period_key, periods_key, program_key, run_key,
-    seq_key, Cursor, Enrolment, Index, PeriodTotals, Program, RuleVersion, RunEntry, INDEX_PREFIX,
-    SCHEDULES_KEY,
+    amendment_key, cursor_key, enrolment_key, index_key, paid_key, period_key, periods_key,
+    program_key, run_key, seq_key, Cursor, Enrolment, Index, PeriodTotals, Program, RuleVersion,
+    RunEntry, TermsAmendment, INDEX_PREFIX, SCHEDULES_KEY,
 };
 use crate::module::{attributes, benefit_due, check_rules, index_values};
 use crate::rules::Inputs;
@@ -19,6 +19,8 @@ use std::collections::BTreeMap;
 
 /// Most entries of a run report or dry run returned at once.
 pub const PAGE_MAX: u64 = 10_000;
+/// Most enacted changes of terms a program's view lists (the latest).
+pub const AMENDMENTS_SHOWN: u32 = 100;
 
 fn read<T: serde::de::DeserializeOwned>(state: &StateTree, key: &[u8]) -> Option<T> {
     state.get(key).and_then(|b| serde_json::from_slice(&b).ok())
@@ -54,7 +56,13 @@ pub fn summary(state: &StateTree, id: &str, height: u64) -> Option<Value> {
     } else {
         Some(p.definition_hash())
     };
+    let first = p.terms_amended.saturating_sub(AMENDMENTS_SHOWN - 1).max(1);
+    let amendments: Vec<TermsAmendment> = (first..=p.terms_amended)
+        .filter_map(|n| read(state, &amendment_key(id, n)))
+        .collect();
     Some(json!({
+        "terms_approval_hash": p.pending_terms.as_ref().map(|t| t.hash.clone()),
+        "amendments": amendments,
         "version_in_force": p.rules_at(height + 1).version,
         "definition_hash": p.definition_hash(),
         "approval_hash": awaiting,

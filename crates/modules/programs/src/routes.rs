@@ -86,7 +86,7 @@ pub const ROUTES: &[Route] = &[
         summary: "A program: definition, rule versions, enrolled count, paid total, remaining budget, payouts per period, next scheduled run.",
         params: &[PROGRAM_ID],
         body: None,
-        answer: "`{program, enrolled, paid_total, remaining_budget, periods: [...], schedule, version_in_force, definition_hash, approval_hash}`",
+        answer: "`{program, enrolled, paid_total, remaining_budget, periods: [...], schedule, version_in_force, definition_hash, approval_hash, terms_approval_hash, amendments: [...]}` (the latest 100 enacted changes of terms, oldest first)",
         schema: r##"{
           "type": "object",
           "required": [
@@ -98,7 +98,9 @@ pub const ROUTES: &[Route] = &[
             "schedule",
             "version_in_force",
             "definition_hash",
-            "approval_hash"
+            "approval_hash",
+            "terms_approval_hash",
+            "amendments"
           ],
           "properties": {
             "program": {
@@ -221,6 +223,119 @@ pub const ROUTES: &[Route] = &[
                   "type": "null"
                 }
               ]
+            },
+            "terms_approval_hash": {
+              "oneOf": [
+                {
+                  "$ref": "#/components/schemas/Hex32"
+                },
+                {
+                  "type": "null"
+                }
+              ]
+            },
+            "amendments": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": [
+                  "change",
+                  "hash",
+                  "proposed_by",
+                  "proposed_height",
+                  "approvals",
+                  "enacted_height",
+                  "before",
+                  "resumed"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "change": {
+                    "type": "object",
+                    "required": [
+                      "program",
+                      "number",
+                      "reason"
+                    ],
+                    "additionalProperties": false,
+                    "properties": {
+                      "program": {
+                        "type": "string"
+                      },
+                      "number": {
+                        "type": "integer",
+                        "minimum": 1
+                      },
+                      "budget_cap": {
+                        "$ref": "#/components/schemas/Amount"
+                      },
+                      "end_ms": {
+                        "type": "integer",
+                        "minimum": 0
+                      },
+                      "schedule": {
+                        "enum": [
+                          "monthly",
+                          "weekly",
+                          "daily",
+                          "none"
+                        ]
+                      },
+                      "reason": {
+                        "type": "string"
+                      }
+                    }
+                  },
+                  "hash": {
+                    "$ref": "#/components/schemas/Hex32"
+                  },
+                  "proposed_by": {
+                    "$ref": "#/components/schemas/Hex32"
+                  },
+                  "proposed_height": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "approvals": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Hex32"
+                    }
+                  },
+                  "enacted_height": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "before": {
+                    "type": "object",
+                    "required": [
+                      "budget_cap",
+                      "end_ms",
+                      "schedule"
+                    ],
+                    "properties": {
+                      "budget_cap": {
+                        "$ref": "#/components/schemas/Amount"
+                      },
+                      "end_ms": {
+                        "type": "integer",
+                        "minimum": 0
+                      },
+                      "schedule": {
+                        "enum": [
+                          "monthly",
+                          "weekly",
+                          "daily",
+                          null
+                        ]
+                      }
+                    }
+                  },
+                  "resumed": {
+                    "type": "boolean"
+                  }
+                }
+              }
             }
           }
         }"##,

@@ -1,5 +1,6 @@
 //! Programs: each one's enrolment, payments per period, budget used and
-//! left, its rules and when they changed, and its schedule.
+//! left, its rules and when they changed, its schedule, and the changes of
+//! its terms (budget, end, schedule) with their reasons and approvals.
 
 use super::home::money;
 use super::money::paid_by_period;
@@ -12,7 +13,8 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use maud::{html, Markup};
 use publica_money::model::{currency_key, Currency};
-use publica_programs::model::Program;
+use publica_programs::model::{amendment_key, Program, Schedule, TermsAmendment};
+use publica_programs::queries::AMENDMENTS_SHOWN;
 
 fn decimals(view: &dyn publica_runtime::routes::ReadView, code: &str) -> u8 {
     data::get::<Currency>(view, &currency_key(code)).map_or(0, |c| c.decimals)
@@ -106,13 +108,14 @@ fn page_now(portal: &Portal, reader: &Reader, id: String) -> Response {
             (row(&lang.t("col-paid"), money(lang, p.paid_total.get(), d, &p.currency)))
             (row(&lang.t("col-left"), money(lang, u128::from(p.remaining()), d, &p.currency)))
             (row(&lang.t("program-dates"), html! { (lang.time(p.start_ms)) " – " (lang.time(p.end_ms)) }))
-            (row(&lang.t("program-schedule"), html! { @if p.schedule.is_some() { (lang.t("program-monthly")) } @else { (lang.t("program-on-demand")) } }))
+            (row(&lang.t("program-schedule"), html! { (schedule(lang, p.schedule)) }))
             (row(&lang.t("program-funding"), html! { a href={ "/explorer/accounts/" (p.funding_account) } { code { (p.funding_account) } } }))
         }
         @if let Some(c) = &currency { (paid_by_period(&view, lang, c, &p, min)) }
         h2 { (lang.t("program-rules")) }
         p { (lang.t("program-rules-explained")) }
         (versions(lang, &p))
+        (terms(&view, lang, &p, d))
     };
     Page::new(p.name.clone(), body)
         .json(format!("/v1/programs/{id}"))
@@ -148,6 +151,65 @@ fn versions(lang: Lang, p: &Program) -> Markup {
         }
         @if let Some(pending) = &p.pending {
             p { (lang.ta("program-pending", &[("version", &pending.rules.version.to_string()), ("approvals", &pending.approvals.len().to_string()), ("threshold", &p.threshold.to_string())])) }
+        }
+    }
+}
+
+fn schedule(lang: Lang, s: Option<Schedule>) -> String {
+    lang.t(match s {
+        Some(Schedule::Monthly) => "program-monthly",
+        Some(Schedule::Weekly) => "program-weekly",
+        Some(Schedule::Daily) => "program-daily",
+        None => "program-on-demand",
+    })
+}
+
+/// The enacted changes of terms (the latest [`AMENDMENTS_SHOWN`]), newest
+/// first, and the one awaiting approval.
+fn terms(view: &dyn publica_runtime::routes::ReadView, lang: Lang, p: &Program, d: u8) -> Markup {
+    let first = p.terms_amended.saturating_sub(AMENDMENTS_SHOWN - 1).max(1);
+    let list: Vec<TermsAmendment> = (first..=p.terms_amended)
+        .rev()
+        .filter_map(|n| data::get(view, &amendment_key(&p.id, n)))
+        .collect();
+    if list.is_empty() && p.pending_terms.is_none() {
+        return html! {};
+    }
+    html! {
+        h2 { (lang.t("program-terms")) }
+        p { (lang.t("program-terms-explained")) }
+        @if !list.is_empty() {
+            table {
+                caption { (lang.t("program-terms")) }
+                (head(&[(&lang.t("col-number"), true), (&lang.t("col-enacted"), false), (&lang.t("program-terms-change"), false), (&lang.t("program-terms-reason"), false), (&lang.t("program-terms-approvals"), true)]))
+                tbody {
+                    @for a in &list {
+                        tr {
+                            th scope="row" class="num" { (a.change.number) }
+                            td { a href={ "/explorer/blocks/" (a.enacted_height) } { (lang.int(a.enacted_height)) } }
+                            td {
+                                ul {
+                                    @if let Some(cap) = a.change.budget_cap {
+                                        li { (lang.t("program-budget")) ": " (money(lang, a.before.budget_cap.get(), d, &p.currency)) " → " (money(lang, cap.get(), d, &p.currency)) }
+                                    }
+                                    @if let Some(end) = a.change.end_ms {
+                                        li { (lang.t("program-terms-end")) ": " (lang.time(a.before.end_ms)) " → " (lang.time(end)) }
+                                    }
+                                    @if let Some(s) = a.change.schedule {
+                                        li { (lang.t("program-schedule")) ": " (schedule(lang, a.before.schedule)) " → " (schedule(lang, s.schedule())) }
+                                    }
+                                    @if a.resumed { li { (lang.t("program-terms-resumed")) } }
+                                }
+                            }
+                            td { (a.change.reason) }
+                            td class="num" { (a.approvals.len()) }
+                        }
+                    }
+                }
+            }
+        }
+        @if let Some(pending) = &p.pending_terms {
+            p { (lang.ta("program-terms-pending", &[("number", &pending.change.number.to_string()), ("approvals", &pending.approvals.len().to_string()), ("threshold", &p.threshold.to_string())])) }
         }
     }
 }

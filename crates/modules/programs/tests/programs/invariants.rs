@@ -1,8 +1,9 @@
 //! Over random sequences of enrolments, attestations, on-demand payouts,
-//! two-official overrides and months passing (with the node "down" for
-//! several at a time), no enrolee is paid twice for one period, nor for a
-//! period that had not begun or came before their enrolment, the total paid
-//! never exceeds the budget,
+//! two-official overrides, changes of terms (the budget cap raised or
+//! lowered, the schedule off and on, the end moved) and months passing
+//! (with the node "down" for several at a time), no enrolee is paid twice
+//! for one period, nor for a period that had not begun or came before
+//! their enrolment, the total paid never exceeds the budget cap in force,
 //! the program's books match its payouts, money is conserved, and replay
 //! reproduces every block.
 
@@ -30,6 +31,11 @@ enum Op {
         month: u64,
         reason: &'static str,
     },
+    Terms {
+        cap: u64,
+        schedule: Option<bool>,
+        end_month: Option<u64>,
+    },
     Advance {
         months: u64,
     },
@@ -43,6 +49,8 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..8usize, 0..12u64).prop_map(|(who, month)| Op::Pay { who, month }),
         1 => (0..8usize, 0..12u64, prop::sample::select(vec!["late_claim", "attester_unavailable"]))
             .prop_map(|(who, month, reason)| Op::Override { who, month, reason }),
+        1 => (1_000..25_000u64, prop::option::of(any::<bool>()), prop::option::of(1..14u64))
+            .prop_map(|(cap, schedule, end_month)| Op::Terms { cap, schedule, end_month }),
         1 => (1..4u64).prop_map(|months| Op::Advance { months }),
         1 => (1..3u64).prop_map(Op::Blocks),
     ]
@@ -87,6 +95,19 @@ proptest! {
                         let _ = w.p("officer2", "approve_payout_override", at);
                     }
                 }
+                Op::Terms { cap, schedule, end_month } => {
+                    let mut change = json!({"agency": "city", "program": "p", "reason": "property test", "budget_cap": cap.to_string()});
+                    if let Some(on) = schedule {
+                        change["schedule"] = json!(if on { "monthly" } else { "none" });
+                    }
+                    if let Some(m) = end_month {
+                        change["end_ms"] = json!(JAN_2027 + m * MONTH);
+                    }
+                    if w.p("officer", "amend_terms", change).is_ok() {
+                        let s = queries::summary(&w.c.state, "p", w.c.height()).unwrap();
+                        let _ = w.p("admin", "approve", json!({"agency": "city", "program": "p", "hash": s["terms_approval_hash"]}));
+                    }
+                }
                 Op::Advance { months } => {
                     month = (month + months).min(11);
                     let t = JAN_2027 + month * MONTH;
@@ -95,6 +116,8 @@ proptest! {
                 }
                 Op::Blocks(n) => w.c.idle(n),
             }
+            let cap: u64 = w.program_json("p")["budget_cap"].as_str().unwrap().parse().unwrap();
+            prop_assert!(w.paid_total("p") <= cap, "paid {} over the cap {cap}", w.paid_total("p"));
         }
         w.c.idle(2);
         // Payouts per (enrolee, period) from the blocks themselves.
@@ -113,7 +136,8 @@ proptest! {
             }
         }
         prop_assert!(seen.values().all(|n| *n == 1), "paid twice: {seen:?}");
-        prop_assert!(total <= budget, "paid {total} of {budget}");
+        let cap: u64 = w.program_json("p")["budget_cap"].as_str().unwrap().parse().unwrap();
+        prop_assert!(total <= cap, "paid {total} of {cap}");
         prop_assert_eq!(total, w.paid_total("p"));
         let s = queries::summary(&w.c.state, "p", w.c.height()).unwrap();
         let by_period: u64 = s["periods"].as_array().unwrap().iter().map(|p| p["paid_amount"].as_str().unwrap().parse::<u64>().unwrap()).sum();

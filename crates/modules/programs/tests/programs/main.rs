@@ -5,3 +5,4 @@ mod common;
 
 mod flows;
 mod invariants;
+mod terms;
