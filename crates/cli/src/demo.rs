@@ -126,6 +126,7 @@ pub fn seed(node: &Node, admin: Keypair) -> Result<()> {
     s.attest_attendance(&this)?;
     s.pay_energy(&this)?;
     s.top_up_energy()?;
+    s.casework(now, &this)?;
     wait_for_schedule(node);
     print_programs(node)
 }
@@ -312,6 +313,18 @@ impl Seeder<'_> {
             json!({"agency": "city", "program": "energy", "hash": hash}),
         );
         self.phase("energy allowance budget raise approved", vec![tx])
+    }
+
+    /// Casework on enrolees: a UBI payment came back, so the enrolee is
+    /// suspended for review; an energy allowance was overpaid, recovered
+    /// from the next payouts.
+    fn casework(&mut self, now: u64, this: &str) -> Result<()> {
+        let review = now + 30 * 86_400_000;
+        let txs = vec![
+            self.tx("programs", "suspend", json!({"agency": "city", "program": "ubi", "account": citizen(RESIDENTS - 1), "reason": "payment_returned", "review_ms": review})),
+            self.tx("programs", "record_overpayment", json!({"agency": "city", "program": "energy", "account": citizen(0), "amount": "1000", "reason": "wrong_amount", "period": this})),
+        ];
+        self.phase("casework: a suspension and an overpayment", txs)
     }
 
     /// The energy allowance is paid on demand by the program officer.

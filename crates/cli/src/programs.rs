@@ -161,6 +161,63 @@ pub enum ProgramsCmd {
         #[arg(long)]
         reason: String,
     },
+    /// Suspend an enrolee's payouts (reason: pending_review,
+    /// documents_missing, not_reachable, payment_returned, suspected_fraud).
+    Suspend {
+        #[command(flatten)]
+        enrolee: EnroleeArgs,
+        #[arg(long)]
+        reason: String,
+        /// When the case is to be reviewed: a UTC date YYYY-MM-DD, within a
+        /// year and a day.
+        #[arg(long)]
+        review: String,
+    },
+    /// Resume a suspended enrolee's payouts.
+    Resume {
+        #[command(flatten)]
+        enrolee: EnroleeArgs,
+    },
+    /// End an enrolment for good (reason: deceased, moved_away,
+    /// no_longer_eligible, voluntary, duplicate).
+    Exit {
+        #[command(flatten)]
+        enrolee: EnroleeArgs,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Re-check the eligibility rule on the facts attested now; an enrolee
+    /// it no longer holds for exits.
+    Recheck {
+        #[command(flatten)]
+        enrolee: EnroleeArgs,
+    },
+    /// Record an overpayment the enrolee owes back, recovered from later
+    /// payouts (reason: wrong_amount, not_eligible, paid_after_exit, fraud,
+    /// administrative_error).
+    Overpayment {
+        #[command(flatten)]
+        enrolee: EnroleeArgs,
+        /// Minor units.
+        #[arg(long)]
+        amount: u64,
+        #[arg(long)]
+        reason: String,
+        /// The period overpaid.
+        #[arg(long)]
+        period: Option<String>,
+    },
+    /// As a second official, write off part of an enrolee's debt (reason:
+    /// hardship, deceased, uneconomic, grievance_decision, recorded_in_error).
+    WriteOff {
+        #[command(flatten)]
+        enrolee: EnroleeArgs,
+        /// Minor units.
+        #[arg(long)]
+        amount: u64,
+        #[arg(long)]
+        reason: String,
+    },
     /// Every published index (CPI and the like) with its latest value.
     Indexes {
         #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
@@ -221,6 +278,148 @@ async fn one_call(signer: &SignerArgs, method: &'static str, args: Value) -> Res
         );
     }
     Ok(())
+}
+
+/// The signer and the enrolee a program officer acts on.
+#[derive(clap::Args, Debug)]
+pub struct EnroleeArgs {
+    #[command(flatten)]
+    signer: SignerArgs,
+    /// The program's agency (the signer is a program officer there).
+    #[arg(long)]
+    agency: String,
+    #[arg(long)]
+    program: String,
+    /// The enrolee's account (64 hex).
+    #[arg(long)]
+    enrolee: String,
+}
+
+impl EnroleeArgs {
+    /// The call's arguments naming the enrolee, checked before signing.
+    fn args(&self) -> Result<Value> {
+        let account: AccountId = self
+            .enrolee
+            .parse()
+            .map_err(|e| anyhow!("--enrolee is an enrolee's account, 64 hex characters: {e}"))?;
+        Ok(
+            json!({"agency": agency_id(&self.agency)?, "program": program_id(&self.program)?, "account": account}),
+        )
+    }
+}
+
+/// `reason` when it is one of `allowed`.
+fn reason_of(reason: &str, allowed: &[&str]) -> Result<Value> {
+    if !allowed.contains(&reason) {
+        bail!("--reason is one of {}, not '{reason}'", allowed.join(", "));
+    }
+    Ok(json!(reason))
+}
+
+/// Runs one of the enrolee lifecycle commands.
+async fn lifecycle(cmd: ProgramsCmd) -> Result<()> {
+    let (enrolee, method, extra): (EnroleeArgs, &'static str, Vec<(&str, Value)>) = match cmd {
+        ProgramsCmd::Suspend {
+            enrolee,
+            reason,
+            review,
+        } => {
+            let review_ms = (period::kind(&review) == Some(period::Kind::Day))
+                .then(|| period::start_ms(&review))
+                .flatten()
+                .ok_or_else(|| anyhow!("--review is a UTC date YYYY-MM-DD, not '{review}'"))?;
+            let reason = reason_of(
+                &reason,
+                &[
+                    "pending_review",
+                    "documents_missing",
+                    "not_reachable",
+                    "payment_returned",
+                    "suspected_fraud",
+                ],
+            )?;
+            (
+                enrolee,
+                "suspend",
+                vec![("reason", reason), ("review_ms", json!(review_ms))],
+            )
+        }
+        ProgramsCmd::Resume { enrolee } => (enrolee, "resume", vec![]),
+        ProgramsCmd::Recheck { enrolee } => (enrolee, "recheck", vec![]),
+        ProgramsCmd::Exit { enrolee, reason } => {
+            let reason = reason_of(
+                &reason,
+                &[
+                    "deceased",
+                    "moved_away",
+                    "no_longer_eligible",
+                    "voluntary",
+                    "duplicate",
+                ],
+            )?;
+            (enrolee, "exit", vec![("reason", reason)])
+        }
+        ProgramsCmd::Overpayment {
+            enrolee,
+            amount,
+            reason,
+            period: per,
+        } => {
+            let reason = reason_of(
+                &reason,
+                &[
+                    "wrong_amount",
+                    "not_eligible",
+                    "paid_after_exit",
+                    "fraud",
+                    "administrative_error",
+                ],
+            )?;
+            let mut extra = vec![("amount", positive(amount)?), ("reason", reason)];
+            if let Some(per) = per {
+                if !period::valid(&per) {
+                    bail!("--period is YYYY-MM, YYYY-Www or YYYY-MM-DD, not '{per}'");
+                }
+                extra.push(("period", json!(per)));
+            }
+            (enrolee, "record_overpayment", extra)
+        }
+        ProgramsCmd::WriteOff {
+            enrolee,
+            amount,
+            reason,
+        } => {
+            let reason = reason_of(
+                &reason,
+                &[
+                    "hardship",
+                    "deceased",
+                    "uneconomic",
+                    "grievance_decision",
+                    "recorded_in_error",
+                ],
+            )?;
+            (
+                enrolee,
+                "write_off",
+                vec![("amount", positive(amount)?), ("reason", reason)],
+            )
+        }
+        _ => unreachable!("only lifecycle commands come here"),
+    };
+    let mut args = enrolee.args()?;
+    for (k, v) in extra {
+        args[k] = v;
+    }
+    one_call(&enrolee.signer, method, args).await
+}
+
+/// `--amount` in minor units, 1..=2^53.
+fn positive(amount: u64) -> Result<Value> {
+    if amount == 0 || amount > 1 << 53 {
+        bail!("--amount is 1..=2^53 minor units");
+    }
+    Ok(json!(amount.to_string()))
 }
 
 /// The signer and the index an oracle agency's official acts on.
@@ -340,6 +539,12 @@ pub async fn run(cmd: ProgramsCmd) -> Result<()> {
             );
             Ok(())
         }
+        cmd @ (ProgramsCmd::Suspend { .. }
+        | ProgramsCmd::Resume { .. }
+        | ProgramsCmd::Exit { .. }
+        | ProgramsCmd::Recheck { .. }
+        | ProgramsCmd::Overpayment { .. }
+        | ProgramsCmd::WriteOff { .. }) => lifecycle(cmd).await,
         ProgramsCmd::Indexes { node } => {
             let v = Client::new(&node)?.get_ok("/v1/indexes").await?;
             write_out(None, &pretty(&v))

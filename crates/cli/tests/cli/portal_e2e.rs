@@ -186,6 +186,10 @@ fn portal_shows_the_demo_in_two_languages() {
     assert!(p.contains("Changes of budget, dates and schedule"), "{p}");
     assert!(p.contains("Council decision 2026/41: a colder winter"));
     assert!(
+        p.contains("<dt>Overpayments owed back</dt><dd>10.00 <abbr>EXC</abbr></dd>"),
+        "{p}"
+    );
+    assert!(
         p.contains("Budget: 200,000.00 <abbr>EXC</abbr> → 250,000.00 <abbr>EXC</abbr>"),
         "{p}"
     );

@@ -1015,3 +1015,148 @@ fn terms_change_through_the_cli() {
     );
     assert_eq!(last["approvals"].as_array().unwrap().len(), 1);
 }
+
+/// A demo citizen's account (the demo derives them from a public seed).
+fn demo_citizen(i: usize) -> String {
+    let seed = publica_crypto::sha256(format!("publica demo citizen {i}").as_bytes());
+    publica_crypto::Keypair::from_seed(*seed.as_bytes())
+        .account()
+        .to_hex()
+}
+
+/// An enrolee's lifecycle with the CLI on a demo chain: suspended,
+/// resumed, exited, re-checked; overpayments and write-offs; bad input
+/// refused before signing, and by the node.
+#[test]
+fn enrolee_lifecycle_through_the_cli() {
+    let demo = Demo::start();
+    let (key, url) = (demo.key.as_str(), demo.url.clone());
+    let run = |cmd: &str, program: &str, who: &str, extra: &[&str]| {
+        let mut args = vec![
+            "programs",
+            cmd,
+            "--key",
+            key,
+            "--node",
+            &url,
+            "--agency",
+            "city",
+            "--program",
+            program,
+            "--enrolee",
+            who,
+        ];
+        args.extend_from_slice(extra);
+        publica(&args)
+    };
+    let standing = |program: &str, who: &str| {
+        let (_, e) = get(&format!("{url}/v1/programs/{program}/enrolees/{who}"));
+        e["enrolment"].clone()
+    };
+    // The demo's own casework: a UBI enrolee suspended, an energy
+    // allowance overpaid.
+    let (_, ubi) = get(&format!("{url}/v1/programs/ubi"));
+    assert_eq!(ubi["program"]["suspended"], 1, "{}", ubi["program"]);
+    let (_, energy) = get(&format!("{url}/v1/programs/energy"));
+    assert_eq!(energy["program"]["debt_outstanding"], "1000");
+
+    let who = demo_citizen(1);
+    let soon = publica_programs::period::of_kind(
+        publica_programs::period::Kind::Day,
+        publica_types::now_ms() + 20 * 86_400_000,
+    );
+    for (cmd, extra, said) in [
+        (
+            "suspend",
+            &["--reason", "bored", "--review", &soon][..],
+            "--reason is one of pending_review",
+        ),
+        (
+            "suspend",
+            &["--reason", "pending_review", "--review", "soon"][..],
+            "--review is a UTC date",
+        ),
+        (
+            "exit",
+            &["--reason", "bored"][..],
+            "--reason is one of deceased",
+        ),
+        (
+            "overpayment",
+            &["--amount", "0", "--reason", "fraud"][..],
+            "--amount is 1..=2^53",
+        ),
+        (
+            "overpayment",
+            &["--amount", "5", "--reason", "fraud", "--period", "May"][..],
+            "--period is YYYY-MM",
+        ),
+        ("resume", &[][..], "programs.wrong_standing"),
+    ] {
+        let (ok, out, err) = run(cmd, "ubi", &who, extra);
+        assert!(!ok, "{cmd} {extra:?}: {out}");
+        assert!(err.contains(said), "{cmd} {extra:?}: {err}");
+    }
+    let (ok, _, err) = run(
+        "suspend",
+        "ubi",
+        "nothex",
+        &["--reason", "pending_review", "--review", &soon],
+    );
+    assert!(
+        !ok && err.contains("--enrolee is an enrolee's account"),
+        "{err}"
+    );
+
+    let (ok, out, err) = run(
+        "suspend",
+        "ubi",
+        &who,
+        &["--reason", "pending_review", "--review", &soon],
+    );
+    assert!(ok, "{out}{err}");
+    assert_eq!(standing("ubi", &who)["standing"]["state"], "suspended");
+    let (ok, out, err) = run("resume", "ubi", &who, &[]);
+    assert!(ok, "{out}{err}");
+    assert!(standing("ubi", &who).get("standing").is_none());
+    let (ok, out, err) = run("recheck", "ubi", &who, &[]);
+    assert!(ok, "{out}{err}");
+    let (ok, out, err) = run("exit", "ubi", &who, &["--reason", "moved_away"]);
+    assert!(ok, "{out}{err}");
+    assert_eq!(standing("ubi", &who)["standing"]["reason"], "moved_away");
+    let (ok, _, err) = run("recheck", "ubi", &who, &[]);
+    assert!(!ok && err.contains("programs.wrong_standing"), "{err}");
+
+    // The dev key recorded the demo's overpayment: it cannot write it off.
+    let paid = demo_citizen(0);
+    let (ok, _, err) = run(
+        "write-off",
+        "energy",
+        &paid,
+        &["--amount", "500", "--reason", "hardship"],
+    );
+    assert!(!ok && err.contains("programs.already_approved"), "{err}");
+    let (ok, _, err) = run(
+        "overpayment",
+        "energy",
+        &paid,
+        &["--amount", "999999999", "--reason", "fraud"],
+    );
+    assert!(!ok && err.contains("programs.invalid_field"), "{err}");
+    let (ok, out, err) = run(
+        "overpayment",
+        "energy",
+        &paid,
+        &["--amount", "500", "--reason", "administrative_error"],
+    );
+    assert!(ok, "{out}{err}");
+    let debt = standing("energy", &paid)["debt"].clone();
+    assert_eq!(
+        (
+            debt["recorded"].as_str(),
+            debt["entries"].as_array().map(Vec::len)
+        ),
+        (Some("1500"), Some(2)),
+        "{debt}"
+    );
+}

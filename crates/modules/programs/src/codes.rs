@@ -57,6 +57,12 @@ publica_runtime::rejections! {
             "The period cannot be paid (or attested for release) now: it has not begun, lies outside the program's or the enrolment's dates, or is further back than the arrears window (which needs a payout override).";
         ConditionNotMet / CONDITION_NOT_MET = "programs.condition_not_met", 400,
             "The eligibility holds but the program's condition is not met (no attestation shows it).";
+        EnroleeSuspended / ENROLEE_SUSPENDED = "programs.enrolee_suspended", 409,
+            "The enrolment is suspended: no payouts until an official resumes it.";
+        EnroleeExited / ENROLEE_EXITED = "programs.enrolee_exited", 409,
+            "The enrolment ended before this period began: nothing is payable for it.";
+        WrongStanding / WRONG_STANDING = "programs.wrong_standing", 409,
+            "The enrolment does not stand as this needs (suspend or exit an active one, resume a suspended one).";
         ApprovalMismatch / APPROVAL_MISMATCH = "programs.approval_mismatch", 409,
             "An approval names another hash than the content waiting for approval (it changed after review).";
     }

@@ -1,7 +1,10 @@
 //! The `programs` module's events: one enum, whose JSON is the event's
 //! `kind` and `data` exactly as blocks carry them.
 
-use crate::model::{OverrideReason, PayoutKind, Terms, TermsChange};
+use crate::model::{
+    ExitReason, OverpaymentReason, OverrideReason, PayoutKind, SuspendReason, Terms, TermsChange,
+    WriteOffReason,
+};
 use publica_types::{AccountId, Amount};
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +73,70 @@ pub enum ProgramsEvent {
         from_height: u64,
         /// The hash approved.
         hash: String,
+    },
+    /// An enrolment was suspended.
+    EnroleeSuspended {
+        /// The program.
+        program: String,
+        /// The enrolee.
+        account: AccountId,
+        /// Why.
+        reason: SuspendReason,
+        /// When the case is to be reviewed (block time, ms).
+        review_ms: u64,
+    },
+    /// A suspended enrolment was resumed.
+    EnroleeResumed {
+        /// The program.
+        program: String,
+        /// The enrolee.
+        account: AccountId,
+        /// How long it was suspended, in ms.
+        suspended_ms: u64,
+    },
+    /// An enrolment ended.
+    EnroleeExited {
+        /// The program.
+        program: String,
+        /// The enrolee.
+        account: AccountId,
+        /// Why.
+        reason: ExitReason,
+    },
+    /// A re-check found the eligibility rule still true for an enrolee.
+    EligibilityConfirmed {
+        /// The program.
+        program: String,
+        /// The enrolee.
+        account: AccountId,
+        /// The rule version checked.
+        version: u32,
+    },
+    /// An overpayment was recorded against an enrolee.
+    OverpaymentRecorded {
+        /// The program.
+        program: String,
+        /// The enrolee.
+        account: AccountId,
+        /// How much, in minor units.
+        amount: Amount,
+        /// Why.
+        reason: OverpaymentReason,
+        /// What the enrolee owes now.
+        outstanding: Amount,
+    },
+    /// A second official wrote off part of an enrolee's debt.
+    DebtWrittenOff {
+        /// The program.
+        program: String,
+        /// The enrolee.
+        account: AccountId,
+        /// How much, in minor units.
+        amount: Amount,
+        /// Why.
+        reason: WriteOffReason,
+        /// What the enrolee owes now.
+        outstanding: Amount,
     },
     /// A change of a program's terms was proposed.
     TermsProposed {
@@ -142,6 +209,10 @@ pub enum ProgramsEvent {
         kind: PayoutKind,
         /// For an override, its reason code.
         override_reason: Option<OverrideReason>,
+        /// Deducted from the benefit to recover an overpayment (`amount`
+        /// is what was paid after it).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        recovered: u64,
     },
     /// A payout failed (recorded in the period's run).
     PayoutFailed {
@@ -284,3 +355,7 @@ pub enum ProgramsEvent {
 }
 
 impl publica_runtime::kit::Events for ProgramsEvent {}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}

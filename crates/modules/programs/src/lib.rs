@@ -15,11 +15,15 @@
 //!   registry (one person, one benefit) and a true eligibility rule.
 //! - **Payouts**: on demand by an officer, conditional (released by the
 //!   attestation meeting the condition, in the same transaction), or
-//!   scheduled (monthly, run by the ledger at the start of blocks, exactly
+//!   scheduled (monthly, weekly or daily, run by the ledger at the start of blocks, exactly
 //!   once per period and enrolee, catching up missed periods). Indexes
 //!   published M-of-N by oracles feed the rules from the next period. The
 //!   budget cap is never exceeded: the payout that would exceed it fails
 //!   and the program stops paying, with an event.
+//!
+//! - **Enrolees' lifecycle** ([`lifecycle`]): suspension and resumption,
+//!   exit, overpayments recovered from later payouts or written off by a
+//!   second official.
 //!
 //! See `docs/programs.md`.
 
@@ -28,6 +32,7 @@ pub mod codes;
 pub mod disburse;
 pub mod events;
 pub mod g2p;
+pub mod lifecycle;
 pub mod model;
 pub mod module;
 pub mod nullifier;

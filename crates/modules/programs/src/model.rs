@@ -73,6 +73,14 @@ fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
+fn is_zero_u64(n: &u64) -> bool {
+    *n == 0
+}
+
+fn no_amount(a: &Amount) -> bool {
+    a.is_zero()
+}
+
 /// A program's schedule as a change of terms names it: one of the
 /// schedules, or `none` (payouts on demand or by attestation only).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -251,6 +259,19 @@ pub struct Program {
     /// Changes of terms enacted so far (each kept at [`amendment_key`]).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub terms_amended: u32,
+    /// The most of one payout that recovers an overpayment, in percent
+    /// (1..=100; absent: [`RECOVERY_MAX_PCT_DEFAULT`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_max_pct: Option<u8>,
+    /// Enrolees suspended now.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub suspended: u64,
+    /// Enrolees who exited.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub exited: u64,
+    /// Overpayments still owed by its enrolees, in minor units.
+    #[serde(default, skip_serializing_if = "no_amount")]
+    pub debt_outstanding: Amount,
     /// Payouts the ledger makes by itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<Schedule>,
@@ -347,6 +368,9 @@ impl Program {
         d.pending = None;
         d.pending_terms = None;
         d.terms_amended = 0;
+        d.suspended = 0;
+        d.exited = 0;
+        d.debt_outstanding = Amount::ZERO;
         d.paid_total = Amount::ZERO;
         d.enrolled = 0;
         d.budget_exhausted = false;
@@ -393,6 +417,164 @@ pub struct Enrolment {
     pub by: AccountId,
     /// Periods paid, in payment order.
     pub paid_periods: Vec<String>,
+    /// Suspended or exited (absent: active).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standing: Option<Standing>,
+    /// Overpayments recorded against the enrolee and their recovery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub debt: Option<Debt>,
+}
+
+/// Where an enrolment stands when it is not simply active.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Standing {
+    /// No payouts until resumed.
+    Suspended {
+        /// Why (a closed list).
+        reason: SuspendReason,
+        /// Since when (block time, ms).
+        since_ms: u64,
+        /// When the case is to be reviewed (block time, ms).
+        review_ms: u64,
+        /// The official.
+        by: AccountId,
+    },
+    /// No payouts for periods from its time on, for good.
+    Exited {
+        /// Why (a closed list).
+        reason: ExitReason,
+        /// Since when (block time, ms).
+        since_ms: u64,
+        /// The official who recorded it.
+        by: AccountId,
+    },
+}
+
+/// Why an enrolment is suspended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuspendReason {
+    /// A review of the case is under way.
+    PendingReview,
+    /// Documents the program asks for are missing.
+    DocumentsMissing,
+    /// The enrolee cannot be reached.
+    NotReachable,
+    /// Payments came back (a closed account, say).
+    PaymentReturned,
+    /// Fraud is suspected (an investigation is open).
+    SuspectedFraud,
+}
+
+/// Why an enrolment ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExitReason {
+    /// The enrolee died.
+    Deceased,
+    /// The enrolee moved away.
+    MovedAway,
+    /// The eligibility rule is false on the attested facts.
+    NoLongerEligible,
+    /// The enrolee asked to leave.
+    Voluntary,
+    /// The enrolment duplicated another.
+    Duplicate,
+}
+
+/// Why money paid is owed back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OverpaymentReason {
+    /// More was paid than was due.
+    WrongAmount,
+    /// Paid while not eligible.
+    NotEligible,
+    /// Paid after the enrolee died or left.
+    PaidAfterExit,
+    /// Paid on false statements.
+    Fraud,
+    /// An administrative error.
+    AdministrativeError,
+}
+
+/// Why a debt is written off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteOffReason {
+    /// Recovery would cause hardship.
+    Hardship,
+    /// The enrolee died.
+    Deceased,
+    /// Recovery costs more than it brings.
+    Uneconomic,
+    /// A grievance or appeal decided so.
+    GrievanceDecision,
+    /// Recorded in error.
+    RecordedInError,
+}
+
+/// One step of a debt: an overpayment recorded or a part written off.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DebtEntry {
+    /// An overpayment recorded.
+    Overpayment {
+        /// How much, in minor units.
+        amount: Amount,
+        /// Why.
+        reason: OverpaymentReason,
+        /// The period overpaid, when one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        period: Option<String>,
+        /// The official.
+        by: AccountId,
+        /// Height.
+        height: u64,
+    },
+    /// A part written off by a second official.
+    WriteOff {
+        /// How much, in minor units.
+        amount: Amount,
+        /// Why.
+        reason: WriteOffReason,
+        /// The official (never one who recorded an overpayment of this debt).
+        by: AccountId,
+        /// Height.
+        height: u64,
+    },
+}
+
+/// Overpayments owed back by an enrolee: recovered by deductions from later
+/// payouts (at most the program's `recovery_max_pct` of each), or written
+/// off.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Debt {
+    /// Overpayments recorded, in minor units.
+    pub recorded: Amount,
+    /// Recovered by deductions.
+    pub recovered: Amount,
+    /// Written off.
+    pub written_off: Amount,
+    /// The steps, oldest first (at most [`DEBT_ENTRIES_MAX`]).
+    pub entries: Vec<DebtEntry>,
+}
+
+/// Most steps (overpayments, write-offs) in one enrolee's debt.
+pub const DEBT_ENTRIES_MAX: usize = 64;
+/// The share of a payout recovered at most, when a program sets none.
+pub const RECOVERY_MAX_PCT_DEFAULT: u8 = 10;
+
+impl Debt {
+    /// What is still owed.
+    pub fn outstanding(&self) -> Amount {
+        self.recorded
+            .checked_sub(self.recovered)
+            .and_then(|a| a.checked_sub(self.written_off))
+            .unwrap_or(Amount::ZERO)
+    }
 }
 
 /// A use of a nullifier within a program.
@@ -500,6 +682,10 @@ pub struct RunEntry {
     /// For an override: its reason code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_reason: Option<OverrideReason>,
+    /// Deducted from the benefit to recover an overpayment (`amount` is
+    /// what was paid after it).
+    #[serde(default, skip_serializing_if = "no_amount")]
+    pub recovered: Amount,
 }
 
 /// Why an official asks to pay outside the ordinary rules (a closed list,

@@ -97,6 +97,10 @@ pub struct CreateProgram {
     /// Where paid money may be spent, and until which height.
     #[serde(default)]
     pub earmark: Option<ProgramEarmark>,
+    /// The most of one payout that recovers an overpayment, in percent
+    /// (1..=100; 10 when absent).
+    #[serde(default)]
+    pub recovery_max_pct: Option<u8>,
     /// Block time (ms since the Unix epoch) from which enrolment and
     /// payouts are open.
     pub start_ms: u64,
@@ -511,7 +515,12 @@ pub fn benefit_due(
     Ok(amount)
 }
 
-fn inputs_for(ctx: &CallContext<'_>, p: &Program, subject: &AccountId, period: &str) -> Inputs {
+pub(crate) fn inputs_for(
+    ctx: &CallContext<'_>,
+    p: &Program,
+    subject: &AccountId,
+    period: &str,
+) -> Inputs {
     let rv = p.rules_for(period, ctx.env().height, ctx.env().time_ms);
     let get = |k: &[u8]| ctx.get(k);
     let role = |agency: &str, who: &AccountId| ctx.has_role(agency, who, Role::Attester);
@@ -609,6 +618,7 @@ fn pay(
         ));
     }
     check_payable(p, &e, period, ctx.env().time_ms, kind)?;
+    crate::lifecycle::check_standing(&e, period)?;
     if p.budget_exhausted {
         return Err(err(
             codes::BUDGET_EXCEEDED,
@@ -627,6 +637,11 @@ fn pay(
             format!("the benefit rule gives {amount}, not the expected {want}"),
         ));
     }
+    // An overpayment owed is recovered from the benefit: what is paid is
+    // the rest.
+    let recovered = crate::lifecycle::recover(p, &mut e, amount);
+    let benefit = amount;
+    let amount = benefit - recovered;
     if amount > p.remaining() {
         return Err(err(
             codes::BUDGET_EXCEEDED,
@@ -637,15 +652,17 @@ fn pay(
         ));
     }
     let reference = format!("{}/{period}", p.id);
-    money::pay_from_program(
-        ctx,
-        &p.agency,
-        &p.id,
-        &p.funding_account,
-        &e.benefit_account,
-        Amount::new(amount.into()),
-        &reference,
-    )?;
+    if amount > 0 {
+        money::pay_from_program(
+            ctx,
+            &p.agency,
+            &p.id,
+            &p.funding_account,
+            &e.benefit_account,
+            Amount::new(amount.into()),
+            &reference,
+        )?;
+    }
     // Within the remaining budget (checked above), so the sum fits.
     p.paid_total = p
         .paid_total
@@ -665,6 +682,7 @@ fn pay(
         height: ctx.env().height,
         tx_id: ctx.tx_id().map(|t| t.to_hex()),
         override_reason,
+        recovered: Amount::new(recovered.into()),
     };
     ctx.write(paid_key(&p.id, subject, period), &entry);
     record_entry(ctx, &p.id, &entry);
@@ -676,6 +694,7 @@ fn pay(
         version: rv.version,
         kind,
         override_reason,
+        recovered,
     });
     Ok(amount)
 }
@@ -734,6 +753,7 @@ fn record_failure(
         height: ctx.env().height,
         tx_id: ctx.tx_id().map(|t| t.to_hex()),
         override_reason: None,
+        recovered: Amount::ZERO,
     };
     record_entry(ctx, &p.id, &entry);
     ctx.emit_event(&ProgramsEvent::PayoutFailed {
@@ -839,6 +859,10 @@ impl Programs {
             active: false,
             enrolled: 0,
             budget_exhausted: false,
+            recovery_max_pct: a.recovery_max_pct,
+            suspended: 0,
+            exited: 0,
+            debt_outstanding: Amount::ZERO,
             created_height: ctx.env().height,
             created_by: ctx.signer(),
         };
@@ -868,6 +892,9 @@ impl Programs {
                 codes::PROGRAM_EXISTS,
                 format!("program '{}' exists", a.id),
             ));
+        }
+        if a.recovery_max_pct.is_some_and(|p| !(1..=100).contains(&p)) {
+            return Err(err(codes::INVALID_FIELD, "recovery_max_pct is 1..=100"));
         }
         if a.start_ms >= a.end_ms {
             return Err(err(codes::INVALID_FIELD, "start_ms must be before end_ms"));
@@ -1302,6 +1329,8 @@ impl Programs {
             time_ms: ctx.env().time_ms,
             by: ctx.signer(),
             paid_periods: vec![],
+            standing: None,
+            debt: None,
         };
         ctx.write(seq_key(&p.id, e.seq), &json!({"account": a.account}));
         ctx.write(enrolment_key(&p.id, &a.account), &e);
@@ -1827,12 +1856,17 @@ impl Programs {
                     .expect("every sequence number has an enrolment");
                 let per = cur.period.clone();
                 cur.next_seq += 1;
-                let enrolled_in = ctx
-                    .read::<Enrolment>(&enrolment_key(id, &subject))
+                let enrolment = ctx.read::<Enrolment>(&enrolment_key(id, &subject));
+                let enrolled_in = enrolment
+                    .as_ref()
                     .and_then(|e| period::start_ms(&p.period_of(e.time_ms)))
                     .unwrap_or_default();
                 if start < enrolled_in {
                     // Enrolled after this period: nothing is due for it.
+                    continue;
+                }
+                if enrolment.is_some_and(|e| crate::lifecycle::exited_before(&e, start)) {
+                    // Left before this period: nothing is due, for good.
                     continue;
                 }
                 let before = p.clone();
@@ -1888,6 +1922,18 @@ publica_runtime::calls! {
         AmendProgram(AmendProgram) = "amend_program" => Need::Role(Role::ProgramOfficer, "agency"),
         /// Propose new terms: budget cap, end, schedule.
         AmendTerms(crate::terms::AmendTerms) = "amend_terms" => Need::Role(Role::ProgramOfficer, "agency"),
+        /// Suspend an enrolee's payouts, with a reason and a review date.
+        Suspend(crate::lifecycle::Suspend) = "suspend" => Need::Role(Role::ProgramOfficer, "agency"),
+        /// Resume them.
+        Resume(crate::lifecycle::EnroleeRef) = "resume" => Need::Role(Role::ProgramOfficer, "agency"),
+        /// End an enrolment for good, with a reason.
+        Exit(crate::lifecycle::Exit) = "exit" => Need::Role(Role::ProgramOfficer, "agency"),
+        /// Re-check eligibility on the facts attested now; exit if false.
+        Recheck(crate::lifecycle::EnroleeRef) = "recheck" => Need::Role(Role::ProgramOfficer, "agency"),
+        /// Record an overpayment owed back.
+        RecordOverpayment(crate::lifecycle::RecordOverpayment) = "record_overpayment" => Need::Role(Role::ProgramOfficer, "agency"),
+        /// Write off part of a debt (a second official).
+        WriteOff(crate::lifecycle::WriteOff) = "write_off" => Need::Role(Role::ProgramOfficer, "agency"),
         /// Attest facts about a subject (and release a conditional payment).
         Attest(Attest) = "attest" => Need::Role(Role::Attester, "agency"),
         /// Revoke one's own agency's attestation.
@@ -1936,6 +1982,12 @@ impl TypedModule for Programs {
             ProgramsCall::Approve(a) => Self::approve(ctx, a),
             ProgramsCall::AmendProgram(a) => Self::amend(ctx, a),
             ProgramsCall::AmendTerms(a) => crate::terms::amend(ctx, a),
+            ProgramsCall::Suspend(a) => crate::lifecycle::suspend(ctx, a),
+            ProgramsCall::Resume(a) => crate::lifecycle::resume(ctx, a),
+            ProgramsCall::Exit(a) => crate::lifecycle::exit(ctx, a),
+            ProgramsCall::Recheck(a) => crate::lifecycle::recheck(ctx, a),
+            ProgramsCall::RecordOverpayment(a) => crate::lifecycle::record_overpayment(ctx, a),
+            ProgramsCall::WriteOff(a) => crate::lifecycle::write_off(ctx, a),
             ProgramsCall::Attest(a) => Self::attest(ctx, a),
             ProgramsCall::RevokeAttestation(a) => Self::revoke_attestation(ctx, a),
             ProgramsCall::Enrol(a) => Self::enrol(ctx, a),

@@ -65,6 +65,10 @@ macro_rules! payout_schema {
                         "null"
                     ]
                 },
+                "recovered": {
+                    "$ref": "#/components/schemas/Amount",
+                    "description": "Deducted from the benefit to recover an overpayment; `amount` is what was paid after it. Absent when nothing was."
+                },
                 "error": {
                     "type": [
                         "string",
@@ -376,6 +380,96 @@ pub const ROUTES: &[Route] = &[
                     "height": {
                       "type": "integer",
                       "minimum": 1
+                    },
+                    "standing": {
+                      "description": "Absent while active.",
+                      "type": "object",
+                      "required": [
+                        "state",
+                        "reason",
+                        "since_ms",
+                        "by"
+                      ],
+                      "properties": {
+                        "state": {
+                          "enum": [
+                            "suspended",
+                            "exited"
+                          ]
+                        },
+                        "reason": {
+                          "type": "string"
+                        },
+                        "since_ms": {
+                          "type": "integer",
+                          "minimum": 0
+                        },
+                        "review_ms": {
+                          "type": "integer",
+                          "minimum": 0
+                        },
+                        "by": {
+                          "$ref": "#/components/schemas/Hex32"
+                        }
+                      }
+                    },
+                    "debt": {
+                      "description": "Overpayments owed back and their recovery; absent when none was recorded.",
+                      "type": "object",
+                      "required": [
+                        "recorded",
+                        "recovered",
+                        "written_off",
+                        "entries"
+                      ],
+                      "properties": {
+                        "recorded": {
+                          "$ref": "#/components/schemas/Amount"
+                        },
+                        "recovered": {
+                          "$ref": "#/components/schemas/Amount"
+                        },
+                        "written_off": {
+                          "$ref": "#/components/schemas/Amount"
+                        },
+                        "entries": {
+                          "type": "array",
+                          "items": {
+                            "type": "object",
+                            "required": [
+                              "kind",
+                              "amount",
+                              "reason",
+                              "by",
+                              "height"
+                            ],
+                            "properties": {
+                              "kind": {
+                                "enum": [
+                                  "overpayment",
+                                  "write_off"
+                                ]
+                              },
+                              "amount": {
+                                "$ref": "#/components/schemas/Amount"
+                              },
+                              "reason": {
+                                "type": "string"
+                              },
+                              "period": {
+                                "type": "string"
+                              },
+                              "by": {
+                                "$ref": "#/components/schemas/Hex32"
+                              },
+                              "height": {
+                                "type": "integer",
+                                "minimum": 1
+                              }
+                            }
+                          }
+                        }
+                      }
                     }
                   }
                 },

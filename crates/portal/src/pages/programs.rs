@@ -107,6 +107,9 @@ fn page_now(portal: &Portal, reader: &Reader, id: String) -> Response {
             (row(&lang.t("program-budget"), money(lang, p.budget_cap.get(), d, &p.currency)))
             (row(&lang.t("col-paid"), money(lang, p.paid_total.get(), d, &p.currency)))
             (row(&lang.t("col-left"), money(lang, u128::from(p.remaining()), d, &p.currency)))
+            @if p.suspended > 0 { (row(&lang.t("program-suspended"), html! { (enrolled(lang, p.suspended, min)) })) }
+            @if p.exited > 0 { (row(&lang.t("program-exited"), html! { (enrolled(lang, p.exited, min)) })) }
+            @if !p.debt_outstanding.is_zero() { (row(&lang.t("program-owed"), money(lang, p.debt_outstanding.get(), d, &p.currency))) }
             (row(&lang.t("program-dates"), html! { (lang.time(p.start_ms)) " – " (lang.time(p.end_ms)) }))
             (row(&lang.t("program-schedule"), html! { (schedule(lang, p.schedule)) }))
             (row(&lang.t("program-funding"), html! { a href={ "/explorer/accounts/" (p.funding_account) } { code { (p.funding_account) } } }))

@@ -5,4 +5,5 @@ mod common;
 
 mod flows;
 mod invariants;
+mod lifecycle;
 mod terms;
