@@ -135,6 +135,7 @@ async function main() {
       ['transaction', `/explorer/transactions/${tx}`], ['account', `/explorer/accounts/${funding}`],
       ['agencies', '/explorer/agencies'], ['agency', '/explorer/agencies/city'], ['money', '/money'],
       ['programs', '/programs'], ['program', '/programs/ubi'], ['check', '/check'], ['help', '/help'],
+      ['grievance', '/grievances?case=ubi-1'],
     ];
     mkdirSync(shots, { recursive: true });
     browser = await chromium.launch({ executablePath: browserPath, args: CHROMIUM_ARGS, headless: true });

@@ -316,15 +316,20 @@ impl Seeder<'_> {
     }
 
     /// Casework on enrolees: a UBI payment came back, so the enrolee is
-    /// suspended for review; an energy allowance was overpaid, recovered
-    /// from the next payouts.
+    /// suspended for review (and files a grievance, case ubi-1); an energy
+    /// allowance was overpaid, recovered from the next payouts.
     fn casework(&mut self, now: u64, this: &str) -> Result<()> {
         let review = now + 30 * 86_400_000;
         let txs = vec![
             self.tx("programs", "suspend", json!({"agency": "city", "program": "ubi", "account": citizen(RESIDENTS - 1), "reason": "payment_returned", "review_ms": review})),
             self.tx("programs", "record_overpayment", json!({"agency": "city", "program": "energy", "account": citizen(0), "amount": "1000", "reason": "wrong_amount", "period": this})),
+            // The suspended enrolee's grievance, filed at the agency's desk
+            // (the text stays there; the ledger gets its SHA-256): case ubi-1.
+            self.tx("programs", "file_grievance", json!({"program": "ubi", "category": "suspension", "agency": "city", "account": citizen(RESIDENTS - 1),
+                "details_hash": publica_crypto::sha256(b"My payment came back because my bank closed my account; here is my new account.").to_hex()})),
+            self.tx("programs", "assign_grievance", json!({"agency": "city", "case": "ubi-1", "to": self.admin.account()})),
         ];
-        self.phase("casework: a suspension and an overpayment", txs)
+        self.phase("casework: a suspension, an overpayment, a grievance", txs)
     }
 
     /// The energy allowance is paid on demand by the program officer.

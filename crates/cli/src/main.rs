@@ -5,6 +5,7 @@ mod bulk;
 mod client;
 mod commands;
 mod demo;
+mod grievance;
 mod money;
 mod output;
 mod programs;

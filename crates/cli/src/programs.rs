@@ -218,6 +218,11 @@ pub enum ProgramsCmd {
         #[arg(long)]
         reason: String,
     },
+    /// Grievances: file one, follow a case, assign, decide, monthly figures.
+    Grievance {
+        #[command(subcommand)]
+        cmd: crate::grievance::GrievanceCmd,
+    },
     /// Every published index (CPI and the like) with its latest value.
     Indexes {
         #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
@@ -253,7 +258,16 @@ pub enum ProgramsCmd {
 
 /// Signs and submits one call, prints its receipt's result, and fails
 /// unless it went through.
-async fn one_call(signer: &SignerArgs, method: &'static str, args: Value) -> Result<()> {
+pub(crate) async fn one_call(signer: &SignerArgs, method: &'static str, args: Value) -> Result<()> {
+    one_call_outcome(signer, method, args).await.map(drop)
+}
+
+/// As [`one_call`], returning the receipt's outcome (its events).
+pub(crate) async fn one_call_outcome(
+    signer: &SignerArgs,
+    method: &'static str,
+    args: Value,
+) -> Result<Value> {
     let session = bulk::Session::open(signer).await?;
     let done = session
         .submit(&[Call {
@@ -268,6 +282,10 @@ async fn one_call(signer: &SignerArgs, method: &'static str, args: Value) -> Res
         .next()
         .ok_or_else(|| anyhow!("no result"))?;
     let report = done.report(1);
+    let outcome = match &done {
+        bulk::Done::Committed { outcome, .. } => outcome.clone(),
+        bulk::Done::Rejected { .. } => Value::Null,
+    };
     crate::client::print_json(&report);
     if !done.ok() {
         let e = &report["error"];
@@ -277,7 +295,7 @@ async fn one_call(signer: &SignerArgs, method: &'static str, args: Value) -> Res
             e["message"].as_str().unwrap_or("")
         );
     }
-    Ok(())
+    Ok(outcome)
 }
 
 /// The signer and the enrolee a program officer acts on.
@@ -442,15 +460,15 @@ fn index_name(name: &str) -> Result<&str> {
     Ok(name)
 }
 
-fn program_id(id: &str) -> Result<&str> {
+pub(crate) fn program_id(id: &str) -> Result<&str> {
     checked_id("a program", id)
 }
 
-fn agency_id(id: &str) -> Result<&str> {
+pub(crate) fn agency_id(id: &str) -> Result<&str> {
     checked_id("an agency", id)
 }
 
-fn write_out(out: Option<&Path>, text: &str) -> Result<()> {
+pub(crate) fn write_out(out: Option<&Path>, text: &str) -> Result<()> {
     match out {
         Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display())),
         None => {
@@ -460,7 +478,7 @@ fn write_out(out: Option<&Path>, text: &str) -> Result<()> {
     }
 }
 
-fn pretty(v: &Value) -> String {
+pub(crate) fn pretty(v: &Value) -> String {
     crate::client::pretty(v) + "\n"
 }
 
@@ -528,16 +546,7 @@ pub async fn run(cmd: ProgramsCmd) -> Result<()> {
                 schedule.as_deref(),
                 &reason,
             )?;
-            one_call(&signer, "amend_terms", args).await?;
-            // What the administrators approve: this change's hash.
-            let v = Client::new(&signer.node)?
-                .get_ok(&format!("/v1/programs/{program}"))
-                .await?;
-            let hash = v["terms_approval_hash"].as_str().unwrap_or("");
-            eprintln!(
-                "terms_approval_hash {hash}: approve with `publica programs approve --agency {agency} --program {program} --hash {hash}`"
-            );
-            Ok(())
+            amend_terms(&signer, &agency, &program, args).await
         }
         cmd @ (ProgramsCmd::Suspend { .. }
         | ProgramsCmd::Resume { .. }
@@ -545,6 +554,7 @@ pub async fn run(cmd: ProgramsCmd) -> Result<()> {
         | ProgramsCmd::Recheck { .. }
         | ProgramsCmd::Overpayment { .. }
         | ProgramsCmd::WriteOff { .. }) => lifecycle(cmd).await,
+        ProgramsCmd::Grievance { cmd } => crate::grievance::run(cmd).await,
         ProgramsCmd::Indexes { node } => {
             let v = Client::new(&node)?.get_ok("/v1/indexes").await?;
             write_out(None, &pretty(&v))
@@ -573,6 +583,19 @@ async fn approve(signer: &SignerArgs, agency: &str, program: &str, hash: &str) -
     }
     let args = json!({"agency": agency_id(agency)?, "program": program_id(program)?, "hash": hash.to_ascii_lowercase()});
     one_call(signer, "approve", args).await
+}
+
+/// Proposes a change of terms and prints the hash administrators approve.
+async fn amend_terms(signer: &SignerArgs, agency: &str, program: &str, args: Value) -> Result<()> {
+    one_call(signer, "amend_terms", args).await?;
+    let v = Client::new(&signer.node)?
+        .get_ok(&format!("/v1/programs/{program}"))
+        .await?;
+    let hash = v["terms_approval_hash"].as_str().unwrap_or("");
+    eprintln!(
+        "terms_approval_hash {hash}: approve with `publica programs approve --agency {agency} --program {program} --hash {hash}`"
+    );
+    Ok(())
 }
 
 /// The arguments of `programs.amend_terms`, checked before signing.

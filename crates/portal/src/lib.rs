@@ -103,6 +103,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(portal: Portal) -> Router<S> {
                 axum::extract::DefaultBodyLimit::max(pages::check::FORM_BYTES_MAX),
             ),
         )
+        .route("/grievances", get(pages::grievances::lookup))
+        .route("/grievances/{case}", get(pages::grievances::case))
         .route("/help", get(pages::help::page))
         .route("/assets/portal.css", get(assets::css))
         .route("/assets/check.js", get(assets::script))

@@ -181,6 +181,34 @@ fn portal_shows_the_demo_in_two_languages() {
         !p.contains("Changes of budget"),
         "ubi's terms never changed"
     );
+    // Casework shows as counts, small ones merged: one suspended enrolee.
+    assert!(
+        p.contains("<dt>Suspended now</dt><dd>fewer than 10</dd>"),
+        "{p}"
+    );
+    // The grievances filed about it, per month and category.
+    assert!(p.contains("<h2>Grievances</h2>"), "{p}");
+    assert!(p.contains("<td>a suspension</td>"), "{p}");
+    // A case, followed by its number: never who filed it.
+    for page in [
+        format!("{url}/grievances?case=ubi-1"),
+        format!("{url}/grievances/ubi-1"),
+    ] {
+        let g = ok_page(&page, None);
+        assert!(g.contains("<h2>Case ubi-1</h2>"), "{g}");
+        assert!(g.contains("<dd>a suspension</dd>"), "{g}");
+        assert!(g.contains("<dd>not yet decided</dd>"), "{g}");
+        assert!(g.contains("an official assigned to it"), "{g}");
+        assert!(
+            !g.contains(&ubi_enrolee_hint()),
+            "no complainant on the page"
+        );
+    }
+    let form = ok_page(&format!("{url}/grievances"), None);
+    assert!(
+        form.contains("<form class=\"lookup\" action=\"/grievances\" method=\"get\">"),
+        "{form}"
+    );
     // The energy allowance's budget was raised by a council decision.
     let p = ok_page(&format!("{url}/programs/energy"), None);
     assert!(p.contains("Changes of budget, dates and schedule"), "{p}");
@@ -422,6 +450,21 @@ fn portal_checks_receipts_and_refuses_bad_input_with_reasons() {
         "programs.unknown_program",
     );
     refused(
+        &format!("{url}/grievances?case=ubi-99"),
+        404,
+        "programs.unknown_case",
+    );
+    refused(
+        &format!("{url}/grievances?case=%3Cb%3E-1"),
+        400,
+        "request.invalid_param",
+    );
+    refused(
+        &format!("{url}/grievances/ubi"),
+        400,
+        "request.invalid_param",
+    );
+    refused(
         &format!("{url}/programs/%3Cb%3E"),
         400,
         "request.invalid_param",
@@ -446,4 +489,12 @@ fn portal_checks_receipts_and_refuses_bad_input_with_reasons() {
     assert_eq!((s, v["code"].as_str()), (404, Some("request.not_found")));
     let (s, v) = get(&format!("{url}/v1/nothing"));
     assert_eq!((s, v["code"].as_str()), (404, Some("request.not_found")));
+}
+
+/// The complainant of the demo's case ubi-1 (its last UBI enrolee), hex.
+fn ubi_enrolee_hint() -> String {
+    let seed = publica_crypto::sha256(b"publica demo citizen 299");
+    publica_crypto::Keypair::from_seed(*seed.as_bytes())
+        .account()
+        .to_hex()
 }

@@ -1160,3 +1160,178 @@ fn enrolee_lifecycle_through_the_cli() {
         "{debt}"
     );
 }
+
+/// A grievance through the CLI on a demo chain: filed by a citizen with
+/// their own key (the text stays on their machine), followed by its case
+/// number, assigned, decided with a payout a second official makes, and
+/// the program's figures in CSV; bad input refused.
+#[test]
+fn grievance_through_the_cli() {
+    let demo = Demo::start();
+    let (key, url) = (demo.key.as_str(), demo.url.clone());
+    // A citizen's own key file.
+    let citizen = demo.dir.path().join("citizen.json");
+    let citizen = citizen.to_str().unwrap();
+    let (ok, _, err) = publica(&["keys", "new", "--out", citizen, "--plain"]);
+    assert!(ok, "{err}");
+    let text = demo.file("complaint.txt", "My March payment never came.\n");
+    let file = |signer: &str, extra: &[&str]| {
+        let mut args = vec![
+            "programs",
+            "grievance",
+            "file",
+            "--key",
+            signer,
+            "--node",
+            &url,
+            "--program",
+            "ubi",
+        ];
+        args.extend_from_slice(extra);
+        publica(&args)
+    };
+    for (extra, said) in [
+        (
+            &["--category", "late", "--details", &text][..],
+            "--category is one of",
+        ),
+        (
+            &["--category", "other", "--details", "/nonexistent"][..],
+            "reading /nonexistent",
+        ),
+        (
+            &[
+                "--category",
+                "other",
+                "--details",
+                &text,
+                "--period",
+                "March",
+            ][..],
+            "--period is YYYY-MM",
+        ),
+        (
+            &[
+                "--category",
+                "other",
+                "--details",
+                &text,
+                "--period",
+                "2026-W10",
+            ][..],
+            "programs.invalid_period",
+        ),
+    ] {
+        let (ok, out, err) = file(citizen, extra);
+        assert!(!ok, "{extra:?}: {out}");
+        assert!(err.contains(said), "{extra:?}: {err}");
+    }
+    // The demo filed ubi-1 at the desk; this citizen's is ubi-2.
+    let (ok, out, err) = file(
+        citizen,
+        &["--category", "payment_missing", "--details", &text],
+    );
+    assert!(ok, "{out}{err}");
+    assert!(err.contains("case ubi-2: decision due by"), "{err}");
+    let hash = publica_crypto::sha256(b"My March payment never came.\n").to_hex();
+    assert!(err.contains(&hash), "{err}");
+    let (ok, out, err) = publica(&["programs", "grievance", "show", "ubi-2", "--node", &url]);
+    assert!(ok, "{err}");
+    let case: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(case["details_hash"], hash.as_str());
+    assert_eq!(case["category"], "payment_missing");
+    let (ok, _, err) = publica(&["programs", "grievance", "show", "ubi-x", "--node", &url]);
+    assert!(
+        !ok && err.contains("a case number is <program>-<n>"),
+        "{err}"
+    );
+    let (ok, _, err) = publica(&["programs", "grievance", "show", "ubi-99", "--node", &url]);
+    assert!(!ok && err.contains("programs.unknown_case"), "{err}");
+
+    // The demo's official assigns it to themself and rejects it.
+    let me = {
+        let (_, s) = get(&format!("{url}/v1/grievances/ubi-1"));
+        s["assigned_to"].as_str().unwrap().to_string()
+    };
+    let common = ["--key", key, "--node", &url, "--agency", "city"];
+    let (ok, out, err) = publica(
+        &[
+            &["programs", "grievance", "assign"][..],
+            &common,
+            &["--case", "ubi-2", "--to", &me],
+        ]
+        .concat(),
+    );
+    assert!(ok, "{out}{err}");
+    let decide = |extra: &[&str]| {
+        publica(&[&["programs", "grievance", "decide"][..], &common, extra].concat())
+    };
+    let (ok, _, err) = decide(&[
+        "--case",
+        "ubi-2",
+        "--outcome",
+        "rejected",
+        "--reason",
+        "no_error_found",
+        "--enrol",
+    ]);
+    assert!(!ok && err.contains("only an upheld case orders"), "{err}");
+    let (ok, _, err) = decide(&[
+        "--case",
+        "ubi-2",
+        "--outcome",
+        "maybe",
+        "--reason",
+        "no_error_found",
+    ]);
+    assert!(
+        !ok && err.contains("--outcome is one of upheld, rejected"),
+        "{err}"
+    );
+    let (ok, out, err) = decide(&[
+        "--case",
+        "ubi-2",
+        "--outcome",
+        "rejected",
+        "--reason",
+        "no_error_found",
+    ]);
+    assert!(ok, "{out}{err}");
+    let (ok, _, err) = decide(&[
+        "--case",
+        "ubi-2",
+        "--outcome",
+        "rejected",
+        "--reason",
+        "no_error_found",
+    ]);
+    assert!(!ok && err.contains("programs.case_closed"), "{err}");
+    let (_, case) = get(&format!("{url}/v1/grievances/ubi-2"));
+    assert_eq!(case["decision"]["outcome"], "rejected", "{case}");
+
+    // The figures, as CSV.
+    let (ok, out, err) = publica(&[
+        "programs",
+        "grievance",
+        "stats",
+        "ubi",
+        "--format",
+        "csv",
+        "--node",
+        &url,
+    ]);
+    assert!(ok, "{err}");
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("month,category,filed,decided,upheld,rejected,open,escalated,median_days_to_decision,p90_days_to_decision"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    assert!(
+        rows.iter()
+            .any(|r| r.contains(",payment_missing,1,1,0,1,0,0,0.0,0.0")),
+        "{out}"
+    );
+    assert!(
+        rows.iter().any(|r| r.contains(",suspension,1,0,0,0,1,0,,")),
+        "{out}"
+    );
+}

@@ -57,6 +57,10 @@ publica_runtime::rejections! {
             "The period cannot be paid (or attested for release) now: it has not begun, lies outside the program's or the enrolment's dates, or is further back than the arrears window (which needs a payout override).";
         ConditionNotMet / CONDITION_NOT_MET = "programs.condition_not_met", 400,
             "The eligibility holds but the program's condition is not met (no attestation shows it).";
+        UnknownCase / UNKNOWN_CASE = "programs.unknown_case", 404,
+            "No grievance has this case number.";
+        CaseClosed / CASE_CLOSED = "programs.case_closed", 409,
+            "The grievance was decided: it cannot be assigned or decided again.";
         EnroleeSuspended / ENROLEE_SUSPENDED = "programs.enrolee_suspended", 409,
             "The enrolment is suspended: no payouts until an official resumes it.";
         EnroleeExited / ENROLEE_EXITED = "programs.enrolee_exited", 409,

@@ -1,6 +1,7 @@
 //! The `programs` module's events: one enum, whose JSON is the event's
 //! `kind` and `data` exactly as blocks carry them.
 
+use crate::grievance::{Category, DecisionReason, Outcome, Remedy};
 use crate::model::{
     ExitReason, OverpaymentReason, OverrideReason, PayoutKind, SuspendReason, Terms, TermsChange,
     WriteOffReason,
@@ -137,6 +138,51 @@ pub enum ProgramsEvent {
         reason: WriteOffReason,
         /// What the enrolee owes now.
         outstanding: Amount,
+    },
+    /// A grievance was filed.
+    GrievanceFiled {
+        /// Its case number.
+        case: String,
+        /// The program.
+        program: String,
+        /// What about.
+        category: Category,
+        /// When the decision is due (block time, ms).
+        deadline_ms: u64,
+    },
+    /// A grievance was assigned to an official.
+    GrievanceAssigned {
+        /// The case.
+        case: String,
+        /// The official.
+        to: AccountId,
+    },
+    /// An overdue grievance went to the agency's administrators.
+    GrievanceEscalated {
+        /// The case.
+        case: String,
+        /// Its level now (1 = first escalation).
+        level: u32,
+        /// The new deadline (block time, ms).
+        deadline_ms: u64,
+    },
+    /// A grievance was decided.
+    GrievanceDecided {
+        /// The case.
+        case: String,
+        /// Upheld or rejected.
+        outcome: Outcome,
+        /// Why.
+        reason: DecisionReason,
+        /// Whole days from filing.
+        days: u64,
+        /// What it orders.
+        remedy: Option<Remedy>,
+    },
+    /// What a decision ordered was carried out.
+    GrievanceRemedied {
+        /// The case.
+        case: String,
     },
     /// A change of a program's terms was proposed.
     TermsProposed {

@@ -25,6 +25,10 @@
 //!   exit, overpayments recovered from later payouts or written off by a
 //!   second official.
 //!
+//! - **Grievance redress** ([`grievance`]): case numbers, deadlines by
+//!   category, assignment, escalation when overdue, decisions with a reason
+//!   and remedies linked to the case, monthly figures.
+//!
 //! See `docs/programs.md`.
 
 pub mod bulk;
@@ -32,6 +36,7 @@ pub mod codes;
 pub mod disburse;
 pub mod events;
 pub mod g2p;
+pub mod grievance;
 pub mod lifecycle;
 pub mod model;
 pub mod module;

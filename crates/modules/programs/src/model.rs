@@ -736,6 +736,9 @@ pub struct PayoutOverride {
     /// The second official, once approved (and paid).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_by: Option<AccountId>,
+    /// The grievance whose decision ordered it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
 }
 
 /// Totals of one period.

@@ -201,6 +201,9 @@ pub struct Enrol {
     /// someone.
     #[serde(default)]
     pub agency: Option<String>,
+    /// The grievance whose decision ordered this enrolment, if one.
+    #[serde(default)]
+    pub case: Option<String>,
 }
 
 /// Arguments of a `programs` call.
@@ -300,7 +303,7 @@ pub struct PublishIndex {
     pub value: i64,
 }
 
-fn program(ctx: &CallContext<'_>, id: &str) -> Result<Program, TxError> {
+pub(crate) fn program(ctx: &CallContext<'_>, id: &str) -> Result<Program, TxError> {
     ctx.read(&program_key(id))
         .ok_or_else(|| err(codes::UNKNOWN_PROGRAM, format!("no program '{id}'")))
 }
@@ -772,6 +775,59 @@ fn record_failure(
             budget_cap: p.budget_cap,
         });
     }
+}
+
+/// Records one official's request to pay `account` for `period` outside
+/// the ordinary rules; a second official approves (and pays) it. A
+/// grievance's decision makes one naming its `case`.
+pub(crate) fn request_override(
+    ctx: &mut CallContext<'_>,
+    p: &Program,
+    account: &AccountId,
+    per: &str,
+    reason: OverrideReason,
+    note: String,
+    case: Option<String>,
+) -> Result<(), TxError> {
+    check_text("the note", &note)?;
+    if !p.pays_by(per) {
+        return Err(err(codes::INVALID_PERIOD, p.period_form()));
+    }
+    let e: Enrolment = ctx.read(&enrolment_key(&p.id, account)).ok_or_else(|| {
+        err(
+            codes::NOT_ENROLLED,
+            format!("{} is not enrolled in '{}'", account.to_hex(), p.id),
+        )
+    })?;
+    if ctx.contains(&paid_key(&p.id, account, per)) {
+        return Err(err(codes::ALREADY_PAID, format!("already paid for {per}")));
+    }
+    check_payable(p, &e, per, ctx.env().time_ms, PayoutKind::Override)?;
+    let key = payout_override_key(&p.id, account, per);
+    if ctx.contains(&key) {
+        return Err(err(
+            codes::ALREADY_APPROVED,
+            "an override for this enrolee and period was already requested",
+        ));
+    }
+    let o = PayoutOverride {
+        reason,
+        note,
+        requested_by: ctx.signer(),
+        height: ctx.env().height,
+        approved_by: None,
+        case,
+    };
+    ctx.emit_event(&ProgramsEvent::PayoutOverrideRequested {
+        program: p.id.clone(),
+        account: *account,
+        period: per.to_string(),
+        reason: o.reason,
+        note: o.note.clone(),
+        by: o.requested_by,
+    });
+    ctx.write(key, &o);
+    Ok(())
 }
 
 pub(crate) fn schedules(ctx: &CallContext<'_>) -> BTreeMap<String, u64> {
@@ -1332,6 +1388,9 @@ impl Programs {
             standing: None,
             debt: None,
         };
+        if let Some(case) = &a.case {
+            crate::grievance::remedied(ctx, case, &p.id, &a.account, true)?;
+        }
         ctx.write(seq_key(&p.id, e.seq), &json!({"account": a.account}));
         ctx.write(enrolment_key(&p.id, &a.account), &e);
         p.enrolled += 1;
@@ -1472,47 +1531,7 @@ impl Programs {
         a: RequestPayoutOverride,
     ) -> Result<(), TxError> {
         let p = own_program(ctx, &a.agency, &a.program)?;
-        check_text("the note", &a.note)?;
-        if !p.pays_by(&a.period) {
-            return Err(err(codes::INVALID_PERIOD, p.period_form()));
-        }
-        let e: Enrolment = ctx.read(&enrolment_key(&p.id, &a.account)).ok_or_else(|| {
-            err(
-                codes::NOT_ENROLLED,
-                format!("{} is not enrolled in '{}'", a.account.to_hex(), p.id),
-            )
-        })?;
-        if ctx.contains(&paid_key(&p.id, &a.account, &a.period)) {
-            return Err(err(
-                codes::ALREADY_PAID,
-                format!("already paid for {}", a.period),
-            ));
-        }
-        check_payable(&p, &e, &a.period, ctx.env().time_ms, PayoutKind::Override)?;
-        let key = payout_override_key(&p.id, &a.account, &a.period);
-        if ctx.contains(&key) {
-            return Err(err(
-                codes::ALREADY_APPROVED,
-                "an override for this enrolee and period was already requested",
-            ));
-        }
-        let o = PayoutOverride {
-            reason: a.reason,
-            note: a.note,
-            requested_by: ctx.signer(),
-            height: ctx.env().height,
-            approved_by: None,
-        };
-        ctx.emit_event(&ProgramsEvent::PayoutOverrideRequested {
-            program: p.id.clone(),
-            account: a.account,
-            period: a.period.clone(),
-            reason: o.reason,
-            note: o.note.clone(),
-            by: o.requested_by,
-        });
-        ctx.write(key, &o);
-        Ok(())
+        request_override(ctx, &p, &a.account, &a.period, a.reason, a.note, None)
     }
 
     fn approve_payout_override(
@@ -1546,6 +1565,9 @@ impl Programs {
             None,
             Some(o.reason),
         )?;
+        if let Some(case) = &o.case {
+            crate::grievance::remedied(ctx, case, &p.id, &a.account, false)?;
+        }
         o.approved_by = Some(ctx.signer());
         ctx.emit_event(&ProgramsEvent::PayoutOverrideApproved {
             program: p.id.clone(),
@@ -1934,6 +1956,12 @@ publica_runtime::calls! {
         RecordOverpayment(crate::lifecycle::RecordOverpayment) = "record_overpayment" => Need::Role(Role::ProgramOfficer, "agency"),
         /// Write off part of a debt (a second official).
         WriteOff(crate::lifecycle::WriteOff) = "write_off" => Need::Role(Role::ProgramOfficer, "agency"),
+        /// File a grievance (oneself, or naming `agency` as a caseworker).
+        FileGrievance(crate::grievance::File) = "file_grievance" => Need::RoleIfNamed(Role::ProgramOfficer, "agency"),
+        /// Assign a grievance to an official.
+        AssignGrievance(crate::grievance::Assign) = "assign_grievance" => Need::Role(Role::ProgramOfficer, "agency"),
+        /// Decide a grievance, with a reason and a remedy.
+        DecideGrievance(crate::grievance::Decide) = "decide_grievance" => Need::Any,
         /// Attest facts about a subject (and release a conditional payment).
         Attest(Attest) = "attest" => Need::Role(Role::Attester, "agency"),
         /// Revoke one's own agency's attestation.
@@ -1988,6 +2016,9 @@ impl TypedModule for Programs {
             ProgramsCall::Recheck(a) => crate::lifecycle::recheck(ctx, a),
             ProgramsCall::RecordOverpayment(a) => crate::lifecycle::record_overpayment(ctx, a),
             ProgramsCall::WriteOff(a) => crate::lifecycle::write_off(ctx, a),
+            ProgramsCall::FileGrievance(a) => crate::grievance::file(ctx, a),
+            ProgramsCall::AssignGrievance(a) => crate::grievance::assign(ctx, a),
+            ProgramsCall::DecideGrievance(a) => crate::grievance::decide(ctx, a),
             ProgramsCall::Attest(a) => Self::attest(ctx, a),
             ProgramsCall::RevokeAttestation(a) => Self::revoke_attestation(ctx, a),
             ProgramsCall::Enrol(a) => Self::enrol(ctx, a),
@@ -2004,10 +2035,18 @@ impl TypedModule for Programs {
     fn begin_block(&self, ctx: &mut CallContext<'_>) {
         Self::start_versions(ctx);
         Self::run_schedules(ctx);
+        crate::grievance::escalate_overdue(ctx);
     }
 
     fn next_due_ms(&self, state: &StateTree) -> Option<u64> {
-        let s: BTreeMap<String, u64> = serde_json::from_slice(&state.get(SCHEDULES_KEY)?).ok()?;
-        s.values().min().copied()
+        let s: Option<BTreeMap<String, u64>> = state
+            .get(SCHEDULES_KEY)
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        let scheduled = s.and_then(|s| s.values().min().copied());
+        let deadline = crate::grievance::next_deadline(state);
+        match (scheduled, deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 }

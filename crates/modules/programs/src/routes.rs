@@ -768,6 +768,228 @@ pub const ROUTES: &[Route] = &[
         weight: Weight::Light,
         handler: index,
     },
+    Route {
+        name: "grievance",
+        verb: Verb::Get,
+        path: "/v1/grievances/{case}",
+        summary: "A grievance by its case number: program, category, when filed, deadline, escalation level, assignment and decision (the complaint's text stays with the agency; `details_hash` is its SHA-256).",
+        params: &[Param::path("case", "Case number, <program>-<n>")],
+        body: None,
+        answer: "`{case, program, category, complainant, details_hash, filed_ms, deadline_ms, level, assigned_to?, decision?: {outcome, reason, by, ms, remedy?, remedied_height?}}`",
+        schema: r##"{
+          "type": "object",
+          "required": [
+            "case",
+            "program",
+            "category",
+            "complainant",
+            "details_hash",
+            "filed_by",
+            "filed_ms",
+            "filed_height",
+            "deadline_ms",
+            "level"
+          ],
+          "properties": {
+            "case": {
+              "type": "string"
+            },
+            "program": {
+              "type": "string"
+            },
+            "category": {
+              "enum": [
+                "enrolment_denied",
+                "payment_missing",
+                "wrong_amount",
+                "suspension",
+                "exit",
+                "overpayment",
+                "conduct",
+                "other"
+              ]
+            },
+            "complainant": {
+              "$ref": "#/components/schemas/Hex32"
+            },
+            "period": {
+              "type": "string"
+            },
+            "details_hash": {
+              "$ref": "#/components/schemas/Hex32"
+            },
+            "filed_by": {
+              "$ref": "#/components/schemas/Hex32"
+            },
+            "filed_ms": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "filed_height": {
+              "type": "integer",
+              "minimum": 1
+            },
+            "deadline_ms": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "level": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "assigned_to": {
+              "$ref": "#/components/schemas/Hex32"
+            },
+            "decision": {
+              "type": "object",
+              "required": [
+                "outcome",
+                "reason",
+                "by",
+                "ms",
+                "height"
+              ],
+              "properties": {
+                "outcome": {
+                  "enum": [
+                    "upheld",
+                    "rejected"
+                  ]
+                },
+                "reason": {
+                  "type": "string"
+                },
+                "by": {
+                  "$ref": "#/components/schemas/Hex32"
+                },
+                "ms": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "height": {
+                  "type": "integer",
+                  "minimum": 1
+                },
+                "remedy": {
+                  "type": "object",
+                  "required": [
+                    "kind"
+                  ],
+                  "properties": {
+                    "kind": {
+                      "enum": [
+                        "payout",
+                        "enrolment"
+                      ]
+                    },
+                    "period": {
+                      "type": "string"
+                    }
+                  }
+                },
+                "remedied_height": {
+                  "type": "integer",
+                  "minimum": 1
+                }
+              }
+            }
+          }
+        }"##,
+        errors: &[(404, "No such case (`programs.unknown_case`)")],
+        weight: Weight::Light,
+        handler: grievance,
+    },
+    Route {
+        name: "grievance_stats",
+        verb: Verb::Get,
+        path: "/v1/programs/{id}/grievances",
+        summary: "A program's grievances by the month they were filed and category: filed, decided, upheld, rejected, open, escalated, and days from filing to decision (median, 90th percentile).",
+        params: &[PROGRAM_ID],
+        body: None,
+        answer: "`{program, cases, months: [{month, category, filed, decided, upheld, rejected, open, escalated, median_days_to_decision, p90_days_to_decision}]}`",
+        schema: r#"{
+          "type": "object",
+          "required": [
+            "program",
+            "cases",
+            "months"
+          ],
+          "properties": {
+            "program": {
+              "type": "string"
+            },
+            "cases": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "months": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": [
+                  "month",
+                  "category",
+                  "filed",
+                  "decided",
+                  "upheld",
+                  "rejected",
+                  "open",
+                  "escalated",
+                  "median_days_to_decision",
+                  "p90_days_to_decision"
+                ],
+                "properties": {
+                  "month": {
+                    "type": "string"
+                  },
+                  "category": {
+                    "type": "string"
+                  },
+                  "filed": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "decided": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "upheld": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "rejected": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "open": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "escalated": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "median_days_to_decision": {
+                    "type": [
+                      "number",
+                      "null"
+                    ]
+                  },
+                  "p90_days_to_decision": {
+                    "type": [
+                      "number",
+                      "null"
+                    ]
+                  }
+                }
+              }
+            }
+          }
+        }"#,
+        errors: &[(404, "No such program")],
+        weight: Weight::Heavy,
+        handler: grievance_stats,
+    },
 ];
 
 fn no_program(id: &str) -> ReadError {
@@ -928,4 +1150,17 @@ fn index(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
         .ok_or_else(|| {
             ReadError::not_found(codes::UNKNOWN_INDEX, format!("no index '{agency}/{name}'"))
         })
+}
+
+fn grievance(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let case = req.path("case");
+    crate::grievance::read_case(view.state(), case)
+        .map(|g| Reply::json(serde_json::to_value(g).expect("a grievance is JSON")))
+        .ok_or_else(|| ReadError::not_found(codes::UNKNOWN_CASE, format!("no case '{case}'")))
+}
+
+fn grievance_stats(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let id = req.path("id");
+    queries::program(view.state(), id).ok_or_else(|| no_program(id))?;
+    Ok(Reply::json(crate::grievance::stats(view.state(), id)))
 }

@@ -23,6 +23,7 @@ const LESSONS: &[(&str, &[&str])] = &[
         &["help-private-1", "help-private-2"],
     ),
     ("help-money-heading", &["help-money-1"]),
+    ("help-grievance-heading", &["help-grievance-1"]),
 ];
 
 /// `GET /help`.
@@ -36,6 +37,7 @@ pub async fn page(State(portal): State<Portal>, reader: Reader) -> Response {
             section aria-labelledby={ "lesson-" (i + 1) } {
                 h2 id={ "lesson-" (i + 1) } { (lang.t(heading)) }
                 @for p in *paragraphs { p { (lang.t(p)) } }
+                @if *heading == "help-grievance-heading" { p { a href="/grievances" { (lang.t("grievance-follow")) } } }
             }
         }
     };

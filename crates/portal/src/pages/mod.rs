@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod explorer;
+pub mod grievances;
 pub mod help;
 pub mod home;
 pub mod money;

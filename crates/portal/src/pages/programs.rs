@@ -119,6 +119,7 @@ fn page_now(portal: &Portal, reader: &Reader, id: String) -> Response {
         p { (lang.t("program-rules-explained")) }
         (versions(lang, &p))
         (terms(&view, lang, &p, d))
+        (super::grievances::figures(lang, &publica_programs::grievance::stats(publica_runtime::routes::ReadView::state(&view), &p.id)))
     };
     Page::new(p.name.clone(), body)
         .json(format!("/v1/programs/{id}"))

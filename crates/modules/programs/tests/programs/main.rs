@@ -4,6 +4,7 @@
 mod common;
 
 mod flows;
+mod grievances;
 mod invariants;
 mod lifecycle;
 mod terms;
