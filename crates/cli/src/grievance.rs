@@ -151,37 +151,8 @@ pub async fn run(cmd: GrievanceCmd) -> Result<()> {
             for_account,
             agency,
         } => {
-            let meta = std::fs::metadata(&details)
-                .with_context(|| format!("reading {}", details.display()))?;
-            if meta.len() == 0 || meta.len() > DETAILS_BYTES_MAX {
-                bail!("--details is a file of 1 byte to 1 MiB");
-            }
-            let text = std::fs::read(&details)
-                .with_context(|| format!("reading {}", details.display()))?;
-            let hash = publica_crypto::sha256(&text).to_hex();
-            let mut args = json!({"program": program_id(&program)?, "category": one_of("category", &category, CATEGORIES)?, "details_hash": hash});
-            if let Some(per) = per {
-                if !period::valid(&per) {
-                    bail!("--period is YYYY-MM, YYYY-Www or YYYY-MM-DD, not '{per}'");
-                }
-                args["period"] = json!(per);
-            }
-            if let (Some(who), Some(agency)) = (for_account, agency) {
-                args["account"] = json!(account("for", &who)?);
-                args["agency"] = json!(agency_id(&agency)?);
-            }
-            let outcome = one_call_outcome(&signer, "file_grievance", args).await?;
-            let filed = outcome["events"]
-                .as_array()
-                .and_then(|es| es.iter().find(|e| e["kind"] == "grievance_filed"))
-                .ok_or_else(|| anyhow!("the node answered without the case number"))?;
-            let case = filed["data"]["case"].as_str().unwrap_or_default();
-            let due = filed["data"]["deadline_ms"].as_u64().unwrap_or(0);
-            eprintln!(
-                "case {case}: decision due by {}; the complaint's text has SHA-256 {hash}: keep the file, the agency checks it against the case",
-                period::timestamp(due)
-            );
-            Ok(())
+            let who = for_account.zip(agency);
+            file(&signer, &program, &category, &details, per.as_deref(), who).await
         }
         GrievanceCmd::Show { case, node } => {
             let v = Client::new(&node)?
@@ -240,6 +211,47 @@ pub async fn run(cmd: GrievanceCmd) -> Result<()> {
             }
         }
     }
+}
+
+/// Files a grievance and prints its case number and the text's SHA-256.
+async fn file(
+    signer: &SignerArgs,
+    program: &str,
+    category: &str,
+    details: &std::path::Path,
+    per: Option<&str>,
+    for_whom: Option<(String, String)>,
+) -> Result<()> {
+    let meta =
+        std::fs::metadata(details).with_context(|| format!("reading {}", details.display()))?;
+    if meta.len() == 0 || meta.len() > DETAILS_BYTES_MAX {
+        bail!("--details is a file of 1 byte to 1 MiB");
+    }
+    let text = std::fs::read(details).with_context(|| format!("reading {}", details.display()))?;
+    let hash = publica_crypto::sha256(&text).to_hex();
+    let mut args = json!({"program": program_id(program)?, "category": one_of("category", category, CATEGORIES)?, "details_hash": hash});
+    if let Some(per) = per {
+        if !period::valid(per) {
+            bail!("--period is YYYY-MM, YYYY-Www or YYYY-MM-DD, not '{per}'");
+        }
+        args["period"] = json!(per);
+    }
+    if let Some((who, agency)) = for_whom {
+        args["account"] = json!(account("for", &who)?);
+        args["agency"] = json!(agency_id(&agency)?);
+    }
+    let outcome = one_call_outcome(signer, "file_grievance", args).await?;
+    let filed = outcome["events"]
+        .as_array()
+        .and_then(|es| es.iter().find(|e| e["kind"] == "grievance_filed"))
+        .ok_or_else(|| anyhow!("the node answered without the case number"))?;
+    let case = filed["data"]["case"].as_str().unwrap_or_default();
+    let due = filed["data"]["deadline_ms"].as_u64().unwrap_or(0);
+    eprintln!(
+        "case {case}: decision due by {}; the complaint's text has SHA-256 {hash}: keep the file, the agency checks it against the case",
+        period::timestamp(due)
+    );
+    Ok(())
 }
 
 /// The monthly figures as CSV, one row per month and category.
