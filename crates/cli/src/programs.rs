@@ -759,17 +759,29 @@ async fn registry_tokens(
         Some(a) => a.parse().map_err(|e| anyhow!("--account: {e}"))?,
         None => kp.account(),
     };
-    let status = Client::new(&signer.node)?.get_ok("/v1/status").await?;
+    let client = Client::new(&signer.node)?;
+    let status = client.get_ok("/v1/status").await?;
     let chain = status["chain_id"]
         .as_str()
         .ok_or_else(|| anyhow!("node status lacks chain_id"))?;
+    // A program of a group takes the group's nullifiers: one per person
+    // in the whole group.
+    let defined = client.get_ok(&format!("/v1/programs/{program}")).await?;
+    let group = defined["program"]["group"].as_str();
+    let scope = nullifier::scope(program, group);
     let mut text = String::from("account,nullifier,registry_signer,registry_signature\n");
     for (_, person, account) in &people {
-        let n = nullifier::derive(&secret, program, person);
+        let n = nullifier::derive(&secret, &scope, person);
         let sig = kp.sign(&nullifier::token_bytes(chain, program, &n, account));
         text.push_str(&format!("{account},{n},{official},{sig}\n"));
     }
-    eprintln!("{} tokens for program '{program}'", people.len());
+    match group {
+        Some(g) => eprintln!(
+            "{} tokens for program '{program}' (nullifiers of group '{g}')",
+            people.len()
+        ),
+        None => eprintln!("{} tokens for program '{program}'", people.len()),
+    }
     write_out(out, &text)
 }
 

@@ -1040,3 +1040,247 @@ fn validators_far_behind_or_new_sync_state_from_a_snapshot_and_then_vote() {
     let e = fails(&["node".as_ref(), "--config".as_ref(), config.as_os_str()]);
     assert!(e.contains("ledger holds only 0 blocks"), "{e}");
 }
+
+/// Welfare programs on the four-validator network, end to end: an agency
+/// sets up a currency and two programs through one validator (a monthly
+/// scheduled UBI and a conditional cash transfer), the registry's tokens
+/// and the attestations go in from CSV files through others, the ledger's
+/// scheduled payouts and the attested condition's release run on every
+/// validator, and all four agree on the programs' books and state.
+#[test]
+fn programs_pay_on_the_validator_network() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir: PathBuf = tmp.path().join("net");
+    let base = free_ports();
+    init_network(&dir, base, &[]);
+    let nodes: Vec<TestNode> = (0..N).map(|i| start(&dir, i)).collect();
+    let urls: Vec<String> = nodes.iter().map(|n| n.url.clone()).collect();
+    wait_until(Duration::from_secs(60), "first blocks", || {
+        urls.iter().all(|u| height(u) >= 1)
+    });
+    let key = dir.join("validator-0/admin-key.json");
+    let key = key.to_str().unwrap();
+    let me = run_ok(&["keys", "show", key])["account"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let send = |at: usize, module: &str, method: &str, args: Value| {
+        let args = args.to_string();
+        let r = run_ok(&[
+            "tx", "send", "--key", key, "--node", &urls[at], "--module", module, "--method",
+            method, "--args", &args,
+        ]);
+        assert_eq!(r["outcome"]["status"], "ok", "{module}.{method}: {r}");
+        r
+    };
+    let agency = "agency-0";
+    for role in ["treasurer", "program_officer", "attester"] {
+        send(
+            0,
+            "identity",
+            "grant_role",
+            json!({"agency": agency, "account": me, "role": role}),
+        );
+    }
+    let now = publica_types::now_ms();
+    let month = publica_programs::period::of(now);
+    let start_ms = publica_programs::period::start_ms(&month).unwrap();
+    send(
+        1,
+        "money",
+        "create_currency",
+        json!({"agency": agency, "code": "NET", "name": "Network coin", "decimals": 2, "supply_cap": "10000000"}),
+    );
+    send(
+        1,
+        "money",
+        "propose_appropriation",
+        json!({"agency": agency, "currency": "NET", "id": "welfare", "name": "Welfare", "cap": "10000000"}),
+    );
+    send(
+        1,
+        "money",
+        "approve_appropriation",
+        json!({"agency": agency, "currency": "NET", "id": "welfare"}),
+    );
+    for (id, extra) in [
+        (
+            "ubi",
+            json!({"schedule": "monthly", "params": {"amount": 10_000}}),
+        ),
+        (
+            "cct",
+            json!({"condition": "attr.attendance_pct >= 85", "params": {"amount": 2_500}}),
+        ),
+    ] {
+        send(
+            2,
+            "money",
+            "open_account",
+            json!({"id": format!("program:{id}"), "currency": "NET", "agency": agency, "owner": {"kind": "program", "agency": agency, "program": id}}),
+        );
+        send(
+            2,
+            "money",
+            "mint",
+            json!({"agency": agency, "currency": "NET", "appropriation": "welfare", "to": format!("program:{id}"), "amount": "1000000"}),
+        );
+        let mut def = json!({
+            "agency": agency, "id": id, "name": id, "currency": "NET", "funding_account": format!("program:{id}"),
+            "budget_cap": "1000000", "attesters": [agency], "registry": agency,
+            "attributes": {"resident": "bool", "attendance_pct": "int"},
+            "eligibility": "attr.resident", "benefit": "params.amount",
+            "start_ms": start_ms, "end_ms": start_ms + 400 * 86_400_000u64,
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            def[k] = v.clone();
+        }
+        send(3, "programs", "create_program", def);
+        let (_, p) = get(&format!("{}/v1/programs/{id}", urls[3]));
+        send(
+            3,
+            "programs",
+            "approve",
+            json!({"agency": agency, "program": id, "hash": p["approval_hash"]}),
+        );
+    }
+
+    // Three residents: attested, given registry tokens, enrolled in both.
+    let people: Vec<String> = (0..3)
+        .map(|_| Keypair::generate().account().to_hex())
+        .collect();
+    let files = tmp.path();
+    let write = |name: &str, text: String| {
+        let p = files.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let att = write(
+        "att.csv",
+        format!(
+            "subject,resident\n{}\n",
+            people
+                .iter()
+                .map(|a| format!("{a},true"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    );
+    let persons = write(
+        "persons.csv",
+        format!(
+            "person,account\n{}\n",
+            people
+                .iter()
+                .enumerate()
+                .map(|(i, a)| format!("P-{i},{a}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    );
+    let secret = write("secret", "5a".repeat(32));
+    let cli = |args: &[&str]| {
+        let out = Command::new(bin()).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    cli(&[
+        "programs",
+        "import-attestations",
+        "--key",
+        key,
+        "--node",
+        &urls[1],
+        "--agency",
+        agency,
+        "--file",
+        &att,
+    ]);
+    for (i, id) in ["ubi", "cct"].iter().enumerate() {
+        let enrol = files.join(format!("enrol-{id}.csv"));
+        let enrol = enrol.to_str().unwrap();
+        cli(&[
+            "programs",
+            "registry-tokens",
+            "--key",
+            key,
+            "--node",
+            &urls[i],
+            "--secret-file",
+            &secret,
+            "--program",
+            id,
+            "--file",
+            &persons,
+            "--out",
+            enrol,
+        ]);
+        cli(&[
+            "programs",
+            "import-enrolments",
+            "--key",
+            key,
+            "--node",
+            &urls[i + 2],
+            "--program",
+            id,
+            "--agency",
+            agency,
+            "--file",
+            enrol,
+        ]);
+    }
+
+    // The school attests this month's attendance: 90 % releases the CCT,
+    // 70 % does not.
+    let pct = write(
+        "attendance.csv",
+        format!(
+            "subject,period,attendance_pct\n{},{month},90\n{},{month},70\n",
+            people[0], people[1]
+        ),
+    );
+    cli(&[
+        "programs",
+        "import-attestations",
+        "--key",
+        key,
+        "--node",
+        &urls[3],
+        "--agency",
+        agency,
+        "--program",
+        "cct",
+        "--file",
+        &pct,
+    ]);
+
+    // Every validator pays the UBI by its schedule and agrees on the books.
+    wait_until(
+        Duration::from_secs(60),
+        "scheduled payouts everywhere",
+        || {
+            urls.iter()
+                .all(|u| get(&format!("{u}/v1/programs/ubi")).1["paid_total"] == "30000")
+        },
+    );
+    let paid = |u: &str, id: &str| get(&format!("{u}/v1/programs/{id}")).1["paid_total"].clone();
+    for u in &urls {
+        assert_eq!(paid(u, "cct"), "2500", "{u}: one condition met");
+        let (_, run) = get(&format!("{u}/v1/programs/ubi/runs/{month}"));
+        assert_eq!(run["totals"]["paid_count"], 3, "{u}: {run}");
+        let (_, e) = get(&format!("{u}/v1/programs/cct/enrolees/{}", people[0]));
+        assert_eq!(e["payouts"][0]["kind"], "conditional", "{u}: {e}");
+    }
+    // The same state at the same height on all four.
+    let h = urls.iter().map(|u| height(u)).min().unwrap();
+    let root = |u: &str| get(&format!("{u}/v1/blocks/{h}")).1["header"]["state_root"].clone();
+    let first = root(&urls[0]);
+    assert!(first.is_string());
+    for u in &urls[1..] {
+        assert_eq!(root(u), first, "{u} at {h}");
+    }
+}

@@ -1335,3 +1335,61 @@ fn grievance_through_the_cli() {
         "{out}"
     );
 }
+
+/// The registry's tokens for a program of a group carry the group's
+/// nullifiers: one per person in the whole group.
+#[test]
+fn registry_tokens_of_a_grouped_program_use_the_groups_nullifiers() {
+    let demo = Demo::start();
+    let (key, url) = (demo.key.as_str(), demo.url.clone());
+    let now = publica_types::now_ms();
+    for (module, method, args) in [
+        (
+            "money",
+            "open_account",
+            json!({"id": "program:pension", "currency": "EXC", "agency": "city", "owner": {"kind": "program", "agency": "city", "program": "pension"}}),
+        ),
+        (
+            "programs",
+            "create_program",
+            json!({
+                "agency": "city", "id": "pension", "name": "Old-age pension", "currency": "EXC",
+                "funding_account": "program:pension", "budget_cap": "100000", "group": "pensions",
+                "attesters": ["registry"], "registry": "registry", "attributes": {"age": "int"},
+                "eligibility": "attr.age >= 65", "benefit": "params.monthly", "params": {"monthly": 500},
+                "start_ms": now, "end_ms": now + 365 * 86_400_000u64,
+            }),
+        ),
+    ] {
+        let args = args.to_string();
+        let (ok, out, err) = publica(&[
+            "tx", "send", "--key", key, "--node", &url, "--module", module, "--method", method,
+            "--args", &args,
+        ]);
+        assert!(ok, "{method}: {out}{err}");
+    }
+    let someone = publica_crypto::Keypair::generate().account().to_hex();
+    let persons = demo.file("persons.csv", &format!("person,account\nP-1,{someone}\n"));
+    let secret = demo.file("secret", &"ab".repeat(32));
+    let (ok, out, err) = publica(&[
+        "programs",
+        "registry-tokens",
+        "--key",
+        key,
+        "--node",
+        &url,
+        "--secret-file",
+        &secret,
+        "--program",
+        "pension",
+        "--file",
+        &persons,
+    ]);
+    assert!(ok, "{err}");
+    assert!(err.contains("nullifiers of group 'pensions'"), "{err}");
+    let row: Vec<&str> = out.lines().nth(1).unwrap().split(',').collect();
+    let secret = [0xabu8; 32];
+    let derive = publica_programs::nullifier::derive;
+    assert_eq!(row[1], derive(&secret, "group:pensions", "P-1"));
+    assert_ne!(row[1], derive(&secret, "pension", "P-1"));
+}

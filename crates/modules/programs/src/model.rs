@@ -243,6 +243,10 @@ pub struct Program {
     pub attribute_attesters: BTreeMap<String, Vec<String>>,
     /// The agency that issues nullifiers for it.
     pub registry: String,
+    /// The group of mutually exclusive programs it belongs to (nullifiers
+    /// derived per group: one enrolment in the group per person).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     /// Attributes its rules read, and their types.
     pub attributes: BTreeMap<String, Ty>,
     /// Indexes its rules read, as `<agency>/<name>` (rules say
@@ -394,6 +398,16 @@ impl Program {
             .checked_sub(self.paid_total)
             .map_or(0, |left| left.get() as u64)
     }
+}
+
+/// Which enrolment holds a group's nullifier.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupUse {
+    /// The program.
+    pub program: String,
+    /// The account enrolled.
+    pub account: AccountId,
 }
 
 /// An enrolment.
@@ -901,6 +915,11 @@ pub fn periods_key(program: &str) -> Vec<u8> {
 /// State key of a program's enacted change of terms number `number`.
 pub fn amendment_key(program: &str, number: u32) -> Vec<u8> {
     format!("programs/amendment/{program}/{number:06}").into_bytes()
+}
+/// State key of the enrolment holding a group nullifier: programs of
+/// `group` (of the registry `registry`) share it.
+pub fn group_nullifier_key(registry: &str, group: &str, nullifier: &str) -> Vec<u8> {
+    format!("programs/group-nullifier/{registry}/{group}/{nullifier}").into_bytes()
 }
 /// State key of a scheduled program's cursor.
 pub fn cursor_key(program: &str) -> Vec<u8> {

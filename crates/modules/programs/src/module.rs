@@ -3,13 +3,13 @@
 use crate::codes;
 use crate::events::ProgramsEvent;
 use crate::model::{
-    attestation_key, content_hash, cursor_key, enrolment_key, index_key, index_ref, nullifier_key,
-    override_key, paid_key, payout_override_key, period_key, periods_key, program_key, run_key,
-    seq_key, valid_name, Attestation, Cursor, Enrolment, Index, IndexValue, NullifierUse, Override,
-    OverrideReason, PayoutKind, PayoutOverride, PendingVersion, PeriodTotals, Program,
-    ProgramEarmark, RuleVersion, RunEntry, Schedule, ARREARS_PERIODS_MAX, INDEX_HISTORY_MAX,
-    LIST_MAX, PAYOUT_UNITS_BASE, PAYOUT_UNITS_MAX, PAYOUT_UNITS_MIN, SCHEDULED_UNITS_PER_BLOCK,
-    SCHEDULES_KEY, VERSIONS_MAX, VERSION_STARTS_KEY,
+    attestation_key, content_hash, cursor_key, enrolment_key, group_nullifier_key, index_key,
+    index_ref, nullifier_key, override_key, paid_key, payout_override_key, period_key, periods_key,
+    program_key, run_key, seq_key, valid_name, Attestation, Cursor, Enrolment, GroupUse, Index,
+    IndexValue, NullifierUse, Override, OverrideReason, PayoutKind, PayoutOverride, PendingVersion,
+    PeriodTotals, Program, ProgramEarmark, RuleVersion, RunEntry, Schedule, ARREARS_PERIODS_MAX,
+    INDEX_HISTORY_MAX, LIST_MAX, PAYOUT_UNITS_BASE, PAYOUT_UNITS_MAX, PAYOUT_UNITS_MIN,
+    SCHEDULED_UNITS_PER_BLOCK, SCHEDULES_KEY, VERSIONS_MAX, VERSION_STARTS_KEY,
 };
 use crate::nullifier;
 use crate::period;
@@ -80,6 +80,11 @@ pub struct CreateProgram {
     pub attribute_attesters: BTreeMap<String, Vec<String>>,
     /// The agency whose officials sign nullifier tokens.
     pub registry: String,
+    /// The group of mutually exclusive programs it joins, 1..=40 of
+    /// `[a-z][a-z0-9_]*` (one enrolment per person in the group; the
+    /// registry derives nullifiers for `group:<name>`).
+    #[serde(default)]
+    pub group: Option<String>,
     /// The attributes the rules may read as `attr.<name>`, with their
     /// types (at most 32).
     pub attributes: BTreeMap<String, Ty>,
@@ -916,6 +921,7 @@ impl Programs {
             enrolled: 0,
             budget_exhausted: false,
             recovery_max_pct: a.recovery_max_pct,
+            group: a.group.clone(),
             suspended: 0,
             exited: 0,
             debt_outstanding: Amount::ZERO,
@@ -947,6 +953,15 @@ impl Programs {
             return Err(err(
                 codes::PROGRAM_EXISTS,
                 format!("program '{}' exists", a.id),
+            ));
+        }
+        if a.group
+            .as_deref()
+            .is_some_and(|g| g.len() > 40 || !valid_name(g))
+        {
+            return Err(err(
+                codes::INVALID_FIELD,
+                "a group is 1..=40 of [a-z][a-z0-9_]*",
             ));
         }
         if a.recovery_max_pct.is_some_and(|p| !(1..=100).contains(&p)) {
@@ -1471,6 +1486,31 @@ impl Programs {
         }
         uses.accounts.push(a.account);
         ctx.write(nkey, &uses);
+        if let Some(g) = &p.group {
+            // One enrolment per person in the group: another program's
+            // holds the nullifier until that enrolee exits.
+            let gkey = group_nullifier_key(&p.registry, g, &a.nullifier);
+            if let Some(held) = ctx.read::<GroupUse>(&gkey) {
+                let left = ctx
+                    .read::<Enrolment>(&enrolment_key(&held.program, &held.account))
+                    .is_some_and(|e| {
+                        matches!(e.standing, Some(crate::model::Standing::Exited { .. }))
+                    });
+                if held.program != p.id && !left {
+                    return Err(err(
+                        codes::NULLIFIER_USED,
+                        format!("this person is enrolled in another program of group '{g}': it exits first"),
+                    ));
+                }
+            }
+            ctx.write(
+                gkey,
+                &GroupUse {
+                    program: p.id.clone(),
+                    account: a.account,
+                },
+            );
+        }
         Ok(())
     }
 

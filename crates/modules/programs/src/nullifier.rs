@@ -8,6 +8,12 @@
 //! token signed by an official of the registry (role `attester` there).
 //! Without `K` nobody can link the nullifiers of two programs, or a
 //! nullifier to a person. See `docs/programs.md` for the threat model.
+//!
+//! Programs that exclude one another (all pension schemes, say) share a
+//! **group**: their nullifiers are derived for the scope `group:<name>`
+//! instead of the program ([`scope`]), so one person has one nullifier in
+//! the whole group, and the ledger lets it enrol in one of its programs at
+//! a time; programs of different groups (or of none) stay unlinkable.
 
 use publica_types::AccountId;
 
@@ -37,6 +43,16 @@ pub fn derive(secret: &[u8], program: &str, person: &str) -> String {
     msg.push(0);
     msg.extend_from_slice(person.as_bytes());
     publica_types::Hash32(hmac_sha256(secret, &msg)).to_hex()
+}
+
+/// The scope a nullifier of `program` is derived for: the program, or
+/// `group:<group>` for a program of a group (program ids hold no `:`, so
+/// the two never meet).
+pub fn scope(program: &str, group: Option<&str>) -> String {
+    match group {
+        Some(g) => format!("group:{g}"),
+        None => program.to_string(),
+    }
 }
 
 /// The bytes a registry official signs to let `account` enrol in
@@ -83,5 +99,20 @@ mod tests {
         assert_ne!(a, derive(&k, "ubi", "person-1"));
         assert_ne!(a, derive(&k, "cct", "person-2"));
         assert_ne!(a, derive(&[8u8; 32], "cct", "person-1"));
+    }
+
+    #[test]
+    fn a_group_has_one_nullifier_per_person() {
+        let k = [7u8; 32];
+        let group = |p: &str| derive(&k, &scope(p, Some("pensions")), "person-1");
+        assert_eq!(group("pension-a"), group("pension-b"));
+        assert_ne!(
+            group("pension-a"),
+            derive(&k, &scope("pension-a", None), "person-1")
+        );
+        assert_ne!(
+            group("pension-a"),
+            derive(&k, &scope("x", Some("disability")), "person-1")
+        );
     }
 }

@@ -5,6 +5,7 @@ mod common;
 
 mod flows;
 mod grievances;
+mod groups;
 mod invariants;
 mod lifecycle;
 mod terms;
