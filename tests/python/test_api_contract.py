@@ -102,6 +102,7 @@ def test_every_answer_matches_its_declared_schema(demo):
         c.get("/v1/money/accounts/{id}/provenance", f"/v1/money/accounts/{funding}/provenance")
         c.get("/v1/money/currencies/{code}", f"/v1/money/currencies/{p['program']['currency']}")
         c.get("/v1/programs/{id}/grievances", f"/v1/programs/{program}/grievances")
+        c.get("/v1/programs/{id}/evaluation", f"/v1/programs/{program}/evaluation")
     # The demo's grievance, and its complainant's enrolment (suspended).
     case = c.get("/v1/grievances/{case}", "/v1/grievances/ubi-1")
     c.get("/v1/programs/{id}/enrolees/{account}", f"/v1/programs/ubi/enrolees/{case['complainant']}")

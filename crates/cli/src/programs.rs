@@ -218,6 +218,20 @@ pub enum ProgramsCmd {
         #[arg(long)]
         reason: String,
     },
+    /// The pilot evaluation report: per period, payouts, hours from due to
+    /// paid (p50, p99), officials' actions per payout, failures, overrides,
+    /// budget executed.
+    Evaluation {
+        id: String,
+        /// json or csv.
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Write here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
+        node: String,
+    },
     /// Grievances: file one, follow a case, assign, decide, monthly figures.
     Grievance {
         #[command(subcommand)]
@@ -555,6 +569,12 @@ pub async fn run(cmd: ProgramsCmd) -> Result<()> {
         | ProgramsCmd::Overpayment { .. }
         | ProgramsCmd::WriteOff { .. }) => lifecycle(cmd).await,
         ProgramsCmd::Grievance { cmd } => crate::grievance::run(cmd).await,
+        ProgramsCmd::Evaluation {
+            id,
+            format,
+            out,
+            node,
+        } => evaluation(&node, &id, &format, out.as_deref()).await,
         ProgramsCmd::Indexes { node } => {
             let v = Client::new(&node)?.get_ok("/v1/indexes").await?;
             write_out(None, &pretty(&v))
@@ -583,6 +603,20 @@ async fn approve(signer: &SignerArgs, agency: &str, program: &str, hash: &str) -
     }
     let args = json!({"agency": agency_id(agency)?, "program": program_id(program)?, "hash": hash.to_ascii_lowercase()});
     one_call(signer, "approve", args).await
+}
+
+/// Writes a program's pilot evaluation report, as JSON or CSV.
+async fn evaluation(node: &str, id: &str, format: &str, out: Option<&Path>) -> Result<()> {
+    if !["json", "csv"].contains(&format) {
+        bail!("--format is json or csv");
+    }
+    let v = Client::new(node)?
+        .get_ok(&format!("/v1/programs/{}/evaluation", program_id(id)?))
+        .await?;
+    match format {
+        "csv" => write_out(out, &publica_programs::evaluation::csv(&v)),
+        _ => write_out(out, &pretty(&v)),
+    }
 }
 
 /// Proposes a change of terms and prints the hash administrators approve.

@@ -522,4 +522,11 @@ impl ReadView for NodeReadView {
     fn now_ms(&self) -> u64 {
         publica_types::now_ms()
     }
+
+    fn block_time_ms(&self, height: u64) -> Option<u64> {
+        if height == 0 || height > self.height {
+            return None;
+        }
+        self.node.header(height).ok().flatten().map(|h| h.time_ms)
+    }
 }

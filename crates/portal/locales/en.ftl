@@ -317,3 +317,14 @@ grievance-reason-not_within_program = not a matter of this program
 grievance-reason-withdrawn = withdrawn
 error-bad-case = A case number is a program id, a dash and a number, like ubi-17.
 error-unknown-case = There is no grievance with case number { $case }.
+
+evaluation-title = Pilot evaluation
+evaluation-explained = Per period: payments made, hours from when a payment was due to when it was paid (median and 99th percentile), officials' signed actions per payment (the ledger's own schedule needs none), failed payments, overrides, and the share of the budget paid out so far. The ledger charges no fees.
+evaluation-csv = Download as CSV.
+evaluation-payouts = Payments
+evaluation-hours-p50 = Hours to pay (median)
+evaluation-hours-p99 = Hours to pay (99th pct.)
+evaluation-actions = Official actions per payment
+evaluation-failed = Failed
+evaluation-overrides = Overrides
+evaluation-executed = Budget paid out

@@ -317,3 +317,14 @@ grievance-reason-not_within_program = no es asunto de este programa
 grievance-reason-withdrawn = retirada
 error-bad-case = Un número de expediente es un identificador de programa, un guion y un número, como ubi-17.
 error-unknown-case = No hay ninguna reclamación con el número de expediente { $case }.
+
+evaluation-title = Evaluación del piloto
+evaluation-explained = Por periodo: pagos hechos, horas desde que un pago era debido hasta que se pagó (mediana y percentil 99), actuaciones firmadas por funcionarios por pago (el calendario del propio registro no necesita ninguna), pagos fallidos, excepciones y la parte del presupuesto pagada hasta ahora. El registro no cobra comisiones.
+evaluation-csv = Descargar en CSV.
+evaluation-payouts = Pagos
+evaluation-hours-p50 = Horas hasta el pago (mediana)
+evaluation-hours-p99 = Horas hasta el pago (percentil 99)
+evaluation-actions = Actuaciones por pago
+evaluation-failed = Fallidos
+evaluation-overrides = Excepciones
+evaluation-executed = Presupuesto pagado

@@ -147,6 +147,9 @@ pub trait ReadView {
     /// The wall clock, ms since the Unix epoch (for answers that say when
     /// they were made; never for what they contain).
     fn now_ms(&self) -> u64;
+    /// The block time (ms) of the committed block at `height`, if it is at
+    /// or below [`Self::height`].
+    fn block_time_ms(&self, height: u64) -> Option<u64>;
 }
 
 /// A call of a route: its parameters and body.

@@ -186,6 +186,12 @@ fn portal_shows_the_demo_in_two_languages() {
         p.contains("<dt>Suspended now</dt><dd>fewer than 10</dd>"),
         "{p}"
     );
+    // The pilot evaluation: per period, with a CSV download.
+    assert!(p.contains("<h2>Pilot evaluation</h2>"), "{p}");
+    assert!(
+        p.contains("href=\"/v1/programs/ubi/evaluation?format=csv\""),
+        "{p}"
+    );
     // The grievances filed about it, per month and category.
     assert!(p.contains("<h2>Grievances</h2>"), "{p}");
     assert!(p.contains("<td>a suspension</td>"), "{p}");

@@ -1393,3 +1393,52 @@ fn registry_tokens_of_a_grouped_program_use_the_groups_nullifiers() {
     assert_eq!(row[1], derive(&secret, "group:pensions", "P-1"));
     assert_ne!(row[1], derive(&secret, "pension", "P-1"));
 }
+
+/// The pilot evaluation report of the demo's programs, through the CLI.
+#[test]
+fn evaluation_report_through_the_cli() {
+    let demo = Demo::start();
+    let url = demo.url.clone();
+    let json_of = |id: &str| {
+        let (ok, out, err) = publica(&["programs", "evaluation", id, "--node", &url]);
+        assert!(ok, "{err}");
+        serde_json::from_str::<Value>(&out).unwrap()
+    };
+    let ubi = json_of("ubi");
+    let first = &ubi["periods"][0];
+    assert_eq!(first["by_kind"]["scheduled"], 300, "{first}");
+    assert_eq!(
+        first["official_actions"], 0,
+        "the schedule needs no official"
+    );
+    assert_eq!(ubi["fees"], "0");
+    let energy = json_of("energy");
+    let first = &energy["periods"][0];
+    assert_eq!(first["by_kind"]["on_demand"], 100, "{first}");
+    assert_eq!(first["actions_per_payout"], 1.0);
+    assert!(first["hours_to_payment_p99"].as_f64().is_some(), "{first}");
+    let (ok, out, err) = publica(&[
+        "programs",
+        "evaluation",
+        "cct",
+        "--format",
+        "csv",
+        "--node",
+        &url,
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("period,payouts,paid_amount,"), "{out}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let (ok, _, err) = publica(&[
+        "programs",
+        "evaluation",
+        "cct",
+        "--format",
+        "xml",
+        "--node",
+        &url,
+    ]);
+    assert!(!ok && err.contains("--format is json or csv"), "{err}");
+    let (ok, _, err) = publica(&["programs", "evaluation", "nope", "--node", &url]);
+    assert!(!ok && err.contains("programs.unknown_program"), "{err}");
+}

@@ -29,11 +29,16 @@
 //!   category, assignment, escalation when overdue, decisions with a reason
 //!   and remedies linked to the case, monthly figures.
 //!
+//! - **Pilot evaluation** ([`evaluation`]): per period, hours from due
+//!   to paid, officials' actions per payout, failures, overrides, budget
+//!   executed.
+//!
 //! See `docs/programs.md`.
 
 pub mod bulk;
 pub mod codes;
 pub mod disburse;
+pub mod evaluation;
 pub mod events;
 pub mod g2p;
 pub mod grievance;

@@ -990,6 +990,141 @@ pub const ROUTES: &[Route] = &[
         weight: Weight::Heavy,
         handler: grievance_stats,
     },
+    Route {
+        name: "evaluation",
+        verb: Verb::Get,
+        path: "/v1/programs/{id}/evaluation",
+        summary: "The pilot evaluation report: per period, payouts and amounts, hours from due to paid (p50, p99), officials' actions per payout, failures by code, overrides by reason, budget executed; and the program's totals.",
+        params: &[
+            PROGRAM_ID,
+            Param::query("format", "`json` (default) or `csv` (one row per period)"),
+        ],
+        body: None,
+        answer: "`{program, currency, budget_cap, paid_total, budget_executed_pct, enrolled, suspended, exited, duplicate_enrolments_allowed_by_override, fees, complete, periods: [{period, payouts, paid_amount, recovered_amount, by_kind, failed, overrides, hours_to_payment_p50, hours_to_payment_p99, official_actions, actions_per_payout, cumulative_paid, cumulative_budget_executed_pct}]}`",
+        schema: r##"{
+          "type": "object",
+          "required": [
+            "program",
+            "currency",
+            "budget_cap",
+            "paid_total",
+            "budget_executed_pct",
+            "enrolled",
+            "fees",
+            "complete",
+            "periods"
+          ],
+          "properties": {
+            "program": {
+              "type": "string"
+            },
+            "currency": {
+              "type": "string"
+            },
+            "budget_cap": {
+              "$ref": "#/components/schemas/Amount"
+            },
+            "paid_total": {
+              "$ref": "#/components/schemas/Amount"
+            },
+            "budget_executed_pct": {
+              "type": "number",
+              "minimum": 0
+            },
+            "enrolled": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "fees": {
+              "$ref": "#/components/schemas/Amount"
+            },
+            "complete": {
+              "type": "boolean"
+            },
+            "periods": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": [
+                  "period",
+                  "payouts",
+                  "paid_amount",
+                  "by_kind",
+                  "failed",
+                  "overrides",
+                  "hours_to_payment_p50",
+                  "hours_to_payment_p99",
+                  "official_actions",
+                  "actions_per_payout",
+                  "cumulative_budget_executed_pct"
+                ],
+                "properties": {
+                  "period": {
+                    "type": "string"
+                  },
+                  "payouts": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "paid_amount": {
+                    "$ref": "#/components/schemas/Amount"
+                  },
+                  "recovered_amount": {
+                    "$ref": "#/components/schemas/Amount"
+                  },
+                  "by_kind": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "type": "integer"
+                    }
+                  },
+                  "failed": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "type": "integer"
+                    }
+                  },
+                  "overrides": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "type": "integer"
+                    }
+                  },
+                  "hours_to_payment_p50": {
+                    "type": [
+                      "number",
+                      "null"
+                    ]
+                  },
+                  "hours_to_payment_p99": {
+                    "type": [
+                      "number",
+                      "null"
+                    ]
+                  },
+                  "official_actions": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "actions_per_payout": {
+                    "type": [
+                      "number",
+                      "null"
+                    ]
+                  },
+                  "cumulative_budget_executed_pct": {
+                    "type": "number",
+                    "minimum": 0
+                  }
+                }
+              }
+            }
+          }
+        }"##,
+        errors: &[(400, "Bad format"), (404, "No such program")],
+        weight: Weight::Heavy,
+        handler: evaluation,
+    },
 ];
 
 fn no_program(id: &str) -> ReadError {
@@ -1163,4 +1298,18 @@ fn grievance_stats(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, Rea
     let id = req.path("id");
     queries::program(view.state(), id).ok_or_else(|| no_program(id))?;
     Ok(Reply::json(crate::grievance::stats(view.state(), id)))
+}
+
+fn evaluation(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let id = req.path("id");
+    let format = req.query("format").unwrap_or("json");
+    if !["json", "csv"].contains(&format) {
+        return Err(ReadError::bad_param("format is json or csv"));
+    }
+    let report = crate::evaluation::report(view.state(), id, &|h| view.block_time_ms(h))
+        .ok_or_else(|| no_program(id))?;
+    Ok(match format {
+        "csv" => Reply::text("text/csv; charset=utf-8", crate::evaluation::csv(&report)),
+        _ => Reply::json(report),
+    })
 }

@@ -120,6 +120,7 @@ fn page_now(portal: &Portal, reader: &Reader, id: String) -> Response {
         (versions(lang, &p))
         (terms(&view, lang, &p, d))
         (super::grievances::figures(lang, &publica_programs::grievance::stats(publica_runtime::routes::ReadView::state(&view), &p.id)))
+        (evaluation(&view, lang, &p.id))
     };
     Page::new(p.name.clone(), body)
         .json(format!("/v1/programs/{id}"))
@@ -214,6 +215,53 @@ fn terms(view: &dyn publica_runtime::routes::ReadView, lang: Lang, p: &Program, 
         }
         @if let Some(pending) = &p.pending_terms {
             p { (lang.ta("program-terms-pending", &[("number", &pending.change.number.to_string()), ("approvals", &pending.approvals.len().to_string()), ("threshold", &p.threshold.to_string())])) }
+        }
+    }
+}
+
+/// The pilot evaluation, per period: how fast and with how much official
+/// work benefits were paid, and how much of the budget went out.
+fn evaluation(view: &dyn publica_runtime::routes::ReadView, lang: Lang, id: &str) -> Markup {
+    let Some(r) =
+        publica_programs::evaluation::report(view.state(), id, &|h| view.block_time_ms(h))
+    else {
+        return html! {};
+    };
+    let rows = r["periods"].as_array().cloned().unwrap_or_default();
+    if rows.is_empty() {
+        return html! {};
+    }
+    let number = |v: &serde_json::Value| {
+        v.as_f64()
+            .map_or_else(|| "—".to_string(), |x| format!("{x:.1}"))
+    };
+    let count = |v: &serde_json::Value| {
+        v.as_object().map_or(0, |m| {
+            m.values()
+                .filter_map(serde_json::Value::as_u64)
+                .sum::<u64>()
+        })
+    };
+    html! {
+        h2 { (lang.t("evaluation-title")) }
+        p { (lang.t("evaluation-explained")) " " a href={ "/v1/programs/" (id) "/evaluation?format=csv" } { (lang.t("evaluation-csv")) } }
+        table {
+            caption { (lang.t("evaluation-title")) }
+            (head(&[(&lang.t("col-period"), false), (&lang.t("evaluation-payouts"), true), (&lang.t("evaluation-hours-p50"), true), (&lang.t("evaluation-hours-p99"), true), (&lang.t("evaluation-actions"), true), (&lang.t("evaluation-failed"), true), (&lang.t("evaluation-overrides"), true), (&lang.t("evaluation-executed"), true)]))
+            tbody {
+                @for row in &rows {
+                    tr {
+                        th scope="row" { (row["period"].as_str().unwrap_or("")) }
+                        td class="num" { (lang.int(row["payouts"].as_u64().unwrap_or(0))) }
+                        td class="num" { (number(&row["hours_to_payment_p50"])) }
+                        td class="num" { (number(&row["hours_to_payment_p99"])) }
+                        td class="num" { (number(&row["actions_per_payout"])) }
+                        td class="num" { (lang.int(count(&row["failed"]))) }
+                        td class="num" { (lang.int(count(&row["overrides"]))) }
+                        td class="num" { (number(&row["cumulative_budget_executed_pct"])) " %" }
+                    }
+                }
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod evaluation;
 mod flows;
 mod grievances;
 mod groups;
