@@ -10,7 +10,7 @@ use clap::Subcommand;
 use publica_programs::grievance::parse_case;
 use publica_programs::period;
 use publica_types::AccountId;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::path::PathBuf;
 
 /// Largest complaint text read.
@@ -206,7 +206,7 @@ pub async fn run(cmd: GrievanceCmd) -> Result<()> {
                 .await?;
             match format.as_str() {
                 "json" => write_out(None, &pretty(&v)),
-                "csv" => write_out(None, &stats_csv(&v)),
+                "csv" => write_out(None, &publica_programs::grievance::stats_csv(&v)),
                 _ => bail!("--format is json or csv"),
             }
         }
@@ -252,33 +252,4 @@ async fn file(
         period::timestamp(due)
     );
     Ok(())
-}
-
-/// The monthly figures as CSV, one row per month and category.
-fn stats_csv(v: &Value) -> String {
-    const COLUMNS: [&str; 10] = [
-        "month",
-        "category",
-        "filed",
-        "decided",
-        "upheld",
-        "rejected",
-        "open",
-        "escalated",
-        "median_days_to_decision",
-        "p90_days_to_decision",
-    ];
-    let mut out = COLUMNS.join(",") + "\n";
-    for row in v["months"].as_array().into_iter().flatten() {
-        let cells: Vec<String> = COLUMNS
-            .iter()
-            .map(|c| match &row[*c] {
-                Value::String(s) => s.clone(),
-                Value::Null => String::new(),
-                other => other.to_string(),
-            })
-            .collect();
-        out += &(cells.join(",") + "\n");
-    }
-    out
 }

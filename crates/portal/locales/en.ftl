@@ -328,3 +328,4 @@ evaluation-actions = Official actions per payment
 evaluation-failed = Failed
 evaluation-overrides = Overrides
 evaluation-executed = Budget paid out
+evaluation-partial = This table covers the first payments only; the report behind the CSV link covers them all.

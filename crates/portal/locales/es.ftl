@@ -328,3 +328,4 @@ evaluation-actions = Actuaciones por pago
 evaluation-failed = Fallidos
 evaluation-overrides = Excepciones
 evaluation-executed = Presupuesto pagado
+evaluation-partial = Esta tabla solo cubre los primeros pagos; el informe del enlace CSV los cubre todos.

@@ -2,7 +2,8 @@
 //! programs' enrolment and attestation imports): a header line, then one
 //! row per line, cells separated by commas, no quoting. The reader is
 //! bounded and never fails on a row: a row it cannot read is reported with
-//! its line number, and the rest go on.
+//! its line number, and the rest go on. [`table`] writes the reports the
+//! ledger gives as CSV.
 
 use serde_json::{json, Value};
 
@@ -91,6 +92,44 @@ impl Csv {
     }
 }
 
+/// Writes `rows` (JSON objects) as CSV with the header `columns`, one
+/// line per row: strings as they are, numbers and booleans as JSON writes
+/// them, null as an empty cell, an object of counts as `key=value` joined
+/// by `;`. A cell holding a comma, quote or line break is quoted (RFC
+/// 4180), and one that a spreadsheet would take for a formula (`=`, `+`,
+/// `-`, `@` first) is prefixed with `'`.
+#[must_use]
+pub fn table<'a>(columns: &[&str], rows: impl IntoIterator<Item = &'a Value>) -> String {
+    let cell = |v: &Value| -> String {
+        let text = match v {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            Value::Object(m) => m
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(";"),
+            other => other.to_string(),
+        };
+        let text = if !v.is_number() && text.starts_with(['=', '+', '-', '@']) {
+            format!("'{text}")
+        } else {
+            text
+        };
+        if text.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text
+        }
+    };
+    let mut out = columns.join(",") + "\n";
+    for row in rows {
+        let cells: Vec<String> = columns.iter().map(|c| cell(&row[*c])).collect();
+        out += &(cells.join(",") + "\n");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +152,17 @@ mod tests {
         let too_many = format!("a\n{}", "1\n".repeat(ROWS_MAX + 1));
         assert_eq!(parse(&too_many).unwrap_err(), CsvError::TooManyRows);
         assert!(parse(&too_many[..too_many.len() - 2]).is_ok());
+    }
+
+    #[test]
+    fn tables_quote_what_needs_it() {
+        let rows = [
+            json!({"a": "x", "b": 1.5, "c": null, "d": {"k": 2, "m": 3}}),
+            json!({"a": "say \"hi\", then", "b": -2, "c": true, "d": "=SUM(A1)"}),
+        ];
+        assert_eq!(
+            table(&["a", "b", "c", "d"], &rows),
+            "a,b,c,d\nx,1.5,,k=2;m=3\n\"say \"\"hi\"\", then\",-2,true,'=SUM(A1)\n"
+        );
     }
 }

@@ -1121,11 +1121,23 @@ fn enrolee_lifecycle_through_the_cli() {
     assert!(standing("ubi", &who).get("standing").is_none());
     let (ok, out, err) = run("recheck", "ubi", &who, &[]);
     assert!(ok, "{out}{err}");
+    // One official asks for an exit; the same one cannot confirm it.
     let (ok, out, err) = run("exit", "ubi", &who, &["--reason", "moved_away"]);
     assert!(ok, "{out}{err}");
-    assert_eq!(standing("ubi", &who)["standing"]["reason"], "moved_away");
-    let (ok, _, err) = run("recheck", "ubi", &who, &[]);
-    assert!(!ok && err.contains("programs.wrong_standing"), "{err}");
+    let now = standing("ubi", &who)["standing"].clone();
+    assert_eq!(
+        (now["state"].as_str(), now["reason"].as_str()),
+        (Some("exit_requested"), Some("moved_away")),
+        "{now}"
+    );
+    let (ok, _, err) = run("exit", "ubi", &who, &["--reason", "moved_away"]);
+    assert!(!ok && err.contains("programs.already_approved"), "{err}");
+    let (ok, out, err) = run("resume", "ubi", &who, &[]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        standing("ubi", &who).get("standing").is_none(),
+        "the request is cancelled"
+    );
 
     // The dev key recorded the demo's overpayment: it cannot write it off.
     let paid = demo_citizen(0);
@@ -1169,11 +1181,12 @@ fn enrolee_lifecycle_through_the_cli() {
 fn grievance_through_the_cli() {
     let demo = Demo::start();
     let (key, url) = (demo.key.as_str(), demo.url.clone());
-    // A citizen's own key file.
+    // A citizen's own key file: not enrolled, so the desk files for them.
     let citizen = demo.dir.path().join("citizen.json");
     let citizen = citizen.to_str().unwrap();
     let (ok, _, err) = publica(&["keys", "new", "--out", citizen, "--plain"]);
     assert!(ok, "{err}");
+    let someone = publica_crypto::Keypair::generate().account().to_hex();
     let text = demo.file("complaint.txt", "My March payment never came.\n");
     let file = |signer: &str, extra: &[&str]| {
         let mut args = vec![
@@ -1190,6 +1203,12 @@ fn grievance_through_the_cli() {
         args.extend_from_slice(extra);
         publica(&args)
     };
+    let (ok, _, err) = file(citizen, &["--category", "other", "--details", &text]);
+    assert!(
+        !ok && err.contains("programs.not_enrolled") && err.contains("agency's desk"),
+        "{err}"
+    );
+    let desk = ["--for", someone.as_str(), "--agency", "city"];
     for (extra, said) in [
         (
             &["--category", "late", "--details", &text][..],
@@ -1221,15 +1240,37 @@ fn grievance_through_the_cli() {
             ][..],
             "programs.invalid_period",
         ),
+        (
+            &[
+                "--category",
+                "other",
+                "--details",
+                &text,
+                "--for",
+                "nothex",
+                "--agency",
+                "city",
+            ][..],
+            "--for is an account",
+        ),
     ] {
-        let (ok, out, err) = file(citizen, extra);
+        let args: Vec<&str> = if extra.contains(&"--for") {
+            extra.to_vec()
+        } else {
+            [extra, &desk[..]].concat()
+        };
+        let (ok, out, err) = file(key, &args);
         assert!(!ok, "{extra:?}: {out}");
         assert!(err.contains(said), "{extra:?}: {err}");
     }
-    // The demo filed ubi-1 at the desk; this citizen's is ubi-2.
+    // The demo filed ubi-1 at the desk; this one is ubi-2.
     let (ok, out, err) = file(
-        citizen,
-        &["--category", "payment_missing", "--details", &text],
+        key,
+        &[
+            &["--category", "payment_missing", "--details", &text][..],
+            &desk[..],
+        ]
+        .concat(),
     );
     assert!(ok, "{out}{err}");
     assert!(err.contains("case ubi-2: decision due by"), "{err}");

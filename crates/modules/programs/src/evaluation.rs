@@ -16,7 +16,7 @@ use publica_state::StateTree;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
-/// Most run entries one report reads (beyond, the report says it stopped).
+/// Most run entries the API's report reads (beyond, it says it stopped).
 pub const ENTRIES_MAX: u64 = 500_000;
 
 const HOUR_MS: f64 = 3_600_000.0;
@@ -41,12 +41,14 @@ fn pct(part: u128, whole: u128) -> f64 {
     ((part as f64) * 1000.0 / whole as f64).round() / 10.0
 }
 
-/// The report for program `id`; `block_time` gives a committed block's
-/// time. `None` when there is no such program.
+/// The report for program `id`, reading at most `entries_max` run entries
+/// (`complete` says whether it read them all); `block_time` gives a
+/// committed block's time. `None` when there is no such program.
 pub fn report(
     state: &StateTree,
     id: &str,
     block_time: &dyn Fn(u64) -> Option<u64>,
+    entries_max: u64,
 ) -> Option<Value> {
     let p: Program = queries::program(state, id)?;
     let periods: Vec<String> = read(state, &periods_key(id)).unwrap_or_default();
@@ -67,7 +69,7 @@ pub fn report(
         let mut overrides: BTreeMap<&'static str, u64> = BTreeMap::new();
         let (mut paid, mut recovered, mut actions) = (0u128, 0u128, 0u64);
         for n in 0..t.entries {
-            if read_entries >= ENTRIES_MAX {
+            if read_entries >= entries_max {
                 complete = false;
                 break;
             }
@@ -155,38 +157,23 @@ pub fn report(
     }))
 }
 
-/// The report's periods as CSV, one row per period.
+/// The report's periods as CSV, one row per period (counts by code or
+/// reason as `code=n` joined by `;`).
 pub fn csv(report: &Value) -> String {
-    const COLUMNS: [&str; 11] = [
-        "period",
-        "payouts",
-        "paid_amount",
-        "recovered_amount",
-        "failed",
-        "overrides",
-        "hours_to_payment_p50",
-        "hours_to_payment_p99",
-        "official_actions",
-        "actions_per_payout",
-        "cumulative_budget_executed_pct",
-    ];
-    let mut out = COLUMNS.join(",") + "\n";
-    for row in report["periods"].as_array().into_iter().flatten() {
-        let cells: Vec<String> = COLUMNS
-            .iter()
-            .map(|c| match &row[*c] {
-                Value::String(s) => s.clone(),
-                Value::Null => String::new(),
-                // Counts by code or reason: `code=n` joined by `;`.
-                Value::Object(m) => m
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(";"),
-                other => other.to_string(),
-            })
-            .collect();
-        out += &(cells.join(",") + "\n");
-    }
-    out
+    publica_types::csv::table(
+        &[
+            "period",
+            "payouts",
+            "paid_amount",
+            "recovered_amount",
+            "failed",
+            "overrides",
+            "hours_to_payment_p50",
+            "hours_to_payment_p99",
+            "official_actions",
+            "actions_per_payout",
+            "cumulative_budget_executed_pct",
+        ],
+        report["periods"].as_array().into_iter().flatten(),
+    )
 }

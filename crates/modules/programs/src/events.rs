@@ -95,6 +95,15 @@ pub enum ProgramsEvent {
         /// How long it was suspended, in ms.
         suspended_ms: u64,
     },
+    /// An official asked to end an enrolment (a second confirms).
+    ExitRequested {
+        /// The program.
+        program: String,
+        /// The enrolee.
+        account: AccountId,
+        /// Why.
+        reason: ExitReason,
+    },
     /// An enrolment ended.
     EnroleeExited {
         /// The program.

@@ -15,7 +15,7 @@
 
 use crate::codes;
 use crate::events::ProgramsEvent;
-use crate::model::{OverrideReason, Program};
+use crate::model::{enrolment_key, OverrideReason, Program};
 use crate::module::{err, program};
 use crate::period;
 use publica_runtime::authz::Role;
@@ -35,7 +35,7 @@ pub const OPEN_PER_COMPLAINANT_MAX: u32 = 5;
 pub const OPEN_MAX: usize = 100_000;
 /// Most cases escalated at the start of one block (the rest in the next).
 pub const ESCALATIONS_PER_BLOCK: usize = 200;
-/// Most cases the monthly figures read.
+/// Most cases the API's monthly figures read.
 pub const STATS_CASES_MAX: usize = 100_000;
 
 /// What a grievance is about (a closed list, so figures can count them).
@@ -343,7 +343,17 @@ pub(crate) fn file(ctx: &mut CallContext<'_>, a: File) -> Result<(), TxError> {
                 "one files for oneself, or as a caseworker naming the agency",
             ))
         }
-        (None, _) => signer,
+        (None, _) => {
+            // Only enrolees file with their own key (bounded by the
+            // enrolments); anyone else files at the agency's desk.
+            if !ctx.contains(&enrolment_key(&p.id, &signer)) {
+                return Err(err(
+                    codes::NOT_ENROLLED,
+                    "only an enrolee files a grievance with their own key: anyone else files at the agency's desk, where a caseworker files it for them",
+                ));
+            }
+            signer
+        }
     };
     if a.details_hash.len() != 64
         || !a
@@ -631,10 +641,11 @@ pub fn next_deadline(state: &StateTree) -> Option<u64> {
 
 /// Monthly figures of `program`'s grievances, by the month they were filed
 /// and category: filed, decided (upheld, rejected), still open, escalated,
-/// and days from filing to decision (median and 90th percentile).
-pub fn stats(state: &StateTree, program: &str) -> Value {
+/// and days from filing to decision (median and 90th percentile), over its
+/// first `cases_max` cases.
+pub fn stats(state: &StateTree, program: &str, cases_max: usize) -> Value {
     let cases: Vec<Grievance> = state
-        .scan_prefix(&grievances_prefix(program), STATS_CASES_MAX)
+        .scan_prefix(&grievances_prefix(program), cases_max)
         .into_iter()
         .filter_map(|(_, v)| serde_json::from_slice(&v).ok())
         .collect();
@@ -675,6 +686,25 @@ pub fn stats(state: &StateTree, program: &str) -> Value {
         })
         .collect();
     json!({"program": program, "cases": cases.len(), "months": rows})
+}
+
+/// [`stats`] as CSV, one row per month and category.
+pub fn stats_csv(stats: &Value) -> String {
+    publica_types::csv::table(
+        &[
+            "month",
+            "category",
+            "filed",
+            "decided",
+            "upheld",
+            "rejected",
+            "open",
+            "escalated",
+            "median_days_to_decision",
+            "p90_days_to_decision",
+        ],
+        stats["months"].as_array().into_iter().flatten(),
+    )
 }
 
 #[cfg(test)]

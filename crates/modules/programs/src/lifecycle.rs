@@ -1,6 +1,7 @@
 //! An enrolment's life after enrolment: suspended (with a reason and a
-//! review date) and resumed, exited for good (death, moving away, no longer
-//! eligible on the attested facts, ...), and overpayments owed back —
+//! review date) and resumed, exited for good (death, moving away, ...: one
+//! official asks, a second confirms; or no longer eligible on the attested
+//! facts, by the rule), and overpayments owed back —
 //! recorded by an official, recovered by deductions from later payouts of
 //! at most the program's `recovery_max_pct` of each, or written off by a
 //! second official. Every step is a program officer's signed call with a
@@ -119,6 +120,13 @@ pub(crate) fn check_standing(e: &Enrolment, period: &str) -> Result<(), TxError>
                 period::timestamp(*review_ms)
             ),
         )),
+        Some(Standing::ExitRequested { reason, .. }) => Err(err(
+            codes::ENROLEE_SUSPENDED,
+            format!(
+                "an exit ({}) awaits a second official: no payouts until it is confirmed or resumed",
+                serde_json::to_value(reason).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+            ),
+        )),
         Some(Standing::Exited { since_ms, .. }) => {
             if exited_before(e, period::start_ms(period).unwrap_or(0)) {
                 Err(err(
@@ -211,20 +219,26 @@ pub(crate) fn suspend(ctx: &mut CallContext<'_>, a: Suspend) -> Result<(), TxErr
     Ok(())
 }
 
-/// Resumes a suspended enrolment: payouts from now on (periods missed
-/// while suspended only by an official's payout, within the arrears
-/// window).
+/// Resumes a suspended enrolment, or one whose exit awaits confirmation
+/// (cancelling it): payouts from now on (periods missed meanwhile only by
+/// an official's payout, within the arrears window).
 pub(crate) fn resume(ctx: &mut CallContext<'_>, a: EnroleeRef) -> Result<(), TxError> {
     let mut p = own_program(ctx, &a.agency, &a.program)?;
     let mut e = enrolment(ctx, &p, &a.account)?;
-    let Some(Standing::Suspended { since_ms, .. }) = e.standing else {
-        return Err(err(
-            codes::WRONG_STANDING,
-            "only a suspended enrolment is resumed",
-        ));
+    let since_ms = match e.standing {
+        Some(Standing::Suspended { since_ms, .. }) => {
+            p.suspended = p.suspended.saturating_sub(1);
+            since_ms
+        }
+        Some(Standing::ExitRequested { since_ms, .. }) => since_ms,
+        _ => {
+            return Err(err(
+                codes::WRONG_STANDING,
+                "only a suspended enrolment, or one whose exit awaits confirmation, is resumed",
+            ))
+        }
     };
     e.standing = None;
-    p.suspended = p.suspended.saturating_sub(1);
     ctx.emit_event(&ProgramsEvent::EnroleeResumed {
         program: p.id.clone(),
         account: a.account,
@@ -234,11 +248,47 @@ pub(crate) fn resume(ctx: &mut CallContext<'_>, a: EnroleeRef) -> Result<(), TxE
     Ok(())
 }
 
-/// Ends an active or suspended enrolment for good.
+/// Ends an enrolment for good, by two officials: the first asks (payouts
+/// stop), a second confirms with the same reason.
 pub(crate) fn exit(ctx: &mut CallContext<'_>, a: Exit) -> Result<(), TxError> {
     let mut p = own_program(ctx, &a.agency, &a.program)?;
     let mut e = enrolment(ctx, &p, &a.account)?;
-    end(ctx, &mut p, &mut e, a.reason)?;
+    let me = ctx.signer();
+    match e.standing {
+        Some(Standing::ExitRequested { reason, by, .. }) => {
+            if by == me {
+                return Err(err(
+                    codes::ALREADY_APPROVED,
+                    "you asked for this exit: a second official confirms it",
+                ));
+            }
+            if reason != a.reason {
+                return Err(err(
+                    codes::INVALID_FIELD,
+                    "the exit awaiting confirmation has another reason: resume it, then ask again",
+                ));
+            }
+            end(ctx, &mut p, &mut e, a.reason)?;
+        }
+        Some(Standing::Exited { .. }) => {
+            return Err(err(codes::WRONG_STANDING, "the enrolment already ended"))
+        }
+        Some(Standing::Suspended { .. }) | None => {
+            if matches!(e.standing, Some(Standing::Suspended { .. })) {
+                p.suspended = p.suspended.saturating_sub(1);
+            }
+            e.standing = Some(Standing::ExitRequested {
+                reason: a.reason,
+                since_ms: ctx.env().time_ms,
+                by: me,
+            });
+            ctx.emit_event(&ProgramsEvent::ExitRequested {
+                program: p.id.clone(),
+                account: a.account,
+                reason: a.reason,
+            });
+        }
+    }
     save(ctx, &p, &e);
     Ok(())
 }
@@ -254,7 +304,7 @@ fn end(
             return Err(err(codes::WRONG_STANDING, "the enrolment already ended"))
         }
         Some(Standing::Suspended { .. }) => p.suspended = p.suspended.saturating_sub(1),
-        None => {}
+        Some(Standing::ExitRequested { .. }) | None => {}
     }
     e.standing = Some(Standing::Exited {
         reason,
@@ -303,6 +353,16 @@ pub(crate) fn recheck(ctx: &mut CallContext<'_>, a: EnroleeRef) -> Result<(), Tx
     }
 }
 
+fn room_for_a_step(debt: &Debt) -> Result<(), TxError> {
+    if debt.entries.len() >= DEBT_ENTRIES_MAX {
+        return Err(err(
+            codes::INVALID_FIELD,
+            format!("at most {DEBT_ENTRIES_MAX} steps in one enrolee's debt"),
+        ));
+    }
+    Ok(())
+}
+
 /// Records an overpayment the enrolee owes back.
 pub(crate) fn record_overpayment(
     ctx: &mut CallContext<'_>,
@@ -344,12 +404,7 @@ pub(crate) fn record_overpayment(
             ),
         ));
     }
-    if debt.entries.len() >= DEBT_ENTRIES_MAX {
-        return Err(err(
-            codes::INVALID_FIELD,
-            format!("at most {DEBT_ENTRIES_MAX} steps in one enrolee's debt"),
-        ));
-    }
+    room_for_a_step(&debt)?;
     debt.recorded = recorded;
     debt.entries.push(DebtEntry::Overpayment {
         amount: a.amount,
@@ -398,12 +453,7 @@ pub(crate) fn write_off(ctx: &mut CallContext<'_>, a: WriteOff) -> Result<(), Tx
             "you recorded an overpayment of this debt: a second official writes it off",
         ));
     }
-    if debt.entries.len() >= DEBT_ENTRIES_MAX {
-        return Err(err(
-            codes::INVALID_FIELD,
-            format!("at most {DEBT_ENTRIES_MAX} steps in one enrolee's debt"),
-        ));
-    }
+    room_for_a_step(&debt)?;
     debt.written_off = debt
         .written_off
         .checked_add(a.amount)

@@ -454,6 +454,16 @@ pub enum Standing {
         /// The official.
         by: AccountId,
     },
+    /// An official asked to end it; no payouts until a second official
+    /// confirms (then it exits) or one resumes it.
+    ExitRequested {
+        /// Why (a closed list).
+        reason: ExitReason,
+        /// Since when (block time, ms).
+        since_ms: u64,
+        /// The official who asked.
+        by: AccountId,
+    },
     /// No payouts for periods from its time on, for good.
     Exited {
         /// Why (a closed list).

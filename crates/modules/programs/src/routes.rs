@@ -1297,7 +1297,11 @@ fn grievance(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError
 fn grievance_stats(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
     let id = req.path("id");
     queries::program(view.state(), id).ok_or_else(|| no_program(id))?;
-    Ok(Reply::json(crate::grievance::stats(view.state(), id)))
+    Ok(Reply::json(crate::grievance::stats(
+        view.state(),
+        id,
+        crate::grievance::STATS_CASES_MAX,
+    )))
 }
 
 fn evaluation(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
@@ -1306,8 +1310,13 @@ fn evaluation(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadErro
     if !["json", "csv"].contains(&format) {
         return Err(ReadError::bad_param("format is json or csv"));
     }
-    let report = crate::evaluation::report(view.state(), id, &|h| view.block_time_ms(h))
-        .ok_or_else(|| no_program(id))?;
+    let report = crate::evaluation::report(
+        view.state(),
+        id,
+        &|h| view.block_time_ms(h),
+        crate::evaluation::ENTRIES_MAX,
+    )
+    .ok_or_else(|| no_program(id))?;
     Ok(match format {
         "csv" => Reply::text("text/csv; charset=utf-8", crate::evaluation::csv(&report)),
         _ => Reply::json(report),

@@ -119,7 +119,7 @@ fn page_now(portal: &Portal, reader: &Reader, id: String) -> Response {
         p { (lang.t("program-rules-explained")) }
         (versions(lang, &p))
         (terms(&view, lang, &p, d))
-        (super::grievances::figures(lang, &publica_programs::grievance::stats(publica_runtime::routes::ReadView::state(&view), &p.id)))
+        (super::grievances::figures(lang, &publica_programs::grievance::stats(publica_runtime::routes::ReadView::state(&view), &p.id, PAGE_CASES_MAX)))
         (evaluation(&view, lang, &p.id))
     };
     Page::new(p.name.clone(), body)
@@ -159,6 +159,12 @@ fn versions(lang: Lang, p: &Program) -> Markup {
         }
     }
 }
+
+/// Most payment entries the page's evaluation table reads (the API's
+/// report, a rate-limited heavy query, reads them all).
+const PAGE_ENTRIES_MAX: u64 = 20_000;
+/// Most grievances the page's figures read.
+const PAGE_CASES_MAX: usize = 10_000;
 
 fn schedule(lang: Lang, s: Option<Schedule>) -> String {
     lang.t(match s {
@@ -222,9 +228,12 @@ fn terms(view: &dyn publica_runtime::routes::ReadView, lang: Lang, p: &Program, 
 /// The pilot evaluation, per period: how fast and with how much official
 /// work benefits were paid, and how much of the budget went out.
 fn evaluation(view: &dyn publica_runtime::routes::ReadView, lang: Lang, id: &str) -> Markup {
-    let Some(r) =
-        publica_programs::evaluation::report(view.state(), id, &|h| view.block_time_ms(h))
-    else {
+    let Some(r) = publica_programs::evaluation::report(
+        view.state(),
+        id,
+        &|h| view.block_time_ms(h),
+        PAGE_ENTRIES_MAX,
+    ) else {
         return html! {};
     };
     let rows = r["periods"].as_array().cloned().unwrap_or_default();
@@ -245,6 +254,7 @@ fn evaluation(view: &dyn publica_runtime::routes::ReadView, lang: Lang, id: &str
     html! {
         h2 { (lang.t("evaluation-title")) }
         p { (lang.t("evaluation-explained")) " " a href={ "/v1/programs/" (id) "/evaluation?format=csv" } { (lang.t("evaluation-csv")) } }
+        @if r["complete"] == false { p { (lang.t("evaluation-partial")) } }
         table {
             caption { (lang.t("evaluation-title")) }
             (head(&[(&lang.t("col-period"), false), (&lang.t("evaluation-payouts"), true), (&lang.t("evaluation-hours-p50"), true), (&lang.t("evaluation-hours-p99"), true), (&lang.t("evaluation-actions"), true), (&lang.t("evaluation-failed"), true), (&lang.t("evaluation-overrides"), true), (&lang.t("evaluation-executed"), true)]))

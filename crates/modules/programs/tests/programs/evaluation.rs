@@ -41,7 +41,7 @@ fn the_report_measures_delays_actions_failures_and_budget() {
     w.c.idle(1);
 
     let time = |h: u64| w.c.blocks.get(h as usize - 1).map(|b| b.header.time_ms);
-    let ubi = evaluation::report(&w.c.state, "ubi", &time).unwrap();
+    let ubi = evaluation::report(&w.c.state, "ubi", &time, evaluation::ENTRIES_MAX).unwrap();
     assert_eq!(ubi["paid_total"], "5000", "{ubi}");
     assert_eq!(ubi["budget_executed_pct"], 5.0);
     assert_eq!(ubi["suspended"], 1);
@@ -71,7 +71,7 @@ fn the_report_measures_delays_actions_failures_and_budget() {
     assert_eq!(feb["cumulative_paid"], "5000");
     assert_eq!(feb["cumulative_budget_executed_pct"], 5.0);
 
-    let od = evaluation::report(&w.c.state, "od", &time).unwrap();
+    let od = evaluation::report(&w.c.state, "od", &time, evaluation::ENTRIES_MAX).unwrap();
     let jan = &od["periods"][0];
     assert_eq!(
         jan["by_kind"],
@@ -88,7 +88,12 @@ fn the_report_measures_delays_actions_failures_and_budget() {
     let p50 = jan["hours_to_payment_p50"].as_f64().unwrap();
     assert!((119.9..=120.0).contains(&p50), "{p50}");
     assert_eq!(od["budget_executed_pct"], 10.0);
-    assert!(evaluation::report(&w.c.state, "none", &time).is_none());
+    assert!(evaluation::report(&w.c.state, "none", &time, evaluation::ENTRIES_MAX).is_none());
+    // A bounded report says it stopped.
+    let part = evaluation::report(&w.c.state, "ubi", &time, 2).unwrap();
+    assert_eq!(part["complete"], false);
+    assert_eq!(part["periods"][0]["payouts"], 2);
+    assert_eq!(ubi["complete"], true);
 
     let csv = evaluation::csv(&od);
     let mut lines = csv.lines();

@@ -79,13 +79,20 @@ fn one_enrolment_per_person_in_a_group_and_none_linkable_outside_it() {
     );
     w.p("officer", "enrol", aid).unwrap();
 
-    // Once person 1 exits pension A, pension B enrols them.
-    w.p(
-        "officer",
-        "exit",
-        json!({"agency": "city", "program": "pension-a", "account": a1, "reason": "voluntary"}),
-    )
-    .unwrap();
+    // Once person 1 exits pension A (asked, then confirmed by a second
+    // official), pension B enrols them; a pending exit is not enough.
+    let leave =
+        json!({"agency": "city", "program": "pension-a", "account": a1, "reason": "voluntary"});
+    w.p("officer", "exit", leave.clone()).unwrap();
+    assert_eq!(
+        code(w.p(
+            "officer",
+            "enrol",
+            enrol(&w, "pension-b", &group, "person-1", &a2)
+        )),
+        "programs.nullifier_used"
+    );
+    w.p("officer2", "exit", leave).unwrap();
     w.p(
         "officer",
         "enrol",

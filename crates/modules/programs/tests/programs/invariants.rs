@@ -135,7 +135,12 @@ proptest! {
                     let _ = w.p("officer", "resume", json!({"agency": "city", "program": "p", "account": people[i]}));
                 }
                 Op::Exit(i) => {
-                    let _ = w.p("officer", "exit", json!({"agency": "city", "program": "p", "account": people[i], "reason": "moved_away"}));
+                    let leave = json!({"agency": "city", "program": "p", "account": people[i], "reason": "moved_away"});
+                    if w.p("officer", "exit", leave.clone()).is_ok() {
+                        // One official only asks; a second confirms.
+                        prop_assert!(w.p("officer", "exit", leave.clone()).is_err());
+                        let _ = w.p("officer2", "exit", leave);
+                    }
                 }
                 Op::Overpaid { who, amount } => {
                     let _ = w.p("officer", "record_overpayment", json!({"agency": "city", "program": "p", "account": people[who], "amount": amount.to_string(), "reason": "wrong_amount"}));
@@ -181,7 +186,7 @@ proptest! {
             for e in evs.filter(|e| e.module == "programs") {
                 let who = e.data["account"].as_str().unwrap_or_default().to_string();
                 match e.kind.as_str() {
-                    "enrolee_suspended" => { held.insert(who, "suspended"); }
+                    "enrolee_suspended" | "exit_requested" => { held.insert(who, "suspended"); }
                     "enrolee_resumed" => { held.remove(&who); }
                     "enrolee_exited" => { held.insert(who, "exited"); }
                     _ => {}

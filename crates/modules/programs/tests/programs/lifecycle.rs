@@ -28,15 +28,6 @@ fn at(account: &AccountId, extra: Value) -> Value {
     a
 }
 
-fn events(w: &World) -> Vec<(String, Value)> {
-    let b = w.c.blocks.last().unwrap();
-    b.ledger_events
-        .iter()
-        .chain(b.outcomes.iter().flat_map(|o| o.events.iter()))
-        .map(|e| (e.kind.clone(), e.data.clone()))
-        .collect()
-}
-
 #[test]
 fn suspension_exit_recheck_and_overpayment_recovery() {
     let mut w = world();
@@ -169,7 +160,8 @@ fn suspension_exit_recheck_and_overpayment_recovery() {
     w.c.time_ms += MONTH;
     w.c.idle(1);
     assert_eq!(w.paid_total("aid"), 5000);
-    let failed: Vec<Value> = events(&w)
+    let failed: Vec<Value> = w
+        .events()
         .into_iter()
         .filter(|(k, _)| k == "payout_failed")
         .map(|(_, d)| d)
@@ -192,30 +184,52 @@ fn suspension_exit_recheck_and_overpayment_recovery() {
         .unwrap();
     assert_eq!(w.paid_total("aid"), 6000);
 
-    // Exited: skipped by the schedule from then on, refused by hand.
-    w.p(
-        "officer",
-        "exit",
-        at(&people[1], json!({"reason": "moved_away"})),
-    )
-    .unwrap();
+    // Exited, by two officials: one asks (payouts stop), a second
+    // confirms with the same reason; a request can be cancelled.
+    let leave = |reason: &str| at(&people[1], json!({"reason": reason}));
+    w.p("officer", "exit", leave("moved_away")).unwrap();
     assert_eq!(
-        code(w.p(
-            "officer",
-            "exit",
-            at(&people[1], json!({"reason": "deceased"}))
-        )),
+        w.c.get(&format!("programs/enrolment/aid/{}", people[1].to_hex()))
+            .unwrap()["standing"]["state"],
+        "exit_requested"
+    );
+    assert_eq!(
+        code(w.p("officer", "exit", leave("moved_away"))),
+        "programs.already_approved"
+    );
+    assert_eq!(
+        code(w.p("officer2", "exit", leave("deceased"))),
+        "programs.invalid_field"
+    );
+    w.p("officer2", "exit", leave("moved_away")).unwrap();
+    assert_eq!(
+        code(w.p("officer", "exit", leave("deceased"))),
         "programs.wrong_standing"
     );
     assert_eq!(
         code(w.p("officer", "resume", at(&people[1], json!({})))),
         "programs.wrong_standing"
     );
+    w.p(
+        "officer",
+        "exit",
+        at(&people[2], json!({"reason": "duplicate"})),
+    )
+    .unwrap();
+    w.p("officer2", "resume", at(&people[2], json!({})))
+        .unwrap();
+    assert!(
+        w.c.get(&format!("programs/enrolment/aid/{}", people[2].to_hex()))
+            .unwrap()
+            .get("standing")
+            .is_none(),
+        "cancelled"
+    );
     w.c.time_ms += MONTH; // March
     w.c.idle(1);
     assert_eq!(w.paid_total("aid"), 8000);
     assert!(
-        events(&w)
+        w.events()
             .iter()
             .all(|(k, d)| !(k.starts_with("payout") && d["account"] == json!(people[1]))),
         "nothing for the one who left, not even a failure"
@@ -251,7 +265,8 @@ fn suspension_exit_recheck_and_overpayment_recovery() {
     assert_eq!(w.program_json("aid")["debt_outstanding"], "2500");
     w.c.time_ms += MONTH; // April
     w.c.idle(1);
-    let paid: Vec<Value> = events(&w)
+    let paid: Vec<Value> = w
+        .events()
         .into_iter()
         .filter(|(k, _)| k == "payout")
         .map(|(_, d)| d)
@@ -323,7 +338,7 @@ fn suspension_exit_recheck_and_overpayment_recovery() {
         .unwrap();
     w.p("officer", "recheck", at(&people[0], json!({})))
         .unwrap();
-    let e = events(&w);
+    let e = w.events();
     assert!(
         e.iter()
             .any(|(k, d)| k == "enrolee_exited" && d["reason"] == "no_longer_eligible"),
@@ -331,7 +346,7 @@ fn suspension_exit_recheck_and_overpayment_recovery() {
     );
     w.p("officer", "recheck", at(&people[2], json!({})))
         .unwrap();
-    assert!(events(&w).iter().any(|(k, _)| k == "eligibility_confirmed"));
+    assert!(w.events().iter().any(|(k, _)| k == "eligibility_confirmed"));
     assert_eq!(
         code(w.p("officer", "recheck", at(&people[0], json!({})))),
         "programs.wrong_standing"

@@ -242,6 +242,17 @@ impl World {
             .unwrap_or(0)
     }
 
+    /// The last block's events (its ledger's, then its transactions'),
+    /// as (kind, data).
+    pub fn events(&self) -> Vec<(String, Value)> {
+        let b = self.c.blocks.last().unwrap();
+        b.ledger_events
+            .iter()
+            .chain(b.outcomes.iter().flat_map(|o| o.events.iter()))
+            .map(|e| (e.kind.clone(), e.data.clone()))
+            .collect()
+    }
+
     pub fn program_json(&self, id: &str) -> Value {
         self.c.get(&format!("programs/program/{id}")).unwrap()
     }
