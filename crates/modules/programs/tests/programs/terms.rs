@@ -340,3 +340,63 @@ fn an_inactive_program_changes_no_terms_and_rules_and_terms_wait_apart() {
     assert_eq!(cursor["period"], period::of(w.c.time_ms));
     w.c.check_replay();
 }
+
+/// With a policy of two administrators, a change of terms is enacted only
+/// at the second approval, each naming the change's hash; one
+/// administrator approving twice does not count twice.
+#[test]
+fn terms_need_the_agencys_threshold_of_administrators() {
+    let mut w = world();
+    w.monthly("small", 2_500, 1000, 1);
+    // A second administrator, then a policy of two.
+    let admin2 = publica_crypto::Keypair::generate();
+    for action in [
+        json!({"kind": "grant_administrator", "agency": "city", "account": admin2.account()}),
+        json!({"kind": "set_policy", "agency": "city", "threshold": 2}),
+    ] {
+        w.call(
+            "admin",
+            "identity",
+            "propose",
+            json!({"as_agency": "city", "action": action}),
+        )
+        .unwrap();
+    }
+    assert_eq!(
+        w.c.get("identity/agency/city").unwrap()["policy_threshold"],
+        2,
+        "{:?}",
+        w.c.get("identity/agency/city")
+    );
+    w.p(
+        "officer",
+        "amend_terms",
+        terms(json!({"budget_cap": "4000"})),
+    )
+    .unwrap();
+    let approval = terms_approval(&w);
+    w.p("admin", "approve", approval.clone()).unwrap();
+    assert_eq!(
+        w.program_json("small")["budget_cap"],
+        "2500",
+        "one of two approvals"
+    );
+    assert_eq!(
+        w.program_json("small")["pending_terms"]["approvals"],
+        json!([w.admin.account()])
+    );
+    assert_eq!(
+        code(w.p("admin", "approve", approval.clone())),
+        "programs.already_approved"
+    );
+    w.c.call(&admin2, "programs", "approve", approval).unwrap();
+    let p = w.program_json("small");
+    assert_eq!(p["budget_cap"], "4000", "{p}");
+    assert!(p.get("pending_terms").is_none());
+    let s = queries::summary(&w.c.state, "small", w.c.height()).unwrap();
+    assert_eq!(
+        s["amendments"][0]["approvals"],
+        json!([w.admin.account(), admin2.account()])
+    );
+    w.c.check_replay();
+}
