@@ -7,7 +7,7 @@ use crate::client::Client;
 use crate::programs::{agency_id, one_call, one_call_outcome, pretty, program_id, write_out};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
-use publica_programs::grievance::parse_case;
+use publica_programs::grievance::{parse_case, Category};
 use publica_programs::period;
 use publica_types::AccountId;
 use serde_json::json;
@@ -16,16 +16,6 @@ use std::path::PathBuf;
 /// Largest complaint text read.
 const DETAILS_BYTES_MAX: u64 = 1 << 20;
 
-const CATEGORIES: &[&str] = &[
-    "enrolment_denied",
-    "payment_missing",
-    "wrong_amount",
-    "suspension",
-    "exit",
-    "overpayment",
-    "conduct",
-    "other",
-];
 const REASONS: &[&str] = &[
     "payment_due",
     "amount_corrected",
@@ -229,7 +219,7 @@ async fn file(
     }
     let text = std::fs::read(details).with_context(|| format!("reading {}", details.display()))?;
     let hash = publica_crypto::sha256(&text).to_hex();
-    let mut args = json!({"program": program_id(program)?, "category": one_of("category", category, CATEGORIES)?, "details_hash": hash});
+    let mut args = json!({"program": program_id(program)?, "category": one_of("category", category, &Category::ALL.map(Category::as_str))?, "details_hash": hash});
     if let Some(per) = per {
         if !period::valid(per) {
             bail!("--period is YYYY-MM, YYYY-Www or YYYY-MM-DD, not '{per}'");
