@@ -1482,4 +1482,29 @@ fn evaluation_report_through_the_cli() {
     assert!(!ok && err.contains("--format is json or csv"), "{err}");
     let (ok, _, err) = publica(&["programs", "evaluation", "nope", "--node", &url]);
     assert!(!ok && err.contains("programs.unknown_program"), "{err}");
+    // The API refuses the same, with its codes.
+    let (s, v) = get(&format!("{url}/v1/programs/cct/evaluation?format=xml"));
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (400, Some("request.invalid_param")),
+        "{v}"
+    );
+    let (s, v) = get(&format!("{url}/v1/programs/nope/evaluation"));
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (404, Some("programs.unknown_program")),
+        "{v}"
+    );
+    let (s, v) = get(&format!("{url}/v1/programs/nope/grievances"));
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (404, Some("programs.unknown_program")),
+        "{v}"
+    );
+    let (s, v) = get(&format!("{url}/v1/grievances/nope"));
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (404, Some("programs.unknown_case")),
+        "{v}"
+    );
 }

@@ -24,15 +24,15 @@ use publica_state::StateTree;
 use publica_types::{AccountId, TxError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 const DAY_MS: u64 = 86_400_000;
+/// Undecided cases are filed by the hour their deadline falls in.
+const SLOT_MS: u64 = 3_600_000;
 /// Days an escalated case has for its decision, at each level.
 pub const ESCALATION_DAYS: u64 = 10;
 /// Most open grievances one complainant has in one program.
 pub const OPEN_PER_COMPLAINANT_MAX: u32 = 5;
-/// Most open grievances on the ledger at once.
-pub const OPEN_MAX: usize = 100_000;
 /// Most cases escalated at the start of one block (the rest in the next).
 pub const ESCALATIONS_PER_BLOCK: usize = 200;
 /// Most cases the API's monthly figures read.
@@ -220,8 +220,15 @@ fn count_key(program: &str) -> Vec<u8> {
 fn open_key(program: &str, who: &AccountId) -> Vec<u8> {
     format!("programs/grievance-open/{program}/{}", who.to_hex()).into_bytes()
 }
-/// State key of the map case -> deadline of every undecided case.
-pub const DEADLINES_KEY: &[u8] = b"programs/grievance-deadlines";
+/// State key of the undecided cases (case -> deadline) whose deadline falls
+/// in hour `slot` since the epoch: filing, deciding and escalating touch
+/// one hour's cases, never every open case on the ledger.
+fn due_key(slot: u64) -> Vec<u8> {
+    format!("programs/grievance-due/{slot:010}").into_bytes()
+}
+/// State key of the hours that hold undecided cases (at most the hours of
+/// the longest deadline ahead, a few hundred).
+pub const DUE_SLOTS_KEY: &[u8] = b"programs/grievance-due-slots";
 
 /// The program and number of a case number `<program>-<n>`.
 pub fn parse_case(case: &str) -> Option<(&str, u64)> {
@@ -256,8 +263,45 @@ fn case_of(ctx: &CallContext<'_>, case: &str) -> Result<(Grievance, Vec<u8>), Tx
     Ok((g, key))
 }
 
-fn deadlines(ctx: &CallContext<'_>) -> BTreeMap<String, u64> {
-    ctx.read(DEADLINES_KEY).unwrap_or_default()
+fn slots(ctx: &CallContext<'_>) -> BTreeSet<u64> {
+    ctx.read(DUE_SLOTS_KEY).unwrap_or_default()
+}
+
+fn due_in(ctx: &CallContext<'_>, slot: u64) -> BTreeMap<String, u64> {
+    ctx.read(&due_key(slot)).unwrap_or_default()
+}
+
+/// Writes one hour's undecided cases, keeping the set of hours in step.
+fn put_due(ctx: &mut CallContext<'_>, slot: u64, cases: &BTreeMap<String, u64>) {
+    let mut all = slots(ctx);
+    if cases.is_empty() {
+        ctx.delete(due_key(slot));
+        if all.remove(&slot) {
+            ctx.write(DUE_SLOTS_KEY.to_vec(), &all);
+        }
+    } else {
+        ctx.write(due_key(slot), cases);
+        if all.insert(slot) {
+            ctx.write(DUE_SLOTS_KEY.to_vec(), &all);
+        }
+    }
+}
+
+/// Files `case` as undecided with `deadline_ms`.
+fn add_due(ctx: &mut CallContext<'_>, case: &str, deadline_ms: u64) {
+    let slot = deadline_ms / SLOT_MS;
+    let mut cases = due_in(ctx, slot);
+    cases.insert(case.to_string(), deadline_ms);
+    put_due(ctx, slot, &cases);
+}
+
+/// Takes `case`, due at `deadline_ms`, off the undecided cases.
+fn remove_due(ctx: &mut CallContext<'_>, case: &str, deadline_ms: u64) {
+    let slot = deadline_ms / SLOT_MS;
+    let mut cases = due_in(ctx, slot);
+    if cases.remove(case).is_some() {
+        put_due(ctx, slot, &cases);
+    }
 }
 
 /// Arguments of `programs.file_grievance`.
@@ -379,13 +423,6 @@ pub(crate) fn file(ctx: &mut CallContext<'_>, a: File) -> Result<(), TxError> {
             format!("at most {OPEN_PER_COMPLAINANT_MAX} open grievances per person and program"),
         ));
     }
-    let mut due = deadlines(ctx);
-    if due.len() >= OPEN_MAX {
-        return Err(err(
-            codes::INVALID_FIELD,
-            "too many open grievances on the ledger: try later",
-        ));
-    }
     let n: u64 = ctx.read::<u64>(&count_key(&p.id)).unwrap_or(0) + 1;
     let case = format!("{}-{n}", p.id);
     let now = ctx.env().time_ms;
@@ -410,8 +447,7 @@ pub(crate) fn file(ctx: &mut CallContext<'_>, a: File) -> Result<(), TxError> {
         category: a.category,
         deadline_ms: g.deadline_ms,
     });
-    due.insert(case, g.deadline_ms);
-    ctx.write(DEADLINES_KEY.to_vec(), &due);
+    add_due(ctx, &case, g.deadline_ms);
     ctx.write(count_key(&p.id), &n);
     ctx.write(okey, &(open + 1));
     ctx.write(grievance_key(&p.id, n), &g);
@@ -524,9 +560,7 @@ pub(crate) fn decide(ctx: &mut CallContext<'_>, a: Decide) -> Result<(), TxError
         days: (now.saturating_sub(g.filed_ms)) / DAY_MS,
         remedy: a.remedy,
     });
-    let mut due = deadlines(ctx);
-    due.remove(&g.case);
-    ctx.write(DEADLINES_KEY.to_vec(), &due);
+    remove_due(ctx, &g.case, g.deadline_ms);
     let okey = open_key(&g.program, &g.complainant);
     let open: u32 = ctx.read(&okey).unwrap_or(1);
     if open <= 1 {
@@ -605,38 +639,52 @@ pub(crate) fn remedied(
 /// block), giving the administrators [`ESCALATION_DAYS`] more.
 pub(crate) fn escalate_overdue(ctx: &mut CallContext<'_>) {
     let now = ctx.env().time_ms;
-    let mut due = deadlines(ctx);
-    let overdue: Vec<String> = due
-        .iter()
-        .filter(|(_, d)| **d <= now)
-        .map(|(c, _)| c.clone())
-        .take(ESCALATIONS_PER_BLOCK)
+    let past: Vec<u64> = slots(ctx)
+        .into_iter()
+        .take_while(|slot| *slot <= now / SLOT_MS)
         .collect();
-    if overdue.is_empty() {
-        return;
+    let mut budget = ESCALATIONS_PER_BLOCK;
+    for slot in past {
+        if budget == 0 {
+            break;
+        }
+        let mut cases = due_in(ctx, slot);
+        let overdue: Vec<String> = cases
+            .iter()
+            .filter(|(_, d)| **d <= now)
+            .map(|(c, _)| c.clone())
+            .take(budget)
+            .collect();
+        budget -= overdue.len();
+        for case in overdue {
+            cases.remove(&case);
+            let Ok((mut g, key)) = case_of(ctx, &case) else {
+                continue;
+            };
+            if g.decision.is_some() {
+                continue;
+            }
+            g.level += 1;
+            g.deadline_ms = now + ESCALATION_DAYS * DAY_MS;
+            add_due(ctx, &case, g.deadline_ms);
+            ctx.emit_event(&ProgramsEvent::GrievanceEscalated {
+                case,
+                level: g.level,
+                deadline_ms: g.deadline_ms,
+            });
+            ctx.write(key, &g);
+        }
+        put_due(ctx, slot, &cases);
     }
-    for case in overdue {
-        let Ok((mut g, key)) = case_of(ctx, &case) else {
-            due.remove(&case);
-            continue;
-        };
-        g.level += 1;
-        g.deadline_ms = now + ESCALATION_DAYS * DAY_MS;
-        due.insert(case.clone(), g.deadline_ms);
-        ctx.emit_event(&ProgramsEvent::GrievanceEscalated {
-            case,
-            level: g.level,
-            deadline_ms: g.deadline_ms,
-        });
-        ctx.write(key, &g);
-    }
-    ctx.write(DEADLINES_KEY.to_vec(), &due);
 }
 
 /// The earliest deadline of an undecided case.
 pub fn next_deadline(state: &StateTree) -> Option<u64> {
-    let m: BTreeMap<String, u64> = serde_json::from_slice(&state.get(DEADLINES_KEY)?).ok()?;
-    m.values().min().copied()
+    let slots: BTreeSet<u64> = serde_json::from_slice(&state.get(DUE_SLOTS_KEY)?).ok()?;
+    let first = slots.first()?;
+    let cases: BTreeMap<String, u64> =
+        serde_json::from_slice(&state.get(&due_key(*first))?).ok()?;
+    cases.values().min().copied()
 }
 
 /// Monthly figures of `program`'s grievances, by the month they were filed

@@ -1,7 +1,7 @@
 //! An enrolment's life after enrolment: suspended (with a reason and a
-//! review date) and resumed, exited for good (death, moving away, ...: one
-//! official asks, a second confirms; or no longer eligible on the attested
-//! facts, by the rule), and overpayments owed back —
+//! review date) and resumed, exited for good (death, moving away, no
+//! longer eligible on the attested facts as a re-check by the rule finds:
+//! one official asks, a second confirms), and overpayments owed back —
 //! recorded by an official, recovered by deductions from later payouts of
 //! at most the program's `recovery_max_pct` of each, or written off by a
 //! second official. Every step is a program officer's signed call with a
@@ -273,24 +273,28 @@ pub(crate) fn exit(ctx: &mut CallContext<'_>, a: Exit) -> Result<(), TxError> {
         Some(Standing::Exited { .. }) => {
             return Err(err(codes::WRONG_STANDING, "the enrolment already ended"))
         }
-        Some(Standing::Suspended { .. }) | None => {
-            if matches!(e.standing, Some(Standing::Suspended { .. })) {
-                p.suspended = p.suspended.saturating_sub(1);
-            }
-            e.standing = Some(Standing::ExitRequested {
-                reason: a.reason,
-                since_ms: ctx.env().time_ms,
-                by: me,
-            });
-            ctx.emit_event(&ProgramsEvent::ExitRequested {
-                program: p.id.clone(),
-                account: a.account,
-                reason: a.reason,
-            });
-        }
+        Some(Standing::Suspended { .. }) | None => request_exit(ctx, &mut p, &mut e, a.reason),
     }
     save(ctx, &p, &e);
     Ok(())
+}
+
+/// Asks for the end of an active or suspended enrolment: payouts stop
+/// until a second official confirms (`exit`) or one resumes it.
+fn request_exit(ctx: &mut CallContext<'_>, p: &mut Program, e: &mut Enrolment, reason: ExitReason) {
+    if matches!(e.standing, Some(Standing::Suspended { .. })) {
+        p.suspended = p.suspended.saturating_sub(1);
+    }
+    e.standing = Some(Standing::ExitRequested {
+        reason,
+        since_ms: ctx.env().time_ms,
+        by: ctx.signer(),
+    });
+    ctx.emit_event(&ProgramsEvent::ExitRequested {
+        program: p.id.clone(),
+        account: e.account,
+        reason,
+    });
 }
 
 fn end(
@@ -321,15 +325,25 @@ fn end(
 }
 
 /// Re-checks the eligibility rule in force on the facts attested now (for
-/// instance after an attester recorded a change): an enrolee it no longer
-/// holds for exits (`no_longer_eligible`); one it holds for stays, and the
-/// call says so in its event. A rule that cannot be evaluated (a fact
+/// instance after an attester recorded a change): for an enrolee it no
+/// longer holds for, an exit (`no_longer_eligible`) is asked — payouts stop
+/// and a second official confirms it, as any exit; one it holds for stays,
+/// and the call says so in its event. A rule that cannot be evaluated (a fact
 /// missing) decides nothing: the call fails with its reason.
 pub(crate) fn recheck(ctx: &mut CallContext<'_>, a: EnroleeRef) -> Result<(), TxError> {
     let mut p = own_program(ctx, &a.agency, &a.program)?;
     let mut e = enrolment(ctx, &p, &a.account)?;
-    if matches!(e.standing, Some(Standing::Exited { .. })) {
-        return Err(err(codes::WRONG_STANDING, "the enrolment already ended"));
+    match e.standing {
+        Some(Standing::Exited { .. }) => {
+            return Err(err(codes::WRONG_STANDING, "the enrolment already ended"))
+        }
+        Some(Standing::ExitRequested { .. }) => {
+            return Err(err(
+                codes::WRONG_STANDING,
+                "an exit awaits a second official's confirmation",
+            ))
+        }
+        _ => {}
     }
     let now = ctx.env().time_ms;
     let per = p.period_of(now.max(p.start_ms));
@@ -345,7 +359,7 @@ pub(crate) fn recheck(ctx: &mut CallContext<'_>, a: EnroleeRef) -> Result<(), Tx
             Ok(())
         }
         Err((code, _)) if code == codes::NOT_ELIGIBLE => {
-            end(ctx, &mut p, &mut e, ExitReason::NoLongerEligible)?;
+            request_exit(ctx, &mut p, &mut e, ExitReason::NoLongerEligible);
             save(ctx, &p, &e);
             Ok(())
         }

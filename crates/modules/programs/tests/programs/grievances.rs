@@ -266,6 +266,11 @@ fn grievances_are_filed_assigned_escalated_decided_and_remedied() {
         )),
         "programs.case_closed"
     );
+    // A decided case's deadline no longer counts: the next is aid-3's.
+    assert_eq!(
+        grievance::next_deadline(&w.c.state),
+        Some(case(&w, "aid-3")["deadline_ms"].as_u64().unwrap())
+    );
     let approve = json!({"agency": "city", "program": "aid", "account": me, "period": "2027-01"});
     assert_eq!(
         code(w.p("officer2", "approve_payout_override", approve.clone())),
@@ -383,6 +388,17 @@ fn grievances_are_filed_assigned_escalated_decided_and_remedied() {
         (Some(4), Some(4))
     );
     assert!(other["median_days_to_decision"].is_null());
+    // The ledger's next deadline is the earliest of the undecided cases'.
+    let open_deadlines: Vec<u64> = (1..=7)
+        .filter_map(|n| grievance::read_case(&w.c.state, &format!("aid-{n}")))
+        .filter(|g| g.decision.is_none())
+        .map(|g| g.deadline_ms)
+        .collect();
+    assert_eq!(open_deadlines.len(), 5);
+    assert_eq!(
+        grievance::next_deadline(&w.c.state),
+        open_deadlines.iter().min().copied()
+    );
     w.c.check_replay();
     w.conserved();
 }

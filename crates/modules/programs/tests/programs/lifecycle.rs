@@ -332,8 +332,9 @@ fn suspension_exit_recheck_and_overpayment_recovery() {
     );
     assert_eq!(w.program_json("aid")["debt_outstanding"], "1000");
 
-    // A changed fact, re-checked: the enrolee no longer eligible exits;
-    // one still eligible stays.
+    // A changed fact, re-checked: for the enrolee no longer eligible an
+    // exit is asked, which a second official confirms; one still eligible
+    // stays.
     w.attest(&people[0], json!({"resident": false}), None, None)
         .unwrap();
     w.p("officer", "recheck", at(&people[0], json!({})))
@@ -341,9 +342,21 @@ fn suspension_exit_recheck_and_overpayment_recovery() {
     let e = w.events();
     assert!(
         e.iter()
-            .any(|(k, d)| k == "enrolee_exited" && d["reason"] == "no_longer_eligible"),
+            .any(|(k, d)| k == "exit_requested" && d["reason"] == "no_longer_eligible"),
         "{e:?}"
     );
+    assert_eq!(
+        code(w.p("officer", "recheck", at(&people[0], json!({})))),
+        "programs.wrong_standing",
+        "the exit awaits confirmation"
+    );
+    assert_eq!(w.program_json("aid")["exited"], 1, "not by one official");
+    w.p(
+        "officer2",
+        "exit",
+        at(&people[0], json!({"reason": "no_longer_eligible"})),
+    )
+    .unwrap();
     w.p("officer", "recheck", at(&people[2], json!({})))
         .unwrap();
     assert!(w.events().iter().any(|(k, _)| k == "eligibility_confirmed"));
