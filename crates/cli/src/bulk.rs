@@ -109,6 +109,7 @@ pub struct Session {
     signer: AccountId,
     chain: String,
     height: u64,
+    quiet: bool,
 }
 
 impl Session {
@@ -119,7 +120,12 @@ impl Session {
             Some(x) => x.parse().map_err(|e| anyhow!("--account: {e}"))?,
             None => kp.account(),
         };
-        let client = Client::new(&a.node)?;
+        Self::connect(kp, signer, &a.node).await
+    }
+
+    /// A session for `signer` (whose key `kp` is) on the node at `node`.
+    pub async fn connect(kp: Keypair, signer: AccountId, node: &str) -> Result<Self> {
+        let client = Client::new(node)?;
         let status = client.get_ok("/v1/status").await?;
         let chain = status["chain_id"]
             .as_str()
@@ -132,7 +138,26 @@ impl Session {
             signer,
             chain,
             height,
+            quiet: false,
         })
+    }
+
+    /// The signer's key and account.
+    pub fn identity(&self) -> (&Keypair, AccountId) {
+        (&self.kp, self.signer)
+    }
+
+    /// Without the progress bar (for a service's log).
+    #[must_use]
+    pub fn quiet(mut self) -> Self {
+        self.quiet = true;
+        self
+    }
+
+    fn progress(&self, done: usize, total: usize) {
+        if !self.quiet {
+            progress(done, total);
+        }
     }
 
     async fn next_nonce(&self) -> Result<u64> {
@@ -149,7 +174,7 @@ impl Session {
         let mut nonce = self.next_nonce().await?;
         let total = calls.len();
         let mut out = Vec::with_capacity(total);
-        progress(0, total);
+        self.progress(0, total);
         for chunk in calls.chunks(CHUNK) {
             let mut envs = Vec::with_capacity(chunk.len());
             for c in chunk {
@@ -188,7 +213,7 @@ impl Session {
                     out.push(Done::Rejected {
                         error: item["error"].clone(),
                     });
-                    progress(out.len(), total);
+                    self.progress(out.len(), total);
                     continue;
                 };
                 let receipt = loop {
@@ -207,7 +232,7 @@ impl Session {
                     height: receipt["block_height"].clone(),
                     outcome: receipt["outcome"].clone(),
                 });
-                progress(out.len(), total);
+                self.progress(out.len(), total);
             }
             // A rejected item leaves a nonce gap (the later ones of the
             // chunk are rejected too): continue from the node's next nonce.
@@ -215,7 +240,9 @@ impl Session {
                 nonce = self.next_nonce().await?;
             }
         }
-        eprintln!();
+        if !self.quiet {
+            eprintln!();
+        }
         Ok(out)
     }
 }

@@ -53,6 +53,10 @@ enum Cmd {
     /// enrolments and attestations, G2P Connect disbursements.
     #[command(subcommand)]
     Programs(crate::programs::ProgramsCmd),
+    /// G2P Connect served for an agency: disbursements and the
+    /// financial-address mapper (docs/g2p.md).
+    #[command(subcommand)]
+    G2p(G2pCmd),
     /// Load generator and benchmark report (docs/benchmarks.md).
     Bench(BenchArgs),
     /// Run one validator of a network, with its API (docs/operations.md).
@@ -370,6 +374,14 @@ struct AdminArgs {
     node: String,
 }
 
+/// `publica g2p …`.
+#[derive(Subcommand, Debug)]
+pub enum G2pCmd {
+    /// Serve G2P Connect's disbursement API and mapper beside a node,
+    /// signing payouts with one official's key (docs/g2p.md).
+    Serve(crate::gateway::ServeArgs),
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct PassArgs {
     /// Read the passphrase from this file (first line). Otherwise
@@ -530,6 +542,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Identity(cmd) => runtime()?.block_on(run_identity(cmd)),
         Cmd::Money(cmd) => runtime()?.block_on(crate::money::run(cmd)),
         Cmd::Programs(cmd) => runtime()?.block_on(crate::programs::run(cmd)),
+        Cmd::G2p(G2pCmd::Serve(a)) => runtime()?.block_on(crate::gateway::serve(a)),
         Cmd::Bench(b) => run_bench(b),
         Cmd::Node(a) => crate::testnet::run_node(a),
         Cmd::Testnet(crate::testnet::TestnetCmd::Init {

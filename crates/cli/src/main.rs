@@ -5,6 +5,7 @@ mod bulk;
 mod client;
 mod commands;
 mod demo;
+mod gateway;
 mod grievance;
 mod money;
 mod output;

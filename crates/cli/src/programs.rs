@@ -889,10 +889,56 @@ async fn disburse(
     }
     let req = read_disburse_request(file)?;
     let g2p = disburse::request(&req).map_err(|e| anyhow!("{}: {e}", file.display()))?;
-    let (transaction_id, items) = (&g2p.transaction_id, &g2p.disbursements);
     let session = bulk::Session::open(signer).await?;
-    let currencies = program_currencies(&session, items).await?;
-    let (mut answers, passed) = disburse::check_all(items, default_period, &currencies);
+    let answers = carry_out(&session, agency, &g2p, default_period, &|_| None).await?;
+    let succ = answers.iter().filter(|a| a["status"] == "succ").count();
+    let total = answers.len();
+    let doc = on_disburse(&g2p, "publica", answers);
+    write_out(out, &pretty(&doc))?;
+    if succ != total {
+        bail!(
+            "{} of {total} disbursements were refused; see the on-disburse answer",
+            total - succ
+        );
+    }
+    Ok(())
+}
+
+/// Carries out a G2P `disburse` request as on-demand payouts signed by
+/// `session`'s official for `agency`: one answer per disbursement, in
+/// order, each `succ` with its transaction or `rjct` with the reason.
+/// `mapped` gives the ledger account (`publica:account:…`) linked to a
+/// `payee_fa` that is not one (the G2P gateway's mapper), if any; the
+/// answers echo the `payee_fa` as the request gave it.
+pub async fn carry_out(
+    session: &bulk::Session,
+    agency: &str,
+    g2p: &disburse::Request,
+    default_period: Option<&str>,
+    mapped: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<Vec<Value>> {
+    let items: Vec<Value> = g2p
+        .disbursements
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            let linked = d["payee_fa"]
+                .as_str()
+                .filter(|f| !f.starts_with("publica:account:"))
+                .and_then(mapped);
+            if let Some(fa) = linked {
+                d["payee_fa"] = json!(fa);
+            }
+            d
+        })
+        .collect();
+    let currencies = program_currencies(session, &items).await?;
+    let (mut answers, passed) = disburse::check_all(&items, default_period, &currencies);
+    for (a, d) in answers.iter_mut().zip(&g2p.disbursements) {
+        if let Some(fa) = d["payee_fa"].as_str() {
+            a["payee_fa"] = json!(fa);
+        }
+    }
     let calls: Vec<Call> = passed
         .into_iter()
         .map(|(i, x)| Call {
@@ -908,31 +954,27 @@ async fn disburse(
     for a in &mut answers {
         a["timestamp"] = json!(now);
     }
-    let succ = answers.iter().filter(|a| a["status"] == "succ").count();
+    Ok(answers)
+}
+
+/// The `on-disburse` message answering `g2p` from `sender_id`: every
+/// disbursement was carried out or refused, so none waits.
+pub fn on_disburse(g2p: &disburse::Request, sender_id: &str, answers: Vec<Value>) -> Value {
     let total = answers.len();
-    let mut doc = json!({
+    json!({
         "header": {
             "version": "1.0.0",
-            "message_id": format!("{transaction_id}/on-disburse"),
-            "message_ts": now,
+            "message_id": format!("{}/on-disburse", g2p.transaction_id),
+            "message_ts": period::timestamp(publica_types::now_ms()),
             "action": "on-disburse",
             "status": "succ",
-            "sender_id": "publica",
+            "sender_id": sender_id,
+            "receiver_id": g2p.sender_id,
             "total_count": total,
-            // Every disbursement was carried out or refused: none waits.
             "completed_count": total,
         },
-        "message": {"transaction_id": transaction_id, "disbursements_status": answers},
-    });
-    doc["header"]["receiver_id"] = json!(g2p.sender_id);
-    write_out(out, &pretty(&doc))?;
-    if succ != total {
-        bail!(
-            "{} of {total} disbursements were refused; see the on-disburse answer",
-            total - succ
-        );
-    }
-    Ok(())
+        "message": {"transaction_id": g2p.transaction_id, "disbursements_status": answers},
+    })
 }
 
 /// Reads a G2P `disburse` request from `file`: JSON of at most
