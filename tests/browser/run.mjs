@@ -135,7 +135,7 @@ async function main() {
       ['transaction', `/explorer/transactions/${tx}`], ['account', `/explorer/accounts/${funding}`],
       ['agencies', '/explorer/agencies'], ['agency', '/explorer/agencies/city'], ['money', '/money'],
       ['programs', '/programs'], ['program', '/programs/ubi'], ['check', '/check'], ['help', '/help'],
-      ['grievance', '/grievances?case=ubi-1'],
+      ['grievance', '/grievances?case=ubi-1'], ['private-conditions', '/programs/heating'],
     ];
     mkdirSync(shots, { recursive: true });
     browser = await chromium.launch({ executablePath: browserPath, args: CHROMIUM_ARGS, headless: true });
@@ -153,6 +153,17 @@ async function main() {
       await open(page, url, '/explorer/blocks/99999', { status: 404 });
       await axe(page, `error page (${lang})`);
       await page.screenshot({ path: join(shots, `error-${lang}.png`) });
+      await context.close();
+    }
+
+    // A program with a private condition says what is proven, never a value.
+    {
+      const context = await browser.newContext({ locale: 'en' });
+      const page = await context.newPage();
+      await open(page, url, '/programs/heating');
+      const text = await page.textContent('main');
+      assert.match(text, /Conditions proven privately/, 'the private condition is shown');
+      assert.match(text, /income below 1,500,000/, 'with its threshold');
       await context.close();
     }
 

@@ -13,7 +13,7 @@ use anyhow::{anyhow, bail, Result};
 use publica_crypto::Keypair;
 use publica_identity::{Genesis, GenesisAgency};
 use publica_node::Node;
-use publica_programs::{nullifier, period};
+use publica_programs::{nullifier, period, private};
 use publica_types::{now_ms, AccountId, Envelope, Expiry, TxBody};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -24,6 +24,10 @@ pub const RESIDENTS: usize = 300;
 pub const CHILDREN: usize = 120;
 /// Residents (the first ones) also enrolled in the energy allowance.
 pub const ENERGY: usize = 100;
+/// Residents whose incomes the registry commits to for heating support.
+pub const HEATING: usize = 5;
+/// Heating support's income threshold: 15,000.00 EXC.
+pub const HEATING_INCOME_BELOW: u64 = 1_500_000;
 
 /// The demo's genesis: three agencies administered by the dev key.
 pub fn genesis(chain_id: &str, admin: AccountId) -> Genesis {
@@ -127,6 +131,7 @@ pub fn seed(node: &Node, admin: Keypair) -> Result<()> {
     s.pay_energy(&this)?;
     s.top_up_energy()?;
     s.casework(now, &this)?;
+    s.private_heating(start, end, now, &this)?;
     wait_for_schedule(node);
     print_programs(node)
 }
@@ -330,6 +335,85 @@ impl Seeder<'_> {
             self.tx("programs", "assign_grievance", json!({"agency": "city", "case": "ubi-1", "to": self.admin.account()})),
         ];
         self.phase("casework: a suspension, an overpayment, a grievance", txs)
+    }
+
+    /// Heating support, whose income condition the ledger checks without
+    /// ever seeing an income: the registry commits to the incomes of
+    /// [`HEATING`] residents (each keeps the opening; here the demo holds
+    /// them), and those below the threshold are enrolled with
+    /// zero-knowledge proofs of it.
+    fn private_heating(&mut self, start: u64, end: u64, now: u64, this: &str) -> Result<()> {
+        let txs = vec![
+            self.tx("money", "open_account", json!({"id": "program:heating", "currency": "EXC", "agency": "city", "owner": {"kind": "program", "agency": "city", "program": "heating"}})),
+            self.tx("money", "mint", json!({"agency": "city", "currency": "EXC", "appropriation": "welfare", "to": "program:heating", "amount": "1000000"})),
+            self.tx("programs", "create_program", json!({
+                "agency": "city", "id": "heating", "name": "Heating support (income-tested, privately)", "currency": "EXC",
+                "funding_account": "program:heating", "budget_cap": "1000000",
+                "attesters": ["registry"], "registry": "registry",
+                "attributes": {"resident": "bool"},
+                "private_conditions": [{"attribute": "income", "below": HEATING_INCOME_BELOW}],
+                "eligibility": "attr.resident",
+                "benefit": "params.amount", "params": {"amount": 4000},
+                "start_ms": start, "end_ms": end,
+            })),
+        ];
+        self.phase("heating support defined", txs)?;
+        let hash = self
+            .node
+            .with_state(|st, h| publica_programs::queries::summary(st, "heating", h))
+            .and_then(|v| v["approval_hash"].as_str().map(str::to_string))
+            .ok_or_else(|| anyhow!("demo program heating missing"))?;
+        let tx = self.tx(
+            "programs",
+            "approve",
+            json!({"agency": "city", "program": "heating", "hash": hash}),
+        );
+        self.phase("heating support approved", vec![tx])?;
+
+        let me = self.admin.account();
+        let mut openings = vec![];
+        let mut txs = vec![];
+        for i in 0..HEATING {
+            let a = citizen(i);
+            let income = 600_000 + 300_000 * i as u64;
+            let o = publica_zk::Opening::new(income);
+            let c = o.commitment().to_hex();
+            let ctx = private::domain_context(&self.chain_id, &a, "income", "registry", &c);
+            let proof = publica_zk::prove(&o, publica_zk::Threshold::AtLeast(0), &ctx)
+                .map_err(|e| anyhow!("demo domain proof: {e}"))?;
+            txs.push(self.tx("programs", "attest_committed", json!({"agency": "registry", "subject": a, "name": "income", "commitment": c, "domain_proof": hex::encode(proof)})));
+            openings.push(o);
+        }
+        self.phase("incomes committed by the registry (never written)", txs)?;
+
+        let secret = publica_crypto::sha256(format!("demo registry secret {now}").as_bytes());
+        let below = publica_zk::Threshold::Below(HEATING_INCOME_BELOW);
+        let mut txs = vec![];
+        let mut paid = vec![];
+        for (i, o) in openings
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| below.holds(o.value))
+        {
+            let a = citizen(i);
+            let c = o.commitment().to_hex();
+            let ctx =
+                private::condition_context(&self.chain_id, "heating", &a, "income", "registry", &c);
+            let proof =
+                publica_zk::prove(o, below, &ctx).map_err(|e| anyhow!("demo proof: {e}"))?;
+            let n = nullifier::derive(secret.as_bytes(), "heating", &format!("person-{i}"));
+            let sig = self
+                .admin
+                .sign(&nullifier::token_bytes(&self.chain_id, "heating", &n, &a));
+            txs.push(self.tx("programs", "enrol", json!({"program": "heating", "account": a, "nullifier": n, "registry_signer": me, "registry_signature": sig, "agency": "city", "proofs": [hex::encode(proof)]})));
+            paid.push(self.tx(
+                "programs",
+                "payout",
+                json!({"agency": "city", "program": "heating", "account": a, "period": this}),
+            ));
+        }
+        self.phase("heating support: enrolled on proofs of income", txs)?;
+        self.phase("heating support paid", paid)
     }
 
     /// The energy allowance is paid on demand by the program officer.

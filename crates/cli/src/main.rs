@@ -9,6 +9,7 @@ mod gateway;
 mod grievance;
 mod money;
 mod output;
+mod private;
 mod programs;
 mod read;
 mod testnet;

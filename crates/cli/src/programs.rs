@@ -187,10 +187,56 @@ pub enum ProgramsCmd {
         reason: String,
     },
     /// Re-check the eligibility rule on the facts attested now; an enrolee
-    /// it no longer holds for exits.
+    /// it no longer holds for exits. A program with private conditions
+    /// also needs the commitments proven at enrolment to still count, or
+    /// new proofs (--proofs, as `prove` writes them).
     Recheck {
         #[command(flatten)]
         enrolee: EnroleeArgs,
+        /// New proofs of the private conditions (the file `prove` writes).
+        #[arg(long)]
+        proofs: Option<PathBuf>,
+    },
+    /// Commit to a number about a person (a registry's attester), with its
+    /// domain proof, and write the opening the person keeps (owner-only,
+    /// never overwritten); the number never goes on the ledger.
+    AttestPrivate {
+        #[command(flatten)]
+        signer: SignerArgs,
+        /// The attester's agency.
+        #[arg(long)]
+        agency: String,
+        /// The person's account (64 hex).
+        #[arg(long)]
+        subject: String,
+        /// The attribute (e.g. income, age).
+        #[arg(long)]
+        name: String,
+        /// The number, 0..=2^53.
+        #[arg(long)]
+        value: u64,
+        /// Block time (ms) from which it no longer counts.
+        #[arg(long)]
+        expires_ms: Option<u64>,
+        /// Where the opening goes (a new file).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Prove a program's private conditions from a person's openings: one
+    /// zero-knowledge proof per condition, for enrolment (CSV column
+    /// `proofs`) or a re-check (--proofs).
+    Prove {
+        /// The program.
+        #[arg(long)]
+        program: String,
+        /// An opening file (`attest-private --out`), once per condition.
+        #[arg(long = "opening", required = true)]
+        openings: Vec<PathBuf>,
+        /// Write here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
+        node: String,
     },
     /// Record an overpayment the enrolee owes back, recovered from later
     /// payouts (reason: wrong_amount, not_eligible, paid_after_exit, fraud,
@@ -377,7 +423,11 @@ async fn lifecycle(cmd: ProgramsCmd) -> Result<()> {
             )
         }
         ProgramsCmd::Resume { enrolee } => (enrolee, "resume", vec![]),
-        ProgramsCmd::Recheck { enrolee } => (enrolee, "recheck", vec![]),
+        ProgramsCmd::Recheck { enrolee, proofs } => (
+            enrolee,
+            "recheck",
+            crate::private::recheck_args(proofs.as_deref())?,
+        ),
         ProgramsCmd::Exit { enrolee, reason } => {
             let reason = reason_of(
                 &reason,
@@ -569,12 +619,25 @@ pub async fn run(cmd: ProgramsCmd) -> Result<()> {
         | ProgramsCmd::Overpayment { .. }
         | ProgramsCmd::WriteOff { .. }) => lifecycle(cmd).await,
         ProgramsCmd::Grievance { cmd } => crate::grievance::run(cmd).await,
+        cmd @ (ProgramsCmd::AttestPrivate { .. } | ProgramsCmd::Prove { .. }) => {
+            crate::private::run(cmd).await
+        }
         ProgramsCmd::Evaluation {
             id,
             format,
             out,
             node,
         } => evaluation(&node, &id, &format, out.as_deref()).await,
+        cmd @ (ProgramsCmd::Indexes { .. }
+        | ProgramsCmd::Index { .. }
+        | ProgramsCmd::IndexCreate { .. }
+        | ProgramsCmd::IndexPublish { .. }) => indexes(cmd).await,
+    }
+}
+
+/// `publica programs indexes|index|index-create|index-publish`.
+async fn indexes(cmd: ProgramsCmd) -> Result<()> {
+    match cmd {
         ProgramsCmd::Indexes { node } => {
             let v = Client::new(&node)?.get_ok("/v1/indexes").await?;
             write_out(None, &pretty(&v))
@@ -593,6 +656,7 @@ pub async fn run(cmd: ProgramsCmd) -> Result<()> {
             period: per,
             value,
         } => publish_index(&index, &per, value).await,
+        _ => bail!("not an index command"),
     }
 }
 

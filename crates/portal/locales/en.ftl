@@ -193,6 +193,10 @@ program-rules-explained = A program's rules are public. Each change gets a new v
 program-eligibility = Who is eligible
 program-benefit = Benefit
 program-condition = Condition
+program-private = Conditions proven privately
+program-private-explained = These conditions are checked on numbers the ledger never holds: an accredited agency records only a commitment to the number, and each enrolee proves in zero knowledge that the condition holds. The ledger, and this page, learn that it holds and nothing more.
+program-private-at-least = { $attribute } at least { $value }
+program-private-below = { $attribute } below { $value }
 program-pending = Version { $version } is proposed and has { $approvals } of { $threshold } approvals.
 
 ## Check a receipt

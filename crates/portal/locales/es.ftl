@@ -193,6 +193,10 @@ program-rules-explained = Las reglas de un programa son públicas. Cada cambio e
 program-eligibility = Quién tiene derecho
 program-benefit = Prestación
 program-condition = Condición
+program-private = Condiciones probadas en privado
+program-private-explained = Estas condiciones se comprueban sobre cifras que el registro nunca guarda: un organismo acreditado registra solo un compromiso criptográfico de la cifra, y cada persona inscrita prueba sin revelarla que la condición se cumple. El registro, y esta página, saben que se cumple y nada más.
+program-private-at-least = { $attribute }: al menos { $value }
+program-private-below = { $attribute }: menos de { $value }
 program-pending = La versión { $version } está propuesta y tiene { $approvals } de { $threshold } aprobaciones.
 
 ## Comprobar un recibo

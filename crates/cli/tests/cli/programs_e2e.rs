@@ -1508,3 +1508,238 @@ fn evaluation_report_through_the_cli() {
         "{v}"
     );
 }
+
+#[test]
+fn private_eligibility_through_the_cli() {
+    let demo = Demo::start();
+    let (dir, key, url) = (&demo.dir, demo.key.as_str(), demo.url.clone());
+    let file = |name: &str, text: &str| demo.file(name, text);
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let send = |method: &str, args: Value| {
+        let args = args.to_string();
+        let (ok, out, err) = publica(&[
+            "tx", "send", "--key", key, "--node", &url, "--module", "programs", "--method", method,
+            "--args", &args,
+        ]);
+        (ok, out + &err)
+    };
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--key", key, "--node", &url]);
+        publica(&all)
+    };
+    let now = publica_types::now_ms();
+    for (module, method, args) in [
+        (
+            "money",
+            "open_account",
+            json!({"id": "program:heat", "currency": "EXC", "agency": "city", "owner": {"kind": "program", "agency": "city", "program": "heat"}}),
+        ),
+        (
+            "money",
+            "mint",
+            json!({"agency": "city", "currency": "EXC", "appropriation": "welfare", "to": "program:heat", "amount": "100000"}),
+        ),
+    ] {
+        let args = args.to_string();
+        let (ok, out, err) = publica(&[
+            "tx", "send", "--key", key, "--node", &url, "--module", module, "--method", method,
+            "--args", &args,
+        ]);
+        assert!(ok, "{method}: {out}{err}");
+    }
+    let (ok, out) = send(
+        "create_program",
+        json!({
+            "agency": "city", "id": "heat", "name": "Heating allowance", "currency": "EXC",
+            "funding_account": "program:heat", "budget_cap": "100000",
+            "attesters": ["registry"], "registry": "registry",
+            "attributes": {"resident": "bool"},
+            "private_conditions": [{"attribute": "income", "below": 1_200_000}],
+            "eligibility": "attr.resident", "benefit": "params.amount", "params": {"amount": 2500},
+            "start_ms": now - 86_400_000, "end_ms": now + 300 * 86_400_000,
+        }),
+    );
+    assert!(ok, "{out}");
+    let (_, heat) = get(&format!("{url}/v1/programs/heat"));
+    let hash = heat["approval_hash"].as_str().unwrap().to_string();
+    let (ok, out) = send(
+        "approve",
+        json!({"agency": "city", "program": "heat", "hash": hash}),
+    );
+    assert!(ok, "{out}");
+
+    let people: Vec<String> = (0..2)
+        .map(|_| publica_crypto::Keypair::generate().account().to_hex())
+        .collect();
+    let att = file(
+        "att.csv",
+        &format!("subject,resident\n{},true\n{},true\n", people[0], people[1]),
+    );
+    let (ok, out, err) = run(&[
+        "programs",
+        "import-attestations",
+        "--agency",
+        "registry",
+        "--file",
+        &att,
+    ]);
+    assert!(ok, "{err}{out}");
+
+    // The registry commits to each income; the openings stay with the people.
+    for (who, income) in [(0, "900000"), (1, "1500000")] {
+        let out_file = path(&format!("opening-{who}.json"));
+        let (ok, out, err) = run(&[
+            "programs",
+            "attest-private",
+            "--agency",
+            "registry",
+            "--subject",
+            &people[who],
+            "--name",
+            "income",
+            "--value",
+            income,
+            "--out",
+            &out_file,
+        ]);
+        assert!(ok, "{err}{out}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&out_file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "an opening is its owner's only");
+        }
+    }
+    let (ok, _, err) = run(&[
+        "programs",
+        "attest-private",
+        "--agency",
+        "registry",
+        "--subject",
+        &people[0],
+        "--name",
+        "income",
+        "--value",
+        "1",
+        "--out",
+        &path("opening-0.json"),
+    ]);
+    assert!(!ok && err.contains("never overwritten"), "{err}");
+
+    // Ann proves her income is below the threshold; Bob cannot.
+    let proofs_file = path("proofs-0.json");
+    let (ok, _, err) = publica(&[
+        "programs",
+        "prove",
+        "--program",
+        "heat",
+        "--opening",
+        &path("opening-0.json"),
+        "--out",
+        &proofs_file,
+        "--node",
+        &url,
+    ]);
+    assert!(ok, "{err}");
+    let proofs: Value =
+        serde_json::from_str(&std::fs::read_to_string(&proofs_file).unwrap()).unwrap();
+    let cell = proofs["csv_cell"].as_str().unwrap().to_string();
+    assert_eq!(cell.len(), 2 * publica_zk::PROOF_BYTES);
+    let (ok, _, err) = publica(&[
+        "programs",
+        "prove",
+        "--program",
+        "heat",
+        "--opening",
+        &path("opening-1.json"),
+        "--node",
+        &url,
+    ]);
+    assert!(!ok && err.contains("does not hold"), "{err}");
+
+    // Enrolment: the registry's tokens, then the proofs column.
+    let secret = file("secret", &"ef".repeat(32));
+    let persons = file(
+        "persons.csv",
+        &format!("person,account\nH-1,{}\nH-2,{}\n", people[0], people[1]),
+    );
+    let tokens = path("tokens.csv");
+    let (ok, out, err) = run(&[
+        "programs",
+        "registry-tokens",
+        "--secret-file",
+        &secret,
+        "--program",
+        "heat",
+        "--file",
+        &persons,
+        "--out",
+        &tokens,
+    ]);
+    assert!(ok, "{err}{out}");
+    let text = std::fs::read_to_string(&tokens).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let enrol = file(
+        "enrol.csv",
+        &format!("{},proofs\n{},{cell}\n{},\n", lines[0], lines[1], lines[2]),
+    );
+    let (ok, out, err) = run(&[
+        "programs",
+        "import-enrolments",
+        "--program",
+        "heat",
+        "--agency",
+        "city",
+        "--file",
+        &enrol,
+    ]);
+    assert!(!ok, "Bob has no proof: {out}");
+    assert!(
+        out.contains("programs.proof_invalid") && err.contains("1 of 2 rows"),
+        "{out}{err}"
+    );
+    let (_, heat) = get(&format!("{url}/v1/programs/heat"));
+    assert_eq!(heat["enrolled"], 1, "{heat}");
+    assert_eq!(heat["program"]["private_conditions"][0]["below"], 1_200_000);
+
+    // A re-check with new proofs is accepted; nothing changed, so is one without.
+    let (ok, out, err) = run(&[
+        "programs",
+        "recheck",
+        "--agency",
+        "city",
+        "--program",
+        "heat",
+        "--enrolee",
+        &people[0],
+        "--proofs",
+        &proofs_file,
+    ]);
+    assert!(ok, "{err}{out}");
+    let (ok, out, err) = run(&[
+        "programs",
+        "recheck",
+        "--agency",
+        "city",
+        "--program",
+        "heat",
+        "--enrolee",
+        &people[0],
+    ]);
+    assert!(ok, "{err}{out}");
+    let bad = file("bad-proofs.json", "{\"proofs\": []}");
+    let (ok, _, err) = run(&[
+        "programs",
+        "recheck",
+        "--agency",
+        "city",
+        "--program",
+        "heat",
+        "--enrolee",
+        &people[0],
+        "--proofs",
+        &bad,
+    ]);
+    assert!(!ok && err.contains("1..=4 proofs"), "{err}");
+}

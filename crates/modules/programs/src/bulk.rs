@@ -53,23 +53,53 @@ pub fn registry(csv: &Csv) -> Result<Vec<(usize, String, AccountId)>, String> {
     Ok(out)
 }
 
-/// `programs.enrol` arguments, one per row of an enrolment file.
+/// `programs.enrol` arguments, one per row of an enrolment file: the
+/// header [`ENROLMENT_HEADER`], optionally followed by a `proofs` column
+/// (a program's private conditions: the proofs `publica programs prove`
+/// gives, joined by `;`).
 ///
 /// # Errors
-/// When the header is not [`ENROLMENT_HEADER`].
+/// When the header is neither.
 pub fn enrolments(csv: Csv, program: &str, agency: &str) -> Result<Rows, String> {
-    if csv.header_line() != ENROLMENT_HEADER {
+    let with_proofs = csv.header_line() == format!("{ENROLMENT_HEADER},proofs");
+    if csv.header_line() != ENROLMENT_HEADER && !with_proofs {
         return Err(format!(
-            "the first line must be the header {ENROLMENT_HEADER}"
+            "the first line must be the header {ENROLMENT_HEADER} (then ,proofs if the program has private conditions)"
         ));
     }
     let mut refused = csv.invalid;
     let mut rows = Vec::new();
     for (line, cols) in csv.rows {
-        let [account, n, official, sig] = cols.as_slice() else {
-            refused.push(invalid(line, "expected four cells"));
-            continue;
+        let (account, n, official, sig, proofs) = match (cols.as_slice(), with_proofs) {
+            ([a, n, o, s], false) => (a, n, o, s, None),
+            ([a, n, o, s, p], true) => (a, n, o, s, Some(p)),
+            _ => {
+                refused.push(invalid(
+                    line,
+                    if with_proofs {
+                        "expected five cells"
+                    } else {
+                        "expected four cells"
+                    },
+                ));
+                continue;
+            }
         };
+        // An empty cell: no proofs (a program without private conditions).
+        let proofs: Vec<&str> = proofs
+            .filter(|p| !p.is_empty())
+            .map_or(vec![], |p| p.split(';').collect());
+        if proofs.len() > crate::private::PRIVATE_CONDITIONS_MAX
+            || proofs.iter().any(|p| {
+                p.len() != 2 * publica_zk::PROOF_BYTES || !p.bytes().all(|b| b.is_ascii_hexdigit())
+            })
+        {
+            refused.push(invalid(
+                line,
+                "proofs are 1..=4 proofs of 1154 hex characters, joined by ';'",
+            ));
+            continue;
+        }
         let parsed = (
             account.parse::<AccountId>(),
             official.parse::<AccountId>(),
@@ -86,10 +116,11 @@ pub fn enrolments(csv: Csv, program: &str, agency: &str) -> Result<Rows, String>
             refused.push(invalid(line, "a nullifier is 64 lowercase hex characters"));
             continue;
         }
-        rows.push((
-            line,
-            json!({"program": program, "account": account, "nullifier": n, "registry_signer": official, "registry_signature": sig, "agency": agency}),
-        ));
+        let mut args = json!({"program": program, "account": account, "nullifier": n, "registry_signer": official, "registry_signature": sig, "agency": agency});
+        if with_proofs {
+            args["proofs"] = json!(proofs);
+        }
+        rows.push((line, args));
     }
     Ok((rows, refused))
 }

@@ -67,6 +67,8 @@ publica_runtime::rejections! {
             "The enrolment ended before this period began: nothing is payable for it.";
         WrongStanding / WRONG_STANDING = "programs.wrong_standing", 409,
             "The enrolment does not stand as this needs (suspend or exit an active one, resume a suspended one).";
+        ProofInvalid / PROOF_INVALID = "programs.proof_invalid", 400,
+            "A zero-knowledge proof is missing, malformed, or does not verify (a private condition, or a committed attestation's domain proof).";
         ApprovalMismatch / APPROVAL_MISMATCH = "programs.approval_mismatch", 409,
             "An approval names another hash than the content waiting for approval (it changed after review).";
     }

@@ -226,6 +226,17 @@ pub enum ProgramsEvent {
         /// The period, if any.
         period: Option<String>,
     },
+    /// An attester recorded a commitment to a number about a subject.
+    AttestedCommitted {
+        /// The subject.
+        subject: AccountId,
+        /// The attester's agency.
+        agency: String,
+        /// The attribute.
+        name: String,
+        /// The commitment (never the value).
+        commitment: String,
+    },
     /// An agency revoked one of its attestations.
     AttestationRevoked {
         /// The subject.

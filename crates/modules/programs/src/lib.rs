@@ -47,6 +47,7 @@ pub mod model;
 pub mod module;
 pub mod nullifier;
 pub mod period;
+pub mod private;
 pub mod queries;
 pub mod routes;
 pub mod rules;

@@ -36,6 +36,24 @@ pub struct EnroleeRef {
     pub account: AccountId,
 }
 
+/// Arguments of `programs.recheck`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recheck {
+    /// The running agency; the signer must be one of its program officers.
+    pub agency: String,
+    /// The program.
+    pub program: String,
+    /// The enrolee's account.
+    #[serde(deserialize_with = "publica_crypto::key::one")]
+    pub account: AccountId,
+    /// New proofs of the program's private conditions (one per condition,
+    /// in order, hex), when the enrolee's commitments changed; without
+    /// them the commitments proven before must still count.
+    #[serde(default)]
+    pub proofs: Vec<String>,
+}
+
 /// Arguments of `programs.suspend`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -330,7 +348,7 @@ fn end(
 /// and a second official confirms it, as any exit; one it holds for stays,
 /// and the call says so in its event. A rule that cannot be evaluated (a fact
 /// missing) decides nothing: the call fails with its reason.
-pub(crate) fn recheck(ctx: &mut CallContext<'_>, a: EnroleeRef) -> Result<(), TxError> {
+pub(crate) fn recheck(ctx: &mut CallContext<'_>, a: Recheck) -> Result<(), TxError> {
     let mut p = own_program(ctx, &a.agency, &a.program)?;
     let mut e = enrolment(ctx, &p, &a.account)?;
     match e.standing {
@@ -351,6 +369,15 @@ pub(crate) fn recheck(ctx: &mut CallContext<'_>, a: EnroleeRef) -> Result<(), Tx
     let rv = p.rules_for(&per, ctx.env().height, now).clone();
     match evaluate(&rv, &inputs, false) {
         Ok(_) => {
+            if !a.proofs.is_empty() {
+                e.proven = crate::private::check_proofs(ctx, &p, &a.account, &a.proofs)?;
+                save(ctx, &p, &e);
+            } else if !crate::private::still_proven(ctx, &p, &e) {
+                // A commitment proven on was revoked, expired or replaced.
+                request_exit(ctx, &mut p, &mut e, ExitReason::NoLongerEligible);
+                save(ctx, &p, &e);
+                return Ok(());
+            }
             ctx.emit_event(&ProgramsEvent::EligibilityConfirmed {
                 program: p.id.clone(),
                 account: a.account,

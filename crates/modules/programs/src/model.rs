@@ -247,6 +247,10 @@ pub struct Program {
     /// derived per group: one enrolment in the group per person).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    /// Thresholds on privately attested numbers, proven in zero knowledge
+    /// at enrolment (`crate::private`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub private_conditions: Vec<crate::private::PrivateCondition>,
     /// Attributes its rules read, and their types.
     pub attributes: BTreeMap<String, Ty>,
     /// Indexes its rules read, as `<agency>/<name>` (rules say
@@ -437,6 +441,9 @@ pub struct Enrolment {
     /// Overpayments recorded against the enrolee and their recovery.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub debt: Option<Debt>,
+    /// The commitments its private conditions were proven on, by attribute.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub proven: BTreeMap<String, String>,
 }
 
 /// Where an enrolment stands when it is not simply active.

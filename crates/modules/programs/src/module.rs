@@ -85,6 +85,10 @@ pub struct CreateProgram {
     /// registry derives nullifiers for `group:<name>`).
     #[serde(default)]
     pub group: Option<String>,
+    /// Thresholds on privately attested numbers (at most 4), proven in
+    /// zero knowledge at enrolment.
+    #[serde(default)]
+    pub private_conditions: Vec<crate::private::PrivateCondition>,
     /// The attributes the rules may read as `attr.<name>`, with their
     /// types (at most 32).
     pub attributes: BTreeMap<String, Ty>,
@@ -182,6 +186,10 @@ pub struct RevokeAttestation {
     /// particular period.
     #[serde(default)]
     pub period: Option<String>,
+    /// True to revoke the committed attestation of `name`
+    /// (`attest_committed`) rather than a clear one.
+    #[serde(default)]
+    pub committed: bool,
 }
 
 /// Arguments of a `programs` call.
@@ -209,6 +217,9 @@ pub struct Enrol {
     /// The grievance whose decision ordered this enrolment, if one.
     #[serde(default)]
     pub case: Option<String>,
+    /// One proof per private condition of the program, in order (hex).
+    #[serde(default)]
+    pub proofs: Vec<String>,
 }
 
 /// Arguments of a `programs` call.
@@ -881,8 +892,14 @@ impl Programs {
                 attesters.push(ag);
             }
         }
+        crate::private::check_conditions(&a.private_conditions, &a.attributes)?;
+        // Private attributes may name their trusted attesters too.
+        let mut named = a.attributes.clone();
+        for c in &a.private_conditions {
+            named.insert(c.attribute.clone(), Ty::Int);
+        }
         let attribute_attesters =
-            Self::trusted_per_attribute(&attesters, a.attribute_attesters, &a.attributes)?;
+            Self::trusted_per_attribute(&attesters, a.attribute_attesters, &named)?;
         let mut indexes = a.indexes;
         indexes.sort();
         indexes.dedup();
@@ -922,6 +939,7 @@ impl Programs {
             budget_exhausted: false,
             recovery_max_pct: a.recovery_max_pct,
             group: a.group.clone(),
+            private_conditions: a.private_conditions.clone(),
             suspended: 0,
             exited: 0,
             debt_outstanding: Amount::ZERO,
@@ -1350,6 +1368,15 @@ impl Programs {
     }
 
     fn revoke_attestation(ctx: &mut CallContext<'_>, a: RevokeAttestation) -> Result<(), TxError> {
+        if a.committed {
+            if a.period.is_some() {
+                return Err(err(
+                    codes::INVALID_FIELD,
+                    "a committed attestation is about no particular period",
+                ));
+            }
+            return crate::private::revoke(ctx, &a.subject, &a.name, &a.agency);
+        }
         let key = attestation_key(&a.subject, &a.name, &a.agency, a.period.as_deref());
         let mut rec: Attestation = ctx.read(&key).ok_or_else(|| {
             err(
@@ -1384,6 +1411,7 @@ impl Programs {
         Self::check_nullifier_token(ctx, &p, &a)?;
         Self::use_nullifier(ctx, &p, &a)?;
         Self::check_eligible_now(ctx, &p, &a.account)?;
+        let proven = crate::private::check_proofs(ctx, &p, &a.account, &a.proofs)?;
         let earmark = p.earmark.as_ref().map(|e| money::BenefitEarmark {
             categories: e.categories.clone(),
             expires_height: e.expires_height,
@@ -1402,6 +1430,7 @@ impl Programs {
             paid_periods: vec![],
             standing: None,
             debt: None,
+            proven,
         };
         if let Some(case) = &a.case {
             crate::grievance::remedied(ctx, case, &p.id, &a.account, true)?;
@@ -1991,7 +2020,7 @@ publica_runtime::calls! {
         /// End an enrolment for good, with a reason.
         Exit(crate::lifecycle::Exit) = "exit" => Need::Role(Role::ProgramOfficer, "agency"),
         /// Re-check eligibility on the facts attested now; exit if false.
-        Recheck(crate::lifecycle::EnroleeRef) = "recheck" => Need::Role(Role::ProgramOfficer, "agency"),
+        Recheck(crate::lifecycle::Recheck) = "recheck" => Need::Role(Role::ProgramOfficer, "agency"),
         /// Record an overpayment owed back.
         RecordOverpayment(crate::lifecycle::RecordOverpayment) = "record_overpayment" => Need::Role(Role::ProgramOfficer, "agency"),
         /// Write off part of a debt (a second official).
@@ -2006,6 +2035,8 @@ publica_runtime::calls! {
         Attest(Attest) = "attest" => Need::Role(Role::Attester, "agency"),
         /// Revoke one's own agency's attestation.
         RevokeAttestation(RevokeAttestation) = "revoke_attestation" => Need::Role(Role::Attester, "agency"),
+        /// Attest a number as a commitment, with its domain proof.
+        AttestCommitted(crate::private::AttestCommitted) = "attest_committed" => Need::Role(Role::Attester, "agency"),
         /// Enrol oneself, or (naming `agency`) someone as a caseworker.
         Enrol(Enrol) = "enrol" => Need::RoleIfNamed(Role::ProgramOfficer, "agency"),
         /// Pay an enrolee for a period on demand.
@@ -2061,6 +2092,7 @@ impl TypedModule for Programs {
             ProgramsCall::DecideGrievance(a) => crate::grievance::decide(ctx, a),
             ProgramsCall::Attest(a) => Self::attest(ctx, a),
             ProgramsCall::RevokeAttestation(a) => Self::revoke_attestation(ctx, a),
+            ProgramsCall::AttestCommitted(a) => crate::private::attest(ctx, a),
             ProgramsCall::Enrol(a) => Self::enrol(ctx, a),
             ProgramsCall::Payout(a) => Self::payout(ctx, a),
             ProgramsCall::RequestOverride(a) => Self::request_override(ctx, a),

@@ -136,6 +136,21 @@ pub const ROUTES: &[Route] = &[
                 "budget_cap": {
                   "$ref": "#/components/schemas/Amount"
                 },
+                "private_conditions": {
+                  "description": "Thresholds on numbers attested only as commitments, proven in zero knowledge at enrolment (docs/programs.md, Private eligibility); absent when none.",
+                  "type": "array",
+                  "maxItems": 4,
+                  "items": {
+                    "type": "object",
+                    "required": ["attribute"],
+                    "additionalProperties": false,
+                    "properties": {
+                      "attribute": {"type": "string"},
+                      "at_least": {"type": "integer", "minimum": 0},
+                      "below": {"type": "integer", "minimum": 1}
+                    }
+                  }
+                },
                 "versions": {
                   "type": "array",
                   "items": {
@@ -412,6 +427,11 @@ pub const ROUTES: &[Route] = &[
                           "$ref": "#/components/schemas/Hex32"
                         }
                       }
+                    },
+                    "proven": {
+                      "description": "The commitments the program's private conditions were proven on, by attribute (hex); absent for a program without them.",
+                      "type": "object",
+                      "additionalProperties": {"$ref": "#/components/schemas/Hex32"}
                     },
                     "debt": {
                       "description": "Overpayments owed back and their recovery; absent when none was recorded.",

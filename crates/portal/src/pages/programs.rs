@@ -118,6 +118,7 @@ fn page_now(portal: &Portal, reader: &Reader, id: String) -> Response {
         h2 { (lang.t("program-rules")) }
         p { (lang.t("program-rules-explained")) }
         (versions(lang, &p))
+        (private_conditions(lang, &p))
         (terms(&view, lang, &p, d))
         (super::grievances::figures(lang, &publica_programs::grievance::stats(publica_runtime::routes::ReadView::state(&view), &p.id, PAGE_CASES_MAX)))
         (evaluation(&view, lang, &p.id))
@@ -156,6 +157,25 @@ fn versions(lang: Lang, p: &Program) -> Markup {
         }
         @if let Some(pending) = &p.pending {
             p { (lang.ta("program-pending", &[("version", &pending.rules.version.to_string()), ("approvals", &pending.approvals.len().to_string()), ("threshold", &p.threshold.to_string())])) }
+        }
+    }
+}
+
+/// The program's thresholds on privately attested numbers, if any.
+fn private_conditions(lang: Lang, p: &Program) -> Markup {
+    html! {
+        @if !p.private_conditions.is_empty() {
+            h3 { (lang.t("program-private")) }
+            p { (lang.t("program-private-explained")) }
+            ul {
+                @for c in &p.private_conditions {
+                    li { (match (c.at_least, c.below) {
+                        (Some(t), _) => lang.ta("program-private-at-least", &[("attribute", &c.attribute), ("value", &lang.int(t))]),
+                        (None, Some(x)) => lang.ta("program-private-below", &[("attribute", &c.attribute), ("value", &lang.int(x))]),
+                        (None, None) => c.attribute.clone(),
+                    }) }
+                }
+            }
         }
     }
 }

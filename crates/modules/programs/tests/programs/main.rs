@@ -9,4 +9,5 @@ mod grievances;
 mod groups;
 mod invariants;
 mod lifecycle;
+mod private;
 mod terms;
