@@ -406,14 +406,21 @@ impl Seeder<'_> {
                 .admin
                 .sign(&nullifier::token_bytes(&self.chain_id, "heating", &n, &a));
             txs.push(self.tx("programs", "enrol", json!({"program": "heating", "account": a, "nullifier": n, "registry_signer": me, "registry_signature": sig, "agency": "city", "proofs": [hex::encode(proof)]})));
-            paid.push(self.tx(
-                "programs",
-                "payout",
-                json!({"agency": "city", "program": "heating", "account": a, "period": this}),
-            ));
+            paid.push(a);
         }
         self.phase("heating support: enrolled on proofs of income", txs)?;
-        self.phase("heating support paid", paid)
+        // Signed after the enrolments: nonces follow the order of submission.
+        let txs = paid
+            .into_iter()
+            .map(|a| {
+                self.tx(
+                    "programs",
+                    "payout",
+                    json!({"agency": "city", "program": "heating", "account": a, "period": this}),
+                )
+            })
+            .collect();
+        self.phase("heating support paid", txs)
     }
 
     /// The energy allowance is paid on demand by the program officer.
@@ -448,7 +455,7 @@ fn wait_for_schedule(node: &Node) {
 
 /// Prints each program's enrolment, payments and remaining budget.
 fn print_programs(node: &Node) -> Result<()> {
-    for id in ["cct", "ubi", "energy"] {
+    for id in ["cct", "ubi", "energy", "heating"] {
         let v = node
             .with_state(|st, h| publica_programs::queries::summary(st, id, h))
             .ok_or_else(|| anyhow!("demo program {id} missing"))?;

@@ -34,7 +34,67 @@ pub const TARGETS: &[Target] = &[
     ("block_frames", block_frames),
     ("csv_import", csv_import),
     ("g2p_disburse", g2p_disburse),
+    ("g2p_signature", g2p_signature),
+    ("zk_proof", zk_proof),
 ];
+
+/// A G2P Connect message as `publica g2p serve` takes it: its
+/// `signature` checked against a registered key. Property: the same
+/// header and message signed by that key verify, and with the message
+/// changed they do not.
+pub fn g2p_signature(data: &[u8]) {
+    use publica_programs::g2p_signature::{sign, verify};
+    let Ok(body) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let kp = publica_crypto::Keypair::from_seed([7; 32]);
+    let key = kp.account();
+    let sender = body["header"]["sender_id"].as_str().unwrap_or("registry");
+    let _ = verify(&body, sender, |_| Some(key), 1_000);
+    if !body.is_object() {
+        return;
+    }
+    let (header, message) = (&body["header"], &body["message"]);
+    let text = sign(&kp, sender, header, message, 1_000, 600);
+    let signed = serde_json::json!({"signature": text, "header": header, "message": message});
+    if sender.contains('|')
+        || publica_types::canonical::to_canonical_bytes(header).is_err()
+        || publica_types::canonical::to_canonical_bytes(message).is_err()
+    {
+        return;
+    }
+    assert_eq!(
+        verify(&signed, sender, |_| Some(key), 1_100),
+        Ok(()),
+        "a real signature verifies"
+    );
+    let mut changed = signed.clone();
+    changed["message"] = serde_json::json!({"changed": message.clone()});
+    assert!(
+        verify(&changed, sender, |_| Some(key), 1_100).is_err(),
+        "another message does not"
+    );
+}
+
+/// A committed attestation's commitment and a threshold proof as
+/// `programs.attest_committed` and `programs.enrol` take them: the first
+/// 32 bytes a commitment, the rest a proof. Property: a commitment that
+/// decodes encodes to the same bytes.
+pub fn zk_proof(data: &[u8]) {
+    let Some((head, proof)) = data.split_first_chunk::<32>() else {
+        return;
+    };
+    let Ok(c) = publica_zk::Commitment::from_bytes(*head) else {
+        return;
+    };
+    assert_eq!(&c.to_bytes(), head, "a commitment round-trips");
+    for t in [
+        publica_zk::Threshold::AtLeast(0),
+        publica_zk::Threshold::Below(1_500_000),
+    ] {
+        let _ = publica_zk::verify(&c, t, b"fuzz", proof);
+    }
+}
 
 /// The target called `name`.
 pub fn target(name: &str) -> Option<fn(&[u8])> {

@@ -134,6 +134,30 @@ mod seeds {
             "seed-0.json",
             &serde_json::to_vec_pretty(&req).unwrap(),
         );
+        // The same request signed by its sender, as the gateway takes it.
+        let kp = Keypair::from_seed([7; 32]);
+        let sig = publica_programs::g2p_signature::sign(
+            &kp,
+            "registry",
+            &req["header"],
+            &req["message"],
+            1_000,
+            600,
+        );
+        let signed = json!({"signature": sig, "header": req["header"], "message": req["message"]});
+        put(
+            dir,
+            "g2p_signature",
+            "seed-0.json",
+            &serde_json::to_vec_pretty(&signed).unwrap(),
+        );
+        // A commitment and a real proof about it.
+        let o = publica_zk::Opening::new(900_000);
+        let mut bytes = o.commitment().to_bytes().to_vec();
+        bytes.extend(
+            publica_zk::prove(&o, publica_zk::Threshold::Below(1_500_000), b"fuzz").unwrap(),
+        );
+        put(dir, "zk_proof", "seed-0.bin", &bytes);
     }
 
     /// Envelopes, batches and canonical JSON; returns two signed envelopes.

@@ -12,7 +12,6 @@
 //! message names.
 
 mod book;
-pub mod signature;
 
 use crate::bulk::Session;
 use anyhow::{anyhow, bail, Context, Result};
@@ -24,6 +23,7 @@ use axum::{Json, Router};
 use book::{Book, Txn};
 use clap::Args;
 use publica_crypto::Keypair;
+use publica_programs::g2p_signature as signature;
 use publica_programs::{disburse, period};
 use publica_types::AccountId;
 use serde_json::{json, Value};

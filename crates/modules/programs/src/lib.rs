@@ -41,6 +41,7 @@ pub mod disburse;
 pub mod evaluation;
 pub mod events;
 pub mod g2p;
+pub mod g2p_signature;
 pub mod grievance;
 pub mod lifecycle;
 pub mod model;

@@ -1,4 +1,5 @@
-//! The `signature` of a G2P Connect message: Publica's profile of the
+//! The `signature` of a G2P Connect message (served by `publica g2p
+//! serve`, docs/g2p.md): Publica's profile of the
 //! standard's `MsgSignature` ("signature of {header}+{message} verified using
 //! the sender's signing public key", Ed25519).
 //!
