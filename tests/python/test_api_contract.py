@@ -7,6 +7,7 @@ format outside the API (`<!-- json: what -->`)."""
 
 import copy
 import json
+import pathlib
 import re
 import urllib.error
 import urllib.request
@@ -18,12 +19,23 @@ from publica_node import REPO, running_node
 
 
 @pytest.fixture(scope="module")
-def demo():
+def demo_node():
     # The demo is seeded before the node listens.
-    with running_node("--demo", start_s=120) as (url, _):
-        with urllib.request.urlopen(url + "/openapi.json", timeout=30) as r:
-            doc = json.load(r)
-        yield url, doc
+    with running_node("--demo", start_s=120) as (url, data):
+        yield url, data
+
+
+@pytest.fixture(scope="module")
+def demo(demo_node):
+    url, _ = demo_node
+    with urllib.request.urlopen(url + "/openapi.json", timeout=30) as r:
+        doc = json.load(r)
+    yield url, doc
+
+
+@pytest.fixture(scope="module")
+def demo_dir(demo_node):
+    return demo_node
 
 
 def call(url, path, body=None):
@@ -62,7 +74,7 @@ class Contract:
         return answer
 
 
-def test_every_answer_matches_its_declared_schema(demo):
+def test_every_answer_matches_its_declared_schema(demo, demo_dir):
     url, doc = demo
     c = Contract(url, doc)
     status = c.get("/v1/status")
@@ -90,7 +102,7 @@ def test_every_answer_matches_its_declared_schema(demo):
     indexes = c.get("/v1/indexes")
     for ix in indexes["indexes"]:
         c.get("/v1/indexes/{agency}/{name}", f"/v1/indexes/{ix['agency']}/{ix['name']}")
-    for program in ("cct", "ubi", "energy"):
+    for program in ("cct", "ubi", "energy", "heating"):
         p = c.get("/v1/programs/{id}", f"/v1/programs/{program}")
         period = p["periods"][0]["period"]
         run = c.get("/v1/programs/{id}/runs/{period}", f"/v1/programs/{program}/runs/{period}?limit=5")
@@ -108,6 +120,19 @@ def test_every_answer_matches_its_declared_schema(demo):
     c.get("/v1/programs/{id}/enrolees/{account}", f"/v1/programs/ubi/enrolees/{case['complainant']}")
     c.get("/v1/programs/{id}/dry-run", "/v1/programs/ubi/dry-run", method="post",
           body={"params": {"monthly": 12000}})
+    # The demo's accreditation, status list and diplomas (the third revoked).
+    c.get("/v1/credentials/accreditations/{accreditor}/{institution}",
+          "/v1/credentials/accreditations/education/university")
+    c.get("/v1/credentials/status/{institution}/{list}", "/v1/credentials/status/university/revocation")
+    entry = c.get("/v1/credentials/status/{institution}/{list}/{index}",
+                  "/v1/credentials/status/university/revocation/2")
+    assert entry["set"] is True, entry
+    _, data = demo_dir
+    for i, verified in ((0, True), (2, False)):
+        diploma = json.loads((pathlib.Path(data) / "demo-credentials" / f"diploma-{i}.json").read_text())
+        report = c.get("/v1/credentials/verify", "/v1/credentials/verify?accreditor=education",
+                       method="post", body=diploma)
+        assert report["verified"] is verified, report
     # A scheduled payment has no transaction id: its history entry and
     # payout say so by leaving it out, as the schema allows.
     run = c.get("/v1/programs/{id}/runs/{period}", "/v1/programs/ubi/runs/" + p["periods"][0]["period"] + "?limit=1")

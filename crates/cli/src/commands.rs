@@ -53,6 +53,10 @@ enum Cmd {
     /// enrolments and attestations, G2P Connect disbursements.
     #[command(subcommand)]
     Programs(crate::programs::ProgramsCmd),
+    /// Education credentials: issue (signed offline), revoke or suspend
+    /// on status lists (docs/credentials.md).
+    #[command(subcommand)]
+    Credentials(crate::credentials::CredentialsCmd),
     /// G2P Connect served for an agency: disbursements and the
     /// financial-address mapper (docs/g2p.md).
     #[command(subcommand)]
@@ -229,6 +233,19 @@ enum VerifyCmd {
         /// is (its set must cosign it; default: the latest set).
         #[arg(long)]
         height: Option<u64>,
+    },
+    /// Verify a W3C Verifiable Credential against a node's ledger: its
+    /// eddsa-jcs-2022 proof, issuer, accreditation on its date, validity
+    /// and status (docs/credentials.md); each check printed.
+    Credential {
+        /// The credential JSON file.
+        file: PathBuf,
+        /// The accrediting agency trusted.
+        #[arg(long)]
+        accreditor: String,
+        /// Node URL.
+        #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
+        node: String,
     },
     /// Verify that the log only grew between two checkpoints.
     Consistency {
@@ -542,6 +559,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Identity(cmd) => runtime()?.block_on(run_identity(cmd)),
         Cmd::Money(cmd) => runtime()?.block_on(crate::money::run(cmd)),
         Cmd::Programs(cmd) => runtime()?.block_on(crate::programs::run(cmd)),
+        Cmd::Credentials(c) => runtime()?.block_on(crate::credentials::run(c)),
         Cmd::G2p(G2pCmd::Serve(a)) => runtime()?.block_on(crate::gateway::serve(a)),
         Cmd::Bench(b) => run_bench(b),
         Cmd::Node(a) => crate::testnet::run_node(a),
@@ -609,6 +627,11 @@ fn run_verify(cmd: VerifyCmd) -> Result<()> {
             )?);
             Ok(())
         }
+        VerifyCmd::Credential {
+            file,
+            accreditor,
+            node,
+        } => runtime()?.block_on(crate::credentials::verify_file(&file, &node, &accreditor)),
         VerifyCmd::Consistency {
             old_checkpoint,
             new_checkpoint,
@@ -714,7 +737,8 @@ fn run_dev(a: DevArgs) -> Result<()> {
                 .open(&key_path.display().to_string(), None)
                 .map_err(|e| anyhow!("--demo needs the plain dev admin key: {e}"))?;
             let n = node.clone();
-            tokio::task::spawn_blocking(move || crate::demo::seed(&n, admin))
+            let (dir, base) = (a.data_dir.clone(), format!("http://{addr}"));
+            tokio::task::spawn_blocking(move || crate::demo::seed(&n, admin, &dir, &base))
                 .await
                 .context("seeding the demo")??;
         }

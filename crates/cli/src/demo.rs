@@ -43,6 +43,8 @@ pub fn genesis(chain_id: &str, admin: AccountId) -> Genesis {
         agency("school", "Example Primary School"),
         agency("registry", "Civil Registry"),
         agency("stats", "Statistics Office"),
+        agency("education", "Ministry of Education"),
+        agency("university", "Example University"),
     ];
     g
 }
@@ -97,8 +99,9 @@ fn citizen(i: usize) -> AccountId {
     .account()
 }
 
-/// Seeds the pilot on a new demo chain. Blocking.
-pub fn seed(node: &Node, admin: Keypair) -> Result<()> {
+/// Seeds the pilot on a new demo chain. Blocking. `data_dir` receives the
+/// demo's diplomas; `base` is the node's URL (status lists are served there).
+pub fn seed(node: &Node, admin: Keypair, data_dir: &std::path::Path, base: &str) -> Result<()> {
     let chain_id = node.status().chain_id;
     let me = admin.account();
     let mut s = Seeder {
@@ -132,6 +135,7 @@ pub fn seed(node: &Node, admin: Keypair) -> Result<()> {
     s.top_up_energy()?;
     s.casework(now, &this)?;
     s.private_heating(start, end, now, &this)?;
+    s.diplomas(now, data_dir, base)?;
     wait_for_schedule(node);
     print_programs(node)
 }
@@ -146,6 +150,7 @@ impl Seeder<'_> {
             ("school", vec!["attester"]),
             ("registry", vec!["attester"]),
             ("stats", vec!["oracle"]),
+            ("university", vec!["issuer"]),
         ] {
             for role in roles {
                 txs.push(self.tx(
@@ -421,6 +426,71 @@ impl Seeder<'_> {
             })
             .collect();
         self.phase("heating support paid", txs)
+    }
+
+    /// The ministry accredits the university for degrees, transcripts and
+    /// enrolment; the university issues three diplomas to demo citizens
+    /// (written to `<data>/demo-credentials/`) and revokes the third.
+    fn diplomas(&mut self, now: u64, data_dir: &std::path::Path, base: &str) -> Result<()> {
+        let year = 365 * 86_400_000;
+        let grant = json!({"change": "grant", "kinds": ["degree", "transcript", "enrolment"], "from_ms": now - 4 * year, "until_ms": now + 3 * year});
+        let tx = self.tx(
+            "credentials",
+            "propose_accreditation",
+            json!({"agency": "education", "institution": "university", "change": grant}),
+        );
+        self.phase("the university's accreditation proposed", vec![tx])?;
+        let hash = publica_credentials::change_hash(
+            "education",
+            "university",
+            &serde_json::from_value(grant).expect("a grant"),
+        );
+        let txs = vec![
+            self.tx("credentials", "approve_accreditation", json!({"agency": "education", "institution": "university", "hash": hash})),
+            self.tx("credentials", "create_status_list", json!({"agency": "university", "id": "revocation", "purpose": "revocation", "size": 131_072})),
+        ];
+        self.phase("the university accredited; its status list created", txs)?;
+        let dir = data_dir.join("demo-credentials");
+        std::fs::create_dir_all(&dir)?;
+        let from = period::timestamp(now - 30 * 86_400_000);
+        let method = format!("did:publica:{}#key-1", self.admin.account());
+        for (i, name) in ["BSc Computer Science", "MSc Public Policy", "BA History"]
+            .iter()
+            .enumerate()
+        {
+            let (holder, _) = publica_credentials::di::did_key_of(&citizen(i));
+            let claims = json!({"type": ["AchievementSubject"], "achievement": {"id": format!("{base}/achievements/{i}"), "type": ["Achievement"], "name": name, "criteria": {"narrative": "Completed the programme of study."}}});
+            let doc = crate::credentials::credential(
+                "university",
+                publica_credentials::model::CredentialKind::Degree,
+                &holder,
+                &claims,
+                &from,
+                None,
+                &format!("urn:uuid:00000000-0000-4000-8000-00000000000{i}"),
+                &[("revocation".into(), "revocation".into(), i as u64)],
+                base,
+            )?;
+            let signed =
+                publica_credentials::di::sign(&doc, &self.admin, &method, &period::timestamp(now))
+                    .map_err(|e| anyhow!("demo diploma: {e}"))?;
+            std::fs::write(
+                dir.join(format!("diploma-{i}.json")),
+                crate::client::pretty(&signed) + "\n",
+            )?;
+        }
+        let tx = self.tx(
+            "credentials",
+            "set_status",
+            json!({"agency": "university", "list": "revocation", "indexes": [2], "status": true}),
+        );
+        self.phase("diplomas issued; the third revoked", vec![tx])?;
+        eprintln!(
+            "publica demo: diplomas in {}: publica verify credential {}/diploma-0.json --accreditor education --node {base}",
+            dir.display(),
+            dir.display()
+        );
+        Ok(())
     }
 
     /// The energy allowance is paid on demand by the program officer.

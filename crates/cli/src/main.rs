@@ -4,6 +4,7 @@
 mod bulk;
 mod client;
 mod commands;
+mod credentials;
 mod demo;
 mod gateway;
 mod grievance;

@@ -214,3 +214,41 @@ mod tests {
         }
     }
 }
+
+/// An Ed25519 public key as a Multikey `publicKeyMultibase` (`did:key`,
+/// `did:publica` documents, Data Integrity proofs): `z` + base58btc of the
+/// multicodec `ed25519-pub` (0xed 0x01) and the key.
+#[must_use]
+pub fn multikey(key: &publica_types::AccountId) -> String {
+    let mut b = vec![0xed, 0x01];
+    b.extend_from_slice(&key.0);
+    format!("z{}", bs58::encode(b).into_string())
+}
+
+/// The Ed25519 public key of a Multikey, if it is one.
+#[must_use]
+pub fn from_multikey(text: &str) -> Option<publica_types::AccountId> {
+    let b = bs58::decode(text.strip_prefix('z')?).into_vec().ok()?;
+    let key: [u8; 32] = b.strip_prefix(&[0xed, 0x01])?.try_into().ok()?;
+    Some(publica_types::AccountId(key))
+}
+
+#[cfg(test)]
+mod multikey_tests {
+    use super::*;
+    use publica_types::AccountId;
+
+    #[test]
+    fn multikeys_round_trip_and_known_values_hold() {
+        assert_eq!(
+            bs58::encode(b"hello world").into_string(),
+            "StV1DL6CwTryKyV"
+        );
+        let k = AccountId([7; 32]);
+        let m = multikey(&k);
+        assert!(m.starts_with("z6Mk"), "{m}");
+        assert_eq!(from_multikey(&m), Some(k));
+        assert_eq!(from_multikey("z6Mk"), None);
+        assert_eq!(from_multikey(&m[1..]), None, "multibase prefix required");
+    }
+}

@@ -8,6 +8,7 @@ mod common;
 mod api_e2e;
 mod bench_e2e;
 mod crash;
+mod credentials_e2e;
 mod disk_full;
 mod http_limits;
 mod identity_e2e;

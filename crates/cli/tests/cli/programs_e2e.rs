@@ -227,19 +227,6 @@ fn demo_pilot_through_the_api() {
     assert_eq!(again["enrolled"], 300);
 }
 
-/// Runs the binary; returns success, stdout as JSON (or Null) and stderr.
-fn publica(args: &[&str]) -> (bool, String, String) {
-    let out = std::process::Command::new(bin())
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 fn json_of(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }

@@ -32,34 +32,7 @@ impl DidError {
     }
 }
 
-/// base58btc (Bitcoin alphabet).
-pub fn base58btc(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-    let mut digits: Vec<u8> = Vec::new();
-    for &b in bytes {
-        let mut carry = u32::from(b);
-        for d in &mut digits {
-            carry += u32::from(*d) << 8;
-            *d = (carry % 58) as u8;
-            carry /= 58;
-        }
-        while carry > 0 {
-            digits.push((carry % 58) as u8);
-            carry /= 58;
-        }
-    }
-    let zeros = bytes.iter().take_while(|b| **b == 0).count();
-    let mut s: String = std::iter::repeat_n('1', zeros).collect();
-    s.extend(digits.iter().rev().map(|d| ALPHABET[*d as usize] as char));
-    s
-}
-
-/// A key as a Multikey `publicKeyMultibase`.
-pub fn multikey(key: &AccountId) -> String {
-    let mut b = vec![0xed, 0x01];
-    b.extend_from_slice(key.as_bytes());
-    format!("z{}", base58btc(&b))
-}
+pub use publica_crypto::key::multikey;
 
 fn read<T: serde::de::DeserializeOwned>(state: &StateTree, key: &[u8]) -> Option<T> {
     state.get(key).and_then(|b| serde_json::from_slice(&b).ok())
@@ -180,8 +153,6 @@ mod tests {
 
     #[test]
     fn base58_known_values() {
-        assert_eq!(base58btc(b"hello world"), "StV1DL6CwTryKyV");
-        assert_eq!(base58btc(&[0, 0, 1]), "112");
         // The did:key spec's Ed25519 example prefix: multikeys start "z6Mk".
         assert!(multikey(&AccountId([7; 32])).starts_with("z6Mk"));
     }

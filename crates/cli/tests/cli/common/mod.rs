@@ -321,3 +321,16 @@ pub fn dev_admin(data_dir: &Path) -> Keypair {
         .open("dev-admin-key.json", None)
         .expect("the dev admin key is not encrypted")
 }
+
+/// Runs the `publica` binary: (success, stdout, stderr).
+pub fn publica(args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(bin())
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

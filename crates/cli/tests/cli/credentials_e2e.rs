@@ -1,0 +1,151 @@
+//! Education credentials through the real binary on a demo node: a diploma
+//! issued with `publica credentials issue`, verified with `publica verify
+//! credential`, revoked with `publica credentials status` and refused after,
+//! with each kind of bad input named.
+
+#![allow(
+    clippy::too_many_lines,
+    reason = "a scenario test reads top to bottom as one story"
+)]
+
+use crate::common::*;
+use serde_json::Value;
+
+#[test]
+fn a_diploma_issued_verified_and_revoked_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let node = TestNode::start_in(&data, &["--demo"]);
+    let url = node.url.clone();
+    let key = data.join("dev-admin-key.json");
+    let key = key.to_str().unwrap();
+    let path = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    std::fs::write(
+        path("claims.json"),
+        r#"{"type": ["AchievementSubject"], "achievement": {"id": "urn:example:msc", "type": ["Achievement"], "name": "MSc Statistics"}}"#,
+    )
+    .unwrap();
+    let holder = "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2";
+    let cred = path("cred.json");
+    let issue = |extra: &[&str]| {
+        let claims = path("claims.json");
+        let mut args = vec![
+            "credentials",
+            "issue",
+            "--key",
+            key,
+            "--institution",
+            "university",
+            "--kind",
+            "degree",
+            "--subject",
+            holder,
+            "--claims",
+            &claims,
+            "--status-base",
+            &url,
+        ];
+        args.extend_from_slice(extra);
+        publica(&args)
+    };
+    let (ok, _, err) = issue(&["--status", "revocation:revocation:10", "--out", &cred]);
+    assert!(ok, "{err}");
+    let c: Value = serde_json::from_str(&std::fs::read_to_string(&cred).unwrap()).unwrap();
+    assert_eq!(c["type"][1], "OpenBadgeCredential");
+    assert_eq!(c["proof"]["cryptosuite"], "eddsa-jcs-2022");
+    assert!(c["id"].as_str().unwrap().starts_with("urn:uuid:"));
+
+    let verify = |file: &str| {
+        publica(&[
+            "verify",
+            "credential",
+            file,
+            "--accreditor",
+            "education",
+            "--node",
+            &url,
+        ])
+    };
+    let (ok, out, err) = verify(&cred);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("\"verified\": true"), "{out}");
+
+    // Bad input, each with its sentence.
+    for (args, says) in [
+        (vec!["--kind", "diploma"], "--kind is degree"),
+        (vec!["--status", "revocation:cancelled:1"], "--status is"),
+        (
+            vec!["--valid-from", "yesterday"],
+            "--valid-from is an RFC 3339",
+        ),
+    ] {
+        let claims = path("claims.json");
+        let mut all = vec![
+            "credentials",
+            "issue",
+            "--key",
+            key,
+            "--institution",
+            "university",
+            "--subject",
+            holder,
+            "--claims",
+            &claims,
+        ];
+        if !args.contains(&"--kind") {
+            all.extend_from_slice(&["--kind", "degree"]);
+        }
+        all.extend_from_slice(&args);
+        let (ok, _, err) = publica(&all);
+        assert!(!ok && err.contains(says), "{args:?}: {err}");
+    }
+    let tampered = path("tampered.json");
+    std::fs::write(
+        &tampered,
+        std::fs::read_to_string(&cred)
+            .unwrap()
+            .replace("MSc Statistics", "PhD Statistics"),
+    )
+    .unwrap();
+    let (ok, _, err) = verify(&tampered);
+    assert!(!ok && err.contains("credentials.bad_signature"), "{err}");
+    let (ok, _, err) = publica(&[
+        "verify",
+        "credential",
+        &cred,
+        "--accreditor",
+        "Nope!",
+        "--node",
+        &url,
+    ]);
+    assert!(!ok && err.contains("accreditor"), "{err}");
+
+    // Revoked: refused after, for good.
+    let status = |extra: &[&str]| {
+        let mut args = vec![
+            "credentials",
+            "status",
+            "--key",
+            key,
+            "--node",
+            &url,
+            "--institution",
+            "university",
+            "--list",
+            "revocation",
+            "--index",
+            "10",
+        ];
+        args.extend_from_slice(extra);
+        publica(&args)
+    };
+    let (ok, out, err) = status(&[]);
+    assert!(ok, "{out}{err}");
+    let (ok, _, err) = verify(&cred);
+    assert!(!ok && err.contains("credentials.revoked"), "{err}");
+    let (ok, out, err) = status(&["--clear"]);
+    assert!(
+        !ok && (out + &err).contains("credentials.revocation_final"),
+        "{err}"
+    );
+}

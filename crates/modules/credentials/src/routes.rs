@@ -1,0 +1,242 @@
+//! The credentials module's read API: accreditations, status lists (whole,
+//! as a status list credential, or one entry with its state proof) and
+//! verification of a credential.
+
+use crate::model::{page_key, valid_id};
+use crate::{codes, queries, status, verify};
+use publica_runtime::routes::{
+    Param, ReadError, ReadView, Reply, Route, RouteRequest, Verb, Weight,
+};
+use serde_json::json;
+
+const INSTITUTION: Param = Param::path("institution", "Institution (agency id)");
+const LIST: Param = Param::path("list", "Status list id (1..=64 of [a-z0-9_-])");
+
+/// The routes, in the order the OpenAPI document lists them.
+pub const ROUTES: &[Route] = &[
+    Route {
+        name: "accreditation",
+        verb: Verb::Get,
+        path: "/v1/credentials/accreditations/{accreditor}/{institution}",
+        summary: "An institution's accreditation by an accreditor (kinds, dates, standing, the intervals it was in force) and the change waiting for approval, if any.",
+        params: &[Param::path("accreditor", "Accrediting agency id"), INSTITUTION],
+        body: None,
+        answer: "`{accreditation, pending}` (either may be null)",
+        schema: r##"{
+          "type": "object",
+          "required": ["accreditation", "pending"],
+          "properties": {
+            "accreditation": {
+              "type": ["object", "null"],
+              "required": ["accreditor", "institution", "kinds", "from_ms", "until_ms", "standing", "intervals", "changes", "height"],
+              "properties": {
+                "accreditor": {"type": "string"},
+                "institution": {"type": "string"},
+                "kinds": {"type": "array", "items": {"enum": ["degree", "transcript", "professional_licence", "enrolment"]}},
+                "from_ms": {"type": "integer", "minimum": 0},
+                "until_ms": {"type": "integer", "minimum": 0},
+                "standing": {"type": "object", "required": ["state"], "properties": {"state": {"enum": ["active", "suspended", "withdrawn"]}, "reason": {"type": "string"}, "since_ms": {"type": "integer"}}},
+                "intervals": {"type": "array", "items": {"type": "object", "required": ["kinds", "from_ms", "until_ms"]}},
+                "changes": {"type": "integer", "minimum": 0},
+                "height": {"type": "integer", "minimum": 0}
+              }
+            },
+            "pending": {
+              "type": ["object", "null"],
+              "required": ["change", "hash", "proposed_by", "approvals", "height"],
+              "properties": {
+                "change": {"type": "object", "required": ["change"]},
+                "hash": {"$ref": "#/components/schemas/Hex32"},
+                "proposed_by": {"$ref": "#/components/schemas/Hex32"},
+                "approvals": {"type": "array", "items": {"$ref": "#/components/schemas/Hex32"}},
+                "height": {"type": "integer", "minimum": 0}
+              }
+            }
+          }
+        }"##,
+        errors: &[(400, "Malformed id"), (404, "No such accreditation")],
+        weight: Weight::Light,
+        handler: accreditation,
+    },
+    Route {
+        name: "status-list",
+        verb: Verb::Get,
+        path: "/v1/credentials/status/{institution}/{list}",
+        summary: "A status list as a W3C BitstringStatusListCredential (encodedList: multibase base64url of the GZIP of the bitstring), rebuilt from the ledger's state; `publica` gives the height it was read at.",
+        params: &[INSTITUTION, LIST],
+        body: None,
+        answer: "A `BitstringStatusListCredential` with `publica: {height, size, set, changed_height}`",
+        schema: r#"{
+          "type": "object",
+          "required": ["@context", "id", "type", "issuer", "credentialSubject", "publica"],
+          "properties": {
+            "@context": {"type": "array", "items": {"type": "string"}},
+            "id": {"type": "string"},
+            "type": {"type": "array", "items": {"type": "string"}},
+            "issuer": {"type": "string"},
+            "credentialSubject": {
+              "type": "object",
+              "required": ["id", "type", "statusPurpose", "encodedList"],
+              "properties": {
+                "type": {"const": "BitstringStatusList"},
+                "statusPurpose": {"enum": ["revocation", "suspension"]},
+                "encodedList": {"type": "string", "pattern": "^u[A-Za-z0-9_-]+$"}
+              }
+            },
+            "publica": {
+              "type": "object",
+              "required": ["height", "size", "set", "changed_height"],
+              "properties": {
+                "height": {"type": "integer", "minimum": 0},
+                "size": {"type": "integer", "minimum": 131072},
+                "set": {"type": "integer", "minimum": 0},
+                "changed_height": {"type": "integer", "minimum": 0}
+              }
+            }
+          }
+        }"#,
+        errors: &[(400, "Malformed id"), (404, "No such list")],
+        weight: Weight::Heavy,
+        handler: status_list,
+    },
+    Route {
+        name: "status-entry",
+        verb: Verb::Get,
+        path: "/v1/credentials/status/{institution}/{list}/{index}",
+        summary: "One entry of a status list, with a state proof of the page holding it (4,096 entries, hex; absent means all clear).",
+        params: &[INSTITUTION, LIST, Param::path("index", "Entry (0..size)")],
+        body: None,
+        answer: "`{institution, list, purpose, index, set, key, height, state_root, value_hex, proof}`",
+        schema: r##"{
+          "type": "object",
+          "required": ["institution", "list", "purpose", "index", "set", "key", "height", "state_root", "value_hex", "proof"],
+          "properties": {
+            "institution": {"type": "string"},
+            "list": {"type": "string"},
+            "purpose": {"enum": ["revocation", "suspension"]},
+            "index": {"type": "integer", "minimum": 0},
+            "set": {"type": "boolean"},
+            "key": {"type": "string"},
+            "height": {"type": "integer", "minimum": 0},
+            "state_root": {"$ref": "#/components/schemas/Hex32"},
+            "value_hex": {"type": "string", "pattern": "^([0-9a-f]{2})*$"},
+            "proof": {"$ref": "#/components/schemas/StateProof"}
+          }
+        }"##,
+        errors: &[(400, "Malformed id or index"), (404, "No such list")],
+        weight: Weight::Light,
+        handler: status_entry,
+    },
+    Route {
+        name: "verify",
+        verb: Verb::Post,
+        path: "/v1/credentials/verify",
+        summary: "Verifies a credential against the ledger: its eddsa-jcs-2022 proof, contexts, issuer, accreditation on its date, validity dates and status; each check named, each failure with its code.",
+        params: &[Param::query("accreditor", "The accrediting agency trusted (required)")],
+        body: Some("The credential (JSON, at most 64 KiB)"),
+        answer: "`{verified, checks: [{check, ok, code?, message}], institution?, kind?}`",
+        schema: r#"{
+          "type": "object",
+          "required": ["verified", "checks"],
+          "properties": {
+            "verified": {"type": "boolean"},
+            "checks": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": ["check", "ok", "message"],
+                "additionalProperties": false,
+                "properties": {
+                  "check": {"enum": ["proof", "context", "issuer", "accreditation", "validity", "status"]},
+                  "ok": {"type": "boolean"},
+                  "code": {"type": "string"},
+                  "message": {"type": "string"}
+                }
+              }
+            },
+            "institution": {"type": "string"},
+            "kind": {"enum": ["degree", "transcript", "professional_licence", "enrolment"]}
+          }
+        }"#,
+        errors: &[(400, "Not JSON, or no accreditor")],
+        weight: Weight::Light,
+        handler: verify_route,
+    },
+];
+
+fn ids(view_ids: &[(&str, &str)]) -> Result<(), ReadError> {
+    for (what, id) in view_ids {
+        if !valid_id(id) {
+            return Err(ReadError::bad_param(format!(
+                "{what} is 1..=64 of [a-z0-9_-]"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn accreditation(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let (acc, inst) = (req.path("accreditor"), req.path("institution"));
+    ids(&[("accreditor", acc), ("institution", inst)])?;
+    queries::accreditation(view.state(), acc, inst)
+        .map(Reply::json)
+        .ok_or_else(|| {
+            ReadError::not_found(
+                codes::UNKNOWN_ACCREDITATION,
+                format!("'{acc}' never accredited '{inst}'"),
+            )
+        })
+}
+
+fn no_list(inst: &str, list: &str) -> ReadError {
+    ReadError::not_found(
+        codes::UNKNOWN_LIST,
+        format!("'{inst}' has no status list '{list}'"),
+    )
+}
+
+fn status_list(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let (inst, id) = (req.path("institution"), req.path("list"));
+    ids(&[("institution", inst), ("list", id)])?;
+    let l = queries::list(view.state(), inst, id).ok_or_else(|| no_list(inst, id))?;
+    Ok(Reply::json(queries::list_credential(
+        view.state(),
+        &l,
+        view.height(),
+    )))
+}
+
+fn status_entry(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let (inst, id) = (req.path("institution"), req.path("list"));
+    ids(&[("institution", inst), ("list", id)])?;
+    let l = queries::list(view.state(), inst, id).ok_or_else(|| no_list(inst, id))?;
+    let index: u64 = req
+        .path("index")
+        .parse()
+        .ok()
+        .filter(|i| *i < l.size)
+        .ok_or_else(|| ReadError::bad_param(format!("index is 0..{}", l.size)))?;
+    let (page, _, _) = status::locate(index);
+    let key = page_key(inst, id, page);
+    let ans = view.prove(&key);
+    let set = status::bit(&l, index, &|k| {
+        view.state().get(k).map(std::borrow::Cow::into_owned)
+    });
+    Ok(Reply::json(json!({
+        "institution": inst, "list": id, "purpose": l.purpose, "index": index, "set": set,
+        "key": String::from_utf8_lossy(&key), "height": ans.height, "state_root": ans.state_root,
+        "value_hex": hex::encode(ans.value.unwrap_or_default()), "proof": ans.proof,
+    })))
+}
+
+fn verify_route(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let accreditor = req
+        .query("accreditor")
+        .filter(|a| valid_id(a))
+        .ok_or_else(|| ReadError::bad_param("give accreditor: the accrediting agency you trust"))?;
+    let credential: serde_json::Value = req.body("a credential")?;
+    let report = verify::credential(view.state(), view.now_ms(), &credential, accreditor);
+    Ok(Reply::json(
+        serde_json::to_value(report).map_err(ReadError::internal)?,
+    ))
+}

@@ -1,0 +1,4 @@
+//! The integration tests of `publica-credentials`, in one binary.
+
+mod flows;
+mod vectors;
