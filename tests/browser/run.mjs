@@ -136,6 +136,7 @@ async function main() {
       ['agencies', '/explorer/agencies'], ['agency', '/explorer/agencies/city'], ['money', '/money'],
       ['programs', '/programs'], ['program', '/programs/ubi'], ['check', '/check'], ['help', '/help'],
       ['grievance', '/grievances?case=ubi-1'], ['private-conditions', '/programs/heating'],
+      ['diploma', '/credentials/check'],
     ];
     mkdirSync(shots, { recursive: true });
     browser = await chromium.launch({ executablePath: browserPath, args: CHROMIUM_ARGS, headless: true });
@@ -164,6 +165,22 @@ async function main() {
       const text = await page.textContent('main');
       assert.match(text, /Conditions proven privately/, 'the private condition is shown');
       assert.match(text, /income below 1,500,000/, 'with its threshold');
+      await context.close();
+    }
+
+    // A demo diploma checked on the portal; the revoked one is refused.
+    for (const [i, verdict] of [[0, /Genuine/], [2, /Not valid/]]) {
+      const context = await browser.newContext({ locale: 'en' });
+      const page = await context.newPage();
+      await open(page, url, '/credentials/check');
+      await page.fill('#credential', readFileSync(join(dataDir, 'd', 'demo-credentials', `diploma-${i}.json`), 'utf8'));
+      await page.click('#diploma-check button[type=submit]');
+      await page.waitForSelector('#diploma-result h2');
+      assert.match(await page.textContent('#diploma-result'), verdict, `diploma ${i}`);
+      if (i === 2) {
+        assert.match(await page.textContent('#diploma-result'), /Not revoked or suspended by the institution: no/);
+      }
+      await page.screenshot({ path: join(shots, `diploma-${i}-en.png`), fullPage: true });
       await context.close();
     }
 

@@ -2,7 +2,8 @@
 //! signature verification (single and batched), canonical JSON, Merkle log
 //! append and proofs, state updates and root, transfer execution, program
 //! rules (checking a rule, and evaluating a simple and a costliest one as a
-//! scheduled payout does).
+//! scheduled payout does), credentials (eddsa-jcs-2022 issue and verify, a
+//! 1,048,576-entry status list served) and zero-knowledge threshold proofs.
 
 use publica_crypto::{verify, verify_batch, Keypair};
 use publica_log::{leaf_hash, MerkleLog};
@@ -176,4 +177,108 @@ fn program_rule_eval(bencher: divan::Bencher, kind: &str) {
         ..Default::default()
     };
     bencher.bench_local(|| eval_bool(&compiled(divan::black_box(&src)).unwrap().program, &inputs));
+}
+
+/// A diploma as `publica credentials issue` makes one.
+fn diploma() -> serde_json::Value {
+    json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "id": "urn:uuid:00000000-0000-4000-8000-000000000000",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": "did:publica:university", "type": ["Profile"], "name": "university"},
+        "name": "BSc Computer Science",
+        "validFrom": "2027-06-30T12:00:00Z",
+        "credentialSubject": {"id": "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2", "type": ["AchievementSubject"],
+            "achievement": {"id": "urn:example:bsc", "type": ["Achievement"], "name": "BSc Computer Science",
+                "criteria": {"narrative": "Completed the programme of study."}}},
+        "credentialStatus": [{"type": "BitstringStatusListEntry", "statusPurpose": "revocation", "statusListIndex": "17",
+            "statusListCredential": "https://ledger.example/v1/credentials/status/university/revocation"}],
+    })
+}
+
+#[divan::bench]
+fn credential_issue_eddsa_jcs(bencher: divan::Bencher) {
+    let k = Keypair::generate();
+    let method = format!("did:publica:{}#key-1", k.account());
+    let doc = diploma();
+    bencher.bench(|| {
+        publica_credentials::di::sign(divan::black_box(&doc), &k, &method, "2027-06-30T12:00:00Z")
+            .unwrap()
+    });
+}
+
+#[divan::bench]
+fn credential_verify_eddsa_jcs(bencher: divan::Bencher) {
+    let k = Keypair::generate();
+    let method = format!("did:publica:{}#key-1", k.account());
+    let signed =
+        publica_credentials::di::sign(&diploma(), &k, &method, "2027-06-30T12:00:00Z").unwrap();
+    let key = k.account();
+    bencher.bench(|| {
+        publica_credentials::di::verify(divan::black_box(&signed), |_| Some(key)).unwrap()
+    });
+}
+
+/// A status list of 1,048,576 entries (256 pages), one entry in a hundred
+/// revoked, served as a `BitstringStatusListCredential`: every page read,
+/// the bitstring compressed and encoded.
+#[divan::bench(sample_count = 20)]
+fn status_list_serve_1m(bencher: divan::Bencher) {
+    use publica_credentials::model::{page_key, Purpose, StatusList, PAGE_BITS};
+    let list = StatusList {
+        institution: "university".into(),
+        id: "revocation".into(),
+        purpose: Purpose::Revocation,
+        size: 1 << 20,
+        set: 0,
+        height: 1,
+        changed_height: 1,
+    };
+    let mut s = StateTree::new();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for page in 0..list.size / PAGE_BITS {
+        let mut bytes = vec![0u8; publica_credentials::status::PAGE_BYTES];
+        for _ in 0..41 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let bit = (x % PAGE_BITS) as usize;
+            bytes[bit / 8] |= 0x80 >> (bit % 8);
+        }
+        let v = serde_json::to_vec(&json!(hex::encode(bytes))).unwrap();
+        s.insert(&page_key("university", "revocation", page), &v);
+    }
+    s.insert(
+        b"credentials/list/university/revocation",
+        &serde_json::to_vec(&list).unwrap(),
+    );
+    bencher.bench(|| publica_credentials::queries::list_credential(divan::black_box(&s), &list, 1));
+}
+
+#[divan::bench]
+fn zk_threshold_prove(bencher: divan::Bencher) {
+    let o = publica_zk::Opening::new(900_000);
+    bencher.bench(|| {
+        publica_zk::prove(
+            &o,
+            publica_zk::Threshold::Below(1_500_000),
+            divan::black_box(b"ctx"),
+        )
+        .unwrap()
+    });
+}
+
+#[divan::bench]
+fn zk_threshold_verify(bencher: divan::Bencher) {
+    let o = publica_zk::Opening::new(900_000);
+    let c = o.commitment();
+    let p = publica_zk::prove(&o, publica_zk::Threshold::Below(1_500_000), b"ctx").unwrap();
+    bencher.bench(|| {
+        publica_zk::verify(
+            &c,
+            publica_zk::Threshold::Below(1_500_000),
+            b"ctx",
+            divan::black_box(&p),
+        )
+    });
 }

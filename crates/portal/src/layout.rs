@@ -152,12 +152,13 @@ impl<'a> Page<'a> {
     }
 }
 
-const NAV: [(&str, &str); 6] = [
+const NAV: [(&str, &str); 7] = [
     ("/", "nav-home"),
     ("/explorer", "nav-explorer"),
     ("/money", "nav-money"),
     ("/programs", "nav-programs"),
     ("/check", "nav-check"),
+    ("/credentials/check", "nav-diploma"),
     ("/help", "nav-help"),
 ];
 

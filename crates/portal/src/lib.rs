@@ -103,6 +103,14 @@ pub fn router<S: Clone + Send + Sync + 'static>(portal: Portal) -> Router<S> {
                 axum::extract::DefaultBodyLimit::max(pages::check::FORM_BYTES_MAX),
             ),
         )
+        .route(
+            "/credentials/check",
+            get(pages::diploma::form)
+                .post(pages::diploma::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    pages::diploma::FORM_BYTES_MAX,
+                )),
+        )
         .route("/grievances", get(pages::grievances::lookup))
         .route("/grievances/{case}", get(pages::grievances::case))
         .route("/help", get(pages::help::page))
