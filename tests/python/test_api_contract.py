@@ -133,6 +133,10 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
         report = c.get("/v1/credentials/verify", "/v1/credentials/verify?accreditor=education",
                        method="post", body=diploma)
         assert report["verified"] is verified, report
+    # A presentation that is not an SD-JWT: answered, not verified, the failure named.
+    report = c.get("/v1/credentials/verify-presentation", "/v1/credentials/verify-presentation?accreditor=education",
+                   method="post", body={"presentation": "not~an~sd-jwt", "aud": "a", "nonce": "n"})
+    assert report["verified"] is False and report["checks"][0]["code"] == "credentials.sd_malformed", report
     # A scheduled payment has no transaction id: its history entry and
     # payout say so by leaving it out, as the schema allows.
     run = c.get("/v1/programs/{id}/runs/{period}", "/v1/programs/ubi/runs/" + p["periods"][0]["period"] + "?limit=1")

@@ -243,6 +243,12 @@ enum VerifyCmd {
         /// The accrediting agency trusted.
         #[arg(long)]
         accreditor: String,
+        /// For an SD-JWT presentation: the audience it must be bound to.
+        #[arg(long)]
+        aud: Option<String>,
+        /// For an SD-JWT presentation: the nonce it must be bound to.
+        #[arg(long)]
+        nonce: Option<String>,
         /// Node URL.
         #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
         node: String,
@@ -630,8 +636,16 @@ fn run_verify(cmd: VerifyCmd) -> Result<()> {
         VerifyCmd::Credential {
             file,
             accreditor,
+            aud,
+            nonce,
             node,
-        } => runtime()?.block_on(crate::credentials::verify_file(&file, &node, &accreditor)),
+        } => runtime()?.block_on(crate::credentials::verify_file(
+            &file,
+            &node,
+            &accreditor,
+            aud.as_deref(),
+            nonce.as_deref(),
+        )),
         VerifyCmd::Consistency {
             old_checkpoint,
             new_checkpoint,

@@ -59,6 +59,39 @@ pub enum CredentialsCmd {
         /// The node's public URL its status lists are served under.
         #[arg(long, default_value = "http://127.0.0.1:8700")]
         status_base: String,
+        /// vc (a W3C VC with a Data Integrity proof) or sd-jwt (an SD-JWT
+        /// VC whose claims the holder discloses one by one, bound to the
+        /// holder's did:key).
+        #[arg(long, default_value = "vc")]
+        format: String,
+        /// With sd-jwt: the claims the holder may disclose one by one
+        /// (comma separated; default all; the others stay in the clear).
+        #[arg(long, value_delimiter = ',')]
+        disclose: Vec<String>,
+        /// Write here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Present an SD-JWT VC (the holder): reveal only the claims named,
+    /// bound to the verifier's audience and nonce with the holder's key.
+    Present {
+        /// The holder's key file (its did:key is the credential's holder).
+        #[arg(long)]
+        key: PathBuf,
+        #[command(flatten)]
+        pass: PassArgs,
+        /// The SD-JWT file (`issue --format sd-jwt`).
+        #[arg(long)]
+        credential: PathBuf,
+        /// Claims to reveal (comma separated).
+        #[arg(long, value_delimiter = ',')]
+        reveal: Vec<String>,
+        /// The verifier's audience (its id).
+        #[arg(long)]
+        aud: String,
+        /// The verifier's nonce.
+        #[arg(long)]
+        nonce: String,
         /// Write here instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -201,56 +234,99 @@ fn status_arg(text: &str) -> Result<(String, String, u64)> {
     ))
 }
 
+/// `publica credentials issue`.
+fn issue(cmd: CredentialsCmd) -> Result<()> {
+    let CredentialsCmd::Issue {
+        key,
+        pass,
+        institution,
+        kind,
+        subject,
+        claims,
+        valid_from,
+        valid_until,
+        id,
+        status,
+        status_base,
+        format,
+        disclose,
+        out,
+    } = cmd
+    else {
+        bail!("not an issue command");
+    };
+    if format == "sd-jwt" {
+        return issue_sd_jwt(
+            &key,
+            &pass,
+            &institution,
+            &kind,
+            &subject,
+            &claims,
+            valid_until.as_deref(),
+            &disclose,
+            out.as_deref(),
+        );
+    }
+    if format != "vc" {
+        bail!("--format is vc or sd-jwt");
+    }
+    if !valid_id(&institution) {
+        bail!("--institution is an agency id");
+    }
+    let kind = kind_of(&kind)?;
+    let now = publica_programs::period::timestamp(publica_types::now_ms());
+    let from = valid_from.unwrap_or_else(|| now.clone());
+    for (what, t) in [
+        ("--valid-from", Some(&from)),
+        ("--valid-until", valid_until.as_ref()),
+    ] {
+        if t.is_some_and(|t| verify::date_time_ms(t).is_none()) {
+            bail!("{what} is an RFC 3339 date-time (2027-06-30T12:00:00Z)");
+        }
+    }
+    let status: Vec<_> = status
+        .iter()
+        .map(|s| status_arg(s))
+        .collect::<Result<_>>()?;
+    let doc = credential(
+        &institution,
+        kind,
+        &subject,
+        &read_json(&claims)?,
+        &from,
+        valid_until.as_deref(),
+        &id.unwrap_or_else(urn_uuid),
+        &status,
+        &status_base,
+    )?;
+    let kp = open_key(&key, &pass)?;
+    let method = format!("did:publica:{}#key-1", kp.account());
+    let signed = di::sign(&doc, &kp, &method, &now).map_err(|e| anyhow!("{e}"))?;
+    write_out(out.as_deref(), &pretty(&signed))
+}
+
 /// Runs `publica credentials …`.
 pub async fn run(cmd: CredentialsCmd) -> Result<()> {
     match cmd {
-        CredentialsCmd::Issue {
+        cmd @ CredentialsCmd::Issue { .. } => issue(cmd),
+        CredentialsCmd::Present {
             key,
             pass,
-            institution,
-            kind,
-            subject,
-            claims,
-            valid_from,
-            valid_until,
-            id,
-            status,
-            status_base,
+            credential,
+            reveal,
+            aud,
+            nonce,
             out,
         } => {
-            if !valid_id(&institution) {
-                bail!("--institution is an agency id");
-            }
-            let kind = kind_of(&kind)?;
-            let now = publica_programs::period::timestamp(publica_types::now_ms());
-            let from = valid_from.unwrap_or_else(|| now.clone());
-            for (what, t) in [
-                ("--valid-from", Some(&from)),
-                ("--valid-until", valid_until.as_ref()),
-            ] {
-                if t.is_some_and(|t| verify::date_time_ms(t).is_none()) {
-                    bail!("{what} is an RFC 3339 date-time (2027-06-30T12:00:00Z)");
-                }
-            }
-            let status: Vec<_> = status
-                .iter()
-                .map(|s| status_arg(s))
-                .collect::<Result<_>>()?;
-            let doc = credential(
-                &institution,
-                kind,
-                &subject,
-                &read_json(&claims)?,
-                &from,
-                valid_until.as_deref(),
-                &id.unwrap_or_else(urn_uuid),
-                &status,
-                &status_base,
-            )?;
+            let issued = read_text(&credential)?;
             let kp = open_key(&key, &pass)?;
-            let method = format!("did:publica:{}#key-1", kp.account());
-            let signed = di::sign(&doc, &kp, &method, &now).map_err(|e| anyhow!("{e}"))?;
-            write_out(out.as_deref(), &pretty(&signed))
+            let reveal: Vec<&str> = reveal.iter().map(String::as_str).collect();
+            let now = publica_types::now_ms() / 1000;
+            let p =
+                publica_credentials::sdjwt::present(issued.trim(), &reveal, &kp, &aud, &nonce, now)
+                    .map_err(|e| anyhow!("{}: {e}", credential.display()))?;
+            write_out(out.as_deref(), &format!("{p}\n"))
         }
         CredentialsCmd::Status {
             signer,
@@ -280,17 +356,101 @@ pub async fn run(cmd: CredentialsCmd) -> Result<()> {
     }
 }
 
+fn read_text(path: &Path) -> Result<String> {
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    if meta.len() > FILE_BYTES_MAX {
+        bail!("{} is larger than 64 KiB", path.display());
+    }
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// `issue --format sd-jwt`.
+#[allow(clippy::too_many_arguments)]
+fn issue_sd_jwt(
+    key: &Path,
+    pass: &PassArgs,
+    institution: &str,
+    kind: &str,
+    subject: &str,
+    claims: &Path,
+    valid_until: Option<&str>,
+    disclose: &[String],
+    out: Option<&Path>,
+) -> Result<()> {
+    if !valid_id(institution) {
+        bail!("--institution is an agency id");
+    }
+    let kind = kind_of(kind)?;
+    let holder = di::did_key(&format!(
+        "{subject}#{}",
+        subject.strip_prefix("did:key:").unwrap_or("")
+    ))
+    .ok_or_else(|| {
+        anyhow!("--subject is the holder's did:key (its key binds the presentations)")
+    })?;
+    if valid_until.is_some() {
+        bail!("--valid-until is not supported with --format sd-jwt yet (the credential carries no exp)");
+    }
+    let claims = read_json(claims)?;
+    let Some(map) = claims.as_object() else {
+        bail!("the claims are a JSON object");
+    };
+    let names: Vec<&str> = if disclose.is_empty() {
+        map.keys().map(String::as_str).collect()
+    } else {
+        disclose.iter().map(String::as_str).collect()
+    };
+    if let Some(n) = names.iter().find(|n| !map.contains_key(**n)) {
+        bail!("--disclose names '{n}', which the claims do not have");
+    }
+    let kp = open_key(key, pass)?;
+    let kid = format!("did:publica:{}#key-1", kp.account());
+    let (iss, vct) = (format!("did:publica:{institution}"), verify::vct(kind));
+    let by = publica_credentials::sdjwt::Issuing {
+        kid: &kid,
+        iss: &iss,
+        vct: &vct,
+        iat: publica_types::now_ms() / 1000,
+    };
+    let mut sd = publica_credentials::sdjwt::issue(&kp, &by, &holder, &claims, &names)
+        .map_err(|e| anyhow!("{e}"))?;
+    sd.push('\n');
+    write_out(out, &sd)
+}
+
 /// `publica verify credential`: asks the node to check `file` against the
 /// ledger (trusting `accreditor`'s accreditations) and prints each check;
 /// fails unless every one passed.
-pub async fn verify_file(file: &Path, node: &str, accreditor: &str) -> Result<()> {
-    let cred = read_json(file)?;
-    let (s, v) = Client::new(node)?
-        .post(
-            &format!("/v1/credentials/verify?accreditor={accreditor}"),
-            &cred,
-        )
-        .await?;
+pub async fn verify_file(
+    file: &Path,
+    node: &str,
+    accreditor: &str,
+    aud: Option<&str>,
+    nonce: Option<&str>,
+) -> Result<()> {
+    let text = read_text(file)?;
+    let client = Client::new(node)?;
+    let (s, v) = if text.trim_start().starts_with('{') {
+        let cred: Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not JSON", file.display()))?;
+        client
+            .post(
+                &format!("/v1/credentials/verify?accreditor={accreditor}"),
+                &cred,
+            )
+            .await?
+    } else {
+        let (Some(aud), Some(nonce)) = (aud, nonce) else {
+            bail!("an SD-JWT presentation is verified for an --aud and a --nonce (those the holder was given)");
+        };
+        let body = json!({"presentation": text.trim(), "aud": aud, "nonce": nonce});
+        client
+            .post(
+                &format!("/v1/credentials/verify-presentation?accreditor={accreditor}"),
+                &body,
+            )
+            .await?
+    };
     if s != 200 {
         return Err(crate::client::api_error(s, &v));
     }

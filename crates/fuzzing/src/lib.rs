@@ -57,7 +57,7 @@ pub fn g2p_signature(data: &[u8]) {
     let (header, message) = (&body["header"], &body["message"]);
     let text = sign(&kp, sender, header, message, 1_000, 600);
     let signed = serde_json::json!({"signature": text, "header": header, "message": message});
-    if sender.contains('|')
+    if !publica_programs::g2p_signature::valid_sender_id(sender)
         || publica_types::canonical::to_canonical_bytes(header).is_err()
         || publica_types::canonical::to_canonical_bytes(message).is_err()
     {

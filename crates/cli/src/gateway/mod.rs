@@ -113,8 +113,8 @@ fn read_senders(path: &std::path::Path) -> Result<BTreeMap<String, Sender>> {
         let at = format!("{} sender {}", path.display(), i + 1);
         let id = s["id"]
             .as_str()
-            .filter(|x| !x.is_empty() && x.len() <= 99)
-            .ok_or_else(|| anyhow!("{at}: id must be 1..=99 characters"))?;
+            .filter(|x| signature::valid_sender_id(x))
+            .ok_or_else(|| anyhow!("{at}: id must be 1..=99 of letters, digits and ._:@-"))?;
         let key: AccountId = s["public_key"]
             .as_str()
             .and_then(|k| k.parse().ok())
@@ -137,6 +137,9 @@ fn read_senders(path: &std::path::Path) -> Result<BTreeMap<String, Sender>> {
 /// Runs the gateway until interrupted.
 pub async fn serve(a: ServeArgs) -> Result<()> {
     crate::programs::agency_id(&a.agency)?;
+    if !signature::valid_sender_id(&a.id) {
+        bail!("--id is 1..=99 of letters, digits and ._:@-");
+    }
     let senders = read_senders(&a.senders)?;
     let book = Book::open(&a.data_dir, now_s())?;
     let session = Session::open(&a.signer).await?;

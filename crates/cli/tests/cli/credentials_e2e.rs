@@ -149,3 +149,114 @@ fn a_diploma_issued_verified_and_revoked_through_the_cli() {
         "{err}"
     );
 }
+
+#[test]
+fn an_sd_jwt_enrolment_presented_and_verified_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let node = TestNode::start_in(&data, &["--demo"]);
+    let url = node.url.clone();
+    let key = data.join("dev-admin-key.json");
+    let key = key.to_str().unwrap();
+    let path = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let holder_key = path("holder.json");
+    let (ok, out, err) = publica(&["keys", "new", "--out", &holder_key, "--plain"]);
+    assert!(ok, "{err}");
+    let account: Value = serde_json::from_str(&out).unwrap();
+    let account: publica_types::AccountId = account["account"].as_str().unwrap().parse().unwrap();
+    let (holder, _) = publica_credentials::di::did_key_of(&account);
+    std::fs::write(
+        path("claims.json"),
+        r#"{"given_name": "Ana", "enrolled_at": "Example University", "academic_year": "2027/28", "age_over_18": true}"#,
+    )
+    .unwrap();
+    let (sd, claims) = (path("enrolment.sd-jwt"), path("claims.json"));
+    let (ok, _, err) = publica(&[
+        "credentials",
+        "issue",
+        "--key",
+        key,
+        "--institution",
+        "university",
+        "--kind",
+        "enrolment",
+        "--subject",
+        &holder,
+        "--claims",
+        &claims,
+        "--format",
+        "sd-jwt",
+        "--out",
+        &sd,
+    ]);
+    assert!(ok, "{err}");
+    let pres = path("presentation.txt");
+    let (ok, _, err) = publica(&[
+        "credentials",
+        "present",
+        "--key",
+        &holder_key,
+        "--credential",
+        &sd,
+        "--reveal",
+        "enrolled_at,age_over_18",
+        "--aud",
+        "employer.example",
+        "--nonce",
+        "n-7",
+        "--out",
+        &pres,
+    ]);
+    assert!(ok, "{err}");
+    assert!(!std::fs::read_to_string(&pres).unwrap().contains("Ana"));
+    let verify = |aud: &str| {
+        publica(&[
+            "verify",
+            "credential",
+            &pres,
+            "--accreditor",
+            "education",
+            "--aud",
+            aud,
+            "--nonce",
+            "n-7",
+            "--node",
+            &url,
+        ])
+    };
+    let (ok, out, err) = verify("employer.example");
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("\"enrolled_at\": \"Example University\"") && !out.contains("given_name"),
+        "{out}"
+    );
+    let (ok, _, err) = verify("someone.else");
+    assert!(!ok && err.contains("credentials.kb_invalid"), "{err}");
+    let (ok, _, err) = publica(&[
+        "verify",
+        "credential",
+        &pres,
+        "--accreditor",
+        "education",
+        "--node",
+        &url,
+    ]);
+    assert!(!ok && err.contains("--aud"), "{err}");
+    let (ok, _, err) = publica(&[
+        "credentials",
+        "issue",
+        "--key",
+        key,
+        "--institution",
+        "university",
+        "--kind",
+        "enrolment",
+        "--subject",
+        "did:example:123",
+        "--claims",
+        &claims,
+        "--format",
+        "sd-jwt",
+    ]);
+    assert!(!ok && err.contains("did:key"), "{err}");
+}

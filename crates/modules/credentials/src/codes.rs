@@ -36,6 +36,10 @@ publica_runtime::rejections! {
             "The proof's verification method is not an account key of this ledger.";
         BadSignature / BAD_SIGNATURE = "credentials.bad_signature", 400,
             "The signature does not verify: the credential was changed, or another key signed it.";
+        SdMalformed / SD_MALFORMED = "credentials.sd_malformed", 400,
+            "An SD-JWT is malformed, or a disclosure is not one the issuer signed.";
+        KbInvalid / KB_INVALID = "credentials.kb_invalid", 400,
+            "The SD-JWT's key binding is missing, not by the holder's key, for another audience or nonce, stale, or not over this presentation.";
         NotAnIssuer / NOT_AN_ISSUER = "credentials.not_an_issuer", 403,
             "The signer is not an issuer of the institution named as issuer.";
         NotAccredited / NOT_ACCREDITED = "credentials.not_accredited", 403,

@@ -26,6 +26,7 @@ pub mod events;
 pub mod model;
 pub mod queries;
 pub mod routes;
+pub mod sdjwt;
 pub mod status;
 pub mod verify;
 

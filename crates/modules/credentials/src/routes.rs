@@ -162,7 +162,74 @@ pub const ROUTES: &[Route] = &[
         weight: Weight::Light,
         handler: verify_route,
     },
+    Route {
+        name: "verify-presentation",
+        verb: Verb::Post,
+        path: "/v1/credentials/verify-presentation",
+        summary: "Verifies an SD-JWT VC presentation for an audience and nonce: the issuer's EdDSA signature and the disclosures, the holder's key binding, the issuer, accreditation on its iat, validity; answers the claims shown (clear and disclosed) when verified.",
+        params: &[Param::query("accreditor", "The accrediting agency trusted (required)")],
+        body: Some("`{presentation, aud, nonce}`: the presentation (compact, `<JWS>~<disclosures>~<key binding JWT>`), the audience and the nonce the verifier gave the holder"),
+        answer: "`{verified, checks: [{check, ok, code?, message}], institution?, kind?, claims?}`",
+        schema: r#"{
+          "type": "object",
+          "required": ["verified", "checks"],
+          "properties": {
+            "verified": {"type": "boolean"},
+            "checks": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": ["check", "ok", "message"],
+                "additionalProperties": false,
+                "properties": {
+                  "check": {"enum": ["proof", "key_binding", "issuer", "accreditation", "validity"]},
+                  "ok": {"type": "boolean"},
+                  "code": {"type": "string"},
+                  "message": {"type": "string"}
+                }
+              }
+            },
+            "institution": {"type": "string"},
+            "kind": {"enum": ["degree", "transcript", "professional_licence", "enrolment"]},
+            "claims": {"type": "object"}
+          }
+        }"#,
+        errors: &[(400, "Not JSON, no accreditor, or no presentation, aud or nonce")],
+        weight: Weight::Light,
+        handler: verify_presentation,
+    },
 ];
+
+/// The body of `POST /v1/credentials/verify-presentation`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PresentationRequest {
+    presentation: String,
+    aud: String,
+    nonce: String,
+}
+
+fn verify_presentation(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let accreditor = req
+        .query("accreditor")
+        .filter(|a| valid_id(a))
+        .ok_or_else(|| ReadError::bad_param("give accreditor: the accrediting agency you trust"))?;
+    let r: PresentationRequest = req.body("{presentation, aud, nonce}")?;
+    if r.aud.is_empty() || r.nonce.is_empty() || r.aud.len() > 200 || r.nonce.len() > 200 {
+        return Err(ReadError::bad_param("aud and nonce are 1..=200 characters"));
+    }
+    let report = verify::presentation(
+        view.state(),
+        view.now_ms(),
+        &r.presentation,
+        accreditor,
+        &r.aud,
+        &r.nonce,
+    );
+    Ok(Reply::json(
+        serde_json::to_value(report).map_err(ReadError::internal)?,
+    ))
+}
 
 fn ids(view_ids: &[(&str, &str)]) -> Result<(), ReadError> {
     for (what, id) in view_ids {

@@ -62,6 +62,10 @@ pub struct Report {
     /// The credential's kind, if one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<CredentialKind>,
+    /// For an SD-JWT presentation that verified: the claims it shows
+    /// (those in the clear and those the holder disclosed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims: Option<serde_json::Map<String, Value>>,
 }
 
 impl Report {
@@ -255,6 +259,124 @@ pub fn credential(state: &StateTree, now_ms: u64, credential: &Value, accreditor
         checks,
         institution: institution.map(str::to_string),
         kind,
+        claims: None,
+    }
+}
+
+/// The `vct` of an SD-JWT VC of `kind`.
+#[must_use]
+pub fn vct(kind: CredentialKind) -> String {
+    let name = serde_json::to_value(kind).expect("a kind is JSON");
+    format!("urn:publica:vct:{}", name.as_str().unwrap_or_default())
+}
+
+/// Verifies an SD-JWT VC presentation against `state` at `now_ms` for
+/// audience `aud` and `nonce`, trusting accreditations by `accreditor`:
+/// the issuer's signature and the disclosures (`proof`), the holder's key
+/// binding (`key_binding`), then `issuer`, `accreditation` (on its `iat`)
+/// and `validity` as for a credential.
+#[must_use]
+pub fn presentation(
+    state: &StateTree,
+    now_ms: u64,
+    text: &str,
+    accreditor: &str,
+    aud: &str,
+    nonce: &str,
+) -> Report {
+    let mut checks = vec![];
+    let result = crate::sdjwt::verify(
+        text,
+        |kid| publica_method(kid).map(|a| authz::current_key(state, &a)),
+        aud,
+        nonce,
+        now_ms / 1000,
+    );
+    let presented = match result {
+        Ok(p) => {
+            checks.push(pass("proof", format!("signed with {}", p.kid)));
+            checks.push(pass(
+                "key_binding",
+                format!("presented by the holder to {aud}"),
+            ));
+            Some(p)
+        }
+        Err(e) if e.code == codes::KB_INVALID => {
+            checks.push(pass("proof", "signed by the issuer"));
+            checks.push(fail("key_binding", e.code, e.message));
+            None
+        }
+        Err(e) => {
+            checks.push(fail("proof", e.code, e.message));
+            None
+        }
+    };
+    let Some(p) = presented else {
+        return Report {
+            verified: false,
+            checks,
+            institution: None,
+            kind: None,
+            claims: None,
+        };
+    };
+    let claims = &p.claims;
+    let institution = claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .and_then(|i| i.strip_prefix("did:publica:"))
+        .filter(|i| crate::model::valid_id(i));
+    let signer = publica_method(&p.kid);
+    checks.push(match (institution, signer) {
+        (None, _) => fail(
+            "issuer",
+            codes::MALFORMED,
+            "iss is not did:publica:<institution>",
+        ),
+        (Some(i), Some(a)) if authz::has_role(state, i, &a, Role::Issuer) => {
+            pass("issuer", format!("{a} is an issuer of {i}"))
+        }
+        (Some(i), _) => fail(
+            "issuer",
+            codes::NOT_AN_ISSUER,
+            format!("the signer is not an issuer of '{i}'"),
+        ),
+    });
+    let kind = [
+        CredentialKind::Degree,
+        CredentialKind::Transcript,
+        CredentialKind::ProfessionalLicence,
+        CredentialKind::Enrolment,
+    ]
+    .into_iter()
+    .find(|k| claims.get("vct").and_then(Value::as_str) == Some(vct(*k).as_str()));
+    let issued_ms = claims
+        .get("nbf")
+        .or_else(|| claims.get("iat"))
+        .and_then(Value::as_u64)
+        .map(|s| s * 1000);
+    checks.push(accreditation_check(
+        state,
+        accreditor,
+        institution,
+        kind,
+        issued_ms,
+    ));
+    checks.push(match issued_ms {
+        Some(f) if f > now_ms + 300_000 => fail(
+            "validity",
+            codes::NOT_YET_VALID,
+            "its iat or nbf is in the future",
+        ),
+        Some(_) => pass("validity", "valid now"),
+        None => fail("validity", codes::MALFORMED, "iat must be unix seconds"),
+    });
+    Report {
+        verified: checks.iter().all(|c| c.ok),
+        checks,
+        institution: institution.map(str::to_string),
+        kind,
+        claims: Some(p.claims.clone()),
     }
 }
 
@@ -291,7 +413,7 @@ fn accreditation_check(
     valid_from: Option<u64>,
 ) -> Check {
     match (institution, kind, valid_from) {
-        (_, None, _) => fail("accreditation", codes::MALFORMED, "its type names no kind of credential the registry accredits (OpenBadgeCredential, TranscriptCredential, ProfessionalLicenceCredential, EnrolmentCredential)"),
+        (_, None, _) => fail("accreditation", codes::MALFORMED, "its type (or vct) names no kind of credential the registry accredits (OpenBadgeCredential, TranscriptCredential, ProfessionalLicenceCredential, EnrolmentCredential; urn:publica:vct:<kind>)"),
         (_, _, None) => fail("accreditation", codes::MALFORMED, "validFrom must be a date-time (the accreditation is judged on it)"),
         (None, _, _) => fail("accreditation", codes::NOT_ACCREDITED, "no institution to look up"),
         (Some(i), Some(k), Some(at)) => {

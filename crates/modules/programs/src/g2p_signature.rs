@@ -41,6 +41,17 @@ const HEADERS: &str = "(created) (expires) digest";
 /// sentence.
 pub type Refused = (&'static str, String);
 
+/// A sender id that can stand in a signature's `kidId`: 1..=99 of
+/// letters, digits and `._:@-` (no quote, comma or `|`, which would let an
+/// id read as another parameter).
+#[must_use]
+pub fn valid_sender_id(id: &str) -> bool {
+    (1..=99).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._:@-".contains(&b))
+}
+
 /// The string signed for a message with this header and body.
 fn signing_string(header: &Value, message: &Value, created: u64, expires: u64) -> Option<String> {
     let mut body = to_canonical_bytes(header).ok()?;
@@ -100,6 +111,12 @@ pub fn verify(
     now: u64,
 ) -> Result<(), Refused> {
     let bad = |why: &str| ("err.signature.invalid", why.to_string());
+    if !valid_sender_id(sender_id) {
+        return Err((
+            "err.sender_id.invalid",
+            "header.sender_id is 1..=99 of letters, digits and ._:@-".to_string(),
+        ));
+    }
     let text = body["signature"].as_str().ok_or((
         "err.signature.missing",
         "the message must carry a signature (docs/g2p.md, \"Signatures\")".to_string(),
@@ -220,5 +237,14 @@ mod tests {
         }
         let long = json!({"signature": "a".repeat(5_000), "header": {}, "message": {}});
         assert!(verify(&long, "registry", keys, 10).is_err());
+        // A sender id that would read as more parameters (found by the fuzzer).
+        let kp = Keypair::from_seed([7; 32]);
+        let sneaky = "reg\", kidId=\"other";
+        let b = body(&kp, sneaky, 1_000, 600);
+        assert_eq!(
+            verify(&b, sneaky, keys, 1_100).unwrap_err().0,
+            "err.sender_id.invalid"
+        );
+        assert!(valid_sender_id("spmis.city") && !valid_sender_id("a|b") && !valid_sender_id(""));
     }
 }

@@ -497,3 +497,139 @@ proptest! {
         prop_assert_eq!(on, model);
     }
 }
+
+#[test]
+fn an_sd_jwt_enrolment_shows_only_what_the_holder_reveals() {
+    let mut w = world();
+    w.enact(
+        "uni",
+        json!({"change": "grant", "kinds": ["enrolment"], "from_ms": JAN_2027, "until_ms": JAN_2027 + 1_000 * DAY}),
+    );
+    w.c.time_ms = JAN_2027 + 10 * DAY;
+    let holder = Keypair::generate();
+    let issuer = w.key("registrar");
+    let kid = format!("did:publica:{}#key-1", issuer.account());
+    let claims = json!({"given_name": "Ana", "family_name": "Pereira", "enrolled_at": "Example University", "academic_year": "2027/28", "age_over_18": true});
+    let now_s = w.c.time_ms / 1000;
+    let sd = publica_credentials::sdjwt::issue(
+        &issuer,
+        &publica_credentials::sdjwt::Issuing {
+            kid: &kid,
+            iss: "did:publica:uni",
+            vct: &verify::vct(model::CredentialKind::Enrolment),
+            iat: now_s,
+        },
+        &holder.account(),
+        &claims,
+        &[
+            "given_name",
+            "family_name",
+            "enrolled_at",
+            "academic_year",
+            "age_over_18",
+        ],
+    )
+    .unwrap();
+    let p = publica_credentials::sdjwt::present(
+        &sd,
+        &["enrolled_at", "age_over_18"],
+        &holder,
+        "employer.example",
+        "n-42",
+        now_s,
+    )
+    .unwrap();
+    let r = verify::presentation(
+        &w.c.state,
+        w.c.time_ms,
+        &p,
+        "education",
+        "employer.example",
+        "n-42",
+    );
+    assert!(r.verified, "{r:?}");
+    let shown = r.claims.unwrap();
+    assert_eq!(shown["enrolled_at"], "Example University");
+    assert_eq!(shown["age_over_18"], true);
+    assert!(!shown.contains_key("given_name") && !shown.contains_key("family_name"));
+
+    let check = |r: &verify::Report| failed(r);
+    let other = verify::presentation(
+        &w.c.state,
+        w.c.time_ms,
+        &p,
+        "education",
+        "someone.else",
+        "n-42",
+    );
+    assert_eq!(check(&other), ("key_binding", "credentials.kb_invalid"));
+    // Signed by someone who is not the institution's issuer.
+    let rogue = Keypair::generate();
+    let rogue_kid = format!("did:publica:{}#key-1", rogue.account());
+    let forged = publica_credentials::sdjwt::issue(
+        &rogue,
+        &publica_credentials::sdjwt::Issuing {
+            kid: &rogue_kid,
+            iss: "did:publica:uni",
+            vct: &verify::vct(model::CredentialKind::Enrolment),
+            iat: now_s,
+        },
+        &holder.account(),
+        &claims,
+        &["enrolled_at"],
+    )
+    .unwrap();
+    let fp =
+        publica_credentials::sdjwt::present(&forged, &["enrolled_at"], &holder, "a", "n", now_s)
+            .unwrap();
+    assert_eq!(
+        check(&verify::presentation(
+            &w.c.state,
+            w.c.time_ms,
+            &fp,
+            "education",
+            "a",
+            "n"
+        )),
+        ("issuer", "credentials.not_an_issuer")
+    );
+    // A kind the university is not accredited for.
+    let degree = publica_credentials::sdjwt::issue(
+        &issuer,
+        &publica_credentials::sdjwt::Issuing {
+            kid: &kid,
+            iss: "did:publica:uni",
+            vct: &verify::vct(model::CredentialKind::Degree),
+            iat: now_s,
+        },
+        &holder.account(),
+        &claims,
+        &["enrolled_at"],
+    )
+    .unwrap();
+    let dp =
+        publica_credentials::sdjwt::present(&degree, &["enrolled_at"], &holder, "a", "n", now_s)
+            .unwrap();
+    assert_eq!(
+        check(&verify::presentation(
+            &w.c.state,
+            w.c.time_ms,
+            &dp,
+            "education",
+            "a",
+            "n"
+        )),
+        ("accreditation", "credentials.not_accredited")
+    );
+    assert_eq!(
+        check(&verify::presentation(
+            &w.c.state,
+            w.c.time_ms,
+            "not an sd-jwt",
+            "education",
+            "a",
+            "n"
+        )),
+        ("proof", "credentials.sd_malformed")
+    );
+}
