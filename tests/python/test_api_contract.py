@@ -133,6 +133,14 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
         report = c.get("/v1/credentials/verify", "/v1/credentials/verify?accreditor=education",
                        method="post", body=diploma)
         assert report["verified"] is verified, report
+    # The demo's recognition of the first diploma, named by the SHA-256 of
+    # its RFC 8785 form, computed here with PyPI's rfc8785.
+    import hashlib
+    import rfc8785
+    first = json.loads((pathlib.Path(data) / "demo-credentials" / "diploma-0.json").read_text())
+    digest = hashlib.sha256(rfc8785.dumps(first)).hexdigest()
+    rec = c.get("/v1/credentials/recognitions/{institution}/{hash}", f"/v1/credentials/recognitions/school/{digest}")
+    assert rec["recognition"]["credits_accepted"] == 180, rec
     # A presentation that is not an SD-JWT: answered, not verified, the failure named.
     report = c.get("/v1/credentials/verify-presentation", "/v1/credentials/verify-presentation?accreditor=education",
                    method="post", body={"presentation": "not~an~sd-jwt", "aud": "a", "nonce": "n"})

@@ -133,3 +133,33 @@ def base64url(raw):
 def unb64url(text):
     import base64
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def test_a_transcript_issued_by_the_cli_follows_the_published_schema(tmp_path):
+    """docs/schemas/transcript.schema.json describes what `publica
+    credentials issue --kind transcript` signs; jsonschema checks it, and
+    the schema refuses what the CLI refuses (a course without credits)."""
+    import subprocess
+    import jsonschema
+    from publica_node import BIN, REPO
+
+    schema = json.loads((REPO / "docs" / "schemas" / "transcript.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    claims = {"programme": "BSc Statistics", "academic_year": "2027/28",
+              "courses": [{"code": "ST101", "title": "Probability", "credits": "7.5", "grade": "A", "term": "2027-S1"}],
+              "total_credits": "7.5"}
+    path = tmp_path / "claims.json"
+    path.write_text(json.dumps(claims))
+    key = tmp_path / "issuer.json"
+    subprocess.run([BIN, "keys", "new", "--out", str(key), "--plain"], check=True, capture_output=True, timeout=60)
+    # Issuing is offline: no node is needed.
+    r = subprocess.run([BIN, "credentials", "issue", "--key", str(key), "--institution", "registry",
+                        "--kind", "transcript", "--subject", "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2",
+                        "--claims", str(path)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    cred = json.loads(r.stdout)
+    assert cred["type"] == ["VerifiableCredential", "TranscriptCredential"]
+    jsonschema.validate(cred["credentialSubject"], schema)
+    bad = json.loads(json.dumps(claims))
+    del bad["courses"][0]["credits"]
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(bad))

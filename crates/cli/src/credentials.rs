@@ -96,6 +96,28 @@ pub enum CredentialsCmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Record that your institution recognises another's credential
+    /// (credits accepted into a programme), after checking it against the
+    /// ledger; the ledger keeps the credential's hash, never its content.
+    Recognise {
+        #[command(flatten)]
+        signer: SignerArgs,
+        /// Your institution (the signer is one of its issuers).
+        #[arg(long)]
+        institution: String,
+        /// The credential (JSON) presented to you.
+        #[arg(long)]
+        credential: PathBuf,
+        /// ECTS credits accepted (0..=1000).
+        #[arg(long)]
+        credits: u32,
+        /// The programme they count towards (an id of yours).
+        #[arg(long)]
+        programme: String,
+        /// The accrediting agency trusted.
+        #[arg(long)]
+        accreditor: String,
+    },
     /// Set (revoke, suspend) or clear (lift a suspension) entries of one of
     /// the institution's status lists.
     Status {
@@ -150,6 +172,65 @@ fn urn_uuid() -> String {
     )
 }
 
+/// Checks a transcript's claims against `docs/schemas/transcript.schema.json`
+/// (programme, 1..=200 courses each with code, title, ECTS credits 0..=60
+/// as a decimal string and grade; total_credits, if given, their sum).
+pub fn check_transcript(claims: &Value) -> Result<()> {
+    let text = |v: &Value, max: usize| v.as_str().is_some_and(|t| !t.is_empty() && t.len() <= max);
+    let allowed = ["programme", "academic_year", "courses", "total_credits"];
+    let Some(obj) = claims.as_object() else {
+        bail!("a transcript's claims are a JSON object");
+    };
+    if let Some(k) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+        bail!("a transcript has no claim '{k}' (docs/schemas/transcript.schema.json)");
+    }
+    if !text(&claims["programme"], 200) {
+        bail!("a transcript names its programme (1..=200 characters)");
+    }
+    let courses = claims["courses"]
+        .as_array()
+        .filter(|c| (1..=200).contains(&c.len()))
+        .ok_or_else(|| anyhow!("a transcript lists 1..=200 courses"))?;
+    // Credits are decimal strings with up to two places, summed in hundredths.
+    let hundredths = |v: &Value| -> Option<u64> {
+        let t = v.as_str()?;
+        let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+        let digits = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
+        if !digits(whole)
+            || whole.len() > 5
+            || (!frac.is_empty() && (!digits(frac) || frac.len() > 2))
+        {
+            return None;
+        }
+        let f: u64 = format!("{frac:0<2}").parse().ok()?;
+        Some(whole.parse::<u64>().ok()? * 100 + f)
+    };
+    let mut total = 0;
+    for (i, c) in courses.iter().enumerate() {
+        let credits = hundredths(&c["credits"]).filter(|x| *x <= 6_000);
+        let known = c.as_object().is_some_and(|o| {
+            o.keys()
+                .all(|k| ["code", "title", "credits", "grade", "term"].contains(&k.as_str()))
+        });
+        match credits {
+            Some(x) if known && text(&c["code"], 32) && text(&c["title"], 200) && text(&c["grade"], 16) => {
+                total += x;
+            }
+            _ => bail!("course {}: code (1..=32), title (1..=200), credits (ECTS, a decimal string 0..=60, e.g. \"7.5\") and grade (1..=16) are required, nothing else but term", i + 1),
+        }
+    }
+    if let Some(t) = claims.get("total_credits") {
+        if hundredths(t) != Some(total) {
+            bail!(
+                "total_credits must be the sum of the courses' credits as a decimal string ({}.{:02})",
+                total / 100,
+                total % 100
+            );
+        }
+    }
+    Ok(())
+}
+
 /// The unsigned credential `issue` signs.
 #[allow(clippy::too_many_arguments)]
 pub fn credential(
@@ -163,6 +244,9 @@ pub fn credential(
     status: &[(String, String, u64)],
     status_base: &str,
 ) -> Result<Value> {
+    if kind == CredentialKind::Transcript {
+        check_transcript(claims)?;
+    }
     let Some(claims) = claims.as_object() else {
         bail!("the claims are a JSON object");
     };
@@ -328,6 +412,24 @@ pub async fn run(cmd: CredentialsCmd) -> Result<()> {
                     .map_err(|e| anyhow!("{}: {e}", credential.display()))?;
             write_out(out.as_deref(), &format!("{p}\n"))
         }
+        CredentialsCmd::Recognise {
+            signer,
+            institution,
+            credential,
+            credits,
+            programme,
+            accreditor,
+        } => {
+            recognise(
+                &signer,
+                &institution,
+                &credential,
+                credits,
+                &programme,
+                &accreditor,
+            )
+            .await
+        }
         CredentialsCmd::Status {
             signer,
             institution,
@@ -335,23 +437,9 @@ pub async fn run(cmd: CredentialsCmd) -> Result<()> {
             index,
             clear,
         } => {
-            let session = Session::open(&signer).await?;
-            let call = Call {
-                line: 1,
-                module: "credentials",
-                method: "set_status",
-                args: json!({"agency": institution, "list": list, "indexes": index, "status": !clear}),
-            };
-            let done = session.submit(&[call]).await?;
-            let report = done[0].report(1);
-            crate::client::print_json(&report);
-            if !done[0].ok() {
-                bail!(
-                    "{}",
-                    report["error"]["message"].as_str().unwrap_or("refused")
-                );
-            }
-            Ok(())
+            let args =
+                json!({"agency": institution, "list": list, "indexes": index, "status": !clear});
+            submit_one(&signer, "set_status", args).await
         }
     }
 }
@@ -416,6 +504,59 @@ fn issue_sd_jwt(
         .map_err(|e| anyhow!("{e}"))?;
     sd.push('\n');
     write_out(out, &sd)
+}
+
+/// `publica credentials recognise`: verifies the credential against the
+/// ledger, then records its recognition by hash.
+async fn recognise(
+    signer: &SignerArgs,
+    institution: &str,
+    credential: &Path,
+    credits: u32,
+    programme: &str,
+    accreditor: &str,
+) -> Result<()> {
+    let cred = read_json(credential)?;
+    let (s, report) = Client::new(&signer.node)?
+        .post(
+            &format!("/v1/credentials/verify?accreditor={accreditor}"),
+            &cred,
+        )
+        .await?;
+    if s != 200 {
+        return Err(crate::client::api_error(s, &report));
+    }
+    if report["verified"] != true {
+        crate::client::print_json(&report);
+        bail!("{} does not verify: nothing recorded", credential.display());
+    }
+    let hash = publica_credentials::credential_hash(&cred).map_err(|e| anyhow!("{e}"))?;
+    let args = json!({"agency": institution, "credential_hash": hash, "issuer": report["institution"],
+                      "kind": report["kind"], "credits_accepted": credits, "programme": programme});
+    submit_one(signer, "record_recognition", args).await
+}
+
+/// Signs and submits one `credentials` call; prints its report; fails if
+/// it was refused.
+async fn submit_one(signer: &SignerArgs, method: &'static str, args: Value) -> Result<()> {
+    let session = Session::open(signer).await?;
+    let call = Call {
+        line: 1,
+        module: "credentials",
+        method,
+        args,
+    };
+    let done = session.submit(&[call]).await?;
+    let report = done[0].report(1);
+    crate::client::print_json(&report);
+    if !done[0].ok() {
+        bail!(
+            "{}: {}",
+            report["error"]["code"].as_str().unwrap_or("refused"),
+            report["error"]["message"].as_str().unwrap_or("")
+        );
+    }
+    Ok(())
 }
 
 /// `publica verify credential`: asks the node to check `file` against the

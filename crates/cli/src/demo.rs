@@ -147,7 +147,7 @@ impl Seeder<'_> {
         let mut txs = vec![];
         for (agency, roles) in [
             ("city", vec!["treasurer", "program_officer"]),
-            ("school", vec!["attester"]),
+            ("school", vec!["attester", "issuer"]),
             ("registry", vec!["attester"]),
             ("stats", vec!["oracle"]),
             ("university", vec!["issuer"]),
@@ -479,12 +479,18 @@ impl Seeder<'_> {
                 crate::client::pretty(&signed) + "\n",
             )?;
         }
-        let tx = self.tx(
-            "credentials",
-            "set_status",
-            json!({"agency": "university", "list": "revocation", "indexes": [2], "status": true}),
-        );
-        self.phase("diplomas issued; the third revoked", vec![tx])?;
+        let first: Value = serde_json::from_slice(&std::fs::read(dir.join("diploma-0.json"))?)?;
+        let hash =
+            publica_credentials::credential_hash(&first).map_err(|e| anyhow!("demo: {e}"))?;
+        let txs = vec![
+            self.tx("credentials", "set_status", json!({"agency": "university", "list": "revocation", "indexes": [2], "status": true})),
+            // The school, as a second institution, recognises the first diploma.
+            self.tx("credentials", "record_recognition", json!({"agency": "school", "credential_hash": hash, "issuer": "university", "kind": "degree", "credits_accepted": 180, "programme": "teacher-training"})),
+        ];
+        self.phase(
+            "diplomas issued; the third revoked; the first recognised",
+            txs,
+        )?;
         eprintln!(
             "publica demo: diplomas in {}: publica verify credential {}/diploma-0.json --accreditor education --node {base}",
             dir.display(),

@@ -120,6 +120,97 @@ fn a_diploma_issued_verified_and_revoked_through_the_cli() {
     ]);
     assert!(!ok && err.contains("accreditor"), "{err}");
 
+    // A transcript (checked against docs/schemas/transcript.schema.json),
+    // recognised by another institution by its hash, once.
+    std::fs::write(
+        path("courses.json"),
+        r#"{"programme": "BSc Statistics", "courses": [{"code": "ST101", "title": "Probability", "credits": "6", "grade": "A"}, {"code": "ST102", "title": "Inference", "credits": "7.5", "grade": "B"}], "total_credits": "13.5"}"#,
+    )
+    .unwrap();
+    std::fs::write(path("bad-courses.json"), r#"{"programme": "BSc", "courses": [{"code": "X", "title": "Y", "credits": "99", "grade": "A"}]}"#).unwrap();
+    let transcript = path("transcript.json");
+    let (courses, bad_courses) = (path("courses.json"), path("bad-courses.json"));
+    let (ok, _, err) = publica(&[
+        "credentials",
+        "issue",
+        "--key",
+        key,
+        "--institution",
+        "university",
+        "--kind",
+        "transcript",
+        "--subject",
+        holder,
+        "--claims",
+        &bad_courses,
+    ]);
+    assert!(!ok && err.contains("course 1"), "{err}");
+    let (ok, _, err) = publica(&[
+        "credentials",
+        "issue",
+        "--key",
+        key,
+        "--institution",
+        "university",
+        "--kind",
+        "transcript",
+        "--subject",
+        holder,
+        "--claims",
+        &courses,
+        "--out",
+        &transcript,
+    ]);
+    assert!(ok, "{err}");
+    let me = publica(&["keys", "show", key]).1;
+    let me: Value = serde_json::from_str(&me).unwrap_or_default();
+    let grant = serde_json::json!({"agency": "school", "account": me["account"], "role": "issuer"})
+        .to_string();
+    let (ok, _, err) = publica(&[
+        "tx",
+        "send",
+        "--key",
+        key,
+        "--node",
+        &url,
+        "--module",
+        "identity",
+        "--method",
+        "grant_role",
+        "--args",
+        &grant,
+    ]);
+    assert!(ok, "{err}");
+    let recognise = |file: &str| {
+        publica(&[
+            "credentials",
+            "recognise",
+            "--key",
+            key,
+            "--node",
+            &url,
+            "--institution",
+            "school",
+            "--credential",
+            file,
+            "--credits",
+            "13",
+            "--programme",
+            "bridging",
+            "--accreditor",
+            "education",
+        ])
+    };
+    let (ok, out, err) = recognise(&transcript);
+    assert!(ok, "{out}{err}");
+    let (ok, out, err) = recognise(&transcript);
+    assert!(
+        !ok && (out + &err).contains("credentials.recognition_exists"),
+        "recorded once"
+    );
+    let (ok, _, err) = recognise(&tampered);
+    assert!(!ok && err.contains("does not verify"), "{err}");
+
     // Revoked: refused after, for good.
     let status = |extra: &[&str]| {
         let mut args = vec![

@@ -26,6 +26,10 @@ publica_runtime::rejections! {
             "A status index is not below the list's size.";
         RevocationFinal / REVOCATION_FINAL = "credentials.revocation_final", 409,
             "A revocation cannot be undone (a suspension list can be cleared).";
+        RecognitionExists / RECOGNITION_EXISTS = "credentials.recognition_exists", 409,
+            "The institution already recorded its recognition of this credential.";
+        UnknownRecognition / UNKNOWN_RECOGNITION = "credentials.unknown_recognition", 404,
+            "The institution recorded no recognition of this credential.";
         Malformed / MALFORMED = "credentials.malformed", 400,
             "The credential is not a W3C Verifiable Credential this verifier reads (the message says what).";
         WrongCryptosuite / WRONG_CRYPTOSUITE = "credentials.wrong_cryptosuite", 400,

@@ -48,6 +48,17 @@ pub enum CredentialsEvent {
         /// Entries.
         size: u64,
     },
+    /// An institution recognised another's credential.
+    Recognised {
+        /// The recognising institution.
+        institution: String,
+        /// The credential's hash.
+        credential_hash: String,
+        /// The issuing institution.
+        issuer: String,
+        /// Credits accepted.
+        credits_accepted: u32,
+    },
     /// An institution set or cleared entries of a status list.
     StatusChanged {
         /// The institution.

@@ -104,6 +104,27 @@ pub struct SetStatus {
     pub status: bool,
 }
 
+/// Arguments of `credentials.record_recognition`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recognise {
+    /// The recognising institution; the signer is one of its issuers.
+    pub agency: String,
+    /// SHA-256 of the credential's RFC 8785 form (64 lowercase hex).
+    pub credential_hash: String,
+    /// The institution that issued it.
+    pub issuer: String,
+    /// Its kind.
+    pub kind: CredentialKind,
+    /// Credits accepted (0..=1,000 ECTS).
+    pub credits_accepted: u32,
+    /// The programme they count towards (an id of the agency's).
+    pub programme: String,
+}
+
+/// Most credits one recognition accepts.
+pub const CREDITS_MAX: u32 = 1_000;
+
 publica_runtime::calls! {
     /// The calls of `credentials`.
     #[derive(Debug)]
@@ -116,6 +137,8 @@ publica_runtime::calls! {
         CreateStatusList(CreateList) = "create_status_list" => Need::Role(Role::Issuer, "agency"),
         /// Set or clear entries of a status list.
         SetStatus(SetStatus) = "set_status" => Need::Role(Role::Issuer, "agency"),
+        /// Record the recognition of another institution's credential.
+        RecordRecognition(Recognise) = "record_recognition" => Need::Role(Role::Issuer, "agency"),
     }
 }
 
@@ -416,6 +439,63 @@ impl Credentials {
     }
 }
 
+impl Credentials {
+    fn recognise(ctx: &mut CallContext<'_>, a: Recognise) -> Result<(), TxError> {
+        let hex64 = a.credential_hash.len() == 64
+            && a.credential_hash
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !hex64 {
+            return Err(R::InvalidField.err(
+                "credential_hash is the SHA-256 (64 lowercase hex) of the credential's RFC 8785 form",
+            ));
+        }
+        if !valid_id(&a.programme) || !valid_id(&a.issuer) {
+            return Err(R::InvalidField.err("issuer and programme are ids: 1..=64 of [a-z0-9_-]"));
+        }
+        if a.issuer == a.agency {
+            return Err(R::InvalidField.err("an institution recognises another's credentials"));
+        }
+        if a.credits_accepted > CREDITS_MAX {
+            return Err(R::InvalidField.err(format!("credits_accepted is 0..={CREDITS_MAX}")));
+        }
+        let key = model::recognition_key(&a.agency, &a.credential_hash);
+        if ctx.contains(&key) {
+            return Err(
+                R::RecognitionExists.err("this credential's recognition is recorded already")
+            );
+        }
+        let rec = model::Recognition {
+            institution: a.agency.clone(),
+            credential_hash: a.credential_hash.clone(),
+            issuer: a.issuer.clone(),
+            kind: a.kind,
+            credits_accepted: a.credits_accepted,
+            programme: a.programme,
+            by: ctx.signer(),
+            height: ctx.env().height,
+        };
+        ctx.write(key, &rec);
+        ctx.emit_event(&CredentialsEvent::Recognised {
+            institution: a.agency,
+            credential_hash: a.credential_hash,
+            issuer: a.issuer,
+            credits_accepted: a.credits_accepted,
+        });
+        Ok(())
+    }
+}
+
+/// SHA-256 of a credential's RFC 8785 form: what a recognition names.
+///
+/// # Errors
+/// A credential that cannot be canonicalised.
+pub fn credential_hash(credential: &serde_json::Value) -> Result<String, String> {
+    publica_types::canonical::to_canonical_bytes(credential)
+        .map(|b| publica_crypto::sha256(&b).to_hex())
+        .map_err(|e| e.to_string())
+}
+
 impl TypedModule for Credentials {
     const NAME: &'static str = "credentials";
     type Call = CredentialsCall;
@@ -429,6 +509,7 @@ impl TypedModule for Credentials {
             CredentialsCall::ApproveAccreditation(a) => Self::approve(ctx, a),
             CredentialsCall::CreateStatusList(a) => Self::create_list(ctx, a),
             CredentialsCall::SetStatus(a) => Self::set_status(ctx, a),
+            CredentialsCall::RecordRecognition(a) => Self::recognise(ctx, a),
         }
     }
 }

@@ -213,6 +213,35 @@ pub const LIST_BITS_MIN: u64 = 131_072;
 /// Largest list: 8,388,608 entries (1 MiB).
 pub const LIST_BITS_MAX: u64 = 8_388_608;
 
+/// A credential recognised by another institution (credits accepted),
+/// named by its hash: the credential itself is never on the ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recognition {
+    /// The recognising institution.
+    pub institution: String,
+    /// SHA-256 of the credential's RFC 8785 form (hex).
+    pub credential_hash: String,
+    /// The institution that issued it.
+    pub issuer: String,
+    /// Its kind.
+    pub kind: CredentialKind,
+    /// Credits accepted (ECTS).
+    pub credits_accepted: u32,
+    /// Into which programme (an id of the recognising institution's).
+    pub programme: String,
+    /// Who recorded it.
+    pub by: AccountId,
+    /// Height recorded.
+    pub height: u64,
+}
+
+/// State key of a recognition.
+#[must_use]
+pub fn recognition_key(institution: &str, hash: &str) -> Vec<u8> {
+    format!("credentials/recognition/{institution}/{hash}").into_bytes()
+}
+
 /// State key of an accreditation.
 #[must_use]
 pub fn accreditation_key(accreditor: &str, institution: &str) -> Vec<u8> {

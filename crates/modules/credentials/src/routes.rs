@@ -128,6 +128,39 @@ pub const ROUTES: &[Route] = &[
         handler: status_entry,
     },
     Route {
+        name: "recognition",
+        verb: Verb::Get,
+        path: "/v1/credentials/recognitions/{institution}/{hash}",
+        summary: "An institution's recognition of another's credential (credits accepted), named by the credential's SHA-256 (of its RFC 8785 form), with a state proof.",
+        params: &[INSTITUTION, Param::path("hash", "SHA-256 of the credential's RFC 8785 form (64 hex)")],
+        body: None,
+        answer: "`{recognition, key, height, state_root, value_hex, proof}`",
+        schema: r##"{
+          "type": "object",
+          "required": ["recognition", "key", "height", "state_root", "value_hex", "proof"],
+          "properties": {
+            "recognition": {
+              "type": "object",
+              "required": ["institution", "credential_hash", "issuer", "kind", "credits_accepted", "programme", "by", "height"],
+              "properties": {
+                "credential_hash": {"$ref": "#/components/schemas/Hex32"},
+                "kind": {"enum": ["degree", "transcript", "professional_licence", "enrolment"]},
+                "credits_accepted": {"type": "integer", "minimum": 0, "maximum": 1000},
+                "by": {"$ref": "#/components/schemas/Hex32"}
+              }
+            },
+            "key": {"type": "string"},
+            "height": {"type": "integer", "minimum": 0},
+            "state_root": {"$ref": "#/components/schemas/Hex32"},
+            "value_hex": {"type": "string", "pattern": "^([0-9a-f]{2})*$"},
+            "proof": {"$ref": "#/components/schemas/StateProof"}
+          }
+        }"##,
+        errors: &[(400, "Malformed id or hash"), (404, "No such recognition")],
+        weight: Weight::Light,
+        handler: recognition,
+    },
+    Route {
         name: "verify",
         verb: Verb::Post,
         path: "/v1/credentials/verify",
@@ -253,6 +286,31 @@ fn accreditation(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadE
                 format!("'{acc}' never accredited '{inst}'"),
             )
         })
+}
+
+fn recognition(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let (inst, hash) = (req.path("institution"), req.path("hash"));
+    ids(&[("institution", inst)])?;
+    if hash.len() != 64
+        || !hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return Err(ReadError::bad_param("hash is 64 lowercase hex characters"));
+    }
+    let key = crate::model::recognition_key(inst, hash);
+    let ans = view.prove(&key);
+    let value = ans.value.as_ref().ok_or_else(|| {
+        ReadError::not_found(
+            codes::UNKNOWN_RECOGNITION,
+            format!("'{inst}' recorded no recognition of {hash}"),
+        )
+    })?;
+    let rec: serde_json::Value = serde_json::from_slice(value).map_err(ReadError::internal)?;
+    Ok(Reply::json(json!({
+        "recognition": rec, "key": String::from_utf8_lossy(&key), "height": ans.height,
+        "state_root": ans.state_root, "value_hex": hex::encode(value), "proof": ans.proof,
+    })))
 }
 
 fn no_list(inst: &str, list: &str) -> ReadError {

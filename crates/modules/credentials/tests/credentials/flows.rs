@@ -633,3 +633,56 @@ fn an_sd_jwt_enrolment_shows_only_what_the_holder_reveals() {
         ("proof", "credentials.sd_malformed")
     );
 }
+
+#[test]
+fn another_institution_records_its_recognition_by_hash() {
+    let mut w = world();
+    let rector = w.rector.account();
+    w.call(
+        "rector",
+        "identity",
+        "add_member",
+        json!({"agency": "college", "account": rector, "roles": ["issuer"]}),
+    )
+    .unwrap();
+    let transcript = w.diploma(
+        "registrar",
+        "2027-06-30T12:00:00Z",
+        json!({"type": ["VerifiableCredential", "TranscriptCredential"]}),
+    );
+    let hash = publica_credentials::credential_hash(&transcript).unwrap();
+    let rec = |h: &str, issuer: &str, credits: u32| {
+        json!({"agency": "college", "credential_hash": h, "issuer": issuer, "kind": "transcript",
+               "credits_accepted": credits, "programme": "msc-data"})
+    };
+    assert!(
+        code(w.cr("registrar", "record_recognition", rec(&hash, "uni", 30))).starts_with("auth")
+    );
+    assert_eq!(
+        code(w.cr("rector", "record_recognition", rec("ABC", "uni", 30))),
+        "credentials.invalid_field"
+    );
+    assert_eq!(
+        code(w.cr("rector", "record_recognition", rec(&hash, "college", 30))),
+        "credentials.invalid_field"
+    );
+    assert_eq!(
+        code(w.cr("rector", "record_recognition", rec(&hash, "uni", 1_001))),
+        "credentials.invalid_field"
+    );
+    w.cr("rector", "record_recognition", rec(&hash, "uni", 30))
+        .unwrap();
+    assert_eq!(
+        code(w.cr("rector", "record_recognition", rec(&hash, "uni", 45))),
+        "credentials.recognition_exists"
+    );
+    let stored =
+        w.c.get(&String::from_utf8(model::recognition_key("college", &hash)).unwrap())
+            .unwrap();
+    assert_eq!(stored["credits_accepted"], 30);
+    assert!(
+        !stored.to_string().contains("BSc"),
+        "the credential's content is not on the ledger: {stored}"
+    );
+    w.c.check_replay();
+}
