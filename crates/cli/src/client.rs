@@ -84,6 +84,17 @@ impl Client {
 }
 
 /// JSON as the CLI prints it: indented.
+/// Reads a JSON file of at most `max` bytes, naming it in every error.
+pub fn read_json_file(path: &std::path::Path, max: u64) -> Result<Value> {
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    if meta.len() > max {
+        anyhow::bail!("{} is larger than {} KiB", path.display(), max / 1024);
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
+}
+
 pub fn pretty(v: &Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
 }

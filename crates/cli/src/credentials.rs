@@ -139,13 +139,7 @@ pub enum CredentialsCmd {
 }
 
 fn read_json(path: &Path) -> Result<Value> {
-    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
-    if meta.len() > FILE_BYTES_MAX {
-        bail!("{} is larger than 64 KiB", path.display());
-    }
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
+    crate::client::read_json_file(path, FILE_BYTES_MAX)
 }
 
 fn kind_of(text: &str) -> Result<CredentialKind> {

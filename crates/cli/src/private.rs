@@ -133,13 +133,7 @@ struct OpeningFile {
 }
 
 fn read_json(path: &Path) -> Result<Value> {
-    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
-    if meta.len() > FILE_BYTES_MAX {
-        bail!("{} is larger than 64 KiB", path.display());
-    }
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
+    crate::client::read_json_file(path, FILE_BYTES_MAX)
 }
 
 fn read_opening(path: &Path) -> Result<OpeningFile> {

@@ -261,6 +261,47 @@ impl Demo {
         }
     }
 
+    /// Opens and funds (1,000.00 EXC) the account of program `id`, defines
+    /// the program with `definition` (its `funding_account` and `budget_cap`
+    /// filled in) and approves it by its hash, all with the CLI.
+    fn define_program(&self, id: &str, mut definition: Value) {
+        let account = format!("program:{id}");
+        definition["funding_account"] = json!(account);
+        definition["budget_cap"] = json!("100000");
+        for (module, method, args) in [
+            (
+                "money",
+                "open_account",
+                json!({"id": account, "currency": "EXC", "agency": "city", "owner": {"kind": "program", "agency": "city", "program": id}}),
+            ),
+            (
+                "money",
+                "mint",
+                json!({"agency": "city", "currency": "EXC", "appropriation": "welfare", "to": account, "amount": "100000"}),
+            ),
+            ("programs", "create_program", definition),
+        ] {
+            self.send(module, method, &args);
+        }
+        let (_, p) = get(&format!("{}/v1/programs/{id}", self.url));
+        let hash = p["approval_hash"].as_str().unwrap().to_string();
+        self.send(
+            "programs",
+            "approve",
+            &json!({"agency": "city", "program": id, "hash": hash}),
+        );
+    }
+
+    /// Signs and sends one call with the demo's key; it must be committed.
+    fn send(&self, module: &str, method: &str, args: &Value) {
+        let args = args.to_string();
+        let (ok, out, err) = publica(&[
+            "tx", "send", "--key", &self.key, "--node", &self.url, "--module", module, "--method",
+            method, "--args", &args,
+        ]);
+        assert!(ok, "{module}.{method}: {out}{err}");
+    }
+
     /// Writes `text` to `name` in the test's folder; its path.
     fn file(&self, name: &str, text: &str) -> String {
         let p = self.dir.path().join(name);
@@ -753,41 +794,16 @@ fn daily_schedule_through_the_cli() {
         (ok, out + &err)
     };
     let now = publica_types::now_ms();
-    for (module, method, args) in [
-        (
-            "money",
-            "open_account",
-            json!({"id": "program:meals", "currency": "EXC", "agency": "city", "owner": {"kind": "program", "agency": "city", "program": "meals"}}),
-        ),
-        (
-            "money",
-            "mint",
-            json!({"agency": "city", "currency": "EXC", "appropriation": "welfare", "to": "program:meals", "amount": "100000"}),
-        ),
-        (
-            "programs",
-            "create_program",
-            json!({
-                "agency": "city", "id": "meals", "name": "School meals", "currency": "EXC",
-                "funding_account": "program:meals", "budget_cap": "100000",
-                "attesters": ["registry"], "registry": "registry",
-                "attributes": {"resident": "bool"},
-                "eligibility": "attr.resident", "benefit": "params.daily", "params": {"daily": 300},
-                "schedule": "daily", "start_ms": now - 86_400_000, "end_ms": now + 30 * 86_400_000,
-            }),
-        ),
-    ] {
-        let (ok, out) = send(module, method, args);
-        assert!(ok, "{method}: {out}");
-    }
-    let (_, meals) = get(&format!("{url}/v1/programs/meals"));
-    let hash = meals["approval_hash"].as_str().unwrap().to_string();
-    let (ok, out) = send(
-        "programs",
-        "approve",
-        json!({"agency": "city", "program": "meals", "hash": hash}),
+    demo.define_program(
+        "meals",
+        json!({
+            "agency": "city", "id": "meals", "name": "School meals", "currency": "EXC",
+            "attesters": ["registry"], "registry": "registry",
+            "attributes": {"resident": "bool"},
+            "eligibility": "attr.resident", "benefit": "params.daily", "params": {"daily": 300},
+            "schedule": "daily", "start_ms": now - 86_400_000, "end_ms": now + 30 * 86_400_000,
+        }),
     );
-    assert!(ok, "{out}");
 
     let people: Vec<String> = (0..2)
         .map(|_| publica_crypto::Keypair::generate().account().to_hex())
@@ -1502,44 +1518,16 @@ fn private_eligibility_through_the_cli() {
     let (dir, key, url) = (&demo.dir, demo.key.as_str(), demo.url.clone());
     let file = |name: &str, text: &str| demo.file(name, text);
     let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
-    let send = |method: &str, args: Value| {
-        let args = args.to_string();
-        let (ok, out, err) = publica(&[
-            "tx", "send", "--key", key, "--node", &url, "--module", "programs", "--method", method,
-            "--args", &args,
-        ]);
-        (ok, out + &err)
-    };
     let run = |args: &[&str]| {
         let mut all = args.to_vec();
         all.extend_from_slice(&["--key", key, "--node", &url]);
         publica(&all)
     };
     let now = publica_types::now_ms();
-    for (module, method, args) in [
-        (
-            "money",
-            "open_account",
-            json!({"id": "program:heat", "currency": "EXC", "agency": "city", "owner": {"kind": "program", "agency": "city", "program": "heat"}}),
-        ),
-        (
-            "money",
-            "mint",
-            json!({"agency": "city", "currency": "EXC", "appropriation": "welfare", "to": "program:heat", "amount": "100000"}),
-        ),
-    ] {
-        let args = args.to_string();
-        let (ok, out, err) = publica(&[
-            "tx", "send", "--key", key, "--node", &url, "--module", module, "--method", method,
-            "--args", &args,
-        ]);
-        assert!(ok, "{method}: {out}{err}");
-    }
-    let (ok, out) = send(
-        "create_program",
+    demo.define_program(
+        "heat",
         json!({
             "agency": "city", "id": "heat", "name": "Heating allowance", "currency": "EXC",
-            "funding_account": "program:heat", "budget_cap": "100000",
             "attesters": ["registry"], "registry": "registry",
             "attributes": {"resident": "bool"},
             "private_conditions": [{"attribute": "income", "below": 1_200_000}],
@@ -1547,14 +1535,6 @@ fn private_eligibility_through_the_cli() {
             "start_ms": now - 86_400_000, "end_ms": now + 300 * 86_400_000,
         }),
     );
-    assert!(ok, "{out}");
-    let (_, heat) = get(&format!("{url}/v1/programs/heat"));
-    let hash = heat["approval_hash"].as_str().unwrap().to_string();
-    let (ok, out) = send(
-        "approve",
-        json!({"agency": "city", "program": "heat", "hash": hash}),
-    );
-    assert!(ok, "{out}");
 
     let people: Vec<String> = (0..2)
         .map(|_| publica_crypto::Keypair::generate().account().to_hex())

@@ -243,10 +243,7 @@ struct PresentationRequest {
 }
 
 fn verify_presentation(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
-    let accreditor = req
-        .query("accreditor")
-        .filter(|a| valid_id(a))
-        .ok_or_else(|| ReadError::bad_param("give accreditor: the accrediting agency you trust"))?;
+    let accreditor = accreditor(req)?;
     let r: PresentationRequest = req.body("{presentation, aud, nonce}")?;
     if r.aud.is_empty() || r.nonce.is_empty() || r.aud.len() > 200 || r.nonce.len() > 200 {
         return Err(ReadError::bad_param("aud and nonce are 1..=200 characters"));
@@ -354,11 +351,15 @@ fn status_entry(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadEr
     })))
 }
 
-fn verify_route(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
-    let accreditor = req
-        .query("accreditor")
+/// The `accreditor` query parameter: required, an agency id.
+fn accreditor(req: &RouteRequest) -> Result<&str, ReadError> {
+    req.query("accreditor")
         .filter(|a| valid_id(a))
-        .ok_or_else(|| ReadError::bad_param("give accreditor: the accrediting agency you trust"))?;
+        .ok_or_else(|| ReadError::bad_param("give accreditor: the accrediting agency you trust"))
+}
+
+fn verify_route(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let accreditor = accreditor(req)?;
     let credential: serde_json::Value = req.body("a credential")?;
     let report = verify::credential(view.state(), view.now_ms(), &credential, accreditor);
     Ok(Reply::json(

@@ -4,7 +4,7 @@
 //! browser cannot, the server runs the same check as `publica verify
 //! receipt` and says in plain words what was proved and what was not.
 
-use super::{bad_request, problem};
+use super::bad_request;
 use crate::layout::{row, Page, Reader};
 use crate::Portal;
 use axum::extract::rejection::FormRejection;
@@ -98,29 +98,17 @@ pub async fn submit(
     reader: Reader,
     form: Result<Form<CheckForm>, FormRejection>,
 ) -> Response {
-    let lang = reader.lang;
     // Too large as a body or as the receipt in it: the same answer.
-    let too_large = match &form {
-        Ok(Form(f)) => f.receipt.len() > RECEIPT_BYTES_MAX,
-        Err(e) => e.status() == StatusCode::PAYLOAD_TOO_LARGE,
-    };
-    if too_large {
-        return problem(
-            &portal,
-            &reader,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "request.too_large",
-            lang.t("check-too-large"),
-        );
-    }
-    let Ok(Form(form)) = form else {
-        return problem(
-            &portal,
-            &reader,
-            StatusCode::BAD_REQUEST,
-            "request.malformed_form",
-            lang.t("check-bad-form"),
-        );
+    let form = match super::posted(
+        &portal,
+        &reader,
+        form,
+        |f: &CheckForm| f.receipt.len(),
+        RECEIPT_BYTES_MAX,
+        "check-too-large",
+    ) {
+        Ok(f) => f,
+        Err(page) => return *page,
     };
     let outcome = check(&portal, &form);
     let status = if outcome.is_ok() {

@@ -48,27 +48,16 @@ pub async fn submit(
     form: Result<Form<DiplomaForm>, FormRejection>,
 ) -> Response {
     let lang = reader.lang;
-    let too_large = match &form {
-        Ok(Form(f)) => f.credential.len() > CREDENTIAL_BYTES_MAX,
-        Err(e) => e.status() == StatusCode::PAYLOAD_TOO_LARGE,
-    };
-    if too_large {
-        return problem(
-            &portal,
-            &reader,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "request.too_large",
-            lang.t("diploma-too-large"),
-        );
-    }
-    let Ok(Form(form)) = form else {
-        return problem(
-            &portal,
-            &reader,
-            StatusCode::BAD_REQUEST,
-            "request.malformed_form",
-            lang.t("check-bad-form"),
-        );
+    let form = match super::posted(
+        &portal,
+        &reader,
+        form,
+        |f: &DiplomaForm| f.credential.len(),
+        CREDENTIAL_BYTES_MAX,
+        "diploma-too-large",
+    ) {
+        Ok(f) => f,
+        Err(page) => return *page,
     };
     let accreditor = form.accreditor.trim();
     if !publica_credentials::model::valid_id(accreditor) {

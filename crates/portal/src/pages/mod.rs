@@ -132,3 +132,39 @@ pub fn page_number(
         ))),
     }
 }
+
+/// A posted form read whole, or the page refusing it: `413
+/// request.too_large` (saying `too_large`, a message id) when the body, or
+/// the text `len` measures, is over `max` bytes; `400 request.malformed_form`
+/// when it cannot be read.
+pub fn posted<T>(
+    portal: &Portal,
+    reader: &Reader,
+    form: Result<axum::extract::Form<T>, axum::extract::rejection::FormRejection>,
+    len: impl Fn(&T) -> usize,
+    max: usize,
+    too_large: &str,
+) -> Result<T, Box<Response>> {
+    let over = match &form {
+        Ok(axum::extract::Form(f)) => len(f) > max,
+        Err(e) => e.status() == StatusCode::PAYLOAD_TOO_LARGE,
+    };
+    if over {
+        return Err(Box::new(problem(
+            portal,
+            reader,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request.too_large",
+            reader.lang.t(too_large),
+        )));
+    }
+    form.map(|axum::extract::Form(f)| f).map_err(|_| {
+        Box::new(problem(
+            portal,
+            reader,
+            StatusCode::BAD_REQUEST,
+            "request.malformed_form",
+            reader.lang.t("check-bad-form"),
+        ))
+    })
+}
