@@ -130,37 +130,27 @@ fn a_diploma_issued_verified_and_revoked_through_the_cli() {
     std::fs::write(path("bad-courses.json"), r#"{"programme": "BSc", "courses": [{"code": "X", "title": "Y", "credits": "99", "grade": "A"}]}"#).unwrap();
     let transcript = path("transcript.json");
     let (courses, bad_courses) = (path("courses.json"), path("bad-courses.json"));
-    let (ok, _, err) = publica(&[
-        "credentials",
-        "issue",
-        "--key",
-        key,
-        "--institution",
-        "university",
-        "--kind",
-        "transcript",
-        "--subject",
-        holder,
-        "--claims",
-        &bad_courses,
-    ]);
+    let issue_transcript = |claims: &str, extra: &[&str]| {
+        let mut args = vec![
+            "credentials",
+            "issue",
+            "--key",
+            key,
+            "--institution",
+            "university",
+            "--kind",
+            "transcript",
+            "--subject",
+            holder,
+            "--claims",
+            claims,
+        ];
+        args.extend_from_slice(extra);
+        publica(&args)
+    };
+    let (ok, _, err) = issue_transcript(&bad_courses, &[]);
     assert!(!ok && err.contains("course 1"), "{err}");
-    let (ok, _, err) = publica(&[
-        "credentials",
-        "issue",
-        "--key",
-        key,
-        "--institution",
-        "university",
-        "--kind",
-        "transcript",
-        "--subject",
-        holder,
-        "--claims",
-        &courses,
-        "--out",
-        &transcript,
-    ]);
+    let (ok, _, err) = issue_transcript(&courses, &["--out", &transcript]);
     assert!(ok, "{err}");
     let me = publica(&["keys", "show", key]).1;
     let me: Value = serde_json::from_str(&me).unwrap_or_default();

@@ -317,10 +317,18 @@ fn no_list(inst: &str, list: &str) -> ReadError {
     )
 }
 
-fn status_list(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+/// The status list the path names.
+fn path_list(
+    view: &dyn ReadView,
+    req: &RouteRequest,
+) -> Result<crate::model::StatusList, ReadError> {
     let (inst, id) = (req.path("institution"), req.path("list"));
     ids(&[("institution", inst), ("list", id)])?;
-    let l = queries::list(view.state(), inst, id).ok_or_else(|| no_list(inst, id))?;
+    queries::list(view.state(), inst, id).ok_or_else(|| no_list(inst, id))
+}
+
+fn status_list(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let l = path_list(view, req)?;
     Ok(Reply::json(queries::list_credential(
         view.state(),
         &l,
@@ -329,9 +337,8 @@ fn status_list(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadErr
 }
 
 fn status_entry(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
-    let (inst, id) = (req.path("institution"), req.path("list"));
-    ids(&[("institution", inst), ("list", id)])?;
-    let l = queries::list(view.state(), inst, id).ok_or_else(|| no_list(inst, id))?;
+    let l = path_list(view, req)?;
+    let (inst, id) = (l.institution.as_str(), l.id.as_str());
     let index: u64 = req
         .path("index")
         .parse()
