@@ -72,6 +72,41 @@ pub enum CredentialsCmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Issue one credential per row of a CSV file (offline), each to a new
+    /// file in --out-dir, with progress and a per-row report. Header:
+    /// `subject` (the holder's DID), then claim columns (true/false are
+    /// booleans, integers numbers, the rest text; an empty cell leaves the
+    /// claim out); for degrees an `achievement` column names the
+    /// achievement. A bad row is reported and the others go on.
+    IssueBulk {
+        /// The issuer's key file (an `issuer` of the institution).
+        #[arg(long)]
+        key: PathBuf,
+        #[command(flatten)]
+        pass: PassArgs,
+        /// The institution.
+        #[arg(long)]
+        institution: String,
+        /// degree, professional_licence or enrolment (transcripts one by one).
+        #[arg(long)]
+        kind: String,
+        /// The CSV file.
+        #[arg(long)]
+        file: PathBuf,
+        /// A new directory for the credentials.
+        #[arg(long)]
+        out_dir: PathBuf,
+        /// A status entry per credential: <list>:<purpose>:<first index>;
+        /// row n (from 0) gets the first index + n.
+        #[arg(long)]
+        status: Option<String>,
+        /// The node's public URL its status lists are served under.
+        #[arg(long, default_value = "http://127.0.0.1:8700")]
+        status_base: String,
+        /// Valid from (RFC 3339; default now).
+        #[arg(long)]
+        valid_from: Option<String>,
+    },
     /// Present an SD-JWT VC (the holder): reveal only the claims named,
     /// bound to the verifier's audience and nonce with the holder's key.
     Present {
@@ -312,6 +347,133 @@ fn status_arg(text: &str) -> Result<(String, String, u64)> {
     ))
 }
 
+/// A CSV row's claims (`header` and `cols` without the subject column).
+fn row_claims(
+    header: &[String],
+    cols: &[String],
+    kind: CredentialKind,
+    institution: &str,
+) -> Value {
+    let mut claims = serde_json::Map::new();
+    for (name, cell) in header.iter().zip(cols) {
+        if cell.is_empty() {
+            continue;
+        }
+        let v = if name == "achievement" && kind == CredentialKind::Degree {
+            let slug = cell.to_lowercase().replace(' ', "-");
+            json!({"id": format!("urn:publica:achievement:{institution}:{slug}"), "type": ["Achievement"], "name": cell,
+                   "criteria": {"narrative": "Completed the programme of study."}})
+        } else {
+            publica_types::csv::value(cell)
+        };
+        claims.insert(name.clone(), v);
+    }
+    Value::Object(claims)
+}
+
+/// `publica credentials issue-bulk`.
+fn issue_bulk(cmd: CredentialsCmd) -> Result<()> {
+    let CredentialsCmd::IssueBulk {
+        key,
+        pass,
+        institution,
+        kind,
+        file,
+        out_dir,
+        status,
+        status_base,
+        valid_from,
+    } = cmd
+    else {
+        bail!("not an issue-bulk command");
+    };
+    if !valid_id(&institution) {
+        bail!("--institution is an agency id");
+    }
+    let kind = kind_of(&kind)?;
+    if kind == CredentialKind::Transcript {
+        bail!(
+            "transcripts carry lists of courses: issue them one by one (publica credentials issue)"
+        );
+    }
+    let now = publica_programs::period::timestamp(publica_types::now_ms());
+    let from = valid_from.unwrap_or_else(|| now.clone());
+    if verify::date_time_ms(&from).is_none() {
+        bail!("--valid-from is an RFC 3339 date-time (2027-06-30T12:00:00Z)");
+    }
+    let status = status.as_deref().map(status_arg).transpose()?;
+    let csv = crate::bulk::read_csv(&file)?;
+    if csv.header.first().map(String::as_str) != Some("subject") {
+        bail!(
+            "{}: the first column must be subject (the holder's DID)",
+            file.display()
+        );
+    }
+    if kind == CredentialKind::Degree && !csv.header.iter().any(|h| h == "achievement") {
+        bail!(
+            "{}: a degree needs an achievement column (the achievement's name)",
+            file.display()
+        );
+    }
+    if let Some(bad) = csv.header[1..]
+        .iter()
+        .find(|h| !publica_programs::model::valid_name(h) || *h == "id")
+    {
+        bail!(
+            "{}: column '{bad}' is not a claim name ([a-z][a-z0-9_]*, not id)",
+            file.display()
+        );
+    }
+    std::fs::create_dir(&out_dir)
+        .with_context(|| format!("creating {} (a new directory)", out_dir.display()))?;
+    let kp = open_key(&key, &pass)?;
+    let method = format!("did:publica:{}#key-1", kp.account());
+    let mut results = csv.invalid.clone();
+    let total = csv.rows.len();
+    for (n, (line, cols)) in csv.rows.iter().enumerate() {
+        eprint!("\r{}/{total} rows", n + 1);
+        if cols.len() != csv.header.len() {
+            results.push(publica_types::csv::invalid(
+                *line,
+                "a row has one cell per column",
+            ));
+            continue;
+        }
+        let claims = row_claims(&csv.header[1..], &cols[1..], kind, &institution);
+        let entry = status
+            .as_ref()
+            .map(|(l, p, first)| vec![(l.clone(), p.clone(), first + n as u64)])
+            .unwrap_or_default();
+        let path = out_dir.join(format!("line-{line}.json"));
+        let signed = credential(
+            &institution,
+            kind,
+            &cols[0],
+            &claims,
+            &from,
+            None,
+            &urn_uuid(),
+            &entry,
+            &status_base,
+        )
+        .and_then(|doc| di::sign(&doc, &kp, &method, &now).map_err(|e| anyhow!("{e}")))
+        .and_then(|c| {
+            std::fs::write(&path, pretty(&c) + "\n")?;
+            Ok(c)
+        });
+        results.push(match signed {
+            Ok(c) => json!({"line": line, "status": "ok", "file": path, "id": c["id"],
+                            "status_index": entry.first().map(|e| e.2)}),
+            Err(e) => publica_types::csv::invalid(*line, e.to_string()),
+        });
+    }
+    eprintln!();
+    crate::bulk::finish(
+        results,
+        json!({"institution": institution, "kind": kind, "out_dir": out_dir}),
+    )
+}
+
 /// `publica credentials issue`.
 fn issue(cmd: CredentialsCmd) -> Result<()> {
     let CredentialsCmd::Issue {
@@ -388,6 +550,7 @@ fn issue(cmd: CredentialsCmd) -> Result<()> {
 pub async fn run(cmd: CredentialsCmd) -> Result<()> {
     match cmd {
         cmd @ CredentialsCmd::Issue { .. } => issue(cmd),
+        cmd @ CredentialsCmd::IssueBulk { .. } => issue_bulk(cmd),
         CredentialsCmd::Present {
             key,
             pass,

@@ -38,6 +38,20 @@ pub enum CsvError {
     TooManyRows,
 }
 
+/// A cell as a JSON value: `true` and `false` are booleans, an integer
+/// (i64) is a number, anything else a string.
+#[must_use]
+pub fn value(cell: &str) -> Value {
+    match cell {
+        "true" => json!(true),
+        "false" => json!(false),
+        _ => match cell.parse::<i64>() {
+            Ok(i) => json!(i),
+            Err(_) => json!(cell),
+        },
+    }
+}
+
 /// The report of a row refused before anything was signed.
 #[must_use]
 pub fn invalid(line: usize, why: impl Into<String>) -> Value {

@@ -201,6 +201,66 @@ fn a_diploma_issued_verified_and_revoked_through_the_cli() {
     let (ok, _, err) = recognise(&tampered);
     assert!(!ok && err.contains("does not verify"), "{err}");
 
+    // Bulk issuance: each row its own credential and status entry; a bad
+    // row is reported and the others go on.
+    let rows = path("graduates.csv");
+    std::fs::write(
+        &rows,
+        format!("subject,achievement,honours\n{holder},BSc Physics,true\nnot-a-did,BSc Physics,false\n{holder},BA Music,\n"),
+    )
+    .unwrap();
+    let out_dir = path("issued");
+    let (ok, out, err) = publica(&[
+        "credentials",
+        "issue-bulk",
+        "--key",
+        key,
+        "--institution",
+        "university",
+        "--kind",
+        "degree",
+        "--file",
+        &rows,
+        "--out-dir",
+        &out_dir,
+        "--status",
+        "revocation:revocation:100",
+        "--status-base",
+        &url,
+    ]);
+    assert!(!ok && err.contains("1 of 3 rows"), "{out}{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(
+        results
+            .iter()
+            .map(|r| r["status"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["ok", "invalid", "ok"]
+    );
+    assert_eq!(results[2]["status_index"], 102);
+    let third = results[2]["file"].as_str().unwrap().to_string();
+    let (ok, out, err) = verify(&third);
+    assert!(ok, "{out}{err}");
+    let (ok, _, err) = publica(&[
+        "credentials",
+        "issue-bulk",
+        "--key",
+        key,
+        "--institution",
+        "university",
+        "--kind",
+        "degree",
+        "--file",
+        &rows,
+        "--out-dir",
+        &out_dir,
+    ]);
+    assert!(
+        !ok && err.contains("a new directory"),
+        "never overwrites: {err}"
+    );
+
     // Revoked: refused after, for good.
     let status = |extra: &[&str]| {
         let mut args = vec![

@@ -127,14 +127,7 @@ pub fn enrolments(csv: Csv, program: &str, agency: &str) -> Result<Rows, String>
 
 /// A CSV cell as an attested value.
 fn attr(cell: &str) -> Value {
-    match cell {
-        "true" => json!(true),
-        "false" => json!(false),
-        _ => match cell.parse::<i64>() {
-            Ok(i) => json!(i),
-            Err(_) => json!(cell),
-        },
-    }
+    publica_types::csv::value(cell)
 }
 
 /// The columns of an attestation file: `subject` first, optional `period`
