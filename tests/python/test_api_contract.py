@@ -141,6 +141,11 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
     digest = hashlib.sha256(rfc8785.dumps(first)).hexdigest()
     rec = c.get("/v1/credentials/recognitions/{institution}/{hash}", f"/v1/credentials/recognitions/school/{digest}")
     assert rec["recognition"]["credits_accepted"] == 180, rec
+    # Refused with a status and a code: no accreditor, no nonce.
+    for path, body in (("/v1/credentials/verify", first),
+                       ("/v1/credentials/verify-presentation?accreditor=education", {"presentation": "x~y~", "aud": "a"})):
+        got, err = call(url, path, body)
+        assert got == 400 and err["code"].startswith("request."), (path, got, err)
     # A presentation that is not an SD-JWT: answered, not verified, the failure named.
     report = c.get("/v1/credentials/verify-presentation", "/v1/credentials/verify-presentation?accreditor=education",
                    method="post", body={"presentation": "not~an~sd-jwt", "aud": "a", "nonce": "n"})

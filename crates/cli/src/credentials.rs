@@ -19,24 +19,42 @@ const OB3_CONTEXT: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3
 /// Largest claims or credential file read.
 const FILE_BYTES_MAX: u64 = 64 * 1024;
 
+/// Who issues, and what kind of credential.
+#[derive(clap::Args, Debug)]
+pub struct IssuerArgs {
+    /// The issuer's key file (an `issuer` of the institution).
+    #[arg(long)]
+    key: PathBuf,
+    #[command(flatten)]
+    pass: PassArgs,
+    /// The institution (an agency): the credential's issuer is
+    /// did:publica:<institution>.
+    #[arg(long)]
+    institution: String,
+    /// degree, transcript, professional_licence or enrolment (transcripts
+    /// are issued one by one).
+    #[arg(long)]
+    kind: String,
+}
+
+impl IssuerArgs {
+    /// The institution and kind, checked before anything is signed.
+    fn checked(&self) -> Result<(&str, CredentialKind)> {
+        if !valid_id(&self.institution) {
+            bail!("--institution is an agency id");
+        }
+        Ok((&self.institution, kind_of(&self.kind)?))
+    }
+}
+
 /// `publica credentials …`.
 #[derive(Subcommand, Debug)]
 pub enum CredentialsCmd {
     /// Sign a credential for a holder with an issuer's key (offline; the
     /// ledger holds only its status entry).
     Issue {
-        /// The issuer's key file (an `issuer` of the institution).
-        #[arg(long)]
-        key: PathBuf,
         #[command(flatten)]
-        pass: PassArgs,
-        /// The institution (an agency): the credential's issuer is
-        /// did:publica:<institution>.
-        #[arg(long)]
-        institution: String,
-        /// degree, transcript, professional_licence or enrolment.
-        #[arg(long)]
-        kind: String,
+        issuer: IssuerArgs,
         /// The holder's DID (did:key:…).
         #[arg(long)]
         subject: String,
@@ -79,17 +97,8 @@ pub enum CredentialsCmd {
     /// claim out); for degrees an `achievement` column names the
     /// achievement. A bad row is reported and the others go on.
     IssueBulk {
-        /// The issuer's key file (an `issuer` of the institution).
-        #[arg(long)]
-        key: PathBuf,
         #[command(flatten)]
-        pass: PassArgs,
-        /// The institution.
-        #[arg(long)]
-        institution: String,
-        /// degree, professional_licence or enrolment (transcripts one by one).
-        #[arg(long)]
-        kind: String,
+        issuer: IssuerArgs,
         /// The CSV file.
         #[arg(long)]
         file: PathBuf,
@@ -374,10 +383,7 @@ fn row_claims(
 /// `publica credentials issue-bulk`.
 fn issue_bulk(cmd: CredentialsCmd) -> Result<()> {
     let CredentialsCmd::IssueBulk {
-        key,
-        pass,
-        institution,
-        kind,
+        issuer,
         file,
         out_dir,
         status,
@@ -387,10 +393,7 @@ fn issue_bulk(cmd: CredentialsCmd) -> Result<()> {
     else {
         bail!("not an issue-bulk command");
     };
-    if !valid_id(&institution) {
-        bail!("--institution is an agency id");
-    }
-    let kind = kind_of(&kind)?;
+    let (institution, kind) = issuer.checked()?;
     if kind == CredentialKind::Transcript {
         bail!(
             "transcripts carry lists of courses: issue them one by one (publica credentials issue)"
@@ -426,7 +429,7 @@ fn issue_bulk(cmd: CredentialsCmd) -> Result<()> {
     }
     std::fs::create_dir(&out_dir)
         .with_context(|| format!("creating {} (a new directory)", out_dir.display()))?;
-    let kp = open_key(&key, &pass)?;
+    let kp = open_key(&issuer.key, &issuer.pass)?;
     let method = format!("did:publica:{}#key-1", kp.account());
     let mut results = csv.invalid.clone();
     let total = csv.rows.len();
@@ -439,14 +442,14 @@ fn issue_bulk(cmd: CredentialsCmd) -> Result<()> {
             ));
             continue;
         }
-        let claims = row_claims(&csv.header[1..], &cols[1..], kind, &institution);
+        let claims = row_claims(&csv.header[1..], &cols[1..], kind, institution);
         let entry = status
             .as_ref()
             .map(|(l, p, first)| vec![(l.clone(), p.clone(), first + n as u64)])
             .unwrap_or_default();
         let path = out_dir.join(format!("line-{line}.json"));
         let signed = credential(
-            &institution,
+            institution,
             kind,
             &cols[0],
             &claims,
@@ -477,10 +480,7 @@ fn issue_bulk(cmd: CredentialsCmd) -> Result<()> {
 /// `publica credentials issue`.
 fn issue(cmd: CredentialsCmd) -> Result<()> {
     let CredentialsCmd::Issue {
-        key,
-        pass,
-        institution,
-        kind,
+        issuer,
         subject,
         claims,
         valid_from,
@@ -497,10 +497,7 @@ fn issue(cmd: CredentialsCmd) -> Result<()> {
     };
     if format == "sd-jwt" {
         return issue_sd_jwt(
-            &key,
-            &pass,
-            &institution,
-            &kind,
+            &issuer,
             &subject,
             &claims,
             valid_until.as_deref(),
@@ -511,10 +508,7 @@ fn issue(cmd: CredentialsCmd) -> Result<()> {
     if format != "vc" {
         bail!("--format is vc or sd-jwt");
     }
-    if !valid_id(&institution) {
-        bail!("--institution is an agency id");
-    }
-    let kind = kind_of(&kind)?;
+    let (institution, kind) = issuer.checked()?;
     let now = publica_programs::period::timestamp(publica_types::now_ms());
     let from = valid_from.unwrap_or_else(|| now.clone());
     for (what, t) in [
@@ -530,7 +524,7 @@ fn issue(cmd: CredentialsCmd) -> Result<()> {
         .map(|s| status_arg(s))
         .collect::<Result<_>>()?;
     let doc = credential(
-        &institution,
+        institution,
         kind,
         &subject,
         &read_json(&claims)?,
@@ -540,7 +534,7 @@ fn issue(cmd: CredentialsCmd) -> Result<()> {
         &status,
         &status_base,
     )?;
-    let kp = open_key(&key, &pass)?;
+    let kp = open_key(&issuer.key, &issuer.pass)?;
     let method = format!("did:publica:{}#key-1", kp.account());
     let signed = di::sign(&doc, &kp, &method, &now).map_err(|e| anyhow!("{e}"))?;
     write_out(out.as_deref(), &pretty(&signed))
@@ -610,22 +604,15 @@ fn read_text(path: &Path) -> Result<String> {
 }
 
 /// `issue --format sd-jwt`.
-#[allow(clippy::too_many_arguments)]
 fn issue_sd_jwt(
-    key: &Path,
-    pass: &PassArgs,
-    institution: &str,
-    kind: &str,
+    issuer: &IssuerArgs,
     subject: &str,
     claims: &Path,
     valid_until: Option<&str>,
     disclose: &[String],
     out: Option<&Path>,
 ) -> Result<()> {
-    if !valid_id(institution) {
-        bail!("--institution is an agency id");
-    }
-    let kind = kind_of(kind)?;
+    let (institution, kind) = issuer.checked()?;
     let holder = di::did_key(&format!(
         "{subject}#{}",
         subject.strip_prefix("did:key:").unwrap_or("")
@@ -648,7 +635,7 @@ fn issue_sd_jwt(
     if let Some(n) = names.iter().find(|n| !map.contains_key(**n)) {
         bail!("--disclose names '{n}', which the claims do not have");
     }
-    let kp = open_key(key, pass)?;
+    let kp = open_key(&issuer.key, &issuer.pass)?;
     let kid = format!("did:publica:{}#key-1", kp.account());
     let (iss, vct) = (format!("did:publica:{institution}"), verify::vct(kind));
     let by = publica_credentials::sdjwt::Issuing {

@@ -12,6 +12,26 @@ use serde_json::json;
 const INSTITUTION: Param = Param::path("institution", "Institution (agency id)");
 const LIST: Param = Param::path("list", "Status list id (1..=64 of [a-z0-9_-])");
 
+/// The schema of a verification report: `$checks` the check names (a JSON
+/// array), `$extra` more properties (JSON members after a comma, or "").
+macro_rules! report_schema {
+    ($checks:literal, $extra:literal) => {
+        concat!(
+            r#"{"type": "object", "required": ["verified", "checks"], "properties": {
+              "verified": {"type": "boolean"},
+              "checks": {"type": "array", "items": {"type": "object",
+                "required": ["check", "ok", "message"], "additionalProperties": false,
+                "properties": {"check": {"enum": "#,
+            $checks,
+            r#"}, "ok": {"type": "boolean"}, "code": {"type": "string"}, "message": {"type": "string"}}}},
+              "institution": {"type": "string"},
+              "kind": {"enum": ["degree", "transcript", "professional_licence", "enrolment"]}"#,
+            $extra,
+            "}}"
+        )
+    };
+}
+
 /// The routes, in the order the OpenAPI document lists them.
 pub const ROUTES: &[Route] = &[
     Route {
@@ -168,29 +188,10 @@ pub const ROUTES: &[Route] = &[
         params: &[Param::query("accreditor", "The accrediting agency trusted (required)")],
         body: Some("The credential (JSON, at most 64 KiB)"),
         answer: "`{verified, checks: [{check, ok, code?, message}], institution?, kind?}`",
-        schema: r#"{
-          "type": "object",
-          "required": ["verified", "checks"],
-          "properties": {
-            "verified": {"type": "boolean"},
-            "checks": {
-              "type": "array",
-              "items": {
-                "type": "object",
-                "required": ["check", "ok", "message"],
-                "additionalProperties": false,
-                "properties": {
-                  "check": {"enum": ["proof", "context", "issuer", "accreditation", "validity", "status"]},
-                  "ok": {"type": "boolean"},
-                  "code": {"type": "string"},
-                  "message": {"type": "string"}
-                }
-              }
-            },
-            "institution": {"type": "string"},
-            "kind": {"enum": ["degree", "transcript", "professional_licence", "enrolment"]}
-          }
-        }"#,
+        schema: report_schema!(
+            r#"["proof", "context", "issuer", "accreditation", "validity", "status"]"#,
+            ""
+        ),
         errors: &[(400, "Not JSON, or no accreditor")],
         weight: Weight::Light,
         handler: verify_route,
@@ -203,30 +204,10 @@ pub const ROUTES: &[Route] = &[
         params: &[Param::query("accreditor", "The accrediting agency trusted (required)")],
         body: Some("`{presentation, aud, nonce}`: the presentation (compact, `<JWS>~<disclosures>~<key binding JWT>`), the audience and the nonce the verifier gave the holder"),
         answer: "`{verified, checks: [{check, ok, code?, message}], institution?, kind?, claims?}`",
-        schema: r#"{
-          "type": "object",
-          "required": ["verified", "checks"],
-          "properties": {
-            "verified": {"type": "boolean"},
-            "checks": {
-              "type": "array",
-              "items": {
-                "type": "object",
-                "required": ["check", "ok", "message"],
-                "additionalProperties": false,
-                "properties": {
-                  "check": {"enum": ["proof", "key_binding", "issuer", "accreditation", "validity"]},
-                  "ok": {"type": "boolean"},
-                  "code": {"type": "string"},
-                  "message": {"type": "string"}
-                }
-              }
-            },
-            "institution": {"type": "string"},
-            "kind": {"enum": ["degree", "transcript", "professional_licence", "enrolment"]},
-            "claims": {"type": "object"}
-          }
-        }"#,
+        schema: report_schema!(
+            r#"["proof", "key_binding", "issuer", "accreditation", "validity"]"#,
+            r#", "claims": {"type": "object"}"#
+        ),
         errors: &[(400, "Not JSON, no accreditor, or no presentation, aud or nonce")],
         weight: Weight::Light,
         handler: verify_presentation,

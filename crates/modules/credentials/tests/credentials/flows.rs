@@ -398,6 +398,11 @@ fn accreditation_status_lists_and_verification() {
         code(w.cr("registrar", "set_status", set("none", vec![1], true))),
         "credentials.unknown_list"
     );
+    // One institution's issuer cannot touch another's lists.
+    let other = json!({"agency": "college", "list": "sus", "indexes": [7], "status": true});
+    assert!(code(w.cr("registrar", "set_status", other)).starts_with("auth"));
+    let other = json!({"agency": "college", "id": "x", "purpose": "revocation", "size": 131_072});
+    assert!(code(w.cr("registrar", "create_status_list", other)).starts_with("auth"));
     w.cr(
         "registrar",
         "set_status",

@@ -276,6 +276,18 @@ fn private_conditions_are_proven_without_the_numbers() {
     w.attest(&dan, json!({"resident": true}), None, None)
         .unwrap();
     let dan_income = commit(&mut w, &dan, "income", 10);
+    // The school commits to Dan's age: an agency the program does not trust
+    // for it, so it does not count.
+    let school_age = Opening::new(90);
+    let c = school_age.commitment().to_hex();
+    let ctx = domain_context(TEST_CHAIN, &dan, "age", "school", &c);
+    let domain = hex::encode(publica_zk::prove(&school_age, Threshold::AtLeast(0), &ctx).unwrap());
+    w.p(
+        "teacher",
+        "attest_committed",
+        json!({"agency": "school", "subject": dan, "name": "age", "commitment": c, "domain_proof": domain}),
+    )
+    .unwrap();
     let dan_age_opening = Opening::new(90);
     let only_income = json!([
         proof(
