@@ -124,6 +124,9 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
     c.get("/v1/credentials/accreditations/{accreditor}/{institution}",
           "/v1/credentials/accreditations/education/university")
     c.get("/v1/credentials/status/{institution}/{list}", "/v1/credentials/status/university/revocation")
+    contexts = c.get("/v1/credentials/contexts")
+    assert {x["url"] for x in contexts["contexts"]} >= {"https://www.w3.org/ns/credentials/v2",
+                                                        "urn:publica:context:credentials:v1"}, contexts
     entry = c.get("/v1/credentials/status/{institution}/{list}/{index}",
                   "/v1/credentials/status/university/revocation/2")
     assert entry["set"] is True, entry

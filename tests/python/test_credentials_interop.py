@@ -1,9 +1,10 @@
 """Credentials a Publica node issues verify in independent implementations:
-W3C Data Integrity `eddsa-jcs-2022` written here from the specification with
-PyPI packages only (rfc8785 for JCS, cryptography for Ed25519, base58 for
-multibase) — the demo's diplomas verify with the key the node's DID document
-publishes, a changed diploma does not, and the same code verifies the W3C
-test vector (so it is not vacuous); and SD-JWT VC presentations in the
+W3C Data Integrity `eddsa-jcs-2022` and `eddsa-rdfc-2022` written here from
+the specification with PyPI packages only (rfc8785 for JCS, pyld for JSON-LD
+and RDFC-1.0, cryptography for Ed25519, base58 for multibase) — the demo's
+diplomas and enrolment certificate verify with the key the node's DID
+document publishes, changed ones do not, and the same code verifies the W3C
+test vectors (so it is not vacuous); and SD-JWT VC presentations in the
 OpenWallet Foundation's `sd-jwt` library."""
 
 import hashlib
@@ -45,6 +46,53 @@ def verify_jcs(secured, public_key):
         return False
 
 
+def canonical_rdf(doc, contexts):
+    """RDFC-1.0 N-Quads of a JSON-LD document by pyld, loading only `contexts`."""
+    from pyld import jsonld
+
+    def loader(url, options=None):
+        if url not in contexts:
+            raise jsonld.JsonLdError("context not held", "jsonld.LoadDocumentError", {"url": url},
+                                     code="loading document failed")
+        return {"contextUrl": None, "documentUrl": url, "document": contexts[url]}
+
+    return jsonld.normalize(doc, {"algorithm": "URDNA2015", "format": "application/n-quads",
+                                  "documentLoader": loader, "safe": True})
+
+
+def verify_rdfc(secured, public_key, contexts):
+    """eddsa-rdfc-2022 verification (W3C vc-di-eddsa, section 3.2.2)."""
+    doc = dict(secured)
+    proof = dict(doc.pop("proof"))
+    assert proof["type"] == "DataIntegrityProof" and proof["cryptosuite"] == "eddsa-rdfc-2022"
+    value = proof.pop("proofValue")
+    proof["@context"] = doc["@context"]
+    data = (hashlib.sha256(canonical_rdf(proof, contexts).encode()).digest()
+            + hashlib.sha256(canonical_rdf(doc, contexts).encode()).digest())
+    try:
+        public_key.verify(base58.b58decode(value[1:]), data)
+        return True
+    except InvalidSignature:
+        return False
+
+
+def test_the_w3c_rdfc_vector_verifies_here():
+    signed = VECTORS / "eddsa-rdfc-2022" / "signedDataInt.json"
+    contexts_dir = VECTORS.parent.parent / "vc-data-model" / "contexts" / "credentials"
+    if not signed.is_file() or not contexts_dir.is_dir():
+        pytest.skip(f"the W3C vc-di-eddsa vectors or VC contexts are not here ({VECTORS})")
+    contexts = {
+        "https://www.w3.org/ns/credentials/v2": json.loads((contexts_dir / "v2").read_text()),
+        "https://www.w3.org/ns/credentials/examples/v2": json.loads((contexts_dir / "examples" / "v2").read_text()),
+    }
+    cred = json.loads(signed.read_text())
+    mk = cred["proof"]["verificationMethod"].split("#")[1]
+    assert verify_rdfc(cred, multikey_to_key(mk), contexts)
+    changed = json.loads(json.dumps(cred))
+    changed["credentialSubject"]["alumniOf"] = "Another School"
+    assert not verify_rdfc(changed, multikey_to_key(mk), contexts)
+
+
 def test_the_w3c_vector_verifies_here():
     signed = VECTORS / "eddsa-jcs-2022" / "signedJCS.json"
     if not signed.is_file():
@@ -69,6 +117,21 @@ def test_the_demo_diplomas_verify_independently():
         changed = json.loads(json.dumps(diploma))
         changed["credentialSubject"]["achievement"]["name"] = "PhD"
         assert not verify_jcs(changed, key), "a changed diploma does not"
+
+        # The enrolment certificate is signed with eddsa-rdfc-2022: pyld
+        # reads it as JSON-LD with the contexts the node serves (the
+        # repository's files) and canonicalises it with its own RDFC-1.0.
+        with urllib.request.urlopen(f"{url}/v1/credentials/contexts", timeout=30) as r:
+            served = {c["url"]: c["document"] for c in json.load(r)["contexts"]}
+        enrolment = json.loads((pathlib.Path(data) / "demo-credentials" / "enrolment-0.json").read_text())
+        assert enrolment["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+        assert verify_rdfc(enrolment, key, served), "the enrolment certificate verifies in pyld"
+        changed = json.loads(json.dumps(enrolment))
+        changed["credentialSubject"]["programme"] = "MSc Physics"
+        assert not verify_rdfc(changed, key, served), "a changed certificate does not"
+        # A change JSON-LD does not see (the order of members) is no change.
+        reordered = dict(reversed(list(enrolment.items())))
+        assert verify_rdfc(reordered, key, served)
 
 
 def test_an_sd_jwt_presentation_verifies_in_the_openwallet_sd_jwt_library(tmp_path):

@@ -11,6 +11,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
 use publica_credentials::model::{valid_id, CredentialKind};
 use publica_credentials::{di, verify};
+use publica_crypto::Keypair;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -35,6 +36,11 @@ pub struct IssuerArgs {
     /// are issued one by one).
     #[arg(long)]
     kind: String,
+    /// The Data Integrity cryptosuite: eddsa-jcs-2022 (signs the JSON as
+    /// written) or eddsa-rdfc-2022 (signs its RDF reading; transcripts,
+    /// enrolment certificates and licences, with Publica's context).
+    #[arg(long, default_value = di::CRYPTOSUITE)]
+    cryptosuite: String,
 }
 
 impl IssuerArgs {
@@ -43,7 +49,29 @@ impl IssuerArgs {
         if !valid_id(&self.institution) {
             bail!("--institution is an agency id");
         }
-        Ok((&self.institution, kind_of(&self.kind)?))
+        let kind = kind_of(&self.kind)?;
+        if self.suite()? == di::Suite::Rdfc && kind == CredentialKind::Degree {
+            bail!("a degree is an Open Badges 3.0 credential, whose context this verifier knows by name but does not hold: sign it with eddsa-jcs-2022");
+        }
+        Ok((&self.institution, kind))
+    }
+
+    fn suite(&self) -> Result<di::Suite> {
+        di::Suite::parse(&self.cryptosuite)
+            .ok_or_else(|| anyhow!("--cryptosuite is {} or {}", di::CRYPTOSUITE, di::RDFC))
+    }
+
+    /// Signs `doc` with this issuer's suite: for eddsa-rdfc-2022 the
+    /// credential names Publica's context, which defines its type and
+    /// claims.
+    fn sign(&self, mut doc: Value, kp: &Keypair, method: &str, now: &str) -> Result<Value> {
+        let suite = self.suite()?;
+        if suite == di::Suite::Rdfc {
+            if let Some(ctx) = doc["@context"].as_array_mut() {
+                ctx.push(json!(verify::PUBLICA_V1));
+            }
+        }
+        di::sign_with(suite, &doc, kp, method, now, &di::held).map_err(|e| anyhow!("{e}"))
     }
 }
 
@@ -459,7 +487,7 @@ fn issue_bulk(cmd: CredentialsCmd) -> Result<()> {
             &entry,
             &status_base,
         )
-        .and_then(|doc| di::sign(&doc, &kp, &method, &now).map_err(|e| anyhow!("{e}")))
+        .and_then(|doc| issuer.sign(doc, &kp, &method, &now))
         .and_then(|c| {
             std::fs::write(&path, pretty(&c) + "\n")?;
             Ok(c)
@@ -536,7 +564,7 @@ fn issue(cmd: CredentialsCmd) -> Result<()> {
     )?;
     let kp = open_key(&issuer.key, &issuer.pass)?;
     let method = format!("did:publica:{}#key-1", kp.account());
-    let signed = di::sign(&doc, &kp, &method, &now).map_err(|e| anyhow!("{e}"))?;
+    let signed = issuer.sign(doc, &kp, &method, &now)?;
     write_out(out.as_deref(), &pretty(&signed))
 }
 

@@ -428,6 +428,44 @@ impl Seeder<'_> {
         self.phase("heating support paid", txs)
     }
 
+    /// The university certifies the first citizen's enrolment for this
+    /// academic year, signed with `eddsa-rdfc-2022` (Publica's context):
+    /// `<dir>/enrolment-0.json`, what a student presents for a scholarship.
+    fn enrolment_credential(&mut self, now: u64, dir: &std::path::Path, base: &str) -> Result<()> {
+        let day = 86_400_000;
+        let (holder, _) = publica_credentials::di::did_key_of(&citizen(0));
+        let claims = json!({"programme": "BSc Computer Science", "academic_year": "2026-2027", "study_mode": "full-time"});
+        let mut doc = crate::credentials::credential(
+            "university",
+            publica_credentials::model::CredentialKind::Enrolment,
+            &holder,
+            &claims,
+            &period::timestamp(now - 30 * day),
+            Some(&period::timestamp(now + 300 * day)),
+            "urn:uuid:00000000-0000-4000-8000-0000000000e0",
+            &[("revocation".into(), "revocation".into(), 100)],
+            base,
+        )?;
+        if let Some(ctx) = doc["@context"].as_array_mut() {
+            ctx.push(json!(publica_credentials::verify::PUBLICA_V1));
+        }
+        let method = format!("did:publica:{}#key-1", self.admin.account());
+        let signed = publica_credentials::di::sign_with(
+            publica_credentials::di::Suite::Rdfc,
+            &doc,
+            &self.admin,
+            &method,
+            &period::timestamp(now),
+            &publica_credentials::di::held,
+        )
+        .map_err(|e| anyhow!("demo enrolment: {e}"))?;
+        std::fs::write(
+            dir.join("enrolment-0.json"),
+            crate::client::pretty(&signed) + "\n",
+        )?;
+        Ok(())
+    }
+
     /// The ministry accredits the university for degrees, transcripts and
     /// enrolment; the university issues three diplomas to demo citizens
     /// (written to `<data>/demo-credentials/`) and revokes the third.
@@ -479,6 +517,7 @@ impl Seeder<'_> {
                 crate::client::pretty(&signed) + "\n",
             )?;
         }
+        self.enrolment_credential(now, &dir, base)?;
         let first: Value = serde_json::from_slice(&std::fs::read(dir.join("diploma-0.json"))?)?;
         let hash =
             publica_credentials::credential_hash(&first).map_err(|e| anyhow!("demo: {e}"))?;

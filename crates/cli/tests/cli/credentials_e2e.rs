@@ -152,6 +152,35 @@ fn a_diploma_issued_verified_and_revoked_through_the_cli() {
     assert!(!ok && err.contains("course 1"), "{err}");
     let (ok, _, err) = issue_transcript(&courses, &["--out", &transcript]);
     assert!(ok, "{err}");
+    // The same transcript signed with eddsa-rdfc-2022: it names Publica's
+    // context and verifies; a change to a course is caught.
+    let rdfc = path("transcript-rdfc.json");
+    let (ok, _, err) = issue_transcript(
+        &courses,
+        &["--cryptosuite", "eddsa-rdfc-2022", "--out", &rdfc],
+    );
+    assert!(ok, "{err}");
+    let t: Value = serde_json::from_str(&std::fs::read_to_string(&rdfc).unwrap()).unwrap();
+    assert_eq!(t["proof"]["cryptosuite"], "eddsa-rdfc-2022");
+    assert_eq!(t["@context"][1], "urn:publica:context:credentials:v1");
+    let (ok, out, err) = verify(&rdfc);
+    assert!(ok && out.contains("\"verified\": true"), "{out}{err}");
+    let rdfc_changed = path("transcript-rdfc-changed.json");
+    std::fs::write(
+        &rdfc_changed,
+        std::fs::read_to_string(&rdfc)
+            .unwrap()
+            .replace("Inference", "Advanced Inference"),
+    )
+    .unwrap();
+    let (ok, _, err) = verify(&rdfc_changed);
+    assert!(!ok && err.contains("credentials.bad_signature"), "{err}");
+    // A degree's Open Badges context is known by name, not held; an
+    // unknown suite is named.
+    let (ok, _, err) = issue(&["--cryptosuite", "eddsa-rdfc-2022"]);
+    assert!(!ok && err.contains("sign it with eddsa-jcs-2022"), "{err}");
+    let (ok, _, err) = issue(&["--cryptosuite", "ecdsa-rdfc-2019"]);
+    assert!(!ok && err.contains("--cryptosuite is"), "{err}");
     let me = publica(&["keys", "show", key]).1;
     let me: Value = serde_json::from_str(&me).unwrap_or_default();
     let grant = serde_json::json!({"agency": "school", "account": me["account"], "role": "issuer"})

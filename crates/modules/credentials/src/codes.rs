@@ -33,7 +33,11 @@ publica_runtime::rejections! {
         Malformed / MALFORMED = "credentials.malformed", 400,
             "The credential is not a W3C Verifiable Credential this verifier reads (the message says what).";
         WrongCryptosuite / WRONG_CRYPTOSUITE = "credentials.wrong_cryptosuite", 400,
-            "The proof is not a DataIntegrityProof with cryptosuite eddsa-jcs-2022.";
+            "The proof is not a DataIntegrityProof with cryptosuite eddsa-jcs-2022 or eddsa-rdfc-2022.";
+        UnknownContext / UNKNOWN_CONTEXT = "credentials.unknown_context", 400,
+            "The credential names a JSON-LD context this verifier does not hold (it never fetches one).";
+        UnsupportedJsonld / UNSUPPORTED_JSONLD = "credentials.unsupported_jsonld", 400,
+            "For eddsa-rdfc-2022: the credential uses JSON-LD this verifier does not read (a term no context defines, a relative IRI, a list, a non-integer number; the message says which).";
         ContextMismatch / CONTEXT_MISMATCH = "credentials.context_mismatch", 400,
             "The proof's @context does not begin the credential's, or the credential's is not VC 2.0's.";
         UnknownKey / UNKNOWN_KEY = "credentials.unknown_key", 400,

@@ -1,21 +1,59 @@
-//! W3C Data Integrity proofs with the `eddsa-jcs-2022` cryptosuite
-//! (W3C "Data Integrity EdDSA Cryptosuites v1.0", §3.3): the document and
-//! the proof options are canonicalised with JCS (RFC 8785), each hashed with
-//! SHA-256, and the proof-options hash followed by the document hash is
-//! signed with Ed25519; `proofValue` is the signature in multibase
-//! base58btc (`z…`). Keys are Multikeys (`z` + base58btc(0xed 0x01 ‖ key)),
-//! as in `did:key` and `did:publica` documents.
+//! W3C Data Integrity proofs with the EdDSA cryptosuites (W3C "Data
+//! Integrity EdDSA Cryptosuites v1.0"):
+//!
+//! - `eddsa-jcs-2022` (§3.3): the document and the proof options are
+//!   canonicalised with JCS (RFC 8785);
+//! - `eddsa-rdfc-2022` (§3.2): they are read as JSON-LD against the
+//!   contexts this verifier holds ([`crate::jsonld`], [`crate::contexts`])
+//!   and canonicalised with RDF Dataset Canonicalization (RDFC-1.0).
+//!
+//! Each canonical form is hashed with SHA-256, and the proof-options hash
+//! followed by the document hash is signed with Ed25519; `proofValue` is
+//! the signature in multibase base58btc (`z…`). Keys are Multikeys (`z` +
+//! base58btc(0xed 0x01 ‖ key)), as in `did:key` and `did:publica`
+//! documents.
 //!
 //! Checked against the W3C `vc-di-eddsa` test vectors (reproduced byte for
 //! byte) in `tests/credentials/vectors.rs`.
 
+use crate::jsonld::{self, Loader};
 use publica_crypto::{sha256, Keypair};
 use publica_types::canonical::to_canonical_bytes;
 use publica_types::{AccountId, SignatureBytes};
 use serde_json::{json, Map, Value};
 
-/// The cryptosuite.
+/// The JCS cryptosuite, the default.
 pub const CRYPTOSUITE: &str = "eddsa-jcs-2022";
+/// The RDF canonicalization cryptosuite.
+pub const RDFC: &str = "eddsa-rdfc-2022";
+
+/// A cryptosuite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suite {
+    /// `eddsa-jcs-2022`.
+    Jcs,
+    /// `eddsa-rdfc-2022`.
+    Rdfc,
+}
+
+impl Suite {
+    /// Its name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Suite::Jcs => CRYPTOSUITE,
+            Suite::Rdfc => RDFC,
+        }
+    }
+
+    /// By name.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        [Suite::Jcs, Suite::Rdfc]
+            .into_iter()
+            .find(|s| s.as_str() == name)
+    }
+}
 
 /// Why a proof was refused: a stable code and a sentence.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,24 +89,38 @@ pub fn did_key_of(key: &AccountId) -> (String, String) {
     (format!("did:key:{mk}"), format!("did:key:{mk}#{mk}"))
 }
 
-/// The bytes signed: SHA-256(JCS(proof options)) ‖ SHA-256(JCS(document)).
-fn hash_data(options: &Value, document: &Value) -> Result<Vec<u8>, ProofError> {
-    let canon = |v: &Value| {
-        to_canonical_bytes(v).map_err(|e| {
+/// The bytes signed: SHA-256(canonical proof options) ‖
+/// SHA-256(canonical document).
+fn hash_data(
+    suite: Suite,
+    options: &Value,
+    document: &Value,
+    load: Loader<'_>,
+) -> Result<Vec<u8>, ProofError> {
+    let canon = |v: &Value| match suite {
+        Suite::Jcs => to_canonical_bytes(v).map_err(|e| {
             refuse(
                 "credentials.malformed",
                 format!("not canonicalisable (RFC 8785): {e}"),
             )
-        })
+        }),
+        Suite::Rdfc => jsonld::canonicalize(v, load)
+            .map(String::into_bytes)
+            .map_err(|e| refuse(e.code, e.message)),
     };
     let mut out = sha256(&canon(options)?).0.to_vec();
     out.extend_from_slice(&sha256(&canon(document)?).0);
     Ok(out)
 }
 
-/// Signs `document` (a JSON object without `proof`): the document with its
-/// `proof`. `verification_method` names `kp`'s key; `created` is an XML
-/// date-time (`2027-06-30T12:00:00Z`).
+/// The contexts this verifier holds.
+pub fn held(url: &str) -> Option<&'static Value> {
+    crate::contexts::get(url)
+}
+
+/// Signs `document` (a JSON object without `proof`) with `eddsa-jcs-2022`:
+/// the document with its `proof`. `verification_method` names `kp`'s key;
+/// `created` is an XML date-time (`2027-06-30T12:00:00Z`).
 ///
 /// # Errors
 /// A document that is not an object, has a proof already, or cannot be
@@ -78,6 +130,30 @@ pub fn sign(
     kp: &Keypair,
     verification_method: &str,
     created: &str,
+) -> Result<Value, ProofError> {
+    sign_with(
+        Suite::Jcs,
+        document,
+        kp,
+        verification_method,
+        created,
+        &held,
+    )
+}
+
+/// Signs `document` with `suite`, reading contexts with `load` (for
+/// `eddsa-rdfc-2022`).
+///
+/// # Errors
+/// As [`sign`]; for `eddsa-rdfc-2022` also `credentials.unknown_context`
+/// and `credentials.unsupported_jsonld`.
+pub fn sign_with(
+    suite: Suite,
+    document: &Value,
+    kp: &Keypair,
+    verification_method: &str,
+    created: &str,
+    load: Loader<'_>,
 ) -> Result<Value, ProofError> {
     let Some(obj) = document.as_object() else {
         return Err(refuse(
@@ -93,7 +169,7 @@ pub fn sign(
     }
     let mut options = json!({
         "type": "DataIntegrityProof",
-        "cryptosuite": CRYPTOSUITE,
+        "cryptosuite": suite.as_str(),
         "created": created,
         "verificationMethod": verification_method,
         "proofPurpose": "assertionMethod",
@@ -101,9 +177,16 @@ pub fn sign(
     if let Some(ctx) = obj.get("@context") {
         options["@context"] = ctx.clone();
     }
-    let data = hash_data(&options, document)?;
+    let data = hash_data(suite, &options, document, load)?;
     let sig = kp.sign(&data);
     options["proofValue"] = json!(format!("z{}", bs58::encode(sig.0).into_string()));
+    if suite == Suite::Rdfc {
+        // The contexts were the document's: the proof it carries leaves
+        // them out (as the W3C vectors do).
+        if let Some(o) = options.as_object_mut() {
+            o.remove("@context");
+        }
+    }
     let mut signed = obj.clone();
     signed.insert("proof".into(), options);
     Ok(Value::Object(signed))
@@ -120,17 +203,31 @@ pub struct Verified {
     pub created: Option<String>,
 }
 
-/// Verifies the `eddsa-jcs-2022` proof of `secured`, with `key_of`
-/// resolving a verification method to its key (and refusing those it does
-/// not know).
+/// Verifies the `eddsa-jcs-2022` or `eddsa-rdfc-2022` proof of `secured`,
+/// with `key_of` resolving a verification method to its key (and refusing
+/// those it does not know), reading contexts this verifier holds.
 ///
 /// # Errors
 /// `credentials.malformed` (no proof, or not one proof object),
 /// `credentials.wrong_cryptosuite`, `credentials.unknown_key`,
-/// `credentials.context_mismatch`, `credentials.bad_signature`.
+/// `credentials.context_mismatch`, `credentials.bad_signature`; for
+/// `eddsa-rdfc-2022` also `credentials.unknown_context` and
+/// `credentials.unsupported_jsonld`.
 pub fn verify(
     secured: &Value,
     key_of: impl Fn(&str) -> Option<AccountId>,
+) -> Result<Verified, ProofError> {
+    verify_loading(secured, key_of, &held)
+}
+
+/// [`verify`], reading contexts with `load`.
+///
+/// # Errors
+/// As [`verify`].
+pub fn verify_loading(
+    secured: &Value,
+    key_of: impl Fn(&str) -> Option<AccountId>,
+    load: Loader<'_>,
 ) -> Result<Verified, ProofError> {
     let Some(obj) = secured.as_object() else {
         return Err(refuse(
@@ -144,14 +241,19 @@ pub fn verify(
             "the credential has no proof (or a set of proofs, which this verifier does not take)",
         ));
     };
-    if proof.get("type") != Some(&json!("DataIntegrityProof"))
-        || proof.get("cryptosuite") != Some(&json!(CRYPTOSUITE))
-    {
+    let suite = proof
+        .get("cryptosuite")
+        .and_then(Value::as_str)
+        .and_then(Suite::parse)
+        .filter(|_| proof.get("type") == Some(&json!("DataIntegrityProof")));
+    let Some(suite) = suite else {
         return Err(refuse(
             "credentials.wrong_cryptosuite",
-            format!("the proof must be a DataIntegrityProof with cryptosuite {CRYPTOSUITE}"),
+            format!(
+                "the proof must be a DataIntegrityProof with cryptosuite {CRYPTOSUITE} or {RDFC}"
+            ),
         ));
-    }
+    };
     if proof.get("proofPurpose") != Some(&json!("assertionMethod")) {
         return Err(refuse(
             "credentials.malformed",
@@ -202,7 +304,18 @@ pub fn verify(
                 "proofValue is not a base58btc Ed25519 signature",
             )
         })?;
-    let data = hash_data(&Value::Object(options), &Value::Object(document))?;
+    if suite == Suite::Rdfc && !options.contains_key("@context") {
+        // The proof configuration is read with the document's contexts.
+        if let Some(c) = document.get("@context") {
+            options.insert("@context".into(), c.clone());
+        }
+    }
+    let data = hash_data(
+        suite,
+        &Value::Object(options),
+        &Value::Object(document),
+        load,
+    )?;
     publica_crypto::verify(&key, &data, &SignatureBytes(sig)).map_err(|_| {
         refuse(
             "credentials.bad_signature",

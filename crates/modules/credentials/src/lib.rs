@@ -21,8 +21,10 @@
 //! See `docs/credentials.md`.
 
 pub mod codes;
+pub mod contexts;
 pub mod di;
 pub mod events;
+pub mod jsonld;
 pub mod model;
 pub mod queries;
 pub mod routes;

@@ -184,7 +184,7 @@ pub const ROUTES: &[Route] = &[
         name: "verify",
         verb: Verb::Post,
         path: "/v1/credentials/verify",
-        summary: "Verifies a credential against the ledger: its eddsa-jcs-2022 proof, contexts, issuer, accreditation on its date, validity dates and status; each check named, each failure with its code.",
+        summary: "Verifies a credential against the ledger: its eddsa-jcs-2022 or eddsa-rdfc-2022 proof, contexts, issuer, accreditation on its date, validity dates and status; each check named, each failure with its code.",
         params: &[Param::query("accreditor", "The accrediting agency trusted (required)")],
         body: Some("The credential (JSON, at most 64 KiB)"),
         answer: "`{verified, checks: [{check, ok, code?, message}], institution?, kind?}`",
@@ -212,7 +212,35 @@ pub const ROUTES: &[Route] = &[
         weight: Weight::Light,
         handler: verify_presentation,
     },
+    Route {
+        name: "contexts",
+        verb: Verb::Get,
+        path: "/v1/credentials/contexts",
+        summary: "The JSON-LD contexts this verifier holds (files of the repository, never fetched), for other verifiers of eddsa-rdfc-2022 credentials to load once: VC 2.0's and Publica's.",
+        params: &[],
+        body: None,
+        answer: "`{contexts: [{url, document}]}`",
+        schema: r#"{
+          "type": "object",
+          "required": ["contexts"],
+          "properties": {
+            "contexts": {"type": "array", "items": {"type": "object", "required": ["url", "document"],
+              "properties": {"url": {"type": "string"}, "document": {"type": "object", "required": ["@context"]}}}}
+          }
+        }"#,
+        errors: &[],
+        weight: Weight::Light,
+        handler: contexts_route,
+    },
 ];
+
+fn contexts_route(_view: &dyn ReadView, _req: &RouteRequest) -> Result<Reply, ReadError> {
+    let list: Vec<serde_json::Value> = crate::contexts::all()
+        .iter()
+        .map(|(url, doc)| json!({"url": url, "document": doc}))
+        .collect();
+    Ok(Reply::json(json!({ "contexts": list })))
+}
 
 /// The body of `POST /v1/credentials/verify-presentation`.
 #[derive(Debug, serde::Deserialize)]

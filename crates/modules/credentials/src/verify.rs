@@ -24,11 +24,13 @@ use publica_types::AccountId;
 use serde::Serialize;
 use serde_json::Value;
 
-/// The VC 2.0 base context.
-pub const VC_V2: &str = "https://www.w3.org/ns/credentials/v2";
-/// Contexts this verifier knows (it never fetches one).
+pub use crate::contexts::{PUBLICA_V1, VC_V2};
+/// Contexts this verifier knows (it never fetches one). Those it holds
+/// ([`crate::contexts`]) serve `eddsa-rdfc-2022`; the others are known by
+/// name, enough for `eddsa-jcs-2022`, which signs the JSON as written.
 pub const KNOWN_CONTEXTS: &[&str] = &[
     VC_V2,
+    PUBLICA_V1,
     "https://www.w3.org/ns/credentials/examples/v2",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
 ];
@@ -396,7 +398,7 @@ fn context_check(credential: &Value) -> Check {
     } else if let Some(u) = unknown.first() {
         fail(
             "context",
-            codes::CONTEXT_MISMATCH,
+            codes::UNKNOWN_CONTEXT,
             format!("unknown context {u}: this verifier never fetches contexts"),
         )
     } else {

@@ -1,15 +1,15 @@
-//! The W3C `vc-di-eddsa` test vectors for `eddsa-jcs-2022`
-//! (`../shared/testdata/vc-di-eddsa/TestVectors/eddsa-jcs-2022`): from the
-//! key pair, the unsigned credential and the proof options, our signer
-//! reproduces the published signed credential byte for byte (as JSON
-//! values), and our verifier accepts it and refuses it changed.
+//! The W3C `vc-di-eddsa` test vectors for `eddsa-jcs-2022` and
+//! `eddsa-rdfc-2022` (`../shared/testdata/vc-di-eddsa/TestVectors`): from
+//! the key pair, the unsigned credential and the proof options, our signer
+//! reproduces the published canonical forms and signed credential byte for
+//! byte, and our verifier accepts it and refuses it changed.
 
 use publica_credentials::di;
 use publica_crypto::Keypair;
 use serde_json::Value;
 use std::path::PathBuf;
 
-fn dir() -> Option<PathBuf> {
+pub(crate) fn dir() -> Option<PathBuf> {
     let d = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../../shared/testdata/vc-di-eddsa/TestVectors");
     if d.is_dir() {
@@ -20,13 +20,13 @@ fn dir() -> Option<PathBuf> {
     }
 }
 
-fn json(p: PathBuf) -> Value {
+pub(crate) fn json(p: PathBuf) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
 }
 
 /// The vectors' key: multibase base58btc of the multicodec ed25519-priv
 /// (0x80 0x26) and the 32-byte seed.
-fn keypair(d: &std::path::Path) -> Keypair {
+pub(crate) fn keypair(d: &std::path::Path) -> Keypair {
     let k = json(d.join("keyPair.json"));
     let raw = bs58::decode(&k["privateKeyMultibase"].as_str().unwrap()[1..])
         .into_vec()
@@ -65,7 +65,7 @@ fn eddsa_jcs_2022_vectors_are_reproduced_and_verify() {
         "credentials.bad_signature"
     );
     let mut suite = expected.clone();
-    suite["proof"]["cryptosuite"] = "eddsa-rdfc-2022".into();
+    suite["proof"]["cryptosuite"] = "ecdsa-jcs-2019".into();
     assert_eq!(
         di::verify(&suite, di::did_key).unwrap_err().code,
         "credentials.wrong_cryptosuite"
