@@ -136,6 +136,9 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
         report = c.get("/v1/credentials/verify", "/v1/credentials/verify?accreditor=education",
                        method="post", body=diploma)
         assert report["verified"] is verified, report
+        snap = c.get("/v1/credentials/snapshot", "/v1/credentials/snapshot?accreditor=education",
+                     method="post", body=diploma)
+        assert snap["state_note"].startswith("publica state root v1\n"), snap
     # The demo's recognition of the first diploma, named by the SHA-256 of
     # its RFC 8785 form, computed here with PyPI's rfc8785.
     import hashlib

@@ -249,6 +249,14 @@ enum VerifyCmd {
         /// For an SD-JWT presentation: the nonce it must be bound to.
         #[arg(long)]
         nonce: Option<String>,
+        /// Verify offline against this snapshot (`publica credentials
+        /// snapshot`) instead of asking a node; needs --log-key.
+        #[arg(long, requires = "log_key")]
+        snapshot: Option<PathBuf>,
+        /// With --snapshot: the ledger's log verifier key (GET /v1/log), or
+        /// a file holding it.
+        #[arg(long)]
+        log_key: Option<String>,
         /// Node URL.
         #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
         node: String,
@@ -636,9 +644,17 @@ fn run_verify(cmd: VerifyCmd) -> Result<()> {
         VerifyCmd::Credential {
             file,
             accreditor,
+            snapshot: Some(snapshot),
+            log_key: Some(log_key),
+            ..
+        } => crate::credentials::verify_offline(&file, &snapshot, &log_key, &accreditor),
+        VerifyCmd::Credential {
+            file,
+            accreditor,
             aud,
             nonce,
             node,
+            ..
         } => runtime()?.block_on(crate::credentials::verify_file(
             &file,
             &node,

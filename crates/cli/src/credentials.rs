@@ -12,6 +12,7 @@ use clap::Subcommand;
 use publica_credentials::model::{valid_id, CredentialKind};
 use publica_credentials::{di, verify};
 use publica_crypto::Keypair;
+use publica_types::AccountId;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -189,6 +190,24 @@ pub enum CredentialsCmd {
         /// The accrediting agency trusted.
         #[arg(long)]
         accreditor: String,
+    },
+    /// Fetch what a verifier needs to check a credential offline: every
+    /// ledger value its verification reads, with state proofs, under a
+    /// state note signed with the node's log key (`publica verify
+    /// credential --snapshot`).
+    Snapshot {
+        /// The credential (JSON).
+        #[arg(long)]
+        credential: PathBuf,
+        /// The accrediting agency trusted.
+        #[arg(long)]
+        accreditor: String,
+        /// Node URL.
+        #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
+        node: String,
+        /// Write here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Set (revoke, suspend) or clear (lift a suspension) entries of one of
     /// the institution's status lists.
@@ -591,6 +610,27 @@ pub async fn run(cmd: CredentialsCmd) -> Result<()> {
                     .map_err(|e| anyhow!("{}: {e}", credential.display()))?;
             write_out(out.as_deref(), &format!("{p}\n"))
         }
+        CredentialsCmd::Snapshot {
+            credential,
+            accreditor,
+            node,
+            out,
+        } => {
+            if !valid_id(&accreditor) {
+                bail!("--accreditor is an agency id");
+            }
+            let cred = read_json(&credential)?;
+            let (s, v) = Client::new(&node)?
+                .post(
+                    &format!("/v1/credentials/snapshot?accreditor={accreditor}"),
+                    &cred,
+                )
+                .await?;
+            if s != 200 {
+                return Err(crate::client::api_error(s, &v));
+            }
+            write_out(out.as_deref(), &pretty(&v))
+        }
         CredentialsCmd::Recognise {
             signer,
             institution,
@@ -618,7 +658,7 @@ pub async fn run(cmd: CredentialsCmd) -> Result<()> {
         } => {
             let args =
                 json!({"agency": institution, "list": list, "indexes": index, "status": !clear});
-            submit_one(&signer, "set_status", args).await
+            submit_one(&signer, "credentials", "set_status", args).await
         }
     }
 }
@@ -705,16 +745,110 @@ async fn recognise(
     let hash = publica_credentials::credential_hash(&cred).map_err(|e| anyhow!("{e}"))?;
     let args = json!({"agency": institution, "credential_hash": hash, "issuer": report["institution"],
                       "kind": report["kind"], "credits_accepted": credits, "programme": programme});
-    submit_one(signer, "record_recognition", args).await
+    submit_one(signer, "credentials", "record_recognition", args).await
 }
 
-/// Signs and submits one `credentials` call; prints its report; fails if
-/// it was refused.
-async fn submit_one(signer: &SignerArgs, method: &'static str, args: Value) -> Result<()> {
+/// What a verified enrolment credential lets a program's attester attest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnrolmentClaims {
+    /// The student's account: the key of the credential's `did:key`.
+    pub subject: AccountId,
+    /// `enrolled`, `enrolled_at` (the institution) and
+    /// `enrolment_credential` (the SHA-256 of its RFC 8785 form).
+    pub claims: Value,
+    /// The credential's `validUntil`, if any: the attestation lapses then.
+    pub expires_ms: Option<u64>,
+}
+
+/// The claims of an enrolment credential, given the report of its
+/// verification against the ledger (`POST /v1/credentials/verify`).
+///
+/// # Errors
+/// A credential that did not verify (naming the first failed check), is
+/// not an enrolment credential, or whose subject is not a `did:key`.
+pub fn enrolment_claims(report: &Value, credential: &Value) -> Result<EnrolmentClaims> {
+    if report["verified"] != true {
+        let failed = report["checks"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["ok"] != true))
+            .map(|c| {
+                format!(
+                    "{}: {}",
+                    c["code"].as_str().unwrap_or("?"),
+                    c["message"].as_str().unwrap_or("")
+                )
+            })
+            .unwrap_or_default();
+        bail!("the credential does not verify ({failed}): nothing attested");
+    }
+    if report["kind"] != "enrolment" {
+        bail!(
+            "this is a {} credential, not an enrolment credential: nothing attested",
+            report["kind"].as_str().unwrap_or("?")
+        );
+    }
+    let did = credential["credentialSubject"]["id"]
+        .as_str()
+        .unwrap_or_default();
+    let subject = did
+        .strip_prefix("did:key:")
+        .and_then(publica_crypto::key::from_multikey)
+        .ok_or_else(|| {
+            anyhow!("the credential's subject '{did}' is not a did:key: it names no account")
+        })?;
+    let hash = publica_credentials::credential_hash(credential).map_err(|e| anyhow!("{e}"))?;
+    let expires_ms = credential["validUntil"]
+        .as_str()
+        .and_then(verify::date_time_ms);
+    Ok(EnrolmentClaims {
+        subject,
+        claims: json!({"enrolled": true, "enrolled_at": report["institution"], "enrolment_credential": hash}),
+        expires_ms,
+    })
+}
+
+/// `publica programs attest-enrolment`: verifies the credential with the
+/// node, then attests its claims (signed by an attester of `agency`).
+pub async fn attest_enrolment(
+    signer: &SignerArgs,
+    agency: &str,
+    credential: &Path,
+    accreditor: &str,
+) -> Result<()> {
+    if !valid_id(agency) || !valid_id(accreditor) {
+        bail!("--agency and --accreditor are agency ids");
+    }
+    let cred = read_json(credential)?;
+    let (s, report) = Client::new(&signer.node)?
+        .post(
+            &format!("/v1/credentials/verify?accreditor={accreditor}"),
+            &cred,
+        )
+        .await?;
+    if s != 200 {
+        return Err(crate::client::api_error(s, &report));
+    }
+    let c =
+        enrolment_claims(&report, &cred).with_context(|| format!("{}", credential.display()))?;
+    let mut args = json!({"agency": agency, "subject": c.subject, "claims": c.claims});
+    if let Some(e) = c.expires_ms {
+        args["expires_ms"] = json!(e);
+    }
+    submit_one(signer, "programs", "attest", args).await
+}
+
+/// Signs and submits one call; prints its report; fails if it was
+/// refused.
+async fn submit_one(
+    signer: &SignerArgs,
+    module: &'static str,
+    method: &'static str,
+    args: Value,
+) -> Result<()> {
     let session = Session::open(signer).await?;
     let call = Call {
         line: 1,
-        module: "credentials",
+        module,
         method,
         args,
     };
@@ -726,6 +860,52 @@ async fn submit_one(signer: &SignerArgs, method: &'static str, args: Value) -> R
             "{}: {}",
             report["error"]["code"].as_str().unwrap_or("refused"),
             report["error"]["message"].as_str().unwrap_or("")
+        );
+    }
+    Ok(())
+}
+
+/// `publica verify credential --snapshot`: checks `file` offline against a
+/// snapshot whose state note `log_key` signed; prints each check; fails
+/// unless every one passed.
+pub fn verify_offline(file: &Path, snapshot: &Path, log_key: &str, accreditor: &str) -> Result<()> {
+    if !valid_id(accreditor) {
+        bail!("--accreditor is an agency id");
+    }
+    let key = crate::verify::load_log_key(log_key)?;
+    let cred = read_json(file)?;
+    let snap: publica_credentials::offline::Snapshot = serde_json::from_value(read_json(snapshot)?)
+        .with_context(|| {
+            format!(
+                "{} is not a snapshot (publica credentials snapshot)",
+                snapshot.display()
+            )
+        })?;
+    let report = publica_credentials::offline::verify(
+        &snap,
+        &key,
+        &cred,
+        accreditor,
+        publica_types::now_ms(),
+    );
+    report_outcome(&serde_json::to_value(report)?)
+}
+
+/// Prints a verification report; fails, naming the first failed check,
+/// unless it verified.
+fn report_outcome(v: &Value) -> Result<()> {
+    crate::client::print_json(v);
+    if v["verified"] != true {
+        let f = v["checks"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["ok"] == false))
+            .cloned()
+            .unwrap_or_default();
+        bail!(
+            "not verified: {} check failed ({}): {}",
+            f["check"].as_str().unwrap_or("a"),
+            f["code"].as_str().unwrap_or(""),
+            f["message"].as_str().unwrap_or("")
         );
     }
     Ok(())
@@ -767,19 +947,5 @@ pub async fn verify_file(
     if s != 200 {
         return Err(crate::client::api_error(s, &v));
     }
-    crate::client::print_json(&v);
-    if v["verified"] != true {
-        let f = v["checks"]
-            .as_array()
-            .and_then(|c| c.iter().find(|c| c["ok"] == false))
-            .cloned()
-            .unwrap_or_default();
-        bail!(
-            "not verified: {} check failed ({}): {}",
-            f["check"].as_str().unwrap_or("a"),
-            f["code"].as_str().unwrap_or(""),
-            f["message"].as_str().unwrap_or("")
-        );
-    }
-    Ok(())
+    report_outcome(&v)
 }

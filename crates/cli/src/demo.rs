@@ -72,6 +72,34 @@ impl Seeder<'_> {
             .expect("demo bodies are canonical")
     }
 
+    /// One transaction signed by a demo citizen or merchant, submitted and
+    /// waited for (its nonce follows those already committed).
+    fn as_holder(&mut self, kp: &Keypair, module: &str, method: &str, args: Value) -> Result<()> {
+        let nonce = self.node.nonces(&kp.account()).0 + 1;
+        let body = TxBody::new(
+            &self.chain_id,
+            nonce,
+            Expiry::Height(1 << 40),
+            module,
+            method,
+            args,
+        );
+        let tx = kp
+            .sign_tx(kp.account(), body)
+            .expect("demo bodies are canonical");
+        for r in self.node.submit(vec![tx]) {
+            r.map_err(|e| anyhow!("demo {module}.{method}: {} {}", e.code, e.message))?;
+        }
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while self.node.nonces(&kp.account()).0 < nonce {
+            if Instant::now() > deadline {
+                bail!("demo {module}.{method}: not committed within 120 s");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
     /// Submits a phase and waits until all of it is committed.
     fn phase(&mut self, what: &str, txs: Vec<Envelope>) -> Result<()> {
         let n = txs.len();
@@ -93,10 +121,17 @@ impl Seeder<'_> {
 }
 
 fn citizen(i: usize) -> AccountId {
-    Keypair::from_seed(
-        *publica_crypto::sha256(format!("publica demo citizen {i}").as_bytes()).as_bytes(),
-    )
-    .account()
+    citizen_key(i).account()
+}
+
+/// A demo citizen's key (from a public seed: anyone can sign as them).
+fn citizen_key(i: usize) -> Keypair {
+    public_key_of(&format!("publica demo citizen {i}"))
+}
+
+/// A demo key from a public seed.
+fn public_key_of(seed: &str) -> Keypair {
+    Keypair::from_seed(*publica_crypto::sha256(seed.as_bytes()).as_bytes())
 }
 
 /// Seeds the pilot on a new demo chain. Blocking. `data_dir` receives the
@@ -136,6 +171,7 @@ pub fn seed(node: &Node, admin: Keypair, data_dir: &std::path::Path, base: &str)
     s.casework(now, &this)?;
     s.private_heating(start, end, now, &this)?;
     s.diplomas(now, data_dir, base)?;
+    s.scholarship(now, &this, data_dir)?;
     wait_for_schedule(node);
     print_programs(node)
 }
@@ -146,7 +182,7 @@ impl Seeder<'_> {
         let me = self.admin.account();
         let mut txs = vec![];
         for (agency, roles) in [
-            ("city", vec!["treasurer", "program_officer"]),
+            ("city", vec!["treasurer", "program_officer", "attester"]),
             ("school", vec!["attester", "issuer"]),
             ("registry", vec!["attester"]),
             ("stats", vec!["oracle"]),
@@ -428,6 +464,99 @@ impl Seeder<'_> {
         self.phase("heating support paid", txs)
     }
 
+    /// A scholarship run by the city: eligibility is an enrolment
+    /// credential, verified against the ledger by the scholarship officer
+    /// and attested (by its hash, never its content); the grant is
+    /// earmarked for tuition and study materials, spendable only at the
+    /// merchants the city accredited for them (the university's bursar, a
+    /// campus bookshop) and swept back to the fund when unspent at expiry.
+    /// The first citizen presents `enrolment-0.json`, is paid this month's
+    /// grant and pays part of the tuition.
+    fn scholarship(&mut self, now: u64, this: &str, data_dir: &std::path::Path) -> Result<()> {
+        let bursar = public_key_of("publica demo merchant university-bursar");
+        let bookshop = public_key_of("publica demo merchant campus-bookshop");
+        let height = self.node.status().height;
+        let mut txs = vec![
+            self.tx("money", "open_account", json!({"id": "program:scholarship", "currency": "EXC", "agency": "city", "owner": {"kind": "program", "agency": "city", "program": "scholarship"}})),
+            self.tx("money", "mint", json!({"agency": "city", "currency": "EXC", "appropriation": "welfare", "to": "program:scholarship", "amount": "10000000"})),
+        ];
+        for (kp, id, category) in [
+            (&bursar, "m.university-bursar", "tuition"),
+            (&bookshop, "m.campus-bookshop", "study-materials"),
+        ] {
+            txs.push(self.tx(
+                "identity",
+                "grant_role",
+                json!({"agency": "city", "account": kp.account(), "role": "merchant"}),
+            ));
+            txs.push(self.tx("money", "accredit_merchant", json!({"agency": "city", "currency": "EXC", "merchant": kp.account(), "categories": [category]})));
+            txs.push(self.tx("money", "open_account", json!({"id": id, "currency": "EXC", "agency": "city", "owner": {"kind": "merchant", "account": kp.account(), "agency": "city", "category": category}})));
+        }
+        txs.push(self.tx("programs", "create_program", json!({
+            "agency": "city", "id": "scholarship", "name": "Study grant for enrolled students", "currency": "EXC",
+            "funding_account": "program:scholarship", "budget_cap": "10000000",
+            "attesters": ["city"], "registry": "registry",
+            "attributes": {"enrolled": "bool", "enrolled_at": "string"},
+            "eligibility": "attr.enrolled",
+            "benefit": "params.monthly_grant",
+            "params": {"monthly_grant": 60000},
+            // Spendable for about a year of blocks, then swept back.
+            "earmark": {"categories": ["tuition", "study-materials"], "expires_height": height + 30_000_000},
+            "start_ms": period::start_ms(this).expect("valid"), "end_ms": now + 365 * 86_400_000,
+        })));
+        self.phase("scholarship: fund, accredited merchants, program", txs)?;
+        let hash = self
+            .node
+            .with_state(|st, h| publica_programs::queries::summary(st, "scholarship", h))
+            .and_then(|v| v["approval_hash"].as_str().map(str::to_string))
+            .ok_or_else(|| anyhow!("demo program scholarship missing"))?;
+        let student = citizen_key(0);
+        let me = self.admin.account();
+        let secret = publica_crypto::sha256(format!("demo registry secret {now}").as_bytes());
+        let n = nullifier::derive(secret.as_bytes(), "scholarship", "person-0");
+        let sig = self.admin.sign(&nullifier::token_bytes(
+            &self.chain_id,
+            "scholarship",
+            &n,
+            &student.account(),
+        ));
+        let approve = self.tx(
+            "programs",
+            "approve",
+            json!({"agency": "city", "program": "scholarship", "hash": hash}),
+        );
+        self.phase("scholarship approved", vec![approve])?;
+        // The officer verifies the presented credential against the ledger
+        // (as `publica programs attest-credential` does) and attests it.
+        let file = data_dir.join("demo-credentials").join("enrolment-0.json");
+        let credential: Value = serde_json::from_slice(&std::fs::read(&file)?)?;
+        let report = self
+            .node
+            .with_state(|st, _| {
+                serde_json::to_value(publica_credentials::verify::credential(
+                    st,
+                    now,
+                    &credential,
+                    "education",
+                ))
+                .ok()
+            })
+            .ok_or_else(|| anyhow!("demo: the enrolment credential's report"))?;
+        let claims = crate::credentials::enrolment_claims(&report, &credential)
+            .map_err(|e| anyhow!("demo enrolment credential: {e}"))?;
+        // Eligible once attested: then enrolled, then paid.
+        let txs = vec![
+            self.tx("programs", "attest", json!({"agency": "city", "subject": student.account(), "claims": claims.claims, "expires_ms": claims.expires_ms})),
+            self.tx("programs", "enrol", json!({"program": "scholarship", "account": student.account(), "nullifier": n, "registry_signer": me, "registry_signature": sig, "agency": "city"})),
+            self.tx("programs", "payout", json!({"agency": "city", "program": "scholarship", "account": student.account(), "period": this})),
+        ];
+        self.phase("scholarship: enrolment credential verified and attested; the student enrolled and paid this month's grant", txs)?;
+        let from = publica_money::model::benefit_account_id("scholarship", &student.account());
+        self.as_holder(&student, "money", "transfer", json!({"from": from, "to": "m.university-bursar", "amount": "45000", "reference": "tuition 2026-2027"}))?;
+        eprintln!("publica demo: scholarship: the student paid 450.00 EXC of tuition from the earmarked grant — GET /v1/money/accounts/{from}");
+        Ok(())
+    }
+
     /// The university certifies the first citizen's enrolment for this
     /// academic year, signed with `eddsa-rdfc-2022` (Publica's context):
     /// `<dir>/enrolment-0.json`, what a student presents for a scholarship.
@@ -570,7 +699,7 @@ fn wait_for_schedule(node: &Node) {
 
 /// Prints each program's enrolment, payments and remaining budget.
 fn print_programs(node: &Node) -> Result<()> {
-    for id in ["cct", "ubi", "energy", "heating"] {
+    for id in ["cct", "ubi", "energy", "heating", "scholarship"] {
         let v = node
             .with_state(|st, h| publica_programs::queries::summary(st, id, h))
             .ok_or_else(|| anyhow!("demo program {id} missing"))?;

@@ -197,6 +197,25 @@ pub enum ProgramsCmd {
         #[arg(long)]
         proofs: Option<PathBuf>,
     },
+    /// Check an enrolment credential a student presents against the ledger
+    /// (signature, an institution accredited for enrolment by --accreditor,
+    /// dates, status) and attest, for the student's account (the
+    /// credential's did:key), `enrolled`, `enrolled_at` (the institution)
+    /// and `enrolment_credential` (its hash, never its content), until the
+    /// credential's validUntil. Signed by an attester of --agency.
+    AttestEnrolment {
+        #[command(flatten)]
+        signer: SignerArgs,
+        /// The attesting agency (the program trusts its attesters).
+        #[arg(long)]
+        agency: String,
+        /// The enrolment credential (a W3C VC, JSON).
+        #[arg(long)]
+        credential: PathBuf,
+        /// The accrediting agency whose registry is trusted.
+        #[arg(long)]
+        accreditor: String,
+    },
     /// Commit to a number about a person (a registry's attester), with its
     /// domain proof, and write the opening the person keeps (owner-only,
     /// never overwritten); the number never goes on the ledger.
@@ -619,6 +638,12 @@ pub async fn run(cmd: ProgramsCmd) -> Result<()> {
         | ProgramsCmd::Overpayment { .. }
         | ProgramsCmd::WriteOff { .. }) => lifecycle(cmd).await,
         ProgramsCmd::Grievance { cmd } => crate::grievance::run(cmd).await,
+        ProgramsCmd::AttestEnrolment {
+            signer,
+            agency,
+            credential,
+            accreditor,
+        } => crate::credentials::attest_enrolment(&signer, &agency, &credential, &accreditor).await,
         cmd @ (ProgramsCmd::AttestPrivate { .. } | ProgramsCmd::Prove { .. }) => {
             crate::private::run(cmd).await
         }

@@ -36,7 +36,56 @@ pub const TARGETS: &[Target] = &[
     ("g2p_disburse", g2p_disburse),
     ("g2p_signature", g2p_signature),
     ("zk_proof", zk_proof),
+    ("jsonld_rdfc", jsonld_rdfc),
+    ("state_note", state_note),
 ];
+
+/// A credential as `eddsa-rdfc-2022` verification reads it: JSON-LD
+/// against the held contexts, then RDFC-1.0. Properties: the reading is
+/// deterministic and blind to the order of members.
+pub fn jsonld_rdfc(data: &[u8]) {
+    use publica_credentials::{di, jsonld};
+    let Ok(doc) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let _ = di::verify(&doc, di::did_key);
+    let Ok(once) = jsonld::canonicalize(&doc, &di::held) else {
+        return;
+    };
+    assert_eq!(
+        jsonld::canonicalize(&doc, &di::held).ok(),
+        Some(once.clone()),
+        "the same document reads the same"
+    );
+    if let serde_json::Value::Object(m) = &doc {
+        let reversed: serde_json::Map<String, serde_json::Value> = m
+            .iter()
+            .rev()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        assert_eq!(
+            jsonld::canonicalize(&serde_json::Value::Object(reversed), &di::held).ok(),
+            Some(once),
+            "the order of members does not matter"
+        );
+    }
+}
+
+/// A state note as `publica verify credential --snapshot` opens it (a
+/// verifier key line, then the note). Property: a note that verifies reads
+/// back to the same text.
+pub fn state_note(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (vkey, note) = text.split_once('\n').unwrap_or((text, ""));
+    if let Ok(v) = publica_log::NoteVerifier::parse(vkey) {
+        let _ = publica_log::StateNote::open(note, &v);
+    }
+    if let Ok(n) = publica_log::StateNote::parse(note) {
+        assert_eq!(publica_log::StateNote::parse(&n.to_text()).ok(), Some(n));
+    }
+}
 
 /// A G2P Connect message as `publica g2p serve` takes it: its
 /// `signature` checked against a registered key. Property: the same

@@ -7,7 +7,8 @@
 //! - [`tree`]: the in-memory tree, proof generation and tiles;
 //! - [`frontier`]: the tree's right edge, for block producers;
 //! - [`note`]: C2SP signed notes with Ed25519 keys and verifier keys;
-//! - [`checkpoint`]: C2SP `tlog-checkpoint` bodies.
+//! - [`checkpoint`]: C2SP `tlog-checkpoint` bodies;
+//! - [`state_note`]: signed notes of a block's state root.
 
 pub mod checkpoint;
 pub mod cosign;
@@ -15,6 +16,7 @@ pub mod frontier;
 pub mod hash;
 pub mod note;
 pub mod proof;
+pub mod state_note;
 pub mod tiles;
 pub mod tree;
 
@@ -26,5 +28,6 @@ pub use frontier::{AppendLog, Frontier};
 pub use hash::{leaf_hash, node_hash, root};
 pub use note::{NoteError, NoteSigner, NoteVerifier};
 pub use proof::{verify_consistency, verify_inclusion, ProofError};
+pub use state_note::{StateNote, StateNoteError};
 pub use tiles::{TilePath, TilePathError};
 pub use tree::{LevelStore, MemoryLevels, MerkleLog, TreeError};

@@ -529,4 +529,19 @@ impl ReadView for NodeReadView {
         }
         self.node.header(height).ok().flatten().map(|h| h.time_ms)
     }
+
+    fn state_note(&self) -> Option<String> {
+        let time_ms = match self.height {
+            0 => 0,
+            h => self.node.header(h).ok().flatten()?.time_ms,
+        };
+        let signer = &self.node.inner.signer;
+        let note = publica_log::StateNote {
+            origin: signer.name().to_string(),
+            height: self.height,
+            state_root: self.state_root,
+            time_ms,
+        };
+        Some(note.sign(signer))
+    }
 }

@@ -150,6 +150,11 @@ pub trait ReadView {
     /// The block time (ms) of the committed block at `height`, if it is at
     /// or below [`Self::height`].
     fn block_time_ms(&self, height: u64) -> Option<u64>;
+    /// A note, signed with the node's log key, of [`Self::height`] and its
+    /// state root (`publica_log::StateNote`), if this view has a signer.
+    fn state_note(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A call of a route: its parameters and body.

@@ -430,3 +430,173 @@ fn an_sd_jwt_enrolment_presented_and_verified_through_the_cli() {
     ]);
     assert!(!ok && err.contains("did:key"), "{err}");
 }
+
+/// The demo's scholarship: the student's enrolment credential verified and
+/// attested by its hash, this month's grant paid into an account earmarked
+/// for tuition and study materials, part of it spent at the accredited
+/// bursar; `publica programs attest-enrolment` does the officer's check
+/// and refuses what is not a valid enrolment credential.
+#[test]
+fn a_scholarship_paid_on_a_verified_enrolment_credential() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let node = TestNode::start_in(&data, &["--demo"]);
+    let url = node.url.clone();
+    let (s, p) = get(&format!("{url}/v1/programs/scholarship"));
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(p["enrolled"], 1, "{p}");
+    assert_eq!(p["paid_total"], "60000", "{p}");
+    let student = publica_crypto::Keypair::from_seed(
+        *publica_crypto::sha256(b"publica demo citizen 0").as_bytes(),
+    )
+    .account();
+    let benefit = publica_money::model::benefit_account_id("scholarship", &student);
+    let (s, a) = get(&format!("{url}/v1/money/accounts/{benefit}"));
+    assert_eq!(s, 200, "{a}");
+    assert_eq!(a["account"]["balance"], "15000", "{a}");
+    let earmark = a["account"]["earmark"].to_string();
+    assert!(
+        earmark.contains("tuition")
+            && earmark.contains("study-materials")
+            && earmark.contains("program:scholarship"),
+        "{a}"
+    );
+    let (_, bursar) = get(&format!("{url}/v1/money/accounts/m.university-bursar"));
+    assert_eq!(bursar["account"]["balance"], "45000", "{bursar}");
+    // The attestation names the credential by its hash, never its content.
+    let (_, e) = get(&format!("{url}/v1/programs/scholarship/enrolees/{student}"));
+    assert!(!e.to_string().contains("Computer Science"), "{e}");
+
+    let key = data.join("dev-admin-key.json");
+    let creds = data.join("demo-credentials");
+    let attest = |file: &std::path::Path| {
+        publica(&[
+            "programs",
+            "attest-enrolment",
+            "--key",
+            key.to_str().unwrap(),
+            "--node",
+            &url,
+            "--agency",
+            "city",
+            "--credential",
+            file.to_str().unwrap(),
+            "--accreditor",
+            "education",
+        ])
+    };
+    let (ok, out, err) = attest(&creds.join("enrolment-0.json"));
+    assert!(ok, "{out}{err}");
+    let (ok, _, err) = attest(&creds.join("diploma-0.json"));
+    assert!(!ok && err.contains("not an enrolment credential"), "{err}");
+    let tampered = dir.path().join("tampered.json");
+    std::fs::write(
+        &tampered,
+        std::fs::read_to_string(creds.join("enrolment-0.json"))
+            .unwrap()
+            .replace("full-time", "part-time"),
+    )
+    .unwrap();
+    let (ok, _, err) = attest(&tampered);
+    assert!(
+        !ok && err.contains("does not verify") && err.contains("credentials.bad_signature"),
+        "{err}"
+    );
+    let (ok, _, err) = publica(&[
+        "programs",
+        "attest-enrolment",
+        "--key",
+        key.to_str().unwrap(),
+        "--node",
+        &url,
+        "--agency",
+        "City!",
+        "--credential",
+        tampered.to_str().unwrap(),
+        "--accreditor",
+        "education",
+    ]);
+    assert!(!ok && err.contains("agency ids"), "{err}");
+}
+
+/// A diploma checked with no node at all: its snapshot (fetched once with
+/// `publica credentials snapshot`) and the ledger's log key suffice; the
+/// revoked diploma is refused offline too, and a snapshot for another
+/// credential does not stand in.
+#[test]
+fn a_diploma_verified_offline_from_a_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let node = TestNode::start_in(&data, &["--demo"]);
+    let url = node.url.clone();
+    let (_, log) = get(&format!("{url}/v1/log"));
+    let log_key = log["verifier_key"].as_str().unwrap().to_string();
+    let creds = data.join("demo-credentials");
+    let file = |i: usize| {
+        creds
+            .join(format!("diploma-{i}.json"))
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    let snap = |i: usize| {
+        dir.path()
+            .join(format!("snap-{i}.json"))
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    for i in [0, 2] {
+        let (ok, _, err) = publica(&[
+            "credentials",
+            "snapshot",
+            "--credential",
+            &file(i),
+            "--accreditor",
+            "education",
+            "--node",
+            &url,
+            "--out",
+            &snap(i),
+        ]);
+        assert!(ok, "{err}");
+    }
+    drop(node);
+    let offline = |i: usize, s: &str, key: &str| {
+        publica(&[
+            "verify",
+            "credential",
+            &file(i),
+            "--accreditor",
+            "education",
+            "--snapshot",
+            s,
+            "--log-key",
+            key,
+            "--node",
+            "http://127.0.0.1:9",
+        ])
+    };
+    let (ok, out, err) = offline(0, &snap(0), &log_key);
+    assert!(
+        ok && out.contains("\"verified\": true") && out.contains("as of block"),
+        "{out}{err}"
+    );
+    let (ok, _, err) = offline(2, &snap(2), &log_key);
+    assert!(!ok && err.contains("credentials.revoked"), "{err}");
+    let (ok, _, err) = offline(2, &snap(0), &log_key);
+    assert!(!ok, "{err}");
+    let other = "other.example/log+00000000+AQ==";
+    let (ok, _, err) = offline(0, &snap(0), other);
+    assert!(!ok && err.contains("key"), "{err}");
+    let (ok, _, err) = publica(&[
+        "verify",
+        "credential",
+        &file(0),
+        "--accreditor",
+        "education",
+        "--snapshot",
+        &snap(0),
+    ]);
+    assert!(!ok && err.contains("--log-key"), "{err}");
+}

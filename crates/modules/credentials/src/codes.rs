@@ -34,6 +34,10 @@ publica_runtime::rejections! {
             "The credential is not a W3C Verifiable Credential this verifier reads (the message says what).";
         WrongCryptosuite / WRONG_CRYPTOSUITE = "credentials.wrong_cryptosuite", 400,
             "The proof is not a DataIntegrityProof with cryptosuite eddsa-jcs-2022 or eddsa-rdfc-2022.";
+        SnapshotInvalid / SNAPSHOT_INVALID = "credentials.snapshot_invalid", 400,
+            "An offline snapshot's state note is not signed by the ledger's log key, or one of its proofs does not hold against the signed state root.";
+        SnapshotIncomplete / SNAPSHOT_INCOMPLETE = "credentials.snapshot_incomplete", 400,
+            "An offline snapshot does not prove a ledger value the verification reads (it was made for another credential or accreditor).";
         UnknownContext / UNKNOWN_CONTEXT = "credentials.unknown_context", 400,
             "The credential names a JSON-LD context this verifier does not hold (it never fetches one).";
         UnsupportedJsonld / UNSUPPORTED_JSONLD = "credentials.unsupported_jsonld", 400,

@@ -26,6 +26,7 @@ pub mod di;
 pub mod events;
 pub mod jsonld;
 pub mod model;
+pub mod offline;
 pub mod queries;
 pub mod routes;
 pub mod sdjwt;

@@ -213,6 +213,31 @@ pub const ROUTES: &[Route] = &[
         handler: verify_presentation,
     },
     Route {
+        name: "snapshot",
+        verb: Verb::Post,
+        path: "/v1/credentials/snapshot",
+        summary: "What a verifier needs to check a credential offline: every ledger value its verification reads (the signer's key and issuer role, the accreditation, the status list and pages), each with its state proof, under a state note of the block's state root signed with the node's log key.",
+        params: &[Param::query("accreditor", "The accrediting agency trusted (required)")],
+        body: Some("The credential (JSON, at most 64 KiB)"),
+        answer: "`{state_note, accreditor, entries: [{key, value_hex, proof}]}`",
+        schema: r#"{
+          "type": "object",
+          "required": ["state_note", "accreditor", "entries"],
+          "additionalProperties": false,
+          "properties": {
+            "state_note": {"type": "string"},
+            "accreditor": {"type": "string"},
+            "entries": {"type": "array", "maxItems": 64, "items": {"type": "object",
+              "required": ["key", "value_hex", "proof"], "additionalProperties": false,
+              "properties": {"key": {"type": "string"}, "value_hex": {"type": ["string", "null"]},
+                "proof": {"type": "object", "required": ["siblings", "terminal"]}}}}
+          }
+        }"#,
+        errors: &[(400, "Not JSON, no accreditor, or a credential whose verification reads more than 64 ledger values")],
+        weight: Weight::Light,
+        handler: snapshot_route,
+    },
+    Route {
         name: "contexts",
         verb: Verb::Get,
         path: "/v1/credentials/contexts",
@@ -233,6 +258,16 @@ pub const ROUTES: &[Route] = &[
         handler: contexts_route,
     },
 ];
+
+fn snapshot_route(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let accreditor = accreditor(req)?;
+    let credential: serde_json::Value = req.body("a credential")?;
+    Ok(Reply::json(crate::offline::snapshot(
+        view,
+        &credential,
+        accreditor,
+    )?))
+}
 
 fn contexts_route(_view: &dyn ReadView, _req: &RouteRequest) -> Result<Reply, ReadError> {
     let list: Vec<serde_json::Value> = crate::contexts::all()

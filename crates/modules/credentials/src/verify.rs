@@ -19,7 +19,7 @@ use crate::model::{
 };
 use crate::{di, status};
 use publica_runtime::authz::{self, Role};
-use publica_state::StateTree;
+use publica_runtime::overlay::StateRead;
 use publica_types::AccountId;
 use serde::Serialize;
 use serde_json::Value;
@@ -167,7 +167,12 @@ fn publica_method(method: &str) -> Option<AccountId> {
 /// Verifies `credential` against `state` at `now_ms`, trusting
 /// accreditations by `accreditor`.
 #[must_use]
-pub fn credential(state: &StateTree, now_ms: u64, credential: &Value, accreditor: &str) -> Report {
+pub fn credential(
+    state: &dyn StateRead,
+    now_ms: u64,
+    credential: &Value,
+    accreditor: &str,
+) -> Report {
     let mut checks = vec![];
     // 1. The proof.
     let signer = match di::verify(credential, |m| {
@@ -279,7 +284,7 @@ pub fn vct(kind: CredentialKind) -> String {
 /// and `validity` as for a credential.
 #[must_use]
 pub fn presentation(
-    state: &StateTree,
+    state: &dyn StateRead,
     now_ms: u64,
     text: &str,
     accreditor: &str,
@@ -408,7 +413,7 @@ fn context_check(credential: &Value) -> Check {
 
 /// The `accreditation` check.
 fn accreditation_check(
-    state: &StateTree,
+    state: &dyn StateRead,
     accreditor: &str,
     institution: Option<&str>,
     kind: Option<CredentialKind>,
@@ -420,7 +425,7 @@ fn accreditation_check(
         (None, _, _) => fail("accreditation", codes::NOT_ACCREDITED, "no institution to look up"),
         (Some(i), Some(k), Some(at)) => {
             let acc: Option<Accreditation> = state
-                .get(&accreditation_key(accreditor, i))
+                .value(&accreditation_key(accreditor, i))
                 .and_then(|b| serde_json::from_slice(&b).ok());
             match acc {
                 Some(a) if a.covers(k, at) => pass("accreditation", format!("'{accreditor}' accredited '{i}' for {k:?} on that date")),
@@ -432,7 +437,7 @@ fn accreditation_check(
 }
 
 /// The `status` check.
-fn status_check(state: &StateTree, credential: &Value, institution: Option<&str>) -> Check {
+fn status_check(state: &dyn StateRead, credential: &Value, institution: Option<&str>) -> Check {
     let entries: Vec<&Value> = match &credential["credentialStatus"] {
         Value::Null => return pass("status", "the credential has no status entry"),
         Value::Array(a) => a.iter().collect(),
@@ -465,7 +470,7 @@ fn status_check(state: &StateTree, credential: &Value, institution: Option<&str>
             );
         }
         let Some(l) = state
-            .get(&list_key(inst, list))
+            .value(&list_key(inst, list))
             .and_then(|b| serde_json::from_slice::<StatusList>(&b).ok())
         else {
             return fail(
@@ -494,7 +499,7 @@ fn status_check(state: &StateTree, credential: &Value, institution: Option<&str>
             );
         }
         if status::bit(&l, index, &|k| {
-            state.get(k).map(std::borrow::Cow::into_owned)
+            state.value(k).map(std::borrow::Cow::into_owned)
         }) {
             return match l.purpose {
                 Purpose::Revocation => fail(

@@ -17,18 +17,18 @@ use publica_runtime::Runtime;
 use serde_json::{json, Value};
 
 /// 2027-01-01T00:00:00Z in ms.
-const JAN_2027: u64 = 1_798_761_600_000;
-const DAY: u64 = 86_400_000;
+pub(crate) const JAN_2027: u64 = 1_798_761_600_000;
+pub(crate) const DAY: u64 = 86_400_000;
 
-struct World {
-    c: TestChain,
+pub(crate) struct World {
+    pub(crate) c: TestChain,
     minister: Keypair,
     deputy: Keypair,
     rector: Keypair,
     registrar: Keypair,
 }
 
-fn world() -> World {
+pub(crate) fn world() -> World {
     let (minister, deputy, rector, registrar) = (
         Keypair::generate(),
         Keypair::generate(),
@@ -91,11 +91,11 @@ impl World {
         let kp = self.key(who);
         self.c.call(&kp, module, method, args)
     }
-    fn cr(&mut self, who: &str, method: &str, args: Value) -> Result<(), Rejected> {
+    pub(crate) fn cr(&mut self, who: &str, method: &str, args: Value) -> Result<(), Rejected> {
         self.call(who, "credentials", method, args)
     }
     /// Proposes `change` and has both administrators approve it.
-    fn enact(&mut self, institution: &str, change: Value) {
+    pub(crate) fn enact(&mut self, institution: &str, change: Value) {
         self.cr(
             "minister",
             "propose_accreditation",
@@ -120,7 +120,7 @@ impl World {
             .to_string()
     }
     /// A diploma signed by `who`, valid from `from`.
-    fn diploma(&self, who: &str, from: &str, extra: Value) -> Value {
+    pub(crate) fn diploma(&self, who: &str, from: &str, extra: Value) -> Value {
         let kp = self.key(who);
         let mut doc = json!({
             "@context": [verify::VC_V2, "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
@@ -138,7 +138,7 @@ impl World {
         let method = format!("did:publica:{}#key-1", kp.account());
         di::sign(&doc, &kp, &method, "2027-06-30T12:00:00Z").unwrap()
     }
-    fn check(&self, cred: &Value) -> verify::Report {
+    pub(crate) fn check(&self, cred: &Value) -> verify::Report {
         verify::credential(&self.c.state, self.c.time_ms, cred, "education")
     }
 }

@@ -1,5 +1,6 @@
 //! The integration tests of `publica-credentials`, in one binary.
 
 mod flows;
+mod offline;
 mod rdfc;
 mod vectors;
