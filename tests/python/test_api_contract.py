@@ -124,6 +124,19 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
     c.get("/v1/credentials/accreditations/{accreditor}/{institution}",
           "/v1/credentials/accreditations/education/university")
     c.get("/v1/credentials/status/{institution}/{list}", "/v1/credentials/status/university/revocation")
+    # Cacheable: a weak ETag that a conditional request matches (304).
+    with urllib.request.urlopen(f"{url}/v1/credentials/status/university/revocation", timeout=30) as r:
+        etag, cache = r.headers["ETag"], r.headers["Cache-Control"]
+    assert etag.startswith('W/"') and cache == "public, max-age=60", (etag, cache)
+    req = urllib.request.Request(f"{url}/v1/credentials/status/university/revocation",
+                                 headers={"If-None-Match": etag})
+    try:
+        urllib.request.urlopen(req, timeout=30)
+        raise AssertionError("a matching If-None-Match is answered 304")
+    except urllib.error.HTTPError as e:
+        assert e.code == 304, e.code
+    did = c.get("/v1/credentials/did-web/{domain}", "/v1/credentials/did-web/university.example")
+    assert did["alsoKnownAs"] == ["did:publica:university"] and did["assertionMethod"], did
     contexts = c.get("/v1/credentials/contexts")
     assert {x["url"] for x in contexts["contexts"]} >= {"https://www.w3.org/ns/credentials/v2",
                                                         "urn:publica:context:credentials:v1"}, contexts

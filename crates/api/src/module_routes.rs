@@ -8,7 +8,7 @@ use crate::server::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::{QueryRejection, RawPathParamsRejection};
 use axum::extract::{DefaultBodyLimit, Query, RawPathParams, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
@@ -41,11 +41,12 @@ pub fn mount(mut router: Router<AppState>) -> Router<AppState> {
 
 fn method_router(route: &'static Route) -> MethodRouter<AppState> {
     let handler = move |State(state): State<AppState>,
+                        headers: HeaderMap,
                         path: Result<RawPathParams, RawPathParamsRejection>,
                         query: Result<Query<BTreeMap<String, String>>, QueryRejection>,
                         body: Bytes| async move {
         match answer(state, route, path, query, body).await {
-            Ok(reply) => into_response(reply),
+            Ok(reply) => into_response(reply, headers.get(header::IF_NONE_MATCH)),
             Err(e) => e.into_response(),
         }
     };
@@ -109,11 +110,35 @@ fn api_error(e: ReadError) -> ApiError {
     ApiError::new(status, &e.code, e.message)
 }
 
-fn into_response(reply: Reply) -> Response {
+fn into_response(reply: Reply, if_none_match: Option<&HeaderValue>) -> Response {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let Some((tag, max_age)) = &reply.cache else {
+        return (
+            status,
+            [(header::CONTENT_TYPE, reply.content_type)],
+            reply.body,
+        )
+            .into_response();
+    };
+    let etag = format!("W/\"{tag}\"");
+    let cache = format!("public, max-age={max_age}");
+    // Weak comparison (RFC 9110 13.1.2): any listed tag equal to ours, weak
+    // or not, or `*`.
+    let matches = if_none_match
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .map(str::trim)
+                .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == &etag[2..])
+        });
+    let headers = [(header::ETAG, etag), (header::CACHE_CONTROL, cache)];
+    if matches && status == StatusCode::OK {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
     (
         status,
-        [(header::CONTENT_TYPE, reply.content_type)],
+        [(header::CONTENT_TYPE, reply.content_type.to_string())],
+        headers,
         reply.body,
     )
         .into_response()

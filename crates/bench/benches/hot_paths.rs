@@ -2,7 +2,8 @@
 //! signature verification (single and batched), canonical JSON, Merkle log
 //! append and proofs, state updates and root, transfer execution, program
 //! rules (checking a rule, and evaluating a simple and a costliest one as a
-//! scheduled payout does), credentials (eddsa-jcs-2022 issue and verify, a
+//! scheduled payout does), credentials (eddsa-jcs-2022 and eddsa-rdfc-2022
+//! issue and verify, a
 //! 1,048,576-entry status list served) and zero-knowledge threshold proofs.
 
 use publica_crypto::{verify, verify_batch, Keypair};
@@ -217,6 +218,59 @@ fn credential_verify_eddsa_jcs(bencher: divan::Bencher) {
     bencher.bench(|| {
         publica_credentials::di::verify(divan::black_box(&signed), |_| Some(key)).unwrap()
     });
+}
+
+/// An enrolment certificate as the demo issues it with eddsa-rdfc-2022.
+fn enrolment() -> serde_json::Value {
+    json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "urn:publica:context:credentials:v1"],
+        "id": "urn:uuid:00000000-0000-4000-8000-0000000000e0",
+        "type": ["VerifiableCredential", "EnrolmentCredential"],
+        "issuer": "did:publica:university",
+        "validFrom": "2026-09-01T00:00:00Z", "validUntil": "2027-07-01T00:00:00Z",
+        "credentialSubject": {"id": "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2",
+            "programme": "BSc Computer Science", "academic_year": "2026-2027", "study_mode": "full-time"},
+        "credentialStatus": [{"id": "https://ledger.example/v1/credentials/status/university/revocation#100",
+            "type": "BitstringStatusListEntry", "statusPurpose": "revocation", "statusListIndex": "100",
+            "statusListCredential": "https://ledger.example/v1/credentials/status/university/revocation"}],
+    })
+}
+
+#[divan::bench]
+fn credential_issue_eddsa_rdfc(bencher: divan::Bencher) {
+    use publica_credentials::di;
+    let k = Keypair::from_seed([9; 32]);
+    let method = format!("did:publica:{}#key-1", k.account());
+    let doc = enrolment();
+    bencher.bench(|| {
+        di::sign_with(
+            di::Suite::Rdfc,
+            divan::black_box(&doc),
+            &k,
+            &method,
+            "2026-09-01T00:00:00Z",
+            &di::held,
+        )
+        .unwrap()
+    });
+}
+
+#[divan::bench]
+fn credential_verify_eddsa_rdfc(bencher: divan::Bencher) {
+    use publica_credentials::di;
+    let k = Keypair::from_seed([9; 32]);
+    let key = k.account();
+    let method = format!("did:publica:{key}#key-1");
+    let signed = di::sign_with(
+        di::Suite::Rdfc,
+        &enrolment(),
+        &k,
+        &method,
+        "2026-09-01T00:00:00Z",
+        &di::held,
+    )
+    .unwrap();
+    bencher.bench(|| di::verify(divan::black_box(&signed), |_| Some(key)).unwrap());
 }
 
 /// A status list of 1,048,576 entries (256 pages), one entry in a hundred

@@ -13,6 +13,7 @@ pub mod load;
 pub mod reference;
 pub mod report;
 pub mod setup;
+pub mod status_list;
 pub mod sys;
 
 pub use load::{run, BenchConfig};

@@ -61,7 +61,7 @@ struct Shared {
     submitted: AtomicU64,
 }
 
-fn percentile(sorted: &[u64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[u64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -256,9 +256,9 @@ pub async fn run(cfg: BenchConfig) -> Result<Report> {
 /// The node the bench runs against: the one at `cfg.node`, or one started
 /// in this process (on a temporary directory, with a made-up
 /// administrator), which lives as long as this does.
-struct Target {
-    url: String,
-    admin: Keypair,
+pub(crate) struct Target {
+    pub(crate) url: String,
+    pub(crate) admin: Keypair,
     /// The in-process node's block interval, for the report.
     block_interval_ms: Option<u64>,
     // Declared before `_dir`, so that the node stops before its directory
@@ -268,7 +268,7 @@ struct Target {
 }
 
 impl Target {
-    async fn start(cfg: &BenchConfig) -> Result<Target> {
+    pub(crate) async fn start(cfg: &BenchConfig) -> Result<Target> {
         if let Some(u) = &cfg.node {
             return Ok(Target {
                 url: u.clone(),

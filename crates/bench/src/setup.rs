@@ -188,7 +188,7 @@ pub async fn prepare(http: &Http, admin: &Keypair, agency: &str, n: usize) -> Re
 
 /// Eight hex digits that tell this run's currency and accounts apart from
 /// an earlier run's on the same chain.
-fn run_tag() -> Result<String> {
+pub(crate) fn run_tag() -> Result<String> {
     Ok(publica_crypto::sha256(
         &std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)?

@@ -121,6 +121,11 @@ struct BenchArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// transfers (throughput and latency of payments), or status-list (a
+    /// 1,048,576-entry credential status list: 10,000 revocations through
+    /// the ledger, then the list and single entries served over HTTP).
+    #[arg(long, default_value = "transfers")]
+    workload: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -831,6 +836,19 @@ fn run_bench(b: BenchArgs) -> Result<()> {
         in_flight: b.in_flight,
         block_interval_ms: b.block_ms,
     };
+    match b.workload.as_str() {
+        "transfers" => {}
+        "status-list" => {
+            let report = runtime()?.block_on(publica_bench::status_list::run(&cfg))?;
+            if b.json {
+                print_json(&serde_json::to_value(&report)?);
+            } else {
+                crate::out!("{}", report.text());
+            }
+            return Ok(());
+        }
+        other => bail!("--workload is transfers or status-list, not '{other}'"),
+    }
     let report = runtime()?.block_on(publica_bench::run(cfg))?;
     if b.json {
         print_json(&serde_json::to_value(&report)?);

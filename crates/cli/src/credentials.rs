@@ -14,6 +14,7 @@ use publica_credentials::{di, verify};
 use publica_crypto::Keypair;
 use publica_types::AccountId;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Open Badges 3.0's context (served from the repo's copy, never fetched).
@@ -42,6 +43,11 @@ pub struct IssuerArgs {
     /// enrolment certificates and licences, with Publica's context).
     #[arg(long, default_value = di::CRYPTOSUITE)]
     cryptosuite: String,
+    /// Issue as did:web:<domain> (the domain the institution registered
+    /// with `publica credentials set-domain`) instead of
+    /// did:publica:<institution>.
+    #[arg(long)]
+    did_web: Option<String>,
 }
 
 impl IssuerArgs {
@@ -67,6 +73,20 @@ impl IssuerArgs {
     /// claims.
     fn sign(&self, mut doc: Value, kp: &Keypair, method: &str, now: &str) -> Result<Value> {
         let suite = self.suite()?;
+        let mut method = method.to_string();
+        if let Some(d) = &self.did_web {
+            if !publica_credentials::model::valid_domain(d) {
+                bail!("--did-web is a lowercase host name (university.example)");
+            }
+            let did = format!("did:web:{d}");
+            if doc["issuer"].is_string() {
+                doc["issuer"] = json!(did);
+            } else {
+                doc["issuer"]["id"] = json!(did);
+            }
+            method = format!("{did}#{}", kp.account());
+        }
+        let method = method.as_str();
         if suite == di::Suite::Rdfc {
             if let Some(ctx) = doc["@context"].as_array_mut() {
                 ctx.push(json!(verify::PUBLICA_V1));
@@ -191,6 +211,20 @@ pub enum CredentialsCmd {
         #[arg(long)]
         accreditor: String,
     },
+    /// List the credentials an issuer issued (the JSON files in --dir, as
+    /// `issue` and `issue-bulk` write them) with their status on the
+    /// ledger: valid, suspended or revoked (each status list fetched once).
+    List {
+        /// The directory of issued credentials.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Keep only valid, suspended or revoked ones.
+        #[arg(long)]
+        status: Option<String>,
+        /// Node URL.
+        #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
+        node: String,
+    },
     /// Fetch what a verifier needs to check a credential offline: every
     /// ledger value its verification reads, with state proofs, under a
     /// state note signed with the node's log key (`publica verify
@@ -208,6 +242,23 @@ pub enum CredentialsCmd {
         /// Write here instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Register the institution's did:web domain (an administrator of
+    /// it), or remove it: the node serves its DID document at
+    /// /v1/credentials/did-web/<domain>, for https://<domain>/.well-known/did.json
+    /// to forward to.
+    SetDomain {
+        #[command(flatten)]
+        signer: SignerArgs,
+        /// The institution.
+        #[arg(long)]
+        institution: String,
+        /// The domain (university.example).
+        #[arg(long, required_unless_present = "remove")]
+        domain: Option<String>,
+        /// Remove the registered domain.
+        #[arg(long, conflicts_with = "domain")]
+        remove: bool,
     },
     /// Set (revoke, suspend) or clear (lift a suspension) entries of one of
     /// the institution's status lists.
@@ -610,6 +661,25 @@ pub async fn run(cmd: CredentialsCmd) -> Result<()> {
                     .map_err(|e| anyhow!("{}: {e}", credential.display()))?;
             write_out(out.as_deref(), &format!("{p}\n"))
         }
+        CredentialsCmd::List { dir, status, node } => list(&dir, status.as_deref(), &node).await,
+        CredentialsCmd::SetDomain {
+            signer,
+            institution,
+            domain,
+            remove: _,
+        } => {
+            if !valid_id(&institution) {
+                bail!("--institution is an agency id");
+            }
+            if domain
+                .as_deref()
+                .is_some_and(|d| !publica_credentials::model::valid_domain(d))
+            {
+                bail!("--domain is a lowercase host name of two or more labels (university.example), without port or path");
+            }
+            let args = json!({"agency": institution, "domain": domain});
+            submit_one(&signer, "credentials", "set_domain", args).await
+        }
         CredentialsCmd::Snapshot {
             credential,
             accreditor,
@@ -688,9 +758,13 @@ fn issue_sd_jwt(
     .ok_or_else(|| {
         anyhow!("--subject is the holder's did:key (its key binds the presentations)")
     })?;
-    if valid_until.is_some() {
-        bail!("--valid-until is not supported with --format sd-jwt yet (the credential carries no exp)");
-    }
+    let exp = valid_until
+        .map(|u| {
+            verify::date_time_ms(u).map(|ms| ms / 1000).ok_or_else(|| {
+                anyhow!("--valid-until is an RFC 3339 date-time (2027-06-30T12:00:00Z)")
+            })
+        })
+        .transpose()?;
     let claims = read_json(claims)?;
     let Some(map) = claims.as_object() else {
         bail!("the claims are a JSON object");
@@ -711,11 +785,101 @@ fn issue_sd_jwt(
         iss: &iss,
         vct: &vct,
         iat: publica_types::now_ms() / 1000,
+        exp,
     };
     let mut sd = publica_credentials::sdjwt::issue(&kp, &by, &holder, &claims, &names)
         .map_err(|e| anyhow!("{e}"))?;
     sd.push('\n');
     write_out(out, &sd)
+}
+
+/// Most credential files `list` reads.
+const LIST_FILES_MAX: usize = 1_000_000;
+
+/// A credential's standing from its status entries and the lists' bits
+/// (fetched from the node by path, once each).
+async fn standing(
+    client: &Client,
+    cred: &Value,
+    lists: &mut std::collections::HashMap<String, Vec<u8>>,
+) -> Result<&'static str> {
+    let entries: Vec<&Value> = match &cred["credentialStatus"] {
+        Value::Null => vec![],
+        Value::Array(a) => a.iter().collect(),
+        one => vec![one],
+    };
+    let mut out = "valid";
+    for e in entries {
+        let url = e["statusListCredential"].as_str().unwrap_or_default();
+        let Some(i) = url.find(verify::STATUS_PATH) else {
+            bail!("a status entry's statusListCredential is not a list of this ledger: {url}");
+        };
+        let path = &url[i..];
+        if !lists.contains_key(path) {
+            let list = client.get_ok(path).await?;
+            let bits = list["credentialSubject"]["encodedList"]
+                .as_str()
+                .and_then(|e| publica_credentials::status::decode(e, 1 << 20))
+                .ok_or_else(|| anyhow!("{path}: the list does not decode"))?;
+            lists.insert(path.to_string(), bits);
+        }
+        let index: u64 = e["statusListIndex"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| anyhow!("a statusListIndex is a decimal string"))?;
+        let bits = &lists[path];
+        let set = usize::try_from(index / 8)
+            .ok()
+            .and_then(|b| bits.get(b))
+            .is_some_and(|byte| byte & (0x80 >> (index % 8)) != 0);
+        match (set, e["statusPurpose"].as_str()) {
+            (true, Some("revocation")) => out = "revoked",
+            (true, Some("suspension")) if out == "valid" => out = "suspended",
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// `publica credentials list`.
+async fn list(dir: &Path, only: Option<&str>, node: &str) -> Result<()> {
+    if only.is_some_and(|s| !["valid", "suspended", "revoked"].contains(&s)) {
+        bail!("--status is valid, suspended or revoked");
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .take(LIST_FILES_MAX)
+        .collect();
+    files.sort();
+    let client = Client::new(node)?;
+    let mut lists = std::collections::HashMap::new();
+    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut rows = vec![];
+    for f in &files {
+        let row = match read_json(f) {
+            Ok(c) if c["proof"].is_object() => {
+                let s = standing(&client, &c, &mut lists).await?;
+                *counts.entry(s).or_default() += 1;
+                if only.is_some_and(|o| o != s) {
+                    continue;
+                }
+                json!({"file": f, "id": c["id"], "subject": c["credentialSubject"]["id"],
+                       "type": c["type"], "status": s})
+            }
+            _ => {
+                *counts.entry("unreadable").or_default() += 1;
+                if only.is_some() {
+                    continue;
+                }
+                json!({"file": f, "status": "unreadable"})
+            }
+        };
+        rows.push(row);
+    }
+    crate::client::print_json(&json!({"credentials": rows, "counts": counts}));
+    Ok(())
 }
 
 /// `publica credentials recognise`: verifies the credential against the

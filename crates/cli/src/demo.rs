@@ -615,6 +615,8 @@ impl Seeder<'_> {
         let txs = vec![
             self.tx("credentials", "approve_accreditation", json!({"agency": "education", "institution": "university", "hash": hash})),
             self.tx("credentials", "create_status_list", json!({"agency": "university", "id": "revocation", "purpose": "revocation", "size": 131_072})),
+            // Its did:web domain: GET /v1/credentials/did-web/university.example.
+            self.tx("credentials", "set_domain", json!({"agency": "university", "domain": "university.example"})),
         ];
         self.phase("the university accredited; its status list created", txs)?;
         let dir = data_dir.join("demo-credentials");

@@ -245,9 +245,22 @@ pub struct Reply {
     pub content_type: &'static str,
     /// Its bytes.
     pub body: Vec<u8>,
+    /// For an answer that may be cached: a weak validator (sent as `ETag:
+    /// W/"…"`; a request whose `If-None-Match` names it is answered 304)
+    /// and how many seconds a cache may serve it (`Cache-Control: public,
+    /// max-age=…`).
+    pub cache: Option<(String, u32)>,
 }
 
 impl Reply {
+    /// This answer, cacheable for `max_age_s` seconds and validated by
+    /// `tag` (what stays the same while the answer means the same).
+    #[must_use]
+    pub fn cacheable(mut self, tag: impl Into<String>, max_age_s: u32) -> Reply {
+        self.cache = Some((tag.into(), max_age_s));
+        self
+    }
+
     /// `200` with `value` as JSON.
     pub fn json(value: impl Serialize) -> Reply {
         Reply::typed_json(200, "application/json", value)
@@ -260,6 +273,7 @@ impl Reply {
             status,
             content_type,
             body: serde_json::to_vec(&value).expect("values serialise"),
+            cache: None,
         }
     }
 
@@ -269,6 +283,7 @@ impl Reply {
             status: 200,
             content_type,
             body: text.into_bytes(),
+            cache: None,
         }
     }
 }

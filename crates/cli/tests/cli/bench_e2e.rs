@@ -77,3 +77,42 @@ fn bench_runs_in_process_and_reports_consistent_figures() {
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     }
 }
+
+/// The status-list workload end to end (debug build: the figures are not
+/// measurements, the checks are): 10,000 revocations committed and read
+/// back from the served list.
+#[test]
+fn the_status_list_workload_revokes_and_serves_a_national_list() {
+    let out = Command::new(crate::common::bin())
+        .args([
+            "bench",
+            "--workload",
+            "status-list",
+            "--block-ms",
+            "40",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["entries"], 1_048_576, "{r}");
+    assert_eq!(r["revoked"], 10_000, "{r}");
+    assert_eq!(r["revoke_txs"], 10, "{r}");
+    let p50 = r["serve_ms_p50"].as_f64().unwrap();
+    assert!(
+        p50 > 0.0 && p50 <= r["serve_ms_max"].as_f64().unwrap(),
+        "{r}"
+    );
+    assert!(r["list_bytes"].as_u64().unwrap() > 10_000, "{r}");
+    let bad = Command::new(crate::common::bin())
+        .args(["bench", "--workload", "votes"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--workload is transfers or status-list"));
+}

@@ -70,6 +70,53 @@ fn a_diploma_issued_verified_and_revoked_through_the_cli() {
     assert!(ok, "{out}{err}");
     assert!(out.contains("\"verified\": true"), "{out}");
 
+    // The university's did:web domain (the demo registered
+    // university.example), moved by its administrator; a diploma issued
+    // as did:web verifies through it.
+    let (ok, _, err) = publica(&[
+        "credentials",
+        "set-domain",
+        "--key",
+        key,
+        "--node",
+        &url,
+        "--institution",
+        "university",
+        "--domain",
+        "www.university.example",
+    ]);
+    assert!(ok, "{err}");
+    let (s, doc) = get(&format!(
+        "{url}/v1/credentials/did-web/www.university.example"
+    ));
+    assert_eq!(s, 200, "{doc}");
+    assert_eq!(doc["alsoKnownAs"][0], "did:publica:university");
+    let (s, _) = get(&format!("{url}/v1/credentials/did-web/university.example"));
+    assert_eq!(s, 404, "the old domain no longer resolves");
+    let web = path("web.json");
+    let (ok, _, err) = issue(&["--did-web", "www.university.example", "--out", &web]);
+    assert!(ok, "{err}");
+    let w: Value = serde_json::from_str(&std::fs::read_to_string(&web).unwrap()).unwrap();
+    assert_eq!(w["issuer"]["id"], "did:web:www.university.example");
+    let (ok, out, err) = verify(&web);
+    assert!(ok && out.contains("\"verified\": true"), "{out}{err}");
+    let (ok, _, err) = publica(&[
+        "credentials",
+        "set-domain",
+        "--key",
+        key,
+        "--node",
+        &url,
+        "--institution",
+        "university",
+        "--domain",
+        "Not A Domain",
+    ]);
+    assert!(
+        !ok && err.contains("--domain is a lowercase host name"),
+        "{err}"
+    );
+
     // Bad input, each with its sentence.
     for (args, says) in [
         (vec!["--kind", "diploma"], "--kind is degree"),
@@ -289,6 +336,62 @@ fn a_diploma_issued_verified_and_revoked_through_the_cli() {
         !ok && err.contains("a new directory"),
         "never overwrites: {err}"
     );
+    // The issuer's credentials by status: the third row's revoked.
+    let (ok, _, err) = publica(&[
+        "credentials",
+        "status",
+        "--key",
+        key,
+        "--node",
+        &url,
+        "--institution",
+        "university",
+        "--list",
+        "revocation",
+        "--index",
+        "102",
+    ]);
+    assert!(ok, "{err}");
+    let listed = |extra: &[&str]| {
+        let mut args = vec!["credentials", "list", "--dir", &out_dir, "--node", &url];
+        args.extend_from_slice(extra);
+        let (ok, out, err) = publica(&args);
+        assert!(ok, "{err}");
+        serde_json::from_str::<Value>(&out).unwrap()
+    };
+    let all = listed(&[]);
+    assert_eq!(
+        all["counts"],
+        serde_json::json!({"revoked": 1, "valid": 1}),
+        "{all}"
+    );
+    let revoked = listed(&["--status", "revoked"]);
+    assert_eq!(
+        revoked["credentials"].as_array().unwrap().len(),
+        1,
+        "{revoked}"
+    );
+    assert!(
+        revoked["credentials"][0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with(&third[third.len() - 11..]),
+        "{revoked}"
+    );
+    let (ok, _, err) = publica(&[
+        "credentials",
+        "list",
+        "--dir",
+        &out_dir,
+        "--node",
+        &url,
+        "--status",
+        "gone",
+    ]);
+    assert!(
+        !ok && err.contains("--status is valid, suspended or revoked"),
+        "{err}"
+    );
 
     // Revoked: refused after, for good.
     let status = |extra: &[&str]| {
@@ -356,6 +459,8 @@ fn an_sd_jwt_enrolment_presented_and_verified_through_the_cli() {
         &claims,
         "--format",
         "sd-jwt",
+        "--valid-until",
+        "2099-01-01T00:00:00Z",
         "--out",
         &sd,
     ]);
@@ -429,6 +534,25 @@ fn an_sd_jwt_enrolment_presented_and_verified_through_the_cli() {
         "sd-jwt",
     ]);
     assert!(!ok && err.contains("did:key"), "{err}");
+    let (ok, _, err) = publica(&[
+        "credentials",
+        "issue",
+        "--key",
+        key,
+        "--institution",
+        "university",
+        "--kind",
+        "enrolment",
+        "--subject",
+        &holder,
+        "--claims",
+        &claims,
+        "--format",
+        "sd-jwt",
+        "--valid-until",
+        "next year",
+    ]);
+    assert!(!ok && err.contains("--valid-until is an RFC 3339"), "{err}");
 }
 
 /// The demo's scholarship: the student's enrolment credential verified and

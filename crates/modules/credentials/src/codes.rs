@@ -34,6 +34,10 @@ publica_runtime::rejections! {
             "The credential is not a W3C Verifiable Credential this verifier reads (the message says what).";
         WrongCryptosuite / WRONG_CRYPTOSUITE = "credentials.wrong_cryptosuite", 400,
             "The proof is not a DataIntegrityProof with cryptosuite eddsa-jcs-2022 or eddsa-rdfc-2022.";
+        DomainTaken / DOMAIN_TAKEN = "credentials.domain_taken", 409,
+            "Another institution registered this did:web domain.";
+        UnknownDomain / UNKNOWN_DOMAIN = "credentials.unknown_domain", 404,
+            "No institution registered this did:web domain.";
         SnapshotInvalid / SNAPSHOT_INVALID = "credentials.snapshot_invalid", 400,
             "An offline snapshot's state note is not signed by the ledger's log key, or one of its proofs does not hold against the signed state root.";
         SnapshotIncomplete / SNAPSHOT_INCOMPLETE = "credentials.snapshot_incomplete", 400,

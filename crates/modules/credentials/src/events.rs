@@ -59,6 +59,15 @@ pub enum CredentialsEvent {
         /// Credits accepted.
         credits_accepted: u32,
     },
+    /// An institution registered (or removed) its `did:web` domain.
+    DomainSet {
+        /// The institution.
+        institution: String,
+        /// The domain, or none when removed.
+        domain: Option<String>,
+        /// The domain it replaced, if any.
+        replaced: Option<String>,
+    },
     /// An institution set or cleared entries of a status list.
     StatusChanged {
         /// The institution.

@@ -125,6 +125,16 @@ pub struct Recognise {
     pub programme: String,
 }
 
+/// Arguments of `credentials.set_domain`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetDomain {
+    /// The institution; the signer is one of its administrators.
+    pub agency: String,
+    /// Its `did:web` domain (`university.example`), or null to remove it.
+    pub domain: Option<String>,
+}
+
 /// Most credits one recognition accepts.
 pub const CREDITS_MAX: u32 = 1_000;
 
@@ -142,6 +152,8 @@ publica_runtime::calls! {
         SetStatus(SetStatus) = "set_status" => Need::Role(Role::Issuer, "agency"),
         /// Record the recognition of another institution's credential.
         RecordRecognition(Recognise) = "record_recognition" => Need::Role(Role::Issuer, "agency"),
+        /// Register (or remove) the institution's did:web domain.
+        SetDomain(SetDomain) = "set_domain" => Need::Role(Role::Administrator, "agency"),
     }
 }
 
@@ -165,6 +177,37 @@ pub fn change_hash(accreditor: &str, institution: &str, change: &Change) -> Stri
 }
 
 impl Credentials {
+    /// Registers, moves or removes an institution's `did:web` domain: one
+    /// institution per domain, one domain per institution.
+    fn set_domain(ctx: &mut CallContext<'_>, a: SetDomain) -> Result<(), TxError> {
+        let old: Option<String> = ctx.read(&model::domain_of_key(&a.agency));
+        if let Some(d) = &a.domain {
+            if !model::valid_domain(d) {
+                return Err(R::InvalidField.err(
+                    "a domain is a lowercase host name of two or more labels (university.example), without port or path",
+                ));
+            }
+            let owner: Option<String> = ctx.read(&model::domain_key(d));
+            if owner.is_some_and(|o| o != a.agency) {
+                return Err(R::DomainTaken.err(format!("another institution registered {d}")));
+            }
+        }
+        if let Some(o) = &old {
+            ctx.delete(model::domain_key(o));
+            ctx.delete(model::domain_of_key(&a.agency));
+        }
+        if let Some(d) = &a.domain {
+            ctx.write(model::domain_key(d), &a.agency);
+            ctx.write(model::domain_of_key(&a.agency), d);
+        }
+        ctx.emit_event(&CredentialsEvent::DomainSet {
+            institution: a.agency,
+            domain: a.domain,
+            replaced: old,
+        });
+        Ok(())
+    }
+
     fn propose(ctx: &mut CallContext<'_>, a: Propose) -> Result<(), TxError> {
         if !valid_id(&a.institution)
             || !ctx.contains(&publica_runtime::authz::agency_key(&a.institution))
@@ -513,6 +556,7 @@ impl TypedModule for Credentials {
             CredentialsCall::CreateStatusList(a) => Self::create_list(ctx, a),
             CredentialsCall::SetStatus(a) => Self::set_status(ctx, a),
             CredentialsCall::RecordRecognition(a) => Self::recognise(ctx, a),
+            CredentialsCall::SetDomain(a) => Self::set_domain(ctx, a),
         }
     }
 }

@@ -254,6 +254,39 @@ pub fn pending_key(accreditor: &str, institution: &str) -> Vec<u8> {
     format!("credentials/pending/{accreditor}/{institution}").into_bytes()
 }
 
+/// State key of the institution a `did:web` domain names (a JSON string).
+#[must_use]
+pub fn domain_key(domain: &str) -> Vec<u8> {
+    format!("credentials/domain/{domain}").into_bytes()
+}
+
+/// State key of an institution's `did:web` domain (a JSON string).
+#[must_use]
+pub fn domain_of_key(institution: &str) -> Vec<u8> {
+    format!("credentials/domain-of/{institution}").into_bytes()
+}
+
+/// Longest `did:web` domain.
+pub const DOMAIN_BYTES_MAX: usize = 253;
+
+/// A host name for `did:web`: two or more DNS labels of lowercase letters,
+/// digits and inner hyphens, each 1..=63, at most 253 bytes in all (no
+/// port, no path).
+#[must_use]
+pub fn valid_domain(d: &str) -> bool {
+    let labels: Vec<&str> = d.split('.').collect();
+    d.len() <= DOMAIN_BYTES_MAX
+        && labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
 /// State key of a status list.
 #[must_use]
 pub fn list_key(institution: &str, id: &str) -> Vec<u8> {

@@ -43,7 +43,52 @@ pub fn list_credential(state: &StateTree, l: &StatusList, height: u64) -> Value 
             "type": "BitstringStatusList",
             "statusPurpose": l.purpose.as_str(),
             "encodedList": status::encode(&bits),
+            // W3C `ttl`: how long, in ms, a verifier may use it before
+            // fetching it again (the HTTP answer's max-age).
+            "ttl": u64::from(crate::routes::STATUS_LIST_MAX_AGE_S) * 1000,
         },
         "publica": {"height": height, "size": l.size, "set": l.set, "changed_height": l.changed_height},
     })
+}
+
+/// Most issuers a `did:web` document lists.
+pub const DID_WEB_KEYS_MAX: usize = 256;
+
+/// The `did:web` document of `domain` (W3C DID Core): the registered
+/// institution's issuers, each by its current key as a Multikey
+/// (`did:web:<domain>#<account hex>`), all for `assertionMethod`, and the
+/// institution's `did:publica` as `alsoKnownAs`.
+#[must_use]
+pub fn did_web_document(state: &StateTree, domain: &str) -> Option<Value> {
+    use publica_runtime::authz::{self, Role};
+    let inst = crate::verify::domain_institution(state, domain)?;
+    let did = format!("did:web:{domain}");
+    let prefix = format!("identity/member/{inst}/");
+    let mut methods = vec![];
+    let mut ids = vec![];
+    for (k, _) in state.scan_prefix(prefix.as_bytes(), usize::MAX) {
+        let account = std::str::from_utf8(&k)
+            .ok()
+            .and_then(|k| k.strip_prefix(&prefix))
+            .and_then(|h| h.parse::<publica_types::AccountId>().ok());
+        let Some(account) = account else { continue };
+        if !authz::has_role(state, &inst, &account, Role::Issuer) {
+            continue;
+        }
+        let id = format!("{did}#{account}");
+        let key = authz::current_key(state, &account);
+        methods.push(json!({"id": id, "type": "Multikey", "controller": did,
+                            "publicKeyMultibase": crate::di::multikey(&key)}));
+        ids.push(id);
+        if ids.len() == DID_WEB_KEYS_MAX {
+            break;
+        }
+    }
+    Some(json!({
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": did,
+        "alsoKnownAs": [format!("did:publica:{inst}")],
+        "verificationMethod": methods,
+        "assertionMethod": ids,
+    }))
 }

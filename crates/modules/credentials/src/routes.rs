@@ -82,7 +82,7 @@ pub const ROUTES: &[Route] = &[
         name: "status-list",
         verb: Verb::Get,
         path: "/v1/credentials/status/{institution}/{list}",
-        summary: "A status list as a W3C BitstringStatusListCredential (encodedList: multibase base64url of the GZIP of the bitstring), rebuilt from the ledger's state; `publica` gives the height it was read at.",
+        summary: "A status list as a W3C BitstringStatusListCredential (encodedList: multibase base64url of the GZIP of the bitstring), rebuilt from the ledger's state; `publica` gives the height it was read at. Cacheable: `Cache-Control: public, max-age=60` and a weak `ETag` that changes only when a bit does (`If-None-Match` is answered 304).",
         params: &[INSTITUTION, LIST],
         body: None,
         answer: "A `BitstringStatusListCredential` with `publica: {height, size, set, changed_height}`",
@@ -238,6 +238,30 @@ pub const ROUTES: &[Route] = &[
         handler: snapshot_route,
     },
     Route {
+        name: "did-web",
+        verb: Verb::Get,
+        path: "/v1/credentials/did-web/{domain}",
+        summary: "The did:web document of an institution's registered domain (what https://<domain>/.well-known/did.json serves when the institution's web server forwards it here): its issuers' current keys as Multikeys, for assertionMethod.",
+        params: &[Param::path("domain", "The domain (university.example)")],
+        body: None,
+        answer: "A DID document `{@context, id, alsoKnownAs, verificationMethod, assertionMethod}`",
+        schema: r#"{
+          "type": "object",
+          "required": ["@context", "id", "alsoKnownAs", "verificationMethod", "assertionMethod"],
+          "properties": {
+            "id": {"type": "string", "pattern": "^did:web:"},
+            "alsoKnownAs": {"type": "array", "items": {"type": "string"}},
+            "verificationMethod": {"type": "array", "items": {"type": "object",
+              "required": ["id", "type", "controller", "publicKeyMultibase"],
+              "properties": {"type": {"const": "Multikey"}, "publicKeyMultibase": {"type": "string", "pattern": "^z6Mk"}}}},
+            "assertionMethod": {"type": "array", "items": {"type": "string"}}
+          }
+        }"#,
+        errors: &[(400, "Not a domain"), (404, "No institution registered the domain")],
+        weight: Weight::Heavy,
+        handler: did_web,
+    },
+    Route {
         name: "contexts",
         verb: Verb::Get,
         path: "/v1/credentials/contexts",
@@ -267,6 +291,23 @@ fn snapshot_route(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, Read
         &credential,
         accreditor,
     )?))
+}
+
+fn did_web(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let domain = req.path("domain");
+    if !crate::model::valid_domain(domain) {
+        return Err(ReadError::bad_param(
+            "a domain is a lowercase host name (university.example)",
+        ));
+    }
+    queries::did_web_document(view.state(), domain)
+        .map(Reply::json)
+        .ok_or_else(|| {
+            ReadError::not_found(
+                codes::UNKNOWN_DOMAIN,
+                format!("no institution registered {domain}"),
+            )
+        })
 }
 
 fn contexts_route(_view: &dyn ReadView, _req: &RouteRequest) -> Result<Reply, ReadError> {
@@ -371,13 +412,18 @@ fn path_list(
     queries::list(view.state(), inst, id).ok_or_else(|| no_list(inst, id))
 }
 
+/// How long a cache may serve a status list, in seconds (also its `ttl`).
+pub const STATUS_LIST_MAX_AGE_S: u32 = 60;
+
 fn status_list(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
     let l = path_list(view, req)?;
-    Ok(Reply::json(queries::list_credential(
-        view.state(),
-        &l,
-        view.height(),
-    )))
+    // The list means the same until its bits change: validated by the
+    // height of their last change.
+    let tag = format!("{}/{}/{}", l.institution, l.id, l.changed_height);
+    Ok(
+        Reply::json(queries::list_credential(view.state(), &l, view.height()))
+            .cacheable(tag, STATUS_LIST_MAX_AGE_S),
+    )
 }
 
 fn status_entry(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {

@@ -142,6 +142,8 @@ pub struct Issuing<'a> {
     pub vct: &'a str,
     /// `iat`, unix seconds.
     pub iat: u64,
+    /// `exp`, unix seconds, if the credential expires.
+    pub exp: Option<u64>,
 }
 
 /// Issues an SD-JWT VC signed by `kp` as `by` says: `claims` (an object;
@@ -157,13 +159,22 @@ pub fn issue(
     claims: &Value,
     disclosable: &[&str],
 ) -> Result<String, SdError> {
-    let Issuing { kid, iss, vct, iat } = *by;
+    let Issuing {
+        kid,
+        iss,
+        vct,
+        iat,
+        exp,
+    } = *by;
     let claims = claims
         .as_object()
         .ok_or_else(|| malformed("the claims are a JSON object"))?;
     let mut payload = Map::new();
     payload.insert("iss".into(), json!(iss));
     payload.insert("iat".into(), json!(iat));
+    if let Some(e) = exp {
+        payload.insert("exp".into(), json!(e));
+    }
     payload.insert("vct".into(), json!(vct));
     payload.insert("cnf".into(), json!({"jwk": jwk(holder)}));
     payload.insert("_sd_alg".into(), json!("sha-256"));
@@ -418,6 +429,7 @@ mod tests {
             iss: "did:publica:university",
             vct: "urn:publica:vct:enrolment",
             iat: 1_000,
+            exp: None,
         };
         let sd = issue(
             &issuer,
@@ -528,6 +540,7 @@ mod tests {
             iss: "i",
             vct: "v",
             iat: 1,
+            exp: None,
         };
         let r = issue(&issuer, &by, &issuer.account(), &json!({"iss": "x"}), &[]);
         assert_eq!(r.unwrap_err().code, "credentials.sd_malformed");

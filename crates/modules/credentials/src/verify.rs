@@ -164,6 +164,39 @@ fn publica_method(method: &str) -> Option<AccountId> {
         .ok()
 }
 
+/// The institution a `did:web` domain names on the ledger.
+#[must_use]
+pub fn domain_institution(state: &dyn StateRead, domain: &str) -> Option<String> {
+    if !crate::model::valid_domain(domain) {
+        return None;
+    }
+    state
+        .value(&crate::model::domain_key(domain))
+        .and_then(|b| serde_json::from_slice(&b).ok())
+}
+
+/// The signing account of a verification method: `did:publica:<account
+/// hex>#key-1`, or `did:web:<domain>#<account hex>` for a domain an
+/// institution registered; and the method's DID.
+fn signer_of(state: &dyn StateRead, method: &str) -> Option<(AccountId, String)> {
+    if let Some(a) = publica_method(method) {
+        return Some((a, format!("did:publica:{a}")));
+    }
+    let (did, account) = method.split_once('#')?;
+    let domain = did.strip_prefix("did:web:")?;
+    domain_institution(state, domain)?;
+    Some((account.parse().ok()?, did.to_string()))
+}
+
+/// The institution an `issuer` names: `did:publica:<institution>`, or
+/// `did:web:<domain>` for a domain it registered.
+fn issuer_institution(state: &dyn StateRead, issuer: &str) -> Option<String> {
+    if let Some(i) = issuer.strip_prefix("did:publica:") {
+        return crate::model::valid_id(i).then(|| i.to_string());
+    }
+    domain_institution(state, issuer.strip_prefix("did:web:")?)
+}
+
 /// Verifies `credential` against `state` at `now_ms`, trusting
 /// accreditations by `accreditor`.
 #[must_use]
@@ -176,10 +209,10 @@ pub fn credential(
     let mut checks = vec![];
     // 1. The proof.
     let signer = match di::verify(credential, |m| {
-        publica_method(m).map(|a| authz::current_key(state, &a))
+        signer_of(state, m).map(|(a, _)| authz::current_key(state, &a))
     }) {
         Ok(v) => {
-            let account = publica_method(&v.verification_method);
+            let account = signer_of(state, &v.verification_method);
             checks.push(pass(
                 "proof",
                 format!("signed with {}", v.verification_method),
@@ -197,29 +230,33 @@ pub fn credential(
         .as_str()
         .or_else(|| credential["issuer"]["id"].as_str())
         .unwrap_or_default();
-    let institution = issuer
-        .strip_prefix("did:publica:")
-        .filter(|i| crate::model::valid_id(i));
-    checks.push(match (institution, signer) {
+    let institution = issuer_institution(state, issuer);
+    checks.push(match (institution.as_deref(), signer) {
         (None, _) => fail(
             "issuer",
             codes::MALFORMED,
-            format!("issuer '{issuer}' is not did:publica:<institution>"),
+            format!("issuer '{issuer}' is not did:publica:<institution>, nor did:web:<domain> for a domain an institution registered"),
         ),
         (Some(_), None) => fail(
             "issuer",
             codes::NOT_AN_ISSUER,
             "no ledger account signed it",
         ),
-        (Some(i), Some(a)) if authz::has_role(state, i, &a, Role::Issuer) => {
+        (Some(_), Some((_, did))) if issuer.starts_with("did:web:") && did != issuer => fail(
+            "issuer",
+            codes::NOT_AN_ISSUER,
+            format!("the issuer is {issuer} but a key of {did} signed"),
+        ),
+        (Some(i), Some((a, _))) if authz::has_role(state, i, &a, Role::Issuer) => {
             pass("issuer", format!("{a} is an issuer of {i}"))
         }
-        (Some(i), Some(a)) => fail(
+        (Some(i), Some((a, _))) => fail(
             "issuer",
             codes::NOT_AN_ISSUER,
             format!("{a} is not an issuer of '{i}'"),
         ),
     });
+    let institution = institution.as_deref();
     // 4. Accreditation on the credential's date.
     let types: Vec<&str> = credential["type"]
         .as_array()

@@ -531,6 +531,7 @@ fn an_sd_jwt_enrolment_shows_only_what_the_holder_reveals() {
             iss: "did:publica:uni",
             vct: &verify::vct(model::CredentialKind::Enrolment),
             iat: now_s,
+            exp: None,
         },
         &holder.account(),
         &claims,
@@ -586,6 +587,7 @@ fn an_sd_jwt_enrolment_shows_only_what_the_holder_reveals() {
             iss: "did:publica:uni",
             vct: &verify::vct(model::CredentialKind::Enrolment),
             iat: now_s,
+            exp: None,
         },
         &holder.account(),
         &claims,
@@ -606,6 +608,36 @@ fn an_sd_jwt_enrolment_shows_only_what_the_holder_reveals() {
         )),
         ("issuer", "credentials.not_an_issuer")
     );
+    // Past its exp.
+    let expired = publica_credentials::sdjwt::issue(
+        &issuer,
+        &publica_credentials::sdjwt::Issuing {
+            kid: &kid,
+            iss: "did:publica:uni",
+            vct: &verify::vct(model::CredentialKind::Enrolment),
+            iat: now_s - 100,
+            exp: Some(now_s - 1),
+        },
+        &holder.account(),
+        &claims,
+        &["enrolled_at"],
+    )
+    .unwrap();
+    assert!(expired.contains('.'));
+    let ep =
+        publica_credentials::sdjwt::present(&expired, &["enrolled_at"], &holder, "a", "n", now_s)
+            .unwrap();
+    assert_eq!(
+        check(&verify::presentation(
+            &w.c.state,
+            w.c.time_ms,
+            &ep,
+            "education",
+            "a",
+            "n"
+        )),
+        ("proof", "credentials.expired")
+    );
     // A kind the university is not accredited for.
     let degree = publica_credentials::sdjwt::issue(
         &issuer,
@@ -614,6 +646,7 @@ fn an_sd_jwt_enrolment_shows_only_what_the_holder_reveals() {
             iss: "did:publica:uni",
             vct: &verify::vct(model::CredentialKind::Degree),
             iat: now_s,
+            exp: None,
         },
         &holder.account(),
         &claims,
@@ -698,4 +731,85 @@ fn another_institution_records_its_recognition_by_hash() {
         "the credential's content is not on the ledger: {stored}"
     );
     w.c.check_replay();
+}
+
+#[test]
+fn a_did_web_issuer_verifies_through_the_domain_its_institution_registered() {
+    let mut w = world();
+    w.enact(
+        "uni",
+        json!({"change": "grant", "kinds": ["degree"], "from_ms": JAN_2027, "until_ms": JAN_2027 + 1_000 * DAY}),
+    );
+    let set = |d: Value| json!({"agency": "uni", "domain": d});
+    assert!(code(w.cr("registrar", "set_domain", set(json!("uni.example")))).starts_with("auth"));
+    for bad in [
+        "Uni.Example",
+        "uni",
+        "uni.example:8443",
+        "-uni.example",
+        "uni..example",
+    ] {
+        assert_eq!(
+            code(w.cr("rector", "set_domain", set(json!(bad)))),
+            "credentials.invalid_field",
+            "{bad}"
+        );
+    }
+    w.cr("rector", "set_domain", set(json!("uni.example")))
+        .unwrap();
+    assert_eq!(
+        code(w.cr(
+            "rector",
+            "set_domain",
+            json!({"agency": "college", "domain": "uni.example"})
+        )),
+        "credentials.domain_taken"
+    );
+    // The DID document lists the issuers' keys, not the rector's.
+    let reg = w.key("registrar").account();
+    let doc = publica_credentials::queries::did_web_document(&w.c.state, "uni.example").unwrap();
+    let vm = format!("did:web:uni.example#{reg}");
+    assert_eq!(doc["id"], "did:web:uni.example");
+    assert_eq!(doc["alsoKnownAs"][0], "did:publica:uni");
+    assert_eq!(doc["assertionMethod"], json!([vm]));
+    assert_eq!(
+        doc["verificationMethod"][0]["publicKeyMultibase"],
+        di::multikey(&reg)
+    );
+
+    w.c.time_ms = JAN_2027 + 200 * DAY;
+    let sign = |issuer: &str, method: &str| {
+        let doc = json!({
+            "@context": [verify::VC_V2, "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+            "type": ["VerifiableCredential", "OpenBadgeCredential"],
+            "issuer": {"id": issuer, "type": ["Profile"], "name": "Uni"},
+            "validFrom": "2027-06-30T12:00:00Z",
+            "credentialSubject": {"id": "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"},
+        });
+        di::sign(&doc, &w.key("registrar"), method, "2027-06-30T12:00:00Z").unwrap()
+    };
+    let web = sign("did:web:uni.example", &vm);
+    let r = w.check(&web);
+    assert!(r.verified, "{r:?}");
+    assert_eq!(r.institution.as_deref(), Some("uni"));
+    // The issuer's DID and the signing key's must be the same did:web.
+    let mixed = sign("did:web:uni.example", &format!("did:publica:{reg}#key-1"));
+    assert_eq!(
+        failed(&w.check(&mixed)),
+        ("issuer", "credentials.not_an_issuer")
+    );
+    let elsewhere = sign("did:web:other.example", "did:web:other.example#00");
+    assert_eq!(
+        failed(&w.check(&elsewhere)),
+        ("proof", "credentials.unknown_key")
+    );
+    // Moved to another domain: the old one no longer resolves.
+    w.cr("rector", "set_domain", set(json!("www.uni.example")))
+        .unwrap();
+    assert!(publica_credentials::queries::did_web_document(&w.c.state, "uni.example").is_none());
+    assert_eq!(failed(&w.check(&web)), ("proof", "credentials.unknown_key"));
+    w.cr("rector", "set_domain", set(Value::Null)).unwrap();
+    assert!(
+        publica_credentials::queries::did_web_document(&w.c.state, "www.uni.example").is_none()
+    );
 }
