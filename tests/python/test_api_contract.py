@@ -137,6 +137,10 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
         assert e.code == 304, e.code
     did = c.get("/v1/credentials/did-web/{domain}", "/v1/credentials/did-web/university.example")
     assert did["alsoKnownAs"] == ["did:publica:university"] and did["assertionMethod"], did
+    party = c.get("/v1/medicines/parties/{id}", "/v1/medicines/parties/pharmaco")
+    assert party["licence"] == "active" and party["company_prefixes"] == ["9520001"], party
+    ident = c.get("/v1/medicines/identify", "/v1/medicines/identify?uri=urn:epc:id:sgtin:9520001.012345.A1")
+    assert ident["owner"]["party"] == "pharmaco" and ident["key"].startswith("01/0952000112345"), ident
     contexts = c.get("/v1/credentials/contexts")
     assert {x["url"] for x in contexts["contexts"]} >= {"https://www.w3.org/ns/credentials/v2",
                                                         "urn:publica:context:credentials:v1"}, contexts

@@ -57,6 +57,10 @@ enum Cmd {
     /// on status lists (docs/credentials.md).
     #[command(subcommand)]
     Credentials(crate::credentials::CredentialsCmd),
+    /// Medicines: the regulator's registry of parties, and what a GS1
+    /// identifier names (docs/medicines.md).
+    #[command(subcommand)]
+    Medicines(crate::medicines::MedicinesCmd),
     /// G2P Connect served for an agency: disbursements and the
     /// financial-address mapper (docs/g2p.md).
     #[command(subcommand)]
@@ -262,6 +266,10 @@ enum VerifyCmd {
         /// a file holding it.
         #[arg(long)]
         log_key: Option<String>,
+        /// With --snapshot: the oldest snapshot accepted, in days (a
+        /// revocation after the snapshot's block is not seen).
+        #[arg(long, default_value_t = 30)]
+        max_age_days: u64,
         /// Node URL.
         #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
         node: String,
@@ -579,6 +587,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Money(cmd) => runtime()?.block_on(crate::money::run(cmd)),
         Cmd::Programs(cmd) => runtime()?.block_on(crate::programs::run(cmd)),
         Cmd::Credentials(c) => runtime()?.block_on(crate::credentials::run(c)),
+        Cmd::Medicines(c) => runtime()?.block_on(crate::medicines::run(c)),
         Cmd::G2p(G2pCmd::Serve(a)) => runtime()?.block_on(crate::gateway::serve(a)),
         Cmd::Bench(b) => run_bench(b),
         Cmd::Node(a) => crate::testnet::run_node(a),
@@ -651,8 +660,15 @@ fn run_verify(cmd: VerifyCmd) -> Result<()> {
             accreditor,
             snapshot: Some(snapshot),
             log_key: Some(log_key),
+            max_age_days,
             ..
-        } => crate::credentials::verify_offline(&file, &snapshot, &log_key, &accreditor),
+        } => crate::credentials::verify_offline(
+            &file,
+            &snapshot,
+            &log_key,
+            &accreditor,
+            max_age_days,
+        ),
         VerifyCmd::Credential {
             file,
             accreditor,

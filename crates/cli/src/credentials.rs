@@ -801,7 +801,7 @@ const LIST_FILES_MAX: usize = 1_000_000;
 async fn standing(
     client: &Client,
     cred: &Value,
-    lists: &mut std::collections::HashMap<String, Vec<u8>>,
+    lists: &mut std::collections::HashMap<String, (Vec<u8>, String)>,
 ) -> Result<&'static str> {
     let entries: Vec<&Value> = match &cred["credentialStatus"] {
         Value::Null => vec![],
@@ -811,7 +811,7 @@ async fn standing(
     let mut out = "valid";
     for e in entries {
         let url = e["statusListCredential"].as_str().unwrap_or_default();
-        let Some(i) = url.find(verify::STATUS_PATH) else {
+        let Some(i) = url.rfind(verify::STATUS_PATH) else {
             bail!("a status entry's statusListCredential is not a list of this ledger: {url}");
         };
         let path = &url[i..];
@@ -821,20 +821,24 @@ async fn standing(
                 .as_str()
                 .and_then(|e| publica_credentials::status::decode(e, 1 << 20))
                 .ok_or_else(|| anyhow!("{path}: the list does not decode"))?;
-            lists.insert(path.to_string(), bits);
+            let purpose = list["credentialSubject"]["statusPurpose"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            lists.insert(path.to_string(), (bits, purpose));
         }
         let index: u64 = e["statusListIndex"]
             .as_str()
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| anyhow!("a statusListIndex is a decimal string"))?;
-        let bits = &lists[path];
-        let set = usize::try_from(index / 8)
-            .ok()
-            .and_then(|b| bits.get(b))
-            .is_some_and(|byte| byte & (0x80 >> (index % 8)) != 0);
-        match (set, e["statusPurpose"].as_str()) {
-            (true, Some("revocation")) => out = "revoked",
-            (true, Some("suspension")) if out == "valid" => out = "suspended",
+        // The list says what a set bit means, not the credential.
+        let (bits, purpose) = &lists[path];
+        let Some(byte) = usize::try_from(index / 8).ok().and_then(|b| bits.get(b)) else {
+            bail!("statusListIndex {index} is beyond {path}");
+        };
+        match (byte & (0x80 >> (index % 8)) != 0, purpose.as_str()) {
+            (true, "revocation") => out = "revoked",
+            (true, "suspension") if out == "valid" => out = "suspended",
             _ => {}
         }
     }
@@ -860,7 +864,16 @@ async fn list(dir: &Path, only: Option<&str>, node: &str) -> Result<()> {
     for f in &files {
         let row = match read_json(f) {
             Ok(c) if c["proof"].is_object() => {
-                let s = standing(&client, &c, &mut lists).await?;
+                let s = match standing(&client, &c, &mut lists).await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        *counts.entry("unknown").or_default() += 1;
+                        if only.is_none() {
+                            rows.push(json!({"file": f, "id": c["id"], "status": "unknown", "why": e.to_string()}));
+                        }
+                        continue;
+                    }
+                };
                 *counts.entry(s).or_default() += 1;
                 if only.is_some_and(|o| o != s) {
                     continue;
@@ -920,8 +933,8 @@ pub struct EnrolmentClaims {
     /// `enrolled`, `enrolled_at` (the institution) and
     /// `enrolment_credential` (the SHA-256 of its RFC 8785 form).
     pub claims: Value,
-    /// The credential's `validUntil`, if any: the attestation lapses then.
-    pub expires_ms: Option<u64>,
+    /// The credential's `validUntil`: the attestation lapses then.
+    pub expires_ms: u64,
 }
 
 /// The claims of an enrolment credential, given the report of its
@@ -963,7 +976,8 @@ pub fn enrolment_claims(report: &Value, credential: &Value) -> Result<EnrolmentC
     let hash = publica_credentials::credential_hash(credential).map_err(|e| anyhow!("{e}"))?;
     let expires_ms = credential["validUntil"]
         .as_str()
-        .and_then(verify::date_time_ms);
+        .and_then(verify::date_time_ms)
+        .ok_or_else(|| anyhow!("an enrolment credential without validUntil cannot bound the attestation: nothing attested"))?;
     Ok(EnrolmentClaims {
         subject,
         claims: json!({"enrolled": true, "enrolled_at": report["institution"], "enrolment_credential": hash}),
@@ -994,10 +1008,7 @@ pub async fn attest_enrolment(
     }
     let c =
         enrolment_claims(&report, &cred).with_context(|| format!("{}", credential.display()))?;
-    let mut args = json!({"agency": agency, "subject": c.subject, "claims": c.claims});
-    if let Some(e) = c.expires_ms {
-        args["expires_ms"] = json!(e);
-    }
+    let args = json!({"agency": agency, "subject": c.subject, "claims": c.claims, "expires_ms": c.expires_ms});
     submit_one(signer, "programs", "attest", args).await
 }
 
@@ -1032,9 +1043,18 @@ async fn submit_one(
 /// `publica verify credential --snapshot`: checks `file` offline against a
 /// snapshot whose state note `log_key` signed; prints each check; fails
 /// unless every one passed.
-pub fn verify_offline(file: &Path, snapshot: &Path, log_key: &str, accreditor: &str) -> Result<()> {
+pub fn verify_offline(
+    file: &Path,
+    snapshot: &Path,
+    log_key: &str,
+    accreditor: &str,
+    max_age_days: u64,
+) -> Result<()> {
     if !valid_id(accreditor) {
         bail!("--accreditor is an agency id");
+    }
+    if !(1..=3_650).contains(&max_age_days) {
+        bail!("--max-age-days is 1..=3650");
     }
     let key = crate::verify::load_log_key(log_key)?;
     let cred = read_json(file)?;
@@ -1051,6 +1071,7 @@ pub fn verify_offline(file: &Path, snapshot: &Path, log_key: &str, accreditor: &
         &cred,
         accreditor,
         publica_types::now_ms(),
+        max_age_days * 86_400_000,
     );
     report_outcome(&serde_json::to_value(report)?)
 }

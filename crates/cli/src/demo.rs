@@ -45,6 +45,7 @@ pub fn genesis(chain_id: &str, admin: AccountId) -> Genesis {
         agency("stats", "Statistics Office"),
         agency("education", "Ministry of Education"),
         agency("university", "Example University"),
+        agency("health", "Medicines Agency"),
     ];
     g
 }
@@ -172,6 +173,7 @@ pub fn seed(node: &Node, admin: Keypair, data_dir: &std::path::Path, base: &str)
     s.private_heating(start, end, now, &this)?;
     s.diplomas(now, data_dir, base)?;
     s.scholarship(now, &this, data_dir)?;
+    s.medicines_registry()?;
     wait_for_schedule(node);
     print_programs(node)
 }
@@ -187,6 +189,7 @@ impl Seeder<'_> {
             ("registry", vec!["attester"]),
             ("stats", vec!["oracle"]),
             ("university", vec!["issuer"]),
+            ("health", vec!["regulator"]),
         ] {
             for role in roles {
                 txs.push(self.tx(
@@ -462,6 +465,58 @@ impl Seeder<'_> {
             })
             .collect();
         self.phase("heating support paid", txs)
+    }
+
+    /// The medicines agency registers a manufacturer (GS1 demonstration
+    /// prefix 9520001), a wholesaler and two pharmacies, each with its
+    /// location and a capturing key from a public seed.
+    fn medicines_registry(&mut self) -> Result<()> {
+        let parties = [
+            (
+                "pharmaco",
+                "PharmaCo Manufacturing",
+                "manufacturer",
+                vec!["9520001"],
+                "9520001000003",
+            ),
+            (
+                "distrib",
+                "National Distribution",
+                "wholesaler",
+                vec![],
+                "9520002000002",
+            ),
+            (
+                "pharmacy-north",
+                "North Pharmacy",
+                "pharmacy",
+                vec![],
+                "9520003000001",
+            ),
+            (
+                "pharmacy-south",
+                "South Pharmacy",
+                "pharmacy",
+                vec![],
+                "9520004000000",
+            ),
+        ];
+        let txs = parties
+            .iter()
+            .map(|(id, name, kind, prefixes, gln)| {
+                let key = public_key_of(&format!("publica demo party {id}")).account();
+                self.tx(
+                    "medicines",
+                    "register_party",
+                    json!({"agency": "health", "id": id, "name": name, "kind": kind,
+                    "company_prefixes": prefixes, "glns": [gln], "accounts": [key]}),
+                )
+            })
+            .collect();
+        self.phase(
+            "medicines: a manufacturer, a wholesaler and two pharmacies licensed",
+            txs,
+        )
     }
 
     /// A scholarship run by the city: eligibility is an enrolment

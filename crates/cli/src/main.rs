@@ -8,6 +8,7 @@ mod credentials;
 mod demo;
 mod gateway;
 mod grievance;
+mod medicines;
 mod money;
 mod output;
 mod private;

@@ -19,6 +19,7 @@ pub fn chain_runtime() -> Runtime {
     rt.register(Box::new(publica_money::Money));
     rt.register(Box::new(publica_programs::Programs));
     rt.register(Box::new(publica_credentials::Credentials));
+    rt.register(Box::new(publica_medicines::Medicines));
     rt
 }
 

@@ -36,11 +36,13 @@ pub enum Role {
     Merchant,
     /// Publishes outside data (price indexes).
     Oracle,
+    /// Licenses parties of a regulated trade (a medicines agency).
+    Regulator,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Administrator,
         Role::Treasurer,
         Role::ProgramOfficer,
@@ -49,6 +51,7 @@ impl Role {
         Role::Auditor,
         Role::Merchant,
         Role::Oracle,
+        Role::Regulator,
     ];
 }
 

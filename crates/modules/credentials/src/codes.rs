@@ -40,6 +40,8 @@ publica_runtime::rejections! {
             "No institution registered this did:web domain.";
         SnapshotInvalid / SNAPSHOT_INVALID = "credentials.snapshot_invalid", 400,
             "An offline snapshot's state note is not signed by the ledger's log key, or one of its proofs does not hold against the signed state root.";
+        SnapshotStale / SNAPSHOT_STALE = "credentials.snapshot_stale", 400,
+            "An offline snapshot is older than the verifier accepts (or dated in the future): fetch a fresh one.";
         SnapshotIncomplete / SNAPSHOT_INCOMPLETE = "credentials.snapshot_incomplete", 400,
             "An offline snapshot does not prove a ledger value the verification reads (it was made for another credential or accreditor).";
         UnknownContext / UNKNOWN_CONTEXT = "credentials.unknown_context", 400,

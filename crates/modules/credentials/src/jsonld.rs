@@ -9,6 +9,12 @@
 //!
 //! - a property or type that expands to no IRI (a JSON-LD processor would
 //!   drop it silently, so a change to it would not change the signature);
+//! - anything but the compacted form the held contexts define, so that the
+//!   JSON a verifier reads (`validUntil`, `credentialStatus`, `type`, the
+//!   subject's `id`) is what was signed: a `@context` that is not a list of
+//!   URLs at the top (inline contexts could relabel terms), a key or type
+//!   written as an IRI or compact IRI, a keyword written as such (`@id` for
+//!   `id`), an IRI that is not valid;
 //! - relative IRIs (no `@base`), `@list`, `@language` maps, `@nest`,
 //!   `@reverse`, `@included`, `@index`, `@import`, floating-point numbers.
 //!
@@ -29,6 +35,8 @@ pub const UNKNOWN_CONTEXT: &str = "credentials.unknown_context";
 const DEPTH_MAX: usize = 32;
 /// Most quads one document may produce.
 const QUADS_MAX: usize = 20_000;
+/// Most node objects and values one document may hold.
+const NODES_MAX: usize = 20_000;
 /// Most calls of RDFC-1.0's N-degree hash (bounds crafted blank-node
 /// graphs, the "poison graph" of the RDFC-1.0 tests).
 const NDEGREE_CALLS_MAX: usize = 4_000;
@@ -109,6 +117,19 @@ struct Processor<'a> {
     quads: Vec<Quad>,
     blank: usize,
     labels: HashMap<String, String>,
+    /// Node objects and values read so far (bounded by [`NODES_MAX`]).
+    nodes: usize,
+}
+
+/// A named node, its IRI checked (RFC 3987), so that no IRI can carry
+/// N-Quads syntax into the canonical form.
+fn named(iri: &str) -> Result<NamedNode, LdError> {
+    NamedNode::new(iri).or_else(|_| unsupported(format!("'{iri}' is not a valid IRI")))
+}
+
+/// A blank node.
+fn blank_node(label: &str) -> Result<BlankNode, LdError> {
+    BlankNode::new(label).or_else(|_| unsupported(format!("'{label}' is not a blank node label")))
 }
 
 impl Ctx {
@@ -171,6 +192,24 @@ fn keyword_of(ctx: &Ctx, key: &str) -> Option<String> {
         Some(k) if k.starts_with('@') => Some(k.to_string()),
         _ => None,
     }
+}
+
+/// The keys of a node object in compacted form: no keyword but
+/// `@context` written as such, no IRI or compact IRI.
+fn check_keys(obj: &Map<String, Value>) -> Result<(), LdError> {
+    for k in obj.keys() {
+        if k.starts_with('@') && k != "@context" {
+            return unsupported(format!(
+                "the keyword {k} written as such: use the term the contexts give it (id, type)"
+            ));
+        }
+        if k.contains(':') {
+            return unsupported(format!(
+                "'{k}' is an IRI or a compact IRI as a key: use the term the contexts define"
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl Processor<'_> {
@@ -390,23 +429,30 @@ impl Processor<'_> {
         b
     }
 
-    fn subject(&mut self, iri: &str) -> Subject {
-        match iri.strip_prefix("_:") {
-            Some(l) => BlankNode::new_unchecked(self.blank(Some(l))).into(),
-            None => NamedNode::new_unchecked(iri).into(),
+    fn subject(&mut self, iri: &str) -> Result<Subject, LdError> {
+        Ok(match iri.strip_prefix("_:") {
+            Some(l) => blank_node(&self.blank(Some(l)))?.into(),
+            None => named(iri)?.into(),
+        })
+    }
+
+    /// Counts a node object or value against [`NODES_MAX`].
+    fn count(&mut self) -> Result<(), LdError> {
+        self.nodes += 1;
+        if self.nodes > NODES_MAX {
+            return unsupported(format!(
+                "the document holds more than {NODES_MAX} nodes and values"
+            ));
         }
+        Ok(())
     }
 
     fn emit(&mut self, s: &Subject, p: &str, o: Term, g: &GraphName) -> Result<(), LdError> {
         if self.quads.len() >= QUADS_MAX {
             return unsupported(format!("the document has more than {QUADS_MAX} statements"));
         }
-        self.quads.push(Quad::new(
-            s.clone(),
-            NamedNode::new_unchecked(p),
-            o,
-            g.clone(),
-        ));
+        self.quads
+            .push(Quad::new(s.clone(), named(p)?, o, g.clone()));
         Ok(())
     }
 
@@ -423,6 +469,8 @@ impl Processor<'_> {
         if depth > DEPTH_MAX {
             return unsupported("node objects nest too deeply");
         }
+        self.count()?;
+        check_keys(obj)?;
         let only_id = obj.len() == 1
             && obj
                 .keys()
@@ -435,12 +483,27 @@ impl Processor<'_> {
             ctx = self.context(&ctx, s, true, true, 0)?;
         }
         if let Some(c) = obj.get("@context") {
+            let urls = match c {
+                Value::String(_) => true,
+                Value::Array(a) => a.iter().all(Value::is_string),
+                _ => false,
+            };
+            if depth > 0 || !urls {
+                return unsupported(
+                    "a @context is a list of URLs at the top of the document (inline and nested contexts could relabel the terms a verifier reads)",
+                );
+            }
             ctx = self.context(&ctx, c, false, true, 0)?;
         }
         let type_ctx = ctx.clone();
         let mut types: Vec<&str> = Vec::new();
         let mut id = None;
         for (k, v) in obj {
+            if keyword_of(&type_ctx, k) != keyword_of(&ctx, k) {
+                return unsupported(format!(
+                    "'{k}' is a keyword in one context of this node and not in another"
+                ));
+            }
             match keyword_of(&type_ctx, k).as_deref() {
                 Some("@type") => match v {
                     Value::String(s) => types.push(s),
@@ -471,17 +534,20 @@ impl Processor<'_> {
             }
         }
         let subject = match id {
-            Some(i) => self.subject(&i),
-            None => BlankNode::new_unchecked(self.blank(None)).into(),
+            Some(i) => self.subject(&i)?,
+            None => blank_node(&self.blank(None))?.into(),
         };
         for t in types {
+            if t.contains(':') {
+                return unsupported(format!(
+                    "the type '{t}' is an IRI: use the term the contexts define"
+                ));
+            }
             let iri = type_ctx.vocab_iri(t)?;
-            let o: Term = if let Some(l) = iri.strip_prefix("_:") {
-                BlankNode::new_unchecked(self.blank(Some(l))).into()
-            } else {
-                NamedNode::new_unchecked(iri).into()
-            };
-            self.emit(&subject, RDF_TYPE, o, graph)?;
+            if iri.starts_with("_:") {
+                return unsupported(format!("the type '{t}' expands to a blank node"));
+            }
+            self.emit(&subject, RDF_TYPE, named(&iri)?.into(), graph)?;
         }
         for (k, v) in obj {
             if keyword_of(&ctx, k).is_some() || keyword_of(&type_ctx, k).is_some() {
@@ -519,7 +585,7 @@ impl Processor<'_> {
             }
             Value::Object(o) if kind != Some("@json") && !o.contains_key("@value") => {
                 if def.is_some_and(|d| d.graph) {
-                    let name = BlankNode::new_unchecked(self.blank(None));
+                    let name = blank_node(&self.blank(None))?;
                     let inner = GraphName::BlankNode(name.clone());
                     let scoped = def.and_then(|d| d.context.as_ref());
                     self.node(ctx, scoped, o, &inner, depth + 1)?;
@@ -536,6 +602,7 @@ impl Processor<'_> {
                 self.emit(subject, property, o, graph)
             }
             v => {
+                self.count()?;
                 // A property-scoped context also governs scalar values
                 // (a `@vocab`-typed string is read with it).
                 let scoped;
@@ -562,34 +629,28 @@ impl Processor<'_> {
             let Some(lexical) = lexical else {
                 return unsupported("a @json value with a non-integer number");
             };
-            return Ok(
-                Literal::new_typed_literal(lexical, NamedNode::new_unchecked(RDF_JSON)).into(),
-            );
+            return Ok(Literal::new_typed_literal(lexical, named(RDF_JSON)?).into());
         }
-        let datatype = |d: Option<&str>, default: &str| {
-            NamedNode::new_unchecked(d.map_or_else(|| default.to_string(), str::to_string))
-        };
+        let datatype = |d: Option<&str>, default: &str| named(d.unwrap_or(default));
         let typed = kind.filter(|k| !k.starts_with('@'));
         match v {
             Value::String(s) => match kind {
                 Some("@id") => {
                     let iri = ctx.id_iri(s)?;
                     Ok(match iri.strip_prefix("_:") {
-                        Some(l) => BlankNode::new_unchecked(self.blank(Some(l))).into(),
-                        None => NamedNode::new_unchecked(iri).into(),
+                        Some(l) => blank_node(&self.blank(Some(l)))?.into(),
+                        None => named(&iri)?.into(),
                     })
                 }
-                Some("@vocab") => Ok(NamedNode::new_unchecked(ctx.vocab_iri(s)?).into()),
+                Some("@vocab") => Ok(named(&ctx.vocab_iri(s)?)?.into()),
                 _ => Ok(match typed {
-                    Some(t) => {
-                        Literal::new_typed_literal(s.clone(), NamedNode::new_unchecked(t)).into()
-                    }
+                    Some(t) => Literal::new_typed_literal(s.clone(), named(t)?).into(),
                     None => Literal::new_simple_literal(s.clone()).into(),
                 }),
             },
             Value::Bool(b) => Ok(Literal::new_typed_literal(
                 b.to_string(),
-                datatype(typed, &format!("{XSD}boolean")),
+                datatype(typed, &format!("{XSD}boolean"))?,
             )
             .into()),
             Value::Number(n) => match n
@@ -599,7 +660,7 @@ impl Processor<'_> {
             {
                 Some(i) => Ok(Literal::new_typed_literal(
                     i,
-                    datatype(typed, &format!("{XSD}integer")),
+                    datatype(typed, &format!("{XSD}integer"))?,
                 )
                 .into()),
                 None => unsupported(format!(
@@ -665,6 +726,7 @@ pub fn to_rdf(document: &Value, load: Loader<'_>) -> Result<Dataset, LdError> {
         quads: Vec::new(),
         blank: 0,
         labels: HashMap::new(),
+        nodes: 0,
     };
     p.node(&Ctx::default(), None, obj, &GraphName::DefaultGraph, 0)?;
     Ok(p.quads.into_iter().collect())

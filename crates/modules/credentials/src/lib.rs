@@ -532,11 +532,20 @@ impl Credentials {
     }
 }
 
-/// SHA-256 of a credential's RFC 8785 form: what a recognition names.
+/// SHA-256 of a credential's RFC 8785 form (for `eddsa-rdfc-2022`, of its
+/// canonical N-Quads): what a recognition and an enrolment attestation name.
 ///
 /// # Errors
 /// A credential that cannot be canonicalised.
 pub fn credential_hash(credential: &serde_json::Value) -> Result<String, String> {
+    // An eddsa-rdfc-2022 credential is what its RDF says: JSON that reads
+    // the same (a null member, one value or a list of one) is the same
+    // credential, so it is named by its canonical N-Quads, proof included.
+    if credential["proof"]["cryptosuite"] == di::RDFC {
+        return jsonld::canonicalize(credential, &di::held)
+            .map(|n| publica_crypto::sha256(n.as_bytes()).to_hex())
+            .map_err(|e| e.to_string());
+    }
     publica_types::canonical::to_canonical_bytes(credential)
         .map(|b| publica_crypto::sha256(&b).to_hex())
         .map_err(|e| e.to_string())

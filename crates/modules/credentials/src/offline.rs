@@ -146,10 +146,14 @@ fn snapshot_fail(code: &'static str, message: String) -> Check {
     }
 }
 
+/// How far a snapshot's block may be ahead of the verifier's clock.
+pub const CLOCK_SKEW_MS: u64 = 5 * 60 * 1000;
+
 /// Verifies `credential` offline against `snapshot`, whose state note
 /// must be signed by `log_key`, trusting `accreditor`, at `now_ms` (the
-/// verifier's clock, for validity dates). The first check, `snapshot`,
-/// says which block the answer is as of.
+/// verifier's clock, for validity dates), accepting a snapshot at most
+/// `max_age_ms` old (a revocation after it is not seen). The first check,
+/// `snapshot`, says which block the answer is as of.
 #[must_use]
 pub fn verify(
     snapshot: &Snapshot,
@@ -157,6 +161,7 @@ pub fn verify(
     credential: &Value,
     accreditor: &str,
     now_ms: u64,
+    max_age_ms: u64,
 ) -> Report {
     let note = match StateNote::open(&snapshot.state_note, log_key) {
         Ok(n) => n,
@@ -167,6 +172,19 @@ pub fn verify(
             ))
         }
     };
+    if note.time_ms > now_ms.saturating_add(CLOCK_SKEW_MS)
+        || note.time_ms.saturating_add(max_age_ms) < now_ms
+    {
+        return failed(snapshot_fail(
+            codes::SNAPSHOT_STALE,
+            format!(
+                "the snapshot is of block {} at {} ms; this verifier accepts one at most {} s old and not ahead of its clock",
+                note.height,
+                note.time_ms,
+                max_age_ms / 1000
+            ),
+        ));
+    }
     if snapshot.entries.len() > ENTRIES_MAX {
         return failed(snapshot_fail(
             codes::SNAPSHOT_INVALID,

@@ -100,6 +100,9 @@ fn fail(check: &'static str, code: &'static str, message: impl Into<String>) -> 
 /// or fraction allowed) as ms since the Unix epoch.
 #[must_use]
 pub fn date_time_ms(s: &str) -> Option<u64> {
+    if !s.is_ascii() || s.len() > 64 {
+        return None;
+    }
     let b = s.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let t = s.get(r)?;
@@ -242,11 +245,15 @@ pub fn credential(
             codes::NOT_AN_ISSUER,
             "no ledger account signed it",
         ),
-        (Some(_), Some((_, did))) if issuer.starts_with("did:web:") && did != issuer => fail(
+        (Some(_), Some((_, did)))
+            if (issuer.starts_with("did:web:") || did.starts_with("did:web:")) && did != issuer =>
+        {
+            fail(
             "issuer",
             codes::NOT_AN_ISSUER,
             format!("the issuer is {issuer} but a key of {did} signed"),
-        ),
+            )
+        }
         (Some(i), Some((a, _))) if authz::has_role(state, i, &a, Role::Issuer) => {
             pass("issuer", format!("{a} is an issuer of {i}"))
         }
@@ -272,30 +279,7 @@ pub fn credential(
         valid_from,
     ));
     // 5. Validity dates.
-    let until = credential
-        .get("validUntil")
-        .map(|v| v.as_str().and_then(date_time_ms));
-    checks.push(match (valid_from, until) {
-        (None, _) => fail(
-            "validity",
-            codes::MALFORMED,
-            "validFrom must be a date-time",
-        ),
-        (_, Some(None)) => fail(
-            "validity",
-            codes::MALFORMED,
-            "validUntil must be a date-time",
-        ),
-        (Some(f), _) if f > now_ms => fail(
-            "validity",
-            codes::NOT_YET_VALID,
-            "its validFrom is in the future",
-        ),
-        (_, Some(Some(u))) if u <= now_ms => {
-            fail("validity", codes::EXPIRED, "its validUntil has passed")
-        }
-        _ => pass("validity", "valid now"),
-    });
+    checks.push(validity_check(credential, valid_from, now_ms));
     // 6. Status.
     checks.push(status_check(state, credential, institution));
     Report {
@@ -421,6 +405,42 @@ pub fn presentation(
         institution: institution.map(str::to_string),
         kind,
         claims: Some(p.claims.clone()),
+    }
+}
+
+/// The `validity` check: `validFrom` has come, `validUntil` and the
+/// proof's `expires` have not.
+fn validity_check(credential: &Value, valid_from: Option<u64>, now_ms: u64) -> Check {
+    let until = credential
+        .get("validUntil")
+        .map(|v| v.as_str().and_then(date_time_ms));
+    match (valid_from, until) {
+        (None, _) => fail(
+            "validity",
+            codes::MALFORMED,
+            "validFrom must be a date-time",
+        ),
+        (_, Some(None)) => fail(
+            "validity",
+            codes::MALFORMED,
+            "validUntil must be a date-time",
+        ),
+        (Some(f), _) if f > now_ms => fail(
+            "validity",
+            codes::NOT_YET_VALID,
+            "its validFrom is in the future",
+        ),
+        (_, Some(Some(u))) if u <= now_ms => {
+            fail("validity", codes::EXPIRED, "its validUntil has passed")
+        }
+        // A Data Integrity proof may expire before the credential does.
+        _ if credential["proof"]["expires"]
+            .as_str()
+            .is_some_and(|e| date_time_ms(e).is_none_or(|e| e <= now_ms)) =>
+        {
+            fail("validity", codes::EXPIRED, "its proof's expires has passed")
+        }
+        _ => pass("validity", "valid now"),
     }
 }
 

@@ -103,7 +103,7 @@ fn a_snapshot_verifies_offline_and_cannot_be_bent() {
     let snap = offline::snapshot(&v, &good, "education").unwrap();
     // The signer's key and role, the accreditation, the list and its page.
     assert!(snap.entries.len() >= 5, "{snap:?}");
-    let r = offline::verify(&snap, &key, &good, "education", now);
+    let r = offline::verify(&snap, &key, &good, "education", now, 30 * DAY);
     assert!(r.verified, "{r:?}");
     assert_eq!(r.checks[0].check, "snapshot");
     assert!(r.checks[0].message.contains("block 9"), "{r:?}");
@@ -111,15 +111,28 @@ fn a_snapshot_verifies_offline_and_cannot_be_bent() {
     let online = w.check(&good);
     assert_eq!(r.checks[1..], online.checks[..]);
 
+    // Too old for a strict verifier, or dated ahead of its clock.
+    let r = offline::verify(&snap, &key, &good, "education", now, 3_600_000);
+    assert_eq!(code(&r), Some("credentials.snapshot_stale"));
+    let r = offline::verify(
+        &snap,
+        &key,
+        &good,
+        "education",
+        JAN_2027 + 198 * DAY,
+        30 * DAY,
+    );
+    assert_eq!(code(&r), Some("credentials.snapshot_stale"));
+
     // A snapshot round-trips through JSON.
     let text = serde_json::to_string(&snap).unwrap();
     let back: Snapshot = serde_json::from_str(&text).unwrap();
-    assert!(offline::verify(&back, &key, &good, "education", now).verified);
+    assert!(offline::verify(&back, &key, &good, "education", now, 30 * DAY).verified);
 
     // Another log key.
     let other = NoteSigner::new("ledger.example/log", Keypair::from_seed([6; 32])).unwrap();
     let other = NoteVerifier::parse(&other.verifier_key()).unwrap();
-    let r = offline::verify(&snap, &other, &good, "education", now);
+    let r = offline::verify(&snap, &other, &good, "education", now, 30 * DAY);
     assert_eq!(code(&r), Some("credentials.snapshot_invalid"));
     assert!(!r.verified);
 
@@ -132,26 +145,33 @@ fn a_snapshot_verifies_offline_and_cannot_be_bent() {
         .expect("the accreditation is in the snapshot");
     acc.value_hex = Some(hex::encode(b"{}"));
     assert_eq!(
-        code(&offline::verify(&bent, &key, &good, "education", now)),
+        code(&offline::verify(
+            &bent,
+            &key,
+            &good,
+            "education",
+            now,
+            30 * DAY
+        )),
         Some("credentials.snapshot_invalid")
     );
 
     // The revoked diploma: refused offline as online.
     let snap_r = offline::snapshot(&v, &revoked, "education").unwrap();
-    let r = offline::verify(&snap_r, &key, &revoked, "education", now);
+    let r = offline::verify(&snap_r, &key, &revoked, "education", now, 30 * DAY);
     assert_eq!(code(&r), Some("credentials.revoked"), "{r:?}");
     // Without the page that revokes it, it is not verified either.
     let mut stripped = snap_r.clone();
     let n = stripped.entries.len();
     stripped.entries.retain(|e| !e.key.contains("/bits/"));
     assert_eq!(stripped.entries.len(), n - 1, "one page entry");
-    let r = offline::verify(&stripped, &key, &revoked, "education", now);
+    let r = offline::verify(&stripped, &key, &revoked, "education", now, 30 * DAY);
     assert_eq!(code(&r), Some("credentials.snapshot_incomplete"), "{r:?}");
     assert!(!r.verified);
     // Nor with the good diploma's snapshot (which proves another page).
-    let r = offline::verify(&snap, &key, &revoked, "education", now);
+    let r = offline::verify(&snap, &key, &revoked, "education", now, 30 * DAY);
     assert!(!r.verified, "{r:?}");
     // Nor for another accreditor.
-    let r = offline::verify(&snap, &key, &good, "college", now);
+    let r = offline::verify(&snap, &key, &good, "college", now, 30 * DAY);
     assert_eq!(code(&r), Some("credentials.snapshot_incomplete"), "{r:?}");
 }

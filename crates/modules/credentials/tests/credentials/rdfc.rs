@@ -239,13 +239,57 @@ fn json_ld_this_verifier_does_not_read_is_refused_by_name() {
         (json!({"gpa": 3.7}), "not an integer"),
         (json!({"id": "relative/path"}), "relative IRI"),
         (json!({"courses": {"@list": [1, 2]}}), "@list"),
-        (json!({"@context": {"@base": "https://x/"}}), "@base"),
-        (json!({"@context": {"id": "urn:x:id"}}), "protected term"),
+        (json!({"@context": {"@base": "https://x/"}}), "list of URLs"),
+        (json!({"@context": {"id": "urn:x:id"}}), "list of URLs"),
     ] {
         let e = refused(subject);
         assert_eq!(e.code, "credentials.unsupported_jsonld", "{what}");
         assert!(e.message.contains(what), "{what}: {}", e.message);
     }
+    // Forms that would let the JSON a verifier reads differ from what was
+    // signed: an IRI as a key (a status entry hidden from the JSON
+    // checks), inline or nested contexts (terms relabelled), a keyword
+    // written as such, an IRI carrying N-Quads syntax.
+    let mut hidden = doc(json!({"id": "did:key:z6Mk"}));
+    hidden["https://www.w3.org/2018/credentials#credentialStatus"] = json!({"id": "urn:x:1"});
+    let mut inline = doc(json!({"id": "did:key:z6Mk"}));
+    inline["@context"] = json!([contexts::VC_V2, contexts::PUBLICA_V1, {"zz": "@id"}]);
+    for (d, what) in [
+        (hidden, "as a key"),
+        (inline, "list of URLs"),
+        (
+            doc(json!({"@context": [contexts::PUBLICA_V1], "programme": "x"})),
+            "list of URLs",
+        ),
+        (doc(json!({"@id": "did:key:z6Mk"})), "written as such"),
+        (
+            doc(json!({"id": "did:key:z6Mk", "x> .\n<y": 1})),
+            "not a valid IRI",
+        ),
+        (
+            doc(json!({"id": "did:key:z6Mk", "type": "urn:publica:vocab:Other"})),
+            "is an IRI",
+        ),
+    ] {
+        let e = rdfc(&d).unwrap_err();
+        assert_eq!(e.code, "credentials.unsupported_jsonld", "{what}");
+        assert!(e.message.contains(what), "{what}: {}", e.message);
+    }
+    // A held context that redefined a protected term would be refused.
+    let redefining: &'static Value = Box::leak(Box::new(
+        json!({"@context": {"@version": 1.1, "id": "urn:x:id"}}),
+    ));
+    let load = move |url: &str| {
+        if url == "urn:test:redefine" {
+            Some(redefining)
+        } else {
+            contexts::get(url)
+        }
+    };
+    let mut d = doc(json!({"id": "did:key:z6Mk"}));
+    d["@context"] = json!([contexts::VC_V2, "urn:test:redefine"]);
+    let e = jsonld::canonicalize(&d, &load).unwrap_err();
+    assert!(e.message.contains("protected term"), "{}", e.message);
     let mut unknown = doc(json!({}));
     unknown["@context"] = json!([contexts::VC_V2, "https://evil.example/ctx"]);
     assert_eq!(

@@ -1,0 +1,191 @@
+//! The medicines registry through the real binary on a demo node: the
+//! demo's parties, a hospital registered and its licence suspended by the
+//! regulator, identifiers checked and their owners named, bad input named.
+
+#![allow(
+    clippy::too_many_lines,
+    reason = "a scenario test reads top to bottom as one story"
+)]
+
+use crate::common::*;
+use serde_json::Value;
+
+#[test]
+fn the_regulator_registers_and_suspends_and_identifiers_name_their_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let node = TestNode::start_in(&data, &["--demo"]);
+    let url = node.url.clone();
+    let key = data.join("dev-admin-key.json");
+    let key = key.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--node", &url]);
+        publica(&all)
+    };
+    let (ok, out, err) = run(&["medicines", "party", "pharmaco"]);
+    assert!(ok && out.contains("\"manufacturer\""), "{out}{err}");
+    let (ok, out, err) = run(&[
+        "medicines",
+        "identify",
+        "https://id.gs1.org/01/09520001123450/21/A1",
+    ]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["owner"]["party"], "pharmaco", "{v}");
+    assert_eq!(v["owner"]["licensed"], true, "{v}");
+
+    let me: Value = serde_json::from_str(&publica(&["keys", "show", key]).1).unwrap();
+    let me = me["account"].as_str().unwrap().to_string();
+    let (ok, out, err) = run(&[
+        "medicines",
+        "register-party",
+        "--key",
+        key,
+        "--agency",
+        "health",
+        "--id",
+        "city-hospital",
+        "--name",
+        "City Hospital",
+        "--kind",
+        "hospital",
+        "--prefix",
+        "9520009",
+        "--gln",
+        "9520009000005",
+        "--capturer",
+        &me,
+    ]);
+    assert!(ok, "{out}{err}");
+    let (ok, out, err) = run(&[
+        "medicines",
+        "licence",
+        "--key",
+        key,
+        "--agency",
+        "health",
+        "--party",
+        "city-hospital",
+        "--status",
+        "suspended",
+        "--reason",
+        "inspection 2026/12",
+    ]);
+    assert!(ok, "{out}{err}");
+    let (_, out, _) = run(&[
+        "medicines",
+        "identify",
+        "urn:epc:id:sscc:9520009.0000000001",
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["owner"]["party"], "city-hospital", "{v}");
+    assert_eq!(v["owner"]["licensed"], false, "{v}");
+
+    // Refused, each with its reason.
+    for (args, says) in [
+        (
+            vec!["medicines", "identify", "urn:epc:id:giai:9520001.1"],
+            "unsupported",
+        ),
+        (
+            vec![
+                "medicines",
+                "identify",
+                "https://id.gs1.org/01/09520001123451/21/A1",
+            ],
+            "check digit",
+        ),
+        (vec!["medicines", "party", "Nope!"], "1..=64"),
+        (
+            vec!["medicines", "party", "nobody"],
+            "medicines.unknown_party",
+        ),
+        (
+            vec![
+                "medicines",
+                "register-party",
+                "--key",
+                key,
+                "--agency",
+                "health",
+                "--id",
+                "x",
+                "--name",
+                "X",
+                "--kind",
+                "shop",
+                "--gln",
+                "9520009000002",
+                "--capturer",
+                &me,
+            ],
+            "--kind is",
+        ),
+        (
+            vec![
+                "medicines",
+                "register-party",
+                "--key",
+                key,
+                "--agency",
+                "health",
+                "--id",
+                "x",
+                "--name",
+                "X",
+                "--kind",
+                "pharmacy",
+                "--gln",
+                "9520009000003",
+                "--capturer",
+                &me,
+            ],
+            "check digit",
+        ),
+        (
+            vec![
+                "medicines",
+                "register-party",
+                "--key",
+                key,
+                "--agency",
+                "health",
+                "--id",
+                "x",
+                "--name",
+                "X",
+                "--kind",
+                "pharmacy",
+                "--gln",
+                "9520008000006",
+                "--capturer",
+                &me,
+            ],
+            "medicines.account_taken",
+        ),
+        (
+            vec![
+                "medicines",
+                "licence",
+                "--key",
+                key,
+                "--agency",
+                "health",
+                "--party",
+                "city-hospital",
+                "--status",
+                "closed",
+                "--reason",
+                "x",
+            ],
+            "--status is",
+        ),
+    ] {
+        let (ok, out, err) = run(&args);
+        assert!(
+            !ok && (out.clone() + &err).contains(says),
+            "{args:?}: {out}{err}"
+        );
+    }
+}

@@ -1,0 +1,4 @@
+//! The integration tests of `publica-medicines`, in one binary.
+
+mod identifiers;
+mod registry;
