@@ -33,6 +33,35 @@ pub struct SignerArgs {
 
 pub use publica_types::csv::Csv;
 
+/// Signs and submits one call; prints its report; fails, with the node's
+/// code and sentence, if it was refused.
+pub async fn submit_one(
+    signer: &SignerArgs,
+    module: &'static str,
+    method: &'static str,
+    args: serde_json::Value,
+) -> Result<()> {
+    let session = Session::open(signer).await?;
+    let done = session
+        .submit(&[Call {
+            line: 1,
+            module,
+            method,
+            args,
+        }])
+        .await?;
+    let report = done[0].report(1);
+    crate::client::print_json(&report);
+    if !done[0].ok() {
+        anyhow::bail!(
+            "{}: {}",
+            report["error"]["code"].as_str().unwrap_or("refused"),
+            report["error"]["message"].as_str().unwrap_or("")
+        );
+    }
+    Ok(())
+}
+
 /// Reads a CSV file (header first, comma separated, no quoting) of at most
 /// [`publica_types::csv::ROWS_MAX`] rows.
 pub fn read_csv(file: &Path) -> Result<Csv> {

@@ -3,7 +3,7 @@
 //! change their status on the institution's status lists, and verify a
 //! credential against a node (`publica verify credential`).
 
-use crate::bulk::{Call, Session, SignerArgs};
+use crate::bulk::{submit_one, SignerArgs};
 use crate::client::{pretty, Client};
 use crate::commands::{open_key, PassArgs};
 use crate::programs::write_out;
@@ -895,6 +895,20 @@ async fn list(dir: &Path, only: Option<&str>, node: &str) -> Result<()> {
     Ok(())
 }
 
+/// The node's verification report of `cred`, trusting `accreditor`.
+async fn verify_with(node: &str, cred: &Value, accreditor: &str) -> Result<Value> {
+    let (s, report) = Client::new(node)?
+        .post(
+            &format!("/v1/credentials/verify?accreditor={accreditor}"),
+            cred,
+        )
+        .await?;
+    if s != 200 {
+        return Err(crate::client::api_error(s, &report));
+    }
+    Ok(report)
+}
+
 /// `publica credentials recognise`: verifies the credential against the
 /// ledger, then records its recognition by hash.
 async fn recognise(
@@ -906,15 +920,7 @@ async fn recognise(
     accreditor: &str,
 ) -> Result<()> {
     let cred = read_json(credential)?;
-    let (s, report) = Client::new(&signer.node)?
-        .post(
-            &format!("/v1/credentials/verify?accreditor={accreditor}"),
-            &cred,
-        )
-        .await?;
-    if s != 200 {
-        return Err(crate::client::api_error(s, &report));
-    }
+    let report = verify_with(&signer.node, &cred, accreditor).await?;
     if report["verified"] != true {
         crate::client::print_json(&report);
         bail!("{} does not verify: nothing recorded", credential.display());
@@ -997,47 +1003,11 @@ pub async fn attest_enrolment(
         bail!("--agency and --accreditor are agency ids");
     }
     let cred = read_json(credential)?;
-    let (s, report) = Client::new(&signer.node)?
-        .post(
-            &format!("/v1/credentials/verify?accreditor={accreditor}"),
-            &cred,
-        )
-        .await?;
-    if s != 200 {
-        return Err(crate::client::api_error(s, &report));
-    }
+    let report = verify_with(&signer.node, &cred, accreditor).await?;
     let c =
         enrolment_claims(&report, &cred).with_context(|| format!("{}", credential.display()))?;
     let args = json!({"agency": agency, "subject": c.subject, "claims": c.claims, "expires_ms": c.expires_ms});
     submit_one(signer, "programs", "attest", args).await
-}
-
-/// Signs and submits one call; prints its report; fails if it was
-/// refused.
-async fn submit_one(
-    signer: &SignerArgs,
-    module: &'static str,
-    method: &'static str,
-    args: Value,
-) -> Result<()> {
-    let session = Session::open(signer).await?;
-    let call = Call {
-        line: 1,
-        module,
-        method,
-        args,
-    };
-    let done = session.submit(&[call]).await?;
-    let report = done[0].report(1);
-    crate::client::print_json(&report);
-    if !done[0].ok() {
-        bail!(
-            "{}: {}",
-            report["error"]["code"].as_str().unwrap_or("refused"),
-            report["error"]["message"].as_str().unwrap_or("")
-        );
-    }
-    Ok(())
 }
 
 /// `publica verify credential --snapshot`: checks `file` offline against a

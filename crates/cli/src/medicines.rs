@@ -1,7 +1,7 @@
 //! `publica medicines …`: the regulator's registry of parties (register,
 //! update, licence) and what a GS1 identifier names.
 
-use crate::bulk::{Call, Session, SignerArgs};
+use crate::bulk::SignerArgs;
 use crate::client::Client;
 use anyhow::{anyhow, bail, Result};
 use clap::Subcommand;
@@ -76,25 +76,7 @@ pub enum MedicinesCmd {
 
 /// Signs, submits and reports one `medicines` call.
 async fn submit(signer: &SignerArgs, method: &'static str, args: Value) -> Result<()> {
-    let session = Session::open(signer).await?;
-    let done = session
-        .submit(&[Call {
-            line: 1,
-            module: "medicines",
-            method,
-            args,
-        }])
-        .await?;
-    let report = done[0].report(1);
-    crate::client::print_json(&report);
-    if !done[0].ok() {
-        bail!(
-            "{}: {}",
-            report["error"]["code"].as_str().unwrap_or("refused"),
-            report["error"]["message"].as_str().unwrap_or("")
-        );
-    }
-    Ok(())
+    crate::bulk::submit_one(signer, "medicines", method, args).await
 }
 
 /// Runs `publica medicines …`.

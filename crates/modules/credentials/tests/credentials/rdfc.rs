@@ -275,6 +275,13 @@ fn json_ld_this_verifier_does_not_read_is_refused_by_name() {
         assert_eq!(e.code, "credentials.unsupported_jsonld", "{what}");
         assert!(e.message.contains(what), "{what}: {}", e.message);
     }
+    // A JSON literal keeps a null (it is a value there, not an absence).
+    let schema = doc(json!({"id": "did:key:z6Mk", "type": "JsonSchema", "jsonSchema": null}));
+    let n = jsonld::canonicalize(&schema, &di::held).unwrap();
+    assert!(
+        n.contains("\"null\"^^<http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON>"),
+        "{n}"
+    );
     // A held context that redefined a protected term would be refused.
     let redefining: &'static Value = Box::leak(Box::new(
         json!({"@context": {"@version": 1.1, "id": "urn:x:id"}}),
