@@ -21,6 +21,7 @@ pub mod codes;
 pub mod events;
 pub mod gs1;
 pub mod model;
+pub mod queries;
 pub mod routes;
 
 use codes::MedicinesRejection as R;

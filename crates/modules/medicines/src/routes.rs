@@ -1,8 +1,8 @@
 //! The medicines module's read API: parties, and what an identifier names.
 
-use crate::model::{party_key, prefix_key, valid_id, Party};
+use crate::model::valid_id;
+use crate::queries::{owner_of, read_party};
 use crate::{codes, gs1};
-use publica_runtime::overlay::StateRead;
 use publica_runtime::routes::{
     Param, ReadError, ReadView, Reply, Route, RouteRequest, Verb, Weight,
 };
@@ -65,24 +65,6 @@ pub const ROUTES: &[Route] = &[
         handler: identify,
     },
 ];
-
-fn read_party(state: &dyn StateRead, id: &str) -> Option<Party> {
-    state
-        .value(&party_key(id))
-        .and_then(|b| serde_json::from_slice(&b).ok())
-}
-
-/// The party with the longest registered company prefix `id` begins with.
-#[must_use]
-pub fn owner_of(state: &dyn StateRead, id: &gs1::Id) -> Option<Party> {
-    let n = id.prefixed_number();
-    (6..=12.min(n.len())).rev().find_map(|len| {
-        let holder: String = state
-            .value(&prefix_key(&n[..len]))
-            .and_then(|b| serde_json::from_slice(&b).ok())?;
-        read_party(state, &holder)
-    })
-}
 
 fn party(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
     let id = req.path("id");

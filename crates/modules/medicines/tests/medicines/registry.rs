@@ -11,7 +11,7 @@
 
 use publica_crypto::Keypair;
 use publica_identity::{Genesis, GenesisAgency, Identity};
-use publica_medicines::{gs1, model, routes, Medicines};
+use publica_medicines::{gs1, model, queries, Medicines};
 use publica_runtime::testkit::{Rejected, TestChain, TEST_CHAIN};
 use publica_runtime::Runtime;
 use serde_json::{json, Value};
@@ -159,7 +159,7 @@ fn parties_are_registered_licensed_and_looked_up_by_prefix() {
     )
     .unwrap();
     let owner = |w: &World, uri: &str| {
-        routes::owner_of(&w.c.state, &gs1::parse(uri).unwrap()).map(|p| p.id)
+        queries::owner_of(&w.c.state, &gs1::parse(uri).unwrap()).map(|p| p.id)
     };
     assert_eq!(
         owner(&w, "urn:epc:id:sgtin:0614141.107346.2017").as_deref(),
