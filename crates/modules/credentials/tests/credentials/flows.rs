@@ -577,105 +577,48 @@ fn an_sd_jwt_enrolment_shows_only_what_the_holder_reveals() {
         "n-42",
     );
     assert_eq!(check(&other), ("key_binding", "credentials.kb_invalid"));
+    // Others, each issued with `enrolled_at` disclosable and presented to
+    // audience "a" with nonce "n".
+    let presented = |signer: &Keypair, kind: model::CredentialKind, iat: u64, exp: Option<u64>| {
+        let kid = format!("did:publica:{}#key-1", signer.account());
+        let by = publica_credentials::sdjwt::Issuing {
+            kid: &kid,
+            iss: "did:publica:uni",
+            vct: &verify::vct(kind),
+            iat,
+            exp,
+        };
+        let sd = publica_credentials::sdjwt::issue(
+            signer,
+            &by,
+            &holder.account(),
+            &claims,
+            &["enrolled_at"],
+        )
+        .unwrap();
+        publica_credentials::sdjwt::present(&sd, &["enrolled_at"], &holder, "a", "n", now_s)
+            .unwrap()
+    };
+    let verdict = |p: &str| {
+        let r = verify::presentation(&w.c.state, w.c.time_ms, p, "education", "a", "n");
+        let f = r.failure().unwrap_or_else(|| panic!("verified: {r:?}"));
+        (f.check, f.code.unwrap())
+    };
+    let enrolment = model::CredentialKind::Enrolment;
     // Signed by someone who is not the institution's issuer.
-    let rogue = Keypair::generate();
-    let rogue_kid = format!("did:publica:{}#key-1", rogue.account());
-    let forged = publica_credentials::sdjwt::issue(
-        &rogue,
-        &publica_credentials::sdjwt::Issuing {
-            kid: &rogue_kid,
-            iss: "did:publica:uni",
-            vct: &verify::vct(model::CredentialKind::Enrolment),
-            iat: now_s,
-            exp: None,
-        },
-        &holder.account(),
-        &claims,
-        &["enrolled_at"],
-    )
-    .unwrap();
-    let fp =
-        publica_credentials::sdjwt::present(&forged, &["enrolled_at"], &holder, "a", "n", now_s)
-            .unwrap();
-    assert_eq!(
-        check(&verify::presentation(
-            &w.c.state,
-            w.c.time_ms,
-            &fp,
-            "education",
-            "a",
-            "n"
-        )),
-        ("issuer", "credentials.not_an_issuer")
-    );
+    let rogue = presented(&Keypair::generate(), enrolment, now_s, None);
+    assert_eq!(verdict(&rogue), ("issuer", "credentials.not_an_issuer"));
     // Past its exp.
-    let expired = publica_credentials::sdjwt::issue(
-        &issuer,
-        &publica_credentials::sdjwt::Issuing {
-            kid: &kid,
-            iss: "did:publica:uni",
-            vct: &verify::vct(model::CredentialKind::Enrolment),
-            iat: now_s - 100,
-            exp: Some(now_s - 1),
-        },
-        &holder.account(),
-        &claims,
-        &["enrolled_at"],
-    )
-    .unwrap();
-    assert!(expired.contains('.'));
-    let ep =
-        publica_credentials::sdjwt::present(&expired, &["enrolled_at"], &holder, "a", "n", now_s)
-            .unwrap();
-    assert_eq!(
-        check(&verify::presentation(
-            &w.c.state,
-            w.c.time_ms,
-            &ep,
-            "education",
-            "a",
-            "n"
-        )),
-        ("proof", "credentials.expired")
-    );
+    let expired = presented(&issuer, enrolment, now_s - 100, Some(now_s - 1));
+    assert_eq!(verdict(&expired), ("proof", "credentials.expired"));
     // A kind the university is not accredited for.
-    let degree = publica_credentials::sdjwt::issue(
-        &issuer,
-        &publica_credentials::sdjwt::Issuing {
-            kid: &kid,
-            iss: "did:publica:uni",
-            vct: &verify::vct(model::CredentialKind::Degree),
-            iat: now_s,
-            exp: None,
-        },
-        &holder.account(),
-        &claims,
-        &["enrolled_at"],
-    )
-    .unwrap();
-    let dp =
-        publica_credentials::sdjwt::present(&degree, &["enrolled_at"], &holder, "a", "n", now_s)
-            .unwrap();
+    let degree = presented(&issuer, model::CredentialKind::Degree, now_s, None);
     assert_eq!(
-        check(&verify::presentation(
-            &w.c.state,
-            w.c.time_ms,
-            &dp,
-            "education",
-            "a",
-            "n"
-        )),
+        verdict(&degree),
         ("accreditation", "credentials.not_accredited")
     );
     assert_eq!(
-        check(&verify::presentation(
-            &w.c.state,
-            w.c.time_ms,
-            "not an sd-jwt",
-            "education",
-            "a",
-            "n"
-        )),
+        verdict("not an sd-jwt"),
         ("proof", "credentials.sd_malformed")
     );
 }
