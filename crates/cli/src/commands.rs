@@ -1254,7 +1254,10 @@ async fn run_query(q: QueryCmd) -> Result<()> {
         QueryCmd::Status(n) => Client::new(&n.node)?.get_ok("/v1/status").await?,
         QueryCmd::Did { did, node } => {
             Client::new(&node.node)?
-                .get_ok(&format!("/v1/identity/did/{}", urlencode(&did)))
+                .get_ok(&format!(
+                    "/v1/identity/did/{}",
+                    publica_types::uri::encode(&did)
+                ))
                 .await?
         }
         QueryCmd::Agencies(n) => {
@@ -1266,13 +1269,13 @@ async fn run_query(q: QueryCmd) -> Result<()> {
             Client::new(&node.node)?
                 .get_ok(&format!(
                     "/v1/identity/agencies/{}/members",
-                    urlencode(&agency)
+                    publica_types::uri::encode(&agency)
                 ))
                 .await?
         }
         QueryCmd::Proposals { status, node } => {
             let q = status
-                .map(|s| format!("?status={}", urlencode(&s)))
+                .map(|s| format!("?status={}", publica_types::uri::encode(&s)))
                 .unwrap_or_default();
             Client::new(&node.node)?
                 .get_ok(&format!("/v1/identity/proposals{q}"))
@@ -1296,7 +1299,7 @@ async fn run_query(q: QueryCmd) -> Result<()> {
         }
         QueryCmd::State { key, verify, node } => {
             let client = Client::new(&node.node)?;
-            let url = format!("/v1/state?key={}", urlencode(&key));
+            let url = format!("/v1/state?key={}", publica_types::uri::encode(&key));
             let mut v = client.get_ok(&url).await?;
             if verify {
                 check_state_proof(&key, &v)?;
@@ -1307,17 +1310,6 @@ async fn run_query(q: QueryCmd) -> Result<()> {
     };
     print_json(&v);
     Ok(())
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn check_state_proof(key: &str, v: &Value) -> Result<()> {

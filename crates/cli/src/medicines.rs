@@ -142,7 +142,7 @@ pub async fn run(cmd: MedicinesCmd) -> Result<()> {
         MedicinesCmd::Identify { uri, node } => {
             // Checked here first: a malformed identifier needs no node.
             gs1::parse(&uri).map_err(|e| anyhow!("{e}"))?;
-            let q: String = url_encode(&uri);
+            let q = publica_types::uri::encode(&uri);
             let v = Client::new(&node)?
                 .get_ok(&format!("/v1/medicines/identify?uri={q}"))
                 .await?;
@@ -150,17 +150,4 @@ pub async fn run(cmd: MedicinesCmd) -> Result<()> {
             Ok(())
         }
     }
-}
-
-/// Percent-encodes a query value.
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }

@@ -152,13 +152,14 @@ impl<'a> Page<'a> {
     }
 }
 
-const NAV: [(&str, &str); 7] = [
+const NAV: [(&str, &str); 8] = [
     ("/", "nav-home"),
     ("/explorer", "nav-explorer"),
     ("/money", "nav-money"),
     ("/programs", "nav-programs"),
     ("/check", "nav-check"),
     ("/credentials/check", "nav-diploma"),
+    ("/medicines", "nav-medicines"),
     ("/help", "nav-help"),
 ];
 

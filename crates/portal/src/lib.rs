@@ -111,6 +111,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(portal: Portal) -> Router<S> {
                     pages::diploma::FORM_BYTES_MAX,
                 )),
         )
+        .route("/medicines", get(pages::medicines::page))
         .route("/grievances", get(pages::grievances::lookup))
         .route("/grievances/{case}", get(pages::grievances::case))
         .route("/help", get(pages::help::page))

@@ -13,6 +13,7 @@ pub mod error;
 pub mod ids;
 pub mod limits;
 pub mod tx;
+pub mod uri;
 
 pub use amount::Amount;
 pub use block::{Block, BlockHeader, Event, TxOutcome, TxStatus};

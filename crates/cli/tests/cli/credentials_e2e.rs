@@ -444,26 +444,31 @@ fn an_sd_jwt_enrolment_presented_and_verified_through_the_cli() {
     )
     .unwrap();
     let (sd, claims) = (path("enrolment.sd-jwt"), path("claims.json"));
-    let (ok, _, err) = publica(&[
-        "credentials",
-        "issue",
-        "--key",
-        key,
-        "--institution",
-        "university",
-        "--kind",
-        "enrolment",
-        "--subject",
+    // An SD-JWT enrolment for `subject`, with more arguments.
+    let issue_sd = |subject: &str, extra: &[&str]| {
+        let mut args = vec![
+            "credentials",
+            "issue",
+            "--key",
+            key,
+            "--institution",
+            "university",
+            "--kind",
+            "enrolment",
+            "--subject",
+            subject,
+            "--claims",
+            &claims,
+            "--format",
+            "sd-jwt",
+        ];
+        args.extend_from_slice(extra);
+        publica(&args)
+    };
+    let (ok, _, err) = issue_sd(
         &holder,
-        "--claims",
-        &claims,
-        "--format",
-        "sd-jwt",
-        "--valid-until",
-        "2099-01-01T00:00:00Z",
-        "--out",
-        &sd,
-    ]);
+        &["--valid-until", "2099-01-01T00:00:00Z", "--out", &sd],
+    );
     assert!(ok, "{err}");
     let pres = path("presentation.txt");
     let (ok, _, err) = publica(&[
@@ -517,41 +522,9 @@ fn an_sd_jwt_enrolment_presented_and_verified_through_the_cli() {
         &url,
     ]);
     assert!(!ok && err.contains("--aud"), "{err}");
-    let (ok, _, err) = publica(&[
-        "credentials",
-        "issue",
-        "--key",
-        key,
-        "--institution",
-        "university",
-        "--kind",
-        "enrolment",
-        "--subject",
-        "did:example:123",
-        "--claims",
-        &claims,
-        "--format",
-        "sd-jwt",
-    ]);
+    let (ok, _, err) = issue_sd("did:example:123", &[]);
     assert!(!ok && err.contains("did:key"), "{err}");
-    let (ok, _, err) = publica(&[
-        "credentials",
-        "issue",
-        "--key",
-        key,
-        "--institution",
-        "university",
-        "--kind",
-        "enrolment",
-        "--subject",
-        &holder,
-        "--claims",
-        &claims,
-        "--format",
-        "sd-jwt",
-        "--valid-until",
-        "next year",
-    ]);
+    let (ok, _, err) = issue_sd(&holder, &["--valid-until", "next year"]);
     assert!(!ok && err.contains("--valid-until is an RFC 3339"), "{err}");
 }
 

@@ -82,6 +82,50 @@ fn the_regulator_registers_and_suspends_and_identifiers_name_their_owner() {
     assert_eq!(v["owner"]["party"], "city-hospital", "{v}");
     assert_eq!(v["owner"]["licensed"], false, "{v}");
 
+    // The portal's page: the parties, and whose a pack number is, in the
+    // reader's language; a bad number refused with its code.
+    let portal = |query: &str, lang: &str| {
+        let r = http()
+            .get(format!("{url}/medicines{query}"))
+            .header("accept", "text/html")
+            .header("accept-language", lang)
+            .send()
+            .unwrap();
+        let code = r
+            .headers()
+            .get("x-publica-error")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        (r.status().as_u16(), code, r.text().unwrap())
+    };
+    let (s, _, body) = portal("?uri=https://id.gs1.org/01/09520001123450/21/A1", "en");
+    assert_eq!(s, 200, "{body}");
+    assert!(
+        body.contains("PharmaCo Manufacturing") && body.contains("North Pharmacy"),
+        "{body}"
+    );
+    assert!(
+        body.contains("01/09520001123450/21/A1") && body.contains("Licensed now"),
+        "{body}"
+    );
+    let (_, _, body) = portal("?uri=urn%3Aepc%3Aid%3Asscc%3A9520009.0000000001", "es");
+    assert!(
+        body.contains("Medicamentos") && body.contains("licencia está suspendida"),
+        "{body}"
+    );
+    let (_, _, body) = portal("?uri=urn%3Aepc%3Aid%3Asgtin%3A9520777.012345.1", "en");
+    assert!(
+        body.contains("No licensed party holds this number"),
+        "{body}"
+    );
+    let (s, code, body) = portal("?uri=urn%3Aepc%3Aid%3Agiai%3A9520001.1", "en");
+    assert_eq!(
+        (s, code.as_str()),
+        (400, "medicines.unsupported_identifier"),
+        "{body}"
+    );
+
     // Refused, each with its reason.
     let register_x = |kind: &'static str, gln: &'static str| {
         vec![

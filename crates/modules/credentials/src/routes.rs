@@ -151,8 +151,8 @@ pub const ROUTES: &[Route] = &[
         name: "recognition",
         verb: Verb::Get,
         path: "/v1/credentials/recognitions/{institution}/{hash}",
-        summary: "An institution's recognition of another's credential (credits accepted), named by the credential's SHA-256 (of its RFC 8785 form), with a state proof.",
-        params: &[INSTITUTION, Param::path("hash", "SHA-256 of the credential's RFC 8785 form (64 hex)")],
+        summary: "An institution's recognition of another's credential (credits accepted), named by the credential's hash (`credentials.credential_hash`: SHA-256 of its RFC 8785 form, or of its canonical N-Quads for eddsa-rdfc-2022), with a state proof.",
+        params: &[INSTITUTION, Param::path("hash", "The credential's hash (64 hex; see the summary)")],
         body: None,
         answer: "`{recognition, key, height, state_root, value_hex, proof}`",
         schema: r##"{

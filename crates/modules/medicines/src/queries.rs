@@ -23,3 +23,13 @@ pub fn owner_of(state: &dyn StateRead, id: &gs1::Id) -> Option<Party> {
         read_party(state, &holder)
     })
 }
+
+/// Registered parties, by id (at most `limit`).
+#[must_use]
+pub fn parties(state: &publica_state::StateTree, limit: usize) -> Vec<Party> {
+    state
+        .scan_prefix(b"medicines/party/", limit)
+        .into_iter()
+        .filter_map(|(_, v)| serde_json::from_slice(&v).ok())
+        .collect()
+}

@@ -6,6 +6,7 @@ pub mod explorer;
 pub mod grievances;
 pub mod help;
 pub mod home;
+pub mod medicines;
 pub mod money;
 pub mod programs;
 

@@ -1,0 +1,126 @@
+//! Medicines: the parties the health regulator licensed (who may make,
+//! hold and dispense medicines) and, for a pack number read off a box (a
+//! GS1 Digital Link or an EPC URI), which licensed party's number it is.
+//! The chain of custody of each pack comes with EPCIS capture (issue 28).
+
+use super::explorer::{param, Params};
+use super::problem;
+use crate::i18n::Lang;
+use crate::layout::{head, row, Page, Reader};
+use crate::Portal;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use maud::{html, Markup};
+use publica_medicines::model::{LicenceStatus, Party};
+use publica_medicines::{gs1, queries};
+use publica_runtime::routes::ReadView;
+
+/// Most parties the page lists.
+pub const PARTIES_MAX: usize = 500;
+
+/// `GET /medicines?uri=…`.
+pub async fn page(State(portal): State<Portal>, reader: Reader, q: Params) -> Response {
+    let uri = param(&q, "uri").map(str::trim).unwrap_or("").to_string();
+    super::off_runtime(portal, reader, move |portal, reader| {
+        show(portal, reader, &uri)
+    })
+    .await
+}
+
+fn licence(lang: Lang, l: LicenceStatus) -> String {
+    lang.t(match l {
+        LicenceStatus::Active => "medicines-licence-active",
+        LicenceStatus::Suspended => "medicines-licence-suspended",
+        LicenceStatus::Revoked => "medicines-licence-revoked",
+    })
+}
+
+fn kind(lang: Lang, p: &Party) -> String {
+    lang.t(&format!(
+        "medicines-kind-{}",
+        serde_json::to_value(p.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    ))
+}
+
+fn identified(lang: Lang, id: &gs1::Id, owner: Option<&Party>, now_ms: u64) -> Markup {
+    html! {
+        h2 { (lang.t("medicines-pack")) }
+        dl class="figures" {
+            (row(&lang.t("medicines-number"), html! { code { (id.key()) } }))
+            (row(&lang.t("medicines-digital-link"), html! { code { (id.digital_link()) } }))
+            (row(&lang.t("medicines-owner"), match owner {
+                Some(p) => html! { (p.name) " (" (kind(lang, p)) ")" },
+                None => html! { strong { (lang.t("medicines-no-owner")) } },
+            }))
+            @if let Some(p) = owner {
+                (row(&lang.t("medicines-licensed-now"), html! {
+                    @if p.licensed_at(now_ms) { (lang.t("medicines-yes")) } @else { strong { (lang.t("medicines-no")) } }
+                }))
+            }
+        }
+    }
+}
+
+fn show(portal: &Portal, reader: &Reader, uri: &str) -> Response {
+    let lang = reader.lang;
+    let view = portal.node.read_view();
+    let found = if uri.is_empty() {
+        None
+    } else {
+        match gs1::parse(uri) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                return problem(
+                    portal,
+                    reader,
+                    StatusCode::BAD_REQUEST,
+                    publica_medicines::codes::UNSUPPORTED_IDENTIFIER,
+                    lang.ta("medicines-bad-number", &[("why", &e.to_string())]),
+                )
+            }
+        }
+    };
+    let owner = found
+        .as_ref()
+        .and_then(|id| queries::owner_of(view.state(), id));
+    let parties = queries::parties(view.state(), PARTIES_MAX);
+    let body = html! {
+        p { (lang.t("medicines-intro")) }
+        form class="lookup" action="/medicines" method="get" {
+            label for="uri" { (lang.t("medicines-number-label")) }
+            input id="uri" name="uri" type="text" maxlength="512" required value=(uri)
+                placeholder="https://id.gs1.org/01/09520001123450/21/A1";
+            button type="submit" { (lang.t("medicines-look-up")) }
+        }
+        @if let Some(id) = &found { (identified(lang, id, owner.as_ref(), view.now_ms())) }
+        @if parties.is_empty() { p { (lang.t("medicines-none")) } } @else {
+            table {
+                caption { (lang.t("medicines-parties")) }
+                (head(&[(&lang.t("medicines-col-party"), false), (&lang.t("medicines-col-kind"), false),
+                        (&lang.t("medicines-col-licence"), false), (&lang.t("medicines-col-regulator"), false)]))
+                tbody {
+                    @for p in &parties {
+                        tr {
+                            th scope="row" { (p.name) }
+                            td { (kind(lang, p)) }
+                            td { (licence(lang, p.licence)) }
+                            td { a href={ "/explorer/agencies/" (p.regulator) } { (p.regulator) } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let mut page = Page::new(lang.t("medicines-title"), body);
+    if !uri.is_empty() {
+        page = page.json(format!(
+            "/v1/medicines/identify?uri={}",
+            publica_types::uri::encode(uri)
+        ));
+    }
+    page.render(portal, reader)
+}
