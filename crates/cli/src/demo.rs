@@ -18,6 +18,12 @@ use publica_types::{now_ms, AccountId, Envelope, Expiry, TxBody};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
+/// The demo's medicine: company prefix 9520001, item reference 000001
+/// (as an EPC URI's `<prefix>.<indicator and item reference>`).
+pub const DEMO_PRODUCT: &str = "9520001.000001";
+/// Its GTIN-14.
+pub const DEMO_GTIN: &str = "09520001000010";
+
 /// Residents enrolled in the UBI pilot.
 pub const RESIDENTS: usize = 300;
 /// Of them, schoolchildren in the conditional cash transfer.
@@ -174,6 +180,7 @@ pub fn seed(node: &Node, admin: Keypair, data_dir: &std::path::Path, base: &str)
     s.diplomas(now, data_dir, base)?;
     s.scholarship(now, &this, data_dir)?;
     s.medicines_registry()?;
+    s.medicines_supply()?;
     wait_for_schedule(node);
     print_programs(node)
 }
@@ -517,6 +524,131 @@ impl Seeder<'_> {
             "medicines: a manufacturer, a wholesaler and two pharmacies licensed",
             txs,
         )
+    }
+
+    /// A shipment through the demo supply chain, as EPCIS 2.0 events each
+    /// signed by its party: PharmaCo commissions 18 packs of lot A1234
+    /// and 6 of lot B5678, packs 12 into a case and ships it to the
+    /// wholesaler, which receives and unpacks it and ships 6 packs to each
+    /// pharmacy; the north pharmacy dispenses one; the medicines agency
+    /// recalls lot B5678. Serial 999999 is never commissioned: the
+    /// counterfeit the portal's example checks.
+    fn medicines_supply(&mut self) -> Result<()> {
+        // After the parties' registration: their licences run from then.
+        let now = now_ms();
+        let sgtin = |n: u32| format!("urn:epc:id:sgtin:{DEMO_PRODUCT}.{n}");
+        let case = "urn:epc:id:sscc:9520001.0000000001";
+        let time = publica_medicines::hash::format_time(now);
+        let ev = |kind: &str, fields: Value| {
+            let mut e = json!({"type": kind, "eventTime": time, "eventTimeZoneOffset": "+00:00",
+                               "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+                                            {"cbvmda": "urn:epcglobal:cbv:mda:"}]});
+            for (k, v) in fields.as_object().expect("an object") {
+                e[k] = v.clone();
+            }
+            e
+        };
+        let expiry =
+            publica_medicines::hash::format_time(now + 2 * 365 * 86_400_000)[..10].to_string();
+        let commission = |serials: std::ops::RangeInclusive<u32>, lot: &str| {
+            ev(
+                "ObjectEvent",
+                json!({"action": "ADD", "bizStep": "commissioning", "disposition": "active",
+                "epcList": serials.map(sgtin).collect::<Vec<_>>(),
+                "bizLocation": {"id": "urn:epc:id:sgln:9520001.00000.0"},
+                "ilmd": {"cbvmda:lotNumber": lot, "cbvmda:itemExpirationDate": expiry}}),
+            )
+        };
+        let ship = |epcs: Vec<String>, to: &str| {
+            ev(
+                "ObjectEvent",
+                json!({"action": "OBSERVE", "bizStep": "shipping", "disposition": "in_transit",
+                "epcList": epcs, "destinationList": [{"type": "owning_party", "destination": format!("urn:epc:id:pgln:{to}")}]}),
+            )
+        };
+        let receive = |epcs: Vec<String>| {
+            ev(
+                "ObjectEvent",
+                json!({"action": "OBSERVE", "bizStep": "receiving", "disposition": "in_progress", "epcList": epcs}),
+            )
+        };
+        let north: Vec<String> = (1..=6).map(sgtin).collect();
+        let south: Vec<String> = (7..=12).map(sgtin).collect();
+        let steps = [
+            ("pharmaco", commission(1..=18, "A1234")),
+            ("pharmaco", commission(19..=24, "B5678")),
+            (
+                "pharmaco",
+                ev(
+                    "AggregationEvent",
+                    json!({"action": "ADD", "bizStep": "packing",
+                "parentID": case, "childEPCs": (1..=12).map(sgtin).collect::<Vec<_>>()}),
+                ),
+            ),
+            ("pharmaco", ship(vec![case.to_string()], "9520002.00000")),
+            ("distrib", receive(vec![case.to_string()])),
+            (
+                "distrib",
+                ev(
+                    "AggregationEvent",
+                    json!({"action": "DELETE", "bizStep": "unpacking", "parentID": case}),
+                ),
+            ),
+            ("distrib", ship(north.clone(), "9520003.00000")),
+            ("distrib", ship(south.clone(), "9520004.00000")),
+            ("pharmacy-north", receive(north)),
+            ("pharmacy-south", receive(south)),
+            (
+                "pharmacy-north",
+                ev(
+                    "ObjectEvent",
+                    json!({"action": "OBSERVE", "bizStep": "dispensing",
+                "disposition": "dispensed", "epcList": [sgtin(1)],
+                "bizLocation": {"id": "urn:epc:id:sgln:9520003.00000.0"}}),
+                ),
+            ),
+        ];
+        for (party, event) in steps {
+            let kp = public_key_of(&format!("publica demo party {party}"));
+            self.as_holder(&kp, "medicines", "capture", json!({ "event": event }))?;
+        }
+        let recall = self.tx(
+            "medicines",
+            "recall",
+            json!({"agency": "health", "id": "recall-b5678", "gtin": DEMO_GTIN, "lot": "B5678",
+                   "reason": "Out-of-specification dissolution test (batch record review)"}),
+        );
+        self.phase(
+            "medicines: 24 packs commissioned, shipped in a case through the wholesaler to two pharmacies, one dispensed, lot B5678 recalled",
+            vec![recall],
+        )?;
+        self.check_medicines(now)
+    }
+
+    /// Each capture of the demo's shipment was waited for, not judged: the
+    /// packs' verdicts are.
+    fn check_medicines(&self, now: u64) -> Result<()> {
+        use publica_runtime::routes::ReadView;
+        let sgtin = |n: u32| format!("urn:epc:id:sgtin:{DEMO_PRODUCT}.{n}");
+        let view = self.node.read_view();
+        let verdict = |n: u32| {
+            let id = publica_medicines::gs1::parse(&sgtin(n)).expect("a demo number");
+            publica_medicines::queries::verify(view.state(), &id, now)
+        };
+        let codes =
+            |n: u32| -> Vec<&'static str> { verdict(n).problems.iter().map(|p| p.code).collect() };
+        let (sold, fine, recalled) = (codes(1), verdict(2), codes(19));
+        if sold != ["dispensed"]
+            || !fine.authentic
+            || fine.custodian.as_deref() != Some("pharmacy-north")
+            || recalled != ["recalled"]
+        {
+            bail!(
+                "demo medicines: unexpected verdicts {sold:?} {:?} {recalled:?}",
+                fine.problems
+            );
+        }
+        Ok(())
     }
 
     /// A scholarship run by the city: eligibility is an enrolment

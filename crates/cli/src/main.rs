@@ -6,6 +6,7 @@ mod client;
 mod commands;
 mod credentials;
 mod demo;
+mod epcis_capture;
 mod gateway;
 mod grievance;
 mod medicines;

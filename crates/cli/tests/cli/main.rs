@@ -12,6 +12,7 @@ mod credentials_e2e;
 mod disk_full;
 mod http_limits;
 mod identity_e2e;
+mod medicines_capture_e2e;
 mod medicines_e2e;
 mod money_e2e;
 mod network_e2e;

@@ -30,6 +30,42 @@ pub enum MedicinesEvent {
         /// Why.
         reason: String,
     },
+    /// A party captured an EPCIS event.
+    Captured {
+        /// Its EPCIS event hash.
+        hash: String,
+        /// The capturing party.
+        party: String,
+        /// `ObjectEvent`, `AggregationEvent`, …
+        event_type: String,
+        /// Its business step (CBV short name or URI).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        biz_step: Option<String>,
+        /// Its event time (ms).
+        time_ms: u64,
+        /// The keys of the objects it names.
+        objects: Vec<String>,
+        /// The packs it commissioned: key, GTIN, lot.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        commissioned: Vec<(String, String, Option<String>)>,
+        /// Its business location (key).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location: Option<String>,
+    },
+    /// A product or a lot was recalled.
+    Recalled {
+        /// The recall's id.
+        id: String,
+        /// The product.
+        gtin: String,
+        /// The lot, or every lot.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lot: Option<String>,
+        /// Why.
+        reason: String,
+        /// The regulator agency or the manufacturer party.
+        by: String,
+    },
 }
 
 impl publica_runtime::kit::Events for MedicinesEvent {}

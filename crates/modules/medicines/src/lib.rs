@@ -17,11 +17,15 @@
 //!
 //! See `docs/medicines.md`.
 
+pub mod capture;
 pub mod codes;
+pub mod epcis;
 pub mod events;
 pub mod gs1;
+pub mod hash;
 pub mod model;
 pub mod queries;
+pub mod recall;
 pub mod routes;
 
 use codes::MedicinesRejection as R;
@@ -31,9 +35,10 @@ use model::{
     INTERVALS_MAX, LIST_MAX, TEXT_BYTES_MAX,
 };
 use publica_runtime::authz::Role;
-use publica_runtime::{CallContext, Need, Rejections, TypedModule};
+use publica_runtime::{CallContext, IndexFiler, Need, Rejections, TypedModule};
 use publica_types::{AccountId, TxError};
 use serde::Deserialize;
+use serde_json::json;
 
 /// The `medicines` module.
 #[derive(Debug, Default)]
@@ -107,10 +112,14 @@ publica_runtime::calls! {
         UpdateParty(Update) = "update_party" => Need::Role(Role::Regulator, "agency"),
         /// Suspend, reinstate or revoke a party's licence.
         SetLicence(SetLicence) = "set_licence" => Need::Role(Role::Regulator, "agency"),
+        /// Capture an EPCIS 2.0 event for the party the signer captures for.
+        Capture(capture::Capture) = "capture" => Need::Any,
+        /// Recall a product or a lot (a regulator, or its manufacturer).
+        Recall(recall::RecallArgs) = "recall" => Need::RoleIfNamed(Role::Regulator, "agency"),
     }
 }
 
-fn text(s: &str, what: &str) -> Result<(), TxError> {
+pub(crate) fn text(s: &str, what: &str) -> Result<(), TxError> {
     if s.is_empty() || s.len() > TEXT_BYTES_MAX || s.chars().any(char::is_control) {
         return Err(R::InvalidField.err(format!(
             "{what} is 1..={TEXT_BYTES_MAX} bytes without control characters"
@@ -323,11 +332,50 @@ impl TypedModule for Medicines {
     type Event = MedicinesEvent;
     const ROUTES: &'static [publica_runtime::Route] = routes::ROUTES;
 
+    fn index_event(&self, event: &MedicinesEvent, filer: &mut IndexFiler<'_>) {
+        match event {
+            MedicinesEvent::Captured {
+                hash,
+                event_type,
+                biz_step,
+                time_ms,
+                objects,
+                commissioned,
+                location,
+                ..
+            } => {
+                let entry =
+                    json!({"hash": hash, "type": event_type, "step": biz_step, "t": time_ms});
+                filer.file("events", &entry);
+                filer.file(&format!("type/{event_type}"), &entry);
+                if let Some(step) = biz_step {
+                    filer.file(
+                        &format!("step/{}", publica_types::uri::encode(step)),
+                        &entry,
+                    );
+                }
+                if let Some(l) = location {
+                    filer.file(&format!("location/{l}"), &entry);
+                }
+                for o in objects {
+                    filer.file(&format!("epc/{o}"), &entry);
+                }
+                for (key, gtin, lot) in commissioned {
+                    filer.file(&format!("gtin/{gtin}"), &json!({"key": key, "lot": lot}));
+                }
+            }
+            MedicinesEvent::Recalled { id, .. } => filer.file("recalls", &json!({"id": id})),
+            _ => {}
+        }
+    }
+
     fn execute(&self, ctx: &mut CallContext<'_>, call: MedicinesCall) -> Result<(), TxError> {
         match call {
             MedicinesCall::RegisterParty(a) => Self::register(ctx, a),
             MedicinesCall::UpdateParty(a) => Self::update(ctx, a),
             MedicinesCall::SetLicence(a) => Self::set_licence(ctx, a),
+            MedicinesCall::Capture(a) => capture::capture(ctx, a),
+            MedicinesCall::Recall(a) => recall::recall(ctx, a),
         }
     }
 }

@@ -114,3 +114,182 @@ pub fn valid_id(s: &str) -> bool {
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
+
+/// Where a tracked object stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum Status {
+    /// Held by its custodian.
+    Held,
+    /// Shipped, not yet received; `to` is the destination party when the
+    /// shipment named a registered one.
+    InTransit {
+        /// The destination party.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+    },
+    /// Dispensed to a patient: its life on the ledger is over.
+    Dispensed,
+    /// Taken out of the supply chain (damaged, sample, returned stock).
+    Decommissioned,
+    /// Destroyed.
+    Destroyed,
+    /// Consumed by a transformation (repackaged).
+    Transformed,
+}
+
+impl Status {
+    /// Its name, as answers give it.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Status::Held => "held",
+            Status::InTransit { .. } => "in_transit",
+            Status::Dispensed => "dispensed",
+            Status::Decommissioned => "decommissioned",
+            Status::Destroyed => "destroyed",
+            Status::Transformed => "transformed",
+        }
+    }
+
+    /// Over: no event may touch the object again.
+    #[must_use]
+    pub fn is_final(&self) -> bool {
+        !matches!(self, Status::Held | Status::InTransit { .. })
+    }
+}
+
+/// One custodian in an object's chain of custody.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hop {
+    /// The party.
+    pub party: String,
+    /// Since (event time, ms).
+    pub since_ms: u64,
+    /// The event that made it custodian (its hash).
+    pub event: String,
+}
+
+/// A tracked object: a pack (SGTIN) or a container (an SSCC, or a case
+/// with an SGTIN) that packs or other containers are aggregated into.
+/// While in a container, an object's custodian, status and chain are its
+/// outermost container's: an event on a pallet applies to what it holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    /// The party that commissioned it (or first packed, for an SSCC).
+    pub commissioned_by: String,
+    /// When (event time, ms).
+    pub commissioned_ms: u64,
+    /// The commissioning event (its hash).
+    pub commissioning_event: String,
+    /// The custodians, in order (at most [`HOPS_MAX`]); the last is the
+    /// custodian while the object is not in a container.
+    pub hops: Vec<Hop>,
+    /// Where it stands (while not in a container).
+    pub status: Status,
+    /// The container it is in (its key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// When it was packed into `parent` (event time, ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packed_ms: Option<u64>,
+    /// What it holds, for a container (keys; at most [`CHILDREN_MAX`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<String>,
+    /// Its lot, from the commissioning event's `ilmd`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lot: Option<String>,
+    /// Its expiry date (`YYYY-MM-DD`), likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry: Option<String>,
+    /// Why its chain left the licensed parties, if it did: a shipment to
+    /// a location or party that was not licensed at the time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diverted: Option<String>,
+    /// Time of the latest event on it (ms): events before it are out of
+    /// order.
+    pub last_ms: u64,
+    /// Events on it.
+    pub events: u32,
+}
+
+/// A recall of a product (a GTIN) or of one lot of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recall {
+    /// Its id.
+    pub id: String,
+    /// The product.
+    pub gtin: String,
+    /// The lot, or every lot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lot: Option<String>,
+    /// Why.
+    pub reason: String,
+    /// Who: a regulator agency, or the manufacturer party.
+    pub by: String,
+    /// When (block time, ms).
+    pub at_ms: u64,
+    /// Height.
+    pub height: u64,
+}
+
+/// A captured event, as the ledger holds it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventRecord {
+    /// Its EPCIS 2.0 event hash (`ni:///sha-256;…?ver=CBV2.0`).
+    pub hash: String,
+    /// The capturing party.
+    pub party: String,
+    /// The transaction that captured it (its receipt proves it).
+    pub tx_id: Option<publica_types::Hash32>,
+    /// Height.
+    pub height: u64,
+    /// Record time (block time, ms).
+    pub record_ms: u64,
+    /// The event, as captured.
+    pub event: serde_json::Value,
+}
+
+/// Most custodians kept per object.
+pub const HOPS_MAX: usize = 64;
+/// Most objects one container holds.
+pub const CHILDREN_MAX: usize = 1_000;
+/// How far ahead of the block time an event's time may be (clock skew).
+pub const FUTURE_SKEW_MS: u64 = 5 * 60 * 1_000;
+
+/// State key of a tracked object (`key`: its Digital Link path).
+#[must_use]
+pub fn item_key(key: &str) -> Vec<u8> {
+    format!("medicines/item/{key}").into_bytes()
+}
+
+/// State key of a captured event, by the hex of its hash.
+#[must_use]
+pub fn event_key(hash_hex: &str) -> Vec<u8> {
+    format!("medicines/event/{hash_hex}").into_bytes()
+}
+
+/// State key marking an `eventID` as taken (by its SHA-256, hex).
+#[must_use]
+pub fn event_id_key(id_hash_hex: &str) -> Vec<u8> {
+    format!("medicines/event-id/{id_hash_hex}").into_bytes()
+}
+
+/// State key of a recall of `gtin`'s `lot`, or of every lot (`None`).
+#[must_use]
+pub fn recall_key(gtin: &str, lot: Option<&str>) -> Vec<u8> {
+    match lot {
+        Some(l) => format!("medicines/recall/{gtin}/10/{l}").into_bytes(),
+        None => format!("medicines/recall/{gtin}").into_bytes(),
+    }
+}
+
+/// State key of a recall by its id.
+#[must_use]
+pub fn recall_id_key(id: &str) -> Vec<u8> {
+    format!("medicines/recall-id/{id}").into_bytes()
+}

@@ -16,15 +16,15 @@ use publica_runtime::testkit::{Rejected, TestChain, TEST_CHAIN};
 use publica_runtime::Runtime;
 use serde_json::{json, Value};
 
-const T0: u64 = 1_800_000_000_000;
+pub(crate) const T0: u64 = 1_800_000_000_000;
 
-struct World {
-    c: TestChain,
-    admin: Keypair,
-    regulator: Keypair,
+pub(crate) struct World {
+    pub(crate) c: TestChain,
+    pub(crate) admin: Keypair,
+    pub(crate) regulator: Keypair,
 }
 
-fn world() -> World {
+pub(crate) fn world() -> World {
     let (admin, regulator) = (Keypair::generate(), Keypair::generate());
     let agency = |id: &str| GenesisAgency {
         id: id.into(),
@@ -63,7 +63,7 @@ fn world() -> World {
 }
 
 impl World {
-    fn med(&mut self, who: &str, method: &str, args: Value) -> Result<(), Rejected> {
+    pub(crate) fn med(&mut self, who: &str, method: &str, args: Value) -> Result<(), Rejected> {
         let kp = match who {
             "regulator" => Keypair::from_seed(self.regulator.seed()),
             _ => Keypair::from_seed(self.admin.seed()),
@@ -75,7 +75,7 @@ impl World {
     }
 }
 
-fn code(r: Result<(), Rejected>) -> String {
+pub(crate) fn code(r: Result<(), Rejected>) -> String {
     r.expect_err("the call must fail").code
 }
 
