@@ -137,7 +137,8 @@ async function main() {
       ['programs', '/programs'], ['program', '/programs/ubi'], ['check', '/check'], ['help', '/help'],
       ['grievance', '/grievances?case=ubi-1'], ['private-conditions', '/programs/heating'],
       ['diploma', '/credentials/check'],
-      ['medicines', '/medicines?uri=https://id.gs1.org/01/09520001123450/21/A1'],
+      ['medicines', '/medicines?uri=https://id.gs1.org/01/09520001000010/21/2'],
+      ['medicines-refused', '/medicines?uri=urn:epc:id:sgtin:9520001.000001.19'],
     ];
     mkdirSync(shots, { recursive: true });
     browser = await chromium.launch({ executablePath: browserPath, args: CHROMIUM_ARGS, headless: true });

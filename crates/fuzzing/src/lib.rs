@@ -38,7 +38,45 @@ pub const TARGETS: &[Target] = &[
     ("zk_proof", zk_proof),
     ("jsonld_rdfc", jsonld_rdfc),
     ("state_note", state_note),
+    ("epcis_event", epcis_event),
 ];
+
+/// An EPCIS 2.0 document or event as `medicines.capture` and `publica
+/// medicines capture` read it. Properties: an event's hash is
+/// deterministic and blind to the order of its members.
+pub fn epcis_event(data: &[u8]) {
+    use publica_medicines::{epcis, hash};
+    let Ok(doc) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let events = match epcis::document_events(&doc) {
+        Ok(events) => events,
+        Err(_) => vec![doc],
+    };
+    for e in events.iter().take(64) {
+        let _ = epcis::read(e);
+        let Ok(once) = hash::event_hash(e) else {
+            continue;
+        };
+        assert_eq!(
+            hash::event_hash(e).ok(),
+            Some(once.clone()),
+            "the same event hashes the same"
+        );
+        if let serde_json::Value::Object(m) = e {
+            let reversed: serde_json::Map<String, serde_json::Value> = m
+                .iter()
+                .rev()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            assert_eq!(
+                hash::event_hash(&serde_json::Value::Object(reversed)).ok(),
+                Some(once),
+                "the order of members does not matter"
+            );
+        }
+    }
+}
 
 /// A credential as `eddsa-rdfc-2022` verification reads it: JSON-LD
 /// against the held contexts, then RDFC-1.0. Properties: the reading is

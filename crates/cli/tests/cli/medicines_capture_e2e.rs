@@ -63,6 +63,42 @@ fn a_shipment_is_captured_queried_and_verified() {
     ]);
     assert!(ok, "{err}");
 
+    // The portal answers a pharmacist the same, in the reader's language.
+    let portal = |uri: &str, lang: &str| {
+        http()
+            .get(format!(
+                "{url}/medicines?uri={}",
+                publica_types::uri::encode(uri)
+            ))
+            .header("accept", "text/html")
+            .header("accept-language", lang)
+            .send()
+            .unwrap()
+            .text()
+            .unwrap()
+    };
+    let body = portal(&pack(2), "en");
+    assert!(
+        body.contains("Yes: commissioned by its licensed manufacturer")
+            && body.contains("North Pharmacy")
+            && body.contains("National Distribution")
+            && body.contains("A1234"),
+        "{body}"
+    );
+    let body = portal(&pack(1), "en");
+    assert!(
+        body.contains("Do not dispense this pack") && body.contains("dispensed already"),
+        "{body}"
+    );
+    let body = portal(&pack(19), "es");
+    assert!(
+        body.contains("No dispense este envase")
+            && body.contains("Out-of-specification dissolution"),
+        "{body}"
+    );
+    let body = portal(&pack(999_999), "en");
+    assert!(body.contains("may be counterfeit"), "{body}");
+
     // A recall's reach: the lot's six packs, all at the manufacturer.
     let (ok, out, err) = run(&["medicines", "reach", "recall-b5678"]);
     assert!(ok, "{err}");

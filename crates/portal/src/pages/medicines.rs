@@ -1,7 +1,10 @@
 //! Medicines: the parties the health regulator licensed (who may make,
 //! hold and dispense medicines) and, for a pack number read off a box (a
 //! GS1 Digital Link or an EPC URI), which licensed party's number it is.
-//! The chain of custody of each pack comes with EPCIS capture (issue 28).
+//! For a pack, the answer a pharmacist needs before dispensing it: is it
+//! authentic (commissioned by its licensed manufacturer, shipped through
+//! licensed parties only, not dispensed, destroyed or recalled, not
+//! expired), who holds it, and its chain of custody.
 
 use super::explorer::{param, Params};
 use super::problem;
@@ -65,6 +68,75 @@ fn identified(lang: Lang, id: &gs1::Id, owner: Option<&Party>, now_ms: u64) -> M
     }
 }
 
+fn date(ms: u64) -> String {
+    publica_medicines::hash::format_time(ms)[..10].to_string()
+}
+
+fn party_name(view: &dyn ReadView, id: &str) -> String {
+    queries::read_party(view.state(), id).map_or_else(|| id.to_string(), |p| p.name)
+}
+
+/// The verdict on a pack: the answer first, then what it rests on.
+fn verdict(lang: Lang, view: &dyn ReadView, v: &queries::Verdict) -> Markup {
+    html! {
+        h2 { (lang.t("medicines-verdict")) }
+        @if v.authentic {
+            p class="verdict ok" role="status" { strong { (lang.t("medicines-authentic")) } }
+        } @else {
+            div class="verdict refused" role="alert" {
+                p { strong { (lang.t("medicines-not-authentic")) } }
+                ul {
+                    @for p in &v.problems {
+                        li {
+                            (lang.t(&format!("medicines-problem-{}", p.code)))
+                            @if p.code == "recalled" {
+                                @if let Some(r) = &v.recall { " — " (r.reason) }
+                            }
+                            @if p.code == "expired" {
+                                @if let Some(e) = &v.expiry { " — " (e) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if v.commissioned_by.is_some() {
+            dl class="figures" {
+                @if let Some(by) = &v.commissioned_by {
+                    (row(&lang.t("medicines-commissioned-by"), html! {
+                        (party_name(view, by)) @if let Some(t) = v.commissioned_ms { ", " (date(t)) }
+                    }))
+                }
+                @if let Some(c) = &v.custodian {
+                    (row(&lang.t("medicines-custodian"), html! { (party_name(view, c)) }))
+                }
+                @if let Some(s) = v.status {
+                    (row(&lang.t("medicines-status"), html! { (lang.t(&format!("medicines-status-{s}"))) }))
+                }
+                @if let Some(l) = &v.lot { (row(&lang.t("medicines-lot"), html! { (l) })) }
+                @if let Some(e) = &v.expiry { (row(&lang.t("medicines-expiry"), html! { (e) })) }
+                @if !v.containers.is_empty() {
+                    (row(&lang.t("medicines-in-container"), html! { code { (v.containers.join(" ⊂ ")) } }))
+                }
+            }
+            table {
+                caption { (lang.t("medicines-chain")) }
+                (head(&[(&lang.t("medicines-col-party"), false), (&lang.t("medicines-col-since"), false),
+                        (&lang.t("medicines-col-licensed-then"), false)]))
+                tbody {
+                    @for h in &v.chain {
+                        tr {
+                            th scope="row" { (party_name(view, &h.party)) }
+                            td { (date(h.since_ms)) }
+                            td { @if h.licensed { (lang.t("medicines-yes")) } @else { strong { (lang.t("medicines-no-then")) } } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn show(portal: &Portal, reader: &Reader, uri: &str) -> Response {
     let lang = reader.lang;
     let view = portal.node.read_view();
@@ -96,7 +168,10 @@ fn show(portal: &Portal, reader: &Reader, uri: &str) -> Response {
                 placeholder="https://id.gs1.org/01/09520001123450/21/A1";
             button type="submit" { (lang.t("medicines-look-up")) }
         }
-        @if let Some(id) = &found { (identified(lang, id, owner.as_ref(), view.now_ms())) }
+        @if let Some(id) = &found {
+            (verdict(lang, &view, &queries::verify(view.state(), id, view.now_ms())))
+            (identified(lang, id, owner.as_ref(), view.now_ms()))
+        }
         @if parties.is_empty() { p { (lang.t("medicines-none")) } } @else {
             table {
                 caption { (lang.t("medicines-parties")) }
@@ -118,7 +193,7 @@ fn show(portal: &Portal, reader: &Reader, uri: &str) -> Response {
     let mut page = Page::new(lang.t("medicines-title"), body);
     if !uri.is_empty() {
         page = page.json(format!(
-            "/v1/medicines/identify?uri={}",
+            "/v1/medicines/verify?uri={}",
             publica_types::uri::encode(uri)
         ));
     }
