@@ -125,11 +125,19 @@ struct BenchArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
-    /// transfers (throughput and latency of payments), or status-list (a
+    /// transfers (throughput and latency of payments), status-list (a
     /// 1,048,576-entry credential status list: 10,000 revocations through
-    /// the ledger, then the list and single entries served over HTTP).
+    /// the ledger, then the list and single entries served over HTTP), or
+    /// epcis (medicines: --packs commissioned, --events captured and
+    /// timed, then "verify this pack" timed over HTTP).
     #[arg(long, default_value = "transfers")]
     workload: String,
+    /// epcis: serialised packs put in state before the timed phases.
+    #[arg(long, default_value_t = 1_000_000)]
+    packs: u64,
+    /// epcis: events captured in the timed phase.
+    #[arg(long, default_value_t = 200_000)]
+    events: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -863,7 +871,19 @@ fn run_bench(b: BenchArgs) -> Result<()> {
             }
             return Ok(());
         }
-        other => bail!("--workload is transfers or status-list, not '{other}'"),
+        "epcis" => {
+            if b.packs == 0 || b.packs > 100_000_000 || b.events < 2 || b.events > 10_000_000 {
+                bail!("--packs is 1..=100000000 and --events 2..=10000000");
+            }
+            let report = runtime()?.block_on(publica_bench::epcis::run(&cfg, b.packs, b.events))?;
+            if b.json {
+                print_json(&serde_json::to_value(&report)?);
+            } else {
+                crate::out!("{}", report.text());
+            }
+            return Ok(());
+        }
+        other => bail!("--workload is transfers, status-list or epcis, not '{other}'"),
     }
     let report = runtime()?.block_on(publica_bench::run(cfg))?;
     if b.json {

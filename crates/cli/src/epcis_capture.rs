@@ -2,7 +2,8 @@
 //! events, each checked here as the ledger reads it (an invalid event
 //! stops the whole document before anything is signed, as EPCIS's capture
 //! does by default, with every failing event listed), then each signed by
-//! the capturing party's key and submitted as its own transaction, in the
+//! the capturing party's key in `medicines.capture_batch` transactions of
+//! up to 200 events (each event captured or refused on its own), in the
 //! document's order; the report gives each event's hash and result.
 
 use crate::bulk::{Call, Session, SignerArgs};
@@ -46,33 +47,58 @@ pub async fn capture(signer: &SignerArgs, file: &Path, check: bool) -> Result<()
         crate::client::print_json(&json!({"events": report, "valid": events.len()}));
         return Ok(());
     }
-    let calls: Vec<Call> = events
-        .into_iter()
+    let batches = batches(&events);
+    let calls: Vec<Call> = batches
+        .iter()
         .enumerate()
-        .map(|(i, event)| Call {
+        .map(|(i, range)| Call {
             line: i,
             module: "medicines",
-            method: "capture",
-            args: json!({ "event": event }),
+            method: "capture_batch",
+            args: json!({ "events": &events[range.clone()] }),
         })
         .collect();
     let session = Session::open(signer).await?;
     let done = session.submit(&calls).await?;
-    let results: Vec<Value> = done
-        .iter()
-        .zip(&report)
-        .enumerate()
-        .map(|(i, (d, r))| {
-            let mut line = d.report(i);
-            line.as_object_mut().map(|o| o.remove("line"));
-            line["index"] = json!(i);
-            line["eventHash"] = r["eventHash"].clone();
-            if !r["eventID"].is_null() {
-                line["eventID"] = r["eventID"].clone();
+    let mut results = Vec::with_capacity(events.len());
+    for (d, range) in done.iter().zip(&batches) {
+        let tx = d.report(0);
+        let outcomes: Vec<&Value> = match d {
+            crate::bulk::Done::Committed { outcome, .. } if outcome["status"] == "ok" => outcome
+                ["events"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter(|e| e["kind"] == "captured" || e["kind"] == "capture_refused")
+                        .collect()
+                })
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        for (k, i) in range.clone().enumerate() {
+            let mut line =
+                json!({"index": i, "eventHash": report[i]["eventHash"], "tx_id": tx["tx_id"]});
+            if !report[i]["eventID"].is_null() {
+                line["eventID"] = report[i]["eventID"].clone();
             }
-            line
-        })
-        .collect();
+            match outcomes.get(k) {
+                Some(e) if e["kind"] == "captured" => {
+                    line["status"] = json!("ok");
+                    line["block_height"] = tx["block_height"].clone();
+                }
+                Some(e) => {
+                    line["status"] = json!("refused");
+                    line["error"] =
+                        json!({"code": e["data"]["code"], "message": e["data"]["message"]});
+                }
+                None => {
+                    line["status"] = tx["status"].clone();
+                    line["error"] = tx["error"].clone();
+                }
+            }
+            results.push(line);
+        }
+    }
     let ok = results.iter().filter(|r| r["status"] == "ok").count();
     let total = results.len();
     crate::client::print_json(&json!({"results": results, "captured": ok, "events": total}));
@@ -83,6 +109,29 @@ pub async fn capture(signer: &SignerArgs, file: &Path, check: bool) -> Result<()
         );
     }
     Ok(())
+}
+
+/// Events per transaction, and their JSON's most bytes (a transaction is
+/// at most 60 KiB).
+const BATCH_EVENTS: usize = 200;
+const BATCH_BYTES: usize = 50 * 1024;
+
+/// The document's events cut into `capture_batch` transactions, in order.
+fn batches(events: &[Value]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, e) in events.iter().enumerate() {
+        let size = serde_json::to_vec(e).map_or(BATCH_BYTES, |v| v.len() + 1);
+        if i > start && (i - start == BATCH_EVENTS || bytes + size > BATCH_BYTES) {
+            out.push(start..i);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < events.len() {
+        out.push(start..events.len());
+    }
+    out
 }
 
 /// Each event's hash, and the errors of those that would be refused

@@ -114,5 +114,45 @@ fn the_status_list_workload_revokes_and_serves_a_national_list() {
         .output()
         .unwrap();
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("--workload is transfers or status-list"));
+    assert!(String::from_utf8_lossy(&bad.stderr)
+        .contains("--workload is transfers, status-list or epcis"));
+}
+
+/// The EPCIS workload end to end (debug build: the figures are not
+/// measurements, the checks are): packs filled, events captured, every
+/// verified pack authentic; bad sizes refused.
+#[test]
+fn the_epcis_workload_fills_captures_and_verifies() {
+    let out = Command::new(crate::common::bin())
+        .args([
+            "bench",
+            "--workload",
+            "epcis",
+            "--packs",
+            "3000",
+            "--events",
+            "400",
+            "--block-ms",
+            "40",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["fill_packs"], 3_000, "{r}");
+    assert_eq!(r["events"], 400, "{r}");
+    assert_eq!(r["packs_in_state"], 3_200, "{r}");
+    assert_eq!(r["verify_samples"], 1_000, "{r}");
+    assert!(r["events_per_s"].as_f64().unwrap() > 0.0, "{r}");
+    let bad = Command::new(crate::common::bin())
+        .args(["bench", "--workload", "epcis", "--events", "1"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--events 2..=10000000"));
 }

@@ -260,6 +260,33 @@ fn a_shipment_is_captured_queried_and_verified() {
     assert_eq!(v["captured"], 2, "{v}");
     let (ok, _, err) = run(&["medicines", "verify", "urn:epc:id:sgtin:9520009.012345.1"]);
     assert!(!ok && err.contains("dispensed"), "{err}");
+    // Round trip: the query returns the events as captured (each with the
+    // document's context), plus their record time and receipt.
+    let (_, out, _) = run(&[
+        "medicines",
+        "events",
+        "--epc",
+        "urn:epc:id:sgtin:9520009.012345.1",
+    ]);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let mut back = doc["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+        .as_array()
+        .unwrap()
+        .clone();
+    for e in &mut back {
+        let o = e.as_object_mut().unwrap();
+        assert!(o.remove("recordTime").is_some() && o.remove("publica:receipt").is_some());
+    }
+    let context = json!(["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]);
+    let sent: Vec<Value> = [&commission, &dispense]
+        .iter()
+        .map(|e| {
+            let mut e = (*e).clone();
+            e["@context"] = context.clone();
+            e
+        })
+        .collect();
+    assert_eq!(back, sent);
     let (ok, _, err) = run(&["medicines", "verify", "urn:epc:id:sgtin:9520009.012345.2"]);
     assert!(ok, "{err}");
     // Twice: each event refused as a duplicate, nothing changed.

@@ -27,10 +27,9 @@ use crate::epcis::{self, Action, Event, EventType};
 use crate::events::MedicinesEvent;
 use crate::gs1::Id;
 use crate::model::{
-    account_key, event_id_key, event_key, gln_key, item_key, EventRecord, Hop, Item, Kind,
-    LicenceStatus, Party, Status, CHILDREN_MAX, FUTURE_SKEW_MS, HOPS_MAX,
+    account_key, event_id_key, event_key, gln_key, item_key, prefix_key, EventRecord, Hop, Item,
+    Kind, Licensee, Status, CHILDREN_MAX, FUTURE_SKEW_MS, HOPS_MAX,
 };
-use crate::queries::owner_with;
 use publica_runtime::{CallContext, Rejections};
 use publica_types::TxError;
 use serde::Deserialize;
@@ -45,15 +44,48 @@ pub struct Capture {
     pub event: Value,
 }
 
+/// Most events in one `medicines.capture_batch`.
+pub const BATCH_EVENTS_MAX: usize = 500;
+
+/// Arguments of `medicines.capture_batch`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureBatch {
+    /// The events (1..=[`BATCH_EVENTS_MAX`]; the transaction's size bounds
+    /// them too), each captured or refused on its own, in order.
+    pub events: Vec<Value>,
+}
+
+/// Executes `medicines.capture_batch`: each event as `medicines.capture`
+/// would, in order; a refused event changes nothing and is reported by a
+/// `capture_refused` event with its index and reason, the others stay
+/// captured (EPCIS capture's "proceed" behaviour). The receipt's events
+/// give each event's result in order: `captured` or `capture_refused`.
+pub(crate) fn capture_batch(ctx: &mut CallContext<'_>, a: CaptureBatch) -> Result<(), TxError> {
+    if a.events.is_empty() || a.events.len() > BATCH_EVENTS_MAX {
+        return Err(R::InvalidEvent.err(format!("a batch holds 1..={BATCH_EVENTS_MAX} events")));
+    }
+    for (index, event) in a.events.into_iter().enumerate() {
+        if let Err(e) = ctx.attempt(|ctx| capture(ctx, Capture { event })) {
+            ctx.emit_event(&MedicinesEvent::CaptureRefused {
+                index: u32::try_from(index).unwrap_or(u32::MAX),
+                code: e.code,
+                message: e.message,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The party the signer captures for, licensed now and at `at_ms`.
-fn capturing_party(ctx: &CallContext<'_>, at_ms: u64) -> Result<Party, TxError> {
+fn capturing_party(ctx: &CallContext<'_>, at_ms: u64) -> Result<Licensee, TxError> {
     let id: String = ctx
         .read(&account_key(&ctx.signer()))
         .ok_or_else(|| R::NotAParty.err("the signer captures for no registered party"))?;
-    let p: Party = ctx
+    let p: Licensee = ctx
         .read(&crate::model::party_key(&id))
         .ok_or_else(|| R::NotAParty.err(format!("no party '{id}'")))?;
-    if p.licence != LicenceStatus::Active || !p.licensed_at(at_ms) {
+    if !p.licensed_now_and_at(at_ms) {
         return Err(R::NotLicensed.err(format!(
             "party '{id}' is not licensed now and at the event's time"
         )));
@@ -113,6 +145,7 @@ pub(crate) fn capture(ctx: &mut CallContext<'_>, a: Capture) -> Result<(), TxErr
         party: &party,
         e: &e,
         hash: &hash,
+        owned: std::collections::HashMap::new(),
     };
     run.apply()?;
     let record = EventRecord {
@@ -158,9 +191,11 @@ fn commissioned(e: &Event) -> Vec<(String, String, Option<String>)> {
 /// One event being applied.
 struct Run<'r, 'c> {
     ctx: &'r mut CallContext<'c>,
-    party: &'r Party,
+    party: &'r Licensee,
     e: &'r Event,
     hash: &'r str,
+    /// Numbers judged the party's, by their first 12 digits.
+    owned: std::collections::HashMap<String, bool>,
 }
 
 impl Run<'_, '_> {
@@ -236,9 +271,7 @@ impl Run<'_, '_> {
             if self.ctx.contains(&item_key(&id.key())) {
                 return Err(R::AlreadyCommissioned.err(format!("{id} is commissioned already")));
             }
-            if owner_with(|k| self.ctx.get(k), id).map(|p| p.id).as_deref()
-                != Some(self.party.id.as_str())
-            {
+            if !self.owns(id) {
                 return Err(R::NotYourPrefix.err(format!(
                     "{id} does not begin with a company prefix of party '{}'",
                     self.party.id
@@ -248,6 +281,32 @@ impl Run<'_, '_> {
             self.save(id, item);
         }
         Ok(())
+    }
+
+    /// The number is the capturing party's: it begins with one of its
+    /// prefixes, and no longer registered prefix (a sub-allocation to
+    /// another party) covers it. Judged once per GTIN or SSCC prefix run
+    /// within an event.
+    fn owns(&mut self, id: &Id) -> bool {
+        let n = id.prefixed_number();
+        let Some(mine) = self
+            .party
+            .company_prefixes
+            .iter()
+            .filter(|p| n.starts_with(p.as_str()))
+            .map(String::len)
+            .max()
+        else {
+            return false;
+        };
+        let probe = n[..12.min(n.len())].to_string();
+        if let Some(&known) = self.owned.get(&probe) {
+            return known;
+        }
+        let owned =
+            !(mine + 1..=12.min(n.len())).any(|len| self.ctx.contains(&prefix_key(&n[..len])));
+        self.owned.insert(probe, owned);
+        owned
     }
 
     fn new_item(&self) -> Item {
@@ -320,12 +379,12 @@ impl Run<'_, '_> {
             item.status = Status::InTransit { to: None };
             return;
         };
-        let to: Option<Party> = self
+        let to: Option<Licensee> = self
             .ctx
             .read::<String>(&gln_key(&gln))
             .and_then(|id| self.ctx.read(&crate::model::party_key(&id)));
         match to {
-            Some(p) if p.licence == LicenceStatus::Active && p.licensed_at(self.e.time_ms) => {
+            Some(p) if p.licensed_now_and_at(self.e.time_ms) => {
                 item.status = Status::InTransit { to: Some(p.id) };
             }
             other => {

@@ -209,17 +209,7 @@ pub fn read(event: &Value) -> Result<Event, EventError> {
     let kind_name = str_member(o, "type")?.ok_or_else(|| invalid("type is required"))?;
     let kind = EventType::parse(kind_name)
         .ok_or_else(|| invalid(format!("type '{kind_name}' is not an EPCIS 2.0 event type")))?;
-    for key in o.keys() {
-        if key == "errorDeclaration" {
-            return Err(EventError::Unsupported(
-                "errorDeclaration: events on this ledger are never retracted; capture a correcting event instead".into(),
-            ));
-        }
-        let extension = key.contains(':') && !key.starts_with('@');
-        if !extension && !COMMON.contains(&key.as_str()) && !allowed(kind).contains(&key.as_str()) {
-            return Err(invalid(format!("{key}: not a member of {kind_name}")));
-        }
-    }
+    members(o, kind)?;
     let time = str_member(o, "eventTime")?.ok_or_else(|| invalid("eventTime is required"))?;
     let time_ms = parse_time(time).ok_or_else(|| {
         invalid(format!(
@@ -301,8 +291,151 @@ pub fn read(event: &Value) -> Result<Event, EventError> {
         return Err(invalid("parentID is required in an AssociationEvent"));
     }
     read_ilmd(o, &mut e)?;
+    required_lists(kind, o, &e)?;
+    check_kept(o)?;
     check_strings(event, 0)?;
     Ok(e)
+}
+
+/// The lists each type must have (the schema's `anyOf`s), and `ilmd`
+/// only where an ObjectEvent adds.
+fn required_lists(kind: EventType, o: &Map<String, Value>, e: &Event) -> Result<(), EventError> {
+    let has = |k: &str| o.contains_key(k);
+    for k in ["childEPCs", "inputEPCList", "outputEPCList"] {
+        if o.get(k)
+            .and_then(Value::as_array)
+            .is_some_and(Vec::is_empty)
+        {
+            return Err(invalid(format!("{k} lists at least one object when given")));
+        }
+    }
+    match kind {
+        EventType::Object => {
+            let sensed = has("sensorElementList") && has("readPoint");
+            if !(has("epcList") || has("quantityList") || sensed) {
+                return Err(invalid(
+                    "an ObjectEvent has epcList or quantityList (or sensor data at a readPoint)",
+                ));
+            }
+            if has("ilmd") && e.action != Some(Action::Add) {
+                return Err(invalid(
+                    "ilmd belongs to an ObjectEvent that adds (commissions)",
+                ));
+            }
+        }
+        EventType::Transaction => {
+            if !has("epcList") && !has("quantityList") && e.action != Some(Action::Delete) {
+                return Err(invalid(
+                    "a TransactionEvent that adds or observes has epcList or quantityList",
+                ));
+            }
+            if o.get("bizTransactionList")
+                .and_then(Value::as_array)
+                .is_none_or(Vec::is_empty)
+            {
+                return Err(invalid(
+                    "a TransactionEvent has a bizTransactionList of at least one",
+                ));
+            }
+        }
+        EventType::Transformation => {
+            let inputs = has("inputEPCList") || has("inputQuantityList");
+            let outputs = has("outputEPCList") || has("outputQuantityList");
+            if !(inputs && outputs || (inputs || outputs) && has("transformationID")) {
+                return Err(invalid(
+                    "a TransformationEvent has inputs and outputs, or either with a transformationID",
+                ));
+            }
+        }
+        EventType::Aggregation | EventType::Association => {
+            if !has("childEPCs") && !has("childQuantityList") && e.action != Some(Action::Delete) {
+                return Err(invalid(format!(
+                    "an {} that adds or observes has childEPCs or childQuantityList",
+                    kind.name()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The shape of the members kept as captured: business transactions,
+/// sensor data, certification, persistent dispositions.
+fn check_kept(o: &Map<String, Value>) -> Result<(), EventError> {
+    let objects = |key: &str| -> Result<Vec<&Map<String, Value>>, EventError> {
+        array(o, key)?
+            .iter()
+            .map(|x| {
+                x.as_object()
+                    .ok_or_else(|| invalid(format!("{key} lists objects")))
+            })
+            .collect()
+    };
+    for t in objects("bizTransactionList")? {
+        if let Some(k) = t.keys().find(|k| *k != "type" && *k != "bizTransaction") {
+            return Err(invalid(format!("bizTransactionList: unknown member {k}")));
+        }
+        str_member(t, "bizTransaction")?
+            .ok_or_else(|| invalid("bizTransactionList: bizTransaction is required"))?;
+        str_member(t, "type")?;
+    }
+    for el in objects("sensorElementList")? {
+        if let Some(k) = el
+            .keys()
+            .find(|k| *k != "sensorMetadata" && *k != "sensorReport" && !k.contains(':'))
+        {
+            return Err(invalid(format!("sensorElementList: unknown member {k}")));
+        }
+        if el.get("sensorMetadata").is_some_and(|m| !m.is_object()) {
+            return Err(invalid("sensorMetadata is an object"));
+        }
+        match el.get("sensorReport").and_then(Value::as_array) {
+            Some(r) if !r.is_empty() && r.iter().all(Value::is_object) => {}
+            _ => {
+                return Err(invalid(
+                    "a sensor element has a sensorReport list of objects",
+                ))
+            }
+        }
+    }
+    match o.get("certificationInfo") {
+        None | Some(Value::String(_)) => {}
+        Some(Value::Array(a)) if a.iter().all(Value::is_string) => {}
+        Some(_) => return Err(invalid("certificationInfo is a URI or a list of URIs")),
+    }
+    if let Some(p) = o.get("persistentDisposition") {
+        let p = p
+            .as_object()
+            .ok_or_else(|| invalid("persistentDisposition is an object"))?;
+        let ok = !p.is_empty()
+            && p.iter().all(|(k, l)| {
+                (k == "set" || k == "unset")
+                    && l.as_array()
+                        .is_some_and(|a| !a.is_empty() && a.iter().all(Value::is_string))
+            });
+        if !ok {
+            return Err(invalid(
+                "persistentDisposition has set or unset: lists of dispositions",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every member is one of the type's, or an extension (`prefix:name`).
+fn members(o: &Map<String, Value>, kind: EventType) -> Result<(), EventError> {
+    for key in o.keys() {
+        if key == "errorDeclaration" {
+            return Err(EventError::Unsupported(
+                "errorDeclaration: events on this ledger are never retracted; capture a correcting event instead".into(),
+            ));
+        }
+        let extension = key.contains(':') && !key.starts_with('@');
+        if !extension && !COMMON.contains(&key.as_str()) && !allowed(kind).contains(&key.as_str()) {
+            return Err(invalid(format!("{key}: not a member of {}", kind.name())));
+        }
+    }
+    Ok(())
 }
 
 fn str_member<'a>(o: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, EventError> {
@@ -462,6 +595,9 @@ fn places(o: &Map<String, Value>, key: &str, member: &str) -> Result<Vec<Place>,
         let p = p
             .as_object()
             .ok_or_else(|| invalid(format!("{key} lists objects")))?;
+        if let Some(k) = p.keys().find(|k| *k != "type" && *k != member) {
+            return Err(invalid(format!("{key}: unknown member {k}")));
+        }
         let kind =
             str_member(p, "type")?.ok_or_else(|| invalid(format!("{key}: type is required")))?;
         let value = str_member(p, member)?
@@ -507,18 +643,19 @@ fn check_strings(v: &Value, depth: usize) -> Result<(), EventError> {
     if depth > 8 {
         return Err(invalid("an event nests at most 8 levels"));
     }
-    match v {
-        Value::String(s) => {
-            if s.len() > STRING_BYTES_MAX || s.chars().any(char::is_control) {
-                return Err(invalid(format!(
-                    "strings are at most {STRING_BYTES_MAX} bytes without control characters"
-                )));
-            }
-            Ok(())
+    let text = |s: &str| {
+        if s.len() > STRING_BYTES_MAX || s.chars().any(char::is_control) {
+            return Err(invalid(format!(
+                "strings are at most {STRING_BYTES_MAX} bytes without control characters"
+            )));
         }
+        Ok(())
+    };
+    match v {
+        Value::String(s) => text(s),
         Value::Array(a) => a.iter().try_for_each(|x| check_strings(x, depth + 1)),
         Value::Object(o) => o.iter().try_for_each(|(k, x)| {
-            check_strings(&Value::String(k.clone()), depth)?;
+            text(k)?;
             check_strings(x, depth + 1)
         }),
         _ => Ok(()),

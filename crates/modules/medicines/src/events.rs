@@ -52,6 +52,16 @@ pub enum MedicinesEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         location: Option<String>,
     },
+    /// An event of a `capture_batch` was refused (nothing of it was
+    /// captured).
+    CaptureRefused {
+        /// Its place in the batch, from 0.
+        index: u32,
+        /// Why: the code `medicines.capture` would have failed with.
+        code: String,
+        /// And its sentence.
+        message: String,
+    },
     /// A product or a lot was recalled.
     Recalled {
         /// The recall's id.

@@ -222,17 +222,19 @@ impl Hasher {
                 s = format!("{iri}{rest}");
             }
         }
-        for (urn, web) in [
-            (
-                "urn:epcglobal:cbv:bizstep:",
-                "https://ref.gs1.org/cbv/BizStep-",
-            ),
-            ("urn:epcglobal:cbv:disp:", "https://ref.gs1.org/cbv/Disp-"),
-            ("urn:epcglobal:cbv:btt:", "https://ref.gs1.org/cbv/BTT-"),
-            ("urn:epcglobal:cbv:sdt:", "https://ref.gs1.org/cbv/SDT-"),
-            ("urn:epcglobal:cbv:er:", "https://ref.gs1.org/cbv/ER-"),
-        ] {
-            s = s.replace(urn, web);
+        if s.contains("urn:epcglobal:cbv:") {
+            for (urn, web) in [
+                (
+                    "urn:epcglobal:cbv:bizstep:",
+                    "https://ref.gs1.org/cbv/BizStep-",
+                ),
+                ("urn:epcglobal:cbv:disp:", "https://ref.gs1.org/cbv/Disp-"),
+                ("urn:epcglobal:cbv:btt:", "https://ref.gs1.org/cbv/BTT-"),
+                ("urn:epcglobal:cbv:sdt:", "https://ref.gs1.org/cbv/SDT-"),
+                ("urn:epcglobal:cbv:er:", "https://ref.gs1.org/cbv/ER-"),
+            ] {
+                s = s.replace(urn, web);
+            }
         }
         if let Some(n) = number(&s) {
             return n;
@@ -484,13 +486,10 @@ pub fn format_time(ms: u64) -> String {
 /// A number's canonical text, if `s` is one: integral values as integers,
 /// others in their shortest form (exponent below 1e-4, as `1e-05`).
 fn number(s: &str) -> Option<String> {
-    let lower = s.to_ascii_lowercase();
-    if lower.contains("inf") || lower.contains("nan") || s.is_empty() {
-        return None;
-    }
-    let ok = s
-        .bytes()
-        .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+    // Digits, signs, a point and an exponent only: no `inf` or `nan`.
+    let ok = s.bytes().any(|b| b.is_ascii_digit())
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
     if !ok {
         return None;
     }

@@ -114,6 +114,8 @@ publica_runtime::calls! {
         SetLicence(SetLicence) = "set_licence" => Need::Role(Role::Regulator, "agency"),
         /// Capture an EPCIS 2.0 event for the party the signer captures for.
         Capture(capture::Capture) = "capture" => Need::Any,
+        /// Capture many events, each captured or refused on its own.
+        CaptureBatch(capture::CaptureBatch) = "capture_batch" => Need::Any,
         /// Recall a product or a lot (a regulator, or its manufacturer).
         Recall(recall::RecallArgs) = "recall" => Need::RoleIfNamed(Role::Regulator, "agency"),
     }
@@ -375,6 +377,7 @@ impl TypedModule for Medicines {
             MedicinesCall::UpdateParty(a) => Self::update(ctx, a),
             MedicinesCall::SetLicence(a) => Self::set_licence(ctx, a),
             MedicinesCall::Capture(a) => capture::capture(ctx, a),
+            MedicinesCall::CaptureBatch(a) => capture::capture_batch(ctx, a),
             MedicinesCall::Recall(a) => recall::recall(ctx, a),
         }
     }

@@ -70,9 +70,39 @@ impl Party {
     /// Licensed at `at_ms`.
     #[must_use]
     pub fn licensed_at(&self, at_ms: u64) -> bool {
-        self.intervals
-            .iter()
-            .any(|i| i.from_ms <= at_ms && i.until_ms.is_none_or(|u| at_ms < u))
+        licensed(&self.intervals, at_ms)
+    }
+}
+
+fn licensed(intervals: &[Interval], at_ms: u64) -> bool {
+    intervals
+        .iter()
+        .any(|i| i.from_ms <= at_ms && i.until_ms.is_none_or(|u| at_ms < u))
+}
+
+/// What capture reads of a party: its record without the capturing
+/// accounts (up to 64 keys, decoded for nothing on every event).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct Licensee {
+    /// Its id.
+    pub id: String,
+    /// What it does.
+    pub kind: Kind,
+    /// Its GS1 company prefixes.
+    pub company_prefixes: Vec<String>,
+    /// Its locations.
+    pub glns: Vec<String>,
+    /// Its licence now.
+    pub licence: LicenceStatus,
+    /// The times its licence was in force.
+    pub intervals: Vec<Interval>,
+}
+
+impl Licensee {
+    /// Licensed now and at `at_ms`.
+    #[must_use]
+    pub fn licensed_now_and_at(&self, at_ms: u64) -> bool {
+        self.licence == LicenceStatus::Active && licensed(&self.intervals, at_ms)
     }
 }
 

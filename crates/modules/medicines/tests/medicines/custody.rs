@@ -400,6 +400,28 @@ fn malformed_and_foreign_events_are_refused_by_name() {
         ),
         "medicines.not_a_party"
     );
+    // A prefix sub-allocated to another party is no longer pharmaco's.
+    let sub = Keypair::generate();
+    c.w.med(
+        "regulator",
+        "register_party",
+        json!({"agency": "health", "id": "sub", "name": "Sub", "kind": "manufacturer",
+               "company_prefixes": ["06141415"], "glns": ["0614141500000"], "accounts": [sub.account()]}),
+    )
+    .unwrap();
+    let theirs = event(
+        &c,
+        "ObjectEvent",
+        json!({"action": "ADD", "epcList": ["urn:epc:id:sgtin:06141415.01234.1"]}),
+    );
+    assert_eq!(
+        code(c.capture("pharmaco", &theirs)),
+        "medicines.not_your_prefix"
+    );
+    c.w.c.time_ms += 1_000;
+    c.w.c
+        .call(&sub, "medicines", "capture", json!({"event": theirs}))
+        .unwrap();
     // The eventID is unique too.
     let mut first = base.clone();
     first["eventID"] = json!("urn:uuid:5e4e2b1c-1b7c-4d1e-9a1e-000000000001");
@@ -414,4 +436,56 @@ fn malformed_and_foreign_events_are_refused_by_name() {
         code(c.capture("pharmaco", &second)),
         "medicines.duplicate_event"
     );
+}
+
+#[test]
+fn a_batch_captures_each_event_or_refuses_it_alone() {
+    let mut c = chain();
+    let one = |c: &Chain, n: u32| {
+        event(
+            c,
+            "ObjectEvent",
+            json!({"action": "ADD", "epcList": [sgtin(n)]}),
+        )
+    };
+    let (a, b) = (one(&c, 10), one(&c, 11));
+    let foreign = event(
+        &c,
+        "ObjectEvent",
+        json!({"action": "ADD", "epcList": ["urn:epc:id:sgtin:4012345.011111.9"]}),
+    );
+    let kp = Keypair::from_seed(c.pharmaco.seed());
+    c.w.c
+        .call(
+            &kp,
+            "medicines",
+            "capture_batch",
+            json!({"events": [a, a, foreign, b]}),
+        )
+        .unwrap();
+    let outcome = &c.w.c.blocks.last().unwrap().outcomes[0];
+    let kinds: Vec<(&str, Option<&str>)> = outcome
+        .events
+        .iter()
+        .map(|e| (e.kind.as_str(), e.data["code"].as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("captured", None),
+            ("capture_refused", Some("medicines.duplicate_event")),
+            ("capture_refused", Some("medicines.not_your_prefix")),
+            ("captured", None)
+        ]
+    );
+    assert_eq!(outcome.events[2].data["index"], 2);
+    assert!(c.verify(&sgtin(10)).authentic && c.verify(&sgtin(11)).authentic);
+    assert_eq!(
+        code(
+            c.w.c
+                .call(&kp, "medicines", "capture_batch", json!({"events": []}))
+        ),
+        "medicines.invalid_event"
+    );
+    c.w.c.check_replay();
 }
