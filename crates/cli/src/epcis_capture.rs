@@ -13,8 +13,25 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// Reads `file`, checks its events; `check` stops there.
-pub async fn capture(signer: &SignerArgs, file: &Path, check: bool) -> Result<()> {
+/// `publica medicines hash`: each event's hash (and pre-hash string).
+pub fn hashes(file: &Path, prehash: bool) -> Result<()> {
+    let events = read_document(file)?;
+    let mut out = Vec::with_capacity(events.len());
+    for (i, e) in events.iter().enumerate() {
+        let (h, _) = hash::event_hash(e).map_err(|err| anyhow::anyhow!("event {i}: {err}"))?;
+        let mut line = json!({"index": i, "eventHash": h});
+        if prehash {
+            line["prehash"] =
+                json!(hash::prehash(e).map_err(|err| anyhow::anyhow!("event {i}: {err}"))?);
+        }
+        out.push(line);
+    }
+    crate::client::print_json(&json!({ "events": out }));
+    Ok(())
+}
+
+/// The events of the document in `file` (at most 16 MiB).
+fn read_document(file: &Path) -> Result<Vec<Value>> {
     let meta = std::fs::metadata(file).with_context(|| format!("reading {}", file.display()))?;
     if meta.len() > epcis::DOCUMENT_BYTES_MAX as u64 {
         bail!(
@@ -28,7 +45,12 @@ pub async fn capture(signer: &SignerArgs, file: &Path, check: bool) -> Result<()
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let doc: Value =
         serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
-    let events = epcis::document_events(&doc).map_err(|e| anyhow::anyhow!("{e}"))?;
+    epcis::document_events(&doc).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Reads `file`, checks its events; `check` stops there.
+pub async fn capture(signer: &SignerArgs, file: &Path, check: bool) -> Result<()> {
+    let events = read_document(file)?;
     let (report, errors) = check_events(&events);
     if !errors.is_empty() {
         crate::client::print_json(&json!({
@@ -36,6 +58,7 @@ pub async fn capture(signer: &SignerArgs, file: &Path, check: bool) -> Result<()
             "title": "The document has invalid events: nothing was captured",
             "status": 400,
             "errors": errors,
+            "events": report,
         }));
         bail!(
             "{} of {} events are invalid; nothing was captured",

@@ -76,6 +76,18 @@ pub enum MedicinesCmd {
         #[arg(long)]
         check: bool,
     },
+    /// The EPCIS 2.0 event hash of each event of a document (CBV 2.0
+    /// event hash ID, as the ledger keys events), whether or not the
+    /// ledger would take the event: to set an event's `eventID` before
+    /// capture, or to compare with another implementation. Reads the file
+    /// only.
+    Hash {
+        /// The EPCISDocument (or a JSON array of events).
+        file: std::path::PathBuf,
+        /// Print each pre-hash string too.
+        #[arg(long)]
+        prehash: bool,
+    },
     /// Verify a pack: commissioned by whom, custodian now, dispensed,
     /// recalled, expired, the chain of custody. Exit status 0 only when
     /// authentic.
@@ -252,6 +264,7 @@ async fn run_supply(cmd: MedicinesCmd) -> Result<()> {
             check,
         } => crate::epcis_capture::capture(&signer, &file, check).await,
         MedicinesCmd::Verify { uri, node } => verify(&uri, &node).await,
+        MedicinesCmd::Hash { file, prehash } => crate::epcis_capture::hashes(&file, prehash),
         MedicinesCmd::Recall {
             signer,
             agency,

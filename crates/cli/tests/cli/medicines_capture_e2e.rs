@@ -254,6 +254,19 @@ fn a_shipment_is_captured_queried_and_verified() {
     std::fs::write(&file, doc(vec![&commission, &dispense]).to_string()).unwrap();
     let (ok, out, err) = run(&["medicines", "capture", "--key", key, "--check", f]);
     assert!(ok && out.contains("ni:///sha-256;"), "{out}{err}");
+    let checked: Value = serde_json::from_str(&out).unwrap();
+    // The same hashes from `hash`, which reads the file only.
+    let (ok, out, err) = publica(&["medicines", "hash", "--prehash", f]);
+    assert!(ok, "{err}");
+    let hashed: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        hashed["events"][1]["eventHash"],
+        checked["events"][1]["eventHash"]
+    );
+    assert!(hashed["events"][0]["prehash"]
+        .as_str()
+        .unwrap()
+        .starts_with("eventType=ObjectEventeventTime="));
     let (ok, out, err) = run(&["medicines", "capture", "--key", key, f]);
     assert!(ok, "{out}{err}");
     let v: Value = serde_json::from_str(&out).unwrap();

@@ -520,9 +520,9 @@ fn dl_escape(s: &str) -> String {
         .collect()
 }
 
-/// `digits` followed by its GS1 check digit.
-fn checked(digits: &str) -> String {
-    format!("{digits}{}", crate::gs1::check_digit(digits))
+/// `digits` followed by its GS1 check digit; `None` unless all digits.
+fn checked(digits: &str) -> Option<String> {
+    all_digits(digits).then(|| format!("{digits}{}", crate::gs1::check_digit(digits)))
 }
 
 fn all_digits(s: &str) -> bool {
@@ -539,8 +539,11 @@ fn digital_link(s: &str) -> Option<String> {
         let scheme = format!("{category}:{name}");
         let parts: Vec<&str> = body.split('.').collect();
         let gtin = |cp: &str, ir: &str| -> Option<String> {
-            (all_digits(cp) && all_digits(ir) && cp.len() + ir.len() == 13)
-                .then(|| checked(&format!("{}{cp}{}", &ir[..1], &ir[1..])))
+            if all_digits(cp) && all_digits(ir) && cp.len() + ir.len() == 13 {
+                checked(&format!("{}{cp}{}", &ir[..1], &ir[1..]))
+            } else {
+                None
+            }
         };
         return match (scheme.as_str(), parts.as_slice()) {
             ("id:sgtin", [cp, ir, ser]) => {
@@ -555,11 +558,11 @@ fn digital_link(s: &str) -> Option<String> {
             {
                 Some(format!(
                     "{DL}/00/{}",
-                    checked(&format!("{}{cp}{}", &sr[..1], &sr[1..]))
+                    checked(&format!("{}{cp}{}", &sr[..1], &sr[1..]))?
                 ))
             }
             ("id:sgln", [cp, lr, ext]) if all_digits(cp) && cp.len() + lr.len() == 12 => {
-                let gln = checked(&format!("{cp}{lr}"));
+                let gln = checked(&format!("{cp}{lr}"))?;
                 Some(if *ext == "0" {
                     format!("{DL}/414/{gln}")
                 } else {
@@ -567,12 +570,12 @@ fn digital_link(s: &str) -> Option<String> {
                 })
             }
             ("id:pgln", [cp, pr]) if all_digits(cp) && cp.len() + pr.len() == 12 => {
-                Some(format!("{DL}/417/{}", checked(&format!("{cp}{pr}"))))
+                Some(format!("{DL}/417/{}", checked(&format!("{cp}{pr}"))?))
             }
             ("id:gdti", [cp, dt, ser]) if all_digits(cp) && cp.len() + dt.len() == 12 => {
                 Some(format!(
                     "{DL}/253/{}{}",
-                    checked(&format!("{cp}{dt}")),
+                    checked(&format!("{cp}{dt}"))?,
                     dl_escape(ser)
                 ))
             }
@@ -582,15 +585,15 @@ fn digital_link(s: &str) -> Option<String> {
             ("id:grai", [cp, at, ser]) if all_digits(cp) && cp.len() + at.len() == 12 => {
                 Some(format!(
                     "{DL}/8003/{}{}",
-                    checked(&format!("0{cp}{at}")),
+                    checked(&format!("0{cp}{at}"))?,
                     dl_escape(ser)
                 ))
             }
             ("id:gsrn", [cp, sr]) if cp.len() + sr.len() == 17 => {
-                Some(format!("{DL}/8018/{}", checked(&format!("{cp}{sr}"))))
+                Some(format!("{DL}/8018/{}", checked(&format!("{cp}{sr}"))?))
             }
             ("id:gsrnp", [cp, sr]) if cp.len() + sr.len() == 17 => {
-                Some(format!("{DL}/8017/{}", checked(&format!("{cp}{sr}"))))
+                Some(format!("{DL}/8017/{}", checked(&format!("{cp}{sr}"))?))
             }
             _ => None,
         };
@@ -670,13 +673,17 @@ fn shape_ok(k: &[String]) -> bool {
         ["01", g] => digits_n(g, 14),
         ["01", g, "21" | "10", x] => digits_n(g, 14) && x_chars(x, 20),
         ["01", g, "235", x] => digits_n(g, 14) && x_chars(x, 28),
-        ["253", v] => v.len() >= 13 && digits_n(&v[..13], 13) && x_chars(&v[13..], 17),
+        ["253", v] => v
+            .split_at_checked(13)
+            .is_some_and(|(d, x)| digits_n(d, 13) && x_chars(x, 17)),
         ["255", v] => v.len() >= 13 && v.len() <= 25 && all_digits(v),
         ["401", v] => x_chars(v, 30),
         ["402", v] => digits_n(v, 17),
         ["414" | "417", g] => digits_n(g, 13),
         ["414", g, "254", x] => digits_n(g, 13) && x_chars(x, 20),
-        ["8003", v] => v.len() >= 14 && digits_n(&v[..14], 14) && x_chars(&v[14..], 16),
+        ["8003", v] => v
+            .split_at_checked(14)
+            .is_some_and(|(d, x)| digits_n(d, 14) && x_chars(x, 16)),
         ["8004", v] => x_chars(v, 30),
         ["8006", v] => digits_n(v, 18),
         ["8006", v, "21" | "10", x] => digits_n(v, 18) && x_chars(x, 20),

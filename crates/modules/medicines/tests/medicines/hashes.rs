@@ -77,3 +77,24 @@ fn gs1_examples_are_read_or_refused_by_name() {
     eprintln!("accepted {accepted}; refused {reasons:#?}");
     assert!(accepted >= 10, "{accepted}");
 }
+
+/// Identifiers with letters where digits belong, or characters of more
+/// than one byte where a key's digits end, hash as they are (found by the
+/// fuzzer: they once panicked computing a check digit or cutting a key).
+#[test]
+fn malformed_identifiers_hash_as_they_are() {
+    for id in [
+        "urn:epc:id:sgln:1234567.abcde.0",
+        "urn:epc:id:pgln:1234567.abcd",
+        "urn:epc:id:gdti:1234567.abcd.1",
+        "urn:epc:id:grai:1234567.abcd.1",
+        "urn:epc:id:gsrn:1234567.abcdefghij",
+        "https://id.gs1.org/253/123456789012é",
+        "https://id.gs1.org/8003/1234567890123é",
+    ] {
+        let e = serde_json::json!({"type": "ObjectEvent", "eventTime": "2026-12-05T10:00:00Z",
+            "eventTimeZoneOffset": "+00:00", "action": "OBSERVE", "epcList": [id]});
+        let pre = hash::prehash(&e).unwrap();
+        assert!(pre.contains(&format!("epc={id}")), "{pre}");
+    }
+}
