@@ -156,27 +156,7 @@ impl Maker {
 
 /// Now, as EPCIS writes it (UTC, milliseconds).
 fn format_now() -> String {
-    let ms = publica_types::now_ms();
-    let secs = ms / 1_000;
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    // Civil date from days since 1970 (Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let rem = secs % 86_400;
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3_600,
-        rem % 3_600 / 60,
-        rem % 60,
-        ms % 1_000
-    )
+    publica_medicines::hash::format_time(publica_types::now_ms())
 }
 
 /// Signs one call for each `(account index, args)`, each account's nonces
@@ -398,44 +378,23 @@ async fn setup(
     maker: &Maker,
 ) -> Result<()> {
     let me = admin.account();
-    let mut nonce = http.get(&format!("/v1/accounts/{me}/nonce")).await?["next_nonce"]
+    let nonce = http.get(&format!("/v1/accounts/{me}/nonce")).await?["next_nonce"]
         .as_u64()
         .ok_or_else(|| anyhow!("no nonce"))?;
     let accounts: Vec<String> = maker.keys.iter().map(|k| k.account().to_hex()).collect();
-    let calls: Vec<(&str, &str, Value, bool)> = vec![
-        (
-            "identity",
-            "add_member",
-            json!({"agency": agency, "account": me, "roles": ["regulator"]}),
-            false,
-        ),
-        (
-            "identity",
-            "grant_role",
-            json!({"agency": agency, "account": me, "role": "regulator"}),
-            false,
-        ),
-        (
+    crate::setup::with_role(
+        http,
+        admin,
+        chain,
+        nonce,
+        (agency, "regulator"),
+        vec![(
             "medicines",
             "register_party",
             json!({"agency": agency, "id": maker.id, "name": "Bench Pharma", "kind": "manufacturer",
                    "company_prefixes": [maker.prefix], "glns": [maker.gln], "accounts": accounts}),
-            true,
-        ),
-    ];
-    for (m, f, a, must) in calls {
-        let env = sign(admin, me, chain, nonce, m, f, a);
-        let id = http
-            .submit(&[env])
-            .await?
-            .pop()
-            .ok_or_else(|| anyhow!("setup call {f}: no result"))?
-            .map_err(|e| anyhow!("setup call {f} was rejected: {e}"))?;
-        nonce += 1;
-        let done = http.committed_ok(&id).await;
-        if must {
-            done.with_context(|| format!("setup call {f}"))?;
-        }
-    }
+        )],
+    )
+    .await?;
     Ok(())
 }

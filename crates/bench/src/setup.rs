@@ -421,3 +421,51 @@ pub fn presign(p: &Prepared, count: usize, workers: usize, batch: usize) -> Vec<
         })
         .collect()
 }
+
+/// Makes the official `admin` hold `role` in `agency` — as a new member, or
+/// granted to it as one already (one of the two calls fails, which is
+/// fine) — then runs `then`, each call of which must succeed; every call
+/// signed from `nonce`, submitted and waited for. The next nonce.
+///
+/// # Errors
+/// A call of `then` refused or failed, or a node that does not answer.
+pub async fn with_role(
+    http: &Http,
+    admin: &Keypair,
+    chain: &str,
+    mut nonce: u64,
+    (agency, role): (&str, &str),
+    then: Vec<(&str, &str, Value)>,
+) -> Result<u64> {
+    let me = admin.account();
+    let mut calls: Vec<(&str, &str, Value, bool)> = vec![
+        (
+            "identity",
+            "add_member",
+            json!({"agency": agency, "account": me, "roles": [role]}),
+            false,
+        ),
+        (
+            "identity",
+            "grant_role",
+            json!({"agency": agency, "account": me, "role": role}),
+            false,
+        ),
+    ];
+    calls.extend(then.into_iter().map(|(m, f, a)| (m, f, a, true)));
+    for (m, f, a, must) in calls {
+        let env = sign(admin, me, chain, nonce, m, f, a);
+        let id = http
+            .submit(&[env])
+            .await?
+            .pop()
+            .ok_or_else(|| anyhow!("setup call {f}: no result"))?
+            .map_err(|e| anyhow!("setup call {f} was rejected: {e}"))?;
+        nonce += 1;
+        let done = http.committed_ok(&id).await;
+        if must {
+            done.with_context(|| format!("setup call {f}"))?;
+        }
+    }
+    Ok(nonce)
+}

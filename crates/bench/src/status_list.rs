@@ -119,46 +119,23 @@ async fn setup(
     http: &Http,
     admin: &publica_crypto::Keypair,
     chain: &str,
-    mut nonce: u64,
+    nonce: u64,
     agency: &str,
     list: &str,
 ) -> Result<u64> {
-    let me = admin.account();
-    let calls: Vec<(&str, &str, Value, bool)> = vec![
-        (
-            "identity",
-            "add_member",
-            json!({"agency": agency, "account": me, "roles": ["issuer"]}),
-            false,
-        ),
-        (
-            "identity",
-            "grant_role",
-            json!({"agency": agency, "account": me, "role": "issuer"}),
-            false,
-        ),
-        (
+    crate::setup::with_role(
+        http,
+        admin,
+        chain,
+        nonce,
+        (agency, "issuer"),
+        vec![(
             "credentials",
             "create_status_list",
             json!({"agency": agency, "id": list, "purpose": "revocation", "size": ENTRIES}),
-            true,
-        ),
-    ];
-    for (m, f, a, must) in calls {
-        let env = sign(admin, me, chain, nonce, m, f, a);
-        let id = http
-            .submit(&[env])
-            .await?
-            .pop()
-            .ok_or_else(|| anyhow!("setup call {f}: no result"))?
-            .map_err(|e| anyhow!("setup call {f} was rejected: {e}"))?;
-        nonce += 1;
-        let done = http.committed_ok(&id).await;
-        if must {
-            done.with_context(|| format!("setup call {f}"))?;
-        }
-    }
-    Ok(nonce)
+        )],
+    )
+    .await
 }
 
 /// Runs the workload on `cfg`'s node (or one started in this process).

@@ -6,6 +6,7 @@
 
 pub mod amount;
 pub mod block;
+pub mod calendar;
 pub mod canonical;
 pub mod codes;
 pub mod csv;

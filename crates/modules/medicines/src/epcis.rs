@@ -684,33 +684,12 @@ fn valid_offset(s: &str) -> bool {
         && (s[4..6].parse::<u32>().is_ok_and(|m| m < 60))
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's
-/// algorithm), `None` for an impossible date.
+/// Days since 1970-01-01 of a date, `None` for an impossible one.
 fn days(y: i64, m: i64, d: i64) -> Option<i64> {
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    let month_days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1..=12).contains(&m) || d < 1 || d > month_days[usize::try_from(m - 1).ok()?] {
-        return None;
-    }
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
+    let month = publica_types::calendar::days_in_month(y, m)?;
+    (1..=month)
+        .contains(&d)
+        .then(|| publica_types::calendar::days_from_civil(y, m, d))
 }
 
 fn digits(s: &str) -> Option<i64> {

@@ -64,23 +64,8 @@ pub fn rfc3339(ts: &str) -> bool {
     if !(sep(4, b"-") && sep(7, b"-") && sep(10, b"Tt") && sep(13, b":") && sep(16, b":")) {
         return false;
     }
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    let days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1..=12).contains(&mo) || d == 0 || d > days[mo as usize - 1] || h > 23 || mi > 59 || s > 60
-    {
+    let month = publica_types::calendar::days_in_month(i64::from(y), i64::from(mo)).unwrap_or(0);
+    if d == 0 || i64::from(d) > month || h > 23 || mi > 59 || s > 60 {
         return false;
     }
     let mut rest = &ts[19..];
