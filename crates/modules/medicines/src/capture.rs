@@ -345,7 +345,7 @@ impl Run<'_, '_> {
                 _ => {
                     let mut item = self.held(id)?;
                     if step == "shipping" || disposition == "in_transit" {
-                        self.ship(&mut item);
+                        self.ship(&mut item)?;
                     } else if step == "dispensing" || disposition == "dispensed" {
                         if !matches!(self.party.kind, Kind::Pharmacy | Kind::Hospital) {
                             return Err(
@@ -368,16 +368,19 @@ impl Run<'_, '_> {
 
     /// Ships `item`: to the destination party the event names by GLN, if
     /// it is licensed; anywhere else leaves the licensed chain.
-    fn ship(&self, item: &mut Item) {
+    fn ship(&self, item: &mut Item) -> Result<(), TxError> {
         let gln = self
             .e
             .destinations
             .iter()
             .find_map(|d| d.gln.clone().filter(|_| d.kind != "location"))
             .or_else(|| self.e.destinations.iter().find_map(|d| d.gln.clone()));
+        // Without a destination, any licensed party could claim to have
+        // received the goods.
         let Some(gln) = gln else {
-            item.status = Status::InTransit { to: None };
-            return;
+            return Err(R::InvalidEvent.err(
+                "a shipment names its destination by GLN in destinationList (owning_party, possessing_party or location)",
+            ));
         };
         let to: Option<Licensee> = self
             .ctx
@@ -401,6 +404,7 @@ impl Run<'_, '_> {
                 });
             }
         }
+        Ok(())
     }
 
     fn receive(&self, id: &Id) -> Result<Item, TxError> {

@@ -51,12 +51,22 @@ pub(crate) fn recall(ctx: &mut CallContext<'_>, a: RecallArgs) -> Result<(), TxE
         return Err(R::InvalidField.err("gtin is 14 digits with its check digit"));
     };
     let lot = a.lot.as_ref().map(|_| lot.clone());
+    let owner = owner_with(|k| ctx.get(k), &id);
     let by = match &a.agency {
-        Some(agency) => agency.clone(),
+        // The regulator that licensed the manufacturer; any regulator for
+        // a product no registered party makes.
+        Some(agency) => match &owner {
+            Some(p) if p.regulator != *agency => {
+                return Err(R::NotTheRegulator.err(format!(
+                    "{gtin} is made by party '{}', registered by '{}'",
+                    p.id, p.regulator
+                )))
+            }
+            _ => agency.clone(),
+        },
         None => {
             let party: Option<String> = ctx.read(&account_key(&ctx.signer()));
-            let owner = owner_with(|k| ctx.get(k), &id).map(|p| p.id);
-            match (party, owner) {
+            match (party, owner.map(|p| p.id)) {
                 (Some(p), Some(o)) if p == o => p,
                 _ => {
                     return Err(R::NotYourPrefix.err(format!(

@@ -321,6 +321,33 @@ fn a_pack_travels_from_manufacturer_to_patient() {
     // Reach: the lot's packs, from the index of commissioned packs.
     let reach = c.w.c.indexed("medicines/gtin/10614141073464");
     assert_eq!(reach.len(), 3);
+    // Another agency's regulator does not recall a product this one
+    // licensed the maker of; a shipment names where it goes.
+    let other = Keypair::generate();
+    let admin = Keypair::from_seed(c.w.admin.seed());
+    c.w.c
+        .call(
+            &admin,
+            "identity",
+            "add_member",
+            json!({"agency": "other-health", "account": other.account(), "roles": ["regulator"]}),
+        )
+        .unwrap();
+    assert_eq!(
+        code(c.w.c.call(
+            &other,
+            "medicines",
+            "recall",
+            json!({"agency": "other-health", "id": "r-x", "gtin": "10614141073464", "reason": "x"})
+        )),
+        "medicines.not_the_regulator"
+    );
+    let mut nowhere = ship_event(&c, &sgtin(3), PHARMACY_GLN);
+    nowhere.as_object_mut().unwrap().remove("destinationList");
+    assert_eq!(
+        code(c.capture("pharmaco", &nowhere)),
+        "medicines.invalid_event"
+    );
     // Suspended: no capture.
     c.w.med(
         "regulator",
