@@ -159,57 +159,29 @@ fn format_now() -> String {
     publica_medicines::hash::format_time(publica_types::now_ms())
 }
 
-/// Signs one call for each `(account index, args)`, each account's nonces
-/// following `nonces`.
-fn presign(
-    maker: &Maker,
-    chain: &str,
-    nonces: &mut [u64],
-    calls: impl Iterator<Item = (usize, Value)>,
-) -> Vec<Envelope> {
-    calls
-        .map(|(i, event)| {
-            let kp = &maker.keys[i];
-            let n = nonces[i];
-            nonces[i] += 1;
-            sign(
-                kp,
-                kp.account(),
-                chain,
-                n,
-                "medicines",
-                "capture",
-                json!({ "event": event }),
-            )
-        })
-        .collect()
-}
-
-/// Signs `events` in `medicines.capture_batch` transactions of
-/// [`EVENTS_PER_TX`], the `k`th by account `k % 64`.
+/// Signs `events` in `medicines.capture_batch` transactions of `per_tx`
+/// (`medicines.capture` when 1), the `k`th by account `k % 64`, each
+/// account's nonces following `nonces`.
 fn presign_batches(
     maker: &Maker,
     chain: &str,
     nonces: &mut [u64],
     events: &[Value],
+    per_tx: usize,
 ) -> Vec<Envelope> {
     events
-        .chunks(EVENTS_PER_TX)
+        .chunks(per_tx)
         .enumerate()
         .map(|(k, chunk)| {
             let i = k % ACCOUNTS;
             let kp = &maker.keys[i];
             let n = nonces[i];
             nonces[i] += 1;
-            sign(
-                kp,
-                kp.account(),
-                chain,
-                n,
-                "medicines",
-                "capture_batch",
-                json!({ "events": chunk }),
-            )
+            let (method, args) = match chunk {
+                [one] => ("capture", json!({ "event": one })),
+                _ => ("capture_batch", json!({ "events": chunk })),
+            };
+            sign(kp, kp.account(), chain, n, "medicines", method, args)
         })
         .collect()
 }
@@ -268,20 +240,16 @@ pub async fn run(cfg: &BenchConfig, packs: u64, events: usize) -> Result<EpcisRe
     let mut nonces = vec![1u64; ACCOUNTS];
     // Fill.
     let fill_events = packs.div_ceil(FILL_PER_EVENT);
-    let fill = presign(
-        &maker,
-        &chain,
-        &mut nonces,
-        (0..fill_events).map(|e| {
+    let fill_events: Vec<Value> = (0..fill_events)
+        .map(|e| {
             let from = e * FILL_PER_EVENT;
             let to = packs.min(from + FILL_PER_EVENT);
             let epcs: Vec<String> = (from..to).map(|n| maker.pack(&format!("F{n}"))).collect();
-            (
-                usize::try_from(e).unwrap_or(0) % ACCOUNTS,
-                maker.commission(&epcs),
-            )
-        }),
-    );
+            maker.commission(&epcs)
+        })
+        .collect();
+    let fill = presign_batches(&maker, &chain, &mut nonces, &fill_events, 1);
+    drop(fill_events);
     let started = Instant::now();
     // Fill events are ~43 KB: batches of 100 stay under the batch limit.
     pump(&http, &fill, 100, 4).await.context("the fill")?;
@@ -297,8 +265,14 @@ pub async fn run(cfg: &BenchConfig, packs: u64, events: usize) -> Result<EpcisRe
     let inspections: Vec<Value> = (0..half)
         .map(|k| maker.inspect(&maker.pack(&format!("C{k}"))))
         .collect();
-    let mut txs = presign_batches(&maker, &chain, &mut nonces, &commissions);
-    txs.extend(presign_batches(&maker, &chain, &mut nonces, &inspections));
+    let mut txs = presign_batches(&maker, &chain, &mut nonces, &commissions, EVENTS_PER_TX);
+    txs.extend(presign_batches(
+        &maker,
+        &chain,
+        &mut nonces,
+        &inspections,
+        EVENTS_PER_TX,
+    ));
     eprintln!(
         "bench: {} capture events signed in {} transactions; capturing",
         2 * half,

@@ -198,29 +198,7 @@ fn a_shipment_is_captured_queried_and_verified() {
         .is_empty());
 
     // A hospital, capturing with the dev key, commissions its own packs.
-    let me: Value = serde_json::from_str(&publica(&["keys", "show", key]).1).unwrap();
-    let me = me["account"].as_str().unwrap().to_string();
-    let (ok, out, err) = run(&[
-        "medicines",
-        "register-party",
-        "--key",
-        key,
-        "--agency",
-        "health",
-        "--id",
-        "city-hospital",
-        "--name",
-        "City Hospital",
-        "--kind",
-        "hospital",
-        "--prefix",
-        "9520009",
-        "--gln",
-        "9520009000005",
-        "--capturer",
-        &me,
-    ]);
-    assert!(ok, "{out}{err}");
+    super::medicines_e2e::register_hospital(&url, key);
     let now = publica_medicines::hash::format_time(publica_types::now_ms());
     let commission = json!({"type": "ObjectEvent", "eventTime": now, "eventTimeZoneOffset": "+00:00",
         "action": "ADD", "bizStep": "commissioning",

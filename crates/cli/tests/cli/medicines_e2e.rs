@@ -35,29 +35,7 @@ fn the_regulator_registers_and_suspends_and_identifiers_name_their_owner() {
     assert_eq!(v["owner"]["party"], "pharmaco", "{v}");
     assert_eq!(v["owner"]["licensed"], true, "{v}");
 
-    let me: Value = serde_json::from_str(&publica(&["keys", "show", key]).1).unwrap();
-    let me = me["account"].as_str().unwrap().to_string();
-    let (ok, out, err) = run(&[
-        "medicines",
-        "register-party",
-        "--key",
-        key,
-        "--agency",
-        "health",
-        "--id",
-        "city-hospital",
-        "--name",
-        "City Hospital",
-        "--kind",
-        "hospital",
-        "--prefix",
-        "9520009",
-        "--gln",
-        "9520009000005",
-        "--capturer",
-        &me,
-    ]);
-    assert!(ok, "{out}{err}");
+    let me = register_hospital(&url, key);
     let (ok, out, err) = run(&[
         "medicines",
         "licence",
@@ -195,4 +173,36 @@ fn the_regulator_registers_and_suspends_and_identifiers_name_their_owner() {
             "{args:?}: {out}{err}"
         );
     }
+}
+
+/// The regulator (the demo's dev key) registers `city-hospital` (prefix
+/// 9520009, GLN 9520009000005) on the node at `url` with the dev key as
+/// its capturer; the dev key's account.
+pub(crate) fn register_hospital(url: &str, key: &str) -> String {
+    let me: Value = serde_json::from_str(&publica(&["keys", "show", key]).1).unwrap();
+    let me = me["account"].as_str().unwrap().to_string();
+    let (ok, out, err) = publica(&[
+        "medicines",
+        "register-party",
+        "--key",
+        key,
+        "--agency",
+        "health",
+        "--id",
+        "city-hospital",
+        "--name",
+        "City Hospital",
+        "--kind",
+        "hospital",
+        "--prefix",
+        "9520009",
+        "--gln",
+        "9520009000005",
+        "--capturer",
+        &me,
+        "--node",
+        url,
+    ]);
+    assert!(ok, "{out}{err}");
+    me
 }
