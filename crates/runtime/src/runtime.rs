@@ -288,7 +288,25 @@ impl Runtime {
             }
         }
         let mut ctx = CallContext::new(state, module.name(), tx.signer, Some(vtx.id), env);
-        module.execute(&mut ctx, &body.call.method, &body.call.args)?;
+        // A panic is a fault in the module, not in the call: it fails this
+        // transaction alone (its writes are buffered in `ctx`, dropped
+        // here), the same way on every validator and on replay, instead of
+        // stopping the chain.
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            module.execute(&mut ctx, &body.call.method, &body.call.args)
+        }));
+        match run {
+            Ok(done) => done?,
+            Err(_) => {
+                return Err(TxError::new(
+                    codes::CALL_MODULE_FAULT,
+                    format!(
+                        "module '{}' failed on this call (a fault in the module, reported in the node's log)",
+                        module.name()
+                    ),
+                ))
+            }
+        }
         let (writes, events) = ctx.into_parts();
         state.absorb(writes);
         Ok(events)

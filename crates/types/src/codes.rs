@@ -54,6 +54,9 @@ pub const CALL_UNKNOWN_MODULE: &str = "call.unknown_module";
 pub const CALL_UNKNOWN_METHOD: &str = "call.unknown_method";
 /// The call's arguments do not match the method's schema.
 pub const CALL_INVALID_ARGS: &str = "call.invalid_args";
+/// The module failed on the call (a fault in its code, not in the call's
+/// input): the transaction fails, nothing it wrote stays, the chain goes on.
+pub const CALL_MODULE_FAULT: &str = "call.module_fault";
 /// The signer lacks the authority the call requires.
 pub const AUTH_UNAUTHORIZED: &str = "auth.unauthorized";
 /// The call names an agency that does not exist.
