@@ -116,13 +116,16 @@ pub(crate) fn capture(ctx: &mut CallContext<'_>, a: Capture) -> Result<(), TxErr
     }
     let party = capturing_party(ctx, e.time_ms)?;
     let (hash, hash_hex) = crate::hash::event_hash(&a.event).map_err(event_err)?;
-    if ctx.contains(&event_key(&hash_hex)) {
-        return Err(R::DuplicateEvent.err(format!("event {hash} is captured already")));
+    if ctx.contains(&event_key(&party.id, &hash_hex)) {
+        return Err(R::DuplicateEvent.err(format!(
+            "party '{}' captured event {hash} already",
+            party.id
+        )));
     }
     let id_key = e
         .event_id
         .as_ref()
-        .map(|id| event_id_key(&publica_crypto::sha256(id.as_bytes()).to_hex()));
+        .map(|id| event_id_key(&party.id, &publica_crypto::sha256(id.as_bytes()).to_hex()));
     if let Some(k) = &id_key {
         if ctx.contains(k) {
             return Err(R::DuplicateEvent.err(format!(
@@ -156,7 +159,7 @@ pub(crate) fn capture(ctx: &mut CallContext<'_>, a: Capture) -> Result<(), TxErr
         record_ms: now,
         event: a.event,
     };
-    ctx.write(event_key(&hash_hex), &record);
+    ctx.write(event_key(&party.id, &hash_hex), &record);
     if let Some(k) = id_key {
         ctx.write(k, &hash);
     }

@@ -35,7 +35,7 @@ publica_runtime::rejections! {
         NotYourPrefix / NOT_YOUR_PREFIX = "medicines.not_your_prefix", 403,
             "The number does not begin with a company prefix of the party (to commission it, or to recall it as its manufacturer).";
         DuplicateEvent / DUPLICATE_EVENT = "medicines.duplicate_event", 409,
-            "An event with this event hash or this eventID is captured already.";
+            "The capturing party captured an event with this event hash or this eventID already.";
         AlreadyCommissioned / ALREADY_COMMISSIONED = "medicines.already_commissioned", 409,
             "The object is commissioned already: a number is commissioned once.";
         NotCommissioned / NOT_COMMISSIONED = "medicines.not_commissioned", 409,

@@ -338,6 +338,7 @@ impl TypedModule for Medicines {
         match event {
             MedicinesEvent::Captured {
                 hash,
+                party,
                 event_type,
                 biz_step,
                 time_ms,
@@ -346,8 +347,7 @@ impl TypedModule for Medicines {
                 location,
                 ..
             } => {
-                let entry =
-                    json!({"hash": hash, "type": event_type, "step": biz_step, "t": time_ms});
+                let entry = json!({"hash": hash, "party": party, "type": event_type, "step": biz_step, "t": time_ms});
                 filer.file("events", &entry);
                 filer.file(&format!("type/{event_type}"), &entry);
                 if let Some(step) = biz_step {

@@ -297,16 +297,19 @@ pub fn item_key(key: &str) -> Vec<u8> {
     format!("medicines/item/{key}").into_bytes()
 }
 
-/// State key of a captured event, by the hex of its hash.
+/// State key of an event `party` captured, by the hex of its hash.
+/// Events are unique per capturing party, so that no party can block
+/// another's event by capturing a copy of it (or its `eventID`) first.
 #[must_use]
-pub fn event_key(hash_hex: &str) -> Vec<u8> {
-    format!("medicines/event/{hash_hex}").into_bytes()
+pub fn event_key(party: &str, hash_hex: &str) -> Vec<u8> {
+    format!("medicines/event/{party}/{hash_hex}").into_bytes()
 }
 
-/// State key marking an `eventID` as taken (by its SHA-256, hex).
+/// State key marking an `eventID` as taken by `party` (by the ID's
+/// SHA-256, hex).
 #[must_use]
-pub fn event_id_key(id_hash_hex: &str) -> Vec<u8> {
-    format!("medicines/event-id/{id_hash_hex}").into_bytes()
+pub fn event_id_key(party: &str, id_hash_hex: &str) -> Vec<u8> {
+    format!("medicines/event-id/{party}/{id_hash_hex}").into_bytes()
 }
 
 /// State key of a recall of `gtin`'s `lot`, or of every lot (`None`).

@@ -253,7 +253,8 @@ fn events(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
             && lt.is_none_or(|l| t < l);
         if fits {
             let hash = entry["hash"].as_str().unwrap_or_default();
-            list.push(captured_event(view, hash)?);
+            let party = entry["party"].as_str().unwrap_or_default();
+            list.push(captured_event(view, party, hash)?);
         }
     }
     if next.is_none() && from + (entries.len() as u64) < total {
@@ -274,14 +275,14 @@ fn events(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
     Ok(Reply::json(doc))
 }
 
-/// The event whose hash is `hash`, as captured, with its recordTime and
-/// its ledger receipt.
-fn captured_event(view: &dyn ReadView, hash: &str) -> Result<Value, ReadError> {
+/// The event `party` captured whose hash is `hash`, as captured, with its
+/// recordTime and its ledger receipt.
+fn captured_event(view: &dyn ReadView, party: &str, hash: &str) -> Result<Value, ReadError> {
     let hex =
         crate::hash::hex_of_id(hash).ok_or_else(|| ReadError::internal("bad hash in index"))?;
     let record: EventRecord = view
         .state()
-        .get(&event_key(hex))
+        .get(&event_key(party, hex))
         .and_then(|b| serde_json::from_slice(&b).ok())
         .ok_or_else(|| ReadError::internal("an indexed event is missing from state"))?;
     let mut event = record.event;

@@ -463,6 +463,28 @@ fn malformed_and_foreign_events_are_refused_by_name() {
         code(c.capture("pharmaco", &second)),
         "medicines.duplicate_event"
     );
+    // Another party cannot block pharmaco's event by capturing a copy of
+    // it, or its eventID, first: duplicates are judged per party.
+    let mut invoice = event(
+        &c,
+        "TransactionEvent",
+        json!({"action": "ADD", "epcList": [sgtin(1)],
+               "bizTransactionList": [{"type": "inv", "bizTransaction": "urn:epcglobal:cbv:bt:0614141000005:INV1"}],
+               "eventID": "urn:uuid:5e4e2b1c-1b7c-4d1e-9a1e-000000000002"}),
+    );
+    c.capture("distrib", &invoice).unwrap();
+    c.w.c.time_ms -= 1_000;
+    c.capture("pharmaco", &invoice).unwrap();
+    c.w.c.time_ms -= 1_000;
+    assert_eq!(
+        code(c.capture("pharmaco", &invoice)),
+        "medicines.duplicate_event"
+    );
+    invoice["eventTime"] = json!(publica_medicines::hash::format_time(c.w.c.time_ms));
+    assert_eq!(
+        code(c.capture("distrib", &invoice)),
+        "medicines.duplicate_event"
+    );
 }
 
 #[test]
