@@ -25,7 +25,7 @@ use utoipa::{IntoParams, ToSchema};
 /// Longest a receipt request may wait for its block.
 pub const RECEIPT_WAIT_MS_MAX: u64 = 30_000;
 
-fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+pub(crate) fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
@@ -39,7 +39,7 @@ fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     })
 }
 
-fn parse_json<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
+pub(crate) fn parse_json<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -57,7 +57,7 @@ const READ_ONLY_RETRY_S: u64 = 5;
 /// parsed or its signature checked; refuses the request when the budget
 /// has fewer left (`429`, with `Retry-After`), or when `n` is more than the
 /// budget ever holds (`400 batch.invalid_size`).
-fn charge_txs(state: &AppState, client: SocketAddr, n: usize) -> Result<(), ApiError> {
+pub(crate) fn charge_txs(state: &AppState, client: SocketAddr, n: usize) -> Result<(), ApiError> {
     if let Some(fault) = state.node.write_fault() {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -97,7 +97,7 @@ fn charge_txs(state: &AppState, client: SocketAddr, n: usize) -> Result<(), ApiE
     .retry_after(wait))
 }
 
-async fn submit_blocking(
+pub(crate) async fn submit_blocking(
     state: &AppState,
     envs: Vec<Envelope>,
 ) -> Result<Vec<Result<Hash32, TxError>>, ApiError> {

@@ -15,6 +15,7 @@ pub mod module_routes;
 pub mod network;
 pub mod openapi;
 pub mod ratelimit;
+pub mod records;
 pub mod server;
 pub mod sync_routes;
 

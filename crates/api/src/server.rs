@@ -94,6 +94,8 @@ pub struct AppState {
     pub heavy: Arc<tokio::sync::Semaphore>,
     /// The public portal's settings.
     pub portal: publica_portal::PortalConfig,
+    /// The store of records kept off the ledger.
+    pub records: Arc<crate::records::RecordStore>,
 }
 
 /// Expensive queries (program dry runs) a node runs at once; more are
@@ -139,6 +141,18 @@ pub fn router(state: AppState) -> Router {
             post(handlers::submit_batch).layer(DefaultBodyLimit::max(limits::BATCH_BODY_BYTES_MAX)),
         )
         .route("/v1/transactions/{tx_id}", get(handlers::get_tx))
+        .route(
+            "/v1/records/store",
+            get(crate::records::store_key)
+                .post(crate::records::upload)
+                .layer(DefaultBodyLimit::max(crate::records::UPLOAD_BODY_BYTES_MAX)),
+        )
+        .route(
+            "/v1/records/release",
+            post(crate::records::release_key).layer(DefaultBodyLimit::max(
+                publica_runtime::routes::ROUTE_BODY_BYTES_MAX,
+            )),
+        )
         .route("/v1/blocks/{height}", get(handlers::get_block))
         .route("/v1/status", get(handlers::get_status))
         .route("/v1/network", get(handlers::network))
@@ -190,7 +204,10 @@ pub async fn serve_only(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let shutting_down = Arc::new(watch::Sender::new(false));
+    let records = Arc::new(crate::records::RecordStore::open(&node.config().data_dir)?);
+    crate::records::spawn_keeper(records.clone(), node.clone(), shutting_down.subscribe());
     let state = AppState {
+        records,
         node: node.clone(),
         limiter: Arc::new(RateLimiter::new(
             config.rate_limit_per_s,

@@ -197,6 +197,42 @@ impl Session {
             .ok_or_else(|| anyhow!("the node's answer lacks next_nonce"))
     }
 
+    /// Signs one call with the signer's next nonce, expiring at `expiry`.
+    pub async fn sign(
+        &self,
+        module: &str,
+        method: &str,
+        args: Value,
+        expiry: Expiry,
+    ) -> Result<publica_types::Envelope> {
+        let body = TxBody::new(
+            &self.chain,
+            self.next_nonce().await?,
+            expiry,
+            module,
+            method,
+            args,
+        );
+        self.kp
+            .sign_tx(self.signer, body)
+            .map_err(|e| anyhow!("{e}"))
+    }
+
+    /// Waits for transaction `id`'s receipt.
+    pub async fn receipt(&self, id: &str) -> Result<Value> {
+        loop {
+            let (s, v) = self
+                .client
+                .get(&format!("/v1/transactions/{id}?wait_ms=5000"))
+                .await?;
+            match s {
+                200 => return Ok(v),
+                202 => {}
+                _ => return Err(api_error(s, &v)),
+            }
+        }
+    }
+
     /// Signs and submits every call in batches, waits for each receipt and
     /// returns what became of each, in order, showing progress on stderr.
     pub async fn submit(&self, calls: &[Call]) -> Result<Vec<Done>> {
@@ -245,17 +281,7 @@ impl Session {
                     self.progress(out.len(), total);
                     continue;
                 };
-                let receipt = loop {
-                    let (s, v) = self
-                        .client
-                        .get(&format!("/v1/transactions/{id}?wait_ms=5000"))
-                        .await?;
-                    match s {
-                        200 => break v,
-                        202 => continue,
-                        _ => return Err(api_error(s, &v)),
-                    }
-                };
+                let receipt = self.receipt(id).await?;
                 out.push(Done::Committed {
                     tx_id: id.to_string(),
                     height: receipt["block_height"].clone(),

@@ -61,6 +61,11 @@ enum Cmd {
     /// identifier names (docs/medicines.md).
     #[command(subcommand)]
     Medicines(crate::medicines::MedicinesCmd),
+    /// Health records kept off the ledger, encrypted: store, consent,
+    /// read (logged), the patient's access log, break-glass review,
+    /// erasure and legal holds (docs/health.md).
+    #[command(subcommand)]
+    Records(crate::records::RecordsCmd),
     /// G2P Connect served for an agency: disbursements and the
     /// financial-address mapper (docs/g2p.md).
     #[command(subcommand)]
@@ -596,6 +601,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Programs(cmd) => runtime()?.block_on(crate::programs::run(cmd)),
         Cmd::Credentials(c) => runtime()?.block_on(crate::credentials::run(c)),
         Cmd::Medicines(c) => runtime()?.block_on(crate::medicines::run(c)),
+        Cmd::Records(c) => runtime()?.block_on(crate::records::run(c)),
         Cmd::G2p(G2pCmd::Serve(a)) => runtime()?.block_on(crate::gateway::serve(a)),
         Cmd::Bench(b) => run_bench(b),
         Cmd::Node(a) => crate::testnet::run_node(a),

@@ -52,6 +52,8 @@ pub fn genesis(chain_id: &str, admin: AccountId) -> Genesis {
         agency("education", "Ministry of Education"),
         agency("university", "Example University"),
         agency("health", "Medicines Agency"),
+        agency("hospital", "City Hospital"),
+        agency("clinic", "North Clinic"),
     ];
     g
 }
@@ -197,6 +199,11 @@ impl Seeder<'_> {
             ("stats", vec!["oracle"]),
             ("university", vec!["issuer"]),
             ("health", vec!["regulator"]),
+            (
+                "hospital",
+                vec!["custodian", "clinician", "privacy_officer"],
+            ),
+            ("clinic", vec!["custodian", "clinician"]),
         ] {
             for role in roles {
                 txs.push(self.tx(

@@ -15,6 +15,7 @@ mod output;
 mod private;
 mod programs;
 mod read;
+mod records;
 mod testnet;
 mod verify;
 

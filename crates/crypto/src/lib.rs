@@ -8,6 +8,7 @@
 pub mod hash;
 pub mod key;
 pub mod keyfile;
+pub mod seal;
 pub mod sign;
 
 pub use hash::{sha256, tx_id};

@@ -38,11 +38,19 @@ pub enum Role {
     Oracle,
     /// Licenses parties of a regulated trade (a medicines agency).
     Regulator,
+    /// Registers the agency's patient records (a hospital's records office
+    /// or its record system's account).
+    Custodian,
+    /// Treats patients: reads records under consent given to the agency,
+    /// and may break the glass in an emergency.
+    Clinician,
+    /// Reviews the agency's emergency accesses and places legal holds.
+    PrivacyOfficer,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 12] = [
         Role::Administrator,
         Role::Treasurer,
         Role::ProgramOfficer,
@@ -52,6 +60,9 @@ impl Role {
         Role::Merchant,
         Role::Oracle,
         Role::Regulator,
+        Role::Custodian,
+        Role::Clinician,
+        Role::PrivacyOfficer,
     ];
 }
 

@@ -1,10 +1,12 @@
 //! Publica's durable storage: the append-only block log (one fsync per
-//! block), state snapshots, the data directory and its lock.
+//! block), state snapshots, the data directory and its lock, and the
+//! content-addressed blob store that keeps records off the ledger.
 //!
 //! Recovery policy: a torn record at the end of the log (a crash during an
 //! append) is discarded with a warning; damage anywhere before the end makes
 //! opening fail, because serving wrong data is worse than not starting.
 
+pub mod blobs;
 pub mod blocklog;
 pub mod datadir;
 pub mod snapshot;

@@ -19,4 +19,5 @@ mod network_e2e;
 mod output_e2e;
 mod portal_e2e;
 mod programs_e2e;
+mod records_e2e;
 mod transparency_e2e;

@@ -1,0 +1,475 @@
+//! The record store's routes (`docs/health.md`): a custodian uploads a
+//! record's ciphertext with its `records.register` transaction, and a
+//! reader whose access the ledger let through gets the record's data key
+//! wrapped for the key the access names.
+//!
+//! The store (`<data dir>/records/`) keeps each ciphertext under its
+//! commitment with the data key wrapped for the store's own X25519 key
+//! (`<data dir>/records/store.key`, created on first start). A ciphertext
+//! is durably stored *before* its registration is submitted, so the
+//! ledger never names a record this store lacks; a ciphertext whose
+//! registration failed or expired uncommitted is removed (at start and
+//! every minute), and an erased record's ciphertext is removed as soon as
+//! the erasure commits.
+
+use crate::error::{ApiError, ErrorBody};
+use crate::server::AppState;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::Engine as _;
+use publica_crypto::seal::SealKey;
+use publica_node::{Node, TxLookup};
+use publica_records::codes::{self, RecordsRejection as R};
+use publica_records::lifecycle::RegisterArgs;
+use publica_records::model::{Status, RECORD_BYTES_MAX};
+use publica_records::queries;
+use publica_runtime::Rejections;
+use publica_store::blobs::{self, BlobStore};
+use publica_types::{Expiry, TxError};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Longest a registration sent through the store may stay valid: its
+/// ciphertext is removed once it expires uncommitted.
+pub const REGISTER_EXPIRY_MS_MAX: u64 = 10 * 60_000;
+
+/// Largest upload body: the ciphertext in base64 and the transaction.
+pub const UPLOAD_BODY_BYTES_MAX: usize = (RECORD_BYTES_MAX as usize) * 4 / 3 + 64 * 1024;
+
+/// How often the store looks for ciphertexts no longer wanted.
+const SWEEP_EVERY_S: u64 = 60;
+
+/// The record store and the key that opens its wrapped data keys.
+pub struct RecordStore {
+    blobs: BlobStore,
+    key: SealKey,
+}
+
+impl std::fmt::Debug for RecordStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RecordStore({:?})", self.key)
+    }
+}
+
+/// What the store keeps beside a ciphertext.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Meta {
+    /// The data key wrapped for the store's key (hex).
+    wrapped: String,
+    /// The registration's transaction (hex).
+    tx_id: String,
+    /// When it expires.
+    expiry: Expiry,
+    /// The FHIR type.
+    record_type: String,
+}
+
+fn store_err(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        publica_types::codes::INTERNAL,
+        format!("record store: {e}"),
+    )
+}
+
+fn rejected(e: TxError) -> ApiError {
+    let status = R::ALL
+        .iter()
+        .find(|r| r.code() == e.code)
+        .map_or(StatusCode::BAD_REQUEST, |r| {
+            StatusCode::from_u16(r.status()).unwrap_or(StatusCode::BAD_REQUEST)
+        });
+    ApiError::new(status, &e.code, e.message)
+}
+
+impl RecordStore {
+    /// Opens the store in `<data_dir>/records`, creating its key on first
+    /// start.
+    pub fn open(data_dir: &Path) -> std::io::Result<RecordStore> {
+        let dir = data_dir.join("records");
+        std::fs::create_dir_all(&dir)?;
+        let key_path = dir.join("store.key");
+        let key = match std::fs::read_to_string(&key_path) {
+            Ok(text) => {
+                let bytes = hex::decode(text.trim())
+                    .ok()
+                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                    .ok_or_else(|| {
+                        std::io::Error::other(format!("{} is not a store key", key_path.display()))
+                    })?;
+                SealKey::from_bytes(bytes)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key = SealKey::generate();
+                write_secret(&key_path, &hex::encode(key.to_bytes()))?;
+                key
+            }
+            Err(e) => return Err(e),
+        };
+        let (blobs, report) = BlobStore::open(&dir.join("blobs")).map_err(std::io::Error::other)?;
+        if report.temporaries + report.incomplete > 0 {
+            tracing::warn!(
+                temporaries = report.temporaries,
+                incomplete = report.incomplete,
+                "record store: removed what interrupted writes left"
+            );
+        }
+        Ok(RecordStore { blobs, key })
+    }
+
+    /// The store's public key, for custodians to wrap data keys for.
+    pub fn public_key(&self) -> [u8; 32] {
+        self.key.public()
+    }
+
+    /// Removes ciphertexts no longer wanted: of erased records, and of
+    /// registrations that failed, or expired without committing. Answers
+    /// how many it removed.
+    pub fn sweep(&self, node: &Node) -> Result<u64, publica_store::StoreError> {
+        let mut removed = 0;
+        let status = node.status();
+        let now = publica_types::now_ms().max(status.time_ms);
+        for id in self.blobs.ids()? {
+            let on_ledger = node.with_state(|s, _| queries::record(s, &id));
+            let unwanted = match on_ledger {
+                Some(r) => r.status == Status::Erased,
+                None => self.orphan(node, &id, status.height, now)?,
+            };
+            if unwanted && self.blobs.delete(&id)? {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// A ciphertext whose registration can no longer commit.
+    fn orphan(
+        &self,
+        node: &Node,
+        id: &str,
+        height: u64,
+        now: u64,
+    ) -> Result<bool, publica_store::StoreError> {
+        let Some(meta) = self.blobs.meta(id)? else {
+            return Ok(false);
+        };
+        let Ok(meta) = serde_json::from_slice::<Meta>(&meta) else {
+            return Ok(true);
+        };
+        let tx = meta.tx_id.parse().ok();
+        Ok(match tx.map(|t| node.lookup_tx(&t)) {
+            Some(Ok(TxLookup::Committed(_))) => true,
+            Some(Ok(TxLookup::Pending)) => false,
+            _ => meta.expiry.has_passed(height + 1, now),
+        })
+    }
+
+    /// Deletes the ciphertexts of records a block erased.
+    fn on_block(&self, block: &publica_types::Block) {
+        let erased = block
+            .outcomes
+            .iter()
+            .flat_map(|o| &o.events)
+            .filter(|e| e.module == "records" && e.kind == "erased")
+            .filter_map(|e| e.data["record"].as_str());
+        for id in erased {
+            match self.blobs.delete(id) {
+                Ok(true) => tracing::info!(record = id, "record store: erased ciphertext deleted"),
+                Ok(false) => {}
+                Err(e) => tracing::error!(record = id, error = %e, "record store: cannot delete"),
+            }
+        }
+    }
+}
+
+fn write_secret(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    publica_store::sync_dir(path.parent().unwrap_or(Path::new("."))).map_err(std::io::Error::other)
+}
+
+/// Keeps the store in step with the ledger: a sweep now, then erasures as
+/// blocks commit and a sweep every minute, until shutdown.
+pub fn spawn_keeper(
+    store: Arc<RecordStore>,
+    node: Node,
+    mut shutting_down: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut blocks = node.subscribe_blocks();
+    tokio::spawn(async move {
+        let sweep = |store: Arc<RecordStore>, node: Node| async move {
+            match tokio::task::spawn_blocking(move || store.sweep(&node)).await {
+                Ok(Ok(n)) if n > 0 => tracing::info!(removed = n, "record store: swept"),
+                Ok(Err(e)) => tracing::error!(error = %e, "record store: sweep failed"),
+                _ => {}
+            }
+        };
+        sweep(store.clone(), node.clone()).await;
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(SWEEP_EVERY_S));
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                b = blocks.recv() => match b {
+                    Ok(block) => {
+                        let s = store.clone();
+                        let _ = tokio::task::spawn_blocking(move || s.on_block(&block)).await;
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        sweep(store.clone(), node.clone()).await;
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                },
+                _ = tick.tick() => sweep(store.clone(), node.clone()).await,
+                _ = shutting_down.changed() => break,
+            }
+        }
+    });
+}
+
+/// `GET /v1/records/store`: the store's key.
+#[utoipa::path(get, path = "/v1/records/store", tag = "records",
+    responses((status = 200, description = "`{public_key}`: the X25519 key (hex) custodians wrap data keys for", body = Object)))]
+pub async fn store_key(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({ "public_key": hex::encode(state.records.public_key()) }))
+}
+
+/// An upload.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Upload {
+    /// The signed `records.register` transaction.
+    tx: Box<serde_json::value::RawValue>,
+    /// The ciphertext, base64.
+    ciphertext: String,
+    /// The data key wrapped for the store's key, hex.
+    wrapped_key: String,
+}
+
+fn bad(code: &str, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, code, message)
+}
+
+impl RecordStore {
+    /// Checks a sealed record against its `records.register` transaction
+    /// (the commitment is the ciphertext's SHA-256, the size its length,
+    /// the expiry within 10 minutes, the wrapped key opens with this
+    /// store's key, the record not on the ledger yet) and stores the
+    /// ciphertext durably. Answers the record's id. The caller submits the
+    /// transaction next, and deletes the record if it is refused.
+    pub fn accept(
+        &self,
+        node: &Node,
+        env: &publica_types::Envelope,
+        ct: &[u8],
+        wrapped_key: &str,
+    ) -> Result<String, ApiError> {
+        let call = &env.body.call;
+        if call.module != "records" || call.method != "register" {
+            return Err(bad(
+                codes::INVALID_FIELD,
+                "tx is a records.register transaction",
+            ));
+        }
+        let args: RegisterArgs = serde_json::from_value(call.args.clone())
+            .map_err(|e| bad(codes::INVALID_FIELD, format!("tx's arguments: {e}")))?;
+        if ct.is_empty() || ct.len() as u64 > RECORD_BYTES_MAX {
+            return Err(bad(
+                codes::INVALID_FIELD,
+                format!("a ciphertext is 1..={RECORD_BYTES_MAX} bytes"),
+            ));
+        }
+        let id = blobs::id_of(ct);
+        if id != args.record || args.size != ct.len() as u64 {
+            return Err(bad(
+                codes::INVALID_FIELD,
+                format!(
+                    "the transaction names record {} of {} bytes; the ciphertext is {id} of {} bytes",
+                    args.record,
+                    args.size,
+                    ct.len()
+                ),
+            ));
+        }
+        let latest = publica_types::now_ms() + REGISTER_EXPIRY_MS_MAX;
+        if !matches!(env.body.expiry, Expiry::UnixMs(t) if t <= latest) {
+            return Err(bad(
+                codes::INVALID_FIELD,
+                "a registration sent with its ciphertext expires (unix_ms) within 10 minutes",
+            ));
+        }
+        let wrapped = hex::decode(wrapped_key)
+            .map_err(|_| bad(codes::INVALID_FIELD, "wrapped_key is hex"))?;
+        if self.key.unwrap_key(&wrapped).is_err() {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                codes::TAMPERED,
+                "wrapped_key does not open with this store's key (GET /v1/records/store)",
+            ));
+        }
+        if node.with_state(|s, _| queries::record(s, &id)).is_some() {
+            return Err(rejected(
+                R::RecordExists.err(format!("record {id} is registered already")),
+            ));
+        }
+        let signing = env
+            .body
+            .signing_bytes()
+            .map_err(|e| bad(codes::INVALID_FIELD, format!("tx: {e}")))?;
+        let meta = Meta {
+            wrapped: wrapped_key.to_ascii_lowercase(),
+            tx_id: publica_crypto::tx_id(&env.signer, &signing).to_hex(),
+            expiry: env.body.expiry,
+            record_type: args.record_type,
+        };
+        let meta = serde_json::to_vec(&meta).map_err(store_err)?;
+        self.blobs.put(&id, ct, &meta).map_err(store_err)?;
+        Ok(id)
+    }
+
+    /// Forgets a record whose registration was refused.
+    pub fn forget(&self, id: &str) {
+        if let Err(e) = self.blobs.delete(id) {
+            tracing::error!(record = id, error = %e, "record store: cannot delete");
+        }
+    }
+}
+
+/// `POST /v1/records/store`: store a ciphertext, then submit its
+/// registration.
+#[utoipa::path(post, path = "/v1/records/store", tag = "records",
+    request_body(content = Object, description = "`{tx, ciphertext, wrapped_key}`: the signed `records.register` envelope (expiring within 10 minutes), the ciphertext in base64 (its SHA-256 is the record id), the data key wrapped for the store's key (hex)"),
+    responses(
+        (status = 202, description = "Stored durably and the registration admitted: `{tx_id, record}`", body = Object),
+        (status = 400, description = "Malformed upload, or the transaction refused at admission", body = ErrorBody),
+        (status = 409, description = "The record is registered already (records.record_exists)", body = ErrorBody),
+        (status = 413, description = "Too large", body = ErrorBody),
+        (status = 422, description = "The wrapped key is not for this store (records.tampered)", body = ErrorBody),
+    ))]
+pub async fn upload(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let bytes = crate::handlers::body_bytes(body)?;
+    crate::handlers::charge_txs(&state, client, 1)?;
+    let up: Upload = crate::handlers::parse_json(&bytes)?;
+    let env = publica_types::tx::parse_envelope_raw(&up.tx)?;
+    let ct = base64::engine::general_purpose::STANDARD
+        .decode(&up.ciphertext)
+        .map_err(|_| bad(codes::INVALID_FIELD, "ciphertext is base64"))?;
+    let (store, node, e) = (state.records.clone(), state.node.clone(), env.clone());
+    let id = tokio::task::spawn_blocking(move || store.accept(&node, &e, &ct, &up.wrapped_key))
+        .await
+        .map_err(store_err)??;
+    let mut results = crate::handlers::submit_blocking(&state, vec![env]).await?;
+    match results.pop().expect("one result per transaction") {
+        Ok(tx) => Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({"tx_id": tx.to_hex(), "record": id})),
+        )
+            .into_response()),
+        Err(e) => {
+            // Refused at admission: it will never commit.
+            let store = state.records.clone();
+            let _ = tokio::task::spawn_blocking(move || store.forget(&id)).await;
+            Err(e.into())
+        }
+    }
+}
+
+/// A key release request.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReleaseRequest {
+    /// The access (its transaction's id).
+    access: String,
+}
+
+/// Checks the access against the ledger now, opens the data key with the
+/// store's key and wraps it for the reader's.
+pub fn release(state: &AppState, access: &str) -> Result<Value, ApiError> {
+    let now = publica_types::now_ms().max(state.node.status().time_ms);
+    let ok = state
+        .node
+        .with_state(|s, height| queries::releasable(s, access, height, now))
+        .map_err(rejected)?;
+    let store = &state.records;
+    let (ct, meta) = store
+        .blobs
+        .get(&ok.record.id)
+        .map_err(store_err)?
+        .ok_or_else(|| {
+            rejected(R::NotStored.err(format!(
+                "this node does not hold record {}; its custodian '{}' does",
+                ok.record.id, ok.record.custodian
+            )))
+        })?;
+    let corrupt =
+        |what: &str| rejected(R::StoreCorrupt.err(format!("record {}: {what}", ok.record.id)));
+    if blobs::id_of(&ct) != ok.record.id {
+        return Err(corrupt("the ciphertext no longer matches its commitment"));
+    }
+    let meta: Meta = serde_json::from_slice(&meta).map_err(|_| corrupt("unreadable metadata"))?;
+    let data_key = hex::decode(&meta.wrapped)
+        .ok()
+        .and_then(|w| store.key.unwrap_key(&w).ok())
+        .ok_or_else(|| corrupt("the wrapped key does not open with the store's key"))?;
+    let reader: [u8; 32] = hex::decode(&ok.access.reader_key)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| corrupt("the access's reader key"))?;
+    let wrapped = data_key
+        .wrap_for(&reader)
+        .map_err(|e| rejected(R::InvalidField.err(e.to_string())))?;
+    Ok(json!({
+        "access": ok.access.id,
+        "record": ok.record.id,
+        "record_type": ok.record.record_type,
+        "reader_key": ok.access.reader_key,
+        "wrapped_key": hex::encode(wrapped),
+        "ciphertext": base64::engine::general_purpose::STANDARD.encode(&ct),
+    }))
+}
+
+/// `POST /v1/records/release`: the data key of an access the ledger let
+/// through, wrapped for the reader's key, with the ciphertext.
+#[utoipa::path(post, path = "/v1/records/release", tag = "records",
+    request_body(content = Object, description = "`{access}`: the id of the reader's committed `records.access` transaction"),
+    responses(
+        (status = 200, description = "`{access, record, record_type, reader_key, wrapped_key, ciphertext}`", body = Object),
+        (status = 403, description = "Refused when logged, stale, or its consent revoked or expired since", body = ErrorBody),
+        (status = 404, description = "No such access, or this node does not hold the record", body = ErrorBody),
+        (status = 410, description = "The record was erased (records.erased)", body = ErrorBody),
+    ))]
+pub async fn release_key(
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let bytes = crate::handlers::body_bytes(body)?;
+    let req: ReleaseRequest = crate::handlers::parse_json(&bytes)?;
+    if !blobs::valid_id(&req.access.to_ascii_lowercase()) {
+        return Err(bad(
+            codes::INVALID_FIELD,
+            "access is a transaction id, 64 hex digits",
+        ));
+    }
+    let s = state.clone();
+    tokio::task::spawn_blocking(move || release(&s, &req.access))
+        .await
+        .map_err(store_err)?
+        .map(Json)
+}
