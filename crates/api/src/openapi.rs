@@ -70,6 +70,9 @@ const ANSWERS: &[(&str, &str, &str, &str)] = &[
     ("/v1/log", "get", "200", "LogInfo"),
     ("/v1/log/consistency", "get", "200", "Consistency"),
     ("/v1/genesis", "get", "200", "Genesis"),
+    ("/v1/records/store", "get", "200", "RecordStoreKey"),
+    ("/v1/records/store", "post", "202", "RecordStored"),
+    ("/v1/records/release", "post", "200", "KeyRelease"),
 ];
 
 /// The document: the node's own routes and every registered module's, each

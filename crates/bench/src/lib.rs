@@ -11,6 +11,7 @@
 
 pub mod epcis;
 pub mod load;
+pub mod records;
 pub mod reference;
 pub mod report;
 pub mod setup;

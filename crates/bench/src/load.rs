@@ -260,7 +260,7 @@ pub(crate) struct Target {
     pub(crate) url: String,
     pub(crate) admin: Keypair,
     /// The in-process node's block interval, for the report.
-    block_interval_ms: Option<u64>,
+    pub(crate) block_interval_ms: Option<u64>,
     // Declared before `_dir`, so that the node stops before its directory
     // goes.
     _node: Option<publica_node::Node>,

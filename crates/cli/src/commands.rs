@@ -134,7 +134,9 @@ struct BenchArgs {
     /// 1,048,576-entry credential status list: 10,000 revocations through
     /// the ledger, then the list and single entries served over HTTP), or
     /// epcis (medicines: --packs commissioned, --events captured and
-    /// timed, then "verify this pack" timed over HTTP).
+    /// timed, then "verify this pack" timed over HTTP), or records
+    /// (health: --records stored, --reads by --readers clinicians timed:
+    /// access logged, key released, record decrypted).
     #[arg(long, default_value = "transfers")]
     workload: String,
     /// epcis: serialised packs put in state before the timed phases.
@@ -143,6 +145,15 @@ struct BenchArgs {
     /// epcis: events captured in the timed phase.
     #[arg(long, default_value_t = 200_000)]
     events: usize,
+    /// records: health records sealed and stored, each of its own patient.
+    #[arg(long, default_value_t = 1_000)]
+    records: usize,
+    /// records: reads timed (access logged, key released, decrypted).
+    #[arg(long, default_value_t = 2_000)]
+    reads: usize,
+    /// records: clinicians reading at once.
+    #[arg(long, default_value_t = 8)]
+    readers: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -889,7 +900,24 @@ fn run_bench(b: BenchArgs) -> Result<()> {
             }
             return Ok(());
         }
-        other => bail!("--workload is transfers, status-list or epcis, not '{other}'"),
+        "records" => {
+            if !(1..=1_000_000).contains(&b.records)
+                || !(1..=1_000_000).contains(&b.reads)
+                || !(1..=256).contains(&b.readers)
+            {
+                bail!("--records and --reads are 1..=1000000, --readers 1..=256");
+            }
+            let report = runtime()?.block_on(publica_bench::records::run(
+                &cfg, b.records, b.reads, b.readers,
+            ))?;
+            if b.json {
+                print_json(&serde_json::to_value(&report)?);
+            } else {
+                crate::out!("{}", report.text());
+            }
+            return Ok(());
+        }
+        other => bail!("--workload is transfers, status-list, epcis or records, not '{other}'"),
     }
     let report = runtime()?.block_on(publica_bench::run(cfg))?;
     if b.json {

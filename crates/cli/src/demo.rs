@@ -9,6 +9,8 @@
 //! admission. Payments start with the month the chain is seeded in: no
 //! program pays a period before its enrolees' enrolment.
 
+mod health;
+
 use anyhow::{anyhow, bail, Result};
 use publica_crypto::Keypair;
 use publica_identity::{Genesis, GenesisAgency};
@@ -183,6 +185,7 @@ pub fn seed(node: &Node, admin: Keypair, data_dir: &std::path::Path, base: &str)
     s.scholarship(now, &this, data_dir)?;
     s.medicines_registry()?;
     s.medicines_supply()?;
+    s.health_records(data_dir)?;
     wait_for_schedule(node);
     print_programs(node)
 }

@@ -152,7 +152,7 @@ impl<'a> Page<'a> {
     }
 }
 
-const NAV: [(&str, &str); 8] = [
+const NAV: [(&str, &str); 9] = [
     ("/", "nav-home"),
     ("/explorer", "nav-explorer"),
     ("/money", "nav-money"),
@@ -160,6 +160,7 @@ const NAV: [(&str, &str); 8] = [
     ("/check", "nav-check"),
     ("/credentials/check", "nav-diploma"),
     ("/medicines", "nav-medicines"),
+    ("/health", "nav-health"),
     ("/help", "nav-help"),
 ];
 

@@ -8,8 +8,11 @@
 //! Nested data types are checked as objects (or arrays of them) only.
 //!
 //! The tests check every HL7 example of these types passes and that
-//! mutations are judged as the JSON schema judges them
-//! (`tests/python/test_fhir.py`, against `../shared/testdata/fhir-r4`).
+//! variants of them are judged as the JSON schema judges them
+//! (`tests/python/test_fhir_schema.py`, against
+//! `../shared/testdata/fhir-r4`), with one difference: a complex-typed
+//! member that is not a JSON object is refused here, as FHIR's JSON format
+//! requires, where the schema lets it through.
 
 use serde_json::{Map, Value};
 

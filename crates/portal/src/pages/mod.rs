@@ -4,6 +4,7 @@ pub mod check;
 pub mod diploma;
 pub mod explorer;
 pub mod grievances;
+pub mod health;
 pub mod help;
 pub mod home;
 pub mod medicines;
