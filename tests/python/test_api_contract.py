@@ -169,6 +169,18 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
     assert released["record_type"] == "Observation", released
     got, err = call(url, "/v1/records/release", {"access": log["entries"][1]["access"][::-1]})
     assert got == 404 and err["code"] == "records.unknown_access", (got, err)
+    # The demo's insurance: the plan, a claim paid by the rules with the
+    # observation as evidence, one referred, the month's report.
+    c.get("/v1/claims/plans/{agency}/{id}", "/v1/claims/plans/insurer/basic")
+    paid = c.get("/v1/claims/{provider}/{id}", "/v1/claims/hospital/demo-1")
+    assert paid["status"] == "approved" and paid["evidence"] == [mine["entries"][1]["record"]], paid
+    queue = c.get("/v1/claims/queue/{agency}", "/v1/claims/queue/insurer")
+    assert [e["claim"] for e in queue["entries"]] == ["demo-2"], queue
+    member = c.get("/v1/claims/members/{account}", f"/v1/claims/members/{patient}")
+    assert len(member["entries"]) == 2, member
+    month = paid["service_date"][:7]
+    report = c.get("/v1/claims/plans/{agency}/{id}/report", f"/v1/claims/plans/insurer/basic/report?from={month}")
+    assert report["total"]["submitted"] == 2 and report["total"]["paid"] == paid["paid"], report
     contexts = c.get("/v1/credentials/contexts")
     assert {x["url"] for x in contexts["contexts"]} >= {"https://www.w3.org/ns/credentials/v2",
                                                         "urn:publica:context:credentials:v1"}, contexts

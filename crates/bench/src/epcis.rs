@@ -189,7 +189,15 @@ fn presign_batches(
 /// Submits `txs` in batches of `batch` with at most `window` batches
 /// awaiting their receipts; returns when every account's last is
 /// committed.
-async fn pump(http: &Http, txs: &[Envelope], batch: usize, window: usize) -> Result<Vec<String>> {
+/// Submits `txs` in batch requests of `batch`, with at most `window`
+/// requests in flight (the oldest's last receipt awaited before the next),
+/// then awaits every signer's last receipt. Their ids, in order.
+pub(crate) async fn pump(
+    http: &Http,
+    txs: &[Envelope],
+    batch: usize,
+    window: usize,
+) -> Result<Vec<String>> {
     let mut pending: std::collections::VecDeque<String> = std::collections::VecDeque::new();
     let mut last = std::collections::BTreeMap::new();
     let mut all = Vec::with_capacity(txs.len());

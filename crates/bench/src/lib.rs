@@ -9,6 +9,7 @@
 //! what the machine itself allows: Ed25519 batch verification per second,
 //! and PostgreSQL inserting one row per commit with `synchronous_commit=on`.
 
+pub mod claims;
 pub mod epcis;
 pub mod load;
 pub mod records;

@@ -41,6 +41,19 @@ pub async fn submit_one(
     method: &'static str,
     args: serde_json::Value,
 ) -> Result<()> {
+    let report = submit_quiet(signer, module, method, args).await?;
+    crate::client::print_json(&report);
+    Ok(())
+}
+
+/// [`submit_one`] without printing: its report, or the node's code and
+/// sentence as the error.
+pub async fn submit_quiet(
+    signer: &SignerArgs,
+    module: &'static str,
+    method: &'static str,
+    args: serde_json::Value,
+) -> Result<serde_json::Value> {
     let session = Session::open(signer).await?;
     let done = session
         .submit(&[Call {
@@ -51,15 +64,15 @@ pub async fn submit_one(
         }])
         .await?;
     let report = done[0].report(1);
-    crate::client::print_json(&report);
     if !done[0].ok() {
+        crate::client::print_json(&report);
         anyhow::bail!(
             "{}: {}",
             report["error"]["code"].as_str().unwrap_or("refused"),
             report["error"]["message"].as_str().unwrap_or("")
         );
     }
-    Ok(())
+    Ok(report)
 }
 
 /// Reads a CSV file (header first, comma separated, no quoting) of at most

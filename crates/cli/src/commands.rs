@@ -66,6 +66,10 @@ enum Cmd {
     /// erasure and legal holds (docs/health.md).
     #[command(subcommand)]
     Records(crate::records::RecordsCmd),
+    /// Health insurance claims: plans with rules, policies, claims judged
+    /// by the rules and paid, referrals, appeals, reports (docs/health.md).
+    #[command(subcommand)]
+    Claims(crate::claims::ClaimsCmd),
     /// G2P Connect served for an agency: disbursements and the
     /// financial-address mapper (docs/g2p.md).
     #[command(subcommand)]
@@ -136,7 +140,9 @@ struct BenchArgs {
     /// epcis (medicines: --packs commissioned, --events captured and
     /// timed, then "verify this pack" timed over HTTP), or records
     /// (health: --records stored, --reads by --readers clinicians timed:
-    /// access logged, key released, record decrypted).
+    /// access logged, key released, record decrypted), or claims
+    /// (insurance: --members with policies, --claims adjudicated and
+    /// paid, timed).
     #[arg(long, default_value = "transfers")]
     workload: String,
     /// epcis: serialised packs put in state before the timed phases.
@@ -154,6 +160,12 @@ struct BenchArgs {
     /// records: clinicians reading at once.
     #[arg(long, default_value_t = 8)]
     readers: usize,
+    /// claims: members with a policy.
+    #[arg(long, default_value_t = 10_000)]
+    members: usize,
+    /// claims: claims adjudicated in the timed phase.
+    #[arg(long, default_value_t = 200_000)]
+    claims: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -613,6 +625,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Credentials(c) => runtime()?.block_on(crate::credentials::run(c)),
         Cmd::Medicines(c) => runtime()?.block_on(crate::medicines::run(c)),
         Cmd::Records(c) => runtime()?.block_on(crate::records::run(c)),
+        Cmd::Claims(c) => runtime()?.block_on(crate::claims::run(c)),
         Cmd::G2p(G2pCmd::Serve(a)) => runtime()?.block_on(crate::gateway::serve(a)),
         Cmd::Bench(b) => run_bench(b),
         Cmd::Node(a) => crate::testnet::run_node(a),
@@ -877,28 +890,21 @@ fn run_bench(b: BenchArgs) -> Result<()> {
         in_flight: b.in_flight,
         block_interval_ms: b.block_ms,
     };
-    match b.workload.as_str() {
-        "transfers" => {}
+    let (json, text) = match b.workload.as_str() {
+        "transfers" => {
+            let r = runtime()?.block_on(publica_bench::run(cfg))?;
+            (serde_json::to_value(&r)?, r.text())
+        }
         "status-list" => {
-            let report = runtime()?.block_on(publica_bench::status_list::run(&cfg))?;
-            if b.json {
-                print_json(&serde_json::to_value(&report)?);
-            } else {
-                crate::out!("{}", report.text());
-            }
-            return Ok(());
+            let r = runtime()?.block_on(publica_bench::status_list::run(&cfg))?;
+            (serde_json::to_value(&r)?, r.text())
         }
         "epcis" => {
             if b.packs == 0 || b.packs > 100_000_000 || b.events < 2 || b.events > 10_000_000 {
                 bail!("--packs is 1..=100000000 and --events 2..=10000000");
             }
-            let report = runtime()?.block_on(publica_bench::epcis::run(&cfg, b.packs, b.events))?;
-            if b.json {
-                print_json(&serde_json::to_value(&report)?);
-            } else {
-                crate::out!("{}", report.text());
-            }
-            return Ok(());
+            let r = runtime()?.block_on(publica_bench::epcis::run(&cfg, b.packs, b.events))?;
+            (serde_json::to_value(&r)?, r.text())
         }
         "records" => {
             if !(1..=1_000_000).contains(&b.records)
@@ -907,23 +913,26 @@ fn run_bench(b: BenchArgs) -> Result<()> {
             {
                 bail!("--records and --reads are 1..=1000000, --readers 1..=256");
             }
-            let report = runtime()?.block_on(publica_bench::records::run(
+            let r = runtime()?.block_on(publica_bench::records::run(
                 &cfg, b.records, b.reads, b.readers,
             ))?;
-            if b.json {
-                print_json(&serde_json::to_value(&report)?);
-            } else {
-                crate::out!("{}", report.text());
-            }
-            return Ok(());
+            (serde_json::to_value(&r)?, r.text())
         }
-        other => bail!("--workload is transfers, status-list, epcis or records, not '{other}'"),
-    }
-    let report = runtime()?.block_on(publica_bench::run(cfg))?;
+        "claims" => {
+            if !(1..=1_000_000).contains(&b.members) || !(1..=5_000_000).contains(&b.claims) {
+                bail!("--members is 1..=1000000 and --claims 1..=5000000");
+            }
+            let r = runtime()?.block_on(publica_bench::claims::run(&cfg, b.members, b.claims))?;
+            (serde_json::to_value(&r)?, r.text())
+        }
+        other => {
+            bail!("--workload is transfers, status-list, epcis, records or claims, not '{other}'")
+        }
+    };
     if b.json {
-        print_json(&serde_json::to_value(&report)?);
+        print_json(&json);
     } else {
-        crate::out!("{}", report.text());
+        crate::out!("{text}");
     }
     Ok(())
 }

@@ -56,6 +56,7 @@ pub fn genesis(chain_id: &str, admin: AccountId) -> Genesis {
         agency("health", "Medicines Agency"),
         agency("hospital", "City Hospital"),
         agency("clinic", "North Clinic"),
+        agency("insurer", "National Health Insurance"),
     ];
     g
 }
@@ -207,6 +208,10 @@ impl Seeder<'_> {
                 vec!["custodian", "clinician", "privacy_officer"],
             ),
             ("clinic", vec!["custodian", "clinician"]),
+            (
+                "insurer",
+                vec!["program_officer", "treasurer", "adjudicator", "merchant"],
+            ),
         ] {
             for role in roles {
                 txs.push(self.tx(

@@ -2,6 +2,7 @@
 //! a node and audit a data directory.
 
 mod bulk;
+mod claims;
 mod client;
 mod commands;
 mod credentials;

@@ -21,6 +21,7 @@ pub fn chain_runtime() -> Runtime {
     rt.register(Box::new(publica_credentials::Credentials));
     rt.register(Box::new(publica_medicines::Medicines));
     rt.register(Box::new(publica_records::Records));
+    rt.register(Box::new(publica_claims::Claims));
     rt
 }
 

@@ -46,11 +46,13 @@ pub enum Role {
     Clinician,
     /// Reviews the agency's emergency accesses and places legal holds.
     PrivacyOfficer,
+    /// Decides insurance claims referred to a human, and appeals.
+    Adjudicator,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 12] = [
+    pub const ALL: [Role; 13] = [
         Role::Administrator,
         Role::Treasurer,
         Role::ProgramOfficer,
@@ -63,6 +65,7 @@ impl Role {
         Role::Custodian,
         Role::Clinician,
         Role::PrivacyOfficer,
+        Role::Adjudicator,
     ];
 }
 

@@ -97,6 +97,87 @@ impl Seeder<'_> {
         self.phase(
             "health records: read under consent, and one emergency access to review",
             vec![read, glass],
+        )?;
+        self.insurance(&ids[1])
+    }
+
+    /// National Health Insurance: a fund currency, the basic plan with its
+    /// rules, the patient's policy for this year, City Hospital's officer
+    /// accredited to receive claims; a visit claimed and paid by the rules
+    /// (the observation as evidence), and a knee replacement referred to
+    /// an adjudicator.
+    fn insurance(&mut self, evidence: &str) -> Result<()> {
+        let me = self.admin.account();
+        let patient = citizen_key(DEMO_PATIENT).account();
+        let (y, m, d) = publica_types::calendar::civil_from_days(
+            i64::try_from(now_ms() / 86_400_000).unwrap_or_default(),
+        );
+        let today = format!("{y:04}-{m:02}-{d:02}");
+        let txs = vec![
+            self.tx(
+                "identity",
+                "grant_role",
+                json!({"agency": "hospital", "account": me, "role": "treasurer"}),
+            ),
+            self.tx(
+                "money",
+                "create_currency",
+                json!({"agency": "insurer", "code": "NHI",
+                "name": "Health fund euro", "decimals": 2, "supply_cap": "100000000000"}),
+            ),
+            self.tx(
+                "money",
+                "propose_appropriation",
+                json!({"agency": "insurer", "currency": "NHI",
+                "id": "premiums", "name": "Premiums collected", "cap": "100000000000"}),
+            ),
+        ];
+        self.phase("health insurance: the fund's currency", txs)?;
+        let txs = vec![
+            self.tx("money", "approve_appropriation", json!({"agency": "insurer", "currency": "NHI", "id": "premiums"})),
+            self.tx("money", "open_account", json!({"id": "plan:basic", "currency": "NHI",
+                "owner": {"kind": "program", "agency": "insurer", "program": "basic"}, "agency": "insurer"})),
+            self.tx("money", "accredit_merchant", json!({"agency": "insurer", "currency": "NHI",
+                "merchant": me, "categories": ["health"]})),
+        ];
+        self.phase(
+            "health insurance: the premiums appropriated, the plan's account",
+            txs,
+        )?;
+        let txs = vec![
+            self.tx("money", "mint", json!({"agency": "insurer", "currency": "NHI", "appropriation": "premiums",
+                "to": "plan:basic", "amount": "100000000"})),
+            self.tx("money", "open_account", json!({"id": "hospital:claims", "currency": "NHI",
+                "owner": {"kind": "merchant", "account": me, "agency": "insurer", "category": "health"}, "agency": "insurer"})),
+            self.tx("claims", "define_plan", json!({"agency": "insurer", "id": "basic", "name": "Basic cover",
+                "currency": "NHI", "account": "plan:basic",
+                "cover": "attr.code != 'COSMETIC' && !(attr.diagnosis in ['Z41.1'])",
+                "refer": "attr.total > 500000",
+                "tariff": {"99213": "15000", "80053": "4000", "27447": "1200000", "COSMETIC": "90000"},
+                "annual_limit": "2000000", "copay_pct": 20})),
+        ];
+        self.phase("health insurance: the basic plan defined", txs)?;
+        let enrol = self.tx(
+            "claims",
+            "enrol",
+            json!({"agency": "insurer", "plan": "basic", "member": patient,
+            "from": format!("{y:04}-01-01"), "until": format!("{y:04}-12-31")}),
+        );
+        self.phase("health insurance: the patient's policy", vec![enrol])?;
+        let claim = |id: &str, diagnosis: &str, items: Value, evidence: Vec<&str>| {
+            json!({"provider": "hospital", "id": id, "agency": "insurer", "plan": "basic", "member": patient,
+                "service_date": today, "diagnosis": diagnosis, "items": items, "evidence": evidence,
+                "payee": "hospital:claims"})
+        };
+        let txs = vec![
+            self.tx("claims", "submit", claim("demo-1", "I10",
+                json!([{"code": "99213", "amount": "20000"}, {"code": "80053", "amount": "4000"}]), vec![evidence])),
+            self.tx("claims", "submit", claim("demo-2", "M17.11",
+                json!([{"code": "27447", "amount": "1150000"}]), vec![])),
+        ];
+        self.phase(
+            "health insurance: a visit paid by the rules, a knee replacement referred",
+            txs,
         )
     }
 }

@@ -115,7 +115,7 @@ fn the_status_list_workload_revokes_and_serves_a_national_list() {
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr)
-        .contains("--workload is transfers, status-list or epcis"));
+        .contains("--workload is transfers, status-list, epcis, records or claims"));
 }
 
 /// The EPCIS workload end to end (debug build: the figures are not
@@ -155,4 +155,83 @@ fn the_epcis_workload_fills_captures_and_verifies() {
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--events 2..=10000000"));
+}
+
+/// The records workload end to end (debug build): records sealed and
+/// stored, reads logged, released and decrypted, each part timed; bad
+/// sizes refused.
+#[test]
+fn the_records_workload_stores_and_reads_under_consent() {
+    let out = Command::new(crate::common::bin())
+        .args([
+            "bench",
+            "--workload",
+            "records",
+            "--records",
+            "40",
+            "--reads",
+            "40",
+            "--readers",
+            "4",
+            "--block-ms",
+            "20",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (r["records"].as_u64(), r["reads"].as_u64()),
+        (Some(40), Some(40)),
+        "{r}"
+    );
+    let release = r["release_ms"].as_array().unwrap();
+    assert!(
+        release[0].as_f64().unwrap() > 0.0 && release[1].as_f64() <= release[2].as_f64(),
+        "{r}"
+    );
+    let bad = Command::new(crate::common::bin())
+        .args(["bench", "--workload", "records", "--readers", "0"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--readers 1..=256"));
+}
+
+/// The claims workload end to end (debug build): policies given, claims
+/// judged and paid, the plan's report counting every one approved.
+#[test]
+fn the_claims_workload_adjudicates_and_pays() {
+    let out = Command::new(crate::common::bin())
+        .args([
+            "bench",
+            "--workload",
+            "claims",
+            "--members",
+            "50",
+            "--claims",
+            "300",
+            "--block-ms",
+            "20",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (r["claims"].as_u64(), r["approved"].as_u64()),
+        (Some(300), Some(300)),
+        "{r}"
+    );
+    assert!(r["claims_per_s"].as_f64().unwrap() > 0.0, "{r}");
 }

@@ -330,6 +330,95 @@ fn a_patients_year_consent_emergency_erasure_and_a_verified_access_log() {
     let other_log = cli.ok(&["records", "log", &other, "--log-key", &key]);
     assert_eq!(other_log["entries"], json!([]));
 
+    // The hospital claims the visit from the patient's insurer with the
+    // record as evidence: judged by the plan's rules and paid in the same
+    // transaction; the insurer reads the evidence only under the patient's
+    // consent for the purpose insurance_claim.
+    cli.ok(&[
+        "claims",
+        "enrol",
+        "--key",
+        &admin,
+        "--agency",
+        "insurer",
+        "--plan",
+        "basic",
+        "--member",
+        &patient_id,
+        "--from",
+        "2026-01-01",
+        "--until",
+        "2026-12-31",
+    ]);
+    let paid = cli.ok(&[
+        "claims",
+        "submit",
+        "--key",
+        &admin,
+        "--provider",
+        "hospital",
+        "--id",
+        "visit-1",
+        "--agency",
+        "insurer",
+        "--plan",
+        "basic",
+        "--member",
+        &patient_id,
+        "--date",
+        "2026-03-02",
+        "--diagnosis",
+        "I10",
+        "--item",
+        "99213=15000",
+        "--evidence",
+        &record,
+        "--payee",
+        "hospital:claims",
+    ]);
+    assert_eq!(
+        (paid["status"].as_str(), paid["paid"].as_str()),
+        (Some("approved"), Some("12000")),
+        "{paid}"
+    );
+    let admin_id: Value = serde_json::from_str(&publica(&["keys", "show", &admin]).1).unwrap();
+    let admin_id = admin_id["account"].as_str().unwrap().to_string();
+    let by_insurer = |extra: &[&str]| {
+        let mut a = vec![
+            "records",
+            "read",
+            "--key",
+            &admin,
+            "--record",
+            &record,
+            "--purpose",
+            "insurance_claim",
+        ];
+        a.extend_from_slice(extra);
+        a.iter().map(|s| (*s).to_string()).collect::<Vec<_>>()
+    };
+    cli.refused(&refs(&by_insurer(&[])), "records.no_consent");
+    cli.ok(&[
+        "records",
+        "grant",
+        "--key",
+        &patient,
+        "--id",
+        "claim-visit-1",
+        "--to-account",
+        &admin_id,
+        "--purpose",
+        "insurance_claim",
+        "--types",
+        "Observation",
+        "--days",
+        "30",
+    ]);
+    assert_eq!(
+        cli.ok(&refs(&by_insurer(&[])))["resourceType"],
+        "Observation"
+    );
+
     // A legal hold blocks erasure, with its reason; lifted, the patient
     // erases: the ciphertext goes, the commitment and the erasure stay.
     cli.ok(&[
@@ -479,7 +568,8 @@ fn a_patients_year_consent_emergency_erasure_and_a_verified_access_log() {
         .iter()
         .map(|c| c["live"].as_bool().unwrap())
         .collect();
-    assert_eq!(live, [false, true], "{consents}");
+    // The revoked care consent, the insurer's, the guardian's.
+    assert_eq!(live, [false, true, true], "{consents}");
 
     // A damaged store is named as such, never served.
     let stored2 = data.join("records/blobs").join(&second[..2]).join(&second);

@@ -129,8 +129,9 @@ pub fn open_benefit_account(
 }
 
 /// Pays `amount` from the account of `program` (run by `agency`) to `to`.
-/// Only the `programs` module may call it: the program's rules, not a
-/// signer, authorise the payment.
+/// Only the `programs` module (a benefit) and the `claims` module (an
+/// insurance plan's claim) may call it: the program's or the plan's rules,
+/// not a signer, authorise the payment.
 pub fn pay_from_program(
     ctx: &mut CallContext<'_>,
     agency: &str,
@@ -143,10 +144,9 @@ pub fn pay_from_program(
     let a = ledger::account(ctx, from)?;
     program_account(ctx, from, agency, program, &a.currency)?;
     ctx.as_module("money", |ctx| {
-        assert_eq!(
-            ctx.caller(),
-            Some("programs"),
-            "only the programs module pays from program accounts"
+        assert!(
+            matches!(ctx.caller(), Some("programs" | "claims")),
+            "only the programs and claims modules pay from program accounts"
         );
         ledger::move_money(ctx, from, to, amount, reference, None)
     })

@@ -170,6 +170,57 @@ fn records_table(lang: Lang, view: &dyn ReadView, who: &AccountId) -> Markup {
     }
 }
 
+/// What a claim paid, in its plan's currency.
+fn paid(lang: Lang, view: &dyn ReadView, c: &publica_claims::model::Claim) -> Markup {
+    let plan: Option<publica_claims::model::Plan> =
+        crate::data::get(view, &publica_claims::model::plan_key(&c.agency, &c.plan));
+    let code = plan.map(|p| p.currency).unwrap_or_default();
+    let decimals = crate::data::get::<publica_money::model::Currency>(
+        view,
+        &publica_money::model::currency_key(&code),
+    )
+    .map_or(0, |cur| cur.decimals);
+    super::home::money(lang, c.paid.get(), decimals, &code)
+}
+
+fn claims_table(lang: Lang, view: &dyn ReadView, who: &AccountId) -> Markup {
+    let (_, entries) = view
+        .indexed(&format!("claims/member/{}", who.to_hex()), 0, ENTRIES_MAX)
+        .unwrap_or_default();
+    let claims: Vec<publica_claims::model::Claim> = entries
+        .iter()
+        .filter_map(|e| {
+            let key =
+                publica_claims::model::claim_key(e["provider"].as_str()?, e["claim"].as_str()?);
+            crate::data::get(view, &key)
+        })
+        .collect();
+    html! {
+        @if !claims.is_empty() {
+            table {
+                caption { (lang.t("health-claims")) }
+                (head(&[(&lang.t("health-col-claim"), false), (&lang.t("health-col-provider"), false),
+                        (&lang.t("health-col-service"), false), (&lang.t("health-col-outcome"), false),
+                        (&lang.t("health-col-paid"), true)]))
+                tbody {
+                    @for c in &claims {
+                        tr {
+                            th scope="row" { (c.id) }
+                            td { a href={ "/explorer/agencies/" (c.provider) } { (c.provider) } }
+                            td { (c.service_date) }
+                            td {
+                                (lang.t(&format!("health-claim-{}", serde_json::to_value(c.status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default())))
+                                @if let Some(r) = &c.reason { " (" code { (r) } ")" }
+                            }
+                            td class="num" { (paid(lang, view, c)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn show(portal: &Portal, reader: &Reader, account: &str) -> Response {
     let lang = reader.lang;
     let view = portal.node.read_view();
@@ -210,6 +261,7 @@ fn show(portal: &Portal, reader: &Reader, account: &str) -> Response {
             @let consents = queries::consents(view.state(), who);
             @if !consents.is_empty() { (consents_table(lang, &view, &consents)) }
             (records_table(lang, &view, who))
+            (claims_table(lang, &view, who))
             p { (lang.t("health-verify-hint")) }
         }
     };

@@ -1,0 +1,4 @@
+//! The integration tests of `publica-claims`, in one binary.
+
+mod adjudication;
+mod limits;
