@@ -8,9 +8,9 @@
 //! (`<data dir>/records/store.key`, created on first start). A ciphertext
 //! is durably stored *before* its registration is submitted, so the
 //! ledger never names a record this store lacks; a ciphertext whose
-//! registration failed or expired uncommitted is removed (at start and
-//! every minute), and an erased record's ciphertext is removed as soon as
-//! the erasure commits.
+//! registration failed, or expired uncommitted by the chain's clock, is
+//! removed (at start, at the first block, and every minute), and an erased
+//! record's ciphertext is removed as soon as the erasure commits.
 
 use crate::error::{ApiError, ErrorBody};
 use crate::server::AppState;
@@ -135,8 +135,11 @@ impl RecordStore {
     /// how many it removed.
     pub fn sweep(&self, node: &Node) -> Result<u64, publica_store::StoreError> {
         let mut removed = 0;
+        // The chain's own clock, not the wall's: a node behind the network
+        // judges expiry by the blocks it has, so it never sweeps a
+        // registration its peers may still have committed.
         let status = node.status();
-        let now = publica_types::now_ms().max(status.time_ms);
+        let now = status.time_ms;
         for id in self.blobs.ids()? {
             let on_ledger = node.with_state(|s, _| queries::record(s, &id));
             let unwanted = match on_ledger {
@@ -166,9 +169,30 @@ impl RecordStore {
         };
         let tx = meta.tx_id.parse().ok();
         Ok(match tx.map(|t| node.lookup_tx(&t)) {
-            Some(Ok(TxLookup::Committed(_))) => true,
+            // Committed since the record was looked up, or failed: the
+            // ledger decides.
+            Some(Ok(TxLookup::Committed(_))) => {
+                node.with_state(|s, _| queries::record(s, id)).is_none()
+            }
             Some(Ok(TxLookup::Pending)) => false,
             _ => meta.expiry.has_passed(height + 1, now),
+        })
+    }
+
+    /// Whether the registration the stored metadata of `id` names is
+    /// waiting for a block or in one.
+    fn registration_live(&self, node: &Node, id: &str) -> bool {
+        let meta = self
+            .blobs
+            .meta(id)
+            .ok()
+            .flatten()
+            .and_then(|m| serde_json::from_slice::<Meta>(&m).ok());
+        meta.and_then(|m| m.tx_id.parse().ok()).is_some_and(|t| {
+            matches!(
+                node.lookup_tx(&t),
+                Ok(TxLookup::Pending | TxLookup::Committed(_))
+            )
         })
     }
 
@@ -202,8 +226,9 @@ fn write_secret(path: &Path, text: &str) -> std::io::Result<()> {
     publica_store::sync_dir(path.parent().unwrap_or(Path::new("."))).map_err(std::io::Error::other)
 }
 
-/// Keeps the store in step with the ledger: a sweep now, then erasures as
-/// blocks commit and a sweep every minute, until shutdown.
+/// Keeps the store in step with the ledger: a sweep now and at the first
+/// block, then erasures as blocks commit and a sweep every minute, until
+/// shutdown.
 pub fn spawn_keeper(
     store: Arc<RecordStore>,
     node: Node,
@@ -221,12 +246,20 @@ pub fn spawn_keeper(
         sweep(store.clone(), node.clone()).await;
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(SWEEP_EVERY_S));
         tick.tick().await;
+        let mut moved = false;
         loop {
             tokio::select! {
                 b = blocks.recv() => match b {
                     Ok(block) => {
                         let s = store.clone();
                         let _ = tokio::task::spawn_blocking(move || s.on_block(&block)).await;
+                        // The chain's clock moved for the first time since
+                        // start: registrations that expired meanwhile can
+                        // be judged now, not a minute later.
+                        if !moved {
+                            moved = true;
+                            sweep(store.clone(), node.clone()).await;
+                        }
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                         sweep(store.clone(), node.clone()).await;
@@ -320,15 +353,47 @@ impl RecordStore {
                 "wrapped_key does not open with this store's key (GET /v1/records/store)",
             ));
         }
-        if node.with_state(|s, _| queries::record(s, &id)).is_some() {
-            return Err(rejected(
-                R::RecordExists.err(format!("record {id} is registered already")),
-            ));
-        }
         let signing = env
             .body
             .signing_bytes()
             .map_err(|e| bad(codes::INVALID_FIELD, format!("tx: {e}")))?;
+        // Who sent it, before anything is written: a valid signature of a
+        // custodian of the agency (admission checks it again, with the
+        // nonce).
+        let (key, custodian) = node.with_state(|s, _| {
+            (
+                publica_runtime::authz::current_key(s, &env.signer),
+                publica_runtime::authz::has_role(
+                    s,
+                    &args.agency,
+                    &env.signer,
+                    publica_runtime::authz::Role::Custodian,
+                ),
+            )
+        });
+        if publica_crypto::verify(&key, &signing, &env.signature).is_err() {
+            return Err(bad(
+                publica_types::codes::TX_BAD_SIGNATURE,
+                "the registration's signature does not verify",
+            ));
+        }
+        if !custodian {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                publica_types::codes::AUTH_UNAUTHORIZED,
+                format!(
+                    "{} holds no custodian role in '{}'",
+                    env.signer, args.agency
+                ),
+            ));
+        }
+        if node.with_state(|s, _| queries::record(s, &id)).is_some()
+            || (self.blobs.contains(&id) && self.registration_live(node, &id))
+        {
+            return Err(rejected(R::RecordExists.err(format!(
+                "record {id} is registered, or its registration is waiting for a block"
+            ))));
+        }
         let meta = Meta {
             wrapped: wrapped_key.to_ascii_lowercase(),
             tx_id: publica_crypto::tx_id(&env.signer, &signing).to_hex(),
@@ -340,8 +405,13 @@ impl RecordStore {
         Ok(id)
     }
 
-    /// Forgets a record whose registration was refused.
-    pub fn forget(&self, id: &str) {
+    /// Forgets a record whose registration was refused, unless the
+    /// registration it names is live after all (the same upload sent twice
+    /// at once: the copy is refused, the first is pending).
+    pub fn forget(&self, node: &Node, id: &str) {
+        if self.registration_live(node, id) {
+            return;
+        }
         if let Err(e) = self.blobs.delete(id) {
             tracing::error!(record = id, error = %e, "record store: cannot delete");
         }
@@ -384,8 +454,8 @@ pub async fn upload(
             .into_response()),
         Err(e) => {
             // Refused at admission: it will never commit.
-            let store = state.records.clone();
-            let _ = tokio::task::spawn_blocking(move || store.forget(&id)).await;
+            let (store, node) = (state.records.clone(), state.node.clone());
+            let _ = tokio::task::spawn_blocking(move || store.forget(&node, &id)).await;
             Err(e.into())
         }
     }

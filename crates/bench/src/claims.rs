@@ -89,7 +89,7 @@ fn setup_calls(
         ("money", "propose_appropriation", json!({"agency": agency, "currency": code, "id": "bench", "name": "Bench premiums", "cap": "1000000000000000"})),
         ("money", "approve_appropriation", json!({"agency": agency, "currency": code, "id": "bench"})),
         ("money", "open_account", json!({"id": format!("plan:{}", code.to_lowercase()), "currency": code,
-            "owner": {"kind": "program", "agency": agency, "program": code.to_lowercase()}, "agency": agency})),
+            "owner": {"kind": "program", "agency": agency, "program": format!("claims:{}", code.to_lowercase())}, "agency": agency})),
         ("money", "mint", json!({"agency": agency, "currency": code, "appropriation": "bench",
             "to": format!("plan:{}", code.to_lowercase()), "amount": "1000000000000000"})),
         ("money", "accredit_merchant", json!({"agency": agency, "currency": code, "merchant": me, "categories": ["health"]})),

@@ -486,6 +486,19 @@ async fn read(signer: &SignerArgs, mut args: Value, out: Option<PathBuf>) -> Res
     if s != 200 {
         return Err(api_error(s, &r));
     }
+    let asked = (
+        json!(access),
+        logged["record"].clone(),
+        json!(hex::encode(mine.public())),
+    );
+    if (
+        r["access"].clone(),
+        r["record"].clone(),
+        r["reader_key"].clone(),
+    ) != asked
+    {
+        bail!("records.tampered: the node released another access, record or key than the one asked for");
+    }
     let plain = open_release(&mine, &r)?;
     match out {
         Some(path) => {
@@ -522,6 +535,32 @@ pub fn open_release(key: &SealKey, r: &Value) -> Result<Vec<u8>> {
         .map_err(|e| anyhow!("records.tampered: the ciphertext: {e}"))
 }
 
+/// Whether the event `ev` of a verified receipt is the log entry `e` of
+/// patient `who`: the same access, record, reader, agency, ground and
+/// code; the same erasure; the same guardian change.
+fn entry_is(ev: &Value, e: &Value, who: &AccountId) -> bool {
+    let d = &ev["data"];
+    if ev["module"] != "records" || d["subject"] != json!(who) {
+        return false;
+    }
+    let same = |k: &str| d[k] == e[k] || (d[k].is_null() && e[k].is_null());
+    match ev["kind"].as_str() {
+        Some("accessed") => ["access", "record", "reader", "agency", "basis", "code"]
+            .iter()
+            .all(|k| same(k)),
+        Some("erased") => e["basis"] == "erased" && same("record"),
+        Some("guardian_set") => {
+            let change = if d["active"] == true {
+                "guardian_appointed"
+            } else {
+                "guardian_removed"
+            };
+            e["basis"] == change && same("guardian") && same("agency")
+        }
+        _ => false,
+    }
+}
+
 /// Prints a patient's access log; with a log key, verifies each entry's
 /// receipt and that its event names this patient.
 async fn log(node: &str, who: &AccountId, log_key: Option<&str>) -> Result<()> {
@@ -546,19 +585,19 @@ async fn log(node: &str, who: &AccountId, log_key: Option<&str>) -> Result<()> {
         for e in &mut entries {
             let tx = e["tx_id"].as_str().unwrap_or_default().to_string();
             let receipt = c.get_ok(&format!("/v1/transactions/{tx}")).await?;
-            publica_runtime::receipt::verify_receipt(&receipt, key, None)
+            let v = publica_runtime::receipt::verify_receipt(&receipt, key, None)
                 .map_err(|err| anyhow!("log entry {tx}: the receipt does not verify: {err}"))?;
-            let named = receipt["outcome"]["events"]
+            if v.tx_id.to_hex() != tx {
+                bail!("log entry {tx}: the node answered the receipt of another transaction");
+            }
+            // The verified receipt (not the node's index) says what the
+            // entry shows.
+            let events = receipt["outcome"]["events"]
                 .as_array()
-                .into_iter()
-                .flatten()
-                .any(|ev| {
-                    ev["module"] == "records"
-                        && ev["data"]["subject"] == json!(who)
-                        && ev["data"]["record"] == e["record"]
-                });
-            if !named {
-                bail!("log entry {tx}: its receipt does not record an access to this patient's record {}", e["record"]);
+                .cloned()
+                .unwrap_or_default();
+            if !events.iter().any(|ev| entry_is(ev, e, who)) {
+                bail!("log entry {tx}: its verified receipt does not record what the entry shows: {e}");
             }
             e["verified"] = json!(true);
             verified += 1;

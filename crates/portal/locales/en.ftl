@@ -462,3 +462,5 @@ health-claim-approved = Approved and paid
 health-claim-denied = Denied
 health-claim-referred = With an adjudicator
 health-claim-appealed = Appealed
+health-guardian-appointed = Appointed your guardian: they may consent, erase and transfer for you
+health-guardian-removed = Removed as your guardian

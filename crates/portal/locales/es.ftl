@@ -462,3 +462,5 @@ health-claim-approved = Aprobada y pagada
 health-claim-denied = Denegada
 health-claim-referred = En manos de un evaluador
 health-claim-appealed = Recurrida
+health-guardian-appointed = Nombrado su tutor: puede consentir, borrar y trasladar por usted
+health-guardian-removed = Retirado como su tutor

@@ -136,7 +136,7 @@ impl Seeder<'_> {
         let txs = vec![
             self.tx("money", "approve_appropriation", json!({"agency": "insurer", "currency": "NHI", "id": "premiums"})),
             self.tx("money", "open_account", json!({"id": "plan:basic", "currency": "NHI",
-                "owner": {"kind": "program", "agency": "insurer", "program": "basic"}, "agency": "insurer"})),
+                "owner": {"kind": "program", "agency": "insurer", "program": "claims:basic"}, "agency": "insurer"})),
             self.tx("money", "accredit_merchant", json!({"agency": "insurer", "currency": "NHI",
                 "merchant": me, "categories": ["health"]})),
         ];

@@ -676,6 +676,14 @@ fn the_store_survives_kill_9_without_a_record_lacking_its_ciphertext_or_an_orpha
     let r = receipt(&node, submit(&node, &grant).1["tx_id"].as_str().unwrap());
     assert_eq!(r["outcome"]["status"], "ok", "{r}");
 
+    // Only a custodian's upload is written at all.
+    let (s, v) = upload(&node.url, &Keypair::generate(), &patient, 1, 3_000).unwrap();
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (403, Some("auth.unauthorized")),
+        "{v}"
+    );
+    assert!(stored_ids(dir.path()).is_empty());
     // An expiry too far is refused, and nothing is kept.
     let (s, v) = upload(&node.url, &admin, &patient, 2, 3_600_000).unwrap();
     assert_eq!(
@@ -716,6 +724,15 @@ fn the_store_survives_kill_9_without_a_record_lacking_its_ciphertext_or_an_orpha
     );
 
     let node = TestNode::start_in(dir.path(), &[]);
+    // Expiry is judged by the chain's clock: a block after the restart
+    // moves it past the uncommitted registrations' expiry.
+    let tick = Keypair::generate();
+    receipt(
+        &node,
+        submit(&node, &note_tx(&tick, 1, "")).1["tx_id"]
+            .as_str()
+            .unwrap(),
+    );
     let mut registered: Vec<String> = Vec::new();
     loop {
         let page = get(&format!(

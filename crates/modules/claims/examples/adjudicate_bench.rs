@@ -64,7 +64,7 @@ fn main() {
         ),
         (
             "open_account",
-            json!({"id": "plan:b", "currency": "EUR", "owner": {"kind": "program", "agency": "ins", "program": "b"}, "agency": "ins"}),
+            json!({"id": "plan:b", "currency": "EUR", "owner": {"kind": "program", "agency": "ins", "program": "claims:b"}, "agency": "ins"}),
         ),
         (
             "mint",

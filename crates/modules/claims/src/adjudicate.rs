@@ -276,7 +276,7 @@ fn settle(ctx: &mut CallContext<'_>, plan: &Plan, c: &mut Claim) -> Result<Amoun
         money::pay_from_program(
             ctx,
             &plan.agency,
-            &plan.id,
+            &crate::plans::plan_owner(&plan.id),
             &plan.account,
             &c.payee,
             pay,

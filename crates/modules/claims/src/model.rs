@@ -89,10 +89,18 @@ pub fn valid_icd10(s: &str) -> bool {
     }
 }
 
-/// A calendar date `YYYY-MM-DD`, as days since the epoch.
+/// A calendar date `YYYY-MM-DD` (digits only, a real day from 1900), as
+/// days since the epoch.
 pub fn date_days(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    // Digits only: `parse` would take `+1`, and one day would have four
+    // spellings (and four keys against duplicate claims).
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(digits(0..4) && digits(5..7) && digits(8..10))
+    {
         return None;
     }
     let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();

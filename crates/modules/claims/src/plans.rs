@@ -25,7 +25,7 @@ pub struct DefineArgs {
     /// Its currency.
     pub currency: String,
     /// The money account it pays from: owned by the plan
-    /// (`{"kind": "program", "agency": <agency>, "program": <id>}`).
+    /// (`{"kind": "program", "agency": <agency>, "program": "claims:<id>"}`).
     pub account: String,
     /// CEL `bool` over an item: `attr.code`, `attr.amount`,
     /// `attr.diagnosis`, `attr.provider`.
@@ -56,6 +56,14 @@ pub struct EnrolArgs {
     pub from: String,
     /// Last day covered.
     pub until: String,
+}
+
+/// The program name a plan's money account is owned under:
+/// `claims:<plan id>`. Benefit programs' ids never hold a `:`, so no plan
+/// can name, and pay from, a program's account.
+#[must_use]
+pub fn plan_owner(plan: &str) -> String {
+    format!("claims:{plan}")
 }
 
 /// The variables of a plan's cover rule.
@@ -126,7 +134,7 @@ pub fn define(ctx: &mut CallContext<'_>, a: DefineArgs) -> Result<(), TxError> {
     if ctx.contains(&plan_key(&a.agency, &a.id)) {
         return Err(R::PlanExists.err(format!("'{}' has a plan '{}'", a.agency, a.id)));
     }
-    money::program_account(ctx, &a.account, &a.agency, &a.id, &a.currency)?;
+    money::program_account(ctx, &a.account, &a.agency, &plan_owner(&a.id), &a.currency)?;
     let plan = Plan {
         agency: a.agency.clone(),
         id: a.id.clone(),

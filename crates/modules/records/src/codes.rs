@@ -33,7 +33,7 @@ publica_runtime::rejections! {
         Erased / ERASED = "records.erased", 410,
             "The record was erased at its subject's request: the ledger keeps its commitment and the erasure, the data is gone.";
         LegalHold / LEGAL_HOLD = "records.legal_hold", 409,
-            "A legal hold blocks erasure (the message gives its reason).";
+            "A legal hold blocks erasure or transfer (the message gives its reason).";
         UnknownAccess / UNKNOWN_ACCESS = "records.unknown_access", 404,
             "No access with this id (the id is the access transaction's).";
         NotReviewable / NOT_REVIEWABLE = "records.not_reviewable", 409,

@@ -163,24 +163,44 @@ pub fn set_guardian(ctx: &mut CallContext<'_>, a: GuardianArgs) -> Result<(), Tx
     if a.subject == a.guardian {
         return Err(R::InvalidField.err("a subject is not their own guardian"));
     }
+    if a.guardian == ctx.signer() {
+        return Err(R::InvalidField.err("an attester does not appoint or remove themselves"));
+    }
     let key = guardian_key(&a.subject, &a.guardian);
-    if a.active {
-        let g = model::Guardian {
-            agency: a.agency,
-            since_ms: ctx.env().time_ms,
-        };
-        ctx.write::<Guardian>(key, &g);
-    } else if ctx.contains(&key) {
-        ctx.delete(key);
-    } else {
-        return Err(
-            R::InvalidField.err(format!("{} is not a guardian of {}", a.guardian, a.subject))
-        );
+    let now: Option<Guardian> = ctx.read(&key);
+    match (a.active, now) {
+        (true, Some(g)) => {
+            return Err(R::InvalidField.err(format!(
+                "{} is a guardian of {} already (appointed by '{}')",
+                a.guardian, a.subject, g.agency
+            )))
+        }
+        (true, None) => {
+            let g = model::Guardian {
+                agency: a.agency.clone(),
+                since_ms: ctx.env().time_ms,
+            };
+            ctx.write::<Guardian>(key, &g);
+        }
+        // Only the agency that appointed a guardian removes them.
+        (false, Some(g)) if g.agency == a.agency => ctx.delete(key),
+        (false, Some(g)) => {
+            return Err(R::InvalidField.err(format!(
+                "'{}' appointed this guardian: only it removes them",
+                g.agency
+            )))
+        }
+        (false, None) => {
+            return Err(
+                R::InvalidField.err(format!("{} is not a guardian of {}", a.guardian, a.subject))
+            )
+        }
     }
     ctx.emit_event(&RecordsEvent::GuardianSet {
         subject: a.subject,
         guardian: a.guardian,
         active: a.active,
+        agency: a.agency,
     });
     Ok(())
 }

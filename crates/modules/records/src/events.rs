@@ -48,6 +48,8 @@ pub enum RecordsEvent {
         guardian: AccountId,
         /// Appointed (true) or removed.
         active: bool,
+        /// The attester's agency.
+        agency: String,
     },
     /// Someone asked to read a record: let through or refused.
     Accessed {

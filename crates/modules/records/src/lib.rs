@@ -162,6 +162,22 @@ impl TypedModule for Records {
                 &format!("consents/{}", subject.to_hex()),
                 &json!({"consent": consent, "change": "revoked"}),
             ),
+            RecordsEvent::GuardianSet {
+                subject,
+                guardian,
+                active,
+                agency,
+            } => {
+                let change = if *active {
+                    "guardian_appointed"
+                } else {
+                    "guardian_removed"
+                };
+                filer.file(
+                    &format!("access/{}", subject.to_hex()),
+                    &json!({"guardian": guardian, "basis": change, "agency": agency}),
+                );
+            }
             RecordsEvent::Erased {
                 record, subject, ..
             } => filer.file(

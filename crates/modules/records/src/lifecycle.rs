@@ -201,9 +201,15 @@ pub fn hold(ctx: &mut CallContext<'_>, a: HoldArgs) -> Result<(), TxError> {
 pub fn lift_hold(ctx: &mut CallContext<'_>, a: LiftArgs) -> Result<(), TxError> {
     let mut record = custodian_of(ctx, &a.agency, &a.record)?;
     let before = record.holds.len();
-    record.holds.retain(|h| h.id != a.id);
+    // Only the agency that placed a hold lifts it.
+    record
+        .holds
+        .retain(|h| !(h.id == a.id && h.agency == a.agency));
     if record.holds.len() == before {
-        return Err(R::InvalidField.err(format!("no hold '{}' on the record", a.id)));
+        return Err(R::InvalidField.err(format!(
+            "no hold '{}' of '{}' on the record",
+            a.id, a.agency
+        )));
     }
     ctx.write(record_key(&record.id), &record);
     ctx.emit_event(&RecordsEvent::HoldLifted {
@@ -225,6 +231,13 @@ pub fn transfer(ctx: &mut CallContext<'_>, a: TransferArgs) -> Result<(), TxErro
     }
     if record.custodian == a.to {
         return Err(R::InvalidField.err(format!("'{}' holds the record already", a.to)));
+    }
+    if let Some(h) = record.holds.first() {
+        // Custody stays with the agency answerable to the court.
+        return Err(R::LegalHold.err(format!(
+            "legal hold '{}' of '{}' keeps the record where it is: {}",
+            h.id, h.agency, h.reason
+        )));
     }
     if record.transfers.len() >= TRANSFERS_MAX {
         record.transfers.remove(0);

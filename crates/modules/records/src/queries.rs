@@ -71,9 +71,19 @@ pub fn releasable(
     if record.status == Status::Erased {
         return Err(R::Erased.err(format!("record {} was erased", record.id)));
     }
-    if let Basis::Consent { consent, .. } = &access.basis {
+    if let Basis::Consent {
+        consent,
+        granted_height,
+        ..
+    } = &access.basis
+    {
+        // The very consent the access was let through by: an id can be
+        // given again once its consent was pruned.
         let all = consents(state, &record.subject);
-        match all.iter().find(|c| &c.id == consent) {
+        match all
+            .iter()
+            .find(|c| &c.id == consent && c.granted_height == *granted_height)
+        {
             Some(c) if c.live(height, now_ms) => {}
             Some(c) if c.revoked_height.is_some() => {
                 return Err(R::ConsentRevoked.err(format!("consent '{consent}' was revoked")))

@@ -94,12 +94,20 @@ fn log_table(lang: Lang, view: &dyn ReadView, entries: &[Value]) -> Markup {
                             td { a href={ "/explorer/transactions/" (tx) } { (lang.t("health-receipt")) } }
                         }
                     } @else {
+                        @let guardian = e["guardian"].as_str();
                         tr {
                             td { (lang.t("health-height")) " " (e["height"]) }
-                            th scope="row" { (lang.t("health-you")) }
-                            td { "—" }
-                            td { (short(e["record"].as_str().unwrap_or_default())) }
-                            td { strong { (lang.t("health-erased")) } }
+                            @if let Some(g) = guardian {
+                                th scope="row" { (short(g)) " (" (e["agency"].as_str().unwrap_or_default()) ")" }
+                                td { "—" }
+                                td { "—" }
+                                td { strong { (lang.t(if e["basis"] == "guardian_appointed" { "health-guardian-appointed" } else { "health-guardian-removed" })) } }
+                            } @else {
+                                th scope="row" { (lang.t("health-you")) }
+                                td { "—" }
+                                td { (short(e["record"].as_str().unwrap_or_default())) }
+                                td { strong { (lang.t("health-erased")) } }
+                            }
                             td { a href={ "/explorer/transactions/" (tx) } { (lang.t("health-receipt")) } }
                         }
                     }

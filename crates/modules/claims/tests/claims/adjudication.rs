@@ -93,7 +93,7 @@ pub(crate) fn world(annual_limit: u64, copay_pct: u8) -> World {
     )
     .unwrap();
     w.call("officer", "money", "open_account", json!({"id": "plan:basic", "currency": "EUR",
-        "owner": {"kind": "program", "agency": "insurer", "program": "basic"}, "agency": "insurer"})).unwrap();
+        "owner": {"kind": "program", "agency": "insurer", "program": "claims:basic"}, "agency": "insurer"})).unwrap();
     w.call("officer", "money", "mint", json!({"agency": "insurer", "currency": "EUR", "appropriation": "premiums", "to": "plan:basic", "amount": "10000000"})).unwrap();
     // The hospital's treasurer is a merchant the insurer accredited for
     // health care; its merchant account receives the claims paid.
@@ -231,6 +231,11 @@ fn claims_are_judged_paid_referred_appealed_and_reported() {
     );
     assert_eq!(
         code(w.submit("c1", &member, "2027-03-16", visit.clone())),
+        "claims.invalid_field"
+    );
+    // One day, one spelling: a '+' in a date is no date.
+    assert_eq!(
+        code(w.submit("c1", &member, "2027-+3-10", visit.clone())),
         "claims.invalid_field"
     );
     // Unknown code, malformed diagnosis, only a provider's officer.

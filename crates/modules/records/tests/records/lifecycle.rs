@@ -396,6 +396,12 @@ fn consent_break_glass_holds_erasure_and_transfer() {
         code(w.rec(&patient, "erase", json!({"record": obs}))),
         "records.legal_hold"
     );
+    // Nor is a held record moved away (where another agency could lift
+    // the hold).
+    assert_eq!(
+        code(w.rec(&patient, "transfer", json!({"record": obs, "to": "clinic"}))),
+        "records.legal_hold"
+    );
     w.rec(
         &officer,
         "lift_hold",
@@ -437,7 +443,22 @@ fn consent_break_glass_holds_erasure_and_transfer() {
         )),
         "records.not_the_subject"
     );
+    // No attester appoints themselves.
+    assert_eq!(code(w.rec(&admin, "set_guardian", json!({"agency": "registry", "subject": subject, "guardian": w.admin.account(), "active": true}))), "records.invalid_field");
     w.rec(&admin, "set_guardian", json!({"agency": "registry", "subject": subject, "guardian": guardian.account(), "active": true})).unwrap();
+    assert_eq!(code(w.rec(&admin, "set_guardian", json!({"agency": "registry", "subject": subject, "guardian": guardian.account(), "active": true}))), "records.invalid_field");
+    // Only the appointing agency removes a guardian; the change is on the
+    // patient's log.
+    let a = w.admin.account();
+    w.c.call(
+        &kp(&w.admin),
+        "identity",
+        "grant_role",
+        json!({"agency": "clinic", "account": a, "role": "attester"}),
+    )
+    .unwrap();
+    assert_eq!(code(w.rec(&admin, "set_guardian", json!({"agency": "clinic", "subject": subject, "guardian": guardian.account(), "active": false}))), "records.invalid_field");
+    assert_eq!(w.log().last().unwrap()["basis"], "guardian_appointed");
     assert_eq!(
         code(w.rec(
             &guardian,
