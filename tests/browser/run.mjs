@@ -141,6 +141,7 @@ async function main() {
       ['medicines-refused', '/medicines?uri=urn:epc:id:sgtin:9520001.000001.19'],
       // The demo patient (demo citizen 1): their records' access log.
       ['health', '/health?account=7163c4eae05e6a70a8aa15251c08a166961fc02d6dd0f511f089a9ecd5f8bbc7'],
+      ['claims', '/claims'],
     ];
     mkdirSync(shots, { recursive: true });
     browser = await chromium.launch({ executablePath: browserPath, args: CHROMIUM_ARGS, headless: true });

@@ -419,7 +419,19 @@ async fn put(
         .await?;
     let body = json!({"tx": env, "wrapped_key": hex::encode(wrapped),
         "ciphertext": base64::engine::general_purpose::STANDARD.encode(&ct)});
-    let (s, v) = session.client.post("/v1/records/store", &body).await?;
+    let (tx, receipt) = post_committed(&session, "/v1/records/store", &body).await?;
+    print_json(
+        &json!({"record": record, "record_type": rt, "size": ct.len(),
+        "tx_id": tx, "block_height": receipt["block_height"]}),
+    );
+    Ok(())
+}
+
+/// Posts a transaction (alone, or with what the store keeps) to `path`,
+/// waits for its receipt and requires its call to have succeeded: its id
+/// and receipt, or the node's code and sentence.
+async fn post_committed(session: &Session, path: &str, body: &Value) -> Result<(String, Value)> {
+    let (s, v) = session.client.post(path, body).await?;
     if s != 202 {
         return Err(api_error(s, &v));
     }
@@ -433,11 +445,7 @@ async fn put(
             e["message"].as_str().unwrap_or("?")
         );
     }
-    print_json(
-        &json!({"record": record, "record_type": rt, "size": ct.len(),
-        "tx_id": tx, "block_height": receipt["block_height"]}),
-    );
-    Ok(())
+    Ok((tx, receipt))
 }
 
 /// Logs an access, gets the wrapped key and decrypts.
@@ -454,20 +462,7 @@ async fn read(signer: &SignerArgs, mut args: Value, out: Option<PathBuf>) -> Res
             Expiry::UnixMs(publica_types::now_ms() + REGISTER_EXPIRY_MS),
         )
         .await?;
-    let (s, v) = session.client.post("/v1/transactions", &json!(env)).await?;
-    if s != 202 {
-        return Err(api_error(s, &v));
-    }
-    let access = v["tx_id"].as_str().unwrap_or_default().to_string();
-    let receipt = session.receipt(&access).await?;
-    if receipt["outcome"]["status"] != "ok" {
-        let e = &receipt["outcome"]["error"];
-        bail!(
-            "{}: {}",
-            e["code"].as_str().unwrap_or("?"),
-            e["message"].as_str().unwrap_or("?")
-        );
-    }
+    let (access, _) = post_committed(&session, "/v1/transactions", &json!(env)).await?;
     let logged = session
         .client
         .get_ok(&format!("/v1/records/access/{access}"))

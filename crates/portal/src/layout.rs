@@ -152,7 +152,7 @@ impl<'a> Page<'a> {
     }
 }
 
-const NAV: [(&str, &str); 9] = [
+const NAV: [(&str, &str); 10] = [
     ("/", "nav-home"),
     ("/explorer", "nav-explorer"),
     ("/money", "nav-money"),
@@ -161,6 +161,7 @@ const NAV: [(&str, &str); 9] = [
     ("/credentials/check", "nav-diploma"),
     ("/medicines", "nav-medicines"),
     ("/health", "nav-health"),
+    ("/claims", "nav-claims"),
     ("/help", "nav-help"),
 ];
 

@@ -1,6 +1,7 @@
 //! The pages, one module per section.
 
 pub mod check;
+pub mod claims;
 pub mod diploma;
 pub mod explorer;
 pub mod grievances;
