@@ -93,6 +93,23 @@ pub trait Events: serde::Serialize + serde::de::DeserializeOwned {
     }
 }
 
+/// Whether `s` is a *reference* a module may write on the ledger in place
+/// of free text (a reason, a case number, a reviewer's note): 1..=64 of
+/// `[A-Za-z0-9_.:/-]`, so no clinical detail, name or sentence can be
+/// put there by mistake.
+#[must_use]
+pub fn is_reference(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'/' | b'-'))
+}
+
+/// What a module says when [`is_reference`] refuses `what`.
+#[must_use]
+pub fn reference_rule(what: &str) -> String {
+    format!("{what} is a reference (1..=64 of A-Z a-z 0-9 _ . : / -), never free text")
+}
+
 /// The `kind` and `data` of a typed event.
 pub fn split_event<E: serde::Serialize>(event: &E) -> (String, Value) {
     match serde_json::to_value(event) {
@@ -310,4 +327,19 @@ macro_rules! rejections {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod reference_tests {
+    use super::is_reference;
+
+    #[test]
+    fn references_are_short_codes_never_sentences() {
+        for ok in ["ED-2026-0042", "COURT/2026:118", "a", &"x".repeat(64)] {
+            assert!(is_reference(ok), "{ok}");
+        }
+        for bad in ["", "unconscious patient", "ED\n1", "Zoë", &"x".repeat(65)] {
+            assert!(!is_reference(bad), "{bad}");
+        }
+    }
 }

@@ -132,6 +132,47 @@ pub struct StateProofAnswer {
     pub proof: Proof,
 }
 
+/// Most entries one page of an index route answers with.
+pub const INDEX_PAGE_MAX: usize = 200;
+
+/// One page of the entries a module filed under an index key, as a route
+/// answers it.
+#[derive(Debug)]
+pub struct IndexPage {
+    /// How many entries the key holds.
+    pub total: u64,
+    /// Where the next page starts, if there is one.
+    pub next: Option<u64>,
+    /// The page's entries (each with `height`, `tx_id` and `n`).
+    pub entries: Vec<Value>,
+}
+
+impl IndexPage {
+    /// The page of `key` the request's `from` (default 0) and `limit`
+    /// (1..=[`INDEX_PAGE_MAX`], default 50) query parameters ask for.
+    ///
+    /// # Errors
+    /// A malformed or out-of-range parameter, or an index that cannot be
+    /// read.
+    pub fn read(view: &dyn ReadView, req: &RouteRequest, key: &str) -> Result<Self, ReadError> {
+        let from: u64 = req.number("from", 0, 0..=u64::MAX)?;
+        let limit: usize = req.number("limit", 50, 1..=INDEX_PAGE_MAX)?;
+        let (total, entries) = view.indexed(key, from, limit)?;
+        let end = from + entries.len() as u64;
+        Ok(IndexPage {
+            total,
+            next: (end < total).then_some(end),
+            entries,
+        })
+    }
+
+    /// `{total, next, entries}`.
+    #[must_use]
+    pub fn json(self) -> Value {
+        serde_json::json!({"total": self.total, "next": self.next, "entries": self.entries})
+    }
+}
+
 /// The committed state at one height, as a route reads it.
 pub trait ReadView {
     /// The state after block [`Self::height`].

@@ -83,17 +83,13 @@ pub struct AppealArgs {
     pub ground: String,
 }
 
-/// A reference: 1..=64 of `[A-Za-z0-9_.:/-]`, never free text.
+/// Refuses `s` unless it is a reference, never free text
+/// ([`publica_runtime::kit::is_reference`]).
 fn reference(s: &str, what: &str) -> Result<(), TxError> {
-    let ok = (1..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'/' | b'-'));
-    if ok {
+    if publica_runtime::kit::is_reference(s) {
         Ok(())
     } else {
-        Err(R::InvalidField.err(format!(
-            "{what} is a reference (1..=64 of A-Z a-z 0-9 _ . : / -), never free text"
-        )))
+        Err(R::InvalidField.err(publica_runtime::kit::reference_rule(what)))
     }
 }
 

@@ -5,7 +5,7 @@ use crate::codes;
 use crate::model::{claim_key, plan_key, stats_key, valid_id, Claim, Plan, Stats, Status};
 use publica_runtime::overlay::StateRead;
 use publica_runtime::routes::{
-    Param, ReadError, ReadView, Reply, Route, RouteRequest, Verb, Weight,
+    IndexPage, Param, ReadError, ReadView, Reply, Route, RouteRequest, Verb, Weight,
 };
 use publica_types::{AccountId, Amount};
 use serde_json::{json, Value};
@@ -184,18 +184,6 @@ fn claim(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
     Ok(Reply::json(c))
 }
 
-fn page(
-    view: &dyn ReadView,
-    req: &RouteRequest,
-    index: &str,
-) -> Result<(u64, Option<u64>, Vec<Value>), ReadError> {
-    let from: u64 = req.number("from", 0, 0..=u64::MAX)?;
-    let limit: usize = req.number("limit", 50, 1..=200)?;
-    let (total, entries) = view.indexed(index, from, limit)?;
-    let next = (from + (entries.len() as u64) < total).then_some(from + entries.len() as u64);
-    Ok((total, next, entries))
-}
-
 fn now_status(view: &dyn ReadView, e: &Value) -> Option<(Status, Amount)> {
     let c: Claim = read(
         view.state(),
@@ -209,16 +197,14 @@ fn member(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
         .path("account")
         .parse()
         .map_err(|_| ReadError::bad_param("account is 64 hex digits"))?;
-    let (total, next, mut entries) = page(view, req, &format!("claims/member/{}", who.to_hex()))?;
-    for e in &mut entries {
+    let mut page = IndexPage::read(view, req, &format!("claims/member/{}", who.to_hex()))?;
+    for e in &mut page.entries {
         if let Some((s, paid)) = now_status(view, e) {
             e["status"] = json!(s);
             e["paid"] = json!(paid);
         }
     }
-    Ok(Reply::json(
-        json!({"total": total, "next": next, "entries": entries}),
-    ))
+    Ok(Reply::json(page.json()))
 }
 
 fn queue(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
@@ -226,8 +212,8 @@ fn queue(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
     if !valid_id(agency) {
         return Err(ReadError::bad_param("agency is an agency id"));
     }
-    let (total, next, entries) = page(view, req, &format!("claims/queue/{agency}"))?;
-    let waiting: Vec<Value> = entries
+    let mut page = IndexPage::read(view, req, &format!("claims/queue/{agency}"))?;
+    page.entries = std::mem::take(&mut page.entries)
         .into_iter()
         .filter_map(|mut e| {
             let (s, _) = now_status(view, &e)?;
@@ -237,7 +223,5 @@ fn queue(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
             })
         })
         .collect();
-    Ok(Reply::json(
-        json!({"total": total, "next": next, "entries": waiting}),
-    ))
+    Ok(Reply::json(page.json()))
 }

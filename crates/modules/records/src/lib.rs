@@ -37,7 +37,7 @@ pub mod routes;
 
 use codes::RecordsRejection as R;
 use events::RecordsEvent;
-use model::{guardian_key, Purpose, TEXT_BYTES_MAX};
+use model::{guardian_key, Purpose};
 use publica_runtime::authz::Role;
 use publica_runtime::{CallContext, IndexFiler, Need, Rejections, TypedModule};
 use publica_types::{AccountId, TxError};
@@ -74,20 +74,13 @@ publica_runtime::calls! {
     }
 }
 
-/// A reference written on the ledger in place of free text (a reason, a
-/// case number, a note): 1..=64 of `[A-Za-z0-9_.:/-]`, so no clinical
-/// detail or name can be put there by mistake.
+/// Refuses `s` unless it is a reference, never free text
+/// ([`publica_runtime::kit::is_reference`]).
 pub(crate) fn reference(s: &str, what: &str) -> Result<(), TxError> {
-    let ok = !s.is_empty()
-        && s.len() <= 64.min(TEXT_BYTES_MAX)
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'/' | b'-'));
-    if ok {
+    if publica_runtime::kit::is_reference(s) {
         Ok(())
     } else {
-        Err(R::InvalidField.err(format!(
-            "{what} is a reference (1..=64 of A-Z a-z 0-9 _ . : / -), never free text"
-        )))
+        Err(R::InvalidField.err(publica_runtime::kit::reference_rule(what)))
     }
 }
 

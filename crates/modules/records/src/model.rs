@@ -36,9 +36,6 @@ pub const HOLDS_MAX: usize = 8;
 /// Custody transfers a record keeps in its history.
 pub const TRANSFERS_MAX: usize = 32;
 
-/// Longest free text (reasons, notes), in bytes.
-pub const TEXT_BYTES_MAX: usize = 200;
-
 /// A privacy officer reviews an emergency access within this: 72 hours.
 pub const REVIEW_WITHIN_MS: u64 = 72 * 3_600_000;
 

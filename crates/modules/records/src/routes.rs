@@ -7,7 +7,7 @@ use crate::codes;
 use crate::model::{valid_id, valid_record_id, Access};
 use crate::queries;
 use publica_runtime::routes::{
-    Param, ReadError, ReadView, Reply, Route, RouteRequest, Verb, Weight,
+    IndexPage, Param, ReadError, ReadView, Reply, Route, RouteRequest, Verb, Weight,
 };
 use publica_types::AccountId;
 use serde_json::{json, Value};
@@ -180,23 +180,10 @@ fn account(req: &RouteRequest) -> Result<AccountId, ReadError> {
         .map_err(|_| ReadError::bad_param("account is 64 hex digits"))
 }
 
-fn page(
-    view: &dyn ReadView,
-    req: &RouteRequest,
-    index: &str,
-) -> Result<(u64, Option<u64>, Vec<Value>), ReadError> {
-    let from: u64 = req.number("from", 0, 0..=u64::MAX)?;
-    let limit: usize = req.number("limit", 50, 1..=200)?;
-    let (total, entries) = view.indexed(index, from, limit)?;
-    let next = (from + (entries.len() as u64) < total).then_some(from + entries.len() as u64);
-    Ok((total, next, entries))
-}
-
 fn log(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
     let who = account(req)?;
-    let (total, next, entries) = page(view, req, &format!("records/access/{}", who.to_hex()))?;
     Ok(Reply::json(
-        json!({"total": total, "next": next, "entries": entries}),
+        IndexPage::read(view, req, &format!("records/access/{}", who.to_hex()))?.json(),
     ))
 }
 
@@ -216,17 +203,15 @@ fn consents(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError>
 
 fn subject_records(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
     let who = account(req)?;
-    let (total, next, mut entries) = page(view, req, &format!("records/records/{}", who.to_hex()))?;
-    for e in &mut entries {
+    let mut page = IndexPage::read(view, req, &format!("records/records/{}", who.to_hex()))?;
+    for e in &mut page.entries {
         let id = e["record"].as_str().unwrap_or_default().to_string();
         if let Some(r) = queries::record(view.state(), &id) {
             e["status"] = json!(r.status);
             e["custodian"] = json!(r.custodian);
         }
     }
-    Ok(Reply::json(
-        json!({"total": total, "next": next, "entries": entries}),
-    ))
+    Ok(Reply::json(page.json()))
 }
 
 fn emergencies(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
@@ -239,15 +224,14 @@ fn emergencies(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadErr
         Some("true") => true,
         Some(_) => return Err(ReadError::bad_param("overdue is true or false")),
     };
-    let (total, next, entries) = page(view, req, &format!("records/emergency/{agency}"))?;
+    let mut page = IndexPage::read(view, req, &format!("records/emergency/{agency}"))?;
     let now = view.now_ms();
-    let list: Vec<Value> = entries
+    page.entries = page
+        .entries
         .iter()
         .filter_map(|e| queries::access(view.state(), e["access"].as_str()?))
         .filter(|a| !only_overdue || a.overdue(now))
         .map(|a| with_overdue(&a, now))
         .collect();
-    Ok(Reply::json(
-        json!({"total": total, "next": next, "entries": list}),
-    ))
+    Ok(Reply::json(page.json()))
 }
