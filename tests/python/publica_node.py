@@ -20,9 +20,10 @@ BIN = os.environ.get("PUBLICA_BIN", str(REPO / "target" / "debug" / "publica"))
 
 
 @contextlib.contextmanager
-def running_node(*args, start_s=60):
+def running_node(*args, start_s=60, env=None):
     """Starts `publica dev --data-dir <tmp>/data --listen 127.0.0.1:0
-    <args>` and yields (url, data directory)."""
+    <args>` (with `env` added to the environment) and yields (url, data
+    directory)."""
     if not os.path.exists(BIN):
         pytest.fail(f"{BIN} is missing: run `cargo build --bin publica` first "
                     "(or set PUBLICA_BIN to the publica binary)")
@@ -32,7 +33,8 @@ def running_node(*args, start_s=60):
     log = open(log_path, "wb")
     proc = subprocess.Popen(
         [BIN, "dev", "--data-dir", data, "--listen", "127.0.0.1:0", *args],
-        stdout=subprocess.PIPE, stderr=log, text=True)
+        stdout=subprocess.PIPE, stderr=log, text=True,
+        env={**os.environ, **(env or {})})
     # stdout is read on a thread, so that the time limit holds even if the
     # node prints nothing, and drained afterwards, so the pipe never fills.
     lines = queue.Queue()

@@ -13,6 +13,7 @@ pub mod handlers;
 pub mod log_routes;
 pub mod module_routes;
 pub mod network;
+pub mod object_store;
 pub mod openapi;
 pub mod ratelimit;
 pub mod records;

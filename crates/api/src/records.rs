@@ -13,6 +13,7 @@
 //! record's ciphertext is removed as soon as the erasure commits.
 
 use crate::error::{ApiError, ErrorBody};
+use crate::object_store::{S3Config, S3Store};
 use crate::server::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -28,7 +29,7 @@ use publica_records::lifecycle::RegisterArgs;
 use publica_records::model::{Status, RECORD_BYTES_MAX};
 use publica_records::queries;
 use publica_runtime::Rejections;
-use publica_store::blobs::{self, BlobStore};
+use publica_store::blobs::{self, BlobStore, Blobs};
 use publica_types::{Expiry, TxError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -48,7 +49,7 @@ const SWEEP_EVERY_S: u64 = 60;
 
 /// The record store and the key that opens its wrapped data keys.
 pub struct RecordStore {
-    blobs: BlobStore,
+    blobs: Box<dyn Blobs>,
     key: SealKey,
 }
 
@@ -92,8 +93,9 @@ fn rejected(e: TxError) -> ApiError {
 
 impl RecordStore {
     /// Opens the store in `<data_dir>/records`, creating its key on first
-    /// start.
-    pub fn open(data_dir: &Path) -> std::io::Result<RecordStore> {
+    /// start; the ciphertexts are kept there too, or in the object store
+    /// `s3` names.
+    pub fn open(data_dir: &Path, s3: Option<&S3Config>) -> std::io::Result<RecordStore> {
         let dir = data_dir.join("records");
         std::fs::create_dir_all(&dir)?;
         let key_path = dir.join("store.key");
@@ -114,7 +116,19 @@ impl RecordStore {
             }
             Err(e) => return Err(e),
         };
-        let (blobs, report) = BlobStore::open(&dir.join("blobs")).map_err(std::io::Error::other)?;
+        let (blobs, report): (Box<dyn Blobs>, _) = match s3 {
+            Some(config) => {
+                let (store, report) = S3Store::open(config.clone())
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                tracing::info!(bucket = %config.bucket_url, prefix = %config.prefix, kept = report.kept, "record store: ciphertexts in an object store");
+                (Box::new(store), report)
+            }
+            None => {
+                let (store, report) =
+                    BlobStore::open(&dir.join("blobs")).map_err(std::io::Error::other)?;
+                (Box::new(store), report)
+            }
+        };
         if report.temporaries + report.incomplete > 0 {
             tracing::warn!(
                 temporaries = report.temporaries,
@@ -388,7 +402,7 @@ impl RecordStore {
             ));
         }
         if node.with_state(|s, _| queries::record(s, &id)).is_some()
-            || (self.blobs.contains(&id) && self.registration_live(node, &id))
+            || (self.blobs.contains(&id).map_err(store_err)? && self.registration_live(node, &id))
         {
             return Err(rejected(R::RecordExists.err(format!(
                 "record {id} is registered, or its registration is waiting for a block"

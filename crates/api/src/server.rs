@@ -38,6 +38,9 @@ pub struct ApiConfig {
     pub min_cell_recipients: u64,
     /// Header-read timeout and connection caps.
     pub connections: crate::ConnectionLimits,
+    /// Where the record store keeps ciphertexts, when not in the data
+    /// directory.
+    pub records_s3: Option<crate::object_store::S3Config>,
 }
 
 impl std::fmt::Debug for ApiConfig {
@@ -50,6 +53,7 @@ impl std::fmt::Debug for ApiConfig {
             .field("network", &self.network.is_some())
             .field("min_cell_recipients", &self.min_cell_recipients)
             .field("connections", &self.connections)
+            .field("records_s3", &self.records_s3)
             .finish()
     }
 }
@@ -64,6 +68,7 @@ impl Default for ApiConfig {
             network: None,
             min_cell_recipients: publica_portal::MIN_CELL_RECIPIENTS_DEFAULT,
             connections: crate::ConnectionLimits::default(),
+            records_s3: None,
         }
     }
 }
@@ -204,7 +209,12 @@ pub async fn serve_only(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let shutting_down = Arc::new(watch::Sender::new(false));
-    let records = Arc::new(crate::records::RecordStore::open(&node.config().data_dir)?);
+    let (dir, s3) = (node.config().data_dir.clone(), config.records_s3.clone());
+    let records =
+        tokio::task::spawn_blocking(move || crate::records::RecordStore::open(&dir, s3.as_ref()))
+            .await
+            .map_err(std::io::Error::other)??;
+    let records = Arc::new(records);
     crate::records::spawn_keeper(records.clone(), node.clone(), shutting_down.subscribe());
     let state = AppState {
         records,

@@ -412,6 +412,8 @@ struct DevArgs {
     /// program with a few hundred enrolees and months of payouts.
     #[arg(long)]
     demo: bool,
+    #[command(flatten)]
+    records_store: crate::records::RecordStoreArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -784,6 +786,7 @@ pub(crate) fn init_logging() {
 
 fn run_dev(a: DevArgs) -> Result<()> {
     init_logging();
+    let records_s3 = a.records_store.config()?;
     let (genesis, chain_id) = dev_genesis(&a)?;
     let config = NodeConfig {
         genesis,
@@ -827,9 +830,12 @@ fn run_dev(a: DevArgs) -> Result<()> {
                 .map_err(|e| anyhow!("--demo needs the plain dev admin key: {e}"))?;
             let n = node.clone();
             let (dir, base) = (a.data_dir.clone(), format!("http://{addr}"));
-            tokio::task::spawn_blocking(move || crate::demo::seed(&n, admin, &dir, &base))
-                .await
-                .context("seeding the demo")??;
+            let s3 = records_s3.clone();
+            tokio::task::spawn_blocking(move || {
+                crate::demo::seed(&n, admin, &dir, &base, s3.as_ref())
+            })
+            .await
+            .context("seeding the demo")??;
         }
         let api = publica_api::ApiConfig {
             rate_limit_per_s: a.rate_limit,
@@ -844,6 +850,7 @@ fn run_dev(a: DevArgs) -> Result<()> {
                 max_connections_per_ip: usize::try_from(a.http_max_connections_per_ip)
                     .unwrap_or(usize::MAX),
             },
+            records_s3,
         };
         publica_api::serve(node, listener, api, shutdown_signal()).await?;
         eprintln!("publica: stopped cleanly");

@@ -12,6 +12,7 @@
 mod health;
 
 use anyhow::{anyhow, bail, Result};
+use publica_api::object_store::S3Config;
 use publica_crypto::Keypair;
 use publica_identity::{Genesis, GenesisAgency};
 use publica_node::Node;
@@ -147,8 +148,15 @@ fn public_key_of(seed: &str) -> Keypair {
 }
 
 /// Seeds the pilot on a new demo chain. Blocking. `data_dir` receives the
-/// demo's diplomas; `base` is the node's URL (status lists are served there).
-pub fn seed(node: &Node, admin: Keypair, data_dir: &std::path::Path, base: &str) -> Result<()> {
+/// demo's diplomas; `base` is the node's URL (status lists are served there);
+/// `records_s3` is where the record store keeps ciphertexts, if not there.
+pub fn seed(
+    node: &Node,
+    admin: Keypair,
+    data_dir: &std::path::Path,
+    base: &str,
+    records_s3: Option<&S3Config>,
+) -> Result<()> {
     let chain_id = node.status().chain_id;
     let me = admin.account();
     let mut s = Seeder {
@@ -186,7 +194,7 @@ pub fn seed(node: &Node, admin: Keypair, data_dir: &std::path::Path, base: &str)
     s.scholarship(now, &this, data_dir)?;
     s.medicines_registry()?;
     s.medicines_supply()?;
-    s.health_records(data_dir)?;
+    s.health_records(data_dir, records_s3)?;
     wait_for_schedule(node);
     print_programs(node)
 }

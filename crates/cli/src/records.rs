@@ -19,6 +19,47 @@ use std::path::PathBuf;
 /// How long a registration sent with its ciphertext may stay valid.
 const REGISTER_EXPIRY_MS: u64 = 5 * 60_000;
 
+/// Where `publica dev` and `publica node` keep record ciphertexts:
+/// `<data-dir>/records/blobs` unless a bucket is named (docs/health.md).
+#[derive(clap::Args, Debug, Clone)]
+pub struct RecordStoreArgs {
+    /// Keep record ciphertexts in this S3-compatible bucket instead of the
+    /// data directory: its URL, path style (http://minio:9000/records) or
+    /// virtual-hosted (https://records.s3.eu-west-1.amazonaws.com). The
+    /// credentials are read from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
+    /// and AWS_SESSION_TOKEN.
+    #[arg(long, env = "PUBLICA_RECORDS_S3_BUCKET_URL")]
+    records_s3_bucket_url: Option<String>,
+    /// Object name prefix in that bucket: one per node.
+    #[arg(
+        long,
+        env = "PUBLICA_RECORDS_S3_PREFIX",
+        default_value = "publica-records/"
+    )]
+    records_s3_prefix: String,
+    /// The bucket's signing region.
+    #[arg(long, env = "PUBLICA_RECORDS_S3_REGION", default_value = "us-east-1")]
+    records_s3_region: String,
+}
+
+impl RecordStoreArgs {
+    /// The object store named, with its credentials; none when no bucket
+    /// is.
+    pub fn config(&self) -> Result<Option<publica_api::object_store::S3Config>> {
+        self.records_s3_bucket_url
+            .as_deref()
+            .map(|url| {
+                publica_api::object_store::S3Config::from_env(
+                    url,
+                    &self.records_s3_prefix,
+                    &self.records_s3_region,
+                )
+                .map_err(|e| anyhow!("the record store: {e}"))
+            })
+            .transpose()
+    }
+}
+
 /// The associated data a record's ciphertext is bound to.
 pub fn record_aad(record_type: &str) -> Vec<u8> {
     format!("publica/records/v1/{record_type}").into_bytes()

@@ -59,6 +59,8 @@ pub struct NodeArgs {
     config: PathBuf,
     #[command(flatten)]
     pass: PassArgs,
+    #[command(flatten)]
+    records_store: crate::records::RecordStoreArgs,
 }
 
 /// `publica testnet init`: writes the network, then prints what it wrote.
@@ -86,6 +88,7 @@ pub fn init(plan: InitPlan, out: &Path, chain_id: &str) -> Result<()> {
 /// or Ctrl-C.
 pub fn run_node(a: NodeArgs) -> Result<()> {
     crate::commands::init_logging();
+    let records_s3 = a.records_store.config()?;
     let config = ValidatorConfig::read(&a.config)?;
     config.check_ports()?;
     // A validator whose task panicked must not go on half alive: it stops
@@ -111,7 +114,7 @@ pub fn run_node(a: NodeArgs) -> Result<()> {
         consensus: open_key(&c.consensus_key, &a.pass)?,
         cosigner: open_key(&c.cosigner_key, &a.pass)?,
     };
-    let validator = Validator::start(files, keys, start.floor)?;
+    let validator = Validator::start(files, keys, start.floor)?.with_records_s3(records_s3);
     print_started(&validator)?;
     validator.serve(crate::commands::shutdown_signal())?;
     eprintln!("publica: stopped cleanly");

@@ -1,6 +1,7 @@
 //! A content-addressed store of blobs off the ledger (the record store:
 //! `docs/health.md`): each blob is kept under its id (the hex SHA-256 of
-//! its bytes) with a small metadata file beside it, in
+//! its bytes) with its small metadata beside it. [`Blobs`] is what the
+//! record store asks of one; [`BlobStore`], the default, keeps them in
 //! `<dir>/<first two hex digits>/<id>` and `<id>.meta`.
 //!
 //! Writes are durable and ordered: the blob first, then its metadata, each
@@ -16,7 +17,47 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-/// The store.
+/// What the record store needs of where it keeps ciphertexts: this
+/// directory store, or an S3-compatible object store
+/// (`publica_api::object_store`). A blob counts as stored once its
+/// metadata is; both are written durably before `put` returns.
+pub trait Blobs: Send + Sync + std::fmt::Debug {
+    /// Stores `blob` (whose id must be `id`) with `meta`, blob first.
+    fn put(&self, id: &str, blob: &[u8], meta: &[u8]) -> Result<(), StoreError>;
+    /// Whether `id` is stored (complete).
+    fn contains(&self, id: &str) -> Result<bool, StoreError>;
+    /// The blob `id` and its metadata, if stored.
+    fn get(&self, id: &str) -> Result<Option<Stored>, StoreError>;
+    /// The metadata of `id`, if stored.
+    fn meta(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Deletes `id`, metadata first. True if it was stored.
+    fn delete(&self, id: &str) -> Result<bool, StoreError>;
+    /// The ids stored (complete), in no particular order.
+    fn ids(&self) -> Result<Vec<String>, StoreError>;
+}
+
+impl Blobs for BlobStore {
+    fn put(&self, id: &str, blob: &[u8], meta: &[u8]) -> Result<(), StoreError> {
+        BlobStore::put(self, id, blob, meta)
+    }
+    fn contains(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(BlobStore::contains(self, id))
+    }
+    fn get(&self, id: &str) -> Result<Option<Stored>, StoreError> {
+        BlobStore::get(self, id)
+    }
+    fn meta(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        BlobStore::meta(self, id)
+    }
+    fn delete(&self, id: &str) -> Result<bool, StoreError> {
+        BlobStore::delete(self, id)
+    }
+    fn ids(&self) -> Result<Vec<String>, StoreError> {
+        BlobStore::ids(self)
+    }
+}
+
+/// The store in a directory.
 #[derive(Debug)]
 pub struct BlobStore {
     dir: PathBuf,

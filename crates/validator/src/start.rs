@@ -110,6 +110,7 @@ pub struct Validator {
     node: Node,
     engine: Engine,
     api: std::net::TcpListener,
+    records_s3: Option<publica_api::object_store::S3Config>,
 }
 
 impl std::fmt::Debug for Validator {
@@ -139,6 +140,7 @@ impl Validator {
                 node,
                 engine,
                 api,
+                records_s3: None,
             }),
             Err(e) => {
                 drop(engine);
@@ -146,6 +148,13 @@ impl Validator {
                 Err(e)
             }
         }
+    }
+
+    /// Keeps the record store's ciphertexts in this object store instead
+    /// of the data directory.
+    pub fn with_records_s3(mut self, s3: Option<publica_api::object_store::S3Config>) -> Self {
+        self.records_s3 = s3;
+        self
     }
 
     /// Its node.
@@ -177,6 +186,7 @@ impl Validator {
             node,
             engine,
             api,
+            records_s3,
         } = self;
         let config = publica_api::ApiConfig {
             rate_limit_per_s: files.config.rate_limit,
@@ -195,6 +205,7 @@ impl Validator {
                 max_connections: files.config.http_max_connections,
                 max_connections_per_ip: files.config.http_max_connections_per_ip,
             },
+            records_s3,
             ..publica_api::ApiConfig::default()
         };
         let running = engine.running.clone();

@@ -40,8 +40,13 @@ fn resources(patient: &str) -> [Value; 3] {
 impl Seeder<'_> {
     /// Seals, stores and registers the demo records, then the consent and
     /// the two accesses.
-    pub(super) fn health_records(&mut self, data_dir: &std::path::Path) -> Result<()> {
-        let store = RecordStore::open(data_dir).map_err(|e| anyhow!("the record store: {e}"))?;
+    pub(super) fn health_records(
+        &mut self,
+        data_dir: &std::path::Path,
+        records_s3: Option<&publica_api::object_store::S3Config>,
+    ) -> Result<()> {
+        let store = RecordStore::open(data_dir, records_s3)
+            .map_err(|e| anyhow!("the record store: {e}"))?;
         let patient = citizen_key(DEMO_PATIENT);
         let subject = patient.account();
         let mut txs = Vec::new();
