@@ -181,6 +181,20 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
     month = paid["service_date"][:7]
     report = c.get("/v1/claims/plans/{agency}/{id}/report", f"/v1/claims/plans/insurer/basic/report?from={month}")
     assert report["total"]["submitted"] == 2 and report["total"]["paid"] == paid["paid"], report
+    # The demo's election: published, ceremony, twenty ballots, a re-vote,
+    # a challenged ballot, decrypted by two of three guardians.
+    listed = c.get("/v1/elections")
+    assert [e["election"] for e in listed["entries"]] == ["city-2027"], listed
+    el = c.get("/v1/elections/{id}", "/v1/elections/city-2027")
+    assert el["election"]["phase"] == "tallied" and el["outcome"]["counts"] == [[6, 7, 7], [15, 5]], el
+    c.get("/v1/elections/{id}/record", "/v1/elections/city-2027/record")
+    board = c.get("/v1/elections/{id}/ballots", "/v1/elections/city-2027/ballots?limit=200")
+    assert board["total"] == 21, board["total"]
+    spoiled = c.get("/v1/elections/{id}/challenged", "/v1/elections/city-2027/challenged")
+    assert spoiled["entries"][0]["choices"] == [[1, 0, 0], [1, 0]], spoiled
+    fate = c.get("/v1/elections/{id}/tracking/{code}",
+                 f"/v1/elections/city-2027/tracking/{board['entries'][0]['tracking']}")
+    assert fate["status"] == "replaced", fate
     contexts = c.get("/v1/credentials/contexts")
     assert {x["url"] for x in contexts["contexts"]} >= {"https://www.w3.org/ns/credentials/v2",
                                                         "urn:publica:context:credentials:v1"}, contexts

@@ -459,26 +459,6 @@ fn canonical_query(params: &[(String, String)]) -> String {
         .join("&")
 }
 
-/// HMAC-SHA256 (RFC 2104).
-fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let mut block = [0u8; 64];
-    if key.len() > 64 {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
-    let inner = Sha256::new()
-        .chain_update(pad(0x36))
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(pad(0x5c))
-        .chain_update(inner)
-        .finalize()
-        .into()
-}
-
 /// The `Authorization` header of a request (AWS Signature Version 4, for
 /// service `s3`). `path` and `query` are as sent (already encoded);
 /// `headers` are the signed ones, names in lower case.
@@ -511,14 +491,14 @@ fn authorization(
         "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
         hex::encode(Sha256::digest(request.as_bytes()))
     );
-    let mut key = hmac(
+    let mut key = publica_crypto::hmac_sha256(
         format!("AWS4{}", config.secret_access_key).as_bytes(),
         date.as_bytes(),
     );
     for part in [config.region.as_str(), "s3", "aws4_request"] {
-        key = hmac(&key, part.as_bytes());
+        key = publica_crypto::hmac_sha256(&key, part.as_bytes());
     }
-    let signature = hex::encode(hmac(&key, to_sign.as_bytes()));
+    let signature = hex::encode(publica_crypto::hmac_sha256(&key, to_sign.as_bytes()));
     format!(
         "AWS4-HMAC-SHA256 Credential={}/{scope},SignedHeaders={signed},Signature={signature}",
         config.access_key_id
@@ -607,22 +587,6 @@ mod tests {
             "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,\
              SignedHeaders=host;range;x-amz-content-sha256;x-amz-date,\
              Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
-        );
-    }
-
-    /// RFC 4231, test cases 2 and 6 (a key longer than the block).
-    #[test]
-    fn hmac_sha256_matches_rfc_4231() {
-        assert_eq!(
-            hex::encode(hmac(b"Jefe", b"what do ya want for nothing?")),
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
-        assert_eq!(
-            hex::encode(hmac(
-                &[0xaa; 131],
-                b"Test Using Larger Than Block-Size Key - Hash Key First"
-            )),
-            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
         );
     }
 

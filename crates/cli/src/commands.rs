@@ -70,6 +70,10 @@ enum Cmd {
     /// by the rules and paid, referrals, appeals, reports (docs/health.md).
     #[command(subcommand)]
     Claims(crate::claims::ClaimsCmd),
+    /// Elections: verify a whole election from its record
+    /// (docs/elections.md).
+    #[command(subcommand)]
+    Election(crate::elections::ElectionCmd),
     /// G2P Connect served for an agency: disbursements and the
     /// financial-address mapper (docs/g2p.md).
     #[command(subcommand)]
@@ -627,6 +631,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Credentials(c) => runtime()?.block_on(crate::credentials::run(c)),
         Cmd::Medicines(c) => runtime()?.block_on(crate::medicines::run(c)),
         Cmd::Records(c) => runtime()?.block_on(crate::records::run(c)),
+        Cmd::Election(c) => runtime()?.block_on(crate::elections::run(c)),
         Cmd::Claims(c) => runtime()?.block_on(crate::claims::run(c)),
         Cmd::G2p(G2pCmd::Serve(a)) => runtime()?.block_on(crate::gateway::serve(a)),
         Cmd::Bench(b) => run_bench(b),

@@ -9,6 +9,7 @@
 //! admission. Payments start with the month the chain is seeded in: no
 //! program pays a period before its enrolees' enrolment.
 
+mod elections;
 mod health;
 
 use anyhow::{anyhow, bail, Result};
@@ -195,6 +196,7 @@ pub fn seed(
     s.medicines_registry()?;
     s.medicines_supply()?;
     s.health_records(data_dir, records_s3)?;
+    s.election_demo()?;
     wait_for_schedule(node);
     print_programs(node)
 }
@@ -205,7 +207,15 @@ impl Seeder<'_> {
         let me = self.admin.account();
         let mut txs = vec![];
         for (agency, roles) in [
-            ("city", vec!["treasurer", "program_officer", "attester"]),
+            (
+                "city",
+                vec![
+                    "treasurer",
+                    "program_officer",
+                    "attester",
+                    "election_officer",
+                ],
+            ),
             ("school", vec!["attester", "issuer"]),
             ("registry", vec!["attester"]),
             ("stats", vec!["oracle"]),

@@ -7,6 +7,7 @@ mod client;
 mod commands;
 mod credentials;
 mod demo;
+mod elections;
 mod epcis_capture;
 mod gateway;
 mod grievance;

@@ -11,7 +11,7 @@ pub mod keyfile;
 pub mod seal;
 pub mod sign;
 
-pub use hash::{sha256, tx_id};
+pub use hash::{hmac_sha256, sha256, tx_id};
 pub use key::{is_public_key, is_weak_key};
 pub use keyfile::{KeyFile, KeyFileError};
 pub use sign::{verify, verify_batch, Keypair, SignatureError};

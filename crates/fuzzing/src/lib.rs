@@ -41,6 +41,7 @@ pub const TARGETS: &[Target] = &[
     ("epcis_event", epcis_event),
     ("fhir_resource", fhir_resource),
     ("sealed_record", sealed_record),
+    ("election_ballot", election_ballot),
 ];
 
 /// A FHIR R4 resource as `publica records check` and `put` read it.
@@ -81,6 +82,45 @@ pub fn sealed_record(data: &[u8]) {
     );
     let w = dk.wrap_for(&reader.public()).expect("a real key");
     assert_eq!(reader.unwrap_key(&w).ok(), Some(dk), "a wrapped key opens");
+}
+
+/// An encrypted ballot as `elections.cast` and `publica election verify`
+/// read it, checked against a fixed election (key, contests, voter).
+/// Properties: a ballot that verifies verifies again and has one tracking
+/// code; it fails for another voter (its proofs are bound to the voter).
+pub fn election_ballot(data: &[u8]) {
+    use publica_elections::ballot::{tracking_code, verify};
+    use publica_elections::group::{Scalar, G};
+    use publica_elections::model::{Contest, WireBallot};
+    let Ok(ballot) = serde_json::from_slice::<WireBallot>(data) else {
+        return;
+    };
+    let key = G * Scalar::from(3u64);
+    let contests = [
+        Contest {
+            id: "mayor".into(),
+            selections: vec!["a".into(), "b".into(), "c".into()],
+            limit: 1,
+        },
+        Contest {
+            id: "tram".into(),
+            selections: vec!["yes".into(), "no".into()],
+            limit: 1,
+        },
+    ];
+    let (voter, other) = (
+        publica_types::AccountId([1; 32]),
+        publica_types::AccountId([2; 32]),
+    );
+    let base = [9u8; 32];
+    if verify(&base, &key, &contests, &voter, &ballot).is_ok() {
+        assert!(verify(&base, &key, &contests, &voter, &ballot).is_ok());
+        assert!(verify(&base, &key, &contests, &other, &ballot).is_err());
+        assert_eq!(
+            tracking_code(&base, &voter, &ballot),
+            tracking_code(&base, &voter, &ballot)
+        );
+    }
 }
 
 /// An EPCIS 2.0 document or event as `medicines.capture` and `publica

@@ -22,6 +22,7 @@ pub fn chain_runtime() -> Runtime {
     rt.register(Box::new(publica_medicines::Medicines));
     rt.register(Box::new(publica_records::Records));
     rt.register(Box::new(publica_claims::Claims));
+    rt.register(Box::new(publica_elections::Elections));
     rt
 }
 

@@ -48,11 +48,14 @@ pub enum Role {
     PrivacyOfficer,
     /// Decides insurance claims referred to a human, and appeals.
     Adjudicator,
+    /// Runs the agency's elections: publishes them (manifest, guardians,
+    /// census, window).
+    ElectionOfficer,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 13] = [
+    pub const ALL: [Role; 14] = [
         Role::Administrator,
         Role::Treasurer,
         Role::ProgramOfficer,
@@ -66,6 +69,7 @@ impl Role {
         Role::Clinician,
         Role::PrivacyOfficer,
         Role::Adjudicator,
+        Role::ElectionOfficer,
     ];
 }
 

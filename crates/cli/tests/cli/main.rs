@@ -11,6 +11,7 @@ mod claims_e2e;
 mod crash;
 mod credentials_e2e;
 mod disk_full;
+mod elections_e2e;
 mod http_limits;
 mod identity_e2e;
 mod medicines_capture_e2e;

@@ -1,0 +1,246 @@
+//! The demo's election: a city referendum and a mayoral contest, three
+//! guardians of whom two decrypt, twenty citizens in the census; one
+//! re-votes, one challenges a ballot; the result published. `publica
+//! election verify --election city-2027` checks it all.
+
+use super::{citizen_key, public_key_of, Seeder};
+use anyhow::{anyhow, bail, Result};
+use publica_crypto::seal::SealKey;
+use publica_crypto::Keypair;
+use publica_elections::ceremony::Dealer;
+use publica_elections::group::{point_from_hex, scalar_hex, Scalar};
+use publica_elections::model::{voter_leaf, Commitment, Contest, Election, Guardian};
+use publica_elections::{ballot, guardian};
+use publica_log::MerkleLog;
+use publica_types::{now_ms, Envelope, Expiry, TxBody};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+/// The demo election's id.
+pub const DEMO_ELECTION: &str = "city-2027";
+/// Citizens in its census.
+const VOTERS: usize = 20;
+/// How long its window stays open once published.
+const WINDOW_MS: u64 = 5_000;
+
+fn contests() -> Vec<Contest> {
+    vec![
+        Contest {
+            id: "mayor".into(),
+            selections: vec!["okafor".into(), "lindqvist".into(), "moreau".into()],
+            limit: 1,
+        },
+        Contest {
+            id: "tram-line".into(),
+            selections: vec!["yes".into(), "no".into()],
+            limit: 1,
+        },
+    ]
+}
+
+/// A demo guardian's key (public seed: a demo only).
+fn guardian_key(n: usize) -> Keypair {
+    public_key_of(&format!("publica demo guardian {n}"))
+}
+
+impl Seeder<'_> {
+    fn signed(&self, kp: &Keypair, method: &str, args: Value) -> Envelope {
+        let nonce = self.node.nonces(&kp.account()).0 + 1;
+        let body = TxBody::new(
+            &self.chain_id,
+            nonce,
+            Expiry::Height(1 << 40),
+            "elections",
+            method,
+            args,
+        );
+        kp.sign_tx(kp.account(), body)
+            .expect("demo bodies are canonical")
+    }
+
+    /// Submits transactions of several signers and waits for them all.
+    fn together(&mut self, what: &str, txs: Vec<(Envelope, Keypair)>) -> Result<()> {
+        let envs: Vec<Envelope> = txs.iter().map(|(e, _)| e.clone()).collect();
+        for r in self.node.submit(envs) {
+            r.map_err(|e| anyhow!("demo {what}: {} {}", e.code, e.message))?;
+        }
+        let deadline = Instant::now() + Duration::from_secs(120);
+        for (e, kp) in &txs {
+            while self.node.nonces(&kp.account()).0 < e.body.nonce {
+                if Instant::now() > deadline {
+                    bail!("demo {what}: not committed within 120 s");
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        eprintln!("publica demo: {what} ({} transactions)", txs.len());
+        Ok(())
+    }
+
+    fn election(&self) -> Result<Election> {
+        let key = publica_elections::model::election_key(DEMO_ELECTION);
+        self.node
+            .with_state(|s, _| s.get(&key).map(|b| serde_json::from_slice(&b)))
+            .ok_or_else(|| anyhow!("demo election: not published"))?
+            .map_err(|e| anyhow!("demo election: {e}"))
+    }
+
+    fn state_json<T: serde::de::DeserializeOwned>(&self, key: &[u8]) -> Result<T> {
+        self.node
+            .with_state(|s, _| s.get(key).map(|b| serde_json::from_slice(&b)))
+            .ok_or_else(|| anyhow!("demo election: missing state"))?
+            .map_err(|e| anyhow!("demo election: {e}"))
+    }
+
+    /// Publishes, runs the ceremony, votes, closes and decrypts.
+    pub(super) fn election_demo(&mut self) -> Result<()> {
+        let guardians: Vec<Keypair> = (1..=3).map(guardian_key).collect();
+        let seals: Vec<SealKey> = guardians
+            .iter()
+            .map(|g| SealKey::from_signing_seed(&g.seed()))
+            .collect();
+        let voters: Vec<Keypair> = (1..=VOTERS).map(citizen_key).collect();
+        let mut census = MerkleLog::new();
+        for v in &voters {
+            census.append(publica_log::hash::leaf_hash(&voter_leaf(
+                DEMO_ELECTION,
+                &v.account(),
+            )));
+        }
+        let opens = now_ms();
+        let g: Vec<Guardian> = guardians
+            .iter()
+            .zip(&seals)
+            .map(|(k, s)| Guardian {
+                account: k.account(),
+                seal_key: hex::encode(s.public()),
+            })
+            .collect();
+        let create = self.tx(
+            "elections",
+            "create",
+            json!({"agency": "city", "id": DEMO_ELECTION,
+            "title": "city-2027", "contests": contests(), "guardians": g, "threshold": 2,
+            "opens_ms": opens, "closes_ms": opens + WINDOW_MS,
+            "census": {"root": census.root().to_hex(), "size": census.len()}}),
+        );
+        self.phase("an election published", vec![create])?;
+        let e = self.election()?;
+        let h_m: [u8; 32] = hex::decode(&e.manifest_hash)?
+            .try_into()
+            .map_err(|_| anyhow!("manifest hash"))?;
+        let dealers: Vec<Dealer> = guardians.iter().map(|_| Dealer::new(2)).collect();
+        let mut txs = Vec::new();
+        for (i, (d, kp)) in dealers.iter().zip(&guardians).enumerate() {
+            let n = i as u32 + 1;
+            let mut args = serde_json::to_value(
+                guardian::message(d, DEMO_ELECTION, &h_m, n, &e.guardians)
+                    .map_err(|e| anyhow!(e))?,
+            )?;
+            args["election"] = json!(DEMO_ELECTION);
+            args["guardian"] = json!(n);
+            txs.push((
+                self.signed(kp, "commit", args),
+                public_key_of(&format!("publica demo guardian {n}")),
+            ));
+        }
+        self.together("the guardians' key ceremony", txs)?;
+        self.vote(&voters, &census)?;
+        let wait = (opens + WINDOW_MS + 200).saturating_sub(now_ms());
+        std::thread::sleep(Duration::from_millis(wait));
+        let e = self.election()?;
+        let base: [u8; 32] = hex::decode(e.base_hash.as_deref().unwrap_or_default())?
+            .try_into()
+            .map_err(|_| anyhow!("base hash"))?;
+        let aggregate: Vec<Vec<[String; 2]>> =
+            self.state_json(&publica_elections::model::aggregate_key(DEMO_ELECTION))?;
+        let mut txs = Vec::new();
+        for n in [1u32, 3] {
+            let i = n as usize - 1;
+            let mut z: Scalar = dealers[i].share_for(n);
+            for j in (1..=3u32).filter(|&j| j != n) {
+                let m: Commitment =
+                    self.state_json(&publica_elections::model::commitment_key(DEMO_ELECTION, j))?;
+                z += guardian::open_share(&seals[i], DEMO_ELECTION, j, n, &m)
+                    .map_err(|e| anyhow!(e))?;
+            }
+            let shares = guardian::decrypt(&base, &aggregate, n, &z).map_err(|e| anyhow!(e))?;
+            let args = json!({"election": DEMO_ELECTION, "guardian": n, "shares": shares});
+            txs.push((
+                self.signed(&guardians[i], "decrypt", args),
+                guardian_key(n as usize),
+            ));
+        }
+        self.together(
+            "the election closed and decrypted by two of its three guardians",
+            txs,
+        )
+    }
+
+    fn vote(&mut self, voters: &[Keypair], census: &MerkleLog) -> Result<()> {
+        let e = self.election()?;
+        let key = point_from_hex(e.key.as_deref().unwrap_or_default())
+            .ok_or_else(|| anyhow!("election key"))?;
+        let base: [u8; 32] = hex::decode(e.base_hash.as_deref().unwrap_or_default())?
+            .try_into()
+            .map_err(|_| anyhow!("base hash"))?;
+        let place = |i: usize| -> Result<Value> {
+            let path = census
+                .inclusion_proof(i as u64, census.len())
+                .map_err(|e| anyhow!("census: {e}"))?;
+            Ok(
+                json!({"index": i, "path": path.iter().map(publica_types::Hash32::to_hex).collect::<Vec<_>>()}),
+            )
+        };
+        let mut txs = Vec::new();
+        for (i, v) in voters.iter().enumerate() {
+            let choices = vec![
+                (0..3).map(|c| u64::from(c == i % 3)).collect(),
+                (0..2)
+                    .map(|c| u64::from(c == usize::from(i % 4 == 0)))
+                    .collect(),
+            ];
+            let (b, _) = ballot::encrypt(&base, &key, &e.contests, &v.account(), &choices)
+                .map_err(|e| anyhow!("{e}"))?;
+            let args = json!({"election": DEMO_ELECTION, "ballot": b, "census": place(i)?});
+            txs.push((self.signed(v, "cast", args), citizen_key(i + 1)));
+        }
+        self.together("twenty citizens voted", txs)?;
+        // Citizen 1 votes again (the later ballot counts); citizen 2
+        // challenges a ballot and sees what it held.
+        let (b, _) = ballot::encrypt(
+            &base,
+            &key,
+            &e.contests,
+            &voters[0].account(),
+            &[vec![0, 0, 1], vec![0, 1]],
+        )
+        .map_err(|e| anyhow!("{e}"))?;
+        let recast = self.signed(
+            &voters[0],
+            "cast",
+            json!({"election": DEMO_ELECTION, "ballot": b, "census": place(0)?}),
+        );
+        let (b, nonces) = ballot::encrypt(
+            &base,
+            &key,
+            &e.contests,
+            &voters[1].account(),
+            &[vec![1, 0, 0], vec![1, 0]],
+        )
+        .map_err(|e| anyhow!("{e}"))?;
+        let nonces: Vec<Vec<String>> = nonces
+            .iter()
+            .map(|r| r.iter().map(scalar_hex).collect())
+            .collect();
+        let challenge = self.signed(
+            &voters[1],
+            "challenge",
+            json!({"election": DEMO_ELECTION, "ballot": b, "census": place(1)?, "nonces": nonces}),
+        );
+        self.together(
+            "a re-vote and a challenged ballot",
+            vec![(recast, citizen_key(1)), (challenge, citizen_key(2))],
+        )
+    }
+}

@@ -1,0 +1,107 @@
+//! `publica election …`: verifying a whole election from its record
+//! (docs/elections.md, "Verifying an election").
+
+use crate::client::{checked_id, print_json, read_json_file, Client};
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Subcommand;
+use publica_elections::verify::{verify, ElectionRecord};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+/// Largest election record read from a file (a million ballots of a
+/// large manifest fit).
+const RECORD_FILE_BYTES_MAX: u64 = 32 << 30;
+
+/// Board entries fetched per request.
+const PAGE: u64 = 200;
+
+/// `publica election …`.
+#[derive(Subcommand, Debug)]
+pub enum ElectionCmd {
+    /// Check a whole election — the guardians' proofs and the key, every
+    /// ballot's census place, proofs and tracking code, re-votes,
+    /// challenged ballots, the tally, every partial decryption and the
+    /// result — from a node or a saved record; exits non-zero on any
+    /// failure.
+    Verify {
+        /// The election (fetched from --node).
+        #[arg(long, conflicts_with = "record", required_unless_present = "record")]
+        election: Option<String>,
+        /// Or a record saved earlier with --save.
+        #[arg(long)]
+        record: Option<PathBuf>,
+        /// Save the fetched record here as well.
+        #[arg(long, requires = "election")]
+        save: Option<PathBuf>,
+        /// Node URL.
+        #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
+        node: String,
+    },
+}
+
+/// Runs an election command.
+pub async fn run(cmd: ElectionCmd) -> Result<()> {
+    match cmd {
+        ElectionCmd::Verify {
+            election,
+            record,
+            save,
+            node,
+        } => {
+            let record: Value = match (election, record) {
+                (Some(id), _) => fetch(&Client::new(&node)?, checked_id("election", &id)?).await?,
+                (None, Some(path)) => read_json_file(&path, RECORD_FILE_BYTES_MAX)?,
+                (None, None) => bail!("give --election or --record"),
+            };
+            if let Some(path) = save {
+                let text = serde_json::to_vec(&record)?;
+                std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            let record: ElectionRecord = serde_json::from_value(record)
+                .map_err(|e| anyhow!("elections.invalid_field: not an election record: {e}"))?;
+            let report = verify(&record);
+            print_json(&json!({
+                "election": record.election.id,
+                "holds": report.holds(),
+                "ballots": report.ballots,
+                "counted": report.counted,
+                "challenged": report.challenged,
+                "counts": report.counts,
+                "failures": report.failures,
+            }));
+            if report.holds() {
+                Ok(())
+            } else {
+                bail!(
+                    "election {} does not verify: {} failure(s)",
+                    record.election.id,
+                    report.failures.len()
+                )
+            }
+        }
+    }
+}
+
+/// The record of `id` with its whole board, page by page.
+async fn fetch(c: &Client, id: &str) -> Result<Value> {
+    let mut record = c.get_ok(&format!("/v1/elections/{id}/record")).await?;
+    for board in ["ballots", "challenged"] {
+        let mut entries = Vec::new();
+        let mut from = 0;
+        loop {
+            let page = c
+                .get_ok(&format!(
+                    "/v1/elections/{id}/{board}?from={from}&limit={PAGE}"
+                ))
+                .await?;
+            entries.extend(page["entries"].as_array().cloned().unwrap_or_default());
+            match page["next"].as_u64() {
+                Some(next) if next > from => from = next,
+                _ => break,
+            }
+        }
+        record[board] = Value::Array(entries);
+    }
+    Ok(record)
+}

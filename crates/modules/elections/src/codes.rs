@@ -1,0 +1,40 @@
+//! Error codes of the elections module (listed in `docs/errors.md`).
+
+publica_runtime::rejections! {
+    /// Why `elections` refuses a call or a query, with its HTTP status and
+    /// meaning.
+    pub enum ElectionsRejection {
+        InvalidField / INVALID_FIELD = "elections.invalid_field", 400,
+            "A field is malformed or out of range (the message names it).";
+        ElectionExists / ELECTION_EXISTS = "elections.election_exists", 409,
+            "An election with this id exists already.";
+        UnknownElection / UNKNOWN_ELECTION = "elections.unknown_election", 404,
+            "No election with this id.";
+        NotAGuardian / NOT_A_GUARDIAN = "elections.not_a_guardian", 403,
+            "The signer is not the guardian with this number in this election.";
+        WrongPhase / WRONG_PHASE = "elections.wrong_phase", 409,
+            "The election is not in the phase this needs (the message says which it is in).";
+        AlreadyCommitted / ALREADY_COMMITTED = "elections.already_committed", 409,
+            "This guardian's ceremony message is in already.";
+        BadCommitment / BAD_COMMITMENT = "elections.bad_commitment", 422,
+            "A guardian's commitments, proofs of knowledge or sealed shares are malformed or do not verify.";
+        OutsideWindow / OUTSIDE_WINDOW = "elections.outside_window", 409,
+            "Ballots are taken only between the election's opening and closing times (block time).";
+        NotInCensus / NOT_IN_CENSUS = "elections.not_in_census", 403,
+            "The census proof does not place the signer in this election's census.";
+        InvalidBallot / INVALID_BALLOT = "elections.invalid_ballot", 422,
+            "The ballot does not match the manifest, does not decode, or a proof fails (the message names the contest and selection).";
+        BallotExists / BALLOT_EXISTS = "elections.ballot_exists", 409,
+            "This exact ballot (tracking code) is on the board already: encrypt afresh to vote or challenge.";
+        BadNonces / BAD_NONCES = "elections.bad_nonces", 422,
+            "The nonces given to challenge a ballot do not open its ciphertexts to 0 or 1.";
+        AlreadyDecrypted / ALREADY_DECRYPTED = "elections.already_decrypted", 409,
+            "This guardian's partial decryption is in already, or the result is published.";
+        BadDecryption / BAD_DECRYPTION = "elections.bad_decryption", 422,
+            "A partial decryption is malformed or its proof fails against the guardian's key (the message names the guardian and selection).";
+        Undecodable / UNDECODABLE = "elections.undecodable", 500,
+            "The combined decryption is no count of the ballots: a guardian's share was wrong in a way its proof should have caught.";
+        UnknownBallot / UNKNOWN_BALLOT = "elections.unknown_ballot", 404,
+            "No ballot with this tracking code on the board.";
+    }
+}

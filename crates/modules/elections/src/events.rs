@@ -1,0 +1,95 @@
+//! The `elections` module's events: the bulletin board as it grows. They
+//! name elections, guardians' numbers, voters' pseudonymous accounts and
+//! encrypted ballots, never a counted ballot's content.
+
+use crate::lifecycle::CensusProof;
+use crate::model::WireBallot;
+use publica_types::AccountId;
+use serde::{Deserialize, Serialize};
+
+/// An `elections` event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum ElectionsEvent {
+    /// An election officer published an election.
+    Created {
+        /// The election.
+        election: String,
+        /// Its authority.
+        agency: String,
+        /// `H_M`.
+        manifest_hash: String,
+    },
+    /// A guardian's ceremony message is in.
+    Committed {
+        /// The election.
+        election: String,
+        /// The guardian's number.
+        guardian: u32,
+    },
+    /// Every guardian committed: the election key.
+    KeyPublished {
+        /// The election.
+        election: String,
+        /// `K`.
+        key: String,
+        /// `H_E`.
+        base_hash: String,
+    },
+    /// A guardian found a dealer's share bad: the election failed.
+    Complained {
+        /// The election.
+        election: String,
+        /// The guardian complaining.
+        guardian: u32,
+        /// The dealer named.
+        dealer: u32,
+    },
+    /// A ballot was cast (replacing the voter's earlier one, if any).
+    Cast {
+        /// The election.
+        election: String,
+        /// The voter.
+        voter: AccountId,
+        /// Its tracking code.
+        tracking: String,
+        /// The tracking code of the ballot it replaces.
+        replaces: Option<String>,
+        /// The encrypted ballot.
+        ballot: WireBallot,
+        /// The voter's place in the census.
+        census: CensusProof,
+    },
+    /// A ballot was challenged: opened, not counted.
+    Challenged {
+        /// The election.
+        election: String,
+        /// The voter.
+        voter: AccountId,
+        /// Its tracking code.
+        tracking: String,
+        /// What it held.
+        choices: Vec<Vec<u64>>,
+        /// The encrypted ballot.
+        ballot: WireBallot,
+        /// Its nonces.
+        nonces: Vec<Vec<String>>,
+    },
+    /// A guardian's partial decryption is in.
+    Decrypted {
+        /// The election.
+        election: String,
+        /// The guardian's number.
+        guardian: u32,
+    },
+    /// The result.
+    Tallied {
+        /// The election.
+        election: String,
+        /// Per contest, per selection.
+        counts: Vec<Vec<u64>>,
+        /// The guardians combined.
+        guardians: Vec<u32>,
+    },
+}
+impl publica_runtime::kit::Events for ElectionsEvent {}

@@ -1,0 +1,129 @@
+//! The `elections` module: end-to-end verifiable secret-ballot elections
+//! with the ledger as the bulletin board (issue 30; `docs/elections.md`,
+//! design in `docs/adr/0002-election-cryptography.md`).
+//!
+//! - an **election** is published by an election officer of its authority
+//!   agency: contests (selections and a limit each), guardians and a
+//!   threshold, a voting window, and a census (a Merkle root of voters);
+//! - the **key ceremony**: each guardian publishes Feldman commitments to
+//!   a secret polynomial with proofs of knowledge and shares sealed for
+//!   the others; the election key is set when all are in; a guardian whose
+//!   share fails its dealer's commitments names the dealer and the
+//!   election fails;
+//! - **ballots**: exponential ElGamal on ristretto255 with a 0/1 proof per
+//!   selection and a limit proof per contest, checked on admission; a
+//!   voter's later ballot replaces the earlier (re-voting against
+//!   coercion); a ballot can instead be **challenged** (opened by its
+//!   nonces, never counted);
+//! - **tally**: the running homomorphic sum; after the close, guardians
+//!   post partial decryptions with Chaum–Pedersen proofs; any `t` publish
+//!   the result.
+//!
+//! The cryptography ([`group`], [`proofs`], [`ceremony`], [`ballot`]) is
+//! usable without a ledger: the CLI encrypts, verifies and decrypts with
+//! it, and `publica election verify` re-checks a whole election.
+
+pub mod ballot;
+pub mod ceremony;
+pub mod codes;
+pub mod events;
+pub mod group;
+pub mod guardian;
+pub mod lifecycle;
+pub mod model;
+pub mod proofs;
+pub mod routes;
+pub mod verify;
+
+use codes::ElectionsRejection as R;
+use events::ElectionsEvent;
+use publica_runtime::authz::Role;
+use publica_runtime::{CallContext, IndexFiler, Need, Rejections, TypedModule};
+use publica_types::TxError;
+use serde_json::json;
+
+/// The `elections` module.
+#[derive(Debug, Default)]
+pub struct Elections;
+
+publica_runtime::calls! {
+    /// The calls of `elections`.
+    #[derive(Debug)]
+    pub enum ElectionsCall {
+        /// Publish an election (an election officer of the authority).
+        Create(lifecycle::CreateArgs) = "create" => Need::Role(Role::ElectionOfficer, "agency"),
+        /// A guardian's ceremony message.
+        Commit(lifecycle::CommitArgs) = "commit" => Need::Any,
+        /// A guardian names a dealer whose share fails.
+        Complain(lifecycle::ComplainArgs) = "complain" => Need::Any,
+        /// Cast a ballot (a voter in the census).
+        Cast(lifecycle::CastArgs) = "cast" => Need::Any,
+        /// Challenge a ballot: open it, never count it.
+        Challenge(lifecycle::ChallengeArgs) = "challenge" => Need::Any,
+        /// A guardian's partial decryption of the tally.
+        Decrypt(lifecycle::DecryptArgs) = "decrypt" => Need::Any,
+    }
+}
+
+/// Refuses `s` unless it is a reference, never free text.
+pub(crate) fn reference(s: &str, what: &str) -> Result<(), TxError> {
+    if publica_runtime::kit::is_reference(s) {
+        Ok(())
+    } else {
+        Err(R::InvalidField.err(publica_runtime::kit::reference_rule(what)))
+    }
+}
+
+impl TypedModule for Elections {
+    const NAME: &'static str = "elections";
+    type Call = ElectionsCall;
+    type Rejection = R;
+    type Event = ElectionsEvent;
+    const ROUTES: &'static [publica_runtime::Route] = routes::ROUTES;
+
+    fn index_event(&self, event: &ElectionsEvent, filer: &mut IndexFiler<'_>) {
+        match event {
+            ElectionsEvent::Created {
+                election, agency, ..
+            } => {
+                filer.file("all", &json!({"election": election, "agency": agency}));
+            }
+            ElectionsEvent::Cast {
+                election,
+                voter,
+                tracking,
+                replaces,
+                ballot,
+                census,
+            } => filer.file(
+                &format!("ballots/{election}"),
+                &json!({"voter": voter, "tracking": tracking, "replaces": replaces,
+                    "ballot": ballot, "census": census}),
+            ),
+            ElectionsEvent::Challenged {
+                election,
+                voter,
+                tracking,
+                choices,
+                ballot,
+                nonces,
+            } => filer.file(
+                &format!("challenged/{election}"),
+                &json!({"voter": voter, "tracking": tracking, "choices": choices,
+                    "ballot": ballot, "nonces": nonces}),
+            ),
+            _ => {}
+        }
+    }
+
+    fn execute(&self, ctx: &mut CallContext<'_>, call: ElectionsCall) -> Result<(), TxError> {
+        match call {
+            ElectionsCall::Create(a) => lifecycle::create(ctx, a),
+            ElectionsCall::Commit(a) => lifecycle::commit(ctx, a),
+            ElectionsCall::Complain(a) => lifecycle::complain(ctx, a),
+            ElectionsCall::Cast(a) => lifecycle::cast(ctx, a),
+            ElectionsCall::Challenge(a) => lifecycle::challenge(ctx, a),
+            ElectionsCall::Decrypt(a) => lifecycle::decrypt(ctx, a),
+        }
+    }
+}

@@ -1,0 +1,688 @@
+//! An election's life: publication, the key ceremony, ballots (cast,
+//! re-cast, challenged), partial decryptions and the result.
+
+use crate::ballot::{self, BallotError};
+use crate::ceremony;
+use crate::codes::ElectionsRejection as R;
+use crate::events::ElectionsEvent;
+use crate::group::{point_from_hex, point_hex, Point};
+use crate::model::{
+    aggregate_key, ballot_key, challenged_key, commitment_key, election_key, outcome_key,
+    partial_key, tracking_key, valid_id, voter_leaf, Census, Challenged, Commitment, Contest,
+    Election, Guardian, Outcome, Phase, StoredBallot, Tracked, WireBallot, WireShare,
+    BALLOT_SELECTIONS_MAX, CENSUS_PROOF_MAX, CONTESTS_MAX, GUARDIANS_MAX, SELECTIONS_MAX,
+    WINDOW_MS_MAX,
+};
+use crate::proofs::{verify_knowledge, verify_share, Ciphertext};
+use publica_runtime::{CallContext, Rejections};
+use publica_types::{AccountId, TxError};
+use serde::Deserialize;
+
+/// Arguments of `elections.create`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateArgs {
+    /// The election authority; the signer is an election officer there.
+    pub agency: String,
+    /// The election's id.
+    pub id: String,
+    /// A title (a reference such as `municipal-2027`).
+    pub title: String,
+    /// The contests.
+    pub contests: Vec<Contest>,
+    /// The guardians, numbered from 1 in this order.
+    pub guardians: Vec<Guardian>,
+    /// How many guardians decrypt (1..=guardians).
+    pub threshold: u32,
+    /// Ballots from (block time, ms).
+    pub opens_ms: u64,
+    /// Ballots until (exclusive).
+    pub closes_ms: u64,
+    /// Who may vote.
+    pub census: Census,
+}
+
+/// Arguments of `elections.commit`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommitArgs {
+    /// The election.
+    pub election: String,
+    /// The signer's guardian number.
+    pub guardian: u32,
+    /// The ceremony message.
+    #[serde(flatten)]
+    pub message: Commitment,
+}
+
+/// Arguments of `elections.complain`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplainArgs {
+    /// The election.
+    pub election: String,
+    /// The signer's guardian number.
+    pub guardian: u32,
+    /// The guardian whose share to the signer fails its commitments.
+    pub dealer: u32,
+}
+
+/// Where the signer is in the census.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CensusProof {
+    /// The leaf's position.
+    pub index: u64,
+    /// The RFC 6962 inclusion proof (hex hashes).
+    pub path: Vec<String>,
+}
+
+/// Arguments of `elections.cast`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CastArgs {
+    /// The election.
+    pub election: String,
+    /// The encrypted ballot.
+    pub ballot: WireBallot,
+    /// The signer's place in the census.
+    pub census: CensusProof,
+}
+
+/// Arguments of `elections.challenge`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeArgs {
+    /// The election.
+    pub election: String,
+    /// The encrypted ballot.
+    pub ballot: WireBallot,
+    /// The signer's place in the census.
+    pub census: CensusProof,
+    /// Every selection's nonce (hex scalars), per contest.
+    pub nonces: Vec<Vec<String>>,
+}
+
+/// Arguments of `elections.decrypt`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecryptArgs {
+    /// The election.
+    pub election: String,
+    /// The signer's guardian number.
+    pub guardian: u32,
+    /// Per contest, per selection: `M_ℓ` and its proof.
+    pub shares: Vec<Vec<WireShare>>,
+}
+
+fn bad(message: impl Into<String>) -> TxError {
+    R::InvalidField.err(message)
+}
+
+/// The election `id`, which must exist.
+pub fn read_election(ctx: &CallContext<'_>, id: &str) -> Result<Election, TxError> {
+    if !valid_id(id) {
+        return Err(bad("an election id is 1..=64 of [a-z0-9_-]"));
+    }
+    ctx.read(&election_key(id))
+        .ok_or_else(|| R::UnknownElection.err(format!("no election '{id}'")))
+}
+
+fn check_contests(contests: &[Contest]) -> Result<(), TxError> {
+    if !(1..=CONTESTS_MAX).contains(&contests.len()) {
+        return Err(bad(format!("an election has 1..={CONTESTS_MAX} contests")));
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    let mut total = 0;
+    for c in contests {
+        if !valid_id(&c.id) || !ids.insert(&c.id) {
+            return Err(bad(format!(
+                "contest ids are distinct, 1..=64 of [a-z0-9_-]: '{}'",
+                c.id
+            )));
+        }
+        let n = c.selections.len();
+        let distinct: std::collections::BTreeSet<_> = c.selections.iter().collect();
+        if !(1..=SELECTIONS_MAX).contains(&n)
+            || distinct.len() != n
+            || !c.selections.iter().all(|s| valid_id(s))
+        {
+            return Err(bad(format!(
+                "contest {}: 1..={SELECTIONS_MAX} distinct selection ids of [a-z0-9_-]",
+                c.id
+            )));
+        }
+        if c.limit == 0 || c.limit > n as u64 {
+            return Err(bad(format!("contest {}: the limit is 1..={n}", c.id)));
+        }
+        total += n;
+    }
+    if total > BALLOT_SELECTIONS_MAX {
+        return Err(bad(format!(
+            "an election has at most {BALLOT_SELECTIONS_MAX} selections in all"
+        )));
+    }
+    Ok(())
+}
+
+fn check_guardians(guardians: &[Guardian], threshold: u32) -> Result<(), TxError> {
+    if !(1..=GUARDIANS_MAX).contains(&guardians.len()) {
+        return Err(bad(format!(
+            "an election has 1..={GUARDIANS_MAX} guardians"
+        )));
+    }
+    let accounts: std::collections::BTreeSet<_> = guardians.iter().map(|g| g.account).collect();
+    if accounts.len() != guardians.len() {
+        return Err(bad("guardians are distinct accounts"));
+    }
+    for g in guardians {
+        let key: Option<[u8; 32]> = hex::decode(&g.seal_key)
+            .ok()
+            .and_then(|b| b.try_into().ok());
+        if !key.is_some_and(|k| publica_crypto::seal::usable_public(&k))
+            || g.seal_key.bytes().any(|b| b.is_ascii_uppercase())
+        {
+            return Err(bad(format!(
+                "guardian {}: seal_key is an X25519 public key (64 lowercase hex)",
+                g.account
+            )));
+        }
+    }
+    if threshold == 0 || threshold as usize > guardians.len() {
+        return Err(bad(format!("the threshold is 1..={}", guardians.len())));
+    }
+    Ok(())
+}
+
+/// `elections.create`.
+pub fn create(ctx: &mut CallContext<'_>, a: CreateArgs) -> Result<(), TxError> {
+    if !valid_id(&a.id) {
+        return Err(bad("an election id is 1..=64 of [a-z0-9_-]"));
+    }
+    crate::reference(&a.title, "title")?;
+    if ctx.contains(&election_key(&a.id)) {
+        return Err(R::ElectionExists.err(format!("election '{}' exists", a.id)));
+    }
+    check_contests(&a.contests)?;
+    check_guardians(&a.guardians, a.threshold)?;
+    let now = ctx.env().time_ms;
+    if a.opens_ms >= a.closes_ms || a.closes_ms <= now || a.closes_ms - a.opens_ms > WINDOW_MS_MAX {
+        return Err(bad(
+            "the window opens before it closes, closes in the future and lasts at most a year",
+        ));
+    }
+    let root_ok = a.census.root.len() == 64
+        && hex::decode(&a.census.root).is_ok()
+        && !a.census.root.bytes().any(|b| b.is_ascii_uppercase());
+    if !root_ok || !(1..=1u64 << CENSUS_PROOF_MAX).contains(&a.census.size) {
+        return Err(bad("census: root is 64 lowercase hex, size 1..=2^40"));
+    }
+    let mut e = Election {
+        chain_id: ctx.env().chain_id.clone(),
+        id: a.id,
+        agency: a.agency,
+        title: a.title,
+        contests: a.contests,
+        guardians: a.guardians,
+        threshold: a.threshold,
+        opens_ms: a.opens_ms,
+        closes_ms: a.closes_ms,
+        census: a.census,
+        manifest_hash: String::new(),
+        phase: Phase::Ceremony,
+        committed: Vec::new(),
+        key: None,
+        base_hash: None,
+        counted: 0,
+        cast: 0,
+        challenged: 0,
+        decrypted: Vec::new(),
+        failed_dealer: None,
+    };
+    e.manifest_hash = hex::encode(ballot::manifest_hash(&e));
+    let zero = point_hex(&Ciphertext::zero().a);
+    let aggregate: Vec<Vec<[String; 2]>> = e
+        .contests
+        .iter()
+        .map(|c| vec![[zero.clone(), zero.clone()]; c.selections.len()])
+        .collect();
+    ctx.write(aggregate_key(&e.id), &aggregate);
+    ctx.emit_event(&ElectionsEvent::Created {
+        election: e.id.clone(),
+        agency: e.agency.clone(),
+        manifest_hash: e.manifest_hash.clone(),
+    });
+    ctx.write(election_key(&e.id), &e);
+    Ok(())
+}
+
+/// The guardian `n` of `e`, who must be the signer.
+fn guardian_signing(ctx: &CallContext<'_>, e: &Election, n: u32) -> Result<(), TxError> {
+    let g = (n as usize).checked_sub(1).and_then(|i| e.guardians.get(i));
+    match g {
+        Some(g) if g.account == ctx.signer() => Ok(()),
+        _ => Err(R::NotAGuardian.err(format!(
+            "{} is not guardian {n} of '{}'",
+            ctx.signer(),
+            e.id
+        ))),
+    }
+}
+
+fn hash32(hex_text: &str) -> [u8; 32] {
+    hex::decode(hex_text)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .expect("hashes the module wrote")
+}
+
+/// The sealed share's length: a data key wrapped for the recipient, then
+/// the share under it (nonce, 32 bytes, tag).
+pub const SEALED_SHARE_LEN: usize = publica_crypto::seal::WRAPPED_LEN + 12 + 32 + 16;
+
+fn check_message(e: &Election, n: u32, m: &Commitment) -> Result<Vec<Point>, TxError> {
+    let bad = |why: String| R::BadCommitment.err(format!("guardian {n}: {why}"));
+    let t = e.threshold as usize;
+    if m.commitments.len() != t || m.proofs.len() != t {
+        return Err(bad(format!("{t} commitments and {t} proofs")));
+    }
+    let h_m = hash32(&e.manifest_hash);
+    let mut points = Vec::with_capacity(t);
+    for (j, (c, p)) in m.commitments.iter().zip(&m.proofs).enumerate() {
+        let k = point_from_hex(c).ok_or_else(|| bad(format!("commitment {j} is not a point")))?;
+        let proof = ballot::parse_proof(p, "commitment").map_err(|e| bad(e.to_string()))?;
+        let context = ballot::coefficient_context(&h_m, n, j as u32);
+        if !verify_knowledge(&context, &k, &proof) {
+            return Err(bad(format!(
+                "the proof of knowledge of coefficient {j} fails"
+            )));
+        }
+        points.push(k);
+    }
+    let mut to: Vec<u32> = m.shares.iter().map(|s| s.to).collect();
+    to.sort_unstable();
+    let others: Vec<u32> = (1..=e.guardians.len() as u32).filter(|&g| g != n).collect();
+    if to != others {
+        return Err(bad("one sealed share for every other guardian".into()));
+    }
+    for s in &m.shares {
+        let len_ok = hex::decode(&s.sealed).is_ok_and(|b| b.len() == SEALED_SHARE_LEN);
+        if !len_ok {
+            return Err(bad(format!(
+                "the share for guardian {} is {SEALED_SHARE_LEN} bytes of hex",
+                s.to
+            )));
+        }
+    }
+    Ok(points)
+}
+
+/// `elections.commit`.
+pub fn commit(ctx: &mut CallContext<'_>, a: CommitArgs) -> Result<(), TxError> {
+    let mut e = read_election(ctx, &a.election)?;
+    guardian_signing(ctx, &e, a.guardian)?;
+    if e.phase != Phase::Ceremony {
+        return Err(R::WrongPhase.err(format!(
+            "'{}' is past its key ceremony ({:?})",
+            e.id, e.phase
+        )));
+    }
+    if e.committed.contains(&a.guardian) {
+        return Err(R::AlreadyCommitted.err(format!("guardian {} committed already", a.guardian)));
+    }
+    check_message(&e, a.guardian, &a.message)?;
+    ctx.write(commitment_key(&e.id, a.guardian), &a.message);
+    e.committed.push(a.guardian);
+    ctx.emit_event(&ElectionsEvent::Committed {
+        election: e.id.clone(),
+        guardian: a.guardian,
+    });
+    if e.committed.len() == e.guardians.len() {
+        let all = commitments(ctx, &e);
+        let key = ceremony::joint_key(&all);
+        let base = ballot::base_hash(&hash32(&e.manifest_hash), &key);
+        e.key = Some(point_hex(&key));
+        e.base_hash = Some(hex::encode(base));
+        e.phase = Phase::Ready;
+        ctx.emit_event(&ElectionsEvent::KeyPublished {
+            election: e.id.clone(),
+            key: point_hex(&key),
+            base_hash: hex::encode(base),
+        });
+    }
+    ctx.write(election_key(&e.id), &e);
+    Ok(())
+}
+
+/// Every guardian's commitments, in guardian order.
+pub fn commitments(ctx: &CallContext<'_>, e: &Election) -> Vec<Vec<Point>> {
+    (1..=e.guardians.len() as u32)
+        .map(|n| {
+            ctx.read::<Commitment>(&commitment_key(&e.id, n))
+                .map(|m| {
+                    m.commitments
+                        .iter()
+                        .filter_map(|c| point_from_hex(c))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// `elections.complain`.
+pub fn complain(ctx: &mut CallContext<'_>, a: ComplainArgs) -> Result<(), TxError> {
+    let mut e = read_election(ctx, &a.election)?;
+    guardian_signing(ctx, &e, a.guardian)?;
+    let before_opening = ctx.env().time_ms < e.opens_ms;
+    if !matches!(e.phase, Phase::Ceremony | Phase::Ready) || !before_opening {
+        return Err(R::WrongPhase.err("complaints are made before the election opens"));
+    }
+    if a.dealer == a.guardian || !e.committed.contains(&a.dealer) {
+        return Err(bad(format!(
+            "guardian {} sent no share to complain of",
+            a.dealer
+        )));
+    }
+    e.phase = Phase::Failed;
+    e.failed_dealer = Some(a.dealer);
+    ctx.emit_event(&ElectionsEvent::Complained {
+        election: e.id.clone(),
+        guardian: a.guardian,
+        dealer: a.dealer,
+    });
+    ctx.write(election_key(&e.id), &e);
+    Ok(())
+}
+
+/// The election, ready and in its window, with its key and base hash,
+/// after checking the signer's place in the census.
+fn voting(
+    ctx: &CallContext<'_>,
+    id: &str,
+    census: &CensusProof,
+) -> Result<(Election, Point, [u8; 32]), TxError> {
+    let e = read_election(ctx, id)?;
+    if e.phase != Phase::Ready {
+        return Err(R::WrongPhase.err(format!("'{id}' takes no ballots ({:?})", e.phase)));
+    }
+    let now = ctx.env().time_ms;
+    if now < e.opens_ms || now >= e.closes_ms {
+        return Err(R::OutsideWindow.err(format!(
+            "'{id}' takes ballots from {} to {} (ms); the block is at {now}",
+            e.opens_ms, e.closes_ms
+        )));
+    }
+    check_census(&e, &ctx.signer(), census)?;
+    let key = point_from_hex(e.key.as_deref().unwrap_or_default()).expect("a key the module wrote");
+    let base = hash32(e.base_hash.as_deref().unwrap_or_default());
+    Ok((e, key, base))
+}
+
+/// Whether `census` places `voter` in `e`'s census.
+pub fn check_census(e: &Election, voter: &AccountId, census: &CensusProof) -> Result<(), TxError> {
+    if census.path.len() > CENSUS_PROOF_MAX {
+        return Err(bad(format!(
+            "a census proof has at most {CENSUS_PROOF_MAX} hashes"
+        )));
+    }
+    let path: Option<Vec<publica_types::Hash32>> =
+        census.path.iter().map(|h| h.parse().ok()).collect();
+    let path = path.ok_or_else(|| bad("census proof hashes are 64 hex digits"))?;
+    let leaf = publica_log::hash::leaf_hash(&voter_leaf(&e.id, voter));
+    let root: publica_types::Hash32 = e.census.root.parse().map_err(|_| bad("census root"))?;
+    publica_log::proof::verify_inclusion(census.index, e.census.size, &leaf, &path, &root).map_err(
+        |_| {
+            R::NotInCensus.err(format!(
+                "{voter} is not in the census of '{}' at {}",
+                e.id, census.index
+            ))
+        },
+    )
+}
+
+fn ballot_err(e: BallotError) -> TxError {
+    R::InvalidBallot.err(e.to_string())
+}
+
+type Aggregate = Vec<Vec<[String; 2]>>;
+
+fn add_to(aggregate: &mut Aggregate, cts: &[Vec<Ciphertext>], subtract: bool) {
+    for (row, ct_row) in aggregate.iter_mut().zip(cts) {
+        for (cell, ct) in row.iter_mut().zip(ct_row) {
+            let now = Ciphertext {
+                a: point_from_hex(&cell[0]).expect("points the module wrote"),
+                b: point_from_hex(&cell[1]).expect("points the module wrote"),
+            };
+            let next = if subtract { now - *ct } else { now + *ct };
+            *cell = [point_hex(&next.a), point_hex(&next.b)];
+        }
+    }
+}
+
+/// The ciphertexts of a ballot the module accepted.
+fn ciphertexts(b: &WireBallot) -> Vec<Vec<Ciphertext>> {
+    b.contests
+        .iter()
+        .map(|c| {
+            c.selections
+                .iter()
+                .map(|s| {
+                    ballot::parse_ciphertext(&s.a, &s.b, "stored")
+                        .expect("a ballot the module accepted")
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// `elections.cast`: the signer's ballot replaces any earlier one.
+pub fn cast(ctx: &mut CallContext<'_>, a: CastArgs) -> Result<(), TxError> {
+    let (mut e, key, base) = voting(ctx, &a.election, &a.census)?;
+    let voter = ctx.signer();
+    let cts = ballot::verify(&base, &key, &e.contests, &voter, &a.ballot).map_err(ballot_err)?;
+    let tracking = ballot::tracking_code(&base, &voter, &a.ballot);
+    if ctx.contains(&tracking_key(&e.id, &tracking)) {
+        return Err(R::BallotExists.err(format!("ballot {tracking} is on the board already")));
+    }
+    let mut aggregate: Aggregate = ctx
+        .read(&aggregate_key(&e.id))
+        .expect("created with the election");
+    let previous: Option<StoredBallot> = ctx.read(&ballot_key(&e.id, &voter));
+    if let Some(p) = &previous {
+        add_to(&mut aggregate, &ciphertexts(&p.ballot), true);
+    } else {
+        e.counted += 1;
+    }
+    add_to(&mut aggregate, &cts, false);
+    e.cast += 1;
+    let height = ctx.env().height;
+    ctx.write(aggregate_key(&e.id), &aggregate);
+    ctx.write(tracking_key(&e.id, &tracking), &Tracked { voter, height });
+    ctx.emit_event(&ElectionsEvent::Cast {
+        election: e.id.clone(),
+        voter,
+        tracking: tracking.clone(),
+        replaces: previous.map(|p| p.tracking),
+        ballot: a.ballot.clone(),
+        census: a.census,
+    });
+    ctx.write(
+        ballot_key(&e.id, &voter),
+        &StoredBallot {
+            ballot: a.ballot,
+            tracking,
+            height,
+        },
+    );
+    ctx.write(election_key(&e.id), &e);
+    Ok(())
+}
+
+/// `elections.challenge`: the ballot is opened by its nonces and never
+/// counted.
+pub fn challenge(ctx: &mut CallContext<'_>, a: ChallengeArgs) -> Result<(), TxError> {
+    let (mut e, key, base) = voting(ctx, &a.election, &a.census)?;
+    let voter = ctx.signer();
+    let cts = ballot::verify(&base, &key, &e.contests, &voter, &a.ballot).map_err(ballot_err)?;
+    let tracking = ballot::tracking_code(&base, &voter, &a.ballot);
+    if ctx.contains(&tracking_key(&e.id, &tracking)) {
+        return Err(R::BallotExists.err(format!("ballot {tracking} is on the board already")));
+    }
+    let choices =
+        ballot::open(&key, &cts, &a.nonces).map_err(|e| R::BadNonces.err(e.to_string()))?;
+    let height = ctx.env().height;
+    e.challenged += 1;
+    ctx.write(tracking_key(&e.id, &tracking), &Tracked { voter, height });
+    ctx.emit_event(&ElectionsEvent::Challenged {
+        election: e.id.clone(),
+        voter,
+        tracking: tracking.clone(),
+        choices: choices.clone(),
+        ballot: a.ballot,
+        nonces: a.nonces,
+    });
+    ctx.write(
+        challenged_key(&e.id, &tracking),
+        &Challenged {
+            tracking,
+            choices,
+            height,
+        },
+    );
+    ctx.write(election_key(&e.id), &e);
+    Ok(())
+}
+
+/// `elections.decrypt`: guardian `ℓ`'s partial decryption of the tally;
+/// the result is published with the threshold's.
+pub fn decrypt(ctx: &mut CallContext<'_>, a: DecryptArgs) -> Result<(), TxError> {
+    let mut e = read_election(ctx, &a.election)?;
+    guardian_signing(ctx, &e, a.guardian)?;
+    if e.phase != Phase::Ready || ctx.env().time_ms < e.closes_ms {
+        return Err(R::WrongPhase.err(format!(
+            "'{}' is decrypted once closed, before its result",
+            e.id
+        )));
+    }
+    if e.decrypted.contains(&a.guardian) {
+        return Err(R::AlreadyDecrypted.err(format!("guardian {} decrypted already", a.guardian)));
+    }
+    let aggregate: Aggregate = ctx
+        .read(&aggregate_key(&e.id))
+        .expect("created with the election");
+    let z = ceremony::guardian_key(&commitments(ctx, &e), a.guardian);
+    let base = hash32(e.base_hash.as_deref().unwrap_or_default());
+    check_shares(&e, &aggregate, &base, a.guardian, &z, &a.shares)?;
+    ctx.write(partial_key(&e.id, a.guardian), &a.shares);
+    e.decrypted.push(a.guardian);
+    ctx.emit_event(&ElectionsEvent::Decrypted {
+        election: e.id.clone(),
+        guardian: a.guardian,
+    });
+    if e.decrypted.len() == e.threshold as usize {
+        let counts = tally(ctx, &e, &aggregate)?;
+        let mut guardians = e.decrypted.clone();
+        guardians.sort_unstable();
+        e.phase = Phase::Tallied;
+        ctx.emit_event(&ElectionsEvent::Tallied {
+            election: e.id.clone(),
+            counts: counts.clone(),
+            guardians: guardians.clone(),
+        });
+        let height = ctx.env().height;
+        ctx.write(
+            outcome_key(&e.id),
+            &Outcome {
+                counts,
+                guardians,
+                height,
+            },
+        );
+    }
+    ctx.write(election_key(&e.id), &e);
+    Ok(())
+}
+
+fn check_shares(
+    e: &Election,
+    aggregate: &Aggregate,
+    base: &[u8; 32],
+    n: u32,
+    z: &Point,
+    shares: &[Vec<WireShare>],
+) -> Result<(), TxError> {
+    let shape_ok = shares.len() == aggregate.len()
+        && shares
+            .iter()
+            .zip(aggregate)
+            .all(|(s, a)| s.len() == a.len());
+    if !shape_ok {
+        return Err(R::BadDecryption.err(format!(
+            "guardian {n}: one share per selection, per contest"
+        )));
+    }
+    for (ci, (row, cells)) in shares.iter().zip(aggregate).enumerate() {
+        for (si, (s, cell)) in row.iter().zip(cells).enumerate() {
+            let what = || {
+                format!(
+                    "guardian {n}, contest {}, selection {}",
+                    e.contests[ci].id, e.contests[ci].selections[si]
+                )
+            };
+            let m = point_from_hex(&s.m)
+                .ok_or_else(|| R::BadDecryption.err(format!("{}: m is not a point", what())))?;
+            let proof = ballot::parse_proof(
+                &crate::model::WireProof {
+                    c: s.c.clone(),
+                    v: s.v.clone(),
+                },
+                "share",
+            )
+            .map_err(|_| {
+                R::BadDecryption.err(format!("{}: c and v are canonical scalars", what()))
+            })?;
+            let a = point_from_hex(&cell[0]).expect("points the module wrote");
+            if !verify_share(&ballot::share_context(base, n, ci, si), &a, z, &m, &proof) {
+                return Err(R::BadDecryption.err(format!(
+                    "{}: the proof of the partial decryption fails",
+                    what()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn tally(
+    ctx: &CallContext<'_>,
+    e: &Election,
+    aggregate: &Aggregate,
+) -> Result<Vec<Vec<u64>>, TxError> {
+    let partials: Vec<(u32, Vec<Vec<WireShare>>)> = e
+        .decrypted
+        .iter()
+        .map(|&n| (n, ctx.read(&partial_key(&e.id, n)).expect("written")))
+        .collect();
+    let mut counts = Vec::new();
+    for (ci, cells) in aggregate.iter().enumerate() {
+        let mut row = Vec::new();
+        for (si, cell) in cells.iter().enumerate() {
+            let shares: Vec<(u32, Point)> = partials
+                .iter()
+                .map(|(n, s)| (*n, point_from_hex(&s[ci][si].m).expect("checked")))
+                .collect();
+            let b = point_from_hex(&cell[1]).expect("points the module wrote");
+            let count = ceremony::discrete_log(&(b - ceremony::combine(&shares)), e.counted)
+                .ok_or_else(|| {
+                    R::Undecodable.err(format!(
+                        "contest {}, selection {}",
+                        e.contests[ci].id, e.contests[ci].selections[si]
+                    ))
+                })?;
+            row.push(count);
+        }
+        counts.push(row);
+    }
+    Ok(counts)
+}

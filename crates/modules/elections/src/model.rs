@@ -1,0 +1,295 @@
+//! What the `elections` module keeps: elections, guardians' ceremony
+//! messages, the last ballot of each voter, the running encrypted tally,
+//! challenged ballots and partial decryptions. Points and scalars are kept
+//! as their hex encodings (`crate::group`).
+
+use publica_types::AccountId;
+use serde::{Deserialize, Serialize};
+
+/// Most contests in an election.
+pub const CONTESTS_MAX: usize = 10;
+/// Most selections in one contest.
+pub const SELECTIONS_MAX: usize = 20;
+/// Most selections in an election (a ballot stays under the transaction
+/// size limit: about 420 bytes of JSON per selection).
+pub const BALLOT_SELECTIONS_MAX: usize = 64;
+/// Most guardians.
+pub const GUARDIANS_MAX: usize = 15;
+/// The longest census proof (a census of up to 2^40 voters).
+pub const CENSUS_PROOF_MAX: usize = 40;
+/// The longest voting window: a year.
+pub const WINDOW_MS_MAX: u64 = 366 * 86_400_000;
+
+/// A contest: its selections and how many a voter may choose.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contest {
+    /// Its id (1..=64 of `[a-z0-9_-]`).
+    pub id: String,
+    /// Its selections' ids (candidates, options), in ballot order.
+    pub selections: Vec<String>,
+    /// At most this many selections per ballot (1..=selections).
+    pub limit: u64,
+}
+
+/// A guardian: who, and the X25519 key its shares are sealed for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guardian {
+    /// The guardian's account (signs its ceremony messages and shares).
+    pub account: AccountId,
+    /// Its X25519 public key (hex), for the ceremony's sealed shares.
+    pub seal_key: String,
+}
+
+/// The census: the RFC 6962 Merkle root over the voters' leaves
+/// ([`voter_leaf`]) and how many there are.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Census {
+    /// The root (hex).
+    pub root: String,
+    /// The number of voters.
+    pub size: u64,
+}
+
+/// Where an election is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Guardians are publishing their commitments and shares.
+    Ceremony,
+    /// The key is set: ballots are taken in the window.
+    Ready,
+    /// A guardian found a share that fails its dealer's commitments: the
+    /// election cannot open (publish a new one without that dealer).
+    Failed,
+    /// Decrypted: the result is published.
+    Tallied,
+}
+
+/// An election.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Election {
+    /// The chain it is on (bound into every hash).
+    pub chain_id: String,
+    /// Its id.
+    pub id: String,
+    /// The election authority (agency).
+    pub agency: String,
+    /// A title (a reference, e.g. `municipal-2027`).
+    pub title: String,
+    /// The contests.
+    pub contests: Vec<Contest>,
+    /// The guardians, numbered from 1 in this order.
+    pub guardians: Vec<Guardian>,
+    /// How many guardians decrypt.
+    pub threshold: u32,
+    /// Ballots from this time (ms, block time).
+    pub opens_ms: u64,
+    /// Ballots before this time.
+    pub closes_ms: u64,
+    /// Who may vote.
+    pub census: Census,
+    /// The manifest hash `H_M` (hex) every ceremony proof is bound to.
+    pub manifest_hash: String,
+    /// Where it is.
+    pub phase: Phase,
+    /// Guardians (numbers) whose ceremony message is in.
+    pub committed: Vec<u32>,
+    /// The election key `K` (hex), once every guardian committed.
+    pub key: Option<String>,
+    /// The extended base hash `H_E = SHA-256(H_M ‖ K)` (hex), with the key.
+    pub base_hash: Option<String>,
+    /// Ballots counted (the last of each voter).
+    pub counted: u64,
+    /// Ballots cast, re-votes included.
+    pub cast: u64,
+    /// Ballots challenged (decrypted, not counted).
+    pub challenged: u64,
+    /// Guardians (numbers) whose partial decryption is in.
+    pub decrypted: Vec<u32>,
+    /// The dealer a guardian complained of, when failed.
+    pub failed_dealer: Option<u32>,
+}
+
+/// A guardian's ceremony message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Commitment {
+    /// `K_{i,j}` for `j` in `0..t` (hex).
+    pub commitments: Vec<String>,
+    /// A proof of knowledge of each coefficient.
+    pub proofs: Vec<WireProof>,
+    /// The share `P_i(ℓ)` for every other guardian, sealed for its key.
+    pub shares: Vec<SealedShare>,
+}
+
+/// A share sealed for guardian `to` (`publica_crypto::seal`, additional
+/// data [`share_aad`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealedShare {
+    /// The recipient's number.
+    pub to: u32,
+    /// The sealed 32-byte scalar (hex).
+    pub sealed: String,
+}
+
+/// A proof's challenge and response (hex scalars).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireProof {
+    /// `c`.
+    pub c: String,
+    /// `v`.
+    pub v: String,
+}
+
+/// An encrypted selection with its 0/1 proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireSelection {
+    /// `A` (hex).
+    pub a: String,
+    /// `B` (hex).
+    pub b: String,
+    /// The range proof for `0..=1` (two branches).
+    pub proof: Vec<WireProof>,
+}
+
+/// An encrypted contest: its selections and the proof that their sum is
+/// at most the limit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireContest {
+    /// One per selection of the contest, in order.
+    pub selections: Vec<WireSelection>,
+    /// The range proof for `0..=limit` on their sum.
+    pub proof: Vec<WireProof>,
+}
+
+/// An encrypted ballot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireBallot {
+    /// One per contest, in order.
+    pub contests: Vec<WireContest>,
+}
+
+/// A voter's last ballot, as counted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredBallot {
+    /// The ballot.
+    pub ballot: WireBallot,
+    /// Its tracking code.
+    pub tracking: String,
+    /// When it was cast.
+    pub height: u64,
+}
+
+/// A challenged ballot, decrypted by its nonces.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Challenged {
+    /// Its tracking code.
+    pub tracking: String,
+    /// The choices it held (0 or 1 per selection, per contest).
+    pub choices: Vec<Vec<u64>>,
+    /// When it was challenged.
+    pub height: u64,
+}
+
+/// A partial decryption `M_ℓ` of one aggregate selection, with its proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireShare {
+    /// `M_ℓ = A·z_ℓ` (hex).
+    pub m: String,
+    /// `c`.
+    pub c: String,
+    /// `v`.
+    pub v: String,
+}
+
+/// The published result: per contest, per selection, the count.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// Counts, in manifest order.
+    pub counts: Vec<Vec<u64>>,
+    /// The guardians whose partial decryptions were combined.
+    pub guardians: Vec<u32>,
+    /// When.
+    pub height: u64,
+}
+
+/// State key of election `id`.
+pub fn election_key(id: &str) -> Vec<u8> {
+    format!("elections/election/{id}").into_bytes()
+}
+
+/// State key of guardian `n`'s ceremony message.
+pub fn commitment_key(id: &str, n: u32) -> Vec<u8> {
+    format!("elections/commitment/{id}/{n}").into_bytes()
+}
+
+/// State key of `voter`'s last ballot.
+pub fn ballot_key(id: &str, voter: &AccountId) -> Vec<u8> {
+    format!("elections/ballot/{id}/{}", voter.to_hex()).into_bytes()
+}
+
+/// State key of the running encrypted tally: per contest, per selection,
+/// `[A, B]` (hex).
+pub fn aggregate_key(id: &str) -> Vec<u8> {
+    format!("elections/aggregate/{id}").into_bytes()
+}
+
+/// State key of a ballot counted or superseded, by tracking code.
+pub fn tracking_key(id: &str, code: &str) -> Vec<u8> {
+    format!("elections/tracking/{id}/{code}").into_bytes()
+}
+
+/// State key of a challenged ballot.
+pub fn challenged_key(id: &str, code: &str) -> Vec<u8> {
+    format!("elections/challenged/{id}/{code}").into_bytes()
+}
+
+/// State key of guardian `n`'s partial decryption.
+pub fn partial_key(id: &str, n: u32) -> Vec<u8> {
+    format!("elections/partial/{id}/{n}").into_bytes()
+}
+
+/// State key of the result.
+pub fn outcome_key(id: &str) -> Vec<u8> {
+    format!("elections/outcome/{id}").into_bytes()
+}
+
+/// What a tracking code names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tracked {
+    /// The voter (pseudonymous account).
+    pub voter: AccountId,
+    /// When cast.
+    pub height: u64,
+}
+
+/// An id: 1..=64 of `[a-z0-9_-]`.
+pub fn valid_id(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// The additional data a share from `from` to `to` is sealed with.
+pub fn share_aad(election: &str, from: u32, to: u32) -> Vec<u8> {
+    format!("publica/elections/v1/share/{election}/{from}/{to}").into_bytes()
+}
+
+/// A voter's census leaf data: `publica/elections/v1/voter`, NUL, the
+/// election id, NUL, the account's 32 bytes (hashed as an RFC 6962 leaf).
+pub fn voter_leaf(election: &str, voter: &AccountId) -> Vec<u8> {
+    let mut out = b"publica/elections/v1/voter\0".to_vec();
+    out.extend_from_slice(election.as_bytes());
+    out.push(0);
+    out.extend_from_slice(voter.as_bytes());
+    out
+}

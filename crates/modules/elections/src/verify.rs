@@ -1,0 +1,353 @@
+//! Verifying a whole election from its record, trusting no one: the
+//! manifest hash, every guardian's proofs and the election key, every
+//! ballot's census place, proofs and tracking code, the last ballot of
+//! each voter, the challenged ballots' openings, the tally, every partial
+//! decryption and the published result (`docs/elections.md`,
+//! "Verifying an election"). `publica election verify` runs it on a
+//! record fetched from a node or read from a file.
+
+use crate::ballot::{self, parse_proof};
+use crate::ceremony;
+use crate::group::{point_from_hex, point_hex, Point};
+use crate::lifecycle::{check_census, CensusProof};
+use crate::model::{Commitment, Election, Outcome, Phase, WireBallot, WireShare};
+use crate::proofs::{verify_knowledge, verify_share, Ciphertext};
+use publica_types::AccountId;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A ballot on the board.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BoardBallot {
+    /// The voter.
+    pub voter: AccountId,
+    /// Its tracking code.
+    pub tracking: String,
+    /// The tracking code it replaced.
+    pub replaces: Option<String>,
+    /// The ballot.
+    pub ballot: WireBallot,
+    /// The voter's census place.
+    pub census: CensusProof,
+}
+
+/// A challenged ballot on the board.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BoardChallenge {
+    /// The voter.
+    pub voter: AccountId,
+    /// Its tracking code.
+    pub tracking: String,
+    /// What it held, as published.
+    pub choices: Vec<Vec<u64>>,
+    /// The ballot.
+    pub ballot: WireBallot,
+    /// Its nonces.
+    pub nonces: Vec<Vec<String>>,
+}
+
+/// A guardian's partial decryption.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GuardianPartial {
+    /// The guardian's number.
+    pub guardian: u32,
+    /// Per contest, per selection.
+    pub shares: Vec<Vec<WireShare>>,
+}
+
+/// Everything an election published.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ElectionRecord {
+    /// The chain.
+    pub chain_id: String,
+    /// The election as the ledger holds it.
+    pub election: Election,
+    /// Every guardian's ceremony message, in guardian order.
+    pub commitments: Vec<Commitment>,
+    /// Every ballot cast, in board order.
+    pub ballots: Vec<BoardBallot>,
+    /// Every challenged ballot.
+    pub challenged: Vec<BoardChallenge>,
+    /// Every partial decryption.
+    pub partials: Vec<GuardianPartial>,
+    /// The result, once published.
+    pub outcome: Option<Outcome>,
+}
+
+/// What a verification found.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Ballots checked.
+    pub ballots: u64,
+    /// Ballots counted (each voter's last).
+    pub counted: u64,
+    /// Challenged ballots checked.
+    pub challenged: u64,
+    /// The counts recomputed from the partial decryptions, if published.
+    pub counts: Option<Vec<Vec<u64>>>,
+    /// Every failure, naming what failed; empty when the election holds.
+    pub failures: Vec<String>,
+}
+
+impl Report {
+    /// Whether every check held.
+    pub fn holds(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// Verifies `record`.
+pub fn verify(record: &ElectionRecord) -> Report {
+    let mut r = Report::default();
+    let e = &record.election;
+    let h_m = ballot::manifest_hash(e);
+    if record.chain_id != e.chain_id {
+        r.failures.push(format!(
+            "the record is of chain {}, the election of {}",
+            record.chain_id, e.chain_id
+        ));
+    }
+    if hex::encode(h_m) != e.manifest_hash {
+        r.failures
+            .push("the manifest hash does not match the manifest".into());
+    }
+    let Some((key, base)) = check_ceremony(record, &h_m, &mut r) else {
+        return r;
+    };
+    let aggregate = check_ballots(record, &key, &base, &mut r);
+    check_challenges(record, &key, &base, &mut r);
+    r.counts = check_tally(record, &aggregate, &base, &mut r);
+    r
+}
+
+fn check_ceremony(
+    record: &ElectionRecord,
+    h_m: &[u8; 32],
+    r: &mut Report,
+) -> Option<(Point, [u8; 32])> {
+    let e = &record.election;
+    if record.commitments.len() != e.guardians.len() {
+        r.failures.push(format!(
+            "{} guardians, {} ceremony messages",
+            e.guardians.len(),
+            record.commitments.len()
+        ));
+        return None;
+    }
+    let mut all = Vec::new();
+    for (i, m) in record.commitments.iter().enumerate() {
+        let n = i as u32 + 1;
+        let mut points = Vec::new();
+        for (j, (c, p)) in m.commitments.iter().zip(&m.proofs).enumerate() {
+            let ok = point_from_hex(c)
+                .zip(parse_proof(p, "").ok())
+                .filter(|(k, proof)| {
+                    verify_knowledge(&ballot::coefficient_context(h_m, n, j as u32), k, proof)
+                });
+            match ok {
+                Some((k, _)) => points.push(k),
+                None => r.failures.push(format!(
+                    "guardian {n}: coefficient {j}'s proof of knowledge fails"
+                )),
+            }
+        }
+        if m.commitments.len() != e.threshold as usize {
+            r.failures
+                .push(format!("guardian {n}: not {} commitments", e.threshold));
+        }
+        all.push(points);
+    }
+    let key = ceremony::joint_key(&all);
+    let base = ballot::base_hash(h_m, &key);
+    if e.key.as_deref() != Some(point_hex(&key).as_str()) {
+        r.failures
+            .push("the election key is not the sum of the guardians' commitments".into());
+    }
+    if e.base_hash.as_deref() != Some(hex::encode(base).as_str()) {
+        r.failures
+            .push("the base hash does not match the manifest and key".into());
+    }
+    Some((key, base))
+}
+
+type Tally = Vec<Vec<Ciphertext>>;
+
+fn check_ballots(record: &ElectionRecord, key: &Point, base: &[u8; 32], r: &mut Report) -> Tally {
+    let e = &record.election;
+    let mut last: BTreeMap<AccountId, (String, Tally)> = BTreeMap::new();
+    for b in &record.ballots {
+        r.ballots += 1;
+        let who = format!("ballot {}", b.tracking);
+        if check_census(e, &b.voter, &b.census).is_err() {
+            r.failures
+                .push(format!("{who}: its voter is not in the census"));
+        }
+        if ballot::tracking_code(base, &b.voter, &b.ballot) != b.tracking {
+            r.failures.push(format!(
+                "{who}: the tracking code does not match the ballot"
+            ));
+        }
+        let before = last.get(&b.voter).map(|(t, _)| t.clone());
+        if before != b.replaces {
+            r.failures.push(format!(
+                "{who}: it replaces {:?}, but the voter's ballot before it is {before:?}",
+                b.replaces
+            ));
+        }
+        match ballot::verify(base, key, &e.contests, &b.voter, &b.ballot) {
+            Ok(cts) => {
+                last.insert(b.voter, (b.tracking.clone(), cts));
+            }
+            Err(err) => r.failures.push(format!("{who}: {err}")),
+        }
+    }
+    r.counted = last.len() as u64;
+    if r.counted != e.counted {
+        r.failures.push(format!(
+            "the ledger counts {} ballots; the board holds {} voters'",
+            e.counted, r.counted
+        ));
+    }
+    let mut sum: Tally = e
+        .contests
+        .iter()
+        .map(|c| vec![Ciphertext::zero(); c.selections.len()])
+        .collect();
+    for (_, cts) in last.values() {
+        for (row, ct_row) in sum.iter_mut().zip(cts) {
+            for (s, ct) in row.iter_mut().zip(ct_row) {
+                *s = *s + *ct;
+            }
+        }
+    }
+    sum
+}
+
+fn check_challenges(record: &ElectionRecord, key: &Point, base: &[u8; 32], r: &mut Report) {
+    let e = &record.election;
+    for c in &record.challenged {
+        r.challenged += 1;
+        let who = format!("challenged ballot {}", c.tracking);
+        if ballot::tracking_code(base, &c.voter, &c.ballot) != c.tracking {
+            r.failures.push(format!(
+                "{who}: the tracking code does not match the ballot"
+            ));
+        }
+        match ballot::verify(base, key, &e.contests, &c.voter, &c.ballot) {
+            Ok(cts) => match ballot::open(key, &cts, &c.nonces) {
+                Ok(choices) if choices == c.choices => {}
+                Ok(_) => r.failures.push(format!(
+                    "{who}: its nonces open it to other choices than published"
+                )),
+                Err(err) => r.failures.push(format!("{who}: {err}")),
+            },
+            Err(err) => r.failures.push(format!("{who}: {err}")),
+        }
+    }
+}
+
+fn check_tally(
+    record: &ElectionRecord,
+    sum: &Tally,
+    base: &[u8; 32],
+    r: &mut Report,
+) -> Option<Vec<Vec<u64>>> {
+    let e = &record.election;
+    let all: Vec<Vec<Point>> = record
+        .commitments
+        .iter()
+        .map(|m| {
+            m.commitments
+                .iter()
+                .filter_map(|c| point_from_hex(c))
+                .collect()
+        })
+        .collect();
+    let mut good: BTreeMap<u32, Vec<Vec<Point>>> = BTreeMap::new();
+    for p in &record.partials {
+        match check_partial(e, &all, sum, base, p) {
+            Ok(points) => {
+                good.insert(p.guardian, points);
+            }
+            Err(why) => r.failures.push(why),
+        }
+    }
+    let outcome = record.outcome.as_ref()?;
+    if e.phase != Phase::Tallied {
+        r.failures
+            .push("a result is published but the election is not tallied".into());
+    }
+    let mut counts = Vec::new();
+    for (ci, row) in sum.iter().enumerate() {
+        let mut out = Vec::new();
+        for (si, ct) in row.iter().enumerate() {
+            let shares: Option<Vec<(u32, Point)>> = outcome
+                .guardians
+                .iter()
+                .map(|g| good.get(g).map(|p| (*g, p[ci][si])))
+                .collect();
+            let count = shares
+                .filter(|s| s.len() == e.threshold as usize)
+                .and_then(|s| ceremony::discrete_log(&(ct.b - ceremony::combine(&s)), r.counted));
+            match count {
+                Some(c) => out.push(c),
+                None => {
+                    r.failures.push(format!("contest {}, selection {}: the published guardians' shares do not decrypt the tally", e.contests[ci].id, e.contests[ci].selections[si]));
+                    return None;
+                }
+            }
+        }
+        counts.push(out);
+    }
+    if counts != outcome.counts {
+        r.failures
+            .push("the published counts are not the decrypted tally".into());
+    }
+    Some(counts)
+}
+
+fn check_partial(
+    e: &Election,
+    all: &[Vec<Point>],
+    sum: &Tally,
+    base: &[u8; 32],
+    p: &GuardianPartial,
+) -> Result<Vec<Vec<Point>>, String> {
+    let n = p.guardian;
+    if n == 0 || n as usize > all.len() {
+        return Err(format!("a partial decryption of unknown guardian {n}"));
+    }
+    let z = ceremony::guardian_key(all, n);
+    let shape_ok =
+        p.shares.len() == sum.len() && p.shares.iter().zip(sum).all(|(s, a)| s.len() == a.len());
+    if !shape_ok {
+        return Err(format!("guardian {n}: not one share per selection"));
+    }
+    let mut out = Vec::new();
+    for (ci, (row, cts)) in p.shares.iter().zip(sum).enumerate() {
+        let mut points = Vec::new();
+        for (si, (s, ct)) in row.iter().zip(cts).enumerate() {
+            let proof = parse_proof(
+                &crate::model::WireProof {
+                    c: s.c.clone(),
+                    v: s.v.clone(),
+                },
+                "",
+            );
+            let ok = point_from_hex(&s.m).zip(proof.ok()).filter(|(m, proof)| {
+                verify_share(&ballot::share_context(base, n, ci, si), &ct.a, &z, m, proof)
+            });
+            match ok {
+                Some((m, _)) => points.push(m),
+                None => {
+                    return Err(format!(
+                        "guardian {n}: the partial decryption of contest {}, selection {} fails its proof",
+                        e.contests[ci].id, e.contests[ci].selections[si]
+                    ))
+                }
+            }
+        }
+        out.push(points);
+    }
+    Ok(out)
+}

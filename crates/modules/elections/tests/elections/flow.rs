@@ -1,0 +1,220 @@
+//! A whole election: publication, the ceremony, ballots (one re-cast, one
+//! challenged), refusals, the threshold decryption, the result, and the
+//! record verified — then altered and refused.
+
+#![allow(
+    clippy::too_many_lines,
+    reason = "a scenario test reads top to bottom as one story"
+)]
+
+use crate::world::{contests, World, CLOSES, T0};
+use publica_elections::verify::verify;
+use publica_elections::{ballot, codes};
+use serde_json::json;
+
+#[test]
+fn an_election_from_ceremony_to_verified_result() {
+    let mut w = World::new(3, 2, 6);
+    // Ballots wait for the key.
+    w.c.time_ms = T0;
+    let early = json!({"election": w.id, "ballot": {"contests": []}, "census": w.census_proof(0)});
+    assert_eq!(
+        w.c.call(&w.voters[0], "elections", "cast", early)
+            .unwrap_err()
+            .code,
+        codes::WRONG_PHASE
+    );
+    w.ceremony();
+    assert_eq!(w.election().phase, publica_elections::model::Phase::Ready);
+
+    w.cast(0, &[vec![1, 0, 0], vec![1, 1, 0, 0]]).unwrap();
+    w.cast(1, &[vec![0, 1, 0], vec![0, 0, 1, 0]]).unwrap();
+    w.cast(2, &[vec![0, 1, 0], vec![0, 0, 0, 0]]).unwrap();
+    // Voter 3 votes, then votes again: only the second counts.
+    let first = w.cast(3, &[vec![0, 0, 1], vec![0, 0, 0, 1]]).unwrap();
+    let second = w.cast(3, &[vec![1, 0, 0], vec![0, 1, 0, 1]]).unwrap();
+    assert_ne!(first, second);
+
+    // Voter 4 challenges a ballot: opened, never counted.
+    let (key, base) = w.keys();
+    let voter4 = w.voters[4].account();
+    let (b, nonces) = ballot::encrypt(
+        &base,
+        &key,
+        &contests(),
+        &voter4,
+        &[vec![0, 0, 1], vec![0, 0, 1, 1]],
+    )
+    .unwrap();
+    let hexes: Vec<Vec<String>> = nonces
+        .iter()
+        .map(|r| r.iter().map(publica_elections::group::scalar_hex).collect())
+        .collect();
+    let mut wrong = hexes.clone();
+    wrong[0].swap(0, 1);
+    let census4 = w.census_proof(4);
+    let args = |n: &Vec<Vec<String>>| json!({"election": w.id, "ballot": b, "census": census4, "nonces": n});
+    let (a_ok, a_bad) = (args(&hexes), args(&wrong));
+    assert_eq!(
+        w.c.call(&w.voters[4], "elections", "challenge", a_bad)
+            .unwrap_err()
+            .code,
+        codes::BAD_NONCES
+    );
+    w.c.call(&w.voters[4], "elections", "challenge", a_ok)
+        .unwrap();
+    let challenged = w.c.indexed("elections/challenged/municipal");
+    assert_eq!(challenged[0]["choices"], json!([[0, 0, 1], [0, 0, 1, 1]]));
+    // The challenged ballot cannot be cast afterwards.
+    let cast_it = json!({"election": w.id, "ballot": b, "census": census4});
+    assert_eq!(
+        w.c.call(&w.voters[4], "elections", "cast", cast_it)
+            .unwrap_err()
+            .code,
+        codes::BALLOT_EXISTS
+    );
+
+    // Refused: a voter outside the census, another's census place, a
+    // copied ballot, an over-limit ballot made by hand.
+    let stranger = publica_crypto::Keypair::generate();
+    let (b2, _) = ballot::encrypt(
+        &base,
+        &key,
+        &contests(),
+        &stranger.account(),
+        &[vec![1, 0, 0], vec![0; 4]],
+    )
+    .unwrap();
+    let census5 = w.census_proof(5);
+    let args = json!({"election": w.id, "ballot": b2, "census": census5});
+    assert_eq!(
+        w.c.call(&stranger, "elections", "cast", args)
+            .unwrap_err()
+            .code,
+        codes::NOT_IN_CENSUS
+    );
+    let copied = w.c.indexed("elections/ballots/municipal")[0]["ballot"].clone();
+    let args = json!({"election": w.id, "ballot": copied, "census": census5});
+    assert_eq!(
+        w.c.call(&w.voters[5], "elections", "cast", args)
+            .unwrap_err()
+            .code,
+        codes::INVALID_BALLOT
+    );
+    let over = over_limit_ballot(&w, 5);
+    let args = json!({"election": w.id, "ballot": over, "census": census5});
+    assert_eq!(
+        w.c.call(&w.voters[5], "elections", "cast", args)
+            .unwrap_err()
+            .code,
+        codes::INVALID_BALLOT
+    );
+
+    // Not before the close; not by another's key; then two of three.
+    assert_eq!(w.decrypt(1).unwrap_err().code, codes::WRONG_PHASE);
+    w.close();
+    let args = json!({"election": w.id, "guardian": 2, "shares": []});
+    assert_eq!(
+        w.c.call(&w.guardians[0].0, "elections", "decrypt", args)
+            .unwrap_err()
+            .code,
+        codes::NOT_A_GUARDIAN
+    );
+    w.decrypt(3).unwrap();
+    assert_eq!(w.outcome(), None);
+    w.decrypt(1).unwrap();
+    // mayor: ada (0, 3), ben (1, 2); council: d (0), e (0, 3), f (1), g (3).
+    assert_eq!(w.outcome(), Some(vec![vec![2, 2, 0], vec![1, 2, 1, 1]]));
+    let e = w.election();
+    assert_eq!((e.counted, e.cast, e.challenged), (4, 5, 1));
+    assert_eq!(w.decrypt(2).unwrap_err().code, codes::WRONG_PHASE);
+
+    let record = w.record();
+    let report = verify(&record);
+    assert!(report.holds(), "{:?}", report.failures);
+    assert_eq!(
+        (report.ballots, report.counted, report.challenged),
+        (5, 4, 1)
+    );
+    assert_eq!(report.counts, Some(vec![vec![2, 2, 0], vec![1, 2, 1, 1]]));
+
+    // Any change is caught: a published count, a ballot's ciphertext, a
+    // partial decryption, a guardian's commitment, a challenged opening.
+    let mut r = record.clone();
+    r.outcome.as_mut().unwrap().counts[0][0] += 1;
+    assert!(!verify(&r).holds());
+    let mut r = record.clone();
+    r.ballots[1].ballot.contests[0].selections.swap(0, 1);
+    assert!(!verify(&r).holds());
+    let mut r = record.clone();
+    r.partials[0].shares[1][2].m = r.partials[0].shares[1][3].m.clone();
+    assert!(!verify(&r).holds());
+    let mut r = record.clone();
+    r.commitments[0].commitments.swap(0, 1);
+    assert!(!verify(&r).holds());
+    let mut r = record.clone();
+    r.challenged[0].choices[0] = vec![1, 0, 0];
+    assert!(!verify(&r).holds());
+    let mut r = record;
+    r.ballots.remove(0);
+    assert!(!verify(&r).holds());
+    w.c.check_replay();
+}
+
+/// A ballot choosing two of `mayor` (limit 1), with proofs a cheating
+/// device would make: each selection's proof holds, the contest's cannot.
+fn over_limit_ballot(w: &World, v: usize) -> serde_json::Value {
+    let (key, base) = w.keys();
+    let mut loose = contests();
+    loose[0].limit = 2;
+    let (b, _) = ballot::encrypt(
+        &base,
+        &key,
+        &loose,
+        &w.voters[v].account(),
+        &[vec![1, 1, 0], vec![0; 4]],
+    )
+    .unwrap();
+    serde_json::to_value(b).unwrap()
+}
+
+#[test]
+fn a_bad_share_fails_the_ceremony_and_names_its_dealer() {
+    let mut w = World::new(3, 2, 2);
+    w.ceremony();
+    // Guardian 2 complains of guardian 1 before the opening.
+    let args = json!({"election": w.id, "guardian": 2, "dealer": 1});
+    w.c.call(&w.guardians[1].0, "elections", "complain", args)
+        .unwrap();
+    let e = w.election();
+    assert_eq!(
+        (e.phase, e.failed_dealer),
+        (publica_elections::model::Phase::Failed, Some(1))
+    );
+    w.c.time_ms = T0;
+    assert_eq!(
+        w.cast(0, &[vec![1, 0, 0], vec![0; 4]]).unwrap_err().code,
+        codes::WRONG_PHASE
+    );
+}
+
+#[test]
+fn publication_is_checked() {
+    let mut w = World::new(2, 1, 1);
+    // The id is taken; the threshold too high; a window in the past.
+    assert_eq!(w.create(1).unwrap_err().code, codes::ELECTION_EXISTS);
+    w.id = "second".into();
+    assert_eq!(w.create(3).unwrap_err().code, codes::INVALID_FIELD);
+    w.c.time_ms = CLOSES + 1;
+    assert_eq!(w.create(1).unwrap_err().code, codes::INVALID_FIELD);
+    // Only an election officer publishes.
+    let someone = publica_crypto::Keypair::generate();
+    let args = json!({"agency": "city", "id": "x", "title": "x", "contests": contests(), "guardians": [],
+        "threshold": 1, "opens_ms": 0, "closes_ms": 1, "census": {"root": "00", "size": 1}});
+    assert_eq!(
+        w.c.call(&someone, "elections", "create", args)
+            .unwrap_err()
+            .code,
+        "auth.unauthorized"
+    );
+}

@@ -1,0 +1,6 @@
+//! The integration tests of `publica-elections`, in one binary: whole
+//! elections on an in-memory chain, and properties over random ones.
+
+mod flow;
+mod properties;
+mod world;

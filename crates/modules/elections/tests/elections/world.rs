@@ -1,0 +1,234 @@
+//! An election authority, guardians and voters on an in-memory chain.
+
+use publica_crypto::seal::SealKey;
+use publica_crypto::Keypair;
+use publica_elections::ceremony::Dealer;
+use publica_elections::group::Scalar;
+use publica_elections::model::{voter_leaf, Contest, Election, Guardian};
+use publica_elections::verify::ElectionRecord;
+use publica_elections::{ballot, guardian, Elections};
+use publica_identity::{Genesis, GenesisAgency, Identity};
+use publica_log::MerkleLog;
+use publica_runtime::testkit::{Rejected, TestChain, TEST_CHAIN};
+use publica_runtime::Runtime;
+use serde_json::{json, Value};
+
+pub const T0: u64 = 1_800_000_000_000;
+pub const CLOSES: u64 = T0 + 3_600_000;
+
+pub struct World {
+    pub c: TestChain,
+    pub officer: Keypair,
+    pub guardians: Vec<(Keypair, SealKey)>,
+    pub secrets: Vec<Scalar>,
+    pub voters: Vec<Keypair>,
+    pub census: MerkleLog,
+    pub id: String,
+}
+
+pub fn contests() -> Vec<Contest> {
+    vec![
+        Contest {
+            id: "mayor".into(),
+            selections: vec!["ada".into(), "ben".into(), "cy".into()],
+            limit: 1,
+        },
+        Contest {
+            id: "council".into(),
+            selections: vec!["d".into(), "e".into(), "f".into(), "g".into()],
+            limit: 2,
+        },
+    ]
+}
+
+impl World {
+    /// An election `id` with `n` guardians, threshold `t` and `voters`
+    /// in its census, published (ceremony not yet run).
+    pub fn new(n: usize, t: u32, voters: usize) -> World {
+        let admin = Keypair::generate();
+        let genesis = Genesis {
+            version: 1,
+            chain_id: TEST_CHAIN.into(),
+            agencies: vec![GenesisAgency {
+                id: "city".into(),
+                name: "city".into(),
+                administrators: vec![admin.account()],
+                policy_threshold: 1,
+            }],
+            governance: publica_identity::genesis::GenesisGovernance {
+                create_agency_threshold: 1,
+            },
+            validators: None,
+        };
+        let mut rt = Runtime::new();
+        rt.register(Box::new(Identity));
+        rt.register(Box::new(Elections));
+        let mut c = TestChain::new(rt, genesis.initial_state());
+        c.time_ms = T0 - 60_000;
+        let officer = Keypair::generate();
+        c.call(
+            &admin,
+            "identity",
+            "add_member",
+            json!({"agency": "city", "account": officer.account(), "roles": ["election_officer"]}),
+        )
+        .unwrap();
+        let id = "municipal".to_string();
+        let voters: Vec<Keypair> = (0..voters).map(|_| Keypair::generate()).collect();
+        let mut census = MerkleLog::new();
+        for v in &voters {
+            census.append(publica_log::hash::leaf_hash(&voter_leaf(&id, &v.account())));
+        }
+        let guardians: Vec<(Keypair, SealKey)> = (0..n)
+            .map(|_| (Keypair::generate(), SealKey::generate()))
+            .collect();
+        let mut w = World {
+            c,
+            officer,
+            guardians,
+            secrets: vec![],
+            voters,
+            census,
+            id,
+        };
+        w.create(t).unwrap();
+        w
+    }
+
+    pub fn create(&mut self, t: u32) -> Result<(), Rejected> {
+        let guardians: Vec<Guardian> = self
+            .guardians
+            .iter()
+            .map(|(k, s)| Guardian {
+                account: k.account(),
+                seal_key: hex::encode(s.public()),
+            })
+            .collect();
+        let args = json!({"agency": "city", "id": self.id, "title": "municipal-2027", "contests": contests(),
+            "guardians": guardians, "threshold": t, "opens_ms": T0, "closes_ms": CLOSES,
+            "census": {"root": self.census.root().to_hex(), "size": self.census.len()}});
+        self.c.call(&self.officer, "elections", "create", args)
+    }
+
+    pub fn election(&self) -> Election {
+        serde_json::from_value(
+            self.c
+                .get(&format!("elections/election/{}", self.id))
+                .unwrap(),
+        )
+        .unwrap()
+    }
+
+    /// Every guardian commits, then opens the others' shares.
+    pub fn ceremony(&mut self) {
+        let e = self.election();
+        let h_m: [u8; 32] = hex::decode(&e.manifest_hash).unwrap().try_into().unwrap();
+        let dealers: Vec<Dealer> = (0..e.guardians.len())
+            .map(|_| Dealer::new(e.threshold as usize))
+            .collect();
+        for (i, d) in dealers.iter().enumerate() {
+            let n = i as u32 + 1;
+            let m = guardian::message(d, &e.id, &h_m, n, &e.guardians).unwrap();
+            let mut args = serde_json::to_value(&m).unwrap();
+            args["election"] = json!(e.id);
+            args["guardian"] = json!(n);
+            self.c
+                .call(&self.guardians[i].0, "elections", "commit", args)
+                .unwrap();
+        }
+        for (i, (_, seal)) in self.guardians.iter().enumerate() {
+            let to = i as u32 + 1;
+            let mut z = dealers[i].share_for(to);
+            for (j, _) in dealers.iter().enumerate().filter(|(j, _)| *j != i) {
+                let m = serde_json::from_value(
+                    self.c
+                        .get(&format!("elections/commitment/{}/{}", self.id, j + 1))
+                        .unwrap(),
+                )
+                .unwrap();
+                z += guardian::open_share(seal, &self.id, j as u32 + 1, to, &m).unwrap();
+            }
+            self.secrets.push(z);
+        }
+    }
+
+    pub fn census_proof(&self, voter: usize) -> Value {
+        let path = self
+            .census
+            .inclusion_proof(voter as u64, self.census.len())
+            .unwrap();
+        json!({"index": voter, "path": path.iter().map(publica_types::Hash32::to_hex).collect::<Vec<_>>()})
+    }
+
+    pub fn keys(&self) -> (publica_elections::group::Point, [u8; 32]) {
+        let e = self.election();
+        let key = publica_elections::group::point_from_hex(e.key.as_deref().unwrap()).unwrap();
+        let base = hex::decode(e.base_hash.unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
+        (key, base)
+    }
+
+    /// Voter `v` casts `choices`; answers the tracking code.
+    pub fn cast(&mut self, v: usize, choices: &[Vec<u64>]) -> Result<String, Rejected> {
+        let (key, base) = self.keys();
+        let account = self.voters[v].account();
+        let (b, _) = ballot::encrypt(&base, &key, &contests(), &account, choices).unwrap();
+        let code = ballot::tracking_code(&base, &account, &b);
+        let args = json!({"election": self.id, "ballot": b, "census": self.census_proof(v)});
+        self.c
+            .call(&self.voters[v], "elections", "cast", args)
+            .map(|()| code)
+    }
+
+    pub fn close(&mut self) {
+        self.c.time_ms = self.c.time_ms.max(CLOSES);
+    }
+
+    /// Guardian `n` (from 1) posts its partial decryption.
+    pub fn decrypt(&mut self, n: u32) -> Result<(), Rejected> {
+        let (_, base) = self.keys();
+        let aggregate: Vec<Vec<[String; 2]>> = serde_json::from_value(
+            self.c
+                .get(&format!("elections/aggregate/{}", self.id))
+                .unwrap(),
+        )
+        .unwrap();
+        let shares =
+            guardian::decrypt(&base, &aggregate, n, &self.secrets[n as usize - 1]).unwrap();
+        let args = json!({"election": self.id, "guardian": n, "shares": shares});
+        self.c.call(
+            &self.guardians[n as usize - 1].0,
+            "elections",
+            "decrypt",
+            args,
+        )
+    }
+
+    pub fn outcome(&self) -> Option<Vec<Vec<u64>>> {
+        self.c
+            .get(&format!("elections/outcome/{}", self.id))
+            .map(|o| serde_json::from_value(o["counts"].clone()).unwrap())
+    }
+
+    /// The election record as the API assembles it.
+    pub fn record(&self) -> ElectionRecord {
+        let e = self.election();
+        let commitments: Vec<Value> = (1..=e.guardians.len())
+            .map(|n| {
+                self.c
+                    .get(&format!("elections/commitment/{}/{n}", self.id))
+                    .unwrap()
+            })
+            .collect();
+        let partials = e.decrypted.iter().map(|n| json!({"guardian": n, "shares": self.c.get(&format!("elections/partial/{}/{n}", self.id)).unwrap()})).collect::<Vec<_>>();
+        let record = json!({
+            "chain_id": e.chain_id, "election": e, "commitments": commitments,
+            "ballots": self.c.indexed(&format!("elections/ballots/{}", self.id)),
+            "challenged": self.c.indexed(&format!("elections/challenged/{}", self.id)),
+            "partials": partials, "outcome": self.c.get(&format!("elections/outcome/{}", self.id)),
+        });
+        serde_json::from_value(record).unwrap()
+    }
+}
