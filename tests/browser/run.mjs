@@ -142,6 +142,8 @@ async function main() {
       // The demo patient (demo citizen 1): their records' access log.
       ['health', '/health?account=7163c4eae05e6a70a8aa15251c08a166961fc02d6dd0f511f089a9ecd5f8bbc7'],
       ['claims', '/claims'],
+      ['elections', '/elections'],
+      ['elections-lookup', `/elections?election=city-2027&code=${'0'.repeat(64)}`],
     ];
     mkdirSync(shots, { recursive: true });
     browser = await chromium.launch({ executablePath: browserPath, args: CHROMIUM_ARGS, headless: true });

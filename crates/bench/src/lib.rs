@@ -10,6 +10,7 @@
 //! and PostgreSQL inserting one row per commit with `synchronous_commit=on`.
 
 pub mod claims;
+pub mod elections;
 pub mod epcis;
 pub mod load;
 pub mod records;

@@ -146,7 +146,8 @@ struct BenchArgs {
     /// (health: --records stored, --reads by --readers clinicians timed:
     /// access logged, key released, record decrypted), or claims
     /// (insurance: --members with policies, --claims adjudicated and
-    /// paid, timed).
+    /// paid, timed), or elections (--ballots encrypted, cast and checked
+    /// on admission, timed; decrypted and the record verified, timed).
     #[arg(long, default_value = "transfers")]
     workload: String,
     /// epcis: serialised packs put in state before the timed phases.
@@ -170,6 +171,14 @@ struct BenchArgs {
     /// claims: claims adjudicated in the timed phase.
     #[arg(long, default_value_t = 200_000)]
     claims: usize,
+    /// elections: ballots cast in the timed phase, one per voter.
+    #[arg(long, default_value_t = 2_000)]
+    ballots: usize,
+    /// elections: the voting window, seconds from publication (the
+    /// ballots are encrypted and cast within it; decryption waits for its
+    /// end).
+    #[arg(long, default_value_t = 120)]
+    window_s: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -937,8 +946,16 @@ fn run_bench(b: BenchArgs) -> Result<()> {
             let r = runtime()?.block_on(publica_bench::claims::run(&cfg, b.members, b.claims))?;
             (serde_json::to_value(&r)?, r.text())
         }
+        "elections" => {
+            if !(1..=1_000_000).contains(&b.ballots) || !(5..=86_400).contains(&b.window_s) {
+                bail!("--ballots is 1..=1000000 and --window-s 5..=86400");
+            }
+            let r =
+                runtime()?.block_on(publica_bench::elections::run(&cfg, b.ballots, b.window_s))?;
+            (serde_json::to_value(&r)?, r.text())
+        }
         other => {
-            bail!("--workload is transfers, status-list, epcis, records or claims, not '{other}'")
+            bail!("--workload is transfers, status-list, epcis, records, claims or elections, not '{other}'")
         }
     };
     if b.json {

@@ -152,7 +152,7 @@ impl<'a> Page<'a> {
     }
 }
 
-const NAV: [(&str, &str); 10] = [
+const NAV: [(&str, &str); 11] = [
     ("/", "nav-home"),
     ("/explorer", "nav-explorer"),
     ("/money", "nav-money"),
@@ -162,6 +162,7 @@ const NAV: [(&str, &str); 10] = [
     ("/medicines", "nav-medicines"),
     ("/health", "nav-health"),
     ("/claims", "nav-claims"),
+    ("/elections", "nav-elections"),
     ("/help", "nav-help"),
 ];
 

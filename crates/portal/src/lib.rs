@@ -114,6 +114,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(portal: Portal) -> Router<S> {
         .route("/medicines", get(pages::medicines::page))
         .route("/health", get(pages::health::page))
         .route("/claims", get(pages::claims::page))
+        .route("/elections", get(pages::elections::page))
         .route("/grievances", get(pages::grievances::lookup))
         .route("/grievances/{case}", get(pages::grievances::case))
         .route("/help", get(pages::help::page))

@@ -6,10 +6,14 @@
 use crate::group::{
     point_from_hex, point_hex, random_scalar, scalar_from_hex, scalar_hex, Point, Scalar,
 };
-use crate::model::{Contest, Election, WireBallot, WireContest, WireProof, WireSelection};
-use crate::proofs::{prove_range, verify_range, Ciphertext, Proof};
+use crate::model::{
+    Contest, Election, WireBallot, WireBranch, WireContest, WireProof, WireSelection,
+};
+use crate::proofs::{
+    check_range, prove_range, verify_range, Batch, Branch, Ciphertext, Enc, Proof,
+};
 use publica_types::AccountId;
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha512};
 
 /// Why a ballot is refused (the message names the contest and selection).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -121,11 +125,21 @@ pub fn tracking_code(base: &[u8; 32], voter: &AccountId, ballot: &WireBallot) ->
     )
 }
 
-fn wire_proof(p: &Proof) -> WireProof {
-    WireProof {
-        c: scalar_hex(&p.c),
-        v: scalar_hex(&p.v),
+fn wire_branch(b: &Branch) -> WireBranch {
+    WireBranch {
+        a: hex::encode(b.a.bytes),
+        b: hex::encode(b.b.bytes),
+        c: scalar_hex(&b.c),
+        v: scalar_hex(&b.v),
     }
+}
+
+/// A point and its encoding from 64 lowercase hex digits.
+pub fn enc_from_hex(text: &str) -> Option<Enc> {
+    if text.len() != 64 || text.bytes().any(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    Enc::from_bytes(hex::decode(text).ok()?.try_into().ok()?)
 }
 
 /// A proof from the wire.
@@ -167,6 +181,7 @@ pub fn encrypt(
             choices.len()
         )));
     }
+    let key_enc = Enc::new(*key);
     let mut out = Vec::new();
     let mut nonces = Vec::new();
     for (ci, (contest, picks)) in contests.iter().zip(choices).enumerate() {
@@ -189,11 +204,18 @@ pub fn encrypt(
         for (si, &m) in picks.iter().enumerate() {
             let r = random_scalar();
             let ct = Ciphertext::encrypt(key, m, &r);
-            let proof = prove_range(&selection_context(base, voter, ci, si), key, &ct, m, &r, 1);
+            let proof = prove_range(
+                &selection_context(base, voter, ci, si),
+                &key_enc,
+                &ct,
+                m,
+                &r,
+                1,
+            );
             selections.push(WireSelection {
                 a: point_hex(&ct.a),
                 b: point_hex(&ct.b),
-                proof: proof.iter().map(wire_proof).collect(),
+                proof: proof.iter().map(wire_branch).collect(),
             });
             sum = sum + ct;
             rs.push(r);
@@ -201,7 +223,7 @@ pub fn encrypt(
         let r_sum: Scalar = rs.iter().sum();
         let proof = prove_range(
             &contest_context(base, voter, ci),
-            key,
+            &key_enc,
             &sum,
             chosen,
             &r_sum,
@@ -209,22 +231,56 @@ pub fn encrypt(
         );
         out.push(WireContest {
             selections,
-            proof: proof.iter().map(wire_proof).collect(),
+            proof: proof.iter().map(wire_branch).collect(),
         });
         nonces.push(rs);
     }
     Ok((WireBallot { contests: out }, nonces))
 }
 
-/// Checks a ballot of `voter` against the contests: its shape, every
-/// encoding and every proof. Answers its ciphertexts.
-pub fn verify(
+/// A range proof read from the wire: its statement and branches.
+struct Statement {
+    context: Vec<u8>,
+    a: Enc,
+    b: Enc,
+    max: u64,
+    branches: Vec<Branch>,
+    what: String,
+}
+
+fn parse_branches(
+    wire: &[WireBranch],
+    what: &str,
+    seed: &mut Sha512,
+) -> Result<Vec<Branch>, BallotError> {
+    wire.iter()
+        .map(|w| {
+            let branch = match (enc_from_hex(&w.a), enc_from_hex(&w.b), scalar_from_hex(&w.c), scalar_from_hex(&w.v)) {
+                (Some(a), Some(b), Some(c), Some(v)) => Branch { a, b, c, v },
+                _ => {
+                    return Err(BallotError::Encoding(format!(
+                        "{what}: a proof's a and b are points, c and v canonical scalars (64 hex digits each)"
+                    )))
+                }
+            };
+            seed.update(branch.a.bytes);
+            seed.update(branch.b.bytes);
+            seed.update(branch.c.as_bytes());
+            seed.update(branch.v.as_bytes());
+            Ok(branch)
+        })
+        .collect()
+}
+
+/// Reads a ballot against the contests: its shape and encodings. Answers
+/// its ciphertexts and the range proofs to check.
+fn read_ballot(
     base: &[u8; 32],
-    key: &Point,
     contests: &[Contest],
     voter: &AccountId,
     ballot: &WireBallot,
-) -> Result<Vec<Vec<Ciphertext>>, BallotError> {
+    seed: &mut Sha512,
+) -> Result<(Vec<Vec<Ciphertext>>, Vec<Statement>), BallotError> {
     if ballot.contests.len() != contests.len() {
         return Err(BallotError::Shape(format!(
             "the election has {} contests; the ballot {}",
@@ -232,7 +288,7 @@ pub fn verify(
             ballot.contests.len()
         )));
     }
-    let mut out = Vec::new();
+    let (mut out, mut statements) = (Vec::new(), Vec::new());
     for (ci, (contest, wc)) in contests.iter().zip(&ballot.contests).enumerate() {
         if wc.selections.len() != contest.selections.len() {
             return Err(BallotError::Shape(format!(
@@ -249,41 +305,89 @@ pub fn verify(
                 "contest {}, selection {}",
                 contest.id, contest.selections[si]
             );
-            let ct = parse_ciphertext(&ws.a, &ws.b, &what)?;
-            let proof = ws
-                .proof
-                .iter()
-                .map(|p| parse_proof(p, &what))
-                .collect::<Result<Vec<_>, _>>()?;
-            if !verify_range(&selection_context(base, voter, ci, si), key, &ct, 1, &proof) {
-                return Err(BallotError::Proof(format!(
-                    "{what}: the proof that it holds 0 or 1 fails"
+            let (Some(a), Some(b)) = (enc_from_hex(&ws.a), enc_from_hex(&ws.b)) else {
+                return Err(BallotError::Encoding(format!(
+                    "{what}: a and b are ristretto255 points (64 hex digits)"
                 )));
-            }
+            };
+            seed.update(a.bytes);
+            seed.update(b.bytes);
+            let branches = parse_branches(&ws.proof, &what, seed)?;
+            let ct = Ciphertext { a: a.p, b: b.p };
+            statements.push(Statement {
+                context: selection_context(base, voter, ci, si),
+                a,
+                b,
+                max: 1,
+                branches,
+                what: format!("{what}: the proof that it holds 0 or 1 fails"),
+            });
             sum = sum + ct;
             cts.push(ct);
         }
         let what = format!("contest {}", contest.id);
-        let proof = wc
-            .proof
-            .iter()
-            .map(|p| parse_proof(p, &what))
-            .collect::<Result<Vec<_>, _>>()?;
-        if !verify_range(
-            &contest_context(base, voter, ci),
-            key,
-            &sum,
-            contest.limit,
-            &proof,
-        ) {
-            return Err(BallotError::Proof(format!(
+        let branches = parse_branches(&wc.proof, &what, seed)?;
+        statements.push(Statement {
+            context: contest_context(base, voter, ci),
+            a: Enc::new(sum.a),
+            b: Enc::new(sum.b),
+            max: contest.limit,
+            branches,
+            what: format!(
                 "{what}: the proof that at most {} selections are chosen fails",
                 contest.limit
-            )));
-        }
+            ),
+        });
         out.push(cts);
     }
-    Ok(out)
+    Ok((out, statements))
+}
+
+/// Checks a ballot of `voter` against the contests: its shape, every
+/// encoding and every proof (their equations in one batch; a ballot that
+/// fails is checked proof by proof to name the one that fails). Answers
+/// its ciphertexts.
+pub fn verify(
+    base: &[u8; 32],
+    key: &Point,
+    contests: &[Contest],
+    voter: &AccountId,
+    ballot: &WireBallot,
+) -> Result<Vec<Vec<Ciphertext>>, BallotError> {
+    let mut seed = Sha512::new();
+    seed.update(base);
+    seed.update(voter.as_bytes());
+    let (cts, statements) = read_ballot(base, contests, voter, ballot, &mut seed)?;
+    let mut wide = [0u8; 64];
+    wide.copy_from_slice(&seed.finalize());
+    let key_enc = Enc::new(*key);
+    let mut batch = Batch::new(wide);
+    for st in &statements {
+        if !check_range(
+            &st.context,
+            &key_enc,
+            &st.a,
+            &st.b,
+            st.max,
+            &st.branches,
+            &mut batch,
+        ) {
+            return Err(BallotError::Proof(st.what.clone()));
+        }
+    }
+    if batch.holds(key) {
+        return Ok(cts);
+    }
+    for st in &statements {
+        let ct = Ciphertext {
+            a: st.a.p,
+            b: st.b.p,
+        };
+        if !verify_range(&st.context, key, &ct, st.max, &st.branches) {
+            return Err(BallotError::Proof(st.what.clone()));
+        }
+    }
+    Err(BallotError::Proof("a proof's equations fail".into()))
 }
 
 /// Opens a challenged ballot's ciphertexts with its nonces: each must be

@@ -10,8 +10,8 @@ use crate::model::{
     aggregate_key, ballot_key, challenged_key, commitment_key, election_key, outcome_key,
     partial_key, tracking_key, valid_id, voter_leaf, Census, Challenged, Commitment, Contest,
     Election, Guardian, Outcome, Phase, StoredBallot, Tracked, WireBallot, WireShare,
-    BALLOT_SELECTIONS_MAX, CENSUS_PROOF_MAX, CONTESTS_MAX, GUARDIANS_MAX, SELECTIONS_MAX,
-    WINDOW_MS_MAX,
+    BALLOT_SELECTIONS_MAX, CENSUS_PROOF_MAX, CONTESTS_MAX, CONTEST_BRANCHES_MAX, GUARDIANS_MAX,
+    SELECTIONS_MAX, WINDOW_MS_MAX,
 };
 use crate::proofs::{verify_knowledge, verify_share, Ciphertext};
 use publica_runtime::{CallContext, Rejections};
@@ -160,6 +160,12 @@ fn check_contests(contests: &[Contest]) -> Result<(), TxError> {
     if total > BALLOT_SELECTIONS_MAX {
         return Err(bad(format!(
             "an election has at most {BALLOT_SELECTIONS_MAX} selections in all"
+        )));
+    }
+    let branches: u64 = contests.iter().map(|c| c.limit + 1).sum();
+    if branches > CONTEST_BRANCHES_MAX {
+        return Err(bad(format!(
+            "the contests' limits plus one add up to at most {CONTEST_BRANCHES_MAX}"
         )));
     }
     Ok(())

@@ -10,9 +10,13 @@ use serde::{Deserialize, Serialize};
 pub const CONTESTS_MAX: usize = 10;
 /// Most selections in one contest.
 pub const SELECTIONS_MAX: usize = 20;
-/// Most selections in an election (a ballot stays under the transaction
-/// size limit: about 420 bytes of JSON per selection).
-pub const BALLOT_SELECTIONS_MAX: usize = 64;
+/// Most selections in an election: a ballot stays under the transaction
+/// size limit (about 730 bytes of JSON per selection, 290 per branch of a
+/// contest's proof).
+pub const BALLOT_SELECTIONS_MAX: usize = 40;
+/// Most branches of all contests' limit proofs together (`limit + 1`
+/// each).
+pub const CONTEST_BRANCHES_MAX: u64 = 50;
 /// Most guardians.
 pub const GUARDIANS_MAX: usize = 15;
 /// The longest census proof (a census of up to 2^40 voters).
@@ -146,6 +150,20 @@ pub struct WireProof {
     pub v: String,
 }
 
+/// A range proof's branch: its commitments, challenge and response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireBranch {
+    /// `a_j` (hex point).
+    pub a: String,
+    /// `b_j` (hex point).
+    pub b: String,
+    /// `c_j` (hex scalar).
+    pub c: String,
+    /// `v_j` (hex scalar).
+    pub v: String,
+}
+
 /// An encrypted selection with its 0/1 proof.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -155,7 +173,7 @@ pub struct WireSelection {
     /// `B` (hex).
     pub b: String,
     /// The range proof for `0..=1` (two branches).
-    pub proof: Vec<WireProof>,
+    pub proof: Vec<WireBranch>,
 }
 
 /// An encrypted contest: its selections and the proof that their sum is
@@ -166,7 +184,7 @@ pub struct WireContest {
     /// One per selection of the contest, in order.
     pub selections: Vec<WireSelection>,
     /// The range proof for `0..=limit` on their sum.
-    pub proof: Vec<WireProof>,
+    pub proof: Vec<WireBranch>,
 }
 
 /// An encrypted ballot.

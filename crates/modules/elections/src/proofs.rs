@@ -35,10 +35,6 @@ impl Ciphertext {
             b: G * small(m) + key * nonce,
         }
     }
-
-    fn absorb(&self, t: &mut Transcript) {
-        t.point(&self.a).point(&self.b);
-    }
 }
 
 impl Add for Ciphertext {
@@ -95,41 +91,85 @@ fn pok_challenge(context: &[u8], public: &Point, h: &Point) -> Scalar {
         .challenge()
 }
 
+/// A point with its encoding, so that transcripts never encode it again
+/// (an encoding costs about a tenth of a scalar multiplication).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Enc {
+    /// The point.
+    pub p: Point,
+    /// Its canonical encoding.
+    pub bytes: [u8; 32],
+}
+
+impl Enc {
+    /// `p` and its encoding.
+    pub fn new(p: Point) -> Enc {
+        Enc {
+            p,
+            bytes: p.compress().to_bytes(),
+        }
+    }
+
+    /// From a canonical encoding.
+    pub fn from_bytes(bytes: [u8; 32]) -> Option<Enc> {
+        curve25519_dalek_5::ristretto::CompressedRistretto(bytes)
+            .decompress()
+            .map(|p| Enc { p, bytes })
+    }
+}
+
+/// One branch of a range proof: its commitments `(a_j, b_j)`, its
+/// challenge and its response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Branch {
+    /// `a_j = v_j·G + c_j·A`.
+    pub a: Enc,
+    /// `b_j = v_j·K + c_j·(B − j·G)`.
+    pub b: Enc,
+    /// `c_j`.
+    pub c: Scalar,
+    /// `v_j`.
+    pub v: Scalar,
+}
+
 /// Proves that `ct` (encrypted under `key` with `nonce`) holds `value`,
 /// one of `0..=max`, revealing nothing else: one branch per possible
 /// value, all but the true one simulated; the challenges sum to the
-/// transcript's. The proof is the `max + 1` pairs `(c_j, v_j)`.
+/// transcript's (Helios' form: each branch carries its commitments, so a
+/// verifier can check many proofs in one multiplication).
 pub fn prove_range(
     context: &[u8],
-    key: &Point,
+    key: &Enc,
     ct: &Ciphertext,
     value: u64,
     nonce: &Scalar,
     max: u64,
-) -> Vec<Proof> {
+) -> Vec<Branch> {
     assert!(value <= max, "the prover holds a value in range");
     let u = crate::group::random_scalar();
-    let mut branches: Vec<Proof> = Vec::new();
-    let mut commitments = Vec::new();
+    let mut branches = Vec::new();
     let mut shifted = ct.b;
     for j in 0..=max {
         if j == value {
-            branches.push(Proof {
+            branches.push(Branch {
+                a: Enc::new(G * u),
+                b: Enc::new(key.p * u),
                 c: Scalar::ZERO,
                 v: Scalar::ZERO,
             });
-            commitments.push((G * u, key * u));
         } else {
-            let p = Proof {
-                c: crate::group::random_scalar(),
-                v: crate::group::random_scalar(),
-            };
-            commitments.push(branch_commitments(key, ct, &shifted, &p));
-            branches.push(p);
+            let (c, v) = (crate::group::random_scalar(), crate::group::random_scalar());
+            branches.push(Branch {
+                a: Enc::new(Point::vartime_double_scalar_mul_basepoint(&c, &ct.a, &v)),
+                b: Enc::new(Point::vartime_multiscalar_mul([v, c], [key.p, shifted])),
+                c,
+                v,
+            });
         }
         shifted -= G;
     }
-    let c = range_challenge(context, key, ct, max, &commitments);
+    let (a, b) = (Enc::new(ct.a), Enc::new(ct.b));
+    let c = range_challenge(context, key, &a, &b, max, &branches);
     let others = branches.iter().fold(Scalar::ZERO, |s, p| s + p.c);
     let i = usize::try_from(value).expect("small");
     branches[i].c = c - others;
@@ -137,50 +177,137 @@ pub fn prove_range(
     branches
 }
 
-/// `(G·v + A·c, K·v + (B − G·j)·c)`: a branch's commitments recomputed.
-fn branch_commitments(key: &Point, ct: &Ciphertext, shifted: &Point, p: &Proof) -> (Point, Point) {
-    (
-        Point::vartime_double_scalar_mul_basepoint(&p.c, &ct.a, &p.v),
-        Point::vartime_multiscalar_mul([p.v, p.c], [*key, *shifted]),
-    )
-}
-
 fn range_challenge(
     context: &[u8],
-    key: &Point,
-    ct: &Ciphertext,
+    key: &Enc,
+    a: &Enc,
+    b: &Enc,
     max: u64,
-    commitments: &[(Point, Point)],
+    branches: &[Branch],
 ) -> Scalar {
     let mut t = Transcript::new("range");
-    t.bytes(context).point(key).number(max);
-    ct.absorb(&mut t);
-    for (a, b) in commitments {
-        t.point(a).point(b);
+    t.bytes(context)
+        .bytes(&key.bytes)
+        .number(max)
+        .bytes(&a.bytes)
+        .bytes(&b.bytes);
+    for br in branches {
+        t.bytes(&br.a.bytes).bytes(&br.b.bytes);
     }
     t.challenge()
 }
 
-/// Checks a range proof: `max + 1` branches whose recomputed commitments
-/// hash to the sum of their challenges.
+/// Equations to check together: `Σ weight·(equation) = 0` in one
+/// multiscalar multiplication, with weights drawn from a seed that binds
+/// every proof checked (a false equation passes with probability about
+/// 2^-252).
+pub struct Batch {
+    seed: [u8; 64],
+    drawn: u64,
+    g: Scalar,
+    k: Scalar,
+    terms: Vec<(Scalar, Point)>,
+}
+
+impl Batch {
+    /// A batch whose weights derive from `seed` (a hash of everything
+    /// checked in it).
+    pub fn new(seed: [u8; 64]) -> Batch {
+        Batch {
+            seed,
+            drawn: 0,
+            g: Scalar::ZERO,
+            k: Scalar::ZERO,
+            terms: Vec::new(),
+        }
+    }
+
+    fn weight(&mut self) -> Scalar {
+        use sha2::{Digest, Sha512};
+        self.drawn += 1;
+        let digest = Sha512::new()
+            .chain_update(b"publica/elections/v1/batch\0")
+            .chain_update(self.seed)
+            .chain_update(self.drawn.to_be_bytes())
+            .finalize();
+        let mut wide = [0u8; 64];
+        wide.copy_from_slice(&digest);
+        Scalar::from_bytes_mod_order_wide(&wide)
+    }
+
+    /// Whether every equation added holds, for the election key `key`.
+    pub fn holds(self, key: &Point) -> bool {
+        let Batch { g, k, terms, .. } = self;
+        let scalars = terms.iter().map(|(s, _)| *s).chain([g, k]);
+        let points = terms.iter().map(|(_, p)| *p).chain([G, *key]);
+        Point::vartime_multiscalar_mul(scalars, points) == Point::identity()
+    }
+}
+
+/// Checks a range proof's shape and challenge now, and adds its
+/// equations `a_j = v_j·G + c_j·A`, `b_j = v_j·K + c_j·(B − j·G)` to
+/// `batch` (checked by [`Batch::holds`]).
+pub fn check_range(
+    context: &[u8],
+    key: &Enc,
+    a: &Enc,
+    b: &Enc,
+    max: u64,
+    proof: &[Branch],
+    batch: &mut Batch,
+) -> bool {
+    if u64::try_from(proof.len()).ok() != max.checked_add(1) {
+        return false;
+    }
+    let sum = proof.iter().fold(Scalar::ZERO, |s, p| s + p.c);
+    if range_challenge(context, key, a, b, max, proof) != sum {
+        return false;
+    }
+    let (mut on_a, mut on_b) = (Scalar::ZERO, Scalar::ZERO);
+    for (j, br) in (0u64..).zip(proof) {
+        let (rho, sigma) = (batch.weight(), batch.weight());
+        batch.g += rho * br.v - sigma * br.c * crate::group::small(j);
+        batch.k += sigma * br.v;
+        on_a += rho * br.c;
+        on_b += sigma * br.c;
+        batch.terms.push((-rho, br.a.p));
+        batch.terms.push((-sigma, br.b.p));
+    }
+    batch.terms.push((on_a, a.p));
+    batch.terms.push((on_b, b.p));
+    true
+}
+
+/// Checks one range proof on its own.
 pub fn verify_range(
     context: &[u8],
     key: &Point,
     ct: &Ciphertext,
     max: u64,
-    proof: &[Proof],
+    proof: &[Branch],
 ) -> bool {
-    if u64::try_from(proof.len()).ok() != max.checked_add(1) {
-        return false;
+    use sha2::{Digest, Sha512};
+    let mut h = Sha512::new();
+    h.update(context);
+    for br in proof {
+        h.update(br.a.bytes);
+        h.update(br.b.bytes);
+        h.update(br.c.as_bytes());
+        h.update(br.v.as_bytes());
     }
-    let mut shifted = ct.b;
-    let mut commitments = Vec::with_capacity(proof.len());
-    for p in proof {
-        commitments.push(branch_commitments(key, ct, &shifted, p));
-        shifted -= G;
-    }
-    let sum = proof.iter().fold(Scalar::ZERO, |s, p| s + p.c);
-    range_challenge(context, key, ct, max, &commitments) == sum
+    let mut seed = [0u8; 64];
+    seed.copy_from_slice(&h.finalize());
+    let mut batch = Batch::new(seed);
+    let key_enc = Enc::new(*key);
+    check_range(
+        context,
+        &key_enc,
+        &Enc::new(ct.a),
+        &Enc::new(ct.b),
+        max,
+        proof,
+        &mut batch,
+    ) && batch.holds(key)
 }
 
 /// Proves that `share = A·z` for the `z` with `G·z = public` (a
@@ -236,12 +363,23 @@ mod tests {
             for value in 0..=max {
                 let r = random_scalar();
                 let ct = Ciphertext::encrypt(&key, value, &r);
-                let proof = prove_range(b"ctx", &key, &ct, value, &r, max);
+                let proof = prove_range(b"ctx", &Enc::new(key), &ct, value, &r, max);
                 assert!(verify_range(b"ctx", &key, &ct, max, &proof));
                 assert!(!verify_range(b"other", &key, &ct, max, &proof));
                 assert!(!verify_range(b"ctx", &key, &ct, max + 1, &proof));
+                // A response changed: the challenge still sums, the
+                // batched equations catch it.
                 let mut bent = proof.clone();
                 bent[0].v += Scalar::ONE;
+                assert!(!verify_range(b"ctx", &key, &ct, max, &bent));
+                // Two challenges moved between branches: the sum holds,
+                // the equations do not.
+                let mut bent = proof.clone();
+                bent[0].c += Scalar::ONE;
+                bent[1].c -= Scalar::ONE;
+                assert!(!verify_range(b"ctx", &key, &ct, max, &bent));
+                let mut bent = proof.clone();
+                bent[1].a = Enc::new(bent[1].a.p + G);
                 assert!(!verify_range(b"ctx", &key, &ct, max, &bent));
                 // Another ciphertext (the same value, a new nonce).
                 let other = Ciphertext::encrypt(&key, value, &random_scalar());
@@ -251,7 +389,7 @@ mod tests {
         // A prover lying about the value cannot make a proof that holds.
         let r = random_scalar();
         let two = Ciphertext::encrypt(&key, 2, &r);
-        let forged = prove_range(b"ctx", &key, &two, 1, &r, 1);
+        let forged = prove_range(b"ctx", &Enc::new(key), &two, 1, &r, 1);
         assert!(!verify_range(b"ctx", &key, &two, 1, &forged));
     }
 

@@ -172,10 +172,44 @@ fn check_ceremony(
 
 type Tally = Vec<Vec<Ciphertext>>;
 
+/// Each ballot's proofs checked, on every core: its ciphertexts, or why
+/// not.
+fn ballot_proofs(
+    record: &ElectionRecord,
+    key: &Point,
+    base: &[u8; 32],
+) -> Vec<Result<Tally, String>> {
+    let e = &record.election;
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let per = record.ballots.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = record
+            .ballots
+            .chunks(per)
+            .map(|chunk| {
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|b| {
+                            ballot::verify(base, key, &e.contests, &b.voter, &b.ballot)
+                                .map_err(|err| err.to_string())
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().expect("a verifying thread does not panic"))
+            .collect()
+    })
+}
+
 fn check_ballots(record: &ElectionRecord, key: &Point, base: &[u8; 32], r: &mut Report) -> Tally {
     let e = &record.election;
     let mut last: BTreeMap<AccountId, (String, Tally)> = BTreeMap::new();
-    for b in &record.ballots {
+    let proofs = ballot_proofs(record, key, base);
+    for (b, checked) in record.ballots.iter().zip(proofs) {
         r.ballots += 1;
         let who = format!("ballot {}", b.tracking);
         if check_census(e, &b.voter, &b.census).is_err() {
@@ -194,7 +228,7 @@ fn check_ballots(record: &ElectionRecord, key: &Point, base: &[u8; 32], r: &mut 
                 b.replaces
             ));
         }
-        match ballot::verify(base, key, &e.contests, &b.voter, &b.ballot) {
+        match checked {
             Ok(cts) => {
                 last.insert(b.voter, (b.tracking.clone(), cts));
             }

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod claims;
 pub mod diploma;
+pub mod elections;
 pub mod explorer;
 pub mod grievances;
 pub mod health;

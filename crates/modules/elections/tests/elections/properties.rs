@@ -49,3 +49,60 @@ proptest! {
         prop_assert!(report.holds(), "{:?}", report.failures);
     }
 }
+
+/// One tallied election, built once: 3 guardians of whom 2 decrypt, six
+/// voters.
+fn tallied() -> &'static publica_elections::verify::ElectionRecord {
+    static RECORD: std::sync::OnceLock<publica_elections::verify::ElectionRecord> =
+        std::sync::OnceLock::new();
+    RECORD.get_or_init(|| {
+        let mut w = World::new(3, 2, 6);
+        w.c.time_ms = crate::world::T0 - 1000;
+        w.ceremony();
+        w.c.time_ms = crate::world::T0;
+        for v in 0..6 {
+            w.cast(
+                v,
+                &[
+                    vec![u64::from(v % 3 == 0), u64::from(v % 3 == 1), 0],
+                    vec![1, 0, u64::from(v % 2 == 0), 0],
+                ],
+            )
+            .unwrap();
+        }
+        w.close();
+        w.decrypt(2).unwrap();
+        w.decrypt(3).unwrap();
+        w.record()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn any_single_change_to_a_ballot_proof_share_or_count_fails(
+        kind in 0usize..5, i in 0usize..6, c in 0usize..2, s in 0usize..3, j in 0usize..2,
+    ) {
+        let mut r = tallied().clone();
+        prop_assert!(verify(&r).holds());
+        match kind {
+            0 => {
+                let sel = &mut r.ballots[i].ballot.contests[c].selections[s];
+                sel.a = sel.b.clone();
+            }
+            1 => {
+                let p = &mut r.ballots[i].ballot.contests[c].selections[s].proof[j];
+                std::mem::swap(&mut p.c, &mut p.v);
+            }
+            2 => {
+                let row = &mut r.partials[j].shares[c];
+                let other = row[(s + 1) % row.len()].m.clone();
+                row[s].m = other;
+            }
+            3 => r.commitments[s].commitments.swap(0, 1),
+            _ => r.outcome.as_mut().unwrap().counts[c][s] += 1,
+        }
+        prop_assert!(!verify(&r).holds(), "kind {kind} went unnoticed");
+    }
+}

@@ -1,0 +1,396 @@
+//! `publica bench --workload elections`: an election of 3 contests of 5
+//! selections (limits 1, 2 and 3) with 3 guardians of whom 2 decrypt.
+//! The bench's official publishes it with a census of `--ballots`
+//! voters; the guardians run the key ceremony; every voter's ballot is
+//! encrypted with its proofs and signed before the clock starts (on every
+//! core), then submitted over HTTP batches and timed from the first
+//! submission until the election has executed every one (its ballot count,
+//! polled): each ballot's census proof and 18 range proofs are checked on
+//! admission to the ledger, and the encrypted tally updated. A ballot that
+//! failed would leave the count short. Once the window closes, two guardians decrypt (timed), and the
+//! whole record — every ballot from the node's board — is verified by the
+//! same code as `publica election verify` (timed); the result must be the
+//! plaintext count.
+
+use crate::load::{BenchConfig, Target};
+use crate::setup::{run_tag, sign, with_role, Http};
+use anyhow::{anyhow, bail, Context, Result};
+use publica_crypto::seal::SealKey;
+use publica_crypto::Keypair;
+use publica_elections::ceremony::Dealer;
+use publica_elections::group::{point_from_hex, Scalar};
+use publica_elections::model::{voter_leaf, Commitment, Contest, Election, Guardian};
+use publica_elections::verify::{verify, ElectionRecord};
+use publica_elections::{ballot, guardian};
+use publica_log::MerkleLog;
+use publica_types::Envelope;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+/// Ballots per batch request (about 12 KiB each).
+const BATCH: usize = 100;
+/// Board entries per page when the record is fetched.
+const PAGE: usize = 200;
+
+/// What the elections workload measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct ElectionsReport {
+    /// Ballots cast (one per voter).
+    pub ballots: usize,
+    /// Encrypting and proving them, before the clock, seconds.
+    pub encrypt_seconds: f64,
+    /// From the first submission to the last receipt, seconds.
+    pub cast_seconds: f64,
+    /// Ballots committed per second, each checked on admission.
+    pub ballots_per_s: f64,
+    /// Two guardians' partial decryptions committed and the result
+    /// published, seconds.
+    pub decrypt_seconds: f64,
+    /// Verifying the whole record (fetched beforehand), seconds.
+    pub verify_seconds: f64,
+    /// Ballots verified per second by the record's verifier.
+    pub verify_ballots_per_s: f64,
+    /// A million ballots' verification at that rate, minutes.
+    pub verify_million_minutes: f64,
+}
+
+impl ElectionsReport {
+    /// The report as text.
+    #[must_use]
+    pub fn text(&self) -> String {
+        format!(
+            "elections: {} ballots (3 contests x 5 selections), encrypted and proved in {:.1} s before the clock\n\
+             cast: {:.2} s ({:.0} ballots/s committed, each's census proof and 18 range proofs checked on admission)\n\
+             decrypted by 2 of 3 guardians in {:.2} s; the record verified in {:.2} s ({:.0} ballots/s: a million in {:.1} min)\n",
+            self.ballots, self.encrypt_seconds, self.cast_seconds, self.ballots_per_s,
+            self.decrypt_seconds, self.verify_seconds, self.verify_ballots_per_s, self.verify_million_minutes
+        )
+    }
+}
+
+fn key(tag: &str, what: &str, i: usize) -> Keypair {
+    Keypair::from_seed(*publica_crypto::sha256(format!("{tag} {what} {i}").as_bytes()).as_bytes())
+}
+
+fn contests() -> Vec<Contest> {
+    (0..3)
+        .map(|c| Contest {
+            id: format!("contest-{c}"),
+            selections: (0..5).map(|s| format!("option-{s}")).collect(),
+            limit: c + 1,
+        })
+        .collect()
+}
+
+/// Voter `k`'s choices: in contest `c`, `c + 1` selections from `k mod 5`.
+fn choices(k: usize) -> Vec<Vec<u64>> {
+    (0..3)
+        .map(|c| {
+            (0..5)
+                .map(|s| u64::from((s + 5 - k % 5) % 5 <= c))
+                .collect()
+        })
+        .collect()
+}
+
+fn decode32(text: &str, what: &str) -> Result<[u8; 32]> {
+    hex::decode(text)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| anyhow!("{what} is not 32 bytes of hex"))
+}
+
+async fn election(http: &Http, id: &str) -> Result<Election> {
+    let v = http.get(&format!("/v1/elections/{id}")).await?;
+    serde_json::from_value(v["election"].clone()).context("the election")
+}
+
+/// Runs the workload: `ballots` voters, a window of `window_s` seconds.
+pub async fn run(cfg: &BenchConfig, ballots: usize, window_s: u64) -> Result<ElectionsReport> {
+    let target = Target::start(cfg).await?;
+    let agency = if cfg.node.is_some() {
+        cfg.agency.clone()
+    } else {
+        "dev-agency".to_string()
+    };
+    let http = Http::new(&target.url)?;
+    let chain = http.get("/v1/status").await?["chain_id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no chain id"))?
+        .to_string();
+    let tag = run_tag()?;
+    let id = format!(
+        "bench-{}",
+        &publica_crypto::sha256(tag.as_bytes()).to_hex()[..12]
+    );
+    let admin = &target.admin;
+    let me = admin.account();
+    let voters: Vec<Keypair> = (0..ballots).map(|i| key(&tag, "voter", i)).collect();
+    let census = census_of(&id, &voters);
+    let guardians: Vec<Keypair> = (0..3).map(|i| key(&tag, "guardian", i)).collect();
+    let (seals, listed) = seals_of(&guardians);
+    let opens = publica_types::now_ms();
+    let closes = opens + window_s * 1000;
+    let create = json!({"agency": agency, "id": id, "title": "bench", "contests": contests(), "guardians": listed,
+        "threshold": 2, "opens_ms": opens, "closes_ms": closes,
+        "census": {"root": census.root().to_hex(), "size": census.len()}});
+    let nonce = http.get(&format!("/v1/accounts/{me}/nonce")).await?["next_nonce"]
+        .as_u64()
+        .unwrap_or(1);
+    with_role(
+        &http,
+        admin,
+        &chain,
+        nonce,
+        (&agency, "election_officer"),
+        vec![("elections", "create", create)],
+    )
+    .await?;
+    let dealers = ceremony(&http, &chain, &id, &guardians).await?;
+    let e = election(&http, &id).await?;
+    let key_point = point_from_hex(e.key.as_deref().unwrap_or_default())
+        .ok_or_else(|| anyhow!("no election key"))?;
+    let base = decode32(e.base_hash.as_deref().unwrap_or_default(), "the base hash")?;
+    eprintln!(
+        "bench: elections on {}: {id}, encrypting {ballots} ballots",
+        target.url
+    );
+    let started = Instant::now();
+    let txs = encrypt_all(&voters, &census, &chain, &id, &key_point, &base)?;
+    let encrypt_seconds = started.elapsed().as_secs_f64();
+    if publica_types::now_ms() >= closes {
+        bail!("the window ({window_s} s) closed while encrypting: raise --window-s");
+    }
+    let started = Instant::now();
+    cast_all(&http, &txs, &id).await?;
+    let cast_seconds = started.elapsed().as_secs_f64();
+    let wait = closes.saturating_sub(publica_types::now_ms()) + 300;
+    eprintln!(
+        "bench: {ballots} ballots cast in {cast_seconds:.2} s; waiting {} s for the close",
+        wait / 1000
+    );
+    tokio::time::sleep(Duration::from_millis(wait)).await;
+    let started = Instant::now();
+    decrypt(&http, &chain, &id, &guardians, &seals, &dealers, &base).await?;
+    let decrypt_seconds = started.elapsed().as_secs_f64();
+    let record = fetch_record(&http, &id).await?;
+    let started = Instant::now();
+    let report = verify(&record);
+    let verify_seconds = started.elapsed().as_secs_f64();
+    if !report.holds() || report.counts != Some(expected_counts(ballots)) {
+        bail!(
+            "the record does not verify to the plaintext count: {:?}",
+            report.failures.first()
+        );
+    }
+    let verify_ballots_per_s = ballots as f64 / verify_seconds;
+    Ok(ElectionsReport {
+        ballots,
+        encrypt_seconds,
+        cast_seconds,
+        ballots_per_s: ballots as f64 / cast_seconds,
+        decrypt_seconds,
+        verify_seconds,
+        verify_ballots_per_s,
+        verify_million_minutes: 1e6 / verify_ballots_per_s / 60.0,
+    })
+}
+
+/// The census of `voters`.
+fn census_of(id: &str, voters: &[Keypair]) -> MerkleLog {
+    let mut census = MerkleLog::new();
+    for v in voters {
+        census.append(publica_log::hash::leaf_hash(&voter_leaf(id, &v.account())));
+    }
+    census
+}
+
+/// The guardians' sealing keys and their entries in the manifest.
+fn seals_of(guardians: &[Keypair]) -> (Vec<SealKey>, Vec<Guardian>) {
+    let seals: Vec<SealKey> = guardians
+        .iter()
+        .map(|g| SealKey::from_signing_seed(&g.seed()))
+        .collect();
+    let listed = guardians
+        .iter()
+        .zip(&seals)
+        .map(|(k, s)| Guardian {
+            account: k.account(),
+            seal_key: hex::encode(s.public()),
+        })
+        .collect();
+    (seals, listed)
+}
+
+/// The plaintext count of `ballots` voters' choices.
+fn expected_counts(ballots: usize) -> Vec<Vec<u64>> {
+    let mut expected = vec![vec![0u64; 5]; 3];
+    for k in 0..ballots {
+        for (row, picks) in expected.iter_mut().zip(choices(k)) {
+            for (cell, p) in row.iter_mut().zip(picks) {
+                *cell += p;
+            }
+        }
+    }
+    expected
+}
+
+/// The key ceremony: every guardian's message, committed. Answers their
+/// polynomials.
+async fn ceremony(
+    http: &Http,
+    chain: &str,
+    id: &str,
+    guardians: &[Keypair],
+) -> Result<Vec<Dealer>> {
+    let e = election(http, id).await?;
+    let h_m = decode32(&e.manifest_hash, "the manifest hash")?;
+    let dealers: Vec<Dealer> = (0..guardians.len()).map(|_| Dealer::new(2)).collect();
+    let mut commits = Vec::new();
+    for (i, (d, g)) in dealers.iter().zip(guardians).enumerate() {
+        let n = i as u32 + 1;
+        let mut args = serde_json::to_value(
+            guardian::message(d, id, &h_m, n, &e.guardians).map_err(|e| anyhow!(e))?,
+        )?;
+        args["election"] = json!(id);
+        args["guardian"] = json!(n);
+        commits.push(sign(g, g.account(), chain, 1, "elections", "commit", args));
+    }
+    crate::epcis::pump(http, &commits, 3, 1)
+        .await
+        .context("the key ceremony")?;
+    Ok(dealers)
+}
+
+/// Submits every ballot in batch requests (admission checks their
+/// signatures), then waits until the election has executed them all: its
+/// `cast` count, polled, not each ballot's receipt.
+async fn cast_all(http: &Http, txs: &[Envelope], id: &str) -> Result<()> {
+    for chunk in txs.chunks(BATCH) {
+        for r in http.submit(chunk).await? {
+            r.map_err(|e| anyhow!("a ballot was refused at admission: {e}"))?;
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(3600);
+    loop {
+        let e = election(http, id).await?;
+        if e.cast >= txs.len() as u64 {
+            if e.counted != txs.len() as u64 {
+                bail!("the election counts {} ballots of {}", e.counted, txs.len());
+            }
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "{} ballots of {} executed within an hour",
+                e.cast,
+                txs.len()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Every voter's ballot, encrypted, proved and signed, on every core.
+fn encrypt_all(
+    voters: &[Keypair],
+    census: &MerkleLog,
+    chain: &str,
+    id: &str,
+    key: &publica_elections::group::Point,
+    base: &[u8; 32],
+) -> Result<Vec<Envelope>> {
+    let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    let per = voters.len().div_ceil(threads).max(1);
+    let parts: Vec<Result<Vec<Envelope>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = voters
+            .chunks(per)
+            .enumerate()
+            .map(|(part, chunk)| {
+                s.spawn(move || {
+                    chunk.iter().enumerate().map(|(i, v)| {
+                        let k = part * per + i;
+                        let (b, _) = ballot::encrypt(base, key, &contests(), &v.account(), &choices(k)).map_err(|e| anyhow!("{e}"))?;
+                        let path = census.inclusion_proof(k as u64, census.len()).map_err(|e| anyhow!("census: {e}"))?;
+                        let args = json!({"election": id, "ballot": b,
+                            "census": {"index": k, "path": path.iter().map(publica_types::Hash32::to_hex).collect::<Vec<_>>()}});
+                        Ok(sign(v, v.account(), chain, 1, "elections", "cast", args))
+                    }).collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow!("an encryption thread panicked")))
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(voters.len());
+    for p in parts {
+        out.extend(p?);
+    }
+    Ok(out)
+}
+
+async fn decrypt(
+    http: &Http,
+    chain: &str,
+    id: &str,
+    guardians: &[Keypair],
+    seals: &[SealKey],
+    dealers: &[Dealer],
+    base: &[u8; 32],
+) -> Result<()> {
+    let record = http.get(&format!("/v1/elections/{id}/record")).await?;
+    let aggregate: Vec<Vec<[String; 2]>> = serde_json::from_value(record["aggregate"].clone())?;
+    let messages: Vec<Commitment> = serde_json::from_value(record["commitments"].clone())?;
+    let mut txs = Vec::new();
+    for n in [1u32, 2] {
+        let i = n as usize - 1;
+        let mut z: Scalar = dealers[i].share_for(n);
+        for (j, m) in messages.iter().enumerate().filter(|(j, _)| *j != i) {
+            z += guardian::open_share(&seals[i], id, j as u32 + 1, n, m).map_err(|e| anyhow!(e))?;
+        }
+        let shares = guardian::decrypt(base, &aggregate, n, &z).map_err(|e| anyhow!(e))?;
+        txs.push(sign(
+            &guardians[i],
+            guardians[i].account(),
+            chain,
+            2,
+            "elections",
+            "decrypt",
+            json!({"election": id, "guardian": n, "shares": shares}),
+        ));
+    }
+    crate::epcis::pump(http, &txs, 2, 1)
+        .await
+        .context("the decryption")?;
+    Ok(())
+}
+
+/// The record and its whole board, as `publica election verify` fetches it.
+async fn fetch_record(http: &Http, id: &str) -> Result<ElectionRecord> {
+    let mut record = http.get(&format!("/v1/elections/{id}/record")).await?;
+    for board in ["ballots", "challenged"] {
+        let mut entries: Vec<Value> = Vec::new();
+        loop {
+            let page = http
+                .get(&format!(
+                    "/v1/elections/{id}/{board}?from={}&limit={PAGE}",
+                    entries.len()
+                ))
+                .await?;
+            let got = page["entries"].as_array().cloned().unwrap_or_default();
+            let done = got.len() < PAGE;
+            entries.extend(got);
+            if done {
+                break;
+            }
+        }
+        record[board] = Value::Array(entries);
+    }
+    serde_json::from_value(record).context("the election record")
+}

@@ -1,0 +1,149 @@
+//! Elections: every election on the ledger with its contests, guardians,
+//! census and window, how many ballots were cast, counted (each voter's
+//! last) and challenged, its result once decrypted, and the checks anyone
+//! can run, in plain words; a voter looks up their tracking code.
+
+use super::explorer::{param, Params};
+use super::problem;
+use crate::i18n::Lang;
+use crate::layout::{head, Page, Reader};
+use crate::Portal;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use maud::{html, Markup};
+use publica_elections::model::{
+    ballot_key, challenged_key, outcome_key, tracking_key, valid_id, Election, Outcome, Phase,
+    StoredBallot, Tracked,
+};
+use publica_runtime::routes::ReadView;
+
+/// Most elections the page lists.
+pub const ELECTIONS_MAX: usize = 100;
+
+/// `GET /elections` (`?election=ID&code=TRACKING` looks a ballot up).
+pub async fn page(State(portal): State<Portal>, reader: Reader, q: Params) -> Response {
+    let election = param(&q, "election")
+        .map(str::trim)
+        .unwrap_or("")
+        .to_string();
+    let code = param(&q, "code")
+        .map(str::trim)
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    super::off_runtime(portal, reader, move |portal, reader| {
+        show(portal, reader, &election, &code)
+    })
+    .await
+}
+
+fn phase(lang: Lang, e: &Election) -> String {
+    let p = match e.phase {
+        Phase::Ceremony => "ceremony",
+        Phase::Ready => "ready",
+        Phase::Failed => "failed",
+        Phase::Tallied => "tallied",
+    };
+    lang.t(&format!("elections-phase-{p}"))
+}
+
+fn election(lang: Lang, view: &dyn ReadView, e: &Election) -> Markup {
+    let outcome: Option<Outcome> = crate::data::get(view, &outcome_key(&e.id));
+    html! {
+        h2 id={ "election-" (e.id) } { (e.title) " — " a href={ "/explorer/agencies/" (e.agency) } { (e.agency) } }
+        dl class="figures" {
+            (crate::layout::row(&lang.t("elections-status"), html! { (phase(lang, e)) }))
+            (crate::layout::row(&lang.t("elections-window"), html! { (lang.time(e.opens_ms)) " – " (lang.time(e.closes_ms)) }))
+            (crate::layout::row(&lang.t("elections-guardians"), html! {
+                (lang.ta("elections-threshold", &[("t", &e.threshold.to_string()), ("n", &e.guardians.len().to_string())])) }))
+            (crate::layout::row(&lang.t("elections-census"), html! { (lang.int(e.census.size)) }))
+            (crate::layout::row(&lang.t("elections-ballots"), html! {
+                (lang.ta("elections-ballot-counts", &[("cast", &lang.int(e.cast)), ("counted", &lang.int(e.counted)), ("challenged", &lang.int(e.challenged))])) }))
+        }
+        @for (ci, c) in e.contests.iter().enumerate() {
+            table {
+                caption { (lang.ta("elections-contest", &[("contest", &c.id), ("limit", &c.limit.to_string())])) }
+                (head(&[(&lang.t("elections-col-option"), false), (&lang.t("elections-col-votes"), true)]))
+                tbody {
+                    @for (si, s) in c.selections.iter().enumerate() {
+                        tr {
+                            th scope="row" { (s) }
+                            td class="num" {
+                                @match outcome.as_ref().and_then(|o| o.counts.get(ci)).and_then(|r| r.get(si)) {
+                                    Some(n) => (lang.int(*n)),
+                                    None => (lang.t("elections-sealed")),
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn lookup(lang: Lang, view: &dyn ReadView, election: &str, code: &str) -> Markup {
+    let state = view.state();
+    let found: Option<Tracked> = crate::data::get(view, &tracking_key(election, code));
+    html! {
+        p role="status" {
+            @match found {
+                None => (lang.t("elections-code-unknown")),
+                Some(t) => {
+                    @let counted = crate::data::get::<StoredBallot>(view, &ballot_key(election, &t.voter)).is_some_and(|b| b.tracking == code);
+                    @if state.get(&challenged_key(election, code)).is_some() {
+                        (lang.ta("elections-code-challenged", &[("height", &t.height.to_string())]))
+                    } @else if counted {
+                        (lang.ta("elections-code-counted", &[("height", &t.height.to_string())]))
+                    } @else {
+                        (lang.ta("elections-code-replaced", &[("height", &t.height.to_string())]))
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn show(portal: &Portal, reader: &Reader, election_id: &str, code: &str) -> Response {
+    let lang = reader.lang;
+    let view = portal.node.read_view();
+    let asked = !code.is_empty() || !election_id.is_empty();
+    let code_ok = code.len() == 64 && code.bytes().all(|b| b.is_ascii_hexdigit());
+    if asked && (!valid_id(election_id) || !code_ok) {
+        return problem(
+            portal,
+            reader,
+            StatusCode::BAD_REQUEST,
+            publica_elections::codes::INVALID_FIELD,
+            lang.t("elections-bad-lookup"),
+        );
+    }
+    let elections: Vec<Election> = view
+        .state()
+        .scan_prefix(b"elections/election/", ELECTIONS_MAX)
+        .into_iter()
+        .filter_map(|(_, v)| serde_json::from_slice(&v).ok())
+        .collect();
+    let body = html! {
+        p { (lang.t("elections-intro")) }
+        form class="lookup" action="/elections" method="get" {
+            label for="election" { (lang.t("elections-election-label")) }
+            input id="election" name="election" type="text" maxlength="64" required value=(election_id) autocomplete="off";
+            label for="code" { (lang.t("elections-code-label")) }
+            input id="code" name="code" type="text" maxlength="64" minlength="64" required value=(code)
+                pattern="[0-9a-fA-F]{64}" autocomplete="off";
+            button type="submit" { (lang.t("elections-look-up")) }
+        }
+        @if asked { (lookup(lang, &view, election_id, code)) }
+        @if elections.is_empty() { p { (lang.t("elections-none")) } }
+        @for e in &elections { (election(lang, &view, e)) }
+        h2 { (lang.t("elections-check-title")) }
+        ol {
+            @for step in ["elections-check-1", "elections-check-2", "elections-check-3", "elections-check-4", "elections-check-5"] {
+                li { (lang.t(step)) }
+            }
+        }
+        p { code { "publica election verify --election ID" } }
+    };
+    Page::new(lang.t("elections-title"), body).render(portal, reader)
+}

@@ -1,0 +1,299 @@
+"""A second verifier of Publica elections, written from docs/elections.md
+alone, with PyPI packages only: rbcl (libsodium's ristretto255), rfc8785
+(JCS) and the standard library. It checks what the page's "Verifying an
+election" lists and answers (failures, counts)."""
+
+import hashlib
+
+import rbcl
+import rfc8785
+
+L = 2**252 + 27742317777372353535851937790883648493
+IDENTITY = bytes(32)
+DOMAIN = b"publica/elections/v1\x00"
+
+
+def sc(n):
+    return (n % L).to_bytes(32, "little")
+
+
+def mul(n, p):
+    n %= L
+    if n == 0 or p == IDENTITY:
+        return IDENTITY
+    return rbcl.crypto_scalarmult_ristretto255(sc(n), p)
+
+
+def base(n):
+    n %= L
+    return IDENTITY if n == 0 else rbcl.crypto_scalarmult_ristretto255_base(sc(n))
+
+
+def add(p, q):
+    return rbcl.crypto_core_ristretto255_add(p, q)
+
+
+def sub(p, q):
+    return rbcl.crypto_core_ristretto255_sub(p, q)
+
+
+G = base(1)
+
+
+def point(text):
+    """A point from 64 lowercase hex digits, canonical (else None)."""
+    if not isinstance(text, str) or len(text) != 64 or text != text.lower():
+        return None
+    raw = bytes.fromhex(text)
+    return raw if raw == IDENTITY or rbcl.crypto_core_ristretto255_is_valid_point(raw) else None
+
+
+def scalar(text):
+    if not isinstance(text, str) or len(text) != 64 or text != text.lower():
+        return None
+    n = int.from_bytes(bytes.fromhex(text), "little")
+    return n if n < L else None
+
+
+def transcript(tag, *parts):
+    h = hashlib.sha512(DOMAIN)
+    for p in (tag.encode(), *parts):
+        h.update(len(p).to_bytes(4, "big") + p)
+    return int.from_bytes(h.digest(), "little") % L
+
+
+def u32(n):
+    return n.to_bytes(4, "big")
+
+
+def u64(n):
+    return n.to_bytes(8, "big")
+
+
+def verify_pok(ctx, pub, c, v):
+    h = add(base(v), mul(c, pub))
+    return transcript("pok", ctx, pub, h) == c
+
+
+def verify_range(ctx, key, a, b, r_max, proof):
+    """proof: [(a_j, b_j, c_j, v_j)]; each equation checked on its own."""
+    if len(proof) != r_max + 1:
+        return False
+    parts, total = [], 0
+    for j, (aj, bj, c, v) in enumerate(proof):
+        if aj != add(base(v), mul(c, a)) or bj != add(mul(v, key), mul(c, sub(b, base(j)))):
+            return False
+        parts += [aj, bj]
+        total += c
+    return transcript("range", ctx, key, u64(r_max), a, b, *parts) == total % L
+
+
+def branches(items):
+    out = []
+    for it in items:
+        aj, bj, c, v = point(it.get("a")), point(it.get("b")), scalar(it.get("c")), scalar(it.get("v"))
+        if None in (aj, bj, c, v):
+            return None
+        out.append((aj, bj, c, v))
+    return out
+
+
+def verify_share(ctx, a, z_pub, m, c, v):
+    h1 = add(base(v), mul(c, z_pub))
+    h2 = add(mul(v, a), mul(c, m))
+    return transcript("share", ctx, z_pub, a, m, h1, h2) == c
+
+
+def leaf_hash(data):
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node_hash(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def census_root_from(index, size, leaf, path):
+    """RFC 9162 section 2.1.3.2: the root an inclusion path leads to."""
+    if index >= size:
+        return None
+    fn, sn, r = index, size - 1, leaf
+    for p in path:
+        if sn == 0:
+            return None
+        if fn % 2 == 1 or fn == sn:
+            r = node_hash(p, r)
+            while fn % 2 == 0 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return r if sn == 0 else None
+
+
+def manifest_hash(e):
+    m = {k: e[k] for k in ("chain_id", "id", "agency", "contests", "guardians", "threshold",
+                           "opens_ms", "closes_ms", "census")}
+    return hashlib.sha256(b"publica/elections/v1/manifest\x00" + rfc8785.dumps(m)).digest()
+
+
+def proof_pairs(items):
+    out = []
+    for it in items:
+        c, v = scalar(it.get("c")), scalar(it.get("v"))
+        if c is None or v is None:
+            return None
+        out.append((c, v))
+    return out
+
+
+def check_ballot(e, key, h_e, voter, ballot):
+    """The ballot's ciphertexts per contest, or a reason."""
+    contests = e["contests"]
+    if len(ballot["contests"]) != len(contests):
+        return None, "contests"
+    out = []
+    for ci, (spec, wc) in enumerate(zip(contests, ballot["contests"])):
+        if len(wc["selections"]) != len(spec["selections"]):
+            return None, f"contest {spec['id']}: selections"
+        row, sa, sb = [], IDENTITY, IDENTITY
+        for si, ws in enumerate(wc["selections"]):
+            a, b, pr = point(ws["a"]), point(ws["b"]), branches(ws["proof"])
+            ctx = h_e + voter + b"selection" + u64(ci) + u64(si)
+            if a is None or b is None or pr is None or not verify_range(ctx, key, a, b, 1, pr):
+                return None, f"contest {spec['id']}, selection {spec['selections'][si]}"
+            row.append((a, b))
+            sa, sb = add(sa, a), add(sb, b)
+        pr = branches(wc["proof"])
+        ctx = h_e + voter + b"contest" + u64(ci)
+        if pr is None or not verify_range(ctx, key, sa, sb, spec["limit"], pr):
+            return None, f"contest {spec['id']}: limit"
+        out.append(row)
+    return out, None
+
+
+def tracking(h_e, voter, ballot):
+    return hashlib.sha256(b"publica/elections/v1/tracking\x00" + h_e + voter + rfc8785.dumps(ballot)).hexdigest()
+
+
+def lagrange(n, group):
+    num, den = 1, 1
+    for k in group:
+        if k != n:
+            num, den = num * k % L, den * (k - n) % L
+    return num * pow(den, -1, L) % L
+
+
+def verify(record):
+    """Returns (failures, counts or None)."""
+    fail = []
+    e = record["election"]
+    h_m = manifest_hash(e)
+    if h_m.hex() != e["manifest_hash"] or record["chain_id"] != e["chain_id"]:
+        fail.append("manifest hash or chain")
+    t = e["threshold"]
+    coms = []
+    for i, msg in enumerate(record["commitments"]):
+        n = i + 1
+        ks = [point(k) for k in msg["commitments"]]
+        prs = proof_pairs(msg["proofs"])
+        if len(ks) != t or None in ks or prs is None or len(prs) != t:
+            fail.append(f"guardian {n}: commitments")
+            ks = [k for k in ks if k is not None]
+        else:
+            for j, (k, (c, v)) in enumerate(zip(ks, prs)):
+                if not verify_pok(h_m + b"coefficient" + u32(n) + u32(j), k, c, v):
+                    fail.append(f"guardian {n}: proof {j}")
+        coms.append(ks)
+    key = IDENTITY
+    for ks in coms:
+        key = add(key, ks[0])
+    h_e = hashlib.sha256(h_m + key).digest()
+    if e.get("key") != key.hex() or e.get("base_hash") != h_e.hex():
+        fail.append("election key or base hash")
+    root = bytes.fromhex(e["census"]["root"])
+    last = {}
+    for b in record["ballots"]:
+        voter = bytes.fromhex(b["voter"])
+        leaf = leaf_hash(b"publica/elections/v1/voter\x00" + e["id"].encode() + b"\x00" + voter)
+        path = [bytes.fromhex(h) for h in b["census"]["path"]]
+        if census_root_from(b["census"]["index"], e["census"]["size"], leaf, path) != root:
+            fail.append(f"ballot {b['tracking']}: census")
+        if tracking(h_e, voter, b["ballot"]) != b["tracking"]:
+            fail.append(f"ballot {b['tracking']}: tracking code")
+        before = last.get(voter, (None,))[0]
+        if before != b.get("replaces"):
+            fail.append(f"ballot {b['tracking']}: replaces")
+        cts, why = check_ballot(e, key, h_e, voter, b["ballot"])
+        if cts is None:
+            fail.append(f"ballot {b['tracking']}: {why}")
+        else:
+            last[voter] = (b["tracking"], cts)
+    for ch in record["challenged"]:
+        voter = bytes.fromhex(ch["voter"])
+        cts, why = check_ballot(e, key, h_e, voter, ch["ballot"])
+        if cts is None or tracking(h_e, voter, ch["ballot"]) != ch["tracking"]:
+            fail.append(f"challenged {ch['tracking']}: {why or 'tracking code'}")
+            continue
+        opened = []
+        for row, nonces in zip(cts, ch["nonces"]):
+            picks = []
+            for (a, b), r_hex in zip(row, nonces):
+                r = scalar(r_hex)
+                m = next((m for m in (0, 1) if r is not None and base(r) == a
+                          and add(base(m), mul(r, key)) == b), None)
+                picks.append(m)
+            opened.append(picks)
+        if opened != ch["choices"]:
+            fail.append(f"challenged {ch['tracking']}: opening")
+    sums = [[(IDENTITY, IDENTITY) for _ in c["selections"]] for c in e["contests"]]
+    for _, cts in last.values():
+        for ci, row in enumerate(cts):
+            for si, (a, b) in enumerate(row):
+                sa, sb = sums[ci][si]
+                sums[ci][si] = (add(sa, a), add(sb, b))
+    if len(last) != e["counted"]:
+        fail.append("counted")
+    good = {}
+    for p in record["partials"]:
+        n = p["guardian"]
+        z_pub = IDENTITY
+        for ks in coms:
+            for j, k in enumerate(ks):
+                z_pub = add(z_pub, mul(pow(n, j, L), k))
+        shares, ok = [], True
+        for ci, row in enumerate(p["shares"]):
+            shares.append([])
+            for si, s in enumerate(row):
+                m, c, v = point(s["m"]), scalar(s["c"]), scalar(s["v"])
+                ctx = h_e + b"decryption" + u32(n) + u64(ci) + u64(si)
+                if m is None or c is None or v is None or not verify_share(ctx, sums[ci][si][0], z_pub, m, c, v):
+                    ok = False
+                shares[-1].append(m)
+        if ok:
+            good[n] = shares
+        else:
+            fail.append(f"guardian {n}: partial decryption")
+    outcome = record.get("outcome")
+    if outcome is None:
+        return fail, None
+    group = outcome["guardians"]
+    if len(group) != t or any(g not in good for g in group):
+        fail.append("result guardians")
+        return fail, None
+    counts = []
+    for ci, row in enumerate(sums):
+        counts.append([])
+        for si, (_, sb) in enumerate(row):
+            m = IDENTITY
+            for g in group:
+                m = add(m, mul(lagrange(g, group), good[g][ci][si]))
+            target = sub(sb, m)
+            found = next((k for k in range(len(last) + 1) if base(k) == target), None)
+            if found is None:
+                fail.append(f"contest {ci}, selection {si}: no count")
+            counts[-1].append(found)
+    if counts != outcome["counts"]:
+        fail.append("published counts")
+    return fail, counts

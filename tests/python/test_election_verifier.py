@@ -1,0 +1,54 @@
+"""The demo's election checked by a second verifier (election_verifier.py,
+written from docs/elections.md alone, with rbcl's ristretto255 and
+rfc8785): every proof, ballot, challenge and share holds and the counts
+are the published ones; a changed ballot, share or count is caught."""
+
+import copy
+import json
+import urllib.request
+
+from election_verifier import verify
+from publica_node import running_node
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=240) as r:
+        return json.load(r)
+
+
+def record_of(url, election):
+    record = get(f"{url}/v1/elections/{election}/record")
+    for board in ("ballots", "challenged"):
+        entries, start = [], 0
+        while True:
+            page = get(f"{url}/v1/elections/{election}/{board}?from={start}&limit=200")
+            entries += page["entries"]
+            if page.get("next") is None:
+                break
+            start = page["next"]
+        record[board] = entries
+    return record
+
+
+def test_a_second_verifier_agrees_on_the_demo_election():
+    with running_node("--demo", start_s=120) as (url, _):
+        record = record_of(url, "city-2027")
+    failures, counts = verify(record)
+    assert failures == [], failures
+    assert counts == [[6, 7, 7], [15, 5]] == record["outcome"]["counts"]
+    assert len(record["ballots"]) == 21 and len(record["challenged"]) == 1
+
+    bent = copy.deepcopy(record)
+    sels = bent["ballots"][5]["ballot"]["contests"][1]["selections"]
+    sels[0], sels[1] = sels[1], sels[0]
+    assert any("ballot" in f for f in verify(bent)[0])
+    bent = copy.deepcopy(record)
+    shares = bent["partials"][0]["shares"][0]
+    shares[0]["m"], shares[1]["m"] = shares[1]["m"], shares[0]["m"]
+    assert any("partial decryption" in f for f in verify(bent)[0])
+    bent = copy.deepcopy(record)
+    bent["outcome"]["counts"][1] = [14, 6]
+    assert verify(bent)[0] == ["published counts"]
+    bent = copy.deepcopy(record)
+    bent["challenged"][0]["choices"][1] = [0, 1]
+    assert any("opening" in f for f in verify(bent)[0])
