@@ -10,9 +10,9 @@
 //! rules in its transaction and paid through money. The plan's report must
 //! then count every claim submitted and approved.
 
-use crate::load::{BenchConfig, Target};
-use crate::setup::{run_tag, sign, with_role, Http};
-use anyhow::{anyhow, bail, Context, Result};
+use crate::load::BenchConfig;
+use crate::setup::{run_tag, sign, with_role, Session};
+use anyhow::{bail, Context, Result};
 use publica_crypto::Keypair;
 use publica_types::Envelope;
 use serde::Serialize;
@@ -107,17 +107,12 @@ fn setup_calls(
 
 /// Runs the workload: `members` policies, `claims` claims timed.
 pub async fn run(cfg: &BenchConfig, members: usize, claims: usize) -> Result<ClaimsReport> {
-    let target = Target::start(cfg).await?;
-    let agency = if cfg.node.is_some() {
-        cfg.agency.clone()
-    } else {
-        "dev-agency".to_string()
-    };
-    let http = Http::new(&target.url)?;
-    let chain = http.get("/v1/status").await?["chain_id"]
-        .as_str()
-        .ok_or_else(|| anyhow!("no chain id"))?
-        .to_string();
+    let Session {
+        target,
+        agency,
+        http,
+        chain,
+    } = Session::open(cfg).await?;
     let tag = run_tag()?;
     let code = format!("B{}", &tag[..5]);
     let plan = code.to_lowercase();

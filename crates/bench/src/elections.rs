@@ -12,13 +12,13 @@
 //! same code as `publica election verify` (timed); the result must be the
 //! plaintext count.
 
-use crate::load::{BenchConfig, Target};
-use crate::setup::{run_tag, sign, with_role, Http};
+use crate::load::BenchConfig;
+use crate::setup::{run_tag, sign, with_role, Http, Session};
 use anyhow::{anyhow, bail, Context, Result};
 use publica_crypto::seal::SealKey;
 use publica_crypto::Keypair;
 use publica_elections::ceremony::Dealer;
-use publica_elections::group::{point_from_hex, Scalar};
+use publica_elections::group::point_from_hex;
 use publica_elections::model::{voter_leaf, Commitment, Contest, Election, Guardian};
 use publica_elections::verify::{verify, ElectionRecord};
 use publica_elections::{ballot, guardian};
@@ -108,17 +108,12 @@ async fn election(http: &Http, id: &str) -> Result<Election> {
 
 /// Runs the workload: `ballots` voters, a window of `window_s` seconds.
 pub async fn run(cfg: &BenchConfig, ballots: usize, window_s: u64) -> Result<ElectionsReport> {
-    let target = Target::start(cfg).await?;
-    let agency = if cfg.node.is_some() {
-        cfg.agency.clone()
-    } else {
-        "dev-agency".to_string()
-    };
-    let http = Http::new(&target.url)?;
-    let chain = http.get("/v1/status").await?["chain_id"]
-        .as_str()
-        .ok_or_else(|| anyhow!("no chain id"))?
-        .to_string();
+    let Session {
+        target,
+        agency,
+        http,
+        chain,
+    } = Session::open(cfg).await?;
     let tag = run_tag()?;
     let id = format!(
         "bench-{}",
@@ -350,10 +345,8 @@ async fn decrypt(
     let mut txs = Vec::new();
     for n in [1u32, 2] {
         let i = n as usize - 1;
-        let mut z: Scalar = dealers[i].share_for(n);
-        for (j, m) in messages.iter().enumerate().filter(|(j, _)| *j != i) {
-            z += guardian::open_share(&seals[i], id, j as u32 + 1, n, m).map_err(|e| anyhow!(e))?;
-        }
+        let z =
+            guardian::secret(&dealers[i], &seals[i], id, n, &messages).map_err(|e| anyhow!(e))?;
         let shares = guardian::decrypt(base, &aggregate, n, &z).map_err(|e| anyhow!(e))?;
         txs.push(sign(
             &guardians[i],

@@ -16,8 +16,8 @@
 //!    (`GET /v1/medicines/verify`) for random packs of the fill, each timed
 //!    in full, with the packs in state; each must be authentic.
 
-use crate::load::{percentile, BenchConfig, Target};
-use crate::setup::{run_tag, sign, Http};
+use crate::load::{percentile, BenchConfig};
+use crate::setup::{run_tag, sign, Http, Session};
 use anyhow::{anyhow, bail, Context, Result};
 use publica_crypto::Keypair;
 use publica_types::Envelope;
@@ -228,17 +228,12 @@ pub(crate) async fn pump(
 /// A setup call refused, a capture refused, a node that does not answer,
 /// or a pack that does not verify.
 pub async fn run(cfg: &BenchConfig, packs: u64, events: usize) -> Result<EpcisReport> {
-    let target = Target::start(cfg).await?;
-    let agency = if cfg.node.is_some() {
-        cfg.agency.clone()
-    } else {
-        "dev-agency".to_string()
-    };
-    let http = Http::new(&target.url)?;
-    let chain = http.get("/v1/status").await?["chain_id"]
-        .as_str()
-        .ok_or_else(|| anyhow!("no chain id"))?
-        .to_string();
+    let Session {
+        target,
+        agency,
+        http,
+        chain,
+    } = Session::open(cfg).await?;
     let maker = Maker::new(&run_tag()?);
     setup(&http, &target.admin, &chain, &agency, &maker).await?;
     eprintln!(

@@ -17,8 +17,8 @@
 //!    with what was sealed. Each part is timed: the logging (submission to
 //!    receipt), the release (one HTTP request), and the read in full.
 
-use crate::load::{percentile, BenchConfig, Target};
-use crate::setup::{run_tag, sign, with_role, Http};
+use crate::load::{percentile, BenchConfig};
+use crate::setup::{run_tag, sign, with_role, Http, Session};
 use anyhow::{anyhow, bail, Context, Result};
 use base64::Engine as _;
 use publica_crypto::seal::{DataKey, SealKey};
@@ -261,17 +261,12 @@ pub async fn run(
     reads: usize,
     readers: usize,
 ) -> Result<RecordsReport> {
-    let target = Target::start(cfg).await?;
-    let agency = if cfg.node.is_some() {
-        cfg.agency.clone()
-    } else {
-        "dev-agency".to_string()
-    };
-    let http = Http::new(&target.url)?;
-    let chain = http.get("/v1/status").await?["chain_id"]
-        .as_str()
-        .ok_or_else(|| anyhow!("no chain id"))?
-        .to_string();
+    let Session {
+        target,
+        agency,
+        http,
+        chain,
+    } = Session::open(cfg).await?;
     let run = Run {
         http: &http,
         chain: chain.clone(),

@@ -422,6 +422,45 @@ pub fn presign(p: &Prepared, count: usize, workers: usize, batch: usize) -> Vec<
         .collect()
 }
 
+/// A workload's node: the target (started here unless `--node` names
+/// one), the agency its official acts in, an HTTP client and the chain.
+pub(crate) struct Session {
+    /// The node.
+    pub target: crate::load::Target,
+    /// The agency (`--agency`, or the dev chain's).
+    pub agency: String,
+    /// Its API.
+    pub http: Http,
+    /// Its chain id.
+    pub chain: String,
+}
+
+impl Session {
+    /// Starts or reaches the node and reads its chain id.
+    ///
+    /// # Errors
+    /// A node that does not start or answer.
+    pub(crate) async fn open(cfg: &crate::load::BenchConfig) -> Result<Session> {
+        let target = crate::load::Target::start(cfg).await?;
+        let agency = if cfg.node.is_some() {
+            cfg.agency.clone()
+        } else {
+            "dev-agency".to_string()
+        };
+        let http = Http::new(&target.url)?;
+        let chain = http.get("/v1/status").await?["chain_id"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no chain id"))?
+            .to_string();
+        Ok(Session {
+            target,
+            agency,
+            http,
+            chain,
+        })
+    }
+}
+
 /// Makes the official `admin` hold `role` in `agency` — as a new member, or
 /// granted to it as one already (one of the two calls fails, which is
 /// fine) — then runs `then`, each call of which must succeed; every call

@@ -1,5 +1,6 @@
 //! `publica election …`: verifying a whole election from its record
-//! (docs/elections.md, "Verifying an election").
+//! (docs/elections.md, "Verifying an election"), and participatory
+//! budgeting results from pabulib files.
 
 use crate::client::{checked_id, print_json, read_json_file, Client};
 use anyhow::{anyhow, bail, Context, Result};
@@ -37,11 +38,65 @@ pub enum ElectionCmd {
         #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
         node: String,
     },
+    /// Participatory budgeting: the projects a pabulib `.pb` file's votes
+    /// fund under a rule, within its budget; --out writes the file back
+    /// with its `selected` column set.
+    Pb {
+        /// The instance (pabulib `.pb`).
+        file: PathBuf,
+        /// greedy (by votes or points, each project that still fits),
+        /// mes (the Method of Equal Shares) or mes-greedy (equal shares,
+        /// then the budget left by greedy).
+        #[arg(long, default_value = "mes-greedy")]
+        rule: String,
+        /// Write the instance here with the result in `selected`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+fn pb(file: &std::path::Path, rule: &str, out: Option<&std::path::Path>) -> Result<()> {
+    use publica_elections::pb;
+    let bytes = std::fs::metadata(file)
+        .with_context(|| format!("reading {}", file.display()))?
+        .len();
+    if bytes > pb::FILE_BYTES_MAX as u64 {
+        bail!(
+            "{}: larger than {} bytes",
+            file.display(),
+            pb::FILE_BYTES_MAX
+        );
+    }
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let inst = pb::Instance::parse(&text).map_err(|e| anyhow!("{}: {e}", file.display()))?;
+    let outcome = match rule {
+        "greedy" => pb::greedy(&inst),
+        "mes" => pb::equal_shares(&inst, false),
+        "mes-greedy" => pb::equal_shares(&inst, true),
+        other => bail!("--rule is greedy, mes or mes-greedy, not '{other}'"),
+    };
+    if let Some(path) = out {
+        std::fs::write(path, inst.write(Some(&outcome.funded)))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    let funded: Vec<Value> = outcome
+        .funded
+        .iter()
+        .map(|&p| json!({"project": inst.projects[p].id, "cost": pb::money_text(inst.projects[p].cost)}))
+        .collect();
+    print_json(&json!({
+        "rule": rule, "budget": pb::money_text(inst.budget), "projects": inst.projects.len(),
+        "votes": inst.votes.len(), "funded": funded, "spent": pb::money_text(outcome.spent),
+        "left": pb::money_text(inst.budget - outcome.spent),
+    }));
+    Ok(())
 }
 
 /// Runs an election command.
 pub async fn run(cmd: ElectionCmd) -> Result<()> {
     match cmd {
+        ElectionCmd::Pb { file, rule, out } => pb(&file, &rule, out.as_deref()),
         ElectionCmd::Verify {
             election,
             record,

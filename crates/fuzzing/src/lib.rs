@@ -42,6 +42,7 @@ pub const TARGETS: &[Target] = &[
     ("fhir_resource", fhir_resource),
     ("sealed_record", sealed_record),
     ("election_ballot", election_ballot),
+    ("pabulib", pabulib),
 ];
 
 /// A FHIR R4 resource as `publica records check` and `put` read it.
@@ -120,6 +121,29 @@ pub fn election_ballot(data: &[u8]) {
             tracking_code(&base, &voter, &ballot),
             tracking_code(&base, &voter, &ballot)
         );
+    }
+}
+
+/// A participatory budgeting instance as `publica election pb` reads a
+/// pabulib `.pb` file. Properties: what is read is written back to the
+/// same instance; no rule spends more than the budget.
+pub fn pabulib(data: &[u8]) {
+    use publica_elections::pb::{equal_shares, greedy, Instance};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(inst) = Instance::parse(text) else {
+        return;
+    };
+    assert_eq!(
+        Instance::parse(&inst.write(None)).as_ref(),
+        Ok(&inst),
+        "an instance read is written back the same"
+    );
+    if inst.projects.len() <= 64 && inst.votes.len() <= 1_000 {
+        for o in [greedy(&inst), equal_shares(&inst, true)] {
+            assert!(o.spent <= inst.budget, "within the budget");
+        }
     }
 }
 

@@ -148,6 +148,19 @@ pub struct IndexPage {
 }
 
 impl IndexPage {
+    /// The `from` query parameter of a page.
+    pub const FROM: Param = Param::query("from", "First entry (default 0)");
+    /// The `limit` query parameter of a page.
+    pub const LIMIT: Param = Param::query("limit", "Entries (1..=200, default 50)");
+    /// The JSON schema of a page (`{total, next, entries}`, each entry
+    /// with its `height`).
+    pub const SCHEMA: &'static str = r#"{
+  "type": "object",
+  "required": ["total", "entries"],
+  "properties": {"total": {"type": "integer"}, "next": {"type": ["integer", "null"]},
+    "entries": {"type": "array", "items": {"type": "object", "required": ["height"]}}}
+}"#;
+
     /// The page of `key` the request's `from` (default 0) and `limit`
     /// (1..=[`INDEX_PAGE_MAX`], default 50) query parameters ask for.
     ///

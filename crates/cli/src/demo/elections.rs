@@ -8,7 +8,7 @@ use anyhow::{anyhow, bail, Result};
 use publica_crypto::seal::SealKey;
 use publica_crypto::Keypair;
 use publica_elections::ceremony::Dealer;
-use publica_elections::group::{point_from_hex, scalar_hex, Scalar};
+use publica_elections::group::{point_from_hex, scalar_hex};
 use publica_elections::model::{voter_leaf, Commitment, Contest, Election, Guardian};
 use publica_elections::{ballot, guardian};
 use publica_log::MerkleLog;
@@ -154,16 +154,14 @@ impl Seeder<'_> {
             .map_err(|_| anyhow!("base hash"))?;
         let aggregate: Vec<Vec<[String; 2]>> =
             self.state_json(&publica_elections::model::aggregate_key(DEMO_ELECTION))?;
+        let messages = (1..=3u32)
+            .map(|j| self.state_json(&publica_elections::model::commitment_key(DEMO_ELECTION, j)))
+            .collect::<Result<Vec<Commitment>>>()?;
         let mut txs = Vec::new();
         for n in [1u32, 3] {
             let i = n as usize - 1;
-            let mut z: Scalar = dealers[i].share_for(n);
-            for j in (1..=3u32).filter(|&j| j != n) {
-                let m: Commitment =
-                    self.state_json(&publica_elections::model::commitment_key(DEMO_ELECTION, j))?;
-                z += guardian::open_share(&seals[i], DEMO_ELECTION, j, n, &m)
-                    .map_err(|e| anyhow!(e))?;
-            }
+            let z = guardian::secret(&dealers[i], &seals[i], DEMO_ELECTION, n, &messages)
+                .map_err(|e| anyhow!(e))?;
             let shares = guardian::decrypt(&base, &aggregate, n, &z).map_err(|e| anyhow!(e))?;
             let args = json!({"election": DEMO_ELECTION, "guardian": n, "shares": shares});
             txs.push((

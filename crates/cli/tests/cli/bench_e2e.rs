@@ -115,7 +115,42 @@ fn the_status_list_workload_revokes_and_serves_a_national_list() {
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr)
-        .contains("--workload is transfers, status-list, epcis, records or claims"));
+        .contains("--workload is transfers, status-list, epcis, records, claims or elections"));
+}
+
+/// The elections workload end to end (debug build: the checks, not the
+/// figures): an election published, the ceremony, ballots cast and
+/// counted, decrypted, the record verified to the plaintext count.
+#[test]
+fn the_elections_workload_casts_decrypts_and_verifies() {
+    let out = Command::new(crate::common::bin())
+        .args([
+            "bench",
+            "--workload",
+            "elections",
+            "--ballots",
+            "30",
+            "--window-s",
+            "8",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["ballots"], 30, "{r}");
+    assert!(r["ballots_per_s"].as_f64().unwrap() > 0.0, "{r}");
+    assert!(r["verify_ballots_per_s"].as_f64().unwrap() > 0.0, "{r}");
+    let bad = Command::new(crate::common::bin())
+        .args(["bench", "--workload", "elections", "--window-s", "2"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--window-s 5..=86400"));
 }
 
 /// The EPCIS workload end to end (debug build: the figures are not

@@ -85,3 +85,49 @@ fn the_demo_election_verifies_and_an_altered_record_does_not() {
     ]);
     assert!(!ok && err.contains("elections.unknown_election"), "{err}");
 }
+
+#[test]
+fn participatory_budgeting_results_from_a_pabulib_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("round.pb");
+    std::fs::write(
+        &file,
+        "META\nkey;value\nbudget;100\nvote_type;approval\nPROJECTS\nproject_id;cost;name\n\
+         a;60;Park\nb;50;Bikes\nc;40;Library\nVOTES\nvoter_id;vote\n1;a\n2;a\n3;a,b\n4;b,c\n5;c\n",
+    )
+    .unwrap();
+    let out = dir.path().join("result.pb");
+    let (ok, text, err) = publica(&[
+        "election",
+        "pb",
+        file.to_str().unwrap(),
+        "--rule",
+        "mes",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let r: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        r["funded"],
+        serde_json::json!([{"project": "a", "cost": "60"}, {"project": "c", "cost": "40"}])
+    );
+    assert_eq!(
+        (r["spent"].as_str(), r["left"].as_str()),
+        (Some("100"), Some("0"))
+    );
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        written
+            .contains("project_id;cost;name;selected\na;60;Park;1\nb;50;Bikes;0\nc;40;Library;1\n"),
+        "{written}"
+    );
+    let (ok, _, err) = publica(&["election", "pb", file.to_str().unwrap(), "--rule", "borda"]);
+    assert!(
+        !ok && err.contains("--rule is greedy, mes or mes-greedy"),
+        "{err}"
+    );
+    std::fs::write(&file, "META\nkey;value\nbudget;lots\n").unwrap();
+    let (ok, _, err) = publica(&["election", "pb", file.to_str().unwrap()]);
+    assert!(!ok && err.contains("budget"), "{err}");
+}

@@ -18,8 +18,8 @@ const PAGE_SCHEMA: &str = r#"{
 }"#;
 
 const AGENCY: Param = Param::path("agency", "The insurer agency");
-const FROM: Param = Param::query("from", "First entry (default 0)");
-const LIMIT: Param = Param::query("limit", "Entries (1..=200, default 50)");
+const FROM: Param = IndexPage::FROM;
+const LIMIT: Param = IndexPage::LIMIT;
 
 /// The routes, in the order the OpenAPI document lists them.
 pub const ROUTES: &[Route] = &[

@@ -102,6 +102,25 @@ pub fn open_share(
     }
 }
 
+/// Guardian `n`'s decryption secret `z_n = Σ_i P_i(n)`: its own share and
+/// every other guardian's, opened and checked (`messages` in guardian
+/// order, its own included).
+pub fn secret(
+    dealer: &Dealer,
+    key: &SealKey,
+    election: &str,
+    n: u32,
+    messages: &[Commitment],
+) -> Result<Scalar, String> {
+    let mut z = dealer.share_for(n);
+    for (from, m) in (1u32..).zip(messages) {
+        if from != n {
+            z += open_share(key, election, from, n, m)?;
+        }
+    }
+    Ok(z)
+}
+
 /// Guardian `n`'s partial decryption of the tally (`[A, B]` hex per
 /// selection, per contest) with its secret `z`.
 pub fn decrypt(

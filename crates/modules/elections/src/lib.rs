@@ -31,6 +31,7 @@ pub mod group;
 pub mod guardian;
 pub mod lifecycle;
 pub mod model;
+pub mod pb;
 pub mod proofs;
 pub mod routes;
 pub mod verify;

@@ -482,15 +482,47 @@ fn ciphertexts(b: &WireBallot) -> Vec<Vec<Ciphertext>> {
         .collect()
 }
 
-/// `elections.cast`: the signer's ballot replaces any earlier one.
-pub fn cast(ctx: &mut CallContext<'_>, a: CastArgs) -> Result<(), TxError> {
-    let (mut e, key, base) = voting(ctx, &a.election, &a.census)?;
+/// A ballot the signer may put on the board: in the window, in the
+/// census, every proof holding, its tracking code new.
+struct Checked {
+    e: Election,
+    key: Point,
+    voter: AccountId,
+    cts: Vec<Vec<Ciphertext>>,
+    tracking: String,
+}
+
+fn checked_ballot(
+    ctx: &CallContext<'_>,
+    election: &str,
+    census: &CensusProof,
+    b: &WireBallot,
+) -> Result<Checked, TxError> {
+    let (e, key, base) = voting(ctx, election, census)?;
     let voter = ctx.signer();
-    let cts = ballot::verify(&base, &key, &e.contests, &voter, &a.ballot).map_err(ballot_err)?;
-    let tracking = ballot::tracking_code(&base, &voter, &a.ballot);
+    let cts = ballot::verify(&base, &key, &e.contests, &voter, b).map_err(ballot_err)?;
+    let tracking = ballot::tracking_code(&base, &voter, b);
     if ctx.contains(&tracking_key(&e.id, &tracking)) {
         return Err(R::BallotExists.err(format!("ballot {tracking} is on the board already")));
     }
+    Ok(Checked {
+        e,
+        key,
+        voter,
+        cts,
+        tracking,
+    })
+}
+
+/// `elections.cast`: the signer's ballot replaces any earlier one.
+pub fn cast(ctx: &mut CallContext<'_>, a: CastArgs) -> Result<(), TxError> {
+    let Checked {
+        mut e,
+        key: _,
+        voter,
+        cts,
+        tracking,
+    } = checked_ballot(ctx, &a.election, &a.census, &a.ballot)?;
     let mut aggregate: Aggregate = ctx
         .read(&aggregate_key(&e.id))
         .expect("created with the election");
@@ -528,13 +560,13 @@ pub fn cast(ctx: &mut CallContext<'_>, a: CastArgs) -> Result<(), TxError> {
 /// `elections.challenge`: the ballot is opened by its nonces and never
 /// counted.
 pub fn challenge(ctx: &mut CallContext<'_>, a: ChallengeArgs) -> Result<(), TxError> {
-    let (mut e, key, base) = voting(ctx, &a.election, &a.census)?;
-    let voter = ctx.signer();
-    let cts = ballot::verify(&base, &key, &e.contests, &voter, &a.ballot).map_err(ballot_err)?;
-    let tracking = ballot::tracking_code(&base, &voter, &a.ballot);
-    if ctx.contains(&tracking_key(&e.id, &tracking)) {
-        return Err(R::BallotExists.err(format!("ballot {tracking} is on the board already")));
-    }
+    let Checked {
+        mut e,
+        key,
+        voter,
+        cts,
+        tracking,
+    } = checked_ballot(ctx, &a.election, &a.census, &a.ballot)?;
     let choices =
         ballot::open(&key, &cts, &a.nonces).map_err(|e| R::BadNonces.err(e.to_string()))?;
     let height = ctx.env().height;

@@ -31,13 +31,6 @@ const RECORD_SCHEMA: &str = r#"{
   "properties": {"commitments": {"type": "array"}, "partials": {"type": "array"}, "aggregate": {"type": "array"}}
 }"#;
 
-const PAGE_SCHEMA: &str = r#"{
-  "type": "object",
-  "required": ["total", "entries"],
-  "properties": {"total": {"type": "integer"}, "next": {"type": ["integer", "null"]},
-    "entries": {"type": "array", "items": {"type": "object", "required": ["height"]}}}
-}"#;
-
 const TRACKING_SCHEMA: &str = r#"{
   "type": "object",
   "required": ["election", "tracking", "voter", "height", "status"],
@@ -45,8 +38,8 @@ const TRACKING_SCHEMA: &str = r#"{
 }"#;
 
 const ID: Param = Param::path("id", "The election's id");
-const FROM: Param = Param::query("from", "First entry (default 0)");
-const LIMIT: Param = Param::query("limit", "Entries (1..=200, default 50)");
+const FROM: Param = IndexPage::FROM;
+const LIMIT: Param = IndexPage::LIMIT;
 
 /// The routes, in the order the OpenAPI document lists them.
 pub const ROUTES: &[Route] = &[
@@ -58,7 +51,7 @@ pub const ROUTES: &[Route] = &[
         params: &[FROM, LIMIT],
         body: None,
         answer: "`{total, next, entries: [{election, agency, height}]}`",
-        schema: PAGE_SCHEMA,
+        schema: IndexPage::SCHEMA,
         errors: &[(400, "Bad paging")],
         weight: Weight::Light,
         handler: elections,
@@ -97,7 +90,7 @@ pub const ROUTES: &[Route] = &[
         params: &[ID, FROM, LIMIT],
         body: None,
         answer: "`{total, next, entries: [{voter, tracking, replaces, ballot, census, height}]}`",
-        schema: PAGE_SCHEMA,
+        schema: IndexPage::SCHEMA,
         errors: &[(400, "Malformed id or paging")],
         weight: Weight::Light,
         handler: ballots,
@@ -110,7 +103,7 @@ pub const ROUTES: &[Route] = &[
         params: &[ID, FROM, LIMIT],
         body: None,
         answer: "`{total, next, entries: [{voter, tracking, choices, ballot, nonces, height}]}`",
-        schema: PAGE_SCHEMA,
+        schema: IndexPage::SCHEMA,
         errors: &[(400, "Malformed id or paging")],
         weight: Weight::Light,
         handler: challenged,

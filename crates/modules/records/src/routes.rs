@@ -34,16 +34,9 @@ const ACCESS_SCHEMA: &str = r#"{
   }
 }"#;
 
-const PAGE_SCHEMA: &str = r#"{
-  "type": "object",
-  "required": ["total", "entries"],
-  "properties": {"total": {"type": "integer"}, "next": {"type": ["integer", "null"]},
-    "entries": {"type": "array", "items": {"type": "object", "required": ["height"]}}}
-}"#;
-
 const ACCOUNT: Param = Param::path("account", "The patient's account (64 hex)");
-const FROM: Param = Param::query("from", "First entry (default 0)");
-const LIMIT: Param = Param::query("limit", "Entries (1..=200, default 50)");
+const FROM: Param = IndexPage::FROM;
+const LIMIT: Param = IndexPage::LIMIT;
 
 /// The routes, in the order the OpenAPI document lists them.
 pub const ROUTES: &[Route] = &[
@@ -81,7 +74,7 @@ pub const ROUTES: &[Route] = &[
         params: &[ACCOUNT, FROM, LIMIT],
         body: None,
         answer: "`{total, next, entries: [{access, record, reader, agency, basis, code, height, tx_id}]}`",
-        schema: PAGE_SCHEMA,
+        schema: IndexPage::SCHEMA,
         errors: &[(400, "Malformed account or paging")],
         weight: Weight::Light,
         handler: log,
@@ -108,7 +101,7 @@ pub const ROUTES: &[Route] = &[
         params: &[ACCOUNT, FROM, LIMIT],
         body: None,
         answer: "`{total, next, entries: [{record, type, custodian, status, height, tx_id}]}`",
-        schema: PAGE_SCHEMA,
+        schema: IndexPage::SCHEMA,
         errors: &[(400, "Malformed account or paging")],
         weight: Weight::Light,
         handler: subject_records,
@@ -126,7 +119,7 @@ pub const ROUTES: &[Route] = &[
         ],
         body: None,
         answer: "`{total, next, entries: [access + overdue]}`",
-        schema: PAGE_SCHEMA,
+        schema: IndexPage::SCHEMA,
         errors: &[(400, "Malformed agency or paging")],
         weight: Weight::Light,
         handler: emergencies,

@@ -2,5 +2,6 @@
 //! elections on an in-memory chain, and properties over random ones.
 
 mod flow;
+mod pabulib;
 mod properties;
 mod world;

@@ -136,18 +136,14 @@ impl World {
                 .call(&self.guardians[i].0, "elections", "commit", args)
                 .unwrap();
         }
+        let messages: Vec<publica_elections::model::Commitment> = (1..=dealers.len())
+            .map(|n| {
+                let m = self.c.get(&format!("elections/commitment/{}/{n}", self.id));
+                serde_json::from_value(m.unwrap()).unwrap()
+            })
+            .collect();
         for (i, (_, seal)) in self.guardians.iter().enumerate() {
-            let to = i as u32 + 1;
-            let mut z = dealers[i].share_for(to);
-            for (j, _) in dealers.iter().enumerate().filter(|(j, _)| *j != i) {
-                let m = serde_json::from_value(
-                    self.c
-                        .get(&format!("elections/commitment/{}/{}", self.id, j + 1))
-                        .unwrap(),
-                )
-                .unwrap();
-                z += guardian::open_share(seal, &self.id, j as u32 + 1, to, &m).unwrap();
-            }
+            let z = guardian::secret(&dealers[i], seal, &self.id, i as u32 + 1, &messages).unwrap();
             self.secrets.push(z);
         }
     }

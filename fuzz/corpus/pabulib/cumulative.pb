@@ -1,0 +1,12 @@
+META
+key;value
+budget;10
+vote_type;cumulative
+PROJECTS
+project_id;cost
+1;7
+2;5
+VOTES
+voter_id;vote;points
+1;1,2;3,2
+2;2;5
