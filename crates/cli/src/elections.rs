@@ -38,6 +38,69 @@ pub enum ElectionCmd {
         #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
         node: String,
     },
+    /// The census root and size to publish for an election, from a file
+    /// of its voters' accounts (one per line, in order).
+    Census {
+        /// The election's id (bound into every leaf).
+        #[arg(long)]
+        election: String,
+        /// The accounts file.
+        file: PathBuf,
+    },
+    /// Vote: encrypt the choices on this machine with their proofs and
+    /// cast the ballot (a later ballot replaces it), or --challenge it
+    /// (opened on the ledger, never counted). Prints the tracking code.
+    Vote {
+        #[command(flatten)]
+        signer: crate::bulk::SignerArgs,
+        /// The election.
+        #[arg(long)]
+        election: String,
+        /// The census file the election was published with.
+        #[arg(long)]
+        census: PathBuf,
+        /// A choice, contest=selection (repeat for several).
+        #[arg(long)]
+        choose: Vec<String>,
+        /// Challenge this ballot instead of casting it.
+        #[arg(long)]
+        challenge: bool,
+    },
+    /// A guardian's X25519 key for the manifest, from its key file.
+    GuardianKey {
+        #[command(flatten)]
+        signer: crate::bulk::SignerArgs,
+    },
+    /// A guardian's ceremony message: a fresh polynomial (saved to
+    /// --secret-out, owner-only), its commitments with proofs and the
+    /// shares sealed for the other guardians.
+    Commit {
+        #[command(flatten)]
+        signer: crate::bulk::SignerArgs,
+        /// The election.
+        #[arg(long)]
+        election: String,
+        /// This guardian's number (its place in the manifest, from 1).
+        #[arg(long)]
+        guardian: u32,
+        /// Where to save the polynomial (must not exist).
+        #[arg(long)]
+        secret_out: PathBuf,
+    },
+    /// A guardian's partial decryption of the tally, after the close.
+    Decrypt {
+        #[command(flatten)]
+        signer: crate::bulk::SignerArgs,
+        /// The election.
+        #[arg(long)]
+        election: String,
+        /// This guardian's number.
+        #[arg(long)]
+        guardian: u32,
+        /// The polynomial saved by `commit`.
+        #[arg(long)]
+        secret: PathBuf,
+    },
     /// Participatory budgeting: the projects a pabulib `.pb` file's votes
     /// fund under a rule, within its budget; --out writes the file back
     /// with its `selected` column set.
@@ -97,6 +160,27 @@ fn pb(file: &std::path::Path, rule: &str, out: Option<&std::path::Path>) -> Resu
 pub async fn run(cmd: ElectionCmd) -> Result<()> {
     match cmd {
         ElectionCmd::Pb { file, rule, out } => pb(&file, &rule, out.as_deref()),
+        ElectionCmd::Census { election, file } => crate::ballots::census(&election, &file),
+        ElectionCmd::Vote {
+            signer,
+            election,
+            census,
+            choose,
+            challenge,
+        } => crate::ballots::vote(&signer, &election, &census, &choose, challenge).await,
+        ElectionCmd::GuardianKey { signer } => crate::ballots::guardian_key(&signer),
+        ElectionCmd::Commit {
+            signer,
+            election,
+            guardian,
+            secret_out,
+        } => crate::ballots::commit(&signer, &election, guardian, &secret_out).await,
+        ElectionCmd::Decrypt {
+            signer,
+            election,
+            guardian,
+            secret,
+        } => crate::ballots::decrypt(&signer, &election, guardian, &secret).await,
         ElectionCmd::Verify {
             election,
             record,

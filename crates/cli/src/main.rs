@@ -1,6 +1,7 @@
 //! `publica`: run a dev node, manage keys, sign and send transactions, query
 //! a node and audit a data directory.
 
+mod ballots;
 mod bulk;
 mod claims;
 mod client;

@@ -2,6 +2,11 @@
 //! verified from the node and saved; the saved record altered and
 //! refused; a voter's tracking code checked; an unknown election refused.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "a scenario test reads top to bottom as one story"
+)]
+
 use crate::common::*;
 use serde_json::Value;
 
@@ -130,4 +135,203 @@ fn participatory_budgeting_results_from_a_pabulib_file() {
     std::fs::write(&file, "META\nkey;value\nbudget;lots\n").unwrap();
     let (ok, _, err) = publica(&["election", "pb", file.to_str().unwrap()]);
     assert!(!ok && err.contains("budget"), "{err}");
+}
+
+/// An election run with the command line alone: the officer's census and
+/// publication, three guardians' keys and ceremony, voters casting (one
+/// re-voting, one challenging, mistakes refused), the close, two of three
+/// guardians decrypting, and anyone verifying.
+#[test]
+fn an_election_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let node = TestNode::start_in(&data, &[]);
+    let url = node.url.clone();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--node", &url]);
+        publica(&all)
+    };
+    let admin = data
+        .join("dev-admin-key.json")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let me = dev_admin(&data).account().to_hex();
+    for method in ["add_member", "grant_role"] {
+        let args = if method == "add_member" {
+            format!(r#"{{"agency":"dev-agency","account":"{me}","roles":["election_officer"]}}"#)
+        } else {
+            format!(r#"{{"agency":"dev-agency","account":"{me}","role":"election_officer"}}"#)
+        };
+        let _ = run(&[
+            "tx", "send", "--key", &admin, "--module", "identity", "--method", method, "--args",
+            &args,
+        ]);
+    }
+    let mut keys = Vec::new();
+    for name in ["g1", "g2", "g3", "v1", "v2", "v3", "outsider"] {
+        let (ok, _, err) = publica(&["keys", "new", "--plain", "--out", &path(name)]);
+        assert!(ok, "{err}");
+        keys.push(path(name));
+    }
+    let mut guardians = Vec::new();
+    for g in &keys[..3] {
+        let (ok, out, err) = run(&["election", "guardian-key", "--key", g]);
+        assert!(ok, "{err}");
+        guardians.push(serde_json::from_str::<Value>(&out).unwrap());
+    }
+    let account = |k: &str| {
+        let (ok, out, _) = publica(&["keys", "show", k]);
+        assert!(ok);
+        serde_json::from_str::<Value>(&out).unwrap()["account"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let census_file = path("census.txt");
+    std::fs::write(
+        &census_file,
+        keys[3..6]
+            .iter()
+            .map(|k| account(k) + "\n")
+            .collect::<String>(),
+    )
+    .unwrap();
+    let (ok, out, err) = publica(&["election", "census", "--election", "town", &census_file]);
+    assert!(ok, "{err}");
+    let census: Value = serde_json::from_str(&out).unwrap();
+    let now = publica_types::now_ms();
+    let closes = now + 20_000;
+    let manifest = serde_json::json!({"agency": "dev-agency", "id": "town", "title": "town-2027",
+        "contests": [{"id": "mayor", "selections": ["ana", "bo"], "limit": 1},
+                     {"id": "parks", "selections": ["north", "south", "east"], "limit": 2}],
+        "guardians": guardians, "threshold": 2, "opens_ms": now, "closes_ms": closes, "census": census["census"]});
+    let (ok, _, err) = run(&[
+        "tx",
+        "send",
+        "--key",
+        &admin,
+        "--module",
+        "elections",
+        "--method",
+        "create",
+        "--args",
+        &manifest.to_string(),
+    ]);
+    assert!(ok, "{err}");
+    for (i, g) in keys[..3].iter().enumerate() {
+        let n = (i + 1).to_string();
+        let (ok, _, err) = run(&[
+            "election",
+            "commit",
+            "--key",
+            g,
+            "--election",
+            "town",
+            "--guardian",
+            &n,
+            "--secret-out",
+            &path(&format!("secret{n}.json")),
+        ]);
+        assert!(ok, "{err}");
+    }
+    let vote = |k: &str, picks: &[&str], extra: &[&str]| {
+        let mut args = vec![
+            "election",
+            "vote",
+            "--key",
+            k,
+            "--election",
+            "town",
+            "--census",
+            &census_file,
+        ];
+        for p in picks {
+            args.extend_from_slice(&["--choose", p]);
+        }
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    for (k, picks) in [
+        (&keys[3], ["mayor=ana", "parks=north"]),
+        (&keys[4], ["mayor=bo", "parks=south"]),
+        (&keys[5], ["mayor=ana", "parks=east"]),
+    ] {
+        let (ok, out, err) = vote(k, &picks, &[]);
+        assert!(ok, "{err}");
+        assert_eq!(
+            serde_json::from_str::<Value>(&out).unwrap()["tracking"]
+                .as_str()
+                .unwrap()
+                .len(),
+            64
+        );
+    }
+    // Voter 3 votes again; voter 1 challenges a ballot (opened, not counted).
+    let (ok, _, err) = vote(&keys[5], &["mayor=bo", "parks=north", "parks=east"], &[]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = vote(&keys[3], &["mayor=bo"], &["--challenge"]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).unwrap()["challenged"],
+        Value::Bool(true)
+    );
+    // Mistakes: an unknown choice, too many, a voter outside the census.
+    let (ok, _, err) = vote(&keys[4], &["mayor=zed"], &[]);
+    assert!(!ok && err.contains("has no 'zed'"), "{err}");
+    let (ok, _, err) = vote(&keys[4], &["parks=north", "parks=south", "parks=east"], &[]);
+    assert!(!ok && err.contains("at most 2"), "{err}");
+    let (ok, _, err) = vote(&keys[6], &["mayor=ana"], &[]);
+    assert!(!ok && err.contains("elections.not_in_census"), "{err}");
+    // After the close, guardians 1 and 3 decrypt; 2 stays away.
+    let (ok, _, err) = run(&[
+        "election",
+        "decrypt",
+        "--key",
+        &keys[0],
+        "--election",
+        "town",
+        "--guardian",
+        "1",
+        "--secret",
+        &path("secret1.json"),
+    ]);
+    assert!(!ok && err.contains("elections.wrong_phase"), "{err}");
+    std::thread::sleep(std::time::Duration::from_millis(
+        closes.saturating_sub(publica_types::now_ms()) + 300,
+    ));
+    for n in ["1", "3"] {
+        let (ok, _, err) = run(&[
+            "election",
+            "decrypt",
+            "--key",
+            &keys[n.parse::<usize>().unwrap() - 1],
+            "--election",
+            "town",
+            "--guardian",
+            n,
+            "--secret",
+            &path(&format!("secret{n}.json")),
+        ]);
+        assert!(ok, "{err}");
+    }
+    let (ok, out, err) = run(&["election", "verify", "--election", "town"]);
+    assert!(ok, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    // mayor: ana (voter 1), bo (voters 2, 3); parks: north (1, 3), south (2), east (3).
+    assert_eq!(
+        report["counts"],
+        serde_json::json!([[1, 2], [2, 1, 1]]),
+        "{report}"
+    );
+    assert_eq!(
+        (
+            report["ballots"].as_u64(),
+            report["counted"].as_u64(),
+            report["challenged"].as_u64()
+        ),
+        (Some(4), Some(3), Some(1))
+    );
 }

@@ -85,7 +85,7 @@ fn fields(line: &str) -> Result<Vec<String>, String> {
 }
 
 fn quote(field: &str) -> String {
-    if field.contains([';', '"', '\n']) || field.starts_with(' ') || field.ends_with(' ') {
+    if field.contains([';', '"', '\n', '\r']) || field.starts_with(' ') || field.ends_with(' ') {
         format!("\"{}\"", field.replace('"', "\"\""))
     } else {
         field.to_string()

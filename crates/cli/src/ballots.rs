@@ -1,0 +1,291 @@
+//! `publica election census|vote|guardian-key|commit|decrypt`: an
+//! election run from the command line — the authority's census root, a
+//! voter's encrypted ballot (cast or challenged), and a guardian's side of
+//! the key ceremony and the tally (docs/elections.md, "From the command
+//! line").
+
+use crate::bulk::{submit_quiet, Session, SignerArgs};
+use crate::client::{checked_id, print_json};
+use anyhow::{anyhow, bail, Context, Result};
+use publica_crypto::seal::SealKey;
+use publica_elections::ceremony::Dealer;
+use publica_elections::group::{point_from_hex, scalar_from_hex, scalar_hex};
+use publica_elections::model::{voter_leaf, Commitment, Election};
+use publica_elections::{ballot, guardian};
+use publica_log::MerkleLog;
+use publica_types::AccountId;
+use serde_json::{json, Value};
+use std::path::Path;
+
+/// Largest census file read (a million accounts, one per line).
+const CENSUS_FILE_BYTES_MAX: u64 = 80 << 20;
+
+/// The accounts of a census file (64 hex digits a line; blank lines and
+/// `#` comments skipped), in order.
+pub fn census_accounts(file: &Path) -> Result<Vec<AccountId>> {
+    let len = std::fs::metadata(file)
+        .with_context(|| format!("reading {}", file.display()))?
+        .len();
+    if len > CENSUS_FILE_BYTES_MAX {
+        bail!(
+            "{}: larger than {CENSUS_FILE_BYTES_MAX} bytes",
+            file.display()
+        );
+    }
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let account: AccountId = line.parse().map_err(|e| {
+            anyhow!(
+                "{}:{}: an account is 64 hex digits ({e})",
+                file.display(),
+                n + 1
+            )
+        })?;
+        if !seen.insert(account) {
+            bail!("{}:{}: {account} twice", file.display(), n + 1);
+        }
+        out.push(account);
+    }
+    if out.is_empty() {
+        bail!("{}: no accounts", file.display());
+    }
+    Ok(out)
+}
+
+fn census_tree(election: &str, accounts: &[AccountId]) -> MerkleLog {
+    let mut log = MerkleLog::new();
+    for a in accounts {
+        log.append(publica_log::hash::leaf_hash(&voter_leaf(election, a)));
+    }
+    log
+}
+
+/// `publica election census`: the root and size to publish.
+pub fn census(election: &str, file: &Path) -> Result<()> {
+    let election = checked_id("election", election)?;
+    let accounts = census_accounts(file)?;
+    let log = census_tree(election, &accounts);
+    print_json(
+        &json!({"election": election, "census": {"root": log.root().to_hex(), "size": log.len()}}),
+    );
+    Ok(())
+}
+
+async fn election(s: &Session, id: &str) -> Result<Election> {
+    let v = s.client.get_ok(&format!("/v1/elections/{id}")).await?;
+    serde_json::from_value(v["election"].clone()).context("the node's election")
+}
+
+fn decode32(text: Option<&str>, what: &str) -> Result<[u8; 32]> {
+    text.and_then(|t| hex::decode(t).ok())
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| anyhow!("the election has no {what} yet (its key ceremony is not done)"))
+}
+
+/// Choices from `contest=selection` pairs: 1 for each selection named.
+fn choices(e: &Election, picks: &[String]) -> Result<Vec<Vec<u64>>> {
+    let mut out: Vec<Vec<u64>> = e
+        .contests
+        .iter()
+        .map(|c| vec![0; c.selections.len()])
+        .collect();
+    for p in picks {
+        let (contest, selection) = p
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--choose is contest=selection, not {p:?}"))?;
+        let ci = e
+            .contests
+            .iter()
+            .position(|c| c.id == contest)
+            .ok_or_else(|| {
+                anyhow!(
+                    "elections.invalid_ballot: no contest '{contest}' (contests: {})",
+                    e.contests
+                        .iter()
+                        .map(|c| c.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?;
+        let si = e.contests[ci]
+            .selections
+            .iter()
+            .position(|s| s == selection)
+            .ok_or_else(|| {
+                anyhow!(
+                    "elections.invalid_ballot: contest '{contest}' has no '{selection}' ({})",
+                    e.contests[ci].selections.join(", ")
+                )
+            })?;
+        out[ci][si] = 1;
+    }
+    for (c, row) in e.contests.iter().zip(&out) {
+        if row.iter().sum::<u64>() > c.limit {
+            bail!(
+                "elections.invalid_ballot: contest '{}' takes at most {} choices",
+                c.id,
+                c.limit
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// `publica election vote`: encrypts the choices on this machine, with
+/// proofs, and casts (or challenges) the ballot; prints its tracking code.
+pub async fn vote(
+    signer: &SignerArgs,
+    id: &str,
+    census: &Path,
+    picks: &[String],
+    challenge: bool,
+) -> Result<()> {
+    let id = checked_id("election", id)?;
+    let s = Session::open(signer).await?;
+    let (_, voter) = s.identity();
+    let e = election(&s, id).await?;
+    let key = point_from_hex(e.key.as_deref().unwrap_or_default())
+        .ok_or_else(|| anyhow!("the election has no key yet (its key ceremony is not done)"))?;
+    let base = decode32(e.base_hash.as_deref(), "base hash")?;
+    let accounts = census_accounts(census)?;
+    let index = accounts.iter().position(|a| *a == voter).ok_or_else(|| {
+        anyhow!(
+            "elections.not_in_census: {voter} is not in {}",
+            census.display()
+        )
+    })?;
+    let tree = census_tree(id, &accounts);
+    if tree.root().to_hex() != e.census.root || tree.len() != e.census.size {
+        bail!(
+            "{} is not the census the election published (root {})",
+            census.display(),
+            e.census.root
+        );
+    }
+    let path = tree
+        .inclusion_proof(index as u64, tree.len())
+        .map_err(|e| anyhow!("census: {e}"))?;
+    let chosen = choices(&e, picks)?;
+    let (b, nonces) =
+        ballot::encrypt(&base, &key, &e.contests, &voter, &chosen).map_err(|e| anyhow!("{e}"))?;
+    let tracking = ballot::tracking_code(&base, &voter, &b);
+    let mut args = json!({"election": id, "ballot": b,
+        "census": {"index": index, "path": path.iter().map(publica_types::Hash32::to_hex).collect::<Vec<_>>()}});
+    let method = if challenge {
+        args["nonces"] = json!(nonces
+            .iter()
+            .map(|r| r.iter().map(scalar_hex).collect::<Vec<_>>())
+            .collect::<Vec<_>>());
+        "challenge"
+    } else {
+        "cast"
+    };
+    let report = submit_quiet(signer, "elections", method, args).await?;
+    print_json(
+        &json!({"election": id, "tracking": tracking, "challenged": challenge, "choices": chosen,
+        "check": format!("/v1/elections/{id}/tracking/{tracking}"), "transaction": report}),
+    );
+    Ok(())
+}
+
+/// `publica election guardian-key`: the X25519 key to name in the
+/// manifest for this guardian's sealed shares (derived from its key file).
+pub fn guardian_key(signer: &SignerArgs) -> Result<()> {
+    let kp = crate::commands::open_key(&signer.key, &signer.pass)?;
+    let seal = SealKey::from_signing_seed(&kp.seed());
+    print_json(&json!({"account": kp.account(), "seal_key": hex::encode(seal.public())}));
+    Ok(())
+}
+
+fn write_secret(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options
+        .open(path)
+        .with_context(|| format!("creating {} (it must not exist)", path.display()))?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    Ok(())
+}
+
+/// `publica election commit`: draws this guardian's polynomial, saves it
+/// to `secret_out` (owner-only; needed to decrypt), and sends the
+/// ceremony message.
+pub async fn commit(signer: &SignerArgs, id: &str, n: u32, secret_out: &Path) -> Result<()> {
+    let id = checked_id("election", id)?;
+    let s = Session::open(signer).await?;
+    let e = election(&s, id).await?;
+    let h_m = decode32(Some(&e.manifest_hash), "manifest hash")?;
+    let dealer = Dealer::new(e.threshold as usize);
+    let message = guardian::message(&dealer, id, &h_m, n, &e.guardians).map_err(|e| anyhow!(e))?;
+    let secret = json!({"election": id, "guardian": n,
+        "coefficients": dealer.coefficients().iter().map(scalar_hex).collect::<Vec<_>>()});
+    write_secret(secret_out, &serde_json::to_string_pretty(&secret)?)?;
+    let mut args = serde_json::to_value(&message)?;
+    args["election"] = json!(id);
+    args["guardian"] = json!(n);
+    let report = submit_quiet(signer, "elections", "commit", args).await?;
+    print_json(
+        &json!({"election": id, "guardian": n, "secret": secret_out, "transaction": report}),
+    );
+    Ok(())
+}
+
+/// `publica election decrypt`: opens the shares the other guardians sent
+/// (checking each against its dealer's commitments), then sends this
+/// guardian's partial decryption of the tally with its proofs.
+pub async fn decrypt(signer: &SignerArgs, id: &str, n: u32, secret: &Path) -> Result<()> {
+    let id = checked_id("election", id)?;
+    let saved = crate::client::read_json_file(secret, 1 << 20)?;
+    if saved["election"] != json!(id) || saved["guardian"] != json!(n) {
+        bail!(
+            "{} is the secret of election {} guardian {}",
+            secret.display(),
+            saved["election"],
+            saved["guardian"]
+        );
+    }
+    let coefficients = saved["coefficients"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .map(|c| c.as_str().and_then(scalar_from_hex))
+                .collect::<Option<Vec<_>>>()
+        })
+        .ok_or_else(|| anyhow!("{}: malformed coefficients", secret.display()))?;
+    let s = Session::open(signer).await?;
+    let (kp, _) = s.identity();
+    let seal = SealKey::from_signing_seed(&kp.seed());
+    let record = s
+        .client
+        .get_ok(&format!("/v1/elections/{id}/record"))
+        .await?;
+    let e: Election = serde_json::from_value(record["election"].clone())?;
+    let base = decode32(e.base_hash.as_deref(), "base hash")?;
+    let messages: Vec<Commitment> = serde_json::from_value(record["commitments"].clone())?;
+    let aggregate: Vec<Vec<[String; 2]>> = serde_json::from_value(record["aggregate"].clone())?;
+    let z = guardian::secret(&Dealer::from_coefficients(coefficients), &seal, id, n, &messages).map_err(|e| {
+        anyhow!("{e}: complain of that guardian before the election opens (publica tx send --module elections --method complain)")
+    })?;
+    let shares = guardian::decrypt(&base, &aggregate, n, &z).map_err(|e| anyhow!(e))?;
+    let report = submit_quiet(
+        signer,
+        "elections",
+        "decrypt",
+        json!({"election": id, "guardian": n, "shares": shares}),
+    )
+    .await?;
+    let outcome: Value = s.client.get_ok(&format!("/v1/elections/{id}")).await?["outcome"].clone();
+    print_json(&json!({"election": id, "guardian": n, "transaction": report, "outcome": outcome}));
+    Ok(())
+}
