@@ -487,6 +487,7 @@ elections-title = Elections
 elections-intro = Every election on the ledger. Ballots are encrypted on the voter's device; the ledger checks each one's proofs when it arrives, adds it to an encrypted sum and never sees a vote. After the vote closes, guardians — no fewer than the threshold — decrypt the sum only, and the result appears here. Anyone can check every step.
 elections-none = No election is on the ledger yet.
 elections-status = Status
+elections-phase-proposed = Published, awaiting the approval of the authority's other election officers
 elections-phase-ceremony = Guardians are setting up the election key
 elections-phase-ready = Open for ballots in its window, then decrypted
 elections-phase-failed = Stopped: a guardian found a bad key share

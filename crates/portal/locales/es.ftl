@@ -487,6 +487,7 @@ elections-title = Elecciones
 elections-intro = Todas las elecciones del registro. Las papeletas se cifran en el dispositivo de quien vota; el registro comprueba las pruebas de cada una al llegar, la suma a un total cifrado y nunca ve un voto. Al cerrar la votación, los custodios —al menos el umbral— descifran solo el total, y el resultado aparece aquí. Cualquiera puede comprobar cada paso.
 elections-none = Todavía no hay elecciones en el registro.
 elections-status = Estado
+elections-phase-proposed = Publicada, a la espera de la aprobación de los demás responsables electorales del organismo
 elections-phase-ceremony = Los custodios están generando la clave de la elección
 elections-phase-ready = Abierta a papeletas en su plazo; después, se descifra
 elections-phase-failed = Detenida: un custodio encontró una parte de clave incorrecta

@@ -34,6 +34,8 @@ publica_runtime::rejections! {
             "A partial decryption is malformed or its proof fails against the guardian's key (the message names the guardian and selection).";
         Undecodable / UNDECODABLE = "elections.undecodable", 500,
             "The combined decryption is no count of the ballots: a guardian's share was wrong in a way its proof should have caught.";
+        AlreadyApproved / ALREADY_APPROVED = "elections.already_approved", 409,
+            "This election officer approved the election already: another must.";
         UnknownBallot / UNKNOWN_BALLOT = "elections.unknown_ballot", 404,
             "No ballot with this tracking code on the board.";
     }

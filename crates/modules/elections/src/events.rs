@@ -20,6 +20,13 @@ pub enum ElectionsEvent {
         /// `H_M`.
         manifest_hash: String,
     },
+    /// An election officer approved a published election.
+    Approved {
+        /// The election.
+        election: String,
+        /// The officer.
+        by: AccountId,
+    },
     /// A guardian's ceremony message is in.
     Committed {
         /// The election.

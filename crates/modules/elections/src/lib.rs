@@ -53,6 +53,8 @@ publica_runtime::calls! {
     pub enum ElectionsCall {
         /// Publish an election (an election officer of the authority).
         Create(lifecycle::CreateArgs) = "create" => Need::Role(Role::ElectionOfficer, "agency"),
+        /// Approve a published election (another election officer of the authority).
+        Approve(lifecycle::ApproveArgs) = "approve" => Need::Role(Role::ElectionOfficer, "agency"),
         /// A guardian's ceremony message.
         Commit(lifecycle::CommitArgs) = "commit" => Need::Any,
         /// A guardian names a dealer whose share fails.
@@ -120,6 +122,7 @@ impl TypedModule for Elections {
     fn execute(&self, ctx: &mut CallContext<'_>, call: ElectionsCall) -> Result<(), TxError> {
         match call {
             ElectionsCall::Create(a) => lifecycle::create(ctx, a),
+            ElectionsCall::Approve(a) => lifecycle::approve(ctx, a),
             ElectionsCall::Commit(a) => lifecycle::commit(ctx, a),
             ElectionsCall::Complain(a) => lifecycle::complain(ctx, a),
             ElectionsCall::Cast(a) => lifecycle::cast(ctx, a),

@@ -235,7 +235,7 @@ pub fn create(ctx: &mut CallContext<'_>, a: CreateArgs) -> Result<(), TxError> {
         closes_ms: a.closes_ms,
         census: a.census,
         manifest_hash: String::new(),
-        phase: Phase::Ceremony,
+        phase: Phase::Proposed,
         committed: Vec::new(),
         key: None,
         base_hash: None,
@@ -244,7 +244,11 @@ pub fn create(ctx: &mut CallContext<'_>, a: CreateArgs) -> Result<(), TxError> {
         challenged: 0,
         decrypted: Vec::new(),
         failed_dealer: None,
+        approvals: vec![ctx.signer()],
     };
+    if e.approvals.len() >= ctx.policy_threshold(&e.agency) as usize {
+        e.phase = Phase::Ceremony;
+    }
     e.manifest_hash = hex::encode(ballot::manifest_hash(&e));
     let zero = point_hex(&Ciphertext::zero().a);
     let aggregate: Vec<Vec<[String; 2]>> = e
@@ -258,6 +262,43 @@ pub fn create(ctx: &mut CallContext<'_>, a: CreateArgs) -> Result<(), TxError> {
         agency: e.agency.clone(),
         manifest_hash: e.manifest_hash.clone(),
     });
+    ctx.write(election_key(&e.id), &e);
+    Ok(())
+}
+
+/// Arguments of `elections.approve`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveArgs {
+    /// The authority (the signer is an election officer there).
+    pub agency: String,
+    /// The election.
+    pub election: String,
+}
+
+/// `elections.approve`: another election officer of the authority
+/// approves a published election; with the policy threshold's approvals
+/// its key ceremony starts.
+pub fn approve(ctx: &mut CallContext<'_>, a: ApproveArgs) -> Result<(), TxError> {
+    let mut e = read_election(ctx, &a.election)?;
+    if e.agency != a.agency {
+        return Err(bad(format!("'{}' is an election of '{}'", e.id, e.agency)));
+    }
+    if e.phase != Phase::Proposed {
+        return Err(R::WrongPhase.err(format!("'{}' is approved already ({:?})", e.id, e.phase)));
+    }
+    let signer = ctx.signer();
+    if e.approvals.contains(&signer) {
+        return Err(R::AlreadyApproved.err(format!("{signer} approved '{}' already", e.id)));
+    }
+    e.approvals.push(signer);
+    ctx.emit_event(&ElectionsEvent::Approved {
+        election: e.id.clone(),
+        by: signer,
+    });
+    if e.approvals.len() >= ctx.policy_threshold(&e.agency) as usize {
+        e.phase = Phase::Ceremony;
+    }
     ctx.write(election_key(&e.id), &e);
     Ok(())
 }
@@ -329,7 +370,7 @@ pub fn commit(ctx: &mut CallContext<'_>, a: CommitArgs) -> Result<(), TxError> {
     guardian_signing(ctx, &e, a.guardian)?;
     if e.phase != Phase::Ceremony {
         return Err(R::WrongPhase.err(format!(
-            "'{}' is past its key ceremony ({:?})",
+            "'{}' is not in its key ceremony ({:?})",
             e.id, e.phase
         )));
     }

@@ -61,6 +61,9 @@ pub struct Census {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
+    /// Published, awaiting the approval of the authority's other election
+    /// officers (as many as its policy threshold, the publisher counted).
+    Proposed,
     /// Guardians are publishing their commitments and shares.
     Ceremony,
     /// The key is set: ballots are taken in the window.
@@ -115,6 +118,10 @@ pub struct Election {
     pub decrypted: Vec<u32>,
     /// The dealer a guardian complained of, when failed.
     pub failed_dealer: Option<u32>,
+    /// The election officers who approved its publication, the publisher
+    /// first.
+    #[serde(default)]
+    pub approvals: Vec<AccountId>,
 }
 
 /// A guardian's ceremony message.

@@ -20,7 +20,7 @@ const ELECTION_SCHEMA: &str = r#"{
   "required": ["election"],
   "properties": {
     "election": {"type": "object", "required": ["id", "agency", "contests", "guardians", "threshold", "opens_ms", "closes_ms", "census", "manifest_hash", "phase", "counted", "cast", "challenged"],
-      "properties": {"phase": {"enum": ["ceremony", "ready", "failed", "tallied"]}}},
+      "properties": {"phase": {"enum": ["proposed", "ceremony", "ready", "failed", "tallied"]}}},
     "outcome": {"type": ["object", "null"]}
   }
 }"#;

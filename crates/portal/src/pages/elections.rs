@@ -39,6 +39,7 @@ pub async fn page(State(portal): State<Portal>, reader: Reader, q: Params) -> Re
 
 fn phase(lang: Lang, e: &Election) -> String {
     let p = match e.phase {
+        Phase::Proposed => "proposed",
         Phase::Ceremony => "ceremony",
         Phase::Ready => "ready",
         Phase::Failed => "failed",

@@ -218,3 +218,59 @@ fn publication_is_checked() {
         "auth.unauthorized"
     );
 }
+
+#[test]
+fn an_authority_with_a_threshold_of_two_approves_before_the_ceremony() {
+    use publica_crypto::Keypair;
+    use publica_identity::{Genesis, GenesisAgency, Identity};
+    use publica_runtime::testkit::{TestChain, TEST_CHAIN};
+    let (a1, a2) = (Keypair::generate(), Keypair::generate());
+    let genesis = Genesis {
+        version: 1,
+        chain_id: TEST_CHAIN.into(),
+        agencies: vec![GenesisAgency {
+            id: "city".into(),
+            name: "city".into(),
+            administrators: vec![a1.account(), a2.account()],
+            policy_threshold: 2,
+        }],
+        governance: publica_identity::genesis::GenesisGovernance {
+            create_agency_threshold: 1,
+        },
+        validators: None,
+    };
+    let mut rt = publica_runtime::Runtime::new();
+    rt.register(Box::new(Identity));
+    rt.register(Box::new(publica_elections::Elections));
+    let mut c = TestChain::new(rt, genesis.initial_state());
+    c.time_ms = T0 - 60_000;
+    let (o1, o2) = (Keypair::generate(), Keypair::generate());
+    for o in [&o1, &o2] {
+        let args = json!({"agency": "city", "account": o.account(), "roles": ["election_officer"]});
+        c.call(&a1, "identity", "add_member", args).unwrap();
+    }
+    let w = World::new(3, 2, 2);
+    let guardians: Vec<_> = w.election().guardians;
+    let args = json!({"agency": "city", "id": "city-vote", "title": "city-vote", "contests": contests(),
+        "guardians": guardians, "threshold": 2, "opens_ms": T0, "closes_ms": CLOSES,
+        "census": w.election().census});
+    c.call(&o1, "elections", "create", args).unwrap();
+    let e = |c: &TestChain| c.get("elections/election/city-vote").unwrap();
+    assert_eq!(e(&c)["phase"], "proposed");
+    let approve = json!({"agency": "city", "election": "city-vote"});
+    assert_eq!(
+        c.call(&o1, "elections", "approve", approve.clone())
+            .unwrap_err()
+            .code,
+        codes::ALREADY_APPROVED
+    );
+    c.call(&o2, "elections", "approve", approve.clone())
+        .unwrap();
+    assert_eq!(e(&c)["phase"], "ceremony");
+    assert_eq!(
+        c.call(&o2, "elections", "approve", approve)
+            .unwrap_err()
+            .code,
+        codes::WRONG_PHASE
+    );
+}
