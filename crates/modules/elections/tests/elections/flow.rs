@@ -274,3 +274,143 @@ fn an_authority_with_a_threshold_of_two_approves_before_the_ceremony() {
         codes::WRONG_PHASE
     );
 }
+
+/// The last block's failed outcome: its code and sentence.
+fn last_error(c: &publica_runtime::testkit::TestChain) -> (String, String) {
+    let e = c.blocks.last().unwrap().outcomes[0].error.clone().unwrap();
+    (e.code, e.message)
+}
+
+#[test]
+fn bad_ceremony_messages_ballots_and_shares_are_refused_and_named() {
+    use publica_elections::ceremony::Dealer;
+    use publica_elections::guardian;
+    let mut w = World::new(3, 2, 3);
+    let e = w.election();
+    let h_m: [u8; 32] = hex::decode(&e.manifest_hash).unwrap().try_into().unwrap();
+    // A proof of knowledge that does not verify; a share missing.
+    let mut m = guardian::message(&Dealer::new(2), &e.id, &h_m, 1, &e.guardians).unwrap();
+    let good = m.clone();
+    m.proofs[1].v = m.proofs[0].v.clone();
+    let mut args = serde_json::to_value(&m).unwrap();
+    args["election"] = json!(e.id);
+    args["guardian"] = json!(1);
+    assert_eq!(
+        w.c.call(&w.guardians[0].0, "elections", "commit", args)
+            .unwrap_err()
+            .code,
+        codes::BAD_COMMITMENT
+    );
+    let (_, why) = last_error(&w.c);
+    assert!(
+        why.contains("guardian 1") && why.contains("coefficient 1"),
+        "{why}"
+    );
+    let mut m = good;
+    m.shares.pop();
+    let mut args = serde_json::to_value(&m).unwrap();
+    args["election"] = json!(e.id);
+    args["guardian"] = json!(1);
+    assert_eq!(
+        w.c.call(&w.guardians[0].0, "elections", "commit", args)
+            .unwrap_err()
+            .code,
+        codes::BAD_COMMITMENT
+    );
+    // Guardian 2 cannot send guardian 1's message.
+    let mut args = serde_json::to_value(&m).unwrap();
+    args["election"] = json!(e.id);
+    args["guardian"] = json!(1);
+    assert_eq!(
+        w.c.call(&w.guardians[1].0, "elections", "commit", args)
+            .unwrap_err()
+            .code,
+        codes::NOT_A_GUARDIAN
+    );
+
+    w.ceremony();
+    // Before the window opens.
+    let early = json!({"election": w.id, "ballot": {"contests": []}, "census": w.census_proof(0)});
+    assert_eq!(
+        w.c.call(&w.voters[0], "elections", "cast", early)
+            .unwrap_err()
+            .code,
+        codes::OUTSIDE_WINDOW
+    );
+    w.c.time_ms = T0;
+    // A ciphertext that is no point; a census proof of another election
+    // (the leaf names the election, so it places no one here).
+    let (key, base) = w.keys();
+    let (mut b, _) = publica_elections::ballot::encrypt(
+        &base,
+        &key,
+        &contests(),
+        &w.voters[0].account(),
+        &[vec![1, 0, 0], vec![0; 4]],
+    )
+    .unwrap();
+    let good_ballot = b.clone();
+    b.contests[0].selections[0].a = "ff".repeat(32);
+    let args = json!({"election": w.id, "ballot": b, "census": w.census_proof(0)});
+    assert_eq!(
+        w.c.call(&w.voters[0], "elections", "cast", args)
+            .unwrap_err()
+            .code,
+        codes::INVALID_BALLOT
+    );
+    let (_, why) = last_error(&w.c);
+    assert!(why.contains("contest mayor, selection ada"), "{why}");
+    let mut other = publica_log::MerkleLog::new();
+    for v in &w.voters {
+        other.append(publica_log::hash::leaf_hash(
+            &publica_elections::model::voter_leaf("another-vote", &v.account()),
+        ));
+    }
+    let path = other.inclusion_proof(0, other.len()).unwrap();
+    let foreign = json!({"index": 0, "path": path.iter().map(publica_types::Hash32::to_hex).collect::<Vec<_>>()});
+    let args = json!({"election": w.id, "ballot": good_ballot, "census": foreign});
+    assert_eq!(
+        w.c.call(&w.voters[0], "elections", "cast", args)
+            .unwrap_err()
+            .code,
+        codes::NOT_IN_CENSUS
+    );
+    w.cast(0, &[vec![1, 0, 0], vec![0; 4]]).unwrap();
+    w.cast(1, &[vec![0, 1, 0], vec![1, 1, 0, 0]]).unwrap();
+    // After the close: ballots are refused; a partial decryption whose
+    // share was not made with the guardian's key is refused, naming it.
+    w.close();
+    assert_eq!(
+        w.cast(2, &[vec![0, 0, 1], vec![0; 4]]).unwrap_err().code,
+        codes::OUTSIDE_WINDOW
+    );
+    let aggregate: Vec<Vec<[String; 2]>> =
+        serde_json::from_value(w.c.get(&format!("elections/aggregate/{}", w.id)).unwrap()).unwrap();
+    let mut shares = guardian::decrypt(&base, &aggregate, 2, &w.secrets[1]).unwrap();
+    shares[1][2].m = shares[1][3].m.clone();
+    let args = json!({"election": w.id, "guardian": 2, "shares": shares});
+    assert_eq!(
+        w.c.call(&w.guardians[1].0, "elections", "decrypt", args)
+            .unwrap_err()
+            .code,
+        codes::BAD_DECRYPTION
+    );
+    let (_, why) = last_error(&w.c);
+    assert!(
+        why.contains("guardian 2, contest council, selection f"),
+        "{why}"
+    );
+    // Shares computed with another guardian's secret fail too.
+    let wrong = guardian::decrypt(&base, &aggregate, 2, &w.secrets[0]).unwrap();
+    let args = json!({"election": w.id, "guardian": 2, "shares": wrong});
+    assert_eq!(
+        w.c.call(&w.guardians[1].0, "elections", "decrypt", args)
+            .unwrap_err()
+            .code,
+        codes::BAD_DECRYPTION
+    );
+    // The good ones still count: 2 and 3 publish the result.
+    w.decrypt(2).unwrap();
+    w.decrypt(3).unwrap();
+    assert_eq!(w.outcome(), Some(vec![vec![1, 1, 0], vec![1, 1, 0, 0]]));
+}
