@@ -13,6 +13,9 @@
 pub const FILE_BYTES_MAX: usize = 64 << 20;
 /// Most projects in an instance.
 pub const PROJECTS_MAX: usize = 10_000;
+/// Most points a vote gives one project (pabulib's cumulative and scoring
+/// votes use small numbers; the bound keeps every sum of utilities exact).
+pub const POINTS_MAX: u64 = 1_000_000;
 
 /// A project: its id, cost and every column as written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -243,7 +246,17 @@ impl Instance {
     /// The instance as a `.pb` file (with `selected` set to `winners`
     /// when given: 1 for funded, 0 for not).
     pub fn write(&self, winners: Option<&[usize]>) -> String {
-        let line = |fs: &[String]| fs.iter().map(|f| quote(f)).collect::<Vec<_>>().join(";");
+        let line = |fs: &[String]| {
+            let text = fs.iter().map(|f| quote(f)).collect::<Vec<_>>().join(";");
+            // A row that would read as a blank line or a section's name
+            // is quoted whole, so that it reads back as a row.
+            match text.trim() {
+                "" | "META" | "PROJECTS" | "VOTES" if fs.len() == 1 => {
+                    format!("\"{}\"", fs[0])
+                }
+                _ => text,
+            }
+        };
         let mut out = String::from("META\nkey;value\n");
         for (k, v) in &self.meta {
             out.push_str(&line(&[k.clone(), v.clone()]));
@@ -327,7 +340,13 @@ fn read_vote(
         Some(text) => {
             let pts = text
                 .split(',')
-                .map(|p| amount(p, &format!("line {n}: points")))
+                .map(|p| {
+                    let what = format!("line {n}: points");
+                    match amount(p, &what)? {
+                        v if v > POINTS_MAX => Err(format!("{what}: {v} is over {POINTS_MAX}")),
+                        v => Ok(v),
+                    }
+                })
                 .collect::<Result<Vec<u64>, String>>()?;
             if pts.len() != projects.len() {
                 return Err(format!(
@@ -409,11 +428,11 @@ pub fn equal_shares(inst: &Instance, complete_greedily: bool) -> Outcome {
         };
     }
     let mut money = vec![inst.budget as f64 / n as f64; n];
-    let mut supporters: Vec<Vec<(usize, f64)>> = vec![Vec::new(); inst.projects.len()];
+    let mut supporters: Vec<Vec<(usize, u64)>> = vec![Vec::new(); inst.projects.len()];
     for (i, v) in inst.votes.iter().enumerate() {
         for (p, pts) in v.projects.iter().zip(&v.points) {
             if *pts > 0 {
-                supporters[*p].push((i, *pts as f64));
+                supporters[*p].push((i, *pts));
             }
         }
     }
@@ -445,8 +464,13 @@ pub fn equal_shares(inst: &Instance, complete_greedily: bool) -> Outcome {
             }
         }
         let Some((rho, p)) = best else { break };
+        if o.spent + inst.projects[p].cost > inst.budget {
+            // Rounding can leave a price a hair under what is held; the
+            // budget itself is never overspent.
+            break;
+        }
         for &(i, u) in &supporters[p] {
-            money[i] = (money[i] - (rho * u).min(money[i])).max(0.0);
+            money[i] = (money[i] - (rho * u as f64).min(money[i])).max(0.0);
         }
         o.funded.push(p);
         o.spent += inst.projects[p].cost;
@@ -460,24 +484,27 @@ pub fn equal_shares(inst: &Instance, complete_greedily: bool) -> Outcome {
 
 /// The least price per unit of utility at which `supporters` pay `cost`
 /// (each at most what they hold); none if they cannot.
-fn price(cost: f64, supporters: &[(usize, f64)], money: &[f64]) -> Option<f64> {
+fn price(cost: f64, supporters: &[(usize, u64)], money: &[f64]) -> Option<f64> {
     let total: f64 = supporters.iter().map(|&(i, _)| money[i]).sum();
     if supporters.is_empty() || total < cost * (1.0 - 1e-12) {
         return None;
     }
-    let mut by_ratio: Vec<(f64, f64, f64)> = supporters
+    let mut by_ratio: Vec<(f64, f64, u64)> = supporters
         .iter()
-        .map(|&(i, u)| (money[i] / u, money[i], u))
+        .map(|&(i, u)| (money[i] / u as f64, money[i], u))
         .collect();
     by_ratio.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let (mut paid, mut utility): (f64, f64) = (0.0, by_ratio.iter().map(|x| x.2).sum());
+    // Utilities are summed as integers: a float sum less a large term can
+    // cancel to zero or below and give a negative price.
+    let (mut paid, mut utility): (f64, u128) =
+        (0.0, by_ratio.iter().map(|x| u128::from(x.2)).sum());
     for &(ratio, m, u) in &by_ratio {
-        let rho = (cost - paid) / utility;
+        let rho = (cost - paid) / utility as f64;
         if rho <= ratio {
             return Some(rho);
         }
         paid += m;
-        utility -= u;
+        utility -= u128::from(u);
     }
     None
 }
@@ -535,5 +562,34 @@ mod tests {
         let mes = equal_shares(&inst, false);
         assert_eq!(mes.funded, vec![0, 2]);
         assert!(mes.spent <= inst.budget);
+    }
+
+    #[test]
+    fn rows_that_look_blank_or_like_a_section_read_back_as_rows() {
+        let text = "META\nkey;value\nbudget;10\nPROJECTS\nproject_id;cost\na;1\n\
+            VOTES\nvoter_id;vote\n\"\"\n\"VOTES\"\n1;a\n";
+        let inst = Instance::parse(text).unwrap();
+        assert_eq!(inst.votes.len(), 3);
+        assert_eq!(Instance::parse(&inst.write(None)), Ok(inst));
+    }
+
+    #[test]
+    fn huge_points_are_refused_and_equal_shares_never_overspends() {
+        // A fuzz-found case: one utility dwarfing the others made a float
+        // sum cancel to a negative price, and a project was bought twice
+        // over the budget.
+        let head = "META\nkey;value\nbudget;10\nPROJECTS\nproject_id;cost\n1;7\n2;5\n\
+            VOTES\nvoter_id;vote;points\n";
+        let huge = format!("{head}1;1,2;3,77777777777777777\n");
+        assert!(Instance::parse(&huge).unwrap_err().contains("over 1000000"));
+        let big = format!("{head}1;1,2;3,1000000\n2;2;1\n3;2;5\n4;;\n5;;\n");
+        let inst = Instance::parse(&big).unwrap();
+        for o in [
+            greedy(&inst),
+            equal_shares(&inst, true),
+            equal_shares(&inst, false),
+        ] {
+            assert!(o.spent <= inst.budget, "{o:?}");
+        }
     }
 }
