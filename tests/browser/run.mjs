@@ -144,6 +144,7 @@ async function main() {
       ['claims', '/claims'],
       ['elections', '/elections'],
       ['elections-lookup', `/elections?election=city-2027&code=${'0'.repeat(64)}`],
+      ['governance', '/governance'],
     ];
     mkdirSync(shots, { recursive: true });
     browser = await chromium.launch({ executablePath: browserPath, args: CHROMIUM_ARGS, headless: true });

@@ -7,6 +7,7 @@ format outside the API (`<!-- json: what -->`)."""
 
 import copy
 import json
+import time
 import os
 import pathlib
 import re
@@ -195,6 +196,48 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
     fate = c.get("/v1/elections/{id}/tracking/{code}",
                  f"/v1/elections/city-2027/tracking/{board['entries'][0]['tracking']}")
     assert fate["status"] == "replaced", fate
+    # The demo's local governance: the community, delegations, a proposal
+    # that the node closes, counts through delegations and pays once its
+    # veto window is over (no transaction triggers it), a short budgeting
+    # round funded after its objection window, a long one still open.
+    gov = c.get("/v1/governance")
+    assert [e["community"] for e in gov["entries"]] == ["north"], gov
+    north = c.get("/v1/governance/{agency}/{community}", "/v1/governance/city/north")
+    assert north["community"]["members"] == 12 and north["community"]["topics"] == ["parks", "transport"], north
+    dels = c.get("/v1/governance/{agency}/{community}/delegations", "/v1/governance/city/north/delegations")
+    assert dels["total"] == 5, dels
+    one = dels["entries"][0]["from"]
+    standing = c.get("/v1/governance/{agency}/{community}/members/{account}",
+                     f"/v1/governance/city/north/members/{one}")
+    assert standing["member"] is not None and "parks" in standing["delegations"], standing
+    props = c.get("/v1/governance/{agency}/{community}/proposals", "/v1/governance/city/north/proposals")
+    assert [e["proposal"] for e in props["entries"]] == ["benches", "night-bus"], props
+    deadline = time.time() + 90
+    while True:
+        benches = c.get("/v1/governance/{agency}/{community}/proposals/{id}",
+                        "/v1/governance/city/north/proposals/benches")["proposal"]
+        spring = c.get("/v1/governance/{agency}/{community}/rounds/{id}",
+                       "/v1/governance/city/north/rounds/pb-spring")["round"]
+        if benches["status"] == "executed" and spring["status"] == "funded":
+            break
+        assert time.time() < deadline, (benches, spring)
+        time.sleep(1)
+    # Citizen 1 carries 2, 3 (through 2) and 4: five yes, one no.
+    assert (benches["tally"]["yes"], benches["tally"]["no"], benches["tally"]["delegated"]) == (5, 1, 3), benches
+    votes = c.get("/v1/governance/{agency}/{community}/proposals/{id}/votes",
+                  "/v1/governance/city/north/proposals/benches/votes")
+    assert votes["total"] == 3, votes
+    # Equal shares: bike racks (three supporters) first, then the fountain.
+    assert spring["winners"] == ["bike-racks", "fountain"], spring
+    rounds = c.get("/v1/governance/{agency}/{community}/rounds", "/v1/governance/city/north/rounds")
+    assert rounds["total"] == 2, rounds
+    c.get("/v1/governance/{agency}/{community}/rounds/{id}/objections",
+          "/v1/governance/city/north/rounds/pb-2027/objections")
+    with urllib.request.urlopen(url + "/v1/governance/city/north/rounds/pb-spring?format=pb", timeout=30) as r:
+        pb = r.read().decode()
+    assert pb.startswith("META\n") and "fountain;600;fountain;1" in pb, pb
+    got, err = call(url, "/v1/governance/city/south")
+    assert got == 404 and err["code"] == "governance.unknown_community", err
     contexts = c.get("/v1/credentials/contexts")
     assert {x["url"] for x in contexts["contexts"]} >= {"https://www.w3.org/ns/credentials/v2",
                                                         "urn:publica:context:credentials:v1"}, contexts

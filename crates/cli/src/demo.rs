@@ -10,6 +10,7 @@
 //! program pays a period before its enrolees' enrolment.
 
 mod elections;
+mod governance;
 mod health;
 
 use anyhow::{anyhow, bail, Result};
@@ -197,6 +198,7 @@ pub fn seed(
     s.medicines_supply()?;
     s.health_records(data_dir, records_s3)?;
     s.election_demo()?;
+    s.governance_demo()?;
     wait_for_schedule(node);
     print_programs(node)
 }

@@ -152,7 +152,7 @@ impl<'a> Page<'a> {
     }
 }
 
-const NAV: [(&str, &str); 11] = [
+const NAV: [(&str, &str); 12] = [
     ("/", "nav-home"),
     ("/explorer", "nav-explorer"),
     ("/money", "nav-money"),
@@ -163,6 +163,7 @@ const NAV: [(&str, &str); 11] = [
     ("/health", "nav-health"),
     ("/claims", "nav-claims"),
     ("/elections", "nav-elections"),
+    ("/governance", "nav-governance"),
     ("/help", "nav-help"),
 ];
 

@@ -59,7 +59,7 @@ impl Seeder<'_> {
     }
 
     /// Submits transactions of several signers and waits for them all.
-    fn together(&mut self, what: &str, txs: Vec<(Envelope, Keypair)>) -> Result<()> {
+    pub(super) fn together(&mut self, what: &str, txs: Vec<(Envelope, Keypair)>) -> Result<()> {
         let envs: Vec<Envelope> = txs.iter().map(|(e, _)| e.clone()).collect();
         for r in self.node.submit(envs) {
             r.map_err(|e| anyhow!("demo {what}: {} {}", e.code, e.message))?;

@@ -1,6 +1,8 @@
 //! Elections through the real binary on a demo node: the demo's election
 //! verified from the node and saved; the saved record altered and
-//! refused; a voter's tracking code checked; an unknown election refused.
+//! refused; a voter's tracking code checked; an unknown election refused;
+//! the demo community's budgeting round paid on time and recounted from
+//! its export; a non-member's delegation refused.
 
 #![allow(
     clippy::too_many_lines,
@@ -89,6 +91,61 @@ fn the_demo_election_verifies_and_an_altered_record_does_not() {
         &node.url,
     ]);
     assert!(!ok && err.contains("elections.unknown_election"), "{err}");
+
+    // The demo community's short budgeting round closes, waits out its
+    // objection window and pays, with no transaction to trigger it; its
+    // ballots, exported as a pabulib file, recount to the same winners.
+    let round = format!("{}/v1/governance/city/north/rounds/pb-spring", node.url);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    let decided = loop {
+        let (_, r) = get(&round);
+        if r["round"]["status"] == "funded" {
+            break r["round"].clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "{r}");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    };
+    let file = dir.path().join("spring.pb");
+    let text = http()
+        .get(format!("{round}?format=pb"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    std::fs::write(&file, text).unwrap();
+    let (ok, out, err) = publica(&[
+        "election",
+        "pb",
+        file.to_str().unwrap(),
+        "--rule",
+        "mes-greedy",
+    ]);
+    assert!(ok, "{err}");
+    let recount: Value = serde_json::from_str(&out).unwrap();
+    let ids: Vec<&str> = recount["funded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["project"].as_str().unwrap())
+        .collect();
+    assert_eq!(serde_json::json!(ids), decided["winners"], "{recount}");
+    // The dev key is an official, not a member: it cannot delegate.
+    let key = data.join("dev-admin-key.json");
+    let (ok, _, err) = publica(&[
+        "tx",
+        "send",
+        "--key",
+        key.to_str().unwrap(),
+        "--node",
+        &node.url,
+        "--module",
+        "governance",
+        "--method",
+        "delegate",
+        "--args",
+        r#"{"agency": "city", "community": "north", "topic": "parks", "to": "7163c4eae05e6a70a8aa15251c08a166961fc02d6dd0f511f089a9ecd5f8bbc7"}"#,
+    ]);
+    assert!(!ok && err.contains("governance.not_a_member"), "{err}");
 }
 
 #[test]

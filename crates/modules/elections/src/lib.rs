@@ -27,6 +27,7 @@ pub mod ballot;
 pub mod ceremony;
 pub mod codes;
 pub mod events;
+pub mod governance;
 pub mod group;
 pub mod guardian;
 pub mod lifecycle;

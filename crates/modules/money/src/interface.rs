@@ -129,9 +129,10 @@ pub fn open_benefit_account(
 }
 
 /// Pays `amount` from the account of `program` (run by `agency`) to `to`.
-/// Only the `programs` module (a benefit) and the `claims` module (an
-/// insurance plan's claim) may call it: the program's or the plan's rules,
-/// not a signer, authorise the payment.
+/// Only the `programs` module (a benefit), the `claims` module (an
+/// insurance plan's claim) and the `governance` module (a passed proposal,
+/// a decided budgeting round) may call it: the program's, the plan's or
+/// the community's rules, not a signer, authorise the payment.
 pub fn pay_from_program(
     ctx: &mut CallContext<'_>,
     agency: &str,
@@ -145,8 +146,8 @@ pub fn pay_from_program(
     program_account(ctx, from, agency, program, &a.currency)?;
     ctx.as_module("money", |ctx| {
         assert!(
-            matches!(ctx.caller(), Some("programs" | "claims")),
-            "only the programs and claims modules pay from program accounts"
+            matches!(ctx.caller(), Some("programs" | "claims" | "governance")),
+            "only the programs, claims and governance modules pay from program accounts"
         );
         ledger::move_money(ctx, from, to, amount, reference, None)
     })

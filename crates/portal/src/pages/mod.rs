@@ -5,6 +5,7 @@ pub mod claims;
 pub mod diploma;
 pub mod elections;
 pub mod explorer;
+pub mod governance;
 pub mod grievances;
 pub mod health;
 pub mod help;

@@ -2,6 +2,7 @@
 //! elections on an in-memory chain, and properties over random ones.
 
 mod flow;
+mod governance;
 mod pabulib;
 mod properties;
 mod world;
