@@ -238,6 +238,29 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
     assert pb.startswith("META\n") and "fountain;600;fountain;1" in pb, pb
     got, err = call(url, "/v1/governance/city/south")
     assert got == 404 and err["code"] == "governance.unknown_community", err
+    # The demo's energy registry: three meters, yesterday's readings,
+    # certificates issued, two sold and cancelled for the school.
+    reg = c.get("/v1/energy/{agency}", "/v1/energy/grid")
+    assert reg["reconciles"] is True and reg["registry"]["meters"] == 3, reg
+    assert reg["registry"]["cancelled_units"] == 2 and reg["registry"]["issued_units"] > 0, reg
+    meters = c.get("/v1/energy/{agency}/meters", "/v1/energy/grid/meters")
+    assert [e["meter"] for e in meters["entries"]] == ["pv-rooftop-1", "wind-north", "home-3"], meters
+    pv = c.get("/v1/energy/{agency}/meters/{id}", "/v1/energy/grid/meters/pv-rooftop-1")["meter"]
+    assert pv["technology"] == "solar" and pv["exported_wh"] > 0, pv
+    batches = c.get("/v1/energy/{agency}/meters/{id}/readings", "/v1/energy/grid/meters/home-3/readings")
+    assert batches["entries"][0]["count"] == 96 and batches["entries"][0]["export_wh"] == 0, batches
+    lots = c.get("/v1/energy/{agency}/certificates", "/v1/energy/grid/certificates?limit=200")
+    cancelled = c.get("/v1/energy/{agency}/cancellations", "/v1/energy/grid/cancellations")
+    lot = cancelled["entries"][0]["lot"]
+    assert cancelled["entries"][0]["beneficiary"] == "school:example-primary" and lot in {e["lot"] for e in lots["entries"]}
+    meter, start = lot.split("/")
+    one = c.get("/v1/energy/{agency}/certificates/{meter}/{start}", f"/v1/energy/grid/certificates/{meter}/{start}")
+    assert one["lot"]["cancelled"] == 2 and one["lot"]["technology"] == "wind" and one["expired"] is False, one
+    moves = c.get("/v1/energy/{agency}/accounts/{account}",
+                  f"/v1/energy/grid/accounts/{cancelled['entries'][0]['by']}")
+    assert [m["kind"] for m in moves["entries"]] == ["received", "cancelled"], moves
+    got, err = call(url, "/v1/energy/grid/meters/nope")
+    assert got == 404 and err["code"] == "energy.unknown_meter", err
     contexts = c.get("/v1/credentials/contexts")
     assert {x["url"] for x in contexts["contexts"]} >= {"https://www.w3.org/ns/credentials/v2",
                                                         "urn:publica:context:credentials:v1"}, contexts

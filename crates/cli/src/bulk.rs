@@ -184,6 +184,11 @@ impl Session {
         })
     }
 
+    /// The node's chain id.
+    pub fn chain_id(&self) -> &str {
+        &self.chain
+    }
+
     /// The signer's key and account.
     pub fn identity(&self) -> (&Keypair, AccountId) {
         (&self.kp, self.signer)

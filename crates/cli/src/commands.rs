@@ -74,6 +74,10 @@ enum Cmd {
     /// (docs/elections.md).
     #[command(subcommand)]
     Election(crate::elections::ElectionCmd),
+    /// Energy: a meter's readings signed with its key and submitted
+    /// (docs/energy.md).
+    #[command(subcommand)]
+    Energy(crate::energy::EnergyCmd),
     /// G2P Connect served for an agency: disbursements and the
     /// financial-address mapper (docs/g2p.md).
     #[command(subcommand)]
@@ -641,6 +645,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Medicines(c) => runtime()?.block_on(crate::medicines::run(c)),
         Cmd::Records(c) => runtime()?.block_on(crate::records::run(c)),
         Cmd::Election(c) => runtime()?.block_on(crate::elections::run(c)),
+        Cmd::Energy(c) => runtime()?.block_on(crate::energy::run(c)),
         Cmd::Claims(c) => runtime()?.block_on(crate::claims::run(c)),
         Cmd::G2p(G2pCmd::Serve(a)) => runtime()?.block_on(crate::gateway::serve(a)),
         Cmd::Bench(b) => run_bench(b),

@@ -10,6 +10,7 @@
 //! program pays a period before its enrolees' enrolment.
 
 mod elections;
+mod energy;
 mod governance;
 mod health;
 
@@ -60,6 +61,7 @@ pub fn genesis(chain_id: &str, admin: AccountId) -> Genesis {
         agency("hospital", "City Hospital"),
         agency("clinic", "North Clinic"),
         agency("insurer", "National Health Insurance"),
+        agency("grid", "Example Grid Operator"),
     ];
     g
 }
@@ -199,6 +201,7 @@ pub fn seed(
     s.health_records(data_dir, records_s3)?;
     s.election_demo()?;
     s.governance_demo()?;
+    s.energy_demo()?;
     wait_for_schedule(node);
     print_programs(node)
 }
@@ -232,6 +235,7 @@ impl Seeder<'_> {
                 "insurer",
                 vec!["program_officer", "treasurer", "adjudicator", "merchant"],
             ),
+            ("grid", vec!["grid_operator"]),
         ] {
             for role in roles {
                 txs.push(self.tx(

@@ -9,6 +9,7 @@ mod commands;
 mod credentials;
 mod demo;
 mod elections;
+mod energy;
 mod epcis_capture;
 mod gateway;
 mod grievance;

@@ -24,6 +24,7 @@ pub fn chain_runtime() -> Runtime {
     rt.register(Box::new(publica_claims::Claims));
     rt.register(Box::new(publica_elections::Elections));
     rt.register(Box::new(publica_elections::governance::Governance));
+    rt.register(Box::new(publica_energy::Energy));
     rt
 }
 

@@ -218,27 +218,36 @@ impl Node {
         Ok(record.map(|r| r.decode_page(from, count)).transpose()?)
     }
 
-    /// Where transaction `id` is.
-    pub fn lookup_tx(&self, id: &Hash32) -> Result<TxLookup, QueryError> {
+    /// The committed block holding transaction `id`, and its place there.
+    fn indexed_tx(&self, id: &Hash32) -> Result<Option<(Arc<Block>, u32)>, QueryError> {
         let candidates = self.inner.index.read().expect("index lock").get(id);
-        let mut found = None;
         for (height, index) in candidates {
             let block = self
                 .block(height)?
                 .ok_or(QueryError::IndexedBlockMissing { height })?;
             // Another id may share the indexed prefix (see `txindex`).
             if block.outcomes.get(index as usize).map(|o| o.tx_id) == Some(*id) {
-                found = Some((block, index));
-                break;
+                return Ok(Some((block, index)));
             }
         }
-        let Some((block, index)) = found else {
-            return Ok(if self.inner.mempool.contains(id) {
-                TxLookup::Pending
-            } else {
-                TxLookup::Unknown
-            });
+        Ok(None)
+    }
+
+    /// Where transaction `id` is.
+    pub fn lookup_tx(&self, id: &Hash32) -> Result<TxLookup, QueryError> {
+        let found = match self.indexed_tx(id)? {
+            Some(f) => f,
+            None if self.inner.mempool.contains(id) => return Ok(TxLookup::Pending),
+            // A block may have committed it between the two looks: the
+            // index takes a block's transactions before the mempool lets
+            // them go, so a second look finds it (found by CI: a lookup at
+            // the moment of commit answered "unknown").
+            None => match self.indexed_tx(id)? {
+                Some(f) => f,
+                None => return Ok(TxLookup::Unknown),
+            },
         };
+        let (block, index) = found;
         let i = index as usize;
         let leaf_index = block.header.log_size - block.header.tx_count + u64::from(index);
         let final_checkpoint = {

@@ -51,11 +51,14 @@ pub enum Role {
     /// Runs the agency's elections: publishes them (manifest, guardians,
     /// census, window).
     ElectionOfficer,
+    /// Operates the electricity grid: registers meters and their keys,
+    /// flags faulty ones, runs the agency's certificate registry.
+    GridOperator,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 14] = [
+    pub const ALL: [Role; 15] = [
         Role::Administrator,
         Role::Treasurer,
         Role::ProgramOfficer,
@@ -70,6 +73,7 @@ impl Role {
         Role::PrivacyOfficer,
         Role::Adjudicator,
         Role::ElectionOfficer,
+        Role::GridOperator,
     ];
 }
 

@@ -12,6 +12,7 @@ mod crash;
 mod credentials_e2e;
 mod disk_full;
 mod elections_e2e;
+mod energy_e2e;
 mod http_limits;
 mod identity_e2e;
 mod medicines_capture_e2e;

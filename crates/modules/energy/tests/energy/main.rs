@@ -1,0 +1,4 @@
+//! The integration tests of `publica-energy`, in one binary.
+
+mod certificates;
+mod world;
