@@ -145,6 +145,7 @@ async function main() {
       ['elections', '/elections'],
       ['elections-lookup', `/elections?election=city-2027&code=${'0'.repeat(64)}`],
       ['governance', '/governance'],
+      ['energy', '/energy'],
     ];
     mkdirSync(shots, { recursive: true });
     browser = await chromium.launch({ executablePath: browserPath, args: CHROMIUM_ARGS, headless: true });

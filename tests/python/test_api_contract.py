@@ -259,6 +259,24 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
     moves = c.get("/v1/energy/{agency}/accounts/{account}",
                   f"/v1/energy/grid/accounts/{cancelled['entries'][0]['by']}")
     assert [m["kind"] for m in moves["entries"]] == ["received", "cancelled"], moves
+    # The market's interval clears at its gate, twenty seconds after
+    # seeding, with no transaction to trigger it: the bid of 2,000 Wh at 30
+    # takes 800 Wh at 18 and 1,200 at 22; the uniform price is 26.
+    deadline = time.time() + 90
+    while True:
+        market = c.get("/v1/energy/{agency}/market", "/v1/energy/grid/market")
+        if market["intervals"]["total"] == 1:
+            break
+        assert time.time() < deadline, market
+        time.sleep(1)
+    cleared = market["intervals"]["entries"][0]
+    assert (cleared["price"], cleared["volume_wh"], cleared["orders"]) == (26, 2000, 3), cleared
+    iv = c.get("/v1/energy/{agency}/market/{start}", f"/v1/energy/grid/market/{cleared['start_ms']}")
+    assert iv["interval"]["cleared"] is True and iv["settlement"]["total"] == 3, iv
+    # At 26 per kWh the buyer pays 20 (800 Wh) + 31 (1,200 Wh), each
+    # rounded down; fees of 2 per kWh (1 + 2) leave the sellers 48; of the
+    # escrow of 60, 9 goes back.
+    assert (iv["interval"]["paid"], iv["interval"]["fees"], iv["interval"]["refunded"]) == ("48", "3", "9"), iv
     got, err = call(url, "/v1/energy/grid/meters/nope")
     assert got == 404 and err["code"] == "energy.unknown_meter", err
     contexts = c.get("/v1/credentials/contexts")

@@ -152,7 +152,7 @@ impl<'a> Page<'a> {
     }
 }
 
-const NAV: [(&str, &str); 12] = [
+const NAV: [(&str, &str); 13] = [
     ("/", "nav-home"),
     ("/explorer", "nav-explorer"),
     ("/money", "nav-money"),
@@ -164,6 +164,7 @@ const NAV: [(&str, &str); 12] = [
     ("/claims", "nav-claims"),
     ("/elections", "nav-elections"),
     ("/governance", "nav-governance"),
+    ("/energy", "nav-energy"),
     ("/help", "nav-help"),
 ];
 

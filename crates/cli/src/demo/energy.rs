@@ -3,7 +3,9 @@
 //! prosumer (citizen 1), a community wind turbine (citizen 2) and a
 //! household consumer (citizen 3), each meter with its own key;
 //! yesterday's 96 intervals of each, signed by the meters; certificates
-//! issued, some sold to the school and cancelled for its consumption.
+//! issued, some sold to the school and cancelled for its consumption; a
+//! market interval with two offers and a bid, cleared by the node twenty
+//! seconds after seeding.
 
 use super::{citizen_key, public_key_of, Seeder};
 use anyhow::Result;
@@ -91,6 +93,76 @@ impl Seeder<'_> {
             json!({"agency": "grid", "lot": lot, "units": 2, "to": buyer.account()}),
         )?;
         self.as_holder(&buyer, "energy", "cancel",
-            json!({"agency": "grid", "lot": lot, "units": 2, "beneficiary": "school:example-primary"}))
+            json!({"agency": "grid", "lot": lot, "units": 2, "beneficiary": "school:example-primary"}))?;
+        self.energy_market()
+    }
+
+    /// The market: settled in EXC, a fee of 0.02 EXC per kWh; the
+    /// interval after next takes orders until twenty seconds from now,
+    /// when the node clears it. Citizens 1 and 2 offer, citizen 3 bids.
+    fn energy_market(&mut self) -> Result<()> {
+        let now = now_ms();
+        let start = (now / Q + 2) * Q;
+        let gate_ms = start - (now + 20_000);
+        let mut txs = vec![
+            self.tx("money", "propose_appropriation", json!({"agency": "city", "currency": "EXC", "id": "demo-wallets", "name": "Demo wallets", "cap": "1000000"})),
+            self.tx("money", "approve_appropriation", json!({"agency": "city", "currency": "EXC", "id": "demo-wallets"})),
+            self.tx("money", "open_account", json!({"id": "city:energy-escrow", "currency": "EXC", "agency": "city",
+                "owner": {"kind": "program", "agency": "city", "program": "energy-market:grid"}})),
+            self.tx("money", "open_account", json!({"id": "city:grid-fees", "currency": "EXC", "agency": "city",
+                "owner": {"kind": "agency", "agency": "city"}})),
+        ];
+        for who in 1..=3 {
+            txs.push(self.tx("money", "open_account", json!({"id": format!("wallet:citizen-{who}"), "currency": "EXC",
+                "agency": "city", "owner": {"kind": "citizen", "account": citizen_key(who).account()}})));
+        }
+        txs.push(self.tx(
+            "money",
+            "open_account",
+            json!({"id": "city:wallets", "currency": "EXC", "agency": "city",
+            "owner": {"kind": "agency", "agency": "city"}}),
+        ));
+        txs.push(self.tx(
+            "money",
+            "mint",
+            json!({"agency": "city", "currency": "EXC", "appropriation": "demo-wallets",
+            "to": "city:wallets", "amount": "50000"}),
+        ));
+        txs.push(self.tx(
+            "money",
+            "transfer",
+            json!({"from": "city:wallets", "to": "wallet:citizen-3",
+            "amount": "50000", "reference": "demo-wallet"}),
+        ));
+        txs.push(self.tx(
+            "energy",
+            "open_market",
+            json!({"agency": "grid", "currency": "EXC",
+            "escrow_account": "city:energy-escrow", "escrow_agency": "city", "fee_account": "city:grid-fees", "fee_per_kwh": 2,
+            "gate_ms": gate_ms, "price_cap": 500}),
+        ));
+        self.phase("an energy market with wallets", txs)?;
+        let order = |meter: &str, side: &str, wh: u64, price: u64, who: usize| {
+            json!({"agency": "grid", "meter": meter, "start_ms": start, "side": side, "wh": wh,
+                "price": price, "account": format!("wallet:citizen-{who}")})
+        };
+        self.as_holder(
+            &citizen_key(1),
+            "energy",
+            "order",
+            order("pv-rooftop-1", "offer", 800, 18, 1),
+        )?;
+        self.as_holder(
+            &citizen_key(2),
+            "energy",
+            "order",
+            order("wind-north", "offer", 3_000, 22, 2),
+        )?;
+        self.as_holder(
+            &citizen_key(3),
+            "energy",
+            "order",
+            order("home-3", "bid", 2_000, 30, 3),
+        )
     }
 }

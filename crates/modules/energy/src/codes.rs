@@ -26,5 +26,9 @@ publica_runtime::rejections! {
             "The signer holds fewer units of this lot than asked.";
         Expired / EXPIRED = "energy.expired", 409,
             "The certificate lot has expired: it can no longer be transferred or cancelled.";
+        NotHolder / NOT_HOLDER = "energy.not_holder", 403,
+            "Only the meter's holder orders for it.";
+        GateClosed / GATE_CLOSED = "energy.gate_closed", 409,
+            "Orders for this interval are closed (the market's gate time before it has passed), or the time is no interval's start.";
     }
 }

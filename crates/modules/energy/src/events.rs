@@ -82,6 +82,65 @@ pub enum EnergyEvent {
         /// For whom (a reference).
         beneficiary: String,
     },
+    /// The grid operator set the market's settings.
+    MarketOpened {
+        /// The agency.
+        agency: String,
+    },
+    /// An order for an interval.
+    Ordered {
+        /// The agency.
+        agency: String,
+        /// The interval.
+        start_ms: u64,
+        /// The order's number.
+        seq: u64,
+        /// Who.
+        by: AccountId,
+        /// Sell or buy.
+        side: crate::market::Side,
+        /// Watt-hours.
+        wh: u64,
+        /// Price per kWh.
+        price: u64,
+    },
+    /// An interval cleared (or, with `error`, could not settle: every
+    /// escrow refunded).
+    Cleared {
+        /// The agency.
+        agency: String,
+        /// The interval.
+        start_ms: u64,
+        /// The clearing price per kWh.
+        price: Option<u64>,
+        /// Watt-hours traded.
+        volume_wh: u64,
+        /// Orders.
+        orders: u64,
+        /// Why it could not settle.
+        error: Option<String>,
+    },
+    /// One order's settlement.
+    Settled {
+        /// The agency.
+        agency: String,
+        /// The interval.
+        start_ms: u64,
+        /// The order.
+        seq: u64,
+        /// Who.
+        by: AccountId,
+        /// Sell or buy.
+        side: crate::market::Side,
+        /// Watt-hours matched (the rest is the grid's, at its tariff).
+        matched_wh: u64,
+        /// Paid (a bid) or received net of the fee (an offer).
+        amount: publica_types::Amount,
+        /// The grid fee (an offer).
+        fee: publica_types::Amount,
+        /// Escrow returned (a bid).
+        refund: publica_types::Amount,
+    },
 }
 
 impl publica_runtime::kit::Events for EnergyEvent {}

@@ -15,11 +15,18 @@
 //!   technology, location, country, interval, issuance, expiry); holders
 //!   **transfer** and **cancel** units for a beneficiary; lots **expire**;
 //! - the registry's totals reconcile: units × unit + remainders = metered
-//!   renewable generation, shown by `GET /v1/energy/{agency}`.
+//!   renewable generation, shown by `GET /v1/energy/{agency}`;
+//! - a local **market** ([`market`], item 3): offers and escrowed bids per
+//!   interval until the gate; at the gate the block clears the interval by
+//!   a uniform-price double auction ([`auction`]) and settles it in the
+//!   local currency, fees to the operator; the sold energy's certificates
+//!   go to the buyers when the seller's readings issue them.
 
+pub mod auction;
 pub mod certificates;
 pub mod codes;
 pub mod events;
+pub mod market;
 pub mod meters;
 pub mod model;
 pub mod routes;
@@ -51,6 +58,10 @@ publica_runtime::calls! {
         Transfer(certificates::TransferArgs) = "transfer" => Need::Any,
         /// Cancel certificate units for a beneficiary (their holder).
         Cancel(certificates::CancelArgs) = "cancel" => Need::Any,
+        /// Set the market's settings (the grid operator).
+        OpenMarket(market::Market) = "open_market" => Need::Role(Role::GridOperator, "agency"),
+        /// An offer or a bid for an interval (the meter's holder).
+        Order(market::OrderArgs) = "order" => Need::Any,
     }
 }
 
@@ -69,7 +80,17 @@ impl TypedModule for Energy {
             EnergyCall::SubmitReadings(a) => meters::readings(ctx, a),
             EnergyCall::Transfer(a) => certificates::transfer(ctx, a),
             EnergyCall::Cancel(a) => certificates::cancel(ctx, a),
+            EnergyCall::OpenMarket(m) => market::open(ctx, m),
+            EnergyCall::Order(a) => market::order(ctx, a),
         }
+    }
+
+    fn begin_block(&self, ctx: &mut CallContext<'_>) {
+        market::clear_due(ctx);
+    }
+
+    fn next_due_ms(&self, state: &publica_state::StateTree) -> Option<u64> {
+        market::next_gate(state)
     }
 
     fn index_event(&self, event: &EnergyEvent, filer: &mut IndexFiler<'_>) {
@@ -134,7 +155,37 @@ impl TypedModule for Energy {
                 filer.file(&format!("account/{agency}/{}", by.to_hex()), &entry);
                 filer.file(&format!("cancellations/{agency}"), &entry);
             }
-            E::Configured { .. } | E::MeterFlagged { .. } => {}
+            E::Cleared {
+                agency,
+                start_ms,
+                price,
+                volume_wh,
+                orders,
+                error,
+            } => filer.file(
+                &format!("intervals/{agency}"),
+                &json!({"start_ms": start_ms, "price": price, "volume_wh": volume_wh,
+                    "orders": orders, "error": error}),
+            ),
+            E::Settled {
+                agency,
+                start_ms,
+                seq,
+                by,
+                side,
+                matched_wh,
+                amount,
+                fee,
+                refund,
+            } => filer.file(
+                &format!("settlement/{agency}/{start_ms}"),
+                &json!({"seq": seq, "by": by, "side": side, "matched_wh": matched_wh,
+                    "amount": amount, "fee": fee, "refund": refund}),
+            ),
+            E::Configured { .. }
+            | E::MeterFlagged { .. }
+            | E::MarketOpened { .. }
+            | E::Ordered { .. } => {}
         }
     }
 }

@@ -303,12 +303,34 @@ fn issue(ctx: &mut CallContext<'_>, r: &mut Registry, m: &mut Meter, x: &Reading
     // Intervals only move forward (checked above): a lot is never issued
     // twice.
     debug_assert!(!ctx.contains(&lot_key(agency, &lot.id)));
-    ctx.write(holding_key(agency, &lot.id, &m.holder), &units);
+    // Energy sold on the market for this interval takes its certificates
+    // with it: each buyer gets the whole units of what they bought (while
+    // any are left); the holder the rest.
+    let owed: Vec<(AccountId, u64)> = ctx
+        .read(&crate::market::owed_key(agency, &m.id, x.start_ms))
+        .unwrap_or_default();
+    let mut left = units;
+    let mut to: Vec<(AccountId, u64)> = Vec::new();
+    for (buyer, wh) in owed {
+        let n = (wh / r.unit_wh).min(left);
+        if n > 0 {
+            left -= n;
+            to.push((buyer, n));
+        }
+    }
+    if left > 0 {
+        to.push((m.holder, left));
+    }
     ctx.write(lot_key(agency, &lot.id), &lot);
-    ctx.emit_event(&EnergyEvent::Issued {
-        agency: agency.to_string(),
-        lot: lot.id,
-        holder: m.holder,
-        units,
-    });
+    for (who, n) in to {
+        let key = holding_key(agency, &lot.id, &who);
+        let had: u64 = ctx.read(&key).unwrap_or(0);
+        ctx.write(key, &(had + n));
+        ctx.emit_event(&EnergyEvent::Issued {
+            agency: agency.to_string(),
+            lot: lot.id.clone(),
+            holder: who,
+            units: n,
+        });
+    }
 }

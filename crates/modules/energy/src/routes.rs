@@ -34,6 +34,20 @@ const LOT_SCHEMA: &str = r#"{
     "expired": {"type": "boolean"}}
 }"#;
 
+const MARKET_SCHEMA: &str = r#"{
+  "type": "object",
+  "required": ["market", "intervals"],
+  "properties": {"market": {"type": "object", "required": ["agency", "currency", "escrow_account", "escrow_agency", "fee_account", "fee_per_kwh", "gate_ms", "price_cap"]},
+    "intervals": {"type": "object", "required": ["total", "entries"]}}
+}"#;
+
+const INTERVAL_SCHEMA: &str = r#"{
+  "type": "object",
+  "required": ["interval", "settlement"],
+  "properties": {"interval": {"type": "object", "required": ["orders", "cleared", "price", "volume_wh", "paid", "fees", "refunded"]},
+    "settlement": {"type": "object", "required": ["total", "entries"]}}
+}"#;
+
 const AGENCY: Param = Param::path("agency", "The agency running the registry");
 const METER: Param = Param::path("id", "The meter's id");
 const FROM: Param = IndexPage::FROM;
@@ -132,6 +146,32 @@ pub const ROUTES: &[Route] = &[
         errors: &[(400, "Malformed account or paging")],
         weight: Weight::Light,
         handler: account,
+    },
+    Route {
+        name: "market",
+        verb: Verb::Get,
+        path: "/v1/energy/{agency}/market",
+        summary: "The market's settings (currency, escrow and fee accounts, fee per kWh, gate, price cap) and its cleared intervals, newest last, page by page: clearing price, volume, orders.",
+        params: &[AGENCY, FROM, LIMIT],
+        body: None,
+        answer: "`{market, intervals: {total, next, entries: [{start_ms, price, volume_wh, orders, error, height}]}}`",
+        schema: MARKET_SCHEMA,
+        errors: &[(400, "Malformed agency or paging"), (404, "No market (energy.not_configured)")],
+        weight: Weight::Light,
+        handler: market,
+    },
+    Route {
+        name: "interval",
+        verb: Verb::Get,
+        path: "/v1/energy/{agency}/market/{start}",
+        summary: "One market interval: orders taken, whether cleared, the clearing price, volume, paid to sellers, grid fees, refunds; with its per-order settlement page by page.",
+        params: &[AGENCY, Param::path("start", "The interval's start (ms)"), FROM, LIMIT],
+        body: None,
+        answer: "`{interval, settlement: {total, next, entries: [{seq, by, side, matched_wh, amount, fee, refund, height}]}}`",
+        schema: INTERVAL_SCHEMA,
+        errors: &[(400, "Malformed interval or paging"), (404, "No order for this interval (energy.not_configured)")],
+        weight: Weight::Light,
+        handler: interval,
     },
     Route {
         name: "cancellations",
@@ -242,6 +282,35 @@ fn account(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> 
     let acct: AccountId = serde_json::from_value(Value::String(req.path("account").into()))
         .map_err(|_| ReadError::bad_param("an account is 64 hex digits"))?;
     page(view, req, &format!("energy/account/{a}/{}", acct.to_hex()))
+}
+
+fn market(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let a = agency(req)?;
+    let m: crate::market::Market =
+        read(view.state(), &crate::market::market_key(a)).ok_or_else(|| {
+            ReadError::not_found(codes::NOT_CONFIGURED, format!("'{a}' runs no market"))
+        })?;
+    let intervals = IndexPage::read(view, req, &format!("energy/intervals/{a}"))?.json();
+    Ok(Reply::json(json!({"market": m, "intervals": intervals})))
+}
+
+fn interval(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let a = agency(req)?;
+    let start: u64 = req
+        .path("start")
+        .parse()
+        .map_err(|_| ReadError::bad_param("an interval is its start in ms"))?;
+    let iv: crate::market::Interval = read(view.state(), &crate::market::interval_key(a, start))
+        .ok_or_else(|| {
+            ReadError::not_found(
+                codes::NOT_CONFIGURED,
+                format!("no order for '{a}' interval {start}"),
+            )
+        })?;
+    let settlement = IndexPage::read(view, req, &format!("energy/settlement/{a}/{start}"))?.json();
+    Ok(Reply::json(
+        json!({"interval": iv, "settlement": settlement}),
+    ))
 }
 
 fn cancellations(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {

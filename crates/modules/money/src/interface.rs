@@ -128,11 +128,28 @@ pub fn open_benefit_account(
     })
 }
 
+/// Moves `amount` from `from` to `to` as the transaction's signer would
+/// with `money.transfer`: every money rule holds, and the signer must be
+/// allowed to debit `from` (another module's call escrowing the signer's
+/// own money, e.g. an energy bid).
+pub fn transfer_as_signer(
+    ctx: &mut CallContext<'_>,
+    from: &str,
+    to: &str,
+    amount: Amount,
+    reference: &str,
+) -> Result<(), TxError> {
+    ctx.as_module("money", |ctx| {
+        ledger::transfer(ctx, from, to, amount, reference, None)
+    })
+}
+
 /// Pays `amount` from the account of `program` (run by `agency`) to `to`.
 /// Only the `programs` module (a benefit), the `claims` module (an
-/// insurance plan's claim) and the `governance` module (a passed proposal,
-/// a decided budgeting round) may call it: the program's, the plan's or
-/// the community's rules, not a signer, authorise the payment.
+/// insurance plan's claim), the `governance` module (a passed proposal,
+/// a decided budgeting round) and the `energy` module (a market interval's
+/// settlement from its escrow) may call it: the program's, the plan's, the
+/// community's or the market's rules, not a signer, authorise the payment.
 pub fn pay_from_program(
     ctx: &mut CallContext<'_>,
     agency: &str,
@@ -146,8 +163,11 @@ pub fn pay_from_program(
     program_account(ctx, from, agency, program, &a.currency)?;
     ctx.as_module("money", |ctx| {
         assert!(
-            matches!(ctx.caller(), Some("programs" | "claims" | "governance")),
-            "only the programs, claims and governance modules pay from program accounts"
+            matches!(
+                ctx.caller(),
+                Some("programs" | "claims" | "governance" | "energy")
+            ),
+            "only the programs, claims, governance and energy modules pay from program accounts"
         );
         ledger::move_money(ctx, from, to, amount, reference, None)
     })

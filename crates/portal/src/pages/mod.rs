@@ -4,6 +4,7 @@ pub mod check;
 pub mod claims;
 pub mod diploma;
 pub mod elections;
+pub mod energy;
 pub mod explorer;
 pub mod governance;
 pub mod grievances;

@@ -1,4 +1,5 @@
 //! The integration tests of `publica-energy`, in one binary.
 
 mod certificates;
+mod market;
 mod world;
