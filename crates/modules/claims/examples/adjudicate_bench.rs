@@ -6,7 +6,7 @@
 
 use publica_claims::Claims;
 use publica_crypto::Keypair;
-use publica_identity::{Genesis, GenesisAgency, Identity};
+use publica_identity::{Genesis, Identity};
 use publica_money::Money;
 use publica_runtime::testkit::{TestChain, TEST_CHAIN};
 use publica_runtime::Runtime;
@@ -19,20 +19,7 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(20_000);
     let admin = Keypair::generate();
-    let genesis = Genesis {
-        version: 1,
-        chain_id: TEST_CHAIN.into(),
-        agencies: vec![GenesisAgency {
-            id: "ins".into(),
-            name: "ins".into(),
-            administrators: vec![admin.account()],
-            policy_threshold: 1,
-        }],
-        governance: publica_identity::genesis::GenesisGovernance {
-            create_agency_threshold: 1,
-        },
-        validators: None,
-    };
+    let genesis = Genesis::of_agencies(TEST_CHAIN, &["ins"], admin.account());
     let mut rt = Runtime::new();
     rt.register(Box::new(Identity));
     rt.register(Box::new(Money));

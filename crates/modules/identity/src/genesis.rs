@@ -168,6 +168,30 @@ impl GenesisAgency {
 }
 
 impl Genesis {
+    /// A genesis of the agencies `ids` (each named after its id),
+    /// administered by `admin` alone with a policy threshold of one, and
+    /// one agency's approval to create another: a test chain's, or a small
+    /// pilot's before it names its officials.
+    pub fn of_agencies(chain_id: &str, ids: &[&str], admin: AccountId) -> Genesis {
+        Genesis {
+            version: 1,
+            chain_id: chain_id.to_string(),
+            agencies: ids
+                .iter()
+                .map(|id| GenesisAgency {
+                    id: (*id).into(),
+                    name: (*id).into(),
+                    administrators: vec![admin],
+                    policy_threshold: 1,
+                })
+                .collect(),
+            governance: GenesisGovernance {
+                create_agency_threshold: 1,
+            },
+            validators: None,
+        }
+    }
+
     /// A one-agency dev genesis administered by `admin`.
     pub fn dev(chain_id: &str, admin: AccountId) -> Genesis {
         Genesis {

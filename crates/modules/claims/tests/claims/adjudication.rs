@@ -11,7 +11,7 @@
 
 use publica_claims::Claims;
 use publica_crypto::Keypair;
-use publica_identity::{Genesis, GenesisAgency, Identity};
+use publica_identity::{Genesis, Identity};
 use publica_money::Money;
 use publica_runtime::testkit::{Rejected, TestChain, TEST_CHAIN};
 use publica_runtime::Runtime;
@@ -27,21 +27,11 @@ pub(crate) struct World {
 
 pub(crate) fn world(annual_limit: u64, copay_pct: u8) -> World {
     let admin = Keypair::generate();
-    let agency = |id: &str| GenesisAgency {
-        id: id.into(),
-        name: id.into(),
-        administrators: vec![admin.account()],
-        policy_threshold: 1,
-    };
-    let genesis = Genesis {
-        version: 1,
-        chain_id: TEST_CHAIN.into(),
-        agencies: vec![agency("insurer"), agency("hospital"), agency("clinic")],
-        governance: publica_identity::genesis::GenesisGovernance {
-            create_agency_threshold: 1,
-        },
-        validators: None,
-    };
+    let genesis = Genesis::of_agencies(
+        TEST_CHAIN,
+        &["insurer", "hospital", "clinic"],
+        admin.account(),
+    );
     let mut rt = Runtime::new();
     rt.register(Box::new(Identity));
     rt.register(Box::new(Money));

@@ -16,7 +16,7 @@
 use proptest::prelude::*;
 use publica_crypto::Keypair;
 use publica_elections::governance::Governance;
-use publica_identity::{Genesis, GenesisAgency, Identity};
+use publica_identity::{Genesis, Identity};
 use publica_money::Money;
 use publica_runtime::testkit::{Rejected, TestChain, TEST_CHAIN};
 use publica_runtime::Runtime;
@@ -34,20 +34,7 @@ struct Town {
 
 fn town(members: usize) -> Town {
     let admin = Keypair::generate();
-    let genesis = Genesis {
-        version: 1,
-        chain_id: TEST_CHAIN.into(),
-        agencies: vec![GenesisAgency {
-            id: "city".into(),
-            name: "city".into(),
-            administrators: vec![admin.account()],
-            policy_threshold: 1,
-        }],
-        governance: publica_identity::genesis::GenesisGovernance {
-            create_agency_threshold: 1,
-        },
-        validators: None,
-    };
+    let genesis = Genesis::of_agencies(TEST_CHAIN, &["city"], admin.account());
     let mut rt = Runtime::new();
     rt.register(Box::new(Identity));
     rt.register(Box::new(Money));

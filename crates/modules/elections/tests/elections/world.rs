@@ -7,7 +7,7 @@ use publica_elections::group::Scalar;
 use publica_elections::model::{voter_leaf, Contest, Election, Guardian};
 use publica_elections::verify::ElectionRecord;
 use publica_elections::{ballot, guardian, Elections};
-use publica_identity::{Genesis, GenesisAgency, Identity};
+use publica_identity::{Genesis, Identity};
 use publica_log::MerkleLog;
 use publica_runtime::testkit::{Rejected, TestChain, TEST_CHAIN};
 use publica_runtime::Runtime;
@@ -46,20 +46,7 @@ impl World {
     /// in its census, published (ceremony not yet run).
     pub fn new(n: usize, t: u32, voters: usize) -> World {
         let admin = Keypair::generate();
-        let genesis = Genesis {
-            version: 1,
-            chain_id: TEST_CHAIN.into(),
-            agencies: vec![GenesisAgency {
-                id: "city".into(),
-                name: "city".into(),
-                administrators: vec![admin.account()],
-                policy_threshold: 1,
-            }],
-            governance: publica_identity::genesis::GenesisGovernance {
-                create_agency_threshold: 1,
-            },
-            validators: None,
-        };
+        let genesis = Genesis::of_agencies(TEST_CHAIN, &["city"], admin.account());
         let mut rt = Runtime::new();
         rt.register(Box::new(Identity));
         rt.register(Box::new(Elections));

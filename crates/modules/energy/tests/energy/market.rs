@@ -15,7 +15,7 @@ use publica_crypto::Keypair;
 use publica_energy::auction::{clear, Order};
 use publica_energy::model::{signing_bytes, Reading};
 use publica_energy::Energy;
-use publica_identity::{Genesis, GenesisAgency, Identity};
+use publica_identity::{Genesis, Identity};
 use publica_money::Money;
 use publica_runtime::testkit::{TestChain, TEST_CHAIN};
 use publica_runtime::Runtime;
@@ -82,20 +82,7 @@ fn balance(c: &TestChain, account: &str) -> u128 {
 
 fn town() -> Town {
     let admin = Keypair::generate();
-    let genesis = Genesis {
-        version: 1,
-        chain_id: TEST_CHAIN.into(),
-        agencies: vec![GenesisAgency {
-            id: "grid".into(),
-            name: "grid".into(),
-            administrators: vec![admin.account()],
-            policy_threshold: 1,
-        }],
-        governance: publica_identity::genesis::GenesisGovernance {
-            create_agency_threshold: 1,
-        },
-        validators: None,
-    };
+    let genesis = Genesis::of_agencies(TEST_CHAIN, &["grid"], admin.account());
     let mut rt = Runtime::new();
     rt.register(Box::new(Identity));
     rt.register(Box::new(Money));

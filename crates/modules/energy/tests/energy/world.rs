@@ -3,7 +3,7 @@
 use publica_crypto::Keypair;
 use publica_energy::model::{signing_bytes, Reading};
 use publica_energy::Energy;
-use publica_identity::{Genesis, GenesisAgency, Identity};
+use publica_identity::{Genesis, Identity};
 use publica_runtime::testkit::{Rejected, TestChain, TEST_CHAIN};
 use publica_runtime::Runtime;
 use serde_json::{json, Value};
@@ -21,20 +21,7 @@ pub struct Grid {
 
 pub fn grid(unit_wh: u64) -> Grid {
     let admin = Keypair::generate();
-    let genesis = Genesis {
-        version: 1,
-        chain_id: TEST_CHAIN.into(),
-        agencies: vec![GenesisAgency {
-            id: "grid".into(),
-            name: "grid".into(),
-            administrators: vec![admin.account()],
-            policy_threshold: 1,
-        }],
-        governance: publica_identity::genesis::GenesisGovernance {
-            create_agency_threshold: 1,
-        },
-        validators: None,
-    };
+    let genesis = Genesis::of_agencies(TEST_CHAIN, &["grid"], admin.account());
     let mut rt = Runtime::new();
     rt.register(Box::new(Identity));
     rt.register(Box::new(Energy));
