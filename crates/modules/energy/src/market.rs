@@ -20,6 +20,9 @@ use std::collections::BTreeMap;
 
 /// Most orders in one interval.
 pub const ORDERS_MAX: u64 = 10_000;
+/// How far ahead orders are taken: a week (the intervals waiting for
+/// their gate are read every block).
+pub const HORIZON_MS: u64 = 7 * 86_400_000;
 /// The program whose account holds the bids' escrow of `agency`'s market
 /// (`energy-market:<agency>`), opened by the currency's issuer.
 pub fn escrow_program(agency: &str) -> String {
@@ -151,6 +154,16 @@ pub const GATES_KEY: &[u8] = b"energy/gates";
 /// `energy.open_market` (the grid operator): sets or changes the settings.
 pub fn open(ctx: &mut CallContext<'_>, m: Market) -> Result<(), TxError> {
     registry(ctx, &m.agency)?;
+    let gates: BTreeMap<String, u64> = ctx.read(GATES_KEY).unwrap_or_default();
+    if gates
+        .keys()
+        .any(|k| k.rsplit_once('/').is_some_and(|(a, _)| a == m.agency))
+    {
+        // Escrowed bids and their settlement depend on these settings.
+        return Err(bad(
+            "the market has intervals waiting for their gate: its settings change once they have cleared",
+        ));
+    }
     money::program_account(
         ctx,
         &m.escrow_account,
@@ -207,6 +220,11 @@ pub fn order(ctx: &mut CallContext<'_>, a: OrderArgs) -> Result<(), TxError> {
         )));
     }
     let now = ctx.env().time_ms;
+    if a.start_ms > now.saturating_add(HORIZON_MS) {
+        return Err(R::Implausible.err(format!(
+            "orders are taken for intervals within {HORIZON_MS} ms (a week)"
+        )));
+    }
     if !a.start_ms.is_multiple_of(r.interval_ms) || a.start_ms.saturating_sub(mk.gate_ms) <= now {
         return Err(R::GateClosed.err(format!(
             "orders for the interval starting {} closed {} ms before it (or it is not an interval start)",

@@ -32,5 +32,7 @@ publica_runtime::rejections! {
             "The projects approved cost more than the round's budget, or the treasury holds less than the budget.";
         UnknownProject / UNKNOWN_PROJECT = "governance.unknown_project", 404,
             "The round has no project with this id.";
+        TooManyOpen / TOO_MANY_OPEN = "governance.too_many_open", 409,
+            "The community has as many proposals and rounds under way as it may (64): wait until some close.";
     }
 }

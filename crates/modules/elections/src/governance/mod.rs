@@ -79,6 +79,25 @@ pub(crate) fn due_name(kind: char, c: &Community, id: &str) -> String {
     format!("{kind}/{}/{}/{id}", c.agency, c.id)
 }
 
+/// Refuses a new proposal or round when `c` has [`model::UNDER_WAY_MAX`]
+/// under way.
+pub(crate) fn room(ctx: &CallContext<'_>, c: &Community) -> Result<(), TxError> {
+    use publica_runtime::Rejections;
+    let d: BTreeMap<String, u64> = ctx.read(DUE_KEY).unwrap_or_default();
+    let mine = |k: &str| {
+        k.get(2..)
+            .is_some_and(|rest| rest.starts_with(&format!("{}/{}/", c.agency, c.id)))
+    };
+    if d.keys().filter(|k| mine(k)).count() >= model::UNDER_WAY_MAX {
+        return Err(R::TooManyOpen.err(format!(
+            "'{}' has {} proposals and rounds under way",
+            c.id,
+            model::UNDER_WAY_MAX
+        )));
+    }
+    Ok(())
+}
+
 /// Sets (or with `None` clears) when `name` is next due.
 pub(crate) fn due(ctx: &mut CallContext<'_>, name: &str, at: Option<u64>) {
     let mut d: BTreeMap<String, u64> = ctx.read(DUE_KEY).unwrap_or_default();

@@ -17,6 +17,10 @@ pub const TOPICS_MAX: usize = 32;
 pub const ACTIONS_MAX: usize = 16;
 /// Most projects in a budgeting round.
 pub const PROJECTS_MAX: usize = 200;
+/// Most proposals and rounds under way (open, or waiting for their veto
+/// or objection window) in one community: each is on the due list every
+/// block reads.
+pub const UNDER_WAY_MAX: usize = 64;
 /// The longest vote: a year.
 pub const VOTE_MS_MAX: u64 = 366 * 86_400_000;
 /// The longest veto or objection window: 90 days.

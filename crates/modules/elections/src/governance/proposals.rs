@@ -156,6 +156,7 @@ pub fn propose(ctx: &mut CallContext<'_>, a: ProposeArgs) -> Result<(), TxError>
         return Err(R::ProposalExists.err(format!("'{}' has a '{}' already", c.id, a.id)));
     }
     check_actions(ctx, &c, &a.actions)?;
+    super::room(ctx, &c)?;
     let p = Proposal {
         id: a.id,
         topic: a.topic,

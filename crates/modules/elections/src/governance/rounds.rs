@@ -137,6 +137,7 @@ pub fn open(ctx: &mut CallContext<'_>, a: OpenArgs) -> Result<(), TxError> {
         return Err(R::ProposalExists.err(format!("'{}' has a '{}' already", c.id, a.id)));
     }
     check_projects(ctx, &c, &a)?;
+    super::room(ctx, &c)?;
     let held = money::account(ctx, &c.account)?.balance;
     if held < a.budget {
         return Err(R::OverBudget.err(format!(

@@ -554,6 +554,34 @@ fn members_come_and_go_and_only_members_count() {
     );
 }
 
+#[test]
+fn a_community_has_at_most_64_proposals_and_rounds_under_way() {
+    let mut t = town(1);
+    let mut closes = 0;
+    for i in 0..64 {
+        closes = t.propose(0, &format!("p{i}"), json!([]), 0, 0);
+    }
+    let more = json!({"id": "p64", "topic": "parks", "title": "p64", "text_hash": "ab".repeat(32),
+        "actions": [], "closes_ms": t.c.time_ms + HOUR, "veto_ms": 0, "quorum_pct": 0});
+    assert_eq!(
+        code(t.by(0, "propose", more.clone())),
+        "governance.too_many_open"
+    );
+    let round = json!({"agency": "city", "community": "north", "id": "r", "title": "r", "budget": "100",
+        "projects": [{"id": "a", "title": "a", "cost": "100", "payee": "city:parks"}], "rule": "greedy",
+        "closes_ms": t.c.time_ms + HOUR, "objection_ms": 0});
+    assert_eq!(
+        code(t.officer("open_round", round)),
+        "governance.too_many_open"
+    );
+    // Once they close (none passes: no votes), there is room again.
+    t.at(closes);
+    assert_eq!(t.proposal("p0")["status"], "rejected");
+    let mut more = more;
+    more["closes_ms"] = json!(t.c.time_ms + HOUR);
+    t.by(0, "propose", more).unwrap();
+}
+
 /// Follows `who`'s chain to a direct vote, as a reader of the public
 /// record would.
 fn reference_choice(

@@ -255,6 +255,18 @@ fn an_interval_clears_settles_and_the_certificates_follow_the_energy() {
         code(t.order(&poor, "poor", start, "bid", 1_000, 100)),
         "money.overdraft"
     );
+    assert_eq!(
+        code(t.order(&ana, "ana", start + 8 * 86_400_000, "bid", 10, 10)),
+        "energy.implausible",
+        "over a week ahead"
+    );
+    // Settings do not change under escrowed bids.
+    let settings = json!({"agency": "grid", "currency": "EXC", "escrow_account": "escrow",
+        "escrow_agency": "grid", "fee_account": "fees", "fee_per_kwh": 900, "gate_ms": 3_600_000, "price_cap": 1_000});
+    assert_eq!(
+        code(t.c.call(&t.op, "energy", "open_market", settings.clone())),
+        "energy.invalid_field"
+    );
     t.c.time_ms = start - 3_600_000;
     assert_eq!(
         code(t.order(&ben, "ben", start, "bid", 10, 10)),
@@ -264,6 +276,7 @@ fn an_interval_clears_settles_and_the_certificates_follow_the_energy() {
     // takes pv 2,500@20; ben 2,000@30 takes pv's last 500@20; wind's 35 is
     // over ben's 30. Marginal pair (30, 20): 25 per kWh; 3,000 Wh.
     t.c.idle(1);
+    t.c.call(&t.op, "energy", "open_market", settings).unwrap();
     let iv = t.c.get(&format!("energy/interval/grid/{start}")).unwrap();
     assert_eq!(
         (
