@@ -104,7 +104,7 @@ impl Seeder<'_> {
         let tx = kp
             .sign_tx(kp.account(), body)
             .expect("demo bodies are canonical");
-        for r in self.node.submit(vec![tx]) {
+        for r in self.node.submit(vec![tx.clone()]) {
             r.map_err(|e| anyhow!("demo {module}.{method}: {} {}", e.code, e.message))?;
         }
         let deadline = Instant::now() + Duration::from_secs(120);
@@ -113,6 +113,35 @@ impl Seeder<'_> {
                 bail!("demo {module}.{method}: not committed within 120 s");
             }
             std::thread::sleep(Duration::from_millis(20));
+        }
+        self.succeeded(&format!("{module}.{method}"), &[tx])
+    }
+
+    /// Fails unless every one of `txs` is committed and its call
+    /// succeeded: a demo step that silently failed would leave the demo
+    /// short of what its pages and docs promise.
+    fn succeeded(&self, what: &str, txs: &[Envelope]) -> Result<()> {
+        for env in txs {
+            let bytes = env
+                .body
+                .signing_bytes()
+                .map_err(|e| anyhow!("demo {what}: {e}"))?;
+            let id = publica_crypto::tx_id(&env.signer, &bytes);
+            match self.node.lookup_tx(&id) {
+                Ok(publica_node::TxLookup::Committed(r)) => {
+                    if let Some(e) = &r.outcome.error {
+                        bail!(
+                            "demo {what}: {}.{} failed: {} {}",
+                            env.body.call.module,
+                            env.body.call.method,
+                            e.code,
+                            e.message
+                        );
+                    }
+                }
+                Ok(_) => bail!("demo {what}: transaction {id} is not in a block"),
+                Err(e) => bail!("demo {what}: {e}"),
+            }
         }
         Ok(())
     }
@@ -132,6 +161,7 @@ impl Seeder<'_> {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+        self.succeeded(what, &txs)?;
         eprintln!("publica demo: {what} ({n} transactions)");
         Ok(())
     }
