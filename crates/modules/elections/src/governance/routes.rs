@@ -230,6 +230,20 @@ fn page(view: &dyn ReadView, req: &RouteRequest, what: &str) -> Result<Reply, Re
     ))
 }
 
+/// The index `what` of one proposal or round of the community.
+fn item_page(view: &dyn ReadView, req: &RouteRequest, what: &str) -> Result<Reply, ReadError> {
+    let c = community_of(view, req)?;
+    let id = id_of(req)?;
+    Ok(Reply::json(
+        IndexPage::read(
+            view,
+            req,
+            &format!("governance/{what}/{}/{}/{id}", c.agency, c.id),
+        )?
+        .json(),
+    ))
+}
+
 fn communities(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
     Ok(Reply::json(
         IndexPage::read(view, req, "governance/communities")?.json(),
@@ -286,16 +300,7 @@ fn proposal(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError>
 }
 
 fn votes(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
-    let c = community_of(view, req)?;
-    let id = id_of(req)?;
-    Ok(Reply::json(
-        IndexPage::read(
-            view,
-            req,
-            &format!("governance/votes/{}/{}/{id}", c.agency, c.id),
-        )?
-        .json(),
-    ))
+    item_page(view, req, "votes")
 }
 
 fn round_of(view: &dyn ReadView, req: &RouteRequest) -> Result<(Community, Round), ReadError> {
@@ -328,14 +333,5 @@ fn round(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
 }
 
 fn objections(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
-    let c = community_of(view, req)?;
-    let id = id_of(req)?;
-    Ok(Reply::json(
-        IndexPage::read(
-            view,
-            req,
-            &format!("governance/objections/{}/{}/{id}", c.agency, c.id),
-        )?
-        .json(),
-    ))
+    item_page(view, req, "objections")
 }
