@@ -146,6 +146,7 @@ async function main() {
       ['elections-lookup', `/elections?election=city-2027&code=${'0'.repeat(64)}`],
       ['governance', '/governance'],
       ['energy', '/energy'],
+      ['recycling', '/recycling'],
     ];
     mkdirSync(shots, { recursive: true });
     browser = await chromium.launch({ executablePath: browserPath, args: CHROMIUM_ARGS, headless: true });

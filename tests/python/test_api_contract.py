@@ -279,6 +279,44 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
     assert (iv["interval"]["paid"], iv["interval"]["fees"], iv["interval"]["refunded"]) == ("48", "3", "9"), iv
     got, err = call(url, "/v1/energy/grid/meters/nope")
     assert got == 404 and err["code"] == "energy.unknown_meter", err
+    # The demo's recycling: six deposits credited by table 1 (20/10/30/80
+    # cents per kg of glass/paper/plastic/metal), a pickup served on time
+    # and one open, the recycler flagged (12 kg in, 9 processed, 4 in
+    # stock), volunteers paid — citizen 1 up to the month's cap of 3,000.
+    rec = c.get("/v1/recycling/{agency}", "/v1/recycling/city")
+    sch = rec["scheme"]
+    assert (sch["deposits"], sch["deposit_credits"], sch["volunteer_minutes"], sch["volunteer_paid"]) == \
+        (6, "430", 660, "5400"), sch
+    assert rec["rates"]["version"] == 1 and [r["request"]["material"] for r in rec["open_requests"]] == ["plastic"], rec
+    history = c.get("/v1/recycling/{agency}/rates", "/v1/recycling/city/rates")
+    assert [e["kind"] for e in history["entries"]] == ["proposed", "approved"], history
+    table = c.get("/v1/recycling/{agency}/rates/{version}", "/v1/recycling/city/rates/1")
+    assert table["in_force"] is True and table["rates"]["approved"]["by"], table
+    points = c.get("/v1/recycling/{agency}/points", "/v1/recycling/city/points")
+    assert [e["point"] for e in points["entries"]] == ["market-square", "north"], points
+    square = c.get("/v1/recycling/{agency}/points/{id}", "/v1/recycling/city/points/market-square")
+    assert square["point"]["collected_g"]["glass"] == 12000 and square["deposits"]["total"] == 4, square
+    assert square["point"]["picked_up_g"]["glass"] == 12000, square
+    providers = c.get("/v1/recycling/{agency}/providers", "/v1/recycling/city/providers")
+    assert providers["total"] == 2, providers
+    plant = c.get("/v1/recycling/{agency}/providers/{id}", "/v1/recycling/city/providers/glassworks")
+    assert plant["adds_up"] is False and plant["provider"]["flagged"].startswith("glass: collected 12000 g"), plant
+    haul = c.get("/v1/recycling/{agency}/providers/{id}", "/v1/recycling/city/providers/north-haulage")
+    assert haul["adds_up"] is True and haul["sli"][0]["served"] == 1 and haul["sli"][0]["on_time"] == 1, haul
+    flags = c.get("/v1/recycling/{agency}/flags", "/v1/recycling/city/flags")
+    assert [f["provider"] for f in flags["entries"]] == ["glassworks"], flags
+    orgs = c.get("/v1/recycling/{agency}/orgs", "/v1/recycling/city/orgs")
+    assert orgs["entries"][0]["org"] == "parks-friends", orgs
+    parks = c.get("/v1/recycling/{agency}/orgs/{id}", "/v1/recycling/city/orgs/parks-friends")
+    assert [a["paid"] for a in parks["attestations"]["entries"]] == ["1800", "2400", "1200"], parks
+    first = square["deposits"]["entries"][0]
+    holder = c.get("/v1/money/accounts/{id}", f"/v1/money/accounts/{first['account']}")["account"]["owner"]["account"]
+    person = c.get("/v1/recycling/{agency}/people/{account}", f"/v1/recycling/city/people/{holder}")
+    assert [e["kind"] for e in person["entries"]] == ["deposit", "deposit", "volunteering", "volunteering"], person
+    served = c.get("/v1/recycling/{agency}/requests/{id}", "/v1/recycling/city/requests/1")
+    assert served["request"]["served"]["provider"] == "north-haulage" and served["overdue"] is False, served
+    got, err = call(url, "/v1/recycling/city/providers/nope")
+    assert got == 404 and err["code"] == "recycling.unknown", err
     contexts = c.get("/v1/credentials/contexts")
     assert {x["url"] for x in contexts["contexts"]} >= {"https://www.w3.org/ns/credentials/v2",
                                                         "urn:publica:context:credentials:v1"}, contexts

@@ -78,6 +78,11 @@ enum Cmd {
     /// (docs/energy.md).
     #[command(subcommand)]
     Energy(crate::energy::EnergyCmd),
+    /// Recycling and volunteering: a collection point's deposits and an
+    /// organisation's volunteer work attested from CSV
+    /// (docs/recycling.md).
+    #[command(subcommand)]
+    Recycling(crate::recycling::RecyclingCmd),
     /// G2P Connect served for an agency: disbursements and the
     /// financial-address mapper (docs/g2p.md).
     #[command(subcommand)]
@@ -646,6 +651,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Records(c) => runtime()?.block_on(crate::records::run(c)),
         Cmd::Election(c) => runtime()?.block_on(crate::elections::run(c)),
         Cmd::Energy(c) => runtime()?.block_on(crate::energy::run(c)),
+        Cmd::Recycling(c) => runtime()?.block_on(crate::recycling::run(c)),
         Cmd::Claims(c) => runtime()?.block_on(crate::claims::run(c)),
         Cmd::G2p(G2pCmd::Serve(a)) => runtime()?.block_on(crate::gateway::serve(a)),
         Cmd::Bench(b) => run_bench(b),

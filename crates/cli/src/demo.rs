@@ -13,6 +13,7 @@ mod elections;
 mod energy;
 mod governance;
 mod health;
+mod recycling;
 
 use anyhow::{anyhow, bail, Result};
 use publica_api::object_store::S3Config;
@@ -232,6 +233,7 @@ pub fn seed(
     s.election_demo()?;
     s.governance_demo()?;
     s.energy_demo()?;
+    s.recycling_demo()?;
     wait_for_schedule(node);
     print_programs(node)
 }
@@ -249,6 +251,7 @@ impl Seeder<'_> {
                     "program_officer",
                     "attester",
                     "election_officer",
+                    "regulator",
                 ],
             ),
             ("school", vec!["attester", "issuer"]),

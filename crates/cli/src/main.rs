@@ -20,6 +20,7 @@ mod private;
 mod programs;
 mod read;
 mod records;
+mod recycling;
 mod testnet;
 mod verify;
 

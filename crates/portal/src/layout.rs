@@ -152,7 +152,7 @@ impl<'a> Page<'a> {
     }
 }
 
-const NAV: [(&str, &str); 13] = [
+const NAV: [(&str, &str); 14] = [
     ("/", "nav-home"),
     ("/explorer", "nav-explorer"),
     ("/money", "nav-money"),
@@ -165,6 +165,7 @@ const NAV: [(&str, &str); 13] = [
     ("/elections", "nav-elections"),
     ("/governance", "nav-governance"),
     ("/energy", "nav-energy"),
+    ("/recycling", "nav-recycling"),
     ("/help", "nav-help"),
 ];
 

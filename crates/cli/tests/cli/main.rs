@@ -23,4 +23,5 @@ mod output_e2e;
 mod portal_e2e;
 mod programs_e2e;
 mod records_e2e;
+mod recycling_e2e;
 mod transparency_e2e;

@@ -29,6 +29,7 @@ pub mod events;
 pub mod market;
 pub mod meters;
 pub mod model;
+pub mod recycling;
 pub mod routes;
 
 use codes::EnergyRejection as R;

@@ -147,9 +147,11 @@ pub fn transfer_as_signer(
 /// Pays `amount` from the account of `program` (run by `agency`) to `to`.
 /// Only the `programs` module (a benefit), the `claims` module (an
 /// insurance plan's claim), the `governance` module (a passed proposal,
-/// a decided budgeting round) and the `energy` module (a market interval's
-/// settlement from its escrow) may call it: the program's, the plan's, the
-/// community's or the market's rules, not a signer, authorise the payment.
+/// a decided budgeting round), the `energy` module (a market interval's
+/// settlement from its escrow) and the `recycling` module (a credit for a
+/// deposit or volunteer work, by the approved rate table and caps) may call
+/// it: the program's, the plan's, the community's, the market's or the
+/// scheme's rules, not a signer, authorise the payment.
 pub fn pay_from_program(
     ctx: &mut CallContext<'_>,
     agency: &str,
@@ -165,9 +167,9 @@ pub fn pay_from_program(
         assert!(
             matches!(
                 ctx.caller(),
-                Some("programs" | "claims" | "governance" | "energy")
+                Some("programs" | "claims" | "governance" | "energy" | "recycling")
             ),
-            "only the programs, claims, governance and energy modules pay from program accounts"
+            "only the programs, claims, governance, energy and recycling modules pay from program accounts"
         );
         ledger::move_money(ctx, from, to, amount, reference, None)
     })

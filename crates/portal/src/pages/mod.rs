@@ -14,6 +14,7 @@ pub mod home;
 pub mod medicines;
 pub mod money;
 pub mod programs;
+pub mod recycling;
 
 use crate::i18n::Lang;
 use crate::layout::{Page, Reader};

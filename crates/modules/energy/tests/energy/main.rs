@@ -2,4 +2,5 @@
 
 mod certificates;
 mod market;
+mod recycling;
 mod world;
