@@ -147,6 +147,7 @@ async function main() {
       ['governance', '/governance'],
       ['energy', '/energy'],
       ['recycling', '/recycling'],
+      ['data', '/data'],
     ];
     mkdirSync(shots, { recursive: true });
     browser = await chromium.launch({ executablePath: browserPath, args: CHROMIUM_ARGS, headless: true });

@@ -317,6 +317,50 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
     assert served["request"]["served"]["provider"] == "north-haulage" and served["overdue"] is False, served
     got, err = call(url, "/v1/recycling/city/providers/nope")
     assert got == 404 and err["code"] == "recycling.unknown", err
+    # The demo's city data: an open traffic feed of six hourly batches,
+    # air quality for the agencies granted, water use granted to stats for
+    # statistics and read once; an open batch's content matches its hash.
+    sets = c.get("/v1/citydata/{agency}", "/v1/citydata/city")
+    assert [e["dataset"] for e in sets["entries"]] == ["traffic-counts", "air-quality", "water-use"], sets
+    traffic = c.get("/v1/citydata/{agency}/{id}", "/v1/citydata/city/traffic-counts")
+    assert traffic["dataset"]["batches"] == 6 and traffic["batches"]["total"] == 6, traffic
+    last = c.get("/v1/citydata/{agency}/{id}/batches/{seq}", "/v1/citydata/city/traffic-counts/batches/6")
+    with urllib.request.urlopen(url + last["content"], timeout=30) as r:
+        body = r.read()
+        assert r.headers["X-Content-SHA256"] == last["batch"]["hash"]
+    import hashlib
+    assert hashlib.sha256(body).hexdigest() == last["batch"]["hash"] and len(body) == last["batch"]["bytes"]
+    grants = c.get("/v1/citydata/{agency}/{id}/grants", "/v1/citydata/city/water-use/grants")
+    assert [(g["grantee"], g["purpose"]) for g in grants["entries"]] == [("stats", "statistics")], grants
+    reads = c.get("/v1/citydata/{agency}/{id}/accesses", "/v1/citydata/city/water-use/accesses")
+    assert reads["total"] == 1 and reads["entries"][0]["grantee"] == "stats", reads
+    got, err = call(url, "/v1/data-store/city/water-use/1")
+    assert got == 403 and err["code"] == "citydata.bad_access", err
+    # A new batch of the open feed, signed here with the demo's dev key
+    # (the city's oracle) and uploaded with its content: the answer names
+    # the transaction and the content's hash; then the ledger has it.
+    import base64
+    import rfc8785
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    keyfile = json.loads((pathlib.Path(demo_dir[1]) / "dev-admin-key.json").read_text())
+    sk = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(keyfile["secret"]["seed"]))
+    signer = keyfile["account"]
+    nonce = c.get("/v1/accounts/{account}/nonce", f"/v1/accounts/{signer}/nonce")["next_nonce"]
+    content = b"sensor,vehicles,bicycles\nmain-st,301,43\n"
+    end = traffic["dataset"]["last_end_ms"] + 1
+    body = {"chain_id": "publica-dev", "nonce": nonce, "expiry": {"unix_ms": int(time.time() * 1000) + 120_000},
+            "call": {"module": "citydata", "method": "publish",
+                     "args": {"agency": "city", "dataset": "traffic-counts", "hash": hashlib.sha256(content).hexdigest(),
+                              "bytes": len(content), "start_ms": end - 1, "end_ms": end, "media_type": "text/csv"}}}
+    signing = b"publica/tx/v1\npublica-dev\n" + rfc8785.dumps(body)
+    env = {"body": body, "signer": signer, "signature": sk.sign(signing).hex()}
+    stored = c.get("/v1/data-store", "/v1/data-store", method="post", status=202,
+                   body={"tx": env, "content": base64.b64encode(content).decode()})
+    assert stored["hash"] == hashlib.sha256(content).hexdigest(), stored
+    deadline = time.time() + 30
+    while c.get("/v1/citydata/{agency}/{id}", "/v1/citydata/city/traffic-counts")["dataset"]["batches"] < 7:
+        assert time.time() < deadline
+        time.sleep(0.2)
     contexts = c.get("/v1/credentials/contexts")
     assert {x["url"] for x in contexts["contexts"]} >= {"https://www.w3.org/ns/credentials/v2",
                                                         "urn:publica:context:credentials:v1"}, contexts

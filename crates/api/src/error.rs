@@ -28,6 +28,18 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// A module's rejection `e`, answered with the status its code
+    /// declares in `R` (400 for a code `R` does not list).
+    pub fn rejected<R: publica_runtime::Rejections>(e: publica_types::TxError) -> Self {
+        let status = R::ALL
+            .iter()
+            .find(|r| r.code() == e.code)
+            .map_or(StatusCode::BAD_REQUEST, |r| {
+                StatusCode::from_u16(r.status()).unwrap_or(StatusCode::BAD_REQUEST)
+            });
+        ApiError::new(status, &e.code, e.message)
+    }
+
     /// An error with an explicit status.
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         ApiError {

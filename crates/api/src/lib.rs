@@ -7,9 +7,11 @@
 //! request body has a size limit; every client IP has a request-rate limit
 //! and a connection cap; a request header must arrive within a timeout.
 
+pub mod citydata;
 pub mod connections;
 pub mod error;
 pub mod handlers;
+pub mod keeper;
 pub mod log_routes;
 pub mod module_routes;
 pub mod network;

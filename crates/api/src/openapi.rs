@@ -23,6 +23,9 @@ use utoipa::OpenApi;
         crate::records::store_key,
         crate::records::upload,
         crate::records::release_key,
+        crate::citydata::upload,
+        crate::citydata::open_content,
+        crate::citydata::restricted_content,
         handlers::get_block,
         handlers::get_status,
         handlers::network,
@@ -73,6 +76,7 @@ const ANSWERS: &[(&str, &str, &str, &str)] = &[
     ("/v1/records/store", "get", "200", "RecordStoreKey"),
     ("/v1/records/store", "post", "202", "RecordStored"),
     ("/v1/records/release", "post", "200", "KeyRelease"),
+    ("/v1/data-store", "post", "202", "DataStored"),
 ];
 
 /// The document: the node's own routes and every registered module's, each

@@ -44,9 +44,6 @@ pub const REGISTER_EXPIRY_MS_MAX: u64 = 10 * 60_000;
 /// Largest upload body: the ciphertext in base64 and the transaction.
 pub const UPLOAD_BODY_BYTES_MAX: usize = (RECORD_BYTES_MAX as usize) * 4 / 3 + 64 * 1024;
 
-/// How often the store looks for ciphertexts no longer wanted.
-const SWEEP_EVERY_S: u64 = 60;
-
 /// The record store and the key that opens its wrapped data keys.
 pub struct RecordStore {
     blobs: Box<dyn Blobs>,
@@ -82,13 +79,7 @@ fn store_err(e: impl std::fmt::Display) -> ApiError {
 }
 
 fn rejected(e: TxError) -> ApiError {
-    let status = R::ALL
-        .iter()
-        .find(|r| r.code() == e.code)
-        .map_or(StatusCode::BAD_REQUEST, |r| {
-            StatusCode::from_u16(r.status()).unwrap_or(StatusCode::BAD_REQUEST)
-        });
-    ApiError::new(status, &e.code, e.message)
+    ApiError::rejected::<R>(e)
 }
 
 impl RecordStore {
@@ -240,51 +231,21 @@ fn write_secret(path: &Path, text: &str) -> std::io::Result<()> {
     publica_store::sync_dir(path.parent().unwrap_or(Path::new("."))).map_err(std::io::Error::other)
 }
 
-/// Keeps the store in step with the ledger: a sweep now and at the first
-/// block, then erasures as blocks commit and a sweep every minute, until
-/// shutdown.
+/// Keeps the store in step with the ledger ([`crate::keeper`]): sweeps,
+/// and erasures deleted as blocks commit.
 pub fn spawn_keeper(
     store: Arc<RecordStore>,
     node: Node,
-    mut shutting_down: tokio::sync::watch::Receiver<bool>,
+    shutting_down: tokio::sync::watch::Receiver<bool>,
 ) {
-    let mut blocks = node.subscribe_blocks();
-    tokio::spawn(async move {
-        let sweep = |store: Arc<RecordStore>, node: Node| async move {
-            match tokio::task::spawn_blocking(move || store.sweep(&node)).await {
-                Ok(Ok(n)) if n > 0 => tracing::info!(removed = n, "record store: swept"),
-                Ok(Err(e)) => tracing::error!(error = %e, "record store: sweep failed"),
-                _ => {}
-            }
-        };
-        sweep(store.clone(), node.clone()).await;
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(SWEEP_EVERY_S));
-        tick.tick().await;
-        let mut moved = false;
-        loop {
-            tokio::select! {
-                b = blocks.recv() => match b {
-                    Ok(block) => {
-                        let s = store.clone();
-                        let _ = tokio::task::spawn_blocking(move || s.on_block(&block)).await;
-                        // The chain's clock moved for the first time since
-                        // start: registrations that expired meanwhile can
-                        // be judged now, not a minute later.
-                        if !moved {
-                            moved = true;
-                            sweep(store.clone(), node.clone()).await;
-                        }
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        sweep(store.clone(), node.clone()).await;
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-                },
-                _ = tick.tick() => sweep(store.clone(), node.clone()).await,
-                _ = shutting_down.changed() => break,
-            }
-        }
-    });
+    let on_block = store.clone();
+    crate::keeper::spawn(
+        "record store",
+        node,
+        shutting_down,
+        move |n| store.sweep(n),
+        move |b| on_block.on_block(b),
+    );
 }
 
 /// `GET /v1/records/store`: the store's key.

@@ -101,6 +101,8 @@ pub struct AppState {
     pub portal: publica_portal::PortalConfig,
     /// The store of records kept off the ledger.
     pub records: Arc<crate::records::RecordStore>,
+    /// The store of published city data batches.
+    pub citydata: Arc<crate::citydata::DataStore>,
 }
 
 /// Expensive queries (program dry runs) a node runs at once; more are
@@ -157,6 +159,16 @@ pub fn router(state: AppState) -> Router {
             post(crate::records::release_key).layer(DefaultBodyLimit::max(
                 publica_runtime::routes::ROUTE_BODY_BYTES_MAX,
             )),
+        )
+        .route(
+            "/v1/data-store",
+            post(crate::citydata::upload).layer(DefaultBodyLimit::max(
+                crate::citydata::UPLOAD_BODY_BYTES_MAX,
+            )),
+        )
+        .route(
+            "/v1/data-store/{agency}/{dataset}/{seq}",
+            get(crate::citydata::open_content).post(crate::citydata::restricted_content),
         )
         .route("/v1/blocks/{height}", get(handlers::get_block))
         .route("/v1/status", get(handlers::get_status))
@@ -216,8 +228,15 @@ pub async fn serve_only(
             .map_err(std::io::Error::other)??;
     let records = Arc::new(records);
     crate::records::spawn_keeper(records.clone(), node.clone(), shutting_down.subscribe());
+    let dir = node.config().data_dir.clone();
+    let citydata = tokio::task::spawn_blocking(move || crate::citydata::DataStore::open(&dir))
+        .await
+        .map_err(std::io::Error::other)??;
+    let citydata = Arc::new(citydata);
+    crate::citydata::spawn_keeper(citydata.clone(), node.clone(), shutting_down.subscribe());
     let state = AppState {
         records,
+        citydata,
         node: node.clone(),
         limiter: Arc::new(RateLimiter::new(
             config.rate_limit_per_s,

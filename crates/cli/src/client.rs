@@ -73,6 +73,23 @@ impl Client {
         Ok(text)
     }
 
+    /// GET (no body) or POST (a JSON body) `path`, answering the status
+    /// and the raw bytes of the answer.
+    pub async fn fetch(&self, path: &str, body: Option<&Value>) -> Result<(u16, Vec<u8>)> {
+        let url = format!("{}{}", self.base, path);
+        let req = match body {
+            None => self.http.get(&url),
+            Some(b) => self.http.post(&url).json(b),
+        };
+        let resp = req
+            .send()
+            .await
+            .with_context(|| format!("connecting to {url}"))?;
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.context("reading the node's answer")?;
+        Ok((status, bytes.to_vec()))
+    }
+
     /// GET that must succeed with 200.
     pub async fn get_ok(&self, path: &str) -> Result<Value> {
         let (status, v) = self.get(path).await?;

@@ -70,6 +70,10 @@ enum Cmd {
     /// by the rules and paid, referrals, appeals, reports (docs/health.md).
     #[command(subcommand)]
     Claims(crate::claims::ClaimsCmd),
+    /// City data: publish a batch of a data set or feed, and download one
+    /// checked against the ledger's hash (docs/city-data.md).
+    #[command(subcommand)]
+    Data(crate::citydata::DataCmd),
     /// Elections: verify a whole election from its record
     /// (docs/elections.md).
     #[command(subcommand)]
@@ -652,6 +656,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Election(c) => runtime()?.block_on(crate::elections::run(c)),
         Cmd::Energy(c) => runtime()?.block_on(crate::energy::run(c)),
         Cmd::Recycling(c) => runtime()?.block_on(crate::recycling::run(c)),
+        Cmd::Data(c) => runtime()?.block_on(crate::citydata::run(c)),
         Cmd::Claims(c) => runtime()?.block_on(crate::claims::run(c)),
         Cmd::G2p(G2pCmd::Serve(a)) => runtime()?.block_on(crate::gateway::serve(a)),
         Cmd::Bench(b) => run_bench(b),

@@ -9,6 +9,7 @@
 //! admission. Payments start with the month the chain is seeded in: no
 //! program pays a period before its enrolees' enrolment.
 
+mod citydata;
 mod elections;
 mod energy;
 mod governance;
@@ -234,6 +235,7 @@ pub fn seed(
     s.governance_demo()?;
     s.energy_demo()?;
     s.recycling_demo()?;
+    s.citydata_demo(data_dir)?;
     wait_for_schedule(node);
     print_programs(node)
 }
@@ -252,6 +254,7 @@ impl Seeder<'_> {
                     "attester",
                     "election_officer",
                     "regulator",
+                    "oracle",
                 ],
             ),
             ("school", vec!["attester", "issuer"]),

@@ -3,6 +3,7 @@
 
 mod ballots;
 mod bulk;
+mod citydata;
 mod claims;
 mod client;
 mod commands;

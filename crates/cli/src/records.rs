@@ -471,7 +471,11 @@ async fn put(
 /// Posts a transaction (alone, or with what the store keeps) to `path`,
 /// waits for its receipt and requires its call to have succeeded: its id
 /// and receipt, or the node's code and sentence.
-async fn post_committed(session: &Session, path: &str, body: &Value) -> Result<(String, Value)> {
+pub(crate) async fn post_committed(
+    session: &Session,
+    path: &str,
+    body: &Value,
+) -> Result<(String, Value)> {
     let (s, v) = session.client.post(path, body).await?;
     if s != 202 {
         return Err(api_error(s, &v));

@@ -26,6 +26,7 @@ pub fn chain_runtime() -> Runtime {
     rt.register(Box::new(publica_elections::governance::Governance));
     rt.register(Box::new(publica_energy::Energy));
     rt.register(Box::new(publica_energy::recycling::Recycling));
+    rt.register(Box::new(publica_energy::citydata::CityData));
     rt
 }
 

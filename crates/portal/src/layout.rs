@@ -152,7 +152,7 @@ impl<'a> Page<'a> {
     }
 }
 
-const NAV: [(&str, &str); 14] = [
+const NAV: [(&str, &str); 15] = [
     ("/", "nav-home"),
     ("/explorer", "nav-explorer"),
     ("/money", "nav-money"),
@@ -166,6 +166,7 @@ const NAV: [(&str, &str); 14] = [
     ("/governance", "nav-governance"),
     ("/energy", "nav-energy"),
     ("/recycling", "nav-recycling"),
+    ("/data", "nav-data"),
     ("/help", "nav-help"),
 ];
 

@@ -24,6 +24,7 @@
 
 pub mod auction;
 pub mod certificates;
+pub mod citydata;
 pub mod codes;
 pub mod events;
 pub mod market;

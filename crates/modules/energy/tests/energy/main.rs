@@ -1,6 +1,7 @@
 //! The integration tests of `publica-energy`, in one binary.
 
 mod certificates;
+mod citydata;
 mod market;
 mod recycling;
 mod world;
