@@ -75,7 +75,8 @@ pub async fn submit_quiet(
     Ok(report)
 }
 
-/// Reads a CSV file (header first, comma separated, no quoting) of at most
+/// Reads a CSV file (header first; quoting, a byte-order mark and
+/// semicolons as spreadsheets write them: `publica_types::csv::parse`) of at most
 /// [`publica_types::csv::ROWS_MAX`] rows.
 pub fn read_csv(file: &Path) -> Result<Csv> {
     let meta = std::fs::metadata(file).with_context(|| format!("reading {}", file.display()))?;

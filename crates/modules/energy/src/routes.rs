@@ -188,13 +188,15 @@ pub const ROUTES: &[Route] = &[
     },
 ];
 
-fn read<T: serde::de::DeserializeOwned>(state: &dyn StateRead, key: &[u8]) -> Option<T> {
+/// A JSON value of the state (for this crate's read routes).
+pub(crate) fn read<T: serde::de::DeserializeOwned>(state: &dyn StateRead, key: &[u8]) -> Option<T> {
     state
         .value(key)
         .and_then(|b| serde_json::from_slice(&b).ok())
 }
 
-fn agency(req: &RouteRequest) -> Result<&str, ReadError> {
+/// The `agency` path parameter, checked (for this crate's read routes).
+pub(crate) fn agency(req: &RouteRequest) -> Result<&str, ReadError> {
     let a = req.path("agency");
     if valid_id(a) {
         Ok(a)

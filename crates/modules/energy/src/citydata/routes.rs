@@ -5,7 +5,7 @@
 use super::codes;
 use super::model::{batch_key, dataset_key, Batch, DataSet};
 use crate::model::valid_id;
-use publica_runtime::overlay::StateRead;
+use crate::routes::read;
 use publica_runtime::routes::{
     IndexPage, Param, ReadError, ReadView, Reply, Route, RouteRequest, Verb, Weight,
 };
@@ -100,12 +100,6 @@ pub const ROUTES: &[Route] = &[
         handler: accesses,
     },
 ];
-
-fn read<T: serde::de::DeserializeOwned>(state: &dyn StateRead, key: &[u8]) -> Option<T> {
-    state
-        .value(key)
-        .and_then(|b| serde_json::from_slice(&b).ok())
-}
 
 fn ids(req: &RouteRequest, with_id: bool) -> Result<(&str, &str), ReadError> {
     let (a, i) = (

@@ -10,6 +10,7 @@ use super::model::{
     Provider, RateTable, Request, Scheme, Sli,
 };
 use crate::model::valid_id;
+use crate::routes::{agency, read};
 use publica_runtime::overlay::StateRead;
 use publica_runtime::routes::{
     IndexPage, Param, ReadError, ReadView, Reply, Route, RouteRequest, Verb, Weight,
@@ -230,21 +231,6 @@ pub const ROUTES: &[Route] = &[
         handler: request,
     },
 ];
-
-fn read<T: serde::de::DeserializeOwned>(state: &dyn StateRead, key: &[u8]) -> Option<T> {
-    state
-        .value(key)
-        .and_then(|b| serde_json::from_slice(&b).ok())
-}
-
-fn agency(req: &RouteRequest) -> Result<&str, ReadError> {
-    let a = req.path("agency");
-    if valid_id(a) {
-        Ok(a)
-    } else {
-        Err(ReadError::bad_param("an agency id is 1..=64 of [a-z0-9_-]"))
-    }
-}
 
 fn id(req: &RouteRequest) -> Result<&str, ReadError> {
     let id = req.path("id");
