@@ -86,15 +86,14 @@ fn a_points_deposits_are_credited_once_and_volunteers_up_to_the_cap() {
     send(
         "recycling",
         "configure",
-        &json!({"agency": a, "currency": "EXC", "fund_account": "fund",
-        "volunteer_rate_per_hour": "600", "volunteer_cap_per_month": "1000"}),
+        &json!({"agency": a, "currency": "EXC", "fund_account": "fund"}),
     );
     send(
         "recycling",
         "propose_rates",
         &json!({"agency": a, "materials": ["glass", "paper"],
         "rule": "attr.grams * (attr.material == 'glass' ? params.glass : params.paper) / 1000",
-        "params": {"glass": 20, "paper": 10}, "max_credit": "500"}),
+        "params": {"glass": 20, "paper": 10}, "max_credit": "500", "volunteer_rate_per_hour": "600", "volunteer_cap_per_month": "1000"}),
     );
     let (status, table) = get(&format!("{url}/v1/recycling/{a}/rates/1"));
     assert_eq!(status, 200, "{table}");

@@ -102,7 +102,9 @@ fn scheme(lang: Lang, view: &dyn ReadView, s: &Scheme) -> Markup {
             (row(&lang.t("recycling-credits"), html! { (money(s.deposit_credits)) }))
             (row(&lang.t("recycling-volunteer-hours"), html! { (lang.amount(u128::from(s.volunteer_minutes) * 100 / 60, 2)) }))
             (row(&lang.t("recycling-volunteer-paid"), html! { (money(s.volunteer_paid)) }))
-            (row(&lang.t("recycling-cap"), html! { (money(s.volunteer_cap_per_month)) }))
+            @if let Some(t) = &rates {
+                (row(&lang.t("recycling-cap"), html! { (money(t.volunteer_cap_per_month)) }))
+            }
             (row(&lang.t("recycling-open-requests"), html! { (lang.int(s.open_requests.len() as u64)) " (" (lang.ta("recycling-overdue", &[("count", &overdue.to_string())])) ")" }))
             (row(&lang.t("recycling-flagged-providers"), html! { @if flagged == 0 { (lang.int(0)) } @else { strong { (lang.int(flagged as u64)) } } }))
         }

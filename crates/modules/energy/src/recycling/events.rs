@@ -36,7 +36,7 @@ pub enum RecyclingEvent {
         /// The hash to approve.
         hash: String,
     },
-    /// A rate table was approved and is in force.
+    /// An administrator approved a rate table.
     RatesApproved {
         /// The agency.
         agency: String,
@@ -44,6 +44,9 @@ pub enum RecyclingEvent {
         version: u64,
         /// The approver.
         by: AccountId,
+        /// Whether this approval reached the policy threshold: the table
+        /// is in force.
+        in_force: bool,
     },
     /// A collection point was licensed.
     PointLicensed {

@@ -4,12 +4,12 @@
 //! the waste chain behind them.
 //!
 //! - the administrator sets the agency's **scheme** ([`scheme`]): the
-//!   currency, the fund (a money account of program
-//!   `civic-credits:<agency>`), the volunteer hourly rate and the monthly
-//!   cap per person;
+//!   currency and the fund (a money account of program
+//!   `civic-credits:<agency>`);
 //! - **rate tables** are versioned CEL rules over the material and the
-//!   weight: a program officer proposes, an administrator approves by the
-//!   table's hash, and only the approved table in force prices deposits;
+//!   weight, with the volunteer rate and monthly cap: a program officer
+//!   proposes, administrators approve by the table's hash up to the
+//!   agency's policy threshold, and only the table in force pays;
 //! - the regulator **licenses collection points**; a point's key attests
 //!   a deposit (material, grams) for a citizen's account, which the fund
 //!   credits in the same transaction;
@@ -20,8 +20,8 @@
 //!   the provider whose figures do not add up; **service levels** per
 //!   provider and month come from the same attested events;
 //! - **volunteer organisations** ([`volunteer`]) attest minutes of work;
-//!   the fund pays the hourly rate within the organisation's budget and
-//!   never over the person's cap for the month.
+//!   the fund pays the table's hourly rate within the organisation's
+//!   budget and never over the table's cap per person and month.
 
 pub mod codes;
 pub mod events;
@@ -113,10 +113,14 @@ impl TypedModule for Recycling {
                 agency,
                 version,
                 by,
-            } => filer.file(
-                &format!("rates/{agency}"),
-                &json!({"version": version, "kind": "approved", "by": by}),
-            ),
+                in_force,
+            } => {
+                let kind = if *in_force { "approved" } else { "approval" };
+                filer.file(
+                    &format!("rates/{agency}"),
+                    &json!({"version": version, "kind": kind, "by": by}),
+                );
+            }
             E::PointLicensed { agency, point } => {
                 filer.file(&format!("points/{agency}"), &json!({"point": point}));
             }

@@ -35,10 +35,6 @@ pub struct Scheme {
     pub currency: String,
     /// The money account of program `civic-credits:<agency>` paying them.
     pub fund_account: String,
-    /// Volunteer reward per hour (minor units).
-    pub volunteer_rate_per_hour: Amount,
-    /// Most volunteer rewards one person receives in a calendar month.
-    pub volunteer_cap_per_month: Amount,
     /// The rate table in force (0: none approved yet).
     pub rates_in_force: u64,
     /// Rate tables proposed so far.
@@ -73,11 +69,18 @@ pub struct RateTable {
     pub params: BTreeMap<String, i64>,
     /// The most one deposit earns, whatever the rule says.
     pub max_credit: Amount,
+    /// Volunteer reward per hour (minor units).
+    pub volunteer_rate_per_hour: Amount,
+    /// Most volunteer rewards one person receives in a calendar month.
+    pub volunteer_cap_per_month: Amount,
     /// Who proposed it.
     pub proposed_by: AccountId,
-    /// The hash an administrator approves (of everything above).
+    /// The hash administrators approve (of everything above).
     pub hash: String,
-    /// Who approved it, and when, if anyone has.
+    /// The administrators who approved it so far.
+    pub approvals: Vec<AccountId>,
+    /// When it came into force, and by whose approval (the one that
+    /// reached the agency's policy threshold).
     pub approved: Option<Approval>,
 }
 

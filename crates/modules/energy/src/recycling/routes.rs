@@ -22,7 +22,7 @@ const SCHEME_SCHEMA: &str = r#"{
   "type": "object",
   "required": ["scheme", "rates", "open_requests"],
   "properties": {
-    "scheme": {"type": "object", "required": ["agency", "currency", "fund_account", "volunteer_rate_per_hour", "volunteer_cap_per_month", "rates_in_force", "rates_proposed", "deposits", "deposited_g", "deposit_credits", "volunteer_minutes", "volunteer_paid", "requests", "open_requests"]},
+    "scheme": {"type": "object", "required": ["agency", "currency", "fund_account", "rates_in_force", "rates_proposed", "deposits", "deposited_g", "deposit_credits", "volunteer_minutes", "volunteer_paid", "requests", "open_requests"]},
     "rates": {"type": ["object", "null"]},
     "open_requests": {"type": "array", "items": {"type": "object", "required": ["request", "overdue"]}}
   }
@@ -31,7 +31,7 @@ const SCHEME_SCHEMA: &str = r#"{
 const RATES_SCHEMA: &str = r#"{
   "type": "object",
   "required": ["rates", "in_force"],
-  "properties": {"rates": {"type": "object", "required": ["version", "materials", "rule", "params", "max_credit", "proposed_by", "hash", "approved"]},
+  "properties": {"rates": {"type": "object", "required": ["version", "materials", "rule", "params", "max_credit", "volunteer_rate_per_hour", "volunteer_cap_per_month", "proposed_by", "hash", "approvals", "approved"]},
     "in_force": {"type": "boolean"}}
 }"#;
 
@@ -78,7 +78,7 @@ pub const ROUTES: &[Route] = &[
         name: "scheme",
         verb: Verb::Get,
         path: "/v1/recycling/{agency}",
-        summary: "The agency's recycling and volunteering scheme: currency, fund, volunteer rate and monthly cap, the rate table in force, totals (deposits, grams per material, credits, volunteer minutes and rewards) and the pickup requests open, each with whether it is overdue.",
+        summary: "The agency's recycling and volunteering scheme: currency, fund, the rate table in force (with the volunteer rate and monthly cap), totals (deposits, grams per material, credits, volunteer minutes and rewards) and the pickup requests open, each with whether it is overdue.",
         params: &[AGENCY],
         body: None,
         answer: "`{scheme, rates, open_requests: [{request, overdue}]}`",
@@ -104,7 +104,7 @@ pub const ROUTES: &[Route] = &[
         name: "rates",
         verb: Verb::Get,
         path: "/v1/recycling/{agency}/rates/{version}",
-        summary: "A rate table: materials, rule (CEL), parameters, the most a deposit earns, who proposed and approved it, its hash, and whether it is in force.",
+        summary: "A rate table: materials, rule (CEL), parameters, the most a deposit earns, the volunteer rate and monthly cap, who proposed it, its hash, the administrators who approved it, and whether it is in force.",
         params: &[AGENCY, Param::path("version", "The version")],
         body: None,
         answer: "`{rates, in_force}`",

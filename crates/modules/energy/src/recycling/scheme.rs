@@ -1,7 +1,8 @@
 //! The scheme, its rate tables and collection points: the administrator
-//! sets the scheme (currency, fund, volunteer rate and cap); a program
-//! officer proposes a rate table (a CEL rule), an administrator approves
-//! it by its hash and it is in force from then; the regulator licenses
+//! sets the scheme (currency, fund); a program
+//! officer proposes a rate table (a CEL rule, the volunteer rate and
+//! cap), administrators approve it by its hash up to the agency's policy
+//! threshold and it is in force from then; the regulator licenses
 //! collection points, whose keys attest citizens' deposits, each paid
 //! from the fund by the table in force.
 
@@ -99,10 +100,6 @@ pub struct ConfigureArgs {
     pub currency: String,
     /// The account of program `civic-credits:<agency>` that pays.
     pub fund_account: String,
-    /// Volunteer reward per hour (minor units).
-    pub volunteer_rate_per_hour: Amount,
-    /// Most volunteer rewards per person per calendar month.
-    pub volunteer_cap_per_month: Amount,
 }
 
 /// `recycling.configure`: settings may change; totals, tables, points
@@ -115,19 +112,10 @@ pub fn configure(ctx: &mut CallContext<'_>, a: ConfigureArgs) -> Result<(), TxEr
         &fund_program(&a.agency),
         &a.currency,
     )?;
-    if a.volunteer_rate_per_hour.get() > 1_000_000_000
-        || a.volunteer_cap_per_month.get() > 1_000_000_000_000
-    {
-        return Err(bad(
-            "volunteer_rate_per_hour is at most 1e9, volunteer_cap_per_month at most 1e12",
-        ));
-    }
     let mut s: Scheme = ctx.read(&scheme_key(&a.agency)).unwrap_or_default();
     s.agency.clone_from(&a.agency);
     s.currency = a.currency;
     s.fund_account = a.fund_account;
-    s.volunteer_rate_per_hour = a.volunteer_rate_per_hour;
-    s.volunteer_cap_per_month = a.volunteer_cap_per_month;
     ctx.write(scheme_key(&a.agency), &s);
     ctx.emit_event(&E::Configured { agency: a.agency });
     Ok(())
@@ -148,6 +136,10 @@ pub struct ProposeArgs {
     pub params: BTreeMap<String, i64>,
     /// The most one deposit earns.
     pub max_credit: Amount,
+    /// Volunteer reward per hour (minor units; 0 pays none).
+    pub volunteer_rate_per_hour: Amount,
+    /// Most volunteer rewards per person per calendar month.
+    pub volunteer_cap_per_month: Amount,
 }
 
 /// What a rate rule may read.
@@ -191,6 +183,13 @@ pub fn propose(ctx: &mut CallContext<'_>, a: ProposeArgs) -> Result<(), TxError>
     if a.max_credit.is_zero() || a.max_credit.get() > 1_000_000_000 {
         return Err(bad("max_credit is 1..=1e9"));
     }
+    if a.volunteer_rate_per_hour.get() > 1_000_000_000
+        || a.volunteer_cap_per_month.get() > 1_000_000_000_000
+    {
+        return Err(bad(
+            "volunteer_rate_per_hour is at most 1e9, volunteer_cap_per_month at most 1e12",
+        ));
+    }
     rules::check(&a.rule, Ty::Int, &rate_schema(&a.params))
         .map_err(|e| R::BadRule.err(format!("rule {e}")))?;
     s.rates_proposed += 1;
@@ -200,8 +199,11 @@ pub fn propose(ctx: &mut CallContext<'_>, a: ProposeArgs) -> Result<(), TxError>
         rule: a.rule,
         params: a.params,
         max_credit: a.max_credit,
+        volunteer_rate_per_hour: a.volunteer_rate_per_hour,
+        volunteer_cap_per_month: a.volunteer_cap_per_month,
         proposed_by: ctx.signer(),
         hash: String::new(),
+        approvals: vec![],
         approved: None,
     };
     t.hash = table_hash(&t);
@@ -215,11 +217,14 @@ pub fn propose(ctx: &mut CallContext<'_>, a: ProposeArgs) -> Result<(), TxError>
     Ok(())
 }
 
-/// The hash of what a table's approver reviews: its version, materials,
-/// rule, parameters and cap (canonical JSON, SHA-256, hex).
+/// The hash of what a table's approvers review: its version, materials,
+/// rule, parameters, cap per deposit, and volunteer rate and cap
+/// (canonical JSON, SHA-256, hex).
 pub fn table_hash(t: &RateTable) -> String {
     let v = serde_json::json!({"version": t.version, "materials": t.materials, "rule": t.rule,
-        "params": t.params, "max_credit": t.max_credit});
+        "params": t.params, "max_credit": t.max_credit,
+        "volunteer_rate_per_hour": t.volunteer_rate_per_hour,
+        "volunteer_cap_per_month": t.volunteer_cap_per_month});
     let bytes = publica_types::canonical::canonicalize(&v).expect("integers below 2^53");
     publica_crypto::sha256(&bytes).to_hex()
 }
@@ -236,7 +241,9 @@ pub struct ApproveArgs {
     pub hash: String,
 }
 
-/// `recycling.approve_rates`: the table is in force from this block.
+/// `recycling.approve_rates`: one administrator's approval; the table is
+/// in force from the block where as many administrators as the agency's
+/// policy threshold have approved it.
 pub fn approve(ctx: &mut CallContext<'_>, a: ApproveArgs) -> Result<(), TxError> {
     let mut s = scheme(ctx, &a.agency)?;
     let mut t: RateTable = ctx
@@ -248,17 +255,30 @@ pub fn approve(ctx: &mut CallContext<'_>, a: ApproveArgs) -> Result<(), TxError>
             a.version, s.rates_in_force, t.hash
         )));
     }
-    t.approved = Some(super::model::Approval {
-        by: ctx.signer(),
-        at_ms: ctx.env().time_ms,
-    });
-    s.rates_in_force = a.version;
+    let me = ctx.signer();
+    if t.approvals.contains(&me) {
+        return Err(R::NotApprovable.err(format!(
+            "you approved rate table {} already: another administrator must",
+            a.version
+        )));
+    }
+    t.approvals.push(me);
+    let threshold = ctx.policy_threshold(&a.agency).max(1) as usize;
+    let in_force = t.approvals.len() >= threshold;
+    if in_force {
+        t.approved = Some(super::model::Approval {
+            by: me,
+            at_ms: ctx.env().time_ms,
+        });
+        s.rates_in_force = a.version;
+        ctx.write(scheme_key(&a.agency), &s);
+    }
     ctx.write(rates_key(&a.agency, a.version), &t);
-    ctx.write(scheme_key(&a.agency), &s);
     ctx.emit_event(&E::RatesApproved {
         agency: a.agency,
         version: a.version,
-        by: ctx.signer(),
+        by: me,
+        in_force,
     });
     Ok(())
 }

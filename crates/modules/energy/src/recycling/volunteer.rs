@@ -1,9 +1,9 @@
 //! Volunteer work: a program officer registers organisations, each with
 //! a budget of rewards; an organisation's key attests a person's minutes
-//! of work; the fund pays the scheme's hourly rate to the person's
-//! account, never more than the month's cap per person (counted per
-//! holder, across organisations and accounts) nor the organisation's
-//! budget left. Revocation of any licence (point, provider,
+//! of work; the fund pays the hourly rate of the rate table in force to
+//! the person's account, never more than the table's cap per person and
+//! month (counted per holder, across organisations and accounts) nor the
+//! organisation's budget left. Revocation of any licence (point, provider,
 //! organisation) is here too.
 
 use super::codes::RecyclingRejection as R;
@@ -127,18 +127,21 @@ pub fn attest(ctx: &mut CallContext<'_>, a: AttestArgs) -> Result<(), TxError> {
         return Err(bad(format!("minutes is 1..={MINUTES_MAX}")));
     }
     let holder = citizen_of(ctx, &a.account, &s.currency)?;
+    let t: super::model::RateTable = ctx
+        .read(&super::model::rates_key(&a.agency, s.rates_in_force))
+        .ok_or_else(|| R::NoRates.err(format!("'{}' has no approved rate table", a.agency)))?;
     once(ctx, &a.agency, &format!("org:{}", a.org), &a.reference)?;
     let month = publica_programs::period::of(ctx.env().time_ms);
     let mk = month_key(&a.agency, &holder, &month);
     let had: Amount = ctx.read(&mk).unwrap_or(Amount::ZERO);
-    let room = s
+    let room = t
         .volunteer_cap_per_month
         .checked_sub(had)
         .unwrap_or(Amount::ZERO);
     if room.is_zero() {
         return Err(R::OverCap.err(format!(
             "the holder of '{}' was paid the cap of {} in {month} already",
-            a.account, s.volunteer_cap_per_month
+            a.account, t.volunteer_cap_per_month
         )));
     }
     let left = o.budget.checked_sub(o.spent).unwrap_or(Amount::ZERO);
@@ -147,7 +150,7 @@ pub fn attest(ctx: &mut CallContext<'_>, a: AttestArgs) -> Result<(), TxError> {
             R::BudgetExhausted.err(format!("'{}' has spent its budget of {}", a.org, o.budget))
         );
     }
-    let full = reward(s.volunteer_rate_per_hour, a.minutes);
+    let full = reward(t.volunteer_rate_per_hour, a.minutes);
     let paid = full.min(room).min(left);
     if !paid.is_zero() {
         money::pay_from_program(

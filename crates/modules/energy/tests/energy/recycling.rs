@@ -28,6 +28,9 @@ struct City {
     c: TestChain,
     admin: Keypair,
     off: Keypair,
+    /// The volunteer rate and monthly cap of the tables [`City::rates`]
+    /// proposes.
+    volunteering: (u64, u64),
 }
 
 fn city() -> City {
@@ -41,6 +44,7 @@ fn city() -> City {
         c: TestChain::new(rt, genesis.initial_state()),
         admin,
         off: Keypair::generate(),
+        volunteering: (600, 5_000),
     };
     t.c.time_ms = T0;
     let o = t.off.account();
@@ -111,10 +115,21 @@ impl City {
         self.c.call(key, "recycling", method, args)
     }
 
+    /// The scheme alone: no rate table yet.
+    fn scheme(&mut self) {
+        self.admin(
+            "configure",
+            json!({"currency": "EXC", "fund_account": "fund"}),
+        )
+        .unwrap();
+    }
+
+    /// The scheme, and a table in force paying glass 2 and paper 1 per kg
+    /// and volunteers `rate` an hour up to `cap` a month.
     fn configure(&mut self, rate: u64, cap: u64) {
-        self.admin("configure", json!({"currency": "EXC", "fund_account": "fund",
-            "volunteer_rate_per_hour": rate.to_string(), "volunteer_cap_per_month": cap.to_string()}))
-            .unwrap();
+        self.scheme();
+        self.volunteering = (rate, cap);
+        self.rates(2, 1, 1_000);
     }
 
     /// A citizen with an EXC account `acct:<name>`.
@@ -149,7 +164,9 @@ impl City {
         self.off(
             "propose_rates",
             json!({"materials": ["glass", "paper"], "rule": RULE,
-            "params": {"glass": glass, "paper": paper}, "max_credit": max_credit.to_string()}),
+            "params": {"glass": glass, "paper": paper}, "max_credit": max_credit.to_string(),
+            "volunteer_rate_per_hour": self.volunteering.0.to_string(),
+            "volunteer_cap_per_month": self.volunteering.1.to_string()}),
         )
         .unwrap();
         let s = self.get("recycling/scheme/city");
@@ -172,12 +189,11 @@ fn deposits_are_credited_by_the_approved_table_only() {
     assert_eq!(
         code(t.admin(
             "configure",
-            json!({"currency": "EXC", "fund_account": "city-ops",
-        "volunteer_rate_per_hour": "600", "volunteer_cap_per_month": "5000"})
+            json!({"currency": "EXC", "fund_account": "city-ops"})
         )),
         "money.not_owner"
     );
-    t.configure(600, 5_000);
+    t.scheme();
     // Only the regulator licenses; only an administrator configures.
     assert_eq!(code(t.by(&anna, "license_point", json!({"id": "p1", "key": point.account(), "location": "geo:u0", "materials": ["glass", "paper"]}))), "auth.unauthorized");
     t.off("license_point", json!({"id": "p1", "key": point.account(), "location": "geo:u0", "materials": ["glass", "paper"]})).unwrap();
@@ -196,14 +212,15 @@ fn deposits_are_credited_by_the_approved_table_only() {
         code(t.off(
             "propose_rates",
             json!({"materials": ["glass"], "rule": "attr.weight * 2",
-        "max_credit": "100"})
+        "max_credit": "100", "volunteer_rate_per_hour": "0", "volunteer_cap_per_month": "0"})
         )),
         "recycling.bad_rule"
     );
     t.off(
         "propose_rates",
         json!({"materials": ["glass", "paper"], "rule": RULE,
-        "params": {"glass": 2, "paper": 1}, "max_credit": "50"}),
+        "params": {"glass": 2, "paper": 1}, "max_credit": "50",
+        "volunteer_rate_per_hour": "0", "volunteer_cap_per_month": "0"}),
     )
     .unwrap();
     let v1 = t.get("recycling/rates/city/1");
@@ -269,7 +286,8 @@ fn deposits_are_credited_by_the_approved_table_only() {
     assert_eq!(t.balance("acct:anna"), 63 + 5);
     t.off(
         "propose_rates",
-        json!({"materials": ["glass"], "rule": "0 - attr.grams", "max_credit": "10"}),
+        json!({"materials": ["glass"], "rule": "0 - attr.grams", "max_credit": "10",
+            "volunteer_rate_per_hour": "0", "volunteer_cap_per_month": "0"}),
     )
     .unwrap();
     let h3 = t.get("recycling/rates/city/3")["hash"].clone();
@@ -525,6 +543,56 @@ fn volunteer_rewards_stop_at_the_cap_and_the_budget() {
         "recycling.unlicensed"
     );
     assert_eq!(t.balance("fund") + t.balance("acct:bea"), FUNDS);
+    t.c.check_replay();
+}
+
+/// With a policy of two administrators, a rate table is in force only at
+/// the second administrator's approval; one approving twice does not
+/// count twice.
+#[test]
+fn rate_tables_need_the_agencys_threshold_of_administrators() {
+    let mut t = city();
+    t.scheme();
+    let admin2 = Keypair::generate();
+    for action in [
+        json!({"kind": "grant_administrator", "agency": "city", "account": admin2.account()}),
+        json!({"kind": "set_policy", "agency": "city", "threshold": 2}),
+    ] {
+        t.c.call(
+            &t.admin,
+            "identity",
+            "propose",
+            json!({"as_agency": "city", "action": action}),
+        )
+        .unwrap();
+    }
+    t.off(
+        "propose_rates",
+        json!({"materials": ["glass"], "rule": "attr.grams / 100", "max_credit": "100",
+            "volunteer_rate_per_hour": "1000000", "volunteer_cap_per_month": "1000000000"}),
+    )
+    .unwrap();
+    let hash = t.get("recycling/rates/city/1")["hash"].clone();
+    t.admin("approve_rates", json!({"version": 1, "hash": hash}))
+        .unwrap();
+    assert_eq!(t.get("recycling/scheme/city")["rates_in_force"], 0);
+    assert_eq!(
+        code(t.admin("approve_rates", json!({"version": 1, "hash": hash}))),
+        "recycling.not_approvable"
+    );
+    t.by(
+        &admin2,
+        "approve_rates",
+        json!({"version": 1, "hash": hash}),
+    )
+    .unwrap();
+    assert_eq!(t.get("recycling/scheme/city")["rates_in_force"], 1);
+    let kinds: Vec<Value> =
+        t.c.indexed("recycling/rates/city")
+            .iter()
+            .map(|e| e["kind"].clone())
+            .collect();
+    assert_eq!(kinds, ["proposed", "approval", "approved"]);
     t.c.check_replay();
 }
 
