@@ -42,20 +42,41 @@ pub const UPLOAD_BODY_BYTES_MAX: usize = (BATCH_BYTES_MAX as usize) * 4 / 3 + 64
 /// How far a download request's time may be from the node's (ms).
 pub const DOWNLOAD_SKEW_MS: u64 = 5 * 60_000;
 
+/// Publications of one content that may still be waiting for a block.
+const PUBLICATIONS_MAX: usize = 16;
+
 /// The store of published batches' content.
 #[derive(Debug)]
 pub struct DataStore {
     blobs: BlobStore,
+    /// Held while a content's publications are read and written, and
+    /// while the sweep decides on a content and deletes it.
+    lock: std::sync::Mutex<()>,
 }
 
-/// What the store keeps beside a content.
-#[derive(Serialize, Deserialize)]
+/// What the store keeps beside a content: the publications that named it
+/// (the same content may be published twice, one of them failing).
+#[derive(Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Meta {
-    /// The publication's transaction (hex).
-    tx_id: String,
-    /// When it expires.
-    expiry: Expiry,
+    /// Each publication's transaction (hex) and expiry.
+    publications: Vec<(String, Expiry)>,
+}
+
+/// Whether the publication `tx` (expiring at `expiry`) can still commit:
+/// waiting for a block, or not seen and not expired. One in a block
+/// whose content is not on the ledger failed.
+fn live(node: &Node, tx: &str, expiry: Expiry) -> bool {
+    let status = node.status();
+    match tx.parse().ok().map(|t| node.lookup_tx(&t)) {
+        Some(Ok(TxLookup::Pending)) => true,
+        Some(Ok(TxLookup::Committed(_))) => false,
+        _ => !expiry.has_passed(status.height + 1, status.time_ms),
+    }
+}
+
+fn meta_of(blobs: &BlobStore, id: &str) -> Result<Option<Meta>, publica_store::StoreError> {
+    Ok(Blobs::meta(blobs, id)?.and_then(|m| serde_json::from_slice::<Meta>(&m).ok()))
 }
 
 fn store_err(e: impl std::fmt::Display) -> ApiError {
@@ -88,33 +109,32 @@ impl DataStore {
                 "data store: removed what interrupted writes left"
             );
         }
-        Ok(DataStore { blobs })
+        Ok(DataStore {
+            blobs,
+            lock: std::sync::Mutex::new(()),
+        })
     }
 
     /// Removes content whose publication can no longer commit. Answers
     /// how many it removed.
     pub fn sweep(&self, node: &Node) -> Result<u64, publica_store::StoreError> {
-        let status = node.status();
         let mut removed = 0;
         for id in Blobs::ids(&self.blobs)? {
+            let _held = self
+                .lock
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            // On the ledger: kept for good. Otherwise kept while one of
+            // the publications naming it can still commit.
             if node.with_state(|s, _| s.get(&content_key(&id)).is_some()) {
                 continue;
             }
-            let meta = Blobs::meta(&self.blobs, &id)?
-                .and_then(|m| serde_json::from_slice::<Meta>(&m).ok());
-            let unwanted = match meta {
-                None => true,
-                Some(m) => match m.tx_id.parse().ok().map(|t| node.lookup_tx(&t)) {
-                    Some(Ok(TxLookup::Pending)) => false,
-                    // In a block, yet its content is not on the ledger:
-                    // the publication failed.
-                    Some(Ok(TxLookup::Committed(_))) => {
-                        !node.with_state(|s, _| s.get(&content_key(&id)).is_some())
-                    }
-                    _ => m.expiry.has_passed(status.height + 1, status.time_ms),
-                },
-            };
-            if unwanted && Blobs::delete(&self.blobs, &id)? {
+            let wanted = meta_of(&self.blobs, &id)?.is_some_and(|m| {
+                m.publications
+                    .iter()
+                    .any(|(tx, expiry)| live(node, tx, *expiry))
+            });
+            if !wanted && Blobs::delete(&self.blobs, &id)? {
                 removed += 1;
             }
         }
@@ -181,14 +201,24 @@ impl DataStore {
                 format!("{} holds no oracle role in '{}'", env.signer, args.agency),
             ));
         }
-        let meta = Meta {
-            tx_id: publica_crypto::tx_id(&env.signer, &signing).to_hex(),
-            expiry: env.body.expiry,
-        };
-        if !Blobs::contains(&self.blobs, &hash).map_err(store_err)? {
-            let meta = serde_json::to_vec(&meta).map_err(store_err)?;
-            Blobs::put(&self.blobs, &hash, content, &meta).map_err(store_err)?;
+        let tx = publica_crypto::tx_id(&env.signer, &signing).to_hex();
+        let _held = self
+            .lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut meta = meta_of(&self.blobs, &hash)
+            .map_err(store_err)?
+            .unwrap_or_default();
+        meta.publications
+            .retain(|(t, expiry)| *t != tx && live(node, t, *expiry));
+        if meta.publications.len() >= PUBLICATIONS_MAX {
+            return Err(bad(format!(
+                "{PUBLICATIONS_MAX} publications of this content are waiting for a block already"
+            )));
         }
+        meta.publications.push((tx, env.body.expiry));
+        let meta = serde_json::to_vec(&meta).map_err(store_err)?;
+        Blobs::put(&self.blobs, &hash, content, &meta).map_err(store_err)?;
         Ok(hash)
     }
 
@@ -197,11 +227,7 @@ impl DataStore {
     /// unless the publication committed. Answers its hash.
     pub fn keep(&self, content: &[u8]) -> Result<String, publica_store::StoreError> {
         let hash = blobs::id_of(content);
-        let meta = Meta {
-            tx_id: String::new(),
-            expiry: Expiry::Height(0),
-        };
-        let meta = serde_json::to_vec(&meta).expect("the metadata is JSON");
+        let meta = serde_json::to_vec(&Meta::default()).expect("the metadata is JSON");
         Blobs::put(&self.blobs, &hash, content, &meta)?;
         Ok(hash)
     }
@@ -253,7 +279,7 @@ struct Upload {
 
 /// `POST /v1/data-store`: store a batch's content, then submit its
 /// publication.
-#[utoipa::path(post, path = "/v1/data-store", tag = "citydata",
+#[utoipa::path(post, path = "/v1/data-store", operation_id = "data_store_upload", tag = "citydata",
     request_body(content = Object, description = "`{tx, content}`: the signed `citydata.publish` envelope (expiring within 10 minutes) and the content in base64 (its SHA-256 and size are the transaction's `hash` and `bytes`)"),
     responses(
         (status = 202, description = "Stored durably and the publication admitted: `{tx_id, hash}`", body = Object),
@@ -340,7 +366,7 @@ fn batch_of(
 }
 
 /// `GET /v1/data-store/{agency}/{dataset}/{seq}`: an open batch's content.
-#[utoipa::path(get, path = "/v1/data-store/{agency}/{dataset}/{seq}", tag = "citydata",
+#[utoipa::path(get, path = "/v1/data-store/{agency}/{dataset}/{seq}", operation_id = "data_store_open_content", tag = "citydata",
     params(("agency" = String, Path, description = "The publisher"), ("dataset" = String, Path, description = "The data set"), ("seq" = u64, Path, description = "The batch")),
     responses(
         (status = 200, description = "The content, in the batch's media type; `X-Content-SHA256` is the ledger's hash", content_type = "application/octet-stream"),
@@ -367,7 +393,7 @@ pub async fn open_content(
 
 /// `POST /v1/data-store/{agency}/{dataset}/{seq}`: a restricted batch's
 /// content, for the member who recorded an access to it.
-#[utoipa::path(post, path = "/v1/data-store/{agency}/{dataset}/{seq}", tag = "citydata",
+#[utoipa::path(post, path = "/v1/data-store/{agency}/{dataset}/{seq}", operation_id = "data_store_restricted_content", tag = "citydata",
     params(("agency" = String, Path, description = "The publisher"), ("dataset" = String, Path, description = "The data set"), ("seq" = u64, Path, description = "The batch")),
     request_body(content = Object, description = "`{access, time_ms, signature}`: the committed `citydata.access` transaction's id, the request's time, and the signature of the access's signer over `publica citydata download v1\\n<chain>\\n<access>\\n<time_ms>\\n`"),
     responses(
