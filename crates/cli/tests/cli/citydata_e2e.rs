@@ -25,18 +25,9 @@ fn open_and_restricted_batches_are_served_and_checked_against_the_ledger() {
     let node = TestNode::start_in(&data, &[]);
     let url = node.url.clone();
     let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
-    let admin = data
-        .join("dev-admin-key.json")
-        .to_str()
-        .unwrap()
-        .to_string();
+    let admin = dev_admin_path(&data);
     let send = |key: &str, module: &str, method: &str, args: &Value| {
-        let a = args.to_string();
-        let (ok, out, err) = publica(&[
-            "tx", "send", "--key", key, "--node", &url, "--module", module, "--method", method,
-            "--args", &a,
-        ]);
-        assert!(ok, "{module}.{method}: {out} {err}");
+        send_tx(&url, key, module, method, args);
     };
     let me = dev_admin(&data).account().to_hex();
     let a = "dev-agency";

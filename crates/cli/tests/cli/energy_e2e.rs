@@ -20,19 +20,9 @@ fn a_day_of_readings_is_signed_submitted_certified_and_not_replayed() {
     let node = TestNode::start_in(&data, &[]);
     let url = node.url.clone();
     let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
-    let admin = data
-        .join("dev-admin-key.json")
-        .to_str()
-        .unwrap()
-        .to_string();
-    let send = |module: &str, method: &str, args: &Value| {
-        let a = args.to_string();
-        let (ok, out, err) = publica(&[
-            "tx", "send", "--key", &admin, "--node", &url, "--module", module, "--method", method,
-            "--args", &a,
-        ]);
-        assert!(ok, "{module}.{method}: {out} {err}");
-    };
+    let admin = dev_admin_path(&data);
+    let send =
+        |module: &str, method: &str, args: &Value| send_tx(&url, &admin, module, method, args);
     let me = dev_admin(&data).account().to_hex();
     send(
         "identity",

@@ -21,19 +21,9 @@ fn a_points_deposits_are_credited_once_and_volunteers_up_to_the_cap() {
     let node = TestNode::start_in(&data, &[]);
     let url = node.url.clone();
     let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
-    let admin = data
-        .join("dev-admin-key.json")
-        .to_str()
-        .unwrap()
-        .to_string();
-    let send = |module: &str, method: &str, args: &Value| {
-        let a = args.to_string();
-        let (ok, out, err) = publica(&[
-            "tx", "send", "--key", &admin, "--node", &url, "--module", module, "--method", method,
-            "--args", &a,
-        ]);
-        assert!(ok, "{module}.{method}: {out} {err}");
-    };
+    let admin = dev_admin_path(&data);
+    let send =
+        |module: &str, method: &str, args: &Value| send_tx(&url, &admin, module, method, args);
     let me = dev_admin(&data).account().to_hex();
     for role in ["treasurer", "program_officer", "regulator"] {
         send(

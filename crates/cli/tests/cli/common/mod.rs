@@ -322,6 +322,26 @@ pub fn dev_admin(data_dir: &Path) -> Keypair {
         .expect("the dev admin key is not encrypted")
 }
 
+/// The path of a dev data directory's admin key file.
+pub fn dev_admin_path(data_dir: &Path) -> String {
+    data_dir
+        .join("dev-admin-key.json")
+        .to_str()
+        .expect("a UTF-8 path")
+        .to_string()
+}
+
+/// `publica tx send` of one call signed with the key file `key` to the
+/// node at `url`; panics, with the node's answer, unless it succeeded.
+pub fn send_tx(url: &str, key: &str, module: &str, method: &str, args: &Value) {
+    let a = args.to_string();
+    let (ok, out, err) = publica(&[
+        "tx", "send", "--key", key, "--node", url, "--module", module, "--method", method,
+        "--args", &a,
+    ]);
+    assert!(ok, "{module}.{method}: {out} {err}");
+}
+
 /// Runs the `publica` binary: (success, stdout, stderr).
 pub fn publica(args: &[&str]) -> (bool, String, String) {
     let out = std::process::Command::new(bin())
