@@ -1,23 +1,47 @@
 //! FHIR R4 resources a record may hold, checked before they are sealed:
 //! `Patient`, `Observation`, `Condition`, `MedicationRequest` and
-//! `DocumentReference`, by the rules of HL7's FHIR R4 JSON schema for
-//! their top level — the members each type has (no others; `_name` for a
-//! primitive's extension), the required ones, the coded ones with their
-//! value sets, the primitive types (`id`, `boolean`, `date`, `dateTime`,
-//! `instant`, `string`) and which members are arrays and which objects.
-//! Nested data types are checked as objects (or arrays of them) only.
+//! `DocumentReference`, by the rules of HL7's FHIR R4 JSON schema, all the
+//! way down: every member of the resource, of its backbone elements and of
+//! the data types it uses (no others; `_name` for a primitive's id and
+//! extensions), the required ones, the coded ones with their value sets,
+//! the primitive types with their JSON types and patterns, which members
+//! are arrays, and contained resources by their own type's rules.
 //!
-//! The tests check every HL7 example of these types passes and that
-//! variants of them are judged as the JSON schema judges them
-//! (`tests/python/test_fhir_schema.py`, against
-//! `../shared/testdata/fhir-r4`), with one difference: a complex-typed
-//! member that is not a JSON object is refused here, as FHIR's JSON format
-//! requires, where the schema lets it through.
+//! The rules are the schema's, written compactly in `fhir-r4.rules` by
+//! `scripts/fhir-rules` from HL7's `fhir.schema.json`; the node reads them
+//! once, at the first resource it checks. The tests check every HL7
+//! example of these types passes, that variants of them (top level and
+//! nested) are judged as the JSON schema judges them, and that the rules
+//! file is what the script makes from the schema
+//! (`tests/python/test_fhir_schema.py`, against `../shared/testdata/fhir-r4`).
+//!
+//! Two differences, both stricter than the schema and both what FHIR's
+//! JSON format requires: a complex-typed member (Meta, CodeableConcept,
+//! Reference…) must be a JSON object, where the schema lets a string
+//! through; and a number must be of its type (`integer`, `positiveInt` ≥ 1,
+//! `unsignedInt` ≥ 0 are whole numbers), where the schema's patterns apply
+//! to strings only. A `null` is taken only where FHIR puts one: in the
+//! `_name` array that aligns a primitive array's extensions.
 
+use regex::Regex;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Largest FHIR resource sealed into a record, in bytes of JSON.
 pub const RESOURCE_BYTES_MAX: usize = 4 * 1024 * 1024;
+
+/// The resource types a record may hold.
+pub const KEPT: [&str; 5] = [
+    "Patient",
+    "Observation",
+    "Condition",
+    "MedicationRequest",
+    "DocumentReference",
+];
+
+/// The schema's rules (`scripts/fhir-rules`).
+const RULES: &str = include_str!("fhir-r4.rules");
 
 /// Why a resource is refused: the member and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,388 +53,232 @@ impl std::fmt::Display for Invalid {
     }
 }
 
-/// How a member is typed.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// An object (a data type or a backbone element).
-    Object,
-    /// An array of objects.
-    Objects,
-    /// A `boolean`.
-    Bool,
-    /// An `integer`.
-    Int,
-    /// A `string` (or `uri`, `markdown`, `code` without a value set).
-    Str,
-    /// A `date`.
-    Date,
-    /// A `dateTime`.
-    DateTime,
-    /// An `instant`.
-    Instant,
-    /// An `id`.
-    Id,
-    /// A `code` from a closed value set.
-    Code(&'static [&'static str]),
-    /// An array of strings (`canonical`, `uri`).
-    Strs,
+/// A primitive type: its JSON type and its pattern.
+struct Primitive {
+    json: &'static str,
+    pattern: Option<Regex>,
 }
 
-use Kind::{Bool, Code, Date, DateTime, Id, Instant, Int, Object, Objects, Str, Strs};
-
-/// Members every resource has (`Resource` and `DomainResource`).
-const COMMON: &[(&str, Kind)] = &[
-    ("id", Id),
-    ("meta", Object),
-    ("implicitRules", Str),
-    ("language", Str),
-    ("text", Object),
-    ("contained", Objects),
-    ("extension", Objects),
-    ("modifierExtension", Objects),
-];
-
-const PATIENT: &[(&str, Kind)] = &[
-    ("identifier", Objects),
-    ("active", Bool),
-    ("name", Objects),
-    ("telecom", Objects),
-    ("gender", Code(&["male", "female", "other", "unknown"])),
-    ("birthDate", Date),
-    ("deceasedBoolean", Bool),
-    ("deceasedDateTime", DateTime),
-    ("address", Objects),
-    ("maritalStatus", Object),
-    ("multipleBirthBoolean", Bool),
-    ("multipleBirthInteger", Int),
-    ("photo", Objects),
-    ("contact", Objects),
-    ("communication", Objects),
-    ("generalPractitioner", Objects),
-    ("managingOrganization", Object),
-    ("link", Objects),
-];
-
-const OBSERVATION: &[(&str, Kind)] = &[
-    ("identifier", Objects),
-    ("basedOn", Objects),
-    ("partOf", Objects),
-    (
-        "status",
-        Code(&[
-            "registered",
-            "preliminary",
-            "final",
-            "amended",
-            "corrected",
-            "cancelled",
-            "entered-in-error",
-            "unknown",
-        ]),
-    ),
-    ("category", Objects),
-    ("code", Object),
-    ("subject", Object),
-    ("focus", Objects),
-    ("encounter", Object),
-    ("effectiveDateTime", DateTime),
-    ("effectivePeriod", Object),
-    ("effectiveTiming", Object),
-    ("effectiveInstant", Instant),
-    ("issued", Instant),
-    ("performer", Objects),
-    ("valueQuantity", Object),
-    ("valueCodeableConcept", Object),
-    ("valueString", Str),
-    ("valueBoolean", Bool),
-    ("valueInteger", Int),
-    ("valueRange", Object),
-    ("valueRatio", Object),
-    ("valueSampledData", Object),
-    ("valueTime", Str),
-    ("valueDateTime", DateTime),
-    ("valuePeriod", Object),
-    ("dataAbsentReason", Object),
-    ("interpretation", Objects),
-    ("note", Objects),
-    ("bodySite", Object),
-    ("method", Object),
-    ("specimen", Object),
-    ("device", Object),
-    ("referenceRange", Objects),
-    ("hasMember", Objects),
-    ("derivedFrom", Objects),
-    ("component", Objects),
-];
-
-const CONDITION: &[(&str, Kind)] = &[
-    ("identifier", Objects),
-    ("clinicalStatus", Object),
-    ("verificationStatus", Object),
-    ("category", Objects),
-    ("severity", Object),
-    ("code", Object),
-    ("bodySite", Objects),
-    ("subject", Object),
-    ("encounter", Object),
-    ("onsetDateTime", DateTime),
-    ("onsetAge", Object),
-    ("onsetPeriod", Object),
-    ("onsetRange", Object),
-    ("onsetString", Str),
-    ("abatementDateTime", DateTime),
-    ("abatementAge", Object),
-    ("abatementPeriod", Object),
-    ("abatementRange", Object),
-    ("abatementString", Str),
-    ("recordedDate", DateTime),
-    ("recorder", Object),
-    ("asserter", Object),
-    ("stage", Objects),
-    ("evidence", Objects),
-    ("note", Objects),
-];
-
-const MEDICATION_REQUEST: &[(&str, Kind)] = &[
-    ("identifier", Objects),
-    ("status", Str),
-    ("statusReason", Object),
-    ("intent", Str),
-    ("category", Objects),
-    ("priority", Str),
-    ("doNotPerform", Bool),
-    ("reportedBoolean", Bool),
-    ("reportedReference", Object),
-    ("medicationCodeableConcept", Object),
-    ("medicationReference", Object),
-    ("subject", Object),
-    ("encounter", Object),
-    ("supportingInformation", Objects),
-    ("authoredOn", DateTime),
-    ("requester", Object),
-    ("performer", Object),
-    ("performerType", Object),
-    ("recorder", Object),
-    ("reasonCode", Objects),
-    ("reasonReference", Objects),
-    ("instantiatesCanonical", Strs),
-    ("instantiatesUri", Strs),
-    ("basedOn", Objects),
-    ("groupIdentifier", Object),
-    ("courseOfTherapyType", Object),
-    ("insurance", Objects),
-    ("note", Objects),
-    ("dosageInstruction", Objects),
-    ("dispenseRequest", Object),
-    ("substitution", Object),
-    ("priorPrescription", Object),
-    ("detectedIssue", Objects),
-    ("eventHistory", Objects),
-];
-
-const DOCUMENT_REFERENCE: &[(&str, Kind)] = &[
-    ("masterIdentifier", Object),
-    ("identifier", Objects),
-    (
-        "status",
-        Code(&["current", "superseded", "entered-in-error"]),
-    ),
-    ("docStatus", Str),
-    ("type", Object),
-    ("category", Objects),
-    ("subject", Object),
-    ("date", Instant),
-    ("author", Objects),
-    ("authenticator", Object),
-    ("custodian", Object),
-    ("relatesTo", Objects),
-    ("description", Str),
-    ("securityLabel", Objects),
-    ("content", Objects),
-    ("context", Object),
-];
-
-/// A type's members with their kinds.
-type Members = &'static [(&'static str, Kind)];
-
-/// A type's own members and its required ones.
-fn members(resource_type: &str) -> Option<(Members, &'static [&'static str])> {
-    Some(match resource_type {
-        "Patient" => (PATIENT, &[]),
-        "Observation" => (OBSERVATION, &["code"]),
-        "Condition" => (CONDITION, &["subject"]),
-        "MedicationRequest" => (MEDICATION_REQUEST, &["subject"]),
-        "DocumentReference" => (DOCUMENT_REFERENCE, &["content"]),
-        _ => return None,
-    })
+/// A complex type or resource: its required members, and each member's
+/// type as the rules file writes it (`[` array, `=` value set, `!` constant).
+struct Complex {
+    required: Vec<&'static str>,
+    members: HashMap<&'static str, &'static str>,
 }
 
-fn digits(s: &[u8]) -> bool {
-    !s.is_empty() && s.iter().all(u8::is_ascii_digit)
+/// The rules, read from [`RULES`].
+struct Rules {
+    primitives: HashMap<&'static str, Primitive>,
+    complex: HashMap<&'static str, Complex>,
+    /// A list of resource types (the schema's `ResourceList`).
+    lists: HashMap<&'static str, Vec<&'static str>>,
 }
 
-fn number(s: &[u8]) -> u32 {
-    s.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'))
+fn rules() -> &'static Rules {
+    static RULES_READ: OnceLock<Rules> = OnceLock::new();
+    RULES_READ.get_or_init(|| read_rules(RULES))
 }
 
-/// `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (year 0001..9999); with `full`,
-/// only the last.
-fn date(s: &[u8], full: bool) -> bool {
-    let year = s.len() >= 4 && digits(&s[..4]) && number(&s[..4]) >= 1;
-    let month = |m: &[u8]| digits(m) && m.len() == 2 && (1..=12).contains(&number(m));
-    let day = |d: &[u8]| digits(d) && d.len() == 2 && (1..=31).contains(&number(d));
-    match s.len() {
-        4 => year && !full,
-        7 => year && s[4] == b'-' && month(&s[5..7]) && !full,
-        10 => year && s[4] == b'-' && month(&s[5..7]) && s[7] == b'-' && day(&s[8..10]),
-        _ => false,
-    }
-}
-
-/// `hh:mm:ss(.f+)?` then `Z` or `±hh:mm` (up to 14:00).
-fn time_and_zone(s: &[u8]) -> bool {
-    if s.len() < 9 || s[2] != b':' || s[5] != b':' {
-        return false;
-    }
-    let two = |x: &[u8]| x.len() == 2 && digits(x);
-    if !(two(&s[..2]) && two(&s[3..5]) && two(&s[6..8])) {
-        return false;
-    }
-    if number(&s[..2]) > 23 || number(&s[3..5]) > 59 || number(&s[6..8]) > 60 {
-        return false;
-    }
-    let mut rest = &s[8..];
-    if rest.first() == Some(&b'.') {
-        let n = rest[1..].iter().take_while(|b| b.is_ascii_digit()).count();
-        if n == 0 {
-            return false;
-        }
-        rest = &rest[1 + n..];
-    }
-    match rest {
-        b"Z" => true,
-        [b'+' | b'-', h1, h2, b':', m1, m2] => {
-            let (h, m) = (&[*h1, *h2][..], &[*m1, *m2][..]);
-            digits(h)
-                && digits(m)
-                && ((number(h) <= 13 && number(m) <= 59) || (number(h) == 14 && number(m) == 0))
-        }
-        _ => false,
-    }
-}
-
-fn date_time(s: &str, instant: bool) -> bool {
-    let b = s.as_bytes();
-    match s.find('T') {
-        Some(10) => date(&b[..10], true) && time_and_zone(&b[11..]),
-        None => !instant && date(b, false),
-        _ => false,
-    }
-}
-
-fn id(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-}
-
-fn check_member(name: &str, kind: Kind, v: &Value) -> Result<(), Invalid> {
-    let bad = |what: &str| Err(Invalid(format!("{name}: {what}")));
-    let ok = match kind {
-        Object => v.is_object(),
-        Objects => v.as_array().is_some_and(|a| a.iter().all(Value::is_object)),
-        Bool => v.is_boolean(),
-        Int => v.is_i64() || v.is_u64(),
-        Str => v.as_str().is_some_and(|s| !s.trim().is_empty()),
-        Strs => v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
-        Date => {
-            return if v.as_str().is_some_and(|s| date(s.as_bytes(), false)) {
-                Ok(())
-            } else {
-                bad("not a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD)")
+/// Reads the rules file; a malformed one is a build defect (the tests read
+/// it), so it panics with the line.
+fn read_rules(text: &'static str) -> Rules {
+    let mut rules = Rules {
+        primitives: HashMap::new(),
+        complex: HashMap::new(),
+        lists: HashMap::new(),
+    };
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let fields: Vec<&'static str> = line.split('\t').collect();
+        match fields.as_slice() {
+            ["P", name, json, pattern] => {
+                let pattern = (*pattern != "-").then(|| {
+                    Regex::new(pattern).unwrap_or_else(|e| panic!("FHIR rule {name}: {e}"))
+                });
+                rules.primitives.insert(name, Primitive { json, pattern });
             }
-        }
-        DateTime => {
-            return if v.as_str().is_some_and(|s| date_time(s, false)) {
-                Ok(())
-            } else {
-                bad("not a FHIR dateTime (a date, or date and time with a zone)")
+            ["T", name, required, members @ ..] => {
+                let required = match *required {
+                    "-" => Vec::new(),
+                    r => r.split(',').collect(),
+                };
+                let members = members
+                    .iter()
+                    .map(|m| {
+                        m.split_once(':')
+                            .unwrap_or_else(|| panic!("FHIR rule {name}: {m}"))
+                    })
+                    .collect();
+                rules.complex.insert(name, Complex { required, members });
             }
-        }
-        Instant => {
-            return if v.as_str().is_some_and(|s| date_time(s, true)) {
-                Ok(())
-            } else {
-                bad("not a FHIR instant (date and time to the second, with a zone)")
+            ["L", name, types] => {
+                rules.lists.insert(name, types.split(',').collect());
             }
+            _ => panic!("FHIR rules: a line of no known shape: {line}"),
         }
-        Id => {
-            return if v.as_str().is_some_and(id) {
-                Ok(())
-            } else {
-                bad("not a FHIR id (1..=64 of A-Z a-z 0-9 - .)")
+    }
+    rules
+}
+
+/// `parent.name`, or `name` at the top.
+fn child(parent: &str, name: &str) -> String {
+    if parent.is_empty() {
+        name.to_string()
+    } else {
+        format!("{parent}.{name}")
+    }
+}
+
+fn invalid(path: &str, what: &str) -> Invalid {
+    Invalid(format!("{path}: {what}"))
+}
+
+/// What a primitive's pattern asks, where a person would not guess it.
+fn hint(name: &str) -> &'static str {
+    match name {
+        "date" => " (YYYY, YYYY-MM or YYYY-MM-DD)",
+        "dateTime" => " (a date, or date and time with a zone)",
+        "instant" => " (date and time to the second, with a zone)",
+        "id" => " (1..=64 of A-Z a-z 0-9 - .)",
+        "time" => " (hh:mm:ss)",
+        "code" => " (no leading, trailing or double spaces)",
+        "string" | "markdown" => " (not empty)",
+        "uri" | "url" | "canonical" => " (no spaces)",
+        _ => "",
+    }
+}
+
+fn primitive(path: &str, name: &str, p: &Primitive, v: &Value) -> Result<(), Invalid> {
+    let ok = match p.json {
+        "boolean" => v.is_boolean(),
+        "number" => match name {
+            "integer" => v.is_i64(),
+            "positiveInt" => v.as_u64().is_some_and(|n| n >= 1),
+            "unsignedInt" => v.is_u64(),
+            _ => v.is_number(),
+        },
+        _ => match v.as_str() {
+            Some(s) => {
+                let label = if name.starts_with("pattern") {
+                    "value"
+                } else {
+                    name
+                };
+                return match &p.pattern {
+                    Some(re) if !re.is_match(s) => {
+                        Err(invalid(path, &format!("not a FHIR {label}{}", hint(name))))
+                    }
+                    _ => Ok(()),
+                };
             }
-        }
-        Code(set) => {
-            return match v.as_str() {
-                Some(s) if set.contains(&s) => Ok(()),
-                _ => bad(&format!("not one of {}", set.join(", "))),
-            }
-        }
+            None => false,
+        },
     };
     if ok {
         Ok(())
+    } else if p.json == "number" && v.is_number() {
+        Err(invalid(path, &format!("not a FHIR {name}")))
     } else {
-        let what = match kind {
-            Object => "not an object",
-            Objects => "not an array of objects",
-            Bool => "not a boolean",
-            Int => "not an integer",
-            Strs => "not an array of strings",
-            _ => "not a non-empty string",
+        let json = match p.json {
+            "boolean" => "a boolean",
+            "number" => "a number",
+            _ => "a string",
         };
-        bad(what)
+        Err(invalid(path, &format!("not {json}")))
+    }
+}
+
+/// Checks `v` against the type `ty` as the rules file writes it.
+fn value(r: &Rules, path: &str, ty: &'static str, v: &Value) -> Result<(), Invalid> {
+    if let Some(item) = ty.strip_prefix('[') {
+        let items = v.as_array().ok_or_else(|| invalid(path, "not an array"))?;
+        // FHIR aligns a primitive array's extensions with nulls.
+        let nulls =
+            item == "Element" && path.rsplit('.').next().is_some_and(|m| m.starts_with('_'));
+        for (i, x) in items.iter().enumerate() {
+            if !(nulls && x.is_null()) {
+                value(r, &format!("{path}[{i}]"), item, x)?;
+            }
+        }
+        return Ok(());
+    }
+    if let Some(set) = ty.strip_prefix('=') {
+        return match v.as_str() {
+            Some(s) if set.split(',').any(|c| c == s) => Ok(()),
+            _ => Err(invalid(
+                path,
+                &format!("not one of {}", set.replace(',', ", ")),
+            )),
+        };
+    }
+    if let Some(constant) = ty.strip_prefix('!') {
+        return if v.as_str() == Some(constant) {
+            Ok(())
+        } else {
+            Err(invalid(path, &format!("not '{constant}'")))
+        };
+    }
+    if let Some(p) = r.primitives.get(ty) {
+        return primitive(path, ty, p, v);
+    }
+    if let Some(types) = r.lists.get(ty) {
+        let rt = resource_type(path, v)?;
+        let known = types.iter().find(|t| **t == rt).ok_or_else(|| {
+            invalid(
+                &child(path, "resourceType"),
+                &format!("'{rt}' is not a FHIR resource type"),
+            )
+        })?;
+        return object(r, path, known, v);
+    }
+    object(r, path, ty, v)
+}
+
+/// A resource's `resourceType`.
+fn resource_type<'v>(path: &str, v: &'v Value) -> Result<&'v str, Invalid> {
+    let obj = v
+        .as_object()
+        .ok_or_else(|| invalid(path, "not an object (a FHIR resource)"))?;
+    obj.get("resourceType")
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid(&child(path, "resourceType"), "missing"))
+}
+
+/// Checks an object against the complex type or resource `ty`.
+fn object(r: &Rules, path: &str, ty: &'static str, v: &Value) -> Result<(), Invalid> {
+    let complex = r
+        .complex
+        .get(ty)
+        .unwrap_or_else(|| panic!("FHIR rules name a type they do not define: {ty}"));
+    let obj: &Map<String, Value> = v
+        .as_object()
+        .ok_or_else(|| invalid(path, "not an object"))?;
+    for (name, member) in obj {
+        let at = child(path, name);
+        let member_ty = complex
+            .members
+            .get(name.as_str())
+            .ok_or_else(|| invalid(&at, &format!("not a member of {ty}")))?;
+        value(r, &at, member_ty, member)?;
+    }
+    match complex.required.iter().find(|m| !obj.contains_key(**m)) {
+        Some(m) => Err(invalid(&child(path, m), &format!("required in {ty}"))),
+        None => Ok(()),
     }
 }
 
 /// Checks `resource`; answers its type.
 pub fn check(resource: &Value) -> Result<&str, Invalid> {
-    let obj: &Map<String, Value> = resource
-        .as_object()
-        .ok_or_else(|| Invalid("a FHIR resource is a JSON object".into()))?;
-    let rt = obj
-        .get("resourceType")
-        .and_then(Value::as_str)
-        .ok_or_else(|| Invalid("resourceType: missing".into()))?;
-    let (own, required) = members(rt).ok_or_else(|| {
+    if !resource.is_object() {
+        return Err(Invalid("a FHIR resource is a JSON object".into()));
+    }
+    let rt = resource_type("", resource)?;
+    let kept = KEPT.iter().find(|k| **k == rt).ok_or_else(|| {
         Invalid(format!(
-            "resourceType: '{rt}' is not kept (Patient, Observation, Condition, MedicationRequest, DocumentReference)"
+            "resourceType: '{rt}' is not kept ({})",
+            KEPT.join(", ")
         ))
     })?;
-    let kind_of = |name: &str| {
-        COMMON
-            .iter()
-            .chain(own)
-            .find(|(n, _)| *n == name)
-            .map(|(_, k)| *k)
-    };
-    for (name, v) in obj {
-        if name == "resourceType" {
-            continue;
-        }
-        if let Some(base) = name.strip_prefix('_') {
-            // A primitive's id and extensions.
-            if kind_of(base).is_none() || !(v.is_object() || v.is_array()) {
-                return Err(Invalid(format!("{name}: not a member of {rt}")));
-            }
-            continue;
-        }
-        let kind = kind_of(name).ok_or_else(|| Invalid(format!("{name}: not a member of {rt}")))?;
-        check_member(name, kind, v)?;
-    }
-    if let Some(r) = required.iter().find(|r| !obj.contains_key(**r)) {
-        return Err(Invalid(format!("{r}: required in {rt}")));
-    }
+    object(rules(), "", kept, resource)?;
     Ok(rt)
 }
 
@@ -429,11 +297,40 @@ pub fn parse(bytes: &[u8]) -> Result<(Value, String), Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_type_the_rules_name_is_defined() {
+        let r = rules();
+        assert!(r.complex.len() > 600 && r.primitives.len() >= 20);
+        for (name, c) in &r.complex {
+            for (member, ty) in &c.members {
+                let base = ty.trim_start_matches('[');
+                let known = base.starts_with('=')
+                    || base.starts_with('!')
+                    || r.primitives.contains_key(base)
+                    || r.complex.contains_key(base)
+                    || r.lists.contains_key(base);
+                assert!(known, "{name}.{member}: {ty}");
+            }
+            for m in &c.required {
+                assert!(c.members.contains_key(m), "{name} requires {m}");
+            }
+        }
+        for t in KEPT {
+            assert!(r.complex.contains_key(t), "{t}");
+        }
+    }
+
+    fn refused(v: Value) -> String {
+        check(&v).unwrap_err().0
+    }
 
     #[test]
     fn dates_follow_the_fhir_patterns() {
+        let with = |birth: &str| json!({"resourceType": "Patient", "birthDate": birth});
         for ok in ["2024", "2024-02", "2024-02-29", "0001-01-01"] {
-            assert!(date(ok.as_bytes(), false), "{ok}");
+            assert!(check(&with(ok)).is_ok(), "{ok}");
         }
         for bad in [
             "0000",
@@ -444,15 +341,19 @@ mod tests {
             "2024-01-32",
             "",
         ] {
-            assert!(!date(bad.as_bytes(), false), "{bad}");
+            assert!(
+                refused(with(bad)).starts_with("birthDate: not a FHIR date"),
+                "{bad}"
+            );
         }
+        let deceased = |at: &str| json!({"resourceType": "Patient", "deceasedDateTime": at});
         for ok in [
             "2024",
             "2024-02-29T10:00:00Z",
             "2013-04-02T09:30:10.1+01:00",
             "2020-01-01T00:00:60-14:00",
         ] {
-            assert!(date_time(ok, false), "{ok}");
+            assert!(check(&deceased(ok)).is_ok(), "{ok}");
         }
         for bad in [
             "2024-02-29T10:00:00",
@@ -461,55 +362,113 @@ mod tests {
             "2020-01-01T00:00:00+14:30",
             "2020-01-01T00:00:00.Z",
         ] {
-            assert!(!date_time(bad, false), "{bad}");
+            assert!(
+                refused(deceased(bad)).contains("not a FHIR dateTime"),
+                "{bad}"
+            );
         }
-        assert!(!date_time("2024-02-29", true));
-        assert!(date_time("2024-02-29T10:00:00Z", true));
+        let issued = |at: &str| json!({"resourceType": "Observation", "status": "final", "code": {}, "issued": at});
+        assert!(refused(issued("2024-02-29")).starts_with("issued: not a FHIR instant"));
+        assert!(check(&issued("2024-02-29T10:00:00Z")).is_ok());
     }
 
     #[test]
-    fn members_types_and_requirements_are_checked() {
-        let ok = serde_json::json!({"resourceType": "Observation", "status": "final",
-            "code": {"text": "x"}, "_status": {"extension": []}});
+    fn members_types_and_requirements_are_checked_at_every_level() {
+        let ok = json!({"resourceType": "Observation", "status": "final",
+            "code": {"text": "x", "coding": [{"system": "http://loinc.org", "code": "15074-8"}]},
+            "_status": {"extension": []},
+            "component": [{"code": {"text": "a"}, "valueQuantity": {"value": 6.3, "unit": "mmol/l"}}]});
         assert_eq!(check(&ok).unwrap(), "Observation");
+        let name = |n: Value| json!({"resourceType": "Patient", "name": [n]});
         let cases = [
             (
-                serde_json::json!({"resourceType": "Observation", "status": "final"}),
-                "code: required",
+                json!({"resourceType": "Observation", "status": "final"}),
+                "code: required in Observation",
             ),
             (
-                serde_json::json!({"resourceType": "Observation", "code": {}, "status": "done"}),
+                json!({"resourceType": "Observation", "code": {}, "status": "done"}),
                 "status: not one of",
             ),
             (
-                serde_json::json!({"resourceType": "Patient", "colour": "blue"}),
-                "colour: not a member",
+                json!({"resourceType": "Patient", "colour": "blue"}),
+                "colour: not a member of Patient",
             ),
             (
-                serde_json::json!({"resourceType": "Patient", "_colour": {}}),
+                json!({"resourceType": "Patient", "_colour": {}}),
                 "_colour: not a member",
             ),
             (
-                serde_json::json!({"resourceType": "Patient", "active": "yes"}),
+                json!({"resourceType": "Patient", "active": "yes"}),
                 "active: not a boolean",
             ),
             (
-                serde_json::json!({"resourceType": "Patient", "name": {"text": "x"}}),
+                json!({"resourceType": "Patient", "name": {"text": "x"}}),
                 "name: not an array",
             ),
             (
-                serde_json::json!({"resourceType": "Patient", "id": "a b"}),
+                json!({"resourceType": "Patient", "id": "a b"}),
                 "id: not a FHIR id",
             ),
             (
-                serde_json::json!({"resourceType": "Claim"}),
-                "resourceType: 'Claim'",
+                json!({"resourceType": "Patient", "meta": "x"}),
+                "meta: not an object",
             ),
-            (serde_json::json!([]), "a FHIR resource"),
+            (
+                name(json!({"family": "x", "colour": 1})),
+                "name[0].colour: not a member of HumanName",
+            ),
+            (
+                name(json!({"use": "nick"})),
+                "name[0].use: not one of usual, official",
+            ),
+            (
+                name(json!({"given": ["a", 3]})),
+                "name[0].given[1]: not a string",
+            ),
+            (
+                name(json!({"given": ["a", null]})),
+                "name[0].given[1]: not a string",
+            ),
+            (
+                name(json!({"period": {"start": "2020-1-1"}})),
+                "name[0].period.start: not a FHIR dateTime",
+            ),
+            (
+                json!({"resourceType": "Observation", "status": "final", "code": {},
+                "component": [{"valueQuantity": {"value": 1}}]}),
+                "component[0].code: required in Observation_Component",
+            ),
+            (
+                json!({"resourceType": "Observation", "status": "final", "code": {},
+                "valueQuantity": {"value": "6.3"}}),
+                "valueQuantity.value: not a number",
+            ),
+            (
+                json!({"resourceType": "Patient", "multipleBirthInteger": 1.5}),
+                "multipleBirthInteger: not a FHIR integer",
+            ),
+            (
+                json!({"resourceType": "Patient", "contained": [{"resourceType": "Practitioner", "active": 1}]}),
+                "contained[0].active: not a boolean",
+            ),
+            (
+                json!({"resourceType": "Patient", "contained": [{"resourceType": "Nothing"}]}),
+                "contained[0].resourceType: 'Nothing' is not a FHIR resource type",
+            ),
+            (
+                json!({"resourceType": "Patient", "extension": [{"url": "x", "valueBase64Binary": "a"}]}),
+                "extension[0].valueBase64Binary: not a FHIR value",
+            ),
+            (json!({"resourceType": "Claim"}), "resourceType: 'Claim'"),
+            (json!([]), "a FHIR resource"),
         ];
         for (v, why) in cases {
-            let e = check(&v).unwrap_err();
-            assert!(e.0.starts_with(why), "{v}: {e}");
+            let e = refused(v.clone());
+            assert!(e.starts_with(why), "{v}: {e}");
         }
+        let aligned = name(
+            json!({"given": ["a", "b"], "_given": [null, {"extension": [{"url": "x", "valueString": "y"}]}]}),
+        );
+        assert!(check(&aligned).is_ok());
     }
 }
