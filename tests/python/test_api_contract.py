@@ -170,6 +170,17 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
     assert released["record_type"] == "Observation", released
     got, err = call(url, "/v1/records/release", {"access": log["entries"][1]["access"][::-1]})
     assert got == 404 and err["code"] == "records.unknown_access", (got, err)
+    # The Patient resource was transferred to the clinic naming this node's
+    # store: its key is handed over for that store, which holds it already.
+    handed = c.get("/v1/records/release", method="post", body={"transfer": mine["entries"][0]["record"]})
+    assert handed["custodian"] == "clinic" and handed["record_type"] == "Patient", handed
+    copy = {k: handed[k] for k in ("record", "ciphertext", "wrapped_key")}
+    kept = c.get("/v1/records/copy", method="post", body=copy)
+    assert kept == {"record": handed["record"], "custodian": "clinic", "stored": False}, kept
+    got, err = call(url, "/v1/records/copy", {**copy, "wrapped_key": "00" * 80})
+    assert got == 422 and err["code"] == "records.tampered", (got, err)
+    got, err = call(url, "/v1/records/release", {"transfer": mine["entries"][1]["record"]})
+    assert got == 404 and err["code"] == "records.no_handover", (got, err)
     # The demo's insurance: the plan, a claim paid by the rules with the
     # observation as evidence, one referred, the month's report.
     c.get("/v1/claims/plans/{agency}/{id}", "/v1/claims/plans/insurer/basic")

@@ -23,6 +23,7 @@ use utoipa::OpenApi;
         crate::records::store_key,
         crate::records::upload,
         crate::records::release_key,
+        crate::records::copy,
         crate::citydata::upload,
         crate::citydata::open_content,
         crate::citydata::restricted_content,
@@ -75,7 +76,8 @@ const ANSWERS: &[(&str, &str, &str, &str)] = &[
     ("/v1/genesis", "get", "200", "Genesis"),
     ("/v1/records/store", "get", "200", "RecordStoreKey"),
     ("/v1/records/store", "post", "202", "RecordStored"),
-    ("/v1/records/release", "post", "200", "KeyRelease"),
+    ("/v1/records/release", "post", "200", "Release"),
+    ("/v1/records/copy", "post", "200", "RecordCopied"),
     ("/v1/data-store", "post", "202", "DataStored"),
 ];
 

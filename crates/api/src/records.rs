@@ -22,11 +22,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine as _;
-use publica_crypto::seal::SealKey;
+use publica_crypto::seal::{DataKey, SealKey};
 use publica_node::{Node, TxLookup};
 use publica_records::codes::{self, RecordsRejection as R};
 use publica_records::lifecycle::RegisterArgs;
-use publica_records::model::{Status, RECORD_BYTES_MAX};
+use publica_records::model::{Record, Status, RECORD_BYTES_MAX};
 use publica_records::queries;
 use publica_runtime::Rejections;
 use publica_store::blobs::{self, BlobStore, Blobs};
@@ -62,10 +62,13 @@ impl std::fmt::Debug for RecordStore {
 struct Meta {
     /// The data key wrapped for the store's key (hex).
     wrapped: String,
-    /// The registration's transaction (hex).
-    tx_id: String,
-    /// When it expires.
-    expiry: Expiry,
+    /// The registration's transaction (hex); none for a copy taken after
+    /// a transfer (the record is on the ledger already).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tx_id: Option<String>,
+    /// When the registration expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expiry: Option<Expiry>,
     /// The FHIR type.
     record_type: String,
 }
@@ -172,7 +175,7 @@ impl RecordStore {
         let Ok(meta) = serde_json::from_slice::<Meta>(&meta) else {
             return Ok(true);
         };
-        let tx = meta.tx_id.parse().ok();
+        let tx = meta.tx_id.and_then(|t| t.parse().ok());
         Ok(match tx.map(|t| node.lookup_tx(&t)) {
             // Committed since the record was looked up, or failed: the
             // ledger decides.
@@ -180,7 +183,7 @@ impl RecordStore {
                 node.with_state(|s, _| queries::record(s, id)).is_none()
             }
             Some(Ok(TxLookup::Pending)) => false,
-            _ => meta.expiry.has_passed(height + 1, now),
+            _ => meta.expiry.is_none_or(|e| e.has_passed(height + 1, now)),
         })
     }
 
@@ -193,7 +196,7 @@ impl RecordStore {
             .ok()
             .flatten()
             .and_then(|m| serde_json::from_slice::<Meta>(&m).ok());
-        meta.and_then(|m| m.tx_id.parse().ok()).is_some_and(|t| {
+        meta.and_then(|m| m.tx_id?.parse().ok()).is_some_and(|t| {
             matches!(
                 node.lookup_tx(&t),
                 Ok(TxLookup::Pending | TxLookup::Committed(_))
@@ -371,13 +374,66 @@ impl RecordStore {
         }
         let meta = Meta {
             wrapped: wrapped_key.to_ascii_lowercase(),
-            tx_id: publica_crypto::tx_id(&env.signer, &signing).to_hex(),
-            expiry: env.body.expiry,
+            tx_id: Some(publica_crypto::tx_id(&env.signer, &signing).to_hex()),
+            expiry: Some(env.body.expiry),
             record_type: args.record_type,
         };
         let meta = serde_json::to_vec(&meta).map_err(store_err)?;
         self.blobs.put(&id, ct, &meta).map_err(store_err)?;
         Ok(id)
+    }
+
+    /// Takes the ciphertext of a record transferred to a custodian whose
+    /// node this is: the ledger's last transfer of it names this store's
+    /// key, the ciphertext is the committed one, and the data key wrapped
+    /// for this store opens it. Answers whether it was not held before.
+    pub fn adopt(
+        &self,
+        node: &Node,
+        id: &str,
+        ct: &[u8],
+        wrapped_key: &str,
+    ) -> Result<bool, ApiError> {
+        let now = publica_types::now_ms().max(node.status().time_ms);
+        let (record, key) = node
+            .with_state(|s, _| queries::handover(s, id, now))
+            .map_err(rejected)?;
+        if key != self.public_key() {
+            return Err(rejected(R::NoHandover.err(format!(
+                "record {id}'s last transfer hands its key to another store than this node's"
+            ))));
+        }
+        if blobs::id_of(ct) != record.id || ct.len() as u64 != record.size {
+            return Err(rejected(R::Tampered.err(format!(
+                "the ciphertext is not record {id}'s ({} bytes committed)",
+                record.size
+            ))));
+        }
+        let opened = hex::decode(wrapped_key)
+            .ok()
+            .and_then(|w| self.key.unwrap_key(&w).ok())
+            .and_then(|dk| {
+                dk.decrypt(ct, &publica_records::model::record_aad(&record.record_type))
+                    .ok()
+            });
+        if opened.is_none() {
+            return Err(rejected(R::Tampered.err(
+                "wrapped_key does not open with this store's key, or does not open the ciphertext",
+            )));
+        }
+        if self.blobs.contains(id).map_err(store_err)? {
+            return Ok(false);
+        }
+        let meta = Meta {
+            wrapped: wrapped_key.to_ascii_lowercase(),
+            tx_id: None,
+            expiry: None,
+            record_type: record.record_type,
+        };
+        let meta = serde_json::to_vec(&meta).map_err(store_err)?;
+        self.blobs.put(id, ct, &meta).map_err(store_err)?;
+        tracing::info!(record = id, custodian = %record.custodian, "record store: took a transferred record");
+        Ok(true)
     }
 
     /// Forgets a record whose registration was refused, unless the
@@ -436,12 +492,44 @@ pub async fn upload(
     }
 }
 
-/// A key release request.
+/// A key release request: for a logged access, or for the store a
+/// transfer named.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReleaseRequest {
     /// The access (its transaction's id).
-    access: String,
+    #[serde(default)]
+    access: Option<String>,
+    /// The record whose last transfer named the new custodian's store.
+    #[serde(default)]
+    transfer: Option<String>,
+}
+
+/// The stored ciphertext of `record` and its data key, opened with the
+/// store's key.
+fn stored(state: &AppState, record: &Record) -> Result<(Vec<u8>, DataKey), ApiError> {
+    let (ct, meta) = state
+        .records
+        .blobs
+        .get(&record.id)
+        .map_err(store_err)?
+        .ok_or_else(|| {
+            rejected(R::NotStored.err(format!(
+                "this node does not hold record {}; its custodian '{}' does",
+                record.id, record.custodian
+            )))
+        })?;
+    let corrupt =
+        |what: &str| rejected(R::StoreCorrupt.err(format!("record {}: {what}", record.id)));
+    if blobs::id_of(&ct) != record.id {
+        return Err(corrupt("the ciphertext no longer matches its commitment"));
+    }
+    let meta: Meta = serde_json::from_slice(&meta).map_err(|_| corrupt("unreadable metadata"))?;
+    let data_key = hex::decode(&meta.wrapped)
+        .ok()
+        .and_then(|w| state.records.key.unwrap_key(&w).ok())
+        .ok_or_else(|| corrupt("the wrapped key does not open with the store's key"))?;
+    Ok((ct, data_key))
 }
 
 /// Checks the access against the ledger now, opens the data key with the
@@ -452,31 +540,13 @@ pub fn release(state: &AppState, access: &str) -> Result<Value, ApiError> {
         .node
         .with_state(|s, height| queries::releasable(s, access, height, now))
         .map_err(rejected)?;
-    let store = &state.records;
-    let (ct, meta) = store
-        .blobs
-        .get(&ok.record.id)
-        .map_err(store_err)?
-        .ok_or_else(|| {
-            rejected(R::NotStored.err(format!(
-                "this node does not hold record {}; its custodian '{}' does",
-                ok.record.id, ok.record.custodian
-            )))
-        })?;
-    let corrupt =
-        |what: &str| rejected(R::StoreCorrupt.err(format!("record {}: {what}", ok.record.id)));
-    if blobs::id_of(&ct) != ok.record.id {
-        return Err(corrupt("the ciphertext no longer matches its commitment"));
-    }
-    let meta: Meta = serde_json::from_slice(&meta).map_err(|_| corrupt("unreadable metadata"))?;
-    let data_key = hex::decode(&meta.wrapped)
-        .ok()
-        .and_then(|w| store.key.unwrap_key(&w).ok())
-        .ok_or_else(|| corrupt("the wrapped key does not open with the store's key"))?;
+    let (ct, data_key) = stored(state, &ok.record)?;
     let reader: [u8; 32] = hex::decode(&ok.access.reader_key)
         .ok()
         .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| corrupt("the access's reader key"))?;
+        .ok_or_else(|| {
+            rejected(R::StoreCorrupt.err(format!("access {}: its reader key", ok.access.id)))
+        })?;
     let wrapped = data_key
         .wrap_for(&reader)
         .map_err(|e| rejected(R::InvalidField.err(e.to_string())))?;
@@ -490,12 +560,37 @@ pub fn release(state: &AppState, access: &str) -> Result<Value, ApiError> {
     }))
 }
 
+/// Hands a transferred record's data key over to the store its last
+/// transfer named (wrapped for that store's key alone), with the
+/// ciphertext, for the new custodian's node to take
+/// (`POST /v1/records/copy`).
+pub fn handover(state: &AppState, record: &str) -> Result<Value, ApiError> {
+    let now = publica_types::now_ms().max(state.node.status().time_ms);
+    let (record, store_key) = state
+        .node
+        .with_state(|s, _| queries::handover(s, record, now))
+        .map_err(rejected)?;
+    let (ct, data_key) = stored(state, &record)?;
+    let wrapped = data_key
+        .wrap_for(&store_key)
+        .map_err(|e| rejected(R::InvalidField.err(format!("the transfer's store key: {e}"))))?;
+    Ok(json!({
+        "transfer": record.id,
+        "record": record.id,
+        "record_type": record.record_type,
+        "custodian": record.custodian,
+        "store_key": hex::encode(store_key),
+        "wrapped_key": hex::encode(wrapped),
+        "ciphertext": base64::engine::general_purpose::STANDARD.encode(&ct),
+    }))
+}
+
 /// `POST /v1/records/release`: the data key of an access the ledger let
 /// through, wrapped for the reader's key, with the ciphertext.
 #[utoipa::path(post, path = "/v1/records/release", tag = "records",
-    request_body(content = Object, description = "`{access}`: the id of the reader's committed `records.access` transaction"),
+    request_body(content = Object, description = "`{access}`: the id of the reader's committed `records.access` transaction; or `{transfer}`: a record whose last transfer (within a day) named the new custodian's store key"),
     responses(
-        (status = 200, description = "`{access, record, record_type, reader_key, wrapped_key, ciphertext}`", body = Object),
+        (status = 200, description = "`{access, record, record_type, reader_key, wrapped_key, ciphertext}` (`KeyRelease`), or for a transfer `{transfer, record, record_type, custodian, store_key, wrapped_key, ciphertext}` (`KeyHandover`)", body = Object),
         (status = 403, description = "Refused when logged, stale, or its consent revoked or expired since", body = ErrorBody),
         (status = 404, description = "No such access, or this node does not hold the record", body = ErrorBody),
         (status = 410, description = "The record was erased (records.erased)", body = ErrorBody),
@@ -506,15 +601,95 @@ pub async fn release_key(
 ) -> Result<Json<Value>, ApiError> {
     let bytes = crate::handlers::body_bytes(body)?;
     let req: ReleaseRequest = crate::handlers::parse_json(&bytes)?;
-    if !blobs::valid_id(&req.access.to_ascii_lowercase()) {
+    let (access, record) = match (req.access, req.transfer) {
+        (Some(a), None) => (a, None),
+        (None, Some(r)) => (String::new(), Some(r.to_ascii_lowercase())),
+        _ => {
+            return Err(bad(
+                codes::INVALID_FIELD,
+                "a release names an access or a transferred record (transfer), one of them",
+            ))
+        }
+    };
+    if let Some(record) = record {
+        if !blobs::valid_id(&record) {
+            return Err(bad(
+                codes::INVALID_FIELD,
+                "transfer is a record id, 64 hex digits",
+            ));
+        }
+        let s = state.clone();
+        return tokio::task::spawn_blocking(move || handover(&s, &record))
+            .await
+            .map_err(store_err)?
+            .map(Json);
+    }
+    if !blobs::valid_id(&access.to_ascii_lowercase()) {
         return Err(bad(
             codes::INVALID_FIELD,
             "access is a transaction id, 64 hex digits",
         ));
     }
     let s = state.clone();
-    tokio::task::spawn_blocking(move || release(&s, &req.access))
+    tokio::task::spawn_blocking(move || release(&s, &access))
         .await
         .map_err(store_err)?
         .map(Json)
+}
+
+/// A transferred record's ciphertext for the new custodian's node.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Copy {
+    /// The record.
+    record: String,
+    /// The ciphertext, base64.
+    ciphertext: String,
+    /// The data key wrapped for this store's key (hex), as the old
+    /// custodian's node handed it over.
+    wrapped_key: String,
+}
+
+/// `POST /v1/records/copy`: this node's store takes a record transferred
+/// to a custodian whose node this is.
+#[utoipa::path(post, path = "/v1/records/copy", tag = "records", operation_id = "copy_transferred_record",
+    request_body(content = Object, description = "`{record, ciphertext, wrapped_key}`: what the old custodian's node handed over (`POST /v1/records/release {transfer}` there)"),
+    responses(
+        (status = 200, description = "`{record, custodian, stored}`: kept (`stored` false when this store held it already)", body = Object),
+        (status = 400, description = "Malformed", body = ErrorBody),
+        (status = 404, description = "No such record, or its last transfer named no store key or is over a day old (records.no_handover)", body = ErrorBody),
+        (status = 410, description = "The record was erased (records.erased)", body = ErrorBody),
+        (status = 413, description = "Too large", body = ErrorBody),
+        (status = 422, description = "Not the committed ciphertext, or the key does not open it (records.tampered)", body = ErrorBody),
+    ))]
+pub async fn copy(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let bytes = crate::handlers::body_bytes(body)?;
+    crate::handlers::charge_txs(&state, client, 1)?;
+    let c: Copy = crate::handlers::parse_json(&bytes)?;
+    let id = c.record.to_ascii_lowercase();
+    if !blobs::valid_id(&id) {
+        return Err(bad(
+            codes::INVALID_FIELD,
+            "record is a record id, 64 hex digits",
+        ));
+    }
+    let ct = base64::engine::general_purpose::STANDARD
+        .decode(&c.ciphertext)
+        .map_err(|_| bad(codes::INVALID_FIELD, "ciphertext is base64"))?;
+    let (store, node, at) = (state.records.clone(), state.node.clone(), id.clone());
+    let stored = tokio::task::spawn_blocking(move || store.adopt(&node, &at, &ct, &c.wrapped_key))
+        .await
+        .map_err(store_err)??;
+    let custodian = state
+        .node
+        .with_state(|s, _| queries::record(s, &id))
+        .map(|r| r.custodian)
+        .unwrap_or_default();
+    Ok(Json(
+        json!({"record": id, "custodian": custodian, "stored": stored}),
+    ))
 }

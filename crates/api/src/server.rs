@@ -161,6 +161,11 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .route(
+            "/v1/records/copy",
+            post(crate::records::copy)
+                .layer(DefaultBodyLimit::max(crate::records::UPLOAD_BODY_BYTES_MAX)),
+        )
+        .route(
             "/v1/data-store",
             post(crate::citydata::upload).layer(DefaultBodyLimit::max(
                 crate::citydata::UPLOAD_BODY_BYTES_MAX,

@@ -60,10 +60,7 @@ impl RecordStoreArgs {
     }
 }
 
-/// The associated data a record's ciphertext is bound to.
-pub fn record_aad(record_type: &str) -> Vec<u8> {
-    format!("publica/records/v1/{record_type}").into_bytes()
-}
+pub use publica_records::model::record_aad;
 
 /// `publica records …`.
 #[derive(Subcommand, Debug)]
@@ -215,6 +212,9 @@ pub enum RecordsCmd {
         lift: bool,
     },
     /// Move a record to another custodian (the patient, or a guardian).
+    /// With --to-node, the new custodian's node takes the ciphertext: the
+    /// transfer names that node's store key, the old node (--node) hands
+    /// the data key over wrapped for it, and the new node keeps both.
     Transfer {
         #[command(flatten)]
         signer: SignerArgs,
@@ -224,6 +224,24 @@ pub enum RecordsCmd {
         /// The new custodian agency.
         #[arg(long)]
         to: String,
+        /// The new custodian's node, when it is another.
+        #[arg(long)]
+        to_node: Option<String>,
+    },
+    /// Hand a record transferred with --to-node over again (within a day
+    /// of the transfer), e.g. when a node was down: the old custodian's
+    /// node (--from) re-wraps the data key for the store the transfer
+    /// named and the new custodian's node (--to-node) keeps the ciphertext.
+    Copy {
+        /// The record.
+        #[arg(long)]
+        record: String,
+        /// The old custodian's node.
+        #[arg(long)]
+        from: String,
+        /// The new custodian's node.
+        #[arg(long)]
+        to_node: String,
     },
     /// Who looked at my records: the access log of a patient, every page;
     /// with --log-key, each entry's receipt verified offline against the
@@ -380,13 +398,20 @@ async fn run_more(cmd: RecordsCmd) -> Result<()> {
                 submit(&signer, "hold", args).await
             }
         }
-        RecordsCmd::Transfer { signer, record, to } => {
-            submit(
-                &signer,
-                "transfer",
-                json!({"record": record_id(&record)?, "to": to}),
-            )
-            .await
+        RecordsCmd::Transfer {
+            signer,
+            record,
+            to,
+            to_node,
+        } => transfer(&signer, &record_id(&record)?, &to, to_node.as_deref()).await,
+        RecordsCmd::Copy {
+            record,
+            from,
+            to_node,
+        } => {
+            let copied = copy(&record_id(&record)?, &from, &to_node).await?;
+            print_json(&copied);
+            Ok(())
         }
         RecordsCmd::Log {
             account: a,
@@ -491,6 +516,64 @@ pub(crate) async fn post_committed(
         );
     }
     Ok((tx, receipt))
+}
+
+/// `records.transfer`; with `to_node`, naming that node's store and
+/// handing the record over to it.
+async fn transfer(
+    signer: &SignerArgs,
+    record: &str,
+    to: &str,
+    to_node: Option<&str>,
+) -> Result<()> {
+    let Some(to_node) = to_node else {
+        return submit(signer, "transfer", json!({"record": record, "to": to})).await;
+    };
+    let key = Client::new(to_node)?.get_ok("/v1/records/store").await?;
+    let store_key = key["public_key"]
+        .as_str()
+        .filter(|k| k.len() == 64 && hex::decode(k).is_ok())
+        .ok_or_else(|| anyhow!("{to_node}: the record store key is malformed"))?;
+    let session = Session::open(signer).await?;
+    let env = session
+        .sign(
+            "records",
+            "transfer",
+            json!({"record": record, "to": to, "store_key": store_key}),
+            Expiry::UnixMs(publica_types::now_ms() + REGISTER_EXPIRY_MS),
+        )
+        .await?;
+    let (tx, receipt) = post_committed(&session, "/v1/transactions", &json!(env)).await?;
+    let copied = copy(record, &signer.node, to_node)
+        .await
+        .with_context(|| format!("transferred in {tx}, but not yet handed over: run `publica records copy --record {record} --from {} --to-node {to_node}` within a day", signer.node))?;
+    print_json(&json!({"record": record, "to": to, "tx_id": tx,
+        "block_height": receipt["block_height"], "copied": copied}));
+    Ok(())
+}
+
+/// Asks the old custodian's node for the data key wrapped for the store
+/// the transfer named, and gives it to the new custodian's node with the
+/// ciphertext; neither the key nor the plaintext is ever seen here.
+async fn copy(record: &str, from: &str, to_node: &str) -> Result<Value> {
+    let (s, handed) = Client::new(from)?
+        .post("/v1/records/release", &json!({ "transfer": record }))
+        .await?;
+    if s != 200 {
+        return Err(api_error(s, &handed));
+    }
+    if handed["record"] != record {
+        bail!("records.tampered: {from} handed over another record than {record}");
+    }
+    let body = json!({"record": record, "ciphertext": handed["ciphertext"],
+        "wrapped_key": handed["wrapped_key"]});
+    let (s, kept) = Client::new(to_node)?
+        .post("/v1/records/copy", &body)
+        .await?;
+    if s != 200 {
+        return Err(api_error(s, &kept));
+    }
+    Ok(kept)
 }
 
 /// Logs an access, gets the wrapped key and decrypts.

@@ -82,6 +82,7 @@ impl Seeder<'_> {
             txs.push(env);
             ids.push(id);
         }
+        let store_key = hex::encode(store.public_key());
         drop(store);
         self.phase("health records sealed, stored and registered", txs)?;
         self.as_holder(&patient, "records", "grant", json!({"id": "care", "grantee": {"agency": "hospital"},
@@ -102,6 +103,15 @@ impl Seeder<'_> {
         self.phase(
             "health records: read under consent, and one emergency access to review",
             vec![read, glass],
+        )?;
+        // The patient moves their Patient resource to North Clinic, naming
+        // its node's store (here the same node): the handover a second
+        // node would take within a day (`POST /v1/records/copy`).
+        self.as_holder(
+            &patient,
+            "records",
+            "transfer",
+            json!({"record": ids[0], "to": "clinic", "store_key": store_key}),
         )?;
         self.insurance(&ids[1])
     }

@@ -1284,3 +1284,156 @@ fn programs_pay_on_the_validator_network() {
         assert_eq!(root(u), first, "{u} at {h}");
     }
 }
+
+/// A patient moves a record from a hospital whose node is validator 0 to
+/// a clinic whose node is validator 1: the transfer names the clinic
+/// node's store, validator 0 hands the data key over wrapped for that
+/// store alone, validator 1 keeps the ciphertext, and the clinic's
+/// clinician reads the record there under the patient's consent.
+/// Validator 2, never handed it, answers `records.not_stored`.
+#[test]
+fn a_record_moves_to_another_hospitals_node_by_transfer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir: PathBuf = tmp.path().join("net");
+    init_network(&dir, free_ports(), &[]);
+    let nodes: Vec<TestNode> = (0..N).map(|i| start(&dir, i)).collect();
+    let urls: Vec<String> = nodes.iter().map(|n| n.url.clone()).collect();
+    wait_until(Duration::from_secs(60), "first blocks", || {
+        urls.iter().all(|u| height(u) >= 1)
+    });
+    let path = |p: PathBuf| p.to_str().unwrap().to_string();
+    let (hospital, clinic) = (
+        path(dir.join("validator-0/admin-key.json")),
+        path(dir.join("validator-1/admin-key.json")),
+    );
+    let patient = path(tmp.path().join("patient.json"));
+    run_ok(&["keys", "new", "--out", &patient, "--plain"]);
+    let account = |k: &str| {
+        run_ok(&["keys", "show", k])["account"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    for (key, url, agency, role) in [
+        (&hospital, &urls[0], "agency-0", "custodian"),
+        (&clinic, &urls[1], "agency-1", "clinician"),
+    ] {
+        let args = json!({"agency": agency, "account": account(key), "role": role}).to_string();
+        let r = run_ok(&[
+            "tx",
+            "send",
+            "--key",
+            key,
+            "--node",
+            url,
+            "--module",
+            "identity",
+            "--method",
+            "grant_role",
+            "--args",
+            &args,
+        ]);
+        assert_eq!(r["outcome"]["status"], "ok", "{r}");
+    }
+    let resource = json!({"resourceType": "Observation", "status": "final",
+        "code": {"text": "Blood pressure"}, "valueQuantity": {"value": 128, "unit": "mmHg"}});
+    let file = path(tmp.path().join("bp.json"));
+    std::fs::write(&file, resource.to_string()).unwrap();
+    let put = run_ok(&[
+        "records",
+        "put",
+        "--key",
+        &hospital,
+        "--node",
+        &urls[0],
+        "--agency",
+        "agency-0",
+        "--subject",
+        &account(&patient),
+        &file,
+    ]);
+    let record = put["record"].as_str().unwrap().to_string();
+    let os = |a: &[&str]| a.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+    let copy = os(&[
+        "records",
+        "copy",
+        "--record",
+        &record,
+        "--from",
+        &urls[0],
+        "--to-node",
+        &urls[1],
+    ]);
+    let refs = |a: &[std::ffi::OsString]| {
+        fails(
+            &a.iter()
+                .map(std::ffi::OsString::as_os_str)
+                .collect::<Vec<_>>(),
+        )
+    };
+    let e = refs(&copy);
+    assert!(e.contains("records.no_handover"), "never transferred: {e}");
+
+    let moved = run_ok(&[
+        "records",
+        "transfer",
+        "--key",
+        &patient,
+        "--node",
+        &urls[0],
+        "--record",
+        &record,
+        "--to",
+        "agency-1",
+        "--to-node",
+        &urls[1],
+    ]);
+    assert_eq!(moved["copied"]["stored"], true, "{moved}");
+    assert_eq!(moved["copied"]["custodian"], "agency-1", "{moved}");
+    let copy: Vec<&str> = copy.iter().map(|s| s.to_str().unwrap()).collect();
+    assert_eq!(run_ok(&copy)["stored"], false, "held already");
+    // Validator 2's store was not named: it takes nothing.
+    let to_2 = os(&[
+        "records",
+        "copy",
+        "--record",
+        &record,
+        "--from",
+        &urls[0],
+        "--to-node",
+        &urls[2],
+    ]);
+    let e = refs(&to_2);
+    assert!(e.contains("records.no_handover"), "another store: {e}");
+
+    run_ok(&[
+        "records",
+        "grant",
+        "--key",
+        &patient,
+        "--node",
+        &urls[1],
+        "--id",
+        "care",
+        "--to-agency",
+        "agency-1",
+        "--purpose",
+        "treatment",
+        "--types",
+        "Observation",
+        "--days",
+        "30",
+    ]);
+    let read = |at: &str| {
+        os(&[
+            "records", "read", "--key", &clinic, "--node", at, "--record", &record, "--agency",
+            "agency-1",
+        ])
+    };
+    let r = read(&urls[1]);
+    let got = run_ok(&r.iter().map(|s| s.to_str().unwrap()).collect::<Vec<_>>());
+    assert_eq!(got, resource, "read on the clinic's node");
+    let e = refs(&read(&urls[2]));
+    assert!(e.contains("records.not_stored"), "{e}");
+    drop(nodes);
+}

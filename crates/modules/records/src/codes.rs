@@ -42,6 +42,8 @@ publica_runtime::rejections! {
             "The access was refused when it was logged: no key is released for it.";
         AccessStale / ACCESS_STALE = "records.access_stale", 403,
             "The access is older than the release window: log a new access.";
+        NoHandover / NO_HANDOVER = "records.no_handover", 404,
+            "The record's last transfer named no store key, or another store's, or was more than a day ago: no data key is handed over for it.";
         NotStored / NOT_STORED = "records.not_stored", 404,
             "This node's record store does not hold the record's ciphertext (it is held by its custodian's node).";
         StoreCorrupt / STORE_CORRUPT = "records.store_corrupt", 500,

@@ -112,6 +112,9 @@ pub enum RecordsEvent {
         from: String,
         /// To.
         to: String,
+        /// The new custodian's store key, when its node takes a copy.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        store_key: Option<String>,
     },
 }
 

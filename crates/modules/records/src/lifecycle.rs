@@ -70,6 +70,11 @@ pub struct TransferArgs {
     pub record: String,
     /// The new custodian agency.
     pub to: String,
+    /// The new custodian's record store key (`GET /v1/records/store` on
+    /// its node), when its node is another: that store may then take the
+    /// ciphertext with the data key re-wrapped for it, within a day.
+    #[serde(default)]
+    pub store_key: Option<String>,
 }
 
 /// The record `id`, which must exist.
@@ -239,6 +244,15 @@ pub fn transfer(ctx: &mut CallContext<'_>, a: TransferArgs) -> Result<(), TxErro
             h.id, h.agency, h.reason
         )));
     }
+    let store_key = match a.store_key {
+        Some(k) if k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Some(k.to_ascii_lowercase())
+        }
+        Some(_) => {
+            return Err(R::InvalidField.err("store_key is an X25519 public key, 64 hex digits"))
+        }
+        None => None,
+    };
     if record.transfers.len() >= TRANSFERS_MAX {
         record.transfers.remove(0);
     }
@@ -247,12 +261,14 @@ pub fn transfer(ctx: &mut CallContext<'_>, a: TransferArgs) -> Result<(), TxErro
         from: from.clone(),
         to: a.to.clone(),
         at_ms: ctx.env().time_ms,
+        store_key: store_key.clone(),
     });
     ctx.write(record_key(&record.id), &record);
     ctx.emit_event(&RecordsEvent::Transferred {
         record: record.id,
         from,
         to: a.to,
+        store_key,
     });
     Ok(())
 }

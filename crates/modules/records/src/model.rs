@@ -43,6 +43,16 @@ pub const REVIEW_WITHIN_MS: u64 = 72 * 3_600_000;
 /// minutes. Later, the reader logs a new access.
 pub const RELEASE_WINDOW_MS: u64 = 10 * 60_000;
 
+/// How long after a transfer naming the new custodian's store its data key
+/// is handed over to that store (`POST /v1/records/release` with
+/// `transfer`).
+pub const HANDOVER_WINDOW_MS: u64 = 24 * 3_600_000;
+
+/// The associated data a record's ciphertext is bound to.
+pub fn record_aad(record_type: &str) -> Vec<u8> {
+    format!("publica/records/v1/{record_type}").into_bytes()
+}
+
 /// State key of record `id`.
 pub fn record_key(id: &str) -> Vec<u8> {
     format!("records/record/{id}").into_bytes()
@@ -140,6 +150,10 @@ pub struct Transfer {
     pub to: String,
     /// When (block time, ms).
     pub at_ms: u64,
+    /// The new custodian's record store key (X25519, hex) the data key is
+    /// handed over to, when its node is another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_key: Option<String>,
 }
 
 /// A record on the ledger: what exists, never what it says.

@@ -3,7 +3,8 @@
 
 use crate::codes::RecordsRejection as R;
 use crate::model::{
-    access_key, consents_key, record_key, Access, Basis, Consent, Record, Status, RELEASE_WINDOW_MS,
+    access_key, consents_key, record_key, Access, Basis, Consent, Record, Status,
+    HANDOVER_WINDOW_MS, RELEASE_WINDOW_MS,
 };
 use publica_runtime::overlay::StateRead;
 use publica_runtime::Rejections;
@@ -47,6 +48,42 @@ pub struct Releasable {
 /// ledger at `height`, its time `now_ms`): the access was let through, is
 /// at most [`RELEASE_WINDOW_MS`] old, its record is not erased, and — for
 /// an access under a consent — the consent is still in force (a revocation
+/// A record whose last transfer hands its data key over to the new
+/// custodian's store now: the record and that store's key.
+pub fn handover(
+    state: &dyn StateRead,
+    id: &str,
+    now_ms: u64,
+) -> Result<(Record, [u8; 32]), TxError> {
+    let record =
+        record(state, id).ok_or_else(|| R::UnknownRecord.err(format!("no record {id}")))?;
+    if record.status == Status::Erased {
+        return Err(R::Erased.err(format!("record {id} was erased")));
+    }
+    let last = record
+        .transfers
+        .last()
+        .ok_or_else(|| R::NoHandover.err(format!("record {id} was never transferred")))?;
+    let key = last
+        .store_key
+        .as_deref()
+        .and_then(|k| hex::decode(k).ok())
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .ok_or_else(|| {
+            R::NoHandover.err(format!(
+                "record {id}'s last transfer (to '{}') named no store key",
+                last.to
+            ))
+        })?;
+    if now_ms.saturating_sub(last.at_ms) > HANDOVER_WINDOW_MS {
+        return Err(R::NoHandover.err(format!(
+            "record {id} was transferred at {} ms; its key is handed over within a day",
+            last.at_ms
+        )));
+    }
+    Ok((record, key))
+}
+
 /// or an expiry since the access stops the release too).
 pub fn releasable(
     state: &dyn StateRead,

@@ -467,14 +467,37 @@ fn consent_break_glass_holds_erasure_and_transfer() {
         )),
         "records.invalid_field"
     );
+    // A transfer names the new custodian's store key, or none.
+    assert_eq!(
+        code(w.rec(
+            &guardian,
+            "transfer",
+            json!({"record": cond, "to": "clinic", "store_key": "ab"})
+        )),
+        "records.invalid_field"
+    );
+    let no_handover = |w: &World| {
+        queries::handover(&w.c.state, &cond, w.c.time_ms)
+            .unwrap_err()
+            .code
+    };
+    assert_eq!(no_handover(&w), "records.no_handover", "never transferred");
     w.rec(
         &guardian,
         "transfer",
-        json!({"record": cond, "to": "clinic"}),
+        json!({"record": cond, "to": "clinic", "store_key": "AB".repeat(32)}),
     )
     .unwrap();
     let r = queries::record(&w.c.state, &cond).unwrap();
     assert_eq!((r.custodian.as_str(), r.transfers.len()), ("clinic", 1));
+    let (_, key) = queries::handover(&w.c.state, &cond, w.c.time_ms).unwrap();
+    assert_eq!(key, [0xab; 32]);
+    // Handed over within a day of the transfer only.
+    let late = w.c.time_ms + publica_records::model::HANDOVER_WINDOW_MS + 1;
+    assert_eq!(
+        queries::handover(&w.c.state, &cond, late).unwrap_err().code,
+        "records.no_handover"
+    );
     assert_eq!(
         code(w.rec(
             &officer,
