@@ -159,7 +159,7 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
     assert em["entries"][0]["basis"]["kind"] == "emergency" and em["entries"][0]["overdue"] is False, em
     patient = em["entries"][0]["subject"]
     log = c.get("/v1/records/subjects/{account}/log", f"/v1/records/subjects/{patient}/log")
-    assert [e["basis"] for e in log["entries"]] == ["consent", "emergency"], log
+    assert [e["basis"] for e in log["entries"]] == ["consent", "emergency", "handover"], log
     c.get("/v1/records/access/{id}", f"/v1/records/access/{log['entries'][0]['access']}")
     consents = c.get("/v1/records/subjects/{account}/consents", f"/v1/records/subjects/{patient}/consents")
     assert consents["consents"][0]["live"] is True, consents

@@ -672,6 +672,12 @@ fn entry_is(ev: &Value, e: &Value, who: &AccountId) -> bool {
             .iter()
             .all(|k| same(k)),
         Some("erased") => e["basis"] == "erased" && same("record"),
+        Some("transferred") => {
+            e["basis"] == "handover"
+                && same("record")
+                && same("store_key")
+                && d["to"] == e["agency"]
+        }
         Some("guardian_set") => {
             let change = if d["active"] == true {
                 "guardian_appointed"

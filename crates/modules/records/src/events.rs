@@ -115,6 +115,10 @@ pub enum RecordsEvent {
         /// The new custodian's store key, when its node takes a copy.
         #[serde(skip_serializing_if = "Option::is_none")]
         store_key: Option<String>,
+        /// The patient, named when a store key is: the data key is handed
+        /// over to that store, an entry of the patient's access log.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        subject: Option<AccountId>,
     },
 }
 

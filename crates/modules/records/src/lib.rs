@@ -171,6 +171,16 @@ impl TypedModule for Records {
                     &json!({"guardian": guardian, "basis": change, "agency": agency}),
                 );
             }
+            RecordsEvent::Transferred {
+                record,
+                to,
+                store_key: Some(key),
+                subject: Some(subject),
+                ..
+            } => filer.file(
+                &format!("access/{}", subject.to_hex()),
+                &json!({"record": record, "basis": "handover", "agency": to, "store_key": key}),
+            ),
             RecordsEvent::Erased {
                 record, subject, ..
             } => filer.file(

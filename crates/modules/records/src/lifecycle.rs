@@ -234,7 +234,14 @@ pub fn transfer(ctx: &mut CallContext<'_>, a: TransferArgs) -> Result<(), TxErro
     if !valid_id(&a.to) || !ctx.contains(&agency_key(&a.to)) {
         return Err(R::InvalidField.err(format!("no agency '{}'", a.to)));
     }
-    if record.custodian == a.to {
+    // The same custodian again only to hand the record over to another of
+    // its stores (a store key mistyped, a node replaced).
+    let same_store = record.transfers.last().and_then(|t| t.store_key.as_deref())
+        == a.store_key
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref();
+    if record.custodian == a.to && (a.store_key.is_none() || same_store) {
         return Err(R::InvalidField.err(format!("'{}' holds the record already", a.to)));
     }
     if let Some(h) = record.holds.first() {
@@ -268,6 +275,7 @@ pub fn transfer(ctx: &mut CallContext<'_>, a: TransferArgs) -> Result<(), TxErro
         record: record.id,
         from,
         to: a.to,
+        subject: store_key.as_ref().map(|_| record.subject),
         store_key,
     });
     Ok(())

@@ -102,6 +102,11 @@ fn log_table(lang: Lang, view: &dyn ReadView, entries: &[Value]) -> Markup {
                                 td { "—" }
                                 td { "—" }
                                 td { strong { (lang.t(if e["basis"] == "guardian_appointed" { "health-guardian-appointed" } else { "health-guardian-removed" })) } }
+                            } @else if e["basis"] == "handover" {
+                                th scope="row" { (lang.t("health-you")) }
+                                td { (lang.t("health-handover")) }
+                                td { (short(e["record"].as_str().unwrap_or_default())) }
+                                td { strong { (lang.t("health-handed-over")) " " a href={ "/explorer/agencies/" (e["agency"].as_str().unwrap_or_default()) } { (e["agency"].as_str().unwrap_or_default()) } } }
                             } @else {
                                 th scope="row" { (lang.t("health-you")) }
                                 td { "—" }
