@@ -3,6 +3,22 @@
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Writes one gauge in the Prometheus text format.
+pub fn gauge(out: &mut String, name: &str, help: &str, value: impl std::fmt::Display) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+    );
+}
+
+/// Writes one counter in the Prometheus text format.
+pub fn counter(out: &mut String, name: &str, help: &str, value: impl std::fmt::Display) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+    );
+}
+
 /// The node's counters and gauges.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -38,11 +54,7 @@ impl Metrics {
     pub fn render(&self, height: u64, mempool_txs: usize, state_entries: usize) -> String {
         let mut out = String::new();
         let mut counter = |name: &str, help: &str, v: &AtomicU64| {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
-                v.load(Ordering::Relaxed)
-            );
+            counter(&mut out, name, help, v.load(Ordering::Relaxed));
         };
         counter(
             "publica_txs_admitted_total",
@@ -94,23 +106,23 @@ impl Metrics {
             "HTTP connections closed on arrival: over the total or per-address cap.",
             &self.http_connections_refused_total,
         );
-        let mut gauge = |name: &str, help: &str, v: u64| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
-        };
         gauge(
+            &mut out,
             "publica_block_height",
             "Height of the last committed block.",
             height,
         );
         gauge(
+            &mut out,
             "publica_mempool_txs",
             "Transactions waiting in the mempool.",
-            mempool_txs as u64,
+            mempool_txs,
         );
         gauge(
+            &mut out,
             "publica_state_entries",
             "Entries in the authenticated state.",
-            state_entries as u64,
+            state_entries,
         );
         out
     }

@@ -335,6 +335,7 @@ impl Node {
 
     /// Metrics in the Prometheus text format.
     pub fn metrics_text(&self) -> String {
+        use crate::metrics::gauge;
         let (height, entries) = {
             let chain = self.inner.chain.read().expect("chain lock");
             (
@@ -346,11 +347,45 @@ impl Node {
             .inner
             .metrics
             .render(height, self.inner.mempool.len(), entries);
-        let read_only = u8::from(self.inner.write_fault().is_some());
-        text.push_str(&format!(
-            "# HELP publica_node_read_only 1 while the node cannot write to its disk and refuses transactions.\n\
-             # TYPE publica_node_read_only gauge\npublica_node_read_only {read_only}\n"
-        ));
+        let status = self.status();
+        gauge(
+            &mut text,
+            "publica_node_read_only",
+            "1 while the node cannot write to its disk and refuses transactions.",
+            u8::from(self.inner.write_fault().is_some()),
+        );
+        gauge(
+            &mut text,
+            "publica_block_time_seconds",
+            "Time of the last committed block, Unix seconds (0 before the first).",
+            format_args!("{:.3}", status.time_ms as f64 / 1000.0),
+        );
+        gauge(
+            &mut text,
+            "publica_log_size",
+            "Transactions in the transparency log: the size of its latest signed checkpoint.",
+            status.log_size,
+        );
+        gauge(
+            &mut text,
+            "publica_mempool_capacity",
+            "Transactions the mempool holds at most; admission refuses more.",
+            self.inner.mempool.capacity,
+        );
+        if let Ok(fs) = rustix::fs::statvfs(self.inner.data_dir.path()) {
+            gauge(
+                &mut text,
+                "publica_data_dir_free_bytes",
+                "Bytes free for the node on the data directory's file system.",
+                fs.f_bavail.saturating_mul(fs.f_frsize),
+            );
+            gauge(
+                &mut text,
+                "publica_data_dir_size_bytes",
+                "Size of the data directory's file system, bytes.",
+                fs.f_blocks.saturating_mul(fs.f_frsize),
+            );
+        }
         text
     }
 

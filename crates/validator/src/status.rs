@@ -161,7 +161,53 @@ impl NetworkView for ValidatorView {
     }
 
     fn metrics_text(&self) -> String {
-        self.engine.running.metrics()
+        use publica_node::metrics::{counter, gauge};
+        let s = self.validator_status();
+        let mut out = String::new();
+        gauge(
+            &mut out,
+            "publica_validator_in_set",
+            "1 while this validator is in the current validator set.",
+            u8::from(s.in_validator_set),
+        );
+        gauge(
+            &mut out,
+            "publica_validator_set_size",
+            "Validators in the current set.",
+            s.validators.len(),
+        );
+        gauge(
+            &mut out,
+            "publica_validator_peers_heard",
+            "Peers heard from in the last 60 seconds.",
+            s.peers.iter().filter(|p| p.heard_ms_ago <= 60_000).count(),
+        );
+        gauge(
+            &mut out,
+            "publica_validator_final_height",
+            "Height of the newest block known final (a quorum's finalization).",
+            s.final_height.unwrap_or(0),
+        );
+        counter(
+            &mut out,
+            "publica_validator_finalized_blocks_total",
+            "Finalized blocks executed since start.",
+            s.executed.blocks,
+        );
+        counter(
+            &mut out,
+            "publica_validator_finality_milliseconds_total",
+            "Sum over those blocks of the time from proposal to finality, ms.",
+            s.executed.finality_ms_sum,
+        );
+        counter(
+            &mut out,
+            "publica_validator_evidence_total",
+            "Evidence of validator misbehaviour recorded (double votes and the like).",
+            s.evidence_total,
+        );
+        out.push_str(&self.engine.running.metrics());
+        out
     }
 
     fn floor(&self) -> FloorFuture {

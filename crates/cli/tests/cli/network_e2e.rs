@@ -1390,6 +1390,22 @@ fn a_record_moves_to_another_hospitals_node_by_transfer() {
     ]);
     assert_eq!(moved["copied"]["stored"], true, "{moved}");
     assert_eq!(moved["copied"]["custodian"], "agency-1", "{moved}");
+    // The handover is on the patient's access log.
+    let (_, log) = get(&format!(
+        "{}/v1/records/subjects/{}/log",
+        urls[0],
+        account(&patient)
+    ));
+    let handover = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["basis"] == "handover")
+        .unwrap_or_else(|| panic!("no handover on the log: {log}"));
+    assert_eq!(
+        (&handover["record"], &handover["agency"]),
+        (&json!(record), &json!("agency-1"))
+    );
     let copy: Vec<&str> = copy.iter().map(|s| s.to_str().unwrap()).collect();
     assert_eq!(run_ok(&copy)["stored"], false, "held already");
     // Validator 2's store was not named: it takes nothing.
@@ -1435,5 +1451,66 @@ fn a_record_moves_to_another_hospitals_node_by_transfer() {
     assert_eq!(got, resource, "read on the clinic's node");
     let e = refs(&read(&urls[2]));
     assert!(e.contains("records.not_stored"), "{e}");
+    drop(nodes);
+}
+
+/// Every metric the alert rules and the Grafana dashboard of
+/// `deploy/monitoring` name is one a validator exports on `GET /metrics`,
+/// and the validator's own gauges say what the network is: four in the
+/// set, the other three heard from.
+#[test]
+fn the_monitoring_kit_names_only_metrics_a_validator_exports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir: PathBuf = tmp.path().join("net");
+    init_network(&dir, free_ports(), &[]);
+    let nodes: Vec<TestNode> = (0..N).map(|i| start(&dir, i)).collect();
+    let urls: Vec<String> = nodes.iter().map(|n| n.url.clone()).collect();
+    let metrics = || {
+        reqwest::blocking::get(format!("{}/metrics", urls[0]))
+            .and_then(reqwest::blocking::Response::text)
+            .unwrap_or_default()
+    };
+    let value = |text: &str, name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    wait_until(Duration::from_secs(60), "peers heard", || {
+        let text = metrics();
+        value(&text, "publica_validator_peers_heard") == Some(3.0)
+            && value(&text, "publica_block_height").is_some_and(|h| h >= 1.0)
+    });
+    let text = metrics();
+    assert_eq!(value(&text, "publica_validator_set_size"), Some(4.0));
+    assert_eq!(value(&text, "publica_validator_in_set"), Some(1.0));
+    assert_eq!(value(&text, "publica_validator_evidence_total"), Some(0.0));
+    assert!(value(&text, "publica_data_dir_free_bytes").is_some_and(|b| b > 0.0));
+    assert!(value(&text, "publica_block_time_seconds").is_some_and(|t| t > 1.7e9));
+    let exported: std::collections::HashSet<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split([' ', '{']).next())
+        .collect();
+    let kit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/monitoring");
+    let mut named = std::collections::BTreeSet::new();
+    for file in ["alerts.yml", "grafana-dashboard.json"] {
+        let text = std::fs::read_to_string(kit.join(file)).unwrap();
+        for (at, _) in text.match_indices("publica_") {
+            let name: String = text[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            named.insert(name);
+        }
+    }
+    assert!(named.len() >= 15, "{named:?}");
+    let missing: Vec<&String> = named
+        .iter()
+        .filter(|n| !exported.contains(n.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "named in deploy/monitoring, not exported: {missing:?}"
+    );
     drop(nodes);
 }
