@@ -2,7 +2,7 @@
 //! transfers, and bulk transfers from a CSV file.
 
 use crate::bulk::{self, SignerArgs};
-use crate::client::{checked_id, print_json, Client};
+use crate::client::{api_error, checked_id, print_json, Client};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
 use serde_json::json;
@@ -117,17 +117,64 @@ pub async fn run(cmd: MoneyCmd) -> Result<()> {
     Ok(())
 }
 
+/// The decimals of each account's currency, for the accounts that exist.
+async fn decimals_of(
+    node: &str,
+    accounts: impl Iterator<Item = &str>,
+) -> Result<BTreeMap<String, u8>> {
+    let client = Client::new(node)?;
+    let mut currencies: BTreeMap<String, u8> = BTreeMap::new();
+    let mut out = BTreeMap::new();
+    let unique: std::collections::BTreeSet<&str> = accounts.collect();
+    for id in unique {
+        let (status, account) = client
+            .get(&format!("/v1/money/accounts/{}", path_id(id)?))
+            .await?;
+        if status == 404 {
+            continue;
+        }
+        let Some(code) = account["account"]["currency"]
+            .as_str()
+            .filter(|_| status == 200)
+        else {
+            return Err(api_error(status, &account));
+        };
+        if !currencies.contains_key(code) {
+            let c = client
+                .get_ok(&format!("/v1/money/currencies/{code}"))
+                .await?;
+            let d = c["currency"]["decimals"]
+                .as_u64()
+                .and_then(|d| u8::try_from(d).ok())
+                .filter(|d| *d <= 18)
+                .ok_or_else(|| anyhow!("currency {code}: its decimals are missing"))?;
+            currencies.insert(code.to_string(), d);
+        }
+        out.insert(id.to_string(), currencies[code]);
+    }
+    Ok(out)
+}
+
 /// Transfers from a CSV file: one `money.transfer` per row.
+///
+/// A row's reference is its idempotency key: the transfer is sent `once`,
+/// so the same file run twice pays nobody twice. Amounts in major units
+/// (`amount_major`) take the decimals of the currency each row pays from.
 async fn bulk(signer: &SignerArgs, file: &std::path::Path) -> Result<()> {
-    let (rows, mut results) = publica_money::bulk::transfers(bulk::read_csv(file)?)
+    let (mut rows, mut results) = publica_money::bulk::transfers(bulk::read_csv(file)?)
         .map_err(|e| anyhow!("{}: {e}", file.display()))?;
+    if rows.iter().any(|t| t.major.is_some()) {
+        let decimals = decimals_of(&signer.node, rows.iter().map(|t| t.from.as_str())).await?;
+        results.extend(publica_money::bulk::in_minor_units(&mut rows, &decimals));
+    }
     let calls: Vec<bulk::Call> = rows
         .iter()
         .map(|t| bulk::Call {
             line: t.line,
             module: "money",
             method: "transfer",
-            args: json!({"from": t.from, "to": t.to, "amount": t.amount.to_string(), "reference": t.reference}),
+            args: json!({"from": t.from, "to": t.to, "amount": t.amount.to_string(),
+                "reference": t.reference, "once": !t.reference.trim().is_empty()}),
         })
         .collect();
     let amounts = rows.into_iter().map(|t| (t.from, t.amount));

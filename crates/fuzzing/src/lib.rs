@@ -400,7 +400,14 @@ pub fn csv_import(data: &[u8]) {
     every.sort_unstable();
     assert!(every.windows(2).all(|w| w[0] < w[1]), "a line is read once");
     let again = || publica_types::csv::parse(text).expect("it parsed once");
-    if let Ok((rows, refused)) = publica_money::bulk::transfers(again()) {
+    if let Ok((mut rows, mut refused)) = publica_money::bulk::transfers(again()) {
+        // Major units in the currency of every account but "z" (unknown).
+        let decimals: std::collections::BTreeMap<String, u8> = rows
+            .iter()
+            .filter(|t| t.from != "z")
+            .map(|t| (t.from.clone(), (t.line % 19) as u8))
+            .collect();
+        refused.extend(publica_money::bulk::in_minor_units(&mut rows, &decimals));
         assert!(rows.iter().all(|t| t.amount > 0));
         let read: Vec<usize> = rows.iter().map(|t| t.line).collect();
         assert_eq!(lines(&read, &refused), every, "each row read or refused");

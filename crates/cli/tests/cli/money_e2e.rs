@@ -75,7 +75,7 @@ fn bulk_payments_with_proofs_history_and_provenance() {
     let key = files.path().join("admin.json");
     KeyFile::seal(&d.admin, None).write_new(&key).unwrap();
     let csv = files.path().join("pay.csv");
-    std::fs::write(&csv, "from,to,amount,reference\nubi,c0,300,may\nubi,c1,300,may\nnot an id,c2,1,x\nubi,c2,900,may\nubi,c2,100,may\n").unwrap();
+    std::fs::write(&csv, "from,to,amount,reference\nubi,c0,300,may-c0\nubi,c1,300,may-c1\nnot an id,c2,1,x\nubi,c2,900,may-c2\nubi,c2,100,may-c2b\n").unwrap();
     let out = Command::new(crate::common::bin())
         .args([
             "money",
@@ -137,7 +137,7 @@ fn bulk_payments_with_proofs_history_and_provenance() {
         ),
         (Some("opened"), Some("none"))
     );
-    assert_eq!(h["entries"][2]["reference"], "may");
+    assert_eq!(h["entries"][2]["reference"], "may-c0");
     // Each entry names the transaction whose receipt proves it.
     let e = &h["entries"][2];
     assert_eq!(
@@ -223,6 +223,73 @@ fn bulk_payments_with_proofs_history_and_provenance() {
         (s, v["code"].as_str()),
         (404, Some("money.unknown_account"))
     );
+
+    // The same file again pays nobody twice: each row's reference is its
+    // idempotency key on the ledger (the overdrawn row never paid, and
+    // still cannot).
+    let run = |text: &str| {
+        std::fs::write(&csv, text).unwrap();
+        let out = Command::new(crate::common::bin())
+            .args(["money", "bulk", "--key", key.to_str().unwrap(), "--file"])
+            .arg(&csv)
+            .args(["--node", &d.node.url])
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.success(), report)
+    };
+    let (ok, again) = run("from,to,amount,reference\nubi,c0,300,may-c0\nubi,c1,300,may-c1\nnot an id,c2,1,x\nubi,c2,900,may-c2\nubi,c2,100,may-c2b\n");
+    assert!(!ok);
+    let codes: Vec<&str> = again["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["error"]["code"]
+                .as_str()
+                .unwrap_or(r["status"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "money.duplicate_payment",
+            "money.duplicate_payment",
+            "invalid",
+            "money.overdraft",
+            "money.duplicate_payment"
+        ],
+        "{again}"
+    );
+    assert_eq!(again["summary"]["moved_total"], "0");
+    // Amounts as a spreadsheet writes them: major units, a decimal comma
+    // in a semicolon file with a byte-order mark, checked against the
+    // currency's two decimals.
+    let (ok, major) = run("\u{feff}from;to;amount_major;reference\nubi;c0;1,50;june-c0\nubi;c1;0.5;june-c1\nubi;c1;0.005;june-x\nubi;c1;100.00;june-y\nnowhere;c1;1;june-z\n");
+    assert!(!ok);
+    let statuses: Vec<&str> = major["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["ok", "ok", "invalid", "failed", "invalid"],
+        "{major}"
+    );
+    assert!(
+        major["results"][2]["error"]
+            .as_str()
+            .unwrap()
+            .contains("3 decimal places; the currency has 2"),
+        "{major}"
+    );
+    assert_eq!(
+        major["results"][3]["error"]["code"], "money.overdraft",
+        "10000 cents from 100 left"
+    );
+    assert_eq!(major["summary"]["moved_total"], "200", "{major}");
 
     // Histories live beside the state, rebuilt from the blocks at start:
     // after a restart (and with the index file gone) they are the same.

@@ -25,6 +25,8 @@ publica_runtime::rejections! {
             "An amount computation overflowed.";
         CurrencyMismatch / CURRENCY_MISMATCH = "money.currency_mismatch", 409,
             "The accounts hold different currencies.";
+        DuplicatePayment / DUPLICATE_PAYMENT = "money.duplicate_payment", 409,
+            "The account paid this reference once already, and the transfer was sent once (the message names the earlier transaction).";
         Overdraft / OVERDRAFT = "money.overdraft", 400,
             "Not enough balance: no account goes below zero.";
         Frozen / FROZEN = "money.frozen", 400,

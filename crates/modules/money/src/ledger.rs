@@ -4,8 +4,9 @@
 use crate::codes;
 use crate::events::MoneyEvent;
 use crate::model::{
-    account_key, appropriation_key, currency_key, merchant_key, pending_key, valid_id, Account,
-    Appropriation, Currency, MerchantAccreditation, Owner, Pending, PendingStatus,
+    account_key, appropriation_key, currency_key, merchant_key, paid_once_key, pending_key,
+    valid_id, Account, Appropriation, Currency, MerchantAccreditation, Owner, Pending,
+    PendingStatus,
 };
 use publica_runtime::authz::Role;
 use publica_runtime::CallContext;
@@ -311,6 +312,50 @@ pub(crate) fn transfer(
         ));
     }
     move_loaded(ctx, from, to, amount, reference, memo_hash)
+}
+
+/// What the ledger keeps of a transfer sent `once`: where it went.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PaidOnce {
+    /// The transaction that carried it (hex).
+    tx: String,
+    /// Its height.
+    height: u64,
+    /// The credited account.
+    to: String,
+    /// Minor units.
+    amount: Amount,
+}
+
+/// For a transfer sent `once`: refuses it when its account already paid
+/// that reference once, otherwise remembers it (dropped with the rest of
+/// the call's writes if the transfer then fails).
+pub(crate) fn pay_once(
+    ctx: &mut CallContext<'_>,
+    t: &crate::module::Transfer,
+) -> Result<(), TxError> {
+    if !t.once {
+        return Ok(());
+    }
+    let key = paid_once_key(&t.from, &t.reference);
+    if let Some(earlier) = ctx.read::<PaidOnce>(&key) {
+        return Err(err(
+            codes::DUPLICATE_PAYMENT,
+            format!(
+                "'{}' paid reference '{}' once already: {} to '{}' in transaction {} (height {})",
+                t.from, t.reference, earlier.amount, earlier.to, earlier.tx, earlier.height
+            ),
+        ));
+    }
+    let paid = PaidOnce {
+        tx: ctx.tx_id().map(|h| h.to_hex()).unwrap_or_default(),
+        height: ctx.env().height,
+        to: t.to.clone(),
+        amount: t.amount,
+    };
+    ctx.write(key, &paid);
+    Ok(())
 }
 
 /// Moves `amount` with every check but the signer's: the caller decided

@@ -281,6 +281,12 @@ pub fn merchant_key(currency: &str, merchant: &AccountId) -> Vec<u8> {
 pub fn account_key(id: &str) -> Vec<u8> {
     format!("money/account/{id}").into_bytes()
 }
+/// State key of what account `from` paid once under `reference` (its
+/// SHA-256: references are free text).
+pub fn paid_once_key(from: &str, reference: &str) -> Vec<u8> {
+    let h = publica_crypto::sha256(reference.as_bytes());
+    format!("money/paid-once/{from}/{}", h.to_hex()).into_bytes()
+}
 /// State key of a pending transfer.
 pub fn pending_key(id: &str) -> Vec<u8> {
     format!("money/pending/{id}").into_bytes()

@@ -179,6 +179,12 @@ pub struct Transfer {
     /// SHA-256 of an off-ledger memo, 64 lowercase hex characters.
     #[serde(default)]
     pub memo_hash: Option<String>,
+    /// The reference is this payment's idempotency key: a later transfer
+    /// from the same account with the same reference, also sent `once`,
+    /// is refused (`money.duplicate_payment`), so a payment file run
+    /// twice pays nobody twice.
+    #[serde(default)]
+    pub once: bool,
 }
 
 /// Arguments of a `money` call.
@@ -331,6 +337,12 @@ fn check_reference(r: &str) -> Result<(), TxError> {
 
 fn check_transfer_fields(t: &Transfer) -> Result<(), TxError> {
     check_reference(&t.reference)?;
+    if t.once && t.reference.trim().is_empty() {
+        return Err(err(
+            codes::INVALID_FIELD,
+            "a transfer sent once names its reference: the reference is what makes it once",
+        ));
+    }
     if let Some(h) = &t.memo_hash {
         if h.len() != 64
             || !h
@@ -745,6 +757,7 @@ impl Money {
 
     fn transfer(ctx: &mut CallContext<'_>, t: &Transfer) -> Result<(), TxError> {
         check_transfer_fields(t)?;
+        ledger::pay_once(ctx, t)?;
         ledger::transfer(
             ctx,
             &t.from,
@@ -766,6 +779,9 @@ impl Money {
         // runtime discards every write made before it.
         for (i, t) in b.transfers.iter().enumerate() {
             check_transfer_fields(t)?;
+            ledger::pay_once(ctx, t).map_err(|e| {
+                TxError::new(&e.code, format!("transfer {i} of the batch: {}", e.message))
+            })?;
             ledger::transfer(
                 ctx,
                 &t.from,

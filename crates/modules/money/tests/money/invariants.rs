@@ -469,3 +469,46 @@ fn history_effect(e: &Value) -> i128 {
         other => panic!("unknown entry {other:?}"),
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2_000, .. ProptestConfig::default() })]
+    /// Transfers sent `once`: an account pays a reference at most once —
+    /// the second is refused as a duplicate exactly when a first went
+    /// through (a failed one leaves no mark), transfers not sent once are
+    /// never refused as duplicates, and money is conserved.
+    #[test]
+    fn a_reference_sent_once_pays_at_most_once(
+        ops in proptest::collection::vec((0usize..3, 0u8..4, 1u64..60_000, any::<bool>(), any::<bool>()), 1..24)
+    ) {
+        let b = base();
+        let mut c = TestChain::new(runtime(), b.state.clone());
+        c.idle(b.height);
+        let k = &b.keys;
+        c.call(&k[1], "money", "mint", json!({"agency": "gov", "currency": "EURC", "appropriation": "a1", "to": "treasury", "amount": "100000"})).unwrap();
+        let total = |c: &TestChain| ACCOUNTS.iter().map(|a| balance(&c.state, a)).sum::<i128>();
+        let start = total(&c);
+        // (from, signer, to) for treasury -> alice, treasury -> bob, alice -> bob.
+        let routes = [(0usize, 1usize, 2usize), (0, 1, 3), (2, 2, 3)];
+        let mut paid = std::collections::BTreeSet::new();
+        for (route, reference, amount, once, twice) in ops {
+            let (from, signer, to) = routes[route];
+            let leg = json!({"from": ACCOUNTS[from], "to": ACCOUNTS[to], "amount": amount.to_string(), "reference": format!("r{reference}"), "once": once});
+            let seen = paid.contains(&(from, reference));
+            let fits = balance(&c.state, ACCOUNTS[from]) >= i128::from(amount);
+            let r = if twice {
+                // The same payment twice in one linked batch.
+                c.call(&k[signer], "money", "transfer_batch", json!({"transfers": [leg.clone(), leg]}))
+            } else {
+                c.call(&k[signer], "money", "transfer", leg)
+            };
+            let duplicate = r.as_ref().err().is_some_and(|e| e.code == "money.duplicate_payment");
+            // In a batch the first leg pays (or overdraws) before the second
+            // is judged.
+            prop_assert_eq!(duplicate, once && (seen || (twice && fits)), "route {} r{} once={} twice={}: {:?}", route, reference, once, twice, r);
+            if r.is_ok() && once {
+                prop_assert!(!twice && paid.insert((from, reference)), "paid r{} twice", reference);
+            }
+            prop_assert_eq!(total(&c), start, "money conserved");
+        }
+    }
+}
