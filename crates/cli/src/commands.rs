@@ -196,6 +196,28 @@ struct BenchArgs {
 
 #[derive(Subcommand, Debug)]
 enum IdentityCmd {
+    /// Grant and revoke officials' roles from a CSV file
+    /// (`action,agency,account,role`, action grant or revoke), one signed
+    /// call per row by an administrator of each agency; per-row results
+    /// and a summary. Administrators are added by proposal, not here.
+    Staff {
+        #[command(flatten)]
+        signer: crate::bulk::SignerArgs,
+        /// The CSV file.
+        file: PathBuf,
+    },
+    /// Who holds which role in an agency, from which block and since when
+    /// (JSON, or CSV with --csv).
+    Roles {
+        /// The agency.
+        agency: String,
+        /// Print CSV (agency,account,role,since_height,since).
+        #[arg(long)]
+        csv: bool,
+        /// Node URL.
+        #[arg(long, env = "PUBLICA_NODE", default_value = "http://127.0.0.1:8700")]
+        node: String,
+    },
     /// Rotate an account's key: signed by the current key, with a proof of
     /// possession by the new one.
     RotateKey {
@@ -1181,6 +1203,13 @@ async fn run_governance(cmd: IdentityCmd) -> Result<()> {
 
 /// Builds the args of a key change and sends it through `tx send`'s path.
 async fn run_identity(cmd: IdentityCmd) -> Result<()> {
+    match &cmd {
+        IdentityCmd::Staff { signer, file } => return crate::staff::staff(signer, file).await,
+        IdentityCmd::Roles { agency, csv, node } => {
+            return crate::staff::roles(node, agency, *csv).await
+        }
+        _ => {}
+    }
     if matches!(
         cmd,
         IdentityCmd::Propose { .. } | IdentityCmd::Approve { .. }

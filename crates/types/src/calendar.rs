@@ -43,6 +43,21 @@ pub fn days_in_month(y: i64, m: i64) -> Option<i64> {
     })
 }
 
+/// `ms` since the Unix epoch as an RFC 3339 UTC time to the second,
+/// `2026-12-05T20:51:00Z`.
+#[must_use]
+pub fn utc_datetime(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    let t = secs % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        t / 3600,
+        t % 3600 / 60,
+        t % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +77,14 @@ mod tests {
         assert_eq!(days_in_month(1900, 2), Some(28));
         assert_eq!(days_in_month(2000, 2), Some(29));
         assert_eq!(days_in_month(2026, 13), None);
+    }
+
+    #[test]
+    fn utc_date_times() {
+        assert_eq!(super::utc_datetime(0), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            super::utc_datetime(1_796_503_860_999),
+            "2026-12-05T20:51:00Z"
+        );
     }
 }

@@ -294,3 +294,124 @@ fn proposals_under_a_custom_genesis_and_rotation_by_cli_survive_replay() {
         .expect("refused");
     assert!(err.contains("another genesis"), "{err}");
 }
+
+/// Officials in bulk: a staff file grants roles row by row (bad rows
+/// refused before signing, administrators left to proposals, an unknown
+/// agency refused by the ledger), the role report says who holds what
+/// since which block and when, and a second file offboards them.
+#[test]
+fn staff_on_and_off_boarded_from_csv_with_a_role_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start_in(dir.path(), &[]);
+    let admin = crate::common::dev_admin_path(dir.path());
+    let admin_id = crate::common::dev_admin(dir.path()).account().to_hex();
+    let (a1, a2, a3) = (
+        Keypair::generate().account().to_hex(),
+        Keypair::generate().account().to_hex(),
+        Keypair::generate().account().to_hex(),
+    );
+    let file = dir.path().join("staff.csv");
+    let run = |text: &str| {
+        std::fs::write(&file, text).unwrap();
+        let (ok, out, err) = crate::common::publica(&[
+            "identity",
+            "staff",
+            "--key",
+            &admin,
+            "--node",
+            &node.url,
+            file.to_str().unwrap(),
+        ]);
+        let report: Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out} {err}"));
+        (ok, report)
+    };
+    let (ok, report) = run(&format!(
+        "action,agency,account,role\n\
+         grant,dev-agency,{a1},treasurer\n\
+         grant,dev-agency,{a1},auditor\n\
+         grant,dev-agency,{a2},clinician\n\
+         grant,dev-agency,{a3},administrator\n\
+         grant,dev-agency,not-an-account,auditor\n\
+         grant,dev-agency,{a2},janitor\n\
+         grant,nowhere,{a2},auditor\n"
+    ));
+    assert!(!ok, "not every row went through");
+    let statuses: Vec<&str> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["ok", "ok", "ok", "invalid", "invalid", "invalid", "failed"],
+        "{report}"
+    );
+    assert!(report["results"][3]["error"]
+        .as_str()
+        .unwrap()
+        .contains("proposal"));
+    assert_eq!(report["summary"]["granted"], 3, "{report}");
+
+    let (ok, out, err) =
+        crate::common::publica(&["identity", "roles", "dev-agency", "--node", &node.url]);
+    assert!(ok, "{err}");
+    let roles: Value = serde_json::from_str(&out).unwrap();
+    let held = |who: &str, role: &str| {
+        roles["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["account"] == who && r["role"] == role)
+            .cloned()
+    };
+    let treasurer = held(&a1, "treasurer").expect("a1 is a treasurer");
+    assert!(treasurer["since_height"].as_u64().unwrap() >= 1, "{roles}");
+    assert!(
+        treasurer["since"].as_str().unwrap().ends_with('Z'),
+        "{roles}"
+    );
+    assert!(held(&a1, "auditor").is_some() && held(&a2, "clinician").is_some());
+    let genesis = held(&admin_id, "administrator").expect("the dev admin");
+    assert_eq!(
+        (genesis["since_height"].as_u64(), genesis["since"].is_null()),
+        (Some(0), true)
+    );
+    let (ok, csv, _) = crate::common::publica(&[
+        "identity",
+        "roles",
+        "dev-agency",
+        "--csv",
+        "--node",
+        &node.url,
+    ]);
+    assert!(
+        ok && csv.starts_with("agency,account,role,since_height,since\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!("dev-agency,{a1},treasurer,")),
+        "{csv}"
+    );
+
+    // Offboarding: every role taken back; a second run finds none to take.
+    let leave = format!(
+        "action,agency,account,role\nrevoke,dev-agency,{a1},treasurer\nrevoke,dev-agency,{a1},auditor\nrevoke,dev-agency,{a2},clinician\n"
+    );
+    let (ok, report) = run(&leave);
+    assert!(ok, "{report}");
+    assert_eq!(report["summary"]["revoked"], 3, "{report}");
+    let (ok, again) = run(&leave);
+    assert!(!ok);
+    assert!(
+        again["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "failed"),
+        "{again}"
+    );
+    let (_, out, _) =
+        crate::common::publica(&["identity", "roles", "dev-agency", "--node", &node.url]);
+    assert!(!out.contains(&a1) && !out.contains(&a2), "{out}");
+}

@@ -577,6 +577,19 @@ fn init_network(dir: &Path, base: u16, extra: &[&str]) -> Value {
     run_ok(&args)
 }
 
+/// A four-validator network in `<tmp>/net`, every validator started and
+/// past its first block: its folder, the nodes and their API URLs.
+fn four_running(tmp: &Path) -> (PathBuf, Vec<TestNode>, Vec<String>) {
+    let dir = tmp.join("net");
+    init_network(&dir, free_ports(), &[]);
+    let nodes: Vec<TestNode> = (0..N).map(|i| start(&dir, i)).collect();
+    let urls: Vec<String> = nodes.iter().map(|n| n.url.clone()).collect();
+    wait_until(Duration::from_secs(60), "first blocks", || {
+        urls.iter().all(|u| height(u) >= 1)
+    });
+    (dir, nodes, urls)
+}
+
 /// Every validator at `urls` finalizes four more blocks.
 fn goes_on(urls: &[String], what: &str) {
     let h = height(&urls[0]);
@@ -1050,14 +1063,7 @@ fn validators_far_behind_or_new_sync_state_from_a_snapshot_and_then_vote() {
 #[test]
 fn programs_pay_on_the_validator_network() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir: PathBuf = tmp.path().join("net");
-    let base = free_ports();
-    init_network(&dir, base, &[]);
-    let nodes: Vec<TestNode> = (0..N).map(|i| start(&dir, i)).collect();
-    let urls: Vec<String> = nodes.iter().map(|n| n.url.clone()).collect();
-    wait_until(Duration::from_secs(60), "first blocks", || {
-        urls.iter().all(|u| height(u) >= 1)
-    });
+    let (dir, _nodes, urls) = four_running(tmp.path());
     let key = dir.join("validator-0/admin-key.json");
     let key = key.to_str().unwrap();
     let me = run_ok(&["keys", "show", key])["account"]
@@ -1294,13 +1300,7 @@ fn programs_pay_on_the_validator_network() {
 #[test]
 fn a_record_moves_to_another_hospitals_node_by_transfer() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir: PathBuf = tmp.path().join("net");
-    init_network(&dir, free_ports(), &[]);
-    let nodes: Vec<TestNode> = (0..N).map(|i| start(&dir, i)).collect();
-    let urls: Vec<String> = nodes.iter().map(|n| n.url.clone()).collect();
-    wait_until(Duration::from_secs(60), "first blocks", || {
-        urls.iter().all(|u| height(u) >= 1)
-    });
+    let (dir, nodes, urls) = four_running(tmp.path());
     let path = |p: PathBuf| p.to_str().unwrap().to_string();
     let (hospital, clinic) = (
         path(dir.join("validator-0/admin-key.json")),
@@ -1461,10 +1461,7 @@ fn a_record_moves_to_another_hospitals_node_by_transfer() {
 #[test]
 fn the_monitoring_kit_names_only_metrics_a_validator_exports() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir: PathBuf = tmp.path().join("net");
-    init_network(&dir, free_ports(), &[]);
-    let nodes: Vec<TestNode> = (0..N).map(|i| start(&dir, i)).collect();
-    let urls: Vec<String> = nodes.iter().map(|n| n.url.clone()).collect();
+    let (_dir, nodes, urls) = four_running(tmp.path());
     let metrics = || {
         reqwest::blocking::get(format!("{}/metrics", urls[0]))
             .and_then(reqwest::blocking::Response::text)

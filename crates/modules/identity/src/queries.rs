@@ -31,7 +31,18 @@ pub fn members(state: &StateTree, agency: &str, limit: usize) -> Vec<Value> {
                 .strip_prefix(&prefix)?
                 .to_string();
             let m: Membership = serde_json::from_slice(&v).ok()?;
-            Some(json!({ "account": account, "roles": m.roles, "since_height": m.since_height }))
+            let granted: serde_json::Map<String, Value> = m
+                .roles
+                .iter()
+                .filter_map(|r| {
+                    let name = serde_json::to_value(r).ok()?.as_str()?.to_string();
+                    Some((name, json!(m.held_since(*r))))
+                })
+                .collect();
+            Some(
+                json!({ "account": account, "roles": m.roles, "since_height": m.since_height,
+                "granted": granted }),
+            )
         })
         .collect()
 }

@@ -164,7 +164,7 @@ pub const ROUTES: &[Route] = &[
         summary: "An agency's members and their roles.",
         params: &[Param::path("agency", "Agency id"), LIMIT],
         body: None,
-        answer: "`{agency, members: [{account, roles, since_height}]}`",
+        answer: "`{agency, members: [{account, roles, since_height, granted: {role: height}}]}`",
         schema: r##"{
           "type": "object",
           "required": [
@@ -182,7 +182,8 @@ pub const ROUTES: &[Route] = &[
                 "required": [
                   "account",
                   "roles",
-                  "since_height"
+                  "since_height",
+                  "granted"
                 ],
                 "properties": {
                   "account": {
@@ -197,6 +198,11 @@ pub const ROUTES: &[Route] = &[
                   "since_height": {
                     "type": "integer",
                     "minimum": 0
+                  },
+                  "granted": {
+                    "type": "object",
+                    "description": "The height from which each role has been held",
+                    "additionalProperties": {"type": "integer", "minimum": 0}
                   }
                 }
               }
