@@ -336,12 +336,7 @@ fn staff_on_and_off_boarded_from_csv_with_a_role_report() {
          grant,nowhere,{a2},auditor\n"
     ));
     assert!(!ok, "not every row went through");
-    let statuses: Vec<&str> = report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["status"].as_str().unwrap())
-        .collect();
+    let statuses = crate::common::statuses(&report);
     assert_eq!(
         statuses,
         ["ok", "ok", "ok", "invalid", "invalid", "invalid", "failed"],

@@ -105,12 +105,7 @@ fn bulk_payments_with_proofs_history_and_provenance() {
         "{report}"
     );
     assert_eq!(s["moved_total"], "700");
-    let statuses: Vec<&str> = report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["status"].as_str().unwrap())
-        .collect();
+    let statuses = crate::common::statuses(&report);
     assert_eq!(statuses, vec!["ok", "ok", "invalid", "failed", "ok"]);
     assert_eq!(report["results"][3]["error"]["code"], "money.overdraft");
     assert!(
@@ -267,12 +262,7 @@ fn bulk_payments_with_proofs_history_and_provenance() {
     // currency's two decimals.
     let (ok, major) = run("\u{feff}from;to;amount_major;reference\nubi;c0;1,50;june-c0\nubi;c1;0.5;june-c1\nubi;c1;0.005;june-x\nubi;c1;100.00;june-y\nnowhere;c1;1;june-z\n");
     assert!(!ok);
-    let statuses: Vec<&str> = major["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["status"].as_str().unwrap())
-        .collect();
+    let statuses = crate::common::statuses(&major);
     assert_eq!(
         statuses,
         ["ok", "ok", "invalid", "failed", "invalid"],

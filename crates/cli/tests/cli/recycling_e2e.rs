@@ -196,12 +196,7 @@ fn a_points_deposits_are_credited_once_and_volunteers_up_to_the_cap() {
     ]);
     assert!(!ok, "{out}");
     let report: Value = serde_json::from_str(&out).unwrap();
-    let statuses: Vec<&str> = report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["status"].as_str().unwrap())
-        .collect();
+    let statuses = crate::common::statuses(&report);
     assert_eq!(statuses, ["ok", "ok", "failed"], "{report}");
     assert_eq!(report["results"][2]["error"]["code"], "recycling.over_cap");
     assert_eq!(balance("wallet:ana"), 143 + 1_000);

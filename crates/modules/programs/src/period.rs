@@ -148,17 +148,7 @@ pub fn date_of(ms: u64) -> (i64, i64, i64) {
 }
 
 /// `ms` since the epoch as an RFC 3339 UTC timestamp, to the second.
-pub fn timestamp(ms: u64) -> String {
-    let secs = ms / 1000;
-    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
-    let s = secs % 86_400;
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
-}
+pub use publica_types::calendar::utc_datetime as timestamp;
 
 /// The period's number counted from the first of its kind (1970-01, the
 /// first ISO week after the epoch, 1970-01-01 are each 0).

@@ -354,3 +354,14 @@ pub fn publica(args: &[&str]) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// The `status` of each row of a bulk command's report (`results`), in
+/// order: `ok`, `failed`, `rejected` or `invalid`.
+pub fn statuses(report: &Value) -> Vec<&str> {
+    report["results"]
+        .as_array()
+        .expect("a report's results")
+        .iter()
+        .map(|r| r["status"].as_str().expect("a row's status"))
+        .collect()
+}
