@@ -17,7 +17,6 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, Path as UrlPath, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use base64::Engine as _;
 use publica_energy::citydata::calls::{granted, PublishArgs};
 use publica_energy::citydata::codes::CityDataRejection as R;
@@ -30,7 +29,7 @@ use publica_runtime::Rejections;
 use publica_store::blobs::{self, BlobStore, Blobs};
 use publica_types::{Expiry, SignatureBytes, TxError};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -301,20 +300,16 @@ pub async fn upload(
         .decode(&up.content)
         .map_err(|_| rejected(R::InvalidField.err("content is base64")))?;
     let (store, node, e) = (state.citydata.clone(), state.node.clone(), env.clone());
-    let hash = tokio::task::spawn_blocking(move || store.accept(&node, &e, &content))
-        .await
-        .map_err(store_err)??;
-    let mut results = crate::handlers::submit_blocking(&state, vec![env]).await?;
-    match results.pop().expect("one result per transaction") {
-        Ok(tx) => Ok((
-            StatusCode::ACCEPTED,
-            Json(json!({"tx_id": tx.to_hex(), "hash": hash})),
-        )
-            .into_response()),
-        // Refused at admission: the next sweep removes the content unless
-        // another publication of it commits.
-        Err(e) => Err(e.into()),
-    }
+    // Refused at admission: the next sweep removes the content unless
+    // another publication of it commits.
+    crate::keeper::store_then_submit(
+        &state,
+        env,
+        "hash",
+        move || store.accept(&node, &e, &content),
+        |_| {},
+    )
+    .await
 }
 
 /// A restricted batch's download request, signed by the member who

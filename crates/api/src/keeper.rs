@@ -1,8 +1,9 @@
 //! Keeps a store beside the ledger in step with it: a sweep of what the
 //! ledger no longer wants now and at the first block (the chain's clock
 //! moved since start), a hook for each block as it commits, and a sweep
-//! every minute, until shutdown. The record store and the city data store
-//! use it.
+//! every minute, until shutdown; and the upload both stores take: the
+//! content stored durably first, then its transaction submitted. The
+//! record store and the city data store use it.
 
 use publica_node::Node;
 use std::sync::Arc;
@@ -61,4 +62,43 @@ pub fn spawn<S, B>(
             }
         }
     });
+}
+
+/// An upload: `store` checks and durably writes what the request carries
+/// (on a blocking thread) and answers its id; then the transaction `env`
+/// is submitted. Answers 202 `{tx_id, <id_field>: id}`; when admission
+/// refuses the transaction (it will never commit), `forget` runs with the
+/// id before the refusal is answered.
+pub async fn store_then_submit<S, F>(
+    state: &crate::server::AppState,
+    env: publica_types::Envelope,
+    id_field: &str,
+    store: S,
+    forget: F,
+) -> Result<axum::response::Response, crate::error::ApiError>
+where
+    S: FnOnce() -> Result<String, crate::error::ApiError> + Send + 'static,
+    F: FnOnce(String) + Send + 'static,
+{
+    use axum::response::IntoResponse as _;
+    let joined = |e: tokio::task::JoinError| {
+        crate::error::ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            publica_types::codes::INTERNAL,
+            format!("store: {e}"),
+        )
+    };
+    let id = tokio::task::spawn_blocking(store).await.map_err(joined)??;
+    let mut results = crate::handlers::submit_blocking(state, vec![env]).await?;
+    match results.pop().expect("one result per transaction") {
+        Ok(tx) => Ok((
+            axum::http::StatusCode::ACCEPTED,
+            axum::Json(serde_json::json!({"tx_id": tx.to_hex(), id_field: id})),
+        )
+            .into_response()),
+        Err(e) => {
+            let _ = tokio::task::spawn_blocking(move || forget(id)).await;
+            Err(e.into())
+        }
+    }
 }

@@ -19,7 +19,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use base64::Engine as _;
 use publica_crypto::seal::{DataKey, SealKey};
@@ -473,23 +473,15 @@ pub async fn upload(
         .decode(&up.ciphertext)
         .map_err(|_| bad(codes::INVALID_FIELD, "ciphertext is base64"))?;
     let (store, node, e) = (state.records.clone(), state.node.clone(), env.clone());
-    let id = tokio::task::spawn_blocking(move || store.accept(&node, &e, &ct, &up.wrapped_key))
-        .await
-        .map_err(store_err)??;
-    let mut results = crate::handlers::submit_blocking(&state, vec![env]).await?;
-    match results.pop().expect("one result per transaction") {
-        Ok(tx) => Ok((
-            StatusCode::ACCEPTED,
-            Json(json!({"tx_id": tx.to_hex(), "record": id})),
-        )
-            .into_response()),
-        Err(e) => {
-            // Refused at admission: it will never commit.
-            let (store, node) = (state.records.clone(), state.node.clone());
-            let _ = tokio::task::spawn_blocking(move || store.forget(&node, &id)).await;
-            Err(e.into())
-        }
-    }
+    let (again, node_again) = (store.clone(), node.clone());
+    crate::keeper::store_then_submit(
+        &state,
+        env,
+        "record",
+        move || store.accept(&node, &e, &ct, &up.wrapped_key),
+        move |id| again.forget(&node_again, &id),
+    )
+    .await
 }
 
 /// A key release request: for a logged access, or for the store a
