@@ -100,20 +100,6 @@ pub struct Membership {
     pub roles: Vec<Role>,
     /// Height at which the account joined.
     pub since_height: u64,
-    /// Height at which each role was granted, for roles granted since
-    /// memberships kept it (others: `since_height`).
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub granted: std::collections::BTreeMap<Role, u64>,
-}
-
-impl Membership {
-    /// The height from which `role` has been held.
-    pub fn held_since(&self, role: Role) -> u64 {
-        self.granted
-            .get(&role)
-            .copied()
-            .unwrap_or(self.since_height)
-    }
 }
 
 /// True when `account` holds `role` in `agency`.

@@ -271,7 +271,6 @@ impl Genesis {
                     &Membership {
                         roles: vec![Role::Administrator],
                         since_height: 0,
-                        granted: std::collections::BTreeMap::new(),
                     },
                 );
             }

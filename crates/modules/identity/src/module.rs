@@ -194,11 +194,47 @@ impl TypedModule for Identity {
     const ROUTES: &'static [publica_runtime::Route] = crate::routes::ROUTES;
 
     fn index_event(&self, event: &IdentityEvent, filer: &mut IndexFiler<'_>) {
-        if let IdentityEvent::AgencyCreated { agency } = event {
+        // Each member's role changes, beside the state (so the ledger's
+        // state and its roots stay what they were): the height a role was
+        // granted at, for the staff report.
+        let change = |filer: &mut IndexFiler<'_>,
+                      agency: &str,
+                      account: &AccountId,
+                      role: Option<&Role>,
+                      change: &str| {
             filer.file(
+                &crate::queries::role_changes_key(agency, account),
+                &serde_json::json!({"role": role, "change": change}),
+            );
+        };
+        match event {
+            IdentityEvent::AgencyCreated { agency } => filer.file(
                 crate::state::AGENCIES_DIRECTORY_KEY,
                 &Fields(&[("id", Field::Str(agency))]),
-            );
+            ),
+            IdentityEvent::MemberAdded {
+                agency,
+                account,
+                roles,
+            } => {
+                for r in roles {
+                    change(filer, agency, account, Some(r), "granted");
+                }
+            }
+            IdentityEvent::RoleGranted {
+                agency,
+                account,
+                role,
+            } => change(filer, agency, account, Some(role), "granted"),
+            IdentityEvent::RoleRevoked {
+                agency,
+                account,
+                role,
+            } => change(filer, agency, account, Some(role), "revoked"),
+            IdentityEvent::MemberRemoved { agency, account } => {
+                change(filer, agency, account, None, "removed");
+            }
+            _ => {}
         }
     }
 

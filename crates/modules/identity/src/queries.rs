@@ -5,6 +5,7 @@ use crate::proposal::{Proposal, ProposalStatus};
 use crate::state::Agency;
 use publica_runtime::authz::Membership;
 use publica_state::StateTree;
+use publica_types::AccountId;
 use serde_json::{json, Value};
 
 /// Most items a list query returns.
@@ -31,18 +32,7 @@ pub fn members(state: &StateTree, agency: &str, limit: usize) -> Vec<Value> {
                 .strip_prefix(&prefix)?
                 .to_string();
             let m: Membership = serde_json::from_slice(&v).ok()?;
-            let granted: serde_json::Map<String, Value> = m
-                .roles
-                .iter()
-                .filter_map(|r| {
-                    let name = serde_json::to_value(r).ok()?.as_str()?.to_string();
-                    Some((name, json!(m.held_since(*r))))
-                })
-                .collect();
-            Some(
-                json!({ "account": account, "roles": m.roles, "since_height": m.since_height,
-                "granted": granted }),
-            )
+            Some(json!({ "account": account, "roles": m.roles, "since_height": m.since_height }))
         })
         .collect()
 }
@@ -68,6 +58,34 @@ pub fn proposals(state: &StateTree, status: Option<&str>, height: u64, limit: us
             let mut v = serde_json::to_value(&p).expect("proposals serialise");
             v["status"] = json!(shown);
             v
+        })
+        .collect()
+}
+
+/// The event-index key (under `identity/`) of a member's role changes.
+pub fn role_changes_key(agency: &str, account: &AccountId) -> String {
+    format!("roles/{agency}/{}", account.to_hex())
+}
+
+/// For each role in `roles`, the height of its latest grant among a
+/// member's indexed role changes (oldest first); `since` (the membership's
+/// height) for a role granted before the index kept them.
+pub fn granted_heights(
+    roles: &[Value],
+    changes: &[Value],
+    since: u64,
+) -> serde_json::Map<String, Value> {
+    roles
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|role| {
+            let height = changes
+                .iter()
+                .rev()
+                .find(|c| c["role"] == role && c["change"] == "granted")
+                .and_then(|c| c["height"].as_u64())
+                .unwrap_or(since);
+            (role.to_string(), json!(height))
         })
         .collect()
 }

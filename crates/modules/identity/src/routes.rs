@@ -7,7 +7,11 @@ use publica_runtime::routes::{
     Param, ReadError, ReadView, Reply, Route, RouteRequest, Verb, Weight,
 };
 use publica_types::codes;
-use serde_json::json;
+use serde_json::{json, Value};
+
+/// A member's latest role changes read for the report of who holds what
+/// since when.
+const ROLE_CHANGES_READ: u64 = 256;
 
 const LIMIT: Param = Param::query("limit", "At most this many (1..=1000, default 100)");
 
@@ -301,7 +305,22 @@ fn members(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> 
             format!("there is no agency '{agency}'"),
         ));
     }
-    let list = queries::members(view.state(), agency, n);
+    let mut list = queries::members(view.state(), agency, n);
+    for m in &mut list {
+        let Some(account) = m["account"].as_str().and_then(|a| a.parse().ok()) else {
+            continue;
+        };
+        let key = format!("identity/{}", queries::role_changes_key(agency, &account));
+        let (total, _) = view.indexed(&key, 0, 0)?;
+        let (_, changes) = view.indexed(
+            &key,
+            total.saturating_sub(ROLE_CHANGES_READ),
+            ROLE_CHANGES_READ as usize,
+        )?;
+        let since = m["since_height"].as_u64().unwrap_or(0);
+        let roles = m["roles"].as_array().cloned().unwrap_or_default();
+        m["granted"] = Value::Object(queries::granted_heights(&roles, &changes, since));
+    }
     Ok(Reply::json(json!({ "agency": agency, "members": list })))
 }
 

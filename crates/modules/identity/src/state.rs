@@ -145,13 +145,11 @@ pub fn grant(
     let mut m = membership(ctx, agency_id, account).unwrap_or(Membership {
         roles: Vec::new(),
         since_height: height,
-        granted: std::collections::BTreeMap::new(),
     });
     if m.roles.contains(&role) {
         return Ok(());
     }
     m.roles.push(role);
-    m.granted.insert(role, height);
     m.roles.sort();
     ctx.write(authz::member_key(agency_id, account), &m);
     if role == Role::Administrator {
@@ -195,7 +193,6 @@ pub fn revoke(
         ctx.write(authz::agency_key(agency_id), &a);
     }
     m.roles.retain(|r| *r != role);
-    m.granted.remove(&role);
     if m.roles.is_empty() {
         ctx.delete(authz::member_key(agency_id, account));
     } else {
