@@ -181,6 +181,13 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
     assert got == 422 and err["code"] == "records.tampered", (got, err)
     got, err = call(url, "/v1/records/release", {"transfer": mine["entries"][1]["record"]})
     assert got == 404 and err["code"] == "records.no_handover", (got, err)
+    for path, body in [("/v1/records/copy", {**copy, "record": "not-a-record"}),
+                       ("/v1/records/copy", {**copy, "ciphertext": "%%%"}),
+                       ("/v1/records/release", {"transfer": "not-a-record"}),
+                       ("/v1/records/release", {"access": log["entries"][0]["access"], "transfer": handed["record"]}),
+                       ("/v1/records/release", {})]:
+        got, err = call(url, path, body)
+        assert got == 400 and err["code"] == "records.invalid_field", (path, body, got, err)
     # The demo's insurance: the plan, a claim paid by the rules with the
     # observation as evidence, one referred, the month's report.
     c.get("/v1/claims/plans/{agency}/{id}", "/v1/claims/plans/insurer/basic")

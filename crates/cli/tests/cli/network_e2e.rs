@@ -321,6 +321,16 @@ fn four_validators_survive_a_kill_and_agree_on_every_block() {
     drop(nodes);
 }
 
+/// Borrows owned arguments as `run_ok` takes them.
+fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
+/// Runs the binary with `args`; it must fail; returns its stderr.
+fn refused(args: &[String]) -> String {
+    fails(&args.iter().map(std::ffi::OsStr::new).collect::<Vec<_>>())
+}
+
 /// Runs the binary; it must fail; returns its stderr.
 fn fails(args: &[&std::ffi::OsStr]) -> String {
     let out = Command::new(bin()).args(args).output().unwrap();
@@ -1353,25 +1363,21 @@ fn a_record_moves_to_another_hospitals_node_by_transfer() {
         &file,
     ]);
     let record = put["record"].as_str().unwrap().to_string();
-    let os = |a: &[&str]| a.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
-    let copy = os(&[
-        "records",
-        "copy",
-        "--record",
-        &record,
-        "--from",
-        &urls[0],
-        "--to-node",
-        &urls[1],
-    ]);
-    let refs = |a: &[std::ffi::OsString]| {
-        fails(
-            &a.iter()
-                .map(std::ffi::OsString::as_os_str)
-                .collect::<Vec<_>>(),
-        )
+    // `publica records copy` of the record to validator `to`'s store.
+    let copy_to = |to: &str| {
+        [
+            "records",
+            "copy",
+            "--record",
+            &record,
+            "--from",
+            &urls[0],
+            "--to-node",
+            to,
+        ]
+        .map(String::from)
     };
-    let e = refs(&copy);
+    let e = refused(&copy_to(&urls[1]));
     assert!(e.contains("records.no_handover"), "never transferred: {e}");
 
     let moved = run_ok(&[
@@ -1406,20 +1412,13 @@ fn a_record_moves_to_another_hospitals_node_by_transfer() {
         (&handover["record"], &handover["agency"]),
         (&json!(record), &json!("agency-1"))
     );
-    let copy: Vec<&str> = copy.iter().map(|s| s.to_str().unwrap()).collect();
-    assert_eq!(run_ok(&copy)["stored"], false, "held already");
+    assert_eq!(
+        run_ok(&strs(&copy_to(&urls[1])))["stored"],
+        false,
+        "held already"
+    );
     // Validator 2's store was not named: it takes nothing.
-    let to_2 = os(&[
-        "records",
-        "copy",
-        "--record",
-        &record,
-        "--from",
-        &urls[0],
-        "--to-node",
-        &urls[2],
-    ]);
-    let e = refs(&to_2);
+    let e = refused(&copy_to(&urls[2]));
     assert!(e.contains("records.no_handover"), "another store: {e}");
 
     run_ok(&[
@@ -1440,16 +1439,16 @@ fn a_record_moves_to_another_hospitals_node_by_transfer() {
         "--days",
         "30",
     ]);
-    let read = |at: &str| {
-        os(&[
+    let read_at = |at: &str| {
+        [
             "records", "read", "--key", &clinic, "--node", at, "--record", &record, "--agency",
             "agency-1",
-        ])
+        ]
+        .map(String::from)
     };
-    let r = read(&urls[1]);
-    let got = run_ok(&r.iter().map(|s| s.to_str().unwrap()).collect::<Vec<_>>());
+    let got = run_ok(&strs(&read_at(&urls[1])));
     assert_eq!(got, resource, "read on the clinic's node");
-    let e = refs(&read(&urls[2]));
+    let e = refused(&read_at(&urls[2]));
     assert!(e.contains("records.not_stored"), "{e}");
     drop(nodes);
 }
