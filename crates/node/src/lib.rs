@@ -4,6 +4,7 @@
 //! [`Node`]'s methods only.
 
 pub mod admission;
+pub mod backup;
 pub mod config;
 mod event_index;
 pub mod genesis;

@@ -22,9 +22,9 @@ const KILLS: usize = 22;
 const CLIENTS: usize = 3;
 
 /// What a client saw committed: tx id -> the receipt's lasting parts.
-type Seen = Arc<Mutex<BTreeMap<String, Value>>>;
+pub(crate) type Seen = Arc<Mutex<BTreeMap<String, Value>>>;
 
-fn lasting(receipt: &Value) -> Value {
+pub(crate) fn lasting(receipt: &Value) -> Value {
     json!({
         "block_height": receipt["block_height"],
         "block_hash": receipt["block_hash"],
@@ -38,7 +38,7 @@ fn lasting(receipt: &Value) -> Value {
 /// Client `me` of `CLIENTS`: notes, and money transfers from its own
 /// account `c<me>` to the next client's, so recovery replays identity and
 /// money state too.
-fn client(
+pub(crate) fn client(
     url: String,
     me: usize,
     kp: Arc<Keypair>,
@@ -105,6 +105,68 @@ fn client(
     }
 }
 
+/// Sets up money for `keys` on a fresh dev chain: a currency, an approved
+/// appropriation, and a funded account `c<i>` for each key, by the dev
+/// genesis administrator.
+pub(crate) fn fund_clients(node: &TestNode, keys: &[Arc<Keypair>]) {
+    let admin = crate::common::dev_admin(&node.data_dir);
+    let mut n = 0;
+    let mut call = |method: &str, args: Value| {
+        n += 1;
+        let env = crate::common::sign(
+            &admin,
+            "publica-dev",
+            n,
+            publica_types::Expiry::Height(1_000_000),
+            if method == "add_member" {
+                "identity"
+            } else {
+                "money"
+            },
+            method,
+            args,
+        );
+        let (s, v) = crate::common::submit(node, &env);
+        assert_eq!(s, 202, "{v}");
+        let r = crate::common::receipt(node, v["tx_id"].as_str().unwrap());
+        assert_eq!(r["outcome"]["status"], "ok", "{method}: {}", r["outcome"]);
+    };
+    call(
+        "add_member",
+        json!({"agency": "dev-agency", "account": admin.account(), "roles": ["treasurer"]}),
+    );
+    call(
+        "create_currency",
+        json!({"agency": "dev-agency", "code": "EURC", "name": "E", "decimals": 2, "supply_cap": "1000000"}),
+    );
+    call(
+        "propose_appropriation",
+        json!({"agency": "dev-agency", "currency": "EURC", "id": "a", "name": "A", "cap": "1000000"}),
+    );
+    call(
+        "approve_appropriation",
+        json!({"agency": "dev-agency", "currency": "EURC", "id": "a"}),
+    );
+    call(
+        "open_account",
+        json!({"agency": "dev-agency", "id": "pool", "currency": "EURC", "owner": {"kind": "agency", "agency": "dev-agency"}}),
+    );
+    call(
+        "mint",
+        json!({"agency": "dev-agency", "currency": "EURC", "appropriation": "a", "to": "pool", "amount": "1000000"}),
+    );
+    for (i, k) in keys.iter().enumerate() {
+        call(
+            "open_account",
+            json!({"agency": "dev-agency", "id": format!("c{i}"), "currency": "EURC", "owner": {"kind": "citizen", "account": k.account()}}),
+        );
+        call(
+            "transfer",
+            json!({"from": "pool", "to": format!("c{i}"), "amount": "100000"}),
+        );
+    }
+}
+
 #[test]
 fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
     let seed: u64 = std::env::var("CRASH_SEED")
@@ -131,62 +193,7 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
     // funded account each, set up by the dev genesis administrator.
     {
         let node = TestNode::start_in(dir.path(), &args);
-        let admin = crate::common::dev_admin(dir.path());
-        let mut n = 0;
-        let mut call = |method: &str, args: Value| {
-            n += 1;
-            let env = crate::common::sign(
-                &admin,
-                "publica-dev",
-                n,
-                publica_types::Expiry::Height(1_000_000),
-                if method == "add_member" {
-                    "identity"
-                } else {
-                    "money"
-                },
-                method,
-                args,
-            );
-            let (s, v) = crate::common::submit(&node, &env);
-            assert_eq!(s, 202, "{v}");
-            let r = crate::common::receipt(&node, v["tx_id"].as_str().unwrap());
-            assert_eq!(r["outcome"]["status"], "ok", "{method}: {}", r["outcome"]);
-        };
-        call(
-            "add_member",
-            json!({"agency": "dev-agency", "account": admin.account(), "roles": ["treasurer"]}),
-        );
-        call(
-            "create_currency",
-            json!({"agency": "dev-agency", "code": "EURC", "name": "E", "decimals": 2, "supply_cap": "1000000"}),
-        );
-        call(
-            "propose_appropriation",
-            json!({"agency": "dev-agency", "currency": "EURC", "id": "a", "name": "A", "cap": "1000000"}),
-        );
-        call(
-            "approve_appropriation",
-            json!({"agency": "dev-agency", "currency": "EURC", "id": "a"}),
-        );
-        call(
-            "open_account",
-            json!({"agency": "dev-agency", "id": "pool", "currency": "EURC", "owner": {"kind": "agency", "agency": "dev-agency"}}),
-        );
-        call(
-            "mint",
-            json!({"agency": "dev-agency", "currency": "EURC", "appropriation": "a", "to": "pool", "amount": "1000000"}),
-        );
-        for (i, k) in keys.iter().enumerate() {
-            call(
-                "open_account",
-                json!({"agency": "dev-agency", "id": format!("c{i}"), "currency": "EURC", "owner": {"kind": "citizen", "account": k.account()}}),
-            );
-            call(
-                "transfer",
-                json!({"from": "pool", "to": format!("c{i}"), "amount": "100000"}),
-            );
-        }
+        fund_clients(&node, &keys);
         node.kill9();
     }
 

@@ -6,6 +6,7 @@
 mod common;
 
 mod api_e2e;
+mod backup_e2e;
 mod bench_e2e;
 mod citydata_e2e;
 mod claims_e2e;
