@@ -22,7 +22,7 @@ use tokio::sync::{watch, Semaphore};
 use tower::ServiceExt;
 
 /// How the server treats connections.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConnectionLimits {
     /// A request's header must arrive whole within this time, counted
     /// from when the server starts waiting for it (so an idle keep-alive
@@ -32,6 +32,35 @@ pub struct ConnectionLimits {
     pub max_connections: usize,
     /// Connections open at once from one client address.
     pub max_connections_per_ip: usize,
+    /// Reverse proxies in front of the node (`docs/deploy.md`): a request
+    /// from one of these addresses is counted against the client its
+    /// `X-Forwarded-For` names last (the address the proxy saw), and the
+    /// proxy's own connections are outside the per-address cap. Empty: no
+    /// header is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+/// The client a request counts against: the connection's peer, or, when
+/// that peer is a trusted proxy, the last address of `X-Forwarded-For`
+/// (the one the proxy appended). A header that does not parse leaves the
+/// proxy's own address: such a request shares the proxy's budget.
+#[must_use]
+pub fn client_of(
+    peer: std::net::SocketAddr,
+    headers: &axum::http::HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> std::net::SocketAddr {
+    if !trusted.contains(&peer.ip()) {
+        return peer;
+    }
+    let last = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|ip| ip.trim().parse::<std::net::IpAddr>().ok());
+    last.map_or(peer, |ip| std::net::SocketAddr::new(ip, 0))
 }
 
 impl Default for ConnectionLimits {
@@ -40,6 +69,7 @@ impl Default for ConnectionLimits {
             header_read_timeout: Duration::from_secs(10),
             max_connections: 1024,
             max_connections_per_ip: 128,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -96,6 +126,7 @@ pub async fn serve(
     let total = u32::try_from(limits.max_connections.max(1)).unwrap_or(u32::MAX);
     let open = Arc::new(Semaphore::new(total as usize));
     let clients = Arc::new(PerClient::default());
+    let trusted: Arc<[std::net::IpAddr]> = limits.trusted_proxies.clone().into();
     let (stop, stopping) = watch::channel(false);
     tokio::pin!(shutdown);
     loop {
@@ -112,9 +143,14 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let per_ip = if limits.trusted_proxies.contains(&addr.ip()) {
+            usize::MAX
+        } else {
+            limits.max_connections_per_ip
+        };
         let (Ok(permit), Some(slot)) = (
             open.clone().try_acquire_owned(),
-            clients.take(addr.ip(), limits.max_connections_per_ip),
+            clients.take(addr.ip(), per_ip),
         ) else {
             refused();
             drop(stream);
@@ -122,9 +158,11 @@ pub async fn serve(
         };
         let app = app.clone();
         let mut stopping = stopping.clone();
+        let trusted = trusted.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-                req.extensions_mut().insert(ConnectInfo(addr));
+                let client = client_of(addr, req.headers(), &trusted);
+                req.extensions_mut().insert(ConnectInfo(client));
                 app.clone().oneshot(req.map(Body::new))
             });
             let mut builder = hyper::server::conn::http1::Builder::new();
@@ -151,4 +189,28 @@ pub async fn serve(
     // Every connection holds a permit until it is done.
     let _all = open.acquire_many(total).await;
     Ok(())
+}
+
+#[cfg(test)]
+mod forwarded_tests {
+    use super::client_of;
+    use axum::http::HeaderMap;
+
+    #[test]
+    fn only_a_trusted_peer_names_the_client() {
+        let proxy: std::net::SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let other: std::net::SocketAddr = "192.0.2.9:5000".parse().unwrap();
+        let trusted = ["127.0.0.1".parse().unwrap()];
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", "10.0.0.1, 198.51.100.7".parse().unwrap());
+        assert_eq!(
+            client_of(proxy, &h, &trusted).ip().to_string(),
+            "198.51.100.7"
+        );
+        assert_eq!(client_of(other, &h, &trusted), other);
+        assert_eq!(client_of(proxy, &h, &[]), proxy);
+        h.insert("x-forwarded-for", "not an address".parse().unwrap());
+        assert_eq!(client_of(proxy, &h, &trusted), proxy);
+        assert_eq!(client_of(proxy, &HeaderMap::new(), &trusted), proxy);
+    }
 }

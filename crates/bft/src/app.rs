@@ -39,6 +39,28 @@ type Checked = (Digest, Vec<VerifiedTx>);
 const CHECKED_KEPT: usize = 16;
 /// How often an idle leader looks for transactions.
 const IDLE_STEP: Duration = Duration::from_millis(10);
+/// The simplex round deadlines for leaders that wait up to `idle` for
+/// transactions: (leader, certification, retry, skip). Up to 900 ms of
+/// waiting fits the usual 1 s leader deadline; a longer wait moves every
+/// deadline out by it, keeping the engine's order (certification > leader,
+/// skip > certification and retry). The skip timeout stays longer than an
+/// idle network's interval between blocks, so validators that vote on
+/// every idle block count as active, and a crashed leader is still skipped
+/// after it rather than waited for.
+#[must_use]
+pub fn round_deadlines(idle: Duration) -> (Duration, Duration, Duration, Duration) {
+    let second = Duration::from_secs(1);
+    let leader = if idle <= Duration::from_millis(900) {
+        second
+    } else {
+        idle + second
+    };
+    let certification = leader + second;
+    let retry = 3 * second;
+    let skip = (certification + second).max(5 * second);
+    (leader, certification, retry, skip)
+}
+
 /// How often a proposal or vote waiting for the parent's execution looks.
 const WAIT_STEP: Duration = Duration::from_millis(5);
 
@@ -148,12 +170,18 @@ impl<X: Executor> PublicaApp<X> {
         self
     }
 
-    /// A leader with no pending transaction waits up to `wait` (less than
-    /// the engine's leader timeout) for one before proposing an empty
-    /// block, so an idle network does not write a stream of empty blocks.
+    /// A leader with no pending transaction waits up to `wait` for one
+    /// (or for a time-based rule to fall due) before proposing an empty
+    /// block, so an idle network writes one block per `wait`, not a
+    /// stream; the engine's round deadlines follow ([`round_deadlines`]).
     pub fn with_idle_wait(mut self, wait: Duration) -> Self {
         self.idle_wait = wait;
         self
+    }
+
+    /// How long a leader waits for transactions before an empty block.
+    pub fn idle_wait(&self) -> Duration {
+        self.idle_wait
     }
 
     /// Blocks executed and their finality latency since start.
@@ -353,7 +381,10 @@ impl<E: Clock + Send + Sync + 'static, X: Executor> Application<E> for PublicaAp
         }
         let mut txs = self.take_batch(&skip);
         let idle_until = clock.current() + self.idle_wait;
-        while txs.is_empty() && clock.current() < idle_until {
+        while txs.is_empty()
+            && clock.current() < idle_until
+            && !self.with_ledger(|l| l.due(now_ms(&clock)))
+        {
             clock.sleep(IDLE_STEP).await;
             txs = self.take_batch(&skip);
         }

@@ -40,6 +40,12 @@ pub trait Executor: Send + 'static {
     fn validators(&self) -> Option<ValidatorHistory> {
         None
     }
+    /// Whether a time-based rule of the executed state is due at
+    /// `now_ms` (a schedule, an expiry): a leader then proposes a block
+    /// without waiting for transactions.
+    fn due(&self, _now_ms: u64) -> bool {
+        false
+    }
     /// Executes the block's checked transactions as the next height and
     /// returns its header.
     fn execute(&mut self, block: &BftBlock, txs: Vec<VerifiedTx>) -> Result<BlockHeader, Invalid>;
@@ -118,6 +124,10 @@ impl Executor for NodeExecutor {
 
     fn validators(&self) -> Option<ValidatorHistory> {
         history(self.sink.executed_state_value(VALIDATORS_KEY).as_deref())
+    }
+
+    fn due(&self, now_ms: u64) -> bool {
+        self.sink.wants_block(now_ms)
     }
 
     fn pending(&self, max: usize, skip: &HashSet<Hash32>) -> Vec<Envelope> {

@@ -270,6 +270,8 @@ where
     ) -> Result<(), Closed> {
         let floor = self.epoch_floor(ctx, target).await;
         let prefix = &self.prefix;
+        let (leader_timeout, certification_timeout, timeout_retry, skip_timeout) =
+            crate::app::round_deadlines(self.app.idle_wait());
         let engine = simplex::Engine::new(
             ctx.child("simplex").with_attribute("epoch", target),
             simplex::config::Config {
@@ -287,12 +289,12 @@ where
                 replay_buffer: NZUsize!(1 << 16),
                 write_buffer: NZUsize!(1 << 16),
                 page_cache: self.page_cache.clone(),
-                leader_timeout: Duration::from_secs(1),
-                certification_timeout: Duration::from_secs(2),
-                timeout_retry: Duration::from_secs(3),
+                leader_timeout,
+                certification_timeout,
+                timeout_retry,
                 view_retention: ViewDelta::new(10),
                 skip: SkipPolicy::Enabled {
-                    timeout: Duration::from_secs(5),
+                    timeout: skip_timeout,
                     budget: SkipBudget::Participants,
                 },
                 fetch_timeout: NZDuration!(Duration::from_secs(1)),

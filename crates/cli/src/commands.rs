@@ -403,7 +403,8 @@ struct DevArgs {
     /// Address of the HTTP API; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8700")]
     listen: String,
-    /// Cut a block at least every this many ms (1..=60000).
+    /// Longest wait, in ms, before a block holding transactions is cut
+    /// (1..=60000); an idle chain cuts no block.
     #[arg(long, default_value_t = 100)]
     block_ms: u64,
     /// Cut a block as soon as this many transactions wait (1..=50000).
@@ -462,6 +463,13 @@ struct DevArgs {
     demo: bool,
     #[command(flatten)]
     records_store: crate::records::RecordStoreArgs,
+    /// A reverse proxy in front of the node (repeatable): requests from
+    /// it count against the client its X-Forwarded-For names last.
+    #[arg(long)]
+    trusted_proxy: Vec<std::net::IpAddr>,
+    /// Started by `publica node` from a single node's config file.
+    #[arg(skip)]
+    production: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -711,11 +719,13 @@ pub fn run(cli: Cli) -> Result<()> {
             base_port,
             spares,
             epoch_blocks,
+            idle_block_ms,
         }) => crate::testnet::init(
             publica_validator::InitPlan {
                 validators,
                 spares,
                 epoch_blocks,
+                idle_block_ms,
                 host,
                 base_port,
             },
@@ -880,6 +890,37 @@ pub(crate) fn init_logging() {
         .init();
 }
 
+/// A single production node from its config file: the dev sequencer's
+/// single-node chain, from the chain's genesis file only.
+pub(crate) fn run_single(
+    c: crate::single::SingleNodeConfig,
+    records_store: crate::records::RecordStoreArgs,
+) -> Result<()> {
+    run_dev(DevArgs {
+        data_dir: c.data_dir,
+        listen: c.api_listen,
+        block_ms: c.block_ms,
+        max_block_txs: c.block_txs_max,
+        chain_id: String::new(),
+        snapshot_every: c.snapshot_interval_blocks,
+        rate_limit: c.rate_limit,
+        rate_burst: c.rate_burst,
+        tx_rate_limit: c.tx_rate_limit,
+        tx_burst: c.tx_burst,
+        min_cell: c.min_cell_recipients,
+        http_header_timeout_ms: c.http_header_timeout_ms,
+        http_max_connections: c.http_max_connections,
+        http_max_connections_per_ip: c.http_max_connections_per_ip,
+        log_origin: c.log_origin,
+        new_log_key: false,
+        genesis: Some(c.genesis),
+        demo: false,
+        records_store,
+        trusted_proxy: c.trusted_proxies,
+        production: true,
+    })
+}
+
 fn run_dev(a: DevArgs) -> Result<()> {
     init_logging();
     let records_s3 = a.records_store.config()?;
@@ -909,7 +950,8 @@ fn run_dev(a: DevArgs) -> Result<()> {
         let mut out = std::io::stdout();
         writeln!(
             out,
-            "publica dev: chain {} at height {}, data in {}",
+            "publica {}: chain {} at height {}, data in {}",
+            if a.production { "node" } else { "dev" },
             st.chain_id,
             st.height,
             a.data_dir.display()
@@ -945,6 +987,7 @@ fn run_dev(a: DevArgs) -> Result<()> {
                 max_connections: usize::try_from(a.http_max_connections).unwrap_or(usize::MAX),
                 max_connections_per_ip: usize::try_from(a.http_max_connections_per_ip)
                     .unwrap_or(usize::MAX),
+                trusted_proxies: a.trusted_proxy.clone(),
             },
             records_s3,
         };

@@ -22,6 +22,7 @@ mod programs;
 mod read;
 mod records;
 mod recycling;
+mod single;
 mod staff;
 mod testnet;
 mod verify;

@@ -41,6 +41,10 @@ pub enum TestnetCmd {
         /// at the start of the epoch after the one it is approved in.
         #[arg(long, default_value_t = 1_000)]
         epoch_blocks: u64,
+        /// How long a leader waits for transactions before an empty block:
+        /// an idle network cuts one block per this many ms (0..=60000).
+        #[arg(long, default_value_t = publica_validator::IDLE_BLOCK_MS_DEFAULT, value_parser = clap::value_parser!(u64).range(0..=publica_validator::IDLE_BLOCK_MS_MAX))]
+        idle_block_ms: u64,
     },
     /// Start every validator of a network written by `init`, each as its
     /// own `publica node` process (logs in each validator's directory),
@@ -54,7 +58,8 @@ pub enum TestnetCmd {
 
 #[derive(Args, Debug)]
 pub struct NodeArgs {
-    /// The validator's config file (written by `publica testnet init`).
+    /// The node's config file: a validator's (written by `publica testnet
+    /// init`, naming its network) or a single node's (docs/deploy.md).
     #[arg(long)]
     config: PathBuf,
     #[command(flatten)]
@@ -84,9 +89,15 @@ pub fn init(plan: InitPlan, out: &Path, chain_id: &str) -> Result<()> {
     Ok(())
 }
 
-/// `publica node --config FILE`: one validator with its API until SIGTERM
-/// or Ctrl-C.
+/// `publica node --config FILE`: one validator, or a single node, with
+/// its API until SIGTERM or Ctrl-C.
 pub fn run_node(a: NodeArgs) -> Result<()> {
+    let text = std::fs::read_to_string(&a.config)
+        .with_context(|| format!("reading {}", a.config.display()))?;
+    if !crate::single::is_validator_config(&a.config, &text)? {
+        let config = crate::single::SingleNodeConfig::read(&a.config, &text)?;
+        return crate::commands::run_single(config, a.records_store);
+    }
     crate::commands::init_logging();
     let records_s3 = a.records_store.config()?;
     let config = ValidatorConfig::read(&a.config)?;

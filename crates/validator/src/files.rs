@@ -161,8 +161,10 @@ pub struct ValidatorConfig {
     /// Worker threads of its async runtime.
     #[serde(default = "default_threads")]
     pub worker_threads: usize,
-    /// How long, as leader, it waits for transactions before proposing an
-    /// empty block (0..=900 ms; the engine's leader timeout is 1 s).
+    /// How long, as leader, it waits for transactions (or a time-based rule
+    /// falling due) before proposing an empty block (0..=60,000 ms): an
+    /// idle network cuts one block per this interval. Above 900 ms the
+    /// engine's round deadlines grow with it (docs/operations.md).
     #[serde(default = "default_idle")]
     pub idle_block_ms: u64,
     /// A state snapshot is written every this many blocks (what joiners
@@ -189,6 +191,10 @@ pub struct ValidatorConfig {
     /// API connections open at once from one client address.
     #[serde(default = "default_max_connections_per_ip")]
     pub http_max_connections_per_ip: usize,
+    /// Reverse proxies in front of the API whose `X-Forwarded-For` is
+    /// believed (docs/deploy.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 pub(crate) fn default_header_timeout() -> u64 {
@@ -213,8 +219,14 @@ pub(crate) fn default_state_sync_after() -> u64 {
     10_000
 }
 
+/// The longest a leader may wait for transactions before an empty block.
+pub const IDLE_BLOCK_MS_MAX: u64 = 60_000;
+
+/// An idle network's interval between blocks, by default.
+pub const IDLE_BLOCK_MS_DEFAULT: u64 = 10_000;
+
 pub(crate) fn default_idle() -> u64 {
-    500
+    IDLE_BLOCK_MS_DEFAULT
 }
 
 pub(crate) fn default_block_txs() -> usize {
@@ -280,8 +292,8 @@ impl ValidatorConfig {
         if !(1..=1_000_000).contains(&self.snapshot_interval_blocks) {
             return Err("snapshot_interval_blocks must be 1..=1000000".into());
         }
-        if self.idle_block_ms > 900 {
-            return Err("idle_block_ms must be 0..=900".into());
+        if self.idle_block_ms > IDLE_BLOCK_MS_MAX {
+            return Err(format!("idle_block_ms must be 0..={IDLE_BLOCK_MS_MAX}"));
         }
         if self.rate_limit == 0 || self.rate_burst == 0 {
             return Err("rate_limit and rate_burst must be at least 1".into());

@@ -4,10 +4,10 @@
 
 use crate::error::{IoContext as _, ValidatorError};
 use crate::files::{
-    default_block_txs, default_burst, default_header_timeout, default_idle,
-    default_max_connections, default_max_connections_per_ip, default_rate,
-    default_snapshot_interval, default_state_sync_after, default_threads, default_tx_burst,
-    default_tx_rate, NetworkFile, ValidatorConfig, ValidatorEntry,
+    default_block_txs, default_burst, default_header_timeout, default_max_connections,
+    default_max_connections_per_ip, default_rate, default_snapshot_interval,
+    default_state_sync_after, default_threads, default_tx_burst, default_tx_rate, NetworkFile,
+    ValidatorConfig, ValidatorEntry,
 };
 use publica_crypto::{KeyFile, Keypair};
 use publica_identity::genesis::{Genesis, GenesisAgency, GenesisGovernance, GenesisValidators};
@@ -28,6 +28,8 @@ pub struct InitPlan {
     pub spares: usize,
     /// Heights per engine epoch.
     pub epoch_blocks: u64,
+    /// Each validator's `idle_block_ms`.
+    pub idle_block_ms: u64,
     /// The address they listen on.
     pub host: std::net::IpAddr,
     /// The first port.
@@ -137,7 +139,7 @@ pub fn init(plan: InitPlan, out: &Path, chain_id: &str) -> Result<InitReport, Va
     let mut spares = Vec::new();
     for i in 0..n + plan.spares {
         let (dir, entry, admin) = write_keys(&plan, out, i, chain_id)?;
-        let config = config_for(&entry, plan.api_addr(i));
+        let config = config_for(&entry, plan.api_addr(i), plan.idle_block_ms);
         configs.push((dir.join("config.json"), config));
         if i < n {
             agencies.push(GenesisAgency {
@@ -240,7 +242,11 @@ fn write_keys(
 
 /// The config `init` writes for a validator (paths relative to its
 /// directory, every setting at its default).
-fn config_for(entry: &ValidatorEntry, api_listen: SocketAddr) -> ValidatorConfig {
+fn config_for(
+    entry: &ValidatorEntry,
+    api_listen: SocketAddr,
+    idle_block_ms: u64,
+) -> ValidatorConfig {
     ValidatorConfig {
         name: entry.name.clone(),
         data_dir: "data".into(),
@@ -256,12 +262,13 @@ fn config_for(entry: &ValidatorEntry, api_listen: SocketAddr) -> ValidatorConfig
         tx_rate_limit: default_tx_rate(),
         tx_burst: default_tx_burst(),
         worker_threads: default_threads(),
-        idle_block_ms: default_idle(),
+        idle_block_ms,
         snapshot_interval_blocks: default_snapshot_interval(),
         state_sync_after_blocks: default_state_sync_after(),
         state_sync_trusted_keys: Vec::new(),
         http_header_timeout_ms: default_header_timeout(),
         http_max_connections: default_max_connections(),
         http_max_connections_per_ip: default_max_connections_per_ip(),
+        trusted_proxies: Vec::new(),
     }
 }

@@ -17,7 +17,10 @@ mod statesync;
 mod status;
 
 pub use error::ValidatorError;
-pub use files::{NetworkFile, ValidatorConfig, ValidatorEntry, VALIDATORS_MAX};
+pub use files::{
+    NetworkFile, ValidatorConfig, ValidatorEntry, IDLE_BLOCK_MS_DEFAULT, IDLE_BLOCK_MS_MAX,
+    VALIDATORS_MAX,
+};
 pub use init::{init, InitPlan, InitReport};
 pub use start::{Validator, ValidatorFiles, ValidatorKeys};
 pub use statesync::{prepare, StartFloor, StateSynced};

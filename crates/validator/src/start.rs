@@ -204,6 +204,7 @@ impl Validator {
                 ),
                 max_connections: files.config.http_max_connections,
                 max_connections_per_ip: files.config.http_max_connections_per_ip,
+                trusted_proxies: files.config.trusted_proxies.clone(),
             },
             records_s3,
             ..publica_api::ApiConfig::default()

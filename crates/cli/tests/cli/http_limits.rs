@@ -118,3 +118,43 @@ fn connections_over_the_per_address_cap_are_closed_and_counted() {
         .and_then(|v| v.trim().parse::<u64>().ok());
     assert!(refused.is_some_and(|n| n >= 1), "{metrics}");
 }
+
+/// Status codes of `n` requests to /v1/status, each naming `forwarded` in
+/// X-Forwarded-For.
+fn statuses_as(node: &TestNode, forwarded: &str, n: usize) -> Vec<u16> {
+    (0..n)
+        .map(|_| {
+            http()
+                .get(format!("{}/v1/status", node.url))
+                .header("X-Forwarded-For", forwarded)
+                .send()
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+        .collect()
+}
+
+/// Behind a trusted reverse proxy each client behind it has its own
+/// budget (the last X-Forwarded-For address); from anyone else the header
+/// is not believed, so a client cannot dodge its limit by naming others.
+#[test]
+fn clients_behind_a_trusted_proxy_have_their_own_budgets() {
+    let limits = ["--rate-limit", "1", "--rate-burst", "3"];
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = limits.to_vec();
+    args.extend_from_slice(&["--trusted-proxy", "127.0.0.1"]);
+    let node = TestNode::start_in(&dir.path().join("d"), &args);
+    let first = statuses_as(&node, "198.51.100.7, 203.0.113.1", 5);
+    assert_eq!(&first[..3], &[200, 200, 200], "{first:?}");
+    assert!(first[3..].contains(&429), "{first:?}");
+    // Another client behind the proxy is untouched.
+    assert_eq!(statuses_as(&node, "203.0.113.2", 3), vec![200, 200, 200]);
+    drop(node);
+
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start_in(&dir.path().join("d"), &limits);
+    let mut all = statuses_as(&node, "203.0.113.1", 3);
+    all.extend(statuses_as(&node, "203.0.113.2", 3));
+    assert!(all[3..].contains(&429), "{all:?}");
+}
