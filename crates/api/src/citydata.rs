@@ -44,6 +44,10 @@ pub const DOWNLOAD_SKEW_MS: u64 = 5 * 60_000;
 /// Publications of one content that may still be waiting for a block.
 const PUBLICATIONS_MAX: usize = 16;
 
+/// Bytes of content an agency may have waiting for its publications to
+/// commit on this node (four of the largest batches).
+pub const PENDING_BYTES_PER_AGENCY: u64 = 4 * BATCH_BYTES_MAX;
+
 /// The store of published batches' content.
 #[derive(Debug)]
 pub struct DataStore {
@@ -51,6 +55,12 @@ pub struct DataStore {
     /// Held while a content's publications are read and written, and
     /// while the sweep decides on a content and deletes it.
     lock: std::sync::Mutex<()>,
+    /// Content accepted since the node started whose publication has not
+    /// committed yet, by agency: hash -> bytes. The sweep forgets what
+    /// committed or was removed.
+    pending: std::sync::Mutex<
+        std::collections::HashMap<String, std::collections::BTreeMap<String, u64>>,
+    >,
 }
 
 /// What the store keeps beside a content: the publications that named it
@@ -111,6 +121,7 @@ impl DataStore {
         Ok(DataStore {
             blobs,
             lock: std::sync::Mutex::new(()),
+            pending: std::sync::Mutex::default(),
         })
     }
 
@@ -137,6 +148,18 @@ impl DataStore {
                 removed += 1;
             }
         }
+        // What committed, or is gone, no longer counts against a quota.
+        let mut pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for contents in pending.values_mut() {
+            contents.retain(|id, _| {
+                Blobs::contains(&self.blobs, id).unwrap_or(false)
+                    && node.with_state(|s, _| s.get(&content_key(id)).is_none())
+            });
+        }
+        pending.retain(|_, contents| !contents.is_empty());
         Ok(removed)
     }
 
@@ -217,8 +240,41 @@ impl DataStore {
         }
         meta.publications.push((tx, env.body.expiry));
         let meta = serde_json::to_vec(&meta).map_err(store_err)?;
+        self.count_pending(
+            (&args.agency, &hash, content.len() as u64),
+            PENDING_BYTES_PER_AGENCY,
+            |id| node.with_state(|s, _| s.get(&content_key(id)).is_some()),
+        )?;
         Blobs::put(&self.blobs, &hash, content, &meta).map_err(store_err)?;
         Ok(hash)
+    }
+
+    /// Counts `bytes` of content `hash` against `agency`'s quota of
+    /// content waiting for a block (what `on_ledger` says committed no
+    /// longer counts); refused (`citydata.store_full`) past `quota`.
+    fn count_pending(
+        &self,
+        (agency, hash, bytes): (&str, &str, u64),
+        quota: u64,
+        on_ledger: impl Fn(&str) -> bool,
+    ) -> Result<(), ApiError> {
+        let mut pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let contents = pending.entry(agency.to_string()).or_default();
+        if contents.contains_key(hash) {
+            return Ok(());
+        }
+        contents.retain(|id, _| !on_ledger(id));
+        let held: u64 = contents.values().sum();
+        if held + bytes > quota {
+            return Err(rejected(R::StoreFull.err(format!(
+                "'{agency}' has {held} bytes waiting for their publications to commit on this node; {bytes} more would pass its quota of {quota}"
+            ))));
+        }
+        contents.insert(hash.to_string(), bytes);
+        Ok(())
     }
 
     /// Keeps `content` for a publication this process submits itself (the
@@ -286,6 +342,7 @@ struct Upload {
         (status = 403, description = "Not signed by an oracle of the agency", body = ErrorBody),
         (status = 413, description = "Too large", body = ErrorBody),
         (status = 422, description = "The content is not what the transaction names (citydata.hash_mismatch)", body = ErrorBody),
+        (status = 429, description = "The agency's content waiting for a block is at this node's quota (citydata.store_full)", body = ErrorBody),
     ))]
 pub async fn upload(
     State(state): State<AppState>,
@@ -446,4 +503,29 @@ pub async fn restricted_content(
     })
     .await
     .map_err(store_err)?
+}
+
+#[cfg(test)]
+mod quota_tests {
+    use super::DataStore;
+
+    #[test]
+    fn an_agencys_waiting_content_is_bounded_and_committed_content_frees_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = DataStore::open(dir.path()).unwrap();
+        let none = |_: &str| false;
+        store.count_pending(("city", "a", 60), 100, none).unwrap();
+        // The same content again counts once.
+        store.count_pending(("city", "a", 60), 100, none).unwrap();
+        let e = store
+            .count_pending(("city", "b", 50), 100, none)
+            .unwrap_err();
+        assert_eq!(e.body.code, "citydata.store_full");
+        // Another agency has its own quota.
+        store.count_pending(("water", "b", 50), 100, none).unwrap();
+        // Once "a" is on the ledger, it no longer counts.
+        store
+            .count_pending(("city", "b", 50), 100, |id| id == "a")
+            .unwrap();
+    }
 }

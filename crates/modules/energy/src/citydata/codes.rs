@@ -18,6 +18,8 @@ publica_runtime::rejections! {
             "The data set is not open and the agency holds no valid grant for it (for this purpose), or the signer is not a member of that agency.";
         NotStored / NOT_STORED = "citydata.not_stored", 404,
             "This node does not hold the batch's content: the publishing agency's node serves it.";
+        StoreFull / STORE_FULL = "citydata.store_full", 429,
+            "The agency's content waiting for its publications to commit is at the node's quota: wait for them to commit (or expire) and send again.";
         BadAccess / BAD_ACCESS = "citydata.bad_access", 403,
             "The download names no committed access to this batch, the access is older than an hour, or the request is not signed by the key that recorded it within five minutes.";
     }

@@ -114,6 +114,22 @@ pub struct Point {
     pub deposits: u64,
     /// Credits paid for them.
     pub credited: Amount,
+    /// The most its deposits may earn in a UTC day (by block time), and
+    /// what they earned on the last day it attested; none: no daily cap
+    /// (points licensed without one, as before caps existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily: Option<DailyCredit>,
+}
+
+/// A point's daily cap on credits and its count for one day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyCredit {
+    /// The most its deposits earn in a UTC day.
+    pub cap: Amount,
+    /// The day counted (days since 1970-01-01, UTC).
+    pub day: u64,
+    /// Credits paid for its deposits that day.
+    pub credited: Amount,
 }
 
 /// What a service provider does.

@@ -10,7 +10,7 @@ use super::codes::RecyclingRejection as R;
 use super::events::RecyclingEvent as E;
 use super::model::{
     fund_program, point_key, rates_key, reference_key, scheme_key, signer_key, valid_material,
-    Point, RateTable, Scheme, DEPOSIT_GRAMS_MAX, MATERIALS_MAX,
+    DailyCredit, Point, RateTable, Scheme, DEPOSIT_GRAMS_MAX, MATERIALS_MAX,
 };
 use publica_money::interface as money;
 use publica_money::model::Owner;
@@ -298,6 +298,10 @@ pub struct LicenseArgs {
     pub location: String,
     /// Materials it takes.
     pub materials: Vec<String>,
+    /// The most its deposits may earn in a UTC day (a stolen or faulty
+    /// terminal pays at most this before the regulator revokes it).
+    #[serde(default)]
+    pub daily_credit_cap: Option<Amount>,
 }
 
 /// `recycling.license_point`.
@@ -320,7 +324,17 @@ pub fn license(ctx: &mut CallContext<'_>, a: LicenseArgs) -> Result<(), TxError>
         picked_up_g: BTreeMap::new(),
         deposits: 0,
         credited: Amount::ZERO,
+        daily: a.daily_credit_cap.map(|cap| DailyCredit {
+            cap,
+            day: 0,
+            credited: Amount::ZERO,
+        }),
     };
+    if a.daily_credit_cap.is_some_and(Amount::is_zero) {
+        return Err(bad(
+            "daily_credit_cap is at least 1 (leave it out for none)",
+        ));
+    }
     ctx.write(point_key(&a.agency, &a.id), &p);
     ctx.emit_event(&E::PointLicensed {
         agency: a.agency,
@@ -387,6 +401,31 @@ pub fn credit(t: &RateTable, material: &str, grams: u64) -> Result<Amount, TxErr
     Ok(Amount::new(v.min(t.max_credit.get())))
 }
 
+/// Counts `credit` against the point's daily cap, if it has one, on the
+/// UTC day of `now_ms`: refused (`recycling.over_cap`) when it would pass.
+fn within_daily_cap(p: &mut Point, now_ms: u64, credit: Amount) -> Result<(), TxError> {
+    let Some(d) = p.daily.as_mut() else {
+        return Ok(());
+    };
+    let day = now_ms / 86_400_000;
+    if d.day != day {
+        d.day = day;
+        d.credited = Amount::ZERO;
+    }
+    let after = d
+        .credited
+        .checked_add(credit)
+        .ok_or_else(|| bad("credit overflow"))?;
+    if after > d.cap {
+        return Err(R::OverCap.err(format!(
+            "point '{}' has paid {} of its daily cap of {} today; this deposit would earn {}",
+            p.id, d.credited, d.cap, credit
+        )));
+    }
+    d.credited = after;
+    Ok(())
+}
+
 /// `recycling.deposit`: the point attests; the fund pays the table's
 /// credit to the citizen's account in the same transaction.
 pub fn deposit(ctx: &mut CallContext<'_>, a: DepositArgs) -> Result<(), TxError> {
@@ -410,6 +449,7 @@ pub fn deposit(ctx: &mut CallContext<'_>, a: DepositArgs) -> Result<(), TxError>
     let holder = citizen_of(ctx, &a.account, &s.currency)?;
     once(ctx, &a.agency, &format!("point:{}", a.point), &a.reference)?;
     let credit = credit(&t, &a.material, a.grams)?;
+    within_daily_cap(&mut p, ctx.env().time_ms, credit)?;
     if !credit.is_zero() {
         money::pay_from_program(
             ctx,

@@ -324,6 +324,42 @@ fn deposits_are_credited_by_the_approved_table_only() {
 }
 
 #[test]
+fn a_point_with_a_daily_cap_pays_no_more_in_a_utc_day() {
+    let mut t = city();
+    t.configure(0, 0);
+    let point = Keypair::generate();
+    t.citizen("anna");
+    let license = |cap: &str| {
+        json!({"id": "p1", "key": point.account(), "location": "geo:u0",
+        "materials": ["glass"], "daily_credit_cap": cap})
+    };
+    assert_eq!(
+        code(t.off("license_point", license("0"))),
+        "recycling.invalid_field"
+    );
+    t.off("license_point", license("25")).unwrap();
+    let deposit = |n: &str| {
+        json!({"point": "p1", "account": "acct:anna", "material": "glass",
+        "grams": 5_000, "reference": n})
+    };
+    // Glass pays 2 a kg: 10 a deposit; two fit under 25, a third does not.
+    t.by(&point, "deposit", deposit("d1")).unwrap();
+    t.by(&point, "deposit", deposit("d2")).unwrap();
+    assert_eq!(
+        code(t.by(&point, "deposit", deposit("d3"))),
+        "recycling.over_cap"
+    );
+    assert_eq!(t.balance("acct:anna"), 20);
+    let p = t.get("recycling/point/city/p1");
+    assert_eq!(p["daily"]["credited"], "20", "{p}");
+    // The refused deposit left nothing behind: its reference is free.
+    t.c.time_ms += 86_400_000;
+    t.by(&point, "deposit", deposit("d3")).unwrap();
+    assert_eq!(t.balance("acct:anna"), 30);
+    assert_eq!(t.get("recycling/point/city/p1")["daily"]["credited"], "10");
+}
+
+#[test]
 fn the_mass_balance_flags_providers_whose_figures_do_not_add_up() {
     let mut t = city();
     t.configure(600, 5_000);
@@ -649,6 +685,49 @@ proptest! {
         let held: u128 = (0..3).map(|i| t.balance(&format!("acct:p{i}"))).sum();
         prop_assert_eq!(held + t.balance("fund"), FUNDS);
         let _ = people;
+    }
+
+    /// Over random deposits at a point with a daily cap, across days, a
+    /// deposit is paid exactly when the day's credits stay within the cap
+    /// (a reference count per UTC day), and no day passes it.
+    #[test]
+    fn no_point_pays_over_its_daily_cap(
+        steps in proptest::collection::vec((1u64..20_000, 0u64..4), 1..40),
+        cap in 1u64..200,
+    ) {
+        let mut t = city();
+        t.configure(0, 0);
+        let point = Keypair::generate();
+        t.citizen("anna");
+        t.off("license_point", json!({"id": "p1", "key": point.account(), "location": "geo:u0",
+            "materials": ["glass"], "daily_credit_cap": cap.to_string()})).unwrap();
+        let mut day_paid = std::collections::BTreeMap::<u64, u64>::new();
+        let mut day = 0u64;
+        for (n, (grams, advance)) in steps.into_iter().enumerate() {
+            if advance == 3 {
+                day += 1;
+                t.c.time_ms = T0 + day * 86_400_000;
+            }
+            let before = t.balance("acct:anna");
+            let r = t.by(&point, "deposit", json!({"point": "p1", "account": "acct:anna",
+                "material": "glass", "grams": grams, "reference": format!("d{n}")}));
+            // The table in force pays glass 2 a kg, at most 1,000 a deposit.
+            let credit = (grams * 2 / 1_000).min(1_000);
+            let had = day_paid.get(&day).copied().unwrap_or(0);
+            match r {
+                Ok(()) => {
+                    prop_assert!(had + credit <= cap);
+                    prop_assert_eq!(t.balance("acct:anna") - before, u128::from(credit));
+                    *day_paid.entry(day).or_default() += credit;
+                }
+                Err(e) => {
+                    prop_assert!(had + credit > cap);
+                    prop_assert_eq!(e.code, "recycling.over_cap");
+                    prop_assert_eq!(t.balance("acct:anna"), before);
+                }
+            }
+        }
+        prop_assert!(day_paid.values().all(|&v| v <= cap));
     }
 
     /// Over random reports by a hauler and a recycler, a provider is
