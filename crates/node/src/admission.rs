@@ -127,30 +127,41 @@ fn verify_all(inner: &Inner, cands: &[Candidate]) -> Vec<bool> {
         })
         .collect();
     drop(keys);
+    // What modules prepare ahead reads the committed state (a cheap,
+    // shared copy: the chain goes on meanwhile).
+    let state = inner.chain.read().expect("chain lock").state.clone();
+    let runtime = &inner.runtime;
+    // Verifies a chunk's signatures, then prepares the calls that passed.
+    let check = |items: &[(AccountId, &[u8], SignatureBytes)], cands: &[Candidate]| {
+        let verdicts: Vec<bool> = verify_batch(items).into_iter().map(|r| r.is_ok()).collect();
+        for (c, ok) in cands.iter().zip(&verdicts) {
+            if *ok {
+                runtime.prepare(&state, &c.id, &c.envelope);
+            }
+        }
+        verdicts
+    };
     let threads = std::thread::available_parallelism()
         .map(std::num::NonZero::get)
         .unwrap_or(1);
     let chunk = (items.len().div_ceil(threads)).max(VERIFY_CHUNK_MIN);
     if items.len() <= chunk {
-        return verify_batch(&items)
-            .into_iter()
-            .map(|r| r.is_ok())
-            .collect();
+        return check(&items, cands);
     }
     std::thread::scope(|s| {
         let handles: Vec<_> = items
             .chunks(chunk)
-            .map(|c| {
+            .zip(cands.chunks(chunk))
+            .map(|(c, cs)| {
                 s.spawn(move || {
                     yield_to_the_pipeline();
-                    verify_batch(c)
+                    check(c, cs)
                 })
             })
             .collect();
         handles
             .into_iter()
             .flat_map(|h| h.join().expect("verifier thread"))
-            .map(|r| r.is_ok())
             .collect()
     })
 }

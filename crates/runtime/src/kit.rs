@@ -147,6 +147,17 @@ pub trait TypedModule: Send + Sync + 'static {
     fn next_due_ms(&self, _state: &publica_state::StateTree) -> Option<u64> {
         None
     }
+    /// Whether [`Self::prepare`] does anything (its calls are parsed for it
+    /// on the admission workers only then).
+    const PREPARES: bool = false;
+    /// See [`Module::prepare`].
+    fn prepare(
+        &self,
+        _state: &dyn crate::StateRead,
+        _tx: (&publica_types::Hash32, &publica_types::AccountId),
+        _call: &Self::Call,
+    ) {
+    }
     /// What one of its committed events files in the node's event index
     /// (see [`Module::index_event`]).
     fn index_event(&self, _event: &Self::Event, _filer: &mut IndexFiler<'_>) {}
@@ -181,6 +192,20 @@ impl<T: TypedModule> Module for T {
 
     fn next_due_ms(&self, state: &publica_state::StateTree) -> Option<u64> {
         TypedModule::next_due_ms(self, state)
+    }
+
+    fn prepare(
+        &self,
+        state: &dyn crate::StateRead,
+        tx: (&publica_types::Hash32, &publica_types::AccountId),
+        method: &str,
+        args: &Value,
+    ) {
+        if T::PREPARES {
+            if let Ok(call) = T::Call::parse(method, args) {
+                TypedModule::prepare(self, state, tx, &call);
+            }
+        }
     }
 
     fn index_event(&self, kind: &str, data: &Value, filer: &mut IndexFiler<'_>) {

@@ -51,6 +51,23 @@ pub trait Module: Send + Sync {
         None
     }
 
+    /// Work a transaction's execution will need, done ahead on the node's
+    /// admission workers (in parallel, before the transaction is queued):
+    /// pure checks whose results execution may reuse, keyed by everything
+    /// they depend on (an election's ballot proofs). It reads the
+    /// committed `state`, writes nothing and decides nothing: execution
+    /// gives the same outcome whether it ran, failed or was skipped (a
+    /// validator that received the transaction from a peer may not have
+    /// run it), only faster.
+    fn prepare(
+        &self,
+        _state: &dyn crate::StateRead,
+        _tx: (&publica_types::Hash32, &publica_types::AccountId),
+        _method: &str,
+        _args: &Value,
+    ) {
+    }
+
     /// Files what one of this module's committed events puts in the
     /// node's event index, through `filer`: e.g. a transfer files one
     /// entry under each account it touched. The index lives beside the

@@ -187,6 +187,20 @@ impl Runtime {
         }
     }
 
+    /// Runs the named module's [`Module::prepare`] for transaction `id`
+    /// being admitted (nothing for an unknown module).
+    pub fn prepare(
+        &self,
+        state: &dyn crate::StateRead,
+        id: &publica_types::Hash32,
+        envelope: &publica_types::Envelope,
+    ) {
+        let call = &envelope.body.call;
+        if let Some(m) = self.modules.get(call.module.as_str()) {
+            m.prepare(state, (id, &envelope.signer), &call.method, &call.args);
+        }
+    }
+
     /// The earliest time any module has start-of-block work due.
     pub fn next_due_ms(&self, state: &StateTree) -> Option<u64> {
         self.modules

@@ -33,6 +33,7 @@ pub mod guardian;
 pub mod lifecycle;
 pub mod model;
 pub mod pb;
+mod prepared;
 pub mod proofs;
 pub mod routes;
 pub mod verify;
@@ -84,6 +85,22 @@ impl TypedModule for Elections {
     type Rejection = R;
     type Event = ElectionsEvent;
     const ROUTES: &'static [publica_runtime::Route] = routes::ROUTES;
+    const PREPARES: bool = true;
+
+    /// A ballot's proofs are checked on the admission workers, ahead of
+    /// execution (`prepared`).
+    fn prepare(
+        &self,
+        state: &dyn publica_runtime::StateRead,
+        tx: (&publica_types::Hash32, &publica_types::AccountId),
+        call: &ElectionsCall,
+    ) {
+        match call {
+            ElectionsCall::Cast(a) => prepared::prepare(state, tx, &a.election, &a.ballot),
+            ElectionsCall::Challenge(a) => prepared::prepare(state, tx, &a.election, &a.ballot),
+            _ => {}
+        }
+    }
 
     fn index_event(&self, event: &ElectionsEvent, filer: &mut IndexFiler<'_>) {
         match event {

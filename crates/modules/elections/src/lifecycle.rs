@@ -541,7 +541,15 @@ fn checked_ballot(
 ) -> Result<Checked, TxError> {
     let (e, key, base) = voting(ctx, election, census)?;
     let voter = ctx.signer();
-    let cts = ballot::verify(&base, &key, &e.contests, &voter, b).map_err(ballot_err)?;
+    // Checked ahead on the admission workers for exactly these inputs, or
+    // checked now.
+    let ahead = ctx
+        .tx_id()
+        .and_then(|tx| crate::prepared::take(&crate::prepared::digest(&tx, &e)));
+    let cts = match ahead {
+        Some(cts) => cts,
+        None => ballot::verify(&base, &key, &e.contests, &voter, b).map_err(ballot_err)?,
+    };
     let tracking = ballot::tracking_code(&base, &voter, b);
     if ctx.contains(&tracking_key(&e.id, &tracking)) {
         return Err(R::BallotExists.err(format!("ballot {tracking} is on the board already")));

@@ -414,3 +414,72 @@ fn bad_ceremony_messages_ballots_and_shares_are_refused_and_named() {
     w.decrypt(3).unwrap();
     assert_eq!(w.outcome(), Some(vec![vec![1, 1, 0], vec![1, 1, 0, 0]]));
 }
+
+/// Voter `v`'s cast of ballot `b` as the next transaction of its account.
+fn cast_tx(w: &World, v: usize, b: &serde_json::Value) -> publica_types::VerifiedTx {
+    let account = w.voters[v].account();
+    let nonce = publica_runtime::nonce::committed_nonce(&w.c.state, &account) + 1;
+    let args = json!({"election": w.id, "ballot": b, "census": w.census_proof(v)});
+    publica_runtime::testkit::TestChain::sign(
+        account,
+        &w.voters[v],
+        nonce,
+        "elections",
+        "cast",
+        args,
+    )
+}
+
+/// Ballots whose proofs the node's admission workers checked ahead
+/// (`Runtime::prepare`) count as ballots checked in the block: the tally
+/// decrypts to the votes either way, and a ballot whose proof fails is
+/// refused with the same code whether it was prepared or not.
+#[test]
+fn ballots_checked_ahead_count_as_ballots_checked_in_the_block() {
+    let mut w = World::new(3, 2, 4);
+    w.c.time_ms = T0;
+    w.ceremony();
+    let (key, base) = w.keys();
+    let votes = [
+        vec![vec![1, 0, 0], vec![1, 1, 0, 0]],
+        vec![vec![0, 1, 0], vec![0, 1, 1, 0]],
+        vec![vec![1, 0, 0], vec![0, 0, 0, 1]],
+    ];
+    for (v, choices) in votes.iter().enumerate() {
+        let account = w.voters[v].account();
+        let (b, _) = ballot::encrypt(&base, &key, &contests(), &account, choices).unwrap();
+        let tx = cast_tx(&w, v, &json!(b));
+        // Voters 0 and 1 were checked ahead; voter 2 in the block.
+        if v < 2 {
+            w.c.rt.prepare(&w.c.state, &tx.id, &tx.envelope);
+        }
+        let out = w.c.push(vec![tx]).pop().unwrap();
+        assert_eq!(out.status, publica_types::TxStatus::Ok, "{out:?}");
+    }
+    // A ballot with a response altered: refused alike, prepared or not.
+    let account = w.voters[3].account();
+    let (b, _) = ballot::encrypt(&base, &key, &contests(), &account, &votes[0]).unwrap();
+    let mut bad = json!(b);
+    let text = bad.to_string();
+    // The low nibble of the first branch's response scalar (little-endian
+    // hex: the scalar stays canonical).
+    let at = text.find("\"v\":\"").expect("a ballot carries responses") + 5;
+    let mut altered = text.into_bytes();
+    altered[at] = if altered[at] == b'0' { b'1' } else { b'0' };
+    bad = serde_json::from_slice(&altered).unwrap();
+    let mut codes_seen = Vec::new();
+    for prepared in [true, false] {
+        let tx = cast_tx(&w, 3, &bad);
+        if prepared {
+            w.c.rt.prepare(&w.c.state, &tx.id, &tx.envelope);
+        }
+        let out = w.c.push(vec![tx]).pop().unwrap();
+        assert_eq!(out.status, publica_types::TxStatus::Failed);
+        codes_seen.push(out.error.unwrap().code);
+    }
+    assert_eq!(codes_seen[0], codes_seen[1]);
+    w.close();
+    w.decrypt(1).unwrap();
+    w.decrypt(2).unwrap();
+    assert_eq!(w.outcome(), Some(vec![vec![2, 1, 0], vec![1, 2, 1, 1]]));
+}
