@@ -68,7 +68,11 @@ impl Client {
         let status = resp.status().as_u16();
         let text = resp.text().await.context("reading the node's answer")?;
         if status != 200 {
-            return Err(anyhow!("{url} answered HTTP {status}"));
+            // The API's errors are JSON with a code and a sentence: say them.
+            return Err(match serde_json::from_str::<Value>(&text) {
+                Ok(v) if v.get("code").is_some() => api_error(status, &v),
+                _ => anyhow!("{url} answered HTTP {status}"),
+            });
         }
         Ok(text)
     }

@@ -541,7 +541,8 @@ struct CallArgs {
     /// Method to call, e.g. set_note.
     #[arg(long)]
     method: String,
-    /// Arguments as a JSON object.
+    /// Arguments as a JSON object, or `@FILE` to read them from a file
+    /// (`@-`: standard input).
     #[arg(long, default_value = "{}")]
     args: String,
     /// The account signed for, when its key was rotated (default: the key
@@ -1359,6 +1360,36 @@ async fn run_identity(cmd: IdentityCmd) -> Result<()> {
     send_call(&client, &status, call, &signer_kp).await
 }
 
+/// Largest `--args @FILE` read, in bytes (a transaction is at most 60 KiB).
+const ARGS_FILE_BYTES_MAX: u64 = 64 * 1024;
+
+/// `--args`: JSON text, or `@FILE` (`@-` for standard input) holding it.
+fn call_args(text: &str) -> Result<Value> {
+    let Some(path) = text.strip_prefix('@') else {
+        return serde_json::from_str(text).context("--args must be JSON (or @FILE)");
+    };
+    let mut raw = Vec::new();
+    let read = if path == "-" {
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(std::io::stdin(), ARGS_FILE_BYTES_MAX + 1),
+            &mut raw,
+        )
+    } else {
+        std::fs::File::open(path).and_then(|f| {
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(f, ARGS_FILE_BYTES_MAX + 1),
+                &mut raw,
+            )
+        })
+    };
+    read.with_context(|| format!("reading --args {text}"))?;
+    if raw.len() as u64 > ARGS_FILE_BYTES_MAX {
+        bail!("--args {text}: more than {ARGS_FILE_BYTES_MAX} bytes (a transaction is at most 60 KiB)");
+    }
+    let raw = raw.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(&raw);
+    serde_json::from_slice(raw).with_context(|| format!("--args {text} must hold JSON"))
+}
+
 fn build_envelope(
     call: &CallArgs,
     kp: &Keypair,
@@ -1366,7 +1397,7 @@ fn build_envelope(
     nonce: u64,
     expiry: Expiry,
 ) -> Result<Envelope> {
-    let args: Value = serde_json::from_str(&call.args).context("--args must be JSON")?;
+    let args = call_args(&call.args)?;
     let body = TxBody::new(chain_id, nonce, expiry, &call.module, &call.method, args);
     body.validate_shape()
         .map_err(|e| anyhow!("{}", e.message))?;

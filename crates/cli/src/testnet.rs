@@ -93,7 +93,7 @@ pub fn init(plan: InitPlan, out: &Path, chain_id: &str) -> Result<()> {
 /// its API until SIGTERM or Ctrl-C.
 pub fn run_node(a: NodeArgs) -> Result<()> {
     let text = std::fs::read_to_string(&a.config)
-        .with_context(|| format!("reading {}", a.config.display()))?;
+        .with_context(|| format!("reading config {}", a.config.display()))?;
     if !crate::single::is_validator_config(&a.config, &text)? {
         let config = crate::single::SingleNodeConfig::read(&a.config, &text)?;
         return crate::commands::run_single(config, a.records_store);

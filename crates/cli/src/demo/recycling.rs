@@ -71,7 +71,7 @@ impl Seeder<'_> {
                 "rule": RULE, "params": {"glass": 20, "paper": 10, "plastic": 30, "metal": 80}, "max_credit": "500",
                 "volunteer_rate_per_hour": "600", "volunteer_cap_per_month": "3000"})),
             self.tx("recycling", "license_point", json!({"agency": "city", "id": "market-square", "key": square.account(),
-                "location": "geo:ezjmgtw", "materials": ["glass", "paper", "plastic", "metal"]})),
+                "location": "geo:ezjmgtw", "materials": ["glass", "paper", "plastic", "metal"], "daily_credit_cap": "20000"})),
             self.tx("recycling", "license_point", json!({"agency": "city", "id": "north", "key": north.account(),
                 "location": "geo:ezjmgv8", "materials": ["glass", "paper"]})),
             self.tx("recycling", "register_provider", json!({"agency": "city", "id": "north-haulage", "key": hauler.account(), "kind": "hauler"})),
