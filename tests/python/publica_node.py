@@ -72,3 +72,15 @@ def running_node(*args, start_s=60, env=None):
             proc.wait()
         log.close()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def required_tool(name, env_var, package):
+    """The path of the command-line tool `name`. Where it is missing the
+    calling test skips, or fails when `env_var` is "1" (CI, which installs
+    the Debian `package` that has it)."""
+    tool = shutil.which(name)
+    if tool is None:
+        if os.environ.get(env_var) == "1":
+            pytest.fail(f"{name} is required here (apt-get install {package})")
+        pytest.skip(f"{name} is not installed (Debian: apt-get install {package})")
+    return tool

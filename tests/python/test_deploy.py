@@ -8,14 +8,12 @@ installs; elsewhere that test skips unless PUBLICA_REQUIRE_SYSTEMD_ANALYZE=1."""
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import tempfile
 
-import pytest
 
-from publica_node import BIN, REPO
+from publica_node import BIN, REPO, required_tool
 
 BLOCK = re.compile(r"<!-- walkthrough: deploy -->\s*\n```sh\n(.*?)```", re.S)
 
@@ -52,11 +50,7 @@ def test_the_deploy_walkthrough_runs_as_written():
 
 
 def test_the_systemd_unit_verifies():
-    tool = shutil.which("systemd-analyze")
-    if tool is None:
-        if os.environ.get("PUBLICA_REQUIRE_SYSTEMD_ANALYZE") == "1":
-            pytest.fail("systemd-analyze is required here (apt-get install systemd)")
-        pytest.skip("systemd-analyze is not installed (Debian: apt-get install systemd)")
+    tool = required_tool("systemd-analyze", "PUBLICA_REQUIRE_SYSTEMD_ANALYZE", "systemd")
     unit = (REPO / "deploy" / "systemd" / "publica.service").read_text()
     assert "ExecStart=/usr/local/bin/publica node --config /etc/publica/node.json" in unit
     with tempfile.TemporaryDirectory() as tmp:

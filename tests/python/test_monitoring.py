@@ -11,23 +11,19 @@ elsewhere these tests skip unless PUBLICA_REQUIRE_PROMTOOL=1."""
 import json
 import os
 import pathlib
-import shutil
 import subprocess
 import tempfile
 
 import pytest
+
+from publica_node import required_tool
 
 KIT = pathlib.Path(__file__).resolve().parents[2] / "deploy" / "monitoring"
 
 
 @pytest.fixture(scope="module")
 def promtool():
-    tool = shutil.which("promtool")
-    if tool is None:
-        if os.environ.get("PUBLICA_REQUIRE_PROMTOOL") == "1":
-            pytest.fail("promtool is required here (apt-get install prometheus)")
-        pytest.skip("promtool is not installed (Debian: apt-get install prometheus)")
-    return tool
+    return required_tool("promtool", "PUBLICA_REQUIRE_PROMTOOL", "prometheus")
 
 
 def run(*args):
