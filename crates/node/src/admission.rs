@@ -127,43 +127,98 @@ fn verify_all(inner: &Inner, cands: &[Candidate]) -> Vec<bool> {
         })
         .collect();
     drop(keys);
-    // What modules prepare ahead reads the committed state (a cheap,
-    // shared copy: the chain goes on meanwhile).
-    let state = inner.chain.read().expect("chain lock").state.clone();
-    let runtime = &inner.runtime;
-    // Verifies a chunk's signatures, then prepares the calls that passed.
-    let check = |items: &[(AccountId, &[u8], SignatureBytes)], cands: &[Candidate]| {
-        let verdicts: Vec<bool> = verify_batch(items).into_iter().map(|r| r.is_ok()).collect();
-        for (c, ok) in cands.iter().zip(&verdicts) {
-            if *ok {
-                runtime.prepare(&state, &c.id, &c.envelope);
-            }
-        }
-        verdicts
-    };
     let threads = std::thread::available_parallelism()
         .map(std::num::NonZero::get)
         .unwrap_or(1);
     let chunk = (items.len().div_ceil(threads)).max(VERIFY_CHUNK_MIN);
     if items.len() <= chunk {
-        return check(&items, cands);
+        return verify_batch(&items)
+            .into_iter()
+            .map(|r| r.is_ok())
+            .collect();
     }
     std::thread::scope(|s| {
         let handles: Vec<_> = items
             .chunks(chunk)
-            .zip(cands.chunks(chunk))
-            .map(|(c, cs)| {
+            .map(|c| {
                 s.spawn(move || {
                     yield_to_the_pipeline();
-                    check(c, cs)
+                    verify_batch(c)
                 })
             })
             .collect();
         handles
             .into_iter()
             .flat_map(|h| h.join().expect("verifier thread"))
+            .map(|r| r.is_ok())
             .collect()
     })
+}
+
+/// Runs the modules' checks ahead ([`publica_runtime::Module::prepare`])
+/// for the candidates whose signature verified and that the mempool would
+/// take now (the next nonce of their signer, not pending already), on every
+/// core. Only those: a replayed or out-of-order transaction costs its
+/// sender's signature check and no more, as before. The mempool may still
+/// refuse one afterwards (a race with another request): its preparation
+/// is then wasted, never wrong.
+fn prepare_admissible(inner: &Inner, cands: &[Candidate], verified: &[bool]) {
+    let runtime = &inner.runtime;
+    let candidates: Vec<&Candidate> = cands
+        .iter()
+        .zip(verified)
+        .filter(|(c, ok)| **ok && runtime.prepares(&c.envelope.body.call.module))
+        .map(|(c, _)| c)
+        .collect();
+    // Most transactions (transfers) prepare nothing: no lock for them.
+    if candidates.is_empty() {
+        return;
+    }
+    let wanted: Vec<&Candidate> = {
+        let pool = inner.mempool.pool.lock().expect("mempool lock");
+        let mut next: std::collections::HashMap<AccountId, u64> = std::collections::HashMap::new();
+        candidates
+            .into_iter()
+            .filter(|c| !pool.ids.contains_key(&c.id))
+            .filter(|c| {
+                let signer = c.envelope.signer;
+                let expected = *next
+                    .entry(signer)
+                    .or_insert_with(|| pool.expected_nonce(&signer));
+                let takes = c.envelope.body.nonce == expected;
+                if takes {
+                    next.insert(signer, expected + 1);
+                }
+                takes
+            })
+            .collect()
+    };
+    if wanted.is_empty() {
+        return;
+    }
+    // The committed state, a cheap shared copy: the chain goes on.
+    let state = inner.chain.read().expect("chain lock").state.clone();
+    let threads = std::thread::available_parallelism()
+        .map(std::num::NonZero::get)
+        .unwrap_or(1);
+    let chunk = wanted.len().div_ceil(threads).max(1);
+    let prepare = |cs: &[&Candidate]| {
+        for c in cs {
+            runtime.prepare(&state, &c.id, &c.envelope);
+        }
+    };
+    if wanted.len() <= chunk {
+        prepare(&wanted);
+        return;
+    }
+    std::thread::scope(|s| {
+        for cs in wanted.chunks(chunk) {
+            s.spawn(move || {
+                yield_to_the_pipeline();
+                prepare(cs);
+            });
+        }
+    });
 }
 
 /// Admits `envelopes`; one result per input, in order. Runs on the calling
@@ -246,6 +301,7 @@ pub(crate) fn admit(inner: &Inner, envelopes: Vec<Envelope>) -> Vec<Result<Hash3
     }
     let (cands, slots) = within_signer_share(inner, cands, slots, &mut results);
     let verdicts = verify_all(inner, &cands);
+    prepare_admissible(inner, &cands, &verdicts);
     let mut pool = inner.mempool.pool.lock().expect("mempool lock");
     let mut admitted = 0u64;
     {

@@ -194,6 +194,10 @@ impl<T: TypedModule> Module for T {
         TypedModule::next_due_ms(self, state)
     }
 
+    fn prepares(&self) -> bool {
+        T::PREPARES
+    }
+
     fn prepare(
         &self,
         state: &dyn crate::StateRead,

@@ -51,6 +51,12 @@ pub trait Module: Send + Sync {
         None
     }
 
+    /// Whether [`Self::prepare`] does anything: the node runs it only for
+    /// modules that say so.
+    fn prepares(&self) -> bool {
+        false
+    }
+
     /// Work a transaction's execution will need, done ahead on the node's
     /// admission workers (in parallel, before the transaction is queued):
     /// pure checks whose results execution may reuse, keyed by everything

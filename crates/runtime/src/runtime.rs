@@ -187,6 +187,11 @@ impl Runtime {
         }
     }
 
+    /// Whether `module` checks anything ahead ([`Module::prepares`]).
+    pub fn prepares(&self, module: &str) -> bool {
+        self.modules.get(module).is_some_and(|m| m.prepares())
+    }
+
     /// Runs the named module's [`Module::prepare`] for transaction `id`
     /// being admitted (nothing for an unknown module).
     pub fn prepare(

@@ -96,8 +96,12 @@ impl TypedModule for Elections {
         call: &ElectionsCall,
     ) {
         match call {
-            ElectionsCall::Cast(a) => prepared::prepare(state, tx, &a.election, &a.ballot),
-            ElectionsCall::Challenge(a) => prepared::prepare(state, tx, &a.election, &a.ballot),
+            ElectionsCall::Cast(a) => {
+                prepared::prepare(state, tx, (&a.election, &a.census), &a.ballot);
+            }
+            ElectionsCall::Challenge(a) => {
+                prepared::prepare(state, tx, (&a.election, &a.census), &a.ballot);
+            }
             _ => {}
         }
     }

@@ -11,6 +11,7 @@
 //! execution as before. The outcome is the same either way.
 
 use crate::ballot;
+use crate::lifecycle::CensusProof;
 use crate::model::{election_key, Election, Phase, WireBallot};
 use crate::proofs::Ciphertext;
 use publica_runtime::StateRead;
@@ -59,7 +60,7 @@ pub(crate) fn take(digest: &[u8; 32]) -> Option<Ciphertexts> {
 pub(crate) fn prepare(
     state: &dyn StateRead,
     (tx, voter): (&Hash32, &AccountId),
-    election: &str,
+    (election, census): (&str, &CensusProof),
     b: &WireBallot,
 ) {
     let Some(e) = state
@@ -68,7 +69,8 @@ pub(crate) fn prepare(
     else {
         return;
     };
-    if e.phase != Phase::Ready {
+    // Only a voter of the census costs a check (15 hashes before 1.5 ms).
+    if e.phase != Phase::Ready || crate::lifecycle::check_census(&e, voter, census).is_err() {
         return;
     }
     let (Some(key), Some(base)) = (
