@@ -69,29 +69,35 @@ fn default_block_txs() -> usize {
 fn default_snapshot() -> u64 {
     1_000
 }
+
+// The API's settings default to what the API itself uses, as for `publica
+// dev` and validators: one place decides them.
+fn api() -> publica_api::ApiConfig {
+    publica_api::ApiConfig::default()
+}
 fn default_rate() -> u32 {
-    2_000
+    api().rate_limit_per_s
 }
 fn default_burst() -> u32 {
-    4_000
+    api().rate_limit_burst
 }
 fn default_tx_rate() -> u32 {
-    publica_api::TX_RATE_PER_S_DEFAULT
+    api().tx_rate_per_s
 }
 fn default_tx_burst() -> u32 {
-    publica_api::TX_BURST_DEFAULT
+    api().tx_burst
 }
 fn default_header_timeout() -> u64 {
-    10_000
+    u64::try_from(api().connections.header_read_timeout.as_millis()).unwrap_or(u64::MAX)
 }
 fn default_connections() -> u64 {
-    1_024
+    u64::try_from(api().connections.max_connections).unwrap_or(u64::MAX)
 }
 fn default_connections_per_ip() -> u64 {
-    128
+    u64::try_from(api().connections.max_connections_per_ip).unwrap_or(u64::MAX)
 }
 fn default_min_cell() -> u64 {
-    publica_portal::MIN_CELL_RECIPIENTS_DEFAULT
+    api().min_cell_recipients
 }
 
 /// Fails unless `v` is within `lo..=hi`, naming the field.
@@ -191,5 +197,36 @@ mod tests {
         );
         assert!(is_validator_config(path, r#"{"network": "network.json"}"#).unwrap());
         assert!(is_validator_config(path, "[]").is_err());
+        // Unset API settings are the API's own defaults (as in deploy/node.json).
+        let min: SingleNodeConfig =
+            serde_json::from_str(r#"{"data_dir": "d", "api_listen": "x", "genesis": "g"}"#)
+                .unwrap();
+        let full: SingleNodeConfig = serde_json::from_str(EXAMPLE).unwrap();
+        assert_eq!(
+            (
+                min.rate_limit,
+                min.rate_burst,
+                min.tx_rate_limit,
+                min.tx_burst
+            ),
+            (
+                full.rate_limit,
+                full.rate_burst,
+                full.tx_rate_limit,
+                full.tx_burst
+            )
+        );
+        assert_eq!(
+            (
+                min.http_header_timeout_ms,
+                min.http_max_connections,
+                min.http_max_connections_per_ip
+            ),
+            (
+                full.http_header_timeout_ms,
+                full.http_max_connections,
+                full.http_max_connections_per_ip
+            )
+        );
     }
 }

@@ -233,10 +233,10 @@ pub(crate) fn default_block_txs() -> usize {
     5_000
 }
 pub(crate) fn default_rate() -> u32 {
-    2_000
+    publica_api::ApiConfig::default().rate_limit_per_s
 }
 pub(crate) fn default_burst() -> u32 {
-    4_000
+    publica_api::ApiConfig::default().rate_limit_burst
 }
 pub(crate) fn default_tx_rate() -> u32 {
     publica_api::TX_RATE_PER_S_DEFAULT
