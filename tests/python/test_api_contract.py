@@ -117,6 +117,14 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
         c.get("/v1/money/currencies/{code}", f"/v1/money/currencies/{p['program']['currency']}")
         c.get("/v1/programs/{id}/grievances", f"/v1/programs/{program}/grievances")
         c.get("/v1/programs/{id}/evaluation", f"/v1/programs/{program}/evaluation")
+    # The demo's cash-outs: two carried by batch co-0-2, one waiting.
+    waiting = c.get("/v1/money/cash-outs/{id}", "/v1/money/cash-outs/city:cash-out")
+    assert [r["id"] for r in waiting["waiting"]] == [2] and waiting["next"] == 3, waiting
+    done = c.get("/v1/money/cash-outs/{id}/requests/{n}", "/v1/money/cash-outs/city:cash-out/requests/0")
+    assert done["status"] == "batched" and done["batch"] == "co-0-2", done
+    c.get("/v1/money/cash-outs/{id}/requests/{n}", "/v1/money/cash-outs/city:cash-out/requests/2")
+    batch = c.get("/v1/money/cash-outs/{id}/batches/{batch}", "/v1/money/cash-outs/city:cash-out/batches/co-0-2")
+    assert batch["requests"] == [0, 1] and batch["total"] == "6500", batch
     # The demo's grievance, and its complainant's enrolment (suspended).
     case = c.get("/v1/grievances/{case}", "/v1/grievances/ubi-1")
     c.get("/v1/programs/{id}/enrolees/{account}", f"/v1/programs/ubi/enrolees/{case['complainant']}")

@@ -1581,3 +1581,13 @@ fn check_state_proof(key: &str, v: &Value) -> Result<()> {
     verify_proof(&root, key.as_bytes(), value.as_deref(), &proof)
         .map_err(|e| anyhow!("state proof does not verify: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    /// Clap's own checks of every command (unique argument names, valid
+    /// defaults), which otherwise run only when that command is parsed.
+    #[test]
+    fn every_command_is_well_formed() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
+}

@@ -9,6 +9,7 @@
 //! admission. Payments start with the month the chain is seeded in: no
 //! program pays a period before its enrolees' enrolment.
 
+mod cashout;
 mod citydata;
 mod elections;
 mod energy;
@@ -237,6 +238,7 @@ pub fn seed(
     s.recycling_demo()?;
     s.citydata_demo(data_dir)?;
     wait_for_schedule(node);
+    s.cash_out_demo(data_dir)?;
     print_programs(node)
 }
 

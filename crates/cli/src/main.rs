@@ -3,6 +3,7 @@
 
 mod ballots;
 mod bulk;
+mod cashout;
 mod citydata;
 mod claims;
 mod client;
@@ -17,6 +18,7 @@ mod grievance;
 mod medicines;
 mod money;
 mod output;
+mod pain001;
 mod private;
 mod programs;
 mod read;

@@ -51,6 +51,28 @@ pub enum MoneyCmd {
         #[arg(long)]
         file: PathBuf,
     },
+    /// Cash money out through an agency's bank: pays the agency's
+    /// cash-out account; the request waits for the agency's next batch.
+    CashOut {
+        /// The holder (owner of the debited account) and the node.
+        #[command(flatten)]
+        signer: SignerArgs,
+        /// The account cashed out from.
+        #[arg(long)]
+        from: String,
+        /// The agency's cash-out account.
+        #[arg(long)]
+        to: String,
+        /// Minor units, or major units with a decimal point (`12.50`).
+        #[arg(long)]
+        amount: String,
+        /// The request's reference: it is paid once.
+        #[arg(long)]
+        reference: String,
+    },
+    /// Exports the waiting cash-outs of an agency's account as an ISO 20022
+    /// pain.001 file for its bank and records the batch on the ledger.
+    CashOutBatch(crate::cashout::BatchArgs),
 }
 
 fn path_id(id: &str) -> Result<&str> {
@@ -113,12 +135,37 @@ pub async fn run(cmd: MoneyCmd) -> Result<()> {
             );
         }
         MoneyCmd::Bulk { signer, file } => bulk(&signer, &file).await?,
+        MoneyCmd::CashOut {
+            signer,
+            from,
+            to,
+            amount,
+            reference,
+        } => {
+            let minor = if amount.bytes().all(|b| b.is_ascii_digit()) {
+                amount
+            } else {
+                let d = decimals_of(&signer.node, std::iter::once(from.as_str())).await?;
+                let d = d.get(&from).ok_or_else(|| anyhow!("no account '{from}'"))?;
+                publica_money::bulk::major_units(&amount, *d)
+                    .map_err(|e| anyhow!("--amount {e}"))?
+                    .to_string()
+            };
+            bulk::submit_one(
+                &signer,
+                "money",
+                "cash_out",
+                json!({"from": from, "to": to, "amount": minor, "reference": reference}),
+            )
+            .await?;
+        }
+        MoneyCmd::CashOutBatch(a) => crate::cashout::batch(a).await?,
     }
     Ok(())
 }
 
 /// The decimals of each account's currency, for the accounts that exist.
-async fn decimals_of(
+pub(crate) async fn decimals_of(
     node: &str,
     accounts: impl Iterator<Item = &str>,
 ) -> Result<BTreeMap<String, u8>> {

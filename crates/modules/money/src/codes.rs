@@ -67,5 +67,11 @@ publica_runtime::rejections! {
             "No proposed clawback with that id is waiting (never proposed, already carried out, or expired).";
         AppropriationExpired / APPROPRIATION_EXPIRED = "money.appropriation_expired", 409,
             "The appropriation's approval period ended before its threshold was met.";
+        NotCashOutAccount / NOT_CASH_OUT_ACCOUNT = "money.not_cash_out_account", 400,
+            "Money is cashed out only into an account of an agency.";
+        BatchExists / BATCH_EXISTS = "money.batch_exists", 409,
+            "The cash-out account already recorded a batch with that id.";
+        NotWaiting / NOT_WAITING = "money.not_waiting", 409,
+            "The cash-out request is not waiting for a batch (unknown, or carried by an earlier one), or, for a return, was not carried by a batch or was returned already.";
     }
 }

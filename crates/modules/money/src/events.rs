@@ -158,6 +158,39 @@ pub enum MoneyEvent {
         /// Everything held, back to the payer.
         returned: Amount,
     },
+    /// A holder asked to cash out: the money is in the agency's account.
+    CashOutRequested {
+        /// The agency's cash-out account.
+        account: String,
+        /// The request's number under it.
+        request: u64,
+        /// The holder's account.
+        from: String,
+        /// Minor units.
+        amount: Amount,
+    },
+    /// A treasurer recorded the batch file that carries waiting requests.
+    CashOutsSettled {
+        /// The cash-out account.
+        account: String,
+        /// The batch id.
+        batch: String,
+        /// Requests carried.
+        count: u64,
+        /// Their total.
+        total: Amount,
+    },
+    /// The bank sent a request back: refunded to its holder.
+    CashOutReturned {
+        /// The cash-out account.
+        account: String,
+        /// The request.
+        request: u64,
+        /// The holder's account, refunded.
+        to: String,
+        /// Minor units.
+        amount: Amount,
+    },
     /// Money was taken back by an official's decision.
     Clawback {
         /// The debited account.

@@ -110,6 +110,9 @@ pub fn file_entries(e: &MoneyEvent, filer: &mut IndexFiler<'_>) {
         E::AccountClosed { account, by } => {
             file(filer, account, &[kind("closed"), NONE, ("by", Key(by))]);
         }
+        // The money of a cash-out moves by a transfer, filed with it; the
+        // requests and batches are read from state (`/v1/money/cash-outs`).
+        E::CashOutRequested { .. } | E::CashOutsSettled { .. } | E::CashOutReturned { .. } => {}
         E::CurrencyCreated { currency } => {
             filer.file(CURRENCIES_KEY, &Fields(&[("id", S(currency))]));
         }

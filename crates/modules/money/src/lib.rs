@@ -25,6 +25,7 @@
 //! own.
 
 pub mod bulk;
+pub mod cashout;
 pub mod clawback;
 pub mod codes;
 pub mod events;

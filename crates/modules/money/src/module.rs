@@ -320,6 +320,12 @@ publica_runtime::calls! {
         RevokeMerchant(RevokeMerchant) = "revoke_merchant" => Need::Role(Role::Treasurer, "agency"),
         /// Return an expired earmarked balance.
         SweepExpired(Sweep) = "sweep_expired" => Need::Any,
+        /// Cash money out through the agency's bank.
+        CashOut(crate::cashout::CashOutArgs) = "cash_out" => Need::Any,
+        /// Record the bank file that carries waiting cash-outs (a treasurer).
+        SettleCashOuts(crate::cashout::SettleArgs) = "settle_cash_outs" => Need::Any,
+        /// Refund a cash-out the bank sent back (a treasurer).
+        ReturnCashOut(crate::cashout::ReturnArgs) = "return_cash_out" => Need::Any,
     }
 }
 
@@ -335,7 +341,7 @@ fn check_reference(r: &str) -> Result<(), TxError> {
     Ok(())
 }
 
-fn check_transfer_fields(t: &Transfer) -> Result<(), TxError> {
+pub(crate) fn check_transfer_fields(t: &Transfer) -> Result<(), TxError> {
     check_reference(&t.reference)?;
     if t.once && t.reference.trim().is_empty() {
         return Err(err(
@@ -602,6 +608,9 @@ impl TypedModule for Money {
             }
             MoneyCall::RevokeMerchant(m) => Self::revoke_merchant(ctx, m),
             MoneyCall::SweepExpired(s) => ledger::sweep(ctx, &s.account),
+            MoneyCall::CashOut(c) => crate::cashout::cash_out(ctx, c),
+            MoneyCall::SettleCashOuts(c) => crate::cashout::settle(ctx, c),
+            MoneyCall::ReturnCashOut(c) => crate::cashout::give_back(ctx, c),
             MoneyCall::Freeze(f) => Self::freeze(ctx, f, true),
             MoneyCall::Unfreeze(f) => Self::freeze(ctx, f, false),
         }

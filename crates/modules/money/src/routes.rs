@@ -330,6 +330,74 @@ pub const ROUTES: &[Route] = &[
         weight: Weight::Light,
         handler: currency,
     },
+    Route {
+        name: "cash_outs",
+        verb: Verb::Get,
+        path: "/v1/money/cash-outs/{id}",
+        summary: "The cash-out requests waiting for a batch under an agency's cash-out account, oldest first (docs/money.md, \"Cash-out through the agency's bank\").",
+        params: &[
+            ACCOUNT_ID,
+            Param::query("limit", "Requests (1..=10000, default 1000)"),
+        ],
+        body: None,
+        answer: "`{account, waiting: [{id, from, amount, reference, height, status}], next}`",
+        schema: r##"{
+          "type": "object",
+          "required": ["account", "waiting", "next"],
+          "properties": {
+            "account": {"type": "string"},
+            "waiting": {"type": "array", "items": {"$ref": "#/components/schemas/CashOut"}},
+            "next": {"type": "integer", "minimum": 0, "description": "The number the next request will get: requests 0..next were made."}
+          }
+        }"##,
+        errors: &[(400, "Malformed account id or limit"), (404, "No such account")],
+        weight: Weight::Light,
+        handler: cash_outs,
+    },
+    Route {
+        name: "cash_out",
+        verb: Verb::Get,
+        path: "/v1/money/cash-outs/{id}/requests/{n}",
+        summary: "One cash-out request, waiting, batched (with its batch) or returned.",
+        params: &[
+            ACCOUNT_ID,
+            Param::path("n", "The request's number"),
+        ],
+        body: None,
+        answer: "A cash-out request",
+        schema: r##"{"$ref": "#/components/schemas/CashOut"}"##,
+        errors: &[(400, "Malformed account id or number"), (404, "No such request")],
+        weight: Weight::Light,
+        handler: cash_out,
+    },
+    Route {
+        name: "cash_out_batch",
+        verb: Verb::Get,
+        path: "/v1/money/cash-outs/{id}/batches/{batch}",
+        summary: "A recorded cash-out batch: the exported file's SHA-256 and the requests it carried.",
+        params: &[
+            ACCOUNT_ID,
+            Param::path("batch", "The batch id"),
+        ],
+        body: None,
+        answer: "`{id, account, file_sha256, requests, total, height, by}`",
+        schema: r##"{
+          "type": "object",
+          "required": ["id", "account", "file_sha256", "requests", "total", "height", "by"],
+          "properties": {
+            "id": {"type": "string"},
+            "account": {"type": "string"},
+            "file_sha256": {"$ref": "#/components/schemas/Hex32"},
+            "requests": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+            "total": {"$ref": "#/components/schemas/Amount"},
+            "height": {"type": "integer", "minimum": 0},
+            "by": {"$ref": "#/components/schemas/Hex32"}
+          }
+        }"##,
+        errors: &[(404, "No such batch")],
+        weight: Weight::Light,
+        handler: cash_out_batch,
+    },
 ];
 
 fn no_account(id: &str) -> ReadError {
@@ -391,4 +459,66 @@ fn currency(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError>
     Ok(Reply::json(
         json!({ "currency": c, "appropriations": apprs, "merchants": merchants }),
     ))
+}
+
+fn cash_outs(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let limit = req.number("limit", 1_000, 1..=crate::cashout::BATCH_REQUESTS_MAX)?;
+    let id = req.path("id");
+    if !model::valid_id(id) {
+        return Err(ReadError::bad_param(
+            "an account id is 1..=64 of [a-z0-9._:-]",
+        ));
+    }
+    account_of(view, id)?;
+    let waiting: Vec<Value> = view
+        .state()
+        .scan_prefix(&crate::cashout::waiting_prefix(id), limit)
+        .into_iter()
+        .filter_map(|(_, v)| serde_json::from_slice(&v).ok())
+        .collect();
+    let next: u64 = view
+        .state()
+        .get(&crate::cashout::next_key(id))
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(0);
+    Ok(Reply::json(
+        json!({ "account": id, "waiting": waiting, "next": next }),
+    ))
+}
+
+fn cash_out(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let id = req.path("id");
+    let n: u64 = req
+        .path("n")
+        .parse()
+        .map_err(|_| ReadError::bad_param("a request number is a whole number"))?;
+    let state = view.state();
+    [
+        crate::cashout::waiting_key(id, n),
+        crate::cashout::done_key(id, n),
+    ]
+    .iter()
+    .find_map(|k| state.get(k))
+    .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+    .map(Reply::json)
+    .ok_or_else(|| {
+        ReadError::not_found(
+            codes::NOT_WAITING,
+            format!("'{id}' has no cash-out request {n}"),
+        )
+    })
+}
+
+fn cash_out_batch(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let (id, batch) = (req.path("id"), req.path("batch"));
+    view.state()
+        .get(&crate::cashout::batch_key(id, batch))
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .map(Reply::json)
+        .ok_or_else(|| {
+            ReadError::not_found(
+                codes::NOT_WAITING,
+                format!("'{id}' recorded no cash-out batch '{batch}'"),
+            )
+        })
 }

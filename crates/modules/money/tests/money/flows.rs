@@ -1032,3 +1032,151 @@ fn merchants_are_accredited_by_the_issuer_and_revocable() {
     w.conserved("EURC");
     w.c.check_replay();
 }
+
+/// Cash-out: a holder pays the agency's cash-out account, a treasurer
+/// records the batch file that carries the waiting requests (each once),
+/// and a request the bank sends back is refunded once.
+#[test]
+fn cash_outs_are_batched_once_and_returned_once() {
+    let mut w = world();
+    w.m("treasurer", "create_currency", json!({"agency": "treasury", "code": "EURC", "name": "E", "decimals": 2, "supply_cap": "1000000"})).unwrap();
+    w.m(
+        "treasurer",
+        "propose_appropriation",
+        json!({"agency": "treasury", "currency": "EURC", "id": "a", "name": "A", "cap": "100000"}),
+    )
+    .unwrap();
+    w.m(
+        "admin",
+        "approve_appropriation",
+        json!({"agency": "treasury", "currency": "EURC", "id": "a"}),
+    )
+    .unwrap();
+    w.open_eurc("main", json!({"kind": "agency", "agency": "treasury"}));
+    w.open_eurc("cash-out", json!({"kind": "agency", "agency": "treasury"}));
+    w.open_alice_and_grocer();
+    w.m("treasurer", "mint", json!({"agency": "treasury", "currency": "EURC", "appropriation": "a", "to": "main", "amount": "5000"})).unwrap();
+    w.m(
+        "treasurer",
+        "transfer",
+        json!({"from": "main", "to": "alice", "amount": "1000"}),
+    )
+    .unwrap();
+    let co = |amount: &str, reference: &str| json!({"from": "alice", "to": "cash-out", "amount": amount, "reference": reference});
+
+    // Requests: into an agency's account only, with a reference, once each.
+    assert_eq!(
+        w.m(
+            "alice",
+            "cash_out",
+            json!({"from": "alice", "to": "grocer", "amount": "1", "reference": "x"})
+        ),
+        Err("money.not_cash_out_account".into())
+    );
+    assert_eq!(
+        w.m("alice", "cash_out", co("1", " ")),
+        Err("money.invalid_field".into())
+    );
+    assert_eq!(
+        w.m("grocer", "cash_out", co("1", "r0")),
+        Err("money.not_owner".into())
+    );
+    assert_eq!(
+        w.m("alice", "cash_out", co("2000", "r0")),
+        Err("money.overdraft".into())
+    );
+    w.m("alice", "cash_out", co("300", "r1")).unwrap();
+    assert_eq!(
+        w.m("alice", "cash_out", co("300", "r1")),
+        Err("money.duplicate_payment".into())
+    );
+    w.m("alice", "cash_out", co("200", "r2")).unwrap();
+    w.m("alice", "cash_out", co("100", "r3")).unwrap();
+    assert_eq!((w.balance("alice"), w.balance("cash-out")), (400, 600));
+    let waiting = |w: &World| {
+        w.c.state
+            .scan_prefix(b"money/cash-out/waiting/cash-out/", 100)
+            .len()
+    };
+    assert_eq!(waiting(&w), 3);
+
+    // Batches: a treasurer of the owning agency, each request at most once,
+    // all or none, a batch id once.
+    let sha = "ab".repeat(32);
+    let settle = |batch: &str, requests: Value| json!({"account": "cash-out", "batch": batch, "file_sha256": sha, "requests": requests});
+    assert_eq!(
+        w.m("alice", "settle_cash_outs", settle("b1", json!([0]))),
+        Err("money.not_owner".into())
+    );
+    assert_eq!(
+        w.m("treasurer", "settle_cash_outs", settle("b1", json!([0, 0]))),
+        Err("money.invalid_batch".into())
+    );
+    assert_eq!(
+        w.m("treasurer", "settle_cash_outs", settle("b1", json!([]))),
+        Err("money.invalid_batch".into())
+    );
+    assert_eq!(
+        w.m("treasurer", "settle_cash_outs", settle("b1", json!([0, 7]))),
+        Err("money.not_waiting".into())
+    );
+    assert_eq!(
+        waiting(&w),
+        3,
+        "a refused batch leaves every request waiting"
+    );
+    assert_eq!(
+        w.m(
+            "treasurer",
+            "settle_cash_outs",
+            json!({"account": "cash-out", "batch": "B1", "file_sha256": sha, "requests": [0]})
+        ),
+        Err("money.invalid_field".into())
+    );
+    w.m("treasurer", "settle_cash_outs", settle("b1", json!([0, 1])))
+        .unwrap();
+    assert_eq!(
+        w.m("treasurer", "settle_cash_outs", settle("b1", json!([2]))),
+        Err("money.batch_exists".into())
+    );
+    assert_eq!(
+        w.m("treasurer", "settle_cash_outs", settle("b2", json!([1, 2]))),
+        Err("money.not_waiting".into())
+    );
+    assert_eq!(waiting(&w), 1);
+    let batch = w.c.get("money/cash-out/batch/cash-out/b1").unwrap();
+    assert_eq!(
+        (batch["total"].as_str(), batch["requests"].clone()),
+        (Some("500"), json!([0, 1]))
+    );
+    let r1 =
+        w.c.get(&format!("money/cash-out/done/cash-out/{:020}", 1))
+            .unwrap();
+    assert_eq!(
+        (
+            r1["status"].as_str(),
+            r1["batch"].as_str(),
+            r1["from"].as_str()
+        ),
+        (Some("batched"), Some("b1"), Some("alice"))
+    );
+
+    // A return: only a batched request, once, back to where it came from.
+    let ret = |request: u64| json!({"account": "cash-out", "request": request, "reason": "ac01"});
+    assert_eq!(
+        w.m("treasurer", "return_cash_out", ret(2)),
+        Err("money.not_waiting".into())
+    );
+    assert_eq!(
+        w.m("alice", "return_cash_out", ret(1)),
+        Err("money.not_owner".into())
+    );
+    w.m("treasurer", "return_cash_out", ret(1)).unwrap();
+    assert_eq!(
+        w.m("treasurer", "return_cash_out", ret(1)),
+        Err("money.not_waiting".into())
+    );
+    assert_eq!((w.balance("alice"), w.balance("cash-out")), (600, 400));
+    w.conserved("EURC");
+    w.c.check_replay();
+}
