@@ -148,6 +148,8 @@ async function main() {
       ['energy', '/energy'],
       ['recycling', '/recycling'],
       ['data', '/data'],
+      ['wallet', '/wallet'],
+      ['wallet-request', '/wallet/request?to=m.university-bursar&amount=12.50&reference=order-1'],
     ];
     mkdirSync(shots, { recursive: true });
     browser = await chromium.launch({ executablePath: browserPath, args: CHROMIUM_ARGS, headless: true });
@@ -194,6 +196,8 @@ async function main() {
       await page.screenshot({ path: join(shots, `diploma-${i}-en.png`), fullPage: true });
       await context.close();
     }
+
+    await walletFlow(browser, url, join(dataDir, 'd', 'dev-admin-key.json'));
 
     // The receipt check, in the browser itself.
     const context = await browser.newContext({ locale: 'en' });
@@ -249,6 +253,119 @@ async function main() {
     if (node) node.child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Runs `publica` with `args`; resolves with its standard output. */
+function publica(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`publica ${args.join(' ')} exited ${code}: ${err}`))));
+  });
+}
+
+/**
+ * A beneficiary's wallet kept by the browser: made in the page, an account
+ * opened for its key by the agency, a merchant's payment request paid from
+ * its link (once: the second time is refused), money cashed out; the
+ * balances, and the ledger, say so. The key survives a reload.
+ */
+async function walletFlow(browser, url, adminKey) {
+  const context = await browser.newContext({ locale: 'en' });
+  const page = await context.newPage();
+  await open(page, url, '/wallet');
+  await page.waitForSelector('#wallet[data-state="empty"]');
+  await page.click('#wallet-create');
+  await page.waitForSelector('#wallet[data-state="ready"]');
+  const key = (await page.textContent('#wallet-key')).trim();
+  assert.match(key, /^[0-9a-f]{64}$/, 'the wallet shows its key');
+  const send = (method, args) => publica(['tx', 'send', '--key', adminKey, '--node', url, '--module', 'money',
+    '--method', method, '--args', JSON.stringify(args)]);
+  await send('open_account', { id: 'w.test', currency: 'EXC', agency: 'city', owner: { kind: 'citizen', account: key } });
+  await send('transfer', { from: 'city:cash-out', to: 'w.test', amount: '5000' });
+  await page.reload();
+  await page.waitForSelector('#wallet[data-state="ready"]');
+  assert.equal((await page.textContent('#wallet-key')).trim(), key, 'the key is kept across a reload');
+  await page.fill('#wallet-add-id', 'w.test');
+  await page.click('#wallet-add button[type=submit]');
+  await page.waitForSelector('td[data-account="w.test"]');
+  assert.equal(await page.textContent('td[data-account="w.test"]'), '50.00 EXC');
+
+  // A merchant's request, opened from its link as a phone opens its QR code.
+  await open(page, url, '/wallet/request?to=m.university-bursar&amount=12.50&reference=order-1');
+  await page.waitForFunction(() => document.getElementById('request-qr').complete
+    && document.getElementById('request-qr').naturalWidth > 0);
+  await page.click('#request-link');
+  await page.waitForSelector('#wallet[data-state="ready"]');
+  assert.equal(await page.inputValue('#wallet-pay-amount'), '12.50');
+  await page.click('#wallet-pay button[type=submit]');
+  await page.waitForSelector('#wallet-result p[data-code="sent"]', { timeout: 15000 });
+  await page.waitForFunction(() => document.querySelector('td[data-account="w.test"]').textContent === '37.50 EXC');
+  await page.screenshot({ path: join(shots, 'wallet-paid-en.png'), fullPage: true });
+  // The same request again: its reference is paid once.
+  await page.click('#wallet-pay button[type=submit]');
+  await page.waitForSelector('#wallet-result p[data-code="failed"]', { timeout: 15000 });
+  assert.match(await page.textContent('#wallet-result'), /money\.duplicate_payment/);
+  // Too many decimals are refused before anything is signed.
+  await page.fill('#wallet-cash-out-to', 'city:cash-out');
+  await page.fill('#wallet-cash-out-amount', '1.005');
+  await page.click('#wallet-cash-out button[type=submit]');
+  await page.waitForSelector('#wallet-result p[data-code="bad-amount"]');
+  await page.fill('#wallet-cash-out-amount', '10');
+  await page.click('#wallet-cash-out button[type=submit]');
+  await page.waitForSelector('#wallet-result p[data-code="sent"]', { timeout: 15000 });
+  await page.waitForFunction(() => document.querySelector('td[data-account="w.test"]').textContent === '27.50 EXC');
+  const waiting = await (await fetch(`${url}/v1/money/cash-outs/city:cash-out`)).json();
+  assert.ok(waiting.waiting.some((r) => r.from === 'w.test' && r.amount === '1000'), 'the cash-out waits for the bank batch');
+  // Recovery: the agency's official named as the one guardian.
+  const official = JSON.parse(await publica(['keys', 'show', adminKey])).account;
+  await page.fill('#wallet-guardians-keys', official);
+  await page.fill('#wallet-guardians-delay', '1');
+  await page.click('#wallet-guardians button[type=submit]');
+  await page.waitForSelector('#wallet-result p[data-code="guardians-set"]', { timeout: 15000 });
+  const state = await (await fetch(`${url}/v1/state?key=identity/guardians/${key}`)).json();
+  assert.deepEqual([state.value.guardians, state.value.threshold], [[official], 1], 'the guardians are on the ledger');
+  await axe(page, 'wallet with accounts');
+  await context.close();
+
+  // The browser is lost: a new one makes a wallet, prepares the move, the
+  // guardian carries it out, and the new wallet pays from the old account.
+  const fresh = await browser.newContext({ locale: 'en' });
+  const other = await fresh.newPage();
+  await open(other, url, '/wallet');
+  await other.waitForSelector('#wallet[data-state="empty"]');
+  await other.click('#wallet-create');
+  await other.waitForSelector('#wallet[data-state="ready"]');
+  const newKey = (await other.textContent('#wallet-key')).trim();
+  assert.notEqual(newKey, key);
+  await other.fill('#wallet-move-account', key);
+  await other.click('#wallet-move button[type=submit]');
+  await other.waitForSelector('#wallet-result p[data-code="move-prepared"]');
+  await other.click('#wallet-move-use');
+  await other.waitForSelector('#wallet-result p[data-code="move-not-yet"]');
+  const moveArgs = await other.textContent('#wallet-move-args');
+  const guardian = (method, args) => publica(['tx', 'send', '--key', adminKey, '--node', url, '--module', 'identity',
+    '--method', method, '--args', args]);
+  await guardian('start_recovery', moveArgs);
+  // The delay (one block) passes with the next transaction.
+  await send('transfer', { from: 'city:cash-out', to: 'm.university-bursar', amount: '1' });
+  await guardian('finish_recovery', JSON.stringify({ account: key }));
+  await other.click('#wallet-move-use');
+  await other.waitForSelector('#wallet-result p[data-code="move-used"]');
+  assert.equal((await other.textContent('#wallet-key')).trim(), key, 'the wallet signs for the old account');
+  await other.fill('#wallet-add-id', 'w.test');
+  await other.click('#wallet-add button[type=submit]');
+  await other.waitForSelector('td[data-account="w.test"]');
+  await other.fill('#wallet-pay-to', 'm.university-bursar');
+  await other.fill('#wallet-pay-amount', '1');
+  await other.fill('#wallet-pay-reference', '');
+  await other.click('#wallet-pay button[type=submit]');
+  await other.waitForSelector('#wallet-result p[data-code="sent"]', { timeout: 15000 });
+  await other.waitForFunction(() => document.querySelector('td[data-account="w.test"]').textContent === '26.50 EXC');
+  await fresh.close();
 }
 
 main().catch((e) => {

@@ -122,9 +122,13 @@ pub fn router<S: Clone + Send + Sync + 'static>(portal: Portal) -> Router<S> {
         .route("/grievances", get(pages::grievances::lookup))
         .route("/grievances/{case}", get(pages::grievances::case))
         .route("/help", get(pages::help::page))
+        .route("/wallet", get(pages::wallet::page))
+        .route("/wallet/request", get(pages::wallet::request))
+        .route("/wallet/qr.svg", get(pages::wallet::qr))
         .route("/assets/portal.css", get(assets::css))
         .route("/assets/check.js", get(assets::script))
         .route("/assets/live.js", get(assets::live))
+        .route("/assets/wallet.js", get(assets::wallet))
         .route("/assets/sdk/{file}", get(assets::sdk))
         .route("/assets/icon.svg", get(assets::icon))
         .route("/favicon.ico", get(assets::icon))
@@ -188,6 +192,7 @@ mod assets {
     const SCRIPT: &str = include_str!("../assets/check.js");
     const ICON: &str = include_str!("../assets/icon.svg");
     const LIVE: &str = include_str!("../assets/live.js");
+    const WALLET: &str = include_str!("../assets/wallet.js");
     /// The TypeScript client's verifier, compiled to ES modules by
     /// `scripts/portal-sdk` (which `./scripts/test` runs with `--check`):
     /// `check.js` imports it, so the browser checks receipts with the
@@ -224,6 +229,10 @@ mod assets {
 
     pub(crate) async fn live(State(_): State<Portal>) -> Response {
         asset("text/javascript; charset=utf-8", LIVE)
+    }
+
+    pub(crate) async fn wallet(State(_): State<Portal>) -> Response {
+        asset("text/javascript; charset=utf-8", WALLET)
     }
 
     pub(crate) async fn sdk(

@@ -16,6 +16,7 @@ pub mod medicines;
 pub mod money;
 pub mod programs;
 pub mod recycling;
+pub mod wallet;
 
 use crate::i18n::Lang;
 use crate::layout::{Page, Reader};

@@ -1,0 +1,266 @@
+//! A beneficiary's wallet, kept by the browser (docs/wallet.md; ADR 0003):
+//! `assets/wallet.js` makes an Ed25519 key with WebCrypto that cannot be
+//! exported, keeps it in the browser's IndexedDB, shows the accounts'
+//! balances, pays (also from a merchant's payment request, reached by its
+//! QR code), cashes out through the agency, and names guardians who can
+//! move the account to a new key if the browser is lost. The portal itself
+//! still writes nothing: the browser signs and posts each transaction to
+//! the node's public API, as any client does.
+//!
+//! `/wallet/request` is a merchant's payment request: a link to the wallet
+//! with the payee, amount and reference filled in, and its QR code
+//! (`/wallet/qr.svg`, drawn by the server).
+
+use super::bad_request;
+use super::explorer::{param, Params};
+use crate::i18n::Lang;
+use crate::layout::{Page, Reader};
+use crate::Portal;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
+
+/// Longest text a QR code is drawn for.
+pub const QR_TEXT_MAX: usize = 600;
+/// Longest reference, as money takes it.
+const REFERENCE_MAX: usize = 128;
+
+/// The messages the script shows, by its code: the page carries them in
+/// the reader's language.
+const SCRIPT_MESSAGES: &[(&str, &str)] = &[
+    ("unsupported", "wallet-unsupported"),
+    ("created", "wallet-created"),
+    ("sending", "wallet-sending"),
+    ("sent", "wallet-sent"),
+    ("failed", "wallet-failed"),
+    ("unknown-account", "wallet-unknown-account"),
+    ("bad-amount", "wallet-bad-amount"),
+    ("balance", "col-balance"),
+    ("guardians-set", "wallet-guardians-set"),
+    ("move-prepared", "wallet-move-prepared"),
+    ("move-used", "wallet-move-used"),
+    ("move-not-yet", "wallet-move-not-yet"),
+];
+
+/// A payment request's fields, as the wallet link carries them.
+struct Request {
+    to: String,
+    amount: String,
+    reference: String,
+}
+
+fn request_of(q: &Params) -> Result<Request, &'static str> {
+    let get = |k| param(q, k).map(str::trim).unwrap_or("").to_string();
+    let r = Request {
+        to: get("to"),
+        amount: get("amount"),
+        reference: get("reference"),
+    };
+    let id_ok = r.to.is_empty() || publica_money::model::valid_id(&r.to);
+    let amount_ok = r.amount.len() <= 40
+        && r.amount
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b',');
+    let reference_ok =
+        r.reference.len() <= REFERENCE_MAX && !r.reference.chars().any(char::is_control);
+    if id_ok && amount_ok && reference_ok {
+        Ok(r)
+    } else {
+        Err("wallet-bad-request")
+    }
+}
+
+fn messages(lang: Lang) -> Markup {
+    html! {
+        ul hidden id="wallet-messages" {
+            @for (code, id) in SCRIPT_MESSAGES { li data-code=(code) { (lang.t(id)) } }
+        }
+    }
+}
+
+/// `GET /wallet` (`?to=&amount=&reference=` fill in a payment).
+pub async fn page(State(portal): State<Portal>, reader: Reader, q: Params) -> Response {
+    let lang = reader.lang;
+    let Ok(r) = request_of(&q) else {
+        return bad_request(&portal, &reader, lang.t("wallet-bad-request"));
+    };
+    let body = html! {
+        p { (lang.t("wallet-intro")) }
+        p { (lang.t("wallet-agency-can")) }
+        noscript { p class="error" { (lang.t("wallet-needs-script")) } }
+        (messages(lang))
+        div id="wallet" data-state="loading" {
+            section id="wallet-new" hidden {
+                h2 { (lang.t("wallet-new-title")) }
+                p { (lang.t("wallet-new-explained")) }
+                button id="wallet-create" type="button" { (lang.t("wallet-create")) }
+            }
+            section id="wallet-mine" hidden {
+                h2 { (lang.t("wallet-mine-title")) }
+                p { (lang.t("wallet-key-label")) " " code id="wallet-key" {} }
+                p { (lang.t("wallet-receive")) }
+                img id="wallet-key-qr" alt=(lang.t("wallet-key-qr")) width="200" height="200";
+                h3 { (lang.t("wallet-accounts")) }
+                table {
+                    thead { tr { th scope="col" { (lang.t("col-account")) } th scope="col" { (lang.t("col-balance")) } } }
+                    tbody id="wallet-accounts" {}
+                }
+                form id="wallet-add" class="lookup" {
+                    label for="wallet-add-id" { (lang.t("wallet-add-label")) }
+                    input id="wallet-add-id" name="id" type="text" maxlength="64" required placeholder="b.ubi.0123456789abcdef";
+                    button type="submit" { (lang.t("wallet-add")) }
+                }
+                h3 { (lang.t("wallet-pay-title")) }
+                form id="wallet-pay" class="stacked" {
+                    (account_choice("wallet-pay-from", lang))
+                    label for="wallet-pay-to" { (lang.t("wallet-pay-to")) }
+                    input id="wallet-pay-to" name="to" type="text" maxlength="64" required value=(r.to);
+                    label for="wallet-pay-amount" { (lang.t("wallet-amount")) }
+                    input id="wallet-pay-amount" name="amount" type="text" inputmode="decimal" maxlength="40" required value=(r.amount);
+                    label for="wallet-pay-reference" { (lang.t("wallet-reference")) }
+                    input id="wallet-pay-reference" name="reference" type="text" maxlength="128" value=(r.reference);
+                    button type="submit" { (lang.t("wallet-pay")) }
+                }
+                h3 { (lang.t("wallet-cash-out-title")) }
+                p { (lang.t("wallet-cash-out-explained")) }
+                form id="wallet-cash-out" class="stacked" {
+                    (account_choice("wallet-cash-out-from", lang))
+                    label for="wallet-cash-out-to" { (lang.t("wallet-cash-out-to")) }
+                    input id="wallet-cash-out-to" name="to" type="text" maxlength="64" required;
+                    label for="wallet-cash-out-amount" { (lang.t("wallet-amount")) }
+                    input id="wallet-cash-out-amount" name="amount" type="text" inputmode="decimal" maxlength="40" required;
+                    button type="submit" { (lang.t("wallet-cash-out")) }
+                }
+                h3 { (lang.t("wallet-guardians-title")) }
+                p { (lang.t("wallet-guardians-explained")) }
+                form id="wallet-guardians" class="stacked" {
+                    label for="wallet-guardians-keys" { (lang.t("wallet-guardians-keys")) }
+                    input id="wallet-guardians-keys" name="guardians" type="text" maxlength="700" required;
+                    label for="wallet-guardians-threshold" { (lang.t("wallet-guardians-threshold")) }
+                    input id="wallet-guardians-threshold" name="threshold" type="number" min="1" max="10" value="1" required;
+                    label for="wallet-guardians-delay" { (lang.t("wallet-guardians-delay")) }
+                    input id="wallet-guardians-delay" name="delay" type="number" min="1" max="10000000" value="1000" required;
+                    button type="submit" { (lang.t("wallet-guardians-set-button")) }
+                }
+                h3 { (lang.t("wallet-move-title")) }
+                p { (lang.t("wallet-move-explained")) }
+                form id="wallet-move" class="stacked" {
+                    label for="wallet-move-account" { (lang.t("wallet-move-account")) }
+                    input id="wallet-move-account" name="account" type="text" minlength="64" maxlength="64" required;
+                    button type="submit" { (lang.t("wallet-move-prepare")) }
+                }
+                pre id="wallet-move-args" hidden {}
+                button id="wallet-move-use" type="button" hidden { (lang.t("wallet-move-use")) }
+                div id="wallet-result" aria-live="polite" {}
+            }
+        }
+        p { a href="/wallet/request" { (lang.t("wallet-request-link")) } }
+    };
+    let mut page = Page::new(lang.t("wallet-title"), body);
+    page.script = Some("/assets/wallet.js");
+    page.render(&portal, &reader)
+}
+
+fn account_choice(id: &str, lang: Lang) -> Markup {
+    html! {
+        label for=(id) { (lang.t("wallet-from")) }
+        select id=(id) name="from" required {}
+    }
+}
+
+/// `GET /wallet/request?to=&amount=&reference=`: a merchant's payment
+/// request, as a link and a QR code a customer's phone opens.
+pub async fn request(State(portal): State<Portal>, reader: Reader, q: Params) -> Response {
+    let lang = reader.lang;
+    let Ok(r) = request_of(&q) else {
+        return bad_request(&portal, &reader, lang.t("wallet-bad-request"));
+    };
+    let link = (!r.to.is_empty() && !r.amount.is_empty()).then(|| {
+        let enc = |s: &str| -> String {
+            s.bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect()
+        };
+        format!(
+            "/wallet?to={}&amount={}&reference={}",
+            enc(&r.to),
+            enc(&r.amount),
+            enc(&r.reference)
+        )
+    });
+    let body = html! {
+        p { (lang.t("wallet-request-intro")) }
+        form class="stacked" action="/wallet/request" method="get" {
+            label for="request-to" { (lang.t("wallet-request-to")) }
+            input id="request-to" name="to" type="text" maxlength="64" required value=(r.to);
+            label for="request-amount" { (lang.t("wallet-amount")) }
+            input id="request-amount" name="amount" type="text" inputmode="decimal" maxlength="40" required value=(r.amount);
+            label for="request-reference" { (lang.t("wallet-reference")) }
+            input id="request-reference" name="reference" type="text" maxlength="128" value=(r.reference);
+            button type="submit" { (lang.t("wallet-request-make")) }
+        }
+        @if let Some(link) = &link {
+            h2 { (lang.t("wallet-request-ready")) }
+            p { a id="request-link" href=(link) { (lang.t("wallet-request-open")) } }
+            img id="request-qr" data-path=(link) alt=(lang.t("wallet-request-qr")) width="240" height="240";
+        }
+    };
+    let mut page = Page::new(lang.t("wallet-request-title"), body);
+    page.script = Some("/assets/wallet.js");
+    page.render(&portal, &reader)
+}
+
+/// `GET /wallet/qr.svg?text=`: `text` (at most [`QR_TEXT_MAX`] bytes) as a
+/// QR code, an SVG image.
+pub async fn qr(State(portal): State<Portal>, reader: Reader, q: Params) -> Response {
+    let text = param(&q, "text").unwrap_or("");
+    if text.is_empty() || text.len() > QR_TEXT_MAX {
+        return bad_request(&portal, &reader, reader.lang.t("wallet-bad-qr"));
+    }
+    match qr_svg(text) {
+        Some(svg) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "image/svg+xml"),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            svg,
+        )
+            .into_response(),
+        None => bad_request(&portal, &reader, reader.lang.t("wallet-bad-qr")),
+    }
+}
+
+/// `text` as a QR code (error correction M), an SVG document.
+pub fn qr_svg(text: &str) -> Option<String> {
+    let code =
+        qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).ok()?;
+    Some(
+        code.render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(200, 200)
+            .dark_color(qrcode::render::svg::Color("#000000"))
+            .light_color(qrcode::render::svg::Color("#ffffff"))
+            .build(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_qr_code_is_an_svg_of_bounded_text() {
+        let svg = qr_svg("https://portal.example/wallet?to=m.cafe&amount=2.50&reference=").unwrap();
+        assert!(svg.contains("<svg") && svg.contains("<path"));
+        assert!(
+            qr_svg(&"x".repeat(4_000)).is_none(),
+            "over a QR code's capacity"
+        );
+    }
+}
