@@ -320,52 +320,77 @@ async function walletFlow(browser, url, adminKey) {
   await page.waitForFunction(() => document.querySelector('td[data-account="w.test"]').textContent === '27.50 EXC');
   const waiting = await (await fetch(`${url}/v1/money/cash-outs/city:cash-out`)).json();
   assert.ok(waiting.waiting.some((r) => r.from === 'w.test' && r.amount === '1000'), 'the cash-out waits for the bank batch');
-  // Recovery: the agency's official named as the one guardian.
+  // Recovery: two guardians must agree, the agency's official and a
+  // friend who has a wallet too; the waiting time is one block.
   const official = JSON.parse(await publica(['keys', 'show', adminKey])).account;
-  await page.fill('#wallet-guardians-keys', official);
+  const friend = await newWallet(browser, url);
+  await page.fill('#wallet-guardians-keys', `${official}, ${friend.key}`);
+  await page.fill('#wallet-guardians-threshold', '2');
   await page.fill('#wallet-guardians-delay', '1');
   await page.click('#wallet-guardians button[type=submit]');
   await page.waitForSelector('#wallet-result p[data-code="guardians-set"]', { timeout: 15000 });
-  const state = await (await fetch(`${url}/v1/state?key=identity/guardians/${key}`)).json();
-  assert.deepEqual([state.value.guardians, state.value.threshold], [[official], 1], 'the guardians are on the ledger');
+  const guardians = await (await fetch(`${url}/v1/state?key=identity/guardians/${key}`)).json();
+  assert.deepEqual([guardians.value.guardians.length, guardians.value.threshold], [2, 2], 'the guardians are on the ledger');
   await axe(page, 'wallet with accounts');
-  await context.close();
 
-  // The browser is lost: a new one makes a wallet, prepares the move, the
-  // guardian carries it out, and the new wallet pays from the old account.
-  const fresh = await browser.newContext({ locale: 'en' });
-  const other = await fresh.newPage();
-  await open(other, url, '/wallet');
-  await other.waitForSelector('#wallet[data-state="empty"]');
-  await other.click('#wallet-create');
-  await other.waitForSelector('#wallet[data-state="ready"]');
-  const newKey = (await other.textContent('#wallet-key')).trim();
-  assert.notEqual(newKey, key);
-  await other.fill('#wallet-move-account', key);
-  await other.click('#wallet-move button[type=submit]');
-  await other.waitForSelector('#wallet-result p[data-code="move-prepared"]');
-  await other.click('#wallet-move-use');
-  await other.waitForSelector('#wallet-result p[data-code="move-not-yet"]');
-  const moveArgs = await other.textContent('#wallet-move-args');
-  const guardian = (method, args) => publica(['tx', 'send', '--key', adminKey, '--node', url, '--module', 'identity',
-    '--method', method, '--args', args]);
-  await guardian('start_recovery', moveArgs);
-  // The delay (one block) passes with the next transaction.
+  // The browser is lost: a new one makes a wallet and prepares the move.
+  const lost = page;
+  const other = await newWallet(browser, url);
+  assert.notEqual(other.key, key);
+  await other.page.fill('#wallet-move-account', key);
+  await other.page.click('#wallet-move button[type=submit]');
+  await other.page.waitForSelector('#wallet-result p[data-code="move-prepared"]');
+  await other.page.click('#wallet-move-use');
+  await other.page.waitForSelector('#wallet-result p[data-code="move-not-yet"]');
+  const request = await other.page.textContent('#wallet-move-args');
+  const recovery = async () => (await (await fetch(`${url}/v1/state?key=identity/recovery/${key}`)).json()).value;
+  const guard = async (code) => {
+    await friend.page.fill('#wallet-guard-request', request);
+    await friend.page.click('#wallet-guard button[type=submit]');
+    await friend.page.waitForSelector(`#wallet-result p[data-code="${code}"]`, { timeout: 15000 });
+  };
+  // The friend starts it; the owner, who still has the old browser, stops it.
+  await guard('guard-started');
+  assert.ok(await recovery(), 'a recovery is under way');
+  await lost.click('#wallet-veto');
+  await lost.waitForSelector('#wallet-result p[data-code="vetoed"]', { timeout: 15000 });
+  assert.equal(await recovery(), null, 'the owner stopped it');
+  await context.close();
+  // Now lost for real: the friend starts again, the official approves, and
+  // once the waiting time has passed the friend finishes it.
+  await guard('guard-started');
+  await publica(['tx', 'send', '--key', adminKey, '--node', url, '--module', 'identity', '--method', 'approve_recovery',
+    '--args', JSON.stringify({ account: key })]);
   await send('transfer', { from: 'city:cash-out', to: 'm.university-bursar', amount: '1' });
-  await guardian('finish_recovery', JSON.stringify({ account: key }));
-  await other.click('#wallet-move-use');
-  await other.waitForSelector('#wallet-result p[data-code="move-used"]');
-  assert.equal((await other.textContent('#wallet-key')).trim(), key, 'the wallet signs for the old account');
-  await other.fill('#wallet-add-id', 'w.test');
-  await other.click('#wallet-add button[type=submit]');
-  await other.waitForSelector('td[data-account="w.test"]');
-  await other.fill('#wallet-pay-to', 'm.university-bursar');
-  await other.fill('#wallet-pay-amount', '1');
-  await other.fill('#wallet-pay-reference', '');
-  await other.click('#wallet-pay button[type=submit]');
-  await other.waitForSelector('#wallet-result p[data-code="sent"]', { timeout: 15000 });
-  await other.waitForFunction(() => document.querySelector('td[data-account="w.test"]').textContent === '26.50 EXC');
-  await fresh.close();
+  await friend.page.click('#wallet-guard-finish');
+  await friend.page.waitForSelector('#wallet-result p[data-code="guard-finished"]', { timeout: 15000 });
+  await other.page.click('#wallet-move-use');
+  await other.page.waitForSelector('#wallet-result p[data-code="move-used"]');
+  assert.equal((await other.page.textContent('#wallet-key')).trim(), key, 'the wallet signs for the old account');
+  await other.page.fill('#wallet-add-id', 'w.test');
+  await other.page.click('#wallet-add button[type=submit]');
+  await other.page.waitForSelector('td[data-account="w.test"]');
+  await other.page.fill('#wallet-pay-to', 'm.university-bursar');
+  await other.page.fill('#wallet-pay-amount', '1');
+  await other.page.fill('#wallet-pay-reference', '');
+  await other.page.click('#wallet-pay button[type=submit]');
+  await other.page.waitForSelector('#wallet-result p[data-code="sent"]', { timeout: 15000 });
+  await other.page.waitForFunction(() => document.querySelector('td[data-account="w.test"]').textContent === '26.50 EXC');
+  await axe(other.page, 'wallet after a recovery');
+  await other.context.close();
+  await friend.context.close();
+}
+
+/** A new browser (context) with a new wallet: its context, page and key. */
+async function newWallet(browser, url) {
+  const context = await browser.newContext({ locale: 'en' });
+  const page = await context.newPage();
+  await open(page, url, '/wallet');
+  await page.waitForSelector('#wallet[data-state="empty"]');
+  await page.click('#wallet-create');
+  await page.waitForSelector('#wallet[data-state="ready"]');
+  const key = (await page.textContent('#wallet-key')).trim();
+  return { context, page, key };
 }
 
 main().catch((e) => {

@@ -287,6 +287,13 @@ def test_a_request_as_our_docs_describe_it_is_standard(disburse):
     assert_conforms(disburse, disburse_request(items), "a disburse request as docs/programs.md describes it")
 
 
+def test_the_example_request_in_our_docs_is_standard(disburse):
+    text = (REPO / "docs" / "programs.md").read_text()
+    block = re.search(r"<!-- json: request\.json, a G2P Connect disburse request -->\s*```json\n(.*?)```", text, re.S)
+    assert block, "docs/programs.md shows an example request.json"
+    assert_conforms(disburse, json.loads(block.group(1)), "docs/programs.md's example request.json")
+
+
 # --- A demo node ------------------------------------------------------------
 
 def http_json(url, timeout=30):

@@ -272,6 +272,49 @@ function wire(wallet) {
     await show(wallet);
     say('move-used');
   });
+  // A guardian's side: start the move with the owner's request, or
+  // approve one under way; finish it once the waiting time has passed.
+  let guarded = null;
+  $('wallet-guard').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    let request = null;
+    try {
+      request = JSON.parse($('wallet-guard-request').value);
+    } catch {
+      request = null;
+    }
+    const ok = request && /^[0-9a-f]{64}$/.test(request.account) && /^[0-9a-f]{64}$/.test(request.new_key)
+      && /^[0-9a-f]{128}$/.test(request.proof);
+    if (!ok) return say('guard-bad-request', '', 'error');
+    guarded = request.account;
+    const under = (await api(`/v1/state?key=identity/recovery/${request.account}`)).body;
+    say('sending');
+    const started = !(under && under.value);
+    const result = started
+      ? await submit(wallet, 'identity', 'start_recovery', { account: request.account, new_key: request.new_key, proof: request.proof })
+      : await submit(wallet, 'identity', 'approve_recovery', { account: request.account });
+    if (result.ok) say(started ? 'guard-started' : 'guard-approved');
+    else await report(result);
+  });
+  $('wallet-guard-finish').addEventListener('click', async () => {
+    let account = guarded;
+    try {
+      account = account || JSON.parse($('wallet-guard-request').value).account;
+    } catch {
+      account = null;
+    }
+    if (!account || !/^[0-9a-f]{64}$/.test(account)) return say('guard-bad-request', '', 'error');
+    say('sending');
+    const result = await submit(wallet, 'identity', 'finish_recovery', { account });
+    if (result.ok) say('guard-finished');
+    else await report(result);
+  });
+  $('wallet-veto').addEventListener('click', async () => {
+    say('sending');
+    const result = await submit(wallet, 'identity', 'veto_recovery', {});
+    if (result.ok) say('vetoed');
+    else await report(result);
+  });
 }
 
 async function walletPage() {

@@ -41,6 +41,11 @@ const SCRIPT_MESSAGES: &[(&str, &str)] = &[
     ("move-prepared", "wallet-move-prepared"),
     ("move-used", "wallet-move-used"),
     ("move-not-yet", "wallet-move-not-yet"),
+    ("guard-started", "wallet-guard-started"),
+    ("guard-approved", "wallet-guard-approved"),
+    ("guard-finished", "wallet-guard-finished"),
+    ("guard-bad-request", "wallet-guard-bad-request"),
+    ("vetoed", "wallet-vetoed"),
 ];
 
 /// A payment request's fields, as the wallet link carries them.
@@ -152,6 +157,17 @@ pub async fn page(State(portal): State<Portal>, reader: Reader, q: Params) -> Re
                 }
                 pre id="wallet-move-args" hidden {}
                 button id="wallet-move-use" type="button" hidden { (lang.t("wallet-move-use")) }
+                h3 { (lang.t("wallet-guard-title")) }
+                p { (lang.t("wallet-guard-explained")) }
+                form id="wallet-guard" class="stacked" {
+                    label for="wallet-guard-request" { (lang.t("wallet-guard-request")) }
+                    textarea id="wallet-guard-request" name="request" rows="4" maxlength="400" required {}
+                    button type="submit" { (lang.t("wallet-guard-approve")) }
+                }
+                button id="wallet-guard-finish" type="button" { (lang.t("wallet-guard-finish")) }
+                h3 { (lang.t("wallet-veto-title")) }
+                p { (lang.t("wallet-veto-explained")) }
+                button id="wallet-veto" type="button" { (lang.t("wallet-veto")) }
                 div id="wallet-result" aria-live="polite" {}
             }
         }
