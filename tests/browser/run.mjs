@@ -274,13 +274,7 @@ function publica(args) {
  * balances, and the ledger, say so. The key survives a reload.
  */
 async function walletFlow(browser, url, adminKey) {
-  const context = await browser.newContext({ locale: 'en' });
-  const page = await context.newPage();
-  await open(page, url, '/wallet');
-  await page.waitForSelector('#wallet[data-state="empty"]');
-  await page.click('#wallet-create');
-  await page.waitForSelector('#wallet[data-state="ready"]');
-  const key = (await page.textContent('#wallet-key')).trim();
+  const { context, page, key } = await newWallet(browser, url);
   assert.match(key, /^[0-9a-f]{64}$/, 'the wallet shows its key');
   const send = (method, args) => publica(['tx', 'send', '--key', adminKey, '--node', url, '--module', 'money',
     '--method', method, '--args', JSON.stringify(args)]);

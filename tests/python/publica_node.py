@@ -6,6 +6,7 @@ import contextlib
 import os
 import pathlib
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -84,3 +85,36 @@ def required_tool(name, env_var, package):
             pytest.fail(f"{name} is required here (apt-get install {package})")
         pytest.skip(f"{name} is not installed (Debian: apt-get install {package})")
     return tool
+
+
+def walkthrough(page, name):
+    """The shell blocks of `page` (a path under the repository) marked
+    `<!-- walkthrough: name -->`, in order."""
+    text = (REPO / page).read_text()
+    return re.findall(rf"<!-- walkthrough: {re.escape(name)} -->\s*\n```sh\n(.*?)```", text, re.S)
+
+
+def run_script(blocks, cwd, env=None, timeout=300):
+    """Runs `blocks` as one bash script (`set -euo pipefail`) in `cwd`, with
+    `publica` (BIN) first on the PATH and `env` added to the environment,
+    in a session of its own: whatever it started in the background (a
+    node) is killed when it ends, whatever happened. Returns the
+    CompletedProcess (text)."""
+    bindir = os.path.join(cwd, ".bin")
+    os.makedirs(bindir, exist_ok=True)
+    if not os.path.exists(os.path.join(bindir, "publica")):
+        os.symlink(BIN, os.path.join(bindir, "publica"))
+    full = dict(os.environ, **(env or {}))
+    full["PATH"] = bindir + os.pathsep + full["PATH"]
+    script = "set -euo pipefail\n" + "\n".join(blocks)
+    proc = subprocess.Popen(["bash", "-c", script], cwd=cwd, env=full, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)

@@ -10,7 +10,6 @@ import hashlib
 import importlib.resources
 import json
 import os
-import re
 import subprocess
 import tempfile
 import urllib.request
@@ -18,15 +17,9 @@ import xml.etree.ElementTree as ET
 
 import xmlschema
 
-from publica_node import BIN, REPO, running_node
+from publica_node import BIN, run_script, running_node, walkthrough
 
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
-
-
-def blocks(name):
-    found = re.findall(rf"<!-- walkthrough: {name} -->\s*\n```sh\n(.*?)```", (REPO / "docs" / "money.md").read_text(), re.S)
-    assert found, f"docs/money.md has {name} walk-through blocks"
-    return found
 
 
 def get(url):
@@ -38,14 +31,9 @@ def test_a_cash_out_batch_is_a_valid_pain001_file_the_ledger_recorded():
     xsd = importlib.resources.files("sepaxml") / "schemas" / "pain.001.001.09.xsd"
     schema = xmlschema.XMLSchema(str(xsd))
     with running_node("--block-ms", "20") as (url, data), tempfile.TemporaryDirectory() as tmp:
-        bindir = os.path.join(tmp, "bin")
-        os.mkdir(bindir)
-        os.symlink(BIN, os.path.join(bindir, "publica"))
-        env = dict(os.environ, NODE=url, KEY=os.path.join(data, "dev-admin-key.json"),
-                   PATH=bindir + os.pathsep + os.environ["PATH"])
-        script = "set -euo pipefail\n" + "\n".join(blocks("money") + blocks("cash-out"))
-        run = subprocess.run(["bash", "-c", script], cwd=tmp, env=env,
-                             capture_output=True, text=True, timeout=300)
+        key = os.path.join(data, "dev-admin-key.json")
+        blocks = walkthrough("docs/money.md", "money") + walkthrough("docs/money.md", "cash-out")
+        run = run_script(blocks, tmp, env={"NODE": url, "KEY": key})
         assert run.returncode == 0, run.stderr
         path = os.path.join(tmp, "batch-1.xml")
         schema.validate(path)
@@ -66,7 +54,7 @@ def test_a_cash_out_batch_is_a_valid_pain001_file_the_ledger_recorded():
 
         # The same export again: nothing waits, nothing is written.
         again = subprocess.run(
-            [BIN, "money", "cash-out-batch", "--key", env["KEY"], "--node", url, "--cash-out-account", "cash-out",
+            [BIN, "money", "cash-out-batch", "--key", key, "--node", url, "--cash-out-account", "cash-out",
              "--payees", "payees.csv", "--debtor-name", "Dev Agency",
              "--debtor-iban", "GB29NWBK60161331926819", "--out", "batch-2.xml"],
             cwd=tmp, capture_output=True, text=True, timeout=60)
@@ -76,7 +64,7 @@ def test_a_cash_out_batch_is_a_valid_pain001_file_the_ledger_recorded():
         with open(os.path.join(tmp, "bad.csv"), "w") as f:
             f.write("account,name,iban\nalice,Alice,DE89370400440532013001\n")
         bad = subprocess.run(
-            [BIN, "money", "cash-out-batch", "--key", env["KEY"], "--node", url, "--cash-out-account", "cash-out",
+            [BIN, "money", "cash-out-batch", "--key", key, "--node", url, "--cash-out-account", "cash-out",
              "--payees", "bad.csv", "--debtor-name", "Dev Agency",
              "--debtor-iban", "GB29NWBK60161331926819", "--out", "batch-3.xml"],
             cwd=tmp, capture_output=True, text=True, timeout=60)

@@ -8,41 +8,19 @@ cash-out exported as a pain.001 file, and the month's report."""
 
 import json
 import os
-import re
-import signal
-import subprocess
 import tempfile
 
-from publica_node import BIN, REPO
-
-BLOCK = re.compile(r"<!-- walkthrough: pilot -->\s*\n```sh\n(.*?)```", re.S)
+from publica_node import run_script, walkthrough
 
 
 def test_the_pilot_runbook_runs_as_written():
-    blocks = BLOCK.findall((REPO / "docs" / "pilot.md").read_text())
+    blocks = walkthrough("docs/pilot.md", "pilot")
     assert len(blocks) == 8, "docs/pilot.md has eight walk-through blocks"
-    script = "set -euo pipefail\n" + "\n".join(blocks).replace("127.0.0.1:8700", "127.0.0.1:0")
-    with tempfile.TemporaryDirectory() as tmp:
-        bindir = os.path.join(tmp, "bin")
-        os.mkdir(bindir)
-        os.symlink(BIN, os.path.join(bindir, "publica"))
-        work = os.path.join(tmp, "work")
-        os.mkdir(work)
-        env = dict(os.environ, PATH=bindir + os.pathsep + os.environ["PATH"])
-        env.pop("PUBLICA_NODE", None)
-        run = subprocess.Popen(["bash", "-c", script], cwd=work, env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               start_new_session=True)
-        try:
-            out, err = run.communicate(timeout=600)
-        finally:
-            # The node the script started goes with it, whatever happened.
-            try:
-                os.killpg(run.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        assert run.returncode == 0, err[-4000:]
-        lines = out.splitlines()
+    blocks = [b.replace("127.0.0.1:8700", "127.0.0.1:0") for b in blocks]
+    with tempfile.TemporaryDirectory() as work:
+        run = run_script(blocks, work, timeout=600)
+        assert run.returncode == 0, run.stderr[-4000:]
+        out, lines = run.stdout, run.stdout.splitlines()
         statuses = [line for line in lines if line in ("ok", "failed")]
         assert statuses == ["ok"] * 13, out
         assert '{"enrolled":300,"paid_total":"3000000","remaining_budget":"33000000"}' in lines, out

@@ -119,12 +119,7 @@ pub async fn page(State(portal): State<Portal>, reader: Reader, q: Params) -> Re
                 h3 { (lang.t("wallet-pay-title")) }
                 form id="wallet-pay" class="stacked" {
                     (account_choice("wallet-pay-from", lang))
-                    label for="wallet-pay-to" { (lang.t("wallet-pay-to")) }
-                    input id="wallet-pay-to" name="to" type="text" maxlength="64" required value=(r.to);
-                    label for="wallet-pay-amount" { (lang.t("wallet-amount")) }
-                    input id="wallet-pay-amount" name="amount" type="text" inputmode="decimal" maxlength="40" required value=(r.amount);
-                    label for="wallet-pay-reference" { (lang.t("wallet-reference")) }
-                    input id="wallet-pay-reference" name="reference" type="text" maxlength="128" value=(r.reference);
+                    (payment_fields("wallet-pay", &lang.t("wallet-pay-to"), &r, lang))
                     button type="submit" { (lang.t("wallet-pay")) }
                 }
                 h3 { (lang.t("wallet-cash-out-title")) }
@@ -178,6 +173,19 @@ pub async fn page(State(portal): State<Portal>, reader: Reader, q: Params) -> Re
     page.render(&portal, &reader)
 }
 
+/// A payment's payee, amount and reference (ids `<prefix>-to`, …), filled
+/// in from a request.
+fn payment_fields(prefix: &str, to_label: &str, r: &Request, lang: Lang) -> Markup {
+    html! {
+        label for={ (prefix) "-to" } { (to_label) }
+        input id={ (prefix) "-to" } name="to" type="text" maxlength="64" required value=(r.to);
+        label for={ (prefix) "-amount" } { (lang.t("wallet-amount")) }
+        input id={ (prefix) "-amount" } name="amount" type="text" inputmode="decimal" maxlength="40" required value=(r.amount);
+        label for={ (prefix) "-reference" } { (lang.t("wallet-reference")) }
+        input id={ (prefix) "-reference" } name="reference" type="text" maxlength="128" value=(r.reference);
+    }
+}
+
 fn account_choice(id: &str, lang: Lang) -> Markup {
     html! {
         label for=(id) { (lang.t("wallet-from")) }
@@ -193,16 +201,7 @@ pub async fn request(State(portal): State<Portal>, reader: Reader, q: Params) ->
         return bad_request(&portal, &reader, lang.t("wallet-bad-request"));
     };
     let link = (!r.to.is_empty() && !r.amount.is_empty()).then(|| {
-        let enc = |s: &str| -> String {
-            s.bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                        (b as char).to_string()
-                    }
-                    _ => format!("%{b:02X}"),
-                })
-                .collect()
-        };
+        let enc = publica_types::uri::encode;
         format!(
             "/wallet?to={}&amount={}&reference={}",
             enc(&r.to),
@@ -213,12 +212,7 @@ pub async fn request(State(portal): State<Portal>, reader: Reader, q: Params) ->
     let body = html! {
         p { (lang.t("wallet-request-intro")) }
         form class="stacked" action="/wallet/request" method="get" {
-            label for="request-to" { (lang.t("wallet-request-to")) }
-            input id="request-to" name="to" type="text" maxlength="64" required value=(r.to);
-            label for="request-amount" { (lang.t("wallet-amount")) }
-            input id="request-amount" name="amount" type="text" inputmode="decimal" maxlength="40" required value=(r.amount);
-            label for="request-reference" { (lang.t("wallet-reference")) }
-            input id="request-reference" name="reference" type="text" maxlength="128" value=(r.reference);
+            (payment_fields("request", &lang.t("wallet-request-to"), &r, lang))
             button type="submit" { (lang.t("wallet-request-make")) }
         }
         @if let Some(link) = &link {

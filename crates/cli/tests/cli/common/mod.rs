@@ -173,14 +173,7 @@ pub fn post_raw(url: &str, body: Vec<u8>) -> (u16, Value) {
 
 /// Percent-encodes a form or query value.
 pub fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    publica_types::uri::encode(text)
 }
 
 /// POST JSON.

@@ -80,6 +80,24 @@ impl World {
         .unwrap();
     }
 
+    /// The currency EURC (2 decimals) with an approved appropriation `a`
+    /// of 1,000.00.
+    fn eurc_with_budget(&mut self) {
+        self.m("treasurer", "create_currency", json!({"agency": "treasury", "code": "EURC", "name": "E", "decimals": 2, "supply_cap": "1000000"})).unwrap();
+        self.m(
+            "treasurer",
+            "propose_appropriation",
+            json!({"agency": "treasury", "currency": "EURC", "id": "a", "name": "A", "cap": "100000"}),
+        )
+        .unwrap();
+        self.m(
+            "admin",
+            "approve_appropriation",
+            json!({"agency": "treasury", "currency": "EURC", "id": "a"}),
+        )
+        .unwrap();
+    }
+
     /// Makes `merchant` a merchant of the agency (identity role) accredited
     /// in EURC for `categories`.
     fn accredit(&mut self, merchant: AccountId, categories: Value) {
@@ -623,19 +641,7 @@ fn accounts_are_never_opened_for_weak_keys() {
 fn frozen_and_expired_money_stays_where_the_rules_put_it() {
     let mut w = world();
     let alice = w.alice.account();
-    w.m("treasurer", "create_currency", json!({"agency": "treasury", "code": "EURC", "name": "E", "decimals": 2, "supply_cap": "1000000"})).unwrap();
-    w.m(
-        "treasurer",
-        "propose_appropriation",
-        json!({"agency": "treasury", "currency": "EURC", "id": "a", "name": "A", "cap": "100000"}),
-    )
-    .unwrap();
-    w.m(
-        "admin",
-        "approve_appropriation",
-        json!({"agency": "treasury", "currency": "EURC", "id": "a"}),
-    )
-    .unwrap();
+    w.eurc_with_budget();
     let open = |id: &str, owner: Value| json!({"id": id, "currency": "EURC", "agency": "treasury", "owner": owner});
     w.open_eurc(
         "program",
@@ -1039,19 +1045,7 @@ fn merchants_are_accredited_by_the_issuer_and_revocable() {
 #[test]
 fn cash_outs_are_batched_once_and_returned_once() {
     let mut w = world();
-    w.m("treasurer", "create_currency", json!({"agency": "treasury", "code": "EURC", "name": "E", "decimals": 2, "supply_cap": "1000000"})).unwrap();
-    w.m(
-        "treasurer",
-        "propose_appropriation",
-        json!({"agency": "treasury", "currency": "EURC", "id": "a", "name": "A", "cap": "100000"}),
-    )
-    .unwrap();
-    w.m(
-        "admin",
-        "approve_appropriation",
-        json!({"agency": "treasury", "currency": "EURC", "id": "a"}),
-    )
-    .unwrap();
+    w.eurc_with_budget();
     w.open_eurc("main", json!({"kind": "agency", "agency": "treasury"}));
     w.open_eurc("cash-out", json!({"kind": "agency", "agency": "treasury"}));
     w.open_alice_and_grocer();
