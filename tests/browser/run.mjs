@@ -11,7 +11,7 @@
 // (PUBLICA_BIN and CHROMIUM override the binary and browser paths).
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -280,9 +280,21 @@ async function walletFlow(browser, url, adminKey) {
     '--method', method, '--args', JSON.stringify(args)]);
   await send('open_account', { id: 'w.test', currency: 'EXC', agency: 'city', owner: { kind: 'citizen', account: key } });
   await send('transfer', { from: 'city:cash-out', to: 'w.test', amount: '5000' });
+  // The registry attests the holder and gives the key a nullifier token;
+  // the city enrols it in the UBI, which opens its benefit account.
+  const files = dirname(adminKey);
+  await publica(['tx', 'send', '--key', adminKey, '--node', url, '--module', 'programs', '--method', 'attest',
+    '--args', JSON.stringify({ agency: 'registry', subject: key, claims: { resident: true, age: 30 } })]);
+  writeFileSync(join(files, 'wallet-persons.csv'), `person,account\nwallet-test-1,${key}\n`);
+  writeFileSync(join(files, 'wallet-secret'), `${'ab'.repeat(32)}\n`);
+  await publica(['programs', 'registry-tokens', '--key', adminKey, '--node', url, '--secret-file', join(files, 'wallet-secret'),
+    '--program', 'ubi', '--file', join(files, 'wallet-persons.csv'), '--out', join(files, 'wallet-enrol.csv')]);
+  await publica(['programs', 'import-enrolments', '--key', adminKey, '--node', url, '--program', 'ubi', '--agency', 'city',
+    '--file', join(files, 'wallet-enrol.csv')]);
   await page.reload();
   await page.waitForSelector('#wallet[data-state="ready"]');
   assert.equal((await page.textContent('#wallet-key')).trim(), key, 'the key is kept across a reload');
+  await page.waitForSelector(`td[data-account="b.ubi.${key.slice(0, 16)}"]`);
   await page.fill('#wallet-add-id', 'w.test');
   await page.click('#wallet-add button[type=submit]');
   await page.waitForSelector('td[data-account="w.test"]');
@@ -295,6 +307,7 @@ async function walletFlow(browser, url, adminKey) {
   await page.click('#request-link');
   await page.waitForSelector('#wallet[data-state="ready"]');
   assert.equal(await page.inputValue('#wallet-pay-amount'), '12.50');
+  await page.selectOption('#wallet-pay-from', 'w.test');
   await page.click('#wallet-pay button[type=submit]');
   await page.waitForSelector('#wallet-result p[data-code="sent"]', { timeout: 15000 });
   await page.waitForFunction(() => document.querySelector('td[data-account="w.test"]').textContent === '37.50 EXC');
@@ -304,6 +317,7 @@ async function walletFlow(browser, url, adminKey) {
   await page.waitForSelector('#wallet-result p[data-code="failed"]', { timeout: 15000 });
   assert.match(await page.textContent('#wallet-result'), /money\.duplicate_payment/);
   // Too many decimals are refused before anything is signed.
+  await page.selectOption('#wallet-cash-out-from', 'w.test');
   await page.fill('#wallet-cash-out-to', 'city:cash-out');
   await page.fill('#wallet-cash-out-amount', '1.005');
   await page.click('#wallet-cash-out button[type=submit]');
@@ -364,6 +378,7 @@ async function walletFlow(browser, url, adminKey) {
   await other.page.fill('#wallet-add-id', 'w.test');
   await other.page.click('#wallet-add button[type=submit]');
   await other.page.waitForSelector('td[data-account="w.test"]');
+  await other.page.selectOption('#wallet-pay-from', 'w.test');
   await other.page.fill('#wallet-pay-to', 'm.university-bursar');
   await other.page.fill('#wallet-pay-amount', '1');
   await other.page.fill('#wallet-pay-reference', '');

@@ -161,7 +161,10 @@ async function accountInfo(id) {
 async function showAccounts(wallet) {
   const body = $('wallet-accounts');
   body.textContent = '';
-  for (const select of [$('wallet-pay-from'), $('wallet-cash-out-from')]) select.textContent = '';
+  const selects = [$('wallet-pay-from'), $('wallet-cash-out-from')];
+  // The accounts chosen stay chosen when the list is drawn again.
+  const chosen = selects.map((select) => select.value);
+  for (const select of selects) select.textContent = '';
   for (const id of wallet.accounts) {
     const info = await accountInfo(id);
     const tr = document.createElement('tr');
@@ -175,13 +178,31 @@ async function showAccounts(wallet) {
     balance.textContent = info ? `${majorUnits(info.account.balance, info.decimals)} ${info.account.currency}` : '—';
     tr.append(name, balance);
     body.append(tr);
-    for (const select of [$('wallet-pay-from'), $('wallet-cash-out-from')]) {
+    for (const select of selects) {
       const option = document.createElement('option');
       option.value = id;
       option.textContent = id;
       select.append(option);
     }
   }
+  selects.forEach((select, i) => {
+    if (wallet.accounts.includes(chosen[i])) select.value = chosen[i];
+  });
+}
+
+// The benefit accounts programs opened for this account
+// (`b.<program>.<first 16 hex digits>`), added to the wallet when found.
+async function discover(wallet) {
+  const programs = ($('wallet').dataset.programs || '').split(' ').filter(Boolean);
+  let found = false;
+  for (const program of programs) {
+    const id = `b.${program}.${wallet.account.slice(0, 16)}`;
+    if (!wallet.accounts.includes(id) && (await api(`/v1/money/accounts/${encodeURIComponent(id)}`)).status === 200) {
+      wallet.accounts.push(id);
+      found = true;
+    }
+  }
+  if (found) await save(wallet);
 }
 
 // Shown once its forms are wired (`wire` first): a form submitted before
@@ -192,6 +213,7 @@ async function show(wallet) {
   if (wallet) {
     $('wallet-key').textContent = wallet.account;
     $('wallet-key-qr').src = `/wallet/qr.svg?text=${encodeURIComponent(wallet.account)}`;
+    await discover(wallet);
     await showAccounts(wallet);
   }
   $('wallet').dataset.state = wallet ? 'ready' : 'empty';

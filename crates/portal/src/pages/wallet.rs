@@ -84,18 +84,37 @@ fn messages(lang: Lang) -> Markup {
     }
 }
 
+/// Most programs whose benefit account the wallet looks for.
+const PROGRAMS_LOOKED_UP: usize = 50;
+
 /// `GET /wallet` (`?to=&amount=&reference=` fill in a payment).
 pub async fn page(State(portal): State<Portal>, reader: Reader, q: Params) -> Response {
+    let r = request_of(&q);
+    super::off_runtime(portal, reader, move |portal, reader| match r {
+        Ok(r) => wallet(portal, reader, &r),
+        Err(_) => bad_request(portal, reader, reader.lang.t("wallet-bad-request")),
+    })
+    .await
+}
+
+fn wallet(portal: &Portal, reader: &Reader, r: &Request) -> Response {
     let lang = reader.lang;
-    let Ok(r) = request_of(&q) else {
-        return bad_request(&portal, &reader, lang.t("wallet-bad-request"));
+    // The programs whose benefit account (`b.<program>.<16 hex digits of
+    // the key>`) the script looks for, so a beneficiary sees their
+    // benefits without typing an account id.
+    let programs: Vec<String> = {
+        let view = portal.node.read_view();
+        crate::data::directory(&view, &crate::data::programs_key())
+            .into_iter()
+            .take(PROGRAMS_LOOKED_UP)
+            .collect()
     };
     let body = html! {
         p { (lang.t("wallet-intro")) }
         p { (lang.t("wallet-agency-can")) }
         noscript { p class="error" { (lang.t("wallet-needs-script")) } }
         (messages(lang))
-        div id="wallet" data-state="loading" {
+        div id="wallet" data-state="loading" data-programs=(programs.join(" ")) {
             section id="wallet-new" hidden {
                 h2 { (lang.t("wallet-new-title")) }
                 p { (lang.t("wallet-new-explained")) }
@@ -119,7 +138,7 @@ pub async fn page(State(portal): State<Portal>, reader: Reader, q: Params) -> Re
                 h3 { (lang.t("wallet-pay-title")) }
                 form id="wallet-pay" class="stacked" {
                     (account_choice("wallet-pay-from", lang))
-                    (payment_fields("wallet-pay", &lang.t("wallet-pay-to"), &r, lang))
+                    (payment_fields("wallet-pay", &lang.t("wallet-pay-to"), r, lang))
                     button type="submit" { (lang.t("wallet-pay")) }
                 }
                 h3 { (lang.t("wallet-cash-out-title")) }
@@ -170,7 +189,7 @@ pub async fn page(State(portal): State<Portal>, reader: Reader, q: Params) -> Re
     };
     let mut page = Page::new(lang.t("wallet-title"), body);
     page.script = Some("/assets/wallet.js");
-    page.render(&portal, &reader)
+    page.render(portal, reader)
 }
 
 /// A payment's payee, amount and reference (ids `<prefix>-to`, …), filled
