@@ -1563,3 +1563,75 @@ fn an_idle_network_cuts_few_blocks() {
     );
     drop(nodes);
 }
+
+/// A rolling upgrade (docs/operations.md, "Upgrading a network"): each
+/// validator in turn is stopped with SIGTERM and started again from its
+/// data directory by the binary (as a new release of the same ledger
+/// format would be) while a client keeps sending transactions; the other
+/// three keep committing while it is down, it catches up, every
+/// transaction is committed, and all four agree on every block.
+#[test]
+fn a_rolling_upgrade_restarts_one_validator_at_a_time_and_the_chain_keeps_committing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, nodes, urls) = four_running(tmp.path());
+    let mut nodes: Vec<Option<TestNode>> = nodes.into_iter().map(Some).collect();
+    let mut alive = vec![true; N];
+    let kp = Keypair::from_seed([7; 32]);
+    let mut sent: Vec<(Envelope, String)> = Vec::new();
+    for i in 0..N {
+        let status = nodes[i].take().unwrap().terminate();
+        assert!(status.success(), "validator {i} stops cleanly: {status:?}");
+        alive[i] = false;
+        for _ in 0..3 {
+            let e = tx(&kp, sent.len() as u64 + 1);
+            let id = publica_crypto::tx_id(&e.signer, &e.body.signing_bytes().unwrap()).to_string();
+            submit(&urls, &alive, i + 1, &e);
+            sent.push((e, id));
+        }
+        let up: Vec<String> = (0..N)
+            .filter(|j| alive[*j])
+            .map(|j| urls[j].clone())
+            .collect();
+        goes_on(
+            &up,
+            &format!("three validators commit while validator {i} is upgraded"),
+        );
+        nodes[i] = Some(start(&dir, i));
+        alive[i] = true;
+        let target = height(&up[0]);
+        wait_until(
+            Duration::from_secs(90),
+            &format!("validator {i} catches up"),
+            || height(&urls[i]) >= target,
+        );
+    }
+    // Every transaction committed (one admitted by a validator just before
+    // it stopped is sent again), seen by every validator.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    for (k, (e, id)) in sent.iter().enumerate() {
+        let mut resent = Instant::now();
+        while !urls.iter().all(|u| committed(u, id).is_some()) {
+            assert!(
+                Instant::now() < deadline,
+                "transaction {k} ({id}) not committed everywhere"
+            );
+            if resent.elapsed() > Duration::from_secs(5) {
+                submit(&urls, &alive, k, e);
+                resent = Instant::now();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    let top = urls.iter().map(|u| height(u)).min().unwrap();
+    for h in [1, top / 2, top] {
+        let hashes: Vec<Value> = urls
+            .iter()
+            .map(|u| get(&format!("{u}/v1/blocks/{h}")).1["hash"].clone())
+            .collect();
+        assert!(
+            hashes.iter().all(|x| *x == hashes[0] && !x.is_null()),
+            "block {h}: {hashes:?}"
+        );
+    }
+    drop(nodes);
+}
