@@ -275,6 +275,12 @@ function publica(args) {
  */
 async function walletFlow(browser, url, adminKey) {
   const { context, page, key } = await newWallet(browser, url);
+  // Malformed requests get the portal's error page.
+  await open(page, url, '/wallet?to=Not%20an%20account', { status: 400 });
+  await open(page, url, '/wallet/request?amount=12%3C', { status: 400 });
+  await open(page, url, '/wallet/qr.svg?text=', { status: 400 });
+  await open(page, url, '/wallet');
+  await page.waitForSelector('#wallet[data-state="ready"]');
   assert.match(key, /^[0-9a-f]{64}$/, 'the wallet shows its key');
   const send = (method, args) => publica(['tx', 'send', '--key', adminKey, '--node', url, '--module', 'money',
     '--method', method, '--args', JSON.stringify(args)]);

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import tempfile
+import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 
@@ -51,6 +52,19 @@ def test_a_cash_out_batch_is_a_valid_pain001_file_the_ledger_recorded():
         assert tx.findtext("p:RmtInf/p:Ustrd", namespaces=NS) == "cash 2027-01"
         assert get(url + "/v1/money/accounts/alice")["account"]["balance"] == "8500"
         assert get(url + "/v1/money/cash-outs/cash-out")["waiting"] == []
+
+        # Bad reads get their status and code.
+        for path, status, code in [("/v1/money/cash-outs/cash-out/requests/abc", 400, "request.invalid_param"),
+                                   ("/v1/money/cash-outs/cash-out/requests/7", 404, "money.not_waiting"),
+                                   ("/v1/money/cash-outs/cash-out/batches/nope", 404, "money.not_waiting"),
+                                   ("/v1/money/cash-outs/Not%20An%20Id", 400, "request.invalid_param"),
+                                   ("/v1/money/cash-outs/nobody", 404, "money.unknown_account")]:
+            try:
+                urllib.request.urlopen(url + path)
+                raise AssertionError(f"{path} answered 2xx")
+            except urllib.error.HTTPError as e:
+                body = json.load(e)
+                assert (e.code, body["code"]) == (status, code), (path, e.code, body)
 
         # The same export again: nothing waits, nothing is written.
         again = subprocess.run(

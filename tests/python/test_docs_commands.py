@@ -33,10 +33,13 @@ def subcommands(text):
             inside = True
             continue
         if inside:
-            m = re.match(r"\s{2}([a-z0-9][a-z0-9-]*)\s", line + " ")
-            if not m:
+            # A command's line, or its description wrapped onto the next
+            # (indented further); the list ends at a blank line.
+            if not line.strip():
                 break
-            names.add(m.group(1))
+            m = re.match(r" {2}([a-z0-9][a-z0-9-]*)(?:\s|$)", line)
+            if m:
+                names.add(m.group(1))
     return names
 
 

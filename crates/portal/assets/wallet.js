@@ -197,7 +197,10 @@ async function discover(wallet) {
   let found = false;
   for (const program of programs) {
     const id = `b.${program}.${wallet.account.slice(0, 16)}`;
-    if (!wallet.accounts.includes(id) && (await api(`/v1/money/accounts/${encodeURIComponent(id)}`)).status === 200) {
+    // The state read answers 200 with no value for an account that does
+    // not exist: no failed request for each program the holder is not in.
+    const state = wallet.accounts.includes(id) ? null : (await api(`/v1/state?key=${encodeURIComponent(`money/account/${id}`)}`)).body;
+    if (state && state.value) {
       wallet.accounts.push(id);
       found = true;
     }

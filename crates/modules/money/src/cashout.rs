@@ -8,7 +8,8 @@
 //! cash-out-batch`, which maps accounts to bank accounts off the ledger)
 //! and records the batch with `settle_cash_outs`: its id, the file's
 //! SHA-256 and which requests it carried, each at most once. A request
-//! the bank sends back is refunded with `return_cash_out`. Nothing
+//! the bank sends back, or one the agency will not pay, is refunded with
+//! `return_cash_out`. Nothing
 //! personal is on the ledger: bank accounts and names stay in the
 //! agency's payee book.
 
@@ -61,7 +62,8 @@ pub struct SettleArgs {
 pub struct ReturnArgs {
     /// The agency's cash-out account; the signer must be its treasurer.
     pub account: String,
-    /// The request the bank sent back.
+    /// The request the bank sent back (or a waiting one the agency will
+    /// not pay).
     pub request: u64,
     /// Why, as a code (e.g. the bank's ISO 20022 reason `ac01`).
     pub reason: String,
@@ -75,7 +77,7 @@ pub enum CashOutStatus {
     Waiting,
     /// Carried by a batch to the bank.
     Batched,
-    /// Sent back by the bank and refunded.
+    /// Refunded: sent back by the bank, or never paid by the agency.
     Returned,
 }
 
@@ -288,8 +290,9 @@ pub(crate) fn settle(ctx: &mut CallContext<'_>, a: SettleArgs) -> Result<(), TxE
     Ok(())
 }
 
-/// `return_cash_out`: a request the bank sent back is refunded to the
-/// account it came from, once.
+/// `return_cash_out`: a request the bank sent back, or one still waiting
+/// that the agency will not pay, is refunded to the account it came from,
+/// once.
 pub(crate) fn give_back(ctx: &mut CallContext<'_>, a: ReturnArgs) -> Result<(), TxError> {
     check_treasurer(ctx, &a.account)?;
     if !valid_id(&a.reason) {
@@ -298,19 +301,29 @@ pub(crate) fn give_back(ctx: &mut CallContext<'_>, a: ReturnArgs) -> Result<(), 
             "a reason code is 1..=64 of [a-z0-9._:-]",
         ));
     }
+    // A waiting request the agency will not pay (sent to the wrong
+    // account, a holder without a bank account on file) is refunded as
+    // one the bank sent back.
+    let waiting = waiting_key(&a.account, a.request);
+    let found = match ctx.read::<CashOut>(&waiting) {
+        Some(r) => {
+            ctx.delete(waiting);
+            Some(r)
+        }
+        None => ctx
+            .read::<CashOut>(&done_key(&a.account, a.request))
+            .filter(|r| r.status == CashOutStatus::Batched),
+    };
+    let mut r = found.ok_or_else(|| {
+        err(
+            codes::NOT_WAITING,
+            format!(
+                "request {} of '{}' is unknown or was already returned",
+                a.request, a.account
+            ),
+        )
+    })?;
     let key = done_key(&a.account, a.request);
-    let mut r: CashOut = ctx
-        .read(&key)
-        .filter(|r: &CashOut| r.status == CashOutStatus::Batched)
-        .ok_or_else(|| {
-            err(
-                codes::NOT_WAITING,
-                format!(
-                    "request {} of '{}' was not carried by a batch, or was already returned",
-                    a.request, a.account
-                ),
-            )
-        })?;
     let reference = format!("cash-out {} returned: {}", a.request, a.reason);
     ledger::transfer(ctx, &a.account, &r.from, r.amount, &reference, None)?;
     r.status = CashOutStatus::Returned;

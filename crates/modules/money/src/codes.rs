@@ -72,6 +72,6 @@ publica_runtime::rejections! {
         BatchExists / BATCH_EXISTS = "money.batch_exists", 409,
             "The cash-out account already recorded a batch with that id.";
         NotWaiting / NOT_WAITING = "money.not_waiting", 409,
-            "The cash-out request is not waiting for a batch (unknown, or carried by an earlier one), or, for a return, was not carried by a batch or was returned already.";
+            "The cash-out request is not waiting for a batch (unknown, or carried by an earlier one), or, for a return, is unknown or was returned already.";
     }
 }

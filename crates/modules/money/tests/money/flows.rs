@@ -1155,10 +1155,11 @@ fn cash_outs_are_batched_once_and_returned_once() {
         (Some("batched"), Some("b1"), Some("alice"))
     );
 
-    // A return: only a batched request, once, back to where it came from.
+    // A return: a batched request the bank sent back, or a waiting one the
+    // agency will not pay; once each, back to where it came from.
     let ret = |request: u64| json!({"account": "cash-out", "request": request, "reason": "ac01"});
     assert_eq!(
-        w.m("treasurer", "return_cash_out", ret(2)),
+        w.m("treasurer", "return_cash_out", ret(9)),
         Err("money.not_waiting".into())
     );
     assert_eq!(
@@ -1171,6 +1172,17 @@ fn cash_outs_are_batched_once_and_returned_once() {
         Err("money.not_waiting".into())
     );
     assert_eq!((w.balance("alice"), w.balance("cash-out")), (600, 400));
+    w.m("treasurer", "return_cash_out", ret(2)).unwrap();
+    assert_eq!(waiting(&w), 0, "a refunded request waits no more");
+    assert_eq!(
+        w.m("treasurer", "settle_cash_outs", settle("b3", json!([2]))),
+        Err("money.not_waiting".into())
+    );
+    assert_eq!(
+        w.m("treasurer", "return_cash_out", ret(2)),
+        Err("money.not_waiting".into())
+    );
+    assert_eq!((w.balance("alice"), w.balance("cash-out")), (700, 300));
     w.conserved("EURC");
     w.c.check_replay();
 }
