@@ -80,6 +80,41 @@ fn committed(url: &str, id: &str) -> Option<Value> {
     (s == 200).then_some(v)
 }
 
+/// Waits until the transaction `sent` (its envelope and id) is committed
+/// at one live validator, or at every one (`everywhere`), sending it again
+/// every 5 s from validator `first` on (one admitted by a validator that
+/// then died or stopped may be lost with it); fails at `deadline`.
+fn until_committed(
+    urls: &[String],
+    alive: &[bool],
+    sent: &(Envelope, String),
+    first: usize,
+    everywhere: bool,
+    deadline: Instant,
+    what: &str,
+) {
+    let (e, id) = sent;
+    let done = || {
+        let mut at = (0..N)
+            .filter(|i| alive[*i])
+            .map(|i| committed(&urls[i], id).is_some());
+        if everywhere {
+            at.all(|c| c)
+        } else {
+            at.any(|c| c)
+        }
+    };
+    let mut resent = Instant::now();
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out: {what} not committed");
+        if resent.elapsed() > Duration::from_secs(5) {
+            submit(urls, alive, first, e);
+            resent = Instant::now();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn height(url: &str) -> u64 {
     get(&format!("{url}/v1/status")).1["height"]
         .as_u64()
@@ -147,19 +182,9 @@ fn four_validators_survive_a_kill_and_agree_on_every_block() {
         // Every transaction of the round is committed somewhere alive; one
         // lost with the killed validator is submitted again elsewhere.
         let deadline = Instant::now() + Duration::from_secs(90);
-        for (a, (e, id)) in batch.iter().enumerate() {
-            let mut resent = Instant::now();
-            while !(0..N).any(|i| alive[i] && committed(&urls[i], id).is_some()) {
-                assert!(
-                    Instant::now() < deadline,
-                    "round {round}: {id} not committed"
-                );
-                if resent.elapsed() > Duration::from_secs(5) {
-                    submit(&urls, &alive, a, e);
-                    resent = Instant::now();
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
+        for (a, sent) in batch.iter().enumerate() {
+            let what = format!("round {round}: {}", sent.1);
+            until_committed(&urls, &alive, sent, a, false, deadline, &what);
         }
         ids.extend(batch.into_iter().map(|(_, id)| id));
     }
@@ -1608,19 +1633,9 @@ fn a_rolling_upgrade_restarts_one_validator_at_a_time_and_the_chain_keeps_commit
     // Every transaction committed (one admitted by a validator just before
     // it stopped is sent again), seen by every validator.
     let deadline = Instant::now() + Duration::from_secs(90);
-    for (k, (e, id)) in sent.iter().enumerate() {
-        let mut resent = Instant::now();
-        while !urls.iter().all(|u| committed(u, id).is_some()) {
-            assert!(
-                Instant::now() < deadline,
-                "transaction {k} ({id}) not committed everywhere"
-            );
-            if resent.elapsed() > Duration::from_secs(5) {
-                submit(&urls, &alive, k, e);
-                resent = Instant::now();
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+    for (k, tx) in sent.iter().enumerate() {
+        let what = format!("transaction {k} ({}) everywhere", tx.1);
+        until_committed(&urls, &alive, tx, k, true, deadline, &what);
     }
     let top = urls.iter().map(|u| height(u)).min().unwrap();
     for h in [1, top / 2, top] {
