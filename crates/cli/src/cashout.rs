@@ -83,17 +83,12 @@ fn payees(file: &Path) -> Result<BTreeMap<String, Party>> {
     Ok(out)
 }
 
-/// Today (UTC) and now, as `YYYY-MM-DD` and `YYYY-MM-DDThh:mm:ss`.
+/// Today (UTC) and now, as `YYYY-MM-DD` and an RFC 3339 UTC time
+/// (`publica_types::calendar::utc_datetime`, which pain.001's ISODateTime
+/// takes).
 pub(crate) fn now() -> (String, String) {
-    let s = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let days = i64::try_from(s / 86_400).unwrap_or(0);
-    let (y, m, d) = publica_types::calendar::civil_from_days(days);
-    let t = s % 86_400;
-    let date = format!("{y:04}-{m:02}-{d:02}");
-    let time = format!("{date}T{:02}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60);
-    (date, time)
+    let time = publica_types::calendar::utc_datetime(publica_types::now_ms());
+    (time[..10].to_string(), time)
 }
 
 fn check_date(d: &str) -> Result<()> {
