@@ -3,6 +3,7 @@ directory, a loopback port chosen by the system, stopped (SIGTERM, then
 SIGKILL) and removed afterwards; its stderr is shown when it fails."""
 
 import contextlib
+import json
 import os
 import pathlib
 import queue
@@ -118,3 +119,25 @@ def run_script(blocks, cwd, env=None, timeout=300):
         except ProcessLookupError:
             pass
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def printed(out):
+    """What a walk-through printed: the JSON documents (pretty or on one
+    line) and the other lines of `out`, in order."""
+    decoder, found, i = json.JSONDecoder(), [], 0
+    while i < len(out):
+        if out[i].isspace():
+            i += 1
+            continue
+        if out[i] in "{[":
+            try:
+                doc, i = decoder.raw_decode(out, i)
+                found.append(doc)
+                continue
+            except ValueError:
+                pass
+        end = out.find("\n", i)
+        end = len(out) if end < 0 else end
+        found.append(out[i:end].rstrip())
+        i = end
+    return found

@@ -22,7 +22,7 @@ def test_the_pilot_runbook_runs_as_written():
         assert run.returncode == 0, run.stderr[-4000:]
         out, lines = run.stdout, run.stdout.splitlines()
         statuses = [line for line in lines if line in ("ok", "failed")]
-        assert statuses == ["ok"] * 13, out
+        assert statuses == ["ok"] * 14, out
         assert '{"enrolled":300,"paid_total":"3000000","remaining_budget":"33000000"}' in lines, out
         assert "2350" in lines, out
         assert '{"batch":"co-0-1","count":1,"total":"60.00"}' in lines, out

@@ -676,6 +676,18 @@ enum AdminCmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Move a stopped node's data directory to this build's ledger format:
+    /// the blocks written keep their rules and roots, the new format applies
+    /// from the next block (or --at-height). Back the directory up first.
+    Migrate {
+        /// Data directory of a stopped node.
+        #[arg(long, default_value = ".publica")]
+        data_dir: PathBuf,
+        /// First block of the new format, not yet written (default: the
+        /// next one). A network's validators all name the same height.
+        #[arg(long)]
+        at_height: Option<u64>,
+    },
     /// Restore a backup into a new data directory, checking every checksum
     /// and replaying the chain from genesis.
     Restore {
@@ -753,6 +765,21 @@ pub fn run(cli: Cli) -> Result<()> {
                 "snapshot_height": m.snapshot_height,
                 "files": m.files.len(),
                 "bytes": m.files.iter().map(|f| f.bytes).sum::<u64>(),
+            }));
+            Ok(())
+        }
+        Cmd::Admin(AdminCmd::Migrate {
+            data_dir,
+            at_height,
+        }) => {
+            let m = publica_node::migrate(&data_dir, at_height)?;
+            print_json(&json!({
+                "data_dir": data_dir,
+                "from_format": m.from,
+                "to_format": m.to,
+                "starts_at": m.starts_at,
+                "height": m.height,
+                "migrated": m.starts_at.is_some(),
             }));
             Ok(())
         }

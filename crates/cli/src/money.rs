@@ -70,6 +70,20 @@ pub enum MoneyCmd {
         #[arg(long)]
         reference: String,
     },
+    /// Opens an account of the agency for cash-outs, or changes its
+    /// minimum (a treasurer of the agency signs).
+    CashOutAccount {
+        /// The treasurer and the node.
+        #[command(flatten)]
+        signer: SignerArgs,
+        /// The agency's account that takes cash-outs.
+        #[arg(long)]
+        cash_out_account: String,
+        /// The smallest cash-out it takes: minor units, or major units
+        /// with a decimal point (`5.00`).
+        #[arg(long)]
+        minimum: String,
+    },
     /// Exports the waiting cash-outs of an agency's account as an ISO 20022
     /// pain.001 file for its bank and records the batch on the ledger.
     CashOutBatch(crate::cashout::BatchArgs),
@@ -142,15 +156,7 @@ pub async fn run(cmd: MoneyCmd) -> Result<()> {
             amount,
             reference,
         } => {
-            let minor = if amount.bytes().all(|b| b.is_ascii_digit()) {
-                amount
-            } else {
-                let d = decimals_of(&signer.node, std::iter::once(from.as_str())).await?;
-                let d = d.get(&from).ok_or_else(|| anyhow!("no account '{from}'"))?;
-                publica_money::bulk::major_units(&amount, *d)
-                    .map_err(|e| anyhow!("--amount {e}"))?
-                    .to_string()
-            };
+            let minor = minor_units(&signer.node, &from, &amount, "--amount").await?;
             bulk::submit_one(
                 &signer,
                 "money",
@@ -159,9 +165,38 @@ pub async fn run(cmd: MoneyCmd) -> Result<()> {
             )
             .await?;
         }
+        MoneyCmd::CashOutAccount {
+            signer,
+            cash_out_account,
+            minimum,
+        } => {
+            let minor = minor_units(&signer.node, &cash_out_account, &minimum, "--minimum").await?;
+            bulk::submit_one(
+                &signer,
+                "money",
+                "declare_cash_out_account",
+                json!({"account": cash_out_account, "minimum": minor}),
+            )
+            .await?;
+        }
         MoneyCmd::CashOutBatch(a) => crate::cashout::batch(a).await?,
     }
     Ok(())
+}
+
+/// `amount` in minor units: as given when it is all digits, else read as
+/// major units in the currency of `account`.
+async fn minor_units(node: &str, account: &str, amount: &str, flag: &str) -> Result<String> {
+    if amount.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(amount.to_string());
+    }
+    let d = decimals_of(node, std::iter::once(account)).await?;
+    let d = d
+        .get(account)
+        .ok_or_else(|| anyhow!("no account '{account}'"))?;
+    Ok(publica_money::bulk::major_units(amount, *d)
+        .map_err(|e| anyhow!("{flag} {e}"))?
+        .to_string())
 }
 
 /// The decimals of each account's currency, for the accounts that exist.

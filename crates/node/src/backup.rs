@@ -24,7 +24,7 @@
 //! restored chain from genesis (`verify_chain`) before it reports success.
 
 use crate::node::NodeError;
-use publica_store::datadir::LEDGER_FORMAT;
+use publica_store::datadir::{LEDGER_FORMAT, OLDEST_EXECUTED_FORMAT};
 use publica_store::{BlockLog, DataDir, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -127,9 +127,9 @@ pub fn backup(data_dir: &Path, out: &Path) -> Result<BackupManifest, NodeError> 
         ))
     })?;
     let format = ledger_format_of(data_dir)?;
-    if format != LEDGER_FORMAT {
+    if !(OLDEST_EXECUTED_FORMAT..=LEDGER_FORMAT).contains(&format) {
         return Err(refused(format!(
-            "{} holds a ledger of format {format}; this publica backs up format {LEDGER_FORMAT}: use the version that wrote it",
+            "{} holds a ledger of format {format}; this publica backs up formats {OLDEST_EXECUTED_FORMAT} to {LEDGER_FORMAT}: use the version that wrote it",
             data_dir.display()
         )));
     }
@@ -251,9 +251,9 @@ pub fn read_manifest(from: &Path) -> Result<BackupManifest, NodeError> {
             manifest.format
         )));
     }
-    if manifest.ledger_format != LEDGER_FORMAT {
+    if !(OLDEST_EXECUTED_FORMAT..=LEDGER_FORMAT).contains(&manifest.ledger_format) {
         return Err(refused(format!(
-            "the backup holds a ledger of format {}; this publica runs format {LEDGER_FORMAT}: restore it with the version that wrote it",
+            "the backup holds a ledger of format {}; this publica restores formats {OLDEST_EXECUTED_FORMAT} to {LEDGER_FORMAT}: restore it with the version that wrote it",
             manifest.ledger_format
         )));
     }
@@ -291,11 +291,7 @@ pub fn check_files(from: &Path, manifest: &BackupManifest) -> Result<(), NodeErr
 }
 
 fn ledger_format_of(dir: &Path) -> Result<u32, NodeError> {
-    let path = dir.join("LEDGER_FORMAT");
-    let text = fs::read_to_string(&path).map_err(io(format!("reading {}", path.display())))?;
-    text.trim()
-        .parse()
-        .map_err(|_| refused(format!("{}: not a ledger format", path.display())))
+    Ok(publica_store::datadir::read_formats(dir)?.current())
 }
 
 /// Creates `dir`, owner-only; an existing one must be empty.

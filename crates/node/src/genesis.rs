@@ -12,6 +12,14 @@ pub const GENESIS_FILE: &str = "genesis.json";
 /// Largest genesis file read, in bytes.
 const GENESIS_BYTES_MAX: u64 = 4 << 20;
 
+/// The chain's runtime executing each height by the ledger format
+/// `data_dir` records for it.
+pub fn runtime_for(data_dir: &publica_store::DataDir) -> Runtime {
+    let mut rt = chain_runtime();
+    rt.set_formats(data_dir.formats().clone());
+    rt
+}
+
 /// The runtime with every module of the chain.
 pub fn chain_runtime() -> Runtime {
     let mut rt = Runtime::new();

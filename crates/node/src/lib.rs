@@ -23,4 +23,6 @@ pub use config::{ConfigError, NodeConfig};
 pub use metrics::Metrics;
 pub use node::{FinalCheckpointError, Node, NodeError, Relay};
 pub use query::{NodeReadView, QueryError, Receipt, StateProofAnswer, Status, TxLookup};
-pub use recovery::{check_ledger, verify_chain, ChainVerification, LedgerCheck};
+pub use recovery::{
+    check_ledger, migrate, verify_chain, ChainVerification, LedgerCheck, Migration,
+};

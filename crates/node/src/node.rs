@@ -231,7 +231,7 @@ impl Node {
                 genesis.chain_id, config.chain_id
             )));
         }
-        let runtime = crate::genesis::chain_runtime();
+        let runtime = crate::genesis::runtime_for(&data_dir);
         let recovered = crate::recovery::recover(&data_dir, &runtime, &genesis)?;
         let height = recovered.tip.as_ref().map(|t| t.height).unwrap_or(0);
         let signer =

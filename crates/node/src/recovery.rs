@@ -174,7 +174,7 @@ pub struct LedgerCheck {
 pub fn check_ledger(path: &std::path::Path, genesis: &Genesis) -> Result<LedgerCheck, NodeError> {
     let data_dir = DataDir::open(path, &genesis.chain_id)?;
     let genesis = crate::genesis::settle_genesis(data_dir.path(), Some(genesis))?;
-    let runtime = crate::genesis::chain_runtime();
+    let runtime = crate::genesis::runtime_for(&data_dir);
     let r = recover(&data_dir, &runtime, &genesis)?;
     let validators = match r.state.get(publica_identity::validators::VALIDATORS_KEY) {
         Some(bytes) => Some(
@@ -221,9 +221,11 @@ pub struct ChainVerification {
 }
 
 /// Replays the whole block log from genesis, ignoring snapshots, and checks
-/// every block's links, outcomes and roots. Writes nothing: a torn tail is
-/// reported, not cut, and a damaged block is an error naming it. The node
-/// must not be running on `data_dir` (its lock is taken).
+/// every block's links, outcomes and roots, each block by the rules of the
+/// ledger format it was written in (a directory not yet migrated is
+/// checked too). Writes nothing: a torn tail is reported, not cut, and a
+/// damaged block is an error naming it. The node must not be running on
+/// `data_dir` (its lock is taken).
 pub fn verify_chain(path: &std::path::Path) -> Result<ChainVerification, NodeError> {
     let chain_id = DataDir::recorded_chain_id(path).ok_or_else(|| {
         NodeError::Config(format!(
@@ -231,11 +233,11 @@ pub fn verify_chain(path: &std::path::Path) -> Result<ChainVerification, NodeErr
             path.display()
         ))
     })?;
-    let data_dir = DataDir::open(path, &chain_id)?;
+    let data_dir = DataDir::open_executable(path, &chain_id)?;
     let (log, report) = BlockLog::open_read_only(data_dir.path())?;
     let genesis = crate::genesis::read_genesis(data_dir.path())?
         .ok_or_else(|| NodeError::Config(format!("{} has no genesis.json", path.display())))?;
-    let runtime = crate::genesis::chain_runtime();
+    let runtime = crate::genesis::runtime_for(&data_dir);
     let mut state = genesis.initial_state();
     let mut tlog = MerkleLog::new();
     let mut tip: Option<BlockHeader> = None;
@@ -251,5 +253,76 @@ pub fn verify_chain(path: &std::path::Path) -> Result<ChainVerification, NodeErr
     Ok(ChainVerification {
         verified_blocks: log.height(),
         torn_tail_bytes: report.discarded_tail_bytes,
+    })
+}
+
+/// What [`migrate`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    /// The format the directory was in.
+    pub from: u32,
+    /// The format it is in now.
+    pub to: u32,
+    /// The first block executed by the new format (its migration runs
+    /// before that block's transactions); `None`: nothing to do.
+    pub starts_at: Option<u64>,
+    /// The last block in the directory, replayed and checked first.
+    pub height: u64,
+}
+
+/// Moves a stopped node's data directory to this build's ledger format:
+/// replays and checks it by its own format's rules, then records that
+/// this build's format applies from `at_height` (default: the next
+/// block). Blocks already written keep their rules and roots; the block
+/// at `at_height` first runs each module's migration
+/// ([`publica_runtime::Module::upgrade`]). A network's validators all
+/// name the same future height (docs/operations.md). A directory already
+/// in this format is left as it is.
+pub fn migrate(path: &std::path::Path, at_height: Option<u64>) -> Result<Migration, NodeError> {
+    use publica_store::datadir::LEDGER_FORMAT;
+    let chain_id = DataDir::recorded_chain_id(path).ok_or_else(|| {
+        NodeError::Config(format!(
+            "{} is not a Publica data directory",
+            path.display()
+        ))
+    })?;
+    let mut data_dir = DataDir::open_executable(path, &chain_id)?;
+    let from = data_dir.formats().current();
+    let genesis = crate::genesis::settle_genesis(data_dir.path(), None)?;
+    let runtime = crate::genesis::runtime_for(&data_dir);
+    let height = recover(&data_dir, &runtime, &genesis)?
+        .tip
+        .map(|t| t.height)
+        .unwrap_or(0);
+    if from == LEDGER_FORMAT {
+        return Ok(Migration {
+            from,
+            to: from,
+            starts_at: None,
+            height,
+        });
+    }
+    let starts_at = at_height.unwrap_or(height + 1);
+    if starts_at <= height {
+        return Err(NodeError::Config(format!(
+            "block {starts_at} is written already (the directory holds {height}): a new format starts at a block not yet written"
+        )));
+    }
+    let formats = data_dir
+        .formats()
+        .then(LEDGER_FORMAT, starts_at)
+        .map_err(NodeError::Config)?;
+    data_dir.record_formats(formats)?;
+    tracing::info!(
+        from,
+        to = LEDGER_FORMAT,
+        starts_at,
+        "migrated the ledger format"
+    );
+    Ok(Migration {
+        from,
+        to: LEDGER_FORMAT,
+        starts_at: Some(starts_at),
+        height,
     })
 }

@@ -23,6 +23,7 @@ pub struct CallContext<'a> {
     signer: AccountId,
     tx_id: Option<Hash32>,
     env: &'a BlockEnv,
+    format: u32,
     writes: Writes,
     events: Vec<Event>,
     /// While an [`Self::attempt`] runs: each key's buffered entry before
@@ -41,6 +42,7 @@ impl<'a> CallContext<'a> {
         signer: AccountId,
         tx_id: Option<Hash32>,
         env: &'a BlockEnv,
+        format: u32,
     ) -> Self {
         CallContext {
             state,
@@ -49,6 +51,7 @@ impl<'a> CallContext<'a> {
             signer,
             tx_id,
             env,
+            format,
             writes: BTreeMap::new(),
             events: Vec::new(),
             journal: None,
@@ -119,6 +122,21 @@ impl<'a> CallContext<'a> {
     /// The block being executed.
     pub fn env(&self) -> &BlockEnv {
         self.env
+    }
+
+    /// The ledger format the block executes by
+    /// ([`publica_types::format`]): a rule a format changed is kept for
+    /// the formats before it, so old blocks replay as they ran.
+    pub fn format(&self) -> u32 {
+        self.format
+    }
+
+    /// Every entry under `prefix` as the tree holds it (not this call's
+    /// writes). It walks the whole state: for [`crate::Module::upgrade`]
+    /// only, which runs once per ledger format, before any call of its
+    /// block.
+    pub fn scan_for_upgrade(&self, prefix: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
+        self.state.scan_committed(prefix)
     }
 
     /// The full state key for `suffix` under this module's prefix.

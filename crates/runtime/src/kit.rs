@@ -143,6 +143,8 @@ pub trait TypedModule: Send + Sync + 'static {
     fn execute(&self, ctx: &mut CallContext<'_>, call: Self::Call) -> Result<(), TxError>;
     /// See [`Module::begin_block`].
     fn begin_block(&self, _ctx: &mut CallContext<'_>) {}
+    /// See [`Module::upgrade`].
+    fn upgrade(&self, _ctx: &mut CallContext<'_>, _format: u32) {}
     /// See [`Module::next_due_ms`].
     fn next_due_ms(&self, _state: &publica_state::StateTree) -> Option<u64> {
         None
@@ -188,6 +190,10 @@ impl<T: TypedModule> Module for T {
 
     fn begin_block(&self, ctx: &mut CallContext<'_>) {
         TypedModule::begin_block(self, ctx);
+    }
+
+    fn upgrade(&self, ctx: &mut CallContext<'_>, format: u32) {
+        TypedModule::upgrade(self, ctx, format);
     }
 
     fn next_due_ms(&self, state: &publica_state::StateTree) -> Option<u64> {

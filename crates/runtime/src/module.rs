@@ -44,6 +44,13 @@ pub trait Module: Send + Sync {
     /// are the module's to record; nothing here can fail the block.
     fn begin_block(&self, _ctx: &mut CallContext<'_>) {}
 
+    /// Moves the module's state to ledger `format` at the first block
+    /// executed by it, before that block's start-of-block work: run as
+    /// [`Self::begin_block`] is (no signer, deterministic, bounded, its
+    /// events among the block's `ledger_events`), once, when a data
+    /// directory migrated to `format` reaches the height it starts at.
+    fn upgrade(&self, _ctx: &mut CallContext<'_>, _format: u32) {}
+
     /// The earliest block time (ms) at which [`Self::begin_block`] has work
     /// to do, so the sequencer cuts a block then even if no transaction
     /// waits. `None`: nothing scheduled.

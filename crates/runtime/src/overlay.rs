@@ -142,6 +142,11 @@ impl<'a> BlockState<'a> {
         self.base.get(key)
     }
 
+    /// Every entry of the tree under `prefix`, walking the whole tree.
+    pub(crate) fn scan_committed(&self, prefix: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
+        self.base.scan_prefix(prefix, usize::MAX)
+    }
+
     pub(crate) fn set(&mut self, key: Vec<u8>, slot: Slot) {
         if let Some(w) = self.waiting.get_mut(&key) {
             *w = slot;

@@ -10,6 +10,7 @@ use crate::overlay::{BlockState, StateRead};
 use crate::system::{account_key, System};
 use publica_log::AppendLog;
 use publica_state::StateTree;
+use publica_types::format::LedgerFormats;
 use publica_types::{codes, Block, BlockHeader, Hash32, TxError, TxOutcome, TxStatus, VerifiedTx};
 use std::collections::BTreeMap;
 
@@ -35,6 +36,8 @@ pub struct BlockResult {
 /// The set of modules and the dispatch rules.
 pub struct Runtime {
     modules: BTreeMap<&'static str, Box<dyn Module>>,
+    /// Which ledger format's rules each height executes by.
+    formats: LedgerFormats,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -54,6 +57,7 @@ impl Runtime {
     pub fn new() -> Self {
         let mut rt = Runtime {
             modules: BTreeMap::new(),
+            formats: LedgerFormats::default(),
         };
         rt.register(Box::new(System));
         rt
@@ -115,6 +119,18 @@ impl Runtime {
         out
     }
 
+    /// Executes each height by the rules of its format in `formats` (a
+    /// data directory's record; a new chain has this build's format from
+    /// the first block).
+    pub fn set_formats(&mut self, formats: LedgerFormats) {
+        self.formats = formats;
+    }
+
+    /// Which ledger format each height executes by.
+    pub fn formats(&self) -> &LedgerFormats {
+        &self.formats
+    }
+
     /// Adds a module. Two modules may not share a name, and no module may be
     /// called `runtime` (that prefix holds nonces).
     pub fn register(&mut self, module: Box<dyn Module>) {
@@ -158,8 +174,21 @@ impl Runtime {
     ) -> BlockResult {
         let mut state = BlockState::new(state);
         let mut ledger_events = Vec::new();
+        let format = self.formats.at(env.height);
+        if let Some(format) = self.formats.starts_at(env.height) {
+            // A new format starts: each module first moves its state to it.
+            for module in self.modules.values() {
+                let mut ctx =
+                    CallContext::new(&state, module.name(), LEDGER_ACCOUNT, None, env, format);
+                module.upgrade(&mut ctx, format);
+                let (writes, events) = ctx.into_parts();
+                state.absorb(writes);
+                ledger_events.extend(events);
+            }
+        }
         for module in self.modules.values() {
-            let mut ctx = CallContext::new(&state, module.name(), LEDGER_ACCOUNT, None, env);
+            let mut ctx =
+                CallContext::new(&state, module.name(), LEDGER_ACCOUNT, None, env, format);
             module.begin_block(&mut ctx);
             let (writes, events) = ctx.into_parts();
             state.absorb(writes);
@@ -306,7 +335,8 @@ impl Runtime {
                 }
             }
         }
-        let mut ctx = CallContext::new(state, module.name(), tx.signer, Some(vtx.id), env);
+        let format = self.formats.at(env.height);
+        let mut ctx = CallContext::new(state, module.name(), tx.signer, Some(vtx.id), env, format);
         // A panic is a fault in the module, not in the call: it fails this
         // transaction alone (its writes are buffered in `ctx`, dropped
         // here), the same way on every validator and on replay, instead of

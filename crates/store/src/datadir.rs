@@ -4,20 +4,8 @@ use crate::{io_err, StoreError};
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
 
-/// The ledger format this build reads and writes: a ledger written under
-/// another format's rules does not replay under this one's.
-/// - 2: account histories left the consensus state;
-/// - 3: accounts have no overdraft (the field left account records), a
-///   transaction that passes the chain and nonce checks always uses its
-///   nonce, and weak keys (small-order, non-canonical) are refused.
-/// - 4: programs keep attestations per agency and indexes per agency,
-///   approvals name the hash of what they approve, enrolments record their
-///   time, and periods before an enrolment are not payable.
-pub const LEDGER_FORMAT: u32 = 4;
-
-/// What changed in [`LEDGER_FORMAT`], for the message refusing another.
-const LEDGER_FORMAT_CHANGE: &str =
-    "programs: attestations and indexes per agency, approvals by hash, no payment before enrolment";
+use publica_types::format::LEDGER_FORMAT_CHANGE;
+pub use publica_types::format::{LedgerFormats, LEDGER_FORMAT, OLDEST_EXECUTED_FORMAT};
 
 /// An open, locked data directory. The lock is released on drop (or when the
 /// process dies, since it is an OS file lock).
@@ -26,12 +14,55 @@ pub struct DataDir {
     path: PathBuf,
     _lock: File,
     chain_id: String,
+    formats: LedgerFormats,
 }
 
 impl DataDir {
     /// Opens `path` (creating it), takes its lock and checks that it belongs
-    /// to `chain_id` (recording it on first use).
+    /// to `chain_id` (recording it on first use) and is in this build's
+    /// ledger format.
     pub fn open(path: &Path, chain_id: &str) -> Result<DataDir, StoreError> {
+        let dir = DataDir::open_executable(path, chain_id)?;
+        let found = dir.formats.current();
+        if found == LEDGER_FORMAT {
+            return Ok(dir);
+        }
+        let path = path.display();
+        Err(StoreError::DataDir(format!(
+            "data directory {path} holds a ledger of format {found}; this publica runs format {LEDGER_FORMAT} ({LEDGER_FORMAT_CHANGE}). Back it up (`publica admin backup`), then move it to format {LEDGER_FORMAT} with `publica admin migrate --data-dir {path}` (docs/operations.md, \"Migrating a ledger to a new format\")"
+        )))
+    }
+
+    /// [`Self::open_any_format`], refusing a ledger with a format this
+    /// build does not execute (older than [`OLDEST_EXECUTED_FORMAT`], or
+    /// newer than [`LEDGER_FORMAT`]): one it executes may be replayed,
+    /// checked and migrated.
+    pub fn open_executable(path: &Path, chain_id: &str) -> Result<DataDir, StoreError> {
+        let dir = DataDir::open_any_format(path, chain_id)?;
+        let executed = OLDEST_EXECUTED_FORMAT..=LEDGER_FORMAT;
+        let Some(&(found, _)) = dir
+            .formats
+            .steps()
+            .iter()
+            .find(|(f, _)| !executed.contains(f))
+        else {
+            return Ok(dir);
+        };
+        let path = path.display();
+        Err(StoreError::DataDir(if found < OLDEST_EXECUTED_FORMAT {
+            format!(
+                "data directory {path} holds a ledger of format {found}; this publica runs format {LEDGER_FORMAT} and executes formats from {OLDEST_EXECUTED_FORMAT}. Keep that directory for the version that wrote it and start this one in another --data-dir"
+            )
+        } else {
+            format!(
+                "data directory {path} holds a ledger of format {found}, newer than this publica's {LEDGER_FORMAT}: run the version that wrote it"
+            )
+        }))
+    }
+
+    /// [`Self::open`] without the format check: for `publica admin
+    /// migrate`, which reads [`Self::formats`] and records the next.
+    pub fn open_any_format(path: &Path, chain_id: &str) -> Result<DataDir, StoreError> {
         fs::create_dir_all(path).map_err(io_err(format!(
             "creating data directory {}",
             path.display()
@@ -61,20 +92,42 @@ impl DataDir {
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // A new directory keeps a record of formats put there
+                // before its first start (a validator joining a migrated
+                // network replays old blocks by their format's rules).
                 let format_path = path.join(FORMAT_FILE);
-                fs::write(&format_path, format!("{LEDGER_FORMAT}\n"))
+                let formats = match fs::read_to_string(&format_path) {
+                    Ok(text) => LedgerFormats::parse(&text).map_err(|e| {
+                        StoreError::DataDir(format!("{} is damaged: {e}", format_path.display()))
+                    })?,
+                    Err(_) => LedgerFormats::default(),
+                };
+                fs::write(&format_path, formats.to_text())
                     .and_then(|_| fs::write(&chain_path, format!("{chain_id}\n")))
                     .and_then(|_| File::open(path)?.sync_all())
                     .map_err(io_err(format!("writing {}", chain_path.display())))?;
             }
             Err(e) => return Err(io_err(format!("reading {}", chain_path.display()))(e)),
         }
-        check_format(path)?;
+        let formats = read_formats(path)?;
         Ok(DataDir {
             path: path.to_path_buf(),
             _lock: lock,
             chain_id: chain_id.to_string(),
+            formats,
         })
+    }
+
+    /// Which ledger format applies from which height.
+    pub fn formats(&self) -> &LedgerFormats {
+        &self.formats
+    }
+
+    /// Records `formats` (written atomically).
+    pub fn record_formats(&mut self, formats: LedgerFormats) -> Result<(), StoreError> {
+        crate::write_atomic(&self.path.join(FORMAT_FILE), formats.to_text().as_bytes())?;
+        self.formats = formats;
+        Ok(())
     }
 
     /// The chain id recorded in the directory, if any, without locking it.
@@ -95,25 +148,19 @@ impl DataDir {
     }
 }
 
-/// The file recording the directory's ledger format.
-const FORMAT_FILE: &str = "LEDGER_FORMAT";
+/// The file recording the directory's ledger formats.
+pub const FORMAT_FILE: &str = "LEDGER_FORMAT";
 
-/// Refuses a directory written in another ledger format (one without the
-/// file predates it: format 1).
-fn check_format(path: &Path) -> Result<(), StoreError> {
+/// The directory's ledger formats (one without the file predates it:
+/// format 1).
+pub fn read_formats(path: &Path) -> Result<LedgerFormats, StoreError> {
     let format_path = path.join(FORMAT_FILE);
-    let found = match fs::read_to_string(&format_path) {
-        Ok(s) => s.trim().to_string(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "1".to_string(),
-        Err(e) => return Err(io_err(format!("reading {}", format_path.display()))(e)),
-    };
-    if found != LEDGER_FORMAT.to_string() {
-        return Err(StoreError::DataDir(format!(
-            "data directory {} holds a ledger of format {found}; this publica reads format {LEDGER_FORMAT} ({LEDGER_FORMAT_CHANGE}). Keep that directory for the version that wrote it and start this one in another --data-dir",
-            path.display()
-        )));
+    match fs::read_to_string(&format_path) {
+        Ok(s) => LedgerFormats::parse(&s)
+            .map_err(|e| StoreError::DataDir(format!("{} is damaged: {e}", format_path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(LedgerFormats::new(1)),
+        Err(e) => Err(io_err(format!("reading {}", format_path.display()))(e)),
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -151,11 +198,38 @@ mod tests {
         let e = DataDir::open(dir.path(), "a").unwrap_err().to_string();
         assert!(
             e.contains("holds a ledger of format 2")
-                && e.contains(&format!("reads format {LEDGER_FORMAT}"))
+                && e.contains(&format!("runs format {LEDGER_FORMAT}"))
                 && e.contains("--data-dir"),
             "{e}"
         );
+        // A format this build still executes: migrate it.
+        fs::write(&format, format!("{OLDEST_EXECUTED_FORMAT}\n")).unwrap();
+        let e = DataDir::open(dir.path(), "a").unwrap_err().to_string();
+        assert!(e.contains("publica admin migrate --data-dir"), "{e}");
+        let mut d = DataDir::open_any_format(dir.path(), "a").unwrap();
+        assert_eq!(d.formats().current(), OLDEST_EXECUTED_FORMAT);
+        let migrated = d.formats().then(LEDGER_FORMAT, 7).unwrap();
+        d.record_formats(migrated.clone()).unwrap();
+        drop(d);
+        let d = DataDir::open(dir.path(), "a").unwrap();
+        assert_eq!(d.formats(), &migrated);
+        drop(d);
+        // Newer than this build, or damaged.
+        fs::write(&format, format!("{}\n", LEDGER_FORMAT + 1)).unwrap();
+        let e = DataDir::open(dir.path(), "a").unwrap_err().to_string();
+        assert!(e.contains("newer than this publica"), "{e}");
+        fs::write(&format, "5\n4 from 3\n").unwrap();
+        let e = DataDir::open(dir.path(), "a").unwrap_err().to_string();
+        assert!(e.contains("is damaged"), "{e}");
         fs::write(&format, format!("{LEDGER_FORMAT}\n")).unwrap();
         assert!(DataDir::open(dir.path(), "a").is_ok());
+
+        // A new directory keeps a record of formats put there first.
+        let fresh = tempfile::tempdir().unwrap();
+        let record = LedgerFormats::new(OLDEST_EXECUTED_FORMAT)
+            .then(LEDGER_FORMAT, 40)
+            .unwrap();
+        fs::write(fresh.path().join(FORMAT_FILE), record.to_text()).unwrap();
+        assert_eq!(DataDir::open(fresh.path(), "a").unwrap().formats(), &record);
     }
 }

@@ -11,6 +11,7 @@ pub mod canonical;
 pub mod codes;
 pub mod csv;
 pub mod error;
+pub mod format;
 pub mod ids;
 pub mod limits;
 pub mod tx;

@@ -22,8 +22,14 @@ const PAYEES: [(&str, &str); 3] = [
 
 impl Seeder<'_> {
     pub(super) fn cash_out_demo(&mut self, data_dir: &Path) -> Result<()> {
-        let tx = self.tx("money", "open_account", json!({"id": ACCOUNT, "currency": "EXC", "agency": "city", "owner": {"kind": "agency", "agency": "city"}}));
-        self.phase("the city's cash-out account", vec![tx])?;
+        let open = self.tx("money", "open_account", json!({"id": ACCOUNT, "currency": "EXC", "agency": "city", "owner": {"kind": "agency", "agency": "city"}}));
+        // The smallest cash-out worth a bank transfer: 5.00.
+        let declare = self.tx(
+            "money",
+            "declare_cash_out_account",
+            json!({"account": ACCOUNT, "minimum": "500"}),
+        );
+        self.phase("the city's cash-out account", vec![open, declare])?;
         let amounts = [4_000u128, 2_500, 1_000];
         let mut credits = vec![];
         for (i, amount) in amounts.iter().enumerate() {

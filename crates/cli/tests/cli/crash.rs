@@ -297,7 +297,7 @@ fn kill_dash_nine_at_random_moments_loses_nothing_committed() {
 
 /// Where the committed ledger fixture lives: a small chain in ledger format
 /// 4, written by an earlier build, which every later version must replay to
-/// the same roots.
+/// the same roots (and migrate: `migrate_e2e`).
 fn fixture_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ledger-format-4")
 }
@@ -318,7 +318,10 @@ fn a_ledger_written_before_replays_to_the_same_roots() {
         crate::common::verify_chain(dir.path()),
         expected["blocks"].as_u64().unwrap()
     );
-    // The node serves it: the tip's header is the recorded one.
+    // Migrated to the current format, the node serves it: the tip's header
+    // is the recorded one.
+    let m = crate::migrate_e2e::migrate(dir.path(), &[]).unwrap();
+    assert_eq!(m["from_format"], 4, "{m}");
     let node = TestNode::start_in(dir.path(), &[]);
     let h = expected["blocks"].as_u64().unwrap();
     let (s, block) = get(&format!("{}/v1/blocks/{h}", node.url));

@@ -20,6 +20,7 @@ mod http_limits;
 mod identity_e2e;
 mod medicines_capture_e2e;
 mod medicines_e2e;
+mod migrate_e2e;
 mod money_e2e;
 mod network_e2e;
 mod output_e2e;

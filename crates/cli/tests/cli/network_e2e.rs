@@ -1650,3 +1650,125 @@ fn a_rolling_upgrade_restarts_one_validator_at_a_time_and_the_chain_keeps_commit
     }
     drop(nodes);
 }
+
+/// A network moves to a new ledger format at one height: four validators
+/// whose ledgers record format 4 until block 12 and format 5 from it (what
+/// `publica admin migrate --at-height 12` writes into each, stopped, in a
+/// rolling upgrade: `migrate_e2e` runs the command itself). Blocks before
+/// that height keep the old rule (a cash-out into any account of an agency
+/// is judged by who may debit the source), blocks from it run the new one
+/// (only an account opened for cash-outs takes them), and all four agree
+/// on every block and state root across the change.
+#[test]
+fn a_network_moves_to_a_new_ledger_format_at_one_height() {
+    // Far enough for the set-up below to finish before it (about a third
+    // of it on this 2-core machine, at a block every 300 ms when idle).
+    const AT: u64 = 60;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("net");
+    init_network(&dir, free_ports(), &[]);
+    for i in 0..N {
+        // A validator's ledger is `<data_dir>/ledger`; a new one keeps the
+        // record of formats it finds there.
+        let ledger = dir.join(format!("validator-{i}/data/ledger"));
+        std::fs::create_dir_all(&ledger).unwrap();
+        std::fs::write(
+            ledger.join("LEDGER_FORMAT"),
+            format!("5\n4 from 1\n5 from {AT}\n"),
+        )
+        .unwrap();
+    }
+    let nodes: Vec<TestNode> = (0..N).map(|i| start(&dir, i)).collect();
+    let urls: Vec<String> = nodes.iter().map(|n| n.url.clone()).collect();
+    wait_until(Duration::from_secs(60), "first block", || {
+        height(&urls[0]) >= 1
+    });
+    let key = dir.join("validator-0/admin-key.json");
+    let key = key.to_str().unwrap();
+    let me = run_ok(&["keys", "show", key])["account"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let send = |url: &str, method: &str, args: Value| -> u64 {
+        let (module, method) = method.split_once('.').unwrap();
+        let args = args.to_string();
+        let r = run_ok(&[
+            "tx", "send", "--key", key, "--node", url, "--module", module, "--method", method,
+            "--args", &args,
+        ]);
+        assert_eq!(r["outcome"]["status"], "ok", "{module}.{method}: {r}");
+        r["block_height"].as_u64().unwrap()
+    };
+    let ag = "agency-0";
+    send(
+        &urls[0],
+        "identity.grant_role",
+        json!({"agency": ag, "account": me, "role": "treasurer"}),
+    );
+    send(
+        &urls[1],
+        "money.create_currency",
+        json!({"agency": ag, "code": "NET", "name": "Net", "decimals": 2, "supply_cap": "1000"}),
+    );
+    for (at, id) in [(2, "office"), (3, "desk")] {
+        send(
+            &urls[at],
+            "money.open_account",
+            json!({"id": id, "currency": "NET", "agency": ag, "owner": {"kind": "agency", "agency": ag}}),
+        );
+    }
+    // A stranger's cash-out from `desk` into `office`: under format 4 an
+    // account of an agency takes cash-outs, so the refusal is who may
+    // debit it; under format 5 it is the account, not opened for them.
+    let stranger_cash_out = |url: &str| -> (u64, Value) {
+        let kp = Keypair::generate();
+        let e = crate::common::sign(
+            &kp,
+            CHAIN,
+            1,
+            publica_types::Expiry::Height(1_000_000),
+            "money",
+            "cash_out",
+            json!({"from": "desk", "to": "office", "amount": "1", "reference": "r"}),
+        );
+        let id = publica_crypto::tx_id(&e.signer, &e.body.signing_bytes().unwrap()).to_string();
+        let (s, v) = post(&format!("{url}/v1/transactions"), &json!(e));
+        assert_eq!(s, 202, "{v}");
+        let (s, r) = get(&format!("{url}/v1/transactions/{id}?wait_ms=30000"));
+        assert_eq!(s, 200, "{r}");
+        (
+            r["block_height"].as_u64().unwrap(),
+            r["outcome"]["error"]["code"].clone(),
+        )
+    };
+    let (h, code) = stranger_cash_out(&urls[1]);
+    eprintln!("the cash-out before the new format is in block {h} of {AT}");
+    assert!(h < AT, "the set-up took the chain to block {h}, past {AT}");
+    assert_eq!(code, "money.not_owner", "block {h}");
+    wait_until(Duration::from_secs(90), "the new format's height", || {
+        height(&urls[3]) >= AT
+    });
+    let (top, code) = stranger_cash_out(&urls[2]);
+    assert!(top >= AT, "{top}");
+    assert_eq!(code, "money.not_cash_out_account", "block {top}");
+    wait_until(
+        Duration::from_secs(90),
+        "every validator has the block",
+        || urls.iter().all(|u| height(u) >= top),
+    );
+    for h in [AT - 1, AT, top] {
+        let headers: Vec<Value> = urls
+            .iter()
+            .map(|u| get(&format!("{u}/v1/blocks/{h}")).1["header"].clone())
+            .collect();
+        assert!(
+            headers.iter().all(|x| *x == headers[0] && !x.is_null()),
+            "block {h}: {headers:?}"
+        );
+    }
+    drop(nodes);
+    for i in 0..N {
+        let ledger = dir.join(format!("validator-{i}/data/ledger"));
+        assert!(crate::common::verify_chain(&ledger) >= top);
+    }
+}

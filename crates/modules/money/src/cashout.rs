@@ -1,7 +1,9 @@
 //! Cash-out: a holder turns local money into a bank transfer through the
 //! issuing agency (docs/money.md, "Cash-out through the agency's bank").
 //!
-//! The holder pays an account of an agency with `cash_out`: the money
+//! A treasurer of an agency opens one of its accounts for cash-outs with
+//! `declare_cash_out_account`, naming the smallest amount it takes. The
+//! holder pays that account with `cash_out`: the money
 //! moves at once and the request waits, numbered, under that account.
 //! A treasurer of the agency then exports the waiting requests as one
 //! ISO 20022 `pain.001` credit-transfer file for its bank (`publica money
@@ -40,6 +42,31 @@ pub struct CashOutArgs {
     /// reference, as a transfer sent `once`).
     pub reference: String,
 }
+
+/// `declare_cash_out_account`'s arguments.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclareArgs {
+    /// An account of the agency; the signer must be its treasurer.
+    pub account: String,
+    /// The smallest cash-out it takes, in minor units (at least 1): what
+    /// one request costs the agency to pay keeps requests that are not
+    /// worth a bank transfer out of its waiting list.
+    pub minimum: Amount,
+}
+
+/// An account opened for cash-outs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CashOutAccount {
+    /// The smallest cash-out it takes, in minor units.
+    pub minimum: Amount,
+    /// Height at which it was opened, or its minimum last changed.
+    pub height: u64,
+}
+
+/// The ledger format from which cash-outs go only into declared accounts.
+pub const DECLARED_ACCOUNTS_FORMAT: u32 = 5;
 
 /// `settle_cash_outs`' arguments.
 #[derive(Debug, Deserialize)]
@@ -125,6 +152,14 @@ pub struct CashOutBatch {
     pub by: AccountId,
 }
 
+/// State key of an account opened for cash-outs.
+pub fn declared_key(account: &str) -> Vec<u8> {
+    format!("money/cash-out/account/{account}").into_bytes()
+}
+/// Prefix of the next-request counters: one per account that took a
+/// cash-out.
+const NEXT_PREFIX: &str = "money/cash-out/next/";
+
 /// State key of a request waiting for a batch.
 pub fn waiting_key(account: &str, id: u64) -> Vec<u8> {
     format!("money/cash-out/waiting/{account}/{id:020}").into_bytes()
@@ -139,7 +174,7 @@ pub fn done_key(account: &str, id: u64) -> Vec<u8> {
 }
 /// State key of the next request number under `account`.
 pub fn next_key(account: &str) -> Vec<u8> {
-    format!("money/cash-out/next/{account}").into_bytes()
+    format!("{NEXT_PREFIX}{account}").into_bytes()
 }
 /// State key of a batch.
 pub fn batch_key(account: &str, batch: &str) -> Vec<u8> {
@@ -178,6 +213,26 @@ pub(crate) fn cash_out(ctx: &mut CallContext<'_>, a: CashOutArgs) -> Result<(), 
         ));
     }
     office(ctx, &a.to)?;
+    if ctx.format() >= DECLARED_ACCOUNTS_FORMAT {
+        let Some(open) = ctx.read::<CashOutAccount>(&declared_key(&a.to)) else {
+            return Err(err(
+                codes::NOT_CASH_OUT_ACCOUNT,
+                format!(
+                    "'{}' is not open for cash-outs: a treasurer of its agency opens it with declare_cash_out_account",
+                    a.to
+                ),
+            ));
+        };
+        if a.amount < open.minimum {
+            return Err(err(
+                codes::BELOW_MINIMUM,
+                format!(
+                    "'{}' takes cash-outs of at least {} minor units, not {}",
+                    a.to, open.minimum, a.amount
+                ),
+            ));
+        }
+    }
     let t = crate::module::Transfer {
         from: a.from,
         to: a.to,
@@ -209,6 +264,47 @@ pub(crate) fn cash_out(ctx: &mut CallContext<'_>, a: CashOutArgs) -> Result<(), 
     });
     ctx.write(waiting_key(&t.to, id), &request);
     Ok(())
+}
+
+/// `declare_cash_out_account`: a treasurer opens an account of the agency
+/// for cash-outs, or changes its minimum (requests already waiting stay).
+pub(crate) fn declare(ctx: &mut CallContext<'_>, a: DeclareArgs) -> Result<(), TxError> {
+    check_treasurer(ctx, &a.account)?;
+    if a.minimum == Amount::ZERO {
+        return Err(err(
+            codes::ZERO_AMOUNT,
+            "a cash-out account's minimum is at least 1 minor unit",
+        ));
+    }
+    declare_unchecked(ctx, &a.account, a.minimum);
+    Ok(())
+}
+
+fn declare_unchecked(ctx: &mut CallContext<'_>, account: &str, minimum: Amount) {
+    let height = ctx.env().height;
+    ctx.write(declared_key(account), &CashOutAccount { minimum, height });
+    ctx.emit_event(&MoneyEvent::CashOutAccountDeclared {
+        account: account.to_string(),
+        minimum,
+    });
+}
+
+/// The move to ledger format 5: every account that took a cash-out under
+/// the earlier rule (any account of an agency) is opened for cash-outs
+/// with a minimum of 1, so that it goes on taking them.
+pub(crate) fn upgrade(ctx: &mut CallContext<'_>, format: u32) {
+    if format != DECLARED_ACCOUNTS_FORMAT {
+        return;
+    }
+    for (key, _) in ctx.scan_for_upgrade(NEXT_PREFIX.as_bytes()) {
+        let Some(account) = std::str::from_utf8(&key[NEXT_PREFIX.len()..]).ok() else {
+            continue;
+        };
+        let account = account.to_string();
+        if !ctx.contains(&declared_key(&account)) {
+            declare_unchecked(ctx, &account, Amount::new(1));
+        }
+    }
 }
 
 fn check_sha256(h: &str) -> Result<(), TxError> {

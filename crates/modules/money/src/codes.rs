@@ -68,7 +68,9 @@ publica_runtime::rejections! {
         AppropriationExpired / APPROPRIATION_EXPIRED = "money.appropriation_expired", 409,
             "The appropriation's approval period ended before its threshold was met.";
         NotCashOutAccount / NOT_CASH_OUT_ACCOUNT = "money.not_cash_out_account", 400,
-            "Money is cashed out only into an account of an agency.";
+            "Money is cashed out only into an account its agency opened for cash-outs with `declare_cash_out_account` (before ledger format 5: any account of an agency).";
+        BelowMinimum / BELOW_MINIMUM = "money.below_minimum", 400,
+            "The cash-out is below the smallest amount its cash-out account takes.";
         BatchExists / BATCH_EXISTS = "money.batch_exists", 409,
             "The cash-out account already recorded a batch with that id.";
         NotWaiting / NOT_WAITING = "money.not_waiting", 409,

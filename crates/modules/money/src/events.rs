@@ -158,6 +158,15 @@ pub enum MoneyEvent {
         /// Everything held, back to the payer.
         returned: Amount,
     },
+    /// An agency opened an account for cash-outs (or changed its minimum);
+    /// at the start of ledger format 5, every account that had taken
+    /// cash-outs was opened so, with a minimum of 1.
+    CashOutAccountDeclared {
+        /// The agency's cash-out account.
+        account: String,
+        /// The smallest cash-out it takes, in minor units.
+        minimum: Amount,
+    },
     /// A holder asked to cash out: the money is in the agency's account.
     CashOutRequested {
         /// The agency's cash-out account.

@@ -112,7 +112,10 @@ pub fn file_entries(e: &MoneyEvent, filer: &mut IndexFiler<'_>) {
         }
         // The money of a cash-out moves by a transfer, filed with it; the
         // requests and batches are read from state (`/v1/money/cash-outs`).
-        E::CashOutRequested { .. } | E::CashOutsSettled { .. } | E::CashOutReturned { .. } => {}
+        E::CashOutAccountDeclared { .. }
+        | E::CashOutRequested { .. }
+        | E::CashOutsSettled { .. }
+        | E::CashOutReturned { .. } => {}
         E::CurrencyCreated { currency } => {
             filer.file(CURRENCIES_KEY, &Fields(&[("id", S(currency))]));
         }

@@ -320,6 +320,9 @@ publica_runtime::calls! {
         RevokeMerchant(RevokeMerchant) = "revoke_merchant" => Need::Role(Role::Treasurer, "agency"),
         /// Return an expired earmarked balance.
         SweepExpired(Sweep) = "sweep_expired" => Need::Any,
+        /// Open an account of the agency for cash-outs, with a minimum (a
+        /// treasurer).
+        DeclareCashOutAccount(crate::cashout::DeclareArgs) = "declare_cash_out_account" => Need::Any,
         /// Cash money out through the agency's bank.
         CashOut(crate::cashout::CashOutArgs) = "cash_out" => Need::Any,
         /// Record the bank file that carries waiting cash-outs (a treasurer).
@@ -580,6 +583,10 @@ impl TypedModule for Money {
         crate::history::file_entries(event, filer);
     }
 
+    fn upgrade(&self, ctx: &mut CallContext<'_>, format: u32) {
+        crate::cashout::upgrade(ctx, format);
+    }
+
     fn execute(&self, ctx: &mut CallContext<'_>, call: MoneyCall) -> Result<(), TxError> {
         match call {
             MoneyCall::CreateCurrency(a) => Self::create_currency(ctx, a),
@@ -608,6 +615,7 @@ impl TypedModule for Money {
             }
             MoneyCall::RevokeMerchant(m) => Self::revoke_merchant(ctx, m),
             MoneyCall::SweepExpired(s) => ledger::sweep(ctx, &s.account),
+            MoneyCall::DeclareCashOutAccount(c) => crate::cashout::declare(ctx, c),
             MoneyCall::CashOut(c) => crate::cashout::cash_out(ctx, c),
             MoneyCall::SettleCashOuts(c) => crate::cashout::settle(ctx, c),
             MoneyCall::ReturnCashOut(c) => crate::cashout::give_back(ctx, c),

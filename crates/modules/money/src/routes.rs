@@ -340,12 +340,22 @@ pub const ROUTES: &[Route] = &[
             Param::query("limit", "Requests (1..=10000, default 1000)"),
         ],
         body: None,
-        answer: "`{account, waiting: [{id, from, amount, reference, height, status}], next}`",
+        answer: "`{account, open, waiting: [{id, from, amount, reference, height, status}], next}`",
         schema: r##"{
           "type": "object",
-          "required": ["account", "waiting", "next"],
+          "required": ["account", "open", "waiting", "next"],
           "properties": {
             "account": {"type": "string"},
+            "open": {
+              "description": "Whether the account takes cash-outs (declare_cash_out_account), and the smallest it takes; null: it does not.",
+              "oneOf": [
+                {"type": "null"},
+                {"type": "object", "required": ["minimum", "height"], "additionalProperties": false, "properties": {
+                  "minimum": {"type": "string", "pattern": "^[0-9]+$", "description": "Minor units."},
+                  "height": {"type": "integer", "minimum": 0}
+                }}
+              ]
+            },
             "waiting": {"type": "array", "items": {"$ref": "#/components/schemas/CashOut"}},
             "next": {"type": "integer", "minimum": 0, "description": "The number the next request will get: requests 0..next were made."}
           }
@@ -481,8 +491,12 @@ fn cash_outs(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError
         .get(&crate::cashout::next_key(id))
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or(0);
+    let open: Option<crate::cashout::CashOutAccount> = view
+        .state()
+        .get(&crate::cashout::declared_key(id))
+        .and_then(|b| serde_json::from_slice(&b).ok());
     Ok(Reply::json(
-        json!({ "account": id, "waiting": waiting, "next": next }),
+        json!({ "account": id, "open": open, "waiting": waiting, "next": next }),
     ))
 }
 

@@ -1058,6 +1058,36 @@ fn cash_outs_are_batched_once_and_returned_once() {
     .unwrap();
     let co = |amount: &str, reference: &str| json!({"from": "alice", "to": "cash-out", "amount": amount, "reference": reference});
 
+    // The account takes cash-outs once a treasurer of its agency opens it
+    // for them, with a minimum.
+    assert_eq!(
+        w.m("alice", "cash_out", co("100", "r0")),
+        Err("money.not_cash_out_account".into())
+    );
+    let declare = |minimum: &str| json!({"account": "cash-out", "minimum": minimum});
+    assert_eq!(
+        w.m("alice", "declare_cash_out_account", declare("50")),
+        Err("money.not_owner".into())
+    );
+    assert_eq!(
+        w.m("treasurer", "declare_cash_out_account", declare("0")),
+        Err("money.zero_amount".into())
+    );
+    assert_eq!(
+        w.m(
+            "treasurer",
+            "declare_cash_out_account",
+            json!({"account": "alice", "minimum": "50"})
+        ),
+        Err("money.not_cash_out_account".into())
+    );
+    w.m("treasurer", "declare_cash_out_account", declare("50"))
+        .unwrap();
+    assert_eq!(
+        w.m("alice", "cash_out", co("49", "r0")),
+        Err("money.below_minimum".into())
+    );
+
     // Requests: into an agency's account only, with a reference, once each.
     assert_eq!(
         w.m(
@@ -1068,11 +1098,20 @@ fn cash_outs_are_batched_once_and_returned_once() {
         Err("money.not_cash_out_account".into())
     );
     assert_eq!(
-        w.m("alice", "cash_out", co("1", " ")),
+        w.m(
+            "alice",
+            "cash_out",
+            json!({"from": "alice", "to": "main", "amount": "100", "reference": "x"})
+        ),
+        Err("money.not_cash_out_account".into()),
+        "an account of the agency not opened for cash-outs takes none"
+    );
+    assert_eq!(
+        w.m("alice", "cash_out", co("100", " ")),
         Err("money.invalid_field".into())
     );
     assert_eq!(
-        w.m("grocer", "cash_out", co("1", "r0")),
+        w.m("grocer", "cash_out", co("100", "r0")),
         Err("money.not_owner".into())
     );
     assert_eq!(
@@ -1183,6 +1222,65 @@ fn cash_outs_are_batched_once_and_returned_once() {
         Err("money.not_waiting".into())
     );
     assert_eq!((w.balance("alice"), w.balance("cash-out")), (700, 300));
+    w.conserved("EURC");
+    w.c.check_replay();
+}
+
+/// A ledger written in format 4, when any account of an agency took
+/// cash-outs, migrated to format 5: blocks before the migration keep the
+/// old rule, the first block of format 5 opens every account that took a
+/// cash-out (minimum 1, a ledger event says so), and from it other
+/// accounts take none. The whole chain replays to the same roots.
+#[test]
+fn a_migration_to_format_5_opens_the_accounts_that_took_cash_outs() {
+    use publica_types::format::LedgerFormats;
+    let mut w = world();
+    w.eurc_with_budget();
+    w.open_eurc("main", json!({"kind": "agency", "agency": "treasury"}));
+    w.open_eurc("cash-out", json!({"kind": "agency", "agency": "treasury"}));
+    w.open_alice_and_grocer();
+    w.m("treasurer", "mint", json!({"agency": "treasury", "currency": "EURC", "appropriation": "a", "to": "main", "amount": "5000"})).unwrap();
+    w.m(
+        "treasurer",
+        "transfer",
+        json!({"from": "main", "to": "alice", "amount": "1000"}),
+    )
+    .unwrap();
+    let starts = w.c.height() + 3;
+    w.c.rt
+        .set_formats(LedgerFormats::new(4).then(5, starts).unwrap());
+    let co = |to: &str, amount: &str, reference: &str| json!({"from": "alice", "to": to, "amount": amount, "reference": reference});
+    // Format 4: any account of the agency, any amount.
+    w.m("alice", "cash_out", co("cash-out", "1", "r1")).unwrap();
+    w.m("alice", "cash_out", co("cash-out", "2", "r2")).unwrap();
+    assert_eq!(w.c.height() + 1, starts);
+    // Format 5 from here: the migration runs first.
+    assert_eq!(
+        w.m("alice", "cash_out", co("main", "100", "r3")),
+        Err("money.not_cash_out_account".into())
+    );
+    let first = &w.c.blocks[starts as usize - 1];
+    let declared: Vec<_> = first
+        .ledger_events
+        .iter()
+        .filter(|e| e.kind == "cash_out_account_declared")
+        .map(|e| e.data.clone())
+        .collect();
+    assert_eq!(
+        declared,
+        vec![json!({"account": "cash-out", "minimum": "1"})]
+    );
+    assert!(w.c.blocks[..starts as usize - 1].iter().all(|b| b
+        .ledger_events
+        .iter()
+        .all(|e| e.kind != "cash_out_account_declared")));
+    w.m("alice", "cash_out", co("cash-out", "3", "r4")).unwrap();
+    assert_eq!(
+        w.c.state
+            .scan_prefix(b"money/cash-out/waiting/cash-out/", 100)
+            .len(),
+        3
+    );
     w.conserved("EURC");
     w.c.check_replay();
 }
