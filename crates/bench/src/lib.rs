@@ -11,6 +11,7 @@
 
 pub mod claims;
 pub mod elections;
+pub mod energy;
 pub mod epcis;
 pub mod load;
 pub mod records;

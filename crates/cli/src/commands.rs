@@ -160,7 +160,10 @@ struct BenchArgs {
     /// access logged, key released, record decrypted), or claims
     /// (insurance: --members with policies, --claims adjudicated and
     /// paid, timed), or elections (--ballots encrypted, cast and checked
-    /// on admission, timed; decrypted and the record verified, timed).
+    /// on admission, timed; decrypted and the record verified, timed), or
+    /// energy (--meters each submitting a signed day of readings, timed;
+    /// then --market-orders on one interval, cleared and settled at its
+    /// gate, timed).
     #[arg(long, default_value = "transfers")]
     workload: String,
     /// epcis: serialised packs put in state before the timed phases.
@@ -192,6 +195,16 @@ struct BenchArgs {
     /// end).
     #[arg(long, default_value_t = 120)]
     window_s: u64,
+    /// energy: meters, each submitting a day of 96 readings.
+    #[arg(long, default_value_t = 2_000)]
+    meters: usize,
+    /// energy: orders on the market interval (a multiple of 100).
+    #[arg(long, default_value_t = 10_000)]
+    market_orders: usize,
+    /// energy: seconds from the market's opening to its gate (the orders
+    /// must be placed by then).
+    #[arg(long, default_value_t = 45)]
+    gate_s: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -410,6 +423,12 @@ struct DevArgs {
     /// Cut a block as soon as this many transactions wait (1..=50000).
     #[arg(long, default_value_t = 10_000)]
     max_block_txs: usize,
+    /// Run the chain's clock this many times faster than the wall clock
+    /// (1..=100000): for demos and tests of what happens over time (a
+    /// market day in seconds); block times run ahead of the real time, so
+    /// never on a ledger that matters.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    time_scale: u32,
     /// The chain id.
     #[arg(long, default_value = "publica-dev")]
     chain_id: String,
@@ -929,6 +948,8 @@ pub(crate) fn run_single(
         listen: c.api_listen,
         block_ms: c.block_ms,
         max_block_txs: c.block_txs_max,
+        // A production node keeps the real time.
+        time_scale: 1,
         chain_id: String::new(),
         snapshot_every: c.snapshot_interval_blocks,
         rate_limit: c.rate_limit,
@@ -971,7 +992,13 @@ fn run_dev(a: DevArgs) -> Result<()> {
             .await
             .with_context(|| format!("cannot listen on {}", a.listen))?;
         let addr = listener.local_addr()?;
-        let node = tokio::task::spawn_blocking(move || publica_node::Node::start_dev(config))
+        let scale = a.time_scale;
+        if scale > 1 {
+            eprintln!("publica: the chain's clock runs {scale} times faster than the wall clock (--time-scale): block times run ahead of the real time");
+        }
+        let node = tokio::task::spawn_blocking(move || {
+            publica_node::Node::start_dev_scaled(config, scale)
+        })
             .await
             .context("starting the node")??;
         let st = node.status();
@@ -1023,6 +1050,23 @@ fn run_dev(a: DevArgs) -> Result<()> {
         eprintln!("publica: stopped cleanly");
         Ok(())
     })
+}
+
+/// `publica bench --workload energy`: its sizes checked, then run.
+fn energy_bench(
+    cfg: &publica_bench::load::BenchConfig,
+    meters: usize,
+    plan: publica_bench::energy::MarketPlan,
+) -> Result<(Value, String)> {
+    if !(1..=1_000_000).contains(&meters)
+        || !(100..=10_000).contains(&plan.orders)
+        || !plan.orders.is_multiple_of(100)
+        || !(2..=600).contains(&plan.gate_s)
+    {
+        bail!("--meters is 1..=1000000, --market-orders a multiple of 100 in 100..=10000, --gate-s 2..=600");
+    }
+    let r = runtime()?.block_on(publica_bench::energy::run(cfg, meters, plan))?;
+    Ok((serde_json::to_value(&r)?, r.text()))
 }
 
 fn run_bench(b: BenchArgs) -> Result<()> {
@@ -1107,8 +1151,16 @@ fn run_bench(b: BenchArgs) -> Result<()> {
                 runtime()?.block_on(publica_bench::elections::run(&cfg, b.ballots, b.window_s))?;
             (serde_json::to_value(&r)?, r.text())
         }
+        "energy" => energy_bench(
+            &cfg,
+            b.meters,
+            publica_bench::energy::MarketPlan {
+                orders: b.market_orders,
+                gate_s: b.gate_s,
+            },
+        )?,
         other => {
-            bail!("--workload is transfers, status-list, epcis, records, claims or elections, not '{other}'")
+            bail!("--workload is transfers, status-list, epcis, records, claims, elections or energy, not '{other}'")
         }
     };
     if b.json {

@@ -17,6 +17,30 @@ pub struct DevSequencer {
     pub block_interval_ms: u64,
     /// Most transactions per block.
     pub block_txs_max: usize,
+    /// How many times faster than the wall clock the chain's clock runs
+    /// (1: the wall clock). Above 1 only for demos and tests of what
+    /// happens over time — a market day, monthly payouts — on a dev chain:
+    /// block times run ahead of the real time.
+    pub time_scale: u32,
+}
+
+/// The chain's clock of a [`DevSequencer`]: the wall clock, sped up from
+/// the sequencer's start by its time scale.
+struct Clock {
+    started: Instant,
+    wall_ms: u64,
+    scale: u64,
+}
+
+impl Clock {
+    fn now_ms(&self) -> u64 {
+        if self.scale == 1 {
+            return now_ms();
+        }
+        let elapsed = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.wall_ms
+            .saturating_add(elapsed.saturating_mul(self.scale))
+    }
 }
 
 impl Consensus for DevSequencer {
@@ -28,6 +52,11 @@ impl Consensus for DevSequencer {
         let stop = Arc::new(AtomicBool::new(false));
         let stop_flag = stop.clone();
         let interval = Duration::from_millis(self.block_interval_ms.max(1));
+        let clock = Clock {
+            started: Instant::now(),
+            wall_ms: now_ms(),
+            scale: u64::from(self.time_scale.max(1)),
+        };
         let thread = std::thread::Builder::new()
             .name("dev-sequencer".into())
             .spawn(move || {
@@ -56,11 +85,12 @@ impl Consensus for DevSequencer {
                         // the next at once, so waiting transactions are not
                         // held for a commit and an interval in turn.
                         cut_at = Instant::now() + interval;
-                        if !pending.is_empty() || (!stopping && sink.wants_block(now_ms())) {
+                        let now = clock.now_ms();
+                        if !pending.is_empty() || (!stopping && sink.wants_block(now)) {
                             pending_bytes = 0;
                             let batch = OrderedBatch {
                                 transactions: std::mem::take(&mut pending),
-                                proposed_time_ms: now_ms(),
+                                proposed_time_ms: now,
                             };
                             if let Err(e) = sink.commit(batch) {
                                 tracing::error!(error = %e, "committing a block failed; stopping the node");

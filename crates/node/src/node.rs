@@ -213,9 +213,17 @@ impl Node {
     /// Opens the data directory, recovers (snapshot + replay of the block
     /// log) and starts the dev sequencer.
     pub fn start_dev(config: NodeConfig) -> Result<Node, NodeError> {
+        Self::start_dev_scaled(config, 1)
+    }
+
+    /// [`Self::start_dev`] with the chain's clock running `time_scale`
+    /// times faster than the wall clock (demos and tests of what happens
+    /// over time; block times run ahead of the real time).
+    pub fn start_dev_scaled(config: NodeConfig, time_scale: u32) -> Result<Node, NodeError> {
         let seq = DevSequencer {
             block_interval_ms: config.block_interval_ms,
             block_txs_max: config.block_txs_max,
+            time_scale,
         };
         Self::start(config, Box::new(seq))
     }

@@ -2,7 +2,7 @@
 //! accounts, pre-signed transfers over HTTP, and a report whose figures add
 //! up. (Speed is measured by running the bench, never asserted here.)
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::process::Command;
 
 #[test]
@@ -114,8 +114,9 @@ fn the_status_list_workload_revokes_and_serves_a_national_list() {
         .output()
         .unwrap();
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr)
-        .contains("--workload is transfers, status-list, epcis, records, claims or elections"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains(
+        "--workload is transfers, status-list, epcis, records, claims, elections or energy"
+    ));
 }
 
 /// The elections workload end to end (debug build: the checks, not the
@@ -151,6 +152,54 @@ fn the_elections_workload_casts_decrypts_and_verifies() {
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--window-s 5..=86400"));
+}
+
+/// The energy workload end to end (debug build: the checks, not the
+/// figures): meters registered, their signed days ingested and certified
+/// with the registry reconciled, then a market interval's orders placed,
+/// cleared at the gate and settled; bad sizes refused.
+#[test]
+fn the_energy_workload_ingests_readings_and_clears_an_interval() {
+    let out = Command::new(crate::common::bin())
+        .args([
+            "bench",
+            "--workload",
+            "energy",
+            "--meters",
+            "20",
+            "--market-orders",
+            "200",
+            "--gate-s",
+            "6",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (&r["meters"], &r["readings"]),
+        (&json!(20), &json!(1_920)),
+        "{r}"
+    );
+    assert!(r["readings_per_s"].as_f64().unwrap() > 0.0, "{r}");
+    assert!(r["issued_units"].as_u64().unwrap() > 0, "{r}");
+    assert_eq!(r["orders"], 200, "{r}");
+    assert!(
+        r["volume_wh"].as_u64().unwrap() > 0 && r["price"].is_u64(),
+        "{r}"
+    );
+    assert!(r["clear_ms"].as_f64().unwrap() >= 0.0, "{r}");
+    let bad = Command::new(crate::common::bin())
+        .args(["bench", "--workload", "energy", "--market-orders", "150"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("a multiple of 100"));
 }
 
 /// The EPCIS workload end to end (debug build: the figures are not
