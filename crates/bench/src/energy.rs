@@ -22,7 +22,7 @@ use crate::load::BenchConfig;
 use crate::setup::{run_tag, sign, with_role, Session};
 use anyhow::{bail, Context, Result};
 use publica_crypto::Keypair;
-use publica_energy::model::{signing_bytes, Reading};
+use publica_energy::model::{sample_solar_day, signing_bytes};
 use publica_types::Envelope;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -89,15 +89,6 @@ impl EnergyReport {
 
 fn key(tag: &str, what: &str, i: usize) -> Keypair {
     Keypair::from_seed(*publica_crypto::sha256(format!("{tag} {what} {i}").as_bytes()).as_bytes())
-}
-
-/// A deterministic day of a 5 kW array: nothing at night.
-fn solar(k: u64, salt: u64) -> u64 {
-    if !(28..76).contains(&k) {
-        return 0;
-    }
-    let x = k.abs_diff(52);
-    (1_200u64.saturating_sub(x * x * 2) + salt % 97).min(1_250)
 }
 
 /// The bench's ids, all from the run's tag.
@@ -231,13 +222,7 @@ pub async fn run(cfg: &BenchConfig, meters: usize, plan: MarketPlan) -> Result<E
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let rs: Vec<Reading> = (0..96)
-                .map(|k| Reading {
-                    start_ms: day + k * Q,
-                    import_wh: if solar(k, i as u64) == 0 { 120 } else { 0 },
-                    export_wh: solar(k, i as u64),
-                })
-                .collect();
+            let rs = sample_solar_day(day, i as u64);
             let meter = format!("{}-{i}", ids.meter);
             let sig = m.sign(&signing_bytes(&s.chain, agency, &meter, &rs));
             let g = &gateways[i % GATEWAYS];

@@ -630,6 +630,32 @@ fn four_running(tmp: &Path) -> (PathBuf, Vec<TestNode>, Vec<String>) {
     (dir, nodes, urls)
 }
 
+/// Agency `i`'s administrator: its key file's path and its account.
+fn admin_of(dir: &Path, i: usize) -> (String, String) {
+    let key = dir.join(format!("validator-{i}/admin-key.json"));
+    let key = key.to_str().unwrap().to_string();
+    let me = run_ok(&["keys", "show", &key])["account"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (key, me)
+}
+
+/// Every validator at `urls` serves the same header (with its state root)
+/// at each of `heights`.
+fn agree_on(urls: &[String], heights: &[u64]) {
+    for h in heights {
+        let headers: Vec<Value> = urls
+            .iter()
+            .map(|u| get(&format!("{u}/v1/blocks/{h}")).1["header"].clone())
+            .collect();
+        assert!(
+            headers.iter().all(|x| *x == headers[0] && !x.is_null()),
+            "block {h}: {headers:?}"
+        );
+    }
+}
+
 /// Every validator at `urls` finalizes four more blocks.
 fn goes_on(urls: &[String], what: &str) {
     let h = height(&urls[0]);
@@ -1104,12 +1130,8 @@ fn validators_far_behind_or_new_sync_state_from_a_snapshot_and_then_vote() {
 fn programs_pay_on_the_validator_network() {
     let tmp = tempfile::tempdir().unwrap();
     let (dir, _nodes, urls) = four_running(tmp.path());
-    let key = dir.join("validator-0/admin-key.json");
-    let key = key.to_str().unwrap();
-    let me = run_ok(&["keys", "show", key])["account"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (key, me) = admin_of(&dir, 0);
+    let key = key.as_str();
     let send = |at: usize, module: &str, method: &str, args: Value| {
         let args = args.to_string();
         let r = run_ok(&[
@@ -1638,16 +1660,7 @@ fn a_rolling_upgrade_restarts_one_validator_at_a_time_and_the_chain_keeps_commit
         until_committed(&urls, &alive, tx, k, true, deadline, &what);
     }
     let top = urls.iter().map(|u| height(u)).min().unwrap();
-    for h in [1, top / 2, top] {
-        let hashes: Vec<Value> = urls
-            .iter()
-            .map(|u| get(&format!("{u}/v1/blocks/{h}")).1["hash"].clone())
-            .collect();
-        assert!(
-            hashes.iter().all(|x| *x == hashes[0] && !x.is_null()),
-            "block {h}: {hashes:?}"
-        );
-    }
+    agree_on(&urls, &[1, top / 2, top]);
     drop(nodes);
 }
 
@@ -1683,12 +1696,8 @@ fn a_network_moves_to_a_new_ledger_format_at_one_height() {
     wait_until(Duration::from_secs(60), "first block", || {
         height(&urls[0]) >= 1
     });
-    let key = dir.join("validator-0/admin-key.json");
-    let key = key.to_str().unwrap();
-    let me = run_ok(&["keys", "show", key])["account"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (key, me) = admin_of(&dir, 0);
+    let key = key.as_str();
     let send = |url: &str, method: &str, args: Value| -> u64 {
         let (module, method) = method.split_once('.').unwrap();
         let args = args.to_string();
@@ -1756,16 +1765,7 @@ fn a_network_moves_to_a_new_ledger_format_at_one_height() {
         "every validator has the block",
         || urls.iter().all(|u| height(u) >= top),
     );
-    for h in [AT - 1, AT, top] {
-        let headers: Vec<Value> = urls
-            .iter()
-            .map(|u| get(&format!("{u}/v1/blocks/{h}")).1["header"].clone())
-            .collect();
-        assert!(
-            headers.iter().all(|x| *x == headers[0] && !x.is_null()),
-            "block {h}: {headers:?}"
-        );
-    }
+    agree_on(&urls, &[AT - 1, AT, top]);
     drop(nodes);
     for i in 0..N {
         let ledger = dir.join(format!("validator-{i}/data/ledger"));

@@ -14,7 +14,7 @@
 //!    every order in money. Prints the time of that block.
 
 use publica_crypto::Keypair;
-use publica_energy::model::{signing_bytes, Reading};
+use publica_energy::model::{sample_solar_day, signing_bytes};
 use publica_energy::Energy;
 use publica_identity::{Genesis, Identity};
 use publica_money::Money;
@@ -98,15 +98,6 @@ fn setup() -> Bench {
     b
 }
 
-/// A deterministic day of a 5 kW array: nothing at night.
-fn solar(k: u64, salt: u64) -> u64 {
-    if !(28..76).contains(&k) {
-        return 0;
-    }
-    let x = k.abs_diff(52);
-    (1_200u64.saturating_sub(x * x * 2) + salt % 97).min(1_250)
-}
-
 fn readings(b: &mut Bench, n: usize) {
     let a = Keypair::from_seed(b.admin.seed());
     let meters: Vec<Keypair> = (0..n).map(|_| Keypair::generate()).collect();
@@ -130,13 +121,7 @@ fn readings(b: &mut Bench, n: usize) {
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let rs: Vec<Reading> = (0..96)
-                .map(|k| Reading {
-                    start_ms: day + k * Q,
-                    import_wh: if solar(k, i as u64) == 0 { 120 } else { 0 },
-                    export_wh: solar(k, i as u64),
-                })
-                .collect();
+            let rs = sample_solar_day(day, i as u64);
             let meter = format!("pv-{i}");
             let sig = m.sign(&signing_bytes(TEST_CHAIN, "grid", &meter, &rs));
             json!({"agency": "grid", "meter": meter, "readings": rs, "signature": sig})

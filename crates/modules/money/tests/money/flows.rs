@@ -1039,11 +1039,9 @@ fn merchants_are_accredited_by_the_issuer_and_revocable() {
     w.c.check_replay();
 }
 
-/// Cash-out: a holder pays the agency's cash-out account, a treasurer
-/// records the batch file that carries the waiting requests (each once),
-/// and a request the bank sends back is refunded once.
-#[test]
-fn cash_outs_are_batched_once_and_returned_once() {
+/// The treasury's accounts `main` (5,000 minted) and `cash-out`, and
+/// `alice` holding 1,000 of it.
+fn cash_out_world() -> World {
     let mut w = world();
     w.eurc_with_budget();
     w.open_eurc("main", json!({"kind": "agency", "agency": "treasury"}));
@@ -1056,6 +1054,15 @@ fn cash_outs_are_batched_once_and_returned_once() {
         json!({"from": "main", "to": "alice", "amount": "1000"}),
     )
     .unwrap();
+    w
+}
+
+/// Cash-out: a holder pays the agency's cash-out account, a treasurer
+/// records the batch file that carries the waiting requests (each once),
+/// and a request the bank sends back is refunded once.
+#[test]
+fn cash_outs_are_batched_once_and_returned_once() {
+    let mut w = cash_out_world();
     let co = |amount: &str, reference: &str| json!({"from": "alice", "to": "cash-out", "amount": amount, "reference": reference});
 
     // The account takes cash-outs once a treasurer of its agency opens it
@@ -1234,18 +1241,7 @@ fn cash_outs_are_batched_once_and_returned_once() {
 #[test]
 fn a_migration_to_format_5_opens_the_accounts_that_took_cash_outs() {
     use publica_types::format::LedgerFormats;
-    let mut w = world();
-    w.eurc_with_budget();
-    w.open_eurc("main", json!({"kind": "agency", "agency": "treasury"}));
-    w.open_eurc("cash-out", json!({"kind": "agency", "agency": "treasury"}));
-    w.open_alice_and_grocer();
-    w.m("treasurer", "mint", json!({"agency": "treasury", "currency": "EURC", "appropriation": "a", "to": "main", "amount": "5000"})).unwrap();
-    w.m(
-        "treasurer",
-        "transfer",
-        json!({"from": "main", "to": "alice", "amount": "1000"}),
-    )
-    .unwrap();
+    let mut w = cash_out_world();
     let starts = w.c.height() + 3;
     w.c.rt
         .set_formats(LedgerFormats::new(4).then(5, starts).unwrap());
