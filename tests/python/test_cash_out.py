@@ -83,3 +83,24 @@ def test_a_cash_out_batch_is_a_valid_pain001_file_the_ledger_recorded():
              "--debtor-iban", "GB29NWBK60161331926819", "--out", "batch-3.xml"],
             cwd=tmp, capture_output=True, text=True, timeout=60)
         assert bad.returncode != 0 and "line 2" in bad.stderr and "check digits" in bad.stderr, bad.stderr
+
+        # Requests the payee book cannot pay do not keep later ones out:
+        # bob (no bank account on file) cashes out first, alice after; an
+        # export of one request pays alice's and lists bob's as skipped.
+        more = walkthrough("docs/money.md", "money")[:1] + [
+            'BOB=$(publica keys new --plain --out bob.json | field \'["account"]\')\n'
+            'call money open_account \'{"id": "bob", "currency": "DEMO", "agency": "dev-agency", '
+            '"owner": {"kind": "citizen", "account": "\'"$BOB"\'"}}\'\n'
+            'call money transfer \'{"from": "treasury", "to": "bob", "amount": "2000", "reference": "bob 1"}\'\n'
+            'publica money cash-out --key bob.json --node "$NODE" --from bob --to cash-out --amount 10.00 --reference b1\n'
+            'publica money cash-out --key citizen.json --node "$NODE" --from alice --to cash-out --amount 6.00 --reference a2\n'
+            'publica money cash-out-batch --key "$KEY" --node "$NODE" --cash-out-account cash-out '
+            '--payees payees.csv --debtor-name "Dev Agency" --debtor-iban GB29NWBK60161331926819 '
+            '--limit 1 --out batch-4.xml > batch-4.json\n']
+        run = run_script(more, tmp, env={"NODE": url, "KEY": key})
+        assert run.returncode == 0, run.stdout + run.stderr
+        report = json.load(open(os.path.join(tmp, "batch-4.json")))
+        assert report["requests"] == [2] and report["total"] == "6.00", report
+        assert [s["request"] for s in report["skipped"]] == [1], report
+        assert [r["id"] for r in get(url + "/v1/money/cash-outs/cash-out")["waiting"]] == [1]
+        assert get(url + "/v1/money/cash-outs/cash-out?from=2")["waiting"] == []

@@ -146,6 +146,49 @@ fn credits_for(
     Ok((credits, ids, skipped))
 }
 
+/// Waiting requests read a page at a time.
+const PAGE: usize = 1_000;
+
+/// Up to `limit` waiting requests of `account` the payee book can pay,
+/// oldest first, read page after page past the ones it cannot (which stay
+/// waiting, listed as skipped, and never keep later ones out of a file):
+/// (credits, their request numbers, the skipped, requests read).
+async fn payable(
+    client: &Client,
+    account: &str,
+    book: &BTreeMap<String, Party>,
+    decimals: u8,
+    limit: usize,
+) -> Result<(Vec<Credit>, Vec<u64>, Vec<Value>, usize)> {
+    let (mut credits, mut ids, mut skipped, mut seen) = (Vec::new(), Vec::new(), Vec::new(), 0);
+    let mut from = 0u64;
+    loop {
+        let page = client
+            .get_ok(&format!(
+                "/v1/money/cash-outs/{account}?from={from}&limit={PAGE}"
+            ))
+            .await?;
+        let (c, i, s) = credits_for(&page, book, decimals)?;
+        let listed = page["waiting"].as_array().map_or(0, Vec::len);
+        seen += listed;
+        for (credit, id) in c.into_iter().zip(i) {
+            if credits.len() < limit {
+                credits.push(credit);
+                ids.push(id);
+            }
+        }
+        skipped.extend(s);
+        let last = page["waiting"]
+            .as_array()
+            .and_then(|w| w.last())
+            .and_then(|r| r["id"].as_u64());
+        match last {
+            Some(last) if listed == PAGE && credits.len() < limit => from = last + 1,
+            _ => return Ok((credits, ids, skipped, seen)),
+        }
+    }
+}
+
 /// Runs `publica money cash-out-batch`.
 pub async fn batch(a: BatchArgs) -> Result<()> {
     let account = checked_id("an account", &a.cash_out_account)?.to_string();
@@ -164,19 +207,21 @@ pub async fn batch(a: BatchArgs) -> Result<()> {
     let date = a.execution_date.clone().unwrap_or(today);
     check_date(&date)?;
     let book = payees(&a.payees)?;
-    let client = Client::new(&a.signer.node)?;
-    let waiting = client
-        .get_ok(&format!("/v1/money/cash-outs/{account}?limit={}", a.limit))
-        .await?;
     let decimals = *crate::money::decimals_of(&a.signer.node, std::iter::once(account.as_str()))
         .await?
         .get(&account)
         .ok_or_else(|| anyhow!("no account '{account}'"))?;
-    let (credits, ids, skipped) = credits_for(&waiting, &book, decimals)?;
+    let (credits, ids, skipped, seen) = payable(
+        &Client::new(&a.signer.node)?,
+        &account,
+        &book,
+        decimals,
+        a.limit,
+    )
+    .await?;
     if credits.is_empty() {
         bail!(
-            "no waiting cash-out of '{account}' can be paid ({} waiting, {} without a bank account or whole cents)",
-            waiting["waiting"].as_array().map_or(0, Vec::len),
+            "no waiting cash-out of '{account}' can be paid ({seen} waiting, {} without a bank account or whole cents)",
             skipped.len()
         );
     }

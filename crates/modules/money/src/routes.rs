@@ -337,6 +337,7 @@ pub const ROUTES: &[Route] = &[
         summary: "The cash-out requests waiting for a batch under an agency's cash-out account, oldest first (docs/money.md, \"Cash-out through the agency's bank\").",
         params: &[
             ACCOUNT_ID,
+            Param::query("from", "The first request number listed (default 0): a page starts after the last one seen"),
             Param::query("limit", "Requests (1..=10000, default 1000)"),
         ],
         body: None,
@@ -479,11 +480,15 @@ fn cash_outs(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError
             "an account id is 1..=64 of [a-z0-9._:-]",
         ));
     }
+    let from = req.number("from", 0, 0..=u64::MAX)?;
     account_of(view, id)?;
+    let first = crate::cashout::waiting_key(id, from);
     let waiting: Vec<Value> = view
         .state()
-        .scan_prefix(&crate::cashout::waiting_prefix(id), limit)
+        .scan_prefix(&crate::cashout::waiting_prefix(id), usize::MAX)
         .into_iter()
+        .filter(|(k, _)| *k >= first)
+        .take(limit)
         .filter_map(|(_, v)| serde_json::from_slice(&v).ok())
         .collect();
     let next: u64 = view
