@@ -58,6 +58,8 @@ def test_a_cash_out_batch_is_a_valid_pain001_file_the_ledger_recorded():
                                    ("/v1/money/cash-outs/cash-out/requests/7", 404, "money.not_waiting"),
                                    ("/v1/money/cash-outs/cash-out/batches/nope", 404, "money.not_waiting"),
                                    ("/v1/money/cash-outs/Not%20An%20Id", 400, "request.invalid_param"),
+                                   ("/v1/money/cash-outs/cash-out?from=-1", 400, "request.invalid_param"),
+                                   ("/v1/money/cash-outs/cash-out?from=abc", 400, "request.invalid_param"),
                                    ("/v1/money/cash-outs/nobody", 404, "money.unknown_account")]:
             try:
                 urllib.request.urlopen(url + path)
