@@ -101,6 +101,12 @@ def run_script(blocks, cwd, env=None, timeout=300):
     in a session of its own: whatever it started in the background (a
     node) is killed when it ends, whatever happened. Returns the
     CompletedProcess (text)."""
+    script_text = "\n".join(blocks)
+    for tool in ("curl", "jq"):
+        # The shell tools a walk-through uses: skipped without them on a
+        # reader's machine, required where CI installed them.
+        if re.search(rf"(^|[\s|(]){tool}\s", script_text):
+            required_tool(tool, "PUBLICA_REQUIRE_SHELL_TOOLS", tool)
     bindir = os.path.join(cwd, ".bin")
     os.makedirs(bindir, exist_ok=True)
     if not os.path.exists(os.path.join(bindir, "publica")):

@@ -308,10 +308,16 @@ pub fn migrate(path: &std::path::Path, at_height: Option<u64>) -> Result<Migrati
             "block {starts_at} is written already (the directory holds {height}): a new format starts at a block not yet written"
         )));
     }
-    let formats = data_dir
-        .formats()
-        .then(LEDGER_FORMAT, starts_at)
-        .map_err(NodeError::Config)?;
+    // A chain with no block yet has nothing written by the old rules: it
+    // is in the new format from its first block.
+    let formats = if starts_at == 1 {
+        publica_store::datadir::LedgerFormats::new(LEDGER_FORMAT)
+    } else {
+        data_dir
+            .formats()
+            .then(LEDGER_FORMAT, starts_at)
+            .map_err(NodeError::Config)?
+    };
     data_dir.record_formats(formats)?;
     tracing::info!(
         from,

@@ -344,6 +344,14 @@ async fn sync_from(
     }
     std::fs::create_dir_all(&staging)
         .map_err(|e| format!("creating {}: {e}", staging.display()))?;
+    // The staging copy is checked by the ledger formats this validator
+    // records (a migrated network's blocks before the change replay by
+    // the old rules); a new directory keeps the record it finds.
+    let record = ledger_dir.join(publica_store::datadir::FORMAT_FILE);
+    if record.exists() {
+        std::fs::copy(&record, staging.join(publica_store::datadir::FORMAT_FILE))
+            .map_err(|e| format!("copying {}: {e}", record.display()))?;
+    }
     let s = Staging {
         http,
         api,

@@ -209,3 +209,31 @@ fn a_migration_can_start_at_a_later_height_and_a_backup_of_the_old_format_restor
     assert!(out_text.contains("\"verified_blocks\": 12"), "{out_text}");
     assert_eq!(migrate(&restored, &[]).unwrap()["starts_at"], 13);
 }
+
+/// A directory of the previous format with no block yet (a chain set up
+/// but never started) has nothing written by the old rules: it moves to
+/// the new format from its first block, and starts.
+#[test]
+fn a_directory_without_blocks_moves_to_the_new_format_from_its_first_block() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["CHAIN_ID", "LEDGER_FORMAT", "genesis.json"] {
+        std::fs::copy(fixture().join(f), dir.path().join(f)).unwrap();
+    }
+    let report = migrate(dir.path(), &[]).unwrap();
+    assert_eq!(
+        (
+            &report["from_format"],
+            &report["starts_at"],
+            &report["height"]
+        ),
+        (&json!(4), &json!(1), &json!(0)),
+        "{report}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("LEDGER_FORMAT")).unwrap(),
+        "5\n"
+    );
+    let node = TestNode::start_in(dir.path(), &[]);
+    let (_, status) = get(&format!("{}/v1/status", node.url));
+    assert_eq!(status["height"], 0, "{status}");
+}
