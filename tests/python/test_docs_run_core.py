@@ -1,5 +1,5 @@
 """The command blocks of the README and of docs/transparency.md,
-identity.md, governance.md, operations.md and programs.md run as written:
+state-proofs.md, identity.md, governance.md, operations.md and programs.md run as written:
 each page's `<!-- walkthrough: NAME -->` shell blocks, in order, in a fresh
 directory against a fresh `publica dev`, with `publica` on the PATH and
 `.publica` the node's data directory, print what the pages promise. Each
@@ -231,6 +231,15 @@ def test_the_transparency_walkthrough_runs_as_written():
         assert consistency["verified"] is True and consistency["old_size"] < consistency["new_size"], consistency
         watched = [l for l in lines(run) if " size " in l]
         assert len(watched) == 2 and all(l.endswith(" ok") for l in watched), run.stdout
+
+
+def test_the_state_proofs_walkthrough_runs_as_written():
+    with page_run("docs/state-proofs.md", "state-proofs", 1) as (run, url, work):
+        verified = documents(run.stdout)[0]
+        assert verified["verified"] is True and verified["present"] is True, verified
+        assert verified["value"]["note"] == "hello" and verified["final"] is False, verified
+        assert run.stdout.splitlines()[-1] == "refused", run.stdout
+        assert "proof mismatch" in run.stderr, run.stderr
 
 
 def test_the_identity_walkthrough_runs_as_written():

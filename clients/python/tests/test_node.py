@@ -4,6 +4,7 @@ verify receipts, state proofs and consistency offline."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import os
@@ -17,7 +18,8 @@ import pytest
 
 from publica_client import (Client, Key, LogKey, PublicaError, Reason, Receipt, StateAnswer,
                             VerificationError, build_body, calls, open_checkpoint, sign,
-                            verify_checkpoint_consistency, verify_receipt, verify_state)
+                            verify_checkpoint_consistency, verify_receipt, verify_state,
+                            verify_state_answer)
 from publica_client.verify import key_id
 
 from conftest import start_node
@@ -152,6 +154,28 @@ def test_state_proofs_of_a_value_and_of_absence(client):
         s0 = sib["proof"]["siblings"][0]
         sib["proof"]["siblings"][0] = ("0" if s0[0] != "0" else "1") + s0[1:]
         assert refused(StateAnswer.from_json(sib)) == Reason.PROOF_MISMATCH
+
+
+def test_a_state_answer_verifies_from_its_checkpoint_alone(node, client):
+    key = registered(client)
+    client.send(key, calls.set_note("under the checkpoint"))
+    answer = client.state(f"system/note/{key.account_id}")
+    assert f"\npublica-state {answer.height} {answer.state_root}\n" in answer.checkpoint
+    value = verify_state_answer(answer, node.log_key)
+    assert json.loads(value)["note"] == "under the checkpoint"
+    assert verify_state_answer(client.state("system/note/" + "00" * 32), node.log_key) is None
+
+    def refused(**change) -> str:
+        with pytest.raises(VerificationError) as e:
+            verify_state_answer(dataclasses.replace(answer, **change), node.log_key)
+        return e.value.reason
+
+    assert refused(checkpoint=None) == Reason.NO_CHECKPOINT
+    assert refused(height=answer.height + 1) == Reason.STATE_ROOT_MISMATCH
+    assert refused(state_root="11" * 32) == Reason.STATE_ROOT_MISMATCH
+    assert refused(value_hex=b'{"note":"forged"}'.hex()) == Reason.VALUE_MISMATCH
+    altered = answer.checkpoint.replace(answer.state_root, "11" * 32)
+    assert refused(checkpoint=altered, state_root="11" * 32) == Reason.BAD_SIGNATURE
 
 
 def test_consistency_between_two_checkpoints(node, client):

@@ -71,4 +71,6 @@ export type VerificationReason =
   | 'bad_tx_signature'
   | 'wrong_leaf'
   | 'proof_mismatch'
-  | 'state_proof_mismatch';
+  | 'state_proof_mismatch'
+  | 'no_checkpoint'
+  | 'state_root_mismatch';

@@ -39,5 +39,6 @@ export {
   verifyConsistencyProof,
   verifyInclusionProof,
   verifyReceipt,
+  verifyStateAnswer,
   verifyStateProof,
 } from './verify.js';

@@ -134,6 +134,12 @@ export interface StateAnswer {
   /** The value parsed as JSON, for convenience (unverified); null when absent or not JSON. */
   value: JsonValue;
   proof: StateProof;
+  /**
+   * The signed checkpoint whose `publica-state` line names `height` and
+   * `state_root` (ledger format 6 on); null when there is none. Check the
+   * answer against it with `verifyStateAnswer`.
+   */
+  checkpoint?: string | null;
 }
 
 /** `GET /v1/accounts/{account}/nonce`. */

@@ -17,6 +17,7 @@ import {
   type VerificationReason,
   verifyConsistency,
   verifyReceipt,
+  verifyStateAnswer,
   verifyStateProof,
 } from '../src/index.js';
 import { devAdminKeyFile, startNode, type TestNode } from './node.js';
@@ -150,6 +151,21 @@ describe('against a real node', { skip: !BIN && 'PUBLICA_BIN is not set' }, () =
       bad.proof.siblings[0] = flipHex(bad.proof.siblings[0]!);
       await refused(verifyStateProof(bad), 'state_proof_mismatch');
     }
+
+    // From the checkpoint alone: it names the answer's block and root.
+    const logKey = (await client.logInfo()).verifier_key;
+    assert.ok(answer.checkpoint?.includes(`\npublica-state ${answer.height} ${answer.state_root}\n`));
+    assert.deepEqual((await verifyStateAnswer(answer, logKey)).json, proved.json);
+    assert.equal((await verifyStateAnswer(absent, logKey)).present, false);
+    await refused(verifyStateAnswer({ ...answer, checkpoint: null }, logKey), 'no_checkpoint');
+    await refused(verifyStateAnswer({ ...answer, height: answer.height + 1 }, logKey), 'state_root_mismatch');
+    await refused(verifyStateAnswer({ ...answer, state_root: flipHex(answer.state_root) }, logKey), 'state_root_mismatch');
+    await refused(verifyStateAnswer({ ...answer, value_hex: null }, logKey), 'state_proof_mismatch');
+    const forged = flipHex(answer.state_root);
+    await refused(
+      verifyStateAnswer({ ...answer, state_root: forged, checkpoint: answer.checkpoint!.replace(answer.state_root, forged) }, logKey),
+      'bad_signature',
+    );
   });
 
   test('a batch: per-item results, then receipts', async () => {

@@ -353,7 +353,7 @@ pub struct StateQuery {
 #[utoipa::path(get, path = "/v1/state", tag = "state",
     params(StateQuery),
     responses(
-        (status = 200, description = "`{key, height, state_root, value_hex, value, proof}`; value_hex is null when absent and the proof then shows absence (docs/state-proofs.md)", body = Object),
+        (status = 200, description = "`{key, height, state_root, value_hex, value, proof, checkpoint}`; value_hex is null when absent and the proof then shows absence; checkpoint is the signed (in a network: quorum-cosigned) checkpoint naming this height and state root, or null (docs/state-proofs.md)", body = Object),
         (status = 400, description = "Invalid key", body = ErrorBody)))]
 pub async fn get_state(
     State(state): State<AppState>,
@@ -374,7 +374,10 @@ pub async fn get_state(
             ),
         ));
     }
-    let ans = state.node.state_proof(key.as_bytes());
+    let (ans, checkpoint) = state
+        .node
+        .state_proof_checkpointed(key.as_bytes(), STATE_FINAL_WAIT)
+        .await;
     let value_json = ans
         .value
         .as_ref()
@@ -386,9 +389,14 @@ pub async fn get_state(
         "value_hex": ans.value.as_ref().map(hex::encode),
         "value": value_json,
         "proof": ans.proof,
+        "checkpoint": checkpoint,
     }))
     .into_response())
 }
+
+/// How long a network's state answer waits for the quorum's checkpoint of
+/// its block (about one round of cosignatures).
+const STATE_FINAL_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// An account's nonces.
 #[utoipa::path(get, path = "/v1/accounts/{account}/nonce", tag = "accounts",

@@ -501,6 +501,7 @@ impl<X: Executor> Reporter for PublicaApp<X> {
                     }
                 };
                 self.refresh_sets(&ledger, height);
+                let format = ledger.ledger_format(height);
                 drop(ledger);
                 let latency = publica_types::now_ms().saturating_sub(block.inner().time_ms);
                 let mut stats = self.stats.lock().expect("stats");
@@ -521,6 +522,7 @@ impl<X: Executor> Reporter for PublicaApp<X> {
                     origin: finality.origin().to_string(),
                     size: header.log_size,
                     root: header.log_root,
+                    state: publica_log::StateLine::for_block(format, height, header.state_root),
                 };
                 finality.executed(height, &checkpoint, header.time_ms / 1000);
             } else if height > 0 && !self.on_chain(height, &block.digest()) {

@@ -46,6 +46,9 @@ pub trait Executor: Send + 'static {
     fn due(&self, _now_ms: u64) -> bool {
         false
     }
+    /// The ledger format block `height` is executed by: from format 6 its
+    /// checkpoint names the block's state root.
+    fn ledger_format(&self, height: u64) -> u32;
     /// Executes the block's checked transactions as the next height and
     /// returns its header.
     fn execute(&mut self, block: &BftBlock, txs: Vec<VerifiedTx>) -> Result<BlockHeader, Invalid>;
@@ -78,6 +81,10 @@ impl Executor for Ledger {
 
     fn validators(&self) -> Option<ValidatorHistory> {
         history(self.state().get(VALIDATORS_KEY).as_deref())
+    }
+
+    fn ledger_format(&self, height: u64) -> u32 {
+        self.formats().at(height)
     }
 
     fn execute(&mut self, block: &BftBlock, txs: Vec<VerifiedTx>) -> Result<BlockHeader, Invalid> {
@@ -128,6 +135,10 @@ impl Executor for NodeExecutor {
 
     fn due(&self, now_ms: u64) -> bool {
         self.sink.wants_block(now_ms)
+    }
+
+    fn ledger_format(&self, height: u64) -> u32 {
+        self.sink.ledger_format(height)
     }
 
     fn pending(&self, max: usize, skip: &HashSet<Hash32>) -> Vec<Envelope> {

@@ -347,6 +347,7 @@ mod tests {
             origin: "o/log".into(),
             size,
             root: Hash32([size as u8; 32]),
+            state: None,
         }
     }
 

@@ -70,7 +70,12 @@ impl Ledger {
         &self.blocks
     }
 
-    /// The current state.
+    /// The ledger formats blocks are executed by.
+    pub fn formats(&self) -> &publica_types::format::LedgerFormats {
+        self.rt.formats()
+    }
+
+    /// The state after the last block.
     pub fn state(&self) -> &StateTree {
         &self.state
     }

@@ -43,6 +43,10 @@ enum Cmd {
     /// Watch a node's transparency log.
     #[command(subcommand)]
     Log(LogCmd),
+    /// Run an independent witness of transparency logs (C2SP
+    /// tlog-witness), or show a witness key (docs/witnesses.md).
+    #[command(subcommand)]
+    Witness(crate::witness::WitnessCmd),
     /// Identity calls that need more than `tx send` (key proofs).
     #[command(subcommand)]
     Identity(IdentityCmd),
@@ -324,6 +328,15 @@ enum VerifyCmd {
     /// Verify a receipt (as served by GET /v1/transactions/{id}) offline.
     Receipt {
         /// The receipt JSON file.
+        file: PathBuf,
+        #[command(flatten)]
+        trust: TrustArgs,
+    },
+    /// Verify a state answer (as served by GET /v1/state?key=) offline:
+    /// its checkpoint (log key, or a validator quorum) names the answer's
+    /// block and state root, and the proof shows the value under it.
+    State {
+        /// The state answer JSON file.
         file: PathBuf,
         #[command(flatten)]
         trust: TrustArgs,
@@ -729,6 +742,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Read(a) => runtime()?.block_on(crate::read::run(a)),
         Cmd::Verify(cmd) => run_verify(cmd),
         Cmd::Log(cmd) => run_log(cmd),
+        Cmd::Witness(cmd) => crate::witness::run_cmd(cmd),
         Cmd::Identity(cmd) => runtime()?.block_on(run_identity(cmd)),
         Cmd::Money(cmd) => runtime()?.block_on(crate::money::run(cmd)),
         Cmd::Programs(cmd) => runtime()?.block_on(crate::programs::run(cmd)),
@@ -830,6 +844,16 @@ fn run_verify(cmd: VerifyCmd) -> Result<()> {
             )?);
             Ok(())
         }
+        VerifyCmd::State { file, trust: t } => {
+            let trust =
+                crate::verify::TrustArg::load(t.log_key.as_deref(), t.validators.as_deref())?;
+            print_json(&crate::verify::verify_state(
+                &file,
+                &trust,
+                t.origin.as_deref(),
+            )?);
+            Ok(())
+        }
         VerifyCmd::Checkpoint {
             file,
             trust: t,
@@ -919,7 +943,7 @@ fn run_log(cmd: LogCmd) -> Result<()> {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

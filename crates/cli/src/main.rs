@@ -28,6 +28,7 @@ mod single;
 mod staff;
 mod testnet;
 mod verify;
+mod witness;
 
 use clap::Parser;
 

@@ -121,6 +121,29 @@ pub fn verify_receipt(file: &Path, trust: &TrustArg, origin: Option<&str>) -> Re
     }))
 }
 
+/// Verifies a state answer file from its checkpoint alone: what it prints
+/// is what the checkpoint and the proof establish.
+pub fn verify_state(file: &Path, trust: &TrustArg, origin: Option<&str>) -> Result<Value> {
+    let a: Value =
+        serde_json::from_str(&read_small(file)?).context("the state answer is not JSON")?;
+    let v = publica_runtime::state_answer::verify_state_answer(&a, trust.trust(), origin)?;
+    let json = v
+        .value
+        .as_deref()
+        .and_then(|b| serde_json::from_slice::<Value>(b).ok());
+    Ok(json!({
+        "verified": true,
+        "final": matches!(trust, TrustArg::Validators(_)),
+        "origin": v.origin,
+        "height": v.height,
+        "state_root": v.state_root,
+        "key": v.key,
+        "present": v.value.is_some(),
+        "value_hex": v.value.as_deref().map(hex::encode),
+        "value": json,
+    }))
+}
+
 /// Verifies that the log only grew between two checkpoints.
 pub fn verify_consistency_files(
     old: &Path,

@@ -134,6 +134,12 @@ pub trait BlockSink: Send + Sync {
     /// [`EXECUTED_HEADERS_KEPT`] heights (zero for height 0).
     fn executed_header_hash(&self, height: u64) -> Option<Hash32>;
 
+    /// The ledger format block `height` is executed by
+    /// (`publica_types::format`).
+    fn ledger_format(&self, _height: u64) -> u32 {
+        publica_types::format::LEDGER_FORMAT
+    }
+
     /// A value of the executed state (after the last executed block).
     fn executed_state_value(&self, _key: &[u8]) -> Option<Vec<u8>> {
         None

@@ -266,6 +266,7 @@ mod seeds {
             origin: origin.into(),
             size: 12,
             root: publica_types::Hash32([9; 32]),
+            state: None,
         };
         let signed = signer.sign(&cp.to_text());
         put(

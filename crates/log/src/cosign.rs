@@ -434,6 +434,7 @@ mod tests {
             origin: "publica.example/log".into(),
             size: 42,
             root: Hash32([9; 32]),
+            state: None,
         }
         .to_text()
     }

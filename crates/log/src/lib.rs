@@ -19,8 +19,9 @@ pub mod proof;
 pub mod state_note;
 pub mod tiles;
 pub mod tree;
+pub mod witness;
 
-pub use checkpoint::{Checkpoint, CheckpointError};
+pub use checkpoint::{Checkpoint, CheckpointError, StateLine};
 pub use cosign::{
     open_cosigned, quorum, CosignError, Cosigner, CosignerKey, SetChange, ValidatorSet,
 };

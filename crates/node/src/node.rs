@@ -67,6 +67,9 @@ pub(crate) struct Inner {
     /// Final checkpoints beyond this node's durable log, by size, with
     /// their root: checked when the log reaches them.
     pub(crate) early_finals: Mutex<std::collections::BTreeMap<u64, (Hash32, u64, String)>>,
+    /// The last final checkpoints that name their block's state root, by
+    /// height: what a state answer carries in a network.
+    pub(crate) state_finals: Mutex<std::collections::BTreeMap<u64, String>>,
     /// In a validator network: where transactions admitted here go so
     /// that the other validators (and so every leader) have them too.
     pub(crate) relay: RwLock<Option<Relay>>,
@@ -158,6 +161,15 @@ impl Inner {
         if cp.origin != self.config.log_origin() {
             return Err(FinalCheckpointError::OtherLog { origin: cp.origin });
         }
+        if cp.state.is_some_and(|s| s.height == height) {
+            // Served with a state answer only if its root is this node's
+            // root at that height (`Node::state_proof_checkpointed`).
+            let mut by_height = self.state_finals.lock().expect("state finals lock");
+            by_height.insert(height, note.to_string());
+            while by_height.len() > STATE_FINALS_KEPT {
+                by_height.pop_first();
+            }
+        }
         let chain = self.chain.read().expect("chain lock");
         if cp.size > chain.tlog.len() {
             // A quorum can be faster than this node's own disk: checked
@@ -187,6 +199,8 @@ impl Inner {
 
 /// Final checkpoints held until this node's log reaches them.
 const EARLY_FINALS_MAX: usize = 4096;
+/// Final checkpoints kept by height for state answers.
+const STATE_FINALS_KEPT: usize = 256;
 
 pub use publica_consensus::{FinalCheckpointError, Relay};
 
@@ -247,7 +261,19 @@ impl Node {
         let recovered_hashes = recovered.hashes;
         let (height_tx, _) = watch::channel(height);
         let (blocks_tx, _) = broadcast::channel(BLOCK_EVENTS_BUFFER);
-        let checkpoint = crate::pipeline::sign_checkpoint(&signer, &recovered.tlog);
+        let checkpoint = crate::pipeline::sign_checkpoint(
+            &signer,
+            &recovered.tlog,
+            match &recovered.tip {
+                Some(t) => crate::pipeline::state_line(runtime.formats(), t),
+                // The genesis state, before the first block.
+                None => publica_log::StateLine::for_block(
+                    runtime.formats().at(0),
+                    0,
+                    recovered.state.clone().root(),
+                ),
+            },
+        );
         let inner = Arc::new(Inner {
             signer,
             mempool: Mempool::new(
@@ -285,6 +311,7 @@ impl Node {
             events: RwLock::new(recovered.events),
             finals: RwLock::default(),
             early_finals: Mutex::default(),
+            state_finals: Mutex::default(),
             relay: RwLock::default(),
             finals_required: Default::default(),
             metrics: Metrics::default(),

@@ -15,7 +15,7 @@ use crate::node::Inner;
 use publica_consensus::{
     BlockSink, CommitError, FinalCheckpointError, OrderedBatch, EXECUTED_HEADERS_KEPT,
 };
-use publica_log::{AppendLog, Checkpoint, Frontier, LevelStore, MerkleLog, NoteSigner};
+use publica_log::{AppendLog, Checkpoint, Frontier, LevelStore, MerkleLog, NoteSigner, StateLine};
 use publica_runtime::authz::{changed_keys, current_key};
 use publica_runtime::{assemble_block, block_hash, BlockEnv};
 use publica_state::StateTree;
@@ -75,6 +75,10 @@ pub(crate) struct Pipeline {
 }
 
 impl BlockSink for Pipeline {
+    fn ledger_format(&self, height: u64) -> u32 {
+        self.inner.runtime.formats().at(height)
+    }
+
     fn require_final_checkpoints(&self) {
         self.inner.require_final_checkpoints();
     }
@@ -266,7 +270,11 @@ fn persist(inner: &Inner, job: Executed) -> Option<()> {
         chain.tip_hash = block_hash(&block.header);
         chain.tip = Some(block.header.clone());
         chain.log_sizes.push(block.header.log_size);
-        chain.checkpoint = sign_checkpoint(&inner.signer, &chain.tlog);
+        chain.checkpoint = sign_checkpoint(
+            &inner.signer,
+            &chain.tlog,
+            state_line(inner.runtime.formats(), &block.header),
+        );
         inner
             .index
             .write()
@@ -319,11 +327,25 @@ fn persist(inner: &Inner, job: Executed) -> Option<()> {
 /// The signed C2SP checkpoint of the log at its current size. Ed25519 is
 /// deterministic, so the same size always yields the same bytes, before and
 /// after a restart.
-pub(crate) fn sign_checkpoint<S: LevelStore>(signer: &NoteSigner, tlog: &MerkleLog<S>) -> String {
+pub(crate) fn sign_checkpoint<S: LevelStore>(
+    signer: &NoteSigner,
+    tlog: &MerkleLog<S>,
+    state: Option<StateLine>,
+) -> String {
     let cp = Checkpoint {
         origin: signer.name().to_string(),
         size: tlog.len(),
         root: tlog.root(),
+        state,
     };
     signer.sign(&cp.to_text())
+}
+
+/// The `publica-state` line of the checkpoint after block `header`: from
+/// ledger format 6, the block's height and state root.
+pub fn state_line(
+    formats: &publica_types::format::LedgerFormats,
+    header: &BlockHeader,
+) -> Option<StateLine> {
+    StateLine::for_block(formats.at(header.height), header.height, header.state_root)
 }

@@ -311,6 +311,10 @@ impl Node {
     /// The value under `key` with a proof against the last block's root.
     pub fn state_proof(&self, key: &[u8]) -> StateProofAnswer {
         let chain = self.inner.chain.read().expect("chain lock");
+        self.state_proof_locked(&chain, key)
+    }
+
+    fn state_proof_locked(&self, chain: &crate::node::Chain, key: &[u8]) -> StateProofAnswer {
         let state_root = chain.state_root();
         let proof = chain
             .state
@@ -323,6 +327,50 @@ impl Node {
             state_root,
             value,
             proof,
+        }
+    }
+
+    /// Like [`Node::state_proof`], with the checkpoint that commits to the
+    /// answer's height and state root (ledger format 6 on,
+    /// `docs/state-proofs.md`): the node's signed checkpoint of that block,
+    /// or in a validator network the quorum's, waited for up to `wait`.
+    /// `None` when there is none (an older format, or not final in time).
+    pub async fn state_proof_checkpointed(
+        &self,
+        key: &[u8],
+        wait: Duration,
+    ) -> (StateProofAnswer, Option<String>) {
+        let (answer, own) = {
+            let chain = self.inner.chain.read().expect("chain lock");
+            (
+                self.state_proof_locked(&chain, key),
+                chain.checkpoint.clone(),
+            )
+        };
+        let network = self
+            .inner
+            .finals_required
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let commits = |note: &str| {
+            checkpoint_commits_to(note, answer.height, &answer.state_root).then(|| note.to_string())
+        };
+        if !network {
+            let own = commits(&own);
+            return (answer, own);
+        }
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let found = self
+                .inner
+                .state_finals
+                .lock()
+                .expect("state finals lock")
+                .get(&answer.height)
+                .and_then(|n| commits(n));
+            if found.is_some() || tokio::time::Instant::now() >= deadline {
+                return (answer, found);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
@@ -588,4 +636,19 @@ impl ReadView for NodeReadView {
         };
         Some(note.sign(signer))
     }
+}
+
+/// Whether the signed checkpoint `note` names block `height` with
+/// `state_root` (its `publica-state` line).
+fn checkpoint_commits_to(note: &str, height: u64, state_root: &Hash32) -> bool {
+    let Some(body) = note.find("\n\n").map(|i| &note[..=i]) else {
+        return false;
+    };
+    publica_log::Checkpoint::parse(body).is_ok_and(|cp| {
+        cp.state
+            == Some(publica_log::StateLine {
+                height,
+                state_root: *state_root,
+            })
+    })
 }

@@ -17,6 +17,7 @@ pub mod overlay;
 pub mod receipt;
 pub mod routes;
 pub mod runtime;
+pub mod state_answer;
 pub mod system;
 pub mod testkit;
 

@@ -48,7 +48,8 @@ pub trait Module: Send + Sync {
     /// executed by it, before that block's start-of-block work: run as
     /// [`Self::begin_block`] is (no signer, deterministic, bounded, its
     /// events among the block's `ledger_events`), once, when a data
-    /// directory migrated to `format` reaches the height it starts at.
+    /// directory migrated to `format` reaches the height it starts at. A
+    /// migration over several formats calls it for each in turn.
     fn upgrade(&self, _ctx: &mut CallContext<'_>, _format: u32) {}
 
     /// The earliest block time (ms) at which [`Self::begin_block`] has work

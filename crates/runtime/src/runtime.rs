@@ -176,14 +176,18 @@ impl Runtime {
         let mut ledger_events = Vec::new();
         let format = self.formats.at(env.height);
         if let Some(format) = self.formats.starts_at(env.height) {
-            // A new format starts: each module first moves its state to it.
-            for module in self.modules.values() {
-                let mut ctx =
-                    CallContext::new(&state, module.name(), LEDGER_ACCOUNT, None, env, format);
-                module.upgrade(&mut ctx, format);
-                let (writes, events) = ctx.into_parts();
-                state.absorb(writes);
-                ledger_events.extend(events);
+            // A new format starts: each module first moves its state to it,
+            // through every format passed over (4 to 6 runs 5's and 6's).
+            let before = self.formats.at(env.height.saturating_sub(1));
+            for step in before.saturating_add(1)..=format {
+                for module in self.modules.values() {
+                    let mut ctx =
+                        CallContext::new(&state, module.name(), LEDGER_ACCOUNT, None, env, step);
+                    module.upgrade(&mut ctx, step);
+                    let (writes, events) = ctx.into_parts();
+                    state.absorb(writes);
+                    ledger_events.extend(events);
+                }
             }
         }
         for module in self.modules.values() {

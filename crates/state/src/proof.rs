@@ -64,7 +64,7 @@ pub struct Proof {
 }
 
 /// Why a proof was rejected.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum ProofError {
     /// More siblings than a 256-bit key has bits.
     #[error("proof is deeper than 256 levels")]

@@ -16,16 +16,21 @@
 /// - 4: programs keep attestations and indexes per agency, approvals name
 ///   the hash of what they approve, enrolments record their time;
 /// - 5: money is cashed out only into an account its agency opened for
-///   cash-outs, and at least that account's minimum.
-pub const LEDGER_FORMAT: u32 = 5;
+///   cash-outs, and at least that account's minimum;
+/// - 6: every checkpoint names its block and the state root after it (a
+///   `publica-state` line), so the validators' cosignatures cover the
+///   state: they must all start signing it at one height.
+pub const LEDGER_FORMAT: u32 = 6;
+
+/// The first format whose checkpoints carry the state line.
+pub const STATE_IN_CHECKPOINT_FORMAT: u32 = 6;
 
 /// The oldest format this build still executes: a directory of this
 /// format or a later one is migrated, an older one is refused.
 pub const OLDEST_EXECUTED_FORMAT: u32 = 4;
 
 /// What the current format changed, for messages.
-pub const LEDGER_FORMAT_CHANGE: &str =
-    "money: cash-outs only into accounts opened for them, with a minimum";
+pub const LEDGER_FORMAT_CHANGE: &str = "checkpoints carry their block's state root";
 
 /// Which format applies from which height, in increasing order of both.
 #[derive(Clone, Debug, PartialEq, Eq)]

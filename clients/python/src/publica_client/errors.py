@@ -83,6 +83,10 @@ class Reason:
     """A Merkle proof does not lead to the expected root (or breaks a bound)."""
     VALUE_MISMATCH = "value_mismatch"
     """A state proof proves another value (or presence instead of absence)."""
+    NO_CHECKPOINT = "no_checkpoint"
+    """A state answer carries no checkpoint, or one that names no state root."""
+    STATE_ROOT_MISMATCH = "state_root_mismatch"
+    """The checkpoint names another block or state root than the answer."""
 
 
 class VerificationError(Exception):

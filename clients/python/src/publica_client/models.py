@@ -469,6 +469,9 @@ class StateAnswer:
     value_hex: str | None
     value: Any
     proof: StateProof
+    checkpoint: str | None = None
+    """The signed checkpoint naming ``height`` and ``state_root`` (ledger
+    format 6 on), for :func:`publica_client.verify_state_answer`."""
 
     @property
     def value_bytes(self) -> bytes | None:
@@ -484,7 +487,8 @@ class StateAnswer:
             raise FormatError(f"{where}.value_hex: expected lowercase hex")
         return cls(key=r.string("key"), height=r.integer("height"), state_root=r.hex("state_root"),
                    value_hex=value_hex, value=r.value(value_member),
-                   proof=StateProof.from_json(r.object("proof"), f"{where}.proof"))
+                   proof=StateProof.from_json(r.object("proof"), f"{where}.proof"),
+                   checkpoint=r.string("checkpoint", optional=True))
 
 
 @dataclass(frozen=True)

@@ -474,3 +474,41 @@ def verify_state(answer: StateAnswer, state_root: bytes | str | None = None) -> 
         if decoded is not _NOT_JSON and decoded != answer.value:
             raise _fail(Reason.VALUE_MISMATCH, "the decoded value differs from the proven bytes")
     return value
+
+
+_STATE_LINE = re.compile(r"publica-state (0|[1-9][0-9]*) ([0-9a-f]{64})")
+
+
+def state_line(cp: Checkpoint) -> tuple[int, str] | None:
+    """The ``publica-state <height> <root>`` extension line of a checkpoint
+    (ledger format 6 on), as (height, root hex); ``None`` when it has none."""
+    found = [line for line in cp.extensions if line.split(" ", 1)[0] == "publica-state"]
+    if not found:
+        return None
+    m = _STATE_LINE.fullmatch(found[0])
+    if len(found) > 1 or not m:
+        raise _fail(Reason.MALFORMED, "a checkpoint has one publica-state line: 'publica-state <height> <64 hex digits>'")
+    return int(m.group(1)), m.group(2)
+
+
+def verify_state_answer(answer: StateAnswer, key: LogKey | str, origin: str | None = None) -> bytes | None:
+    """Checks a ``GET /v1/state`` answer from its checkpoint alone
+    (docs/state-proofs.md) and returns the proven value (``None`` for
+    absence): the checkpoint's signature by the log's key, its
+    ``publica-state`` line naming the answer's height and state root, then
+    the proof against that root. A validator network's checkpoint is
+    cosigned by a quorum: check it with ``publica verify state --validators``.
+    """
+    if answer.checkpoint is None:
+        raise _fail(Reason.NO_CHECKPOINT, "the answer carries no checkpoint (a ledger before format 6, "
+                    "or a network's block not yet cosigned: ask again)")
+    cp = open_checkpoint(answer.checkpoint, key, origin)
+    line = state_line(cp)
+    if line is None:
+        raise _fail(Reason.NO_CHECKPOINT, "the checkpoint names no state root (signed before ledger format 6)")
+    height, root = line
+    if height != answer.height:
+        raise _fail(Reason.STATE_ROOT_MISMATCH, f"the checkpoint names block {height}, the answer is for block {answer.height}")
+    if root != answer.state_root:
+        raise _fail(Reason.STATE_ROOT_MISMATCH, f"the answer says state root {answer.state_root}, the checkpoint {root}")
+    return verify_state(answer, root)

@@ -244,6 +244,7 @@ fn nodes_execute_the_bft_chain_and_a_reopened_node_catches_up() {
             origin: n0.log_origin(),
             size: 3,
             root: Hash32([1; 32]),
+            state: None,
         }
         .to_text();
         let err = n0

@@ -86,12 +86,12 @@ fn a_ledger_of_the_previous_format_is_migrated_and_keeps_every_block() {
             &report["height"],
             &report["migrated"]
         ),
-        (&json!(4), &json!(5), &json!(13), &json!(12), &json!(true)),
+        (&json!(4), &json!(6), &json!(13), &json!(12), &json!(true)),
         "{report}"
     );
     assert_eq!(
         std::fs::read_to_string(dir.path().join("LEDGER_FORMAT")).unwrap(),
-        "5\n4 from 1\n5 from 13\n"
+        "6\n4 from 1\n6 from 13\n"
     );
     assert_eq!(
         std::fs::read(dir.path().join("blocks.log")).unwrap(),
@@ -107,7 +107,18 @@ fn a_ledger_of_the_previous_format_is_migrated_and_keeps_every_block() {
     let e = migrate(dir.path(), &[]).unwrap_err();
     assert!(e.contains("in use"), "{e}");
 
-    // The first block of format 5 opens the account that took cash-outs.
+    // Block 12 is of format 4: its checkpoint names no state root.
+    let (_, log) = get(&format!("{}/v1/log", node.url));
+    assert!(
+        !log["checkpoint"]
+            .as_str()
+            .unwrap()
+            .contains("publica-state"),
+        "{log}"
+    );
+
+    // The first block of the new format runs format 5's migration (it
+    // opens the account that took cash-outs) and format 6's.
     let someone = Keypair::generate();
     let (s, r) = submit(
         &node,
@@ -137,6 +148,17 @@ fn a_ledger_of_the_previous_format_is_migrated_and_keeps_every_block() {
         "{after}"
     );
     assert_eq!(after["waiting"], before["waiting"], "waiting requests stay");
+    // From block 13 each checkpoint names its block's state root.
+    let (_, status) = get(&format!("{}/v1/status", node.url));
+    let (_, log) = get(&format!("{}/v1/log", node.url));
+    let at = status["height"].as_u64().unwrap();
+    assert!(
+        log["checkpoint"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("\npublica-state {at} ")),
+        "{log}"
+    );
 
     // From now on only an opened account takes cash-outs: the rule is
     // checked before who may debit `alice`.
@@ -231,7 +253,7 @@ fn a_directory_without_blocks_moves_to_the_new_format_from_its_first_block() {
     );
     assert_eq!(
         std::fs::read_to_string(dir.path().join("LEDGER_FORMAT")).unwrap(),
-        "5\n"
+        "6\n"
     );
     let node = TestNode::start_in(dir.path(), &[]);
     let (_, status) = get(&format!("{}/v1/status", node.url));

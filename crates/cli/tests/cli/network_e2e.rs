@@ -1665,13 +1665,16 @@ fn a_rolling_upgrade_restarts_one_validator_at_a_time_and_the_chain_keeps_commit
 }
 
 /// A network moves to a new ledger format at one height: four validators
-/// whose ledgers record format 4 until block 12 and format 5 from it (what
-/// `publica admin migrate --at-height 12` writes into each, stopped, in a
+/// whose ledgers record format 4 until block 60 and format 6 from it (what
+/// `publica admin migrate --at-height 60` writes into each, stopped, in a
 /// rolling upgrade: `migrate_e2e` runs the command itself). Blocks before
-/// that height keep the old rule (a cash-out into any account of an agency
-/// is judged by who may debit the source), blocks from it run the new one
-/// (only an account opened for cash-outs takes them), and all four agree
-/// on every block and state root across the change.
+/// that height keep the old rules (a cash-out into any account of an
+/// agency is judged by who may debit the source; checkpoints name no state
+/// root), blocks from it run the new ones (only an account opened for
+/// cash-outs takes them; the quorum cosigns each block's state root, so a
+/// state answer verifies against the validator set alone), all four agree
+/// on every block and state root across the change, and a receipt from
+/// before it still verifies.
 #[test]
 fn a_network_moves_to_a_new_ledger_format_at_one_height() {
     // Far enough for the set-up below to finish before it (about a third
@@ -1687,7 +1690,7 @@ fn a_network_moves_to_a_new_ledger_format_at_one_height() {
         std::fs::create_dir_all(&ledger).unwrap();
         std::fs::write(
             ledger.join("LEDGER_FORMAT"),
-            format!("5\n4 from 1\n5 from {AT}\n"),
+            format!("6\n4 from 1\n6 from {AT}\n"),
         )
         .unwrap();
     }
@@ -1728,8 +1731,8 @@ fn a_network_moves_to_a_new_ledger_format_at_one_height() {
     }
     // A stranger's cash-out from `desk` into `office`: under format 4 an
     // account of an agency takes cash-outs, so the refusal is who may
-    // debit it; under format 5 it is the account, not opened for them.
-    let stranger_cash_out = |url: &str| -> (u64, Value) {
+    // debit it; from format 5 it is the account, not opened for them.
+    let stranger_cash_out = |url: &str| -> (u64, Value, Value) {
         let kp = Keypair::generate();
         let e = crate::common::sign(
             &kp,
@@ -1748,18 +1751,82 @@ fn a_network_moves_to_a_new_ledger_format_at_one_height() {
         (
             r["block_height"].as_u64().unwrap(),
             r["outcome"]["error"]["code"].clone(),
+            r,
         )
     };
-    let (h, code) = stranger_cash_out(&urls[1]);
+    let (h, code, before) = stranger_cash_out(&urls[1]);
     eprintln!("the cash-out before the new format is in block {h} of {AT}");
     assert!(h < AT, "the set-up took the chain to block {h}, past {AT}");
     assert_eq!(code, "money.not_owner", "block {h}");
     wait_until(Duration::from_secs(90), "the new format's height", || {
         height(&urls[3]) >= AT
     });
-    let (top, code) = stranger_cash_out(&urls[2]);
+    let (top, code, _) = stranger_cash_out(&urls[2]);
     assert!(top >= AT, "{top}");
     assert_eq!(code, "money.not_cash_out_account", "block {top}");
+    // The receipt from before the change still verifies against the set;
+    // its checkpoint names no state root.
+    let set = dir.join("validators.json");
+    let verify = |what: &str, answer: &Value| -> Value {
+        let file = tmp.path().join(format!("{what}.json"));
+        std::fs::write(&file, answer.to_string()).unwrap();
+        let out = Command::new(bin())
+            .args(["verify", what])
+            .arg(&file)
+            .arg("--validators")
+            .arg(&set)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    assert!(
+        !before["checkpoint"]
+            .as_str()
+            .unwrap()
+            .contains("publica-state"),
+        "{before}"
+    );
+    verify("receipt", &before);
+    // A state answer carries the quorum's checkpoint of its block, which
+    // names its state root: it verifies from the validator set alone.
+    let key = "money/account/office";
+    let (s, answer) = get(&format!("{}/v1/state?key={key}", urls[3]));
+    assert_eq!(s, 200, "{answer}");
+    let at = answer["height"].as_u64().unwrap();
+    assert!(at >= AT, "{answer}");
+    let note = answer["checkpoint"].as_str().expect("a final checkpoint");
+    assert!(
+        note.contains(&format!(
+            "\npublica-state {at} {}\n",
+            answer["state_root"].as_str().unwrap()
+        )),
+        "{note}"
+    );
+    let v = verify("state", &answer);
+    assert_eq!(
+        (v["final"].clone(), v["present"].clone()),
+        (json!(true), json!(true)),
+        "{v}"
+    );
+    let mut forged = answer.clone();
+    forged["value_hex"] = json!(hex::encode(b"{}"));
+    let file = tmp.path().join("forged.json");
+    std::fs::write(&file, forged.to_string()).unwrap();
+    let out = Command::new(bin())
+        .args(["verify", "state"])
+        .arg(&file)
+        .arg("--validators")
+        .arg(&set)
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("proof mismatch")
+    );
     wait_until(
         Duration::from_secs(90),
         "every validator has the block",

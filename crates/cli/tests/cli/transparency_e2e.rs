@@ -461,3 +461,106 @@ fn receipts_with_a_validator_quorum_verify_against_the_set_alone() {
 fn verify_with(file: &str, set: &str) -> Output {
     publica(&["verify", "receipt", file, "--validators", set])
 }
+
+/// A state answer carries the checkpoint of its block, which names the
+/// block's state root: `publica verify state` checks a value (or an
+/// absence) from the log key alone, and names each kind of tampering.
+#[test]
+fn a_state_answer_verifies_from_its_checkpoint_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = TestNode::start_in(dir.path(), &[]);
+    let ids = crate::common::commit_notes(&node, 2);
+    let key = log_key(&node);
+    let (_, r) = get(&format!("{}/v1/transactions/{}", node.url, ids[1]));
+    let nonce_key = format!(
+        "runtime/nonce/{}",
+        r["transaction"]["signer"].as_str().unwrap()
+    );
+    let (s, answer) = get(&format!("{}/v1/state?key={nonce_key}", node.url));
+    assert_eq!(s, 200, "{answer}");
+    let (_, absent) = get(&format!(
+        "{}/v1/state?key=system/note/{}",
+        node.url,
+        "ab".repeat(32)
+    ));
+    let other_dir = tempfile::tempdir().unwrap();
+    let other_node = TestNode::start_in(other_dir.path(), &[]);
+    let (_, other) = get(&format!("{}/v1/log", other_node.url));
+    drop(other_node);
+    drop(node); // offline from here on
+
+    let height = answer["height"].as_u64().unwrap();
+    let note = answer["checkpoint"].as_str().unwrap();
+    let line = format!(
+        "publica-state {height} {}",
+        answer["state_root"].as_str().unwrap()
+    );
+    assert!(note.contains(&format!("\n{line}\n")), "{note}");
+    let files = tempfile::tempdir().unwrap();
+    let verify = |name: &str, a: &Value, key: &str| -> Output {
+        let file = write(files.path(), name, &a.to_string());
+        publica(&["verify", "state", &file, "--log-key", key])
+    };
+    let out = verify("good.json", &answer, &key);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (&v["verified"], &v["present"], &v["value"], &v["height"]),
+        (&json!(true), &json!(true), &json!(2), &json!(height)),
+        "{v}"
+    );
+    let out = verify("absent.json", &absent, &key);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["present"], json!(false), "{v}");
+
+    let forged_root = "00".repeat(32);
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "value",
+            json!({"value_hex": hex::encode(b"3")}),
+            "proof mismatch",
+        ),
+        (
+            "root",
+            json!({"state_root": forged_root}),
+            "state root mismatch",
+        ),
+        ("height", json!({"height": height + 1}), "wrong block"),
+        (
+            "line",
+            json!({"checkpoint": note.replace(&line, &format!("publica-state {height} {forged_root}"))}),
+            "checkpoint rejected",
+        ),
+        ("none", json!({"checkpoint": null}), "no checkpoint"),
+        (
+            "key",
+            json!({"key": format!("{nonce_key}0")}),
+            "proof mismatch",
+        ),
+    ];
+    for (name, change, says) in cases {
+        let mut a = answer.clone();
+        for (k, v) in change.as_object().unwrap() {
+            a[k] = v.clone();
+        }
+        let out = verify(&format!("{name}.json"), &a, &key);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains(says), "{name}: {err}");
+    }
+    // Another node's key does not vouch for this node's state.
+    let out = verify(
+        "other.json",
+        &answer,
+        other["verifier_key"].as_str().unwrap(),
+    );
+    assert!(!out.status.success());
+}

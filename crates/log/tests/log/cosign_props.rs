@@ -33,7 +33,7 @@ proptest! {
     ) {
         let cs = cosigners(n);
         let set = ValidatorSet::new("o.example/log", cs.iter().map(Cosigner::key).collect());
-        let text = Checkpoint { origin: "o.example/log".into(), size, root: Hash32(root) }.to_text();
+        let text = Checkpoint { origin: "o.example/log".into(), size, root: Hash32(root), state: None }.to_text();
         let signers: Vec<usize> = signers.into_iter().filter(|i| *i < n).collect();
         let lines: String = signers.iter().map(|&i| cs[i].cosign(&text, ts)).collect();
         let mut distinct = signers.clone();

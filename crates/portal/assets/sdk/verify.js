@@ -102,7 +102,7 @@ export async function openCheckpoint(note, key) {
     }
     if (!found)
         fail('no_signature_from_key', `the note has no signature by the key ${k.name}`);
-    const [origin, sizeLine, rootLine] = text.split('\n');
+    const [origin, sizeLine, rootLine, ...extensions] = text.split('\n');
     const badCheckpoint = (detail) => fail('malformed', `malformed checkpoint: ${detail}`);
     if (!origin)
         badCheckpoint('missing origin line');
@@ -116,7 +116,21 @@ export async function openCheckpoint(note, key) {
         return badCheckpoint('the root hash is not 32 bytes of base64');
     if (origin !== k.name)
         fail('wrong_origin', `the checkpoint is for '${origin}', expected '${k.name}'`);
-    return { origin: origin, size, root, note };
+    return { origin: origin, size, root, state: stateLine(extensions), note };
+}
+const STATE_LINE = /^publica-state (0|[1-9][0-9]*) ([0-9a-f]{64})$/;
+/** The `publica-state <height> <root>` extension line, if any. */
+function stateLine(extensions) {
+    const lines = extensions.filter((line) => line.split(' ', 1)[0] === 'publica-state');
+    if (lines.length === 0)
+        return null;
+    const m = lines.length === 1 ? STATE_LINE.exec(lines[0]) : null;
+    if (!m)
+        return fail('malformed', "malformed checkpoint: one line 'publica-state <height> <64 hex digits>'");
+    const height = Number(m[1]);
+    if (!Number.isSafeInteger(height))
+        fail('malformed', 'malformed checkpoint: the state line\'s height is beyond 2^53-1');
+    return { height, stateRoot: m[2] };
 }
 // ---- Merkle trees (RFC 9162).
 /** `SHA-256(0x00 || entry)`, a log leaf's hash. */
@@ -463,6 +477,28 @@ export async function verifyStateProof(answer, expectedStateRoot) {
         }
     }
     return { key, height: answer.height, stateRoot: answer.state_root, present: value !== null, value, json };
+}
+/**
+ * Verifies a `GET /v1/state` answer from its checkpoint alone
+ * (docs/state-proofs.md): the checkpoint's signature by `key`, its
+ * `publica-state` line naming the answer's height and state root, then the
+ * proof against that root. Throws `VerificationError`: `no_checkpoint`,
+ * `state_root_mismatch`, and those of `openCheckpoint` and
+ * `verifyStateProof`.
+ */
+export async function verifyStateAnswer(answer, key) {
+    if (typeof answer?.checkpoint !== 'string') {
+        return fail('no_checkpoint', 'the answer carries no checkpoint (a ledger before format 6, or a network\'s block not yet cosigned: ask again)');
+    }
+    const checkpoint = await openCheckpoint(answer.checkpoint, key);
+    const state = checkpoint.state ?? fail('no_checkpoint', 'the checkpoint names no state root (signed before ledger format 6)');
+    if (state.height !== answer.height) {
+        fail('state_root_mismatch', `the checkpoint names block ${state.height}, the answer is for block ${answer.height}`);
+    }
+    if (state.stateRoot !== answer.state_root) {
+        fail('state_root_mismatch', `the answer says state root ${answer.state_root}, the checkpoint ${state.stateRoot}`);
+    }
+    return verifyStateProof(answer, state.stateRoot);
 }
 // ---- Blocks.
 /** A block's hash: SHA-256 of its header's canonical JSON, hex. */

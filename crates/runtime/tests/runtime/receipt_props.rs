@@ -80,6 +80,7 @@ fn chain() -> (Vec<Value>, NoteVerifier) {
             origin: ORIGIN.into(),
             size: log.len(),
             root: log.root(),
+            state: None,
         }
         .to_text(),
     );
