@@ -224,6 +224,17 @@ async function main() {
     assert.match(failed, /does not lead to the checkpoint/, 'the failure is named');
     await page.screenshot({ path: join(shots, 'check-tampered-en.png'), fullPage: true });
     await axe(page, 'check result');
+    // A state answer (an account of the demo city), checked in the browser
+    // from its signed checkpoint alone.
+    await open(page, url, '/check?state=money/account/city:grid-fees');
+    await page.click('#receipt-check button[type=submit]');
+    await page.waitForSelector('#check-result[data-checked-by="browser"]', { timeout: 10000 });
+    const state = await page.textContent('#check-result');
+    assert.match(state, /Verified/, 'a state answer verifies');
+    assert.match(state, /money\/account\/city:grid-fees/, 'the key is named');
+    assert.match(state, /still the value now/, 'what is not proved is said');
+    await page.screenshot({ path: join(shots, 'check-state-en.png'), fullPage: true });
+    await axe(page, 'state check result');
 
     // The home page's figures follow the chain (server-sent events).
     await open(page, url, '/');

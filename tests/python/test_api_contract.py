@@ -454,7 +454,13 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
         # Sealing a record (X25519, ChaCha20-Poly1305, a signed
         # registration) is the CLI's: its end-to-end tests upload.
         ("/v1/records/store", "post", 202),
+        # A node with witnesses (crates/cli/tests/cli/witness_e2e.rs); the
+        # answer in docs/witnesses.md is checked against the schema. The
+        # demo has none, and says so.
+        ("/v1/log/witnessed", "get", 200),
     }
+    got, err = call(url, "/v1/log/witnessed")
+    assert got == 404 and err["code"] == "log.no_witnesses", (got, err)
     missing = declared - c.checked - elsewhere
     assert not missing, f"declared answers never checked: {sorted(missing)}"
 

@@ -376,27 +376,13 @@ pub async fn get_state(
     }
     let (ans, checkpoint) = state
         .node
-        .state_proof_checkpointed(key.as_bytes(), STATE_FINAL_WAIT)
+        .state_proof_checkpointed(key.as_bytes(), publica_node::query::STATE_FINAL_WAIT)
         .await;
-    let value_json = ans
-        .value
-        .as_ref()
-        .and_then(|v| serde_json::from_slice::<Value>(v).ok());
-    Ok(Json(json!({
-        "key": key,
-        "height": ans.height,
-        "state_root": ans.state_root,
-        "value_hex": ans.value.as_ref().map(hex::encode),
-        "value": value_json,
-        "proof": ans.proof,
-        "checkpoint": checkpoint,
-    }))
+    Ok(Json(publica_runtime::state_answer::answer_json(
+        &key, &ans, checkpoint,
+    ))
     .into_response())
 }
-
-/// How long a network's state answer waits for the quorum's checkpoint of
-/// its block (about one round of cosignatures).
-const STATE_FINAL_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// An account's nonces.
 #[utoipa::path(get, path = "/v1/accounts/{account}/nonce", tag = "accounts",

@@ -21,6 +21,8 @@ pub mod ratelimit;
 pub mod records;
 pub mod server;
 pub mod sync_routes;
+pub mod witness;
+pub mod witnessing;
 
 pub use connections::ConnectionLimits;
 pub use error::ApiError;

@@ -94,6 +94,24 @@ pub async fn log_info(State(state): State<AppState>) -> Response {
     .into_response()
 }
 
+/// The latest checkpoint with the cosignatures of the witnesses the node
+/// submits to, and each witness's state (docs/witnesses.md).
+#[utoipa::path(get, path = "/v1/log/witnessed", tag = "log",
+    responses(
+        (status = 200, description = "`{checkpoint, size, witnesses: [{name, key, url, cosigned_size, error}]}`; checkpoint is null until a witness cosigned one", body = Object),
+        (status = 404, description = "`log.no_witnesses`: the node submits to no witness", body = ErrorBody)))]
+pub async fn witnessed(State(state): State<AppState>) -> Response {
+    match &state.witnessing {
+        Some(w) => Json(w.answer()).into_response(),
+        None => ApiError::new(
+            StatusCode::NOT_FOUND,
+            codes::LOG_NO_WITNESSES,
+            "this node submits its checkpoints to no witness",
+        )
+        .into_response(),
+    }
+}
+
 /// Sizes for a consistency proof.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -41,6 +41,8 @@ pub struct ApiConfig {
     /// Where the record store keeps ciphertexts, when not in the data
     /// directory.
     pub records_s3: Option<crate::object_store::S3Config>,
+    /// Witnesses the node submits its checkpoints to (docs/witnesses.md).
+    pub witnesses: Vec<crate::witnessing::WitnessTarget>,
 }
 
 impl std::fmt::Debug for ApiConfig {
@@ -54,6 +56,7 @@ impl std::fmt::Debug for ApiConfig {
             .field("min_cell_recipients", &self.min_cell_recipients)
             .field("connections", &self.connections)
             .field("records_s3", &self.records_s3)
+            .field("witnesses", &self.witnesses)
             .finish()
     }
 }
@@ -69,6 +72,7 @@ impl Default for ApiConfig {
             min_cell_recipients: publica_portal::MIN_CELL_RECIPIENTS_DEFAULT,
             connections: crate::ConnectionLimits::default(),
             records_s3: None,
+            witnesses: Vec::new(),
         }
     }
 }
@@ -103,6 +107,8 @@ pub struct AppState {
     pub records: Arc<crate::records::RecordStore>,
     /// The store of published city data batches.
     pub citydata: Arc<crate::citydata::DataStore>,
+    /// The witnesses the node submits its checkpoints to, if any.
+    pub witnessing: Option<Arc<crate::witnessing::Witnessing>>,
 }
 
 /// Expensive queries (program dry runs) a node runs at once; more are
@@ -187,6 +193,7 @@ pub fn router(state: AppState) -> Router {
         .route("/checkpoint", get(log_routes::checkpoint))
         .route("/tile/{*path}", get(log_routes::tile))
         .route("/v1/log", get(log_routes::log_info))
+        .route("/v1/log/witnessed", get(log_routes::witnessed))
         .route("/v1/log/consistency", get(log_routes::consistency))
         .route("/v1/genesis", get(handlers::genesis))
         .route("/healthz", get(handlers::healthz))
@@ -239,9 +246,27 @@ pub async fn serve_only(
         .map_err(std::io::Error::other)??;
     let citydata = Arc::new(citydata);
     crate::citydata::spawn_keeper(citydata.clone(), node.clone(), shutting_down.subscribe());
+    let witnessing = (!config.witnesses.is_empty()).then(|| {
+        let w = crate::witnessing::Witnessing::new(config.witnesses.clone());
+        let network = config.network.is_some();
+        crate::witnessing::spawn(
+            w.clone(),
+            node.clone(),
+            move |n: &Node| {
+                if network {
+                    n.latest_final_checkpoint()
+                } else {
+                    Some(n.checkpoint())
+                }
+            },
+            shutting_down.subscribe(),
+        );
+        w
+    });
     let state = AppState {
         records,
         citydata,
+        witnessing,
         node: node.clone(),
         limiter: Arc::new(RateLimiter::new(
             config.rate_limit_per_s,

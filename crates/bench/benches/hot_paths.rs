@@ -4,7 +4,8 @@
 //! rules (checking a rule, and evaluating a simple and a costliest one as a
 //! scheduled payout does), credentials (eddsa-jcs-2022 and eddsa-rdfc-2022
 //! issue and verify, a
-//! 1,048,576-entry status list served) and zero-knowledge threshold proofs.
+//! 1,048,576-entry status list served), zero-knowledge threshold proofs,
+//! and a state answer checked from its signed checkpoint alone.
 
 use publica_crypto::{verify, verify_batch, Keypair};
 use publica_log::{leaf_hash, MerkleLog};
@@ -120,6 +121,45 @@ fn state_proof_100k(bencher: divan::Bencher) {
     bencher.bench_local(|| {
         i = (i + 31) % 100_000;
         s.prove(format!("k/{i}").as_bytes())
+    });
+}
+
+/// What a verifier does per state answer (`publica verify state`, a light
+/// client): the checkpoint's signature, its `publica-state` line, then the
+/// proof of one key among 100,000 against that root.
+#[divan::bench]
+fn state_answer_verify_from_checkpoint_100k(bencher: divan::Bencher) {
+    let mut s = StateTree::new();
+    for i in 0..100_000u64 {
+        s.insert(format!("k/{i}").as_bytes(), b"v");
+    }
+    let root = s.root();
+    let signer = publica_log::NoteSigner::new("bench.example/log", Keypair::generate()).unwrap();
+    let note = signer.sign(
+        &publica_log::Checkpoint {
+            origin: "bench.example/log".into(),
+            size: 1_000,
+            root: publica_types::Hash32([7; 32]),
+            state: Some(publica_log::StateLine {
+                height: 500,
+                state_root: root,
+            }),
+        }
+        .to_text(),
+    );
+    let key = publica_log::NoteVerifier::parse(&signer.verifier_key()).unwrap();
+    let answer = json!({
+        "key": "k/4242",
+        "height": 500,
+        "state_root": root,
+        "value_hex": hex::encode(b"v"),
+        "proof": s.prove(b"k/4242"),
+        "checkpoint": note,
+    });
+    let trust = publica_runtime::receipt::Trust::LogKey(&key);
+    bencher.bench(|| {
+        publica_runtime::state_answer::verify_state_answer(divan::black_box(&answer), trust, None)
+            .unwrap()
     });
 }
 

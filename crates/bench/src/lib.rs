@@ -20,6 +20,7 @@ pub mod report;
 pub mod setup;
 pub mod status_list;
 pub mod sys;
+pub mod witness;
 
 pub use load::{run, BenchConfig};
 pub use report::Report;

@@ -44,9 +44,8 @@ enum Cmd {
     #[command(subcommand)]
     Log(LogCmd),
     /// Run an independent witness of transparency logs (C2SP
-    /// tlog-witness), or show a witness key (docs/witnesses.md).
-    #[command(subcommand)]
-    Witness(crate::witness::WitnessCmd),
+    /// tlog-witness; docs/witnesses.md).
+    Witness(crate::witness::WitnessArgs),
     /// Identity calls that need more than `tx send` (key proofs).
     #[command(subcommand)]
     Identity(IdentityCmd),
@@ -167,7 +166,8 @@ struct BenchArgs {
     /// on admission, timed; decrypted and the record verified, timed), or
     /// energy (--meters each submitting a signed day of readings, timed;
     /// then --market-orders on one interval, cleared and settled at its
-    /// gate, timed).
+    /// gate, timed), or witness (a witness fed by --logs logs at once for
+    /// --duration seconds, each checkpoint cosigned timed).
     #[arg(long, default_value = "transfers")]
     workload: String,
     /// epcis: serialised packs put in state before the timed phases.
@@ -202,6 +202,9 @@ struct BenchArgs {
     /// energy: meters, each submitting a day of 96 readings.
     #[arg(long, default_value_t = 2_000)]
     meters: usize,
+    /// witness: logs submitting checkpoints at once (1..=1024).
+    #[arg(long, default_value_t = 32)]
+    logs: usize,
     /// energy: orders on the market interval (a multiple of 100).
     #[arg(long, default_value_t = 10_000)]
     market_orders: usize,
@@ -352,6 +355,14 @@ enum VerifyCmd {
         /// is (its set must cosign it; default: the latest set).
         #[arg(long)]
         height: Option<u64>,
+        /// A witness's verifier key, or a file holding it (repeatable): the
+        /// witness policy's keys (docs/witnesses.md).
+        #[arg(long = "witness")]
+        witnesses: Vec<String>,
+        /// How many of the --witness keys must have cosigned (default:
+        /// all of them).
+        #[arg(long, requires = "witnesses")]
+        witnesses_needed: Option<usize>,
     },
     /// Verify a W3C Verifiable Credential against a node's ledger: its
     /// eddsa-jcs-2022 proof, issuer, accreditation on its date, validity
@@ -499,6 +510,10 @@ struct DevArgs {
     /// it count against the client its X-Forwarded-For names last.
     #[arg(long)]
     trusted_proxy: Vec<std::net::IpAddr>,
+    /// A witness to submit each checkpoint to, `<verifier key>@<URL>`
+    /// (repeatable; docs/witnesses.md).
+    #[arg(long = "witness")]
+    witnesses: Vec<publica_api::witnessing::WitnessTarget>,
     /// Started by `publica node` from a single node's config file.
     #[arg(skip)]
     production: bool,
@@ -742,7 +757,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Read(a) => runtime()?.block_on(crate::read::run(a)),
         Cmd::Verify(cmd) => run_verify(cmd),
         Cmd::Log(cmd) => run_log(cmd),
-        Cmd::Witness(cmd) => crate::witness::run_cmd(cmd),
+        Cmd::Witness(a) => crate::witness::run(a),
         Cmd::Identity(cmd) => runtime()?.block_on(run_identity(cmd)),
         Cmd::Money(cmd) => runtime()?.block_on(crate::money::run(cmd)),
         Cmd::Programs(cmd) => runtime()?.block_on(crate::programs::run(cmd)),
@@ -858,17 +873,21 @@ fn run_verify(cmd: VerifyCmd) -> Result<()> {
             file,
             trust: t,
             height,
+            witnesses,
+            witnesses_needed,
         } => {
             if height.is_some() && t.validators.is_none() {
                 bail!("--height goes with --validators (a single node's log key signs every checkpoint)");
             }
             let trust =
                 crate::verify::TrustArg::load(t.log_key.as_deref(), t.validators.as_deref())?;
+            let policy = crate::verify::WitnessPolicy::load(&witnesses, witnesses_needed)?;
             print_json(&crate::verify::verify_checkpoint(
                 &file,
                 &trust,
                 t.origin.as_deref(),
                 height,
+                policy.as_ref(),
             )?);
             Ok(())
         }
@@ -990,6 +1009,7 @@ pub(crate) fn run_single(
         demo: false,
         records_store,
         trusted_proxy: c.trusted_proxies,
+        witnesses: publica_api::witnessing::parse_targets(&c.witnesses).map_err(|e| anyhow!(e))?,
         production: true,
     })
 }
@@ -1069,6 +1089,7 @@ fn run_dev(a: DevArgs) -> Result<()> {
                 trusted_proxies: a.trusted_proxy.clone(),
             },
             records_s3,
+            witnesses: a.witnesses.clone(),
         };
         publica_api::serve(node, listener, api, shutdown_signal()).await?;
         eprintln!("publica: stopped cleanly");
@@ -1093,7 +1114,8 @@ fn energy_bench(
     Ok((serde_json::to_value(&r)?, r.text()))
 }
 
-fn run_bench(b: BenchArgs) -> Result<()> {
+/// The bench's sizes and option pairs, checked before anything starts.
+fn check_bench_args(b: &BenchArgs) -> Result<()> {
     if !(1..=3600).contains(&b.duration)
         || !(1..=1_000_000).contains(&b.accounts)
         || !(1..=64).contains(&b.concurrency)
@@ -1110,6 +1132,11 @@ fn run_bench(b: BenchArgs) -> Result<()> {
     if b.node.is_none() && !b.submit_to.is_empty() {
         bail!("--submit-to needs --node (the validator the bench sets up on and follows)");
     }
+    Ok(())
+}
+
+fn run_bench(b: BenchArgs) -> Result<()> {
+    check_bench_args(&b)?;
     let admin = match (&b.node, &b.admin_key) {
         (Some(_), Some(k)) => Some(open_key(k, &b.pass)?),
         (Some(_), None) => {
@@ -1183,8 +1210,12 @@ fn run_bench(b: BenchArgs) -> Result<()> {
                 gate_s: b.gate_s,
             },
         )?,
+        "witness" => {
+            let r = runtime()?.block_on(publica_bench::witness::run(b.logs, b.duration))?;
+            (serde_json::to_value(&r)?, r.text())
+        }
         other => {
-            bail!("--workload is transfers, status-list, epcis, records, claims, elections or energy, not '{other}'")
+            bail!("--workload is transfers, status-list, epcis, records, claims, elections, energy or witness, not '{other}'")
         }
     };
     if b.json {

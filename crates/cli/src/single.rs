@@ -58,6 +58,10 @@ pub struct SingleNodeConfig {
     /// believed (the per-client limits then apply to the clients behind).
     #[serde(default)]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Witnesses to submit each checkpoint to, `<verifier key>@<URL>`
+    /// each (docs/witnesses.md).
+    #[serde(default)]
+    pub witnesses: Vec<String>,
 }
 
 fn default_block_ms() -> u64 {

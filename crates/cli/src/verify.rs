@@ -81,21 +81,88 @@ impl TrustArg {
     }
 }
 
+/// A witness policy: `needed` of these witnesses' keys must have cosigned
+/// (docs/witnesses.md).
+pub struct WitnessPolicy {
+    keys: Vec<publica_log::CosignerKey>,
+    needed: usize,
+}
+
+impl WitnessPolicy {
+    /// From `--witness` keys (inline or files) and `--witnesses-needed`
+    /// (default: all); none without keys.
+    pub fn load(keys: &[String], needed: Option<usize>) -> Result<Option<Self>> {
+        if keys.is_empty() {
+            return Ok(None);
+        }
+        let mut parsed: Vec<publica_log::CosignerKey> = Vec::new();
+        for k in keys {
+            let p = Path::new(k);
+            let text = if p.is_file() {
+                read_small(p)?
+            } else {
+                k.clone()
+            };
+            let key = publica_log::CosignerKey::parse(text.trim())
+                .map_err(|e| anyhow!("--witness {k}: {e}"))?;
+            if parsed.iter().any(|o| o.name == key.name) {
+                bail!("--witness: {} is given twice", key.name);
+            }
+            parsed.push(key);
+        }
+        let needed = needed.unwrap_or(parsed.len());
+        if !(1..=parsed.len()).contains(&needed) {
+            bail!(
+                "--witnesses-needed must be 1..={} (the witnesses given)",
+                parsed.len()
+            );
+        }
+        Ok(Some(WitnessPolicy {
+            keys: parsed,
+            needed,
+        }))
+    }
+
+    /// Checks that `note` (of the log `origin`) carries the policy's
+    /// cosignatures.
+    fn check(&self, note: &str, origin: &str) -> Result<()> {
+        publica_log::open_cosigned(note, &self.keys, self.needed, origin)
+            .map(|_| ())
+            .map_err(|e| match e {
+                publica_log::CosignError::NoQuorum { got, need } => anyhow!(
+                    "witness policy not met: {got} valid cosignatures from the witnesses given, {need} needed"
+                ),
+                publica_log::CosignError::BadCosignature(name) => anyhow!(
+                    "bad cosignature by witness {name}: the checkpoint was altered or signed by another key"
+                ),
+                other => anyhow!("witness policy: {other}"),
+            })
+    }
+}
+
 /// Verifies a checkpoint note file (of the block at `height`, when known:
-/// a network's set of that height must cosign it).
+/// a network's set of that height must cosign it), and the witness
+/// policy when one is given.
 pub fn verify_checkpoint(
     file: &Path,
     trust: &TrustArg,
     origin: Option<&str>,
     height: Option<u64>,
+    witnesses: Option<&WitnessPolicy>,
 ) -> Result<Value> {
-    let cp = trust.trust().open(&read_small(file)?, origin, height)?;
+    let note = read_small(file)?;
+    let cp = trust.trust().open(&note, origin, height)?;
+    if let Some(policy) = witnesses {
+        policy.check(&note, &cp.origin)?;
+    }
     Ok(json!({
         "verified": true,
         "final": matches!(trust, TrustArg::Validators(_)),
         "origin": cp.origin,
         "size": cp.size,
         "root": cp.root,
+        "state": cp.state.map(|s| json!({"height": s.height, "state_root": s.state_root})),
+        "witnesses": witnesses.map(|w| json!({"needed": w.needed, "of": w.keys.len()})),
     }))
 }
 

@@ -447,6 +447,16 @@ impl Node {
             .clone()
     }
 
+    /// In a validator network: the latest checkpoint a quorum cosigned.
+    pub fn latest_final_checkpoint(&self) -> Option<String> {
+        self.inner
+            .finals
+            .read()
+            .expect("finals lock")
+            .last_key_value()
+            .map(|(_, (_, note))| note.clone())
+    }
+
     /// The log's verifier key, in the C2SP verifier-key text form.
     pub fn verifier_key(&self) -> String {
         self.inner.signer.verifier_key()
@@ -637,6 +647,10 @@ impl ReadView for NodeReadView {
         Some(note.sign(signer))
     }
 }
+
+/// How long a network's state answer waits for the quorum's checkpoint of
+/// its block (about one round of cosignatures).
+pub const STATE_FINAL_WAIT: Duration = Duration::from_secs(3);
 
 /// Whether the signed checkpoint `note` names block `height` with
 /// `state_root` (its `publica-state` line).

@@ -1,4 +1,4 @@
-// Publica receipt check, in the browser.
+// Publica receipt and state check, in the browser.
 //
 // Verifies a transaction receipt with nothing but the log's public key and
 // WebCrypto (SHA-256, Ed25519), with the TypeScript client's own verifier
@@ -6,14 +6,18 @@
 // scripts/portal-sdk): the checkpoint's signed note, the tree size, the
 // transaction's own signature, its id, and the RFC 9162 inclusion proof of
 // the log entry JCS(transaction) || SHA-256(JCS(outcome)), by the same
-// rules as the Rust verifier (crates/runtime/src/receipt.rs).
+// rules as the Rust verifier (crates/runtime/src/receipt.rs). A state
+// answer (GET /v1/state?key=) is checked the same way from its checkpoint
+// alone: the signature, the checkpoint's publica-state line naming the
+// answer's block and state root, and the state proof against that root
+// (crates/runtime/src/state_answer.rs).
 //
 // It enhances the form #receipt-check; without it (no JavaScript, no
 // Ed25519 in WebCrypto, a validator network) the form posts and the server
 // runs the same check. The page is served under a strict CSP: no eval, no
 // inline code; results are built with textContent only.
 import { VerificationError } from './sdk/errors.js';
-import { verifyReceipt } from './sdk/verify.js';
+import { verifyReceipt, verifyStateAnswer } from './sdk/verify.js';
 
 const RECEIPT_BYTES_MAX = 1 << 20; // as the server and `publica verify receipt`
 // The codes for which the browser gives way to the server's check.
@@ -32,6 +36,7 @@ const STEPS = {
   bad_checkpoint_signature: 'checkpoint', no_signature: 'checkpoint', unsupported_network: 'checkpoint',
   wrong_origin: 'checkpoint', tree_size_mismatch: 'tree_size', bad_tx_signature: 'transaction',
   wrong_leaf: 'tx_id', proof_mismatch: 'inclusion',
+  no_checkpoint: 'checkpoint', state_root_mismatch: 'state_root', state_proof_mismatch: 'state_proof',
 };
 const failure = (code, detail) => ({ verified: false, code, detail, step: STEPS[code] || 'crypto' });
 
@@ -43,12 +48,17 @@ const failure = (code, detail) => ({ verified: false, code, detail, step: STEPS[
 export async function verifyReceiptText(text, verifierKey) {
   const trimmed = String(text).trim();
   if (new TextEncoder().encode(trimmed).length > RECEIPT_BYTES_MAX) return failure('too_large', 'the receipt is larger than 1 MiB');
+  let parsed;
   try {
-    JSON.parse(trimmed);
+    parsed = JSON.parse(trimmed);
   } catch (error) {
     return failure('not_json', error.message);
   }
   try {
+    if (isStateAnswer(parsed)) {
+      const state = await verifyStateAnswer(parsed, String(verifierKey || ''));
+      return { verified: true, kind: 'state', key: state.key, height: state.height, present: state.present, json: state.json, value: state.value };
+    }
     const proved = await verifyReceipt(trimmed, String(verifierKey || ''));
     return {
       verified: true, origin: proved.origin, tx_id: proved.txId, status: proved.status,
@@ -63,6 +73,11 @@ export async function verifyReceiptText(text, verifierKey) {
     if (/no Ed25519/.test(String(error && error.message))) return failure('unsupported_browser', String(error.message));
     return failure('browser_error', String(error && error.message));
   }
+}
+
+// A state answer, as the server tells them apart: a state root, no tx id.
+function isStateAnswer(v) {
+  return v !== null && typeof v === 'object' && 'state_root' in v && !('tx_id' in v);
 }
 
 // ---- The page: progressive enhancement of the form #receipt-check.
@@ -88,9 +103,26 @@ function formatInteger(doc, n) {
   try { return new Intl.NumberFormat(doc.documentElement.lang || undefined).format(n); } catch (error) { return String(n); }
 }
 
+function stateValue(doc, result) {
+  if (!result.present) return doc.createTextNode(message(doc, 'state-absent', 'Nothing is stored under this key.'));
+  const text = result.json !== null ? JSON.stringify(result.json, null, 2) : new TextDecoder().decode(result.value);
+  return element(doc, 'pre', text);
+}
+
 function render(doc, output, result) {
   const nodes = [];
-  if (result.verified) {
+  if (result.verified && result.kind === 'state') {
+    nodes.push(element(doc, 'h2', message(doc, 'verified', 'Verified'), { class: 'verified' }));
+    nodes.push(element(doc, 'p', message(doc, 'by-browser', 'Your browser checked the signature and the proof itself.')));
+    nodes.push(element(doc, 'h3', message(doc, 'proved', 'What this proves')));
+    const list = element(doc, 'dl');
+    const block = element(doc, 'a', formatInteger(doc, result.height), { href: '/explorer/blocks/' + result.height });
+    row(doc, list, message(doc, 'state-block', 'After block'), block);
+    row(doc, list, message(doc, 'state-key', 'Key'), element(doc, 'code', result.key));
+    row(doc, list, message(doc, 'state-value', 'Value'), stateValue(doc, result));
+    nodes.push(list, element(doc, 'h3', message(doc, 'not-proved', 'What this does not prove')));
+    nodes.push(element(doc, 'p', message(doc, 'state-not-proved', 'That this is still the value now.')));
+  } else if (result.verified) {
     nodes.push(element(doc, 'h2', message(doc, 'verified', 'Verified'), { class: 'verified' }));
     nodes.push(element(doc, 'p', message(doc, 'by-browser', 'Your browser checked the signature and the proof itself.')));
     nodes.push(element(doc, 'h3', message(doc, 'proved', 'What this proves')));
@@ -117,7 +149,10 @@ function render(doc, output, result) {
 // The code the server's check page gives the same failure: the browser
 // tells a missing signature from a wrong one, the server does not.
 function pageCode(code) {
-  const same = { bad_checkpoint_signature: 'receipt.bad_checkpoint', no_signature: 'receipt.bad_checkpoint', too_large: 'request.too_large' };
+  const same = {
+    bad_checkpoint_signature: 'receipt.bad_checkpoint', no_signature: 'receipt.bad_checkpoint', too_large: 'request.too_large',
+    no_checkpoint: 'state.no_checkpoint', state_root_mismatch: 'state.root_mismatch', state_proof_mismatch: 'state.proof_mismatch',
+  };
   return same[code] || 'receipt.' + code;
 }
 

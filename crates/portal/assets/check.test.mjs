@@ -182,6 +182,45 @@ test('texts that are not receipts', async () => {
   await expectFailure(JSON.stringify({ pad: 'x'.repeat(1 << 20) }), 'too_large');
 });
 
+// A state answer of a one-entry state (the leaf is the root), under a
+// checkpoint signed by a fresh key naming its block and state root.
+async function stateAnswer() {
+  const log = await noteSigner('state.example/log');
+  const key = 'money/account/alice';
+  const value = encoder.encode('{"balance":"12.50"}');
+  const kh = await sha256(encoder.encode(key));
+  const vh = await sha256(value);
+  const root = toHex(await sha256([0], kh, vh));
+  const checkpoint = await log.sign(`state.example/log\n3\n${toBase64(new Uint8Array(32))}\npublica-state 7 ${root}\n`);
+  const answer = {
+    key, height: 7, state_root: root, value_hex: toHex(value), value: { balance: '12.50' },
+    proof: { siblings: [], terminal: { kind: 'leaf', key_hash: toHex(kh), value_hash: toHex(vh) } },
+    checkpoint,
+  };
+  return { answer, verifierKey: log.verifierKey };
+}
+
+test('a state answer verifies from its checkpoint alone, and tampering is named', async () => {
+  const { answer, verifierKey } = await stateAnswer();
+  const result = await verifyReceiptText(JSON.stringify(answer), verifierKey);
+  assert.equal(result.verified, true, result.detail);
+  assert.deepEqual([result.kind, result.key, result.height, result.present, result.json], ['state', answer.key, 7, true, { balance: '12.50' }]);
+  const fails = async (change, code) => {
+    const r = await verifyReceiptText(JSON.stringify({ ...answer, ...change }), verifierKey);
+    assert.equal(r.verified, false);
+    assert.equal(r.code, code, r.detail);
+  };
+  await fails({ value_hex: toHex(encoder.encode('{"balance":"99.00"}')) }, 'state_proof_mismatch');
+  await fails({ height: 8 }, 'state_root_mismatch');
+  await fails({ state_root: '00'.repeat(32) }, 'state_root_mismatch');
+  await fails({ checkpoint: null }, 'no_checkpoint');
+  await fails({ checkpoint: answer.checkpoint.replace('publica-state 7', 'publica-state 8') }, 'bad_checkpoint_signature');
+  // Another key of the same name did not sign it.
+  const other = await noteSigner('state.example/log');
+  const r = await verifyReceiptText(JSON.stringify(answer), other.verifierKey);
+  assert.equal(r.code, 'no_signature', r.detail);
+});
+
 test('numbers JSON.parse would change are left to the server', async () => {
   const text = JSON.stringify(sample());
   await expectFailure(text.replace('"nonce":15', '"nonce":9007199254740993'), 'unsupported_number');

@@ -27,7 +27,7 @@ pub enum ReceiptError {
     Malformed(String),
     /// The checkpoint did not verify (bad signature, unknown key, wrong origin).
     #[error("checkpoint rejected: {0}")]
-    Checkpoint(#[from] CheckpointError),
+    Checkpoint(CheckpointError),
     /// The checkpoint lacks a quorum of valid validator cosignatures.
     #[error("checkpoint not final: {0}")]
     NotFinal(CosignError),
@@ -48,6 +48,14 @@ pub enum ReceiptError {
     /// The entry is not at that index of the checkpointed tree.
     #[error("proof mismatch: {0}")]
     ProofMismatch(String),
+}
+
+// Not `#[from]`: that would make the inner error a `source` too, and its
+// message would be printed twice after the one that already includes it.
+impl From<CheckpointError> for ReceiptError {
+    fn from(e: CheckpointError) -> Self {
+        ReceiptError::Checkpoint(e)
+    }
 }
 
 impl From<CosignError> for ReceiptError {

@@ -67,6 +67,28 @@ pub struct VerifiedState {
     pub value: Option<Vec<u8>>,
 }
 
+/// The answer of `GET /v1/state?key=` (docs/state-proofs.md) for `key`,
+/// from the node's proof and the checkpoint naming its block.
+pub fn answer_json(
+    key: &str,
+    ans: &crate::routes::StateProofAnswer,
+    checkpoint: Option<String>,
+) -> Value {
+    let value_json = ans
+        .value
+        .as_ref()
+        .and_then(|v| serde_json::from_slice::<Value>(v).ok());
+    serde_json::json!({
+        "key": key,
+        "height": ans.height,
+        "state_root": ans.state_root,
+        "value_hex": ans.value.as_ref().map(hex::encode),
+        "value": value_json,
+        "proof": ans.proof,
+        "checkpoint": checkpoint,
+    })
+}
+
 fn text<'a>(a: &'a Value, name: &str) -> Result<&'a str, StateAnswerError> {
     a.get(name)
         .and_then(Value::as_str)

@@ -83,5 +83,7 @@ pub const NODE_READ_ONLY: &str = "node.read_only";
 pub const TILE_NOT_FOUND: &str = "tile.not_found";
 /// Sizes for a consistency proof are out of range or reversed.
 pub const LOG_INVALID_SIZES: &str = "log.invalid_sizes";
+/// The node submits its checkpoints to no witness.
+pub const LOG_NO_WITNESSES: &str = "log.no_witnesses";
 /// An internal error: a bug or a failing disk. Details are in the node's log.
 pub const INTERNAL: &str = "internal";

@@ -195,6 +195,10 @@ pub struct ValidatorConfig {
     /// believed (docs/deploy.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Witnesses this validator submits the quorum's checkpoints to,
+    /// `<verifier key>@<URL>` each (docs/witnesses.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub witnesses: Vec<String>,
 }
 
 pub(crate) fn default_header_timeout() -> u64 {
@@ -311,6 +315,7 @@ impl ValidatorConfig {
                 "http_max_connections and http_max_connections_per_ip must be 1..=65536".into(),
             );
         }
+        publica_api::witnessing::parse_targets(&self.witnesses)?;
         Ok(())
     }
 

@@ -270,5 +270,6 @@ fn config_for(
         http_max_connections: default_max_connections(),
         http_max_connections_per_ip: default_max_connections_per_ip(),
         trusted_proxies: Vec::new(),
+        witnesses: Vec::new(),
     }
 }

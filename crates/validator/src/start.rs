@@ -207,6 +207,9 @@ impl Validator {
                 trusted_proxies: files.config.trusted_proxies.clone(),
             },
             records_s3,
+            // Checked when the config was read.
+            witnesses: publica_api::witnessing::parse_targets(&files.config.witnesses)
+                .unwrap_or_default(),
             ..publica_api::ApiConfig::default()
         };
         let running = engine.running.clone();

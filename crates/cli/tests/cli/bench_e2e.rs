@@ -319,3 +319,36 @@ fn the_claims_workload_adjudicates_and_pays() {
     );
     assert!(r["claims_per_s"].as_f64().unwrap() > 0.0, "{r}");
 }
+
+#[test]
+fn the_witness_workload_gets_every_checkpoint_cosigned() {
+    let out = Command::new(crate::common::bin())
+        .args([
+            "bench",
+            "--workload",
+            "witness",
+            "--logs",
+            "4",
+            "--duration",
+            "1",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["logs"], 4, "{r}");
+    assert!(r["cosigned"].as_u64().unwrap() >= 4, "{r}");
+    assert!(r["per_s"].as_f64().unwrap() > 0.0, "{r}");
+    // Bad sizes are refused before anything starts.
+    let bad = Command::new(crate::common::bin())
+        .args(["bench", "--workload", "witness", "--logs", "0"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--logs is 1..=1024"));
+}

@@ -29,3 +29,4 @@ mod programs_e2e;
 mod records_e2e;
 mod recycling_e2e;
 mod transparency_e2e;
+mod witness_e2e;

@@ -384,6 +384,42 @@ fn portal_checks_receipts_and_refuses_bad_input_with_reasons() {
         assert_eq!((s, code.as_str()), (422, *want), "{body}");
         assert!(body.contains("Not verified"), "{want}");
     }
+    // A state answer: the page fills it in for a key, the server checks
+    // it from its checkpoint, and names each kind of tampering.
+    let signer = real["transaction"]["signer"].as_str().unwrap();
+    let form = ok_page(&format!("{url}/check?state=runtime/nonce/{signer}"), None);
+    assert!(
+        form.contains("publica-state") && form.contains("state_root"),
+        "{form}"
+    );
+    let (_, answer) = get(&format!("{url}/v1/state?key=runtime/nonce/{signer}"));
+    let (s, code, body) = post_check(url, &answer.to_string(), "");
+    assert_eq!((s, code.as_str()), (200, ""), "{body}");
+    assert!(body.contains("Verified") && body.contains(&format!("runtime/nonce/{signer}")));
+    assert!(body.contains("still the value now"), "{body}");
+    let altered = |field: &str, v: Value| {
+        let mut a = answer.clone();
+        a[field] = v;
+        a.to_string()
+    };
+    for (bad, want) in [
+        (
+            altered("value_hex", hex::encode(b"9").into()),
+            "state.proof_mismatch",
+        ),
+        (altered("height", 9_999.into()), "state.root_mismatch"),
+        (altered("checkpoint", Value::Null), "state.no_checkpoint"),
+        (altered("proof", Value::Null), "receipt.malformed"),
+    ] {
+        let (s, code, body) = post_check(url, &bad, "");
+        assert_eq!((s, code.as_str()), (422, want), "{body}");
+    }
+    refused(
+        &format!("{url}/check?state=has%20space"),
+        400,
+        "request.invalid_param",
+    );
+
     // A receipt from another log is refused for its key.
     let other_dir = tempfile::tempdir().unwrap();
     let other = TestNode::start_in(&other_dir.path().join("d"), &[]);

@@ -1,8 +1,10 @@
-//! Check a receipt: paste it (or, with JavaScript, pick its file) and the
-//! browser verifies the inclusion proof and the checkpoint's signature
-//! itself (`assets/check.js`, WebCrypto); without JavaScript, or where the
-//! browser cannot, the server runs the same check as `publica verify
-//! receipt` and says in plain words what was proved and what was not.
+//! Check a receipt or a state answer: paste it (or, with JavaScript, pick
+//! its file) and the browser verifies the proof and the checkpoint's
+//! signature itself (`assets/check.js`, WebCrypto); without JavaScript, or
+//! where the browser cannot, the server runs the same check as `publica
+//! verify receipt` or `publica verify state` and says in plain words what
+//! was proved and what was not. `?tx=<id>` fills in a transaction's
+//! receipt, `?state=<key>` the state answer for a key (a balance, say).
 
 use super::bad_request;
 use crate::layout::{row, Page, Reader};
@@ -16,6 +18,7 @@ use publica_consensus::NetworkStatus;
 use publica_log::NoteVerifier;
 use publica_node::TxLookup;
 use publica_runtime::receipt::{verify_receipt_with, ReceiptError, Trust, VerifiedReceipt};
+use publica_runtime::state_answer::{verify_state_answer, StateAnswerError, VerifiedState};
 use serde::Deserialize;
 
 /// Largest receipt checked, in bytes (as `publica verify receipt`).
@@ -49,7 +52,21 @@ const SCRIPT_MESSAGES: &[(&str, &str)] = &[
     ("by-browser", "check-by-browser"),
     ("too_large", "check-too-large"),
     ("detail", "check-detail"),
+    ("no_checkpoint", "check-state-no-checkpoint"),
+    ("state_root_mismatch", "check-state-root-mismatch"),
+    ("state_proof_mismatch", "check-state-proof-mismatch"),
+    ("state-key", "check-state-key"),
+    ("state-block", "check-state-block"),
+    ("state-value", "check-state-value"),
+    ("state-absent", "check-state-absent"),
+    ("state-not-proved", "check-state-not-proved"),
 ];
+
+/// What a check proved.
+enum Proved {
+    Receipt(VerifiedReceipt),
+    State(VerifiedState),
+}
 
 /// The form's fields.
 #[derive(Debug, Default, Deserialize)]
@@ -69,7 +86,20 @@ pub async fn form(
     q: super::explorer::Params,
 ) -> Response {
     let mut prefill = String::new();
-    if let Some(id) = super::explorer::param(&q, "tx") {
+    if let Some(key) = super::explorer::param(&q, "state") {
+        if key.is_empty()
+            || key.len() > publica_types::limits::STATE_KEY_BYTES_MAX
+            || !key.bytes().all(|b| b.is_ascii_graphic())
+        {
+            return bad_request(&portal, &reader, reader.lang.t("error-bad-state-key"));
+        }
+        let (ans, checkpoint) = portal
+            .node
+            .state_proof_checkpointed(key.as_bytes(), publica_node::query::STATE_FINAL_WAIT)
+            .await;
+        let answer = publica_runtime::state_answer::answer_json(key, &ans, checkpoint);
+        prefill = serde_json::to_string_pretty(&answer).unwrap_or_default();
+    } else if let Some(id) = super::explorer::param(&q, "tx") {
         let Ok(id) = id.parse() else {
             return bad_request(&portal, &reader, reader.lang.t("error-bad-tx-id"));
         };
@@ -134,9 +164,10 @@ fn failure(code: &'static str, message: &'static str, detail: impl ToString) -> 
     }
 }
 
-fn check(portal: &Portal, form: &CheckForm) -> Result<VerifiedReceipt, Failure> {
+fn check(portal: &Portal, form: &CheckForm) -> Result<Proved, Failure> {
     let receipt: serde_json::Value = serde_json::from_str(form.receipt.trim())
         .map_err(|e| failure("receipt.not_json", "check-not-json", e))?;
+    let is_state = receipt.get("state_root").is_some() && receipt.get("tx_id").is_none();
     let key_text = if form.log_key.trim().is_empty() {
         portal.node.verifier_key()
     } else {
@@ -158,32 +189,57 @@ fn check(portal: &Portal, form: &CheckForm) -> Result<VerifiedReceipt, Failure> 
             Trust::LogKey(&key)
         }
     };
-    verify_receipt_with(&receipt, trust, None).map_err(|e| {
-        let (code, message) = match &e {
-            ReceiptError::Malformed(_) => ("receipt.malformed", "check-malformed"),
-            ReceiptError::Checkpoint(publica_log::CheckpointError::WrongOrigin { .. }) => {
-                ("receipt.wrong_origin", "check-wrong-origin")
-            }
-            ReceiptError::Checkpoint(_) => ("receipt.bad_checkpoint", "check-bad-checkpoint"),
-            ReceiptError::NotFinal(_) => ("receipt.not_final", "check-not-final"),
-            ReceiptError::TreeSizeMismatch { .. } => {
-                ("receipt.tree_size_mismatch", "check-tree-size")
-            }
-            ReceiptError::BadTransactionSignature => {
-                ("receipt.bad_tx_signature", "check-bad-tx-signature")
-            }
-            ReceiptError::WrongLeaf(_) => ("receipt.wrong_leaf", "check-wrong-leaf"),
-            ReceiptError::ProofMismatch(_) => ("receipt.proof_mismatch", "check-proof-mismatch"),
-        };
-        failure(code, message, e)
-    })
+    if is_state {
+        return verify_state_answer(&receipt, trust, None)
+            .map(Proved::State)
+            .map_err(|e| {
+                let (code, message) = match &e {
+                    StateAnswerError::Malformed(_) => ("receipt.malformed", "check-malformed"),
+                    StateAnswerError::Checkpoint(r) => receipt_failure(r),
+                    StateAnswerError::NoCheckpoint | StateAnswerError::NoStateLine => {
+                        ("state.no_checkpoint", "check-state-no-checkpoint")
+                    }
+                    StateAnswerError::WrongBlock { .. } | StateAnswerError::RootMismatch { .. } => {
+                        ("state.root_mismatch", "check-state-root-mismatch")
+                    }
+                    StateAnswerError::Proof(_) => {
+                        ("state.proof_mismatch", "check-state-proof-mismatch")
+                    }
+                };
+                failure(code, message, e)
+            });
+    }
+    verify_receipt_with(&receipt, trust, None)
+        .map(Proved::Receipt)
+        .map_err(|e| {
+            let (code, message) = receipt_failure(&e);
+            failure(code, message, e)
+        })
+}
+
+/// The page's code and message of a receipt's (or a checkpoint's) failure.
+fn receipt_failure(e: &ReceiptError) -> (&'static str, &'static str) {
+    match e {
+        ReceiptError::Malformed(_) => ("receipt.malformed", "check-malformed"),
+        ReceiptError::Checkpoint(publica_log::CheckpointError::WrongOrigin { .. }) => {
+            ("receipt.wrong_origin", "check-wrong-origin")
+        }
+        ReceiptError::Checkpoint(_) => ("receipt.bad_checkpoint", "check-bad-checkpoint"),
+        ReceiptError::NotFinal(_) => ("receipt.not_final", "check-not-final"),
+        ReceiptError::TreeSizeMismatch { .. } => ("receipt.tree_size_mismatch", "check-tree-size"),
+        ReceiptError::BadTransactionSignature => {
+            ("receipt.bad_tx_signature", "check-bad-tx-signature")
+        }
+        ReceiptError::WrongLeaf(_) => ("receipt.wrong_leaf", "check-wrong-leaf"),
+        ReceiptError::ProofMismatch(_) => ("receipt.proof_mismatch", "check-proof-mismatch"),
+    }
 }
 
 fn render(
     portal: &Portal,
     reader: &Reader,
     form: &CheckForm,
-    outcome: Option<Result<VerifiedReceipt, Failure>>,
+    outcome: Option<Result<Proved, Failure>>,
     status: StatusCode,
 ) -> Response {
     let lang = reader.lang;
@@ -214,7 +270,8 @@ fn render(
         }
         div id="check-result" aria-live="polite" data-checked-by=[outcome.as_ref().map(|_| "server")] {
             @match &outcome {
-                Some(Ok(v)) => (verified(reader, v)),
+                Some(Ok(Proved::Receipt(v))) => (verified(reader, v)),
+                Some(Ok(Proved::State(v))) => (verified_state(reader, v)),
                 Some(Err(f)) => {
                     h2 class="failed" { (lang.t("check-failed")) }
                     p class="error" data-code=(f.code) { (lang.t(f.message)) }
@@ -250,5 +307,33 @@ fn verified(reader: &Reader, v: &VerifiedReceipt) -> Markup {
         }
         h3 { (lang.t("check-not-proved")) }
         p { (lang.t("check-not-proved-height")) }
+    }
+}
+
+fn verified_state(reader: &Reader, v: &VerifiedState) -> Markup {
+    let lang = reader.lang;
+    let value = v.value.as_deref().map(|b| {
+        serde_json::from_slice::<serde_json::Value>(b)
+            .ok()
+            .and_then(|j| serde_json::to_string_pretty(&j).ok())
+            .unwrap_or_else(|| String::from_utf8_lossy(b).into_owned())
+    });
+    html! {
+        h2 class="verified" { (lang.t("check-verified")) }
+        p { (lang.t("check-by-server")) }
+        h3 { (lang.t("check-proved")) }
+        dl {
+            (row(&lang.t("check-origin"), html! { code { (v.origin) } }))
+            (row(&lang.t("check-state-block"), html! { a href={ "/explorer/blocks/" (v.height) } { (lang.int(v.height)) } }))
+            (row(&lang.t("check-state-key"), html! { code { (v.key) } }))
+            (row(&lang.t("check-state-value"), html! {
+                @match &value {
+                    Some(text) => pre { (text) },
+                    None => (lang.t("check-state-absent")),
+                }
+            }))
+        }
+        h3 { (lang.t("check-not-proved")) }
+        p { (lang.t("check-state-not-proved")) }
     }
 }
