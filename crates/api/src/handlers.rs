@@ -247,6 +247,10 @@ pub async fn submit_batch(
 pub struct WaitQuery {
     /// Wait up to this many ms (max 30000) for a pending transaction's block.
     pub wait_ms: Option<u64>,
+    /// `true`: the receipt's proof goes to the latest checkpoint the
+    /// node's witnesses cosigned, which carries their lines (a receipt to
+    /// hold to a witness policy; docs/witnesses.md).
+    pub witnessed: Option<bool>,
 }
 
 fn parse_hash(s: &str, what: &str) -> Result<Hash32, ApiError> {
@@ -264,8 +268,8 @@ fn parse_hash(s: &str, what: &str) -> Result<Hash32, ApiError> {
     params(("tx_id" = String, Path, description = "Transaction id, 64 hex characters"), WaitQuery),
     responses(
         (status = 200, description = "Committed: the receipt `{tx_id, status, block_height, block_hash, index, transaction, outcome}`", body = Object),
-        (status = 202, description = "Pending in the mempool", body = Object),
-        (status = 404, description = "Unknown", body = ErrorBody),
+        (status = 202, description = "Pending in the mempool; with `witnessed=true`, committed but not yet under a checkpoint the witnesses cosigned", body = Object),
+        (status = 404, description = "Unknown; `log.no_witnesses` with `witnessed=true` on a node without witnesses", body = ErrorBody),
     ))]
 pub async fn get_tx(
     State(state): State<AppState>,
@@ -282,13 +286,43 @@ pub async fn get_tx(
             format!("wait_ms is at most {RECEIPT_WAIT_MS_MAX}"),
         ));
     }
+    let witnessing = match (q.witnessed, &state.witnessing) {
+        (Some(true), None) => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                codes::LOG_NO_WITNESSES,
+                "this node submits its checkpoints to no witness",
+            ))
+        }
+        (Some(true), Some(w)) => Some(w.clone()),
+        _ => None,
+    };
     let found = state
         .node
         .wait_for_tx(&id, Duration::from_millis(wait))
         .await
         .map_err(ApiError::internal)?;
     Ok(match found {
-        TxLookup::Committed(r) => (StatusCode::OK, Json(json!(r))).into_response(),
+        TxLookup::Committed(mut r) => match witnessing {
+            None => (StatusCode::OK, Json(json!(r))).into_response(),
+            Some(w) => match w.latest() {
+                Some((size, note)) if size > r.leaf_index => {
+                    r.inclusion_proof = state
+                        .node
+                        .inclusion_proof(r.leaf_index, size)
+                        .map_err(ApiError::internal)?;
+                    r.tree_size = size;
+                    r.checkpoint = note;
+                    r.checkpoint_height = None;
+                    (StatusCode::OK, Json(json!(r))).into_response()
+                }
+                _ => (
+                    StatusCode::ACCEPTED,
+                    Json(json!({"tx_id": id, "status": "awaiting_witnesses"})),
+                )
+                    .into_response(),
+            },
+        },
         TxLookup::Pending => (
             StatusCode::ACCEPTED,
             Json(json!({"tx_id": id, "status": "pending"})),
@@ -378,6 +412,17 @@ pub async fn get_state(
         .node
         .state_proof_checkpointed(key.as_bytes(), publica_node::query::STATE_FINAL_WAIT)
         .await;
+    // The same checkpoint with the witnesses' lines, when they cosigned
+    // this block's (the chain idle since their last round).
+    let checkpoint = match (&state.witnessing, checkpoint) {
+        (Some(w), Some(own)) => Some(
+            w.latest()
+                .map(|(_, note)| note)
+                .filter(|note| note.starts_with(&own))
+                .unwrap_or(own),
+        ),
+        (_, own) => own,
+    };
     Ok(Json(publica_runtime::state_answer::answer_json(
         &key, &ans, checkpoint,
     ))

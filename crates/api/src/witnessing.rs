@@ -95,6 +95,12 @@ impl Witnessing {
         })
     }
 
+    /// The latest witnessed checkpoint: its size and the note with every
+    /// witness's line.
+    pub fn latest(&self) -> Option<(u64, String)> {
+        self.latest.read().expect("latest lock").clone()
+    }
+
     /// `GET /v1/log/witnessed`: the witnessed checkpoint and each
     /// witness's state.
     pub fn answer(&self) -> Value {

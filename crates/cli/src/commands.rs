@@ -324,6 +324,14 @@ struct TrustArgs {
     /// Expected origin; defaults to the key's name or the set's origin.
     #[arg(long)]
     origin: Option<String>,
+    /// A witness's verifier key, or a file holding it (repeatable): the
+    /// checkpoint must carry the cosignatures of --witnesses-needed of
+    /// them (docs/witnesses.md).
+    #[arg(long = "witness")]
+    witnesses: Vec<String>,
+    /// How many of the --witness keys must have cosigned (default: all).
+    #[arg(long, requires = "witnesses")]
+    witnesses_needed: Option<usize>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -355,14 +363,6 @@ enum VerifyCmd {
         /// is (its set must cosign it; default: the latest set).
         #[arg(long)]
         height: Option<u64>,
-        /// A witness's verifier key, or a file holding it (repeatable): the
-        /// witness policy's keys (docs/witnesses.md).
-        #[arg(long = "witness")]
-        witnesses: Vec<String>,
-        /// How many of the --witness keys must have cosigned (default:
-        /// all of them).
-        #[arg(long, requires = "witnesses")]
-        witnesses_needed: Option<usize>,
     },
     /// Verify a W3C Verifiable Credential against a node's ledger: its
     /// eddsa-jcs-2022 proof, issuer, accreditation on its date, validity
@@ -852,20 +852,24 @@ fn run_verify(cmd: VerifyCmd) -> Result<()> {
         VerifyCmd::Receipt { file, trust: t } => {
             let trust =
                 crate::verify::TrustArg::load(t.log_key.as_deref(), t.validators.as_deref())?;
+            let policy = crate::verify::WitnessPolicy::load(&t.witnesses, t.witnesses_needed)?;
             print_json(&crate::verify::verify_receipt(
                 &file,
                 &trust,
                 t.origin.as_deref(),
+                policy.as_ref(),
             )?);
             Ok(())
         }
         VerifyCmd::State { file, trust: t } => {
             let trust =
                 crate::verify::TrustArg::load(t.log_key.as_deref(), t.validators.as_deref())?;
+            let policy = crate::verify::WitnessPolicy::load(&t.witnesses, t.witnesses_needed)?;
             print_json(&crate::verify::verify_state(
                 &file,
                 &trust,
                 t.origin.as_deref(),
+                policy.as_ref(),
             )?);
             Ok(())
         }
@@ -873,15 +877,13 @@ fn run_verify(cmd: VerifyCmd) -> Result<()> {
             file,
             trust: t,
             height,
-            witnesses,
-            witnesses_needed,
         } => {
             if height.is_some() && t.validators.is_none() {
                 bail!("--height goes with --validators (a single node's log key signs every checkpoint)");
             }
             let trust =
                 crate::verify::TrustArg::load(t.log_key.as_deref(), t.validators.as_deref())?;
-            let policy = crate::verify::WitnessPolicy::load(&witnesses, witnesses_needed)?;
+            let policy = crate::verify::WitnessPolicy::load(&t.witnesses, t.witnesses_needed)?;
             print_json(&crate::verify::verify_checkpoint(
                 &file,
                 &trust,

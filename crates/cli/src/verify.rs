@@ -123,6 +123,11 @@ impl WitnessPolicy {
         }))
     }
 
+    /// `{needed, of}` for a verification's report.
+    fn summary(&self) -> Value {
+        json!({"needed": self.needed, "of": self.keys.len()})
+    }
+
     /// Checks that `note` (of the log `origin`) carries the policy's
     /// cosignatures.
     fn check(&self, note: &str, origin: &str) -> Result<()> {
@@ -162,7 +167,7 @@ pub fn verify_checkpoint(
         "size": cp.size,
         "root": cp.root,
         "state": cp.state.map(|s| json!({"height": s.height, "state_root": s.state_root})),
-        "witnesses": witnesses.map(|w| json!({"needed": w.needed, "of": w.keys.len()})),
+        "witnesses": witnesses.map(WitnessPolicy::summary),
     }))
 }
 
@@ -170,9 +175,17 @@ pub fn verify_checkpoint(
 /// fields are what the proofs establish; what the receipt claims beyond
 /// them (its block height) is shown apart, under `not_proved`, so that no
 /// altered field stands beside `"verified": true` as if it were checked.
-pub fn verify_receipt(file: &Path, trust: &TrustArg, origin: Option<&str>) -> Result<Value> {
+pub fn verify_receipt(
+    file: &Path,
+    trust: &TrustArg,
+    origin: Option<&str>,
+    witnesses: Option<&WitnessPolicy>,
+) -> Result<Value> {
     let r: Value = serde_json::from_str(&read_small(file)?).context("the receipt is not JSON")?;
     let v = publica_runtime::receipt::verify_receipt_with(&r, trust.trust(), origin)?;
+    if let Some(policy) = witnesses {
+        policy.check(r["checkpoint"].as_str().unwrap_or_default(), &v.origin)?;
+    }
     Ok(json!({
         "verified": true,
         "origin": v.origin,
@@ -181,6 +194,7 @@ pub fn verify_receipt(file: &Path, trust: &TrustArg, origin: Option<&str>) -> Re
         "leaf_index": v.leaf_index,
         "tree_size": v.tree_size,
         "final": matches!(trust, TrustArg::Validators(_)),
+        "witnesses": witnesses.map(WitnessPolicy::summary),
         "not_proved": {
             "block_height": r["block_height"],
             "why": "the inclusion proof places the transaction and its result in the log, not in a block: the block height is the node's word (GET /v1/blocks/{height} shows the block, whose log_size covers the leaf)",
@@ -190,10 +204,18 @@ pub fn verify_receipt(file: &Path, trust: &TrustArg, origin: Option<&str>) -> Re
 
 /// Verifies a state answer file from its checkpoint alone: what it prints
 /// is what the checkpoint and the proof establish.
-pub fn verify_state(file: &Path, trust: &TrustArg, origin: Option<&str>) -> Result<Value> {
+pub fn verify_state(
+    file: &Path,
+    trust: &TrustArg,
+    origin: Option<&str>,
+    witnesses: Option<&WitnessPolicy>,
+) -> Result<Value> {
     let a: Value =
         serde_json::from_str(&read_small(file)?).context("the state answer is not JSON")?;
     let v = publica_runtime::state_answer::verify_state_answer(&a, trust.trust(), origin)?;
+    if let Some(policy) = witnesses {
+        policy.check(a["checkpoint"].as_str().unwrap_or_default(), &v.origin)?;
+    }
     let json = v
         .value
         .as_deref()
@@ -206,6 +228,7 @@ pub fn verify_state(file: &Path, trust: &TrustArg, origin: Option<&str>) -> Resu
         "state_root": v.state_root,
         "key": v.key,
         "present": v.value.is_some(),
+        "witnesses": witnesses.map(WitnessPolicy::summary),
         "value_hex": v.value.as_deref().map(hex::encode),
         "value": json,
     }))

@@ -467,6 +467,13 @@ impl Node {
         self.inner.signer.name().to_string()
     }
 
+    /// The RFC 9162 inclusion proof of entry `leaf` in the log of `size`
+    /// entries (`leaf < size <= now`).
+    pub fn inclusion_proof(&self, leaf: u64, size: u64) -> Result<Vec<Hash32>, QueryError> {
+        let chain = self.inner.chain.read().expect("chain lock");
+        Ok(chain.tlog.inclusion_proof(leaf, size)?)
+    }
+
     /// The consistency proof between two log sizes (0 < from <= to <= now).
     pub fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<Hash32>, QueryError> {
         let chain = self.inner.chain.read().expect("chain lock");

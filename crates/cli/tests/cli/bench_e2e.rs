@@ -115,7 +115,7 @@ fn the_status_list_workload_revokes_and_serves_a_national_list() {
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains(
-        "--workload is transfers, status-list, epcis, records, claims, elections or energy"
+        "--workload is transfers, status-list, epcis, records, claims, elections, energy or witness"
     ));
 }
 

@@ -1770,19 +1770,13 @@ fn a_network_moves_to_a_new_ledger_format_at_one_height() {
     let verify = |what: &str, answer: &Value| -> Value {
         let file = tmp.path().join(format!("{what}.json"));
         std::fs::write(&file, answer.to_string()).unwrap();
-        let out = Command::new(bin())
-            .args(["verify", what])
-            .arg(&file)
-            .arg("--validators")
-            .arg(&set)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        run_ok(&[
+            "verify",
+            what,
+            file.to_str().unwrap(),
+            "--validators",
+            set.to_str().unwrap(),
+        ])
     };
     assert!(
         !before["checkpoint"]
@@ -1817,16 +1811,14 @@ fn a_network_moves_to_a_new_ledger_format_at_one_height() {
     forged["value_hex"] = json!(hex::encode(b"{}"));
     let file = tmp.path().join("forged.json");
     std::fs::write(&file, forged.to_string()).unwrap();
-    let out = Command::new(bin())
-        .args(["verify", "state"])
-        .arg(&file)
-        .arg("--validators")
-        .arg(&set)
-        .output()
-        .unwrap();
-    assert!(
-        !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("proof mismatch")
-    );
+    let (ok, _, err) = crate::common::publica(&[
+        "verify",
+        "state",
+        file.to_str().unwrap(),
+        "--validators",
+        set.to_str().unwrap(),
+    ]);
+    assert!(!ok && err.contains("proof mismatch"), "{err}");
     wait_until(
         Duration::from_secs(90),
         "every validator has the block",

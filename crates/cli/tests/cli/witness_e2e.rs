@@ -88,17 +88,11 @@ fn witnessed(node: &TestNode) -> Value {
     }
 }
 
+/// Runs `publica` and returns whether it succeeded, with its output
+/// (standard error when it failed).
 fn verify(args: &[&str]) -> (bool, String) {
-    let out = Command::new(bin()).args(args).output().unwrap();
-    let text = if out.status.success() {
-        out.stdout
-    } else {
-        out.stderr
-    };
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&text).into_owned(),
-    )
+    let (ok, out, err) = crate::common::publica(args);
+    (ok, if ok { out } else { err })
 }
 
 #[test]
@@ -124,12 +118,22 @@ fn two_witnesses_cosign_a_growing_log_and_keep_a_forks_evidence() {
         (404, &Value::from("log.no_witnesses")),
         "{none}"
     );
+    let plain_tx = &commit_notes(&plain_node, 1)[0];
+    let (s, none) = get(&format!(
+        "{}/v1/transactions/{plain_tx}?witnessed=true",
+        plain_node.url
+    ));
+    assert_eq!(
+        (s, &none["code"]),
+        (404, &Value::from("log.no_witnesses")),
+        "{none}"
+    );
     drop(plain_node);
 
     let w1 = witness(&t.join("wd1"), &k1, n1, &log_key);
     let w2 = witness(&t.join("wd2"), &k2, n2, &log_key);
     let a = TestNode::start_in(&a_dir, &witness_args(&[(&v1, &w1), (&v2, &w2)]));
-    commit_notes(&a, 3);
+    let ids = commit_notes(&a, 3);
     let first = witnessed(&a);
     let size = first["size"].as_u64().unwrap();
     assert!(size >= 3, "{first}");
@@ -184,6 +188,50 @@ fn two_witnesses_cosign_a_growing_log_and_keep_a_forks_evidence() {
         !ok && out.contains("bad cosignature by witness court.example/w2"),
         "{out}"
     );
+
+    // A receipt under the witnessed checkpoint holds to the policy; the
+    // node's own receipt does not.
+    let (s, r) = get(&format!(
+        "{}/v1/transactions/{}?witnessed=true",
+        a.url, ids[1]
+    ));
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["tree_size"].as_u64(), Some(size), "{r}");
+    let witnessed_receipt = t.join("witnessed-receipt.json");
+    std::fs::write(&witnessed_receipt, r.to_string()).unwrap();
+    let (ok, out) = verify(
+        &[
+            &["verify", "receipt", witnessed_receipt.to_str().unwrap()][..],
+            &policy[..],
+        ]
+        .concat(),
+    );
+    assert!(ok, "{out}");
+    let (_, own) = get(&format!("{}/v1/transactions/{}", a.url, ids[1]));
+    let own_receipt = t.join("own-receipt.json");
+    std::fs::write(&own_receipt, own.to_string()).unwrap();
+    let (ok, out) = verify(
+        &[
+            &["verify", "receipt", own_receipt.to_str().unwrap()][..],
+            &policy[..],
+        ]
+        .concat(),
+    );
+    assert!(!ok && out.contains("witness policy not met"), "{out}");
+    // The chain idle since the witnesses' round: a state answer carries
+    // their lines too, and holds to the policy.
+    let signer = r["transaction"]["signer"].as_str().unwrap();
+    let (_, answer) = get(&format!("{}/v1/state?key=runtime/nonce/{signer}", a.url));
+    let answer_file = t.join("state.json");
+    std::fs::write(&answer_file, answer.to_string()).unwrap();
+    let (ok, out) = verify(
+        &[
+            &["verify", "state", answer_file.to_str().unwrap()][..],
+            &policy[..],
+        ]
+        .concat(),
+    );
+    assert!(ok, "{out}");
 
     // A witness restarted keeps its record, and follows the log on.
     assert!(w1.terminate().success());

@@ -89,7 +89,7 @@ pub const ROUTES: &[Route] = &[
         summary: "An insurer's claims waiting for an adjudicator: referred by the rules, or appealed; oldest first.",
         params: &[AGENCY, FROM, LIMIT],
         body: None,
-        answer: "`{total, next, entries: [{provider, claim, status}]}` (only those still waiting)",
+        answer: "`{total, next, entries: [{provider, claim, status}]}`: `total` counts every claim ever queued for the insurer; a page lists, of the claims in its range, only those still waiting (so a page may hold fewer than `limit`; follow `next`)",
         schema: PAGE_SCHEMA,
         errors: &[(400, "Malformed agency or paging")],
         weight: Weight::Light,

@@ -118,7 +118,7 @@ pub const ROUTES: &[Route] = &[
             Param::query("overdue", "true: only overdue reviews"),
         ],
         body: None,
-        answer: "`{total, next, entries: [access + overdue]}`",
+        answer: "`{total, next, entries: [access + overdue]}`: `total` counts every emergency access of the agency; with `overdue=true` a page lists, of the accesses in its range, only the overdue ones (so it may hold fewer than `limit`; follow `next`)",
         schema: IndexPage::SCHEMA,
         errors: &[(400, "Malformed agency or paging")],
         weight: Weight::Light,

@@ -296,9 +296,7 @@ fn render(
 fn verified(reader: &Reader, v: &VerifiedReceipt) -> Markup {
     let lang = reader.lang;
     html! {
-        h2 class="verified" { (lang.t("check-verified")) }
-        p { (lang.t("check-by-server")) }
-        h3 { (lang.t("check-proved")) }
+        (proved_heading(lang))
         dl {
             (row(&lang.t("check-origin"), html! { code { (v.origin) } }))
             (row(&lang.t("col-transaction"), html! { a href={ "/explorer/transactions/" (v.tx_id.to_hex()) } { code { (v.tx_id.to_hex()) } } }))
@@ -319,9 +317,7 @@ fn verified_state(reader: &Reader, v: &VerifiedState) -> Markup {
             .unwrap_or_else(|| String::from_utf8_lossy(b).into_owned())
     });
     html! {
-        h2 class="verified" { (lang.t("check-verified")) }
-        p { (lang.t("check-by-server")) }
-        h3 { (lang.t("check-proved")) }
+        (proved_heading(lang))
         dl {
             (row(&lang.t("check-origin"), html! { code { (v.origin) } }))
             (row(&lang.t("check-state-block"), html! { a href={ "/explorer/blocks/" (v.height) } { (lang.int(v.height)) } }))
@@ -335,5 +331,14 @@ fn verified_state(reader: &Reader, v: &VerifiedState) -> Markup {
         }
         h3 { (lang.t("check-not-proved")) }
         p { (lang.t("check-state-not-proved")) }
+    }
+}
+
+/// The heading of a check the server verified.
+fn proved_heading(lang: crate::i18n::Lang) -> Markup {
+    html! {
+        h2 class="verified" { (lang.t("check-verified")) }
+        p { (lang.t("check-by-server")) }
+        h3 { (lang.t("check-proved")) }
     }
 }
