@@ -24,9 +24,13 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-/// Evidence files kept at most (a log that misbehaves over and over
-/// cannot fill the disk).
+/// Evidence files kept at most, of each kind (a log that misbehaves over
+/// and over cannot fill the disk). The kinds have budgets of their own:
+/// anyone can submit a log's public checkpoint with a wrong proof, and so
+/// fill the `inconsistent` budget, but only the log's key makes a fork.
 const EVIDENCE_MAX: usize = 1_000;
+/// The kinds of evidence.
+const KINDS: [&str; 2] = ["fork", "inconsistent"];
 /// Evidence records served at once, oldest first.
 const EVIDENCE_SERVED: usize = 100;
 
@@ -45,7 +49,8 @@ pub struct Service {
     witness: Witness,
     dir: PathBuf,
     latest: Mutex<BTreeMap<String, (Witnessed, String)>>,
-    evidence: Mutex<usize>,
+    /// Evidence files kept, by kind (`KINDS`).
+    evidence: Mutex<[usize; 2]>,
 }
 
 fn log_file(dir: &Path, origin: &str) -> PathBuf {
@@ -95,7 +100,16 @@ impl Service {
             };
             latest.insert(kept.origin, (w, kept.cosignature));
         }
-        let evidence = std::fs::read_dir(dir.join("evidence"))?.count();
+        let mut evidence = [0usize; 2];
+        for entry in std::fs::read_dir(dir.join("evidence"))? {
+            let name = entry?.file_name();
+            let name = name.to_string_lossy();
+            for (k, kind) in KINDS.iter().enumerate() {
+                if name.starts_with(&format!("{kind}-")) {
+                    evidence[k] += 1;
+                }
+            }
+        }
         Ok(Service {
             witness: Witness::new(cosigner, logs),
             dir: dir.to_path_buf(),
@@ -163,8 +177,9 @@ impl Service {
         req: &AddCheckpoint,
         latest: &BTreeMap<String, (Witnessed, String)>,
     ) {
-        let mut count = self.evidence.lock().expect("evidence lock");
-        if *count >= EVIDENCE_MAX {
+        let k = usize::from(!matches!(e, WitnessError::Fork { .. }));
+        let mut counts = self.evidence.lock().expect("evidence lock");
+        if counts[k] >= EVIDENCE_MAX {
             return;
         }
         let origin = checkpoint_of(&req.note)
@@ -174,7 +189,7 @@ impl Service {
             .get(&origin)
             .map(|(w, line)| format!("{}{line}", w.note));
         let record = json!({
-            "kind": if matches!(e, WitnessError::Fork { .. }) { "fork" } else { "inconsistent" },
+            "kind": KINDS[k],
             "origin": origin,
             "detail": e.to_string(),
             "cosigned": cosigned,
@@ -186,7 +201,8 @@ impl Service {
         // One file per checkpoint submitted: a log that sends the same one
         // again adds nothing.
         let path = self.dir.join("evidence").join(format!(
-            "{}.json",
+            "{}-{}.json",
+            KINDS[k],
             publica_crypto::sha256(req.note.as_bytes())
         ));
         if path.exists() {
@@ -194,7 +210,7 @@ impl Service {
         }
         match write_durably(&path, record.to_string().as_bytes()) {
             Ok(()) => {
-                *count += 1;
+                counts[k] += 1;
                 tracing::warn!(origin = %origin, "{e}: evidence kept in {}", path.display());
             }
             Err(err) => tracing::error!(error = %err, "the witness could not keep evidence"),
@@ -213,7 +229,8 @@ impl Service {
         json!({"witness": self.key(), "logs": logs})
     }
 
-    /// The evidence kept, oldest first.
+    /// The evidence kept: forks first (proof by themselves), then failed
+    /// proofs, each oldest first.
     fn evidence(&self) -> io::Result<Value> {
         let files: Vec<PathBuf> = std::fs::read_dir(self.dir.join("evidence"))?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -223,7 +240,7 @@ impl Service {
             .iter()
             .filter_map(|p| serde_json::from_str(&std::fs::read_to_string(p).ok()?).ok())
             .collect();
-        list.sort_by_key(|e: &Value| e["seen_ms"].as_u64());
+        list.sort_by_key(|e: &Value| (e["kind"] != "fork", e["seen_ms"].as_u64()));
         let total = list.len();
         list.truncate(EVIDENCE_SERVED);
         Ok(json!({"witness": self.key(), "total": total, "evidence": list}))

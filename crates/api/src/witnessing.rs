@@ -211,8 +211,7 @@ async fn submit(
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .is_some_and(|c| c.as_bytes().starts_with(SIZE_CONTENT_TYPE.as_bytes()));
-        let said = answer.text().await.unwrap_or_default();
-        let said = said.chars().take(500).collect::<String>();
+        let said = bounded_text(answer).await;
         match status {
             200 => {
                 return said
@@ -241,6 +240,23 @@ async fn submit(
         }
     }
     Err((Some(from), "the witness's size kept moving".into()))
+}
+
+/// Most bytes of a witness's answer read: a few cosignature lines, or a
+/// size, or a sentence.
+const ANSWER_BYTES_MAX: usize = 8 * 1024;
+
+/// A witness's answer, at most [`ANSWER_BYTES_MAX`] bytes of it.
+async fn bounded_text(mut answer: reqwest::Response) -> String {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = answer.chunk().await {
+        body.extend_from_slice(&chunk);
+        if body.len() >= ANSWER_BYTES_MAX {
+            body.truncate(ANSWER_BYTES_MAX);
+            break;
+        }
+    }
+    String::from_utf8_lossy(&body).into_owned()
 }
 
 /// Runs the submissions until `shutdown`: a round after each block (at

@@ -23,6 +23,7 @@ pub const TARGETS: &[Target] = &[
     ("canonical_json", canonical_json),
     ("block_log", block_log),
     ("checkpoint_note", checkpoint_note),
+    ("witness_request", witness_request),
     ("cosigned_note", cosigned_note),
     ("inclusion_proof", inclusion_proof),
     ("state_proof", state_proof),
@@ -499,6 +500,43 @@ pub fn checkpoint_note(data: &[u8]) {
         assert_eq!(publica_log::Checkpoint::parse(&cp.to_text()).ok(), Some(cp));
     }
     let _ = publica_log::Checkpoint::parse(text);
+}
+
+/// A witness's `add-checkpoint` body (C2SP tlog-witness), as anyone may
+/// post it: parsed, checked against a witness of the fixed-key log holding
+/// a 12-entry checkpoint; what parses writes back to the same body, and a
+/// checkpoint the witness accepts is of that log and never smaller than
+/// what it holds.
+pub fn witness_request(data: &[u8]) {
+    use publica_log::witness::{AddCheckpoint, LogKeys, Witness, Witnessed};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(req) = AddCheckpoint::parse(text) else {
+        return;
+    };
+    assert_eq!(
+        AddCheckpoint::parse(&req.to_body()).ok().as_ref(),
+        Some(&req)
+    );
+    let log = publica_log::NoteSigner::new(NOTE_ORIGIN, note_key()).expect("a valid name");
+    let key = publica_log::NoteVerifier::parse(&log.verifier_key()).expect("own key parses");
+    let cosigner = publica_log::Cosigner::new(
+        "witness.example/w",
+        publica_crypto::Keypair::from_seed([3; 32]),
+    )
+    .expect("a valid name");
+    let witness = Witness::new(cosigner, vec![LogKeys::Node(key)]);
+    let held = Witnessed {
+        size: 12,
+        root: publica_types::Hash32([9; 32]),
+        note: String::new(),
+    };
+    if let Ok(cp) = witness.check(&req, |_| Some(&held)) {
+        assert_eq!(cp.origin, NOTE_ORIGIN);
+        assert!(cp.size >= held.size);
+        assert!(cp.size > held.size || cp.root == held.root);
+    }
 }
 
 /// A note cosigned by validators: the first line is a validator set's JSON

@@ -275,6 +275,42 @@ mod seeds {
             "seed-0.txt",
             format!("{}\n{signed}", signer.verifier_key()).as_bytes(),
         );
+        // add-checkpoint bodies: the same checkpoint again (cosigned), and
+        // a larger one with a proof that does not link it.
+        let grown = publica_log::Checkpoint {
+            origin: origin.into(),
+            size: 14,
+            root: publica_types::Hash32([8; 32]),
+            state: Some(publica_log::StateLine {
+                height: 3,
+                state_root: publica_types::Hash32([7; 32]),
+            }),
+        };
+        for (i, req) in [
+            publica_log::witness::AddCheckpoint {
+                old_size: 12,
+                proof: vec![],
+                note: signed.clone(),
+            },
+            publica_log::witness::AddCheckpoint {
+                old_size: 12,
+                proof: vec![
+                    publica_types::Hash32([1; 32]),
+                    publica_types::Hash32([2; 32]),
+                ],
+                note: signer.sign(&grown.to_text()),
+            },
+        ]
+        .iter()
+        .enumerate()
+        {
+            put(
+                dir,
+                "witness_request",
+                &format!("seed-{i}.txt"),
+                req.to_body().as_bytes(),
+            );
+        }
         let other =
             publica_log::NoteSigner::new("other.example/log", Keypair::from_seed([5; 32])).unwrap();
         put(

@@ -3,3 +3,4 @@
 
 mod cosign_props;
 mod rfc6962_vectors;
+mod witness_props;
