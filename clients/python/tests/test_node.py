@@ -3,6 +3,7 @@ verify receipts, state proofs and consistency offline."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import dataclasses
 import hashlib
@@ -13,16 +14,18 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 
 import pytest
 
 from publica_client import (Client, Key, LogKey, PublicaError, Reason, Receipt, StateAnswer,
                             VerificationError, build_body, calls, open_checkpoint, sign,
                             verify_checkpoint_consistency, verify_receipt, verify_state,
-                            verify_state_answer)
+                            verify_state_answer, verify_witnesses, WitnessKey)
 from publica_client.verify import key_id
 
-from conftest import start_node
+from conftest import publica_bin, start_node
 
 
 def registered(client: Client) -> Key:
@@ -330,3 +333,68 @@ def test_the_readme_quick_start_runs(node, tmp_path):
                          text=True, timeout=60, env=dict(os.environ))
     assert out.returncode == 0, out.stderr
     assert "verified" in out.stdout, out.stdout
+
+
+def _serve(argv: list[str], err_path: pathlib.Path) -> tuple[subprocess.Popen, str]:
+    """Starts a `publica` server (here a witness); returns it and its URL."""
+    err = open(err_path, "wb")
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL, text=True)
+    for line in proc.stdout:
+        if line.startswith("publica: listening on "):
+            return proc, line.split()[-1]
+    proc.wait()
+    pytest.fail("the witness did not start: " + err_path.read_text(errors="replace")[-2000:])
+
+
+def test_a_witness_policy_on_a_witnessed_checkpoint(tmp_path):
+    """A real `publica witness` cosigns a node's checkpoints; the client
+    checks a k-of-n policy on the witnessed checkpoint (C2SP
+    tlog-cosignature) and names an altered line."""
+    binary = publica_bin()
+    keyfile = tmp_path / "witness-key.json"
+    subprocess.run([binary, "keys", "new", "--plain", "--out", str(keyfile)], check=True, capture_output=True)
+    shown = subprocess.run([binary, "keys", "show", str(keyfile), "--cosigner-name", "w.example/1"],
+                           check=True, capture_output=True, text=True)
+    witness_key = json.loads(shown.stdout)["cosigner_key"]
+    root = tmp_path / "node"
+    root.mkdir()
+    first = start_node(root)
+    log_key = next(first).log_key
+    first.close()
+    witness, witness_url = _serve([binary, "witness", "--key", str(keyfile), "--name", "w.example/1",
+                                   "--data-dir", str(tmp_path / "w"), "--listen", "127.0.0.1:0",
+                                   "--log", log_key], tmp_path / "witness.stderr")
+    started = start_node(root, "--witness", f"{witness_key}@{witness_url}")
+    try:
+        node = next(started)
+        key = registered(node.client)
+        node.client.send(key, calls.set_note("witnessed"))
+        size = open_checkpoint(node.client.checkpoint(), node.log_key).size
+        deadline = time.monotonic() + 30
+        while True:
+            with urllib.request.urlopen(node.url + "/v1/log/witnessed") as r:
+                got = json.load(r)
+            if got["size"] == size:
+                break
+            assert time.monotonic() < deadline, got
+            time.sleep(0.05)
+        note = got["checkpoint"]
+        open_checkpoint(note, node.log_key)  # the witness line is ignored by the log's check
+        assert verify_witnesses(note, [witness_key]) == ["w.example/1"]
+        plain = node.client.checkpoint()
+        with pytest.raises(VerificationError) as e:
+            verify_witnesses(plain, [witness_key])
+        assert e.value.reason == Reason.WITNESS_POLICY
+        line = next(l for l in note.splitlines() if l.startswith("\u2014 w.example/1 "))
+        blob = bytearray(base64.b64decode(line.split()[-1]))
+        blob[20] ^= 1
+        altered = note.replace(line, line.rsplit(" ", 1)[0] + " " + base64.b64encode(bytes(blob)).decode())
+        with pytest.raises(VerificationError) as e:
+            verify_witnesses(altered, [witness_key])
+        assert e.value.reason == Reason.BAD_SIGNATURE
+        with pytest.raises(VerificationError):
+            WitnessKey.parse(log_key)  # a log key is not a witness key
+    finally:
+        started.close()
+        witness.terminate()
+        witness.wait(timeout=10)

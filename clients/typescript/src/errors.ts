@@ -73,4 +73,5 @@ export type VerificationReason =
   | 'proof_mismatch'
   | 'state_proof_mismatch'
   | 'no_checkpoint'
-  | 'state_root_mismatch';
+  | 'state_root_mismatch'
+  | 'witness_policy';

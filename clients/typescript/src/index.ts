@@ -41,4 +41,7 @@ export {
   verifyReceipt,
   verifyStateAnswer,
   verifyStateProof,
+  parseWitnessKey,
+  verifyWitnesses,
+  type WitnessKey,
 } from './verify.js';

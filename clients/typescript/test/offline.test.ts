@@ -30,6 +30,7 @@ import {
   type Receipt,
   type TxBody,
   type VerificationReason,
+  verifyWitnesses,
 } from '../src/index.js';
 
 const REPO = new URL('../../../../', import.meta.url); // dist-test/test/ -> the repository
@@ -240,6 +241,37 @@ describe('signed notes (C2SP)', () => {
     await refused(openCheckpoint(note.replace('\n\n', '\n'), log.verifierKey), 'malformed');
     const cosigned = `example.org/log\n5\n${root}\n\n\u2014 validator-1 ${toBase64(new Uint8Array(76))}\n`;
     await refused(openCheckpoint(cosigned, log.verifierKey), 'validator_network');
+  });
+
+  // A witness made here: its cosigner key and a function adding its line.
+  async function witness(name: string) {
+    const key = await Keypair.generate();
+    const typed = Uint8Array.of(4, ...key.publicKey);
+    const id = h(Buffer.from(name + '\n'), typed).slice(0, 4);
+    const vkey = `${name}+${toHex(id)}+${toBase64(typed)}`;
+    const cosign = async (note: string) => {
+      const text = note.slice(0, note.lastIndexOf('\n\n') + 1);
+      const time = new Uint8Array(8);
+      new DataView(time.buffer).setBigUint64(0, 1_765_000_000n);
+      const sig = await key.sign(Buffer.from(`cosignature/v1\ntime 1765000000\n${text}`));
+      return `${note}\u2014 ${name} ${toBase64(Uint8Array.of(...id, ...time, ...sig))}\n`;
+    };
+    return { vkey, cosign };
+  }
+
+  test('a witness policy: k of n witnesses cosigned; an altered line is named', async () => {
+    const log = await signer('example.org/log');
+    const [w1, w2, w3] = [await witness('w.example/1'), await witness('court.example/2'), await witness('ngo.example/3')];
+    const note = await w2.cosign(await w1.cosign(await log.sign(`example.org/log\n5\n${root}\n`)));
+    assert.equal((await openCheckpoint(note, log.verifierKey)).size, 5, 'the log\'s check ignores the witness lines');
+    assert.deepEqual(await verifyWitnesses(note, [w1.vkey, w2.vkey]), ['w.example/1', 'court.example/2']);
+    assert.deepEqual(await verifyWitnesses(note, [w1.vkey, w3.vkey], 1), ['w.example/1']);
+    await refused(verifyWitnesses(note, [w1.vkey, w3.vkey]), 'witness_policy');
+    const line = note.split('\n').find((l) => l.startsWith('\u2014 court.example/2 '))!;
+    const blob = Buffer.from(line.split(' ').pop()!, 'base64');
+    blob[20] = blob[20]! ^ 1;
+    await refused(verifyWitnesses(note.replace(line, `\u2014 court.example/2 ${blob.toString('base64')}`), [w2.vkey]), 'bad_signature');
+    await refused(verifyWitnesses(note, [log.verifierKey]), 'bad_verifier_key');
   });
 });
 

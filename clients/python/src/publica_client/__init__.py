@@ -25,7 +25,7 @@ from .models import (Accepted, BatchItem, BatchResult, Block, BlockHeader, Call,
 from .tx import SignedTransaction, build_body, sign, signing_bytes, transaction_id
 from .verify import (Checkpoint, LogKey, VerifiedReceipt, open_checkpoint, verify_checkpoint_consistency,
                      verify_consistency, verify_inclusion, verify_receipt, verify_state,
-                     verify_state_answer, verify_state_proof)
+                     verify_state_answer, verify_state_proof, verify_witnesses, WitnessKey)
 
 __all__ = [
     "__version__", "calls", "Client", "ROUTES",
@@ -38,5 +38,5 @@ __all__ = [
     "SignedTransaction", "build_body", "sign", "signing_bytes", "transaction_id",
     "Checkpoint", "LogKey", "VerifiedReceipt", "open_checkpoint", "verify_checkpoint_consistency",
     "verify_consistency", "verify_inclusion", "verify_receipt", "verify_state", "verify_state_answer",
-    "verify_state_proof",
+    "verify_state_proof", "verify_witnesses", "WitnessKey",
 ]

@@ -87,6 +87,8 @@ class Reason:
     """A state answer carries no checkpoint, or one that names no state root."""
     STATE_ROOT_MISMATCH = "state_root_mismatch"
     """The checkpoint names another block or state root than the answer."""
+    WITNESS_POLICY = "witness_policy"
+    """Fewer of the given witnesses cosigned the checkpoint than the policy needs."""
 
 
 class VerificationError(Exception):

@@ -156,13 +156,8 @@ def _as_log_key(key: LogKey | str) -> LogKey:
     return key if isinstance(key, LogKey) else LogKey.parse(key)
 
 
-def verify_note(note: str, key: LogKey | str) -> str:
-    """Checks a C2SP signed note's signature by ``key``; returns the note text.
-
-    Signature lines of other keys are ignored, as the spec says; at least one
-    line must be by ``key`` and every such line must verify.
-    """
-    key = _as_log_key(key)
+def _note_parts(note: str) -> tuple[str, list[tuple[str, bytes]]]:
+    """A signed note's text and its signature lines as (name, blob)."""
     if not isinstance(note, str):
         raise _fail(Reason.MALFORMED, "a signed note is a string")
     if len(note.encode()) > _NOTE_BYTES_MAX:
@@ -178,7 +173,7 @@ def verify_note(note: str, key: LogKey | str) -> str:
     lines = sigs[:-1].split("\n")
     if len(lines) > _NOTE_SIGNATURES_MAX:
         raise _fail(Reason.MALFORMED, "too many signatures")
-    found = False
+    parts = []
     for line in lines:
         if not line.startswith("\u2014 "):
             raise _fail(Reason.MALFORMED, "signature line must start with an em dash and a space")
@@ -188,6 +183,20 @@ def verify_note(note: str, key: LogKey | str) -> str:
         blob = _b64(b64, "a signature")
         if len(blob) < 4:
             raise _fail(Reason.MALFORMED, "signature too short")
+        parts.append((name, blob))
+    return text, parts
+
+
+def verify_note(note: str, key: LogKey | str) -> str:
+    """Checks a C2SP signed note's signature by ``key``; returns the note text.
+
+    Signature lines of other keys are ignored, as the spec says; at least one
+    line must be by ``key`` and every such line must verify.
+    """
+    key = _as_log_key(key)
+    text, lines = _note_parts(note)
+    found = False
+    for name, blob in lines:
         if name != key.name or blob[:4] != key.key_id:
             continue
         if len(blob) != 68 or not verify_signature(key.public_key, text.encode(), blob[4:]):
@@ -512,3 +521,71 @@ def verify_state_answer(answer: StateAnswer, key: LogKey | str, origin: str | No
     if root != answer.state_root:
         raise _fail(Reason.STATE_ROOT_MISMATCH, f"the answer says state root {answer.state_root}, the checkpoint {root}")
     return verify_state(answer, root)
+
+
+# -- witnesses (C2SP tlog-cosignature, docs/witnesses.md) -----------------
+
+_COSIGNATURE_V1 = 0x04
+
+
+@dataclass(frozen=True)
+class WitnessKey:
+    """A witness's cosigner key ``<name>+<key id hex>+<base64(0x04 || public key)>``."""
+
+    name: str
+    key_id: bytes
+    public_key: bytes
+
+    @classmethod
+    def parse(cls, vkey: str) -> WitnessKey:
+        """Parses and checks a cosigner key (the key ID must match the name and key)."""
+        def bad(m: str) -> VerificationError:
+            return _fail(Reason.BAD_VERIFIER_KEY, m)
+
+        parts = vkey.strip().split("+", 2) if isinstance(vkey, str) else []
+        if len(parts) != 3 or not _check_name(parts[0]):
+            raise bad("expected <name>+<key id>+<key>")
+        name, id_hex, key_b64 = parts
+        key = _b64(key_b64, "the witness key", Reason.BAD_VERIFIER_KEY)
+        if len(key) != 33 or key[0] != _COSIGNATURE_V1:
+            raise bad("only Ed25519 cosigner keys (type 0x04, 32 bytes) are supported")
+        public = key[1:]
+        if not is_usable_public_key(public):
+            raise bad("the key is of small order, not canonical or not a curve point")
+        kid = hashlib.sha256(name.encode() + b"\n" + key).digest()[:4]
+        if kid.hex() != id_hex.lower():
+            raise bad("key id does not match the name and key")
+        return cls(name, kid, public)
+
+
+def verify_witnesses(note: str, keys: Sequence[WitnessKey | str], needed: int | None = None) -> list[str]:
+    """Checks a witness policy on a signed checkpoint: at least ``needed``
+    (default: all) of ``keys`` cosigned it (``cosignature/v1``: Ed25519 over
+    ``cosignature/v1\\ntime <t>\\n`` and the text). Returns the names of the
+    witnesses that did. Lines by other keys are ignored; a listed witness's
+    line that does not verify fails (the checkpoint was altered)."""
+    wanted = [k if isinstance(k, WitnessKey) else WitnessKey.parse(k) for k in keys]
+    if not wanted:
+        raise _fail(Reason.MALFORMED, "a witness policy names at least one witness")
+    needed = len(wanted) if needed is None else needed
+    if not 1 <= needed <= len(wanted):
+        raise _fail(Reason.MALFORMED, f"needed must be 1..{len(wanted)}")
+    text, lines = _note_parts(note)
+    signed: list[str] = []
+    for name, blob in lines:
+        k = next((k for k in wanted if k.name == name and k.key_id == blob[:4]), None)
+        if k is None:
+            continue
+        ok = len(blob) == 76
+        if ok:
+            ts = int.from_bytes(blob[4:12], "big")
+            message = f"cosignature/v1\ntime {ts}\n{text}".encode()
+            ok = ts < 2**63 and verify_signature(k.public_key, message, blob[12:])
+        if not ok:
+            raise _fail(Reason.BAD_SIGNATURE, f"bad cosignature by witness {k.name}: the checkpoint was altered")
+        if k.name not in signed:
+            signed.append(k.name)
+    if len(signed) < needed:
+        raise _fail(Reason.WITNESS_POLICY, f"witness policy not met: {len(signed)} valid cosignatures "
+                    f"from the witnesses given, {needed} needed")
+    return signed

@@ -49,15 +49,8 @@ export async function parseVerifierKey(text) {
 async function verifierKey(key) {
     return typeof key === 'string' ? parseVerifierKey(key) : key;
 }
-/**
- * Opens a C2SP signed note holding a checkpoint: checks that it carries a
- * valid Ed25519 signature by `key` (lines by other keys are ignored, as
- * the spec says), that its origin is the key's name, and parses the size
- * and root. Throws `VerificationError`: `malformed`, `bad_signature`,
- * `no_signature_from_key`, `validator_network`, `wrong_origin`.
- */
-export async function openCheckpoint(note, key) {
-    const k = await verifierKey(key);
+/** A signed note's text and its signature lines (C2SP signed-note). */
+function noteParts(note) {
     const bad = (detail) => fail('malformed', `malformed signed note: ${detail}`);
     if (typeof note !== 'string')
         bad('expected a string');
@@ -72,21 +65,35 @@ export async function openCheckpoint(note, key) {
     const signatures = note.slice(split + 2);
     if (signatures.length < 2 || !signatures.endsWith('\n'))
         bad('signature lines must end in a newline');
-    const lines = signatures.slice(0, -1).split('\n');
-    if (lines.length > 100)
+    const raw = signatures.slice(0, -1).split('\n');
+    if (raw.length > 100)
         bad('too many signatures');
-    let found = false;
-    let cosigned = false;
-    for (const line of lines) {
+    const lines = raw.map((line) => {
         if (!line.startsWith('\u2014 '))
             bad('a signature line must start with an em dash and a space');
         const space = line.lastIndexOf(' ');
         if (space < 2)
             bad('a signature line needs a name and a signature');
-        const name = line.slice(2, space);
         const blob = fromBase64(line.slice(space + 1)) ?? bad('a signature is not base64');
         if (blob.length < 4)
             bad('a signature is too short');
+        return { name: line.slice(2, space), blob };
+    });
+    return { text, lines };
+}
+/**
+ * Opens a C2SP signed note holding a checkpoint: checks that it carries a
+ * valid Ed25519 signature by `key` (lines by other keys are ignored, as
+ * the spec says), that its origin is the key's name, and parses the size
+ * and root. Throws `VerificationError`: `malformed`, `bad_signature`,
+ * `no_signature_from_key`, `validator_network`, `wrong_origin`.
+ */
+export async function openCheckpoint(note, key) {
+    const k = await verifierKey(key);
+    const { text, lines } = noteParts(note);
+    let found = false;
+    let cosigned = false;
+    for (const { name, blob } of lines) {
         if (blob.length === COSIGNATURE_BLOB_BYTES)
             cosigned = true;
         if (name !== k.name || !equalBytes(blob.slice(0, 4), k.keyId))
@@ -499,6 +506,64 @@ export async function verifyStateAnswer(answer, key) {
         fail('state_root_mismatch', `the answer says state root ${answer.state_root}, the checkpoint ${state.stateRoot}`);
     }
     return verifyStateProof(answer, state.stateRoot);
+}
+const COSIGNATURE_KEY_TYPE = 0x04;
+/**
+ * Parses a witness's cosigner key `<name>+<key id hex>+<base64(0x04 ||
+ * public key)>`, its key ID `SHA-256(name || "\n" || 0x04 || key)[:4]`.
+ * Throws `VerificationError` (`bad_verifier_key`).
+ */
+export async function parseWitnessKey(text) {
+    const bad = (detail) => fail('bad_verifier_key', detail);
+    const trimmed = typeof text === 'string' ? text.trim() : bad('expected a string');
+    const [name, idHex, keyText] = [trimmed.split('+')[0], trimmed.split('+')[1] ?? '', trimmed.split('+').slice(2).join('+')];
+    if (!name || !keyText || /\s/.test(name) || CONTROL.test(name))
+        bad('expected <name>+<key id>+<key>');
+    const typed = fromBase64(keyText) ?? bad('the key is not base64');
+    if (typed.length !== 33 || typed[0] !== COSIGNATURE_KEY_TYPE)
+        bad('only Ed25519 cosigner keys (type 0x04, 32 bytes) are supported');
+    const publicKey = typed.slice(1);
+    if (!isStrongPublicKey(publicKey))
+        bad('the key is of small order, not canonical or not a curve point');
+    const keyId = (await sha256(utf8(name + '\n'), typed)).slice(0, 4);
+    if (toHex(keyId) !== idHex.toLowerCase())
+        bad('the key id does not match the name and key');
+    return { name, keyId, publicKey };
+}
+/**
+ * Checks a witness policy on a signed checkpoint: at least `needed`
+ * (default: all) of `keys` cosigned it (`cosignature/v1`: Ed25519 over
+ * `cosignature/v1\ntime <t>\n` and the text). Returns the names of those
+ * that did. Lines by other keys are ignored; a listed witness's line that
+ * does not verify fails. Throws `VerificationError`: `bad_signature`,
+ * `witness_policy`, `malformed`, `bad_verifier_key`.
+ */
+export async function verifyWitnesses(note, keys, needed) {
+    const wanted = await Promise.all(keys.map((k) => (typeof k === 'string' ? parseWitnessKey(k) : k)));
+    const need = needed ?? wanted.length;
+    if (wanted.length === 0 || !Number.isInteger(need) || need < 1 || need > wanted.length) {
+        fail('malformed', `a witness policy needs 1..${wanted.length} of the witnesses it names`);
+    }
+    const { text, lines } = noteParts(note);
+    const signed = [];
+    for (const { name, blob } of lines) {
+        const k = wanted.find((w) => w.name === name && equalBytes(w.keyId, blob.slice(0, 4)));
+        if (!k)
+            continue;
+        let ok = blob.length === COSIGNATURE_BLOB_BYTES;
+        if (ok) {
+            const time = new DataView(blob.buffer, blob.byteOffset + 4, 8).getBigUint64(0);
+            ok = time < 2n ** 63n && (await ed25519Verify(k.publicKey, utf8(`cosignature/v1\ntime ${time}\n${text}`), blob.slice(12)));
+        }
+        if (!ok)
+            fail('bad_signature', `bad cosignature by witness ${k.name}: the checkpoint was altered`);
+        if (!signed.includes(k.name))
+            signed.push(k.name);
+    }
+    if (signed.length < need) {
+        fail('witness_policy', `witness policy not met: ${signed.length} valid cosignatures from the witnesses given, ${need} needed`);
+    }
+    return signed;
 }
 // ---- Blocks.
 /** A block's hash: SHA-256 of its header's canonical JSON, hex. */
