@@ -40,6 +40,15 @@ const NOTE_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
  * Throws `VerificationError` (`bad_verifier_key`).
  */
 export async function parseVerifierKey(text: string): Promise<VerifierKey> {
+  return parseTypedKey(text, ED25519_KEY_TYPE, 'Ed25519 keys (type 0x01, 32 bytes)');
+}
+
+/**
+ * Parses `<name>+<key id hex>+<base64(type || Ed25519 key)>` of `keyType`:
+ * a canonical key not of small order, and a key ID equal to
+ * `SHA-256(name || "\n" || type || key)[:4]`.
+ */
+async function parseTypedKey(text: string, keyType: number, kind: string): Promise<VerifierKey> {
   const bad = (detail: string) => fail('bad_verifier_key', detail);
   const trimmed = typeof text === 'string' ? text.trim() : bad('expected a string');
   // The name holds no '+', base64 may: split from the left.
@@ -50,7 +59,7 @@ export async function parseVerifierKey(text: string): Promise<VerifierKey> {
   const idHex = trimmed.slice(first + 1, second);
   if (!name || name.includes('+') || /\s/.test(name) || CONTROL.test(name)) bad('invalid key name');
   const typed = fromBase64(trimmed.slice(second + 1)) ?? bad('the key is not base64');
-  if (typed.length !== 33 || typed[0] !== ED25519_KEY_TYPE) bad('only Ed25519 keys (type 0x01, 32 bytes) are supported');
+  if (typed.length !== 33 || typed[0] !== keyType) bad(`only ${kind} are supported`);
   const publicKey = typed.slice(1);
   if (!isStrongPublicKey(publicKey)) bad('the key is of small order, not canonical or not a curve point');
   if (!/^[0-9a-fA-F]{8}$/.test(idHex)) bad('the key id must be 8 hex characters');
@@ -548,17 +557,7 @@ const COSIGNATURE_KEY_TYPE = 0x04;
  * Throws `VerificationError` (`bad_verifier_key`).
  */
 export async function parseWitnessKey(text: string): Promise<WitnessKey> {
-  const bad = (detail: string) => fail('bad_verifier_key', detail);
-  const trimmed = typeof text === 'string' ? text.trim() : bad('expected a string');
-  const [name, idHex, keyText] = [trimmed.split('+')[0]!, trimmed.split('+')[1] ?? '', trimmed.split('+').slice(2).join('+')];
-  if (!name || !keyText || /\s/.test(name) || CONTROL.test(name)) bad('expected <name>+<key id>+<key>');
-  const typed = fromBase64(keyText) ?? bad('the key is not base64');
-  if (typed.length !== 33 || typed[0] !== COSIGNATURE_KEY_TYPE) bad('only Ed25519 cosigner keys (type 0x04, 32 bytes) are supported');
-  const publicKey = typed.slice(1);
-  if (!isStrongPublicKey(publicKey)) bad('the key is of small order, not canonical or not a curve point');
-  const keyId = (await sha256(utf8(name + '\n'), typed)).slice(0, 4);
-  if (toHex(keyId) !== idHex.toLowerCase()) bad('the key id does not match the name and key');
-  return { name, keyId, publicKey };
+  return parseTypedKey(text, COSIGNATURE_KEY_TYPE, 'Ed25519 cosigner keys (type 0x04, 32 bytes)');
 }
 
 /**

@@ -127,29 +127,37 @@ class LogKey:
     @classmethod
     def parse(cls, vkey: str) -> LogKey:
         """Parses and checks a verifier key (the key ID must match the name and key)."""
-        def bad(m: str) -> VerificationError:
-            return _fail(Reason.BAD_VERIFIER_KEY, m)
-
-        parts = vkey.strip().split("+", 2) if isinstance(vkey, str) else []
-        if len(parts) != 3:
-            raise bad("expected <name>+<key id>+<key>")
-        name, id_hex, key_b64 = parts
-        if not _check_name(name):
-            raise bad("invalid key name")
-        key = _b64(key_b64, "the verifier key", Reason.BAD_VERIFIER_KEY)
-        if len(key) != 33 or key[0] != _ED25519:
-            raise bad("only Ed25519 keys (type 0x01, 32 bytes) are supported")
-        public = key[1:]
-        if not is_usable_public_key(public):
-            raise bad("the key is of small order, not canonical or not a curve point")
-        if not re.fullmatch(r"[0-9a-fA-F]{8}", id_hex):
-            raise bad("key id must be 8 hex characters")
-        if key_id(name, public).hex() != id_hex.lower():
-            raise bad("key id does not match the name and key")
-        return cls(name, key_id(name, public), public)
+        return cls(*_typed_key(vkey, _ED25519, "Ed25519 keys (type 0x01, 32 bytes)"))
 
     def __str__(self) -> str:
         return f"{self.name}+{self.key_id.hex()}+{base64.b64encode(bytes([_ED25519]) + self.public_key).decode()}"
+
+
+def _typed_key(vkey: str, key_type: int, kind: str) -> tuple[str, bytes, bytes]:
+    """Parses ``<name>+<key id hex>+<base64(type || Ed25519 key)>`` of
+    ``key_type``: (name, key ID, public key). The key ID must be the first
+    4 bytes of ``SHA-256(name || "\\n" || type || key)``."""
+    def bad(m: str) -> VerificationError:
+        return _fail(Reason.BAD_VERIFIER_KEY, m)
+
+    parts = vkey.strip().split("+", 2) if isinstance(vkey, str) else []
+    if len(parts) != 3:
+        raise bad("expected <name>+<key id>+<key>")
+    name, id_hex, key_b64 = parts
+    if not _check_name(name):
+        raise bad("invalid key name")
+    key = _b64(key_b64, "the verifier key", Reason.BAD_VERIFIER_KEY)
+    if len(key) != 33 or key[0] != key_type:
+        raise bad(f"only {kind} are supported")
+    public = key[1:]
+    if not is_usable_public_key(public):
+        raise bad("the key is of small order, not canonical or not a curve point")
+    if not re.fullmatch(r"[0-9a-fA-F]{8}", id_hex):
+        raise bad("key id must be 8 hex characters")
+    kid = hashlib.sha256(name.encode() + b"\n" + key).digest()[:4]
+    if kid.hex() != id_hex.lower():
+        raise bad("key id does not match the name and key")
+    return name, kid, public
 
 
 def _as_log_key(key: LogKey | str) -> LogKey:
@@ -539,23 +547,7 @@ class WitnessKey:
     @classmethod
     def parse(cls, vkey: str) -> WitnessKey:
         """Parses and checks a cosigner key (the key ID must match the name and key)."""
-        def bad(m: str) -> VerificationError:
-            return _fail(Reason.BAD_VERIFIER_KEY, m)
-
-        parts = vkey.strip().split("+", 2) if isinstance(vkey, str) else []
-        if len(parts) != 3 or not _check_name(parts[0]):
-            raise bad("expected <name>+<key id>+<key>")
-        name, id_hex, key_b64 = parts
-        key = _b64(key_b64, "the witness key", Reason.BAD_VERIFIER_KEY)
-        if len(key) != 33 or key[0] != _COSIGNATURE_V1:
-            raise bad("only Ed25519 cosigner keys (type 0x04, 32 bytes) are supported")
-        public = key[1:]
-        if not is_usable_public_key(public):
-            raise bad("the key is of small order, not canonical or not a curve point")
-        kid = hashlib.sha256(name.encode() + b"\n" + key).digest()[:4]
-        if kid.hex() != id_hex.lower():
-            raise bad("key id does not match the name and key")
-        return cls(name, kid, public)
+        return cls(*_typed_key(vkey, _COSIGNATURE_V1, "Ed25519 cosigner keys (type 0x04, 32 bytes)"))
 
 
 def verify_witnesses(note: str, keys: Sequence[WitnessKey | str], needed: int | None = None) -> list[str]:
