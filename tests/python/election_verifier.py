@@ -185,6 +185,35 @@ def lagrange(n, group):
     return num * pow(den, -1, L) % L
 
 
+def expected_share(ks, n):
+    """Σ_j n^j·K_j: what a dealer's share for guardian n is times G."""
+    out = IDENTITY
+    for j, k in enumerate(ks):
+        out = add(out, mul(pow(n, j, L), k))
+    return out
+
+
+def check_complaints(e, coms):
+    """Answered complaints' shares check against their dealer's
+    commitments; the disqualified are exactly the dealers upheld."""
+    fail, upheld = [], set()
+    for c in e.get("complaints", []):
+        g, d = c["guardian"], c["dealer"]
+        if not (1 <= g <= len(coms) and 1 <= d <= len(coms)) or g == d:
+            fail.append(f"complaint {g} of {d}: guardians")
+        elif c["status"] == "answered":
+            share = scalar(c.get("share"))
+            if share is None or base(share) != expected_share(coms[d - 1], g):
+                fail.append(f"complaint {g} of {d}: revealed share")
+        elif c["status"] == "upheld":
+            upheld.add(d)
+        elif c["status"] != "open":
+            fail.append(f"complaint {g} of {d}: status")
+    if upheld != set(e.get("disqualified", [])):
+        fail.append("disqualified")
+    return fail
+
+
 def verify(record):
     """Returns (failures, counts or None)."""
     fail = []
@@ -206,12 +235,16 @@ def verify(record):
                 if not verify_pok(h_m + b"coefficient" + u32(n) + u32(j), k, c, v):
                     fail.append(f"guardian {n}: proof {j}")
         coms.append(ks)
+    fail += check_complaints(e, coms)
+    qual = [ks for n, ks in enumerate(coms, 1) if n not in e.get("disqualified", [])]
     key = IDENTITY
-    for ks in coms:
-        key = add(key, ks[0])
+    for ks in qual:
+        key = add(key, ks[0] if ks else IDENTITY)
     h_e = hashlib.sha256(h_m + key).digest()
     if e.get("key") != key.hex() or e.get("base_hash") != h_e.hex():
         fail.append("election key or base hash")
+    if any(c["status"] == "open" for c in e.get("complaints", [])) and (record["ballots"] or record["challenged"]):
+        fail.append("ballots while a complaint is open")
     root = bytes.fromhex(e["census"]["root"])
     last = {}
     for b in record["ballots"]:
@@ -259,9 +292,8 @@ def verify(record):
     for p in record["partials"]:
         n = p["guardian"]
         z_pub = IDENTITY
-        for ks in coms:
-            for j, k in enumerate(ks):
-                z_pub = add(z_pub, mul(pow(n, j, L), k))
+        for ks in qual:
+            z_pub = add(z_pub, expected_share(ks, n))
         shares, ok = [], True
         for ci, row in enumerate(p["shares"]):
             shares.append([])

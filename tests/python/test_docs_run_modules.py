@@ -12,24 +12,27 @@ prose names (`city`, `hospital`) as a reader on a new `publica dev`
 would. The blocks these pages leave out (`<!-- not run: … -->`) say why
 and which test covers them."""
 
+import copy
 import json
 import os
 import re
 import tempfile
 
+from election_verifier import verify
 from publica_node import printed, run_script, running_node, walkthrough
 
-def run_page(page, name, blocks):
+def run_page(page, name, blocks, keep=()):
     """Runs walkthrough `name` of `page` (which has `blocks` blocks) and
     returns what it printed, as a list of JSON documents and plain
-    lines."""
+    lines, followed by the JSON files named in `keep` that it wrote."""
     found = walkthrough(page, name)
     assert len(found) == blocks, f"{page} has {blocks} '{name}' walk-through blocks"
     with running_node("--block-ms", "20") as (url, data), tempfile.TemporaryDirectory() as tmp:
         run = run_script(found, tmp, env={"NODE": url, "KEY": os.path.join(data, "dev-admin-key.json")},
                          timeout=120)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    return printed(run.stdout)
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+        kept = [json.load(open(os.path.join(tmp, f))) for f in keep]
+    return printed(run.stdout) + kept
 
 
 def docs(out):
@@ -80,22 +83,43 @@ def test_medicines_walkthrough():
 
 
 def test_elections_walkthrough():
-    out = run_page("docs/elections.md", "elections", 2)
-    assert lines(out) == ["ok"] * 3, out
+    out = run_page("docs/elections.md", "elections", 3, keep=["ward-record.json"])
+    record = out.pop()
+    assert lines(out) == ["ok"] * 3 + ["True"] + ["ok"] * 3, out
     d = docs(out)
     commits = [x for x in d if "secret" in x]
     assert [x["transaction"]["status"] for x in commits] == ["ok"] * 3
-    votes = [x for x in d if "tracking" in x]
+    votes = [x for x in d if "tracking" in x and x["election"] == "town"]
     assert len(votes) == 3 and all(x["transaction"]["status"] == "ok" for x in votes)
     assert len({x["tracking"] for x in votes}) == 3
-    decrypts = [x for x in d if "outcome" in x and "guardian" in x]
+    decrypts = [x for x in d if "outcome" in x and "guardian" in x and x["election"] == "town"]
     assert decrypts[0]["outcome"] is None, "one guardian's share is not enough"
     assert decrypts[1]["outcome"]["counts"] == [[2, 1], [2, 1]]
-    verify = next(x for x in d if "holds" in x)
-    assert verify["holds"] is True and verify["failures"] == [] and verify["counted"] == 3
-    assert verify["counts"] == [[2, 1], [2, 1]]
-    final = d[-1]
+    report = next(x for x in d if "holds" in x)
+    assert report["holds"] is True and report["failures"] == [] and report["counted"] == 3
+    assert report["counts"] == [[2, 1], [2, 1]]
+    final = next(x for x in d if "election" in x and isinstance(x["election"], dict))
     assert final["election"]["phase"] == "tallied" and final["outcome"]["counts"] == [[2, 1], [2, 1]]
+
+    # The second election: a complaint answered, a dealer disqualified.
+    answered = next(x for x in d if "answered" in x)
+    assert [a["guardian"] for a in answered["answered"]] == [2]
+    assert next(x for x in d if "disqualified" in x)["disqualified"] == 3
+    ward = [x for x in d if x.get("election") == "ward" and "holds" in x]
+    assert ward[0]["holds"] is True and ward[0]["counts"] == [[0, 2], [1, 1]], ward
+    e = record["election"]
+    assert [c["status"] for c in e["complaints"]] == ["answered", "upheld"]
+    assert e["disqualified"] == [3] and e["phase"] == "tallied"
+    # The second verifier, from docs/elections.md alone, agrees; a record
+    # that hides the disqualification, or alters a revealed share, fails.
+    failures, counts = verify(record)
+    assert failures == [] and counts == [[0, 2], [1, 1]], failures
+    bent = copy.deepcopy(record)
+    bent["election"]["disqualified"] = []
+    assert {"disqualified", "election key or base hash"} <= set(verify(bent)[0])
+    bent = copy.deepcopy(record)
+    bent["election"]["complaints"][0]["share"] = bent["election"]["complaints"][0]["share"][::-1]
+    assert "complaint 2 of 1: revealed share" in verify(bent)[0]
 
 
 def test_energy_walkthrough():

@@ -342,11 +342,13 @@ async fn decrypt(
     let record = http.get(&format!("/v1/elections/{id}/record")).await?;
     let aggregate: Vec<Vec<[String; 2]>> = serde_json::from_value(record["aggregate"].clone())?;
     let messages: Vec<Commitment> = serde_json::from_value(record["commitments"].clone())?;
+    let election: publica_elections::model::Election =
+        serde_json::from_value(record["election"].clone())?;
     let mut txs = Vec::new();
     for n in [1u32, 2] {
         let i = n as usize - 1;
-        let z =
-            guardian::secret(&dealers[i], &seals[i], id, n, &messages).map_err(|e| anyhow!(e))?;
+        let z = guardian::secret(&dealers[i], &seals[i], &election, n, &messages)
+            .map_err(|e| anyhow!(e))?;
         let shares = guardian::decrypt(base, &aggregate, n, &z).map_err(|e| anyhow!(e))?;
         txs.push(sign(
             &guardians[i],

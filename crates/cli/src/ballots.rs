@@ -1,4 +1,4 @@
-//! `publica election census|vote|guardian-key|commit|decrypt`: an
+//! `publica election census|vote|guardian-key|commit|check-shares|answer|decrypt`: an
 //! election run from the command line — the authority's census root, a
 //! voter's encrypted ballot (cast or challenged), and a guardian's side of
 //! the key ceremony and the tally (docs/elections.md, "From the command
@@ -10,7 +10,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use publica_crypto::seal::SealKey;
 use publica_elections::ceremony::Dealer;
 use publica_elections::group::{point_from_hex, scalar_from_hex, scalar_hex};
-use publica_elections::model::{voter_leaf, Commitment, Election};
+use publica_elections::model::{voter_leaf, Commitment, ComplaintStatus, Election};
 use publica_elections::{ballot, guardian};
 use publica_log::MerkleLog;
 use publica_types::AccountId;
@@ -241,11 +241,9 @@ pub async fn commit(signer: &SignerArgs, id: &str, n: u32, secret_out: &Path) ->
     Ok(())
 }
 
-/// `publica election decrypt`: opens the shares the other guardians sent
-/// (checking each against its dealer's commitments), then sends this
-/// guardian's partial decryption of the tally with its proofs.
-pub async fn decrypt(signer: &SignerArgs, id: &str, n: u32, secret: &Path) -> Result<()> {
-    let id = checked_id("election", id)?;
+/// The polynomial a guardian saved with `commit`, checked to be of
+/// election `id`, guardian `n`.
+fn saved_dealer(secret: &Path, id: &str, n: u32) -> Result<Dealer> {
     let saved = crate::client::read_json_file(secret, 1 << 20)?;
     if saved["election"] != json!(id) || saved["guardian"] != json!(n) {
         bail!(
@@ -263,19 +261,99 @@ pub async fn decrypt(signer: &SignerArgs, id: &str, n: u32, secret: &Path) -> Re
                 .collect::<Option<Vec<_>>>()
         })
         .ok_or_else(|| anyhow!("{}: malformed coefficients", secret.display()))?;
-    let s = Session::open(signer).await?;
-    let (kp, _) = s.identity();
-    let seal = SealKey::from_signing_seed(&kp.seed());
+    Ok(Dealer::from_coefficients(coefficients))
+}
+
+/// The election and every ceremony message, from the node's record.
+async fn ceremony_record(s: &Session, id: &str) -> Result<(Value, Election, Vec<Commitment>)> {
     let record = s
         .client
         .get_ok(&format!("/v1/elections/{id}/record"))
         .await?;
     let e: Election = serde_json::from_value(record["election"].clone())?;
-    let base = decode32(e.base_hash.as_deref(), "base hash")?;
     let messages: Vec<Commitment> = serde_json::from_value(record["commitments"].clone())?;
+    Ok((record, e, messages))
+}
+
+/// `publica election check-shares`: opens every share the qualified
+/// dealers sealed for this guardian, checks each against its dealer's
+/// commitments, and complains of each dealer whose share fails.
+pub async fn check_shares(signer: &SignerArgs, id: &str, n: u32) -> Result<()> {
+    let id = checked_id("election", id)?;
+    let s = Session::open(signer).await?;
+    let (kp, _) = s.identity();
+    let seal = SealKey::from_signing_seed(&kp.seed());
+    let (_, e, messages) = ceremony_record(&s, id).await?;
+    if messages.len() != e.guardians.len() {
+        bail!(
+            "elections.wrong_phase: {} of {} guardians have committed; check the shares once all have",
+            messages.len(),
+            e.guardians.len()
+        );
+    }
+    let failing = guardian::failing_dealers(&seal, &e, n, &messages);
+    let mut complained = Vec::new();
+    for (dealer, why) in &failing {
+        let report = submit_quiet(
+            signer,
+            "elections",
+            "complain",
+            json!({"election": id, "guardian": n, "dealer": dealer}),
+        )
+        .await?;
+        complained.push(json!({"dealer": dealer, "why": why, "transaction": report}));
+    }
+    print_json(
+        &json!({"election": id, "guardian": n, "shares_hold": failing.is_empty(),
+        "complained": complained}),
+    );
+    Ok(())
+}
+
+/// `publica election answer`: reveals, for every complaint still open
+/// against this guardian, the share it dealt the complaining guardian.
+pub async fn answer(signer: &SignerArgs, id: &str, n: u32, secret: &Path) -> Result<()> {
+    let id = checked_id("election", id)?;
+    let dealer = saved_dealer(secret, id, n)?;
+    let s = Session::open(signer).await?;
+    let e = election(&s, id).await?;
+    let open: Vec<u32> = e
+        .complaints
+        .iter()
+        .filter(|c| c.dealer == n && c.status == ComplaintStatus::Open)
+        .map(|c| c.guardian)
+        .collect();
+    let mut answered = Vec::new();
+    for to in open {
+        let share = scalar_hex(&dealer.share_for(to));
+        let report = submit_quiet(
+            signer,
+            "elections",
+            "reveal",
+            json!({"election": id, "guardian": n, "to": to, "share": share}),
+        )
+        .await?;
+        answered.push(json!({"guardian": to, "transaction": report}));
+    }
+    print_json(&json!({"election": id, "guardian": n, "answered": answered}));
+    Ok(())
+}
+
+/// `publica election decrypt`: opens the shares the other guardians sent
+/// (checking each against its dealer's commitments; a share revealed in
+/// answer to a complaint is taken as revealed), then sends this
+/// guardian's partial decryption of the tally with its proofs.
+pub async fn decrypt(signer: &SignerArgs, id: &str, n: u32, secret: &Path) -> Result<()> {
+    let id = checked_id("election", id)?;
+    let dealer = saved_dealer(secret, id, n)?;
+    let s = Session::open(signer).await?;
+    let (kp, _) = s.identity();
+    let seal = SealKey::from_signing_seed(&kp.seed());
+    let (record, e, messages) = ceremony_record(&s, id).await?;
+    let base = decode32(e.base_hash.as_deref(), "base hash")?;
     let aggregate: Vec<Vec<[String; 2]>> = serde_json::from_value(record["aggregate"].clone())?;
-    let z = guardian::secret(&Dealer::from_coefficients(coefficients), &seal, id, n, &messages).map_err(|e| {
-        anyhow!("{e}: complain of that guardian before the election opens (publica tx send --module elections --method complain)")
+    let z = guardian::secret(&dealer, &seal, &e, n, &messages).map_err(|e| {
+        anyhow!("{e}: complain of that guardian before the election opens (publica election check-shares)")
     })?;
     let shares = guardian::decrypt(&base, &aggregate, n, &z).map_err(|e| anyhow!(e))?;
     let report = submit_quiet(

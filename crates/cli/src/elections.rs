@@ -87,6 +87,50 @@ pub enum ElectionCmd {
         #[arg(long)]
         secret_out: PathBuf,
     },
+    /// A guardian opens the shares the other guardians sealed for it,
+    /// checks each against its dealer's commitments, and complains of
+    /// every dealer whose share fails (before the election opens).
+    CheckShares {
+        #[command(flatten)]
+        signer: crate::bulk::SignerArgs,
+        /// The election.
+        #[arg(long)]
+        election: String,
+        /// This guardian's number.
+        #[arg(long)]
+        guardian: u32,
+    },
+    /// A guardian complained of answers: reveals, for every open
+    /// complaint against it, the share it dealt the complaining guardian
+    /// (checked on the ledger against its commitments).
+    Answer {
+        #[command(flatten)]
+        signer: crate::bulk::SignerArgs,
+        /// The election.
+        #[arg(long)]
+        election: String,
+        /// This guardian's number.
+        #[arg(long)]
+        guardian: u32,
+        /// The polynomial saved by `commit`.
+        #[arg(long)]
+        secret: PathBuf,
+    },
+    /// A guardian has a dealer disqualified whose complaint went
+    /// unanswered past its answer time: the key is recomputed without it.
+    Disqualify {
+        #[command(flatten)]
+        signer: crate::bulk::SignerArgs,
+        /// The election.
+        #[arg(long)]
+        election: String,
+        /// This guardian's number.
+        #[arg(long)]
+        guardian: u32,
+        /// The dealer to disqualify.
+        #[arg(long)]
+        dealer: u32,
+    },
     /// A guardian's partial decryption of the tally, after the close.
     Decrypt {
         #[command(flatten)]
@@ -175,6 +219,34 @@ pub async fn run(cmd: ElectionCmd) -> Result<()> {
             guardian,
             secret_out,
         } => crate::ballots::commit(&signer, &election, guardian, &secret_out).await,
+        ElectionCmd::CheckShares {
+            signer,
+            election,
+            guardian,
+        } => crate::ballots::check_shares(&signer, &election, guardian).await,
+        ElectionCmd::Answer {
+            signer,
+            election,
+            guardian,
+            secret,
+        } => crate::ballots::answer(&signer, &election, guardian, &secret).await,
+        ElectionCmd::Disqualify {
+            signer,
+            election,
+            guardian,
+            dealer,
+        } => {
+            let id = checked_id("election", &election)?;
+            let report = crate::bulk::submit_quiet(
+                &signer,
+                "elections",
+                "disqualify",
+                json!({"election": id, "guardian": guardian, "dealer": dealer}),
+            )
+            .await?;
+            print_json(&json!({"election": id, "disqualified": dealer, "transaction": report}));
+            Ok(())
+        }
         ElectionCmd::Decrypt {
             signer,
             election,

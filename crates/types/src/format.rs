@@ -19,8 +19,11 @@
 ///   cash-outs, and at least that account's minimum;
 /// - 6: every checkpoint names its block and the state root after it (a
 ///   `publica-state` line), so the validators' cosignatures cover the
-///   state: they must all start signing it at one height.
-pub const LEDGER_FORMAT: u32 = 6;
+///   state: they must all start signing it at one height;
+/// - 7: a complaint in an election's key ceremony is answered in public
+///   (the accused dealer reveals the share, or is disqualified and the
+///   key recomputed without it) instead of failing the election.
+pub const LEDGER_FORMAT: u32 = 7;
 
 /// The first format whose checkpoints carry the state line.
 pub const STATE_IN_CHECKPOINT_FORMAT: u32 = 6;
@@ -30,7 +33,8 @@ pub const STATE_IN_CHECKPOINT_FORMAT: u32 = 6;
 pub const OLDEST_EXECUTED_FORMAT: u32 = 4;
 
 /// What the current format changed, for messages.
-pub const LEDGER_FORMAT_CHANGE: &str = "checkpoints carry their block's state root";
+pub const LEDGER_FORMAT_CHANGE: &str =
+    "a complaint in an election's key ceremony is answered in public";
 
 /// Which format applies from which height, in increasing order of both.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -162,7 +162,7 @@ impl Seeder<'_> {
         let mut txs = Vec::new();
         for n in [1u32, 3] {
             let i = n as usize - 1;
-            let z = guardian::secret(&dealers[i], &seals[i], DEMO_ELECTION, n, &messages)
+            let z = guardian::secret(&dealers[i], &seals[i], &e, n, &messages)
                 .map_err(|e| anyhow!(e))?;
             let shares = guardian::decrypt(&base, &aggregate, n, &z).map_err(|e| anyhow!(e))?;
             let args = json!({"election": DEMO_ELECTION, "guardian": n, "shares": shares});

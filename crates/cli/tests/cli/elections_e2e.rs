@@ -195,9 +195,10 @@ fn participatory_budgeting_results_from_a_pabulib_file() {
 }
 
 /// An election run with the command line alone: the officer's census and
-/// publication, three guardians' keys and ceremony, voters casting (one
-/// re-voting, one challenging, mistakes refused), the close, two of three
-/// guardians decrypting, and anyone verifying.
+/// publication, three guardians' keys and ceremony (a complaint answered
+/// in public, another unanswered and its dealer disqualified), voters
+/// casting (one re-voting, one challenging, mistakes refused), the close,
+/// two of three guardians decrypting, and anyone verifying.
 #[test]
 fn an_election_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -260,11 +261,15 @@ fn an_election_from_the_command_line() {
     assert!(ok, "{err}");
     let census: Value = serde_json::from_str(&out).unwrap();
     let now = publica_types::now_ms();
-    let closes = now + 20_000;
+    // The ceremony and its complaints take the first 10 s; dealers answer
+    // a complaint within 2 s.
+    let opens = now + 10_000;
+    let closes = opens + 15_000;
     let manifest = serde_json::json!({"agency": "dev-agency", "id": "town", "title": "town-2027",
         "contests": [{"id": "mayor", "selections": ["ana", "bo"], "limit": 1},
                      {"id": "parks", "selections": ["north", "south", "east"], "limit": 2}],
-        "guardians": guardians, "threshold": 2, "opens_ms": now, "closes_ms": closes, "census": census["census"]});
+        "guardians": guardians, "threshold": 2, "opens_ms": opens, "closes_ms": closes,
+        "census": census["census"], "answer_ms": 2_000});
     let (ok, _, err) = run(&[
         "tx",
         "send",
@@ -294,6 +299,89 @@ fn an_election_from_the_command_line() {
         ]);
         assert!(ok, "{err}");
     }
+    // Guardian 2 checks the shares sealed for it: all hold.
+    let guardian_cmd = |cmd: &str, n: &str, extra: &[&str]| {
+        let key = &keys[n.parse::<usize>().unwrap() - 1];
+        let mut args = vec![
+            "election",
+            cmd,
+            "--key",
+            key,
+            "--election",
+            "town",
+            "--guardian",
+            n,
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let (ok, out, err) = guardian_cmd("check-shares", "2", &[]);
+    assert!(ok, "{err}");
+    let checked: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(checked["shares_hold"], Value::Bool(true), "{checked}");
+    // Complaints: guardian 2 of guardian 1, who answers in public; guardian
+    // 1 of guardian 3, who stays silent and is disqualified.
+    let complain = |by: &str, dealer: &str| {
+        let key = &keys[by.parse::<usize>().unwrap() - 1];
+        let args = format!(r#"{{"election":"town","guardian":{by},"dealer":{dealer}}}"#);
+        run(&[
+            "tx",
+            "send",
+            "--key",
+            key,
+            "--module",
+            "elections",
+            "--method",
+            "complain",
+            "--args",
+            &args,
+        ])
+    };
+    let (ok, _, err) = complain("2", "1");
+    assert!(ok, "{err}");
+    let (ok, _, err) = complain("1", "3");
+    assert!(ok, "{err}");
+    let (ok, out, err) = guardian_cmd("answer", "1", &["--secret", &path("secret1.json")]);
+    assert!(ok, "{err}");
+    let answered: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(answered["answered"][0]["guardian"], 2, "{answered}");
+    std::thread::sleep(std::time::Duration::from_millis(2_300));
+    let (ok, _, err) = guardian_cmd("answer", "3", &["--secret", &path("secret1.json")]);
+    assert!(!ok && err.contains("is the secret of election"), "{err}");
+    let (ok, out, err) = guardian_cmd("disqualify", "1", &["--dealer", "3"]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).unwrap()["disqualified"],
+        3
+    );
+    let (ok, _, err) = guardian_cmd("disqualify", "2", &["--dealer", "1"]);
+    assert!(!ok && err.contains("elections.no_open_complaint"), "{err}");
+    let (_, e) = get(&format!("{url}/v1/elections/town"));
+    assert_eq!(e["election"]["disqualified"], serde_json::json!([3]), "{e}");
+    assert_eq!(
+        e["election"]["complaints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["status"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["answered", "upheld"]
+    );
+    // The portal tells the complaints in plain words.
+    let page = http()
+        .get(format!("{url}/elections"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        page.contains("Guardian 2 complained of guardian 1, who revealed the share")
+            && page.contains("guardian 3 is left out of the key"),
+        "{page}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(
+        opens.saturating_sub(publica_types::now_ms()) + 300,
+    ));
     let vote = |k: &str, picks: &[&str], extra: &[&str]| {
         let mut args = vec![
             "election",
@@ -342,7 +430,9 @@ fn an_election_from_the_command_line() {
     assert!(!ok && err.contains("at most 2"), "{err}");
     let (ok, _, err) = vote(&keys[6], &["mayor=ana"], &[]);
     assert!(!ok && err.contains("elections.not_in_census"), "{err}");
-    // After the close, guardians 1 and 3 decrypt; 2 stays away.
+    // After the close, guardians 2 (with the share guardian 1 revealed to
+    // it) and 3 (disqualified as a dealer, still a guardian) decrypt; 1
+    // stays away.
     let (ok, _, err) = run(&[
         "election",
         "decrypt",
@@ -359,7 +449,7 @@ fn an_election_from_the_command_line() {
     std::thread::sleep(std::time::Duration::from_millis(
         closes.saturating_sub(publica_types::now_ms()) + 300,
     ));
-    for n in ["1", "3"] {
+    for n in ["2", "3"] {
         let (ok, _, err) = run(&[
             "election",
             "decrypt",

@@ -38,5 +38,17 @@ publica_runtime::rejections! {
             "This election officer approved the election already: another must.";
         UnknownBallot / UNKNOWN_BALLOT = "elections.unknown_ballot", 404,
             "No ballot with this tracking code on the board.";
+        AlreadyComplained / ALREADY_COMPLAINED = "elections.already_complained", 409,
+            "This guardian complained of this dealer already.";
+        NoOpenComplaint / NO_OPEN_COMPLAINT = "elections.no_open_complaint", 409,
+            "No complaint against this dealer (from this guardian) awaits an answer.";
+        AnswerLate / ANSWER_LATE = "elections.answer_late", 409,
+            "The complaint's answer time has passed: the dealer can no longer reveal the share, only be disqualified.";
+        AnswerPending / ANSWER_PENDING = "elections.answer_pending", 409,
+            "The accused dealer may still answer the complaint: disqualify it once its answer time has passed.";
+        BadShare / BAD_SHARE = "elections.bad_share", 422,
+            "The revealed share fails the dealer's commitments: the complaint stands.";
+        ComplaintOpen / COMPLAINT_OPEN = "elections.complaint_open", 409,
+            "A complaint of the key ceremony awaits its answer or the dealer's disqualification: no ballot is taken until it closes.";
     }
 }

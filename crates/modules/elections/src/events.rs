@@ -43,13 +43,34 @@ pub enum ElectionsEvent {
         /// `H_E`.
         base_hash: String,
     },
-    /// A guardian found a dealer's share bad: the election failed.
+    /// A guardian found a dealer's share bad (before ledger format 7, the
+    /// election failed; from it, the dealer must answer).
     Complained {
         /// The election.
         election: String,
         /// The guardian complaining.
         guardian: u32,
         /// The dealer named.
+        dealer: u32,
+    },
+    /// A dealer answered a complaint: the share, public, checks against
+    /// its commitments.
+    ShareRevealed {
+        /// The election.
+        election: String,
+        /// The dealer.
+        dealer: u32,
+        /// The guardian who complained.
+        guardian: u32,
+        /// `P_dealer(guardian)` (hex scalar).
+        share: String,
+    },
+    /// A dealer left a complaint unanswered: its polynomial is out of the
+    /// key (a new `KeyPublished` follows unless the election failed).
+    Disqualified {
+        /// The election.
+        election: String,
+        /// The dealer.
         dealer: u32,
     },
     /// A ballot was cast (replacing the voter's earlier one, if any).

@@ -5,8 +5,10 @@
 
 use crate::ballot::{coefficient_context, share_context};
 use crate::ceremony::{share_checks, Dealer};
-use crate::group::{point_from_hex, point_hex, scalar_hex, Point, Scalar};
-use crate::model::{share_aad, Commitment, Guardian, SealedShare, WireProof, WireShare};
+use crate::group::{point_from_hex, point_hex, scalar_from_hex, scalar_hex, Point, Scalar};
+use crate::model::{
+    share_aad, Commitment, ComplaintStatus, Election, Guardian, SealedShare, WireProof, WireShare,
+};
 use crate::proofs::{prove_knowledge, prove_share};
 use publica_crypto::seal::{DataKey, SealKey};
 
@@ -102,21 +104,60 @@ pub fn open_share(
     }
 }
 
-/// Guardian `n`'s decryption secret `z_n = Σ_i P_i(n)`: its own share and
-/// every other guardian's, opened and checked (`messages` in guardian
-/// order, its own included).
+/// The share dealer `from` revealed for guardian `to` in answer to its
+/// complaint, if it did.
+pub fn revealed(e: &Election, from: u32, to: u32) -> Option<Scalar> {
+    e.complaints
+        .iter()
+        .find(|c| c.dealer == from && c.guardian == to && c.status == ComplaintStatus::Answered)
+        .and_then(|c| c.share.as_deref())
+        .and_then(scalar_from_hex)
+}
+
+/// The qualified dealers whose shares to guardian `n` fail (do not open,
+/// or fail their commitments) and were not revealed in public: those `n`
+/// complains of. `messages` in guardian order.
+pub fn failing_dealers(
+    key: &SealKey,
+    e: &Election,
+    n: u32,
+    messages: &[Commitment],
+) -> Vec<(u32, String)> {
+    e.qualified()
+        .into_iter()
+        .filter(|&from| from != n && revealed(e, from, n).is_none())
+        .filter_map(|from| {
+            let m = messages.get(from as usize - 1)?;
+            open_share(key, &e.id, from, n, m)
+                .err()
+                .map(|why| (from, why))
+        })
+        .collect()
+}
+
+/// Guardian `n`'s decryption secret `z_n = Σ_{i ∈ QUAL} P_i(n)`: its own
+/// share if it is qualified, the share each other qualified dealer
+/// revealed for it in public or else sealed for it (opened and checked).
+/// `messages` in guardian order, its own included.
 pub fn secret(
     dealer: &Dealer,
     key: &SealKey,
-    election: &str,
+    e: &Election,
     n: u32,
     messages: &[Commitment],
 ) -> Result<Scalar, String> {
-    let mut z = dealer.share_for(n);
-    for (from, m) in (1u32..).zip(messages) {
-        if from != n {
-            z += open_share(key, election, from, n, m)?;
-        }
+    let mut z = Scalar::ZERO;
+    for from in e.qualified() {
+        z += if from == n {
+            dealer.share_for(n)
+        } else if let Some(share) = revealed(e, from, n) {
+            share
+        } else {
+            let m = messages
+                .get(from as usize - 1)
+                .ok_or_else(|| format!("guardian {from}'s ceremony message is missing"))?;
+            open_share(key, &e.id, from, n, m)?
+        };
     }
     Ok(z)
 }

@@ -61,6 +61,10 @@ publica_runtime::calls! {
         Commit(lifecycle::CommitArgs) = "commit" => Need::Any,
         /// A guardian names a dealer whose share fails.
         Complain(lifecycle::ComplainArgs) = "complain" => Need::Any,
+        /// The accused dealer reveals the share complained of.
+        Reveal(lifecycle::RevealArgs) = "reveal" => Need::Any,
+        /// A guardian has a dealer disqualified whose complaint went unanswered.
+        Disqualify(lifecycle::DisqualifyArgs) = "disqualify" => Need::Any,
         /// Cast a ballot (a voter in the census).
         Cast(lifecycle::CastArgs) = "cast" => Need::Any,
         /// Challenge a ballot: open it, never count it.
@@ -147,6 +151,8 @@ impl TypedModule for Elections {
             ElectionsCall::Approve(a) => lifecycle::approve(ctx, a),
             ElectionsCall::Commit(a) => lifecycle::commit(ctx, a),
             ElectionsCall::Complain(a) => lifecycle::complain(ctx, a),
+            ElectionsCall::Reveal(a) => lifecycle::reveal(ctx, a),
+            ElectionsCall::Disqualify(a) => lifecycle::disqualify(ctx, a),
             ElectionsCall::Cast(a) => lifecycle::cast(ctx, a),
             ElectionsCall::Challenge(a) => lifecycle::challenge(ctx, a),
             ElectionsCall::Decrypt(a) => lifecycle::decrypt(ctx, a),

@@ -13,6 +13,7 @@ use crate::model::{
     BALLOT_SELECTIONS_MAX, CENSUS_PROOF_MAX, CONTESTS_MAX, CONTEST_BRANCHES_MAX, GUARDIANS_MAX,
     SELECTIONS_MAX, WINDOW_MS_MAX,
 };
+use crate::model::{Complaint, ComplaintStatus, ANSWER_MS_RANGE, PUBLIC_COMPLAINTS_FORMAT};
 use crate::proofs::{verify_knowledge, verify_share, Ciphertext};
 use publica_runtime::{CallContext, Rejections};
 use publica_types::{AccountId, TxError};
@@ -40,6 +41,10 @@ pub struct CreateArgs {
     pub closes_ms: u64,
     /// Who may vote.
     pub census: Census,
+    /// How long an accused dealer has to answer a complaint (ms of block
+    /// time, 1 s to a week; an hour when absent). From ledger format 7.
+    #[serde(default)]
+    pub answer_ms: Option<u64>,
 }
 
 /// Arguments of `elections.commit`.
@@ -64,6 +69,32 @@ pub struct ComplainArgs {
     /// The signer's guardian number.
     pub guardian: u32,
     /// The guardian whose share to the signer fails its commitments.
+    pub dealer: u32,
+}
+
+/// Arguments of `elections.reveal`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevealArgs {
+    /// The election.
+    pub election: String,
+    /// The signer's guardian number: the dealer accused.
+    pub guardian: u32,
+    /// The complaining guardian, whose share is revealed.
+    pub to: u32,
+    /// `P_guardian(to)` (hex scalar).
+    pub share: String,
+}
+
+/// Arguments of `elections.disqualify`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisqualifyArgs {
+    /// The election.
+    pub election: String,
+    /// The signer's guardian number.
+    pub guardian: u32,
+    /// The dealer whose complaint went unanswered.
     pub dealer: u32,
 }
 
@@ -223,6 +254,22 @@ pub fn create(ctx: &mut CallContext<'_>, a: CreateArgs) -> Result<(), TxError> {
     if !root_ok || !(1..=1u64 << CENSUS_PROOF_MAX).contains(&a.census.size) {
         return Err(bad("census: root is 64 lowercase hex, size 1..=2^40"));
     }
+    if let Some(ms) = a.answer_ms {
+        if ctx.format() < PUBLIC_COMPLAINTS_FORMAT {
+            // What the rules before format 7 said of the field.
+            return Err(TxError::new(
+                publica_types::codes::CALL_INVALID_ARGS,
+                "invalid arguments: unknown field `answer_ms`",
+            ));
+        }
+        if !ANSWER_MS_RANGE.contains(&ms) {
+            return Err(bad(format!(
+                "answer_ms is {}..={} (a second to a week)",
+                ANSWER_MS_RANGE.start(),
+                ANSWER_MS_RANGE.end()
+            )));
+        }
+    }
     let mut e = Election {
         chain_id: ctx.env().chain_id.clone(),
         id: a.id,
@@ -245,6 +292,9 @@ pub fn create(ctx: &mut CallContext<'_>, a: CreateArgs) -> Result<(), TxError> {
         decrypted: Vec::new(),
         failed_dealer: None,
         approvals: vec![ctx.signer()],
+        answer_ms: a.answer_ms,
+        complaints: Vec::new(),
+        disqualified: Vec::new(),
     };
     if e.approvals.len() >= ctx.policy_threshold(&e.agency) as usize {
         e.phase = Phase::Ceremony;
@@ -385,25 +435,32 @@ pub fn commit(ctx: &mut CallContext<'_>, a: CommitArgs) -> Result<(), TxError> {
         guardian: a.guardian,
     });
     if e.committed.len() == e.guardians.len() {
-        let all = commitments(ctx, &e);
-        let key = ceremony::joint_key(&all);
-        let base = ballot::base_hash(&hash32(&e.manifest_hash), &key);
-        e.key = Some(point_hex(&key));
-        e.base_hash = Some(hex::encode(base));
         e.phase = Phase::Ready;
-        ctx.emit_event(&ElectionsEvent::KeyPublished {
-            election: e.id.clone(),
-            key: point_hex(&key),
-            base_hash: hex::encode(base),
-        });
+        publish_key(ctx, &mut e);
     }
     ctx.write(election_key(&e.id), &e);
     Ok(())
 }
 
-/// Every guardian's commitments, in guardian order.
+/// Sets the election key and base hash from the qualified dealers'
+/// commitments, and says so.
+fn publish_key(ctx: &mut CallContext<'_>, e: &mut Election) {
+    let key = ceremony::joint_key(&commitments(ctx, e));
+    let base = ballot::base_hash(&hash32(&e.manifest_hash), &key);
+    e.key = Some(point_hex(&key));
+    e.base_hash = Some(hex::encode(base));
+    ctx.emit_event(&ElectionsEvent::KeyPublished {
+        election: e.id.clone(),
+        key: point_hex(&key),
+        base_hash: hex::encode(base),
+    });
+}
+
+/// The qualified dealers' commitments, in guardian order (a disqualified
+/// dealer's polynomial is in no key).
 pub fn commitments(ctx: &CallContext<'_>, e: &Election) -> Vec<Vec<Point>> {
-    (1..=e.guardians.len() as u32)
+    e.qualified()
+        .into_iter()
         .map(|n| {
             ctx.read::<Commitment>(&commitment_key(&e.id, n))
                 .map(|m| {
@@ -417,12 +474,16 @@ pub fn commitments(ctx: &CallContext<'_>, e: &Election) -> Vec<Vec<Point>> {
         .collect()
 }
 
-/// `elections.complain`.
+/// `elections.complain`: guardian `ℓ` says the share dealer `i` sealed
+/// for it fails `i`'s commitments. From ledger format 7 the complaint is
+/// answered in public: `i` reveals the share (`reveal`) before the answer
+/// time, or any guardian has `i` disqualified (`disqualify`); no ballot
+/// is taken meanwhile. Before, it failed the election.
 pub fn complain(ctx: &mut CallContext<'_>, a: ComplainArgs) -> Result<(), TxError> {
     let mut e = read_election(ctx, &a.election)?;
     guardian_signing(ctx, &e, a.guardian)?;
-    let before_opening = ctx.env().time_ms < e.opens_ms;
-    if !matches!(e.phase, Phase::Ceremony | Phase::Ready) || !before_opening {
+    let now = ctx.env().time_ms;
+    if !matches!(e.phase, Phase::Ceremony | Phase::Ready) || now >= e.opens_ms {
         return Err(R::WrongPhase.err("complaints are made before the election opens"));
     }
     if a.dealer == a.guardian || !e.committed.contains(&a.dealer) {
@@ -431,13 +492,151 @@ pub fn complain(ctx: &mut CallContext<'_>, a: ComplainArgs) -> Result<(), TxErro
             a.dealer
         )));
     }
-    e.phase = Phase::Failed;
-    e.failed_dealer = Some(a.dealer);
-    ctx.emit_event(&ElectionsEvent::Complained {
+    let event = ElectionsEvent::Complained {
         election: e.id.clone(),
         guardian: a.guardian,
         dealer: a.dealer,
+    };
+    if ctx.format() < PUBLIC_COMPLAINTS_FORMAT {
+        ctx.emit_event(&event);
+        e.phase = Phase::Failed;
+        e.failed_dealer = Some(a.dealer);
+        ctx.write(election_key(&e.id), &e);
+        return Ok(());
+    }
+    if e.disqualified.contains(&a.dealer) {
+        return Err(bad(format!(
+            "guardian {} is disqualified already",
+            a.dealer
+        )));
+    }
+    let pair = |c: &Complaint| c.guardian == a.guardian && c.dealer == a.dealer;
+    if e.complaints.iter().any(pair) {
+        return Err(R::AlreadyComplained.err(format!(
+            "guardian {} complained of guardian {} already",
+            a.guardian, a.dealer
+        )));
+    }
+    e.complaints.push(Complaint {
+        guardian: a.guardian,
+        dealer: a.dealer,
+        answer_by_ms: now.saturating_add(e.answer_window_ms()),
+        status: ComplaintStatus::Open,
+        share: None,
     });
+    ctx.emit_event(&event);
+    ctx.write(election_key(&e.id), &e);
+    Ok(())
+}
+
+/// The election for a call that exists from ledger format 7, with the
+/// error the rules before it gave.
+fn from_format_7(ctx: &CallContext<'_>, method: &str, id: &str) -> Result<Election, TxError> {
+    if ctx.format() < PUBLIC_COMPLAINTS_FORMAT {
+        return Err(publica_runtime::module::unknown_method("elections", method));
+    }
+    let e = read_election(ctx, id)?;
+    if !matches!(e.phase, Phase::Ceremony | Phase::Ready) {
+        return Err(R::WrongPhase.err(format!(
+            "'{}' has no ceremony under way ({:?})",
+            e.id, e.phase
+        )));
+    }
+    Ok(e)
+}
+
+/// `elections.reveal`: the accused dealer answers a complaint by
+/// publishing the share; it must check against the dealer's commitments.
+pub fn reveal(ctx: &mut CallContext<'_>, a: RevealArgs) -> Result<(), TxError> {
+    let mut e = from_format_7(ctx, "reveal", &a.election)?;
+    guardian_signing(ctx, &e, a.guardian)?;
+    let now = ctx.env().time_ms;
+    let Some(c) = e.complaints.iter_mut().find(|c| {
+        c.dealer == a.guardian && c.guardian == a.to && c.status == ComplaintStatus::Open
+    }) else {
+        return Err(R::NoOpenComplaint.err(format!(
+            "no open complaint of guardian {} against guardian {}",
+            a.to, a.guardian
+        )));
+    };
+    if now >= c.answer_by_ms {
+        return Err(R::AnswerLate.err(format!(
+            "the complaint was to be answered before {} (ms); the block is at {now}",
+            c.answer_by_ms
+        )));
+    }
+    let share = crate::group::scalar_from_hex(&a.share)
+        .ok_or_else(|| bad("share is a canonical scalar (64 lowercase hex)"))?;
+    let m: Commitment = ctx
+        .read(&commitment_key(&e.id, a.guardian))
+        .expect("a dealer complained of committed");
+    let points: Vec<Point> = m
+        .commitments
+        .iter()
+        .filter_map(|p| point_from_hex(p))
+        .collect();
+    if !ceremony::share_checks(&points, a.to, &share) {
+        return Err(R::BadShare.err(format!(
+            "the share fails guardian {}'s commitments at {}",
+            a.guardian, a.to
+        )));
+    }
+    c.status = ComplaintStatus::Answered;
+    c.share = Some(a.share.clone());
+    ctx.emit_event(&ElectionsEvent::ShareRevealed {
+        election: e.id.clone(),
+        dealer: a.guardian,
+        guardian: a.to,
+        share: a.share,
+    });
+    ctx.write(election_key(&e.id), &e);
+    Ok(())
+}
+
+/// `elections.disqualify`: a guardian has a dealer disqualified whose
+/// complaint went unanswered past its answer time. The key is recomputed
+/// without the dealer's polynomial; with fewer qualified dealers than the
+/// threshold, the election fails.
+pub fn disqualify(ctx: &mut CallContext<'_>, a: DisqualifyArgs) -> Result<(), TxError> {
+    let mut e = from_format_7(ctx, "disqualify", &a.election)?;
+    guardian_signing(ctx, &e, a.guardian)?;
+    let now = ctx.env().time_ms;
+    let open: Vec<u64> = e
+        .complaints
+        .iter()
+        .filter(|c| c.dealer == a.dealer && c.status == ComplaintStatus::Open)
+        .map(|c| c.answer_by_ms)
+        .collect();
+    let Some(&first) = open.iter().min() else {
+        return Err(
+            R::NoOpenComplaint.err(format!("no open complaint against guardian {}", a.dealer))
+        );
+    };
+    if now < first {
+        return Err(R::AnswerPending.err(format!(
+            "guardian {} may answer until {first} (ms); the block is at {now}",
+            a.dealer
+        )));
+    }
+    // Ballots wait for every complaint to close, so none was taken under
+    // the key about to change.
+    debug_assert_eq!(e.cast + e.challenged, 0);
+    for c in &mut e.complaints {
+        if c.dealer == a.dealer && c.status == ComplaintStatus::Open {
+            c.status = ComplaintStatus::Upheld;
+        }
+    }
+    e.disqualified.push(a.dealer);
+    ctx.emit_event(&ElectionsEvent::Disqualified {
+        election: e.id.clone(),
+        dealer: a.dealer,
+    });
+    if e.qualified().len() < e.threshold as usize {
+        e.phase = Phase::Failed;
+        e.failed_dealer = Some(a.dealer);
+    } else if e.key.is_some() {
+        publish_key(ctx, &mut e);
+    }
     ctx.write(election_key(&e.id), &e);
     Ok(())
 }
@@ -452,6 +651,12 @@ fn voting(
     let e = read_election(ctx, id)?;
     if e.phase != Phase::Ready {
         return Err(R::WrongPhase.err(format!("'{id}' takes no ballots ({:?})", e.phase)));
+    }
+    if let Some(c) = e.open_complaint() {
+        return Err(R::ComplaintOpen.err(format!(
+            "'{id}' takes ballots once its complaints are closed: guardian {} has until {} (ms) to answer guardian {}'s",
+            c.dealer, c.answer_by_ms, c.guardian
+        )));
     }
     let now = ctx.env().time_ms;
     if now < e.opens_ms || now >= e.closes_ms {

@@ -23,6 +23,15 @@ pub const GUARDIANS_MAX: usize = 15;
 pub const CENSUS_PROOF_MAX: usize = 40;
 /// The longest voting window: a year.
 pub const WINDOW_MS_MAX: u64 = 366 * 86_400_000;
+/// How long an accused dealer has to answer a complaint, unless the
+/// election says otherwise (`answer_ms`): an hour of block time.
+pub const ANSWER_MS_DEFAULT: u64 = 3_600_000;
+/// The bounds of `answer_ms`: a second to a week.
+pub const ANSWER_MS_RANGE: std::ops::RangeInclusive<u64> = 1_000..=7 * 86_400_000;
+/// The first ledger format in which a complaint is answered in public
+/// (the dealer reveals the share or is disqualified) rather than failing
+/// the election.
+pub const PUBLIC_COMPLAINTS_FORMAT: u32 = 7;
 
 /// A contest: its selections and how many a voter may choose.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,10 +75,12 @@ pub enum Phase {
     Proposed,
     /// Guardians are publishing their commitments and shares.
     Ceremony,
-    /// The key is set: ballots are taken in the window.
+    /// The key is set: ballots are taken in the window (none while a
+    /// complaint is open).
     Ready,
-    /// A guardian found a share that fails its dealer's commitments: the
-    /// election cannot open (publish a new one without that dealer).
+    /// Fewer dealers than the threshold remain qualified (before ledger
+    /// format 7: any complaint): the election cannot open; publish a new
+    /// one.
     Failed,
     /// Decrypted: the result is published.
     Tallied,
@@ -116,12 +127,76 @@ pub struct Election {
     pub challenged: u64,
     /// Guardians (numbers) whose partial decryption is in.
     pub decrypted: Vec<u32>,
-    /// The dealer a guardian complained of, when failed.
+    /// The dealer whose complaint failed the election, when failed.
     pub failed_dealer: Option<u32>,
     /// The election officers who approved its publication, the publisher
     /// first.
     #[serde(default)]
     pub approvals: Vec<AccountId>,
+    /// How long an accused dealer has to reveal the share (ms of block
+    /// time); [`ANSWER_MS_DEFAULT`] when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer_ms: Option<u64>,
+    /// Every complaint of the ceremony, in the order made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub complaints: Vec<Complaint>,
+    /// Dealers disqualified (numbers, in order): their polynomials are out
+    /// of the key and of every guardian's decryption key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disqualified: Vec<u32>,
+}
+
+impl Election {
+    /// The dealers whose polynomials make the key: those not
+    /// disqualified, in order.
+    pub fn qualified(&self) -> Vec<u32> {
+        (1..=self.guardians.len() as u32)
+            .filter(|n| !self.disqualified.contains(n))
+            .collect()
+    }
+
+    /// A complaint still awaiting its dealer's answer, if any.
+    pub fn open_complaint(&self) -> Option<&Complaint> {
+        self.complaints
+            .iter()
+            .find(|c| c.status == ComplaintStatus::Open)
+    }
+
+    /// How long an accused dealer has to answer.
+    pub fn answer_window_ms(&self) -> u64 {
+        self.answer_ms.unwrap_or(ANSWER_MS_DEFAULT)
+    }
+}
+
+/// Where a complaint stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplaintStatus {
+    /// Awaiting the dealer's answer until `answer_by_ms`.
+    Open,
+    /// The dealer revealed a share that checks against its commitments:
+    /// the complaining guardian uses it.
+    Answered,
+    /// Unanswered in time: the dealer is disqualified.
+    Upheld,
+}
+
+/// A guardian's complaint that the share a dealer sealed for it fails the
+/// dealer's commitments (or does not open).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Complaint {
+    /// The complaining guardian.
+    pub guardian: u32,
+    /// The dealer accused.
+    pub dealer: u32,
+    /// The dealer answers before this time (block time, ms).
+    pub answer_by_ms: u64,
+    /// Where it stands.
+    pub status: ComplaintStatus,
+    /// The share `P_dealer(guardian)` the dealer revealed (hex scalar),
+    /// when answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<String>,
 }
 
 /// A guardian's ceremony message.

@@ -20,7 +20,11 @@ const ELECTION_SCHEMA: &str = r#"{
   "required": ["election"],
   "properties": {
     "election": {"type": "object", "required": ["id", "agency", "contests", "guardians", "threshold", "opens_ms", "closes_ms", "census", "manifest_hash", "phase", "counted", "cast", "challenged"],
-      "properties": {"phase": {"enum": ["proposed", "ceremony", "ready", "failed", "tallied"]}}},
+      "properties": {"phase": {"enum": ["proposed", "ceremony", "ready", "failed", "tallied"]},
+        "answer_ms": {"type": "integer", "minimum": 1000},
+        "complaints": {"type": "array", "items": {"type": "object", "required": ["guardian", "dealer", "answer_by_ms", "status"],
+          "properties": {"status": {"enum": ["open", "answered", "upheld"]}, "share": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}}},
+        "disqualified": {"type": "array", "items": {"type": "integer", "minimum": 1}}}},
     "outcome": {"type": ["object", "null"]}
   }
 }"#;

@@ -8,9 +8,9 @@
 
 use crate::ballot::{self, parse_proof};
 use crate::ceremony;
-use crate::group::{point_from_hex, point_hex, Point};
+use crate::group::{point_from_hex, point_hex, scalar_from_hex, Point};
 use crate::lifecycle::{check_census, CensusProof};
-use crate::model::{Commitment, Election, Outcome, Phase, WireBallot, WireShare};
+use crate::model::{Commitment, ComplaintStatus, Election, Outcome, Phase, WireBallot, WireShare};
 use crate::proofs::{verify_knowledge, verify_share, Ciphertext};
 use publica_types::AccountId;
 use serde::{Deserialize, Serialize};
@@ -114,6 +114,11 @@ pub fn verify(record: &ElectionRecord) -> Report {
     let Some((key, base)) = check_ceremony(record, &h_m, &mut r) else {
         return r;
     };
+    if e.open_complaint().is_some() && !(record.ballots.is_empty() && record.challenged.is_empty())
+    {
+        r.failures
+            .push("ballots were taken while a complaint of the ceremony was open".into());
+    }
     let aggregate = check_ballots(record, &key, &base, &mut r);
     check_challenges(record, &key, &base, &mut r);
     r.counts = check_tally(record, &aggregate, &base, &mut r);
@@ -157,17 +162,69 @@ fn check_ceremony(
         }
         all.push(points);
     }
-    let key = ceremony::joint_key(&all);
+    check_complaints(e, &all, r);
+    let qualified = qualified_commitments(e, &all);
+    let key = ceremony::joint_key(&qualified);
     let base = ballot::base_hash(h_m, &key);
     if e.key.as_deref() != Some(point_hex(&key).as_str()) {
         r.failures
-            .push("the election key is not the sum of the guardians' commitments".into());
+            .push("the election key is not the sum of the qualified guardians' commitments".into());
     }
     if e.base_hash.as_deref() != Some(hex::encode(base).as_str()) {
         r.failures
             .push("the base hash does not match the manifest and key".into());
     }
     Some((key, base))
+}
+
+/// The commitments of the dealers not disqualified, in guardian order.
+fn qualified_commitments(e: &Election, all: &[Vec<Point>]) -> Vec<Vec<Point>> {
+    e.qualified()
+        .into_iter()
+        .filter_map(|n| all.get(n as usize - 1).cloned())
+        .collect()
+}
+
+/// Every complaint: a revealed share checks against its dealer's
+/// commitments, and the disqualified dealers are exactly those with a
+/// complaint upheld.
+fn check_complaints(e: &Election, all: &[Vec<Point>], r: &mut Report) {
+    let mut upheld = Vec::new();
+    for c in &e.complaints {
+        let who = format!(
+            "guardian {}'s complaint of guardian {}",
+            c.guardian, c.dealer
+        );
+        let known = |n: u32| (1..=all.len() as u32).contains(&n);
+        if !known(c.guardian) || !known(c.dealer) || c.guardian == c.dealer {
+            r.failures.push(format!("{who}: no such guardians"));
+            continue;
+        }
+        match c.status {
+            ComplaintStatus::Answered => {
+                let share = c.share.as_deref().and_then(scalar_from_hex);
+                let holds = share.is_some_and(|s| {
+                    ceremony::share_checks(&all[c.dealer as usize - 1], c.guardian, &s)
+                });
+                if !holds {
+                    r.failures.push(format!(
+                        "{who}: the revealed share fails the dealer's commitments"
+                    ));
+                }
+            }
+            ComplaintStatus::Upheld => upheld.push(c.dealer),
+            ComplaintStatus::Open => {}
+        }
+    }
+    upheld.sort_unstable();
+    upheld.dedup();
+    let mut disqualified = e.disqualified.clone();
+    disqualified.sort_unstable();
+    if upheld != disqualified {
+        r.failures.push(format!(
+            "the disqualified guardians {disqualified:?} are not those with a complaint upheld {upheld:?}"
+        ));
+    }
 }
 
 type Tally = Vec<Vec<Ciphertext>>;
@@ -297,6 +354,7 @@ fn check_tally(
                 .collect()
         })
         .collect();
+    let all = qualified_commitments(e, &all);
     let mut good: BTreeMap<u32, Vec<Vec<Point>>> = BTreeMap::new();
     for p in &record.partials {
         match check_partial(e, &all, sum, base, p) {
@@ -348,7 +406,7 @@ fn check_partial(
     p: &GuardianPartial,
 ) -> Result<Vec<Vec<Point>>, String> {
     let n = p.guardian;
-    if n == 0 || n as usize > all.len() {
+    if n == 0 || n as usize > e.guardians.len() {
         return Err(format!("a partial decryption of unknown guardian {n}"));
     }
     let z = ceremony::guardian_key(all, n);

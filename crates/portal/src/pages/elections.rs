@@ -13,8 +13,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{html, Markup};
 use publica_elections::model::{
-    ballot_key, challenged_key, outcome_key, tracking_key, valid_id, Election, Outcome, Phase,
-    StoredBallot, Tracked,
+    ballot_key, challenged_key, outcome_key, tracking_key, valid_id, Complaint, ComplaintStatus,
+    Election, Outcome, Phase, StoredBallot, Tracked,
 };
 use publica_runtime::routes::ReadView;
 
@@ -41,11 +41,28 @@ fn phase(lang: Lang, e: &Election) -> String {
     let p = match e.phase {
         Phase::Proposed => "proposed",
         Phase::Ceremony => "ceremony",
+        Phase::Ready if e.open_complaint().is_some() => "disputed",
         Phase::Ready => "ready",
         Phase::Failed => "failed",
         Phase::Tallied => "tallied",
     };
     lang.t(&format!("elections-phase-{p}"))
+}
+
+/// One complaint of the key ceremony, in plain words.
+fn complaint(lang: Lang, c: &Complaint) -> String {
+    let args = [
+        ("guardian", c.guardian.to_string()),
+        ("dealer", c.dealer.to_string()),
+        ("until", lang.time(c.answer_by_ms)),
+    ];
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let status = match c.status {
+        ComplaintStatus::Open => "open",
+        ComplaintStatus::Answered => "answered",
+        ComplaintStatus::Upheld => "upheld",
+    };
+    lang.ta(&format!("elections-complaint-{status}"), &args)
 }
 
 fn election(lang: Lang, view: &dyn ReadView, e: &Election) -> Markup {
@@ -57,6 +74,10 @@ fn election(lang: Lang, view: &dyn ReadView, e: &Election) -> Markup {
             (crate::layout::row(&lang.t("elections-window"), html! { (lang.time(e.opens_ms)) " – " (lang.time(e.closes_ms)) }))
             (crate::layout::row(&lang.t("elections-guardians"), html! {
                 (lang.ta("elections-threshold", &[("t", &e.threshold.to_string()), ("n", &e.guardians.len().to_string())])) }))
+            @if !e.complaints.is_empty() {
+                (crate::layout::row(&lang.t("elections-complaints"), html! {
+                    ul { @for c in &e.complaints { li { (complaint(lang, c)) } } } }))
+            }
             (crate::layout::row(&lang.t("elections-census"), html! { (lang.int(e.census.size)) }))
             (crate::layout::row(&lang.t("elections-ballots"), html! {
                 (lang.ta("elections-ballot-counts", &[("cast", &lang.int(e.cast)), ("counted", &lang.int(e.counted)), ("challenged", &lang.int(e.challenged))])) }))

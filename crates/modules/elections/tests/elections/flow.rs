@@ -179,8 +179,10 @@ fn over_limit_ballot(w: &World, v: usize) -> serde_json::Value {
 }
 
 #[test]
-fn a_bad_share_fails_the_ceremony_and_names_its_dealer() {
+fn before_format_7_a_complaint_fails_the_ceremony_and_names_its_dealer() {
     let mut w = World::new(3, 2, 2);
+    w.c.rt
+        .set_formats(publica_types::format::LedgerFormats::new(6));
     w.ceremony();
     // Guardian 2 complains of guardian 1 before the opening.
     let args = json!({"election": w.id, "guardian": 2, "dealer": 1});
@@ -191,10 +193,19 @@ fn a_bad_share_fails_the_ceremony_and_names_its_dealer() {
         (e.phase, e.failed_dealer),
         (publica_elections::model::Phase::Failed, Some(1))
     );
+    assert!(e.complaints.is_empty());
     w.c.time_ms = T0;
     assert_eq!(
         w.cast(0, &[vec![1, 0, 0], vec![0; 4]]).unwrap_err().code,
         codes::WRONG_PHASE
+    );
+    // The calls of format 7 are no methods of format 6.
+    let args = json!({"election": w.id, "guardian": 1, "to": 2, "share": "00".repeat(32)});
+    assert_eq!(
+        w.c.call(&w.guardians[0].0, "elections", "reveal", args)
+            .unwrap_err()
+            .code,
+        publica_types::codes::CALL_UNKNOWN_METHOD
     );
 }
 

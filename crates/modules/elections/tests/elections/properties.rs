@@ -106,3 +106,92 @@ proptest! {
         prop_assert!(!verify(&r).holds(), "kind {kind} went unnoticed");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(8))]
+
+    /// Whatever complaints are made and whichever are answered, the
+    /// election either fails (fewer qualified dealers than the threshold)
+    /// or any threshold of guardians, disqualified dealers among them,
+    /// decrypts the plaintext count, and the record verifies.
+    #[test]
+    fn complaints_answered_or_upheld_keep_the_tally_right(
+        n in 2usize..5,
+        t_seed in 0usize..4,
+        complaints in prop::collection::vec((1u32..5, 1u32..5, any::<bool>()), 0..6),
+        ballots in prop::collection::vec((0usize..4, choice(1, 3), choice(2, 4)), 1..6),
+        decrypting_seed in any::<u64>(),
+    ) {
+        use crate::world::T0;
+        let t = u32::try_from(t_seed % n + 1).unwrap();
+        let mut w = World::new(n, t, 4);
+        w.c.time_ms = T0 - 60_000;
+        w.commit_all();
+        let guardians = u32::try_from(n).unwrap();
+        let mut unanswered = std::collections::BTreeSet::new();
+        let mut made = std::collections::BTreeSet::new();
+        for (g, d, answered) in complaints {
+            let (g, d) = ((g - 1) % guardians + 1, (d - 1) % guardians + 1);
+            if g == d || !made.insert((g, d)) {
+                continue;
+            }
+            let args = serde_json::json!({"election": w.id, "guardian": g, "dealer": d});
+            w.c.call(&w.guardians[g as usize - 1].0, "elections", "complain", args).unwrap();
+            if answered {
+                let share = publica_elections::group::scalar_hex(&w.dealers[d as usize - 1].share_for(g));
+                let args = serde_json::json!({"election": w.id, "guardian": d, "to": g, "share": share});
+                w.c.call(&w.guardians[d as usize - 1].0, "elections", "reveal", args).unwrap();
+            } else {
+                unanswered.insert(d);
+            }
+        }
+        // Every complaint's answer time (an hour) has passed.
+        let latest = w.election().complaints.iter().map(|c| c.answer_by_ms).max();
+        w.c.time_ms = latest.unwrap_or(T0).max(T0);
+        for d in &unanswered {
+            if w.election().phase == publica_elections::model::Phase::Failed {
+                break;
+            }
+            let by = d % guardians + 1;
+            let args = serde_json::json!({"election": w.id, "guardian": by, "dealer": d});
+            w.c.call(&w.guardians[by as usize - 1].0, "elections", "disqualify", args).unwrap();
+        }
+        let e = w.election();
+        if n - unanswered.len() < t as usize {
+            prop_assert_eq!(e.phase, publica_elections::model::Phase::Failed);
+            prop_assert_eq!(e.qualified().len() + 1, t as usize);
+            return Ok(());
+        }
+        prop_assert_eq!(e.disqualified.len(), unanswered.len());
+        prop_assert!(e.open_complaint().is_none());
+        let mut last: std::collections::BTreeMap<usize, Vec<Vec<u64>>> = Default::default();
+        for (v, mayor, council) in ballots {
+            let choices = vec![mayor, council];
+            w.cast(v, &choices).unwrap();
+            last.insert(v, choices);
+        }
+        w.open_secrets();
+        w.close();
+        // A random t of the n guardians decrypt.
+        let mut order: Vec<u32> = (1..=guardians).collect();
+        let mut seed = decrypting_seed;
+        for i in (1..order.len()).rev() {
+            order.swap(i, usize::try_from(seed % (i as u64 + 1)).unwrap());
+            seed /= i as u64 + 1;
+        }
+        for g in &order[..t as usize] {
+            w.decrypt(*g).unwrap();
+        }
+        let mut expected = vec![vec![0u64; 3], vec![0u64; 4]];
+        for choices in last.values() {
+            for (row, picks) in expected.iter_mut().zip(choices) {
+                for (cell, p) in row.iter_mut().zip(picks) {
+                    *cell += p;
+                }
+            }
+        }
+        prop_assert_eq!(w.outcome(), Some(expected));
+        let report = verify(&w.record());
+        prop_assert!(report.holds(), "{:?}", report.failures);
+    }
+}

@@ -21,6 +21,7 @@ pub struct World {
     pub officer: Keypair,
     pub guardians: Vec<(Keypair, SealKey)>,
     pub secrets: Vec<Scalar>,
+    pub dealers: Vec<Dealer>,
     pub voters: Vec<Keypair>,
     pub census: MerkleLog,
     pub id: String,
@@ -74,6 +75,7 @@ impl World {
             officer,
             guardians,
             secrets: vec![],
+            dealers: vec![],
             voters,
             census,
             id,
@@ -108,12 +110,18 @@ impl World {
 
     /// Every guardian commits, then opens the others' shares.
     pub fn ceremony(&mut self) {
+        self.commit_all();
+        self.open_secrets();
+    }
+
+    /// Every guardian sends its ceremony message.
+    pub fn commit_all(&mut self) {
         let e = self.election();
         let h_m: [u8; 32] = hex::decode(&e.manifest_hash).unwrap().try_into().unwrap();
-        let dealers: Vec<Dealer> = (0..e.guardians.len())
+        self.dealers = (0..e.guardians.len())
             .map(|_| Dealer::new(e.threshold as usize))
             .collect();
-        for (i, d) in dealers.iter().enumerate() {
+        for (i, d) in self.dealers.iter().enumerate() {
             let n = i as u32 + 1;
             let m = guardian::message(d, &e.id, &h_m, n, &e.guardians).unwrap();
             let mut args = serde_json::to_value(&m).unwrap();
@@ -123,16 +131,30 @@ impl World {
                 .call(&self.guardians[i].0, "elections", "commit", args)
                 .unwrap();
         }
-        let messages: Vec<publica_elections::model::Commitment> = (1..=dealers.len())
+    }
+
+    /// The ceremony messages on the ledger, in guardian order.
+    pub fn messages(&self) -> Vec<publica_elections::model::Commitment> {
+        (1..=self.guardians.len())
             .map(|n| {
                 let m = self.c.get(&format!("elections/commitment/{}/{n}", self.id));
                 serde_json::from_value(m.unwrap()).unwrap()
             })
+            .collect()
+    }
+
+    /// Each guardian's decryption secret, from the shares sent or revealed
+    /// to it by the qualified dealers.
+    pub fn open_secrets(&mut self) {
+        let (e, messages) = (self.election(), self.messages());
+        self.secrets = self
+            .guardians
+            .iter()
+            .enumerate()
+            .map(|(i, (_, seal))| {
+                guardian::secret(&self.dealers[i], seal, &e, i as u32 + 1, &messages).unwrap()
+            })
             .collect();
-        for (i, (_, seal)) in self.guardians.iter().enumerate() {
-            let z = guardian::secret(&dealers[i], seal, &self.id, i as u32 + 1, &messages).unwrap();
-            self.secrets.push(z);
-        }
     }
 
     pub fn census_proof(&self, voter: usize) -> Value {
