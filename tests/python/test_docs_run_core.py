@@ -256,7 +256,10 @@ def test_the_identity_walkthrough_runs_as_written():
 
 def test_the_governance_walkthrough_runs_as_written():
     with page_run("docs/governance.md", "governance", 2) as (run, url, work):
-        assert statuses(run) == ["ok"] * 16, run.stdout
+        assert statuses(run) == ["ok"] * 15, run.stdout
+        said = lines(run)
+        assert said[said.index("ok") + 9] == "1", run.stdout   # the enrolment's one batch
+        assert "open" in said, run.stdout                      # the proposal, read back
         recount = documents(run.stdout)[-1]
         assert recount["rule"] == "mes-greedy" and recount["votes"] == 2, recount
         assert sorted(f["project"] for f in recount["funded"]) == ["park", "playground"], recount

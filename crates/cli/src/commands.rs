@@ -81,6 +81,11 @@ enum Cmd {
     /// (docs/elections.md).
     #[command(subcommand)]
     Election(crate::elections::ElectionCmd),
+    /// Local governance: communities and members, delegations, proposals
+    /// that pay from the treasury, votes, vetoes, participatory budgeting
+    /// rounds (docs/governance.md).
+    #[command(subcommand)]
+    Governance(crate::governance::GovernanceCmd),
     /// Energy: a meter's readings signed with its key and submitted
     /// (docs/energy.md).
     #[command(subcommand)]
@@ -765,6 +770,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Medicines(c) => runtime()?.block_on(crate::medicines::run(c)),
         Cmd::Records(c) => runtime()?.block_on(crate::records::run(c)),
         Cmd::Election(c) => runtime()?.block_on(crate::elections::run(c)),
+        Cmd::Governance(c) => runtime()?.block_on(crate::governance::run(c)),
         Cmd::Energy(c) => runtime()?.block_on(crate::energy::run(c)),
         Cmd::Recycling(c) => runtime()?.block_on(crate::recycling::run(c)),
         Cmd::Data(c) => runtime()?.block_on(crate::citydata::run(c)),

@@ -14,6 +14,7 @@ mod elections;
 mod energy;
 mod epcis_capture;
 mod gateway;
+mod governance;
 mod grievance;
 mod medicines;
 mod money;

@@ -186,7 +186,12 @@ pub async fn run(cmd: MoneyCmd) -> Result<()> {
 
 /// `amount` in minor units: as given when it is all digits, else read as
 /// major units in the currency of `account`.
-async fn minor_units(node: &str, account: &str, amount: &str, flag: &str) -> Result<String> {
+pub(crate) async fn minor_units(
+    node: &str,
+    account: &str,
+    amount: &str,
+    flag: &str,
+) -> Result<String> {
     if amount.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(amount.to_string());
     }

@@ -482,3 +482,243 @@ fn an_election_from_the_command_line() {
         (Some(4), Some(3), Some(1))
     );
 }
+
+/// A community run with `publica governance`: a treasury funded, 1,001
+/// members enrolled from a file in three transactions, a proposal whose
+/// text is hashed on this machine and whose payment is given in major
+/// units, a round from a CSV of projects, a ballot and a vote read back;
+/// mistakes refused before anything is signed.
+#[test]
+fn a_community_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let node = TestNode::start_in(&data, &[]);
+    let url = node.url.clone();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--node", &url]);
+        publica(&all)
+    };
+    let admin = dev_admin_path(&data);
+    let tx = |key: &str, module: &str, method: &str, args: &str| {
+        let (ok, _, err) = run(&[
+            "tx", "send", "--key", key, "--module", module, "--method", method, "--args", args,
+        ]);
+        assert!(ok, "{module}.{method}: {err}");
+    };
+    let account = |name: &str| {
+        let (ok, out, err) = publica(&["keys", "new", "--plain", "--out", &path(name)]);
+        assert!(ok, "{err}");
+        serde_json::from_str::<Value>(&out).unwrap()["account"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (officer, member) = (account("officer.json"), account("member.json"));
+    let officer_key = path("officer.json");
+    tx(
+        &admin,
+        "identity",
+        "add_member",
+        &format!(
+            r#"{{"agency":"dev-agency","account":"{officer}","roles":["election_officer","treasurer"]}}"#
+        ),
+    );
+    tx(
+        &officer_key,
+        "money",
+        "create_currency",
+        r#"{"agency":"dev-agency","code":"EXC","name":"City coin","decimals":2,"supply_cap":"100000000"}"#,
+    );
+    tx(
+        &officer_key,
+        "money",
+        "propose_appropriation",
+        r#"{"agency":"dev-agency","currency":"EXC","id":"civic","name":"Civic budget","cap":"1000000"}"#,
+    );
+    tx(
+        &admin,
+        "money",
+        "approve_appropriation",
+        r#"{"agency":"dev-agency","currency":"EXC","id":"civic"}"#,
+    );
+    tx(
+        &officer_key,
+        "money",
+        "open_account",
+        r#"{"id":"gov:east","currency":"EXC","agency":"dev-agency","owner":{"kind":"program","agency":"dev-agency","program":"governance:east"}}"#,
+    );
+    tx(
+        &officer_key,
+        "money",
+        "open_account",
+        r#"{"id":"works","currency":"EXC","agency":"dev-agency","owner":{"kind":"agency","agency":"dev-agency"}}"#,
+    );
+    tx(
+        &officer_key,
+        "money",
+        "mint",
+        r#"{"agency":"dev-agency","currency":"EXC","appropriation":"civic","to":"gov:east","amount":"500000"}"#,
+    );
+    let gov = |args: &[&str]| {
+        let mut all = vec!["governance"];
+        all.extend_from_slice(args);
+        run(&all)
+    };
+    let place = ["--agency", "dev-agency", "--community", "east"];
+    let (ok, _, err) = gov(&[
+        "create-community",
+        "--key",
+        &officer_key,
+        "--agency",
+        "dev-agency",
+        "--id",
+        "east",
+        "--title",
+        "east-district",
+        "--topic",
+        "roads",
+        "--treasury",
+        "gov:east",
+        "--currency",
+        "EXC",
+    ]);
+    assert!(ok, "{err}");
+
+    // 1,001 members: three transactions of at most 500.
+    let mut members: Vec<String> = (0..1_000)
+        .map(|_| publica_crypto::Keypair::generate().account().to_hex())
+        .collect();
+    members.push(member.clone());
+    let file = path("members.txt");
+    std::fs::write(&file, format!("# east district\n{}\n", members.join("\n"))).unwrap();
+    let mut args = vec!["enrol", "--key", &officer_key];
+    args.extend_from_slice(&place);
+    args.push(&file);
+    let (ok, out, err) = gov(&args);
+    assert!(ok, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (
+            &report["summary"]["members"],
+            &report["summary"]["committed_ok"]
+        ),
+        (&serde_json::json!(1001), &serde_json::json!(3)),
+        "{report}"
+    );
+    let (_, community) = get(&format!("{url}/v1/governance/dev-agency/east"));
+    assert_eq!(community["community"]["members"], 1001, "{community}");
+
+    // A proposal: the text hashed here, 12.50 EXC paid as 1250.
+    let text = path("potholes.txt");
+    std::fs::write(&text, "Fill the potholes on Station Road.").unwrap();
+    let member_key = path("member.json");
+    let propose = |extra: &[&str]| {
+        let mut args = vec![
+            "propose",
+            "--key",
+            &member_key,
+            "--id",
+            "potholes",
+            "--topic",
+            "roads",
+            "--title",
+            "potholes",
+            "--text",
+            &text,
+        ];
+        args.extend_from_slice(&place);
+        args.extend_from_slice(extra);
+        gov(&args)
+    };
+    let (ok, _, err) = propose(&["--pay", "works=12.50", "--closes-in", "7w"]);
+    assert!(
+        !ok && err.contains("--closes-in is a number and a unit"),
+        "{err}"
+    );
+    let (ok, _, err) = propose(&["--pay", "works:12.50", "--closes-in", "7d"]);
+    assert!(!ok && err.contains("--pay is ACCOUNT=AMOUNT"), "{err}");
+    let (ok, _, err) = propose(&["--pay", "works=12.505", "--closes-in", "7d"]);
+    assert!(!ok && err.contains("--pay"), "{err}");
+    let (ok, out, err) = propose(&["--pay", "works=12.50", "--closes-in", "7d"]);
+    assert!(ok, "{err}");
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["status"], "ok");
+    let mut show = vec!["show", "--proposal", "potholes"];
+    show.extend_from_slice(&place);
+    let (ok, out, err) = gov(&show);
+    assert!(ok, "{err}");
+    let p: Value = serde_json::from_str(&out).unwrap();
+    let hash = publica_crypto::sha256(b"Fill the potholes on Station Road.").to_hex();
+    assert_eq!(p["proposal"]["text_hash"], serde_json::json!(hash), "{p}");
+    assert_eq!(p["proposal"]["actions"][0]["amount"], "1250", "{p}");
+    assert_eq!(
+        p["proposal"]["actions"][0]["reference"], "proposal:potholes",
+        "{p}"
+    );
+    let mut vote = vec![
+        "vote",
+        "--key",
+        &member_key,
+        "--proposal",
+        "potholes",
+        "--choice",
+        "yes",
+    ];
+    vote.extend_from_slice(&place);
+    let (ok, _, err) = gov(&vote);
+    assert!(ok, "{err}");
+
+    // A round from a CSV; a CSV without costs is refused before signing.
+    let projects = path("projects.csv");
+    std::fs::write(&projects, "id,title,payee\nlights,street-lights,works\n").unwrap();
+    let open = |extra: &[&str]| {
+        let mut args = vec![
+            "open-round",
+            "--key",
+            &officer_key,
+            "--id",
+            "r1",
+            "--title",
+            "roads-2027",
+            "--budget",
+            "2000.00",
+            "--projects",
+            &projects,
+            "--closes-in",
+            "1d",
+        ];
+        args.extend_from_slice(&place);
+        args.extend_from_slice(extra);
+        gov(&args)
+    };
+    let (ok, _, err) = open(&[]);
+    assert!(!ok && err.contains("no column 'cost'"), "{err}");
+    std::fs::write(
+        &projects,
+        "id,title,cost,payee\nlights,street-lights,1200.00,works\nbenches,benches,300,works\n",
+    )
+    .unwrap();
+    let (ok, _, err) = open(&[]);
+    assert!(ok, "{err}");
+    let mut ballot = vec![
+        "approve",
+        "--key",
+        &member_key,
+        "--round",
+        "r1",
+        "--project",
+        "lights",
+    ];
+    ballot.extend_from_slice(&place);
+    let (ok, _, err) = gov(&ballot);
+    assert!(ok, "{err}");
+    let mut show = vec!["show", "--round", "r1"];
+    show.extend_from_slice(&place);
+    let (ok, out, err) = gov(&show);
+    assert!(ok, "{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["round"]["budget"], "200000", "{r}");
+    assert_eq!(r["round"]["projects"][0]["cost"], "120000", "{r}");
+    assert_eq!(r["round"]["projects"][1]["cost"], "300", "{r}");
+}
