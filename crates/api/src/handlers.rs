@@ -604,6 +604,15 @@ pub async fn network(State(state): State<AppState>) -> Json<Value> {
     Json(crate::network::sorted_json(&status))
 }
 
+/// Every validator-set change the node recorded, each a state answer of
+/// `identity/validators` at the block that changed it, with the quorum's
+/// checkpoint of that block: a light client that trusts the genesis set
+/// follows every set after it (`docs/light-client.md`).
+#[utoipa::path(get, path = "/v1/network/set-changes", tag = "operations", responses((status = 200, description = "Validator-set changes with their proofs", body = Object)))]
+pub async fn set_changes(State(state): State<AppState>) -> Json<Value> {
+    Json(serde_json::json!({"changes": state.node.set_changes()}))
+}
+
 /// A known path with a method it does not serve.
 pub async fn method_not_allowed() -> ApiError {
     ApiError::new(

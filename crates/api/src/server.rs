@@ -184,6 +184,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/blocks/{height}", get(handlers::get_block))
         .route("/v1/status", get(handlers::get_status))
         .route("/v1/network", get(handlers::network))
+        .route("/v1/network/set-changes", get(handlers::set_changes))
         .route("/v1/sync/floor", get(crate::sync_routes::floor))
         .route("/v1/sync/blocks", get(crate::sync_routes::blocks))
         .route("/v1/sync/snapshot", get(crate::sync_routes::snapshot))

@@ -81,6 +81,12 @@ enum Cmd {
     /// (docs/elections.md).
     #[command(subcommand)]
     Election(crate::elections::ElectionCmd),
+    /// A light client of a validator network: follow every validator-set
+    /// change from a trusted set, hold the latest final checkpoint, catch
+    /// a forked view, verify receipts and state answers offline
+    /// (docs/light-client.md).
+    #[command(subcommand)]
+    Light(crate::light::LightCmd),
     /// Local governance: communities and members, delegations, proposals
     /// that pay from the treasury, votes, vetoes, participatory budgeting
     /// rounds (docs/governance.md).
@@ -771,6 +777,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Records(c) => runtime()?.block_on(crate::records::run(c)),
         Cmd::Election(c) => runtime()?.block_on(crate::elections::run(c)),
         Cmd::Governance(c) => runtime()?.block_on(crate::governance::run(c)),
+        Cmd::Light(c) => runtime()?.block_on(crate::light::run(c)),
         Cmd::Energy(c) => runtime()?.block_on(crate::energy::run(c)),
         Cmd::Recycling(c) => runtime()?.block_on(crate::recycling::run(c)),
         Cmd::Data(c) => runtime()?.block_on(crate::citydata::run(c)),

@@ -16,6 +16,7 @@ mod epcis_capture;
 mod gateway;
 mod governance;
 mod grievance;
+mod light;
 mod medicines;
 mod money;
 mod output;

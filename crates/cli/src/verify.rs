@@ -35,7 +35,7 @@ pub fn load_log_key(arg: &str) -> Result<NoteVerifier> {
     Ok(NoteVerifier::parse(text.trim())?)
 }
 
-fn hashes(v: &Value, what: &str) -> Result<Vec<Hash32>> {
+pub(crate) fn hashes(v: &Value, what: &str) -> Result<Vec<Hash32>> {
     let arr = v
         .as_array()
         .ok_or_else(|| anyhow!("{what} must be an array of hex hashes"))?;

@@ -17,6 +17,7 @@ pub mod pipeline;
 pub mod query;
 mod recent;
 pub mod recovery;
+mod set_changes;
 mod txindex;
 
 pub use config::{ConfigError, NodeConfig};

@@ -70,6 +70,8 @@ pub(crate) struct Inner {
     /// The last final checkpoints that name their block's state root, by
     /// height: what a state answer carries in a network.
     pub(crate) state_finals: Mutex<std::collections::BTreeMap<u64, String>>,
+    /// Validator-set changes, each with its proof and final checkpoint.
+    pub(crate) set_changes: Mutex<crate::set_changes::SetChanges>,
     /// In a validator network: where transactions admitted here go so
     /// that the other validators (and so every leader) have them too.
     pub(crate) relay: RwLock<Option<Relay>>,
@@ -147,6 +149,15 @@ impl Inner {
         }
     }
 
+    /// Records the validator-set change of block `height`, if it made
+    /// one, under its final checkpoint `note`.
+    pub(crate) fn record_set_change(&self, height: u64, note: &str) {
+        let mut changes = self.set_changes.lock().expect("set changes lock");
+        if let Err(e) = changes.final_checkpoint(height, note) {
+            tracing::warn!(error = %e, height, "recording a validator-set change failed");
+        }
+    }
+
     /// See [`Node::add_final_checkpoint`].
     pub(crate) fn add_final_checkpoint(
         &self,
@@ -169,6 +180,8 @@ impl Inner {
             while by_height.len() > STATE_FINALS_KEPT {
                 by_height.pop_first();
             }
+            drop(by_height);
+            self.record_set_change(height, note);
         }
         let chain = self.chain.read().expect("chain lock");
         if cp.size > chain.tlog.len() {
@@ -195,6 +208,27 @@ impl Inner {
             .or_insert((height, note.to_string()));
         Ok(())
     }
+}
+
+/// The signed checkpoint of the recovered log: of its last block, or of
+/// the genesis state before the first.
+fn recovered_checkpoint(
+    signer: &NoteSigner,
+    runtime: &Runtime,
+    recovered: &crate::recovery::Recovered,
+) -> String {
+    crate::pipeline::sign_checkpoint(
+        signer,
+        &recovered.tlog,
+        match &recovered.tip {
+            Some(t) => crate::pipeline::state_line(runtime.formats(), t),
+            None => publica_log::StateLine::for_block(
+                runtime.formats().at(0),
+                0,
+                recovered.state.clone().root(),
+            ),
+        },
+    )
 }
 
 /// Final checkpoints held until this node's log reaches them.
@@ -258,22 +292,14 @@ impl Node {
         let height = recovered.tip.as_ref().map(|t| t.height).unwrap_or(0);
         let signer =
             crate::logkey::load_or_create(&data_dir, &config.log_origin(), config.new_log_key)?;
+        let checkpoint = recovered_checkpoint(&signer, &runtime, &recovered);
         let recovered_hashes = recovered.hashes;
+        let set_changes = crate::set_changes::SetChanges::open(data_dir.path(), &recovered.state)
+            .map_err(|e| {
+            NodeError::Config(format!("reading the validator-set changes: {e}"))
+        })?;
         let (height_tx, _) = watch::channel(height);
         let (blocks_tx, _) = broadcast::channel(BLOCK_EVENTS_BUFFER);
-        let checkpoint = crate::pipeline::sign_checkpoint(
-            &signer,
-            &recovered.tlog,
-            match &recovered.tip {
-                Some(t) => crate::pipeline::state_line(runtime.formats(), t),
-                // The genesis state, before the first block.
-                None => publica_log::StateLine::for_block(
-                    runtime.formats().at(0),
-                    0,
-                    recovered.state.clone().root(),
-                ),
-            },
-        );
         let inner = Arc::new(Inner {
             signer,
             mempool: Mempool::new(
@@ -312,6 +338,7 @@ impl Node {
             finals: RwLock::default(),
             early_finals: Mutex::default(),
             state_finals: Mutex::default(),
+            set_changes: Mutex::new(set_changes),
             relay: RwLock::default(),
             finals_required: Default::default(),
             metrics: Metrics::default(),
@@ -405,6 +432,18 @@ impl Node {
         note: &str,
     ) -> Result<(), FinalCheckpointError> {
         self.inner.add_final_checkpoint(height, note)
+    }
+
+    /// Every validator-set change this node recorded, oldest first: each
+    /// a state answer of `identity/validators` at the changing block,
+    /// with that block's final checkpoint (`docs/light-client.md`).
+    pub fn set_changes(&self) -> Vec<serde_json::Value> {
+        self.inner
+            .set_changes
+            .lock()
+            .expect("set changes lock")
+            .recorded()
+            .to_vec()
     }
 
     /// The node's configuration.

@@ -287,6 +287,21 @@ fn persist(inner: &Inner, job: Executed) -> Option<()> {
         let mut recent = inner.recent.lock().expect("recent lock");
         recent.push(block.clone(), encoded);
     }
+    inner
+        .set_changes
+        .lock()
+        .expect("set changes lock")
+        .after_block(height, &state, block.header.state_root);
+    // The quorum's checkpoint of this block may have come first.
+    let early = inner
+        .state_finals
+        .lock()
+        .expect("state finals lock")
+        .get(&height)
+        .cloned();
+    if let Some(note) = early {
+        inner.record_set_change(height, &note);
+    }
     inner.mempool.on_committed(&block, state, &keys);
     inner.settle_early_finals();
     let failed = block

@@ -661,7 +661,7 @@ pub const STATE_FINAL_WAIT: Duration = Duration::from_secs(3);
 
 /// Whether the signed checkpoint `note` names block `height` with
 /// `state_root` (its `publica-state` line).
-fn checkpoint_commits_to(note: &str, height: u64, state_root: &Hash32) -> bool {
+pub(crate) fn checkpoint_commits_to(note: &str, height: u64, state_root: &Hash32) -> bool {
     let Some(body) = note.find("\n\n").map(|i| &note[..=i]) else {
         return false;
     };

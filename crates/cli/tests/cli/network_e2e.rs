@@ -809,6 +809,35 @@ fn governance_adds_a_validator_that_joins_and_removes_one_that_leaves() {
         "k".as_ref(),
     ]);
     assert!(e.contains("--validators"), "{e}");
+    // A light client that trusts the genesis set alone follows the change
+    // (proven under the genesis set's quorum), holds the latest final
+    // checkpoint and verifies the receipt offline.
+    let store = tmp.path().join("light.json");
+    let store = store.to_str().unwrap();
+    let genesis_set = dir.join("validators.json");
+    run_ok(&[
+        "light",
+        "init",
+        "--validators",
+        genesis_set.to_str().unwrap(),
+        "--store",
+        store,
+    ]);
+    let synced = run_ok(&["light", "sync", "--store", store, "--node", &urls[1]]);
+    assert_eq!(synced["sets"], 2, "{synced}");
+    assert_eq!(synced["followed"].as_array().unwrap().len(), 1, "{synced}");
+    let checked = run_ok(&[
+        "light",
+        "verify",
+        "receipt",
+        receipt_file.to_str().unwrap(),
+        "--store",
+        store,
+    ]);
+    assert_eq!(checked["verified"], true, "{checked}");
+    // Each validator recorded the change with its proof.
+    let (_, changes) = get(&format!("{}/v1/network/set-changes", urls[2]));
+    assert_eq!(changes["changes"].as_array().unwrap().len(), 1, "{changes}");
     // The agencies remove validator 0, through the others.
     let name = format!("validator-0.{CHAIN}");
     let removed_from = change_set(&dir, &live, 0, &["--remove-validator", &name]);
@@ -820,6 +849,14 @@ fn governance_adds_a_validator_that_joins_and_removes_one_that_leaves() {
     let after = network(&live[0]);
     assert_eq!(after["validators"].as_array().unwrap().len(), N, "{after}");
     assert_eq!(after["quorum"], 3);
+    // The light client follows the removal too, from another validator,
+    // and its held checkpoint grows consistently.
+    let synced = run_ok(&["light", "sync", "--store", store, "--node", &live[1]]);
+    assert_eq!(synced["sets"], 3, "{synced}");
+    assert!(
+        synced["held"]["height"].as_u64().unwrap() > removed_from,
+        "{synced}"
+    );
     // Validator 1 dies too: three of the four remaining still finalize
     // (in the five-validator set, three could not).
     nodes[1].take().unwrap().kill9();

@@ -10,6 +10,7 @@ pub mod codes;
 pub mod did;
 pub mod events;
 pub mod genesis;
+pub mod light;
 pub mod module;
 pub mod proposal;
 pub mod queries;
