@@ -218,11 +218,25 @@ fn write_secret(path: &Path, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// A guardian acting in an election: its key, the election, its number.
+#[derive(clap::Args, Debug)]
+pub struct GuardianArgs {
+    #[command(flatten)]
+    pub signer: SignerArgs,
+    /// The election.
+    #[arg(long)]
+    pub election: String,
+    /// This guardian's number (its place in the manifest, from 1).
+    #[arg(long)]
+    pub guardian: u32,
+}
+
 /// `publica election commit`: draws this guardian's polynomial, saves it
 /// to `secret_out` (owner-only; needed to decrypt), and sends the
 /// ceremony message.
-pub async fn commit(signer: &SignerArgs, id: &str, n: u32, secret_out: &Path) -> Result<()> {
-    let id = checked_id("election", id)?;
+pub async fn commit(who: &GuardianArgs, secret_out: &Path) -> Result<()> {
+    let (signer, n) = (&who.signer, who.guardian);
+    let id = checked_id("election", &who.election)?;
     let s = Session::open(signer).await?;
     let e = election(&s, id).await?;
     let h_m = decode32(Some(&e.manifest_hash), "manifest hash")?;
@@ -264,26 +278,45 @@ fn saved_dealer(secret: &Path, id: &str, n: u32) -> Result<Dealer> {
     Ok(Dealer::from_coefficients(coefficients))
 }
 
-/// The election and every ceremony message, from the node's record.
-async fn ceremony_record(s: &Session, id: &str) -> Result<(Value, Election, Vec<Commitment>)> {
-    let record = s
-        .client
-        .get_ok(&format!("/v1/elections/{id}/record"))
-        .await?;
-    let e: Election = serde_json::from_value(record["election"].clone())?;
-    let messages: Vec<Commitment> = serde_json::from_value(record["commitments"].clone())?;
-    Ok((record, e, messages))
+/// A guardian connected to a node: its seal key (from its signing key),
+/// the election's record, the election and every ceremony message.
+struct GuardianSession {
+    session: Session,
+    seal: SealKey,
+    record: Value,
+    election: Election,
+    messages: Vec<Commitment>,
+}
+
+impl GuardianSession {
+    async fn open(signer: &SignerArgs, id: &str) -> Result<Self> {
+        let session = Session::open(signer).await?;
+        let (kp, _) = session.identity();
+        let seal = SealKey::from_signing_seed(&kp.seed());
+        let record = session
+            .client
+            .get_ok(&format!("/v1/elections/{id}/record"))
+            .await?;
+        let election: Election = serde_json::from_value(record["election"].clone())?;
+        let messages: Vec<Commitment> = serde_json::from_value(record["commitments"].clone())?;
+        Ok(GuardianSession {
+            session,
+            seal,
+            record,
+            election,
+            messages,
+        })
+    }
 }
 
 /// `publica election check-shares`: opens every share the qualified
 /// dealers sealed for this guardian, checks each against its dealer's
 /// commitments, and complains of each dealer whose share fails.
-pub async fn check_shares(signer: &SignerArgs, id: &str, n: u32) -> Result<()> {
-    let id = checked_id("election", id)?;
-    let s = Session::open(signer).await?;
-    let (kp, _) = s.identity();
-    let seal = SealKey::from_signing_seed(&kp.seed());
-    let (_, e, messages) = ceremony_record(&s, id).await?;
+pub async fn check_shares(who: &GuardianArgs) -> Result<()> {
+    let (signer, n) = (&who.signer, who.guardian);
+    let id = checked_id("election", &who.election)?;
+    let g = GuardianSession::open(signer, id).await?;
+    let (e, messages, seal) = (&g.election, &g.messages, &g.seal);
     if messages.len() != e.guardians.len() {
         bail!(
             "elections.wrong_phase: {} of {} guardians have committed; check the shares once all have",
@@ -291,7 +324,7 @@ pub async fn check_shares(signer: &SignerArgs, id: &str, n: u32) -> Result<()> {
             e.guardians.len()
         );
     }
-    let failing = guardian::failing_dealers(&seal, &e, n, &messages);
+    let failing = guardian::failing_dealers(seal, e, n, messages);
     let mut complained = Vec::new();
     for (dealer, why) in &failing {
         let report = submit_quiet(
@@ -312,8 +345,9 @@ pub async fn check_shares(signer: &SignerArgs, id: &str, n: u32) -> Result<()> {
 
 /// `publica election answer`: reveals, for every complaint still open
 /// against this guardian, the share it dealt the complaining guardian.
-pub async fn answer(signer: &SignerArgs, id: &str, n: u32, secret: &Path) -> Result<()> {
-    let id = checked_id("election", id)?;
+pub async fn answer(who: &GuardianArgs, secret: &Path) -> Result<()> {
+    let (signer, n) = (&who.signer, who.guardian);
+    let id = checked_id("election", &who.election)?;
     let dealer = saved_dealer(secret, id, n)?;
     let s = Session::open(signer).await?;
     let e = election(&s, id).await?;
@@ -343,16 +377,15 @@ pub async fn answer(signer: &SignerArgs, id: &str, n: u32, secret: &Path) -> Res
 /// (checking each against its dealer's commitments; a share revealed in
 /// answer to a complaint is taken as revealed), then sends this
 /// guardian's partial decryption of the tally with its proofs.
-pub async fn decrypt(signer: &SignerArgs, id: &str, n: u32, secret: &Path) -> Result<()> {
-    let id = checked_id("election", id)?;
+pub async fn decrypt(who: &GuardianArgs, secret: &Path) -> Result<()> {
+    let (signer, n) = (&who.signer, who.guardian);
+    let id = checked_id("election", &who.election)?;
     let dealer = saved_dealer(secret, id, n)?;
-    let s = Session::open(signer).await?;
-    let (kp, _) = s.identity();
-    let seal = SealKey::from_signing_seed(&kp.seed());
-    let (record, e, messages) = ceremony_record(&s, id).await?;
+    let g = GuardianSession::open(signer, id).await?;
+    let (e, messages, seal) = (&g.election, &g.messages, &g.seal);
     let base = decode32(e.base_hash.as_deref(), "base hash")?;
-    let aggregate: Vec<Vec<[String; 2]>> = serde_json::from_value(record["aggregate"].clone())?;
-    let z = guardian::secret(&dealer, &seal, &e, n, &messages).map_err(|e| {
+    let aggregate: Vec<Vec<[String; 2]>> = serde_json::from_value(g.record["aggregate"].clone())?;
+    let z = guardian::secret(&dealer, seal, e, n, messages).map_err(|e| {
         anyhow!("{e}: complain of that guardian before the election opens (publica election check-shares)")
     })?;
     let shares = guardian::decrypt(&base, &aggregate, n, &z).map_err(|e| anyhow!(e))?;
@@ -363,7 +396,12 @@ pub async fn decrypt(signer: &SignerArgs, id: &str, n: u32, secret: &Path) -> Re
         json!({"election": id, "guardian": n, "shares": shares}),
     )
     .await?;
-    let outcome: Value = s.client.get_ok(&format!("/v1/elections/{id}")).await?["outcome"].clone();
+    let outcome: Value = g
+        .session
+        .client
+        .get_ok(&format!("/v1/elections/{id}"))
+        .await?["outcome"]
+        .clone();
     print_json(&json!({"election": id, "guardian": n, "transaction": report, "outcome": outcome}));
     Ok(())
 }

@@ -345,6 +345,22 @@ struct TrustArgs {
     witnesses_needed: Option<usize>,
 }
 
+impl TrustArgs {
+    /// The checkpoint's trust (log key or validator set) and the witness
+    /// policy, if any.
+    fn load(
+        &self,
+    ) -> Result<(
+        crate::verify::TrustArg,
+        Option<crate::verify::WitnessPolicy>,
+    )> {
+        Ok((
+            crate::verify::TrustArg::load(self.log_key.as_deref(), self.validators.as_deref())?,
+            crate::verify::WitnessPolicy::load(&self.witnesses, self.witnesses_needed)?,
+        ))
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum VerifyCmd {
     /// Verify a receipt (as served by GET /v1/transactions/{id}) offline.
@@ -863,9 +879,7 @@ pub fn run(cli: Cli) -> Result<()> {
 fn run_verify(cmd: VerifyCmd) -> Result<()> {
     match cmd {
         VerifyCmd::Receipt { file, trust: t } => {
-            let trust =
-                crate::verify::TrustArg::load(t.log_key.as_deref(), t.validators.as_deref())?;
-            let policy = crate::verify::WitnessPolicy::load(&t.witnesses, t.witnesses_needed)?;
+            let (trust, policy) = t.load()?;
             print_json(&crate::verify::verify_receipt(
                 &file,
                 &trust,
@@ -875,9 +889,7 @@ fn run_verify(cmd: VerifyCmd) -> Result<()> {
             Ok(())
         }
         VerifyCmd::State { file, trust: t } => {
-            let trust =
-                crate::verify::TrustArg::load(t.log_key.as_deref(), t.validators.as_deref())?;
-            let policy = crate::verify::WitnessPolicy::load(&t.witnesses, t.witnesses_needed)?;
+            let (trust, policy) = t.load()?;
             print_json(&crate::verify::verify_state(
                 &file,
                 &trust,
@@ -894,9 +906,7 @@ fn run_verify(cmd: VerifyCmd) -> Result<()> {
             if height.is_some() && t.validators.is_none() {
                 bail!("--height goes with --validators (a single node's log key signs every checkpoint)");
             }
-            let trust =
-                crate::verify::TrustArg::load(t.log_key.as_deref(), t.validators.as_deref())?;
-            let policy = crate::verify::WitnessPolicy::load(&t.witnesses, t.witnesses_needed)?;
+            let (trust, policy) = t.load()?;
             print_json(&crate::verify::verify_checkpoint(
                 &file,
                 &trust,

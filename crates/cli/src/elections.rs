@@ -76,13 +76,7 @@ pub enum ElectionCmd {
     /// shares sealed for the other guardians.
     Commit {
         #[command(flatten)]
-        signer: crate::bulk::SignerArgs,
-        /// The election.
-        #[arg(long)]
-        election: String,
-        /// This guardian's number (its place in the manifest, from 1).
-        #[arg(long)]
-        guardian: u32,
+        who: crate::ballots::GuardianArgs,
         /// Where to save the polynomial (must not exist).
         #[arg(long)]
         secret_out: PathBuf,
@@ -90,28 +84,13 @@ pub enum ElectionCmd {
     /// A guardian opens the shares the other guardians sealed for it,
     /// checks each against its dealer's commitments, and complains of
     /// every dealer whose share fails (before the election opens).
-    CheckShares {
-        #[command(flatten)]
-        signer: crate::bulk::SignerArgs,
-        /// The election.
-        #[arg(long)]
-        election: String,
-        /// This guardian's number.
-        #[arg(long)]
-        guardian: u32,
-    },
+    CheckShares(crate::ballots::GuardianArgs),
     /// A guardian complained of answers: reveals, for every open
     /// complaint against it, the share it dealt the complaining guardian
     /// (checked on the ledger against its commitments).
     Answer {
         #[command(flatten)]
-        signer: crate::bulk::SignerArgs,
-        /// The election.
-        #[arg(long)]
-        election: String,
-        /// This guardian's number.
-        #[arg(long)]
-        guardian: u32,
+        who: crate::ballots::GuardianArgs,
         /// The polynomial saved by `commit`.
         #[arg(long)]
         secret: PathBuf,
@@ -120,13 +99,7 @@ pub enum ElectionCmd {
     /// unanswered past its answer time: the key is recomputed without it.
     Disqualify {
         #[command(flatten)]
-        signer: crate::bulk::SignerArgs,
-        /// The election.
-        #[arg(long)]
-        election: String,
-        /// This guardian's number.
-        #[arg(long)]
-        guardian: u32,
+        who: crate::ballots::GuardianArgs,
         /// The dealer to disqualify.
         #[arg(long)]
         dealer: u32,
@@ -134,13 +107,7 @@ pub enum ElectionCmd {
     /// A guardian's partial decryption of the tally, after the close.
     Decrypt {
         #[command(flatten)]
-        signer: crate::bulk::SignerArgs,
-        /// The election.
-        #[arg(long)]
-        election: String,
-        /// This guardian's number.
-        #[arg(long)]
-        guardian: u32,
+        who: crate::ballots::GuardianArgs,
         /// The polynomial saved by `commit`.
         #[arg(long)]
         secret: PathBuf,
@@ -213,46 +180,22 @@ pub async fn run(cmd: ElectionCmd) -> Result<()> {
             challenge,
         } => crate::ballots::vote(&signer, &election, &census, &choose, challenge).await,
         ElectionCmd::GuardianKey { signer } => crate::ballots::guardian_key(&signer),
-        ElectionCmd::Commit {
-            signer,
-            election,
-            guardian,
-            secret_out,
-        } => crate::ballots::commit(&signer, &election, guardian, &secret_out).await,
-        ElectionCmd::CheckShares {
-            signer,
-            election,
-            guardian,
-        } => crate::ballots::check_shares(&signer, &election, guardian).await,
-        ElectionCmd::Answer {
-            signer,
-            election,
-            guardian,
-            secret,
-        } => crate::ballots::answer(&signer, &election, guardian, &secret).await,
-        ElectionCmd::Disqualify {
-            signer,
-            election,
-            guardian,
-            dealer,
-        } => {
-            let id = checked_id("election", &election)?;
+        ElectionCmd::Commit { who, secret_out } => crate::ballots::commit(&who, &secret_out).await,
+        ElectionCmd::CheckShares(who) => crate::ballots::check_shares(&who).await,
+        ElectionCmd::Answer { who, secret } => crate::ballots::answer(&who, &secret).await,
+        ElectionCmd::Disqualify { who, dealer } => {
+            let id = checked_id("election", &who.election)?;
             let report = crate::bulk::submit_quiet(
-                &signer,
+                &who.signer,
                 "elections",
                 "disqualify",
-                json!({"election": id, "guardian": guardian, "dealer": dealer}),
+                json!({"election": id, "guardian": who.guardian, "dealer": dealer}),
             )
             .await?;
             print_json(&json!({"election": id, "disqualified": dealer, "transaction": report}));
             Ok(())
         }
-        ElectionCmd::Decrypt {
-            signer,
-            election,
-            guardian,
-            secret,
-        } => crate::ballots::decrypt(&signer, &election, guardian, &secret).await,
+        ElectionCmd::Decrypt { who, secret } => crate::ballots::decrypt(&who, &secret).await,
         ElectionCmd::Verify {
             election,
             record,

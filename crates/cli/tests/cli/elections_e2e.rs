@@ -201,22 +201,12 @@ fn participatory_budgeting_results_from_a_pabulib_file() {
 /// two of three guardians decrypting, and anyone verifying.
 #[test]
 fn an_election_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("d");
-    let node = TestNode::start_in(&data, &[]);
-    let url = node.url.clone();
-    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
-    let run = |args: &[&str]| {
-        let mut all = args.to_vec();
-        all.extend_from_slice(&["--node", &url]);
-        publica(&all)
-    };
-    let admin = data
-        .join("dev-admin-key.json")
-        .to_str()
-        .unwrap()
-        .to_string();
-    let me = dev_admin(&data).account().to_hex();
+    let cli = DevCli::start(&[]);
+    let url = cli.node.url.clone();
+    let path = |name: &str| cli.path(name);
+    let run = |args: &[&str]| cli.run(args);
+    let admin = dev_admin_path(&cli.data);
+    let me = dev_admin(&cli.data).account().to_hex();
     for method in ["add_member", "grant_role"] {
         let args = if method == "add_member" {
             format!(r#"{{"agency":"dev-agency","account":"{me}","roles":["election_officer"]}}"#)
@@ -490,17 +480,11 @@ fn an_election_from_the_command_line() {
 /// mistakes refused before anything is signed.
 #[test]
 fn a_community_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("d");
-    let node = TestNode::start_in(&data, &[]);
-    let url = node.url.clone();
-    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
-    let run = |args: &[&str]| {
-        let mut all = args.to_vec();
-        all.extend_from_slice(&["--node", &url]);
-        publica(&all)
-    };
-    let admin = dev_admin_path(&data);
+    let cli = DevCli::start(&[]);
+    let url = cli.node.url.clone();
+    let path = |name: &str| cli.path(name);
+    let run = |args: &[&str]| cli.run(args);
+    let admin = dev_admin_path(&cli.data);
     let tx = |key: &str, module: &str, method: &str, args: &str| {
         let (ok, _, err) = run(&[
             "tx", "send", "--key", key, "--module", module, "--method", method, "--args", args,

@@ -358,3 +358,36 @@ pub fn statuses(report: &Value) -> Vec<&str> {
         .map(|r| r["status"].as_str().expect("a row's status"))
         .collect()
 }
+
+/// A dev node in a directory of its own, and the binary run against it:
+/// the set-up of a command-line scenario.
+pub struct DevCli {
+    /// Holds the node's data (`d/`) and the scenario's files.
+    pub dir: tempfile::TempDir,
+    /// The node's data directory.
+    pub data: PathBuf,
+    /// The running node.
+    pub node: TestNode,
+}
+
+impl DevCli {
+    /// Starts `publica dev` with `extra` arguments.
+    pub fn start(extra: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("d");
+        let node = TestNode::start_in(&data, extra);
+        DevCli { dir, data, node }
+    }
+
+    /// A file of the scenario.
+    pub fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).to_str().unwrap().to_string()
+    }
+
+    /// The binary with `args` and `--node` this node.
+    pub fn run(&self, args: &[&str]) -> (bool, String, String) {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--node", &self.node.url]);
+        publica(&all)
+    }
+}

@@ -11,6 +11,20 @@ fn choice(limit: u64, n: usize) -> impl Strategy<Value = Vec<u64>> {
         .prop_filter("within the limit", move |v| v.iter().sum::<u64>() <= limit)
 }
 
+/// The count of each voter's last choices (mayor: 3 selections,
+/// council: 4).
+fn plaintext_count(last: &std::collections::BTreeMap<usize, Vec<Vec<u64>>>) -> Vec<Vec<u64>> {
+    let mut count = vec![vec![0u64; 3], vec![0u64; 4]];
+    for choices in last.values() {
+        for (row, picks) in count.iter_mut().zip(choices) {
+            for (cell, p) in row.iter_mut().zip(picks) {
+                *cell += p;
+            }
+        }
+    }
+    count
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(8))]
 
@@ -36,15 +50,7 @@ proptest! {
         for g in (n as u32 - t + 1)..=(n as u32) {
             w.decrypt(g).unwrap();
         }
-        let mut expected = vec![vec![0u64; 3], vec![0u64; 4]];
-        for choices in last.values() {
-            for (row, picks) in expected.iter_mut().zip(choices) {
-                for (cell, p) in row.iter_mut().zip(picks) {
-                    *cell += p;
-                }
-            }
-        }
-        prop_assert_eq!(w.outcome(), Some(expected));
+        prop_assert_eq!(w.outcome(), Some(plaintext_count(&last)));
         let report = verify(&w.record());
         prop_assert!(report.holds(), "{:?}", report.failures);
     }
@@ -182,15 +188,7 @@ proptest! {
         for g in &order[..t as usize] {
             w.decrypt(*g).unwrap();
         }
-        let mut expected = vec![vec![0u64; 3], vec![0u64; 4]];
-        for choices in last.values() {
-            for (row, picks) in expected.iter_mut().zip(choices) {
-                for (cell, p) in row.iter_mut().zip(picks) {
-                    *cell += p;
-                }
-            }
-        }
-        prop_assert_eq!(w.outcome(), Some(expected));
+        prop_assert_eq!(w.outcome(), Some(plaintext_count(&last)));
         let report = verify(&w.record());
         prop_assert!(report.holds(), "{:?}", report.failures);
     }
