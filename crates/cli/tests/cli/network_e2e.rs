@@ -518,6 +518,61 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
         c["network"] = json!("../moved-network.json");
     });
     assert!(e.contains("differ from the genesis set"), "{e}");
+    // A light client's store: from a validator set only, made once; a
+    // damaged one, or a node that is not there, said in words.
+    let store = tmp.path().join("light.json");
+    let st = store.to_str().unwrap();
+    let e = refuse(&[
+        "light",
+        "init",
+        "--validators",
+        dir.join("network.json").to_str().unwrap(),
+        "--store",
+        st,
+    ]);
+    assert!(e.contains("reading the validator set"), "{e}");
+    let set = dir.join("validators.json");
+    run_ok(&[
+        "light",
+        "init",
+        "--validators",
+        set.to_str().unwrap(),
+        "--store",
+        st,
+    ]);
+    let e = refuse(&[
+        "light",
+        "init",
+        "--validators",
+        set.to_str().unwrap(),
+        "--store",
+        st,
+    ]);
+    assert!(e.contains("exists: a store is created once"), "{e}");
+    let e = refuse(&[
+        "light",
+        "sync",
+        "--store",
+        st,
+        "--node",
+        "http://127.0.0.1:9",
+    ]);
+    assert!(e.contains("127.0.0.1:9"), "{e}");
+    let damaged = tmp.path().join("damaged.json");
+    std::fs::write(
+        &damaged,
+        r#"{"sets": {"origin": "x"}, "followed": 0, "held": null}"#,
+    )
+    .unwrap();
+    let e = refuse(&[
+        "light",
+        "verify",
+        "receipt",
+        st,
+        "--store",
+        damaged.to_str().unwrap(),
+    ]);
+    assert!(e.contains("the light client's store is damaged"), "{e}");
 }
 
 #[test]
