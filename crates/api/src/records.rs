@@ -223,15 +223,7 @@ impl RecordStore {
 }
 
 fn write_secret(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut f = options.open(path)?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()?;
-    publica_store::sync_dir(path.parent().unwrap_or(Path::new("."))).map_err(std::io::Error::other)
+    publica_crypto::write_secret_new(path, text.as_bytes())
 }
 
 /// Keeps the store in step with the ledger ([`crate::keeper`]): sweeps,

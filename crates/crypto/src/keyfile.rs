@@ -202,37 +202,87 @@ impl KeyFile {
     }
 
     /// Writes the file, readable by its owner only; never overwrites.
+    /// Whole or not at all ([`write_secret_new`]): a process killed while
+    /// writing leaves no half-written key behind.
     pub fn write_new(&self, path: &Path) -> Result<(), KeyFileError> {
-        use std::io::Write;
         let p = path.display().to_string();
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(path).map_err(|source| {
+        let mut text = serde_json::to_string_pretty(self).expect("key file serialises");
+        text.push('\n');
+        write_secret_new(path, text.as_bytes()).map_err(|source| {
             if source.kind() == std::io::ErrorKind::AlreadyExists {
                 KeyFileError::Exists(p.clone())
             } else {
-                KeyFileError::Io {
-                    path: p.clone(),
-                    source,
-                }
+                KeyFileError::Io { path: p, source }
             }
-        })?;
-        let text = serde_json::to_string_pretty(self).expect("key file serialises");
-        f.write_all(text.as_bytes())
-            .and_then(|_| f.write_all(b"\n"))
-            .and_then(|_| f.sync_all())
-            .map_err(|source| KeyFileError::Io { path: p, source })
+        })
     }
+}
+
+/// Creates `path` with `bytes`, readable by its owner only, whole or not
+/// at all: written and synced under a temporary name in the same
+/// directory, then linked to `path` (which fails with `AlreadyExists`
+/// rather than overwrite), and the directory synced. A process killed
+/// on the way leaves `path` absent, never empty or half written.
+pub fn write_secret_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    // A temporary a killed writer left is removed first, so that the
+    // new one is created afresh, owner-only.
+    match std::fs::remove_file(&tmp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let written = opts
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::hard_link(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    written?;
+    std::fs::File::open(dir).and_then(|d| d.sync_all())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_is_written_whole_once_and_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.key");
+        // What a writer killed before its link left behind.
+        let stale = dir
+            .path()
+            .join(format!(".store.key.{}.tmp", std::process::id()));
+        std::fs::write(&stale, b"half").unwrap();
+        write_secret_new(&path, b"abc").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"abc");
+        let e = write_secret_new(&path, b"other").unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&path).unwrap(), b"abc", "never overwritten");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary left: {left:?}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
 
     #[test]
     fn encrypted_round_trip_and_wrong_passphrase() {

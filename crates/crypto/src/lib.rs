@@ -13,5 +13,5 @@ pub mod sign;
 
 pub use hash::{hmac_sha256, sha256, tx_id};
 pub use key::{is_public_key, is_weak_key};
-pub use keyfile::{KeyFile, KeyFileError};
+pub use keyfile::{write_secret_new, KeyFile, KeyFileError};
 pub use sign::{verify, verify_batch, Keypair, SignatureError};
