@@ -205,17 +205,8 @@ pub fn guardian_key(signer: &SignerArgs) -> Result<()> {
 }
 
 fn write_secret(path: &Path, text: &str) -> Result<()> {
-    use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut f = options
-        .open(path)
-        .with_context(|| format!("creating {} (it must not exist)", path.display()))?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()?;
-    Ok(())
+    publica_crypto::write_secret_new(path, text.as_bytes())
+        .with_context(|| format!("creating {} (it must not exist)", path.display()))
 }
 
 /// A guardian acting in an election: its key, the election, its number.

@@ -13,7 +13,6 @@ use publica_programs::private::{condition_context, domain_context, PrivateCondit
 use publica_types::AccountId;
 use publica_zk::{Opening, Threshold};
 use serde_json::{json, Value};
-use std::io::Write;
 use std::path::Path;
 
 /// Runs `publica programs attest-private` or `prove`.
@@ -61,19 +60,12 @@ async fn chain_id(client: &Client) -> Result<String> {
 
 /// Writes `text` to a new file readable by its owner only.
 fn write_private(path: &Path, text: &str) -> Result<()> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(path).with_context(|| {
+    publica_crypto::write_secret_new(path, text.as_bytes()).with_context(|| {
         format!(
             "creating {} (an opening file is never overwritten)",
             path.display()
         )
-    })?;
-    f.write_all(text.as_bytes())
-        .and_then(|()| f.sync_all())
-        .with_context(|| format!("writing {}", path.display()))
+    })
 }
 
 /// `publica programs attest-private`: commits to `value` as `name` about

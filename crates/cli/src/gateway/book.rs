@@ -195,16 +195,8 @@ fn secret(path: &Path) -> Result<[u8; 32]> {
     if !path.exists() {
         // 32 bytes from the operating system's generator.
         let fresh = hex::encode(publica_crypto::Keypair::generate().seed());
-        let mut opts = OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let mut f = opts
-            .open(path)
+        publica_crypto::write_secret_new(path, fresh.as_bytes())
             .with_context(|| format!("creating {}", path.display()))?;
-        f.write_all(fresh.as_bytes())
-            .and_then(|()| f.sync_all())
-            .with_context(|| format!("writing {}", path.display()))?;
     }
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;

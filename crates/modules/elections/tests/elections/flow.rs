@@ -218,6 +218,22 @@ fn publication_is_checked() {
     assert_eq!(w.create(3).unwrap_err().code, codes::INVALID_FIELD);
     w.c.time_ms = CLOSES + 1;
     assert_eq!(w.create(1).unwrap_err().code, codes::INVALID_FIELD);
+    w.c.time_ms = T0 - 60_000;
+    // A dealer answers a complaint in a second to a week.
+    for ms in [0, 999, 7 * 86_400_000 + 1] {
+        let e = w.create_with(1, json!({"answer_ms": ms})).unwrap_err();
+        assert_eq!(e.code, codes::INVALID_FIELD, "{ms}");
+    }
+    // Before ledger format 7 the field did not exist.
+    w.c.rt
+        .set_formats(publica_types::format::LedgerFormats::new(6));
+    let e = w.create_with(1, json!({"answer_ms": 60_000})).unwrap_err();
+    assert_eq!(e.code, publica_types::codes::CALL_INVALID_ARGS);
+    w.c.rt
+        .set_formats(publica_types::format::LedgerFormats::new(7));
+    w.create_with(1, json!({"answer_ms": 60_000})).unwrap();
+    assert_eq!(w.election().answer_ms, Some(60_000));
+    assert_eq!(w.election().answer_window_ms(), 60_000);
     // Only an election officer publishes.
     let someone = publica_crypto::Keypair::generate();
     let args = json!({"agency": "city", "id": "x", "title": "x", "contests": contests(), "guardians": [],

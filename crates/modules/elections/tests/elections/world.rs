@@ -85,6 +85,11 @@ impl World {
     }
 
     pub fn create(&mut self, t: u32) -> Result<(), Rejected> {
+        self.create_with(t, json!({}))
+    }
+
+    /// Publishes with `extra` fields added to the arguments.
+    pub fn create_with(&mut self, t: u32, extra: Value) -> Result<(), Rejected> {
         let guardians: Vec<Guardian> = self
             .guardians
             .iter()
@@ -96,6 +101,10 @@ impl World {
         let args = json!({"agency": "city", "id": self.id, "title": "municipal-2027", "contests": contests(),
             "guardians": guardians, "threshold": t, "opens_ms": T0, "closes_ms": CLOSES,
             "census": {"root": self.census.root().to_hex(), "size": self.census.len()}});
+        let mut args = args;
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            args[k] = v.clone();
+        }
         self.c.call(&self.officer, "elections", "create", args)
     }
 
