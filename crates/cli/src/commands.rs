@@ -92,6 +92,11 @@ enum Cmd {
     /// rounds (docs/governance.md).
     #[command(subcommand)]
     Governance(crate::governance::GovernanceCmd),
+    /// Transfers between two Publica networks: corridors, set changes
+    /// followed, money sent, received, expired and settled
+    /// (docs/cross-border.md).
+    #[command(subcommand)]
+    Crossborder(crate::crossborder::CrossborderCmd),
     /// Energy: a meter's readings signed with its key and submitted
     /// (docs/energy.md).
     #[command(subcommand)]
@@ -793,6 +798,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Records(c) => runtime()?.block_on(crate::records::run(c)),
         Cmd::Election(c) => runtime()?.block_on(crate::elections::run(c)),
         Cmd::Governance(c) => runtime()?.block_on(crate::governance::run(c)),
+        Cmd::Crossborder(c) => runtime()?.block_on(crate::crossborder::run(c)),
         Cmd::Light(c) => runtime()?.block_on(crate::light::run(c)),
         Cmd::Energy(c) => runtime()?.block_on(crate::energy::run(c)),
         Cmd::Recycling(c) => runtime()?.block_on(crate::recycling::run(c)),

@@ -9,6 +9,7 @@ mod claims;
 mod client;
 mod commands;
 mod credentials;
+mod crossborder;
 mod demo;
 mod elections;
 mod energy;

@@ -35,6 +35,7 @@ pub fn chain_runtime() -> Runtime {
     rt.register(Box::new(publica_energy::Energy));
     rt.register(Box::new(publica_energy::recycling::Recycling));
     rt.register(Box::new(publica_energy::citydata::CityData));
+    rt.register(Box::new(publica_crossborder::Crossborder));
     rt
 }
 

@@ -54,6 +54,9 @@ pub struct TestChain {
     pub blocks: Vec<Block>,
     /// The next block's time (ms); each block is at least 1 ms later.
     pub time_ms: u64,
+    /// The chain id its blocks and transactions carry ([`TEST_CHAIN`]
+    /// unless set: two chains talking to each other need two).
+    pub chain_id: String,
 }
 
 impl TestChain {
@@ -66,6 +69,7 @@ impl TestChain {
             log: MerkleLog::new(),
             blocks: vec![],
             time_ms: 1,
+            chain_id: TEST_CHAIN.into(),
         }
     }
 
@@ -78,7 +82,7 @@ impl TestChain {
     pub fn push(&mut self, txs: Vec<VerifiedTx>) -> Vec<TxOutcome> {
         let height = self.height() + 1;
         let env = BlockEnv {
-            chain_id: TEST_CHAIN.into(),
+            chain_id: self.chain_id.clone(),
             height,
             time_ms: self.time_ms,
         };
@@ -101,14 +105,20 @@ impl TestChain {
         method: &str,
         args: Value,
     ) -> VerifiedTx {
-        let body = TxBody::new(
-            TEST_CHAIN,
-            nonce,
-            Expiry::Height(1 << 40),
-            module,
-            method,
-            args,
-        );
+        Self::sign_on(TEST_CHAIN, account, key, nonce, module, method, args)
+    }
+
+    /// [`TestChain::sign`] for the chain `chain`.
+    pub fn sign_on(
+        chain: &str,
+        account: AccountId,
+        key: &Keypair,
+        nonce: u64,
+        module: &str,
+        method: &str,
+        args: Value,
+    ) -> VerifiedTx {
+        let body = TxBody::new(chain, nonce, Expiry::Height(1 << 40), module, method, args);
         let bytes = body.signing_bytes().expect("canonical");
         VerifiedTx {
             id: tx_id(&account, &bytes),
@@ -132,7 +142,7 @@ impl TestChain {
         args: Value,
     ) -> Result<(), Rejected> {
         let nonce = committed_nonce(&self.state, &account) + 1;
-        let tx = Self::sign(account, key, nonce, module, method, args);
+        let tx = Self::sign_on(&self.chain_id, account, key, nonce, module, method, args);
         let outcome = self.push(vec![tx]).pop().expect("one outcome");
         match outcome.status {
             TxStatus::Ok => Ok(()),

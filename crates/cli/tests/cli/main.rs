@@ -12,6 +12,7 @@ mod citydata_e2e;
 mod claims_e2e;
 mod crash;
 mod credentials_e2e;
+mod crossborder_e2e;
 mod deploy_e2e;
 mod disk_full;
 mod elections_e2e;

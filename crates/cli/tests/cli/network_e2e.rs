@@ -26,7 +26,7 @@ fn free_ports() -> u16 {
 }
 
 /// A base port with `count` free ports from it.
-fn free_port_range(count: u16) -> u16 {
+pub(crate) fn free_port_range(count: u16) -> u16 {
     // Tests of this file run in parallel: each call starts elsewhere.
     static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

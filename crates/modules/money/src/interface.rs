@@ -148,10 +148,12 @@ pub fn transfer_as_signer(
 /// Only the `programs` module (a benefit), the `claims` module (an
 /// insurance plan's claim), the `governance` module (a passed proposal,
 /// a decided budgeting round), the `energy` module (a market interval's
-/// settlement from its escrow) and the `recycling` module (a credit for a
-/// deposit or volunteer work, by the approved rate table and caps) may call
-/// it: the program's, the plan's, the community's, the market's or the
-/// scheme's rules, not a signer, authorise the payment.
+/// settlement from its escrow), the `recycling` module (a credit for a
+/// deposit or volunteer work, by the approved rate table and caps) and the
+/// `crossborder` module (a transfer in, proven from the other network, or
+/// a refund of one it proved expired) may call it: the program's, the
+/// plan's, the community's, the market's, the scheme's or the corridor's
+/// rules, not a signer, authorise the payment.
 pub fn pay_from_program(
     ctx: &mut CallContext<'_>,
     agency: &str,
@@ -167,9 +169,9 @@ pub fn pay_from_program(
         assert!(
             matches!(
                 ctx.caller(),
-                Some("programs" | "claims" | "governance" | "energy" | "recycling")
+                Some("programs" | "claims" | "governance" | "energy" | "recycling" | "crossborder")
             ),
-            "only the programs, claims, governance, energy and recycling modules pay from program accounts"
+            "only the programs, claims, governance, energy, recycling and crossborder modules pay from program accounts"
         );
         ledger::move_money(ctx, from, to, amount, reference, None)
     })

@@ -1,0 +1,462 @@
+//! Two independent networks on loopback, `publica-north` and
+//! `publica-south`, each one validator of its own (its own chain id and
+//! validator set), with a corridor between them: money moves both ways
+//! through the `publica crossborder` commands, a replay and a forged proof
+//! are refused, an over-limit transfer is refused, and a transfer not
+//! credited in time is expired on the receiving network and refunded on
+//! the sending one.
+#![allow(
+    clippy::too_many_lines,
+    reason = "a scenario test reads top to bottom as one story"
+)]
+
+use crate::common::{bin, get, publica, run_ok, TestNode};
+use crate::network_e2e::free_port_range;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Net {
+    dir: PathBuf,
+    url: String,
+    admin: String,
+    _node: TestNode,
+}
+
+/// A one-validator network `chain` in `dir`, started and past its first
+/// block.
+fn network(dir: &Path, chain: &str) -> Net {
+    let base = free_port_range(2).to_string();
+    run_ok(&[
+        "testnet",
+        "init",
+        "--validators",
+        "1",
+        "--out",
+        dir.to_str().unwrap(),
+        "--chain-id",
+        chain,
+        "--base-port",
+        &base,
+        "--idle-block-ms",
+        "300",
+    ]);
+    let mut cmd = Command::new(bin());
+    cmd.arg("node")
+        .arg("--config")
+        .arg(dir.join("validator-0/config.json"));
+    let node = TestNode::launch(cmd, &dir.join("validator-0/data"))
+        .unwrap_or_else(|e| panic!("{chain}'s validator did not start: {e}"));
+    let url = node.url.clone();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while get(&format!("{url}/v1/status")).1["height"]
+        .as_u64()
+        .unwrap_or(0)
+        < 1
+    {
+        assert!(Instant::now() < deadline, "{chain}: no first block");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let admin = dir
+        .join("validator-0/admin-key.json")
+        .to_str()
+        .unwrap()
+        .to_string();
+    Net {
+        dir: dir.to_path_buf(),
+        url,
+        admin,
+        _node: node,
+    }
+}
+
+impl Net {
+    /// The admin's call; it must succeed.
+    fn send(&self, module: &str, method: &str, args: Value) {
+        let args = args.to_string();
+        let r = run_ok(&[
+            "tx",
+            "send",
+            "--key",
+            &self.admin,
+            "--node",
+            &self.url,
+            "--module",
+            module,
+            "--method",
+            method,
+            "--args",
+            &args,
+        ]);
+        assert_eq!(r["outcome"]["status"], "ok", "{module}.{method}: {r}");
+    }
+
+    /// `publica crossborder <args> --node <this network>`; must succeed.
+    fn cb(&self, args: &[&str]) -> Value {
+        let mut all = vec!["crossborder"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--node", &self.url]);
+        run_ok(&all)
+    }
+
+    /// The same, refused: its stderr.
+    fn cb_refused(&self, args: &[&str]) -> String {
+        let mut all = vec!["crossborder"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--node", &self.url]);
+        let (ok, out, err) = publica(&all);
+        assert!(!ok, "crossborder {args:?} should fail: {out}");
+        err
+    }
+
+    fn balance(&self, account: &str) -> u64 {
+        let (s, v) = get(&format!("{}/v1/money/accounts/{account}", self.url));
+        assert_eq!(s, 200, "{v}");
+        v["account"]["balance"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// A currency `code`, a treasury, the corridor's account of program
+    /// `crossborder:<corridor>` with 1,000.00 and a wallet of 100.00 for
+    /// `holder`.
+    fn money(&self, code: &str, corridor: &str, wallet: &str, holder: &str) {
+        let a = "agency-0";
+        let me = run_ok(&["keys", "show", &self.admin])["account"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for role in ["treasurer", "program_officer"] {
+            self.send(
+                "identity",
+                "grant_role",
+                json!({"agency": a, "account": me, "role": role}),
+            );
+        }
+        self.send("money", "create_currency", json!({"agency": a, "code": code, "name": code, "decimals": 2, "supply_cap": "100000000"}));
+        self.send(
+            "money",
+            "propose_appropriation",
+            json!({"agency": a, "currency": code, "id": "x", "name": "x", "cap": "100000000"}),
+        );
+        self.send(
+            "money",
+            "approve_appropriation",
+            json!({"agency": a, "currency": code, "id": "x"}),
+        );
+        for (id, owner) in [
+            ("treasury", json!({"kind": "agency", "agency": a})),
+            (
+                corridor,
+                json!({"kind": "program", "agency": a, "program": format!("crossborder:{corridor}")}),
+            ),
+            (wallet, json!({"kind": "citizen", "account": holder})),
+        ] {
+            self.send(
+                "money",
+                "open_account",
+                json!({"id": id, "currency": code, "agency": a, "owner": owner}),
+            );
+        }
+        self.send("money", "mint", json!({"agency": a, "currency": code, "appropriation": "x", "to": "treasury", "amount": "110000"}));
+        self.send("money", "transfer", json!({"from": "treasury", "to": corridor, "amount": "100000", "reference": "liquidity"}));
+        self.send(
+            "money",
+            "transfer",
+            json!({"from": "treasury", "to": wallet, "amount": "10000", "reference": "wallet"}),
+        );
+    }
+
+    /// Opens corridor `id` to `other`, paired with `remote`.
+    fn open(&self, id: &str, code: &str, other: &Net, chain: &str, remote: &str) {
+        let set = other.dir.join("validators.json");
+        let r = self.cb(&[
+            "open-corridor",
+            "--key",
+            &self.admin,
+            "--agency",
+            "agency-0",
+            "--id",
+            id,
+            "--currency",
+            code,
+            "--liquidity",
+            id,
+            "--remote-chain",
+            chain,
+            "--remote-corridor",
+            remote,
+            "--remote-validators",
+            set.to_str().unwrap(),
+            "--limit",
+            "500.00",
+            "--timeout",
+            "1d",
+        ]);
+        assert_eq!(r["status"], "ok", "{r}");
+    }
+}
+
+fn key(dir: &Path, name: &str) -> (String, String) {
+    let path = dir
+        .join(format!("{name}.json"))
+        .to_str()
+        .unwrap()
+        .to_string();
+    run_ok(&["keys", "new", "--plain", "--out", &path]);
+    let account = run_ok(&["keys", "show", &path])["account"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (path, account)
+}
+
+#[test]
+fn two_networks_pay_each_other_with_proofs_and_refuse_replays_and_forgeries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let north = network(&tmp.path().join("north"), "publica-north");
+    let south = network(&tmp.path().join("south"), "publica-south");
+    let (alice_key, alice) = key(tmp.path(), "alice");
+    let (bob_key, bob) = key(tmp.path(), "bob");
+    let (relayer, _) = key(tmp.path(), "relayer");
+    north.money("NOR", "south", "alice", &alice);
+    south.money("SOU", "north", "bob", &bob);
+    north.open("south", "NOR", &south, "publica-south", "north");
+    south.open("north", "SOU", &north, "publica-north", "south");
+    // Nothing to follow: neither set changed.
+    let f = south.cb(&[
+        "follow",
+        "--key",
+        &relayer,
+        "--corridor",
+        "north",
+        "--remote-node",
+        &north.url,
+    ]);
+    assert_eq!(f["relayed"], json!([]), "{f}");
+
+    // North → south: alice sends 12.50 to bob.
+    let sent = north.cb(&[
+        "send",
+        "--key",
+        &alice_key,
+        "--corridor",
+        "south",
+        "--from",
+        "alice",
+        "--to",
+        "bob",
+        "--amount",
+        "12.50",
+    ]);
+    let id = sent["transfer"].as_str().unwrap().to_string();
+    assert_eq!(
+        (north.balance("alice"), north.balance("south")),
+        (8_750, 101_250)
+    );
+    let relay = |net: &Net, what: &str, corridor: &str, from: &Net| {
+        net.cb(&[
+            what,
+            "--key",
+            &relayer,
+            "--corridor",
+            corridor,
+            "--transfer",
+            &id,
+            "--remote-node",
+            &from.url,
+        ])
+    };
+    let r = relay(&south, "receive", "north", &north);
+    assert_eq!(r["status"], "ok", "{r}");
+    assert_eq!(
+        (south.balance("bob"), south.balance("north")),
+        (11_250, 98_750)
+    );
+    // The replay: refused.
+    let e = south.cb_refused(&[
+        "receive",
+        "--key",
+        &relayer,
+        "--corridor",
+        "north",
+        "--transfer",
+        &id,
+        "--remote-node",
+        &north.url,
+    ]);
+    assert!(e.contains("crossborder.replayed"), "{e}");
+    // A forged proof: north's genuine answer with 12.50 made 125.00.
+    let (_, mut proof) = get(&format!("{}/v1/state?key=crossborder/out/{id}", north.url));
+    let value =
+        String::from_utf8(hex::decode(proof["value_hex"].as_str().unwrap()).unwrap()).unwrap();
+    assert!(value.contains("\"amount\":\"1250\""), "{value}");
+    proof["value_hex"] = json!(hex::encode(value.replace("\"1250\"", "\"12500\"")));
+    let args = json!({"corridor": "north", "proof": proof}).to_string();
+    let (_, out, err) = publica(&[
+        "tx",
+        "send",
+        "--key",
+        &relayer,
+        "--node",
+        &south.url,
+        "--module",
+        "crossborder",
+        "--method",
+        "receive",
+        "--args",
+        &args,
+    ]);
+    assert!(
+        out.contains("crossborder.bad_proof") || err.contains("crossborder.bad_proof"),
+        "{out} {err}"
+    );
+    assert_eq!(south.balance("bob"), 11_250);
+    // North settles: delivered.
+    let r = relay(&north, "settle", "south", &south);
+    assert_eq!(r["status"], "ok", "{r}");
+    let t = north.cb(&["show", "--transfer", &id]);
+    assert_eq!(t["transfer"]["status"], "delivered", "{t}");
+
+    // South → north: bob sends 5.00 back to alice.
+    let back = south.cb(&[
+        "send",
+        "--key",
+        &bob_key,
+        "--corridor",
+        "north",
+        "--from",
+        "bob",
+        "--to",
+        "alice",
+        "--amount",
+        "5.00",
+    ]);
+    let back = back["transfer"].as_str().unwrap().to_string();
+    let r = north.cb(&[
+        "receive",
+        "--key",
+        &relayer,
+        "--corridor",
+        "south",
+        "--transfer",
+        &back,
+        "--remote-node",
+        &south.url,
+    ]);
+    assert_eq!(r["status"], "ok", "{r}");
+    assert_eq!(north.balance("alice"), 9_250);
+
+    // Over the corridor's limit (500.00): refused before anything moves.
+    let e = north.cb_refused(&[
+        "send",
+        "--key",
+        &alice_key,
+        "--corridor",
+        "south",
+        "--from",
+        "alice",
+        "--to",
+        "bob",
+        "--amount",
+        "500.01",
+    ]);
+    assert!(e.contains("crossborder.over_limit"), "{e}");
+
+    // A transfer nobody relays in time: south expires it, north refunds.
+    let late = north.cb(&[
+        "send",
+        "--key",
+        &alice_key,
+        "--corridor",
+        "south",
+        "--from",
+        "alice",
+        "--to",
+        "bob",
+        "--amount",
+        "20.00",
+        "--timeout",
+        "10s",
+    ]);
+    let late = late["transfer"].as_str().unwrap().to_string();
+    assert_eq!(north.balance("alice"), 7_250);
+    let relay_late = |net: &Net, what: &str, corridor: &str, from: &Net| {
+        let all = vec![
+            "crossborder",
+            what,
+            "--key",
+            &relayer,
+            "--corridor",
+            corridor,
+            "--transfer",
+            &late,
+            "--remote-node",
+            &from.url,
+            "--node",
+            &net.url,
+        ];
+        publica(&all)
+    };
+    let (ok, _, err) = relay_late(&south, "expire", "north", &north);
+    assert!(!ok && err.contains("crossborder.not_expired"), "{err}");
+    let (ok, _, err) = relay_late(&north, "settle", "south", &south);
+    assert!(!ok && err.contains("has not credited or expired"), "{err}");
+    std::thread::sleep(Duration::from_secs(11));
+    let (ok, _, err) = relay_late(&south, "receive", "north", &north);
+    assert!(!ok && err.contains("crossborder.expired"), "{err}");
+    let (ok, out, err) = relay_late(&south, "expire", "north", &north);
+    assert!(ok, "{out} {err}");
+    let (ok, out, err) = relay_late(&north, "settle", "south", &south);
+    assert!(ok, "{out} {err}");
+    assert_eq!(
+        (north.balance("alice"), south.balance("bob")),
+        (9_250, 10_750)
+    );
+    let (ok, _, err) = relay_late(&north, "settle", "south", &south);
+    assert!(!ok && err.contains("crossborder.settled"), "{err}");
+
+    // Each network's money is where the books say.
+    let c = north.cb(&["show", "--corridor", "south"]);
+    let totals = &c["corridor"]["totals"];
+    assert_eq!(
+        (
+            totals["sent"].as_str(),
+            totals["delivered"].as_str(),
+            totals["refunded"].as_str(),
+            totals["received"].as_str(),
+            totals["pending"].as_u64()
+        ),
+        (
+            Some("3250"),
+            Some("1250"),
+            Some("2000"),
+            Some("500"),
+            Some(0)
+        ),
+        "{c}"
+    );
+    assert_eq!(
+        north.balance("south") + north.balance("alice") + north.balance("treasury"),
+        110_000
+    );
+    assert_eq!(
+        south.balance("north") + south.balance("bob") + south.balance("treasury"),
+        110_000
+    );
+    let (s, page) = get(&format!(
+        "{}/v1/crossborder/corridors/south/transfers",
+        north.url
+    ));
+    assert_eq!(s, 200);
+    let kinds: Vec<&str> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["sent", "delivered", "received", "sent", "refunded"],
+        "{page}"
+    );
+}
