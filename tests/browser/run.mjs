@@ -148,6 +148,7 @@ async function main() {
       ['energy', '/energy'],
       ['recycling', '/recycling'],
       ['data', '/data'],
+      ['crossborder', '/crossborder'],
       ['wallet', '/wallet'],
       ['wallet-request', '/wallet/request?to=m.university-bursar&amount=12.50&reference=order-1'],
     ];

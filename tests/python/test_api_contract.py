@@ -308,6 +308,20 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
     assert (iv["interval"]["paid"], iv["interval"]["fees"], iv["interval"]["refunded"]) == ("48", "3", "9"), iv
     got, err = call(url, "/v1/energy/grid/meters/nope")
     assert got == 404 and err["code"] == "energy.unknown_meter", err
+    # The demo's corridor to the twin city's network (which does not run
+    # here): open, one payment of 120.00 out, locked and pending.
+    cbs = c.get("/v1/crossborder/corridors")
+    assert [(e["corridor"], e["remote_chain"]) for e in cbs["entries"]] == [("twin-city", "publica-demo-twin")], cbs
+    corridor = c.get("/v1/crossborder/corridors/{id}", "/v1/crossborder/corridors/twin-city")["corridor"]
+    assert corridor["open"] and corridor["totals"]["pending"] == 1 and corridor["totals"]["sent"] == "12000", corridor
+    moved = c.get("/v1/crossborder/corridors/{id}/transfers", "/v1/crossborder/corridors/twin-city/transfers")
+    assert [e["kind"] for e in moved["entries"]] == ["sent"], moved
+    t = c.get("/v1/crossborder/transfers/{id}", f"/v1/crossborder/transfers/{moved['entries'][0]['transfer']}")["transfer"]
+    assert (t["status"], t["to_chain"], t["amount"]) == ("pending", "publica-demo-twin", "12000"), t
+    got, err = call(url, "/v1/crossborder/corridors/nope")
+    assert got == 404 and err["code"] == "crossborder.unknown_corridor", err
+    got, err = call(url, "/v1/crossborder/transfers/" + "0" * 64)
+    assert got == 404 and err["code"] == "crossborder.unknown_transfer", err
     # The demo's recycling: six deposits credited by table 1 (20/10/30/80
     # cents per kg of glass/paper/plastic/metal), a pickup served on time
     # and one open, the recycler flagged (12 kg in, 9 processed, 4 in

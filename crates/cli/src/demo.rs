@@ -11,6 +11,7 @@
 
 mod cashout;
 mod citydata;
+mod crossborder;
 mod elections;
 mod energy;
 mod governance;
@@ -237,6 +238,7 @@ pub fn seed(
     s.energy_demo()?;
     s.recycling_demo()?;
     s.citydata_demo(data_dir)?;
+    s.crossborder_demo()?;
     wait_for_schedule(node);
     s.cash_out_demo(data_dir)?;
     print_programs(node)

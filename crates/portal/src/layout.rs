@@ -152,7 +152,7 @@ impl<'a> Page<'a> {
     }
 }
 
-const NAV: [(&str, &str); 16] = [
+const NAV: [(&str, &str); 17] = [
     ("/", "nav-home"),
     ("/explorer", "nav-explorer"),
     ("/money", "nav-money"),
@@ -167,6 +167,7 @@ const NAV: [(&str, &str); 16] = [
     ("/energy", "nav-energy"),
     ("/recycling", "nav-recycling"),
     ("/data", "nav-data"),
+    ("/crossborder", "nav-crossborder"),
     ("/wallet", "nav-wallet"),
     ("/help", "nav-help"),
 ];

@@ -119,6 +119,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(portal: Portal) -> Router<S> {
         .route("/energy", get(pages::energy::page))
         .route("/recycling", get(pages::recycling::page))
         .route("/data", get(pages::data::page))
+        .route("/crossborder", get(pages::crossborder::page))
         .route("/grievances", get(pages::grievances::lookup))
         .route("/grievances/{case}", get(pages::grievances::case))
         .route("/help", get(pages::help::page))

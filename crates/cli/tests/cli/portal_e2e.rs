@@ -259,6 +259,18 @@ fn portal_shows_the_demo_in_two_languages() {
         ok_page(&format!("{url}/explorer/agencies/city"), None).contains("href=\"/programs/ubi\"")
     );
 
+    // The corridor to the twin city: its validators trusted, the payment
+    // out pending, in both languages.
+    let xb = ok_page(&format!("{url}/crossborder"), None);
+    assert!(
+        xb.contains("publica-demo-twin")
+            && xb.contains("twin.example/publica")
+            && xb.contains("sent, locked here")
+            && xb.contains("120.00"),
+        "{xb}"
+    );
+    assert!(ok_page(&format!("{url}/crossborder"), Some("es")).contains("enviada, bloqueada aquí"));
+
     // Search sends the reader to the page of what it found.
     for (term, to) in [
         (tx.as_str(), format!("/explorer/transactions/{tx}")),

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod claims;
+pub mod crossborder;
 pub mod data;
 pub mod diploma;
 pub mod elections;
