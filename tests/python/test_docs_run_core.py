@@ -119,7 +119,7 @@ def demo_run(demo, page, name, count):
 
 
 def test_the_readmes_demo_examples_run_as_written(demo):
-    with demo_run(demo, "README.md", "readme-demo", 2) as (run, work):
+    with demo_run(demo, "README.md", "readme-demo", 3) as (run, work):
         docs = documents(run.stdout)
         got = next(d for d in docs if "verified" in d)
         assert got["verified"] is True and got["seq"] == 6, got
@@ -128,7 +128,9 @@ def test_the_readmes_demo_examples_run_as_written(demo):
         assert accesses["entries"] and accesses["entries"][0]["dataset"] == "water-use", accesses
         proposal = next(d for d in docs if "proposal" in d)["proposal"]
         assert proposal["id"] == "benches", proposal
-        assert docs[-1]["rule"] and docs[-1]["funded"], docs[-1]
+        assert docs[-2]["rule"] and docs[-2]["funded"], docs[-2]
+        moved = docs[-1]["entries"]
+        assert [(e["kind"], e["amount"]) for e in moved] == [("sent", "12000")], moved
 
 
 def test_the_readmes_programs_example_runs_as_written(demo):

@@ -10,65 +10,32 @@
     reason = "a scenario test reads top to bottom as one story"
 )]
 
-use crate::common::{bin, get, publica, run_ok, TestNode};
-use crate::network_e2e::free_port_range;
+use crate::common::{get, publica, run_ok, OneValidator};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+/// A one-validator network `chain` in `dir`, started.
+fn network(dir: &Path, chain: &str) -> Net {
+    OneValidator::init(dir, chain);
+    let v = OneValidator::start(dir);
+    Net {
+        dir: dir.to_path_buf(),
+        url: v.url.clone(),
+        admin: dir
+            .join("validator-0/admin-key.json")
+            .to_str()
+            .unwrap()
+            .to_string(),
+        _node: v,
+    }
+}
 
 struct Net {
     dir: PathBuf,
     url: String,
     admin: String,
-    _node: TestNode,
-}
-
-/// A one-validator network `chain` in `dir`, started and past its first
-/// block.
-fn network(dir: &Path, chain: &str) -> Net {
-    let base = free_port_range(2).to_string();
-    run_ok(&[
-        "testnet",
-        "init",
-        "--validators",
-        "1",
-        "--out",
-        dir.to_str().unwrap(),
-        "--chain-id",
-        chain,
-        "--base-port",
-        &base,
-        "--idle-block-ms",
-        "300",
-    ]);
-    let mut cmd = Command::new(bin());
-    cmd.arg("node")
-        .arg("--config")
-        .arg(dir.join("validator-0/config.json"));
-    let node = TestNode::launch(cmd, &dir.join("validator-0/data"))
-        .unwrap_or_else(|e| panic!("{chain}'s validator did not start: {e}"));
-    let url = node.url.clone();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while get(&format!("{url}/v1/status")).1["height"]
-        .as_u64()
-        .unwrap_or(0)
-        < 1
-    {
-        assert!(Instant::now() < deadline, "{chain}: no first block");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let admin = dir
-        .join("validator-0/admin-key.json")
-        .to_str()
-        .unwrap()
-        .to_string();
-    Net {
-        dir: dir.to_path_buf(),
-        url,
-        admin,
-        _node: node,
-    }
+    _node: OneValidator,
 }
 
 impl Net {

@@ -8,7 +8,7 @@
     reason = "a scenario test reads top to bottom as one story"
 )]
 
-use crate::common::{bin, get, post, run_ok, TestNode};
+use crate::common::{bin, free_port_range, get, post, run_ok, TestNode};
 use publica_crypto::Keypair;
 use publica_types::Envelope;
 use serde_json::{json, Value};
@@ -23,26 +23,6 @@ const CHAIN: &str = "publica-e2e-net";
 /// A base port with 2N free ports above it (p2p, then API).
 fn free_ports() -> u16 {
     free_port_range(2 * N as u16)
-}
-
-/// A base port with `count` free ports from it.
-pub(crate) fn free_port_range(count: u16) -> u16 {
-    // Tests of this file run in parallel: each call starts elsewhere.
-    static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    for attempt in 0..200u32 {
-        let spread = std::process::id() * 7 + call * 4_001 + attempt * 97;
-        // Below the ephemeral range (32768+), where outgoing connections
-        // of other tests take their local ports.
-        let base = 20_000 + (spread % 12_000) as u16;
-        let held: Vec<_> = (0..count)
-            .map_while(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).ok())
-            .collect();
-        if held.len() == count as usize {
-            return base;
-        }
-    }
-    panic!("no free port range on 127.0.0.1");
 }
 
 fn start(dir: &Path, i: usize) -> TestNode {
@@ -1922,4 +1902,127 @@ fn a_network_moves_to_a_new_ledger_format_at_one_height() {
         let ledger = dir.join(format!("validator-{i}/data/ledger"));
         assert!(crate::common::verify_chain(&ledger) >= top);
     }
+}
+
+/// Copies the folder `from` to `to` (a network's files, before it runs).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_light_client_names_both_checkpoints_of_a_network_serving_two_histories() {
+    // One network's files twice: the same genesis, origin and validator
+    // key, run as two processes that each commit a different transaction
+    // — a validator signing two histories with one key.
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    crate::common::OneValidator::init(&a, "publica-forked");
+    copy_dir(&a, &b);
+    let config = std::fs::read_to_string(a.join("validator-0/config.json")).unwrap();
+    let port = |key: &str| -> String {
+        let v: Value = serde_json::from_str(&config).unwrap();
+        v[key]
+            .as_str()
+            .unwrap()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let (p2p, api) = (port("p2p_listen"), port("api_listen"));
+    let base = free_port_range(2);
+    for file in ["validator-0/config.json", "network.json", "genesis.json"] {
+        let path = b.join(file);
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace(&format!("127.0.0.1:{p2p}"), &format!("127.0.0.1:{base}"))
+            .replace(
+                &format!("127.0.0.1:{api}"),
+                &format!("127.0.0.1:{}", base + 1),
+            );
+        std::fs::write(&path, text).unwrap();
+    }
+    let one = crate::common::OneValidator::start(&a);
+    let other = crate::common::OneValidator::start(&b);
+    let admin = a.join("validator-0/admin-key.json");
+    let admin = admin.to_str().unwrap();
+    for (url, method) in [(&one.url, "register_account"), (&other.url, "set_note")] {
+        let args = if method == "set_note" {
+            r#"{"note": "another history"}"#
+        } else {
+            "{}"
+        };
+        // The note is refused (the account is not registered there), but
+        // committed: a transaction in that log all the same.
+        let (_, out, err) = crate::common::publica(&[
+            "tx", "send", "--key", admin, "--node", url, "--module", "system", "--method", method,
+            "--args", args,
+        ]);
+        assert!(
+            out.contains("\"ok\"") || err.contains("was committed"),
+            "{out} {err}"
+        );
+    }
+    // Each has its one transaction, then a few blocks for its final
+    // checkpoint.
+    for url in [&one.url, &other.url] {
+        wait_until(
+            Duration::from_secs(30),
+            "the transaction in the log",
+            || {
+                get(&format!("{url}/v1/status")).1["log_size"]
+                    .as_u64()
+                    .unwrap_or(0)
+                    >= 1
+            },
+        );
+        goes_on(std::slice::from_ref(url), "blocks after the transaction");
+    }
+    let store = tmp.path().join("light.json");
+    let store = store.to_str().unwrap();
+    let set = a.join("validators.json");
+    run_ok(&[
+        "light",
+        "init",
+        "--validators",
+        set.to_str().unwrap(),
+        "--store",
+        store,
+    ]);
+    let held = run_ok(&["light", "sync", "--store", store, "--node", &one.url]);
+    assert_eq!(held["held"]["size"], 1, "{held}");
+    let (ok, out, err) =
+        crate::common::publica(&["light", "sync", "--store", store, "--node", &other.url]);
+    assert!(!ok, "a forked view must fail: {out}");
+    assert!(err.contains("fork"), "{err}");
+    let fork: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let (h, s) = (&fork["fork"]["held"], &fork["fork"]["served"]);
+    assert!(h["checkpoint"] != s["checkpoint"], "{fork}");
+    assert!(
+        h["checkpoint"]
+            .as_str()
+            .unwrap()
+            .starts_with("publica.network/publica-forked\n")
+            && s["checkpoint"]
+                .as_str()
+                .unwrap()
+                .starts_with("publica.network/publica-forked\n"),
+        "{fork}"
+    );
+    // The store still holds the first history's checkpoint: the client
+    // keeps following it.
+    let again = run_ok(&["light", "sync", "--store", store, "--node", &one.url]);
+    assert_eq!(
+        again["held"]["root"], held["held"]["root"],
+        "{again} {held}"
+    );
 }

@@ -391,3 +391,75 @@ impl DevCli {
         publica(&all)
     }
 }
+
+/// A base port with `count` free ports from it.
+pub fn free_port_range(count: u16) -> u16 {
+    // Tests of this file run in parallel: each call starts elsewhere.
+    static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    for attempt in 0..200u32 {
+        let spread = std::process::id() * 7 + call * 4_001 + attempt * 97;
+        // Below the ephemeral range (32768+), where outgoing connections
+        // of other tests take their local ports.
+        let base = 20_000 + (spread % 12_000) as u16;
+        let held: Vec<_> = (0..count)
+            .map_while(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).ok())
+            .collect();
+        if held.len() == count as usize {
+            return base;
+        }
+    }
+    panic!("no free port range on 127.0.0.1");
+}
+
+/// A network of one validator (`publica testnet init --validators 1`),
+/// started and past its first block; stopped on drop.
+pub struct OneValidator {
+    pub url: String,
+    pub node: TestNode,
+}
+
+impl OneValidator {
+    /// `publica testnet init` of one validator of `chain` in `dir`.
+    pub fn init(dir: &Path, chain: &str) {
+        let base = free_port_range(2).to_string();
+        run_ok(&[
+            "testnet",
+            "init",
+            "--validators",
+            "1",
+            "--out",
+            dir.to_str().unwrap(),
+            "--chain-id",
+            chain,
+            "--base-port",
+            &base,
+            "--idle-block-ms",
+            "300",
+        ]);
+    }
+
+    /// Starts the validator of the network in `dir`.
+    pub fn start(dir: &Path) -> Self {
+        let mut cmd = Command::new(bin());
+        cmd.arg("node")
+            .arg("--config")
+            .arg(dir.join("validator-0/config.json"));
+        let node = TestNode::launch(cmd, &dir.join("validator-0/data"))
+            .unwrap_or_else(|e| panic!("{}: the validator did not start: {e}", dir.display()));
+        let url = node.url.clone();
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while get(&format!("{url}/v1/status")).1["height"]
+            .as_u64()
+            .unwrap_or(0)
+            < 1
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{url}: no first block"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        OneValidator { url, node }
+    }
+}
