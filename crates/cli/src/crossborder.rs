@@ -6,16 +6,19 @@
 //! the other network's node serves with its final checkpoint. The ledger
 //! checks every proof; this command only fetches and submits.
 
-use crate::bulk::{submit_one, submit_quiet, SignerArgs};
+use crate::bulk::{submit_one, submit_quiet, Call, Session, SignerArgs};
 use crate::client::{checked_id, print_json, Client};
 use crate::governance::duration_ms;
 use anyhow::{anyhow, bail, Result};
 use clap::Subcommand;
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 /// Largest validator-set file read.
 const SET_BYTES_MAX: u64 = 1 << 20;
+/// Most pages of a corridor's movements a relay pass reads (200 each).
+const PAGES_MAX: usize = 50;
 
 /// `publica crossborder …`.
 #[derive(Subcommand, Debug)]
@@ -77,6 +80,24 @@ pub enum CrossborderCmd {
     /// Settle one of our transfers on the other network's mark of it:
     /// delivered, or refunded to the account it came from.
     Settle(RelayCmd),
+    /// Relay everything a corridor is owed from the other network: its
+    /// set changes, its transfers to us (received, or expired once past
+    /// their deadline) and its marks of ours (settled). Once, or every so
+    /// often until stopped. Prints what it relayed and what was refused.
+    Relay {
+        #[command(flatten)]
+        signer: SignerArgs,
+        /// The corridor (on this network).
+        #[arg(long)]
+        corridor: String,
+        /// A node of the other network.
+        #[arg(long)]
+        remote_node: String,
+        /// Run again after this long (90s, 5m, 1h) until stopped; one pass
+        /// when absent.
+        #[arg(long)]
+        every: Option<String>,
+    },
     /// A corridor, or one transfer out.
     Show {
         /// The corridor.
@@ -200,10 +221,14 @@ async fn open(c: OpenCmd) -> Result<()> {
     submit_one(&c.signer, "crossborder", "open_corridor", args).await
 }
 
-/// Relays the set changes the corridor has not followed.
-async fn follow(signer: &SignerArgs, id: &str, remote: &str) -> Result<()> {
-    let c = corridor(&signer.node, id).await?;
-    let followed = c["followed"].as_u64().unwrap_or(0);
+/// Relays the set changes of the other network after block `followed`,
+/// oldest first; what it relayed.
+async fn follow_changes(
+    signer: &SignerArgs,
+    id: &str,
+    remote: &str,
+    followed: u64,
+) -> Result<Vec<Value>> {
     let changes = Client::new(remote)?
         .get_ok("/v1/network/set-changes")
         .await?;
@@ -217,6 +242,14 @@ async fn follow(signer: &SignerArgs, id: &str, remote: &str) -> Result<()> {
         let r = submit_quiet(signer, "crossborder", "follow", args).await?;
         relayed.push(json!({"height": height, "tx_id": r["tx_id"]}));
     }
+    Ok(relayed)
+}
+
+/// Relays the set changes the corridor has not followed.
+async fn follow(signer: &SignerArgs, id: &str, remote: &str) -> Result<()> {
+    let c = corridor(&signer.node, id).await?;
+    let followed = c["followed"].as_u64().unwrap_or(0);
+    let relayed = follow_changes(signer, id, remote, followed).await?;
     print_json(&json!({"corridor": id, "followed_before": followed, "relayed": relayed}));
     Ok(())
 }
@@ -250,6 +283,140 @@ async fn relay(c: RelayCmd, method: &'static str) -> Result<()> {
         json!({"corridor": c.corridor, "proof": proof}),
     )
     .await
+}
+
+/// Every entry of a paged index route, page by page.
+async fn entries(node: &str, path: &str) -> Result<Vec<Value>> {
+    let client = Client::new(node)?;
+    let mut out = Vec::new();
+    let mut from = 0u64;
+    for _ in 0..PAGES_MAX {
+        let page = client
+            .get_ok(&format!("{path}?from={from}&limit=200"))
+            .await?;
+        out.extend(page["entries"].as_array().cloned().unwrap_or_default());
+        match page["next"].as_u64() {
+            Some(n) => from = n,
+            None => break,
+        }
+    }
+    Ok(out)
+}
+
+/// The transfers among `entries` of one of `kinds`.
+fn ids_of(entries: &[Value], kinds: &[&str]) -> BTreeSet<String> {
+    entries
+        .iter()
+        .filter(|e| kinds.contains(&e["kind"].as_str().unwrap_or_default()))
+        .filter_map(|e| e["transfer"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// The record a state answer shows.
+fn shown(answer: &Value) -> Option<Value> {
+    let bytes = hex::decode(answer["value_hex"].as_str()?).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// The calls one relay pass makes for corridor `id`: the other network's
+/// transfers to us not yet marked here, and ours it marked and we have
+/// not settled. A transfer whose proof cannot be had yet is left for the
+/// next pass, and said so in `waiting`.
+async fn owed(
+    node: &str,
+    id: &str,
+    paired: &str,
+    remote: &str,
+) -> Result<(Vec<(String, &'static str, Value)>, Vec<Value>)> {
+    let here = entries(node, &format!("/v1/crossborder/corridors/{id}/transfers")).await?;
+    let there = entries(
+        remote,
+        &format!("/v1/crossborder/corridors/{paired}/transfers"),
+    )
+    .await?;
+    let marked = ids_of(&here, &["received", "expired"]);
+    let settled = ids_of(&here, &["delivered", "refunded"]);
+    let (mut calls, mut waiting) = (Vec::new(), Vec::new());
+    let now = publica_types::now_ms();
+    for t in ids_of(&there, &["sent"]).difference(&marked) {
+        match remote_answer(remote, &format!("crossborder/out/{t}")).await {
+            Ok(proof) => {
+                let out = shown(&proof).unwrap_or(Value::Null);
+                if out["status"] != "pending" {
+                    continue;
+                }
+                let late = out["deadline_ms"].as_u64().is_some_and(|d| now > d);
+                calls.push((t.clone(), if late { "expire" } else { "receive" }, proof));
+            }
+            Err(e) => waiting.push(json!({"transfer": t, "why": e.to_string()})),
+        }
+    }
+    for t in ids_of(&here, &["sent"]).difference(&settled) {
+        match remote_answer(remote, &format!("crossborder/in/{paired}/{t}")).await {
+            Ok(proof) if proof["value_hex"].is_null() => {}
+            Ok(proof) => calls.push((t.clone(), "settle", proof)),
+            Err(e) => waiting.push(json!({"transfer": t, "why": e.to_string()})),
+        }
+    }
+    Ok((calls, waiting))
+}
+
+/// One relay pass: set changes first (later proofs may need them), then
+/// every transfer owed, in one session.
+async fn relay_pass(signer: &SignerArgs, id: &str, remote: &str) -> Result<Value> {
+    let here = corridor(&signer.node, id).await?;
+    let paired = here["remote_corridor"]
+        .as_str()
+        .ok_or_else(|| anyhow!("corridor {id}: no paired corridor"))?
+        .to_string();
+    let followed =
+        follow_changes(signer, id, remote, here["followed"].as_u64().unwrap_or(0)).await?;
+    let (owed, waiting) = owed(&signer.node, id, &paired, remote).await?;
+    let calls: Vec<Call> = owed
+        .iter()
+        .enumerate()
+        .map(|(n, (_, method, proof))| Call {
+            line: n + 1,
+            module: "crossborder",
+            method,
+            args: json!({"corridor": id, "proof": proof}),
+        })
+        .collect();
+    let done = if calls.is_empty() {
+        Vec::new()
+    } else {
+        Session::open(signer).await?.submit(&calls).await?
+    };
+    let relayed: Vec<Value> = owed
+        .iter()
+        .zip(&done)
+        .map(|((t, method, _), d)| {
+            let mut r = d.report(0);
+            r["transfer"] = json!(t);
+            r["call"] = json!(method);
+            r
+        })
+        .collect();
+    Ok(json!({"corridor": id, "set_changes": followed, "relayed": relayed, "waiting": waiting}))
+}
+
+/// `publica crossborder relay`.
+async fn relay_all(signer: &SignerArgs, id: &str, remote: &str, every: Option<&str>) -> Result<()> {
+    checked_id("corridor", id)?;
+    let Some(every) = every else {
+        let report = relay_pass(signer, id, remote).await?;
+        print_json(&report);
+        return Ok(());
+    };
+    let pause = std::time::Duration::from_millis(duration_ms(every, "--every")?);
+    loop {
+        match relay_pass(signer, id, remote).await {
+            Ok(report) => print_json(&report),
+            // A node down for a moment: said, and tried again next time.
+            Err(e) => print_json(&json!({"corridor": id, "error": format!("{e:#}")})),
+        }
+        tokio::time::sleep(pause).await;
+    }
 }
 
 /// `publica crossborder …`.
@@ -290,6 +457,12 @@ pub async fn run(cmd: CrossborderCmd) -> Result<()> {
             print_json(&r);
             Ok(())
         }
+        CrossborderCmd::Relay {
+            signer,
+            corridor,
+            remote_node,
+            every,
+        } => relay_all(&signer, &corridor, &remote_node, every.as_deref()).await,
         CrossborderCmd::Receive(c) => relay(c, "receive").await,
         CrossborderCmd::Expire(c) => relay(c, "expire").await,
         CrossborderCmd::Settle(c) => relay(c, "settle").await,

@@ -755,6 +755,7 @@ xb-validators = Other network's validators trusted
 xb-quorum = quorum
 xb-followed = set changes followed up to block
 xb-rate = Rate for money coming in (their units → ours)
+xb-account = Its account (the money it holds)
 xb-limit = Limit per transfer
 xb-sent = Sent
 xb-pending = pending

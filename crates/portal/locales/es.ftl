@@ -755,6 +755,7 @@ xb-validators = Validadores de la otra red en los que se confía
 xb-quorum = quórum
 xb-followed = cambios de conjunto seguidos hasta el bloque
 xb-rate = Tipo para el dinero que entra (sus unidades → las nuestras)
+xb-account = Su cuenta (el dinero que tiene)
 xb-limit = Límite por transferencia
 xb-sent = Enviado
 xb-pending = pendientes

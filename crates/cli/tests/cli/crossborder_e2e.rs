@@ -382,6 +382,82 @@ fn two_networks_pay_each_other_with_proofs_and_refuse_replays_and_forgeries() {
     let (ok, _, err) = relay_late(&north, "settle", "south", &south);
     assert!(!ok && err.contains("crossborder.settled"), "{err}");
 
+    // The relayer, as an agency would run it (`--every 30s`), one pass
+    // at a time here: each pass relays what its corridor is owed.
+    let alice_to_bob = north.cb(&[
+        "send",
+        "--key",
+        &alice_key,
+        "--corridor",
+        "south",
+        "--from",
+        "alice",
+        "--to",
+        "bob",
+        "--amount",
+        "3.00",
+    ])["transfer"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bob_to_alice = south.cb(&[
+        "send",
+        "--key",
+        &bob_key,
+        "--corridor",
+        "north",
+        "--from",
+        "bob",
+        "--to",
+        "alice",
+        "--amount",
+        "2.00",
+    ])["transfer"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pass = |net: &Net, corridor: &str, from: &Net| -> Vec<(String, String, String)> {
+        let r = net.cb(&[
+            "relay",
+            "--key",
+            &relayer,
+            "--corridor",
+            corridor,
+            "--remote-node",
+            &from.url,
+        ]);
+        assert_eq!(r["waiting"], json!([]), "{r}");
+        r["relayed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["call"].as_str().unwrap().to_string(),
+                    x["transfer"].as_str().unwrap().to_string(),
+                    x["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let ok = |call: &str, t: &str| (call.to_string(), t.to_string(), "ok".to_string());
+    // South credits alice's 3.00 and settles bob's earlier 5.00, which
+    // north credited.
+    assert_eq!(
+        pass(&south, "north", &north),
+        [ok("receive", &alice_to_bob), ok("settle", &back)]
+    );
+    assert_eq!(
+        pass(&north, "south", &south),
+        [ok("receive", &bob_to_alice), ok("settle", &alice_to_bob)]
+    );
+    assert_eq!(pass(&south, "north", &north), [ok("settle", &bob_to_alice)]);
+    assert_eq!(pass(&north, "south", &south), []);
+    assert_eq!(
+        (north.balance("alice"), south.balance("bob")),
+        (9_150, 10_850)
+    );
+
     // Each network's money is where the books say.
     let c = north.cb(&["show", "--corridor", "south"]);
     let totals = &c["corridor"]["totals"];
@@ -394,10 +470,10 @@ fn two_networks_pay_each_other_with_proofs_and_refuse_replays_and_forgeries() {
             totals["pending"].as_u64()
         ),
         (
-            Some("3250"),
-            Some("1250"),
+            Some("3550"),
+            Some("1550"),
             Some("2000"),
-            Some("500"),
+            Some("700"),
             Some(0)
         ),
         "{c}"
@@ -423,7 +499,16 @@ fn two_networks_pay_each_other_with_proofs_and_refuse_replays_and_forgeries() {
         .collect();
     assert_eq!(
         kinds,
-        ["sent", "delivered", "received", "sent", "refunded"],
+        [
+            "sent",
+            "delivered",
+            "received",
+            "sent",
+            "refunded",
+            "sent",
+            "received",
+            "delivered"
+        ],
         "{page}"
     );
 }

@@ -53,6 +53,7 @@ fn corridor(lang: Lang, view: &dyn ReadView, c: &Corridor) -> Markup {
             (crate::layout::row(&lang.t("xb-status"), html! { (lang.t(if c.open { "xb-open" } else { "xb-awaiting" })) }))
             (crate::layout::row(&lang.t("xb-agency"), html! { a href={ "/explorer/agencies/" (c.agency) } { (c.agency) } }))
             (crate::layout::row(&lang.t("xb-paired"), html! { code { (c.remote_corridor) } }))
+            (crate::layout::row(&lang.t("xb-account"), html! { a href={ "/explorer/accounts/" (c.account) } { code { (c.account) } } }))
             (crate::layout::row(&lang.t("xb-validators"), html! {
                 (lang.int(sets["cosigners"].as_array().map_or(0, Vec::len) as u64)) " · "
                 (lang.t("xb-quorum")) " " (lang.int(sets["quorum"].as_u64().unwrap_or(0))) " · "
