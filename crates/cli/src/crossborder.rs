@@ -42,12 +42,8 @@ pub enum CrossborderCmd {
     Follow {
         #[command(flatten)]
         signer: SignerArgs,
-        /// The corridor (on this network).
-        #[arg(long)]
-        corridor: String,
-        /// A node of the other network.
-        #[arg(long)]
-        remote_node: String,
+        #[command(flatten)]
+        ends: Ends,
     },
     /// Send money to the other network: locked here until the other
     /// network credits it, or refunded after the deadline. Prints the
@@ -87,12 +83,8 @@ pub enum CrossborderCmd {
     Relay {
         #[command(flatten)]
         signer: SignerArgs,
-        /// The corridor (on this network).
-        #[arg(long)]
-        corridor: String,
-        /// A node of the other network.
-        #[arg(long)]
-        remote_node: String,
+        #[command(flatten)]
+        ends: Ends,
         /// Run again after this long (90s, 5m, 1h) until stopped; one pass
         /// when absent.
         #[arg(long)]
@@ -153,20 +145,27 @@ pub struct OpenCmd {
     pub timeout: String,
 }
 
+/// A corridor here and a node of the network at its other end.
+#[derive(clap::Args, Debug)]
+pub struct Ends {
+    /// The corridor (on this network).
+    #[arg(long)]
+    pub corridor: String,
+    /// A node of the other network.
+    #[arg(long)]
+    pub remote_node: String,
+}
+
 /// `publica crossborder receive|expire|settle`.
 #[derive(clap::Args, Debug)]
 pub struct RelayCmd {
     #[command(flatten)]
     pub signer: SignerArgs,
-    /// The corridor (on this network).
-    #[arg(long)]
-    pub corridor: String,
+    #[command(flatten)]
+    pub ends: Ends,
     /// The transfer's id (the sending transaction's id).
     #[arg(long)]
     pub transfer: String,
-    /// A node of the other network.
-    #[arg(long)]
-    pub remote_node: String,
 }
 
 /// `REMOTE:LOCAL`.
@@ -258,17 +257,17 @@ async fn follow(signer: &SignerArgs, id: &str, remote: &str) -> Result<()> {
 async fn relay(c: RelayCmd, method: &'static str) -> Result<()> {
     let id = transfer_id(&c.transfer)?;
     let key = if method == "settle" {
-        let here = corridor(&c.signer.node, &c.corridor).await?;
+        let here = corridor(&c.signer.node, &c.ends.corridor).await?;
         let paired = here["remote_corridor"]
             .as_str()
             .unwrap_or_default()
             .to_string();
         format!("crossborder/in/{paired}/{id}")
     } else {
-        checked_id("corridor", &c.corridor)?;
+        checked_id("corridor", &c.ends.corridor)?;
         format!("crossborder/out/{id}")
     };
-    let proof = remote_answer(&c.remote_node, &key).await?;
+    let proof = remote_answer(&c.ends.remote_node, &key).await?;
     if proof["value_hex"].is_null() {
         bail!(if method == "settle" {
             format!("the other network has not credited or expired transfer {id} yet ({key} is absent there)")
@@ -280,7 +279,7 @@ async fn relay(c: RelayCmd, method: &'static str) -> Result<()> {
         &c.signer,
         "crossborder",
         method,
-        json!({"corridor": c.corridor, "proof": proof}),
+        json!({"corridor": c.ends.corridor, "proof": proof}),
     )
     .await
 }
@@ -432,11 +431,9 @@ pub async fn run(cmd: CrossborderCmd) -> Result<()> {
             )
             .await
         }
-        CrossborderCmd::Follow {
-            signer,
-            corridor,
-            remote_node,
-        } => follow(&signer, &corridor, &remote_node).await,
+        CrossborderCmd::Follow { signer, ends } => {
+            follow(&signer, &ends.corridor, &ends.remote_node).await
+        }
         CrossborderCmd::Send {
             signer,
             corridor,
@@ -459,10 +456,9 @@ pub async fn run(cmd: CrossborderCmd) -> Result<()> {
         }
         CrossborderCmd::Relay {
             signer,
-            corridor,
-            remote_node,
+            ends,
             every,
-        } => relay_all(&signer, &corridor, &remote_node, every.as_deref()).await,
+        } => relay_all(&signer, &ends.corridor, &ends.remote_node, every.as_deref()).await,
         CrossborderCmd::Receive(c) => relay(c, "receive").await,
         CrossborderCmd::Expire(c) => relay(c, "expire").await,
         CrossborderCmd::Settle(c) => relay(c, "settle").await,

@@ -163,6 +163,30 @@ impl Net {
     }
 }
 
+/// `crossborder send` of `amount` from `from` to `to` through `corridor`,
+/// signed with `key`.
+fn send_args<'a>(
+    key: &'a str,
+    corridor: &'a str,
+    from: &'a str,
+    to: &'a str,
+    amount: &'a str,
+) -> Vec<&'a str> {
+    vec![
+        "send",
+        "--key",
+        key,
+        "--corridor",
+        corridor,
+        "--from",
+        from,
+        "--to",
+        to,
+        "--amount",
+        amount,
+    ]
+}
+
 fn key(dir: &Path, name: &str) -> (String, String) {
     let path = dir
         .join(format!("{name}.json"))
@@ -202,19 +226,7 @@ fn two_networks_pay_each_other_with_proofs_and_refuse_replays_and_forgeries() {
     assert_eq!(f["relayed"], json!([]), "{f}");
 
     // North → south: alice sends 12.50 to bob.
-    let sent = north.cb(&[
-        "send",
-        "--key",
-        &alice_key,
-        "--corridor",
-        "south",
-        "--from",
-        "alice",
-        "--to",
-        "bob",
-        "--amount",
-        "12.50",
-    ]);
+    let sent = north.cb(&send_args(&alice_key, "south", "alice", "bob", "12.50"));
     let id = sent["transfer"].as_str().unwrap().to_string();
     assert_eq!(
         (north.balance("alice"), north.balance("south")),
@@ -285,19 +297,7 @@ fn two_networks_pay_each_other_with_proofs_and_refuse_replays_and_forgeries() {
     assert_eq!(t["transfer"]["status"], "delivered", "{t}");
 
     // South → north: bob sends 5.00 back to alice.
-    let back = south.cb(&[
-        "send",
-        "--key",
-        &bob_key,
-        "--corridor",
-        "north",
-        "--from",
-        "bob",
-        "--to",
-        "alice",
-        "--amount",
-        "5.00",
-    ]);
+    let back = south.cb(&send_args(&bob_key, "north", "bob", "alice", "5.00"));
     let back = back["transfer"].as_str().unwrap().to_string();
     let r = north.cb(&[
         "receive",
@@ -314,37 +314,13 @@ fn two_networks_pay_each_other_with_proofs_and_refuse_replays_and_forgeries() {
     assert_eq!(north.balance("alice"), 9_250);
 
     // Over the corridor's limit (500.00): refused before anything moves.
-    let e = north.cb_refused(&[
-        "send",
-        "--key",
-        &alice_key,
-        "--corridor",
-        "south",
-        "--from",
-        "alice",
-        "--to",
-        "bob",
-        "--amount",
-        "500.01",
-    ]);
+    let e = north.cb_refused(&send_args(&alice_key, "south", "alice", "bob", "500.01"));
     assert!(e.contains("crossborder.over_limit"), "{e}");
 
     // A transfer nobody relays in time: south expires it, north refunds.
-    let late = north.cb(&[
-        "send",
-        "--key",
-        &alice_key,
-        "--corridor",
-        "south",
-        "--from",
-        "alice",
-        "--to",
-        "bob",
-        "--amount",
-        "20.00",
-        "--timeout",
-        "10s",
-    ]);
+    let mut args = send_args(&alice_key, "south", "alice", "bob", "20.00");
+    args.extend_from_slice(&["--timeout", "10s"]);
+    let late = north.cb(&args);
     let late = late["transfer"].as_str().unwrap().to_string();
     assert_eq!(north.balance("alice"), 7_250);
     let relay_late = |net: &Net, what: &str, corridor: &str, from: &Net| {
@@ -384,35 +360,12 @@ fn two_networks_pay_each_other_with_proofs_and_refuse_replays_and_forgeries() {
 
     // The relayer, as an agency would run it (`--every 30s`), one pass
     // at a time here: each pass relays what its corridor is owed.
-    let alice_to_bob = north.cb(&[
-        "send",
-        "--key",
-        &alice_key,
-        "--corridor",
-        "south",
-        "--from",
-        "alice",
-        "--to",
-        "bob",
-        "--amount",
-        "3.00",
-    ])["transfer"]
+    let alice_to_bob = north.cb(&send_args(&alice_key, "south", "alice", "bob", "3.00"))
+        ["transfer"]
         .as_str()
         .unwrap()
         .to_string();
-    let bob_to_alice = south.cb(&[
-        "send",
-        "--key",
-        &bob_key,
-        "--corridor",
-        "north",
-        "--from",
-        "bob",
-        "--to",
-        "alice",
-        "--amount",
-        "2.00",
-    ])["transfer"]
+    let bob_to_alice = south.cb(&send_args(&bob_key, "north", "bob", "alice", "2.00"))["transfer"]
         .as_str()
         .unwrap()
         .to_string();
