@@ -232,18 +232,28 @@ fn two_networks_pay_each_other_with_proofs_and_refuse_replays_and_forgeries() {
         (north.balance("alice"), north.balance("south")),
         (8_750, 101_250)
     );
-    let relay = |net: &Net, what: &str, corridor: &str, from: &Net| {
-        net.cb(&[
+    // `receive`, `expire` or `settle` of transfer `t` through `corridor`
+    // of `net`, the proof from `from`: (succeeded, stdout, stderr).
+    let relay_of = |net: &Net, what: &str, corridor: &str, from: &Net, t: &str| {
+        publica(&[
+            "crossborder",
             what,
             "--key",
             &relayer,
             "--corridor",
             corridor,
             "--transfer",
-            &id,
+            t,
             "--remote-node",
             &from.url,
+            "--node",
+            &net.url,
         ])
+    };
+    let relay = |net: &Net, what: &str, corridor: &str, from: &Net| -> Value {
+        let (ok, out, err) = relay_of(net, what, corridor, from, &id);
+        assert!(ok, "{what}: {out} {err}");
+        serde_json::from_str(&out).unwrap()
     };
     let r = relay(&south, "receive", "north", &north);
     assert_eq!(r["status"], "ok", "{r}");
@@ -324,21 +334,7 @@ fn two_networks_pay_each_other_with_proofs_and_refuse_replays_and_forgeries() {
     let late = late["transfer"].as_str().unwrap().to_string();
     assert_eq!(north.balance("alice"), 7_250);
     let relay_late = |net: &Net, what: &str, corridor: &str, from: &Net| {
-        let all = vec![
-            "crossborder",
-            what,
-            "--key",
-            &relayer,
-            "--corridor",
-            corridor,
-            "--transfer",
-            &late,
-            "--remote-node",
-            &from.url,
-            "--node",
-            &net.url,
-        ];
-        publica(&all)
+        relay_of(net, what, corridor, from, &late)
     };
     let (ok, _, err) = relay_late(&south, "expire", "north", &north);
     assert!(!ok && err.contains("crossborder.not_expired"), "{err}");
