@@ -309,11 +309,13 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
     got, err = call(url, "/v1/energy/grid/meters/nope")
     assert got == 404 and err["code"] == "energy.unknown_meter", err
     # The demo's corridor to the twin city's network (which does not run
-    # here): open, one payment of 120.00 out, locked and pending.
+    # here; the demo played its validators once to prove its half): open,
+    # paired, one payment of 120.00 out, locked and pending.
     cbs = c.get("/v1/crossborder/corridors")
     assert [(e["corridor"], e["remote_chain"]) for e in cbs["entries"]] == [("twin-city", "publica-demo-twin")], cbs
     corridor = c.get("/v1/crossborder/corridors/{id}", "/v1/crossborder/corridors/twin-city")["corridor"]
-    assert corridor["open"] and corridor["totals"]["pending"] == 1 and corridor["totals"]["sent"] == "12000", corridor
+    assert corridor["open"] and corridor["paired"], corridor
+    assert corridor["totals"]["pending"] == 1 and corridor["totals"]["sent"] == "12000", corridor
     moved = c.get("/v1/crossborder/corridors/{id}/transfers", "/v1/crossborder/corridors/twin-city/transfers")
     assert [e["kind"] for e in moved["entries"]] == ["sent"], moved
     t = c.get("/v1/crossborder/transfers/{id}", f"/v1/crossborder/transfers/{moved['entries'][0]['transfer']}")["transfer"]

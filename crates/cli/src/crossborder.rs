@@ -37,6 +37,14 @@ pub enum CrossborderCmd {
         #[arg(long)]
         id: String,
     },
+    /// Pair the corridor with its other half, proven open on the other
+    /// network and pointing back at this one: no money is sent before.
+    Pair {
+        #[command(flatten)]
+        signer: SignerArgs,
+        #[command(flatten)]
+        ends: Ends,
+    },
     /// Relay every validator-set change of the other network that the
     /// corridor has not followed yet, oldest first.
     Follow {
@@ -220,6 +228,16 @@ async fn open(c: OpenCmd) -> Result<()> {
     submit_one(&c.signer, "crossborder", "open_corridor", args).await
 }
 
+/// The other network's state answer of the corridor paired with `here`.
+async fn pairing_proof(here: &Value, remote: &str) -> Result<Value> {
+    let paired = here["remote_corridor"].as_str().unwrap_or_default();
+    let proof = remote_answer(remote, &format!("crossborder/corridor/{paired}")).await?;
+    if proof["value_hex"].is_null() {
+        bail!("the other network has no corridor '{paired}' yet: its treasurers open it first");
+    }
+    Ok(proof)
+}
+
 /// Relays the set changes of the other network after block `followed`,
 /// oldest first; what it relayed.
 async fn follow_changes(
@@ -336,7 +354,10 @@ async fn owed(
     let marked = ids_of(&here, &["received", "expired"]);
     let settled = ids_of(&here, &["delivered", "refunded"]);
     let (mut calls, mut waiting) = (Vec::new(), Vec::new());
-    let now = publica_types::now_ms();
+    // The deadline is judged by this network's block time, not ours.
+    let now = Client::new(node)?.get_ok("/v1/status").await?["time_ms"]
+        .as_u64()
+        .unwrap_or_else(publica_types::now_ms);
     for t in ids_of(&there, &["sent"]).difference(&marked) {
         match remote_answer(remote, &format!("crossborder/out/{t}")).await {
             Ok(proof) => {
@@ -368,9 +389,35 @@ async fn relay_pass(signer: &SignerArgs, id: &str, remote: &str) -> Result<Value
         .as_str()
         .ok_or_else(|| anyhow!("corridor {id}: no paired corridor"))?
         .to_string();
+    let mut relayed = Vec::new();
+    let mut waiting = Vec::new();
+    // Set changes first: later proofs may need them. A change refused is
+    // said, and the rest still relayed.
     let followed =
-        follow_changes(signer, id, remote, here["followed"].as_u64().unwrap_or(0)).await?;
-    let (owed, waiting) = owed(&signer.node, id, &paired, remote).await?;
+        match follow_changes(signer, id, remote, here["followed"].as_u64().unwrap_or(0)).await {
+            Ok(done) => done,
+            Err(e) => {
+                waiting.push(json!({"set_changes": format!("{e:#}")}));
+                Vec::new()
+            }
+        };
+    if here["paired"] != true {
+        // Nothing is sent from here before the pairing; transfers in and
+        // settlements need none.
+        let pairing = async {
+            let proof = pairing_proof(&here, remote).await?;
+            let args = json!({"corridor": id, "proof": proof});
+            submit_quiet(signer, "crossborder", "pair", args).await
+        };
+        match pairing.await {
+            Ok(r) => {
+                relayed.push(json!({"call": "pair", "tx_id": r["tx_id"], "status": r["status"]}));
+            }
+            Err(e) => waiting.push(json!({"pairing": format!("{e:#}")})),
+        }
+    }
+    let (owed, more) = owed(&signer.node, id, &paired, remote).await?;
+    waiting.extend(more);
     let calls: Vec<Call> = owed
         .iter()
         .enumerate()
@@ -386,16 +433,12 @@ async fn relay_pass(signer: &SignerArgs, id: &str, remote: &str) -> Result<Value
     } else {
         Session::open(signer).await?.submit(&calls).await?
     };
-    let relayed: Vec<Value> = owed
-        .iter()
-        .zip(&done)
-        .map(|((t, method, _), d)| {
-            let mut r = d.report(0);
-            r["transfer"] = json!(t);
-            r["call"] = json!(method);
-            r
-        })
-        .collect();
+    relayed.extend(owed.iter().zip(&done).map(|((t, method, _), d)| {
+        let mut r = d.report(0);
+        r["transfer"] = json!(t);
+        r["call"] = json!(method);
+        r
+    }));
     Ok(json!({"corridor": id, "set_changes": followed, "relayed": relayed, "waiting": waiting}))
 }
 
@@ -428,6 +471,17 @@ pub async fn run(cmd: CrossborderCmd) -> Result<()> {
                 "crossborder",
                 "approve_corridor",
                 json!({"agency": agency, "id": id}),
+            )
+            .await
+        }
+        CrossborderCmd::Pair { signer, ends } => {
+            let here = corridor(&signer.node, &ends.corridor).await?;
+            let proof = pairing_proof(&here, &ends.remote_node).await?;
+            submit_one(
+                &signer,
+                "crossborder",
+                "pair",
+                json!({"corridor": ends.corridor, "proof": proof}),
             )
             .await
         }

@@ -224,6 +224,31 @@ fn two_networks_pay_each_other_with_proofs_and_refuse_replays_and_forgeries() {
         &north.url,
     ]);
     assert_eq!(f["relayed"], json!([]), "{f}");
+    // Nothing is sent before the corridors are paired; each pairs on a
+    // proof of the other's half (north by hand, south by a relay pass).
+    let e = north.cb_refused(&send_args(&alice_key, "south", "alice", "bob", "1.00"));
+    assert!(e.contains("crossborder.not_paired"), "{e}");
+    let r = north.cb(&[
+        "pair",
+        "--key",
+        &relayer,
+        "--corridor",
+        "south",
+        "--remote-node",
+        &south.url,
+    ]);
+    assert_eq!(r["status"], "ok", "{r}");
+    let r = south.cb(&[
+        "relay",
+        "--key",
+        &relayer,
+        "--corridor",
+        "north",
+        "--remote-node",
+        &north.url,
+    ]);
+    assert_eq!(r["relayed"][0]["call"], "pair", "{r}");
+    assert_eq!(r["relayed"][0]["status"], "ok", "{r}");
 
     // North → south: alice sends 12.50 to bob.
     let sent = north.cb(&send_args(&alice_key, "south", "alice", "bob", "12.50"));

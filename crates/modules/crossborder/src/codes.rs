@@ -12,6 +12,10 @@ publica_runtime::rejections! {
             "No corridor with this id.";
         NotOpen / NOT_OPEN = "crossborder.not_open", 409,
             "The corridor waits for its approvals: nothing moves through it yet.";
+        NotPaired / NOT_PAIRED = "crossborder.not_paired", 409,
+            "The other network has not been proven to hold the paired corridor, open and pointing back at this one (crossborder.pair): no money is sent until it is.";
+        AlreadyPaired / ALREADY_PAIRED = "crossborder.already_paired", 409,
+            "The corridor is paired already.";
         AlreadyApproved / ALREADY_APPROVED = "crossborder.already_approved", 409,
             "The signer approved this corridor already, or it is open.";
         OverLimit / OVER_LIMIT = "crossborder.over_limit", 422,
@@ -24,6 +28,8 @@ publica_runtime::rejections! {
             "The state proof is malformed or does not show the value under the checkpoint's state root.";
         WrongRecord / WRONG_RECORD = "crossborder.wrong_record", 422,
             "The proven record is not what the call needs: not a transfer out of the paired corridor to this network, not a pending one, or not the other side's mark of this transfer.";
+        NoLiquidity / NO_LIQUIDITY = "crossborder.no_liquidity", 409,
+            "The corridor's account cannot pay this transfer in without touching money locked by transfers out that are not settled: its agency funds it, then the transfer is relayed again (or expires).";
         Replayed / REPLAYED = "crossborder.replayed", 409,
             "This transfer out was credited or marked expired here already: a transfer is consumed at most once.";
         Expired / EXPIRED = "crossborder.expired", 409,

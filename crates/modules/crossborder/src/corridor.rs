@@ -5,7 +5,7 @@ use crate::codes::CrossborderRejection as R;
 use crate::events::CrossborderEvent;
 use crate::model::{
     corridor_key, corridor_program, valid_id, Corridor, Rate, Totals, RATE_TERM_MAX,
-    REMOTE_COSIGNERS_MAX, TIMEOUT_MS_RANGE,
+    TIMEOUT_MS_RANGE,
 };
 use publica_identity::light::{Followed, LightClient};
 use publica_log::ValidatorSet;
@@ -43,19 +43,12 @@ pub struct OpenArgs {
     pub timeout_ms: u64,
 }
 
-/// The remote set a corridor is given, checked and in its canonical JSON.
+/// The remote set a corridor is given, checked (`ValidatorSet::parse`:
+/// 1..=100 cosigners a set, a BFT quorum, increasing heights) and in its
+/// canonical JSON.
 fn remote_set(v: &Value) -> Result<(ValidatorSet, Value), TxError> {
     let bad = |m: String| R::InvalidField.err(format!("remote_validators: {m}"));
     let set = ValidatorSet::parse(&v.to_string()).map_err(|e| bad(e.to_string()))?;
-    let most = std::iter::once(set.cosigners.len())
-        .chain(set.changes.iter().map(|c| c.cosigners.len()))
-        .max()
-        .unwrap_or(0);
-    if most > REMOTE_COSIGNERS_MAX {
-        return Err(bad(format!(
-            "a set has {most} cosigners; at most {REMOTE_COSIGNERS_MAX}"
-        )));
-    }
     let canonical = serde_json::from_str(&set.to_json()).map_err(|e| bad(e.to_string()))?;
     Ok((set, canonical))
 }
@@ -111,6 +104,7 @@ pub fn open(ctx: &mut CallContext<'_>, a: OpenArgs) -> Result<(), TxError> {
         timeout_ms: a.timeout_ms,
         approvals: vec![signer],
         open: false,
+        paired: false,
         totals: Totals::default(),
     };
     ctx.emit_event(&CrossborderEvent::CorridorProposed {
@@ -162,7 +156,10 @@ pub fn open_corridor(ctx: &CallContext<'_>, id: &str) -> Result<Corridor, TxErro
 pub fn approve(ctx: &mut CallContext<'_>, a: ApproveArgs) -> Result<(), TxError> {
     let mut c = corridor(ctx, &a.id)?;
     if c.agency != a.agency {
-        return Err(R::UnknownCorridor.err(format!("'{}' has no corridor '{}'", a.agency, a.id)));
+        return Err(R::InvalidField.err(format!(
+            "corridor '{}' is {}'s, not {}'s",
+            a.id, c.agency, a.agency
+        )));
     }
     let signer = ctx.signer();
     if c.open || c.approvals.contains(&signer) {
@@ -206,6 +203,7 @@ pub struct FollowArgs {
 pub fn follow(ctx: &mut CallContext<'_>, a: FollowArgs) -> Result<(), TxError> {
     let mut c = corridor(ctx, &a.corridor)?;
     let mut client = light(&c)?;
+    let held = client.sets.changes.clone();
     match client.follow(&a.change) {
         Ok(Followed::New) => {}
         Ok(Followed::Known) => {
@@ -217,10 +215,16 @@ pub fn follow(ctx: &mut CallContext<'_>, a: FollowArgs) -> Result<(), TxError> {
         }
         Err(e) => return Err(R::BadChange.err(e.to_string())),
     }
-    let (_, sets) = remote_set(
-        &serde_json::from_str(&client.sets.to_json())
-            .map_err(|e| R::BadChange.err(e.to_string()))?,
-    )?;
+    // A corridor opened with a later set already holds changes the light
+    // client has not seen followed: an older change must not drop them.
+    if !client.sets.changes.starts_with(&held) {
+        return Err(R::BadChange.err(format!(
+            "the change of block {} drops set changes corridor '{}' holds: it is older than the sets followed",
+            client.followed, c.id
+        )));
+    }
+    let sets = serde_json::from_str(&client.sets.to_json())
+        .map_err(|e| R::BadChange.err(e.to_string()))?;
     c.remote_sets = sets;
     c.followed = client.followed;
     ctx.emit_event(&CrossborderEvent::SetFollowed {

@@ -21,6 +21,12 @@ pub enum CrossborderEvent {
         /// The corridor.
         corridor: String,
     },
+    /// The other network proved its paired corridor open: money may be
+    /// sent.
+    Paired {
+        /// The corridor.
+        corridor: String,
+    },
     /// The corridor followed a validator-set change of the other network.
     SetFollowed {
         /// The corridor.

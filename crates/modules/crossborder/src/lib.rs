@@ -10,6 +10,8 @@
 //! - the corridor **follows** the other network's validator-set changes
 //!   exactly as the light client does (`publica_identity::light`), each
 //!   relayed by anyone and proven under a quorum of the set before it;
+//! - the corridor is **paired** once the other network's half is proven
+//!   open and pointing back at it: money is sent only then;
 //! - **send** locks the amount in the corridor's account and records the
 //!   transfer out;
 //! - **receive**, on the other network, verifies a state proof of that
@@ -49,6 +51,8 @@ publica_runtime::calls! {
         OpenCorridor(corridor::OpenArgs) = "open_corridor" => Need::Role(Role::Treasurer, "agency"),
         /// Approve a proposed corridor (another treasurer).
         ApproveCorridor(corridor::ApproveArgs) = "approve_corridor" => Need::Role(Role::Treasurer, "agency"),
+        /// Pair with the other network's corridor, proven open (anyone relays).
+        Pair(transfer::ProofArgs) = "pair" => Need::Any,
         /// Follow a validator-set change of the other network (anyone relays).
         Follow(corridor::FollowArgs) = "follow" => Need::Any,
         /// Send money to the other network (the account's owner).
@@ -73,6 +77,7 @@ impl TypedModule for Crossborder {
         match call {
             CrossborderCall::OpenCorridor(a) => corridor::open(ctx, a),
             CrossborderCall::ApproveCorridor(a) => corridor::approve(ctx, a),
+            CrossborderCall::Pair(a) => transfer::pair(ctx, a),
             CrossborderCall::Follow(a) => corridor::follow(ctx, a),
             CrossborderCall::Send(a) => transfer::send(ctx, a),
             CrossborderCall::Receive(a) => transfer::receive(ctx, a),
@@ -95,7 +100,7 @@ impl TypedModule for Crossborder {
                 );
                 return;
             }
-            E::CorridorOpened { .. } | E::SetFollowed { .. } => return,
+            E::CorridorOpened { .. } | E::Paired { .. } | E::SetFollowed { .. } => return,
             E::Sent {
                 corridor,
                 transfer,

@@ -6,8 +6,6 @@
 use publica_types::{AccountId, Amount};
 use serde::{Deserialize, Serialize};
 
-/// Most cosigners in a remote validator set a corridor follows.
-pub const REMOTE_COSIGNERS_MAX: usize = 64;
 /// Shortest and longest time a transfer out waits for its credit (ms):
 /// ten seconds to 30 days.
 pub const TIMEOUT_MS_RANGE: std::ops::RangeInclusive<u64> = 10_000..=30 * 86_400_000;
@@ -118,6 +116,11 @@ pub struct Corridor {
     pub approvals: Vec<AccountId>,
     /// Whether it has its approvals.
     pub open: bool,
+    /// Whether the other network proved its paired corridor open and
+    /// pointing back at this one (`crossborder.pair`): only then is money
+    /// sent, so that every transfer out can be credited or expired there.
+    #[serde(default)]
+    pub paired: bool,
     /// Totals, in this network's currency.
     pub totals: Totals,
 }
@@ -138,6 +141,17 @@ pub struct Totals {
     pub received: Amount,
     /// Transfers in marked expired.
     pub expired: u64,
+}
+
+impl Totals {
+    /// Money locked by transfers out neither delivered nor refunded.
+    pub fn locked(&self) -> Amount {
+        let settled = self
+            .delivered
+            .checked_add(self.refunded)
+            .unwrap_or(self.sent);
+        self.sent.checked_sub(settled).unwrap_or(Amount::ZERO)
+    }
 }
 
 /// Where a transfer out stands.

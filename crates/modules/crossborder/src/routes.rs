@@ -14,7 +14,7 @@ use serde_json::json;
 const CORRIDOR_SCHEMA: &str = r##"{
   "type": "object",
   "required": ["corridor"],
-  "properties": {"corridor": {"type": "object", "required": ["id", "agency", "currency", "account", "remote_chain", "remote_corridor", "remote_sets", "followed", "rate", "limit", "timeout_ms", "approvals", "open", "totals"],
+  "properties": {"corridor": {"type": "object", "required": ["id", "agency", "currency", "account", "remote_chain", "remote_corridor", "remote_sets", "followed", "rate", "limit", "timeout_ms", "approvals", "open", "paired", "totals"],
     "properties": {
       "limit": {"$ref": "#/components/schemas/Amount"},
       "rate": {"type": "object", "required": ["remote", "local"]},

@@ -62,6 +62,12 @@ fn add(a: Amount, b: Amount) -> Amount {
 /// account and records the transfer out the other network will read.
 pub fn send(ctx: &mut CallContext<'_>, a: SendArgs) -> Result<(), TxError> {
     let mut c = open_corridor(ctx, &a.corridor)?;
+    if !c.paired {
+        return Err(R::NotPaired.err(format!(
+            "corridor '{}' is not paired yet: relay {}'s corridor '{}' (crossborder.pair) before sending",
+            c.id, c.remote_chain, c.remote_corridor
+        )));
+    }
     if a.amount.is_zero() {
         return Err(R::TooSmall.err("the amount is zero"));
     }
@@ -115,9 +121,20 @@ pub fn send(ctx: &mut CallContext<'_>, a: SendArgs) -> Result<(), TxError> {
 }
 
 /// The key and value a state answer of the other network proves, checked
-/// against the sets the corridor follows.
+/// against the sets the corridor follows. Only a block the latest set
+/// followed finalizes is taken: the records stay in the other network's
+/// state, so a proof of a recent block can always be had, and validators
+/// who left the set cannot sign one.
 fn proven(c: &Corridor, proof: &Value) -> Result<(String, Option<Vec<u8>>), TxError> {
     let client = light(c)?;
+    let since = client.sets.changes.last().map_or(0, |s| s.from_height);
+    let height = proof["height"].as_u64().unwrap_or(0);
+    if height < since {
+        return Err(R::Untrusted.err(format!(
+            "the proof is of block {height}; corridor '{}' takes proofs from block {since} on, which {}'s current validator set finalizes: ask a node for a fresh one",
+            c.id, c.remote_chain
+        )));
+    }
     match verify_state_answer(proof, client.trust(), Some(&client.sets.origin)) {
         Ok(v) => Ok((v.key, v.value)),
         Err(
@@ -207,6 +224,19 @@ pub fn receive(ctx: &mut CallContext<'_>, a: ProofArgs) -> Result<(), TxError> {
             c.id, c.limit
         )));
     }
+    // Money locked by our transfers out that are not settled stays for
+    // their refunds: a transfer in is paid only from the rest.
+    let locked = c.totals.locked();
+    let balance = money::account(ctx, &c.account)?.balance;
+    if balance
+        .checked_sub(credited)
+        .is_none_or(|left| left < locked)
+    {
+        return Err(R::NoLiquidity.err(format!(
+            "'{}' holds {balance}, of which {locked} is locked by transfers out: it cannot pay {credited}",
+            c.account
+        )));
+    }
     money::pay_from_program(
         ctx,
         &c.agency,
@@ -265,6 +295,55 @@ pub fn expire(ctx: &mut CallContext<'_>, a: ProofArgs) -> Result<(), TxError> {
     ctx.emit_event(&CrossborderEvent::Expired {
         corridor: c.id.clone(),
         transfer: t.id,
+    });
+    ctx.write(corridor_key(&c.id), &c);
+    Ok(())
+}
+
+/// What pairing reads of the other network's half of a corridor: its
+/// other fields (and any a later version adds) are the other network's.
+#[derive(Deserialize)]
+struct Half {
+    id: String,
+    remote_chain: String,
+    remote_corridor: String,
+    open: bool,
+}
+
+/// `crossborder.pair` (anyone relays): the other network's paired
+/// corridor, proven open and pointing back at this one (this network's
+/// chain id and corridor id), pairs this one. Until then nothing is sent:
+/// a transfer to a corridor that does not exist there could be neither
+/// credited nor expired, so never refunded.
+pub fn pair(ctx: &mut CallContext<'_>, a: ProofArgs) -> Result<(), TxError> {
+    let mut c = open_corridor(ctx, &a.corridor)?;
+    if c.paired {
+        return Err(R::AlreadyPaired.err(format!("corridor '{}' is paired", c.id)));
+    }
+    let (key, value) = proven(&c, &a.proof)?;
+    let want = format!("crossborder/corridor/{}", c.remote_corridor);
+    if key != want {
+        return Err(R::WrongRecord.err(format!("the proof is of '{key}', not of '{want}'")));
+    }
+    let there: Half = value
+        .and_then(|v| serde_json::from_slice(&v).ok())
+        .ok_or_else(|| {
+            R::WrongRecord.err(format!("'{want}' is absent there, or not a corridor"))
+        })?;
+    let here = &ctx.env().chain_id;
+    if there.id != c.remote_corridor
+        || &there.remote_chain != here
+        || there.remote_corridor != c.id
+        || !there.open
+    {
+        return Err(R::WrongRecord.err(format!(
+            "{}'s corridor '{}' is paired with {}'s '{}' (open: {}), not with {here}'s '{}'",
+            c.remote_chain, there.id, there.remote_chain, there.remote_corridor, there.open, c.id
+        )));
+    }
+    c.paired = true;
+    ctx.emit_event(&CrossborderEvent::Paired {
+        corridor: c.id.clone(),
     });
     ctx.write(corridor_key(&c.id), &c);
     Ok(())

@@ -50,7 +50,7 @@ fn corridor(lang: Lang, view: &dyn ReadView, c: &Corridor) -> Markup {
     html! {
         h2 id={ "corridor-" (c.id) } { (c.id) " → " code { (c.remote_chain) } }
         dl class="figures" {
-            (crate::layout::row(&lang.t("xb-status"), html! { (lang.t(if c.open { "xb-open" } else { "xb-awaiting" })) }))
+            (crate::layout::row(&lang.t("xb-status"), html! { (lang.t(match (c.open, c.paired) { (false, _) => "xb-awaiting", (true, false) => "xb-unpaired", (true, true) => "xb-open" })) }))
             (crate::layout::row(&lang.t("xb-agency"), html! { a href={ "/explorer/agencies/" (c.agency) } { (c.agency) } }))
             (crate::layout::row(&lang.t("xb-paired"), html! { code { (c.remote_corridor) } }))
             (crate::layout::row(&lang.t("xb-account"), html! { a href={ "/explorer/accounts/" (c.account) } { code { (c.account) } } }))

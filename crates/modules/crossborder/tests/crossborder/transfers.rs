@@ -128,9 +128,16 @@ fn forged_proofs_and_unknown_validator_sets_are_refused() {
     // its proof is not north's, even relayed to south.
     let mut east = Net::new("east", "EAS", 1);
     east.open_to(&south, 1, 1).unwrap();
-    let stray = east.send(0, "w1", 10).unwrap();
+    // South's corridor is paired with north's, not east's.
     assert_eq!(
-        south.relay("receive", east.answer(&out(&stray))),
+        east.pair_with(&south),
+        Err("crossborder.wrong_record".into())
+    );
+    assert_eq!(
+        south.relay(
+            "receive",
+            east.answer(&format!("crossborder/corridor/{CORRIDOR}"))
+        ),
         Err("crossborder.untrusted".into())
     );
     // The genuine proof still works after all that.
@@ -155,6 +162,7 @@ fn a_transfer_not_credited_in_time_expires_there_and_is_refunded_here() {
     let (mut north, mut south) = pair(2);
     let id = north.send(0, "w1", 4_000).unwrap();
     let proof = north.answer(&out(&id));
+    let proof_before = proof.clone();
     // Too early to expire; refunding needs south's mark.
     assert_eq!(
         south.relay("expire", proof.clone()),
@@ -187,11 +195,15 @@ fn a_transfer_not_credited_in_time_expires_there_and_is_refunded_here() {
         Err("crossborder.settled".into())
     );
     assert_eq!(north.corridor()["totals"]["refunded"], "4000");
-    // A refunded transfer's old proof still shows it pending, but south's
-    // mark refuses it for good.
+    // A fresh proof shows it refunded; the old one, which still shows it
+    // pending, meets south's mark.
     assert_eq!(
         south.relay("receive", north.answer(&out(&id))),
         Err("crossborder.wrong_record".into())
+    );
+    assert_eq!(
+        south.relay("receive", proof_before),
+        Err("crossborder.replayed".into())
     );
 }
 
@@ -201,7 +213,22 @@ fn limits_rates_and_bad_input_are_refused_with_their_codes() {
     let mut south = Net::new("south", "SOU", 2);
     // South credits 3 of its units for 2 of north's.
     north.open_to(&south, 1, 1).unwrap();
+    assert_eq!(
+        north.send(0, "w1", 10),
+        Err("crossborder.not_paired".into())
+    );
+    // South's corridor does not exist yet: nothing to pair with.
+    assert_eq!(
+        north.pair_with(&south),
+        Err("crossborder.wrong_record".into())
+    );
     south.open_to(&north, 2, 3).unwrap();
+    north.pair_with(&south).unwrap();
+    south.pair_with(&north).unwrap();
+    assert_eq!(
+        north.pair_with(&south),
+        Err("crossborder.already_paired".into())
+    );
     assert_eq!(
         north.open_to(&south, 1, 1),
         Err("crossborder.corridor_exists".into())
@@ -232,6 +259,13 @@ fn limits_rates_and_bad_input_are_refused_with_their_codes() {
         north.send_as(&north.people[0].clone(), 0, "w1", 10, Some(1)),
         Err("crossborder.invalid_field".into())
     );
+}
+
+#[test]
+fn bad_corridors_are_refused_with_their_codes() {
+    let north = Net::new("north", "NOR", 1);
+    let mut south = Net::new("south", "SOU", 1);
+    south.open_to(&north, 1, 1).unwrap();
     let t = Keypair::generate();
     assert_eq!(
         south.c.call(&t, "crossborder", "open_corridor", json!({"agency": "city", "id": "x", "currency": "SOU",
@@ -303,6 +337,8 @@ fn over_the_limit_once_converted_is_refused_there_and_refunded() {
     let mut south = Net::new("south", "SOU", 2);
     north.open_to(&south, 1, 1).unwrap();
     south.open_to(&north, 1, 3).unwrap();
+    north.pair_with(&south).unwrap();
+    south.pair_with(&north).unwrap();
     let id = north
         .send(0, "w1", LIMIT / 3 + 1)
         .unwrap_or_else(|e| panic!("{e}"));
@@ -349,10 +385,16 @@ fn a_corridor_opens_with_the_agencys_approvals() {
             .unwrap_or_else(|e| panic!("{e}"));
     }
     south.open_to(&north, 1, 1).unwrap();
-    let id = north.send(0, "w0", 100).unwrap();
+    // South's half waits for a second treasurer: nothing moves through
+    // it, and north cannot pair with it yet.
     assert_eq!(
-        south.relay("receive", north.answer(&out(&id))),
+        south.relay("receive", north.answer(&out(&"ab".repeat(32)))),
         Err("crossborder.not_open".into())
+    );
+    assert_eq!(south.pair_with(&north), Err("crossborder.not_open".into()));
+    assert_eq!(
+        north.pair_with(&south),
+        Err("crossborder.wrong_record".into())
     );
     let approve = json!({"agency": "city", "id": CORRIDOR});
     let t = south.treasurer.clone();
@@ -367,7 +409,9 @@ fn a_corridor_opens_with_the_agencys_approvals() {
         .call(&second, "crossborder", "approve_corridor", approve)
         .unwrap();
     assert_eq!(south.corridor()["open"], true);
-
+    north.pair_with(&south).unwrap();
+    south.pair_with(&north).unwrap();
+    let id = north.send(0, "w0", 100).unwrap();
     south.relay("receive", north.answer(&out(&id))).unwrap();
 }
 
@@ -379,32 +423,9 @@ fn a_corridor_follows_the_other_networks_set_changes() {
     // North's governance adds a fifth validator from block h+1 on: the
     // history is north's identity/validators, proven under a quorum of
     // the four.
+    let mut history = genesis_history(&north);
     let h = north.c.height();
-    let fifth = Cosigner::new("v4.north.example", Keypair::from_seed([44; 32])).unwrap();
-    let mut history = ValidatorHistory::genesis(
-        10,
-        north
-            .validators
-            .iter()
-            .enumerate()
-            .map(|(i, c)| validator(i, c))
-            .collect(),
-    )
-    .unwrap();
-    let from = history
-        .change(h, |s| {
-            s.push(validator(4, &fifth));
-            Ok(())
-        })
-        .unwrap();
-    north
-        .c
-        .state
-        .insert(VALIDATORS_KEY, &serde_json::to_vec(&history).unwrap());
-    let change = north.answer("identity/validators");
-    north.validators.push(fifth);
-    let five = history.verifier_set(&north.set.origin).unwrap();
-    north.set = five;
+    let (from, change) = add_validator(&mut north, &mut history, 4);
     // A change cosigned by strangers is refused; by the four, followed.
     let mut forged = change.clone();
     forged["checkpoint"] =
@@ -456,12 +477,109 @@ fn a_corridor_follows_the_other_networks_set_changes() {
             north.answer_by(&out(&later), &north.validators, &[1, 2, 3, 4]),
         )
         .unwrap();
-    // A proof of a block before the change still verifies under the old
-    // set's quorum.
+    // A proof of a block before the change, even with the old set's
+    // quorum, is no longer taken (validators who left cannot sign one);
+    // a fresh proof of the same transfer is.
+    assert_eq!(
+        south.relay("receive", early),
+        Err("crossborder.untrusted".into())
+    );
     south
-        .relay("receive", early)
+        .relay(
+            "receive",
+            north.answer_by(&out(&id), &north.validators, &[0, 2, 3, 4]),
+        )
         .unwrap_or_else(|e| panic!("{e}"));
-    let _ = ValidatorSet::parse(&south.corridor()["remote_sets"].to_string()).unwrap();
+}
+
+/// North's validator history: its four genesis validators.
+fn genesis_history(north: &Net) -> ValidatorHistory {
+    let genesis = north
+        .validators
+        .iter()
+        .enumerate()
+        .map(|(i, c)| validator(i, c));
+    ValidatorHistory::genesis(10, genesis.collect()).unwrap()
+}
+
+/// North's governance adds validator `i` in its last block: the history
+/// written to its state, its change (proven under the quorum of the set
+/// before it) and the block the new set finalizes from.
+fn add_validator(
+    north: &mut Net,
+    history: &mut ValidatorHistory,
+    i: u8,
+) -> (u64, serde_json::Value) {
+    let h = north.c.height();
+    let name = format!("v{i}.north.example");
+    let new = Cosigner::new(&name, Keypair::from_seed([i * 11; 32])).unwrap();
+    let from = history
+        .change(h, |s| {
+            s.push(validator(usize::from(i), &new));
+            Ok(())
+        })
+        .unwrap();
+    north
+        .c
+        .state
+        .insert(VALIDATORS_KEY, &serde_json::to_vec(&history).unwrap());
+    let change = north.answer("identity/validators");
+    north.validators.push(new);
+    north.set = history.verifier_set(&north.set.origin).unwrap();
+    (from, change)
+}
+
+#[test]
+fn an_older_set_change_cannot_drop_the_later_ones_a_corridor_holds() {
+    // North adds a fifth and then a sixth validator; a network `west`
+    // opens its corridor with both changes in the set it trusts. The first
+    // change relayed to it again would drop the second: refused.
+    let mut north = Net::new("north", "NOR", 1);
+    let mut history = genesis_history(&north);
+    let (_, first) = add_validator(&mut north, &mut history, 4);
+    north.c.idle(12);
+    add_validator(&mut north, &mut history, 5);
+    let mut west = Net::new("west", "WES", 1);
+    west.open_to(&north, 1, 1).unwrap();
+    let relayer = Keypair::generate();
+    assert_eq!(
+        west.c.call(
+            &relayer,
+            "crossborder",
+            "follow",
+            json!({"corridor": CORRIDOR, "change": first})
+        ),
+        Err("crossborder.bad_change".into())
+    );
+    let sets = ValidatorSet::parse(&west.corridor()["remote_sets"].to_string()).unwrap();
+    assert_eq!(sets.changes.len(), 2);
+}
+
+#[test]
+fn money_locked_by_transfers_out_is_never_paid_to_transfers_in() {
+    let mut north = Net::new("north", "NOR", 1);
+    let mut south = Net::with_liquidity("south", "SOU", 1, 1_000);
+    north.open_to(&south, 1, 1).unwrap();
+    south.open_to(&north, 1, 1).unwrap();
+    north.pair_with(&south).unwrap();
+    south.pair_with(&north).unwrap();
+    // South's corridor holds 1,000 of its own and 5,000 locked by a
+    // transfer out: 2,000 coming in would touch the locked money.
+    let out_id = south.send(0, "w0", 5_000).unwrap();
+    let id = north.send(0, "w0", 2_000).unwrap();
+    assert_eq!(
+        south.relay("receive", north.answer(&out(&id))),
+        Err("crossborder.no_liquidity".into())
+    );
+    // South's treasurer adds liquidity; the same transfer then goes through.
+    south.fund(10_000);
+    south.relay("receive", north.answer(&out(&id))).unwrap();
+    // And south's own transfer out can still be refunded in full.
+    north.c.time_ms += TIMEOUT_MS + 1;
+    north.relay("expire", south.answer(&out(&out_id))).unwrap();
+    south.relay("settle", north.answer(&mark(&out_id))).unwrap();
+    assert_eq!(south.balance("w0"), u128::from(WALLET) + 2_000);
+    assert_eq!(south.balance("corridor"), 1_000 + 10_000 - 2_000);
 }
 
 fn validator(i: usize, c: &Cosigner) -> Validator {

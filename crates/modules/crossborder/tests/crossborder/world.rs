@@ -55,6 +55,11 @@ pub fn origin(chain: &str) -> String {
 impl Net {
     /// A network `chain`, its currency `code`, `wallets` wallets.
     pub fn new(chain: &str, code: &str, wallets: usize) -> Net {
+        Net::with_liquidity(chain, code, wallets, LIQUIDITY)
+    }
+
+    /// [`Net::new`] with `liquidity` in the corridor's account.
+    pub fn with_liquidity(chain: &str, code: &str, wallets: usize, liquidity: u64) -> Net {
         let admin = Rc::new(Keypair::generate());
         let genesis = Genesis::of_agencies(chain, &["city"], admin.account());
         let mut rt = Runtime::new();
@@ -77,11 +82,11 @@ impl Net {
             set,
             people: (0..wallets).map(|_| Rc::new(Keypair::generate())).collect(),
         };
-        n.money(code);
+        n.money(code, liquidity);
         n
     }
 
-    fn money(&mut self, code: &str) {
+    fn money(&mut self, code: &str, liquidity: u64) {
         let t = self.treasurer.account();
         self.c
             .call(
@@ -127,7 +132,7 @@ impl Net {
             json!({"id": "treasury", "currency": code, "agency": "city",
             "owner": {"kind": "agency", "agency": "city"}}),
         );
-        let minted = LIQUIDITY + WALLET * self.people.len() as u64;
+        let minted = liquidity + WALLET * self.people.len() as u64;
         ok(
             &mut self.c,
             "mint",
@@ -136,7 +141,7 @@ impl Net {
         ok(
             &mut self.c,
             "transfer",
-            json!({"from": "treasury", "to": "corridor", "amount": LIQUIDITY.to_string(), "reference": "liquidity"}),
+            json!({"from": "treasury", "to": "corridor", "amount": liquidity.to_string(), "reference": "liquidity"}),
         );
         for (i, p) in self.people.iter().enumerate() {
             let id = format!("w{i}");
@@ -170,6 +175,32 @@ impl Net {
                 "limit": LIMIT.to_string(), "timeout_ms": TIMEOUT_MS,
             }),
         )
+    }
+
+    /// The treasurer mints `amount` and adds it to the corridor's account.
+    pub fn fund(&mut self, amount: u64) {
+        let code = self.currency();
+        let t = Rc::clone(&self.treasurer);
+        for (method, args) in [
+            (
+                "mint",
+                json!({"agency": "city", "currency": code, "appropriation": "a", "to": "treasury", "amount": amount.to_string()}),
+            ),
+            (
+                "transfer",
+                json!({"from": "treasury", "to": "corridor", "amount": amount.to_string(), "reference": "top-up"}),
+            ),
+        ] {
+            self.c
+                .call(&t, "money", method, args)
+                .unwrap_or_else(|e| panic!("money.{method}: {e}"));
+        }
+    }
+
+    /// Pairs this network's corridor with `other`'s, on a proof of it.
+    pub fn pair_with(&mut self, other: &Net) -> Result<(), Rejected> {
+        let proof = other.answer(&format!("crossborder/corridor/{CORRIDOR}"));
+        self.relay("pair", proof)
     }
 
     pub fn currency(&self) -> String {
@@ -274,5 +305,7 @@ pub fn pair(wallets: usize) -> (Net, Net) {
     let mut south = Net::new("south", "SOU", wallets);
     north.open_to(&south, 1, 1).unwrap();
     south.open_to(&north, 1, 1).unwrap();
+    north.pair_with(&south).unwrap();
+    south.pair_with(&north).unwrap();
     (north, south)
 }
