@@ -98,8 +98,10 @@ impl Read for BftBlock {
         let mut total = 0usize;
         for _ in 0..n {
             let len: u64 = UInt::read(r)?.into();
-            let len = len as usize;
-            total += len;
+            // A length is checked before it is added: a peer's 2^64 − 1
+            // must not wrap the total.
+            let len = usize::try_from(len).unwrap_or(usize::MAX);
+            total = total.saturating_add(len);
             if len > TX_BYTES_MAX || total > BLOCK_BYTES_MAX {
                 return Err(Error::Invalid("BftBlock", "transaction too large"));
             }
@@ -201,5 +203,26 @@ mod tests {
         UInt((BLOCK_TXS_MAX + 1) as u64).write(&mut b);
         assert!(BftBlock::decode_cfg(bytes::Bytes::from(b), &()).is_err());
         assert!(BftBlock::max_encode_size(&()) > BLOCK_BYTES_MAX);
+    }
+
+    #[test]
+    fn a_length_near_2_pow_64_is_refused_not_wrapped() {
+        // Found by the fuzzer (fuzz/regressions/bft_block): one small
+        // transaction, then a length of 2^64 − 1 overflowed the total.
+        let mut b = Vec::new();
+        let base = block(vec![], 0);
+        base.parent.write(&mut b);
+        base.height.write(&mut b);
+        UInt(base.time_ms).write(&mut b);
+        UInt(0u64).write(&mut b);
+        b.extend_from_slice(&[0; 32]);
+        UInt(2u64).write(&mut b);
+        UInt(1u64).write(&mut b);
+        b.push(9);
+        UInt(u64::MAX).write(&mut b);
+        assert!(matches!(
+            BftBlock::decode_cfg(bytes::Bytes::from(b), &()),
+            Err(Error::Invalid("BftBlock", "transaction too large"))
+        ));
     }
 }
