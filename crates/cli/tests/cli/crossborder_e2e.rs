@@ -224,6 +224,67 @@ fn two_networks_pay_each_other_with_proofs_and_refuse_replays_and_forgeries() {
         &north.url,
     ]);
     assert_eq!(f["relayed"], json!([]), "{f}");
+    // Mistakes on the command line are refused before anything is signed.
+    let set = south.dir.join("validators.json");
+    let not_a_set = tmp.path().join("alice.json");
+    let open_with = |rate: &str, timeout: &str, validators: &Path| {
+        north.cb_refused(&[
+            "open-corridor",
+            "--key",
+            &north.admin,
+            "--agency",
+            "agency-0",
+            "--id",
+            "other",
+            "--currency",
+            "NOR",
+            "--liquidity",
+            "south",
+            "--remote-chain",
+            "publica-south",
+            "--remote-corridor",
+            "north",
+            "--remote-validators",
+            validators.to_str().unwrap(),
+            "--limit",
+            "1.00",
+            "--rate",
+            rate,
+            "--timeout",
+            timeout,
+        ])
+    };
+    let e = open_with("1/1", "1d", &set);
+    assert!(e.contains("--rate is REMOTE:LOCAL"), "{e}");
+    let e = open_with("1:1", "soon", &set);
+    assert!(e.contains("--timeout is a number and a unit"), "{e}");
+    let e = open_with("1:1", "1d", &not_a_set);
+    assert!(
+        e.contains("alice.json") && e.contains("validator set"),
+        "{e}"
+    );
+    let e = north.cb_refused(&[
+        "receive",
+        "--key",
+        &relayer,
+        "--corridor",
+        "south",
+        "--transfer",
+        "xyz",
+        "--remote-node",
+        &south.url,
+    ]);
+    assert!(e.contains("64 lowercase hex digits"), "{e}");
+    let e = north.cb_refused(&[
+        "pair",
+        "--key",
+        &relayer,
+        "--corridor",
+        "nowhere",
+        "--remote-node",
+        &south.url,
+    ]);
+    assert!(e.contains("crossborder.unknown_corridor"), "{e}");
     // Nothing is sent before the corridors are paired; each pairs on a
     // proof of the other's half (north by hand, south by a relay pass).
     let e = north.cb_refused(&send_args(&alice_key, "south", "alice", "bob", "1.00"));
