@@ -148,6 +148,85 @@ def proof_pairs(items):
     return out
 
 
+def from_hash(*parts):
+    """RFC 9496's one-way map of SHA-512(domain ‖ parts)."""
+    return rbcl.crypto_core_ristretto255_from_hash(hashlib.sha512(DOMAIN + b"".join(parts)).digest())
+
+
+def bucket_members(n, size, bucket):
+    """The registrations (indices) of a ring, or None."""
+    if n == 0:
+        return None
+    if n < size:
+        width = max(2, 1 << (n - 1).bit_length())
+        return [k % n for k in range(width)] if bucket == 0 else None
+    count = -(-n // size)
+    if bucket >= count:
+        return None
+    start = min(bucket * size, n - size)
+    return list(range(start, start + size))
+
+
+def verify_membership(h_m, h_e, e, commitments, member, tracking_code):
+    """The one-out-of-many proof of an anonymous ballot (docs/elections.md,
+    "The anonymous census"), each equation on its own."""
+    indices = bucket_members(len(commitments), e["census"]["ring"], member.get("bucket", -1))
+    j_point = point(member.get("nullifier"))
+    pr = member.get("proof", {})
+    if indices is None or j_point in (None, IDENTITY):
+        return False
+    ring = [commitments[i] for i in indices]
+    m = len(ring).bit_length() - 1
+    pts = [point(pr.get(k)) for k in "abcd"]
+    xs, ys = [point(q) for q in pr.get("x", [])], [point(q) for q in pr.get("y", [])]
+    fs = [scalar(f) for f in pr.get("f", [])]
+    zs = [scalar(pr.get(k)) for k in ("z_a", "z_c", "z")]
+    if None in pts + xs + ys + fs + zs or not (len(xs) == len(ys) == len(fs) == m):
+        return False
+    a, b, c, d = pts
+    z_a, z_c, z = zs
+    u = from_hash(b"nullifier", h_m)
+    ctx = h_e + b"census" + u64(member["bucket"]) + tracking_code.encode()
+    x = transcript("ring", ctx, u, u64(len(ring)), *ring, j_point, *pts, *xs, *ys)
+    f = [((x - f1) % L, f1) for f1 in fs]
+    lhs1, lhs2 = base(z_a), base(z_c)
+    for j in range(m):
+        for i in range(2):
+            h = from_hash(b"generator", u32(j), u32(i))
+            lhs1 = add(lhs1, mul(f[j][i], h))
+            lhs2 = add(lhs2, mul(f[j][i] * (x - f[j][i]), h))
+    if add(mul(x, b), a) != lhs1 or add(mul(x, c), d) != lhs2:
+        return False
+    left, right = IDENTITY, mul(pow(x, m, L), j_point)
+    for i, p in enumerate(ring):
+        prod = 1
+        for j in range(m):
+            prod = prod * f[j][(i >> j) & 1] % L
+        left = add(left, mul(prod, p))
+    for k in range(m):
+        left = sub(left, mul(pow(x, k, L), xs[k]))
+        right = sub(right, mul(pow(x, k, L), ys[k]))
+    return left == base(z) and right == mul(z, u)
+
+
+def check_members(e, members):
+    """An anonymous census's registrations: in order, each in the census,
+    each account and commitment once, as many as the ledger counts."""
+    fail, seen = [], set()
+    root = bytes.fromhex(e["census"]["root"])
+    for i, m in enumerate(members):
+        leaf = leaf_hash(b"publica/elections/v1/voter\x00" + e["id"].encode() + b"\x00" + bytes.fromhex(m["account"]))
+        path = [bytes.fromhex(h) for h in m["census"]["path"]]
+        p = point(m["commitment"])
+        if (m["index"] != i or p in (None, IDENTITY) or m["account"] in seen or m["commitment"] in seen
+                or census_root_from(m["census"]["index"], e["census"]["size"], leaf, path) != root):
+            fail.append(f"registration {i}")
+        seen |= {m["account"], m["commitment"]}
+    if len(members) != e.get("registered", 0) or (members and "ring" not in e["census"]):
+        fail.append("registrations")
+    return fail, [point(m["commitment"]) for m in members]
+
+
 def check_ballot(e, key, h_e, voter, ballot):
     """The ballot's ciphertexts per contest, or a reason."""
     contests = e["contests"]
@@ -246,12 +325,23 @@ def verify(record):
     if any(c["status"] == "open" for c in e.get("complaints", [])) and (record["ballots"] or record["challenged"]):
         fail.append("ballots while a complaint is open")
     root = bytes.fromhex(e["census"]["root"])
+    member_fail, commitments = check_members(e, record.get("members", []))
+    fail += member_fail
+
+    def eligible(entry, voter):
+        if "ring" in e["census"]:
+            m = entry.get("member")
+            return (m is not None and "census" not in entry and m.get("nullifier") == entry["voter"]
+                    and verify_membership(h_m, h_e, e, commitments, m, entry["tracking"]))
+        c = entry.get("census")
+        leaf = leaf_hash(b"publica/elections/v1/voter\x00" + e["id"].encode() + b"\x00" + voter)
+        return (c is not None and "member" not in entry and census_root_from(
+            c["index"], e["census"]["size"], leaf, [bytes.fromhex(h) for h in c["path"]]) == root)
+
     last = {}
     for b in record["ballots"]:
         voter = bytes.fromhex(b["voter"])
-        leaf = leaf_hash(b"publica/elections/v1/voter\x00" + e["id"].encode() + b"\x00" + voter)
-        path = [bytes.fromhex(h) for h in b["census"]["path"]]
-        if census_root_from(b["census"]["index"], e["census"]["size"], leaf, path) != root:
+        if not eligible(b, voter):
             fail.append(f"ballot {b['tracking']}: census")
         if tracking(h_e, voter, b["ballot"]) != b["tracking"]:
             fail.append(f"ballot {b['tracking']}: tracking code")
@@ -265,6 +355,8 @@ def verify(record):
             last[voter] = (b["tracking"], cts)
     for ch in record["challenged"]:
         voter = bytes.fromhex(ch["voter"])
+        if "ring" in e["census"] and not eligible(ch, voter):
+            fail.append(f"challenged {ch['tracking']}: census")
         cts, why = check_ballot(e, key, h_e, voter, ch["ballot"])
         if cts is None or tracking(h_e, voter, ch["ballot"]) != ch["tracking"]:
             fail.append(f"challenged {ch['tracking']}: {why or 'tracking code'}")

@@ -218,8 +218,13 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
     el = c.get("/v1/elections/{id}", "/v1/elections/city-2027")
     assert el["election"]["phase"] == "tallied" and el["outcome"]["counts"] == [[6, 7, 7], [15, 5]], el
     c.get("/v1/elections/{id}/record", "/v1/elections/city-2027/record")
+    members = c.get("/v1/elections/{id}/members", "/v1/elections/city-2027/members?limit=200")
+    assert members["total"] == 20 and len(members["entries"][0]["commitment"]) == 64, members
     board = c.get("/v1/elections/{id}/ballots", "/v1/elections/city-2027/ballots?limit=200")
     assert board["total"] == 21, board["total"]
+    # Anonymous: each ballot names a nullifier and carries its membership proof.
+    accounts = {m["account"] for m in members["entries"]}
+    assert all(b["voter"] == b["member"]["nullifier"] not in accounts for b in board["entries"])
     spoiled = c.get("/v1/elections/{id}/challenged", "/v1/elections/city-2027/challenged")
     assert spoiled["entries"][0]["choices"] == [[1, 0, 0], [1, 0]], spoiled
     fate = c.get("/v1/elections/{id}/tracking/{code}",

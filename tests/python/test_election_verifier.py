@@ -18,7 +18,7 @@ def get(url):
 
 def record_of(url, election):
     record = get(f"{url}/v1/elections/{election}/record")
-    for board in ("ballots", "challenged"):
+    for board in ("members", "ballots", "challenged"):
         entries, start = [], 0
         while True:
             page = get(f"{url}/v1/elections/{election}/{board}?from={start}&limit=200")
@@ -37,6 +37,10 @@ def test_a_second_verifier_agrees_on_the_demo_election():
     assert failures == [], failures
     assert counts == [[6, 7, 7], [15, 5]] == record["outcome"]["counts"]
     assert len(record["ballots"]) == 21 and len(record["challenged"]) == 1
+    # The census is anonymous: ballots name nullifiers, not the members' accounts.
+    assert len(record["members"]) == 20 == record["election"]["registered"]
+    accounts = {m["account"] for m in record["members"]}
+    assert not accounts & {b["voter"] for b in record["ballots"]}
 
     bent = copy.deepcopy(record)
     sels = bent["ballots"][5]["ballot"]["contests"][1]["selections"]
@@ -46,6 +50,16 @@ def test_a_second_verifier_agrees_on_the_demo_election():
     shares = bent["partials"][0]["shares"][0]
     shares[0]["m"], shares[1]["m"] = shares[1]["m"], shares[0]["m"]
     assert any("partial decryption" in f for f in verify(bent)[0])
+    bent = copy.deepcopy(record)
+    proof = bent["ballots"][7]["member"]["proof"]
+    proof["z"] = proof["z_a"]
+    assert verify(bent)[0] == [f"ballot {bent['ballots'][7]['tracking']}: census"]
+    bent = copy.deepcopy(record)
+    bent["ballots"][2]["member"] = record["ballots"][3]["member"]
+    assert f"ballot {bent['ballots'][2]['tracking']}: census" in verify(bent)[0]
+    bent = copy.deepcopy(record)
+    bent["members"][4]["commitment"] = record["members"][5]["commitment"]
+    assert "registration 5" in verify(bent)[0]
     bent = copy.deepcopy(record)
     bent["outcome"]["counts"][1] = [14, 6]
     assert verify(bent)[0] == ["published counts"]

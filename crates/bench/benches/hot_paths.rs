@@ -376,3 +376,43 @@ fn zk_threshold_verify(bencher: divan::Bencher) {
         )
     });
 }
+
+fn census_ring(
+    n: usize,
+) -> (
+    publica_elections::ring::Ring,
+    publica_elections::group::Scalar,
+) {
+    let s = publica_elections::group::random_scalar();
+    let ring = (0..n)
+        .map(|i| {
+            let k = if i == n / 2 {
+                s
+            } else {
+                publica_elections::group::random_scalar()
+            };
+            publica_elections::group::G * k
+        })
+        .collect();
+    (publica_elections::ring::Ring::new(ring), s)
+}
+
+/// An anonymous ballot's membership proof, proved by the voter, for rings
+/// of 8, 64 and 1,024 registrations.
+#[divan::bench(args = [8, 64, 1024])]
+fn census_membership_prove(bencher: divan::Bencher, n: usize) {
+    let (ring, s) = census_ring(n);
+    let u = publica_elections::ring::nullifier_base(&[1; 32]);
+    bencher.bench(|| {
+        publica_elections::ring::prove(b"ctx", &u, divan::black_box(&ring), n / 2, &s).unwrap()
+    });
+}
+
+/// The same proof checked on admission (the ring decoded already).
+#[divan::bench(args = [8, 64, 1024])]
+fn census_membership_verify(bencher: divan::Bencher, n: usize) {
+    let (ring, s) = census_ring(n);
+    let u = publica_elections::ring::nullifier_base(&[1; 32]);
+    let (j, p) = publica_elections::ring::prove(b"ctx", &u, &ring, n / 2, &s).unwrap();
+    bencher.bench(|| publica_elections::ring::verify(b"ctx", &u, &ring, &j, divan::black_box(&p)));
+}

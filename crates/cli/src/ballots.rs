@@ -8,6 +8,7 @@ use crate::bulk::{submit_quiet, Session, SignerArgs};
 use crate::client::{checked_id, print_json};
 use anyhow::{anyhow, bail, Context, Result};
 use publica_crypto::seal::SealKey;
+use publica_elections::anonymous::Member;
 use publica_elections::ceremony::Dealer;
 use publica_elections::group::{point_from_hex, scalar_from_hex, scalar_hex};
 use publica_elections::model::{voter_leaf, Commitment, ComplaintStatus, Election};
@@ -67,15 +68,95 @@ fn census_tree(election: &str, accounts: &[AccountId]) -> MerkleLog {
     log
 }
 
-/// `publica election census`: the root and size to publish.
-pub fn census(election: &str, file: &Path) -> Result<()> {
+/// `publica election census`: the root and size to publish (and the
+/// ring size of an anonymous census).
+pub fn census(election: &str, ring: Option<u64>, file: &Path) -> Result<()> {
     let election = checked_id("election", election)?;
+    if ring.is_some_and(|r| !r.is_power_of_two() || !(2..=1024).contains(&r)) {
+        bail!("--ring is a power of two from 2 to 1024");
+    }
     let accounts = census_accounts(file)?;
     let log = census_tree(election, &accounts);
+    let mut census = json!({"root": log.root().to_hex(), "size": log.len()});
+    if let Some(r) = ring {
+        census["ring"] = json!(r);
+    }
+    print_json(&json!({"election": election, "census": census}));
+    Ok(())
+}
+
+/// The census proof of `voter` from the census file, checked against the
+/// root the election published.
+fn census_place(e: &Election, census: &Path, voter: &AccountId) -> Result<Value> {
+    let accounts = census_accounts(census)?;
+    let index = accounts.iter().position(|a| a == voter).ok_or_else(|| {
+        anyhow!(
+            "elections.not_in_census: {voter} is not in {}",
+            census.display()
+        )
+    })?;
+    let tree = census_tree(&e.id, &accounts);
+    if tree.root().to_hex() != e.census.root || tree.len() != e.census.size {
+        bail!(
+            "{} is not the census the election published (root {})",
+            census.display(),
+            e.census.root
+        );
+    }
+    let path = tree
+        .inclusion_proof(index as u64, tree.len())
+        .map_err(|e| anyhow!("census: {e}"))?;
+    Ok(
+        json!({"index": index, "path": path.iter().map(publica_types::Hash32::to_hex).collect::<Vec<_>>()}),
+    )
+}
+
+/// `publica election register`: registers the commitment to this key's
+/// secret for an anonymous census.
+pub async fn register(signer: &SignerArgs, id: &str, census: &Path) -> Result<()> {
+    let id = checked_id("election", id)?;
+    let s = Session::open(signer).await?;
+    let (kp, voter) = s.identity();
+    let e = election(&s, id).await?;
+    if e.census.ring.is_none() {
+        bail!("elections.census_mode: '{id}' has no anonymous census: vote with `publica election vote`");
+    }
+    let place = census_place(&e, census, &voter)?;
+    let secret = Member::secret_for(&kp.seed(), &e);
+    let commitment = Member::commitment(&secret);
+    let args = json!({"election": id, "commitment": commitment, "census": place});
+    let report = s.submit_one("elections", "register", args).await?;
     print_json(
-        &json!({"election": election, "census": {"root": log.root().to_hex(), "size": log.len()}}),
+        &json!({"election": id, "account": voter, "commitment": commitment,
+        "transaction": report}),
     );
     Ok(())
+}
+
+/// The voter's secret and membership in `e`'s anonymous census: its
+/// registration found on the board.
+async fn member_of(s: &Session, e: &Election) -> Result<(Member, Vec<String>)> {
+    let (kp, voter) = s.identity();
+    let members = crate::elections::board_of(&s.client, &e.id, "members").await?;
+    let commitments: Vec<String> = members
+        .iter()
+        .map(|m| m["commitment"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let secret = Member::secret_for(&kp.seed(), e);
+    let mine = Member::commitment(&secret);
+    let index = commitments.iter().position(|c| *c == mine).ok_or_else(|| {
+        anyhow!(
+            "elections.bad_membership: {voter} did not register in '{}' with this key (`publica election register`, before it opens)",
+            e.id
+        )
+    })?;
+    Ok((
+        Member {
+            secret,
+            index: index as u64,
+        },
+        commitments,
+    ))
 }
 
 async fn election(s: &Session, id: &str) -> Result<Election> {
@@ -149,35 +230,42 @@ pub async fn vote(
 ) -> Result<()> {
     let id = checked_id("election", id)?;
     let s = Session::open(signer).await?;
-    let (_, voter) = s.identity();
+    let (_, account) = s.identity();
     let e = election(&s, id).await?;
     let key = point_from_hex(e.key.as_deref().unwrap_or_default())
         .ok_or_else(|| anyhow!("the election has no key yet (its key ceremony is not done)"))?;
     let base = decode32(e.base_hash.as_deref(), "base hash")?;
-    let accounts = census_accounts(census)?;
-    let index = accounts.iter().position(|a| *a == voter).ok_or_else(|| {
-        anyhow!(
-            "elections.not_in_census: {voter} is not in {}",
-            census.display()
-        )
-    })?;
-    let tree = census_tree(id, &accounts);
-    if tree.root().to_hex() != e.census.root || tree.len() != e.census.size {
-        bail!(
-            "{} is not the census the election published (root {})",
-            census.display(),
-            e.census.root
-        );
-    }
-    let path = tree
-        .inclusion_proof(index as u64, tree.len())
-        .map_err(|e| anyhow!("census: {e}"))?;
     let chosen = choices(&e, picks)?;
+    let anonymous = if e.census.ring.is_some() {
+        Some(member_of(&s, &e).await?)
+    } else {
+        None
+    };
+    let voter = match &anonymous {
+        Some((m, _)) => m.pseudonym(&e),
+        None => account,
+    };
     let (b, nonces) =
         ballot::encrypt(&base, &key, &e.contests, &voter, &chosen).map_err(|e| anyhow!("{e}"))?;
     let tracking = ballot::tracking_code(&base, &voter, &b);
-    let mut args = json!({"election": id, "ballot": b,
-        "census": {"index": index, "path": path.iter().map(publica_types::Hash32::to_hex).collect::<Vec<_>>()}});
+    let mut args = json!({"election": id, "ballot": b});
+    // An anonymous ballot is signed by a fresh key used once: nothing in
+    // the transaction names the voter's account.
+    let sender = match &anonymous {
+        Some((m, commitments)) => {
+            let member = m
+                .prove(&e, &base, commitments, &tracking)
+                .ok_or_else(|| anyhow!("the registrations do not make a ring for this key"))?;
+            args["member"] = json!(member);
+            let once = publica_crypto::Keypair::generate();
+            let who = once.account();
+            Session::connect(once, who, &signer.node).await?
+        }
+        None => {
+            args["census"] = census_place(&e, census, &account)?;
+            s
+        }
+    };
     let method = if challenge {
         args["nonces"] = json!(nonces
             .iter()
@@ -187,7 +275,7 @@ pub async fn vote(
     } else {
         "cast"
     };
-    let report = submit_quiet(signer, "elections", method, args).await?;
+    let report = sender.submit_one("elections", method, args).await?;
     print_json(
         &json!({"election": id, "tracking": tracking, "challenged": challenge, "choices": chosen,
         "check": format!("/v1/elections/{id}/tracking/{tracking}"), "transaction": report}),

@@ -54,25 +54,10 @@ pub async fn submit_quiet(
     method: &'static str,
     args: serde_json::Value,
 ) -> Result<serde_json::Value> {
-    let session = Session::open(signer).await?;
-    let done = session
-        .submit(&[Call {
-            line: 1,
-            module,
-            method,
-            args,
-        }])
-        .await?;
-    let report = done[0].report(1);
-    if !done[0].ok() {
-        crate::client::print_json(&report);
-        anyhow::bail!(
-            "{}: {}",
-            report["error"]["code"].as_str().unwrap_or("refused"),
-            report["error"]["message"].as_str().unwrap_or("")
-        );
-    }
-    Ok(report)
+    Session::open(signer)
+        .await?
+        .submit_one(module, method, args)
+        .await
 }
 
 /// Reads a CSV file (header first; quoting, a byte-order mark and
@@ -193,6 +178,34 @@ impl Session {
     /// The signer's key and account.
     pub fn identity(&self) -> (&Keypair, AccountId) {
         (&self.kp, self.signer)
+    }
+
+    /// Submits one call and waits for it; an error (after printing the
+    /// node's report) when refused.
+    pub async fn submit_one(
+        &self,
+        module: &'static str,
+        method: &'static str,
+        args: serde_json::Value,
+    ) -> Result<serde_json::Value> {
+        let done = self
+            .submit(&[Call {
+                line: 1,
+                module,
+                method,
+                args,
+            }])
+            .await?;
+        let report = done[0].report(1);
+        if !done[0].ok() {
+            crate::client::print_json(&report);
+            anyhow::bail!(
+                "{}: {}",
+                report["error"]["code"].as_str().unwrap_or("refused"),
+                report["error"]["message"].as_str().unwrap_or("")
+            );
+        }
+        Ok(report)
     }
 
     /// Without the progress bar (for a service's log).

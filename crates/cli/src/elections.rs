@@ -44,8 +44,26 @@ pub enum ElectionCmd {
         /// The election's id (bound into every leaf).
         #[arg(long)]
         election: String,
+        /// An anonymous census: voters register before the election
+        /// opens and vote unlinked to their account, among rings of this
+        /// many registrations (a power of two, 2..=1024).
+        #[arg(long)]
+        ring: Option<u64>,
         /// The accounts file.
         file: PathBuf,
+    },
+    /// Register in an anonymous census (before the election opens): a
+    /// commitment to a secret this key derives for the election; the
+    /// ballots `vote` then casts name a nullifier, not this account.
+    Register {
+        #[command(flatten)]
+        signer: crate::bulk::SignerArgs,
+        /// The election.
+        #[arg(long)]
+        election: String,
+        /// The census file the election was published with.
+        #[arg(long)]
+        census: PathBuf,
     },
     /// Vote: encrypt the choices on this machine with their proofs and
     /// cast the ballot (a later ballot replaces it), or --challenge it
@@ -171,7 +189,16 @@ fn pb(file: &std::path::Path, rule: &str, out: Option<&std::path::Path>) -> Resu
 pub async fn run(cmd: ElectionCmd) -> Result<()> {
     match cmd {
         ElectionCmd::Pb { file, rule, out } => pb(&file, &rule, out.as_deref()),
-        ElectionCmd::Census { election, file } => crate::ballots::census(&election, &file),
+        ElectionCmd::Census {
+            election,
+            ring,
+            file,
+        } => crate::ballots::census(&election, ring, &file),
+        ElectionCmd::Register {
+            signer,
+            election,
+            census,
+        } => crate::ballots::register(&signer, &election, &census).await,
         ElectionCmd::Vote {
             signer,
             election,
@@ -240,22 +267,28 @@ pub async fn run(cmd: ElectionCmd) -> Result<()> {
 /// The record of `id` with its whole board, page by page.
 async fn fetch(c: &Client, id: &str) -> Result<Value> {
     let mut record = c.get_ok(&format!("/v1/elections/{id}/record")).await?;
-    for board in ["ballots", "challenged"] {
-        let mut entries = Vec::new();
-        let mut from = 0;
-        loop {
-            let page = c
-                .get_ok(&format!(
-                    "/v1/elections/{id}/{board}?from={from}&limit={PAGE}"
-                ))
-                .await?;
-            entries.extend(page["entries"].as_array().cloned().unwrap_or_default());
-            match page["next"].as_u64() {
-                Some(next) if next > from => from = next,
-                _ => break,
-            }
-        }
-        record[board] = Value::Array(entries);
+    for board in ["members", "ballots", "challenged"] {
+        record[board] = Value::Array(board_of(c, id, board).await?);
     }
     Ok(record)
+}
+
+/// Every entry of one of `id`'s boards (`members`, `ballots`,
+/// `challenged`), page by page.
+pub async fn board_of(c: &Client, id: &str, board: &str) -> Result<Vec<Value>> {
+    let mut entries = Vec::new();
+    let mut from = 0;
+    loop {
+        let page = c
+            .get_ok(&format!(
+                "/v1/elections/{id}/{board}?from={from}&limit={PAGE}"
+            ))
+            .await?;
+        entries.extend(page["entries"].as_array().cloned().unwrap_or_default());
+        match page["next"].as_u64() {
+            Some(next) if next > from => from = next,
+            _ => break,
+        }
+    }
+    Ok(entries)
 }

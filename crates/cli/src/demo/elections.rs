@@ -1,15 +1,20 @@
 //! The demo's election: a city referendum and a mayoral contest, three
-//! guardians of whom two decrypt, twenty citizens in the census; one
-//! re-votes, one challenges a ballot; the result published. `publica
-//! election verify --election city-2027` checks it all.
+//! guardians of whom two decrypt, twenty citizens in an anonymous census
+//! (rings of eight) who register before it opens and vote under their
+//! nullifiers, each ballot sent by a key used once; one re-votes, one
+//! challenges a ballot; the result published. `publica election verify
+//! --election city-2027` checks it all.
 
 use super::{citizen_key, public_key_of, Seeder};
 use anyhow::{anyhow, bail, Result};
 use publica_crypto::seal::SealKey;
 use publica_crypto::Keypair;
+use publica_elections::anonymous::Member;
 use publica_elections::ceremony::Dealer;
 use publica_elections::group::{point_from_hex, scalar_hex};
-use publica_elections::model::{voter_leaf, Commitment, Contest, Election, Guardian};
+use publica_elections::model::{
+    member_key, voter_leaf, Commitment, Contest, Election, Guardian, Registration,
+};
 use publica_elections::{ballot, guardian};
 use publica_log::MerkleLog;
 use publica_types::{now_ms, Envelope, Expiry, TxBody};
@@ -20,8 +25,12 @@ use std::time::{Duration, Instant};
 pub const DEMO_ELECTION: &str = "city-2027";
 /// Citizens in its census.
 const VOTERS: usize = 20;
-/// How long its window stays open once published.
+/// How long registration stays open once published.
+const REGISTRATION_MS: u64 = 4_000;
+/// How long its window stays open.
 const WINDOW_MS: u64 = 5_000;
+/// The anonymous census's ring size.
+const RING: u64 = 8;
 
 fn contests() -> Vec<Contest> {
     vec![
@@ -109,7 +118,7 @@ impl Seeder<'_> {
                 &v.account(),
             )));
         }
-        let opens = now_ms();
+        let opens = now_ms() + REGISTRATION_MS;
         let g: Vec<Guardian> = guardians
             .iter()
             .zip(&seals)
@@ -124,7 +133,7 @@ impl Seeder<'_> {
             json!({"agency": "city", "id": DEMO_ELECTION,
             "title": "city-2027", "contests": contests(), "guardians": g, "threshold": 2,
             "opens_ms": opens, "closes_ms": opens + WINDOW_MS,
-            "census": {"root": census.root().to_hex(), "size": census.len()}}),
+            "census": {"root": census.root().to_hex(), "size": census.len(), "ring": RING}}),
         );
         self.phase("an election published", vec![create])?;
         let e = self.election()?;
@@ -147,7 +156,11 @@ impl Seeder<'_> {
             ));
         }
         self.together("the guardians' key ceremony", txs)?;
-        self.vote(&voters, &census)?;
+        self.register(&voters, &census, &e)?;
+        std::thread::sleep(Duration::from_millis(
+            (opens + 100).saturating_sub(now_ms()),
+        ));
+        self.vote(&voters)?;
         let wait = (opens + WINDOW_MS + 200).saturating_sub(now_ms());
         std::thread::sleep(Duration::from_millis(wait));
         let e = self.election()?;
@@ -177,21 +190,81 @@ impl Seeder<'_> {
         )
     }
 
-    fn vote(&mut self, voters: &[Keypair], census: &MerkleLog) -> Result<()> {
+    fn place(census: &MerkleLog, i: usize) -> Result<Value> {
+        let path = census
+            .inclusion_proof(i as u64, census.len())
+            .map_err(|e| anyhow!("census: {e}"))?;
+        Ok(
+            json!({"index": i, "path": path.iter().map(publica_types::Hash32::to_hex).collect::<Vec<_>>()}),
+        )
+    }
+
+    /// Every citizen registers its commitment in the anonymous census.
+    fn register(&mut self, voters: &[Keypair], census: &MerkleLog, e: &Election) -> Result<()> {
+        let mut txs = Vec::new();
+        for (i, v) in voters.iter().enumerate() {
+            let secret = Member::secret_for(&v.seed(), e);
+            let args = json!({"election": DEMO_ELECTION, "commitment": Member::commitment(&secret),
+                "census": Self::place(census, i)?});
+            txs.push((self.signed(v, "register", args), citizen_key(i + 1)));
+        }
+        self.together("twenty citizens registered in the anonymous census", txs)
+    }
+
+    /// Citizen `i`'s anonymous ballot of `choices`, sent by a key used
+    /// once (`nonces` kept for a challenge).
+    fn anonymous(
+        &self,
+        voter: &Keypair,
+        sender: &str,
+        choices: &[Vec<u64>],
+        challenge: bool,
+    ) -> Result<(Envelope, Keypair)> {
         let e = self.election()?;
         let key = point_from_hex(e.key.as_deref().unwrap_or_default())
             .ok_or_else(|| anyhow!("election key"))?;
         let base: [u8; 32] = hex::decode(e.base_hash.as_deref().unwrap_or_default())?
             .try_into()
             .map_err(|_| anyhow!("base hash"))?;
-        let place = |i: usize| -> Result<Value> {
-            let path = census
-                .inclusion_proof(i as u64, census.len())
-                .map_err(|e| anyhow!("census: {e}"))?;
-            Ok(
-                json!({"index": i, "path": path.iter().map(publica_types::Hash32::to_hex).collect::<Vec<_>>()}),
-            )
+        let commitments = (0..e.registered)
+            .map(|i| {
+                self.state_json::<Registration>(&member_key(DEMO_ELECTION, i))
+                    .map(|r| r.commitment)
+            })
+            .collect::<Result<Vec<String>>>()?;
+        let secret = Member::secret_for(&voter.seed(), &e);
+        let mine = Member::commitment(&secret);
+        let index = commitments
+            .iter()
+            .position(|c| *c == mine)
+            .ok_or_else(|| anyhow!("demo election: a citizen is not registered"))?;
+        let m = Member {
+            secret,
+            index: index as u64,
         };
+        let pseudonym = m.pseudonym(&e);
+        let (b, nonces) = ballot::encrypt(&base, &key, &e.contests, &pseudonym, choices)
+            .map_err(|e| anyhow!("{e}"))?;
+        let tracking = ballot::tracking_code(&base, &pseudonym, &b);
+        let member = m
+            .prove(&e, &base, &commitments, &tracking)
+            .ok_or_else(|| anyhow!("demo election: no ring"))?;
+        let mut args = json!({"election": DEMO_ELECTION, "ballot": b, "member": member});
+        let method = if challenge {
+            let nonces: Vec<Vec<String>> = nonces
+                .iter()
+                .map(|r| r.iter().map(scalar_hex).collect())
+                .collect();
+            args["nonces"] = json!(nonces);
+            "challenge"
+        } else {
+            "cast"
+        };
+        let once = public_key_of(sender);
+        Ok((self.signed(&once, method, args), public_key_of(sender)))
+    }
+
+    fn vote(&mut self, voters: &[Keypair]) -> Result<()> {
         let mut txs = Vec::new();
         for (i, v) in voters.iter().enumerate() {
             let choices = vec![
@@ -200,47 +273,23 @@ impl Seeder<'_> {
                     .map(|c| u64::from(c == usize::from(i % 4 == 0)))
                     .collect(),
             ];
-            let (b, _) = ballot::encrypt(&base, &key, &e.contests, &v.account(), &choices)
-                .map_err(|e| anyhow!("{e}"))?;
-            let args = json!({"election": DEMO_ELECTION, "ballot": b, "census": place(i)?});
-            txs.push((self.signed(v, "cast", args), citizen_key(i + 1)));
+            txs.push(self.anonymous(v, &format!("publica demo ballot {i}"), &choices, false)?);
         }
         self.together("twenty citizens voted", txs)?;
         // Citizen 1 votes again (the later ballot counts); citizen 2
         // challenges a ballot and sees what it held.
-        let (b, _) = ballot::encrypt(
-            &base,
-            &key,
-            &e.contests,
-            &voters[0].account(),
-            &[vec![0, 0, 1], vec![0, 1]],
-        )
-        .map_err(|e| anyhow!("{e}"))?;
-        let recast = self.signed(
+        let recast = self.anonymous(
             &voters[0],
-            "cast",
-            json!({"election": DEMO_ELECTION, "ballot": b, "census": place(0)?}),
-        );
-        let (b, nonces) = ballot::encrypt(
-            &base,
-            &key,
-            &e.contests,
-            &voters[1].account(),
-            &[vec![1, 0, 0], vec![1, 0]],
-        )
-        .map_err(|e| anyhow!("{e}"))?;
-        let nonces: Vec<Vec<String>> = nonces
-            .iter()
-            .map(|r| r.iter().map(scalar_hex).collect())
-            .collect();
-        let challenge = self.signed(
+            "publica demo re-vote",
+            &[vec![0, 0, 1], vec![0, 1]],
+            false,
+        )?;
+        let challenge = self.anonymous(
             &voters[1],
-            "challenge",
-            json!({"election": DEMO_ELECTION, "ballot": b, "census": place(1)?, "nonces": nonces}),
-        );
-        self.together(
-            "a re-vote and a challenged ballot",
-            vec![(recast, citizen_key(1)), (challenge, citizen_key(2))],
-        )
+            "publica demo challenge",
+            &[vec![1, 0, 0], vec![1, 0]],
+            true,
+        )?;
+        self.together("a re-vote and a challenged ballot", vec![recast, challenge])
     }
 }

@@ -706,3 +706,213 @@ fn a_community_from_the_command_line() {
     assert_eq!(r["round"]["projects"][0]["cost"], "120000", "{r}");
     assert_eq!(r["round"]["projects"][1]["cost"], "300", "{r}");
 }
+
+/// An election with an anonymous census, from the command line: the
+/// census published with `--ring`, voters registering before it opens
+/// (twice, or from outside the census, refused), ballots cast under a
+/// nullifier by a fresh key each (a re-vote replacing, an unregistered
+/// voter refused), no voter's account on the board, and the result
+/// verified.
+#[test]
+fn an_anonymous_election_from_the_command_line() {
+    let cli = DevCli::start(&[]);
+    let url = cli.node.url.clone();
+    let path = |name: &str| cli.path(name);
+    let run = |args: &[&str]| cli.run(args);
+    let admin = dev_admin_path(&cli.data);
+    let me = dev_admin(&cli.data).account().to_hex();
+    let args = format!(r#"{{"agency":"dev-agency","account":"{me}","role":"election_officer"}}"#);
+    let (ok, _, err) = run(&[
+        "tx",
+        "send",
+        "--key",
+        &admin,
+        "--module",
+        "identity",
+        "--method",
+        "grant_role",
+        "--args",
+        &args,
+    ]);
+    assert!(ok, "{err}");
+    let mut keys = Vec::new();
+    let mut accounts = Vec::new();
+    for name in ["g1", "v1", "v2", "v3", "v4", "outsider"] {
+        let (ok, out, err) = publica(&["keys", "new", "--plain", "--out", &path(name)]);
+        assert!(ok, "{err}");
+        keys.push(path(name));
+        accounts.push(
+            serde_json::from_str::<Value>(&out).unwrap()["account"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        );
+    }
+    let (ok, out, err) = run(&["election", "guardian-key", "--key", &keys[0]]);
+    assert!(ok, "{err}");
+    let guardian: Value = serde_json::from_str(&out).unwrap();
+    let census_file = path("census.txt");
+    let voters: String = keys[1..5]
+        .iter()
+        .map(|k| {
+            let (_, out, _) = publica(&["keys", "show", k]);
+            serde_json::from_str::<Value>(&out).unwrap()["account"]
+                .as_str()
+                .unwrap()
+                .to_string()
+                + "\n"
+        })
+        .collect();
+    std::fs::write(&census_file, &voters).unwrap();
+    let census_of = |extra: &[&str]| {
+        let mut args = vec!["election", "census", "--election", "quiet"];
+        args.extend_from_slice(extra);
+        args.push(&census_file);
+        publica(&args)
+    };
+    let (ok, _, err) = census_of(&["--ring", "3"]);
+    assert!(!ok && err.contains("power of two"), "{err}");
+    let (ok, out, err) = census_of(&["--ring", "2"]);
+    assert!(ok, "{err}");
+    let census: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(census["census"]["ring"], 2);
+    let opens = publica_types::now_ms() + 12_000;
+    let closes = opens + 12_000;
+    let manifest = serde_json::json!({"agency": "dev-agency", "id": "quiet", "title": "quiet-2027",
+        "contests": [{"id": "mayor", "selections": ["ana", "bo"], "limit": 1}],
+        "guardians": [guardian], "threshold": 1, "opens_ms": opens, "closes_ms": closes,
+        "census": census["census"]});
+    let (ok, _, err) = run(&[
+        "tx",
+        "send",
+        "--key",
+        &admin,
+        "--module",
+        "elections",
+        "--method",
+        "create",
+        "--args",
+        &manifest.to_string(),
+    ]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(&[
+        "election",
+        "commit",
+        "--key",
+        &keys[0],
+        "--election",
+        "quiet",
+        "--guardian",
+        "1",
+        "--secret-out",
+        &path("secret1.json"),
+    ]);
+    assert!(ok, "{err}");
+    let register = |k: &str| {
+        run(&[
+            "election",
+            "register",
+            "--key",
+            k,
+            "--election",
+            "quiet",
+            "--census",
+            &census_file,
+        ])
+    };
+    for k in &keys[1..4] {
+        let (ok, out, err) = register(k);
+        assert!(ok, "{err}");
+        assert_eq!(
+            serde_json::from_str::<Value>(&out).unwrap()["commitment"]
+                .as_str()
+                .unwrap()
+                .len(),
+            64
+        );
+    }
+    let (ok, _, err) = register(&keys[1]);
+    assert!(!ok && err.contains("elections.already_registered"), "{err}");
+    let (ok, _, err) = register(&keys[5]);
+    assert!(!ok && err.contains("elections.not_in_census"), "{err}");
+    std::thread::sleep(std::time::Duration::from_millis(
+        opens.saturating_sub(publica_types::now_ms()) + 300,
+    ));
+    let (ok, _, err) = register(&keys[4]);
+    assert!(
+        !ok && err.contains("elections.registration_closed"),
+        "{err}"
+    );
+    let vote = |k: &str, pick: &str| {
+        run(&[
+            "election",
+            "vote",
+            "--key",
+            k,
+            "--election",
+            "quiet",
+            "--census",
+            &census_file,
+            "--choose",
+            pick,
+        ])
+    };
+    for (k, pick) in [
+        (&keys[1], "mayor=ana"),
+        (&keys[2], "mayor=bo"),
+        (&keys[3], "mayor=ana"),
+        (&keys[3], "mayor=bo"),
+    ] {
+        let (ok, _, err) = vote(k, pick);
+        assert!(ok, "{err}");
+    }
+    // Voter 4 is in the census but did not register.
+    let (ok, _, err) = vote(&keys[4], "mayor=ana");
+    assert!(!ok && err.contains("did not register"), "{err}");
+    let (_, board) = get(&format!("{url}/v1/elections/quiet/ballots?limit=200"));
+    let entries = board["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 4);
+    for e in entries {
+        assert!(!voters.contains(e["voter"].as_str().unwrap()), "{e}");
+    }
+    assert_eq!(entries[2]["voter"], entries[3]["voter"]);
+    let (_, members) = get(&format!("{url}/v1/elections/quiet/members"));
+    assert_eq!(members["total"], 3, "{members}");
+    // The portal says the census is anonymous, and how large a ring is.
+    let page = http()
+        .get(format!("{url}/elections"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        page.contains("Anonymous census")
+            && page.contains("3 registered")
+            && page.contains("one of 2 registrations"),
+        "{page}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(
+        closes.saturating_sub(publica_types::now_ms()) + 300,
+    ));
+    let (ok, _, err) = run(&[
+        "election",
+        "decrypt",
+        "--key",
+        &keys[0],
+        "--election",
+        "quiet",
+        "--guardian",
+        "1",
+        "--secret",
+        &path("secret1.json"),
+    ]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(&["election", "verify", "--election", "quiet"]);
+    assert!(ok, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["counts"], serde_json::json!([[1, 2]]), "{report}");
+    assert_eq!(
+        (report["ballots"].as_u64(), report["counted"].as_u64()),
+        (Some(4), Some(3))
+    );
+}

@@ -50,5 +50,13 @@ publica_runtime::rejections! {
             "The revealed share fails the dealer's commitments: the complaint stands.";
         ComplaintOpen / COMPLAINT_OPEN = "elections.complaint_open", 409,
             "A complaint of the key ceremony awaits its answer or the dealer's disqualification: no ballot is taken until it closes.";
+        CensusMode / CENSUS_MODE = "elections.census_mode", 422,
+            "The ballot's eligibility is not the election's kind: an anonymous census takes a membership proof and a nullifier (and registrations), any other census a census proof of the signing account.";
+        RegistrationClosed / REGISTRATION_CLOSED = "elections.registration_closed", 409,
+            "An anonymous census takes registrations only until the election opens (block time), and none once it failed or was tallied.";
+        AlreadyRegistered / ALREADY_REGISTERED = "elections.already_registered", 409,
+            "This account, or this commitment, is registered in the election's anonymous census already.";
+        BadMembership / BAD_MEMBERSHIP = "elections.bad_membership", 422,
+            "The membership proof is malformed, names no bucket of the registrations, or fails: the ballot's secret made none of the bucket's commitments.";
     }
 }

@@ -3,7 +3,7 @@
 //! encrypted ballots, never a counted ballot's content.
 
 use crate::lifecycle::CensusProof;
-use crate::model::WireBallot;
+use crate::model::{Membership, WireBallot};
 use publica_types::AccountId;
 use serde::{Deserialize, Serialize};
 
@@ -85,8 +85,13 @@ pub enum ElectionsEvent {
         replaces: Option<String>,
         /// The encrypted ballot.
         ballot: WireBallot,
-        /// The voter's place in the census.
-        census: CensusProof,
+        /// The voter's place in the census (a census of accounts).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        census: Option<CensusProof>,
+        /// The membership proof (an anonymous census; `voter` is the
+        /// nullifier).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        member: Option<Membership>,
     },
     /// A ballot was challenged: opened, not counted.
     Challenged {
@@ -102,6 +107,9 @@ pub enum ElectionsEvent {
         ballot: WireBallot,
         /// Its nonces.
         nonces: Vec<Vec<String>>,
+        /// The membership proof (an anonymous census).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        member: Option<Membership>,
     },
     /// A guardian's partial decryption is in.
     Decrypted {
@@ -109,6 +117,19 @@ pub enum ElectionsEvent {
         election: String,
         /// The guardian's number.
         guardian: u32,
+    },
+    /// A voter registered a commitment in an anonymous census.
+    Registered {
+        /// The election.
+        election: String,
+        /// The voter's account.
+        account: AccountId,
+        /// Its registration's index.
+        index: u64,
+        /// `P = s·G` (hex).
+        commitment: String,
+        /// The account's place in the census.
+        census: CensusProof,
     },
     /// The result.
     Tallied {

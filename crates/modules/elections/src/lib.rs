@@ -23,6 +23,7 @@
 //! usable without a ledger: the CLI encrypts, verifies and decrypts with
 //! it, and `publica election verify` re-checks a whole election.
 
+pub mod anonymous;
 pub mod ballot;
 pub mod ceremony;
 pub mod codes;
@@ -35,6 +36,7 @@ pub mod model;
 pub mod pb;
 mod prepared;
 pub mod proofs;
+pub mod ring;
 pub mod routes;
 pub mod verify;
 
@@ -65,6 +67,8 @@ publica_runtime::calls! {
         Reveal(lifecycle::RevealArgs) = "reveal" => Need::Any,
         /// A guardian has a dealer disqualified whose complaint went unanswered.
         Disqualify(lifecycle::DisqualifyArgs) = "disqualify" => Need::Any,
+        /// Register a commitment in an anonymous census (a voter in the census).
+        Register(anonymous::RegisterArgs) = "register" => Need::Any,
         /// Cast a ballot (a voter in the census).
         Cast(lifecycle::CastArgs) = "cast" => Need::Any,
         /// Challenge a ballot: open it, never count it.
@@ -101,10 +105,12 @@ impl TypedModule for Elections {
     ) {
         match call {
             ElectionsCall::Cast(a) => {
-                prepared::prepare(state, tx, (&a.election, &a.census), &a.ballot);
+                let place = (a.census.as_ref(), a.member.as_ref());
+                prepared::prepare(state, tx, (&a.election, place), &a.ballot);
             }
             ElectionsCall::Challenge(a) => {
-                prepared::prepare(state, tx, (&a.election, &a.census), &a.ballot);
+                let place = (a.census.as_ref(), a.member.as_ref());
+                prepared::prepare(state, tx, (&a.election, place), &a.ballot);
             }
             _ => {}
         }
@@ -124,10 +130,28 @@ impl TypedModule for Elections {
                 replaces,
                 ballot,
                 census,
+                member,
+            } => {
+                let mut entry = json!({"voter": voter, "tracking": tracking, "replaces": replaces,
+                    "ballot": ballot});
+                if let Some(c) = census {
+                    entry["census"] = json!(c);
+                }
+                if let Some(m) = member {
+                    entry["member"] = json!(m);
+                }
+                filer.file(&format!("ballots/{election}"), &entry);
+            }
+            ElectionsEvent::Registered {
+                election,
+                account,
+                index,
+                commitment,
+                census,
             } => filer.file(
-                &format!("ballots/{election}"),
-                &json!({"voter": voter, "tracking": tracking, "replaces": replaces,
-                    "ballot": ballot, "census": census}),
+                &format!("members/{election}"),
+                &json!({"account": account, "index": index, "commitment": commitment,
+                    "census": census}),
             ),
             ElectionsEvent::Challenged {
                 election,
@@ -136,11 +160,15 @@ impl TypedModule for Elections {
                 choices,
                 ballot,
                 nonces,
-            } => filer.file(
-                &format!("challenged/{election}"),
-                &json!({"voter": voter, "tracking": tracking, "choices": choices,
-                    "ballot": ballot, "nonces": nonces}),
-            ),
+                member,
+            } => {
+                let mut entry = json!({"voter": voter, "tracking": tracking, "choices": choices,
+                    "ballot": ballot, "nonces": nonces});
+                if let Some(m) = member {
+                    entry["member"] = json!(m);
+                }
+                filer.file(&format!("challenged/{election}"), &entry);
+            }
             _ => {}
         }
     }
@@ -153,6 +181,7 @@ impl TypedModule for Elections {
             ElectionsCall::Complain(a) => lifecycle::complain(ctx, a),
             ElectionsCall::Reveal(a) => lifecycle::reveal(ctx, a),
             ElectionsCall::Disqualify(a) => lifecycle::disqualify(ctx, a),
+            ElectionsCall::Register(a) => anonymous::register(ctx, a),
             ElectionsCall::Cast(a) => lifecycle::cast(ctx, a),
             ElectionsCall::Challenge(a) => lifecycle::challenge(ctx, a),
             ElectionsCall::Decrypt(a) => lifecycle::decrypt(ctx, a),

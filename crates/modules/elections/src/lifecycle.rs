@@ -9,7 +9,7 @@ use crate::group::{point_from_hex, point_hex, Point};
 use crate::model::{
     aggregate_key, ballot_key, challenged_key, commitment_key, election_key, outcome_key,
     partial_key, tracking_key, valid_id, voter_leaf, Census, Challenged, Commitment, Contest,
-    Election, Guardian, Outcome, Phase, StoredBallot, Tracked, WireBallot, WireShare,
+    Election, Guardian, Membership, Outcome, Phase, StoredBallot, Tracked, WireBallot, WireShare,
     BALLOT_SELECTIONS_MAX, CENSUS_PROOF_MAX, CONTESTS_MAX, CONTEST_BRANCHES_MAX, GUARDIANS_MAX,
     SELECTIONS_MAX, WINDOW_MS_MAX,
 };
@@ -116,8 +116,12 @@ pub struct CastArgs {
     pub election: String,
     /// The encrypted ballot.
     pub ballot: WireBallot,
-    /// The signer's place in the census.
-    pub census: CensusProof,
+    /// The signer's place in the census (a census of accounts).
+    #[serde(default)]
+    pub census: Option<CensusProof>,
+    /// The membership proof (an anonymous census).
+    #[serde(default)]
+    pub member: Option<Membership>,
 }
 
 /// Arguments of `elections.challenge`.
@@ -128,8 +132,12 @@ pub struct ChallengeArgs {
     pub election: String,
     /// The encrypted ballot.
     pub ballot: WireBallot,
-    /// The signer's place in the census.
-    pub census: CensusProof,
+    /// The signer's place in the census (a census of accounts).
+    #[serde(default)]
+    pub census: Option<CensusProof>,
+    /// The membership proof (an anonymous census).
+    #[serde(default)]
+    pub member: Option<Membership>,
     /// Every selection's nonce (hex scalars), per contest.
     pub nonces: Vec<Vec<String>>,
 }
@@ -254,6 +262,11 @@ pub fn create(ctx: &mut CallContext<'_>, a: CreateArgs) -> Result<(), TxError> {
     if !root_ok || !(1..=1u64 << CENSUS_PROOF_MAX).contains(&a.census.size) {
         return Err(bad("census: root is 64 lowercase hex, size 1..=2^40"));
     }
+    if a.census.ring.is_some_and(|r| {
+        !r.is_power_of_two() || !(2..=1 << crate::ring::RING_BITS_MAX).contains(&r)
+    }) {
+        return Err(bad("census: ring is a power of two from 2 to 1024"));
+    }
     if let Some(ms) = a.answer_ms {
         if ctx.format() < PUBLIC_COMPLAINTS_FORMAT {
             // What the rules before format 7 said of the field.
@@ -295,6 +308,7 @@ pub fn create(ctx: &mut CallContext<'_>, a: CreateArgs) -> Result<(), TxError> {
         answer_ms: a.answer_ms,
         complaints: Vec::new(),
         disqualified: Vec::new(),
+        registered: 0,
     };
     if e.approvals.len() >= ctx.policy_threshold(&e.agency) as usize {
         e.phase = Phase::Ceremony;
@@ -641,13 +655,8 @@ pub fn disqualify(ctx: &mut CallContext<'_>, a: DisqualifyArgs) -> Result<(), Tx
     Ok(())
 }
 
-/// The election, ready and in its window, with its key and base hash,
-/// after checking the signer's place in the census.
-fn voting(
-    ctx: &CallContext<'_>,
-    id: &str,
-    census: &CensusProof,
-) -> Result<(Election, Point, [u8; 32]), TxError> {
+/// The election, ready and in its window, with its key and base hash.
+fn voting(ctx: &CallContext<'_>, id: &str) -> Result<(Election, Point, [u8; 32]), TxError> {
     let e = read_election(ctx, id)?;
     if e.phase != Phase::Ready {
         return Err(R::WrongPhase.err(format!("'{id}' takes no ballots ({:?})", e.phase)));
@@ -665,7 +674,6 @@ fn voting(
             e.opens_ms, e.closes_ms
         )));
     }
-    check_census(&e, &ctx.signer(), census)?;
     let key = point_from_hex(e.key.as_deref().unwrap_or_default()).expect("a key the module wrote");
     let base = hash32(e.base_hash.as_deref().unwrap_or_default());
     Ok((e, key, base))
@@ -738,14 +746,41 @@ struct Checked {
     tracking: String,
 }
 
+/// The voter a ballot names: the signer, placed in a census of accounts
+/// by `census`; or, in an anonymous census, the nullifier of `member`
+/// (whose proof is checked with the ballot's).
+pub fn voter_of(
+    e: &Election,
+    signer: &AccountId,
+    census: Option<&CensusProof>,
+    member: Option<&Membership>,
+) -> Result<AccountId, TxError> {
+    match (e.census.ring, census, member) {
+        (None, Some(census), None) => {
+            check_census(e, signer, census)?;
+            Ok(*signer)
+        }
+        (Some(_), None, Some(m)) => crate::anonymous::pseudonym(m),
+        (None, ..) => Err(R::CensusMode.err(format!(
+            "'{}' takes ballots signed by a voter's account with its census proof, and no membership proof",
+            e.id
+        ))),
+        (Some(_), ..) => Err(R::CensusMode.err(format!(
+            "'{}' has an anonymous census: a ballot carries a membership proof, and no census proof",
+            e.id
+        ))),
+    }
+}
+
 fn checked_ballot(
     ctx: &CallContext<'_>,
     election: &str,
-    census: &CensusProof,
+    (census, member): (Option<&CensusProof>, Option<&Membership>),
     b: &WireBallot,
 ) -> Result<Checked, TxError> {
-    let (e, key, base) = voting(ctx, election, census)?;
-    let voter = ctx.signer();
+    let (e, key, base) = voting(ctx, election)?;
+    let voter = voter_of(&e, &ctx.signer(), census, member)?;
+    let tracking = ballot::tracking_code(&base, &voter, b);
     // Checked ahead on the admission workers for exactly these inputs, or
     // checked now.
     let ahead = ctx
@@ -753,9 +788,16 @@ fn checked_ballot(
         .and_then(|tx| crate::prepared::take(&crate::prepared::digest(&tx, &e)));
     let cts = match ahead {
         Some(cts) => cts,
-        None => ballot::verify(&base, &key, &e.contests, &voter, b).map_err(ballot_err)?,
+        None => {
+            let cts = ballot::verify(&base, &key, &e.contests, &voter, b).map_err(ballot_err)?;
+            if let Some(m) = member {
+                crate::anonymous::check(&e, &base, m, &tracking, &|i| {
+                    ctx.read(&crate::model::member_key(&e.id, i))
+                })?;
+            }
+            cts
+        }
     };
-    let tracking = ballot::tracking_code(&base, &voter, b);
     if ctx.contains(&tracking_key(&e.id, &tracking)) {
         return Err(R::BallotExists.err(format!("ballot {tracking} is on the board already")));
     }
@@ -776,7 +818,12 @@ pub fn cast(ctx: &mut CallContext<'_>, a: CastArgs) -> Result<(), TxError> {
         voter,
         cts,
         tracking,
-    } = checked_ballot(ctx, &a.election, &a.census, &a.ballot)?;
+    } = checked_ballot(
+        ctx,
+        &a.election,
+        (a.census.as_ref(), a.member.as_ref()),
+        &a.ballot,
+    )?;
     let mut aggregate: Aggregate = ctx
         .read(&aggregate_key(&e.id))
         .expect("created with the election");
@@ -798,6 +845,7 @@ pub fn cast(ctx: &mut CallContext<'_>, a: CastArgs) -> Result<(), TxError> {
         replaces: previous.map(|p| p.tracking),
         ballot: a.ballot.clone(),
         census: a.census,
+        member: a.member,
     });
     ctx.write(
         ballot_key(&e.id, &voter),
@@ -820,7 +868,12 @@ pub fn challenge(ctx: &mut CallContext<'_>, a: ChallengeArgs) -> Result<(), TxEr
         voter,
         cts,
         tracking,
-    } = checked_ballot(ctx, &a.election, &a.census, &a.ballot)?;
+    } = checked_ballot(
+        ctx,
+        &a.election,
+        (a.census.as_ref(), a.member.as_ref()),
+        &a.ballot,
+    )?;
     let choices =
         ballot::open(&key, &cts, &a.nonces).map_err(|e| R::BadNonces.err(e.to_string()))?;
     let height = ctx.env().height;
@@ -833,6 +886,7 @@ pub fn challenge(ctx: &mut CallContext<'_>, a: ChallengeArgs) -> Result<(), TxEr
         choices: choices.clone(),
         ballot: a.ballot,
         nonces: a.nonces,
+        member: a.member,
     });
     ctx.write(
         challenged_key(&e.id, &tracking),

@@ -64,6 +64,13 @@ pub struct Census {
     pub root: String,
     /// The number of voters.
     pub size: u64,
+    /// An anonymous census: voters register a commitment before the
+    /// window opens and vote by a membership proof among rings of this
+    /// many registrations (a power of two, 2..=1024); their ballots name
+    /// a nullifier, never their account. Absent: ballots are signed by
+    /// the voter's account with its census proof.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ring: Option<u64>,
 }
 
 /// Where an election is.
@@ -144,6 +151,14 @@ pub struct Election {
     /// of the key and of every guardian's decryption key.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub disqualified: Vec<u32>,
+    /// Commitments registered (an anonymous census).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub registered: u64,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Election {
@@ -275,6 +290,71 @@ pub struct WireContest {
 pub struct WireBallot {
     /// One per contest, in order.
     pub contests: Vec<WireContest>,
+}
+
+/// A one-out-of-many proof ([`crate::ring::RingProof`]), hex.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireRing {
+    /// `A`.
+    pub a: String,
+    /// `B`.
+    pub b: String,
+    /// `C`.
+    pub c: String,
+    /// `D`.
+    pub d: String,
+    /// `X_k`, `k < m`.
+    pub x: Vec<String>,
+    /// `Y_k`, `k < m`.
+    pub y: Vec<String>,
+    /// `f_j`, `j < m`.
+    pub f: Vec<String>,
+    /// `z_A`.
+    pub z_a: String,
+    /// `z_C`.
+    pub z_c: String,
+    /// `z`.
+    pub z: String,
+}
+
+/// An anonymous ballot's eligibility: its nullifier and the proof that
+/// its secret made one of the commitments of a bucket of the census.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Membership {
+    /// The bucket ([`crate::ring::bucket_members`]).
+    pub bucket: u64,
+    /// `J = s·U` (hex): the voter's pseudonym in this election.
+    pub nullifier: String,
+    /// The proof.
+    pub proof: WireRing,
+}
+
+/// A registration in an anonymous census.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    /// The voter's account (in the census).
+    pub account: AccountId,
+    /// Its commitment `P = s·G` (hex).
+    pub commitment: String,
+    /// When.
+    pub height: u64,
+}
+
+/// State key of registration `index` of an anonymous census.
+pub fn member_key(id: &str, index: u64) -> Vec<u8> {
+    format!("elections/member/{id}/{index}").into_bytes()
+}
+
+/// State key marking `account` registered (its index).
+pub fn registered_key(id: &str, account: &AccountId) -> Vec<u8> {
+    format!("elections/registered/{id}/{}", account.to_hex()).into_bytes()
+}
+
+/// State key marking a commitment taken.
+pub fn commitment_taken_key(id: &str, commitment: &str) -> Vec<u8> {
+    format!("elections/commitment-taken/{id}/{commitment}").into_bytes()
 }
 
 /// A voter's last ballot, as counted.

@@ -12,7 +12,7 @@
 
 use crate::ballot;
 use crate::lifecycle::CensusProof;
-use crate::model::{election_key, Election, Phase, WireBallot};
+use crate::model::{election_key, member_key, Election, Membership, Phase, WireBallot};
 use crate::proofs::Ciphertext;
 use publica_runtime::StateRead;
 use publica_types::{AccountId, Hash32};
@@ -43,6 +43,9 @@ pub(crate) fn digest(tx: &Hash32, e: &Election) -> [u8; 32] {
         h.update(part.as_bytes());
     }
     h.update(serde_json::to_vec(&e.contests).unwrap_or_default());
+    // An anonymous census is frozen once ballots are taken; its size
+    // fixes every ring.
+    h.update(e.registered.to_le_bytes());
     h.finalize().into()
 }
 
@@ -60,7 +63,7 @@ pub(crate) fn take(digest: &[u8; 32]) -> Option<Ciphertexts> {
 pub(crate) fn prepare(
     state: &dyn StateRead,
     (tx, voter): (&Hash32, &AccountId),
-    (election, census): (&str, &CensusProof),
+    (election, (census, member)): (&str, (Option<&CensusProof>, Option<&Membership>)),
     b: &WireBallot,
 ) {
     let Some(e) = state
@@ -70,9 +73,13 @@ pub(crate) fn prepare(
         return;
     };
     // Only a voter of the census costs a check (15 hashes before 1.5 ms).
-    if e.phase != Phase::Ready || crate::lifecycle::check_census(&e, voter, census).is_err() {
+    if e.phase != Phase::Ready {
         return;
     }
+    let Ok(voter) = crate::lifecycle::voter_of(&e, voter, census, member) else {
+        return;
+    };
+    let voter = &voter;
     let (Some(key), Some(base)) = (
         e.key.as_deref().and_then(crate::group::point_from_hex),
         e.base_hash.as_deref().and_then(hex_32),
@@ -80,6 +87,17 @@ pub(crate) fn prepare(
         return;
     };
     if let Ok(cts) = ballot::verify(&base, &key, &e.contests, voter, b) {
+        if let Some(m) = member {
+            let tracking = ballot::tracking_code(&base, voter, b);
+            let read = |i| {
+                state
+                    .value(&member_key(&e.id, i))
+                    .and_then(|v| serde_json::from_slice(&v).ok())
+            };
+            if crate::anonymous::check(&e, &base, m, &tracking, &read).is_err() {
+                return;
+            }
+        }
         let d = digest(tx, &e);
         let mut kept = CHECKED.lock().unwrap_or_else(PoisonError::into_inner);
         if kept.len() >= KEPT {

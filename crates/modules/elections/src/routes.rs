@@ -90,14 +90,27 @@ pub const ROUTES: &[Route] = &[
         name: "ballots",
         verb: Verb::Get,
         path: "/v1/elections/{id}/ballots",
-        summary: "The bulletin board: every ballot cast, in order, with its voter (pseudonymous account), tracking code, the ballot it replaces, the encrypted ballot and its census proof.",
+        summary: "The bulletin board: every ballot cast, in order, with its voter (pseudonymous account, or the nullifier in an anonymous census), tracking code, the ballot it replaces, the encrypted ballot and its census proof (or membership proof).",
         params: &[ID, FROM, LIMIT],
         body: None,
-        answer: "`{total, next, entries: [{voter, tracking, replaces, ballot, census, height}]}`",
+        answer: "`{total, next, entries: [{voter, tracking, replaces, ballot, census | member, height}]}`",
         schema: IndexPage::SCHEMA,
         errors: &[(400, "Malformed id or paging")],
         weight: Weight::Light,
         handler: ballots,
+    },
+    Route {
+        name: "members",
+        verb: Verb::Get,
+        path: "/v1/elections/{id}/members",
+        summary: "An anonymous census's registrations, in order: each voter's account, its commitment and its census proof. A ballot's membership proof names a bucket of them, never which one is its voter's.",
+        params: &[ID, FROM, LIMIT],
+        body: None,
+        answer: "`{total, next, entries: [{account, index, commitment, census, height}]}`",
+        schema: IndexPage::SCHEMA,
+        errors: &[(400, "Malformed id or paging")],
+        weight: Weight::Light,
+        handler: members,
     },
     Route {
         name: "challenged",
@@ -183,6 +196,13 @@ fn ballots(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> 
     let e = election_of(view, req)?;
     Ok(Reply::json(
         IndexPage::read(view, req, &format!("elections/ballots/{}", e.id))?.json(),
+    ))
+}
+
+fn members(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let e = election_of(view, req)?;
+    Ok(Reply::json(
+        IndexPage::read(view, req, &format!("elections/members/{}", e.id))?.json(),
     ))
 }
 

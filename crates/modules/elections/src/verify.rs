@@ -10,7 +10,10 @@ use crate::ballot::{self, parse_proof};
 use crate::ceremony;
 use crate::group::{point_from_hex, point_hex, scalar_from_hex, Point};
 use crate::lifecycle::{check_census, CensusProof};
-use crate::model::{Commitment, ComplaintStatus, Election, Outcome, Phase, WireBallot, WireShare};
+use crate::model::{
+    Commitment, ComplaintStatus, Election, Membership, Outcome, Phase, Registration, WireBallot,
+    WireShare,
+};
 use crate::proofs::{verify_knowledge, verify_share, Ciphertext};
 use publica_types::AccountId;
 use serde::{Deserialize, Serialize};
@@ -27,7 +30,25 @@ pub struct BoardBallot {
     pub replaces: Option<String>,
     /// The ballot.
     pub ballot: WireBallot,
-    /// The voter's census place.
+    /// The voter's census place (a census of accounts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub census: Option<CensusProof>,
+    /// The membership proof (an anonymous census; `voter` is the
+    /// nullifier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<Membership>,
+}
+
+/// A registration of an anonymous census on the board.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BoardMember {
+    /// The voter's account.
+    pub account: AccountId,
+    /// Its index.
+    pub index: u64,
+    /// `P = s·G` (hex).
+    pub commitment: String,
+    /// The account's census place.
     pub census: CensusProof,
 }
 
@@ -44,6 +65,9 @@ pub struct BoardChallenge {
     pub ballot: WireBallot,
     /// Its nonces.
     pub nonces: Vec<Vec<String>>,
+    /// The membership proof (an anonymous census).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<Membership>,
 }
 
 /// A guardian's partial decryption.
@@ -64,6 +88,9 @@ pub struct ElectionRecord {
     pub election: Election,
     /// Every guardian's ceremony message, in guardian order.
     pub commitments: Vec<Commitment>,
+    /// Every registration of an anonymous census, in order.
+    #[serde(default)]
+    pub members: Vec<BoardMember>,
     /// Every ballot cast, in board order.
     pub ballots: Vec<BoardBallot>,
     /// Every challenged ballot.
@@ -119,6 +146,7 @@ pub fn verify(record: &ElectionRecord) -> Report {
         r.failures
             .push("ballots were taken while a complaint of the ceremony was open".into());
     }
+    check_members(record, &mut r);
     let aggregate = check_ballots(record, &key, &base, &mut r);
     check_challenges(record, &key, &base, &mut r);
     r.counts = check_tally(record, &aggregate, &base, &mut r);
@@ -229,13 +257,78 @@ fn check_complaints(e: &Election, all: &[Vec<Point>], r: &mut Report) {
 
 type Tally = Vec<Vec<Ciphertext>>;
 
-/// Each ballot's proofs checked, on every core: its ciphertexts, or why
-/// not.
-fn ballot_proofs(
+/// The registrations of an anonymous census: each account in the census
+/// once, each commitment once, in order, as many as the ledger counts.
+fn check_members(record: &ElectionRecord, r: &mut Report) {
+    let e = &record.election;
+    if e.census.ring.is_none() && !record.members.is_empty() {
+        r.failures
+            .push("registrations in an election without an anonymous census".into());
+    }
+    let mut accounts = std::collections::BTreeSet::new();
+    let mut commitments = std::collections::BTreeSet::new();
+    for (i, m) in record.members.iter().enumerate() {
+        let who = format!("registration {i}");
+        if m.index != i as u64 {
+            r.failures.push(format!("{who}: it says it is {}", m.index));
+        }
+        if check_census(e, &m.account, &m.census).is_err() {
+            r.failures
+                .push(format!("{who}: its account is not in the census"));
+        }
+        let point_ok = point_from_hex(&m.commitment)
+            .is_some_and(|p| p != curve25519_dalek_5::traits::Identity::identity());
+        if !point_ok {
+            r.failures
+                .push(format!("{who}: its commitment is no point"));
+        }
+        if !accounts.insert(m.account) || !commitments.insert(m.commitment.clone()) {
+            r.failures
+                .push(format!("{who}: its account or commitment registered twice"));
+        }
+    }
+    if record.members.len() as u64 != e.registered {
+        r.failures.push(format!(
+            "the ledger counts {} registrations; the board holds {}",
+            e.registered,
+            record.members.len()
+        ));
+    }
+}
+
+/// Whether ballot `b`'s voter may vote: its census place, or its
+/// membership proof for its tracking code.
+fn eligible(
     record: &ElectionRecord,
-    key: &Point,
     base: &[u8; 32],
-) -> Vec<Result<Tally, String>> {
+    voter: &AccountId,
+    (census, member): (Option<&CensusProof>, Option<&Membership>),
+    tracking: &str,
+) -> Result<(), String> {
+    let e = &record.election;
+    let named = crate::lifecycle::voter_of(e, voter, census, member).map_err(|x| x.message)?;
+    if named != *voter {
+        return Err("its voter is not its membership's nullifier".into());
+    }
+    if let Some(m) = member {
+        let read = |i: u64| {
+            record.members.get(i as usize).map(|m| Registration {
+                account: m.account,
+                commitment: m.commitment.clone(),
+                height: 0,
+            })
+        };
+        crate::anonymous::check(e, base, m, tracking, &read).map_err(|x| x.message)?;
+    }
+    Ok(())
+}
+
+/// A ballot's ciphertexts (or why not), and whether its voter may vote
+/// (or why not).
+type Checked = (Result<Tally, String>, Result<(), String>);
+
+/// Each ballot's proofs and eligibility checked, on every core.
+fn ballot_proofs(record: &ElectionRecord, key: &Point, base: &[u8; 32]) -> Vec<Checked> {
     let e = &record.election;
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let per = record.ballots.len().div_ceil(threads).max(1);
@@ -248,8 +341,12 @@ fn ballot_proofs(
                     chunk
                         .iter()
                         .map(|b| {
-                            ballot::verify(base, key, &e.contests, &b.voter, &b.ballot)
-                                .map_err(|err| err.to_string())
+                            let place = (b.census.as_ref(), b.member.as_ref());
+                            (
+                                ballot::verify(base, key, &e.contests, &b.voter, &b.ballot)
+                                    .map_err(|err| err.to_string()),
+                                eligible(record, base, &b.voter, place, &b.tracking),
+                            )
                         })
                         .collect::<Vec<_>>()
                 })
@@ -266,12 +363,12 @@ fn check_ballots(record: &ElectionRecord, key: &Point, base: &[u8; 32], r: &mut 
     let e = &record.election;
     let mut last: BTreeMap<AccountId, (String, Tally)> = BTreeMap::new();
     let proofs = ballot_proofs(record, key, base);
-    for (b, checked) in record.ballots.iter().zip(proofs) {
+    for (b, (checked, may_vote)) in record.ballots.iter().zip(proofs) {
         r.ballots += 1;
         let who = format!("ballot {}", b.tracking);
-        if check_census(e, &b.voter, &b.census).is_err() {
+        if let Err(why) = may_vote {
             r.failures
-                .push(format!("{who}: its voter is not in the census"));
+                .push(format!("{who}: its voter is not in the census ({why})"));
         }
         if ballot::tracking_code(base, &b.voter, &b.ballot) != b.tracking {
             r.failures.push(format!(
@@ -319,6 +416,18 @@ fn check_challenges(record: &ElectionRecord, key: &Point, base: &[u8; 32], r: &m
     for c in &record.challenged {
         r.challenged += 1;
         let who = format!("challenged ballot {}", c.tracking);
+        if e.census.ring.is_some() {
+            if let Err(why) = eligible(
+                record,
+                base,
+                &c.voter,
+                (None, c.member.as_ref()),
+                &c.tracking,
+            ) {
+                r.failures
+                    .push(format!("{who}: its voter is not in the census ({why})"));
+            }
+        }
         if ballot::tracking_code(base, &c.voter, &c.ballot) != c.tracking {
             r.failures.push(format!(
                 "{who}: the tracking code does not match the ballot"

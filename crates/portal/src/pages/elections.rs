@@ -79,6 +79,10 @@ fn election(lang: Lang, view: &dyn ReadView, e: &Election) -> Markup {
                     ul { @for c in &e.complaints { li { (complaint(lang, c)) } } } }))
             }
             (crate::layout::row(&lang.t("elections-census"), html! { (lang.int(e.census.size)) }))
+            @if let Some(ring) = e.census.ring {
+                (crate::layout::row(&lang.t("elections-anonymous"), html! {
+                    (lang.ta("elections-anonymous-detail", &[("registered", &lang.int(e.registered)), ("ring", &lang.int(ring))])) }))
+            }
             (crate::layout::row(&lang.t("elections-ballots"), html! {
                 (lang.ta("elections-ballot-counts", &[("cast", &lang.int(e.cast)), ("counted", &lang.int(e.counted)), ("challenged", &lang.int(e.challenged))])) }))
         }

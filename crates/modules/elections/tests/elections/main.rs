@@ -1,6 +1,7 @@
 //! The integration tests of `publica-elections`, in one binary: whole
 //! elections on an in-memory chain, and properties over random ones.
 
+mod anonymous;
 mod complaints;
 mod flow;
 mod governance;

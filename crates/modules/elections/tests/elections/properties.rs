@@ -193,3 +193,67 @@ proptest! {
         prop_assert!(report.holds(), "{:?}", report.failures);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// With an anonymous census of any ring size and any number of
+    /// registrations, the tally is the count of each nullifier's last
+    /// ballot, the record verifies, and a membership proof, nullifier or
+    /// registration changed anywhere makes it fail.
+    #[test]
+    fn anonymous_ballots_count_once_per_voter_and_any_change_fails(
+        registered in 1usize..10,
+        ring_bits in 1u32..4,
+        ballots in prop::collection::vec((0usize..10, choice(1, 3), choice(2, 4)), 1..10),
+        change in 0usize..4,
+        at in any::<prop::sample::Index>(),
+    ) {
+        use crate::world::T0;
+        let mut w = World::new_with(1, 1, 10, Some(1 << ring_bits));
+        w.c.time_ms = T0 - 1000;
+        for v in 0..registered {
+            w.register(v).unwrap();
+        }
+        w.ceremony();
+        w.c.time_ms = T0;
+        let mut last: std::collections::BTreeMap<usize, Vec<Vec<u64>>> = Default::default();
+        for (v, mayor, council) in ballots {
+            let v = v % registered;
+            let choices = vec![mayor, council];
+            w.cast_anonymous(v, &choices).unwrap();
+            last.insert(v, choices);
+        }
+        w.close();
+        w.decrypt(1).unwrap();
+        prop_assert_eq!(w.outcome(), Some(plaintext_count(&last)));
+        let mut r = w.record();
+        prop_assert!(verify(&r).holds(), "{:?}", verify(&r).failures);
+        let b = at.index(r.ballots.len());
+        match change {
+            0 => {
+                let p = &mut r.ballots[b].member.as_mut().unwrap().proof;
+                p.f[0] = p.z.clone();
+            }
+            1 => {
+                let m = r.ballots[b].member.as_mut().unwrap();
+                m.bucket += 1;
+            }
+            2 => {
+                let p = &mut r.ballots[b].member.as_mut().unwrap().proof;
+                std::mem::swap(&mut p.a, &mut p.b);
+            }
+            _ => {
+                // A registration of the ring this ballot proved from.
+                let bucket = r.ballots[b].member.as_ref().unwrap().bucket;
+                let ring = publica_elections::ring::bucket_members(
+                    r.members.len() as u64, 1 << ring_bits, bucket).unwrap();
+                let i = usize::try_from(ring[at.index(ring.len())]).unwrap();
+                r.members[i].commitment = publica_elections::group::point_hex(
+                    &(publica_elections::group::G * publica_elections::group::random_scalar()),
+                );
+            }
+        }
+        prop_assert!(!verify(&r).holds(), "change {change} went unnoticed");
+    }
+}

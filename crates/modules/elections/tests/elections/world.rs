@@ -2,6 +2,7 @@
 
 use publica_crypto::seal::SealKey;
 use publica_crypto::Keypair;
+use publica_elections::anonymous::Member;
 use publica_elections::ceremony::Dealer;
 use publica_elections::group::Scalar;
 use publica_elections::model::{voter_leaf, Contest, Election, Guardian};
@@ -46,6 +47,12 @@ impl World {
     /// An election `id` with `n` guardians, threshold `t` and `voters`
     /// in its census, published (ceremony not yet run).
     pub fn new(n: usize, t: u32, voters: usize) -> World {
+        World::new_with(n, t, voters, None)
+    }
+
+    /// As [`World::new`], with an anonymous census of rings of `ring`
+    /// when given.
+    pub fn new_with(n: usize, t: u32, voters: usize, ring: Option<u64>) -> World {
         let admin = Keypair::generate();
         let genesis = Genesis::of_agencies(TEST_CHAIN, &["city"], admin.account());
         let mut rt = Runtime::new();
@@ -80,7 +87,13 @@ impl World {
             census,
             id,
         };
-        w.create(t).unwrap();
+        let census = match ring {
+            Some(r) => {
+                json!({"census": {"root": w.census.root().to_hex(), "size": w.census.len(), "ring": r}})
+            }
+            None => json!({}),
+        };
+        w.create_with(t, census).unwrap();
         w
     }
 
@@ -196,6 +209,59 @@ impl World {
             .map(|()| code)
     }
 
+    /// Voter `v` registers in the anonymous census.
+    pub fn register(&mut self, v: usize) -> Result<(), Rejected> {
+        let secret = Member::secret_for(&self.voters[v].seed(), &self.election());
+        let args = json!({"election": self.id, "commitment": Member::commitment(&secret),
+            "census": self.census_proof(v)});
+        self.c.call(&self.voters[v], "elections", "register", args)
+    }
+
+    /// Voter `v`'s membership of the anonymous census.
+    pub fn member(&self, v: usize) -> (Member, Vec<String>) {
+        let e = self.election();
+        let secret = Member::secret_for(&self.voters[v].seed(), &e);
+        let commitments: Vec<String> = self
+            .c
+            .indexed(&format!("elections/members/{}", self.id))
+            .iter()
+            .map(|m| m["commitment"].as_str().unwrap().to_owned())
+            .collect();
+        let mine = Member::commitment(&secret);
+        let index = commitments.iter().position(|c| *c == mine).unwrap_or(0) as u64;
+        (Member { secret, index }, commitments)
+    }
+
+    /// The arguments of voter `v`'s anonymous ballot of `choices`, and
+    /// its tracking code.
+    pub fn anonymous_ballot(&self, v: usize, choices: &[Vec<u64>]) -> (Value, String) {
+        let (key, base) = self.keys();
+        let e = self.election();
+        let (m, commitments) = self.member(v);
+        let voter = m.pseudonym(&e);
+        let (b, nonces) = ballot::encrypt(&base, &key, &contests(), &voter, choices).unwrap();
+        let code = ballot::tracking_code(&base, &voter, &b);
+        let member = m.prove(&e, &base, &commitments, &code).unwrap();
+        let nonces: Vec<Vec<String>> = nonces
+            .iter()
+            .map(|r| r.iter().map(publica_elections::group::scalar_hex).collect())
+            .collect();
+        (
+            json!({"election": self.id, "ballot": b, "member": member, "nonces": nonces}),
+            code,
+        )
+    }
+
+    /// Voter `v` casts `choices` anonymously, signed by a fresh key;
+    /// answers the tracking code.
+    pub fn cast_anonymous(&mut self, v: usize, choices: &[Vec<u64>]) -> Result<String, Rejected> {
+        let (mut args, code) = self.anonymous_ballot(v, choices);
+        args.as_object_mut().unwrap().remove("nonces");
+        self.c
+            .call(&Keypair::generate(), "elections", "cast", args)
+            .map(|()| code)
+    }
+
     pub fn close(&mut self) {
         self.c.time_ms = self.c.time_ms.max(CLOSES);
     }
@@ -239,6 +305,7 @@ impl World {
         let partials = e.decrypted.iter().map(|n| json!({"guardian": n, "shares": self.c.get(&format!("elections/partial/{}/{n}", self.id)).unwrap()})).collect::<Vec<_>>();
         let record = json!({
             "chain_id": e.chain_id, "election": e, "commitments": commitments,
+            "members": self.c.indexed(&format!("elections/members/{}", self.id)),
             "ballots": self.c.indexed(&format!("elections/ballots/{}", self.id)),
             "challenged": self.c.indexed(&format!("elections/challenged/{}", self.id)),
             "partials": partials, "outcome": self.c.get(&format!("elections/outcome/{}", self.id)),

@@ -1,0 +1,303 @@
+//! The anonymous census on the ledger (`docs/elections.md`, "The
+//! anonymous census"): a voter of the census registers a commitment
+//! `P = s·G` with its account before the window opens; a ballot then
+//! names the nullifier `J = s·U` as its voter and proves, with
+//! [`crate::ring`], that its secret made one of a bucket of
+//! registrations. The board shows which accounts registered, never which
+//! ballot is whose; the last ballot per nullifier counts.
+
+use crate::codes::ElectionsRejection as R;
+use crate::events::ElectionsEvent;
+use crate::group::{point_from_hex, point_hex, scalar_from_hex, scalar_hex, Point, G};
+use crate::lifecycle::{check_census, read_election, CensusProof};
+use crate::model::{
+    commitment_taken_key, election_key, member_key, registered_key, Election, Membership, Phase,
+    Registration, WireRing,
+};
+use crate::ring::{self, Ring, RingProof, RING_BITS_MAX};
+use curve25519_dalek_5::traits::Identity;
+use publica_runtime::{CallContext, Rejections};
+use publica_types::{AccountId, TxError};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+
+/// Arguments of `elections.register`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterArgs {
+    /// The election (with an anonymous census).
+    pub election: String,
+    /// `P = s·G` (hex).
+    pub commitment: String,
+    /// The signer's place in the census.
+    pub census: CensusProof,
+}
+
+/// `elections.register`: the signer, in the census, registers its
+/// commitment once, before the window opens.
+pub fn register(ctx: &mut CallContext<'_>, a: RegisterArgs) -> Result<(), TxError> {
+    let mut e = read_election(ctx, &a.election)?;
+    if e.census.ring.is_none() {
+        return Err(R::CensusMode.err(format!(
+            "'{}' has no anonymous census: its voters sign their ballots with their census proof",
+            e.id
+        )));
+    }
+    let now = ctx.env().time_ms;
+    if matches!(e.phase, Phase::Failed | Phase::Tallied) || now >= e.opens_ms {
+        return Err(R::RegistrationClosed.err(format!(
+            "'{}' takes registrations until it opens at {} (ms); the block is at {now} and it is {:?}",
+            e.id, e.opens_ms, e.phase
+        )));
+    }
+    let signer = ctx.signer();
+    check_census(&e, &signer, &a.census)?;
+    let commitment = point_from_hex(&a.commitment)
+        .filter(|p| *p != Point::identity())
+        .ok_or_else(|| {
+            R::InvalidField.err("commitment: a ristretto255 point other than the identity (64 lowercase hex digits)")
+        })?;
+    if ctx.contains(&registered_key(&e.id, &signer)) {
+        return Err(R::AlreadyRegistered.err(format!("{signer} registered in '{}' already", e.id)));
+    }
+    if ctx.contains(&commitment_taken_key(&e.id, &a.commitment)) {
+        return Err(R::AlreadyRegistered.err(format!(
+            "commitment {} is registered in '{}' already",
+            a.commitment, e.id
+        )));
+    }
+    let index = e.registered;
+    let height = ctx.env().height;
+    ctx.write(registered_key(&e.id, &signer), &index);
+    ctx.write(commitment_taken_key(&e.id, &a.commitment), &index);
+    ctx.write(
+        member_key(&e.id, index),
+        &Registration {
+            account: signer,
+            commitment: point_hex(&commitment),
+            height,
+        },
+    );
+    e.registered += 1;
+    ctx.emit_event(&ElectionsEvent::Registered {
+        election: e.id.clone(),
+        account: signer,
+        index,
+        commitment: a.commitment,
+        census: a.census,
+    });
+    ctx.write(election_key(&e.id), &e);
+    Ok(())
+}
+
+/// The voter a membership names: its nullifier's 32 bytes.
+pub fn pseudonym(m: &Membership) -> Result<AccountId, TxError> {
+    match point_from_hex(&m.nullifier) {
+        Some(p) if p != Point::identity() => Ok(AccountId(*p.compress().as_bytes())),
+        _ => Err(R::BadMembership.err(
+            "nullifier: a ristretto255 point other than the identity (64 lowercase hex digits)",
+        )),
+    }
+}
+
+/// The context a membership proof is bound to: `H_E`, `census`, the
+/// bucket and the ballot's tracking code (so the proof holds for that
+/// ballot only).
+pub fn context(base: &[u8; 32], bucket: u64, tracking: &str) -> Vec<u8> {
+    let mut c = base.to_vec();
+    c.extend_from_slice(b"census");
+    c.extend_from_slice(&bucket.to_be_bytes());
+    c.extend_from_slice(tracking.as_bytes());
+    c
+}
+
+/// Rings decoded, by a digest of their encodings: decoding a thousand
+/// points costs more than the proof's check, and a census is frozen once
+/// the window opens.
+static RINGS: LazyLock<Mutex<HashMap<[u8; 32], Arc<Ring>>>> = LazyLock::new(Mutex::default);
+
+/// Most rings kept decoded.
+const RINGS_KEPT: usize = 256;
+
+/// The commitments of `bucket`, decoded, read through `member` (the
+/// registration at an index).
+pub fn ring_of(
+    e: &Election,
+    bucket: u64,
+    member: &dyn Fn(u64) -> Option<Registration>,
+) -> Result<Arc<Ring>, TxError> {
+    let size = e.census.ring.unwrap_or(2);
+    let indices = ring::bucket_members(e.registered, size, bucket).ok_or_else(|| {
+        R::BadMembership.err(format!(
+            "'{}' has no bucket {bucket} among {} registrations in rings of {size}",
+            e.id, e.registered
+        ))
+    })?;
+    let encoded: Vec<String> = indices
+        .iter()
+        .map(|&i| {
+            member(i)
+                .map(|r| r.commitment)
+                .ok_or_else(|| R::BadMembership.err(format!("registration {i} is missing")))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut h = Sha256::new();
+    for c in &encoded {
+        h.update(c.as_bytes());
+    }
+    let digest: [u8; 32] = h.finalize().into();
+    if let Some(ring) = RINGS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&digest)
+    {
+        return Ok(ring.clone());
+    }
+    let bytes = encoded
+        .iter()
+        .map(|c| {
+            let mut b = [0u8; 32];
+            hex::decode_to_slice(c, &mut b)
+                .map(|()| b)
+                .map_err(|_| R::BadMembership.err(format!("commitment {c} is no point")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let ring = Arc::new(
+        Ring::decode(bytes)
+            .ok_or_else(|| R::BadMembership.err("a commitment of the ring is no point"))?,
+    );
+    let mut kept = RINGS.lock().unwrap_or_else(PoisonError::into_inner);
+    if kept.len() >= RINGS_KEPT {
+        kept.clear();
+    }
+    kept.insert(digest, ring.clone());
+    Ok(ring)
+}
+
+/// A proof from the wire, or why not.
+pub fn parse(w: &WireRing) -> Result<RingProof, TxError> {
+    let bad = |what: &str| R::BadMembership.err(format!("proof: {what}"));
+    let point = |s: &String| point_from_hex(s).ok_or_else(|| bad("points are 64 hex digits"));
+    let scalar =
+        |s: &String| scalar_from_hex(s).ok_or_else(|| bad("scalars are canonical, 64 hex digits"));
+    if w.x.len() > RING_BITS_MAX || w.y.len() > RING_BITS_MAX || w.f.len() > RING_BITS_MAX {
+        return Err(bad("at most 10 of x, y and f"));
+    }
+    Ok(RingProof {
+        abcd: [point(&w.a)?, point(&w.b)?, point(&w.c)?, point(&w.d)?],
+        x: w.x.iter().map(point).collect::<Result<_, _>>()?,
+        y: w.y.iter().map(point).collect::<Result<_, _>>()?,
+        f: w.f.iter().map(scalar).collect::<Result<_, _>>()?,
+        z: [scalar(&w.z_a)?, scalar(&w.z_c)?, scalar(&w.z)?],
+    })
+}
+
+/// A proof for the wire.
+pub fn wire(p: &RingProof) -> WireRing {
+    WireRing {
+        a: point_hex(&p.abcd[0]),
+        b: point_hex(&p.abcd[1]),
+        c: point_hex(&p.abcd[2]),
+        d: point_hex(&p.abcd[3]),
+        x: p.x.iter().map(point_hex).collect(),
+        y: p.y.iter().map(point_hex).collect(),
+        f: p.f.iter().map(scalar_hex).collect(),
+        z_a: scalar_hex(&p.z[0]),
+        z_c: scalar_hex(&p.z[1]),
+        z: scalar_hex(&p.z[2]),
+    }
+}
+
+/// Checks that `m` proves membership of `e`'s anonymous census for the
+/// ballot with `tracking`.
+pub fn check(
+    e: &Election,
+    base: &[u8; 32],
+    m: &Membership,
+    tracking: &str,
+    member: &dyn Fn(u64) -> Option<Registration>,
+) -> Result<(), TxError> {
+    let nullifier =
+        point_from_hex(&m.nullifier).ok_or_else(|| R::BadMembership.err("nullifier"))?;
+    let proof = parse(&m.proof)?;
+    let ring = ring_of(e, m.bucket, member)?;
+    let u = ring::nullifier_base(&manifest_hash(e));
+    if ring::verify(
+        &context(base, m.bucket, tracking),
+        &u,
+        &ring,
+        &nullifier,
+        &proof,
+    ) {
+        Ok(())
+    } else {
+        Err(R::BadMembership.err(format!(
+            "the membership proof fails for bucket {} of '{}'",
+            m.bucket, e.id
+        )))
+    }
+}
+
+fn manifest_hash(e: &Election) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(&e.manifest_hash, &mut out).expect("a hash the module wrote");
+    out
+}
+
+/// What a voter needs to prove membership: the secret its wallet derives
+/// and where its commitment is among the registrations.
+pub struct Member {
+    /// `s`.
+    pub secret: crate::group::Scalar,
+    /// Its registration's index.
+    pub index: u64,
+}
+
+impl Member {
+    /// The voter's secret for `e`, from its wallet's seed.
+    pub fn secret_for(seed: &[u8; 32], e: &Election) -> crate::group::Scalar {
+        ring::census_secret(seed, &manifest_hash(e))
+    }
+
+    /// The commitment to register.
+    pub fn commitment(secret: &crate::group::Scalar) -> String {
+        point_hex(&(G * secret))
+    }
+
+    /// The voter's pseudonym (nullifier) in `e`.
+    pub fn pseudonym(&self, e: &Election) -> AccountId {
+        let j = ring::nullifier_base(&manifest_hash(e)) * self.secret;
+        AccountId(*j.compress().as_bytes())
+    }
+
+    /// The membership proof for the ballot with `tracking`, over the
+    /// registrations `commitments` (all of them, in order).
+    pub fn prove(
+        &self,
+        e: &Election,
+        base: &[u8; 32],
+        commitments: &[String],
+        tracking: &str,
+    ) -> Option<Membership> {
+        let n = commitments.len() as u64;
+        let size = e.census.ring?;
+        let bucket = ring::bucket_of(n, size, self.index);
+        let indices = ring::bucket_members(n, size, bucket)?;
+        let l = indices.iter().position(|&i| i == self.index)?;
+        let ring = Ring::new(
+            indices
+                .iter()
+                .map(|&i| point_from_hex(commitments.get(i as usize)?))
+                .collect::<Option<_>>()?,
+        );
+        let u = ring::nullifier_base(&manifest_hash(e));
+        let (j, proof) = ring::prove(&context(base, bucket, tracking), &u, &ring, l, &self.secret)?;
+        Some(Membership {
+            bucket,
+            nullifier: point_hex(&j),
+            proof: wire(&proof),
+        })
+    }
+}
