@@ -134,7 +134,7 @@ def census_root_from(index, size, leaf, path):
 
 def manifest_hash(e):
     m = {k: e[k] for k in ("chain_id", "id", "agency", "contests", "guardians", "threshold",
-                           "opens_ms", "closes_ms", "census")}
+                           "opens_ms", "closes_ms", "census", "delegation") if k in e}
     return hashlib.sha256(b"publica/elections/v1/manifest\x00" + rfc8785.dumps(m)).digest()
 
 
@@ -225,6 +225,24 @@ def check_members(e, members):
     if len(members) != e.get("registered", 0) or (members and "ring" not in e["census"]):
         fail.append("registrations")
     return fail, [point(m["commitment"]) for m in members]
+
+
+def lent_weights(voted, delegations):
+    """Each delegation's chain followed to the first voter, who gains one;
+    a chain that ends elsewhere or loops lends nothing."""
+    nxt = {d["from"]: d["to"] for d in delegations}
+    out = {}
+    for d in delegations:
+        seen, cur = {d["from"]}, d["to"]
+        while True:
+            if cur in voted:
+                out[cur] = out.get(cur, 0) + 1
+                break
+            if cur not in nxt or cur in seen:
+                break
+            seen.add(cur)
+            cur = nxt[cur]
+    return out
 
 
 def check_ballot(e, key, h_e, voter, ballot):
@@ -372,12 +390,26 @@ def verify(record):
             opened.append(picks)
         if opened != ch["choices"]:
             fail.append(f"challenged {ch['tracking']}: opening")
+    # With delegation: each voter's weight, from the delegations published
+    # at the close and the board's voters.
+    lent, w = {}, record.get("weighting")
+    if "delegation" in e and w is not None:
+        voted = {v.hex() for v in last}
+        froms = [d["from"] for d in w["delegations"]]
+        lent = lent_weights(voted, w["delegations"])
+        published = {x["voter"]: x["delegated"] for x in w["lent"]}
+        if (lent != published or len(set(froms)) != len(froms) or voted & set(froms)
+                or w["total"] != len(last) + sum(lent.values())):
+            fail.append("weights")
+    elif w is not None or ("delegation" in e and record["partials"]):
+        fail.append("weights")
     sums = [[(IDENTITY, IDENTITY) for _ in c["selections"]] for c in e["contests"]]
-    for _, cts in last.values():
+    for voter, (_, cts) in last.items():
+        weight = 1 + lent.get(voter.hex(), 0)
         for ci, row in enumerate(cts):
             for si, (a, b) in enumerate(row):
                 sa, sb = sums[ci][si]
-                sums[ci][si] = (add(sa, a), add(sb, b))
+                sums[ci][si] = (add(sa, mul(weight, a)), add(sb, mul(weight, b)))
     if len(last) != e["counted"]:
         fail.append("counted")
     good = {}
@@ -414,7 +446,8 @@ def verify(record):
             for g in group:
                 m = add(m, mul(lagrange(g, group), good[g][ci][si]))
             target = sub(sb, m)
-            found = next((k for k in range(len(last) + 1) if base(k) == target), None)
+            bound = len(last) + sum(lent.values())
+            found = next((k for k in range(bound + 1) if base(k) == target), None)
             if found is None:
                 fail.append(f"contest {ci}, selection {si}: no count")
             counts[-1].append(found)

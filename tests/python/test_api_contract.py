@@ -214,7 +214,11 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
     # The demo's election: published, ceremony, twenty ballots, a re-vote,
     # a challenged ballot, decrypted by two of three guardians.
     listed = c.get("/v1/elections")
-    assert [e["election"] for e in listed["entries"]] == ["city-2027"], listed
+    assert [e["election"] for e in listed["entries"]] == ["city-2027", "north-parks"], listed
+    # With the north community's parks delegations: member 1 weighs 4 (its
+    # own, 2, 3 → 2 and 4), 5 and 6 one each.
+    parks = c.get("/v1/elections/{id}/record", "/v1/elections/north-parks/record")
+    assert parks["outcome"]["counts"] == [[4, 2]] and parks["weighting"]["total"] == 6, parks["weighting"]
     el = c.get("/v1/elections/{id}", "/v1/elections/city-2027")
     assert el["election"]["phase"] == "tallied" and el["outcome"]["counts"] == [[6, 7, 7], [15, 5]], el
     c.get("/v1/elections/{id}/record", "/v1/elections/city-2027/record")

@@ -7,6 +7,8 @@ import copy
 import json
 import urllib.request
 
+import pytest
+
 from election_verifier import verify
 from publica_node import running_node
 
@@ -30,9 +32,14 @@ def record_of(url, election):
     return record
 
 
-def test_a_second_verifier_agrees_on_the_demo_election():
+@pytest.fixture(scope="module")
+def demo_records():
     with running_node("--demo", start_s=120) as (url, _):
-        record = record_of(url, "city-2027")
+        return {e: record_of(url, e) for e in ("city-2027", "north-parks")}
+
+
+def test_a_second_verifier_agrees_on_the_demo_election(demo_records):
+    record = demo_records["city-2027"]
     failures, counts = verify(record)
     assert failures == [], failures
     assert counts == [[6, 7, 7], [15, 5]] == record["outcome"]["counts"]
@@ -66,3 +73,20 @@ def test_a_second_verifier_agrees_on_the_demo_election():
     bent = copy.deepcopy(record)
     bent["challenged"][0]["choices"][1] = [0, 1]
     assert any("opening" in f for f in verify(bent)[0])
+
+
+def test_a_second_verifier_weighs_secret_ballots_by_public_delegations(demo_records):
+    record = demo_records["north-parks"]
+    failures, counts = verify(record)
+    assert failures == [], failures
+    assert counts == [[4, 2]] == record["outcome"]["counts"]
+    assert record["weighting"]["total"] == 6 and len(record["weighting"]["delegations"]) == 3
+    bent = copy.deepcopy(record)
+    bent["weighting"]["lent"][0]["delegated"] = 2
+    assert "weights" in verify(bent)[0]
+    bent = copy.deepcopy(record)
+    bent["weighting"]["delegations"].pop(0)
+    assert "weights" in verify(bent)[0]
+    bent = copy.deepcopy(record)
+    bent["outcome"]["counts"] = [[3, 3]]
+    assert verify(bent)[0] == ["published counts"]

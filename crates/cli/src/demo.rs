@@ -233,8 +233,8 @@ pub fn seed(
     s.medicines_registry()?;
     s.medicines_supply()?;
     s.health_records(data_dir, records_s3)?;
-    s.election_demo()?;
     s.governance_demo()?;
+    s.election_demo()?;
     s.energy_demo()?;
     s.recycling_demo()?;
     s.citydata_demo(data_dir)?;

@@ -248,6 +248,7 @@ pub async fn run(cmd: ElectionCmd) -> Result<()> {
                 "ballots": report.ballots,
                 "counted": report.counted,
                 "challenged": report.challenged,
+                "weight": report.weight,
                 "counts": report.counts,
                 "failures": report.failures,
             }));

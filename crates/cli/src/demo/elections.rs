@@ -23,6 +23,12 @@ use std::time::{Duration, Instant};
 
 /// The demo election's id.
 pub const DEMO_ELECTION: &str = "city-2027";
+/// The demo's election with delegation (the north community's parks
+/// delegations weigh its secret ballots).
+pub const DELEGATED_ELECTION: &str = "north-parks";
+/// Members of the north community in its census (as enrolled by the
+/// governance demo).
+const DELEGATED_VOTERS: usize = 12;
 /// Citizens in its census.
 const VOTERS: usize = 20;
 /// How long registration stays open once published.
@@ -45,6 +51,15 @@ fn contests() -> Vec<Contest> {
             limit: 1,
         },
     ]
+}
+
+/// The census of `voters` for election `id`.
+fn census_of(id: &str, voters: &[Keypair]) -> MerkleLog {
+    let mut census = MerkleLog::new();
+    for v in voters {
+        census.append(publica_log::hash::leaf_hash(&voter_leaf(id, &v.account())));
+    }
+    census
 }
 
 /// A demo guardian's key (public seed: a demo only).
@@ -89,7 +104,11 @@ impl Seeder<'_> {
     }
 
     fn election(&self) -> Result<Election> {
-        let key = publica_elections::model::election_key(DEMO_ELECTION);
+        self.election_of(DEMO_ELECTION)
+    }
+
+    fn election_of(&self, id: &str) -> Result<Election> {
+        let key = publica_elections::model::election_key(id);
         self.node
             .with_state(|s, _| s.get(&key).map(|b| serde_json::from_slice(&b)))
             .ok_or_else(|| anyhow!("demo election: not published"))?
@@ -103,7 +122,8 @@ impl Seeder<'_> {
             .map_err(|e| anyhow!("demo election: {e}"))
     }
 
-    /// Publishes, runs the ceremony, votes, closes and decrypts.
+    /// Publishes both elections, runs their ceremonies, votes, closes and
+    /// decrypts them.
     pub(super) fn election_demo(&mut self) -> Result<()> {
         let guardians: Vec<Keypair> = (1..=3).map(guardian_key).collect();
         let seals: Vec<SealKey> = guardians
@@ -111,13 +131,8 @@ impl Seeder<'_> {
             .map(|g| SealKey::from_signing_seed(&g.seed()))
             .collect();
         let voters: Vec<Keypair> = (1..=VOTERS).map(citizen_key).collect();
-        let mut census = MerkleLog::new();
-        for v in &voters {
-            census.append(publica_log::hash::leaf_hash(&voter_leaf(
-                DEMO_ELECTION,
-                &v.account(),
-            )));
-        }
+        let census = census_of(DEMO_ELECTION, &voters);
+        let members: Vec<Keypair> = (1..=DELEGATED_VOTERS).map(citizen_key).collect();
         let opens = now_ms() + REGISTRATION_MS;
         let g: Vec<Guardian> = guardians
             .iter()
@@ -127,50 +142,98 @@ impl Seeder<'_> {
                 seal_key: hex::encode(s.public()),
             })
             .collect();
-        let create = self.tx(
-            "elections",
-            "create",
-            json!({"agency": "city", "id": DEMO_ELECTION,
-            "title": "city-2027", "contests": contests(), "guardians": g, "threshold": 2,
-            "opens_ms": opens, "closes_ms": opens + WINDOW_MS,
-            "census": {"root": census.root().to_hex(), "size": census.len(), "ring": RING}}),
+        let window = |id: &str, title: &str, contests: Vec<Contest>, census: Value| {
+            json!({"agency": "city", "id": id, "title": title, "contests": contests,
+                "guardians": g, "threshold": 2, "opens_ms": opens, "closes_ms": opens + WINDOW_MS,
+                "census": census})
+        };
+        let parks_census = census_of(DELEGATED_ELECTION, &members);
+        let mut delegated = window(
+            DELEGATED_ELECTION,
+            "north-parks-fountain",
+            vec![Contest {
+                id: "fountain".into(),
+                selections: vec!["yes".into(), "no".into()],
+                limit: 1,
+            }],
+            json!({"root": parks_census.root().to_hex(), "size": parks_census.len()}),
         );
-        self.phase("an election published", vec![create])?;
-        let e = self.election()?;
-        let h_m: [u8; 32] = hex::decode(&e.manifest_hash)?
-            .try_into()
-            .map_err(|_| anyhow!("manifest hash"))?;
-        let dealers: Vec<Dealer> = guardians.iter().map(|_| Dealer::new(2)).collect();
-        let mut txs = Vec::new();
-        for (i, (d, kp)) in dealers.iter().zip(&guardians).enumerate() {
-            let n = i as u32 + 1;
-            let mut args = serde_json::to_value(
-                guardian::message(d, DEMO_ELECTION, &h_m, n, &e.guardians)
-                    .map_err(|e| anyhow!(e))?,
-            )?;
-            args["election"] = json!(DEMO_ELECTION);
-            args["guardian"] = json!(n);
-            txs.push((
-                self.signed(kp, "commit", args),
-                public_key_of(&format!("publica demo guardian {n}")),
-            ));
+        delegated["delegation"] = json!({"agency": "city", "community": "north", "topic": "parks"});
+        let creates = vec![
+            self.tx(
+                "elections",
+                "create",
+                window(
+                    DEMO_ELECTION,
+                    "city-2027",
+                    contests(),
+                    json!({"root": census.root().to_hex(), "size": census.len(), "ring": RING}),
+                ),
+            ),
+            self.tx("elections", "create", delegated),
+        ];
+        self.phase("two elections published", creates)?;
+        let mut dealers = Vec::new();
+        for id in [DEMO_ELECTION, DELEGATED_ELECTION] {
+            dealers.push(self.ceremony(id, &guardians)?);
         }
-        self.together("the guardians' key ceremony", txs)?;
+        let e = self.election()?;
         self.register(&voters, &census, &e)?;
         std::thread::sleep(Duration::from_millis(
             (opens + 100).saturating_sub(now_ms()),
         ));
         self.vote(&voters)?;
+        self.vote_delegated(&members, &parks_census)?;
         let wait = (opens + WINDOW_MS + 200).saturating_sub(now_ms());
         std::thread::sleep(Duration::from_millis(wait));
-        let e = self.election()?;
+        for (id, dealers) in [DEMO_ELECTION, DELEGATED_ELECTION]
+            .into_iter()
+            .zip(&dealers)
+        {
+            self.decrypt(id, dealers, &guardians, &seals)?;
+        }
+        Ok(())
+    }
+
+    /// The guardians' key ceremony for election `id`: their polynomials.
+    fn ceremony(&mut self, id: &str, guardians: &[Keypair]) -> Result<Vec<Dealer>> {
+        let e = self.election_of(id)?;
+        let h_m: [u8; 32] = hex::decode(&e.manifest_hash)?
+            .try_into()
+            .map_err(|_| anyhow!("manifest hash"))?;
+        let dealers: Vec<Dealer> = guardians.iter().map(|_| Dealer::new(2)).collect();
+        let mut txs = Vec::new();
+        for (i, (d, kp)) in dealers.iter().zip(guardians).enumerate() {
+            let n = i as u32 + 1;
+            let mut args = serde_json::to_value(
+                guardian::message(d, id, &h_m, n, &e.guardians).map_err(|e| anyhow!(e))?,
+            )?;
+            args["election"] = json!(id);
+            args["guardian"] = json!(n);
+            txs.push((self.signed(kp, "commit", args), guardian_key(n as usize)));
+        }
+        self.together(&format!("{id}: the guardians' key ceremony"), txs)?;
+        Ok(dealers)
+    }
+
+    /// Guardians 1 and 3 decrypt election `id` after its close.
+    fn decrypt(
+        &mut self,
+        id: &str,
+        dealers: &[Dealer],
+        guardians: &[Keypair],
+        seals: &[SealKey],
+    ) -> Result<()> {
+        let e = self.election_of(id)?;
         let base: [u8; 32] = hex::decode(e.base_hash.as_deref().unwrap_or_default())?
             .try_into()
             .map_err(|_| anyhow!("base hash"))?;
-        let aggregate: Vec<Vec<[String; 2]>> =
-            self.state_json(&publica_elections::model::aggregate_key(DEMO_ELECTION))?;
+        // With delegation, the sum weighted at the close.
+        let aggregate: Vec<Vec<[String; 2]>> = self
+            .state_json(&publica_elections::delegated::weighted_key(id))
+            .or_else(|_| self.state_json(&publica_elections::model::aggregate_key(id)))?;
         let messages = (1..=3u32)
-            .map(|j| self.state_json(&publica_elections::model::commitment_key(DEMO_ELECTION, j)))
+            .map(|j| self.state_json(&publica_elections::model::commitment_key(id, j)))
             .collect::<Result<Vec<Commitment>>>()?;
         let mut txs = Vec::new();
         for n in [1u32, 3] {
@@ -178,16 +241,39 @@ impl Seeder<'_> {
             let z = guardian::secret(&dealers[i], &seals[i], &e, n, &messages)
                 .map_err(|e| anyhow!(e))?;
             let shares = guardian::decrypt(&base, &aggregate, n, &z).map_err(|e| anyhow!(e))?;
-            let args = json!({"election": DEMO_ELECTION, "guardian": n, "shares": shares});
+            let args = json!({"election": id, "guardian": n, "shares": shares});
             txs.push((
                 self.signed(&guardians[i], "decrypt", args),
                 guardian_key(n as usize),
             ));
         }
         self.together(
-            "the election closed and decrypted by two of its three guardians",
+            &format!("{id}: closed and decrypted by two of its three guardians"),
             txs,
         )
+    }
+
+    /// The community's members vote on the fountain in secret: 1 (with
+    /// the parks delegations of 2, 3 and 4), 5 and 6; the others lend
+    /// nothing.
+    fn vote_delegated(&mut self, members: &[Keypair], census: &MerkleLog) -> Result<()> {
+        let e = self.election_of(DELEGATED_ELECTION)?;
+        let key = point_from_hex(e.key.as_deref().unwrap_or_default())
+            .ok_or_else(|| anyhow!("election key"))?;
+        let base: [u8; 32] = hex::decode(e.base_hash.as_deref().unwrap_or_default())?
+            .try_into()
+            .map_err(|_| anyhow!("base hash"))?;
+        let mut txs = Vec::new();
+        for (i, yes) in [(0usize, true), (4, false), (5, false)] {
+            let v = &members[i];
+            let choices = vec![vec![u64::from(yes), u64::from(!yes)]];
+            let (b, _) = ballot::encrypt(&base, &key, &e.contests, &v.account(), &choices)
+                .map_err(|e| anyhow!("{e}"))?;
+            let args = json!({"election": DELEGATED_ELECTION, "ballot": b,
+                "census": Self::place(census, i)?});
+            txs.push((self.signed(v, "cast", args), citizen_key(i + 1)));
+        }
+        self.together("three members voted in secret on the fountain", txs)
     }
 
     fn place(census: &MerkleLog, i: usize) -> Result<Value> {

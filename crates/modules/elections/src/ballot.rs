@@ -40,11 +40,14 @@ impl std::fmt::Display for BallotError {
 /// canonical JSON of the chain id, the election's id, agency, contests,
 /// guardians, threshold, window and census.
 pub fn manifest_hash(e: &Election) -> [u8; 32] {
-    let manifest = serde_json::json!({
+    let mut manifest = serde_json::json!({
         "chain_id": e.chain_id, "id": e.id, "agency": e.agency, "contests": e.contests,
         "guardians": e.guardians, "threshold": e.threshold, "opens_ms": e.opens_ms,
         "closes_ms": e.closes_ms, "census": e.census,
     });
+    if let Some(d) = &e.delegation {
+        manifest["delegation"] = serde_json::json!(d);
+    }
     let bytes = publica_types::canonical::to_canonical_bytes(&manifest)
         .expect("small integers and strings");
     Sha256::new()

@@ -131,6 +131,15 @@ pub enum ElectionsEvent {
         /// The account's place in the census.
         census: CensusProof,
     },
+    /// An election with delegation was weighed at its close.
+    Weighed {
+        /// The election.
+        election: String,
+        /// Every ballot's weight together.
+        total: u64,
+        /// The weight lent through delegations.
+        delegated: u64,
+    },
     /// The result.
     Tallied {
         /// The election.

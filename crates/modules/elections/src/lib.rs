@@ -27,6 +27,7 @@ pub mod anonymous;
 pub mod ballot;
 pub mod ceremony;
 pub mod codes;
+pub mod delegated;
 pub mod events;
 pub mod governance;
 pub mod group;
@@ -114,6 +115,16 @@ impl TypedModule for Elections {
             }
             _ => {}
         }
+    }
+
+    /// Elections with delegation are weighed in the first block at or
+    /// after their close.
+    fn begin_block(&self, ctx: &mut CallContext<'_>) {
+        delegated::begin_block(ctx);
+    }
+
+    fn next_due_ms(&self, state: &publica_state::StateTree) -> Option<u64> {
+        delegated::next_due_ms(state)
     }
 
     fn index_event(&self, event: &ElectionsEvent, filer: &mut IndexFiler<'_>) {

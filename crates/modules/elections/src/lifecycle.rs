@@ -45,6 +45,10 @@ pub struct CreateArgs {
     /// time, 1 s to a week; an hour when absent). From ledger format 7.
     #[serde(default)]
     pub answer_ms: Option<u64>,
+    /// A community topic whose public delegations weigh the members'
+    /// secret ballots at the close.
+    #[serde(default)]
+    pub delegation: Option<crate::delegated::Delegation>,
 }
 
 /// Arguments of `elections.commit`.
@@ -309,7 +313,11 @@ pub fn create(ctx: &mut CallContext<'_>, a: CreateArgs) -> Result<(), TxError> {
         complaints: Vec::new(),
         disqualified: Vec::new(),
         registered: 0,
+        delegation: a.delegation,
     };
+    if let Some(d) = &e.delegation {
+        crate::delegated::check(ctx, &e, d)?;
+    }
     if e.approvals.len() >= ctx.policy_threshold(&e.agency) as usize {
         e.phase = Phase::Ceremony;
     }
@@ -326,6 +334,9 @@ pub fn create(ctx: &mut CallContext<'_>, a: CreateArgs) -> Result<(), TxError> {
         agency: e.agency.clone(),
         manifest_hash: e.manifest_hash.clone(),
     });
+    if e.delegation.is_some() {
+        crate::delegated::schedule(ctx, &e);
+    }
     ctx.write(election_key(&e.id), &e);
     Ok(())
 }
@@ -780,6 +791,9 @@ fn checked_ballot(
 ) -> Result<Checked, TxError> {
     let (e, key, base) = voting(ctx, election)?;
     let voter = voter_of(&e, &ctx.signer(), census, member)?;
+    if let Some(d) = &e.delegation {
+        crate::delegated::voter_is_member(ctx, d, &voter)?;
+    }
     let tracking = ballot::tracking_code(&base, &voter, b);
     // Checked ahead on the admission workers for exactly these inputs, or
     // checked now.
@@ -914,9 +928,7 @@ pub fn decrypt(ctx: &mut CallContext<'_>, a: DecryptArgs) -> Result<(), TxError>
     if e.decrypted.contains(&a.guardian) {
         return Err(R::AlreadyDecrypted.err(format!("guardian {} decrypted already", a.guardian)));
     }
-    let aggregate: Aggregate = ctx
-        .read(&aggregate_key(&e.id))
-        .expect("created with the election");
+    let (aggregate, bound) = decrypted_aggregate(ctx, &e)?;
     let z = ceremony::guardian_key(&commitments(ctx, &e), a.guardian);
     let base = hash32(e.base_hash.as_deref().unwrap_or_default());
     check_shares(&e, &aggregate, &base, a.guardian, &z, &a.shares)?;
@@ -927,7 +939,7 @@ pub fn decrypt(ctx: &mut CallContext<'_>, a: DecryptArgs) -> Result<(), TxError>
         guardian: a.guardian,
     });
     if e.decrypted.len() == e.threshold as usize {
-        let counts = tally(ctx, &e, &aggregate)?;
+        let counts = tally(ctx, &e, &aggregate, bound)?;
         let mut guardians = e.decrypted.clone();
         guardians.sort_unstable();
         e.phase = Phase::Tallied;
@@ -1000,10 +1012,33 @@ fn check_shares(
     Ok(())
 }
 
+/// What guardians decrypt and the largest count it can hold: the
+/// running sum and the ballots counted, or, with delegation, the sum
+/// weighted at the close and the total weight.
+fn decrypted_aggregate(ctx: &CallContext<'_>, e: &Election) -> Result<(Aggregate, u64), TxError> {
+    if e.delegation.is_none() {
+        let aggregate = ctx
+            .read(&aggregate_key(&e.id))
+            .expect("created with the election");
+        return Ok((aggregate, e.counted));
+    }
+    let weighting: Option<crate::delegated::Weighting> =
+        ctx.read(&crate::delegated::weighting_key(&e.id));
+    let weighted: Option<Aggregate> = ctx.read(&crate::delegated::weighted_key(&e.id));
+    match (weighting, weighted) {
+        (Some(w), Some(a)) => Ok((a, w.total)),
+        _ => Err(R::WrongPhase.err(format!(
+            "'{}' is decrypted once weighed, in the first block after its close",
+            e.id
+        ))),
+    }
+}
+
 fn tally(
     ctx: &CallContext<'_>,
     e: &Election,
     aggregate: &Aggregate,
+    bound: u64,
 ) -> Result<Vec<Vec<u64>>, TxError> {
     let partials: Vec<(u32, Vec<Vec<WireShare>>)> = e
         .decrypted
@@ -1019,7 +1054,7 @@ fn tally(
                 .map(|(n, s)| (*n, point_from_hex(&s[ci][si].m).expect("checked")))
                 .collect();
             let b = point_from_hex(&cell[1]).expect("points the module wrote");
-            let count = ceremony::discrete_log(&(b - ceremony::combine(&shares)), e.counted)
+            let count = ceremony::discrete_log(&(b - ceremony::combine(&shares)), bound)
                 .ok_or_else(|| {
                     R::Undecodable.err(format!(
                         "contest {}, selection {}",

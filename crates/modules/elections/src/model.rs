@@ -151,6 +151,10 @@ pub struct Election {
     /// of the key and of every guardian's decryption key.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub disqualified: Vec<u32>,
+    /// The community topic whose public delegations weigh its members'
+    /// secret ballots at the close (`crate::delegated`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegation: Option<crate::delegated::Delegation>,
     /// Commitments registered (an anonymous census).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub registered: u64,

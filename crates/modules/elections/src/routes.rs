@@ -183,12 +183,16 @@ fn record(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
                 .map(|shares| json!({"guardian": n, "shares": shares}))
         })
         .collect();
-    let aggregate: Value = read(state, &aggregate_key(&e.id)).unwrap_or(Value::Null);
+    // With delegation, guardians decrypt the sum weighted at the close.
+    let weighting: Option<Value> = read(state, &crate::delegated::weighting_key(&e.id));
+    let aggregate: Value = read(state, &crate::delegated::weighted_key(&e.id))
+        .or_else(|| read(state, &aggregate_key(&e.id)))
+        .unwrap_or(Value::Null);
     let outcome: Option<Outcome> = read(state, &outcome_key(&e.id));
     Ok(Reply::json(json!({
         "chain_id": e.chain_id,
         "election": e, "commitments": commitments, "aggregate": aggregate,
-        "partials": partials, "outcome": outcome,
+        "partials": partials, "outcome": outcome, "weighting": weighting,
     })))
 }
 

@@ -99,6 +99,9 @@ pub struct ElectionRecord {
     pub partials: Vec<GuardianPartial>,
     /// The result, once published.
     pub outcome: Option<Outcome>,
+    /// With delegation: the weights taken at the close.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weighting: Option<crate::delegated::Weighting>,
 }
 
 /// What a verification found.
@@ -110,6 +113,9 @@ pub struct Report {
     pub counted: u64,
     /// Challenged ballots checked.
     pub challenged: u64,
+    /// Every counted ballot's weight together (the ballots counted,
+    /// unless delegations lend weight).
+    pub weight: u64,
     /// The counts recomputed from the partial decryptions, if published.
     pub counts: Option<Vec<Vec<u64>>>,
     /// Every failure, naming what failed; empty when the election holds.
@@ -396,19 +402,68 @@ fn check_ballots(record: &ElectionRecord, key: &Point, base: &[u8; 32], r: &mut 
             e.counted, r.counted
         ));
     }
+    let lent = lent_weights(record, &last, r);
+    r.weight = r.counted + lent.values().sum::<u64>();
     let mut sum: Tally = e
         .contests
         .iter()
         .map(|c| vec![Ciphertext::zero(); c.selections.len()])
         .collect();
-    for (_, cts) in last.values() {
+    for (voter, (_, cts)) in &last {
+        let w = crate::group::small(1 + lent.get(voter).copied().unwrap_or(0));
         for (row, ct_row) in sum.iter_mut().zip(cts) {
             for (s, ct) in row.iter_mut().zip(ct_row) {
-                *s = *s + *ct;
+                *s = Ciphertext {
+                    a: s.a + ct.a * w,
+                    b: s.b + ct.b * w,
+                };
             }
         }
     }
     sum
+}
+
+/// With delegation: the weight each voter was lent, recomputed from the
+/// delegations published with the weighting and the board's voters, and
+/// checked against what the ledger published.
+fn lent_weights(
+    record: &ElectionRecord,
+    last: &BTreeMap<AccountId, (String, Tally)>,
+    r: &mut Report,
+) -> BTreeMap<AccountId, u64> {
+    let e = &record.election;
+    let Some(w) = &record.weighting else {
+        if e.delegation.is_some() && !record.partials.is_empty() {
+            r.failures.push(
+                "partial decryptions of an election with delegation that was never weighed".into(),
+            );
+        }
+        return BTreeMap::new();
+    };
+    if e.delegation.is_none() {
+        r.failures
+            .push("weights published for an election without delegation".into());
+        return BTreeMap::new();
+    }
+    let mut froms = std::collections::BTreeSet::new();
+    for d in &w.delegations {
+        if last.contains_key(&d.from) || !froms.insert(d.from) {
+            r.failures.push(format!(
+                "the published delegations name {} twice, or as a voter",
+                d.from
+            ));
+        }
+    }
+    let lent = crate::delegated::lent(&|a| last.contains_key(a), &w.delegations);
+    let published: BTreeMap<AccountId, u64> =
+        w.lent.iter().map(|l| (l.voter, l.delegated)).collect();
+    if lent != published || w.total != last.len() as u64 + lent.values().sum::<u64>() {
+        r.failures.push(
+            "the weights published at the close are not those the delegations and the ballots give"
+                .into(),
+        );
+    }
+    lent
 }
 
 fn check_challenges(record: &ElectionRecord, key: &Point, base: &[u8; 32], r: &mut Report) {
@@ -489,7 +544,7 @@ fn check_tally(
                 .collect();
             let count = shares
                 .filter(|s| s.len() == e.threshold as usize)
-                .and_then(|s| ceremony::discrete_log(&(ct.b - ceremony::combine(&s)), r.counted));
+                .and_then(|s| ceremony::discrete_log(&(ct.b - ceremony::combine(&s)), r.weight));
             match count {
                 Some(c) => out.push(c),
                 None => {

@@ -3,6 +3,7 @@
 
 mod anonymous;
 mod complaints;
+mod delegated;
 mod flow;
 mod governance;
 mod pabulib;

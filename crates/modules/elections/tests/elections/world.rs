@@ -58,6 +58,8 @@ impl World {
         let mut rt = Runtime::new();
         rt.register(Box::new(Identity));
         rt.register(Box::new(Elections));
+        rt.register(Box::new(publica_money::Money));
+        rt.register(Box::new(publica_elections::governance::Governance));
         let mut c = TestChain::new(rt, genesis.initial_state());
         c.time_ms = T0 - 60_000;
         let officer = Keypair::generate();
@@ -65,7 +67,8 @@ impl World {
             &admin,
             "identity",
             "add_member",
-            json!({"agency": "city", "account": officer.account(), "roles": ["election_officer"]}),
+            json!({"agency": "city", "account": officer.account(),
+                "roles": ["election_officer", "treasurer", "program_officer"]}),
         )
         .unwrap();
         let id = "municipal".to_string();
@@ -209,6 +212,46 @@ impl World {
             .map(|()| code)
     }
 
+    /// A community `north` (topics `parks`, `transport`) of the agency,
+    /// with a treasury, whose members are the voters `members`.
+    pub fn community(&mut self, members: std::ops::Range<usize>) {
+        let o = &self.officer;
+        let c = &mut self.c;
+        c.call(o, "money", "create_currency", json!({"agency": "city", "code": "EUR", "name": "Euro", "decimals": 2, "supply_cap": "1000000"})).unwrap();
+        c.call(
+            o,
+            "money",
+            "open_account",
+            json!({"id": "gov:north", "currency": "EUR", "agency": "city",
+            "owner": {"kind": "program", "agency": "city", "program": "governance:north"}}),
+        )
+        .unwrap();
+        c.call(
+            o,
+            "governance",
+            "create_community",
+            json!({"agency": "city", "id": "north", "title": "north-district",
+            "topics": ["parks", "transport"], "account": "gov:north", "currency": "EUR"}),
+        )
+        .unwrap();
+        let accounts: Vec<_> = self.voters[members].iter().map(Keypair::account).collect();
+        c.call(
+            o,
+            "governance",
+            "enrol",
+            json!({"agency": "city", "community": "north", "members": accounts}),
+        )
+        .unwrap();
+    }
+
+    /// Voter `from` delegates `topic` to voter `to` in `north`.
+    pub fn delegate(&mut self, from: usize, to: usize, topic: &str) -> Result<(), Rejected> {
+        let args = json!({"agency": "city", "community": "north", "topic": topic,
+            "to": self.voters[to].account()});
+        self.c
+            .call(&self.voters[from], "governance", "delegate", args)
+    }
+
     /// Voter `v` registers in the anonymous census.
     pub fn register(&mut self, v: usize) -> Result<(), Rejected> {
         let secret = Member::secret_for(&self.voters[v].seed(), &self.election());
@@ -269,9 +312,11 @@ impl World {
     /// Guardian `n` (from 1) posts its partial decryption.
     pub fn decrypt(&mut self, n: u32) -> Result<(), Rejected> {
         let (_, base) = self.keys();
+        // With delegation, the sum weighted at the close.
         let aggregate: Vec<Vec<[String; 2]>> = serde_json::from_value(
             self.c
-                .get(&format!("elections/aggregate/{}", self.id))
+                .get(&format!("elections/weighted/{}", self.id))
+                .or_else(|| self.c.get(&format!("elections/aggregate/{}", self.id)))
                 .unwrap(),
         )
         .unwrap();
@@ -309,6 +354,7 @@ impl World {
             "ballots": self.c.indexed(&format!("elections/ballots/{}", self.id)),
             "challenged": self.c.indexed(&format!("elections/challenged/{}", self.id)),
             "partials": partials, "outcome": self.c.get(&format!("elections/outcome/{}", self.id)),
+            "weighting": self.c.get(&format!("elections/weighting/{}", self.id)),
         });
         serde_json::from_value(record).unwrap()
     }
