@@ -154,20 +154,23 @@ def from_hash(*parts):
 
 
 def bucket_members(n, size, bucket):
-    """The registrations (indices) of a ring, or None."""
-    if n == 0:
+    """The registrations (indices) of a ring, or None: n split into
+    g = ceil(n/size) groups, group b from floor(b*n/g); its ring the size
+    registrations from min(that, n - size)."""
+    if n == 0 or not isinstance(bucket, int) or bucket < 0 or size not in [1 << k for k in range(1, 11)]:
         return None
     if n < size:
         width = max(2, 1 << (n - 1).bit_length())
         return [k % n for k in range(width)] if bucket == 0 else None
-    count = -(-n // size)
-    if bucket >= count:
+    g = -(-n // size)
+    if bucket >= g:
         return None
-    start = min(bucket * size, n - size)
+    start = min(bucket * n // g, n - size)
     return list(range(start, start + size))
 
 
 def verify_membership(h_m, h_e, e, commitments, member, tracking_code):
+    """commitments: the registrations' points (None for a bad one)."""
     """The one-out-of-many proof of an anonymous ballot (docs/elections.md,
     "The anonymous census"), each equation on its own."""
     indices = bucket_members(len(commitments), e["census"]["ring"], member.get("bucket", -1))
@@ -176,6 +179,9 @@ def verify_membership(h_m, h_e, e, commitments, member, tracking_code):
     if indices is None or j_point in (None, IDENTITY):
         return False
     ring = [commitments[i] for i in indices]
+    replaces = member.get("replaces") or ""
+    if None in ring or not isinstance(replaces, str):
+        return False
     m = len(ring).bit_length() - 1
     pts = [point(pr.get(k)) for k in "abcd"]
     xs, ys = [point(q) for q in pr.get("x", [])], [point(q) for q in pr.get("y", [])]
@@ -186,7 +192,7 @@ def verify_membership(h_m, h_e, e, commitments, member, tracking_code):
     a, b, c, d = pts
     z_a, z_c, z = zs
     u = from_hash(b"nullifier", h_m)
-    ctx = h_e + b"census" + u64(member["bucket"]) + tracking_code.encode()
+    ctx = h_e + b"census" + u64(member["bucket"]) + tracking_code.encode() + replaces.encode()
     x = transcript("ring", ctx, u, u64(len(ring)), *ring, j_point, *pts, *xs, *ys)
     f = [((x - f1) % L, f1) for f1 in fs]
     lhs1, lhs2 = base(z_a), base(z_c)
@@ -209,16 +215,19 @@ def verify_membership(h_m, h_e, e, commitments, member, tracking_code):
     return left == base(z) and right == mul(z, u)
 
 
-def check_members(e, members):
-    """An anonymous census's registrations: in order, each in the census,
-    each account and commitment once, as many as the ledger counts."""
+def check_members(e, members, h_m):
+    """An anonymous census's registrations: in order, each in the census
+    with its proof of knowledge, each account and commitment once, as many
+    as the ledger counts."""
     fail, seen = [], set()
     root = bytes.fromhex(e["census"]["root"])
     for i, m in enumerate(members):
         leaf = leaf_hash(b"publica/elections/v1/voter\x00" + e["id"].encode() + b"\x00" + bytes.fromhex(m["account"]))
         path = [bytes.fromhex(h) for h in m["census"]["path"]]
-        p = point(m["commitment"])
+        p, c, v = point(m["commitment"]), scalar(m["proof"]["c"]), scalar(m["proof"]["v"])
+        ctx = h_m + b"register" + bytes.fromhex(m["account"])
         if (m["index"] != i or p in (None, IDENTITY) or m["account"] in seen or m["commitment"] in seen
+                or c is None or v is None or not verify_pok(ctx, p, c, v)
                 or census_root_from(m["census"]["index"], e["census"]["size"], leaf, path) != root):
             fail.append(f"registration {i}")
         seen |= {m["account"], m["commitment"]}
@@ -343,13 +352,16 @@ def verify(record):
     if any(c["status"] == "open" for c in e.get("complaints", [])) and (record["ballots"] or record["challenged"]):
         fail.append("ballots while a complaint is open")
     root = bytes.fromhex(e["census"]["root"])
-    member_fail, commitments = check_members(e, record.get("members", []))
+    member_fail, commitments = check_members(e, record.get("members", []), h_m)
     fail += member_fail
 
     def eligible(entry, voter):
         if "ring" in e["census"]:
             m = entry.get("member")
+            # A counted ballot names the ballot the board says it replaced.
+            counted = "replaces" in entry
             return (m is not None and "census" not in entry and m.get("nullifier") == entry["voter"]
+                    and (not counted or m.get("replaces") == entry["replaces"])
                     and verify_membership(h_m, h_e, e, commitments, m, entry["tracking"]))
         c = entry.get("census")
         leaf = leaf_hash(b"publica/elections/v1/voter\x00" + e["id"].encode() + b"\x00" + voter)
@@ -394,11 +406,13 @@ def verify(record):
     # at the close and the board's voters.
     lent, w = {}, record.get("weighting")
     if "delegation" in e and w is not None:
-        voted = {v.hex() for v in last}
+        left = set(w.get("left", []))
+        voted = {v.hex() for v in last} - left
         froms = [d["from"] for d in w["delegations"]]
         lent = lent_weights(voted, w["delegations"])
         published = {x["voter"]: x["delegated"] for x in w["lent"]}
         if (lent != published or len(set(froms)) != len(froms) or voted & set(froms)
+                or not left <= {v.hex() for v in last}
                 or w["total"] != len(last) + sum(lent.values())):
             fail.append("weights")
     elif w is not None or ("delegation" in e and record["partials"]):

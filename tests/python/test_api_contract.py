@@ -226,6 +226,9 @@ def test_every_answer_matches_its_declared_schema(demo, demo_dir):
     assert members["total"] == 20 and len(members["entries"][0]["commitment"]) == 64, members
     board = c.get("/v1/elections/{id}/ballots", "/v1/elections/city-2027/ballots?limit=200")
     assert board["total"] == 21, board["total"]
+    last = board["entries"][-1]
+    mine = c.get("/v1/elections/{id}/voters/{voter}", f"/v1/elections/city-2027/voters/{last['voter']}")
+    assert mine["tracking"] == last["tracking"], mine
     # Anonymous: each ballot names a nullifier and carries its membership proof.
     accounts = {m["account"] for m in members["entries"]}
     assert all(b["voter"] == b["member"]["nullifier"] not in accounts for b in board["entries"])

@@ -11,12 +11,19 @@
 //! whole record — every ballot from the node's board — is verified by the
 //! same code as `publica election verify` (timed); the result must be the
 //! plaintext count.
+//!
+//! With `--ring N` the census is anonymous: every voter registers a
+//! commitment before the window opens (timed apart), and each ballot
+//! names its nullifier, carries a membership proof among `N`
+//! registrations and is signed by a key used once; the proofs are made
+//! before the clock like the rest.
 
 use crate::load::BenchConfig;
 use crate::setup::{run_tag, sign, with_role, Http, Session};
 use anyhow::{anyhow, bail, Context, Result};
 use publica_crypto::seal::SealKey;
 use publica_crypto::Keypair;
+use publica_elections::anonymous::Member;
 use publica_elections::ceremony::Dealer;
 use publica_elections::group::point_from_hex;
 use publica_elections::model::{voter_leaf, Commitment, Contest, Election, Guardian};
@@ -26,6 +33,7 @@ use publica_log::MerkleLog;
 use publica_types::Envelope;
 use serde::Serialize;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// Ballots per batch request (about 12 KiB each).
@@ -38,6 +46,10 @@ const PAGE: usize = 200;
 pub struct ElectionsReport {
     /// Ballots cast (one per voter).
     pub ballots: usize,
+    /// The anonymous census's ring size, if anonymous.
+    pub ring: Option<u64>,
+    /// Registering every voter's commitment, seconds (anonymous only).
+    pub register_seconds: f64,
     /// Encrypting and proving them, before the clock, seconds.
     pub encrypt_seconds: f64,
     /// From the first submission to the last receipt, seconds.
@@ -59,7 +71,14 @@ impl ElectionsReport {
     /// The report as text.
     #[must_use]
     pub fn text(&self) -> String {
-        format!(
+        let anonymous = match self.ring {
+            Some(r) => format!(
+                "anonymous census, rings of {r}: {} registrations committed in {:.2} s; each ballot also carries a membership proof\n",
+                self.ballots, self.register_seconds
+            ),
+            None => String::new(),
+        };
+        anonymous + &format!(
             "elections: {} ballots (3 contests x 5 selections), encrypted and proved in {:.1} s before the clock\n\
              cast: {:.2} s ({:.0} ballots/s committed, each's census proof and 18 range proofs checked on admission)\n\
              decrypted by 2 of 3 guardians in {:.2} s; the record verified in {:.2} s ({:.0} ballots/s: a million in {:.1} min)\n",
@@ -107,7 +126,12 @@ async fn election(http: &Http, id: &str) -> Result<Election> {
 }
 
 /// Runs the workload: `ballots` voters, a window of `window_s` seconds.
-pub async fn run(cfg: &BenchConfig, ballots: usize, window_s: u64) -> Result<ElectionsReport> {
+pub async fn run(
+    cfg: &BenchConfig,
+    ballots: usize,
+    window_s: u64,
+    ring: Option<u64>,
+) -> Result<ElectionsReport> {
     let Session {
         target,
         agency,
@@ -120,29 +144,26 @@ pub async fn run(cfg: &BenchConfig, ballots: usize, window_s: u64) -> Result<Ele
         &publica_crypto::sha256(tag.as_bytes()).to_hex()[..12]
     );
     let admin = &target.admin;
-    let me = admin.account();
     let voters: Vec<Keypair> = (0..ballots).map(|i| key(&tag, "voter", i)).collect();
     let census = census_of(&id, &voters);
     let guardians: Vec<Keypair> = (0..3).map(|i| key(&tag, "guardian", i)).collect();
     let (seals, listed) = seals_of(&guardians);
-    let opens = publica_types::now_ms();
+    // An anonymous census registers before the opening: a second for
+    // every 200 voters, and 20 more.
+    let registration_ms = ring.map_or(0, |_| 20_000 + ballots as u64 * 5);
+    let opens = publica_types::now_ms() + registration_ms;
     let closes = opens + window_s * 1000;
-    let create = json!({"agency": agency, "id": id, "title": "bench", "contests": contests(), "guardians": listed,
-        "threshold": 2, "opens_ms": opens, "closes_ms": closes,
-        "census": {"root": census.root().to_hex(), "size": census.len()}});
-    let nonce = http.get(&format!("/v1/accounts/{me}/nonce")).await?["next_nonce"]
-        .as_u64()
-        .unwrap_or(1);
-    with_role(
-        &http,
-        admin,
-        &chain,
-        nonce,
-        (&agency, "election_officer"),
-        vec![("elections", "create", create)],
-    )
-    .await?;
+    let create = manifest(&id, &agency, &listed, (&census, ring), (opens, closes));
+    publish(&http, admin, (&chain, &agency), create).await?;
     let dealers = ceremony(&http, &chain, &id, &guardians).await?;
+    let started = Instant::now();
+    if ring.is_some() {
+        register_all(&http, &chain, &id, &voters, &census).await?;
+        if publica_types::now_ms() >= opens {
+            bail!("registration outlasted its window: fewer ballots");
+        }
+    }
+    let register_seconds = started.elapsed().as_secs_f64();
     let e = election(&http, &id).await?;
     let key_point = point_from_hex(e.key.as_deref().unwrap_or_default())
         .ok_or_else(|| anyhow!("no election key"))?;
@@ -152,8 +173,26 @@ pub async fn run(cfg: &BenchConfig, ballots: usize, window_s: u64) -> Result<Ele
         target.url
     );
     let started = Instant::now();
-    let txs = encrypt_all(&voters, &census, &chain, &id, &key_point, &base)?;
+    let members = match ring {
+        Some(_) => Some(commitments(&http, &id).await?),
+        None => None,
+    };
+    let plan = Plan {
+        e: &e,
+        census: &census,
+        members: members.as_deref(),
+        chain: &chain,
+        tag: &tag,
+        key: &key_point,
+        base: &base,
+    };
+    let txs = encrypt_all(&voters, &plan)?;
     let encrypt_seconds = started.elapsed().as_secs_f64();
+    // Ballots are taken from the opening.
+    tokio::time::sleep(Duration::from_millis(
+        (opens + 200).saturating_sub(publica_types::now_ms()),
+    ))
+    .await;
     if publica_types::now_ms() >= closes {
         bail!("the window ({window_s} s) closed while encrypting: raise --window-s");
     }
@@ -182,6 +221,8 @@ pub async fn run(cfg: &BenchConfig, ballots: usize, window_s: u64) -> Result<Ele
     let verify_ballots_per_s = ballots as f64 / verify_seconds;
     Ok(ElectionsReport {
         ballots,
+        ring,
+        register_seconds,
         encrypt_seconds,
         cast_seconds,
         ballots_per_s: ballots as f64 / cast_seconds,
@@ -190,6 +231,45 @@ pub async fn run(cfg: &BenchConfig, ballots: usize, window_s: u64) -> Result<Ele
         verify_ballots_per_s,
         verify_million_minutes: 1e6 / verify_ballots_per_s / 60.0,
     })
+}
+
+/// The arguments of `elections.create`.
+fn manifest(
+    id: &str,
+    agency: &str,
+    guardians: &[Guardian],
+    (census, ring): (&MerkleLog, Option<u64>),
+    (opens, closes): (u64, u64),
+) -> Value {
+    let mut census_json = json!({"root": census.root().to_hex(), "size": census.len()});
+    if let Some(r) = ring {
+        census_json["ring"] = json!(r);
+    }
+    json!({"agency": agency, "id": id, "title": "bench", "contests": contests(), "guardians": guardians,
+        "threshold": 2, "opens_ms": opens, "closes_ms": closes, "census": census_json})
+}
+
+/// The bench's official publishes the election (`create`'s arguments).
+async fn publish(
+    http: &Http,
+    admin: &Keypair,
+    (chain, agency): (&str, &str),
+    create: Value,
+) -> Result<()> {
+    let me = admin.account();
+    let nonce = http.get(&format!("/v1/accounts/{me}/nonce")).await?["next_nonce"]
+        .as_u64()
+        .unwrap_or(1);
+    with_role(
+        http,
+        admin,
+        chain,
+        nonce,
+        (agency, "election_officer"),
+        vec![("elections", "create", create)],
+    )
+    .await?;
+    Ok(())
 }
 
 /// The census of `voters`.
@@ -287,15 +367,130 @@ async fn cast_all(http: &Http, txs: &[Envelope], id: &str) -> Result<()> {
     }
 }
 
-/// Every voter's ballot, encrypted, proved and signed, on every core.
-fn encrypt_all(
-    voters: &[Keypair],
-    census: &MerkleLog,
+/// Every voter registers its commitment (anonymous census), in batch
+/// requests; waits until the election counts them all.
+async fn register_all(
+    http: &Http,
     chain: &str,
     id: &str,
-    key: &publica_elections::group::Point,
-    base: &[u8; 32],
-) -> Result<Vec<Envelope>> {
+    voters: &[Keypair],
+    census: &MerkleLog,
+) -> Result<()> {
+    let e = election(http, id).await?;
+    let txs: Vec<Envelope> = voters
+        .iter()
+        .enumerate()
+        .map(|(k, v)| {
+            let secret = Member::secret_for(&v.seed(), &e);
+            let path = census.inclusion_proof(k as u64, census.len()).map_err(|e| anyhow!("census: {e}"))?;
+            let place = json!({"index": k, "path": path.iter().map(publica_types::Hash32::to_hex).collect::<Vec<_>>()});
+            let args = Member::registration(&secret, &e, &v.account(), place);
+            Ok(sign(v, v.account(), chain, 1, "elections", "register", args))
+        })
+        .collect::<Result<_>>()?;
+    for chunk in txs.chunks(BATCH) {
+        for r in http.submit(chunk).await? {
+            r.map_err(|e| anyhow!("a registration was refused at admission: {e}"))?;
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(3600);
+    while election(http, id).await?.registered < voters.len() as u64 {
+        if Instant::now() > deadline {
+            bail!("registrations not executed within an hour");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
+/// The registrations' commitments, in order, from the node's board.
+async fn commitments(http: &Http, id: &str) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    loop {
+        let page = http
+            .get(&format!(
+                "/v1/elections/{id}/members?from={}&limit={PAGE}",
+                out.len()
+            ))
+            .await?;
+        let entries = page["entries"].as_array().cloned().unwrap_or_default();
+        out.extend(
+            entries
+                .iter()
+                .map(|m| m["commitment"].as_str().unwrap_or_default().to_owned()),
+        );
+        if entries.is_empty() || page["next"].is_null() {
+            return Ok(out);
+        }
+    }
+}
+
+/// What every ballot is made from.
+struct Plan<'a> {
+    e: &'a Election,
+    census: &'a MerkleLog,
+    /// The registrations' commitments (an anonymous census).
+    members: Option<&'a [String]>,
+    chain: &'a str,
+    tag: &'a str,
+    key: &'a publica_elections::group::Point,
+    base: &'a [u8; 32],
+}
+
+/// Voter `k`'s ballot, signed: by the voter with its census proof, or,
+/// anonymous, under its nullifier with its membership proof, by a key
+/// used once.
+fn ballot_of(p: &Plan<'_>, k: usize, v: &Keypair, index: &HashMap<&str, u64>) -> Result<Envelope> {
+    let id = &p.e.id;
+    let Some(members) = p.members else {
+        let (b, _) = ballot::encrypt(p.base, p.key, &contests(), &v.account(), &choices(k))
+            .map_err(|e| anyhow!("{e}"))?;
+        let path = p
+            .census
+            .inclusion_proof(k as u64, p.census.len())
+            .map_err(|e| anyhow!("census: {e}"))?;
+        let args = json!({"election": id, "ballot": b,
+            "census": {"index": k, "path": path.iter().map(publica_types::Hash32::to_hex).collect::<Vec<_>>()}});
+        return Ok(sign(v, v.account(), p.chain, 1, "elections", "cast", args));
+    };
+    let secret = Member::secret_for(&v.seed(), p.e);
+    let mine = Member::commitment(&secret);
+    let m = Member {
+        secret,
+        index: *index
+            .get(mine.as_str())
+            .ok_or_else(|| anyhow!("voter {k} is not registered"))?,
+    };
+    let voter = m.pseudonym(p.e);
+    let (b, _) = ballot::encrypt(p.base, p.key, &contests(), &voter, &choices(k))
+        .map_err(|e| anyhow!("{e}"))?;
+    let tracking = ballot::tracking_code(p.base, &voter, &b);
+    let member = m
+        .prove(p.e, p.base, members, (&tracking, None))
+        .ok_or_else(|| anyhow!("voter {k}: no ring"))?;
+    let once = key(p.tag, "once", k);
+    let args = json!({"election": id, "ballot": b, "member": member});
+    Ok(sign(
+        &once,
+        once.account(),
+        p.chain,
+        1,
+        "elections",
+        "cast",
+        args,
+    ))
+}
+
+/// Every voter's ballot, encrypted, proved and signed, on every core.
+fn encrypt_all(voters: &[Keypair], p: &Plan<'_>) -> Result<Vec<Envelope>> {
+    let index: HashMap<&str, u64> = p
+        .members
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i as u64))
+        .collect();
+    let index = &index;
     let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     let per = voters.len().div_ceil(threads).max(1);
     let parts: Vec<Result<Vec<Envelope>>> = std::thread::scope(|s| {
@@ -304,14 +499,11 @@ fn encrypt_all(
             .enumerate()
             .map(|(part, chunk)| {
                 s.spawn(move || {
-                    chunk.iter().enumerate().map(|(i, v)| {
-                        let k = part * per + i;
-                        let (b, _) = ballot::encrypt(base, key, &contests(), &v.account(), &choices(k)).map_err(|e| anyhow!("{e}"))?;
-                        let path = census.inclusion_proof(k as u64, census.len()).map_err(|e| anyhow!("census: {e}"))?;
-                        let args = json!({"election": id, "ballot": b,
-                            "census": {"index": k, "path": path.iter().map(publica_types::Hash32::to_hex).collect::<Vec<_>>()}});
-                        Ok(sign(v, v.account(), chain, 1, "elections", "cast", args))
-                    }).collect()
+                    chunk
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| ballot_of(p, part * per + i, v, index))
+                        .collect()
                 })
             })
             .collect();

@@ -124,7 +124,7 @@ pub async fn register(signer: &SignerArgs, id: &str, census: &Path) -> Result<()
     let place = census_place(&e, census, &voter)?;
     let secret = Member::secret_for(&kp.seed(), &e);
     let commitment = Member::commitment(&secret);
-    let args = json!({"election": id, "commitment": commitment, "census": place});
+    let args = Member::registration(&secret, &e, &voter, place);
     let report = s.submit_one("elections", "register", args).await?;
     print_json(
         &json!({"election": id, "account": voter, "commitment": commitment,
@@ -253,8 +253,15 @@ pub async fn vote(
     // the transaction names the voter's account.
     let sender = match &anonymous {
         Some((m, commitments)) => {
+            // The nullifier's last ballot, which this one replaces.
+            let (status, last) = s
+                .client
+                .get(&format!("/v1/elections/{id}/voters/{voter}"))
+                .await?;
+            let last =
+                (status == 200).then(|| last["tracking"].as_str().unwrap_or_default().to_owned());
             let member = m
-                .prove(&e, &base, commitments, &tracking)
+                .prove(&e, &base, commitments, (&tracking, last.as_deref()))
                 .ok_or_else(|| anyhow!("the registrations do not make a ring for this key"))?;
             args["member"] = json!(member);
             let once = publica_crypto::Keypair::generate();

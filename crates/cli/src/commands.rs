@@ -215,6 +215,10 @@ struct BenchArgs {
     /// end).
     #[arg(long, default_value_t = 120)]
     window_s: u64,
+    /// elections: an anonymous census with rings of this many
+    /// registrations (a power of two, 2..=1024); voters register first.
+    #[arg(long)]
+    ring: Option<u64>,
     /// energy: meters, each submitting a day of 96 readings.
     #[arg(long, default_value_t = 2_000)]
     meters: usize,
@@ -1229,8 +1233,14 @@ fn run_bench(b: BenchArgs) -> Result<()> {
             if !(1..=1_000_000).contains(&b.ballots) || !(5..=86_400).contains(&b.window_s) {
                 bail!("--ballots is 1..=1000000 and --window-s 5..=86400");
             }
-            let r =
-                runtime()?.block_on(publica_bench::elections::run(&cfg, b.ballots, b.window_s))?;
+            if b.ring
+                .is_some_and(|r| !r.is_power_of_two() || !(2..=1024).contains(&r))
+            {
+                bail!("--ring is a power of two from 2 to 1024");
+            }
+            let r = runtime()?.block_on(publica_bench::elections::run(
+                &cfg, b.ballots, b.window_s, b.ring,
+            ))?;
             (serde_json::to_value(&r)?, r.text())
         }
         "energy" => energy_bench(

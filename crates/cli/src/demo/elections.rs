@@ -290,8 +290,7 @@ impl Seeder<'_> {
         let mut txs = Vec::new();
         for (i, v) in voters.iter().enumerate() {
             let secret = Member::secret_for(&v.seed(), e);
-            let args = json!({"election": DEMO_ELECTION, "commitment": Member::commitment(&secret),
-                "census": Self::place(census, i)?});
+            let args = Member::registration(&secret, e, &v.account(), Self::place(census, i)?);
             txs.push((self.signed(v, "register", args), citizen_key(i + 1)));
         }
         self.together("twenty citizens registered in the anonymous census", txs)
@@ -332,8 +331,15 @@ impl Seeder<'_> {
         let (b, nonces) = ballot::encrypt(&base, &key, &e.contests, &pseudonym, choices)
             .map_err(|e| anyhow!("{e}"))?;
         let tracking = ballot::tracking_code(&base, &pseudonym, &b);
+        // The nullifier's last ballot, which this one replaces.
+        let last: Option<String> = self
+            .state_json::<publica_elections::model::StoredBallot>(
+                &publica_elections::model::ballot_key(DEMO_ELECTION, &pseudonym),
+            )
+            .ok()
+            .map(|b| b.tracking);
         let member = m
-            .prove(&e, &base, &commitments, &tracking)
+            .prove(&e, &base, &commitments, (&tracking, last.as_deref()))
             .ok_or_else(|| anyhow!("demo election: no ring"))?;
         let mut args = json!({"election": DEMO_ELECTION, "ballot": b, "member": member});
         let method = if challenge {

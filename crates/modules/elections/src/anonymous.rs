@@ -1,10 +1,12 @@
 //! The anonymous census on the ledger (`docs/elections.md`, "The
 //! anonymous census"): a voter of the census registers a commitment
-//! `P = s·G` with its account before the window opens; a ballot then
-//! names the nullifier `J = s·U` as its voter and proves, with
-//! [`crate::ring`], that its secret made one of a bucket of
-//! registrations. The board shows which accounts registered, never which
-//! ballot is whose; the last ballot per nullifier counts.
+//! `P = s·G` with its account before the window opens, with a proof that
+//! it knows `s`; a ballot then names the nullifier `J = s·U` as its voter
+//! and proves, with [`crate::ring`], that its secret made one of a bucket
+//! of registrations. The board shows which accounts registered, never
+//! which ballot is whose; the last ballot per nullifier counts, and each
+//! ballot names the one it replaces, so none can be held back and sent
+//! after a later one.
 
 use crate::codes::ElectionsRejection as R;
 use crate::events::ElectionsEvent;
@@ -12,7 +14,7 @@ use crate::group::{point_from_hex, point_hex, scalar_from_hex, scalar_hex, Point
 use crate::lifecycle::{check_census, read_election, CensusProof};
 use crate::model::{
     commitment_taken_key, election_key, member_key, registered_key, Election, Membership, Phase,
-    Registration, WireRing,
+    Registration, WireProof, WireRing,
 };
 use crate::ring::{self, Ring, RingProof, RING_BITS_MAX};
 use curve25519_dalek_5::traits::Identity;
@@ -31,8 +33,36 @@ pub struct RegisterArgs {
     pub election: String,
     /// `P = s·G` (hex).
     pub commitment: String,
+    /// A proof of knowledge of `s` ([`registration_context`]): no one
+    /// registers a commitment copied from another voter's transaction.
+    pub proof: WireProof,
     /// The signer's place in the census.
     pub census: CensusProof,
+}
+
+/// The context of a registration's proof of knowledge: `H_M`,
+/// `register`, the account's 32 bytes.
+pub fn registration_context(manifest_hash: &[u8; 32], account: &AccountId) -> Vec<u8> {
+    let mut c = manifest_hash.to_vec();
+    c.extend_from_slice(b"register");
+    c.extend_from_slice(account.as_bytes());
+    c
+}
+
+/// Whether `proof` shows that `account` knows the secret of `commitment`.
+pub fn registration_holds(
+    manifest_hash: &[u8; 32],
+    account: &AccountId,
+    commitment: &Point,
+    proof: &WireProof,
+) -> bool {
+    crate::ballot::parse_proof(proof, "registration").is_ok_and(|p| {
+        crate::proofs::verify_knowledge(
+            &registration_context(manifest_hash, account),
+            commitment,
+            &p,
+        )
+    })
 }
 
 /// `elections.register`: the signer, in the census, registers its
@@ -57,8 +87,14 @@ pub fn register(ctx: &mut CallContext<'_>, a: RegisterArgs) -> Result<(), TxErro
     let commitment = point_from_hex(&a.commitment)
         .filter(|p| *p != Point::identity())
         .ok_or_else(|| {
-            R::InvalidField.err("commitment: a ristretto255 point other than the identity (64 lowercase hex digits)")
+            R::InvalidField.err(
+                "commitment: a ristretto255 point other than the identity (64 lowercase hex digits)",
+            )
         })?;
+    if !registration_holds(&manifest_hash(&e)?, &signer, &commitment, &a.proof) {
+        return Err(R::BadMembership
+            .err("the registration's proof of knowledge of the commitment's secret fails"));
+    }
     if ctx.contains(&registered_key(&e.id, &signer)) {
         return Err(R::AlreadyRegistered.err(format!("{signer} registered in '{}' already", e.id)));
     }
@@ -86,6 +122,7 @@ pub fn register(ctx: &mut CallContext<'_>, a: RegisterArgs) -> Result<(), TxErro
         account: signer,
         index,
         commitment: a.commitment,
+        proof: a.proof,
         census: a.census,
     });
     ctx.write(election_key(&e.id), &e);
@@ -103,13 +140,15 @@ pub fn pseudonym(m: &Membership) -> Result<AccountId, TxError> {
 }
 
 /// The context a membership proof is bound to: `H_E`, `census`, the
-/// bucket and the ballot's tracking code (so the proof holds for that
-/// ballot only).
-pub fn context(base: &[u8; 32], bucket: u64, tracking: &str) -> Vec<u8> {
+/// bucket, the ballot's tracking code (so the proof holds for that ballot
+/// only) and the tracking code of the ballot it replaces, if any (so a
+/// ballot held back and sent after a later one is refused).
+pub fn context(base: &[u8; 32], bucket: u64, tracking: &str, replaces: Option<&str>) -> Vec<u8> {
     let mut c = base.to_vec();
     c.extend_from_slice(b"census");
     c.extend_from_slice(&bucket.to_be_bytes());
     c.extend_from_slice(tracking.as_bytes());
+    c.extend_from_slice(replaces.unwrap_or_default().as_bytes());
     c
 }
 
@@ -121,31 +160,39 @@ static RINGS: LazyLock<Mutex<HashMap<[u8; 32], Arc<Ring>>>> = LazyLock::new(Mute
 /// Most rings kept decoded.
 const RINGS_KEPT: usize = 256;
 
-/// The commitments of `bucket`, decoded, read through `member` (the
-/// registration at an index).
-pub fn ring_of(
-    e: &Election,
-    bucket: u64,
-    member: &dyn Fn(u64) -> Option<Registration>,
-) -> Result<Arc<Ring>, TxError> {
-    let size = e.census.ring.unwrap_or(2);
-    let indices = ring::bucket_members(e.registered, size, bucket).ok_or_else(|| {
+/// The registrations a membership proof is checked against: their
+/// number and a reader of each.
+pub struct Registrations<'a> {
+    /// How many.
+    pub count: u64,
+    /// The registration at an index.
+    pub read: &'a dyn Fn(u64) -> Option<Registration>,
+}
+
+/// The commitments of `bucket` among `r`, decoded.
+pub fn ring_of(e: &Election, bucket: u64, r: &Registrations<'_>) -> Result<Arc<Ring>, TxError> {
+    let size = e.census.ring.unwrap_or(0);
+    let indices = ring::bucket_members(r.count, size, bucket).ok_or_else(|| {
         R::BadMembership.err(format!(
             "'{}' has no bucket {bucket} among {} registrations in rings of {size}",
-            e.id, e.registered
+            e.id, r.count
         ))
     })?;
-    let encoded: Vec<String> = indices
+    let bytes = indices
         .iter()
         .map(|&i| {
-            member(i)
+            let c = (r.read)(i)
                 .map(|r| r.commitment)
-                .ok_or_else(|| R::BadMembership.err(format!("registration {i} is missing")))
+                .ok_or_else(|| R::BadMembership.err(format!("registration {i} is missing")))?;
+            let mut b = [0u8; 32];
+            hex::decode_to_slice(&c, &mut b)
+                .map(|()| b)
+                .map_err(|_| R::BadMembership.err(format!("commitment {c} is no point")))
         })
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<Vec<[u8; 32]>, _>>()?;
     let mut h = Sha256::new();
-    for c in &encoded {
-        h.update(c.as_bytes());
+    for b in &bytes {
+        h.update(b);
     }
     let digest: [u8; 32] = h.finalize().into();
     if let Some(ring) = RINGS
@@ -155,15 +202,6 @@ pub fn ring_of(
     {
         return Ok(ring.clone());
     }
-    let bytes = encoded
-        .iter()
-        .map(|c| {
-            let mut b = [0u8; 32];
-            hex::decode_to_slice(c, &mut b)
-                .map(|()| b)
-                .map_err(|_| R::BadMembership.err(format!("commitment {c} is no point")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
     let ring = Arc::new(
         Ring::decode(bytes)
             .ok_or_else(|| R::BadMembership.err("a commitment of the ring is no point"))?,
@@ -211,26 +249,20 @@ pub fn wire(p: &RingProof) -> WireRing {
 }
 
 /// Checks that `m` proves membership of `e`'s anonymous census for the
-/// ballot with `tracking`.
+/// ballot with `tracking`, `h_m` the manifest hash and `base` `H_E`.
 pub fn check(
-    e: &Election,
-    base: &[u8; 32],
+    (e, h_m, base): (&Election, &[u8; 32], &[u8; 32]),
     m: &Membership,
     tracking: &str,
-    member: &dyn Fn(u64) -> Option<Registration>,
+    registrations: &Registrations<'_>,
 ) -> Result<(), TxError> {
     let nullifier =
         point_from_hex(&m.nullifier).ok_or_else(|| R::BadMembership.err("nullifier"))?;
     let proof = parse(&m.proof)?;
-    let ring = ring_of(e, m.bucket, member)?;
-    let u = ring::nullifier_base(&manifest_hash(e));
-    if ring::verify(
-        &context(base, m.bucket, tracking),
-        &u,
-        &ring,
-        &nullifier,
-        &proof,
-    ) {
+    let ring = ring_of(e, m.bucket, registrations)?;
+    let u = ring::nullifier_base(h_m);
+    let context = context(base, m.bucket, tracking, m.replaces.as_deref());
+    if ring::verify(&context, &u, &ring, &nullifier, &proof) {
         Ok(())
     } else {
         Err(R::BadMembership.err(format!(
@@ -240,10 +272,12 @@ pub fn check(
     }
 }
 
-fn manifest_hash(e: &Election) -> [u8; 32] {
+/// `e`'s manifest hash, as it holds it.
+pub fn manifest_hash(e: &Election) -> Result<[u8; 32], TxError> {
     let mut out = [0u8; 32];
-    hex::decode_to_slice(&e.manifest_hash, &mut out).expect("a hash the module wrote");
-    out
+    hex::decode_to_slice(&e.manifest_hash, &mut out)
+        .map_err(|_| R::InvalidField.err("the election's manifest hash is not 64 hex digits"))?;
+    Ok(out)
 }
 
 /// What a voter needs to prove membership: the secret its wallet derives
@@ -258,7 +292,7 @@ pub struct Member {
 impl Member {
     /// The voter's secret for `e`, from its wallet's seed.
     pub fn secret_for(seed: &[u8; 32], e: &Election) -> crate::group::Scalar {
-        ring::census_secret(seed, &manifest_hash(e))
+        ring::census_secret(seed, &manifest_hash(e).unwrap_or_default())
     }
 
     /// The commitment to register.
@@ -266,23 +300,46 @@ impl Member {
         point_hex(&(G * secret))
     }
 
+    /// The arguments of `elections.register` for `account`, with its
+    /// census proof `census`: the commitment and its proof of knowledge.
+    pub fn registration(
+        secret: &crate::group::Scalar,
+        e: &Election,
+        account: &AccountId,
+        census: serde_json::Value,
+    ) -> serde_json::Value {
+        let h_m = manifest_hash(e).unwrap_or_default();
+        let p = crate::proofs::prove_knowledge(
+            &registration_context(&h_m, account),
+            secret,
+            &(G * secret),
+        );
+        serde_json::json!({"election": e.id, "commitment": Self::commitment(secret),
+            "proof": {"c": scalar_hex(&p.c), "v": scalar_hex(&p.v)}, "census": census})
+    }
+
     /// The voter's pseudonym (nullifier) in `e`.
     pub fn pseudonym(&self, e: &Election) -> AccountId {
-        let j = ring::nullifier_base(&manifest_hash(e)) * self.secret;
+        let j = ring::nullifier_base(&manifest_hash(e).unwrap_or_default()) * self.secret;
         AccountId(*j.compress().as_bytes())
     }
 
-    /// The membership proof for the ballot with `tracking`, over the
-    /// registrations `commitments` (all of them, in order).
+    /// The membership proof for the ballot with `tracking`, replacing the
+    /// nullifier's ballot with `replaces` (none for its first), over the
+    /// registrations `commitments` (all of them, in order; as many as the
+    /// election counts).
     pub fn prove(
         &self,
         e: &Election,
         base: &[u8; 32],
         commitments: &[String],
-        tracking: &str,
+        (tracking, replaces): (&str, Option<&str>),
     ) -> Option<Membership> {
         let n = commitments.len() as u64;
         let size = e.census.ring?;
+        if n != e.registered {
+            return None;
+        }
         let bucket = ring::bucket_of(n, size, self.index);
         let indices = ring::bucket_members(n, size, bucket)?;
         let l = indices.iter().position(|&i| i == self.index)?;
@@ -292,11 +349,13 @@ impl Member {
                 .map(|&i| point_from_hex(commitments.get(i as usize)?))
                 .collect::<Option<_>>()?,
         );
-        let u = ring::nullifier_base(&manifest_hash(e));
-        let (j, proof) = ring::prove(&context(base, bucket, tracking), &u, &ring, l, &self.secret)?;
+        let u = ring::nullifier_base(&manifest_hash(e).ok()?);
+        let context = context(base, bucket, tracking, replaces);
+        let (j, proof) = ring::prove(&context, &u, &ring, l, &self.secret)?;
         Some(Membership {
             bucket,
             nullifier: point_hex(&j),
+            replaces: replaces.map(str::to_owned),
             proof: wire(&proof),
         })
     }

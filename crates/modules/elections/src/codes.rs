@@ -56,6 +56,8 @@ publica_runtime::rejections! {
             "An anonymous census takes registrations only until the election opens (block time), and none once it failed or was tallied.";
         AlreadyRegistered / ALREADY_REGISTERED = "elections.already_registered", 409,
             "This account, or this commitment, is registered in the election's anonymous census already.";
+        StaleBallot / STALE_BALLOT = "elections.stale_ballot", 409,
+            "An anonymous ballot names the ballot it replaces, and that is not its nullifier's last: make it afresh (a ballot held back cannot override a later one).";
         BadMembership / BAD_MEMBERSHIP = "elections.bad_membership", 422,
             "The membership proof is malformed, names no bucket of the registrations, or fails: the ballot's secret made none of the bucket's commitments.";
     }

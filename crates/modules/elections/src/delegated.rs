@@ -60,6 +60,10 @@ pub struct Weighting {
     pub lent: Vec<Lent>,
     /// Every ballot's weight together: the counts' bound.
     pub total: u64,
+    /// Voters on a chain who had left the community by the close: their
+    /// ballot counts, but no weight reaches them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left: Vec<AccountId>,
 }
 
 /// The elections with delegation awaiting their close: id → `closes_ms`.
@@ -77,22 +81,37 @@ pub fn weighted_key(id: &str) -> Vec<u8> {
 
 /// Each voter's lent weight: every `from` of `delegations` follows its
 /// chain (the edges) to the first account in `voted`, which gains one;
-/// a chain that ends elsewhere or loops lends nothing.
+/// a chain that ends elsewhere or loops lends nothing. Each account's
+/// chain is walked once (the ends are remembered), so the cost is linear
+/// in the edges.
 pub fn lent(voted: &dyn Fn(&AccountId) -> bool, delegations: &[Edge]) -> BTreeMap<AccountId, u64> {
     let next: HashMap<AccountId, AccountId> = delegations.iter().map(|e| (e.from, e.to)).collect();
+    let mut end: HashMap<AccountId, Option<AccountId>> = HashMap::new();
     let mut out = BTreeMap::new();
     for e in delegations {
         let mut seen = BTreeSet::from([e.from]);
+        let mut path = Vec::new();
         let mut cur = e.to;
-        loop {
+        let reached = loop {
+            if let Some(known) = end.get(&cur) {
+                break *known;
+            }
             if voted(&cur) {
-                *out.entry(cur).or_insert(0) += 1;
-                break;
+                break Some(cur);
             }
             match next.get(&cur) {
-                Some(to) if seen.insert(cur) => cur = *to,
-                _ => break,
+                Some(to) if seen.insert(cur) => {
+                    path.push(cur);
+                    cur = *to;
+                }
+                _ => break None,
             }
+        };
+        for p in path {
+            end.insert(p, reached);
+        }
+        if let Some(v) = reached {
+            *out.entry(v).or_insert(0) += 1;
         }
     }
     out
@@ -169,23 +188,37 @@ fn weigh(ctx: &mut CallContext<'_>, id: &str) {
         return;
     };
     let mut delegations = Vec::new();
-    if let Ok(c) = crate::governance::community::load(ctx, &d.agency, &d.community) {
+    let community = crate::governance::community::load(ctx, &d.agency, &d.community).ok();
+    if let Some(c) = &community {
         for n in 0..c.members {
             let key = crate::governance::model::member_at_key(&c.agency, &c.id, n);
             let Some(m) = ctx.read::<AccountId>(&key) else {
                 continue;
             };
-            if !crate::governance::community::is_member(ctx, &c, &m)
+            if !crate::governance::community::is_member(ctx, c, &m)
                 || ctx.contains(&ballot_key(id, &m))
             {
                 continue;
             }
-            if let Some(to) = crate::governance::community::delegation_of(ctx, &c, &d.topic, &m) {
+            if let Some(to) = crate::governance::community::delegation_of(ctx, c, &d.topic, &m) {
                 delegations.push(Edge { from: m, to: to.to });
             }
         }
     }
-    let voted = |a: &AccountId| ctx.contains(&ballot_key(id, a));
+    // Weight reaches only voters still members.
+    let member = |a: &AccountId| {
+        community
+            .as_ref()
+            .is_some_and(|c| crate::governance::community::is_member(ctx, c, a))
+    };
+    let mut left: Vec<AccountId> = delegations
+        .iter()
+        .map(|e| e.to)
+        .filter(|to| ctx.contains(&ballot_key(id, to)) && !member(to))
+        .collect();
+    left.sort_unstable();
+    left.dedup();
+    let voted = |a: &AccountId| ctx.contains(&ballot_key(id, a)) && member(a);
     let lent_to = lent(&voted, &delegations);
     let mut aggregate: Vec<Vec<[String; 2]>> = ctx
         .read(&aggregate_key(id))
@@ -221,6 +254,7 @@ fn weigh(ctx: &mut CallContext<'_>, id: &str) {
             })
             .collect(),
         total,
+        left,
     };
     ctx.emit_event(&ElectionsEvent::Weighed {
         election: id.to_string(),

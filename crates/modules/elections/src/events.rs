@@ -128,6 +128,8 @@ pub enum ElectionsEvent {
         index: u64,
         /// `P = s·G` (hex).
         commitment: String,
+        /// Its proof of knowledge.
+        proof: crate::model::WireProof,
         /// The account's place in the census.
         census: CensusProof,
     },

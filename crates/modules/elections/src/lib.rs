@@ -158,11 +158,12 @@ impl TypedModule for Elections {
                 account,
                 index,
                 commitment,
+                proof,
                 census,
             } => filer.file(
                 &format!("members/{election}"),
                 &json!({"account": account, "index": index, "commitment": commitment,
-                    "census": census}),
+                    "proof": proof, "census": census}),
             ),
             ElectionsEvent::Challenged {
                 election,

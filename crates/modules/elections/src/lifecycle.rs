@@ -271,6 +271,11 @@ pub fn create(ctx: &mut CallContext<'_>, a: CreateArgs) -> Result<(), TxError> {
     }) {
         return Err(bad("census: ring is a power of two from 2 to 1024"));
     }
+    if a.census.ring.is_some() && a.opens_ms <= ctx.env().time_ms {
+        return Err(bad(
+            "an anonymous census registers its voters before the opening: opens_ms must be later than the block time",
+        ));
+    }
     if let Some(ms) = a.answer_ms {
         if ctx.format() < PUBLIC_COMPLAINTS_FORMAT {
             // What the rules before format 7 said of the field.
@@ -805,9 +810,13 @@ fn checked_ballot(
         None => {
             let cts = ballot::verify(&base, &key, &e.contests, &voter, b).map_err(ballot_err)?;
             if let Some(m) = member {
-                crate::anonymous::check(&e, &base, m, &tracking, &|i| {
-                    ctx.read(&crate::model::member_key(&e.id, i))
-                })?;
+                let h_m = crate::anonymous::manifest_hash(&e)?;
+                let read = |i| ctx.read(&crate::model::member_key(&e.id, i));
+                let registrations = crate::anonymous::Registrations {
+                    count: e.registered,
+                    read: &read,
+                };
+                crate::anonymous::check((&e, &h_m, &base), m, &tracking, &registrations)?;
             }
             cts
         }
@@ -842,6 +851,17 @@ pub fn cast(ctx: &mut CallContext<'_>, a: CastArgs) -> Result<(), TxError> {
         .read(&aggregate_key(&e.id))
         .expect("created with the election");
     let previous: Option<StoredBallot> = ctx.read(&ballot_key(&e.id, &voter));
+    // An anonymous ballot names the ballot it replaces: one held back
+    // and sent after a later one is refused.
+    if let Some(m) = &a.member {
+        let last = previous.as_ref().map(|p| p.tracking.as_str());
+        if m.replaces.as_deref() != last {
+            return Err(R::StaleBallot.err(format!(
+                "this ballot replaces {:?}, but the nullifier's last ballot is {last:?}",
+                m.replaces
+            )));
+        }
+    }
     if let Some(p) = &previous {
         add_to(&mut aggregate, &ciphertexts(&p.ballot), true);
     } else {

@@ -331,6 +331,10 @@ pub struct Membership {
     pub bucket: u64,
     /// `J = s·U` (hex): the voter's pseudonym in this election.
     pub nullifier: String,
+    /// The tracking code of the nullifier's ballot this one replaces
+    /// (none for its first); bound into the proof.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
     /// The proof.
     pub proof: WireRing,
 }

@@ -94,7 +94,14 @@ pub(crate) fn prepare(
                     .value(&member_key(&e.id, i))
                     .and_then(|v| serde_json::from_slice(&v).ok())
             };
-            if crate::anonymous::check(&e, &base, m, &tracking, &read).is_err() {
+            let Ok(h_m) = crate::anonymous::manifest_hash(&e) else {
+                return;
+            };
+            let registrations = crate::anonymous::Registrations {
+                count: e.registered,
+                read: &read,
+            };
+            if crate::anonymous::check((&e, &h_m, &base), m, &tracking, &registrations).is_err() {
                 return;
             }
         }

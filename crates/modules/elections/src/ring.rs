@@ -12,7 +12,7 @@
 //! Its size grows with `log₂` of the ring, its check with the ring.
 
 use crate::group::{random_scalar, small, Point, Scalar, Transcript, DOMAIN, G};
-use curve25519_dalek_5::traits::{Identity, VartimeMultiscalarMul};
+use curve25519_dalek_5::traits::{Identity, MultiscalarMul, VartimeMultiscalarMul};
 use sha2::{Digest, Sha512};
 use std::sync::LazyLock;
 
@@ -205,11 +205,9 @@ pub fn prove(
     let rho: Vec<Scalar> = (0..m).map(|_| random_scalar()).collect();
     let x_points: Vec<Point> = (0..m)
         .map(|k| {
+            // Constant time: the coefficients depend on the secret index.
             G * rho[k]
-                + Point::vartime_multiscalar_mul(
-                    coefficients.iter().map(|c| c[k]),
-                    ring.points.iter(),
-                )
+                + Point::multiscalar_mul(coefficients.iter().map(|c| c[k]), ring.points.iter())
         })
         .collect();
     let y_points: Vec<Point> = rho.iter().map(|r| u * r).collect();
@@ -299,35 +297,53 @@ pub fn verify(context: &[u8], u: &Point, ring: &Ring, j_point: &Point, p: &RingP
     Point::vartime_multiscalar_mul(scalars, points) == Point::identity()
 }
 
+/// The first registration of group `b` of `g` among `n`: `⌊b·n/g⌋`.
+fn group_start(n: u64, g: u64, b: u64) -> u64 {
+    u64::try_from(u128::from(b) * u128::from(n) / u128::from(g)).expect("at most n")
+}
+
 /// The ring of bucket `bucket` among `n` registered commitments, for
-/// rings of `size` (a power of two): the indices of its members, or
-/// `None` if there is no such bucket. Buckets are `size` consecutive
-/// registrations; the last is the last `size` (it overlaps the one
-/// before); fewer registrations than `size` make one bucket of the next
-/// power of two, the registrations repeated in order.
+/// rings of `size` (a power of two from 2 to 2^10): the indices of its
+/// members, or `None` if there is no such bucket.
+///
+/// The registrations are split into `g = ⌈n/size⌉` groups of nearly
+/// equal size (group `b` is `⌊b·n/g⌋ .. ⌊(b+1)·n/g⌋`, between `size/2`
+/// and `size` voters), and group `b`'s ring is the `size` registrations
+/// from `min(⌊b·n/g⌋, n − size)`: every ring is full and every voter
+/// shares its bucket with at least `size/2` others ([`bucket_of`]).
+/// Fewer registrations than `size` make one bucket of the next power of
+/// two, the registrations repeated in order.
 pub fn bucket_members(n: u64, size: u64, bucket: u64) -> Option<Vec<u64>> {
-    if n == 0 || !size.is_power_of_two() || size < 2 {
+    if n == 0 || bits_of(usize::try_from(size).ok()?).is_none() {
         return None;
     }
     if n < size {
         let width = n.next_power_of_two().max(2);
         return (bucket == 0).then(|| (0..width).map(|k| k % n).collect());
     }
-    let count = n.div_ceil(size);
-    if bucket >= count {
+    let g = n.div_ceil(size);
+    if bucket >= g {
         return None;
     }
-    let start = (bucket * size).min(n - size);
+    let start = group_start(n, g, bucket).min(n - size);
     Some((start..start + size).collect())
 }
 
-/// The bucket a voter registered at `index` proves from.
+/// The bucket the voter registered at `index` (of `n`) proves from: its
+/// group ([`bucket_members`]).
 pub fn bucket_of(n: u64, size: u64, index: u64) -> u64 {
     if n < size {
-        0
-    } else {
-        (index / size).min(n.div_ceil(size) - 1)
+        return 0;
     }
+    let g = n.div_ceil(size);
+    let mut b = u64::try_from(u128::from(index) * u128::from(g) / u128::from(n)).expect("below g");
+    while b + 1 < g && group_start(n, g, b + 1) <= index {
+        b += 1;
+    }
+    while b > 0 && group_start(n, g, b) > index {
+        b -= 1;
+    }
+    b
 }
 
 #[cfg(test)]
@@ -387,9 +403,10 @@ mod tests {
     }
 
     #[test]
-    fn buckets_cover_every_registration_with_a_full_ring() {
-        for n in 1..40u64 {
+    fn buckets_cover_every_registration_with_a_full_ring_and_half_a_ring_of_peers() {
+        for n in 1..80u64 {
             for size in [2u64, 4, 8, 16] {
+                let mut peers = std::collections::BTreeMap::new();
                 for index in 0..n {
                     let b = bucket_of(n, size, index);
                     let members = bucket_members(n, size, b).unwrap();
@@ -397,10 +414,24 @@ mod tests {
                     assert!(members.len().is_power_of_two() && members.len() >= 2);
                     assert!(members.len() as u64 <= size.max(2));
                     assert!(members.iter().all(|&i| i < n));
+                    *peers.entry(b).or_insert(0u64) += 1;
                 }
+                // Every bucket in use holds at least half a ring of
+                // voters (all of them when fewer than a ring registered).
+                let least = if n < size { n } else { size / 2 };
+                assert!(
+                    peers.values().all(|&p| p >= least),
+                    "n {n} size {size}: {peers:?}"
+                );
                 assert!(bucket_members(n, size, n.div_ceil(size)).is_none());
             }
         }
         assert!(bucket_members(0, 4, 0).is_none());
+        assert!(bucket_members(10, 3, 0).is_none());
+        assert!(bucket_members(10, 2048, 0).is_none());
+        // 1,025 registrations in rings of 1,024: two groups of 512 or 513.
+        assert_eq!(bucket_of(1025, 1024, 1024), 1);
+        assert_eq!(bucket_of(1025, 1024, 511), 0);
+        assert_eq!(bucket_of(1025, 1024, 512), 1);
     }
 }

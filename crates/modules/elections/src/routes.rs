@@ -41,6 +41,12 @@ const TRACKING_SCHEMA: &str = r#"{
   "properties": {"status": {"enum": ["counted", "replaced", "challenged"]}}
 }"#;
 
+const VOTER_SCHEMA: &str = r#"{
+  "type": "object",
+  "required": ["election", "voter", "tracking", "height"],
+  "properties": {"tracking": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "height": {"type": "integer"}}
+}"#;
+
 const ID: Param = Param::path("id", "The election's id");
 const FROM: Param = IndexPage::FROM;
 const LIMIT: Param = IndexPage::LIMIT;
@@ -124,6 +130,19 @@ pub const ROUTES: &[Route] = &[
         errors: &[(400, "Malformed id or paging")],
         weight: Weight::Light,
         handler: challenged,
+    },
+    Route {
+        name: "voter",
+        verb: Verb::Get,
+        path: "/v1/elections/{id}/voters/{voter}",
+        summary: "A voter's last counted ballot (the voter is an account, or a nullifier in an anonymous census): an anonymous ballot names the one it replaces.",
+        params: &[ID, Param::path("voter", "The voter (64 hex)")],
+        body: None,
+        answer: "`{election, voter, tracking, height}`",
+        schema: VOTER_SCHEMA,
+        errors: &[(400, "Malformed id or voter"), (404, "No ballot of this voter (elections.unknown_ballot)")],
+        weight: Weight::Light,
+        handler: voter,
     },
     Route {
         name: "tracking",
@@ -214,6 +233,23 @@ fn challenged(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadErro
     let e = election_of(view, req)?;
     Ok(Reply::json(
         IndexPage::read(view, req, &format!("elections/challenged/{}", e.id))?.json(),
+    ))
+}
+
+fn voter(view: &dyn ReadView, req: &RouteRequest) -> Result<Reply, ReadError> {
+    let e = election_of(view, req)?;
+    let voter: publica_types::AccountId = req
+        .path("voter")
+        .parse()
+        .map_err(|_| ReadError::bad_param("a voter is 64 hex digits"))?;
+    let b: StoredBallot = read(view.state(), &ballot_key(&e.id, &voter)).ok_or_else(|| {
+        ReadError::not_found(
+            codes::UNKNOWN_BALLOT,
+            format!("no ballot of {voter} on the board of '{}'", e.id),
+        )
+    })?;
+    Ok(Reply::json(
+        json!({"election": e.id, "voter": voter, "tracking": b.tracking, "height": b.height}),
     ))
 }
 

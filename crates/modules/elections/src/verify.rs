@@ -48,6 +48,8 @@ pub struct BoardMember {
     pub index: u64,
     /// `P = s·G` (hex).
     pub commitment: String,
+    /// Its proof of knowledge of `s`.
+    pub proof: crate::model::WireProof,
     /// The account's census place.
     pub census: CensusProof,
 }
@@ -271,6 +273,14 @@ fn check_members(record: &ElectionRecord, r: &mut Report) {
         r.failures
             .push("registrations in an election without an anonymous census".into());
     }
+    if e.census
+        .ring
+        .is_some_and(|s| crate::ring::bucket_members(s, s, 0).is_none())
+    {
+        r.failures
+            .push("the census's ring is not a power of two from 2 to 1024".into());
+    }
+    let h_m = ballot::manifest_hash(e);
     let mut accounts = std::collections::BTreeSet::new();
     let mut commitments = std::collections::BTreeSet::new();
     for (i, m) in record.members.iter().enumerate() {
@@ -282,11 +292,18 @@ fn check_members(record: &ElectionRecord, r: &mut Report) {
             r.failures
                 .push(format!("{who}: its account is not in the census"));
         }
-        let point_ok = point_from_hex(&m.commitment)
-            .is_some_and(|p| p != curve25519_dalek_5::traits::Identity::identity());
-        if !point_ok {
-            r.failures
-                .push(format!("{who}: its commitment is no point"));
+        let point = point_from_hex(&m.commitment)
+            .filter(|p| *p != curve25519_dalek_5::traits::Identity::identity());
+        match point {
+            None => r
+                .failures
+                .push(format!("{who}: its commitment is no point")),
+            Some(p) if !crate::anonymous::registration_holds(&h_m, &m.account, &p, &m.proof) => {
+                r.failures.push(format!(
+                    "{who}: its proof of knowledge of the commitment's secret fails"
+                ));
+            }
+            Some(_) => {}
         }
         if !accounts.insert(m.account) || !commitments.insert(m.commitment.clone()) {
             r.failures
@@ -302,14 +319,16 @@ fn check_members(record: &ElectionRecord, r: &mut Report) {
     }
 }
 
-/// Whether ballot `b`'s voter may vote: its census place, or its
-/// membership proof for its tracking code.
+/// Whether a ballot's voter may vote: its census place, or its
+/// membership proof for its tracking code and the ballot it replaces
+/// (`replaces`: `Some` for a counted ballot, which must name the one the
+/// board says it replaced).
 fn eligible(
     record: &ElectionRecord,
     base: &[u8; 32],
     voter: &AccountId,
     (census, member): (Option<&CensusProof>, Option<&Membership>),
-    tracking: &str,
+    (tracking, replaces): (&str, Option<Option<&str>>),
 ) -> Result<(), String> {
     let e = &record.election;
     let named = crate::lifecycle::voter_of(e, voter, census, member).map_err(|x| x.message)?;
@@ -324,7 +343,16 @@ fn eligible(
                 height: 0,
             })
         };
-        crate::anonymous::check(e, base, m, tracking, &read).map_err(|x| x.message)?;
+        if replaces.is_some_and(|r| r != m.replaces.as_deref()) {
+            return Err("its membership names another ballot replaced than the board".into());
+        }
+        let h_m = ballot::manifest_hash(e);
+        let registrations = crate::anonymous::Registrations {
+            count: record.members.len() as u64,
+            read: &read,
+        };
+        crate::anonymous::check((e, &h_m, base), m, tracking, &registrations)
+            .map_err(|x| x.message)?;
     }
     Ok(())
 }
@@ -351,7 +379,13 @@ fn ballot_proofs(record: &ElectionRecord, key: &Point, base: &[u8; 32]) -> Vec<C
                             (
                                 ballot::verify(base, key, &e.contests, &b.voter, &b.ballot)
                                     .map_err(|err| err.to_string()),
-                                eligible(record, base, &b.voter, place, &b.tracking),
+                                eligible(
+                                    record,
+                                    base,
+                                    &b.voter,
+                                    place,
+                                    (&b.tracking, Some(b.replaces.as_deref())),
+                                ),
                             )
                         })
                         .collect::<Vec<_>>()
@@ -445,6 +479,10 @@ fn lent_weights(
             .push("weights published for an election without delegation".into());
         return BTreeMap::new();
     }
+    if w.left.iter().any(|a| !last.contains_key(a)) {
+        r.failures
+            .push("the weighting names as left a voter with no ballot".into());
+    }
     let mut froms = std::collections::BTreeSet::new();
     for d in &w.delegations {
         if last.contains_key(&d.from) || !froms.insert(d.from) {
@@ -454,7 +492,8 @@ fn lent_weights(
             ));
         }
     }
-    let lent = crate::delegated::lent(&|a| last.contains_key(a), &w.delegations);
+    let voted = |a: &AccountId| last.contains_key(a) && !w.left.contains(a);
+    let lent = crate::delegated::lent(&voted, &w.delegations);
     let published: BTreeMap<AccountId, u64> =
         w.lent.iter().map(|l| (l.voter, l.delegated)).collect();
     if lent != published || w.total != last.len() as u64 + lent.values().sum::<u64>() {
@@ -477,7 +516,7 @@ fn check_challenges(record: &ElectionRecord, key: &Point, base: &[u8; 32], r: &m
                 base,
                 &c.voter,
                 (None, c.member.as_ref()),
-                &c.tracking,
+                (&c.tracking, None),
             ) {
                 r.failures
                     .push(format!("{who}: its voter is not in the census ({why})"));

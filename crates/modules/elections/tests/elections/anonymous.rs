@@ -22,22 +22,25 @@ fn registration_is_once_per_voter_before_the_window_and_only_in_the_census() {
     let mut w = World::new_with(3, 2, 6, Some(4));
     w.register(0).unwrap();
     assert_eq!(code(w.register(0)), codes::ALREADY_REGISTERED);
-    // Another voter sending voter 0's commitment is refused.
-    let taken = w.c.indexed(&format!("elections/members/{}", w.id))[0]["commitment"].clone();
-    let args = json!({"election": w.id, "commitment": taken, "census": w.census_proof(1)});
+    // Another voter copying voter 0's commitment and proof is refused:
+    // the proof of knowledge is bound to voter 0's account.
+    let first = w.c.indexed(&format!("elections/members/{}", w.id))[0].clone();
+    let (taken, proof) = (first["commitment"].clone(), first["proof"].clone());
+    let args =
+        json!({"election": w.id, "commitment": taken, "proof": proof, "census": w.census_proof(1)});
     assert_eq!(
         code(w.c.call(&w.voters[1], "elections", "register", args)),
-        codes::ALREADY_REGISTERED
+        codes::BAD_MEMBERSHIP
     );
     // Not in the census, or a bad point.
     let stranger = Keypair::generate();
-    let args = json!({"election": w.id, "commitment": taken, "census": w.census_proof(2)});
+    let args =
+        json!({"election": w.id, "commitment": taken, "proof": proof, "census": w.census_proof(2)});
     assert_eq!(
         code(w.c.call(&stranger, "elections", "register", args)),
         codes::NOT_IN_CENSUS
     );
-    let args =
-        json!({"election": w.id, "commitment": "00".repeat(32), "census": w.census_proof(2)});
+    let args = json!({"election": w.id, "commitment": "00".repeat(32), "proof": proof, "census": w.census_proof(2)});
     assert_eq!(
         code(w.c.call(&w.voters[2], "elections", "register", args)),
         codes::INVALID_FIELD
@@ -134,7 +137,9 @@ fn an_anonymous_election_counts_the_last_ballot_of_each_nullifier_and_verifies()
     // Voter 6 never registered: its key makes no commitment of the ring.
     let (m, commitments) = w.member(6);
     let (_, base) = w.keys();
-    assert!(m.prove(&w.election(), &base, &commitments, "x").is_none());
+    assert!(m
+        .prove(&w.election(), &base, &commitments, ("x", None))
+        .is_none());
     // A ballot cast again as is: its tracking code is on the board.
     let mut again = args.clone();
     again.as_object_mut().unwrap().remove("nonces");
@@ -144,6 +149,15 @@ fn an_anonymous_election_counts_the_last_ballot_of_each_nullifier_and_verifies()
         code(w.c.call(&Keypair::generate(), "elections", "cast", again)),
         codes::BALLOT_EXISTS
     );
+    // A ballot held back (by a coercer who watched it made) and sent after
+    // the voter's later one is refused: it names the ballot it replaced.
+    let (mut held, _) = w.anonymous_ballot(5, &a);
+    held.as_object_mut().unwrap().remove("nonces");
+    w.cast_anonymous(5, &b).unwrap();
+    assert_eq!(
+        code(w.c.call(&Keypair::generate(), "elections", "cast", held)),
+        codes::STALE_BALLOT
+    );
     // Voter 4 challenges another ballot: opened, never counted.
     w.c.call(&Keypair::generate(), "elections", "challenge", other)
         .unwrap();
@@ -151,14 +165,14 @@ fn an_anonymous_election_counts_the_last_ballot_of_each_nullifier_and_verifies()
     w.close();
     w.decrypt(1).unwrap();
     w.decrypt(3).unwrap();
-    // Last ballots: 0 a, 1 b, 2 b, 3 a, 4 a, 5 c.
-    assert_eq!(w.outcome().unwrap(), vec![vec![3, 2, 1], vec![3, 3, 2, 1]]);
+    // Last ballots: 0 a, 1 b, 2 b, 3 a, 4 a, 5 b.
+    assert_eq!(w.outcome().unwrap(), vec![vec![3, 3, 0], vec![3, 3, 3, 0]]);
     let record = w.record();
     let report = verify(&record);
     assert!(report.holds(), "{:?}", report.failures);
     assert_eq!(
         (report.ballots, report.counted, report.challenged),
-        (7, 6, 1)
+        (8, 6, 1)
     );
 
     let mut bent = record.clone();
@@ -170,6 +184,12 @@ fn an_anonymous_election_counts_the_last_ballot_of_each_nullifier_and_verifies()
     assert!(!verify(&bent).holds());
     let mut bent = record.clone();
     bent.members.pop();
+    assert!(!verify(&bent).holds());
+    let mut bent = record.clone();
+    bent.members[2].proof.c = bent.members[2].proof.v.clone();
+    assert!(!verify(&bent).holds());
+    let mut bent = record.clone();
+    bent.ballots[5].replaces = None;
     assert!(!verify(&bent).holds());
     let mut bent = record;
     bent.ballots[0].voter = bent.ballots[1].voter;

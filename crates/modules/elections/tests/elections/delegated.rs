@@ -73,6 +73,10 @@ fn delegations_weigh_secret_ballots_at_the_close() {
     w.cast(5, &no).unwrap();
     // Voter 8 is in the census, not in the community.
     assert_eq!(w.cast(8, &yes).unwrap_err().code, codes::NOT_IN_CENSUS);
+    // Voter 5 leaves the community after voting: its ballot counts, but
+    // 4's weight no longer reaches it.
+    let gone = json!({"agency": "city", "community": "north", "member": w.voters[5].account()});
+    w.c.call(&w.officer, "governance", "unenrol", gone).unwrap();
     // Before the close, nothing to decrypt.
     assert_eq!(w.decrypt(1).unwrap_err().code, codes::WRONG_PHASE);
     // After the close, a new delegation no longer counts: 7 → 0 is made
@@ -80,16 +84,21 @@ fn delegations_weigh_secret_ballots_at_the_close() {
     w.close();
     w.delegate(7, 0, "parks").unwrap();
     let weighting = w.c.get("elections/weighting/weighed").unwrap();
-    assert_eq!(weighting["total"], 6, "{weighting}");
+    assert_eq!(weighting["total"], 5, "{weighting}");
+    assert_eq!(
+        weighting["left"],
+        json!([w.voters[5].account()]),
+        "{weighting}"
+    );
     w.decrypt(1).unwrap();
     w.decrypt(2).unwrap();
-    // 0 weighs 3 (itself, 1, 2), 3 weighs 1, 5 weighs 2 (itself, 4).
-    assert_eq!(w.outcome().unwrap(), vec![vec![3, 3, 0], vec![3, 3, 0, 0]]);
+    // 0 weighs 3 (itself, 1, 2), 3 weighs 1, 5 (gone) its own 1.
+    assert_eq!(w.outcome().unwrap(), vec![vec![3, 2, 0], vec![3, 2, 0, 0]]);
     assert!(w.c.time_ms >= CLOSES);
     let record = w.record();
     let report = verify(&record);
     assert!(report.holds(), "{:?}", report.failures);
-    assert_eq!((report.counted, report.weight), (3, 6));
+    assert_eq!((report.counted, report.weight), (3, 5));
 
     let mut bent = record.clone();
     bent.weighting.as_mut().unwrap().lent[0].delegated += 1;
@@ -100,7 +109,10 @@ fn delegations_weigh_secret_ballots_at_the_close() {
     let mut bent = record.clone();
     bent.weighting = None;
     assert!(!verify(&bent).holds());
+    let mut bent = record.clone();
+    bent.weighting.as_mut().unwrap().left.clear();
+    assert!(!verify(&bent).holds());
     let mut bent = record;
-    bent.outcome.as_mut().unwrap().counts[0] = vec![4, 2, 0];
+    bent.outcome.as_mut().unwrap().counts[0] = vec![4, 1, 0];
     assert!(!verify(&bent).holds());
 }

@@ -254,9 +254,10 @@ impl World {
 
     /// Voter `v` registers in the anonymous census.
     pub fn register(&mut self, v: usize) -> Result<(), Rejected> {
-        let secret = Member::secret_for(&self.voters[v].seed(), &self.election());
-        let args = json!({"election": self.id, "commitment": Member::commitment(&secret),
-            "census": self.census_proof(v)});
+        let e = self.election();
+        let secret = Member::secret_for(&self.voters[v].seed(), &e);
+        let args =
+            Member::registration(&secret, &e, &self.voters[v].account(), self.census_proof(v));
         self.c.call(&self.voters[v], "elections", "register", args)
     }
 
@@ -284,7 +285,14 @@ impl World {
         let voter = m.pseudonym(&e);
         let (b, nonces) = ballot::encrypt(&base, &key, &contests(), &voter, choices).unwrap();
         let code = ballot::tracking_code(&base, &voter, &b);
-        let member = m.prove(&e, &base, &commitments, &code).unwrap();
+        // The nullifier's last ballot, which this one replaces.
+        let last = self
+            .c
+            .get(&format!("elections/ballot/{}/{}", self.id, voter.to_hex()))
+            .map(|b| b["tracking"].as_str().unwrap().to_owned());
+        let member = m
+            .prove(&e, &base, &commitments, (&code, last.as_deref()))
+            .unwrap();
         let nonces: Vec<Vec<String>> = nonces
             .iter()
             .map(|r| r.iter().map(publica_elections::group::scalar_hex).collect())
