@@ -260,18 +260,7 @@ fn an_election_from_the_command_line() {
                      {"id": "parks", "selections": ["north", "south", "east"], "limit": 2}],
         "guardians": guardians, "threshold": 2, "opens_ms": opens, "closes_ms": closes,
         "census": census["census"], "answer_ms": 2_000});
-    let (ok, _, err) = run(&[
-        "tx",
-        "send",
-        "--key",
-        &admin,
-        "--module",
-        "elections",
-        "--method",
-        "create",
-        "--args",
-        &manifest.to_string(),
-    ]);
+    let (ok, _, err) = send(&cli, &admin, "elections", "create", &manifest.to_string());
     assert!(ok, "{err}");
     for (i, g) in keys[..3].iter().enumerate() {
         let n = (i + 1).to_string();
@@ -314,18 +303,7 @@ fn an_election_from_the_command_line() {
     let complain = |by: &str, dealer: &str| {
         let key = &keys[by.parse::<usize>().unwrap() - 1];
         let args = format!(r#"{{"election":"town","guardian":{by},"dealer":{dealer}}}"#);
-        run(&[
-            "tx",
-            "send",
-            "--key",
-            key,
-            "--module",
-            "elections",
-            "--method",
-            "complain",
-            "--args",
-            &args,
-        ])
+        send(&cli, key, "elections", "complain", &args)
     };
     let (ok, _, err) = complain("2", "1");
     assert!(ok, "{err}");
@@ -722,31 +700,13 @@ fn an_anonymous_election_from_the_command_line() {
     let admin = dev_admin_path(&cli.data);
     let me = dev_admin(&cli.data).account().to_hex();
     let args = format!(r#"{{"agency":"dev-agency","account":"{me}","role":"election_officer"}}"#);
-    let (ok, _, err) = run(&[
-        "tx",
-        "send",
-        "--key",
-        &admin,
-        "--module",
-        "identity",
-        "--method",
-        "grant_role",
-        "--args",
-        &args,
-    ]);
+    let (ok, _, err) = send(&cli, &admin, "identity", "grant_role", &args);
     assert!(ok, "{err}");
     let mut keys = Vec::new();
-    let mut accounts = Vec::new();
     for name in ["g1", "v1", "v2", "v3", "v4", "outsider"] {
-        let (ok, out, err) = publica(&["keys", "new", "--plain", "--out", &path(name)]);
+        let (ok, _, err) = publica(&["keys", "new", "--plain", "--out", &path(name)]);
         assert!(ok, "{err}");
         keys.push(path(name));
-        accounts.push(
-            serde_json::from_str::<Value>(&out).unwrap()["account"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-        );
     }
     let (ok, out, err) = run(&["election", "guardian-key", "--key", &keys[0]]);
     assert!(ok, "{err}");
@@ -782,18 +742,7 @@ fn an_anonymous_election_from_the_command_line() {
         "contests": [{"id": "mayor", "selections": ["ana", "bo"], "limit": 1}],
         "guardians": [guardian], "threshold": 1, "opens_ms": opens, "closes_ms": closes,
         "census": census["census"]});
-    let (ok, _, err) = run(&[
-        "tx",
-        "send",
-        "--key",
-        &admin,
-        "--module",
-        "elections",
-        "--method",
-        "create",
-        "--args",
-        &manifest.to_string(),
-    ]);
+    let (ok, _, err) = send(&cli, &admin, "elections", "create", &manifest.to_string());
     assert!(ok, "{err}");
     let (ok, _, err) = run(&[
         "election",
@@ -915,4 +864,11 @@ fn an_anonymous_election_from_the_command_line() {
         (report["ballots"].as_u64(), report["counted"].as_u64()),
         (Some(4), Some(3))
     );
+}
+
+/// `publica tx send` of one call signed by `key`, on `cli`'s node.
+fn send(cli: &DevCli, key: &str, module: &str, method: &str, args: &str) -> (bool, String, String) {
+    cli.run(&[
+        "tx", "send", "--key", key, "--module", module, "--method", method, "--args", args,
+    ])
 }

@@ -444,12 +444,19 @@ fn check_ballots(record: &ElectionRecord, key: &Point, base: &[u8; 32], r: &mut 
         .map(|c| vec![Ciphertext::zero(); c.selections.len()])
         .collect();
     for (voter, (_, cts)) in &last {
-        let w = crate::group::small(1 + lent.get(voter).copied().unwrap_or(0));
+        // A ballot weighs one unless delegations lent it more (scaling
+        // costs a multiplication per point: only where needed).
+        let extra = lent.get(voter).copied().unwrap_or(0);
+        let w = crate::group::small(1 + extra);
         for (row, ct_row) in sum.iter_mut().zip(cts) {
             for (s, ct) in row.iter_mut().zip(ct_row) {
-                *s = Ciphertext {
-                    a: s.a + ct.a * w,
-                    b: s.b + ct.b * w,
+                *s = if extra == 0 {
+                    *s + *ct
+                } else {
+                    Ciphertext {
+                        a: s.a + ct.a * w,
+                        b: s.b + ct.b * w,
+                    }
                 };
             }
         }
