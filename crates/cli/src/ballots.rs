@@ -111,10 +111,25 @@ fn census_place(e: &Election, census: &Path, voter: &AccountId) -> Result<Value>
     )
 }
 
+/// A voter acting in an election: its key, the election, the census
+/// file the election was published with.
+#[derive(clap::Args, Debug)]
+pub struct VoterArgs {
+    #[command(flatten)]
+    pub signer: SignerArgs,
+    /// The election.
+    #[arg(long)]
+    pub election: String,
+    /// The census file the election was published with.
+    #[arg(long)]
+    pub census: std::path::PathBuf,
+}
+
 /// `publica election register`: registers the commitment to this key's
 /// secret for an anonymous census.
-pub async fn register(signer: &SignerArgs, id: &str, census: &Path) -> Result<()> {
-    let id = checked_id("election", id)?;
+pub async fn register(who: &VoterArgs) -> Result<()> {
+    let (signer, census) = (&who.signer, who.census.as_path());
+    let id = checked_id("election", &who.election)?;
     let s = Session::open(signer).await?;
     let (kp, voter) = s.identity();
     let e = election(&s, id).await?;
@@ -221,14 +236,9 @@ fn choices(e: &Election, picks: &[String]) -> Result<Vec<Vec<u64>>> {
 
 /// `publica election vote`: encrypts the choices on this machine, with
 /// proofs, and casts (or challenges) the ballot; prints its tracking code.
-pub async fn vote(
-    signer: &SignerArgs,
-    id: &str,
-    census: &Path,
-    picks: &[String],
-    challenge: bool,
-) -> Result<()> {
-    let id = checked_id("election", id)?;
+pub async fn vote(who: &VoterArgs, picks: &[String], challenge: bool) -> Result<()> {
+    let (signer, census) = (&who.signer, who.census.as_path());
+    let id = checked_id("election", &who.election)?;
     let s = Session::open(signer).await?;
     let (_, account) = s.identity();
     let e = election(&s, id).await?;

@@ -55,28 +55,13 @@ pub enum ElectionCmd {
     /// Register in an anonymous census (before the election opens): a
     /// commitment to a secret this key derives for the election; the
     /// ballots `vote` then casts name a nullifier, not this account.
-    Register {
-        #[command(flatten)]
-        signer: crate::bulk::SignerArgs,
-        /// The election.
-        #[arg(long)]
-        election: String,
-        /// The census file the election was published with.
-        #[arg(long)]
-        census: PathBuf,
-    },
+    Register(crate::ballots::VoterArgs),
     /// Vote: encrypt the choices on this machine with their proofs and
     /// cast the ballot (a later ballot replaces it), or --challenge it
     /// (opened on the ledger, never counted). Prints the tracking code.
     Vote {
         #[command(flatten)]
-        signer: crate::bulk::SignerArgs,
-        /// The election.
-        #[arg(long)]
-        election: String,
-        /// The census file the election was published with.
-        #[arg(long)]
-        census: PathBuf,
+        voter: crate::ballots::VoterArgs,
         /// A choice, contest=selection (repeat for several).
         #[arg(long)]
         choose: Vec<String>,
@@ -194,18 +179,12 @@ pub async fn run(cmd: ElectionCmd) -> Result<()> {
             ring,
             file,
         } => crate::ballots::census(&election, ring, &file),
-        ElectionCmd::Register {
-            signer,
-            election,
-            census,
-        } => crate::ballots::register(&signer, &election, &census).await,
+        ElectionCmd::Register(voter) => crate::ballots::register(&voter).await,
         ElectionCmd::Vote {
-            signer,
-            election,
-            census,
+            voter,
             choose,
             challenge,
-        } => crate::ballots::vote(&signer, &election, &census, &choose, challenge).await,
+        } => crate::ballots::vote(&voter, &choose, challenge).await,
         ElectionCmd::GuardianKey { signer } => crate::ballots::guardian_key(&signer),
         ElectionCmd::Commit { who, secret_out } => crate::ballots::commit(&who, &secret_out).await,
         ElectionCmd::CheckShares(who) => crate::ballots::check_shares(&who).await,

@@ -825,6 +825,26 @@ fn an_anonymous_election_from_the_command_line() {
         assert!(!voters.contains(e["voter"].as_str().unwrap()), "{e}");
     }
     assert_eq!(entries[2]["voter"], entries[3]["voter"]);
+    // A voter's (nullifier's) last ballot; a malformed or unknown voter.
+    let (status, mine) = get(&format!(
+        "{url}/v1/elections/quiet/voters/{}",
+        entries[3]["voter"].as_str().unwrap()
+    ));
+    assert_eq!(
+        (status, &mine["tracking"]),
+        (200, &entries[3]["tracking"]),
+        "{mine}"
+    );
+    let (status, _) = get(&format!("{url}/v1/elections/quiet/voters/zz"));
+    assert_eq!(status, 400);
+    let (status, e) = get(&format!(
+        "{url}/v1/elections/quiet/voters/{}",
+        "ab".repeat(32)
+    ));
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (404, Some("elections.unknown_ballot"))
+    );
     let (_, members) = get(&format!("{url}/v1/elections/quiet/members"));
     assert_eq!(members["total"], 3, "{members}");
     // The portal says the census is anonymous, and how large a ring is.
