@@ -201,29 +201,11 @@ fn participatory_budgeting_results_from_a_pabulib_file() {
 /// two of three guardians decrypting, and anyone verifying.
 #[test]
 fn an_election_from_the_command_line() {
-    let cli = DevCli::start(&[]);
+    let (cli, admin) = officer_cli();
     let url = cli.node.url.clone();
     let path = |name: &str| cli.path(name);
     let run = |args: &[&str]| cli.run(args);
-    let admin = dev_admin_path(&cli.data);
-    let me = dev_admin(&cli.data).account().to_hex();
-    for method in ["add_member", "grant_role"] {
-        let args = if method == "add_member" {
-            format!(r#"{{"agency":"dev-agency","account":"{me}","roles":["election_officer"]}}"#)
-        } else {
-            format!(r#"{{"agency":"dev-agency","account":"{me}","role":"election_officer"}}"#)
-        };
-        let _ = run(&[
-            "tx", "send", "--key", &admin, "--module", "identity", "--method", method, "--args",
-            &args,
-        ]);
-    }
-    let mut keys = Vec::new();
-    for name in ["g1", "g2", "g3", "v1", "v2", "v3", "outsider"] {
-        let (ok, _, err) = publica(&["keys", "new", "--plain", "--out", &path(name)]);
-        assert!(ok, "{err}");
-        keys.push(path(name));
-    }
+    let keys = new_keys(&cli, &["g1", "g2", "g3", "v1", "v2", "v3", "outsider"]);
     let mut guardians = Vec::new();
     for g in &keys[..3] {
         let (ok, out, err) = run(&["election", "guardian-key", "--key", g]);
@@ -693,21 +675,11 @@ fn a_community_from_the_command_line() {
 /// verified.
 #[test]
 fn an_anonymous_election_from_the_command_line() {
-    let cli = DevCli::start(&[]);
+    let (cli, admin) = officer_cli();
     let url = cli.node.url.clone();
     let path = |name: &str| cli.path(name);
     let run = |args: &[&str]| cli.run(args);
-    let admin = dev_admin_path(&cli.data);
-    let me = dev_admin(&cli.data).account().to_hex();
-    let args = format!(r#"{{"agency":"dev-agency","account":"{me}","role":"election_officer"}}"#);
-    let (ok, _, err) = send(&cli, &admin, "identity", "grant_role", &args);
-    assert!(ok, "{err}");
-    let mut keys = Vec::new();
-    for name in ["g1", "v1", "v2", "v3", "v4", "outsider"] {
-        let (ok, _, err) = publica(&["keys", "new", "--plain", "--out", &path(name)]);
-        assert!(ok, "{err}");
-        keys.push(path(name));
-    }
+    let keys = new_keys(&cli, &["g1", "v1", "v2", "v3", "v4", "outsider"]);
     let (ok, out, err) = run(&["election", "guardian-key", "--key", &keys[0]]);
     assert!(ok, "{err}");
     let guardian: Value = serde_json::from_str(&out).unwrap();
@@ -891,4 +863,28 @@ fn send(cli: &DevCli, key: &str, module: &str, method: &str, args: &str) -> (boo
     cli.run(&[
         "tx", "send", "--key", key, "--module", module, "--method", method, "--args", args,
     ])
+}
+
+/// A dev node whose admin key is an election officer of `dev-agency`;
+/// the key's path.
+fn officer_cli() -> (DevCli, String) {
+    let cli = DevCli::start(&[]);
+    let admin = dev_admin_path(&cli.data);
+    let me = dev_admin(&cli.data).account().to_hex();
+    let args = format!(r#"{{"agency":"dev-agency","account":"{me}","role":"election_officer"}}"#);
+    let (ok, _, err) = send(&cli, &admin, "identity", "grant_role", &args);
+    assert!(ok, "{err}");
+    (cli, admin)
+}
+
+/// A new key file in `cli`'s directory for each name; their paths.
+fn new_keys(cli: &DevCli, names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .map(|name| {
+            let (ok, _, err) = publica(&["keys", "new", "--plain", "--out", &cli.path(name)]);
+            assert!(ok, "{err}");
+            cli.path(name)
+        })
+        .collect()
 }

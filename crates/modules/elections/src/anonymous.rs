@@ -272,6 +272,22 @@ pub fn check(
     }
 }
 
+/// [`check`] against the ledger's registrations of `e`, read through
+/// `read` (the state at an index).
+pub fn check_on_ledger(
+    (e, base): (&Election, &[u8; 32]),
+    m: &Membership,
+    tracking: &str,
+    read: &dyn Fn(u64) -> Option<Registration>,
+) -> Result<(), TxError> {
+    let h_m = manifest_hash(e)?;
+    let registrations = Registrations {
+        count: e.registered,
+        read,
+    };
+    check((e, &h_m, base), m, tracking, &registrations)
+}
+
 /// `e`'s manifest hash, as it holds it.
 pub fn manifest_hash(e: &Election) -> Result<[u8; 32], TxError> {
     let mut out = [0u8; 32];

@@ -805,25 +805,22 @@ fn checked_ballot(
     let ahead = ctx
         .tx_id()
         .and_then(|tx| crate::prepared::take(&crate::prepared::digest(&tx, &e)));
-    let cts = match ahead {
-        Some(cts) => cts,
-        None => {
-            let cts = ballot::verify(&base, &key, &e.contests, &voter, b).map_err(ballot_err)?;
-            if let Some(m) = member {
-                let h_m = crate::anonymous::manifest_hash(&e)?;
-                let read = |i| ctx.read(&crate::model::member_key(&e.id, i));
-                let registrations = crate::anonymous::Registrations {
-                    count: e.registered,
-                    read: &read,
-                };
-                crate::anonymous::check((&e, &h_m, &base), m, &tracking, &registrations)?;
-            }
-            cts
-        }
-    };
+    // The cheap refusals first: a ballot on the board already, then an
+    // anonymous ballot's membership (a fraction of its range proofs'
+    // cost), so a forged ballot from a throwaway key costs little.
     if ctx.contains(&tracking_key(&e.id, &tracking)) {
         return Err(R::BallotExists.err(format!("ballot {tracking} is on the board already")));
     }
+    let cts = match ahead {
+        Some(cts) => cts,
+        None => {
+            if let Some(m) = member {
+                let read = |i| ctx.read(&crate::model::member_key(&e.id, i));
+                crate::anonymous::check_on_ledger((&e, &base), m, &tracking, &read)?;
+            }
+            ballot::verify(&base, &key, &e.contests, &voter, b).map_err(ballot_err)?
+        }
+    };
     Ok(Checked {
         e,
         key,

@@ -86,25 +86,20 @@ pub(crate) fn prepare(
     ) else {
         return;
     };
-    if let Ok(cts) = ballot::verify(&base, &key, &e.contests, voter, b) {
-        if let Some(m) = member {
-            let tracking = ballot::tracking_code(&base, voter, b);
-            let read = |i| {
-                state
-                    .value(&member_key(&e.id, i))
-                    .and_then(|v| serde_json::from_slice(&v).ok())
-            };
-            let Ok(h_m) = crate::anonymous::manifest_hash(&e) else {
-                return;
-            };
-            let registrations = crate::anonymous::Registrations {
-                count: e.registered,
-                read: &read,
-            };
-            if crate::anonymous::check((&e, &h_m, &base), m, &tracking, &registrations).is_err() {
-                return;
-            }
+    // An anonymous ballot's membership first: it costs a fraction of the
+    // range proofs, so a forged ballot is dropped early.
+    if let Some(m) = member {
+        let tracking = ballot::tracking_code(&base, voter, b);
+        let read = |i| {
+            state
+                .value(&member_key(&e.id, i))
+                .and_then(|v| serde_json::from_slice(&v).ok())
+        };
+        if crate::anonymous::check_on_ledger((&e, &base), m, &tracking, &read).is_err() {
+            return;
         }
+    }
+    if let Ok(cts) = ballot::verify(&base, &key, &e.contests, voter, b) {
         let d = digest(tx, &e);
         let mut kept = CHECKED.lock().unwrap_or_else(PoisonError::into_inner);
         if kept.len() >= KEPT {
