@@ -391,6 +391,9 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
     assert!(e.contains("--host must be an address"), "{e}");
     let e = refuse(&["bench", "--submit-to", "http://127.0.0.1:9"]);
     assert!(e.contains("--submit-to needs --node"), "{e}");
+    // Ports chosen at run time: a validator refused for its keys must not
+    // first fail to bind a port another test holds.
+    let base = free_ports().to_string();
     run_ok(&[
         "testnet",
         "init",
@@ -399,7 +402,7 @@ fn testnet_files_and_bad_validator_configs_are_refused_clearly() {
         "--out",
         d,
         "--base-port",
-        "31000",
+        &base,
     ]);
     assert!(refuse(&["testnet", "init", "--out", d]).contains("not empty"));
 
