@@ -416,3 +416,35 @@ fn census_membership_verify(bencher: divan::Bencher, n: usize) {
     let (j, p) = publica_elections::ring::prove(b"ctx", &u, &ring, n / 2, &s).unwrap();
     bencher.bench(|| publica_elections::ring::verify(b"ctx", &u, &ring, &j, divan::black_box(&p)));
 }
+
+/// A ballot of 3 contests × 5 selections (limits 1, 2, 3) checked as on
+/// admission: every encoding decoded, the 18 range proofs' challenges, and
+/// their equations in one multiscalar multiplication.
+#[divan::bench]
+fn ballot_check_3x5(bencher: divan::Bencher) {
+    use publica_elections::model::Contest;
+    let contests: Vec<Contest> = (0..3u64)
+        .map(|c| Contest {
+            id: format!("contest-{c}"),
+            selections: (0..5).map(|s| format!("option-{s}")).collect(),
+            limit: c + 1,
+        })
+        .collect();
+    let key = publica_elections::group::G * publica_elections::group::random_scalar();
+    let voter = publica_types::AccountId([7; 32]);
+    let choices: Vec<Vec<u64>> = (0..3u64)
+        .map(|c| (0..5u64).map(|s| u64::from(s <= c)).collect())
+        .collect();
+    let (ballot, _) =
+        publica_elections::ballot::encrypt(&[3; 32], &key, &contests, &voter, &choices).unwrap();
+    bencher.bench(|| {
+        publica_elections::ballot::verify(
+            &[3; 32],
+            &key,
+            &contests,
+            &voter,
+            divan::black_box(&ballot),
+        )
+        .unwrap()
+    });
+}

@@ -17,6 +17,7 @@ use publica_types::now_ms;
 use publica_types::{
     codes, AccountId, Envelope, Expiry, Hash32, SignatureBytes, TxError, VerifiedTx,
 };
+use std::collections::HashMap;
 
 /// Signatures verified per worker chunk; below this, one thread does it all.
 const VERIFY_CHUNK_MIN: usize = 256;
@@ -162,7 +163,14 @@ fn verify_all(inner: &Inner, cands: &[Candidate]) -> Vec<bool> {
 /// sender's signature check and no more, as before. The mempool may still
 /// refuse one afterwards (a race with another request): its preparation
 /// is then wasted, never wrong.
-fn prepare_admissible(inner: &Inner, cands: &[Candidate], verified: &[bool]) {
+///
+/// Answers the candidates a module refused there (a refusal execution
+/// would certainly make too: [`publica_runtime::Module::prepare`]), by id.
+fn prepare_admissible(
+    inner: &Inner,
+    cands: &[Candidate],
+    verified: &[bool],
+) -> HashMap<Hash32, TxError> {
     let runtime = &inner.runtime;
     let candidates: Vec<&Candidate> = cands
         .iter()
@@ -172,11 +180,11 @@ fn prepare_admissible(inner: &Inner, cands: &[Candidate], verified: &[bool]) {
         .collect();
     // Most transactions (transfers) prepare nothing: no lock for them.
     if candidates.is_empty() {
-        return;
+        return HashMap::new();
     }
     let wanted: Vec<&Candidate> = {
         let pool = inner.mempool.pool.lock().expect("mempool lock");
-        let mut next: std::collections::HashMap<AccountId, u64> = std::collections::HashMap::new();
+        let mut next: HashMap<AccountId, u64> = HashMap::new();
         candidates
             .into_iter()
             .filter(|c| !pool.ids.contains_key(&c.id))
@@ -194,7 +202,7 @@ fn prepare_admissible(inner: &Inner, cands: &[Candidate], verified: &[bool]) {
             .collect()
     };
     if wanted.is_empty() {
-        return;
+        return HashMap::new();
     }
     // The committed state, a cheap shared copy: the chain goes on.
     let state = inner.chain.read().expect("chain lock").state.clone();
@@ -202,23 +210,34 @@ fn prepare_admissible(inner: &Inner, cands: &[Candidate], verified: &[bool]) {
         .map(std::num::NonZero::get)
         .unwrap_or(1);
     let chunk = wanted.len().div_ceil(threads).max(1);
-    let prepare = |cs: &[&Candidate]| {
-        for c in cs {
-            runtime.prepare(&state, &c.id, &c.envelope);
-        }
+    let prepare = |cs: &[&Candidate]| -> Vec<(Hash32, TxError)> {
+        cs.iter()
+            .filter_map(|c| {
+                runtime
+                    .prepare(&state, &c.id, &c.envelope)
+                    .err()
+                    .map(|e| (c.id, e))
+            })
+            .collect()
     };
     if wanted.len() <= chunk {
-        prepare(&wanted);
-        return;
+        return prepare(&wanted).into_iter().collect();
     }
     std::thread::scope(|s| {
-        for cs in wanted.chunks(chunk) {
-            s.spawn(move || {
-                yield_to_the_pipeline();
-                prepare(cs);
-            });
-        }
-    });
+        let workers: Vec<_> = wanted
+            .chunks(chunk)
+            .map(|cs| {
+                s.spawn(move || {
+                    yield_to_the_pipeline();
+                    prepare(cs)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 /// Admits `envelopes`; one result per input, in order. Runs on the calling
@@ -247,7 +266,7 @@ fn within_signer_share(
     results: &mut [Option<Result<Hash32, TxError>>],
 ) -> (Vec<Candidate>, Vec<usize>) {
     let share = inner.mempool.signer_share;
-    let mut ahead: std::collections::HashMap<AccountId, u64> = std::collections::HashMap::new();
+    let mut ahead: HashMap<AccountId, u64> = HashMap::new();
     let pool = inner.mempool.pool.lock().expect("mempool lock");
     let mut kept = (
         Vec::with_capacity(cands.len()),
@@ -301,7 +320,7 @@ pub(crate) fn admit(inner: &Inner, envelopes: Vec<Envelope>) -> Vec<Result<Hash3
     }
     let (cands, slots) = within_signer_share(inner, cands, slots, &mut results);
     let verdicts = verify_all(inner, &cands);
-    prepare_admissible(inner, &cands, &verdicts);
+    let mut refused = prepare_admissible(inner, &cands, &verdicts);
     let mut pool = inner.mempool.pool.lock().expect("mempool lock");
     let mut admitted = 0u64;
     {
@@ -316,6 +335,8 @@ pub(crate) fn admit(inner: &Inner, envelopes: Vec<Envelope>) -> Vec<Result<Hash3
                     codes::TX_NONCE_REPLAYED,
                     "this transaction is already pending",
                 ))
+            } else if let Some(e) = refused.remove(&cand.id) {
+                Err(e)
             } else if pool.queue.len() >= inner.mempool.capacity {
                 Err(mempool_full())
             } else {

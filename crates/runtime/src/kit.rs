@@ -158,7 +158,8 @@ pub trait TypedModule: Send + Sync + 'static {
         _state: &dyn crate::StateRead,
         _tx: (&publica_types::Hash32, &publica_types::AccountId),
         _call: &Self::Call,
-    ) {
+    ) -> Result<(), TxError> {
+        Ok(())
     }
     /// What one of its committed events files in the node's event index
     /// (see [`Module::index_event`]).
@@ -210,12 +211,13 @@ impl<T: TypedModule> Module for T {
         tx: (&publica_types::Hash32, &publica_types::AccountId),
         method: &str,
         args: &Value,
-    ) {
-        if T::PREPARES {
-            if let Ok(call) = T::Call::parse(method, args) {
-                TypedModule::prepare(self, state, tx, &call);
-            }
+    ) -> Result<(), TxError> {
+        if !T::PREPARES {
+            return Ok(());
         }
+        // Arguments that do not parse are refused in execution alike.
+        let call = T::Call::parse(method, args)?;
+        TypedModule::prepare(self, state, tx, &call)
     }
 
     fn index_event(&self, kind: &str, data: &Value, filer: &mut IndexFiler<'_>) {

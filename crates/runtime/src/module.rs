@@ -69,17 +69,24 @@ pub trait Module: Send + Sync {
     /// admission workers (in parallel, before the transaction is queued):
     /// pure checks whose results execution may reuse, keyed by everything
     /// they depend on (an election's ballot proofs). It reads the
-    /// committed `state`, writes nothing and decides nothing: execution
-    /// gives the same outcome whether it ran, failed or was skipped (a
-    /// validator that received the transaction from a peer may not have
-    /// run it), only faster.
+    /// committed `state` and writes nothing; execution gives the same
+    /// outcome whether it ran, failed or was skipped (a validator that
+    /// received the transaction from a peer may not have run it), only
+    /// faster.
+    ///
+    /// `Err` refuses the transaction at admission, so it never reaches a
+    /// block: only for a refusal execution would certainly make too,
+    /// whatever is committed before it (a proof that fails against inputs
+    /// the ledger can no longer change). Anything that may still change
+    /// (a window, a count, a phase not reached) is left to execution.
     fn prepare(
         &self,
         _state: &dyn crate::StateRead,
         _tx: (&publica_types::Hash32, &publica_types::AccountId),
         _method: &str,
         _args: &Value,
-    ) {
+    ) -> Result<(), TxError> {
+        Ok(())
     }
 
     /// Files what one of this module's committed events puts in the

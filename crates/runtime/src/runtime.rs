@@ -226,16 +226,18 @@ impl Runtime {
     }
 
     /// Runs the named module's [`Module::prepare`] for transaction `id`
-    /// being admitted (nothing for an unknown module).
+    /// being admitted (nothing for an unknown module); `Err` is a refusal
+    /// execution would certainly make too.
     pub fn prepare(
         &self,
         state: &dyn crate::StateRead,
         id: &publica_types::Hash32,
         envelope: &publica_types::Envelope,
-    ) {
+    ) -> Result<(), TxError> {
         let call = &envelope.body.call;
-        if let Some(m) = self.modules.get(call.module.as_str()) {
-            m.prepare(state, (id, &envelope.signer), &call.method, &call.args);
+        match self.modules.get(call.module.as_str()) {
+            Some(m) => m.prepare(state, (id, &envelope.signer), &call.method, &call.args),
+            None => Ok(()),
         }
     }
 

@@ -380,6 +380,28 @@ fn an_election_from_the_command_line() {
     assert!(!ok && err.contains("at most 2"), "{err}");
     let (ok, _, err) = vote(&keys[6], &["mayor=ana"], &[]);
     assert!(!ok && err.contains("elections.not_in_census"), "{err}");
+    // A ballot whose proof was altered is refused at admission, with its
+    // reason: it never reaches a block (no receipt, its nonce unused).
+    let (_, board) = get(&format!("{url}/v1/elections/town/ballots"));
+    let mine = account(&keys[4]);
+    let entry = board["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["voter"] == mine.as_str())
+        .expect("voter 2's ballot is on the board");
+    let text = entry["ballot"].to_string();
+    let at = text.find("\"v\":\"").expect("a ballot carries responses") + 5;
+    let mut altered = text.into_bytes();
+    altered[at] = if altered[at] == b'0' { b'1' } else { b'0' };
+    let altered: Value = serde_json::from_slice(&altered).unwrap();
+    let args =
+        serde_json::json!({"election": "town", "ballot": altered, "census": entry["census"]});
+    let (ok, _, err) = send(&cli, &keys[4], "elections", "cast", &args.to_string());
+    assert!(
+        !ok && err.contains("elections.invalid_ballot") && !err.contains("was committed"),
+        "{err}"
+    );
     // After the close, guardians 2 (with the share guardian 1 revealed to
     // it) and 3 (disqualified as a dealer, still a guardian) decrypt; 1
     // stays away.

@@ -103,17 +103,17 @@ impl TypedModule for Elections {
         state: &dyn publica_runtime::StateRead,
         tx: (&publica_types::Hash32, &publica_types::AccountId),
         call: &ElectionsCall,
-    ) {
+    ) -> Result<(), publica_types::TxError> {
         match call {
             ElectionsCall::Cast(a) => {
                 let place = (a.census.as_ref(), a.member.as_ref());
-                prepared::prepare(state, tx, (&a.election, place), &a.ballot);
+                prepared::prepare(state, tx, (&a.election, place), &a.ballot)
             }
             ElectionsCall::Challenge(a) => {
                 let place = (a.census.as_ref(), a.member.as_ref());
-                prepared::prepare(state, tx, (&a.election, place), &a.ballot);
+                prepared::prepare(state, tx, (&a.election, place), &a.ballot)
             }
-            _ => {}
+            _ => Ok(()),
         }
     }
 

@@ -18,6 +18,8 @@ use crate::proofs::{verify_knowledge, verify_share, Ciphertext};
 use publica_runtime::{CallContext, Rejections};
 use publica_types::{AccountId, TxError};
 use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 /// Arguments of `elections.create`.
 #[derive(Debug, Deserialize)]
@@ -717,23 +719,73 @@ pub fn check_census(e: &Election, voter: &AccountId, census: &CensusProof) -> Re
     )
 }
 
-fn ballot_err(e: BallotError) -> TxError {
+pub(crate) fn ballot_err(e: BallotError) -> TxError {
     R::InvalidBallot.err(e.to_string())
 }
 
 type Aggregate = Vec<Vec<[String; 2]>>;
 
-fn add_to(aggregate: &mut Aggregate, cts: &[Vec<Ciphertext>], subtract: bool) {
-    for (row, ct_row) in aggregate.iter_mut().zip(cts) {
-        for (cell, ct) in row.iter_mut().zip(ct_row) {
-            let now = Ciphertext {
-                a: point_from_hex(&cell[0]).expect("points the module wrote"),
-                b: point_from_hex(&cell[1]).expect("points the module wrote"),
-            };
-            let next = if subtract { now - *ct } else { now + *ct };
-            *cell = [point_hex(&next.a), point_hex(&next.b)];
+/// The last encrypted sum each election wrote, with its points: the next
+/// ballot finds them here instead of decoding thirty-odd points again. A
+/// pure cache of the encoding (it answers only for the same text), so a
+/// rolled-back transaction or block cannot make it wrong.
+static AGGREGATES: LazyLock<Mutex<HashMap<String, Decoded>>> = LazyLock::new(Mutex::default);
+
+/// An encrypted sum's text and its points.
+type Decoded = (Aggregate, Vec<Vec<Ciphertext>>);
+
+/// Most elections' sums kept decoded.
+const AGGREGATES_KEPT: usize = 64;
+
+/// The encrypted sum `stored` of election `id`, less `remove` (the ballot
+/// a re-vote replaces), plus `add`.
+fn tally_after(
+    id: &str,
+    stored: &Aggregate,
+    remove: Option<&[Vec<Ciphertext>]>,
+    add: &[Vec<Ciphertext>],
+) -> Aggregate {
+    let cached = {
+        let cache = AGGREGATES.lock().unwrap_or_else(PoisonError::into_inner);
+        cache
+            .get(id)
+            .filter(|(text, _)| text == stored)
+            .map(|(_, points)| points.clone())
+    };
+    let mut sum = cached.unwrap_or_else(|| {
+        stored
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|cell| Ciphertext {
+                        a: point_from_hex(&cell[0]).expect("points the module wrote"),
+                        b: point_from_hex(&cell[1]).expect("points the module wrote"),
+                    })
+                    .collect()
+            })
+            .collect()
+    });
+    for (cts, sign) in remove.into_iter().map(|r| (r, -1)).chain([(add, 1)]) {
+        for (row, ct_row) in sum.iter_mut().zip(cts) {
+            for (cell, ct) in row.iter_mut().zip(ct_row) {
+                *cell = if sign < 0 { *cell - *ct } else { *cell + *ct };
+            }
         }
     }
+    let text: Aggregate = sum
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|ct| [point_hex(&ct.a), point_hex(&ct.b)])
+                .collect()
+        })
+        .collect();
+    let mut cache = AGGREGATES.lock().unwrap_or_else(PoisonError::into_inner);
+    if cache.len() >= AGGREGATES_KEPT && !cache.contains_key(id) {
+        cache.clear();
+    }
+    cache.insert(id.to_string(), (text.clone(), sum));
+    text
 }
 
 /// The ciphertexts of a ballot the module accepted.
@@ -844,7 +896,7 @@ pub fn cast(ctx: &mut CallContext<'_>, a: CastArgs) -> Result<(), TxError> {
         (a.census.as_ref(), a.member.as_ref()),
         &a.ballot,
     )?;
-    let mut aggregate: Aggregate = ctx
+    let aggregate: Aggregate = ctx
         .read(&aggregate_key(&e.id))
         .expect("created with the election");
     let previous: Option<StoredBallot> = ctx.read(&ballot_key(&e.id, &voter));
@@ -859,12 +911,11 @@ pub fn cast(ctx: &mut CallContext<'_>, a: CastArgs) -> Result<(), TxError> {
             )));
         }
     }
-    if let Some(p) = &previous {
-        add_to(&mut aggregate, &ciphertexts(&p.ballot), true);
-    } else {
+    let replaced = previous.as_ref().map(|p| ciphertexts(&p.ballot));
+    if replaced.is_none() {
         e.counted += 1;
     }
-    add_to(&mut aggregate, &cts, false);
+    let aggregate = tally_after(&e.id, &aggregate, replaced.as_deref(), &cts);
     e.cast += 1;
     let height = ctx.env().height;
     ctx.write(aggregate_key(&e.id), &aggregate);

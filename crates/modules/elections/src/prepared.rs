@@ -15,7 +15,7 @@ use crate::lifecycle::CensusProof;
 use crate::model::{election_key, member_key, Election, Membership, Phase, WireBallot};
 use crate::proofs::Ciphertext;
 use publica_runtime::StateRead;
-use publica_types::{AccountId, Hash32};
+use publica_types::{AccountId, Hash32, TxError};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex, PoisonError};
@@ -58,33 +58,35 @@ pub(crate) fn take(digest: &[u8; 32]) -> Option<Ciphertexts> {
 }
 
 /// Checks transaction `tx`'s ballot for `election` against the committed
-/// `state` and keeps the ciphertexts if it passes (a ballot that fails is
-/// refused in execution, with its reason).
+/// `state` and keeps the ciphertexts if it passes. A ballot that fails for
+/// good is refused here, at admission, with the reason execution would
+/// give: a voter outside the census (fixed at creation), a proof that
+/// fails against the election's key, base hash and contests (fixed once
+/// it is ready), a tracking code already on the board, or, once the ledger
+/// has taken a ballot (registration closed, every ring frozen), a
+/// membership proof that fails. Anything else is left to execution.
 pub(crate) fn prepare(
     state: &dyn StateRead,
     (tx, voter): (&Hash32, &AccountId),
     (election, (census, member)): (&str, (Option<&CensusProof>, Option<&Membership>)),
     b: &WireBallot,
-) {
+) -> Result<(), TxError> {
     let Some(e) = state
         .value(&election_key(election))
         .and_then(|v| serde_json::from_slice::<Election>(&v).ok())
     else {
-        return;
+        return Ok(());
     };
-    // Only a voter of the census costs a check (15 hashes before 1.5 ms).
     if e.phase != Phase::Ready {
-        return;
+        return Ok(());
     }
-    let Ok(voter) = crate::lifecycle::voter_of(&e, voter, census, member) else {
-        return;
-    };
-    let voter = &voter;
+    // Only a voter of the census costs a check (15 hashes before 1.5 ms).
+    let voter = &crate::lifecycle::voter_of(&e, voter, census, member)?;
     let (Some(key), Some(base)) = (
         e.key.as_deref().and_then(crate::group::point_from_hex),
         e.base_hash.as_deref().and_then(hex_32),
     ) else {
-        return;
+        return Ok(());
     };
     // An anonymous ballot's membership first: it costs a fraction of the
     // range proofs, so a forged ballot is dropped early.
@@ -95,18 +97,20 @@ pub(crate) fn prepare(
                 .value(&member_key(&e.id, i))
                 .and_then(|v| serde_json::from_slice(&v).ok())
         };
-        if crate::anonymous::check_on_ledger((&e, &base), m, &tracking, &read).is_err() {
-            return;
+        if let Err(refusal) = crate::anonymous::check_on_ledger((&e, &base), m, &tracking, &read) {
+            let frozen = e.cast + e.challenged > 0;
+            return if frozen { Err(refusal) } else { Ok(()) };
         }
     }
-    if let Ok(cts) = ballot::verify(&base, &key, &e.contests, voter, b) {
-        let d = digest(tx, &e);
-        let mut kept = CHECKED.lock().unwrap_or_else(PoisonError::into_inner);
-        if kept.len() >= KEPT {
-            kept.clear();
-        }
-        kept.insert(d, cts);
+    let cts =
+        ballot::verify(&base, &key, &e.contests, voter, b).map_err(crate::lifecycle::ballot_err)?;
+    let d = digest(tx, &e);
+    let mut kept = CHECKED.lock().unwrap_or_else(PoisonError::into_inner);
+    if kept.len() >= KEPT {
+        kept.clear();
     }
+    kept.insert(d, cts);
+    Ok(())
 }
 
 fn hex_32(text: &str) -> Option<[u8; 32]> {

@@ -199,8 +199,8 @@ fn range_challenge(
 
 /// Equations to check together: `Σ weight·(equation) = 0` in one
 /// multiscalar multiplication, with weights drawn from a seed that binds
-/// every proof checked (a false equation passes with probability about
-/// 2^-252).
+/// every proof checked (128-bit weights: a false equation passes with
+/// probability about 2^-128).
 pub struct Batch {
     seed: [u8; 64],
     drawn: u64,
@@ -230,9 +230,11 @@ impl Batch {
             .chain_update(self.seed)
             .chain_update(self.drawn.to_be_bytes())
             .finalize();
-        let mut wide = [0u8; 64];
-        wide.copy_from_slice(&digest);
-        Scalar::from_bytes_mod_order_wide(&wide)
+        // 128 bits: a false equation passes with probability 2^-128, and
+        // a multiplication by a short weight costs half a full one.
+        let mut short = [0u8; 32];
+        short[..16].copy_from_slice(&digest[..16]);
+        Scalar::from_bytes_mod_order(short)
     }
 
     /// Whether every equation added holds, for the election key `key`.

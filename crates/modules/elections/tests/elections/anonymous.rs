@@ -11,6 +11,7 @@ use crate::world::{World, T0};
 use publica_crypto::Keypair;
 use publica_elections::codes;
 use publica_elections::verify::verify;
+use publica_runtime::testkit::TestChain;
 use serde_json::json;
 
 fn code(r: Result<impl std::fmt::Debug, publica_runtime::testkit::Rejected>) -> String {
@@ -76,6 +77,15 @@ fn an_anonymous_election_counts_the_last_ballot_of_each_nullifier_and_verifies()
     let a = [vec![1, 0, 0], vec![1, 1, 0, 0]];
     let b = [vec![0, 1, 0], vec![0, 0, 1, 0]];
     let c = [vec![0, 0, 1], vec![0, 0, 0, 1]];
+    // Before the ledger takes a ballot a failing membership proof is left
+    // to execution (a registration may still land before the opening).
+    let (early, _) = w.anonymous_ballot(0, &a);
+    let (mut moved, _) = w.anonymous_ballot(1, &b);
+    moved.as_object_mut().unwrap().remove("nonces");
+    moved["member"] = early["member"].clone();
+    let k = Keypair::generate();
+    let tx = TestChain::sign(k.account(), &k, 1, "elections", "cast", moved);
+    assert!(w.c.rt.prepare(&w.c.state, &tx.id, &tx.envelope).is_ok());
     w.cast_anonymous(0, &a).unwrap();
     w.cast_anonymous(1, &b).unwrap();
     w.cast_anonymous(2, &b).unwrap();
@@ -116,6 +126,13 @@ fn an_anonymous_election_counts_the_last_ballot_of_each_nullifier_and_verifies()
     let mut moved = other.clone();
     moved.as_object_mut().unwrap().remove("nonces");
     moved["member"] = args["member"].clone();
+    // Checked ahead (a node's admission workers), it is refused there:
+    // the ledger has taken ballots, so registration is closed and the
+    // rings cannot change any more.
+    let k = Keypair::generate();
+    let tx = TestChain::sign(k.account(), &k, 1, "elections", "cast", moved.clone());
+    let refusal = w.c.rt.prepare(&w.c.state, &tx.id, &tx.envelope);
+    assert_eq!(refusal.unwrap_err().code, codes::BAD_MEMBERSHIP);
     assert_eq!(
         code(w.c.call(&Keypair::generate(), "elections", "cast", moved)),
         codes::BAD_MEMBERSHIP

@@ -478,7 +478,7 @@ fn ballots_checked_ahead_count_as_ballots_checked_in_the_block() {
         let tx = cast_tx(&w, v, &json!(b));
         // Voters 0 and 1 were checked ahead; voter 2 in the block.
         if v < 2 {
-            w.c.rt.prepare(&w.c.state, &tx.id, &tx.envelope);
+            w.c.rt.prepare(&w.c.state, &tx.id, &tx.envelope).unwrap();
         }
         let out = w.c.push(vec![tx]).pop().unwrap();
         assert_eq!(out.status, publica_types::TxStatus::Ok, "{out:?}");
@@ -494,17 +494,34 @@ fn ballots_checked_ahead_count_as_ballots_checked_in_the_block() {
     let mut altered = text.into_bytes();
     altered[at] = if altered[at] == b'0' { b'1' } else { b'0' };
     bad = serde_json::from_slice(&altered).unwrap();
+    // Checked ahead, it is refused there (the node refuses it at
+    // admission) with the reason execution gives.
     let mut codes_seen = Vec::new();
     for prepared in [true, false] {
         let tx = cast_tx(&w, 3, &bad);
         if prepared {
-            w.c.rt.prepare(&w.c.state, &tx.id, &tx.envelope);
+            let refusal =
+                w.c.rt
+                    .prepare(&w.c.state, &tx.id, &tx.envelope)
+                    .unwrap_err();
+            codes_seen.push(refusal.code);
         }
         let out = w.c.push(vec![tx]).pop().unwrap();
         assert_eq!(out.status, publica_types::TxStatus::Failed);
         codes_seen.push(out.error.unwrap().code);
     }
-    assert_eq!(codes_seen[0], codes_seen[1]);
+    assert_eq!(codes_seen, ["elections.invalid_ballot"; 3]);
+    // A voter outside the census is refused ahead as well; a voter of the
+    // census with a good ballot is not.
+    let outsider = publica_crypto::Keypair::generate();
+    let (b, _) = ballot::encrypt(&base, &key, &contests(), &outsider.account(), &votes[0]).unwrap();
+    let mut tx = cast_tx(&w, 3, &json!(b));
+    tx.envelope.signer = outsider.account();
+    let refusal =
+        w.c.rt
+            .prepare(&w.c.state, &tx.id, &tx.envelope)
+            .unwrap_err();
+    assert_eq!(refusal.code, "elections.not_in_census", "{refusal:?}");
     w.close();
     w.decrypt(1).unwrap();
     w.decrypt(2).unwrap();
