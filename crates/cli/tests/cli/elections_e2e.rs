@@ -329,6 +329,16 @@ fn an_election_from_the_command_line() {
             && page.contains("guardian 3 is left out of the key"),
         "{page}"
     );
+    // How to vote, with this election's contests; no registration step.
+    assert!(
+        page.contains("How to vote")
+            && page.contains(
+                "publica election vote --election town --key my-key.json --census census.txt \
+                 --choose mayor=ana --choose parks=north"
+            )
+            && !page.contains("publica election register --election town"),
+        "{page}"
+    );
     std::thread::sleep(std::time::Duration::from_millis(
         opens.saturating_sub(publica_types::now_ms()) + 300,
     ));
@@ -852,6 +862,14 @@ fn an_anonymous_election_from_the_command_line() {
         page.contains("Anonymous census")
             && page.contains("3 registered")
             && page.contains("one of 2 registrations"),
+        "{page}"
+    );
+    // It tells a voter how to register and vote, on their own device.
+    assert!(
+        page.contains(
+            "publica election register --election quiet --key my-key.json --census census.txt\n\
+             publica election vote --election quiet --key my-key.json --census census.txt --choose mayor=ana"
+        ),
         "{page}"
     );
     std::thread::sleep(std::time::Duration::from_millis(

@@ -60,11 +60,12 @@ pub(crate) fn take(digest: &[u8; 32]) -> Option<Ciphertexts> {
 /// Checks transaction `tx`'s ballot for `election` against the committed
 /// `state` and keeps the ciphertexts if it passes. A ballot that fails for
 /// good is refused here, at admission, with the reason execution would
-/// give: a voter outside the census (fixed at creation), a proof that
-/// fails against the election's key, base hash and contests (fixed once
-/// it is ready), a tracking code already on the board, or, once the ledger
-/// has taken a ballot (registration closed, every ring frozen), a
-/// membership proof that fails. Anything else is left to execution.
+/// give: a voter outside the census (fixed at creation); and, once the
+/// ledger has taken a ballot (its window open: complaints, which may make
+/// the key again, and registrations end at the opening), a proof that
+/// fails against the election's key, base hash and contests, a tracking
+/// code already on the board, or a membership proof that fails. Anything
+/// else is left to execution.
 pub(crate) fn prepare(
     state: &dyn StateRead,
     (tx, voter): (&Hash32, &AccountId),
@@ -88,6 +89,10 @@ pub(crate) fn prepare(
     ) else {
         return Ok(());
     };
+    // The key, base hash and rings are final once the ledger has taken a
+    // ballot; before, a failing proof is left to execution.
+    let frozen = e.cast + e.challenged > 0;
+    let decide = |refusal: TxError| if frozen { Err(refusal) } else { Ok(()) };
     // An anonymous ballot's membership first: it costs a fraction of the
     // range proofs, so a forged ballot is dropped early.
     if let Some(m) = member {
@@ -98,12 +103,13 @@ pub(crate) fn prepare(
                 .and_then(|v| serde_json::from_slice(&v).ok())
         };
         if let Err(refusal) = crate::anonymous::check_on_ledger((&e, &base), m, &tracking, &read) {
-            let frozen = e.cast + e.challenged > 0;
-            return if frozen { Err(refusal) } else { Ok(()) };
+            return decide(refusal);
         }
     }
-    let cts =
-        ballot::verify(&base, &key, &e.contests, voter, b).map_err(crate::lifecycle::ballot_err)?;
+    let cts = match ballot::verify(&base, &key, &e.contests, voter, b) {
+        Ok(cts) => cts,
+        Err(refusal) => return decide(crate::lifecycle::ballot_err(refusal)),
+    };
     let d = digest(tx, &e);
     let mut kept = CHECKED.lock().unwrap_or_else(PoisonError::into_inner);
     if kept.len() >= KEPT {

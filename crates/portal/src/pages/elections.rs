@@ -86,6 +86,9 @@ fn election(lang: Lang, view: &dyn ReadView, e: &Election) -> Markup {
             (crate::layout::row(&lang.t("elections-ballots"), html! {
                 (lang.ta("elections-ballot-counts", &[("cast", &lang.int(e.cast)), ("counted", &lang.int(e.counted)), ("challenged", &lang.int(e.challenged))])) }))
         }
+        @if matches!(e.phase, Phase::Proposed | Phase::Ceremony | Phase::Ready) && outcome.is_none() {
+            (how_to_vote(lang, e))
+        }
         @for (ci, c) in e.contests.iter().enumerate() {
             table {
                 caption { (lang.ta("elections-contest", &[("contest", &c.id), ("limit", &c.limit.to_string())])) }
@@ -104,6 +107,30 @@ fn election(lang: Lang, view: &dyn ReadView, e: &Election) -> Markup {
                     }
                 }
             }
+        }
+    }
+}
+
+/// How a voter casts a ballot in `e`: on their own device, with the
+/// command-line program (the choices are encrypted before they leave it).
+fn how_to_vote(lang: Lang, e: &Election) -> Markup {
+    let choose: String = e
+        .contests
+        .iter()
+        .filter_map(|c| Some(format!(" --choose {}={}", c.id, c.selections.first()?)))
+        .collect();
+    let common = format!("--election {} --key my-key.json --census census.txt", e.id);
+    let mut commands = Vec::new();
+    if e.census.ring.is_some() {
+        commands.push(format!("publica election register {common}"));
+    }
+    commands.push(format!("publica election vote {common}{choose}"));
+    html! {
+        details class="how-to-vote" {
+            summary { (lang.t("elections-how-title")) }
+            p { (lang.t("elections-how-accounts")) }
+            @if e.census.ring.is_some() { p { (lang.t("elections-how-anonymous")) } }
+            pre { code { (commands.join("\n")) } }
         }
     }
 }

@@ -472,6 +472,24 @@ fn ballots_checked_ahead_count_as_ballots_checked_in_the_block() {
         vec![vec![0, 1, 0], vec![0, 1, 1, 0]],
         vec![vec![1, 0, 0], vec![0, 0, 0, 1]],
     ];
+    // A ballot with a response altered. Before the ledger takes a ballot
+    // (the key may still be made again) it is left to execution.
+    let account = w.voters[3].account();
+    let (b, _) = ballot::encrypt(&base, &key, &contests(), &account, &votes[0]).unwrap();
+    let mut bad = json!(b);
+    let text = bad.to_string();
+    // The low nibble of the first branch's response scalar (little-endian
+    // hex: the scalar stays canonical).
+    let at = text.find("\"v\":\"").expect("a ballot carries responses") + 5;
+    let mut altered = text.into_bytes();
+    altered[at] = if altered[at] == b'0' { b'1' } else { b'0' };
+    bad = serde_json::from_slice(&altered).unwrap();
+    let early = cast_tx(&w, 3, &bad);
+    assert!(w
+        .c
+        .rt
+        .prepare(&w.c.state, &early.id, &early.envelope)
+        .is_ok());
     for (v, choices) in votes.iter().enumerate() {
         let account = w.voters[v].account();
         let (b, _) = ballot::encrypt(&base, &key, &contests(), &account, choices).unwrap();
@@ -483,17 +501,6 @@ fn ballots_checked_ahead_count_as_ballots_checked_in_the_block() {
         let out = w.c.push(vec![tx]).pop().unwrap();
         assert_eq!(out.status, publica_types::TxStatus::Ok, "{out:?}");
     }
-    // A ballot with a response altered: refused alike, prepared or not.
-    let account = w.voters[3].account();
-    let (b, _) = ballot::encrypt(&base, &key, &contests(), &account, &votes[0]).unwrap();
-    let mut bad = json!(b);
-    let text = bad.to_string();
-    // The low nibble of the first branch's response scalar (little-endian
-    // hex: the scalar stays canonical).
-    let at = text.find("\"v\":\"").expect("a ballot carries responses") + 5;
-    let mut altered = text.into_bytes();
-    altered[at] = if altered[at] == b'0' { b'1' } else { b'0' };
-    bad = serde_json::from_slice(&altered).unwrap();
     // Checked ahead, it is refused there (the node refuses it at
     // admission) with the reason execution gives.
     let mut codes_seen = Vec::new();
