@@ -128,30 +128,40 @@ fn verify_all(inner: &Inner, cands: &[Candidate]) -> Vec<bool> {
         })
         .collect();
     drop(keys);
+    on_every_core(&items, VERIFY_CHUNK_MIN, |c| {
+        verify_batch(c).into_iter().map(|r| r.is_ok()).collect()
+    })
+}
+
+/// `work` over `items` in chunks of at least `min_chunk`, one thread per
+/// core (each yielding to the block pipeline first), results in order; on
+/// the calling thread when one chunk holds them all.
+fn on_every_core<T: Sync, R: Send>(
+    items: &[T],
+    min_chunk: usize,
+    work: impl Fn(&[T]) -> Vec<R> + Sync,
+) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map(std::num::NonZero::get)
         .unwrap_or(1);
-    let chunk = (items.len().div_ceil(threads)).max(VERIFY_CHUNK_MIN);
+    let chunk = items.len().div_ceil(threads).max(min_chunk).max(1);
     if items.len() <= chunk {
-        return verify_batch(&items)
-            .into_iter()
-            .map(|r| r.is_ok())
-            .collect();
+        return work(items);
     }
+    let work = &work;
     std::thread::scope(|s| {
         let handles: Vec<_> = items
             .chunks(chunk)
             .map(|c| {
                 s.spawn(move || {
                     yield_to_the_pipeline();
-                    verify_batch(c)
+                    work(c)
                 })
             })
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().expect("verifier thread"))
-            .map(|r| r.is_ok())
+            .flat_map(|h| h.join().expect("admission worker thread"))
             .collect()
     })
 }
@@ -206,11 +216,7 @@ fn prepare_admissible(
     }
     // The committed state, a cheap shared copy: the chain goes on.
     let state = inner.chain.read().expect("chain lock").state.clone();
-    let threads = std::thread::available_parallelism()
-        .map(std::num::NonZero::get)
-        .unwrap_or(1);
-    let chunk = wanted.len().div_ceil(threads).max(1);
-    let prepare = |cs: &[&Candidate]| -> Vec<(Hash32, TxError)> {
+    on_every_core(&wanted, 1, |cs| {
         cs.iter()
             .filter_map(|c| {
                 runtime
@@ -219,25 +225,9 @@ fn prepare_admissible(
                     .map(|e| (c.id, e))
             })
             .collect()
-    };
-    if wanted.len() <= chunk {
-        return prepare(&wanted).into_iter().collect();
-    }
-    std::thread::scope(|s| {
-        let workers: Vec<_> = wanted
-            .chunks(chunk)
-            .map(|cs| {
-                s.spawn(move || {
-                    yield_to_the_pipeline();
-                    prepare(cs)
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_default())
-            .collect()
     })
+    .into_iter()
+    .collect()
 }
 
 /// Admits `envelopes`; one result per input, in order. Runs on the calling

@@ -765,11 +765,14 @@ fn tally_after(
             })
             .collect()
     });
-    for (cts, sign) in remove.into_iter().map(|r| (r, -1)).chain([(add, 1)]) {
-        for (row, ct_row) in sum.iter_mut().zip(cts) {
-            for (cell, ct) in row.iter_mut().zip(ct_row) {
-                *cell = if sign < 0 { *cell - *ct } else { *cell + *ct };
-            }
+    for (row, ct_row) in sum.iter_mut().zip(remove.unwrap_or_default()) {
+        for (cell, ct) in row.iter_mut().zip(ct_row) {
+            *cell = *cell - *ct;
+        }
+    }
+    for (row, ct_row) in sum.iter_mut().zip(add) {
+        for (cell, ct) in row.iter_mut().zip(ct_row) {
+            *cell = *cell + *ct;
         }
     }
     let text: Aggregate = sum
