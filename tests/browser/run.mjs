@@ -144,6 +144,7 @@ async function main() {
       ['claims', '/claims'],
       ['elections', '/elections'],
       ['elections-lookup', `/elections?election=city-2027&code=${'0'.repeat(64)}`],
+      ['vote-closed', '/elections/city-2027/vote'],
       ['governance', '/governance'],
       ['energy', '/energy'],
       ['recycling', '/recycling'],
@@ -199,6 +200,7 @@ async function main() {
     }
 
     await walletFlow(browser, url, join(dataDir, 'd', 'dev-admin-key.json'));
+    await voteFlow(browser, url, join(dataDir, 'd', 'dev-admin-key.json'));
 
     // The receipt check, in the browser itself.
     const context = await browser.newContext({ locale: 'en' });
@@ -409,6 +411,88 @@ async function walletFlow(browser, url, adminKey) {
 }
 
 /** A new browser (context) with a new wallet: its context, page and key. */
+/**
+ * Voting from the portal: an election whose census holds a browser
+ * wallet's key. The page encrypts the ballot with the WebAssembly ballot
+ * maker: a ballot over a contest's limit is refused on the device; a
+ * challenged ballot is opened on the ledger and its lookup shows what it
+ * held; a cast ballot is counted. A browser without a wallet is told to
+ * make one.
+ */
+async function voteFlow(browser, url, adminKey) {
+  const files = dirname(adminKey);
+  const send = (key, module, method, args) => publica(['tx', 'send', '--key', key, '--node', url, '--module', module,
+    '--method', method, '--args', JSON.stringify(args)]);
+  // The demo's dev key is an election officer of the city.
+  const guardianKey = join(files, 'vote-guardian.json');
+  await publica(['keys', 'new', '--plain', '--out', guardianKey]);
+  const guardian = JSON.parse(await publica(['election', 'guardian-key', '--key', guardianKey]));
+  const { context, page, key } = await newWallet(browser, url);
+  const censusFile = join(files, 'vote-census.txt');
+  const census = `# the web election's census\n${key}\n${'ab'.repeat(32)}\n`;
+  writeFileSync(censusFile, census);
+  const root = JSON.parse(await publica(['election', 'census', '--election', 'web', censusFile]));
+  const opens = Date.now() + 4000;
+  await send(adminKey, 'elections', 'create', {
+    agency: 'city', id: 'web', title: 'web-2027',
+    contests: [{ id: 'mayor', selections: ['ana', 'bo'], limit: 1 },
+      { id: 'parks', selections: ['north', 'south', 'east'], limit: 2 }],
+    guardians: [guardian], threshold: 1, opens_ms: opens, closes_ms: opens + 600000, census: root.census,
+  });
+  await publica(['election', 'commit', '--key', guardianKey, '--node', url, '--election', 'web', '--guardian', '1',
+    '--secret-out', join(files, 'vote-guardian-secret.json')]);
+  await new Promise((r) => setTimeout(r, Math.max(0, opens + 500 - Date.now())));
+
+  await open(page, url, '/elections/web/vote');
+  await page.waitForSelector('#vote[data-state="ready"]');
+  assert.equal((await page.textContent('#vote-account')).trim(), key, 'the wallet that signs is shown');
+  await axe(page, 'vote page');
+  await keyboard(page, 'vote page');
+  const choose = async (ids) => {
+    for (const box of await page.$$('#vote-form input[type=checkbox]')) await box.uncheck();
+    for (const id of ids) await page.check(`#vote-${id}`);
+    await page.setInputFiles('#vote-census', { name: 'census.txt', mimeType: 'text/plain', buffer: Buffer.from(census) });
+  };
+  // Over a contest's limit: refused on the device, nothing sent.
+  await choose(['0-1', '1-0', '1-1', '1-2']);
+  await page.click('#vote-cast');
+  await page.waitForSelector('#vote-result p[data-code="refused"]', { timeout: 15000 });
+  assert.match(await page.textContent('#vote-result'), /contest parks: at most 2 selections/);
+  // Challenged: opened on the ledger, never counted; its lookup shows what it held.
+  await choose(['0-1', '1-0', '1-2']);
+  await page.click('#vote-challenge');
+  await page.waitForSelector('#vote-result p[data-code="challenged"]', { timeout: 20000 });
+  const challenged = (await page.textContent('#vote-tracking')).trim();
+  assert.match(challenged, /^[0-9a-f]{64}$/);
+  await page.click('#vote-check');
+  await page.waitForLoadState('load');
+  assert.match(await page.textContent('main'), /challenged: it was opened[^]*It held: mayor: bo; parks: north, east\./);
+  // Cast: on the board and counted.
+  await open(page, url, '/elections/web/vote');
+  await page.waitForSelector('#vote[data-state="ready"]');
+  await choose(['0-0', '1-1']);
+  await page.click('#vote-cast');
+  await page.waitForSelector('#vote-result p[data-code="cast"]', { timeout: 20000 });
+  const cast = (await page.textContent('#vote-tracking')).trim();
+  await page.screenshot({ path: join(shots, 'vote-cast-en.png'), fullPage: true });
+  await axe(page, 'vote page after a ballot');
+  const tracked = await (await fetch(`${url}/v1/elections/web/tracking/${cast}`)).json();
+  assert.equal(tracked.status, 'counted', JSON.stringify(tracked));
+  assert.equal(tracked.voter, key, 'the ballot is the wallet account\'s');
+  const election = (await (await fetch(`${url}/v1/elections/web`)).json()).election;
+  assert.deepEqual([election.cast, election.counted, election.challenged], [1, 1, 1], 'one counted, one challenged');
+  await context.close();
+
+  // A browser without a wallet is sent to make one.
+  const bare = await browser.newContext({ locale: 'es' });
+  const other = await bare.newPage();
+  await open(other, url, '/elections/web/vote');
+  await other.waitForSelector('#vote[data-state="no-wallet"]');
+  assert.equal(await other.isVisible('#vote-no-wallet a[href="/wallet"]'), true);
+  await axe(other, 'vote page without a wallet (es)');
+  await bare.close();
+}
+
 async function newWallet(browser, url) {
   const context = await browser.newContext({ locale: 'en' });
   const page = await context.newPage();

@@ -7,6 +7,7 @@
 use crate::bulk::{submit_quiet, Session, SignerArgs};
 use crate::client::{checked_id, print_json};
 use anyhow::{anyhow, bail, Context, Result};
+use publica_ballot::census;
 use publica_crypto::seal::SealKey;
 use publica_elections::anonymous::Member;
 use publica_elections::ceremony::Dealer;
@@ -18,46 +19,22 @@ use publica_types::AccountId;
 use serde_json::{json, Value};
 use std::path::Path;
 
-/// Largest census file read (a million accounts, one per line).
-const CENSUS_FILE_BYTES_MAX: u64 = 80 << 20;
-
 /// The accounts of a census file (64 hex digits a line; blank lines and
 /// `#` comments skipped), in order.
 pub fn census_accounts(file: &Path) -> Result<Vec<AccountId>> {
     let len = std::fs::metadata(file)
         .with_context(|| format!("reading {}", file.display()))?
         .len();
-    if len > CENSUS_FILE_BYTES_MAX {
+    if usize::try_from(len).map_or(true, |l| l > census::CENSUS_FILE_BYTES_MAX) {
         bail!(
-            "{}: larger than {CENSUS_FILE_BYTES_MAX} bytes",
-            file.display()
+            "{}: larger than {} bytes",
+            file.display(),
+            census::CENSUS_FILE_BYTES_MAX
         );
     }
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let mut out = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let account: AccountId = line.parse().map_err(|e| {
-            anyhow!(
-                "{}:{}: an account is 64 hex digits ({e})",
-                file.display(),
-                n + 1
-            )
-        })?;
-        if !seen.insert(account) {
-            bail!("{}:{}: {account} twice", file.display(), n + 1);
-        }
-        out.push(account);
-    }
-    if out.is_empty() {
-        bail!("{}: no accounts", file.display());
-    }
-    Ok(out)
+    census::parse(&text).map_err(|e| anyhow!("{}: {e}", file.display()))
 }
 
 fn census_tree(election: &str, accounts: &[AccountId]) -> MerkleLog {
@@ -89,25 +66,21 @@ pub fn census(election: &str, ring: Option<u64>, file: &Path) -> Result<()> {
 /// root the election published.
 fn census_place(e: &Election, census: &Path, voter: &AccountId) -> Result<Value> {
     let accounts = census_accounts(census)?;
-    let index = accounts.iter().position(|a| a == voter).ok_or_else(|| {
+    let place = census::place(&e.id, &accounts, voter).ok_or_else(|| {
         anyhow!(
             "elections.not_in_census: {voter} is not in {}",
             census.display()
         )
     })?;
-    let tree = census_tree(&e.id, &accounts);
-    if tree.root().to_hex() != e.census.root || tree.len() != e.census.size {
+    if hex::encode(place.root) != e.census.root || place.size != e.census.size {
         bail!(
             "{} is not the census the election published (root {})",
             census.display(),
             e.census.root
         );
     }
-    let path = tree
-        .inclusion_proof(index as u64, tree.len())
-        .map_err(|e| anyhow!("census: {e}"))?;
     Ok(
-        json!({"index": index, "path": path.iter().map(publica_types::Hash32::to_hex).collect::<Vec<_>>()}),
+        json!({"index": place.index, "path": place.path.iter().map(hex::encode).collect::<Vec<_>>()}),
     )
 }
 

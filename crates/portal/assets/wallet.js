@@ -6,6 +6,9 @@
 // account it signs for is the key's own (or, after a guardian recovery,
 // the account moved to it).
 //
+// The vote page (vote.js) imports `load` and `submit`: a ballot is signed
+// by this same key.
+//
 // Each action is one transaction signed here (the TypeScript client's
 // transaction rules, compiled into ./sdk/) and posted to the node's public
 // API; the answer is the receipt's outcome. The page's texts come from
@@ -52,7 +55,8 @@ function openDb() {
   });
 }
 
-async function load() {
+/** The wallet this browser keeps (its key pair and accounts), or null. */
+export async function load() {
   const db = await openDb();
   return new Promise((resolve, reject) => {
     const req = db.transaction(STORE, 'readonly').objectStore(STORE).get('main');
@@ -93,7 +97,7 @@ async function api(path, init) {
 }
 
 /** Signs and submits one call; resolves with the receipt's outcome and height. */
-async function submit(wallet, module, method, args) {
+export async function submit(wallet, module, method, args) {
   const status = (await api('/v1/status')).body;
   const nonce = (await api(`/v1/accounts/${wallet.account}/nonce`)).body;
   const body = txBody({

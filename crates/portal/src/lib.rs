@@ -115,6 +115,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(portal: Portal) -> Router<S> {
         .route("/health", get(pages::health::page))
         .route("/claims", get(pages::claims::page))
         .route("/elections", get(pages::elections::page))
+        .route("/elections/{id}/vote", get(pages::vote::page))
         .route("/governance", get(pages::governance::page))
         .route("/energy", get(pages::energy::page))
         .route("/recycling", get(pages::recycling::page))
@@ -130,6 +131,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(portal: Portal) -> Router<S> {
         .route("/assets/check.js", get(assets::script))
         .route("/assets/live.js", get(assets::live))
         .route("/assets/wallet.js", get(assets::wallet))
+        .route("/assets/vote.js", get(assets::vote))
+        .route("/assets/ballot.wasm", get(assets::ballot))
         .route("/assets/sdk/{file}", get(assets::sdk))
         .route("/assets/icon.svg", get(assets::icon))
         .route("/favicon.ico", get(assets::icon))
@@ -164,10 +167,10 @@ pub fn wants_html(headers: &HeaderMap) -> bool {
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 fn set_security_headers(h: &mut HeaderMap) {
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
+    // A page that needs more sets its own (the vote page compiles
+    // WebAssembly: `pages::vote::VOTE_CONTENT_SECURITY_POLICY`).
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -194,6 +197,10 @@ mod assets {
     const ICON: &str = include_str!("../assets/icon.svg");
     const LIVE: &str = include_str!("../assets/live.js");
     const WALLET: &str = include_str!("../assets/wallet.js");
+    const VOTE: &str = include_str!("../assets/vote.js");
+    /// `publica-ballot` compiled to WebAssembly by `scripts/portal-wasm`
+    /// (which `./scripts/test` runs with `--check`).
+    const BALLOT: &[u8] = include_bytes!("../assets/ballot.wasm");
     /// The TypeScript client's verifier, compiled to ES modules by
     /// `scripts/portal-sdk` (which `./scripts/test` runs with `--check`):
     /// `check.js` imports it, so the browser checks receipts with the
@@ -234,6 +241,21 @@ mod assets {
 
     pub(crate) async fn wallet(State(_): State<Portal>) -> Response {
         asset("text/javascript; charset=utf-8", WALLET)
+    }
+
+    pub(crate) async fn vote(State(_): State<Portal>) -> Response {
+        asset("text/javascript; charset=utf-8", VOTE)
+    }
+
+    pub(crate) async fn ballot(State(_): State<Portal>) -> Response {
+        (
+            [
+                (header::CONTENT_TYPE, "application/wasm"),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            BALLOT,
+        )
+            .into_response()
     }
 
     pub(crate) async fn sdk(

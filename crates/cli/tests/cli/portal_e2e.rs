@@ -318,6 +318,35 @@ fn portal_shows_the_demo_in_two_languages() {
         404,
         "only the verifier's modules are served"
     );
+    // The vote page compiles the ballot maker: its policy allows
+    // WebAssembly, and only there.
+    let (s, h, body) = page(&format!("{url}/elections/city-2027/vote"), None);
+    assert_eq!(s, 200, "{body}");
+    assert!(
+        header(&h, "content-security-policy")
+            .starts_with("default-src 'none'; script-src 'self' 'wasm-unsafe-eval';"),
+        "{h:?}"
+    );
+    assert!(body.contains("<script type=\"module\" src=\"/assets/vote.js\""));
+    let r = http()
+        .get(format!("{url}/assets/ballot.wasm"))
+        .send()
+        .unwrap();
+    assert_eq!(header(r.headers(), "content-type"), "application/wasm");
+    assert!(
+        r.bytes().unwrap().starts_with(b"\0asm"),
+        "a WebAssembly module"
+    );
+    refused(
+        &format!("{url}/elections/no-such/vote"),
+        404,
+        "elections.unknown_election",
+    );
+    refused(
+        &format!("{url}/elections/Bad%21/vote"),
+        400,
+        "request.invalid_param",
+    );
     // The API is where it was.
     assert_eq!(get(&format!("{url}/v1/status")).0, 200);
 }

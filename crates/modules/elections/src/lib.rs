@@ -30,16 +30,16 @@ pub mod codes;
 pub mod delegated;
 pub mod events;
 pub mod governance;
-pub mod group;
 pub mod guardian;
 pub mod lifecycle;
 pub mod model;
 pub mod pb;
 mod prepared;
-pub mod proofs;
 pub mod ring;
 pub mod routes;
 pub mod verify;
+
+pub use publica_ballot::{group, proofs};
 
 use codes::ElectionsRejection as R;
 use events::ElectionsEvent;

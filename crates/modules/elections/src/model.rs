@@ -6,6 +6,11 @@
 use publica_types::AccountId;
 use serde::{Deserialize, Serialize};
 
+pub use publica_ballot::census::voter_leaf;
+pub use publica_ballot::wire::{
+    Contest, WireBallot, WireBranch, WireContest, WireProof, WireSelection,
+};
+
 /// Most contests in an election.
 pub const CONTESTS_MAX: usize = 10;
 /// Most selections in one contest.
@@ -32,18 +37,6 @@ pub const ANSWER_MS_RANGE: std::ops::RangeInclusive<u64> = 1_000..=7 * 86_400_00
 /// (the dealer reveals the share or is disqualified) rather than failing
 /// the election.
 pub const PUBLIC_COMPLAINTS_FORMAT: u32 = 7;
-
-/// A contest: its selections and how many a voter may choose.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Contest {
-    /// Its id (1..=64 of `[a-z0-9_-]`).
-    pub id: String,
-    /// Its selections' ids (candidates, options), in ballot order.
-    pub selections: Vec<String>,
-    /// At most this many selections per ballot (1..=selections).
-    pub limit: u64,
-}
 
 /// A guardian: who, and the X25519 key its shares are sealed for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,61 +234,6 @@ pub struct SealedShare {
     pub sealed: String,
 }
 
-/// A proof's challenge and response (hex scalars).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WireProof {
-    /// `c`.
-    pub c: String,
-    /// `v`.
-    pub v: String,
-}
-
-/// A range proof's branch: its commitments, challenge and response.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WireBranch {
-    /// `a_j` (hex point).
-    pub a: String,
-    /// `b_j` (hex point).
-    pub b: String,
-    /// `c_j` (hex scalar).
-    pub c: String,
-    /// `v_j` (hex scalar).
-    pub v: String,
-}
-
-/// An encrypted selection with its 0/1 proof.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WireSelection {
-    /// `A` (hex).
-    pub a: String,
-    /// `B` (hex).
-    pub b: String,
-    /// The range proof for `0..=1` (two branches).
-    pub proof: Vec<WireBranch>,
-}
-
-/// An encrypted contest: its selections and the proof that their sum is
-/// at most the limit.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WireContest {
-    /// One per selection of the contest, in order.
-    pub selections: Vec<WireSelection>,
-    /// The range proof for `0..=limit` on their sum.
-    pub proof: Vec<WireBranch>,
-}
-
-/// An encrypted ballot.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WireBallot {
-    /// One per contest, in order.
-    pub contests: Vec<WireContest>,
-}
-
 /// A one-out-of-many proof ([`crate::ring::RingProof`]), hex.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -470,14 +408,4 @@ pub fn valid_id(s: &str) -> bool {
 /// The additional data a share from `from` to `to` is sealed with.
 pub fn share_aad(election: &str, from: u32, to: u32) -> Vec<u8> {
     format!("publica/elections/v1/share/{election}/{from}/{to}").into_bytes()
-}
-
-/// A voter's census leaf data: `publica/elections/v1/voter`, NUL, the
-/// election id, NUL, the account's 32 bytes (hashed as an RFC 6962 leaf).
-pub fn voter_leaf(election: &str, voter: &AccountId) -> Vec<u8> {
-    let mut out = b"publica/elections/v1/voter\0".to_vec();
-    out.extend_from_slice(election.as_bytes());
-    out.push(0);
-    out.extend_from_slice(voter.as_bytes());
-    out
 }

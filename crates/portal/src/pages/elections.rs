@@ -13,8 +13,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{html, Markup};
 use publica_elections::model::{
-    ballot_key, challenged_key, outcome_key, tracking_key, valid_id, Complaint, ComplaintStatus,
-    Election, Outcome, Phase, StoredBallot, Tracked,
+    ballot_key, challenged_key, election_key, outcome_key, tracking_key, valid_id, Challenged,
+    Complaint, ComplaintStatus, Election, Outcome, Phase, StoredBallot, Tracked,
 };
 use publica_runtime::routes::ReadView;
 
@@ -131,12 +131,42 @@ fn how_to_vote(lang: Lang, e: &Election) -> Markup {
             p { (lang.t("elections-how-accounts")) }
             @if e.census.ring.is_some() { p { (lang.t("elections-how-anonymous")) } }
             pre { code { (commands.join("\n")) } }
+            @if e.census.ring.is_none() && e.phase == Phase::Ready {
+                p { a href={ "/elections/" (e.id) "/vote" } { (lang.t("elections-vote-link")) } }
+            }
         }
     }
 }
 
+/// What a challenged ballot held, contest by contest: `mayor: grace;
+/// parks: north, south` (a contest left empty shows `—`).
+fn held(view: &dyn ReadView, election: &str, opened: &Challenged) -> String {
+    let Some(e) = crate::data::get::<Election>(view, &election_key(election)) else {
+        return String::new();
+    };
+    e.contests
+        .iter()
+        .zip(&opened.choices)
+        .map(|(c, picks)| {
+            let chosen: Vec<&str> = c
+                .selections
+                .iter()
+                .zip(picks)
+                .filter(|(_, &p)| p == 1)
+                .map(|(s, _)| s.as_str())
+                .collect();
+            let chosen = if chosen.is_empty() {
+                "—".to_string()
+            } else {
+                chosen.join(", ")
+            };
+            format!("{}: {chosen}", c.id)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn lookup(lang: Lang, view: &dyn ReadView, election: &str, code: &str) -> Markup {
-    let state = view.state();
     let found: Option<Tracked> = crate::data::get(view, &tracking_key(election, code));
     html! {
         p role="status" {
@@ -144,8 +174,10 @@ fn lookup(lang: Lang, view: &dyn ReadView, election: &str, code: &str) -> Markup
                 None => (lang.t("elections-code-unknown")),
                 Some(t) => {
                     @let counted = crate::data::get::<StoredBallot>(view, &ballot_key(election, &t.voter)).is_some_and(|b| b.tracking == code);
-                    @if state.get(&challenged_key(election, code)).is_some() {
+                    @if let Some(opened) = crate::data::get::<Challenged>(view, &challenged_key(election, code)) {
                         (lang.ta("elections-code-challenged", &[("height", &t.height.to_string())]))
+                        " "
+                        (lang.ta("elections-code-held", &[("choices", &held(view, election, &opened))]))
                     } @else if counted {
                         (lang.ta("elections-code-counted", &[("height", &t.height.to_string())]))
                     } @else {

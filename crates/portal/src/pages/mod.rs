@@ -17,6 +17,7 @@ pub mod medicines;
 pub mod money;
 pub mod programs;
 pub mod recycling;
+pub mod vote;
 pub mod wallet;
 
 use crate::i18n::Lang;

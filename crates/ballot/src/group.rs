@@ -6,7 +6,6 @@
 use curve25519_dalek_5::constants::RISTRETTO_BASEPOINT_POINT;
 use curve25519_dalek_5::ristretto::CompressedRistretto;
 pub use curve25519_dalek_5::{RistrettoPoint as Point, Scalar};
-use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha512};
 
 /// The generator `G`.
@@ -47,7 +46,7 @@ fn decode32(text: &str) -> Option<[u8; 32]> {
 /// A fresh secret scalar, uniform (64 random bytes reduced).
 pub fn random_scalar() -> Scalar {
     let mut wide = [0u8; 64];
-    OsRng.fill_bytes(&mut wide);
+    crate::entropy::fill(&mut wide);
     Scalar::from_bytes_mod_order_wide(&wide)
 }
 
