@@ -330,7 +330,7 @@ async function walletFlow(browser, url, adminKey) {
   await page.selectOption('#wallet-pay-from', 'w.test');
   await page.click('#wallet-pay button[type=submit]');
   await page.waitForSelector('#wallet-result p[data-code="sent"]', { timeout: 15000 });
-  await page.waitForFunction(() => document.querySelector('td[data-account="w.test"]').textContent === '37.50 EXC');
+  await page.waitForFunction(() => document.querySelector('td[data-account="w.test"]')?.textContent === '37.50 EXC');
   await page.screenshot({ path: join(shots, 'wallet-paid-en.png'), fullPage: true });
   // The same request again: its reference is paid once.
   await page.click('#wallet-pay button[type=submit]');
@@ -345,7 +345,7 @@ async function walletFlow(browser, url, adminKey) {
   await page.fill('#wallet-cash-out-amount', '10');
   await page.click('#wallet-cash-out button[type=submit]');
   await page.waitForSelector('#wallet-result p[data-code="sent"]', { timeout: 15000 });
-  await page.waitForFunction(() => document.querySelector('td[data-account="w.test"]').textContent === '27.50 EXC');
+  await page.waitForFunction(() => document.querySelector('td[data-account="w.test"]')?.textContent === '27.50 EXC');
   const waiting = await (await fetch(`${url}/v1/money/cash-outs/city:cash-out`)).json();
   assert.ok(waiting.waiting.some((r) => r.from === 'w.test' && r.amount === '1000'), 'the cash-out waits for the bank batch');
   // Recovery: two guardians must agree, the agency's official and a
@@ -404,7 +404,7 @@ async function walletFlow(browser, url, adminKey) {
   await other.page.fill('#wallet-pay-reference', '');
   await other.page.click('#wallet-pay button[type=submit]');
   await other.page.waitForSelector('#wallet-result p[data-code="sent"]', { timeout: 15000 });
-  await other.page.waitForFunction(() => document.querySelector('td[data-account="w.test"]').textContent === '26.50 EXC');
+  await other.page.waitForFunction(() => document.querySelector('td[data-account="w.test"]')?.textContent === '26.50 EXC');
   await axe(other.page, 'wallet after a recovery');
   await other.context.close();
   await friend.context.close();
@@ -482,6 +482,7 @@ async function voteFlow(browser, url, adminKey) {
   const election = (await (await fetch(`${url}/v1/elections/web`)).json()).election;
   assert.deepEqual([election.cast, election.counted, election.challenged], [1, 1, 1], 'one counted, one challenged');
   await context.close();
+  await anonymousVoteFlow(browser, url, adminKey, guardianKey);
 
   // A browser without a wallet is sent to make one.
   const bare = await browser.newContext({ locale: 'es' });
@@ -491,6 +492,68 @@ async function voteFlow(browser, url, adminKey) {
   assert.equal(await other.isVisible('#vote-no-wallet a[href="/wallet"]'), true);
   await axe(other, 'vote page without a wallet (es)');
   await bare.close();
+}
+
+/**
+ * An anonymous census from the portal: the wallet registers before the
+ * election opens (a second time is refused), a voter registers with the
+ * CLI, and after the opening the wallet votes under its pseudonym, each
+ * ballot from a key made for it; a second ballot replaces the first.
+ */
+async function anonymousVoteFlow(browser, url, adminKey, guardianKey) {
+  const files = dirname(adminKey);
+  const send = (key, module, method, args) => publica(['tx', 'send', '--key', key, '--node', url, '--module', module,
+    '--method', method, '--args', JSON.stringify(args)]);
+  const guardian = JSON.parse(await publica(['election', 'guardian-key', '--key', guardianKey]));
+  const otherKey = join(files, 'anon-voter.json');
+  await publica(['keys', 'new', '--plain', '--out', otherKey]);
+  const other = JSON.parse(await publica(['keys', 'show', otherKey])).account;
+  const { context, page, key } = await newWallet(browser, url);
+  const census = `${other}\n${key}\n`;
+  const censusFile = join(files, 'anon-census.txt');
+  writeFileSync(censusFile, census);
+  const root = JSON.parse(await publica(['election', 'census', '--election', 'anon', '--ring', '2', censusFile]));
+  const opens = Date.now() + 12000;
+  await send(adminKey, 'elections', 'create', {
+    agency: 'city', id: 'anon', title: 'anon-2027',
+    contests: [{ id: 'mayor', selections: ['ana', 'bo'], limit: 1 }],
+    guardians: [guardian], threshold: 1, opens_ms: opens, closes_ms: opens + 600000, census: root.census,
+  });
+  await publica(['election', 'commit', '--key', guardianKey, '--node', url, '--election', 'anon', '--guardian', '1',
+    '--secret-out', join(files, 'anon-guardian-secret.json')]);
+  await open(page, url, '/elections/anon/vote');
+  await page.waitForSelector('#vote[data-state="ready"][data-census="anonymous"]');
+  const file = { name: 'census.txt', mimeType: 'text/plain', buffer: Buffer.from(census) };
+  await page.setInputFiles('#vote-register-census', file);
+  await page.click('#vote-register button[type=submit]');
+  await page.waitForSelector('#vote-result p[data-code="registered"]', { timeout: 20000 });
+  await axe(page, 'vote page, anonymous census');
+  await page.click('#vote-register button[type=submit]');
+  await page.waitForSelector('#vote-result p[data-code="failed"]', { timeout: 20000 });
+  assert.match(await page.textContent('#vote-result'), /elections\.already_registered/);
+  await publica(['election', 'register', '--key', otherKey, '--node', url, '--election', 'anon', '--census', censusFile]);
+  await new Promise((r) => setTimeout(r, Math.max(0, opens + 500 - Date.now())));
+
+  const cast = async (box) => {
+    await open(page, url, '/elections/anon/vote');
+    await page.waitForSelector('#vote[data-state="ready"]');
+    await page.check(`#vote-${box}`);
+    await page.click('#vote-cast');
+    await page.waitForSelector('#vote-result p[data-code="cast"]', { timeout: 30000 });
+    return (await page.textContent('#vote-tracking')).trim();
+  };
+  const first = await cast('0-0');
+  const second = await cast('0-1');
+  await page.screenshot({ path: join(shots, 'vote-anonymous-en.png'), fullPage: true });
+  const status = async (code) => (await (await fetch(`${url}/v1/elections/anon/tracking/${code}`)).json());
+  const counted = await status(second);
+  assert.equal(counted.status, 'counted', JSON.stringify(counted));
+  assert.notEqual(counted.voter, key, 'an anonymous ballot names a pseudonym, not the wallet');
+  assert.equal((await status(first)).status, 'replaced', 'the second ballot replaces the first');
+  const board = await (await fetch(`${url}/v1/elections/anon/ballots`)).json();
+  assert.equal(board.entries.length, 2);
+  assert.equal(board.entries[1].member.replaces, first, 'the replacement names the ballot it replaces');
+  await context.close();
 }
 
 async function newWallet(browser, url) {

@@ -11,39 +11,78 @@
 //! 3. `make()` makes the ballot and answers the answer's length;
 //! 4. `output()` answers where the answer is (JSON, UTF-8).
 //!
-//! [`make_ballot`] is the same work on text, for tests on any target.
+//! [`answer`] is the same work on text, for tests on any target: a
+//! ballot, an anonymous census's registration, or the voter's pseudonym
+//! there.
 
 use publica_ballot::ballot::{encrypt, tracking_code};
 use publica_ballot::census::place;
-use publica_ballot::group::{point_from_hex, scalar_hex};
-use publica_ballot::wire::{Contest, WireBallot};
+use publica_ballot::group::{point_from_hex, scalar_hex, Point, Scalar};
+use publica_ballot::member::{self, Anonymous};
+use publica_ballot::ring::census_secret;
+use publica_ballot::wire::{Contest, Membership, WireBallot};
 use publica_types::AccountId;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::cell::RefCell;
 
-/// What the page asks for: the election as `GET /v1/elections/{id}`
-/// answers it, the voter, the choices and the census file's accounts.
-#[derive(Debug, Deserialize)]
-pub struct Request {
-    /// The election (unknown fields ignored).
-    pub election: ElectionView,
-    /// The voter's account (hex public key).
-    pub voter: String,
-    /// Per contest, 0 or 1 per selection.
-    pub choices: Vec<Vec<u64>>,
-    /// The census file the election published (its text: an account a
-    /// line).
-    pub census: String,
+/// What the page asks for.
+#[derive(Debug, Default, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A ballot (`cast` or `challenge` arguments).
+    #[default]
+    Ballot,
+    /// An anonymous census's registration (`register` arguments).
+    Register,
+    /// The voter's pseudonym in an anonymous census (to look up the
+    /// ballot a new one replaces).
+    Pseudonym,
 }
 
-/// The parts of an election a ballot needs.
+/// The page's request: the election as `GET /v1/elections/{id}` answers
+/// it, and what this kind of request needs.
+#[derive(Debug, Deserialize)]
+pub struct Request {
+    /// What is asked for (a ballot unless said).
+    #[serde(default)]
+    pub kind: Kind,
+    /// The election (unknown fields ignored).
+    pub election: ElectionView,
+    /// The voter's account (hex public key): a ballot in a census of
+    /// accounts, a registration.
+    #[serde(default)]
+    pub voter: String,
+    /// Per contest, 0 or 1 per selection.
+    #[serde(default)]
+    pub choices: Vec<Vec<u64>>,
+    /// The census file the election published (its text: an account a
+    /// line): a ballot in a census of accounts, a registration.
+    #[serde(default)]
+    pub census: String,
+    /// An anonymous census: the wallet's Ed25519 signature (hex) of
+    /// [`member::seed_message`], which its census secret comes from.
+    #[serde(default)]
+    pub wallet_signature: String,
+    /// An anonymous ballot: every registration's commitment, in order.
+    #[serde(default)]
+    pub registrations: Vec<String>,
+    /// An anonymous ballot: the tracking code of the nullifier's last
+    /// ballot, which this one replaces.
+    #[serde(default)]
+    pub replaces: Option<String>,
+}
+
+/// The parts of an election the device needs.
 #[derive(Debug, Deserialize)]
 pub struct ElectionView {
     /// Its id.
     pub id: String,
     /// Its contests.
     pub contests: Vec<Contest>,
+    /// `H_M` (hex).
+    #[serde(default)]
+    pub manifest_hash: String,
     /// The election key, once the ceremony is done.
     #[serde(default)]
     pub key: Option<String>,
@@ -52,6 +91,9 @@ pub struct ElectionView {
     pub base_hash: Option<String>,
     /// The census root and size (and ring, for an anonymous census).
     pub census: CensusView,
+    /// How many voters registered (an anonymous census).
+    #[serde(default)]
+    pub registered: u64,
 }
 
 /// An election's census as published.
@@ -72,21 +114,24 @@ pub struct CensusView {
 pub struct Made {
     /// The encrypted ballot.
     pub ballot: WireBallot,
-    /// The voter's census place: `{index, path}`.
-    pub census: Value,
+    /// A census of accounts: the voter's place, `{index, path}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub census: Option<Value>,
+    /// An anonymous census: the membership proof.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<Membership>,
     /// The nonces, per contest and selection (hex): sent only to challenge.
     pub nonces: Vec<Vec<String>>,
     /// The tracking code.
     pub tracking: String,
 }
 
-/// Why no ballot was made: a code the page shows in the reader's
-/// language, and details in English.
+/// Why nothing was made: a code, and details in English.
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct Refusal {
-    /// `bad-request`, `no-key`, `anonymous`, `bad-census`,
-    /// `not-in-census`, `wrong-census`, `bad-choices` or
-    /// `too-few-random-bytes`.
+    /// `bad-request`, `no-key`, `census-mode`, `bad-census`,
+    /// `not-in-census`, `wrong-census`, `not-registered`, `bad-choices`
+    /// or `too-few-random-bytes`.
     pub code: &'static str,
     /// What was wrong.
     pub message: String,
@@ -99,13 +144,27 @@ fn refuse(code: &'static str, message: impl Into<String>) -> Refusal {
     }
 }
 
-/// Random bytes one ballot draws: 64 per fresh scalar, four per selection
-/// (its nonce and its 0/1 proof) and `1 + 2·limit` per contest.
-pub fn random_bytes_needed(contests: &[Contest]) -> usize {
-    let scalars: u64 = contests
-        .iter()
-        .map(|c| 4 * c.selections.len() as u64 + 1 + 2 * c.limit)
-        .sum();
+/// Random bytes a request draws: 64 per fresh scalar. A ballot takes four
+/// per selection (its nonce and its 0/1 proof) and `1 + 2·limit` per
+/// contest; an anonymous one `2·bits + 4` more for its membership proof;
+/// a registration one.
+pub fn random_bytes_needed(kind: Kind, e: &ElectionView) -> usize {
+    let scalars: u64 = match kind {
+        Kind::Pseudonym => 0,
+        Kind::Register => 1,
+        Kind::Ballot => {
+            let ballot: u64 = e
+                .contests
+                .iter()
+                .map(|c| 4 * c.selections.len() as u64 + 1 + 2 * c.limit)
+                .sum();
+            let ring = e
+                .census
+                .ring
+                .map_or(0, |r| 2 * u64::from(r.max(1).trailing_zeros()) + 4);
+            ballot + ring
+        }
+    };
     usize::try_from(scalars * 64).unwrap_or(usize::MAX)
 }
 
@@ -114,34 +173,34 @@ fn account(text: &str) -> Result<AccountId, Refusal> {
         .map_err(|_| refuse("bad-request", "voter: an account is 64 hex digits"))
 }
 
-/// Makes the ballot `request` asks for, drawing `random_available` bytes
-/// at most from the entropy source.
-///
-/// # Errors
-/// A [`Refusal`] naming what stops it.
-pub fn make_ballot(request: &Request, random_available: usize) -> Result<Made, Refusal> {
-    let e = &request.election;
-    if e.census.ring.is_some() {
-        return Err(refuse(
-            "anonymous",
-            "an anonymous census: register and vote with `publica election register` and `publica election vote`",
-        ));
-    }
+fn hash32(text: &str, what: &str) -> Result<[u8; 32], Refusal> {
+    hex::decode(text)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| refuse("bad-request", format!("{what}: 64 hex digits")))
+}
+
+/// The key and `H_E`, once the ceremony is done.
+fn keyed(e: &ElectionView) -> Result<(Point, [u8; 32]), Refusal> {
     let key = e
         .key
         .as_deref()
         .and_then(point_from_hex)
         .ok_or_else(|| refuse("no-key", "the election has no key yet"))?;
-    let base: [u8; 32] = e
+    let base = e
         .base_hash
         .as_deref()
         .and_then(|h| hex::decode(h).ok())
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| refuse("no-key", "the election has no base hash yet"))?;
-    let voter = account(&request.voter)?;
-    let accounts = publica_ballot::census::parse(&request.census)
-        .map_err(|e| refuse("bad-census", format!("the census file: {e}")))?;
-    let spot = place(&e.id, &accounts, &voter).ok_or_else(|| {
+    Ok((key, base))
+}
+
+/// The voter's place in the census file, checked against the election's.
+fn census_place(e: &ElectionView, file: &str, voter: &AccountId) -> Result<Value, Refusal> {
+    let accounts = publica_ballot::census::parse(file)
+        .map_err(|err| refuse("bad-census", format!("the census file: {err}")))?;
+    let spot = place(&e.id, &accounts, voter).ok_or_else(|| {
         refuse(
             "not-in-census",
             format!("{voter} is not in this census file"),
@@ -156,20 +215,115 @@ pub fn make_ballot(request: &Request, random_available: usize) -> Result<Made, R
             ),
         ));
     }
-    if random_bytes_needed(&e.contests) > random_available {
+    Ok(json!({"index": spot.index, "path": spot.path.iter().map(hex::encode).collect::<Vec<_>>()}))
+}
+
+/// An anonymous census's secret, from the wallet's signature.
+fn secret(request: &Request) -> Result<(Scalar, Anonymous), Refusal> {
+    let e = &request.election;
+    let ring = e.census.ring.ok_or_else(|| {
+        refuse(
+            "census-mode",
+            "a census of accounts: its voters sign their ballots with their census place",
+        )
+    })?;
+    let manifest_hash = hash32(&e.manifest_hash, "manifest_hash")?;
+    let signature: [u8; 64] = hex::decode(&request.wallet_signature)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| refuse("bad-request", "wallet_signature: 128 hex digits"))?;
+    let seed = member::browser_seed(&signature);
+    let anonymous = Anonymous {
+        manifest_hash,
+        ring,
+        registered: e.registered,
+    };
+    Ok((census_secret(&seed, &manifest_hash), anonymous))
+}
+
+/// Answers `request`, drawing `random_available` bytes at most from the
+/// entropy source: `{"made": …}` (a ballot), `{"register": …}` (the
+/// registration's arguments) or `{"pseudonym": …}`.
+///
+/// # Errors
+/// A [`Refusal`] naming what stops it.
+pub fn respond(request: &Request, random_available: usize) -> Result<Value, Refusal> {
+    let e = &request.election;
+    let need = random_bytes_needed(request.kind, e);
+    if need > random_available {
         return Err(refuse(
             "too-few-random-bytes",
-            format!(
-                "the ballot needs {} random bytes",
-                random_bytes_needed(&e.contests)
-            ),
+            format!("this needs {need} random bytes"),
         ));
     }
+    match request.kind {
+        Kind::Pseudonym => {
+            let (s, census) = secret(request)?;
+            Ok(json!({"pseudonym": member::pseudonym(&s, &census.manifest_hash)}))
+        }
+        Kind::Register => {
+            let (s, census) = secret(request)?;
+            let voter = account(&request.voter)?;
+            let place = census_place(e, &request.census, &voter)?;
+            let args = member::registration(&s, (&e.id, &census.manifest_hash), &voter, place);
+            Ok(json!({ "register": args }))
+        }
+        Kind::Ballot => Ok(json!({ "made": make_ballot(request)? })),
+    }
+}
+
+/// The ballot `request` asks for, in either kind of census.
+///
+/// # Errors
+/// A [`Refusal`] naming what stops it.
+pub fn make_ballot(request: &Request) -> Result<Made, Refusal> {
+    let e = &request.election;
+    let (key, base) = keyed(e)?;
+    let anonymous = match e.census.ring {
+        Some(_) => {
+            let (s, census) = secret(request)?;
+            let index = member::index_of(&s, &request.registrations).ok_or_else(|| {
+                refuse(
+                    "not-registered",
+                    "this wallet did not register in this election before it opened",
+                )
+            })?;
+            Some((s, index, census))
+        }
+        None => None,
+    };
+    let voter = match &anonymous {
+        Some((s, _, census)) => member::pseudonym(s, &census.manifest_hash),
+        None => account(&request.voter)?,
+    };
+    let census = match anonymous {
+        Some(_) => None,
+        None => Some(census_place(e, &request.census, &voter)?),
+    };
     let (ballot, nonces) = encrypt(&base, &key, &e.contests, &voter, &request.choices)
         .map_err(|err| refuse("bad-choices", err.to_string()))?;
     let tracking = tracking_code(&base, &voter, &ballot);
+    let member = match &anonymous {
+        Some((s, index, census)) => Some(
+            member::prove(
+                (s, *index),
+                census,
+                &base,
+                &request.registrations,
+                (&tracking, request.replaces.as_deref()),
+            )
+            .ok_or_else(|| {
+                refuse(
+                    "not-registered",
+                    "the registrations read do not make a ring holding this wallet",
+                )
+            })?,
+        ),
+        None => None,
+    };
     Ok(Made {
-        census: json!({"index": spot.index, "path": spot.path.iter().map(hex::encode).collect::<Vec<_>>()}),
+        census,
+        member,
         nonces: nonces
             .iter()
             .map(|row| row.iter().map(scalar_hex).collect())
@@ -179,14 +333,14 @@ pub fn make_ballot(request: &Request, random_available: usize) -> Result<Made, R
     })
 }
 
-/// [`make_ballot`] on the request's JSON text: answers `{"made": …}` or
+/// [`respond`] on the request's JSON text: its answer, or
 /// `{"refused": {code, message}}`.
 pub fn answer(request: &[u8], random_available: usize) -> String {
-    let made = serde_json::from_slice::<Request>(request)
+    let answered = serde_json::from_slice::<Request>(request)
         .map_err(|e| refuse("bad-request", e.to_string()))
-        .and_then(|r| make_ballot(&r, random_available));
-    match made {
-        Ok(m) => json!({ "made": m }),
+        .and_then(|r| respond(&r, random_available));
+    match answered {
+        Ok(v) => v,
         Err(r) => json!({ "refused": r }),
     }
     .to_string()
@@ -289,8 +443,11 @@ fn clear() {}
 mod tests {
     use super::*;
     use publica_ballot::ballot::{base_hash, verify};
-    use publica_ballot::census::place;
-    use publica_ballot::group::{point_hex, random_scalar, G};
+    use publica_ballot::group::{point_hex, random_scalar, scalar_from_hex, G};
+    use publica_ballot::proofs::{verify_knowledge, Proof};
+    use publica_ballot::ring::{
+        bucket_members, nullifier_base, verify as ring_verify, Ring, RingProof,
+    };
 
     struct Fixture {
         request: Value,
@@ -366,7 +523,8 @@ mod tests {
     #[test]
     fn what_stops_a_ballot_is_named() {
         let f = fixture();
-        let need = random_bytes_needed(&f.contests);
+        let view: ElectionView = serde_json::from_value(f.request["election"].clone()).unwrap();
+        let need = random_bytes_needed(Kind::Ballot, &view);
         assert_eq!(need, 64 * (4 * 3 + 1 + 2 + 4 * 2 + 1 + 4));
         assert_eq!(refusal(&f.request, need - 1), "too-few-random-bytes");
         let with = |edit: &dyn Fn(&mut Value)| {
@@ -388,16 +546,104 @@ mod tests {
             with(&|r| r["election"]["census"]["size"] = json!(6)),
             "wrong-census"
         );
-        assert_eq!(
-            with(&|r| r["election"]["census"]["ring"] = json!(8)),
-            "anonymous"
-        );
+        assert_eq!(with(&|r| r["kind"] = json!("register")), "census-mode");
         assert_eq!(with(&|r| r["election"]["key"] = Value::Null), "no-key");
         assert_eq!(
             with(&|r| r["census"] = json!("not an account\n")),
             "bad-census"
         );
         assert_eq!(refusal(&json!({"voter": 1}), RANDOM_MAX), "bad-request");
+    }
+
+    /// An anonymous census: three wallets register, the second votes
+    /// under its pseudonym with a membership proof the ring check takes.
+    #[test]
+    fn an_anonymous_census_registers_and_votes_by_pseudonym() {
+        let f = fixture();
+        let h_m = [5u8; 32];
+        let signature = |i: u8| hex::encode([i; 64]);
+        let secret_of = |i: u8| census_secret(&member::browser_seed(&[i; 64]), &h_m);
+        let registrations: Vec<String> =
+            (1..=3).map(|i| member::commitment(&secret_of(i))).collect();
+        let mut request = f.request.clone();
+        request["election"]["census"]["ring"] = json!(2);
+        request["election"]["manifest_hash"] = json!(hex::encode(h_m));
+        request["election"]["registered"] = json!(3);
+        request["wallet_signature"] = json!(signature(2));
+        let ask = |kind: &str, edit: &dyn Fn(&mut Value)| {
+            let mut r = request.clone();
+            r["kind"] = json!(kind);
+            edit(&mut r);
+            serde_json::from_str::<Value>(&answer(r.to_string().as_bytes(), RANDOM_MAX)).unwrap()
+        };
+        // Its registration proves knowledge of its commitment's secret.
+        let registered = ask("register", &|_| {});
+        let args = &registered["register"];
+        assert_eq!(args["commitment"], json!(registrations[1]), "{registered}");
+        let scalar = |v: &Value| scalar_from_hex(v.as_str().unwrap()).unwrap();
+        let proof = Proof {
+            c: scalar(&args["proof"]["c"]),
+            v: scalar(&args["proof"]["v"]),
+        };
+        let p = G * secret_of(2);
+        let context = member::registration_context(&h_m, &f.voter);
+        assert!(verify_knowledge(&context, &p, &proof));
+        assert_eq!(args["census"]["index"], 3);
+        // Its pseudonym is the nullifier its ballot names.
+        let pseudonym = ask("pseudonym", &|_| {})["pseudonym"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let replaced = "ab".repeat(32);
+        let made = ask("ballot", &|r| {
+            r["registrations"] = json!(registrations);
+            r["replaces"] = json!(replaced);
+        });
+        let made = &made["made"];
+        assert_eq!(made["member"]["nullifier"], json!(pseudonym), "{made}");
+        assert!(made.get("census").is_none());
+        let ballot: WireBallot = serde_json::from_value(made["ballot"].clone()).unwrap();
+        let voter: AccountId = pseudonym.parse().unwrap();
+        verify(&f.base, &f.key, &f.contests, &voter, &ballot).unwrap();
+        // The membership proof holds for its bucket, this ballot and the
+        // one it replaces, and for nothing else.
+        let m: Membership = serde_json::from_value(made["member"].clone()).unwrap();
+        let ring = Ring::new(
+            bucket_members(3, 2, m.bucket)
+                .unwrap()
+                .iter()
+                .map(|&i| point_from_hex(&registrations[i as usize]).unwrap())
+                .collect(),
+        );
+        let proof = ring_proof(&m);
+        let tracking = made["tracking"].as_str().unwrap();
+        let j = point_from_hex(&m.nullifier).unwrap();
+        let u = nullifier_base(&h_m);
+        let bound = member::context(&f.base, m.bucket, tracking, Some(&replaced));
+        assert!(ring_verify(&bound, &u, &ring, &j, &proof));
+        let unbound = member::context(&f.base, m.bucket, tracking, None);
+        assert!(!ring_verify(&unbound, &u, &ring, &j, &proof));
+        // A wallet that did not register has no ballot to make.
+        let stranger = ask("ballot", &|r| {
+            r["registrations"] = json!(registrations);
+            r["wallet_signature"] = json!(signature(9));
+        });
+        assert_eq!(stranger["refused"]["code"], "not-registered", "{stranger}");
+    }
+
+    /// A membership proof from the wire (the module's parser is the
+    /// ledger's, with its codes).
+    fn ring_proof(m: &Membership) -> RingProof {
+        let p = |s: &String| point_from_hex(s).unwrap();
+        let k = |s: &String| scalar_from_hex(s).unwrap();
+        let w = &m.proof;
+        RingProof {
+            abcd: [p(&w.a), p(&w.b), p(&w.c), p(&w.d)],
+            x: w.x.iter().map(p).collect(),
+            y: w.y.iter().map(p).collect(),
+            f: w.f.iter().map(k).collect(),
+            z: [k(&w.z_a), k(&w.z_c), k(&w.z)],
+        }
     }
 
     #[test]

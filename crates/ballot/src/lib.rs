@@ -1,7 +1,9 @@
 //! A voter's ballot for Publica's elections, without a ledger: the group
 //! ([`group`]), exponential ElGamal and its proofs ([`proofs`]), the ballot
 //! on the wire ([`wire`]), encrypting, checking and opening it
-//! ([`ballot`]), and the voter's place in a census ([`census`]).
+//! ([`ballot`]), the voter's place in a census ([`census`]), and in an
+//! anonymous census its registration and membership proof ([`ring`],
+//! [`member`]).
 //! `docs/elections.md` is the specification.
 //!
 //! The `elections` module checks ballots with this crate; the CLI and the
@@ -12,5 +14,7 @@ pub mod ballot;
 pub mod census;
 pub mod entropy;
 pub mod group;
+pub mod member;
 pub mod proofs;
+pub mod ring;
 pub mod wire;

@@ -70,3 +70,46 @@ pub struct WireBallot {
     /// One per contest, in order.
     pub contests: Vec<WireContest>,
 }
+
+/// A one-out-of-many proof ([`crate::ring::RingProof`]), hex.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireRing {
+    /// `A`.
+    pub a: String,
+    /// `B`.
+    pub b: String,
+    /// `C`.
+    pub c: String,
+    /// `D`.
+    pub d: String,
+    /// `X_k`, `k < m`.
+    pub x: Vec<String>,
+    /// `Y_k`, `k < m`.
+    pub y: Vec<String>,
+    /// `f_j`, `j < m`.
+    pub f: Vec<String>,
+    /// `z_A`.
+    pub z_a: String,
+    /// `z_C`.
+    pub z_c: String,
+    /// `z`.
+    pub z: String,
+}
+
+/// An anonymous ballot's eligibility: its nullifier and the proof that
+/// its secret made one of the commitments of a bucket of the census.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Membership {
+    /// The bucket ([`crate::ring::bucket_members`]).
+    pub bucket: u64,
+    /// `J = s·U` (hex): the voter's pseudonym in this election.
+    pub nullifier: String,
+    /// The tracking code of the nullifier's ballot this one replaces
+    /// (none for its first); bound into the proof.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
+    /// The proof.
+    pub proof: WireRing,
+}

@@ -10,7 +10,7 @@
 
 use crate::codes::ElectionsRejection as R;
 use crate::events::ElectionsEvent;
-use crate::group::{point_from_hex, point_hex, scalar_from_hex, scalar_hex, Point, G};
+use crate::group::{point_from_hex, point_hex, scalar_from_hex, Point};
 use crate::lifecycle::{check_census, read_election, CensusProof};
 use crate::model::{
     commitment_taken_key, election_key, member_key, registered_key, Election, Membership, Phase,
@@ -18,6 +18,7 @@ use crate::model::{
 };
 use crate::ring::{self, Ring, RingProof, RING_BITS_MAX};
 use curve25519_dalek_5::traits::Identity;
+use publica_ballot::member;
 use publica_runtime::{CallContext, Rejections};
 use publica_types::{AccountId, TxError};
 use serde::Deserialize;
@@ -40,14 +41,7 @@ pub struct RegisterArgs {
     pub census: CensusProof,
 }
 
-/// The context of a registration's proof of knowledge: `H_M`,
-/// `register`, the account's 32 bytes.
-pub fn registration_context(manifest_hash: &[u8; 32], account: &AccountId) -> Vec<u8> {
-    let mut c = manifest_hash.to_vec();
-    c.extend_from_slice(b"register");
-    c.extend_from_slice(account.as_bytes());
-    c
-}
+pub use publica_ballot::member::{context, registration_context, wire};
 
 /// Whether `proof` shows that `account` knows the secret of `commitment`.
 pub fn registration_holds(
@@ -139,19 +133,6 @@ pub fn pseudonym(m: &Membership) -> Result<AccountId, TxError> {
     }
 }
 
-/// The context a membership proof is bound to: `H_E`, `census`, the
-/// bucket, the ballot's tracking code (so the proof holds for that ballot
-/// only) and the tracking code of the ballot it replaces, if any (so a
-/// ballot held back and sent after a later one is refused).
-pub fn context(base: &[u8; 32], bucket: u64, tracking: &str, replaces: Option<&str>) -> Vec<u8> {
-    let mut c = base.to_vec();
-    c.extend_from_slice(b"census");
-    c.extend_from_slice(&bucket.to_be_bytes());
-    c.extend_from_slice(tracking.as_bytes());
-    c.extend_from_slice(replaces.unwrap_or_default().as_bytes());
-    c
-}
-
 /// Rings decoded, by a digest of their encodings: decoding a thousand
 /// points costs more than the proof's check, and a census is frozen once
 /// the window opens.
@@ -232,22 +213,6 @@ pub fn parse(w: &WireRing) -> Result<RingProof, TxError> {
     })
 }
 
-/// A proof for the wire.
-pub fn wire(p: &RingProof) -> WireRing {
-    WireRing {
-        a: point_hex(&p.abcd[0]),
-        b: point_hex(&p.abcd[1]),
-        c: point_hex(&p.abcd[2]),
-        d: point_hex(&p.abcd[3]),
-        x: p.x.iter().map(point_hex).collect(),
-        y: p.y.iter().map(point_hex).collect(),
-        f: p.f.iter().map(scalar_hex).collect(),
-        z_a: scalar_hex(&p.z[0]),
-        z_c: scalar_hex(&p.z[1]),
-        z: scalar_hex(&p.z[2]),
-    }
-}
-
 /// Checks that `m` proves membership of `e`'s anonymous census for the
 /// ballot with `tracking`, `h_m` the manifest hash and `base` `H_E`.
 pub fn check(
@@ -313,7 +278,7 @@ impl Member {
 
     /// The commitment to register.
     pub fn commitment(secret: &crate::group::Scalar) -> String {
-        point_hex(&(G * secret))
+        member::commitment(secret)
     }
 
     /// The arguments of `elections.register` for `account`, with its
@@ -325,19 +290,12 @@ impl Member {
         census: serde_json::Value,
     ) -> serde_json::Value {
         let h_m = manifest_hash(e).unwrap_or_default();
-        let p = crate::proofs::prove_knowledge(
-            &registration_context(&h_m, account),
-            secret,
-            &(G * secret),
-        );
-        serde_json::json!({"election": e.id, "commitment": Self::commitment(secret),
-            "proof": {"c": scalar_hex(&p.c), "v": scalar_hex(&p.v)}, "census": census})
+        member::registration(secret, (&e.id, &h_m), account, census)
     }
 
     /// The voter's pseudonym (nullifier) in `e`.
     pub fn pseudonym(&self, e: &Election) -> AccountId {
-        let j = ring::nullifier_base(&manifest_hash(e).unwrap_or_default()) * self.secret;
-        AccountId(*j.compress().as_bytes())
+        member::pseudonym(&self.secret, &manifest_hash(e).unwrap_or_default())
     }
 
     /// The membership proof for the ballot with `tracking`, replacing the
@@ -349,30 +307,19 @@ impl Member {
         e: &Election,
         base: &[u8; 32],
         commitments: &[String],
-        (tracking, replaces): (&str, Option<&str>),
+        binding: (&str, Option<&str>),
     ) -> Option<Membership> {
-        let n = commitments.len() as u64;
-        let size = e.census.ring?;
-        if n != e.registered {
-            return None;
-        }
-        let bucket = ring::bucket_of(n, size, self.index);
-        let indices = ring::bucket_members(n, size, bucket)?;
-        let l = indices.iter().position(|&i| i == self.index)?;
-        let ring = Ring::new(
-            indices
-                .iter()
-                .map(|&i| point_from_hex(commitments.get(i as usize)?))
-                .collect::<Option<_>>()?,
-        );
-        let u = ring::nullifier_base(&manifest_hash(e).ok()?);
-        let context = context(base, bucket, tracking, replaces);
-        let (j, proof) = ring::prove(&context, &u, &ring, l, &self.secret)?;
-        Some(Membership {
-            bucket,
-            nullifier: point_hex(&j),
-            replaces: replaces.map(str::to_owned),
-            proof: wire(&proof),
-        })
+        let census = member::Anonymous {
+            manifest_hash: manifest_hash(e).ok()?,
+            ring: e.census.ring?,
+            registered: e.registered,
+        };
+        member::prove(
+            (&self.secret, self.index),
+            &census,
+            base,
+            commitments,
+            binding,
+        )
     }
 }

@@ -35,11 +35,10 @@ pub mod lifecycle;
 pub mod model;
 pub mod pb;
 mod prepared;
-pub mod ring;
 pub mod routes;
 pub mod verify;
 
-pub use publica_ballot::{group, proofs};
+pub use publica_ballot::{group, proofs, ring};
 
 use codes::ElectionsRejection as R;
 use events::ElectionsEvent;

@@ -131,9 +131,7 @@ fn how_to_vote(lang: Lang, e: &Election) -> Markup {
             p { (lang.t("elections-how-accounts")) }
             @if e.census.ring.is_some() { p { (lang.t("elections-how-anonymous")) } }
             pre { code { (commands.join("\n")) } }
-            @if e.census.ring.is_none() && e.phase == Phase::Ready {
-                p { a href={ "/elections/" (e.id) "/vote" } { (lang.t("elections-vote-link")) } }
-            }
+            p { a href={ "/elections/" (e.id) "/vote" } { (lang.t("elections-vote-link")) } }
         }
     }
 }

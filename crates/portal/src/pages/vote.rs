@@ -7,9 +7,11 @@
 //! call. Only the encrypted ballot and its proofs leave the device; the
 //! portal itself writes nothing.
 //!
-//! An election with an anonymous census is voted from the command line:
-//! its census secret has no home in the browser yet (`docs/elections.md`,
-//! "Limits").
+//! In an election with an anonymous census the page also registers the
+//! wallet before the election opens, and votes under the wallet's
+//! pseudonym with a membership proof, each ballot sent from a key made for
+//! it: the census secret comes from the wallet's signature of a fixed
+//! message (`docs/elections.md`, "Voting from the portal").
 
 use super::{bad_request, problem};
 use crate::layout::{Page, Reader};
@@ -36,6 +38,8 @@ const SCRIPT_MESSAGES: &[(&str, &str)] = &[
     ("challenged", "vote-challenged"),
     ("refused", "vote-refused"),
     ("failed", "vote-failed"),
+    ("registering", "vote-registering"),
+    ("registered", "vote-registered"),
 ];
 
 /// `GET /elections/{id}/vote`.
@@ -50,19 +54,22 @@ pub async fn page(
     .await
 }
 
-/// Why `e` takes no ballot from this page now, if it does not.
+/// Why `e` takes nothing from this page now, if it does not.
 fn closed(e: &Election, outcome: Option<&Outcome>) -> Option<&'static str> {
     if outcome.is_some() || e.phase == Phase::Tallied {
         Some("vote-closed-tallied")
     } else if e.phase == Phase::Failed {
         Some("vote-closed-failed")
-    } else if e.key.is_none() || e.phase != Phase::Ready {
+    } else if e.census.ring.is_none() && !ballots_taken(e) {
         Some("vote-closed-no-key")
-    } else if e.census.ring.is_some() {
-        Some("vote-closed-anonymous")
     } else {
         None
     }
+}
+
+/// Whether `e` has its key and takes ballots in its window.
+fn ballots_taken(e: &Election) -> bool {
+    e.key.is_some() && e.phase == Phase::Ready
 }
 
 fn page_now(portal: &Portal, reader: &Reader, id: &str) -> Response {
@@ -97,32 +104,51 @@ fn page_now(portal: &Portal, reader: &Reader, id: &str) -> Response {
 }
 
 fn form(lang: crate::i18n::Lang, e: &Election) -> Markup {
+    let anonymous = e.census.ring.is_some();
     html! {
         p { (lang.t("vote-intro")) }
+        @if anonymous { p { (lang.t("vote-anonymous-explained")) } } @else { p { (lang.t("vote-accounts-explained")) } }
         p { (lang.t("vote-challenge-explained")) }
         noscript { p class="error" { (lang.t("vote-needs-script")) } }
         ul hidden id="vote-messages" {
             @for (code, key) in SCRIPT_MESSAGES { li data-code=(code) { (lang.t(key)) } }
         }
-        div id="vote" data-state="loading" data-election=(e.id) {
+        div id="vote" data-state="loading" data-election=(e.id)
+            data-census=(if anonymous { "anonymous" } else { "accounts" }) {
             p id="vote-no-wallet" hidden { a href="/wallet" { (lang.t("vote-wallet-link")) } }
             p { (lang.t("vote-account")) " " code id="vote-account" {} }
-            form id="vote-form" class="stacked" {
-                @for (ci, c) in e.contests.iter().enumerate() {
-                    fieldset data-contest=(ci) {
-                        legend { (lang.ta("elections-contest", &[("contest", &c.id), ("limit", &c.limit.to_string())])) }
-                        @for (si, s) in c.selections.iter().enumerate() {
-                            div class="choice" {
-                                input type="checkbox" id={ "vote-" (ci) "-" (si) } data-selection=(si);
-                                label for={ "vote-" (ci) "-" (si) } { (s) }
+            @if anonymous {
+                h2 { (lang.t("vote-register-title")) }
+                p { (lang.t("vote-register-explained")) }
+                form id="vote-register" class="stacked" {
+                    label for="vote-register-census" { (lang.t("vote-census")) }
+                    input id="vote-register-census" type="file" accept=".txt,text/plain" required;
+                    button type="submit" { (lang.t("vote-register-button")) }
+                }
+            }
+            @if ballots_taken(e) {
+                @if anonymous { h2 { (lang.t("vote-ballot-title")) } }
+                form id="vote-form" class="stacked" {
+                    @for (ci, c) in e.contests.iter().enumerate() {
+                        fieldset data-contest=(ci) {
+                            legend { (lang.ta("elections-contest", &[("contest", &c.id), ("limit", &c.limit.to_string())])) }
+                            @for (si, s) in c.selections.iter().enumerate() {
+                                div class="choice" {
+                                    input type="checkbox" id={ "vote-" (ci) "-" (si) } data-selection=(si);
+                                    label for={ "vote-" (ci) "-" (si) } { (s) }
+                                }
                             }
                         }
                     }
+                    @if !anonymous {
+                        label for="vote-census" { (lang.t("vote-census")) }
+                        input id="vote-census" type="file" accept=".txt,text/plain" required;
+                    }
+                    button id="vote-cast" type="submit" { (lang.t("vote-cast-button")) }
+                    button id="vote-challenge" type="button" { (lang.t("vote-challenge-button")) }
                 }
-                label for="vote-census" { (lang.t("vote-census")) }
-                input id="vote-census" type="file" accept=".txt,text/plain" required;
-                button id="vote-cast" type="submit" { (lang.t("vote-cast-button")) }
-                button id="vote-challenge" type="button" { (lang.t("vote-challenge-button")) }
+            } @else {
+                p { (lang.t("vote-closed-no-key")) }
             }
             div id="vote-result" aria-live="polite" {}
             p id="vote-receipt" hidden {
