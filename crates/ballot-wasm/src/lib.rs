@@ -16,7 +16,7 @@
 //! there.
 
 use publica_ballot::ballot::{encrypt, tracking_code};
-use publica_ballot::census::place;
+use publica_ballot::census::{place_in, PlaceError};
 use publica_ballot::group::{point_from_hex, scalar_hex, Point, Scalar};
 use publica_ballot::member::{self, Anonymous};
 use publica_ballot::ring::census_secret;
@@ -200,22 +200,20 @@ fn keyed(e: &ElectionView) -> Result<(Point, [u8; 32]), Refusal> {
 fn census_place(e: &ElectionView, file: &str, voter: &AccountId) -> Result<Value, Refusal> {
     let accounts = publica_ballot::census::parse(file)
         .map_err(|err| refuse("bad-census", format!("the census file: {err}")))?;
-    let spot = place(&e.id, &accounts, voter).ok_or_else(|| {
-        refuse(
+    match place_in(&e.id, (&e.census.root, e.census.size), &accounts, voter) {
+        Ok(place) => Ok(place.wire()),
+        Err(PlaceError::NotInCensus) => Err(refuse(
             "not-in-census",
             format!("{voter} is not in this census file"),
-        )
-    })?;
-    if hex::encode(spot.root) != e.census.root || spot.size != e.census.size {
-        return Err(refuse(
+        )),
+        Err(PlaceError::WrongCensus) => Err(refuse(
             "wrong-census",
             format!(
                 "this census file is not the one the election published (root {})",
                 e.census.root
             ),
-        ));
+        )),
     }
-    Ok(json!({"index": spot.index, "path": spot.path.iter().map(hex::encode).collect::<Vec<_>>()}))
 }
 
 /// An anonymous census's secret, from the wallet's signature.
@@ -443,6 +441,7 @@ fn clear() {}
 mod tests {
     use super::*;
     use publica_ballot::ballot::{base_hash, verify};
+    use publica_ballot::census::place;
     use publica_ballot::group::{point_hex, random_scalar, scalar_from_hex, G};
     use publica_ballot::proofs::{verify_knowledge, Proof};
     use publica_ballot::ring::{

@@ -104,6 +104,43 @@ pub fn place(election: &str, accounts: &[AccountId], voter: &AccountId) -> Optio
     })
 }
 
+impl Place {
+    /// The census proof a ballot or a registration carries:
+    /// `{index, path}`, the path's hashes in hex.
+    pub fn wire(&self) -> serde_json::Value {
+        serde_json::json!({"index": self.index, "path": self.path.iter().map(hex::encode).collect::<Vec<_>>()})
+    }
+}
+
+/// Why a census file gives a voter no place in an election.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlaceError {
+    /// The voter is not in the file.
+    NotInCensus,
+    /// The file is not the census the election published: another root
+    /// or size.
+    WrongCensus,
+}
+
+/// The voter's place in the census `accounts` of `election`, checked
+/// against the root (hex) and size the election published.
+///
+/// # Errors
+/// [`PlaceError`] when the voter is not there or the file is not the
+/// election's census.
+pub fn place_in(
+    election: &str,
+    (root, size): (&str, u64),
+    accounts: &[AccountId],
+    voter: &AccountId,
+) -> Result<Place, PlaceError> {
+    let spot = place(election, accounts, voter).ok_or(PlaceError::NotInCensus)?;
+    if hex::encode(spot.root) != root || spot.size != size {
+        return Err(PlaceError::WrongCensus);
+    }
+    Ok(spot)
+}
+
 /// Largest census file read (a million accounts, one per line).
 pub const CENSUS_FILE_BYTES_MAX: usize = 80 << 20;
 
@@ -178,6 +215,22 @@ mod tests {
     fn outsiders_have_no_place_and_files_are_read_strictly() {
         let all = accounts(3);
         assert!(place("e", &all[..2], &all[2]).is_none());
+        let spot = place("e", &all, &all[1]).unwrap();
+        let root = hex::encode(spot.root);
+        assert_eq!(place_in("e", (&root, 3), &all, &all[1]), Ok(spot.clone()));
+        assert_eq!(spot.wire()["index"], 1);
+        assert_eq!(
+            place_in("e", (&root, 4), &all, &all[1]),
+            Err(PlaceError::WrongCensus)
+        );
+        assert_eq!(
+            place_in("f", (&root, 3), &all, &all[1]),
+            Err(PlaceError::WrongCensus)
+        );
+        assert_eq!(
+            place_in("e", (&root, 3), &all[..2], &all[2]),
+            Err(PlaceError::NotInCensus)
+        );
         let text = format!("# the census\n\n{}\n  {}  \n", all[0], all[1]);
         assert_eq!(parse(&text).unwrap(), all[..2].to_vec());
         assert_eq!(parse("# nobody\n").unwrap_err(), "no accounts");

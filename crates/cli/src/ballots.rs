@@ -66,22 +66,18 @@ pub fn census(election: &str, ring: Option<u64>, file: &Path) -> Result<()> {
 /// root the election published.
 fn census_place(e: &Election, census: &Path, voter: &AccountId) -> Result<Value> {
     let accounts = census_accounts(census)?;
-    let place = census::place(&e.id, &accounts, voter).ok_or_else(|| {
-        anyhow!(
+    match census::place_in(&e.id, (&e.census.root, e.census.size), &accounts, voter) {
+        Ok(place) => Ok(place.wire()),
+        Err(census::PlaceError::NotInCensus) => Err(anyhow!(
             "elections.not_in_census: {voter} is not in {}",
             census.display()
-        )
-    })?;
-    if hex::encode(place.root) != e.census.root || place.size != e.census.size {
-        bail!(
+        )),
+        Err(census::PlaceError::WrongCensus) => Err(anyhow!(
             "{} is not the census the election published (root {})",
             census.display(),
             e.census.root
-        );
+        )),
     }
-    Ok(
-        json!({"index": place.index, "path": place.path.iter().map(hex::encode).collect::<Vec<_>>()}),
-    )
 }
 
 /// A voter acting in an election: its key, the election, the census

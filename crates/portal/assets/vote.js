@@ -72,7 +72,10 @@ async function ask(request) {
   random.fill(0);
   if (!ok) return { refused: { code: 'too-few-random-bytes', message: '' } };
   const length = exports.make();
-  const answer = new Uint8Array(exports.memory.buffer, exports.output(), length);
+  // Asked before reading `memory.buffer`: a call that grows the memory
+  // detaches the buffer read before it.
+  const at = exports.output();
+  const answer = new Uint8Array(exports.memory.buffer, at, length);
   return JSON.parse(new TextDecoder().decode(answer));
 }
 
