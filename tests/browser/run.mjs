@@ -373,6 +373,9 @@ async function walletFlow(browser, url, adminKey) {
   const request = await other.page.textContent('#wallet-move-args');
   const recovery = async () => (await (await fetch(`${url}/v1/state?key=identity/recovery/${key}`)).json()).value;
   const guard = async (code) => {
+    // The last answer is cleared first: the same code from a previous
+    // request must not pass for this one.
+    await friend.page.evaluate(() => { document.getElementById('wallet-result').textContent = ''; });
     await friend.page.fill('#wallet-guard-request', request);
     await friend.page.click('#wallet-guard button[type=submit]');
     await friend.page.waitForSelector(`#wallet-result p[data-code="${code}"]`, { timeout: 15000 });
