@@ -451,6 +451,9 @@ async function voteFlow(browser, url, adminKey) {
   assert.equal((await page.textContent('#vote-account')).trim(), key, 'the wallet that signs is shown');
   await axe(page, 'vote page');
   await keyboard(page, 'vote page');
+  // No census file chosen: nothing is made or sent.
+  await page.click('#vote-challenge');
+  await page.waitForSelector('#vote-result p[data-code="no-census"]');
   const choose = async (ids) => {
     for (const box of await page.$$('#vote-form input[type=checkbox]')) await box.uncheck();
     for (const id of ids) await page.check(`#vote-${id}`);

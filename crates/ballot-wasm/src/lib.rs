@@ -17,7 +17,7 @@
 
 use publica_ballot::ballot::{encrypt, tracking_code};
 use publica_ballot::census::{place_in, PlaceError};
-use publica_ballot::group::{point_from_hex, scalar_hex, Point, Scalar};
+use publica_ballot::group::{decode32, point_from_hex, scalar_hex, Point, Scalar};
 use publica_ballot::member::{self, Anonymous};
 use publica_ballot::ring::census_secret;
 use publica_ballot::wire::{Contest, Membership, WireBallot};
@@ -174,10 +174,7 @@ fn account(text: &str) -> Result<AccountId, Refusal> {
 }
 
 fn hash32(text: &str, what: &str) -> Result<[u8; 32], Refusal> {
-    hex::decode(text)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| refuse("bad-request", format!("{what}: 64 hex digits")))
+    decode32(text).ok_or_else(|| refuse("bad-request", format!("{what}: 64 lowercase hex digits")))
 }
 
 /// The key and `H_E`, once the ceremony is done.
@@ -190,8 +187,7 @@ fn keyed(e: &ElectionView) -> Result<(Point, [u8; 32]), Refusal> {
     let base = e
         .base_hash
         .as_deref()
-        .and_then(|h| hex::decode(h).ok())
-        .and_then(|b| b.try_into().ok())
+        .and_then(decode32)
         .ok_or_else(|| refuse("no-key", "the election has no base hash yet"))?;
     Ok((key, base))
 }

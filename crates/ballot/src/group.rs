@@ -36,7 +36,8 @@ pub fn scalar_hex(s: &Scalar) -> String {
     hex::encode(s.as_bytes())
 }
 
-fn decode32(text: &str) -> Option<[u8; 32]> {
+/// 32 bytes from their 64 lowercase hex digits (a hash, an encoding).
+pub fn decode32(text: &str) -> Option<[u8; 32]> {
     if text.len() != 64 || text.bytes().any(|b| b.is_ascii_uppercase()) {
         return None;
     }

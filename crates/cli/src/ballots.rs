@@ -149,8 +149,7 @@ async fn election(s: &Session, id: &str) -> Result<Election> {
 }
 
 fn decode32(text: Option<&str>, what: &str) -> Result<[u8; 32]> {
-    text.and_then(|t| hex::decode(t).ok())
-        .and_then(|b| b.try_into().ok())
+    text.and_then(publica_elections::group::decode32)
         .ok_or_else(|| anyhow!("the election has no {what} yet (its key ceremony is not done)"))
 }
 
