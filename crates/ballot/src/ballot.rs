@@ -91,10 +91,8 @@ pub fn share_context(base: &[u8; 32], n: u32, contest: usize, selection: usize) 
 /// A ballot's tracking code: SHA-256 over `publica/elections/v1/tracking`,
 /// NUL, `H_E`, the voter and the ballot's canonical JSON (hex).
 pub fn tracking_code(base: &[u8; 32], voter: &AccountId, ballot: &WireBallot) -> String {
-    let bytes = publica_types::canonical::to_canonical_bytes(
-        &serde_json::to_value(ballot).expect("a ballot"),
-    )
-    .expect("strings only");
+    // JCS written straight from the ballot: no JSON tree of its 17 KiB.
+    let bytes = publica_types::canonical::canonicalize(ballot).expect("strings only");
     hex::encode(
         Sha256::new()
             .chain_update(b"publica/elections/v1/tracking\0")
@@ -468,6 +466,19 @@ mod tests {
         let mut swapped = ballot.clone();
         swapped.contests[0].selections.swap(0, 1);
         assert!(verify(&base, &key, &contests(), &alice, &swapped).is_err());
+        // The code hashes the ballot's JCS form (docs/elections.md).
+        let jcs =
+            publica_types::canonical::to_canonical_bytes(&serde_json::to_value(&ballot).unwrap())
+                .unwrap();
+        let expected = hex::encode(
+            Sha256::new()
+                .chain_update(b"publica/elections/v1/tracking\0")
+                .chain_update(base)
+                .chain_update(alice.as_bytes())
+                .chain_update(jcs)
+                .finalize(),
+        );
+        assert_eq!(tracking_code(&base, &alice, &ballot), expected);
         // Tracking codes differ by voter and ballot.
         assert_ne!(
             tracking_code(&base, &alice, &ballot),

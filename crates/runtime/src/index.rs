@@ -82,6 +82,7 @@ pub struct IndexFiler<'a> {
     module: &'a str,
     height: u64,
     tx_id: Option<&'a Hash32>,
+    call: Option<&'a publica_types::tx::Call>,
     out: &'a mut Vec<IndexEntry>,
 }
 
@@ -98,8 +99,25 @@ impl<'a> IndexFiler<'a> {
             module,
             height,
             tx_id,
+            call: None,
             out,
         }
+    }
+
+    /// The filer of a transaction's events, which may read what the
+    /// transaction asked: an event need not copy the arguments the block
+    /// already holds for an entry to show them.
+    #[must_use]
+    pub fn with_call(mut self, call: &'a publica_types::tx::Call) -> Self {
+        self.call = Some(call);
+        self
+    }
+
+    /// The call of the transaction whose events are filed (`None` for the
+    /// block's own ledger events).
+    #[must_use]
+    pub fn call(&self) -> Option<&'a publica_types::tx::Call> {
+        self.call
     }
 
     /// Files `entry` under the module's `key`. The entry must serialize as

@@ -11,6 +11,7 @@ use crate::system::{account_key, System};
 use publica_log::AppendLog;
 use publica_state::StateTree;
 use publica_types::format::LedgerFormats;
+use publica_types::tx::Call;
 use publica_types::{codes, Block, BlockHeader, Hash32, TxError, TxOutcome, TxStatus, VerifiedTx};
 use std::collections::BTreeMap;
 
@@ -70,23 +71,24 @@ impl Runtime {
     pub fn index_block(&self, block: &Block) -> Vec<IndexEntry> {
         let mut out = Vec::new();
         let height = block.header.height;
-        let mut file = |tx: Option<&Hash32>, e: &publica_types::Event| {
+        let mut file = |tx: Option<(&Hash32, &Call)>, e: &publica_types::Event| {
             let Some((name, m)) = self.modules.get_key_value(e.module.as_str()) else {
                 return;
             };
-            m.index_event(
-                &e.kind,
-                &e.data,
-                &mut IndexFiler::new(name, height, tx, &mut out),
-            );
+            let filer = IndexFiler::new(name, height, tx.map(|t| t.0), &mut out);
+            let mut filer = match tx {
+                Some((_, call)) => filer.with_call(call),
+                None => filer,
+            };
+            m.index_event(&e.kind, &e.data, &mut filer);
         };
         for e in &block.ledger_events {
             file(None, e);
         }
-        for o in &block.outcomes {
+        for (o, tx) in block.outcomes.iter().zip(&block.transactions) {
             if o.status == TxStatus::Ok {
                 for e in &o.events {
-                    file(Some(&o.tx_id), e);
+                    file(Some((&o.tx_id, &tx.body.call)), e);
                 }
             }
         }

@@ -22,8 +22,11 @@
 ///   state: they must all start signing it at one height;
 /// - 7: a complaint in an election's key ceremony is answered in public
 ///   (the accused dealer reveals the share, or is disqualified and the
-///   key recomputed without it) instead of failing the election.
-pub const LEDGER_FORMAT: u32 = 7;
+///   key recomputed without it) instead of failing the election;
+/// - 8: a cast ballot is kept once, in its transaction: its event and the
+///   voter's stored ballot no longer copy it (the stored ballot keeps its
+///   ciphertexts, which a re-vote takes out of the sum).
+pub const LEDGER_FORMAT: u32 = 8;
 
 /// The first format whose checkpoints carry the state line.
 pub const STATE_IN_CHECKPOINT_FORMAT: u32 = 6;
@@ -33,8 +36,7 @@ pub const STATE_IN_CHECKPOINT_FORMAT: u32 = 6;
 pub const OLDEST_EXECUTED_FORMAT: u32 = 4;
 
 /// What the current format changed, for messages.
-pub const LEDGER_FORMAT_CHANGE: &str =
-    "a complaint in an election's key ceremony is answered in public";
+pub const LEDGER_FORMAT_CHANGE: &str = "a cast ballot is kept once, in its transaction";
 
 /// Which format applies from which height, in increasing order of both.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -86,12 +86,12 @@ fn a_ledger_of_the_previous_format_is_migrated_and_keeps_every_block() {
             &report["height"],
             &report["migrated"]
         ),
-        (&json!(4), &json!(7), &json!(13), &json!(12), &json!(true)),
+        (&json!(4), &json!(8), &json!(13), &json!(12), &json!(true)),
         "{report}"
     );
     assert_eq!(
         std::fs::read_to_string(dir.path().join("LEDGER_FORMAT")).unwrap(),
-        "7\n4 from 1\n7 from 13\n"
+        "8\n4 from 1\n8 from 13\n"
     );
     assert_eq!(
         std::fs::read(dir.path().join("blocks.log")).unwrap(),
@@ -253,7 +253,7 @@ fn a_directory_without_blocks_moves_to_the_new_format_from_its_first_block() {
     );
     assert_eq!(
         std::fs::read_to_string(dir.path().join("LEDGER_FORMAT")).unwrap(),
-        "7\n"
+        "8\n"
     );
     let node = TestNode::start_in(dir.path(), &[]);
     let (_, status) = get(&format!("{}/v1/status", node.url));

@@ -1740,7 +1740,7 @@ fn a_rolling_upgrade_restarts_one_validator_at_a_time_and_the_chain_keeps_commit
 }
 
 /// A network moves to a new ledger format at one height: four validators
-/// whose ledgers record format 4 until block 60 and format 7 from it (what
+/// whose ledgers record format 4 until block 60 and format 8 from it (what
 /// `publica admin migrate --at-height 60` writes into each, stopped, in a
 /// rolling upgrade: `migrate_e2e` runs the command itself). Blocks before
 /// that height keep the old rules (a cash-out into any account of an
@@ -1765,7 +1765,7 @@ fn a_network_moves_to_a_new_ledger_format_at_one_height() {
         std::fs::create_dir_all(&ledger).unwrap();
         std::fs::write(
             ledger.join("LEDGER_FORMAT"),
-            format!("7\n4 from 1\n7 from {AT}\n"),
+            format!("8\n4 from 1\n8 from {AT}\n"),
         )
         .unwrap();
     }

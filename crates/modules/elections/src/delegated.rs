@@ -225,10 +225,8 @@ fn weigh(ctx: &mut CallContext<'_>, id: &str) {
         .expect("created with the election");
     for (voter, extra) in &lent_to {
         let b: StoredBallot = ctx.read(&ballot_key(id, voter)).expect("a voter's ballot");
-        for (row, contest) in aggregate.iter_mut().zip(&b.ballot.contests) {
-            for (cell, s) in row.iter_mut().zip(&contest.selections) {
-                let add = crate::ballot::parse_ciphertext(&s.a, &s.b, "stored")
-                    .expect("a ballot the module accepted");
+        for (row, cts) in aggregate.iter_mut().zip(b.ciphertexts()) {
+            for (cell, add) in row.iter_mut().zip(cts) {
                 let now = Ciphertext {
                     a: point_from_hex(&cell[0]).expect("points the module wrote"),
                     b: point_from_hex(&cell[1]).expect("points the module wrote"),

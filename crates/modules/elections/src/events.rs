@@ -83,8 +83,11 @@ pub enum ElectionsEvent {
         tracking: String,
         /// The tracking code of the ballot it replaces.
         replaces: Option<String>,
-        /// The encrypted ballot.
-        ballot: WireBallot,
+        /// The encrypted ballot (before ledger format 8; from it, the
+        /// ballot, its census proof and its membership proof are read
+        /// from the transaction's arguments).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ballot: Option<WireBallot>,
         /// The voter's place in the census (a census of accounts).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         census: Option<CensusProof>,

@@ -36,6 +36,7 @@ pub mod model;
 pub mod pb;
 mod prepared;
 pub mod routes;
+pub mod sum;
 pub mod verify;
 
 pub use publica_ballot::{group, proofs, ring};
@@ -142,15 +143,39 @@ impl TypedModule for Elections {
                 census,
                 member,
             } => {
-                let mut entry = json!({"voter": voter, "tracking": tracking, "replaces": replaces,
-                    "ballot": ballot});
-                if let Some(c) = census {
-                    entry["census"] = json!(c);
+                let key = format!("ballots/{election}");
+                let (replaces, tracking) = (replaces.as_deref(), tracking.as_str());
+                match ballot {
+                    // Written straight from the event, without a JSON tree
+                    // of the ballot in between.
+                    Some(ballot) => filer.file(
+                        &key,
+                        &BoardEntry {
+                            ballot,
+                            census: census.as_ref(),
+                            member: member.as_ref(),
+                            replaces,
+                            tracking,
+                            voter,
+                        },
+                    ),
+                    // From ledger format 8 the ballot and its proofs are
+                    // the transaction's arguments.
+                    None => {
+                        let Some(args) = filer.call().map(|c| &c.args) else {
+                            return;
+                        };
+                        let entry = BoardEntry {
+                            ballot: &args["ballot"],
+                            census: args.get("census"),
+                            member: args.get("member"),
+                            replaces,
+                            tracking,
+                            voter,
+                        };
+                        filer.file(&key, &entry);
+                    }
                 }
-                if let Some(m) = member {
-                    entry["member"] = json!(m);
-                }
-                filer.file(&format!("ballots/{election}"), &entry);
             }
             ElectionsEvent::Registered {
                 election,
@@ -196,6 +221,72 @@ impl TypedModule for Elections {
             ElectionsCall::Cast(a) => lifecycle::cast(ctx, a),
             ElectionsCall::Challenge(a) => lifecycle::challenge(ctx, a),
             ElectionsCall::Decrypt(a) => lifecycle::decrypt(ctx, a),
+        }
+    }
+}
+
+/// A ballot's entry on the board (the index of `Cast` events): the
+/// ballot, census proof and membership proof typed from an event, or as
+/// the transaction's arguments hold them.
+#[derive(serde::Serialize)]
+struct BoardEntry<'a, B, C, M> {
+    ballot: &'a B,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    census: Option<&'a C>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    member: Option<&'a M>,
+    replaces: Option<&'a str>,
+    tracking: &'a str,
+    voter: &'a publica_types::AccountId,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The board's entry is the object the index filed before it was
+    /// written from the event directly: the same members and values.
+    #[test]
+    fn a_board_entry_is_the_json_object_of_its_members() {
+        let ballot: model::WireBallot = serde_json::from_value(json!({"contests": []})).unwrap();
+        let census = lifecycle::CensusProof {
+            index: 3,
+            path: vec!["ab".repeat(32)],
+        };
+        let ring = serde_json::from_value(json!({"a": "1", "b": "2", "c": "3", "d": "4",
+            "x": ["5"], "y": ["6"], "f": ["7"], "z_a": "8", "z_c": "9", "z": "10"}))
+        .unwrap();
+        let member = model::Membership {
+            bucket: 1,
+            nullifier: "cd".repeat(32),
+            replaces: Some("ef".repeat(32)),
+            proof: ring,
+        };
+        let voter = publica_types::AccountId([7; 32]);
+        let tracking = "01".repeat(32);
+        for (census, member, replaces) in [
+            (Some(&census), None, None),
+            (None, Some(&member), Some("ef".repeat(32))),
+        ] {
+            let entry = BoardEntry {
+                ballot: &ballot,
+                census,
+                member,
+                replaces: replaces.as_deref(),
+                tracking: &tracking,
+                voter: &voter,
+            };
+            let mut object = json!({"voter": voter, "tracking": tracking, "replaces": replaces,
+                "ballot": ballot});
+            if let Some(c) = census {
+                object["census"] = json!(c);
+            }
+            if let Some(m) = member {
+                object["member"] = json!(m);
+            }
+            let written: serde_json::Value =
+                serde_json::from_slice(&serde_json::to_vec(&entry).unwrap()).unwrap();
+            assert_eq!(written, object);
         }
     }
 }

@@ -13,13 +13,14 @@ use crate::model::{
     BALLOT_SELECTIONS_MAX, CENSUS_PROOF_MAX, CONTESTS_MAX, CONTEST_BRANCHES_MAX, GUARDIANS_MAX,
     SELECTIONS_MAX, WINDOW_MS_MAX,
 };
-use crate::model::{Complaint, ComplaintStatus, ANSWER_MS_RANGE, PUBLIC_COMPLAINTS_FORMAT};
+use crate::model::{
+    Complaint, ComplaintStatus, ANSWER_MS_RANGE, BALLOT_ONCE_FORMAT, PUBLIC_COMPLAINTS_FORMAT,
+};
 use crate::proofs::{verify_knowledge, verify_share, Ciphertext};
+use crate::sum::Sum;
 use publica_runtime::{CallContext, Rejections};
 use publica_types::{AccountId, TxError};
 use serde::Deserialize;
-use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex, PoisonError};
 
 /// Arguments of `elections.create`.
 #[derive(Debug, Deserialize)]
@@ -723,85 +724,16 @@ pub(crate) fn ballot_err(e: BallotError) -> TxError {
     R::InvalidBallot.err(e.to_string())
 }
 
-type Aggregate = Vec<Vec<[String; 2]>>;
+type Aggregate = crate::sum::Text;
 
-/// The last encrypted sum each election wrote, with its points: the next
-/// ballot finds them here instead of decoding thirty-odd points again. A
-/// pure cache of the encoding (it answers only for the same text), so a
-/// rolled-back transaction or block cannot make it wrong.
-static AGGREGATES: LazyLock<Mutex<HashMap<String, Decoded>>> = LazyLock::new(Mutex::default);
-
-/// An encrypted sum's text and its points.
-type Decoded = (Aggregate, Vec<Vec<Ciphertext>>);
-
-/// Most elections' sums kept decoded.
-const AGGREGATES_KEPT: usize = 64;
-
-/// The encrypted sum `stored` of election `id`, less `remove` (the ballot
-/// a re-vote replaces), plus `add`.
-fn tally_after(
-    id: &str,
-    stored: &Aggregate,
-    remove: Option<&[Vec<Ciphertext>]>,
-    add: &[Vec<Ciphertext>],
-) -> Aggregate {
-    let cached = {
-        let cache = AGGREGATES.lock().unwrap_or_else(PoisonError::into_inner);
-        cache
-            .get(id)
-            .filter(|(text, _)| text == stored)
-            .map(|(_, points)| points.clone())
-    };
-    let mut sum = cached.unwrap_or_else(|| {
-        stored
-            .iter()
-            .map(|row| {
-                row.iter()
-                    .map(|cell| Ciphertext {
-                        a: point_from_hex(&cell[0]).expect("points the module wrote"),
-                        b: point_from_hex(&cell[1]).expect("points the module wrote"),
-                    })
-                    .collect()
-            })
-            .collect()
-    });
-    for (row, ct_row) in sum.iter_mut().zip(remove.unwrap_or_default()) {
-        for (cell, ct) in row.iter_mut().zip(ct_row) {
-            *cell = *cell - *ct;
-        }
-    }
-    for (row, ct_row) in sum.iter_mut().zip(add) {
-        for (cell, ct) in row.iter_mut().zip(ct_row) {
-            *cell = *cell + *ct;
-        }
-    }
-    let text: Aggregate = sum
-        .iter()
-        .map(|row| {
-            row.iter()
-                .map(|ct| [point_hex(&ct.a), point_hex(&ct.b)])
-                .collect()
-        })
-        .collect();
-    let mut cache = AGGREGATES.lock().unwrap_or_else(PoisonError::into_inner);
-    if cache.len() >= AGGREGATES_KEPT && !cache.contains_key(id) {
-        cache.clear();
-    }
-    cache.insert(id.to_string(), (text.clone(), sum));
-    text
-}
-
-/// The ciphertexts of a ballot the module accepted.
-fn ciphertexts(b: &WireBallot) -> Vec<Vec<Ciphertext>> {
+/// A ballot's ciphertexts as text, per contest and selection.
+fn ciphertext_text(b: &WireBallot) -> crate::sum::Text {
     b.contests
         .iter()
         .map(|c| {
             c.selections
                 .iter()
-                .map(|s| {
-                    ballot::parse_ciphertext(&s.a, &s.b, "stored")
-                        .expect("a ballot the module accepted")
-                })
+                .map(|s| [s.a.clone(), s.b.clone()])
                 .collect()
         })
         .collect()
@@ -899,7 +831,7 @@ pub fn cast(ctx: &mut CallContext<'_>, a: CastArgs) -> Result<(), TxError> {
         (a.census.as_ref(), a.member.as_ref()),
         &a.ballot,
     )?;
-    let aggregate: Aggregate = ctx
+    let sum: Sum = ctx
         .read(&aggregate_key(&e.id))
         .expect("created with the election");
     let previous: Option<StoredBallot> = ctx.read(&ballot_key(&e.id, &voter));
@@ -914,32 +846,52 @@ pub fn cast(ctx: &mut CallContext<'_>, a: CastArgs) -> Result<(), TxError> {
             )));
         }
     }
-    let replaced = previous.as_ref().map(|p| ciphertexts(&p.ballot));
+    let replaced = previous.as_ref().map(StoredBallot::ciphertexts);
     if replaced.is_none() {
         e.counted += 1;
     }
-    let aggregate = tally_after(&e.id, &aggregate, replaced.as_deref(), &cts);
+    let sum = sum.after(replaced.as_deref(), &cts);
     e.cast += 1;
     let height = ctx.env().height;
-    ctx.write(aggregate_key(&e.id), &aggregate);
+    ctx.put(aggregate_key(&e.id), sum);
     ctx.write(tracking_key(&e.id, &tracking), &Tracked { voter, height });
-    ctx.emit_event(&ElectionsEvent::Cast {
-        election: e.id.clone(),
-        voter,
-        tracking: tracking.clone(),
-        replaces: previous.map(|p| p.tracking),
-        ballot: a.ballot.clone(),
-        census: a.census,
-        member: a.member,
-    });
-    ctx.write(
-        ballot_key(&e.id, &voter),
-        &StoredBallot {
-            ballot: a.ballot,
+    let replaces = previous.map(|p| p.tracking);
+    let stored = if ctx.format() >= BALLOT_ONCE_FORMAT {
+        // The ballot is in the transaction: the event names it, the
+        // state keeps what a re-vote takes out of the sum.
+        ctx.emit_event(&ElectionsEvent::Cast {
+            election: e.id.clone(),
+            voter,
+            tracking: tracking.clone(),
+            replaces,
+            ballot: None,
+            census: None,
+            member: None,
+        });
+        StoredBallot {
+            ballot: None,
             tracking,
             height,
-        },
-    );
+            cts: Some(ciphertext_text(&a.ballot)),
+        }
+    } else {
+        ctx.emit_event(&ElectionsEvent::Cast {
+            election: e.id.clone(),
+            voter,
+            tracking: tracking.clone(),
+            replaces,
+            ballot: Some(a.ballot.clone()),
+            census: a.census,
+            member: a.member,
+        });
+        StoredBallot {
+            ballot: Some(a.ballot),
+            tracking,
+            height,
+            cts: None,
+        }
+    };
+    ctx.put(ballot_key(&e.id, &voter), stored);
     ctx.write(election_key(&e.id), &e);
     Ok(())
 }

@@ -37,6 +37,11 @@ pub const ANSWER_MS_RANGE: std::ops::RangeInclusive<u64> = 1_000..=7 * 86_400_00
 /// (the dealer reveals the share or is disqualified) rather than failing
 /// the election.
 pub const PUBLIC_COMPLAINTS_FORMAT: u32 = 7;
+/// The first ledger format in which a cast ballot is kept once, in its
+/// transaction: the `cast` event names it by its tracking code, the board
+/// shows it from the transaction, and the voter's stored ballot keeps only
+/// its ciphertexts.
+pub const BALLOT_ONCE_FORMAT: u32 = 8;
 
 /// A guardian: who, and the X25519 key its shares are sealed for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -263,12 +268,52 @@ pub fn commitment_taken_key(id: &str, commitment: &str) -> Vec<u8> {
 /// A voter's last ballot, as counted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredBallot {
-    /// The ballot.
-    pub ballot: WireBallot,
+    /// The ballot (before ledger format 8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ballot: Option<WireBallot>,
     /// Its tracking code.
     pub tracking: String,
     /// When it was cast.
     pub height: u64,
+    /// Its ciphertexts, per contest and selection (from ledger format 8;
+    /// the ballot itself is in its transaction).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cts: Option<crate::sum::Text>,
+}
+
+impl StoredBallot {
+    /// The ciphertexts of the ballot, which the module accepted.
+    #[must_use]
+    pub fn ciphertexts(&self) -> Vec<Vec<crate::proofs::Ciphertext>> {
+        let point = |hex: &str| crate::group::point_from_hex(hex).expect("a point the module took");
+        match (&self.cts, &self.ballot) {
+            (Some(cts), _) => cts
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|[a, b]| crate::proofs::Ciphertext {
+                            a: point(a),
+                            b: point(b),
+                        })
+                        .collect()
+                })
+                .collect(),
+            (None, Some(ballot)) => ballot
+                .contests
+                .iter()
+                .map(|c| {
+                    c.selections
+                        .iter()
+                        .map(|s| crate::proofs::Ciphertext {
+                            a: point(&s.a),
+                            b: point(&s.b),
+                        })
+                        .collect()
+                })
+                .collect(),
+            (None, None) => Vec::new(),
+        }
+    }
 }
 
 /// A challenged ballot, decrypted by its nonces.

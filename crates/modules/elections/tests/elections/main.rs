@@ -2,6 +2,7 @@
 //! elections on an in-memory chain, and properties over random ones.
 
 mod anonymous;
+mod ballot_once;
 mod complaints;
 mod delegated;
 mod flow;
