@@ -162,7 +162,11 @@ impl TypedModule for Elections {
                     // From ledger format 8 the ballot and its proofs are
                     // the transaction's arguments.
                     None => {
-                        let Some(args) = filer.call().map(|c| &c.args) else {
+                        let Some(args) = filer
+                            .call()
+                            .filter(|c| c.module == "elections" && c.method == "cast")
+                            .map(|c| &c.args)
+                        else {
                             return;
                         };
                         let entry = BoardEntry {

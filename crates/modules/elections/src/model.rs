@@ -287,17 +287,7 @@ impl StoredBallot {
     pub fn ciphertexts(&self) -> Vec<Vec<crate::proofs::Ciphertext>> {
         let point = |hex: &str| crate::group::point_from_hex(hex).expect("a point the module took");
         match (&self.cts, &self.ballot) {
-            (Some(cts), _) => cts
-                .iter()
-                .map(|row| {
-                    row.iter()
-                        .map(|[a, b]| crate::proofs::Ciphertext {
-                            a: point(a),
-                            b: point(b),
-                        })
-                        .collect()
-                })
-                .collect(),
+            (Some(cts), _) => crate::sum::decode(cts).expect("points the module took"),
             (None, Some(ballot)) => ballot
                 .contests
                 .iter()

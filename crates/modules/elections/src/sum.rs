@@ -81,23 +81,28 @@ impl Sum {
         {
             return Some(sum.clone());
         }
-        let points = text
-            .iter()
-            .map(|row| {
-                row.iter()
-                    .map(|[a, b]| {
-                        Some(Ciphertext {
-                            a: point_from_hex(a)?,
-                            b: point_from_hex(b)?,
-                        })
-                    })
-                    .collect::<Option<Vec<_>>>()
-            })
-            .collect::<Option<Vec<_>>>()?;
-        let sum = Sum(points);
+        let sum = Sum(decode(text)?);
         remember(text, &sum);
         Some(sum)
     }
+}
+
+/// The ciphertexts a text of ciphertexts (a sum's, or a stored ballot's)
+/// holds, or `None` if a point does not decode.
+#[must_use]
+pub fn decode(text: &Text) -> Option<Vec<Vec<Ciphertext>>> {
+    text.iter()
+        .map(|row| {
+            row.iter()
+                .map(|[a, b]| {
+                    Some(Ciphertext {
+                        a: point_from_hex(a)?,
+                        b: point_from_hex(b)?,
+                    })
+                })
+                .collect()
+        })
+        .collect()
 }
 
 impl Serialize for Sum {
