@@ -19,13 +19,19 @@ fn signed(w: &World, v: usize, nonce: u64, choices: &[Vec<u64>]) -> publica_type
     TestChain::sign(voter.account(), voter, nonce, "elections", "cast", args)
 }
 
+/// An election of `voters` under ledger `format`, taking ballots.
+fn voting(format: u32, voters: usize) -> World {
+    let mut w = World::new(3, 2, voters);
+    w.c.rt.set_formats(LedgerFormats::new(format));
+    w.c.time_ms = T0;
+    w.ceremony();
+    w
+}
+
 #[test]
 fn many_ballots_in_one_block_re_votes_among_them_count_once_each() {
     for format in [7, 8] {
-        let mut w = World::new(3, 2, 6);
-        w.c.rt.set_formats(LedgerFormats::new(format));
-        w.c.time_ms = T0;
-        w.ceremony();
+        let mut w = voting(format, 6);
         // Voter 0 votes twice and voter 5 three times in the block; the
         // last ballot of each counts.
         let yes = [vec![1, 0, 0], vec![1, 1, 0, 0]];
@@ -65,10 +71,7 @@ fn many_ballots_in_one_block_re_votes_among_them_count_once_each() {
 #[test]
 fn from_format_8_a_ballot_is_kept_once_in_its_transaction() {
     for format in [7, 8] {
-        let mut w = World::new(3, 2, 2);
-        w.c.rt.set_formats(LedgerFormats::new(format));
-        w.c.time_ms = T0;
-        w.ceremony();
+        let mut w = voting(format, 2);
         let code = w.cast(1, &[vec![0, 1, 0], vec![0, 0, 1, 0]]).unwrap();
         let block = w.c.blocks.last().unwrap();
         let args = &block.transactions[0].body.call.args;
