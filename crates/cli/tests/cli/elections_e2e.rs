@@ -146,6 +146,17 @@ fn the_demo_election_verifies_and_an_altered_record_does_not() {
         r#"{"agency": "city", "community": "north", "topic": "parks", "to": "7163c4eae05e6a70a8aa15251c08a166961fc02d6dd0f511f089a9ecd5f8bbc7"}"#,
     ]);
     assert!(!ok && err.contains("governance.not_a_member"), "{err}");
+
+    // The board is rebuilt from the blocks at every start, each ballot
+    // read again from the transaction that cast it (ledger format 8): a
+    // node killed and started again shows the same entries.
+    let board_of = |url: &str| get(&format!("{url}/v1/elections/city-2027/ballots?limit=200")).1;
+    let before = board_of(&node.url);
+    assert_eq!(before["entries"].as_array().map(Vec::len), Some(21));
+    assert!(before["entries"][0]["ballot"]["contests"][0]["selections"].is_array());
+    drop(node);
+    let node = TestNode::start_in(&data, &[]);
+    assert_eq!(board_of(&node.url), before);
 }
 
 #[test]

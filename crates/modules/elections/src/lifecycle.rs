@@ -855,41 +855,24 @@ pub fn cast(ctx: &mut CallContext<'_>, a: CastArgs) -> Result<(), TxError> {
     let height = ctx.env().height;
     ctx.put(aggregate_key(&e.id), sum);
     ctx.write(tracking_key(&e.id, &tracking), &Tracked { voter, height });
-    let replaces = previous.map(|p| p.tracking);
-    let stored = if ctx.format() >= BALLOT_ONCE_FORMAT {
-        // The ballot is in the transaction: the event names it, the
-        // state keeps what a re-vote takes out of the sum.
-        ctx.emit_event(&ElectionsEvent::Cast {
-            election: e.id.clone(),
-            voter,
-            tracking: tracking.clone(),
-            replaces,
-            ballot: None,
-            census: None,
-            member: None,
-        });
-        StoredBallot {
-            ballot: None,
-            tracking,
-            height,
-            cts: Some(ciphertext_text(&a.ballot)),
-        }
-    } else {
-        ctx.emit_event(&ElectionsEvent::Cast {
-            election: e.id.clone(),
-            voter,
-            tracking: tracking.clone(),
-            replaces,
-            ballot: Some(a.ballot.clone()),
-            census: a.census,
-            member: a.member,
-        });
-        StoredBallot {
-            ballot: Some(a.ballot),
-            tracking,
-            height,
-            cts: None,
-        }
+    // From ledger format 8 the ballot is kept once, in the transaction:
+    // the event names it, the state keeps what a re-vote takes out of the
+    // sum. Before, both copied it.
+    let copied = ctx.format() < BALLOT_ONCE_FORMAT;
+    ctx.emit_event(&ElectionsEvent::Cast {
+        election: e.id.clone(),
+        voter,
+        tracking: tracking.clone(),
+        replaces: previous.map(|p| p.tracking),
+        ballot: copied.then(|| a.ballot.clone()),
+        census: a.census.filter(|_| copied),
+        member: a.member.filter(|_| copied),
+    });
+    let stored = StoredBallot {
+        cts: (!copied).then(|| ciphertext_text(&a.ballot)),
+        ballot: copied.then_some(a.ballot),
+        tracking,
+        height,
     };
     ctx.put(ballot_key(&e.id, &voter), stored);
     ctx.write(election_key(&e.id), &e);
